@@ -1,0 +1,124 @@
+"""The `depot` command.
+
+Every part of the system contributes its subcommands through the `depot.commands` entry
+point group (see pyproject.toml), so a scanning station with only `depot-floor[edge]`
+installed has a working `depot edge ...` and never loads the gateway or the server.
+Errors from the library become one clear line on stderr and exit status 2, here only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from importlib.metadata import entry_points
+from pathlib import Path
+
+from edge.config import ConfigError, load_config
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+class CommandError(Exception):
+    """A failure to report to the user as one line, without a traceback."""
+
+
+def setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    for noisy in ("alembic.runtime.plugins", "httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    edge = sub.add_parser("edge", help="scanning station agent", description="Scanning station.")
+    edge_sub = edge.add_subparsers(dest="edge_command", required=True, metavar="COMMAND")
+    run = edge_sub.add_parser(
+        "run",
+        help="read scanners and publish every read to the depot broker",
+        description="Read the configured scanners, keep every read on disk, publish it to the "
+        "depot broker and keep it until the gateway answers it.",
+    )
+    run.add_argument("--config", type=Path, required=True, help="station configuration (TOML)")
+    run.set_defaults(handler=run_edge)
+
+
+def run_edge(args: argparse.Namespace) -> int:
+    from edge.agent import EdgeAgent
+    from edge.spool import Spool
+
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        raise CommandError(str(exc)) from exc
+    spool = Spool(config.spool)
+    agent = EdgeAgent(config, spool)
+    agent.start()
+    try:
+        wait_for_signal()
+    finally:
+        agent.stop()
+        spool.close()
+    return 0
+
+
+def wait_for_signal() -> None:
+    """Block until SIGINT or SIGTERM."""
+    import signal
+    import threading
+
+    done = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: done.set())
+    done.wait()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="depot",
+        description="depot-floor: barcode and RFID floor system for relief-material depots.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for point in sorted(entry_points(group="depot.commands"), key=lambda p: p.name):
+        try:
+            point.load()(sub)
+        except ImportError as exc:
+            missing = sub.add_parser(point.name, help=f"(not installed: {exc.name})")
+            missing.set_defaults(handler=_not_installed(point.name, exc))
+    return parser
+
+
+def _not_installed(name: str, exc: ImportError) -> Handler:
+    def handler(args: argparse.Namespace) -> int:
+        raise CommandError(
+            f"'depot {name}' needs modules that are not installed ({exc.name}): "
+            f"pip install 'depot-floor[{name}]'"
+        )
+
+    return handler
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    setup_logging(args.verbose)
+    try:
+        return int(args.handler(args))
+    except CommandError as exc:
+        print(f"depot: {exc}", file=sys.stderr)
+        return 2
+    except ImportError as exc:
+        print(f"depot: a module is missing ({exc.name}); install the extra for this part, "
+              "e.g. pip install 'depot-floor[all]'", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

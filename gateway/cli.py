@@ -1,0 +1,39 @@
+"""`depot gateway ...` subcommands."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from edge.cli import CommandError, wait_for_signal
+from edge.config import ConfigError
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    gateway = sub.add_parser("gateway", help="depot gateway", description="The depot's gateway.")
+    gateway_sub = gateway.add_subparsers(dest="gateway_command", required=True, metavar="COMMAND")
+    run = gateway_sub.add_parser(
+        "run",
+        help="take reads from the depot broker and forward events to the server",
+        description="Subscribe to every station's reads, answer them, record the events in the "
+        "local outbox and deliver them to the central server.",
+    )
+    run.add_argument("--config", type=Path, required=True, help="gateway configuration (TOML)")
+    run.set_defaults(handler=run_gateway)
+
+
+def run_gateway(args: argparse.Namespace) -> int:
+    from gateway.config import load_config
+    from gateway.service import Gateway
+
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        raise CommandError(str(exc)) from exc
+    gateway = Gateway(config)
+    gateway.start()
+    try:
+        wait_for_signal()
+    finally:
+        gateway.stop()
+    return 0

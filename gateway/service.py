@@ -1,0 +1,46 @@
+"""One depot gateway process: store, broker intake, and forwarder, wired together."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from gateway.config import GatewayConfig
+from gateway.forwarder import Forwarder
+from gateway.intake import Intake
+from gateway.store import GatewayStore
+
+log = logging.getLogger(__name__)
+
+
+class Gateway:
+    def __init__(self, config: GatewayConfig) -> None:
+        self.config = config
+        self.store = GatewayStore(config.database)
+        self.intake = Intake(config.site, config.broker, self.store)
+        self.forwarder = Forwarder(config.site, config.server, self.store)
+        self._stop = threading.Event()
+        self._status = threading.Thread(target=self._status_loop, name="status", daemon=True)
+
+    def start(self) -> None:
+        self.forwarder.start()
+        self.intake.start()
+        self._status.start()
+        log.info("gateway for %s running; events go to %s", self.config.site, self.config.server.url)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.intake.stop()
+        self.forwarder.stop()
+        self._status.join(timeout=2)
+        self.store.close()
+
+    def _status_loop(self) -> None:
+        while not self._stop.wait(self.config.status_interval):
+            stats = self.store.stats()
+            self.intake.publish_status(
+                outbox_pending=stats.pending,
+                outbox_rejected=stats.rejected,
+                outbox_oldest_age=stats.oldest_pending_age,
+                last_sync=self.forwarder.last_success,
+            )

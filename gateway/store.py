@@ -1,0 +1,186 @@
+"""The gateway's book (SQLite): every read it took, and the outbox of domain events.
+
+A read and the event it caused are committed in one transaction, before the broker is told
+the read arrived and before the station gets its answer. The outbox is drained by the
+forwarder; a row is marked sent only after the server's answer for its event.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from edge.contract import Answer, ScanMessage, parse_answer
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS reads (
+    event_id    TEXT PRIMARY KEY,
+    site        TEXT NOT NULL,
+    device      TEXT NOT NULL,
+    seq         INTEGER NOT NULL,
+    ts          TEXT NOT NULL,
+    received_at REAL NOT NULL,
+    payload     BLOB NOT NULL,
+    answer      BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS outbox (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id     TEXT NOT NULL UNIQUE,
+    type         TEXT NOT NULL,
+    payload      TEXT NOT NULL,
+    created_at   REAL NOT NULL,
+    state        TEXT NOT NULL DEFAULT 'pending',
+    attempts     INTEGER NOT NULL DEFAULT 0,
+    next_attempt REAL NOT NULL DEFAULT 0,
+    last_error   TEXT,
+    result       TEXT
+);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, next_attempt, id);
+CREATE TABLE IF NOT EXISTS quarantine (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    topic       TEXT NOT NULL,
+    payload     BLOB NOT NULL,
+    error       TEXT NOT NULL,
+    received_at REAL NOT NULL
+);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Intake:
+    answer: Answer
+    duplicate: bool
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    id: int
+    event_id: str
+    payload: dict[str, Any]
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxStats:
+    pending: int
+    sent: int
+    rejected: int
+    oldest_pending_age: float | None
+
+
+Decide = Callable[[ScanMessage], tuple[Answer, dict[str, Any] | None]]
+
+
+class GatewayStore:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(_SCHEMA)
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def _transaction(self) -> _Tx:
+        return _Tx(self._db, self._lock)
+
+    def take_read(self, scan: ScanMessage, payload: bytes, decide: Decide) -> Intake:
+        """Record a read and what it caused, once. A read seen before gets its first answer."""
+        with self._transaction() as db:
+            row = db.execute("SELECT answer FROM reads WHERE event_id=?", (scan.event_id,)).fetchone()
+            if row is not None:
+                return Intake(parse_answer(bytes(row[0])), duplicate=True)
+            answer, event = decide(scan)
+            db.execute(
+                "INSERT INTO reads VALUES (?,?,?,?,?,?,?,?)",
+                (scan.event_id, scan.site, scan.device, scan.seq, scan.ts, time.time(),
+                 payload, answer.to_json()),
+            )
+            if event is not None:
+                db.execute(
+                    "INSERT INTO outbox (event_id, type, payload, created_at) VALUES (?,?,?,?)",
+                    (event["event_id"], event["type"], json.dumps(event, ensure_ascii=False),
+                     time.time()),
+                )
+        return Intake(answer, duplicate=False)
+
+    def quarantine(self, topic: str, payload: bytes, error: str) -> None:
+        """Keep a message that does not follow the contract, for someone to look at."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO quarantine (topic, payload, error, received_at) VALUES (?,?,?,?)",
+                (topic, payload, error, time.time()),
+            )
+
+    def due(self, limit: int) -> list[OutboxRow]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id, event_id, payload, attempts FROM outbox "
+                "WHERE state='pending' AND next_attempt<=? ORDER BY id LIMIT ?",
+                (time.time(), limit),
+            ).fetchall()
+        return [OutboxRow(r[0], r[1], json.loads(r[2]), r[3]) for r in rows]
+
+    def settle(self, results: dict[str, tuple[str, str | None]]) -> None:
+        """Record the server's verdict per event: accepted/duplicate -> sent, else rejected."""
+        with self._transaction() as db:
+            for event_id, (result, reason) in results.items():
+                state = "sent" if result in ("accepted", "duplicate") else "rejected"
+                db.execute(
+                    "UPDATE outbox SET state=?, result=?, last_error=?, attempts=attempts+1 "
+                    "WHERE event_id=? AND state='pending'",
+                    (state, result, reason, event_id),
+                )
+
+    def defer(self, event_ids: list[str], delay: float, error: str) -> None:
+        with self._transaction() as db:
+            db.executemany(
+                "UPDATE outbox SET attempts=attempts+1, next_attempt=?, last_error=? "
+                "WHERE event_id=? AND state='pending'",
+                [(time.time() + delay, error[:500], e) for e in event_ids],
+            )
+
+    def stats(self) -> OutboxStats:
+        with self._lock:
+            counts = dict(self._db.execute("SELECT state, count(*) FROM outbox GROUP BY state"))
+            oldest = self._db.execute(
+                "SELECT min(created_at) FROM outbox WHERE state='pending'"
+            ).fetchone()[0]
+        return OutboxStats(
+            pending=counts.get("pending", 0),
+            sent=counts.get("sent", 0),
+            rejected=counts.get("rejected", 0),
+            oldest_pending_age=(time.time() - oldest) if oldest else None,
+        )
+
+    def read_count(self) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT count(*) FROM reads").fetchone()[0])
+
+
+class _Tx:
+    """BEGIN IMMEDIATE ... COMMIT under the store's lock; ROLLBACK on any error."""
+
+    def __init__(self, db: sqlite3.Connection, lock: threading.Lock) -> None:
+        self._db = db
+        self._lock = lock
+
+    def __enter__(self) -> sqlite3.Connection:
+        self._lock.acquire()
+        self._db.execute("BEGIN IMMEDIATE")
+        return self._db
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        try:
+            self._db.execute("ROLLBACK" if exc_type else "COMMIT")
+        finally:
+            self._lock.release()

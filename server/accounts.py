@@ -1,0 +1,54 @@
+"""Creating people's accounts and devices' API tokens (used by the CLI and the demo)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import IntegrityError
+
+from server.security import ROLES, hash_password, new_token, token_hash
+from server.tables import api_clients, users, warehouses
+
+
+class AccountError(Exception):
+    """An account that cannot be created as asked."""
+
+
+def _check_warehouse(engine: Engine, warehouse: str | None) -> None:
+    if warehouse is None:
+        return
+    with engine.connect() as conn:
+        found = conn.execute(select(warehouses.c.code).where(warehouses.c.code == warehouse))
+        if found.first() is None:
+            raise AccountError(f"unknown warehouse {warehouse!r}")
+
+
+def create_user(engine: Engine, username: str, password: str, *, role: str,
+                display_name: str | None = None, warehouse: str | None = None) -> None:
+    if role not in ROLES:
+        raise AccountError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
+    if len(password) < 10:
+        raise AccountError("a password needs at least 10 characters")
+    _check_warehouse(engine, warehouse)
+    try:
+        with engine.begin() as conn:
+            conn.execute(users.insert().values(
+                username=username, display_name=display_name or username, role=role,
+                warehouse=warehouse, password_hash=hash_password(password), active=True))
+    except IntegrityError as exc:
+        raise AccountError(f"user {username!r} already exists") from exc
+
+
+def create_gateway_client(engine: Engine, client_id: str, warehouse: str) -> str:
+    """Register a gateway for one warehouse; returns its token (stored only as a hash)."""
+    _check_warehouse(engine, warehouse)
+    token = new_token()
+    try:
+        with engine.begin() as conn:
+            conn.execute(api_clients.insert().values(
+                client_id=client_id, kind="gateway", warehouse=warehouse,
+                token_hash=token_hash(token), created_at=datetime.now(UTC), active=True))
+    except IntegrityError as exc:
+        raise AccountError(f"client {client_id!r} already exists") from exc
+    return token

@@ -1,0 +1,91 @@
+"""The central server's HTTP interface (FastAPI): the JSON API under /api/v1, health and
+metrics, and the supervisors' pages. `create_app` wires it to a database engine; nothing
+connects at import time."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, HTTPException, Query, Response
+from fastapi.responses import PlainTextResponse
+from pydantic import BaseModel, Field
+from sqlalchemy import Engine, text
+
+from server import auth, queries
+from server.dashboard import router as dashboard_router
+from server.deps import require_device, require_user_or_device
+from server.events import Caller, ingest
+from server.tables import STOCK_STATUSES
+
+MAX_BATCH = 1000
+
+
+class EventBatch(BaseModel):
+    gateway: str | None = None
+    events: list[dict[str, Any]] = Field(max_length=MAX_BATCH)
+
+
+class Credentials(BaseModel):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+
+
+def create_app(engine: Engine) -> FastAPI:
+    app = FastAPI(title="depot-floor central server", version="1",
+                  description="Official ledger of the relief-material depots.")
+    app.state.engine = engine
+
+    @app.get("/healthz", tags=["ops"])
+    def healthz() -> dict[str, str]:
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception as exc:
+            raise HTTPException(503, f"database unavailable: {type(exc).__name__}") from exc
+        return {"status": "ok", "database": engine.dialect.name}
+
+    @app.get("/metrics", tags=["ops"], response_class=PlainTextResponse)
+    def metrics() -> str:
+        lines = ["# HELP depot_events_total Domain events received, by verdict.",
+                 "# TYPE depot_events_total counter"]
+        for status, count in sorted(queries.event_counts(engine).items()):
+            lines.append(f'depot_events_total{{status="{status}"}} {count}')
+        return "\n".join(lines) + "\n"
+
+    @app.post("/api/v1/events", tags=["events"])
+    def post_events(batch: EventBatch,
+                    device: Annotated[auth.Device, Depends(require_device)]) -> dict[str, Any]:
+        """A batch of events from one gateway; the answer names each event's verdict."""
+        results = ingest(engine, Caller(device.client_id, device.warehouse), batch.events)
+        return {"results": [r.to_dict() for r in results]}
+
+    @app.get("/api/v1/stock", tags=["stock"])
+    def get_stock(
+        who: Annotated[auth.User | auth.Device, Depends(require_user_or_device)],
+        warehouse: str | None = None, item: str | None = None, batch: str | None = None,
+        location: str | None = None, status: str | None = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        offset: Annotated[int, Query(ge=0)] = 0,
+    ) -> dict[str, Any]:
+        """Stock by warehouse, location and batch, with status; filters combine."""
+        if status is not None and status not in STOCK_STATUSES:
+            raise HTTPException(422, f"status must be one of {', '.join(STOCK_STATUSES)}")
+        own = who.warehouse
+        if own is not None and warehouse not in (None, own):
+            raise HTTPException(403, f"you may see warehouse {own} only")
+        total, rows = queries.stock_rows(engine, queries.StockFilter(
+            warehouse=own or warehouse, item=item, batch=batch, location=location,
+            status=status, limit=limit, offset=offset))
+        return {"total": total, "limit": limit, "offset": offset, "rows": rows}
+
+    @app.post("/api/v1/sessions", tags=["auth"])
+    def create_session(credentials: Credentials, response: Response) -> dict[str, str]:
+        """Log in; the token goes in `Authorization: Bearer ...`."""
+        result = auth.login(engine, credentials.username, credentials.password)
+        if result is None:
+            raise HTTPException(401, "wrong user name or password")
+        token, expires = result
+        return {"token": token, "expires_at": expires.isoformat()}
+
+    app.include_router(dashboard_router)
+    return app

@@ -1,0 +1,132 @@
+"""`depot server ...` subcommands. Heavy modules are imported inside the handlers, so that
+`depot --help` works on a station without the server's dependencies."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from edge.cli import CommandError
+
+DEFAULT_DB = "sqlite:///depot-server.sqlite"
+
+
+def _db(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", default=os.environ.get("DEPOT_DB_URL", DEFAULT_DB),
+                        help="database URL (env DEPOT_DB_URL; default %(default)s)")
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    server = sub.add_parser("server", help="central ledger server",
+                            description="The central ledger and the supervisors' dashboard.")
+    cmds = server.add_subparsers(dest="server_command", required=True, metavar="COMMAND")
+
+    run = cmds.add_parser("run", help="serve the API and dashboard (migrates first)",
+                          description="Bring the schema up to date and serve HTTP.")
+    _db(run)
+    run.add_argument("--host", default="127.0.0.1")
+    run.add_argument("--port", type=int, default=8000)
+    run.set_defaults(handler=run_server)
+
+    migrate = cmds.add_parser("migrate", help="bring the database schema up to date")
+    _db(migrate)
+    migrate.set_defaults(handler=run_migrate)
+
+    example = cmds.add_parser("load-example", help="load the example depot into an empty database")
+    _db(example)
+    example.add_argument("--seed", type=int, default=2026)
+    example.add_argument("--no-stock", action="store_true", help="master data only")
+    example.set_defaults(handler=run_load_example)
+
+    user = cmds.add_parser("add-user", help="create a person's account",
+                           description="The password is read from a file, never from the "
+                           "command line.")
+    _db(user)
+    user.add_argument("--username", required=True)
+    user.add_argument("--role", required=True)
+    user.add_argument("--display-name")
+    user.add_argument("--warehouse", help="limit the user to one warehouse")
+    user.add_argument("--password-file", type=Path, required=True)
+    user.set_defaults(handler=run_add_user)
+
+    gateway = cmds.add_parser("add-gateway", help="register a depot gateway and write its token",
+                              description="The token is written to --token-file (mode 0600) "
+                              "and stored on the server only as a hash.")
+    _db(gateway)
+    gateway.add_argument("--client-id", required=True)
+    gateway.add_argument("--warehouse", required=True)
+    gateway.add_argument("--token-file", type=Path, required=True)
+    gateway.set_defaults(handler=run_add_gateway)
+
+
+def _engine(url: str):  # type: ignore[no-untyped-def]
+    from server.db import make_engine
+
+    return make_engine(url)
+
+
+def run_migrate(args: argparse.Namespace) -> int:
+    from server.db import migrate
+
+    migrate(_engine(args.db))
+    return 0
+
+
+def run_server(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from server.api import create_app
+    from server.db import migrate
+
+    engine = _engine(args.db)
+    migrate(engine)
+    uvicorn.run(create_app(engine), host=args.host, port=args.port, log_level="info",
+                access_log=False)
+    return 0
+
+
+def run_load_example(args: argparse.Namespace) -> int:
+    from server.db import migrate
+    from server.exampledata import generate
+    from server.masterdata import MasterDataError, load_example
+
+    engine = _engine(args.db)
+    migrate(engine)
+    try:
+        load_example(engine, generate(seed=args.seed), with_stock=not args.no_stock)
+    except MasterDataError as exc:
+        raise CommandError(str(exc)) from exc
+    return 0
+
+
+def run_add_user(args: argparse.Namespace) -> int:
+    from server.accounts import AccountError, create_user
+
+    password = args.password_file.read_text(encoding="utf-8").strip()
+    try:
+        create_user(_engine(args.db), args.username, password, role=args.role,
+                    display_name=args.display_name, warehouse=args.warehouse)
+    except AccountError as exc:
+        raise CommandError(str(exc)) from exc
+    return 0
+
+
+def run_add_gateway(args: argparse.Namespace) -> int:
+    from server.accounts import AccountError, create_gateway_client
+
+    try:
+        token = create_gateway_client(_engine(args.db), args.client_id, args.warehouse)
+    except AccountError as exc:
+        raise CommandError(str(exc)) from exc
+    write_secret(args.token_file, token)
+    return 0
+
+
+def write_secret(path: Path, value: str) -> None:
+    """Write a secret readable by its owner only."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(value + "\n")
+    os.chmod(path, 0o600)

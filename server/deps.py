@@ -1,0 +1,47 @@
+"""Request dependencies shared by the API and the pages: the engine and who is asking."""
+
+from __future__ import annotations
+
+from fastapi import HTTPException, Request
+from sqlalchemy import Engine
+
+from server import auth
+
+SESSION_COOKIE = "depot_session"
+
+
+def engine_of(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip() or None
+    return None
+
+
+def require_device(request: Request) -> auth.Device:
+    token = _bearer(request)
+    device = auth.device_for(engine_of(request), token) if token else None
+    if device is None:
+        raise HTTPException(401, "a valid gateway token is required",
+                            headers={"WWW-Authenticate": "Bearer"})
+    return device
+
+
+def current_user(request: Request) -> auth.User | None:
+    token = _bearer(request) or request.cookies.get(SESSION_COOKIE)
+    return auth.user_for(engine_of(request), token) if token else None
+
+
+def require_user_or_device(request: Request) -> auth.User | auth.Device:
+    user = current_user(request)
+    if user is not None:
+        return user
+    token = _bearer(request)
+    device = auth.device_for(engine_of(request), token) if token else None
+    if device is None:
+        raise HTTPException(401, "log in or present a token", headers={"WWW-Authenticate": "Bearer"})
+    return device

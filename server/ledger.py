@@ -1,0 +1,118 @@
+"""Posting to the official ledger.
+
+A posting is one signed change of quantity at (warehouse, location, batch, status). Each
+warehouse's postings form a hash chain: a posting's hash covers its content and the hash of
+the one before, so a row changed or removed afterwards breaks the chain. The stock projection
+is updated in the same transaction, and no posting may take it below zero.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from server.tables import ledger_heads, postings, stock
+
+GENESIS = "0" * 64
+
+
+class LedgerError(Exception):
+    """A posting that the ledger refuses (the reason is the message)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Posting:
+    warehouse: str
+    location_id: int
+    batch_id: int
+    status: str
+    qty: int
+    author: str
+    event_id: str | None = None
+
+
+def posting_hash(prev_hash: str, posting: Posting, posted_at: datetime) -> str:
+    if posted_at.tzinfo is None:  # SQLite hands timestamps back without their zone; they are UTC
+        posted_at = posted_at.replace(tzinfo=UTC)
+    content = {
+        "warehouse": posting.warehouse,
+        "location_id": posting.location_id,
+        "batch_id": posting.batch_id,
+        "status": posting.status,
+        "qty": posting.qty,
+        "author": posting.author,
+        "event_id": posting.event_id,
+        "posted_at": posted_at.astimezone(UTC).isoformat(timespec="microseconds"),
+    }
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
+
+
+def _insert_ignore(conn: Connection, table: object, values: dict[str, object]) -> None:
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    conn.execute(dialect.insert(table).values(**values).on_conflict_do_nothing())  # type: ignore[arg-type]
+
+
+def _lock_head(conn: Connection, warehouse: str) -> tuple[int | None, str]:
+    _insert_ignore(conn, ledger_heads, {"warehouse": warehouse, "last_hash": GENESIS})
+    row = conn.execute(
+        select(ledger_heads.c.last_posting_id, ledger_heads.c.last_hash)
+        .where(ledger_heads.c.warehouse == warehouse)
+        .with_for_update()
+    ).one()
+    return row.last_posting_id, row.last_hash
+
+
+def _apply_to_stock(conn: Connection, p: Posting) -> None:
+    key = (
+        (stock.c.warehouse == p.warehouse)
+        & (stock.c.location_id == p.location_id)
+        & (stock.c.batch_id == p.batch_id)
+        & (stock.c.status == p.status)
+    )
+    current = conn.execute(select(stock.c.qty).where(key).with_for_update()).scalar_one_or_none()
+    new_qty = (current or 0) + p.qty
+    if new_qty < 0:
+        raise LedgerError(f"stock would go negative ({current or 0} {p.qty:+d})")
+    if current is None:
+        conn.execute(
+            stock.insert().values(
+                warehouse=p.warehouse, location_id=p.location_id, batch_id=p.batch_id,
+                status=p.status, qty=new_qty,
+            )
+        )
+    else:
+        conn.execute(update(stock).where(key).values(qty=new_qty))
+
+
+def post(conn: Connection, entries: list[Posting]) -> list[int]:
+    """Append postings (in the caller's transaction); returns their ids."""
+    ids: list[int] = []
+    for entry in entries:
+        if entry.qty == 0:
+            raise LedgerError("a posting must change the quantity")
+        _, prev_hash = _lock_head(conn, entry.warehouse)
+        _apply_to_stock(conn, entry)
+        posted_at = datetime.now(UTC)
+        digest = posting_hash(prev_hash, entry, posted_at)
+        posting_id = conn.execute(
+            postings.insert()
+            .values(
+                warehouse=entry.warehouse, location_id=entry.location_id, batch_id=entry.batch_id,
+                status=entry.status, qty=entry.qty, event_id=entry.event_id, author=entry.author,
+                posted_at=posted_at, prev_hash=prev_hash, hash=digest,
+            )
+            .returning(postings.c.id)
+        ).scalar_one()
+        conn.execute(
+            update(ledger_heads)
+            .where(ledger_heads.c.warehouse == entry.warehouse)
+            .values(last_posting_id=posting_id, last_hash=digest)
+        )
+        ids.append(posting_id)
+    return ids

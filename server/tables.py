@@ -1,0 +1,179 @@
+"""The central ledger's tables (SQLAlchemy Core). Alembic migrations create them.
+
+Stock is never stored by hand: `stock` is a projection of `postings`, updated in the same
+transaction as each posting, and `postings` is append-only with a hash chain per warehouse.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+warehouses = Table(
+    "warehouses",
+    metadata,
+    Column("code", String(32), primary_key=True),
+    Column("name_zh", String(200), nullable=False),
+    Column("name_en", String(200), nullable=False),
+    Column("level", String(16), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("lat", Float),
+    Column("lon", Float),
+)
+
+locations = Table(
+    "locations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("warehouse", String(32), ForeignKey("warehouses.code"), nullable=False),
+    Column("code", String(64), nullable=False),
+    Column("zone", String(32), nullable=False),
+    Column("walk_order", Integer, nullable=False),
+    Column("kind", String(16), nullable=False),
+    UniqueConstraint("warehouse", "code", name="uq_locations_warehouse_code"),
+)
+
+items = Table(
+    "items",
+    metadata,
+    Column("code", String(32), primary_key=True),
+    Column("name_zh", String(200), nullable=False),
+    Column("name_en", String(200), nullable=False),
+    Column("spec", String(200), nullable=False),
+    Column("unit_zh", String(16), nullable=False),
+    Column("unit_en", String(16), nullable=False),
+    Column("category", String(32), nullable=False),
+    Column("reusable", Boolean, nullable=False),
+    Column("storage_years", Integer, nullable=False),
+    Column("unit_price_cents", BigInteger, nullable=False),
+)
+
+item_gtins = Table(
+    "item_gtins",
+    metadata,
+    Column("gtin", String(14), primary_key=True),
+    Column("item_code", String(32), ForeignKey("items.code"), nullable=False),
+)
+
+batches = Table(
+    "batches",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("item_code", String(32), ForeignKey("items.code"), nullable=False),
+    Column("batch_no", String(32), nullable=False),
+    Column("manufacturer", String(200)),
+    Column("prod_date", Date),
+    Column("inbound_date", Date),
+    Column("unit_price_cents", BigInteger),
+    UniqueConstraint("item_code", "batch_no", name="uq_batches_item_batch"),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("event_id", String(36), primary_key=True),
+    Column("type", String(32), nullable=False),
+    Column("warehouse", String(32), nullable=False),
+    Column("source", String(64), nullable=False),
+    Column("occurred_at", String(40), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("reason", Text),
+    Column("payload", Text, nullable=False),
+    Index("ix_events_warehouse_received", "warehouse", "received_at"),
+)
+
+postings = Table(
+    "postings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("warehouse", String(32), ForeignKey("warehouses.code"), nullable=False),
+    Column("location_id", Integer, ForeignKey("locations.id"), nullable=False),
+    Column("batch_id", Integer, ForeignKey("batches.id"), nullable=False),
+    Column("status", String(24), nullable=False),
+    Column("qty", BigInteger, nullable=False),
+    Column("event_id", String(36), ForeignKey("events.event_id")),
+    Column("author", String(64), nullable=False),
+    Column("posted_at", DateTime(timezone=True), nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Index("ix_postings_event", "event_id"),
+    Index("ix_postings_batch", "batch_id"),
+)
+
+ledger_heads = Table(
+    "ledger_heads",
+    metadata,
+    Column("warehouse", String(32), ForeignKey("warehouses.code"), primary_key=True),
+    Column("last_posting_id", Integer),
+    Column("last_hash", String(64), nullable=False),
+)
+
+stock = Table(
+    "stock",
+    metadata,
+    Column("warehouse", String(32), ForeignKey("warehouses.code"), primary_key=True),
+    Column("location_id", Integer, ForeignKey("locations.id"), primary_key=True),
+    Column("batch_id", Integer, ForeignKey("batches.id"), primary_key=True),
+    Column("status", String(24), primary_key=True),
+    Column("qty", BigInteger, nullable=False),
+    CheckConstraint("qty >= 0", name="qty_not_negative"),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("username", String(64), primary_key=True),
+    Column("display_name", String(200), nullable=False),
+    Column("role", String(32), nullable=False),
+    Column("warehouse", String(32), ForeignKey("warehouses.code")),
+    Column("password_hash", String(256), nullable=False),
+    Column("active", Boolean, nullable=False),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("username", String(64), ForeignKey("users.username"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+
+api_clients = Table(
+    "api_clients",
+    metadata,
+    Column("client_id", String(64), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("warehouse", String(32), ForeignKey("warehouses.code"), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("active", Boolean, nullable=False),
+)
+
+STOCK_STATUSES = ("pending_acceptance", "available", "reserved", "on_hold", "scrap_pending")
