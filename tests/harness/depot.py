@@ -1,0 +1,158 @@
+"""The parts of depot-floor as real processes: server, gateway, edge agents on pseudo terminals."""
+
+from __future__ import annotations
+
+import os
+import tty
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from harness.procs import DEPOT, Proc, free_port, wait_until
+from server.accounts import create_gateway_client, create_user
+from server.db import make_engine, migrate
+from server.exampledata import ExampleDepot, generate
+from server.masterdata import load_example
+
+ADMIN = ("admin", "admin-password-for-tests")
+
+
+def write_secret(path: Path, value: str) -> Path:
+    path.write_text(value + "\n")
+    path.chmod(0o600)
+    return path
+
+
+@dataclass
+class Depot:
+    """An example depot loaded into a database, with an admin and a gateway token."""
+
+    db_url: str
+    example: ExampleDepot
+    gateway_token: str
+
+
+def prepare_database(db_url: str, *, with_stock: bool = False, site: str = "LC01") -> Depot:
+    engine = make_engine(db_url)
+    migrate(engine)
+    example = generate()
+    load_example(engine, example, with_stock=with_stock)
+    create_user(engine, ADMIN[0], ADMIN[1], role="admin", display_name="管理员 Admin")
+    token = create_gateway_client(engine, f"gateway-{site}", site)
+    engine.dispose()
+    return Depot(db_url, example, token)
+
+
+class ServerProcess:
+    def __init__(self, db_url: str, workdir: Path, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc = Proc(f"server-{self.port}",
+                         [DEPOT, "server", "run", "--db", db_url, "--port", str(self.port)],
+                         workdir)
+
+    def start(self) -> ServerProcess:
+        self.proc.start()
+        wait_until(self.healthy, 30, "the server's /healthz")
+        return self
+
+    def healthy(self) -> bool:
+        if not self.proc.running:
+            raise RuntimeError(f"server exited:\n{self.proc.log()[-3000:]}")
+        try:
+            return httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def stop(self) -> None:
+        self.proc.stop()
+
+    def login(self, user: tuple[str, str] = ADMIN) -> httpx.Client:
+        token = httpx.post(f"{self.url}/api/v1/sessions",
+                           json={"username": user[0], "password": user[1]}).json()["token"]
+        return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {token}"})
+
+
+def broker_toml(port: int) -> str:
+    return f'[broker]\nhost = "127.0.0.1"\nport = {port}\n'
+
+
+class GatewayProcess:
+    def __init__(self, workdir: Path, broker_port: int, server_url: str, token: str,
+                 site: str = "LC01") -> None:
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.workdir = workdir
+        self.database = workdir / "gateway.sqlite"
+        write_secret(workdir / "gateway.token", token)
+        self.config = workdir / "gateway.toml"
+        self.config.write_text(
+            f'site = "{site}"\ndatabase = "gateway.sqlite"\nstatus_interval = 1.0\n'
+            + broker_toml(broker_port)
+            + f'\n[server]\nurl = "{server_url}"\ntoken_file = "gateway.token"\nmax_backoff = 2.0\n'
+        )
+        self.proc = Proc("gateway", [DEPOT, "gateway", "run", "--config", str(self.config)],
+                         workdir)
+
+    def start(self) -> GatewayProcess:
+        self.proc.start()
+        self.proc.wait_for_log("gateway connected to broker")
+        return self
+
+    def stop(self) -> None:
+        self.proc.stop()
+
+
+class PtyScanner:
+    """A serial scanner: the agent opens the slave side, the test types into the master."""
+
+    def __init__(self) -> None:
+        self.master, self.slave = os.openpty()
+        tty.setraw(self.slave)  # a USB-CDC scanner is a raw byte stream
+        self.port = os.ttyname(self.slave)
+        os.set_blocking(self.master, False)
+
+    def scan(self, code: bytes, suffix: bytes = b"\r") -> None:
+        os.write(self.master, code + suffix)
+
+    def received(self) -> bytes:
+        """What the agent wrote back to the scanner (beeper and LED commands)."""
+        try:
+            return os.read(self.master, 4096)
+        except BlockingIOError:
+            return b""
+
+    def close(self) -> None:
+        for fd in (self.master, self.slave):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+class EdgeProcess:
+    def __init__(self, workdir: Path, broker_port: int, scanner: PtyScanner, *,
+                 site: str = "LC01", device: str = "LC01-D01-FIX1", door: str = "D01",
+                 resend_after: float = 2.0) -> None:
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.device = device
+        self.spool = workdir / f"{device}.spool.sqlite"
+        self.config = workdir / f"{device}.toml"
+        self.config.write_text(
+            f'site = "{site}"\ndevice = "{device}"\ndoor = "{door}"\n'
+            f'spool = "{self.spool.name}"\nresend_after = {resend_after}\nheartbeat = 1.0\n'
+            + broker_toml(broker_port)
+            + f'\n[[serial]]\nport = "{scanner.port}"\nsuffix = "\\r"\n'
+            + 'beep = { ok = "07", warn = "0707", error = "070707" }\n'
+        )
+        self.proc = Proc(f"edge-{device}", [DEPOT, "edge", "run", "--config", str(self.config)],
+                         workdir)
+
+    def start(self) -> EdgeProcess:
+        self.proc.start()
+        self.proc.wait_for_log("scanner connected")
+        self.proc.wait_for_log("connected to broker")
+        return self
+
+    def stop(self) -> None:
+        self.proc.stop()
