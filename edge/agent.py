@@ -52,7 +52,9 @@ class ReadContext:
     door: str | None
 
 
-def build_scan(ctx: ReadContext, seq: int, raw: bytes, source: str, decoded: Decoded) -> ScanMessage:
+def build_scan(
+    ctx: ReadContext, seq: int, raw: bytes, source: str, decoded: Decoded
+) -> ScanMessage:
     return ScanMessage(
         event_id=new_event_id(),
         site=ctx.site,
@@ -162,7 +164,9 @@ class EdgeAgent:
         )
         self.client.publish(self._status_topic, payload, qos=1, retain=True)
 
-    def _on_connect(self, client: paho.Client, userdata: Any, flags: Any, rc: Any, props: Any) -> None:
+    def _on_connect(
+        self, client: paho.Client, userdata: Any, flags: Any, rc: Any, props: Any
+    ) -> None:
         if rc.is_failure:
             log.error("broker refused the connection: %s", rc)
             return
@@ -173,7 +177,9 @@ class EdgeAgent:
         self._publish_status()
         self._wake.set()
 
-    def _on_disconnect(self, client: paho.Client, userdata: Any, flags: Any, rc: Any, props: Any) -> None:
+    def _on_disconnect(
+        self, client: paho.Client, userdata: Any, flags: Any, rc: Any, props: Any
+    ) -> None:
         self._connected.clear()
         if not self._stop.is_set():
             log.warning("disconnected from broker (%s); reads stay in the spool", rc)
@@ -181,7 +187,7 @@ class EdgeAgent:
     # -- answers in -------------------------------------------------------------------------
     def _on_message(self, client: paho.Client, userdata: Any, message: paho.MQTTMessage) -> None:
         try:
-            answer = parse_answer(message.payload)
+            answer = parse_answer(bytes(message.payload))
         except ContractError as exc:
             log.warning("ignored a command that is not an answer: %s", exc)
             return

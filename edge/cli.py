@@ -113,8 +113,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"depot: {exc}", file=sys.stderr)
         return 2
     except ImportError as exc:
-        print(f"depot: a module is missing ({exc.name}); install the extra for this part, "
-              "e.g. pip install 'depot-floor[all]'", file=sys.stderr)
+        print(
+            f"depot: a module is missing ({exc.name}); install the extra for this part, "
+            "e.g. pip install 'depot-floor[all]'",
+            file=sys.stderr,
+        )
         return 2
     except KeyboardInterrupt:
         return 130

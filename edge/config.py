@@ -1,22 +1,22 @@
 """A station's configuration file (TOML), read once at start-up.
 
-    site = "LC01"
-    device = "LC01-D01-FIX1"
-    door = "D01"
-    spool = "/var/lib/depot/edge/LC01-D01-FIX1.sqlite"
-    resend_after = 5.0
+site = "LC01"
+device = "LC01-D01-FIX1"
+door = "D01"
+spool = "/var/lib/depot/edge/LC01-D01-FIX1.sqlite"
+resend_after = 5.0
 
-    [broker]
-    host = "127.0.0.1"
-    port = 1883
-    username = "LC01-D01-FIX1"
-    password_file = "/etc/depot/secrets/LC01-D01-FIX1.password"
+[broker]
+host = "127.0.0.1"
+port = 1883
+username = "LC01-D01-FIX1"
+password_file = "/etc/depot/secrets/LC01-D01-FIX1.password"
 
-    [[serial]]
-    port = "/dev/ttyACM0"
-    baudrate = 9600
-    suffix = "\\r"
-    beep = { ok = "", warn = "", error = "" }   # command bytes, hex
+[[serial]]
+port = "/dev/ttyACM0"
+baudrate = 9600
+suffix = "\\r"
+beep = { ok = "", warn = "", error = "" }   # command bytes, hex
 """
 
 from __future__ import annotations

@@ -143,7 +143,7 @@ class ScanMessage:
 
 def _require(doc: dict[str, Any], key: str, kind: type | tuple[type, ...]) -> Any:
     value = doc.get(key)
-    if not isinstance(value, kind) or isinstance(value, bool) and kind is int:
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
         raise ContractError(f"field {key!r} missing or of the wrong type")
     return value
 

@@ -7,6 +7,7 @@ not held back by Nagle's algorithm, and reconnection with backoff.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import ssl
 from dataclasses import dataclass
@@ -33,10 +34,9 @@ class BrokerSettings:
 
 
 def _nodelay(client: paho.Client, userdata: Any, sock: Any) -> None:
-    try:
+    # Not a TCP socket (websocket, unix): nothing to tune.
+    with contextlib.suppress(OSError, AttributeError):
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    except (OSError, AttributeError):  # not a TCP socket (websocket, unix): nothing to tune
-        pass
 
 
 def make_client(

@@ -7,6 +7,7 @@ station's other work.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Callable
@@ -57,10 +58,8 @@ class SerialScanner:
     def _close(self) -> None:
         with self._lock:
             if self._port is not None:
-                try:
+                with contextlib.suppress(serial.SerialException, OSError):
                     self._port.close()
-                except (serial.SerialException, OSError):
-                    pass
                 self._port = None
 
     def _run(self) -> None:

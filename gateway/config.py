@@ -1,18 +1,18 @@
 """The gateway's configuration file (TOML), read once at start-up.
 
-    site = "LC01"
-    database = "/var/lib/depot/gateway/LC01.sqlite"
+site = "LC01"
+database = "/var/lib/depot/gateway/LC01.sqlite"
 
-    [broker]
-    host = "127.0.0.1"
-    port = 1883
-    username = "gateway-LC01"
-    password_file = "/etc/depot/secrets/gateway-LC01.password"
+[broker]
+host = "127.0.0.1"
+port = 1883
+username = "gateway-LC01"
+password_file = "/etc/depot/secrets/gateway-LC01.password"
 
-    [server]
-    url = "https://depot-central.example/"
-    token_file = "/etc/depot/secrets/gateway-LC01.token"
-    batch_size = 200
+[server]
+url = "https://depot-central.example/"
+token_file = "/etc/depot/secrets/gateway-LC01.token"
+batch_size = 200
 """
 
 from __future__ import annotations

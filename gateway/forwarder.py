@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 def backoff(failures: int, max_backoff: float, rng: random.Random) -> float:
     """Delay before the next try after `failures` failures in a row: 0.5 s doubling, +-50%."""
     base = min(max_backoff, 0.5 * 2 ** max(0, failures - 1))
-    return base * rng.uniform(0.5, 1.5)
+    return float(base * rng.uniform(0.5, 1.5))
 
 
 class Forwarder:
@@ -77,7 +77,9 @@ class Forwarder:
             self._failures += 1
             delay = backoff(self._failures, self.link.max_backoff, self._rng)
             self.store.defer(ids, delay, str(exc))
-            log.warning("could not deliver %d events (%s); next try in %.1f s", len(ids), exc, delay)
+            log.warning(
+                "could not deliver %d events (%s); next try in %.1f s", len(ids), exc, delay
+            )
             return delay
         self._failures = 0
         self.store.settle(results)

@@ -58,18 +58,22 @@ class Intake:
 
     def stop(self) -> None:
         if self.connected.is_set():
-            info = self.client.publish(self._status_topic, status_payload("offline", site=self.site),
-                                       1, True)
+            info = self.client.publish(
+                self._status_topic, status_payload("offline", site=self.site), 1, True
+            )
             info.wait_for_publish(timeout=2)
         self.client.disconnect()
         self.client.loop_stop()
 
     def publish_status(self, **fields: Any) -> None:
         if self.connected.is_set():
-            self.client.publish(self._status_topic, status_payload("online", site=self.site,
-                                                                   **fields), 1, True)
+            self.client.publish(
+                self._status_topic, status_payload("online", site=self.site, **fields), 1, True
+            )
 
-    def _on_connect(self, client: paho.Client, userdata: Any, flags: Any, rc: Any, props: Any) -> None:
+    def _on_connect(
+        self, client: paho.Client, userdata: Any, flags: Any, rc: Any, props: Any
+    ) -> None:
         if rc.is_failure:
             log.error("broker refused the gateway: %s", rc)
             return
@@ -78,16 +82,20 @@ class Intake:
         self.connected.set()
         self.publish_status()
 
-    def _on_disconnect(self, client: paho.Client, userdata: Any, flags: Any, rc: Any, props: Any) -> None:
+    def _on_disconnect(
+        self, client: paho.Client, userdata: Any, flags: Any, rc: Any, props: Any
+    ) -> None:
         self.connected.clear()
         log.warning("gateway disconnected from broker (%s)", rc)
 
     def _on_message(self, client: paho.Client, userdata: Any, message: paho.MQTTMessage) -> None:
         try:
-            self.handle(message.topic, message.payload)
+            self.handle(message.topic, bytes(message.payload))
         except Exception:
             # Not committed: leave it unacknowledged, so the broker delivers it again.
-            log.exception("could not record the read on %s; it stays with the broker", message.topic)
+            log.exception(
+                "could not record the read on %s; it stays with the broker", message.topic
+            )
             return
         client.ack(message.mid, message.qos)
 
@@ -103,5 +111,11 @@ class Intake:
             return
         intake = self.store.take_read(scan, payload, decide)
         self.client.publish(cmd_topic(scan.site, scan.device), intake.answer.to_json(), qos=1)
-        log.info("read %s seq %s from %s: %s%s", scan.event_id, scan.seq, scan.device,
-                 intake.answer.result, " (again)" if intake.duplicate else "")
+        log.info(
+            "read %s seq %s from %s: %s%s",
+            scan.event_id,
+            scan.seq,
+            scan.device,
+            intake.answer.result,
+            " (again)" if intake.duplicate else "",
+        )

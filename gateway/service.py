@@ -26,7 +26,9 @@ class Gateway:
         self.forwarder.start()
         self.intake.start()
         self._status.start()
-        log.info("gateway for %s running; events go to %s", self.config.site, self.config.server.url)
+        log.info(
+            "gateway for %s running; events go to %s", self.config.site, self.config.server.url
+        )
 
     def stop(self) -> None:
         self._stop.set()

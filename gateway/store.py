@@ -96,20 +96,34 @@ class GatewayStore:
     def take_read(self, scan: ScanMessage, payload: bytes, decide: Decide) -> Intake:
         """Record a read and what it caused, once. A read seen before gets its first answer."""
         with self._transaction() as db:
-            row = db.execute("SELECT answer FROM reads WHERE event_id=?", (scan.event_id,)).fetchone()
+            row = db.execute(
+                "SELECT answer FROM reads WHERE event_id=?", (scan.event_id,)
+            ).fetchone()
             if row is not None:
                 return Intake(parse_answer(bytes(row[0])), duplicate=True)
             answer, event = decide(scan)
             db.execute(
                 "INSERT INTO reads VALUES (?,?,?,?,?,?,?,?)",
-                (scan.event_id, scan.site, scan.device, scan.seq, scan.ts, time.time(),
-                 payload, answer.to_json()),
+                (
+                    scan.event_id,
+                    scan.site,
+                    scan.device,
+                    scan.seq,
+                    scan.ts,
+                    time.time(),
+                    payload,
+                    answer.to_json(),
+                ),
             )
             if event is not None:
                 db.execute(
                     "INSERT INTO outbox (event_id, type, payload, created_at) VALUES (?,?,?,?)",
-                    (event["event_id"], event["type"], json.dumps(event, ensure_ascii=False),
-                     time.time()),
+                    (
+                        event["event_id"],
+                        event["type"],
+                        json.dumps(event, ensure_ascii=False),
+                        time.time(),
+                    ),
                 )
         return Intake(answer, duplicate=False)
 

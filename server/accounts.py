@@ -24,8 +24,15 @@ def _check_warehouse(engine: Engine, warehouse: str | None) -> None:
             raise AccountError(f"unknown warehouse {warehouse!r}")
 
 
-def create_user(engine: Engine, username: str, password: str, *, role: str,
-                display_name: str | None = None, warehouse: str | None = None) -> None:
+def create_user(
+    engine: Engine,
+    username: str,
+    password: str,
+    *,
+    role: str,
+    display_name: str | None = None,
+    warehouse: str | None = None,
+) -> None:
     if role not in ROLES:
         raise AccountError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
     if len(password) < 10:
@@ -33,9 +40,16 @@ def create_user(engine: Engine, username: str, password: str, *, role: str,
     _check_warehouse(engine, warehouse)
     try:
         with engine.begin() as conn:
-            conn.execute(users.insert().values(
-                username=username, display_name=display_name or username, role=role,
-                warehouse=warehouse, password_hash=hash_password(password), active=True))
+            conn.execute(
+                users.insert().values(
+                    username=username,
+                    display_name=display_name or username,
+                    role=role,
+                    warehouse=warehouse,
+                    password_hash=hash_password(password),
+                    active=True,
+                )
+            )
     except IntegrityError as exc:
         raise AccountError(f"user {username!r} already exists") from exc
 
@@ -46,9 +60,16 @@ def create_gateway_client(engine: Engine, client_id: str, warehouse: str) -> str
     token = new_token()
     try:
         with engine.begin() as conn:
-            conn.execute(api_clients.insert().values(
-                client_id=client_id, kind="gateway", warehouse=warehouse,
-                token_hash=token_hash(token), created_at=datetime.now(UTC), active=True))
+            conn.execute(
+                api_clients.insert().values(
+                    client_id=client_id,
+                    kind="gateway",
+                    warehouse=warehouse,
+                    token_hash=token_hash(token),
+                    created_at=datetime.now(UTC),
+                    active=True,
+                )
+            )
     except IntegrityError as exc:
         raise AccountError(f"client {client_id!r} already exists") from exc
     return token

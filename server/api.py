@@ -31,8 +31,11 @@ class Credentials(BaseModel):
 
 
 def create_app(engine: Engine) -> FastAPI:
-    app = FastAPI(title="depot-floor central server", version="1",
-                  description="Official ledger of the relief-material depots.")
+    app = FastAPI(
+        title="depot-floor central server",
+        version="1",
+        description="Official ledger of the relief-material depots.",
+    )
     app.state.engine = engine
 
     @app.get("/healthz", tags=["ops"])
@@ -46,15 +49,18 @@ def create_app(engine: Engine) -> FastAPI:
 
     @app.get("/metrics", tags=["ops"], response_class=PlainTextResponse)
     def metrics() -> str:
-        lines = ["# HELP depot_events_total Domain events received, by verdict.",
-                 "# TYPE depot_events_total counter"]
+        lines = [
+            "# HELP depot_events_total Domain events received, by verdict.",
+            "# TYPE depot_events_total counter",
+        ]
         for status, count in sorted(queries.event_counts(engine).items()):
             lines.append(f'depot_events_total{{status="{status}"}} {count}')
         return "\n".join(lines) + "\n"
 
     @app.post("/api/v1/events", tags=["events"])
-    def post_events(batch: EventBatch,
-                    device: Annotated[auth.Device, Depends(require_device)]) -> dict[str, Any]:
+    def post_events(
+        batch: EventBatch, device: Annotated[auth.Device, Depends(require_device)]
+    ) -> dict[str, Any]:
         """A batch of events from one gateway; the answer names each event's verdict."""
         results = ingest(engine, Caller(device.client_id, device.warehouse), batch.events)
         return {"results": [r.to_dict() for r in results]}
@@ -62,8 +68,11 @@ def create_app(engine: Engine) -> FastAPI:
     @app.get("/api/v1/stock", tags=["stock"])
     def get_stock(
         who: Annotated[auth.User | auth.Device, Depends(require_user_or_device)],
-        warehouse: str | None = None, item: str | None = None, batch: str | None = None,
-        location: str | None = None, status: str | None = None,
+        warehouse: str | None = None,
+        item: str | None = None,
+        batch: str | None = None,
+        location: str | None = None,
+        status: str | None = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
         offset: Annotated[int, Query(ge=0)] = 0,
     ) -> dict[str, Any]:
@@ -73,9 +82,18 @@ def create_app(engine: Engine) -> FastAPI:
         own = who.warehouse
         if own is not None and warehouse not in (None, own):
             raise HTTPException(403, f"you may see warehouse {own} only")
-        total, rows = queries.stock_rows(engine, queries.StockFilter(
-            warehouse=own or warehouse, item=item, batch=batch, location=location,
-            status=status, limit=limit, offset=offset))
+        total, rows = queries.stock_rows(
+            engine,
+            queries.StockFilter(
+                warehouse=own or warehouse,
+                item=item,
+                batch=batch,
+                location=location,
+                status=status,
+                limit=limit,
+                offset=offset,
+            ),
+        )
         return {"total": total, "limit": limit, "offset": offset, "rows": rows}
 
     @app.post("/api/v1/sessions", tags=["auth"])

@@ -39,8 +39,11 @@ def login(engine: Engine, username: str, password: str) -> tuple[str, datetime] 
         token = new_token()
         now = datetime.now(UTC)
         expires = now + timedelta(hours=SESSION_HOURS)
-        conn.execute(insert(sessions).values(token_hash=token_hash(token), username=username,
-                                             created_at=now, expires_at=expires))
+        conn.execute(
+            insert(sessions).values(
+                token_hash=token_hash(token), username=username, created_at=now, expires_at=expires
+            )
+        )
     return token, expires
 
 
@@ -52,8 +55,13 @@ def logout(engine: Engine, token: str) -> None:
 def user_for(engine: Engine, token: str) -> User | None:
     with engine.connect() as conn:
         row = conn.execute(
-            select(users.c.username, users.c.display_name, users.c.role, users.c.warehouse,
-                   sessions.c.expires_at)
+            select(
+                users.c.username,
+                users.c.display_name,
+                users.c.role,
+                users.c.warehouse,
+                sessions.c.expires_at,
+            )
             .join(users, users.c.username == sessions.c.username)
             .where((sessions.c.token_hash == token_hash(token)) & users.c.active)
         ).one_or_none()

@@ -13,17 +13,26 @@ DEFAULT_DB = "sqlite:///depot-server.sqlite"
 
 
 def _db(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", default=os.environ.get("DEPOT_DB_URL", DEFAULT_DB),
-                        help="database URL (env DEPOT_DB_URL; default %(default)s)")
+    parser.add_argument(
+        "--db",
+        default=os.environ.get("DEPOT_DB_URL", DEFAULT_DB),
+        help="database URL (env DEPOT_DB_URL; default %(default)s)",
+    )
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    server = sub.add_parser("server", help="central ledger server",
-                            description="The central ledger and the supervisors' dashboard.")
+    server = sub.add_parser(
+        "server",
+        help="central ledger server",
+        description="The central ledger and the supervisors' dashboard.",
+    )
     cmds = server.add_subparsers(dest="server_command", required=True, metavar="COMMAND")
 
-    run = cmds.add_parser("run", help="serve the API and dashboard (migrates first)",
-                          description="Bring the schema up to date and serve HTTP.")
+    run = cmds.add_parser(
+        "run",
+        help="serve the API and dashboard (migrates first)",
+        description="Bring the schema up to date and serve HTTP.",
+    )
     _db(run)
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--port", type=int, default=8000)
@@ -39,9 +48,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     example.add_argument("--no-stock", action="store_true", help="master data only")
     example.set_defaults(handler=run_load_example)
 
-    user = cmds.add_parser("add-user", help="create a person's account",
-                           description="The password is read from a file, never from the "
-                           "command line.")
+    user = cmds.add_parser(
+        "add-user",
+        help="create a person's account",
+        description="The password is read from a file, never from the command line.",
+    )
     _db(user)
     user.add_argument("--username", required=True)
     user.add_argument("--role", required=True)
@@ -50,9 +61,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     user.add_argument("--password-file", type=Path, required=True)
     user.set_defaults(handler=run_add_user)
 
-    gateway = cmds.add_parser("add-gateway", help="register a depot gateway and write its token",
-                              description="The token is written to --token-file (mode 0600) "
-                              "and stored on the server only as a hash.")
+    gateway = cmds.add_parser(
+        "add-gateway",
+        help="register a depot gateway and write its token",
+        description="The token is written to --token-file (mode 0600) "
+        "and stored on the server only as a hash.",
+    )
     _db(gateway)
     gateway.add_argument("--client-id", required=True)
     gateway.add_argument("--warehouse", required=True)
@@ -81,8 +95,9 @@ def run_server(args: argparse.Namespace) -> int:
 
     engine = _engine(args.db)
     migrate(engine)
-    uvicorn.run(create_app(engine), host=args.host, port=args.port, log_level="info",
-                access_log=False)
+    uvicorn.run(
+        create_app(engine), host=args.host, port=args.port, log_level="info", access_log=False
+    )
     return 0
 
 
@@ -105,8 +120,14 @@ def run_add_user(args: argparse.Namespace) -> int:
 
     password = args.password_file.read_text(encoding="utf-8").strip()
     try:
-        create_user(_engine(args.db), args.username, password, role=args.role,
-                    display_name=args.display_name, warehouse=args.warehouse)
+        create_user(
+            _engine(args.db),
+            args.username,
+            password,
+            role=args.role,
+            display_name=args.display_name,
+            warehouse=args.warehouse,
+        )
     except AccountError as exc:
         raise CommandError(str(exc)) from exc
     return 0

@@ -30,15 +30,17 @@ def login_page(request: Request) -> Response:
 
 
 @router.post("/login", response_class=HTMLResponse)
-def login_submit(request: Request, username: Annotated[str, Form()],
-                 password: Annotated[str, Form()]) -> Response:
+def login_submit(
+    request: Request, username: Annotated[str, Form()], password: Annotated[str, Form()]
+) -> Response:
     result = auth.login(engine_of(request), username, password)
     if result is None:
         return templates.TemplateResponse(request, "login.html", {"error": True}, status_code=401)
-    token, expires = result
+    token, _expires = result
     response = RedirectResponse("/", status_code=303)
-    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="strict",
-                        max_age=auth.SESSION_HOURS * 3600)
+    response.set_cookie(
+        SESSION_COOKIE, token, httponly=True, samesite="strict", max_age=auth.SESSION_HOURS * 3600
+    )
     return response
 
 
@@ -60,13 +62,17 @@ def overview(request: Request) -> Response:
     engine = engine_of(request)
     totals = queries.status_totals(engine, user.warehouse)
     pending = [r for r in totals if r["status"] == "pending_acceptance"]
-    return templates.TemplateResponse(request, "overview.html", {
-        "user": user,
-        "totals": totals,
-        "pending": pending,
-        "events": queries.recent_events(engine),
-        "labels": STATUS_LABELS,
-    })
+    return templates.TemplateResponse(
+        request,
+        "overview.html",
+        {
+            "user": user,
+            "totals": totals,
+            "pending": pending,
+            "events": queries.recent_events(engine),
+            "labels": STATUS_LABELS,
+        },
+    )
 
 
 @router.get("/partials/overview", response_class=HTMLResponse)
@@ -77,9 +83,13 @@ def overview_partial(request: Request) -> Response:
         return Response(status_code=401)
     engine = engine_of(request)
     totals = queries.status_totals(engine, user.warehouse)
-    return templates.TemplateResponse(request, "overview_tables.html", {
-        "totals": totals,
-        "pending": [r for r in totals if r["status"] == "pending_acceptance"],
-        "events": queries.recent_events(engine),
-        "labels": STATUS_LABELS,
-    })
+    return templates.TemplateResponse(
+        request,
+        "overview_tables.html",
+        {
+            "totals": totals,
+            "pending": [r for r in totals if r["status"] == "pending_acceptance"],
+            "events": queries.recent_events(engine),
+            "labels": STATUS_LABELS,
+        },
+    )

@@ -8,6 +8,7 @@ in order: scanners, stations, gateway, server, broker.
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import logging
 import os
@@ -72,8 +73,9 @@ class Child:
 
 
 class Demo:
-    def __init__(self, root: Path, http_port: int, mqtt_port: int, doors: int,
-                 interval: float) -> None:
+    def __init__(
+        self, root: Path, http_port: int, mqtt_port: int, doors: int, interval: float
+    ) -> None:
         self.root = root.resolve()
         self.http_port = http_port
         self.mqtt_port = mqtt_port
@@ -115,13 +117,22 @@ class Demo:
         passwd = broker / "passwd"
         write_secret(passwd, "\n".join(lines))
         subprocess.run([_tool("mosquitto_passwd"), "-U", str(passwd)], check=True)
-        acl = [f"user gateway-{SITE}", f"topic read wh/v1/{SITE}/scan/+",
-               f"topic read wh/v1/{SITE}/status/+", f"topic write wh/v1/{SITE}/cmd/+",
-               f"topic readwrite wh/v1/{SITE}/gateway/status", ""]
+        acl = [
+            f"user gateway-{SITE}",
+            f"topic read wh/v1/{SITE}/scan/+",
+            f"topic read wh/v1/{SITE}/status/+",
+            f"topic write wh/v1/{SITE}/cmd/+",
+            f"topic readwrite wh/v1/{SITE}/gateway/status",
+            "",
+        ]
         for device in self.devices:
-            acl += [f"user {device}", f"topic write wh/v1/{SITE}/scan/{device}",
-                    f"topic readwrite wh/v1/{SITE}/status/{device}",
-                    f"topic read wh/v1/{SITE}/cmd/{device}", ""]
+            acl += [
+                f"user {device}",
+                f"topic write wh/v1/{SITE}/scan/{device}",
+                f"topic readwrite wh/v1/{SITE}/status/{device}",
+                f"topic read wh/v1/{SITE}/cmd/{device}",
+                "",
+            ]
         (broker / "acl").write_text("\n".join(acl))
         (broker / "data").mkdir()
         (broker / "mosquitto.conf").write_text(
@@ -133,14 +144,21 @@ class Demo:
         )
 
     def _broker_toml(self, user: str) -> str:
-        return (f'[broker]\nhost = "127.0.0.1"\nport = {self.mqtt_port}\nusername = "{user}"\n'
-                f'password_file = "{self.root / "secrets" / (user + ".mqtt")}"\n')
+        return (
+            f'[broker]\nhost = "127.0.0.1"\nport = {self.mqtt_port}\nusername = "{user}"\n'
+            f'password_file = "{self.root / "secrets" / (user + ".mqtt")}"\n'
+        )
 
     # -- processes --------------------------------------------------------------------------
     def spawn(self, name: str, argv: list[str]) -> Child:
         out = (self.root / "logs" / f"{name}.log").open("ab")
-        popen = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT,
-                                 stdin=subprocess.DEVNULL, start_new_session=True)
+        popen = subprocess.Popen(
+            argv,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         out.close()
         child = Child(name, popen)
         self.children.append(child)
@@ -148,19 +166,32 @@ class Demo:
 
     def start(self, example: ExampleDepot) -> None:
         depot = [sys.executable, "-m", "edge.cli"]
-        self.spawn("mosquitto", [_tool("mosquitto"), "-c", str(self.root / "broker" / "mosquitto.conf")])
+        self.spawn(
+            "mosquitto", [_tool("mosquitto"), "-c", str(self.root / "broker" / "mosquitto.conf")]
+        )
         if not wait_port(self.mqtt_port):
             raise RuntimeError("the broker did not start; see logs/mosquitto.log")
-        self.spawn("server", [*depot, "server", "run", "--db",
-                              f"sqlite:///{self.root / 'server.sqlite'}",
-                              "--port", str(self.http_port)])
+        self.spawn(
+            "server",
+            [
+                *depot,
+                "server",
+                "run",
+                "--db",
+                f"sqlite:///{self.root / 'server.sqlite'}",
+                "--port",
+                str(self.http_port),
+            ],
+        )
         if not wait_port(self.http_port, 60):
             raise RuntimeError("the server did not start; see logs/server.log")
         gateway_conf = self.root / "gateway" / "gateway.toml"
         gateway_conf.write_text(
-            f'site = "{SITE}"\ndatabase = "gateway.sqlite"\n' + self._broker_toml(f"gateway-{SITE}")
+            f'site = "{SITE}"\ndatabase = "gateway.sqlite"\n'
+            + self._broker_toml(f"gateway-{SITE}")
             + f'\n[server]\nurl = "http://127.0.0.1:{self.http_port}"\n'
-            f'token_file = "{self.root / "secrets" / "gateway.token"}"\n')
+            f'token_file = "{self.root / "secrets" / "gateway.token"}"\n'
+        )
         self.spawn("gateway", [*depot, "gateway", "run", "--config", str(gateway_conf)])
         for number, device in enumerate(self.devices, start=1):
             master, slave = os.openpty()
@@ -168,11 +199,17 @@ class Demo:
             conf = self.root / "edge" / f"{device}.toml"
             conf.write_text(
                 f'site = "{SITE}"\ndevice = "{device}"\ndoor = "D{number:02d}"\n'
-                f'spool = "{device}.spool.sqlite"\n' + self._broker_toml(device)
-                + f'\n[[serial]]\nport = "{os.ttyname(slave)}"\nsuffix = "\\r"\n')
+                f'spool = "{device}.spool.sqlite"\n'
+                + self._broker_toml(device)
+                + f'\n[[serial]]\nport = "{os.ttyname(slave)}"\nsuffix = "\\r"\n'
+            )
             self.spawn(f"edge-{device}", [*depot, "edge", "run", "--config", str(conf)])
-            threading.Thread(target=self.simulate, args=(master, example, number),
-                             name=f"scanner-{device}", daemon=True).start()
+            threading.Thread(
+                target=self.simulate,
+                args=(master, example, number),
+                name=f"scanner-{device}",
+                daemon=True,
+            ).start()
 
     def simulate(self, master: int, example: ExampleDepot, door: int) -> None:
         """A person at the door scanning case labels of an incoming delivery."""
@@ -181,15 +218,15 @@ class Demo:
         while not self.stop_event.wait(self.interval * rng.uniform(0.6, 1.4)):
             item = rng.choice(example.items)
             batch = f"2026L{door}{rng.randint(1, 3)}"
-            label = gs1_128_label(item.gtin, batch, date(2026, rng.randint(6, 10), 1),
-                                  rng.choice((10, 20, 25, 50)))
+            label = gs1_128_label(
+                item.gtin, batch, date(2026, rng.randint(6, 10), 1), rng.choice((10, 20, 25, 50))
+            )
             if rng.random() < 0.1:  # now and then a damaged label
-                label = label.replace(item.gtin.encode(), item.gtin[:-1].encode() + b"0", 1)
+                wrong = item.gtin[:-1] + str((int(item.gtin[-1]) + 1) % 10)
+                label = label.replace(item.gtin.encode(), wrong.encode(), 1)
             os.write(master, label + b"\r")
-            try:
+            with contextlib.suppress(BlockingIOError):
                 os.read(master, 1024)  # the beeper commands the agent sends back
-            except BlockingIOError:
-                pass
 
     def stop(self) -> None:
         self.stop_event.set()
@@ -200,14 +237,18 @@ class Demo:
         while not self.stop_event.wait(1.0):
             for child in self.children:
                 if child.popen.poll() is not None:
-                    raise RuntimeError(f"{child.name} stopped unexpectedly; see logs/{child.name}.log")
+                    raise RuntimeError(
+                        f"{child.name} stopped unexpectedly; see logs/{child.name}.log"
+                    )
 
 
 def _tool(name: str) -> str:
     for candidate in (shutil.which(name), f"/usr/sbin/{name}", f"/usr/bin/{name}"):
         if candidate and Path(candidate).exists():
             return candidate
-    raise RuntimeError(f"{name} is not installed (Debian package mosquitto); scripts/demo installs it")
+    raise RuntimeError(
+        f"{name} is not installed (Debian package mosquitto); scripts/demo installs it"
+    )
 
 
 def run_demo(root: Path, http_port: int, mqtt_port: int, doors: int, interval: float) -> int:

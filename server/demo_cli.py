@@ -8,15 +8,19 @@ from pathlib import Path
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     demo = sub.add_parser(
-        "demo", help="run broker, server, gateway and simulated doors with an example depot",
+        "demo",
+        help="run broker, server, gateway and simulated doors with an example depot",
         description="Start the whole system on embedded defaults with an example depot on "
         "SQLite and simulated dock-door scanners. Everything lives in --dir, which is "
-        "recreated on each start. Ctrl-C stops it all.")
+        "recreated on each start. Ctrl-C stops it all.",
+    )
     demo.add_argument("--dir", type=Path, default=Path(".depot-demo"), help="state folder")
-    demo.add_argument("--http-port", type=int, default=8000,
-                      help="dashboard port (a free one if taken)")
-    demo.add_argument("--mqtt-port", type=int, default=18830,
-                      help="broker port (a free one if taken)")
+    demo.add_argument(
+        "--http-port", type=int, default=8000, help="dashboard port (a free one if taken)"
+    )
+    demo.add_argument(
+        "--mqtt-port", type=int, default=18830, help="broker port (a free one if taken)"
+    )
     demo.add_argument("--doors", type=int, default=2, help="simulated dock doors")
     demo.add_argument("--interval", type=float, default=4.0, help="seconds between scans per door")
     demo.set_defaults(handler=_run)

@@ -26,8 +26,9 @@ def require_device(request: Request) -> auth.Device:
     token = _bearer(request)
     device = auth.device_for(engine_of(request), token) if token else None
     if device is None:
-        raise HTTPException(401, "a valid gateway token is required",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            401, "a valid gateway token is required", headers={"WWW-Authenticate": "Bearer"}
+        )
     return device
 
 
@@ -43,5 +44,7 @@ def require_user_or_device(request: Request) -> auth.User | auth.Device:
     token = _bearer(request)
     device = auth.device_for(engine_of(request), token) if token else None
     if device is None:
-        raise HTTPException(401, "log in or present a token", headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            401, "log in or present a token", headers={"WWW-Authenticate": "Bearer"}
+        )
     return device

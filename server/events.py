@@ -102,8 +102,9 @@ def _reject(engine: Engine, caller: Caller, event: dict[str, Any], reason: str) 
     return EventResult(event["event_id"], "rejected", reason)
 
 
-def _record(conn: Connection, caller: Caller, event: dict[str, Any], status: str,
-            reason: str | None) -> None:
+def _record(
+    conn: Connection, caller: Caller, event: dict[str, Any], status: str, reason: str | None
+) -> None:
     conn.execute(
         events.insert().values(
             event_id=event["event_id"],
@@ -153,9 +154,20 @@ def _receive(conn: Connection, caller: Caller, event: dict[str, Any]) -> None:
         raise Rejection("missing_batch", "a receiving event needs a batch number")
     batch_id = _batch(conn, item_code, batch_no, event)
     try:
-        post(conn, [Posting(caller.warehouse, location_id, batch_id, "pending_acceptance", qty,
-                            author=str(event.get("device") or caller.client_id),
-                            event_id=event["event_id"])])
+        post(
+            conn,
+            [
+                Posting(
+                    caller.warehouse,
+                    location_id,
+                    batch_id,
+                    "pending_acceptance",
+                    qty,
+                    author=str(event.get("device") or caller.client_id),
+                    event_id=event["event_id"],
+                )
+            ],
+        )
     except LedgerError as exc:
         raise Rejection("ledger", str(exc)) from exc
 

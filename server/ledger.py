@@ -55,7 +55,7 @@ def posting_hash(prev_hash: str, posting: Posting, posted_at: datetime) -> str:
 
 def _insert_ignore(conn: Connection, table: object, values: dict[str, object]) -> None:
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    conn.execute(dialect.insert(table).values(**values).on_conflict_do_nothing())  # type: ignore[arg-type]
+    conn.execute(dialect.insert(table).values(**values).on_conflict_do_nothing())
 
 
 def _lock_head(conn: Connection, warehouse: str) -> tuple[int | None, str]:
@@ -82,8 +82,11 @@ def _apply_to_stock(conn: Connection, p: Posting) -> None:
     if current is None:
         conn.execute(
             stock.insert().values(
-                warehouse=p.warehouse, location_id=p.location_id, batch_id=p.batch_id,
-                status=p.status, qty=new_qty,
+                warehouse=p.warehouse,
+                location_id=p.location_id,
+                batch_id=p.batch_id,
+                status=p.status,
+                qty=new_qty,
             )
         )
     else:
@@ -103,9 +106,16 @@ def post(conn: Connection, entries: list[Posting]) -> list[int]:
         posting_id = conn.execute(
             postings.insert()
             .values(
-                warehouse=entry.warehouse, location_id=entry.location_id, batch_id=entry.batch_id,
-                status=entry.status, qty=entry.qty, event_id=entry.event_id, author=entry.author,
-                posted_at=posted_at, prev_hash=prev_hash, hash=digest,
+                warehouse=entry.warehouse,
+                location_id=entry.location_id,
+                batch_id=entry.batch_id,
+                status=entry.status,
+                qty=entry.qty,
+                event_id=entry.event_id,
+                author=entry.author,
+                posted_at=posted_at,
+                prev_hash=prev_hash,
+                hash=digest,
             )
             .returning(postings.c.id)
         ).scalar_one()

@@ -25,10 +25,18 @@ def stock_rows(engine: Engine, f: StockFilter) -> tuple[int, list[dict[str, Any]
     """Stock lines (quantity > 0) matching the filter, oldest inbound first, and their count."""
     query = (
         select(
-            stock.c.warehouse, locations.c.code.label("location"), items.c.code.label("item"),
-            items.c.name_zh, items.c.name_en, items.c.unit_zh, items.c.unit_en,
-            batches.c.batch_no.label("batch"), batches.c.prod_date, batches.c.inbound_date,
-            stock.c.status, stock.c.qty,
+            stock.c.warehouse,
+            locations.c.code.label("location"),
+            items.c.code.label("item"),
+            items.c.name_zh,
+            items.c.name_en,
+            items.c.unit_zh,
+            items.c.unit_en,
+            batches.c.batch_no.label("batch"),
+            batches.c.prod_date,
+            batches.c.inbound_date,
+            stock.c.status,
+            stock.c.qty,
         )
         .join(locations, locations.c.id == stock.c.location_id)
         .join(batches, batches.c.id == stock.c.batch_id)
@@ -47,10 +55,15 @@ def stock_rows(engine: Engine, f: StockFilter) -> tuple[int, list[dict[str, Any]
         query = query.where(stock.c.status == f.status)
     with engine.connect() as conn:
         total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-        rows = conn.execute(
-            query.order_by(batches.c.inbound_date, batches.c.id, locations.c.walk_order)
-            .limit(f.limit).offset(f.offset)
-        ).mappings().all()
+        rows = (
+            conn.execute(
+                query.order_by(batches.c.inbound_date, batches.c.id, locations.c.walk_order)
+                .limit(f.limit)
+                .offset(f.offset)
+            )
+            .mappings()
+            .all()
+        )
     return int(total), [_jsonable(dict(r)) for r in rows]
 
 
@@ -64,16 +77,31 @@ def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
 def status_totals(engine: Engine, warehouse: str | None = None) -> list[dict[str, Any]]:
     """Quantity per warehouse, item and status: the dashboard's first table."""
     query = (
-        select(stock.c.warehouse, warehouses.c.name_zh.label("warehouse_zh"),
-               warehouses.c.name_en.label("warehouse_en"), items.c.code.label("item"),
-               items.c.name_zh, items.c.name_en, items.c.unit_zh, stock.c.status,
-               func.sum(stock.c.qty).label("qty"))
+        select(
+            stock.c.warehouse,
+            warehouses.c.name_zh.label("warehouse_zh"),
+            warehouses.c.name_en.label("warehouse_en"),
+            items.c.code.label("item"),
+            items.c.name_zh,
+            items.c.name_en,
+            items.c.unit_zh,
+            stock.c.status,
+            func.sum(stock.c.qty).label("qty"),
+        )
         .join(warehouses, warehouses.c.code == stock.c.warehouse)
         .join(batches, batches.c.id == stock.c.batch_id)
         .join(items, items.c.code == batches.c.item_code)
         .where(stock.c.qty > 0)
-        .group_by(stock.c.warehouse, warehouses.c.name_zh, warehouses.c.name_en, items.c.code,
-                  items.c.name_zh, items.c.name_en, items.c.unit_zh, stock.c.status)
+        .group_by(
+            stock.c.warehouse,
+            warehouses.c.name_zh,
+            warehouses.c.name_en,
+            items.c.code,
+            items.c.name_zh,
+            items.c.name_en,
+            items.c.unit_zh,
+            stock.c.status,
+        )
         .order_by(stock.c.warehouse, items.c.code, stock.c.status)
     )
     if warehouse:
@@ -84,15 +112,31 @@ def status_totals(engine: Engine, warehouse: str | None = None) -> list[dict[str
 
 def event_counts(engine: Engine) -> dict[str, int]:
     with engine.connect() as conn:
-        return {r.status: int(r.n) for r in conn.execute(
-            select(events.c.status, func.count().label("n")).group_by(events.c.status))}
+        return {
+            r.status: int(r.n)
+            for r in conn.execute(
+                select(events.c.status, func.count().label("n")).group_by(events.c.status)
+            )
+        }
 
 
 def recent_events(engine: Engine, limit: int = 20) -> list[dict[str, Any]]:
     with engine.connect() as conn:
-        rows = conn.execute(
-            select(events.c.event_id, events.c.type, events.c.warehouse, events.c.source,
-                   events.c.occurred_at, events.c.status, events.c.reason)
-            .order_by(events.c.received_at.desc()).limit(limit)
-        ).mappings().all()
+        rows = (
+            conn.execute(
+                select(
+                    events.c.event_id,
+                    events.c.type,
+                    events.c.warehouse,
+                    events.c.source,
+                    events.c.occurred_at,
+                    events.c.status,
+                    events.c.reason,
+                )
+                .order_by(events.c.received_at.desc())
+                .limit(limit)
+            )
+            .mappings()
+            .all()
+        )
     return [dict(r) for r in rows]

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from harness.depot import (
     Depot,
     EdgeProcess,
@@ -55,10 +54,12 @@ def server(depot: Depot, tmp_path: Path) -> Iterator[ServerProcess]:
 
 
 @pytest.fixture
-def gateway(tmp_path: Path, broker: Mosquitto, server: ServerProcess,
-            depot: Depot) -> Iterator[GatewayProcess]:
-    process = GatewayProcess(tmp_path / "gateway", broker.port, server.url,
-                             depot.gateway_token).start()
+def gateway(
+    tmp_path: Path, broker: Mosquitto, server: ServerProcess, depot: Depot
+) -> Iterator[GatewayProcess]:
+    process = GatewayProcess(
+        tmp_path / "gateway", broker.port, server.url, depot.gateway_token
+    ).start()
     yield process
     process.stop()
 

@@ -6,21 +6,26 @@ import time
 from datetime import date
 
 import httpx
-
 from harness.depot import Depot, EdgeProcess, GatewayProcess, PtyScanner, ServerProcess
 from harness.procs import wait_until
+
 from server.exampledata import gs1_128_label
 
 
 def pending_qty(client: httpx.Client, batch: str) -> int:
-    rows = client.get("/api/v1/stock", params={"batch": batch,
-                                               "status": "pending_acceptance"}).json()["rows"]
+    rows = client.get(
+        "/api/v1/stock", params={"batch": batch, "status": "pending_acceptance"}
+    ).json()["rows"]
     return sum(r["qty"] for r in rows)
 
 
-def test_a_scanned_label_reaches_the_ledger(depot: Depot, server: ServerProcess,
-                                            gateway: GatewayProcess, edge: EdgeProcess,
-                                            scanner: PtyScanner) -> None:
+def test_a_scanned_label_reaches_the_ledger(
+    depot: Depot,
+    server: ServerProcess,
+    gateway: GatewayProcess,
+    edge: EdgeProcess,
+    scanner: PtyScanner,
+) -> None:
     item = depot.example.items[0]
     scanner.scan(gs1_128_label(item.gtin, "2026E2E", date(2026, 3, 1), 20))
 
@@ -37,7 +42,10 @@ def test_a_scanned_label_reaches_the_ledger(depot: Depot, server: ServerProcess,
 
 
 def test_server_outage_loses_nothing_and_posts_nothing_twice(
-    depot: Depot, server: ServerProcess, gateway: GatewayProcess, edge: EdgeProcess,
+    depot: Depot,
+    server: ServerProcess,
+    gateway: GatewayProcess,
+    edge: EdgeProcess,
     scanner: PtyScanner,
 ) -> None:
     item = depot.example.items[1]
@@ -51,8 +59,11 @@ def test_server_outage_loses_nothing_and_posts_nothing_twice(
     for _ in range(7):  # the floor keeps working while the central server is down
         scanner.scan(label)
         time.sleep(0.1)
-    wait_until(lambda: gateway.proc.log().count("could not deliver") >= 1, 20,
-               "the gateway noticing the server is down")
+    wait_until(
+        lambda: gateway.proc.log().count("could not deliver") >= 1,
+        20,
+        "the gateway noticing the server is down",
+    )
 
     server.start()
     with server.login() as client:

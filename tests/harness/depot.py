@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tty
 from dataclasses import dataclass
@@ -48,9 +49,11 @@ class ServerProcess:
     def __init__(self, db_url: str, workdir: Path, port: int | None = None) -> None:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.proc = Proc(f"server-{self.port}",
-                         [DEPOT, "server", "run", "--db", db_url, "--port", str(self.port)],
-                         workdir)
+        self.proc = Proc(
+            f"server-{self.port}",
+            [DEPOT, "server", "run", "--db", db_url, "--port", str(self.port)],
+            workdir,
+        )
 
     def start(self) -> ServerProcess:
         self.proc.start()
@@ -69,8 +72,9 @@ class ServerProcess:
         self.proc.stop()
 
     def login(self, user: tuple[str, str] = ADMIN) -> httpx.Client:
-        token = httpx.post(f"{self.url}/api/v1/sessions",
-                           json={"username": user[0], "password": user[1]}).json()["token"]
+        token = httpx.post(
+            f"{self.url}/api/v1/sessions", json={"username": user[0], "password": user[1]}
+        ).json()["token"]
         return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {token}"})
 
 
@@ -79,8 +83,9 @@ def broker_toml(port: int) -> str:
 
 
 class GatewayProcess:
-    def __init__(self, workdir: Path, broker_port: int, server_url: str, token: str,
-                 site: str = "LC01") -> None:
+    def __init__(
+        self, workdir: Path, broker_port: int, server_url: str, token: str, site: str = "LC01"
+    ) -> None:
         workdir.mkdir(parents=True, exist_ok=True)
         self.workdir = workdir
         self.database = workdir / "gateway.sqlite"
@@ -91,8 +96,9 @@ class GatewayProcess:
             + broker_toml(broker_port)
             + f'\n[server]\nurl = "{server_url}"\ntoken_file = "gateway.token"\nmax_backoff = 2.0\n'
         )
-        self.proc = Proc("gateway", [DEPOT, "gateway", "run", "--config", str(self.config)],
-                         workdir)
+        self.proc = Proc(
+            "gateway", [DEPOT, "gateway", "run", "--config", str(self.config)], workdir
+        )
 
     def start(self) -> GatewayProcess:
         self.proc.start()
@@ -124,16 +130,22 @@ class PtyScanner:
 
     def close(self) -> None:
         for fd in (self.master, self.slave):
-            try:
+            with contextlib.suppress(OSError):
                 os.close(fd)
-            except OSError:
-                pass
 
 
 class EdgeProcess:
-    def __init__(self, workdir: Path, broker_port: int, scanner: PtyScanner, *,
-                 site: str = "LC01", device: str = "LC01-D01-FIX1", door: str = "D01",
-                 resend_after: float = 2.0) -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        broker_port: int,
+        scanner: PtyScanner,
+        *,
+        site: str = "LC01",
+        device: str = "LC01-D01-FIX1",
+        door: str = "D01",
+        resend_after: float = 2.0,
+    ) -> None:
         workdir.mkdir(parents=True, exist_ok=True)
         self.device = device
         self.spool = workdir / f"{device}.spool.sqlite"
@@ -145,8 +157,9 @@ class EdgeProcess:
             + f'\n[[serial]]\nport = "{scanner.port}"\nsuffix = "\\r"\n'
             + 'beep = { ok = "07", warn = "0707", error = "070707" }\n'
         )
-        self.proc = Proc(f"edge-{device}", [DEPOT, "edge", "run", "--config", str(self.config)],
-                         workdir)
+        self.proc = Proc(
+            f"edge-{device}", [DEPOT, "edge", "run", "--config", str(self.config)], workdir
+        )
 
     def start(self) -> EdgeProcess:
         self.proc.start()

@@ -39,8 +39,9 @@ class Mosquitto:
 
     def start(self) -> Mosquitto:
         self.write_conf()
-        self.proc = Proc(f"mosquitto-{self.port}", [mosquitto_binary(), "-c", str(self.conf)],
-                         self.workdir).start()
+        self.proc = Proc(
+            f"mosquitto-{self.port}", [mosquitto_binary(), "-c", str(self.conf)], self.workdir
+        ).start()
         wait_until(lambda: port_open(self.port), 10, f"mosquitto on port {self.port}")
         return self
 
