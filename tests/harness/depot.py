@@ -79,7 +79,7 @@ class ServerProcess:
 
 
 def broker_toml(port: int) -> str:
-    return f'[broker]\nhost = "127.0.0.1"\nport = {port}\n'
+    return f'[broker]\nhost = "127.0.0.1"\nport = {port}\nkeepalive = 5\n'
 
 
 class GatewayProcess:
