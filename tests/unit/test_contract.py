@@ -1,0 +1,438 @@
+"""Unit tests for the MQTT contract (edge.contract, design section 5)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import pytest
+
+from edge.contract import (
+    Answer,
+    ContractError,
+    RfidInfo,
+    ScanData,
+    ScanMessage,
+    TopicParts,
+    check_name,
+    cmd_topic,
+    gateway_status_topic,
+    parse_answer,
+    parse_scan,
+    parse_topic,
+    scan_subscription,
+    scan_topic,
+    status_topic,
+)
+
+GS = b"\x1d"
+RAW = b"]C10106901234567892102024A1" + GS + b"112403013020"
+
+
+def _scan(**overrides: Any) -> ScanMessage:
+    fields: dict[str, Any] = {
+        "event_id": "01936b2e-7c41-7def-8a3b-2f0c4d5e6f70",
+        "site": "LC01",
+        "device": "LC01-D03-FIX1",
+        "door": "D03",
+        "seq": 1842,
+        "ts": "2026-11-23T09:14:03.120+08:00",
+        "source": "serial",
+        "symbology": "]C1",
+        "raw": RAW,
+        "valid": True,
+        "error": None,
+        "data": ScanData(
+            kind="gs1",
+            gtin="06901234567892",
+            batch="2024A1",
+            prod_date="2024-03-01",
+            qty=20,
+        ),
+    }
+    fields.update(overrides)
+    return ScanMessage(**fields)
+
+
+def _doc(**overrides: Any) -> dict[str, Any]:
+    """A valid scan message as a JSON document, with some fields replaced."""
+    doc = json.loads(_scan().to_json())
+    doc.update(overrides)
+    return doc
+
+
+def _payload(doc: dict[str, Any]) -> bytes:
+    return json.dumps(doc, ensure_ascii=False).encode("utf-8")
+
+
+# -- topics ---------------------------------------------------------------------------------
+
+
+def test_topics_follow_the_design() -> None:
+    assert scan_topic("LC01", "LC01-D03-FIX1") == "wh/v1/LC01/scan/LC01-D03-FIX1"
+    assert status_topic("LC01", "LC01-D03-FIX1") == "wh/v1/LC01/status/LC01-D03-FIX1"
+    assert cmd_topic("LC01", "LC01-D03-FIX1") == "wh/v1/LC01/cmd/LC01-D03-FIX1"
+    assert gateway_status_topic("LC01") == "wh/v1/LC01/gateway/status"
+    assert scan_subscription("LC01") == "wh/v1/LC01/scan/+"
+
+
+@pytest.mark.parametrize(
+    ("topic", "expected"),
+    [
+        ("wh/v1/LC01/scan/LC01-D03-FIX1", TopicParts("LC01", "scan", "LC01-D03-FIX1")),
+        ("wh/v1/LC01/status/HH.7", TopicParts("LC01", "status", "HH.7")),
+        ("wh/v1/LC01/cmd/dev_2", TopicParts("LC01", "cmd", "dev_2")),
+        ("wh/v1/LC01/gateway/status", TopicParts("LC01", "gateway_status", None)),
+    ],
+)
+def test_parse_topic_reads_every_contract_topic(topic: str, expected: TopicParts) -> None:
+    assert parse_topic(topic) == expected
+
+
+def test_parse_topic_inverts_the_topic_builders() -> None:
+    site, device = "GZ-02", "GZ-02-D11-HH3"
+    assert parse_topic(scan_topic(site, device)) == TopicParts(site, "scan", device)
+    assert parse_topic(status_topic(site, device)) == TopicParts(site, "status", device)
+    assert parse_topic(cmd_topic(site, device)) == TopicParts(site, "cmd", device)
+    assert parse_topic(gateway_status_topic(site)) == TopicParts(site, "gateway_status", None)
+
+
+@pytest.mark.parametrize(
+    "topic",
+    [
+        "wh/v2/LC01/scan/D1",
+        "xx/v1/LC01/scan/D1",
+        "wh/v1/LC01/scan",
+        "wh/v1/LC01/scan/D1/extra",
+        "wh/v1/LC01/other/D1",
+        "wh/v1/LC01/gateway/online",
+        "wh/v1/+/scan/D1",
+        "wh/v1/LC01/scan/+",
+        "wh/v1/LC01/scan/#",
+        "wh/v1//scan/D1",
+        "wh/v1/LC01/scan/",
+        "",
+    ],
+)
+def test_parse_topic_refuses_other_topics(topic: str) -> None:
+    with pytest.raises(ContractError):
+        parse_topic(topic)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["LC01", "LC01-D03-FIX1", "a", "0", "dev_1.2", "A" * 64],
+)
+def test_check_name_accepts_plain_names(name: str) -> None:
+    assert check_name("device", name) == name
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "",
+        "+",
+        "#",
+        "LC+01",
+        "LC#",
+        "LC/01",
+        "/LC01",
+        "A" * 65,
+        "-LC01",
+        ".hidden",
+        "LC 01",
+        "库一",
+        "LC01\n",
+        "LC01\x00",
+    ],
+)
+def test_check_name_refuses_what_is_not_one_topic_level(name: str) -> None:
+    with pytest.raises(ContractError):
+        check_name("site", name)
+
+
+@pytest.mark.parametrize("value", [None, 7, b"LC01"])
+def test_check_name_refuses_non_strings(value: Any) -> None:
+    with pytest.raises(ContractError):
+        check_name("site", value)
+
+
+@pytest.mark.parametrize("site", ["", "+", "#", "a/b", "A" * 65])
+def test_topic_builders_refuse_bad_sites(site: str) -> None:
+    for build in (
+        lambda: scan_topic(site, "D1"),
+        lambda: status_topic(site, "D1"),
+        lambda: cmd_topic(site, "D1"),
+        lambda: gateway_status_topic(site),
+        lambda: scan_subscription(site),
+    ):
+        with pytest.raises(ContractError):
+            build()
+
+
+@pytest.mark.parametrize("device", ["", "+", "#", "a/b", "A" * 65])
+def test_topic_builders_refuse_bad_devices(device: str) -> None:
+    for build in (
+        lambda: scan_topic("LC01", device),
+        lambda: status_topic("LC01", device),
+        lambda: cmd_topic("LC01", device),
+    ):
+        with pytest.raises(ContractError):
+            build()
+
+
+# -- scan messages --------------------------------------------------------------------------
+
+
+def test_scan_message_json_has_the_documented_shape() -> None:
+    doc = json.loads(_scan().to_json())
+    assert doc["v"] == 1
+    assert doc["site"] == "LC01"
+    assert doc["door"] == "D03"
+    assert doc["seq"] == 1842
+    assert doc["source"] == "serial"
+    assert doc["symbology"] == "]C1"
+    assert base64.b64decode(doc["raw_b64"]) == RAW
+    assert doc["valid"] is True
+    assert doc["error"] is None
+    assert doc["data"] == {
+        "kind": "gs1",
+        "gtin": "06901234567892",
+        "batch": "2024A1",
+        "prod_date": "2024-03-01",
+        "expiry": None,
+        "serial": None,
+        "sscc": None,
+        "qty": 20,
+        "epc_uri": None,
+        "location": None,
+    }
+    assert doc["rfid"] is None
+
+
+def test_scan_message_round_trip_keeps_everything() -> None:
+    message = _scan()
+    parsed = parse_scan(message.to_json())
+    assert parsed == message
+    assert parsed.raw == RAW
+    assert GS in parsed.raw
+
+
+def test_round_trip_keeps_every_byte_value() -> None:
+    raw = bytes(range(256))
+    parsed = parse_scan(_scan(raw=raw, valid=False, error="not_text").to_json())
+    assert parsed.raw == raw
+    assert parsed.error == "not_text"
+    assert parsed.valid is False
+
+
+def test_round_trip_of_an_rfid_read() -> None:
+    message = _scan(
+        source="rfid",
+        symbology=None,
+        raw=bytes.fromhex("3034257bf7194e4000001a85"),
+        data=ScanData(kind="epc", epc_uri="urn:epc:id:sgtin:6901234.056789.6789"),
+        rfid=RfidInfo(
+            antenna=2,
+            rssi=-54.5,
+            reads=7,
+            first_seen="2026-11-23T09:14:02.900+08:00",
+            last_seen="2026-11-23T09:14:03.120+08:00",
+        ),
+    )
+    assert parse_scan(message.to_json()) == message
+
+
+def test_scan_json_is_utf8_with_chinese_kept_readable() -> None:
+    message = _scan(valid=False, error="无法识别", data=ScanData())
+    payload = message.to_json()
+    assert "无法识别".encode() in payload
+    assert parse_scan(payload).error == "无法识别"
+
+
+def test_parse_scan_accepts_a_message_without_optional_fields() -> None:
+    doc = _doc()
+    for key in ("door", "symbology", "error", "data", "rfid"):
+        del doc[key]
+    parsed = parse_scan(_payload(doc))
+    assert parsed.door is None
+    assert parsed.data == ScanData()
+    assert parsed.rfid is None
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [b"\xff\xfe{}", b'{"v": 1, "site": "\xe5"}', b"", b"not json", b"{", b"[1, 2"],
+)
+def test_parse_scan_refuses_what_is_not_utf8_json(payload: bytes) -> None:
+    with pytest.raises(ContractError):
+        parse_scan(payload)
+
+
+@pytest.mark.parametrize("payload", [b"[]", b"1", b'"scan"', b"null", b"true"])
+def test_parse_scan_refuses_json_that_is_not_an_object(payload: bytes) -> None:
+    with pytest.raises(ContractError):
+        parse_scan(payload)
+
+
+@pytest.mark.parametrize("version", [0, 2, "1", None, True])
+def test_parse_scan_refuses_other_versions(version: Any) -> None:
+    with pytest.raises(ContractError):
+        parse_scan(_payload(_doc(v=version)))
+
+
+def test_parse_scan_refuses_a_missing_version() -> None:
+    doc = _doc()
+    del doc["v"]
+    with pytest.raises(ContractError):
+        parse_scan(_payload(doc))
+
+
+@pytest.mark.parametrize("raw_b64", ["not base64!", "QQ", "QU JD", "5pel日", 17, None])
+def test_parse_scan_refuses_bad_base64(raw_b64: Any) -> None:
+    with pytest.raises(ContractError):
+        parse_scan(_payload(_doc(raw_b64=raw_b64)))
+
+
+@pytest.mark.parametrize("source", ["bluetooth", "SERIAL", "", None, 1])
+def test_parse_scan_refuses_unknown_sources(source: Any) -> None:
+    with pytest.raises(ContractError):
+        parse_scan(_payload(_doc(source=source)))
+
+
+@pytest.mark.parametrize("seq", [True, False, 1.5, "1842", None])
+def test_parse_scan_refuses_a_seq_that_is_not_an_integer(seq: Any) -> None:
+    with pytest.raises(ContractError):
+        parse_scan(_payload(_doc(seq=seq)))
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("event_id", None),
+        ("event_id", 5),
+        ("site", None),
+        ("site", "LC/01"),
+        ("device", "+"),
+        ("ts", 1732324443),
+        ("valid", "true"),
+        ("valid", 1),
+    ],
+)
+def test_parse_scan_refuses_wrong_required_fields(key: str, value: Any) -> None:
+    with pytest.raises(ContractError):
+        parse_scan(_payload(_doc(**{key: value})))
+
+
+@pytest.mark.parametrize("key", ["event_id", "site", "device", "seq", "ts", "source", "valid"])
+def test_parse_scan_refuses_missing_required_fields(key: str) -> None:
+    doc = _doc()
+    del doc[key]
+    with pytest.raises(ContractError):
+        parse_scan(_payload(doc))
+
+
+def test_parse_scan_refuses_an_unknown_field_in_data() -> None:
+    doc = _doc()
+    doc["data"]["colour"] = "red"
+    with pytest.raises(ContractError, match="colour"):
+        parse_scan(_payload(doc))
+
+
+def test_parse_scan_refuses_an_unknown_field_in_rfid() -> None:
+    doc = _doc(rfid={"antenna": 1, "phase": 0.3})
+    with pytest.raises(ContractError):
+        parse_scan(_payload(doc))
+
+
+@pytest.mark.parametrize("data", ["gs1", 5, [1, 2]])
+def test_parse_scan_refuses_data_that_is_not_an_object(data: Any) -> None:
+    with pytest.raises(ContractError):
+        parse_scan(_payload(_doc(data=data)))
+
+
+def test_parse_scan_refuses_a_quantity_that_is_not_a_number() -> None:
+    # A quantity given as text would reach the gateway's receiving rule as a str.
+    doc = _doc()
+    doc["data"]["qty"] = "20"
+    with pytest.raises(ContractError):
+        parse_scan(_payload(doc))
+
+
+def test_parse_scan_refuses_deeply_nested_json_with_a_contract_error() -> None:
+    # Anything on the scan topic that is not a message must be quarantined, not crash intake.
+    with pytest.raises(ContractError):
+        parse_scan(b"[" * 100_000)
+
+
+def test_parse_scan_refuses_an_enormous_number_with_a_contract_error() -> None:
+    with pytest.raises(ContractError):
+        parse_scan(b'{"v": 1, "seq": ' + b"9" * 5000 + b"}")
+
+
+# -- answers --------------------------------------------------------------------------------
+
+
+def test_answer_round_trip() -> None:
+    answer = Answer(
+        re="01936b2e-7c41-7def-8a3b-2f0c4d5e6f70",
+        result="ok",
+        text_zh="请取 2019-03 批次，库位 A-03-02",
+        text_en="Take batch 2019-03 at A-03-02",
+        beep="ok",
+        task={"kind": "pick", "id": "P-42"},
+    )
+    payload = answer.to_json()
+    assert "请取".encode() in payload
+    assert json.loads(payload)["v"] == 1
+    assert parse_answer(payload) == answer
+
+
+@pytest.mark.parametrize("result", ["ok", "refused", "duplicate"])
+@pytest.mark.parametrize("beep", ["ok", "warn", "error"])
+def test_answer_accepts_every_documented_result_and_beep(result: str, beep: str) -> None:
+    answer = Answer("r1", result, "文字", "text", beep)
+    assert parse_answer(answer.to_json()) == answer
+
+
+@pytest.mark.parametrize(
+    ("result", "beep"),
+    [("accepted", "ok"), ("OK", "ok"), ("", "ok"), ("ok", "loud"), ("ok", ""), ("ok", "OK")],
+)
+def test_answer_refuses_unknown_results_and_beeps(result: str, beep: str) -> None:
+    with pytest.raises(ContractError):
+        Answer("r1", result, "文字", "text", beep)
+
+
+def test_parse_answer_fills_in_optional_fields() -> None:
+    answer = parse_answer(b'{"v": 1, "re": "r1", "result": "duplicate"}')
+    assert answer == Answer("r1", "duplicate", "", "", "ok", None)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b"\xff",
+        b"",
+        b"{",
+        b"[]",
+        b'"ok"',
+        b'{"re": "r1", "result": "ok"}',
+        b'{"v": 2, "re": "r1", "result": "ok"}',
+        b'{"v": "1", "re": "r1", "result": "ok"}',
+        b'{"v": 1, "result": "ok"}',
+        b'{"v": 1, "re": "r1"}',
+        b'{"v": 1, "re": "r1", "result": "maybe"}',
+        b'{"v": 1, "re": "r1", "result": "ok", "beep": "siren"}',
+    ],
+)
+def test_parse_answer_refuses_what_is_not_an_answer(payload: bytes) -> None:
+    with pytest.raises(ContractError):
+        parse_answer(payload)
+
+
+def test_parse_answer_refuses_deeply_nested_json_with_a_contract_error() -> None:
+    # The station's command handler only catches ContractError.
+    with pytest.raises(ContractError):
+        parse_answer(b'{"v": 1, "re": "r1", "result": "ok", "task": ' + b"[" * 100_000)
