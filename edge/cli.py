@@ -77,14 +77,19 @@ def wait_for_signal() -> None:
     done.wait()
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser, with only the chosen part loaded when argv names one (so that
+    `depot edge ...` never imports the gateway or the server), else with every part."""
     parser = argparse.ArgumentParser(
         prog="depot",
         description="depot-floor: barcode and RFID floor system for relief-material depots.",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for point in sorted(entry_points(group="depot.commands"), key=lambda p: p.name):
+    points = sorted(entry_points(group="depot.commands"), key=lambda p: p.name)
+    words = [a for a in (sys.argv[1:] if argv is None else argv) if not a.startswith("-")]
+    chosen = [p for p in points if words and p.name == words[0]]
+    for point in chosen or points:
         try:
             point.load()(sub)
         except ImportError as exc:
@@ -104,7 +109,7 @@ def _not_installed(name: str, exc: ImportError) -> Handler:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     setup_logging(args.verbose)
     try:
