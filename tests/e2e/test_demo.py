@@ -1,0 +1,51 @@
+"""The quick-start demo: everything starts, scans flow into the ledger, Ctrl-C stops it all."""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+
+from harness.procs import DEPOT, free_port, port_open, wait_until
+
+
+def test_the_demo_runs_and_stops_cleanly(tmp_path: Path) -> None:
+    http_port, mqtt_port = free_port(), free_port()
+    output = tmp_path / "demo.out"
+    with output.open("wb") as out:
+        demo = subprocess.Popen(
+            [DEPOT, "demo", "--dir", str(tmp_path / "state"), "--http-port", str(http_port),
+             "--mqtt-port", str(mqtt_port), "--interval", "0.5"],
+            stdout=out, stderr=subprocess.STDOUT)
+    try:
+        wait_until(lambda: "Ctrl-C" in output.read_text(), 90, "the demo to start")
+        text = output.read_text()
+        assert f"http://127.0.0.1:{http_port}/" in text
+        login = re.search(r"Login 登录:\s+(\S+) / (\S+)", text)
+        assert login, text
+        token = httpx.post(f"http://127.0.0.1:{http_port}/api/v1/sessions",
+                           json={"username": login[1], "password": login[2]}).json()["token"]
+
+        def received() -> int:
+            rows = httpx.get(f"http://127.0.0.1:{http_port}/api/v1/stock",
+                             params={"status": "pending_acceptance"},
+                             headers={"Authorization": f"Bearer {token}"}).json()["rows"]
+            return sum(r["qty"] for r in rows)
+
+        wait_until(lambda: received() > 0, 60, "simulated scans to reach the ledger")
+        # The broker does not let anyone in without a password.
+        assert "allow_anonymous false" in (tmp_path / "state/broker/mosquitto.conf").read_text()
+        secrets = tmp_path / "state/secrets"
+        assert all(p.stat().st_mode & 0o077 == 0 for p in secrets.iterdir())
+        assert login[2] not in "".join(p.read_text() for p in (tmp_path / "state/logs").iterdir())
+    finally:
+        demo.send_signal(signal.SIGINT)
+        code = demo.wait(60)
+    assert code == 0, output.read_text()
+    assert "stopped" in output.read_text()
+    time.sleep(0.5)
+    assert not port_open(http_port) and not port_open(mqtt_port)
