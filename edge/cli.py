@@ -15,8 +15,6 @@ from collections.abc import Callable, Sequence
 from importlib.metadata import entry_points
 from pathlib import Path
 
-from edge.config import ConfigError, load_config
-
 Handler = Callable[[argparse.Namespace], int]
 
 
@@ -49,6 +47,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def run_edge(args: argparse.Namespace) -> int:
     from edge.agent import EdgeAgent
+    from edge.config import ConfigError, load_config
     from edge.spool import Spool
 
     try:

@@ -6,7 +6,6 @@ import argparse
 from pathlib import Path
 
 from edge.cli import CommandError, wait_for_signal
-from edge.config import ConfigError
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -23,6 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run_gateway(args: argparse.Namespace) -> int:
+    from edge.config import ConfigError
     from gateway.config import load_config
     from gateway.service import Gateway
 

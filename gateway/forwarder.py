@@ -95,7 +95,10 @@ class Forwarder:
         results: dict[str, tuple[str, str | None]] = {}
         for item in body.get("results", []):
             if item.get("event_id") in ids:
-                results[item["event_id"]] = (str(item["result"]), item.get("reason"))
+                result = str(item["result"])
+                if result == "duplicate" and item.get("original") == "rejected":
+                    result = "rejected"  # sent before, and refused then
+                results[item["event_id"]] = (result, item.get("reason"))
         if not results:
             raise ValueError("the server's answer named none of the events sent")
         return results

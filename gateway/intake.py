@@ -7,6 +7,7 @@ gateway's store, so a gateway that dies between receipt and commit gets the read
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 import paho.mqtt.client as paho
 
 from edge.contract import (
+    Answer,
     ContractError,
     ScanMessage,
     cmd_topic,
@@ -99,6 +101,22 @@ class Intake:
             return
         client.ack(message.mid, message.qos)
 
+    def _refuse_malformed(self, topic: str, payload: bytes, error: str) -> None:
+        """Answer a broken message when it names its read, so the station stops resending it
+        and tells its operator; without an event_id there is nobody to answer."""
+        try:
+            parts = parse_topic(topic)
+            doc = json.loads(payload)
+            event_id = doc.get("event_id") if isinstance(doc, dict) else None
+        except (ContractError, ValueError):
+            return
+        if parts.kind != "scan" or parts.device is None or not isinstance(event_id, str):
+            return
+        answer = Answer(
+            event_id, "refused", f"消息格式错误：{error}", f"Malformed message: {error}", "error"
+        )
+        self.client.publish(cmd_topic(parts.site, parts.device), answer.to_json(), qos=1)
+
     def handle(self, topic: str, payload: bytes) -> None:
         try:
             parts = parse_topic(topic)
@@ -108,6 +126,7 @@ class Intake:
         except ContractError as exc:
             log.warning("quarantined a message on %s: %s", topic, exc)
             self.store.quarantine(topic, payload, str(exc))
+            self._refuse_malformed(topic, payload, str(exc))
             return
         intake = self.store.take_read(scan, payload, decide)
         self.client.publish(cmd_topic(scan.site, scan.device), intake.answer.to_json(), qos=1)

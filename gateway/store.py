@@ -131,8 +131,9 @@ class GatewayStore:
         """Keep a message that does not follow the contract, for someone to look at."""
         with self._transaction() as db:
             db.execute(
-                "INSERT INTO quarantine (topic, payload, error, received_at) VALUES (?,?,?,?)",
-                (topic, payload, error, time.time()),
+                "INSERT INTO quarantine (topic, payload, error, received_at) SELECT ?,?,?,? "
+                "WHERE NOT EXISTS (SELECT 1 FROM quarantine WHERE topic=? AND payload=?)",
+                (topic, payload, error, time.time(), topic, payload),
             )
 
     def due(self, limit: int) -> list[OutboxRow]:

@@ -69,7 +69,7 @@ def overview(request: Request) -> Response:
             "user": user,
             "totals": totals,
             "pending": pending,
-            "events": queries.recent_events(engine),
+            "events": queries.recent_events(engine, user.warehouse),
             "labels": STATUS_LABELS,
         },
     )
@@ -89,7 +89,7 @@ def overview_partial(request: Request) -> Response:
         {
             "totals": totals,
             "pending": [r for r in totals if r["status"] == "pending_acceptance"],
-            "events": queries.recent_events(engine),
+            "events": queries.recent_events(engine, user.warehouse),
             "labels": STATUS_LABELS,
         },
     )

@@ -120,23 +120,20 @@ def event_counts(engine: Engine) -> dict[str, int]:
         }
 
 
-def recent_events(engine: Engine, limit: int = 20) -> list[dict[str, Any]]:
+def recent_events(
+    engine: Engine, warehouse: str | None = None, limit: int = 20
+) -> list[dict[str, Any]]:
+    query = select(
+        events.c.event_id,
+        events.c.type,
+        events.c.warehouse,
+        events.c.source,
+        events.c.occurred_at,
+        events.c.status,
+        events.c.reason,
+    )
+    if warehouse:
+        query = query.where(events.c.warehouse == warehouse)
     with engine.connect() as conn:
-        rows = (
-            conn.execute(
-                select(
-                    events.c.event_id,
-                    events.c.type,
-                    events.c.warehouse,
-                    events.c.source,
-                    events.c.occurred_at,
-                    events.c.status,
-                    events.c.reason,
-                )
-                .order_by(events.c.received_at.desc())
-                .limit(limit)
-            )
-            .mappings()
-            .all()
-        )
-    return [dict(r) for r in rows]
+        rows = conn.execute(query.order_by(events.c.received_at.desc()).limit(limit))
+        return [dict(r) for r in rows.mappings()]

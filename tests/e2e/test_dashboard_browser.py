@@ -14,7 +14,10 @@ ARTIFACTS = Path(os.environ.get("DEPOT_TEST_ARTIFACTS", "test-artifacts"))
 
 
 def test_the_dashboard_shows_a_received_quantity_without_reload(
-    depot: Depot, server: ServerProcess, gateway: GatewayProcess, edge: EdgeProcess,
+    depot: Depot,
+    server: ServerProcess,
+    gateway: GatewayProcess,
+    edge: EdgeProcess,
     scanner: PtyScanner,
 ) -> None:
     item = depot.example.items[4]
@@ -34,5 +37,6 @@ def test_the_dashboard_shows_a_received_quantity_without_reload(
         assert row.locator(".qty").inner_text().startswith("35")
         assert item.name_zh in row.inner_text()
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"dashboard-{depot.db_url.split(':')[0]}.png"),
-                        full_page=True)
+        page.screenshot(
+            path=str(ARTIFACTS / f"dashboard-{depot.db_url.split(':')[0]}.png"), full_page=True
+        )

@@ -18,22 +18,38 @@ def test_the_demo_runs_and_stops_cleanly(tmp_path: Path) -> None:
     output = tmp_path / "demo.out"
     with output.open("wb") as out:
         demo = subprocess.Popen(
-            [DEPOT, "demo", "--dir", str(tmp_path / "state"), "--http-port", str(http_port),
-             "--mqtt-port", str(mqtt_port), "--interval", "0.5"],
-            stdout=out, stderr=subprocess.STDOUT)
+            [
+                DEPOT,
+                "demo",
+                "--dir",
+                str(tmp_path / "state"),
+                "--http-port",
+                str(http_port),
+                "--mqtt-port",
+                str(mqtt_port),
+                "--interval",
+                "0.5",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     try:
         wait_until(lambda: "Ctrl-C" in output.read_text(), 90, "the demo to start")
         text = output.read_text()
         assert f"http://127.0.0.1:{http_port}/" in text
         login = re.search(r"Login 登录:\s+(\S+) / (\S+)", text)
         assert login, text
-        token = httpx.post(f"http://127.0.0.1:{http_port}/api/v1/sessions",
-                           json={"username": login[1], "password": login[2]}).json()["token"]
+        token = httpx.post(
+            f"http://127.0.0.1:{http_port}/api/v1/sessions",
+            json={"username": login[1], "password": login[2]},
+        ).json()["token"]
 
         def received() -> int:
-            rows = httpx.get(f"http://127.0.0.1:{http_port}/api/v1/stock",
-                             params={"status": "pending_acceptance"},
-                             headers={"Authorization": f"Bearer {token}"}).json()["rows"]
+            rows = httpx.get(
+                f"http://127.0.0.1:{http_port}/api/v1/stock",
+                params={"status": "pending_acceptance"},
+                headers={"Authorization": f"Bearer {token}"},
+            ).json()["rows"]
             return sum(r["qty"] for r in rows)
 
         wait_until(lambda: received() > 0, 60, "simulated scans to reach the ledger")

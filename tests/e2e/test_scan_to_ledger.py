@@ -6,9 +6,9 @@ import time
 from datetime import date
 
 import httpx
+
 from harness.depot import Depot, EdgeProcess, GatewayProcess, PtyScanner, ServerProcess
 from harness.procs import wait_until
-
 from server.exampledata import gs1_128_label
 
 

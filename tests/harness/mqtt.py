@@ -13,11 +13,18 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 
 class MqttTestClient:
-    def __init__(self, port: int, *, username: str | None = None, password: str | None = None,
-                 client_id: str | None = None) -> None:
+    def __init__(
+        self,
+        port: int,
+        *,
+        username: str | None = None,
+        password: str | None = None,
+        client_id: str | None = None,
+    ) -> None:
         self.messages: queue.Queue[paho.MQTTMessage] = queue.Queue()
-        self.client = paho.Client(CallbackAPIVersion.VERSION2,
-                                  client_id=client_id or f"test-{uuid.uuid4().hex[:8]}")
+        self.client = paho.Client(
+            CallbackAPIVersion.VERSION2, client_id=client_id or f"test-{uuid.uuid4().hex[:8]}"
+        )
         if username:
             self.client.username_pw_set(username, password)
         self.connected = threading.Event()
@@ -27,8 +34,9 @@ class MqttTestClient:
         self.client.connect("127.0.0.1", port)
         self.client.loop_start()
 
-    def _on_connect(self, client: paho.Client, userdata: Any, flags: Any, rc: Any,
-                    props: Any) -> None:
+    def _on_connect(
+        self, client: paho.Client, userdata: Any, flags: Any, rc: Any, props: Any
+    ) -> None:
         if rc.is_failure:
             self.refused = rc
         else:

@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 
 from edge.clock import new_event_id, now_iso
-from edge.contract import ScanData, ScanMessage, parse_answer, scan_topic
+from edge.contract import ScanMessage, parse_answer, scan_topic
 from edge.decode import decode_barcode
 from harness.depot import Depot, GatewayProcess, ServerProcess
 from harness.mosquitto import Mosquitto
@@ -32,8 +32,19 @@ def station(broker: Mosquitto) -> Iterator[MqttTestClient]:
 def read(depot: Depot, batch: str, qty: int, seq: int = 1) -> ScanMessage:
     raw = gs1_128_label(depot.example.items[2].gtin, batch, date(2026, 1, 5), qty)
     decoded = decode_barcode(raw)
-    return ScanMessage(new_event_id(), SITE, DEVICE, seq, now_iso(), "serial", raw,
-                       decoded.valid, decoded.data, door="D02", symbology=decoded.symbology)
+    return ScanMessage(
+        new_event_id(),
+        SITE,
+        DEVICE,
+        seq,
+        now_iso(),
+        "serial",
+        raw,
+        decoded.valid,
+        decoded.data,
+        door="D02",
+        symbology=decoded.symbology,
+    )
 
 
 def outbox(gateway: GatewayProcess) -> list[tuple[str, str]]:
@@ -76,8 +87,9 @@ def test_a_refused_read_makes_no_event(
 ) -> None:
     raw = b"LOC:A-01-01"
     decoded = decode_barcode(raw)
-    scan = ScanMessage(new_event_id(), SITE, DEVICE, 1, now_iso(), "serial", raw, True,
-                       decoded.data, door="D02")
+    scan = ScanMessage(
+        new_event_id(), SITE, DEVICE, 1, now_iso(), "serial", raw, True, decoded.data, door="D02"
+    )
     station.publish(scan_topic(SITE, DEVICE), scan.to_json())
     reply = parse_answer(station.next().payload)
     assert reply.result == "refused" and reply.beep == "error"
@@ -89,13 +101,21 @@ def test_a_malformed_message_is_quarantined_and_the_gateway_goes_on(
 ) -> None:
     station.publish(scan_topic(SITE, DEVICE), b"\xff not json")
     station.publish(scan_topic(SITE, "OTHER-DEVICE"), read(depot, "X", 1).to_json())
+    broken = json.loads(read(depot, "X", 1).to_json())
+    broken["source"] = "telepathy"
+    for _ in range(2):  # a station resending its broken read
+        station.publish(scan_topic(SITE, DEVICE), json.dumps(broken).encode())
+    refusals = [parse_answer(station.next().payload) for _ in range(2)]
+    assert {(a.re, a.result) for a in refusals} == {(broken["event_id"], "refused")}
+    assert "telepathy" in refusals[0].text_en
     scan = read(depot, "2026GW3", 3)
     station.publish(scan_topic(SITE, DEVICE), scan.to_json())
     assert parse_answer(station.next().payload).re == scan.event_id
     with sqlite3.connect(gateway.database) as db:
         errors = [r[0] for r in db.execute("SELECT error FROM quarantine ORDER BY id")]
-    assert len(errors) == 2
+    assert len(errors) == 3  # the resent copy is kept once
     assert "not UTF-8 JSON" in errors[0] and "differs from the topic" in errors[1]
+    assert "unknown source" in errors[2]
 
 
 def test_reads_published_while_the_gateway_is_down_are_taken_after_restart(
@@ -108,8 +128,11 @@ def test_reads_published_while_the_gateway_is_down_are_taken_after_restart(
     gateway.start()
     answered = {parse_answer(station.next().payload).re for _ in scans}
     assert answered == {s.event_id for s in scans}
-    wait_until(lambda: len(outbox(gateway)) == 50 and
-               {s for _, s in outbox(gateway)} == {"sent"}, 20, "all 50 delivered")
+    wait_until(
+        lambda: len(outbox(gateway)) == 50 and {s for _, s in outbox(gateway)} == {"sent"},
+        20,
+        "all 50 delivered",
+    )
     with server.login() as client:
         rows = client.get("/api/v1/stock", params={"batch": "2026GW4"}).json()["rows"]
     assert sum(r["qty"] for r in rows) == 50

@@ -34,8 +34,9 @@ def test_running_the_edge_loads_no_server_module() -> None:
         f"bad = sorted(m for m in sys.modules if m.split('.')[0] in {SERVER_ONLY!r})\n"
         "print(','.join(bad))\n"
     )
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                         check=True, cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT
+    )
     assert out.stdout.strip() == ""
 
 
@@ -43,12 +44,22 @@ def test_a_station_install_works_without_the_server_dependencies(tmp_path: Path)
     env_dir = tmp_path / "station"
     venv.create(env_dir, with_pip=True)
     python = env_dir / "bin" / "python"
-    subprocess.run([str(python), "-m", "pip", "install", "-q", f"{ROOT}[edge]"], check=True,
-                   capture_output=True)
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", f"{ROOT}[edge]"],
+        check=True,
+        capture_output=True,
+    )
     missing = subprocess.run(
-        [str(python), "-c", "import importlib.util as u; "
-         "print([m for m in ('fastapi', 'sqlalchemy', 'uvicorn', 'alembic') if u.find_spec(m)])"],
-        capture_output=True, text=True, check=True)
+        [
+            str(python),
+            "-c",
+            "import importlib.util as u; "
+            "print([m for m in ('fastapi', 'sqlalchemy', 'uvicorn', 'alembic') if u.find_spec(m)])",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert missing.stdout.strip() == "[]"
     depot = str(env_dir / "bin" / "depot")
     helped = subprocess.run([depot, "edge", "run", "--help"], capture_output=True, text=True)
@@ -60,9 +71,52 @@ def test_a_station_install_works_without_the_server_dependencies(tmp_path: Path)
 
 def test_every_command_has_help() -> None:
     depot = str(Path(sys.executable).parent / "depot")
-    for argv in (["--help"], ["edge", "run", "--help"], ["gateway", "run", "--help"],
-                 ["server", "run", "--help"], ["server", "migrate", "--help"],
-                 ["server", "load-example", "--help"], ["server", "add-user", "--help"],
-                 ["server", "add-gateway", "--help"], ["demo", "--help"]):
+    for argv in (
+        ["--help"],
+        ["edge", "run", "--help"],
+        ["gateway", "run", "--help"],
+        ["server", "run", "--help"],
+        ["server", "migrate", "--help"],
+        ["server", "load-example", "--help"],
+        ["server", "add-user", "--help"],
+        ["server", "add-gateway", "--help"],
+        ["demo", "--help"],
+    ):
         result = subprocess.run([depot, *argv], capture_output=True, text=True)
         assert result.returncode == 0 and "usage: depot" in result.stdout, argv
+
+
+def test_a_server_install_works_without_the_station_dependencies(tmp_path: Path) -> None:
+    env_dir = tmp_path / "central"
+    venv.create(env_dir, with_pip=True)
+    python = env_dir / "bin" / "python"
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", f"{ROOT}[server]"],
+        check=True,
+        capture_output=True,
+    )
+    present = subprocess.run(
+        [
+            str(python),
+            "-c",
+            "import importlib.util as u; "
+            "print([m for m in ('paho', 'serial', 'biip') if u.find_spec(m)])",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert present.stdout.strip() == "[]"
+    migrated = subprocess.run(
+        [
+            str(env_dir / "bin" / "depot"),
+            "server",
+            "migrate",
+            "--db",
+            f"sqlite:///{tmp_path / 'ledger.sqlite'}",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert migrated.returncode == 0, migrated.stderr
+    assert (tmp_path / "ledger.sqlite").stat().st_size > 0

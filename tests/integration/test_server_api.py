@@ -13,9 +13,17 @@ from server.db import make_engine
 
 
 def receiving(depot: Depot, **overrides: Any) -> dict[str, Any]:
-    return {"event_id": str(uuid.uuid4()), "type": "receiving", "warehouse": "LC01",
-            "occurred_at": "2026-11-23T09:14:03+08:00", "location": "D01",
-            "gtin": depot.example.items[3].gtin, "batch": "2026API", "qty": 8, **overrides}
+    return {
+        "event_id": str(uuid.uuid4()),
+        "type": "receiving",
+        "warehouse": "LC01",
+        "occurred_at": "2026-11-23T09:14:03+08:00",
+        "location": "D01",
+        "gtin": depot.example.items[3].gtin,
+        "batch": "2026API",
+        "qty": 8,
+        **overrides,
+    }
 
 
 def gateway_headers(depot: Depot) -> dict[str, str]:
@@ -40,8 +48,11 @@ def test_events_need_a_gateway_token(server: ServerProcess, depot: Depot) -> Non
 
 def test_events_are_answered_one_by_one(server: ServerProcess, depot: Depot) -> None:
     good, unknown = receiving(depot), receiving(depot, gtin="06999999999994")
-    answer = httpx.post(f"{server.url}/api/v1/events", json={"events": [good, unknown, good]},
-                        headers=gateway_headers(depot))
+    answer = httpx.post(
+        f"{server.url}/api/v1/events",
+        json={"events": [good, unknown, good]},
+        headers=gateway_headers(depot),
+    )
     assert answer.status_code == 200
     results = answer.json()["results"]
     assert [r["result"] for r in results] == ["accepted", "rejected", "duplicate"]
@@ -50,23 +61,32 @@ def test_events_are_answered_one_by_one(server: ServerProcess, depot: Depot) -> 
 
 def test_a_gateway_posts_for_its_own_warehouse_only(server: ServerProcess, depot: Depot) -> None:
     event = receiving(depot, warehouse="LC02", location="D01")
-    results = httpx.post(f"{server.url}/api/v1/events", json={"events": [event]},
-                         headers=gateway_headers(depot)).json()["results"]
+    results = httpx.post(
+        f"{server.url}/api/v1/events", json={"events": [event]}, headers=gateway_headers(depot)
+    ).json()["results"]
     assert results[0]["result"] == "rejected"
     assert results[0]["reason"].startswith("warehouse_not_allowed")
 
 
 def test_a_malformed_batch_is_refused_whole(server: ServerProcess, depot: Depot) -> None:
     for body in ({"events": "nope"}, {"nothing": []}, {"events": [receiving(depot)] * 1001}):
-        answer = httpx.post(f"{server.url}/api/v1/events", json=body,
-                            headers=gateway_headers(depot))
+        answer = httpx.post(
+            f"{server.url}/api/v1/events", json=body, headers=gateway_headers(depot)
+        )
         assert answer.status_code == 422
 
 
 def test_stock_filters_and_scopes(server: ServerProcess, depot: Depot) -> None:
-    httpx.post(f"{server.url}/api/v1/events", headers=gateway_headers(depot), json={"events": [
-        receiving(depot, batch="F1", qty=3), receiving(depot, batch="F2", qty=4, location="D02"),
-    ]})
+    httpx.post(
+        f"{server.url}/api/v1/events",
+        headers=gateway_headers(depot),
+        json={
+            "events": [
+                receiving(depot, batch="F1", qty=3),
+                receiving(depot, batch="F2", qty=4, location="D02"),
+            ]
+        },
+    )
     assert httpx.get(f"{server.url}/api/v1/stock").status_code == 401
     with server.login() as person:
         everything = person.get("/api/v1/stock").json()
@@ -90,8 +110,9 @@ def test_stock_filters_and_scopes(server: ServerProcess, depot: Depot) -> None:
 
 
 def test_login_with_a_wrong_password_is_refused(server: ServerProcess) -> None:
-    wrong = httpx.post(f"{server.url}/api/v1/sessions",
-                       json={"username": ADMIN[0], "password": "wrong-password"})
+    wrong = httpx.post(
+        f"{server.url}/api/v1/sessions", json={"username": ADMIN[0], "password": "wrong-password"}
+    )
     assert wrong.status_code == 401
     page = httpx.post(f"{server.url}/login", data={"username": ADMIN[0], "password": "nope"})
     assert page.status_code == 401 and "用户名或密码错误" in page.text

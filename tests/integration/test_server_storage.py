@@ -27,17 +27,28 @@ def engine(depot: Depot) -> Engine:
 
 
 def receiving(depot: Depot, **overrides: Any) -> dict[str, Any]:
-    event = {"event_id": str(uuid.uuid4()), "type": "receiving", "warehouse": "LC01",
-             "occurred_at": "2026-11-23T09:14:03.120+08:00", "device": "LC01-D01-FIX1",
-             "location": "D01", "gtin": depot.example.items[0].gtin, "batch": "2026S1",
-             "prod_date": "2026-05-01", "qty": 20}
+    event = {
+        "event_id": str(uuid.uuid4()),
+        "type": "receiving",
+        "warehouse": "LC01",
+        "occurred_at": "2026-11-23T09:14:03.120+08:00",
+        "device": "LC01-D01-FIX1",
+        "location": "D01",
+        "gtin": depot.example.items[0].gtin,
+        "batch": "2026S1",
+        "prod_date": "2026-05-01",
+        "qty": 20,
+    }
     return {**event, **overrides}
 
 
 def total(engine: Engine, status: str = "pending_acceptance") -> int:
     with engine.connect() as conn:
-        return int(conn.execute(select(func.coalesce(func.sum(stock.c.qty), 0))
-                                .where(stock.c.status == status)).scalar_one())
+        return int(
+            conn.execute(
+                select(func.coalesce(func.sum(stock.c.qty), 0)).where(stock.c.status == status)
+            ).scalar_one()
+        )
 
 
 def test_migrations_build_exactly_the_declared_schema(engine: Engine) -> None:
@@ -71,16 +82,19 @@ def test_racing_senders_of_one_event_post_it_once(engine: Engine, depot: Depot) 
     assert total(engine) == 20
 
 
-@pytest.mark.parametrize(("override", "reason"), [
-    ({"gtin": "06999999999994"}, "unknown_gtin"),
-    ({"location": "Z-99"}, "unknown_location"),
-    ({"qty": 0}, "bad_quantity"),
-    ({"qty": "20"}, "bad_quantity"),
-    ({"batch": ""}, "missing_batch"),
-    ({"warehouse": "LC02"}, "warehouse_not_allowed"),
-    ({"type": "teleporting"}, "unsupported_type"),
-    ({"event_id": "not-a-uuid"}, "bad_event_id"),
-])
+@pytest.mark.parametrize(
+    ("override", "reason"),
+    [
+        ({"gtin": "06999999999994"}, "unknown_gtin"),
+        ({"location": "Z-99"}, "unknown_location"),
+        ({"qty": 0}, "bad_quantity"),
+        ({"qty": "20"}, "bad_quantity"),
+        ({"batch": ""}, "missing_batch"),
+        ({"warehouse": "LC02"}, "warehouse_not_allowed"),
+        ({"type": "teleporting"}, "unsupported_type"),
+        ({"event_id": "not-a-uuid"}, "bad_event_id"),
+    ],
+)
 def test_bad_events_are_rejected_with_a_reason_and_change_nothing(
     engine: Engine, depot: Depot, override: dict[str, Any], reason: str
 ) -> None:
@@ -102,22 +116,39 @@ def test_postings_form_a_hash_chain_per_warehouse(engine: Engine, depot: Depot) 
         head = conn.execute(select(ledger_heads).where(ledger_heads.c.warehouse == "LC01")).one()
     previous = GENESIS
     for row in rows:
-        entry = Posting(row["warehouse"], row["location_id"], row["batch_id"], row["status"],
-                        row["qty"], row["author"], row["event_id"])
+        entry = Posting(
+            row["warehouse"],
+            row["location_id"],
+            row["batch_id"],
+            row["status"],
+            row["qty"],
+            row["author"],
+            row["event_id"],
+        )
         assert row["prev_hash"] == previous
         assert row["hash"] == posting_hash(previous, entry, row["posted_at"])
         previous = row["hash"]
     assert head.last_hash == previous and head.last_posting_id == rows[-1]["id"]
 
 
-def test_a_posting_that_would_make_stock_negative_is_refused(engine: Engine,
-                                                            depot: Depot) -> None:
+def test_a_posting_that_would_make_stock_negative_is_refused(engine: Engine, depot: Depot) -> None:
     ingest(engine, CALLER, [receiving(depot, qty=4)])
     with engine.connect() as conn:
         line = conn.execute(select(stock)).mappings().one()
     with pytest.raises(LedgerError, match="negative"), engine.begin() as conn:
-        post(conn, [Posting("LC01", line["location_id"], line["batch_id"],
-                            "pending_acceptance", -5, author="test")])
+        post(
+            conn,
+            [
+                Posting(
+                    "LC01",
+                    line["location_id"],
+                    line["batch_id"],
+                    "pending_acceptance",
+                    -5,
+                    author="test",
+                )
+            ],
+        )
     assert total(engine) == 4
 
 
@@ -130,6 +161,10 @@ def test_the_database_itself_refuses_negative_stock(engine: Engine, depot: Depot
 
 def test_locations_come_with_walk_order(engine: Engine) -> None:
     with engine.connect() as conn:
-        orders = [r.walk_order for r in conn.execute(
-            select(locations.c.walk_order).where(locations.c.warehouse == "LC01"))]
+        orders = [
+            r.walk_order
+            for r in conn.execute(
+                select(locations.c.walk_order).where(locations.c.warehouse == "LC01")
+            )
+        ]
     assert len(orders) == len(set(orders)) > 10

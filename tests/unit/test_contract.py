@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -57,7 +58,7 @@ def _scan(**overrides: Any) -> ScanMessage:
 
 def _doc(**overrides: Any) -> dict[str, Any]:
     """A valid scan message as a JSON document, with some fields replaced."""
-    doc = json.loads(_scan().to_json())
+    doc: dict[str, Any] = json.loads(_scan().to_json())
     doc.update(overrides)
     return doc
 
@@ -158,28 +159,31 @@ def test_check_name_refuses_non_strings(value: Any) -> None:
         check_name("site", value)
 
 
-@pytest.mark.parametrize("site", ["", "+", "#", "a/b", "A" * 65])
-def test_topic_builders_refuse_bad_sites(site: str) -> None:
-    for build in (
-        lambda: scan_topic(site, "D1"),
-        lambda: status_topic(site, "D1"),
-        lambda: cmd_topic(site, "D1"),
-        lambda: gateway_status_topic(site),
-        lambda: scan_subscription(site),
-    ):
-        with pytest.raises(ContractError):
-            build()
+BAD_NAMES = ["", "+", "#", "a/b", "A" * 65]
 
 
-@pytest.mark.parametrize("device", ["", "+", "#", "a/b", "A" * 65])
-def test_topic_builders_refuse_bad_devices(device: str) -> None:
-    for build in (
-        lambda: scan_topic("LC01", device),
-        lambda: status_topic("LC01", device),
-        lambda: cmd_topic("LC01", device),
-    ):
-        with pytest.raises(ContractError):
-            build()
+@pytest.mark.parametrize("site", BAD_NAMES)
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda site: scan_topic(site, "D1"),
+        lambda site: status_topic(site, "D1"),
+        lambda site: cmd_topic(site, "D1"),
+        gateway_status_topic,
+        scan_subscription,
+    ],
+    ids=["scan", "status", "cmd", "gateway_status", "subscription"],
+)
+def test_topic_builders_refuse_bad_sites(build: Callable[[str], str], site: str) -> None:
+    with pytest.raises(ContractError):
+        build(site)
+
+
+@pytest.mark.parametrize("device", BAD_NAMES)
+@pytest.mark.parametrize("build", [scan_topic, status_topic, cmd_topic])
+def test_topic_builders_refuse_bad_devices(build: Callable[[str, str], str], device: str) -> None:
+    with pytest.raises(ContractError):
+        build("LC01", device)
 
 
 # -- scan messages --------------------------------------------------------------------------

@@ -209,6 +209,15 @@ def test_truncated_gtin_is_invalid() -> None:
     assert decoded.error in ("gs1_invalid", "gs1_check_digit")
 
 
+@pytest.mark.parametrize("raw", [f"]C101{GTIN}30".encode(), f"01{GTIN}10LOT{GS}30".encode()])
+def test_count_cut_off_after_its_ai_is_invalid_not_a_crash(raw: bytes) -> None:
+    # "Every input yields a result": a truncated read must come back as an error code.
+    decoded = decode_barcode(raw)
+    assert decoded.valid is False
+    assert decoded.error is not None
+    assert decoded.error.startswith("gs1_")
+
+
 @pytest.mark.parametrize("raw", [b"hello", b"12345", b"https://example.org/x", b"]A0ABC"])
 def test_unknown_format(raw: bytes) -> None:
     decoded = decode_barcode(raw)
