@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import shutil
 from pathlib import Path
 
@@ -31,6 +32,7 @@ class Mosquitto:
             "persistence true\n"
             f"persistence_location {self.workdir / 'data'}/\n"
             "set_tcp_nodelay true\n"
+            f"user {getpass.getuser()}\n"  # as root, stay root: the folder is ours
             "max_queued_messages 0\n"
             "max_inflight_messages 100\n"
             "log_type error\nlog_type warning\nlog_type notice\n"
