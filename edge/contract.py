@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 VERSION = 1
 PREFIX = "wh/v1"
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
 Source = Literal["serial", "camera", "rfid", "keyboard"]
 Result = Literal["ok", "refused", "duplicate"]
@@ -35,7 +35,7 @@ class ContractError(ValueError):
 
 def check_name(kind: str, value: str) -> str:
     """A site or device name usable as one topic level (no wildcards, no slashes)."""
-    if not isinstance(value, str) or not _NAME.match(value):
+    if not isinstance(value, str) or not _NAME.fullmatch(value):
         raise ContractError(f"{kind} {value!r} must be 1-64 letters, digits, '_', '.' or '-'")
     return value
 
@@ -148,15 +148,49 @@ def _require(doc: dict[str, Any], key: str, kind: type | tuple[type, ...]) -> An
     return value
 
 
+def _is_version(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value == VERSION
+
+
+_TEXT = (str, type(None))
+_INT = (int, type(None))
+_DATA_TYPES: dict[str, tuple[type, ...]] = {
+    "kind": (str,),
+    "gtin": _TEXT,
+    "batch": _TEXT,
+    "prod_date": _TEXT,
+    "expiry": _TEXT,
+    "serial": _TEXT,
+    "sscc": _TEXT,
+    "qty": _INT,
+    "epc_uri": _TEXT,
+    "location": _TEXT,
+}
+_RFID_TYPES: dict[str, tuple[type, ...]] = {
+    "antenna": _INT,
+    "rssi": (int, float, type(None)),
+    "reads": (int,),
+    "first_seen": _TEXT,
+    "last_seen": _TEXT,
+}
+
+
+def _check_types(obj: Any, types: dict[str, tuple[type, ...]], where: str) -> None:
+    for name, allowed in types.items():
+        value = getattr(obj, name)
+        if isinstance(value, bool) or not isinstance(value, allowed):
+            raise ContractError(f"{where}.{name} has the wrong type ({type(value).__name__})")
+
+
 def parse_scan(payload: bytes) -> ScanMessage:
     """Decode and validate a scan message; ContractError says what is wrong."""
     try:
         doc = json.loads(payload.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:  # bad UTF-8, bad JSON, absurd nesting or digits
         raise ContractError(f"scan message is not UTF-8 JSON: {exc}") from exc
     if not isinstance(doc, dict):
         raise ContractError("scan message must be a JSON object")
-    if doc.get("v") != VERSION:
+    if not _is_version(doc.get("v")):
         raise ContractError(f"unsupported scan message version {doc.get('v')!r}")
     source = _require(doc, "source", str)
     if source not in SOURCES:
@@ -167,11 +201,19 @@ def parse_scan(payload: bytes) -> ScanMessage:
         raise ContractError("raw_b64 is not base64") from exc
     data_doc = doc.get("data") or {}
     rfid_doc = doc.get("rfid")
+    if not isinstance(data_doc, dict) or not (rfid_doc is None or isinstance(rfid_doc, dict)):
+        raise ContractError("data and rfid must be JSON objects")
     try:
         data = ScanData(**data_doc)
         rfid = RfidInfo(**rfid_doc) if rfid_doc else None
     except TypeError as exc:
         raise ContractError(f"unexpected field in data or rfid: {exc}") from exc
+    _check_types(data, _DATA_TYPES, "data")
+    if rfid is not None:
+        _check_types(rfid, _RFID_TYPES, "rfid")
+    for key in ("door", "symbology", "error"):
+        if doc.get(key) is not None and not isinstance(doc[key], str):
+            raise ContractError(f"field {key!r} must be text or null")
     return ScanMessage(
         event_id=_require(doc, "event_id", str),
         site=check_name("site", _require(doc, "site", str)),
@@ -214,17 +256,17 @@ class Answer:
 def parse_answer(payload: bytes) -> Answer:
     try:
         doc = json.loads(payload.decode("utf-8"))
-        if not isinstance(doc, dict) or doc.get("v") != VERSION:
+        if not isinstance(doc, dict) or not _is_version(doc.get("v")):
             raise ContractError("answer must be a version 1 JSON object")
         return Answer(
             re=str(doc["re"]),
             result=str(doc["result"]),
-            text_zh=str(doc.get("text_zh", "")),
-            text_en=str(doc.get("text_en", "")),
+            text_zh=str(doc.get("text_zh") or ""),
+            text_en=str(doc.get("text_en") or ""),
             beep=str(doc.get("beep", "ok")),
-            task=doc.get("task"),
+            task=doc.get("task") if isinstance(doc.get("task"), dict) else None,
         )
-    except (UnicodeDecodeError, json.JSONDecodeError, KeyError) as exc:
+    except (ValueError, RecursionError, KeyError) as exc:
         raise ContractError(f"answer is not valid: {exc}") from exc
 
 

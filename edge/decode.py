@@ -66,6 +66,8 @@ def _decode_gs1(text: str, body: str, symbology: str | None) -> Decoded:
             return Decoded(False, ScanData(), symbology, "gs1_check_digit")
         if element.ai.ai in ("11", "17") and element.date is None:
             return Decoded(False, ScanData(), symbology, "gs1_bad_date")
+        if element.ai.ai in ("30", "37") and not element.value.isdigit():
+            return Decoded(False, ScanData(), symbology, "gs1_bad_count")
     data = _gs1_fields(message.element_strings)
     if data.gtin is None and data.sscc is None:
         return Decoded(False, data, symbology, "gs1_no_key")
@@ -76,8 +78,8 @@ def _gs1_fields(elements: list) -> ScanData:  # type: ignore[type-arg]
     values: dict[str, object] = {}
     for e in elements:
         ai = e.ai.ai
-        if ai == "01":
-            values["gtin"] = e.value
+        if ai == "01" or (ai == "02" and "gtin" not in values):
+            values["gtin"] = e.value  # (02): the GTIN of the goods on a logistic unit
         elif ai == "00":
             values["sscc"] = e.value
         elif ai == "10":
@@ -89,7 +91,7 @@ def _gs1_fields(elements: list) -> ScanData:  # type: ignore[type-arg]
         elif ai == "21":
             values["serial"] = e.value
         elif ai in ("30", "37"):
-            values["qty"] = int(e.value)
+            values["qty"] = int(e.value) if e.value.isdigit() else None
         elif ai == "414":
             values["location"] = e.value
     return ScanData(kind="gs1", **values)  # type: ignore[arg-type]

@@ -24,6 +24,7 @@ class Framer:
     prefix: bytes = b""
     max_frame: int = MAX_FRAME
     _buffer: bytearray = field(default_factory=bytearray)
+    _discarding: bool = False  # after an overflow: drop bytes up to the next suffix
 
     def __post_init__(self) -> None:
         if not self.suffix:
@@ -39,12 +40,19 @@ class Framer:
                 break
             body = bytes(self._buffer[:end])
             del self._buffer[: end + len(self.suffix)]
+            if self._discarding:  # the tail of an overlong read is not a read of its own
+                self._discarding = False
+                continue
             frame = self._strip(body)
             if frame is not None:
                 frames.append(frame)
         if len(self._buffer) > self.max_frame:
+            # Reported once per buffer-full, so a scanner that never sends the expected suffix
+            # keeps producing errors; the rest of this read, up to its suffix, is dropped.
             frames.append(Frame(bytes(self._buffer[: self.max_frame]), "too_long"))
-            self._buffer.clear()
+            self._discarding = True
+            keep = len(self.suffix) - 1  # the suffix may be arriving split across chunks
+            del self._buffer[: len(self._buffer) - keep]
         return frames
 
     def _strip(self, body: bytes) -> Frame | None:

@@ -105,7 +105,16 @@ def test_overflow_without_suffix_then_recovery() -> None:
     framer = Framer(max_frame=16)
     frames = framer.feed(b"A" * 20)
     assert frames == [Frame(b"A" * 16, "too_long")]
-    assert framer.feed(b"LOC:A-03-02\r") == [Frame(b"LOC:A-03-02")]
+    # What follows up to the next suffix still belongs to the overlong read.
+    assert framer.feed(b"AAAA\rLOC:A-03-02\r") == [Frame(b"LOC:A-03-02")]
+
+
+def test_a_scanner_with_the_wrong_suffix_keeps_reporting_errors() -> None:
+    # A scanner set to end reads with LF while the station expects CR never ends a read:
+    # every buffer-full is reported, nothing is swallowed silently.
+    framer = Framer(max_frame=16)
+    frames = _feed_all(framer, [b"0106901234567892\n"] * 6)
+    assert len(frames) >= 4 and all(f.error == "too_long" for f in frames)
 
 
 def test_overlong_read_in_one_chunk_then_recovery() -> None:
