@@ -143,15 +143,24 @@ class EdgeAgent:
             self._wake.clear()
             if not self._connected.is_set():
                 continue
-            for read in self.spool.due(self.config.resend_after):
-                info = self.client.publish(self._scan_topic, read.payload, qos=1)
-                if info.rc != paho.MQTT_ERR_SUCCESS:
-                    break
-                self.spool.mark_sent(read.event_id)
+            self._publish_due()
             now = time.monotonic()
             if now - last_heartbeat >= self.config.heartbeat:
                 last_heartbeat = now
                 self._publish_status()
+
+    def _publish_due(self, batch: int = 200) -> None:
+        """Hand every due read to the client, oldest first, until none is left or the
+        connection goes; a backlog after an outage drains in one pass, not 200 per second."""
+        while self._connected.is_set() and not self._stop.is_set():
+            due = self.spool.due(self.config.resend_after, limit=batch)
+            for read in due:
+                info = self.client.publish(self._scan_topic, read.payload, qos=1)
+                if info.rc != paho.MQTT_ERR_SUCCESS:
+                    return
+                self.spool.mark_sent(read.event_id)
+            if len(due) < batch:
+                return
 
     def _publish_status(self) -> None:
         payload = status_payload(
