@@ -22,15 +22,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import paho.mqtt.client as paho  # noqa: E402
+import paho.mqtt.client as paho
 
-from edge.clock import new_event_id, now_iso  # noqa: E402
-from edge.contract import Answer, ScanMessage, cmd_topic, parse_answer, parse_scan  # noqa: E402
-from edge.decode import decode_barcode  # noqa: E402
-from edge.mqtt import BrokerSettings, connect, make_client  # noqa: E402
-from harness.depot import GatewayProcess, ServerProcess, prepare_database  # noqa: E402
-from harness.mosquitto import Mosquitto  # noqa: E402
-from server.exampledata import generate, gs1_128_label  # noqa: E402
+from edge.clock import new_event_id, now_iso
+from edge.contract import Answer, ScanMessage, cmd_topic, parse_answer, parse_scan
+from edge.decode import decode_barcode
+from edge.mqtt import BrokerSettings, connect, make_client
+from harness.depot import GatewayProcess, ServerProcess, prepare_database
+from harness.mosquitto import Mosquitto
+from server.exampledata import generate, gs1_128_label
 
 SITE, DEVICE = "LC01", "LC01-D01-BENCH"
 
@@ -41,8 +41,21 @@ def reads(count: int) -> list[ScanMessage]:
     for n in range(count):
         raw = gs1_128_label(items[n % len(items)].gtin, f"B{n % 50}", date(2026, 1, 1), 10)
         d = decode_barcode(raw)
-        out.append(ScanMessage(new_event_id(), SITE, DEVICE, n + 1, now_iso(), "serial", raw,
-                               d.valid, d.data, door="D01", symbology=d.symbology))
+        out.append(
+            ScanMessage(
+                new_event_id(),
+                SITE,
+                DEVICE,
+                n + 1,
+                now_iso(),
+                "serial",
+                raw,
+                d.valid,
+                d.data,
+                door="D01",
+                symbology=d.symbology,
+            )
+        )
     return out
 
 
@@ -52,8 +65,11 @@ def echo_responder(port: int) -> paho.Client:
 
     def on_message(c: paho.Client, u: object, m: paho.MQTTMessage) -> None:
         scan = parse_scan(bytes(m.payload))
-        c.publish(cmd_topic(scan.site, scan.device),
-                  Answer(scan.event_id, "ok", "好", "ok", "ok").to_json(), qos=1)
+        c.publish(
+            cmd_topic(scan.site, scan.device),
+            Answer(scan.event_id, "ok", "好", "ok", "ok").to_json(),
+            qos=1,
+        )
 
     client.on_connect = lambda c, *a: c.subscribe(f"wh/v1/{SITE}/scan/+", qos=1)
     client.on_message = on_message
@@ -99,8 +115,10 @@ def measure(port: int, messages: list[ScanMessage], rate: float) -> tuple[list[f
 def report(name: str, latencies: list[float], throughput: float, total: int) -> float:
     ms = sorted(x * 1000 for x in latencies)
     q = statistics.quantiles(ms, n=100)
-    print(f"{name:<28} answered {len(ms)}/{total}  p50 {q[49]:6.2f} ms  p95 {q[94]:6.2f} ms  "
-          f"p99 {q[98]:6.2f} ms  max {ms[-1]:6.2f} ms  {throughput:7.1f} answers/s")
+    print(
+        f"{name:<28} answered {len(ms)}/{total}  p50 {q[49]:6.2f} ms  p95 {q[94]:6.2f} ms  "
+        f"p99 {q[98]:6.2f} ms  max {ms[-1]:6.2f} ms  {throughput:7.1f} answers/s"
+    )
     return q[49]
 
 
@@ -120,8 +138,9 @@ def main() -> None:
 
         depot = prepare_database(f"sqlite:///{work / 'server.sqlite'}")
         server = ServerProcess(depot.db_url, work).start()
-        gateway = GatewayProcess(work / "gateway", broker.port, server.url,
-                                 depot.gateway_token).start()
+        gateway = GatewayProcess(
+            work / "gateway", broker.port, server.url, depot.gateway_token
+        ).start()
         try:
             full = measure(broker.port, reads(args.reads), args.rate)
         finally:

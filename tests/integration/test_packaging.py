@@ -40,28 +40,30 @@ def test_running_the_edge_loads_no_server_module() -> None:
     assert out.stdout.strip() == ""
 
 
-def test_a_station_install_works_without_the_server_dependencies(tmp_path: Path) -> None:
-    env_dir = tmp_path / "station"
+def install(tmp_path: Path, extra: str) -> Path:
+    """A fresh virtual environment with depot-floor[extra] installed; returns its bin/."""
+    env_dir = tmp_path / extra
     venv.create(env_dir, with_pip=True)
-    python = env_dir / "bin" / "python"
     subprocess.run(
-        [str(python), "-m", "pip", "install", "-q", f"{ROOT}[edge]"],
+        [str(env_dir / "bin" / "python"), "-m", "pip", "install", "-q", f"{ROOT}[{extra}]"],
         check=True,
         capture_output=True,
     )
-    missing = subprocess.run(
-        [
-            str(python),
-            "-c",
-            "import importlib.util as u; "
-            "print([m for m in ('fastapi', 'sqlalchemy', 'uvicorn', 'alembic') if u.find_spec(m)])",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
+    return env_dir / "bin"
+
+
+def importable(bin_dir: Path, modules: tuple[str, ...]) -> list[str]:
+    probe = f"import importlib.util as u; print(' '.join(m for m in {modules!r} if u.find_spec(m)))"
+    out = subprocess.run(
+        [str(bin_dir / "python"), "-c", probe], capture_output=True, text=True, check=True
     )
-    assert missing.stdout.strip() == "[]"
-    depot = str(env_dir / "bin" / "depot")
+    return out.stdout.split()
+
+
+def test_a_station_install_works_without_the_server_dependencies(tmp_path: Path) -> None:
+    bin_dir = install(tmp_path, "edge")
+    assert importable(bin_dir, ("fastapi", "sqlalchemy", "uvicorn", "alembic")) == []
+    depot = str(bin_dir / "depot")
     helped = subprocess.run([depot, "edge", "run", "--help"], capture_output=True, text=True)
     assert helped.returncode == 0 and "--config" in helped.stdout
     refused = subprocess.run([depot, "server", "run"], capture_output=True, text=True)
@@ -87,29 +89,11 @@ def test_every_command_has_help() -> None:
 
 
 def test_a_server_install_works_without_the_station_dependencies(tmp_path: Path) -> None:
-    env_dir = tmp_path / "central"
-    venv.create(env_dir, with_pip=True)
-    python = env_dir / "bin" / "python"
-    subprocess.run(
-        [str(python), "-m", "pip", "install", "-q", f"{ROOT}[server]"],
-        check=True,
-        capture_output=True,
-    )
-    present = subprocess.run(
-        [
-            str(python),
-            "-c",
-            "import importlib.util as u; "
-            "print([m for m in ('paho', 'serial', 'biip') if u.find_spec(m)])",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert present.stdout.strip() == "[]"
+    bin_dir = install(tmp_path, "server")
+    assert importable(bin_dir, ("paho", "serial", "biip")) == []
     migrated = subprocess.run(
         [
-            str(env_dir / "bin" / "depot"),
+            str(bin_dir / "depot"),
             "server",
             "migrate",
             "--db",
