@@ -1,9 +1,9 @@
-"""The station agent: readers in, durable spool, MQTT out, answers back to the scanner.
+"""The station agent: for each device, reader in, durable spool, MQTT out, answers back.
 
-Order of things for one read: framed -> decoded -> written to the spool with its event_id and
-seq -> published (QoS 1) -> kept until the gateway's answer naming it arrives on the command
-topic -> removed. Unanswered reads are published again, with the same event_id, after
-`resend_after` seconds and at once after every reconnect.
+Order of things for one read: read -> decoded -> written to the device's spool with its
+event_id and seq -> published (QoS 1) -> kept until the gateway's answer naming it arrives on
+the device's command topic -> removed. Unanswered reads are published again, with the same
+event_id, after `resend_after` seconds and at once after every reconnect.
 """
 
 from __future__ import annotations
@@ -11,13 +11,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from collections import OrderedDict
 from typing import Any
 
 import paho.mqtt.client as paho
 
 from edge.clock import new_event_id, now_iso
-from edge.config import EdgeConfig
+from edge.config import DeviceConfig, StationConfig
 from edge.contract import (
     Answer,
     ContractError,
@@ -30,130 +30,153 @@ from edge.contract import (
     status_topic,
 )
 from edge.decode import Decoded, decode_barcode
-from edge.framing import Frame
 from edge.mqtt import connect, make_client
-from edge.serial_scanner import SerialScanner
+from edge.readers import RawRead, Reader
 from edge.spool import Spool
 
 log = logging.getLogger(__name__)
 console = logging.getLogger("depot.console")
 
 
-def decode_frame(frame: Frame, location_pattern: str) -> Decoded:
-    if frame.error:
-        return Decoded(False, ScanData(), None, frame.error)
-    return decode_barcode(frame.data, location_pattern)
+def decode_read(read: RawRead, location_pattern: str, badge_pattern: str) -> Decoded:
+    """What a raw read means; never raises."""
+    if read.error:
+        return Decoded(False, ScanData(), read.symbology, read.error)
+    if read.epc_hex is not None:
+        from edge.epc import decode_epc
 
-
-@dataclass(frozen=True, slots=True)
-class ReadContext:
-    site: str
-    device: str
-    door: str | None
+        return decode_epc(read.epc_hex)
+    decoded = decode_barcode(read.raw, location_pattern, badge_pattern)
+    if decoded.symbology is None and read.symbology is not None:
+        return Decoded(decoded.valid, decoded.data, read.symbology, decoded.error)
+    return decoded
 
 
 def build_scan(
-    ctx: ReadContext, seq: int, raw: bytes, source: str, decoded: Decoded
+    site: str, device: DeviceConfig, seq: int, read: RawRead, decoded: Decoded
 ) -> ScanMessage:
     return ScanMessage(
         event_id=new_event_id(),
-        site=ctx.site,
-        device=ctx.device,
-        door=ctx.door,
+        site=site,
+        device=device.id,
+        door=device.door,
         seq=seq,
         ts=now_iso(),
-        source=source,
+        source=read.source,
         symbology=decoded.symbology,
-        raw=raw,
+        raw=read.raw,
         valid=decoded.valid,
         error=decoded.error,
         data=decoded.data,
+        rfid=read.rfid,
     )
 
 
-class EdgeAgent:
-    def __init__(self, config: EdgeConfig, spool: Spool) -> None:
-        self.config = config
+class _Recent:
+    """A bounded set of event ids (reads the station already beeped for itself)."""
+
+    def __init__(self, size: int = 1000) -> None:
+        self._items: OrderedDict[str, None] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def add(self, key: str) -> None:
+        with self._lock:
+            self._items[key] = None
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+    def pop(self, key: str) -> bool:
+        with self._lock:
+            return self._items.pop(key, 0) is None
+
+
+class DeviceAgent:
+    """One device: its reader, its spool, its own MQTT connection and topics."""
+
+    def __init__(
+        self, station: StationConfig, device: DeviceConfig, spool: Spool, reader: Reader
+    ) -> None:
+        self.station = station
+        self.device = device
         self.spool = spool
-        self._ctx = ReadContext(config.site, config.device, config.door)
+        self.reader = reader
+        self._beeped = _Recent()
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._connected = threading.Event()
-        self._scan_topic = scan_topic(config.site, config.device)
-        self._cmd_topic = cmd_topic(config.site, config.device)
-        self._status_topic = status_topic(config.site, config.device)
+        self._scan_topic = scan_topic(station.site, device.id)
+        self._cmd_topic = cmd_topic(station.site, device.id)
+        self._status_topic = status_topic(station.site, device.id)
+        self._broker = station.broker_for(device)
         self.client = make_client(
-            config.broker,
-            client_id=f"edge-{config.device}",
-            will=(self._status_topic, status_payload("offline", device=config.device)),
+            self._broker,
+            client_id=f"edge-{device.id}",
+            will=(self._status_topic, status_payload("offline", device=device.id)),
         )
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
-        self.scanners = [SerialScanner(s, self._on_serial_frame) for s in config.serial]
-        self._publisher = threading.Thread(target=self._publish_loop, name="publisher", daemon=True)
+        self._publisher = threading.Thread(
+            target=self._publish_loop, name=f"publish:{device.id}", daemon=True
+        )
 
     # -- life cycle -------------------------------------------------------------------------
     def start(self) -> None:
-        connect(self.client, self.config.broker)
+        connect(self.client, self._broker)
         self._publisher.start()
-        for scanner in self.scanners:
-            scanner.start()
+        self.reader.start(self.record)
 
     def stop(self) -> None:
         self._stop.set()
         self._wake.set()
-        for scanner in self.scanners:
-            scanner.stop()
+        self.reader.stop()
         self._publisher.join(timeout=3)
         if self._connected.is_set():
-            info = self.client.publish(
-                self._status_topic, status_payload("offline", device=self.config.device), 1, True
-            )
-            info.wait_for_publish(timeout=2)
+            offline = status_payload("offline", device=self.device.id)
+            self.client.publish(self._status_topic, offline, 1, True).wait_for_publish(timeout=2)
         self.client.disconnect()
         self.client.loop_stop()
-
-    def wait(self) -> None:
-        self._stop.wait()
+        self.spool.close()
 
     # -- reads in ---------------------------------------------------------------------------
-    def _on_serial_frame(self, frame: Frame) -> None:
-        self.record(frame, "serial")
-
-    def record(self, frame: Frame, source: str) -> str:
-        """Decode a read and put it in the spool; returns its event_id."""
-        decoded = decode_frame(frame, self.config.location_pattern)
+    def record(self, read: RawRead) -> None:
+        """Decode a read and put it in the spool, before anything else happens to it."""
+        decoded = decode_read(read, self.station.location_pattern, self.station.badge_pattern)
 
         def build(seq: int) -> tuple[str, bytes]:
-            message = build_scan(self._ctx, seq, frame.data, source, decoded)
+            message = build_scan(self.station.site, self.device, seq, read, decoded)
             return message.event_id, message.to_json()
 
         pending = self.spool.record(build)
         if not decoded.valid:
-            console.warning("读取无效 invalid read (%s): %r", decoded.error, frame.data[:60])
+            # Tell the operator at once, even with the gateway out of reach.
+            self._beeped.add(pending.event_id)
+            self.reader.feedback(self.device.beep.get("error", b""))
+            console.warning(
+                "%s: 读取无效 invalid read (%s): %r", self.device.id, decoded.error, read.raw[:60]
+            )
         self._wake.set()
-        return pending.event_id
 
     # -- MQTT out ---------------------------------------------------------------------------
     def _publish_loop(self) -> None:
         last_heartbeat = 0.0
         while not self._stop.is_set():
-            self._wake.wait(timeout=min(1.0, self.config.resend_after / 2))
+            self._wake.wait(timeout=min(1.0, self.station.resend_after / 2))
             self._wake.clear()
             if not self._connected.is_set():
                 continue
             self._publish_due()
             now = time.monotonic()
-            if now - last_heartbeat >= self.config.heartbeat:
+            if now - last_heartbeat >= self.station.heartbeat:
                 last_heartbeat = now
                 self._publish_status()
 
     def _publish_due(self, batch: int = 200) -> None:
         """Hand every due read to the client, oldest first, until none is left or the
-        connection goes; a backlog after an outage drains in one pass, not 200 per second."""
+        connection goes; a backlog after an outage drains in one pass."""
         while self._connected.is_set() and not self._stop.is_set():
-            due = self.spool.due(self.config.resend_after, limit=batch)
+            due = self.spool.due(self.station.resend_after, limit=batch)
             for read in due:
                 info = self.client.publish(self._scan_topic, read.payload, qos=1)
                 if info.rc != paho.MQTT_ERR_SUCCESS:
@@ -165,8 +188,9 @@ class EdgeAgent:
     def _publish_status(self) -> None:
         payload = status_payload(
             "online",
-            device=self.config.device,
-            door=self.config.door,
+            device=self.device.id,
+            kind=self.device.kind,
+            door=self.device.door,
             ts=now_iso(),
             spool_depth=self.spool.depth(),
             last_seq=self.spool.last_seq(),
@@ -177,9 +201,11 @@ class EdgeAgent:
         self, client: paho.Client, userdata: Any, flags: Any, rc: Any, props: Any
     ) -> None:
         if rc.is_failure:
-            log.error("broker refused the connection: %s", rc)
+            log.error("%s: broker refused the connection: %s", self.device.id, rc)
             return
-        log.info("connected to broker %s:%s", self.config.broker.host, self.config.broker.port)
+        log.info(
+            "%s connected to broker %s:%s", self.device.id, self._broker.host, self._broker.port
+        )
         client.subscribe(self._cmd_topic, qos=1)
         self._connected.set()
         self.spool.forget_sent()
@@ -191,20 +217,52 @@ class EdgeAgent:
     ) -> None:
         self._connected.clear()
         if not self._stop.is_set():
-            log.warning("disconnected from broker (%s); reads stay in the spool", rc)
+            log.warning(
+                "%s disconnected from broker (%s); reads stay in the spool", self.device.id, rc
+            )
 
     # -- answers in -------------------------------------------------------------------------
     def _on_message(self, client: paho.Client, userdata: Any, message: paho.MQTTMessage) -> None:
         try:
             answer = parse_answer(bytes(message.payload))
         except ContractError as exc:
-            log.warning("ignored a command that is not an answer: %s", exc)
+            log.warning("%s ignored a command that is not an answer: %s", self.device.id, exc)
             return
         if self.spool.acknowledge(answer.re):
             self._feedback(answer)
 
     def _feedback(self, answer: Answer) -> None:
         level = logging.INFO if answer.result == "ok" else logging.WARNING
-        console.log(level, "[%s] %s / %s", answer.result, answer.text_zh, answer.text_en)
-        for scanner in self.scanners:
-            scanner.write(scanner.config.beep.get(answer.beep, b""))
+        console.log(
+            level, "%s [%s] %s / %s", self.device.id, answer.result, answer.text_zh, answer.text_en
+        )
+        if self._beeped.pop(answer.re) and answer.beep == "error":
+            return  # the station already beeped the error for this read
+        self.reader.feedback(self.device.beep.get(answer.beep, b""))
+
+
+class Station:
+    """Every device of one scanning station, started and stopped together."""
+
+    def __init__(self, config: StationConfig, agents: list[DeviceAgent]) -> None:
+        self.config = config
+        self.agents = agents
+
+    @classmethod
+    def from_config(cls, config: StationConfig) -> Station:
+        from edge.readers import make_reader
+
+        agents = []
+        for device in config.devices:
+            reader = make_reader(device)
+            spool = Spool(config.spool_dir / f"{device.id}.sqlite")
+            agents.append(DeviceAgent(config, device, spool, reader))
+        return cls(config, agents)
+
+    def start(self) -> None:
+        for agent in self.agents:
+            agent.start()
+
+    def stop(self) -> None:
+        for agent in self.agents:
+            agent.stop()

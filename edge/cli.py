@@ -46,22 +46,19 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run_edge(args: argparse.Namespace) -> int:
-    from edge.agent import EdgeAgent
+    from edge.agent import Station
     from edge.config import ConfigError, load_config
-    from edge.spool import Spool
+    from edge.readers import MissingExtra
 
     try:
-        config = load_config(args.config)
-    except ConfigError as exc:
+        station = Station.from_config(load_config(args.config))
+    except (ConfigError, MissingExtra) as exc:
         raise CommandError(str(exc)) from exc
-    spool = Spool(config.spool)
-    agent = EdgeAgent(config, spool)
-    agent.start()
+    station.start()
     try:
         wait_for_signal()
     finally:
-        agent.stop()
-        spool.close()
+        station.stop()
     return 0
 
 

@@ -1,34 +1,43 @@
-"""A station's configuration file (TOML), read once at start-up.
+"""A scanning station's configuration file (TOML), read once at start-up.
 
-site = "LC01"
-device = "LC01-D01-FIX1"
-door = "D01"
-spool = "/var/lib/depot/edge/LC01-D01-FIX1.sqlite"
-resend_after = 5.0
+One station runs one or more devices. Each device is one reader with its own id, MQTT user
+and topics (so the broker's ACL can hold each to its own), its own spool file and its own
+sequence numbers. `depot config build` writes these files from the site description; the keys
+are documented in docs/edge.md.
 
-[broker]
-host = "127.0.0.1"
-port = 1883
-username = "LC01-D01-FIX1"
-password_file = "/etc/depot/secrets/LC01-D01-FIX1.password"
+    site = "LC01"
+    spool_dir = "/var/lib/depot/edge"
 
-[[serial]]
-port = "/dev/ttyACM0"
-baudrate = 9600
-suffix = "\\r"
-beep = { ok = "", warn = "", error = "" }   # command bytes, hex
+    [broker]
+    host = "10.0.0.2"
+    port = 1883
+
+    [[device]]
+    id = "LC01-D01-FIX1"
+    kind = "serial"            # serial | camera | rfid_serial | rfid_llrp | keyboard
+    door = "D01"
+    password_file = "/etc/depot/secrets/LC01-D01-FIX1.mqtt"
+    port = "/dev/ttyACM0"
 """
 
 from __future__ import annotations
 
+import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from edge.contract import ContractError, check_name
-from edge.decode import DEFAULT_LOCATION_PATTERN
+from edge.decode import DEFAULT_BADGE_PATTERN, DEFAULT_LOCATION_PATTERN
 from edge.mqtt import BrokerSettings
+
+BEEPS = ("ok", "warn", "error")
+# EPC[,antenna[,rssi]], e.g. "E2801160600002054CC2096F,2,-54.5"
+DEFAULT_RFID_LINE = (
+    r"^(?P<epc>[0-9A-Fa-f]{8,64})(?:,(?P<antenna>\d+))?(?:,(?P<rssi>-?\d+(?:\.\d+)?))?$"
+)
+KINDS = ("serial", "camera", "rfid_serial", "rfid_llrp", "keyboard")
 
 
 class ConfigError(ValueError):
@@ -36,32 +45,101 @@ class ConfigError(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
-class SerialScannerConfig:
+class SerialSettings:
     port: str
     baudrate: int = 9600
     suffix: bytes = b"\r"
     prefix: bytes = b""
-    beep: dict[str, bytes] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
-class EdgeConfig:
+class CameraSettings:
+    source: str  # a device index ("0"), an RTSP URL or a video file
+    roi: tuple[int, int, int, int] | None = None  # x, y, width, height in full-frame pixels
+    scale: float = 1.0  # downscale wanted; never below 2 px per module (min_module_px)
+    min_module_px: float = 4.0  # narrowest bar of the smallest label at full resolution
+    dedupe_seconds: float = 2.0  # a code seen again within this time is the same read
+    max_fps: float = 0.0  # 0: as fast as frames come
+    loop: bool = False  # a video file starts again at its end (demo, bench)
+
+
+@dataclass(frozen=True, slots=True)
+class RfidSerialSettings:
+    port: str
+    baudrate: int = 115200
+    line_pattern: str = DEFAULT_RFID_LINE
+    window: float = 0.5  # reads of one tag at one antenna within this time are one message
+
+
+@dataclass(frozen=True, slots=True)
+class LlrpSettings:
+    host: str
+    port: int = 5084
+    antennas: tuple[int, ...] = (1,)
+    tx_power: int = 0  # index into the reader's power table; 0 = maximum
+    report_every_n_tags: int = 1
+    window: float = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class KeyboardSettings:
+    input: str  # an evdev device (/dev/input/...) or a terminal (/dev/tty1)
+    layout: str = "us"
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceConfig:
+    id: str
+    kind: str
+    door: str | None
+    username: str
+    password_file: Path | None
+    beep: dict[str, bytes]
+    reader: SerialSettings | CameraSettings | RfidSerialSettings | LlrpSettings | KeyboardSettings
+
+
+@dataclass(frozen=True, slots=True)
+class StationConfig:
     site: str
-    device: str
-    spool: Path
+    spool_dir: Path
     broker: BrokerSettings
-    serial: tuple[SerialScannerConfig, ...] = ()
-    door: str | None = None
+    devices: tuple[DeviceConfig, ...]
     resend_after: float = 5.0
     heartbeat: float = 30.0
     location_pattern: str = DEFAULT_LOCATION_PATTERN
+    badge_pattern: str = DEFAULT_BADGE_PATTERN
+
+    def broker_for(self, device: DeviceConfig) -> BrokerSettings:
+        return BrokerSettings(
+            host=self.broker.host,
+            port=self.broker.port,
+            username=device.username,
+            password_file=device.password_file,
+            tls_ca=self.broker.tls_ca,
+            keepalive=self.broker.keepalive,
+        )
 
 
 def _hex(value: Any, where: str) -> bytes:
     try:
         return bytes.fromhex(str(value))
     except ValueError as exc:
-        raise ConfigError(f"{where}: {value!r} is not hex bytes") from exc
+        raise ConfigError(f"{where}: {value!r} is not hex bytes (e.g. '1b 07')") from exc
+
+
+def _text_bytes(value: Any, where: str) -> bytes:
+    try:
+        return str(value).encode("latin-1")
+    except UnicodeEncodeError as exc:
+        raise ConfigError(f"{where}: only single-byte characters are allowed") from exc
+
+
+def _pattern(value: Any, where: str) -> str:
+    try:
+        re.compile(str(value))
+    except re.error as exc:
+        raise ConfigError(f"{where}: not a regular expression: {exc}") from exc
+    return str(value)
 
 
 def broker_settings(doc: dict[str, Any], base: Path) -> BrokerSettings:
@@ -77,46 +155,115 @@ def broker_settings(doc: dict[str, Any], base: Path) -> BrokerSettings:
     )
 
 
-def _serial(doc: dict[str, Any], index: int) -> SerialScannerConfig:
-    where = f"serial[{index}]"
-    if "port" not in doc:
-        raise ConfigError(f"{where}.port is required (e.g. /dev/ttyACM0)")
-    beep = {k: _hex(v, f"{where}.beep.{k}") for k, v in dict(doc.get("beep", {})).items()}
-    suffix = str(doc.get("suffix", "\r")).encode("latin-1")
-    if not suffix:
-        raise ConfigError(f"{where}.suffix must not be empty")
-    return SerialScannerConfig(
-        port=str(doc["port"]),
-        baudrate=int(doc.get("baudrate", 9600)),
-        suffix=suffix,
-        prefix=str(doc.get("prefix", "")).encode("latin-1"),
-        beep=beep,
+def _require(doc: dict[str, Any], key: str, where: str) -> Any:
+    if key not in doc:
+        raise ConfigError(f"{where}.{key} is required")
+    return doc[key]
+
+
+def _reader(kind: str, doc: dict[str, Any], where: str) -> Any:
+    if kind == "serial":
+        suffix = _text_bytes(doc.get("suffix", "\r"), f"{where}.suffix")
+        if not suffix:
+            raise ConfigError(f"{where}.suffix must not be empty")
+        return SerialSettings(
+            port=str(_require(doc, "port", where)),
+            baudrate=int(doc.get("baudrate", 9600)),
+            suffix=suffix,
+            prefix=_text_bytes(doc.get("prefix", ""), f"{where}.prefix"),
+        )
+    if kind == "camera":
+        roi = doc.get("roi")
+        if roi is not None and (len(roi) != 4 or any(int(v) < 0 for v in roi)):
+            raise ConfigError(f"{where}.roi must be [x, y, width, height] in pixels")
+        scale = float(doc.get("scale", 1.0))
+        if not 0 < scale <= 1:
+            raise ConfigError(f"{where}.scale must be in (0, 1]")
+        return CameraSettings(
+            source=str(_require(doc, "source", where)),
+            roi=tuple(int(v) for v in roi) if roi else None,  # type: ignore[arg-type]
+            scale=scale,
+            min_module_px=float(doc.get("min_module_px", 4.0)),
+            dedupe_seconds=float(doc.get("dedupe_seconds", 2.0)),
+            max_fps=float(doc.get("max_fps", 0.0)),
+            loop=bool(doc.get("loop", False)),
+        )
+    if kind == "rfid_serial":
+        return RfidSerialSettings(
+            port=str(_require(doc, "port", where)),
+            baudrate=int(doc.get("baudrate", 115200)),
+            line_pattern=_pattern(
+                doc.get("line_pattern", DEFAULT_RFID_LINE), f"{where}.line_pattern"
+            ),
+            window=float(doc.get("window", 0.5)),
+        )
+    if kind == "rfid_llrp":
+        return LlrpSettings(
+            host=str(_require(doc, "host", where)),
+            port=int(doc.get("port", 5084)),
+            antennas=tuple(int(a) for a in doc.get("antennas", [1])),
+            tx_power=int(doc.get("tx_power", 0)),
+            report_every_n_tags=int(doc.get("report_every_n_tags", 1)),
+            window=float(doc.get("window", 0.5)),
+        )
+    return KeyboardSettings(
+        input=str(_require(doc, "input", where)), layout=str(doc.get("layout", "us"))
     )
 
 
-def parse_config(doc: dict[str, Any], base: Path) -> EdgeConfig:
-    for key in ("site", "device", "spool"):
-        if key not in doc:
-            raise ConfigError(f"{key} is required")
+def _device(doc: dict[str, Any], index: int, base: Path) -> DeviceConfig:
+    where = f"device[{index}]"
+    kind = str(doc.get("kind", "serial"))
+    if kind not in KINDS:
+        raise ConfigError(f"{where}.kind {kind!r} is not one of {', '.join(KINDS)}")
     try:
-        site = check_name("site", str(doc["site"]))
-        device = check_name("device", str(doc["device"]))
+        device_id = check_name("device", str(_require(doc, "id", where)))
+    except ContractError as exc:
+        raise ConfigError(f"{where}.id: {exc}") from exc
+    beep_doc = dict(doc.get("beep", {}))
+    unknown = set(beep_doc) - set(BEEPS)
+    if unknown:
+        raise ConfigError(f"{where}.beep: unknown pattern {sorted(unknown)}; use {BEEPS}")
+    password_file = doc.get("password_file")
+    return DeviceConfig(
+        id=device_id,
+        kind=kind,
+        door=doc.get("door"),
+        username=str(doc.get("username", device_id)),
+        password_file=(base / password_file) if password_file else None,
+        beep={k: _hex(v, f"{where}.beep.{k}") for k, v in beep_doc.items()},
+        reader=_reader(kind, doc, where),
+    )
+
+
+def parse_config(doc: dict[str, Any], base: Path) -> StationConfig:
+    try:
+        site = check_name("site", str(_require(doc, "site", "station")))
     except ContractError as exc:
         raise ConfigError(str(exc)) from exc
-    return EdgeConfig(
+    devices = tuple(_device(dict(d), i, base) for i, d in enumerate(doc.get("device", [])))
+    if not devices:
+        raise ConfigError("a station needs at least one [[device]]")
+    seen: set[str] = set()
+    for device in devices:
+        if device.id in seen:
+            raise ConfigError(f"device id {device.id!r} appears twice")
+        seen.add(device.id)
+    return StationConfig(
         site=site,
-        device=device,
-        door=doc.get("door"),
-        spool=base / str(doc["spool"]),
+        spool_dir=base / str(doc.get("spool_dir", "spool")),
         broker=broker_settings(dict(doc.get("broker", {})), base),
-        serial=tuple(_serial(dict(s), i) for i, s in enumerate(doc.get("serial", []))),
+        devices=devices,
         resend_after=float(doc.get("resend_after", 5.0)),
         heartbeat=float(doc.get("heartbeat", 30.0)),
-        location_pattern=str(doc.get("location_pattern", DEFAULT_LOCATION_PATTERN)),
+        location_pattern=_pattern(
+            doc.get("location_pattern", DEFAULT_LOCATION_PATTERN), "location_pattern"
+        ),
+        badge_pattern=_pattern(doc.get("badge_pattern", DEFAULT_BADGE_PATTERN), "badge_pattern"),
     )
 
 
-def load_config(path: Path) -> EdgeConfig:
+def load_config(path: Path) -> StationConfig:
     try:
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:

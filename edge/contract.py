@@ -91,6 +91,7 @@ class ScanData:
     qty: int | None = None
     epc_uri: str | None = None
     location: str | None = None
+    badge: str | None = None  # an operator's badge (kind "badge")
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +166,7 @@ _DATA_TYPES: dict[str, tuple[type, ...]] = {
     "qty": _INT,
     "epc_uri": _TEXT,
     "location": _TEXT,
+    "badge": _TEXT,
 }
 _RFID_TYPES: dict[str, tuple[type, ...]] = {
     "antenna": _INT,

@@ -2,20 +2,27 @@
 
 Every input yields a result: readable codes become ScanData with valid=True, anything else
 valid=False with an error code, so that the operator is told and nothing vanishes.
+
+Error codes: not_text, empty, control_characters, unknown_format, gs1_invalid (biip could
+not parse it: unknown AI, truncated field), gs1_check_digit, gs1_bad_date, gs1_bad_count,
+gs1_no_key (no GTIN or SSCC), too_long (from the framer).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from biip import ParseError, parse
 
 from edge.contract import ScanData
 
 GS = "\x1d"
-_AIM = re.compile(r"^\][A-Za-z][0-9A-Za-z]")
+_AIM = re.compile(r"\][A-Za-z][0-9A-Za-z]")
+GS1_SYMBOLOGIES = ("]C1", "]d2", "]Q3", "]e0", "]J1")
 DEFAULT_LOCATION_PATTERN = r"^LOC:(?P<code>[A-Z0-9][A-Z0-9-]{0,31})$"
+DEFAULT_BADGE_PATTERN = r"^EMP:(?P<code>[A-Z0-9][A-Z0-9-]{0,31})$"
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,27 +40,43 @@ def split_symbology(text: str) -> tuple[str | None, str]:
     return None, text
 
 
-def decode_barcode(raw: bytes, location_pattern: str = DEFAULT_LOCATION_PATTERN) -> Decoded:
-    """Decode one barcode read: GS1 element strings, a location label, or an error."""
+def _own_label(pattern: str, body: str) -> str | None:
+    match = re.match(pattern, body)
+    if match is None:
+        return None
+    return match.groupdict().get("code") or body
+
+
+def decode_barcode(
+    raw: bytes,
+    location_pattern: str = DEFAULT_LOCATION_PATTERN,
+    badge_pattern: str = DEFAULT_BADGE_PATTERN,
+) -> Decoded:
+    """Decode one barcode read: the depot's own labels, GS1 element strings, or an error."""
     try:
         text = raw.decode("ascii")
     except UnicodeDecodeError:
         return Decoded(False, ScanData(), None, "not_text")
-    if not text or any(ord(c) < 0x20 and c != GS for c in text):
-        return Decoded(False, ScanData(), None, "empty" if not text else "control_characters")
+    if not text:
+        return Decoded(False, ScanData(), None, "empty")
+    if any(ord(c) < 0x20 and c != GS for c in text):
+        return Decoded(False, ScanData(), None, "control_characters")
     symbology, body = split_symbology(text)
-    match = re.match(location_pattern, body)
-    if match:
-        code = match.groupdict().get("code") or body
-        return Decoded(True, ScanData(kind="location", location=code), symbology, None)
+    location = _own_label(location_pattern, body)
+    if location is not None:
+        return Decoded(True, ScanData(kind="location", location=location), symbology, None)
+    badge = _own_label(badge_pattern, body)
+    if badge is not None:
+        return Decoded(True, ScanData(kind="badge", badge=badge), symbology, None)
     return _decode_gs1(text, body, symbology)
 
 
 def _decode_gs1(text: str, body: str, symbology: str | None) -> Decoded:
-    is_gs1_symbology = symbology in ("]C1", "]d2", "]Q3", "]e0", "]J1")
-    candidate = text if symbology else body
-    if not is_gs1_symbology and not body.startswith(("00", "01", "02")):
+    if symbology not in GS1_SYMBOLOGIES and not body.startswith(("00", "01", "02")):
         return Decoded(False, ScanData(), symbology, "unknown_format")
+    # A GS1 symbology identifier tells biip what it reads; without one (or with a plain one,
+    # as some decoders report GS1-128) the body is read as a GS1 element string.
+    candidate = text if symbology in GS1_SYMBOLOGIES else body
     try:
         result = parse(candidate)
     except ParseError:
@@ -62,20 +85,29 @@ def _decode_gs1(text: str, body: str, symbology: str | None) -> Decoded:
     if message is None:
         return Decoded(False, ScanData(), symbology, "gs1_invalid")
     for element in message.element_strings:
-        if element.gtin_error or element.sscc_error:
-            return Decoded(False, ScanData(), symbology, "gs1_check_digit")
-        if element.ai.ai in ("11", "17") and element.date is None:
-            return Decoded(False, ScanData(), symbology, "gs1_bad_date")
-        if element.ai.ai in ("30", "37") and not element.value.isdigit():
-            return Decoded(False, ScanData(), symbology, "gs1_bad_count")
+        error = _element_error(element)
+        if error:
+            return Decoded(False, ScanData(), symbology, error)
     data = _gs1_fields(message.element_strings)
     if data.gtin is None and data.sscc is None:
         return Decoded(False, data, symbology, "gs1_no_key")
     return Decoded(True, data, symbology, None)
 
 
-def _gs1_fields(elements: list) -> ScanData:  # type: ignore[type-arg]
-    values: dict[str, object] = {}
+def _element_error(element: Any) -> str | None:
+    ai = element.ai.ai
+    if element.gtin_error or element.sscc_error or element.gln_error:
+        return "gs1_check_digit"
+    if ai in ("11", "17") and element.date is None:
+        return "gs1_bad_date"
+    if ai in ("30", "37") and not element.value.isdigit():
+        return "gs1_bad_count"
+    return None
+
+
+def _gs1_fields(elements: list[Any]) -> ScanData:
+    values: dict[str, Any] = {}
+    extension = None
     for e in elements:
         ai = e.ai.ai
         if ai == "01" or (ai == "02" and "gtin" not in values):
@@ -84,14 +116,18 @@ def _gs1_fields(elements: list) -> ScanData:  # type: ignore[type-arg]
             values["sscc"] = e.value
         elif ai == "10":
             values["batch"] = e.value
-        elif ai == "11" and e.date is not None:
+        elif ai == "11":
             values["prod_date"] = e.date.isoformat()
-        elif ai == "17" and e.date is not None:
+        elif ai == "17":
             values["expiry"] = e.date.isoformat()
         elif ai == "21":
             values["serial"] = e.value
         elif ai in ("30", "37"):
-            values["qty"] = int(e.value) if e.value.isdigit() else None
+            values["qty"] = int(e.value)
         elif ai == "414":
             values["location"] = e.value
-    return ScanData(kind="gs1", **values)  # type: ignore[arg-type]
+        elif ai == "254":
+            extension = e.value
+    if extension and "location" in values:
+        values["location"] = f"{values['location']}.{extension}"
+    return ScanData(kind="gs1", **values)

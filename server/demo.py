@@ -197,11 +197,13 @@ class Demo:
             master, slave = os.openpty()
             tty.setraw(slave)
             conf = self.root / "edge" / f"{device}.toml"
+            broker = f'[broker]\nhost = "127.0.0.1"\nport = {self.mqtt_port}\n'
+            password = self.root / "secrets" / f"{device}.mqtt"
             conf.write_text(
-                f'site = "{SITE}"\ndevice = "{device}"\ndoor = "D{number:02d}"\n'
-                f'spool = "{device}.spool.sqlite"\n'
-                + self._broker_toml(device)
-                + f'\n[[serial]]\nport = "{os.ttyname(slave)}"\nsuffix = "\\r"\n'
+                f'site = "{SITE}"\nspool_dir = "spool"\n{broker}\n'
+                f'[[device]]\nid = "{device}"\nkind = "serial"\ndoor = "D{number:02d}"\n'
+                f'password_file = "{password}"\n'
+                f'port = "{os.ttyname(slave)}"\nsuffix = "\\r"\n'
             )
             self.spawn(f"edge-{device}", [*depot, "edge", "run", "--config", str(conf)])
             threading.Thread(

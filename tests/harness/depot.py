@@ -148,13 +148,14 @@ class EdgeProcess:
     ) -> None:
         workdir.mkdir(parents=True, exist_ok=True)
         self.device = device
-        self.spool = workdir / f"{device}.spool.sqlite"
+        self.spool = workdir / "spool" / f"{device}.sqlite"
         self.config = workdir / f"{device}.toml"
         self.config.write_text(
-            f'site = "{site}"\ndevice = "{device}"\ndoor = "{door}"\n'
-            f'spool = "{self.spool.name}"\nresend_after = {resend_after}\nheartbeat = 1.0\n'
+            f'site = "{site}"\nspool_dir = "spool"\n'
+            f"resend_after = {resend_after}\nheartbeat = 1.0\n"
             + broker_toml(broker_port)
-            + f'\n[[serial]]\nport = "{scanner.port}"\nsuffix = "\\r"\n'
+            + f'\n[[device]]\nid = "{device}"\nkind = "serial"\ndoor = "{door}"\n'
+            + f'port = "{scanner.port}"\nsuffix = "\\r"\n'
             + 'beep = { ok = "07", warn = "0707", error = "070707" }\n'
         )
         self.proc = Proc(

@@ -211,6 +211,7 @@ def test_scan_message_json_has_the_documented_shape() -> None:
         "qty": 20,
         "epc_uri": None,
         "location": None,
+        "badge": None,
     }
     assert doc["rfid"] is None
 

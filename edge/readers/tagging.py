@@ -1,0 +1,66 @@
+"""What both RFID readers share: folding tag reads into one message per tag, antenna and
+window, and emitting them as reads with their RFID details."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime
+
+from edge.contract import RfidInfo
+from edge.readers import Emit, RawRead
+from edge.rfid import TagRead, TagSeen, TagWindow
+
+
+def iso(at: float) -> str:
+    return datetime.fromtimestamp(at).astimezone().isoformat(timespec="milliseconds")
+
+
+def seen_read(seen: TagSeen) -> RawRead:
+    info = RfidInfo(
+        antenna=seen.antenna,
+        rssi=seen.rssi,
+        reads=seen.reads,
+        first_seen=iso(seen.first),
+        last_seen=iso(seen.last),
+    )
+    return RawRead(seen.epc_hex.encode("ascii"), "rfid", epc_hex=seen.epc_hex, rfid=info)
+
+
+class TagAggregator:
+    """Thread-safe TagWindow with a ticker that closes windows as time passes."""
+
+    def __init__(self, window: float, emit: Emit, name: str) -> None:
+        self._window = TagWindow(window=window)
+        self._emit = emit
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._tick, name=name, daemon=True)
+        self._period = max(0.01, window / 4)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def add(self, read: TagRead) -> None:
+        with self._lock:
+            closed = self._window.add(read)
+        self._send(closed)
+
+    def stop(self) -> None:
+        """Stop ticking and emit every window still open: no read is left behind."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=3)
+        with self._lock:
+            closed = self._window.flush()
+        self._send(closed)
+
+    def _tick(self) -> None:
+        while not self._stop.wait(self._period):
+            with self._lock:
+                closed = self._window.due(time.time())
+            self._send(closed)
+
+    def _send(self, closed: list[TagSeen]) -> None:
+        for seen in closed:
+            self._emit(seen_read(seen))

@@ -1,0 +1,100 @@
+"""RFID reads, before they are published (pure, no IO).
+
+A portal reads the same tag many times a second. The station folds the reads of one tag at
+one antenna within a short window into one message carrying the count, the first and last
+time and the best RSSI; the gateway does the door-level smoothing. Text-line readers are
+parsed with a configurable pattern.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class TagRead:
+    epc_hex: str
+    antenna: int | None
+    rssi: float | None
+    at: float  # seconds (monotonic or epoch, as long as one reader uses one clock)
+    count: int = 1  # reads this stands for (an LLRP report's TagSeenCount)
+
+
+@dataclass(frozen=True, slots=True)
+class TagSeen:
+    """What one message says about a tag: reads within one window at one antenna."""
+
+    epc_hex: str
+    antenna: int | None
+    rssi: float | None  # the best (highest) RSSI of the window
+    reads: int
+    first: float
+    last: float
+
+
+class LineError(ValueError):
+    """A line from the reader that the pattern does not describe."""
+
+
+def parse_line(line: str, pattern: re.Pattern[str]) -> TagRead:
+    """One text line (e.g. 'E2801160600002054CC2096F,2,-54.5') as a tag read; `at` is 0."""
+    match = pattern.match(line.strip())
+    if match is None:
+        raise LineError(f"line does not match the reader's pattern: {line.strip()[:80]!r}")
+    groups = match.groupdict()
+    epc = groups.get("epc")
+    if not epc:
+        raise LineError("the reader's pattern has no 'epc' group")
+    antenna = groups.get("antenna")
+    rssi = groups.get("rssi")
+    return TagRead(
+        epc.upper(), int(antenna) if antenna else None, float(rssi) if rssi else None, 0.0
+    )
+
+
+@dataclass(slots=True)
+class _Open:
+    first: float
+    last: float
+    reads: int
+    rssi: float | None
+
+
+@dataclass(slots=True)
+class TagWindow:
+    """Folds tag reads into TagSeen messages: a (tag, antenna) pair is reported when it has
+    not been read for `window` seconds, or when it has been open for `max_open` seconds (so a
+    tag that sits in the portal is still reported regularly)."""
+
+    window: float = 0.5
+    max_open: float = 5.0
+    _open: dict[tuple[str, int | None], _Open] = field(default_factory=dict)
+
+    def add(self, read: TagRead) -> list[TagSeen]:
+        key = (read.epc_hex, read.antenna)
+        current = self._open.get(key)
+        if current is None:
+            self._open[key] = _Open(read.at, read.at, read.count, read.rssi)
+        else:
+            current.last = max(current.last, read.at)
+            current.reads += read.count
+            if read.rssi is not None and (current.rssi is None or read.rssi > current.rssi):
+                current.rssi = read.rssi
+        return self.due(read.at)
+
+    def due(self, now: float) -> list[TagSeen]:
+        """Close every window that has ended by `now`."""
+        done = [
+            key
+            for key, o in self._open.items()
+            if now - o.last >= self.window or now - o.first >= self.max_open
+        ]
+        return [self._close(key) for key in done]
+
+    def flush(self) -> list[TagSeen]:
+        return [self._close(key) for key in list(self._open)]
+
+    def _close(self, key: tuple[str, int | None]) -> TagSeen:
+        o = self._open.pop(key)
+        return TagSeen(key[0], key[1], o.rssi, o.reads, o.first, o.last)
