@@ -21,6 +21,8 @@ from edge.contract import ScanData
 GS = "\x1d"
 _AIM = re.compile(r"\][A-Za-z][0-9A-Za-z]")
 GS1_SYMBOLOGIES = ("]C1", "]d2", "]Q3", "]e0", "]J1")
+EAN_UPC = ("]E0", "]E3", "]E4")  # EAN-13, UPC-A/E, EAN-8 (and with add-ons): a bare GTIN
+_GTIN_DIGITS = re.compile(r"\d{8}|\d{12,14}")
 DEFAULT_LOCATION_PATTERN = r"^LOC:(?P<code>[A-Z0-9][A-Z0-9-]{0,31})$"
 DEFAULT_BADGE_PATTERN = r"^EMP:(?P<code>[A-Z0-9][A-Z0-9-]{0,31})$"
 
@@ -71,7 +73,21 @@ def decode_barcode(
     return _decode_gs1(text, body, symbology)
 
 
+def _decode_gtin(body: str, symbology: str | None) -> Decoded:
+    """An EAN/UPC symbol (or bare GTIN digits): the item's GTIN and nothing else."""
+    result = parse(body)
+    if result.gtin is None:
+        error = "gs1_check_digit" if "check digit" in str(result.gtin_error) else "gs1_invalid"
+        return Decoded(False, ScanData(), symbology, error)
+    return Decoded(True, ScanData(kind="gs1", gtin=result.gtin.as_gtin_14()), symbology, None)
+
+
 def _decode_gs1(text: str, body: str, symbology: str | None) -> Decoded:
+    if symbology in EAN_UPC or (symbology is None and _GTIN_DIGITS.fullmatch(body)):
+        try:
+            return _decode_gtin(body, symbology)
+        except ParseError:
+            return Decoded(False, ScanData(), symbology, "gs1_invalid")
     if symbology not in GS1_SYMBOLOGIES and not body.startswith(("00", "01", "02")):
         return Decoded(False, ScanData(), symbology, "unknown_format")
     # A GS1 symbology identifier tells biip what it reads; without one (or with a plain one,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import tty
 from dataclasses import dataclass
@@ -132,6 +133,53 @@ class PtyScanner:
         for fd in (self.master, self.slave):
             with contextlib.suppress(OSError):
                 os.close(fd)
+
+
+class StationProcess:
+    """`depot edge run` with any devices, given as TOML [[device]] tables."""
+
+    def __init__(
+        self,
+        workdir: Path,
+        broker_port: int,
+        devices: list[str],
+        *,
+        site: str = "LC01",
+        resend_after: float = 2.0,
+        name: str = "station",
+    ) -> None:
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.workdir = workdir
+        self.config = workdir / f"{name}.toml"
+        self.config.write_text(
+            f'site = "{site}"\nspool_dir = "spool"\nresend_after = {resend_after}\n'
+            "heartbeat = 1.0\n" + broker_toml(broker_port) + "\n" + "\n".join(devices)
+        )
+        self.proc = Proc(name, [DEPOT, "edge", "run", "--config", str(self.config)], workdir)
+
+    def start(self, wait_for: str = "connected to broker") -> StationProcess:
+        self.proc.start()
+        self.proc.wait_for_log(wait_for)
+        return self
+
+    def stop(self) -> None:
+        self.proc.stop()
+
+    def spool(self, device: str) -> Path:
+        return self.workdir / "spool" / f"{device}.sqlite"
+
+
+def device_toml(device: str, kind: str, door: str = "D01", **settings: object) -> str:
+    lines = [f'[[device]]\nid = "{device}"\nkind = "{kind}"\ndoor = "{door}"']
+    for key, value in settings.items():
+        if isinstance(value, dict):
+            table = ", ".join(f"{k} = {json.dumps(v)}" for k, v in value.items())
+            lines.append(f"{key} = {{ {table} }}")
+        elif isinstance(value, bool):
+            lines.append(f"{key} = {'true' if value else 'false'}")
+        else:
+            lines.append(f"{key} = {json.dumps(value)}")
+    return "\n".join(lines) + "\n"
 
 
 class EdgeProcess:

@@ -1,0 +1,263 @@
+"""Unit tests for RFID text lines and the folding of tag reads into messages (edge.rfid)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from edge.config import DEFAULT_RFID_LINE
+from edge.rfid import LineError, TagRead, TagSeen, TagWindow, parse_line
+
+LINE = re.compile(DEFAULT_RFID_LINE)
+EPC = "E2801160600002054CC2096F"
+EPC_2 = "3035A537C8377540000003E9"
+
+
+# -- parse_line -----------------------------------------------------------------------------
+
+
+def test_epc_only() -> None:
+    assert parse_line(EPC, LINE) == TagRead(EPC, None, None, 0.0)
+
+
+def test_epc_and_antenna() -> None:
+    assert parse_line(f"{EPC},2", LINE) == TagRead(EPC, 2, None, 0.0)
+
+
+def test_epc_antenna_and_rssi() -> None:
+    read = parse_line(f"{EPC},2,-54.5", LINE)
+    assert read == TagRead(EPC, 2, -54.5, 0.0)
+    assert read.count == 1
+
+
+def test_integer_rssi() -> None:
+    read = parse_line(f"{EPC},1,-61", LINE)
+    assert read.rssi == -61.0
+    assert isinstance(read.rssi, float)
+
+
+def test_antenna_zero_is_kept() -> None:
+    assert parse_line(f"{EPC},0", LINE).antenna == 0
+
+
+def test_lower_case_hex_is_upper_cased() -> None:
+    assert parse_line(EPC.lower() + ",4", LINE).epc_hex == EPC
+
+
+@pytest.mark.parametrize(
+    "line", [f"  {EPC},2,-54.5", f"{EPC},2,-54.5\r\n", f"\t{EPC},2,-54.5 \n", f"{EPC},2,-54.5\r"]
+)
+def test_surrounding_whitespace_and_line_endings_are_ignored(line: str) -> None:
+    assert parse_line(line, LINE) == TagRead(EPC, 2, -54.5, 0.0)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "",
+        "   ",
+        "E280116",  # shorter than 8 hex digits
+        "E2801160600002054CC2096G",  # not hex
+        f"{EPC};2",  # wrong separator
+        f"{EPC},2,-54.5,9",  # a field too many
+        f"{EPC},two",
+        f"{EPC},2,strong",
+        f"{EPC}, 2",  # space inside the line
+        f"EPC:{EPC}",
+        "A" * 65,  # longer than 64 hex digits
+    ],
+)
+def test_a_line_that_does_not_match_raises(line: str) -> None:
+    with pytest.raises(LineError):
+        parse_line(line, LINE)
+
+
+def test_line_error_is_a_value_error_and_quotes_the_line() -> None:
+    with pytest.raises(ValueError, match="NOT-A-TAG"):
+        parse_line("NOT-A-TAG", LINE)
+
+
+def test_a_pattern_without_an_epc_group_raises() -> None:
+    pattern = re.compile(r"^(?P<tag>[0-9A-F]+),(?P<antenna>\d+)$")
+    with pytest.raises(LineError, match="epc"):
+        parse_line(f"{EPC},1", pattern)
+
+
+def test_a_pattern_without_any_named_group_raises() -> None:
+    with pytest.raises(LineError):
+        parse_line(EPC, re.compile(r"^[0-9A-F]+$"))
+
+
+def test_a_custom_pattern_with_other_fields() -> None:
+    # e.g. a reader that prints 'ANT=3 EPC=... RSSI=-60.2'
+    pattern = re.compile(
+        r"^ANT=(?P<antenna>\d+)\s+EPC=(?P<epc>[0-9A-Fa-f]+)\s+RSSI=(?P<rssi>-?\d+(?:\.\d+)?)$"
+    )
+    assert parse_line(f"ANT=3 EPC={EPC.lower()} RSSI=-60.2", pattern) == TagRead(
+        EPC, 3, -60.2, 0.0
+    )
+
+
+# -- TagWindow ------------------------------------------------------------------------------
+
+
+def _read(
+    at: float,
+    *,
+    epc: str = EPC,
+    antenna: int | None = 1,
+    rssi: float | None = -60.0,
+    count: int = 1,
+) -> TagRead:
+    return TagRead(epc, antenna, rssi, at, count)
+
+
+def _feed(window: TagWindow, reads: list[TagRead]) -> list[TagSeen]:
+    out: list[TagSeen] = []
+    for read in reads:
+        out.extend(window.add(read))
+    return out
+
+
+def test_reads_within_the_window_fold_into_one() -> None:
+    window = TagWindow(window=0.5)
+    closed = _feed(
+        window,
+        [_read(10.0, rssi=-70.0), _read(10.1, rssi=-52.5), _read(10.2, rssi=-64.0)],
+    )
+    assert closed == []
+    assert window.flush() == [TagSeen(EPC, 1, -52.5, 3, 10.0, 10.2)]
+
+
+def test_best_rssi_is_the_highest_not_the_last_or_the_first() -> None:
+    window = TagWindow()
+    _feed(window, [_read(0.0, rssi=-80.0), _read(0.1, rssi=-41.0), _read(0.2, rssi=-90.0)])
+    [seen] = window.flush()
+    assert seen.rssi == -41.0
+
+
+def test_rssi_missing_on_some_reads() -> None:
+    window = TagWindow()
+    _feed(window, [_read(0.0, rssi=None), _read(0.1, rssi=-66.0), _read(0.2, rssi=None)])
+    [seen] = window.flush()
+    assert seen.rssi == -66.0
+    assert seen.reads == 3
+
+
+def test_rssi_missing_on_every_read() -> None:
+    window = TagWindow()
+    _feed(window, [_read(0.0, rssi=None), _read(0.1, rssi=None)])
+    [seen] = window.flush()
+    assert seen.rssi is None
+
+
+def test_a_different_antenna_is_a_separate_message() -> None:
+    window = TagWindow()
+    _feed(window, [_read(0.0, antenna=1), _read(0.1, antenna=2), _read(0.2, antenna=1)])
+    seen = sorted(window.flush(), key=lambda s: s.antenna or 0)
+    assert seen == [
+        TagSeen(EPC, 1, -60.0, 2, 0.0, 0.2),
+        TagSeen(EPC, 2, -60.0, 1, 0.1, 0.1),
+    ]
+
+
+def test_no_antenna_is_its_own_key() -> None:
+    window = TagWindow()
+    _feed(window, [_read(0.0, antenna=None), _read(0.1, antenna=1)])
+    assert {s.antenna for s in window.flush()} == {None, 1}
+
+
+def test_different_tags_are_separate_messages() -> None:
+    window = TagWindow()
+    _feed(window, [_read(0.0), _read(0.05, epc=EPC_2), _read(0.1)])
+    seen = {s.epc_hex: s for s in window.flush()}
+    assert seen[EPC].reads == 2
+    assert seen[EPC_2].reads == 1
+
+
+def test_window_closes_when_the_tag_has_not_been_read_for_window_seconds() -> None:
+    window = TagWindow(window=0.5)
+    _feed(window, [_read(1.0), _read(1.2)])
+    assert window.due(1.69) == []  # 0.49 s since the last read
+    assert window.due(1.7) == [TagSeen(EPC, 1, -60.0, 2, 1.0, 1.2)]  # exactly `window`
+    assert window.due(5.0) == []
+    assert window.flush() == []
+
+
+def test_a_read_of_another_tag_closes_windows_that_are_due() -> None:
+    window = TagWindow(window=0.5)
+    assert window.add(_read(0.0)) == []
+    assert window.add(_read(0.6, epc=EPC_2)) == [TagSeen(EPC, 1, -60.0, 1, 0.0, 0.0)]
+    assert window.flush() == [TagSeen(EPC_2, 1, -60.0, 1, 0.6, 0.6)]
+
+
+def test_a_read_after_a_gap_starts_a_new_window() -> None:
+    # The first window ended at 0.5 s (nothing read for `window` seconds), even if nothing
+    # called due() in between: the read at 0.6 s belongs to a new message.
+    window = TagWindow(window=0.5)
+    assert window.add(_read(0.0, rssi=-50.0)) == []
+    assert window.add(_read(0.6, rssi=-70.0)) == [TagSeen(EPC, 1, -50.0, 1, 0.0, 0.0)]
+    assert window.flush() == [TagSeen(EPC, 1, -70.0, 1, 0.6, 0.6)]
+
+
+def test_a_tag_that_stays_in_view_is_still_reported_after_max_open() -> None:
+    window = TagWindow(window=0.5, max_open=5.0)
+    # Read every 100 ms for 12 s: never 0.5 s without a read.
+    closed = _feed(window, [_read(i / 10) for i in range(121)])
+    assert len(closed) == 2
+    first, second = closed
+    assert first.first == 0.0
+    assert first.last - first.first >= 5.0 - 1e-9
+    assert first.last - first.first < 5.0 + 0.1 + 1e-9
+    assert second.first > first.last
+    assert second.last - second.first < 5.0 + 0.1 + 1e-9
+    rest = window.flush()
+    assert len(rest) == 1
+    assert sum(s.reads for s in [*closed, *rest]) == 121
+
+
+def test_due_closes_a_window_open_for_max_open() -> None:
+    window = TagWindow(window=0.5, max_open=2.0)
+    _feed(window, [_read(i / 10) for i in range(15)])  # 0.0 .. 1.4
+    assert window.due(1.7) == []
+    # still being read, but open for 2 s
+    _feed(window, [_read(1.5 + i / 10) for i in range(5)])  # 1.5 .. 1.9
+    assert window.due(2.0) == [TagSeen(EPC, 1, -60.0, 20, 0.0, 1.9)]
+
+
+def test_count_of_a_read_adds_up() -> None:
+    # An LLRP report says how often the reader saw the tag (TagSeenCount).
+    window = TagWindow()
+    _feed(window, [_read(0.0, count=7), _read(0.1, count=3), _read(0.2)])
+    [seen] = window.flush()
+    assert seen.reads == 11
+
+
+def test_the_count_of_the_first_read_counts() -> None:
+    window = TagWindow()
+    window.add(_read(0.0, count=12))
+    assert window.flush()[0].reads == 12
+
+
+def test_flush_returns_everything_open_and_leaves_nothing() -> None:
+    window = TagWindow(window=0.5)
+    _feed(
+        window,
+        [_read(0.0), _read(0.1, antenna=2), _read(0.2, epc=EPC_2), _read(0.3, antenna=None)],
+    )
+    flushed = window.flush()
+    assert len(flushed) == 4
+    assert {(s.epc_hex, s.antenna) for s in flushed} == {
+        (EPC, 1),
+        (EPC, 2),
+        (EPC_2, 1),
+        (EPC, None),
+    }
+    assert window.flush() == []
+    assert window.due(1000.0) == []
+
+
+def test_flush_on_an_empty_window() -> None:
+    assert TagWindow().flush() == []
+    assert TagWindow().due(0.0) == []
