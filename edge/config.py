@@ -174,8 +174,12 @@ def _reader(kind: str, doc: dict[str, Any], where: str) -> Any:
         )
     if kind == "camera":
         roi = doc.get("roi")
-        if roi is not None and (len(roi) != 4 or any(int(v) < 0 for v in roi)):
-            raise ConfigError(f"{where}.roi must be [x, y, width, height] in pixels")
+        if roi is not None and not (
+            isinstance(roi, list)
+            and len(roi) == 4
+            and all(isinstance(v, int) and v >= 0 for v in roi)
+        ):
+            raise ConfigError(f"{where}.roi must be [x, y, width, height] in whole pixels")
         scale = float(doc.get("scale", 1.0))
         if not 0 < scale <= 1:
             raise ConfigError(f"{where}.scale must be in (0, 1]")
@@ -244,11 +248,13 @@ def parse_config(doc: dict[str, Any], base: Path) -> StationConfig:
     devices = tuple(_device(dict(d), i, base) for i, d in enumerate(doc.get("device", [])))
     if not devices:
         raise ConfigError("a station needs at least one [[device]]")
-    seen: set[str] = set()
-    for device in devices:
+    seen: dict[str, int] = {}
+    for index, device in enumerate(devices):
         if device.id in seen:
-            raise ConfigError(f"device id {device.id!r} appears twice")
-        seen.add(device.id)
+            raise ConfigError(
+                f"device[{index}].id: {device.id!r} appears twice (also device[{seen[device.id]}])"
+            )
+        seen[device.id] = index
     return StationConfig(
         site=site,
         spool_dir=base / str(doc.get("spool_dir", "spool")),

@@ -101,7 +101,7 @@ class KeyDecoder:
             self._line.clear()
             return line
         if self._ctrl:
-            if code == KEY_RIGHTBRACE:
+            if code == KEY_RIGHTBRACE and len(self._line) < self.max_line:
                 self._line.append(0x1D)
             return None
         ch = character(code, bool(self._shift))

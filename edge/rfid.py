@@ -74,6 +74,10 @@ class TagWindow:
     def add(self, read: TagRead) -> list[TagSeen]:
         key = (read.epc_hex, read.antenna)
         current = self._open.get(key)
+        closed = []
+        if current is not None and read.at - current.last >= self.window:
+            closed.append(self._close(key))  # a new pass of the tag, not the same one
+            current = None
         if current is None:
             self._open[key] = _Open(read.at, read.at, read.count, read.rssi)
         else:
@@ -81,7 +85,7 @@ class TagWindow:
             current.reads += read.count
             if read.rssi is not None and (current.rssi is None or read.rssi > current.rssi):
                 current.rssi = read.rssi
-        return self.due(read.at)
+        return closed + self.due(read.at)
 
     def due(self, now: float) -> list[TagSeen]:
         """Close every window that has ended by `now`."""

@@ -50,8 +50,10 @@ class Proc:
         self.log_path = log_dir / f"{name}.log"
         self.env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
         self.popen: subprocess.Popen[bytes] | None = None
+        self._started_at = 0  # log offset of the current run
 
     def start(self) -> Proc:
+        self._started_at = self.log_path.stat().st_size if self.log_path.exists() else 0
         log = self.log_path.open("ab")
         self.popen = subprocess.Popen(
             self.argv,
@@ -74,11 +76,18 @@ class Proc:
         except FileNotFoundError:
             return ""
 
+    def log_of_this_run(self) -> str:
+        with self.log_path.open("rb") as handle:
+            handle.seek(self._started_at)
+            return handle.read().decode(errors="replace")
+
     def wait_for_log(self, text: str, timeout: float = 20) -> None:
+        """Wait for `text` in what the current run (since the last start) has logged."""
+
         def seen() -> bool:
             if not self.running:
                 raise RuntimeError(f"{self.name} exited:\n{self.log()[-3000:]}")
-            return text in self.log()
+            return text in self.log_of_this_run()
 
         wait_until(seen, timeout, f"{text!r} in the log of {self.name}")
 

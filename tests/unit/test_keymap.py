@@ -120,11 +120,7 @@ def test_keypad_digits_and_symbols() -> None:
 
 def test_key_repeat_types_again() -> None:
     data = (
-        _event(KEY_A, 1)
-        + _event(KEY_A, 2)
-        + _event(KEY_A, 2)
-        + _event(KEY_A, 0)
-        + press(KEY_ENTER)
+        _event(KEY_A, 1) + _event(KEY_A, 2) + _event(KEY_A, 2) + _event(KEY_A, 0) + press(KEY_ENTER)
     )
     assert _decode(data) == [b"aaa"]
 

@@ -94,9 +94,7 @@ def test_a_custom_pattern_with_other_fields() -> None:
     pattern = re.compile(
         r"^ANT=(?P<antenna>\d+)\s+EPC=(?P<epc>[0-9A-Fa-f]+)\s+RSSI=(?P<rssi>-?\d+(?:\.\d+)?)$"
     )
-    assert parse_line(f"ANT=3 EPC={EPC.lower()} RSSI=-60.2", pattern) == TagRead(
-        EPC, 3, -60.2, 0.0
-    )
+    assert parse_line(f"ANT=3 EPC={EPC.lower()} RSSI=-60.2", pattern) == TagRead(EPC, 3, -60.2, 0.0)
 
 
 # -- TagWindow ------------------------------------------------------------------------------

@@ -121,13 +121,13 @@ def test_many_codes_then_one_still_in_view_is_not_repeated() -> None:
     deduper = Deduper(2.0)
     kept = _code(b"KEPT")
     assert deduper.fresh([kept], 0.0) == [kept]
-    for i in range(1200):
-        now = i / 1000
+    for i in range(1200):  # 100 new codes a second for 12 s
         codes = [_code(f"C{i}".encode()), kept]
-        assert deduper.fresh(codes, now) == [codes[0]]
-    assert deduper.fresh([kept], 1.3) == []
+        assert deduper.fresh(codes, i / 100) == [codes[0]]
+    assert deduper.fresh([kept], 12.5) == []
+    assert deduper.fresh([_code(b"C1100")], 12.5) == []  # seen 1.5 s ago
     # an old code seen again after its time is a new read
-    assert deduper.fresh([_code(b"C0")], 5.0) == [_code(b"C0")]
+    assert deduper.fresh([_code(b"C0")], 20.0) == [_code(b"C0")]
 
 
 # -- Code.raw -------------------------------------------------------------------------------

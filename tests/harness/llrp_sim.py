@@ -1,0 +1,458 @@
+"""A small LLRP 1.0.1 reader on loopback, standing in for a fixed UHF reader (e.g. Impinj R700).
+
+It speaks the binary wire protocol over TCP: the client (sllurp here) connects, is greeted with
+a ConnectionAttemptEvent, reads the capabilities, configures the reader, adds and enables a
+ROSpec, and then receives RO_ACCESS_REPORTs that the test pushes with `report()`.
+
+Message header: 3 reserved bits, 3 version bits, 10 type bits, uint32 length, uint32 id.
+TLV parameter: 6 reserved bits, 10 type bits, uint16 length. TV parameter: 1, then 7 type bits.
+
+One client at a time; each connection starts from a fresh reader (no ROSpecs, no keepalive).
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import select
+import socket
+import struct
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Self
+
+log = logging.getLogger(__name__)
+Handler = Callable[[bytes], bytes]
+
+VERSION = 1  # LLRP 1.0.1
+HEADER = struct.Struct("!HII")
+POLL_S = 0.05
+
+# Messages (LLRP 1.0.1 section 16.1).
+GET_READER_CAPABILITIES, GET_READER_CAPABILITIES_RESPONSE = 1, 11
+GET_READER_CONFIG, GET_READER_CONFIG_RESPONSE = 2, 12
+SET_READER_CONFIG, SET_READER_CONFIG_RESPONSE = 3, 13
+CLOSE_CONNECTION, CLOSE_CONNECTION_RESPONSE = 14, 4
+ADD_ROSPEC, ADD_ROSPEC_RESPONSE = 20, 30
+DELETE_ROSPEC, DELETE_ROSPEC_RESPONSE = 21, 31
+START_ROSPEC, START_ROSPEC_RESPONSE = 22, 32
+STOP_ROSPEC, STOP_ROSPEC_RESPONSE = 23, 33
+ENABLE_ROSPEC, ENABLE_ROSPEC_RESPONSE = 24, 34
+DISABLE_ROSPEC, DISABLE_ROSPEC_RESPONSE = 25, 35
+DELETE_ACCESSSPEC, DELETE_ACCESSSPEC_RESPONSE = 41, 51
+RO_ACCESS_REPORT, KEEPALIVE, READER_EVENT_NOTIFICATION = 61, 62, 63
+ENABLE_EVENTS_AND_REPORTS, KEEPALIVE_ACK, ERROR_MESSAGE = 64, 72, 100
+
+# LLRPStatus codes.
+SUCCESS, OVERFLOW_PARAMETER, UNSUPPORTED_MESSAGE, A_INVALID = 0, 105, 109, 300
+
+# Bits of TagReportContentSelector, and the TV parameter each one turns on.
+SEL_ROSPEC_ID, SEL_SPEC_INDEX, SEL_IPS_ID, SEL_ANTENNA = 1 << 15, 1 << 14, 1 << 13, 1 << 12
+SEL_CHANNEL, SEL_PEAK_RSSI, SEL_FIRST_SEEN, SEL_LAST_SEEN = 1 << 11, 1 << 10, 1 << 9, 1 << 8
+SEL_SEEN_COUNT = 1 << 7
+DEFAULT_SELECTOR = SEL_ANTENNA | SEL_PEAK_RSSI | SEL_FIRST_SEEN | SEL_LAST_SEEN | SEL_SEEN_COUNT
+
+MAX_ROSPECS = 1
+TX_POWER_CDBM = range(1000, 3301, 25)  # 10.00 to 33.00 dBm in 0.25 dB steps
+FCC_HOPS_KHZ = range(902_750, 927_251, 500)  # the 50 FCC Part 15 channels
+# ModeIdentifier, DR (1 = 64/3), M (0 FM0, 1/2/3 Miller 2/4/8), BLF bps, PIE x1000, Tari ns
+RF_MODES = (
+    (0, 1, 0, 640_000, 1500, 6250),
+    (1, 1, 1, 640_000, 1500, 6250),
+    (2, 1, 2, 274_000, 2000, 20_000),
+    (3, 1, 3, 170_600, 2000, 20_000),
+    (4, 1, 2, 640_000, 1500, 7140),
+)
+
+
+# -- encoding helpers -----------------------------------------------------------------------
+
+
+def tlv(ptype: int, *parts: bytes) -> bytes:
+    body = b"".join(parts)
+    return struct.pack("!HH", ptype & 0x3FF, 4 + len(body)) + body
+
+
+def tv(ptype: int, fmt: str, value: int | bytes) -> bytes:
+    return struct.pack("!B" + fmt, 0x80 | ptype, value)
+
+
+def message(mtype: int, msg_id: int, body: bytes = b"") -> bytes:
+    return HEADER.pack((VERSION << 10) | mtype, HEADER.size + len(body), msg_id) + body
+
+
+def llrp_status(code: int = SUCCESS, description: str = "") -> bytes:
+    text = description.encode()
+    return tlv(287, struct.pack("!HH", code, len(text)), text)
+
+
+def iter_tlvs(data: bytes) -> Iterator[tuple[int, bytes]]:
+    """(type, body) of the TLV parameters in `data`; stops at the first TV parameter."""
+    pos = 0
+    while pos + 4 <= len(data) and not data[pos] & 0x80:
+        ptype, length = struct.unpack_from("!HH", data, pos)
+        if length < 4:
+            return
+        yield ptype & 0x3FF, data[pos + 4 : pos + length]
+        pos += length
+
+
+def find_tlv(data: bytes, ptype: int) -> bytes | None:
+    return next((body for t, body in iter_tlvs(data) if t == ptype), None)
+
+
+# -- parameters the reader sends --------------------------------------------------------------
+
+
+def general_device_capabilities(antennas: int) -> bytes:
+    firmware = b"7.6.0-sim"
+    has_utc_clock = 1 << 14
+    # DeviceManufacturerName 0: a simulator, so it claims no vendor's IANA enterprise number.
+    fixed = struct.pack("!HHIIH", antennas, has_utc_clock, 0, 700, len(firmware)) + firmware
+    sensitivity = [tlv(139, struct.pack("!Hh", i, i - 1)) for i in range(1, 43)]
+    air_protocols = [tlv(140, struct.pack("!HHB", a, 1, 1)) for a in range(1, antennas + 1)]
+    gpio = tlv(141, struct.pack("!HH", 4, 4))
+    return tlv(137, fixed, *sensitivity, *air_protocols, gpio)
+
+
+def llrp_capabilities() -> bytes:
+    # CanReportBufferFillWarning, priorities 0-7, no client-request OpSpec timeout, ROSpecs,
+    # specs per ROSpec, InventoryParameterSpecs per AISpec, AccessSpecs, OpSpecs per AccessSpec
+    fields = (1 << 6, 7, 0, MAX_ROSPECS, 1, 1, 0, 0)
+    return tlv(142, struct.pack("!BBHIIIII", *fields))
+
+
+def regulatory_capabilities() -> bytes:
+    power = [tlv(145, struct.pack("!Hh", i, p)) for i, p in enumerate(TX_POWER_CDBM, 1)]
+    hops = struct.pack(f"!BBH{len(FCC_HOPS_KHZ)}I", 1, 0, len(FCC_HOPS_KHZ), *FCC_HOPS_KHZ)
+    frequency_information = tlv(146, bytes([0x80]), tlv(147, hops))  # hopping, one hop table
+    modes = [  # forward link DSB-ASK (2), multi-interrogator spectral mask (2), one Tari each
+        tlv(329, struct.pack("!IBBBBIIIII", mode, dr << 7, m, 2, 2, bdr, pie, tari, tari, 0))
+        for mode, dr, m, bdr, pie, tari in RF_MODES
+    ]
+    band = tlv(144, *power, frequency_information, tlv(328, *modes))
+    return tlv(143, struct.pack("!HH", 840, 1), band)  # USA, FCC Part 15
+
+
+def c1g2_llrp_capabilities() -> bytes:
+    return tlv(327, struct.pack("!BH", 0, 2))  # no block ops, two Select filters per query
+
+
+def reader_event(*events: bytes) -> bytes:
+    return tlv(246, tlv(128, struct.pack("!Q", time.time_ns() // 1000)), *events)
+
+
+@dataclass
+class ROSpec:
+    rospec_id: int
+    immediate_start: bool
+    selector: int
+    state: str = "disabled"  # disabled | inactive | active
+
+
+def parse_rospec(body: bytes) -> ROSpec:
+    rospec_id, _priority, _state = struct.unpack_from("!IBB", body)
+    params = body[6:]
+    boundary = find_tlv(params, 178) or b""  # ROBoundarySpec: ROSpecStartTrigger first
+    trigger = find_tlv(boundary, 179) or b"\x00"
+    report_spec = find_tlv(params, 237)  # ROReportSpec: trigger u8, N u16, then parameters
+    selector = find_tlv(report_spec[3:], 238) if report_spec else None
+    return ROSpec(
+        rospec_id,
+        immediate_start=trigger[0] == 1,
+        selector=struct.unpack("!H", selector[:2])[0] if selector else DEFAULT_SELECTOR,
+    )
+
+
+# -- the reader -----------------------------------------------------------------------------
+
+
+class LlrpSimulator:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, antennas: int = 4) -> None:
+        self.host = host
+        self.port = port
+        self.antennas = antennas
+        self.clients = 0
+        self.keepalive_acks = 0
+        self._listener: socket.socket | None = None
+        self._thread: threading.Thread | None = None
+        self._conn: socket.socket | None = None
+        self._send_lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._drop = threading.Event()
+        self._session_over = threading.Event()
+        self._session_over.set()
+        self._inventory = threading.Event()
+        self._ids = itertools.count(1)
+        self._rospecs: dict[int, ROSpec] = {}
+        self._keepalive_s = 0.0
+        self._next_keepalive = float("inf")
+        self._first_seen: dict[tuple[str, int], int] = {}
+        self._handlers: dict[int, tuple[int, Handler]] = {
+            GET_READER_CAPABILITIES: (GET_READER_CAPABILITIES_RESPONSE, self._get_capabilities),
+            GET_READER_CONFIG: (GET_READER_CONFIG_RESPONSE, self._get_reader_config),
+            SET_READER_CONFIG: (SET_READER_CONFIG_RESPONSE, self._set_reader_config),
+            ADD_ROSPEC: (ADD_ROSPEC_RESPONSE, self._add_rospec),
+            DELETE_ROSPEC: (DELETE_ROSPEC_RESPONSE, self._delete_rospec),
+            ENABLE_ROSPEC: (ENABLE_ROSPEC_RESPONSE, self._enable_rospec),
+            START_ROSPEC: (START_ROSPEC_RESPONSE, self._start_rospec),
+            STOP_ROSPEC: (STOP_ROSPEC_RESPONSE, self._stop_rospec),
+            DISABLE_ROSPEC: (DISABLE_ROSPEC_RESPONSE, self._disable_rospec),
+            DELETE_ACCESSSPEC: (DELETE_ACCESSSPEC_RESPONSE, self._delete_accessspec),
+            CLOSE_CONNECTION: (CLOSE_CONNECTION_RESPONSE, lambda _body: llrp_status()),
+        }
+
+    # -- public API ---------------------------------------------------------------------------
+
+    def start(self) -> Self:
+        listener = socket.create_server((self.host, self.port))
+        self.port = listener.getsockname()[1]
+        self._listener = listener
+        self._thread = threading.Thread(target=self._serve, name="llrp-sim", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._thread:
+            self._thread.join(timeout=5)
+        if self._listener:
+            self._listener.close()
+            self._listener = None
+
+    def wait_inventory(self, timeout: float = 10) -> None:
+        if not self._inventory.wait(timeout):
+            raise TimeoutError(f"no client started inventory within {timeout} s")
+
+    def report(self, tags: list[tuple[str, int, int, int]]) -> None:
+        """One RO_ACCESS_REPORT: a TagReportData per (EPC hex, antenna, peak RSSI dBm, count)."""
+        active = [r for r in list(self._rospecs.values()) if r.state == "active"]
+        if not self._inventory.is_set() or not active:
+            raise RuntimeError("no client is running inventory on the simulated reader")
+        body = b"".join(self._tag_report_data(active[0], *tag) for tag in tags)
+        self._send(message(RO_ACCESS_REPORT, next(self._ids), body))
+
+    def drop_client(self) -> None:
+        """Cut the current connection without a goodbye (TCP RST), like a reader losing power."""
+        if self._session_over.is_set():
+            return
+        self._drop.set()
+        self._session_over.wait(timeout=5)
+        self._drop.clear()
+
+    # -- connection handling ------------------------------------------------------------------
+
+    def _serve(self) -> None:
+        assert self._listener is not None
+        while not self._stopping.is_set():
+            if not select.select([self._listener], [], [], POLL_S)[0]:
+                continue
+            conn, peer = self._listener.accept()
+            self.clients += 1
+            log.info("LLRP client %s connected", peer)
+            self._session_over.clear()
+            try:
+                self._session(conn)
+            except (OSError, RuntimeError) as exc:
+                log.info("LLRP session with %s ended: %s", peer, exc)
+            except Exception:
+                log.exception("LLRP session with %s failed", peer)
+            finally:
+                self._end_session(conn, abrupt=self._drop.is_set())
+
+    def _session(self, conn: socket.socket) -> None:
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._rospecs.clear()
+        self._first_seen.clear()
+        self._keepalive_s, self._next_keepalive = 0.0, float("inf")
+        with self._send_lock:
+            self._conn = conn
+        success = tlv(256, struct.pack("!H", 0))  # ConnectionAttemptEvent(Success)
+        self._send(message(READER_EVENT_NOTIFICATION, next(self._ids), reader_event(success)))
+        buffer = b""
+        while not self._stopping.is_set() and not self._drop.is_set():
+            if select.select([conn], [], [], POLL_S)[0]:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    log.info("LLRP client closed the connection")
+                    return
+                buffer += chunk
+                while len(buffer) >= HEADER.size:
+                    word, length, msg_id = HEADER.unpack_from(buffer)
+                    if length < HEADER.size:
+                        raise OSError(f"bad LLRP message length {length}")
+                    if len(buffer) < length:
+                        break
+                    body, buffer = buffer[HEADER.size : length], buffer[length:]
+                    if not self._handle(word & 0x3FF, msg_id, body):
+                        return
+            if time.monotonic() >= self._next_keepalive:
+                self._send(message(KEEPALIVE, next(self._ids)))
+                self._next_keepalive = time.monotonic() + self._keepalive_s
+
+    def _end_session(self, conn: socket.socket, abrupt: bool) -> None:
+        self._inventory.clear()
+        with self._send_lock:
+            self._conn = None
+        if abrupt:  # linger 0: close() sends RST instead of FIN
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        conn.close()
+        self._session_over.set()
+
+    def _send(self, data: bytes) -> None:
+        with self._send_lock:
+            if self._conn is None:
+                raise RuntimeError("no LLRP client is connected")
+            try:
+                self._conn.sendall(data)
+            except OSError as exc:
+                raise RuntimeError(f"LLRP client connection lost: {exc}") from exc
+
+    def _handle(self, mtype: int, msg_id: int, body: bytes) -> bool:
+        """Answer one client message; False when the connection is to be closed."""
+        if mtype == KEEPALIVE_ACK:
+            self.keepalive_acks += 1
+            return True
+        if mtype == ENABLE_EVENTS_AND_REPORTS:  # no response defined for it
+            log.debug("ENABLE_EVENTS_AND_REPORTS: nothing is held back, nothing to release")
+            return True
+        if mtype not in self._handlers:
+            log.warning("unsupported LLRP message type %d (id %d)", mtype, msg_id)
+            status = llrp_status(UNSUPPORTED_MESSAGE, f"message type {mtype} is not supported")
+            self._send(message(ERROR_MESSAGE, msg_id, status))
+            return True
+        response_type, handler = self._handlers[mtype]
+        self._send(message(response_type, msg_id, handler(body)))
+        return mtype != CLOSE_CONNECTION
+
+    # -- one function per client message ------------------------------------------------------
+
+    def _get_capabilities(self, body: bytes) -> bytes:
+        wanted = body[0] if body else 0  # 0 all, 1 general, 2 LLRP, 3 regulatory, 4 air protocol
+        parts = {
+            1: general_device_capabilities(self.antennas),
+            2: llrp_capabilities(),
+            3: regulatory_capabilities(),
+            4: c1g2_llrp_capabilities(),
+        }
+        return llrp_status() + b"".join(p for k, p in parts.items() if wanted in (0, k))
+
+    def _get_reader_config(self, body: bytes) -> bytes:
+        # Wire order is AntennaID u16, RequestedData u8 (sllurp sends these swapped, all zeros).
+        antenna, wanted = struct.unpack_from("!HB", body) if len(body) >= 3 else (0, 0)
+        reader_id = bytes.fromhex("020000fffe000001")  # a locally administered EUI-64
+        parts = {
+            1: tlv(218, struct.pack("!BH", 0, len(reader_id)), reader_id),  # Identification
+            2: b"".join(  # AntennaProperties: connected, 6 dBi
+                tlv(221, struct.pack("!BHh", 0x80, a, 600))
+                for a in range(1, self.antennas + 1)
+                if antenna in (0, a)
+            ),
+            8: tlv(220, struct.pack("!BI", bool(self._keepalive_s), int(self._keepalive_s * 1000))),
+            11: tlv(226, b"\x00"),  # EventsAndReports: no holding
+        }
+        return llrp_status() + b"".join(p for k, p in parts.items() if wanted in (0, k))
+
+    def _set_reader_config(self, body: bytes) -> bytes:
+        keepalive = find_tlv(body[1:], 220)
+        if keepalive is not None:
+            trigger, interval_ms = struct.unpack("!BI", keepalive[:5])
+            self._keepalive_s = interval_ms / 1000 if trigger == 1 and interval_ms else 0.0
+            self._next_keepalive = (
+                time.monotonic() + self._keepalive_s if self._keepalive_s else float("inf")
+            )
+        return llrp_status()
+
+    def _add_rospec(self, body: bytes) -> bytes:
+        spec = find_tlv(body, 177)
+        if spec is None:
+            return llrp_status(A_INVALID, "ADD_ROSPEC without a ROSpec")
+        rospec = parse_rospec(spec)
+        if rospec.rospec_id == 0 or rospec.rospec_id in self._rospecs:
+            return llrp_status(A_INVALID, f"ROSpecID {rospec.rospec_id} is invalid or in use")
+        if len(self._rospecs) >= MAX_ROSPECS:
+            return llrp_status(OVERFLOW_PARAMETER, f"at most {MAX_ROSPECS} ROSpec")
+        self._rospecs[rospec.rospec_id] = rospec
+        log.info("ROSpec %d added (immediate start: %s)", rospec.rospec_id, rospec.immediate_start)
+        return llrp_status()
+
+    def _targets(self, body: bytes) -> list[ROSpec] | None:
+        (rospec_id,) = struct.unpack("!I", body[:4])
+        if rospec_id == 0:
+            return list(self._rospecs.values())
+        return [self._rospecs[rospec_id]] if rospec_id in self._rospecs else None
+
+    def _rospec_command(self, body: bytes, apply: Callable[[ROSpec], None]) -> bytes:
+        targets = self._targets(body)
+        if targets is None:
+            return llrp_status(A_INVALID, f"no ROSpec {struct.unpack('!I', body[:4])[0]}")
+        for rospec in targets:
+            apply(rospec)
+        self._update_inventory()
+        return llrp_status()
+
+    def _delete_rospec(self, body: bytes) -> bytes:
+        return self._rospec_command(body, lambda r: self._rospecs.pop(r.rospec_id))
+
+    def _enable_rospec(self, body: bytes) -> bytes:
+        def enable(rospec: ROSpec) -> None:
+            if rospec.state == "disabled":  # an Immediate start trigger starts it right away
+                rospec.state = "active" if rospec.immediate_start else "inactive"
+
+        return self._rospec_command(body, enable)
+
+    def _start_rospec(self, body: bytes) -> bytes:
+        targets = self._targets(body)
+        if not targets or any(r.state == "disabled" for r in targets):
+            return llrp_status(A_INVALID, "START_ROSPEC needs an enabled ROSpec")
+        return self._rospec_command(body, lambda r: setattr(r, "state", "active"))
+
+    def _stop_rospec(self, body: bytes) -> bytes:
+        def stop(rospec: ROSpec) -> None:
+            if rospec.state == "active":
+                rospec.state = "inactive"
+
+        return self._rospec_command(body, stop)
+
+    def _disable_rospec(self, body: bytes) -> bytes:
+        return self._rospec_command(body, lambda r: setattr(r, "state", "disabled"))
+
+    def _delete_accessspec(self, body: bytes) -> bytes:
+        (access_spec_id,) = struct.unpack("!I", body[:4])
+        if access_spec_id != 0:  # this reader never holds AccessSpecs
+            return llrp_status(A_INVALID, f"no AccessSpec {access_spec_id}")
+        return llrp_status()
+
+    def _update_inventory(self) -> None:
+        if any(r.state == "active" for r in self._rospecs.values()):
+            self._inventory.set()
+        else:
+            self._inventory.clear()
+
+    # -- tag reports ----------------------------------------------------------------------------
+
+    def _tag_report_data(
+        self, rospec: ROSpec, epc: str, antenna: int, rssi: int, count: int
+    ) -> bytes:
+        epc_bytes = bytes.fromhex(epc)
+        now = time.time_ns() // 1000  # UTC microseconds
+        first = self._first_seen.setdefault((epc.upper(), antenna), now)
+        if len(epc_bytes) == 12:
+            params = [tv(13, "12s", epc_bytes)]  # EPC-96
+        else:  # EPCData: bit count, then the bits
+            params = [tlv(241, struct.pack("!H", len(epc_bytes) * 8), epc_bytes)]
+        fields = (
+            (SEL_ROSPEC_ID, 9, "I", rospec.rospec_id),
+            (SEL_SPEC_INDEX, 14, "H", 1),
+            (SEL_IPS_ID, 10, "H", 1),
+            (SEL_ANTENNA, 1, "H", antenna),
+            (SEL_PEAK_RSSI, 6, "b", rssi),
+            (SEL_CHANNEL, 7, "H", 1),
+            (SEL_FIRST_SEEN, 2, "Q", first),
+            (SEL_LAST_SEEN, 4, "Q", now),
+            (SEL_SEEN_COUNT, 8, "H", count),
+        )
+        params += [tv(t, fmt, v) for bit, t, fmt, v in fields if rospec.selector & bit]
+        return tlv(240, *params)
