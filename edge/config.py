@@ -61,6 +61,7 @@ class CameraSettings:
     dedupe_seconds: float = 2.0  # a code seen again within this time is the same read
     max_fps: float = 0.0  # 0: as fast as frames come
     loop: bool = False  # a video file starts again at its end (demo, bench)
+    fallback_every: int = 2  # zbar looks at every n-th frame for what zxing-cpp missed
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +192,7 @@ def _reader(kind: str, doc: dict[str, Any], where: str) -> Any:
             dedupe_seconds=float(doc.get("dedupe_seconds", 2.0)),
             max_fps=float(doc.get("max_fps", 0.0)),
             loop=bool(doc.get("loop", False)),
+            fallback_every=max(1, int(doc.get("fallback_every", 2))),
         )
     if kind == "rfid_serial":
         return RfidSerialSettings(

@@ -7,7 +7,10 @@ on its own thread on the newest frame (both libraries release the GIL while deco
 costs the primary decoder little of its frame rate; codes stay in view for several frames,
 so the fallback still sees them.
 
-A code seen again within `dedupe_seconds` of its last sighting is the same read.
+The fallback is offered every `fallback_every`-th frame (2 by default), which keeps it from
+competing with the primary decoder for the station's cores; a label in view for a few frames
+is still seen by both. A code seen again within `dedupe_seconds` of its last sighting is the
+same read.
 """
 
 from __future__ import annotations
@@ -84,8 +87,19 @@ def zxing_codes(gray: np.ndarray) -> list[Code]:
     ]
 
 
+# What zbar is asked for: the warehouse formats it reads (it cannot read Data Matrix, and its
+# DataBar decoder trips assertions on busy frames).
+ZBAR_SYMBOLS = [
+    pyzbar.ZBarSymbol[name]
+    for name in ("EAN13", "EAN8", "UPCA", "UPCE", "CODE128", "CODE39", "I25", "QRCODE")
+]
+
+
 def zbar_codes(gray: np.ndarray) -> list[Code]:
-    return [Code(bytes(r.data), ZBAR_AIM.get(r.type), r.type, "zbar") for r in pyzbar.decode(gray)]
+    return [
+        Code(bytes(r.data), ZBAR_AIM.get(r.type), r.type, "zbar")
+        for r in pyzbar.decode(gray, symbols=ZBAR_SYMBOLS)
+    ]
 
 
 def combined_codes(gray: np.ndarray) -> list[Code]:
@@ -126,6 +140,7 @@ class FramePipeline:
         dedupe_seconds: float,
         primary: bool = True,
         fallback: bool = True,
+        fallback_every: int = 2,
     ) -> None:
         self._emit = emit
         self._roi = roi
@@ -135,6 +150,7 @@ class FramePipeline:
         self._primary = primary
         self._fallback = fallback
         self._latest: tuple[np.ndarray, float] | None = None
+        self._fallback_every = max(1, fallback_every)
         self._ready = threading.Condition()
         self._closed = False
         self._worker: threading.Thread | None = None
@@ -149,7 +165,7 @@ class FramePipeline:
         self.frames += 1
         if self._primary:
             self._report(zxing_codes(gray), now)
-            if self._worker is not None:
+            if self._worker is not None and self.frames % self._fallback_every == 0:
                 with self._ready:
                     self._latest = (gray, now)
                     self._ready.notify()

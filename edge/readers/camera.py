@@ -38,7 +38,11 @@ class CameraReader:
 
         scale = effective_scale(self.settings.scale, self.settings.min_module_px)
         pipeline = FramePipeline(
-            on_code, roi=self.settings.roi, scale=scale, dedupe_seconds=self.settings.dedupe_seconds
+            on_code,
+            roi=self.settings.roi,
+            scale=scale,
+            dedupe_seconds=self.settings.dedupe_seconds,
+            fallback_every=self.settings.fallback_every,
         )
         self._thread = threading.Thread(
             target=self._loop, args=(pipeline,), daemon=True, name=f"camera:{self.settings.source}"

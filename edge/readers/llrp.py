@@ -115,11 +115,16 @@ class LlrpReader:
 
     @staticmethod
     def _close(client: Any) -> None:
+        """Stop politely, and make sure: sllurp can miss a quick reader's answer to its
+        stop request and hang on to the connection."""
         try:
             client.disconnect(timeout=2)
-        except Exception:  # already gone: nothing more to close
+        except Exception:  # already gone
+            log.debug("LLRP reader gone before the polite stop")
+        if client.is_alive():
             try:
                 client.hard_disconnect()
+                client.join(2)
             except Exception:
                 log.debug("LLRP socket already closed")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import time
 import tty
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,7 +121,13 @@ class PtyScanner:
         os.set_blocking(self.master, False)
 
     def scan(self, code: bytes, suffix: bytes = b"\r") -> None:
-        os.write(self.master, code + suffix)
+        """Type one read; waits while the line is full, as a real serial line would."""
+        data = code + suffix
+        while data:
+            try:
+                data = data[os.write(self.master, data) :]
+            except BlockingIOError:
+                time.sleep(0.001)
 
     def received(self) -> bytes:
         """What the agent wrote back to the scanner (beeper and LED commands)."""

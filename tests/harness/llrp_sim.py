@@ -170,10 +170,17 @@ def parse_rospec(body: bytes) -> ROSpec:
 
 
 class LlrpSimulator:
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, antennas: int = 4) -> None:
+    """`latency` is the reader's time to answer a command. Real readers take milliseconds, and
+    sllurp needs that: its calls from another thread (disconnect, pause) send the request before
+    registering for the answer, so an instant answer can slip past and leave them hanging."""
+
+    def __init__(
+        self, host: str = "127.0.0.1", port: int = 0, antennas: int = 4, latency: float = 0.01
+    ) -> None:
         self.host = host
         self.port = port
         self.antennas = antennas
+        self.latency = latency
         self.clients = 0
         self.keepalive_acks = 0
         self._listener: socket.socket | None = None
@@ -318,6 +325,7 @@ class LlrpSimulator:
         if mtype == ENABLE_EVENTS_AND_REPORTS:  # no response defined for it
             log.debug("ENABLE_EVENTS_AND_REPORTS: nothing is held back, nothing to release")
             return True
+        self._stopping.wait(self.latency)
         if mtype not in self._handlers:
             log.warning("unsupported LLRP message type %d (id %d)", mtype, msg_id)
             status = llrp_status(UNSUPPORTED_MESSAGE, f"message type {mtype} is not supported")
@@ -384,7 +392,7 @@ class LlrpSimulator:
             return list(self._rospecs.values())
         return [self._rospecs[rospec_id]] if rospec_id in self._rospecs else None
 
-    def _rospec_command(self, body: bytes, apply: Callable[[ROSpec], None]) -> bytes:
+    def _rospec_command(self, body: bytes, apply: Callable[[ROSpec], object]) -> bytes:
         targets = self._targets(body)
         if targets is None:
             return llrp_status(A_INVALID, f"no ROSpec {struct.unpack('!I', body[:4])[0]}")

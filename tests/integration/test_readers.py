@@ -262,3 +262,49 @@ def test_frames_of_noise_yield_no_reads(
         assert gateway_side.drain(1.5) == []
     finally:
         station.stop()
+
+
+def test_a_fixed_rfid_reader_over_llrp(
+    tmp_path: Path, broker: Mosquitto, gateway_side: MqttTestClient
+) -> None:
+    from epcpy.epc_schemes.sscc import SSCC, SSCCFilterValue
+
+    from harness.llrp_sim import LlrpSimulator
+
+    sscc = SSCC("urn:epc:id:sscc:6921734.0000000123")
+    pallet = sscc.hex(
+        filter_value=SSCCFilterValue.ALL_OTHERS,
+        binary_coding_scheme=SSCC.BinaryCodingScheme.SSCC_96,
+    )
+    reader = LlrpSimulator(antennas=4).start()
+    station = StationProcess(
+        tmp_path / "station",
+        broker.port,
+        [
+            device_toml(
+                "LC01-D01-RFID2",
+                "rfid_llrp",
+                host="127.0.0.1",
+                port=reader.port,
+                antennas=[1, 2],
+                window=0.3,
+            ),
+        ],
+    ).start(wait_for="LLRP reader connected")
+    try:
+        reader.wait_inventory()
+        reader.report([(pallet, 1, -61, 3), (pallet, 2, -70, 1)])
+        reader.report([(pallet, 1, -52, 4)])
+        scans = collect(gateway_side, 2)
+        reader.drop_client()  # the reader loses power and comes back
+        wait_until(lambda: reader.clients >= 2, 30, "the station to reconnect")
+        reader.wait_inventory()
+        reader.report([(pallet, 1, -58, 2)])
+        scans += collect(gateway_side, 1)
+    finally:
+        station.stop()
+        reader.stop()
+    per_antenna = {(s.rfid.antenna, s.rfid.reads, s.rfid.rssi) for s in scans if s.rfid}
+    assert (1, 7, -52.0) in per_antenna and (2, 1, -70.0) in per_antenna
+    assert (1, 2, -58.0) in per_antenna  # after the reconnect
+    assert all(s.source == "rfid" and s.data.sscc == sscc.gs1_key() for s in scans)
