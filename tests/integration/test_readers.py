@@ -308,3 +308,31 @@ def test_a_fixed_rfid_reader_over_llrp(
     assert (1, 7, -52.0) in per_antenna and (2, 1, -70.0) in per_antenna
     assert (1, 2, -58.0) in per_antenna  # after the reconnect
     assert all(s.source == "rfid" and s.data.sscc == sscc.gs1_key() for s in scans)
+
+
+def test_a_camera_reads_only_inside_its_region_of_interest(
+    tmp_path: Path, broker: Mosquitto, gateway_side: MqttTestClient
+) -> None:
+    qr, ean = standard_labels(GTIN)[2], standard_labels(GTIN)[1]
+    frame = frame_with([render(qr, 4), render(ean, 3)])  # QR at the left, EAN-13 beside it
+    video = write_video(tmp_path / "roi.avi", [frame] * 6)
+    station = StationProcess(
+        tmp_path / "station",
+        broker.port,
+        [
+            device_toml(
+                "LC01-D01-CAM1",
+                "camera",
+                source=str(video),
+                roi=[0, 0, 420, 720],
+                scale=0.5,
+                min_module_px=4.0,
+            ),
+        ],
+    ).start(wait_for="video")
+    try:
+        scans = collect(gateway_side, 2, timeout=5)
+    finally:
+        station.stop()
+    reads = {s.event_id: s.data.location for s in scans}  # (a resend repeats an event_id)
+    assert list(reads.values()) == ["A-03-02"]  # the EAN-13 lies outside the region

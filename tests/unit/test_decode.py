@@ -246,3 +246,12 @@ def test_gs1_symbology_with_garbage_is_invalid() -> None:
 )
 def test_split_symbology(text: str, expected: tuple[str | None, str]) -> None:
     assert split_symbology(text) == expected
+
+
+def test_a_location_gln_with_its_extension() -> None:
+    from server.exampledata import gs1_check_digit
+
+    gln = "690123400001" + gs1_check_digit("690123400001")
+    gtin = "0690123456789" + gs1_check_digit("0690123456789")
+    decoded = decode_barcode(f"]C101{gtin}414{gln}254A-03-02".encode())
+    assert decoded.valid and decoded.data.location == f"{gln}.A-03-02"
