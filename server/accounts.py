@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 
+from server.audit import record
 from server.security import ROLES, hash_password, new_token, token_hash
 from server.tables import api_clients, users, warehouses
 
@@ -32,6 +33,7 @@ def create_user(
     role: str,
     display_name: str | None = None,
     warehouse: str | None = None,
+    actor: str = "admin-cli",
 ) -> None:
     if role not in ROLES:
         raise AccountError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
@@ -50,11 +52,14 @@ def create_user(
                     active=True,
                 )
             )
+            record(conn, actor, "create_user", username, role=role, warehouse=warehouse)
     except IntegrityError as exc:
         raise AccountError(f"user {username!r} already exists") from exc
 
 
-def create_gateway_client(engine: Engine, client_id: str, warehouse: str) -> str:
+def create_gateway_client(
+    engine: Engine, client_id: str, warehouse: str, actor: str = "admin-cli"
+) -> str:
     """Register a gateway for one warehouse; returns its token (stored only as a hash)."""
     _check_warehouse(engine, warehouse)
     token = new_token()
@@ -70,6 +75,7 @@ def create_gateway_client(engine: Engine, client_id: str, warehouse: str) -> str
                     active=True,
                 )
             )
+            record(conn, actor, "create_gateway", client_id, warehouse=warehouse)
     except IntegrityError as exc:
         raise AccountError(f"client {client_id!r} already exists") from exc
     return token

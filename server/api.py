@@ -13,9 +13,11 @@ from sqlalchemy import Engine, text
 
 from server import auth, queries
 from server.dashboard import router as dashboard_router
-from server.deps import require_device, require_user_or_device
+from server.deps import check_warehouse, require_device, require_user_or_device
 from server.events import Caller, ingest
+from server.permissions import allowed
 from server.tables import STOCK_STATUSES
+from server.workflows_api import router as workflows_router
 
 MAX_BATCH = 1000
 
@@ -79,13 +81,12 @@ def create_app(engine: Engine) -> FastAPI:
         """Stock by warehouse, location and batch, with status; filters combine."""
         if status is not None and status not in STOCK_STATUSES:
             raise HTTPException(422, f"status must be one of {', '.join(STOCK_STATUSES)}")
-        own = who.warehouse
-        if own is not None and warehouse not in (None, own):
-            raise HTTPException(403, f"you may see warehouse {own} only")
+        if isinstance(who, auth.User) and not allowed(who.role, "read"):
+            raise HTTPException(403, f"the role {who.role} may not read")
         total, rows = queries.stock_rows(
             engine,
             queries.StockFilter(
-                warehouse=own or warehouse,
+                warehouse=check_warehouse(who, warehouse),
                 item=item,
                 batch=batch,
                 location=location,
@@ -99,11 +100,17 @@ def create_app(engine: Engine) -> FastAPI:
     @app.post("/api/v1/sessions", tags=["auth"])
     def create_session(credentials: Credentials, response: Response) -> dict[str, str]:
         """Log in; the token goes in `Authorization: Bearer ...`."""
-        result = auth.login(engine, credentials.username, credentials.password)
+        try:
+            result = auth.login(engine, credentials.username, credentials.password)
+        except auth.Throttled as exc:
+            raise HTTPException(
+                429, str(exc), headers={"Retry-After": str(exc.retry_after)}
+            ) from exc
         if result is None:
             raise HTTPException(401, "wrong user name or password")
         token, expires = result
         return {"token": token, "expires_at": expires.isoformat()}
 
+    app.include_router(workflows_router)
     app.include_router(dashboard_router)
     return app

@@ -8,10 +8,13 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, delete, insert, select
 
+from server.audit import record
 from server.security import new_token, token_hash, verify_password
-from server.tables import api_clients, sessions, users
+from server.tables import api_clients, login_failures, sessions, users
 
 SESSION_HOURS = 12
+MAX_FAILURES = 5
+THROTTLE_WINDOW = timedelta(minutes=15)
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,16 +31,42 @@ class Device:
     warehouse: str
 
 
+class Throttled(Exception):
+    """Too many failed logins for this user name; try again after `retry_after` seconds."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"too many failed logins; try again in {retry_after} s")
+        self.retry_after = retry_after
+
+
 def login(engine: Engine, username: str, password: str) -> tuple[str, datetime] | None:
-    """A new session token for valid credentials, or None. The token is shown once."""
+    """A new session token for valid credentials, or None. The token is shown once.
+    After MAX_FAILURES failed attempts within THROTTLE_WINDOW, the user name is refused
+    (Throttled) until the oldest of them is out of the window, right password or not."""
+    now = datetime.now(UTC)
+    since = now - THROTTLE_WINDOW
     with engine.begin() as conn:
+        recent = [
+            at if at.tzinfo else at.replace(tzinfo=UTC)
+            for at in conn.execute(
+                select(login_failures.c.at)
+                .where((login_failures.c.username == username) & (login_failures.c.at > since))
+                .order_by(login_failures.c.at)
+            ).scalars()
+        ]
+        if len(recent) >= MAX_FAILURES:
+            wait = recent[-MAX_FAILURES] + THROTTLE_WINDOW - now
+            raise Throttled(max(1, int(wait.total_seconds()) + 1))
         row = conn.execute(
             select(users.c.password_hash, users.c.active).where(users.c.username == username)
         ).one_or_none()
         if row is None or not row.active or not verify_password(password, row.password_hash):
+            conn.execute(insert(login_failures).values(username=username, at=now))
+            record(conn, username, "login_failed", None)
             return None
+        conn.execute(delete(login_failures).where(login_failures.c.username == username))
+        record(conn, username, "login", None)
         token = new_token()
-        now = datetime.now(UTC)
         expires = now + timedelta(hours=SESSION_HOURS)
         conn.execute(
             insert(sessions).values(

@@ -61,6 +61,15 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     user.add_argument("--password-file", type=Path, required=True)
     user.set_defaults(handler=run_add_user)
 
+    verify = cmds.add_parser(
+        "verify-ledger",
+        help="recompute the hash chains and the stock projection",
+        description="Recompute every warehouse's hash chain and the stock projection from the "
+        "postings; name the first row that does not match (exit status 1).",
+    )
+    _db(verify)
+    verify.set_defaults(handler=run_verify)
+
     gateway = cmds.add_parser(
         "add-gateway",
         help="register a depot gateway and write its token",
@@ -112,6 +121,20 @@ def run_load_example(args: argparse.Namespace) -> int:
         load_example(engine, generate(seed=args.seed), with_stock=not args.no_stock)
     except MasterDataError as exc:
         raise CommandError(str(exc)) from exc
+    return 0
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    from server.verify import verify_ledger
+
+    report = verify_ledger(_engine(args.db))
+    if report.finding is not None:
+        print(f"ledger does NOT verify: {report.finding}")
+        return 1
+    print(
+        f"ledger verifies: {report.postings} postings in {report.warehouses} warehouses, "
+        f"{report.stock_lines} stock lines match their postings"
+    )
     return 0
 
 

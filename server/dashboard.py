@@ -33,7 +33,16 @@ def login_page(request: Request) -> Response:
 def login_submit(
     request: Request, username: Annotated[str, Form()], password: Annotated[str, Form()]
 ) -> Response:
-    result = auth.login(engine_of(request), username, password)
+    try:
+        result = auth.login(engine_of(request), username, password)
+    except auth.Throttled as exc:
+        return templates.TemplateResponse(
+            request,
+            "login.html",
+            {"error": "throttled", "retry": exc.retry_after},
+            status_code=429,
+            headers={"Retry-After": str(exc.retry_after)},
+        )
     if result is None:
         return templates.TemplateResponse(request, "login.html", {"error": True}, status_code=401)
     token, _expires = result

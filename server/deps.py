@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import HTTPException, Request
 from sqlalchemy import Engine
 
 from server import auth
+from server.permissions import allowed
 
 SESSION_COOKIE = "depot_session"
 
@@ -48,3 +51,26 @@ def require_user_or_device(request: Request) -> auth.User | auth.Device:
             401, "log in or present a token", headers={"WWW-Authenticate": "Bearer"}
         )
     return device
+
+
+def require_user(permission: str) -> Callable[[Request], auth.User]:
+    """A dependency: a logged-in person whose role has `permission` (401, else 403)."""
+
+    def dependency(request: Request) -> auth.User:
+        user = current_user(request)
+        if user is None:
+            raise HTTPException(401, "log in first", headers={"WWW-Authenticate": "Bearer"})
+        if not allowed(user.role, permission):
+            raise HTTPException(403, f"the role {user.role} may not {permission}")
+        return user
+
+    return dependency
+
+
+def check_warehouse(who: auth.User | auth.Device, warehouse: str | None) -> str | None:
+    """The warehouse a request may act on: its own for a caller bound to one (403 for any
+    other), or the one asked for."""
+    own = who.warehouse
+    if own is not None and warehouse not in (None, own):
+        raise HTTPException(403, f"you may act on warehouse {own} only")
+    return own or warehouse

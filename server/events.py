@@ -11,24 +11,16 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import IntegrityError
 
-from server.ledger import LedgerError, Posting, post
-from server.tables import batches, events, item_gtins, locations
+from server.floor import HANDLERS, Rejection
+from server.tables import events
 
-EVENT_TYPES = ("receiving",)
-
-
-class Rejection(Exception):
-    """An event the ledger will not take; `reason` is a short code, the message explains."""
-
-    def __init__(self, reason: str, detail: str) -> None:
-        super().__init__(f"{reason}: {detail}")
-        self.reason = reason
+EVENT_TYPES = tuple(HANDLERS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,73 +121,7 @@ def _apply(conn: Connection, caller: Caller, event: dict[str, Any]) -> None:
             "warehouse_not_allowed",
             f"{caller.client_id} may post only for warehouse {caller.warehouse}",
         )
-    _receive(conn, caller, event)
-
-
-def _receive(conn: Connection, caller: Caller, event: dict[str, Any]) -> None:
-    qty = event.get("qty")
-    if not isinstance(qty, int) or isinstance(qty, bool) or qty <= 0:
-        raise Rejection("bad_quantity", f"qty must be a positive integer, not {qty!r}")
-    item_code = conn.execute(
-        select(item_gtins.c.item_code).where(item_gtins.c.gtin == str(event.get("gtin")))
-    ).scalar_one_or_none()
-    if item_code is None:
-        raise Rejection("unknown_gtin", f"GTIN {event.get('gtin')} is not in the item catalog")
-    location_id = conn.execute(
-        select(locations.c.id).where(
-            (locations.c.warehouse == caller.warehouse)
-            & (locations.c.code == str(event.get("location")))
-        )
-    ).scalar_one_or_none()
-    if location_id is None:
-        raise Rejection("unknown_location", f"location {event.get('location')} is not known")
-    batch_no = str(event.get("batch") or "")
-    if not batch_no:
-        raise Rejection("missing_batch", "a receiving event needs a batch number")
-    batch_id = _batch(conn, item_code, batch_no, event)
-    try:
-        post(
-            conn,
-            [
-                Posting(
-                    caller.warehouse,
-                    location_id,
-                    batch_id,
-                    "pending_acceptance",
-                    qty,
-                    author=str(event.get("device") or caller.client_id),
-                    event_id=event["event_id"],
-                )
-            ],
-        )
-    except LedgerError as exc:
-        raise Rejection("ledger", str(exc)) from exc
-
-
-def _batch(conn: Connection, item_code: str, batch_no: str, event: dict[str, Any]) -> int:
-    key = (batches.c.item_code == item_code) & (batches.c.batch_no == batch_no)
-    found = conn.execute(select(batches.c.id).where(key)).scalar_one_or_none()
-    if found is not None:
-        return int(found)
-    return int(
-        conn.execute(
-            batches.insert()
-            .values(
-                item_code=item_code,
-                batch_no=batch_no,
-                prod_date=_date(event.get("prod_date")),
-                inbound_date=_date(str(event.get("occurred_at", ""))[:10]),
-            )
-            .returning(batches.c.id)
-        ).scalar_one()
-    )
-
-
-def _date(value: Any) -> date | None:
-    try:
-        return date.fromisoformat(str(value)) if value else None
-    except ValueError:
-        return None
+    HANDLERS[kind](conn, caller.warehouse, str(event.get("device") or caller.client_id), event)
 
 
 def _is_uuid(value: str) -> bool:

@@ -12,6 +12,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Connection, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -34,6 +35,7 @@ class Posting:
     qty: int
     author: str
     event_id: str | None = None
+    approval_id: int | None = None
 
 
 def posting_hash(prev_hash: str, posting: Posting, posted_at: datetime) -> str:
@@ -47,6 +49,7 @@ def posting_hash(prev_hash: str, posting: Posting, posted_at: datetime) -> str:
         "qty": posting.qty,
         "author": posting.author,
         "event_id": posting.event_id,
+        "approval_id": posting.approval_id,
         "posted_at": posted_at.astimezone(UTC).isoformat(timespec="microseconds"),
     }
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"))
@@ -93,6 +96,20 @@ def _apply_to_stock(conn: Connection, p: Posting) -> None:
         conn.execute(update(stock).where(key).values(qty=new_qty))
 
 
+def posting_of(row: Any) -> Posting:
+    """A stored posting row as the Posting its hash was computed from."""
+    return Posting(
+        row.warehouse,
+        row.location_id,
+        row.batch_id,
+        row.status,
+        row.qty,
+        row.author,
+        row.event_id,
+        row.approval_id,
+    )
+
+
 def post(conn: Connection, entries: list[Posting]) -> list[int]:
     """Append postings (in the caller's transaction); returns their ids."""
     ids: list[int] = []
@@ -112,6 +129,7 @@ def post(conn: Connection, entries: list[Posting]) -> list[int]:
                 status=entry.status,
                 qty=entry.qty,
                 event_id=entry.event_id,
+                approval_id=entry.approval_id,
                 author=entry.author,
                 posted_at=posted_at,
                 prev_hash=prev_hash,

@@ -13,7 +13,8 @@ import secrets
 
 _N, _R, _P = 2**14, 8, 1
 
-ROLES = ("admin", "supervisor", "keeper", "counter", "auditor", "dispatcher", "viewer")
+# 管理员, 仓库负责人, 保管员, 应急局调度, 审计 (read only)
+ROLES = ("admin", "supervisor", "keeper", "dispatcher", "auditor")
 
 
 def hash_password(password: str) -> str:

@@ -118,12 +118,48 @@ postings = Table(
     Column("status", String(24), nullable=False),
     Column("qty", BigInteger, nullable=False),
     Column("event_id", String(36), ForeignKey("events.event_id")),
+    Column("approval_id", Integer, ForeignKey("approvals.id")),
     Column("author", String(64), nullable=False),
     Column("posted_at", DateTime(timezone=True), nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
     Index("ix_postings_event", "event_id"),
     Index("ix_postings_batch", "batch_id"),
+)
+
+approvals = Table(
+    "approvals",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(32), nullable=False),  # acceptance, adjustment, scrapping, ...
+    Column("warehouse", String(32), ForeignKey("warehouses.code"), nullable=False),
+    Column("reference", String(64)),  # the paper's number: inspection record, notice ...
+    Column("decided_by", String(64), ForeignKey("users.username"), nullable=False),
+    Column("decided_at", DateTime(timezone=True), nullable=False),
+    Column("decision", String(16), nullable=False),  # accepted, rejected, approved ...
+    Column("payload", Text, nullable=False),
+    Index("ix_approvals_warehouse_kind", "warehouse", "kind"),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("target", String(200)),
+    Column("detail", Text),
+    Index("ix_audit_log_at", "at"),
+)
+
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Index("ix_login_failures_user_at", "username", "at"),
 )
 
 ledger_heads = Table(

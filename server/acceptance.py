@@ -1,0 +1,160 @@
+"""Acceptance of received goods (art. 8, annex 1: 入库验收单).
+
+Goods scanned in at the door are booked as pending acceptance. The inspection group samples
+them and has them tested; the supervisor records the decision with the inspection record.
+Accepted goods become available stock where they are; rejected goods are put on hold (to go
+back to the supplier) and never become available. Each decision is an approval row that its
+postings point to, with the person who decided.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, select
+
+from server.audit import record
+from server.floor import Rejection, existing_batch, location_id
+from server.ledger import LedgerError, Posting, post
+from server.tables import approvals, stock
+
+
+@dataclass(frozen=True, slots=True)
+class Inspection:
+    record_no: str  # the inspection record's number (验收单编号)
+    sampled: int  # units sampled for the quality test
+    result: str  # pass | fail
+    quality_report: str | None = None  # the test report's reference (质量检验报告)
+    inspectors: tuple[str, ...] = ()
+    remarks: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AcceptanceRequest:
+    warehouse: str
+    item: str
+    batch: str
+    location: str
+    qty: int
+    decision: str  # accepted | rejected
+    inspection: Inspection
+    supplier: str | None = None
+    unit_price_cents: int | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class AcceptanceResult:
+    approval_id: int
+    status: str  # the status the goods now have: available or on_hold
+
+
+def check(request: AcceptanceRequest) -> None:
+    """The rules a decision must follow before anything is written."""
+    if request.qty <= 0:
+        raise Rejection("bad_quantity", "qty must be positive")
+    if request.decision not in ("accepted", "rejected"):
+        raise Rejection("bad_decision", "decision is accepted or rejected")
+    if request.inspection.result not in ("pass", "fail"):
+        raise Rejection("bad_inspection", "inspection result is pass or fail")
+    if request.decision == "accepted" and request.inspection.result != "pass":
+        raise Rejection("inspection_failed", "goods that failed inspection cannot be accepted")
+    if request.inspection.sampled <= 0 or request.inspection.sampled > request.qty:
+        raise Rejection("bad_inspection", "sampled must be between 1 and the quantity decided")
+    if not request.inspection.record_no.strip():
+        raise Rejection("bad_inspection", "the inspection record needs its number")
+
+
+def decide(engine: Engine, username: str, request: AcceptanceRequest) -> AcceptanceResult:
+    """Record an acceptance decision and move the goods out of pending acceptance."""
+    check(request)
+    status = "available" if request.decision == "accepted" else "on_hold"
+    with engine.begin() as conn:
+        batch = existing_batch(conn, request.item, request.batch)
+        where = location_id(conn, request.warehouse, request.location)
+        pending = (
+            conn.execute(
+                select(stock.c.qty).where(
+                    (stock.c.warehouse == request.warehouse)
+                    & (stock.c.location_id == where)
+                    & (stock.c.batch_id == batch)
+                    & (stock.c.status == "pending_acceptance")
+                )
+            ).scalar_one_or_none()
+            or 0
+        )
+        if pending < request.qty:
+            raise Rejection(
+                "insufficient_stock", f"{request.qty} to decide, {pending} pending acceptance there"
+            )
+        approval_id = int(
+            conn.execute(
+                approvals.insert()
+                .values(
+                    kind="acceptance",
+                    warehouse=request.warehouse,
+                    reference=request.inspection.record_no,
+                    decided_by=username,
+                    decided_at=datetime.now(UTC),
+                    decision=request.decision,
+                    payload=json.dumps(asdict(request), ensure_ascii=False),
+                )
+                .returning(approvals.c.id)
+            ).scalar_one()
+        )
+        try:
+            post(
+                conn,
+                [
+                    Posting(
+                        request.warehouse,
+                        where,
+                        batch,
+                        "pending_acceptance",
+                        -request.qty,
+                        username,
+                        approval_id=approval_id,
+                    ),
+                    Posting(
+                        request.warehouse,
+                        where,
+                        batch,
+                        status,
+                        request.qty,
+                        username,
+                        approval_id=approval_id,
+                    ),
+                ],
+            )
+        except LedgerError as exc:
+            raise Rejection("insufficient_stock", str(exc)) from exc
+        record(
+            conn,
+            username,
+            f"acceptance_{request.decision}",
+            f"approval {approval_id}",
+            item=request.item,
+            batch=request.batch,
+            qty=request.qty,
+        )
+    return AcceptanceResult(approval_id, status)
+
+
+def list_decisions(
+    engine: Engine, warehouse: str | None, limit: int = 100
+) -> list[dict[str, object]]:
+    query = (
+        select(approvals)
+        .where(approvals.c.kind == "acceptance")
+        .order_by(approvals.c.id.desc())
+        .limit(limit)
+    )
+    if warehouse:
+        query = query.where(approvals.c.warehouse == warehouse)
+    with engine.connect() as conn:
+        rows = [dict(r) for r in conn.execute(query).mappings()]
+    for row in rows:
+        row["payload"] = json.loads(str(row["payload"]))
+    return rows

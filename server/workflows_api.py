@@ -1,0 +1,99 @@
+"""The regulated workflows over HTTP: acceptance decisions and the audit trail."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from pydantic import BaseModel, Field
+
+from server import audit, auth
+from server.acceptance import AcceptanceRequest, Inspection, decide, list_decisions
+from server.deps import check_warehouse, engine_of, require_user
+from server.floor import Rejection
+
+router = APIRouter(prefix="/api/v1", tags=["workflows"])
+CONFLICTS = ("insufficient_stock",)
+NOT_FOUND = ("unknown_batch", "unknown_location")
+
+
+class InspectionIn(BaseModel):
+    record_no: str = Field(min_length=1, max_length=64, description="验收单编号")
+    sampled: int = Field(ge=1)
+    result: str = Field(pattern="^(pass|fail)$")
+    quality_report: str | None = Field(None, max_length=64, description="质量检验报告编号")
+    inspectors: list[str] = Field(default_factory=list, max_length=20)
+    remarks: str = Field("", max_length=1000)
+
+
+class AcceptanceIn(BaseModel):
+    warehouse: str
+    item: str = Field(description="item code")
+    batch: str
+    location: str = Field(description="where the goods wait, usually the receiving door")
+    qty: int = Field(ge=1)
+    decision: str = Field(pattern="^(accepted|rejected)$")
+    inspection: InspectionIn
+    supplier: str | None = None
+
+
+def refusal(exc: Rejection) -> HTTPException:
+    status = 409 if exc.reason in CONFLICTS else 404 if exc.reason in NOT_FOUND else 422
+    return HTTPException(status, {"reason": exc.reason, "detail": str(exc)})
+
+
+@router.post("/acceptances", status_code=201)
+def post_acceptance(
+    body: AcceptanceIn,
+    request: Request,
+    user: Annotated[auth.User, Depends(require_user("accept"))],
+) -> dict[str, Any]:
+    """Record the inspection group's decision on received goods (art. 8): accepted goods
+    become available, rejected ones go on hold."""
+    warehouse = check_warehouse(user, body.warehouse) or body.warehouse
+    inspection = Inspection(
+        record_no=body.inspection.record_no,
+        sampled=body.inspection.sampled,
+        result=body.inspection.result,
+        quality_report=body.inspection.quality_report,
+        inspectors=tuple(body.inspection.inspectors),
+        remarks=body.inspection.remarks,
+    )
+    try:
+        result = decide(
+            engine_of(request),
+            user.username,
+            AcceptanceRequest(
+                warehouse=warehouse,
+                item=body.item,
+                batch=body.batch,
+                location=body.location,
+                qty=body.qty,
+                decision=body.decision,
+                inspection=inspection,
+                supplier=body.supplier,
+            ),
+        )
+    except Rejection as exc:
+        raise refusal(exc) from exc
+    return {"approval_id": result.approval_id, "status": result.status}
+
+
+@router.get("/acceptances")
+def get_acceptances(
+    request: Request,
+    user: Annotated[auth.User, Depends(require_user("read"))],
+    warehouse: str | None = None,
+) -> dict[str, Any]:
+    rows = list_decisions(engine_of(request), check_warehouse(user, warehouse))
+    return {"rows": rows}
+
+
+@router.get("/audit")
+def get_audit(
+    request: Request,
+    user: Annotated[auth.User, Depends(require_user("audit"))],
+    actor: str | None = None,
+) -> dict[str, Any]:
+    """Who did what and when, newest first."""
+    return {"rows": audit.recent(engine_of(request), actor=actor)}
