@@ -1,0 +1,172 @@
+"""Floor events and the ledger's own checks, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import subprocess
+import uuid
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, delete, func, select, update
+
+from harness.depot import Depot
+from harness.procs import DEPOT
+from server.acceptance import AcceptanceRequest, Inspection, decide
+from server.db import make_engine
+from server.events import Caller, ingest
+from server.tables import postings, stock
+from server.verify import verify_ledger
+
+CALLER = Caller("gateway-LC01", "LC01")
+
+
+@pytest.fixture
+def engine(depot: Depot) -> Engine:
+    return make_engine(depot.db_url)
+
+
+def event(depot: Depot, kind: str, **fields: Any) -> dict[str, Any]:
+    base = {
+        "event_id": str(uuid.uuid4()),
+        "type": kind,
+        "warehouse": "LC01",
+        "occurred_at": "2026-11-23T09:00:00+08:00",
+        "device": "LC01-D01-FIX1",
+        "gtin": depot.example.items[0].gtin,
+        "batch": "2026R1",
+    }
+    return {**base, **fields}
+
+
+def held(engine: Engine, location_code: str, status: str) -> int:
+    from server.tables import locations
+
+    with engine.connect() as conn:
+        return int(
+            conn.execute(
+                select(func.coalesce(func.sum(stock.c.qty), 0))
+                .join(locations, locations.c.id == stock.c.location_id)
+                .where((locations.c.code == location_code) & (stock.c.status == status))
+            ).scalar_one()
+        )
+
+
+def accept(engine: Engine, depot: Depot, qty: int, location: str = "D01") -> None:
+    decide(
+        engine,
+        "admin",
+        AcceptanceRequest(
+            warehouse="LC01",
+            item=depot.example.items[0].code,
+            batch="2026R1",
+            location=location,
+            qty=qty,
+            decision="accepted",
+            inspection=Inspection("YS-1", 2, "pass"),
+        ),
+    )
+
+
+def test_putaway_moving_and_loading(engine: Engine, depot: Depot) -> None:
+    results = ingest(
+        engine,
+        CALLER,
+        [
+            event(depot, "receiving", location="D01", qty=30),
+            event(depot, "storing", from_location="D01", to_location="A-01-01", qty=30),
+        ],
+    )
+    assert [r.result for r in results] == ["accepted", "accepted"]
+    assert held(engine, "A-01-01", "pending_acceptance") == 30  # stored while awaiting acceptance
+    accept(engine, depot, 30, "A-01-01")
+    results = ingest(
+        engine,
+        CALLER,
+        [
+            event(depot, "moving", from_location="A-01-01", to_location="A-01-02", qty=10),
+            event(depot, "loading", from_location="A-01-02", qty=4),
+        ],
+    )
+    assert [r.result for r in results] == ["accepted", "accepted"]
+    assert (held(engine, "A-01-01", "available"), held(engine, "A-01-02", "available")) == (20, 6)
+    assert verify_ledger(engine).ok
+
+
+@pytest.mark.parametrize(
+    ("fields", "reason"),
+    [
+        (
+            {"type": "loading", "from_location": "D01", "qty": 5},
+            "insufficient_stock",
+        ),  # not accepted
+        (
+            {"type": "moving", "from_location": "D01", "to_location": "A-01-01", "qty": 11},
+            "insufficient_stock",
+        ),
+        (
+            {"type": "moving", "from_location": "D01", "to_location": "D01", "qty": 1},
+            "same_location",
+        ),
+        (
+            {"type": "storing", "from_location": "D01", "to_location": "Z-99", "qty": 1},
+            "unknown_location",
+        ),
+        ({"type": "loading", "from_location": "D01", "qty": 1, "batch": "NEVER"}, "unknown_batch"),
+        ({"type": "loading", "from_location": "D01", "qty": 1, "status": "on_hold"}, "bad_status"),
+    ],
+)
+def test_floor_events_that_would_break_the_ledger_are_refused(
+    engine: Engine, depot: Depot, fields: dict[str, Any], reason: str
+) -> None:
+    ingest(engine, CALLER, [event(depot, "receiving", location="D01", qty=10)])
+    fields = dict(fields)
+    bad = event(depot, fields.pop("type"), **fields)
+    result = ingest(engine, CALLER, [bad])[0]
+    assert result.result == "rejected" and (result.reason or "").startswith(reason)
+    assert held(engine, "D01", "pending_acceptance") == 10  # nothing moved
+    assert verify_ledger(engine).ok
+
+
+def test_verify_ledger_names_a_changed_posting(engine: Engine, depot: Depot) -> None:
+    ingest(engine, CALLER, [event(depot, "receiving", location="D01", qty=q) for q in (1, 2, 3)])
+    assert verify_ledger(engine).ok
+    with engine.begin() as conn:
+        second = conn.execute(select(postings.c.id).order_by(postings.c.id).offset(1)).scalar()
+        conn.execute(update(postings).where(postings.c.id == second).values(qty=200))
+    report = verify_ledger(engine)
+    assert not report.ok and report.finding is not None
+    assert report.finding.where == f"posting {second}"
+    assert "does not match its hash" in report.finding.problem
+
+
+def test_verify_ledger_names_a_removed_posting(engine: Engine, depot: Depot) -> None:
+    ingest(engine, CALLER, [event(depot, "receiving", location="D01", qty=q) for q in (1, 2, 3)])
+    with engine.begin() as conn:
+        ids = list(conn.execute(select(postings.c.id).order_by(postings.c.id)).scalars())
+        conn.execute(delete(postings).where(postings.c.id == ids[1]))
+    finding = verify_ledger(engine).finding
+    assert finding is not None and finding.where == f"posting {ids[2]}"
+    assert "removed" in finding.problem
+
+
+def test_verify_ledger_names_a_stock_line_that_disagrees(engine: Engine, depot: Depot) -> None:
+    ingest(engine, CALLER, [event(depot, "receiving", location="D01", qty=7)])
+    with engine.begin() as conn:
+        conn.execute(update(stock).values(qty=9))
+    finding = verify_ledger(engine).finding
+    assert finding is not None and finding.where.startswith("stock LC01/")
+    assert "stock says 9, its postings add up to 7" in finding.problem
+
+
+def test_the_verify_command(engine: Engine, depot: Depot) -> None:
+    ingest(engine, CALLER, [event(depot, "receiving", location="D01", qty=7)])
+    good = subprocess.run(
+        [DEPOT, "server", "verify-ledger", "--db", depot.db_url], capture_output=True, text=True
+    )
+    assert good.returncode == 0 and "ledger verifies: 1 postings" in good.stdout
+    with engine.begin() as conn:
+        conn.execute(update(postings).values(author="someone-else"))
+    bad = subprocess.run(
+        [DEPOT, "server", "verify-ledger", "--db", depot.db_url], capture_output=True, text=True
+    )
+    assert bad.returncode == 1 and "does NOT verify: posting" in bad.stdout
