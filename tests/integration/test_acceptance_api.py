@@ -1,0 +1,140 @@
+"""Acceptance, roles and the login throttle through the HTTP API under uvicorn."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+
+from harness.depot import Depot, ServerProcess
+from server.accounts import create_user
+from server.db import make_engine
+
+PASSWORD = "a-long-enough-password"
+
+
+@pytest.fixture
+def people(depot: Depot) -> None:
+    engine = make_engine(depot.db_url)
+    for name, role, warehouse in (
+        ("wang", "supervisor", "LC01"),
+        ("li", "keeper", "LC01"),
+        ("zhao", "supervisor", "LC02"),
+        ("chen", "auditor", None),
+    ):
+        create_user(engine, name, PASSWORD, role=role, warehouse=warehouse)
+    engine.dispose()
+
+
+def receive(server: ServerProcess, depot: Depot, qty: int, batch: str = "2026AC") -> None:
+    event = {
+        "event_id": str(uuid.uuid4()),
+        "type": "receiving",
+        "warehouse": "LC01",
+        "occurred_at": "2026-11-23T09:00:00+08:00",
+        "location": "D01",
+        "gtin": depot.example.items[6].gtin,
+        "batch": batch,
+        "qty": qty,
+    }
+    answer = httpx.post(
+        f"{server.url}/api/v1/events",
+        json={"events": [event]},
+        headers={"Authorization": f"Bearer {depot.gateway_token}"},
+    )
+    assert answer.json()["results"][0]["result"] == "accepted"
+
+
+def decision(
+    depot: Depot, qty: int, verdict: str = "accepted", result: str = "pass", **extra: Any
+) -> dict[str, Any]:
+    return {
+        "warehouse": "LC01",
+        "item": depot.example.items[6].code,
+        "batch": "2026AC",
+        "location": "D01",
+        "qty": qty,
+        "decision": verdict,
+        "inspection": {
+            "record_no": "YS-2026-118",
+            "sampled": 3,
+            "result": result,
+            "quality_report": "ZJ-2026-0457",
+            "inspectors": ["张工", "李工"],
+        },
+        **extra,
+    }
+
+
+def stock_of(client: httpx.Client, status: str) -> int:
+    rows = client.get("/api/v1/stock", params={"batch": "2026AC", "status": status}).json()
+    return sum(r["qty"] for r in rows["rows"])
+
+
+def test_accepted_goods_become_available_and_rejected_ones_go_on_hold(
+    server: ServerProcess, depot: Depot, people: None
+) -> None:
+    receive(server, depot, 50)
+    with server.login(("wang", PASSWORD)) as wang:
+        first = wang.post("/api/v1/acceptances", json=decision(depot, 40))
+        assert first.status_code == 201 and first.json()["status"] == "available"
+        second = wang.post("/api/v1/acceptances", json=decision(depot, 10, "rejected", "fail"))
+        assert second.status_code == 201 and second.json()["status"] == "on_hold"
+        assert (
+            stock_of(wang, "available"),
+            stock_of(wang, "on_hold"),
+            stock_of(wang, "pending_acceptance"),
+        ) == (40, 10, 0)
+        listed = wang.get("/api/v1/acceptances").json()["rows"]
+        assert [r["decision"] for r in listed] == ["rejected", "accepted"]
+        assert listed[1]["decided_by"] == "wang"
+        assert listed[1]["payload"]["inspection"]["quality_report"] == "ZJ-2026-0457"
+    with server.login(("chen", PASSWORD)) as auditor:
+        trail = auditor.get("/api/v1/audit", params={"actor": "wang"}).json()["rows"]
+        assert {"acceptance_accepted", "acceptance_rejected"} <= {r["action"] for r in trail}
+
+
+def test_acceptance_refusals(server: ServerProcess, depot: Depot, people: None) -> None:
+    receive(server, depot, 5)
+    with server.login(("li", PASSWORD)) as keeper:
+        assert keeper.post("/api/v1/acceptances", json=decision(depot, 5)).status_code == 403
+    with server.login(("zhao", PASSWORD)) as other_depot:
+        refused = other_depot.post("/api/v1/acceptances", json=decision(depot, 5))
+        assert refused.status_code == 403
+    with server.login(("chen", PASSWORD)) as auditor:
+        assert auditor.post("/api/v1/acceptances", json=decision(depot, 5)).status_code == 403
+    with server.login(("wang", PASSWORD)) as wang:
+        too_many = wang.post("/api/v1/acceptances", json=decision(depot, 6))
+        assert too_many.status_code == 409
+        assert too_many.json()["detail"]["reason"] == "insufficient_stock"
+        failed = wang.post("/api/v1/acceptances", json=decision(depot, 5, result="fail"))
+        assert failed.status_code == 422
+        assert failed.json()["detail"]["reason"] == "inspection_failed"
+        unknown = wang.post("/api/v1/acceptances", json=decision(depot, 5, batch="NOPE"))
+        assert unknown.status_code == 404
+        assert stock_of(wang, "pending_acceptance") == 5  # nothing moved
+    assert (
+        httpx.post(f"{server.url}/api/v1/acceptances", json=decision(depot, 5)).status_code == 401
+    )
+
+
+def test_an_auditor_reads_but_a_keeper_cannot_see_the_audit_trail(
+    server: ServerProcess, people: None
+) -> None:
+    with server.login(("li", PASSWORD)) as keeper:
+        assert keeper.get("/api/v1/stock").status_code == 200
+        assert keeper.get("/api/v1/audit").status_code == 403
+    with server.login(("chen", PASSWORD)) as auditor:
+        assert auditor.get("/api/v1/audit").status_code == 200
+
+
+def test_logins_are_throttled_after_five_failures(server: ServerProcess, people: None) -> None:
+    url = f"{server.url}/api/v1/sessions"
+    for _ in range(5):
+        assert httpx.post(url, json={"username": "li", "password": "wrong"}).status_code == 401
+    blocked = httpx.post(url, json={"username": "li", "password": PASSWORD})
+    assert blocked.status_code == 429 and int(blocked.headers["retry-after"]) > 0
+    # Another user is not affected.
+    assert httpx.post(url, json={"username": "wang", "password": PASSWORD}).status_code == 200
