@@ -16,8 +16,9 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine, select
 
 from server.audit import record
-from server.floor import Rejection, existing_batch, location_id
+from server.floor import Rejection
 from server.ledger import LedgerError, Posting, post
+from server.refs import batch_id, location_id
 from server.tables import approvals, stock
 
 
@@ -72,7 +73,7 @@ def decide(engine: Engine, username: str, request: AcceptanceRequest) -> Accepta
     check(request)
     status = "available" if request.decision == "accepted" else "on_hold"
     with engine.begin() as conn:
-        batch = existing_batch(conn, request.item, request.batch)
+        batch = batch_id(conn, request.item, request.batch)
         where = location_id(conn, request.warehouse, request.location)
         pending = (
             conn.execute(

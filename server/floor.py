@@ -1,23 +1,19 @@
-"""What each kind of floor event does to the ledger (called inside ingest's transaction).
+"""What each kind of floor event does to stock: pure functions, no database.
 
 receiving  +qty pending acceptance at the door (art. 8: not usable until accepted)
 storing    putaway: qty moves from the door to a storage location, status unchanged
 moving     倒垛: qty moves between locations, status unchanged
 loading    qty leaves the warehouse onto a truck: reserved (picked) or available stock only
 
-A handler raises Rejection with a reason code; nothing it did is kept then.
+`plan` takes an event, the master data it refers to (already looked up) and a view of the
+current stock, and returns the changes to make, or raises Rejection with a reason code.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from dataclasses import dataclass
 from typing import Any
-
-from sqlalchemy import Connection, select
-
-from server.ledger import LedgerError, Posting, post
-from server.tables import batches, item_gtins, locations, stock
 
 
 class Rejection(Exception):
@@ -33,6 +29,30 @@ MOVE_ORDER = ("available", "pending_acceptance", "reserved", "on_hold", "scrap_p
 # Only accepted stock leaves on a truck (art. 8); picked stock first.
 LOAD_ORDER = ("reserved", "available")
 
+StockKey = tuple[int, int, str]  # location_id, batch_id, status
+StockView = Callable[[StockKey], int]
+
+
+@dataclass(frozen=True, slots=True)
+class Refs:
+    """Master data an event may name, looked up beforehand for a whole batch."""
+
+    items: dict[str, str]  # GTIN -> item code
+    locations: dict[str, int]  # location code -> id (of the caller's warehouse)
+    batches: dict[tuple[str, str], int]  # (item code, batch no) -> id
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    location_id: int
+    batch_id: int
+    status: str
+    delta: int
+
+    @property
+    def key(self) -> StockKey:
+        return (self.location_id, self.batch_id, self.status)
+
 
 def quantity(event: dict[str, Any]) -> int:
     qty = event.get("qty")
@@ -41,155 +61,94 @@ def quantity(event: dict[str, Any]) -> int:
     return qty
 
 
-def location_id(conn: Connection, warehouse: str, code: Any, field: str = "location") -> int:
-    found = conn.execute(
-        select(locations.c.id).where(
-            (locations.c.warehouse == warehouse) & (locations.c.code == str(code))
-        )
-    ).scalar_one_or_none()
+def location(refs: Refs, event: dict[str, Any], field: str) -> int:
+    code = event.get(field)
+    found = refs.locations.get(str(code))
     if found is None:
-        raise Rejection("unknown_location", f"{field} {code!r} is not a location of {warehouse}")
-    return int(found)
+        raise Rejection("unknown_location", f"{field} {code!r} is not a location here")
+    return found
 
 
-def item_code(conn: Connection, event: dict[str, Any]) -> str:
-    found = conn.execute(
-        select(item_gtins.c.item_code).where(item_gtins.c.gtin == str(event.get("gtin")))
-    ).scalar_one_or_none()
+def item(refs: Refs, event: dict[str, Any]) -> str:
+    found = refs.items.get(str(event.get("gtin")))
     if found is None:
         raise Rejection("unknown_gtin", f"GTIN {event.get('gtin')} is not in the item catalog")
-    return str(found)
+    return found
 
 
 def batch_no(event: dict[str, Any]) -> str:
-    value = str(event.get("batch") or "")
-    if not value:
+    value = event.get("batch")
+    if not isinstance(value, str) or not value.strip() or len(value) > 32:
         raise Rejection("missing_batch", f"a {event.get('type')} event needs a batch number")
     return value
 
 
-def existing_batch(conn: Connection, item: str, number: str) -> int:
-    found = conn.execute(
-        select(batches.c.id).where((batches.c.item_code == item) & (batches.c.batch_no == number))
-    ).scalar_one_or_none()
+def batch(refs: Refs, event: dict[str, Any]) -> int:
+    code, number = item(refs, event), batch_no(event)
+    found = refs.batches.get((code, number))
     if found is None:
-        raise Rejection("unknown_batch", f"batch {number} of item {item} has never been received")
-    return int(found)
+        raise Rejection("unknown_batch", f"batch {number} of item {code} has never been received")
+    return found
 
 
-def _date(value: Any) -> date | None:
-    try:
-        return date.fromisoformat(str(value)) if value else None
-    except ValueError:
-        return None
-
-
-def _batch_for_receipt(conn: Connection, item: str, number: str, event: dict[str, Any]) -> int:
-    try:
-        return existing_batch(conn, item, number)
-    except Rejection:
-        pass
-    return int(
-        conn.execute(
-            batches.insert()
-            .values(
-                item_code=item,
-                batch_no=number,
-                prod_date=_date(event.get("prod_date")),
-                inbound_date=_date(str(event.get("occurred_at", ""))[:10]),
-            )
-            .returning(batches.c.id)
-        ).scalar_one()
-    )
-
-
-def _post(conn: Connection, entries: list[Posting]) -> None:
-    try:
-        post(conn, entries)
-    except LedgerError as exc:
-        raise Rejection("insufficient_stock", str(exc)) from exc
-
-
-def _status_to_take(
-    conn: Connection,
-    warehouse: str,
-    where: int,
-    batch: int,
-    qty: int,
-    order: tuple[str, ...],
-    asked: Any,
+def status_to_take(
+    stock: StockView, where: int, batch_id: int, qty: int, order: tuple[str, ...], asked: Any
 ) -> str:
     if asked is not None:
         if asked not in order:
-            raise Rejection("bad_status", f"status {asked!r} cannot be taken here ({order})")
+            raise Rejection("bad_status", f"status {asked!r} cannot be taken here {order}")
         order = (str(asked),)
-    held = dict(
-        conn.execute(
-            select(stock.c.status, stock.c.qty).where(
-                (stock.c.warehouse == warehouse)
-                & (stock.c.location_id == where)
-                & (stock.c.batch_id == batch)
-            )
-        ).all()
-    )
     for status in order:
-        if held.get(status, 0) >= qty:
+        if stock((where, batch_id, status)) >= qty:
             return status
-    have = ", ".join(f"{held.get(s, 0)} {s}" for s in order)
+    have = ", ".join(f"{stock((where, batch_id, s))} {s}" for s in order)
     raise Rejection("insufficient_stock", f"{qty} asked, the location holds {have}")
 
 
-def receive(conn: Connection, warehouse: str, author: str, event: dict[str, Any]) -> None:
+def receive(event: dict[str, Any], refs: Refs, stock: StockView) -> list[Change]:
     qty = quantity(event)
-    item = item_code(conn, event)
-    where = location_id(conn, warehouse, event.get("location"))
-    batch = _batch_for_receipt(conn, item, batch_no(event), event)
-    _post(
-        conn,
-        [
-            Posting(
-                warehouse,
-                where,
-                batch,
-                "pending_acceptance",
-                qty,
-                author,
-                event_id=event["event_id"],
-            )
-        ],
-    )
+    return [
+        Change(location(refs, event, "location"), batch(refs, event), "pending_acceptance", qty)
+    ]
 
 
-def move(conn: Connection, warehouse: str, author: str, event: dict[str, Any]) -> None:
+def move(event: dict[str, Any], refs: Refs, stock: StockView) -> list[Change]:
     qty = quantity(event)
-    batch = existing_batch(conn, item_code(conn, event), batch_no(event))
-    source = location_id(conn, warehouse, event.get("from_location"), "from_location")
-    target = location_id(conn, warehouse, event.get("to_location"), "to_location")
+    batch_id = batch(refs, event)
+    source = location(refs, event, "from_location")
+    target = location(refs, event, "to_location")
     if source == target:
         raise Rejection("same_location", "from_location and to_location are the same")
-    status = _status_to_take(conn, warehouse, source, batch, qty, MOVE_ORDER, event.get("status"))
-    _post(
-        conn,
-        [
-            Posting(warehouse, source, batch, status, -qty, author, event_id=event["event_id"]),
-            Posting(warehouse, target, batch, status, qty, author, event_id=event["event_id"]),
-        ],
-    )
+    status = status_to_take(stock, source, batch_id, qty, MOVE_ORDER, event.get("status"))
+    return [Change(source, batch_id, status, -qty), Change(target, batch_id, status, qty)]
 
 
-def load(conn: Connection, warehouse: str, author: str, event: dict[str, Any]) -> None:
+def load(event: dict[str, Any], refs: Refs, stock: StockView) -> list[Change]:
     qty = quantity(event)
-    batch = existing_batch(conn, item_code(conn, event), batch_no(event))
-    source = location_id(conn, warehouse, event.get("from_location"), "from_location")
-    status = _status_to_take(conn, warehouse, source, batch, qty, LOAD_ORDER, event.get("status"))
-    _post(
-        conn, [Posting(warehouse, source, batch, status, -qty, author, event_id=event["event_id"])]
-    )
+    batch_id = batch(refs, event)
+    source = location(refs, event, "from_location")
+    status = status_to_take(stock, source, batch_id, qty, LOAD_ORDER, event.get("status"))
+    return [Change(source, batch_id, status, -qty)]
 
 
-HANDLERS: dict[str, Callable[[Connection, str, str, dict[str, Any]], None]] = {
+HANDLERS: dict[str, Callable[[dict[str, Any], Refs, StockView], list[Change]]] = {
     "receiving": receive,
     "storing": move,
     "moving": move,
     "loading": load,
 }
+
+
+def plan(event: dict[str, Any], warehouse: str, refs: Refs, stock: StockView) -> list[Change]:
+    """The changes an event makes, checked against the stock as it stands."""
+    kind = event.get("type")
+    handler = HANDLERS.get(str(kind))
+    if handler is None:
+        raise Rejection("unsupported_type", f"event type {kind!r} is not handled")
+    if event.get("warehouse") != warehouse:
+        raise Rejection("warehouse_not_allowed", f"this gateway posts for {warehouse} only")
+    changes = handler(event, refs, stock)
+    for change in changes:
+        if stock(change.key) + change.delta < 0:  # a handler's checks missed something
+            raise Rejection("insufficient_stock", "stock would go negative")
+    return changes

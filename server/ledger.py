@@ -61,7 +61,7 @@ def _insert_ignore(conn: Connection, table: object, values: dict[str, object]) -
     conn.execute(dialect.insert(table).values(**values).on_conflict_do_nothing())
 
 
-def _lock_head(conn: Connection, warehouse: str) -> tuple[int | None, str]:
+def lock_head(conn: Connection, warehouse: str) -> tuple[int | None, str]:
     _insert_ignore(conn, ledger_heads, {"warehouse": warehouse, "last_hash": GENESIS})
     row = conn.execute(
         select(ledger_heads.c.last_posting_id, ledger_heads.c.last_hash)
@@ -116,7 +116,7 @@ def post(conn: Connection, entries: list[Posting]) -> list[int]:
     for entry in entries:
         if entry.qty == 0:
             raise LedgerError("a posting must change the quantity")
-        _, prev_hash = _lock_head(conn, entry.warehouse)
+        _, prev_hash = lock_head(conn, entry.warehouse)
         _apply_to_stock(conn, entry)
         posted_at = datetime.now(UTC)
         digest = posting_hash(prev_hash, entry, posted_at)

@@ -1,0 +1,222 @@
+"""Posting a batch of floor events to the ledger, as a set.
+
+One transaction per batch: the already-seen event ids in one query, the master data in
+three, the warehouse's ledger head locked once, the stock the batch touches read once. The
+events are then decided in order against that stock in memory (server.floor.plan, pure),
+each wholly accepted or wholly rejected, and everything is written with bulk inserts: event
+rows, hash-chained postings, stock lines, the new head. An event id seen before, in the
+database or earlier in the same batch, is a duplicate carrying the first verdict.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, bindparam, select, update
+from sqlalchemy.exc import IntegrityError
+
+from server.floor import Change, Rejection, StockKey, plan
+from server.ledger import Posting, lock_head, posting_hash
+from server.refs import load_refs
+from server.results import Caller, EventResult
+from server.tables import events, ledger_heads, postings, stock
+
+CHUNK = 500
+
+
+def ingest(engine: Engine, caller: Caller, batch: list[Any]) -> list[EventResult]:
+    """Decide and post a batch; a second try after a race on an event id sees it as seen."""
+    try:
+        return _ingest(engine, caller, batch)
+    except IntegrityError:
+        return _ingest(engine, caller, batch)
+
+
+def _is_uuid(value: object) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return isinstance(value, str)
+
+
+def _seen(conn: Connection, ids: list[str]) -> dict[str, tuple[str, str | None]]:
+    found: dict[str, tuple[str, str | None]] = {}
+    for i in range(0, len(ids), CHUNK):
+        rows = conn.execute(
+            select(events.c.event_id, events.c.status, events.c.reason).where(
+                events.c.event_id.in_(ids[i : i + CHUNK])
+            )
+        )
+        found.update({r.event_id: (r.status, r.reason) for r in rows})
+    return found
+
+
+def _stock(conn: Connection, warehouse: str, batch_ids: set[int]) -> dict[StockKey, int]:
+    if not batch_ids:
+        return {}
+    rows = conn.execute(
+        select(stock.c.location_id, stock.c.batch_id, stock.c.status, stock.c.qty)
+        .where((stock.c.warehouse == warehouse) & stock.c.batch_id.in_(batch_ids))
+        .with_for_update()
+    )
+    return {(r.location_id, r.batch_id, r.status): r.qty for r in rows}
+
+
+def _ingest(engine: Engine, caller: Caller, batch: list[Any]) -> list[EventResult]:
+    now = datetime.now(UTC)
+    results: list[EventResult | None] = [None] * len(batch)
+    wanted: list[tuple[int, dict[str, Any]]] = []
+    for i, event in enumerate(batch):
+        event_id = event.get("event_id") if isinstance(event, dict) else None
+        if not _is_uuid(event_id):
+            results[i] = EventResult(
+                str(event_id), "rejected", "bad_event_id: event_id must be a UUID"
+            )
+        else:
+            wanted.append((i, event))
+    warehouse = caller.warehouse
+    with engine.begin() as conn:
+        seen = _seen(conn, [e["event_id"] for _, e in wanted])
+        fresh = [e for _, e in wanted if e["event_id"] not in seen]
+        refs = load_refs(conn, warehouse, fresh)
+        _, prev_hash = lock_head(conn, warehouse)
+        before = _stock(conn, warehouse, set(refs.batches.values()))
+        current = dict(before)
+        event_rows: list[dict[str, Any]] = []
+        posting_rows: list[dict[str, Any]] = []
+        for i, event in wanted:
+            event_id = event["event_id"]
+            if event_id in seen:
+                status, reason = seen[event_id]
+                results[i] = EventResult(event_id, "duplicate", reason, original=status)
+                continue
+            try:
+                changes = plan(event, warehouse, refs, lambda key: current.get(key, 0))
+            except Rejection as exc:
+                verdict, reason = "rejected", str(exc)
+                changes = []
+            else:
+                verdict, reason = "accepted", None
+            author = str(event.get("device") or caller.client_id)[:64]
+            for change in changes:
+                current[change.key] = current.get(change.key, 0) + change.delta
+                prev_hash = _posting(
+                    posting_rows, warehouse, change, author, event_id, prev_hash, now
+                )
+            seen[event_id] = (verdict, reason)
+            event_rows.append(_event_row(caller, event, verdict, reason, now))
+            results[i] = EventResult(event_id, verdict, reason)
+        _write(conn, warehouse, event_rows, posting_rows, before, current, prev_hash)
+    return [r for r in results if r is not None]
+
+
+def _posting(
+    rows: list[dict[str, Any]],
+    warehouse: str,
+    change: Change,
+    author: str,
+    event_id: str,
+    prev_hash: str,
+    now: datetime,
+) -> str:
+    entry = Posting(
+        warehouse,
+        change.location_id,
+        change.batch_id,
+        change.status,
+        change.delta,
+        author,
+        event_id=event_id,
+    )
+    digest = posting_hash(prev_hash, entry, now)
+    rows.append(
+        {
+            "warehouse": warehouse,
+            "location_id": change.location_id,
+            "batch_id": change.batch_id,
+            "status": change.status,
+            "qty": change.delta,
+            "event_id": event_id,
+            "approval_id": None,
+            "author": author,
+            "posted_at": now,
+            "prev_hash": prev_hash,
+            "hash": digest,
+        }
+    )
+    return digest
+
+
+def _event_row(
+    caller: Caller, event: dict[str, Any], verdict: str, reason: str | None, now: datetime
+) -> dict[str, Any]:
+    return {
+        "event_id": event["event_id"],
+        "type": str(event.get("type", ""))[:32],
+        "warehouse": str(event.get("warehouse", ""))[:32],
+        "source": caller.client_id,
+        "occurred_at": str(event.get("occurred_at", ""))[:40],
+        "received_at": now,
+        "status": verdict,
+        "reason": reason,
+        "payload": json.dumps(event, ensure_ascii=False, sort_keys=True),
+    }
+
+
+def _write(
+    conn: Connection,
+    warehouse: str,
+    event_rows: list[dict[str, Any]],
+    posting_rows: list[dict[str, Any]],
+    before: dict[StockKey, int],
+    current: dict[StockKey, int],
+    last_hash: str,
+) -> None:
+    if event_rows:
+        conn.execute(events.insert(), event_rows)
+    if not posting_rows:
+        return
+    ids = (
+        conn.execute(
+            postings.insert().returning(postings.c.id, sort_by_parameter_order=True), posting_rows
+        )
+        .scalars()
+        .all()
+    )
+    changed = [k for k, q in current.items() if before.get(k) != q]
+    updates = [{"l": k[0], "b": k[1], "s": k[2], "q": current[k]} for k in changed if k in before]
+    inserts = [
+        {
+            "warehouse": warehouse,
+            "location_id": k[0],
+            "batch_id": k[1],
+            "status": k[2],
+            "qty": current[k],
+        }
+        for k in changed
+        if k not in before
+    ]
+    if updates:
+        conn.execute(
+            update(stock)
+            .where(
+                (stock.c.warehouse == warehouse)
+                & (stock.c.location_id == bindparam("l"))
+                & (stock.c.batch_id == bindparam("b"))
+                & (stock.c.status == bindparam("s"))
+            )
+            .values(qty=bindparam("q"))
+            .execution_options(synchronize_session=False),
+            updates,
+        )
+    if inserts:
+        conn.execute(stock.insert(), inserts)
+    conn.execute(
+        update(ledger_heads)
+        .where(ledger_heads.c.warehouse == warehouse)
+        .values(last_posting_id=ids[-1], last_hash=last_hash)
+    )

@@ -1,0 +1,109 @@
+"""Looking up the master data that floor events and decisions name."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, select, tuple_
+
+from server.floor import Refs, Rejection, batch_no, quantity
+from server.tables import batches, item_gtins, locations
+
+LOCATION_FIELDS = ("location", "from_location", "to_location")
+
+
+def _date(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
+
+
+def location_id(conn: Connection, warehouse: str, code: str) -> int:
+    found = conn.execute(
+        select(locations.c.id).where(
+            (locations.c.warehouse == warehouse) & (locations.c.code == code)
+        )
+    ).scalar_one_or_none()
+    if found is None:
+        raise Rejection("unknown_location", f"{code!r} is not a location of {warehouse}")
+    return int(found)
+
+
+def batch_id(conn: Connection, item_code: str, number: str) -> int:
+    found = conn.execute(
+        select(batches.c.id).where(
+            (batches.c.item_code == item_code) & (batches.c.batch_no == number)
+        )
+    ).scalar_one_or_none()
+    if found is None:
+        raise Rejection("unknown_batch", f"batch {number} of item {item_code} is not known")
+    return int(found)
+
+
+def load_refs(conn: Connection, warehouse: str, events: Iterable[dict[str, Any]]) -> Refs:
+    """Everything a batch of events names, in three queries; batches that a well-formed
+    receiving event brings in for the first time are created (with its dates)."""
+    events = list(events)
+    gtins = {str(e.get("gtin")) for e in events if e.get("gtin")}
+    items: dict[str, str] = {}
+    if gtins:
+        found = conn.execute(
+            select(item_gtins.c.gtin, item_gtins.c.item_code).where(item_gtins.c.gtin.in_(gtins))
+        )
+        items = {r.gtin: r.item_code for r in found}
+    codes = {str(e[f]) for e in events for f in LOCATION_FIELDS if e.get(f) is not None}
+    places: dict[str, int] = {}
+    if codes:
+        found = conn.execute(
+            select(locations.c.code, locations.c.id).where(
+                (locations.c.warehouse == warehouse) & locations.c.code.in_(codes)
+            )
+        )
+        places = {r.code: r.id for r in found}
+    pairs = {
+        (items[str(e.get("gtin"))], e["batch"])
+        for e in events
+        if str(e.get("gtin")) in items and isinstance(e.get("batch"), str)
+    }
+    known = (
+        {
+            (r.item_code, r.batch_no): r.id
+            for r in conn.execute(
+                select(batches.c.item_code, batches.c.batch_no, batches.c.id).where(
+                    tuple_(batches.c.item_code, batches.c.batch_no).in_(pairs)
+                )
+            )
+        }
+        if pairs
+        else {}
+    )
+    new: dict[tuple[str, str], dict[str, Any]] = {}
+    for e in events:
+        if e.get("type") != "receiving" or e.get("warehouse") != warehouse:
+            continue
+        try:
+            quantity(e)
+            key = (items[str(e.get("gtin"))], batch_no(e))
+        except (Rejection, KeyError):
+            continue
+        if str(e.get("location")) in places and key not in known and key not in new:
+            new[key] = {
+                "item_code": key[0],
+                "batch_no": key[1],
+                "prod_date": _date(e.get("prod_date")),
+                "inbound_date": _date(e.get("occurred_at")),
+            }
+    if new:
+        rows = list(new.values())
+        ids = (
+            conn.execute(
+                batches.insert().returning(batches.c.id, sort_by_parameter_order=True), rows
+            )
+            .scalars()
+            .all()
+        )
+        known.update({(r["item_code"], r["batch_no"]): i for r, i in zip(rows, ids, strict=True)})
+    return Refs(items=items, locations=places, batches=known)
