@@ -212,4 +212,50 @@ api_clients = Table(
     Column("active", Boolean, nullable=False),
 )
 
+stocktakes = Table(
+    "stocktakes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("warehouse", String(32), ForeignKey("warehouses.code"), nullable=False),
+    Column("zone", String(32)),  # null: the whole warehouse
+    Column("status", String(16), nullable=False),  # counting, closed, adjusted
+    Column("tolerance", Integer, nullable=False),  # |variance| above this asks for a recount
+    Column("opened_by", String(64), nullable=False),
+    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Column("closed_by", String(64)),
+    Column("closed_at", DateTime(timezone=True)),
+    Column("approval_id", Integer, ForeignKey("approvals.id")),
+)
+
+stocktake_counts = Table(
+    "stocktake_counts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("stocktake_id", Integer, ForeignKey("stocktakes.id"), nullable=False),
+    Column("location_id", Integer, ForeignKey("locations.id"), nullable=False),
+    Column("batch_id", Integer, ForeignKey("batches.id"), nullable=False),
+    Column("round", Integer, nullable=False),  # 1 blind count, 2 recount
+    Column("counted", BigInteger, nullable=False),
+    Column("card", BigInteger),  # what the stack's bin card says (账卡)
+    Column("counted_by", String(64), nullable=False),
+    Column("counted_at", DateTime(timezone=True), nullable=False),
+    Column("event_id", String(36)),
+    Index("ix_stocktake_counts_line", "stocktake_id", "location_id", "batch_id"),
+)
+
+stocktake_lines = Table(
+    "stocktake_lines",
+    metadata,
+    Column("stocktake_id", Integer, ForeignKey("stocktakes.id"), primary_key=True),
+    Column("location_id", Integer, ForeignKey("locations.id"), primary_key=True),
+    Column("batch_id", Integer, ForeignKey("batches.id"), primary_key=True),
+    Column("expected", BigInteger, nullable=False),  # the ledger (账)
+    Column("counted", BigInteger),  # the goods (物); null: never counted
+    Column("card", BigInteger),  # the bin card (卡)
+    Column("rounds", Integer, nullable=False),
+    Column("variance", BigInteger),  # counted - expected
+    Column("state", String(16), nullable=False),  # ok, variance, recount, not_counted
+    Column("reason", String(32)),  # reason code given for a variance
+)
+
 STOCK_STATUSES = ("pending_acceptance", "available", "reserved", "on_hold", "scrap_pending")

@@ -1,0 +1,395 @@
+"""Stocktakes: ledger against goods and against bin cards (账账、账物、账卡相符, art. 12(3)).
+
+A supervisor opens a stocktake for the whole warehouse or one zone. Counters count blind
+(they are never shown the ledger's quantity) and write down what each stack's bin card says;
+counts arrive through the API or as stock_taking events from the floor. Closing computes
+every line in one set operation in the database: the ledger's quantity per location and batch
+against the latest count and the card. A variance above the tolerance asks for a recount
+(round 2) before the stocktake can close. Variances need a reason code; adjustments post only
+when a second person, a supervisor who did not count, approves them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    Engine,
+    and_,
+    case,
+    delete,
+    exists,
+    func,
+    literal,
+    select,
+    update,
+)
+
+from server.audit import record
+from server.floor import Rejection
+from server.ledger import LedgerError, Posting, post
+from server.refs import batch_id, location_id
+from server.tables import (
+    approvals,
+    locations,
+    stock,
+    stocktake_counts,
+    stocktake_lines,
+    stocktakes,
+)
+
+REASONS = (
+    "miscount",
+    "damaged",
+    "misplaced",
+    "unrecorded_issue",
+    "unrecorded_receipt",
+    "card_error",
+    "theft_or_loss",
+    "other",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Count:
+    location: str  # location code
+    item: str  # item code
+    batch: str
+    counted: int
+    card: int | None = None  # the bin card's quantity, if the stack has one
+    round: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    lines: int
+    ok: int
+    variances: int
+    recounts: int
+    not_counted: int
+    card_mismatches: int
+
+
+def _stocktake(conn: Connection, stocktake_id: int, lock: bool = False) -> Any:
+    query = select(stocktakes).where(stocktakes.c.id == stocktake_id)
+    row = conn.execute(query.with_for_update() if lock else query).one_or_none()
+    if row is None:
+        raise Rejection("unknown_stocktake", f"stocktake {stocktake_id} does not exist")
+    return row
+
+
+def open_stocktake(
+    engine: Engine, username: str, warehouse: str, zone: str | None, tolerance: int
+) -> int:
+    if tolerance < 0:
+        raise Rejection("bad_tolerance", "tolerance must be zero or more")
+    with engine.begin() as conn:
+        if (
+            zone is not None
+            and conn.execute(
+                select(locations.c.id).where(
+                    (locations.c.warehouse == warehouse) & (locations.c.zone == zone)
+                )
+            ).first()
+            is None
+        ):
+            raise Rejection("unknown_zone", f"zone {zone} has no locations in {warehouse}")
+        new_id = int(
+            conn.execute(
+                stocktakes.insert()
+                .values(
+                    warehouse=warehouse,
+                    zone=zone,
+                    status="counting",
+                    tolerance=tolerance,
+                    opened_by=username,
+                    opened_at=datetime.now(UTC),
+                )
+                .returning(stocktakes.c.id)
+            ).scalar_one()
+        )
+        record(conn, username, "stocktake_open", f"stocktake {new_id}", zone=zone)
+    return new_id
+
+
+def count_rows(
+    conn: Connection, take: Any, username: str, counts: list[Count], event_id: str | None = None
+) -> list[dict[str, object]]:
+    """Count rows ready to insert, checked against the stocktake's warehouse and zone."""
+    now = datetime.now(UTC)
+    rows = []
+    for count in counts:
+        if count.counted < 0 or (count.card is not None and count.card < 0):
+            raise Rejection("bad_quantity", "counted and card quantities cannot be negative")
+        if count.round not in (1, 2):
+            raise Rejection("bad_round", "round is 1 (blind count) or 2 (recount)")
+        where = location_id(conn, take.warehouse, count.location)
+        if take.zone is not None:
+            zone = conn.execute(select(locations.c.zone).where(locations.c.id == where))
+            if zone.scalar_one() != take.zone:
+                raise Rejection("outside_zone", f"{count.location} is not in zone {take.zone}")
+        rows.append(
+            {
+                "stocktake_id": take.id,
+                "location_id": where,
+                "batch_id": batch_id(conn, count.item, count.batch),
+                "round": count.round,
+                "counted": count.counted,
+                "card": count.card,
+                "counted_by": username,
+                "counted_at": now,
+                "event_id": event_id,
+            }
+        )
+    return rows
+
+
+def record_counts(engine: Engine, username: str, stocktake_id: int, counts: list[Count]) -> int:
+    with engine.begin() as conn:
+        take = _stocktake(conn, stocktake_id)
+        if take.status != "counting":
+            raise Rejection("not_counting", f"stocktake {stocktake_id} is {take.status}")
+        rows = count_rows(conn, take, username, counts)
+        if rows:
+            conn.execute(stocktake_counts.insert(), rows)
+    return len(rows)
+
+
+def close(engine: Engine, username: str, stocktake_id: int) -> Summary:
+    """Compute every line as one set operation; ask for recounts where they are due."""
+    with engine.begin() as conn:
+        take = _stocktake(conn, stocktake_id, lock=True)
+        if take.status != "counting":
+            raise Rejection("not_counting", f"stocktake {stocktake_id} is {take.status}")
+        conn.execute(delete(stocktake_lines).where(stocktake_lines.c.stocktake_id == take.id))
+        conn.execute(
+            stocktake_lines.insert().from_select(
+                [c.name for c in stocktake_lines.c], _lines_query(take)
+            )
+        )
+        summary = _summary(conn, take.id)
+        status = "counting" if summary.recounts else "closed"
+        conn.execute(
+            update(stocktakes)
+            .where(stocktakes.c.id == take.id)
+            .values(
+                status=status,
+                closed_by=username if status == "closed" else None,
+                closed_at=datetime.now(UTC) if status == "closed" else None,
+            )
+        )
+        record(
+            conn,
+            username,
+            "stocktake_close",
+            f"stocktake {stocktake_id}",
+            status=status,
+            variances=summary.variances,
+            recounts=summary.recounts,
+        )
+    return summary
+
+
+def _lines_query(take: Any) -> Any:
+    """SELECT of every line: the ledger per location and batch in scope, beside the latest
+    count of the highest round, both ways round (lines counted but not in the ledger too)."""
+    scope = select(locations.c.id).where(locations.c.warehouse == take.warehouse)
+    if take.zone is not None:
+        scope = scope.where(locations.c.zone == take.zone)
+    expected = (
+        select(stock.c.location_id, stock.c.batch_id, func.sum(stock.c.qty).label("qty"))
+        .where((stock.c.warehouse == take.warehouse) & stock.c.location_id.in_(scope))
+        .group_by(stock.c.location_id, stock.c.batch_id)
+        .having(func.sum(stock.c.qty) != 0)
+        .subquery("expected")
+    )
+    ranked = (
+        select(
+            stocktake_counts.c.location_id,
+            stocktake_counts.c.batch_id,
+            stocktake_counts.c.counted,
+            stocktake_counts.c.card,
+            stocktake_counts.c.round,
+            func.row_number()
+            .over(
+                partition_by=(stocktake_counts.c.location_id, stocktake_counts.c.batch_id),
+                order_by=(stocktake_counts.c.round.desc(), stocktake_counts.c.id.desc()),
+            )
+            .label("rank"),
+        )
+        .where(stocktake_counts.c.stocktake_id == take.id)
+        .subquery("ranked")
+    )
+    latest = select(ranked).where(ranked.c.rank == 1).subquery("latest")
+    same = and_(
+        latest.c.location_id == expected.c.location_id, latest.c.batch_id == expected.c.batch_id
+    )
+    tolerance = take.tolerance
+
+    def state(exp: Any, counted: Any, rounds: Any) -> Any:
+        return case(
+            (counted.is_(None), literal("not_counted")),
+            (counted == exp, literal("ok")),
+            (
+                and_(func.abs(counted - exp) > tolerance, func.coalesce(rounds, 0) < 2),
+                literal("recount"),
+            ),
+            else_=literal("variance"),
+        )
+
+    from_ledger = select(
+        literal(take.id).label("stocktake_id"),
+        expected.c.location_id,
+        expected.c.batch_id,
+        expected.c.qty.label("expected"),
+        latest.c.counted,
+        latest.c.card,
+        func.coalesce(latest.c.round, 0).label("rounds"),
+        (latest.c.counted - expected.c.qty).label("variance"),
+        state(expected.c.qty, latest.c.counted, latest.c.round).label("state"),
+        literal(None).label("reason"),
+    ).select_from(expected.outerjoin(latest, same))
+    only_counted = select(
+        literal(take.id).label("stocktake_id"),
+        latest.c.location_id,
+        latest.c.batch_id,
+        literal(0).label("expected"),
+        latest.c.counted,
+        latest.c.card,
+        latest.c.round.label("rounds"),
+        latest.c.counted.label("variance"),
+        state(literal(0), latest.c.counted, latest.c.round).label("state"),
+        literal(None).label("reason"),
+    ).where(latest.c.location_id.in_(scope) & ~exists().where(same) & (latest.c.counted != 0))
+    return from_ledger.union_all(only_counted)
+
+
+def _summary(conn: Connection, stocktake_id: int) -> Summary:
+    lines = stocktake_lines.c
+    row = conn.execute(
+        select(
+            func.count(),
+            func.sum(case((lines.state == "ok", 1), else_=0)),
+            func.sum(case((lines.state == "variance", 1), else_=0)),
+            func.sum(case((lines.state == "recount", 1), else_=0)),
+            func.sum(case((lines.state == "not_counted", 1), else_=0)),
+            func.sum(
+                case((and_(lines.card.is_not(None), lines.card != lines.expected), 1), else_=0)
+            ),
+        ).where(lines.stocktake_id == stocktake_id)
+    ).one()
+    return Summary(*(int(v or 0) for v in row))
+
+
+def set_reason(
+    engine: Engine,
+    username: str,
+    stocktake_id: int,
+    location: str,
+    item: str,
+    batch: str,
+    reason: str,
+) -> None:
+    if reason not in REASONS:
+        raise Rejection("bad_reason", f"reason is one of {', '.join(REASONS)}")
+    with engine.begin() as conn:
+        take = _stocktake(conn, stocktake_id)
+        where = location_id(conn, take.warehouse, location)
+        done = conn.execute(
+            update(stocktake_lines)
+            .where(
+                (stocktake_lines.c.stocktake_id == stocktake_id)
+                & (stocktake_lines.c.location_id == where)
+                & (stocktake_lines.c.batch_id == batch_id(conn, item, batch))
+            )
+            .values(reason=reason)
+        ).rowcount
+        if not done:
+            raise Rejection("unknown_line", "no such line in this stocktake")
+        record(
+            conn,
+            username,
+            "stocktake_reason",
+            f"stocktake {stocktake_id}",
+            location=location,
+            batch=batch,
+            reason=reason,
+        )
+
+
+def approve(engine: Engine, username: str, stocktake_id: int) -> int:
+    """Post the adjustments of a closed stocktake; the approver must not have counted."""
+    with engine.begin() as conn:
+        take = _stocktake(conn, stocktake_id, lock=True)
+        if take.status != "closed":
+            raise Rejection("not_closed", f"stocktake {stocktake_id} is {take.status}")
+        counters = set(
+            conn.execute(
+                select(stocktake_counts.c.counted_by.distinct()).where(
+                    stocktake_counts.c.stocktake_id == stocktake_id
+                )
+            ).scalars()
+        )
+        if username in counters:
+            raise Rejection("same_person", "the person who counted cannot approve the adjustment")
+        variances = conn.execute(
+            select(stocktake_lines).where(
+                (stocktake_lines.c.stocktake_id == stocktake_id)
+                & (stocktake_lines.c.state == "variance")
+            )
+        ).all()
+        missing = [v for v in variances if not v.reason]
+        if missing:
+            raise Rejection("reason_missing", f"{len(missing)} variances have no reason code")
+        approval_id = int(
+            conn.execute(
+                approvals.insert()
+                .values(
+                    kind="adjustment",
+                    warehouse=take.warehouse,
+                    reference=f"stocktake {stocktake_id}",
+                    decided_by=username,
+                    decided_at=datetime.now(UTC),
+                    decision="approved",
+                    payload=json.dumps({"stocktake": stocktake_id, "lines": len(variances)}),
+                )
+                .returning(approvals.c.id)
+            ).scalar_one()
+        )
+        entries = [
+            Posting(
+                take.warehouse,
+                v.location_id,
+                v.batch_id,
+                "available",
+                v.variance,
+                username,
+                approval_id=approval_id,
+            )
+            for v in variances
+        ]
+        try:
+            post(conn, entries)
+        except LedgerError as exc:
+            raise Rejection(
+                "insufficient_stock",
+                f"{exc}; a loss beyond the available stock needs another basis",
+            ) from exc
+        conn.execute(
+            update(stocktakes)
+            .where(stocktakes.c.id == stocktake_id)
+            .values(status="adjusted", approval_id=approval_id)
+        )
+        record(
+            conn,
+            username,
+            "stocktake_approve",
+            f"stocktake {stocktake_id}",
+            approval=approval_id,
+            lines=len(variances),
+        )
+    return approval_id
