@@ -16,6 +16,7 @@ from server.dashboard import router as dashboard_router
 from server.deps import check_warehouse, require_device, require_user_or_device
 from server.events import Caller, ingest
 from server.permissions import allowed
+from server.stocktake_api import router as stocktake_router
 from server.tables import STOCK_STATUSES
 from server.workflows_api import router as workflows_router
 
@@ -112,5 +113,6 @@ def create_app(engine: Engine) -> FastAPI:
         return {"token": token, "expires_at": expires.isoformat()}
 
     app.include_router(workflows_router)
+    app.include_router(stocktake_router)
     app.include_router(dashboard_router)
     return app

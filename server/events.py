@@ -11,6 +11,6 @@ from server.floor import HANDLERS
 from server.ingest import ingest
 from server.results import Caller, EventResult
 
-EVENT_TYPES = tuple(HANDLERS)
+EVENT_TYPES = (*HANDLERS, "stock_taking")
 
 __all__ = ["EVENT_TYPES", "Caller", "EventResult", "ingest"]

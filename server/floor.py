@@ -139,6 +139,44 @@ HANDLERS: dict[str, Callable[[dict[str, Any], Refs, StockView], list[Change]]] =
 }
 
 
+@dataclass(frozen=True, slots=True)
+class Counted:
+    """A stock_taking event: what a counter found at one stack (no change to stock)."""
+
+    stocktake_id: int
+    location_id: int
+    batch_id: int
+    counted: int
+    card: int | None
+    round: int
+
+
+def _whole(value: Any, name: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise Rejection("bad_quantity", f"{name} must be a whole number >= 0, not {value!r}")
+    return value
+
+
+def counted(event: dict[str, Any], warehouse: str, refs: Refs, open_takes: set[int]) -> Counted:
+    if event.get("warehouse") != warehouse:
+        raise Rejection("warehouse_not_allowed", f"this gateway posts for {warehouse} only")
+    take = event.get("stocktake")
+    if not isinstance(take, int) or take not in open_takes:
+        raise Rejection("not_counting", f"stocktake {take!r} is not open for counting here")
+    card = event.get("card")
+    rounds = event.get("round", 1)
+    if rounds not in (1, 2):
+        raise Rejection("bad_round", "round is 1 (blind count) or 2 (recount)")
+    return Counted(
+        take,
+        location(refs, event, "location"),
+        batch(refs, event),
+        _whole(event.get("counted"), "counted"),
+        None if card is None else _whole(card, "card"),
+        int(rounds),
+    )
+
+
 def plan(event: dict[str, Any], warehouse: str, refs: Refs, stock: StockView) -> list[Change]:
     """The changes an event makes, checked against the stock as it stands."""
     kind = event.get("type")

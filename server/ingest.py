@@ -12,17 +12,18 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
-from server.floor import Change, Rejection, StockKey, plan
+from server.floor import Change, Rejection, StockKey, counted, plan
 from server.ledger import Posting, lock_head, posting_hash
 from server.refs import load_refs
 from server.results import Caller, EventResult
-from server.tables import events, ledger_heads, postings, stock
+from server.tables import events, ledger_heads, postings, stock, stocktake_counts, stocktakes
 
 CHUNK = 500
 
@@ -87,6 +88,8 @@ def _ingest(engine: Engine, caller: Caller, batch: list[Any]) -> list[EventResul
         before = _stock(conn, warehouse, set(refs.batches.values()))
         current = dict(before)
         event_rows: list[dict[str, Any]] = []
+        count_rows: list[dict[str, Any]] = []
+        open_takes = _open_stocktakes(conn, warehouse, fresh)
         posting_rows: list[dict[str, Any]] = []
         for i, event in wanted:
             event_id = event["event_id"]
@@ -94,14 +97,26 @@ def _ingest(engine: Engine, caller: Caller, batch: list[Any]) -> list[EventResul
                 status, reason = seen[event_id]
                 results[i] = EventResult(event_id, "duplicate", reason, original=status)
                 continue
+            author = str(event.get("operator") or event.get("device") or caller.client_id)[:64]
             try:
-                changes = plan(event, warehouse, refs, lambda key: current.get(key, 0))
+                if event.get("type") == "stock_taking":
+                    count = counted(event, warehouse, refs, open_takes)
+                    count_rows.append(
+                        {
+                            **asdict(count),
+                            "counted_by": author,
+                            "counted_at": now,
+                            "event_id": event_id,
+                        }
+                    )
+                    changes = []
+                else:
+                    changes = plan(event, warehouse, refs, lambda key: current.get(key, 0))
             except Rejection as exc:
                 verdict, reason = "rejected", str(exc)
                 changes = []
             else:
                 verdict, reason = "accepted", None
-            author = str(event.get("device") or caller.client_id)[:64]
             for change in changes:
                 current[change.key] = current.get(change.key, 0) + change.delta
                 prev_hash = _posting(
@@ -111,7 +126,21 @@ def _ingest(engine: Engine, caller: Caller, batch: list[Any]) -> list[EventResul
             event_rows.append(_event_row(caller, event, verdict, reason, now))
             results[i] = EventResult(event_id, verdict, reason)
         _write(conn, warehouse, event_rows, posting_rows, before, current, prev_hash)
+        if count_rows:
+            conn.execute(stocktake_counts.insert(), count_rows)
     return [r for r in results if r is not None]
+
+
+def _open_stocktakes(conn: Connection, warehouse: str, events: list[dict[str, Any]]) -> set[int]:
+    if not any(e.get("type") == "stock_taking" for e in events):
+        return set()
+    return set(
+        conn.execute(
+            select(stocktakes.c.id).where(
+                (stocktakes.c.warehouse == warehouse) & (stocktakes.c.status == "counting")
+            )
+        ).scalars()
+    )
 
 
 def _posting(

@@ -11,6 +11,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "read": frozenset({"admin", "supervisor", "keeper", "dispatcher", "auditor"}),
     "accept": frozenset({"admin", "supervisor"}),  # record an acceptance decision (art. 8)
     "audit": frozenset({"admin", "supervisor", "auditor"}),  # the audit trail, verify-ledger
+    "count": frozenset({"admin", "supervisor", "keeper"}),  # record stocktake counts (blind)
+    "stocktake": frozenset({"admin", "supervisor"}),  # open, close, see variances, reasons
+    "approve": frozenset({"admin", "supervisor"}),  # approve adjustments (not one's own count)
 }
 
 

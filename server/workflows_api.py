@@ -13,8 +13,15 @@ from server.deps import check_warehouse, engine_of, require_user
 from server.floor import Rejection
 
 router = APIRouter(prefix="/api/v1", tags=["workflows"])
-CONFLICTS = ("insufficient_stock",)
-NOT_FOUND = ("unknown_batch", "unknown_location")
+CONFLICTS = ("insufficient_stock", "not_counting", "not_closed", "reason_missing")
+FORBIDDEN = ("same_person",)
+NOT_FOUND = (
+    "unknown_batch",
+    "unknown_location",
+    "unknown_stocktake",
+    "unknown_line",
+    "unknown_zone",
+)
 
 
 class InspectionIn(BaseModel):
@@ -38,7 +45,15 @@ class AcceptanceIn(BaseModel):
 
 
 def refusal(exc: Rejection) -> HTTPException:
-    status = 409 if exc.reason in CONFLICTS else 404 if exc.reason in NOT_FOUND else 422
+    status = (
+        409
+        if exc.reason in CONFLICTS
+        else 404
+        if exc.reason in NOT_FOUND
+        else 403
+        if exc.reason in FORBIDDEN
+        else 422
+    )
     return HTTPException(status, {"reason": exc.reason, "detail": str(exc)})
 
 

@@ -1,0 +1,183 @@
+"""Stocktakes over HTTP. Counters see only what they counted (blind counts); supervisors
+open, close, give reasons and approve; auditors read."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from server import auth, stocktake
+from server.deps import check_warehouse, engine_of, require_user
+from server.floor import Rejection
+from server.permissions import allowed
+from server.tables import batches, locations, stocktake_lines, stocktakes
+from server.workflows_api import refusal
+
+router = APIRouter(prefix="/api/v1/stocktakes", tags=["stocktakes"])
+
+
+class StocktakeIn(BaseModel):
+    warehouse: str
+    zone: str | None = None
+    tolerance: int = Field(0, ge=0, description="|variance| above this asks for a recount")
+
+
+class CountIn(BaseModel):
+    location: str
+    item: str
+    batch: str
+    counted: int = Field(ge=0)
+    card: int | None = Field(None, ge=0, description="the quantity on the stack's bin card")
+    round: int = Field(1, ge=1, le=2)
+
+
+class CountsIn(BaseModel):
+    counts: list[CountIn] = Field(max_length=5000)
+
+
+class ReasonIn(BaseModel):
+    location: str
+    item: str
+    batch: str
+    reason: str
+
+
+def _own(request: Request, user: auth.User, stocktake_id: int) -> Any:
+    with engine_of(request).connect() as conn:
+        take = conn.execute(select(stocktakes).where(stocktakes.c.id == stocktake_id)).first()
+    if take is None:
+        raise HTTPException(404, {"reason": "unknown_stocktake", "detail": "no such stocktake"})
+    check_warehouse(user, take.warehouse)
+    return take
+
+
+@router.post("", status_code=201)
+def open_one(
+    body: StocktakeIn,
+    request: Request,
+    user: Annotated[auth.User, Depends(require_user("stocktake"))],
+) -> dict[str, Any]:
+    warehouse = check_warehouse(user, body.warehouse) or body.warehouse
+    try:
+        new_id = stocktake.open_stocktake(
+            engine_of(request), user.username, warehouse, body.zone, body.tolerance
+        )
+    except Rejection as exc:
+        raise refusal(exc) from exc
+    return {"id": new_id, "status": "counting"}
+
+
+@router.post("/{stocktake_id}/counts", status_code=201)
+def add_counts(
+    stocktake_id: int,
+    body: CountsIn,
+    request: Request,
+    user: Annotated[auth.User, Depends(require_user("count"))],
+) -> dict[str, Any]:
+    _own(request, user, stocktake_id)
+    counts = [
+        stocktake.Count(c.location, c.item, c.batch, c.counted, c.card, c.round)
+        for c in body.counts
+    ]
+    try:
+        n = stocktake.record_counts(engine_of(request), user.username, stocktake_id, counts)
+    except Rejection as exc:
+        raise refusal(exc) from exc
+    return {"recorded": n}
+
+
+@router.post("/{stocktake_id}/close")
+def close_one(
+    stocktake_id: int,
+    request: Request,
+    user: Annotated[auth.User, Depends(require_user("stocktake"))],
+) -> dict[str, Any]:
+    _own(request, user, stocktake_id)
+    try:
+        summary = stocktake.close(engine_of(request), user.username, stocktake_id)
+    except Rejection as exc:
+        raise refusal(exc) from exc
+    return {"status": "counting" if summary.recounts else "closed", **asdict(summary)}
+
+
+@router.get("/{stocktake_id}")
+def show(
+    stocktake_id: int,
+    request: Request,
+    user: Annotated[auth.User, Depends(require_user("read"))],
+    problems_only: bool = True,
+) -> dict[str, Any]:
+    """A stocktake and its lines; the ledger's quantities only for those who may see them."""
+    take = _own(request, user, stocktake_id)
+    if not allowed(user.role, "stocktake") and user.role != "auditor":
+        raise HTTPException(403, "counters see their counts, not the ledger (blind count)")
+    query = (
+        select(
+            stocktake_lines,
+            locations.c.code.label("location"),
+            batches.c.item_code.label("item"),
+            batches.c.batch_no.label("batch"),
+        )
+        .join(locations, locations.c.id == stocktake_lines.c.location_id)
+        .join(batches, batches.c.id == stocktake_lines.c.batch_id)
+        .where(stocktake_lines.c.stocktake_id == stocktake_id)
+        .order_by(locations.c.walk_order)
+    )
+    if problems_only:
+        query = query.where(
+            (stocktake_lines.c.state != "ok")
+            | (stocktake_lines.c.card != stocktake_lines.c.expected)
+        )
+    with engine_of(request).connect() as conn:
+        lines = [dict(r) for r in conn.execute(query.limit(1000)).mappings()]
+    for line in lines:
+        line.pop("location_id"), line.pop("batch_id"), line.pop("stocktake_id")
+    return {
+        "id": take.id,
+        "warehouse": take.warehouse,
+        "zone": take.zone,
+        "status": take.status,
+        "tolerance": take.tolerance,
+        "lines": lines,
+    }
+
+
+@router.post("/{stocktake_id}/reasons")
+def give_reason(
+    stocktake_id: int,
+    body: ReasonIn,
+    request: Request,
+    user: Annotated[auth.User, Depends(require_user("stocktake"))],
+) -> dict[str, str]:
+    _own(request, user, stocktake_id)
+    try:
+        stocktake.set_reason(
+            engine_of(request),
+            user.username,
+            stocktake_id,
+            body.location,
+            body.item,
+            body.batch,
+            body.reason,
+        )
+    except Rejection as exc:
+        raise refusal(exc) from exc
+    return {"reason": body.reason}
+
+
+@router.post("/{stocktake_id}/approve")
+def approve(
+    stocktake_id: int,
+    request: Request,
+    user: Annotated[auth.User, Depends(require_user("approve"))],
+) -> dict[str, Any]:
+    _own(request, user, stocktake_id)
+    try:
+        approval_id = stocktake.approve(engine_of(request), user.username, stocktake_id)
+    except Rejection as exc:
+        raise refusal(exc) from exc
+    return {"approval_id": approval_id, "status": "adjusted"}
