@@ -22,7 +22,6 @@ from sqlalchemy import (
     and_,
     case,
     delete,
-    exists,
     func,
     literal,
     select,
@@ -195,18 +194,21 @@ def close(engine: Engine, username: str, stocktake_id: int) -> Summary:
 
 
 def _lines_query(take: Any) -> Any:
-    """SELECT of every line: the ledger per location and batch in scope, beside the latest
-    count of the highest round, both ways round (lines counted but not in the ledger too)."""
+    """SELECT of every line, as one aggregation: the ledger's rows in scope and the latest
+    count of each line (highest round, newest) stacked with UNION ALL, then grouped by
+    location and batch, so that lines only in the ledger, only counted, or both come out
+    in one sort, with no join between two large intermediate results."""
     scope = select(locations.c.id).where(locations.c.warehouse == take.warehouse)
     if take.zone is not None:
         scope = scope.where(locations.c.zone == take.zone)
-    expected = (
-        select(stock.c.location_id, stock.c.batch_id, func.sum(stock.c.qty).label("qty"))
-        .where((stock.c.warehouse == take.warehouse) & stock.c.location_id.in_(scope))
-        .group_by(stock.c.location_id, stock.c.batch_id)
-        .having(func.sum(stock.c.qty) != 0)
-        .subquery("expected")
-    )
+    ledger = select(
+        stock.c.location_id,
+        stock.c.batch_id,
+        stock.c.qty.label("expected"),
+        literal(None).label("counted"),
+        literal(None).label("card"),
+        literal(0).label("round"),
+    ).where((stock.c.warehouse == take.warehouse) & stock.c.location_id.in_(scope))
     ranked = (
         select(
             stocktake_counts.c.location_id,
@@ -221,51 +223,59 @@ def _lines_query(take: Any) -> Any:
             )
             .label("rank"),
         )
-        .where(stocktake_counts.c.stocktake_id == take.id)
+        .where(
+            (stocktake_counts.c.stocktake_id == take.id) & stocktake_counts.c.location_id.in_(scope)
+        )
         .subquery("ranked")
     )
-    latest = select(ranked).where(ranked.c.rank == 1).subquery("latest")
-    same = and_(
-        latest.c.location_id == expected.c.location_id, latest.c.batch_id == expected.c.batch_id
-    )
-    tolerance = take.tolerance
-
-    def state(exp: Any, counted: Any, rounds: Any) -> Any:
-        return case(
-            (counted.is_(None), literal("not_counted")),
-            (counted == exp, literal("ok")),
-            (
-                and_(func.abs(counted - exp) > tolerance, func.coalesce(rounds, 0) < 2),
-                literal("recount"),
-            ),
-            else_=literal("variance"),
-        )
-
-    from_ledger = select(
-        literal(take.id).label("stocktake_id"),
-        expected.c.location_id,
-        expected.c.batch_id,
-        expected.c.qty.label("expected"),
-        latest.c.counted,
-        latest.c.card,
-        func.coalesce(latest.c.round, 0).label("rounds"),
-        (latest.c.counted - expected.c.qty).label("variance"),
-        state(expected.c.qty, latest.c.counted, latest.c.round).label("state"),
-        literal(None).label("reason"),
-    ).select_from(expected.outerjoin(latest, same))
-    only_counted = select(
-        literal(take.id).label("stocktake_id"),
-        latest.c.location_id,
-        latest.c.batch_id,
+    counts = select(
+        ranked.c.location_id,
+        ranked.c.batch_id,
         literal(0).label("expected"),
-        latest.c.counted,
-        latest.c.card,
-        latest.c.round.label("rounds"),
-        latest.c.counted.label("variance"),
-        state(literal(0), latest.c.counted, latest.c.round).label("state"),
+        ranked.c.counted,
+        ranked.c.card,
+        ranked.c.round,
+    ).where(ranked.c.rank == 1)
+    both = ledger.union_all(counts).subquery("both")
+    grouped = (
+        select(
+            both.c.location_id,
+            both.c.batch_id,
+            func.sum(both.c.expected).label("expected"),
+            func.max(both.c.counted).label("counted"),
+            func.max(both.c.card).label("card"),
+            func.max(both.c.round).label("rounds"),
+        )
+        .group_by(both.c.location_id, both.c.batch_id)
+        .having(
+            (func.sum(both.c.expected) != 0) | (func.coalesce(func.max(both.c.counted), 0) != 0)
+        )
+        .subquery("lines")
+    )
+    state = case(
+        (grouped.c.counted.is_(None), literal("not_counted")),
+        (grouped.c.counted == grouped.c.expected, literal("ok")),
+        (
+            and_(
+                func.abs(grouped.c.counted - grouped.c.expected) > take.tolerance,
+                grouped.c.rounds < 2,
+            ),
+            literal("recount"),
+        ),
+        else_=literal("variance"),
+    )
+    return select(
+        literal(take.id).label("stocktake_id"),
+        grouped.c.location_id,
+        grouped.c.batch_id,
+        grouped.c.expected,
+        grouped.c.counted,
+        grouped.c.card,
+        grouped.c.rounds,
+        (grouped.c.counted - grouped.c.expected).label("variance"),
+        state.label("state"),
         literal(None).label("reason"),
-    ).where(latest.c.location_id.in_(scope) & ~exists().where(same) & (latest.c.counted != 0))
-    return from_ledger.union_all(only_counted)
+    )
 
 
 def _summary(conn: Connection, stocktake_id: int) -> Summary:
