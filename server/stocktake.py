@@ -164,6 +164,8 @@ def close(engine: Engine, username: str, stocktake_id: int) -> Summary:
         take = _stocktake(conn, stocktake_id, lock=True)
         if take.status != "counting":
             raise Rejection("not_counting", f"stocktake {stocktake_id} is {take.status}")
+        if conn.dialect.name == "postgresql":  # sort 100,000s of lines in memory, not on disk
+            conn.exec_driver_sql("SET LOCAL work_mem = '64MB'")
         conn.execute(delete(stocktake_lines).where(stocktake_lines.c.stocktake_id == take.id))
         conn.execute(
             stocktake_lines.insert().from_select(

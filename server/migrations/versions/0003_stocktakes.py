@@ -2,7 +2,7 @@
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-11-23 23:08:16.821800
+Create Date: 2026-11-23 23:15:33.808399
 """
 
 from __future__ import annotations
@@ -17,6 +17,22 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "stocktake_lines",
+        sa.Column("stocktake_id", sa.Integer(), nullable=False),
+        sa.Column("location_id", sa.Integer(), nullable=False),
+        sa.Column("batch_id", sa.Integer(), nullable=False),
+        sa.Column("expected", sa.BigInteger(), nullable=False),
+        sa.Column("counted", sa.BigInteger(), nullable=True),
+        sa.Column("card", sa.BigInteger(), nullable=True),
+        sa.Column("rounds", sa.Integer(), nullable=False),
+        sa.Column("variance", sa.BigInteger(), nullable=True),
+        sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("reason", sa.String(length=32), nullable=True),
+        sa.PrimaryKeyConstraint(
+            "stocktake_id", "location_id", "batch_id", name=op.f("pk_stocktake_lines")
+        ),
+    )
     op.create_table(
         "stocktakes",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -69,39 +85,12 @@ def upgrade() -> None:
             "ix_stocktake_counts_line", ["stocktake_id", "location_id", "batch_id"], unique=False
         )
 
-    op.create_table(
-        "stocktake_lines",
-        sa.Column("stocktake_id", sa.Integer(), nullable=False),
-        sa.Column("location_id", sa.Integer(), nullable=False),
-        sa.Column("batch_id", sa.Integer(), nullable=False),
-        sa.Column("expected", sa.BigInteger(), nullable=False),
-        sa.Column("counted", sa.BigInteger(), nullable=True),
-        sa.Column("card", sa.BigInteger(), nullable=True),
-        sa.Column("rounds", sa.Integer(), nullable=False),
-        sa.Column("variance", sa.BigInteger(), nullable=True),
-        sa.Column("state", sa.String(length=16), nullable=False),
-        sa.Column("reason", sa.String(length=32), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["batch_id"], ["batches.id"], name=op.f("fk_stocktake_lines_batch_id_batches")
-        ),
-        sa.ForeignKeyConstraint(
-            ["location_id"], ["locations.id"], name=op.f("fk_stocktake_lines_location_id_locations")
-        ),
-        sa.ForeignKeyConstraint(
-            ["stocktake_id"],
-            ["stocktakes.id"],
-            name=op.f("fk_stocktake_lines_stocktake_id_stocktakes"),
-        ),
-        sa.PrimaryKeyConstraint(
-            "stocktake_id", "location_id", "batch_id", name=op.f("pk_stocktake_lines")
-        ),
-    )
 
 
 def downgrade() -> None:
-    op.drop_table("stocktake_lines")
     with op.batch_alter_table("stocktake_counts", schema=None) as batch_op:
         batch_op.drop_index("ix_stocktake_counts_line")
 
     op.drop_table("stocktake_counts")
     op.drop_table("stocktakes")
+    op.drop_table("stocktake_lines")
