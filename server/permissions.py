@@ -13,7 +13,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "audit": frozenset({"admin", "supervisor", "auditor"}),  # the audit trail, verify-ledger
     "count": frozenset({"admin", "supervisor", "keeper"}),  # record stocktake counts (blind)
     "stocktake": frozenset({"admin", "supervisor"}),  # open, close, see variances, reasons
-    "approve": frozenset({"admin", "supervisor"}),  # approve adjustments (not one's own count)
+    "approve": frozenset({"admin", "supervisor"}),
+    "dispatch": frozenset(
+        {"admin", "dispatcher", "supervisor"}
+    ),  # plan dispatches (art. 15)  # approve adjustments (not one's own count)
 }
 
 

@@ -138,3 +138,28 @@ def test_logins_are_throttled_after_five_failures(server: ServerProcess, people:
     assert blocked.status_code == 429 and int(blocked.headers["retry-after"]) > 0
     # Another user is not affected.
     assert httpx.post(url, json={"username": "wang", "password": PASSWORD}).status_code == 200
+
+
+def test_a_dispatcher_sees_where_an_order_would_come_from(
+    server: ServerProcess, depot: Depot, people: None
+) -> None:
+    engine = make_engine(depot.db_url)
+    create_user(engine, "sun", PASSWORD, role="dispatcher")
+    engine.dispose()
+    item = depot.example.items[6].code
+    receive(server, depot, 30, batch="2026NEW")
+    receive(server, depot, 20, batch="2025OLD")
+    with server.login(("wang", PASSWORD)) as wang:
+        for batch, qty in (("2026NEW", 30), ("2025OLD", 20)):
+            body = decision(depot, qty, batch=batch)
+            assert wang.post("/api/v1/acceptances", json=body).status_code == 201
+    lc01 = next(w for w in depot.example.warehouses if w.code == "LC01")
+    order = {"item": item, "qty": 40, "destination": {"lat": lc01.lat, "lon": lc01.lon}}
+    with server.login(("sun", PASSWORD)) as dispatcher:
+        plan = dispatcher.post("/api/v1/dispatch/allocation", json=order).json()
+    # Both batches came in today (the FIFO order itself is shown in tests/unit/test_fifo.py):
+    # the nearest depot fills the order, from accepted stock only.
+    assert plan["allocated"] == 40 and plan["shortfall"] == 0
+    assert {t["warehouse"] for t in plan["takes"]} == {"LC01"}
+    with server.login(("li", PASSWORD)) as keeper:
+        assert keeper.post("/api/v1/dispatch/allocation", json=order).status_code == 403

@@ -86,7 +86,6 @@ def upgrade() -> None:
         )
 
 
-
 def downgrade() -> None:
     with op.batch_alter_table("stocktake_counts", schema=None) as batch_op:
         batch_op.drop_index("ix_stocktake_counts_line")
