@@ -18,6 +18,7 @@ from server.dispatch_api import router as dispatch_router
 from server.events import Caller, ingest
 from server.permissions import allowed
 from server.stocktake_api import router as stocktake_router
+from server.sync import BadCursor, Cursor, sync
 from server.tables import STOCK_STATUSES
 from server.workflows_api import router as workflows_router
 
@@ -98,6 +99,17 @@ def create_app(engine: Engine) -> FastAPI:
             ),
         )
         return {"total": total, "limit": limit, "offset": offset, "rows": rows}
+
+    @app.get("/api/v1/sync", tags=["events"])
+    def get_sync(
+        device: Annotated[auth.Device, Depends(require_device)], cursor: str | None = None
+    ) -> dict[str, Any]:
+        """What the gateway needs offline, for its own warehouse; pass back the cursor of the
+        previous answer to get only what changed since."""
+        try:
+            return sync(engine, device.warehouse, Cursor.decode(cursor))
+        except BadCursor as exc:
+            raise HTTPException(422, str(exc)) from exc
 
     @app.post("/api/v1/sessions", tags=["auth"])
     def create_session(credentials: Credentials, response: Response) -> dict[str, str]:

@@ -1,0 +1,141 @@
+"""What a gateway needs to work offline: `GET /api/v1/sync`, incremental from a cursor.
+
+The first call (no cursor) returns everything for the gateway's warehouse: the item
+catalogue with GTINs, its locations, the batches it holds, its stock lines, its open
+stocktakes and its acceptance decisions. Each answer carries a cursor (the last posting
+and approval ids it covered); a call with it returns only what changed since: the
+stock lines touched by newer postings (with their current quantity, zero included, so a
+line that emptied is known to be empty), the batches of those lines, and newer decisions.
+The catalogue and the locations are small and come whole each time; open stocktakes too.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, select, tuple_
+
+from server.tables import (
+    approvals,
+    batches,
+    item_gtins,
+    items,
+    locations,
+    postings,
+    stock,
+    stocktakes,
+)
+
+
+class BadCursor(ValueError):
+    """A cursor this server did not make."""
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    posting: int = 0
+    approval: int = 0
+
+    def encode(self) -> str:
+        raw = json.dumps([self.posting, self.approval]).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, text: str | None) -> Cursor:
+        if not text:
+            return cls()
+        try:
+            values = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+            posting, approval = (int(v) for v in values)
+        except (ValueError, TypeError) as exc:
+            raise BadCursor("the cursor is not one this server gave out") from exc
+        return cls(posting, approval)
+
+
+def _rows(conn: Connection, query: Any) -> list[dict[str, Any]]:
+    out = []
+    for row in conn.execute(query).mappings():
+        out.append({k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()})
+    return out
+
+
+def sync(engine: Engine, warehouse: str, cursor: Cursor) -> dict[str, Any]:
+    full = cursor == Cursor()
+    with engine.connect() as conn:
+        top = conn.execute(
+            select(func.coalesce(func.max(postings.c.id), 0)).where(
+                postings.c.warehouse == warehouse
+            )
+        ).scalar_one()
+        top_approval = conn.execute(
+            select(func.coalesce(func.max(approvals.c.id), 0)).where(
+                approvals.c.warehouse == warehouse
+            )
+        ).scalar_one()
+        touched = (
+            select(postings.c.location_id, postings.c.batch_id, postings.c.status)
+            .where(
+                (postings.c.warehouse == warehouse)
+                & (postings.c.id > cursor.posting)
+                & (postings.c.id <= top)
+            )
+            .distinct()
+        )
+        stock_query = select(stock.c.location_id, stock.c.batch_id, stock.c.status, stock.c.qty)
+        if full:
+            stock_query = stock_query.where((stock.c.warehouse == warehouse) & (stock.c.qty > 0))
+        else:
+            stock_query = stock_query.where(
+                (stock.c.warehouse == warehouse)
+                & tuple_(stock.c.location_id, stock.c.batch_id, stock.c.status).in_(touched)
+            )
+        changed = stock_query.subquery()
+        batch_query = select(batches).where(batches.c.id.in_(select(changed.c.batch_id)))
+        answer: dict[str, Any] = {
+            "cursor": Cursor(top, top_approval).encode(),
+            "full": full,
+            "warehouse": warehouse,
+            "items": _rows(conn, select(items)),
+            "gtins": _rows(conn, select(item_gtins)),
+            "locations": _rows(
+                conn,
+                select(
+                    locations.c.id,
+                    locations.c.code,
+                    locations.c.zone,
+                    locations.c.walk_order,
+                    locations.c.kind,
+                ).where(locations.c.warehouse == warehouse),
+            ),
+            "batches": _rows(conn, batch_query),
+            "stock": _rows(conn, stock_query),
+            "stocktakes": _rows(
+                conn,
+                select(
+                    stocktakes.c.id, stocktakes.c.zone, stocktakes.c.tolerance, stocktakes.c.status
+                ).where(
+                    (stocktakes.c.warehouse == warehouse) & (stocktakes.c.status == "counting")
+                ),
+            ),
+            "acceptances": _rows(
+                conn,
+                select(
+                    approvals.c.id,
+                    approvals.c.reference,
+                    approvals.c.decision,
+                    approvals.c.decided_at,
+                    approvals.c.payload,
+                ).where(
+                    (approvals.c.warehouse == warehouse)
+                    & (approvals.c.kind == "acceptance")
+                    & (approvals.c.id > cursor.approval)
+                    & (approvals.c.id <= top_approval)
+                ),
+            ),
+        }
+    for row in answer["acceptances"]:
+        row["payload"] = json.loads(row["payload"])
+    return answer

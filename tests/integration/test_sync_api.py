@@ -1,0 +1,104 @@
+"""GET /api/v1/sync: a gateway's offline copy, whole the first time, then incremental."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+
+from harness.depot import ADMIN, Depot, ServerProcess
+from server.accounts import create_gateway_client
+from server.db import make_engine
+
+
+def post(server: ServerProcess, token: str, *events: dict[str, object]) -> None:
+    body = {
+        "events": [
+            {
+                "event_id": str(uuid.uuid4()),
+                "warehouse": "LC01",
+                "occurred_at": "2026-11-23T09:00:00+08:00",
+                **e,
+            }
+            for e in events
+        ]
+    }
+    results = httpx.post(
+        f"{server.url}/api/v1/events", json=body, headers={"Authorization": f"Bearer {token}"}
+    ).json()["results"]
+    assert {r["result"] for r in results} == {"accepted"}
+
+
+def test_a_gateway_keeps_its_copy_current(server: ServerProcess, depot: Depot) -> None:
+    gtin, item = depot.example.items[1].gtin, depot.example.items[1].code
+    auth = {"Authorization": f"Bearer {depot.gateway_token}"}
+    assert httpx.get(f"{server.url}/api/v1/sync").status_code == 401
+    post(
+        server,
+        depot.gateway_token,
+        {"type": "receiving", "location": "D01", "gtin": gtin, "batch": "SY1", "qty": 9},
+    )
+    first = httpx.get(f"{server.url}/api/v1/sync", headers=auth).json()
+    assert first["full"] and first["warehouse"] == "LC01"
+    assert any(g["gtin"] == gtin for g in first["gtins"])
+    assert {loc["code"] for loc in first["locations"]} >= {"D01", "A-01-01"}
+    assert [(s["status"], s["qty"]) for s in first["stock"]] == [("pending_acceptance", 9)]
+    assert [b["batch_no"] for b in first["batches"]] == ["SY1"]
+
+    again = httpx.get(
+        f"{server.url}/api/v1/sync", params={"cursor": first["cursor"]}, headers=auth
+    ).json()
+    assert not again["full"] and again["stock"] == [] and again["acceptances"] == []
+
+    with server.login(ADMIN) as admin:
+        assert (
+            admin.post(
+                "/api/v1/acceptances",
+                json={
+                    "warehouse": "LC01",
+                    "item": item,
+                    "batch": "SY1",
+                    "location": "D01",
+                    "qty": 9,
+                    "decision": "accepted",
+                    "inspection": {"record_no": "YS-S", "sampled": 1, "result": "pass"},
+                },
+            ).status_code
+            == 201
+        )
+        stocktake = admin.post("/api/v1/stocktakes", json={"warehouse": "LC01"}).json()["id"]
+    later = httpx.get(
+        f"{server.url}/api/v1/sync", params={"cursor": again["cursor"]}, headers=auth
+    ).json()
+    lines = {(s["status"], s["qty"]) for s in later["stock"]}
+    assert lines == {("pending_acceptance", 0), ("available", 9)}  # the emptied line too
+    assert [a["decision"] for a in later["acceptances"]] == ["accepted"]
+    assert [t["id"] for t in later["stocktakes"]] == [stocktake]
+
+
+def test_another_warehouse_sees_none_of_it(server: ServerProcess, depot: Depot) -> None:
+    post(
+        server,
+        depot.gateway_token,
+        {
+            "type": "receiving",
+            "location": "D01",
+            "gtin": depot.example.items[1].gtin,
+            "batch": "SY2",
+            "qty": 3,
+        },
+    )
+    engine = make_engine(depot.db_url)
+    other = create_gateway_client(engine, "gateway-LC02", "LC02")
+    engine.dispose()
+    theirs = httpx.get(
+        f"{server.url}/api/v1/sync", headers={"Authorization": f"Bearer {other}"}
+    ).json()
+    assert theirs["warehouse"] == "LC02" and theirs["stock"] == []
+    assert all(loc["code"] for loc in theirs["locations"])
+    bad = httpx.get(
+        f"{server.url}/api/v1/sync",
+        params={"cursor": "not-a-cursor"},
+        headers={"Authorization": f"Bearer {other}"},
+    )
+    assert bad.status_code == 422
