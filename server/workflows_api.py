@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy import select
 
-from server import audit, auth
+from server import audit, auth, epcis
 from server.acceptance import AcceptanceRequest, Inspection, decide, list_decisions
 from server.deps import check_warehouse, engine_of, require_user
 from server.floor import Rejection
+from server.tables import events
 
 router = APIRouter(prefix="/api/v1", tags=["workflows"])
 CONFLICTS = ("insufficient_stock", "not_counting", "not_closed", "reason_missing")
@@ -102,6 +105,34 @@ def get_acceptances(
 ) -> dict[str, Any]:
     rows = list_decisions(engine_of(request), check_warehouse(user, warehouse))
     return {"rows": rows}
+
+
+@router.get("/epcis/events")
+def get_epcis(
+    request: Request,
+    user: Annotated[auth.User, Depends(require_user("read"))],
+    warehouse: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
+) -> JSONResponse:
+    """Accepted floor events as a GS1 EPCIS 2.0 JSON-LD document, oldest first."""
+    query = (
+        select(events.c.type, events.c.payload)
+        .where(events.c.status == "accepted")
+        .order_by(events.c.occurred_at, events.c.received_at, events.c.event_id)
+        .limit(limit)
+    )
+    scope = check_warehouse(user, warehouse)
+    if scope:
+        query = query.where(events.c.warehouse == scope)
+    if since:
+        query = query.where(events.c.occurred_at >= since)
+    if until:
+        query = query.where(events.c.occurred_at < until)
+    with engine_of(request).connect() as conn:
+        rows = [(r.type, r.payload) for r in conn.execute(query)]
+    return JSONResponse(epcis.document(rows), media_type="application/ld+json")
 
 
 @router.get("/audit")
