@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from server import audit, auth, epcis
+from server import audit, auth, epcis, reports, tabular
 from server.acceptance import AcceptanceRequest, Inspection, decide, list_decisions
 from server.deps import check_warehouse, engine_of, require_user
 from server.floor import Rejection
@@ -133,6 +134,37 @@ def get_epcis(
     with engine_of(request).connect() as conn:
         rows = [(r.type, r.payload) for r in conn.execute(query)]
     return JSONResponse(epcis.document(rows), media_type="application/ld+json")
+
+
+@router.get("/reports/monthly", response_model=None)
+def get_monthly(
+    request: Request,
+    user: Annotated[auth.User, Depends(require_user("read"))],
+    month: Annotated[str, Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")],
+    warehouse: str | None = None,
+    format: Annotated[str, Query(pattern="^(json|csv|xlsx)$")] = "json",
+) -> dict[str, Any] | Response:
+    """Art. 14: inbound, outbound, rotation, scrapping and balances per warehouse and item
+    for a finished month (from the 1st of the month after)."""
+    scope = check_warehouse(user, warehouse)
+    try:
+        rows = reports.monthly(engine_of(request), month, scope, date.today())
+    except reports.ReportError as exc:
+        raise HTTPException(422, str(exc)) from exc
+    name = f"monthly-{month}-{scope or 'all'}"
+    if format == "csv":
+        return Response(
+            tabular.to_csv(reports.HEADER, rows),
+            media_type="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+        )
+    if format == "xlsx":
+        return Response(
+            tabular.to_xlsx(reports.HEADER, rows, f"{month} 月报"),
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+        )
+    return {"month": month, "header": list(reports.HEADER), "rows": [list(r) for r in rows]}
 
 
 @router.get("/audit")
