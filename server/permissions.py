@@ -7,16 +7,25 @@ auditor 审计 (read only)
 
 from __future__ import annotations
 
+ALL_ROLES = frozenset({"admin", "supervisor", "keeper", "dispatcher", "auditor"})
+
 PERMISSIONS: dict[str, frozenset[str]] = {
-    "read": frozenset({"admin", "supervisor", "keeper", "dispatcher", "auditor"}),
-    "accept": frozenset({"admin", "supervisor"}),  # record an acceptance decision (art. 8)
-    "audit": frozenset({"admin", "supervisor", "auditor"}),  # the audit trail, verify-ledger
-    "count": frozenset({"admin", "supervisor", "keeper"}),  # record stocktake counts (blind)
-    "stocktake": frozenset({"admin", "supervisor"}),  # open, close, see variances, reasons
+    # see stock, decisions, reports, master data
+    "read": ALL_ROLES,
+    # record an acceptance decision (art. 8)
+    "accept": frozenset({"admin", "supervisor"}),
+    # the audit trail
+    "audit": frozenset({"admin", "supervisor", "auditor"}),
+    # record stocktake counts (blind)
+    "count": frozenset({"admin", "supervisor", "keeper"}),
+    # open and close stocktakes, see their variances, give reasons
+    "stocktake": frozenset({"admin", "supervisor"}),
+    # approve adjustments (never one's own count)
     "approve": frozenset({"admin", "supervisor"}),
-    "dispatch": frozenset(
-        {"admin", "dispatcher", "supervisor"}
-    ),  # plan dispatches (art. 15)  # approve adjustments (not one's own count)
+    # plan dispatches (art. 15)
+    "dispatch": frozenset({"admin", "dispatcher", "supervisor"}),
+    # import items and locations
+    "masterdata": frozenset({"admin"}),
 }
 
 

@@ -1,0 +1,100 @@
+"""Master data files over HTTP: import (all or nothing, errors by line) and export."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, HTTPException, Query, Request, UploadFile
+from fastapi.responses import Response
+
+from server import auth, masterfiles, tabular
+from server.deps import check_warehouse, engine_of, require_user
+
+router = APIRouter(prefix="/api/v1/master", tags=["master data"])
+MAX_BYTES = 20 * 1024 * 1024
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+async def _rows(upload: UploadFile) -> list[dict[str, str]]:
+    data = await upload.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise HTTPException(413, "a master data file may be 20 MB at most")
+    try:
+        return tabular.read_table(data, upload.filename or "upload.csv")
+    except tabular.TableError as exc:
+        raise HTTPException(
+            422, {"errors": [{"line": 0, "message": str(exc)}], "imported": 0}
+        ) from exc
+
+
+def _refused(exc: masterfiles.ImportRefused) -> HTTPException:
+    return HTTPException(
+        422, {"imported": 0, "errors": [{"line": e.line, "message": e.message} for e in exc.errors]}
+    )
+
+
+@router.post("/items")
+async def import_items(
+    request: Request,
+    file: Annotated[UploadFile, File()],
+    user: Annotated[auth.User, Depends(require_user("masterdata"))],
+) -> dict[str, int]:
+    """Items with GTINs from CSV or XLSX (columns: see docs/server.md)."""
+    rows = await _rows(file)
+    try:
+        return {"imported": masterfiles.import_items(engine_of(request), user.username, rows)}
+    except masterfiles.ImportRefused as exc:
+        raise _refused(exc) from exc
+
+
+@router.post("/locations")
+async def import_locations(
+    request: Request,
+    file: Annotated[UploadFile, File()],
+    user: Annotated[auth.User, Depends(require_user("masterdata"))],
+) -> dict[str, int]:
+    rows = await _rows(file)
+    try:
+        return {"imported": masterfiles.import_locations(engine_of(request), user.username, rows)}
+    except masterfiles.ImportRefused as exc:
+        raise _refused(exc) from exc
+
+
+def _download(
+    name: str, header: tuple[str, ...], rows: list[tuple[Any, ...]], fmt: str
+) -> Response | dict[str, Any]:
+    if fmt == "csv":
+        return Response(
+            tabular.to_csv(header, rows),
+            media_type="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+        )
+    if fmt == "xlsx":
+        return Response(
+            tabular.to_xlsx(header, rows, name),
+            media_type=XLSX,
+            headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+        )
+    return {"header": list(header), "rows": [list(r) for r in rows]}
+
+
+@router.get("/items", response_model=None)
+def export_items(
+    request: Request,
+    user: Annotated[auth.User, Depends(require_user("read"))],
+    format: Annotated[str, Query(pattern="^(json|csv|xlsx)$")] = "json",
+) -> Response | dict[str, Any]:
+    return _download(
+        "items", masterfiles.ITEM_COLUMNS, masterfiles.export_items(engine_of(request)), format
+    )
+
+
+@router.get("/locations", response_model=None)
+def export_locations(
+    request: Request,
+    user: Annotated[auth.User, Depends(require_user("read"))],
+    warehouse: str | None = None,
+    format: Annotated[str, Query(pattern="^(json|csv|xlsx)$")] = "json",
+) -> Response | dict[str, Any]:
+    rows = masterfiles.export_locations(engine_of(request), check_warehouse(user, warehouse))
+    return _download("locations", masterfiles.LOCATION_COLUMNS, rows, format)
