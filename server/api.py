@@ -4,6 +4,7 @@ connects at import time."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Response
@@ -11,7 +12,7 @@ from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine, text
 
-from server import auth, queries
+from server import auth, digest, queries
 from server.dashboard import router as dashboard_router
 from server.deps import check_warehouse, require_device, require_user_or_device
 from server.dispatch_api import router as dispatch_router
@@ -29,6 +30,18 @@ MAX_BATCH = 1000
 class EventBatch(BaseModel):
     gateway: str | None = None
     events: list[dict[str, Any]] = Field(max_length=MAX_BATCH)
+
+
+class BookLine(BaseModel):
+    location: str
+    item: str
+    batch: str
+    status: str
+    qty: int
+
+
+class BookIn(BaseModel):
+    lines: list[BookLine] = Field(max_length=200_000)
 
 
 class Credentials(BaseModel):
@@ -111,6 +124,32 @@ def create_app(engine: Engine) -> FastAPI:
             return sync(engine, device.warehouse, Cursor.decode(cursor))
         except BadCursor as exc:
             raise HTTPException(422, str(exc)) from exc
+
+    @app.get("/api/v1/ledger/digest", tags=["events"])
+    def get_digest(device: Annotated[auth.Device, Depends(require_device)]) -> dict[str, Any]:
+        """The fingerprint of the warehouse's stock lines (账账相符): equal to the gateway's
+        own digest when both books agree."""
+        book = digest.central_book(engine, device.warehouse)
+        return {"warehouse": device.warehouse, "lines": len(book), "digest": digest.digest(book)}
+
+    @app.post("/api/v1/ledger/compare", tags=["events"])
+    def post_compare(
+        body: BookIn, device: Annotated[auth.Device, Depends(require_device)]
+    ) -> dict[str, Any]:
+        """The gateway's book against the central one: every line that differs."""
+        try:
+            local = digest.book_of(line.model_dump() for line in body.lines)
+        except ValueError as exc:
+            raise HTTPException(422, str(exc)) from exc
+        central = digest.central_book(engine, device.warehouse)
+        differences = digest.compare(central, local)
+        return {
+            "warehouse": device.warehouse,
+            "agree": not differences,
+            "central_digest": digest.digest(central),
+            "local_digest": digest.digest(local),
+            "differences": [asdict(d) for d in differences],
+        }
 
     @app.post("/api/v1/sessions", tags=["auth"])
     def create_session(credentials: Credentials, response: Response) -> dict[str, str]:

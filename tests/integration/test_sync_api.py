@@ -102,3 +102,33 @@ def test_another_warehouse_sees_none_of_it(server: ServerProcess, depot: Depot) 
         headers={"Authorization": f"Bearer {other}"},
     )
     assert bad.status_code == 422
+
+
+def test_the_gateways_book_against_the_central_ledger(server: ServerProcess, depot: Depot) -> None:
+    item = depot.example.items[1]
+    post(
+        server,
+        depot.gateway_token,
+        {"type": "receiving", "location": "D01", "gtin": item.gtin, "batch": "DG1", "qty": 12},
+    )
+    auth = {"Authorization": f"Bearer {depot.gateway_token}"}
+    central = httpx.get(f"{server.url}/api/v1/ledger/digest", headers=auth).json()
+    assert central["lines"] == 1
+    line = {
+        "location": "D01",
+        "item": item.code,
+        "batch": "DG1",
+        "status": "pending_acceptance",
+        "qty": 12,
+    }
+    same = httpx.post(
+        f"{server.url}/api/v1/ledger/compare", json={"lines": [line]}, headers=auth
+    ).json()
+    assert same["agree"] and same["local_digest"] == central["digest"]
+    off = httpx.post(
+        f"{server.url}/api/v1/ledger/compare", json={"lines": [{**line, "qty": 11}]}, headers=auth
+    ).json()
+    assert not off["agree"]
+    assert off["differences"] == [
+        {**{k: v for k, v in line.items() if k != "qty"}, "central": 12, "local": 11}
+    ]
