@@ -56,6 +56,7 @@ def test_events_are_answered_one_by_one(server: ServerProcess, depot: Depot) -> 
     assert answer.status_code == 200
     results = answer.json()["results"]
     assert [r["result"] for r in results] == ["accepted", "rejected", "duplicate"]
+    assert [r["status"] for r in results] == [201, 404, 200]  # 4xx for the bad one
     assert results[1]["reason"].startswith("unknown_gtin")
 
 
