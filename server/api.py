@@ -19,6 +19,7 @@ from server.dispatch_api import router as dispatch_router
 from server.events import Caller, ingest
 from server.master_api import router as master_router
 from server.permissions import allowed
+from server.printing_api import router as printing_router
 from server.stocktake_api import router as stocktake_router
 from server.sync import BadCursor, Cursor, sync
 from server.tables import STOCK_STATUSES
@@ -169,5 +170,6 @@ def create_app(engine: Engine) -> FastAPI:
     app.include_router(stocktake_router)
     app.include_router(dispatch_router)
     app.include_router(master_router)
+    app.include_router(printing_router)
     app.include_router(dashboard_router)
     return app
