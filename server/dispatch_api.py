@@ -3,17 +3,29 @@ Dispatch orders, reservations and pick lists build on this."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine, select
 
-from server import auth
-from server.deps import engine_of, require_user
+from server import auth, dispatch, printing
+from server.deps import check_warehouse, engine_of, require_user
 from server.fifo import Candidate, Site, allocate
-from server.tables import batches, items, locations, stock, warehouses
+from server.floor import Rejection
+from server.tables import (
+    batches,
+    dispatch_orders,
+    handovers,
+    items,
+    locations,
+    pick_lines,
+    stock,
+    warehouses,
+)
+from server.workflows_api import refusal
 
 router = APIRouter(prefix="/api/v1/dispatch", tags=["dispatch"])
 
@@ -101,3 +113,162 @@ def preview_allocation(
             for t in result.takes
         ],
     }
+
+
+class OrderLineIn(BaseModel):
+    item: str
+    qty: int = Field(ge=1)
+
+
+class OrderIn(BaseModel):
+    number: str = Field(min_length=1, max_length=64, description="调拨通知编号")
+    kind: str = Field(pattern="^(request|prepositioning|emergency|winter_spring)$")
+    basis: str = Field(min_length=1, max_length=200)
+    destination: str = Field(min_length=1, max_length=200)
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    lines: list[OrderLineIn] = Field(min_length=1, max_length=200)
+    phone_order: bool = False
+    notified_at: datetime | None = None
+
+
+class WrittenOrderIn(BaseModel):
+    reference: str = Field(min_length=1, max_length=64)
+
+
+class HandoverIn(BaseModel):
+    warehouse: str
+    carrier: str = Field(min_length=1, max_length=200)
+    driver: str = Field(min_length=1, max_length=100)
+    phone: str = Field(min_length=1, max_length=40)
+    plate: str = Field(min_length=1, max_length=20)
+    receiver: str = Field(min_length=1, max_length=200)
+
+
+@router.post("/orders", status_code=201)
+def create_order(
+    body: OrderIn, request: Request, user: Annotated[auth.User, Depends(require_user("dispatch"))]
+) -> dict[str, Any]:
+    """A dispatch order: stock reserved nearest first and FIFO, pick lists for the depots."""
+    try:
+        order_id = dispatch.create_order(
+            engine_of(request),
+            user.username,
+            dispatch.OrderRequest(
+                number=body.number,
+                kind=body.kind,
+                basis=body.basis,
+                destination=body.destination,
+                lat=body.lat,
+                lon=body.lon,
+                lines=tuple(dispatch.OrderLine(x.item, x.qty) for x in body.lines),
+                phone_order=body.phone_order,
+                notified_at=body.notified_at,
+            ),
+        )
+        return dispatch.order_view(engine_of(request), order_id)
+    except Rejection as exc:
+        raise refusal(exc) from exc
+
+
+@router.get("/orders/{order_id}")
+def show_order(
+    order_id: int, request: Request, user: Annotated[auth.User, Depends(require_user("read"))]
+) -> dict[str, Any]:
+    """An order with its lines, pick lists, clocks (8 h to the first batch, 48 h to the written
+    order for a phone order) and handover notes."""
+    try:
+        view = dispatch.order_view(engine_of(request), order_id)
+    except Rejection as exc:
+        raise refusal(exc) from exc
+    if user.warehouse is not None:
+        view["picks"] = [p for p in view["picks"] if p["warehouse"] == user.warehouse]
+    return view
+
+
+@router.post("/orders/{order_id}/written-order")
+def written_order(
+    order_id: int,
+    body: WrittenOrderIn,
+    request: Request,
+    user: Annotated[auth.User, Depends(require_user("dispatch"))],
+) -> dict[str, Any]:
+    try:
+        dispatch.record_written_order(engine_of(request), user.username, order_id, body.reference)
+        return dispatch.order_view(engine_of(request), order_id)
+    except Rejection as exc:
+        raise refusal(exc) from exc
+
+
+@router.post("/orders/{order_id}/handovers", status_code=201)
+def create_handover(
+    order_id: int,
+    body: HandoverIn,
+    request: Request,
+    user: Annotated[auth.User, Depends(require_user("handover"))],
+) -> dict[str, str]:
+    """The handover note (annex 2) when the truck leaves a depot."""
+    warehouse = check_warehouse(user, body.warehouse) or body.warehouse
+    try:
+        number = dispatch.create_handover(
+            engine_of(request),
+            user.username,
+            order_id,
+            warehouse,
+            dispatch.Handover(body.carrier, body.driver, body.phone, body.plate, body.receiver),
+        )
+    except Rejection as exc:
+        raise refusal(exc) from exc
+    return {"number": number, "pdf": f"/api/v1/dispatch/handovers/{number}.pdf"}
+
+
+@router.get("/handovers/{number}.pdf")
+def handover_pdf(
+    number: str, request: Request, user: Annotated[auth.User, Depends(require_user("read"))]
+) -> Response:
+    engine = engine_of(request)
+    with engine.connect() as conn:
+        note = conn.execute(select(handovers).where(handovers.c.number == number)).first()
+        if note is None:
+            raise HTTPException(404, "no such handover note")
+        check_warehouse(user, note.warehouse)
+        order = conn.execute(
+            select(dispatch_orders).where(dispatch_orders.c.id == note.order_id)
+        ).one()
+        depot = conn.execute(
+            select(warehouses.c.name_zh).where(warehouses.c.code == note.warehouse)
+        ).scalar_one()
+        rows = conn.execute(
+            dispatch.pick_list_query()
+            .add_columns(items.c.name_zh, items.c.spec, items.c.unit_zh)
+            .join(items, items.c.code == batches.c.item_code)
+            .where(
+                (pick_lines.c.order_id == note.order_id)
+                & (pick_lines.c.warehouse == note.warehouse)
+            )
+        ).all()
+    pdf = printing.handover_pdf(
+        printing.HandoverNote(
+            number=note.number,
+            shipper=depot,
+            basis=order.number,
+            destination=order.destination,
+            on=note.created_at.date(),
+            lines=tuple(
+                printing.HandoverLine(
+                    r.name_zh, r.spec, r.unit_zh, int(r.qty), r.inbound_date, f"批次 {r.batch}"
+                )
+                for r in rows
+            ),
+            carrier=note.carrier,
+            driver=note.driver,
+            phone=note.phone,
+            plate=note.plate,
+            receiver=note.receiver,
+        )
+    )
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{number}.pdf"'},
+    )

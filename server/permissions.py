@@ -24,6 +24,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "approve": frozenset({"admin", "supervisor"}),
     # plan dispatches (art. 15)
     "dispatch": frozenset({"admin", "dispatcher", "supervisor"}),
+    # hand goods over to a truck (handover note, annex 2)
+    "handover": frozenset({"admin", "supervisor", "keeper"}),
     # import items and locations
     "masterdata": frozenset({"admin"}),
 }

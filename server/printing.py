@@ -153,3 +153,102 @@ def bin_cards_pdf(cards: Sequence[BinCard], warehouse_head: str) -> bytes:
     canvas.showPage()
     canvas.save()
     return out.getvalue()
+
+
+@dataclass(frozen=True, slots=True)
+class HandoverLine:
+    item: str  # 物资名称
+    spec: str  # 规格型号
+    unit: str  # 计量单位
+    qty: int  # 数量
+    inbound: date | None  # 入库时间
+    remark: str  # 备注 (the batch)
+
+
+@dataclass(frozen=True, slots=True)
+class HandoverNote:
+    number: str  # 编号
+    shipper: str  # 发货单位
+    basis: str  # 发货依据 (调拨通知编号)
+    destination: str  # 收货地址
+    on: date
+    lines: tuple[HandoverLine, ...]
+    carrier: str
+    driver: str
+    phone: str
+    plate: str
+    receiver: str
+
+
+def handover_pdf(note: HandoverNote) -> bytes:
+    """The dispatch handover note of annex 2 (调拨发货交接单)."""
+    out = io.BytesIO()
+    canvas = Canvas(out, pagesize=A4, pageCompression=0)
+    canvas.setTitle(f"调用发货交接单 {note.number}")
+    width, height = A4
+    canvas.setFont(FONT, 16)
+    canvas.drawCentredString(width / 2, height - 22 * mm, "市级救灾储备物资调用发货（交接）单")
+    canvas.setFont(FONT, 10)
+    canvas.drawCentredString(width / 2, height - 28 * mm, f"Handover note  编号 No. {note.number}")
+    top = _rows(
+        canvas,
+        height - 35 * mm,
+        [
+            ("发货单位 Shipper", note.shipper),
+            ("发货依据 Basis (notice no.)", note.basis),
+            ("收货地址 Destination", note.destination),
+            ("日期 Date", f"{note.on:%Y 年 %m 月 %d 日}"),
+        ],
+        height=9 * mm,
+    )
+    columns = (
+        ("物资名称", 20),
+        ("规格型号", 60),
+        ("计量单位", 95),
+        ("数量", 115),
+        ("入库时间", 135),
+        ("备注", 165),
+    )
+    top -= 8 * mm
+    canvas.setFont(FONT, 10)
+    for name, x in columns:
+        canvas.drawString(x * mm, top, name)
+    canvas.line(20 * mm, top - 2 * mm, 190 * mm, top - 2 * mm)
+    canvas.setFont(FONT, 9)
+    for line in note.lines:
+        top -= 7 * mm
+        values = (
+            line.item,
+            line.spec,
+            line.unit,
+            str(line.qty),
+            str(line.inbound or "—"),
+            line.remark,
+        )
+        for (_, x), value in zip(columns, values, strict=True):
+            canvas.drawString(x * mm, top, value[:24])
+    top = _rows(
+        canvas,
+        top - 8 * mm,
+        [
+            ("运输单位 Carrier", note.carrier),
+            ("驾驶员姓名 Driver", note.driver),
+            ("电话 Phone", note.phone),
+            ("车号 Plate", note.plate),
+            ("收货（接收）单位 Receiver", note.receiver),
+        ],
+        height=9 * mm,
+    )
+    canvas.setFont(FONT, 10)
+    canvas.drawString(
+        20 * mm, top - 12 * mm, "接收人：            联系电话：            接收时间：    年  月  日"
+    )
+    canvas.drawString(20 * mm, top - 22 * mm, "发货单位责任人：              开单人：")
+    canvas.drawString(
+        20 * mm,
+        top - 32 * mm,
+        "注：第一联：存根联；第二联：收货（接收）单位留存联；第三联：回执联。",
+    )
+    canvas.showPage()
+    canvas.save()
+    return out.getvalue()

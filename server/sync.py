@@ -18,12 +18,15 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select, tuple_
 
+from server.dispatch import pick_list_query
 from server.tables import (
     approvals,
     batches,
+    dispatch_orders,
     item_gtins,
     items,
     locations,
+    pick_lines,
     postings,
     stock,
     stocktakes,
@@ -118,6 +121,12 @@ def sync(engine: Engine, warehouse: str, cursor: Cursor) -> dict[str, Any]:
                     stocktakes.c.id, stocktakes.c.zone, stocktakes.c.tolerance, stocktakes.c.status
                 ).where(
                     (stocktakes.c.warehouse == warehouse) & (stocktakes.c.status == "counting")
+                ),
+            ),
+            "pick_lists": _rows(
+                conn,
+                pick_list_query().where(
+                    (pick_lines.c.warehouse == warehouse) & (dispatch_orders.c.status == "open")
                 ),
             ),
             "acceptances": _rows(

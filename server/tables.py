@@ -260,4 +260,63 @@ stocktake_lines = Table(
     Column("reason", String(32)),  # reason code given for a variance
 )
 
+dispatch_orders = Table(
+    "dispatch_orders",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("number", String(64), nullable=False, unique=True),  # 调拨通知编号
+    Column("kind", String(24), nullable=False),  # request, prepositioning, emergency, winter_spring
+    Column("basis", String(200), nullable=False),  # the notice, or "phone instruction"
+    Column("destination", String(200), nullable=False),
+    Column("dest_lat", Float, nullable=False),
+    Column("dest_lon", Float, nullable=False),
+    Column("notified_at", DateTime(timezone=True), nullable=False),  # the 8-hour clock starts
+    Column("written_order_due", DateTime(timezone=True)),  # phone orders: notice + 48 h
+    Column("written_order", String(64)),
+    Column("status", String(16), nullable=False),  # open, cancelled, closed
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("approval_id", Integer, ForeignKey("approvals.id")),
+)
+
+dispatch_lines = Table(
+    "dispatch_lines",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("order_id", Integer, ForeignKey("dispatch_orders.id"), nullable=False),
+    Column("item_code", String(32), ForeignKey("items.code"), nullable=False),
+    Column("qty", BigInteger, nullable=False),
+    Column("shortfall", BigInteger, nullable=False),
+)
+
+pick_lines = Table(
+    "pick_lines",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("order_id", Integer, ForeignKey("dispatch_orders.id"), nullable=False),
+    Column("line_id", Integer, ForeignKey("dispatch_lines.id"), nullable=False),
+    Column("warehouse", String(32), ForeignKey("warehouses.code"), nullable=False),
+    Column("location_id", Integer, ForeignKey("locations.id"), nullable=False),
+    Column("batch_id", Integer, ForeignKey("batches.id"), nullable=False),
+    Column("qty", BigInteger, nullable=False),
+    Column("seq", Integer, nullable=False),  # the FIFO order within the warehouse
+    Index("ix_pick_lines_warehouse", "warehouse", "order_id"),
+)
+
+handovers = Table(
+    "handovers",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("number", String(64), nullable=False, unique=True),  # 交接单编号
+    Column("order_id", Integer, ForeignKey("dispatch_orders.id"), nullable=False),
+    Column("warehouse", String(32), ForeignKey("warehouses.code"), nullable=False),
+    Column("carrier", String(200), nullable=False),
+    Column("driver", String(100), nullable=False),
+    Column("phone", String(40), nullable=False),
+    Column("plate", String(20), nullable=False),
+    Column("receiver", String(200), nullable=False),
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
 STOCK_STATUSES = ("pending_acceptance", "available", "reserved", "on_hold", "scrap_pending")

@@ -17,9 +17,18 @@ from server.floor import Rejection
 from server.tables import events
 
 router = APIRouter(prefix="/api/v1", tags=["workflows"])
-CONFLICTS = ("insufficient_stock", "not_counting", "not_closed", "reason_missing")
+CONFLICTS = (
+    "duplicate_number",
+    "nothing_to_hand_over",
+    "insufficient_stock",
+    "not_counting",
+    "not_closed",
+    "reason_missing",
+)
 FORBIDDEN = ("same_person",)
 NOT_FOUND = (
+    "unknown_order",
+    "unknown_item",
     "unknown_batch",
     "unknown_location",
     "unknown_stocktake",

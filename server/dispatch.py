@@ -1,0 +1,390 @@
+"""Dispatch orders (arts. 15-21): the four kinds, stock reserved nearest-first and FIFO, pick
+lists for the gateways, the 8-hour and 48-hour clocks, and handover notes (annex 2).
+
+Creating an order allocates every line (server.fifo) against the stock as it stands inside
+the transaction and reserves what it takes: each take posts available -> reserved at its
+location and batch, with the dispatch decision as the approval, so no other order or picker
+can take the same stock. What cannot be filled is recorded as the line's shortfall.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Engine, select, update
+
+from server.audit import record
+from server.fifo import Candidate, Site, allocate
+from server.floor import Rejection
+from server.ledger import Posting, post
+from server.tables import (
+    approvals,
+    batches,
+    dispatch_lines,
+    dispatch_orders,
+    handovers,
+    items,
+    locations,
+    pick_lines,
+    stock,
+    warehouses,
+)
+
+KINDS = ("request", "prepositioning", "emergency", "winter_spring")  # arts. 16-20
+FIRST_BATCH_HOURS = 8  # art. 21
+WRITTEN_ORDER_HOURS = 48  # art. 19(4)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderLine:
+    item: str
+    qty: int
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRequest:
+    number: str
+    kind: str
+    basis: str
+    destination: str
+    lat: float
+    lon: float
+    lines: tuple[OrderLine, ...]
+    phone_order: bool = False  # an emergency started on a phone instruction
+    notified_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Handover:
+    carrier: str
+    driver: str
+    phone: str
+    plate: str
+    receiver: str
+
+
+def _candidates(conn: Connection, item: str) -> tuple[list[Site], list[Candidate]]:
+    sites = [
+        Site(r.code, r.lat, r.lon)
+        for r in conn.execute(
+            select(warehouses.c.code, warehouses.c.lat, warehouses.c.lon).where(
+                warehouses.c.lat.is_not(None)
+            )
+        )
+    ]
+    rows = conn.execute(
+        select(
+            stock.c.warehouse,
+            locations.c.code,
+            locations.c.walk_order,
+            batches.c.id,
+            batches.c.batch_no,
+            batches.c.inbound_date,
+            batches.c.prod_date,
+            stock.c.qty,
+            items.c.storage_years,
+            stock.c.location_id,
+        )
+        .join(locations, locations.c.id == stock.c.location_id)
+        .join(batches, batches.c.id == stock.c.batch_id)
+        .join(items, items.c.code == batches.c.item_code)
+        .where((stock.c.status == "available") & (stock.c.qty > 0) & (batches.c.item_code == item))
+        .with_for_update(of=stock)
+    )
+    found = [
+        Candidate(
+            r.warehouse,
+            r.code,
+            r.walk_order,
+            r.id,
+            r.batch_no,
+            r.inbound_date or date.min,
+            r.prod_date,
+            r.qty,
+            r.storage_years,
+        )
+        for r in rows
+    ]
+    return sites, found
+
+
+def create_order(engine: Engine, username: str, request: OrderRequest) -> int:
+    if request.kind not in KINDS:
+        raise Rejection("bad_kind", f"kind is one of {', '.join(KINDS)}")
+    if not request.lines or any(line.qty <= 0 for line in request.lines):
+        raise Rejection("bad_quantity", "an order needs lines with positive quantities")
+    if request.phone_order and request.kind != "emergency":
+        raise Rejection("bad_kind", "only an emergency dispatch may start on a phone order")
+    now = datetime.now(UTC)
+    notified = request.notified_at or now
+    with engine.begin() as conn:
+        if (
+            conn.execute(
+                select(dispatch_orders.c.id).where(dispatch_orders.c.number == request.number)
+            ).first()
+            is not None
+        ):
+            raise Rejection("duplicate_number", f"order {request.number} already exists")
+        known = set(
+            conn.execute(
+                select(items.c.code).where(items.c.code.in_([line.item for line in request.lines]))
+            ).scalars()
+        )
+        if missing := [line.item for line in request.lines if line.item not in known]:
+            raise Rejection("unknown_item", f"no such items: {', '.join(missing)}")
+        order_id = int(
+            conn.execute(
+                dispatch_orders.insert()
+                .values(
+                    number=request.number,
+                    kind=request.kind,
+                    basis=request.basis,
+                    destination=request.destination,
+                    dest_lat=request.lat,
+                    dest_lon=request.lon,
+                    notified_at=notified,
+                    written_order_due=notified + timedelta(hours=WRITTEN_ORDER_HOURS)
+                    if request.phone_order
+                    else None,
+                    status="open",
+                    created_by=username,
+                    created_at=now,
+                )
+                .returning(dispatch_orders.c.id)
+            ).scalar_one()
+        )
+        approval_of: dict[str, int] = {}
+        seq = 0
+        for line in request.lines:
+            sites, found = _candidates(conn, line.item)
+            plan = allocate(line.qty, (request.lat, request.lon), sites, found, now.date())
+            line_id = int(
+                conn.execute(
+                    dispatch_lines.insert()
+                    .values(
+                        order_id=order_id,
+                        item_code=line.item,
+                        qty=line.qty,
+                        shortfall=plan.shortfall,
+                    )
+                    .returning(dispatch_lines.c.id)
+                ).scalar_one()
+            )
+            for take in plan.takes:
+                if take.warehouse not in approval_of:
+                    approval_of[take.warehouse] = int(
+                        conn.execute(
+                            approvals.insert()
+                            .values(
+                                kind="dispatch",
+                                warehouse=take.warehouse,
+                                reference=request.number,
+                                decided_by=username,
+                                decided_at=now,
+                                decision="reserved",
+                                payload=json.dumps(
+                                    {"order": request.number, "kind": request.kind},
+                                    ensure_ascii=False,
+                                ),
+                            )
+                            .returning(approvals.c.id)
+                        ).scalar_one()
+                    )
+                loc_id = _location_id(conn, take.warehouse, take.location)
+                approval = approval_of[take.warehouse]
+                post(
+                    conn,
+                    [
+                        Posting(
+                            take.warehouse,
+                            loc_id,
+                            take.batch_id,
+                            "available",
+                            -take.qty,
+                            username,
+                            approval_id=approval,
+                        ),
+                        Posting(
+                            take.warehouse,
+                            loc_id,
+                            take.batch_id,
+                            "reserved",
+                            take.qty,
+                            username,
+                            approval_id=approval,
+                        ),
+                    ],
+                )
+                seq += 1
+                conn.execute(
+                    pick_lines.insert().values(
+                        order_id=order_id,
+                        line_id=line_id,
+                        warehouse=take.warehouse,
+                        location_id=loc_id,
+                        batch_id=take.batch_id,
+                        qty=take.qty,
+                        seq=seq,
+                    )
+                )
+        record(
+            conn,
+            username,
+            "dispatch_order",
+            request.number,
+            kind=request.kind,
+            lines=len(request.lines),
+        )
+    return order_id
+
+
+def _location_id(conn: Connection, warehouse: str, code: str) -> int:
+    found = conn.execute(
+        select(locations.c.id).where(
+            (locations.c.warehouse == warehouse) & (locations.c.code == code)
+        )
+    ).scalar_one()
+    return int(found)
+
+
+def order_view(engine: Engine, order_id: int, now: datetime | None = None) -> dict[str, Any]:
+    now = now or datetime.now(UTC)
+    with engine.connect() as conn:
+        order = conn.execute(
+            select(dispatch_orders).where(dispatch_orders.c.id == order_id)
+        ).first()
+        if order is None:
+            raise Rejection("unknown_order", f"order {order_id} does not exist")
+        lines = [
+            dict(r)
+            for r in conn.execute(
+                select(
+                    dispatch_lines.c.item_code.label("item"),
+                    items.c.name_zh,
+                    dispatch_lines.c.qty,
+                    dispatch_lines.c.shortfall,
+                )
+                .join(items, items.c.code == dispatch_lines.c.item_code)
+                .where(dispatch_lines.c.order_id == order_id)
+                .order_by(dispatch_lines.c.id)
+            ).mappings()
+        ]
+        picks = [
+            dict(r)
+            for r in conn.execute(
+                pick_list_query().where(pick_lines.c.order_id == order_id)
+            ).mappings()
+        ]
+        notes = [
+            dict(r)
+            for r in conn.execute(
+                select(
+                    handovers.c.number,
+                    handovers.c.warehouse,
+                    handovers.c.plate,
+                    handovers.c.driver,
+                    handovers.c.created_at,
+                ).where(handovers.c.order_id == order_id)
+            ).mappings()
+        ]
+    notified = _utc(order.notified_at)
+    first_due = notified + timedelta(hours=FIRST_BATCH_HOURS)
+    written_due = _utc(order.written_order_due) if order.written_order_due else None
+    return {
+        "id": order.id,
+        "number": order.number,
+        "kind": order.kind,
+        "basis": order.basis,
+        "destination": order.destination,
+        "status": order.status,
+        "notified_at": notified.isoformat(),
+        "first_batch_due": first_due.isoformat(),
+        "first_batch_seconds_left": int((first_due - now).total_seconds()),
+        "written_order_due": written_due.isoformat() if written_due else None,
+        "written_order": order.written_order,
+        "written_order_late": bool(written_due and not order.written_order and now > written_due),
+        "lines": lines,
+        "picks": picks,
+        "handovers": [{**n, "created_at": n["created_at"].isoformat()} for n in notes],
+    }
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def pick_list_query() -> Any:
+    return (
+        select(
+            pick_lines.c.id,
+            pick_lines.c.warehouse,
+            pick_lines.c.seq,
+            locations.c.code.label("location"),
+            batches.c.item_code.label("item"),
+            batches.c.batch_no.label("batch"),
+            batches.c.inbound_date,
+            pick_lines.c.qty,
+            dispatch_orders.c.number.label("order"),
+        )
+        .join(locations, locations.c.id == pick_lines.c.location_id)
+        .join(batches, batches.c.id == pick_lines.c.batch_id)
+        .join(dispatch_orders, dispatch_orders.c.id == pick_lines.c.order_id)
+        .order_by(pick_lines.c.order_id, pick_lines.c.seq)
+    )
+
+
+def record_written_order(engine: Engine, username: str, order_id: int, reference: str) -> None:
+    with engine.begin() as conn:
+        done = conn.execute(
+            update(dispatch_orders)
+            .where(dispatch_orders.c.id == order_id)
+            .values(written_order=reference)
+        ).rowcount
+        if not done:
+            raise Rejection("unknown_order", f"order {order_id} does not exist")
+        record(conn, username, "dispatch_written_order", f"order {order_id}", reference=reference)
+
+
+def create_handover(
+    engine: Engine, username: str, order_id: int, warehouse: str, note: Handover
+) -> str:
+    with engine.begin() as conn:
+        order = conn.execute(
+            select(dispatch_orders).where(dispatch_orders.c.id == order_id)
+        ).first()
+        if order is None:
+            raise Rejection("unknown_order", f"order {order_id} does not exist")
+        if (
+            conn.execute(
+                select(pick_lines.c.id).where(
+                    (pick_lines.c.order_id == order_id) & (pick_lines.c.warehouse == warehouse)
+                )
+            ).first()
+            is None
+        ):
+            raise Rejection(
+                "nothing_to_hand_over", f"order {order.number} takes nothing from {warehouse}"
+            )
+        count = len(
+            conn.execute(select(handovers.c.id).where(handovers.c.order_id == order_id)).all()
+        )
+        number = f"JJ-{order.number}-{warehouse}-{count + 1}"
+        conn.execute(
+            handovers.insert().values(
+                number=number,
+                order_id=order_id,
+                warehouse=warehouse,
+                carrier=note.carrier,
+                driver=note.driver,
+                phone=note.phone,
+                plate=note.plate,
+                receiver=note.receiver,
+                created_by=username,
+                created_at=datetime.now(UTC),
+            )
+        )
+        record(conn, username, "handover", number, plate=note.plate)
+    return number

@@ -1,0 +1,181 @@
+"""Dispatch orders through the API: nearest first and FIFO with reservations, the clocks,
+pick lists for the gateways, loading and the handover note."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pypdf
+import pytest
+
+from harness.depot import Depot, ServerProcess
+from server.acceptance import AcceptanceRequest, Inspection, decide
+from server.accounts import create_gateway_client, create_user
+from server.db import make_engine
+from server.events import Caller, ingest
+
+PASSWORD = "a-long-enough-password"
+
+
+@pytest.fixture
+def stocked(depot: Depot) -> dict[str, Any]:
+    """LC01: 10 of an old batch and 20 of a new one; LC02 (farther): 40."""
+    engine = make_engine(depot.db_url)
+    item = depot.example.items[0]
+    for name, role, warehouse in (
+        ("sun", "dispatcher", None),
+        ("li", "keeper", "LC01"),
+        ("zhao", "keeper", "LC02"),
+    ):
+        create_user(engine, name, PASSWORD, role=role, warehouse=warehouse)
+    lc02 = create_gateway_client(engine, "gateway-LC02", "LC02")
+    for warehouse, batch, when, qty in (
+        ("LC01", "OLD", "2025-01-05", 10),
+        ("LC01", "NEW", "2026-06-01", 20),
+        ("LC02", "FAR", "2024-01-01", 40),
+    ):
+        event = {
+            "event_id": str(uuid.uuid4()),
+            "type": "receiving",
+            "warehouse": warehouse,
+            "occurred_at": f"{when}T09:00:00+08:00",
+            "location": "D01",
+            "gtin": item.gtin,
+            "batch": batch,
+            "qty": qty,
+        }
+        assert (
+            ingest(engine, Caller(f"gateway-{warehouse}", warehouse), [event])[0].result
+            == "accepted"
+        )
+        decide(
+            engine,
+            "admin",
+            AcceptanceRequest(
+                warehouse, item.code, batch, "D01", qty, "accepted", Inspection("YS", 1, "pass")
+            ),
+        )
+    engine.dispose()
+    lc01 = next(w for w in depot.example.warehouses if w.code == "LC01")
+    return {"item": item, "lc02_token": lc02, "near": {"lat": lc01.lat, "lon": lc01.lon}}
+
+
+def order(stocked: dict[str, Any], number: str, qty: int, **extra: Any) -> dict[str, Any]:
+    return {
+        "number": number,
+        "kind": "request",
+        "basis": f"绵应急调〔2026〕{number}号",
+        "destination": "北川县安置点",
+        **stocked["near"],
+        "lines": [{"item": stocked["item"].code, "qty": qty}],
+        **extra,
+    }
+
+
+def stock_of(client: httpx.Client, warehouse: str, status: str) -> int:
+    rows = client.get("/api/v1/stock", params={"warehouse": warehouse, "status": status})
+    return sum(r["qty"] for r in rows.json()["rows"])
+
+
+def test_an_order_reserves_nearest_first_then_fifo(
+    server: ServerProcess, depot: Depot, stocked: dict[str, Any]
+) -> None:
+    with server.login(("sun", PASSWORD)) as sun:
+        first = sun.post("/api/v1/dispatch/orders", json=order(stocked, "101", 35))
+        assert first.status_code == 201
+        picks = [(p["warehouse"], p["batch"], p["qty"]) for p in first.json()["picks"]]
+        assert picks == [("LC01", "OLD", 10), ("LC01", "NEW", 20), ("LC02", "FAR", 5)]
+        assert (stock_of(sun, "LC01", "reserved"), stock_of(sun, "LC01", "available")) == (30, 0)
+        second = sun.post("/api/v1/dispatch/orders", json=order(stocked, "102", 100)).json()
+        assert [(p["warehouse"], p["qty"]) for p in second["picks"]] == [("LC02", 35)]
+        assert second["lines"][0]["shortfall"] == 65  # nobody takes reserved stock twice
+        assert sun.post("/api/v1/dispatch/orders", json=order(stocked, "101", 1)).status_code == 409
+        unknown = order(stocked, "103", 1)
+        unknown["lines"] = [{"item": "NOPE", "qty": 1}]
+        assert sun.post("/api/v1/dispatch/orders", json=unknown).status_code == 404
+    with server.login(("li", PASSWORD)) as keeper:
+        assert (
+            keeper.post("/api/v1/dispatch/orders", json=order(stocked, "104", 1)).status_code == 403
+        )
+        mine = keeper.get(f"/api/v1/dispatch/orders/{first.json()['id']}").json()
+        assert {p["warehouse"] for p in mine["picks"]} == {"LC01"}  # its own pick list only
+    # The depot's gateway gets its pick list, loads, and the note goes with the truck.
+    auth = {"Authorization": f"Bearer {depot.gateway_token}"}
+    synced = httpx.get(f"{server.url}/api/v1/sync", headers=auth).json()
+    assert [(p["order"], p["batch"], p["qty"]) for p in synced["pick_lists"]] == [
+        ("101", "OLD", 10),
+        ("101", "NEW", 20),
+    ]
+    loading = {
+        "event_id": str(uuid.uuid4()),
+        "type": "loading",
+        "warehouse": "LC01",
+        "occurred_at": "2026-11-23T10:00:00+08:00",
+        "from_location": "D01",
+        "gtin": stocked["item"].gtin,
+        "batch": "OLD",
+        "qty": 10,
+    }
+    loaded = httpx.post(
+        f"{server.url}/api/v1/events", json={"events": [loading]}, headers=auth
+    ).json()["results"][0]
+    assert loaded["result"] == "accepted"
+    with server.login(("li", PASSWORD)) as keeper:
+        assert stock_of(keeper, "LC01", "reserved") == 20
+        note = keeper.post(
+            f"/api/v1/dispatch/orders/{first.json()['id']}/handovers",
+            json={
+                "warehouse": "LC01",
+                "carrier": "绵阳运输公司",
+                "driver": "赵师傅",
+                "phone": "13800000000",
+                "plate": "川B12345",
+                "receiver": "北川县应急局",
+            },
+        )
+        assert note.status_code == 201
+        pdf = keeper.get(note.json()["pdf"])
+        text = pypdf.PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+        assert note.json()["number"] in text and "13800000000" in text
+    with server.login(("zhao", PASSWORD)) as other:
+        refused = other.post(
+            f"/api/v1/dispatch/orders/{first.json()['id']}/handovers",
+            json={
+                "warehouse": "LC01",
+                "carrier": "x",
+                "driver": "x",
+                "phone": "1",
+                "plate": "x",
+                "receiver": "x",
+            },
+        )
+        assert refused.status_code == 403
+
+
+def test_emergency_clocks(server: ServerProcess, depot: Depot, stocked: dict[str, Any]) -> None:
+    three_days_ago = (datetime.now(UTC) - timedelta(days=3)).isoformat()
+    with server.login(("sun", PASSWORD)) as sun:
+        bad = sun.post("/api/v1/dispatch/orders", json=order(stocked, "201", 5, phone_order=True))
+        assert bad.status_code == 422  # only an emergency starts on a phone order
+        urgent = sun.post(
+            "/api/v1/dispatch/orders",
+            json=order(
+                stocked, "202", 5, kind="emergency", phone_order=True, notified_at=three_days_ago
+            ),
+        ).json()
+        assert urgent["written_order_late"] is True
+        assert urgent["first_batch_seconds_left"] < 0  # the 8 hours are long gone
+        written = sun.post(
+            f"/api/v1/dispatch/orders/{urgent['id']}/written-order",
+            json={"reference": "绵应急调〔2026〕202号"},
+        ).json()
+        assert written["written_order_late"] is False
+        now = sun.post(
+            "/api/v1/dispatch/orders", json=order(stocked, "203", 1, kind="emergency")
+        ).json()
+        assert 7 * 3600 < now["first_batch_seconds_left"] <= 8 * 3600
+        assert now["written_order_due"] is None
