@@ -16,6 +16,7 @@ from server import auth, digest, queries
 from server.dashboard import router as dashboard_router
 from server.deps import check_warehouse, require_device, require_user_or_device
 from server.dispatch_api import router as dispatch_router
+from server.disposal_api import router as disposal_router
 from server.events import Caller, ingest
 from server.master_api import router as master_router
 from server.permissions import allowed
@@ -171,5 +172,6 @@ def create_app(engine: Engine) -> FastAPI:
     app.include_router(dispatch_router)
     app.include_router(master_router)
     app.include_router(printing_router)
+    app.include_router(disposal_router)
     app.include_router(dashboard_router)
     return app

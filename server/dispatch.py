@@ -66,16 +66,20 @@ class Handover:
     receiver: str
 
 
-def _candidates(conn: Connection, item: str) -> tuple[list[Site], list[Candidate]]:
+def candidates(
+    conn: Connection, item: str, lock: bool = False
+) -> tuple[list[Site], list[Candidate]]:
+    """The depots with coordinates, and the item's available stock in them (locked for
+    update when the caller is about to reserve it)."""
     sites = [
         Site(r.code, r.lat, r.lon)
         for r in conn.execute(
             select(warehouses.c.code, warehouses.c.lat, warehouses.c.lon).where(
-                warehouses.c.lat.is_not(None)
+                warehouses.c.lat.is_not(None) & warehouses.c.lon.is_not(None)
             )
         )
     ]
-    rows = conn.execute(
+    query = (
         select(
             stock.c.warehouse,
             locations.c.code,
@@ -86,14 +90,14 @@ def _candidates(conn: Connection, item: str) -> tuple[list[Site], list[Candidate
             batches.c.prod_date,
             stock.c.qty,
             items.c.storage_years,
-            stock.c.location_id,
+            batches.c.reinspected_on,
         )
         .join(locations, locations.c.id == stock.c.location_id)
         .join(batches, batches.c.id == stock.c.batch_id)
         .join(items, items.c.code == batches.c.item_code)
         .where((stock.c.status == "available") & (stock.c.qty > 0) & (batches.c.item_code == item))
-        .with_for_update(of=stock)
     )
+    rows = conn.execute(query.with_for_update(of=stock) if lock else query)
     found = [
         Candidate(
             r.warehouse,
@@ -105,6 +109,7 @@ def _candidates(conn: Connection, item: str) -> tuple[list[Site], list[Candidate
             r.prod_date,
             r.qty,
             r.storage_years,
+            reinspected_pass=r.reinspected_on is not None,
         )
         for r in rows
     ]
@@ -159,7 +164,7 @@ def create_order(engine: Engine, username: str, request: OrderRequest) -> int:
         approval_of: dict[str, int] = {}
         seq = 0
         for line in request.lines:
-            sites, found = _candidates(conn, line.item)
+            sites, found = candidates(conn, line.item, lock=True)
             plan = allocate(line.qty, (request.lat, request.lon), sites, found, now.date())
             line_id = int(
                 conn.execute(

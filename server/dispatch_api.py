@@ -9,20 +9,18 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 
 from server import auth, dispatch, printing
 from server.deps import check_warehouse, engine_of, require_user
-from server.fifo import Candidate, Site, allocate
+from server.fifo import allocate
 from server.floor import Rejection
 from server.tables import (
     batches,
     dispatch_orders,
     handovers,
     items,
-    locations,
     pick_lines,
-    stock,
     warehouses,
 )
 from server.workflows_api import refusal
@@ -41,52 +39,6 @@ class AllocationIn(BaseModel):
     destination: Destination
 
 
-def candidates(engine: Engine, item: str) -> tuple[list[Site], list[Candidate]]:
-    with engine.connect() as conn:
-        sites = [
-            Site(r.code, r.lat, r.lon)
-            for r in conn.execute(
-                select(warehouses.c.code, warehouses.c.lat, warehouses.c.lon).where(
-                    warehouses.c.lat.is_not(None) & warehouses.c.lon.is_not(None)
-                )
-            )
-        ]
-        rows = conn.execute(
-            select(
-                stock.c.warehouse,
-                locations.c.code,
-                locations.c.walk_order,
-                batches.c.id,
-                batches.c.batch_no,
-                batches.c.inbound_date,
-                batches.c.prod_date,
-                stock.c.qty,
-                items.c.storage_years,
-            )
-            .join(locations, locations.c.id == stock.c.location_id)
-            .join(batches, batches.c.id == stock.c.batch_id)
-            .join(items, items.c.code == batches.c.item_code)
-            .where(
-                (stock.c.status == "available") & (stock.c.qty > 0) & (batches.c.item_code == item)
-            )
-        )
-        found = [
-            Candidate(
-                r.warehouse,
-                r.code,
-                r.walk_order,
-                r.id,
-                r.batch_no,
-                r.inbound_date or date.min,
-                r.prod_date,
-                r.qty,
-                r.storage_years,
-            )
-            for r in rows
-        ]
-    return sites, found
-
-
 @router.post("/allocation")
 def preview_allocation(
     body: AllocationIn,
@@ -99,7 +51,8 @@ def preview_allocation(
     with engine.connect() as conn:
         if conn.execute(select(items.c.code).where(items.c.code == body.item)).first() is None:
             raise HTTPException(404, {"reason": "unknown_item", "detail": body.item})
-    sites, found = candidates(engine, body.item)
+    with engine.connect() as conn:
+        sites, found = dispatch.candidates(conn, body.item)
     result = allocate(
         body.qty, (body.destination.lat, body.destination.lon), sites, found, date.today()
     )

@@ -25,6 +25,7 @@ CBV: dict[str, tuple[str, str]] = {
     "moving": ("storing", "available"),
     "loading": ("loading", "in_transit"),
     "stock_taking": ("stock_taking", "available"),
+    "returning": ("receiving", "returned"),
 }
 _OFFSET = re.compile(r"([+-]\d{2}:\d{2}|Z)$")
 

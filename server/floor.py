@@ -4,6 +4,7 @@ receiving  +qty pending acceptance at the door (art. 8: not usable until accepte
 storing    putaway: qty moves from the door to a storage location, status unchanged
 moving     倒垛: qty moves between locations, status unchanged
 loading    qty leaves the warehouse onto a truck: reserved (picked) or available stock only
+returning  reusable goods come back (art. 24): +qty on hold until inspected
 
 `plan` takes an event, the master data it refers to (already looked up) and a view of the
 current stock, and returns the changes to make, or raises Rejection with a reason code.
@@ -40,6 +41,7 @@ class Refs:
     items: dict[str, str]  # GTIN -> item code
     locations: dict[str, int]  # location code -> id (of the caller's warehouse)
     batches: dict[tuple[str, str], int]  # (item code, batch no) -> id
+    reusable: frozenset[str] = frozenset()  # item codes of reusable goods (art. 24)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +114,15 @@ def receive(event: dict[str, Any], refs: Refs, stock: StockView) -> list[Change]
     ]
 
 
+def returning(event: dict[str, Any], refs: Refs, stock: StockView) -> list[Change]:
+    """Reusable goods back from a disaster area (art. 24): on hold until inspected."""
+    qty = quantity(event)
+    code = item(refs, event)
+    if code not in refs.reusable:
+        raise Rejection("not_reusable", f"item {code} is consumable; it does not come back")
+    return [Change(location(refs, event, "location"), batch(refs, event), "on_hold", qty)]
+
+
 def move(event: dict[str, Any], refs: Refs, stock: StockView) -> list[Change]:
     qty = quantity(event)
     batch_id = batch(refs, event)
@@ -136,6 +147,7 @@ HANDLERS: dict[str, Callable[[dict[str, Any], Refs, StockView], list[Change]]] =
     "storing": move,
     "moving": move,
     "loading": load,
+    "returning": returning,
 }
 
 

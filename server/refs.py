@@ -10,6 +10,7 @@ from sqlalchemy import Connection, select, tuple_
 
 from server.floor import Refs, Rejection, batch_no, quantity
 from server.tables import batches, item_gtins, locations
+from server.tables import items as item_table
 
 LOCATION_FIELDS = ("location", "from_location", "to_location")
 
@@ -106,4 +107,13 @@ def load_refs(conn: Connection, warehouse: str, events: Iterable[dict[str, Any]]
             .all()
         )
         known.update({(r["item_code"], r["batch_no"]): i for r, i in zip(rows, ids, strict=True)})
-    return Refs(items=items, locations=places, batches=known)
+    reusable: frozenset[str] = frozenset()
+    if items:
+        reusable = frozenset(
+            conn.execute(
+                select(item_table.c.code).where(
+                    item_table.c.code.in_(set(items.values())) & item_table.c.reusable
+                )
+            ).scalars()
+        )
+    return Refs(items=items, locations=places, batches=known, reusable=reusable)

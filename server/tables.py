@@ -90,6 +90,7 @@ batches = Table(
     Column("prod_date", Date),
     Column("inbound_date", Date),
     Column("unit_price_cents", BigInteger),
+    Column("reinspected_on", Date),  # passed a quality check after its storage years (art. 25(4))
     UniqueConstraint("item_code", "batch_no", name="uq_batches_item_batch"),
 )
 

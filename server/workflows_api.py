@@ -26,6 +26,7 @@ CONFLICTS = (
     "reason_missing",
 )
 FORBIDDEN = ("same_person",)
+# too_few_experts, bad_notice, not_reusable ... are 422: the request breaks a rule
 NOT_FOUND = (
     "unknown_order",
     "unknown_item",
