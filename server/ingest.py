@@ -16,11 +16,11 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, select, update
+from sqlalchemy import Connection, Engine, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from server.floor import Change, Rejection, StockKey, counted, plan
-from server.ledger import Posting, lock_head, posting_hash
+from server.ledger import Posting, chain_hash, lock_head, stamp
 from server.refs import load_refs
 from server.results import Caller, EventResult
 from server.tables import events, ledger_heads, postings, stock, stocktake_counts, stocktakes
@@ -161,7 +161,7 @@ def _posting(
         author,
         event_id=event_id,
     )
-    digest = posting_hash(prev_hash, entry, now)
+    digest = chain_hash(prev_hash, entry, stamp(now))
     rows.append(
         {
             "warehouse": warehouse,
@@ -209,13 +209,11 @@ def _write(
         conn.execute(events.insert(), event_rows)
     if not posting_rows:
         return
-    ids = (
-        conn.execute(
-            postings.insert().returning(postings.c.id, sort_by_parameter_order=True), posting_rows
-        )
-        .scalars()
-        .all()
-    )
+    conn.execute(postings.insert(), posting_rows)
+    # The head is locked: the newest posting of this warehouse is the last one just written.
+    last_id = conn.execute(
+        select(func.max(postings.c.id)).where(postings.c.warehouse == warehouse)
+    ).scalar_one()
     changed = [k for k, q in current.items() if before.get(k) != q]
     updates = [{"l": k[0], "b": k[1], "s": k[2], "q": current[k]} for k in changed if k in before]
     inserts = [
@@ -247,5 +245,5 @@ def _write(
     conn.execute(
         update(ledger_heads)
         .where(ledger_heads.c.warehouse == warehouse)
-        .values(last_posting_id=ids[-1], last_hash=last_hash)
+        .values(last_posting_id=last_id, last_hash=last_hash)
     )

@@ -9,7 +9,6 @@ is updated in the same transaction, and no posting may take it below zero.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -38,22 +37,25 @@ class Posting:
     approval_id: int | None = None
 
 
-def posting_hash(prev_hash: str, posting: Posting, posted_at: datetime) -> str:
-    if posted_at.tzinfo is None:  # SQLite hands timestamps back without their zone; they are UTC
+def stamp(posted_at: datetime) -> str:
+    """A posting time as it enters the hash: UTC, microseconds (SQLite hands timestamps back
+    without their zone; they are UTC)."""
+    if posted_at.tzinfo is None:
         posted_at = posted_at.replace(tzinfo=UTC)
-    content = {
-        "warehouse": posting.warehouse,
-        "location_id": posting.location_id,
-        "batch_id": posting.batch_id,
-        "status": posting.status,
-        "qty": posting.qty,
-        "author": posting.author,
-        "event_id": posting.event_id,
-        "approval_id": posting.approval_id,
-        "posted_at": posted_at.astimezone(UTC).isoformat(timespec="microseconds"),
-    }
-    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
+    return posted_at.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def chain_hash(prev_hash: str, posting: Posting, stamped: str) -> str:
+    """SHA-256 over the previous hash and the posting's fields in a fixed order, separated by
+    the unit separator (0x1F), which no field may contain."""
+    fields = (posting.warehouse, str(posting.location_id), str(posting.batch_id), posting.status,
+              str(posting.qty), posting.author, posting.event_id or "",
+              "" if posting.approval_id is None else str(posting.approval_id), stamped)
+    return hashlib.sha256((prev_hash + "\x1f".join(fields)).encode()).hexdigest()
+
+
+def posting_hash(prev_hash: str, posting: Posting, posted_at: datetime) -> str:
+    return chain_hash(prev_hash, posting, stamp(posted_at))
 
 
 def _insert_ignore(conn: Connection, table: object, values: dict[str, object]) -> None:
