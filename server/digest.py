@@ -13,9 +13,9 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
-from server.tables import batches, locations, stock
+from server.tables import batches, items, locations, stock
 
 Line = tuple[str, str, str, str]  # location, item, batch, status
 
@@ -72,3 +72,43 @@ def book_of(rows: Iterable[dict[str, object]]) -> dict[Line, int]:
             raise ValueError(f"qty of {key} must be a whole number")
         book[key] = book.get(key, 0) + qty
     return book
+
+
+def value_ledger(engine: Engine, warehouse: str) -> list[dict[str, object]]:
+    """Quantities against the value ledger: per batch, the quantity held (all statuses), the
+    unit price (the batch's, else the catalogue's, flagged) and the value."""
+    price = func.coalesce(batches.c.unit_price_cents, items.c.unit_price_cents)
+    query = (
+        select(
+            batches.c.item_code,
+            items.c.name_zh,
+            batches.c.batch_no,
+            func.sum(stock.c.qty).label("qty"),
+            price.label("unit_price_cents"),
+            batches.c.unit_price_cents.is_(None).label("catalogue_price"),
+        )
+        .join(batches, batches.c.id == stock.c.batch_id)
+        .join(items, items.c.code == batches.c.item_code)
+        .where((stock.c.warehouse == warehouse) & (stock.c.qty != 0))
+        .group_by(
+            batches.c.item_code,
+            items.c.name_zh,
+            batches.c.batch_no,
+            batches.c.unit_price_cents,
+            items.c.unit_price_cents,
+        )
+        .order_by(batches.c.item_code, batches.c.batch_no)
+    )
+    with engine.connect() as conn:
+        return [
+            {
+                "item": r.item_code,
+                "name_zh": r.name_zh,
+                "batch": r.batch_no,
+                "qty": int(r.qty),
+                "unit_price_cents": int(r.unit_price_cents),
+                "value_cents": int(r.qty) * int(r.unit_price_cents),
+                "catalogue_price": bool(r.catalogue_price),
+            }
+            for r in conn.execute(query)
+        ]

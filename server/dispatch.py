@@ -29,6 +29,8 @@ from server.tables import (
     items,
     locations,
     pick_lines,
+    places,
+    road_distances,
     stock,
     warehouses,
 )
@@ -55,6 +57,7 @@ class OrderRequest:
     lines: tuple[OrderLine, ...]
     phone_order: bool = False  # an emergency started on a phone instruction
     notified_at: datetime | None = None
+    place: str | None = None  # a known place: its road distances to the depots count
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +119,25 @@ def candidates(
     return sites, found
 
 
+def roads_to(conn: Connection, place: str | None) -> dict[str, float]:
+    """Road distances (km) from each depot to a known place, where recorded."""
+    if place is None:
+        return {}
+    rows = conn.execute(
+        select(road_distances.c.warehouse, road_distances.c.km).where(
+            road_distances.c.place == place
+        )
+    )
+    return {r.warehouse: float(r.km) for r in rows}
+
+
+def place_of(conn: Connection, code: str) -> tuple[str, float, float]:
+    row = conn.execute(select(places).where(places.c.code == code)).first()
+    if row is None:
+        raise Rejection("unknown_place", f"place {code} is not known")
+    return row.name, row.lat, row.lon
+
+
 def create_order(engine: Engine, username: str, request: OrderRequest) -> int:
     if request.kind not in KINDS:
         raise Rejection("bad_kind", f"kind is one of {', '.join(KINDS)}")
@@ -165,7 +187,14 @@ def create_order(engine: Engine, username: str, request: OrderRequest) -> int:
         seq = 0
         for line in request.lines:
             sites, found = candidates(conn, line.item, lock=True)
-            plan = allocate(line.qty, (request.lat, request.lon), sites, found, now.date())
+            plan = allocate(
+                line.qty,
+                (request.lat, request.lon),
+                sites,
+                found,
+                now.date(),
+                roads_to(conn, request.place),
+            )
             line_id = int(
                 conn.execute(
                     dispatch_lines.insert()
@@ -308,6 +337,12 @@ def order_view(engine: Engine, order_id: int, now: datetime | None = None) -> di
         "notified_at": notified.isoformat(),
         "first_batch_due": first_due.isoformat(),
         "first_batch_seconds_left": int((first_due - now).total_seconds()),
+        "first_arrival_at": _utc(order.first_arrival_at).isoformat()
+        if order.first_arrival_at
+        else None,
+        "first_batch_on_time": None
+        if not order.first_arrival_at
+        else _utc(order.first_arrival_at) <= first_due,
         "written_order_due": written_due.isoformat() if written_due else None,
         "written_order": order.written_order,
         "written_order_late": bool(written_due and not order.written_order and now > written_due),
@@ -339,6 +374,26 @@ def pick_list_query() -> Any:
         .join(dispatch_orders, dispatch_orders.c.id == pick_lines.c.order_id)
         .order_by(pick_lines.c.order_id, pick_lines.c.seq)
     )
+
+
+def record_arrival(engine: Engine, username: str, order_id: int, at: datetime) -> None:
+    """The first batch reached the disaster area (art. 21: within 8 hours of the notice)."""
+    with engine.begin() as conn:
+        done = conn.execute(
+            update(dispatch_orders)
+            .where(
+                (dispatch_orders.c.id == order_id) & dispatch_orders.c.first_arrival_at.is_(None)
+            )
+            .values(first_arrival_at=at)
+        ).rowcount
+        if not done:
+            exists = conn.execute(
+                select(dispatch_orders.c.id).where(dispatch_orders.c.id == order_id)
+            ).first()
+            if exists is None:
+                raise Rejection("unknown_order", f"order {order_id} does not exist")
+            raise Rejection("already_arrived", "the first batch's arrival is already recorded")
+        record(conn, username, "dispatch_arrival", f"order {order_id}", at=at.isoformat())
 
 
 def record_written_order(engine: Engine, username: str, order_id: int, reference: str) -> None:

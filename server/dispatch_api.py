@@ -3,7 +3,7 @@ Dispatch orders, reservations and pick lists build on this."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -78,11 +78,16 @@ class OrderIn(BaseModel):
     kind: str = Field(pattern="^(request|prepositioning|emergency|winter_spring)$")
     basis: str = Field(min_length=1, max_length=200)
     destination: str = Field(min_length=1, max_length=200)
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
+    lat: float | None = Field(None, ge=-90, le=90)
+    lon: float | None = Field(None, ge=-180, le=180)
+    place: str | None = Field(None, description="a known place; its road distances count")
     lines: list[OrderLineIn] = Field(min_length=1, max_length=200)
     phone_order: bool = False
     notified_at: datetime | None = None
+
+
+class ArrivalIn(BaseModel):
+    at: datetime | None = None
 
 
 class WrittenOrderIn(BaseModel):
@@ -103,7 +108,13 @@ def create_order(
     body: OrderIn, request: Request, user: Annotated[auth.User, Depends(require_user("dispatch"))]
 ) -> dict[str, Any]:
     """A dispatch order: stock reserved nearest first and FIFO, pick lists for the depots."""
+    lat, lon = body.lat, body.lon
     try:
+        if body.place is not None:
+            with engine_of(request).connect() as conn:
+                _, lat, lon = dispatch.place_of(conn, body.place)
+        if lat is None or lon is None:
+            raise Rejection("no_destination", "give the destination's lat and lon, or a place")
         order_id = dispatch.create_order(
             engine_of(request),
             user.username,
@@ -112,8 +123,9 @@ def create_order(
                 kind=body.kind,
                 basis=body.basis,
                 destination=body.destination,
-                lat=body.lat,
-                lon=body.lon,
+                lat=lat,
+                lon=lon,
+                place=body.place,
                 lines=tuple(dispatch.OrderLine(x.item, x.qty) for x in body.lines),
                 phone_order=body.phone_order,
                 notified_at=body.notified_at,
@@ -137,6 +149,23 @@ def show_order(
     if user.warehouse is not None:
         view["picks"] = [p for p in view["picks"] if p["warehouse"] == user.warehouse]
     return view
+
+
+@router.post("/orders/{order_id}/arrival")
+def arrival(
+    order_id: int,
+    body: ArrivalIn,
+    request: Request,
+    user: Annotated[auth.User, Depends(require_user("dispatch"))],
+) -> dict[str, Any]:
+    """The first batch reached the disaster area; the answer says if it was within 8 hours."""
+    try:
+        dispatch.record_arrival(
+            engine_of(request), user.username, order_id, body.at or datetime.now(UTC)
+        )
+        return dispatch.order_view(engine_of(request), order_id)
+    except Rejection as exc:
+        raise refusal(exc) from exc
 
 
 @router.post("/orders/{order_id}/written-order")

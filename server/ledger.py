@@ -48,9 +48,17 @@ def stamp(posted_at: datetime) -> str:
 def chain_hash(prev_hash: str, posting: Posting, stamped: str) -> str:
     """SHA-256 over the previous hash and the posting's fields in a fixed order, separated by
     the unit separator (0x1F), which no field may contain."""
-    fields = (posting.warehouse, str(posting.location_id), str(posting.batch_id), posting.status,
-              str(posting.qty), posting.author, posting.event_id or "",
-              "" if posting.approval_id is None else str(posting.approval_id), stamped)
+    fields = (
+        posting.warehouse,
+        str(posting.location_id),
+        str(posting.batch_id),
+        posting.status,
+        str(posting.qty),
+        posting.author,
+        posting.event_id or "",
+        "" if posting.approval_id is None else str(posting.approval_id),
+        stamped,
+    )
     return hashlib.sha256((prev_hash + "\x1f".join(fields)).encode()).hexdigest()
 
 

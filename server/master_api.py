@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, HTTPException, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, HTTPException, Path, Query, Request, UploadFile
 from fastapi.responses import Response
 
 from server import auth, masterfiles, tabular
@@ -98,3 +98,34 @@ def export_locations(
 ) -> Response | dict[str, Any]:
     rows = masterfiles.export_locations(engine_of(request), check_warehouse(user, warehouse))
     return _download("locations", masterfiles.LOCATION_COLUMNS, rows, format)
+
+
+SIMPLE_KINDS = "^(warehouses|suppliers|places|road_distances)$"
+
+
+@router.post("/{kind}")
+async def import_simple(
+    kind: Annotated[str, Path(pattern=SIMPLE_KINDS)],
+    request: Request,
+    file: Annotated[UploadFile, File()],
+    user: Annotated[auth.User, Depends(require_user("masterdata"))],
+) -> dict[str, int]:
+    """Warehouses, suppliers, places (destinations) and road distances (warehouse, place, km)."""
+    rows = await _rows(file)
+    try:
+        return {
+            "imported": masterfiles.import_simple(engine_of(request), user.username, kind, rows)
+        }
+    except masterfiles.ImportRefused as exc:
+        raise _refused(exc) from exc
+
+
+@router.get("/{kind}", response_model=None)
+def export_simple(
+    kind: Annotated[str, Path(pattern=SIMPLE_KINDS)],
+    request: Request,
+    user: Annotated[auth.User, Depends(require_user("read"))],
+    format: Annotated[str, Query(pattern="^(json|csv|xlsx)$")] = "json",
+) -> Response | dict[str, Any]:
+    header, rows = masterfiles.export_simple(engine_of(request), kind)
+    return _download(kind, header, rows, format)

@@ -1,4 +1,5 @@
-"""Master data in and out as CSV and XLSX: items (with GTINs) and locations.
+"""Master data in and out as CSV and XLSX: items (with GTINs), locations, warehouses,
+suppliers, places and road distances.
 
 An import is checked whole before anything is written: every bad row is reported with its
 line number (the header is line 1) and what is wrong, and a file with any error imports
@@ -15,7 +16,15 @@ from sqlalchemy import Engine, delete, select, update
 
 from server.audit import record
 from server.exampledata import CATEGORIES, is_valid_gtin
-from server.tables import item_gtins, items, locations, warehouses
+from server.tables import (
+    item_gtins,
+    items,
+    locations,
+    places,
+    road_distances,
+    suppliers,
+    warehouses,
+)
 
 ITEM_COLUMNS = (
     "code",
@@ -233,3 +242,121 @@ def export_locations(engine: Engine, warehouse: str | None) -> list[tuple[Any, .
         query = query.where(locations.c.warehouse == warehouse)
     with engine.connect() as conn:
         return [tuple(r) for r in conn.execute(query)]
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    name: str
+    kind: str = "text"  # text, float, choice
+    choices: tuple[str, ...] = ()
+    required: bool = True
+
+
+SIMPLE: dict[str, tuple[Any, tuple[Column, ...], tuple[str, ...]]] = {
+    # table, columns, key
+    "warehouses": (
+        warehouses,
+        (
+            Column("code"),
+            Column("name_zh"),
+            Column("name_en"),
+            Column("level", "choice", ("province", "city", "county")),
+            Column("kind", "choice", ("depot", "agency")),
+            Column("lat", "float"),
+            Column("lon", "float"),
+        ),
+        ("code",),
+    ),
+    "suppliers": (
+        suppliers,
+        (Column("code"), Column("name"), Column("contact"), Column("phone")),
+        ("code",),
+    ),
+    "places": (
+        places,
+        (Column("code"), Column("name"), Column("lat", "float"), Column("lon", "float")),
+        ("code",),
+    ),
+    "road_distances": (
+        road_distances,
+        (Column("warehouse"), Column("place"), Column("km", "float")),
+        ("warehouse", "place"),
+    ),
+}
+
+
+def check_simple(
+    kind: str, rows: list[dict[str, str]]
+) -> tuple[list[dict[str, Any]], list[RowError]]:
+    """Pure: typed rows of a simple master-data file, or every error by line."""
+    _, columns, key = SIMPLE[kind]
+    if rows and (missing := [c.name for c in columns if c.name not in rows[0]]):
+        return [], [RowError(1, f"missing columns: {', '.join(missing)}")]
+    good: list[dict[str, Any]] = []
+    errors: list[RowError] = []
+    seen: dict[tuple[str, ...], int] = {}
+    for line, row in enumerate(rows, start=2):
+        problems: list[str] = []
+        values: dict[str, Any] = {}
+        for column in columns:
+            raw = row.get(column.name, "")
+            if not raw:
+                problems.append(f"{column.name} is empty")
+            elif column.kind == "float":
+                try:
+                    values[column.name] = float(raw)
+                except ValueError:
+                    problems.append(f"{column.name} must be a number, not {raw!r}")
+            elif column.kind == "choice" and raw not in column.choices:
+                problems.append(f"{column.name} must be one of {', '.join(column.choices)}")
+            else:
+                values[column.name] = raw
+        ident = tuple(row.get(k, "") for k in key)
+        if ident in seen:
+            problems.append(f"{'/'.join(ident)} is also on line {seen[ident]}")
+        seen.setdefault(ident, line)
+        if kind == "road_distances" and values.get("km", 0) <= 0 and "km" in values:
+            problems.append("km must be more than 0")
+        if (
+            kind in ("warehouses", "places")
+            and not problems
+            and not (-90 <= values["lat"] <= 90 and -180 <= values["lon"] <= 180)
+        ):
+            problems.append("lat/lon out of range")
+        errors.extend(RowError(line, p) for p in problems)
+        if not problems:
+            good.append(values)
+    return good, errors
+
+
+def import_simple(engine: Engine, username: str, kind: str, rows: list[dict[str, str]]) -> int:
+    table, _, key = SIMPLE[kind]
+    good, errors = check_simple(kind, rows)
+    with engine.begin() as conn:
+        if kind == "road_distances" and good:
+            known_w = set(conn.execute(select(warehouses.c.code)).scalars())
+            known_p = set(conn.execute(select(places.c.code)).scalars())
+            for n, row in enumerate(good):
+                if row["warehouse"] not in known_w or row["place"] not in known_p:
+                    errors.append(RowError(n + 2, "unknown warehouse or place"))
+        if errors:
+            raise ImportRefused(sorted(errors, key=lambda e: e.line))
+        for row in good:
+            where = [table.c[k] == row[k] for k in key]
+            found = conn.execute(select(table.c[key[0]]).where(*where)).first()
+            if found is None:
+                conn.execute(table.insert().values(**row))
+            else:
+                conn.execute(update(table).where(*where).values(**row))
+        record(conn, username, f"import_{kind}", None, rows=len(good))
+    return len(good)
+
+
+def export_simple(engine: Engine, kind: str) -> tuple[tuple[str, ...], list[tuple[Any, ...]]]:
+    table, columns, key = SIMPLE[kind]
+    names = tuple(c.name for c in columns)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(*(table.c[n] for n in names)).order_by(*(table.c[k] for k in key))
+        ).all()
+    return names, [tuple(r) for r in rows]

@@ -274,6 +274,7 @@ dispatch_orders = Table(
     Column("notified_at", DateTime(timezone=True), nullable=False),  # the 8-hour clock starts
     Column("written_order_due", DateTime(timezone=True)),  # phone orders: notice + 48 h
     Column("written_order", String(64)),
+    Column("first_arrival_at", DateTime(timezone=True)),  # the first batch reached the area
     Column("status", String(16), nullable=False),  # open, cancelled, closed
     Column("created_by", String(64), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
@@ -302,6 +303,32 @@ pick_lines = Table(
     Column("qty", BigInteger, nullable=False),
     Column("seq", Integer, nullable=False),  # the FIFO order within the warehouse
     Index("ix_pick_lines_warehouse", "warehouse", "order_id"),
+)
+
+suppliers = Table(
+    "suppliers",
+    metadata,
+    Column("code", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("contact", String(100), nullable=False),
+    Column("phone", String(40), nullable=False),
+)
+
+places = Table(
+    "places",
+    metadata,
+    Column("code", String(32), primary_key=True),  # a county seat, a shelter, a disaster area
+    Column("name", String(200), nullable=False),
+    Column("lat", Float, nullable=False),
+    Column("lon", Float, nullable=False),
+)
+
+road_distances = Table(
+    "road_distances",
+    metadata,
+    Column("warehouse", String(32), ForeignKey("warehouses.code"), primary_key=True),
+    Column("place", String(32), ForeignKey("places.code"), primary_key=True),
+    Column("km", Float, nullable=False),
 )
 
 handovers = Table(

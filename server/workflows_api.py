@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from server import audit, auth, epcis, reports, tabular
+from server import audit, auth, digest, epcis, reports, tabular
 from server.acceptance import AcceptanceRequest, Inspection, decide, list_decisions
 from server.deps import check_warehouse, engine_of, require_user
 from server.floor import Rejection
@@ -19,6 +19,7 @@ from server.tables import events
 router = APIRouter(prefix="/api/v1", tags=["workflows"])
 CONFLICTS = (
     "duplicate_number",
+    "already_arrived",
     "nothing_to_hand_over",
     "insufficient_stock",
     "not_counting",
@@ -29,6 +30,7 @@ FORBIDDEN = ("same_person",)
 # too_few_experts, bad_notice, not_reusable ... are 422: the request breaks a rule
 NOT_FOUND = (
     "unknown_order",
+    "unknown_place",
     "unknown_item",
     "unknown_batch",
     "unknown_location",
@@ -175,6 +177,21 @@ def get_monthly(
             headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
         )
     return {"month": month, "header": list(reports.HEADER), "rows": [list(r) for r in rows]}
+
+
+@router.get("/ledger/value")
+def get_value_ledger(
+    request: Request, user: Annotated[auth.User, Depends(require_user("audit"))], warehouse: str
+) -> dict[str, Any]:
+    """Quantities against the value ledger (账账相符): quantity x unit price per batch."""
+    scope = check_warehouse(user, warehouse) or warehouse
+    rows = digest.value_ledger(engine_of(request), scope)
+    return {
+        "warehouse": scope,
+        "rows": rows,
+        "total_cents": sum(int(str(r["value_cents"])) for r in rows),
+        "batches_on_catalogue_price": sum(1 for r in rows if r["catalogue_price"]),
+    }
 
 
 @router.get("/audit")

@@ -12,7 +12,7 @@ import httpx
 import pypdf
 import pytest
 
-from harness.depot import Depot, ServerProcess
+from harness.depot import ADMIN, Depot, ServerProcess
 from server.acceptance import AcceptanceRequest, Inspection, decide
 from server.accounts import create_gateway_client, create_user
 from server.db import make_engine
@@ -179,3 +179,32 @@ def test_emergency_clocks(server: ServerProcess, depot: Depot, stocked: dict[str
         ).json()
         assert 7 * 3600 < now["first_batch_seconds_left"] <= 8 * 3600
         assert now["written_order_due"] is None
+
+
+def test_road_distances_decide_what_is_nearest_and_the_arrival_is_timed(
+    server: ServerProcess, depot: Depot, stocked: dict[str, Any]
+) -> None:
+    places = "code,name,lat,lon\nBC,北川县安置点,31.82,104.46\n"
+    roads = "warehouse,place,km\nLC01,BC,140\nLC02,BC,65\n"  # the short road is closed
+    with server.login(ADMIN) as admin:
+        for kind, text in (("places", places), ("road_distances", roads)):
+            answer = admin.post(
+                f"/api/v1/master/{kind}", files={"file": (f"{kind}.csv", text.encode())}
+            )
+            assert answer.status_code == 200, answer.text
+        bad = admin.post(
+            "/api/v1/master/road_distances",
+            files={"file": ("r.csv", b"warehouse,place,km\nLC01,NOWHERE,-3\n")},
+        )
+        assert bad.status_code == 422
+    with server.login(("sun", PASSWORD)) as sun:
+        body = order(stocked, "301", 5, place="BC")
+        del body["lat"], body["lon"]
+        placed = sun.post("/api/v1/dispatch/orders", json=body).json()
+        assert [(p["warehouse"], p["batch"]) for p in placed["picks"]] == [("LC02", "FAR")]
+        arrived = sun.post(f"/api/v1/dispatch/orders/{placed['id']}/arrival", json={}).json()
+        assert arrived["first_batch_on_time"] is True
+        again = sun.post(f"/api/v1/dispatch/orders/{placed['id']}/arrival", json={})
+        assert again.status_code == 409
+        unknown = order(stocked, "302", 1, place="NOWHERE")
+        assert sun.post("/api/v1/dispatch/orders", json=unknown).status_code == 404

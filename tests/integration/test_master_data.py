@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import uuid
 
 import httpx
 import openpyxl
@@ -98,3 +99,46 @@ def test_locations_import_and_who_may_import(server: ServerProcess, depot: Depot
         assert upload(admin, "/api/v1/master/locations", "l.csv", good).json() == {"imported": 1}
         rows = admin.get("/api/v1/master/locations", params={"warehouse": "LC01"}).json()
         assert ["LC01", "E-01-01", "E", 900, "storage"] in rows["rows"]
+
+
+def test_warehouses_suppliers_and_the_value_ledger(server: ServerProcess, depot: Depot) -> None:
+    suppliers = "code,name,contact,phone\nSP01,四川某帐篷厂,刘经理,028-80000000\n"
+    with server.login(ADMIN) as admin:
+        assert upload(admin, "/api/v1/master/suppliers", "s.csv", suppliers.encode()).json() == {
+            "imported": 1
+        }
+        listed = admin.get("/api/v1/master/suppliers").json()["rows"]
+        assert listed == [["SP01", "四川某帐篷厂", "刘经理", "028-80000000"]]
+        warehouses = admin.get("/api/v1/master/warehouses", params={"format": "csv"})
+        again = upload(admin, "/api/v1/master/warehouses", "w.csv", warehouses.content)
+        assert again.json() == {"imported": len(depot.example.warehouses)}
+        bad = upload(
+            admin,
+            "/api/v1/master/warehouses",
+            "w.csv",
+            b"code,name_zh,name_en,level,kind,lat,lon\nLC09,x,x,town,depot,95,0\n",
+        )
+        messages = [e["message"] for e in bad.json()["detail"]["errors"]]
+        assert any("level must be one of" in m for m in messages)
+        item = depot.example.items[2]
+        event = {
+            "event_id": str(uuid.uuid4()),
+            "type": "receiving",
+            "warehouse": "LC01",
+            "occurred_at": "2026-11-23T09:00:00+08:00",
+            "location": "D01",
+            "gtin": item.gtin,
+            "batch": "VL1",
+            "qty": 7,
+        }
+        httpx.post(
+            f"{server.url}/api/v1/events",
+            json={"events": [event]},
+            headers={"Authorization": f"Bearer {depot.gateway_token}"},
+        )
+        value = admin.get("/api/v1/ledger/value", params={"warehouse": "LC01"}).json()
+        assert [
+            (r["batch"], r["qty"], r["value_cents"], r["catalogue_price"]) for r in value["rows"]
+        ] == [("VL1", 7, 7 * item.unit_price_cents, True)]
+        assert value["total_cents"] == 7 * item.unit_price_cents
+        assert value["batches_on_catalogue_price"] == 1  # the batch's own price is unknown
