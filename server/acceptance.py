@@ -17,6 +17,7 @@ from sqlalchemy import Engine, select
 
 from server.audit import record
 from server.floor import Rejection
+from server.inbound import apply_decision
 from server.ledger import LedgerError, Posting, post
 from server.refs import batch_id, location_id
 from server.tables import approvals, stock
@@ -43,6 +44,7 @@ class AcceptanceRequest:
     inspection: Inspection
     supplier: str | None = None
     unit_price_cents: int | None = None
+    notice: str | None = None  # the inbound notice the goods came against
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -131,6 +133,16 @@ def decide(engine: Engine, username: str, request: AcceptanceRequest) -> Accepta
             )
         except LedgerError as exc:
             raise Rejection("insufficient_stock", str(exc)) from exc
+        if request.notice:
+            apply_decision(
+                conn,
+                request.notice,
+                request.warehouse,
+                request.item,
+                request.batch,
+                request.qty,
+                request.decision == "accepted",
+            )
         record(
             conn,
             username,

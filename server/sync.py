@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, select, tuple_
 
 from server.dispatch import pick_list_query
+from server.inbound import notices as inbound_notices_of
 from server.tables import (
     approvals,
     batches,
@@ -145,6 +146,8 @@ def sync(engine: Engine, warehouse: str, cursor: Cursor) -> dict[str, Any]:
                 ),
             ),
         }
+    # After the connection above is closed: on SQLite every transaction takes the write lock.
+    answer["inbound_notices"] = inbound_notices_of(engine, warehouse)
     for row in answer["acceptances"]:
         row["payload"] = json.loads(row["payload"])
     return answer

@@ -305,6 +305,31 @@ pick_lines = Table(
     Index("ix_pick_lines_warehouse", "warehouse", "order_id"),
 )
 
+inbound_notices = Table(
+    "inbound_notices",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("number", String(64), nullable=False, unique=True),  # 入库通知编号
+    Column("warehouse", String(32), ForeignKey("warehouses.code"), nullable=False),
+    Column("supplier", String(32), ForeignKey("suppliers.code")),
+    Column("expected_on", Date),
+    Column("status", String(16), nullable=False),  # open, closed
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+inbound_lines = Table(
+    "inbound_lines",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("notice_id", Integer, ForeignKey("inbound_notices.id"), nullable=False),
+    Column("item_code", String(32), ForeignKey("items.code"), nullable=False),
+    Column("batch_no", String(32)),
+    Column("qty", BigInteger, nullable=False),
+    Column("accepted", BigInteger, nullable=False),  # accepted against this line so far
+    Column("rejected", BigInteger, nullable=False),
+)
+
 suppliers = Table(
     "suppliers",
     metadata,

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from server import audit, auth, digest, epcis, reports, tabular
+from server import audit, auth, digest, epcis, inbound, reports, tabular
 from server.acceptance import AcceptanceRequest, Inspection, decide, list_decisions
 from server.deps import check_warehouse, engine_of, require_user
 from server.floor import Rejection
@@ -19,6 +19,7 @@ from server.tables import events
 router = APIRouter(prefix="/api/v1", tags=["workflows"])
 CONFLICTS = (
     "duplicate_number",
+    "notice_closed",
     "already_arrived",
     "nothing_to_hand_over",
     "insufficient_stock",
@@ -30,6 +31,9 @@ FORBIDDEN = ("same_person",)
 # too_few_experts, bad_notice, not_reusable ... are 422: the request breaks a rule
 NOT_FOUND = (
     "unknown_order",
+    "unknown_notice",
+    "unknown_supplier",
+    "unknown_warehouse",
     "unknown_place",
     "unknown_item",
     "unknown_batch",
@@ -58,6 +62,21 @@ class AcceptanceIn(BaseModel):
     decision: str = Field(pattern="^(accepted|rejected)$")
     inspection: InspectionIn
     supplier: str | None = None
+    notice: str | None = Field(None, description="the inbound notice's number")
+
+
+class NoticeLineIn(BaseModel):
+    item: str
+    qty: int = Field(ge=1)
+    batch: str | None = None
+
+
+class NoticeIn(BaseModel):
+    number: str = Field(min_length=1, max_length=64)
+    warehouse: str
+    supplier: str | None = None
+    expected_on: date | None = None
+    lines: list[NoticeLineIn] = Field(min_length=1, max_length=500)
 
 
 def refusal(exc: Rejection) -> HTTPException:
@@ -103,11 +122,43 @@ def post_acceptance(
                 decision=body.decision,
                 inspection=inspection,
                 supplier=body.supplier,
+                notice=body.notice,
             ),
         )
     except Rejection as exc:
         raise refusal(exc) from exc
     return {"approval_id": result.approval_id, "status": result.status}
+
+
+@router.post("/inbound-notices", status_code=201)
+def post_notice(
+    body: NoticeIn, request: Request, user: Annotated[auth.User, Depends(require_user("count"))]
+) -> dict[str, Any]:
+    """What a supplier is due to deliver (keepers, supervisors)."""
+    warehouse = check_warehouse(user, body.warehouse) or body.warehouse
+    try:
+        notice_id = inbound.create_notice(
+            engine_of(request),
+            user.username,
+            body.number,
+            warehouse,
+            body.supplier,
+            body.expected_on,
+            [inbound.NoticeLine(x.item, x.qty, x.batch) for x in body.lines],
+        )
+    except Rejection as exc:
+        raise refusal(exc) from exc
+    return {"id": notice_id, "number": body.number}
+
+
+@router.get("/inbound-notices")
+def get_notices(
+    request: Request,
+    user: Annotated[auth.User, Depends(require_user("read"))],
+    warehouse: str | None = None,
+    status: str | None = "open",
+) -> dict[str, Any]:
+    return {"rows": inbound.notices(engine_of(request), check_warehouse(user, warehouse), status)}
 
 
 @router.get("/acceptances")

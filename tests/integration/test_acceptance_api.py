@@ -163,3 +163,45 @@ def test_a_dispatcher_sees_where_an_order_would_come_from(
     assert {t["warehouse"] for t in plan["takes"]} == {"LC01"}
     with server.login(("li", PASSWORD)) as keeper:
         assert keeper.post("/api/v1/dispatch/allocation", json=order).status_code == 403
+
+
+def test_goods_are_decided_against_their_inbound_notice(
+    server: ServerProcess, depot: Depot, people: None
+) -> None:
+    item = depot.example.items[6]
+    notice = {
+        "number": "RK-2026-045",
+        "warehouse": "LC01",
+        "expected_on": "2026-11-25",
+        "lines": [{"item": item.code, "qty": 30, "batch": "2026AC"}],
+    }
+    with server.login(("li", PASSWORD)) as keeper:
+        assert (
+            keeper.post("/api/v1/inbound-notices", json={**notice, "supplier": "NOPE"}).status_code
+            == 404
+        )
+        assert keeper.post("/api/v1/inbound-notices", json=notice).status_code == 201
+        assert keeper.post("/api/v1/inbound-notices", json=notice).status_code == 409
+    synced = httpx.get(
+        f"{server.url}/api/v1/sync", headers={"Authorization": f"Bearer {depot.gateway_token}"}
+    ).json()
+    assert [n["number"] for n in synced["inbound_notices"]] == ["RK-2026-045"]
+    receive(server, depot, 35)
+    with server.login(("wang", PASSWORD)) as wang:
+
+        def decide(qty: int, verdict: str = "accepted", result: str = "pass") -> httpx.Response:
+            body = decision(depot, qty, verdict, result, notice="RK-2026-045")
+            return wang.post("/api/v1/acceptances", json=body)
+
+        assert decide(10).status_code == 201
+        over = decide(21)
+        assert over.status_code == 422 and over.json()["detail"]["reason"] == "over_notice"
+        assert decide(15).status_code == 201
+        assert decide(5, "rejected", "fail").status_code == 201
+        closed = wang.get("/api/v1/inbound-notices", params={"status": "closed"}).json()
+        assert [
+            (n["number"], n["lines"][0]["accepted"], n["lines"][0]["rejected"])
+            for n in closed["rows"]
+        ] == [("RK-2026-045", 25, 5)]
+        late = decide(4)  # 5 more came than the notice said: the notice is done
+        assert late.status_code == 409 and late.json()["detail"]["reason"] == "notice_closed"
