@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, func, select, update
 
 from server.audit import record
 from server.fifo import Candidate, Site, allocate
@@ -367,6 +367,7 @@ def pick_list_query() -> Any:
             batches.c.batch_no.label("batch"),
             batches.c.inbound_date,
             pick_lines.c.qty,
+            pick_lines.c.loaded,
             dispatch_orders.c.number.label("order"),
         )
         .join(locations, locations.c.id == pick_lines.c.location_id)
@@ -374,6 +375,86 @@ def pick_list_query() -> Any:
         .join(dispatch_orders, dispatch_orders.c.id == pick_lines.c.order_id)
         .order_by(pick_lines.c.order_id, pick_lines.c.seq)
     )
+
+
+def cancel_order(engine: Engine, username: str, order_id: int, reason: str) -> int:
+    """Cancel an order: what it reserved and was not loaded goes back to available."""
+    now = datetime.now(UTC)
+    with engine.begin() as conn:
+        order = conn.execute(
+            select(dispatch_orders).where(dispatch_orders.c.id == order_id).with_for_update()
+        ).first()
+        if order is None:
+            raise Rejection("unknown_order", f"order {order_id} does not exist")
+        if order.status != "open":
+            raise Rejection("not_open", f"order {order.number} is {order.status}")
+        released = 0
+        approval_of: dict[str, int] = {}
+        for pick in conn.execute(select(pick_lines).where(pick_lines.c.order_id == order_id)).all():
+            held = (
+                conn.execute(
+                    select(stock.c.qty).where(
+                        (stock.c.warehouse == pick.warehouse)
+                        & (stock.c.location_id == pick.location_id)
+                        & (stock.c.batch_id == pick.batch_id)
+                        & (stock.c.status == "reserved")
+                    )
+                ).scalar_one_or_none()
+                or 0
+            )
+            back = min(pick.qty - pick.loaded, held)
+            if back <= 0:
+                continue
+            if pick.warehouse not in approval_of:
+                approval_of[pick.warehouse] = int(
+                    conn.execute(
+                        approvals.insert()
+                        .values(
+                            kind="dispatch",
+                            warehouse=pick.warehouse,
+                            reference=order.number,
+                            decided_by=username,
+                            decided_at=now,
+                            decision="cancelled",
+                            payload=json.dumps(
+                                {"order": order.number, "reason": reason}, ensure_ascii=False
+                            ),
+                        )
+                        .returning(approvals.c.id)
+                    ).scalar_one()
+                )
+            approval = approval_of[pick.warehouse]
+            post(
+                conn,
+                [
+                    Posting(
+                        pick.warehouse,
+                        pick.location_id,
+                        pick.batch_id,
+                        "reserved",
+                        -back,
+                        username,
+                        approval_id=approval,
+                    ),
+                    Posting(
+                        pick.warehouse,
+                        pick.location_id,
+                        pick.batch_id,
+                        "available",
+                        back,
+                        username,
+                        approval_id=approval,
+                    ),
+                ],
+            )
+            released += back
+        conn.execute(
+            update(dispatch_orders)
+            .where(dispatch_orders.c.id == order_id)
+            .values(status="cancelled")
+        )
+        record(conn, username, "dispatch_cancel", order.number, reason=reason, released=released)
+    return released
 
 
 def record_arrival(engine: Engine, username: str, order_id: int, at: datetime) -> None:
@@ -417,16 +498,15 @@ def create_handover(
         ).first()
         if order is None:
             raise Rejection("unknown_order", f"order {order_id} does not exist")
-        if (
-            conn.execute(
-                select(pick_lines.c.id).where(
-                    (pick_lines.c.order_id == order_id) & (pick_lines.c.warehouse == warehouse)
-                )
-            ).first()
-            is None
-        ):
+        loaded = conn.execute(
+            select(func.coalesce(func.sum(pick_lines.c.loaded), 0)).where(
+                (pick_lines.c.order_id == order_id) & (pick_lines.c.warehouse == warehouse)
+            )
+        ).scalar_one()
+        if not loaded:
             raise Rejection(
-                "nothing_to_hand_over", f"order {order.number} takes nothing from {warehouse}"
+                "nothing_to_hand_over",
+                f"nothing of order {order.number} has been loaded at {warehouse}",
             )
         count = len(
             conn.execute(select(handovers.c.id).where(handovers.c.order_id == order_id)).all()

@@ -90,6 +90,10 @@ class ArrivalIn(BaseModel):
     at: datetime | None = None
 
 
+class CancelIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=500)
+
+
 class WrittenOrderIn(BaseModel):
     reference: str = Field(min_length=1, max_length=64)
 
@@ -168,6 +172,21 @@ def arrival(
         raise refusal(exc) from exc
 
 
+@router.post("/orders/{order_id}/cancel")
+def cancel(
+    order_id: int,
+    body: CancelIn,
+    request: Request,
+    user: Annotated[auth.User, Depends(require_user("dispatch"))],
+) -> dict[str, Any]:
+    """Cancel an order: what it reserved and was not loaded is available again."""
+    try:
+        released = dispatch.cancel_order(engine_of(request), user.username, order_id, body.reason)
+        return {**dispatch.order_view(engine_of(request), order_id), "released": released}
+    except Rejection as exc:
+        raise refusal(exc) from exc
+
+
 @router.post("/orders/{order_id}/written-order")
 def written_order(
     order_id: int,
@@ -227,6 +246,7 @@ def handover_pdf(
             .where(
                 (pick_lines.c.order_id == note.order_id)
                 & (pick_lines.c.warehouse == note.warehouse)
+                & (pick_lines.c.loaded > 0)
             )
         ).all()
     pdf = printing.handover_pdf(
@@ -238,7 +258,7 @@ def handover_pdf(
             on=note.created_at.date(),
             lines=tuple(
                 printing.HandoverLine(
-                    r.name_zh, r.spec, r.unit_zh, int(r.qty), r.inbound_date, f"批次 {r.batch}"
+                    r.name_zh, r.spec, r.unit_zh, int(r.loaded), r.inbound_date, f"批次 {r.batch}"
                 )
                 for r in rows
             ),

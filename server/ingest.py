@@ -23,7 +23,16 @@ from server.floor import Change, Rejection, StockKey, counted, plan
 from server.ledger import Posting, chain_hash, lock_head, stamp
 from server.refs import load_refs
 from server.results import Caller, EventResult
-from server.tables import events, ledger_heads, postings, stock, stocktake_counts, stocktakes
+from server.tables import (
+    dispatch_orders,
+    events,
+    ledger_heads,
+    pick_lines,
+    postings,
+    stock,
+    stocktake_counts,
+    stocktakes,
+)
 
 CHUNK = 500
 
@@ -89,6 +98,7 @@ def _ingest(engine: Engine, caller: Caller, batch: list[Any]) -> list[EventResul
         current = dict(before)
         event_rows: list[dict[str, Any]] = []
         count_rows: list[dict[str, Any]] = []
+        loads: list[tuple[str, int, int, int]] = []  # order, location, batch, qty
         open_takes = _open_stocktakes(conn, warehouse, fresh)
         posting_rows: list[dict[str, Any]] = []
         for i, event in wanted:
@@ -122,13 +132,55 @@ def _ingest(engine: Engine, caller: Caller, batch: list[Any]) -> list[EventResul
                 prev_hash = _posting(
                     posting_rows, warehouse, change, author, event_id, prev_hash, now
                 )
+            if changes and event.get("type") == "loading" and event.get("order"):
+                loads.append(
+                    (
+                        str(event["order"]),
+                        changes[0].location_id,
+                        changes[0].batch_id,
+                        -changes[0].delta,
+                    )
+                )
             seen[event_id] = (verdict, reason)
             event_rows.append(_event_row(caller, event, verdict, reason, now))
             results[i] = EventResult(event_id, verdict, reason)
         _write(conn, warehouse, event_rows, posting_rows, before, current, prev_hash)
         if count_rows:
             conn.execute(stocktake_counts.insert(), count_rows)
+        if loads:
+            _count_loads(conn, warehouse, loads)
     return [r for r in results if r is not None]
+
+
+def _count_loads(conn: Connection, warehouse: str, loads: list[tuple[str, int, int, int]]) -> None:
+    """Loading events that name their dispatch order count against its pick lines."""
+    numbers = {number for number, *_ in loads}
+    orders = {
+        r.number: r.id
+        for r in conn.execute(
+            select(dispatch_orders.c.number, dispatch_orders.c.id).where(
+                dispatch_orders.c.number.in_(numbers)
+            )
+        )
+    }
+    rows = [
+        {"o": orders[n], "l": loc, "b": batch, "q": qty}
+        for n, loc, batch, qty in loads
+        if n in orders
+    ]
+    if rows:
+        conn.execute(
+            update(pick_lines)
+            .where(
+                (pick_lines.c.order_id == bindparam("o"))
+                & (pick_lines.c.warehouse == warehouse)
+                & (pick_lines.c.location_id == bindparam("l"))
+                & (pick_lines.c.batch_id == bindparam("b"))
+            )
+            .values(loaded=pick_lines.c.loaded + bindparam("q"))
+            .execution_options(synchronize_session=False),
+            rows,
+        )
 
 
 def _open_stocktakes(conn: Connection, warehouse: str, events: list[dict[str, Any]]) -> set[int]:

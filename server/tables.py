@@ -301,6 +301,7 @@ pick_lines = Table(
     Column("location_id", Integer, ForeignKey("locations.id"), nullable=False),
     Column("batch_id", Integer, ForeignKey("batches.id"), nullable=False),
     Column("qty", BigInteger, nullable=False),
+    Column("loaded", BigInteger, nullable=False, server_default="0"),  # loading events
     Column("seq", Integer, nullable=False),  # the FIFO order within the warehouse
     Index("ix_pick_lines_warehouse", "warehouse", "order_id"),
 )

@@ -19,6 +19,7 @@ from server.tables import events
 router = APIRouter(prefix="/api/v1", tags=["workflows"])
 CONFLICTS = (
     "duplicate_number",
+    "not_open",
     "notice_closed",
     "already_arrived",
     "nothing_to_hand_over",

@@ -119,6 +119,7 @@ def test_an_order_reserves_nearest_first_then_fifo(
         "gtin": stocked["item"].gtin,
         "batch": "OLD",
         "qty": 10,
+        "order": "101",
     }
     loaded = httpx.post(
         f"{server.url}/api/v1/events", json={"events": [loading]}, headers=auth
@@ -141,6 +142,18 @@ def test_an_order_reserves_nearest_first_then_fifo(
         pdf = keeper.get(note.json()["pdf"])
         text = pypdf.PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
         assert note.json()["number"] in text and "13800000000" in text
+    with server.login(("sun", PASSWORD)) as sun:
+        cancelled = sun.post(
+            f"/api/v1/dispatch/orders/{second['id']}/cancel", json={"reason": "灾情缓解"}
+        ).json()
+        assert cancelled["status"] == "cancelled" and cancelled["released"] == 35
+        assert stock_of(sun, "LC02", "available") == 35
+        assert (
+            sun.post(
+                f"/api/v1/dispatch/orders/{second['id']}/cancel", json={"reason": "again"}
+            ).status_code
+            == 409
+        )
     with server.login(("zhao", PASSWORD)) as other:
         refused = other.post(
             f"/api/v1/dispatch/orders/{first.json()['id']}/handovers",
