@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Engine, func, select, update
 from server.audit import record
 from server.fifo import Candidate, Site, allocate
 from server.floor import Rejection
-from server.ledger import Posting, post
+from server.ledger import LedgerError, Posting, post
 from server.tables import (
     approvals,
     batches,
@@ -138,7 +138,21 @@ def place_of(conn: Connection, code: str) -> tuple[str, float, float]:
     return row.name, row.lat, row.lon
 
 
-def create_order(engine: Engine, username: str, request: OrderRequest) -> int:
+def create_order(engine: Engine, username: str, request: OrderRequest, tries: int = 3) -> int:
+    """Allocate and reserve; if another order reserved the same stock meanwhile (the
+    reservation's own check finds less than planned), plan again from the new stock."""
+    for attempt in range(tries):
+        try:
+            return _create_order(engine, username, request)
+        except LedgerError:
+            if attempt == tries - 1:
+                raise Rejection(
+                    "busy", "the stock changed while the order was planned; send it again"
+                ) from None
+    raise AssertionError("unreachable")
+
+
+def _create_order(engine: Engine, username: str, request: OrderRequest) -> int:
     if request.kind not in KINDS:
         raise Rejection("bad_kind", f"kind is one of {', '.join(KINDS)}")
     if not request.lines or any(line.qty <= 0 for line in request.lines):
@@ -186,7 +200,9 @@ def create_order(engine: Engine, username: str, request: OrderRequest) -> int:
         approval_of: dict[str, int] = {}
         seq = 0
         for line in request.lines:
-            sites, found = candidates(conn, line.item, lock=True)
+            # Read without locks: the postings below lock the ledger head, then each stock
+            # row (the order every writer takes), and refuse to go below zero.
+            sites, found = candidates(conn, line.item)
             plan = allocate(
                 line.qty,
                 (request.lat, request.lon),

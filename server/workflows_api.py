@@ -20,6 +20,7 @@ router = APIRouter(prefix="/api/v1", tags=["workflows"])
 CONFLICTS = (
     "duplicate_number",
     "not_open",
+    "busy",
     "notice_closed",
     "already_arrived",
     "nothing_to_hand_over",

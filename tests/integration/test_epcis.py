@@ -14,6 +14,11 @@ from harness.depot import ADMIN, Depot, ServerProcess
 SCHEMA = Path(__file__).resolve().parents[3] / "shared/standards/epcis/EPCIS-JSON-Schema.json"
 
 
+def schema() -> dict[str, object]:
+    assert SCHEMA.exists(), f"the EPCIS 2.0 schema is expected in the shared folder: {SCHEMA}"
+    return dict(json.loads(SCHEMA.read_text()))
+
+
 def test_floor_events_as_an_epcis_document(server: ServerProcess, depot: Depot) -> None:
     item = depot.example.items[3]
     base = {
@@ -62,8 +67,7 @@ def test_floor_events_as_an_epcis_document(server: ServerProcess, depot: Depot) 
         answer = admin.get("/api/v1/epcis/events")
     assert answer.headers["content-type"].startswith("application/ld+json")
     doc = answer.json()
-    schema = json.loads(SCHEMA.read_text())
-    jsonschema.Draft7Validator(schema, format_checker=jsonschema.FormatChecker()).validate(doc)
+    jsonschema.Draft7Validator(schema(), format_checker=jsonschema.FormatChecker()).validate(doc)
     events = doc["epcisBody"]["eventList"]
     assert [(e["bizStep"], e["disposition"]) for e in events] == [
         ("receiving", "in_progress"),
@@ -82,12 +86,11 @@ def test_floor_events_as_an_epcis_document(server: ServerProcess, depot: Depot) 
 
 def test_an_invalid_document_would_be_caught() -> None:
     """The schema check above is real: a document missing what EPCIS requires fails it."""
-    schema = json.loads(SCHEMA.read_text())
     broken = {
         "type": "EPCISDocument",
         "schemaVersion": "2.0",
         "creationDate": "2026-11-23T00:00:00+08:00",
         "epcisBody": {"eventList": [{"type": "ObjectEvent", "action": "OBSERVE"}]},
     }
-    validator = jsonschema.Draft7Validator(schema, format_checker=jsonschema.FormatChecker())
+    validator = jsonschema.Draft7Validator(schema(), format_checker=jsonschema.FormatChecker())
     assert list(validator.iter_errors(broken))

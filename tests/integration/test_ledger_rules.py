@@ -170,3 +170,44 @@ def test_the_verify_command(engine: Engine, depot: Depot) -> None:
         [DEPOT, "server", "verify-ledger", "--db", depot.db_url], capture_output=True, text=True
     )
     assert bad.returncode == 1 and "does NOT verify: posting" in bad.stdout
+
+
+def test_racing_dispatchers_never_reserve_the_same_stock(engine: Engine, depot: Depot) -> None:
+    import threading
+
+    from server.dispatch import OrderLine, OrderRequest, create_order
+    from server.floor import Rejection
+    from server.tables import pick_lines
+
+    ingest(engine, CALLER, [event(depot, "receiving", location="D01", qty=30)])
+    accept(engine, depot, 30)
+    lc01 = next(w for w in depot.example.warehouses if w.code == "LC01")
+    outcomes: list[str] = []
+
+    def dispatcher(n: int) -> None:
+        request = OrderRequest(
+            f"R{n}",
+            "request",
+            "test",
+            "somewhere",
+            lc01.lat,
+            lc01.lon,
+            (OrderLine(depot.example.items[0].code, 20),),
+        )
+        try:
+            create_order(engine, "admin", request)
+            outcomes.append("ok")
+        except Rejection as exc:
+            outcomes.append(exc.reason)
+
+    threads = [threading.Thread(target=dispatcher, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with engine.connect() as conn:
+        picked = conn.execute(select(func.coalesce(func.sum(pick_lines.c.qty), 0))).scalar_one()
+    assert set(outcomes) <= {"ok", "busy"} and "ok" in outcomes
+    assert picked == held(engine, "D01", "reserved") == 30  # all of it, and not a unit more
+    assert held(engine, "D01", "available") == 0
+    assert verify_ledger(engine).ok
