@@ -14,6 +14,7 @@ import json
 import uuid
 from dataclasses import asdict
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, func, select, update
@@ -195,6 +196,12 @@ def _open_stocktakes(conn: Connection, warehouse: str, events: list[dict[str, An
     )
 
 
+@lru_cache(maxsize=4)
+def _stamp(now: datetime) -> str:
+    """One batch, one posting time: its text for the hash is made once."""
+    return stamp(now)
+
+
 def _posting(
     rows: list[dict[str, Any]],
     warehouse: str,
@@ -213,7 +220,7 @@ def _posting(
         author,
         event_id=event_id,
     )
-    digest = chain_hash(prev_hash, entry, stamp(now))
+    digest = chain_hash(prev_hash, entry, _stamp(now))
     rows.append(
         {
             "warehouse": warehouse,
@@ -244,7 +251,7 @@ def _event_row(
         "received_at": now,
         "status": verdict,
         "reason": reason,
-        "payload": json.dumps(event, ensure_ascii=False, sort_keys=True),
+        "payload": json.dumps(event, ensure_ascii=False, separators=(",", ":")),
     }
 
 
