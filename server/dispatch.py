@@ -69,6 +69,42 @@ class Handover:
     receiver: str
 
 
+class _Decisions:
+    """One dispatch approval per depot an order touches, made when first needed."""
+
+    def __init__(
+        self,
+        conn: Connection,
+        username: str,
+        now: datetime,
+        number: str,
+        decision: str,
+        payload: dict[str, str],
+    ) -> None:
+        self._conn, self._username, self._now = conn, username, now
+        self._number, self._decision, self._payload = number, decision, payload
+        self._ids: dict[str, int] = {}
+
+    def get(self, warehouse: str) -> int:
+        if warehouse not in self._ids:
+            self._ids[warehouse] = int(
+                self._conn.execute(
+                    approvals.insert()
+                    .values(
+                        kind="dispatch",
+                        warehouse=warehouse,
+                        reference=self._number,
+                        decided_by=self._username,
+                        decided_at=self._now,
+                        decision=self._decision,
+                        payload=json.dumps(self._payload, ensure_ascii=False),
+                    )
+                    .returning(approvals.c.id)
+                ).scalar_one()
+            )
+        return self._ids[warehouse]
+
+
 def candidates(
     conn: Connection, item: str, lock: bool = False
 ) -> tuple[list[Site], list[Candidate]]:
@@ -197,7 +233,14 @@ def _create_order(engine: Engine, username: str, request: OrderRequest) -> int:
                 .returning(dispatch_orders.c.id)
             ).scalar_one()
         )
-        approval_of: dict[str, int] = {}
+        decisions = _Decisions(
+            conn,
+            username,
+            now,
+            request.number,
+            "reserved",
+            {"order": request.number, "kind": request.kind},
+        )
         seq = 0
         for line in request.lines:
             # Read without locks: the postings below lock the ledger head, then each stock
@@ -224,27 +267,8 @@ def _create_order(engine: Engine, username: str, request: OrderRequest) -> int:
                 ).scalar_one()
             )
             for take in plan.takes:
-                if take.warehouse not in approval_of:
-                    approval_of[take.warehouse] = int(
-                        conn.execute(
-                            approvals.insert()
-                            .values(
-                                kind="dispatch",
-                                warehouse=take.warehouse,
-                                reference=request.number,
-                                decided_by=username,
-                                decided_at=now,
-                                decision="reserved",
-                                payload=json.dumps(
-                                    {"order": request.number, "kind": request.kind},
-                                    ensure_ascii=False,
-                                ),
-                            )
-                            .returning(approvals.c.id)
-                        ).scalar_one()
-                    )
+                approval = decisions.get(take.warehouse)
                 loc_id = _location_id(conn, take.warehouse, take.location)
-                approval = approval_of[take.warehouse]
                 post(
                     conn,
                     [
@@ -405,7 +429,14 @@ def cancel_order(engine: Engine, username: str, order_id: int, reason: str) -> i
         if order.status != "open":
             raise Rejection("not_open", f"order {order.number} is {order.status}")
         released = 0
-        approval_of: dict[str, int] = {}
+        decisions = _Decisions(
+            conn,
+            username,
+            now,
+            order.number,
+            "cancelled",
+            {"order": order.number, "reason": reason},
+        )
         for pick in conn.execute(select(pick_lines).where(pick_lines.c.order_id == order_id)).all():
             held = (
                 conn.execute(
@@ -421,25 +452,7 @@ def cancel_order(engine: Engine, username: str, order_id: int, reason: str) -> i
             back = min(pick.qty - pick.loaded, held)
             if back <= 0:
                 continue
-            if pick.warehouse not in approval_of:
-                approval_of[pick.warehouse] = int(
-                    conn.execute(
-                        approvals.insert()
-                        .values(
-                            kind="dispatch",
-                            warehouse=pick.warehouse,
-                            reference=order.number,
-                            decided_by=username,
-                            decided_at=now,
-                            decision="cancelled",
-                            payload=json.dumps(
-                                {"order": order.number, "reason": reason}, ensure_ascii=False
-                            ),
-                        )
-                        .returning(approvals.c.id)
-                    ).scalar_one()
-                )
-            approval = approval_of[pick.warehouse]
+            approval = decisions.get(pick.warehouse)
             post(
                 conn,
                 [
