@@ -11,17 +11,18 @@ database or earlier in the same batch, is a duplicate carrying the first verdict
 from __future__ import annotations
 
 import json
-import uuid
+import re
 from dataclasses import asdict
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from server.floor import Change, Rejection, StockKey, counted, plan
-from server.ledger import Posting, chain_hash, lock_head, stamp
+from server.ledger import hash_fields, lock_head, stamp
 from server.refs import load_refs
 from server.results import Caller, EventResult
 from server.tables import (
@@ -46,12 +47,12 @@ def ingest(engine: Engine, caller: Caller, batch: list[Any]) -> list[EventResult
         return _ingest(engine, caller, batch)
 
 
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
 def _is_uuid(value: object) -> bool:
-    try:
-        uuid.UUID(str(value))
-    except ValueError:
-        return False
-    return isinstance(value, str)
+    """A UUID in its canonical 36-character form, as every station writes it."""
+    return isinstance(value, str) and _UUID.fullmatch(value) is not None
 
 
 def _seen(conn: Connection, ids: list[str]) -> dict[str, tuple[str, str | None]]:
@@ -102,6 +103,10 @@ def _ingest(engine: Engine, caller: Caller, batch: list[Any]) -> list[EventResul
         loads: list[tuple[str, int, int, int]] = []  # order, location, batch, qty
         open_takes = _open_stocktakes(conn, warehouse, fresh)
         posting_rows: list[dict[str, Any]] = []
+
+        def view(key: StockKey) -> int:
+            return current.get(key, 0)
+
         for i, event in wanted:
             event_id = event["event_id"]
             if event_id in seen:
@@ -122,7 +127,7 @@ def _ingest(engine: Engine, caller: Caller, batch: list[Any]) -> list[EventResul
                     )
                     changes = []
                 else:
-                    changes = plan(event, warehouse, refs, lambda key: current.get(key, 0))
+                    changes = plan(event, warehouse, refs, view)
             except Rejection as exc:
                 verdict, reason = "rejected", str(exc)
                 changes = []
@@ -211,16 +216,18 @@ def _posting(
     prev_hash: str,
     now: datetime,
 ) -> str:
-    entry = Posting(
+    digest = hash_fields(
+        prev_hash,
         warehouse,
         change.location_id,
         change.batch_id,
         change.status,
         change.delta,
         author,
-        event_id=event_id,
+        event_id,
+        None,
+        _stamp(now),
     )
-    digest = chain_hash(prev_hash, entry, _stamp(now))
     rows.append(
         {
             "warehouse": warehouse,
@@ -274,33 +281,26 @@ def _write(
         select(func.max(postings.c.id)).where(postings.c.warehouse == warehouse)
     ).scalar_one()
     changed = [k for k, q in current.items() if before.get(k) != q]
-    updates = [{"l": k[0], "b": k[1], "s": k[2], "q": current[k]} for k in changed if k in before]
-    inserts = [
-        {
-            "warehouse": warehouse,
-            "location_id": k[0],
-            "batch_id": k[1],
-            "status": k[2],
-            "qty": current[k],
-        }
-        for k in changed
-        if k not in before
-    ]
-    if updates:
-        conn.execute(
-            update(stock)
-            .where(
-                (stock.c.warehouse == warehouse)
-                & (stock.c.location_id == bindparam("l"))
-                & (stock.c.batch_id == bindparam("b"))
-                & (stock.c.status == bindparam("s"))
-            )
-            .values(qty=bindparam("q"))
-            .execution_options(synchronize_session=False),
-            updates,
+    if changed:
+        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+        upsert = dialect.insert(stock)
+        upsert = upsert.on_conflict_do_update(
+            index_elements=["warehouse", "location_id", "batch_id", "status"],
+            set_={"qty": upsert.excluded.qty},
         )
-    if inserts:
-        conn.execute(stock.insert(), inserts)
+        conn.execute(
+            upsert,
+            [
+                {
+                    "warehouse": warehouse,
+                    "location_id": k[0],
+                    "batch_id": k[1],
+                    "status": k[2],
+                    "qty": current[k],
+                }
+                for k in changed
+            ],
+        )
     conn.execute(
         update(ledger_heads)
         .where(ledger_heads.c.warehouse == warehouse)

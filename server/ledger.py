@@ -48,18 +48,46 @@ def stamp(posted_at: datetime) -> str:
 def chain_hash(prev_hash: str, posting: Posting, stamped: str) -> str:
     """SHA-256 over the previous hash and the posting's fields in a fixed order, separated by
     the unit separator (0x1F), which no field may contain."""
-    fields = (
+    return hash_fields(
+        prev_hash,
         posting.warehouse,
-        str(posting.location_id),
-        str(posting.batch_id),
+        posting.location_id,
+        posting.batch_id,
         posting.status,
-        str(posting.qty),
+        posting.qty,
         posting.author,
-        posting.event_id or "",
-        "" if posting.approval_id is None else str(posting.approval_id),
+        posting.event_id,
+        posting.approval_id,
         stamped,
     )
-    return hashlib.sha256((prev_hash + "\x1f".join(fields)).encode()).hexdigest()
+
+
+def hash_fields(
+    prev_hash: str,
+    warehouse: str,
+    location_id: int,
+    batch_id: int,
+    status: str,
+    qty: int,
+    author: str,
+    event_id: str | None,
+    approval_id: int | None,
+    stamped: str,
+) -> str:
+    text = "\x1f".join(
+        (
+            warehouse,
+            str(location_id),
+            str(batch_id),
+            status,
+            str(qty),
+            author,
+            event_id or "",
+            "" if approval_id is None else str(approval_id),
+            stamped,
+        )
+    )
+    return hashlib.sha256((prev_hash + text).encode()).hexdigest()
 
 
 def posting_hash(prev_hash: str, posting: Posting, posted_at: datetime) -> str:
