@@ -37,6 +37,8 @@ from server.tables import (
 )
 
 CHUNK = 500
+# The payload as received, compact; events are plain JSON (no cycles to look for).
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
 
 
 def ingest(engine: Engine, caller: Caller, batch: list[Any]) -> list[EventResult]:
@@ -258,7 +260,7 @@ def _event_row(
         "received_at": now,
         "status": verdict,
         "reason": reason,
-        "payload": json.dumps(event, ensure_ascii=False, separators=(",", ":")),
+        "payload": _ENCODE(event),
     }
 
 
