@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, HTTPException, Path, Query, Request, UploadFile
 from fastapi.responses import Response
+from sqlalchemy import Engine
 
 from server import auth, masterfiles, tabular
 from server.deps import check_warehouse, engine_of, require_user
@@ -31,33 +32,6 @@ def _refused(exc: masterfiles.ImportRefused) -> HTTPException:
     return HTTPException(
         422, {"imported": 0, "errors": [{"line": e.line, "message": e.message} for e in exc.errors]}
     )
-
-
-@router.post("/items")
-async def import_items(
-    request: Request,
-    file: Annotated[UploadFile, File()],
-    user: Annotated[auth.User, Depends(require_user("masterdata"))],
-) -> dict[str, int]:
-    """Items with GTINs from CSV or XLSX (columns: see docs/server.md)."""
-    rows = await _rows(file)
-    try:
-        return {"imported": masterfiles.import_items(engine_of(request), user.username, rows)}
-    except masterfiles.ImportRefused as exc:
-        raise _refused(exc) from exc
-
-
-@router.post("/locations")
-async def import_locations(
-    request: Request,
-    file: Annotated[UploadFile, File()],
-    user: Annotated[auth.User, Depends(require_user("masterdata"))],
-) -> dict[str, int]:
-    rows = await _rows(file)
-    try:
-        return {"imported": masterfiles.import_locations(engine_of(request), user.username, rows)}
-    except masterfiles.ImportRefused as exc:
-        raise _refused(exc) from exc
 
 
 def _download(
@@ -101,21 +75,29 @@ def export_locations(
 
 
 SIMPLE_KINDS = "^(warehouses|suppliers|places|road_distances)$"
+ALL_KINDS = "^(items|locations|warehouses|suppliers|places|road_distances)$"
+
+
+def _import(kind: str, engine: Engine, username: str, rows: list[dict[str, str]]) -> int:
+    if kind == "items":
+        return masterfiles.import_items(engine, username, rows)
+    if kind == "locations":
+        return masterfiles.import_locations(engine, username, rows)
+    return masterfiles.import_simple(engine, username, kind, rows)
 
 
 @router.post("/{kind}")
-async def import_simple(
-    kind: Annotated[str, Path(pattern=SIMPLE_KINDS)],
+async def import_file(
+    kind: Annotated[str, Path(pattern=ALL_KINDS)],
     request: Request,
     file: Annotated[UploadFile, File()],
     user: Annotated[auth.User, Depends(require_user("masterdata"))],
 ) -> dict[str, int]:
-    """Warehouses, suppliers, places (destinations) and road distances (warehouse, place, km)."""
+    """Items (with GTINs), locations, warehouses, suppliers, places and road distances from
+    CSV or XLSX; all or nothing (columns: docs/server.md)."""
     rows = await _rows(file)
     try:
-        return {
-            "imported": masterfiles.import_simple(engine_of(request), user.username, kind, rows)
-        }
+        return {"imported": _import(kind, engine_of(request), user.username, rows)}
     except masterfiles.ImportRefused as exc:
         raise _refused(exc) from exc
 
