@@ -25,6 +25,9 @@ class Rejection(Exception):
         self.reason = reason
 
 
+# The one field naming where an event takes stock from: every change that lowers a quantity
+# is at this location, so a decision needs the stored quantities of these stacks only.
+TAKEN_FROM = "from_location"
 # Which stock a move takes when the event does not say: the first status with enough.
 MOVE_ORDER = ("available", "pending_acceptance", "reserved", "on_hold", "scrap_pending")
 # Only accepted stock leaves on a truck (art. 8); picked stock first.
@@ -126,7 +129,7 @@ def returning(event: dict[str, Any], refs: Refs, stock: StockView) -> list[Chang
 def move(event: dict[str, Any], refs: Refs, stock: StockView) -> list[Change]:
     qty = quantity(event)
     batch_id = batch(refs, event)
-    source = location(refs, event, "from_location")
+    source = location(refs, event, TAKEN_FROM)
     target = location(refs, event, "to_location")
     if source == target:
         raise Rejection("same_location", "from_location and to_location are the same")
@@ -137,7 +140,7 @@ def move(event: dict[str, Any], refs: Refs, stock: StockView) -> list[Change]:
 def load(event: dict[str, Any], refs: Refs, stock: StockView) -> list[Change]:
     qty = quantity(event)
     batch_id = batch(refs, event)
-    source = location(refs, event, "from_location")
+    source = location(refs, event, TAKEN_FROM)
     status = status_to_take(stock, source, batch_id, qty, LOAD_ORDER, event.get("status"))
     return [Change(source, batch_id, status, -qty)]
 

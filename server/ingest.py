@@ -1,11 +1,12 @@
 """Posting a batch of floor events to the ledger, as a set.
 
 One transaction per batch: the already-seen event ids in one query, the master data in
-three, the warehouse's ledger head locked once, the stock the batch touches read once. The
+three, the warehouse's ledger head locked once, the stock the batch takes from read once. The
 events are then decided in order against that stock in memory (server.floor.plan, pure),
-each wholly accepted or wholly rejected, and everything is written with bulk inserts: event
-rows, hash-chained postings, stock lines, the new head. An event id seen before, in the
-database or earlier in the same batch, is a duplicate carrying the first verdict.
+each wholly accepted or wholly rejected, and everything is written in bulk: event rows,
+hash-chained postings, each changed stock line moved by its net change, the new head. An
+event id seen before, in the database or earlier in the same batch, is a duplicate carrying
+the first verdict.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from sqlalchemy import Connection, Engine, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
-from server.floor import Change, Rejection, StockKey, counted, plan
+from server.floor import TAKEN_FROM, Change, Refs, Rejection, StockKey, counted, plan
 from server.ledger import hash_fields, lock_head, stamp
 from server.refs import load_refs
 from server.results import Caller, EventResult
@@ -42,11 +43,13 @@ _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circ
 
 
 def ingest(engine: Engine, caller: Caller, batch: list[Any]) -> list[EventResult]:
-    """Decide and post a batch; a second try after a race on an event id sees it as seen."""
+    """Decide and post a batch. Most batches are new: the first try takes every event id as
+    unseen and lets the events table's primary key say otherwise (nothing is then written);
+    the second looks the ids up and answers those seen as duplicates."""
     try:
-        return _ingest(engine, caller, batch)
+        return _ingest(engine, caller, batch, look_up=False)
     except IntegrityError:
-        return _ingest(engine, caller, batch)
+        return _ingest(engine, caller, batch, look_up=True)
 
 
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
@@ -69,18 +72,40 @@ def _seen(conn: Connection, ids: list[str]) -> dict[str, tuple[str, str | None]]
     return found
 
 
-def _stock(conn: Connection, warehouse: str, batch_ids: set[int]) -> dict[StockKey, int]:
-    if not batch_ids:
+def _sources(refs: Refs, events: list[dict[str, Any]]) -> set[tuple[int, int]]:
+    """(location, batch) of every stack the events take from: the only stacks whose quantity
+    a decision depends on (server.floor takes stock only at TAKEN_FROM)."""
+    found: set[tuple[int, int]] = set()
+    for e in events:
+        location_id = refs.locations.get(str(e.get(TAKEN_FROM)))
+        number = e.get("batch")
+        if location_id is None or not isinstance(number, str):
+            continue
+        batch_id = refs.batches.get((refs.items.get(str(e.get("gtin")), ""), number))
+        if batch_id is not None:
+            found.add((location_id, batch_id))
+    return found
+
+
+def _stock(conn: Connection, warehouse: str, stacks: set[tuple[int, int]]) -> dict[StockKey, int]:
+    """The stock lines of the given stacks, locked for the rest of the transaction (with any
+    other line of those batches at those locations: two index lists plan better than a list
+    of pairs, and an extra line read is harmless)."""
+    if not stacks:
         return {}
     rows = conn.execute(
         select(stock.c.location_id, stock.c.batch_id, stock.c.status, stock.c.qty)
-        .where((stock.c.warehouse == warehouse) & stock.c.batch_id.in_(batch_ids))
+        .where(
+            (stock.c.warehouse == warehouse)
+            & stock.c.location_id.in_({loc for loc, _ in stacks})
+            & stock.c.batch_id.in_({b for _, b in stacks})
+        )
         .with_for_update()
     )
     return {(r.location_id, r.batch_id, r.status): r.qty for r in rows}
 
 
-def _ingest(engine: Engine, caller: Caller, batch: list[Any]) -> list[EventResult]:
+def _ingest(engine: Engine, caller: Caller, batch: list[Any], look_up: bool) -> list[EventResult]:
     now = datetime.now(UTC)
     results: list[EventResult | None] = [None] * len(batch)
     wanted: list[tuple[int, dict[str, Any]]] = []
@@ -94,12 +119,15 @@ def _ingest(engine: Engine, caller: Caller, batch: list[Any]) -> list[EventResul
             wanted.append((i, event))
     warehouse = caller.warehouse
     with engine.begin() as conn:
-        seen = _seen(conn, [e["event_id"] for _, e in wanted])
+        seen = _seen(conn, [e["event_id"] for _, e in wanted]) if look_up else {}
         fresh = [e for _, e in wanted if e["event_id"] not in seen]
         refs = load_refs(conn, warehouse, fresh)
         _, prev_hash = lock_head(conn, warehouse)
-        before = _stock(conn, warehouse, set(refs.batches.values()))
-        current = dict(before)
+        # Quantities of the stacks events take from; elsewhere only the batch's own changes
+        # are known, which is all a decision that adds needs. The stock lines then move by the
+        # net change of each, under the lock of the ledger head.
+        held = _stock(conn, warehouse, _sources(refs, fresh))
+        net: dict[StockKey, int] = {}
         event_rows: list[dict[str, Any]] = []
         count_rows: list[dict[str, Any]] = []
         loads: list[tuple[str, int, int, int]] = []  # order, location, batch, qty
@@ -107,7 +135,7 @@ def _ingest(engine: Engine, caller: Caller, batch: list[Any]) -> list[EventResul
         posting_rows: list[dict[str, Any]] = []
 
         def view(key: StockKey) -> int:
-            return current.get(key, 0)
+            return held.get(key, 0) + net.get(key, 0)
 
         for i, event in wanted:
             event_id = event["event_id"]
@@ -136,7 +164,7 @@ def _ingest(engine: Engine, caller: Caller, batch: list[Any]) -> list[EventResul
             else:
                 verdict, reason = "accepted", None
             for change in changes:
-                current[change.key] = current.get(change.key, 0) + change.delta
+                net[change.key] = net.get(change.key, 0) + change.delta
                 prev_hash = _posting(
                     posting_rows, warehouse, change, author, event_id, prev_hash, now
                 )
@@ -152,7 +180,7 @@ def _ingest(engine: Engine, caller: Caller, batch: list[Any]) -> list[EventResul
             seen[event_id] = (verdict, reason)
             event_rows.append(_event_row(caller, event, verdict, reason, now))
             results[i] = EventResult(event_id, verdict, reason)
-        _write(conn, warehouse, event_rows, posting_rows, before, current, prev_hash)
+        _write(conn, warehouse, event_rows, posting_rows, held, net, prev_hash)
         if count_rows:
             conn.execute(stocktake_counts.insert(), count_rows)
         if loads:
@@ -269,8 +297,8 @@ def _write(
     warehouse: str,
     event_rows: list[dict[str, Any]],
     posting_rows: list[dict[str, Any]],
-    before: dict[StockKey, int],
-    current: dict[StockKey, int],
+    held: dict[StockKey, int],
+    net: dict[StockKey, int],
     last_hash: str,
 ) -> None:
     if event_rows:
@@ -282,29 +310,55 @@ def _write(
     last_id = conn.execute(
         select(func.max(postings.c.id)).where(postings.c.warehouse == warehouse)
     ).scalar_one()
-    changed = [k for k, q in current.items() if before.get(k) != q]
-    if changed:
-        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-        upsert = dialect.insert(stock)
-        upsert = upsert.on_conflict_do_update(
-            index_elements=["warehouse", "location_id", "batch_id", "status"],
-            set_={"qty": upsert.excluded.qty},
-        )
-        conn.execute(
-            upsert,
-            [
-                {
-                    "warehouse": warehouse,
-                    "location_id": k[0],
-                    "batch_id": k[1],
-                    "status": k[2],
-                    "qty": current[k],
-                }
-                for k in changed
-            ],
-        )
+    _move_stock(conn, warehouse, held, net)
     conn.execute(
         update(ledger_heads)
         .where(ledger_heads.c.warehouse == warehouse)
         .values(last_posting_id=last_id, last_hash=last_hash)
     )
+
+
+def _move_stock(
+    conn: Connection, warehouse: str, held: dict[StockKey, int], net: dict[StockKey, int]
+) -> None:
+    """Each changed stock line moves by its net change. Lines read beforehand exist and are
+    updated (every line a batch lowers is one of them); the others only grow, and are added
+    to or created. The CHECK on quantity stays the last guard against going below zero."""
+    rows = [
+        {"w": warehouse, "l": key[0], "b": key[1], "s": key[2], "q": delta}
+        for key, delta in net.items()
+        if delta
+    ]
+    existing = [r for r in rows if (r["l"], r["b"], r["s"]) in held]
+    if existing:
+        conn.execute(
+            update(stock)
+            .where(
+                (stock.c.warehouse == bindparam("w"))
+                & (stock.c.location_id == bindparam("l"))
+                & (stock.c.batch_id == bindparam("b"))
+                & (stock.c.status == bindparam("s"))
+            )
+            .values(qty=stock.c.qty + bindparam("q"))
+            .execution_options(synchronize_session=False),
+            existing,
+        )
+    growing = [
+        {
+            "warehouse": r["w"],
+            "location_id": r["l"],
+            "batch_id": r["b"],
+            "status": r["s"],
+            "qty": r["q"],
+        }
+        for r in rows
+        if (r["l"], r["b"], r["s"]) not in held
+    ]
+    if growing:
+        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+        upsert = dialect.insert(stock)
+        upsert = upsert.on_conflict_do_update(
+            index_elements=["warehouse", "location_id", "batch_id", "status"],
+            set_={"qty": stock.c.qty + upsert.excluded.qty},
+        )
+        conn.execute(upsert, growing)
