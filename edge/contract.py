@@ -81,7 +81,7 @@ def parse_topic(topic: str) -> TopicParts:
 class ScanData:
     """What was read, in GS1 terms. `kind` says which fields mean something."""
 
-    kind: str = "unknown"  # gs1 | epc | location | badge | unknown
+    kind: str = "unknown"  # gs1 | epc | location | badge | command | unknown
     gtin: str | None = None
     batch: str | None = None
     prod_date: str | None = None
@@ -92,6 +92,7 @@ class ScanData:
     epc_uri: str | None = None
     location: str | None = None
     badge: str | None = None  # an operator's badge (kind "badge")
+    command: str | None = None  # a task card or command label (kind "command"): "PICK:101"
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +168,7 @@ _DATA_TYPES: dict[str, tuple[type, ...]] = {
     "epc_uri": _TEXT,
     "location": _TEXT,
     "badge": _TEXT,
+    "command": _TEXT,
 }
 _RFID_TYPES: dict[str, tuple[type, ...]] = {
     "antenna": _INT,

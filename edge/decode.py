@@ -25,6 +25,8 @@ EAN_UPC = ("]E0", "]E3", "]E4")  # EAN-13, UPC-A/E, EAN-8 (and with add-ons): a 
 _GTIN_DIGITS = re.compile(r"\d{8}|\d{12,14}")
 DEFAULT_LOCATION_PATTERN = r"^LOC:(?P<code>[A-Z0-9][A-Z0-9-]{0,31})$"
 DEFAULT_BADGE_PATTERN = r"^EMP:(?P<code>[A-Z0-9][A-Z0-9-]{0,31})$"
+# Task cards and command labels printed by the depot: "CMD:PICK:101", "CMD:DONE".
+COMMAND_PATTERN = r"^CMD:(?P<code>[A-Z0-9][A-Z0-9:._-]{0,63})$"
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +72,9 @@ def decode_barcode(
     badge = _own_label(badge_pattern, body)
     if badge is not None:
         return Decoded(True, ScanData(kind="badge", badge=badge), symbology, None)
+    command = _own_label(COMMAND_PATTERN, body)
+    if command is not None:
+        return Decoded(True, ScanData(kind="command", command=command), symbology, None)
     return _decode_gs1(text, body, symbology)
 
 

@@ -13,6 +13,7 @@ password_file = "/etc/depot/secrets/gateway-LC01.password"
 url = "https://depot-central.example/"
 token_file = "/etc/depot/secrets/gateway-LC01.token"
 batch_size = 200
+sync_interval = 30
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class ServerLink:
     batch_size: int = 200
     timeout: float = 10.0
     max_backoff: float = 60.0
+    sync_interval: float = 30.0
 
     def token(self) -> str:
         return self.token_file.read_text(encoding="utf-8").strip()
@@ -70,6 +72,7 @@ def parse_config(doc: dict[str, Any], base: Path) -> GatewayConfig:
             batch_size=int(server.get("batch_size", 200)),
             timeout=float(server.get("timeout", 10.0)),
             max_backoff=float(server.get("max_backoff", 60.0)),
+            sync_interval=float(server.get("sync_interval", 30.0)),
         ),
         status_interval=float(doc.get("status_interval", 15.0)),
     )

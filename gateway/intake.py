@@ -17,7 +17,6 @@ import paho.mqtt.client as paho
 from edge.contract import (
     Answer,
     ContractError,
-    ScanMessage,
     cmd_topic,
     gateway_status_topic,
     parse_scan,
@@ -26,15 +25,10 @@ from edge.contract import (
     status_payload,
 )
 from edge.mqtt import BrokerSettings, connect, make_client
-from gateway.receiving import receive
 from gateway.store import GatewayStore
+from gateway.workflows import decide
 
 log = logging.getLogger(__name__)
-
-
-def decide(scan: ScanMessage) -> tuple[Any, Any]:
-    decision = receive(scan)
-    return decision.answer, decision.event
 
 
 class Intake:

@@ -9,6 +9,7 @@ from gateway.config import GatewayConfig
 from gateway.forwarder import Forwarder
 from gateway.intake import Intake
 from gateway.store import GatewayStore
+from gateway.sync import Syncer
 
 log = logging.getLogger(__name__)
 
@@ -19,11 +20,13 @@ class Gateway:
         self.store = GatewayStore(config.database)
         self.intake = Intake(config.site, config.broker, self.store)
         self.forwarder = Forwarder(config.site, config.server, self.store)
+        self.syncer = Syncer(config.server, self.store, config.server.sync_interval)
         self._stop = threading.Event()
         self._status = threading.Thread(target=self._status_loop, name="status", daemon=True)
 
     def start(self) -> None:
         self.forwarder.start()
+        self.syncer.start()
         self.intake.start()
         self._status.start()
         log.info(
@@ -34,6 +37,7 @@ class Gateway:
         self._stop.set()
         self.intake.stop()
         self.forwarder.stop()
+        self.syncer.stop()
         self._status.join(timeout=2)
         self.store.close()
 
@@ -44,5 +48,6 @@ class Gateway:
                 outbox_pending=stats.pending,
                 outbox_rejected=stats.rejected,
                 outbox_oldest_age=stats.oldest_pending_age,
-                last_sync=self.forwarder.last_success,
+                last_delivery=self.forwarder.last_success,
+                last_sync=self.syncer.last_success,
             )

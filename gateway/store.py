@@ -14,9 +14,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from edge.contract import Answer, ScanMessage, parse_answer
+from gateway.book import SCHEMA as BOOK_SCHEMA
+from gateway.book import Book
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS reads (
@@ -39,7 +41,9 @@ CREATE TABLE IF NOT EXISTS outbox (
     attempts     INTEGER NOT NULL DEFAULT 0,
     next_attempt REAL NOT NULL DEFAULT 0,
     last_error   TEXT,
-    result       TEXT
+    result       TEXT,
+    settled_at   REAL,
+    synced       INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, next_attempt, id);
 CREATE TABLE IF NOT EXISTS quarantine (
@@ -74,7 +78,15 @@ class OutboxStats:
     oldest_pending_age: float | None
 
 
-Decide = Callable[[ScanMessage], tuple[Answer, dict[str, Any] | None]]
+class Decision(Protocol):
+    answer: Answer
+    events: list[dict[str, Any]]
+
+
+Decide = Callable[[Book, ScanMessage, float], Decision]
+
+# Columns added since the first release, for books made before them.
+_ADDED = {"outbox": {"settled_at": "REAL", "synced": "INTEGER NOT NULL DEFAULT 0"}}
 
 
 class GatewayStore:
@@ -84,6 +96,12 @@ class GatewayStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
+        for table, columns in _ADDED.items():
+            have = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
+            for name, kind in columns.items():
+                if name not in have:
+                    self._db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+        self._db.executescript(BOOK_SCHEMA)
         self._lock = threading.Lock()
 
     def close(self) -> None:
@@ -91,6 +109,10 @@ class GatewayStore:
             self._db.close()
 
     def _transaction(self) -> _Tx:
+        return _Tx(self._db, self._lock)
+
+    def transaction(self) -> _Tx:
+        """BEGIN IMMEDIATE ... COMMIT on the store's connection, for the book's changes."""
         return _Tx(self._db, self._lock)
 
     def take_read(self, scan: ScanMessage, payload: bytes, decide: Decide) -> Intake:
@@ -101,7 +123,9 @@ class GatewayStore:
             ).fetchone()
             if row is not None:
                 return Intake(parse_answer(bytes(row[0])), duplicate=True)
-            answer, event = decide(scan)
+            now = time.time()
+            decision = decide(Book(db), scan, now)
+            answer = decision.answer
             db.execute(
                 "INSERT INTO reads VALUES (?,?,?,?,?,?,?,?)",
                 (
@@ -110,21 +134,18 @@ class GatewayStore:
                     scan.device,
                     scan.seq,
                     scan.ts,
-                    time.time(),
+                    now,
                     payload,
                     answer.to_json(),
                 ),
             )
-            if event is not None:
-                db.execute(
-                    "INSERT INTO outbox (event_id, type, payload, created_at) VALUES (?,?,?,?)",
-                    (
-                        event["event_id"],
-                        event["type"],
-                        json.dumps(event, ensure_ascii=False),
-                        time.time(),
-                    ),
-                )
+            db.executemany(
+                "INSERT INTO outbox (event_id, type, payload, created_at) VALUES (?,?,?,?)",
+                [
+                    (e["event_id"], e["type"], json.dumps(e, ensure_ascii=False), now)
+                    for e in decision.events
+                ],
+            )
         return Intake(answer, duplicate=False)
 
     def quarantine(self, topic: str, payload: bytes, error: str) -> None:
@@ -151,9 +172,9 @@ class GatewayStore:
             for event_id, (result, reason) in results.items():
                 state = "sent" if result in ("accepted", "duplicate") else "rejected"
                 db.execute(
-                    "UPDATE outbox SET state=?, result=?, last_error=?, attempts=attempts+1 "
-                    "WHERE event_id=? AND state='pending'",
-                    (state, result, reason, event_id),
+                    "UPDATE outbox SET state=?, result=?, last_error=?, attempts=attempts+1, "
+                    "settled_at=? WHERE event_id=? AND state='pending'",
+                    (state, result, reason, time.time(), event_id),
                 )
 
     def defer(self, event_ids: list[str], delay: float, error: str) -> None:

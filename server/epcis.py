@@ -23,6 +23,7 @@ CBV: dict[str, tuple[str, str]] = {
     "receiving": ("receiving", "in_progress"),  # awaiting acceptance (art. 8)
     "storing": ("storing", "available"),
     "moving": ("storing", "available"),
+    "picking": ("picking", "in_progress"),
     "loading": ("loading", "in_transit"),
     "stock_taking": ("stock_taking", "available"),
     "returning": ("receiving", "returned"),

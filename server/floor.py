@@ -3,6 +3,7 @@
 receiving  +qty pending acceptance at the door (art. 8: not usable until accepted)
 storing    putaway: qty moves from the door to a storage location, status unchanged
 moving     倒垛: qty moves between locations, status unchanged
+picking    a picker took goods off a stack for an order: checked against the stack, no change
 loading    qty leaves the warehouse onto a truck: reserved (picked) or available stock only
 returning  reusable goods come back (art. 24): +qty on hold until inspected
 
@@ -145,8 +146,19 @@ def load(event: dict[str, Any], refs: Refs, stock: StockView) -> list[Change]:
     return [Change(source, batch_id, status, -qty)]
 
 
+def pick(event: dict[str, Any], refs: Refs, stock: StockView) -> list[Change]:
+    """A picker took goods off a stack for a dispatch order: recorded, no change to stock
+    (the order reserved it; loading takes it off the books)."""
+    qty = quantity(event)
+    batch_id = batch(refs, event)
+    source = location(refs, event, TAKEN_FROM)
+    status_to_take(stock, source, batch_id, qty, LOAD_ORDER, event.get("status"))
+    return []
+
+
 HANDLERS: dict[str, Callable[[dict[str, Any], Refs, StockView], list[Change]]] = {
     "receiving": receive,
+    "picking": pick,
     "storing": move,
     "moving": move,
     "loading": load,

@@ -97,6 +97,7 @@ class GatewayProcess:
             f'site = "{site}"\ndatabase = "gateway.sqlite"\nstatus_interval = 1.0\n'
             + broker_toml(broker_port)
             + f'\n[server]\nurl = "{server_url}"\ntoken_file = "gateway.token"\nmax_backoff = 2.0\n'
+            + "sync_interval = 0.5\n"
         )
         self.proc = Proc(
             "gateway", [DEPOT, "gateway", "run", "--config", str(self.config)], workdir

@@ -11,7 +11,9 @@ import pytest
 from edge.clock import new_event_id, now_iso
 from edge.contract import Answer, ScanMessage
 from edge.spool import Spool
+from gateway.book import Book
 from gateway.store import GatewayStore
+from gateway.workflows.common import Outcome
 
 
 def build(seq: int) -> tuple[str, bytes]:
@@ -68,9 +70,9 @@ def scan(seq: int = 1) -> ScanMessage:
     )
 
 
-def decide_with_event(message: ScanMessage) -> tuple[Answer, dict[str, object]]:
+def decide_with_event(book: Book, message: ScanMessage, now: float) -> Outcome:
     answer = Answer(message.event_id, "ok", "好", "ok", "ok")
-    return answer, {"event_id": "e-" + message.event_id, "type": "receiving"}
+    return Outcome(answer, [{"event_id": "e-" + message.event_id, "type": "receiving"}])
 
 
 def test_a_read_and_its_event_are_kept_once(tmp_path: Path) -> None:
@@ -86,7 +88,7 @@ def test_a_read_and_its_event_are_kept_once(tmp_path: Path) -> None:
 def test_a_failing_decision_leaves_nothing_behind(tmp_path: Path) -> None:
     store = GatewayStore(tmp_path / "gateway.sqlite")
 
-    def broken(message: ScanMessage) -> tuple[Answer, dict[str, object]]:
+    def broken(book: Book, message: ScanMessage, now: float) -> Outcome:
         raise RuntimeError("disk on fire")
 
     message = scan()

@@ -212,6 +212,7 @@ def test_scan_message_json_has_the_documented_shape() -> None:
         "epc_uri": None,
         "location": None,
         "badge": None,
+        "command": None,
     }
     assert doc["rfid"] is None
 

@@ -255,3 +255,20 @@ def test_a_location_gln_with_its_extension() -> None:
     gtin = "0690123456789" + gs1_check_digit("0690123456789")
     decoded = decode_barcode(f"]C101{gtin}414{gln}254A-03-02".encode())
     assert decoded.valid and decoded.data.location == f"{gln}.A-03-02"
+
+
+@pytest.mark.parametrize(
+    ("raw", "command"),
+    [(b"CMD:PICK:101", "PICK:101"), (b"]C0CMD:DONE", "DONE"), (b"CMD:COUNT:7", "COUNT:7")],
+)
+def test_task_cards_and_command_labels(raw: bytes, command: str) -> None:
+    decoded = decode_barcode(raw)
+    assert decoded.valid is True
+    assert decoded.data == ScanData(kind="command", command=command)
+
+
+@pytest.mark.parametrize("raw", [b"CMD:", b"CMD:pick", b"CMD:PICK 1", b"CMD:" + b"A" * 65])
+def test_malformed_command_labels_are_refused(raw: bytes) -> None:
+    decoded = decode_barcode(raw)
+    assert decoded.valid is False
+    assert decoded.data.kind == "unknown"

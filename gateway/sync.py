@@ -1,0 +1,63 @@
+"""Keeping the local book current: `GET /api/v1/sync`, incremental from the last cursor.
+
+The first call (or one after the server refused the cursor) brings the whole copy; later
+ones what changed. The answer is applied in one transaction with the reads, so a read is
+decided against either the old copy or the new, never half of each. When the server is out
+of reach the floor goes on with the copy it has; failures back off like the forwarder's.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import httpx
+
+from gateway.book import Book
+from gateway.config import ServerLink
+from gateway.store import GatewayStore
+from gateway.worker import Worker
+
+log = logging.getLogger(__name__)
+
+
+class Syncer(Worker):
+    name = "sync"
+
+    def __init__(self, link: ServerLink, store: GatewayStore, interval: float) -> None:
+        super().__init__(link)
+        self.store = store
+        self.interval = interval
+
+    def once(self, http: httpx.Client) -> float:
+        """One sync; returns how long to wait before the next."""
+        with self.store.transaction() as db:
+            cursor = Book(db).cursor()
+        started = time.time()
+        try:
+            response = http.get(
+                "/api/v1/sync",
+                params={"cursor": cursor} if cursor else None,
+                headers=self.headers(),
+            )
+            if response.status_code == 422 and cursor:
+                log.warning("the server refused the sync cursor; taking the whole copy again")
+                with self.store.transaction() as db:
+                    db.execute("DELETE FROM sync_state WHERE key='cursor'")
+                return 0.0
+            if response.status_code != 200:
+                raise RuntimeError(f"server answered {response.status_code}: {response.text[:200]}")
+            answer = response.json()
+            with self.store.transaction() as db:
+                Book(db).apply_sync(answer, started)
+        except (httpx.HTTPError, RuntimeError, ValueError, KeyError, TypeError, OSError) as exc:
+            return self.failed("sync with the server", exc)
+        self.succeeded()
+        log.info(
+            "synced (%s): %d stock lines, %d pick lines, %d stocktakes",
+            "full" if answer.get("full") else "changes",
+            len(answer["stock"]),
+            len(answer["pick_lists"]),
+            len(answer["stocktakes"]),
+        )
+        return self.interval

@@ -1,0 +1,195 @@
+"""What every floor workflow shares: the read in hand, the answer, the events it makes.
+
+A workflow step takes the read and the local book (inside the read's transaction), changes
+the book where the floor changed (effects on stock, picks, counts), and returns the answer for
+the operator and the domain events for the server. Texts are Chinese first, English beside.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from edge.contract import Answer, ScanMessage
+from gateway.book import Book, Effect, Item, Line
+
+EVENT_NAMESPACE = uuid.UUID("5b0f3a6e-2f4c-4f7e-9d43-6f1c2a8e0d11")
+
+# Which stock a move takes, and which leaves on a truck: as the server decides (server.floor).
+MOVE_ORDER = ("available", "pending_acceptance", "reserved", "on_hold", "scrap_pending")
+LOAD_ORDER = ("reserved", "available")
+
+
+def event_id_for(read_id: str, kind: str, n: int = 0) -> str:
+    """A domain event's id follows from the read's: a resent read makes the same event."""
+    name = f"{read_id}:{kind}" if n == 0 else f"{read_id}:{kind}:{n}"
+    return str(uuid.uuid5(EVENT_NAMESPACE, name))
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """A goods label read: one pallet or case of one batch."""
+
+    item: Item
+    gtin: str
+    batch: str
+    qty: int
+    prod_date: str | None = None
+    expiry: str | None = None
+
+
+@dataclass(slots=True)
+class Outcome:
+    answer: Answer
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Context:
+    """The read being decided, with the device's task and the book to decide it against."""
+
+    book: Book
+    scan: ScanMessage
+    now: float
+    kind: str
+    ref: str | None
+    state: dict[str, Any]
+    operator: str | None
+
+    @property
+    def read_id(self) -> str:
+        return self.scan.event_id
+
+    def save(self) -> None:
+        """Keep the task's state as this step left it."""
+        self.book.set_task(
+            self.scan.device, self.kind, self.ref, self.state, self.operator, self.now
+        )
+
+    def task(self, **extra: Any) -> dict[str, Any]:
+        return {"kind": self.kind, "id": self.ref, **extra}
+
+    def ok(self, zh: str, en: str, beep: str = "ok", **task: Any) -> Outcome:
+        return Outcome(Answer(self.read_id, "ok", zh, en, beep, self.task(**task)))
+
+    def refuse(self, zh: str, en: str, **task: Any) -> Outcome:
+        return Outcome(Answer(self.read_id, "refused", zh, en, "error", self.task(**task)))
+
+    def event(self, kind: str, n: int = 0, **fields: Any) -> dict[str, Any]:
+        event = {
+            "event_id": event_id_for(self.read_id, kind, n),
+            "type": kind,
+            "warehouse": self.scan.site,
+            "occurred_at": self.scan.ts,
+            "read_id": self.read_id,
+            "device": self.scan.device,
+            **fields,
+        }
+        if self.operator:
+            event["operator"] = self.operator
+        return event
+
+
+class Refusal(Exception):
+    """A read the workflow cannot take: the operator hears why (Chinese, English)."""
+
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__(en)
+        self.zh = zh
+        self.en = en
+
+
+@dataclass(frozen=True, slots=True)
+class Label:
+    """What a goods label says, checked: GTIN, batch and a quantity are there."""
+
+    gtin: str
+    batch: str
+    qty: int
+    prod_date: str | None
+    expiry: str | None
+
+
+def goods_label(scan: ScanMessage) -> Label:
+    """The read as a goods label, or a Refusal."""
+    if not scan.valid:
+        raise Refusal(f"无法识别的条码（{scan.error}）", f"Unreadable code ({scan.error})")
+    data = scan.data
+    if data.kind != "gs1" or data.gtin is None:
+        raise Refusal("请扫描货物标签", "Scan a goods label")
+    if not data.batch or not data.qty or data.qty <= 0:
+        raise Refusal("标签缺少批号或数量", "Label lacks batch or quantity")
+    return Label(data.gtin, data.batch, data.qty, data.prod_date, data.expiry)
+
+
+def unit_of(ctx: Context) -> Unit:
+    """The goods label in the read, with its item from the catalogue, or a Refusal."""
+    label = goods_label(ctx.scan)
+    item = ctx.book.item_of_gtin(label.gtin)
+    if item is None:
+        raise Refusal(
+            f"物资目录中没有此条码 {label.gtin}", f"GTIN {label.gtin} is not in the catalogue"
+        )
+    return Unit(item, label.gtin, label.batch, label.qty, label.prod_date, label.expiry)
+
+
+def location_of(ctx: Context) -> str | None:
+    """The location label in the read, if it is one."""
+    data = ctx.scan.data
+    return data.location if ctx.scan.valid and data.kind == "location" else None
+
+
+def take_from(lines: list[Line], qty: int, order: tuple[str, ...]) -> str | None:
+    """The first status, in the given order, of which the stack holds at least `qty`."""
+    held = {line.status: line.qty for line in lines}
+    return next((status for status in order if held.get(status, 0) >= qty), None)
+
+
+def carry(
+    ctx: Context, unit: Unit, source: str, target: str, order: tuple[str, ...]
+) -> list[Effect]:
+    """The effects of carrying a unit from one stack to another (or off the floor when the
+    target is empty), or a Refusal when the source does not hold it."""
+    lines = ctx.book.lines(location=source, item=unit.item.code, batch=unit.batch)
+    status = take_from(lines, unit.qty, order)
+    if status is None:
+        have = sum(line.qty for line in lines if line.status in order)
+        raise Refusal(
+            f"{source} 只有批次 {unit.batch} {have} {unit.item.unit_zh}，不够 {unit.qty}",
+            f"{source} holds only {have} {unit.item.unit_en} of batch {unit.batch}, not {unit.qty}",
+        )
+    effects = [Effect(source, unit.item.code, unit.batch, status, -unit.qty)]
+    if target:
+        effects.append(Effect(target, unit.item.code, unit.batch, status, unit.qty))
+    return effects
+
+
+def goods_fields(unit: Unit) -> dict[str, Any]:
+    return {"gtin": unit.gtin, "batch": unit.batch, "qty": unit.qty}
+
+
+def hold(unit: Unit) -> dict[str, Any]:
+    """A unit in hand between two scans, as kept in the task's state."""
+    return {"item": unit.item.code, "gtin": unit.gtin, "batch": unit.batch, "qty": unit.qty}
+
+
+def held_unit(ctx: Context) -> Unit | None:
+    held = ctx.state.get("unit")
+    item = ctx.book.item(held["item"]) if held else None
+    if not held or item is None:
+        return None
+    return Unit(item, held["gtin"], held["batch"], held["qty"])
+
+
+def carry_to(ctx: Context, kind: str, unit: Unit, target: str, zh: str, en: str) -> Outcome:
+    """The unit in hand goes from the state's `from` location to the target: the event, its
+    effects on the floor's stock, and the task ready for the next unit."""
+    source = str(ctx.state["from"])
+    event = ctx.event(kind, from_location=source, to_location=target, **goods_fields(unit))
+    ctx.book.record_effects(event["event_id"], carry(ctx, unit, source, target, MOVE_ORDER))
+    ctx.state = {}
+    ctx.save()
+    outcome = ctx.ok(zh, en)
+    outcome.events.append(event)
+    return outcome

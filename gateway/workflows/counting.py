@@ -1,0 +1,175 @@
+"""Stocktake rounds with handhelds (盘点): location first, then its contents, blind.
+
+A counter starts on an open stocktake (`CMD:COUNT:<id>`), scans a location of its zone, then
+every unit there; `CMD:CARD:<n>` records the quantity written on the stack's bin card. The
+counter is never shown what the book expects. Scanning the next location (or `CMD:DONE`)
+closes the location: one stock_taking event per batch counted or expected there (a batch the
+book has and nobody counted is counted 0). When a count differs from the book by more than
+the stocktake's tolerance the counter is asked to count the location again (round 2); the
+server keeps both rounds.
+"""
+
+from __future__ import annotations
+
+from edge.contract import Answer
+from gateway.workflows.common import Context, Outcome, Refusal, location_of, unit_of
+
+
+def _stocktake(ctx: Context, take: int) -> tuple[str | None, int]:
+    row = ctx.book.db.execute(
+        "SELECT zone, tolerance FROM stocktakes WHERE id=? AND status='counting'", (take,)
+    ).fetchone()
+    if row is None:
+        raise Refusal(f"盘点单 {take} 未开启", f"Stocktake {take} is not open for counting")
+    return row[0], int(row[1])
+
+
+def start(ctx: Context, take: int) -> Outcome:
+    zone, _ = _stocktake(ctx, take)
+    ctx.kind, ctx.ref, ctx.state = "count", str(take), {"location": None, "recount": []}
+    ctx.save()
+    where = f"库区 {zone}" if zone else "全库"
+    where_en = f"zone {zone}" if zone else "the whole depot"
+    return ctx.ok(
+        f"开始盘点 {take}（{where}）：请扫描库位", f"Counting {take} ({where_en}): scan a location"
+    )
+
+
+def step(ctx: Context) -> Outcome:
+    take = int(str(ctx.ref))
+    zone, tolerance = _stocktake(ctx, take)
+    place = location_of(ctx)
+    if place is not None:
+        closing = close(ctx, take, tolerance) if ctx.state.get("location") else None
+        loc = ctx.book.location(place)
+        if loc is None or (zone and loc.zone != zone):
+            raise Refusal(
+                f"库位 {place} 不在本次盘点范围", f"Location {place} is not in this count"
+            )
+        recount = place in ctx.state.get("recount", [])
+        ctx.state["location"] = place
+        ctx.state["round"] = 2 if recount else 1
+        ctx.state.pop("last", None)
+        ctx.save()
+        zh = f"盘点库位 {place}" + ("（复盘）" if recount else "") + "：请扫描货物"
+        en = f"Counting {place}" + (" (recount)" if recount else "") + ": scan the goods"
+        outcome = ctx.ok(zh, en, location=place)
+        if closing is not None:
+            outcome.answer = _join(closing, outcome)
+            outcome.events = closing.events
+        return outcome
+    place = ctx.state.get("location")
+    if not place:
+        raise Refusal("请先扫描库位", "Scan the location first")
+    unit = unit_of(ctx)
+    key = (take, place, unit.item.code, unit.batch, ctx.state["round"])
+    ctx.book.db.execute(
+        "INSERT INTO counts (stocktake, location, item, batch, round, counted, device) "
+        "VALUES (?,?,?,?,?,?,?) ON CONFLICT (stocktake, location, item, batch, round) "
+        "DO UPDATE SET counted = counted + excluded.counted, closed = 0",
+        (*key, unit.qty, ctx.scan.device),
+    )
+    total = ctx.book.db.execute(
+        "SELECT counted FROM counts WHERE stocktake=? AND location=? AND item=? AND batch=? "
+        "AND round=?",
+        key,
+    ).fetchone()[0]
+    ctx.state["last"] = [unit.item.code, unit.batch]
+    ctx.save()
+    return ctx.ok(
+        f"已计：批次 {unit.batch} 共 {total} {unit.item.unit_zh}",
+        f"Counted batch {unit.batch}: {total} {unit.item.unit_en} so far",
+    )
+
+
+def card(ctx: Context, value: str) -> Outcome:
+    """The bin card's quantity for the batch last counted here."""
+    last = ctx.state.get("last")
+    if ctx.kind != "count" or not last or not value.isdigit():
+        raise Refusal("请先扫描货物，再录入标识牌数量", "Count the goods before the bin card")
+    take = int(str(ctx.ref))
+    ctx.book.db.execute(
+        "UPDATE counts SET card=? WHERE stocktake=? AND location=? AND item=? AND batch=? "
+        "AND round=?",
+        (int(value), take, ctx.state["location"], last[0], last[1], ctx.state["round"]),
+    )
+    return ctx.ok(f"标识牌数量 {int(value)} 已记录", f"Bin card quantity {int(value)} recorded")
+
+
+def done(ctx: Context) -> Outcome:
+    take = int(str(ctx.ref))
+    _, tolerance = _stocktake(ctx, take)
+    if not ctx.state.get("location"):
+        raise Refusal("没有正在盘点的库位", "No location being counted")
+    outcome = close(ctx, take, tolerance)
+    ctx.save()
+    return outcome
+
+
+def close(ctx: Context, take: int, tolerance: int) -> Outcome:
+    """Close the location being counted: its stock_taking events, and a recount if asked."""
+    place = str(ctx.state["location"])
+    rnd = int(ctx.state.get("round", 1))
+    counted = {
+        (r[0], r[1]): (r[2], r[3])
+        for r in ctx.book.db.execute(
+            "SELECT item, batch, counted, card FROM counts WHERE stocktake=? AND location=? "
+            "AND round=?",
+            (take, place, rnd),
+        )
+    }
+    expected: dict[tuple[str, str], int] = {}
+    for line in ctx.book.lines(location=place):
+        key = (line.item, line.batch)
+        expected[key] = expected.get(key, 0) + line.qty
+    events = []
+    off = False
+    for n, key in enumerate(sorted(counted.keys() | expected.keys())):
+        qty, card_qty = counted.get(key, (0, None))
+        off = off or abs(qty - expected.get(key, 0)) > tolerance
+        events.append(
+            ctx.event(
+                "stock_taking",
+                n,
+                stocktake=take,
+                location=place,
+                gtin=ctx.book.gtin_of(key[0]),
+                batch=key[1],
+                counted=qty,
+                card=card_qty,
+                round=rnd,
+            )
+        )
+    ctx.book.db.execute(
+        "UPDATE counts SET closed=1 WHERE stocktake=? AND location=? AND round=?",
+        (take, place, rnd),
+    )
+    recount = [p for p in ctx.state.get("recount", []) if p != place]
+    if off and rnd == 1:
+        recount.append(place)
+    ctx.state.update(location=None, recount=recount)
+    ctx.state.pop("last", None)
+    if off and rnd == 1:
+        outcome = ctx.ok(
+            f"库位 {place} 差异超出容差，请复盘",
+            f"{place}: variance over tolerance, count again",
+            beep="warn",
+            recount=place,
+        )
+    else:
+        outcome = ctx.ok(f"库位 {place} 盘点完成", f"{place} counted")
+    outcome.events = events
+    return outcome
+
+
+def _join(first: Outcome, then: Outcome) -> Answer:
+    """One answer for a read that closed a location and opened the next."""
+    answer = then.answer
+    return Answer(
+        answer.re,
+        answer.result,
+        first.answer.text_zh + "。" + answer.text_zh,
+        first.answer.text_en + ". " + answer.text_en,
+        first.answer.beep if first.answer.beep != "ok" else answer.beep,
+        {**(answer.task or {}), **(first.answer.task or {})},
+    )

@@ -1,0 +1,108 @@
+"""Loading at the dock door (装车), checked against the order's pick list.
+
+The door's scanner or portal is put on an order (`CMD:LOAD:<order>`). Every unit going onto
+the truck is checked: an item the order does not ask for, another batch than the one picked,
+or more than the list holds is refused before it is on the truck. Each unit taken becomes a
+loading event naming the order; the server counts it against the pick line and writes the
+handover note from them. `CMD:DONE` when the truck is full: short lines are named.
+"""
+
+from __future__ import annotations
+
+from gateway.fifo import PickLine
+from gateway.workflows.common import (
+    LOAD_ORDER,
+    Context,
+    Outcome,
+    Refusal,
+    carry,
+    goods_fields,
+    unit_of,
+)
+from gateway.workflows.picking import pick_lines
+
+_LOADED = """
+SELECT p.id, p.qty, p.loaded + coalesce((SELECT sum(d.qty) FROM loads d JOIN outbox o
+       ON o.event_id = d.event_id WHERE d.line_id = p.id AND (o.state = 'pending'
+       OR (o.state = 'sent' AND o.synced = 0))), 0)
+FROM pick_lines p WHERE p.order_no = ?
+"""
+
+
+def to_load(ctx: Context, order: str) -> dict[int, int]:
+    """What is still to go onto the truck, per pick line."""
+    return {r[0]: r[1] - r[2] for r in ctx.book.db.execute(_LOADED, (order,))}
+
+
+def start(ctx: Context, order: str) -> Outcome:
+    lines = pick_lines(ctx.book, order)
+    if not lines:
+        raise Refusal(f"没有拣货单 {order}", f"No pick list for order {order}")
+    ctx.kind, ctx.ref, ctx.state = "load", order, {}
+    ctx.save()
+    left = sum(max(0, q) for q in to_load(ctx, order).values())
+    return ctx.ok(
+        f"开始装车 {order}：待装 {left}", f"Loading order {order}: {left} to load", left=left
+    )
+
+
+def step(ctx: Context) -> Outcome:
+    order = str(ctx.ref)
+    lines = pick_lines(ctx.book, order)
+    unit = unit_of(ctx)
+    mine = [x for x in lines if x.item == unit.item.code]
+    if not mine:
+        raise Refusal(
+            f"错装：{unit.item.name_zh} 不在本单 {order}",
+            f"Wrong unit: {unit.item.name_en} is not on order {order}",
+        )
+    batches = sorted({x.batch for x in mine})
+    if unit.batch not in batches:
+        raise Refusal(
+            f"错装：批次 {unit.batch} 不在本单，本单为 {'、'.join(batches)}",
+            f"Wrong batch {unit.batch}: the order takes {', '.join(batches)}",
+        )
+    left = to_load(ctx, order)
+    line = _line_for(mine, unit.batch, unit.qty, left)
+    if line is None:
+        open_qty = sum(max(0, left[x.id]) for x in mine if x.batch == unit.batch)
+        raise Refusal(
+            f"多装：批次 {unit.batch} 只剩 {open_qty} 待装",
+            f"Over: only {open_qty} of batch {unit.batch} left to load",
+        )
+    event = ctx.event("loading", order=order, from_location=line.location, **goods_fields(unit))
+    ctx.book.record_effects(event["event_id"], carry(ctx, unit, line.location, "", LOAD_ORDER))
+    ctx.book.db.execute(
+        "INSERT INTO loads VALUES (?,?,?,?,?)",
+        (event["event_id"], line.id, unit.qty, ctx.scan.device, ctx.now),
+    )
+    rest = sum(max(0, q) for q in to_load(ctx, order).values())
+    outcome = ctx.ok(
+        f"已装车：批次 {unit.batch} {unit.qty} {unit.item.unit_zh}，还剩 {rest}",
+        f"Loaded batch {unit.batch}, {unit.qty} {unit.item.unit_en}; {rest} to go",
+        left=rest,
+    )
+    outcome.events.append(event)
+    return outcome
+
+
+def _line_for(lines: list[PickLine], batch: str, qty: int, left: dict[int, int]) -> PickLine | None:
+    return next((x for x in lines if x.batch == batch and left.get(x.id, 0) >= qty), None)
+
+
+def finish(ctx: Context) -> Outcome:
+    order = str(ctx.ref)
+    left = to_load(ctx, order)
+    short = [x for x in pick_lines(ctx.book, order) if left.get(x.id, 0) > 0]
+    ctx.kind, ctx.ref, ctx.state = ("receive" if ctx.scan.door else "idle"), None, {}
+    ctx.save()
+    if short:
+        zh = "；".join(f"批次 {x.batch}@{x.location} 短 {left[x.id]}" for x in short)
+        en = "; ".join(f"batch {x.batch}@{x.location} short {left[x.id]}" for x in short)
+        return ctx.ok(
+            f"装车结束，短装：{zh}",
+            f"Loading ended, short: {en}",
+            beep="warn",
+            short=sum(left[x.id] for x in short),
+        )
+    return ctx.ok(f"装车完成 {order}", f"Order {order} fully loaded", short=0)

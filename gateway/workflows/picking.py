@@ -1,0 +1,103 @@
+"""Picking for dispatch (拣货), first-in-first-out.
+
+A picker starts on an order (task card `CMD:PICK:<order>`) and is offered the batch and
+location to take next (gateway.fifo). A unit of another batch of the item is refused with the
+one to take; a unit of an item the order does not ask for, or of which nothing is left, is
+refused too. Each pick is claimed on its line in the gateway's book in the read's
+transaction, so two pickers can never take the same stock: the second is refused.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gateway.book import Book
+from gateway.fifo import PickLine, next_pick, offer, remaining
+from gateway.workflows.common import Context, Outcome, Refusal, goods_fields, unit_of
+
+_LINES = """
+SELECT p.id, p.order_no, p.item, p.batch, p.location, coalesce(l.walk_order, 0), p.qty,
+       max(coalesce((SELECT sum(k.qty) FROM picks k WHERE k.line_id = p.id), 0),
+           p.loaded + coalesce((SELECT sum(d.qty) FROM loads d JOIN outbox o
+                                ON o.event_id = d.event_id
+                                WHERE d.line_id = p.id AND (o.state = 'pending'
+                                OR (o.state = 'sent' AND o.synced = 0))), 0)),
+       coalesce(p.inbound_date, b.inbound_date), b.prod_date, b.reinspected_on IS NOT NULL
+FROM pick_lines p
+LEFT JOIN locations l ON l.code = p.location
+LEFT JOIN batches b ON b.item = p.item AND b.batch = p.batch
+WHERE p.order_no = ?
+ORDER BY p.seq
+"""
+
+
+def pick_lines(book: Book, order: str) -> list[PickLine]:
+    return [
+        PickLine(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], bool(r[10]))
+        for r in book.db.execute(_LINES, (order,))
+    ]
+
+
+def offer_text(book: Book, lines: list[PickLine]) -> tuple[str, str, dict[str, Any]]:
+    nxt = next_pick(lines)
+    if nxt is None:
+        return "本单已拣完", "Order fully picked", {"next": None}
+    item = book.item(nxt.item)
+    zh_name = item.name_zh if item else nxt.item
+    en_name = item.name_en if item else nxt.item
+    return (
+        f"下一个：{zh_name} 批次 {nxt.batch}，库位 {nxt.location}，{nxt.open}",
+        f"Next: {en_name} batch {nxt.batch} at {nxt.location}, {nxt.open}",
+        {"next": {"batch": nxt.batch, "location": nxt.location, "qty": nxt.open}},
+    )
+
+
+def start(ctx: Context, order: str) -> Outcome:
+    lines = pick_lines(ctx.book, order)
+    if not lines:
+        raise Refusal(f"没有拣货单 {order}", f"No pick list for order {order}")
+    ctx.kind, ctx.ref, ctx.state = "pick", order, {}
+    ctx.save()
+    zh, en, extra = offer_text(ctx.book, lines)
+    return ctx.ok(f"开始拣货 {order}。{zh}", f"Picking order {order}. {en}", **extra)
+
+
+def step(ctx: Context) -> Outcome:
+    order = str(ctx.ref)
+    lines = pick_lines(ctx.book, order)
+    unit = unit_of(ctx)
+    line = offer(lines, unit.item.code)
+    if line is None:
+        if any(x.item == unit.item.code for x in lines):
+            raise Refusal(
+                f"本单 {unit.item.name_zh} 已拣完", f"Nothing left of {unit.item.name_en} to pick"
+            )
+        raise Refusal(
+            f"{unit.item.name_zh} 不在拣货单 {order} 上",
+            f"{unit.item.name_en} is not on pick list {order}",
+        )
+    if unit.batch != line.batch:
+        raise Refusal(
+            f"先进先出：请取批次 {line.batch}，库位 {line.location}",
+            f"First in, first out: take batch {line.batch} at {line.location}",
+        )
+    if unit.qty > line.open:
+        raise Refusal(
+            f"此件 {unit.qty} 超出本行待拣 {line.open}",
+            f"This unit ({unit.qty}) is more than the {line.open} left on the line",
+        )
+    ctx.book.db.execute(
+        "INSERT INTO picks VALUES (?,?,?,?,?,?,?)",
+        (ctx.read_id, line.id, unit.qty, ctx.scan.device, ctx.operator, None, ctx.now),
+    )
+    event = ctx.event("picking", order=order, from_location=line.location, **goods_fields(unit))
+    after = pick_lines(ctx.book, order)
+    zh, en, extra = offer_text(ctx.book, after)
+    outcome = ctx.ok(
+        f"已拣：批次 {unit.batch} {unit.qty} {unit.item.unit_zh}。{zh}",
+        f"Picked batch {unit.batch}, {unit.qty} {unit.item.unit_en}. {en}",
+        left=remaining(after),
+        **extra,
+    )
+    outcome.events.append(event)
+    return outcome

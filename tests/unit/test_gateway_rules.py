@@ -1,0 +1,144 @@
+"""The gateway's pure floor rules: FIFO offers, putaway placement, notice matching."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gateway.fifo import PickLine, fifo_key, next_pick, offer
+from gateway.placement import Slot, fits, suggest
+from gateway.worker import backoff
+from gateway.workflows.receiving import NoticeLine, match
+
+dates = st.one_of(st.none(), st.dates().map(lambda d: d.isoformat()))
+lines = st.lists(
+    st.builds(
+        PickLine,
+        id=st.integers(1, 10_000),
+        order=st.just("101"),
+        item=st.sampled_from(["ZS-0001", "CQ-0001"]),
+        batch=st.sampled_from(["B1", "B2", "B3", "B4"]),
+        location=st.sampled_from(["A-01-01", "A-01-02", "B-01-01"]),
+        walk_order=st.integers(1, 50),
+        qty=st.integers(1, 40),
+        done=st.integers(0, 40),
+        inbound_date=dates,
+        prod_date=dates,
+        reinspected=st.booleans(),
+    ),
+    max_size=12,
+    unique_by=lambda line: line.id,
+)
+
+
+@given(lines, st.sampled_from(["ZS-0001", "CQ-0001"]))
+def test_the_offer_is_the_open_line_fifo_puts_first(pick: list[PickLine], item: str) -> None:
+    chosen = offer(pick, item)
+    open_lines = [x for x in pick if x.item == item and x.open > 0]
+    if not open_lines:
+        assert chosen is None
+        return
+    assert chosen is not None and chosen.item == item and chosen.open > 0
+    for other in open_lines:
+        assert fifo_key(chosen) <= fifo_key(other)
+        # Design section 4: re-inspected overdue first, then the earliest inbound date.
+        if other.reinspected and not chosen.reinspected:
+            raise AssertionError("a re-inspected batch was passed over")
+        if other.reinspected == chosen.reinspected and other.inbound_date and chosen.inbound_date:
+            assert chosen.inbound_date <= other.inbound_date
+
+
+@given(lines)
+def test_the_next_pick_is_one_of_the_items_offers_nearest_on_the_walk(
+    pick: list[PickLine],
+) -> None:
+    nxt = next_pick(pick)
+    offers = [o for o in (offer(pick, i) for i in ("ZS-0001", "CQ-0001")) if o]
+    if not offers:
+        assert nxt is None
+        return
+    assert nxt in offers
+    assert nxt is not None and nxt.walk_order == min(o.walk_order for o in offers)
+
+
+def test_a_reinspected_overdue_batch_goes_before_an_older_inbound() -> None:
+    old = PickLine(1, "9", "ZS-0001", "OLD", "A-01-01", 1, 5, 0, "2015-01-01")
+    passed = PickLine(2, "9", "ZS-0001", "RE", "A-01-09", 9, 5, 0, "2016-01-01", None, True)
+    assert offer([old, passed], "ZS-0001") == passed
+    assert offer([old, replace(passed, done=5)], "ZS-0001") == old  # picked: the old one
+
+
+slots = st.lists(
+    st.builds(
+        Slot,
+        code=st.text("ABC0123-", min_size=1, max_size=6),
+        walk_order=st.integers(1, 100),
+        kind=st.sampled_from(["dock", "storage"]),
+        holds=st.frozensets(
+            st.tuples(st.sampled_from(["ZS-0001", "CQ-0001"]), st.sampled_from(["B1", "B2", "B3"])),
+            max_size=2,
+        ),
+    ),
+    max_size=15,
+    unique_by=lambda s: s.code,
+)
+inbound = st.dictionaries(st.sampled_from(["B1", "B2", "B3"]), dates)
+
+
+@given(slots, st.sampled_from(["ZS-0001", "CQ-0001"]), st.sampled_from(["B1", "B2", "B3"]), inbound)
+def test_a_suggestion_always_fits_and_keeps_a_batch_together(
+    places: list[Slot], item: str, batch: str, dates_of: dict[str, str | None]
+) -> None:
+    hint = suggest(places, item, batch, dates_of)
+    storage = [s for s in places if s.kind == "storage"]
+    if hint is None:
+        assert not any(not s.holds or (item, batch) in s.holds for s in storage)
+        return
+    assert hint.kind == "storage"
+    assert not hint.holds or (item, batch) in hint.holds
+    if any((item, batch) in s.holds for s in storage):
+        assert (item, batch) in hint.holds
+
+
+def test_older_batches_stay_earlier_on_the_walk() -> None:
+    places = [
+        Slot("A1", 1, "storage", frozenset()),
+        Slot("A2", 2, "storage", frozenset({("ZS-0001", "OLD")})),
+        Slot("A3", 3, "storage", frozenset()),
+        Slot("D1", 0, "dock", frozenset()),
+    ]
+    hint = suggest(places, "ZS-0001", "NEW", {"OLD": "2019-01-01", "NEW": "2026-01-01"})
+    assert hint is not None and hint.code == "A3"
+    # Nothing empty after the older batch: the first empty one.
+    hint = suggest(places[:2], "ZS-0001", "NEW", {"OLD": "2019-01-01"})
+    assert hint is not None and hint.code == "A1"
+
+
+def test_a_location_fits_only_when_storage_and_empty_or_the_same_batch() -> None:
+    assert fits(Slot("A1", 1, "storage", frozenset()), "I", "B")
+    assert fits(Slot("A1", 1, "storage", frozenset({("I", "B")})), "I", "B")
+    assert not fits(Slot("A1", 1, "storage", frozenset({("I", "C")})), "I", "B")
+    assert not fits(Slot("A1", 1, "storage", frozenset({("I", "B"), ("J", "B")})), "I", "B")
+    assert not fits(Slot("D1", 1, "dock", frozenset()), "I", "B")
+    assert not fits(None, "I", "B")
+
+
+def test_notice_matching() -> None:
+    line = NoticeLine(3, "RK-3", 0, "CQ-0001", None, 40, 30)
+    named = NoticeLine(3, "RK-3", 1, "ZS-0001", "T1", 10, 0)
+    assert match([line, named], "CQ-0001", "any", 10) == (line, None)
+    assert match([line, named], "CQ-0001", "any", 11) == (line, "over")
+    assert match([line, named], "ZS-0001", "T2", 1) == (None, "wrong")
+    assert match([line, named], "ZS-0001", "T1", 10) == (named, None)
+    assert match([], "ZS-0001", "T1", 1) == (None, None)  # no notice at all: nothing to flag
+
+
+def test_backoff_doubles_to_its_ceiling_with_jitter() -> None:
+    rng = random.Random(7)
+    for failures, base in ((1, 0.5), (2, 1.0), (3, 2.0), (8, 60.0), (30, 60.0)):
+        delays = [backoff(failures, 60.0, rng) for _ in range(200)]
+        assert all(base * 0.5 <= d <= base * 1.5 for d in delays)
+        assert max(delays) - min(delays) > base * 0.5  # spread, not one value
