@@ -254,7 +254,16 @@ class Answer:
             raise ContractError(f"unknown beep {self.beep!r}")
 
     def to_json(self) -> bytes:
-        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":")).encode()
+        doc = {
+            "re": self.re,
+            "result": self.result,
+            "text_zh": self.text_zh,
+            "text_en": self.text_en,
+            "beep": self.beep,
+            "task": self.task,
+            "v": self.v,
+        }
+        return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def parse_answer(payload: bytes) -> Answer:

@@ -26,7 +26,8 @@ CREATE TABLE IF NOT EXISTS items (
 );
 CREATE TABLE IF NOT EXISTS gtins (gtin TEXT PRIMARY KEY, item TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS locations (
-    code TEXT PRIMARY KEY, zone TEXT NOT NULL, walk_order INTEGER NOT NULL, kind TEXT NOT NULL
+    code TEXT PRIMARY KEY, zone TEXT NOT NULL, walk_order INTEGER NOT NULL, kind TEXT NOT NULL,
+    id INTEGER NOT NULL UNIQUE
 );
 CREATE TABLE IF NOT EXISTS batches (
     item TEXT NOT NULL, batch TEXT NOT NULL, prod_date TEXT, inbound_date TEXT,
@@ -51,10 +52,12 @@ CREATE TABLE IF NOT EXISTS picks (
     read_id TEXT PRIMARY KEY, line_id INTEGER NOT NULL, qty INTEGER NOT NULL,
     device TEXT NOT NULL, operator TEXT, override TEXT, at REAL NOT NULL
 );
+CREATE INDEX IF NOT EXISTS picks_line ON picks (line_id);
 CREATE TABLE IF NOT EXISTS loads (
     event_id TEXT PRIMARY KEY, line_id INTEGER NOT NULL, qty INTEGER NOT NULL,
     device TEXT NOT NULL, at REAL NOT NULL
 );
+CREATE INDEX IF NOT EXISTS loads_line ON loads (line_id);
 CREATE TABLE IF NOT EXISTS stocktakes (
     id INTEGER PRIMARY KEY, zone TEXT, tolerance INTEGER NOT NULL, status TEXT NOT NULL
 );
@@ -74,6 +77,10 @@ CREATE TABLE IF NOT EXISTS notice_lines (
 CREATE TABLE IF NOT EXISTS received (
     read_id TEXT PRIMARY KEY, notice_id INTEGER, item TEXT NOT NULL, batch TEXT NOT NULL,
     qty INTEGER NOT NULL, door TEXT NOT NULL, flag TEXT, at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS notice_received (
+    notice_id INTEGER NOT NULL, n INTEGER NOT NULL, qty INTEGER NOT NULL,
+    PRIMARY KEY (notice_id, n)
 );
 CREATE TABLE IF NOT EXISTS tasks (
     device TEXT PRIMARY KEY, kind TEXT NOT NULL, ref TEXT, state TEXT NOT NULL,
@@ -141,10 +148,18 @@ class Book:
 
     def __init__(self, db: sqlite3.Connection) -> None:
         self.db = db
+        # Master data changes only with a sync, never inside a group of reads.
+        self._items: dict[str, Item | None] = {}
+        self._synced: bool | None = None
 
     # --- master data -------------------------------------------------------------------
 
     def item_of_gtin(self, gtin: str) -> Item | None:
+        if gtin not in self._items:
+            self._items[gtin] = self._item_of_gtin(gtin)
+        return self._items[gtin]
+
+    def _item_of_gtin(self, gtin: str) -> Item | None:
         row = self.db.execute(
             "SELECT i.code, i.name_zh, i.name_en, i.unit_zh, i.unit_en, i.reusable "
             "FROM gtins g JOIN items i ON i.code = g.item WHERE g.gtin = ?",
@@ -189,7 +204,9 @@ class Book:
 
     def synced(self) -> bool:
         """Whether the book has ever had the server's copy."""
-        return self.db.execute("SELECT 1 FROM items LIMIT 1").fetchone() is not None
+        if self._synced is None:
+            self._synced = self.db.execute("SELECT 1 FROM items LIMIT 1").fetchone() is not None
+        return self._synced
 
     # --- stock -------------------------------------------------------------------------
 
@@ -271,7 +288,14 @@ class Book:
     # --- sync ----------------------------------------------------------------------------
 
     def cursor(self) -> str | None:
-        row = self.db.execute("SELECT value FROM sync_state WHERE key='cursor'").fetchone()
+        return self._state("cursor")
+
+    def master_tag(self) -> str | None:
+        """The fingerprint of the catalogue and locations the book holds (the server's)."""
+        return self._state("master")
+
+    def _state(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM sync_state WHERE key=?", (key,)).fetchone()
         return str(row[0]) if row else None
 
     def last_sync(self) -> float | None:
@@ -281,32 +305,9 @@ class Book:
     def apply_sync(self, answer: dict[str, Any], started: float) -> None:
         """Take the server's answer; events it had accepted before the call began are in it."""
         db = self.db
-        db.execute("DELETE FROM items")
-        db.executemany(
-            "INSERT INTO items VALUES (?,?,?,?,?,?,?)",
-            [
-                (
-                    i["code"],
-                    i["name_zh"],
-                    i["name_en"],
-                    i["unit_zh"],
-                    i["unit_en"],
-                    int(bool(i["reusable"])),
-                    int(i["storage_years"]),
-                )
-                for i in answer["items"]
-            ],
-        )
-        db.execute("DELETE FROM gtins")
-        db.executemany(
-            "INSERT INTO gtins VALUES (?,?)", [(g["gtin"], g["item_code"]) for g in answer["gtins"]]
-        )
-        db.execute("DELETE FROM locations")
-        db.executemany(
-            "INSERT INTO locations VALUES (?,?,?,?)",
-            [(r["code"], r["zone"], r["walk_order"], r["kind"]) for r in answer["locations"]],
-        )
-        places = {r["id"]: r["code"] for r in answer["locations"]}
+        if "items" in answer:
+            self._replace_master(answer)
+        places = dict(db.execute("SELECT id, code FROM locations")) if answer["stock"] else {}
         db.executemany(
             "INSERT INTO batches VALUES (?,?,?,?,?) ON CONFLICT (item, batch) DO UPDATE SET "
             "prod_date=excluded.prod_date, inbound_date=excluded.inbound_date, "
@@ -349,7 +350,46 @@ class Book:
         db.executemany(
             "INSERT INTO sync_state VALUES (?,?) "
             "ON CONFLICT (key) DO UPDATE SET value=excluded.value",
-            [("cursor", answer["cursor"]), ("at", repr(started))],
+            [
+                (key, value)
+                for key, value in (
+                    ("cursor", answer["cursor"]),
+                    ("at", repr(started)),
+                    ("master", answer.get("master")),
+                )
+                if value is not None
+            ],
+        )
+
+    def _replace_master(self, answer: dict[str, Any]) -> None:
+        db = self.db
+        db.execute("DELETE FROM items")
+        db.executemany(
+            "INSERT INTO items VALUES (?,?,?,?,?,?,?)",
+            [
+                (
+                    i["code"],
+                    i["name_zh"],
+                    i["name_en"],
+                    i["unit_zh"],
+                    i["unit_en"],
+                    int(bool(i["reusable"])),
+                    int(i["storage_years"]),
+                )
+                for i in answer["items"]
+            ],
+        )
+        db.execute("DELETE FROM gtins")
+        db.executemany(
+            "INSERT INTO gtins VALUES (?,?)", [(g["gtin"], g["item_code"]) for g in answer["gtins"]]
+        )
+        db.execute("DELETE FROM locations")
+        db.executemany(
+            "INSERT INTO locations VALUES (?,?,?,?,?)",
+            [
+                (r["code"], r["zone"], r["walk_order"], r["kind"], r["id"])
+                for r in answer["locations"]
+            ],
         )
 
     def _replace_lists(self, answer: dict[str, Any]) -> None:

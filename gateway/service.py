@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 
 from gateway.config import GatewayConfig
@@ -14,8 +15,14 @@ from gateway.sync import Syncer
 log = logging.getLogger(__name__)
 
 
+# Threads waiting for the GIL get it back within 1 ms (Python's default is 5 ms): the read
+# being answered should not wait out the forwarder's or the syncer's turn.
+SWITCH_INTERVAL = 0.001
+
+
 class Gateway:
     def __init__(self, config: GatewayConfig) -> None:
+        sys.setswitchinterval(SWITCH_INTERVAL)
         self.config = config
         self.store = GatewayStore(config.database)
         self.intake = Intake(config.site, config.broker, self.store)

@@ -11,7 +11,7 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -60,14 +60,19 @@ CREATE TABLE IF NOT EXISTS quarantine (
 class Intake:
     answer: Answer
     duplicate: bool
+    wire: bytes  # the answer as it goes to the station (and as it is kept)
 
 
 @dataclass(frozen=True, slots=True)
 class OutboxRow:
     id: int
     event_id: str
-    payload: dict[str, Any]
+    text: str  # the event as JSON, as it goes to the server
     attempts: int
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        return dict(json.loads(self.text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,36 +122,63 @@ class GatewayStore:
 
     def take_read(self, scan: ScanMessage, payload: bytes, decide: Decide) -> Intake:
         """Record a read and what it caused, once. A read seen before gets its first answer."""
+        (result,) = self.take_reads([(scan, payload)], decide)
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    def take_reads(
+        self, reads: Sequence[tuple[ScanMessage, bytes]], decide: Decide
+    ) -> list[Intake | Exception]:
+        """Record several reads in one transaction (one sync to disk for all: group commit),
+        each in order and each on its own: a read whose decision fails is rolled back alone
+        and comes back as its exception, so it stays unacknowledged with the broker."""
+        results: list[Intake | Exception] = []
         with self._transaction() as db:
-            row = db.execute(
-                "SELECT answer FROM reads WHERE event_id=?", (scan.event_id,)
-            ).fetchone()
-            if row is not None:
-                return Intake(parse_answer(bytes(row[0])), duplicate=True)
-            now = time.time()
-            decision = decide(Book(db), scan, now)
-            answer = decision.answer
-            db.execute(
-                "INSERT INTO reads VALUES (?,?,?,?,?,?,?,?)",
-                (
-                    scan.event_id,
-                    scan.site,
-                    scan.device,
-                    scan.seq,
-                    scan.ts,
-                    now,
-                    payload,
-                    answer.to_json(),
-                ),
-            )
-            db.executemany(
-                "INSERT INTO outbox (event_id, type, payload, created_at) VALUES (?,?,?,?)",
-                [
-                    (e["event_id"], e["type"], json.dumps(e, ensure_ascii=False), now)
-                    for e in decision.events
-                ],
-            )
-        return Intake(answer, duplicate=False)
+            book = Book(db)
+            for scan, payload in reads:
+                db.execute("SAVEPOINT one_read")
+                try:
+                    results.append(self._take(db, book, scan, payload, decide))
+                except Exception as exc:  # kept for the caller, per read
+                    db.execute("ROLLBACK TO one_read")
+                    results.append(exc)
+                db.execute("RELEASE one_read")
+        return results
+
+    @staticmethod
+    def _take(
+        db: sqlite3.Connection, book: Book, scan: ScanMessage, payload: bytes, decide: Decide
+    ) -> Intake:
+        row = db.execute("SELECT answer FROM reads WHERE event_id=?", (scan.event_id,)).fetchone()
+        if row is not None:
+            wire = bytes(row[0])
+            return Intake(parse_answer(wire), duplicate=True, wire=wire)
+        now = time.time()
+        decision = decide(book, scan, now)
+        answer = decision.answer
+        wire = answer.to_json()
+        db.execute(
+            "INSERT INTO reads VALUES (?,?,?,?,?,?,?,?)",
+            (
+                scan.event_id,
+                scan.site,
+                scan.device,
+                scan.seq,
+                scan.ts,
+                now,
+                payload,
+                wire,
+            ),
+        )
+        db.executemany(
+            "INSERT INTO outbox (event_id, type, payload, created_at) VALUES (?,?,?,?)",
+            [
+                (e["event_id"], e["type"], json.dumps(e, ensure_ascii=False), now)
+                for e in decision.events
+            ],
+        )
+        return Intake(answer, duplicate=False, wire=wire)
 
     def quarantine(self, topic: str, payload: bytes, error: str) -> None:
         """Keep a message that does not follow the contract, for someone to look at."""
@@ -164,18 +196,21 @@ class GatewayStore:
                 "WHERE state='pending' AND next_attempt<=? ORDER BY id LIMIT ?",
                 (time.time(), limit),
             ).fetchall()
-        return [OutboxRow(r[0], r[1], json.loads(r[2]), r[3]) for r in rows]
+        return [OutboxRow(r[0], r[1], r[2], r[3]) for r in rows]
 
     def settle(self, results: dict[str, tuple[str, str | None]]) -> None:
         """Record the server's verdict per event: accepted/duplicate -> sent, else rejected."""
+        now = time.time()
+        rows = [
+            ("sent" if result in ("accepted", "duplicate") else "rejected", result, reason, now, e)
+            for e, (result, reason) in results.items()
+        ]
         with self._transaction() as db:
-            for event_id, (result, reason) in results.items():
-                state = "sent" if result in ("accepted", "duplicate") else "rejected"
-                db.execute(
-                    "UPDATE outbox SET state=?, result=?, last_error=?, attempts=attempts+1, "
-                    "settled_at=? WHERE event_id=? AND state='pending'",
-                    (state, result, reason, time.time(), event_id),
-                )
+            db.executemany(
+                "UPDATE outbox SET state=?, result=?, last_error=?, attempts=attempts+1, "
+                "settled_at=? WHERE event_id=? AND state='pending'",
+                rows,
+            )
 
     def defer(self, event_ids: list[str], delay: float, error: str) -> None:
         with self._transaction() as db:

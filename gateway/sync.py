@@ -32,12 +32,13 @@ class Syncer(Worker):
     def once(self, http: httpx.Client) -> float:
         """One sync; returns how long to wait before the next."""
         with self.store.transaction() as db:
-            cursor = Book(db).cursor()
+            cursor, master = Book(db).cursor(), Book(db).master_tag()
         started = time.time()
+        params = {k: v for k, v in (("cursor", cursor), ("master", master)) if v}
         try:
             response = http.get(
                 "/api/v1/sync",
-                params={"cursor": cursor} if cursor else None,
+                params=params,
                 headers=self.headers(),
             )
             if response.status_code == 422 and cursor:

@@ -118,12 +118,15 @@ def create_app(engine: Engine) -> FastAPI:
 
     @app.get("/api/v1/sync", tags=["events"])
     def get_sync(
-        device: Annotated[auth.Device, Depends(require_device)], cursor: str | None = None
+        device: Annotated[auth.Device, Depends(require_device)],
+        cursor: str | None = None,
+        master: str | None = None,
     ) -> dict[str, Any]:
         """What the gateway needs offline, for its own warehouse; pass back the cursor of the
-        previous answer to get only what changed since."""
+        previous answer to get only what changed since, and its `master` fingerprint to skip
+        the catalogue and locations while they are unchanged."""
         try:
-            return sync(engine, device.warehouse, Cursor.decode(cursor))
+            return sync(engine, device.warehouse, Cursor.decode(cursor), master)
         except BadCursor as exc:
             raise HTTPException(422, str(exc)) from exc
 

@@ -6,12 +6,14 @@ stocktakes and its acceptance decisions. Each answer carries a cursor (the last 
 and approval ids it covered); a call with it returns only what changed since: the
 stock lines touched by newer postings (with their current quantity, zero included, so a
 line that emptied is known to be empty), the batches of those lines, and newer decisions.
-The catalogue and the locations are small and come whole each time; open stocktakes too.
+The catalogue and the locations come whole, unless the gateway names the fingerprint
+(`master`) of the copy it has and it is still current; open stocktakes come whole each time.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -66,7 +68,15 @@ def _rows(conn: Connection, query: Any) -> list[dict[str, Any]]:
     return out
 
 
-def sync(engine: Engine, warehouse: str, cursor: Cursor) -> dict[str, Any]:
+def master_tag(master: dict[str, list[dict[str, Any]]]) -> str:
+    """A fingerprint of the catalogue and the locations, as a gateway last received them."""
+    text = json.dumps(master, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def sync(
+    engine: Engine, warehouse: str, cursor: Cursor, master: str | None = None
+) -> dict[str, Any]:
     full = cursor == Cursor()
     with engine.connect() as conn:
         top = conn.execute(
@@ -102,6 +112,8 @@ def sync(engine: Engine, warehouse: str, cursor: Cursor) -> dict[str, Any]:
             "cursor": Cursor(top, top_approval).encode(),
             "full": full,
             "warehouse": warehouse,
+        }
+        catalogue = {
             "items": _rows(conn, select(items)),
             "gtins": _rows(conn, select(item_gtins)),
             "locations": _rows(
@@ -114,6 +126,12 @@ def sync(engine: Engine, warehouse: str, cursor: Cursor) -> dict[str, Any]:
                     locations.c.kind,
                 ).where(locations.c.warehouse == warehouse),
             ),
+        }
+        tag = master_tag(catalogue)
+        answer["master"] = tag
+        if tag != master:  # the gateway's copy differs (or it has none): send it
+            answer.update(catalogue)
+        answer |= {
             "batches": _rows(conn, batch_query),
             "stock": _rows(conn, stock_query),
             "stocktakes": _rows(

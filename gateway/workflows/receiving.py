@@ -51,10 +51,9 @@ def match(
 
 def notice_lines(ctx: Context) -> list[NoticeLine]:
     rows = ctx.book.db.execute(
-        "SELECT l.notice_id, n.number, l.n, l.item, l.batch, l.qty, "
-        "(SELECT coalesce(sum(r.qty), 0) FROM received r WHERE r.notice_id = l.notice_id "
-        " AND r.item = l.item AND (l.batch IS NULL OR r.batch = l.batch)) "
+        "SELECT l.notice_id, n.number, l.n, l.item, l.batch, l.qty, coalesce(r.qty, 0) "
         "FROM notice_lines l JOIN notices n ON n.id = l.notice_id "
+        "LEFT JOIN notice_received r ON r.notice_id = l.notice_id AND r.n = l.n "
         "WHERE n.status = 'open' ORDER BY l.notice_id, l.n"
     )
     return [NoticeLine(*r) for r in rows]
@@ -66,6 +65,12 @@ def receive(ctx: Context) -> Outcome:
         raise Refusal("本设备未绑定库门", "This device is not assigned to a door")
     unit = unit_of(ctx)
     line, flag = match(notice_lines(ctx), unit.item.code, unit.batch, unit.qty)
+    if line is not None:
+        ctx.book.db.execute(
+            "INSERT INTO notice_received VALUES (?,?,?) ON CONFLICT (notice_id, n) "
+            "DO UPDATE SET qty = qty + excluded.qty",
+            (line.notice_id, line.n, unit.qty),
+        )
     ctx.book.db.execute(
         "INSERT INTO received VALUES (?,?,?,?,?,?,?,?)",
         (

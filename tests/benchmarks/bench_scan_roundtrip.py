@@ -141,6 +141,7 @@ def main() -> None:
         gateway = GatewayProcess(
             work / "gateway", broker.port, server.url, depot.gateway_token
         ).start()
+        gateway.proc.wait_for_log("synced (full)", timeout=60)
         try:
             full = measure(broker.port, reads(args.reads), args.rate)
         finally:

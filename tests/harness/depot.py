@@ -86,7 +86,13 @@ def broker_toml(port: int) -> str:
 
 class GatewayProcess:
     def __init__(
-        self, workdir: Path, broker_port: int, server_url: str, token: str, site: str = "LC01"
+        self,
+        workdir: Path,
+        broker_port: int,
+        server_url: str,
+        token: str,
+        site: str = "LC01",
+        sync_interval: float = 0.5,
     ) -> None:
         workdir.mkdir(parents=True, exist_ok=True)
         self.workdir = workdir
@@ -97,7 +103,7 @@ class GatewayProcess:
             f'site = "{site}"\ndatabase = "gateway.sqlite"\nstatus_interval = 1.0\n'
             + broker_toml(broker_port)
             + f'\n[server]\nurl = "{server_url}"\ntoken_file = "gateway.token"\nmax_backoff = 2.0\n'
-            + "sync_interval = 0.5\n"
+            + f"sync_interval = {sync_interval}\n"
         )
         self.proc = Proc(
             "gateway", [DEPOT, "gateway", "run", "--config", str(self.config)], workdir

@@ -46,9 +46,17 @@ def test_a_gateway_keeps_its_copy_current(server: ServerProcess, depot: Depot) -
     assert [b["batch_no"] for b in first["batches"]] == ["SY1"]
 
     again = httpx.get(
-        f"{server.url}/api/v1/sync", params={"cursor": first["cursor"]}, headers=auth
+        f"{server.url}/api/v1/sync",
+        params={"cursor": first["cursor"], "master": first["master"]},
+        headers=auth,
     ).json()
     assert not again["full"] and again["stock"] == [] and again["acceptances"] == []
+    # The catalogue and locations are unchanged: only their fingerprint comes back.
+    assert again["master"] == first["master"] and "locations" not in again
+    stale = httpx.get(
+        f"{server.url}/api/v1/sync", params={"cursor": first["cursor"], "master": "x"}, headers=auth
+    ).json()
+    assert stale["locations"] == first["locations"] and stale["items"] == first["items"]
 
     with server.login(ADMIN) as admin:
         assert (
