@@ -87,6 +87,10 @@ CREATE TABLE IF NOT EXISTS tasks (
     operator TEXT, updated_at REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS sync_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS devices (
+    device TEXT PRIMARY KEY, state TEXT NOT NULL, door TEXT, status TEXT NOT NULL,
+    last_seen REAL NOT NULL
+);
 """
 
 # Effects that still count: their event is waiting, or sent but not yet in a sync.
@@ -281,6 +285,39 @@ class Book:
                 "state": json.loads(r[3]),
                 "operator": r[4],
                 "updated_at": r[5],
+            }
+            for r in rows
+        ]
+
+    # --- devices -------------------------------------------------------------------------
+
+    def device_status(self, device: str, status: dict[str, Any], now: float) -> None:
+        """A station's retained status (online with its figures, or its last will)."""
+        door = status.get("door")
+        self.db.execute(
+            "INSERT INTO devices VALUES (?,?,?,?,?) ON CONFLICT (device) DO UPDATE SET "
+            "state=excluded.state, door=coalesce(excluded.door, devices.door), "
+            "status=excluded.status, last_seen=excluded.last_seen",
+            (
+                device,
+                str(status.get("state", "unknown"))[:16],
+                str(door)[:32] if door else None,
+                json.dumps(status, ensure_ascii=False)[:2000],
+                now,
+            ),
+        )
+
+    def devices(self) -> list[dict[str, Any]]:
+        rows = self.db.execute(
+            "SELECT device, state, door, status, last_seen FROM devices ORDER BY device"
+        )
+        return [
+            {
+                "device": r[0],
+                "state": r[1],
+                "door": r[2],
+                "status": json.loads(r[3]),
+                "last_seen": r[4],
             }
             for r in rows
         ]

@@ -2,6 +2,9 @@
 
 site = "LC01"
 database = "/var/lib/depot/gateway/LC01.sqlite"
+status_interval = 15     # seconds between status messages
+disk_alarm_mb = 2048     # below this much free space: alarm (status, metrics, floor page)
+disk_refuse_mb = 200     # below this: reads are refused, not recorded
 
 [broker]
 host = "127.0.0.1"
@@ -48,6 +51,8 @@ class GatewayConfig:
     broker: BrokerSettings
     server: ServerLink
     status_interval: float = 15.0
+    disk_alarm_mb: int = 2048
+    disk_refuse_mb: int = 200
 
 
 def parse_config(doc: dict[str, Any], base: Path) -> GatewayConfig:
@@ -75,6 +80,8 @@ def parse_config(doc: dict[str, Any], base: Path) -> GatewayConfig:
             sync_interval=float(server.get("sync_interval", 30.0)),
         ),
         status_interval=float(doc.get("status_interval", 15.0)),
+        disk_alarm_mb=int(doc.get("disk_alarm_mb", 2048)),
+        disk_refuse_mb=int(doc.get("disk_refuse_mb", 200)),
     )
 
 

@@ -34,6 +34,7 @@ from edge.contract import (
     status_payload,
 )
 from edge.mqtt import BrokerSettings, connect, make_client
+from gateway.disk import MB, DiskGuard
 from gateway.metrics import IntakeMetrics
 from gateway.store import GatewayStore
 from gateway.store import Intake as TakenRead
@@ -45,9 +46,12 @@ MAX_GROUP = 256  # reads committed together at most
 
 
 class Intake:
-    def __init__(self, site: str, broker: BrokerSettings, store: GatewayStore) -> None:
+    def __init__(
+        self, site: str, broker: BrokerSettings, store: GatewayStore, disk: DiskGuard
+    ) -> None:
         self.site = site
         self.store = store
+        self.disk = disk
         self.broker = broker
         self.connected = threading.Event()
         self._status_topic = gateway_status_topic(site)
@@ -93,7 +97,7 @@ class Intake:
             log.error("broker refused the gateway: %s", rc)
             return
         log.info("gateway connected to broker (session present: %s)", flags.session_present)
-        client.subscribe(scan_subscription(self.site), qos=1)
+        client.subscribe([(scan_subscription(self.site), 1), (f"wh/v1/{self.site}/status/+", 1)])
         self.connected.set()
         self.publish_status()
 
@@ -126,6 +130,13 @@ class Intake:
 
     def _take(self, group: list[paho.MQTTMessage]) -> None:
         """Decide and commit a group of messages, then answer and acknowledge each."""
+        statuses = [m for m in group if "/status/" in m.topic]
+        if statuses:
+            self._statuses(statuses)
+            group = [m for m in group if "/status/" not in m.topic]
+        if group and self.disk.full:
+            self._refuse_all(group)
+            return
         scans: list[tuple[ScanMessage, bytes]] = []
         parsed: list[ScanMessage | ContractError] = []
         for message in group:
@@ -160,6 +171,47 @@ class Intake:
                 self._answer(item, result)
             self.client.ack(message.mid, message.qos)
             self.metrics.answered(time.monotonic() - message.timestamp)
+
+    def _statuses(self, messages: list[paho.MQTTMessage]) -> None:
+        """Stations' retained status: online with their figures, or offline (last will)."""
+        found: list[tuple[str, dict[str, Any]]] = []
+        for message in messages:
+            try:
+                device = parse_topic(message.topic).device
+                doc = json.loads(bytes(message.payload) or b"{}")
+            except (ContractError, ValueError) as exc:
+                log.warning("ignored a status on %s: %s", message.topic, exc)
+                continue
+            if device and isinstance(doc, dict):
+                found.append((device, doc))
+        try:
+            self.store.device_statuses(found)
+        except Exception:
+            log.exception("could not record %d device statuses", len(found))
+            return
+        for message in messages:
+            self.client.ack(message.mid, message.qos)
+
+    def _refuse_all(self, group: list[paho.MQTTMessage]) -> None:
+        """The disk is nearly full: nothing is recorded, and every operator is told so."""
+        log.error(
+            "disk nearly full (%d MB free): refusing %d reads", self.disk.free() // MB, len(group)
+        )
+        for message in group:
+            try:
+                scan = self._parse(message.topic, bytes(message.payload))
+            except ContractError:
+                self.client.ack(message.mid, message.qos)
+                continue
+            answer = Answer(
+                scan.event_id,
+                "refused",
+                "网关磁盘将满，本次扫描未记录，请通知管理员",
+                "Gateway disk nearly full: this read was not recorded; tell the administrator",
+                "error",
+            )
+            self.client.publish(cmd_topic(scan.site, scan.device), answer.to_json(), qos=1)
+            self.client.ack(message.mid, message.qos)
 
     def _parse(self, topic: str, payload: bytes) -> ScanMessage:
         parts = parse_topic(topic)

@@ -7,6 +7,7 @@ import sys
 import threading
 
 from gateway.config import GatewayConfig
+from gateway.disk import MB, DiskGuard
 from gateway.forwarder import Forwarder
 from gateway.intake import Intake
 from gateway.store import GatewayStore
@@ -25,7 +26,10 @@ class Gateway:
         sys.setswitchinterval(SWITCH_INTERVAL)
         self.config = config
         self.store = GatewayStore(config.database)
-        self.intake = Intake(config.site, config.broker, self.store)
+        self.disk = DiskGuard(
+            config.database.parent, config.disk_alarm_mb * MB, config.disk_refuse_mb * MB
+        )
+        self.intake = Intake(config.site, config.broker, self.store, self.disk)
         self.forwarder = Forwarder(config.site, config.server, self.store)
         self.syncer = Syncer(config.server, self.store, config.server.sync_interval)
         self._stop = threading.Event()
@@ -56,5 +60,7 @@ class Gateway:
                 outbox_rejected=stats.rejected,
                 outbox_oldest_age=stats.oldest_pending_age,
                 last_delivery=self.forwarder.last_success,
+                disk_free_mb=self.disk.free() // MB,
+                disk_alarm=self.disk.alarm,
                 last_sync=self.syncer.last_success,
             )

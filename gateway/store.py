@@ -180,6 +180,13 @@ class GatewayStore:
         )
         return Intake(answer, duplicate=False, wire=wire)
 
+    def device_statuses(self, statuses: Sequence[tuple[str, dict[str, Any]]]) -> None:
+        now = time.time()
+        with self._transaction() as db:
+            book = Book(db)
+            for device, status in statuses:
+                book.device_status(device, status, now)
+
     def quarantine(self, topic: str, payload: bytes, error: str) -> None:
         """Keep a message that does not follow the contract, for someone to look at."""
         with self._transaction() as db:

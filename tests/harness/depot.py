@@ -93,6 +93,7 @@ class GatewayProcess:
         token: str,
         site: str = "LC01",
         sync_interval: float = 0.5,
+        settings: str = "",
     ) -> None:
         workdir.mkdir(parents=True, exist_ok=True)
         self.workdir = workdir
@@ -101,6 +102,7 @@ class GatewayProcess:
         self.config = workdir / "gateway.toml"
         self.config.write_text(
             f'site = "{site}"\ndatabase = "gateway.sqlite"\nstatus_interval = 1.0\n'
+            + settings
             + broker_toml(broker_port)
             + f'\n[server]\nurl = "{server_url}"\ntoken_file = "gateway.token"\nmax_backoff = 2.0\n'
             + f"sync_interval = {sync_interval}\n"

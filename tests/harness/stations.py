@@ -18,7 +18,7 @@ from typing import Any
 import paho.mqtt.client as paho
 
 from edge.clock import new_event_id, now_iso
-from edge.contract import ScanMessage, cmd_topic, parse_answer, scan_topic
+from edge.contract import ScanMessage, parse_answer, scan_topic
 from edge.decode import decode_barcode
 from edge.mqtt import BrokerSettings, connect, make_client
 from server.exampledata import gs1_128_label
@@ -78,7 +78,7 @@ class Stations:
         self._resender.start()
 
     def _on_connect(self, client: paho.Client, *args: Any) -> None:
-        client.subscribe(cmd_topic(self.site, "+"), qos=1)
+        client.subscribe(f"wh/v1/{self.site}/cmd/+", qos=1)
         with self._lock:  # after every reconnect, everything unanswered at once
             for key, (topic, payload, _) in list(self.pending.items()):
                 self.pending[key] = (topic, payload, 0.0)

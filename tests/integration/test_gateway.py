@@ -6,6 +6,7 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -150,3 +151,64 @@ def test_the_gateway_announces_itself_with_a_retained_status(
         assert json.loads(watcher.next().payload)["state"] == "offline"
     finally:
         watcher.close()
+
+
+def test_device_liveness_from_the_stations_retained_status(
+    gateway: GatewayProcess, broker: Mosquitto
+) -> None:
+    device = MqttTestClient(broker.port)
+    topic = f"wh/v1/{SITE}/status/{DEVICE}"
+    try:
+        device.publish(topic, b'{"v":1,"state":"online","door":"D02","spool_depth":3}', retain=True)
+
+        def known() -> list[tuple[str, str, str | None]]:
+            with sqlite3.connect(gateway.database) as db:
+                return db.execute("SELECT device, state, door FROM devices").fetchall()
+
+        wait_until(lambda: known() == [(DEVICE, "online", "D02")], 10, "the device online")
+        device.publish(topic, b'{"v":1,"state":"offline"}', retain=True)  # its last will
+        wait_until(lambda: known() == [(DEVICE, "offline", "D02")], 10, "the device offline")
+        # A gateway that starts later learns the state from the retained message.
+        gateway.proc.kill()
+        with sqlite3.connect(gateway.database) as db:
+            db.execute("DELETE FROM devices")
+        gateway.start()
+        wait_until(lambda: known() == [(DEVICE, "offline", None)], 10, "the retained status")
+    finally:
+        device.close()
+
+
+def test_a_nearly_full_disk_refuses_reads_with_a_clear_answer(
+    depot: Depot,
+    server: ServerProcess,
+    broker: Mosquitto,
+    station: MqttTestClient,
+    tmp_path: Path,
+) -> None:
+    # Thresholds above what any test machine has free: the disk counts as nearly full.
+    full = GatewayProcess(
+        tmp_path / "full-gateway",
+        broker.port,
+        server.url,
+        depot.gateway_token,
+        settings="disk_alarm_mb = 100000000\ndisk_refuse_mb = 100000000\n",
+    ).start()
+    watcher = MqttTestClient(broker.port)
+    try:
+        watcher.subscribe(f"wh/v1/{SITE}/gateway/status")
+        scan = read(depot, "2026GW9", 3)
+        station.publish(scan_topic(SITE, DEVICE), scan.to_json())
+        reply = parse_answer(station.next().payload)
+        assert (reply.re, reply.result, reply.beep) == (scan.event_id, "refused", "error")
+        assert "磁盘" in reply.text_zh and "not recorded" in reply.text_en
+        with sqlite3.connect(full.database) as db:
+            assert db.execute("SELECT count(*) FROM reads").fetchone()[0] == 0
+
+        def alarmed() -> bool:
+            status = json.loads(watcher.next().payload)
+            return bool(status.get("disk_alarm"))
+
+        wait_until(alarmed, 10, "the disk alarm on the gateway's status")
+    finally:
+        watcher.close()
+        full.stop()
