@@ -87,6 +87,10 @@ CREATE TABLE IF NOT EXISTS tasks (
     operator TEXT, updated_at REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS sync_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS units (
+    epc TEXT PRIMARY KEY, item TEXT NOT NULL, gtin TEXT NOT NULL, batch TEXT NOT NULL,
+    qty INTEGER NOT NULL, state TEXT NOT NULL, order_no TEXT, at REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS devices (
     device TEXT PRIMARY KEY, state TEXT NOT NULL, door TEXT, status TEXT NOT NULL,
     last_seen REAL NOT NULL

@@ -17,18 +17,27 @@ url = "https://depot-central.example/"
 token_file = "/etc/depot/secrets/gateway-LC01.token"
 batch_size = 200
 sync_interval = 30
+
+[rfid]                   # door portals: reads of a tag within `window` s are one presence,
+window = 2.0             # seen once it has `min_reads` reads and reaches `rssi_floor` dBm
+rssi_floor = -70
+min_reads = 2
+
+[rfid.doors.D03]         # a door of its own (next to a busy one): stricter
+rssi_floor = -62
 """
 
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from edge.config import ConfigError, broker_settings
 from edge.contract import ContractError, check_name
 from edge.mqtt import BrokerSettings
+from gateway.smoothing import Rules
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +62,8 @@ class GatewayConfig:
     status_interval: float = 15.0
     disk_alarm_mb: int = 2048
     disk_refuse_mb: int = 200
+    rfid: Rules = field(default_factory=Rules)
+    rfid_doors: dict[str, Rules] = field(default_factory=dict)
 
 
 def parse_config(doc: dict[str, Any], base: Path) -> GatewayConfig:
@@ -63,6 +74,8 @@ def parse_config(doc: dict[str, Any], base: Path) -> GatewayConfig:
     for key in ("url", "token_file"):
         if key not in server:
             raise ConfigError(f"server.{key} is required")
+    rfid_doc = dict(doc.get("rfid", {}))
+    rfid = _rules(rfid_doc, Rules())
     try:
         site = check_name("site", str(doc["site"]))
     except ContractError as exc:
@@ -82,7 +95,25 @@ def parse_config(doc: dict[str, Any], base: Path) -> GatewayConfig:
         status_interval=float(doc.get("status_interval", 15.0)),
         disk_alarm_mb=int(doc.get("disk_alarm_mb", 2048)),
         disk_refuse_mb=int(doc.get("disk_refuse_mb", 200)),
+        rfid=rfid,
+        rfid_doors={
+            door: _rules(dict(values), rfid) for door, values in rfid_doc.get("doors", {}).items()
+        },
     )
+
+
+def _rules(doc: dict[str, Any], base: Rules) -> Rules:
+    """RFID smoothing rules, each key falling back to `base`."""
+    rules = Rules(
+        window=float(doc.get("window", base.window)),
+        rssi_floor=float(doc.get("rssi_floor", base.rssi_floor)),
+        min_reads=int(doc.get("min_reads", base.min_reads)),
+    )
+    if rules.window <= 0 or rules.min_reads < 1 or not -120 <= rules.rssi_floor <= 0:
+        raise ConfigError(
+            "rfid: window must be > 0 s, min_reads >= 1, rssi_floor between -120 and 0 dBm"
+        )
+    return rules
 
 
 def load_config(path: Path) -> GatewayConfig:

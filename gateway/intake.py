@@ -18,6 +18,7 @@ import logging
 import queue
 import threading
 import time
+from functools import partial
 from typing import Any
 
 import paho.mqtt.client as paho
@@ -36,6 +37,7 @@ from edge.contract import (
 from edge.mqtt import BrokerSettings, connect, make_client
 from gateway.disk import MB, DiskGuard
 from gateway.metrics import IntakeMetrics
+from gateway.smoothing import Smoother
 from gateway.store import GatewayStore
 from gateway.store import Intake as TakenRead
 from gateway.workflows import decide
@@ -47,11 +49,17 @@ MAX_GROUP = 256  # reads committed together at most
 
 class Intake:
     def __init__(
-        self, site: str, broker: BrokerSettings, store: GatewayStore, disk: DiskGuard
+        self,
+        site: str,
+        broker: BrokerSettings,
+        store: GatewayStore,
+        disk: DiskGuard,
+        smoother: Smoother,
     ) -> None:
         self.site = site
         self.store = store
         self.disk = disk
+        self.decide = partial(decide, smoother=smoother)
         self.broker = broker
         self.connected = threading.Event()
         self._status_topic = gateway_status_topic(site)
@@ -149,7 +157,7 @@ class Intake:
             parsed.append(scan)
             scans.append((scan, payload))
         try:
-            results = iter(self.store.take_reads(scans, decide))
+            results = iter(self.store.take_reads(scans, self.decide))
         except Exception:
             # Not committed: leave them unacknowledged, so the broker delivers them again.
             log.exception("could not record %d reads; they stay with the broker", len(scans))

@@ -10,6 +10,7 @@ from gateway.config import GatewayConfig
 from gateway.disk import MB, DiskGuard
 from gateway.forwarder import Forwarder
 from gateway.intake import Intake
+from gateway.smoothing import Smoother
 from gateway.store import GatewayStore
 from gateway.sync import Syncer
 
@@ -29,7 +30,13 @@ class Gateway:
         self.disk = DiskGuard(
             config.database.parent, config.disk_alarm_mb * MB, config.disk_refuse_mb * MB
         )
-        self.intake = Intake(config.site, config.broker, self.store, self.disk)
+        self.intake = Intake(
+            config.site,
+            config.broker,
+            self.store,
+            self.disk,
+            Smoother(config.rfid, config.rfid_doors),
+        )
         self.forwarder = Forwarder(config.site, config.server, self.store)
         self.syncer = Syncer(config.server, self.store, config.server.sync_interval)
         self._stop = threading.Event()

@@ -13,7 +13,8 @@ from collections.abc import Callable
 
 from edge.contract import ScanMessage
 from gateway.book import Book
-from gateway.workflows import counting, loading, moving, picking, putaway, receiving
+from gateway.smoothing import Smoother
+from gateway.workflows import counting, loading, moving, picking, putaway, receiving, tags
 from gateway.workflows.common import Context, Outcome, Refusal
 
 TASKS: dict[str, tuple[str, str]] = {
@@ -23,6 +24,7 @@ TASKS: dict[str, tuple[str, str]] = {
     "load": ("装车", "Loading"),
     "count": ("盘点", "Stocktake"),
     "move": ("移库", "Moving"),
+    "tag": ("贴标", "Tagging"),
     "idle": ("待命", "No task"),
 }
 
@@ -33,6 +35,7 @@ FLOWS: dict[str, Callable[[Context], Outcome]] = {
     "load": loading.step,
     "count": counting.step,
     "move": moving.step,
+    "tag": tags.tag_step,
 }
 
 
@@ -40,13 +43,15 @@ def default_task(scan: ScanMessage) -> str:
     return "receive" if scan.door else "idle"
 
 
-def decide(book: Book, scan: ScanMessage, now: float) -> Outcome:
+def decide(book: Book, scan: ScanMessage, now: float, smoother: Smoother | None = None) -> Outcome:
+    """What the read means for its device's task; RFID reads from a door go through the
+    door's smoothing (without a smoother every tag read counts)."""
     task = book.task(scan.device)
     kind, ref, state, operator = task or (default_task(scan), None, {}, None)
     ctx = Context(book, scan, now, kind, ref, state, operator)
     book.db.execute("SAVEPOINT read")
     try:
-        outcome = _step(ctx)
+        outcome = _step(ctx, smoother)
     except Refusal as refusal:
         book.db.execute("ROLLBACK TO read")
         outcome = ctx.refuse(refusal.zh, refusal.en)
@@ -54,7 +59,7 @@ def decide(book: Book, scan: ScanMessage, now: float) -> Outcome:
     return outcome
 
 
-def _step(ctx: Context) -> Outcome:
+def _step(ctx: Context, smoother: Smoother | None) -> Outcome:
     data = ctx.scan.data
     if ctx.scan.valid and data.kind == "badge" and data.badge:
         ctx.operator = data.badge
@@ -62,12 +67,14 @@ def _step(ctx: Context) -> Outcome:
         return ctx.ok(f"操作员 {data.badge} 已登录", f"Operator {data.badge} signed on")
     if ctx.scan.valid and data.kind == "command" and data.command:
         return command(ctx, data.command)
-    if ctx.scan.valid and data.kind == "epc":
-        raise Refusal("此标签未登记到货物", "This tag is not registered to a unit")
     if not ctx.book.synced():
+        if data.kind == "epc":
+            raise Refusal("网关尚未取得基础数据，请稍候", "The gateway has no master data yet")
         if ctx.kind == "receive":
             return receiving.unchecked(ctx)
         raise Refusal("网关尚未取得基础数据，请稍候", "The gateway has no master data yet")
+    if data.kind == "epc":
+        return tags.epc_step(ctx, smoother)
     flow = FLOWS.get(ctx.kind)
     if flow is None:
         raise Refusal("请先扫描任务卡", "Scan a task card first")
@@ -76,7 +83,7 @@ def _step(ctx: Context) -> Outcome:
 
 def command(ctx: Context, text: str) -> Outcome:
     verb, _, arg = text.partition(":")
-    if verb in ("RECEIVE", "PUTAWAY", "MOVE"):
+    if verb in ("RECEIVE", "PUTAWAY", "MOVE", "TAG"):
         if verb == "RECEIVE" and not ctx.scan.door:
             raise Refusal("本设备未绑定库门", "This device is not assigned to a door")
         ctx.kind, ctx.ref, ctx.state = verb.lower(), None, {}

@@ -56,6 +56,8 @@ class Context:
     ref: str | None
     state: dict[str, Any]
     operator: str | None
+    tag: Unit | None = None  # the unit an RFID tag stands for, when the read was a tag
+    epc: str | None = None
 
     @property
     def read_id(self) -> str:
@@ -124,7 +126,10 @@ def goods_label(scan: ScanMessage) -> Label:
 
 
 def unit_of(ctx: Context) -> Unit:
-    """The goods label in the read, with its item from the catalogue, or a Refusal."""
+    """The goods label in the read (or the unit its RFID tag is registered to), with its item
+    from the catalogue, or a Refusal."""
+    if ctx.tag is not None:
+        return ctx.tag
     label = goods_label(ctx.scan)
     item = ctx.book.item_of_gtin(label.gtin)
     if item is None:

@@ -49,6 +49,7 @@ def step(ctx: Context) -> Outcome:
         recount = place in ctx.state.get("recount", [])
         ctx.state["location"] = place
         ctx.state["round"] = 2 if recount else 1
+        ctx.state["tags"] = []
         ctx.state.pop("last", None)
         ctx.save()
         zh = f"盘点库位 {place}" + ("（复盘）" if recount else "") + "：请扫描货物"
@@ -75,11 +76,29 @@ def step(ctx: Context) -> Outcome:
         key,
     ).fetchone()[0]
     ctx.state["last"] = [unit.item.code, unit.batch]
+    if ctx.epc:
+        ctx.state.setdefault("tags", []).append(ctx.epc)
     ctx.save()
     return ctx.ok(
         f"已计：批次 {unit.batch} 共 {total} {unit.item.unit_zh}",
         f"Counted batch {unit.batch}: {total} {unit.item.unit_en} so far",
     )
+
+
+def tag_step(ctx: Context, epc: str) -> Outcome:
+    """An RFID bulk count: each tag read at the location counts its unit once per visit."""
+    if epc in ctx.state.get("tags", []):
+        return Outcome(
+            Answer(
+                ctx.read_id,
+                "ok",
+                "已计过此标签",
+                "Tag already counted here",
+                "ok",
+                ctx.task(rfid=True, counted=False),
+            )
+        )
+    return step(ctx)
 
 
 def card(ctx: Context, value: str) -> Outcome:

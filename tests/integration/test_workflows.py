@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 import uuid
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from edge.contract import Answer, ScanData, ScanMessage
+from edge.contract import Answer, RfidInfo, ScanData, ScanMessage
 from edge.decode import decode_barcode
 from gateway.book import Book
+from gateway.smoothing import Rules, Smoother
 from gateway.store import GatewayStore
 from gateway.workflows import decide
 from gateway.workflows.common import event_id_for
@@ -156,6 +159,8 @@ class Floor:
     def __init__(self, path: Path) -> None:
         self.store = GatewayStore(path)
         self.path = path
+        self.smoother = Smoother(Rules(window=0.3, rssi_floor=-70.0, min_reads=2))
+        self.decide = partial(decide, smoother=self.smoother)
 
     def scan(self, device: str, data: ScanData, door: str | None = None) -> Answer:
         scan = ScanMessage(
@@ -170,7 +175,23 @@ class Floor:
             data,
             door=door,
         )
-        return self.store.take_read(scan, scan.to_json(), decide).answer
+        return self.store.take_read(scan, scan.to_json(), self.decide).answer
+
+    def tag(self, device: str, epc: str, door: str | None = None, rssi: float = -50.0) -> Answer:
+        scan = ScanMessage(
+            str(uuid.uuid4()),
+            "LC01",
+            device,
+            1,
+            "2026-11-24T09:00:00+08:00",
+            "rfid",
+            b"x",
+            True,
+            ScanData(kind="epc", epc_uri=epc),
+            door=door,
+            rfid=RfidInfo(antenna=1, rssi=rssi, reads=1),
+        )
+        return self.store.take_read(scan, scan.to_json(), self.decide).answer
 
     def goods(
         self, device: str, gtin: str, batch: str, qty: int, door: str | None = None
@@ -463,3 +484,66 @@ def test_before_the_first_sync_the_door_still_receives(tmp_path: Path) -> None:
     assert fresh.events()[0]["gtin"] == QUILT
     assert fresh.cmd("HH1", "PUTAWAY").result == "ok"
     assert refused(fresh.goods("HH1", QUILT, "2026K01", 3), "基础数据", "no master data")
+
+
+# --- RFID ---------------------------------------------------------------------------------
+
+EPC_OLD = "urn:epc:id:sgtin:6901234.056789.1"
+EPC_NEW = "urn:epc:id:sgtin:6901234.056789.2"
+
+
+def register(floor: Floor, epc: str, batch: str, qty: int) -> None:
+    floor.cmd("HH5", "TAG")
+    assert floor.goods("HH5", TENT, batch, qty).result == "ok"
+    registered = floor.tag("HH5", epc)
+    assert registered.result == "ok" and batch in registered.text_en
+
+
+def test_a_tag_is_registered_to_one_unit(floor: Floor) -> None:
+    register(floor, EPC_OLD, "2019A01", 20)
+    floor.goods("HH5", TENT, "2021B02", 10)
+    again = floor.tag("HH5", EPC_OLD)
+    assert refused(again, "已登记", "already on batch 2019A01")
+    # A handheld without a task tells what a tag is.
+    assert "Registered unit: batch 2019A01" in floor.tag("HH6", EPC_OLD).text_en
+    assert floor.tag("HH6", EPC_NEW).beep == "warn"
+    assert floor.events() == []  # tagging changes no stock
+
+
+def test_the_dock_portal_loads_each_tagged_pallet_once(floor: Floor) -> None:
+    register(floor, EPC_OLD, "2019A01", 20)
+    register(floor, EPC_NEW, "2021B02", 4)
+    portal = "LC01-D02-RFID1"
+    floor.cmd(portal, "LOAD:101", door="D02")
+    first = floor.tag(portal, EPC_OLD, door="D02")
+    assert first.result == "ok" and first.task is not None and first.task["counted"] is False
+    loaded = floor.tag(portal, EPC_OLD, door="D02")  # the second read: the presence counts
+    assert loaded.result == "ok" and "Loaded batch 2019A01" in loaded.text_en
+    assert floor.tag(portal, EPC_OLD, door="D02").task == {
+        "kind": "load",
+        "id": "101",
+        "rfid": True,
+        "counted": False,
+    }
+    time.sleep(0.4)  # gone and back: a new presence, but the pallet is on the truck already
+    floor.tag(portal, EPC_OLD, door="D02")
+    again = floor.tag(portal, EPC_OLD, door="D02")
+    assert "Already loaded" in again.text_en
+    for _ in range(5):  # the pallet at the next door, read through the wall
+        assert floor.tag(portal, EPC_NEW, door="D02", rssi=-85.0).task["counted"] is False  # type: ignore[index]
+    stranger = floor.tag(portal, "urn:epc:id:sgtin:6901234.056789.9", door="D02")
+    stranger = floor.tag(portal, "urn:epc:id:sgtin:6901234.056789.9", door="D02")
+    assert stranger.beep == "warn" and "not registered" in stranger.text_en
+    loads = [(e["batch"], e["qty"]) for e in floor.events("loading")]
+    assert loads == [("2019A01", 20)]
+
+
+def test_an_rfid_bulk_count_counts_each_tag_once_per_visit(floor: Floor) -> None:
+    register(floor, EPC_NEW, "2021B02", 40)
+    floor.cmd("HH3", "COUNT:7")
+    floor.at("HH3", "A-01-02")
+    assert "40" in floor.tag("HH3", EPC_NEW).text_en
+    assert "already counted" in floor.tag("HH3", EPC_NEW).text_en
+    assert floor.cmd("HH3", "DONE").beep == "ok"  # 40 against 40
+    (event,) = floor.events("stock_taking")
+    assert (event["batch"], event["counted"]) == ("2021B02", 40)

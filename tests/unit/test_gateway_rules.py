@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import random
+import tomllib
 from dataclasses import replace
+from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from edge.config import ConfigError
+from gateway.config import parse_config
 from gateway.fifo import PickLine, fifo_key, next_pick, offer
 from gateway.placement import Slot, fits, suggest
+from gateway.smoothing import Rules
 from gateway.worker import backoff
 from gateway.workflows.receiving import NoticeLine, match
 
@@ -142,3 +148,30 @@ def test_backoff_doubles_to_its_ceiling_with_jitter() -> None:
         delays = [backoff(failures, 60.0, rng) for _ in range(200)]
         assert all(base * 0.5 <= d <= base * 1.5 for d in delays)
         assert max(delays) - min(delays) > base * 0.5  # spread, not one value
+
+
+def test_gateway_configuration_with_rfid_rules(tmp_path: Path) -> None:
+    doc = tomllib.loads(GatewayConfigDoc)
+    config = parse_config(doc, tmp_path)
+    assert config.rfid == Rules(window=1.5, rssi_floor=-68.0, min_reads=3)
+    assert config.rfid_doors == {"D03": Rules(window=1.5, rssi_floor=-60.0, min_reads=3)}
+    assert (config.disk_alarm_mb, config.disk_refuse_mb) == (2048, 200)
+    assert config.server.sync_interval == 30.0
+    bad = {**doc, "rfid": {"rssi_floor": 10}}
+    with pytest.raises(ConfigError, match="rssi_floor"):
+        parse_config(bad, tmp_path)
+
+
+GatewayConfigDoc = """
+site = "LC01"
+database = "gw.sqlite"
+[server]
+url = "http://central:8000"
+token_file = "token"
+[rfid]
+window = 1.5
+rssi_floor = -68
+min_reads = 3
+[rfid.doors.D03]
+rssi_floor = -60
+"""

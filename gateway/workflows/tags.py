@@ -1,0 +1,122 @@
+"""RFID tags on units: registering them, and what a tag seen at a door or by a handheld does.
+
+A pallet is tagged once (`CMD:TAG` on a handheld with an RFID reader): scan its goods label,
+then read its tag; the tag then stands for the unit (item, batch, quantity). Tag reads from
+a door's portal go through the door's smoothing (gateway.smoothing) first; only a presence
+that qualifies counts, once. What it does depends on the door's task:
+
+- loading: the unit is checked against the pick list and loaded, as a label would be; the tag
+  remembers it, so the same pallet seen again is not loaded twice;
+- anything else: noted, no effect.
+
+A handheld counting a location counts each tag read there once per visit (RFID bulk count).
+Every tag read is answered (the station keeps it until then), most of them quietly.
+"""
+
+from __future__ import annotations
+
+from edge.contract import Answer
+from gateway.book import Book
+from gateway.smoothing import Smoother, TagRead
+from gateway.workflows import counting, loading
+from gateway.workflows.common import Context, Outcome, Refusal, Unit, held_unit, hold, unit_of
+
+
+def registered(book: Book, epc: str) -> tuple[Unit, str, str | None] | None:
+    row = book.db.execute(
+        "SELECT item, gtin, batch, qty, state, order_no FROM units WHERE epc=?", (epc,)
+    ).fetchone()
+    item = book.item(row[0]) if row else None
+    if row is None or item is None:
+        return None
+    return Unit(item, row[1], row[2], row[3]), row[4], row[5]
+
+
+def quiet(ctx: Context, zh: str, en: str, **task: object) -> Outcome:
+    return Outcome(Answer(ctx.read_id, "ok", zh, en, "ok", ctx.task(rfid=True, **task)))
+
+
+def tag_step(ctx: Context) -> Outcome:
+    """The tagging task: a goods label, then the tag that goes on that unit."""
+    if ctx.epc is None:
+        unit = unit_of(ctx)
+        ctx.state = {"unit": hold(unit)}
+        ctx.save()
+        return ctx.ok(
+            f"批次 {unit.batch} {unit.qty} {unit.item.unit_zh}：请读取标签",
+            f"Batch {unit.batch}, {unit.qty} {unit.item.unit_en}: read its tag",
+        )
+    in_hand = held_unit(ctx)
+    if in_hand is None:
+        raise Refusal("请先扫描货物标签，再读标签", "Scan the goods label first, then the tag")
+    known = registered(ctx.book, ctx.epc)
+    if known is not None:
+        raise Refusal(
+            f"此标签已登记到批次 {known[0].batch}", f"This tag is already on batch {known[0].batch}"
+        )
+    ctx.book.db.execute(
+        "INSERT INTO units VALUES (?,?,?,?,?,?,?,?)",
+        (
+            ctx.epc,
+            in_hand.item.code,
+            in_hand.gtin,
+            in_hand.batch,
+            in_hand.qty,
+            "registered",
+            None,
+            ctx.now,
+        ),
+    )
+    ctx.state = {}
+    ctx.save()
+    return ctx.ok(f"标签已登记：批次 {in_hand.batch}", f"Tag registered to batch {in_hand.batch}")
+
+
+def epc_step(ctx: Context, smoother: Smoother | None) -> Outcome:
+    scan = ctx.scan
+    epc = scan.data.epc_uri
+    if not scan.valid or not epc:
+        raise Refusal("无法识别的标签", "Unreadable tag")
+    ctx.epc = epc
+    if ctx.kind == "tag":
+        return tag_step(ctx)
+    if scan.door and smoother is not None:
+        rfid = scan.rfid
+        seen = smoother.observe(
+            TagRead(scan.door, epc, ctx.now, rfid.rssi if rfid else None, rfid.reads if rfid else 1)
+        )
+        if seen is None:
+            return quiet(ctx, "标签读取", "Tag read", counted=False)
+    known = registered(ctx.book, epc)
+    if known is None:
+        return Outcome(
+            Answer(
+                ctx.read_id,
+                "ok",
+                "未登记的标签",
+                "Tag not registered to a unit",
+                "warn",
+                ctx.task(rfid=True, counted=False),
+            )
+        )
+    unit, state, order = known
+    ctx.tag = unit
+    if ctx.kind == "load":
+        if state == "loaded" and order == ctx.ref:
+            return quiet(
+                ctx,
+                f"已装车：批次 {unit.batch}",
+                f"Already loaded: batch {unit.batch}",
+                counted=False,
+            )
+        outcome = loading.step(ctx)
+        ctx.book.db.execute(
+            "UPDATE units SET state='loaded', order_no=?, at=? WHERE epc=?",
+            (ctx.ref, ctx.now, epc),
+        )
+        return outcome
+    if ctx.kind == "count":
+        return counting.tag_step(ctx, epc)
+    return quiet(
+        ctx, f"已登记货物：批次 {unit.batch}", f"Registered unit: batch {unit.batch}", counted=False
+    )
