@@ -55,7 +55,7 @@ CREATE TABLE IF NOT EXISTS picks (
 CREATE INDEX IF NOT EXISTS picks_line ON picks (line_id);
 CREATE TABLE IF NOT EXISTS loads (
     event_id TEXT PRIMARY KEY, line_id INTEGER NOT NULL, qty INTEGER NOT NULL,
-    device TEXT NOT NULL, at REAL NOT NULL
+    device TEXT NOT NULL, at REAL NOT NULL, batch TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS loads_line ON loads (line_id);
 CREATE TABLE IF NOT EXISTS stocktakes (
@@ -90,6 +90,13 @@ CREATE TABLE IF NOT EXISTS sync_state (key TEXT PRIMARY KEY, value TEXT NOT NULL
 CREATE TABLE IF NOT EXISTS units (
     epc TEXT PRIMARY KEY, item TEXT NOT NULL, gtin TEXT NOT NULL, batch TEXT NOT NULL,
     qty INTEGER NOT NULL, state TEXT NOT NULL, order_no TEXT, at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS people (
+    username TEXT PRIMARY KEY, display_name TEXT NOT NULL, role TEXT NOT NULL,
+    password_hash TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS floor_sessions (
+    token_hash TEXT PRIMARY KEY, username TEXT NOT NULL, expires REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS devices (
     device TEXT PRIMARY KEY, state TEXT NOT NULL, door TEXT, status TEXT NOT NULL,
@@ -326,6 +333,32 @@ class Book:
             for r in rows
         ]
 
+    # --- people on the floor pages -----------------------------------------------------------
+
+    def person(self, username: str) -> tuple[str, str, str] | None:
+        """(display name, role, password hash) of someone who may use the floor pages."""
+        row = self.db.execute(
+            "SELECT display_name, role, password_hash FROM people WHERE username=?", (username,)
+        ).fetchone()
+        return (row[0], row[1], row[2]) if row else None
+
+    def open_session(self, token_hash: str, username: str, expires: float) -> None:
+        self.db.execute(
+            "INSERT INTO floor_sessions VALUES (?,?,?)", (token_hash, username, expires)
+        )
+
+    def session(self, token_hash: str, now: float) -> tuple[str, str, str] | None:
+        """(username, display name, role) of a live session."""
+        row = self.db.execute(
+            "SELECT s.username, p.display_name, p.role FROM floor_sessions s "
+            "JOIN people p ON p.username = s.username WHERE s.token_hash=? AND s.expires > ?",
+            (token_hash, now),
+        ).fetchone()
+        return (row[0], row[1], row[2]) if row else None
+
+    def close_session(self, token_hash: str) -> None:
+        self.db.execute("DELETE FROM floor_sessions WHERE token_hash=?", (token_hash,))
+
     # --- sync ----------------------------------------------------------------------------
 
     def cursor(self) -> str | None:
@@ -435,6 +468,18 @@ class Book:
 
     def _replace_lists(self, answer: dict[str, Any]) -> None:
         db = self.db
+        if "people" in answer:
+            db.execute("DELETE FROM people")
+            db.executemany(
+                "INSERT INTO people VALUES (?,?,?,?)",
+                [
+                    (p["username"], p["display_name"], p["role"], p["password_hash"])
+                    for p in answer["people"]
+                ],
+            )
+            db.execute(
+                "DELETE FROM floor_sessions WHERE username NOT IN (SELECT username FROM people)"
+            )
         db.execute("DELETE FROM pick_lines")
         db.executemany(
             "INSERT INTO pick_lines VALUES (?,?,?,?,?,?,?,?,?)",

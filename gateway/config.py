@@ -18,6 +18,10 @@ token_file = "/etc/depot/secrets/gateway-LC01.token"
 batch_size = 200
 sync_interval = 30
 
+[http]                   # the floor pages and /metrics
+host = "0.0.0.0"
+port = 8081
+
 [rfid]                   # door portals: reads of a tag within `window` s are one presence,
 window = 2.0             # seen once it has `min_reads` reads and reaches `rssi_floor` dBm
 rssi_floor = -70
@@ -62,6 +66,8 @@ class GatewayConfig:
     status_interval: float = 15.0
     disk_alarm_mb: int = 2048
     disk_refuse_mb: int = 200
+    http_host: str = "127.0.0.1"
+    http_port: int = 8081
     rfid: Rules = field(default_factory=Rules)
     rfid_doors: dict[str, Rules] = field(default_factory=dict)
 
@@ -75,6 +81,7 @@ def parse_config(doc: dict[str, Any], base: Path) -> GatewayConfig:
         if key not in server:
             raise ConfigError(f"server.{key} is required")
     rfid_doc = dict(doc.get("rfid", {}))
+    http = dict(doc.get("http", {}))
     rfid = _rules(rfid_doc, Rules())
     try:
         site = check_name("site", str(doc["site"]))
@@ -95,6 +102,8 @@ def parse_config(doc: dict[str, Any], base: Path) -> GatewayConfig:
         status_interval=float(doc.get("status_interval", 15.0)),
         disk_alarm_mb=int(doc.get("disk_alarm_mb", 2048)),
         disk_refuse_mb=int(doc.get("disk_refuse_mb", 200)),
+        http_host=str(http.get("host", "127.0.0.1")),
+        http_port=int(http.get("port", 8081)),
         rfid=rfid,
         rfid_doors={
             door: _rules(dict(values), rfid) for door, values in rfid_doc.get("doors", {}).items()

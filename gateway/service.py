@@ -5,11 +5,16 @@ from __future__ import annotations
 import logging
 import sys
 import threading
+import time
+
+import uvicorn
 
 from gateway.config import GatewayConfig
 from gateway.disk import MB, DiskGuard
+from gateway.floor_web import FloorContext, create_floor_app
 from gateway.forwarder import Forwarder
 from gateway.intake import Intake
+from gateway.metrics import Gauges
 from gateway.smoothing import Smoother
 from gateway.store import GatewayStore
 from gateway.sync import Syncer
@@ -42,7 +47,33 @@ class Gateway:
         self._stop = threading.Event()
         self._status = threading.Thread(target=self._status_loop, name="status", daemon=True)
 
+        self.web = uvicorn.Server(
+            uvicorn.Config(
+                create_floor_app(
+                    FloorContext(config.site, self.store, self.intake.metrics, self.gauges)
+                ),
+                host=config.http_host,
+                port=config.http_port,
+                log_level="warning",
+                access_log=False,
+            )
+        )
+        self._web = threading.Thread(target=self.web.run, name="floor-pages", daemon=True)
+
+    def gauges(self) -> Gauges:
+        stats = self.store.stats()
+        synced = self.syncer.last_success
+        return Gauges(
+            outbox_pending=stats.pending,
+            outbox_rejected=stats.rejected,
+            outbox_oldest_age=stats.oldest_pending_age,
+            last_sync_age=None if synced is None else time.time() - synced,
+            disk_free_bytes=self.disk.free(),
+            disk_alarm=self.disk.alarm,
+        )
+
     def start(self) -> None:
+        self._web.start()
         self.forwarder.start()
         self.syncer.start()
         self.intake.start()
@@ -53,10 +84,12 @@ class Gateway:
 
     def stop(self) -> None:
         self._stop.set()
+        self.web.should_exit = True
         self.intake.stop()
         self.forwarder.stop()
         self.syncer.stop()
         self._status.join(timeout=2)
+        self._web.join(timeout=5)
         self.store.close()
 
     def _status_loop(self) -> None:

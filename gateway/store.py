@@ -31,6 +31,7 @@ CREATE TABLE IF NOT EXISTS reads (
     payload     BLOB NOT NULL,
     answer      BLOB NOT NULL
 );
+CREATE INDEX IF NOT EXISTS reads_device ON reads (device, received_at);
 CREATE TABLE IF NOT EXISTS outbox (
     id           INTEGER PRIMARY KEY AUTOINCREMENT,
     event_id     TEXT NOT NULL UNIQUE,

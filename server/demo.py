@@ -79,6 +79,7 @@ class Demo:
         self.root = root.resolve()
         self.http_port = http_port
         self.mqtt_port = mqtt_port
+        self.floor_port = port_or_free(8081)
         self.doors = doors
         self.interval = interval
         self.children: list[Child] = []
@@ -191,6 +192,7 @@ class Demo:
             + self._broker_toml(f"gateway-{SITE}")
             + f'\n[server]\nurl = "http://127.0.0.1:{self.http_port}"\n'
             f'token_file = "{self.root / "secrets" / "gateway.token"}"\n'
+            f'\n[http]\nhost = "127.0.0.1"\nport = {self.floor_port}\n'
         )
         self.spawn("gateway", [*depot, "gateway", "run", "--config", str(gateway_conf)])
         for number, device in enumerate(self.devices, start=1):
@@ -264,6 +266,7 @@ def run_demo(root: Path, http_port: int, mqtt_port: int, doors: int, interval: f
         print(
             "\ndepot-floor demo is running / 演示系统已启动\n"
             f"  Dashboard 看板:   http://127.0.0.1:{demo.http_port}/\n"
+            f"  Floor pages 现场: http://127.0.0.1:{demo.floor_port}/floor (the gateway)\n"
             f"  Login 登录:       admin / {password}\n"
             f"  Broker 消息代理:  127.0.0.1:{demo.mqtt_port} (per-device passwords and ACL)\n"
             f"  Doors 库门:       {', '.join(demo.devices)} scanning example labels\n"

@@ -26,9 +26,11 @@ class Rejection(Exception):
         self.reason = reason
 
 
-# The one field naming where an event takes stock from: every change that lowers a quantity
-# is at this location, so a decision needs the stored quantities of these stacks only.
+# The field naming where an event takes stock from. Every change that lowers a quantity is at
+# this location, or (a load a supervisor let replace a reserved batch) at the stack named in
+# RELEASED, so a decision needs the stored quantities of these stacks only (stacks_lowered).
 TAKEN_FROM = "from_location"
+RELEASED = "instead_of"  # {"location": ..., "batch": ...}: the reservation a load replaces
 # Which stock a move takes when the event does not say: the first status with enough.
 MOVE_ORDER = ("available", "pending_acceptance", "reserved", "on_hold", "scrap_pending")
 # Only accepted stock leaves on a truck (art. 8); picked stock first.
@@ -143,7 +145,31 @@ def load(event: dict[str, Any], refs: Refs, stock: StockView) -> list[Change]:
     batch_id = batch(refs, event)
     source = location(refs, event, TAKEN_FROM)
     status = status_to_take(stock, source, batch_id, qty, LOAD_ORDER, event.get("status"))
-    return [Change(source, batch_id, status, -qty)]
+    return [Change(source, batch_id, status, -qty), *release(event, refs, stock, qty)]
+
+
+def release(event: dict[str, Any], refs: Refs, stock: StockView, qty: int) -> list[Change]:
+    """A unit loaded instead of a reserved one (a supervisor's override of FIFO): that
+    reservation goes back to available stock."""
+    replaced = event.get(RELEASED)
+    if replaced is None:
+        return []
+    if not isinstance(replaced, dict):
+        raise Rejection("bad_instead_of", "instead_of names a location and a batch")
+    stack = location(refs, replaced, "location")
+    held = batch(refs, {"gtin": event.get("gtin"), "batch": replaced.get("batch"), "type": "x"})
+    if stock((stack, held, "reserved")) < qty:
+        raise Rejection("not_reserved", f"{qty} of the replaced batch are not reserved there")
+    return [Change(stack, held, "reserved", -qty), Change(stack, held, "available", qty)]
+
+
+def stacks_lowered(event: dict[str, Any]) -> list[tuple[Any, Any]]:
+    """(location code, batch no) of every stack the event may lower (see TAKEN_FROM)."""
+    stacks = [(event.get(TAKEN_FROM), event.get("batch"))]
+    replaced = event.get(RELEASED)
+    if isinstance(replaced, dict):
+        stacks.append((replaced.get("location"), replaced.get("batch")))
+    return stacks
 
 
 def pick(event: dict[str, Any], refs: Refs, stock: StockView) -> list[Change]:

@@ -16,17 +16,19 @@ import re
 from dataclasses import asdict
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Engine, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
-from server.floor import TAKEN_FROM, Change, Refs, Rejection, StockKey, counted, plan
+from server.floor import Change, Refs, Rejection, StockKey, counted, plan, stacks_lowered
 from server.ledger import hash_fields, lock_head, stamp
 from server.refs import load_refs
 from server.results import Caller, EventResult
 from server.tables import (
+    batches,
+    dispatch_lines,
     dispatch_orders,
     events,
     ledger_heads,
@@ -73,17 +75,16 @@ def _seen(conn: Connection, ids: list[str]) -> dict[str, tuple[str, str | None]]
 
 
 def _sources(refs: Refs, events: list[dict[str, Any]]) -> set[tuple[int, int]]:
-    """(location, batch) of every stack the events take from: the only stacks whose quantity
-    a decision depends on (server.floor takes stock only at TAKEN_FROM)."""
+    """(location, batch) of every stack the events may lower: the only stacks whose quantity
+    a decision depends on (server.floor.stacks_lowered)."""
     found: set[tuple[int, int]] = set()
     for e in events:
-        location_id = refs.locations.get(str(e.get(TAKEN_FROM)))
-        number = e.get("batch")
-        if location_id is None or not isinstance(number, str):
-            continue
-        batch_id = refs.batches.get((refs.items.get(str(e.get("gtin")), ""), number))
-        if batch_id is not None:
-            found.add((location_id, batch_id))
+        item = refs.items.get(str(e.get("gtin")), "")
+        for code, number in stacks_lowered(e):
+            location_id = refs.locations.get(str(code))
+            batch_id = refs.batches.get((item, number)) if isinstance(number, str) else None
+            if location_id is not None and batch_id is not None:
+                found.add((location_id, batch_id))
     return found
 
 
@@ -130,7 +131,7 @@ def _ingest(engine: Engine, caller: Caller, batch: list[Any], look_up: bool) -> 
         net: dict[StockKey, int] = {}
         event_rows: list[dict[str, Any]] = []
         count_rows: list[dict[str, Any]] = []
-        loads: list[tuple[str, int, int, int]] = []  # order, location, batch, qty
+        loads: list[Load] = []
         open_takes = _open_stocktakes(conn, warehouse, fresh)
         posting_rows: list[dict[str, Any]] = []
 
@@ -170,11 +171,12 @@ def _ingest(engine: Engine, caller: Caller, batch: list[Any], look_up: bool) -> 
                 )
             if changes and event.get("type") == "loading" and event.get("order"):
                 loads.append(
-                    (
+                    Load(
                         str(event["order"]),
                         changes[0].location_id,
                         changes[0].batch_id,
                         -changes[0].delta,
+                        (changes[1].location_id, changes[1].batch_id) if len(changes) > 1 else None,
                     )
                 )
             seen[event_id] = (verdict, reason)
@@ -188,9 +190,19 @@ def _ingest(engine: Engine, caller: Caller, batch: list[Any], look_up: bool) -> 
     return [r for r in results if r is not None]
 
 
-def _count_loads(conn: Connection, warehouse: str, loads: list[tuple[str, int, int, int]]) -> None:
-    """Loading events that name their dispatch order count against its pick lines."""
-    numbers = {number for number, *_ in loads}
+class Load(NamedTuple):
+    order: str
+    location_id: int
+    batch_id: int
+    qty: int
+    replaced: tuple[int, int] | None  # (location, batch) of the reservation it replaced
+
+
+def _count_loads(conn: Connection, warehouse: str, loads: list[Load]) -> None:
+    """Loading events that name their dispatch order count against its pick lines. A unit a
+    supervisor let replace a reserved one moves that much of the order's list from the
+    replaced stack to the stack it came from, so the handover note lists what went."""
+    numbers = {load.order for load in loads}
     orders = {
         r.number: r.id
         for r in conn.execute(
@@ -199,24 +211,79 @@ def _count_loads(conn: Connection, warehouse: str, loads: list[tuple[str, int, i
             )
         )
     }
-    rows = [
-        {"o": orders[n], "l": loc, "b": batch, "q": qty}
-        for n, loc, batch, qty in loads
-        if n in orders
+    totals: dict[tuple[int, int, int, tuple[int, int] | None], int] = {}
+    for load in loads:
+        if load.order in orders:
+            key = (orders[load.order], load.location_id, load.batch_id, load.replaced)
+            totals[key] = totals.get(key, 0) + load.qty
+    listed = [
+        {"o": o, "l": loc, "b": b, "q": q}
+        for (o, loc, b, replaced), q in totals.items()
+        if replaced is None
     ]
-    if rows:
+    if listed:
         conn.execute(
-            update(pick_lines)
-            .where(
-                (pick_lines.c.order_id == bindparam("o"))
-                & (pick_lines.c.warehouse == warehouse)
-                & (pick_lines.c.location_id == bindparam("l"))
-                & (pick_lines.c.batch_id == bindparam("b"))
-            )
-            .values(loaded=pick_lines.c.loaded + bindparam("q"))
-            .execution_options(synchronize_session=False),
-            rows,
+            _line_update(warehouse).values(loaded=pick_lines.c.loaded + bindparam("q")),
+            listed,
         )
+    for (o, loc, b, replaced), q in totals.items():
+        if replaced is not None:
+            _replace(conn, warehouse, {"o": o, "l": loc, "b": b, "q": q}, replaced)
+
+
+def _line_update(warehouse: str) -> Any:
+    return (
+        update(pick_lines)
+        .where(
+            (pick_lines.c.order_id == bindparam("o"))
+            & (pick_lines.c.warehouse == warehouse)
+            & (pick_lines.c.location_id == bindparam("l"))
+            & (pick_lines.c.batch_id == bindparam("b"))
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _replace(
+    conn: Connection, warehouse: str, row: dict[str, int], replaced: tuple[int, int]
+) -> None:
+    """Move `q` of the order's list from the replaced stack to the one loaded from."""
+    conn.execute(
+        _line_update(warehouse).values(qty=pick_lines.c.qty - bindparam("q")),
+        {**row, "l": replaced[0], "b": replaced[1]},
+    )
+    grown = conn.execute(
+        _line_update(warehouse).values(
+            qty=pick_lines.c.qty + bindparam("q"), loaded=pick_lines.c.loaded + bindparam("q")
+        ),
+        row,
+    )
+    if grown.rowcount:
+        return
+    found = conn.execute(
+        select(dispatch_lines.c.id)
+        .join(batches, batches.c.item_code == dispatch_lines.c.item_code)
+        .where((dispatch_lines.c.order_id == row["o"]) & (batches.c.id == row["b"]))
+    ).first()
+    if found is None:
+        return
+    seq = conn.execute(
+        select(func.coalesce(func.max(pick_lines.c.seq), 0)).where(
+            pick_lines.c.order_id == row["o"]
+        )
+    ).scalar_one()
+    conn.execute(
+        pick_lines.insert().values(
+            order_id=row["o"],
+            line_id=found.id,
+            warehouse=warehouse,
+            location_id=row["l"],
+            batch_id=row["b"],
+            qty=row["q"],
+            loaded=row["q"],
+            seq=seq + 1,
+        )
+    )
 
 
 def _open_stocktakes(conn: Connection, warehouse: str, events: list[dict[str, Any]]) -> set[int]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select, tuple_
 
-from server.floor import Refs, Rejection, batch_no, quantity
+from server.floor import Refs, Rejection, batch_no, quantity, stacks_lowered
 from server.tables import batches, item_gtins, locations
 from server.tables import items as item_table
 
@@ -56,6 +56,7 @@ def load_refs(conn: Connection, warehouse: str, events: Iterable[dict[str, Any]]
         )
         items = {r.gtin: r.item_code for r in found}
     codes = {str(e[f]) for e in events for f in LOCATION_FIELDS if e.get(f) is not None}
+    codes |= {str(code) for e in events for code, _ in stacks_lowered(e) if code is not None}
     places: dict[str, int] = {}
     if codes:
         found = conn.execute(
@@ -65,9 +66,11 @@ def load_refs(conn: Connection, warehouse: str, events: Iterable[dict[str, Any]]
         )
         places = {r.code: r.id for r in found}
     pairs = {
-        (items[str(e.get("gtin"))], e["batch"])
+        (items[str(e.get("gtin"))], number)
         for e in events
-        if str(e.get("gtin")) in items and isinstance(e.get("batch"), str)
+        if str(e.get("gtin")) in items
+        for number in [e.get("batch"), *(n for _, n in stacks_lowered(e)[1:])]
+        if isinstance(number, str)
     }
     known = (
         {

@@ -33,7 +33,10 @@ from server.tables import (
     postings,
     stock,
     stocktakes,
+    users,
 )
+
+FLOOR_ROLES = ("admin", "supervisor", "keeper")
 
 
 class BadCursor(ValueError):
@@ -164,6 +167,18 @@ def sync(
                 ),
             ),
         }
+        # The depot's people who may sign on to its floor pages, with their password hashes,
+        # so that the gateway can check a login while this server is out of reach.
+        answer["people"] = _rows(
+            conn,
+            select(users.c.username, users.c.display_name, users.c.role, users.c.password_hash)
+            .where(
+                users.c.active
+                & users.c.role.in_(FLOOR_ROLES)
+                & ((users.c.warehouse == warehouse) | users.c.warehouse.is_(None))
+            )
+            .order_by(users.c.username),
+        )
     # After the connection above is closed: on SQLite every transaction takes the write lock.
     answer["inbound_notices"] = inbound_notices_of(engine, warehouse)
     for row in answer["acceptances"]:

@@ -9,17 +9,22 @@ handover note from them. `CMD:DONE` when the truck is full: short lines are name
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
+from gateway.book import Effect
 from gateway.fifo import PickLine
 from gateway.workflows.common import (
     LOAD_ORDER,
     Context,
     Outcome,
     Refusal,
+    Unit,
     carry,
     goods_fields,
     unit_of,
 )
-from gateway.workflows.picking import pick_lines
+from gateway.workflows.picking import pick_lines, where_held
 
 _LOADED = """
 SELECT p.id, p.qty, p.loaded + coalesce((SELECT sum(d.qty) FROM loads d JOIN outbox o
@@ -58,6 +63,9 @@ def step(ctx: Context) -> Outcome:
         )
     batches = sorted({x.batch for x in mine})
     if unit.batch not in batches:
+        granted = _granted(ctx, order, unit.batch)
+        if granted is not None:
+            return _load_instead(ctx, order, unit, *granted)
         raise Refusal(
             f"错装：批次 {unit.batch} 不在本单，本单为 {'、'.join(batches)}",
             f"Wrong batch {unit.batch}: the order takes {', '.join(batches)}",
@@ -72,9 +80,13 @@ def step(ctx: Context) -> Outcome:
         )
     event = ctx.event("loading", order=order, from_location=line.location, **goods_fields(unit))
     ctx.book.record_effects(event["event_id"], carry(ctx, unit, line.location, "", LOAD_ORDER))
+    return _loaded(ctx, order, unit, line.id, event)
+
+
+def _loaded(ctx: Context, order: str, unit: Unit, line_id: int, event: dict[str, Any]) -> Outcome:
     ctx.book.db.execute(
-        "INSERT INTO loads VALUES (?,?,?,?,?)",
-        (event["event_id"], line.id, unit.qty, ctx.scan.device, ctx.now),
+        "INSERT INTO loads VALUES (?,?,?,?,?,?)",
+        (event["event_id"], line_id, unit.qty, ctx.scan.device, ctx.now, unit.batch),
     )
     rest = sum(max(0, q) for q in to_load(ctx, order).values())
     outcome = ctx.ok(
@@ -84,6 +96,58 @@ def step(ctx: Context) -> Outcome:
     )
     outcome.events.append(event)
     return outcome
+
+
+def _granted(ctx: Context, order: str, batch: str) -> tuple[PickLine, int, dict[str, Any]] | None:
+    """The line a supervisor let a picker fill with `batch`, how much of it is still to be
+    loaded, and the override; None when no override names the batch."""
+    lines = {x.id: x for x in pick_lines(ctx.book, order)}
+    granted: list[tuple[int, int, dict[str, Any]]] = []
+    for line_id, qty, text in ctx.book.db.execute(
+        "SELECT line_id, qty, override FROM picks WHERE override IS NOT NULL AND line_id IN "
+        "(SELECT id FROM pick_lines WHERE order_no = ?)",
+        (order,),
+    ):
+        override = json.loads(text)
+        if override.get("batch") == batch and line_id in lines:
+            granted.append((line_id, qty, override))
+    if not granted:
+        return None
+    loaded = ctx.book.db.execute(
+        "SELECT coalesce(sum(d.qty), 0) FROM loads d JOIN pick_lines p ON p.id = d.line_id "
+        "WHERE p.order_no = ? AND d.batch = ? AND p.batch <> ?",
+        (order, batch, batch),
+    ).fetchone()[0]
+    line_id, _, override = granted[0]
+    return lines[line_id], sum(q for _, q, _ in granted) - int(loaded), override
+
+
+def _load_instead(
+    ctx: Context, order: str, unit: Unit, line: PickLine, left: int, override: dict[str, Any]
+) -> Outcome:
+    """A unit picked on a supervisor's override goes onto the truck in place of the reserved
+    batch: its own stack gives it, and the reservation it replaces goes back to available."""
+    if unit.qty > left:
+        raise Refusal(
+            f"多装：批次 {unit.batch} 只剩 {left} 待装",
+            f"Over: only {left} of batch {unit.batch} left",
+        )
+    source = where_held(ctx, unit)
+    event = ctx.event(
+        "loading",
+        order=order,
+        from_location=source,
+        instead_of={"location": line.location, "batch": line.batch},
+        override={k: override[k] for k in ("by", "reason")},
+        **goods_fields(unit),
+    )
+    effects = [
+        *carry(ctx, unit, source, "", LOAD_ORDER),
+        Effect(line.location, line.item, line.batch, "reserved", -unit.qty),
+        Effect(line.location, line.item, line.batch, "available", unit.qty),
+    ]
+    ctx.book.record_effects(event["event_id"], effects)
+    return _loaded(ctx, order, unit, line.id, event)
 
 
 def _line_for(lines: list[PickLine], batch: str, qty: int, left: dict[int, int]) -> PickLine | None:

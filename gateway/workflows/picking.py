@@ -9,11 +9,12 @@ transaction, so two pickers can never take the same stock: the second is refused
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from gateway.book import Book
 from gateway.fifo import PickLine, next_pick, offer, remaining
-from gateway.workflows.common import Context, Outcome, Refusal, goods_fields, unit_of
+from gateway.workflows.common import Context, Outcome, Refusal, Unit, goods_fields, unit_of
 
 _LINES = """
 SELECT p.id, p.order_no, p.item, p.batch, p.location, coalesce(l.walk_order, 0), p.qty,
@@ -52,6 +53,21 @@ def offer_text(book: Book, lines: list[PickLine]) -> tuple[str, str, dict[str, A
     )
 
 
+def where_held(ctx: Context, unit: Unit) -> str:
+    """Where an overridden unit is taken from: the storage stack holding most of its batch."""
+    docks = {loc.code for loc in ctx.book.locations() if loc.kind == "dock"}
+    lines = [
+        x
+        for x in ctx.book.lines(item=unit.item.code, batch=unit.batch)
+        if x.location not in docks and x.status in ("available", "reserved") and x.qty >= unit.qty
+    ]
+    if not lines:
+        raise Refusal(
+            f"库中没有足够的批次 {unit.batch}", f"No stack holds {unit.qty} of batch {unit.batch}"
+        )
+    return max(lines, key=lambda x: x.qty).location
+
+
 def start(ctx: Context, order: str) -> Outcome:
     lines = pick_lines(ctx.book, order)
     if not lines:
@@ -76,21 +92,41 @@ def step(ctx: Context) -> Outcome:
             f"{unit.item.name_zh} 不在拣货单 {order} 上",
             f"{unit.item.name_en} is not on pick list {order}",
         )
-    if unit.batch != line.batch:
+    override = ctx.state.get("override")
+    if unit.batch == line.batch:
+        override = None  # not needed: it stays for the unit it was granted for
+    elif override is None:
         raise Refusal(
             f"先进先出：请取批次 {line.batch}，库位 {line.location}",
             f"First in, first out: take batch {line.batch} at {line.location}",
         )
+    else:
+        ctx.state.pop("override")  # granted for one unit (undone if this read is refused)
+        ctx.save()
     if unit.qty > line.open:
         raise Refusal(
             f"此件 {unit.qty} 超出本行待拣 {line.open}",
             f"This unit ({unit.qty}) is more than the {line.open} left on the line",
         )
+    granted = None
+    if override is not None:
+        granted = {"by": override["by"], "reason": override["reason"], "instead_of": line.batch}
     ctx.book.db.execute(
         "INSERT INTO picks VALUES (?,?,?,?,?,?,?)",
-        (ctx.read_id, line.id, unit.qty, ctx.scan.device, ctx.operator, None, ctx.now),
+        (
+            ctx.read_id,
+            line.id,
+            unit.qty,
+            ctx.scan.device,
+            ctx.operator,
+            json.dumps({**granted, "batch": unit.batch}) if granted else None,
+            ctx.now,
+        ),
     )
-    event = ctx.event("picking", order=order, from_location=line.location, **goods_fields(unit))
+    source = line.location if granted is None else where_held(ctx, unit)
+    event = ctx.event("picking", order=order, from_location=source, **goods_fields(unit))
+    if granted is not None:
+        event["override"] = granted
     after = pick_lines(ctx.book, order)
     zh, en, extra = offer_text(ctx.book, after)
     outcome = ctx.ok(

@@ -98,6 +98,8 @@ class GatewayProcess:
         workdir.mkdir(parents=True, exist_ok=True)
         self.workdir = workdir
         self.database = workdir / "gateway.sqlite"
+        self.http_port = free_port()
+        self.url = f"http://127.0.0.1:{self.http_port}"
         write_secret(workdir / "gateway.token", token)
         self.config = workdir / "gateway.toml"
         self.config.write_text(
@@ -106,6 +108,7 @@ class GatewayProcess:
             + broker_toml(broker_port)
             + f'\n[server]\nurl = "{server_url}"\ntoken_file = "gateway.token"\nmax_backoff = 2.0\n'
             + f"sync_interval = {sync_interval}\n"
+            + f'\n[http]\nhost = "127.0.0.1"\nport = {self.http_port}\n'
         )
         self.proc = Proc(
             "gateway", [DEPOT, "gateway", "run", "--config", str(self.config)], workdir

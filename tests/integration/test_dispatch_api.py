@@ -221,3 +221,64 @@ def test_road_distances_decide_what_is_nearest_and_the_arrival_is_timed(
         assert again.status_code == 409
         unknown = order(stocked, "302", 1, place="NOWHERE")
         assert sun.post("/api/v1/dispatch/orders", json=unknown).status_code == 404
+
+
+def test_a_load_a_supervisor_let_replace_the_reserved_batch(
+    server: ServerProcess, depot: Depot, stocked: dict[str, Any]
+) -> None:
+    """FIFO reserved OLD; the picker was let take SPARE instead (blocked stack): the load of
+    SPARE frees OLD's reservation and moves that much of the list to SPARE's stack."""
+    item = stocked["item"]
+    engine = make_engine(depot.db_url)
+    spare = {
+        "event_id": str(uuid.uuid4()),
+        "type": "receiving",
+        "warehouse": "LC01",
+        "occurred_at": "2026-07-01T09:00:00+08:00",
+        "location": "D02",
+        "gtin": item.gtin,
+        "batch": "SPARE",
+        "qty": 15,
+    }
+    assert ingest(engine, Caller("gateway-LC01", "LC01"), [spare])[0].result == "accepted"
+    decide(
+        engine,
+        "admin",
+        AcceptanceRequest(
+            "LC01", item.code, "SPARE", "D02", 15, "accepted", Inspection("YS", 1, "pass")
+        ),
+    )
+    engine.dispose()
+    with server.login(("sun", PASSWORD)) as sun:
+        created = sun.post("/api/v1/dispatch/orders", json=order(stocked, "201", 25)).json()
+        assert [(p["batch"], p["qty"]) for p in created["picks"] if p["warehouse"] == "LC01"] == [
+            ("OLD", 10),
+            ("NEW", 15),
+        ]
+    auth = {"Authorization": f"Bearer {depot.gateway_token}"}
+    load = {
+        "event_id": str(uuid.uuid4()),
+        "type": "loading",
+        "warehouse": "LC01",
+        "occurred_at": "2026-11-24T10:00:00+08:00",
+        "from_location": "D02",
+        "gtin": item.gtin,
+        "batch": "SPARE",
+        "qty": 6,
+        "order": "201",
+        "instead_of": {"location": "D01", "batch": "OLD"},
+        "override": {"by": "wang", "reason": "blocked"},
+    }
+    answer = httpx.post(f"{server.url}/api/v1/events", json={"events": [load]}, headers=auth)
+    assert answer.json()["results"][0]["result"] == "accepted", answer.text
+    too_much = {**load, "event_id": str(uuid.uuid4()), "qty": 5}  # only 4 of OLD still reserved
+    answer = httpx.post(f"{server.url}/api/v1/events", json={"events": [too_much]}, headers=auth)
+    assert answer.json()["results"][0]["reason"].startswith("not_reserved")
+    with server.login(("li", PASSWORD)) as keeper:
+        rows = keeper.get("/api/v1/stock", params={"warehouse": "LC01", "limit": 100}).json()
+        stock = {(r["batch"], r["status"]): r["qty"] for r in rows["rows"]}
+        assert stock[("OLD", "reserved")] == 4 and stock[("OLD", "available")] == 6
+        assert stock[("SPARE", "available")] == 9
+        picks = keeper.get(f"/api/v1/dispatch/orders/{created['id']}").json()["picks"]
+        lc01 = {(p["batch"], p["qty"], p["loaded"]) for p in picks if p["warehouse"] == "LC01"}
+        assert lc01 == {("OLD", 4, 0), ("NEW", 15, 0), ("SPARE", 6, 6)}

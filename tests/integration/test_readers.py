@@ -202,9 +202,9 @@ def test_several_scanners_on_one_station_each_with_its_own_identity(
         second.scan(b"LOC:A-01-02")
         second.scan(b"]C10106901234567893")  # bad check digit: beeps the error at once
         scans = collect(gateway_side, 3)
-        wait_until(lambda: b"\x1b" in second.received(), 5, "the error beep on scanner 2")
+        wait_until(lambda: b"\x1b" in second.received(), 15, "the error beep on scanner 2")
         answer_all(gateway_side, [s for s in scans if s.valid])
-        wait_until(lambda: b"\x07" in first.received(), 5, "the ok beep on scanner 1")
+        wait_until(lambda: b"\x07" in first.received(), 15, "the ok beep on scanner 1")
     finally:
         station.stop()
         first.close()

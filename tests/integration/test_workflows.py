@@ -36,6 +36,7 @@ def sync_answer() -> dict[str, Any]:
         {"id": 11, "code": "A-01-02", "zone": "A", "walk_order": 11, "kind": "storage"},
         {"id": 12, "code": "A-01-03", "zone": "A", "walk_order": 12, "kind": "storage"},
         {"id": 13, "code": "A-01-04", "zone": "A", "walk_order": 13, "kind": "storage"},
+        {"id": 14, "code": "A-01-05", "zone": "A", "walk_order": 14, "kind": "storage"},
         {"id": 20, "code": "B-01-01", "zone": "B", "walk_order": 20, "kind": "storage"},
     ]
     batches = [
@@ -56,6 +57,14 @@ def sync_answer() -> dict[str, Any]:
             "reinspected_on": None,
         },
         {
+            "id": 103,
+            "item_code": "ZS-0001",
+            "batch_no": "2022C03",
+            "prod_date": "2022-01-10",
+            "inbound_date": "2022-03-01",
+            "reinspected_on": None,
+        },
+        {
             "id": 102,
             "item_code": "CQ-0001",
             "batch_no": "2020C01",
@@ -69,6 +78,7 @@ def sync_answer() -> dict[str, Any]:
         {"location_id": 11, "batch_id": 101, "status": "available", "qty": 30},
         {"location_id": 11, "batch_id": 101, "status": "reserved", "qty": 10},
         {"location_id": 20, "batch_id": 102, "status": "available", "qty": 50},
+        {"location_id": 14, "batch_id": 103, "status": "available", "qty": 30},
     ]
     return {
         "cursor": "c1",
@@ -547,3 +557,32 @@ def test_an_rfid_bulk_count_counts_each_tag_once_per_visit(floor: Floor) -> None
     assert floor.cmd("HH3", "DONE").beep == "ok"  # 40 against 40
     (event,) = floor.events("stock_taking")
     assert (event["batch"], event["counted"]) == ("2021B02", 40)
+
+
+def test_a_supervisor_override_lets_another_batch_go_and_is_recorded(floor: Floor) -> None:
+    floor.cmd("HH1", "PICK:101")
+    assert floor.goods("HH1", TENT, "2022C03", 10).result == "refused"
+    with floor.store.transaction() as db:  # what the floor page does for a supervisor
+        book = Book(db)
+        kind, ref, state, operator = book.task("HH1")  # type: ignore[misc]
+        state["override"] = {"by": "wang", "reason": "blocked", "text": "", "at": 0.0}
+        book.set_task("HH1", kind, ref, state, operator, 0.0)
+    taken = floor.goods("HH1", TENT, "2022C03", 10)
+    assert taken.result == "ok"
+    (event,) = floor.events("picking")
+    assert event["override"] == {"by": "wang", "reason": "blocked", "instead_of": "2019A01"}
+    assert event["from_location"] == "A-01-05"  # where the batch taken lies
+    # Granted for one unit only: the next other batch is refused again.
+    assert floor.goods("HH1", TENT, "2022C03", 1).result == "refused"
+
+    door = "LC01-D02-FIX1"
+    floor.cmd(door, "LOAD:101", door="D02")
+    loaded = floor.goods(door, TENT, "2022C03", 10, door="D02")
+    assert loaded.result == "ok", loaded
+    assert refused(floor.goods(door, TENT, "2022C03", 1, door="D02"), "多装", "Over")
+    (load,) = floor.events("loading")
+    assert load["instead_of"] == {"location": "A-01-01", "batch": "2019A01"}
+    assert (load["from_location"], load["batch"], load["qty"]) == ("A-01-05", "2022C03", 10)
+    # The replaced reservation is free again; the batch taken left its stack.
+    assert floor.stock("A-01-01") == {("2019A01", "reserved"): 10, ("2019A01", "available"): 10}
+    assert floor.stock("A-01-05") == {("2022C03", "available"): 20}

@@ -1,0 +1,205 @@
+"""What the floor pages show, read from the gateway's book (no server needed).
+
+Each function takes the book inside a transaction and returns plain data for the page (and
+for its live refresh as JSON): the devices and what each is doing, the pick lists, the inbound
+notices, the counts, the events the server refused, and one device's task in detail.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from gateway.book import Book
+from gateway.workflows import TASKS
+from gateway.workflows.picking import offer_text, pick_lines
+
+
+def last_answers(book: Book, device: str, limit: int = 10) -> list[dict[str, Any]]:
+    rows = book.db.execute(
+        "SELECT received_at, answer, payload FROM reads WHERE device=? "
+        "ORDER BY received_at DESC LIMIT ?",
+        (device, limit),
+    )
+    out = []
+    for at, answer, payload in rows:
+        doc = json.loads(bytes(answer))
+        scan = json.loads(bytes(payload))
+        data = scan.get("data") or {}
+        what = (
+            data.get("batch")
+            or data.get("location")
+            or data.get("command")
+            or data.get("epc_uri")
+            or data.get("badge")
+            or scan.get("error")
+            or ""
+        )
+        out.append(
+            {
+                "at": at,
+                "result": doc["result"],
+                "beep": doc["beep"],
+                "text_zh": doc["text_zh"],
+                "text_en": doc["text_en"],
+                "what": str(what),
+            }
+        )
+    return out
+
+
+def devices(book: Book, now: float) -> list[dict[str, Any]]:
+    known = {d["device"]: d for d in book.devices()}
+    tasks = {t["device"]: t for t in book.all_tasks()}
+    seen = {
+        r[0]: r[1]
+        for r in book.db.execute("SELECT device, max(received_at) FROM reads GROUP BY device")
+    }
+    out = []
+    for device in sorted(known.keys() | tasks.keys() | seen.keys()):
+        status = known.get(device, {})
+        task = tasks.get(device)
+        kind = task["kind"] if task else ("receive" if status.get("door") else "idle")
+        last = last_answers(book, device, 1)
+        out.append(
+            {
+                "device": device,
+                "state": status.get("state", "unknown"),
+                "door": status.get("door"),
+                "status_age": now - status["last_seen"] if status else None,
+                "task": kind,
+                "task_zh": TASKS.get(kind, (kind, kind))[0],
+                "task_en": TASKS.get(kind, (kind, kind))[1],
+                "ref": task["ref"] if task else None,
+                "operator": task["operator"] if task else None,
+                "last": last[0] if last else None,
+                "last_read_age": now - seen[device] if device in seen else None,
+            }
+        )
+    return out
+
+
+def orders(book: Book) -> list[dict[str, Any]]:
+    numbers = [r[0] for r in book.db.execute("SELECT DISTINCT order_no FROM pick_lines")]
+    out = []
+    for number in sorted(numbers):
+        lines = pick_lines(book, number)
+        loaded = dict(
+            book.db.execute(
+                "SELECT p.id, p.loaded + coalesce((SELECT sum(d.qty) FROM loads d JOIN outbox o "
+                "ON o.event_id = d.event_id WHERE d.line_id = p.id AND (o.state = 'pending' "
+                "OR (o.state = 'sent' AND o.synced = 0))), 0) FROM pick_lines p "
+                "WHERE p.order_no = ?",
+                (number,),
+            )
+        )
+        picked = dict(
+            book.db.execute(
+                "SELECT line_id, sum(qty) FROM picks WHERE line_id IN "
+                "(SELECT id FROM pick_lines WHERE order_no = ?) GROUP BY line_id",
+                (number,),
+            )
+        )
+        zh, en, extra = offer_text(book, lines)
+        out.append(
+            {
+                "order": number,
+                "next_zh": zh,
+                "next_en": en,
+                "next": extra["next"],
+                "lines": [
+                    {
+                        "location": x.location,
+                        "item": x.item,
+                        "batch": x.batch,
+                        "qty": x.qty,
+                        "picked": picked.get(x.id, 0),
+                        "loaded": loaded.get(x.id, 0),
+                    }
+                    for x in lines
+                ],
+            }
+        )
+    return out
+
+
+def notices(book: Book) -> list[dict[str, Any]]:
+    rows = book.db.execute(
+        "SELECT n.number, l.item, l.batch, l.qty, coalesce(r.qty, 0) FROM notice_lines l "
+        "JOIN notices n ON n.id = l.notice_id LEFT JOIN notice_received r "
+        "ON r.notice_id = l.notice_id AND r.n = l.n WHERE n.status = 'open' "
+        "ORDER BY n.number, l.n"
+    )
+    out: dict[str, list[dict[str, Any]]] = {}
+    for number, item, batch, qty, received in rows:
+        out.setdefault(number, []).append(
+            {
+                "item": item,
+                "batch": batch,
+                "expected": qty,
+                "received": received,
+                "short": max(0, qty - received),
+                "over": max(0, received - qty),
+            }
+        )
+    flagged = book.db.execute(
+        "SELECT flag, count(*), sum(qty) FROM received WHERE flag IS NOT NULL GROUP BY flag"
+    ).fetchall()
+    return [{"number": n, "lines": lines} for n, lines in out.items()] + [
+        {"number": None, "flag": f, "reads": c, "qty": q} for f, c, q in flagged
+    ]
+
+
+def counts(book: Book) -> list[dict[str, Any]]:
+    out = []
+    for take, zone, tolerance in book.db.execute(
+        "SELECT id, zone, tolerance FROM stocktakes WHERE status='counting' ORDER BY id"
+    ):
+        locations = [loc.code for loc in book.locations(zone)] if zone else []
+        done = {
+            r[0]
+            for r in book.db.execute(
+                "SELECT DISTINCT location FROM counts WHERE stocktake=? AND closed=1", (take,)
+            )
+        }
+        out.append(
+            {
+                "id": take,
+                "zone": zone,
+                "tolerance": tolerance,
+                "counted": len(done),
+                "locations": len(locations) if zone else None,
+            }
+        )
+    return out
+
+
+def rejected(book: Book, limit: int = 50) -> list[dict[str, Any]]:
+    rows = book.db.execute(
+        "SELECT event_id, type, last_error, created_at FROM outbox WHERE state='rejected' "
+        "ORDER BY id DESC LIMIT ?",
+        (limit,),
+    )
+    return [{"event_id": r[0], "type": r[1], "reason": r[2], "at": r[3]} for r in rows]
+
+
+def device_detail(book: Book, device: str) -> dict[str, Any]:
+    task = book.task(device)
+    kind, ref, state, operator = task or ("idle", None, {}, None)
+    detail: dict[str, Any] = {
+        "device": device,
+        "task": kind,
+        "task_zh": TASKS.get(kind, (kind, kind))[0],
+        "task_en": TASKS.get(kind, (kind, kind))[1],
+        "ref": ref,
+        "operator": operator,
+        "state": {k: v for k, v in state.items() if k != "tags"},
+        "answers": last_answers(book, device),
+    }
+    if kind == "pick" and ref:
+        zh, en, extra = offer_text(book, pick_lines(book, ref))
+        detail.update(next_zh=zh, next_en=en, next=extra["next"])
+    if kind == "count":
+        detail["location"] = state.get("location")
+        detail["recount"] = state.get("recount", [])
+    return detail

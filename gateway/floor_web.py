@@ -1,0 +1,265 @@
+"""The floor pages and `/metrics`, served by the gateway itself (works with the server away).
+
+Mobile-friendly pages for the handheld rounds and the doors: the devices and their tasks, the
+next pick, what was just scanned and the answer, the progress of counts and pick lists, the
+events the server refused. People sign on with their server account; the gateway checks the
+password against the copy of the accounts it syncs (scrypt hashes), so logins work offline.
+Keepers, supervisors and administrators of the depot may use the pages; only a supervisor or
+an administrator may override a first-in-first-out refusal.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import FastAPI, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from edge.passwords import verify_password
+from gateway import floor_view
+from gateway.book import Book
+from gateway.metrics import Gauges, IntakeMetrics, render
+from gateway.store import GatewayStore
+from gateway.workflows import TASKS
+
+COOKIE = "depot_floor"
+SESSION_HOURS = 12
+OVERRIDE_ROLES = ("supervisor", "admin")
+# Why a supervisor lets a picker take another batch than first-in-first-out offers.
+OVERRIDE_REASONS: dict[str, tuple[str, str]] = {
+    "blocked": ("先进批次被压住无法取出", "Older batch blocked in the stack"),
+    "damaged": ("先进批次包装破损", "Older batch damaged"),
+    "urgent": ("紧急调运，就近取货", "Emergency: take the nearest"),
+    "quality": ("先进批次待复检", "Older batch awaiting re-inspection"),
+    "other": ("其他（已口头说明）", "Other (explained in person)"),
+}
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    username: str
+    display: str
+    role: str
+
+
+@dataclass
+class FloorContext:
+    site: str
+    store: GatewayStore
+    metrics: IntakeMetrics
+    gauges: Callable[[], Gauges]
+    refresh_ms: int = 1500
+
+
+class Throttle:
+    """Five failed logins for a name within 15 minutes: wait."""
+
+    def __init__(self, limit: int = 5, period: float = 900.0) -> None:
+        self.limit, self.period = limit, period
+        self._failures: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def blocked(self, name: str) -> bool:
+        now = time.time()
+        with self._lock:
+            recent = [t for t in self._failures.get(name, []) if now - t < self.period]
+            self._failures[name] = recent
+            return len(recent) >= self.limit
+
+    def failed(self, name: str) -> None:
+        with self._lock:
+            self._failures.setdefault(name, []).append(time.time())
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_floor_app(ctx: FloorContext) -> FastAPI:
+    app = FastAPI(title="depot-floor gateway", docs_url=None, redoc_url=None)
+    throttle = Throttle()
+
+    def user_of(request: Request) -> User | None:
+        token = request.cookies.get(COOKIE)
+        if not token:
+            return None
+        with ctx.store.transaction() as db:
+            found = Book(db).session(_hash(token), time.time())
+        return User(*found) if found else None
+
+    def page(request: Request, name: str, user: User | None, **values: Any) -> Response:
+        values |= {"site": ctx.site, "user": user, "refresh_ms": ctx.refresh_ms}
+        return TEMPLATES.TemplateResponse(request, name, values)
+
+    def signed_in(request: Request) -> User:
+        user = user_of(request)
+        if user is None:
+            raise HTTPException(401, "sign in first")
+        return user
+
+    def overview_values() -> dict[str, Any]:
+        gauges = ctx.gauges()
+        now = time.time()
+        with ctx.store.transaction() as db:
+            book = Book(db)
+            return {
+                "health": {
+                    "pending": gauges.outbox_pending,
+                    "rejected": gauges.outbox_rejected,
+                    "oldest": gauges.outbox_oldest_age,
+                    "sync_age": gauges.last_sync_age,
+                    "disk_alarm": gauges.disk_alarm,
+                    "disk_free_mb": gauges.disk_free_bytes // (1024 * 1024),
+                },
+                "devices": floor_view.devices(book, now),
+                "orders": floor_view.orders(book),
+                "notices": floor_view.notices(book),
+                "counts": floor_view.counts(book),
+                "rejected": floor_view.rejected(book),
+            }
+
+    def device_values(device: str) -> dict[str, Any]:
+        with ctx.store.transaction() as db:
+            return floor_view.device_detail(Book(db), device)
+
+    @app.exception_handler(401)
+    async def to_login(request: Request, exc: Exception) -> Response:
+        if request.url.path.startswith("/floor/partials/"):
+            return PlainTextResponse("sign in first", status_code=401)
+        return RedirectResponse(f"/floor/login?next={request.url.path}", status_code=303)
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, Any]:
+        return {"ok": True, "site": ctx.site}
+
+    @app.get("/metrics", response_class=PlainTextResponse)
+    def metrics() -> str:
+        return render(ctx.site, ctx.metrics, ctx.gauges())
+
+    @app.get("/floor/login", response_class=HTMLResponse)
+    def login_page(request: Request, next: str = "/floor") -> Response:
+        return page(request, "login.html", None, next=next, error=None)
+
+    @app.post("/floor/login", response_class=HTMLResponse)
+    def login(
+        request: Request,
+        username: Annotated[str, Form()],
+        password: Annotated[str, Form()],
+        next: Annotated[str, Form()] = "/floor",
+    ) -> Response:
+        if throttle.blocked(username):
+            response = page(request, "login.html", None, next=next, error="throttled")
+            response.status_code = 429
+            return response
+        with ctx.store.transaction() as db:
+            person = Book(db).person(username)
+        if person is None or not verify_password(password, person[2]):
+            throttle.failed(username)
+            response = page(request, "login.html", None, next=next, error="wrong")
+            response.status_code = 401
+            return response
+        token = secrets.token_urlsafe(32)
+        with ctx.store.transaction() as db:
+            Book(db).open_session(_hash(token), username, time.time() + SESSION_HOURS * 3600)
+        target = next if next.startswith("/floor") else "/floor"
+        response = RedirectResponse(target, status_code=303)
+        response.set_cookie(COOKIE, token, httponly=True, samesite="strict")
+        return response
+
+    @app.post("/floor/logout")
+    def logout(request: Request) -> Response:
+        token = request.cookies.get(COOKIE)
+        if token:
+            with ctx.store.transaction() as db:
+                Book(db).close_session(_hash(token))
+        response = RedirectResponse("/floor/login", status_code=303)
+        response.delete_cookie(COOKIE)
+        return response
+
+    @app.get("/floor", response_class=HTMLResponse)
+    def overview(request: Request) -> Response:
+        user = signed_in(request)
+        return page(request, "floor.html", user, **overview_values())
+
+    @app.get("/floor/partials/overview", response_class=HTMLResponse)
+    def overview_partial(request: Request) -> Response:
+        user = signed_in(request)
+        return page(request, "floor_live.html", user, **overview_values())
+
+    @app.get("/floor/api/overview")
+    def overview_json(request: Request) -> dict[str, Any]:
+        signed_in(request)
+        return overview_values()
+
+    @app.get("/floor/device/{device}", response_class=HTMLResponse)
+    def device_page(request: Request, device: str) -> Response:
+        user = signed_in(request)
+        return page(
+            request,
+            "device.html",
+            user,
+            d=device_values(device),
+            tasks=TASKS,
+            reasons=OVERRIDE_REASONS,
+        )
+
+    @app.get("/floor/partials/device/{device}", response_class=HTMLResponse)
+    def device_partial(request: Request, device: str) -> Response:
+        user = signed_in(request)
+        return page(request, "device_live.html", user, d=device_values(device))
+
+    @app.get("/floor/api/device/{device}")
+    def device_json(request: Request, device: str) -> dict[str, Any]:
+        signed_in(request)
+        return device_values(device)
+
+    @app.post("/floor/device/{device}/task")
+    def set_task(
+        request: Request,
+        device: str,
+        kind: Annotated[str, Form()],
+        ref: Annotated[str, Form()] = "",
+    ) -> Response:
+        user = signed_in(request)
+        if kind not in TASKS:
+            raise HTTPException(422, f"unknown task {kind!r}")
+        with ctx.store.transaction() as db:
+            book = Book(db)
+            task = book.task(device)
+            operator = task[3] if task else None
+            book.set_task(device, kind, ref.strip() or None, {}, operator, time.time())
+        _ = user
+        return RedirectResponse(f"/floor/device/{device}", status_code=303)
+
+    @app.post("/floor/device/{device}/override")
+    def override(request: Request, device: str, reason: Annotated[str, Form()]) -> Response:
+        user = signed_in(request)
+        if user.role not in OVERRIDE_ROLES:
+            raise HTTPException(403, "only a supervisor may override first-in-first-out")
+        if reason not in OVERRIDE_REASONS:
+            raise HTTPException(422, f"unknown reason {reason!r}")
+        with ctx.store.transaction() as db:
+            book = Book(db)
+            task = book.task(device)
+            if task is None or task[0] != "pick":
+                raise HTTPException(409, "the device is not picking")
+            kind, ref, state, operator = task
+            state["override"] = {
+                "by": user.username,
+                "reason": reason,
+                "text": " / ".join(OVERRIDE_REASONS[reason]),
+                "at": time.time(),
+            }
+            book.set_task(device, kind, ref, state, operator, time.time())
+        return RedirectResponse(f"/floor/device/{device}", status_code=303)
+
+    return app

@@ -1,0 +1,172 @@
+"""The gateway's floor pages: real broker, server and gateway processes; Chromium for pages.
+
+People sign on with their server accounts (checked by the gateway against its synced copy,
+also with the server away); the pages show what was just scanned without reloading; a keeper
+may set a device's task; only a supervisor may let a picker take another batch than FIFO
+offers, and the override is recorded; `/metrics` has the gateway's figures.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+import httpx
+import pytest
+
+from edge.clock import new_event_id, now_iso
+from edge.contract import Answer, ScanData, ScanMessage, parse_answer, scan_topic
+from edge.decode import decode_barcode
+from harness.browser import chromium
+from harness.depot import Depot, GatewayProcess, ServerProcess
+from harness.mosquitto import Mosquitto
+from harness.mqtt import MqttTestClient
+from harness.procs import wait_until
+from server.accounts import create_user
+from server.db import make_engine
+from server.exampledata import gs1_128_label
+
+ARTIFACTS = Path(os.environ.get("DEPOT_TEST_ARTIFACTS", "test-artifacts"))
+PASSWORD = "a-long-enough-password"
+SITE, HANDHELD = "LC01", "LC01-HH7"
+
+
+@pytest.fixture
+def people(depot: Depot) -> None:
+    engine = make_engine(depot.db_url)
+    for name, role, warehouse in (
+        ("li", "keeper", SITE),
+        ("wang", "supervisor", SITE),
+        ("zhao", "keeper", "LC02"),
+    ):
+        create_user(engine, name, PASSWORD, role=role, warehouse=warehouse)
+    engine.dispose()
+
+
+@pytest.fixture
+def handheld(broker: Mosquitto) -> Iterator[MqttTestClient]:
+    client = MqttTestClient(broker.port)
+    client.subscribe(f"wh/v1/{SITE}/cmd/{HANDHELD}")
+    yield client
+    client.close()
+
+
+def scan(client: MqttTestClient, raw: bytes, door: str | None = None) -> Answer:
+    decoded = decode_barcode(raw)
+    message = ScanMessage(
+        new_event_id(),
+        SITE,
+        HANDHELD,
+        1,
+        now_iso(),
+        "serial",
+        raw,
+        decoded.valid,
+        decoded.data if decoded.valid else ScanData(),
+        door=door,
+        error=decoded.error,
+    )
+    client.publish(scan_topic(SITE, HANDHELD), message.to_json())
+    while True:
+        answer = parse_answer(client.next().payload)
+        if answer.re == message.event_id:
+            return answer
+
+
+@contextmanager
+def login(gateway: GatewayProcess, user: str, password: str = PASSWORD) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=gateway.url) as client:
+        answer = client.post("/floor/login", data={"username": user, "password": password})
+        assert answer.status_code == 303, answer.text
+        yield client
+
+
+def synced_people(gateway: GatewayProcess) -> set[str]:
+    with sqlite3.connect(gateway.database) as db:
+        return {r[0] for r in db.execute("SELECT username FROM people")}
+
+
+def test_floor_login_tasks_override_and_metrics(
+    depot: Depot,
+    server: ServerProcess,
+    gateway: GatewayProcess,
+    handheld: MqttTestClient,
+    people: None,
+) -> None:
+    wait_until(lambda: {"li", "wang"} <= synced_people(gateway), 20, "the accounts synced")
+    assert "zhao" not in synced_people(gateway)  # another depot's keeper
+    anonymous = httpx.get(f"{gateway.url}/floor", follow_redirects=False)
+    assert anonymous.status_code == 303 and "/floor/login" in anonymous.headers["location"]
+    wrong = httpx.post(f"{gateway.url}/floor/login", data={"username": "li", "password": "x"})
+    assert wrong.status_code == 401
+    elsewhere = httpx.post(
+        f"{gateway.url}/floor/login", data={"username": "zhao", "password": PASSWORD}
+    )
+    assert elsewhere.status_code == 401
+
+    item = depot.example.items[2]
+    with login(gateway, "li") as keeper:
+        # A keeper sets the handheld's task; the handheld then answers for that task.
+        keeper.post(f"/floor/device/{HANDHELD}/task", data={"kind": "putaway", "ref": ""})
+        answer = scan(handheld, gs1_128_label(item.gtin, "2026FP", date(2026, 2, 1), 5))
+        assert answer.result == "refused" and "not waiting at a door" in answer.text_en
+        detail = keeper.get(f"/floor/api/device/{HANDHELD}").json()
+        assert detail["task"] == "putaway"
+        assert detail["answers"][0]["text_en"] == answer.text_en
+        overview = keeper.get("/floor/api/overview").json()
+        assert [d["device"] for d in overview["devices"]] == [HANDHELD]
+        page = keeper.get("/floor")
+        assert page.status_code == 200 and "设备" in page.text and HANDHELD in page.text
+        # Only a supervisor may override first-in-first-out.
+        keeper.post(f"/floor/device/{HANDHELD}/task", data={"kind": "pick", "ref": "999"})
+        assert (
+            keeper.post(f"/floor/device/{HANDHELD}/override", data={"reason": "damaged"})
+        ).status_code == 403
+    with login(gateway, "wang") as supervisor:
+        granted = supervisor.post(f"/floor/device/{HANDHELD}/override", data={"reason": "damaged"})
+        assert granted.status_code == 303
+        state = supervisor.get(f"/floor/api/device/{HANDHELD}").json()["state"]
+        assert state["override"]["by"] == "wang" and state["override"]["reason"] == "damaged"
+
+    metrics = httpx.get(f"{gateway.url}/metrics").text
+    assert 'depot_gateway_reads_total{site="LC01"} 1' in metrics
+    assert "depot_gateway_answer_seconds_bucket" in metrics
+    assert 'depot_gateway_outbox_pending{site="LC01"}' in metrics
+
+    # With the central server away, people still sign on and the floor works on.
+    server.stop()
+    with login(gateway, "li") as keeper:
+        assert keeper.get("/floor/api/overview").status_code == 200
+
+
+def test_the_device_page_shows_a_scan_without_reload(
+    depot: Depot,
+    server: ServerProcess,
+    gateway: GatewayProcess,
+    handheld: MqttTestClient,
+    people: None,
+) -> None:
+    wait_until(lambda: "li" in synced_people(gateway), 20, "the accounts synced")
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 412, "height": 915}, locale="zh-CN")
+        page.goto(f"{gateway.url}/floor/device/{HANDHELD}")
+        assert "/floor/login" in page.url
+        page.fill("#username", "li")
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_selector("#answers")
+        assert "尚无扫描" in page.locator("#answers").inner_text()
+
+        answer = scan(handheld, b"CMD:MOVE")
+        assert answer.result == "ok"
+        row = page.locator("#answers tr", has_text="移库")
+        row.wait_for(timeout=10_000)  # through the page's own refresh, no reload
+        assert "Task: Moving" in row.inner_text()
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(
+            path=str(ARTIFACTS / f"floor-device-{depot.db_url.split(':')[0]}.png"), full_page=True
+        )
