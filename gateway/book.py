@@ -4,7 +4,8 @@ The server's copy (catalogue, locations, batches, stock lines, open pick lists, 
 inbound notices) comes through `GET /api/v1/sync` and is stored as the server last said
 it. What the floor did since is kept beside it: the stock effects of every local event, until
 a sync that began after the server accepted the event has them included; the picks claimed on
-each pick line; the units received against each notice; the counts of each stocktake round.
+each pick line; the quantities received against each notice line (and the units flagged as
+over or wrong); the counts of each stocktake round.
 The stock the floor sees is the server's line plus the effects it does not show yet.
 
 Every function here runs inside the caller's transaction (GatewayStore.transaction).
@@ -41,7 +42,6 @@ CREATE TABLE IF NOT EXISTS effects (
     event_id TEXT NOT NULL, location TEXT NOT NULL, item TEXT NOT NULL, batch TEXT NOT NULL,
     status TEXT NOT NULL, delta INTEGER NOT NULL
 );
-CREATE INDEX IF NOT EXISTS effects_event ON effects (event_id);
 CREATE INDEX IF NOT EXISTS effects_stack ON effects (location, item, batch);
 CREATE TABLE IF NOT EXISTS pick_lines (
     id INTEGER PRIMARY KEY, order_no TEXT NOT NULL, seq INTEGER NOT NULL,
@@ -74,9 +74,9 @@ CREATE TABLE IF NOT EXISTS notice_lines (
     notice_id INTEGER NOT NULL, n INTEGER NOT NULL, item TEXT NOT NULL, batch TEXT,
     qty INTEGER NOT NULL, PRIMARY KEY (notice_id, n)
 );
-CREATE TABLE IF NOT EXISTS received (
+CREATE TABLE IF NOT EXISTS flagged_receipts (
     read_id TEXT PRIMARY KEY, notice_id INTEGER, item TEXT NOT NULL, batch TEXT NOT NULL,
-    qty INTEGER NOT NULL, door TEXT NOT NULL, flag TEXT, at REAL NOT NULL
+    qty INTEGER NOT NULL, door TEXT NOT NULL, flag TEXT NOT NULL, at REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS notice_received (
     notice_id INTEGER NOT NULL, n INTEGER NOT NULL, qty INTEGER NOT NULL,
@@ -414,12 +414,13 @@ class Book:
         db.execute("DELETE FROM stock WHERE qty = 0")
         self._replace_lists(answer)
         db.execute(
-            "UPDATE outbox SET synced = 1 WHERE state = 'sent' AND synced = 0 AND settled_at < ?",
+            "UPDATE outbox INDEXED BY outbox_unsynced SET synced = 1 "
+            "WHERE state = 'sent' AND synced = 0 AND settled_at < ?",
             (started,),
         )
         db.execute(
-            "DELETE FROM effects WHERE event_id IN (SELECT event_id FROM outbox "
-            "WHERE synced = 1 OR state = 'rejected')"
+            "DELETE FROM effects WHERE event_id IN (SELECT e.event_id FROM effects e "
+            "JOIN outbox o ON o.event_id = e.event_id WHERE o.synced = 1 OR o.state = 'rejected')"
         )
         db.executemany(
             "INSERT INTO sync_state VALUES (?,?) "

@@ -143,7 +143,7 @@ def notices(book: Book) -> list[dict[str, Any]]:
             }
         )
     flagged = book.db.execute(
-        "SELECT flag, count(*), sum(qty) FROM received WHERE flag IS NOT NULL GROUP BY flag"
+        "SELECT flag, count(*), sum(qty) FROM flagged_receipts GROUP BY flag"
     ).fetchall()
     return [{"number": n, "lines": lines} for n, lines in out.items()] + [
         {"number": None, "flag": f, "reads": c, "qty": q} for f, c, q in flagged

@@ -108,6 +108,11 @@ class GatewayStore:
                 if name not in have:
                     self._db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
         self._db.executescript(BOOK_SCHEMA)
+        # Sent, not yet in a sync: few rows of a table that only grows.
+        self._db.execute(
+            "CREATE INDEX IF NOT EXISTS outbox_unsynced ON outbox (settled_at) "
+            "WHERE state = 'sent' AND synced = 0"
+        )
         self._lock = threading.Lock()
 
     def close(self) -> None:

@@ -71,19 +71,20 @@ def receive(ctx: Context) -> Outcome:
             "DO UPDATE SET qty = qty + excluded.qty",
             (line.notice_id, line.n, unit.qty),
         )
-    ctx.book.db.execute(
-        "INSERT INTO received VALUES (?,?,?,?,?,?,?,?)",
-        (
-            ctx.read_id,
-            line.notice_id if line else None,
-            unit.item.code,
-            unit.batch,
-            unit.qty,
-            door,
-            flag,
-            ctx.now,
-        ),
-    )
+    if flag is not None:
+        ctx.book.db.execute(
+            "INSERT INTO flagged_receipts VALUES (?,?,?,?,?,?,?,?)",
+            (
+                ctx.read_id,
+                line.notice_id if line else None,
+                unit.item.code,
+                unit.batch,
+                unit.qty,
+                door,
+                flag,
+                ctx.now,
+            ),
+        )
     event = ctx.event(
         "receiving",
         location=door,
