@@ -8,6 +8,7 @@ forwarder; a row is marked sent only after the server's answer for its event.
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 import time
@@ -19,6 +20,10 @@ from typing import Any, Protocol
 from edge.contract import Answer, ScanMessage, parse_answer
 from gateway.book import SCHEMA as BOOK_SCHEMA
 from gateway.book import Book
+
+log = logging.getLogger(__name__)
+
+CHECKPOINT_EVERY = 1.0  # seconds between checkpoints of the write-ahead log
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS reads (
@@ -114,9 +119,31 @@ class GatewayStore:
             "WHERE state = 'sent' AND synced = 0"
         )
         self._lock = threading.Lock()
+        # Checkpoints (copying the write-ahead log into the database file) happen on a thread
+        # of their own, not inside a commit that a read is waiting for.
+        self._db.execute("PRAGMA wal_autocheckpoint=0")
+        self._checkpoints = threading.Event()
+        self._checkpointer = threading.Thread(
+            target=self._checkpoint_loop, args=(path,), name="checkpoint", daemon=True
+        )
+        self._checkpointer.start()
+
+    def _checkpoint_loop(self, path: Path) -> None:
+        db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        try:
+            while not self._checkpoints.wait(CHECKPOINT_EVERY):
+                try:
+                    db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                except sqlite3.Error as exc:  # busy or closing: the next round tries again
+                    log.debug("checkpoint skipped: %s", exc)
+        finally:
+            db.close()
 
     def close(self) -> None:
+        self._checkpoints.set()
+        self._checkpointer.join(timeout=5)
         with self._lock:
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             self._db.close()
 
     def _transaction(self) -> _Tx:
@@ -234,15 +261,20 @@ class GatewayStore:
             )
 
     def stats(self) -> OutboxStats:
+        """The outbox's figures, from its indexes only: the sent rows, which only grow, are
+        never counted one by one (rows are never deleted, so all of them is the last id)."""
         with self._lock:
-            counts = dict(self._db.execute("SELECT state, count(*) FROM outbox GROUP BY state"))
-            oldest = self._db.execute(
-                "SELECT min(created_at) FROM outbox WHERE state='pending'"
+            pending, oldest = self._db.execute(
+                "SELECT count(*), min(created_at) FROM outbox WHERE state='pending'"
+            ).fetchone()
+            rejected = self._db.execute(
+                "SELECT count(*) FROM outbox WHERE state='rejected'"
             ).fetchone()[0]
+            total = self._db.execute("SELECT coalesce(max(id), 0) FROM outbox").fetchone()[0]
         return OutboxStats(
-            pending=counts.get("pending", 0),
-            sent=counts.get("sent", 0),
-            rejected=counts.get("rejected", 0),
+            pending=pending,
+            sent=total - pending - rejected,
+            rejected=rejected,
             oldest_pending_age=(time.time() - oldest) if oldest else None,
         )
 
