@@ -104,11 +104,19 @@ CREATE TABLE IF NOT EXISTS devices (
 );
 """
 
-# Effects that still count: their event is waiting, or sent but not yet in a sync.
-_LIVE = (
-    "SELECT e.* FROM effects e JOIN outbox o ON o.event_id = e.event_id "
-    "WHERE o.state = 'pending' OR (o.state = 'sent' AND o.synced = 0)"
+# An outbox event (alias o) whose effect the server's copy does not show yet: waiting, or
+# accepted after the last sync began. (Deliveries and syncs never overlap: gateway.worker.)
+LIVE_EVENT = (
+    "(o.state = 'pending' OR (o.state = 'sent' AND o.settled_at >= "
+    "coalesce((SELECT CAST(value AS REAL) FROM sync_state WHERE key = 'at'), 0)))"
 )
+# What has gone onto the truck from pick line p: the server's count and the live local loads.
+# (These fragments are fixed SQL composed once; no value ever enters them.)
+LOADED = (
+    "p.loaded + coalesce((SELECT sum(d.qty) FROM loads d JOIN outbox o "  # noqa: S608
+    f"ON o.event_id = d.event_id WHERE d.line_id = p.id AND {LIVE_EVENT}), 0)"
+)
+_LIVE = f"SELECT e.* FROM effects e JOIN outbox o ON o.event_id = e.event_id WHERE {LIVE_EVENT}"  # noqa: S608
 
 
 @dataclass(frozen=True, slots=True)
@@ -414,13 +422,10 @@ class Book:
         db.execute("DELETE FROM stock WHERE qty = 0")
         self._replace_lists(answer)
         db.execute(
-            "UPDATE outbox INDEXED BY outbox_unsynced SET synced = 1 "
-            "WHERE state = 'sent' AND synced = 0 AND settled_at < ?",
-            (started,),
-        )
-        db.execute(
             "DELETE FROM effects WHERE event_id IN (SELECT e.event_id FROM effects e "
-            "JOIN outbox o ON o.event_id = e.event_id WHERE o.synced = 1 OR o.state = 'rejected')"
+            "JOIN outbox o ON o.event_id = e.event_id "
+            "WHERE o.state = 'rejected' OR (o.state = 'sent' AND o.settled_at < ?))",
+            (started,),
         )
         db.executemany(
             "INSERT INTO sync_state VALUES (?,?) "

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from gateway.book import Book
+from gateway.book import LOADED, Book
 from gateway.workflows import TASKS
 from gateway.workflows.picking import offer_text, pick_lines
 
@@ -98,10 +98,7 @@ def orders(book: Book) -> list[dict[str, Any]]:
         lines = pick_lines(book, number)
         loaded = dict(
             book.db.execute(
-                "SELECT p.id, p.loaded + coalesce((SELECT sum(d.qty) FROM loads d JOIN outbox o "
-                "ON o.event_id = d.event_id WHERE d.line_id = p.id AND (o.state = 'pending' "
-                "OR (o.state = 'sent' AND o.synced = 0))), 0) FROM pick_lines p "
-                "WHERE p.order_no = ?",
+                f"SELECT p.id, {LOADED} FROM pick_lines p WHERE p.order_no = ?",  # noqa: S608
                 (number,),
             )
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from typing import Any
 
 import httpx
@@ -26,13 +27,23 @@ GATHER = 0.25  # seconds to let events gather after a batch that was not full
 class Forwarder(Worker):
     name = "forwarder"
 
-    def __init__(self, site: str, link: ServerLink, store: GatewayStore) -> None:
-        super().__init__(link)
+    def __init__(
+        self,
+        site: str,
+        link: ServerLink,
+        store: GatewayStore,
+        exchange: threading.Lock | None = None,
+    ) -> None:
+        super().__init__(link, exchange)
         self.site = site
         self.store = store
 
     def once(self, http: httpx.Client) -> float:
         """Send one batch if any is due; return how long to wait before the next try."""
+        with self.exchange:
+            return self._deliver(http)
+
+    def _deliver(self, http: httpx.Client) -> float:
         rows = self.store.due(self.link.batch_size)
         if not rows:
             return 1.0

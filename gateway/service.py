@@ -42,8 +42,9 @@ class Gateway:
             self.disk,
             Smoother(config.rfid, config.rfid_doors),
         )
-        self.forwarder = Forwarder(config.site, config.server, self.store)
-        self.syncer = Syncer(config.server, self.store, config.server.sync_interval)
+        exchange = threading.Lock()  # deliveries and syncs take turns (gateway.worker)
+        self.forwarder = Forwarder(config.site, config.server, self.store, exchange)
+        self.syncer = Syncer(config.server, self.store, config.server.sync_interval, exchange)
         self._stop = threading.Event()
         self._status = threading.Thread(target=self._status_loop, name="status", daemon=True)
 

@@ -48,10 +48,10 @@ CREATE TABLE IF NOT EXISTS outbox (
     next_attempt REAL NOT NULL DEFAULT 0,
     last_error   TEXT,
     result       TEXT,
-    settled_at   REAL,
-    synced       INTEGER NOT NULL DEFAULT 0
+    settled_at   REAL
 );
-CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, next_attempt, id);
+CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (id) WHERE state = 'pending';
+CREATE INDEX IF NOT EXISTS outbox_rejected ON outbox (id) WHERE state = 'rejected';
 CREATE TABLE IF NOT EXISTS quarantine (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
     topic       TEXT NOT NULL,
@@ -97,7 +97,7 @@ class Decision(Protocol):
 Decide = Callable[[Book, ScanMessage, float], Decision]
 
 # Columns added since the first release, for books made before them.
-_ADDED = {"outbox": {"settled_at": "REAL", "synced": "INTEGER NOT NULL DEFAULT 0"}}
+_ADDED = {"outbox": {"settled_at": "REAL"}}
 
 
 class GatewayStore:
@@ -113,11 +113,7 @@ class GatewayStore:
                 if name not in have:
                     self._db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
         self._db.executescript(BOOK_SCHEMA)
-        # Sent, not yet in a sync: few rows of a table that only grows.
-        self._db.execute(
-            "CREATE INDEX IF NOT EXISTS outbox_unsynced ON outbox (settled_at) "
-            "WHERE state = 'sent' AND synced = 0"
-        )
+        self._db.execute("DROP INDEX IF EXISTS outbox_due")  # replaced by the partial ones
         self._lock = threading.Lock()
         # Checkpoints (copying the write-ahead log into the database file) happen on a thread
         # of their own, not inside a commit that a read is waiting for.

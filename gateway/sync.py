@@ -9,6 +9,7 @@ of reach the floor goes on with the copy it has; failures back off like the forw
 from __future__ import annotations
 
 import logging
+import threading
 import time
 
 import httpx
@@ -24,13 +25,23 @@ log = logging.getLogger(__name__)
 class Syncer(Worker):
     name = "sync"
 
-    def __init__(self, link: ServerLink, store: GatewayStore, interval: float) -> None:
-        super().__init__(link)
+    def __init__(
+        self,
+        link: ServerLink,
+        store: GatewayStore,
+        interval: float,
+        exchange: threading.Lock | None = None,
+    ) -> None:
+        super().__init__(link, exchange)
         self.store = store
         self.interval = interval
 
     def once(self, http: httpx.Client) -> float:
         """One sync; returns how long to wait before the next."""
+        with self.exchange:
+            return self._sync(http)
+
+    def _sync(self, http: httpx.Client) -> float:
         with self.store.transaction() as db:
             cursor, master = Book(db).cursor(), Book(db).master_tag()
         started = time.time()

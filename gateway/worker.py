@@ -28,8 +28,12 @@ def backoff(failures: int, max_backoff: float, rng: random.Random) -> float:
 class Worker:
     name = "worker"
 
-    def __init__(self, link: ServerLink) -> None:
+    def __init__(self, link: ServerLink, exchange: threading.Lock | None = None) -> None:
         self.link = link
+        # Held for a whole exchange with the server (a delivery and its settling, or a sync
+        # and its applying), so that a sync never overlaps a delivery: an event settled
+        # before a sync began is in that sync's copy, one settled after it is not.
+        self.exchange = exchange or threading.Lock()
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._failures = 0

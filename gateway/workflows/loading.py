@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from gateway.book import Effect
+from gateway.book import LOADED, Effect
 from gateway.fifo import PickLine
 from gateway.workflows.common import (
     LOAD_ORDER,
@@ -26,12 +26,7 @@ from gateway.workflows.common import (
 )
 from gateway.workflows.picking import pick_lines, where_held
 
-_LOADED = """
-SELECT p.id, p.qty, p.loaded + coalesce((SELECT sum(d.qty) FROM loads d JOIN outbox o
-       ON o.event_id = d.event_id WHERE d.line_id = p.id AND (o.state = 'pending'
-       OR (o.state = 'sent' AND o.synced = 0))), 0)
-FROM pick_lines p WHERE p.order_no = ?
-"""
+_LOADED = f"SELECT p.id, p.qty, {LOADED} FROM pick_lines p WHERE p.order_no = ?"  # noqa: S608
 
 
 def to_load(ctx: Context, order: str) -> dict[int, int]:

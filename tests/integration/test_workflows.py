@@ -586,3 +586,39 @@ def test_a_supervisor_override_lets_another_batch_go_and_is_recorded(floor: Floo
     # The replaced reservation is free again; the batch taken left its stack.
     assert floor.stock("A-01-01") == {("2019A01", "reserved"): 10, ("2019A01", "available"): 10}
     assert floor.stock("A-01-05") == {("2022C03", "available"): 20}
+
+
+def test_local_effects_count_until_a_sync_that_began_after_the_server_took_them(
+    floor: Floor,
+) -> None:
+    floor.goods("LC01-D01-FIX1", QUILT, "2026K01", 30, door="D01")
+    floor.goods("LC01-D01-FIX1", QUILT, "2026K01", 5, door="D01")
+    first, second = (e["event_id"] for e in floor.events())
+    assert floor.stock("D01") == {("2026K01", "pending_acceptance"): 35}
+    floor.store.settle({first: ("accepted", None)})  # the server took the first
+    began = time.time()
+    time.sleep(0.01)
+    floor.store.settle({second: ("accepted", None)})  # ... and the second, after the sync began
+    answer = sync_answer() | {"full": False, "stock": [], "batches": []}
+    answer["batches"] = [
+        {
+            "id": 200,
+            "item_code": "CQ-0001",
+            "batch_no": "2026K01",
+            "prod_date": None,
+            "inbound_date": "2026-11-24",
+            "reinspected_on": None,
+        }
+    ]
+    # The server's copy has the first (30), not the second.
+    answer["stock"] = [
+        {"location_id": 1, "batch_id": 200, "status": "pending_acceptance", "qty": 30}
+    ]
+    with floor.store.transaction() as db:
+        Book(db).apply_sync(answer, started=began)
+    assert floor.stock("D01") == {("2026K01", "pending_acceptance"): 35}  # not 65, not 30
+    floor.store.settle({})  # nothing
+    answer["stock"][0]["qty"] = 35
+    with floor.store.transaction() as db:
+        Book(db).apply_sync(answer, started=time.time())
+    assert floor.stock("D01") == {("2026K01", "pending_acceptance"): 35}
