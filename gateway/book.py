@@ -169,11 +169,21 @@ class Effect:
 class Book:
     """Queries and changes on the local book, on one connection inside a transaction."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
+    def __init__(self, db: sqlite3.Connection, savepoint: str | None = None) -> None:
         self.db = db
-        # Master data changes only with a sync, never inside a group of reads.
+        self.savepoint = savepoint  # where undo() goes back to: the read being decided
+        # Master data changes only with a sync, never inside a group of reads; tasks change
+        # only through this book while it is in use (kept as text: every caller gets a copy).
         self._items: dict[str, Item | None] = {}
         self._synced: bool | None = None
+        self._tasks: dict[str, tuple[str, str | None, str, str | None] | None] = {}
+
+    def undo(self) -> None:
+        """Forget every change the read being decided made (a refusal)."""
+        if self.savepoint is None:
+            raise RuntimeError("a read is decided inside GatewayStore.take_reads")
+        self.db.execute(f"ROLLBACK TO {self.savepoint}")
+        self._tasks.clear()
 
     # --- master data -------------------------------------------------------------------
 
@@ -271,9 +281,11 @@ class Book:
     # --- tasks ---------------------------------------------------------------------------
 
     def task(self, device: str) -> tuple[str, str | None, dict[str, Any], str | None] | None:
-        row = self.db.execute(
-            "SELECT kind, ref, state, operator FROM tasks WHERE device=?", (device,)
-        ).fetchone()
+        if device not in self._tasks:
+            self._tasks[device] = self.db.execute(
+                "SELECT kind, ref, state, operator FROM tasks WHERE device=?", (device,)
+            ).fetchone()
+        row = self._tasks[device]
         return (row[0], row[1], json.loads(row[2]), row[3]) if row else None
 
     def set_task(
@@ -285,12 +297,14 @@ class Book:
         operator: str | None,
         now: float,
     ) -> None:
+        text = json.dumps(state, ensure_ascii=False)
         self.db.execute(
             "INSERT INTO tasks VALUES (?,?,?,?,?,?) ON CONFLICT (device) DO UPDATE SET "
             "kind=excluded.kind, ref=excluded.ref, state=excluded.state, "
             "operator=excluded.operator, updated_at=excluded.updated_at",
-            (device, kind, ref, json.dumps(state, ensure_ascii=False), operator, now),
+            (device, kind, ref, text, operator, now),
         )
+        self._tasks[device] = (kind, ref, text, operator)
 
     def all_tasks(self) -> list[dict[str, Any]]:
         rows = self.db.execute(

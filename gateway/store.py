@@ -164,25 +164,43 @@ class GatewayStore:
         and comes back as its exception, so it stays unacknowledged with the broker."""
         results: list[Intake | Exception] = []
         with self._transaction() as db:
-            book = Book(db)
+            book = Book(db, savepoint="one_read")
+            answered = self._answered(db, [scan.event_id for scan, _ in reads])
             for scan, payload in reads:
+                wire = answered.get(scan.event_id)
+                if wire is not None:  # seen before (or earlier in this group)
+                    results.append(Intake(parse_answer(wire), duplicate=True, wire=wire))
+                    continue
                 db.execute("SAVEPOINT one_read")
                 try:
-                    results.append(self._take(db, book, scan, payload, decide))
+                    taken = self._take(db, book, scan, payload, decide)
                 except Exception as exc:  # kept for the caller, per read
-                    db.execute("ROLLBACK TO one_read")
+                    book.undo()
                     results.append(exc)
+                else:
+                    answered[scan.event_id] = taken.wire
+                    results.append(taken)
                 db.execute("RELEASE one_read")
         return results
+
+    @staticmethod
+    def _answered(db: sqlite3.Connection, ids: list[str]) -> dict[str, bytes]:
+        """The answers already given to any of these reads."""
+        found: dict[str, bytes] = {}
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = db.execute(
+                f"SELECT event_id, answer FROM reads WHERE event_id IN ({marks})",  # noqa: S608
+                chunk,
+            )
+            found.update((r[0], bytes(r[1])) for r in rows)
+        return found
 
     @staticmethod
     def _take(
         db: sqlite3.Connection, book: Book, scan: ScanMessage, payload: bytes, decide: Decide
     ) -> Intake:
-        row = db.execute("SELECT answer FROM reads WHERE event_id=?", (scan.event_id,)).fetchone()
-        if row is not None:
-            wire = bytes(row[0])
-            return Intake(parse_answer(wire), duplicate=True, wire=wire)
         now = time.time()
         decision = decide(book, scan, now)
         answer = decision.answer

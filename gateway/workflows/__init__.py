@@ -4,7 +4,8 @@ Each device has a task in the gateway's book: a door's scanner receives unless p
 loading; a handheld is put on putaway, picking, a count or moves by scanning a task card
 (`CMD:...`, printed on pick lists and count sheets, or on the floor page). An operator's badge
 signs the device on to that operator, who is then the author of its events. `decide` runs
-one read inside the store's transaction; a refused read leaves the book as it was.
+one read inside the store's transaction (in the read's own savepoint); a refused read
+leaves the book as it was.
 """
 
 from __future__ import annotations
@@ -49,14 +50,11 @@ def decide(book: Book, scan: ScanMessage, now: float, smoother: Smoother | None 
     task = book.task(scan.device)
     kind, ref, state, operator = task or (default_task(scan), None, {}, None)
     ctx = Context(book, scan, now, kind, ref, state, operator)
-    book.db.execute("SAVEPOINT read")
     try:
-        outcome = _step(ctx, smoother)
+        return _step(ctx, smoother)
     except Refusal as refusal:
-        book.db.execute("ROLLBACK TO read")
-        outcome = ctx.refuse(refusal.zh, refusal.en)
-    book.db.execute("RELEASE read")
-    return outcome
+        book.undo()  # the read is recorded, with its refusal; nothing it would have done
+        return ctx.refuse(refusal.zh, refusal.en)
 
 
 def _step(ctx: Context, smoother: Smoother | None) -> Outcome:
