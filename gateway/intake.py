@@ -142,7 +142,9 @@ class Intake:
         if statuses:
             self._statuses(statuses)
             group = [m for m in group if "/status/" not in m.topic]
-        if group and self.disk.full:
+        if not group:
+            return
+        if self.disk.full:
             self._refuse_all(group)
             return
         scans: list[tuple[ScanMessage, bytes]] = []
