@@ -126,7 +126,7 @@ def create_app(engine: Engine) -> FastAPI:
         previous answer to get only what changed since, and its `master` fingerprint to skip
         the catalogue and locations while they are unchanged."""
         try:
-            return sync(engine, device.warehouse, Cursor.decode(cursor), master)
+            return sync(engine, device.warehouse, Cursor.decode(cursor) if cursor else None, master)
         except BadCursor as exc:
             raise HTTPException(422, str(exc)) from exc
 

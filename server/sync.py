@@ -78,9 +78,12 @@ def master_tag(master: dict[str, list[dict[str, Any]]]) -> str:
 
 
 def sync(
-    engine: Engine, warehouse: str, cursor: Cursor, master: str | None = None
+    engine: Engine, warehouse: str, cursor: Cursor | None, master: str | None = None
 ) -> dict[str, Any]:
-    full = cursor == Cursor()
+    """The whole copy without a cursor; with one, what changed since it (also when it is the
+    cursor of a warehouse that had no postings yet)."""
+    full = cursor is None
+    cursor = cursor or Cursor()
     with engine.connect() as conn:
         top = conn.execute(
             select(func.coalesce(func.max(postings.c.id), 0)).where(

@@ -104,6 +104,13 @@ def test_another_warehouse_sees_none_of_it(server: ServerProcess, depot: Depot) 
     ).json()
     assert theirs["warehouse"] == "LC02" and theirs["stock"] == []
     assert all(loc["code"] for loc in theirs["locations"])
+    # No postings there yet: its cursor still asks only for what changed.
+    again = httpx.get(
+        f"{server.url}/api/v1/sync",
+        params={"cursor": theirs["cursor"]},
+        headers={"Authorization": f"Bearer {other}"},
+    ).json()
+    assert theirs["full"] is True and again["full"] is False and again["stock"] == []
     bad = httpx.get(
         f"{server.url}/api/v1/sync",
         params={"cursor": "not-a-cursor"},
