@@ -11,6 +11,7 @@ import logging
 import random
 import threading
 import time
+from abc import ABC, abstractmethod
 
 import httpx
 
@@ -25,7 +26,9 @@ def backoff(failures: int, max_backoff: float, rng: random.Random) -> float:
     return float(base * rng.uniform(0.5, 1.5))
 
 
-class Worker:
+class Worker(ABC):
+    """The loop; subclasses say what one round is (`once`)."""
+
     name = "worker"
 
     def __init__(self, link: ServerLink, exchange: threading.Lock | None = None) -> None:
@@ -59,8 +62,9 @@ class Worker:
                 self._wake.wait(timeout=delay)
                 self._wake.clear()
 
+    @abstractmethod
     def once(self, http: httpx.Client) -> float:
-        raise NotImplementedError
+        """One round with the server; returns the seconds to wait before the next."""
 
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.link.token()}"}
