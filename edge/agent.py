@@ -16,6 +16,7 @@ from typing import Any
 
 import paho.mqtt.client as paho
 
+from edge import heap
 from edge.clock import new_event_id, now_iso
 from edge.config import DeviceConfig, StationConfig
 from edge.contract import (
@@ -260,6 +261,7 @@ class Station:
         return cls(config, agents)
 
     def start(self) -> None:
+        heap.settle()
         for agent in self.agents:
             agent.start()
 

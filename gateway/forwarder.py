@@ -76,9 +76,10 @@ class Forwarder(Worker):
 
     @staticmethod
     def _results(body: Any, ids: list[str]) -> dict[str, tuple[str, str | None]]:
+        sent = set(ids)
         results: dict[str, tuple[str, str | None]] = {}
         for item in body.get("results", []):
-            if item.get("event_id") in ids:
+            if item.get("event_id") in sent:
                 result = str(item["result"])
                 if result == "duplicate" and item.get("original") == "rejected":
                     result = "rejected"  # sent before, and refused then

@@ -9,6 +9,7 @@ import time
 
 import uvicorn
 
+from edge import heap
 from gateway.config import GatewayConfig
 from gateway.disk import MB, DiskGuard
 from gateway.floor_web import FloorContext, create_floor_app
@@ -74,6 +75,7 @@ class Gateway:
         )
 
     def start(self) -> None:
+        heap.settle()
         self._web.start()
         self.forwarder.start()
         self.syncer.start()

@@ -99,14 +99,15 @@ def run_migrate(args: argparse.Namespace) -> int:
 def run_server(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from edge import heap
     from server.api import create_app
     from server.db import migrate
 
     engine = _engine(args.db)
     migrate(engine)
-    uvicorn.run(
-        create_app(engine), host=args.host, port=args.port, log_level="info", access_log=False
-    )
+    app = create_app(engine)
+    heap.settle()
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False)
     return 0
 
 

@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import paho.mqtt.client as paho
 from bench_scan_roundtrip import echo_responder, measure, reads, report
 
+from edge import heap
 from edge.contract import ScanMessage, cmd_topic, scan_topic
 from edge.mqtt import BrokerSettings, connect, make_client
 from harness.depot import GatewayProcess, ServerProcess, prepare_database
@@ -213,6 +214,7 @@ def main() -> None:
     parser.add_argument("--stations", type=int, default=4)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="depot-bench-gateway-"))
+    heap.settle()  # the measuring clients' own collections out of the figures, as in a station
     sustained(work, args.reads, args.stations)
     latency(work, 100.0, 2000)
     latency(work, 1000.0, 10000)
