@@ -144,6 +144,8 @@ class DeviceAgent:
     def record(self, read: RawRead) -> None:
         """Decode a read and put it in the spool, before anything else happens to it."""
         decoded = decode_read(read, self.station.location_pattern, self.station.badge_pattern)
+        if decoded.valid and not self.device.takes(decoded.symbology):
+            decoded = Decoded(False, ScanData(), decoded.symbology, "symbology_off")
 
         def build(seq: int) -> tuple[str, bytes]:
             message = build_scan(self.station.site, self.device, seq, read, decoded)
@@ -153,7 +155,7 @@ class DeviceAgent:
         if not decoded.valid:
             # Tell the operator at once, even with the gateway out of reach.
             self._beeped.add(pending.event_id)
-            self.reader.feedback(self.device.beep.get("error", b""))
+            self.reader.feedback(self.device.signal("error"))
             console.warning(
                 "%s: 读取无效 invalid read (%s): %r", self.device.id, decoded.error, read.raw[:60]
             )
@@ -239,7 +241,7 @@ class DeviceAgent:
         )
         if self._beeped.pop(answer.re) and answer.beep == "error":
             return  # the station already beeped the error for this read
-        self.reader.feedback(self.device.beep.get(answer.beep, b""))
+        self.reader.feedback(self.device.signal(answer.beep))
 
 
 class Station:

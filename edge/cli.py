@@ -43,6 +43,25 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     run.add_argument("--config", type=Path, required=True, help="station configuration (TOML)")
     run.set_defaults(handler=run_edge)
+    enrol = edge_sub.add_parser(
+        "enrol",
+        help="join this station to its depot with a device's enrolment sheet",
+        description="Read the QR code of a device's enrolment sheet (scan it with the "
+        "station's scanner into this prompt, pass it with --code, or give a photo with "
+        "--image), fetch the device's settings from the depot's gateway and install them.",
+    )
+    enrol.add_argument("--code", help="the QR code's text (DEPOT-ENROL/1;...)")
+    enrol.add_argument("--image", type=Path, help="a photo or scan of the sheet's QR code")
+    enrol.add_argument(
+        "--config-dir", type=Path, default=Path("/etc/depot"), help="default: /etc/depot"
+    )
+    enrol.add_argument(
+        "--state-dir", type=Path, help="where the station keeps its reads (default: the site's)"
+    )
+    enrol.add_argument(
+        "--gateway", help="the gateway's address, if not the one on the sheet (http://host:port)"
+    )
+    enrol.set_defaults(handler=run_enrol)
 
 
 def run_edge(args: argparse.Namespace) -> int:
@@ -60,6 +79,50 @@ def run_edge(args: argparse.Namespace) -> int:
     finally:
         station.stop()
     return 0
+
+
+def run_enrol(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from edge.enrolment import EnrolmentError, fetch, install, parse_ticket
+
+    try:
+        if args.code:
+            text = args.code
+        elif args.image:
+            text = _qr_from_image(args.image)
+        else:
+            print("扫描入网单二维码 Scan the sheet's QR code:", file=sys.stderr, flush=True)
+            text = sys.stdin.readline()
+        ticket = parse_ticket(text)
+        if args.gateway:
+            ticket = replace(ticket, gateway=args.gateway)
+        bundle = fetch(ticket)
+        written = install(bundle, args.config_dir, args.state_dir)
+    except EnrolmentError as exc:
+        raise CommandError(f"enrolment failed: {exc}") from exc
+    print(f"{ticket.device} enrolled in depot {ticket.site} / 已入网")
+    for path in written:
+        print(f"  {path}")
+    print(f"start the station: depot edge run --config {written[-1]}")
+    return 0
+
+
+def _qr_from_image(path: Path) -> str:
+    from edge.enrolment import EnrolmentError
+
+    try:
+        import cv2
+        import zxingcpp
+    except ImportError as exc:
+        raise EnrolmentError("reading a photo needs depot-floor[camera]; use --code") from exc
+    image = cv2.imread(str(path))
+    if image is None:
+        raise EnrolmentError(f"cannot read the image {path}")
+    for result in zxingcpp.read_barcodes(image):
+        if result.text.startswith("DEPOT-ENROL/"):
+            return str(result.text)
+    raise EnrolmentError(f"no enrolment QR code found in {path}")
 
 
 def wait_for_signal() -> None:

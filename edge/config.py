@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,23 @@ DEFAULT_RFID_LINE = (
     r"^(?P<epc>[0-9A-Fa-f]{8,64})(?:,(?P<antenna>\d+))?(?:,(?P<rssi>-?\d+(?:\.\d+)?))?$"
 )
 KINDS = ("serial", "camera", "rfid_serial", "rfid_llrp", "keyboard")
+# The AIM identifiers (ISO/IEC 15424) each symbology name stands for: a device that lists
+# `symbologies` has reads of any other refused at the station ("symbology_off").
+SYMBOLOGY_AIM: dict[str, tuple[str, ...]] = {
+    "gs1-128": ("]C1",),
+    "code128": ("]C0", "]C2", "]C4"),
+    "ean-13": ("]E0", "]E3"),
+    "ean-8": ("]E4",),
+    "upc-a": ("]E0",),
+    "upc-e": ("]E0",),
+    "itf-14": ("]I",),
+    "code39": ("]A",),
+    "qr": ("]Q1", "]Q2"),
+    "gs1-qr": ("]Q3", "]Q4"),
+    "datamatrix": ("]d1",),
+    "gs1-datamatrix": ("]d2",),
+    "gs1-databar": ("]e0",),
+}
 
 
 class ConfigError(ValueError):
@@ -80,6 +97,7 @@ class LlrpSettings:
     tx_power: int = 0  # index into the reader's power table; 0 = maximum
     report_every_n_tags: int = 1
     window: float = 0.5
+    tx_power_dbm: dict[int, float] | None = None  # per antenna; the table's nearest level
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +115,15 @@ class DeviceConfig:
     password_file: Path | None
     beep: dict[str, bytes]
     reader: SerialSettings | CameraSettings | RfidSerialSettings | LlrpSettings | KeyboardSettings
+    led: dict[str, bytes] = field(default_factory=dict)  # sent after the beep, same pattern
+    symbologies: tuple[str, ...] = ()  # AIM identifier prefixes taken; empty: all
+
+    def signal(self, pattern: str) -> bytes:
+        """The bytes that make the device beep (and light) for `pattern`."""
+        return self.beep.get(pattern, b"") + self.led.get(pattern, b"")
+
+    def takes(self, symbology: str | None) -> bool:
+        return not self.symbologies or symbology is None or symbology.startswith(self.symbologies)
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,12 +236,35 @@ def _reader(kind: str, doc: dict[str, Any], where: str) -> Any:
             port=int(doc.get("port", 5084)),
             antennas=tuple(int(a) for a in doc.get("antennas", [1])),
             tx_power=int(doc.get("tx_power", 0)),
+            tx_power_dbm=_power_dbm(doc.get("tx_power_dbm"), where),
             report_every_n_tags=int(doc.get("report_every_n_tags", 1)),
             window=float(doc.get("window", 0.5)),
         )
     return KeyboardSettings(
         input=str(_require(doc, "input", where)), layout=str(doc.get("layout", "us"))
     )
+
+
+def _power_dbm(value: Any, where: str) -> dict[int, float] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}.tx_power_dbm must map antenna ports to dBm, e.g. {{1 = 30}}")
+    return {int(port): float(dbm) for port, dbm in value.items()}
+
+
+def _signals(doc: dict[str, Any], where: str) -> dict[str, bytes]:
+    unknown = set(doc) - set(BEEPS)
+    if unknown:
+        raise ConfigError(f"{where}: unknown pattern {sorted(unknown)}; use {BEEPS}")
+    return {k: _hex(v, f"{where}.{k}") for k, v in doc.items()}
+
+
+def _symbologies(names: Any, where: str) -> tuple[str, ...]:
+    unknown = [n for n in names if n not in SYMBOLOGY_AIM]
+    if unknown:
+        raise ConfigError(f"{where}: unknown {unknown}; known: {', '.join(SYMBOLOGY_AIM)}")
+    return tuple(dict.fromkeys(aim for n in names for aim in SYMBOLOGY_AIM[n]))
 
 
 def _device(doc: dict[str, Any], index: int, base: Path) -> DeviceConfig:
@@ -226,10 +276,6 @@ def _device(doc: dict[str, Any], index: int, base: Path) -> DeviceConfig:
         device_id = check_name("device", str(_require(doc, "id", where)))
     except ContractError as exc:
         raise ConfigError(f"{where}.id: {exc}") from exc
-    beep_doc = dict(doc.get("beep", {}))
-    unknown = set(beep_doc) - set(BEEPS)
-    if unknown:
-        raise ConfigError(f"{where}.beep: unknown pattern {sorted(unknown)}; use {BEEPS}")
     password_file = doc.get("password_file")
     return DeviceConfig(
         id=device_id,
@@ -237,7 +283,9 @@ def _device(doc: dict[str, Any], index: int, base: Path) -> DeviceConfig:
         door=doc.get("door"),
         username=str(doc.get("username", device_id)),
         password_file=(base / password_file) if password_file else None,
-        beep={k: _hex(v, f"{where}.beep.{k}") for k, v in beep_doc.items()},
+        beep=_signals(dict(doc.get("beep", {})), f"{where}.beep"),
+        led=_signals(dict(doc.get("led", {})), f"{where}.led"),
+        symbologies=_symbologies(doc.get("symbologies", []), f"{where}.symbologies"),
         reader=_reader(kind, doc, where),
     )
 

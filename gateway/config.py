@@ -22,6 +22,9 @@ sync_interval = 30
 host = "0.0.0.0"
 port = 8081
 
+[enrolment]              # stations join with their sheets (depot config build, edge enrol)
+dir = "enrolment"
+
 [rfid]                   # door portals: reads of a tag within `window` s are one presence,
 window = 2.0             # seen once it has `min_reads` reads and reaches `rssi_floor` dBm
 rssi_floor = -70
@@ -70,6 +73,7 @@ class GatewayConfig:
     http_port: int = 8081
     rfid: Rules = field(default_factory=Rules)
     rfid_doors: dict[str, Rules] = field(default_factory=dict)
+    enrolment_dir: Path | None = None
 
 
 def parse_config(doc: dict[str, Any], base: Path) -> GatewayConfig:
@@ -104,6 +108,9 @@ def parse_config(doc: dict[str, Any], base: Path) -> GatewayConfig:
         disk_refuse_mb=int(doc.get("disk_refuse_mb", 200)),
         http_host=str(http.get("host", "127.0.0.1")),
         http_port=int(http.get("port", 8081)),
+        enrolment_dir=(
+            base / str(doc["enrolment"]["dir"]) if "dir" in doc.get("enrolment", {}) else None
+        ),
         rfid=rfid,
         rfid_doors={
             door: _rules(dict(values), rfid) for door, values in rfid_doc.get("doors", {}).items()

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from gateway import floor_view
 from gateway.book import Book
 from gateway.metrics import Gauges, IntakeMetrics, render
 from gateway.store import GatewayStore
+from gateway.throttle import Throttle
 from gateway.workflows import TASKS
 
 COOKIE = "depot_floor"
@@ -58,26 +58,7 @@ class FloorContext:
     metrics: IntakeMetrics
     gauges: Callable[[], Gauges]
     refresh_ms: int = 1500
-
-
-class Throttle:
-    """Five failed logins for a name within 15 minutes: wait."""
-
-    def __init__(self, limit: int = 5, period: float = 900.0) -> None:
-        self.limit, self.period = limit, period
-        self._failures: dict[str, list[float]] = {}
-        self._lock = threading.Lock()
-
-    def blocked(self, name: str) -> bool:
-        now = time.time()
-        with self._lock:
-            recent = [t for t in self._failures.get(name, []) if now - t < self.period]
-            self._failures[name] = recent
-            return len(recent) >= self.limit
-
-    def failed(self, name: str) -> None:
-        with self._lock:
-            self._failures.setdefault(name, []).append(time.time())
+    enrolment_dir: Path | None = None  # records from `depot config build`; None: no enrolment
 
 
 def _hash(token: str) -> str:
@@ -87,6 +68,10 @@ def _hash(token: str) -> str:
 def create_floor_app(ctx: FloorContext) -> FastAPI:
     app = FastAPI(title="depot-floor gateway", docs_url=None, redoc_url=None)
     throttle = Throttle()
+    if ctx.enrolment_dir is not None:
+        from gateway.enrol_web import enrolment_router
+
+        app.include_router(enrolment_router(ctx.site, ctx.enrolment_dir, ctx.store))
 
     def user_of(request: Request) -> User | None:
         token = request.cookies.get(COOKIE)

@@ -52,7 +52,13 @@ class Gateway:
         self.web = uvicorn.Server(
             uvicorn.Config(
                 create_floor_app(
-                    FloorContext(config.site, self.store, self.intake.metrics, self.gauges)
+                    FloorContext(
+                        config.site,
+                        self.store,
+                        self.intake.metrics,
+                        self.gauges,
+                        enrolment_dir=config.enrolment_dir,
+                    )
                 ),
                 host=config.http_host,
                 port=config.http_port,

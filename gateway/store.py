@@ -59,6 +59,14 @@ CREATE TABLE IF NOT EXISTS quarantine (
     error       TEXT NOT NULL,
     received_at REAL NOT NULL
 );
+-- Each enrolment sheet (its code's verifier) is used once.
+CREATE TABLE IF NOT EXISTS enrolments (
+    device      TEXT NOT NULL,
+    verifier    TEXT NOT NULL,
+    enrolled_at REAL NOT NULL,
+    peer        TEXT,
+    PRIMARY KEY (device, verifier)
+);
 """
 
 
@@ -242,6 +250,15 @@ class GatewayStore:
                 "WHERE NOT EXISTS (SELECT 1 FROM quarantine WHERE topic=? AND payload=?)",
                 (topic, payload, error, time.time(), topic, payload),
             )
+
+    def claim_enrolment(self, device: str, verifier: str, peer: str | None) -> bool:
+        """Mark a sheet used; False if it was already."""
+        with self._transaction() as db:
+            cursor = db.execute(
+                "INSERT OR IGNORE INTO enrolments VALUES (?,?,?,?)",
+                (device, verifier, time.time(), peer),
+            )
+            return cursor.rowcount == 1
 
     def due(self, limit: int) -> list[OutboxRow]:
         with self._lock:

@@ -56,6 +56,7 @@ class LlrpReader:
             {
                 "antennas": list(self.settings.antennas),
                 "tx_power": self.settings.tx_power,
+                "tx_power_dbm": self.settings.tx_power_dbm,
                 "report_every_n_tags": self.settings.report_every_n_tags,
                 "start_inventory": True,
                 "reset_on_connect": True,

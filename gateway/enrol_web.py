@@ -1,0 +1,66 @@
+"""POST /api/v1/enrol: a station fetches its device's sealed bundle, once per sheet.
+
+The build (`depot config build`) leaves one record per device in the gateway's enrolment
+folder (edge/enrolment.py says what it holds). The station proves it knows the sheet's code;
+the gateway hands out the sealed bundle and marks the sheet used. A second use, a wrong
+code and an unknown device are refused with a reason; repeated failures from one address are
+throttled.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from pydantic import BaseModel
+
+from edge.contract import ContractError, check_name
+from edge.enrolment import proof_matches
+from gateway.store import GatewayStore
+from gateway.throttle import Throttle
+
+log = logging.getLogger(__name__)
+
+
+class EnrolRequest(BaseModel):
+    site: str
+    device: str
+    proof: str
+
+
+def enrolment_router(site: str, folder: Path, store: GatewayStore) -> APIRouter:
+    router = APIRouter()
+    throttle = Throttle(limit=10, period=600.0)
+
+    @router.post("/api/v1/enrol")
+    def enrol(body: EnrolRequest, request: Request) -> dict[str, Any]:
+        peer = request.client.host if request.client else None
+        if throttle.blocked(peer or "?"):
+            raise HTTPException(429, "too many failed enrolments from this address; wait")
+        try:
+            device = check_name("device", body.device)
+        except ContractError as exc:
+            raise HTTPException(422, str(exc)) from exc
+        if body.site != site:
+            raise HTTPException(404, f"this gateway serves depot {site}, not {body.site}")
+        path = folder / f"{device}.json"
+        if not path.is_file():
+            throttle.failed(peer or "?")
+            raise HTTPException(404, f"no enrolment for device {device} at this gateway")
+        record = json.loads(path.read_text(encoding="utf-8"))
+        if not proof_matches(body.proof, str(record["verifier"])):
+            throttle.failed(peer or "?")
+            log.warning("enrolment of %s from %s: wrong code", device, peer)
+            raise HTTPException(403, "wrong enrolment code for this device")
+        if not store.claim_enrolment(device, str(record["verifier"]), peer):
+            log.warning("enrolment of %s from %s: sheet already used", device, peer)
+            raise HTTPException(
+                409, "this sheet was used already; print a new one (depot config build --reissue)"
+            )
+        log.info("device %s enrolled from %s", device, peer)
+        return {"nonce": record["nonce"], "sealed": record["sealed"]}
+
+    return router

@@ -1,0 +1,250 @@
+"""What each part of the depot reads, derived from the site: pure functions, text and data.
+
+Each machine's files form a tree meant to be copied to its configuration folder
+(`install.config_dir`, /etc/depot by default), so the paths inside them are relative:
+
+    edge/station.toml     the station (one per station)      ../secrets/DEVICE.mqtt, ../tls/ca.pem
+    gateway/gateway.toml  the gateway                        ../secrets/gateway-SITE.mqtt
+    broker files          written to install.broker_dir (Mosquitto wants absolute paths)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from edge.contract import PREFIX
+from siteconfig.model import Device, Site, Station, door_smoothing
+
+STATION_FILE = "edge/station.toml"
+GATEWAY_FILE = "gateway/gateway.toml"
+CA_FILE = "tls/ca.pem"
+EDGE_KIND = {
+    "serial_scanner": "serial",
+    "cordless_handheld": "serial",
+    "camera": "camera",
+    "keyboard_scanner": "keyboard",
+}
+
+
+def secret_file(user: str) -> str:
+    return f"secrets/{user}.mqtt"
+
+
+def station_doc(site: Site, station: Station) -> dict[str, Any]:
+    """The station's configuration (edge/config.py) as data; written as TOML."""
+    return {
+        "site": site.id,
+        "spool_dir": f"{site.install.state_dir}/edge",
+        "broker": {
+            "host": site.broker.host,
+            "port": site.broker.tls_port,
+            "tls_ca": f"../{CA_FILE}",
+            "keepalive": site.broker.keepalive,
+        },
+        "device": [device_doc(d) for d in station.devices],
+    }
+
+
+def device_doc(device: Device) -> dict[str, Any]:
+    s, c = device.settings, device.connection
+    doc: dict[str, Any] = {
+        "id": device.id,
+        "kind": _edge_kind(device),
+        "door": device.door,
+        "password_file": f"../{secret_file(device.id)}",
+    }
+    kind = doc["kind"]
+    if kind == "serial":
+        doc |= {"port": c["port"], "baudrate": c.get("baudrate", 9600)}
+        doc |= {"suffix": s.get("suffix", "\r"), "prefix": s.get("prefix", "")}
+    elif kind == "camera":
+        doc |= {"source": c["source"], "roi": s.get("roi"), "max_fps": s.get("max_fps")}
+    elif kind == "keyboard":
+        doc |= {"input": c["input"], "layout": c.get("layout", "us")}
+    elif kind == "rfid_llrp":
+        antennas = s.get("antennas", [{"port": 1}])
+        doc |= {"host": c["host"], "port": c.get("tcp_port", 5084)}
+        doc["antennas"] = [a["port"] for a in antennas]
+        powers = {a["port"]: a.get("power_dbm", s.get("power_dbm")) for a in antennas}
+        if all(p is not None for p in powers.values()):
+            doc["tx_power_dbm"] = {str(k): float(v) for k, v in powers.items()}
+    elif kind == "rfid_serial":
+        doc |= {"port": c["port"], "baudrate": c.get("baudrate", 115200)}
+    if s.get("symbologies") and kind in ("serial", "camera", "keyboard"):
+        doc["symbologies"] = list(s["symbologies"])
+    for signal in ("beep", "led"):
+        if s.get(signal):
+            doc[signal] = dict(s[signal])
+    return doc
+
+
+def _edge_kind(device: Device) -> str:
+    if device.kind == "rfid_reader":
+        return "rfid_llrp" if device.connection.get("protocol") == "llrp" else "rfid_serial"
+    return EDGE_KIND[device.kind]
+
+
+def gateway_doc(site: Site) -> dict[str, Any]:
+    """The gateway's configuration (gateway/config.py) as data; written as TOML."""
+    same_host = site.gateway.host == site.broker.host
+    broker: dict[str, Any] = (
+        {"host": "127.0.0.1", "port": site.broker.local_port}
+        if same_host
+        else {"host": site.broker.host, "port": site.broker.tls_port, "tls_ca": f"../{CA_FILE}"}
+    )
+    broker |= {
+        "username": site.gateway_user,
+        "password_file": f"../{secret_file(site.gateway_user)}",
+        "keepalive": site.broker.keepalive,
+    }
+    rfid = site.gateway.rfid
+    return {
+        "site": site.id,
+        "database": f"{site.install.state_dir}/gateway/{site.id}.sqlite",
+        "disk_alarm_mb": site.gateway.disk_alarm_mb,
+        "disk_refuse_mb": site.gateway.disk_refuse_mb,
+        "broker": broker,
+        "server": {
+            "url": site.server_url,
+            "token_file": "../secrets/gateway.token",
+            "batch_size": site.batch_size,
+            "sync_interval": site.sync_interval,
+        },
+        "http": {"host": "0.0.0.0", "port": site.gateway.http_port},  # noqa: S104 - the floor
+        "enrolment": {"dir": "enrolment"},
+        "rfid": {
+            "window": rfid.window,
+            "rssi_floor": rfid.rssi_floor,
+            "min_reads": rfid.min_reads,
+            "doors": {
+                door: {"window": r.window, "rssi_floor": r.rssi_floor, "min_reads": r.min_reads}
+                for door, r in door_smoothing(site).items()
+            },
+        },
+    }
+
+
+# -- the broker ----------------------------------------------------------------------------
+
+
+def mosquitto_conf(site: Site) -> str:
+    b, where = site.broker, site.install.broker_dir
+    return f"""\
+# Mosquitto for depot {site.id} ({site.name_zh}), made by `depot config build` from the site
+# description: edit that and build again rather than this file.
+per_listener_settings false
+allow_anonymous false
+password_file {where}/passwd
+acl_file {where}/acl
+
+# The gateway on this machine.
+listener {b.local_port} 127.0.0.1
+
+# The stations, over TLS with the depot's own certificate chain.
+listener {b.tls_port}
+cafile {where}/ca.pem
+certfile {where}/server.pem
+keyfile {where}/server.key
+
+# Reads a gateway has not taken yet stay queued in its session, however many and however
+# long it is away: no queue limit (the default of 1000 drops reads), no session expiry.
+persistence true
+persistence_location {site.install.broker_state_dir}/
+autosave_interval 60
+max_queued_messages 0
+max_queued_bytes 0
+max_inflight_messages 100
+
+# Answers to scanners go out at once (no Nagle delay); clients ping every {b.keepalive} s.
+set_tcp_nodelay true
+max_keepalive {max(60, b.keepalive * 3)}
+max_packet_size 65536
+
+user {b.user}
+log_dest stderr
+log_type error
+log_type warning
+log_type notice
+connection_messages true
+"""
+
+
+def acl(site: Site) -> str:
+    """Each device: its own scan and status topics, its own command topic; the gateway: all
+    of its site. Nothing else for anyone (Mosquitto denies what the file does not grant)."""
+    top = f"{PREFIX}/{site.id}"
+    lines = [
+        "# Made by `depot config build`; edit the site description instead.",
+        f"user {site.gateway_user}",
+        f"topic read {top}/scan/+",
+        f"topic read {top}/status/+",
+        f"topic write {top}/cmd/+",
+        f"topic readwrite {top}/gateway/status",
+        "",
+    ]
+    for device in site.devices():
+        lines += [
+            f"user {device.id}",
+            f"topic write {top}/scan/{device.id}",
+            f"topic readwrite {top}/status/{device.id}",
+            f"topic read {top}/cmd/{device.id}",
+            f"topic read {top}/gateway/status",
+            "",
+        ]
+    return "\n".join(lines)
+
+
+# -- systemd -------------------------------------------------------------------------------
+
+_HARDENING = """\
+NoNewPrivileges=yes
+ProtectSystem=strict
+ProtectHome=yes
+PrivateTmp=yes
+ProtectKernelTunables=yes
+ProtectControlGroups=yes
+RestrictSUIDSGID=yes
+"""
+
+
+def _unit(description: str, after: str, service: str, unit: str = "") -> str:
+    return f"""\
+[Unit]
+Description={description}
+After=network-online.target{after}
+Wants=network-online.target
+{unit}
+[Service]
+Type=simple
+{service}Restart=always
+RestartSec=2
+
+[Install]
+WantedBy=multi-user.target
+"""
+
+
+def units(site: Site) -> dict[str, str]:
+    i = site.install
+    ours = f"User={i.user}\nReadWritePaths={i.state_dir}\n{_HARDENING}"
+    return {
+        "depot-broker.service": _unit(
+            f"depot-floor broker (Mosquitto) for depot {site.id}",
+            "",
+            f"ExecStart=/usr/sbin/mosquitto -c {i.broker_dir}/mosquitto.conf\n"
+            "ExecReload=/bin/kill -HUP $MAINPID\n",
+            unit="Conflicts=mosquitto.service\n",
+        ),
+        "depot-gateway.service": _unit(
+            f"depot-floor gateway for depot {site.id}",
+            " depot-broker.service",
+            f"ExecStart={i.program} gateway run --config {i.config_dir}/{GATEWAY_FILE}\n{ours}",
+        ),
+        "depot-edge.service": _unit(
+            f"depot-floor scanning station (site {site.id})",
+            "",
+            "# Serial scanners and readers, cameras, keyboard-mode scanners.\n"
+            "SupplementaryGroups=dialout video input\n"
+            f"ExecStart={i.program} edge run --config {i.config_dir}/{STATION_FILE}\n{ours}",
+        ),
+    }

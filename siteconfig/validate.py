@@ -1,0 +1,335 @@
+"""Every problem in a site description at once, each with its path, line and a plain reason.
+
+Two passes over the same document, both always run: the published JSON Schema (shapes,
+types, ranges) and the rules no schema can say (a device at a door the site does not have,
+two devices on one serial port, two RFID readers at one door that disagree ...).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from jsonschema import Draft202012Validator, ValidationError
+
+from siteconfig.profiles import merged, profiles
+from siteconfig.yamlfile import Document, Path, Problem, dotted
+
+RFID_ONLY = ("antennas", "power_dbm", "rssi_floor", "min_reads", "window")
+CAMERA_ONLY = ("roi", "max_fps")
+SCANNER_KINDS = ("serial_scanner", "cordless_handheld", "keyboard_scanner")
+SERIAL_KINDS = ("serial_scanner", "cordless_handheld")
+
+_PATTERNS = {
+    "name": "must be 1-64 letters, digits, '_', '.' or '-' (it becomes one MQTT topic level)",
+    "host": "is not a host name or address",
+    "abspath": "must be an absolute path (starting with /)",
+    "bytes": 'must be bytes in hex, e.g. "07" or "1b 42 07"',
+}
+_TYPES = {
+    "object": "a mapping (key: value lines)",
+    "array": "a list",
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+}
+
+
+@cache
+def schema() -> dict[str, Any]:
+    text = resources.files("siteconfig").joinpath("site.schema.json").read_text(encoding="utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+def problems(doc: Document) -> list[Problem]:
+    """All problems of a loaded document, in the order of the file."""
+    found = list(doc.problems)
+    if doc.data is None and found:
+        return found
+    found += [_schema_problem(e, doc) for e in Draft202012Validator(schema()).iter_errors(doc.data)]
+    if isinstance(doc.data, dict):
+        found += [Problem(p.path, p.message, doc.line(p.path)) for p in site_rules(doc.data)]
+    unique = {(p.path, p.message): p for p in found}
+    return sorted(unique.values(), key=lambda p: (p.line or 0, str(p.path)))
+
+
+# -- the schema's verdicts in plain words --------------------------------------------------
+
+
+def _schema_problem(error: ValidationError, doc: Document) -> Problem:
+    path: Path = tuple(error.absolute_path)
+    message = _plain(error)
+    if error.validator == "required":
+        missing = str(error.message).split("'")[1]
+        path = (*path, missing)
+    elif error.validator == "additionalProperties":
+        known = ", ".join(sorted(error.schema.get("properties", {})))
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        path = (*path, extra[0]) if len(extra) == 1 else path
+        message = f"unknown key {', '.join(map(repr, extra))}; known here: {known}"
+    return Problem(path, message, doc.line(path))
+
+
+def _plain(error: ValidationError) -> str:
+    kind, value, schema_ = error.validator, error.validator_value, error.schema
+    if kind == "required":
+        return "is required here"
+    if kind == "type":
+        return f"must be {_TYPES.get(str(value), value)}, not {error.instance!r}"
+    if kind == "enum":
+        return f"{error.instance!r} is not one of: {', '.join(map(str, value))}"
+    if kind == "const":
+        return f"must be {value!r}"
+    if kind == "pattern":
+        ref = next((k for k, v in schema()["$defs"].items() if v.get("pattern") == value), None)
+        if ref in _PATTERNS:
+            return f"{error.instance!r} {_PATTERNS[ref]}"
+        if value.startswith("^https?"):
+            return f"{error.instance!r} must be an http:// or https:// address"
+        return f"{error.instance!r} does not have the expected form"
+    if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        low = schema_.get("minimum", schema_.get("exclusiveMinimum"))
+        high = schema_.get("maximum", schema_.get("exclusiveMaximum"))
+        if low is not None and high is not None:
+            above = "above" if "exclusiveMinimum" in schema_ else "from"
+            return f"{error.instance} is out of range: {above} {low} to {high}"
+        return f"{error.instance} must be {'at least' if low is not None else 'at most'} " + str(
+            low if low is not None else high
+        )
+    if kind == "minItems":
+        return f"needs at least {value} {'entry' if value == 1 else 'entries'}"
+    if kind == "maxItems":
+        return f"takes at most {value} entries"
+    if kind == "uniqueItems":
+        return "has the same value twice"
+    if kind == "minLength":
+        return "must not be empty"
+    if kind == "maxLength":
+        return f"is longer than {value} characters"
+    return str(error.message)
+
+
+# -- rules beyond the schema ---------------------------------------------------------------
+
+
+def site_rules(site: dict[str, Any]) -> Iterator[Problem]:
+    """The rules of a site that a schema cannot state. Tolerates a document the schema
+    refuses: what is missing or mistyped here is the schema's to report."""
+    doors = _ids(site, "doors")
+    zones = _ids(site, "zones")
+    yield from _duplicates(site, "doors")
+    yield from _duplicates(site, "zones")
+    yield from _duplicates(site, "stations")
+    devices = list(_devices(site))
+    seen: dict[str, Path] = {}
+    site_id = _get(site, "site", "id")
+    for path, device in devices:
+        device_id = device.get("id")
+        if not isinstance(device_id, str):
+            continue
+        if device_id in seen:
+            yield Problem(
+                (*path, "id"),
+                f"device {device_id!r} appears twice (also at {_at(seen[device_id])})",
+            )
+        elif device_id == f"gateway-{site_id}":
+            yield Problem((*path, "id"), f"{device_id!r} is the gateway's own broker user")
+        seen.setdefault(device_id, path)
+        yield from _device_rules(path, device, doors, zones)
+    yield from _shared_ports(site)
+    yield from _doors_agree(devices)
+    yield from _site_ports(site)
+
+
+def _device_rules(
+    path: Path, device: dict[str, Any], doors: set[str], zones: set[str]
+) -> Iterator[Problem]:
+    kind = device.get("kind")
+    door, zone = device.get("door"), device.get("zone")
+    if isinstance(door, str) and door not in doors:
+        yield Problem(
+            (*path, "door"),
+            f"door {door!r} is not among the site's doors ({', '.join(sorted(doors)) or 'none'})",
+        )
+    if isinstance(zone, str) and zone not in zones:
+        yield Problem(
+            (*path, "zone"),
+            f"zone {zone!r} is not among the site's zones ({', '.join(sorted(zones)) or 'none'})",
+        )
+    name = device.get("profile")
+    profile = profiles().get(str(name)) if name is not None else None
+    if name is not None and profile is None:
+        yield Problem(
+            (*path, "profile"), f"no profile {name!r}; known: {', '.join(sorted(profiles()))}"
+        )
+    elif profile is not None and kind is not None and profile["kind"] != kind:
+        yield Problem((*path, "profile"), f"{name!r} is a {profile['kind']}, not a {kind}")
+    for key in RFID_ONLY:
+        if key in device and kind != "rfid_reader":
+            yield Problem((*path, key), "is a setting of RFID readers only")
+    for key in CAMERA_ONLY:
+        if key in device and kind != "camera":
+            yield Problem((*path, key), "is a setting of cameras only")
+    for key in ("prefix", "suffix", "aim_ids"):
+        if key in device and kind not in SCANNER_KINDS:
+            yield Problem((*path, key), "is a setting of scanners that send text only")
+    full = merged(device)
+    if kind in SCANNER_KINDS and full.get("symbologies") and not full.get("aim_ids"):
+        yield Problem(
+            (*path, "symbologies"),
+            "needs aim_ids: true (the station tells symbologies apart by the AIM identifier "
+            "the scanner sends before each code)",
+        )
+    if kind == "rfid_reader":
+        yield from _rfid_rules(path, full, profile)
+
+
+def _rfid_rules(
+    path: Path, full: dict[str, Any], profile: dict[str, Any] | None
+) -> Iterator[Problem]:
+    connection = full.get("connection", {})
+    protocol = connection.get("protocol")
+    if protocol is None:
+        yield Problem(
+            (*path, "connection", "protocol"),
+            "is required (llrp or serial) unless the profile gives it",
+        )
+    elif protocol == "llrp" and "host" not in connection:
+        yield Problem((*path, "connection", "host"), "is required for an LLRP reader")
+    elif protocol == "serial" and "port" not in connection:
+        yield Problem((*path, "connection", "port"), "is required for a reader on a serial line")
+    ports = (profile or {}).get("antenna_ports")
+    top = (profile or {}).get("max_power_dbm")
+    used: set[int] = set()
+    for index, antenna in enumerate(full.get("antennas", [])):
+        if not isinstance(antenna, dict) or not isinstance(antenna.get("port"), int):
+            continue
+        where: Path = (*path, "antennas", index)
+        if antenna["port"] in used:
+            yield Problem((*where, "port"), f"antenna port {antenna['port']} is listed twice")
+        used.add(antenna["port"])
+        if ports and antenna["port"] > ports:
+            yield Problem(
+                (*where, "port"), f"the {full.get('profile')} has antenna ports 1-{ports} only"
+            )
+        power = antenna.get("power_dbm", full.get("power_dbm"))
+        if top is not None and isinstance(power, int | float) and power > top:
+            yield Problem(
+                (*where, "power_dbm"), f"{power} dBm is above the {full.get('profile')}'s {top} dBm"
+            )
+
+
+def _shared_ports(site: dict[str, Any]) -> Iterator[Problem]:
+    """Two devices cannot share a serial port on one station, nor an LLRP reader's address."""
+    llrp: dict[tuple[str, int], Path] = {}
+    for s_index, station in enumerate(_list(site, "stations")):
+        serial: dict[str, Path] = {}
+        for d_index, device in enumerate(_list(station, "devices")):
+            path: Path = ("stations", s_index, "devices", d_index)
+            connection = merged(device).get("connection", {})
+            port = connection.get("port")
+            if isinstance(port, str) and connection.get("protocol") != "llrp":
+                if port in serial:
+                    yield Problem(
+                        (*path, "connection", "port"),
+                        f"serial port {port} is already "
+                        f"used by {_at(serial[port])} on this station",
+                    )
+                serial.setdefault(port, path)
+            host = connection.get("host")
+            if isinstance(host, str) and connection.get("protocol") == "llrp":
+                key = (host, int(connection.get("tcp_port", 5084)))
+                if key in llrp:
+                    yield Problem(
+                        (*path, "connection", "host"),
+                        f"reader {host}:{key[1]} is already {_at(llrp[key])}",
+                    )
+                llrp.setdefault(key, path)
+
+
+def _doors_agree(devices: list[tuple[Path, dict[str, Any]]]) -> Iterator[Problem]:
+    """The gateway smooths RFID per door: readers at one door must want the same rules."""
+    first: dict[str, tuple[Path, dict[str, Any]]] = {}
+    for path, device in devices:
+        if device.get("kind") != "rfid_reader" or not isinstance(device.get("door"), str):
+            continue
+        full = merged(device)
+        rules = {k: full.get(k) for k in ("rssi_floor", "window", "min_reads")}
+        door = device["door"]
+        if door not in first:
+            first[door] = (path, rules)
+            continue
+        other_path, other = first[door]
+        for key, value in rules.items():
+            if value != other[key]:
+                yield Problem(
+                    (*path, key),
+                    f"door {door} smooths RFID once for all its readers: "
+                    f"{value} here, {other[key]} at {_at(other_path)}",
+                )
+
+
+def _site_ports(site: dict[str, Any]) -> Iterator[Problem]:
+    broker, gateway = site.get("broker"), site.get("gateway")
+    if not isinstance(broker, dict) or not isinstance(gateway, dict):
+        return
+    tls, local = broker.get("tls_port", 8883), broker.get("local_port", 1883)
+    if tls == local:
+        yield Problem(("broker", "local_port"), f"port {local} is also the TLS port")
+    if gateway.get("host") == broker.get("host") and gateway.get("http_port", 8081) in (tls, local):
+        yield Problem(("gateway", "http_port"), "is one of the broker's ports on the same host")
+    alarm, refuse = gateway.get("disk_alarm_mb", 2048), gateway.get("disk_refuse_mb", 200)
+    if isinstance(alarm, int) and isinstance(refuse, int) and refuse >= alarm:
+        yield Problem(
+            ("gateway", "disk_refuse_mb"),
+            f"must be below disk_alarm_mb ({alarm}): the alarm comes long before reads are refused",
+        )
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+
+def _list(doc: Any, key: str) -> list[Any]:
+    value = doc.get(key) if isinstance(doc, dict) else None
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def _get(doc: Any, *keys: str) -> Any:
+    for key in keys:
+        doc = doc.get(key) if isinstance(doc, dict) else None
+    return doc
+
+
+def _ids(site: dict[str, Any], key: str) -> set[str]:
+    return {str(item["id"]) for item in _list(site, key) if "id" in item}
+
+
+def _duplicates(site: dict[str, Any], key: str) -> Iterator[Problem]:
+    seen: dict[str, int] = {}
+    items = site.get(key)
+    for index, item in enumerate(items if isinstance(items, list) else []):
+        if isinstance(item, dict) and isinstance(item.get("id"), str):
+            if item["id"] in seen:
+                yield Problem(
+                    (key, index, "id"),
+                    f"{item['id']!r} appears twice (also {key}[{seen[item['id']]}])",
+                )
+            seen.setdefault(item["id"], index)
+
+
+def _devices(site: dict[str, Any]) -> Iterator[tuple[Path, dict[str, Any]]]:
+    stations = site.get("stations")
+    for s_index, station in enumerate(stations if isinstance(stations, list) else []):
+        devices = station.get("devices") if isinstance(station, dict) else None
+        for d_index, device in enumerate(devices if isinstance(devices, list) else []):
+            if isinstance(device, dict):
+                yield ("stations", s_index, "devices", d_index), device
+
+
+def _at(path: Path) -> str:
+    return dotted(path)
