@@ -1,0 +1,156 @@
+"""A depot set up from its site description alone: the broker, the gateway and the central
+server started from what `depot config build` wrote, a station joined with a photo of its
+device's printed sheet (`depot edge enrol --image`), and a scan at the door answered and in
+the central ledger."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import httpx
+import pytest
+
+from edge.enrolment import derive, parse_ticket
+from harness.depot import DEPOT, PtyScanner, ServerProcess, prepare_database
+from harness.procs import Proc, wait_until
+from harness.sitebuild import Trial, build_trial, start_broker
+from server.exampledata import gs1_128_label
+from siteconfig.build import build, ticket_of
+
+DEVICE = "LC01-D01-FIX1"
+
+
+@dataclass
+class Depot:
+    trial: Trial
+    server: ServerProcess
+    gateway: Proc
+    scanner: PtyScanner
+    gtin: str
+
+
+@pytest.fixture
+def depot(tmp_path: Path) -> Iterator[Depot]:
+    scanner = PtyScanner()
+    data = prepare_database(f"sqlite:///{tmp_path / 'central.sqlite'}")
+    server = ServerProcess(data.db_url, tmp_path).start()
+    trial = build_trial(
+        tmp_path / "LC01",
+        sets=[
+            f"server.url={server.url}",
+            f"stations.0.devices.0.connection.port={scanner.port}",
+            "server.sync_interval=1",
+        ],
+    )
+    # the one secret the build cannot make: the gateway's token from the central server
+    token = trial.out / "gateway" / "secrets" / "gateway.token"
+    token.write_text(data.gateway_token)
+    os.chmod(token, 0o600)
+    broker = start_broker(trial)
+    gateway = Proc(
+        "gateway",
+        [DEPOT, "gateway", "run", "--config", str(trial.out / "gateway/gateway/gateway.toml")],
+        tmp_path,
+    ).start()
+    gateway.wait_for_log("synced (full)", timeout=60)
+    yield Depot(trial, server, gateway, scanner, data.example.items[0].gtin)
+    gateway.stop()
+    broker.stop()
+    server.stop()
+    scanner.close()
+
+
+def sheet_photo(trial: Trial, device: str, where: Path) -> Path:
+    """The printed sheet, as a 150 dpi scan."""
+    sheet = trial.out / "sheets" / f"{device}.pdf"
+    run = ["pdftoppm", "-r", "150", "-png", "-singlefile", str(sheet), str(where / device)]
+    subprocess.run(run, check=True)
+    return where / f"{device}.png"
+
+
+def pending_qty(client: httpx.Client, batch: str) -> int:
+    rows = client.get(
+        "/api/v1/stock", params={"batch": batch, "status": "pending_acceptance"}
+    ).json()["rows"]
+    return sum(r["qty"] for r in rows)
+
+
+def enrol(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "edge.cli", "edge", "enrol", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_a_station_joins_with_its_sheet_and_its_scans_reach_the_ledger(
+    depot: Depot, tmp_path: Path
+) -> None:
+    trial, station_dir = depot.trial, tmp_path / "station-etc"
+    photo = sheet_photo(trial, DEVICE, tmp_path)
+    joined = enrol("--image", str(photo), "--config-dir", str(station_dir),
+                   "--state-dir", str(tmp_path / "station-state"))  # fmt: skip
+    assert joined.returncode == 0, joined.stderr
+    secret = station_dir / "secrets" / f"{DEVICE}.mqtt"
+    assert secret.read_text() == trial.password(DEVICE)
+    assert secret.stat().st_mode & 0o777 == 0o600
+    assert trial.password(DEVICE) not in joined.stdout + joined.stderr
+    conf = station_dir / "edge" / "station.toml"
+    assert (station_dir / "tls" / "ca.pem").read_text() == trial.ca.read_text()
+
+    station = Proc("station", [DEPOT, "edge", "run", "--config", str(conf)], tmp_path).start()
+    try:
+        station.wait_for_log("connected to broker", timeout=30)  # over TLS, as enrolled
+        station.wait_for_log("scanner connected", timeout=30)
+        depot.scanner.scan(gs1_128_label(depot.gtin, "2026LX1", date(2026, 3, 1), 20))
+        wait_until(lambda: b"\x07" in depot.scanner.received(), 30, "the answer's beep")
+        with depot.server.login() as client:
+            wait_until(lambda: pending_qty(client, "2026LX1") == 20, 30, "the received quantity")
+    finally:
+        station.stop()
+    assert "已收货" in station.log()
+
+
+def test_a_sheet_works_once_and_only_with_its_code(depot: Depot, tmp_path: Path) -> None:
+    trial = depot.trial
+    ticket = ticket_of(trial.site, trial.out, "LC01-D02-FIX1")
+    first = enrol("--code", ticket.text(), "--config-dir", str(tmp_path / "a"))
+    assert first.returncode == 0, first.stderr
+    again = enrol("--code", ticket.text(), "--config-dir", str(tmp_path / "b"))
+    assert again.returncode != 0 and "used already" in again.stderr
+    assert not (tmp_path / "b" / "secrets").exists()
+
+    other = parse_ticket(ticket_of(trial.site, trial.out, "LC01-D03-FIX1").text())
+    wrong = other.text().replace(other.code, ticket.code)  # D02's code on D03's sheet
+    refused = enrol("--code", wrong, "--config-dir", str(tmp_path / "c"))
+    assert refused.returncode != 0 and "wrong enrolment code" in refused.stderr
+    # the gateway hands out nothing readable without the code, and keeps no code itself
+    record = json.loads((trial.out / "gateway/gateway/enrolment/LC01-D03-FIX1.json").read_text())
+    assert trial.password("LC01-D03-FIX1") not in json.dumps(record)
+    assert other.code not in json.dumps(record)
+    key, proof = derive(other.code, "LC01", "LC01-D03-FIX1")
+    assert proof.hex() not in json.dumps(record) and key.hex() not in json.dumps(record)
+    # after the refusal the right sheet still works
+    right = enrol("--code", other.text(), "--config-dir", str(tmp_path / "d"))
+    assert right.returncode == 0, right.stderr
+
+
+def test_a_reissued_sheet_replaces_the_lost_one(depot: Depot, tmp_path: Path) -> None:
+    trial = depot.trial
+    lost = ticket_of(trial.site, trial.out, "LC01-D03-FIX1")
+    old_password, others = trial.password("LC01-D03-FIX1"), trial.password("LC01-D01-FIX1")
+    build(trial.site, trial.out, reissue=["LC01-D03-FIX1"])
+    new = ticket_of(trial.site, trial.out, "LC01-D03-FIX1")
+    assert new.code != lost.code and trial.password("LC01-D03-FIX1") != old_password
+    assert trial.password("LC01-D01-FIX1") == others  # the rest of the depot is unchanged
+    assert enrol("--code", lost.text(), "--config-dir", str(tmp_path / "x")).returncode != 0
+    ok = enrol("--code", new.text(), "--config-dir", str(tmp_path / "y"))
+    assert ok.returncode == 0, ok.stderr
