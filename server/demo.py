@@ -1,8 +1,10 @@
 """`depot demo`: the whole system on one machine, on embedded defaults.
 
-Creates an example depot on SQLite, starts a Mosquitto broker (with a password and an ACL per
-device), the central server, the depot gateway and one edge agent per dock door, each reading
-a simulated serial scanner on a pseudo terminal that scans example labels. Ctrl-C stops it all,
+Creates an example depot on SQLite, builds the example site description
+(firmware-config/sites/LC01.yaml) with `depot config build` into DIR/config, and runs what it
+produced: the broker from the generated mosquitto.conf (TLS, a password and an ACL per device),
+the central server, the depot gateway and one edge agent per station, each serial device on a
+pseudo terminal, the door scanners scanning example labels. Ctrl-C stops it all,
 in order: scanners, stations, gateway, server, broker.
 """
 
@@ -31,9 +33,14 @@ from server.db import make_engine, migrate
 from server.exampledata import ExampleDepot, generate, gs1_128_label
 from server.masterdata import load_example
 from server.security import new_password
+from siteconfig.build import build, in_place, read_site
+from siteconfig.model import Site
+from siteconfig.parts import GATEWAY_FILE, STATION_FILE
+
+# The example depot's site description, in the source tree beside the code.
+EXAMPLE_SITE = Path(__file__).resolve().parents[1] / "firmware-config" / "sites" / "LC01.yaml"
 
 log = logging.getLogger("depot.demo")
-SITE = "LC01"
 
 
 def port_or_free(preferred: int) -> int:
@@ -74,24 +81,26 @@ class Child:
 
 class Demo:
     def __init__(
-        self, root: Path, http_port: int, mqtt_port: int, doors: int, interval: float
+        self, root: Path, site_file: Path, http_port: int, mqtt_port: int, interval: float
     ) -> None:
         self.root = root.resolve()
+        self.site_file = site_file
         self.http_port = http_port
         self.mqtt_port = mqtt_port
         self.floor_port = port_or_free(8081)
-        self.doors = doors
         self.interval = interval
         self.children: list[Child] = []
         self.stop_event = threading.Event()
-        self.devices = [f"{SITE}-D{n:02d}-FIX1" for n in range(1, doors + 1)]
+        self.devices: list[str] = []
         self.failure: str | None = None
+        self.config = self.root / "config"
+        self._ptys: dict[str, tuple[int, int]] = {}  # device: (master, slave)
 
     # -- set-up -----------------------------------------------------------------------------
-    def prepare(self) -> tuple[ExampleDepot, str]:
+    def prepare(self) -> tuple[ExampleDepot, str, Site]:
         if self.root.exists():
             shutil.rmtree(self.root)
-        for sub in ("secrets", "logs", "broker", "gateway", "edge"):
+        for sub in ("secrets", "logs"):
             (self.root / sub).mkdir(parents=True)
         os.chmod(self.root / "secrets", 0o700)
         engine = make_engine(f"sqlite:///{self.root / 'server.sqlite'}")
@@ -100,55 +109,44 @@ class Demo:
         load_example(engine, example)
         admin_password = new_password()
         create_user(engine, "admin", admin_password, role="admin", display_name="演示管理员 Admin")
-        token = create_gateway_client(engine, f"gateway-{SITE}", SITE)
+        site = self._site()
+        token = create_gateway_client(engine, site.gateway_user, site.id)
         engine.dispose()
         write_secret(self.root / "secrets" / "admin.password", admin_password)
-        write_secret(self.root / "secrets" / "gateway.token", token)
-        self._broker_files()
-        return example, admin_password
+        build(site, self.config)
+        write_secret(self.config / "gateway" / "secrets" / "gateway.token", token)
+        (self.root / "state" / "broker").mkdir(parents=True, exist_ok=True)
+        return example, admin_password, site
 
-    def _broker_files(self) -> None:
-        broker = self.root / "broker"
-        users = [f"gateway-{SITE}", *self.devices]
-        lines = []
-        for user in users:
-            password = new_password()
-            write_secret(self.root / "secrets" / f"{user}.mqtt", password)
-            lines.append(f"{user}:{password}")
-        passwd = broker / "passwd"
-        write_secret(passwd, "\n".join(lines))
-        subprocess.run([_tool("mosquitto_passwd"), "-U", str(passwd)], check=True)
-        acl = [
-            f"user gateway-{SITE}",
-            f"topic read wh/v1/{SITE}/scan/+",
-            f"topic read wh/v1/{SITE}/status/+",
-            f"topic write wh/v1/{SITE}/cmd/+",
-            f"topic readwrite wh/v1/{SITE}/gateway/status",
-            "",
+    def _site(self) -> Site:
+        """The example depot's site description, built to run on this machine: addresses
+        127.0.0.1, the demo's ports, each serial device on a pseudo terminal."""
+        sets = [
+            "broker.host=127.0.0.1",
+            f"broker.tls_port={self.mqtt_port}",
+            f"broker.local_port={port_or_free(self.mqtt_port + 1)}",
+            f"broker.user={getpass.getuser()}",
+            "gateway.host=127.0.0.1",
+            f"gateway.http_port={self.floor_port}",
+            f"server.url=http://127.0.0.1:{self.http_port}",
+            "server.sync_interval=5",
         ]
-        for device in self.devices:
-            acl += [
-                f"user {device}",
-                f"topic write wh/v1/{SITE}/scan/{device}",
-                f"topic readwrite wh/v1/{SITE}/status/{device}",
-                f"topic read wh/v1/{SITE}/cmd/{device}",
-                "",
-            ]
-        (broker / "acl").write_text("\n".join(acl))
-        (broker / "data").mkdir()
-        (broker / "mosquitto.conf").write_text(
-            f"listener {self.mqtt_port} 127.0.0.1\nallow_anonymous false\n"
-            f"password_file {passwd}\nacl_file {broker / 'acl'}\n"
-            f"persistence true\npersistence_location {broker / 'data'}/\n"
-            "set_tcp_nodelay true\nmax_queued_messages 0\n"
-            f"user {getpass.getuser()}\nlog_dest stdout\n"
-        )
-
-    def _broker_toml(self, user: str) -> str:
-        return (
-            f'[broker]\nhost = "127.0.0.1"\nport = {self.mqtt_port}\nusername = "{user}"\n'
-            f'password_file = "{self.root / "secrets" / (user + ".mqtt")}"\n'
-        )
+        site, problems = read_site(self.site_file, sets)
+        if site is None:
+            raise RuntimeError(f"{self.site_file}: " + "; ".join(map(str, problems)))
+        for s_index, station in enumerate(site.stations):
+            for d_index, device in enumerate(station.devices):
+                if "port" in device.connection:
+                    master, slave = os.openpty()
+                    tty.setraw(slave)
+                    self._ptys[device.id] = (master, slave)
+                    path = f"stations.{s_index}.devices.{d_index}.connection.port"
+                    sets.append(f"{path}={os.ttyname(slave)}")
+        site, problems = read_site(self.site_file, sets)
+        assert site is not None, problems
+        self.devices = [d.id for d in site.devices()]
+        # state under the demo's folder: the built files are the ones that run
+        return in_place(site, self.config)
 
     # -- processes --------------------------------------------------------------------------
     def spawn(self, name: str, argv: list[str]) -> Child:
@@ -165,12 +163,11 @@ class Demo:
         self.children.append(child)
         return child
 
-    def start(self, example: ExampleDepot) -> None:
+    def start(self, example: ExampleDepot, site: Site) -> None:
         depot = [sys.executable, "-m", "edge.cli"]
-        self.spawn(
-            "mosquitto", [_tool("mosquitto"), "-c", str(self.root / "broker" / "mosquitto.conf")]
-        )
-        if not wait_port(self.mqtt_port):
+        conf = self.config / "broker" / "mosquitto.conf"
+        self.spawn("mosquitto", [_tool("mosquitto"), "-c", str(conf)])
+        if not (wait_port(self.mqtt_port) and wait_port(site.broker.local_port)):
             raise RuntimeError("the broker did not start; see logs/mosquitto.log")
         self.spawn(
             "server",
@@ -186,34 +183,19 @@ class Demo:
         )
         if not wait_port(self.http_port, 60):
             raise RuntimeError("the server did not start; see logs/server.log")
-        gateway_conf = self.root / "gateway" / "gateway.toml"
-        gateway_conf.write_text(
-            f'site = "{SITE}"\ndatabase = "gateway.sqlite"\n'
-            + self._broker_toml(f"gateway-{SITE}")
-            + f'\n[server]\nurl = "http://127.0.0.1:{self.http_port}"\n'
-            f'token_file = "{self.root / "secrets" / "gateway.token"}"\n'
-            f'\n[http]\nhost = "127.0.0.1"\nport = {self.floor_port}\n'
-        )
+        gateway_conf = self.config / "gateway" / GATEWAY_FILE
         self.spawn("gateway", [*depot, "gateway", "run", "--config", str(gateway_conf)])
-        for number, device in enumerate(self.devices, start=1):
-            master, slave = os.openpty()
-            tty.setraw(slave)
-            conf = self.root / "edge" / f"{device}.toml"
-            broker = f'[broker]\nhost = "127.0.0.1"\nport = {self.mqtt_port}\n'
-            password = self.root / "secrets" / f"{device}.mqtt"
-            conf.write_text(
-                f'site = "{SITE}"\nspool_dir = "spool"\n{broker}\n'
-                f'[[device]]\nid = "{device}"\nkind = "serial"\ndoor = "D{number:02d}"\n'
-                f'password_file = "{password}"\n'
-                f'port = "{os.ttyname(slave)}"\nsuffix = "\\r"\n'
-            )
-            self.spawn(f"edge-{device}", [*depot, "edge", "run", "--config", str(conf)])
-            threading.Thread(
-                target=self.simulate,
-                args=(master, example, number),
-                name=f"scanner-{device}",
-                daemon=True,
-            ).start()
+        for station in site.stations:
+            station_conf = self.config / "stations" / station.id / STATION_FILE
+            self.spawn(f"edge-{station.id}", [*depot, "edge", "run", "--config", str(station_conf)])
+        for number, device in enumerate(site.devices(), start=1):
+            if device.door and device.id in self._ptys:
+                threading.Thread(
+                    target=self.simulate,
+                    args=(self._ptys[device.id][0], example, number),
+                    name=f"scanner-{device.id}",
+                    daemon=True,
+                ).start()
 
     def simulate(self, master: int, example: ExampleDepot, door: int) -> None:
         """A person at the door scanning case labels of an incoming delivery."""
@@ -236,6 +218,10 @@ class Demo:
         self.stop_event.set()
         for child in reversed(self.children):
             child.stop()
+        for master, slave in self._ptys.values():
+            for fd in (master, slave):
+                with contextlib.suppress(OSError):
+                    os.close(fd)
 
     def watch(self) -> None:
         while not self.stop_event.wait(1.0):
@@ -255,21 +241,22 @@ def _tool(name: str) -> str:
     )
 
 
-def run_demo(root: Path, http_port: int, mqtt_port: int, doors: int, interval: float) -> int:
-    demo = Demo(root, port_or_free(http_port), port_or_free(mqtt_port), doors, interval)
+def run_demo(root: Path, site_file: Path, http_port: int, mqtt_port: int, interval: float) -> int:
+    demo = Demo(root, site_file, port_or_free(http_port), port_or_free(mqtt_port), interval)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     try:
-        example, password = demo.prepare()
-        demo.start(example)
+        example, password, site = demo.prepare()
+        demo.start(example, site)
         print(
             "\ndepot-floor demo is running / 演示系统已启动\n"
             f"  Dashboard 看板:   http://127.0.0.1:{demo.http_port}/\n"
             f"  Floor pages 现场: http://127.0.0.1:{demo.floor_port}/floor (the gateway)\n"
             f"  Login 登录:       admin / {password}\n"
-            f"  Broker 消息代理:  127.0.0.1:{demo.mqtt_port} (per-device passwords and ACL)\n"
-            f"  Doors 库门:       {', '.join(demo.devices)} scanning example labels\n"
+            f"  Broker 消息代理:  127.0.0.1:{demo.mqtt_port} (TLS, per-device passwords and ACL)\n"
+            f"  Devices 设备:     {', '.join(demo.devices)} (door scanners scan example labels)\n"
+            f"  Site 站点描述:    {demo.site_file} -> {demo.config} (depot config build)\n"
             f"  Files 文件:       {demo.root} (logs/ has every process's log)\n"
             "Press Ctrl-C to stop. 按 Ctrl-C 停止。\n",
             flush=True,

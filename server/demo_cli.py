@@ -19,14 +19,23 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "--http-port", type=int, default=8000, help="dashboard port (a free one if taken)"
     )
     demo.add_argument(
-        "--mqtt-port", type=int, default=18830, help="broker port (a free one if taken)"
+        "--mqtt-port", type=int, default=18883, help="broker TLS port (a free one if taken)"
     )
-    demo.add_argument("--doors", type=int, default=2, help="simulated dock doors")
+    demo.add_argument(
+        "--site",
+        type=Path,
+        help="site description to build and run (default: firmware-config/sites/LC01.yaml)",
+    )
     demo.add_argument("--interval", type=float, default=4.0, help="seconds between scans per door")
     demo.set_defaults(handler=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
-    from server.demo import run_demo
+    from server.demo import EXAMPLE_SITE, run_demo
 
-    return run_demo(args.dir, args.http_port, args.mqtt_port, args.doors, args.interval)
+    site = args.site or EXAMPLE_SITE
+    if not site.is_file():
+        from edge.cli import CommandError
+
+        raise CommandError(f"no site description at {site}; give one with --site")
+    return run_demo(args.dir, site, args.http_port, args.mqtt_port, args.interval)

@@ -53,10 +53,14 @@ def test_the_demo_runs_and_stops_cleanly(tmp_path: Path) -> None:
             return sum(r["qty"] for r in rows)
 
         wait_until(lambda: received() > 0, 60, "simulated scans to reach the ledger")
-        # The broker does not let anyone in without a password.
-        assert "allow_anonymous false" in (tmp_path / "state/broker/mosquitto.conf").read_text()
-        secrets = tmp_path / "state/secrets"
-        assert all(p.stat().st_mode & 0o077 == 0 for p in secrets.iterdir())
+        # It runs from what `depot config build` made of the example site description: the
+        # broker lets no one in without a password, stations come in over TLS.
+        built = tmp_path / "state/config"
+        conf = (built / "broker/mosquitto.conf").read_text()
+        assert "allow_anonymous false" in conf and f"listener {mqtt_port}\n" in conf
+        assert (built / "sheets/LC01-D01-FIX1.pdf").exists()
+        for secrets in (tmp_path / "state/secrets", built / ".secrets"):
+            assert all(p.stat().st_mode & 0o077 == 0 for p in secrets.rglob("*"))
         assert login[2] not in "".join(p.read_text() for p in (tmp_path / "state/logs").iterdir())
     finally:
         demo.send_signal(signal.SIGINT)
