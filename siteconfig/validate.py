@@ -247,7 +247,7 @@ def _shared_ports(site: dict[str, Any]) -> Iterator[Problem]:
                 if key in llrp:
                     yield Problem(
                         (*path, "connection", "host"),
-                        f"reader {host}:{key[1]} is already {_at(llrp[key])}",
+                        f"reader {host}:{key[1]} is already used by {_at(llrp[key])}",
                     )
                 llrp.setdefault(key, path)
 

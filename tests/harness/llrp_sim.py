@@ -20,7 +20,7 @@ import struct
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Self
 
 log = logging.getLogger(__name__)
@@ -150,6 +150,7 @@ class ROSpec:
     immediate_start: bool
     selector: int
     state: str = "disabled"  # disabled | inactive | active
+    tx_power: dict[int, int] = field(default_factory=dict)  # antenna: power table index
 
 
 def parse_rospec(body: bytes) -> ROSpec:
@@ -163,7 +164,29 @@ def parse_rospec(body: bytes) -> ROSpec:
         rospec_id,
         immediate_start=trigger[0] == 1,
         selector=struct.unpack("!H", selector[:2])[0] if selector else DEFAULT_SELECTOR,
+        tx_power=transmit_power(params),
     )
+
+
+def transmit_power(params: bytes) -> dict[int, int]:
+    """Antenna: TransmitPower index, from each AISpec's InventoryParameterSpec's
+    AntennaConfiguration (AntennaID u16, then RFTransmitter: HopTableID, ChannelIndex,
+    TransmitPower, each u16)."""
+    out: dict[int, int] = {}
+    for kind, aispec in iter_tlvs(params):
+        if kind != 183:  # AISpec: AntennaCount u16, AntennaIDs, AISpecStopTrigger, specs
+            continue
+        (count,) = struct.unpack_from("!H", aispec)
+        for kind2, spec in iter_tlvs(aispec[2 + 2 * count :]):
+            if kind2 != 186:  # InventoryParameterSpec: ID u16, ProtocolID u8, parameters
+                continue
+            for kind3, conf in iter_tlvs(spec[3:]):
+                transmitter = find_tlv(conf[2:], 224) if kind3 == 222 else None
+                if transmitter is not None:
+                    out[struct.unpack_from("!H", conf)[0]] = struct.unpack_from(
+                        "!HHH", transmitter
+                    )[2]
+    return out
 
 
 # -- the reader -----------------------------------------------------------------------------
@@ -336,6 +359,12 @@ class LlrpSimulator:
         return mtype != CLOSE_CONNECTION
 
     # -- one function per client message ------------------------------------------------------
+
+    def transmit_power_dbm(self) -> dict[int, float]:
+        """The power each antenna of the last ROSpec added was set to, in dBm."""
+        table = list(TX_POWER_CDBM)
+        rospec = list(self._rospecs.values())[-1]
+        return {a: table[i - 1] / 100 for a, i in rospec.tx_power.items()}
 
     def _get_capabilities(self, body: bytes) -> bytes:
         wanted = body[0] if body else 0  # 0 all, 1 general, 2 LLRP, 3 regulatory, 4 air protocol

@@ -276,3 +276,24 @@ def test_wire_level_answers_echo_ids_and_refuse_unknown_messages(sim: LlrpSimula
         closed = read_message(sock)["CLOSE_CONNECTION_RESPONSE"]
         assert (closed["ID"], closed["LLRPStatus"]["StatusCode"]) == (9, "Success")
         assert sock.recv(1) == b""
+
+
+def test_antenna_power_in_dbm_from_the_station_config_reaches_the_reader(
+    sim: LlrpSimulator,
+) -> None:
+    """A site description sets power per antenna in dBm (`power_dbm`); the station asks sllurp
+    for it, and sllurp picks the reader's nearest power level for each antenna."""
+    from edge.config import LlrpSettings
+    from edge.readers.llrp import LlrpReader
+
+    settings = LlrpSettings("127.0.0.1", sim.port, antennas=(1, 2), tx_power_dbm={1: 30.0, 2: 27.0})
+    config = LlrpReader(settings)._config()
+    client = LLRPReaderClient("127.0.0.1", sim.port, config)
+    client.connect()
+    try:
+        inventorying(sim, client)
+        assert sim.transmit_power_dbm() == {1: 30.0, 2: 27.0}
+    finally:
+        client.disconnect(timeout=3)
+        client.hard_disconnect()
+        client.join(3)

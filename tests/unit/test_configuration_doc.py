@@ -1,0 +1,98 @@
+"""docs/configuration.md's walk-through, done: the block it shows added to the example depot
+gives what the page says it gives."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import yaml
+
+from edge.config import LlrpSettings, load_config
+from gateway.config import load_config as load_gateway_config
+from siteconfig.build import build, read_site
+
+ROOT = Path(__file__).resolve().parents[2]
+DOC = ROOT / "docs" / "configuration.md"
+EXAMPLE = ROOT / "firmware-config" / "sites" / "LC01.yaml"
+
+
+def walkthrough_block() -> dict[str, list[dict[str, object]]]:
+    text = DOC.read_text()
+    block = re.search(r"<!-- walkthrough:start -->\n```yaml\n(.*?)```", text, re.S)
+    assert block, "the walk-through's YAML block is missing from docs/configuration.md"
+    loaded: dict[str, list[dict[str, object]]] = yaml.safe_load(block[1])
+    return loaded
+
+
+def with_door_four(tmp_path: Path) -> Path:
+    site = yaml.safe_load(EXAMPLE.read_text())
+    addition = walkthrough_block()
+    site["doors"] += addition["doors"]
+    site["stations"] += addition["stations"]
+    path = tmp_path / "LC01.yaml"
+    path.write_text(yaml.safe_dump(site, allow_unicode=True, sort_keys=False))
+    return path
+
+
+def test_adding_door_four_with_its_portal(tmp_path: Path) -> None:
+    out = tmp_path / "build"
+    before, problems = read_site(EXAMPLE)
+    assert before is not None, problems
+    build(before, out)
+    passwords = {p.name: p.read_text() for p in (out / ".secrets" / "mqtt").iterdir()}
+    sheets = {p.name: p.read_bytes() for p in (out / "sheets").iterdir()}
+
+    site, problems = read_site(with_door_four(tmp_path))
+    assert site is not None, [str(p) for p in problems]
+    build(site, out)
+
+    # nothing changes for the other devices
+    for name, password in passwords.items():
+        assert (out / ".secrets" / "mqtt" / name).read_text() == password
+    assert set(sheets) < {p.name for p in (out / "sheets").iterdir()}
+    assert (out / "sheets" / "LC01-D04-RFID1.pdf").exists()
+    # the station runs the reader over LLRP, antennas 1 and 2 at 30 dBm
+    station = load_config(out / "stations" / "ST-D04" / "edge" / "station.toml")
+    (reader,) = station.devices
+    assert reader.kind == "rfid_llrp" and reader.door == "D04"
+    assert isinstance(reader.reader, LlrpSettings)
+    assert reader.reader.host == "10.20.0.41" and reader.reader.port == 5084
+    assert reader.reader.antennas == (1, 2)
+    assert reader.reader.tx_power_dbm == {1: 30.0, 2: 30.0}
+    # the gateway smooths door 4 by its own rules, the others by the depot's
+    gateway = load_gateway_config(out / "gateway" / "gateway" / "gateway.toml")
+    door = gateway.rfid_doors["D04"]
+    assert (door.window, door.rssi_floor, door.min_reads) == (2.0, -62.0, 3)
+    assert gateway.rfid.rssi_floor == -70.0
+    # the broker knows the reader and holds it to its own topics
+    acl = (out / "broker" / "acl").read_text()
+    assert "user LC01-D04-RFID1\ntopic write wh/v1/LC01/scan/LC01-D04-RFID1\n" in acl
+    assert any(
+        line.startswith("LC01-D04-RFID1:$7$")
+        for line in (out / "broker" / "passwd").read_text().splitlines()
+    )
+
+
+def test_the_mistakes_the_walkthrough_names_are_reported(tmp_path: Path) -> None:
+    path = with_door_four(tmp_path)
+    site = yaml.safe_load(path.read_text())
+    reader = site["stations"][-1]["devices"][0]
+    reader["antennas"] = [{"port": 5, "power_dbm": 35}]
+    reader["door"] = "D4"
+    path.write_text(yaml.safe_dump(site, allow_unicode=True, sort_keys=False))
+    _, problems = read_site(path)
+    text = "\n".join(str(p) for p in problems)
+    assert "antenna ports 1-4 only" in text
+    assert "35 dBm is above" in text
+    assert "door 'D4' is not among the site's doors" in text
+    assert all(p.line for p in problems)
+
+
+def test_the_built_gateway_file_is_plain_toml(tmp_path: Path) -> None:
+    site, _ = read_site(with_door_four(tmp_path))
+    assert site is not None
+    build(site, tmp_path / "out")
+    doc = tomllib.loads((tmp_path / "out/gateway/gateway/gateway.toml").read_text())
+    assert doc["rfid"]["doors"]["D04"]["min_reads"] == 3
