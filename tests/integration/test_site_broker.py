@@ -210,3 +210,47 @@ def test_generated_passwords_are_distinct_and_only_the_owner_reads_secrets(
     for path in private:
         mode = path.stat().st_mode & 0o777
         assert mode in (0o600, 0o700), f"{path} is {oct(mode)}"
+
+
+def test_a_gateway_away_loses_none_of_the_reads_queued_for_it(
+    trial: tuple[Trial, Proc], tmp_path: Path
+) -> None:
+    """The generated configuration has no per-client queue limit: Mosquitto's default (1,000)
+    would drop reads queued for a gateway that is away."""
+    built, _ = trial
+    user = built.site.gateway_user
+    settings = BrokerSettings(
+        port=built.local_port, username=user, password_file=password_file(built, user, tmp_path)
+    )
+
+    def gateway_session() -> Session:
+        client = make_client(settings, f"{user}-away-test", persistent_session=True)
+        messages: queue.Queue[paho.MQTTMessage] = queue.Queue()
+        client.on_message = lambda c, u, m: messages.put(m)
+        client.max_inflight_messages_set(1000)
+        connected = threading.Event()
+        client.on_connect = lambda *a: connected.set()
+        connect(client, settings)
+        assert connected.wait(10)
+        return Session(client, None, messages)
+
+    first = gateway_session()
+    first.subscribe(f"{TOP}/scan/+")
+    first.close()  # away; its session (and subscription) stay on the broker
+    station = device(built, D01, tmp_path)
+    count = 3000
+    for n in range(count):
+        station.client.publish(f"{TOP}/scan/{D01}", str(n).encode(), qos=1)
+    station.client.publish(f"{TOP}/scan/{D01}", b"last", qos=1).wait_for_publish(30)
+    station.close()
+    back = gateway_session()
+    got: list[bytes] = []
+    deadline = time.monotonic() + 60
+    while len(got) < count + 1 and time.monotonic() < deadline:
+        try:
+            got.append(bytes(back.messages.get(timeout=1).payload))
+        except queue.Empty:
+            continue
+    back.close()
+    assert len(got) == count + 1 and got[-1] == b"last"
+    assert sorted(int(p) for p in got[:-1]) == list(range(count))

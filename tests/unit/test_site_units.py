@@ -32,3 +32,23 @@ def test_units_pass_systemd_analyze_verify(tmp_path: Path) -> None:
     gateway = units(site)["depot-gateway.service"]
     assert f"ExecStart={depot} gateway run --config /etc/depot/gateway/gateway.toml" in gateway
     assert "User=depot" in gateway and "ProtectSystem=strict" in gateway
+
+
+def test_build_prints_no_secret_and_keeps_them_across_builds(tmp_path: Path) -> None:
+    site = ROOT / "firmware-config" / "sites" / "LC01.yaml"
+    out = tmp_path / "out"
+    runs = [
+        subprocess.run(
+            [sys.executable, "-m", "edge.cli", "config", "build", str(site), str(out)],
+            capture_output=True,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    assert all(r.returncode == 0 for r in runs), runs[0].stderr
+    secrets = [p.read_text() for p in (out / ".secrets").rglob("*") if p.is_file()]
+    assert len(secrets) == 1 + 5 + 4  # the CA key, 5 broker passwords, 4 enrolment codes
+    printed = "".join(r.stdout + r.stderr for r in runs)
+    assert "depot LC01:" in printed
+    assert not [s for s in secrets if s.strip() and s.strip() in printed]
+    assert (out / ".secrets").stat().st_mode & 0o777 == 0o700
