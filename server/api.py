@@ -5,15 +5,18 @@ connects at import time."""
 from __future__ import annotations
 
 from dataclasses import asdict
+from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, HTTPException, Query, Response
-from fastapi.responses import PlainTextResponse
+from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
+from fastapi.responses import PlainTextResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine, text
 
 from server import auth, digest, queries
-from server.dashboard import router as dashboard_router
+from server.dash import router as dashboard_router
+from server.dash.common import NotForRole, NotSignedIn, forbidden
 from server.deps import check_warehouse, require_device, require_user_or_device
 from server.dispatch_api import router as dispatch_router
 from server.disposal_api import router as disposal_router
@@ -177,4 +180,14 @@ def create_app(engine: Engine) -> FastAPI:
     app.include_router(printing_router)
     app.include_router(disposal_router)
     app.include_router(dashboard_router)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+
+    @app.exception_handler(NotSignedIn)
+    async def to_login(request: Request, exc: NotSignedIn) -> Response:
+        return RedirectResponse("/login", status_code=303)
+
+    @app.exception_handler(NotForRole)
+    async def not_for_role(request: Request, exc: NotForRole) -> Response:
+        return forbidden(request, str(exc))
+
     return app

@@ -1,0 +1,102 @@
+"""What every dashboard page shares: the templates, the language, who is looking, the menu.
+
+Chinese is the default; `/lang/en` switches to English for this browser (a cookie) and
+`/lang/zh` back. Templates write every text once in both languages with `t("库存", "Stock")`:
+Chinese first with the English beside it, or English alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import Response
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
+
+from server import auth
+from server.deps import current_user
+from server.permissions import allowed
+
+templates = Jinja2Templates(directory=str(Path(__file__).parents[1] / "templates"))
+LANG_COOKIE = "depot_lang"
+LANGS = ("zh", "en")
+
+
+def lang_of(request: Request) -> str:
+    lang = request.cookies.get(LANG_COOKIE, "zh")
+    return lang if lang in LANGS else "zh"
+
+
+def translator(lang: str) -> Any:
+    def t(zh: str, en: str) -> Markup:
+        if lang == "en":
+            return Markup('<span lang="en">{}</span>').format(en)
+        return Markup('{} <span class="en" lang="en">{}</span>').format(zh, en)
+
+    return t
+
+
+@dataclass(frozen=True, slots=True)
+class MenuItem:
+    path: str
+    zh: str
+    en: str
+    permission: str
+
+
+MENU = (
+    MenuItem("/", "总览", "Overview", "read"),
+    MenuItem("/orders", "调运", "Dispatch", "read"),
+    MenuItem("/stocktakes", "盘点", "Stocktakes", "read"),
+    MenuItem("/approvals", "审批", "Approvals", "approve"),
+)
+
+
+class NotSignedIn(Exception):
+    """A page asked for without a session: the login page answers."""
+
+
+class NotForRole(Exception):
+    """A page or a part of one the person's role may not see: a 403 page answers."""
+
+
+def viewer(request: Request, permission: str = "read") -> auth.User:
+    """The person looking; a page for another role is a 403 page, no session the login."""
+    user = current_user(request)
+    if user is None:
+        raise NotSignedIn
+    if not allowed(user.role, permission):
+        raise NotForRole(f"the role {user.role} may not {permission}")
+    return user
+
+
+def forbidden(request: Request, reason: str) -> Response:
+    lang = lang_of(request)
+    context = {"lang": lang, "t": translator(lang), "reason": reason}
+    return templates.TemplateResponse(request, "dash/forbidden.html", context, status_code=403)
+
+
+def page(
+    request: Request, name: str, user: auth.User, status_code: int = 200, **values: Any
+) -> Response:
+    lang = lang_of(request)
+    menu = [m for m in MENU if allowed(user.role, m.permission)]
+    context = {
+        "user": user,
+        "lang": lang,
+        "t": translator(lang),
+        "menu": menu,
+        "here": request.url.path,
+        **values,
+    }
+    return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+def partial(request: Request, name: str, **values: Any) -> Response:
+    lang = lang_of(request)
+    return templates.TemplateResponse(
+        request, name, {"lang": lang, "t": translator(lang), **values}
+    )

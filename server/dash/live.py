@@ -1,0 +1,73 @@
+"""GET /live: server-sent events telling a page that what it shows may have changed.
+
+The server keeps nothing in memory for it (a second instance serves the same stream): each
+stream looks at the ledger's own markers once a second (the newest event per depot in view,
+the last posting of each ledger, the last audit entry) and sends `change` when they move.
+The page then fetches its live regions again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
+from sqlalchemy import Engine, func, select
+
+from server.dash.common import viewer
+from server.dash.overview import scope
+from server.deps import engine_of
+from server.tables import audit_log, events, ledger_heads, warehouses
+
+router = APIRouter(include_in_schema=False)
+POLL_SECONDS = 1.0
+HEARTBEAT_SECONDS = 15.0
+
+
+def markers(engine: Engine, depot: str | None) -> tuple[Any, ...]:
+    """What moves when anything a page shows changes, read from indexes only."""
+    with engine.connect() as conn:
+        codes = [depot] if depot else list(conn.execute(select(warehouses.c.code)).scalars())
+        newest = tuple(
+            conn.execute(
+                select(func.max(events.c.received_at)).where(events.c.warehouse == code)
+            ).scalar()
+            for code in codes
+        )
+        heads = select(ledger_heads.c.warehouse, ledger_heads.c.last_posting_id)
+        if depot:
+            heads = heads.where(ledger_heads.c.warehouse == depot)
+        ledger = tuple(sorted(tuple(r) for r in conn.execute(heads)))
+        audit = conn.execute(select(func.max(audit_log.c.id))).scalar()
+    return (newest, ledger, audit)
+
+
+async def stream(request: Request, engine: Engine, depot: str | None) -> AsyncIterator[str]:
+    yield "retry: 3000\n\n"
+    last = await run_in_threadpool(markers, engine, depot)
+    quiet = 0.0
+    while not await request.is_disconnected():
+        await asyncio.sleep(POLL_SECONDS)
+        now = await run_in_threadpool(markers, engine, depot)
+        if now != last:
+            last, quiet = now, 0.0
+            yield f"event: change\ndata: {json.dumps({'depot': depot})}\n\n"
+        else:
+            quiet += POLL_SECONDS
+            if quiet >= HEARTBEAT_SECONDS:
+                quiet = 0.0
+                yield ": still here\n\n"
+
+
+@router.get("/live")
+def live(request: Request, depot: str | None = None) -> StreamingResponse:
+    user = viewer(request)
+    return StreamingResponse(
+        stream(request, engine_of(request), scope(user, depot)),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )

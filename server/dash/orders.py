@@ -1,0 +1,160 @@
+"""Dispatch orders (调运): progress of each order and pick list, the 8-hour first-batch clock
+(art. 21) and the 48-hour paperwork clock (art. 19(4)) counting down, the handover notes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
+
+from server import auth, dispatch
+from server.dash import views
+from server.dash.charts import timeline
+from server.dash.common import NotForRole, lang_of, page, partial, viewer
+from server.deps import engine_of
+from server.floor import Rejection
+from server.tables import batches, handovers, items, pick_lines
+
+router = APIRouter(include_in_schema=False)
+KINDS = {
+    "request": ("申请调运", "on request"),
+    "prepositioning": ("前置储备", "pre-positioning"),
+    "emergency": ("紧急调运", "emergency"),
+    "winter_spring": ("冬春救助", "winter-spring relief"),
+}
+STATES = {
+    "open": ("进行中", "open"),
+    "cancelled": ("已取消", "cancelled"),
+    "closed": ("已完成", "done"),
+}
+
+
+def list_values(request: Request, user: auth.User) -> dict[str, Any]:
+    rows = views.orders(engine_of(request), user.warehouse)
+    now = datetime.now(UTC)
+    for r in rows:
+        notified = _utc(r["notified_at"])
+        r["first_due"] = notified + timedelta(hours=dispatch.FIRST_BATCH_HOURS)
+        r["first_late"] = (
+            r["first_arrival_at"] is None and now > r["first_due"] and r["status"] == "open"
+        ) or (r["first_arrival_at"] is not None and _utc(r["first_arrival_at"]) > r["first_due"])
+        due = _utc(r["written_order_due"]) if r["written_order_due"] else None
+        r["written_due"] = due.isoformat() if due else None
+        r["written_late"] = bool(due and not r["written_order"] and now > due)
+        r["loaded_share"] = round(100 * r["loaded"] / r["asked"]) if r["asked"] else 0
+    return {"orders": rows, "kinds": KINDS, "states": STATES}
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _order(request: Request, user: auth.User, order_id: int) -> dict[str, Any]:
+    try:
+        order = dispatch.order_view(engine_of(request), order_id)
+    except Rejection as exc:
+        raise NotForRole(str(exc)) from exc
+    depots = {p["warehouse"] for p in order["picks"]}
+    if user.warehouse is not None and user.warehouse not in depots:
+        raise NotForRole(f"order {order['number']} takes nothing from depot {user.warehouse}")
+    return order
+
+
+def detail_values(request: Request, user: auth.User, order_id: int) -> dict[str, Any]:
+    order = _order(request, user, order_id)
+    picks = [p for p in order["picks"] if user.warehouse in (None, p["warehouse"])]
+    per_depot: dict[str, dict[str, int]] = {}
+    for p in picks:
+        d = per_depot.setdefault(p["warehouse"], {"qty": 0, "loaded": 0})
+        d["qty"] += int(p["qty"])
+        d["loaded"] += int(p["loaded"])
+    en = lang_of(request) == "en"
+    moments = [(order["notified_at"], "接到通知" if not en else "notified", "")]
+    for note in order["handovers"]:
+        moments.append(
+            (note["created_at"], f"{'交接' if not en else 'handover'} {note['plate']}", "")
+        )
+    if order["first_arrival_at"]:
+        tone = "ok" if order["first_batch_on_time"] else "bad"
+        moments.append(
+            (order["first_arrival_at"], "首批到达" if not en else "first batch in", tone)
+        )
+    else:
+        moments.append(
+            (order["first_batch_due"], "首批时限" if not en else "first batch due", "warn")
+        )
+    if order["written_order_due"]:
+        tone = (
+            "ok" if order["written_order"] else ("bad" if order["written_order_late"] else "warn")
+        )
+        what = "书面调令" if not en else "written order"
+        moments.append((order["written_order_due"], what, tone))
+    moments.sort(key=lambda m: m[0])
+    picture = timeline(
+        "调运时间线 Timeline of the order",
+        [(m[0][5:16].replace("T", " "), m[1], m[2]) for m in moments],
+    )
+    return {
+        "order": order,
+        "picks": picks,
+        "per_depot": per_depot,
+        "timeline": picture,
+        "kinds": KINDS,
+        "states": STATES,
+    }
+
+
+@router.get("/orders", response_class=HTMLResponse)
+def order_list(request: Request) -> Response:
+    user = viewer(request)
+    return page(request, "dash/orders.html", user, **list_values(request, user))
+
+
+@router.get("/partials/orders", response_class=HTMLResponse)
+def order_list_partial(request: Request) -> Response:
+    user = viewer(request)
+    return partial(request, "dash/orders_live.html", **list_values(request, user))
+
+
+@router.get("/orders/{order_id}", response_class=HTMLResponse)
+def order_page(request: Request, order_id: int) -> Response:
+    user = viewer(request)
+    return page(request, "dash/order.html", user, **detail_values(request, user, order_id))
+
+
+@router.get("/partials/orders/{order_id}", response_class=HTMLResponse)
+def order_partial(request: Request, order_id: int) -> Response:
+    user = viewer(request)
+    return partial(request, "dash/order_live.html", **detail_values(request, user, order_id))
+
+
+@router.get("/orders/{order_id}/handovers/{number}", response_class=HTMLResponse)
+def handover_page(request: Request, order_id: int, number: str) -> Response:
+    """The handover note (交接单, annex 2) on screen, beside its printable PDF."""
+    user = viewer(request)
+    order = _order(request, user, order_id)
+    with engine_of(request).connect() as conn:
+        note = conn.execute(
+            select(handovers).where(
+                (handovers.c.number == number) & (handovers.c.order_id == order_id)
+            )
+        ).first()
+        if note is None or user.warehouse not in (None, note.warehouse):
+            raise NotForRole(f"no handover note {number} of this order for you")
+        lines = [
+            dict(r)
+            for r in conn.execute(
+                dispatch.pick_list_query()
+                .add_columns(items.c.name_zh, items.c.name_en, items.c.spec, items.c.unit_zh)
+                .join(items, items.c.code == batches.c.item_code)
+                .where(
+                    (pick_lines.c.order_id == order_id)
+                    & (pick_lines.c.warehouse == note.warehouse)
+                    & (pick_lines.c.loaded > 0)
+                )
+            ).mappings()
+        ]
+    return page(request, "dash/handover.html", user, order=order, note=note, lines=lines)

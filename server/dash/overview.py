@@ -1,0 +1,94 @@
+"""The overview (总览): a depot at a glance, or the whole network with a map of the depots."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from server import auth
+from server.dash import views
+from server.dash.ageing import AGE_BANDS, REMAINING_BANDS, ageing
+from server.dash.charts import Bar, Place, bars, depot_map
+from server.dash.common import NotForRole, lang_of, page, partial, viewer
+from server.deps import engine_of
+
+router = APIRouter(include_in_schema=False)
+STATUS_NAMES = {
+    "pending_acceptance": ("待验收", "pending acceptance"),
+    "available": ("可用", "available"),
+    "reserved": ("已预留", "reserved"),
+    "on_hold": ("冻结", "on hold"),
+    "scrap_pending": ("待报废", "waiting for scrapping"),
+}
+TONES = {"overdue": "bad", "due_soon": "warn"}
+
+
+def scope(user: auth.User, depot: str | None) -> str | None:
+    """The depot a page shows: a person bound to one sees only that one."""
+    if user.warehouse is not None:
+        if depot not in (None, "", user.warehouse):
+            raise NotForRole(f"you may see depot {user.warehouse} only")
+        return user.warehouse
+    return depot or None
+
+
+def overview_values(request: Request, user: auth.User, depot: str | None) -> dict[str, Any]:
+    engine, lang = engine_of(request), lang_of(request)
+    where = scope(user, depot)
+    today = date.today()
+    rows = views.stock_by_item(engine, where)
+    aged = ageing(views.stacks(engine, where), today)
+    pick = 2 if lang == "en" else 1
+    age_chart = bars(
+        "库存物资年龄 Stock by age",
+        [Bar(str(band[pick]), qty) for band, (_, qty) in zip(AGE_BANDS, aged.by_age, strict=True)],
+    )
+    remaining_chart = bars(
+        "剩余储存年限 Storage years left",
+        [
+            Bar(band[pick], aged.by_remaining[band[0]][1], TONES.get(band[0], ""))
+            for band in REMAINING_BANDS
+        ],
+    )
+    every = views.depots(engine)
+    all_depots = every if user.warehouse is None else []
+    values: dict[str, Any] = {
+        "depot": where,
+        "depot_row": next((d for d in every if d["code"] == where), None),
+        "rows": rows,
+        "categories": views.by_category(rows),
+        "category_names": views.CATEGORY_NAMES,
+        "statuses": STATUS_NAMES,
+        "ageing": aged,
+        "remaining_bands": REMAINING_BANDS,
+        "age_chart": age_chart,
+        "remaining_chart": remaining_chart,
+        "urgent": views.urgent_batches(engine, where, today),
+        "depots": all_depots,
+        "today": today,
+    }
+    if all_depots and where is None:
+        values["map"] = depot_map(
+            "储备库分布 Depots and their stock",
+            [
+                Place(d["code"], d["name_zh"] if lang == "zh" else d["name_en"], d["lat"],
+                      d["lon"], d["total"])
+                for d in all_depots
+            ],
+        )  # fmt: skip
+    return values
+
+
+@router.get("/", response_class=HTMLResponse)
+def overview(request: Request, depot: str | None = None) -> Response:
+    user = viewer(request)
+    return page(request, "dash/overview.html", user, **overview_values(request, user, depot))
+
+
+@router.get("/partials/overview", response_class=HTMLResponse)
+def overview_partial(request: Request, depot: str | None = None) -> Response:
+    user = viewer(request)
+    return partial(request, "dash/overview_live.html", **overview_values(request, user, depot))
