@@ -7,9 +7,12 @@ Chinese first with the English beside it, or English alone.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -22,7 +25,21 @@ from server.permissions import allowed
 
 templates = Jinja2Templates(directory=str(Path(__file__).parents[1] / "templates"))
 LANG_COOKIE = "depot_lang"
+# Times are stored in UTC and shown in the depots' own time (China Standard Time).
+SHOWN_IN = ZoneInfo(os.environ.get("DEPOT_TIMEZONE", "Asia/Shanghai"))
 LANGS = ("zh", "en")
+
+
+def local(moment: datetime | str | None, seconds: bool = False) -> str:
+    """A stored moment as the depot reads it: 2026-11-24 12:11 (its own time zone)."""
+    if moment is None or moment == "":
+        return ""
+    when = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
+    when = when if when.tzinfo else when.replace(tzinfo=UTC)
+    return when.astimezone(SHOWN_IN).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+
+
+templates.env.globals["local"] = local
 
 
 def lang_of(request: Request) -> str:

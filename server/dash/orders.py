@@ -13,7 +13,7 @@ from sqlalchemy import select
 from server import auth, dispatch
 from server.dash import views
 from server.dash.charts import timeline
-from server.dash.common import NotForRole, lang_of, page, partial, viewer
+from server.dash.common import NotForRole, lang_of, local, page, partial, viewer
 from server.deps import engine_of
 from server.floor import Rejection
 from server.tables import batches, handovers, items, pick_lines
@@ -95,7 +95,7 @@ def detail_values(request: Request, user: auth.User, order_id: int) -> dict[str,
     moments.sort(key=lambda m: m[0])
     picture = timeline(
         "调运时间线 Timeline of the order",
-        [(m[0][5:16].replace("T", " "), m[1], m[2]) for m in moments],
+        [(local(m[0])[5:], m[1], m[2]) for m in moments],
     )
     return {
         "order": order,

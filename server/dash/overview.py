@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from server import auth
+from server import auth, queries
 from server.dash import views
 from server.dash.ageing import AGE_BANDS, REMAINING_BANDS, ageing
 from server.dash.charts import Bar, Place, bars, depot_map
@@ -67,6 +67,7 @@ def overview_values(request: Request, user: auth.User, depot: str | None) -> dic
         "age_chart": age_chart,
         "remaining_chart": remaining_chart,
         "urgent": views.urgent_batches(engine, where, today),
+        "events": queries.recent_events(engine, where, limit=10),
         "depots": all_depots,
         "today": today,
     }

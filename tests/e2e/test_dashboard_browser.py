@@ -1,4 +1,6 @@
-"""A supervisor opens the dashboard in Chromium and sees a scanned delivery arrive."""
+"""A supervisor opens the dashboard in Chromium and sees a scanned delivery arrive: the scan
+goes station -> broker -> gateway -> server, the server tells the page through server-sent
+events, and the page updates its live part without a reload."""
 
 from __future__ import annotations
 
@@ -29,13 +31,19 @@ def test_the_dashboard_shows_a_received_quantity_without_reload(
         page.fill("#password", ADMIN[1])
         page.click("button[type=submit]")
         page.wait_for_selector("#stock")
-        assert page.locator(f'#pending tr[data-item="{item.code}"]').count() == 0
+        page.locator("#live-state.on").wait_for(timeout=10_000)  # the event stream is open
+        pending = page.locator(
+            f'#stock tr[data-item="{item.code}"] td[data-status="pending_acceptance"]'
+        )
+        assert page.locator(f'#stock tr[data-item="{item.code}"]').count() == 0
+        page.evaluate("window.notReloaded = true")
 
         scanner.scan(gs1_128_label(item.gtin, "2026UI", date(2026, 4, 1), 35))
-        row = page.locator(f'#pending tr[data-item="{item.code}"]')
-        row.wait_for(timeout=20_000)  # arrives through the page's own refresh, no reload
-        assert row.locator(".qty").inner_text().startswith("35")
-        assert item.name_zh in row.inner_text()
+        pending.wait_for(timeout=20_000)  # told by the server, fetched by the page
+        assert pending.inner_text() == "35"
+        assert item.name_zh in page.locator(f'#stock tr[data-item="{item.code}"]').inner_text()
+        assert page.locator("#card-pending .figure").inner_text() == "35"
+        assert page.evaluate("window.notReloaded") is True
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(
             path=str(ARTIFACTS / f"dashboard-{depot.db_url.split(':')[0]}.png"), full_page=True

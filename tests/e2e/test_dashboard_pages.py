@@ -1,0 +1,248 @@
+"""The supervisors' dashboard in Chromium, as each role sees it: following a dispatch order to
+its handover note, approving a stocktake adjustment as another person than those who counted,
+switching the language, and nobody seeing more than their role allows. The screenshots of
+docs/screenshots/ are taken here (DEPOT_SCREENSHOTS=docs/screenshots to refresh them)."""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page
+
+from harness.browser import chromium
+from harness.depot import ADMIN, Depot, ServerProcess, prepare_database
+from server.accounts import create_user
+from server.db import make_engine
+
+PASSWORD = "a-long-enough-password"
+SHOTS = Path(os.environ.get("DEPOT_SCREENSHOTS", "test-artifacts/screenshots"))
+PEOPLE = (
+    ("wang", "supervisor", "LC01"),
+    ("zhou", "supervisor", "LC01"),
+    ("li", "keeper", "LC01"),
+    ("sun", "dispatcher", None),
+    ("qian", "auditor", None),
+)
+
+
+def floor(server: ServerProcess, depot: Depot, *events: dict[str, Any]) -> None:
+    base = {"warehouse": "LC01", "occurred_at": "2026-11-23T09:00:00+08:00"}
+    body = {"events": [{"event_id": str(uuid.uuid4()), **base, **e} for e in events]}
+    answer = httpx.post(
+        f"{server.url}/api/v1/events",
+        json=body,
+        headers={"Authorization": f"Bearer {depot.gateway_token}"},
+    ).json()
+    assert {r["result"] for r in answer["results"]} == {"accepted"}, answer
+
+
+def set_up(server: ServerProcess, depot: Depot) -> dict[str, Any]:
+    """On the example depot's stock: order 101 (a phone order, emergency) takes 10 of an item
+    from LC01, first in first out; the gateway loads them and the note goes with the truck. A
+    stocktake of zone A, counted by li and zhou, finds one stack 2 short."""
+    item = depot.example.items[2]
+    lc01 = next(w for w in depot.example.warehouses if w.code == "LC01")
+    with server.login(("sun", PASSWORD)) as sun:
+        order = sun.post("/api/v1/dispatch/orders", json={
+            "number": "101", "kind": "emergency", "basis": "绵应急调〔2026〕101号",
+            "destination": "北川县安置点", "lat": lc01.lat, "lon": lc01.lon,
+            "lines": [{"item": item.code, "qty": 10}], "phone_order": True,
+        })  # fmt: skip
+        assert order.status_code == 201, order.text
+    picks = order.json()["picks"]
+    assert {p["warehouse"] for p in picks} == {"LC01"}
+    floor(server, depot, *({"type": "loading", "from_location": p["location"], "gtin": item.gtin,
+                            "batch": p["batch"], "qty": p["qty"], "order": "101"}
+                           for p in picks))  # fmt: skip
+    with server.login(("li", PASSWORD)) as li:
+        note = li.post(f"/api/v1/dispatch/orders/{order.json()['id']}/handovers", json={
+            "warehouse": "LC01", "carrier": "绵阳运输公司", "driver": "赵师傅",
+            "phone": "13800000000", "plate": "川B12345", "receiver": "北川县应急局",
+        })  # fmt: skip
+        assert note.status_code == 201, note.text
+    with (
+        server.login(("wang", PASSWORD)) as wang,
+        server.login(("li", PASSWORD)) as li,
+        server.login(("zhou", PASSWORD)) as zhou,
+    ):
+        take = wang.post("/api/v1/stocktakes", json={"warehouse": "LC01", "zone": "A"}).json()["id"]
+        url = f"/api/v1/stocktakes/{take}"
+        stacks: dict[tuple[str, str, str], int] = {}
+        for offset in range(0, 5000, 1000):
+            params = {"warehouse": "LC01", "limit": 1000, "offset": offset}
+            rows = wang.get("/api/v1/stock", params=params).json()["rows"]
+            for r in rows:
+                if r["location"].startswith("A-"):
+                    key = (r["location"], r["item"], r["batch"])
+                    stacks[key] = stacks.get(key, 0) + r["qty"]
+        lines = [{"location": k[0], "item": k[1], "batch": k[2], "expected": q}
+                 for k, q in sorted(stacks.items())]  # fmt: skip
+        short = next(x for x in lines if x["expected"] >= 5)
+
+        def count(x: dict[str, Any], counted: int, **more: Any) -> dict[str, Any]:
+            return {"location": x["location"], "item": x["item"], "batch": x["batch"],
+                    "counted": counted, **more}  # fmt: skip
+
+        right = [count(x, x["expected"]) for x in lines if x is not short]
+        assert li.post(f"{url}/counts", json={"counts": right}).status_code == 201
+        wrong = [count(short, short["expected"] - 2)]
+        assert zhou.post(f"{url}/counts", json={"counts": wrong}).status_code == 201
+        closed = wang.post(f"{url}/close").json()
+        if closed["status"] == "counting":  # a recount asked for: zhou counts again
+            again = [count(short, short["expected"] - 2, round=2)]
+            assert zhou.post(f"{url}/counts", json={"counts": again}).status_code == 201
+            closed = wang.post(f"{url}/close").json()
+        assert closed["status"] == "closed", closed
+        reason = {**count(short, 0), "reason": "damaged"}
+        del reason["counted"]
+        assert wang.post(f"{url}/reasons", json=reason).status_code == 200
+    return {"item": item, "picks": picks, "note": note.json(), "stocktake": take}
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    work = tmp_path_factory.mktemp("dashboard")
+    depot = prepare_database(f"sqlite:///{work / 'server.sqlite'}", with_stock=True)
+    engine = make_engine(depot.db_url)
+    for name, role, warehouse in PEOPLE:
+        create_user(engine, name, PASSWORD, role=role, warehouse=warehouse,
+                    display_name=f"{name} ({role})")  # fmt: skip
+    engine.dispose()
+    server = ServerProcess(depot.db_url, work).start()
+    facts = set_up(server, depot)
+    yield {"server": server, "depot": depot, **facts}
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with chromium() as b:
+        yield b
+
+
+def signed_in(browser: Browser, site: dict[str, Any], who: str, lang: str = "zh-CN") -> Page:
+    page = browser.new_context(viewport={"width": 1280, "height": 800}, locale=lang).new_page()
+    page.goto(f"{site['server'].url}/login")
+    page.fill("#username", who)
+    page.fill("#password", ADMIN[1] if who == ADMIN[0] else PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("nav")
+    return page
+
+
+def shot(page: Page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def menu(page: Page) -> list[str]:
+    return [a.split()[0] for a in page.locator("nav ul a").all_inner_texts()]
+
+
+def test_each_role_sees_only_its_own(browser: Browser, site: dict[str, Any]) -> None:
+    url = site["server"].url
+    admin = signed_in(browser, site, ADMIN[0])
+    assert menu(admin) == ["总览", "调运", "盘点", "审批"]
+    assert admin.locator("#depots tr").count() == 3  # the network view: both depots
+    assert admin.locator("svg.map").count() == 1
+    shot(admin, "overview-network")
+
+    keeper = signed_in(browser, site, "li")
+    assert menu(keeper) == ["总览", "调运", "盘点"]
+    assert keeper.locator("svg.map").count() == 0  # bound to LC01: no network view
+    assert "LC02" not in keeper.locator("#urgent").inner_text()
+    for path in ("/approvals", "/?depot=LC02"):
+        response = keeper.goto(url + path)
+        assert response is not None and response.status == 403
+        assert "无权查看" in keeper.inner_text("main")
+    keeper.goto(url + "/stocktakes")  # counting is blind: no ledger quantities for a keeper
+    assert keeper.locator("table.variances").count() == 0
+
+    dispatcher = signed_in(browser, site, "sun")
+    assert menu(dispatcher) == ["总览", "调运", "盘点"]
+    assert dispatcher.goto(url + "/approvals").status == 403  # type: ignore[union-attr]
+
+    auditor = signed_in(browser, site, "qian")
+    assert "审批" not in menu(auditor)
+    auditor.goto(url + "/stocktakes")
+    assert auditor.locator("table.variances").count() >= 1  # auditors see the variances
+    assert auditor.locator("form[action^='/approvals']").count() == 0
+    # no page without a session
+    anonymous = browser.new_page()
+    anonymous.goto(url + "/orders")
+    assert anonymous.url.endswith("/login")
+
+
+def test_follow_an_order_to_its_handover_note(browser: Browser, site: dict[str, Any]) -> None:
+    page = signed_in(browser, site, "sun")
+    page.click("nav >> text=调运")
+    row = page.locator('#order-list tr[data-order="101"]')
+    assert "10 / 10" in row.inner_text()  # loaded of asked
+    assert re.fullmatch(r"-?\d+:\d\d:\d\d", row.locator(".clock").first.inner_text())
+    shot(page, "orders")
+    row.locator("a").click()
+    page.wait_for_selector("#picks")
+    assert "川B12345" in page.inner_text("#handovers")
+    clock = page.locator("#first-batch .clock").inner_text()
+    page.wait_for_timeout(1100)
+    assert page.locator("#first-batch .clock").inner_text() != clock  # it counts down
+    assert page.locator("#written-order").count() == 1  # a phone order: 48 h for the paper
+    assert page.locator("svg.timeline").count() == 1
+    shot(page, "order")
+    page.click(f"#handovers >> text={site['note']['number']}")
+    note = page.locator("#handover")
+    note.wait_for()
+    assert "赵师傅" in note.inner_text() and site["picks"][0]["batch"] in note.inner_text()
+    assert "10" in page.inner_text("#handover-lines")
+    shot(page, "handover-note")
+    href = page.locator("#handover a[href$='.pdf']").get_attribute("href")
+    pdf = page.request.get(f"{site['server'].url}{href}")
+    assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
+
+
+def test_an_adjustment_is_approved_by_someone_who_did_not_count(
+    browser: Browser, site: dict[str, Any]
+) -> None:
+    take = site["stocktake"]
+    counter = signed_in(browser, site, "zhou")  # a supervisor, but zhou counted
+    counter.goto(f"{site['server'].url}/approvals")
+    item = counter.locator(f'.adjustment[data-stocktake="{take}"]')
+    assert "须由他人审批" in item.inner_text()
+    assert item.locator("button").count() == 0
+    refused = counter.request.post(
+        f"{site['server'].url}/approvals/stocktakes/{take}", form={"confirm": "yes"}
+    )
+    assert "参与盘点的人不能审批" in refused.text()  # the rule holds behind the page too
+
+    approver = signed_in(browser, site, "wang")
+    approver.goto(f"{site['server'].url}/approvals")
+    item = approver.locator(f'.adjustment[data-stocktake="{take}"]')
+    assert "-2" in item.inner_text() and "损坏" in item.inner_text()
+    shot(approver, "approvals")
+    item.locator("input[name=confirm]").check()
+    item.locator("button").click()
+    assert "已批准盘点调账" in approver.locator("#message").inner_text()
+    approver.click("nav >> text=盘点")
+    assert "已调账" in approver.locator(f'section[data-stocktake="{take}"] h3').inner_text()
+    shot(approver, "stocktakes")
+
+
+def test_switching_the_language(browser: Browser, site: dict[str, Any]) -> None:
+    page = signed_in(browser, site, ADMIN[0])
+    assert page.inner_text("main h2").startswith("全网总览")
+    page.click("#lang")
+    assert page.inner_text("main h2") == "All depots"
+    assert menu(page)[:2] == ["Overview", "Dispatch"]
+    assert "库存" not in page.inner_text("#stock thead")
+    page.click("nav >> text=Dispatch")  # stays English from page to page
+    assert page.inner_text("main h2") == "Dispatch orders"
+    shot(page, "orders-en")
+    page.click("#lang")
+    assert page.inner_text("main h2") == "调运任务 Dispatch orders"
