@@ -180,6 +180,7 @@ stock = Table(
     Column("status", String(24), primary_key=True),
     Column("qty", BigInteger, nullable=False),
     CheckConstraint("qty >= 0", name="qty_not_negative"),
+    Index("ix_stock_batch", "batch_id"),
 )
 
 users = Table(

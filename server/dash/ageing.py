@@ -3,12 +3,16 @@
 A batch's storage years (建议储存年限) count from its production date, or its inbound date if
 production is unknown (as FIFO counts them, server/fifo.py). Past them it is overdue: it needs
 a quality re-inspection before it may go out, unless it has passed one.
+
+The bands are decided by comparing the making date with cut-off dates computed here, so that
+the database can sort a province's stock into bands in one pass (`cutoffs`), and the same
+rules decide a single batch (`age_band`, `remaining_band`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from server.fifo import add_years
 
@@ -22,7 +26,7 @@ AGE_BANDS = (
     (5, "3-5 年", "3-5 years"),
     (None, "5 年以上", "over 5 years"),
 )
-# how long it may still be kept
+# how long it may still be kept, most urgent first
 REMAINING_BANDS = (
     ("overdue", "已超期", "overdue"),
     ("due_soon", f"{DUE_SOON_DAYS} 天内到期", f"due within {DUE_SOON_DAYS} days"),
@@ -31,10 +35,30 @@ REMAINING_BANDS = (
 )
 
 
+def years_before(day: date, years: int) -> date:
+    return add_years(day, -years)
+
+
+def age_cutoffs(today: date) -> list[date]:
+    """Made after cut-off k (and not after k-1): in AGE_BANDS[k]; made on or before the last:
+    the last band."""
+    return [years_before(today, limit) for limit, _, _ in AGE_BANDS if limit is not None]
+
+
+def remaining_cutoffs(today: date, storage_years: int) -> list[tuple[str, date]]:
+    """For stock kept `storage_years`: made before the date, it is in that band (checked in
+    order); otherwise it is 'later'."""
+    return [
+        ("overdue", years_before(today, storage_years)),
+        ("due_soon", years_before(today + timedelta(days=DUE_SOON_DAYS + 1), storage_years)),
+        ("within_year", years_before(add_years(today, 1) + timedelta(days=1), storage_years)),
+    ]
+
+
 def age_band(made: date, today: date) -> int:
     """Index into AGE_BANDS."""
-    for index, (limit, _, _) in enumerate(AGE_BANDS):
-        if limit is not None and add_years(made, limit) > today:
+    for index, cutoff in enumerate(age_cutoffs(today)):
+        if made > cutoff:
             return index
     return len(AGE_BANDS) - 1
 
@@ -43,26 +67,11 @@ def due_on(made: date, storage_years: int) -> date:
     return add_years(made, storage_years)
 
 
-def remaining_band(due: date, today: date) -> str:
-    days = (due - today).days
-    if days < 0:
-        return "overdue"
-    if days <= DUE_SOON_DAYS:
-        return "due_soon"
-    if add_years(today, 1) >= due:
-        return "within_year"
+def remaining_band(made: date, storage_years: int, today: date) -> str:
+    for band, cutoff in remaining_cutoffs(today, storage_years):
+        if made < cutoff:
+            return band
     return "later"
-
-
-@dataclass(frozen=True, slots=True)
-class Stack:
-    """Stock of like batches: same making date and storage years (the query groups them)."""
-
-    made: date
-    storage_years: int
-    reinspected: bool
-    batches: int
-    qty: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,23 +79,3 @@ class Ageing:
     by_age: tuple[tuple[int, int], ...]  # per AGE_BANDS: (batches, qty)
     by_remaining: dict[str, tuple[int, int]]  # per REMAINING_BANDS key: (batches, qty)
     reinspected_overdue: int  # overdue batches that passed a re-inspection
-
-
-def ageing(stacks: list[Stack], today: date) -> Ageing:
-    by_age = [[0, 0] for _ in AGE_BANDS]
-    by_remaining = {key: [0, 0] for key, _, _ in REMAINING_BANDS}
-    reinspected = 0
-    for s in stacks:
-        band = by_age[age_band(s.made, today)]
-        band[0] += s.batches
-        band[1] += s.qty
-        key = remaining_band(due_on(s.made, s.storage_years), today)
-        by_remaining[key][0] += s.batches
-        by_remaining[key][1] += s.qty
-        if key == "overdue" and s.reinspected:
-            reinspected += s.batches
-    return Ageing(
-        tuple((b, q) for b, q in by_age),
-        {k: (v[0], v[1]) for k, v in by_remaining.items()},
-        reinspected,
-    )

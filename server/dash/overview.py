@@ -8,9 +8,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from server import auth, queries
+from server import auth
 from server.dash import views
-from server.dash.ageing import AGE_BANDS, REMAINING_BANDS, ageing
+from server.dash.ageing import AGE_BANDS, REMAINING_BANDS
 from server.dash.charts import Bar, Place, bars, depot_map
 from server.dash.common import NotForRole, lang_of, page, partial, viewer
 from server.deps import engine_of
@@ -39,8 +39,9 @@ def overview_values(request: Request, user: auth.User, depot: str | None) -> dic
     engine, lang = engine_of(request), lang_of(request)
     where = scope(user, depot)
     today = date.today()
-    rows = views.stock_by_item(engine, where)
-    aged = ageing(views.stacks(engine, where), today)
+    found = views.facts(engine, where, today)
+    rows = views.stock_by_item(engine, found)
+    aged = views.ageing_of(found)
     pick = 2 if lang == "en" else 1
     age_chart = bars(
         "库存物资年龄 Stock by age",
@@ -53,8 +54,8 @@ def overview_values(request: Request, user: auth.User, depot: str | None) -> dic
             for band in REMAINING_BANDS
         ],
     )
-    every = views.depots(engine)
-    all_depots = every if user.warehouse is None else []
+    every = views.depots(engine, found)
+    all_depots = every if where is None else []
     values: dict[str, Any] = {
         "depot": where,
         "depot_row": next((d for d in every if d["code"] == where), None),
@@ -67,7 +68,7 @@ def overview_values(request: Request, user: auth.User, depot: str | None) -> dic
         "age_chart": age_chart,
         "remaining_chart": remaining_chart,
         "urgent": views.urgent_batches(engine, where, today),
-        "events": queries.recent_events(engine, where, limit=10),
+        "events": views.latest_events(engine, where, limit=10),
         "depots": all_depots,
         "today": today,
     }

@@ -4,17 +4,26 @@ the database, paged where a list can grow (a province: ~50,000 live batches)."""
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
-from sqlalchemy import Engine, and_, func, or_, select
+from sqlalchemy import Engine, and_, case, func, literal, or_, select
 
-from server.dash.ageing import DUE_SOON_DAYS, Stack, due_on
+from server.dash.ageing import (
+    AGE_BANDS,
+    REMAINING_BANDS,
+    Ageing,
+    age_cutoffs,
+    due_on,
+    remaining_cutoffs,
+)
 from server.exampledata import CATEGORIES
 from server.tables import (
     batches,
     dispatch_lines,
     dispatch_orders,
+    events,
     items,
     pick_lines,
     stock,
@@ -30,55 +39,120 @@ def _scoped(query: Any, warehouse: str | None) -> Any:
     return query.where(stock.c.warehouse == warehouse) if warehouse else query
 
 
-def stock_by_item(engine: Engine, warehouse: str | None) -> list[dict[str, Any]]:
-    """Per category and item: quantity in each status, and batches held."""
-    query = _scoped(
-        select(
-            items.c.category,
-            items.c.code,
-            items.c.name_zh,
-            items.c.name_en,
-            items.c.unit_zh,
-            items.c.unit_en,
-            stock.c.status,
-            func.sum(stock.c.qty).label("qty"),
-            func.count(stock.c.batch_id.distinct()).label("batches"),
-        )
-        .join(batches, batches.c.id == stock.c.batch_id)
-        .join(items, items.c.code == batches.c.item_code)
-        .where(stock.c.qty > 0)
-        .group_by(
-            items.c.category,
-            items.c.code,
-            items.c.name_zh,
-            items.c.name_en,
-            items.c.unit_zh,
-            items.c.unit_en,
-            stock.c.status,
-        ),
-        warehouse,
-    )
-    rows: dict[str, dict[str, Any]] = {}
+def _made() -> Any:
+    return func.coalesce(batches.c.prod_date, batches.c.inbound_date)
+
+
+def _storage_years(conn: Any) -> dict[int, list[str]]:
+    """Item codes by storage years (a catalogue of a few hundred items, a handful of values)."""
+    out: dict[int, list[str]] = defaultdict(list)
+    for code, years in conn.execute(select(items.c.code, items.c.storage_years)):
+        out[int(years)].append(code)
+    return out
+
+
+def _remaining_case(by_years: dict[int, list[str]], today: date) -> Any:
+    """The REMAINING_BANDS band of each stock line, decided by the database with cut-off
+    dates (portable: plain date comparisons)."""
+    whens = []
+    for band, _, _ in REMAINING_BANDS[:-1]:
+        conditions = [
+            and_(batches.c.item_code.in_(codes), _made() < _cutoff(today, y, band))
+            for y, codes in by_years.items()
+        ]
+        whens.append((or_(*conditions), band))
+    return case(*whens, else_=REMAINING_BANDS[-1][0]) if whens else literal(REMAINING_BANDS[-1][0])
+
+
+def _cutoff(today: date, years: int, band: str) -> date:
+    return dict(remaining_cutoffs(today, years))[band]
+
+
+def _age_case(today: date) -> Any:
+    whens: list[tuple[Any, int]] = [(_made().is_(None), 0)]
+    whens += [(_made() > cutoff, index) for index, cutoff in enumerate(age_cutoffs(today))]
+    return case(*whens, else_=len(AGE_BANDS) - 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """Stock of one depot, item and status, of one age band and one remaining band."""
+
+    warehouse: str
+    item: str
+    status: str
+    age: int
+    remaining: str
+    reinspected: bool
+    lines: int
+    qty: int
+
+
+def facts(engine: Engine, warehouse: str | None, today: date) -> list[Fact]:
+    """The depot's (or the network's) stock sorted into bands in one pass of the database."""
     with engine.connect() as conn:
-        for r in conn.execute(query):
-            row = rows.setdefault(
-                r.code,
-                {
-                    "category": r.category,
-                    "item": r.code,
-                    "name_zh": r.name_zh,
-                    "name_en": r.name_en,
-                    "unit_zh": r.unit_zh,
-                    "unit_en": r.unit_en,
-                    "batches": 0,
-                    "total": 0,
-                    **dict.fromkeys(STATUSES, 0),
-                },
+        by_years = _storage_years(conn)
+        age = _age_case(today).label("age")
+        left = _remaining_case(by_years, today).label("remaining")
+        reinspected = batches.c.reinspected_on.is_not(None).label("reinspected")
+        query = _scoped(
+            select(
+                stock.c.warehouse,
+                batches.c.item_code,
+                stock.c.status,
+                age,
+                left,
+                reinspected,
+                func.count().label("lines"),
+                func.sum(stock.c.qty).label("qty"),
             )
-            row[r.status] += int(r.qty)
-            row["total"] += int(r.qty)
-            row["batches"] = max(row["batches"], int(r.batches))
+            .join(batches, batches.c.id == stock.c.batch_id)
+            .where(stock.c.qty > 0)
+            .group_by(stock.c.warehouse, batches.c.item_code, stock.c.status, age, left,
+                      reinspected),
+            warehouse,
+        )  # fmt: skip
+        return [
+            Fact(r.warehouse, r.item_code, r.status, int(r.age), str(r.remaining),
+                 bool(r.reinspected), int(r.lines), int(r.qty))
+            for r in conn.execute(query)
+        ]  # fmt: skip
+
+
+def stock_by_item(engine: Engine, found: list[Fact]) -> list[dict[str, Any]]:
+    """Per category and item: quantity in each status, and stock lines held."""
+    with engine.connect() as conn:
+        catalogue = {r.code: r for r in conn.execute(select(items))}
+    rows: dict[str, dict[str, Any]] = {}
+    for f in found:
+        item = catalogue[f.item]
+        row = rows.setdefault(f.item, {
+            "category": item.category, "item": f.item, "name_zh": item.name_zh,
+            "name_en": item.name_en, "unit_zh": item.unit_zh, "unit_en": item.unit_en,
+            "batches": 0, "total": 0, **dict.fromkeys(STATUSES, 0),
+        })  # fmt: skip
+        row[f.status] += f.qty
+        row["total"] += f.qty
+        row["batches"] += f.lines
     return sorted(rows.values(), key=lambda r: (r["category"], r["item"]))
+
+
+def ageing_of(found: list[Fact]) -> Ageing:
+    by_age = [[0, 0] for _ in AGE_BANDS]
+    by_remaining = {key: [0, 0] for key, _, _ in REMAINING_BANDS}
+    reinspected = 0
+    for f in found:
+        by_age[f.age][0] += f.lines
+        by_age[f.age][1] += f.qty
+        by_remaining[f.remaining][0] += f.lines
+        by_remaining[f.remaining][1] += f.qty
+        if f.remaining == "overdue" and f.reinspected:
+            reinspected += f.lines
+    return Ageing(
+        tuple((b, q) for b, q in by_age),
+        {k: (v[0], v[1]) for k, v in by_remaining.items()},
+        reinspected,
+    )
 
 
 def by_category(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -95,114 +169,80 @@ def by_category(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return list(totals.values())
 
 
-def _made() -> Any:
-    return func.coalesce(batches.c.prod_date, batches.c.inbound_date)
+def urgent_batches(
+    engine: Engine, warehouse: str | None, today: date, limit: int = 20
+) -> list[dict[str, Any]]:
+    """Batches with stock that are overdue or due within 90 days, soonest due first.
 
-
-def stacks(engine: Engine, warehouse: str | None) -> list[Stack]:
-    """Stocked batches grouped by making date, storage years and re-inspection."""
-    made = _made().label("made")
-    reinspected = (batches.c.reinspected_on.is_not(None)).label("reinspected")
-    query = _scoped(
-        select(
-            made,
-            items.c.storage_years,
-            reinspected,
-            func.count(stock.c.batch_id.distinct()).label("n"),
-            func.sum(stock.c.qty).label("qty"),
-        )
-        .join(batches, batches.c.id == stock.c.batch_id)
-        .join(items, items.c.code == batches.c.item_code)
-        .where(stock.c.qty > 0, _made().is_not(None))
-        .group_by(made, items.c.storage_years, reinspected),
-        warehouse,
-    )
+    The batch table alone names the candidates (made before their items' due-soon cut-off);
+    they are put in due-date order here, and their stock is looked up (by batch) only for as
+    many as the list needs."""
     with engine.connect() as conn:
-        return [
-            Stack(_day(r.made), int(r.storage_years), bool(r.reinspected), int(r.n), int(r.qty))
-            for r in conn.execute(query)
+        by_years = _storage_years(conn)
+        years_of = {code: y for y, codes in by_years.items() for code in codes}
+        soon = [
+            and_(batches.c.item_code.in_(codes), _made() < _cutoff(today, y, "due_soon"))
+            for y, codes in by_years.items()
         ]
+        if not soon:
+            return []
+        candidates = [
+            (due_on(_day(made), years_of[item]), item, batch_id, batch_no, _day(made), checked)
+            for batch_id, item, batch_no, made, checked in conn.execute(
+                select(
+                    batches.c.id,
+                    batches.c.item_code,
+                    batches.c.batch_no,
+                    _made(),
+                    batches.c.reinspected_on,
+                ).where(or_(*soon))
+            )
+        ]
+        candidates.sort(key=lambda c: (c[0], c[1], c[3]))
+        rows: list[dict[str, Any]] = []
+        for start in range(0, len(candidates), limit * 2):
+            chunk = candidates[start : start + limit * 2]
+            held = _scoped(
+                select(stock.c.batch_id, stock.c.warehouse, func.sum(stock.c.qty))
+                .where(stock.c.batch_id.in_([c[2] for c in chunk]), stock.c.qty > 0)
+                .group_by(stock.c.batch_id, stock.c.warehouse),
+                warehouse,
+            )
+            qty: dict[int, list[tuple[str, int]]] = defaultdict(list)
+            for batch_id, where, total in conn.execute(held):
+                qty[batch_id].append((where, int(total)))
+            for due, item, batch_id, batch_no, made, checked in chunk:
+                for where, total in sorted(qty.get(batch_id, [])):
+                    rows.append({"warehouse": where, "item": item, "batch_no": batch_no,
+                                 "made": made, "due": due, "reinspected_on": checked,
+                                 "qty": total, "days_left": (due - today).days})  # fmt: skip
+            if len(rows) >= limit:
+                break
+        rows = rows[:limit]
+        catalogue = {
+            r.code: r
+            for r in conn.execute(select(items).where(items.c.code.in_({r["item"] for r in rows})))
+        }
+    for r in rows:
+        item = catalogue[r["item"]]
+        r.update(name_zh=item.name_zh, name_en=item.name_en, unit_zh=item.unit_zh)
+    return rows
 
 
 def _day(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
-def urgent_batches(
-    engine: Engine, warehouse: str | None, today: date, limit: int = 20
-) -> list[dict[str, Any]]:
-    """Batches overdue or due within 90 days, soonest first. Per storage-years value the
-    cut-off is a making date, so the database does the choosing (portable date maths)."""
-    with engine.connect() as conn:
-        years = [int(y) for y in conn.execute(select(items.c.storage_years.distinct())).scalars()]
-        if not years:
-            return []
-        soon = today + timedelta(days=DUE_SOON_DAYS)
-        conditions = [
-            and_(items.c.storage_years == y, _made() <= _years_before(soon, y)) for y in years
-        ]
-        query = _scoped(
-            select(
-                stock.c.warehouse,
-                items.c.code.label("item"),
-                items.c.name_zh,
-                items.c.name_en,
-                items.c.unit_zh,
-                items.c.storage_years,
-                batches.c.batch_no,
-                _made().label("made"),
-                batches.c.reinspected_on,
-                func.sum(stock.c.qty).label("qty"),
-            )
-            .join(batches, batches.c.id == stock.c.batch_id)
-            .join(items, items.c.code == batches.c.item_code)
-            .where(stock.c.qty > 0, or_(*conditions))
-            .group_by(
-                stock.c.warehouse,
-                items.c.code,
-                items.c.name_zh,
-                items.c.name_en,
-                items.c.unit_zh,
-                items.c.storage_years,
-                batches.c.batch_no,
-                _made(),
-                batches.c.reinspected_on,
-            )
-            .order_by(_made(), items.c.code)
-            .limit(limit * 4),  # soonest making dates; ordered by due date below
-            warehouse,
-        )
-        rows = [dict(r) for r in conn.execute(query).mappings()]
-    for r in rows:
-        r["made"] = _day(r["made"])
-        r["due"] = due_on(r["made"], int(r["storage_years"]))
-        r["days_left"] = (r["due"] - today).days
-    rows.sort(key=lambda r: (r["due"], r["item"], r["batch_no"]))
-    return rows[:limit]
-
-
-def _years_before(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:
-        return day.replace(year=day.year - years, day=28)
-
-
-def depots(engine: Engine) -> list[dict[str, Any]]:
-    """Every depot with its stock per status: the network view and the map."""
+def depots(engine: Engine, found: list[Fact]) -> list[dict[str, Any]]:
+    """Every depot with its stock per status (from the facts of the network view)."""
     totals: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(STATUSES, 0))
+    for f in found:
+        totals[f.warehouse][f.status] += f.qty
     with engine.connect() as conn:
-        for r in conn.execute(
-            select(stock.c.warehouse, stock.c.status, func.sum(stock.c.qty).label("qty"))
-            .where(stock.c.qty > 0)
-            .group_by(stock.c.warehouse, stock.c.status)
-        ):
-            totals[r.warehouse][r.status] = int(r.qty)
-        out = []
-        for w in conn.execute(select(warehouses).order_by(warehouses.c.code)).mappings():
-            figures = totals[w["code"]]
-            out.append({**dict(w), **figures, "total": sum(figures.values())})
-    return out
+        rows = conn.execute(select(warehouses).order_by(warehouses.c.code)).mappings()
+        return [
+            {**dict(w), **totals[w["code"]], "total": sum(totals[w["code"]].values())} for w in rows
+        ]
 
 
 def orders(engine: Engine, warehouse: str | None, limit: int = 50) -> list[dict[str, Any]]:
@@ -237,3 +277,34 @@ def orders(engine: Engine, warehouse: str | None, limit: int = 50) -> list[dict[
         query = query.where(picked.c.order_id.is_not(None))
     with engine.connect() as conn:
         return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def latest_events(engine: Engine, warehouse: str | None, limit: int = 10) -> list[dict[str, Any]]:
+    """The newest events, each depot's from its own index (warehouse, received_at), merged:
+    never a sort of the whole journal."""
+    columns = (
+        events.c.event_id,
+        events.c.type,
+        events.c.warehouse,
+        events.c.source,
+        events.c.occurred_at,
+        events.c.received_at,
+        events.c.status,
+        events.c.reason,
+    )
+    with engine.connect() as conn:
+        codes = (
+            [warehouse] if warehouse else list(conn.execute(select(warehouses.c.code)).scalars())
+        )
+        rows = [
+            dict(r)
+            for code in codes
+            for r in conn.execute(
+                select(*columns)
+                .where(events.c.warehouse == code)
+                .order_by(events.c.received_at.desc())
+                .limit(limit)
+            ).mappings()
+        ]
+    rows.sort(key=lambda r: r["received_at"], reverse=True)
+    return rows[:limit]

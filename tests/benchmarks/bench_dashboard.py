@@ -1,0 +1,288 @@
+"""The dashboard's pages on a depot at province scale: server time per page.
+
+    .venv/bin/python tests/benchmarks/bench_dashboard.py [--batches 50000] [--postgres]
+
+Builds a database with the example catalogue, LC01 with `--batches` live batches (the
+issue's "depot of 50,000 batches") and LC02 with 500, and LC01's full history: every batch
+received at a door, accepted, stored and moved four times (21 postings a batch: about a
+million for 50,000 batches, hash-chained as the ledger
+writes them), an event for each floor step, 300 dispatch orders with pick lists, 20 closed
+stocktakes and 20,000 audit entries. Then a real server process answers each page 20 times
+for a person bound to LC01 and for the network view; prints p50, p95 and the largest time per
+page, next to the framework's own floor (GET /healthz) in the same run. Target in the
+dashboard's issue: each page under 300 ms of server time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import httpx
+from sqlalchemy import Engine, insert, select, update
+
+from harness.depot import ServerProcess
+from harness.postgres import PostgresCluster
+from server.accounts import create_user
+from server.db import make_engine, migrate
+from server.exampledata import generate
+from server.ledger import Posting, posting_hash
+from server.masterdata import load_example
+from server.tables import (
+    audit_log,
+    batches,
+    dispatch_lines,
+    dispatch_orders,
+    events,
+    items,
+    ledger_heads,
+    locations,
+    pick_lines,
+    postings,
+    stock,
+    stocktake_lines,
+    stocktakes,
+)
+
+PASSWORD = "bench-password-long"
+CHUNK = 20_000
+FINAL = {"pending_acceptance": 0.02, "on_hold": 0.01, "scrap_pending": 0.01}
+
+
+def chunked(conn: Any, table: Any, rows: list[dict[str, Any]]) -> None:
+    for start in range(0, len(rows), CHUNK):
+        conn.execute(insert(table), rows[start : start + CHUNK])
+
+
+class History:
+    """Postings, events and stock written as the ledger would, in bulk."""
+
+    def __init__(self, warehouse: str, start: datetime) -> None:
+        self.warehouse = warehouse
+        self.clock = start
+        self.prev = "0" * 64
+        self.postings: list[dict[str, Any]] = []
+        self.events: list[dict[str, Any]] = []
+        self.stock: dict[tuple[int, int, str], int] = {}
+
+    def step(self, kind: str, moves: list[tuple[int, int, str, int]]) -> None:
+        """One floor event and its postings: (location, batch, status, qty) each."""
+        self.clock += timedelta(seconds=7)
+        event_id = str(uuid.uuid4())
+        self.events.append({
+            "event_id": event_id, "type": kind, "warehouse": self.warehouse,
+            "source": "gateway-" + self.warehouse, "occurred_at": self.clock.isoformat(),
+            "received_at": self.clock, "status": "accepted", "reason": None,
+            "payload": "{}",
+        })  # fmt: skip
+        for location, batch, status, qty in moves:
+            entry = Posting(self.warehouse, location, batch, status, qty, "gateway", event_id)
+            digest = posting_hash(self.prev, entry, self.clock)
+            self.postings.append({
+                "warehouse": self.warehouse, "location_id": location, "batch_id": batch,
+                "status": status, "qty": qty, "event_id": event_id, "approval_id": None,
+                "author": "gateway", "posted_at": self.clock, "prev_hash": self.prev,
+                "hash": digest,
+            })  # fmt: skip
+            self.prev = digest
+            key = (location, batch, status)
+            self.stock[key] = self.stock.get(key, 0) + qty
+
+
+def build(engine: Engine, per_depot: int) -> dict[str, int]:
+    """The province-scale database; returns what it holds."""
+    rng = random.Random(7)
+    migrate(engine)
+    example = generate(batches_per_warehouse=per_depot)
+    lc02 = [b for b in example.batches if b.warehouse == "LC02"][:500]
+    example = replace(example, batches=tuple(
+        [b for b in example.batches if b.warehouse == "LC01"] + lc02
+    ))  # fmt: skip
+    load_example(engine, example, with_stock=False)
+    create_user(engine, "bench", PASSWORD, role="admin")
+    create_user(engine, "bench-lc01", PASSWORD, role="supervisor", warehouse="LC01")
+    with engine.begin() as conn:
+        chunked(conn, batches, [
+            {"item_code": b.item_code, "batch_no": b.batch_no, "manufacturer": b.manufacturer,
+             "prod_date": b.prod_date, "inbound_date": b.inbound_date,
+             "unit_price_cents": b.unit_price_cents}
+            for b in example.batches
+        ])  # fmt: skip
+        loc = {
+            (r.warehouse, r.code): r.id
+            for r in conn.execute(select(locations.c.warehouse, locations.c.code, locations.c.id))
+        }
+        ids = {
+            (r.item_code, r.batch_no): r.id
+            for r in conn.execute(select(batches.c.item_code, batches.c.batch_no, batches.c.id))
+        }
+        slots = [i for (w, c), i in loc.items() if w == "LC01" and not c.startswith("D")]
+        history = {
+            w.code: History(w.code, datetime(2020, 1, 1, tzinfo=UTC)) for w in example.warehouses
+        }
+        for b in example.batches:
+            h, batch = history[b.warehouse], ids[(b.item_code, b.batch_no)]
+            home, door, qty = loc[(b.warehouse, b.location)], loc[(b.warehouse, "D01")], b.quantity
+            if qty <= 0:
+                continue
+            if b.warehouse != "LC01":
+                h.step("opening", [(home, batch, "available", qty)])
+                continue
+            h.step("receiving", [(door, batch, "pending_acceptance", qty)])
+            roll = rng.random()
+            if roll < FINAL["pending_acceptance"]:
+                continue
+            h.step("acceptance", [(door, batch, "pending_acceptance", -qty),
+                                  (door, batch, "available", qty)])  # fmt: skip
+            h.step("storing", [(door, batch, "available", -qty), (home, batch, "available", qty)])
+            for _ in range(4):  # rotations and moves (倒垛): away and back
+                other = rng.choice(slots)
+                h.step("moving", [(home, batch, "available", -qty),
+                                  (other, batch, "available", qty)])  # fmt: skip
+                h.step("moving", [(other, batch, "available", -qty),
+                                  (home, batch, "available", qty)])  # fmt: skip
+            for status, share in (("on_hold", 0.01), ("scrap_pending", 0.01)):
+                if rng.random() < share:
+                    h.step("status", [(home, batch, "available", -qty), (home, batch, status, qty)])
+                    break
+        for h in history.values():
+            chunked(conn, events, h.events)
+            chunked(conn, postings, h.postings)
+            chunked(conn, stock, [
+                {"warehouse": h.warehouse, "location_id": k[0], "batch_id": k[1],
+                 "status": k[2], "qty": q}
+                for k, q in h.stock.items() if q
+            ])  # fmt: skip
+            last = conn.execute(
+                select(postings.c.id).where(postings.c.warehouse == h.warehouse)
+                .order_by(postings.c.id.desc()).limit(1)
+            ).scalar()  # fmt: skip
+            conn.execute(
+                update(ledger_heads).where(ledger_heads.c.warehouse == h.warehouse)
+                .values(last_posting_id=last, last_hash=h.prev)
+            )  # fmt: skip
+        orders_and_rounds(conn, rng, ids, slots)
+        now = datetime.now(UTC)
+        chunked(conn, audit_log, [
+            {"at": now - timedelta(minutes=n), "actor": "bench", "action": "view",
+             "target": f"page {n}", "detail": None}
+            for n in range(20_000)
+        ])  # fmt: skip
+    return {
+        "batches": len(ids),
+        "postings": sum(len(h.postings) for h in history.values()),
+        "events": sum(len(h.events) for h in history.values()),
+        "stock lines": sum(1 for h in history.values() for q in h.stock.values() if q),
+    }
+
+
+def orders_and_rounds(conn: Any, rng: random.Random, ids: dict[Any, int], slots: list[int]) -> None:
+    now = datetime.now(UTC)
+    codes = list(conn.execute(select(items.c.code)).scalars())
+    batch_ids = list(ids.values())
+    for n in range(300):
+        order_id = conn.execute(insert(dispatch_orders).values(
+            number=f"B{n:04d}", kind="request", basis="bench", destination="安置点",
+            dest_lat=31.4, dest_lon=104.7, notified_at=now - timedelta(hours=n),
+            written_order_due=None, status="open" if n < 30 else "closed",
+            created_by="bench", created_at=now - timedelta(hours=n),
+        ).returning(dispatch_orders.c.id)).scalar_one()  # fmt: skip
+        for k in range(3):
+            line_id = conn.execute(insert(dispatch_lines).values(
+                order_id=order_id, item_code=rng.choice(codes), qty=100, shortfall=0,
+            ).returning(dispatch_lines.c.id)).scalar_one()  # fmt: skip
+            conn.execute(insert(pick_lines), [
+                {"order_id": order_id, "line_id": line_id, "warehouse": "LC01",
+                 "location_id": rng.choice(slots), "batch_id": rng.choice(batch_ids), "qty": 50,
+                 "loaded": 50 if n >= 30 else 0, "seq": 2 * k + j}
+                for j in range(2)
+            ])  # fmt: skip
+    for n in range(20):
+        take = conn.execute(insert(stocktakes).values(
+            warehouse="LC01", zone="ABCDEFGHIJKLMNOPQRST"[n], status="adjusted" if n else "closed",
+            tolerance=0, opened_by="bench", opened_at=now - timedelta(days=n),
+        ).returning(stocktakes.c.id)).scalar_one()  # fmt: skip
+        chunked(conn, stocktake_lines, [
+            {"stocktake_id": take, "location_id": slot, "batch_id": rng.choice(batch_ids),
+             "expected": 10, "counted": 10 if m % 50 else 8, "card": 10, "rounds": 1,
+             "variance": 0 if m % 50 else -2, "state": "ok" if m % 50 else "variance",
+             "reason": None if m % 50 or n == 0 else "damaged"}
+            for m, slot in enumerate(rng.sample(slots, 2000))
+        ])  # fmt: skip
+
+
+def measure(client: httpx.Client, path: str, times: int = 20) -> list[float]:
+    out = []
+    for _ in range(times):
+        started = time.perf_counter()
+        response = client.get(path)
+        out.append((time.perf_counter() - started) * 1000)
+        if response.status_code != 200:
+            raise RuntimeError(f"{path}: {response.status_code} {response.text[:200]}")
+    return out
+
+
+def report(label: str, ms: list[float], floor: float | None = None) -> None:
+    ordered = sorted(ms)
+    p50 = statistics.median(ordered)
+    p95 = ordered[int(len(ordered) * 0.95) - 1]
+    extra = f"   {p50 / floor:5.1f}x the floor" if floor else ""
+    mark = "" if p95 < 300 else "   OVER 300 ms"
+    print(
+        f"  {label:<30} p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  max {ordered[-1]:6.1f} ms"
+        f"{extra}{mark}"
+    )
+
+
+def run(db_url: str, per_depot: int, work: Path) -> None:
+    engine = make_engine(db_url)
+    started = time.perf_counter()
+    held = build(engine, per_depot)
+    engine.dispose()
+    print(f"built in {time.perf_counter() - started:.0f} s: " +
+          ", ".join(f"{v:,} {k}" for k, v in held.items()))  # fmt: skip
+    server = ServerProcess(db_url, work).start()
+    try:
+        for who, label in (("bench-lc01", "a supervisor of LC01"), ("bench", "the network")):
+            client = httpx.Client(base_url=server.url, timeout=60)
+            client.post("/login", data={"username": who, "password": PASSWORD})
+            order = client.get("/orders").text.split('href="/orders/', 1)[1].split('"', 1)[0]
+            print(f"pages for {label} ({db_url.split(':')[0]}):")
+            floor = statistics.median(measure(client, "/healthz"))
+            report("GET /healthz (framework floor)", [floor])
+            for path in ("/", "/partials/overview", "/orders", f"/orders/{order}",
+                         "/stocktakes", "/approvals"):  # fmt: skip
+                report(f"GET {path}", measure(client, path), floor)
+            client.close()
+    finally:
+        server.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--batches", type=int, default=50_000, help="live batches in LC01")
+    parser.add_argument("--postgres", action="store_true", help="also on PostgreSQL")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="depot-bench-dashboard-"))
+    run(f"sqlite:///{work / 'dashboard.sqlite'}", args.batches, work)
+    if args.postgres:
+        cluster = PostgresCluster().start()
+        try:
+            run(cluster.new_database(), args.batches, work)
+        finally:
+            cluster.stop()
+
+
+if __name__ == "__main__":
+    main()
