@@ -16,6 +16,7 @@ from gateway.floor_web import FloorContext, create_floor_app
 from gateway.forwarder import Forwarder
 from gateway.intake import Intake
 from gateway.metrics import Gauges
+from gateway.report import Reporter
 from gateway.smoothing import Smoother
 from gateway.store import GatewayStore
 from gateway.sync import Syncer
@@ -46,6 +47,13 @@ class Gateway:
         exchange = threading.Lock()  # deliveries and syncs take turns (gateway.worker)
         self.forwarder = Forwarder(config.site, config.server, self.store, exchange)
         self.syncer = Syncer(config.server, self.store, config.server.sync_interval, exchange)
+        self.reporter = Reporter(
+            config.server,
+            self.store,
+            self.disk,
+            {"sync": self.syncer, "delivery": self.forwarder},
+            config.status_interval,
+        )
         self._stop = threading.Event()
         self._status = threading.Thread(target=self._status_loop, name="status", daemon=True)
 
@@ -85,6 +93,7 @@ class Gateway:
         self._web.start()
         self.forwarder.start()
         self.syncer.start()
+        self.reporter.start()
         self.intake.start()
         self._status.start()
         log.info(
@@ -97,6 +106,7 @@ class Gateway:
         self.intake.stop()
         self.forwarder.stop()
         self.syncer.stop()
+        self.reporter.stop()
         self._status.join(timeout=2)
         self._web.join(timeout=5)
         self.store.close()

@@ -309,6 +309,16 @@ class GatewayStore:
             oldest_pending_age=(time.time() - oldest) if oldest else None,
         )
 
+    def recent_reads(self, since: float) -> dict[str, tuple[int, float]]:
+        """Per device: reads taken since `since` and the time of the last (from the index)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT device, count(*), max(received_at) FROM reads WHERE received_at >= ? "
+                "GROUP BY device",
+                (since,),
+            ).fetchall()
+        return {device: (int(n), float(last)) for device, n, last in rows}
+
     def read_count(self) -> int:
         with self._lock:
             return int(self._db.execute("SELECT count(*) FROM reads").fetchone()[0])

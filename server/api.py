@@ -14,13 +14,14 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine, text
 
-from server import auth, digest, queries
+from server import auth, digest, gateways, queries
 from server.dash import router as dashboard_router
 from server.dash.common import NotForRole, NotSignedIn, forbidden
 from server.deps import check_warehouse, require_device, require_user_or_device
 from server.dispatch_api import router as dispatch_router
 from server.disposal_api import router as disposal_router
 from server.events import Caller, ingest
+from server.gateway_api import router as gateway_router
 from server.master_api import router as master_router
 from server.permissions import allowed
 from server.printing_api import router as printing_router
@@ -129,9 +130,13 @@ def create_app(engine: Engine) -> FastAPI:
         previous answer to get only what changed since, and its `master` fingerprint to skip
         the catalogue and locations while they are unchanged."""
         try:
-            return sync(engine, device.warehouse, Cursor.decode(cursor) if cursor else None, master)
+            answer = sync(
+                engine, device.warehouse, Cursor.decode(cursor) if cursor else None, master
+            )
         except BadCursor as exc:
             raise HTTPException(422, str(exc)) from exc
+        gateways.record_sync(engine, device.warehouse, device.client_id)
+        return answer
 
     @app.get("/api/v1/ledger/digest", tags=["events"])
     def get_digest(device: Annotated[auth.Device, Depends(require_device)]) -> dict[str, Any]:
@@ -176,6 +181,7 @@ def create_app(engine: Engine) -> FastAPI:
     app.include_router(workflows_router)
     app.include_router(stocktake_router)
     app.include_router(dispatch_router)
+    app.include_router(gateway_router)
     app.include_router(master_router)
     app.include_router(printing_router)
     app.include_router(disposal_router)

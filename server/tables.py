@@ -375,3 +375,14 @@ handovers = Table(
 )
 
 STOCK_STATUSES = ("pending_acceptance", "available", "reserved", "on_hold", "scrap_pending")
+
+# What each depot's gateway last reported (devices, outbox, disk) and when it last synced.
+gateway_status = Table(
+    "gateway_status",
+    metadata,
+    Column("warehouse", String(32), ForeignKey("warehouses.code"), primary_key=True),
+    Column("client_id", String(64), nullable=False),
+    Column("reported_at", DateTime(timezone=True)),
+    Column("last_sync_at", DateTime(timezone=True)),
+    Column("payload", Text),
+)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from server.dash import live, orders, overview, session, stocktakes
+from server.dash import doors, live, orders, overview, session, stocktakes
 
 router = APIRouter(include_in_schema=False)
-for part in (session, overview, orders, stocktakes, live):
+for part in (session, overview, doors, orders, stocktakes, live):
     router.include_router(part.router)

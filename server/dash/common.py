@@ -66,6 +66,7 @@ class MenuItem:
 
 MENU = (
     MenuItem("/", "总览", "Overview", "read"),
+    MenuItem("/doors", "库门与设备", "Doors and devices", "read"),
     MenuItem("/orders", "调运", "Dispatch", "read"),
     MenuItem("/stocktakes", "盘点", "Stocktakes", "read"),
     MenuItem("/approvals", "审批", "Approvals", "approve"),

@@ -2,7 +2,8 @@
 
 The server keeps nothing in memory for it (a second instance serves the same stream): each
 stream looks at the ledger's own markers once a second (the newest event per depot in view,
-the last posting of each ledger, the last audit entry) and sends `change` when they move.
+the last posting of each ledger, the last audit entry, the gateways' last reports) and sends
+`change` when they move.
 The page then fetches its live regions again.
 """
 
@@ -21,7 +22,7 @@ from sqlalchemy import Engine, func, select
 from server.dash.common import viewer
 from server.dash.overview import scope
 from server.deps import engine_of
-from server.tables import audit_log, events, ledger_heads, warehouses
+from server.tables import audit_log, events, gateway_status, ledger_heads, warehouses
 
 router = APIRouter(include_in_schema=False)
 POLL_SECONDS = 1.0
@@ -43,7 +44,13 @@ def markers(engine: Engine, depot: str | None) -> tuple[Any, ...]:
             heads = heads.where(ledger_heads.c.warehouse == depot)
         ledger = tuple(sorted(tuple(r) for r in conn.execute(heads)))
         audit = conn.execute(select(func.max(audit_log.c.id))).scalar()
-    return (newest, ledger, audit)
+        reports = select(
+            func.max(gateway_status.c.reported_at), func.max(gateway_status.c.last_sync_at)
+        )
+        if depot:
+            reports = reports.where(gateway_status.c.warehouse == depot)
+        gateways = tuple(conn.execute(reports).one())
+    return (newest, ledger, audit, gateways)
 
 
 async def stream(request: Request, engine: Engine, depot: str | None) -> AsyncIterator[str]:

@@ -48,3 +48,46 @@ def test_the_dashboard_shows_a_received_quantity_without_reload(
         page.screenshot(
             path=str(ARTIFACTS / f"dashboard-{depot.db_url.split(':')[0]}.png"), full_page=True
         )
+
+
+def test_doors_show_each_device_and_its_reads_live(
+    depot: Depot,
+    server: ServerProcess,
+    gateway: GatewayProcess,
+    edge: EdgeProcess,
+    scanner: PtyScanner,
+) -> None:
+    """The gateway reports its devices to the server; the doors page shows the station's
+    scanner online at D01, and a scan raises the door's read count without a reload."""
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+        page.goto(f"{server.url}/login")
+        page.fill("#username", ADMIN[0])
+        page.fill("#password", ADMIN[1])
+        page.click("button[type=submit]")
+        page.click("nav >> text=库门与设备")
+        lc01 = page.locator('section[data-depot="LC01"]')
+        device = lc01.locator('tr[data-door="D01"] [data-device="LC01-D01-FIX1"]')
+        device.wait_for(timeout=20_000)
+        page.wait_for_function(
+            "document.querySelector('section[data-depot=LC01] tr[data-door=D01] .device')"
+            ".textContent.includes('在线')",
+            timeout=20_000,
+        )
+        assert "在线" in lc01.locator(".gateway-state").inner_text()
+        assert "从未" not in lc01.locator(".sync-state").inner_text()  # the gateway has synced
+        reads = lc01.locator('tr[data-door="D01"] .reads')
+        before = int(reads.inner_text())
+        page.evaluate("window.notReloaded = true")
+        item = depot.example.items[1]
+        scanner.scan(gs1_128_label(item.gtin, "2026DR", date(2026, 5, 1), 5))
+        page.wait_for_function(
+            f"Number(document.querySelector('section[data-depot=LC01] tr[data-door=D01] .reads')"
+            f".textContent) > {before}",
+            timeout=20_000,
+        )
+        assert page.evaluate("window.notReloaded") is True
+        # LC02 has no gateway in this test: silent, never synced
+        lc02 = page.locator('section[data-depot="LC02"]')
+        assert "无报告" in lc02.locator(".gateway-state").inner_text()
+        assert "从未" in lc02.locator(".sync-state").inner_text()

@@ -149,13 +149,13 @@ def menu(page: Page) -> list[str]:
 def test_each_role_sees_only_its_own(browser: Browser, site: dict[str, Any]) -> None:
     url = site["server"].url
     admin = signed_in(browser, site, ADMIN[0])
-    assert menu(admin) == ["总览", "调运", "盘点", "审批"]
+    assert menu(admin) == ["总览", "库门与设备", "调运", "盘点", "审批"]
     assert admin.locator("#depots tr").count() == 3  # the network view: both depots
     assert admin.locator("svg.map").count() == 1
     shot(admin, "overview-network")
 
     keeper = signed_in(browser, site, "li")
-    assert menu(keeper) == ["总览", "调运", "盘点"]
+    assert menu(keeper) == ["总览", "库门与设备", "调运", "盘点"]
     assert keeper.locator("svg.map").count() == 0  # bound to LC01: no network view
     assert "LC02" not in keeper.locator("#urgent").inner_text()
     for path in ("/approvals", "/?depot=LC02"):
@@ -166,7 +166,7 @@ def test_each_role_sees_only_its_own(browser: Browser, site: dict[str, Any]) -> 
     assert keeper.locator("table.variances").count() == 0
 
     dispatcher = signed_in(browser, site, "sun")
-    assert menu(dispatcher) == ["总览", "调运", "盘点"]
+    assert menu(dispatcher) == ["总览", "库门与设备", "调运", "盘点"]
     assert dispatcher.goto(url + "/approvals").status == 403  # type: ignore[union-attr]
 
     auditor = signed_in(browser, site, "qian")
@@ -239,7 +239,7 @@ def test_switching_the_language(browser: Browser, site: dict[str, Any]) -> None:
     assert page.inner_text("main h2").startswith("全网总览")
     page.click("#lang")
     assert page.inner_text("main h2") == "All depots"
-    assert menu(page)[:2] == ["Overview", "Dispatch"]
+    assert menu(page)[:3] == ["Overview", "Doors", "Dispatch"]
     assert "库存" not in page.inner_text("#stock thead")
     page.click("nav >> text=Dispatch")  # stays English from page to page
     assert page.inner_text("main h2") == "Dispatch orders"

@@ -1,0 +1,84 @@
+"""The gateway tells the central server how its depot's floor is: each device (online or
+not, its door, when last seen, reads in the last ten minutes), the outbox's depth and age, the
+disk. The supervisors' dashboard shows it on its doors page; a gateway that stops reporting
+shows there as silent, with the age of its last report and of its last sync."""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from gateway.book import Book
+from gateway.config import ServerLink
+from gateway.disk import MB, DiskGuard
+from gateway.store import GatewayStore
+from gateway.worker import Worker
+
+log = logging.getLogger(__name__)
+RECENT_SECONDS = 600
+
+
+def iso(moment: float | None) -> str | None:
+    return None if moment is None else datetime.fromtimestamp(moment, UTC).isoformat()
+
+
+class Reporter(Worker):
+    name = "reporter"
+
+    def __init__(
+        self,
+        link: ServerLink,
+        store: GatewayStore,
+        disk: DiskGuard,
+        workers: dict[str, Worker],
+        interval: float,
+    ) -> None:
+        super().__init__(link)
+        self.store = store
+        self.disk = disk
+        self.workers = workers  # "sync", "delivery": whose last success to report
+        self.interval = interval
+
+    def report(self) -> dict[str, Any]:
+        now = time.time()
+        recent = self.store.recent_reads(now - RECENT_SECONDS)
+        with self.store.transaction() as db:
+            known = Book(db).devices()
+        devices = []
+        for d in known:
+            count, last = recent.get(d["device"], (0, None))
+            devices.append({
+                "device": d["device"], "state": d["state"], "door": d["door"],
+                "last_seen": iso(d["last_seen"]), "reads_10min": count, "last_read": iso(last),
+            })  # fmt: skip
+        for device, (count, last) in recent.items():
+            if device not in {d["device"] for d in known}:  # reads, but no status yet
+                devices.append({"device": device, "state": "unknown", "door": None,
+                                "last_seen": iso(last), "reads_10min": count,
+                                "last_read": iso(last)})  # fmt: skip
+        stats = self.store.stats()
+        return {
+            "at": iso(now),
+            "devices": devices,
+            "outbox": {
+                "pending": stats.pending,
+                "rejected": stats.rejected,
+                "oldest_pending_age": stats.oldest_pending_age,
+            },
+            "disk": {"free_mb": self.disk.free() // MB, "alarm": self.disk.alarm},
+            **{f"last_{k}": iso(w.last_success) for k, w in self.workers.items()},
+        }
+
+    def once(self, http: httpx.Client) -> float:
+        try:
+            answer = http.post("/api/v1/gateway/report", json=self.report(), headers=self.headers())
+            if answer.status_code != 200:
+                raise RuntimeError(f"server answered {answer.status_code}: {answer.text[:200]}")
+        except (httpx.HTTPError, RuntimeError, OSError) as exc:
+            return min(self.failed("report to the server", exc), self.interval)
+        self.succeeded()
+        return self.interval

@@ -1,0 +1,110 @@
+"""Doors and devices (库门与设备): each depot's doors with their devices, online or not,
+when last seen and how many reads in the last ten minutes; each gateway's outbox depth and
+age, its disk, and how long ago it last reported and last synced. From the gateways' own
+reports (server/gateways.py)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
+
+from server import auth, gateways
+from server.dash.common import lang_of, page, partial, viewer
+from server.dash.overview import scope
+from server.deps import engine_of
+from server.tables import locations, warehouses
+
+router = APIRouter(include_in_schema=False)
+SILENT_AFTER = 120  # seconds without a report: the gateway is shown as silent
+STALE_SYNC_AFTER = 600  # seconds since the last sync before it shows in red
+
+
+def _age(moment: datetime | str | None, now: datetime) -> float | None:
+    if moment is None:
+        return None
+    when = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
+    when = when if when.tzinfo else when.replace(tzinfo=UTC)
+    return (now - when).total_seconds()
+
+
+def doors_values(request: Request, user: auth.User, depot: str | None) -> dict[str, Any]:
+    engine = engine_of(request)
+    where = scope(user, depot)
+    now = datetime.now(UTC)
+    status = gateways.statuses(engine, where)
+    with engine.connect() as conn:
+        depots = conn.execute(
+            select(warehouses.c.code, warehouses.c.name_zh, warehouses.c.name_en)
+            .where(warehouses.c.code == where if where else warehouses.c.code.is_not(None))
+            .order_by(warehouses.c.code)
+        ).all()
+        docks = conn.execute(
+            select(locations.c.warehouse, locations.c.code)
+            .where(locations.c.kind == "dock")
+            .order_by(locations.c.warehouse, locations.c.walk_order)
+        ).all()
+    out = []
+    for code, name_zh, name_en in depots:
+        s = status.get(code, {})
+        report = s.get("report", {})
+        devices = report.get("devices", [])
+        doors: dict[str, dict[str, Any]] = {
+            d.code: {"door": d.code, "devices": [], "reads": 0, "last_read": None}
+            for d in docks
+            if d.warehouse == code
+        }
+        roaming = []
+        for device in devices:
+            device["age"] = _age(device.get("last_seen"), now)
+            door = doors.get(device.get("door") or "")
+            if door is None:
+                roaming.append(device)
+                continue
+            door["devices"].append(device)
+            door["reads"] += int(device.get("reads_10min") or 0)
+            if device.get("last_read") and (door["last_read"] or "") < device["last_read"]:
+                door["last_read"] = device["last_read"]
+        reported = _age(s.get("reported_at"), now)
+        synced = _age(s.get("last_sync_at"), now)
+        out.append({
+            "code": code, "name_zh": name_zh, "name_en": name_en,
+            "reported_age": reported, "silent": reported is None or reported > SILENT_AFTER,
+            "synced_age": synced, "stale_sync": synced is None or synced > STALE_SYNC_AFTER,
+            "outbox": report.get("outbox", {}), "disk": report.get("disk", {}),
+            "doors": list(doors.values()), "roaming": roaming,
+            "online": sum(1 for d in devices if d.get("state") == "online"),
+            "devices": len(devices),
+        })  # fmt: skip
+    lang = lang_of(request)
+    return {"depots": out, "depot": where, "ago": lambda seconds: ago(seconds, lang)}
+
+
+def ago(seconds: float | None, lang: str) -> str:
+    if seconds is None:
+        return "从未" if lang == "zh" else "never"
+    s = int(seconds)
+    if s < 60:
+        text = f"{s} 秒" if lang == "zh" else f"{s} s"
+    elif s < 3600:
+        text = f"{s // 60} 分钟" if lang == "zh" else f"{s // 60} min"
+    elif s < 86400:
+        text = f"{s // 3600} 小时" if lang == "zh" else f"{s // 3600} h"
+    else:
+        text = f"{s // 86400} 天" if lang == "zh" else f"{s // 86400} days"
+    return f"{text}前" if lang == "zh" else f"{text} ago"
+
+
+@router.get("/doors", response_class=HTMLResponse)
+def doors_page(request: Request, depot: str | None = None) -> Response:
+    user = viewer(request)
+    return page(request, "dash/doors.html", user, **doors_values(request, user, depot))
+
+
+@router.get("/partials/doors", response_class=HTMLResponse)
+def doors_partial(request: Request, depot: str | None = None) -> Response:
+    user = viewer(request)
+    return partial(request, "dash/doors_live.html", **doors_values(request, user, depot))

@@ -1,0 +1,73 @@
+"""What the depots' gateways say about themselves: each reports its devices, outbox and disk
+(`POST /api/v1/gateway/report`), and each sync is noted. The dashboard's doors page reads it.
+
+One row per depot, replaced by each report: a status, not a history (the gateways' own
+metrics keep the history)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from server.tables import gateway_status
+
+MAX_DEVICES = 500
+
+
+class ReportError(ValueError):
+    """A report the server cannot use; says why."""
+
+
+def _upsert(engine: Engine, warehouse: str, client_id: str, values: dict[str, Any]) -> None:
+    dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(gateway_status).values(
+        warehouse=warehouse, client_id=client_id, **values
+    )
+    with engine.begin() as conn:
+        conn.execute(
+            statement.on_conflict_do_update(
+                index_elements=[gateway_status.c.warehouse],
+                set_={"client_id": client_id, **values},
+            )
+        )
+
+
+def check(report: dict[str, Any]) -> dict[str, Any]:
+    devices = report.get("devices", [])
+    if not isinstance(devices, list) or len(devices) > MAX_DEVICES:
+        raise ReportError(f"devices must be a list of at most {MAX_DEVICES}")
+    for device in devices:
+        if not isinstance(device, dict) or not isinstance(device.get("device"), str):
+            raise ReportError("each device needs its id ('device')")
+    if not isinstance(report.get("outbox", {}), dict):
+        raise ReportError("outbox must be a mapping")
+    return report
+
+
+def record_report(engine: Engine, warehouse: str, client_id: str, report: dict[str, Any]) -> None:
+    payload = json.dumps(check(report), ensure_ascii=False)
+    _upsert(engine, warehouse, client_id, {"reported_at": datetime.now(UTC), "payload": payload})
+
+
+def record_sync(engine: Engine, warehouse: str, client_id: str) -> None:
+    _upsert(engine, warehouse, client_id, {"last_sync_at": datetime.now(UTC)})
+
+
+def statuses(engine: Engine, warehouse: str | None) -> dict[str, dict[str, Any]]:
+    query = select(gateway_status)
+    if warehouse:
+        query = query.where(gateway_status.c.warehouse == warehouse)
+    with engine.connect() as conn:
+        return {
+            r.warehouse: {
+                "client_id": r.client_id,
+                "reported_at": r.reported_at,
+                "last_sync_at": r.last_sync_at,
+                "report": json.loads(r.payload) if r.payload else {},
+            }
+            for r in conn.execute(query)
+        }

@@ -1,0 +1,33 @@
+"""POST /api/v1/gateway/report: a gateway says how its floor is; only gateways may, each for
+its own depot, and a malformed report is refused without touching the last good one."""
+
+from __future__ import annotations
+
+import httpx
+
+from harness.depot import Depot, ServerProcess
+from server.db import make_engine
+from server.gateways import statuses
+
+
+def test_a_gateway_reports_its_devices(server: ServerProcess, depot: Depot) -> None:
+    auth = {"Authorization": f"Bearer {depot.gateway_token}"}
+    report = {
+        "devices": [{"device": "LC01-D01-FIX1", "state": "online", "door": "D01",
+                     "reads_10min": 12}],
+        "outbox": {"pending": 3, "rejected": 0, "oldest_pending_age": 4.5},
+        "disk": {"free_mb": 9000, "alarm": False},
+    }  # fmt: skip
+    url = f"{server.url}/api/v1/gateway/report"
+    assert httpx.post(url, json=report).status_code == 401  # only gateways
+    with server.login() as person:  # nor people, with their own session
+        assert person.post("/api/v1/gateway/report", json=report).status_code == 401
+    assert httpx.post(url, json=report, headers=auth).json()["warehouse"] == "LC01"
+    bad = httpx.post(url, json={"devices": [{"no": "id"}]}, headers=auth)
+    assert bad.status_code == 422 and "device" in bad.text
+    assert httpx.get(f"{server.url}/api/v1/sync", headers=auth).status_code == 200
+    engine = make_engine(depot.db_url)
+    status = statuses(engine, "LC01")["LC01"]
+    engine.dispose()
+    assert status["report"]["outbox"]["pending"] == 3  # the last good report stays
+    assert status["reported_at"] is not None and status["last_sync_at"] is not None
