@@ -4,12 +4,14 @@ balance, from the postings. Available from the 1st for the month before."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Engine, and_, case, func, select
+from sqlalchemy.exc import IntegrityError
 
-from server.tables import approvals, batches, events, items, postings, warehouses
+from server.tables import approvals, batches, events, items, monthly_reports, postings, warehouses
 
 HEADER = (
     "warehouse",
@@ -122,3 +124,28 @@ def monthly(
         )
         for r in rows
     ]
+
+
+def kept_monthly(
+    engine: Engine, month: str, warehouse: str | None, today: date
+) -> list[tuple[Any, ...]]:
+    """The month's report, made the first time it is asked for and kept: a finished month
+    never changes. (A second server making it at the same moment makes the same rows.)"""
+    month_bounds(month, today)  # refuses a month not finished yet
+    scope = warehouse or "*"
+    key = (monthly_reports.c.month == month) & (monthly_reports.c.scope == scope)
+    with engine.connect() as conn:
+        kept = conn.execute(select(monthly_reports.c.rows).where(key)).scalar()
+    if kept is not None:
+        return [tuple(r) for r in json.loads(kept)]
+    rows = monthly(engine, month, warehouse, today)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                monthly_reports.insert().values(
+                    month=month, scope=scope, made_at=datetime.now(UTC), rows=json.dumps(rows)
+                )
+            )
+    except IntegrityError:
+        pass  # kept by another request meanwhile: the same rows
+    return rows

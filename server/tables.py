@@ -386,3 +386,14 @@ gateway_status = Table(
     Column("last_sync_at", DateTime(timezone=True)),
     Column("payload", Text),
 )
+
+# Finished months' reports (art. 14), made once: the ledger only grows and postings are dated
+# when made, so a finished month cannot change. scope: a warehouse code, or "*" for all.
+monthly_reports = Table(
+    "monthly_reports",
+    metadata,
+    Column("month", String(7), primary_key=True),
+    Column("scope", String(32), primary_key=True),
+    Column("made_at", DateTime(timezone=True), nullable=False),
+    Column("rows", Text, nullable=False),
+)

@@ -213,7 +213,7 @@ def get_monthly(
     for a finished month (from the 1st of the month after)."""
     scope = check_warehouse(user, warehouse)
     try:
-        rows = reports.monthly(engine_of(request), month, scope, date.today())
+        rows = reports.kept_monthly(engine_of(request), month, scope, date.today())
     except reports.ReportError as exc:
         raise HTTPException(422, str(exc)) from exc
     name = f"monthly-{month}-{scope or 'all'}"

@@ -5,8 +5,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from server.dash import doors, live, orders, overview, session, stocktakes
+from server.dash import (
+    doors,
+    ledger,
+    live,
+    orders,
+    overview,
+    reports_page,
+    session,
+    stocktakes,
+)
 
 router = APIRouter(include_in_schema=False)
-for part in (session, overview, doors, orders, stocktakes, live):
+for part in (session, overview, doors, orders, stocktakes, ledger, reports_page, live):
     router.include_router(part.router)

@@ -69,7 +69,10 @@ MENU = (
     MenuItem("/doors", "库门与设备", "Doors and devices", "read"),
     MenuItem("/orders", "调运", "Dispatch", "read"),
     MenuItem("/stocktakes", "盘点", "Stocktakes", "read"),
+    MenuItem("/ledger", "台账", "Ledger", "read"),
+    MenuItem("/reports", "月报", "Monthly report", "read"),
     MenuItem("/approvals", "审批", "Approvals", "approve"),
+    MenuItem("/audit", "审计", "Audit trail", "audit"),
 )
 
 

@@ -261,9 +261,19 @@ def run(db_url: str, per_depot: int, work: Path) -> None:
             print(f"pages for {label} ({db_url.split(':')[0]}):")
             floor = statistics.median(measure(client, "/healthz"))
             report("GET /healthz (framework floor)", [floor])
-            for path in ("/", "/partials/overview", "/orders", f"/orders/{order}",
-                         "/stocktakes", "/approvals"):  # fmt: skip
-                report(f"GET {path}", measure(client, path), floor)
+            line = client.get("/ledger").text.split('href="/ledger/postings?', 1)[1]
+            postings_path = "/ledger/postings?" + line.split('"', 1)[0].replace("&amp;", "&")
+            event = client.get(postings_path).text.split('href="/ledger/events/', 1)[1]
+            event_path = "/ledger/events/" + event.split('"', 1)[0]
+            for path in ("/", "/partials/overview", "/doors", "/orders", f"/orders/{order}",
+                         "/stocktakes", "/approvals", "/ledger", "/ledger?status=on_hold",
+                         postings_path, event_path, "/audit", "/audit?p=200"):  # fmt: skip
+                label = path if len(path) < 30 else path[:27] + "..."
+                report(f"GET {label}", measure(client, path), floor)
+            month = (date.today().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+            cold = measure(client, f"/reports?month={month}", times=1)
+            report("GET /reports (first, makes it)", cold)
+            report("GET /reports (kept)", measure(client, f"/reports?month={month}"), floor)
             client.close()
     finally:
         server.stop()

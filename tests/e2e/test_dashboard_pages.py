@@ -9,6 +9,7 @@ import os
 import re
 import uuid
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -149,16 +150,16 @@ def menu(page: Page) -> list[str]:
 def test_each_role_sees_only_its_own(browser: Browser, site: dict[str, Any]) -> None:
     url = site["server"].url
     admin = signed_in(browser, site, ADMIN[0])
-    assert menu(admin) == ["总览", "库门与设备", "调运", "盘点", "审批"]
+    assert menu(admin) == ["总览", "库门与设备", "调运", "盘点", "台账", "月报", "审批", "审计"]
     assert admin.locator("#depots tr").count() == 3  # the network view: both depots
     assert admin.locator("svg.map").count() == 1
     shot(admin, "overview-network")
 
     keeper = signed_in(browser, site, "li")
-    assert menu(keeper) == ["总览", "库门与设备", "调运", "盘点"]
+    assert menu(keeper) == ["总览", "库门与设备", "调运", "盘点", "台账", "月报"]
     assert keeper.locator("svg.map").count() == 0  # bound to LC01: no network view
     assert "LC02" not in keeper.locator("#urgent").inner_text()
-    for path in ("/approvals", "/?depot=LC02"):
+    for path in ("/approvals", "/audit", "/?depot=LC02", "/ledger?depot=LC02"):
         response = keeper.goto(url + path)
         assert response is not None and response.status == 403
         assert "无权查看" in keeper.inner_text("main")
@@ -166,11 +167,11 @@ def test_each_role_sees_only_its_own(browser: Browser, site: dict[str, Any]) -> 
     assert keeper.locator("table.variances").count() == 0
 
     dispatcher = signed_in(browser, site, "sun")
-    assert menu(dispatcher) == ["总览", "库门与设备", "调运", "盘点"]
+    assert menu(dispatcher) == ["总览", "库门与设备", "调运", "盘点", "台账", "月报"]
     assert dispatcher.goto(url + "/approvals").status == 403  # type: ignore[union-attr]
 
     auditor = signed_in(browser, site, "qian")
-    assert "审批" not in menu(auditor)
+    assert "审批" not in menu(auditor) and "审计" in menu(auditor)
     auditor.goto(url + "/stocktakes")
     assert auditor.locator("table.variances").count() >= 1  # auditors see the variances
     assert auditor.locator("form[action^='/approvals']").count() == 0
@@ -246,3 +247,56 @@ def test_switching_the_language(browser: Browser, site: dict[str, Any]) -> None:
     shot(page, "orders-en")
     page.click("#lang")
     assert page.inner_text("main h2") == "调运任务 Dispatch orders"
+
+
+def test_from_a_number_down_to_the_events_behind_it(browser: Browser, site: dict[str, Any]) -> None:
+    """A keeper of LC01 follows a quantity on the overview to its stock lines; the postings of
+    the stack order 101 was loaded from, each with the balance after it; the loading event
+    that took the goods, with what the gateway sent. An auditor reads who did what."""
+    url, item, pick = site["server"].url, site["item"], site["picks"][0]
+    page = signed_in(browser, site, "li")
+    page.click(f'#stock tr[data-item="{item.code}"] td[data-status="available"] a')
+    lines = page.locator("#ledger-lines tbody tr")
+    assert lines.count() >= 1 and item.name_zh in lines.first.inner_text()
+    assert page.url.endswith(f"item={item.code}&status=available") or "status=available" in page.url
+
+    page.goto(f"{url}/ledger/postings?depot=LC01&location={pick['location']}"
+              f"&item={item.code}&batch={pick['batch']}")  # fmt: skip
+    rows = page.locator("#postings tbody tr")
+    changes = [int(c.replace("+", "")) for c in rows.locator("td:nth-child(4)").all_inner_texts()]
+    assert sum(changes) == int(page.inner_text("#balance").replace(",", ""))
+    top = int(rows.first.locator("td").nth(4).inner_text().replace(",", ""))
+    assert top == sum(changes)  # the newest posting leaves the line at its balance
+    shot(page, "ledger-postings")
+    page.locator("#postings a", has_text="loading").first.click()
+    event = page.locator("#event")
+    event.wait_for()
+    assert "loading" in page.inner_text("main h2") and "accepted" in event.inner_text()
+    assert '"order": "101"' in page.inner_text("#event pre")
+    assert page.locator("#entries tbody tr").count() >= 1
+
+    auditor = signed_in(browser, site, "qian")
+    auditor.click("nav >> text=审计")
+    assert auditor.locator("#audit tbody tr").count() >= 3
+    assert "stocktake" in auditor.inner_text("#audit")
+    shot(auditor, "audit")
+
+
+def test_the_monthly_report_on_screen_and_to_download(
+    browser: Browser, site: dict[str, Any]
+) -> None:
+    """Any finished month, on screen and as CSV and XLSX; the month still running is refused
+    with the day its report becomes available."""
+    page = signed_in(browser, site, "wang")
+    page.click("nav >> text=月报")
+    month = page.input_value("input[name=month]")
+    assert page.locator("#monthly").count() == 1
+    for kind, media in (("csv", "text/csv"), ("xlsx", "spreadsheetml")):
+        href = page.locator(f"#{kind}").get_attribute("href")
+        download = page.request.get(f"{site['server'].url}{href}")
+        assert download.ok and media in download.headers["content-type"]
+        assert f"monthly-{month}-LC01" in download.headers["content-disposition"]
+    shot(page, "monthly-report")
+    running = date.today().strftime("%Y-%m")
+    page.goto(f"{site['server'].url}/reports?month={running}")
+    assert "available from" in page.inner_text("#report-error")
