@@ -32,8 +32,13 @@ STATES = {
 }
 
 
-def list_values(request: Request, user: auth.User) -> dict[str, Any]:
-    rows = views.orders(engine_of(request), user.warehouse)
+PAGE = 50
+
+
+def list_values(request: Request, user: auth.User, number: int = 1) -> dict[str, Any]:
+    number = max(1, number)
+    rows = views.orders(engine_of(request), user.warehouse, PAGE + 1, (number - 1) * PAGE)
+    more, rows = len(rows) > PAGE, rows[:PAGE]
     now = datetime.now(UTC)
     for r in rows:
         notified = _utc(r["notified_at"])
@@ -45,7 +50,7 @@ def list_values(request: Request, user: auth.User) -> dict[str, Any]:
         r["written_due"] = due.isoformat() if due else None
         r["written_late"] = bool(due and not r["written_order"] and now > due)
         r["loaded_share"] = round(100 * r["loaded"] / r["asked"]) if r["asked"] else 0
-    return {"orders": rows, "kinds": KINDS, "states": STATES}
+    return {"orders": rows, "kinds": KINDS, "states": STATES, "number": number, "more": more}
 
 
 def _utc(moment: datetime) -> datetime:
@@ -108,15 +113,15 @@ def detail_values(request: Request, user: auth.User, order_id: int) -> dict[str,
 
 
 @router.get("/orders", response_class=HTMLResponse)
-def order_list(request: Request) -> Response:
+def order_list(request: Request, p: int = 1) -> Response:
     user = viewer(request)
-    return page(request, "dash/orders.html", user, **list_values(request, user))
+    return page(request, "dash/orders.html", user, **list_values(request, user, p))
 
 
 @router.get("/partials/orders", response_class=HTMLResponse)
-def order_list_partial(request: Request) -> Response:
+def order_list_partial(request: Request, p: int = 1) -> Response:
     user = viewer(request)
-    return partial(request, "dash/orders_live.html", **list_values(request, user))
+    return partial(request, "dash/orders_live.html", **list_values(request, user, p))
 
 
 @router.get("/orders/{order_id}", response_class=HTMLResponse)

@@ -245,7 +245,9 @@ def depots(engine: Engine, found: list[Fact]) -> list[dict[str, Any]]:
         ]
 
 
-def orders(engine: Engine, warehouse: str | None, limit: int = 50) -> list[dict[str, Any]]:
+def orders(
+    engine: Engine, warehouse: str | None, limit: int = 50, offset: int = 0
+) -> list[dict[str, Any]]:
     """Dispatch orders, newest first, with what was asked, picked and loaded (for a depot:
     only the orders it has pick lines in)."""
     asked = (
@@ -272,6 +274,7 @@ def orders(engine: Engine, warehouse: str | None, limit: int = 50) -> list[dict[
         .outerjoin(picked, picked.c.order_id == dispatch_orders.c.id)
         .order_by(dispatch_orders.c.notified_at.desc(), dispatch_orders.c.id.desc())
         .limit(limit)
+        .offset(offset)
     )
     if warehouse:
         query = query.where(picked.c.order_id.is_not(None))

@@ -87,6 +87,9 @@ def test_doors_show_each_device_and_its_reads_live(
             timeout=20_000,
         )
         assert page.evaluate("window.notReloaded") is True
+        shots = Path(os.environ.get("DEPOT_SCREENSHOTS", "test-artifacts/screenshots"))
+        shots.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(shots / "doors.png"), full_page=True)
         # LC02 has no gateway in this test: silent, never synced
         lc02 = page.locator('section[data-depot="LC02"]')
         assert "无报告" in lc02.locator(".gateway-state").inner_text()

@@ -300,3 +300,34 @@ def test_the_monthly_report_on_screen_and_to_download(
     running = date.today().strftime("%Y-%m")
     page.goto(f"{site['server'].url}/reports?month={running}")
     assert "available from" in page.inner_text("#report-error")
+
+
+def test_a_tablet_and_the_keyboard(browser: Browser, site: dict[str, Any]) -> None:
+    """On a tablet the pages fit the screen's width; with the keyboard alone, the first Tab
+    reaches the skip link, Enter jumps to the content, and the menu's links follow in order."""
+    tablet = browser.new_context(viewport={"width": 768, "height": 1024}, locale="zh-CN")
+    page = tablet.new_page()
+    page.goto(f"{site['server'].url}/login")
+    page.fill("#username", "wang")
+    page.fill("#password", PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("nav")
+    for path in ("/", "/orders", "/stocktakes", "/ledger", "/reports"):
+        page.goto(f"{site['server'].url}{path}")
+        page_width = page.evaluate("document.documentElement.scrollWidth")
+        assert page_width <= 768, f"{path} is {page_width} px wide on a 768 px tablet"
+    page.goto(f"{site['server'].url}/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip"
+    page.keyboard.press("Enter")
+    assert page.evaluate("location.hash") == "#main"
+    keyboard = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    keyboard.context.add_cookies(tablet.cookies())
+    keyboard.goto(f"{site['server'].url}/")
+    visited = []
+    for _ in range(12):
+        keyboard.keyboard.press("Tab")
+        href = keyboard.evaluate("document.activeElement.getAttribute('href')")
+        if href and keyboard.evaluate("!!document.activeElement.closest('nav ul')"):
+            visited.append(href)
+    assert visited[:3] == ["/", "/doors", "/orders"]
