@@ -96,6 +96,9 @@ def run_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+SHUTDOWN_GRACE_SECONDS = 3
+
+
 def run_server(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -107,7 +110,16 @@ def run_server(args: argparse.Namespace) -> int:
     migrate(engine)
     app = create_app(engine)
     heap.settle()
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        access_log=False,
+        # The dashboard's event streams never end by themselves: on stop, give requests a few
+        # seconds, then close them (browsers reconnect, to this server once it is back).
+        timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
+    )
     return 0
 
 
