@@ -105,10 +105,12 @@ def run_server(args: argparse.Namespace) -> int:
     from edge import heap
     from server.api import create_app
     from server.db import migrate
+    from server.report_keeper import ReportKeeper
 
     engine = _engine(args.db)
     migrate(engine)
     app = create_app(engine)
+    ReportKeeper(engine).start()
     heap.settle()
     uvicorn.run(
         app,

@@ -12,14 +12,9 @@ from server import reports
 from server.dash.common import page, viewer
 from server.dash.overview import scope
 from server.deps import engine_of
+from server.report_keeper import last_finished_month
 
 router = APIRouter(include_in_schema=False)
-
-
-def last_finished(today: date) -> str:
-    first = today.replace(day=1)
-    previous = first.replace(year=first.year - (first.month == 1), month=(first.month - 2) % 12 + 1)
-    return previous.strftime("%Y-%m")
 
 
 @router.get("/reports", response_class=HTMLResponse)
@@ -27,7 +22,7 @@ def monthly_page(request: Request, month: str | None = None, depot: str | None =
     user = viewer(request)
     where = scope(user, depot)
     today = date.today()
-    chosen = month or last_finished(today)
+    chosen = month or last_finished_month(today)
     error = None
     rows: list[tuple[object, ...]] = []
     try:
@@ -38,4 +33,4 @@ def monthly_page(request: Request, month: str | None = None, depot: str | None =
     query = f"month={chosen}" + (f"&warehouse={where}" if where else "")
     return page(request, "dash/reports.html", user, month=chosen, rows=rows, totals=totals,
                 error=error, downloads=f"/api/v1/reports/monthly?{query}", depot=where,
-                latest=last_finished(today))  # fmt: skip
+                latest=last_finished_month(today))  # fmt: skip

@@ -10,7 +10,9 @@ writes them), an event for each floor step, 300 dispatch orders with pick lists,
 stocktakes and 20,000 audit entries. Then a real server process answers each page 20 times
 for a person bound to LC01 and for the network view; prints p50, p95 and the largest time per
 page, next to the framework's own floor (GET /healthz) in the same run. Target in the
-dashboard's issue: each page under 300 ms of server time.
+dashboard's issue: each page under 300 ms of server time. A finished month's report is made
+once (by the server's report keeper for last month, as soon as it starts and then hourly;
+on first request for older months) and kept: both are timed.
 """
 
 from __future__ import annotations
@@ -30,10 +32,11 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import httpx
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, func, insert, select, update
 
 from harness.depot import ServerProcess
 from harness.postgres import PostgresCluster
+from harness.procs import wait_until
 from server.accounts import create_user
 from server.db import make_engine, migrate
 from server.exampledata import generate
@@ -48,6 +51,7 @@ from server.tables import (
     items,
     ledger_heads,
     locations,
+    monthly_reports,
     pick_lines,
     postings,
     stock,
@@ -245,6 +249,14 @@ def report(label: str, ms: list[float], floor: float | None = None) -> None:
     )
 
 
+def kept(db_url: str) -> int:
+    engine = make_engine(db_url)
+    with engine.connect() as conn:
+        count = conn.execute(select(func.count()).select_from(monthly_reports)).scalar_one()
+    engine.dispose()
+    return int(count)
+
+
 def run(db_url: str, per_depot: int, work: Path) -> None:
     engine = make_engine(db_url)
     started = time.perf_counter()
@@ -253,6 +265,9 @@ def run(db_url: str, per_depot: int, work: Path) -> None:
     print(f"built in {time.perf_counter() - started:.0f} s: " +
           ", ".join(f"{v:,} {k}" for k, v in held.items()))  # fmt: skip
     server = ServerProcess(db_url, work).start()
+    started = time.perf_counter()
+    wait_until(lambda: kept(db_url) == 3, 300, "last month's reports made by the server")
+    print(f"the server made last month's 3 reports in {time.perf_counter() - started:.1f} s")
     try:
         for who, label in (("bench-lc01", "a supervisor of LC01"), ("bench", "the network")):
             client = httpx.Client(base_url=server.url, timeout=60)
@@ -271,9 +286,9 @@ def run(db_url: str, per_depot: int, work: Path) -> None:
                 label = path if len(path) < 30 else path[:27] + "..."
                 report(f"GET {label}", measure(client, path), floor)
             month = (date.today().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
-            cold = measure(client, f"/reports?month={month}", times=1)
-            report("GET /reports (first, makes it)", cold)
-            report("GET /reports (kept)", measure(client, f"/reports?month={month}"), floor)
+            report("GET /reports (last month)", measure(client, f"/reports?month={month}"), floor)
+            cold = measure(client, f"/reports?month=2020-0{1 + (who == 'bench')}", times=1)
+            report("GET /reports (an old month, made now)", cold)
             client.close()
     finally:
         server.stop()

@@ -96,3 +96,28 @@ def test_the_report_is_for_finished_months_and_downloads(server: ServerProcess) 
         sheet = openpyxl.load_workbook(io.BytesIO(as_xlsx.content)).active
         assert sheet is not None and sheet.title == "2026-10 月报"
         assert [c.value for c in sheet[1]] == as_json["header"]
+
+
+def test_last_months_reports_are_made_once_by_the_server(depot: Depot) -> None:
+    from sqlalchemy import func, select
+
+    from server.report_keeper import keep_last_month, last_finished_month
+    from server.reports import kept_monthly
+    from server.tables import monthly_reports
+
+    engine = make_engine(depot.db_url)
+    today = date(2026, 12, 3)
+    assert keep_last_month(engine, today) == 3  # the network, LC01, LC02
+    keep_last_month(engine, today)  # again: nothing new
+    with engine.connect() as conn:
+        kept = conn.execute(
+            select(monthly_reports.c.scope, func.count()).group_by(monthly_reports.c.scope)
+        ).all()
+    assert sorted(kept) == [("*", 1), ("LC01", 1), ("LC02", 1)]
+    assert (
+        last_finished_month(today) == "2026-11"
+        and last_finished_month(date(2027, 1, 9)) == "2026-12"
+    )
+    month = last_finished_month(today)
+    assert kept_monthly(engine, month, "LC01", today) == monthly(engine, month, "LC01", today)
+    engine.dispose()
