@@ -47,8 +47,10 @@ def month_bounds(month: str, today: date) -> tuple[datetime, datetime]:
 
 
 def monthly(
-    engine: Engine, month: str, warehouse: str | None, today: date
+    engine: Engine, month: str, warehouse: str | None, today: date, since: datetime | None = None
 ) -> list[tuple[Any, ...]]:
+    """The month's report from the journal; with `since` (the month's first moment), only
+    the month's own movements: opening 0, closing the net change, value its change."""
     start, end = month_bounds(month, today)
     p = postings.c
     in_month = and_(p.posted_at >= start, p.posted_at < end)
@@ -103,6 +105,8 @@ def monthly(
     )
     if warehouse:
         query = query.where(p.warehouse == warehouse)
+    if since is not None:
+        query = query.where(p.posted_at >= since)
     with engine.connect() as conn:
         rows = conn.execute(query).all()
     return [
@@ -126,19 +130,42 @@ def monthly(
     ]
 
 
-def kept_monthly(
-    engine: Engine, month: str, warehouse: str | None, today: date
-) -> list[tuple[Any, ...]]:
-    """The month's report, made the first time it is asked for and kept: a finished month
-    never changes. (A second server making it at the same moment makes the same rows.)"""
-    month_bounds(month, today)  # refuses a month not finished yet
-    scope = warehouse or "*"
+# -- kept reports, rolled forward month by month ---------------------------------------------
+#
+# A month's closing is the next month's opening: a month is made from the one before it and
+# its own postings (read through the index on posted_at), so making a report never reads the
+# whole journal; the first month with postings is made from nothing before it.
+
+OPENING, CLOSING, VALUE = 6, 12, 13
+
+
+def previous_month(month: str) -> str:
+    year, number = int(month[:4]), int(month[5:7])
+    return f"{year - (number == 1)}-{(number - 2) % 12 + 1:02d}"
+
+
+def roll(before: list[tuple[Any, ...]], month: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Last month's rows and this month's movements (opening 0, closing the net change, value
+    its change) -> this month's rows, as `monthly` makes them from the whole journal."""
+    rows: dict[tuple[Any, Any], list[Any]] = {
+        (r[0], r[2]): [*r[:OPENING], r[CLOSING], 0, 0, 0, 0, 0, r[CLOSING], r[VALUE]]
+        for r in before
+    }
+    for r in month:
+        row = rows.setdefault((r[0], r[2]), [*r[:OPENING]] + [0] * 8)
+        for i in range(OPENING + 1, VALUE + 1):
+            row[i] += r[i]
+    return [tuple(rows[k]) for k in sorted(rows)]
+
+
+def _kept(engine: Engine, month: str, scope: str) -> list[tuple[Any, ...]] | None:
     key = (monthly_reports.c.month == month) & (monthly_reports.c.scope == scope)
     with engine.connect() as conn:
         kept = conn.execute(select(monthly_reports.c.rows).where(key)).scalar()
-    if kept is not None:
-        return [tuple(r) for r in json.loads(kept)]
-    rows = monthly(engine, month, warehouse, today)
+    return None if kept is None else [tuple(r) for r in json.loads(kept)]
+
+
+def _keep(engine: Engine, month: str, scope: str, rows: list[tuple[Any, ...]]) -> None:
     try:
         with engine.begin() as conn:
             conn.execute(
@@ -148,4 +175,42 @@ def kept_monthly(
             )
     except IntegrityError:
         pass  # kept by another request meanwhile: the same rows
+
+
+def _first_month(engine: Engine) -> str | None:
+    """The month of the journal's first posting (ids grow with time)."""
+    with engine.connect() as conn:
+        first = conn.execute(select(postings.c.posted_at).order_by(postings.c.id).limit(1)).scalar()
+    return None if first is None else first.strftime("%Y-%m")
+
+
+def kept_monthly(
+    engine: Engine, month: str, warehouse: str | None, today: date
+) -> list[tuple[Any, ...]]:
+    """The month's report, kept once made: a finished month never changes (the ledger only
+    grows, and every posting is dated when it is made). Made from the nearest kept month
+    before it, month by month, keeping each (a second server doing the same keeps the same)."""
+    month_bounds(month, today)  # refuses a month not finished yet
+    scope = warehouse or "*"
+    kept = _kept(engine, month, scope)
+    if kept is not None:
+        return kept
+    first = _first_month(engine)
+    if first is None or month <= first:
+        rows = monthly(engine, month, warehouse, today)  # nothing before it
+        _keep(engine, month, scope, rows)
+        return rows
+    todo, current = [month], previous_month(month)
+    while (base := _kept(engine, current, scope)) is None:
+        if current <= first:
+            base = monthly(engine, current, warehouse, today)
+            _keep(engine, current, scope, base)
+            break
+        todo.append(current)
+        current = previous_month(current)
+    rows = base
+    for step in reversed(todo):
+        since, _ = month_bounds(step, today)
+        rows = roll(rows, monthly(engine, step, warehouse, today, since=since))
+        _keep(engine, step, scope, rows)
     return rows

@@ -126,6 +126,7 @@ postings = Table(
     Column("hash", String(64), nullable=False),
     Index("ix_postings_event", "event_id"),
     Index("ix_postings_batch", "batch_id"),
+    Index("ix_postings_posted_at", "posted_at"),
 )
 
 approvals = Table(

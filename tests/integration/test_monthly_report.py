@@ -121,3 +121,54 @@ def test_last_months_reports_are_made_once_by_the_server(depot: Depot) -> None:
     month = last_finished_month(today)
     assert kept_monthly(engine, month, "LC01", today) == monthly(engine, month, "LC01", today)
     engine.dispose()
+
+
+def test_reports_rolled_month_by_month_equal_the_journal(depot: Depot) -> None:
+    """Made from the month before and its own postings, each month's report is exactly the
+    one made from the whole journal."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import func, select, update
+
+    from server.reports import kept_monthly
+    from server.tables import monthly_reports, postings
+
+    engine = make_engine(depot.db_url)
+    item = depot.example.items[4]
+    caller = Caller("gateway-LC01", "LC01")
+
+    def shift(after: int, to: datetime) -> int:
+        with engine.begin() as conn:
+            conn.execute(update(postings).where(postings.c.id > after).values(posted_at=to))
+            return int(conn.execute(select(func.max(postings.c.id))).scalar_one() or 0)
+
+    base = {"warehouse": "LC01", "occurred_at": "2026-09-20T09:00:00+08:00", "gtin": item.gtin,
+            "batch": "RL1"}  # fmt: skip
+    august = {**base, "batch": "RL0"}
+    ingest(engine, caller, [{"event_id": str(uuid.uuid4()), "type": "receiving",
+                             "location": "D01", "qty": 20, **august}])  # fmt: skip
+    decide(engine, "admin", AcceptanceRequest("LC01", item.code, "RL0", "D01", 20, "accepted",
+                                              Inspection("YS-Q", 2, "pass")))  # fmt: skip
+    opening = shift(0, datetime(2026, 8, 15, 3, tzinfo=UTC))
+    ingest(engine, caller, [{"event_id": str(uuid.uuid4()), "type": "receiving",
+                             "location": "D01", "qty": 40, **base}])  # fmt: skip
+    decide(engine, "admin", AcceptanceRequest("LC01", item.code, "RL1", "D01", 40, "accepted",
+                                              Inspection("YS-R", 2, "pass")))  # fmt: skip
+    received = shift(opening, datetime(2026, 9, 20, 1, tzinfo=UTC))
+    loaded = ingest(engine, caller, [{"event_id": str(uuid.uuid4()), "type": "loading",
+                                      "from_location": "D01", "qty": 15, **base}])  # fmt: skip
+    assert loaded[0].result == "accepted"
+    shift(received, datetime(2026, 10, 10, 8, tzinfo=UTC))
+    today = date(2026, 11, 24)
+    for scope in ("LC01", None):
+        rolled = kept_monthly(engine, "2026-10", scope, today)  # makes August and September too
+        assert rolled == monthly(engine, "2026-10", scope, today)
+        for month in ("2026-08", "2026-09"):
+            assert kept_monthly(engine, month, scope, today) == monthly(engine, month, scope, today)
+    with engine.connect() as conn:
+        kept = sorted(conn.execute(select(monthly_reports.c.month, monthly_reports.c.scope)))
+    assert kept == [(m, s) for m in ("2026-08", "2026-09", "2026-10") for s in ("*", "LC01")]
+    row = next(r for r in kept_monthly(engine, "2026-10", "LC01", today) if r[2] == item.code)
+    september = next(r for r in monthly(engine, "2026-09", "LC01", today) if r[2] == item.code)
+    assert row[6] == september[12] and row[8] == 15  # opening = September's closing; 15 out
+    engine.dispose()
