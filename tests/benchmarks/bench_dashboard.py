@@ -11,8 +11,8 @@ stocktakes and 20,000 audit entries. Then a real server process answers each pag
 for a person bound to LC01 and for the network view; prints p50, p95 and the largest time per
 page, next to the framework's own floor (GET /healthz) in the same run. Target in the
 dashboard's issue: each page under 300 ms of server time. A finished month's report is made
-once (by the server's report keeper for last month, as soon as it starts and then hourly;
-on first request for older months) and kept: both are timed.
+once and kept; the server's report keeper makes last month's (rolling forward from the first
+month with postings) as soon as it starts: that time is printed too.
 """
 
 from __future__ import annotations
@@ -250,9 +250,13 @@ def report(label: str, ms: list[float], floor: float | None = None) -> None:
 
 
 def kept(db_url: str) -> int:
+    """How many of last month's reports the server has made and kept."""
+    month = (date.today().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
     engine = make_engine(db_url)
     with engine.connect() as conn:
-        count = conn.execute(select(func.count()).select_from(monthly_reports)).scalar_one()
+        count = conn.execute(
+            select(func.count()).where(monthly_reports.c.month == month)
+        ).scalar_one()
     engine.dispose()
     return int(count)
 
@@ -267,7 +271,10 @@ def run(db_url: str, per_depot: int, work: Path) -> None:
     server = ServerProcess(db_url, work).start()
     started = time.perf_counter()
     wait_until(lambda: kept(db_url) == 3, 300, "last month's reports made by the server")
-    print(f"the server made last month's 3 reports in {time.perf_counter() - started:.1f} s")
+    print(
+        f"the server made last month's 3 reports (and every month before it, rolled forward "
+        f"from the first) in {time.perf_counter() - started:.1f} s"
+    )
     try:
         for who, label in (("bench-lc01", "a supervisor of LC01"), ("bench", "the network")):
             client = httpx.Client(base_url=server.url, timeout=60)
@@ -287,8 +294,8 @@ def run(db_url: str, per_depot: int, work: Path) -> None:
                 report(f"GET {label}", measure(client, path), floor)
             month = (date.today().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
             report("GET /reports (last month)", measure(client, f"/reports?month={month}"), floor)
-            cold = measure(client, f"/reports?month=2020-0{1 + (who == 'bench')}", times=1)
-            report("GET /reports (an old month, made now)", cold)
+            old = measure(client, "/reports?month=2020-01")
+            report("GET /reports (an old month)", old, floor)
             client.close()
     finally:
         server.stop()
