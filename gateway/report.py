@@ -6,6 +6,7 @@ shows there as silent, with the age of its last report and of its last sync."""
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -78,7 +79,8 @@ class Reporter(Worker):
             answer = http.post("/api/v1/gateway/report", json=self.report(), headers=self.headers())
             if answer.status_code != 200:
                 raise RuntimeError(f"server answered {answer.status_code}: {answer.text[:200]}")
-        except (httpx.HTTPError, RuntimeError, OSError) as exc:
+        except (httpx.HTTPError, RuntimeError, OSError, sqlite3.Error) as exc:
+            # the server away, or the gateway's own database busy: next round tries again
             return min(self.failed("report to the server", exc), self.interval)
         self.succeeded()
         return self.interval

@@ -43,9 +43,30 @@ def check(report: dict[str, Any]) -> dict[str, Any]:
     for device in devices:
         if not isinstance(device, dict) or not isinstance(device.get("device"), str):
             raise ReportError("each device needs its id ('device')")
-    if not isinstance(report.get("outbox", {}), dict):
-        raise ReportError("outbox must be a mapping")
+        for key in ("last_seen", "last_read"):
+            if device.get(key) is not None and not _is_time(device[key]):
+                raise ReportError(f"{device['device']}: {key} must be an ISO 8601 time")
+        if not isinstance(device.get("reads_10min", 0), int):
+            raise ReportError(f"{device['device']}: reads_10min must be a whole number")
+        if device.get("door") is not None and not isinstance(device["door"], str):
+            raise ReportError(f"{device['device']}: door must be text")
+    outbox = report.get("outbox", {})
+    if not isinstance(outbox, dict) or not all(
+        isinstance(outbox.get(k, 0), int | float | None)
+        for k in ("pending", "rejected", "oldest_pending_age")
+    ):
+        raise ReportError("outbox must map pending, rejected, oldest_pending_age to numbers")
     return report
+
+
+def _is_time(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
 
 
 def record_report(engine: Engine, warehouse: str, client_id: str, report: dict[str, Any]) -> None:

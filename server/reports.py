@@ -5,7 +5,7 @@ balance, from the postings. Available from the 1st for the month before."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, and_, case, func, select
@@ -137,6 +137,9 @@ def monthly(
 # whole journal; the first month with postings is made from nothing before it.
 
 OPENING, CLOSING, VALUE = 6, 12, 13
+# A month is kept only this long after its end (UTC, as its bounds): postings of a request
+# still running at midnight, or a server whose own clock is in another time zone, land first.
+KEEP_AFTER = timedelta(hours=1)
 
 
 def previous_month(month: str) -> str:
@@ -166,6 +169,9 @@ def _kept(engine: Engine, month: str, scope: str) -> list[tuple[Any, ...]] | Non
 
 
 def _keep(engine: Engine, month: str, scope: str, rows: list[tuple[Any, ...]]) -> None:
+    _, end = month_bounds(month, date.max)
+    if datetime.now(UTC) < end + KEEP_AFTER:
+        return  # finished by the calendar, not yet for good: made again next time
     try:
         with engine.begin() as conn:
             conn.execute(

@@ -132,10 +132,14 @@ def build(site: Site, out: Path, reissue: Sequence[str] = ()) -> list[Path]:
 
     broker = out / "broker"
     broker.mkdir(parents=True)
-    ca = tls.certificate_authority(site.id, store.ca_key, broker / "ca.pem")
+    # The chain is kept with the secrets, so that a rebuild keeps it: stations enrolled with
+    # this CA go on trusting the broker.
+    ca = tls.certificate_authority(site.id, store.ca_key, store.root / "ca.pem")
     hosts = [site.broker.host, *site.broker.hostnames, "localhost", "127.0.0.1"]
-    tls.server_certificate(ca, hosts, broker / "server.key", broker / "server.pem")
-    written += [broker / "ca.pem", broker / "server.pem", broker / "server.key"]
+    tls.server_certificate(ca, hosts, store.root / "server.key", store.root / "server.pem")
+    for name in ("ca.pem", "server.pem"):
+        text(broker / name, (store.root / name).read_bytes())
+    text(broker / "server.key", (store.root / "server.key").read_bytes(), private=True)
     ca_pem = (broker / "ca.pem").read_text(encoding="ascii")
     users = [site.gateway_user, *(d.id for d in site.devices())]
     passwd = "".join(f"{u}:{mosquitto_hash(store.password(u))}\n" for u in users)

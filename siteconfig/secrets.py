@@ -4,7 +4,8 @@ with owner-only permissions, never printed or logged.
     OUTDIR/.secrets/            0700
         mqtt/USER.password      one broker password per device and for the gateway
         enrol/DEVICE.code       the one-time enrolment code on the device's sheet
-        ca.key                  the depot's certificate authority's private key
+        ca.key, ca.pem          the depot's certificate authority (kept: stations trust it)
+        server.key, server.pem  the broker's certificate, made again only when its names change
 """
 
 from __future__ import annotations

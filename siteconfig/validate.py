@@ -192,7 +192,7 @@ def _device_rules(
 def _rfid_rules(
     path: Path, full: dict[str, Any], profile: dict[str, Any] | None
 ) -> Iterator[Problem]:
-    connection = full.get("connection", {})
+    connection = _mapping(full.get("connection"))
     protocol = connection.get("protocol")
     if protocol is None:
         yield Problem(
@@ -231,7 +231,7 @@ def _shared_ports(site: dict[str, Any]) -> Iterator[Problem]:
         serial: dict[str, Path] = {}
         for d_index, device in enumerate(_list(station, "devices")):
             path: Path = ("stations", s_index, "devices", d_index)
-            connection = merged(device).get("connection", {})
+            connection = _mapping(merged(device).get("connection"))
             port = connection.get("port")
             if isinstance(port, str) and connection.get("protocol") != "llrp":
                 if port in serial:
@@ -243,7 +243,8 @@ def _shared_ports(site: dict[str, Any]) -> Iterator[Problem]:
                 serial.setdefault(port, path)
             host = connection.get("host")
             if isinstance(host, str) and connection.get("protocol") == "llrp":
-                key = (host, int(connection.get("tcp_port", 5084)))
+                tcp = connection.get("tcp_port", 5084)
+                key = (host, tcp if isinstance(tcp, int) else 5084)
                 if key in llrp:
                     yield Problem(
                         (*path, "connection", "host"),
@@ -292,6 +293,11 @@ def _site_ports(site: dict[str, Any]) -> Iterator[Problem]:
 
 
 # -- helpers -------------------------------------------------------------------------------
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    """A mapping the schema pass checks; anything else reads as empty here."""
+    return value if isinstance(value, dict) else {}
 
 
 def _list(doc: Any, key: str) -> list[Any]:

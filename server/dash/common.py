@@ -34,7 +34,10 @@ def local(moment: datetime | str | None, seconds: bool = False) -> str:
     """A stored moment as the depot reads it: 2026-11-24 12:11 (its own time zone)."""
     if moment is None or moment == "":
         return ""
-    when = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
+    try:
+        when = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
+    except ValueError:
+        return str(moment)  # a device's own time text, shown as it came
     when = when if when.tzinfo else when.replace(tzinfo=UTC)
     return when.astimezone(SHOWN_IN).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
 

@@ -40,6 +40,7 @@ def stock_lines(
     user = viewer(request)
     where = scope(user, depot)
     number = _page_number(p)
+    status = status if status in STATUS_NAMES else None
     f = queries.StockFilter(where, item or None, batch or None, location or None,
                             status or None, PAGE, (number - 1) * PAGE)  # fmt: skip
     total, rows = queries.stock_rows(engine_of(request), f)
@@ -79,6 +80,7 @@ def line_postings(
     with the running balance they add up to."""
     user = viewer(request)
     where = scope(user, depot) or depot
+    status = status if status in STATUS_NAMES else None
     location_id, batch_id = _line_ids(request, where, location, item, batch)
     number = _page_number(p)
     condition = and_(

@@ -49,7 +49,10 @@ def list_values(request: Request, user: auth.User, number: int = 1) -> dict[str,
         due = _utc(r["written_order_due"]) if r["written_order_due"] else None
         r["written_due"] = due.isoformat() if due else None
         r["written_late"] = bool(due and not r["written_order"] and now > due)
-        r["loaded_share"] = round(100 * r["loaded"] / r["asked"]) if r["asked"] else 0
+        # a depot's people see their depot's share: loaded of what was picked from it
+        whole = r["picked"] if user.warehouse else r["asked"]
+        r["share_of"] = whole
+        r["loaded_share"] = round(100 * r["loaded"] / whole) if whole else 0
     return {"orders": rows, "kinds": KINDS, "states": STATES, "number": number, "more": more}
 
 
@@ -71,6 +74,7 @@ def _order(request: Request, user: auth.User, order_id: int) -> dict[str, Any]:
 def detail_values(request: Request, user: auth.User, order_id: int) -> dict[str, Any]:
     order = _order(request, user, order_id)
     picks = [p for p in order["picks"] if user.warehouse in (None, p["warehouse"])]
+    order["handovers"] = [n for n in order["handovers"] if user.warehouse in (None, n["warehouse"])]
     per_depot: dict[str, dict[str, int]] = {}
     for p in picks:
         d = per_depot.setdefault(p["warehouse"], {"qty": 0, "loaded": 0})

@@ -3,16 +3,21 @@ XLSX downloads (the same rows, from the API)."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
 
 from server import reports
 from server.dash.common import page, viewer
 from server.dash.overview import scope
 from server.deps import engine_of
 from server.report_keeper import last_finished_month
+from server.tables import warehouses
+
+MONTH = re.compile(r"\d{4}-\d{2}")
 
 router = APIRouter(include_in_schema=False)
 
@@ -22,15 +27,29 @@ def monthly_page(request: Request, month: str | None = None, depot: str | None =
     user = viewer(request)
     where = scope(user, depot)
     today = date.today()
-    chosen = month or last_finished_month(today)
+    latest = last_finished_month(today)
+    chosen = month or latest
     error = None
     rows: list[tuple[object, ...]] = []
-    try:
-        rows = reports.kept_monthly(engine_of(request), chosen, where, today)
-    except reports.ReportError as exc:
-        error = str(exc)
+    engine = engine_of(request)
+    with engine.connect() as conn:
+        known = (
+            where is None
+            or conn.execute(select(warehouses.c.code).where(warehouses.c.code == where)).first()
+        )
+    if not MONTH.fullmatch(chosen) or not "01" <= chosen[5:] <= "12" or chosen < "2000-01":
+        error = f"month is YYYY-MM (2000-01 to {latest})"
+    elif chosen > latest:
+        error = f"the report for {chosen} is available from the 1st of the month after it"
+    elif not known:
+        error = f"no depot {where}"
+    if error is None:
+        try:
+            rows = reports.kept_monthly(engine, chosen, where, today)
+        except reports.ReportError as exc:
+            error = str(exc)
     totals = [sum(int(r[i]) for r in rows) for i in range(6, 14)]  # type: ignore[call-overload]
     query = f"month={chosen}" + (f"&warehouse={where}" if where else "")
     return page(request, "dash/reports.html", user, month=chosen, rows=rows, totals=totals,
                 error=error, downloads=f"/api/v1/reports/monthly?{query}", depot=where,
-                latest=last_finished_month(today))  # fmt: skip
+                latest=latest)  # fmt: skip

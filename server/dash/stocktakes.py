@@ -48,7 +48,9 @@ STATES = {
 }
 
 
-def rounds(engine: Engine, warehouse: str | None, limit: int = 30) -> list[dict[str, Any]]:
+def rounds(
+    engine: Engine, warehouse: str | None, limit: int | None = 30, status: str | None = None
+) -> list[dict[str, Any]]:
     """Stocktakes, newest first, with their lines' states summed."""
     lines = stocktake_lines.c
     query = (
@@ -69,6 +71,8 @@ def rounds(engine: Engine, warehouse: str | None, limit: int = 30) -> list[dict[
     )
     if warehouse:
         query = query.where(stocktakes.c.warehouse == warehouse)
+    if status:
+        query = query.where(stocktakes.c.status == status)
     with engine.connect() as conn:
         return [{k: (v or 0) if k in ("counted", "variances", "recounts", "open_reasons") else v
                  for k, v in dict(r).items()} for r in conn.execute(query).mappings()]  # fmt: skip
@@ -139,7 +143,7 @@ def stocktake_values(request: Request, user: auth.User) -> dict[str, Any]:
 
 def inbox_values(request: Request, user: auth.User, message: str | None = None) -> dict[str, Any]:
     engine = engine_of(request)
-    waiting = [t for t in rounds(engine, user.warehouse) if t["status"] == "closed"]
+    waiting = rounds(engine, user.warehouse, limit=None, status="closed")  # every one waiting
     for take in waiting:
         take["counters"] = counters(engine, take["id"])
         take["problems"] = variances(engine, take["id"])

@@ -8,7 +8,10 @@
   function refresh() {
     regions().forEach(function (region) {
       fetch(region.dataset.live, { credentials: "same-origin" })
-        .then(function (r) { return r.ok ? r.text() : null; })
+        .then(function (r) {
+          if (r.redirected) { window.location.reload(); return null; }  // session over: log in
+          return r.ok ? r.text() : null;
+        })
         .then(function (html) {
           if (html !== null && html !== region.dataset.last) {
             region.dataset.last = html;

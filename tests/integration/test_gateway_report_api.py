@@ -31,3 +31,28 @@ def test_a_gateway_reports_its_devices(server: ServerProcess, depot: Depot) -> N
     engine.dispose()
     assert status["report"]["outbox"]["pending"] == 3  # the last good report stays
     assert status["reported_at"] is not None and status["last_sync_at"] is not None
+
+
+def test_reports_of_the_wrong_shape_and_odd_page_input_get_clear_answers(
+    server: ServerProcess, depot: Depot
+) -> None:
+    auth = {"Authorization": f"Bearer {depot.gateway_token}"}
+    url = f"{server.url}/api/v1/gateway/report"
+    for device in (
+        {"device": "D", "last_seen": 1732421465.5},  # epoch seconds, not ISO 8601
+        {"device": "D", "reads_10min": "many"},
+        {"device": "D", "door": 3},
+    ):
+        refused = httpx.post(url, json={"devices": [device]}, headers=auth)
+        assert refused.status_code == 422, device
+    odd = httpx.post(url, json={"outbox": {"pending": "lots"}}, headers=auth)
+    assert odd.status_code == 422
+    with httpx.Client(base_url=server.url) as browser:
+        browser.post("/login", data={"username": "admin", "password": "admin-password-for-tests"})
+        for month in ("9999-12", "2026-1", "2026-13", "nonsense"):
+            page = browser.get("/reports", params={"month": month})
+            assert page.status_code == 200 and 'id="report-error"' in page.text, month
+        unknown = browser.get("/reports", params={"depot": "NOPE"})
+        assert unknown.status_code == 200 and "no depot NOPE" in unknown.text
+        assert browser.get("/ledger", params={"status": "bogus"}).status_code == 200
+        assert browser.get("/doors").status_code == 200

@@ -106,7 +106,7 @@ def test_last_months_reports_are_made_once_by_the_server(depot: Depot) -> None:
     from server.tables import monthly_reports
 
     engine = make_engine(depot.db_url)
-    today = date(2026, 12, 3)
+    today = date.today()
     assert keep_last_month(engine, today) == 3  # the network, LC01, LC02
     keep_last_month(engine, today)  # again: nothing new
     with engine.connect() as conn:
@@ -114,10 +114,8 @@ def test_last_months_reports_are_made_once_by_the_server(depot: Depot) -> None:
             select(monthly_reports.c.scope, func.count()).group_by(monthly_reports.c.scope)
         ).all()
     assert sorted(kept) == [("*", 1), ("LC01", 1), ("LC02", 1)]
-    assert (
-        last_finished_month(today) == "2026-11"
-        and last_finished_month(date(2027, 1, 9)) == "2026-12"
-    )
+    assert last_finished_month(date(2026, 12, 3)) == "2026-11"
+    assert last_finished_month(date(2027, 1, 9)) == "2026-12"
     month = last_finished_month(today)
     assert kept_monthly(engine, month, "LC01", today) == monthly(engine, month, "LC01", today)
     engine.dispose()
@@ -171,4 +169,25 @@ def test_reports_rolled_month_by_month_equal_the_journal(depot: Depot) -> None:
     row = next(r for r in kept_monthly(engine, "2026-10", "LC01", today) if r[2] == item.code)
     september = next(r for r in monthly(engine, "2026-09", "LC01", today) if r[2] == item.code)
     assert row[6] == september[12] and row[8] == 15  # opening = September's closing; 15 out
+    engine.dispose()
+
+
+def test_a_month_just_ended_is_not_kept_yet(depot: Depot) -> None:
+    """By the calendar of a server east of Greenwich a month can be over while postings in
+    UTC still belong to it: it is shown, but kept only an hour after its end in UTC."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import func, select
+
+    from server.reports import kept_monthly
+    from server.tables import monthly_reports
+
+    engine = make_engine(depot.db_url)
+    running = datetime.now(UTC).strftime("%Y-%m")
+    first_of_next = date(
+        date.today().year + (date.today().month == 12), date.today().month % 12 + 1, 1
+    )
+    kept_monthly(engine, running, "LC01", first_of_next)  # a server a day ahead
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(monthly_reports)).scalar_one() == 0
     engine.dispose()

@@ -43,12 +43,15 @@ def test_adding_door_four_with_its_portal(tmp_path: Path) -> None:
     build(before, out)
     passwords = {p.name: p.read_text() for p in (out / ".secrets" / "mqtt").iterdir()}
     sheets = {p.name: p.read_bytes() for p in (out / "sheets").iterdir()}
+    chain = {n: (out / "broker" / n).read_bytes() for n in ("ca.pem", "server.pem", "server.key")}
 
     site, problems = read_site(with_door_four(tmp_path))
     assert site is not None, [str(p) for p in problems]
     build(site, out)
 
-    # nothing changes for the other devices
+    # nothing changes for the other devices, nor the depot's certificate chain they trust
+    for name, content in chain.items():
+        assert (out / "broker" / name).read_bytes() == content, name
     for name, password in passwords.items():
         assert (out / ".secrets" / "mqtt" / name).read_text() == password
     assert set(sheets) < {p.name for p in (out / "sheets").iterdir()}

@@ -127,6 +127,15 @@ def test_every_kind_of_mistake_is_reported_at_once_with_its_path_and_line() -> N
             assert key in lines[problem.line - 1] or "-" in lines[problem.line - 1], problem
 
 
+def test_a_connection_written_as_text_is_a_problem_not_a_crash() -> None:
+    text = EXAMPLE.read_text().replace(
+        "connection: {port: /dev/ttyACM1}", "connection: /dev/ttyACM1"
+    )
+    found = problems(load_yaml(text))
+    assert any(p.where().endswith("devices[1].connection") and "mapping" in p.message
+               for p in found), [str(p) for p in found]  # fmt: skip
+
+
 def test_the_example_depot_has_no_problems() -> None:
     assert problems(load_yaml(EXAMPLE.read_text())) == []
 
