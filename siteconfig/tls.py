@@ -64,8 +64,7 @@ def certificate_authority(
         .sign(key, hashes.SHA256())
     )
     write_private(key_path, _pem_key(key))
-    cert_path.parent.mkdir(parents=True, exist_ok=True)
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    write_private(cert_path, cert.public_bytes(serialization.Encoding.PEM))  # kept with the key
     return key, cert
 
 
@@ -113,5 +112,5 @@ def server_certificate(
         .sign(ca_key, hashes.SHA256())
     )
     write_private(key_path, _pem_key(key))
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    write_private(cert_path, cert.public_bytes(serialization.Encoding.PEM))
     return True
