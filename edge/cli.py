@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 from importlib.metadata import entry_points
 from pathlib import Path
+from typing import Any
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -46,11 +47,16 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     enrol = edge_sub.add_parser(
         "enrol",
         help="join this station to its depot with a device's enrolment sheet",
-        description="Read the QR code of a device's enrolment sheet (scan it with the "
-        "station's scanner into this prompt, pass it with --code, or give a photo with "
-        "--image), fetch the device's settings from the depot's gateway and install them.",
+        description="Read the QR code of a device's enrolment sheet (scan it into this prompt "
+        "with a scanner that types, pass it with --code, or give a photo with --image), or "
+        "type the sheet's enrolment code with --site, --device and --gateway from the sheet; "
+        "fetch the device's settings from the depot's gateway and install them.",
     )
-    enrol.add_argument("--code", help="the QR code's text (DEPOT-ENROL/1;...)")
+    enrol.add_argument(
+        "--code", help="the QR code's text (DEPOT-ENROL/1;...), or the enrolment code typed"
+    )
+    enrol.add_argument("--site", help="with a typed code: the site on the sheet")
+    enrol.add_argument("--device", help="with a typed code: the device on the sheet")
     enrol.add_argument("--image", type=Path, help="a photo or scan of the sheet's QR code")
     enrol.add_argument(
         "--config-dir", type=Path, default=Path("/etc/depot"), help="default: /etc/depot"
@@ -84,7 +90,7 @@ def run_edge(args: argparse.Namespace) -> int:
 def run_enrol(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from edge.enrolment import EnrolmentError, fetch, install, parse_ticket
+    from edge.enrolment import EnrolmentError, fetch, install
 
     try:
         if args.code:
@@ -94,7 +100,7 @@ def run_enrol(args: argparse.Namespace) -> int:
         else:
             print("扫描入网单二维码 Scan the sheet's QR code:", file=sys.stderr, flush=True)
             text = sys.stdin.readline()
-        ticket = parse_ticket(text)
+        ticket = _ticket(text, args)
         if args.gateway:
             ticket = replace(ticket, gateway=args.gateway)
         bundle = fetch(ticket)
@@ -106,6 +112,17 @@ def run_enrol(args: argparse.Namespace) -> int:
         print(f"  {path}")
     print(f"start the station: depot edge run --config {written[-1]}")
     return 0
+
+
+def _ticket(text: str, args: argparse.Namespace) -> Any:
+    """The QR code's text, or an enrolment code typed with --site, --device and --gateway."""
+    from edge.enrolment import SCHEME, EnrolmentError, Ticket, parse_ticket
+
+    if text.strip().startswith(SCHEME) or not (args.site or args.device):
+        return parse_ticket(text)
+    if not (args.site and args.device and args.gateway):
+        raise EnrolmentError("a typed code needs --site, --device and --gateway from the sheet")
+    return parse_ticket(Ticket(args.site, args.device, args.gateway, "-", text.strip()).text())
 
 
 def _qr_from_image(path: Path) -> str:

@@ -70,8 +70,10 @@ def enrolment_sheet(site: Site, device: Device, ticket: Ticket) -> bytes:
     line(f"入网码 Enrolment code:  {ticket.code}", 13, 9)
     line("在工作站上运行  On the station run:", 11)
     line("    sudo depot edge enrol", 11)
-    line("然后用本站扫码器扫描上方二维码，或输入入网码。", 10, 5.5)
-    line("then scan the QR code above with the station's scanner, or type the code.", 10, 9)
+    line("然后用键盘模式的扫码器扫描上方二维码；或输入入网码：", 10, 5.5)
+    line("then scan the QR code above with a scanner that types; or type the code:", 10, 5.5)
+    line(f"    sudo depot edge enrol --site {site.id} --device {device.id} "
+         f"--gateway {ticket.gateway} --code <code>", 9, 9)  # fmt: skip
     setup_zh, setup_en = device.about("setup_zh"), device.about("setup_en")
     if setup_zh or setup_en:
         line("设备设置 Set the device up:", 11)

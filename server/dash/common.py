@@ -114,6 +114,8 @@ def page(
         "t": translator(lang),
         "menu": menu,
         "here": request.url.path,
+        # where the language switch comes back to: this page, with its query
+        "back": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
         **values,
     }
     return templates.TemplateResponse(request, name, context, status_code=status_code)

@@ -247,6 +247,10 @@ def test_switching_the_language(browser: Browser, site: dict[str, Any]) -> None:
     shot(page, "orders-en")
     page.click("#lang")
     assert page.inner_text("main h2") == "调运任务 Dispatch orders"
+    page.goto(f"{site['server'].url}/ledger?item={site['item'].code}&status=available")
+    page.click("#lang")  # back to the same page, with its filter
+    assert page.url.endswith(f"/ledger?item={site['item'].code}&status=available")
+    assert page.inner_text("main h2") == "Ledger: stock lines"
 
 
 def test_from_a_number_down_to_the_events_behind_it(browser: Browser, site: dict[str, Any]) -> None:

@@ -152,5 +152,9 @@ def test_a_reissued_sheet_replaces_the_lost_one(depot: Depot, tmp_path: Path) ->
     assert new.code != lost.code and trial.password("LC01-D03-FIX1") != old_password
     assert trial.password("LC01-D01-FIX1") == others  # the rest of the depot is unchanged
     assert enrol("--code", lost.text(), "--config-dir", str(tmp_path / "x")).returncode != 0
-    ok = enrol("--code", new.text(), "--config-dir", str(tmp_path / "y"))
+    # the new sheet's code typed by hand, with what the sheet says beside it
+    half = enrol("--code", new.code, "--device", new.device, "--config-dir", str(tmp_path / "y"))
+    assert half.returncode != 0 and "--site, --device and --gateway" in half.stderr
+    ok = enrol("--code", new.code.lower(), "--site", new.site, "--device", new.device,
+               "--gateway", new.gateway, "--config-dir", str(tmp_path / "y"))  # fmt: skip
     assert ok.returncode == 0, ok.stderr
