@@ -12,6 +12,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from dataclasses import replace
 from typing import Any
 
 import paho.mqtt.client as paho
@@ -20,12 +21,14 @@ from edge import heap
 from edge.clock import new_event_id, now_iso
 from edge.config import DeviceConfig, StationConfig
 from edge.contract import (
+    MAX_RAW_BYTES,
     Answer,
     ContractError,
     ScanData,
     ScanMessage,
     cmd_topic,
     parse_answer,
+    parse_scan,
     scan_topic,
     status_payload,
     status_topic,
@@ -56,7 +59,7 @@ def decode_read(read: RawRead, location_pattern: str, badge_pattern: str) -> Dec
 def build_scan(
     site: str, device: DeviceConfig, seq: int, read: RawRead, decoded: Decoded
 ) -> ScanMessage:
-    return ScanMessage(
+    scan = ScanMessage(
         event_id=new_event_id(),
         site=site,
         device=device.id,
@@ -71,6 +74,20 @@ def build_scan(
         data=decoded.data,
         rfid=read.rfid,
     )
+    try:  # what the gateway would refuse as a broken message is an invalid read here
+        parse_scan(scan.to_json())
+    except ContractError as exc:
+        log.warning("read %s outside the contract's bounds: %s", scan.event_id, exc)
+        return replace(
+            scan,
+            raw=scan.raw[:MAX_RAW_BYTES],
+            symbology=(scan.symbology or "")[:8] or None,
+            valid=False,
+            error="out_of_bounds",
+            data=ScanData(),
+            rfid=None,
+        )
+    return scan
 
 
 class _Recent:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -142,12 +143,12 @@ def _qr_from_image(path: Path) -> str:
     raise EnrolmentError(f"no enrolment QR code found in {path}")
 
 
-def wait_for_signal() -> None:
-    """Block until SIGINT or SIGTERM."""
+def wait_for_signal(done: threading.Event | None = None) -> None:
+    """Block until SIGINT or SIGTERM, or until `done` is set by the process itself (a part
+    it cannot run without has stopped)."""
     import signal
-    import threading
 
-    done = threading.Event()
+    done = done or threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: done.set())
     done.wait()

@@ -13,9 +13,13 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
+
+from edge import bounds
 
 VERSION = 1
 PREFIX = "wh/v1"
@@ -143,96 +147,184 @@ class ScanMessage:
         return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def _require(doc: dict[str, Any], key: str, kind: type | tuple[type, ...]) -> Any:
-    value = doc.get(key)
-    if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
-        raise ContractError(f"field {key!r} missing or of the wrong type")
-    return value
-
-
 def _is_version(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value == VERSION
 
 
-_TEXT = (str, type(None))
-_INT = (int, type(None))
-_DATA_TYPES: dict[str, tuple[type, ...]] = {
-    "kind": (str,),
-    "gtin": _TEXT,
-    "batch": _TEXT,
-    "prod_date": _TEXT,
-    "expiry": _TEXT,
-    "serial": _TEXT,
-    "sscc": _TEXT,
-    "qty": _INT,
-    "epc_uri": _TEXT,
-    "location": _TEXT,
-    "badge": _TEXT,
-    "command": _TEXT,
-}
-_RFID_TYPES: dict[str, tuple[type, ...]] = {
-    "antenna": _INT,
-    "rssi": (int, float, type(None)),
-    "reads": (int,),
-    "first_seen": _TEXT,
-    "last_seen": _TEXT,
-}
+MAX_MESSAGE_BYTES = 16_384  # a scan message: a 4,096-byte frame as base64 and its fields
+MAX_RAW_BYTES = 8_192
+MAX_STATUS_BYTES = 4_096
+MAX_STATUS_FIELDS = 32
+_NESTING = re.compile(rb"[\[{]")
 
 
-def _check_types(obj: Any, types: dict[str, tuple[type, ...]], where: str) -> None:
-    for name, allowed in types.items():
-        value = getattr(obj, name)
-        if isinstance(value, bool) or not isinstance(value, allowed):
-            raise ContractError(f"{where}.{name} has the wrong type ({type(value).__name__})")
+def load_json(payload: bytes, limit: int, what: str) -> Any:
+    """A JSON document of at most `limit` bytes; ContractError for anything else (bad UTF-8,
+    bad JSON, absurd nesting or digits). Never raises anything but ContractError."""
+    if len(payload) > limit:
+        raise ContractError(f"{what} is larger than {limit} bytes")
+    if len(_NESTING.findall(payload)) > 64:
+        raise ContractError(f"{what} has more than 64 arrays or objects")
+    try:
+        return json.loads(payload.decode("utf-8"))
+    except (ValueError, RecursionError) as exc:
+        raise ContractError(f"{what} is not UTF-8 JSON: {exc}") from exc
+
+
+def _field(check: Callable[..., Any], name: str, *args: Any) -> Any:
+    try:
+        return check(name, *args)
+    except bounds.OutOfBounds as exc:
+        raise ContractError(str(exc)) from exc
+
+
+def _optional_name(kind: str, value: Any) -> str | None:
+    return None if value is None else check_name(kind, value)
+
+
+# data's text fields and their longest value (GS1: batch and serial 20, location 30 + ext)
+_DATA_TEXT = {
+    "gtin": 14, "batch": 20, "serial": 20, "sscc": 18, "epc_uri": 128, "location": 64,
+    "badge": 64, "command": 128,
+}  # fmt: skip
+_DATA_KINDS = ("gs1", "epc", "location", "badge", "command", "unknown")
+_TS_FIELDS = ("first_seen", "last_seen")
+
+
+def _object(doc: Any, key: str, allowed: Iterable[str]) -> dict[str, Any]:
+    value = doc.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ContractError(f"{key} must be a JSON object")
+    unknown = sorted(set(value) - set(allowed))
+    if unknown:
+        raise ContractError(f"unexpected field in {key}: {', '.join(map(str, unknown))[:80]}")
+    return value
+
+
+def _data(doc: dict[str, Any]) -> ScanData:
+    d = _object(doc, "data", {"kind", "prod_date", "expiry", "qty", *_DATA_TEXT})
+    kind = d.get("kind", "unknown")
+    if kind not in _DATA_KINDS:
+        raise ContractError(f"data.kind must be one of {', '.join(_DATA_KINDS)}")
+    texts = {
+        k: _field(bounds.optional_text, f"data.{k}", d.get(k), n) for k, n in _DATA_TEXT.items()
+    }
+    dates = {
+        k: None if d.get(k) is None else _field(bounds.iso_date, f"data.{k}", d[k])
+        for k in ("prod_date", "expiry")
+    }
+    qty = None if d.get("qty") is None else _field(bounds.quantity, "data.qty", d["qty"])
+    return ScanData(kind=kind, qty=qty, **texts, **dates)
+
+
+def _rfid(doc: dict[str, Any]) -> RfidInfo | None:
+    if doc.get("rfid") is None:
+        return None
+    r = _object(doc, "rfid", {"antenna", "rssi", "reads", *_TS_FIELDS})
+    antenna = r.get("antenna")
+    rssi = r.get("rssi")
+    if rssi is not None and (
+        isinstance(rssi, bool)
+        or not isinstance(rssi, int | float)
+        or not math.isfinite(rssi)
+        or not -200 <= rssi <= 50
+    ):
+        raise ContractError("rfid.rssi must be a number of dBm between -200 and 50")
+    return RfidInfo(
+        antenna=None
+        if antenna is None
+        else _field(bounds.integer, "rfid.antenna", antenna, 0, 65535),
+        rssi=rssi,
+        reads=_field(bounds.integer, "rfid.reads", r.get("reads", 1), 1, 1_000_000),
+        **{
+            k: None if r.get(k) is None else _field(bounds.timestamp, f"rfid.{k}", r[k])
+            for k in _TS_FIELDS
+        },
+    )
 
 
 def parse_scan(payload: bytes) -> ScanMessage:
-    """Decode and validate a scan message; ContractError says what is wrong."""
-    try:
-        doc = json.loads(payload.decode("utf-8"))
-    except (ValueError, RecursionError) as exc:  # bad UTF-8, bad JSON, absurd nesting or digits
-        raise ContractError(f"scan message is not UTF-8 JSON: {exc}") from exc
+    """Decode a scan message and check every field against its bounds (edge.bounds);
+    ContractError says which field is wrong and why."""
+    doc = load_json(payload, MAX_MESSAGE_BYTES, "scan message")
     if not isinstance(doc, dict):
         raise ContractError("scan message must be a JSON object")
     if not _is_version(doc.get("v")):
-        raise ContractError(f"unsupported scan message version {doc.get('v')!r}")
-    source = _require(doc, "source", str)
+        raise ContractError(f"unsupported scan message version {str(doc.get('v'))[:20]!r}")
+    source = doc.get("source")
     if source not in SOURCES:
-        raise ContractError(f"unknown source {source!r}")
+        shown = str(source)[:20]
+        raise ContractError(f"unknown source {shown!r}: one of {', '.join(SOURCES)}")
+    raw_b64 = _field(bounds.text, "raw_b64", doc.get("raw_b64"), MAX_RAW_BYTES * 4 // 3 + 4)
     try:
-        raw = base64.b64decode(_require(doc, "raw_b64", str), validate=True)
+        raw = base64.b64decode(raw_b64, validate=True)
     except ValueError as exc:
         raise ContractError("raw_b64 is not base64") from exc
-    data_doc = doc.get("data") or {}
-    rfid_doc = doc.get("rfid")
-    if not isinstance(data_doc, dict) or not (rfid_doc is None or isinstance(rfid_doc, dict)):
-        raise ContractError("data and rfid must be JSON objects")
-    try:
-        data = ScanData(**data_doc)
-        rfid = RfidInfo(**rfid_doc) if rfid_doc else None
-    except TypeError as exc:
-        raise ContractError(f"unexpected field in data or rfid: {exc}") from exc
-    _check_types(data, _DATA_TYPES, "data")
-    if rfid is not None:
-        _check_types(rfid, _RFID_TYPES, "rfid")
-    for key in ("door", "symbology", "error"):
-        if doc.get(key) is not None and not isinstance(doc[key], str):
-            raise ContractError(f"field {key!r} must be text or null")
+    valid = doc.get("valid")
+    if not isinstance(valid, bool):
+        raise ContractError("valid must be true or false")
+    site = doc.get("site")
+    device = doc.get("device")
+    if not isinstance(site, str) or not isinstance(device, str):
+        raise ContractError("site and device must be text")
     return ScanMessage(
-        event_id=_require(doc, "event_id", str),
-        site=check_name("site", _require(doc, "site", str)),
-        device=check_name("device", _require(doc, "device", str)),
-        seq=_require(doc, "seq", int),
-        ts=_require(doc, "ts", str),
-        source=source,
+        event_id=_field(bounds.event_id, "event_id", doc.get("event_id")),
+        site=check_name("site", site),
+        device=check_name("device", device),
+        seq=_field(bounds.integer, "seq", doc.get("seq")),
+        ts=_field(bounds.timestamp, "ts", doc.get("ts")),
+        source=str(source),
         raw=raw,
-        valid=_require(doc, "valid", bool),
-        data=data,
-        door=doc.get("door"),
-        symbology=doc.get("symbology"),
-        error=doc.get("error"),
-        rfid=rfid,
+        valid=valid,
+        data=_data(doc),
+        door=_optional_name("door", doc.get("door")),
+        symbology=_field(bounds.optional_text, "symbology", doc.get("symbology"), 8),
+        error=_field(bounds.optional_text, "error", doc.get("error"), 64),
+        rfid=_rfid(doc),
     )
+
+
+def scan_event_id(payload: bytes) -> str | None:
+    """The read a broken scan message names, if it names one well enough to be answered
+    (so that its station stops resending it); None otherwise. Never raises."""
+    try:
+        doc = load_json(payload, MAX_MESSAGE_BYTES, "scan message")
+    except ContractError:
+        return None
+    if not isinstance(doc, dict):
+        return None
+    try:
+        return bounds.event_id("event_id", doc.get("event_id"))
+    except bounds.OutOfBounds:
+        return None
+
+
+def parse_status(payload: bytes) -> dict[str, Any]:
+    """A station's status message as the gateway keeps it: a JSON object of at most
+    MAX_STATUS_FIELDS fields, each a clean short text, a finite number, a boolean, null or a
+    short list of those; `state` and `door` checked. ContractError for anything else."""
+    doc = load_json(payload or b"{}", MAX_STATUS_BYTES, "status message")
+    if not isinstance(doc, dict) or len(doc) > MAX_STATUS_FIELDS:
+        raise ContractError(f"status must be a JSON object of at most {MAX_STATUS_FIELDS} fields")
+    for key, value in doc.items():
+        _field(bounds.text, "status field name", key, 32)
+        values = value if isinstance(value, list) and len(value) <= 32 else [value]
+        for one in values:
+            if isinstance(one, str):
+                _field(bounds.text, f"status.{key}", one, 200)
+            elif isinstance(one, float) and not math.isfinite(one):
+                raise ContractError(f"status.{key} is not a finite number")
+            elif isinstance(one, int) and not isinstance(one, bool):
+                _field(bounds.integer, f"status.{key}", one, -bounds.INT64_MAX, bounds.INT64_MAX)
+            elif not (one is None or isinstance(one, bool | float)):
+                raise ContractError(f"status.{key} must be text, a number, a boolean or a list")
+    state = doc.get("state", "unknown")
+    if state not in ("online", "offline", "unknown"):
+        raise ContractError("status.state must be online or offline")
+    _optional_name("door", doc.get("door"))
+    return doc
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,8 +359,8 @@ class Answer:
 
 
 def parse_answer(payload: bytes) -> Answer:
+    doc = load_json(payload, MAX_MESSAGE_BYTES, "answer")
     try:
-        doc = json.loads(payload.decode("utf-8"))
         if not isinstance(doc, dict) or not _is_version(doc.get("v")):
             raise ContractError("answer must be a version 1 JSON object")
         return Answer(

@@ -16,6 +16,7 @@ from typing import Any
 
 from biip import ParseError, parse
 
+from edge import bounds
 from edge.contract import ScanData
 
 GS = "\x1d"
@@ -121,8 +122,10 @@ def _element_error(element: Any) -> str | None:
         return "gs1_check_digit"
     if ai in ("11", "17") and element.date is None:
         return "gs1_bad_date"
-    if ai in ("30", "37") and not element.value.isdigit():
-        return "gs1_bad_count"
+    if ai in ("30", "37") and not (
+        element.value.isdigit() and 1 <= int(element.value) <= bounds.MAX_QTY
+    ):
+        return "gs1_bad_count"  # not a count, none, or more than one read may carry
     return None
 
 

@@ -335,7 +335,7 @@ class Book:
                 device,
                 str(status.get("state", "unknown"))[:16],
                 str(door)[:32] if door else None,
-                json.dumps(status, ensure_ascii=False)[:2000],
+                json.dumps(status, ensure_ascii=False),  # bounded by parse_status
                 now,
             ),
         )

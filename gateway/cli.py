@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import threading
 from pathlib import Path
 
 from edge.cli import CommandError, wait_for_signal
@@ -31,9 +32,13 @@ def run_gateway(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         raise CommandError(str(exc)) from exc
     gateway = Gateway(config)
+    wake = threading.Event()
+    gateway.intake.on_fatal = wake.set
     gateway.start()
     try:
-        wait_for_signal()
+        wait_for_signal(wake)
     finally:
         gateway.stop()
+    if gateway.intake.fatal.is_set():
+        raise CommandError("the intake stopped on an error (see above); restart the gateway")
     return 0

@@ -13,11 +13,11 @@ keeps up.
 
 from __future__ import annotations
 
-import json
 import logging
 import queue
 import threading
 import time
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -30,15 +30,18 @@ from edge.contract import (
     cmd_topic,
     gateway_status_topic,
     parse_scan,
+    parse_status,
     parse_topic,
+    scan_event_id,
     scan_subscription,
     status_payload,
 )
 from edge.mqtt import BrokerSettings, connect, make_client
 from gateway.disk import MB, DiskGuard
 from gateway.metrics import IntakeMetrics
+from gateway.quarantine import Broken, FloodGate
 from gateway.smoothing import Smoother
-from gateway.store import GatewayStore
+from gateway.store import GatewayStore, failed_answer
 from gateway.store import Intake as TakenRead
 from gateway.workflows import decide
 
@@ -75,6 +78,9 @@ class Intake:
         self.client.on_message = self._on_message
         self.inbox: queue.Queue[paho.MQTTMessage | None] = queue.Queue()
         self.metrics = IntakeMetrics()
+        self.flood = FloodGate()
+        self.fatal = threading.Event()  # set if the writer thread stops on an error
+        self.on_fatal: Callable[[], None] | None = None  # and then this is called
         self._writer = threading.Thread(target=self._write_loop, name="intake", daemon=True)
 
     def start(self) -> None:
@@ -120,6 +126,18 @@ class Intake:
         self.inbox.put(message)
 
     def _write_loop(self) -> None:
+        try:
+            self._drain()
+        except BaseException:
+            # Never expected (every read's failure is its own); without this thread nothing
+            # would be answered again, so the process must not live on without it.
+            log.critical("the intake stopped; the gateway exits to be restarted", exc_info=True)
+            self.fatal.set()
+            if self.on_fatal is not None:
+                self.on_fatal()
+            raise
+
+    def _drain(self) -> None:
         while True:
             first = self.inbox.get()
             if first is None:
@@ -137,7 +155,9 @@ class Intake:
             self._take(group)
 
     def _take(self, group: list[paho.MQTTMessage]) -> None:
-        """Decide and commit a group of messages, then answer and acknowledge each."""
+        """Decide and commit a group of messages, then answer and acknowledge each. Every
+        message is acknowledged once its answer is committed (or, for a broken message, once
+        it is set aside), so that none is delivered again and none holds the broker's window."""
         statuses = [m for m in group if "/status/" in m.topic]
         if statuses:
             self._statuses(statuses)
@@ -147,40 +167,47 @@ class Intake:
         if self.disk.full:
             self._refuse_all(group)
             return
+        now = time.monotonic()
         scans: list[tuple[ScanMessage, bytes]] = []
-        parsed: list[ScanMessage | ContractError] = []
+        broken: list[tuple[Broken, bool]] = []
+        parsed: list[ScanMessage | Broken] = []
         for message in group:
-            payload = bytes(message.payload)
-            try:
-                scan = self._parse(message.topic, payload)
-            except ContractError as exc:
-                parsed.append(exc)
-                continue
-            parsed.append(scan)
-            scans.append((scan, payload))
+            item = self._parse(message)
+            parsed.append(item)
+            if isinstance(item, Broken):
+                broken.append((item, self.flood.admit(item.device, now)))
+            else:
+                scans.append((item, bytes(message.payload)))
+        if broken:
+            self._log_broken([b for b, _ in broken])
         try:
-            results = iter(self.store.take_reads(scans, self.decide))
+            results = iter(self.store.take_reads(scans, self.decide, broken))
         except Exception:
-            # Not committed: leave them unacknowledged, so the broker delivers them again.
-            log.exception("could not record %d reads; they stay with the broker", len(scans))
+            # The transaction itself failed (the disk, the database): nothing is committed,
+            # so nothing is acknowledged; each read is tried again on its own.
+            log.exception("could not record a group of %d messages", len(group))
+            if len(group) > 1:
+                for message in group:
+                    self._take([message])
+            else:
+                self._unrecorded(group[0], parsed[0])
             return
         for message, item in zip(group, parsed, strict=True):
-            if isinstance(item, ContractError):
-                if not self._quarantine(message, item):
-                    continue
+            if isinstance(item, Broken):
+                self._refuse_broken(item)
             else:
-                result = next(results)
-                if isinstance(result, Exception):
-                    log.error(
-                        "could not record the read on %s (%s); it stays with the broker",
-                        message.topic,
-                        result,
-                        exc_info=result,
-                    )
-                    continue
-                self._answer(item, result)
+                self._answer(item, next(results))
             self.client.ack(message.mid, message.qos)
             self.metrics.answered(time.monotonic() - message.timestamp)
+
+    def _unrecorded(self, message: paho.MQTTMessage, item: ScanMessage | Broken) -> None:
+        """One message that could not be recorded even alone: refused, so that its station
+        tells the operator and the broker's window is not held by it."""
+        event_id = item.event_id
+        if event_id is not None:
+            answer = failed_answer(event_id, RuntimeError("database"))
+            self.client.publish(cmd_topic(self.site, item.device), answer.to_json(), qos=1)
+        self.client.ack(message.mid, message.qos)
 
     def _statuses(self, messages: list[paho.MQTTMessage]) -> None:
         """Stations' retained status: online with their figures, or offline (last will)."""
@@ -188,18 +215,17 @@ class Intake:
         for message in messages:
             try:
                 device = parse_topic(message.topic).device
-                doc = json.loads(bytes(message.payload) or b"{}")
-            except (ContractError, ValueError) as exc:
-                log.warning("ignored a status on %s: %s", message.topic, exc)
+                doc = parse_status(bytes(message.payload))
+            except ContractError as exc:
+                log.warning("ignored a status on %s: %s", message.topic[:200], exc)
                 continue
-            if device and isinstance(doc, dict):
+            if device:
                 found.append((device, doc))
         try:
             self.store.device_statuses(found)
         except Exception:
             log.exception("could not record %d device statuses", len(found))
-            return
-        for message in messages:
+        for message in messages:  # a status is the latest word: the next one replaces it
             self.client.ack(message.mid, message.qos)
 
     def _refuse_all(self, group: list[paho.MQTTMessage]) -> None:
@@ -208,38 +234,44 @@ class Intake:
             "disk nearly full (%d MB free): refusing %d reads", self.disk.free() // MB, len(group)
         )
         for message in group:
-            try:
-                scan = self._parse(message.topic, bytes(message.payload))
-            except ContractError:
-                self.client.ack(message.mid, message.qos)
-                continue
-            answer = Answer(
-                scan.event_id,
-                "refused",
-                "网关磁盘将满，本次扫描未记录，请通知管理员",
-                "Gateway disk nearly full: this read was not recorded; tell the administrator",
-                "error",
-            )
-            self.client.publish(cmd_topic(scan.site, scan.device), answer.to_json(), qos=1)
+            item = self._parse(message)
+            if item.event_id is not None:
+                answer = Answer(
+                    item.event_id,
+                    "refused",
+                    "网关磁盘将满，本次扫描未记录，请通知管理员",
+                    "Gateway disk nearly full: this read was not recorded; tell the administrator",
+                    "error",
+                )
+                self.client.publish(cmd_topic(self.site, item.device), answer.to_json(), qos=1)
             self.client.ack(message.mid, message.qos)
 
-    def _parse(self, topic: str, payload: bytes) -> ScanMessage:
-        parts = parse_topic(topic)
-        scan = parse_scan(payload)
-        if parts.kind != "scan" or scan.site != parts.site or scan.device != parts.device:
-            raise ContractError("site or device in the message differs from the topic")
+    def _parse(self, message: paho.MQTTMessage) -> ScanMessage | Broken:
+        """The read a message carries, or what is wrong with it. Never raises."""
+        payload = bytes(message.payload)
+        try:
+            parts = parse_topic(message.topic)
+        except ContractError as exc:
+            return Broken(message.topic[:200], "?", payload, str(exc), None)
+        device = parts.device or "?"
+        try:
+            scan = parse_scan(payload)
+            if parts.kind != "scan" or scan.site != parts.site or scan.device != parts.device:
+                raise ContractError("site or device in the message differs from the topic")
+        except ContractError as exc:
+            event_id = scan_event_id(payload) if parts.kind == "scan" else None
+            return Broken(message.topic, device, payload, str(exc)[:300], event_id)
         return scan
 
-    def _quarantine(self, message: paho.MQTTMessage, error: ContractError) -> bool:
-        payload = bytes(message.payload)
-        log.warning("quarantined a message on %s: %s", message.topic, error)
-        try:
-            self.store.quarantine(message.topic, payload, str(error))
-        except Exception:
-            log.exception("could not quarantine the message on %s", message.topic)
-            return False
-        self._refuse_malformed(message.topic, payload, str(error))
-        return True
+    def _log_broken(self, broken: list[Broken]) -> None:
+        """One line per group and device, not per message: a flood must not fill the log."""
+        by_device: dict[str, list[Broken]] = {}
+        for b in broken:
+            by_device.setdefault(b.device, []).append(b)
+        for device, items in by_device.items():
+            log.warning(
+                "%d broken message(s) from %s, set aside: %s", len(items), device, items[-1].error
+            )
 
     def _answer(self, scan: ScanMessage, intake: TakenRead) -> None:
         self.client.publish(cmd_topic(scan.site, scan.device), intake.wire, qos=1)
@@ -252,18 +284,16 @@ class Intake:
             " (again)" if intake.duplicate else "",
         )
 
-    def _refuse_malformed(self, topic: str, payload: bytes, error: str) -> None:
+    def _refuse_broken(self, broken: Broken) -> None:
         """Answer a broken message when it names its read, so the station stops resending it
         and tells its operator; without an event_id there is nobody to answer."""
-        try:
-            parts = parse_topic(topic)
-            doc = json.loads(payload)
-            event_id = doc.get("event_id") if isinstance(doc, dict) else None
-        except (ContractError, ValueError):
-            return
-        if parts.kind != "scan" or parts.device is None or not isinstance(event_id, str):
+        if broken.event_id is None or broken.device == "?":
             return
         answer = Answer(
-            event_id, "refused", f"消息格式错误：{error}", f"Malformed message: {error}", "error"
+            broken.event_id,
+            "refused",
+            f"消息格式错误：{broken.error}",
+            f"Malformed message: {broken.error}",
+            "error",
         )
-        self.client.publish(cmd_topic(parts.site, parts.device), answer.to_json(), qos=1)
+        self.client.publish(cmd_topic(self.site, broken.device), answer.to_json(), qos=1)

@@ -21,6 +21,7 @@ from gateway.worker import Worker
 
 log = logging.getLogger(__name__)
 RECENT_SECONDS = 600
+MAX_UNKNOWN_BROKEN = 20  # devices known only by their broken messages, worst first
 
 
 def iso(moment: float | None) -> str | None:
@@ -47,6 +48,7 @@ class Reporter(Worker):
     def report(self) -> dict[str, Any]:
         now = time.time()
         recent = self.store.recent_reads(now - RECENT_SECONDS)
+        broken = self.store.broken_counts(now - RECENT_SECONDS)
         with self.store.transaction() as db:
             known = Book(db).devices()
         devices = []
@@ -56,11 +58,23 @@ class Reporter(Worker):
                 "device": d["device"], "state": d["state"], "door": d["door"],
                 "last_seen": iso(d["last_seen"]), "reads_10min": count, "last_read": iso(last),
             })  # fmt: skip
+        named = {d["device"] for d in known}
         for device, (count, last) in recent.items():
-            if device not in {d["device"] for d in known}:  # reads, but no status yet
+            if device not in named:  # reads, but no status yet
                 devices.append({"device": device, "state": "unknown", "door": None,
                                 "last_seen": iso(last), "reads_10min": count,
                                 "last_read": iso(last)})  # fmt: skip
+                named.add(device)
+        worst = sorted(broken, key=lambda device: -broken[device].broken)[:MAX_UNKNOWN_BROKEN]
+        for device in worst:
+            if device not in named:  # only broken messages: still a device to look at
+                devices.append({"device": device, "state": "unknown", "door": None,
+                                "last_seen": None, "reads_10min": 0,
+                                "last_read": None})  # fmt: skip
+        for d in devices:
+            counts = broken.get(d["device"])
+            d["broken_10min"] = counts.broken if counts else 0
+            d["flooding"] = bool(counts and counts.flooding)
         stats = self.store.stats()
         return {
             "at": iso(now),

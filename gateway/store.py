@@ -18,8 +18,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from edge.contract import Answer, ScanMessage, parse_answer
+from gateway import quarantine
 from gateway.book import SCHEMA as BOOK_SCHEMA
 from gateway.book import Book
+from gateway.quarantine import Broken
 
 log = logging.getLogger(__name__)
 
@@ -52,13 +54,6 @@ CREATE TABLE IF NOT EXISTS outbox (
 );
 CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (id) WHERE state = 'pending';
 CREATE INDEX IF NOT EXISTS outbox_rejected ON outbox (id) WHERE state = 'rejected';
-CREATE TABLE IF NOT EXISTS quarantine (
-    id          INTEGER PRIMARY KEY AUTOINCREMENT,
-    topic       TEXT NOT NULL,
-    payload     BLOB NOT NULL,
-    error       TEXT NOT NULL,
-    received_at REAL NOT NULL
-);
 -- Each enrolment sheet (its code's verifier) is used once.
 CREATE TABLE IF NOT EXISTS enrolments (
     device      TEXT NOT NULL,
@@ -105,7 +100,19 @@ class Decision(Protocol):
 Decide = Callable[[Book, ScanMessage, float], Decision]
 
 # Columns added since the first release, for books made before them.
-_ADDED = {"outbox": {"settled_at": "REAL"}}
+_ADDED = {"outbox": {"settled_at": "REAL"}, "quarantine": quarantine.ADDED}
+
+
+def failed_answer(event_id: str, error: Exception) -> Answer:
+    """The answer to a read the gateway could not handle (a fault, not a rule)."""
+    kind = type(error).__name__
+    return Answer(
+        event_id,
+        "refused",
+        f"网关无法处理此次扫描（{kind}），请重新扫描或通知管理员",
+        f"The gateway could not handle this read ({kind}); scan again or tell the administrator",
+        "error",
+    )
 
 
 class GatewayStore:
@@ -114,13 +121,13 @@ class GatewayStore:
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(_SCHEMA)
+        self._db.executescript(_SCHEMA + quarantine.SCHEMA)
         for table, columns in _ADDED.items():
             have = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
             for name, kind in columns.items():
                 if name not in have:
                     self._db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
-        self._db.executescript(BOOK_SCHEMA)
+        self._db.executescript(quarantine.INDEXES + BOOK_SCHEMA)
         self._db.execute("DROP INDEX IF EXISTS outbox_due")  # replaced by the partial ones
         self._lock = threading.Lock()
         # Checkpoints (copying the write-ahead log into the database file) happen on a thread
@@ -160,18 +167,24 @@ class GatewayStore:
     def take_read(self, scan: ScanMessage, payload: bytes, decide: Decide) -> Intake:
         """Record a read and what it caused, once. A read seen before gets its first answer."""
         (result,) = self.take_reads([(scan, payload)], decide)
-        if isinstance(result, Exception):
-            raise result
         return result
 
     def take_reads(
-        self, reads: Sequence[tuple[ScanMessage, bytes]], decide: Decide
-    ) -> list[Intake | Exception]:
+        self,
+        reads: Sequence[tuple[ScanMessage, bytes]],
+        decide: Decide,
+        broken: Sequence[tuple[Broken, bool]] = (),
+    ) -> list[Intake]:
         """Record several reads in one transaction (one sync to disk for all: group commit),
-        each in order and each on its own: a read whose decision fails is rolled back alone
-        and comes back as its exception, so it stays unacknowledged with the broker."""
-        results: list[Intake | Exception] = []
+        each in order and each on its own savepoint: a read whose handling fails for any
+        reason is rolled back alone and answered `refused`, its neighbours unaffected. The
+        group's broken messages are set aside in the same transaction (`quarantine`, with
+        whether each may be kept). Raises only if the transaction itself fails."""
+        results: list[Intake] = []
+        now = time.time()
         with self._transaction() as db:
+            if broken:
+                quarantine.set_aside(db, broken, now)
             book = Book(db, savepoint="one_read")
             answered = self._answered(db, [scan.event_id for scan, _ in reads])
             for scan, payload in reads:
@@ -182,14 +195,34 @@ class GatewayStore:
                 db.execute("SAVEPOINT one_read")
                 try:
                     taken = self._take(db, book, scan, payload, decide)
-                except Exception as exc:  # kept for the caller, per read
+                except Exception as exc:
                     book.undo()
-                    results.append(exc)
-                else:
-                    answered[scan.event_id] = taken.wire
-                    results.append(taken)
+                    log.error("read %s from %s failed: %r", scan.event_id, scan.device, exc,
+                              exc_info=exc)  # fmt: skip
+                    taken = self._refuse(db, book, scan, payload, exc)
+                answered[scan.event_id] = taken.wire
+                results.append(taken)
                 db.execute("RELEASE one_read")
         return results
+
+    def _refuse(
+        self,
+        db: sqlite3.Connection,
+        book: Book,
+        scan: ScanMessage,
+        payload: bytes,
+        error: Exception,
+    ) -> Intake:
+        """A read the gateway could not handle: refused, and the refusal kept like any answer
+        (a resend gets it again). If even that cannot be written, refused all the same."""
+        answer = failed_answer(scan.event_id, error)
+        wire = answer.to_json()
+        try:
+            self._insert_read(db, scan, payload, wire, time.time())
+        except Exception:
+            book.undo()
+            log.exception("could not keep the refusal of read %s", scan.event_id)
+        return Intake(answer, duplicate=False, wire=wire)
 
     @staticmethod
     def _answered(db: sqlite3.Connection, ids: list[str]) -> dict[str, bytes]:
@@ -213,19 +246,7 @@ class GatewayStore:
         decision = decide(book, scan, now)
         answer = decision.answer
         wire = answer.to_json()
-        db.execute(
-            "INSERT INTO reads VALUES (?,?,?,?,?,?,?,?)",
-            (
-                scan.event_id,
-                scan.site,
-                scan.device,
-                scan.seq,
-                scan.ts,
-                now,
-                payload,
-                wire,
-            ),
-        )
+        GatewayStore._insert_read(db, scan, payload, wire, now)
         db.executemany(
             "INSERT INTO outbox (event_id, type, payload, created_at) VALUES (?,?,?,?)",
             [
@@ -235,6 +256,15 @@ class GatewayStore:
         )
         return Intake(answer, duplicate=False, wire=wire)
 
+    @staticmethod
+    def _insert_read(
+        db: sqlite3.Connection, scan: ScanMessage, payload: bytes, wire: bytes, now: float
+    ) -> None:
+        db.execute(
+            "INSERT INTO reads VALUES (?,?,?,?,?,?,?,?)",
+            (scan.event_id, scan.site, scan.device, scan.seq, scan.ts, now, payload, wire),
+        )
+
     def device_statuses(self, statuses: Sequence[tuple[str, dict[str, Any]]]) -> None:
         now = time.time()
         with self._transaction() as db:
@@ -242,14 +272,9 @@ class GatewayStore:
             for device, status in statuses:
                 book.device_status(device, status, now)
 
-    def quarantine(self, topic: str, payload: bytes, error: str) -> None:
-        """Keep a message that does not follow the contract, for someone to look at."""
-        with self._transaction() as db:
-            db.execute(
-                "INSERT INTO quarantine (topic, payload, error, received_at) SELECT ?,?,?,? "
-                "WHERE NOT EXISTS (SELECT 1 FROM quarantine WHERE topic=? AND payload=?)",
-                (topic, payload, error, time.time(), topic, payload),
-            )
+    def broken_counts(self, since: float) -> dict[str, quarantine.DeviceCounts]:
+        with self._lock:
+            return quarantine.counts(self._db, since, time.time())
 
     def claim_enrolment(self, device: str, verifier: str, peer: str | None) -> bool:
         """Mark a sheet used; False if it was already."""

@@ -46,8 +46,12 @@ def check(report: dict[str, Any]) -> dict[str, Any]:
         for key in ("last_seen", "last_read"):
             if device.get(key) is not None and not _is_time(device[key]):
                 raise ReportError(f"{device['device']}: {key} must be an ISO 8601 time")
-        if not isinstance(device.get("reads_10min", 0), int):
-            raise ReportError(f"{device['device']}: reads_10min must be a whole number")
+        for key in ("reads_10min", "broken_10min"):
+            value = device.get(key, 0)
+            if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 2**53:
+                raise ReportError(f"{device['device']}: {key} must be a whole number")
+        if not isinstance(device.get("flooding", False), bool):
+            raise ReportError(f"{device['device']}: flooding must be true or false")
         if device.get("door") is not None and not isinstance(device["door"], str):
             raise ReportError(f"{device['device']}: door must be text")
     outbox = report.get("outbox", {})

@@ -1,5 +1,6 @@
 """Doors and devices (库门与设备): each depot's doors with their devices, online or not,
-when last seen and how many reads in the last ten minutes; each gateway's outbox depth and
+when last seen, how many reads and how many broken messages in the last ten minutes (a
+device sending broken messages at a rate shows as flooding); each gateway's outbox depth and
 age, its disk, and how long ago it last reported and last synced. From the gateways' own
 reports (server/gateways.py)."""
 
@@ -53,7 +54,14 @@ def doors_values(request: Request, user: auth.User, depot: str | None) -> dict[s
         report = s.get("report", {})
         devices = report.get("devices", [])
         doors: dict[str, dict[str, Any]] = {
-            d.code: {"door": d.code, "devices": [], "reads": 0, "last_read": None}
+            d.code: {
+                "door": d.code,
+                "devices": [],
+                "reads": 0,
+                "last_read": None,
+                "broken": 0,
+                "flooding": False,
+            }
             for d in docks
             if d.warehouse == code
         }
@@ -66,6 +74,8 @@ def doors_values(request: Request, user: auth.User, depot: str | None) -> dict[s
                 continue
             door["devices"].append(device)
             door["reads"] += int(device.get("reads_10min") or 0)
+            door["broken"] += int(device.get("broken_10min") or 0)
+            door["flooding"] = door["flooding"] or bool(device.get("flooding"))
             if device.get("last_read") and (door["last_read"] or "") < device["last_read"]:
                 door["last_read"] = device["last_read"]
         reported = _age(s.get("reported_at"), now)
@@ -78,6 +88,7 @@ def doors_values(request: Request, user: auth.User, depot: str | None) -> dict[s
             "doors": list(doors.values()), "roaming": roaming,
             "online": sum(1 for d in devices if d.get("state") == "online"),
             "devices": len(devices),
+            "flooding": [d["device"] for d in devices if d.get("flooding")],
         })  # fmt: skip
     lang = lang_of(request)
     return {"depots": out, "depot": where, "ago": lambda seconds: ago(seconds, lang)}

@@ -94,6 +94,7 @@ class GatewayProcess:
         site: str = "LC01",
         sync_interval: float = 0.5,
         settings: str = "",
+        env: dict[str, str] | None = None,
     ) -> None:
         workdir.mkdir(parents=True, exist_ok=True)
         self.workdir = workdir
@@ -111,7 +112,7 @@ class GatewayProcess:
             + f'\n[http]\nhost = "127.0.0.1"\nport = {self.http_port}\n'
         )
         self.proc = Proc(
-            "gateway", [DEPOT, "gateway", "run", "--config", str(self.config)], workdir
+            "gateway", [DEPOT, "gateway", "run", "--config", str(self.config)], workdir, env
         )
 
     def start(self) -> GatewayProcess:

@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 
+from edge.bounds import MAX_QTY
 from edge.contract import (
+    MAX_MESSAGE_BYTES,
     Answer,
     ContractError,
     RfidInfo,
@@ -21,7 +23,9 @@ from edge.contract import (
     gateway_status_topic,
     parse_answer,
     parse_scan,
+    parse_status,
     parse_topic,
+    scan_event_id,
     scan_subscription,
     scan_topic,
     status_topic,
@@ -442,3 +446,124 @@ def test_parse_answer_refuses_deeply_nested_json_with_a_contract_error() -> None
     # The station's command handler only catches ContractError.
     with pytest.raises(ContractError):
         parse_answer(b'{"v": 1, "re": "r1", "result": "ok", "task": ' + b"[" * 100_000)
+
+
+# -- bounds (edge.bounds): what a broken or hostile device may send is refused, with why ------
+
+
+def _escaped(doc: dict[str, Any]) -> bytes:
+    """As JSON escapes it on the wire: a lone surrogate arrives as \\ud800."""
+    return json.dumps(doc).encode("ascii")
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "why"),
+    [
+        ("event_id", "\ud800", "event_id"),
+        ("event_id", "not-a-uuid", "event_id"),
+        ("event_id", "01936B2E-7C41-7DEF-8A3B-2F0C4D5E6F70", "event_id"),  # not canonical
+        ("ts", "2026-11-23T09:14:03\ud800", "ts"),
+        ("ts", "yesterday", "ts"),
+        ("ts", "2026-11-23T09:14:03" + "0" * 100, "ts"),
+        ("seq", 2**63, "seq"),
+        ("seq", -1, "seq"),
+        ("door", "D/03", "door"),
+        ("symbology", "]C1" * 10, "symbology"),
+        ("error", "x" * 65, "error"),
+        ("raw_b64", "A" * 20_000, "larger than"),
+    ],
+)
+def test_parse_scan_refuses_fields_out_of_bounds(key: str, value: Any, why: str) -> None:
+    with pytest.raises(ContractError, match=why):
+        parse_scan(_escaped(_doc(**{key: value})))
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("qty", 0),
+        ("qty", -5),
+        ("qty", MAX_QTY + 1),
+        ("qty", 2**63),
+        ("batch", "2024\x1dA1"),
+        ("batch", "2024\ud800"),
+        ("batch", "B" * 21),
+        ("gtin", "0" * 15),
+        ("prod_date", "2024-02-30"),
+        ("kind", "pallet"),
+    ],
+)
+def test_parse_scan_refuses_data_out_of_bounds(key: str, value: Any) -> None:
+    doc = _doc()
+    doc["data"][key] = value
+    with pytest.raises(ContractError, match=f"data.{key}"):
+        parse_scan(_escaped(doc))
+
+
+def test_the_largest_quantity_a_read_may_carry_is_taken() -> None:
+    doc = _doc()
+    doc["data"]["qty"] = MAX_QTY
+    assert parse_scan(_escaped(doc)).data.qty == MAX_QTY
+
+
+@pytest.mark.parametrize(
+    "rfid",
+    [
+        {"antenna": -1},
+        {"antenna": 70_000},
+        {"rssi": float("nan")},
+        {"rssi": 1e308},
+        {"reads": 0},
+        {"first_seen": "soon"},
+    ],
+)
+def test_parse_scan_refuses_rfid_out_of_bounds(rfid: dict[str, Any]) -> None:
+    payload = json.dumps(_doc(rfid=rfid)).encode()  # NaN as JSON's non-standard literal
+    with pytest.raises(ContractError, match="rfid"):
+        parse_scan(payload)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b"[" * 100_000,
+        b"{" * 10_000,
+        b'{"v": 1, "event_id": ' + b"[" * 70 + b"]" * 70 + b"}",
+        b"x" * (MAX_MESSAGE_BYTES + 1),
+    ],
+)
+def test_absurd_messages_are_refused_before_they_are_parsed(payload: bytes) -> None:
+    with pytest.raises(ContractError):
+        parse_scan(payload)
+    assert scan_event_id(payload) is None
+
+
+def test_a_broken_message_that_names_its_read_can_be_answered() -> None:
+    broken = _doc(seq=2**64)
+    assert scan_event_id(_escaped(broken)) == broken["event_id"]
+    assert scan_event_id(_escaped(_doc(event_id="\ud800"))) is None
+    assert scan_event_id(b"\xff\xfe") is None
+
+
+def test_a_status_keeps_its_plain_fields() -> None:
+    status = {"state": "online", "door": "D03", "readers": ["A", "B"], "spool": 3, "up": 1.5}
+    assert parse_status(json.dumps(status).encode()) == status
+    assert parse_status(b"") == {}
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b"[" * 50_000,
+        b'{"state": "asleep"}',
+        b'{"state": "online", "door": "D/1"}',
+        b'{"note": "\\ud800"}',
+        b'{"nested": {"a": 1}}',
+        b'{"n": ' + str(2**70).encode() + b"}",
+        json.dumps({f"k{i}": i for i in range(40)}).encode(),
+        json.dumps({"big": "x" * 5000}).encode(),
+    ],
+)
+def test_a_status_outside_the_bounds_is_refused(payload: bytes) -> None:
+    with pytest.raises(ContractError):
+        parse_status(payload)

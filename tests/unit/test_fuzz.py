@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date, timedelta, timezone
 from itertools import pairwise
 from typing import Any
 
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from edge.bounds import MAX_QTY
 from edge.contract import (
     SOURCES,
     Answer,
@@ -27,6 +28,7 @@ from server.exampledata import gs1_check_digit
 FUZZ = settings(max_examples=300, deadline=None, database=None)
 GS = "\x1d"
 GTIN = "06901234567892"
+CST = timezone(timedelta(hours=8))
 
 # -- decode_barcode -------------------------------------------------------------------------
 
@@ -86,7 +88,7 @@ def test_decode_gs1_like_text(text: str) -> None:
     body=st.from_regex(r"\A069[0-9]{10}\Z"),
     batch=st.from_regex(r"\A[A-Z0-9-]{1,20}\Z"),
     prod=st.dates(min_value=date(2000, 1, 1), max_value=date(2060, 12, 31)),
-    qty=st.integers(min_value=1, max_value=99_999_999),
+    qty=st.integers(min_value=1, max_value=MAX_QTY),
     aim=st.sampled_from(["]C1", ""]),
 )
 def test_decode_any_valid_label(body: str, batch: str, prod: date, qty: int, aim: str) -> None:
@@ -97,6 +99,14 @@ def test_decode_any_valid_label(body: str, batch: str, prod: date, qty: int, aim
     assert decoded.data == ScanData(
         kind="gs1", gtin=gtin, batch=batch, prod_date=prod.isoformat(), qty=qty
     )
+
+
+@FUZZ
+@given(qty=st.integers(min_value=MAX_QTY + 1, max_value=99_999_999) | st.just(0))
+def test_a_count_no_read_may_carry_is_an_invalid_read(qty: int) -> None:
+    raw = f"01{GTIN}10B1{GS}30{qty}".encode("ascii")
+    decoded = decode_barcode(raw)
+    assert (decoded.valid, decoded.error) == (False, "gs1_bad_count")
 
 
 # -- Framer ---------------------------------------------------------------------------------
@@ -202,7 +212,7 @@ SCAN_KEYS = [
     "rfid",
 ]
 VALID_SCAN = ScanMessage(
-    event_id="e-1",
+    event_id="01936b2e-7c41-7def-8a3b-2f0c4d5e6f70",
     site="LC01",
     device="D1",
     seq=1,
@@ -257,18 +267,20 @@ def test_parse_scan_on_a_valid_message_with_fields_replaced(changes: dict[str, A
 
 
 names = st.from_regex(r"\A[A-Za-z0-9][A-Za-z0-9_.-]{0,20}\Z")
-optional_text = st.none() | st.text(max_size=12)
+clean = st.characters(exclude_categories=("Cc", "Cs"))
+optional_text = st.none() | st.text(clean, max_size=12)
+optional_name = st.none() | names
 
 
 @FUZZ
 @given(
     st.builds(
         ScanMessage,
-        event_id=st.text(max_size=40),
+        event_id=st.uuids().map(str),
         site=names,
         device=names,
         seq=st.integers(min_value=0, max_value=2**53),
-        ts=st.text(max_size=30),
+        ts=st.datetimes(timezones=st.sampled_from([UTC, CST])).map(lambda t: t.isoformat()),
         source=st.sampled_from(SOURCES),
         raw=st.binary(max_size=100),
         valid=st.booleans(),
@@ -277,10 +289,10 @@ optional_text = st.none() | st.text(max_size=12)
             kind=st.sampled_from(["gs1", "epc", "location", "unknown"]),
             gtin=optional_text,
             batch=optional_text,
-            qty=st.none() | st.integers(min_value=0, max_value=10**8),
+            qty=st.none() | st.integers(min_value=1, max_value=MAX_QTY),
         ),
-        door=optional_text,
-        symbology=optional_text,
+        door=optional_name,
+        symbology=st.none() | st.text(clean, max_size=8),
         error=optional_text,
         rfid=st.none()
         | st.builds(

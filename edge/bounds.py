@@ -1,0 +1,90 @@
+"""The bounds every input is checked against where it enters: one definition for the
+stations, the gateway and the server.
+
+Each check returns the value or raises `OutOfBounds` with a short reason in English that
+names the field. Nothing here does IO.
+
+    MAX_QTY         a read's or an event's quantity, in the item's unit (a pallet, a case)
+    INT64_MAX       the largest integer a database column takes
+    clean text      no lone surrogates (they cannot be written as UTF-8), no control
+                    characters, at most a given length
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+MAX_QTY = 1_000_000  # one read or one event: far above any pallet, far below overflow
+MAX_STOCK_QTY = 10**12  # one stock line: a million reads of MAX_QTY
+INT64_MAX = 2**63 - 1
+MAX_TEXT = 200  # free text on the floor: a batch number, a serial, a location code
+
+_UNCLEAN = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+class OutOfBounds(ValueError):
+    """An input outside the bounds of its field; the message names the field and why."""
+
+
+def is_clean(text: str) -> bool:
+    """No lone surrogate and no control character (tab, newline and the GS separator too:
+    decoded fields never hold them; the raw bytes of a read travel as base64)."""
+    return _UNCLEAN.search(text) is None
+
+
+def text(field: str, value: Any, max_len: int = MAX_TEXT) -> str:
+    if not isinstance(value, str):
+        raise OutOfBounds(f"{field} must be text")
+    if len(value) > max_len:
+        raise OutOfBounds(f"{field} is longer than {max_len} characters")
+    if not is_clean(value):
+        raise OutOfBounds(f"{field} holds a control character or a lone surrogate")
+    return value
+
+
+def optional_text(field: str, value: Any, max_len: int = MAX_TEXT) -> str | None:
+    return None if value is None else text(field, value, max_len)
+
+
+def integer(field: str, value: Any, low: int = 0, high: int = INT64_MAX) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise OutOfBounds(f"{field} must be an integer")
+    if not low <= value <= high:
+        raise OutOfBounds(f"{field} must be between {low} and {high}")
+    return value
+
+
+def quantity(field: str, value: Any) -> int:
+    """A quantity read or moved at once: 1..MAX_QTY."""
+    return integer(field, value, 1, MAX_QTY)
+
+
+def event_id(field: str, value: Any) -> str:
+    """A UUID in its canonical form (lower-case hex, 8-4-4-4-12), as the stations make them."""
+    if not isinstance(value, str) or not _CANONICAL_UUID.fullmatch(value):
+        raise OutOfBounds(f"{field} must be a UUID in canonical form")
+    uuid.UUID(value)  # the pattern admits only what parses
+    return value
+
+
+def timestamp(field: str, value: Any) -> str:
+    """An ISO 8601 date and time (as the stations write them), kept as sent."""
+    text(field, value, 40)
+    try:
+        datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise OutOfBounds(f"{field} must be an ISO 8601 date and time") from exc
+    return str(value)
+
+
+def iso_date(field: str, value: Any) -> str:
+    text(field, value, 10)
+    try:
+        date.fromisoformat(value)
+    except ValueError as exc:
+        raise OutOfBounds(f"{field} must be a date YYYY-MM-DD") from exc
+    return str(value)

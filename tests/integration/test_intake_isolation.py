@@ -1,0 +1,96 @@
+"""The gateway's store on a real SQLite file: a read that fails is refused alone, and the
+quarantine stays bounded however much a device sends."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from edge.contract import Answer, ScanData, ScanMessage
+from gateway import quarantine
+from gateway.book import Book
+from gateway.quarantine import Broken, FloodGate
+from gateway.store import GatewayStore
+from gateway.workflows.common import Outcome
+
+
+def scan(batch: str) -> ScanMessage:
+    return ScanMessage(
+        str(uuid.uuid4()), "LC01", "LC01-D01-FIX1", 1, "2026-11-24T09:00:00+08:00", "serial",
+        b"x", True, ScanData(kind="gs1", gtin="06901234567892", batch=batch, qty=1),
+        door="D01",
+    )  # fmt: skip
+
+
+def deciding(failing: str) -> Any:
+    """A decision that writes to the book, and fails (after writing) for one batch."""
+
+    def decide(book: Book, read: ScanMessage, now: float) -> Outcome:
+        book.db.execute(
+            "INSERT INTO devices (device, state, status, last_seen) VALUES (?, 'online', '{}', ?) "
+            "ON CONFLICT (device) DO UPDATE SET last_seen = excluded.last_seen",
+            (read.data.batch, now),
+        )
+        if read.data.batch == failing:
+            raise KeyError("a fault in a rule")
+        return Outcome(Answer(read.event_id, "ok", "好", "ok", "ok"), [])
+
+    return decide
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> GatewayStore:
+    return GatewayStore(tmp_path / "gateway.sqlite")
+
+
+def test_a_read_that_fails_is_refused_alone_and_its_neighbours_go_on(
+    store: GatewayStore, tmp_path: Path
+) -> None:
+    reads = [scan(f"B{i}") for i in range(5)]
+    results = store.take_reads([(r, r.to_json()) for r in reads], deciding("B2"))
+    assert [r.answer.result for r in results] == ["ok", "ok", "refused", "ok", "ok"]
+    assert "KeyError" in results[2].answer.text_en
+    with sqlite3.connect(tmp_path / "gateway.sqlite") as db:
+        devices = {r[0] for r in db.execute("SELECT device FROM devices")}
+        kept = dict(db.execute("SELECT event_id, answer FROM reads"))
+    assert devices == {"B0", "B1", "B3", "B4"}  # what the failing read wrote is undone
+    assert len(kept) == 5  # the refusal is kept like any answer
+    again = store.take_read(reads[2], reads[2].to_json(), deciding("none"))
+    assert again.duplicate and again.answer.result == "refused"  # a resend gets it again
+    store.close()
+
+
+def test_the_quarantine_keeps_each_message_once_and_only_the_newest(
+    store: GatewayStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(quarantine, "MAX_KEPT", 50)
+    broken = [
+        Broken("wh/v1/LC01/scan/D9", "D9", f"junk {i}".encode() * 1000, "bad", None)
+        for i in range(120)
+    ]
+    for start in range(0, 120, 30):
+        store.take_reads([], deciding("none"), [(b, True) for b in broken[start : start + 30]])
+    store.take_reads([], deciding("none"), [(broken[-1], True)] * 3)  # resent: kept once
+    store.take_reads([], deciding("none"), [(broken[0], False)])  # over its rate: counted
+    with sqlite3.connect(tmp_path / "gateway.sqlite") as db:
+        kept = [bytes(r[0]) for r in db.execute("SELECT payload FROM quarantine ORDER BY id")]
+        sizes = {r[0] for r in db.execute("SELECT size FROM quarantine")}
+    assert len(kept) == 50 and kept[-1].startswith(b"junk 119")
+    assert all(len(p) <= quarantine.MAX_PAYLOAD for p in kept)
+    assert sizes == {len(b.payload) for b in broken[-50:]}  # the size as sent is kept
+    counts = store.broken_counts(0)["D9"]
+    assert (counts.broken, counts.kept) == (124, 123)
+    assert counts.flooding
+    store.close()
+
+
+def test_the_flood_gate_lets_a_burst_through_then_the_rate() -> None:
+    gate = FloodGate(rate=5, burst=10)
+    assert sum(gate.admit("D1", 100.0) for _ in range(50)) == 10
+    assert gate.admit("D2", 100.0)  # another device has its own bucket
+    assert sum(gate.admit("D1", 101.0) for _ in range(50)) == 5  # a second later: the rate
+    assert sum(gate.admit("D1", 200.0) for _ in range(50)) == 10  # idle: the burst again
