@@ -4,6 +4,11 @@ Events leave in batches, in the order they were made. A batch that cannot be del
 (server down, network out, 5xx) is retried with exponential backoff and jitter; an event is
 marked sent only after the server answered for it, and a rejected one is kept with its
 reason, never dropped.
+
+A batch the server refuses as a whole as malformed (400, 413, 422: something in it the
+server cannot read) is halved and sent again at once, until the event it cannot read is
+alone; that one is set aside (`rejected`, result `malformed`, with the server's reason) and
+the rest go on. One broken event never holds the events behind it.
 """
 
 from __future__ import annotations
@@ -22,6 +27,11 @@ from gateway.worker import Worker
 log = logging.getLogger(__name__)
 
 GATHER = 0.25  # seconds to let events gather after a batch that was not full
+MALFORMED = (400, 413, 422)  # the server cannot read what was sent
+
+
+class Malformed(Exception):
+    """The server refused the batch as a whole as something it cannot read."""
 
 
 class Forwarder(Worker):
@@ -37,6 +47,7 @@ class Forwarder(Worker):
         super().__init__(link, exchange)
         self.site = site
         self.store = store
+        self.limit = link.batch_size  # smaller while a malformed event is being found
 
     def once(self, http: httpx.Client) -> float:
         """Send one batch if any is due; return how long to wait before the next try."""
@@ -44,7 +55,7 @@ class Forwarder(Worker):
             return self._deliver(http)
 
     def _deliver(self, http: httpx.Client) -> float:
-        rows = self.store.due(self.link.batch_size)
+        rows = self.store.due(self.limit)
         if not rows:
             return 1.0
         ids = [r.event_id for r in rows]
@@ -57,15 +68,20 @@ class Forwarder(Worker):
                 content=body.encode(),
                 headers={**self.headers(), "Content-Type": "application/json"},
             )
+            if response.status_code in MALFORMED:
+                raise Malformed(f"{response.status_code}: {_reason(response)}")
             if response.status_code != 200:
                 raise RuntimeError(f"server answered {response.status_code}: {response.text[:200]}")
             results = self._results(response.json(), ids)
+        except Malformed as exc:
+            return self._malformed(ids, str(exc))
         except (httpx.HTTPError, RuntimeError, ValueError, OSError) as exc:
             delay = self.failed(f"deliver {len(ids)} events", exc)
             self.store.defer(ids, delay, str(exc))
             return delay
         self.store.settle(results)
         self.succeeded()
+        self.limit = min(self.link.batch_size, self.limit * 2)
         rejected = {k: v for k, v in results.items() if v[0] == "rejected"}
         for event_id, (_, reason) in rejected.items():
             log.error("server rejected event %s: %s", event_id, reason)
@@ -73,6 +89,17 @@ class Forwarder(Worker):
         # A full batch: more are waiting, go on at once. Otherwise let the next gather (fewer,
         # fuller posts; the reads' transactions seldom wait for the outbox's).
         return 0.0 if len(rows) == self.link.batch_size else GATHER
+
+    def _malformed(self, ids: list[str], reason: str) -> float:
+        """Halve the batch and go on at once; an event refused alone is set aside."""
+        if len(ids) > 1:
+            self.limit = max(1, len(ids) // 2)
+            log.warning("server refused %d events as malformed; sending %d", len(ids), self.limit)
+            return 0.0
+        log.error("server cannot read event %s (%s): set aside", ids[0], reason)
+        self.store.settle({ids[0]: ("malformed", f"malformed: {reason}")})
+        self.succeeded()
+        return 0.0
 
     @staticmethod
     def _results(body: Any, ids: list[str]) -> dict[str, tuple[str, str | None]]:
@@ -87,3 +114,14 @@ class Forwarder(Worker):
         if not results:
             raise ValueError("the server's answer named none of the events sent")
         return results
+
+
+def _reason(response: httpx.Response) -> str:
+    """The server's reason, from its JSON `detail` where it gives one."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    detail = body.get("detail") if isinstance(body, dict) else None
+    text = detail if isinstance(detail, str) else json.dumps(detail) if detail else response.text
+    return text[:300]

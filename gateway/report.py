@@ -83,6 +83,9 @@ class Reporter(Worker):
                 "pending": stats.pending,
                 "rejected": stats.rejected,
                 "oldest_pending_age": stats.oldest_pending_age,
+                "rejected_recent": [
+                    {**r, "at": iso(r["at"])} for r in self.store.rejected_recent()
+                ],
             },
             "disk": {"free_mb": self.disk.free() // MB, "alarm": self.disk.alarm},
             **{f"last_{k}": iso(w.last_success) for k, w in self.workers.items()},

@@ -334,6 +334,20 @@ class GatewayStore:
             oldest_pending_age=(time.time() - oldest) if oldest else None,
         )
 
+    def rejected_recent(self, limit: int = 10) -> list[dict[str, Any]]:
+        """The newest events the server rejected (or could not read), with its reasons."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT event_id, type, result, last_error, settled_at FROM outbox "
+                "WHERE state='rejected' ORDER BY id DESC LIMIT ?",
+                (limit,),
+            ).fetchall()
+        return [
+            {"event_id": r[0], "type": r[1], "result": r[2], "reason": (r[3] or "")[:300],
+             "at": r[4]}
+            for r in rows
+        ]  # fmt: skip
+
     def recent_reads(self, since: float) -> dict[str, tuple[int, float]]:
         """Per device: reads taken since `since` and the time of the last (from the index)."""
         with self._lock:

@@ -13,9 +13,11 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from edge.bounds import is_clean
 from server.tables import gateway_status
 
 MAX_DEVICES = 500
+MAX_REJECTED_SHOWN = 20
 
 
 class ReportError(ValueError):
@@ -60,6 +62,17 @@ def check(report: dict[str, Any]) -> dict[str, Any]:
         for k in ("pending", "rejected", "oldest_pending_age")
     ):
         raise ReportError("outbox must map pending, rejected, oldest_pending_age to numbers")
+    recent = outbox.get("rejected_recent", [])
+    if not isinstance(recent, list) or len(recent) > MAX_REJECTED_SHOWN:
+        raise ReportError(f"outbox.rejected_recent must be a list of at most {MAX_REJECTED_SHOWN}")
+    for event in recent:
+        if not isinstance(event, dict) or not all(
+            isinstance(event.get(k), str) and len(event[k]) <= 300 and is_clean(event[k])
+            for k in ("event_id", "type", "result", "reason")
+        ):
+            raise ReportError("each rejected event needs event_id, type, result and reason")
+        if event.get("at") is not None and not _is_time(event["at"]):
+            raise ReportError("a rejected event's time must be ISO 8601")
     return report
 
 

@@ -56,3 +56,22 @@ def test_reports_of_the_wrong_shape_and_odd_page_input_get_clear_answers(
         assert unknown.status_code == 200 and "no depot NOPE" in unknown.text
         assert browser.get("/ledger", params={"status": "bogus"}).status_code == 200
         assert browser.get("/doors").status_code == 200
+
+
+def test_events_the_centre_rejected_show_on_the_doors_page_with_their_reason(
+    server: ServerProcess, depot: Depot
+) -> None:
+    auth = {"Authorization": f"Bearer {depot.gateway_token}"}
+    rejected = {"event_id": "0193a2b4-0000-7000-8000-000000000001", "type": "loading",
+                "result": "malformed", "reason": "malformed: 422: qty must be at most 1000000",
+                "at": "2026-11-24T01:00:00+00:00"}  # fmt: skip
+    report = {"outbox": {"pending": 0, "rejected": 1, "rejected_recent": [rejected]}}
+    url = f"{server.url}/api/v1/gateway/report"
+    assert httpx.post(url, json=report, headers=auth).status_code == 200
+    for bad in ({**rejected, "reason": "x" * 301}, {**rejected, "type": 5}):
+        odd = {"outbox": {"rejected_recent": [bad]}}
+        assert httpx.post(url, json=odd, headers=auth).status_code == 422
+    with server.login() as client:
+        page = client.get("/doors").text
+    assert rejected["event_id"] in page and "qty must be at most 1000000" in page
+    assert "无法读取" in page

@@ -1,0 +1,84 @@
+"""The forwarder against a server that cannot read one event of a batch: the event is found
+and set aside with the server's reason, and every other event is delivered, in order."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from edge.contract import Answer, ScanData, ScanMessage
+from gateway.book import Book
+from gateway.config import ServerLink
+from gateway.forwarder import Forwarder
+from gateway.store import GatewayStore
+from gateway.workflows.common import Outcome
+
+
+def fill_outbox(store: GatewayStore, count: int, poison: set[int]) -> list[str]:
+    """`count` events, those at the positions in `poison` carrying what the server refuses."""
+    ids = []
+
+    def decide(book: Book, read: ScanMessage, now: float) -> Outcome:
+        n = len(ids)
+        event = {"event_id": str(uuid.uuid4()), "type": "receiving", "n": n}
+        if n in poison:
+            event["qty"] = 2**64  # what the server cannot take
+        ids.append(event["event_id"])
+        return Outcome(Answer(read.event_id, "ok", "好", "ok", "ok"), [event])
+
+    for _ in range(count):
+        read = ScanMessage(str(uuid.uuid4()), "LC01", "D1", 1, "2026-11-24T09:00:00+08:00",
+                           "serial", b"x", True, ScanData())  # fmt: skip
+        store.take_read(read, read.to_json(), decide)
+    return ids
+
+
+class Server:
+    """Answers like the central server, except that a batch holding an event it cannot read
+    is refused whole with 422 (as a server before per-event checks, or a proxy, would)."""
+
+    def __init__(self) -> None:
+        self.delivered: list[int] = []
+        self.posts = 0
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        self.posts += 1
+        body: dict[str, Any] = json.loads(request.content)
+        if any(e.get("qty", 0) > 2**63 - 1 for e in body["events"]):
+            return httpx.Response(422, json={"detail": "qty must be at most 2^63 - 1"})
+        self.delivered += [e["n"] for e in body["events"]]
+        results = [{"event_id": e["event_id"], "result": "accepted"} for e in body["events"]]
+        return httpx.Response(200, json={"results": results})
+
+
+def test_a_malformed_event_is_set_aside_and_the_rest_go_on(tmp_path: Path) -> None:
+    store = GatewayStore(tmp_path / "gateway.sqlite")
+    (tmp_path / "token").write_text("t")
+    link = ServerLink("http://central", tmp_path / "token", batch_size=64)
+    ids = fill_outbox(store, 300, poison={37, 38, 200})
+    server = Server()
+    forwarder = Forwarder("LC01", link, store)
+    with httpx.Client(transport=httpx.MockTransport(server.handle), base_url=link.url) as http:
+        for _ in range(200):
+            if store.stats().pending == 0:
+                break
+            forwarder.once(http)
+    stats = store.stats()
+    assert (stats.pending, stats.sent, stats.rejected) == (0, 297, 3)
+    assert server.delivered == [n for n in range(300) if n not in {37, 38, 200}]  # in order
+    assert server.posts < 60  # found by halving, not one event at a time
+    with sqlite3.connect(tmp_path / "gateway.sqlite") as db:
+        kept = db.execute(
+            "SELECT event_id, result, last_error FROM outbox WHERE state='rejected' ORDER BY id"
+        ).fetchall()
+    assert [k[0] for k in kept] == [ids[37], ids[38], ids[200]]
+    assert {k[1] for k in kept} == {"malformed"}
+    assert all("qty must be at most" in k[2] for k in kept)
+    shown = store.rejected_recent()
+    assert shown[0]["event_id"] == ids[200] and shown[0]["result"] == "malformed"
+    store.close()
