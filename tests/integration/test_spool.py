@@ -6,8 +6,6 @@ import json
 import threading
 from pathlib import Path
 
-import pytest
-
 from edge.clock import new_event_id, now_iso
 from edge.contract import Answer, ScanMessage
 from edge.spool import Spool
@@ -85,17 +83,18 @@ def test_a_read_and_its_event_are_kept_once(tmp_path: Path) -> None:
     assert store.read_count() == 1 and store.stats().pending == 1
 
 
-def test_a_failing_decision_leaves_nothing_behind(tmp_path: Path) -> None:
+def test_a_failing_decision_leaves_only_its_refusal_behind(tmp_path: Path) -> None:
     store = GatewayStore(tmp_path / "gateway.sqlite")
 
     def broken(book: Book, message: ScanMessage, now: float) -> Outcome:
         raise RuntimeError("disk on fire")
 
     message = scan()
-    with pytest.raises(RuntimeError):
-        store.take_read(message, message.to_json(), broken)
-    assert store.read_count() == 0 and store.stats().pending == 0
-    assert store.take_read(message, message.to_json(), decide_with_event).duplicate is False
+    taken = store.take_read(message, message.to_json(), broken)
+    assert taken.answer.result == "refused" and "RuntimeError" in taken.answer.text_en
+    assert store.read_count() == 1 and store.stats().pending == 0  # no event, only the answer
+    again = store.take_read(message, message.to_json(), decide_with_event)
+    assert again.duplicate and again.answer == taken.answer  # a resend is told the same
 
 
 def test_outbox_verdicts(tmp_path: Path) -> None:
