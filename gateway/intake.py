@@ -17,7 +17,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any
 
@@ -39,7 +39,7 @@ from edge.contract import (
 from edge.mqtt import BrokerSettings, connect, make_client
 from gateway.disk import MB, DiskGuard
 from gateway.metrics import IntakeMetrics
-from gateway.quarantine import Broken, FloodGate
+from gateway.quarantine import Broken, Tally, Verdict
 from gateway.smoothing import Smoother
 from gateway.store import GatewayStore, failed_answer
 from gateway.store import Intake as TakenRead
@@ -78,7 +78,7 @@ class Intake:
         self.client.on_message = self._on_message
         self.inbox: queue.Queue[paho.MQTTMessage | None] = queue.Queue()
         self.metrics = IntakeMetrics()
-        self.flood = FloodGate()
+        self.tally = Tally()  # broken messages: which to keep, which to answer, counts
         self.fatal = threading.Event()  # set if the writer thread stops on an error
         self.on_fatal: Callable[[], None] | None = None  # and then this is called
         self._writer = threading.Thread(target=self._write_loop, name="intake", daemon=True)
@@ -128,6 +128,7 @@ class Intake:
     def _write_loop(self) -> None:
         try:
             self._drain()
+            self._write_counts()  # stopping: the counts not yet written
         except BaseException:
             # Never expected (every read's failure is its own); without this thread nothing
             # would be answered again, so the process must not live on without it.
@@ -169,43 +170,62 @@ class Intake:
             return
         now = time.monotonic()
         scans: list[tuple[ScanMessage, bytes]] = []
-        broken: list[tuple[Broken, bool]] = []
-        parsed: list[ScanMessage | Broken] = []
+        kept: list[Broken] = []
+        parsed: list[ScanMessage | tuple[Broken, Verdict]] = []
         for message in group:
             item = self._parse(message)
-            parsed.append(item)
             if isinstance(item, Broken):
-                broken.append((item, self.flood.admit(item.device, now)))
+                verdict = self.tally.add(item, now)
+                parsed.append((item, verdict))
+                if verdict.keep:
+                    kept.append(item)
             else:
+                parsed.append(item)
                 scans.append((item, bytes(message.payload)))
-        if broken:
-            self._log_broken([b for b, _ in broken])
-        try:
-            results = iter(self.store.take_reads(scans, self.decide, broken))
-        except Exception:
-            # The transaction itself failed (the disk, the database): nothing is committed,
-            # so nothing is acknowledged; each read is tried again on its own.
-            log.exception("could not record a group of %d messages", len(group))
-            if len(group) > 1:
-                for message in group:
-                    self._take([message])
+        if kept:
+            self._log_broken(kept)
+        results: Iterator[TakenRead] = iter(())
+        if scans or kept or self.tally.due(now):  # else: nothing to write for this group
+            counts = self.tally.take(now)
+            try:
+                results = iter(self.store.take_reads(scans, self.decide, kept, counts))
+            except Exception:
+                # The transaction itself failed (the disk, the database): nothing is
+                # committed, so nothing is acknowledged; each is tried again on its own.
+                log.exception("could not record a group of %d messages", len(group))
+                self.tally.give_back(counts)
+                if len(group) > 1:
+                    for message in group:
+                        self._take([message])
+                else:
+                    self._unrecorded(group[0], parsed[0])
+                return
+        for message, entry in zip(group, parsed, strict=True):
+            if isinstance(entry, tuple):
+                if entry[1].answer:
+                    self._refuse_broken(entry[0])
+                self.client.ack(message.mid, message.qos)
             else:
-                self._unrecorded(group[0], parsed[0])
-            return
-        for message, item in zip(group, parsed, strict=True):
-            if isinstance(item, Broken):
-                self._refuse_broken(item)
-            else:
-                self._answer(item, next(results))
-            self.client.ack(message.mid, message.qos)
-            self.metrics.answered(time.monotonic() - message.timestamp)
+                self._answer(entry, next(results))
+                self.client.ack(message.mid, message.qos)
+                self.metrics.answered(time.monotonic() - message.timestamp)
 
-    def _unrecorded(self, message: paho.MQTTMessage, item: ScanMessage | Broken) -> None:
+    def _write_counts(self) -> None:
+        counts = self.tally.take(time.monotonic())
+        if counts:
+            try:
+                self.store.take_reads([], self.decide, [], counts)
+            except Exception:
+                log.exception("could not write the counts of broken messages")
+
+    def _unrecorded(
+        self, message: paho.MQTTMessage, entry: ScanMessage | tuple[Broken, Verdict]
+    ) -> None:
         """One message that could not be recorded even alone: refused, so that its station
         tells the operator and the broker's window is not held by it."""
-        event_id = item.event_id
-        if event_id is not None:
-            answer = failed_answer(event_id, RuntimeError("database"))
+        item = entry[0] if isinstance(entry, tuple) else entry
+        if item.event_id is not None and item.device != "?":
+            answer = failed_answer(item.event_id, RuntimeError("database"))
             self.client.publish(cmd_topic(self.site, item.device), answer.to_json(), qos=1)
         self.client.ack(message.mid, message.qos)
 
@@ -264,7 +284,8 @@ class Intake:
         return scan
 
     def _log_broken(self, broken: list[Broken]) -> None:
-        """One line per group and device, not per message: a flood must not fill the log."""
+        """The messages set aside, one line per group and device: a flood must not fill the
+        log (the ones only counted are in the counts)."""
         by_device: dict[str, list[Broken]] = {}
         for b in broken:
             by_device.setdefault(b.device, []).append(b)

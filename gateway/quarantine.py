@@ -1,27 +1,37 @@
-"""Messages that break the MQTT contract: answered, counted per device, and some kept.
+"""Messages that break the MQTT contract: acknowledged, counted per device, some kept and
+answered.
 
 A broken message is never allowed to stop the intake or to slow another door. Each one is
-acknowledged to the broker in the same group as the good reads around it; if it names its
-read, the station is answered `refused` with the reason, so that it stops resending. What is
-kept for someone to look at is bounded three ways:
+acknowledged to the broker in the same group as the good reads around it. What it costs is
+bounded per device and in all:
 
-- once: a message resent any number of times is kept once (unique digest of topic and
-  payload, indexed);
-- per device: each device may have FLOOD_RATE messages a second kept (bursts up to
-  FLOOD_BURST); beyond that its messages are only counted. The counts, per device and
-  minute, are what the gateway reports and the dashboard's doors page shows as "flooding";
-- in all: the newest MAX_KEPT messages, of at most MAX_PAYLOAD bytes each.
+- answered: if it names its read, the station is told `refused` with the reason, so that it
+  stops resending; each device gets ANSWER_RATE such answers a second (bursts of
+  ANSWER_BURST), beyond that its broken messages are not answered;
+- kept: each device may have KEEP_RATE messages a second set aside in the `quarantine` table
+  (bursts of KEEP_BURST), each once however often it is resent (a unique digest of topic and
+  payload), at most its first MAX_PAYLOAD bytes, the newest MAX_KEPT in all;
+- counted: every broken message is counted per device and minute (`quarantine_minutes`,
+  written with the next transaction or at least every COUNTS_EVERY seconds). The counts are
+  what the gateway reports; the dashboard's doors page shows a device with
+  FLOODING_PER_MINUTE or more in this minute and the one before as "flooding".
+
+A group of broken messages that are neither kept nor due to have their counts written costs
+no transaction at all.
 """
 
 from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-FLOOD_RATE = 5.0  # messages a second a device may have kept
-FLOOD_BURST = 50.0
+KEEP_RATE = 5.0  # broken messages a second a device may have kept
+KEEP_BURST = 50.0
+ANSWER_RATE = 50.0  # ... and answered
+ANSWER_BURST = 500.0
+COUNTS_EVERY = 1.0  # seconds at most between writes of the counts
 MAX_KEPT = 10_000
 MAX_PAYLOAD = 2_048
 FLOODING_PER_MINUTE = 60  # broken messages in a minute that make a device "flooding"
@@ -74,9 +84,9 @@ class DeviceCounts:
 
 
 class FloodGate:
-    """Per device, a token bucket: may this broken message be kept?"""
+    """Per device, a token bucket: may one more of its broken messages have this?"""
 
-    def __init__(self, rate: float = FLOOD_RATE, burst: float = FLOOD_BURST) -> None:
+    def __init__(self, rate: float, burst: float) -> None:
         self.rate = rate
         self.burst = burst
         self._buckets: dict[str, tuple[float, float]] = {}  # device -> (tokens, at)
@@ -91,38 +101,82 @@ class FloodGate:
         return admitted
 
 
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    keep: bool
+    answer: bool
+
+
+class Tally:
+    """In memory, for the intake: each broken message's verdict, and the counts not yet
+    written."""
+
+    def __init__(self) -> None:
+        self.keeping = FloodGate(KEEP_RATE, KEEP_BURST)
+        self.answering = FloodGate(ANSWER_RATE, ANSWER_BURST)
+        self._counts: dict[str, list[int]] = {}
+        self._written = 0.0
+
+    def add(self, broken: Broken, now: float) -> Verdict:
+        verdict = Verdict(
+            keep=self.keeping.admit(broken.device, now),
+            answer=broken.event_id is not None and self.answering.admit(broken.device, now),
+        )
+        counts = self._counts.setdefault(broken.device, [0, 0])
+        counts[0] += 1
+        counts[1] += int(verdict.keep)
+        return verdict
+
+    def due(self, now: float) -> bool:
+        return bool(self._counts) and now - self._written >= COUNTS_EVERY
+
+    def take(self, now: float) -> dict[str, tuple[int, int]]:
+        """The counts to write now (and forget here)."""
+        counts = {device: (n, k) for device, (n, k) in self._counts.items()}
+        self._counts.clear()
+        self._written = now
+        return counts
+
+    def give_back(self, counts: dict[str, tuple[int, int]]) -> None:
+        """Counts whose write failed: kept for the next."""
+        for device, (n, k) in counts.items():
+            mine = self._counts.setdefault(device, [0, 0])
+            mine[0] += n
+            mine[1] += k
+
+
 def digest(topic: str, payload: bytes) -> bytes:
     return hashlib.blake2b(topic.encode() + b"\0" + payload, digest_size=16).digest()
 
 
-def set_aside(db: sqlite3.Connection, broken: Sequence[tuple[Broken, bool]], now: float) -> None:
-    """Inside the caller's transaction: keep the admitted messages (once each), count every
-    one per device and minute, and drop what is beyond MAX_KEPT."""
-    kept = [(b, digest(b.topic, b.payload)) for b, admit in broken if admit]
+def set_aside(
+    db: sqlite3.Connection,
+    kept: Sequence[Broken],
+    counts: Mapping[str, tuple[int, int]],
+    now: float,
+) -> None:
+    """Inside the caller's transaction: keep these messages (once each), add the counts per
+    device (broken, kept) to this minute's, and drop what is beyond MAX_KEPT."""
     added = 0
-    for b, key in kept:
+    for b in kept:
         cursor = db.execute(
             "INSERT OR IGNORE INTO quarantine "
             "(topic, device, digest, size, payload, error, received_at) VALUES (?,?,?,?,?,?,?)",
-            (b.topic, b.device, key, len(b.payload), b.payload[:MAX_PAYLOAD], b.error, now),
-        )
+            (b.topic, b.device, digest(b.topic, b.payload), len(b.payload),
+             b.payload[:MAX_PAYLOAD], b.error, now),
+        )  # fmt: skip
         added += cursor.rowcount
     minute = int(now // 60)
-    per_device: dict[str, list[int]] = {}
-    for b, admit in broken:
-        counts = per_device.setdefault(b.device, [0, 0])
-        counts[0] += 1
-        counts[1] += int(admit)
     db.executemany(
         "INSERT INTO quarantine_minutes VALUES (?,?,?,?) ON CONFLICT (device, minute) DO UPDATE "
         "SET broken = broken + excluded.broken, kept = kept + excluded.kept",
-        [(device, minute, n, k) for device, (n, k) in per_device.items()],
+        [(device, minute, n, k) for device, (n, k) in counts.items()],
     )
     if added:
         db.execute(
             "DELETE FROM quarantine WHERE id <= (SELECT max(id) FROM quarantine) - ?", (MAX_KEPT,)
         )
-    if minute % 60 == 0:  # once an hour or so: forget old minutes
+    if counts and minute % 60 == 0:  # once an hour or so: forget old minutes
         db.execute("DELETE FROM quarantine_minutes WHERE minute < ?", (minute - KEEP_MINUTES,))
 
 

@@ -12,7 +12,7 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -173,18 +173,20 @@ class GatewayStore:
         self,
         reads: Sequence[tuple[ScanMessage, bytes]],
         decide: Decide,
-        broken: Sequence[tuple[Broken, bool]] = (),
+        kept: Sequence[Broken] = (),
+        counts: Mapping[str, tuple[int, int]] | None = None,
     ) -> list[Intake]:
         """Record several reads in one transaction (one sync to disk for all: group commit),
         each in order and each on its own savepoint: a read whose handling fails for any
         reason is rolled back alone and answered `refused`, its neighbours unaffected. The
-        group's broken messages are set aside in the same transaction (`quarantine`, with
-        whether each may be kept). Raises only if the transaction itself fails."""
+        broken messages to keep, and the counts of broken messages per device, are written in
+        the same transaction (gateway/quarantine.py). Raises only if the transaction itself
+        fails."""
         results: list[Intake] = []
         now = time.time()
         with self._transaction() as db:
-            if broken:
-                quarantine.set_aside(db, broken, now)
+            if kept or counts:
+                quarantine.set_aside(db, kept, counts or {}, now)
             book = Book(db, savepoint="one_read")
             answered = self._answered(db, [scan.event_id for scan, _ in reads])
             for scan, payload in reads:

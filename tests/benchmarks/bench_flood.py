@@ -99,11 +99,17 @@ class Flooder:
             self.finished = time.perf_counter()
             self.done.set()
 
-    def run(self) -> threading.Thread:
+    def run(self, rate: float) -> threading.Thread:
+        """Publish every message, `rate` a second (0: as fast as the client can)."""
+
         def publish() -> None:
             topic = scan_topic(SITE, FLOODER)
             self.started = time.perf_counter()
-            for payload in self.messages:
+            for n, payload in enumerate(self.messages):
+                if rate:
+                    delay = self.started + n / rate - time.perf_counter()
+                    if delay > 0:
+                        time.sleep(delay)
                 self.client.publish(topic, payload, qos=1)
 
         thread = threading.Thread(target=publish, name="flood")
@@ -119,7 +125,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--flood", type=int, default=10_000)
     parser.add_argument("--reads", type=int, default=1_000)
-    parser.add_argument("--rate", type=float, default=100.0)
+    parser.add_argument("--rate", type=float, default=100.0, help="the good door's reads/s")
+    parser.add_argument(
+        "--flood-rate", type=float, default=1000.0, help="broken messages/s (0: full speed)"
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="depot-bench-flood-"))
     heap.settle()
@@ -144,7 +153,7 @@ def main() -> None:
             quiet = measure(broker.port, reads(args.reads), args.rate)
             memory_before = rss_mb(pid)
             flooder = Flooder(broker.port, broken_messages(args.flood))
-            thread = flooder.run()
+            thread = flooder.run(args.flood_rate)
             flooded = measure(broker.port, reads(args.reads), args.rate)
             thread.join()
             flooder.done.wait(300)

@@ -13,7 +13,7 @@ import pytest
 from edge.contract import Answer, ScanData, ScanMessage
 from gateway import quarantine
 from gateway.book import Book
-from gateway.quarantine import Broken, FloodGate
+from gateway.quarantine import Broken, FloodGate, Tally
 from gateway.store import GatewayStore
 from gateway.workflows.common import Outcome
 
@@ -73,9 +73,9 @@ def test_the_quarantine_keeps_each_message_once_and_only_the_newest(
         for i in range(120)
     ]
     for start in range(0, 120, 30):
-        store.take_reads([], deciding("none"), [(b, True) for b in broken[start : start + 30]])
-    store.take_reads([], deciding("none"), [(broken[-1], True)] * 3)  # resent: kept once
-    store.take_reads([], deciding("none"), [(broken[0], False)])  # over its rate: counted
+        store.take_reads([], deciding("none"), broken[start : start + 30], {"D9": (30, 30)})
+    store.take_reads([], deciding("none"), [broken[-1]] * 3, {"D9": (3, 3)})  # kept once
+    store.take_reads([], deciding("none"), [], {"D9": (1, 0)})  # over its rate: counted
     with sqlite3.connect(tmp_path / "gateway.sqlite") as db:
         kept = [bytes(r[0]) for r in db.execute("SELECT payload FROM quarantine ORDER BY id")]
         sizes = {r[0] for r in db.execute("SELECT size FROM quarantine")}
@@ -94,3 +94,18 @@ def test_the_flood_gate_lets_a_burst_through_then_the_rate() -> None:
     assert gate.admit("D2", 100.0)  # another device has its own bucket
     assert sum(gate.admit("D1", 101.0) for _ in range(50)) == 5  # a second later: the rate
     assert sum(gate.admit("D1", 200.0) for _ in range(50)) == 10  # idle: the burst again
+
+
+def test_the_tally_keeps_and_answers_a_flood_at_the_device_rate_and_counts_it_all() -> None:
+    tally = Tally()
+    named = Broken("t", "D1", b"x", "bad", "0193a2b4-0000-7000-8000-000000000001")
+    nameless = Broken("t", "D2", b"x", "bad", None)
+    verdicts = [tally.add(named, 10.0) for _ in range(2_000)]
+    assert sum(v.keep for v in verdicts) == quarantine.KEEP_BURST
+    assert sum(v.answer for v in verdicts) == quarantine.ANSWER_BURST
+    assert not any(tally.add(nameless, 10.0).answer for _ in range(3))  # nobody to answer
+    assert tally.due(10.0)  # nothing written yet
+    assert tally.take(10.0) == {"D1": (2_000, 50), "D2": (3, 3)}
+    assert not tally.due(10.5)  # written just now
+    tally.give_back({"D1": (7, 1)})  # a failed write is not lost
+    assert tally.due(11.0) and tally.take(11.0) == {"D1": (7, 1)}
