@@ -184,8 +184,6 @@ def run_add_gateway(args: argparse.Namespace) -> int:
 
 def write_secret(path: Path, value: str) -> None:
     """Write a secret readable by its owner only."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(value + "\n")
-    os.chmod(path, 0o600)
+    from edge.private import write_private
+
+    write_private(path, value + "\n")

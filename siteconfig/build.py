@@ -12,6 +12,9 @@
       sheets/DEVICE.pdf  enrolment sheets
       .secrets/          kept for the next build: passwords, enrolment codes, the CA's key
 
+Every `secrets/` folder, `sheets/` and `.secrets/` are 0700 and the keys, passwords and sheets
+in them 0600, whatever the umask.
+
 Everything but `.secrets` is written afresh each time; passwords, codes and the CA stay
 unless a device is reissued, so a rebuild after adding a door changes nothing for the rest.
 """
@@ -31,6 +34,7 @@ from typing import Any
 import yaml
 
 from edge.enrolment import Ticket, seal
+from edge.private import private_folder
 from edge.tomlfile import dumps
 from siteconfig import parts, tls
 from siteconfig.model import Site, site_from
@@ -40,6 +44,8 @@ from siteconfig.validate import problems
 from siteconfig.yamlfile import Document, Problem, load_yaml
 
 GENERATED = ("broker", "gateway", "stations", "systemd", "sheets")
+# Folders holding nothing but keys (passwords, TLS keys, enrolment sheets): 0700, files 0600.
+PRIVATE_FOLDERS = ("secrets", "sheets")
 PBKDF2_ITERATIONS = 10_000  # mosquitto_passwd's own default is 101
 HEADER = "Made by `depot config build` from the site description; edit that and build again."
 
@@ -122,6 +128,8 @@ def build(site: Site, out: Path, reissue: Sequence[str] = ()) -> list[Path]:
 
     def text(path: Path, content: str | bytes, private: bool = False) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        if path.parent.name in PRIVATE_FOLDERS:
+            private_folder(path.parent)
         if private:
             write_private(path, content)
         elif isinstance(content, bytes):
@@ -164,7 +172,9 @@ def build(site: Site, out: Path, reissue: Sequence[str] = ()) -> list[Path]:
             bundle = _bundle(site, station.id, device.id, doc, password, ca_pem)
             record = seal(bundle, ticket.code, site.id, device.id)
             text(gateway / "gateway" / "enrolment" / f"{device.id}.json", _json(record))
-            text(out / "sheets" / f"{device.id}.pdf", enrolment_sheet(site, device, ticket))
+            # A sheet is a key (its code joins the device once): owner-only, like the secrets.
+            sheet = enrolment_sheet(site, device, ticket)
+            text(out / "sheets" / f"{device.id}.pdf", sheet, private=True)
 
     for name, unit in parts.units(site).items():
         text(out / "systemd" / name, unit)
