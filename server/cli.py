@@ -36,6 +36,15 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     _db(run)
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--port", type=int, default=8000)
+    run.add_argument(
+        "--trusted-proxy",
+        action="append",
+        default=[p for p in os.environ.get("DEPOT_TRUSTED_PROXIES", "").split(",") if p],
+        metavar="ADDRESS",
+        help="a reverse proxy's address or network (repeat for more; env DEPOT_TRUSTED_PROXIES, "
+        "comma-separated): only for a peer named here is the client taken from "
+        "X-Forwarded-For; without one the peer's own address counts",
+    )
     run.set_defaults(handler=run_server)
 
     migrate = cmds.add_parser("migrate", help="bring the database schema up to date")
@@ -118,6 +127,10 @@ def run_server(args: argparse.Namespace) -> int:
         port=args.port,
         log_level="info",
         access_log=False,
+        # Who is asking (login throttling, audit) is the TCP peer, unless the peer is a proxy
+        # the operator named: then the client it names in X-Forwarded-For.
+        proxy_headers=bool(args.trusted_proxy),
+        forwarded_allow_ips=args.trusted_proxy or None,
         # The dashboard's event streams never end by themselves: on stop, give requests a few
         # seconds, then close them (browsers reconnect, to this server once it is back).
         timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
