@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Engine, text
 
 from server import auth, digest, gateways, queries
+from server.accounts_api import router as accounts_router
 from server.dash import router as dashboard_router
 from server.dash.common import NotForRole, NotSignedIn, forbidden
 from server.deps import (
@@ -187,6 +188,7 @@ def create_app(engine: Engine) -> FastAPI:
         return {"token": token, "expires_at": expires.isoformat()}
 
     app.include_router(workflows_router)
+    app.include_router(accounts_router)
     app.include_router(stocktake_router)
     app.include_router(dispatch_router)
     app.include_router(gateway_router)

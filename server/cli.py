@@ -68,7 +68,37 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     user.add_argument("--display-name")
     user.add_argument("--warehouse", help="limit the user to one warehouse")
     user.add_argument("--password-file", type=Path, required=True)
+    user.add_argument(
+        "--floor-pin-file",
+        type=Path,
+        help="the PIN for the depot's floor pages (6-64 characters, not the password)",
+    )
     user.set_defaults(handler=run_add_user)
+
+    pin = cmds.add_parser(
+        "set-floor-pin",
+        help="set or remove a person's floor PIN",
+        description="The PIN for the floor pages at the depot's gateway, read from a file; the "
+        "gateway receives its hash at its next sync (never the central password's).",
+    )
+    _db(pin)
+    pin.add_argument("--username", required=True)
+    which = pin.add_mutually_exclusive_group(required=True)
+    which.add_argument("--pin-file", type=Path)
+    which.add_argument("--remove", action="store_true", help="no floor sign-on any more")
+    pin.set_defaults(handler=run_set_floor_pin)
+
+    for name, verb in (("grant-floor", "give"), ("revoke-floor", "take back")):
+        grant = cmds.add_parser(
+            name,
+            help=f"{verb} a person bound to no depot the floor pages of one depot",
+            description="People bound to a depot have its floor pages; an administrator or "
+            "supervisor bound to none has a depot's floor only by a grant.",
+        )
+        _db(grant)
+        grant.add_argument("--username", required=True)
+        grant.add_argument("--warehouse", required=True)
+        grant.set_defaults(handler=run_floor_grant, grant=name == "grant-floor")
 
     verify = cmds.add_parser(
         "verify-ledger",
@@ -166,20 +196,49 @@ def run_verify(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_secret(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CommandError(f"cannot read {path}: {exc}") from exc
+
+
 def run_add_user(args: argparse.Namespace) -> int:
     from server.accounts import AccountError, create_user
 
-    password = args.password_file.read_text(encoding="utf-8").strip()
     try:
         create_user(
             _engine(args.db),
             args.username,
-            password,
+            _read_secret(args.password_file),
             role=args.role,
             display_name=args.display_name,
             warehouse=args.warehouse,
+            floor_pin=_read_secret(args.floor_pin_file) if args.floor_pin_file else None,
         )
     except AccountError as exc:
+        raise CommandError(str(exc)) from exc
+    return 0
+
+
+def run_set_floor_pin(args: argparse.Namespace) -> int:
+    from server.floor_access import FloorAccessError, set_floor_pin
+
+    pin = None if args.remove else _read_secret(args.pin_file)
+    try:
+        set_floor_pin(_engine(args.db), args.username, pin, actor="admin-cli")
+    except FloorAccessError as exc:
+        raise CommandError(str(exc)) from exc
+    return 0
+
+
+def run_floor_grant(args: argparse.Namespace) -> int:
+    from server.floor_access import FloorAccessError, grant_floor, revoke_floor
+
+    change = grant_floor if args.grant else revoke_floor
+    try:
+        change(_engine(args.db), args.username, args.warehouse, actor="admin-cli")
+    except FloorAccessError as exc:
         raise CommandError(str(exc)) from exc
     return 0
 

@@ -11,17 +11,16 @@ it takes are those of a wrong password.
 
 from __future__ import annotations
 
-import functools
 import math
-import secrets
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import ColumnElement, Connection, Engine, delete, func, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from edge.guessing import POLICY, Attempt, Failures, Policy, source_key, wait
+from edge.passwords import stand_in_hash
 from server.audit import record
-from server.security import hash_password, new_token, token_hash, verify_password
+from server.security import new_token, token_hash, verify_password
 from server.tables import known_sources, login_failures, sessions, users
 
 SESSION_HOURS = 12
@@ -35,12 +34,6 @@ class Throttled(Exception):
     def __init__(self, retry_after: int) -> None:
         super().__init__(f"too many failed logins; try again in {retry_after} s")
         self.retry_after = retry_after
-
-
-@functools.cache
-def stand_in_hash() -> str:
-    """A hash no password matches, as costly to check as a real one."""
-    return hash_password(secrets.token_urlsafe(32))
 
 
 def login(
