@@ -65,6 +65,7 @@ class FloorContext:
     refresh_ms: int = 1500
     enrolment_dir: Path | None = None  # records from `depot config build`; None: no enrolment
     tls: bool = False  # served over HTTPS: cookies are Secure
+    ca_pem: str | None = None  # the depot CA's certificate, for stations enrolling over HTTPS
 
 
 def _hash(token: str) -> str:
@@ -77,7 +78,7 @@ def create_floor_app(ctx: FloorContext) -> FastAPI:
     if ctx.enrolment_dir is not None:
         from gateway.enrol_web import enrolment_router
 
-        app.include_router(enrolment_router(ctx.site, ctx.enrolment_dir, ctx.store))
+        app.include_router(enrolment_router(ctx.site, ctx.enrolment_dir, ctx.store, ctx.ca_pem))
 
     def user_of(request: Request) -> User | None:
         token = request.cookies.get(COOKIE)

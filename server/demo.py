@@ -264,7 +264,8 @@ def run_demo(root: Path, site_file: Path, http_port: int, mqtt_port: int, interv
         print(
             "\ndepot-floor demo is running / 演示系统已启动\n"
             f"  Dashboard 看板:   http://127.0.0.1:{demo.http_port}/\n"
-            f"  Floor pages 现场: http://127.0.0.1:{demo.floor_port}/floor (the gateway)\n"
+            f"  Floor pages 现场: https://127.0.0.1:{demo.floor_port}/floor (the gateway; its "
+            f"certificate is from the depot's own CA, {demo.config / 'broker' / 'ca.pem'})\n"
             f"  Login 登录:       admin / {password}\n"
             f"  Floor PIN 现场口令: admin / {demo.floor_pin}\n"
             f"  Broker 消息代理:  127.0.0.1:{demo.mqtt_port} (TLS, per-device passwords and ACL)\n"

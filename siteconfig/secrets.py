@@ -6,6 +6,7 @@ with owner-only permissions, never printed or logged.
         enrol/DEVICE.code       the one-time enrolment code on the device's sheet
         ca.key, ca.pem          the depot's certificate authority (kept: stations trust it)
         server.key, server.pem  the broker's certificate, made again only when its names change
+        gateway-https.key/.pem  the gateway's HTTPS certificate, likewise
 """
 
 from __future__ import annotations

@@ -47,7 +47,7 @@ def test_build_prints_no_secret_and_keeps_them_across_builds(tmp_path: Path) -> 
     ]
     assert all(r.returncode == 0 for r in runs), runs[0].stderr
     secrets = [p.read_text() for p in (out / ".secrets").rglob("*") if p.is_file()]
-    assert len(secrets) == 4 + 5 + 4  # CA and broker keys and certificates, 5 passwords, 4 codes
+    assert len(secrets) == 6 + 5 + 4  # CA, broker, gateway: keys, certificates; passwords; codes
     printed = "".join(r.stdout + r.stderr for r in runs)
     assert "depot LC01:" in printed
     assert not [s for s in secrets if s.strip() and s.strip() in printed]
