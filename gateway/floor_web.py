@@ -149,14 +149,13 @@ def create_floor_app(ctx: FloorContext) -> FastAPI:
         next: Annotated[str, Form(max_length=2000)] = "/floor",
     ) -> Response:
         peer = request.client.host if request.client else None
-        pause = guard.wait(username, peer)
+        pause = guard.attempt(username, peer)  # counted as a failure until it succeeds
         if pause > 0:
             retry = math.ceil(pause)
             response = page(request, "login.html", None, next=next, error="throttled", retry=retry)
             response.status_code = 429
             response.headers["Retry-After"] = str(retry)
             return response
-        guard.failed(username, peer)  # until it succeeds: attempts at once see each other
         with ctx.store.transaction() as db:
             person = Book(db).person(username)
         # A name not on the list is checked against a stand-in: the same answer, the same time.

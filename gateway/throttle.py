@@ -45,30 +45,43 @@ class SignOnGuard:
     def wait(self, name: str, host: str | None, now: float | None = None) -> float:
         """Seconds before `name` may be tried from `host`; 0: now."""
         now = time.time() if now is None else now
-        source = source_key(host)
-        pair, by_source, elsewhere = _Count(), _Count(), _Count()
         with self._lock:
-            while self._failures and now - self._failures[0][0] >= self.policy.window:
-                self._failures.popleft()
-            known = {
-                s for s, at in self._known.get(name, {}).items() if now - at < self.policy.known_for
-            }
-            for at, failed_name, failed_source in self._failures:
-                if failed_source == source:
-                    by_source.add(at)
-                if failed_name == name:
-                    if failed_source == source:
-                        pair.add(at)
-                    if failed_source not in known:
-                        elsewhere.add(at)
-        attempt = Attempt(
-            pair.failures(), by_source.failures(), elsewhere.failures(), source in known
-        )
-        return wait(attempt, now, self.policy)
+            return self._wait(name, source_key(host), now)
+
+    def attempt(self, name: str, host: str | None, now: float | None = None) -> float:
+        """As `wait`; when it is 0, the attempt is counted as a failure at once (until
+        `succeeded` strikes it out), so that attempts made at the same moment see each other."""
+        now = time.time() if now is None else now
+        source = source_key(host)
+        with self._lock:
+            pause = self._wait(name, source, now)
+            if pause == 0:
+                self._failures.append((now, name, source))
+        return pause
 
     def failed(self, name: str, host: str | None, now: float | None = None) -> None:
         with self._lock:
             self._failures.append((time.time() if now is None else now, name, source_key(host)))
+
+    def _wait(self, name: str, source: str, now: float) -> float:
+        pair, by_source, elsewhere = _Count(), _Count(), _Count()
+        while self._failures and now - self._failures[0][0] >= self.policy.window:
+            self._failures.popleft()
+        known = {
+            s for s, at in self._known.get(name, {}).items() if now - at < self.policy.known_for
+        }
+        for at, failed_name, failed_source in self._failures:
+            if failed_source == source:
+                by_source.add(at)
+            if failed_name == name:
+                if failed_source == source:
+                    pair.add(at)
+                if failed_source not in known:
+                    elsewhere.add(at)
+        attempt = Attempt(
+            pair.failures(), by_source.failures(), elsewhere.failures(), source in known
+        )
+        return wait(attempt, now, self.policy)
 
     def succeeded(self, name: str, host: str | None, now: float | None = None) -> None:
         """A sign-on: the address becomes known for the name, its failures there are struck."""
