@@ -46,21 +46,21 @@ def login(
     """A new session token and its end for the right password, or None; the token is shown
     once. `source` is the address the attempt came from. Raises Throttled while this name or
     this address must wait, right password or not."""
-    name, where = username[:NAME_LIMIT], source_key(source)
+    name, address = username[:NAME_LIMIT], source_key(source)
     now = datetime.now(UTC)
     with engine.begin() as conn:
-        _serialise(conn, name, where)
-        pause = wait(_attempt(conn, name, where, now, policy), now.timestamp(), policy)
+        _serialise(conn, name, address)
+        pause = wait(_attempt(conn, name, address, now, policy), now.timestamp(), policy)
         if pause > 0:
             raise Throttled(math.ceil(pause))
         row = conn.execute(
             select(users.c.password_hash, users.c.active).where(users.c.username == name)
         ).one_or_none()
-        conn.execute(insert(login_failures).values(username=name, source=where, at=now))
+        conn.execute(insert(login_failures).values(username=name, source=address, at=now))
     matches = verify_password(password, row.password_hash if row else stand_in_hash())
     with engine.begin() as conn:
         if not (matches and row is not None and row.active and name == username):
-            record(conn, name, "login_failed", None, source=where)
+            record(conn, name, "login_failed", None, source=address)
             conn.execute(
                 delete(login_failures).where(
                     login_failures.c.at < now - timedelta(seconds=policy.window)
@@ -69,11 +69,11 @@ def login(
             return None
         conn.execute(
             delete(login_failures).where(
-                (login_failures.c.username == name) & (login_failures.c.source == where)
+                (login_failures.c.username == name) & (login_failures.c.source == address)
             )
         )
-        _remember_source(conn, name, where, now)
-        record(conn, name, "login", None, source=where)
+        _remember_source(conn, name, address, now)
+        record(conn, name, "login", None, source=address)
         token = new_token()
         expires = now + timedelta(hours=SESSION_HOURS)
         conn.execute(
@@ -84,20 +84,20 @@ def login(
     return token, expires
 
 
-def _serialise(conn: Connection, name: str, where: str) -> None:
+def _serialise(conn: Connection, name: str, address: str) -> None:
     """Attempts for one name, and from one address, are counted one after the other. SQLite
     does so already (BEGIN IMMEDIATE); PostgreSQL takes a lock for each until the commit."""
     if conn.dialect.name == "postgresql":
-        for kind, key in ((1, name), (2, where)):  # always in this order: no deadlock
+        for kind, key in ((1, name), (2, address)):  # always in this order: no deadlock
             conn.execute(
                 text("SELECT pg_advisory_xact_lock(:kind, hashtext(:key))"),
                 {"kind": kind, "key": key},
             )
 
 
-def _failures(conn: Connection, where: ColumnElement[bool]) -> Failures:
+def _failures(conn: Connection, condition: ColumnElement[bool]) -> Failures:
     count, last = conn.execute(
-        select(func.count(), func.max(login_failures.c.at)).where(where)
+        select(func.count(), func.max(login_failures.c.at)).where(condition)
     ).one()
     if not count:
         return Failures()
@@ -105,27 +105,27 @@ def _failures(conn: Connection, where: ColumnElement[bool]) -> Failures:
     return Failures(int(count), last.timestamp())
 
 
-def _attempt(conn: Connection, name: str, where: str, now: datetime, policy: Policy) -> Attempt:
+def _attempt(conn: Connection, name: str, address: str, now: datetime, policy: Policy) -> Attempt:
     recent = login_failures.c.at > now - timedelta(seconds=policy.window)
     known = select(known_sources.c.source).where(
         (known_sources.c.username == name)
         & (known_sources.c.last_login > now - timedelta(seconds=policy.known_for))
     )
-    known_here = conn.execute(known.where(known_sources.c.source == where)).first() is not None
+    known_here = conn.execute(known.where(known_sources.c.source == address)).first() is not None
     by_name = login_failures.c.username == name
     return Attempt(
-        pair=_failures(conn, recent & by_name & (login_failures.c.source == where)),
-        source=_failures(conn, recent & (login_failures.c.source == where)),
+        pair=_failures(conn, recent & by_name & (login_failures.c.source == address)),
+        source=_failures(conn, recent & (login_failures.c.source == address)),
         name=_failures(conn, recent & by_name & login_failures.c.source.not_in(known)),
         known_source=known_here,
     )
 
 
-def _remember_source(conn: Connection, name: str, where: str, now: datetime) -> None:
+def _remember_source(conn: Connection, name: str, address: str, now: datetime) -> None:
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     conn.execute(
         dialect.insert(known_sources)
-        .values(username=name, source=where, last_login=now)
+        .values(username=name, source=address, last_login=now)
         .on_conflict_do_update(
             index_elements=[known_sources.c.username, known_sources.c.source],
             set_={"last_login": now},
