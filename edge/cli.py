@@ -50,7 +50,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="join this station to its depot with a device's enrolment sheet",
         description="Read the QR code of a device's enrolment sheet (scan it into this prompt "
         "with a scanner that types, pass it with --code, or give a photo with --image), or "
-        "type the sheet's enrolment code with --site, --device and --gateway from the sheet; "
+        "type the sheet's enrolment code with --site, --device, --gateway and --ca-fingerprint "
+        "from the sheet; "
         "fetch the device's settings from the depot's gateway and install them.",
     )
     enrol.add_argument(
@@ -58,6 +59,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     enrol.add_argument("--site", help="with a typed code: the site on the sheet")
     enrol.add_argument("--device", help="with a typed code: the device on the sheet")
+    enrol.add_argument(
+        "--ca-fingerprint",
+        help="with a typed code: the depot CA's fingerprint on the sheet (the gateway must "
+        "show a certificate from that CA)",
+    )
     enrol.add_argument("--image", type=Path, help="a photo or scan of the sheet's QR code")
     enrol.add_argument(
         "--config-dir", type=Path, default=Path("/etc/depot"), help="default: /etc/depot"
@@ -66,7 +72,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "--state-dir", type=Path, help="where the station keeps its reads (default: the site's)"
     )
     enrol.add_argument(
-        "--gateway", help="the gateway's address, if not the one on the sheet (http://host:port)"
+        "--gateway", help="the gateway's address, if not the one on the sheet (https://host:port)"
     )
     enrol.set_defaults(handler=run_enrol)
 
@@ -116,14 +122,20 @@ def run_enrol(args: argparse.Namespace) -> int:
 
 
 def _ticket(text: str, args: argparse.Namespace) -> Any:
-    """The QR code's text, or an enrolment code typed with --site, --device and --gateway."""
+    """The QR code's text, or an enrolment code typed with --site, --device, --gateway and
+    --ca-fingerprint."""
     from edge.enrolment import SCHEME, EnrolmentError, Ticket, parse_ticket
 
     if text.strip().startswith(SCHEME) or not (args.site or args.device):
         return parse_ticket(text)
     if not (args.site and args.device and args.gateway):
-        raise EnrolmentError("a typed code needs --site, --device and --gateway from the sheet")
-    return parse_ticket(Ticket(args.site, args.device, args.gateway, "-", text.strip()).text())
+        raise EnrolmentError(
+            "a typed code needs --site, --device, --gateway and --ca-fingerprint from the sheet"
+        )
+    typed = Ticket(
+        args.site, args.device, args.gateway, "-", text.strip(), args.ca_fingerprint or ""
+    )
+    return parse_ticket(typed.text())
 
 
 def _qr_from_image(path: Path) -> str:

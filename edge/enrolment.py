@@ -1,11 +1,15 @@
 """A station joins its depot with the sheet printed for each device: `depot edge enrol`.
 
-The sheet's QR code carries the site, the device, the gateway's and the broker's addresses and
-a one-time enrolment code, never the broker password. The build seals what the device needs
-(its broker password, the depot's CA certificate, the station's configuration) with a key
-derived from the code; the gateway hands the sealed bundle out once, to a station that proves
-it knows the code without sending it. Someone listening on the depot network sees neither the
-code nor the password; someone holding a used sheet gets nothing.
+The sheet's QR code carries the site, the device, the gateway's and the broker's addresses,
+the fingerprint of the depot's certificate authority and a one-time enrolment code, never the
+broker password. The gateway speaks HTTPS with a certificate from that authority: the station
+fetches the authority's certificate from the gateway, takes it only if its SHA-256 is the one
+on the sheet, and then talks to the gateway only over TLS verified against it (name included).
+The build seals what the device needs (its broker password, the depot's CA certificate, the
+station's configuration) with a key derived from the code; the gateway hands the sealed
+bundle out once, to a station that proves it knows the code without sending it. Someone
+listening on the depot network sees neither the code nor the password; someone holding a used
+sheet gets nothing.
 
     key, proof = scrypt(code, salt="depot-enrol/SITE/DEVICE")   64 bytes, split in two
     gateway keeps sha256(proof) and AES-256-GCM(key, bundle, aad="SITE/DEVICE")
@@ -18,6 +22,7 @@ import hashlib
 import hmac
 import json
 import os
+import ssl
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -40,15 +45,33 @@ class Ticket:
 
     site: str
     device: str
-    gateway: str  # http://host:port of the gateway
+    gateway: str  # https://host:port of the gateway (http:// only on a loopback address)
     broker: str  # host:port, for the operator's information
     code: str
+    ca: str = ""  # SHA-256 of the depot CA's certificate (DER), hex; needed for https
 
     def text(self) -> str:
         return (
             f"{SCHEME};site={self.site};device={self.device};gateway={self.gateway};"
-            f"broker={self.broker};code={self.code}"
+            f"broker={self.broker};ca={self.ca};code={self.code}"
         )
+
+
+def ca_fingerprint(pem: str) -> str:
+    """The SHA-256 of a certificate (its DER form), 64 hex digits: what the sheet carries."""
+    try:
+        der = ssl.PEM_cert_to_DER_cert(pem.strip())
+    except ValueError as exc:
+        raise EnrolmentError("the gateway's certificate authority is not a certificate") from exc
+    return hashlib.sha256(der).hexdigest()
+
+
+def normal_fingerprint(text: str) -> str:
+    """A fingerprint as typed (any case, with spaces, colons or dashes) as 64 hex digits."""
+    digits = "".join(ch for ch in text.lower() if ch not in " :-")
+    if len(digits) != 64 or any(ch not in "0123456789abcdef" for ch in digits):
+        raise EnrolmentError("the CA fingerprint is 64 hexadecimal digits (as on the sheet)")
+    return digits
 
 
 def parse_ticket(text: str) -> Ticket:
@@ -66,8 +89,9 @@ def parse_ticket(text: str) -> Ticket:
         check_name("device", fields["device"])
     except ValueError as exc:
         raise EnrolmentError(str(exc)) from exc
+    ca = normal_fingerprint(fields["ca"]) if fields.get("ca") else ""
     return Ticket(
-        fields["site"], fields["device"], fields["gateway"], fields["broker"], fields["code"]
+        fields["site"], fields["device"], fields["gateway"], fields["broker"], fields["code"], ca
     )
 
 
@@ -132,24 +156,56 @@ def unseal(answer: dict[str, Any], key: bytes, site: str, device: str) -> dict[s
 
 
 def fetch(ticket: Ticket, timeout: float = 30.0) -> dict[str, Any]:
-    """Ask the gateway for the device's bundle, proving the code; returns it opened."""
+    """Ask the gateway for the device's bundle, proving the code; returns it opened. Over
+    HTTPS the gateway must show a certificate from the depot's CA on the sheet."""
     key, proof = derive(ticket.code, ticket.site, ticket.device)
+    base = ticket.gateway.rstrip("/")
+    context = _pinned_context(ticket, timeout) if base.startswith("https://") else None
     body = json.dumps({"site": ticket.site, "device": ticket.device, "proof": proof.hex()})
+    answer = _call(base + "/api/v1/enrol", body.encode(), context, timeout)
+    bundle = unseal(json.loads(answer), key, ticket.site, ticket.device)
+    if ticket.ca and ca_fingerprint(str(bundle.get("ca_pem", ""))) != ticket.ca:
+        raise EnrolmentError("the bundle's certificate authority is not the one on the sheet")
+    return bundle
+
+
+def _pinned_context(ticket: Ticket, timeout: float) -> ssl.SSLContext:
+    """A TLS context that trusts only the depot's CA, fetched from the gateway and taken only
+    if it is the one whose fingerprint the sheet carries."""
+    if not ticket.ca:
+        raise EnrolmentError(
+            "the sheet gives no CA fingerprint for the gateway's HTTPS address: "
+            "use its QR code, or type --ca-fingerprint from it"
+        )
+    unverified = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    unverified.check_hostname = False
+    unverified.verify_mode = ssl.CERT_NONE  # only to fetch the CA, checked against the sheet
+    ca_pem = _call(ticket.gateway.rstrip("/") + "/api/v1/enrol/ca", None, unverified, timeout)
+    text = ca_pem.decode("ascii", errors="replace")
+    if ca_fingerprint(text) != ticket.ca:
+        raise EnrolmentError(
+            "the gateway's certificate authority is not the depot's on the sheet; "
+            "this is not the depot's gateway, or the sheet is from another build"
+        )
+    return ssl.create_default_context(cadata=text)
+
+
+def _call(url: str, body: bytes | None, context: ssl.SSLContext | None, timeout: float) -> bytes:
     request = urllib.request.Request(  # noqa: S310 - the gateway's address from the sheet
-        ticket.gateway.rstrip("/") + "/api/v1/enrol",
-        data=body.encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
+        url,
+        data=body,
+        headers={"Content-Type": "application/json"} if body is not None else {},
+        method="POST" if body is not None else "GET",
     )
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-            answer = json.loads(response.read())
+        with urllib.request.urlopen(request, timeout=timeout, context=context) as response:  # noqa: S310
+            answer: bytes = response.read()
     except urllib.error.HTTPError as exc:
         detail = _detail(exc)
         raise EnrolmentError(f"the gateway refused: {detail}") from exc
     except (urllib.error.URLError, OSError) as exc:
-        raise EnrolmentError(f"cannot reach the gateway at {ticket.gateway}: {exc}") from exc
-    return unseal(answer, key, ticket.site, ticket.device)
+        raise EnrolmentError(f"cannot reach the gateway at {url}: {exc}") from exc
+    return answer
 
 
 def _detail(exc: urllib.error.HTTPError) -> str:

@@ -5,6 +5,7 @@ may be out of reach. Standard library only."""
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import secrets
@@ -31,3 +32,10 @@ def verify_password(password: str, stored: str) -> bool:
     except ValueError:
         return False
     return hmac.compare_digest(actual, expected)
+
+
+@functools.cache
+def stand_in_hash() -> str:
+    """A hash no password matches, as costly to check as a real one: what a name that does
+    not exist is checked against, so that the time of the answer does not tell."""
+    return hash_password(secrets.token_urlsafe(32))

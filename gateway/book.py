@@ -91,13 +91,18 @@ CREATE TABLE IF NOT EXISTS units (
     epc TEXT PRIMARY KEY, item TEXT NOT NULL, gtin TEXT NOT NULL, batch TEXT NOT NULL,
     qty INTEGER NOT NULL, state TEXT NOT NULL, order_no TEXT, at REAL NOT NULL
 );
-CREATE TABLE IF NOT EXISTS people (
+-- Who may sign on to the floor pages, with their floor PIN hashes (never a central password's).
+-- Books made before kept central password hashes in `people`: dropped.
+DROP TABLE IF EXISTS people;
+CREATE TABLE IF NOT EXISTS floor_people (
     username TEXT PRIMARY KEY, display_name TEXT NOT NULL, role TEXT NOT NULL,
-    password_hash TEXT NOT NULL
+    floor_hash TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS floor_sessions (
     token_hash TEXT PRIMARY KEY, username TEXT NOT NULL, expires REAL NOT NULL
 );
+-- Sessions of no one on the list (all of them, in a book made before floor PINs) end.
+DELETE FROM floor_sessions WHERE username NOT IN (SELECT username FROM floor_people);
 CREATE TABLE IF NOT EXISTS devices (
     device TEXT PRIMARY KEY, state TEXT NOT NULL, door TEXT, status TEXT NOT NULL,
     last_seen REAL NOT NULL
@@ -358,9 +363,10 @@ class Book:
     # --- people on the floor pages -----------------------------------------------------------
 
     def person(self, username: str) -> tuple[str, str, str] | None:
-        """(display name, role, password hash) of someone who may use the floor pages."""
+        """(display name, role, floor PIN hash) of someone who may use the floor pages."""
         row = self.db.execute(
-            "SELECT display_name, role, password_hash FROM people WHERE username=?", (username,)
+            "SELECT display_name, role, floor_hash FROM floor_people WHERE username=?",
+            (username,),
         ).fetchone()
         return (row[0], row[1], row[2]) if row else None
 
@@ -373,7 +379,8 @@ class Book:
         """(username, display name, role) of a live session."""
         row = self.db.execute(
             "SELECT s.username, p.display_name, p.role FROM floor_sessions s "
-            "JOIN people p ON p.username = s.username WHERE s.token_hash=? AND s.expires > ?",
+            "JOIN floor_people p ON p.username = s.username "
+            "WHERE s.token_hash=? AND s.expires > ?",
             (token_hash, now),
         ).fetchone()
         return (row[0], row[1], row[2]) if row else None
@@ -489,16 +496,24 @@ class Book:
     def _replace_lists(self, answer: dict[str, Any]) -> None:
         db = self.db
         if "people" in answer:
-            db.execute("DELETE FROM people")
+            # A person gone from the list, or whose PIN changed, is signed off everywhere.
+            before = dict(db.execute("SELECT username, floor_hash FROM floor_people").fetchall())
+            now = {p["username"]: p["floor_hash"] for p in answer["people"]}
+            db.execute("DELETE FROM floor_people")
             db.executemany(
-                "INSERT INTO people VALUES (?,?,?,?)",
+                "INSERT INTO floor_people VALUES (?,?,?,?)",
                 [
-                    (p["username"], p["display_name"], p["role"], p["password_hash"])
+                    (p["username"], p["display_name"], p["role"], p["floor_hash"])
                     for p in answer["people"]
                 ],
             )
+            db.executemany(
+                "DELETE FROM floor_sessions WHERE username=?",
+                [(name,) for name, hashed in before.items() if now.get(name) != hashed],
+            )
             db.execute(
-                "DELETE FROM floor_sessions WHERE username NOT IN (SELECT username FROM people)"
+                "DELETE FROM floor_sessions "
+                "WHERE username NOT IN (SELECT username FROM floor_people)"
             )
         db.execute("DELETE FROM pick_lines")
         db.executemany(

@@ -18,9 +18,12 @@ token_file = "/etc/depot/secrets/gateway-LC01.token"
 batch_size = 200
 sync_interval = 30
 
-[http]                   # the floor pages and /metrics
+[http]                   # the floor pages, enrolment and /metrics
 host = "0.0.0.0"
 port = 8081
+tls_cert = "/etc/depot/tls/gateway.pem"              # HTTPS: the certificate, then the CA
+tls_key = "/etc/depot/secrets/gateway-https.key"     # (as `depot config build` writes them)
+                         # without them: plain HTTP, only on a loopback host (127.0.0.1)
 
 [enrolment]              # stations join with their sheets (depot config build, edge enrol)
 dir = "enrolment"
@@ -36,6 +39,8 @@ rssi_floor = -62
 
 from __future__ import annotations
 
+import ipaddress
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +50,8 @@ from edge.config import ConfigError, broker_settings
 from edge.contract import ContractError, check_name
 from edge.mqtt import BrokerSettings
 from gateway.smoothing import Rules
+
+PEM_CERTIFICATE = re.compile(r"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", re.S)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,9 +78,23 @@ class GatewayConfig:
     disk_refuse_mb: int = 200
     http_host: str = "127.0.0.1"
     http_port: int = 8081
+    tls_cert: Path | None = None  # certificate chain (PEM): HTTPS; None: plain HTTP, loopback only
+    tls_key: Path | None = None
     rfid: Rules = field(default_factory=Rules)
     rfid_doors: dict[str, Rules] = field(default_factory=dict)
     enrolment_dir: Path | None = None
+
+    @property
+    def tls(self) -> bool:
+        return self.tls_cert is not None
+
+    def ca_pem(self) -> str | None:
+        """The depot CA's certificate: the last of the chain in `tls_cert` (after the
+        gateway's own), which stations check against the fingerprint on their sheets."""
+        if self.tls_cert is None:
+            return None
+        chain = PEM_CERTIFICATE.findall(self.tls_cert.read_text(encoding="ascii"))
+        return f"{chain[-1]}\n" if len(chain) > 1 else None
 
 
 def parse_config(doc: dict[str, Any], base: Path) -> GatewayConfig:
@@ -108,6 +129,7 @@ def parse_config(doc: dict[str, Any], base: Path) -> GatewayConfig:
         disk_refuse_mb=int(doc.get("disk_refuse_mb", 200)),
         http_host=str(http.get("host", "127.0.0.1")),
         http_port=int(http.get("port", 8081)),
+        **_tls(http, base),
         enrolment_dir=(
             base / str(doc["enrolment"]["dir"]) if "dir" in doc.get("enrolment", {}) else None
         ),
@@ -116,6 +138,35 @@ def parse_config(doc: dict[str, Any], base: Path) -> GatewayConfig:
             door: _rules(dict(values), rfid) for door, values in rfid_doc.get("doors", {}).items()
         },
     )
+
+
+def _tls(http: dict[str, Any], base: Path) -> dict[str, Any]:
+    """The HTTPS files, both or neither; plain HTTP is refused but on a loopback address."""
+    host = str(http.get("host", "127.0.0.1"))
+    given = [key for key in ("tls_cert", "tls_key") if key in http]
+    if len(given) == 1:
+        raise ConfigError("http: tls_cert and tls_key go together")
+    if not given:
+        if not is_loopback(host):
+            raise ConfigError(
+                f"http: plain HTTP only on a loopback address, not {host}: give tls_cert and "
+                "tls_key (depot config build makes them from the depot's certificate authority)"
+            )
+        return {}
+    files: dict[str, Any] = {key: base / str(http[key]) for key in given}
+    for key, path in files.items():
+        if not path.is_file():
+            raise ConfigError(f"http.{key}: no file {path}")
+    return files
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _rules(doc: dict[str, Any], base: Rules) -> Rules:

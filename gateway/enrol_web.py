@@ -1,7 +1,9 @@
 """POST /api/v1/enrol: a station fetches its device's sealed bundle, once per sheet.
 
 The build (`depot config build`) leaves one record per device in the gateway's enrolment
-folder (edge/enrolment.py says what it holds). The station proves it knows the sheet's code;
+folder (edge/enrolment.py says what it holds). `GET /api/v1/enrol/ca` gives the depot CA's
+certificate, which the station pins to the fingerprint on its sheet before it trusts this
+gateway's HTTPS. The station proves it knows the sheet's code;
 the gateway hands out the sealed bundle and marks the sheet used. A second use, a wrong
 code and an unknown device are refused with a reason; repeated failures from one address are
 throttled.
@@ -15,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel
 
 from edge.contract import ContractError, check_name
@@ -31,9 +34,19 @@ class EnrolRequest(BaseModel):
     proof: str
 
 
-def enrolment_router(site: str, folder: Path, store: GatewayStore) -> APIRouter:
+def enrolment_router(
+    site: str, folder: Path, store: GatewayStore, ca_pem: str | None = None
+) -> APIRouter:
     router = APIRouter()
     throttle = Throttle(limit=10, period=600.0)
+
+    @router.get("/api/v1/enrol/ca", response_class=PlainTextResponse)
+    def depot_ca() -> str:
+        """The depot CA's certificate (public): a station takes it only if its fingerprint is
+        the one on its sheet, then checks this gateway's HTTPS certificate against it."""
+        if ca_pem is None:
+            raise HTTPException(404, "this gateway serves plain HTTP on loopback: no CA")
+        return ca_pem
 
     @router.post("/api/v1/enrol")
     def enrol(body: EnrolRequest, request: Request) -> dict[str, Any]:

@@ -2,15 +2,20 @@
 
 Mobile-friendly pages for the handheld rounds and the doors: the devices and their tasks, the
 next pick, what was just scanned and the answer, the progress of counts and pick lists, the
-events the server refused. People sign on with their server account; the gateway checks the
-password against the copy of the accounts it syncs (scrypt hashes), so logins work offline.
-Keepers, supervisors and administrators of the depot may use the pages; only a supervisor or
-an administrator may override a first-in-first-out refusal.
+events the server refused. People sign on with their user name and floor PIN (not their
+central password: the gateway never holds a hash of that); the gateway checks the PIN against
+the floor PIN hashes it syncs (server/floor_access.py), so sign-on works offline. Guessing is
+slowed by name and by address as on the central server, never locking the owner out at an
+address they signed on from (edge/guessing.py); a name the gateway does not know costs the
+same check. Keepers, supervisors and administrators with the depot's floor may use the pages;
+only a supervisor or an administrator may override a first-in-first-out refusal. Behind TLS
+the session cookie is `Secure`.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 import time
 from collections.abc import Callable
@@ -22,12 +27,12 @@ from fastapi import FastAPI, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from edge.passwords import verify_password
+from edge.passwords import stand_in_hash, verify_password
 from gateway import floor_view
 from gateway.book import Book
 from gateway.metrics import Gauges, IntakeMetrics, render
 from gateway.store import GatewayStore
-from gateway.throttle import Throttle
+from gateway.throttle import SignOnGuard
 from gateway.workflows import TASKS
 
 COOKIE = "depot_floor"
@@ -59,6 +64,8 @@ class FloorContext:
     gauges: Callable[[], Gauges]
     refresh_ms: int = 1500
     enrolment_dir: Path | None = None  # records from `depot config build`; None: no enrolment
+    tls: bool = False  # served over HTTPS: cookies are Secure
+    ca_pem: str | None = None  # the depot CA's certificate, for stations enrolling over HTTPS
 
 
 def _hash(token: str) -> str:
@@ -67,11 +74,11 @@ def _hash(token: str) -> str:
 
 def create_floor_app(ctx: FloorContext) -> FastAPI:
     app = FastAPI(title="depot-floor gateway", docs_url=None, redoc_url=None)
-    throttle = Throttle()
+    guard = SignOnGuard()
     if ctx.enrolment_dir is not None:
         from gateway.enrol_web import enrolment_router
 
-        app.include_router(enrolment_router(ctx.site, ctx.enrolment_dir, ctx.store))
+        app.include_router(enrolment_router(ctx.site, ctx.enrolment_dir, ctx.store, ctx.ca_pem))
 
     def user_of(request: Request) -> User | None:
         token = request.cookies.get(COOKIE)
@@ -137,27 +144,32 @@ def create_floor_app(ctx: FloorContext) -> FastAPI:
     @app.post("/floor/login", response_class=HTMLResponse)
     def login(
         request: Request,
-        username: Annotated[str, Form()],
-        password: Annotated[str, Form()],
-        next: Annotated[str, Form()] = "/floor",
+        username: Annotated[str, Form(max_length=200)],
+        pin: Annotated[str, Form(max_length=256)],
+        next: Annotated[str, Form(max_length=2000)] = "/floor",
     ) -> Response:
-        if throttle.blocked(username):
-            response = page(request, "login.html", None, next=next, error="throttled")
+        peer = request.client.host if request.client else None
+        pause = guard.attempt(username, peer)  # counted as a failure until it succeeds
+        if pause > 0:
+            retry = math.ceil(pause)
+            response = page(request, "login.html", None, next=next, error="throttled", retry=retry)
             response.status_code = 429
+            response.headers["Retry-After"] = str(retry)
             return response
         with ctx.store.transaction() as db:
             person = Book(db).person(username)
-        if person is None or not verify_password(password, person[2]):
-            throttle.failed(username)
+        # A name not on the list is checked against a stand-in: the same answer, the same time.
+        if not verify_password(pin, person[2] if person else stand_in_hash()) or person is None:
             response = page(request, "login.html", None, next=next, error="wrong")
             response.status_code = 401
             return response
+        guard.succeeded(username, peer)
         token = secrets.token_urlsafe(32)
         with ctx.store.transaction() as db:
             Book(db).open_session(_hash(token), username, time.time() + SESSION_HOURS * 3600)
         target = next if next.startswith("/floor") else "/floor"
         response = RedirectResponse(target, status_code=303)
-        response.set_cookie(COOKIE, token, httponly=True, samesite="strict")
+        response.set_cookie(COOKIE, token, httponly=True, samesite="strict", secure=ctx.tls)
         return response
 
     @app.post("/floor/logout")
@@ -167,7 +179,7 @@ def create_floor_app(ctx: FloorContext) -> FastAPI:
             with ctx.store.transaction() as db:
                 Book(db).close_session(_hash(token))
         response = RedirectResponse("/floor/login", status_code=303)
-        response.delete_cookie(COOKIE)
+        response.delete_cookie(COOKIE, httponly=True, samesite="strict", secure=ctx.tls)
         return response
 
     @app.get("/floor", response_class=HTMLResponse)

@@ -66,12 +66,19 @@ class Gateway:
                         self.intake.metrics,
                         self.gauges,
                         enrolment_dir=config.enrolment_dir,
+                        tls=config.tls,
+                        ca_pem=config.ca_pem(),
                     )
                 ),
                 host=config.http_host,
                 port=config.http_port,
                 log_level="warning",
                 access_log=False,
+                # HTTPS with the depot's chain (plain HTTP only on loopback: gateway.config)
+                ssl_certfile=config.tls_cert,
+                ssl_keyfile=config.tls_key,
+                # the address that counts (sign-on and enrolment throttling) is the peer's
+                proxy_headers=False,
             )
         )
         self._web = threading.Thread(target=self.web.run, name="floor-pages", daemon=True)

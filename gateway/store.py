@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from edge.contract import Answer, ScanMessage, parse_answer
+from edge.private import private_database
 from gateway import quarantine
 from gateway.book import SCHEMA as BOOK_SCHEMA
 from gateway.book import Book
@@ -117,7 +118,7 @@ def failed_answer(event_id: str, error: Exception) -> Answer:
 
 class GatewayStore:
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_database(path)  # owner-only, and so its -wal and -shm files
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")

@@ -8,6 +8,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 
 from server.audit import record
+from server.floor_access import FloorAccessError, floor_hash
 from server.security import ROLES, hash_password, new_token, token_hash
 from server.tables import api_clients, users, warehouses
 
@@ -34,12 +35,20 @@ def create_user(
     display_name: str | None = None,
     warehouse: str | None = None,
     actor: str = "admin-cli",
+    floor_pin: str | None = None,
 ) -> None:
+    """A person's account; `floor_pin`, if given, is the PIN for the floor pages of the
+    depot (server/floor_access.py), which must not be the password."""
     if role not in ROLES:
         raise AccountError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
     if len(password) < 10:
         raise AccountError("a password needs at least 10 characters")
     _check_warehouse(engine, warehouse)
+    password_hash = hash_password(password)
+    try:
+        pin_hash = None if floor_pin is None else floor_hash(floor_pin, password_hash)
+    except FloorAccessError as exc:
+        raise AccountError(str(exc)) from exc
     try:
         with engine.begin() as conn:
             conn.execute(
@@ -48,8 +57,9 @@ def create_user(
                     display_name=display_name or username,
                     role=role,
                     warehouse=warehouse,
-                    password_hash=hash_password(password),
+                    password_hash=password_hash,
                     active=True,
+                    floor_hash=pin_hash,
                 )
             )
             record(conn, actor, "create_user", username, role=role, warehouse=warehouse)

@@ -15,9 +15,15 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Engine, text
 
 from server import auth, digest, gateways, queries
+from server.accounts_api import router as accounts_router
 from server.dash import router as dashboard_router
 from server.dash.common import NotForRole, NotSignedIn, forbidden
-from server.deps import check_warehouse, require_device, require_user_or_device
+from server.deps import (
+    check_warehouse,
+    client_address,
+    require_device,
+    require_user_or_device,
+)
 from server.dispatch_api import router as dispatch_router
 from server.disposal_api import router as disposal_router
 from server.events import Caller, ingest
@@ -165,10 +171,13 @@ def create_app(engine: Engine) -> FastAPI:
         }
 
     @app.post("/api/v1/sessions", tags=["auth"])
-    def create_session(credentials: Credentials, response: Response) -> dict[str, str]:
-        """Log in; the token goes in `Authorization: Bearer ...`."""
+    def create_session(credentials: Credentials, request: Request) -> dict[str, str]:
+        """Log in; the token goes in `Authorization: Bearer ...`. Failed logins slow down
+        further attempts for the name and from the address (429 with Retry-After)."""
         try:
-            result = auth.login(engine, credentials.username, credentials.password)
+            result = auth.login(
+                engine, credentials.username, credentials.password, client_address(request)
+            )
         except auth.Throttled as exc:
             raise HTTPException(
                 429, str(exc), headers={"Retry-After": str(exc.retry_after)}
@@ -179,6 +188,7 @@ def create_app(engine: Engine) -> FastAPI:
         return {"token": token, "expires_at": expires.isoformat()}
 
     app.include_router(workflows_router)
+    app.include_router(accounts_router)
     app.include_router(stocktake_router)
     app.include_router(dispatch_router)
     app.include_router(gateway_router)

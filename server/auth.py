@@ -1,20 +1,27 @@
-"""Who is asking: people (session token, from the login form or POST /api/v1/sessions) and
-devices (a gateway's API token, bound to its warehouse)."""
+"""Who is asking: people (session token, from the login form or POST /api/v1/sessions;
+logging in is server/login.py) and devices (a gateway's API token, bound to its warehouse)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import Engine, delete, select
 
-from server.audit import record
-from server.security import new_token, token_hash, verify_password
-from server.tables import api_clients, login_failures, sessions, users
+from server.login import SESSION_HOURS, Throttled, login
+from server.security import token_hash
+from server.tables import api_clients, sessions, users
 
-SESSION_HOURS = 12
-MAX_FAILURES = 5
-THROTTLE_WINDOW = timedelta(minutes=15)
+__all__ = [
+    "SESSION_HOURS",
+    "Device",
+    "Throttled",
+    "User",
+    "device_for",
+    "login",
+    "logout",
+    "user_for",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,51 +36,6 @@ class User:
 class Device:
     client_id: str
     warehouse: str
-
-
-class Throttled(Exception):
-    """Too many failed logins for this user name; try again after `retry_after` seconds."""
-
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(f"too many failed logins; try again in {retry_after} s")
-        self.retry_after = retry_after
-
-
-def login(engine: Engine, username: str, password: str) -> tuple[str, datetime] | None:
-    """A new session token for valid credentials, or None. The token is shown once.
-    After MAX_FAILURES failed attempts within THROTTLE_WINDOW, the user name is refused
-    (Throttled) until the oldest of them is out of the window, right password or not."""
-    now = datetime.now(UTC)
-    since = now - THROTTLE_WINDOW
-    with engine.begin() as conn:
-        recent = [
-            at if at.tzinfo else at.replace(tzinfo=UTC)
-            for at in conn.execute(
-                select(login_failures.c.at)
-                .where((login_failures.c.username == username) & (login_failures.c.at > since))
-                .order_by(login_failures.c.at)
-            ).scalars()
-        ]
-        if len(recent) >= MAX_FAILURES:
-            wait = recent[-MAX_FAILURES] + THROTTLE_WINDOW - now
-            raise Throttled(max(1, int(wait.total_seconds()) + 1))
-        row = conn.execute(
-            select(users.c.password_hash, users.c.active).where(users.c.username == username)
-        ).one_or_none()
-        if row is None or not row.active or not verify_password(password, row.password_hash):
-            conn.execute(insert(login_failures).values(username=username, at=now))
-            record(conn, username, "login_failed", None)
-            return None
-        conn.execute(delete(login_failures).where(login_failures.c.username == username))
-        record(conn, username, "login", None)
-        token = new_token()
-        expires = now + timedelta(hours=SESSION_HOURS)
-        conn.execute(
-            insert(sessions).values(
-                token_hash=token_hash(token), username=username, created_at=now, expires_at=expires
-            )
-        )
-    return token, expires
 
 
 def logout(engine: Engine, token: str) -> None:

@@ -36,6 +36,15 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     _db(run)
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--port", type=int, default=8000)
+    run.add_argument(
+        "--trusted-proxy",
+        action="append",
+        default=[p for p in os.environ.get("DEPOT_TRUSTED_PROXIES", "").split(",") if p],
+        metavar="ADDRESS",
+        help="a reverse proxy's address or network (repeat for more; env DEPOT_TRUSTED_PROXIES, "
+        "comma-separated): only for a peer named here is the client taken from "
+        "X-Forwarded-For; without one the peer's own address counts",
+    )
     run.set_defaults(handler=run_server)
 
     migrate = cmds.add_parser("migrate", help="bring the database schema up to date")
@@ -59,7 +68,37 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     user.add_argument("--display-name")
     user.add_argument("--warehouse", help="limit the user to one warehouse")
     user.add_argument("--password-file", type=Path, required=True)
+    user.add_argument(
+        "--floor-pin-file",
+        type=Path,
+        help="the PIN for the depot's floor pages (6-64 characters, not the password)",
+    )
     user.set_defaults(handler=run_add_user)
+
+    pin = cmds.add_parser(
+        "set-floor-pin",
+        help="set or remove a person's floor PIN",
+        description="The PIN for the floor pages at the depot's gateway, read from a file; the "
+        "gateway receives its hash at its next sync (never the central password's).",
+    )
+    _db(pin)
+    pin.add_argument("--username", required=True)
+    which = pin.add_mutually_exclusive_group(required=True)
+    which.add_argument("--pin-file", type=Path)
+    which.add_argument("--remove", action="store_true", help="no floor sign-on any more")
+    pin.set_defaults(handler=run_set_floor_pin)
+
+    for name, verb in (("grant-floor", "give"), ("revoke-floor", "take back")):
+        grant = cmds.add_parser(
+            name,
+            help=f"{verb} a person bound to no depot the floor pages of one depot",
+            description="People bound to a depot have its floor pages; an administrator or "
+            "supervisor bound to none has a depot's floor only by a grant.",
+        )
+        _db(grant)
+        grant.add_argument("--username", required=True)
+        grant.add_argument("--warehouse", required=True)
+        grant.set_defaults(handler=run_floor_grant, grant=name == "grant-floor")
 
     verify = cmds.add_parser(
         "verify-ledger",
@@ -118,6 +157,10 @@ def run_server(args: argparse.Namespace) -> int:
         port=args.port,
         log_level="info",
         access_log=False,
+        # Who is asking (login throttling, audit) is the TCP peer, unless the peer is a proxy
+        # the operator named: then the client it names in X-Forwarded-For.
+        proxy_headers=bool(args.trusted_proxy),
+        forwarded_allow_ips=args.trusted_proxy or None,
         # The dashboard's event streams never end by themselves: on stop, give requests a few
         # seconds, then close them (browsers reconnect, to this server once it is back).
         timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
@@ -153,20 +196,49 @@ def run_verify(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_secret(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CommandError(f"cannot read {path}: {exc}") from exc
+
+
 def run_add_user(args: argparse.Namespace) -> int:
     from server.accounts import AccountError, create_user
 
-    password = args.password_file.read_text(encoding="utf-8").strip()
     try:
         create_user(
             _engine(args.db),
             args.username,
-            password,
+            _read_secret(args.password_file),
             role=args.role,
             display_name=args.display_name,
             warehouse=args.warehouse,
+            floor_pin=_read_secret(args.floor_pin_file) if args.floor_pin_file else None,
         )
     except AccountError as exc:
+        raise CommandError(str(exc)) from exc
+    return 0
+
+
+def run_set_floor_pin(args: argparse.Namespace) -> int:
+    from server.floor_access import FloorAccessError, set_floor_pin
+
+    pin = None if args.remove else _read_secret(args.pin_file)
+    try:
+        set_floor_pin(_engine(args.db), args.username, pin, actor="admin-cli")
+    except FloorAccessError as exc:
+        raise CommandError(str(exc)) from exc
+    return 0
+
+
+def run_floor_grant(args: argparse.Namespace) -> int:
+    from server.floor_access import FloorAccessError, grant_floor, revoke_floor
+
+    change = grant_floor if args.grant else revoke_floor
+    try:
+        change(_engine(args.db), args.username, args.warehouse, actor="admin-cli")
+    except FloorAccessError as exc:
         raise CommandError(str(exc)) from exc
     return 0
 
@@ -184,8 +256,6 @@ def run_add_gateway(args: argparse.Namespace) -> int:
 
 def write_secret(path: Path, value: str) -> None:
     """Write a secret readable by its owner only."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(value + "\n")
-    os.chmod(path, 0o600)
+    from edge.private import write_private
+
+    write_private(path, value + "\n")

@@ -1,8 +1,8 @@
 """Connecting to the ledger database and bringing its schema up to date.
 
-SQLite (the embedded default) runs in WAL mode with foreign keys on, and every transaction
-starts with BEGIN IMMEDIATE so that two writers queue instead of failing half-way. PostgreSQL
-is used as it is.
+SQLite (the embedded default) is an owner-only file (0600, its -wal and -shm files too) and
+runs in WAL mode with foreign keys on; every transaction starts with BEGIN IMMEDIATE so that
+two writers queue instead of failing half-way. PostgreSQL is used as it is.
 """
 
 from __future__ import annotations
@@ -12,17 +12,27 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
+
+from edge.private import private_database
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
+        _private_file(url)
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         _tune_sqlite(engine)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+def _private_file(url: str) -> None:
+    """An SQLite database file is owner-only (its -wal and -shm files take its mode)."""
+    database = make_url(url).database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        private_database(Path(database))
 
 
 def _tune_sqlite(engine: Engine) -> None:

@@ -15,6 +15,7 @@ import getpass
 import logging
 import os
 import random
+import secrets
 import shutil
 import signal
 import socket
@@ -31,6 +32,7 @@ from server.accounts import create_gateway_client, create_user
 from server.cli import write_secret
 from server.db import make_engine, migrate
 from server.exampledata import ExampleDepot, generate, gs1_128_label
+from server.floor_access import grant_floor
 from server.masterdata import load_example
 from server.security import new_password
 from siteconfig.build import build, in_place, read_site
@@ -93,6 +95,7 @@ class Demo:
         self.stop_event = threading.Event()
         self.devices: list[str] = []
         self.failure: str | None = None
+        self.floor_pin = ""
         self.config = self.root / "config"
         self._ptys: dict[str, tuple[int, int]] = {}  # device: (master, slave)
 
@@ -107,12 +110,21 @@ class Demo:
         migrate(engine)
         example = generate()
         load_example(engine, example)
-        admin_password = new_password()
-        create_user(engine, "admin", admin_password, role="admin", display_name="演示管理员 Admin")
+        admin_password, self.floor_pin = new_password(), f"{secrets.randbelow(10**8):08d}"
+        create_user(
+            engine,
+            "admin",
+            admin_password,
+            role="admin",
+            display_name="演示管理员 Admin",
+            floor_pin=self.floor_pin,
+        )
         site = self._site()
+        grant_floor(engine, "admin", site.id, actor="demo")  # the admin is bound to no depot
         token = create_gateway_client(engine, site.gateway_user, site.id)
         engine.dispose()
         write_secret(self.root / "secrets" / "admin.password", admin_password)
+        write_secret(self.root / "secrets" / "admin.floor-pin", self.floor_pin)
         build(site, self.config)
         write_secret(self.config / "gateway" / "secrets" / "gateway.token", token)
         (self.root / "state" / "broker").mkdir(parents=True, exist_ok=True)
@@ -252,8 +264,10 @@ def run_demo(root: Path, site_file: Path, http_port: int, mqtt_port: int, interv
         print(
             "\ndepot-floor demo is running / 演示系统已启动\n"
             f"  Dashboard 看板:   http://127.0.0.1:{demo.http_port}/\n"
-            f"  Floor pages 现场: http://127.0.0.1:{demo.floor_port}/floor (the gateway)\n"
+            f"  Floor pages 现场: https://127.0.0.1:{demo.floor_port}/floor (the gateway; its "
+            f"certificate is from the depot's own CA, {demo.config / 'broker' / 'ca.pem'})\n"
             f"  Login 登录:       admin / {password}\n"
+            f"  Floor PIN 现场口令: admin / {demo.floor_pin}\n"
             f"  Broker 消息代理:  127.0.0.1:{demo.mqtt_port} (TLS, per-device passwords and ACL)\n"
             f"  Devices 设备:     {', '.join(demo.devices)} (door scanners scan example labels)\n"
             f"  Site 站点描述:    {demo.site_file} -> {demo.config} (depot config build)\n"

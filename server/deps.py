@@ -74,3 +74,10 @@ def check_warehouse(who: auth.User | auth.Device, warehouse: str | None) -> str 
     if own is not None and warehouse not in (None, own):
         raise HTTPException(403, f"you may act on warehouse {own} only")
     return own or warehouse
+
+
+def client_address(request: Request) -> str | None:
+    """The address a request came from: the TCP peer, or, when the server was started with
+    --trusted-proxy and the peer is one of them, the client that proxy names in
+    X-Forwarded-For (uvicorn rewrites it before the request gets here)."""
+    return request.client.host if request.client else None

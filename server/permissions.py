@@ -28,6 +28,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "handover": frozenset({"admin", "supervisor", "keeper"}),
     # import items and locations
     "masterdata": frozenset({"admin"}),
+    # sign on to a depot's floor pages at its gateway, with a floor PIN (server/floor_access.py)
+    "floor": frozenset({"admin", "supervisor", "keeper"}),
 }
 
 

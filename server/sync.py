@@ -7,7 +7,9 @@ and approval ids it covered); a call with it returns only what changed since: th
 stock lines touched by newer postings (with their current quantity, zero included, so a
 line that emptied is known to be empty), the batches of those lines, and newer decisions.
 The catalogue and the locations come whole, unless the gateway names the fingerprint
-(`master`) of the copy it has and it is still current; open stocktakes come whole each time.
+(`master`) of the copy it has and it is still current; open stocktakes come whole each
+time, and so do the people who may sign on to the depot's floor pages
+(server/floor_access.py: with their floor PIN hashes, never their passwords').
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, select, tuple_
 
 from server.dispatch import pick_list_query
+from server.floor_access import floor_people
 from server.inbound import notices as inbound_notices_of
 from server.tables import (
     approvals,
@@ -33,10 +36,7 @@ from server.tables import (
     postings,
     stock,
     stocktakes,
-    users,
 )
-
-FLOOR_ROLES = ("admin", "supervisor", "keeper")
 
 
 class BadCursor(ValueError):
@@ -170,18 +170,10 @@ def sync(
                 ),
             ),
         }
-        # The depot's people who may sign on to its floor pages, with their password hashes,
-        # so that the gateway can check a login while this server is out of reach.
-        answer["people"] = _rows(
-            conn,
-            select(users.c.username, users.c.display_name, users.c.role, users.c.password_hash)
-            .where(
-                users.c.active
-                & users.c.role.in_(FLOOR_ROLES)
-                & ((users.c.warehouse == warehouse) | users.c.warehouse.is_(None))
-            )
-            .order_by(users.c.username),
-        )
+        # The depot's people who may sign on to its floor pages, with their floor PIN hashes
+        # (never their passwords'), so that the gateway can check a sign-on while this server
+        # is out of reach.
+        answer["people"] = floor_people(conn, warehouse)
     # After the connection above is closed: on SQLite every transaction takes the write lock.
     answer["inbound_notices"] = inbound_notices_of(engine, warehouse)
     for row in answer["acceptances"]:

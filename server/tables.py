@@ -155,13 +155,27 @@ audit_log = Table(
     Index("ix_audit_log_at", "at"),
 )
 
+# Failed logins (and attempts under way), by the name tried and the address it came from
+# (edge/guessing.py); a name need not exist.
 login_failures = Table(
     "login_failures",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("username", String(64), nullable=False),
     Column("at", DateTime(timezone=True), nullable=False),
+    Column("source", String(64), nullable=False, server_default=""),
     Index("ix_login_failures_user_at", "username", "at"),
+    Index("ix_login_failures_source_at", "source", "at"),
+    Index("ix_login_failures_at", "at"),
+)
+
+# The addresses each person signed on from: failures elsewhere never hold them up there.
+known_sources = Table(
+    "known_sources",
+    metadata,
+    Column("username", String(64), ForeignKey("users.username"), primary_key=True),
+    Column("source", String(64), primary_key=True),
+    Column("last_login", DateTime(timezone=True), nullable=False),
 )
 
 ledger_heads = Table(
@@ -193,6 +207,20 @@ users = Table(
     Column("warehouse", String(32), ForeignKey("warehouses.code")),
     Column("password_hash", String(256), nullable=False),
     Column("active", Boolean, nullable=False),
+    # The floor credential (a PIN for the gateway's floor pages), its own scrypt hash: the
+    # only credential a gateway receives. None: this person cannot sign on to any floor.
+    Column("floor_hash", String(256)),
+)
+
+# Floor access to a depot for a person not bound to it (an unbound administrator or
+# supervisor); a person bound to a depot has its floor without a grant.
+floor_grants = Table(
+    "floor_grants",
+    metadata,
+    Column("username", String(64), ForeignKey("users.username"), primary_key=True),
+    Column("warehouse", String(32), ForeignKey("warehouses.code"), primary_key=True),
+    Column("granted_by", String(64), nullable=False),
+    Column("granted_at", DateTime(timezone=True), nullable=False),
 )
 
 sessions = Table(

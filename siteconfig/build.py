@@ -5,12 +5,16 @@
                          (to install.broker_dir on the broker's machine)
       gateway/           the gateway machine's configuration folder (to install.config_dir):
                          gateway/gateway.toml, gateway/enrolment/DEVICE.json,
-                         secrets/gateway-SITE.mqtt, tls/ca.pem
+                         secrets/gateway-SITE.mqtt, secrets/gateway-https.key, tls/ca.pem,
+                         tls/gateway.pem (its HTTPS certificate and the CA)
       stations/STATION/  each station's configuration folder (or let `depot edge enrol` make
                          it from the device's sheet): edge/station.toml, secrets/, tls/ca.pem
       systemd/           depot-broker.service, depot-gateway.service, depot-edge.service
       sheets/DEVICE.pdf  enrolment sheets
       .secrets/          kept for the next build: passwords, enrolment codes, the CA's key
+
+Every `secrets/` folder, `sheets/` and `.secrets/` are 0700 and the keys, passwords and sheets
+in them 0600, whatever the umask.
 
 Everything but `.secrets` is written afresh each time; passwords, codes and the CA stay
 unless a device is reissued, so a rebuild after adding a door changes nothing for the rest.
@@ -30,7 +34,8 @@ from typing import Any
 
 import yaml
 
-from edge.enrolment import Ticket, seal
+from edge.enrolment import Ticket, ca_fingerprint, seal
+from edge.private import private_folder
 from edge.tomlfile import dumps
 from siteconfig import parts, tls
 from siteconfig.model import Site, site_from
@@ -40,6 +45,8 @@ from siteconfig.validate import problems
 from siteconfig.yamlfile import Document, Problem, load_yaml
 
 GENERATED = ("broker", "gateway", "stations", "systemd", "sheets")
+# Folders holding nothing but keys (passwords, TLS keys, enrolment sheets): 0700, files 0600.
+PRIVATE_FOLDERS = ("secrets", "sheets")
 PBKDF2_ITERATIONS = 10_000  # mosquitto_passwd's own default is 101
 HEADER = "Made by `depot config build` from the site description; edit that and build again."
 
@@ -122,6 +129,8 @@ def build(site: Site, out: Path, reissue: Sequence[str] = ()) -> list[Path]:
 
     def text(path: Path, content: str | bytes, private: bool = False) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        if path.parent.name in PRIVATE_FOLDERS:
+            private_folder(path.parent)
         if private:
             write_private(path, content)
         elif isinstance(content, bytes):
@@ -137,6 +146,11 @@ def build(site: Site, out: Path, reissue: Sequence[str] = ()) -> list[Path]:
     ca = tls.certificate_authority(site.id, store.ca_key, store.root / "ca.pem")
     hosts = [site.broker.host, *site.broker.hostnames, "localhost", "127.0.0.1"]
     tls.server_certificate(ca, hosts, store.root / "server.key", store.root / "server.pem")
+    # The gateway's HTTPS (floor pages, enrolment) for every name handhelds and stations use.
+    web = [site.gateway.host, *site.gateway.hostnames, "localhost", "127.0.0.1"]
+    tls.server_certificate(
+        ca, web, store.root / "gateway-https.key", store.root / "gateway-https.pem"
+    )
     for name in ("ca.pem", "server.pem"):
         text(broker / name, (store.root / name).read_bytes())
     text(broker / "server.key", (store.root / "server.key").read_bytes(), private=True)
@@ -151,6 +165,10 @@ def build(site: Site, out: Path, reissue: Sequence[str] = ()) -> list[Path]:
     text(gateway / parts.GATEWAY_FILE, dumps(parts.gateway_doc(site), HEADER))
     text(gateway / parts.secret_file(site.gateway_user), store.password(site.gateway_user), True)
     text(gateway / parts.CA_FILE, ca_pem)
+    chain = (store.root / "gateway-https.pem").read_text(encoding="ascii") + ca_pem
+    text(gateway / parts.GATEWAY_CERT_FILE, chain)
+    text(gateway / parts.GATEWAY_KEY_FILE, (store.root / "gateway-https.key").read_bytes(), True)
+    ca_print = ca_fingerprint(ca_pem)
 
     for station in site.stations:
         root = out / "stations" / station.id
@@ -160,30 +178,39 @@ def build(site: Site, out: Path, reissue: Sequence[str] = ()) -> list[Path]:
         for device in station.devices:
             password = store.password(device.id)
             text(root / parts.secret_file(device.id), password, private=True)
-            ticket = _ticket(site, device.id, store.code(device.id))
+            ticket = _ticket(site, device.id, store.code(device.id), ca_print)
             bundle = _bundle(site, station.id, device.id, doc, password, ca_pem)
             record = seal(bundle, ticket.code, site.id, device.id)
             text(gateway / "gateway" / "enrolment" / f"{device.id}.json", _json(record))
-            text(out / "sheets" / f"{device.id}.pdf", enrolment_sheet(site, device, ticket))
+            # A sheet is a key (its code joins the device once): owner-only, like the secrets.
+            sheet = enrolment_sheet(site, device, ticket)
+            text(out / "sheets" / f"{device.id}.pdf", sheet, private=True)
 
     for name, unit in parts.units(site).items():
         text(out / "systemd" / name, unit)
     return written
 
 
-def _ticket(site: Site, device: str, code: str) -> Ticket:
+def _ticket(site: Site, device: str, code: str, ca: str) -> Ticket:
     return Ticket(
         site=site.id,
         device=device,
-        gateway=f"http://{site.gateway.host}:{site.gateway.http_port}",
+        gateway=f"https://{_host(site.gateway.host)}:{site.gateway.http_port}",
         broker=f"{site.broker.host}:{site.broker.tls_port}",
         code=code,
+        ca=ca,
     )
+
+
+def _host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host  # an IPv6 address in a URL
 
 
 def ticket_of(site: Site, out: Path, device: str) -> Ticket:
     """The ticket on a device's sheet (for tests and for printing a sheet again)."""
-    return _ticket(site, device, SecretStore(out / ".secrets").code(device))
+    store = SecretStore(out / ".secrets")
+    ca = ca_fingerprint((store.root / "ca.pem").read_text(encoding="ascii"))
+    return _ticket(site, device, store.code(device), ca)
 
 
 def _bundle(

@@ -39,6 +39,7 @@ class Smoothing:
 class Gateway:
     host: str
     http_port: int = 8081
+    hostnames: tuple[str, ...] = ()
     disk_alarm_mb: int = 2048
     disk_refuse_mb: int = 200
     rfid: Smoothing = Smoothing()
@@ -130,6 +131,7 @@ def site_from(doc: dict[str, Any]) -> Site:
         gateway=Gateway(
             host=gateway["host"],
             http_port=int(gateway.get("http_port", 8081)),
+            hostnames=tuple(gateway.get("hostnames", ())),
             disk_alarm_mb=int(gateway.get("disk_alarm_mb", 2048)),
             disk_refuse_mb=int(gateway.get("disk_refuse_mb", 200)),
             rfid=_smoothing(gateway.get("rfid", {}), Smoothing()),

@@ -4,7 +4,9 @@ Each machine's files form a tree meant to be copied to its configuration folder
 (`install.config_dir`, /etc/depot by default), so the paths inside them are relative:
 
     edge/station.toml     the station (one per station)      ../secrets/DEVICE.mqtt, ../tls/ca.pem
-    gateway/gateway.toml  the gateway                        ../secrets/gateway-SITE.mqtt
+    gateway/gateway.toml  the gateway                        ../secrets/gateway-SITE.mqtt,
+                                                             ../tls/gateway.pem (HTTPS chain),
+                                                             ../secrets/gateway-https.key
     broker files          written to install.broker_dir (Mosquitto wants absolute paths)
 """
 
@@ -18,6 +20,8 @@ from siteconfig.model import Device, Site, Station, door_smoothing
 STATION_FILE = "edge/station.toml"
 GATEWAY_FILE = "gateway/gateway.toml"
 CA_FILE = "tls/ca.pem"
+GATEWAY_CERT_FILE = "tls/gateway.pem"  # the gateway's HTTPS certificate, then the depot's CA
+GATEWAY_KEY_FILE = "secrets/gateway-https.key"
 EDGE_KIND = {
     "serial_scanner": "serial",
     "cordless_handheld": "serial",
@@ -110,7 +114,12 @@ def gateway_doc(site: Site) -> dict[str, Any]:
             "batch_size": site.batch_size,
             "sync_interval": site.sync_interval,
         },
-        "http": {"host": "0.0.0.0", "port": site.gateway.http_port},  # noqa: S104 - the floor
+        "http": {  # the floor pages and enrolment, over TLS with the depot's chain
+            "host": "0.0.0.0",  # noqa: S104 - the floor's handhelds and stations
+            "port": site.gateway.http_port,
+            "tls_cert": f"../{GATEWAY_CERT_FILE}",
+            "tls_key": f"../{GATEWAY_KEY_FILE}",
+        },
         "enrolment": {"dir": "enrolment"},
         "rfid": {
             "window": rfid.window,

@@ -6,34 +6,23 @@ with owner-only permissions, never printed or logged.
         enrol/DEVICE.code       the one-time enrolment code on the device's sheet
         ca.key, ca.pem          the depot's certificate authority (kept: stations trust it)
         server.key, server.pem  the broker's certificate, made again only when its names change
+        gateway-https.key/.pem  the gateway's HTTPS certificate, likewise
 """
 
 from __future__ import annotations
 
-import os
 import secrets
 from collections.abc import Callable
 from pathlib import Path
+
+from edge.private import private_folder, write_private
+
+__all__ = ["CODE_ALPHABET", "SecretStore", "new_code", "write_private"]
 
 # Enrolment codes: 20 characters of an alphabet without look-alikes (no 0/O, 1/I/L), in
 # groups of four for typing; about 99 bits.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 20
-
-
-def write_private(path: Path, data: bytes | str) -> None:
-    """Write a file only its owner can read, whatever the umask; replace it atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    raw = data.encode() if isinstance(data, str) else data
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.fchmod(fd, 0o600)
-        os.write(fd, raw)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
 
 
 def new_code() -> str:
@@ -43,9 +32,7 @@ def new_code() -> str:
 
 class SecretStore:
     def __init__(self, root: Path) -> None:
-        self.root = root
-        root.mkdir(parents=True, exist_ok=True)
-        os.chmod(root, 0o700)
+        self.root = private_folder(root)
 
     def password(self, user: str) -> str:
         return self._kept(
@@ -71,7 +58,6 @@ class SecretStore:
         if path.exists():
             return path.read_text(encoding="utf-8").strip()
         value = make()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        os.chmod(path.parent, 0o700)
+        private_folder(path.parent)
         write_private(path, value)
         return value

@@ -1,8 +1,10 @@
 """Enrolment sheets (PDF, A4, Chinese with English beside): one per device, with the QR code
 `depot edge enrol` reads, what the device is and where it goes, and how to set it up.
 
-A sheet is a key: whoever has it can join the device to the depot once. The code is printed
-beside the QR for typing; the broker password is on no sheet.
+A sheet is a key: whoever has it can join the device to the depot once (it is written 0600).
+The code and the fingerprint of the depot's certificate authority (which the gateway's HTTPS
+certificate must come from) are printed beside the QR for typing; the broker password is on
+no sheet.
 """
 
 from __future__ import annotations
@@ -67,13 +69,17 @@ def enrolment_sheet(site: Site, device: Device, ticket: Ticket) -> bytes:
     renderPDF.draw(drawing, canvas, left, y - QR_SIZE)
     y -= QR_SIZE + 8 * mm
 
-    line(f"入网码 Enrolment code:  {ticket.code}", 13, 9)
+    line(f"入网码 Enrolment code:  {ticket.code}", 13, 7)
+    fingerprint = " ".join(ticket.ca[i : i + 4] for i in range(0, len(ticket.ca), 4))
+    line(f"证书指纹 CA fingerprint (SHA-256):  {fingerprint}", 9, 9)
     line("在工作站上运行  On the station run:", 11)
     line("    sudo depot edge enrol", 11)
-    line("然后用键盘模式的扫码器扫描上方二维码；或输入入网码：", 10, 5.5)
-    line("then scan the QR code above with a scanner that types; or type the code:", 10, 5.5)
+    line("然后用键盘模式的扫码器扫描上方二维码；或输入入网码和证书指纹：", 10, 5.5)
+    line("then scan the QR code above with a scanner that types; or type the code and fingerprint:",
+         10, 5.5)  # fmt: skip
     line(f"    sudo depot edge enrol --site {site.id} --device {device.id} "
-         f"--gateway {ticket.gateway} --code <code>", 9, 9)  # fmt: skip
+         f"--gateway {ticket.gateway} \\", 9, 5)  # fmt: skip
+    line("        --ca-fingerprint <fingerprint> --code <code>", 9, 9)
     setup_zh, setup_en = device.about("setup_zh"), device.about("setup_en")
     if setup_zh or setup_en:
         line("设备设置 Set the device up:", 11)

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from server import auth
 from server.dash.common import LANG_COOKIE, LANGS, lang_of, templates, translator
-from server.deps import SESSION_COOKIE, engine_of
+from server.deps import SESSION_COOKIE, client_address, engine_of
 
 router = APIRouter(include_in_schema=False)
 
@@ -27,10 +27,12 @@ def login_page(request: Request) -> Response:
 
 @router.post("/login", response_class=HTMLResponse)
 def login_submit(
-    request: Request, username: Annotated[str, Form()], password: Annotated[str, Form()]
+    request: Request,
+    username: Annotated[str, Form(max_length=200)],
+    password: Annotated[str, Form(max_length=256)],
 ) -> Response:
     try:
-        result = auth.login(engine_of(request), username, password)
+        result = auth.login(engine_of(request), username, password, client_address(request))
     except auth.Throttled as exc:
         response = _login_page(request, 429, error="throttled", retry=exc.retry_after)
         response.headers["Retry-After"] = str(exc.retry_after)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import signal
+import sqlite3
+import ssl
 import subprocess
 import time
 from pathlib import Path
@@ -53,6 +55,25 @@ def test_the_demo_runs_and_stops_cleanly(tmp_path: Path) -> None:
             return sum(r["qty"] for r in rows)
 
         wait_until(lambda: received() > 0, 60, "simulated scans to reach the ledger")
+        # The floor pages: HTTPS with the depot's chain, the admin's floor PIN (not password).
+        floor = re.search(r"Floor pages 现场: (\S+)/floor", text)
+        pin = re.search(r"Floor PIN 现场口令: admin / (\S+)", text)
+        assert floor and pin and floor[1].startswith("https://"), text
+        depot_ca = ssl.create_default_context(cafile=tmp_path / "state/config/broker/ca.pem")
+        book = tmp_path / "state/config/state/gateway/LC01.sqlite"
+
+        def admin_synced() -> bool:
+            if not book.exists():
+                return False
+            with sqlite3.connect(f"file:{book}?mode=ro", uri=True) as db:
+                query = "SELECT 1 FROM floor_people WHERE username='admin'"
+                return bool(db.execute(query).fetchall())
+
+        wait_until(admin_synced, 60, "the admin's floor PIN at the gateway")
+        signed_on = httpx.post(
+            f"{floor[1]}/floor/login", data={"username": "admin", "pin": pin[1]}, verify=depot_ca
+        )
+        assert signed_on.status_code == 303 and "secure" in signed_on.headers["set-cookie"].lower()
         # It runs from what `depot config build` made of the example site description: the
         # broker lets no one in without a password, stations come in over TLS.
         built = tmp_path / "state/config"

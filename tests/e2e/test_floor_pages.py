@@ -1,9 +1,10 @@
 """The gateway's floor pages: real broker, server and gateway processes; Chromium for pages.
 
-People sign on with their server accounts (checked by the gateway against its synced copy,
-also with the server away); the pages show what was just scanned without reloading; a keeper
-may set a device's task; only a supervisor may let a picker take another batch than FIFO
-offers, and the override is recorded; `/metrics` has the gateway's figures.
+People sign on with their floor PINs, not their central passwords (checked by the gateway
+against the PIN hashes it syncs, also with the server away); the pages show what was just
+scanned without reloading; a keeper may set a device's task; only a supervisor may let a
+picker take another batch than FIFO offers, and the override is recorded; `/metrics` has the
+gateway's figures.
 """
 
 from __future__ import annotations
@@ -35,6 +36,9 @@ PASSWORD = "a-long-enough-password"
 SITE, HANDHELD = "LC01", "LC01-HH7"
 
 
+FLOOR_PIN = {"li": "318645", "wang": "wang-floor-pin", "zhao": "zhao-floor-pin"}
+
+
 @pytest.fixture
 def people(depot: Depot) -> None:
     engine = make_engine(depot.db_url)
@@ -43,7 +47,9 @@ def people(depot: Depot) -> None:
         ("wang", "supervisor", SITE),
         ("zhao", "keeper", "LC02"),
     ):
-        create_user(engine, name, PASSWORD, role=role, warehouse=warehouse)
+        create_user(
+            engine, name, PASSWORD, role=role, warehouse=warehouse, floor_pin=FLOOR_PIN[name]
+        )
     engine.dispose()
 
 
@@ -78,16 +84,16 @@ def scan(client: MqttTestClient, raw: bytes, door: str | None = None) -> Answer:
 
 
 @contextmanager
-def login(gateway: GatewayProcess, user: str, password: str = PASSWORD) -> Iterator[httpx.Client]:
+def login(gateway: GatewayProcess, user: str) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=gateway.url) as client:
-        answer = client.post("/floor/login", data={"username": user, "password": password})
+        answer = client.post("/floor/login", data={"username": user, "pin": FLOOR_PIN[user]})
         assert answer.status_code == 303, answer.text
         yield client
 
 
 def synced_people(gateway: GatewayProcess) -> set[str]:
     with sqlite3.connect(gateway.database) as db:
-        return {r[0] for r in db.execute("SELECT username FROM people")}
+        return {r[0] for r in db.execute("SELECT username FROM floor_people")}
 
 
 def test_floor_login_tasks_override_and_metrics(
@@ -101,12 +107,24 @@ def test_floor_login_tasks_override_and_metrics(
     assert "zhao" not in synced_people(gateway)  # another depot's keeper
     anonymous = httpx.get(f"{gateway.url}/floor", follow_redirects=False)
     assert anonymous.status_code == 303 and "/floor/login" in anonymous.headers["location"]
-    wrong = httpx.post(f"{gateway.url}/floor/login", data={"username": "li", "password": "x"})
+    floor_login = f"{gateway.url}/floor/login"
+    wrong = httpx.post(floor_login, data={"username": "li", "pin": "x"})
     assert wrong.status_code == 401
-    elsewhere = httpx.post(
-        f"{gateway.url}/floor/login", data={"username": "zhao", "password": PASSWORD}
-    )
+    # the central password opens no floor page: the gateway holds no hash of it
+    central = httpx.post(floor_login, data={"username": "li", "pin": PASSWORD})
+    assert central.status_code == 401
+    with sqlite3.connect(gateway.database) as db:
+        columns = [r[1] for r in db.execute("PRAGMA table_info(floor_people)")]
+        assert columns == ["username", "display_name", "role", "floor_hash"]
+        assert not db.execute("SELECT name FROM sqlite_master WHERE name='people'").fetchall()
+    elsewhere = httpx.post(floor_login, data={"username": "zhao", "pin": FLOOR_PIN["zhao"]})
     assert elsewhere.status_code == 401
+    # guessing slows down: five tries of a name from one address, then a wait
+    tries = [
+        httpx.post(floor_login, data={"username": "nobody", "pin": f"{n}00000"}) for n in range(6)
+    ]
+    assert [t.status_code for t in tries] == [401] * 5 + [429]
+    assert int(tries[-1].headers["retry-after"]) >= 1 and "429" not in tries[0].text
 
     item = depot.example.items[2]
     with login(gateway, "li") as keeper:
@@ -156,7 +174,7 @@ def test_the_device_page_shows_a_scan_without_reload(
         page.goto(f"{gateway.url}/floor/device/{HANDHELD}")
         assert "/floor/login" in page.url
         page.fill("#username", "li")
-        page.fill("#password", PASSWORD)
+        page.fill("#pin", FLOOR_PIN["li"])
         page.click("button[type=submit]")
         page.wait_for_selector("#answers")
         assert "尚无扫描" in page.locator("#answers").inner_text()

@@ -1,26 +1,33 @@
 """A depot set up from its site description alone: the broker, the gateway and the central
 server started from what `depot config build` wrote, a station joined with a photo of its
 device's printed sheet (`depot edge enrol --image`), and a scan at the door answered and in
-the central ledger."""
+the central ledger. The gateway serves its pages and enrolment over HTTPS with the depot's
+own chain, and a station trusts it only through the CA fingerprint on the sheet."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import socket
+import sqlite3
+import ssl
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
 import httpx
 import pytest
 
-from edge.enrolment import derive, parse_ticket
+from edge.enrolment import ca_fingerprint, derive, parse_ticket
 from harness.depot import DEPOT, PtyScanner, ServerProcess, prepare_database
 from harness.procs import Proc, wait_until
 from harness.sitebuild import Trial, build_trial, start_broker
+from server.accounts import create_user
+from server.db import make_engine
 from server.exampledata import gs1_128_label
 from siteconfig.build import build, ticket_of
 
@@ -34,6 +41,11 @@ class Depot:
     gateway: Proc
     scanner: PtyScanner
     gtin: str
+    db_url: str
+
+    @property
+    def gateway_url(self) -> str:
+        return f"https://127.0.0.1:{self.trial.site.gateway.http_port}"
 
 
 @pytest.fixture
@@ -60,7 +72,7 @@ def depot(tmp_path: Path) -> Iterator[Depot]:
         tmp_path,
     ).start()
     gateway.wait_for_log("synced (full)", timeout=60)
-    yield Depot(trial, server, gateway, scanner, data.example.items[0].gtin)
+    yield Depot(trial, server, gateway, scanner, data.example.items[0].gtin, data.db_url)
     gateway.stop()
     broker.stop()
     server.stop()
@@ -154,7 +166,78 @@ def test_a_reissued_sheet_replaces_the_lost_one(depot: Depot, tmp_path: Path) ->
     assert enrol("--code", lost.text(), "--config-dir", str(tmp_path / "x")).returncode != 0
     # the new sheet's code typed by hand, with what the sheet says beside it
     half = enrol("--code", new.code, "--device", new.device, "--config-dir", str(tmp_path / "y"))
-    assert half.returncode != 0 and "--site, --device and --gateway" in half.stderr
-    ok = enrol("--code", new.code.lower(), "--site", new.site, "--device", new.device,
-               "--gateway", new.gateway, "--config-dir", str(tmp_path / "y"))  # fmt: skip
+    assert half.returncode != 0 and "--site, --device, --gateway and --ca" in half.stderr
+    typed = ["--code", new.code.lower(), "--site", new.site, "--device", new.device,
+             "--gateway", new.gateway, "--config-dir", str(tmp_path / "y")]  # fmt: skip
+    unpinned = enrol(*typed)
+    assert unpinned.returncode != 0 and "no CA fingerprint" in unpinned.stderr
+    as_printed = " ".join(new.ca[i : i + 4] for i in range(0, 64, 4)).upper()
+    ok = enrol(*typed, "--ca-fingerprint", as_printed)
     assert ok.returncode == 0, ok.stderr
+
+
+def test_the_gateway_speaks_https_with_the_depot_chain(depot: Depot) -> None:
+    trial, url = depot.trial, depot.gateway_url
+    depot_ca = ssl.create_default_context(cafile=str(trial.ca))
+    assert httpx.get(f"{url}/healthz", verify=depot_ca).json()["site"] == "LC01"
+    raw = socket.create_connection(("127.0.0.1", trial.site.gateway.http_port))
+    with depot_ca.wrap_socket(raw, server_hostname="127.0.0.1") as tls:
+        served = tls.getpeercert()
+    assert ("commonName", "depot LC01 certificate authority") in {n[0] for n in served["issuer"]}
+    assert ("IP Address", "127.0.0.1") in served["subjectAltName"]
+    # a client that trusts only the system's authorities refuses it; plain HTTP gets nothing
+    with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+        httpx.get(f"{url}/healthz")
+    with pytest.raises(httpx.HTTPError):
+        httpx.get(f"http://127.0.0.1:{trial.site.gateway.http_port}/healthz")
+    # the CA a station pins to its sheet's fingerprint
+    served_ca = httpx.get(f"{url}/api/v1/enrol/ca", verify=depot_ca).text
+    assert ca_fingerprint(served_ca) == ticket_of(trial.site, trial.out, DEVICE).ca
+
+
+def test_the_floor_sign_on_cookie_is_secure(depot: Depot) -> None:
+    engine = make_engine(depot.db_url)
+    create_user(engine, "li", "a-long-enough-password", role="keeper", warehouse="LC01",
+                floor_pin="318645")  # fmt: skip
+    engine.dispose()
+    book = Path(depot.trial.site.install.state_dir) / "gateway" / "LC01.sqlite"
+    assert book.stat().st_mode & 0o777 == 0o600
+
+    def synced() -> bool:
+        with sqlite3.connect(book) as db:
+            return bool(db.execute("SELECT 1 FROM floor_people WHERE username='li'").fetchall())
+
+    wait_until(synced, 30, "li's floor PIN at the gateway")
+    answer = httpx.post(
+        f"{depot.gateway_url}/floor/login",
+        data={"username": "li", "pin": "318645"},
+        verify=ssl.create_default_context(cafile=str(depot.trial.ca)),
+    )
+    assert answer.status_code == 303, answer.text
+    cookie = answer.headers["set-cookie"].lower()
+    assert "depot_floor=" in cookie and "; secure" in cookie and "; httponly" in cookie
+
+
+def test_a_station_trusts_only_the_gateway_of_the_ca_on_its_sheet(
+    depot: Depot, tmp_path: Path
+) -> None:
+    ticket = ticket_of(depot.trial.site, depot.trial.out, "LC01-D02-FIX1")
+    other = hashlib.sha256(b"another depot's authority").hexdigest()
+    refused = enrol("--code", replace(ticket, ca=other).text(), "--config-dir", str(tmp_path))
+    assert refused.returncode != 0 and "not the depot's on the sheet" in refused.stderr
+    assert not (tmp_path / "secrets").exists()
+    # the sheet is not used up by that: with the right fingerprint it works
+    joined = enrol("--code", ticket.text(), "--config-dir", str(tmp_path))
+    assert joined.returncode == 0, joined.stderr
+
+
+def test_plain_http_off_loopback_is_refused(tmp_path: Path) -> None:
+    trial = build_trial(tmp_path / "LC01")
+    conf = trial.out / "gateway" / "gateway" / "gateway.toml"
+    text = "\n".join(line for line in conf.read_text().splitlines() if "tls_" not in line)
+    conf.write_text(text.replace('host = "0.0.0.0"', 'host = "10.20.0.2"'))
+    run = subprocess.run(
+        [DEPOT, "gateway", "run", "--config", str(conf)], capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode != 0
+    assert "plain HTTP only on a loopback address, not 10.20.0.2" in run.stderr

@@ -48,12 +48,14 @@ def prepare_database(db_url: str, *, with_stock: bool = False, site: str = "LC01
 
 
 class ServerProcess:
-    def __init__(self, db_url: str, workdir: Path, port: int | None = None) -> None:
+    def __init__(
+        self, db_url: str, workdir: Path, port: int | None = None, args: tuple[str, ...] = ()
+    ) -> None:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = Proc(
             f"server-{self.port}",
-            [DEPOT, "server", "run", "--db", db_url, "--port", str(self.port)],
+            [DEPOT, "server", "run", "--db", db_url, "--port", str(self.port), *args],
             workdir,
         )
 

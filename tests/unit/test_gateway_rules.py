@@ -162,6 +162,24 @@ def test_gateway_configuration_with_rfid_rules(tmp_path: Path) -> None:
         parse_config(bad, tmp_path)
 
 
+def test_the_floor_pages_are_plain_http_only_on_loopback(tmp_path: Path) -> None:
+    doc = tomllib.loads(GatewayConfigDoc)
+    for host in ("127.0.0.1", "::1", "localhost"):
+        assert not parse_config({**doc, "http": {"host": host}}, tmp_path).tls
+    for host in ("0.0.0.0", "10.20.0.2", "::", "depot-lc01.lan"):
+        with pytest.raises(ConfigError, match="plain HTTP only on a loopback address"):
+            parse_config({**doc, "http": {"host": host}}, tmp_path)
+    with pytest.raises(ConfigError, match="go together"):
+        parse_config({**doc, "http": {"host": "0.0.0.0", "tls_cert": "gw.pem"}}, tmp_path)
+    tls = {"host": "0.0.0.0", "tls_cert": "gw.pem", "tls_key": "gw.key"}
+    with pytest.raises(ConfigError, match="no file"):
+        parse_config({**doc, "http": tls}, tmp_path)
+    (tmp_path / "gw.pem").write_text("chain")
+    (tmp_path / "gw.key").write_text("key")
+    config = parse_config({**doc, "http": tls}, tmp_path)
+    assert config.tls and config.tls_cert == tmp_path / "gw.pem"
+
+
 GatewayConfigDoc = """
 site = "LC01"
 database = "gw.sqlite"

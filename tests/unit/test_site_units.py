@@ -47,8 +47,28 @@ def test_build_prints_no_secret_and_keeps_them_across_builds(tmp_path: Path) -> 
     ]
     assert all(r.returncode == 0 for r in runs), runs[0].stderr
     secrets = [p.read_text() for p in (out / ".secrets").rglob("*") if p.is_file()]
-    assert len(secrets) == 4 + 5 + 4  # CA and broker keys and certificates, 5 passwords, 4 codes
+    assert len(secrets) == 6 + 5 + 4  # CA, broker, gateway: keys, certificates; passwords; codes
     printed = "".join(r.stdout + r.stderr for r in runs)
     assert "depot LC01:" in printed
     assert not [s for s in secrets if s.strip() and s.strip() in printed]
     assert (out / ".secrets").stat().st_mode & 0o777 == 0o700
+
+
+def test_sheets_and_secrets_are_owner_only_whatever_the_umask(tmp_path: Path) -> None:
+    site = ROOT / "firmware-config" / "sites" / "LC01.yaml"
+    out = tmp_path / "out"
+    run = subprocess.run(
+        ["sh", "-c", 'umask 022 && exec "$0" -m edge.cli config build "$1" "$2"',
+         sys.executable, str(site), str(out)],
+        capture_output=True,
+        text=True,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    sheets = sorted((out / "sheets").glob("*.pdf"))
+    assert sheets and {p.stat().st_mode & 0o777 for p in sheets} == {0o600}
+    folders = [out / "sheets", out / ".secrets", *out.rglob("secrets")]
+    assert {out / "gateway" / "secrets", out / "stations" / "ST-D01" / "secrets"} <= set(folders)
+    for folder in folders:
+        assert folder.stat().st_mode & 0o777 == 0o700, folder
+        for path in folder.rglob("*"):
+            assert path.stat().st_mode & 0o777 == (0o700 if path.is_dir() else 0o600), path
