@@ -58,14 +58,17 @@ def login(engine: Engine, username: str, password: str) -> tuple[str, datetime] 
             wait = recent[-MAX_FAILURES] + THROTTLE_WINDOW - now
             raise Throttled(max(1, int(wait.total_seconds()) + 1))
         row = conn.execute(
-            select(users.c.password_hash, users.c.active).where(users.c.username == username)
+            select(users.c.password_hash, users.c.active, users.c.warehouse).where(
+                users.c.username == username
+            )
         ).one_or_none()
+        depot = row.warehouse if row is not None else None
         if row is None or not row.active or not verify_password(password, row.password_hash):
             conn.execute(insert(login_failures).values(username=username, at=now))
-            record(conn, username, "login_failed", None)
+            record(conn, username, "login_failed", None, depot=depot)
             return None
         conn.execute(delete(login_failures).where(login_failures.c.username == username))
-        record(conn, username, "login", None)
+        record(conn, username, "login", None, depot=depot)
         token = new_token()
         expires = now + timedelta(hours=SESSION_HOURS)
         conn.execute(

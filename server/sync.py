@@ -20,8 +20,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select, tuple_
 
-from server.dispatch import pick_list_query
 from server.inbound import notices as inbound_notices_of
+from server.order_view import pick_list_query
 from server.tables import (
     approvals,
     batches,

@@ -20,8 +20,10 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from server import auth
-from server.deps import current_user
+from server.guard import NotForRole, NotFoundPage, NotSignedIn
 from server.permissions import allowed
+
+__all__ = ["NotForRole", "NotFoundPage", "NotSignedIn", "page", "partial", "templates"]
 
 templates = Jinja2Templates(directory=str(Path(__file__).parents[1] / "templates"))
 LANG_COOKIE = "depot_lang"
@@ -79,28 +81,14 @@ MENU = (
 )
 
 
-class NotSignedIn(Exception):
-    """A page asked for without a session: the login page answers."""
-
-
-class NotForRole(Exception):
-    """A page or a part of one the person's role may not see: a 403 page answers."""
-
-
-def viewer(request: Request, permission: str = "read") -> auth.User:
-    """The person looking; a page for another role is a 403 page, no session the login."""
-    user = current_user(request)
-    if user is None:
-        raise NotSignedIn
-    if not allowed(user.role, permission):
-        raise NotForRole(f"the role {user.role} may not {permission}")
-    return user
-
-
-def forbidden(request: Request, reason: str) -> Response:
+def forbidden(request: Request, reason: str, status_code: int = 403) -> Response:
+    """The page a refusal answers with: 403 (not for this role or depot) or 404 (no such
+    record, or not one of this person's depot)."""
     lang = lang_of(request)
-    context = {"lang": lang, "t": translator(lang), "reason": reason}
-    return templates.TemplateResponse(request, "dash/forbidden.html", context, status_code=403)
+    context = {"lang": lang, "t": translator(lang), "reason": reason, "status": status_code}
+    return templates.TemplateResponse(
+        request, "dash/forbidden.html", context, status_code=status_code
+    )
 
 
 def page(
