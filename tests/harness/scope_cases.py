@@ -14,6 +14,10 @@ from datetime import date
 from enum import Enum
 from typing import Any, Literal
 
+from fastapi import FastAPI
+from fastapi.routing import APIRoute, iter_route_contexts
+from starlette.routing import Mount
+
 from harness.depot import ADMIN
 from harness.scope_world import HERE, MARK, ROLES, Caller, World, username
 from server.report_keeper import last_finished_month
@@ -90,6 +94,19 @@ def _depot(case: Case, caller: Caller) -> Outcome:
     if case.where in ("own", "shared") or caller.depot in (None, HERE):
         return Outcome.OK
     return Outcome.DEPOT
+
+
+def route_keys(app: FastAPI) -> set[tuple[str, str]]:
+    """(method, path template) of every route an application serves; MOUNT for mounts."""
+    keys = set()
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        if isinstance(route, Mount):
+            keys.add(("MOUNT", str(context.path)))
+            continue
+        methods = route.methods if isinstance(route, APIRoute) else {"GET"}
+        keys |= {(m, str(context.path)) for m in methods or () if m != "HEAD"}
+    return keys
 
 
 # --- requests --------------------------------------------------------------------------
@@ -713,4 +730,4 @@ CASES: tuple[Case, ...] = (
     ),
 )
 
-__all__ = ["CASES", "Call", "Case", "Outcome", "expect", "username"]
+__all__ = ["CASES", "Call", "Case", "Outcome", "expect", "route_keys", "username"]

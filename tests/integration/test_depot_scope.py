@@ -14,31 +14,15 @@ import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pypdf
 import pytest
-from fastapi.routing import APIRoute, iter_route_contexts
-from starlette.routing import Mount
 
 from harness.depot import ServerProcess
-from harness.scope_cases import CASES, Call, Case, Outcome, expect
+from harness.scope_cases import CASES, Call, Case, Outcome, expect, route_keys
 from harness.scope_world import HERE, MARK, PASSWORD, THERE, Caller, World, username, world_of
 from server.api import create_app
-
-
-def route_keys(engine: Any) -> set[tuple[str, str]]:
-    """(method, path template) of every route the application serves."""
-    keys = set()
-    for context in iter_route_contexts(create_app(engine).routes):
-        route = context.original_route
-        if isinstance(route, Mount):
-            keys.add(("MOUNT", str(context.path)))
-            continue
-        methods = route.methods if isinstance(route, APIRoute) else {"GET"}
-        keys |= {(m, str(context.path)) for m in methods or () if m != "HEAD"}
-    return keys
 
 
 @pytest.fixture
@@ -94,7 +78,7 @@ def verdict(case: Case, outcome: Outcome, status: int, headers: dict[str, str]) 
 
 def test_every_route_as_every_caller(running: ServerProcess, world: World) -> None:
     known = {case.key for case in CASES}
-    served = route_keys(world.engine)
+    served = route_keys(create_app(world.engine))
     assert served - known == set(), "new routes without a scope rule in harness/scope_cases.py"
     assert known - served == set(), "the table names routes the server no longer has"
     callers = world.callers(running.url)

@@ -93,30 +93,40 @@ def _by_action() -> dict[str, sa.ScalarSelect[str]]:
     }
 
 
+def _add_depot(table: str) -> None:
+    """A nullable column naming a depot. SQLite adds it with its reference in place (a
+    rebuilt table could not be dropped while other tables' rows point at it)."""
+    name = f"fk_{table}_warehouse_warehouses"
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute(
+            sa.text(
+                f"ALTER TABLE {table} ADD COLUMN warehouse VARCHAR(32) "
+                f"CONSTRAINT {name} REFERENCES warehouses (code)"
+            )
+        )
+        return
+    op.add_column(table, sa.Column("warehouse", sa.String(32), nullable=True))
+    op.create_foreign_key(name, table, "warehouses", ["warehouse"], ["code"])
+
+
 def upgrade() -> None:
-    with op.batch_alter_table("audit_log") as table:
-        table.add_column(sa.Column("warehouse", sa.String(32), nullable=True))
-        table.create_foreign_key(
-            table.f("fk_audit_log_warehouse_warehouses"), "warehouses", ["warehouse"], ["code"]
-        )
+    _add_depot("audit_log")
     op.create_index("ix_audit_log_warehouse", "audit_log", ["warehouse", "id"])
-    with op.batch_alter_table("dispatch_orders") as table:
-        table.add_column(sa.Column("warehouse", sa.String(32), nullable=True))
-        table.create_foreign_key(
-            table.f("fk_dispatch_orders_warehouse_warehouses"),
-            "warehouses",
-            ["warehouse"],
-            ["code"],
-        )
+    _add_depot("dispatch_orders")
     for action, depot in _by_action().items():
         op.execute(audit.update().where(audit.c.action.like(action)).values(warehouse=depot))
 
 
+def _drop_depot(table: str) -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        with op.batch_alter_table(table) as batch:  # the column takes its reference with it
+            batch.drop_column("warehouse")
+        return
+    op.drop_constraint(f"fk_{table}_warehouse_warehouses", table, type_="foreignkey")
+    op.drop_column(table, "warehouse")
+
+
 def downgrade() -> None:
-    with op.batch_alter_table("dispatch_orders") as table:
-        table.drop_constraint(table.f("fk_dispatch_orders_warehouse_warehouses"), "foreignkey")
-        table.drop_column("warehouse")
+    _drop_depot("dispatch_orders")
     op.drop_index("ix_audit_log_warehouse", table_name="audit_log")
-    with op.batch_alter_table("audit_log") as table:
-        table.drop_constraint(table.f("fk_audit_log_warehouse_warehouses"), "foreignkey")
-        table.drop_column("warehouse")
+    _drop_depot("audit_log")
