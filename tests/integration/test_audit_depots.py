@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+
 from server.db import make_engine, migrate
 from server.exampledata import generate
 from server.masterdata import load_example
