@@ -93,7 +93,6 @@ class Guard:
             scope = decide(self.rule, caller, found)
         except Refused as exc:
             raise _refusal(exc, self.rule.screen) from exc
-        request.state.scope = scope
         return scope
 
 
@@ -184,15 +183,16 @@ def _refusal(exc: Refused, page: bool) -> Exception:
 
 
 def rule_of(route: APIRoute) -> Rule | None:
-    """The rule a route declares (None: none, or more than one)."""
+    """The rule a route declares (None: none, more than one, or one that does not say how
+    the route's depot is found)."""
     rules = [d.call.rule for d in route.dependant.dependencies if isinstance(d.call, Guard)]
-    return rules[0] if len(rules) == 1 else None
+    return rules[0] if len(rules) == 1 and rules[0].where else None
 
 
 def require_rules(app: Any) -> None:
-    """Refuse an app with a route that declares no scope rule (or several): every route
-    says who may call it and which depot it concerns. The framework's own pages (OpenAPI,
-    its viewers) and static files are public."""
+    """Refuse an app with a route that declares no scope rule (or several, or one without a
+    locator): every route says who may call it and which depot it concerns. The framework's
+    own pages (OpenAPI, its viewers) and static files are public."""
     framework = {app.openapi_url, app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url}
     missing = []
     for context in iter_route_contexts(app.routes):

@@ -93,11 +93,16 @@ def test_the_app_refuses_a_route_without_a_rule() -> None:
     def two_rules() -> dict[str, str]:
         return {}
 
+    @forgotten.get("/api/v1/nowhere", dependencies=[person("read")])
+    def no_depot() -> dict[str, str]:
+        return {}
+
     app.include_router(forgotten)
     with pytest.raises(RuntimeError) as refused:
         require_rules(app)
     assert "GET /api/v1/forgotten" in str(refused.value)
     assert "GET /api/v1/twice" in str(refused.value)
+    assert "GET /api/v1/nowhere" in str(refused.value)
 
 
 def test_the_scope_table_knows_every_route_of_the_app() -> None:
