@@ -18,6 +18,7 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException, Request
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.staticfiles import StaticFiles
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import Connection, select
 from starlette.routing import Mount
 
@@ -55,6 +56,8 @@ __all__ = [
 ]
 
 MAX_ID = 2**31 - 1
+AN_ID = TypeAdapter(int)
+MAX_KEY = 200  # handover note numbers, event ids
 
 
 class NotSignedIn(Exception):
@@ -156,11 +159,14 @@ def _named(request: Request, body: Any, locator: Locator) -> Found:
 
 def _depots_of(conn: Connection, record: str, key: str) -> Found:
     """The depots a record belongs to; None if there is no such record."""
+    if len(key) > MAX_KEY or "\x00" in key:
+        return None  # no record has such a key (and a database would refuse to compare it)
     if record in ("order", "stocktake", "approval"):
-        if not key.isascii() or not key.isdigit():
+        try:  # read as the route reads its own parameter
+            number = AN_ID.validate_python(key)
+        except ValidationError:
             return ANY  # not an id: the route's own validation refuses it (422)
-        number = int(key)
-        if number > MAX_ID:
+        if not -MAX_ID <= number <= MAX_ID:
             return None
         if record == "order":
             return depots_of_order(conn, number)

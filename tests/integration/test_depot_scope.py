@@ -217,3 +217,26 @@ def test_depot_people_plan_from_their_own_stock(running: ServerProcess, world: W
 def stock(client: httpx.Client, item: str) -> int:
     rows = client.get("/api/v1/stock", params={"item": item, "limit": "1000"}).json()["rows"]
     return sum(r["qty"] for r in rows)
+
+
+def test_keys_no_record_has_are_not_found(running: ServerProcess, world: World) -> None:
+    """Odd keys in a path are records nobody has (404), or not ids at all (422); never a
+    database error."""
+    with login(running, "auditor", None) as auditor:
+        for path in (
+            "/ledger/events/%00",
+            f"/ledger/events/{'x' * 5000}",
+            "/api/v1/dispatch/handovers/%00.pdf",
+            "/api/v1/dispatch/orders/99999999999",
+        ):
+            assert auditor.get(path).status_code == 404, path
+        assert auditor.get("/api/v1/dispatch/orders/abc").status_code == 422
+        assert auditor.get("/api/v1/stocktakes/-1").status_code == 404
+    # an id written another way is the same record, and still another depot's
+    order = world.order
+    with login(running, "supervisor", THERE) as there:
+        for spelled in (f"+{order}", f"{order}.0", f"0{order}", f"%20{order}"):
+            assert there.get(f"/api/v1/dispatch/orders/{spelled}").status_code == 404, spelled
+            assert there.get(f"/orders/{spelled}").status_code == 404, spelled
+            cancel = there.post(f"/api/v1/dispatch/orders/{spelled}/cancel", json={"reason": "x"})
+            assert cancel.status_code == 404, spelled
