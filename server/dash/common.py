@@ -1,4 +1,4 @@
-"""What every dashboard page shares: the templates, the language, who is looking, the menu.
+"""What every dashboard page shares: the templates, the language, the menu, the refusal page.
 
 Chinese is the default; `/lang/en` switches to English for this browser (a cookie) and
 `/lang/zh` back. Templates write every text once in both languages with `t("库存", "Stock")`:
@@ -20,10 +20,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from server import auth
-from server.guard import NotForRole, NotFoundPage, NotSignedIn
 from server.permissions import allowed
-
-__all__ = ["NotForRole", "NotFoundPage", "NotSignedIn", "page", "partial", "templates"]
 
 templates = Jinja2Templates(directory=str(Path(__file__).parents[1] / "templates"))
 LANG_COOKIE = "depot_lang"

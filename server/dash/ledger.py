@@ -13,10 +13,10 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import and_, func, select
 
 from server import audit, queries
-from server.dash.common import NotFoundPage, page
+from server.dash.common import page
 from server.dash.overview import STATUS_NAMES, THE_DEPOT
 from server.deps import engine_of
-from server.guard import Scope, screen
+from server.guard import NotFoundPage, Scope, screen
 from server.scope import Of, Own
 from server.tables import approvals, batches, events, items, locations, postings
 

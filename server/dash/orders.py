@@ -13,9 +13,9 @@ from sqlalchemy import select
 from server import dispatch
 from server.dash import views
 from server.dash.charts import timeline
-from server.dash.common import NotFoundPage, lang_of, local, page, partial
+from server.dash.common import lang_of, local, page, partial
 from server.deps import engine_of
-from server.guard import Scope, screen
+from server.guard import NotFoundPage, Scope, screen
 from server.order_view import order_view, pick_list_query
 from server.scope import Of, Own
 from server.tables import batches, handovers, items, pick_lines
