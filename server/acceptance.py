@@ -148,6 +148,7 @@ def decide(engine: Engine, username: str, request: AcceptanceRequest) -> Accepta
             username,
             f"acceptance_{request.decision}",
             f"approval {approval_id}",
+            depot=request.warehouse,
             item=request.item,
             batch=request.batch,
             qty=request.qty,

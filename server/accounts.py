@@ -62,7 +62,7 @@ def create_user(
                     floor_hash=pin_hash,
                 )
             )
-            record(conn, actor, "create_user", username, role=role, warehouse=warehouse)
+            record(conn, actor, "create_user", username, depot=warehouse, role=role)
     except IntegrityError as exc:
         raise AccountError(f"user {username!r} already exists") from exc
 
@@ -85,7 +85,7 @@ def create_gateway_client(
                     active=True,
                 )
             )
-            record(conn, actor, "create_gateway", client_id, warehouse=warehouse)
+            record(conn, actor, "create_gateway", client_id, depot=warehouse)
     except IntegrityError as exc:
         raise AccountError(f"client {client_id!r} already exists") from exc
     return token

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import BaseModel, Field
 
-from server import auth
-from server.deps import engine_of, require_user
+from server.deps import engine_of
 from server.floor_access import PIN_MAX, PIN_MIN, FloorAccessError, set_floor_pin
+from server.guard import Scope, person
+from server.scope import Own
 
 router = APIRouter(prefix="/api/v1/me", tags=["auth"])
 
@@ -27,9 +28,10 @@ class FloorPin(BaseModel):
 def put_floor_pin(
     body: FloorPin,
     request: Request,
-    user: Annotated[auth.User, Depends(require_user("floor"))],
+    scope: Annotated[Scope, person("floor", Own())],
 ) -> Response:
     """Set one's own floor PIN (6-64 characters, not one's password)."""
+    user = scope.user
     try:
         set_floor_pin(engine_of(request), user.username, body.pin, actor=user.username)
     except FloorAccessError as exc:
@@ -39,8 +41,9 @@ def put_floor_pin(
 
 @router.delete("/floor-pin", status_code=204)
 def delete_floor_pin(
-    request: Request, user: Annotated[auth.User, Depends(require_user("floor"))]
+    request: Request, scope: Annotated[Scope, person("floor", Own())]
 ) -> Response:
     """No floor sign-on for oneself any more (until a PIN is set again)."""
+    user = scope.user
     set_floor_pin(engine_of(request), user.username, None, actor=user.username)
     return Response(status_code=204)

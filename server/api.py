@@ -8,7 +8,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
+from fastapi import FastAPI, HTTPException, Query, Request, Response
 from fastapi.responses import PlainTextResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
@@ -17,20 +17,25 @@ from sqlalchemy import Engine, text
 from server import auth, digest, gateways, queries
 from server.accounts_api import router as accounts_router
 from server.dash import router as dashboard_router
-from server.dash.common import NotForRole, NotSignedIn, forbidden
-from server.deps import (
-    check_warehouse,
-    client_address,
-    require_device,
-    require_user_or_device,
-)
+from server.dash.common import forbidden
+from server.deps import client_address
 from server.dispatch_api import router as dispatch_router
 from server.disposal_api import router as disposal_router
 from server.events import Caller, ingest
 from server.gateway_api import router as gateway_router
+from server.guard import (
+    NotForRole,
+    NotFoundPage,
+    NotSignedIn,
+    Scope,
+    anyone,
+    device,
+    person_or_device,
+    require_rules,
+)
 from server.master_api import router as master_router
-from server.permissions import allowed
 from server.printing_api import router as printing_router
+from server.scope import Named, Own, Shared
 from server.stocktake_api import router as stocktake_router
 from server.sync import BadCursor, Cursor, sync
 from server.tables import STOCK_STATUSES
@@ -69,7 +74,7 @@ def create_app(engine: Engine) -> FastAPI:
     )
     app.state.engine = engine
 
-    @app.get("/healthz", tags=["ops"])
+    @app.get("/healthz", tags=["ops"], dependencies=[anyone(Shared())])
     def healthz() -> dict[str, str]:
         try:
             with engine.connect() as conn:
@@ -78,7 +83,9 @@ def create_app(engine: Engine) -> FastAPI:
             raise HTTPException(503, f"database unavailable: {type(exc).__name__}") from exc
         return {"status": "ok", "database": engine.dialect.name}
 
-    @app.get("/metrics", tags=["ops"], response_class=PlainTextResponse)
+    @app.get(
+        "/metrics", tags=["ops"], response_class=PlainTextResponse, dependencies=[anyone(Shared())]
+    )
     def metrics() -> str:
         lines = [
             "# HELP depot_events_total Domain events received, by verdict.",
@@ -89,16 +96,16 @@ def create_app(engine: Engine) -> FastAPI:
         return "\n".join(lines) + "\n"
 
     @app.post("/api/v1/events", tags=["events"])
-    def post_events(
-        batch: EventBatch, device: Annotated[auth.Device, Depends(require_device)]
-    ) -> dict[str, Any]:
-        """A batch of events from one gateway; the answer names each event's verdict."""
-        results = ingest(engine, Caller(device.client_id, device.warehouse), batch.events)
+    def post_events(batch: EventBatch, scope: Annotated[Scope, device(Own())]) -> dict[str, Any]:
+        """A batch of events from one gateway; the answer names each event's verdict (an
+        event for another depot than the gateway's is refused, its neighbours go on)."""
+        gateway = scope.device
+        results = ingest(engine, Caller(gateway.client_id, gateway.warehouse), batch.events)
         return {"results": [r.to_dict() for r in results]}
 
     @app.get("/api/v1/stock", tags=["stock"])
     def get_stock(
-        who: Annotated[auth.User | auth.Device, Depends(require_user_or_device)],
+        scope: Annotated[Scope, person_or_device("read", Named("warehouse"))],
         warehouse: str | None = None,
         item: str | None = None,
         batch: str | None = None,
@@ -110,12 +117,10 @@ def create_app(engine: Engine) -> FastAPI:
         """Stock by warehouse, location and batch, with status; filters combine."""
         if status is not None and status not in STOCK_STATUSES:
             raise HTTPException(422, f"status must be one of {', '.join(STOCK_STATUSES)}")
-        if isinstance(who, auth.User) and not allowed(who.role, "read"):
-            raise HTTPException(403, f"the role {who.role} may not read")
         total, rows = queries.stock_rows(
             engine,
             queries.StockFilter(
-                warehouse=check_warehouse(who, warehouse),
+                warehouse=scope.depot,
                 item=item,
                 batch=batch,
                 location=location,
@@ -128,7 +133,7 @@ def create_app(engine: Engine) -> FastAPI:
 
     @app.get("/api/v1/sync", tags=["events"])
     def get_sync(
-        device: Annotated[auth.Device, Depends(require_device)],
+        scope: Annotated[Scope, device(Own())],
         cursor: str | None = None,
         master: str | None = None,
     ) -> dict[str, Any]:
@@ -136,41 +141,37 @@ def create_app(engine: Engine) -> FastAPI:
         previous answer to get only what changed since, and its `master` fingerprint to skip
         the catalogue and locations while they are unchanged."""
         try:
-            answer = sync(
-                engine, device.warehouse, Cursor.decode(cursor) if cursor else None, master
-            )
+            answer = sync(engine, scope.named, Cursor.decode(cursor) if cursor else None, master)
         except BadCursor as exc:
             raise HTTPException(422, str(exc)) from exc
-        gateways.record_sync(engine, device.warehouse, device.client_id)
+        gateways.record_sync(engine, scope.named, scope.device.client_id)
         return answer
 
     @app.get("/api/v1/ledger/digest", tags=["events"])
-    def get_digest(device: Annotated[auth.Device, Depends(require_device)]) -> dict[str, Any]:
+    def get_digest(scope: Annotated[Scope, device(Own())]) -> dict[str, Any]:
         """The fingerprint of the warehouse's stock lines (账账相符): equal to the gateway's
         own digest when both books agree."""
-        book = digest.central_book(engine, device.warehouse)
-        return {"warehouse": device.warehouse, "lines": len(book), "digest": digest.digest(book)}
+        book = digest.central_book(engine, scope.named)
+        return {"warehouse": scope.named, "lines": len(book), "digest": digest.digest(book)}
 
     @app.post("/api/v1/ledger/compare", tags=["events"])
-    def post_compare(
-        body: BookIn, device: Annotated[auth.Device, Depends(require_device)]
-    ) -> dict[str, Any]:
+    def post_compare(body: BookIn, scope: Annotated[Scope, device(Own())]) -> dict[str, Any]:
         """The gateway's book against the central one: every line that differs."""
         try:
             local = digest.book_of(line.model_dump() for line in body.lines)
         except ValueError as exc:
             raise HTTPException(422, str(exc)) from exc
-        central = digest.central_book(engine, device.warehouse)
+        central = digest.central_book(engine, scope.named)
         differences = digest.compare(central, local)
         return {
-            "warehouse": device.warehouse,
+            "warehouse": scope.named,
             "agree": not differences,
             "central_digest": digest.digest(central),
             "local_digest": digest.digest(local),
             "differences": [asdict(d) for d in differences],
         }
 
-    @app.post("/api/v1/sessions", tags=["auth"])
+    @app.post("/api/v1/sessions", tags=["auth"], dependencies=[anyone(Shared())])
     def create_session(credentials: Credentials, request: Request) -> dict[str, str]:
         """Log in; the token goes in `Authorization: Bearer ...`. Failed logins slow down
         further attempts for the name and from the address (429 with Retry-After)."""
@@ -206,4 +207,9 @@ def create_app(engine: Engine) -> FastAPI:
     async def not_for_role(request: Request, exc: NotForRole) -> Response:
         return forbidden(request, str(exc))
 
+    @app.exception_handler(NotFoundPage)
+    async def not_found(request: Request, exc: NotFoundPage) -> Response:
+        return forbidden(request, str(exc), status_code=404)
+
+    require_rules(app)
     return app

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select, update
 
@@ -58,6 +57,7 @@ class OrderRequest:
     phone_order: bool = False  # an emergency started on a phone instruction
     notified_at: datetime | None = None
     place: str | None = None  # a known place: its road distances to the depots count
+    depot: str | None = None  # planned by a depot's people: from that depot's stock only
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,18 +106,16 @@ class _Decisions:
 
 
 def candidates(
-    conn: Connection, item: str, lock: bool = False
+    conn: Connection, item: str, depot: str | None = None, lock: bool = False
 ) -> tuple[list[Site], list[Candidate]]:
     """The depots with coordinates, and the item's available stock in them (locked for
-    update when the caller is about to reserve it)."""
-    sites = [
-        Site(r.code, r.lat, r.lon)
-        for r in conn.execute(
-            select(warehouses.c.code, warehouses.c.lat, warehouses.c.lon).where(
-                warehouses.c.lat.is_not(None) & warehouses.c.lon.is_not(None)
-            )
-        )
-    ]
+    update when the caller is about to reserve it); one depot's only, when `depot` is given."""
+    depots = select(warehouses.c.code, warehouses.c.lat, warehouses.c.lon).where(
+        warehouses.c.lat.is_not(None) & warehouses.c.lon.is_not(None)
+    )
+    if depot is not None:
+        depots = depots.where(warehouses.c.code == depot)
+    sites = [Site(r.code, r.lat, r.lon) for r in conn.execute(depots)]
     query = (
         select(
             stock.c.warehouse,
@@ -136,6 +134,8 @@ def candidates(
         .join(items, items.c.code == batches.c.item_code)
         .where((stock.c.status == "available") & (stock.c.qty > 0) & (batches.c.item_code == item))
     )
+    if depot is not None:
+        query = query.where(stock.c.warehouse == depot)
     rows = conn.execute(query.with_for_update(of=stock) if lock else query)
     found = [
         Candidate(
@@ -153,6 +153,25 @@ def candidates(
         for r in rows
     ]
     return sites, found
+
+
+def depots_of_order(conn: Connection, order_id: int) -> frozenset[str] | None:
+    """The depots an order concerns: the one it was planned from, if any, and every depot it
+    takes from. None: there is no such order."""
+    order = conn.execute(
+        select(dispatch_orders.c.warehouse).where(dispatch_orders.c.id == order_id)
+    ).first()
+    if order is None:
+        return None
+    takes_from = conn.execute(
+        select(pick_lines.c.warehouse).distinct().where(pick_lines.c.order_id == order_id)
+    ).scalars()
+    return frozenset({*takes_from, *([order.warehouse] if order.warehouse else [])})
+
+
+def _each_depot(conn: Connection, order_id: int) -> list[str | None]:
+    """The depots an order's audit entries are about (one entry each; None: the network)."""
+    return [*sorted(depots_of_order(conn, order_id) or ())] or [None]
 
 
 def roads_to(conn: Connection, place: str | None) -> dict[str, float]:
@@ -229,6 +248,7 @@ def _create_order(engine: Engine, username: str, request: OrderRequest) -> int:
                     status="open",
                     created_by=username,
                     created_at=now,
+                    warehouse=request.depot,
                 )
                 .returning(dispatch_orders.c.id)
             ).scalar_one()
@@ -242,10 +262,11 @@ def _create_order(engine: Engine, username: str, request: OrderRequest) -> int:
             {"order": request.number, "kind": request.kind},
         )
         seq = 0
+        taken: dict[str, int] = {}  # per depot: quantity reserved
         for line in request.lines:
             # Read without locks: the postings below lock the ledger head, then each stock
             # row (the order every writer takes), and refuse to go below zero.
-            sites, found = candidates(conn, line.item)
+            sites, found = candidates(conn, line.item, request.depot)
             plan = allocate(
                 line.qty,
                 (request.lat, request.lon),
@@ -293,6 +314,7 @@ def _create_order(engine: Engine, username: str, request: OrderRequest) -> int:
                     ],
                 )
                 seq += 1
+                taken[take.warehouse] = taken.get(take.warehouse, 0) + take.qty
                 conn.execute(
                     pick_lines.insert().values(
                         order_id=order_id,
@@ -304,14 +326,18 @@ def _create_order(engine: Engine, username: str, request: OrderRequest) -> int:
                         seq=seq,
                     )
                 )
-        record(
-            conn,
-            username,
-            "dispatch_order",
-            request.number,
-            kind=request.kind,
-            lines=len(request.lines),
-        )
+        depots: list[str | None] = [*sorted(taken)] or [request.depot]
+        for depot in depots:
+            record(
+                conn,
+                username,
+                "dispatch_order",
+                request.number,
+                depot=depot,
+                kind=request.kind,
+                lines=len(request.lines),
+                reserved=taken.get(depot or "", 0),
+            )
     return order_id
 
 
@@ -322,99 +348,6 @@ def _location_id(conn: Connection, warehouse: str, code: str) -> int:
         )
     ).scalar_one()
     return int(found)
-
-
-def order_view(engine: Engine, order_id: int, now: datetime | None = None) -> dict[str, Any]:
-    now = now or datetime.now(UTC)
-    with engine.connect() as conn:
-        order = conn.execute(
-            select(dispatch_orders).where(dispatch_orders.c.id == order_id)
-        ).first()
-        if order is None:
-            raise Rejection("unknown_order", f"order {order_id} does not exist")
-        lines = [
-            dict(r)
-            for r in conn.execute(
-                select(
-                    dispatch_lines.c.item_code.label("item"),
-                    items.c.name_zh,
-                    dispatch_lines.c.qty,
-                    dispatch_lines.c.shortfall,
-                )
-                .join(items, items.c.code == dispatch_lines.c.item_code)
-                .where(dispatch_lines.c.order_id == order_id)
-                .order_by(dispatch_lines.c.id)
-            ).mappings()
-        ]
-        picks = [
-            dict(r)
-            for r in conn.execute(
-                pick_list_query().where(pick_lines.c.order_id == order_id)
-            ).mappings()
-        ]
-        notes = [
-            dict(r)
-            for r in conn.execute(
-                select(
-                    handovers.c.number,
-                    handovers.c.warehouse,
-                    handovers.c.plate,
-                    handovers.c.driver,
-                    handovers.c.created_at,
-                ).where(handovers.c.order_id == order_id)
-            ).mappings()
-        ]
-    notified = _utc(order.notified_at)
-    first_due = notified + timedelta(hours=FIRST_BATCH_HOURS)
-    written_due = _utc(order.written_order_due) if order.written_order_due else None
-    return {
-        "id": order.id,
-        "number": order.number,
-        "kind": order.kind,
-        "basis": order.basis,
-        "destination": order.destination,
-        "status": order.status,
-        "notified_at": notified.isoformat(),
-        "first_batch_due": first_due.isoformat(),
-        "first_batch_seconds_left": int((first_due - now).total_seconds()),
-        "first_arrival_at": _utc(order.first_arrival_at).isoformat()
-        if order.first_arrival_at
-        else None,
-        "first_batch_on_time": None
-        if not order.first_arrival_at
-        else _utc(order.first_arrival_at) <= first_due,
-        "written_order_due": written_due.isoformat() if written_due else None,
-        "written_order": order.written_order,
-        "written_order_late": bool(written_due and not order.written_order and now > written_due),
-        "lines": lines,
-        "picks": picks,
-        "handovers": [{**n, "created_at": n["created_at"].isoformat()} for n in notes],
-    }
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def pick_list_query() -> Any:
-    return (
-        select(
-            pick_lines.c.id,
-            pick_lines.c.warehouse,
-            pick_lines.c.seq,
-            locations.c.code.label("location"),
-            batches.c.item_code.label("item"),
-            batches.c.batch_no.label("batch"),
-            batches.c.inbound_date,
-            pick_lines.c.qty,
-            pick_lines.c.loaded,
-            dispatch_orders.c.number.label("order"),
-        )
-        .join(locations, locations.c.id == pick_lines.c.location_id)
-        .join(batches, batches.c.id == pick_lines.c.batch_id)
-        .join(dispatch_orders, dispatch_orders.c.id == pick_lines.c.order_id)
-        .order_by(pick_lines.c.order_id, pick_lines.c.seq)
-    )
 
 
 def cancel_order(engine: Engine, username: str, order_id: int, reason: str) -> int:
@@ -428,7 +361,7 @@ def cancel_order(engine: Engine, username: str, order_id: int, reason: str) -> i
             raise Rejection("unknown_order", f"order {order_id} does not exist")
         if order.status != "open":
             raise Rejection("not_open", f"order {order.number} is {order.status}")
-        released = 0
+        released: dict[str, int] = {}  # per depot
         decisions = _Decisions(
             conn,
             username,
@@ -476,14 +409,23 @@ def cancel_order(engine: Engine, username: str, order_id: int, reason: str) -> i
                     ),
                 ],
             )
-            released += back
+            released[pick.warehouse] = released.get(pick.warehouse, 0) + back
         conn.execute(
             update(dispatch_orders)
             .where(dispatch_orders.c.id == order_id)
             .values(status="cancelled")
         )
-        record(conn, username, "dispatch_cancel", order.number, reason=reason, released=released)
-    return released
+        for depot in _each_depot(conn, order_id):
+            record(
+                conn,
+                username,
+                "dispatch_cancel",
+                order.number,
+                depot=depot,
+                reason=reason,
+                released=released.get(depot or "", 0),
+            )
+    return sum(released.values())
 
 
 def record_arrival(engine: Engine, username: str, order_id: int, at: datetime) -> None:
@@ -503,7 +445,15 @@ def record_arrival(engine: Engine, username: str, order_id: int, at: datetime) -
             if exists is None:
                 raise Rejection("unknown_order", f"order {order_id} does not exist")
             raise Rejection("already_arrived", "the first batch's arrival is already recorded")
-        record(conn, username, "dispatch_arrival", f"order {order_id}", at=at.isoformat())
+        for depot in _each_depot(conn, order_id):
+            record(
+                conn,
+                username,
+                "dispatch_arrival",
+                f"order {order_id}",
+                depot=depot,
+                at=at.isoformat(),
+            )
 
 
 def record_written_order(engine: Engine, username: str, order_id: int, reference: str) -> None:
@@ -515,7 +465,15 @@ def record_written_order(engine: Engine, username: str, order_id: int, reference
         ).rowcount
         if not done:
             raise Rejection("unknown_order", f"order {order_id} does not exist")
-        record(conn, username, "dispatch_written_order", f"order {order_id}", reference=reference)
+        for depot in _each_depot(conn, order_id):
+            record(
+                conn,
+                username,
+                "dispatch_written_order",
+                f"order {order_id}",
+                depot=depot,
+                reference=reference,
+            )
 
 
 def create_handover(
@@ -537,8 +495,12 @@ def create_handover(
                 "nothing_to_hand_over",
                 f"nothing of order {order.number} has been loaded at {warehouse}",
             )
-        count = len(
-            conn.execute(select(handovers.c.id).where(handovers.c.order_id == order_id)).all()
+        count = len(  # the depot's own notes for the order: JJ-<order>-<depot>-<n>
+            conn.execute(
+                select(handovers.c.id).where(
+                    (handovers.c.order_id == order_id) & (handovers.c.warehouse == warehouse)
+                )
+            ).all()
         )
         number = f"JJ-{order.number}-{warehouse}-{count + 1}"
         conn.execute(
@@ -555,5 +517,5 @@ def create_handover(
                 created_at=datetime.now(UTC),
             )
         )
-        record(conn, username, "handover", number, plate=note.plate)
+        record(conn, username, "handover", number, depot=warehouse, plate=note.plate)
     return number

@@ -5,16 +5,20 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
+from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from server import auth, dispatch, printing
-from server.deps import check_warehouse, engine_of, require_user
+from server import dispatch, printing
+from server.deps import engine_of
 from server.fifo import allocate
 from server.floor import Rejection
+from server.guard import Scope, person
+from server.order_view import order_view, pick_list_query
+from server.scope import Named, Of, Own
 from server.tables import (
     batches,
     dispatch_orders,
@@ -43,16 +47,17 @@ class AllocationIn(BaseModel):
 def preview_allocation(
     body: AllocationIn,
     request: Request,
-    user: Annotated[auth.User, Depends(require_user("dispatch"))],
+    scope: Annotated[Scope, person("dispatch", Own())],
 ) -> dict[str, Any]:
     """Where the goods for an order would come from: nearest warehouse first (art. 15), FIFO
-    inside it, overdue stock only after a passed re-inspection (art. 25(4))."""
+    inside it, overdue stock only after a passed re-inspection (art. 25(4)). For a person
+    bound to a depot: from that depot's stock only."""
     engine = engine_of(request)
     with engine.connect() as conn:
         if conn.execute(select(items.c.code).where(items.c.code == body.item)).first() is None:
             raise HTTPException(404, {"reason": "unknown_item", "detail": body.item})
     with engine.connect() as conn:
-        sites, found = dispatch.candidates(conn, body.item)
+        sites, found = dispatch.candidates(conn, body.item, scope.depot)
     result = allocate(
         body.qty, (body.destination.lat, body.destination.lon), sites, found, date.today()
     )
@@ -109,9 +114,10 @@ class HandoverIn(BaseModel):
 
 @router.post("/orders", status_code=201)
 def create_order(
-    body: OrderIn, request: Request, user: Annotated[auth.User, Depends(require_user("dispatch"))]
+    body: OrderIn, request: Request, scope: Annotated[Scope, person("dispatch", Own())]
 ) -> dict[str, Any]:
-    """A dispatch order: stock reserved nearest first and FIFO, pick lists for the depots."""
+    """A dispatch order: stock reserved nearest first and FIFO, pick lists for the depots. A
+    person bound to a depot plans from that depot's stock only."""
     lat, lon = body.lat, body.lon
     try:
         if body.place is not None:
@@ -121,7 +127,7 @@ def create_order(
             raise Rejection("no_destination", "give the destination's lat and lon, or a place")
         order_id = dispatch.create_order(
             engine_of(request),
-            user.username,
+            scope.user.username,
             dispatch.OrderRequest(
                 number=body.number,
                 kind=body.kind,
@@ -133,26 +139,27 @@ def create_order(
                 lines=tuple(dispatch.OrderLine(x.item, x.qty) for x in body.lines),
                 phone_order=body.phone_order,
                 notified_at=body.notified_at,
+                depot=scope.depot,
             ),
         )
-        return dispatch.order_view(engine_of(request), order_id)
+        return order_view(engine_of(request), order_id, scope.depot)
     except Rejection as exc:
         raise refusal(exc) from exc
 
 
 @router.get("/orders/{order_id}")
 def show_order(
-    order_id: int, request: Request, user: Annotated[auth.User, Depends(require_user("read"))]
+    order_id: int,
+    request: Request,
+    scope: Annotated[Scope, person("read", Of("order", "order_id"))],
 ) -> dict[str, Any]:
     """An order with its lines, pick lists, clocks (8 h to the first batch, 48 h to the written
-    order for a phone order) and handover notes."""
+    order for a phone order) and handover notes; for a person bound to a depot, that depot's
+    part of it."""
     try:
-        view = dispatch.order_view(engine_of(request), order_id)
+        return order_view(engine_of(request), order_id, scope.depot)
     except Rejection as exc:
         raise refusal(exc) from exc
-    if user.warehouse is not None:
-        view["picks"] = [p for p in view["picks"] if p["warehouse"] == user.warehouse]
-    return view
 
 
 @router.post("/orders/{order_id}/arrival")
@@ -160,14 +167,14 @@ def arrival(
     order_id: int,
     body: ArrivalIn,
     request: Request,
-    user: Annotated[auth.User, Depends(require_user("dispatch"))],
+    scope: Annotated[Scope, person("dispatch", Of("order", "order_id", whole=True))],
 ) -> dict[str, Any]:
     """The first batch reached the disaster area; the answer says if it was within 8 hours."""
     try:
         dispatch.record_arrival(
-            engine_of(request), user.username, order_id, body.at or datetime.now(UTC)
+            engine_of(request), scope.user.username, order_id, body.at or datetime.now(UTC)
         )
-        return dispatch.order_view(engine_of(request), order_id)
+        return order_view(engine_of(request), order_id, scope.depot)
     except Rejection as exc:
         raise refusal(exc) from exc
 
@@ -177,12 +184,13 @@ def cancel(
     order_id: int,
     body: CancelIn,
     request: Request,
-    user: Annotated[auth.User, Depends(require_user("dispatch"))],
+    scope: Annotated[Scope, person("dispatch", Of("order", "order_id", whole=True))],
 ) -> dict[str, Any]:
     """Cancel an order: what it reserved and was not loaded is available again."""
+    engine = engine_of(request)
     try:
-        released = dispatch.cancel_order(engine_of(request), user.username, order_id, body.reason)
-        return {**dispatch.order_view(engine_of(request), order_id), "released": released}
+        released = dispatch.cancel_order(engine, scope.user.username, order_id, body.reason)
+        return {**order_view(engine, order_id, scope.depot), "released": released}
     except Rejection as exc:
         raise refusal(exc) from exc
 
@@ -192,11 +200,12 @@ def written_order(
     order_id: int,
     body: WrittenOrderIn,
     request: Request,
-    user: Annotated[auth.User, Depends(require_user("dispatch"))],
+    scope: Annotated[Scope, person("dispatch", Of("order", "order_id", whole=True))],
 ) -> dict[str, Any]:
+    engine = engine_of(request)
     try:
-        dispatch.record_written_order(engine_of(request), user.username, order_id, body.reference)
-        return dispatch.order_view(engine_of(request), order_id)
+        dispatch.record_written_order(engine, scope.user.username, order_id, body.reference)
+        return order_view(engine, order_id, scope.depot)
     except Rejection as exc:
         raise refusal(exc) from exc
 
@@ -206,16 +215,17 @@ def create_handover(
     order_id: int,
     body: HandoverIn,
     request: Request,
-    user: Annotated[auth.User, Depends(require_user("handover"))],
+    scope: Annotated[
+        Scope, person("handover", Of("order", "order_id"), Named("warehouse", "body"))
+    ],
 ) -> dict[str, str]:
     """The handover note (annex 2) when the truck leaves a depot."""
-    warehouse = check_warehouse(user, body.warehouse) or body.warehouse
     try:
         number = dispatch.create_handover(
             engine_of(request),
-            user.username,
+            scope.user.username,
             order_id,
-            warehouse,
+            scope.named,
             dispatch.Handover(body.carrier, body.driver, body.phone, body.plate, body.receiver),
         )
     except Rejection as exc:
@@ -225,14 +235,15 @@ def create_handover(
 
 @router.get("/handovers/{number}.pdf")
 def handover_pdf(
-    number: str, request: Request, user: Annotated[auth.User, Depends(require_user("read"))]
+    number: str,
+    request: Request,
+    scope: Annotated[Scope, person("read", Of("handover", "number"))],
 ) -> Response:
     engine = engine_of(request)
     with engine.connect() as conn:
         note = conn.execute(select(handovers).where(handovers.c.number == number)).first()
         if note is None:
             raise HTTPException(404, "no such handover note")
-        check_warehouse(user, note.warehouse)
         order = conn.execute(
             select(dispatch_orders).where(dispatch_orders.c.id == note.order_id)
         ).one()
@@ -240,7 +251,7 @@ def handover_pdf(
             select(warehouses.c.name_zh).where(warehouses.c.code == note.warehouse)
         ).scalar_one()
         rows = conn.execute(
-            dispatch.pick_list_query()
+            pick_list_query()
             .add_columns(items.c.name_zh, items.c.spec, items.c.unit_zh)
             .join(items, items.c.code == batches.c.item_code)
             .where(
@@ -272,5 +283,9 @@ def handover_pdf(
     return Response(
         pdf,
         media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{number}.pdf"'},
+        # an order's number is often Chinese: the name goes as RFC 6266 UTF-8 too
+        headers={
+            "Content-Disposition": 'inline; filename="handover.pdf"; '
+            f"filename*=UTF-8''{quote(number)}.pdf"
+        },
     )

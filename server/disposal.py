@@ -21,13 +21,13 @@ import json
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Connection, Engine, update
+from sqlalchemy import Connection, Engine, select, update
 
 from server.audit import record
 from server.floor import Rejection
 from server.ledger import LedgerError, Posting, post
 from server.refs import batch_id, location_id
-from server.tables import approvals, batches
+from server.tables import approvals, batches, stock
 
 MIN_EXPERTS = 3  # art. 25: at least three experts assess the goods
 
@@ -105,6 +105,14 @@ def reinspect(
         raise Rejection("bad_report", "a re-inspection needs its quality report's number")
     with engine.begin() as conn:
         batch_key = batch_id(conn, item, batch)
+        held = conn.execute(
+            select(stock.c.batch_id)
+            .where((stock.c.warehouse == warehouse) & (stock.c.batch_id == batch_key))
+            .where(stock.c.qty > 0)
+            .limit(1)
+        ).first()
+        if held is None:  # another depot's batch is not this depot's to re-inspect
+            raise Rejection("unknown_batch", f"{warehouse} holds none of {item} batch {batch}")
         approval = _approval(
             conn,
             "reinspection",
@@ -119,7 +127,7 @@ def reinspect(
             .where(batches.c.id == batch_key)
             .values(reinspected_on=date.today() if passed else None)
         )
-        record(conn, username, "reinspection", f"{item}/{batch}", passed=passed)
+        record(conn, username, "reinspection", f"{item}/{batch}", depot=warehouse, passed=passed)
     return approval
 
 
@@ -154,7 +162,14 @@ def propose_scrapping(
             {**asdict(stack), "reason": reason, "experts": [list(e) for e in experts]},
         )
         _move(conn, stack, username, approval, source, "scrap_pending")
-        record(conn, username, "scrap_proposal", f"approval {approval}", qty=stack.qty)
+        record(
+            conn,
+            username,
+            "scrap_proposal",
+            f"approval {approval}",
+            depot=stack.warehouse,
+            qty=stack.qty,
+        )
     return approval
 
 
@@ -181,7 +196,15 @@ def approve_scrapping(
             {**asdict(stack), "disposal": disposal, "residual_value_cents": residual_value_cents},
         )
         _move(conn, stack, username, approval, "scrap_pending", None)
-        record(conn, username, "scrapping", notice, qty=stack.qty, disposal=disposal)
+        record(
+            conn,
+            username,
+            "scrapping",
+            notice,
+            depot=stack.warehouse,
+            qty=stack.qty,
+            disposal=disposal,
+        )
     return approval
 
 
@@ -193,7 +216,7 @@ def rotate_out(engine: Engine, username: str, stack: Stack, plan: str) -> int:
             conn, "rotation", stack.warehouse, plan, username, "rotated_out", asdict(stack)
         )
         _move(conn, stack, username, approval, "available", None)
-        record(conn, username, "rotation", plan, qty=stack.qty)
+        record(conn, username, "rotation", plan, depot=stack.warehouse, qty=stack.qty)
     return approval
 
 
@@ -213,5 +236,7 @@ def inspect_return(
         if restock:
             _move(conn, stack, username, approval, "on_hold", "available")
         # A return that fails stays on hold until scrapping is proposed with the experts.
-        record(conn, username, "return_inspection", record_no, restock=restock)
+        record(
+            conn, username, "return_inspection", record_no, depot=stack.warehouse, restock=restock
+        )
     return approval

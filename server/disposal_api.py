@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from server import auth, disposal
-from server.deps import check_warehouse, engine_of, require_user
+from server import disposal
+from server.deps import engine_of
 from server.floor import Rejection
+from server.guard import Scope, person
+from server.scope import Named
 from server.workflows_api import refusal
 
 router = APIRouter(prefix="/api/v1", tags=["disposal"])
+THE_DEPOT = Named("warehouse", "body")
 
 
 class StackIn(BaseModel):
@@ -22,9 +25,8 @@ class StackIn(BaseModel):
     location: str
     qty: int = Field(ge=1)
 
-    def stack(self, user: auth.User) -> disposal.Stack:
-        warehouse = check_warehouse(user, self.warehouse) or self.warehouse
-        return disposal.Stack(warehouse, self.item, self.batch, self.location, self.qty)
+    def stack(self, scope: Scope) -> disposal.Stack:
+        return disposal.Stack(scope.named, self.item, self.batch, self.location, self.qty)
 
 
 class ReinspectionIn(BaseModel):
@@ -73,15 +75,14 @@ def _run(call: Any) -> dict[str, Any]:
 def reinspect(
     body: ReinspectionIn,
     request: Request,
-    user: Annotated[auth.User, Depends(require_user("accept"))],
+    scope: Annotated[Scope, person("accept", THE_DEPOT)],
 ) -> dict[str, Any]:
     """A quality check after the storage years (art. 25(4)): passed, the batch goes first."""
-    warehouse = check_warehouse(user, body.warehouse) or body.warehouse
     return _run(
         lambda: disposal.reinspect(
             engine_of(request),
-            user.username,
-            warehouse,
+            scope.user.username,
+            scope.named,
             body.item,
             body.batch,
             body.quality_report,
@@ -94,15 +95,15 @@ def reinspect(
 def propose(
     body: ScrapProposalIn,
     request: Request,
-    user: Annotated[auth.User, Depends(require_user("accept"))],
+    scope: Annotated[Scope, person("accept", THE_DEPOT)],
 ) -> dict[str, Any]:
     """Overdue or damaged goods to scrap_pending, with the report and >= 3 experts."""
     experts = [(e.name, e.opinion) for e in body.experts]
     return _run(
         lambda: disposal.propose_scrapping(
             engine_of(request),
-            user.username,
-            body.stack(user),
+            scope.user.username,
+            body.stack(scope),
             body.reason,
             body.quality_report,
             experts,
@@ -115,14 +116,14 @@ def propose(
 def approve(
     body: ScrapApprovalIn,
     request: Request,
-    user: Annotated[auth.User, Depends(require_user("approve"))],
+    scope: Annotated[Scope, person("approve", THE_DEPOT)],
 ) -> dict[str, Any]:
     """The approval notice: the goods leave the books, disposed of as recorded."""
     return _run(
         lambda: disposal.approve_scrapping(
             engine_of(request),
-            user.username,
-            body.stack(user),
+            scope.user.username,
+            body.stack(scope),
             body.notice,
             body.disposal,
             body.residual_value_cents,
@@ -132,11 +133,13 @@ def approve(
 
 @router.post("/rotations", status_code=201)
 def rotate(
-    body: RotationIn, request: Request, user: Annotated[auth.User, Depends(require_user("accept"))]
+    body: RotationIn, request: Request, scope: Annotated[Scope, person("accept", THE_DEPOT)]
 ) -> dict[str, Any]:
     """Planned outflow of ageing stock (轮换)."""
     return _run(
-        lambda: disposal.rotate_out(engine_of(request), user.username, body.stack(user), body.plan)
+        lambda: disposal.rotate_out(
+            engine_of(request), scope.user.username, body.stack(scope), body.plan
+        )
     )
 
 
@@ -144,11 +147,11 @@ def rotate(
 def inspect(
     body: ReturnInspectionIn,
     request: Request,
-    user: Annotated[auth.User, Depends(require_user("accept"))],
+    scope: Annotated[Scope, person("accept", THE_DEPOT)],
 ) -> dict[str, Any]:
     """Returned reusable goods (art. 24): restocked, or left on hold for scrapping."""
     return _run(
         lambda: disposal.inspect_return(
-            engine_of(request), user.username, body.stack(user), body.restock, body.record_no
+            engine_of(request), scope.user.username, body.stack(scope), body.restock, body.record_no
         )
     )

@@ -63,11 +63,12 @@ def _person(conn: Connection, username: str) -> Any:
 def set_floor_pin(engine: Engine, username: str, pin: str | None, actor: str) -> None:
     """Set (or, with None, remove) a person's floor PIN."""
     with engine.connect() as conn:
-        stored = _person(conn, username).password_hash
-    value = None if pin is None else floor_hash(pin, stored)  # scrypt outside the write lock
+        person = _person(conn, username)
+    value = None if pin is None else floor_hash(pin, person.password_hash)  # scrypt unlocked
     with engine.begin() as conn:
         conn.execute(update(users).where(users.c.username == username).values(floor_hash=value))
-        record(conn, actor, "set_floor_pin" if pin else "remove_floor_pin", username)
+        action = "set_floor_pin" if pin else "remove_floor_pin"
+        record(conn, actor, action, username, depot=person.warehouse)
 
 
 def grant_floor(engine: Engine, username: str, warehouse: str, actor: str) -> None:
@@ -94,7 +95,7 @@ def grant_floor(engine: Engine, username: str, warehouse: str, actor: str) -> No
                 granted_at=datetime.now(UTC),
             )
         )
-        record(conn, actor, "grant_floor", username, warehouse=warehouse)
+        record(conn, actor, "grant_floor", username, depot=warehouse)
 
 
 def revoke_floor(engine: Engine, username: str, warehouse: str, actor: str) -> None:
@@ -102,7 +103,7 @@ def revoke_floor(engine: Engine, username: str, warehouse: str, actor: str) -> N
         gone = conn.execute(delete(floor_grants).where(_grant(username, warehouse))).rowcount
         if not gone:
             raise FloorAccessError(f"{username} has no grant for the floor of {warehouse}")
-        record(conn, actor, "revoke_floor", username, warehouse=warehouse)
+        record(conn, actor, "revoke_floor", username, depot=warehouse)
 
 
 def _grant(username: str, warehouse: str) -> Any:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 
-from server import auth, gateways
-from server.deps import engine_of, require_device
+from server import gateways
+from server.deps import engine_of
+from server.guard import Scope, device
+from server.scope import Own
 
 router = APIRouter(prefix="/api/v1/gateway", tags=["events"])
 
@@ -16,12 +18,12 @@ router = APIRouter(prefix="/api/v1/gateway", tags=["events"])
 def report(
     body: dict[str, Any],
     request: Request,
-    device: Annotated[auth.Device, Depends(require_device)],
+    scope: Annotated[Scope, device(Own())],
 ) -> dict[str, str]:
     """The gateway's devices (state, door, last seen, reads in the last ten minutes), outbox
     depth and age, disk; replaces its previous report."""
     try:
-        gateways.record_report(engine_of(request), device.warehouse, device.client_id, body)
+        gateways.record_report(engine_of(request), scope.named, scope.device.client_id, body)
     except gateways.ReportError as exc:
         raise HTTPException(422, str(exc)) from exc
-    return {"warehouse": device.warehouse, "status": "recorded"}
+    return {"warehouse": scope.named, "status": "recorded"}

@@ -91,7 +91,7 @@ def create_notice(
                 for line in lines
             ],
         )
-        record(conn, username, "inbound_notice", number, lines=len(lines))
+        record(conn, username, "inbound_notice", number, depot=warehouse, lines=len(lines))
     return notice_id
 
 

@@ -349,7 +349,9 @@ def _event_row(
     return {
         "event_id": event["event_id"],
         "type": str(event.get("type", ""))[:32],
-        "warehouse": str(event.get("warehouse", ""))[:32],
+        # the sender's depot: an event claiming another depot is refused and kept in the
+        # journal of the gateway that sent it, never in the other depot's
+        "warehouse": caller.warehouse,
         "source": caller.client_id,
         "occurred_at": str(event.get("occurred_at", ""))[:40],
         "received_at": now,

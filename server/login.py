@@ -54,13 +54,16 @@ def login(
         if pause > 0:
             raise Throttled(math.ceil(pause))
         row = conn.execute(
-            select(users.c.password_hash, users.c.active).where(users.c.username == name)
+            select(users.c.password_hash, users.c.active, users.c.warehouse).where(
+                users.c.username == name
+            )
         ).one_or_none()
         conn.execute(insert(login_failures).values(username=name, source=address, at=now))
     matches = verify_password(password, row.password_hash if row else stand_in_hash())
     with engine.begin() as conn:
         if not (matches and row is not None and row.active and name == username):
-            record(conn, name, "login_failed", None, source=address)
+            depot = row.warehouse if row is not None else None
+            record(conn, name, "login_failed", None, depot=depot, source=address)
             conn.execute(
                 delete(login_failures).where(
                     login_failures.c.at < now - timedelta(seconds=policy.window)
@@ -73,7 +76,7 @@ def login(
             )
         )
         _remember_source(conn, name, address, now)
-        record(conn, name, "login", None, source=address)
+        record(conn, name, "login", None, depot=row.warehouse, source=address)
         token = new_token()
         expires = now + timedelta(hours=SESSION_HOURS)
         conn.execute(

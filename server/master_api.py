@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, HTTPException, Path, Query, Request, UploadFile
+from fastapi import APIRouter, File, HTTPException, Path, Query, Request, UploadFile
 from fastapi.responses import Response
 from sqlalchemy import Engine
 
-from server import auth, masterfiles, tabular
-from server.deps import check_warehouse, engine_of, require_user
+from server import masterfiles, tabular
+from server.deps import engine_of
+from server.guard import Scope, person
+from server.scope import Named, Network, Shared
 
 router = APIRouter(prefix="/api/v1/master", tags=["master data"])
 MAX_BYTES = 20 * 1024 * 1024
@@ -52,10 +54,9 @@ def _download(
     return {"header": list(header), "rows": [list(r) for r in rows]}
 
 
-@router.get("/items", response_model=None)
+@router.get("/items", response_model=None, dependencies=[person("read", Shared())])
 def export_items(
     request: Request,
-    user: Annotated[auth.User, Depends(require_user("read"))],
     format: Annotated[str, Query(pattern="^(json|csv|xlsx)$")] = "json",
 ) -> Response | dict[str, Any]:
     return _download(
@@ -66,11 +67,11 @@ def export_items(
 @router.get("/locations", response_model=None)
 def export_locations(
     request: Request,
-    user: Annotated[auth.User, Depends(require_user("read"))],
+    scope: Annotated[Scope, person("read", Named("warehouse"))],
     warehouse: str | None = None,
     format: Annotated[str, Query(pattern="^(json|csv|xlsx)$")] = "json",
 ) -> Response | dict[str, Any]:
-    rows = masterfiles.export_locations(engine_of(request), check_warehouse(user, warehouse))
+    rows = masterfiles.export_locations(engine_of(request), scope.depot)
     return _download("locations", masterfiles.LOCATION_COLUMNS, rows, format)
 
 
@@ -91,22 +92,22 @@ async def import_file(
     kind: Annotated[str, Path(pattern=ALL_KINDS)],
     request: Request,
     file: Annotated[UploadFile, File()],
-    user: Annotated[auth.User, Depends(require_user("masterdata"))],
+    scope: Annotated[Scope, person("masterdata", Network())],
 ) -> dict[str, int]:
     """Items (with GTINs), locations, warehouses, suppliers, places and road distances from
-    CSV or XLSX; all or nothing (columns: docs/server.md)."""
+    CSV or XLSX; all or nothing (columns: docs/server.md). The network's master data: only
+    people bound to no depot change it."""
     rows = await _rows(file)
     try:
-        return {"imported": _import(kind, engine_of(request), user.username, rows)}
+        return {"imported": _import(kind, engine_of(request), scope.user.username, rows)}
     except masterfiles.ImportRefused as exc:
         raise _refused(exc) from exc
 
 
-@router.get("/{kind}", response_model=None)
+@router.get("/{kind}", response_model=None, dependencies=[person("read", Shared())])
 def export_simple(
     kind: Annotated[str, Path(pattern=SIMPLE_KINDS)],
     request: Request,
-    user: Annotated[auth.User, Depends(require_user("read"))],
     format: Annotated[str, Query(pattern="^(json|csv|xlsx)$")] = "json",
 ) -> Response | dict[str, Any]:
     header, rows = masterfiles.export_simple(engine_of(request), kind)

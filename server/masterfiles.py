@@ -149,7 +149,7 @@ def import_items(engine: Engine, username: str, rows: list[dict[str, str]]) -> i
                     item_gtins.insert(),
                     [{"gtin": g, "item_code": item["code"]} for g in item["gtins"]],
                 )
-        record(conn, username, "import_items", None, rows=len(checked))
+        record(conn, username, "import_items", None, depot=None, rows=len(checked))
     return len(checked)
 
 
@@ -203,7 +203,7 @@ def import_locations(engine: Engine, username: str, rows: list[dict[str, str]]) 
                 )
             else:
                 conn.execute(locations.insert().values(**loc))
-        record(conn, username, "import_locations", None, rows=len(good))
+        record(conn, username, "import_locations", None, depot=None, rows=len(good))
     return len(good)
 
 
@@ -348,7 +348,7 @@ def import_simple(engine: Engine, username: str, kind: str, rows: list[dict[str,
                 conn.execute(table.insert().values(**row))
             else:
                 conn.execute(update(table).where(*where).values(**row))
-        record(conn, username, f"import_{kind}", None, rows=len(good))
+        record(conn, username, f"import_{kind}", None, depot=None, rows=len(good))
     return len(good)
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 from sqlalchemy import func, select
 
-from server import auth, printing
-from server.deps import check_warehouse, engine_of, require_user
+from server import printing
+from server.deps import engine_of
+from server.guard import Scope, person
+from server.scope import Named, Of
 from server.tables import approvals, batches, item_gtins, items, locations, stock, warehouses
 
 router = APIRouter(prefix="/api/v1", tags=["papers"])
@@ -26,7 +28,9 @@ def _pdf(data: bytes, name: str) -> Response:
 
 @router.get("/acceptances/{approval_id}/form.pdf")
 def acceptance_form(
-    approval_id: int, request: Request, user: Annotated[auth.User, Depends(require_user("read"))]
+    approval_id: int,
+    request: Request,
+    scope: Annotated[Scope, person("read", Of("approval", "approval_id"))],
 ) -> Response:
     """The acceptance record of annex 1 (入库验收单) for one decision."""
     with engine_of(request).connect() as conn:
@@ -37,7 +41,6 @@ def acceptance_form(
         ).first()
         if row is None:
             raise HTTPException(404, "no such acceptance decision")
-        check_warehouse(user, row.warehouse)
         payload = json.loads(row.payload)
         item = conn.execute(select(items).where(items.c.code == payload["item"])).one()
         depot = conn.execute(select(warehouses).where(warehouses.c.code == row.warehouse)).one()
@@ -73,7 +76,7 @@ def acceptance_form(
 @router.get("/bin-cards.pdf")
 def bin_cards(
     request: Request,
-    user: Annotated[auth.User, Depends(require_user("read"))],
+    scope: Annotated[Scope, person("read", Named("warehouse"))],
     warehouse: str,
     location: str | None = None,
     zone: str | None = None,
@@ -81,7 +84,7 @@ def bin_cards(
     head: str = "",
 ) -> Response:
     """Bin cards (annex 3, 标识牌) for the stacks of a warehouse, a zone or one location."""
-    scope = check_warehouse(user, warehouse) or warehouse
+    depot = scope.named
     gtin = (
         select(func.min(item_gtins.c.gtin))
         .where(item_gtins.c.item_code == items.c.code)
@@ -104,7 +107,7 @@ def bin_cards(
         .join(locations, locations.c.id == stock.c.location_id)
         .join(batches, batches.c.id == stock.c.batch_id)
         .join(items, items.c.code == batches.c.item_code)
-        .where((stock.c.warehouse == scope) & (stock.c.qty > 0) & (locations.c.kind == "storage"))
+        .where((stock.c.warehouse == depot) & (stock.c.qty > 0) & (locations.c.kind == "storage"))
         .group_by(
             locations.c.code,
             locations.c.walk_order,
@@ -139,9 +142,9 @@ def bin_cards(
             prod_date=r.prod_date,
             inbound_date=r.inbound_date,
             storage_years=r.storage_years,
-            keeper=keeper or user.display_name,
+            keeper=keeper or scope.user.display_name,
             code=printing.gs1_batch_code(r.gtin, r.batch_no, r.prod_date),
         )
         for r in rows
     ]
-    return _pdf(printing.bin_cards_pdf(cards, head), f"bin-cards-{scope}")
+    return _pdf(printing.bin_cards_pdf(cards, head), f"bin-cards-{depot}")

@@ -111,7 +111,7 @@ def open_stocktake(
                 .returning(stocktakes.c.id)
             ).scalar_one()
         )
-        record(conn, username, "stocktake_open", f"stocktake {new_id}", zone=zone)
+        record(conn, username, "stocktake_open", f"stocktake {new_id}", depot=warehouse, zone=zone)
     return new_id
 
 
@@ -188,6 +188,7 @@ def close(engine: Engine, username: str, stocktake_id: int) -> Summary:
             username,
             "stocktake_close",
             f"stocktake {stocktake_id}",
+            depot=take.warehouse,
             status=status,
             variances=summary.variances,
             recounts=summary.recounts,
@@ -327,6 +328,7 @@ def set_reason(
             username,
             "stocktake_reason",
             f"stocktake {stocktake_id}",
+            depot=take.warehouse,
             location=location,
             batch=batch,
             reason=reason,
@@ -401,6 +403,7 @@ def approve(engine: Engine, username: str, stocktake_id: int) -> int:
             username,
             "stocktake_approve",
             f"stocktake {stocktake_id}",
+            depot=take.warehouse,
             approval=approval_id,
             lines=len(variances),
         )

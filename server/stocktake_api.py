@@ -6,14 +6,16 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from server import auth, stocktake
-from server.deps import check_warehouse, engine_of, require_user
+from server import stocktake
+from server.deps import engine_of
 from server.floor import Rejection
+from server.guard import Scope, person
 from server.permissions import allowed
+from server.scope import Named, Of
 from server.tables import batches, locations, stocktake_lines, stocktakes
 from server.workflows_api import refusal
 
@@ -46,25 +48,18 @@ class ReasonIn(BaseModel):
     reason: str
 
 
-def _own(request: Request, user: auth.User, stocktake_id: int) -> Any:
-    with engine_of(request).connect() as conn:
-        take = conn.execute(select(stocktakes).where(stocktakes.c.id == stocktake_id)).first()
-    if take is None:
-        raise HTTPException(404, {"reason": "unknown_stocktake", "detail": "no such stocktake"})
-    check_warehouse(user, take.warehouse)
-    return take
+THE_STOCKTAKE = Of("stocktake", "stocktake_id")
 
 
 @router.post("", status_code=201)
 def open_one(
     body: StocktakeIn,
     request: Request,
-    user: Annotated[auth.User, Depends(require_user("stocktake"))],
+    scope: Annotated[Scope, person("stocktake", Named("warehouse", "body"))],
 ) -> dict[str, Any]:
-    warehouse = check_warehouse(user, body.warehouse) or body.warehouse
     try:
         new_id = stocktake.open_stocktake(
-            engine_of(request), user.username, warehouse, body.zone, body.tolerance
+            engine_of(request), scope.user.username, scope.named, body.zone, body.tolerance
         )
     except Rejection as exc:
         raise refusal(exc) from exc
@@ -76,15 +71,14 @@ def add_counts(
     stocktake_id: int,
     body: CountsIn,
     request: Request,
-    user: Annotated[auth.User, Depends(require_user("count"))],
+    scope: Annotated[Scope, person("count", THE_STOCKTAKE)],
 ) -> dict[str, Any]:
-    _own(request, user, stocktake_id)
     counts = [
         stocktake.Count(c.location, c.item, c.batch, c.counted, c.card, c.round)
         for c in body.counts
     ]
     try:
-        n = stocktake.record_counts(engine_of(request), user.username, stocktake_id, counts)
+        n = stocktake.record_counts(engine_of(request), scope.user.username, stocktake_id, counts)
     except Rejection as exc:
         raise refusal(exc) from exc
     return {"recorded": n}
@@ -94,11 +88,10 @@ def add_counts(
 def close_one(
     stocktake_id: int,
     request: Request,
-    user: Annotated[auth.User, Depends(require_user("stocktake"))],
+    scope: Annotated[Scope, person("stocktake", THE_STOCKTAKE)],
 ) -> dict[str, Any]:
-    _own(request, user, stocktake_id)
     try:
-        summary = stocktake.close(engine_of(request), user.username, stocktake_id)
+        summary = stocktake.close(engine_of(request), scope.user.username, stocktake_id)
     except Rejection as exc:
         raise refusal(exc) from exc
     return {"status": "counting" if summary.recounts else "closed", **asdict(summary)}
@@ -108,12 +101,12 @@ def close_one(
 def show(
     stocktake_id: int,
     request: Request,
-    user: Annotated[auth.User, Depends(require_user("read"))],
+    scope: Annotated[Scope, person("read", THE_STOCKTAKE)],
     problems_only: bool = True,
 ) -> dict[str, Any]:
     """A stocktake and its lines; the ledger's quantities only for those who may see them."""
-    take = _own(request, user, stocktake_id)
-    if not allowed(user.role, "stocktake") and user.role != "auditor":
+    role = scope.user.role
+    if not allowed(role, "stocktake") and role != "auditor":
         raise HTTPException(403, "counters see their counts, not the ledger (blind count)")
     query = (
         select(
@@ -133,6 +126,7 @@ def show(
             | (stocktake_lines.c.card != stocktake_lines.c.expected)
         )
     with engine_of(request).connect() as conn:
+        take = conn.execute(select(stocktakes).where(stocktakes.c.id == stocktake_id)).one()
         lines = [dict(r) for r in conn.execute(query.limit(1000)).mappings()]
     for line in lines:
         line.pop("location_id"), line.pop("batch_id"), line.pop("stocktake_id")
@@ -151,13 +145,12 @@ def give_reason(
     stocktake_id: int,
     body: ReasonIn,
     request: Request,
-    user: Annotated[auth.User, Depends(require_user("stocktake"))],
+    scope: Annotated[Scope, person("stocktake", THE_STOCKTAKE)],
 ) -> dict[str, str]:
-    _own(request, user, stocktake_id)
     try:
         stocktake.set_reason(
             engine_of(request),
-            user.username,
+            scope.user.username,
             stocktake_id,
             body.location,
             body.item,
@@ -173,11 +166,10 @@ def give_reason(
 def approve(
     stocktake_id: int,
     request: Request,
-    user: Annotated[auth.User, Depends(require_user("approve"))],
+    scope: Annotated[Scope, person("approve", THE_STOCKTAKE)],
 ) -> dict[str, Any]:
-    _own(request, user, stocktake_id)
     try:
-        approval_id = stocktake.approve(engine_of(request), user.username, stocktake_id)
+        approval_id = stocktake.approve(engine_of(request), scope.user.username, stocktake_id)
     except Rejection as exc:
         raise refusal(exc) from exc
     return {"approval_id": approval_id, "status": "adjusted"}

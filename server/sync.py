@@ -22,9 +22,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select, tuple_
 
-from server.dispatch import pick_list_query
 from server.floor_access import floor_people
 from server.inbound import notices as inbound_notices_of
+from server.order_view import pick_list_query
 from server.tables import (
     approvals,
     batches,

@@ -152,7 +152,10 @@ audit_log = Table(
     Column("action", String(64), nullable=False),
     Column("target", String(200)),
     Column("detail", Text),
+    # the depot the entry is about (None: the network, or no depot)
+    Column("warehouse", String(32), ForeignKey("warehouses.code")),
     Index("ix_audit_log_at", "at"),
+    Index("ix_audit_log_warehouse", "warehouse", "id"),
 )
 
 # Failed logins (and attempts under way), by the name tried and the address it came from
@@ -309,6 +312,8 @@ dispatch_orders = Table(
     Column("created_by", String(64), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("approval_id", Integer, ForeignKey("approvals.id")),
+    # planned by a depot's own people from its own stock (None: by the bureau, network-wide)
+    Column("warehouse", String(32), ForeignKey("warehouses.code")),
 )
 
 dispatch_lines = Table(

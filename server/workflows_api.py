@@ -5,15 +5,17 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from server import audit, auth, digest, epcis, inbound, reports, tabular
+from server import audit, digest, epcis, inbound, reports, tabular
 from server.acceptance import AcceptanceRequest, Inspection, decide, list_decisions
-from server.deps import check_warehouse, engine_of, require_user
+from server.deps import engine_of
 from server.floor import Rejection
+from server.guard import Scope, person
+from server.scope import Named, Own
 from server.tables import events
 
 router = APIRouter(prefix="/api/v1", tags=["workflows"])
@@ -98,11 +100,10 @@ def refusal(exc: Rejection) -> HTTPException:
 def post_acceptance(
     body: AcceptanceIn,
     request: Request,
-    user: Annotated[auth.User, Depends(require_user("accept"))],
+    scope: Annotated[Scope, person("accept", Named("warehouse", "body"))],
 ) -> dict[str, Any]:
     """Record the inspection group's decision on received goods (art. 8): accepted goods
     become available, rejected ones go on hold."""
-    warehouse = check_warehouse(user, body.warehouse) or body.warehouse
     inspection = Inspection(
         record_no=body.inspection.record_no,
         sampled=body.inspection.sampled,
@@ -114,9 +115,9 @@ def post_acceptance(
     try:
         result = decide(
             engine_of(request),
-            user.username,
+            scope.user.username,
             AcceptanceRequest(
-                warehouse=warehouse,
+                warehouse=scope.named,
                 item=body.item,
                 batch=body.batch,
                 location=body.location,
@@ -134,16 +135,17 @@ def post_acceptance(
 
 @router.post("/inbound-notices", status_code=201)
 def post_notice(
-    body: NoticeIn, request: Request, user: Annotated[auth.User, Depends(require_user("count"))]
+    body: NoticeIn,
+    request: Request,
+    scope: Annotated[Scope, person("count", Named("warehouse", "body"))],
 ) -> dict[str, Any]:
     """What a supplier is due to deliver (keepers, supervisors)."""
-    warehouse = check_warehouse(user, body.warehouse) or body.warehouse
     try:
         notice_id = inbound.create_notice(
             engine_of(request),
-            user.username,
+            scope.user.username,
             body.number,
-            warehouse,
+            scope.named,
             body.supplier,
             body.expected_on,
             [inbound.NoticeLine(x.item, x.qty, x.batch) for x in body.lines],
@@ -156,27 +158,27 @@ def post_notice(
 @router.get("/inbound-notices")
 def get_notices(
     request: Request,
-    user: Annotated[auth.User, Depends(require_user("read"))],
+    scope: Annotated[Scope, person("read", Named("warehouse"))],
     warehouse: str | None = None,
     status: str | None = "open",
 ) -> dict[str, Any]:
-    return {"rows": inbound.notices(engine_of(request), check_warehouse(user, warehouse), status)}
+    return {"rows": inbound.notices(engine_of(request), scope.depot, status)}
 
 
 @router.get("/acceptances")
 def get_acceptances(
     request: Request,
-    user: Annotated[auth.User, Depends(require_user("read"))],
+    scope: Annotated[Scope, person("read", Named("warehouse"))],
     warehouse: str | None = None,
 ) -> dict[str, Any]:
-    rows = list_decisions(engine_of(request), check_warehouse(user, warehouse))
+    rows = list_decisions(engine_of(request), scope.depot)
     return {"rows": rows}
 
 
 @router.get("/epcis/events")
 def get_epcis(
     request: Request,
-    user: Annotated[auth.User, Depends(require_user("read"))],
+    scope: Annotated[Scope, person("read", Named("warehouse"))],
     warehouse: str | None = None,
     since: str | None = None,
     until: str | None = None,
@@ -189,9 +191,8 @@ def get_epcis(
         .order_by(events.c.occurred_at, events.c.received_at, events.c.event_id)
         .limit(limit)
     )
-    scope = check_warehouse(user, warehouse)
-    if scope:
-        query = query.where(events.c.warehouse == scope)
+    if scope.depot:
+        query = query.where(events.c.warehouse == scope.depot)
     if since:
         query = query.where(events.c.occurred_at >= since)
     if until:
@@ -204,19 +205,18 @@ def get_epcis(
 @router.get("/reports/monthly", response_model=None)
 def get_monthly(
     request: Request,
-    user: Annotated[auth.User, Depends(require_user("read"))],
+    scope: Annotated[Scope, person("read", Named("warehouse"))],
     month: Annotated[str, Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")],
     warehouse: str | None = None,
     format: Annotated[str, Query(pattern="^(json|csv|xlsx)$")] = "json",
 ) -> dict[str, Any] | Response:
     """Art. 14: inbound, outbound, rotation, scrapping and balances per warehouse and item
     for a finished month (from the 1st of the month after)."""
-    scope = check_warehouse(user, warehouse)
     try:
-        rows = reports.kept_monthly(engine_of(request), month, scope, date.today())
+        rows = reports.kept_monthly(engine_of(request), month, scope.depot, date.today())
     except reports.ReportError as exc:
         raise HTTPException(422, str(exc)) from exc
-    name = f"monthly-{month}-{scope or 'all'}"
+    name = f"monthly-{month}-{scope.depot or 'all'}"
     if format == "csv":
         return Response(
             tabular.to_csv(reports.HEADER, rows),
@@ -234,13 +234,14 @@ def get_monthly(
 
 @router.get("/ledger/value")
 def get_value_ledger(
-    request: Request, user: Annotated[auth.User, Depends(require_user("audit"))], warehouse: str
+    request: Request,
+    scope: Annotated[Scope, person("audit", Named("warehouse"))],
+    warehouse: str,
 ) -> dict[str, Any]:
     """Quantities against the value ledger (账账相符): quantity x unit price per batch."""
-    scope = check_warehouse(user, warehouse) or warehouse
-    rows = digest.value_ledger(engine_of(request), scope)
+    rows = digest.value_ledger(engine_of(request), scope.named)
     return {
-        "warehouse": scope,
+        "warehouse": scope.named,
         "rows": rows,
         "total_cents": sum(int(str(r["value_cents"])) for r in rows),
         "batches_on_catalogue_price": sum(1 for r in rows if r["catalogue_price"]),
@@ -250,8 +251,9 @@ def get_value_ledger(
 @router.get("/audit")
 def get_audit(
     request: Request,
-    user: Annotated[auth.User, Depends(require_user("audit"))],
+    scope: Annotated[Scope, person("audit", Own())],
     actor: str | None = None,
 ) -> dict[str, Any]:
-    """Who did what and when, newest first."""
-    return {"rows": audit.recent(engine_of(request), actor=actor)}
+    """Who did what and when, newest first; for a person bound to a depot, the entries about
+    that depot (`warehouse` in each row; none: the network)."""
+    return {"rows": audit.entries(engine_of(request), scope.depot, actor=actor)}

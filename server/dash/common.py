@@ -1,4 +1,4 @@
-"""What every dashboard page shares: the templates, the language, who is looking, the menu.
+"""What every dashboard page shares: the templates, the language, the menu, the refusal page.
 
 Chinese is the default; `/lang/en` switches to English for this browser (a cookie) and
 `/lang/zh` back. Templates write every text once in both languages with `t("库存", "Stock")`:
@@ -20,7 +20,6 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from server import auth
-from server.deps import current_user
 from server.permissions import allowed
 
 templates = Jinja2Templates(directory=str(Path(__file__).parents[1] / "templates"))
@@ -79,28 +78,14 @@ MENU = (
 )
 
 
-class NotSignedIn(Exception):
-    """A page asked for without a session: the login page answers."""
-
-
-class NotForRole(Exception):
-    """A page or a part of one the person's role may not see: a 403 page answers."""
-
-
-def viewer(request: Request, permission: str = "read") -> auth.User:
-    """The person looking; a page for another role is a 403 page, no session the login."""
-    user = current_user(request)
-    if user is None:
-        raise NotSignedIn
-    if not allowed(user.role, permission):
-        raise NotForRole(f"the role {user.role} may not {permission}")
-    return user
-
-
-def forbidden(request: Request, reason: str) -> Response:
+def forbidden(request: Request, reason: str, status_code: int = 403) -> Response:
+    """The page a refusal answers with: 403 (not for this role or depot) or 404 (no such
+    record, or not one of this person's depot)."""
     lang = lang_of(request)
-    context = {"lang": lang, "t": translator(lang), "reason": reason}
-    return templates.TemplateResponse(request, "dash/forbidden.html", context, status_code=403)
+    context = {"lang": lang, "t": translator(lang), "reason": reason, "status": status_code}
+    return templates.TemplateResponse(
+        request, "dash/forbidden.html", context, status_code=status_code
+    )
 
 
 def page(

@@ -7,16 +7,17 @@ reports (server/gateways.py)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
-from server import auth, gateways
-from server.dash.common import lang_of, page, partial, viewer
-from server.dash.overview import scope
+from server import gateways
+from server.dash.common import lang_of, page, partial
+from server.dash.overview import THE_DEPOT
 from server.deps import engine_of
+from server.guard import Scope, screen
 from server.tables import locations, warehouses
 
 router = APIRouter(include_in_schema=False)
@@ -32,9 +33,8 @@ def _age(moment: datetime | str | None, now: datetime) -> float | None:
     return (now - when).total_seconds()
 
 
-def doors_values(request: Request, user: auth.User, depot: str | None) -> dict[str, Any]:
+def doors_values(request: Request, where: str | None) -> dict[str, Any]:
     engine = engine_of(request)
-    where = scope(user, depot)
     now = datetime.now(UTC)
     status = gateways.statuses(engine, where)
     with engine.connect() as conn:
@@ -110,12 +110,14 @@ def ago(seconds: float | None, lang: str) -> str:
 
 
 @router.get("/doors", response_class=HTMLResponse)
-def doors_page(request: Request, depot: str | None = None) -> Response:
-    user = viewer(request)
-    return page(request, "dash/doors.html", user, **doors_values(request, user, depot))
+def doors_page(
+    request: Request, scope: Annotated[Scope, screen("read", THE_DEPOT)], depot: str | None = None
+) -> Response:
+    return page(request, "dash/doors.html", scope.user, **doors_values(request, scope.depot))
 
 
 @router.get("/partials/doors", response_class=HTMLResponse)
-def doors_partial(request: Request, depot: str | None = None) -> Response:
-    user = viewer(request)
-    return partial(request, "dash/doors_live.html", **doors_values(request, user, depot))
+def doors_partial(
+    request: Request, scope: Annotated[Scope, screen("read", THE_DEPOT)], depot: str | None = None
+) -> Response:
+    return partial(request, "dash/doors_live.html", **doors_values(request, scope.depot))

@@ -6,17 +6,19 @@ Every list is paged (50 a page); drill-down goes by ids, so each step reads by a
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import and_, func, select
 
-from server import auth, queries
-from server.dash.common import NotForRole, page, viewer
-from server.dash.overview import STATUS_NAMES, scope
+from server import audit, queries
+from server.dash.common import page
+from server.dash.overview import STATUS_NAMES, THE_DEPOT
 from server.deps import engine_of
-from server.tables import approvals, audit_log, batches, events, items, locations, postings
+from server.guard import NotFoundPage, Scope, screen
+from server.scope import Of, Own
+from server.tables import approvals, batches, events, items, locations, postings
 
 router = APIRouter(include_in_schema=False)
 PAGE = 50
@@ -29,6 +31,7 @@ def _page_number(value: int | None) -> int:
 @router.get("/ledger", response_class=HTMLResponse)
 def stock_lines(
     request: Request,
+    scope: Annotated[Scope, screen("read", THE_DEPOT)],
     depot: str | None = None,
     item: str | None = None,
     batch: str | None = None,
@@ -37,8 +40,7 @@ def stock_lines(
     p: int | None = None,
 ) -> Response:
     """Stock lines matching a filter, oldest inbound first; each quantity opens its postings."""
-    user = viewer(request)
-    where = scope(user, depot)
+    where = scope.depot
     number = _page_number(p)
     status = status if status in STATUS_NAMES else None
     f = queries.StockFilter(where, item or None, batch or None, location or None,
@@ -46,7 +48,7 @@ def stock_lines(
     total, rows = queries.stock_rows(engine_of(request), f)
     filters = {"depot": where or "", "item": item or "", "batch": batch or "",
                "location": location or "", "status": status or ""}  # fmt: skip
-    return page(request, "dash/ledger.html", user, rows=rows, total=total, number=number,
+    return page(request, "dash/ledger.html", scope.user, rows=rows, total=total, number=number,
                 pages=max(1, -(-total // PAGE)), filters=filters, statuses=STATUS_NAMES,
                 depot=where)  # fmt: skip
 
@@ -62,13 +64,14 @@ def _line_ids(
             .where(locations.c.warehouse == depot, locations.c.code == location)
         ).first()
     if row is None:
-        raise NotForRole(f"no stock line {location} {item} {batch} in {depot}")
+        raise NotFoundPage(f"no stock line {location} {item} {batch} in {depot}")
     return int(row[0]), int(row[1])
 
 
 @router.get("/ledger/postings", response_class=HTMLResponse)
 def line_postings(
     request: Request,
+    scope: Annotated[Scope, screen("read", THE_DEPOT)],
     depot: str,
     location: str,
     item: str,
@@ -78,8 +81,7 @@ def line_postings(
 ) -> Response:
     """The postings of one stock line (location, batch, and status if given), newest first,
     with the running balance they add up to."""
-    user = viewer(request)
-    where = scope(user, depot) or depot
+    where = scope.named
     status = status if status in STATUS_NAMES else None
     location_id, batch_id = _line_ids(request, where, location, item, batch)
     number = _page_number(p)
@@ -115,39 +117,41 @@ def line_postings(
     for r in rows:
         r["balance"] = running
         running -= int(r["qty"])
-    return page(request, "dash/postings.html", user, rows=rows, total=total, number=number,
+    return page(request, "dash/postings.html", scope.user, rows=rows, total=total, number=number,
                 pages=max(1, -(-total // PAGE)), line={"depot": where, "location": location,
                 "item": item, "batch": batch, "status": status, "qty": int(balance)},
                 statuses=STATUS_NAMES)  # fmt: skip
 
 
 @router.get("/ledger/events/{event_id}", response_class=HTMLResponse)
-def event_page(request: Request, event_id: str) -> Response:
+def event_page(
+    request: Request,
+    event_id: str,
+    scope: Annotated[Scope, screen("read", Of("event", "event_id"))],
+) -> Response:
     """One event from the floor: what the gateway sent, the verdict, its postings."""
-    user = viewer(request)
     with engine_of(request).connect() as conn:
-        event = conn.execute(select(events).where(events.c.event_id == event_id)).mappings().first()
-        if event is None or user.warehouse not in (None, event["warehouse"]):
-            raise NotForRole(f"no event {event_id} for you")
+        event = conn.execute(select(events).where(events.c.event_id == event_id)).mappings().one()
         lines = _postings_of(conn, postings.c.event_id == event_id)
     payload = json.dumps(json.loads(event["payload"]), ensure_ascii=False, indent=1)
-    return page(request, "dash/event.html", user, event=event, payload=payload, lines=lines,
+    return page(request, "dash/event.html", scope.user, event=event, payload=payload, lines=lines,
                 statuses=STATUS_NAMES)  # fmt: skip
 
 
 @router.get("/ledger/approvals/{approval_id}", response_class=HTMLResponse)
-def approval_page(request: Request, approval_id: int) -> Response:
+def approval_page(
+    request: Request,
+    approval_id: int,
+    scope: Annotated[Scope, screen("read", Of("approval", "approval_id"))],
+) -> Response:
     """One decision (acceptance, adjustment, scrapping ...): who, when, what, its postings."""
-    user = viewer(request)
     with engine_of(request).connect() as conn:
         decision = conn.execute(
             select(approvals).where(approvals.c.id == approval_id)
-        ).mappings().first()  # fmt: skip
-        if decision is None or user.warehouse not in (None, decision["warehouse"]):
-            raise NotForRole(f"no decision {approval_id} for you")
+        ).mappings().one()  # fmt: skip
         lines = _postings_of(conn, postings.c.approval_id == approval_id)
     payload = json.dumps(json.loads(decision["payload"]), ensure_ascii=False, indent=1)
-    return page(request, "dash/approval.html", user, decision=decision, payload=payload,
+    return page(request, "dash/approval.html", scope.user, decision=decision, payload=payload,
                 lines=lines, statuses=STATUS_NAMES)  # fmt: skip
 
 
@@ -174,20 +178,17 @@ def _postings_of(conn: Any, condition: Any) -> list[dict[str, Any]]:
 
 
 @router.get("/audit", response_class=HTMLResponse)
-def audit_trail(request: Request, actor: str | None = None, p: int | None = None) -> Response:
-    """Who did what and when, newest first (paged)."""
-    user: auth.User = viewer(request, "audit")
+def audit_trail(
+    request: Request,
+    scope: Annotated[Scope, screen("audit", Own())],
+    actor: str | None = None,
+    p: int | None = None,
+) -> Response:
+    """Who did what and when, newest first (paged); a depot's people see their depot's."""
     number = _page_number(p)
-    query = select(audit_log)
-    if actor:
-        query = query.where(audit_log.c.actor == actor)
-    with engine_of(request).connect() as conn:
-        rows = [
-            dict(r)
-            for r in conn.execute(
-                query.order_by(audit_log.c.id.desc()).limit(PAGE + 1).offset((number - 1) * PAGE)
-            ).mappings()
-        ]
+    rows = audit.entries(
+        engine_of(request), scope.depot, actor=actor, limit=PAGE + 1, offset=(number - 1) * PAGE
+    )
     more = len(rows) > PAGE
-    return page(request, "dash/audit.html", user, rows=rows[:PAGE], number=number, more=more,
+    return page(request, "dash/audit.html", scope.user, rows=rows[:PAGE], number=number, more=more,
                 actor=actor or "")  # fmt: skip

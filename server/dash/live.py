@@ -2,9 +2,9 @@
 
 The server keeps nothing in memory for it (a second instance serves the same stream): each
 stream looks at the ledger's own markers once a second (the newest event per depot in view,
-the last posting of each ledger, the last audit entry, the gateways' last reports) and sends
-`change` when they move.
-The page then fetches its live regions again.
+the last posting of each ledger, the last audit entry about the depots in view, the gateways'
+last reports) and sends `change` when they move. The page then fetches its live regions
+again.
 """
 
 from __future__ import annotations
@@ -12,16 +12,16 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from sqlalchemy import Engine, func, select
 
-from server.dash.common import viewer
-from server.dash.overview import scope
+from server.dash.overview import THE_DEPOT
 from server.deps import engine_of
+from server.guard import Scope, screen
 from server.tables import audit_log, events, gateway_status, ledger_heads, warehouses
 
 router = APIRouter(include_in_schema=False)
@@ -43,7 +43,10 @@ def markers(engine: Engine, depot: str | None) -> tuple[Any, ...]:
         if depot:
             heads = heads.where(ledger_heads.c.warehouse == depot)
         ledger = tuple(sorted(tuple(r) for r in conn.execute(heads)))
-        audit = conn.execute(select(func.max(audit_log.c.id))).scalar()
+        entries = select(func.max(audit_log.c.id))
+        if depot:
+            entries = entries.where(audit_log.c.warehouse == depot)
+        audit = conn.execute(entries).scalar()
         reports = select(
             func.max(gateway_status.c.reported_at), func.max(gateway_status.c.last_sync_at)
         )
@@ -71,10 +74,11 @@ async def stream(request: Request, engine: Engine, depot: str | None) -> AsyncIt
 
 
 @router.get("/live")
-def live(request: Request, depot: str | None = None) -> StreamingResponse:
-    user = viewer(request)
+def live(
+    request: Request, scope: Annotated[Scope, screen("read", THE_DEPOT)], depot: str | None = None
+) -> StreamingResponse:
     return StreamingResponse(
-        stream(request, engine_of(request), scope(user, depot)),
+        stream(request, engine_of(request), scope.depot),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

@@ -4,18 +4,20 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
-from server import auth, dispatch
+from server import dispatch
 from server.dash import views
 from server.dash.charts import timeline
-from server.dash.common import NotForRole, lang_of, local, page, partial, viewer
+from server.dash.common import lang_of, local, page, partial
 from server.deps import engine_of
-from server.floor import Rejection
+from server.guard import NotFoundPage, Scope, screen
+from server.order_view import order_view, pick_list_query
+from server.scope import Of, Own
 from server.tables import batches, handovers, items, pick_lines
 
 router = APIRouter(include_in_schema=False)
@@ -33,11 +35,12 @@ STATES = {
 
 
 PAGE = 50
+THE_ORDER = Of("order", "order_id")
 
 
-def list_values(request: Request, user: auth.User, number: int = 1) -> dict[str, Any]:
+def list_values(request: Request, depot: str | None, number: int = 1) -> dict[str, Any]:
     number = max(1, number)
-    rows = views.orders(engine_of(request), user.warehouse, PAGE + 1, (number - 1) * PAGE)
+    rows = views.orders(engine_of(request), depot, PAGE + 1, (number - 1) * PAGE)
     more, rows = len(rows) > PAGE, rows[:PAGE]
     now = datetime.now(UTC)
     for r in rows:
@@ -50,7 +53,7 @@ def list_values(request: Request, user: auth.User, number: int = 1) -> dict[str,
         r["written_due"] = due.isoformat() if due else None
         r["written_late"] = bool(due and not r["written_order"] and now > due)
         # a depot's people see their depot's share: loaded of what was picked from it
-        whole = r["picked"] if user.warehouse else r["asked"]
+        whole = r["picked"] if depot else r["asked"]
         r["share_of"] = whole
         r["loaded_share"] = round(100 * r["loaded"] / whole) if whole else 0
     return {"orders": rows, "kinds": KINDS, "states": STATES, "number": number, "more": more}
@@ -60,21 +63,10 @@ def _utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _order(request: Request, user: auth.User, order_id: int) -> dict[str, Any]:
-    try:
-        order = dispatch.order_view(engine_of(request), order_id)
-    except Rejection as exc:
-        raise NotForRole(str(exc)) from exc
-    depots = {p["warehouse"] for p in order["picks"]}
-    if user.warehouse is not None and user.warehouse not in depots:
-        raise NotForRole(f"order {order['number']} takes nothing from depot {user.warehouse}")
-    return order
-
-
-def detail_values(request: Request, user: auth.User, order_id: int) -> dict[str, Any]:
-    order = _order(request, user, order_id)
-    picks = [p for p in order["picks"] if user.warehouse in (None, p["warehouse"])]
-    order["handovers"] = [n for n in order["handovers"] if user.warehouse in (None, n["warehouse"])]
+def detail_values(request: Request, depot: str | None, order_id: int) -> dict[str, Any]:
+    """An order, or a depot's part of it (its pick lines and handover notes)."""
+    order = order_view(engine_of(request), order_id, depot)
+    picks = order["picks"]
     per_depot: dict[str, dict[str, int]] = {}
     for p in picks:
         d = per_depot.setdefault(p["warehouse"], {"qty": 0, "loaded": 0})
@@ -117,46 +109,55 @@ def detail_values(request: Request, user: auth.User, order_id: int) -> dict[str,
 
 
 @router.get("/orders", response_class=HTMLResponse)
-def order_list(request: Request, p: int = 1) -> Response:
-    user = viewer(request)
-    return page(request, "dash/orders.html", user, **list_values(request, user, p))
+def order_list(
+    request: Request, scope: Annotated[Scope, screen("read", Own())], p: int = 1
+) -> Response:
+    return page(request, "dash/orders.html", scope.user, **list_values(request, scope.depot, p))
 
 
 @router.get("/partials/orders", response_class=HTMLResponse)
-def order_list_partial(request: Request, p: int = 1) -> Response:
-    user = viewer(request)
-    return partial(request, "dash/orders_live.html", **list_values(request, user, p))
+def order_list_partial(
+    request: Request, scope: Annotated[Scope, screen("read", Own())], p: int = 1
+) -> Response:
+    return partial(request, "dash/orders_live.html", **list_values(request, scope.depot, p))
 
 
 @router.get("/orders/{order_id}", response_class=HTMLResponse)
-def order_page(request: Request, order_id: int) -> Response:
-    user = viewer(request)
-    return page(request, "dash/order.html", user, **detail_values(request, user, order_id))
+def order_page(
+    request: Request, order_id: int, scope: Annotated[Scope, screen("read", THE_ORDER)]
+) -> Response:
+    values = detail_values(request, scope.depot, order_id)
+    return page(request, "dash/order.html", scope.user, **values)
 
 
 @router.get("/partials/orders/{order_id}", response_class=HTMLResponse)
-def order_partial(request: Request, order_id: int) -> Response:
-    user = viewer(request)
-    return partial(request, "dash/order_live.html", **detail_values(request, user, order_id))
+def order_partial(
+    request: Request, order_id: int, scope: Annotated[Scope, screen("read", THE_ORDER)]
+) -> Response:
+    return partial(request, "dash/order_live.html", **detail_values(request, scope.depot, order_id))
 
 
 @router.get("/orders/{order_id}/handovers/{number}", response_class=HTMLResponse)
-def handover_page(request: Request, order_id: int, number: str) -> Response:
+def handover_page(
+    request: Request,
+    order_id: int,
+    number: str,
+    scope: Annotated[Scope, screen("read", THE_ORDER, Of("handover", "number"))],
+) -> Response:
     """The handover note (交接单, annex 2) on screen, beside its printable PDF."""
-    user = viewer(request)
-    order = _order(request, user, order_id)
+    order = order_view(engine_of(request), order_id, scope.depot)
     with engine_of(request).connect() as conn:
         note = conn.execute(
             select(handovers).where(
                 (handovers.c.number == number) & (handovers.c.order_id == order_id)
             )
         ).first()
-        if note is None or user.warehouse not in (None, note.warehouse):
-            raise NotForRole(f"no handover note {number} of this order for you")
+        if note is None:
+            raise NotFoundPage(f"order {order['number']} has no handover note {number}")
         lines = [
             dict(r)
             for r in conn.execute(
-                dispatch.pick_list_query()
+                pick_list_query()
                 .add_columns(items.c.name_zh, items.c.name_en, items.c.spec, items.c.unit_zh)
                 .join(items, items.c.code == batches.c.item_code)
                 .where(
@@ -166,4 +167,4 @@ def handover_page(request: Request, order_id: int, number: str) -> Response:
                 )
             ).mappings()
         ]
-    return page(request, "dash/handover.html", user, order=order, note=note, lines=lines)
+    return page(request, "dash/handover.html", scope.user, order=order, note=note, lines=lines)

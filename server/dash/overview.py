@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from server import auth
 from server.dash import views
 from server.dash.ageing import AGE_BANDS, REMAINING_BANDS
 from server.dash.charts import Bar, Place, bars, depot_map
-from server.dash.common import NotForRole, lang_of, page, partial, viewer
+from server.dash.common import lang_of, page, partial
 from server.deps import engine_of
+from server.guard import Scope, screen
+from server.scope import Named
 
 router = APIRouter(include_in_schema=False)
+# the depot a page shows (?depot=LC01); a person bound to one sees only that one
+THE_DEPOT = Named("depot")
 STATUS_NAMES = {
     "pending_acceptance": ("待验收", "pending acceptance"),
     "available": ("可用", "available"),
@@ -26,18 +29,8 @@ STATUS_NAMES = {
 TONES = {"overdue": "bad", "due_soon": "warn"}
 
 
-def scope(user: auth.User, depot: str | None) -> str | None:
-    """The depot a page shows: a person bound to one sees only that one."""
-    if user.warehouse is not None:
-        if depot not in (None, "", user.warehouse):
-            raise NotForRole(f"you may see depot {user.warehouse} only")
-        return user.warehouse
-    return depot or None
-
-
-def overview_values(request: Request, user: auth.User, depot: str | None) -> dict[str, Any]:
+def overview_values(request: Request, where: str | None) -> dict[str, Any]:
     engine, lang = engine_of(request), lang_of(request)
-    where = scope(user, depot)
     today = date.today()
     found = views.facts(engine, where, today)
     rows = views.stock_by_item(engine, found)
@@ -85,12 +78,15 @@ def overview_values(request: Request, user: auth.User, depot: str | None) -> dic
 
 
 @router.get("/", response_class=HTMLResponse)
-def overview(request: Request, depot: str | None = None) -> Response:
-    user = viewer(request)
-    return page(request, "dash/overview.html", user, **overview_values(request, user, depot))
+def overview(
+    request: Request, scope: Annotated[Scope, screen("read", THE_DEPOT)], depot: str | None = None
+) -> Response:
+    values = overview_values(request, scope.depot)
+    return page(request, "dash/overview.html", scope.user, **values)
 
 
 @router.get("/partials/overview", response_class=HTMLResponse)
-def overview_partial(request: Request, depot: str | None = None) -> Response:
-    user = viewer(request)
-    return partial(request, "dash/overview_live.html", **overview_values(request, user, depot))
+def overview_partial(
+    request: Request, scope: Annotated[Scope, screen("read", THE_DEPOT)], depot: str | None = None
+) -> Response:
+    return partial(request, "dash/overview_live.html", **overview_values(request, scope.depot))

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Annotated
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
 from server import reports
-from server.dash.common import page, viewer
-from server.dash.overview import scope
+from server.dash.common import page
+from server.dash.overview import THE_DEPOT
 from server.deps import engine_of
+from server.guard import Scope, screen
 from server.report_keeper import last_finished_month
 from server.tables import warehouses
 
@@ -23,9 +25,13 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/reports", response_class=HTMLResponse)
-def monthly_page(request: Request, month: str | None = None, depot: str | None = None) -> Response:
-    user = viewer(request)
-    where = scope(user, depot)
+def monthly_page(
+    request: Request,
+    scope: Annotated[Scope, screen("read", THE_DEPOT)],
+    month: str | None = None,
+    depot: str | None = None,
+) -> Response:
+    where = scope.depot
     today = date.today()
     latest = last_finished_month(today)
     chosen = month or latest
@@ -50,6 +56,6 @@ def monthly_page(request: Request, month: str | None = None, depot: str | None =
             error = str(exc)
     totals = [sum(int(r[i]) for r in rows) for i in range(6, 14)]  # type: ignore[call-overload]
     query = f"month={chosen}" + (f"&warehouse={where}" if where else "")
-    return page(request, "dash/reports.html", user, month=chosen, rows=rows, totals=totals,
+    return page(request, "dash/reports.html", scope.user, month=chosen, rows=rows, totals=totals,
                 error=error, downloads=f"/api/v1/reports/monthly?{query}", depot=where,
                 latest=latest)  # fmt: skip

@@ -10,8 +10,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from server import auth
 from server.dash.common import LANG_COOKIE, LANGS, lang_of, templates, translator
 from server.deps import SESSION_COOKIE, client_address, engine_of
+from server.guard import anyone
+from server.scope import Shared
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[anyone(Shared())])
 
 
 def _login_page(request: Request, status_code: int = 200, **values: object) -> Response:

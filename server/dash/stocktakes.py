@@ -15,11 +15,13 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import Engine, case, func, select
 
-from server import auth, stocktake
-from server.dash.common import NotForRole, page, partial, viewer
+from server import stocktake
+from server.dash.common import page, partial
 from server.deps import engine_of
 from server.floor import Rejection
+from server.guard import Scope, screen
 from server.permissions import allowed
+from server.scope import Of, Own
 from server.tables import (
     batches,
     items,
@@ -131,9 +133,9 @@ def by_zone(engine: Engine, stocktake_id: int) -> list[dict[str, Any]]:
         return [dict(r) for r in conn.execute(query).mappings()]
 
 
-def stocktake_values(request: Request, user: auth.User) -> dict[str, Any]:
-    engine = engine_of(request)
-    takes = rounds(engine, user.warehouse)
+def stocktake_values(request: Request, scope: Scope) -> dict[str, Any]:
+    engine, user = engine_of(request), scope.user
+    takes = rounds(engine, scope.depot)
     sees_ledger = allowed(user.role, "stocktake") or user.role == "auditor"
     for take in takes:
         take["zones"] = by_zone(engine, take["id"])
@@ -141,9 +143,9 @@ def stocktake_values(request: Request, user: auth.User) -> dict[str, Any]:
     return {"takes": takes, "sees_ledger": sees_ledger, "states": STATES, "reasons": REASON_NAMES}
 
 
-def inbox_values(request: Request, user: auth.User, message: str | None = None) -> dict[str, Any]:
-    engine = engine_of(request)
-    waiting = rounds(engine, user.warehouse, limit=None, status="closed")  # every one waiting
+def inbox_values(request: Request, scope: Scope, message: str | None = None) -> dict[str, Any]:
+    engine, user = engine_of(request), scope.user
+    waiting = rounds(engine, scope.depot, limit=None, status="closed")  # every one waiting
     for take in waiting:
         take["counters"] = counters(engine, take["id"])
         take["problems"] = variances(engine, take["id"])
@@ -156,8 +158,8 @@ def inbox_values(request: Request, user: auth.User, message: str | None = None) 
             .where((stock.c.status == "pending_acceptance") & (stock.c.qty > 0))
             .group_by(stock.c.warehouse)
         )
-        if user.warehouse:
-            query = query.where(stock.c.warehouse == user.warehouse)
+        if scope.depot:
+            query = query.where(stock.c.warehouse == scope.depot)
         acceptance = [
             {"warehouse": w, "batches": int(n), "qty": int(q)} for w, n, q in conn.execute(query)
         ]
@@ -170,47 +172,44 @@ def inbox_values(request: Request, user: auth.User, message: str | None = None) 
 
 
 @router.get("/stocktakes", response_class=HTMLResponse)
-def stocktake_page(request: Request) -> Response:
-    user = viewer(request)
-    return page(request, "dash/stocktakes.html", user, **stocktake_values(request, user))
+def stocktake_page(request: Request, scope: Annotated[Scope, screen("read", Own())]) -> Response:
+    return page(request, "dash/stocktakes.html", scope.user, **stocktake_values(request, scope))
 
 
 @router.get("/partials/stocktakes", response_class=HTMLResponse)
-def stocktake_partial(request: Request) -> Response:
-    user = viewer(request)
-    return partial(request, "dash/stocktakes_live.html", **stocktake_values(request, user))
+def stocktake_partial(request: Request, scope: Annotated[Scope, screen("read", Own())]) -> Response:
+    return partial(request, "dash/stocktakes_live.html", **stocktake_values(request, scope))
 
 
 @router.get("/approvals", response_class=HTMLResponse)
-def inbox(request: Request, done: str | None = None, refused: str | None = None) -> Response:
-    user = viewer(request, "approve")
+def inbox(
+    request: Request,
+    scope: Annotated[Scope, screen("approve", Own())],
+    done: str | None = None,
+    refused: str | None = None,
+) -> Response:
     message = refused or (f"approved:{done}" if done else None)
-    return page(request, "dash/approvals.html", user, **inbox_values(request, user, message))
+    values = inbox_values(request, scope, message)
+    return page(request, "dash/approvals.html", scope.user, **values)
 
 
 @router.get("/partials/approvals", response_class=HTMLResponse)
-def inbox_partial(request: Request) -> Response:
-    user = viewer(request, "approve")
-    return partial(request, "dash/approvals_live.html", **inbox_values(request, user))
+def inbox_partial(request: Request, scope: Annotated[Scope, screen("approve", Own())]) -> Response:
+    return partial(request, "dash/approvals_live.html", **inbox_values(request, scope))
 
 
 @router.post("/approvals/stocktakes/{stocktake_id}")
 def approve_adjustment(
-    request: Request, stocktake_id: int, confirm: Annotated[str, Form()] = ""
+    request: Request,
+    stocktake_id: int,
+    scope: Annotated[Scope, screen("approve", Of("stocktake", "stocktake_id"))],
+    confirm: Annotated[str, Form()] = "",
 ) -> Response:
     """Approve a closed stocktake's adjustments; the domain refuses one's own count."""
-    user = viewer(request, "approve")
-    engine = engine_of(request)
-    with engine.connect() as conn:
-        take = conn.execute(
-            select(stocktakes.c.warehouse).where(stocktakes.c.id == stocktake_id)
-        ).first()
-    if take is None or user.warehouse not in (None, take.warehouse):
-        raise NotForRole(f"stocktake {stocktake_id} is not yours to approve")
     if confirm != "yes":
         return RedirectResponse("/approvals?refused=unconfirmed", status_code=303)
     try:
-        stocktake.approve(engine, user.username, stocktake_id)
+        stocktake.approve(engine_of(request), scope.user.username, stocktake_id)
     except Rejection as exc:
         return RedirectResponse(f"/approvals?refused={exc.reason}", status_code=303)
     return RedirectResponse(f"/approvals?done={stocktake_id}", status_code=303)

@@ -249,7 +249,7 @@ def orders(
     engine: Engine, warehouse: str | None, limit: int = 50, offset: int = 0
 ) -> list[dict[str, Any]]:
     """Dispatch orders, newest first, with what was asked, picked and loaded (for a depot:
-    only the orders it has pick lines in)."""
+    only the orders planned from it or with pick lines in it, and its share of them)."""
     asked = (
         select(dispatch_lines.c.order_id, func.sum(dispatch_lines.c.qty).label("asked"))
         .group_by(dispatch_lines.c.order_id)
@@ -277,7 +277,9 @@ def orders(
         .offset(offset)
     )
     if warehouse:
-        query = query.where(picked.c.order_id.is_not(None))
+        query = query.where(
+            picked.c.order_id.is_not(None) | (dispatch_orders.c.warehouse == warehouse)
+        )
     with engine.connect() as conn:
         return [dict(r) for r in conn.execute(query).mappings()]
 

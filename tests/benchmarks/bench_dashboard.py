@@ -180,7 +180,8 @@ def build(engine: Engine, per_depot: int) -> dict[str, int]:
         now = datetime.now(UTC)
         chunked(conn, audit_log, [
             {"at": now - timedelta(minutes=n), "actor": "bench", "action": "view",
-             "target": f"page {n}", "detail": None}
+             "target": f"page {n}", "detail": None,
+             "warehouse": None if n % 10 == 0 else "LC02" if n % 10 == 1 else "LC01"}
             for n in range(20_000)
         ])  # fmt: skip
     return {

@@ -1,0 +1,750 @@
+"""Every route of the server, with who may call it, how its depot is found, and a valid
+request for real data of LC01 (the depot concerned).
+
+The table is the specification the depot-scope tests hold the server to, written apart from
+the server's own rules: a route missing here fails the tests, and so does an entry for a
+route the server no longer has. `expect` says what each kind of caller must get.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from enum import Enum
+from typing import Any, Literal
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute, iter_route_contexts
+from starlette.routing import Mount
+
+from harness.depot import ADMIN
+from harness.scope_world import HERE, MARK, ROLES, Caller, World, username
+from server.report_keeper import last_finished_month
+
+ALL = frozenset(ROLES)
+Who = Literal["anyone", "device", "person"]
+# named: the request names the depot; record: a record of the depot (LC01 only); own: the
+# caller's own depot or every depot (lists); shared: no depot's data; network: changes the
+# whole network (people bound to no depot only)
+Where = Literal["named", "record", "own", "shared", "network"]
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    method: str
+    path: str
+    params: dict[str, str] | None = None
+    json: Any = None
+    data: dict[str, str] | None = None
+    files: dict[str, tuple[str, bytes, str]] | None = None
+    stream: bool = False  # a server-sent event stream: read its start only
+
+
+Build = Callable[[World, Caller], Call]
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    method: str
+    path: str  # the route's path template
+    who: Who
+    where: Where
+    build: Build
+    roles: frozenset[str] = ALL
+    devices: bool = False  # a person route that gateways may call too
+    page: bool = False  # a dashboard page: no session goes to the login page
+    shows: Callable[[World], str] | None = None  # LC01's data its allowed callers see
+    inside: bool = False  # the other depot's gateway is answered 200, each item refused
+    key: tuple[str, str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", (self.method, self.path))
+
+
+class Outcome(Enum):
+    OK = "allowed"
+    LOGIN = "asked to log in"
+    ROLE = "refused for the role"
+    DEPOT = "refused for the depot"
+    ROLE_OR_DEPOT = "refused for the role and the depot"
+
+
+def expect(case: Case, caller: Caller) -> Outcome:
+    if case.who == "anyone":
+        return Outcome.OK
+    if caller.kind == "anonymous":
+        return Outcome.LOGIN
+    if caller.kind == "device":
+        if case.who != "device" and not case.devices:
+            return Outcome.LOGIN
+        return _depot(case, caller)
+    if case.who == "device":
+        return Outcome.LOGIN
+    role_ok = caller.role in case.roles
+    depot = _depot(case, caller)
+    if role_ok:
+        return depot
+    return Outcome.ROLE if depot is Outcome.OK else Outcome.ROLE_OR_DEPOT
+
+
+def _depot(case: Case, caller: Caller) -> Outcome:
+    if case.where == "network":
+        return Outcome.OK if caller.depot is None else Outcome.DEPOT
+    if case.where in ("own", "shared") or caller.depot in (None, HERE):
+        return Outcome.OK
+    return Outcome.DEPOT
+
+
+def route_keys(app: FastAPI) -> set[tuple[str, str]]:
+    """(method, path template) of every route an application serves; MOUNT for mounts."""
+    keys = set()
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        if isinstance(route, Mount):
+            keys.add(("MOUNT", str(context.path)))
+            continue
+        methods = route.methods if isinstance(route, APIRoute) else {"GET"}
+        keys |= {(m, str(context.path)) for m in methods or () if m != "HEAD"}
+    return keys
+
+
+# --- requests --------------------------------------------------------------------------
+
+
+def get(path: str, **params: str) -> Build:
+    return lambda w, c: Call("GET", path, params or None)
+
+
+def here(path: str, name: str = "warehouse", **params: str) -> Build:
+    """A GET naming LC01."""
+    return lambda w, c: Call("GET", path, {name: HERE, **params})
+
+
+def month() -> str:
+    return last_finished_month(date.today())
+
+
+def credentials(w: World, c: Caller) -> dict[str, str]:
+    return {"username": ADMIN[0], "password": ADMIN[1]}
+
+
+def stack_body(w: World, kind: str, **extra: Any) -> dict[str, Any]:
+    s = w.stack(kind)
+    body = {"warehouse": HERE, "item": s.item.code, "batch": s.batch, "location": s.location}
+    return {**body, "qty": 1, **extra}
+
+
+def order_body(w: World, c: Caller) -> dict[str, Any]:
+    """An order near LC01; planned by a person bound to a depot, it takes from that depot."""
+    depot = c.depot or HERE
+    return {
+        "number": w.number(depot, "调"),
+        "kind": "request",
+        "basis": "调拨通知",
+        "destination": "安置点",
+        "lat": w.lc01.lat,
+        "lon": w.lc01.lon,
+        "lines": [{"item": (w.item if depot == HERE else w.shared_item).code, "qty": 1}],
+    }
+
+
+def handover_body() -> dict[str, str]:
+    return {
+        "warehouse": HERE,
+        "carrier": f"{MARK[HERE]} 运输",
+        "driver": f"{MARK[HERE]} 司机",
+        "phone": "13900000000",
+        "plate": f"{MARK[HERE]}川B",
+        "receiver": "北川县应急局",
+    }
+
+
+def experts() -> list[dict[str, str]]:
+    return [{"name": n} for n in ("专家甲", "专家乙", "专家丙")]
+
+
+SUPPLIERS = "code,name,contact,phone\nSUP-SCOPE,测试供应商,王,13700000000\n".encode()
+
+
+def _order(w: World) -> str:
+    return str(w.order)
+
+
+CASES: tuple[Case, ...] = (
+    # the framework's own pages, static files, health, logging in
+    Case("GET", "/openapi.json", "anyone", "shared", get("/openapi.json")),
+    Case("GET", "/docs", "anyone", "shared", get("/docs")),
+    Case("GET", "/docs/oauth2-redirect", "anyone", "shared", get("/docs/oauth2-redirect")),
+    Case("GET", "/redoc", "anyone", "shared", get("/redoc")),
+    Case("MOUNT", "/static", "anyone", "shared", get("/static/dash.js")),
+    Case("GET", "/healthz", "anyone", "shared", get("/healthz")),
+    Case("GET", "/metrics", "anyone", "shared", get("/metrics")),
+    Case(
+        "POST",
+        "/api/v1/sessions",
+        "anyone",
+        "shared",
+        lambda w, c: Call("POST", "/api/v1/sessions", json=credentials(w, c)),
+    ),
+    Case("GET", "/login", "anyone", "shared", get("/login")),
+    Case(
+        "POST",
+        "/login",
+        "anyone",
+        "shared",
+        lambda w, c: Call("POST", "/login", data=credentials(w, c)),
+    ),
+    Case("POST", "/logout", "anyone", "shared", lambda w, c: Call("POST", "/logout")),
+    Case("GET", "/lang/{lang}", "anyone", "shared", get("/lang/en", next="/orders")),
+    # a person's own floor PIN
+    Case(
+        "PUT",
+        "/api/v1/me/floor-pin",
+        "person",
+        "own",
+        lambda w, c: Call("PUT", "/api/v1/me/floor-pin", json={"pin": "floor-pin-2026"}),
+        roles=frozenset({"admin", "supervisor", "keeper"}),
+    ),
+    Case(
+        "DELETE",
+        "/api/v1/me/floor-pin",
+        "person",
+        "own",
+        lambda w, c: Call("DELETE", "/api/v1/me/floor-pin"),
+        roles=frozenset({"admin", "supervisor", "keeper"}),
+    ),
+    # the gateways
+    Case(
+        "POST",
+        "/api/v1/events",
+        "device",
+        "own",
+        lambda w, c: Call(
+            "POST",
+            "/api/v1/events",
+            json={"gateway": HERE, "events": [w.receiving_here()]},
+        ),
+        inside=True,
+    ),
+    Case("GET", "/api/v1/sync", "device", "own", get("/api/v1/sync")),
+    Case("GET", "/api/v1/ledger/digest", "device", "own", get("/api/v1/ledger/digest")),
+    Case(
+        "POST",
+        "/api/v1/ledger/compare",
+        "device",
+        "own",
+        lambda w, c: Call("POST", "/api/v1/ledger/compare", json={"lines": []}),
+    ),
+    Case(
+        "POST",
+        "/api/v1/gateway/report",
+        "device",
+        "own",
+        lambda w, c: Call(
+            "POST",
+            "/api/v1/gateway/report",
+            json={"devices": [], "outbox": {"pending": 0}, "disk": {"free_mb": 900}},
+        ),
+    ),
+    Case(
+        "GET",
+        "/api/v1/stock",
+        "person",
+        "named",
+        here("/api/v1/stock", limit="1000"),
+        devices=True,
+        shows=lambda w: MARK[HERE],
+    ),
+    # the workflows
+    Case(
+        "POST",
+        "/api/v1/acceptances",
+        "person",
+        "named",
+        lambda w, c: Call(
+            "POST",
+            "/api/v1/acceptances",
+            json={
+                **stack_body(w, "P"),
+                "decision": "accepted",
+                "inspection": {"record_no": w.number(HERE, "验收"), "sampled": 1, "result": "pass"},
+            },
+        ),
+        roles=frozenset({"admin", "supervisor"}),
+    ),
+    Case(
+        "POST",
+        "/api/v1/inbound-notices",
+        "person",
+        "named",
+        lambda w, c: Call(
+            "POST",
+            "/api/v1/inbound-notices",
+            json={
+                "number": w.number(HERE, "入库通知"),
+                "warehouse": HERE,
+                "lines": [{"item": w.item.code, "qty": 5}],
+            },
+        ),
+        roles=frozenset({"admin", "supervisor", "keeper"}),
+    ),
+    Case(
+        "GET",
+        "/api/v1/inbound-notices",
+        "person",
+        "named",
+        here("/api/v1/inbound-notices"),
+        shows=lambda w: w.notice,
+    ),
+    Case(
+        "GET",
+        "/api/v1/acceptances",
+        "person",
+        "named",
+        here("/api/v1/acceptances"),
+        shows=lambda w: MARK[HERE],
+    ),
+    Case(
+        "GET",
+        "/api/v1/epcis/events",
+        "person",
+        "named",
+        here("/api/v1/epcis/events"),
+        shows=lambda w: MARK[HERE],
+    ),
+    Case(
+        "GET",
+        "/api/v1/reports/monthly",
+        "person",
+        "named",
+        lambda w, c: Call("GET", "/api/v1/reports/monthly", {"warehouse": HERE, "month": month()}),
+    ),
+    Case(
+        "GET",
+        "/api/v1/ledger/value",
+        "person",
+        "named",
+        here("/api/v1/ledger/value"),
+        roles=frozenset({"admin", "supervisor", "auditor"}),
+        shows=lambda w: MARK[HERE],
+    ),
+    Case(
+        "GET",
+        "/api/v1/audit",
+        "person",
+        "own",
+        get("/api/v1/audit"),
+        roles=frozenset({"admin", "supervisor", "auditor"}),
+        shows=lambda w: MARK[HERE],
+    ),
+    # stocktakes
+    Case(
+        "POST",
+        "/api/v1/stocktakes",
+        "person",
+        "named",
+        lambda w, c: Call("POST", "/api/v1/stocktakes", json={"warehouse": HERE, "zone": "A"}),
+        roles=frozenset({"admin", "supervisor"}),
+    ),
+    Case(
+        "POST",
+        "/api/v1/stocktakes/{stocktake_id}/counts",
+        "person",
+        "record",
+        lambda w, c: Call(
+            "POST",
+            f"/api/v1/stocktakes/{w.counting}/counts",
+            json={"counts": [w.count_of_zone_a()]},
+        ),
+        roles=frozenset({"admin", "supervisor", "keeper"}),
+    ),
+    Case(
+        "POST",
+        "/api/v1/stocktakes/{stocktake_id}/close",
+        "person",
+        "record",
+        lambda w, c: Call("POST", f"/api/v1/stocktakes/{w.fresh_stocktake()}/close"),
+        roles=frozenset({"admin", "supervisor"}),
+    ),
+    Case(
+        "GET",
+        "/api/v1/stocktakes/{stocktake_id}",
+        "person",
+        "record",
+        lambda w, c: Call("GET", f"/api/v1/stocktakes/{w.closed}"),
+        roles=frozenset({"admin", "supervisor", "auditor"}),  # counting is blind
+    ),
+    Case(
+        "POST",
+        "/api/v1/stocktakes/{stocktake_id}/reasons",
+        "person",
+        "record",
+        lambda w, c: Call(
+            "POST",
+            f"/api/v1/stocktakes/{w.closed}/reasons",
+            json={**w.line_of_zone_a(), "reason": "miscount"},
+        ),
+        roles=frozenset({"admin", "supervisor"}),
+    ),
+    Case(
+        "POST",
+        "/api/v1/stocktakes/{stocktake_id}/approve",
+        "person",
+        "record",
+        lambda w, c: Call("POST", f"/api/v1/stocktakes/{w.fresh_stocktake(closed=True)}/approve"),
+        roles=frozenset({"admin", "supervisor"}),
+    ),
+    # dispatch
+    Case(
+        "POST",
+        "/api/v1/dispatch/allocation",
+        "person",
+        "own",
+        lambda w, c: Call(
+            "POST",
+            "/api/v1/dispatch/allocation",
+            json={
+                "item": w.item.code,
+                "qty": 100_000,
+                "destination": {"lat": w.lc01.lat, "lon": w.lc01.lon},
+            },
+        ),
+        roles=frozenset({"admin", "supervisor", "dispatcher"}),
+        shows=lambda w: MARK[HERE],
+    ),
+    Case(
+        "POST",
+        "/api/v1/dispatch/orders",
+        "person",
+        "own",
+        lambda w, c: Call("POST", "/api/v1/dispatch/orders", json=order_body(w, c)),
+        roles=frozenset({"admin", "supervisor", "dispatcher"}),
+    ),
+    Case(
+        "GET",
+        "/api/v1/dispatch/orders/{order_id}",
+        "person",
+        "record",
+        lambda w, c: Call("GET", f"/api/v1/dispatch/orders/{w.order}"),
+        shows=lambda w: MARK[HERE],
+    ),
+    Case(
+        "POST",
+        "/api/v1/dispatch/orders/{order_id}/arrival",
+        "person",
+        "record",
+        lambda w, c: Call("POST", f"/api/v1/dispatch/orders/{w.fresh_order(1)}/arrival", json={}),
+        roles=frozenset({"admin", "supervisor", "dispatcher"}),
+    ),
+    Case(
+        "POST",
+        "/api/v1/dispatch/orders/{order_id}/cancel",
+        "person",
+        "record",
+        lambda w, c: Call(
+            "POST",
+            f"/api/v1/dispatch/orders/{w.fresh_order(1)}/cancel",
+            json={"reason": "灾情缓解"},
+        ),
+        roles=frozenset({"admin", "supervisor", "dispatcher"}),
+    ),
+    Case(
+        "POST",
+        "/api/v1/dispatch/orders/{order_id}/written-order",
+        "person",
+        "record",
+        lambda w, c: Call(
+            "POST",
+            f"/api/v1/dispatch/orders/{w.order}/written-order",
+            json={"reference": w.number(HERE, "书面调令")},
+        ),
+        roles=frozenset({"admin", "supervisor", "dispatcher"}),
+    ),
+    Case(
+        "POST",
+        "/api/v1/dispatch/orders/{order_id}/handovers",
+        "person",
+        "record",
+        lambda w, c: Call(
+            "POST", f"/api/v1/dispatch/orders/{w.order}/handovers", json=handover_body()
+        ),
+        roles=frozenset({"admin", "supervisor", "keeper"}),
+    ),
+    Case(
+        "GET",
+        "/api/v1/dispatch/handovers/{number}.pdf",
+        "person",
+        "record",
+        lambda w, c: Call("GET", f"/api/v1/dispatch/handovers/{w.note}.pdf"),
+        shows=lambda w: MARK[HERE],
+    ),
+    # master data
+    Case("GET", "/api/v1/master/items", "person", "shared", get("/api/v1/master/items")),
+    Case(
+        "GET",
+        "/api/v1/master/locations",
+        "person",
+        "named",
+        here("/api/v1/master/locations"),
+    ),
+    Case(
+        "POST",
+        "/api/v1/master/{kind}",
+        "person",
+        "network",
+        lambda w, c: Call(
+            "POST",
+            "/api/v1/master/suppliers",
+            files={"file": ("suppliers.csv", SUPPLIERS, "text/csv")},
+        ),
+        roles=frozenset({"admin"}),
+    ),
+    Case("GET", "/api/v1/master/{kind}", "person", "shared", get("/api/v1/master/warehouses")),
+    # papers
+    Case(
+        "GET",
+        "/api/v1/acceptances/{approval_id}/form.pdf",
+        "person",
+        "record",
+        lambda w, c: Call("GET", f"/api/v1/acceptances/{w.acceptance}/form.pdf"),
+        shows=lambda w: MARK[HERE],
+    ),
+    Case(
+        "GET",
+        "/api/v1/bin-cards.pdf",
+        "person",
+        "named",
+        lambda w, c: Call(
+            "GET",
+            "/api/v1/bin-cards.pdf",
+            {"warehouse": HERE, "location": w.zone_a_line().location},
+        ),
+    ),
+    # re-inspection, scrapping, rotation, returns
+    Case(
+        "POST",
+        "/api/v1/reinspections",
+        "person",
+        "named",
+        lambda w, c: Call(
+            "POST",
+            "/api/v1/reinspections",
+            json={
+                "warehouse": HERE,
+                "item": w.stack("S").item.code,
+                "batch": w.stack("S").batch,
+                "quality_report": w.number(HERE, "复检"),
+                "passed": True,
+            },
+        ),
+        roles=frozenset({"admin", "supervisor"}),
+    ),
+    Case(
+        "POST",
+        "/api/v1/scrapping/proposals",
+        "person",
+        "named",
+        lambda w, c: Call(
+            "POST",
+            "/api/v1/scrapping/proposals",
+            json=stack_body(
+                w,
+                "S",
+                reason="damaged",
+                quality_report=w.number(HERE, "质检"),
+                experts=experts(),
+            ),
+        ),
+        roles=frozenset({"admin", "supervisor"}),
+    ),
+    Case(
+        "POST",
+        "/api/v1/scrapping/approvals",
+        "person",
+        "named",
+        lambda w, c: Call(
+            "POST",
+            "/api/v1/scrapping/approvals",
+            json=stack_body(w, "S", notice=w.number(HERE, "批复"), disposal="销毁"),
+        ),
+        roles=frozenset({"admin", "supervisor"}),
+    ),
+    Case(
+        "POST",
+        "/api/v1/rotations",
+        "person",
+        "named",
+        lambda w, c: Call(
+            "POST", "/api/v1/rotations", json=stack_body(w, "S", plan=w.number(HERE, "轮换"))
+        ),
+        roles=frozenset({"admin", "supervisor"}),
+    ),
+    Case(
+        "POST",
+        "/api/v1/returns/inspections",
+        "person",
+        "named",
+        lambda w, c: Call(
+            "POST",
+            "/api/v1/returns/inspections",
+            json=stack_body(w, "R", record_no=w.number(HERE, "归还"), restock=True),
+        ),
+        roles=frozenset({"admin", "supervisor"}),
+    ),
+    # the dashboard
+    Case("GET", "/", "person", "named", here("/", "depot"), page=True),
+    Case(
+        "GET",
+        "/partials/overview",
+        "person",
+        "named",
+        here("/partials/overview", "depot"),
+        page=True,
+    ),
+    Case("GET", "/doors", "person", "named", here("/doors", "depot"), page=True),
+    Case("GET", "/partials/doors", "person", "named", here("/partials/doors", "depot"), page=True),
+    Case("GET", "/orders", "person", "own", get("/orders"), page=True, shows=lambda w: MARK[HERE]),
+    Case(
+        "GET",
+        "/partials/orders",
+        "person",
+        "own",
+        get("/partials/orders"),
+        page=True,
+        shows=lambda w: MARK[HERE],
+    ),
+    Case(
+        "GET",
+        "/orders/{order_id}",
+        "person",
+        "record",
+        lambda w, c: Call("GET", f"/orders/{w.order}"),
+        page=True,
+        shows=lambda w: MARK[HERE],
+    ),
+    Case(
+        "GET",
+        "/partials/orders/{order_id}",
+        "person",
+        "record",
+        lambda w, c: Call("GET", f"/partials/orders/{w.order}"),
+        page=True,
+        shows=lambda w: MARK[HERE],
+    ),
+    Case(
+        "GET",
+        "/orders/{order_id}/handovers/{number}",
+        "person",
+        "record",
+        lambda w, c: Call("GET", f"/orders/{w.order}/handovers/{w.note}"),
+        page=True,
+        shows=lambda w: MARK[HERE],
+    ),
+    Case("GET", "/stocktakes", "person", "own", get("/stocktakes"), page=True),
+    Case("GET", "/partials/stocktakes", "person", "own", get("/partials/stocktakes"), page=True),
+    Case(
+        "GET",
+        "/approvals",
+        "person",
+        "own",
+        get("/approvals"),
+        roles=frozenset({"admin", "supervisor"}),
+        page=True,
+    ),
+    Case(
+        "GET",
+        "/partials/approvals",
+        "person",
+        "own",
+        get("/partials/approvals"),
+        roles=frozenset({"admin", "supervisor"}),
+        page=True,
+    ),
+    Case(
+        "POST",
+        "/approvals/stocktakes/{stocktake_id}",
+        "person",
+        "record",
+        lambda w, c: Call(
+            "POST",
+            f"/approvals/stocktakes/{w.fresh_stocktake(closed=True)}",
+            data={"confirm": "yes"},
+        ),
+        roles=frozenset({"admin", "supervisor"}),
+        page=True,
+    ),
+    Case(
+        "GET",
+        "/ledger",
+        "person",
+        "named",
+        here("/ledger", "depot", batch=f"{MARK[HERE]}-S"),
+        page=True,
+        shows=lambda w: MARK[HERE],
+    ),
+    Case(
+        "GET",
+        "/ledger/postings",
+        "person",
+        "named",
+        lambda w, c: Call(
+            "GET",
+            "/ledger/postings",
+            {
+                "depot": HERE,
+                "location": w.stack("S").location,
+                "item": w.stack("S").item.code,
+                "batch": w.stack("S").batch,
+            },
+        ),
+        page=True,
+        shows=lambda w: MARK[HERE],
+    ),
+    Case(
+        "GET",
+        "/ledger/events/{event_id}",
+        "person",
+        "record",
+        lambda w, c: Call("GET", f"/ledger/events/{w.events[0]}"),
+        page=True,
+        shows=lambda w: MARK[HERE],
+    ),
+    Case(
+        "GET",
+        "/ledger/approvals/{approval_id}",
+        "person",
+        "record",
+        lambda w, c: Call("GET", f"/ledger/approvals/{w.acceptance}"),
+        page=True,
+        shows=lambda w: MARK[HERE],
+    ),
+    Case(
+        "GET",
+        "/audit",
+        "person",
+        "own",
+        get("/audit"),
+        roles=frozenset({"admin", "supervisor", "auditor"}),
+        page=True,
+        shows=lambda w: MARK[HERE],
+    ),
+    Case(
+        "GET",
+        "/reports",
+        "person",
+        "named",
+        lambda w, c: Call("GET", "/reports", {"depot": HERE, "month": month()}),
+        page=True,
+    ),
+    Case(
+        "GET",
+        "/live",
+        "person",
+        "named",
+        lambda w, c: Call("GET", "/live", {"depot": HERE}, stream=True),
+        page=True,
+    ),
+)
+
+__all__ = ["CASES", "Call", "Case", "Outcome", "expect", "route_keys", "username"]

@@ -1,0 +1,417 @@
+"""Two depots with real data of each, and a caller of every kind, for the depot-scope tests.
+
+LC01 is the depot each request concerns, LC02 the other one. Everything the tests write
+for a depot carries its mark (`MARK`): order numbers, drivers, plates, batch numbers, notice
+and record numbers, the usernames of the depot's own people. A body that reaches a caller
+bound to LC02 must not contain LC01's mark, nor a batch number only LC01 holds.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import httpx
+from sqlalchemy import Engine, func, select
+
+from harness.depot import ADMIN, Depot, prepare_database
+from server import dispatch, inbound, stocktake
+from server.acceptance import AcceptanceRequest, Inspection, decide
+from server.accounts import create_gateway_client, create_user
+from server.db import make_engine
+from server.disposal import Stack as Held
+from server.disposal import propose_scrapping
+from server.events import Caller as Gateway
+from server.events import ingest
+from server.exampledata import Item
+from server.order_view import order_view
+from server.tables import (
+    approvals,
+    audit_log,
+    batches,
+    dispatch_orders,
+    handovers,
+    inbound_notices,
+    locations,
+    postings,
+    stock,
+    stocktake_counts,
+)
+
+MARK = {"LC01": "LC01ONLY", "LC02": "LC02ONLY"}
+ROLES = ("admin", "supervisor", "keeper", "dispatcher", "auditor")
+PASSWORD = "scope-test-password"
+HERE, THERE = "LC01", "LC02"  # the depot concerned, the other one
+
+
+def username(role: str, depot: str | None) -> str:
+    return f"{role}-{MARK[depot]}" if depot else f"{role}-all"
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    name: str
+    kind: Literal["anonymous", "person", "device"]
+    role: str | None = None
+    depot: str | None = None  # the depot it is bound to (None: every depot)
+    token: str | None = None
+
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
+
+@dataclass(frozen=True, slots=True)
+class Stack:
+    item: Item
+    batch: str
+    location: str
+
+
+class World:
+    """The data every request of the tests is about, made through the domain's own
+    functions, and fresh records for requests that use one up."""
+
+    def __init__(self, depot: Depot) -> None:
+        self.depot = depot
+        self.engine: Engine = make_engine(depot.db_url)
+        self.example = depot.example
+        self._n = itertools.count(1)
+        self.gateway_tokens = {
+            HERE: depot.gateway_token,
+            THERE: create_gateway_client(self.engine, "gateway-LC02", THERE),
+        }
+        for role in ROLES:
+            for where in (HERE, THERE, None):
+                create_user(
+                    self.engine,
+                    username(role, where),
+                    PASSWORD,
+                    role=role,
+                    warehouse=where,
+                    display_name=f"{role} {MARK[where] if where else ''}".strip(),
+                )
+        self.item, self.shared_item = self._items()
+        self.lc01 = {w.code: w for w in self.example.warehouses}[HERE]
+        self.received: dict[str, Stack] = {}
+        self.events: list[str] = []
+        self._receive(HERE, "P", 500)  # pending acceptance
+        self._receive(HERE, "S", 2000)  # accepted: scrapping, rotation, re-inspection
+        self._receive(HERE, "R", 500)  # rejected: on hold, returned goods inspected
+        self.acceptance = self._decide(HERE, "S", 2000, "accepted")
+        self._decide(HERE, "R", 500, "rejected")
+        self.scrap_pending()
+        self.notice = self._notice()
+        self.order = self.fresh_order()  # LC01 only, loaded, with a handover note
+        self.note = self._load_and_hand_over(self.order, HERE)
+        self.multi = self._multi_order()
+        self.multi_notes = {d: self._load_and_hand_over(self.multi, d) for d in (HERE, THERE)}
+        self.counting = self.fresh_stocktake()
+        self.closed = self.fresh_stocktake(closed=True)
+
+    def item_of(self, code: str) -> Item:
+        return next(i for i in self.example.items if i.code == code)
+
+    # --- markers -------------------------------------------------------------------------
+
+    def secrets_of(self, depot: str) -> set[str]:
+        """What only `depot`'s data contains: its mark and the batch numbers only it holds."""
+        mine = {b.batch_no for b in self.example.batches if b.warehouse == depot}
+        others = {b.batch_no for b in self.example.batches if b.warehouse != depot}
+        return {MARK[depot], *(mine - others)}
+
+    # --- callers -------------------------------------------------------------------------
+
+    def callers(self, server_url: str) -> list[Caller]:
+        found = [Caller("anonymous", "anonymous")]
+        found += [
+            Caller(f"gateway@{d}", "device", depot=d, token=t)
+            for d, t in self.gateway_tokens.items()
+        ]
+        for role in ROLES:
+            for where in (HERE, THERE, None):
+                name = username(role, where)
+                answer = httpx.post(
+                    f"{server_url}/api/v1/sessions", json={"username": name, "password": PASSWORD}
+                )
+                answer.raise_for_status()
+                found.append(
+                    Caller(
+                        f"{role}@{where or 'all'}", "person", role, where, answer.json()["token"]
+                    )
+                )
+        return found
+
+    # --- what a refused request must leave as it was -------------------------------------
+
+    def snapshot(self) -> tuple[Any, ...]:
+        with self.engine.connect() as conn:
+            return tuple(
+                conn.execute(select(func.max(column))).scalar()
+                for column in (
+                    audit_log.c.id,
+                    postings.c.id,
+                    stocktake_counts.c.id,
+                    approvals.c.id,
+                    handovers.c.id,
+                    dispatch_orders.c.id,
+                    inbound_notices.c.id,
+                )
+            )
+
+    # --- records -------------------------------------------------------------------------
+
+    def number(self, depot: str | None, what: str) -> str:
+        """A fresh paper number carrying the mark of the depot it is about."""
+        return f"{MARK[depot] if depot else 'NET'}-{what}-{next(self._n)}"
+
+    def stack(self, kind: str) -> Stack:
+        return self.received[kind]
+
+    def fresh_order(self, qty: int = 5) -> int:
+        """A bureau's order near LC01 that takes from LC01 only."""
+        number = self.number(HERE, "调")
+        order_id = dispatch.create_order(
+            self.engine,
+            username("dispatcher", None),
+            dispatch.OrderRequest(
+                number=number,
+                kind="request",
+                basis=f"{number} 号通知",
+                destination=f"{MARK[HERE]} 安置点",
+                lat=self.lc01.lat,
+                lon=self.lc01.lon,
+                lines=(dispatch.OrderLine(self.item.code, qty),),
+            ),
+        )
+        assert dispatch_depots(self.engine, order_id) == {HERE}
+        return order_id
+
+    def fresh_stocktake(self, closed: bool = False) -> int:
+        """A stocktake of LC01's zone A; closed: one line counted one over, with a reason."""
+        supervisor = username("supervisor", HERE)
+        take = stocktake.open_stocktake(self.engine, supervisor, HERE, "A", 1000)
+        if not closed:
+            return take
+        line = self.zone_a_line()
+        counted = self.held(line) + 1
+        stocktake.record_counts(
+            self.engine,
+            username("keeper", HERE),
+            take,
+            [stocktake.Count(line.location, line.item.code, line.batch, counted)],
+        )
+        stocktake.close(self.engine, supervisor, take)
+        stocktake.set_reason(
+            self.engine, supervisor, take, line.location, line.item.code, line.batch, "miscount"
+        )
+        return take
+
+    def receiving_here(self) -> dict[str, Any]:
+        s = self.stack("P")
+        return self.event(
+            HERE, "receiving", location=s.location, gtin=s.item.gtin, batch=s.batch, qty=1
+        )
+
+    def line_of_zone_a(self) -> dict[str, str]:
+        line = self.zone_a_line()
+        return {"location": line.location, "item": line.item.code, "batch": line.batch}
+
+    def count_of_zone_a(self) -> dict[str, Any]:
+        return {**self.line_of_zone_a(), "counted": 1}
+
+    def zone_a_line(self) -> Stack:
+        batch = next(
+            b for b in self.example.batches if b.warehouse == HERE and b.location.startswith("A-")
+        )
+        return Stack(self.item_of(batch.item_code), batch.batch_no, batch.location)
+
+    def held(self, line: Stack) -> int:
+        with self.engine.connect() as conn:
+            return int(
+                conn.execute(
+                    select(func.coalesce(func.sum(stock.c.qty), 0))
+                    .join(locations, locations.c.id == stock.c.location_id)
+                    .join(batches, batches.c.id == stock.c.batch_id)
+                    .where(
+                        (stock.c.warehouse == HERE)
+                        & (locations.c.code == line.location)
+                        & (batches.c.batch_no == line.batch)
+                        & (batches.c.item_code == line.item.code)
+                    )
+                ).scalar_one()
+            )
+
+    def scrap_pending(self) -> None:
+        """Move some of LC01's accepted goods to scrap_pending, for approvals to take."""
+        s = self.stack("S")
+        propose_scrapping(
+            self.engine,
+            username("supervisor", HERE),
+            Held(HERE, s.item.code, s.batch, s.location, 200),
+            "damaged",
+            self.number(HERE, "质检"),
+            [("专家甲", ""), ("专家乙", ""), ("专家丙", "")],
+        )
+
+    # --- set-up --------------------------------------------------------------------------
+
+    def _items(self) -> tuple[Item, Item]:
+        """The item LC01 holds most of, and one both depots hold."""
+        totals: dict[tuple[str, str], int] = {}
+        for b in self.example.batches:
+            key = (b.warehouse, b.item_code)
+            totals[key] = totals.get(key, 0) + b.quantity
+        first = max((q, code) for (w, code), q in totals.items() if w == HERE)[1]
+        both = max(
+            (min(q, totals.get((THERE, code), 0)), code)
+            for (w, code), q in totals.items()
+            if w == HERE and code != first
+        )[1]
+        return self.item_of(first), self.item_of(both)
+
+    def post_events(self, depot: str, events: list[dict[str, Any]]) -> None:
+        results = ingest(self.engine, Gateway(f"gateway-{depot}", depot), events)
+        assert [r.result for r in results] == ["accepted"] * len(events), results
+
+    def event(self, depot: str, kind: str, **fields: Any) -> dict[str, Any]:
+        event_id = str(uuid.uuid4())
+        if depot == HERE:
+            self.events.append(event_id)
+        return {
+            "event_id": event_id,
+            "type": kind,
+            "warehouse": depot,
+            "occurred_at": datetime.now(UTC).isoformat(),
+            "operator": username("keeper", depot),
+            **fields,
+        }
+
+    def _receive(self, depot: str, kind: str, qty: int) -> None:
+        stack = Stack(self.item, f"{MARK[depot]}-{kind}", "D01")
+        self.post_events(
+            depot,
+            [
+                self.event(
+                    depot,
+                    "receiving",
+                    location=stack.location,
+                    gtin=stack.item.gtin,
+                    batch=stack.batch,
+                    qty=qty,
+                )
+            ],
+        )
+        self.received[kind] = stack
+
+    def _decide(self, depot: str, kind: str, qty: int, decision: str) -> int:
+        s = self.stack(kind)
+        return decide(
+            self.engine,
+            username("supervisor", depot),
+            AcceptanceRequest(
+                depot,
+                s.item.code,
+                s.batch,
+                s.location,
+                qty,
+                decision,
+                Inspection(
+                    self.number(depot, "验收"), 1, "pass" if decision == "accepted" else "fail"
+                ),
+            ),
+        ).approval_id
+
+    def _notice(self) -> str:
+        number = self.number(HERE, "入库通知")
+        inbound.create_notice(
+            self.engine,
+            username("keeper", HERE),
+            number,
+            HERE,
+            None,
+            None,
+            [inbound.NoticeLine(self.item.code, 10, None)],
+        )
+        return number
+
+    def _multi_order(self) -> int:
+        """A bureau's order that takes all LC01 holds of an item, and the rest from LC02."""
+        with self.engine.connect() as conn:
+            here = conn.execute(
+                select(func.sum(stock.c.qty))
+                .join(batches, batches.c.id == stock.c.batch_id)
+                .where(
+                    (stock.c.warehouse == HERE)
+                    & (stock.c.status == "available")
+                    & (batches.c.item_code == self.shared_item.code)
+                )
+            ).scalar_one()
+        order_id = dispatch.create_order(
+            self.engine,
+            username("dispatcher", None),
+            dispatch.OrderRequest(
+                number=f"NET-调-{next(self._n)}",
+                kind="emergency",
+                basis="两库联合调运",
+                destination="北川县安置点",
+                lat=self.lc01.lat,
+                lon=self.lc01.lon,
+                lines=(dispatch.OrderLine(self.shared_item.code, int(here) + 5),),
+            ),
+        )
+        assert dispatch_depots(self.engine, order_id) == {HERE, THERE}
+        return order_id
+
+    def _load_and_hand_over(self, order_id: int, depot: str) -> str:
+        view = order_view(self.engine, order_id, depot)
+        item = {i.code: i for i in self.example.items}
+        self.post_events(
+            depot,
+            [
+                self.event(
+                    depot,
+                    "loading",
+                    from_location=p["location"],
+                    gtin=item[p["item"]].gtin,
+                    batch=p["batch"],
+                    qty=1,
+                    order=view["number"],
+                )
+                for p in view["picks"][:1]
+            ],
+        )
+        return dispatch.create_handover(
+            self.engine,
+            username("keeper", depot),
+            order_id,
+            depot,
+            dispatch.Handover(
+                f"{MARK[depot]} 运输公司",
+                f"{MARK[depot]} 司机",
+                "13800000000",
+                f"{MARK[depot]}川B",
+                "北川县应急局",
+            ),
+        )
+
+
+def dispatch_depots(engine: Engine, order_id: int) -> frozenset[str]:
+    with engine.connect() as conn:
+        found = dispatch.depots_of_order(conn, order_id)
+    assert found is not None
+    return found
+
+
+def world_of(db_url: str) -> World:
+    return World(prepare_database(db_url, with_stock=True))
+
+
+def people(callers: list[Caller]) -> Iterator[Caller]:
+    return (c for c in callers if c.kind == "person")
+
+
+__all__ = ["ADMIN", "HERE", "MARK", "THERE", "Caller", "World", "username", "world_of"]
