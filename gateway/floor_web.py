@@ -23,10 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Form, HTTPException, Request
+from fastapi import Depends, FastAPI, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from edge import csrf
 from edge.passwords import stand_in_hash, verify_password
 from gateway import floor_view
 from gateway.book import Book
@@ -46,7 +47,29 @@ OVERRIDE_REASONS: dict[str, tuple[str, str]] = {
     "quality": ("先进批次待复检", "Older batch awaiting re-inspection"),
     "other": ("其他（已口头说明）", "Other (explained in person)"),
 }
-TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+
+def _csrf_context(request: Request) -> dict[str, Any]:
+    """Every page's forms carry the token that the app's forgery check expects of them."""
+    token = getattr(request.state, "csrf_token", None)
+    return {"csrf_token": token or csrf.expected_token(request.cookies, COOKIE) or ""}
+
+
+TEMPLATES = Jinja2Templates(
+    directory=str(Path(__file__).parent / "templates"), context_processors=[_csrf_context]
+)
+
+
+class Forgery(Exception):
+    """A state-changing request a browser may have been made to send (edge/csrf.py)."""
+
+
+async def no_forgery(request: Request) -> None:
+    """Every request of the floor app passes here: a form sent with a floor session (or the
+    sign-on form) must come from the gateway's own page and carry its token."""
+    why = await csrf.forgery(request, COOKIE)
+    if why is not None:
+        raise Forgery(why)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +96,12 @@ def _hash(token: str) -> str:
 
 
 def create_floor_app(ctx: FloorContext) -> FastAPI:
-    app = FastAPI(title="depot-floor gateway", docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="depot-floor gateway",
+        docs_url=None,
+        redoc_url=None,
+        dependencies=[Depends(no_forgery)],
+    )
     guard = SignOnGuard()
     if ctx.enrolment_dir is not None:
         from gateway.enrol_web import enrolment_router
@@ -123,6 +151,10 @@ def create_floor_app(ctx: FloorContext) -> FastAPI:
         with ctx.store.transaction() as db:
             return floor_view.device_detail(Book(db), device)
 
+    @app.exception_handler(Forgery)
+    async def forged(request: Request, exc: Forgery) -> Response:
+        return PlainTextResponse(f"拒绝：{exc} / Refused: {exc}", status_code=403)
+
     @app.exception_handler(401)
     async def to_login(request: Request, exc: Exception) -> Response:
         if request.url.path.startswith("/floor/partials/"):
@@ -137,9 +169,22 @@ def create_floor_app(ctx: FloorContext) -> FastAPI:
     def metrics() -> str:
         return render(ctx.site, ctx.metrics, ctx.gauges())
 
+    def login_form(request: Request, **values: Any) -> Response:
+        """The sign-on form, with its own token for the forgery check (double submit: the
+        same value in a cookie of its own) where the browser has no session to tie it to."""
+        fresh = None
+        if csrf.expected_token(request.cookies, COOKIE) is None:
+            fresh = request.state.csrf_token = csrf.new_token()
+        response = page(request, "login.html", None, **values)
+        if fresh:
+            response.set_cookie(
+                csrf.COOKIE, fresh, httponly=True, samesite="strict", secure=ctx.tls
+            )
+        return response
+
     @app.get("/floor/login", response_class=HTMLResponse)
     def login_page(request: Request, next: str = "/floor") -> Response:
-        return page(request, "login.html", None, next=next, error=None)
+        return login_form(request, next=next, error=None)
 
     @app.post("/floor/login", response_class=HTMLResponse)
     def login(
@@ -152,7 +197,7 @@ def create_floor_app(ctx: FloorContext) -> FastAPI:
         pause = guard.attempt(username, peer)  # counted as a failure until it succeeds
         if pause > 0:
             retry = math.ceil(pause)
-            response = page(request, "login.html", None, next=next, error="throttled", retry=retry)
+            response = login_form(request, next=next, error="throttled", retry=retry)
             response.status_code = 429
             response.headers["Retry-After"] = str(retry)
             return response
@@ -160,7 +205,7 @@ def create_floor_app(ctx: FloorContext) -> FastAPI:
             person = Book(db).person(username)
         # A name not on the list is checked against a stand-in: the same answer, the same time.
         if not verify_password(pin, person[2] if person else stand_in_hash()) or person is None:
-            response = page(request, "login.html", None, next=next, error="wrong")
+            response = login_form(request, next=next, error="wrong")
             response.status_code = 401
             return response
         guard.succeeded(username, peer)

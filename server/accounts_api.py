@@ -40,9 +40,7 @@ def put_floor_pin(
 
 
 @router.delete("/floor-pin", status_code=204)
-def delete_floor_pin(
-    request: Request, scope: Annotated[Scope, person("floor", Own())]
-) -> Response:
+def delete_floor_pin(request: Request, scope: Annotated[Scope, person("floor", Own())]) -> Response:
     """No floor sign-on for oneself any more (until a PIN is set again)."""
     user = scope.user
     set_floor_pin(engine_of(request), user.username, None, actor=user.username)

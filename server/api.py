@@ -8,8 +8,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import FastAPI, HTTPException, Query, Request, Response
-from fastapi.responses import PlainTextResponse, RedirectResponse
+from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine, text
@@ -24,12 +24,14 @@ from server.disposal_api import router as disposal_router
 from server.events import Caller, ingest
 from server.gateway_api import router as gateway_router
 from server.guard import (
+    Forgery,
     NotForRole,
     NotFoundPage,
     NotSignedIn,
     Scope,
     anyone,
     device,
+    no_forgery,
     person_or_device,
     require_rules,
 )
@@ -71,6 +73,7 @@ def create_app(engine: Engine) -> FastAPI:
         title="depot-floor central server",
         version="1",
         description="Official ledger of the relief-material depots.",
+        dependencies=[Depends(no_forgery)],
     )
     app.state.engine = engine
 
@@ -205,6 +208,12 @@ def create_app(engine: Engine) -> FastAPI:
 
     @app.exception_handler(NotForRole)
     async def not_for_role(request: Request, exc: NotForRole) -> Response:
+        return forbidden(request, str(exc))
+
+    @app.exception_handler(Forgery)
+    async def forgery(request: Request, exc: Forgery) -> Response:
+        if "json" in request.headers.get("content-type", ""):
+            return JSONResponse({"detail": {"reason": "csrf", "detail": str(exc)}}, 403)
         return forbidden(request, str(exc))
 
     @app.exception_handler(NotFoundPage)

@@ -23,8 +23,9 @@ def bearer(request: Request) -> str | None:
     return None
 
 
-def current_user(request: Request) -> auth.User | None:
-    token = bearer(request) or request.cookies.get(SESSION_COOKIE)
+def current_user(request: Request, cookie: bool = True) -> auth.User | None:
+    """The person a bearer token (or, with `cookie`, the session cookie) belongs to."""
+    token = bearer(request) or (request.cookies.get(SESSION_COOKIE) if cookie else None)
     return auth.user_for(engine_of(request), token) if token else None
 
 

@@ -22,8 +22,9 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import Connection, select
 from starlette.routing import Mount
 
+from edge import csrf
 from server import auth
-from server.deps import bearer, current_user, engine_of
+from server.deps import SESSION_COOKIE, bearer, current_user, engine_of
 from server.dispatch import depots_of_order
 from server.scope import (
     ANY,
@@ -42,6 +43,7 @@ from server.scope import (
 from server.tables import approvals, events, handovers, stocktakes
 
 __all__ = [
+    "Forgery",
     "Guard",
     "NotForRole",
     "NotFoundPage",
@@ -49,6 +51,7 @@ __all__ = [
     "Scope",
     "anyone",
     "device",
+    "no_forgery",
     "person",
     "person_or_device",
     "require_rules",
@@ -90,13 +93,26 @@ class Guard:
 
     def __call__(self, request: Request, body: Annotated[Any, Depends(json_body)]) -> Scope:
         try:
-            caller = _caller(request, self.rule.who)
+            caller = _caller(request, self.rule.who, self.rule.screen)
             admit(self.rule, caller)
             found = _found(request, body, self.rule.where)
             scope = decide(self.rule, caller, found)
         except Refused as exc:
             raise _refusal(exc, self.rule.screen) from exc
         return scope
+
+
+class Forgery(Exception):
+    """A state-changing request a browser may have been made to send (edge/csrf.py)."""
+
+
+async def no_forgery(request: Request) -> None:
+    """Every request of the app passes here (an application-wide dependency): a state-changing
+    request sent with a person's cookie must come from this site's own page and carry its
+    form's token (edge/csrf.py)."""
+    why = await csrf.forgery(request, SESSION_COOKIE)
+    if why is not None:
+        raise Forgery(why)
 
 
 def person(permission: str, *where: Locator) -> Any:
@@ -122,11 +138,14 @@ def screen(permission: str, *where: Locator) -> Any:
     return Depends(Guard(Rule("person", permission, where, screen=True)))
 
 
-def _caller(request: Request, who: Who) -> Caller | None:
+def _caller(request: Request, who: Who, screen: bool) -> Caller | None:
+    """Who is asking: a person by bearer token, or by session cookie on a dashboard page and
+    for reading (a download a page links to); a change through the API takes a bearer token
+    only, since a browser sends the cookie on its own. A gateway by its token."""
     if who == "anyone":
         return None
     if who != "device":
-        user = current_user(request)
+        user = current_user(request, cookie=screen or request.method in csrf.SAFE_METHODS)
         if user is not None or who == "person":
             return user
     token = bearer(request)

@@ -19,10 +19,21 @@ from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
+from edge import csrf
 from server import auth
+from server.deps import SESSION_COOKIE
 from server.permissions import allowed
 
-templates = Jinja2Templates(directory=str(Path(__file__).parents[1] / "templates"))
+
+def _csrf_context(request: Request) -> dict[str, Any]:
+    """Every page's forms carry the token that the app's forgery check expects of them."""
+    token = getattr(request.state, "csrf_token", None)
+    return {"csrf_token": token or csrf.expected_token(request.cookies, SESSION_COOKIE) or ""}
+
+
+templates = Jinja2Templates(
+    directory=str(Path(__file__).parents[1] / "templates"), context_processors=[_csrf_context]
+)
 LANG_COOKIE = "depot_lang"
 # Times are stored in UTC and shown in the depots' own time (China Standard Time).
 SHOWN_IN = ZoneInfo(os.environ.get("DEPOT_TIMEZONE", "Asia/Shanghai"))

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from edge import csrf
 from server import auth
 from server.dash.common import LANG_COOKIE, LANGS, lang_of, templates, translator
 from server.deps import SESSION_COOKIE, client_address, engine_of
@@ -17,9 +18,17 @@ router = APIRouter(include_in_schema=False, dependencies=[anyone(Shared())])
 
 
 def _login_page(request: Request, status_code: int = 200, **values: object) -> Response:
+    """The login form, with its own token for the forgery check (double submit: the same
+    value in a cookie of its own) where the browser has no session to tie it to."""
     lang = lang_of(request)
+    fresh = None
+    if csrf.expected_token(request.cookies, SESSION_COOKIE) is None:
+        fresh = request.state.csrf_token = csrf.new_token()
     context = {"lang": lang, "t": translator(lang), "error": None, **values}
-    return templates.TemplateResponse(request, "login.html", context, status_code=status_code)
+    response = templates.TemplateResponse(request, "login.html", context, status_code=status_code)
+    if fresh:
+        response.set_cookie(csrf.COOKIE, fresh, httponly=True, samesite="strict")
+    return response
 
 
 @router.get("/login", response_class=HTMLResponse)

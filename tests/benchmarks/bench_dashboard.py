@@ -35,6 +35,7 @@ import httpx
 from sqlalchemy import Engine, func, insert, select, update
 
 from harness.depot import ServerProcess
+from harness.forms import submit
 from harness.postgres import PostgresCluster
 from harness.procs import wait_until
 from server.accounts import create_user
@@ -279,7 +280,7 @@ def run(db_url: str, per_depot: int, work: Path) -> None:
     try:
         for who, label in (("bench-lc01", "a supervisor of LC01"), ("bench", "the network")):
             client = httpx.Client(base_url=server.url, timeout=60)
-            client.post("/login", data={"username": who, "password": PASSWORD})
+            submit(client, "/login", "/login", {"username": who, "password": PASSWORD})
             order = client.get("/orders").text.split('href="/orders/', 1)[1].split('"', 1)[0]
             print(f"pages for {label} ({db_url.split(':')[0]}):")
             floor = statistics.median(measure(client, "/healthz"))

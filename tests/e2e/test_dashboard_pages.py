@@ -217,8 +217,11 @@ def test_an_adjustment_is_approved_by_someone_who_did_not_count(
     item = counter.locator(f'.adjustment[data-stocktake="{take}"]')
     assert "须由他人审批" in item.inner_text()
     assert item.locator("button").count() == 0
+    token = counter.locator("input[name=csrf_token]").first.get_attribute("value") or ""
     refused = counter.request.post(
-        f"{site['server'].url}/approvals/stocktakes/{take}", form={"confirm": "yes"}
+        f"{site['server'].url}/approvals/stocktakes/{take}",
+        form={"confirm": "yes", "csrf_token": token},
+        headers={"Origin": site["server"].url},
     )
     assert "参与盘点的人不能审批" in refused.text()  # the rule holds behind the page too
 
@@ -281,6 +284,8 @@ def test_from_a_number_down_to_the_events_behind_it(browser: Browser, site: dict
 
     auditor = signed_in(browser, site, "qian")
     auditor.click("nav >> text=审计")
+    auditor.wait_for_url("**/audit")  # the click only starts the navigation
+    auditor.wait_for_load_state()
     assert auditor.locator("#audit tbody tr").count() >= 3
     assert "stocktake" in auditor.inner_text("#audit")
     shot(auditor, "audit")

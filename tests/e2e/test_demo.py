@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 
+from harness.forms import submit
 from harness.procs import DEPOT, free_port, port_open, wait_until
 
 
@@ -70,9 +71,10 @@ def test_the_demo_runs_and_stops_cleanly(tmp_path: Path) -> None:
                 return bool(db.execute(query).fetchall())
 
         wait_until(admin_synced, 60, "the admin's floor PIN at the gateway")
-        signed_on = httpx.post(
-            f"{floor[1]}/floor/login", data={"username": "admin", "pin": pin[1]}, verify=depot_ca
-        )
+        with httpx.Client(base_url=floor[1], verify=depot_ca) as browser:
+            signed_on = submit(
+                browser, "/floor/login", "/floor/login", {"username": "admin", "pin": pin[1]}
+            )
         assert signed_on.status_code == 303 and "secure" in signed_on.headers["set-cookie"].lower()
         # It runs from what `depot config build` made of the example site description: the
         # broker lets no one in without a password, stations come in over TLS.

@@ -24,6 +24,7 @@ from edge.contract import Answer, ScanData, ScanMessage, parse_answer, scan_topi
 from edge.decode import decode_barcode
 from harness.browser import chromium
 from harness.depot import Depot, GatewayProcess, ServerProcess
+from harness.forms import origin, submit, token_on
 from harness.mosquitto import Mosquitto
 from harness.mqtt import MqttTestClient
 from harness.procs import wait_until
@@ -34,6 +35,7 @@ from server.exampledata import gs1_128_label
 ARTIFACTS = Path(os.environ.get("DEPOT_TEST_ARTIFACTS", "test-artifacts"))
 PASSWORD = "a-long-enough-password"
 SITE, HANDHELD = "LC01", "LC01-HH7"
+DEVICE_PAGE = f"/floor/device/{HANDHELD}"
 
 
 FLOOR_PIN = {"li": "318645", "wang": "wang-floor-pin", "zhao": "zhao-floor-pin"}
@@ -86,7 +88,9 @@ def scan(client: MqttTestClient, raw: bytes, door: str | None = None) -> Answer:
 @contextmanager
 def login(gateway: GatewayProcess, user: str) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=gateway.url) as client:
-        answer = client.post("/floor/login", data={"username": user, "pin": FLOOR_PIN[user]})
+        answer = submit(
+            client, "/floor/login", "/floor/login", {"username": user, "pin": FLOOR_PIN[user]}
+        )
         assert answer.status_code == 303, answer.text
         yield client
 
@@ -107,29 +111,33 @@ def test_floor_login_tasks_override_and_metrics(
     assert "zhao" not in synced_people(gateway)  # another depot's keeper
     anonymous = httpx.get(f"{gateway.url}/floor", follow_redirects=False)
     assert anonymous.status_code == 303 and "/floor/login" in anonymous.headers["location"]
-    floor_login = f"{gateway.url}/floor/login"
-    wrong = httpx.post(floor_login, data={"username": "li", "pin": "x"})
+    anonymous_browser = httpx.Client(base_url=gateway.url)
+
+    def sign_on(username: str, pin: str) -> httpx.Response:
+        return submit(
+            anonymous_browser, "/floor/login", "/floor/login", {"username": username, "pin": pin}
+        )
+
+    wrong = sign_on("li", "x")
     assert wrong.status_code == 401
     # the central password opens no floor page: the gateway holds no hash of it
-    central = httpx.post(floor_login, data={"username": "li", "pin": PASSWORD})
+    central = sign_on("li", PASSWORD)
     assert central.status_code == 401
     with sqlite3.connect(gateway.database) as db:
         columns = [r[1] for r in db.execute("PRAGMA table_info(floor_people)")]
         assert columns == ["username", "display_name", "role", "floor_hash"]
         assert not db.execute("SELECT name FROM sqlite_master WHERE name='people'").fetchall()
-    elsewhere = httpx.post(floor_login, data={"username": "zhao", "pin": FLOOR_PIN["zhao"]})
+    elsewhere = sign_on("zhao", FLOOR_PIN["zhao"])
     assert elsewhere.status_code == 401
     # guessing slows down: five tries of a name from one address, then a wait
-    tries = [
-        httpx.post(floor_login, data={"username": "nobody", "pin": f"{n}00000"}) for n in range(6)
-    ]
+    tries = [sign_on("nobody", f"{n}00000") for n in range(6)]
     assert [t.status_code for t in tries] == [401] * 5 + [429]
     assert int(tries[-1].headers["retry-after"]) >= 1 and "429" not in tries[0].text
 
     item = depot.example.items[2]
     with login(gateway, "li") as keeper:
         # A keeper sets the handheld's task; the handheld then answers for that task.
-        keeper.post(f"/floor/device/{HANDHELD}/task", data={"kind": "putaway", "ref": ""})
+        submit(keeper, DEVICE_PAGE, f"{DEVICE_PAGE}/task", {"kind": "putaway", "ref": ""})
         answer = scan(handheld, gs1_128_label(item.gtin, "2026FP", date(2026, 2, 1), 5))
         assert answer.result == "refused" and "not waiting at a door" in answer.text_en
         detail = keeper.get(f"/floor/api/device/{HANDHELD}").json()
@@ -140,15 +148,29 @@ def test_floor_login_tasks_override_and_metrics(
         page = keeper.get("/floor")
         assert page.status_code == 200 and "设备" in page.text and HANDHELD in page.text
         # Only a supervisor may override first-in-first-out.
-        keeper.post(f"/floor/device/{HANDHELD}/task", data={"kind": "pick", "ref": "999"})
-        assert (
-            keeper.post(f"/floor/device/{HANDHELD}/override", data={"reason": "damaged"})
-        ).status_code == 403
+        submit(keeper, DEVICE_PAGE, f"{DEVICE_PAGE}/task", {"kind": "pick", "ref": "999"})
+        refused = submit(keeper, DEVICE_PAGE, f"{DEVICE_PAGE}/override", {"reason": "damaged"})
+        assert refused.status_code == 403 and "supervisor" in refused.text
     with login(gateway, "wang") as supervisor:
-        granted = supervisor.post(f"/floor/device/{HANDHELD}/override", data={"reason": "damaged"})
+        granted = submit(supervisor, DEVICE_PAGE, f"{DEVICE_PAGE}/override", {"reason": "damaged"})
         assert granted.status_code == 303
         state = supervisor.get(f"/floor/api/device/{HANDHELD}").json()["state"]
         assert state["override"]["by"] == "wang" and state["override"]["reason"] == "damaged"
+        # A form sent with the supervisor's cookie from anywhere but the floor page itself is
+        # refused: another site, a sibling host that has the token, or no token at all.
+        task = f"{DEVICE_PAGE}/task"
+        token = token_on(supervisor, DEVICE_PAGE)
+        for headers, data in (
+            ({"Origin": "http://evil.example"}, {"kind": "idle", "csrf_token": token}),
+            ({"Origin": "http://sibling.depot.example"}, {"kind": "idle", "csrf_token": token}),
+            ({"Referer": "http://sibling.depot.example/x"}, {"kind": "idle", "csrf_token": token}),
+            ({}, {"kind": "idle", "csrf_token": token}),  # neither Origin nor Referer
+            ({"Origin": origin(supervisor)}, {"kind": "idle"}),
+            ({"Origin": origin(supervisor)}, {"kind": "idle", "csrf_token": "guessed"}),
+        ):
+            forged = supervisor.post(task, data=data, headers=headers)
+            assert forged.status_code == 403, (headers, data)
+        assert supervisor.get(f"/floor/api/device/{HANDHELD}").json()["task"] == "pick"
 
     metrics = httpx.get(f"{gateway.url}/metrics").text
     assert 'depot_gateway_reads_total{site="LC01"} 1' in metrics

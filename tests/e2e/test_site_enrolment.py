@@ -24,6 +24,7 @@ import pytest
 
 from edge.enrolment import ca_fingerprint, derive, parse_ticket
 from harness.depot import DEPOT, PtyScanner, ServerProcess, prepare_database
+from harness.forms import submit
 from harness.procs import Proc, wait_until
 from harness.sitebuild import Trial, build_trial, start_broker
 from server.accounts import create_user
@@ -208,11 +209,11 @@ def test_the_floor_sign_on_cookie_is_secure(depot: Depot) -> None:
             return bool(db.execute("SELECT 1 FROM floor_people WHERE username='li'").fetchall())
 
     wait_until(synced, 30, "li's floor PIN at the gateway")
-    answer = httpx.post(
-        f"{depot.gateway_url}/floor/login",
-        data={"username": "li", "pin": "318645"},
-        verify=ssl.create_default_context(cafile=str(depot.trial.ca)),
-    )
+    trust = ssl.create_default_context(cafile=str(depot.trial.ca))
+    with httpx.Client(base_url=depot.gateway_url, verify=trust) as browser:
+        answer = submit(
+            browser, "/floor/login", "/floor/login", {"username": "li", "pin": "318645"}
+        )
     assert answer.status_code == 303, answer.text
     cookie = answer.headers["set-cookie"].lower()
     assert "depot_floor=" in cookie and "; secure" in cookie and "; httponly" in cookie

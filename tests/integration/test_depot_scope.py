@@ -20,6 +20,7 @@ import pypdf
 import pytest
 
 from harness.depot import ServerProcess
+from harness.forms import origin, token_on
 from harness.scope_cases import CASES, Call, Case, Outcome, expect, route_keys
 from harness.scope_world import HERE, MARK, PASSWORD, THERE, Caller, World, username, world_of
 from server.api import create_app
@@ -40,15 +41,21 @@ def running(world: World, tmp_path: Path) -> Iterator[ServerProcess]:
 
 
 def send(client: httpx.Client, caller: Caller, call: Call) -> tuple[int, dict[str, str], str]:
-    """Status, headers and the text a reader would see (a PDF's text; a stream's start)."""
+    """Status, headers and the text a reader would see (a PDF's text; a stream's start).
+    A form goes as a browser sends it: from the site's own page, with its security token."""
+    headers, data = caller.headers(), call.data
+    client.cookies.clear()  # no session but a token's: a caller is who its headers say
+    if call.method not in ("GET", "HEAD") and call.json is None and not headers:
+        data = {**(call.data or {}), "csrf_token": token_on(client, "/login")}
+        headers = {"Origin": origin(client)}
     request = client.build_request(
         call.method,
         call.path,
         params=call.params,
         json=call.json,
-        data=call.data,
+        data=data,
         files=call.files,
-        headers=caller.headers(),
+        headers=headers,
     )
     answer = client.send(request, stream=True)
     try:

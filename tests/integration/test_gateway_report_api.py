@@ -6,6 +6,7 @@ from __future__ import annotations
 import httpx
 
 from harness.depot import Depot, ServerProcess
+from harness.forms import submit
 from server.db import make_engine
 from server.gateways import statuses
 
@@ -48,7 +49,13 @@ def test_reports_of_the_wrong_shape_and_odd_page_input_get_clear_answers(
     odd = httpx.post(url, json={"outbox": {"pending": "lots"}}, headers=auth)
     assert odd.status_code == 422
     with httpx.Client(base_url=server.url) as browser:
-        browser.post("/login", data={"username": "admin", "password": "admin-password-for-tests"})
+        signed_in = submit(
+            browser,
+            "/login",
+            "/login",
+            {"username": "admin", "password": "admin-password-for-tests"},
+        )
+        assert signed_in.status_code == 303
         for month in ("9999-12", "2026-1", "2026-13", "nonsense"):
             page = browser.get("/reports", params={"month": month})
             assert page.status_code == 200 and 'id="report-error"' in page.text, month

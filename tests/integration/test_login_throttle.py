@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from harness.depot import Depot, ServerProcess
+from harness.forms import submit
 from server.accounts import create_user
 from server.db import make_engine
 
@@ -45,12 +46,14 @@ def log_in(server: ServerProcess, name: str, password: str, address: str) -> htt
 
 
 def form_login(server: ServerProcess, name: str, password: str, address: str) -> httpx.Response:
-    return httpx.post(
-        f"{server.url}/login",
-        data={"username": name, "password": password},
-        headers={"X-Forwarded-For": address},
-        timeout=30,
-    )
+    with httpx.Client(base_url=server.url, timeout=30) as browser:
+        return submit(
+            browser,
+            "/login",
+            "/login",
+            {"username": name, "password": password},
+            headers={"X-Forwarded-For": address},
+        )
 
 
 def test_someone_guessing_from_elsewhere_does_not_keep_the_owner_out(

@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 
 from harness.depot import ADMIN, Depot, ServerProcess
+from harness.forms import submit
 from server.accounts import create_gateway_client, create_user
 from server.db import make_engine
 
@@ -115,7 +116,8 @@ def test_login_with_a_wrong_password_is_refused(server: ServerProcess) -> None:
         f"{server.url}/api/v1/sessions", json={"username": ADMIN[0], "password": "wrong-password"}
     )
     assert wrong.status_code == 401
-    page = httpx.post(f"{server.url}/login", data={"username": ADMIN[0], "password": "nope"})
+    with httpx.Client(base_url=server.url) as browser:
+        page = submit(browser, "/login", "/login", {"username": ADMIN[0], "password": "nope"})
     assert page.status_code == 401 and "用户名或密码错误" in page.text
 
 
@@ -123,6 +125,6 @@ def test_the_dashboard_needs_a_login(server: ServerProcess) -> None:
     page = httpx.get(f"{server.url}/", follow_redirects=False)
     assert page.status_code == 303 and page.headers["location"] == "/login"
     with httpx.Client(base_url=server.url, follow_redirects=True) as browser:
-        login = browser.post("/login", data={"username": ADMIN[0], "password": ADMIN[1]})
+        login = submit(browser, "/login", "/login", {"username": ADMIN[0], "password": ADMIN[1]})
         assert login.status_code == 200 and "库存" in login.text  # followed to the overview
         assert 'lang="zh-CN"' in login.text and 'charset="utf-8"' in login.text
