@@ -6,13 +6,15 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from server import auth, dispatch, printing
+from server.bounds import Code, Id, Name, Qty, Ref
 from server.deps import check_warehouse, engine_of, require_user
+from server.errors import PDF, answers
 from server.fifo import allocate
 from server.floor import Rejection
 from server.tables import (
@@ -23,9 +25,10 @@ from server.tables import (
     pick_lines,
     warehouses,
 )
-from server.workflows_api import refusal
 
-router = APIRouter(prefix="/api/v1/dispatch", tags=["dispatch"])
+router = APIRouter(
+    prefix="/api/v1/dispatch", tags=["dispatch"], responses=answers(401, 403, 404, 409, 422)
+)
 
 
 class Destination(BaseModel):
@@ -34,8 +37,8 @@ class Destination(BaseModel):
 
 
 class AllocationIn(BaseModel):
-    item: str = Field(description="item code")
-    qty: int = Field(ge=1)
+    item: Code = Field(description="item code")
+    qty: Qty
     destination: Destination
 
 
@@ -50,7 +53,7 @@ def preview_allocation(
     engine = engine_of(request)
     with engine.connect() as conn:
         if conn.execute(select(items.c.code).where(items.c.code == body.item)).first() is None:
-            raise HTTPException(404, {"reason": "unknown_item", "detail": body.item})
+            raise Rejection("unknown_item", f"there is no item {body.item}")
     with engine.connect() as conn:
         sites, found = dispatch.candidates(conn, body.item)
     result = allocate(
@@ -69,18 +72,18 @@ def preview_allocation(
 
 
 class OrderLineIn(BaseModel):
-    item: str
-    qty: int = Field(ge=1)
+    item: Code
+    qty: Qty
 
 
 class OrderIn(BaseModel):
-    number: str = Field(min_length=1, max_length=64, description="调拨通知编号")
+    number: Ref = Field(description="调拨通知编号")
     kind: str = Field(pattern="^(request|prepositioning|emergency|winter_spring)$")
-    basis: str = Field(min_length=1, max_length=200)
-    destination: str = Field(min_length=1, max_length=200)
+    basis: Name
+    destination: Name
     lat: float | None = Field(None, ge=-90, le=90)
     lon: float | None = Field(None, ge=-180, le=180)
-    place: str | None = Field(None, description="a known place; its road distances count")
+    place: Code | None = Field(None, description="a known place; its road distances count")
     lines: list[OrderLineIn] = Field(min_length=1, max_length=200)
     phone_order: bool = False
     notified_at: datetime | None = None
@@ -91,20 +94,20 @@ class ArrivalIn(BaseModel):
 
 
 class CancelIn(BaseModel):
-    reason: str = Field(min_length=1, max_length=500)
+    reason: Name = Field(max_length=500)
 
 
 class WrittenOrderIn(BaseModel):
-    reference: str = Field(min_length=1, max_length=64)
+    reference: Ref
 
 
 class HandoverIn(BaseModel):
-    warehouse: str
-    carrier: str = Field(min_length=1, max_length=200)
-    driver: str = Field(min_length=1, max_length=100)
-    phone: str = Field(min_length=1, max_length=40)
-    plate: str = Field(min_length=1, max_length=20)
-    receiver: str = Field(min_length=1, max_length=200)
+    warehouse: Code
+    carrier: Name
+    driver: Name = Field(max_length=100)
+    phone: Name = Field(max_length=40)
+    plate: Name = Field(max_length=20)
+    receiver: Name
 
 
 @router.post("/orders", status_code=201)
@@ -113,43 +116,37 @@ def create_order(
 ) -> dict[str, Any]:
     """A dispatch order: stock reserved nearest first and FIFO, pick lists for the depots."""
     lat, lon = body.lat, body.lon
-    try:
-        if body.place is not None:
-            with engine_of(request).connect() as conn:
-                _, lat, lon = dispatch.place_of(conn, body.place)
-        if lat is None or lon is None:
-            raise Rejection("no_destination", "give the destination's lat and lon, or a place")
-        order_id = dispatch.create_order(
-            engine_of(request),
-            user.username,
-            dispatch.OrderRequest(
-                number=body.number,
-                kind=body.kind,
-                basis=body.basis,
-                destination=body.destination,
-                lat=lat,
-                lon=lon,
-                place=body.place,
-                lines=tuple(dispatch.OrderLine(x.item, x.qty) for x in body.lines),
-                phone_order=body.phone_order,
-                notified_at=body.notified_at,
-            ),
-        )
-        return dispatch.order_view(engine_of(request), order_id)
-    except Rejection as exc:
-        raise refusal(exc) from exc
+    if body.place is not None:
+        with engine_of(request).connect() as conn:
+            _, lat, lon = dispatch.place_of(conn, body.place)
+    if lat is None or lon is None:
+        raise Rejection("no_destination", "give the destination's lat and lon, or a place")
+    order_id = dispatch.create_order(
+        engine_of(request),
+        user.username,
+        dispatch.OrderRequest(
+            number=body.number,
+            kind=body.kind,
+            basis=body.basis,
+            destination=body.destination,
+            lat=lat,
+            lon=lon,
+            place=body.place,
+            lines=tuple(dispatch.OrderLine(x.item, x.qty) for x in body.lines),
+            phone_order=body.phone_order,
+            notified_at=body.notified_at,
+        ),
+    )
+    return dispatch.order_view(engine_of(request), order_id)
 
 
 @router.get("/orders/{order_id}")
 def show_order(
-    order_id: int, request: Request, user: Annotated[auth.User, Depends(require_user("read"))]
+    order_id: Id, request: Request, user: Annotated[auth.User, Depends(require_user("read"))]
 ) -> dict[str, Any]:
     """An order with its lines, pick lists, clocks (8 h to the first batch, 48 h to the written
     order for a phone order) and handover notes."""
-    try:
-        view = dispatch.order_view(engine_of(request), order_id)
-    except Rejection as exc:
-        raise refusal(exc) from exc
+    view = dispatch.order_view(engine_of(request), order_id)
     if user.warehouse is not None:
         view["picks"] = [p for p in view["picks"] if p["warehouse"] == user.warehouse]
     return view
@@ -157,81 +154,69 @@ def show_order(
 
 @router.post("/orders/{order_id}/arrival")
 def arrival(
-    order_id: int,
+    order_id: Id,
     body: ArrivalIn,
     request: Request,
     user: Annotated[auth.User, Depends(require_user("dispatch"))],
 ) -> dict[str, Any]:
     """The first batch reached the disaster area; the answer says if it was within 8 hours."""
-    try:
-        dispatch.record_arrival(
-            engine_of(request), user.username, order_id, body.at or datetime.now(UTC)
-        )
-        return dispatch.order_view(engine_of(request), order_id)
-    except Rejection as exc:
-        raise refusal(exc) from exc
+    dispatch.record_arrival(
+        engine_of(request), user.username, order_id, body.at or datetime.now(UTC)
+    )
+    return dispatch.order_view(engine_of(request), order_id)
 
 
 @router.post("/orders/{order_id}/cancel")
 def cancel(
-    order_id: int,
+    order_id: Id,
     body: CancelIn,
     request: Request,
     user: Annotated[auth.User, Depends(require_user("dispatch"))],
 ) -> dict[str, Any]:
     """Cancel an order: what it reserved and was not loaded is available again."""
-    try:
-        released = dispatch.cancel_order(engine_of(request), user.username, order_id, body.reason)
-        return {**dispatch.order_view(engine_of(request), order_id), "released": released}
-    except Rejection as exc:
-        raise refusal(exc) from exc
+    released = dispatch.cancel_order(engine_of(request), user.username, order_id, body.reason)
+    return {**dispatch.order_view(engine_of(request), order_id), "released": released}
 
 
 @router.post("/orders/{order_id}/written-order")
 def written_order(
-    order_id: int,
+    order_id: Id,
     body: WrittenOrderIn,
     request: Request,
     user: Annotated[auth.User, Depends(require_user("dispatch"))],
 ) -> dict[str, Any]:
-    try:
-        dispatch.record_written_order(engine_of(request), user.username, order_id, body.reference)
-        return dispatch.order_view(engine_of(request), order_id)
-    except Rejection as exc:
-        raise refusal(exc) from exc
+    dispatch.record_written_order(engine_of(request), user.username, order_id, body.reference)
+    return dispatch.order_view(engine_of(request), order_id)
 
 
 @router.post("/orders/{order_id}/handovers", status_code=201)
 def create_handover(
-    order_id: int,
+    order_id: Id,
     body: HandoverIn,
     request: Request,
     user: Annotated[auth.User, Depends(require_user("handover"))],
 ) -> dict[str, str]:
     """The handover note (annex 2) when the truck leaves a depot."""
     warehouse = check_warehouse(user, body.warehouse) or body.warehouse
-    try:
-        number = dispatch.create_handover(
-            engine_of(request),
-            user.username,
-            order_id,
-            warehouse,
-            dispatch.Handover(body.carrier, body.driver, body.phone, body.plate, body.receiver),
-        )
-    except Rejection as exc:
-        raise refusal(exc) from exc
+    number = dispatch.create_handover(
+        engine_of(request),
+        user.username,
+        order_id,
+        warehouse,
+        dispatch.Handover(body.carrier, body.driver, body.phone, body.plate, body.receiver),
+    )
     return {"number": number, "pdf": f"/api/v1/dispatch/handovers/{number}.pdf"}
 
 
-@router.get("/handovers/{number}.pdf")
+@router.get("/handovers/{number}.pdf", response_class=Response, responses=PDF)
 def handover_pdf(
-    number: str, request: Request, user: Annotated[auth.User, Depends(require_user("read"))]
+    number: Ref, request: Request, user: Annotated[auth.User, Depends(require_user("read"))]
 ) -> Response:
     engine = engine_of(request)
     with engine.connect() as conn:
         note = conn.execute(select(handovers).where(handovers.c.number == number)).first()
         if note is None:
-            raise HTTPException(404, "no such handover note")
+            raise Rejection("unknown_handover", f"there is no handover note {number}")
         check_warehouse(user, note.warehouse)
         order = conn.execute(
             select(dispatch_orders).where(dispatch_orders.c.id == note.order_id)

@@ -8,19 +8,19 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from server import auth, disposal
+from server.bounds import Cents, Code, Name, Note, Qty, Ref
 from server.deps import check_warehouse, engine_of, require_user
-from server.floor import Rejection
-from server.workflows_api import refusal
+from server.errors import answers
 
-router = APIRouter(prefix="/api/v1", tags=["disposal"])
+router = APIRouter(prefix="/api/v1", tags=["disposal"], responses=answers(401, 403, 404, 409, 422))
 
 
 class StackIn(BaseModel):
-    warehouse: str
-    item: str
-    batch: str
-    location: str
-    qty: int = Field(ge=1)
+    warehouse: Code
+    item: Code
+    batch: Code
+    location: Ref
+    qty: Qty
 
     def stack(self, user: auth.User) -> disposal.Stack:
         warehouse = check_warehouse(user, self.warehouse) or self.warehouse
@@ -28,45 +28,42 @@ class StackIn(BaseModel):
 
 
 class ReinspectionIn(BaseModel):
-    warehouse: str
-    item: str
-    batch: str
-    quality_report: str = Field(min_length=1, max_length=64)
+    warehouse: Code
+    item: Code
+    batch: Code
+    quality_report: Ref
     passed: bool
 
 
 class Expert(BaseModel):
-    name: str = Field(min_length=1, max_length=100)
-    opinion: str = Field("", max_length=1000)
+    name: Name = Field(max_length=100)
+    opinion: Note = ""
 
 
 class ScrapProposalIn(StackIn):
     reason: str = Field(pattern="^(overdue|damaged)$")
-    quality_report: str = Field(min_length=1, max_length=64)
+    quality_report: Ref
     experts: list[Expert] = Field(max_length=20)
     source: str = Field("available", pattern="^(available|on_hold)$")
 
 
 class ScrapApprovalIn(StackIn):
-    notice: str = Field(min_length=1, max_length=64, description="批复文号")
-    disposal: str = Field(min_length=1, max_length=200)
-    residual_value_cents: int = Field(0, ge=0)
+    notice: Ref = Field(description="批复文号")
+    disposal: Name
+    residual_value_cents: Cents = 0
 
 
 class RotationIn(StackIn):
-    plan: str = Field(min_length=1, max_length=64, description="轮换计划编号")
+    plan: Ref = Field(description="轮换计划编号")
 
 
 class ReturnInspectionIn(StackIn):
-    record_no: str = Field(min_length=1, max_length=64)
+    record_no: Ref
     restock: bool
 
 
 def _run(call: Any) -> dict[str, Any]:
-    try:
-        return {"approval_id": call()}
-    except Rejection as exc:
-        raise refusal(exc) from exc
+    return {"approval_id": call()}
 
 
 @router.post("/reinspections", status_code=201)

@@ -1,7 +1,9 @@
 """Posting a batch of floor events to the ledger, as a set.
 
-One transaction per batch: the already-seen event ids in one query, the master data in
-three, the warehouse's ledger head locked once, the stock the batch takes from read once. The
+Each event's shape is checked first (server.eventcheck): a malformed one is rejected on its
+own, with its reason, and the rest of the batch goes on. One transaction per batch: the
+already-seen event ids in one query, the master data in three (four when events name dispatch
+orders), the warehouse's ledger head locked once, the stock the batch names read once. The
 events are then decided in order against that stock in memory (server.floor.plan, pure),
 each wholly accepted or wholly rejected, and everything is written in bulk: event rows,
 hash-chained postings, each changed stock line moved by its net change, the new head. An
@@ -12,7 +14,6 @@ the first verdict.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import asdict
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -22,9 +23,11 @@ from sqlalchemy import Connection, Engine, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
+from server.bounds import shown
+from server.eventcheck import check, event_id_of, is_malformed, stored
 from server.floor import Change, Refs, Rejection, StockKey, counted, plan, stacks_lowered
 from server.ledger import hash_fields, lock_head, stamp
-from server.refs import load_refs
+from server.refs import LOCATION_FIELDS, load_refs
 from server.results import Caller, EventResult
 from server.tables import (
     batches,
@@ -54,14 +57,6 @@ def ingest(engine: Engine, caller: Caller, batch: list[Any]) -> list[EventResult
         return _ingest(engine, caller, batch, look_up=True)
 
 
-_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-
-
-def _is_uuid(value: object) -> bool:
-    """A UUID in its canonical 36-character form, as every station writes it."""
-    return isinstance(value, str) and _UUID.fullmatch(value) is not None
-
-
 def _seen(conn: Connection, ids: list[str]) -> dict[str, tuple[str, str | None]]:
     found: dict[str, tuple[str, str | None]] = {}
     for i in range(0, len(ids), CHUNK):
@@ -74,13 +69,17 @@ def _seen(conn: Connection, ids: list[str]) -> dict[str, tuple[str, str | None]]
     return found
 
 
-def _sources(refs: Refs, events: list[dict[str, Any]]) -> set[tuple[int, int]]:
-    """(location, batch) of every stack the events may lower: the only stacks whose quantity
-    a decision depends on (server.floor.stacks_lowered)."""
+def _stacks(refs: Refs, events: list[dict[str, Any]]) -> set[tuple[int, int]]:
+    """(location, batch) of every stack the events name: those they may lower
+    (server.floor.stacks_lowered), whose quantity a decision depends on, and those they add
+    to, which may hold no more than a stock line may."""
     found: set[tuple[int, int]] = set()
     for e in events:
         item = refs.items.get(str(e.get("gtin")), "")
-        for code, number in stacks_lowered(e):
+        named = [(e.get(f), e.get("batch")) for f in LOCATION_FIELDS]
+        for code, number in [*stacks_lowered(e), *named]:
+            if code is None:
+                continue
             location_id = refs.locations.get(str(code))
             batch_id = refs.batches.get((item, number)) if isinstance(number, str) else None
             if location_id is not None and batch_id is not None:
@@ -110,24 +109,34 @@ def _ingest(engine: Engine, caller: Caller, batch: list[Any], look_up: bool) -> 
     now = datetime.now(UTC)
     results: list[EventResult | None] = [None] * len(batch)
     wanted: list[tuple[int, dict[str, Any]]] = []
+    malformed: dict[str, Rejection] = {}
     for i, event in enumerate(batch):
-        event_id = event.get("event_id") if isinstance(event, dict) else None
-        if not _is_uuid(event_id):
+        event_id = event_id_of(event)
+        if event_id is None:
+            given = event.get("event_id") if isinstance(event, dict) else event
             results[i] = EventResult(
-                str(event_id), "rejected", "bad_event_id: event_id must be a UUID"
+                shown(given, 64),
+                "rejected",
+                "bad_event_id: an event is an object whose event_id is a UUID",
             )
-        else:
-            wanted.append((i, event))
+            continue
+        try:
+            check(event)
+        except Rejection as exc:
+            malformed[event_id] = exc
+        wanted.append((i, event))
     warehouse = caller.warehouse
     with engine.begin() as conn:
         seen = _seen(conn, [e["event_id"] for _, e in wanted]) if look_up else {}
-        fresh = [e for _, e in wanted if e["event_id"] not in seen]
+        fresh = [
+            e for _, e in wanted if e["event_id"] not in seen and e["event_id"] not in malformed
+        ]
         refs = load_refs(conn, warehouse, fresh)
         _, prev_hash = lock_head(conn, warehouse)
-        # Quantities of the stacks events take from; elsewhere only the batch's own changes
-        # are known, which is all a decision that adds needs. The stock lines then move by the
-        # net change of each, under the lock of the ledger head.
-        held = _stock(conn, warehouse, _sources(refs, fresh))
+        # Quantities of the stacks the events name (a decision checks that a stack holds what
+        # is taken and no more than a line may hold). The stock lines then move by the net
+        # change of each, under the lock of the ledger head.
+        held = _stock(conn, warehouse, _stacks(refs, fresh))
         net: dict[StockKey, int] = {}
         event_rows: list[dict[str, Any]] = []
         count_rows: list[dict[str, Any]] = []
@@ -146,6 +155,8 @@ def _ingest(engine: Engine, caller: Caller, batch: list[Any], look_up: bool) -> 
                 continue
             author = str(event.get("operator") or event.get("device") or caller.client_id)[:64]
             try:
+                if event_id in malformed:
+                    raise malformed[event_id]
                 if event.get("type") == "stock_taking":
                     count = counted(event, warehouse, refs, open_takes)
                     count_rows.append(
@@ -346,16 +357,18 @@ def _posting(
 def _event_row(
     caller: Caller, event: dict[str, Any], verdict: str, reason: str | None, now: datetime
 ) -> dict[str, Any]:
+    well_formed = verdict == "accepted" or not is_malformed(reason)
     return {
         "event_id": event["event_id"],
-        "type": str(event.get("type", ""))[:32],
-        "warehouse": str(event.get("warehouse", ""))[:32],
+        "type": shown(event.get("type", ""), 32),
+        "warehouse": shown(event.get("warehouse", ""), 32),
         "source": caller.client_id,
-        "occurred_at": str(event.get("occurred_at", ""))[:40],
+        "occurred_at": shown(event.get("occurred_at", ""), 40),
         "received_at": now,
         "status": verdict,
         "reason": reason,
-        "payload": _ENCODE(event),
+        # a malformed event is kept escaped (it may hold what no database takes as text)
+        "payload": _ENCODE(event) if well_formed else stored(event),
     }
 
 

@@ -10,10 +10,12 @@ from fastapi.responses import Response
 from sqlalchemy import func, select
 
 from server import auth, printing
+from server.bounds import Code, Filter, Id, Line
 from server.deps import check_warehouse, engine_of, require_user
+from server.errors import PDF, answers
 from server.tables import approvals, batches, item_gtins, items, locations, stock, warehouses
 
-router = APIRouter(prefix="/api/v1", tags=["papers"])
+router = APIRouter(prefix="/api/v1", tags=["papers"], responses=answers(401, 403, 404, 422))
 
 
 def _pdf(data: bytes, name: str) -> Response:
@@ -24,9 +26,9 @@ def _pdf(data: bytes, name: str) -> Response:
     )
 
 
-@router.get("/acceptances/{approval_id}/form.pdf")
+@router.get("/acceptances/{approval_id}/form.pdf", response_class=Response, responses=PDF)
 def acceptance_form(
-    approval_id: int, request: Request, user: Annotated[auth.User, Depends(require_user("read"))]
+    approval_id: Id, request: Request, user: Annotated[auth.User, Depends(require_user("read"))]
 ) -> Response:
     """The acceptance record of annex 1 (入库验收单) for one decision."""
     with engine_of(request).connect() as conn:
@@ -70,15 +72,15 @@ def acceptance_form(
     return _pdf(printing.acceptance_pdf(form), f"acceptance-{approval_id}")
 
 
-@router.get("/bin-cards.pdf")
+@router.get("/bin-cards.pdf", response_class=Response, responses=PDF)
 def bin_cards(
     request: Request,
     user: Annotated[auth.User, Depends(require_user("read"))],
-    warehouse: str,
-    location: str | None = None,
-    zone: str | None = None,
-    keeper: str | None = None,
-    head: str = "",
+    warehouse: Code,
+    location: Filter | None = None,
+    zone: Filter | None = None,
+    keeper: Filter | None = None,
+    head: Line = "",
 ) -> Response:
     """Bin cards (annex 3, 标识牌) for the stacks of a warehouse, a zone or one location."""
     scope = check_warehouse(user, warehouse) or warehouse

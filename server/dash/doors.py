@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
 from server import auth, gateways
+from server.bounds import Filter
 from server.dash.common import lang_of, page, partial, viewer
 from server.dash.overview import scope
 from server.deps import engine_of
@@ -99,12 +100,12 @@ def ago(seconds: float | None, lang: str) -> str:
 
 
 @router.get("/doors", response_class=HTMLResponse)
-def doors_page(request: Request, depot: str | None = None) -> Response:
+def doors_page(request: Request, depot: Filter | None = None) -> Response:
     user = viewer(request)
     return page(request, "dash/doors.html", user, **doors_values(request, user, depot))
 
 
 @router.get("/partials/doors", response_class=HTMLResponse)
-def doors_partial(request: Request, depot: str | None = None) -> Response:
+def doors_partial(request: Request, depot: Filter | None = None) -> Response:
     user = viewer(request)
     return partial(request, "dash/doors_live.html", **doors_values(request, user, depot))

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import and_, func, select
 
 from server import auth, queries
+from server.bounds import Code, Filter, Id, Page, Ref
 from server.dash.common import NotForRole, page, viewer
 from server.dash.overview import STATUS_NAMES, scope
 from server.deps import engine_of
@@ -22,19 +23,19 @@ router = APIRouter(include_in_schema=False)
 PAGE = 50
 
 
-def _page_number(value: int | None) -> int:
+def _page_number(value: Page | None) -> int:
     return max(1, value or 1)
 
 
 @router.get("/ledger", response_class=HTMLResponse)
 def stock_lines(
     request: Request,
-    depot: str | None = None,
-    item: str | None = None,
-    batch: str | None = None,
-    location: str | None = None,
-    status: str | None = None,
-    p: int | None = None,
+    depot: Filter | None = None,
+    item: Filter | None = None,
+    batch: Filter | None = None,
+    location: Filter | None = None,
+    status: Filter | None = None,
+    p: Page | None = None,
 ) -> Response:
     """Stock lines matching a filter, oldest inbound first; each quantity opens its postings."""
     user = viewer(request)
@@ -69,12 +70,12 @@ def _line_ids(
 @router.get("/ledger/postings", response_class=HTMLResponse)
 def line_postings(
     request: Request,
-    depot: str,
-    location: str,
-    item: str,
-    batch: str,
-    status: str | None = None,
-    p: int | None = None,
+    depot: Code,
+    location: Ref,
+    item: Code,
+    batch: Code,
+    status: Filter | None = None,
+    p: Page | None = None,
 ) -> Response:
     """The postings of one stock line (location, batch, and status if given), newest first,
     with the running balance they add up to."""
@@ -122,7 +123,7 @@ def line_postings(
 
 
 @router.get("/ledger/events/{event_id}", response_class=HTMLResponse)
-def event_page(request: Request, event_id: str) -> Response:
+def event_page(request: Request, event_id: Ref) -> Response:
     """One event from the floor: what the gateway sent, the verdict, its postings."""
     user = viewer(request)
     with engine_of(request).connect() as conn:
@@ -136,7 +137,7 @@ def event_page(request: Request, event_id: str) -> Response:
 
 
 @router.get("/ledger/approvals/{approval_id}", response_class=HTMLResponse)
-def approval_page(request: Request, approval_id: int) -> Response:
+def approval_page(request: Request, approval_id: Id) -> Response:
     """One decision (acceptance, adjustment, scrapping ...): who, when, what, its postings."""
     user = viewer(request)
     with engine_of(request).connect() as conn:
@@ -174,7 +175,7 @@ def _postings_of(conn: Any, condition: Any) -> list[dict[str, Any]]:
 
 
 @router.get("/audit", response_class=HTMLResponse)
-def audit_trail(request: Request, actor: str | None = None, p: int | None = None) -> Response:
+def audit_trail(request: Request, actor: Filter | None = None, p: Page | None = None) -> Response:
     """Who did what and when, newest first (paged)."""
     user: auth.User = viewer(request, "audit")
     number = _page_number(p)

@@ -19,6 +19,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from sqlalchemy import Engine, func, select
 
+from server.bounds import Filter
 from server.dash.common import viewer
 from server.dash.overview import scope
 from server.deps import engine_of
@@ -71,7 +72,7 @@ async def stream(request: Request, engine: Engine, depot: str | None) -> AsyncIt
 
 
 @router.get("/live")
-def live(request: Request, depot: str | None = None) -> StreamingResponse:
+def live(request: Request, depot: Filter | None = None) -> StreamingResponse:
     user = viewer(request)
     return StreamingResponse(
         stream(request, engine_of(request), scope(user, depot)),

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
 from server import auth, dispatch
+from server.bounds import Id, Page, Ref
 from server.dash import views
 from server.dash.charts import timeline
 from server.dash.common import NotForRole, lang_of, local, page, partial, viewer
@@ -117,31 +118,31 @@ def detail_values(request: Request, user: auth.User, order_id: int) -> dict[str,
 
 
 @router.get("/orders", response_class=HTMLResponse)
-def order_list(request: Request, p: int = 1) -> Response:
+def order_list(request: Request, p: Page = 1) -> Response:
     user = viewer(request)
     return page(request, "dash/orders.html", user, **list_values(request, user, p))
 
 
 @router.get("/partials/orders", response_class=HTMLResponse)
-def order_list_partial(request: Request, p: int = 1) -> Response:
+def order_list_partial(request: Request, p: Page = 1) -> Response:
     user = viewer(request)
     return partial(request, "dash/orders_live.html", **list_values(request, user, p))
 
 
 @router.get("/orders/{order_id}", response_class=HTMLResponse)
-def order_page(request: Request, order_id: int) -> Response:
+def order_page(request: Request, order_id: Id) -> Response:
     user = viewer(request)
     return page(request, "dash/order.html", user, **detail_values(request, user, order_id))
 
 
 @router.get("/partials/orders/{order_id}", response_class=HTMLResponse)
-def order_partial(request: Request, order_id: int) -> Response:
+def order_partial(request: Request, order_id: Id) -> Response:
     user = viewer(request)
     return partial(request, "dash/order_live.html", **detail_values(request, user, order_id))
 
 
 @router.get("/orders/{order_id}/handovers/{number}", response_class=HTMLResponse)
-def handover_page(request: Request, order_id: int, number: str) -> Response:
+def handover_page(request: Request, order_id: Id, number: Ref) -> Response:
     """The handover note (交接单, annex 2) on screen, beside its printable PDF."""
     user = viewer(request)
     order = _order(request, user, order_id)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from server import auth
+from server.bounds import Filter
 from server.dash import views
 from server.dash.ageing import AGE_BANDS, REMAINING_BANDS
 from server.dash.charts import Bar, Place, bars, depot_map
@@ -85,12 +86,12 @@ def overview_values(request: Request, user: auth.User, depot: str | None) -> dic
 
 
 @router.get("/", response_class=HTMLResponse)
-def overview(request: Request, depot: str | None = None) -> Response:
+def overview(request: Request, depot: Filter | None = None) -> Response:
     user = viewer(request)
     return page(request, "dash/overview.html", user, **overview_values(request, user, depot))
 
 
 @router.get("/partials/overview", response_class=HTMLResponse)
-def overview_partial(request: Request, depot: str | None = None) -> Response:
+def overview_partial(request: Request, depot: Filter | None = None) -> Response:
     user = viewer(request)
     return partial(request, "dash/overview_live.html", **overview_values(request, user, depot))

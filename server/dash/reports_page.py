@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
 from server import reports
+from server.bounds import Filter
 from server.dash.common import page, viewer
 from server.dash.overview import scope
 from server.deps import engine_of
@@ -23,7 +24,9 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/reports", response_class=HTMLResponse)
-def monthly_page(request: Request, month: str | None = None, depot: str | None = None) -> Response:
+def monthly_page(
+    request: Request, month: Filter | None = None, depot: Filter | None = None
+) -> Response:
     user = viewer(request)
     where = scope(user, depot)
     today = date.today()

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from server import auth
+from server.bounds import LINE, Code, Line
 from server.dash.common import LANG_COOKIE, LANGS, lang_of, templates, translator
 from server.deps import SESSION_COOKIE, engine_of
 
@@ -27,7 +28,9 @@ def login_page(request: Request) -> Response:
 
 @router.post("/login", response_class=HTMLResponse)
 def login_submit(
-    request: Request, username: Annotated[str, Form()], password: Annotated[str, Form()]
+    request: Request,
+    username: Annotated[str, Form(max_length=64, pattern=LINE)],
+    password: Annotated[str, Form(max_length=256)],
 ) -> Response:
     try:
         result = auth.login(engine_of(request), username, password)
@@ -56,7 +59,7 @@ def logout(request: Request) -> Response:
 
 
 @router.get("/lang/{lang}")
-def choose_language(lang: str, next: str = "/") -> Response:
+def choose_language(lang: Code, next: Line = "/") -> Response:
     """Switch the pages' language for this browser and go back to where one was."""
     target = next if next.startswith("/") and not next.startswith("//") else "/"
     response = RedirectResponse(target, status_code=303)

@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import Engine, case, func, select
 
 from server import auth, stocktake
+from server.bounds import Id
 from server.dash.common import NotForRole, page, partial, viewer
 from server.deps import engine_of
 from server.floor import Rejection
@@ -196,7 +197,7 @@ def inbox_partial(request: Request) -> Response:
 
 @router.post("/approvals/stocktakes/{stocktake_id}")
 def approve_adjustment(
-    request: Request, stocktake_id: int, confirm: Annotated[str, Form()] = ""
+    request: Request, stocktake_id: Id, confirm: Annotated[str, Form(max_length=8)] = ""
 ) -> Response:
     """Approve a closed stocktake's adjustments; the domain refuses one's own count."""
     user = viewer(request, "approve")

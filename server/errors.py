@@ -1,0 +1,147 @@
+"""Error answers, in one place: a domain refusal's HTTP status, the shape of every 4xx body,
+and the handlers that turn a refusal or an input that breaks a bound into that body.
+
+A route raises `Rejection(reason, detail)` (server.floor) and never picks a status itself:
+the reason code decides it here. Inputs are checked where they enter (server.bounds); the
+validation answer names the field and what is wrong with it, without echoing the input (it
+may be large, or text that cannot be written as UTF-8).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
+
+from server.bounds import shown
+from server.floor import Rejection
+
+# Reason codes by the status they answer with; any other refusal is 422 (the request breaks
+# a rule). Floor events carry the same status per event in the batch's answer.
+REASON_STATUS: dict[int, frozenset[str]] = {
+    400: frozenset({"bad_event_id"}),
+    403: frozenset({"same_person", "warehouse_not_allowed"}),
+    404: frozenset(
+        {
+            "unknown_order",
+            "unknown_notice",
+            "unknown_supplier",
+            "unknown_warehouse",
+            "unknown_place",
+            "unknown_item",
+            "unknown_gtin",
+            "unknown_batch",
+            "unknown_location",
+            "unknown_stocktake",
+            "unknown_line",
+            "unknown_zone",
+            "unknown_handover",
+        }
+    ),
+    409: frozenset(
+        {
+            "duplicate_number",
+            "not_open",
+            "busy",
+            "notice_closed",
+            "already_arrived",
+            "nothing_to_hand_over",
+            "insufficient_stock",
+            "not_counting",
+            "not_closed",
+            "reason_missing",
+            "stock_limit",
+        }
+    ),
+}
+
+
+def status_of(reason: str) -> int:
+    for status, reasons in REASON_STATUS.items():
+        if reason in reasons:
+            return status
+    return 422
+
+
+class Refusal(BaseModel):
+    reason: str
+    detail: str
+
+
+class Issue(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class Problem(BaseModel):
+    """Every 4xx answer: a sentence, a refusal with its reason code, or the fields that broke
+    their bounds."""
+
+    detail: str | Refusal | list[Issue]
+
+
+DESCRIPTIONS = {
+    400: "The body is not JSON the server can read",
+    401: "No valid session or token",
+    403: "Not allowed for this role, depot or gateway",
+    404: "A record the request names does not exist",
+    409: "Refused in the current state (stock, status, a number already used)",
+    413: "The upload is too large",
+    422: "An input breaks its bounds, or the request breaks a rule (reason code)",
+    429: "Too many failed logins; try again after Retry-After seconds",
+}
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_BINARY = {"schema": {"type": "string", "format": "binary"}}
+# The 200 answers of routes that give files.
+TABLES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "JSON, or the file asked for with format=csv or format=xlsx",
+        "content": {
+            "application/json": {"schema": {"type": "object"}},
+            "text/csv": {"schema": {"type": "string"}},
+            XLSX: _BINARY,
+        },
+    }
+}
+PDF: dict[int | str, dict[str, Any]] = {
+    200: {"description": "A PDF to print", "content": {"application/pdf": _BINARY}}
+}
+
+
+def answers(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for the error answers a route gives."""
+    return {s: {"model": Problem, "description": DESCRIPTIONS[s]} for s in statuses}
+
+
+def refused(exc: Rejection) -> JSONResponse:
+    body = {"detail": {"reason": exc.reason, "detail": shown(str(exc), 500)}}
+    return JSONResponse(body, status_code=status_of(exc.reason))
+
+
+def _issues(exc: RequestValidationError) -> list[dict[str, Any]]:
+    return [
+        {
+            "loc": [p if isinstance(p, int) else shown(p, 64) for p in e.get("loc", ())],
+            "msg": shown(e.get("msg", ""), 300),
+            "type": shown(e.get("type", ""), 64),
+        }
+        for e in exc.errors()[:20]
+    ]
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers on the app."""
+
+    @app.exception_handler(Rejection)
+    async def on_rejection(request: Request, exc: Rejection) -> Response:
+        return refused(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_invalid(request: Request, exc: RequestValidationError) -> Response:
+        return JSONResponse({"detail": _issues(exc)}, status_code=422)
