@@ -77,11 +77,21 @@ class Issue(BaseModel):
     type: str
 
 
-class Problem(BaseModel):
-    """Every 4xx answer: a sentence, a refusal with its reason code, or the fields that broke
-    their bounds."""
+class RowError(BaseModel):
+    line: int
+    message: str
 
-    detail: str | Refusal | list[Issue]
+
+class ImportErrors(BaseModel):
+    imported: int
+    errors: list[RowError]
+
+
+class Problem(BaseModel):
+    """Every 4xx answer: a sentence, a refusal with its reason code, the fields that broke
+    their bounds, or the lines of a master data file that cannot be imported."""
+
+    detail: str | Refusal | list[Issue] | ImportErrors
 
 
 DESCRIPTIONS = {
@@ -145,3 +155,26 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def on_invalid(request: Request, exc: RequestValidationError) -> Response:
         return JSONResponse({"detail": _issues(exc)}, status_code=422)
+
+    schema_of = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        """The app's schema, with the 400 that any route with a body gives for a body that
+        is not JSON (FastAPI answers it before the route is reached)."""
+        if app.openapi_schema is None:
+            for operation in _operations(schema_of()):
+                if "requestBody" in operation:
+                    operation["responses"].setdefault("400", _PROBLEM_400)
+        return schema_of()
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+_PROBLEM_400 = {
+    "description": DESCRIPTIONS[400],
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+}
+
+
+def _operations(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    return [op for path in schema.get("paths", {}).values() for op in path.values()]

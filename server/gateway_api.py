@@ -8,8 +8,9 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 
 from server import auth, gateways
 from server.deps import engine_of, require_device
+from server.errors import answers
 
-router = APIRouter(prefix="/api/v1/gateway", tags=["events"])
+router = APIRouter(prefix="/api/v1/gateway", tags=["events"], responses=answers(401, 422))
 
 
 @router.post("/report")
