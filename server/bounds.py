@@ -15,6 +15,7 @@ hold line breaks and tabs.
 from __future__ import annotations
 
 import math
+import re
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field
@@ -33,16 +34,20 @@ LINE = r"^[^\x00-\x1f\x7f-\x9f]*$"
 FREE = r"^[^\x00-\x08\x0b-\x1f\x7f-\x9f]*$"  # tabs and line breaks allowed
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_CONTROL_BUT_BREAKS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
 def unprintable(value: str, free: bool = False) -> str | None:
     """Why `value` is not acceptable text, or None: the first control character or lone
-    surrogate it holds."""
-    for i, ch in enumerate(value):
-        code = ord(ch)
-        if 0xD800 <= code <= 0xDFFF:
-            return f"a lone surrogate at character {i}"
-        if (code < 0x20 and not (free and ch in "\t\n\r")) or 0x7F <= code <= 0x9F:
-            return f"a control character (U+{code:04X}) at character {i}"
-    return None
+    surrogate it holds (`free`: tabs and line breaks are acceptable)."""
+    found = (_CONTROL_BUT_BREAKS if free else _CONTROL).search(value)
+    if found is None:
+        return None
+    code, at = ord(found.group()), found.start()
+    if 0xD800 <= code <= 0xDFFF:
+        return f"a lone surrogate at character {at}"
+    return f"a control character (U+{code:04X}) at character {at}"
 
 
 def _printable(value: str) -> str:
@@ -62,8 +67,9 @@ def _free(value: str) -> str:
 def shown(value: Any, limit: int = 80) -> str:
     """Any input as it may be echoed in an answer or a log: printable, cut to `limit`."""
     text = value if isinstance(value, str) else repr(value)
-    text = "".join(ch if unprintable(ch) is None else "\ufffd" for ch in text[: limit + 1])
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return text if _CONTROL.search(text) is None else _CONTROL.sub("\ufffd", text)
 
 
 PRINTABLE = AfterValidator(_printable)

@@ -81,12 +81,18 @@ def stored(event: Any) -> str:
     return text
 
 
-def check(event: dict[str, Any]) -> None:
-    """Raise Rejection (a reason in MALFORMED) if the event is not one the ledger can read."""
+# Compact JSON, as an event is stored (no cycles to look for in decoded JSON).
+ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
+
+
+def check(event: dict[str, Any]) -> str:
+    """The event as compact JSON to store, or Rejection (a reason in MALFORMED) if it is not
+    one the ledger can read."""
     problem = json_problem(event, "event", MAX_DEPTH, MAX_TEXT, MAX_ITEMS)
     if problem is not None:
         raise Rejection(*problem)
-    size = len(json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode())
+    text = ENCODE(event)
+    size = len(text.encode())
     if size > MAX_EVENT_BYTES:
         raise Rejection("too_large", f"the event has {size} bytes, at most {MAX_EVENT_BYTES}")
     for field, limit in CODES.items():
@@ -108,6 +114,7 @@ def check(event: dict[str, Any]) -> None:
         and all(isinstance(replaced.get(k), str) and len(replaced[k]) <= 64 for k in STACK)
     ):
         raise Rejection("bad_instead_of", "instead_of names a location and a batch")
+    return text
 
 
 def whole(value: Any, name: str, low: int, high: int, reason: str = "bad_quantity") -> int:

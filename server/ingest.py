@@ -13,7 +13,6 @@ the first verdict.
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -24,7 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from server.bounds import shown
-from server.eventcheck import check, event_id_of, is_malformed, stored
+from server.eventcheck import check, event_id_of, stored
 from server.floor import Change, Refs, Rejection, StockKey, counted, plan, stacks_lowered
 from server.ledger import hash_fields, lock_head, stamp
 from server.refs import LOCATION_FIELDS, load_refs
@@ -43,8 +42,6 @@ from server.tables import (
 )
 
 CHUNK = 500
-# The payload as received, compact; events are plain JSON (no cycles to look for).
-_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
 
 
 def ingest(engine: Engine, caller: Caller, batch: list[Any]) -> list[EventResult]:
@@ -110,6 +107,7 @@ def _ingest(engine: Engine, caller: Caller, batch: list[Any], look_up: bool) -> 
     results: list[EventResult | None] = [None] * len(batch)
     wanted: list[tuple[int, dict[str, Any]]] = []
     malformed: dict[str, Rejection] = {}
+    payloads: dict[str, str] = {}  # event id -> the event as stored
     for i, event in enumerate(batch):
         event_id = event_id_of(event)
         if event_id is None:
@@ -121,9 +119,10 @@ def _ingest(engine: Engine, caller: Caller, batch: list[Any], look_up: bool) -> 
             )
             continue
         try:
-            check(event)
+            payloads[event_id] = check(event)
         except Rejection as exc:
             malformed[event_id] = exc
+            payloads[event_id] = stored(event)
         wanted.append((i, event))
     warehouse = caller.warehouse
     with engine.begin() as conn:
@@ -191,7 +190,7 @@ def _ingest(engine: Engine, caller: Caller, batch: list[Any], look_up: bool) -> 
                     )
                 )
             seen[event_id] = (verdict, reason)
-            event_rows.append(_event_row(caller, event, verdict, reason, now))
+            event_rows.append(_event_row(caller, event, payloads[event_id], verdict, reason, now))
             results[i] = EventResult(event_id, verdict, reason)
         _write(conn, warehouse, event_rows, posting_rows, held, net, prev_hash)
         if count_rows:
@@ -355,9 +354,13 @@ def _posting(
 
 
 def _event_row(
-    caller: Caller, event: dict[str, Any], verdict: str, reason: str | None, now: datetime
+    caller: Caller,
+    event: dict[str, Any],
+    payload: str,
+    verdict: str,
+    reason: str | None,
+    now: datetime,
 ) -> dict[str, Any]:
-    well_formed = verdict == "accepted" or not is_malformed(reason)
     return {
         "event_id": event["event_id"],
         "type": shown(event.get("type", ""), 32),
@@ -367,8 +370,7 @@ def _event_row(
         "received_at": now,
         "status": verdict,
         "reason": reason,
-        # a malformed event is kept escaped (it may hold what no database takes as text)
-        "payload": _ENCODE(event) if well_formed else stored(event),
+        "payload": payload,
     }
 
 
