@@ -144,7 +144,8 @@ def run_verify(args: argparse.Namespace) -> int:
 
     report = verify_ledger(_engine(args.db))
     if not report.ok:
-        print(f"ledger does NOT verify: {len(report.findings) + report.more} problems")
+        problems = len(report.findings) + report.more
+        print(f"ledger does NOT verify: {problems} problem{'' if problems == 1 else 's'}")
         for finding in report.findings:
             print(f"  {finding}")
         if report.more:
