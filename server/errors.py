@@ -15,9 +15,14 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from server.bounds import shown
 from server.floor import Rejection
+
+# The largest request body taken: a master data file (20 MB) or a batch of 1,000 events of
+# at most 16 KiB each, with room for their envelopes.
+MAX_BODY = 32 * 2**20
 
 # Reason codes by the status they answer with; any other refusal is 422 (the request breaks
 # a rule). Floor events carry the same status per event in the batch's answer.
@@ -100,7 +105,7 @@ DESCRIPTIONS = {
     403: "Not allowed for this role, depot or gateway",
     404: "A record the request names does not exist",
     409: "Refused in the current state (stock, status, a number already used)",
-    413: "The upload is too large",
+    413: "The body or the upload is too large",
     422: "An input breaks its bounds, or the request breaks a rule (reason code)",
     429: "Too many failed logins; try again after Retry-After seconds",
 }
@@ -145,6 +150,22 @@ def _issues(exc: RequestValidationError) -> list[dict[str, Any]]:
     ]
 
 
+class BodyLimit:
+    """A body declared larger than any route takes is refused (413) before it is read."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            declared = dict(scope["headers"]).get(b"content-length", b"")
+            if declared.isdigit() and int(declared) > MAX_BODY:
+                body = {"detail": f"a request body may be {MAX_BODY // 2**20} MiB at most"}
+                await JSONResponse(body, status_code=413)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers on the app."""
 
@@ -156,24 +177,28 @@ def install(app: FastAPI) -> None:
     async def on_invalid(request: Request, exc: RequestValidationError) -> Response:
         return JSONResponse({"detail": _issues(exc)}, status_code=422)
 
+    app.add_middleware(BodyLimit)
+
     schema_of = app.openapi
 
     def openapi() -> dict[str, Any]:
-        """The app's schema, with the 400 that any route with a body gives for a body that
-        is not JSON (FastAPI answers it before the route is reached)."""
+        """The app's schema, with the answers any route with a body gives before it is
+        reached: 400 for a body that is not JSON, 413 for one over MAX_BODY."""
         if app.openapi_schema is None:
             for operation in _operations(schema_of()):
                 if "requestBody" in operation:
-                    operation["responses"].setdefault("400", _PROBLEM_400)
+                    operation["responses"].setdefault("400", _problem(400))
+                    operation["responses"].setdefault("413", _problem(413))
         return schema_of()
 
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-_PROBLEM_400 = {
-    "description": DESCRIPTIONS[400],
-    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
-}
+def _problem(status: int) -> dict[str, Any]:
+    return {
+        "description": DESCRIPTIONS[status],
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
 
 
 def _operations(schema: dict[str, Any]) -> list[dict[str, Any]]:

@@ -20,6 +20,7 @@ from harness.procs import DEPOT
 from server.acceptance import AcceptanceRequest, Inspection, decide
 from server.bounds import MAX_QTY, MAX_STOCK
 from server.db import make_engine
+from server.errors import MAX_BODY
 from server.events import Caller, ingest
 from server.tables import stock
 
@@ -344,3 +345,13 @@ def test_the_openapi_documents_errors_and_files(server: ServerProcess) -> None:
     assert offset["schema"]["maximum"] <= 2**63 - 1
     # the pages are for people with a session, not in the API's schema (tested above)
     assert not any(p.startswith(("/ledger", "/orders", "/audit")) for p in paths)
+
+
+def test_a_body_larger_than_any_route_takes_is_refused_unread(server: ServerProcess) -> None:
+    with server.login() as admin:
+        answer = admin.post(
+            "/api/v1/stocktakes",
+            content=b" " * (MAX_BODY + 1),
+            headers={"content-type": "application/json"},
+        )
+    assert answer.status_code == 413 and "MiB" in answer.json()["detail"]
