@@ -82,33 +82,46 @@ def json_problem(
     (reason code, sentence), or None: nesting deeper than `depth`, text longer than
     `longest` or not printable (line breaks and tabs allowed), a whole number outside 64 bits,
     a number that is not finite, more than `entries` in a list or object."""
-    if isinstance(value, str):
-        if len(value) > longest:
-            return "bad_text", f"{where} is longer than {longest} characters"
-        problem = unprintable(value, free=True)
-        return None if problem is None else ("bad_text", f"{where} holds {problem}")
-    if value is None or isinstance(value, bool):
+    found = _problem(value, depth, longest, entries)
+    if found is None:
         return None
-    if isinstance(value, int):
+    reason, path, sentence = found
+    place = ".".join([where, *(shown(p, 32) for p in reversed(path))])
+    return reason, f"{place} {sentence}"
+
+
+def _problem(
+    value: Any, depth: int, longest: int, entries: int
+) -> tuple[str, list[Any], str] | None:
+    """(reason, path from the innermost, sentence) of the first problem; see json_problem."""
+    kind = type(value)
+    if kind is str:
+        if len(value) > longest:
+            return "bad_text", [], f"is longer than {longest} characters"
+        problem = unprintable(value, free=True)
+        return None if problem is None else ("bad_text", [], f"holds {problem}")
+    if value is None or kind is bool:
+        return None
+    if kind is int:
         inside = INT64_MIN <= value <= INT64_MAX
-        return None if inside else ("bad_number", f"{where} is outside the 64-bit range")
-    if isinstance(value, float):
-        finite = math.isfinite(value)
-        return None if finite else ("bad_number", f"{where} is not a finite number")
-    if not isinstance(value, dict | list):
-        return "bad_field", f"{where} is not a JSON value"
+        return None if inside else ("bad_number", [], "is outside the 64-bit range")
+    if kind is float:
+        return None if math.isfinite(value) else ("bad_number", [], "is not a finite number")
+    if kind is not dict and kind is not list:
+        return "bad_field", [], "is not a JSON value"
     if depth <= 0:
-        return "too_large", f"{where} is nested too deep"
+        return "too_large", [], "is nested too deep"
     if len(value) > entries:
-        return "too_large", f"{where} has more than {entries} entries"
-    pairs = value.items() if isinstance(value, dict) else enumerate(value)
+        return "too_large", [], f"has more than {entries} entries"
+    if kind is dict:
+        for key in value:
+            if len(key) > 64 or unprintable(key) is not None:
+                return "bad_text", [], "has a field name that is not one line of 64 characters"
+    pairs: Any = value.items() if kind is dict else enumerate(value)
     for key, inner in pairs:
-        if isinstance(key, str):
-            found = json_problem(key, f"a field name in {where}", 1, 64, 0)
-            if found is not None:
-                return found
-        found = json_problem(inner, f"{where}.{shown(key, 32)}", depth - 1, longest, entries)
+        found = _problem(inner, depth - 1, longest, entries)
         if found is not None:
+            found[1].append(key)
             return found
     return None
 

@@ -3,12 +3,13 @@
 Each event's shape is checked first (server.eventcheck): a malformed one is rejected on its
 own, with its reason, and the rest of the batch goes on. One transaction per batch: the
 already-seen event ids in one query, the master data in three (four when events name dispatch
-orders), the warehouse's ledger head locked once, the stock the batch names read once. The
-events are then decided in order against that stock in memory (server.floor.plan, pure),
-each wholly accepted or wholly rejected, and everything is written in bulk: event rows,
-hash-chained postings, each changed stock line moved by its net change, the new head. An
-event id seen before, in the database or earlier in the same batch, is a duplicate carrying
-the first verdict.
+orders), the warehouse's ledger head locked once, the stock the batch takes from read once.
+The events are then decided in order against that stock in memory (server.floor.plan,
+pure), each wholly accepted or wholly rejected, and everything is written in bulk: event
+rows, hash-chained postings, each changed stock line moved by its net change, the new head.
+An event id seen before, in the database or earlier in the same batch, is a duplicate
+carrying the first verdict; an event that would take a stock line past MAX_STOCK is
+rejected (`stock_limit`) when the database's CHECK has said so (see `ingest`).
 """
 
 from __future__ import annotations
@@ -45,9 +46,12 @@ CHUNK = 500
 
 
 def ingest(engine: Engine, caller: Caller, batch: list[Any]) -> list[EventResult]:
-    """Decide and post a batch. Most batches are new: the first try takes every event id as
-    unseen and lets the events table's primary key say otherwise (nothing is then written);
-    the second looks the ids up and answers those seen as duplicates."""
+    """Decide and post a batch. Most batches are new and add to lines far below their
+    limit: the first try takes every event id as unseen and reads only the stacks the events
+    take from, and lets the database say otherwise (the events table's primary key; the stock
+    table's CHECK on a line's most, MAX_STOCK), in which case nothing is written. The second
+    try looks the ids up and answers those seen as duplicates, and reads every stack the events
+    name, so that an event that would take a line past its limit is rejected on its own."""
     try:
         return _ingest(engine, caller, batch, look_up=False)
     except IntegrityError:
@@ -66,14 +70,14 @@ def _seen(conn: Connection, ids: list[str]) -> dict[str, tuple[str, str | None]]
     return found
 
 
-def _stacks(refs: Refs, events: list[dict[str, Any]]) -> set[tuple[int, int]]:
-    """(location, batch) of every stack the events name: those they may lower
-    (server.floor.stacks_lowered), whose quantity a decision depends on, and those they add
-    to, which may hold no more than a stock line may."""
+def _stacks(refs: Refs, events: list[dict[str, Any]], added_to: bool) -> set[tuple[int, int]]:
+    """(location, batch) of the stacks the events may lower (server.floor.stacks_lowered):
+    the only stacks whose quantity a decision to take depends on; with `added_to`, also those
+    they add to (a line holds at most MAX_STOCK)."""
     found: set[tuple[int, int]] = set()
     for e in events:
         item = refs.items.get(str(e.get("gtin")), "")
-        named = [(e.get(f), e.get("batch")) for f in LOCATION_FIELDS]
+        named = [(e.get(f), e.get("batch")) for f in LOCATION_FIELDS] if added_to else []
         for code, number in [*stacks_lowered(e), *named]:
             if code is None:
                 continue
@@ -132,10 +136,11 @@ def _ingest(engine: Engine, caller: Caller, batch: list[Any], look_up: bool) -> 
         ]
         refs = load_refs(conn, warehouse, fresh)
         _, prev_hash = lock_head(conn, warehouse)
-        # Quantities of the stacks the events name (a decision checks that a stack holds what
-        # is taken and no more than a line may hold). The stock lines then move by the net
-        # change of each, under the lock of the ledger head.
-        held = _stock(conn, warehouse, _stacks(refs, fresh))
+        # Quantities of the stacks the events take from (and, on the second try, of those
+        # they add to); elsewhere only the batch's own changes are known, which is all a
+        # decision that adds needs. The stock lines then move by the net change of each,
+        # under the lock of the ledger head.
+        held = _stock(conn, warehouse, _stacks(refs, fresh, added_to=look_up))
         net: dict[StockKey, int] = {}
         event_rows: list[dict[str, Any]] = []
         count_rows: list[dict[str, Any]] = []
