@@ -137,6 +137,10 @@ Days = Annotated[int, Field(ge=1, le=MAX_DAYS)]
 Code = Annotated[str, Field(min_length=1, max_length=32, pattern=LINE), PRINTABLE]  # codes
 Ref = Annotated[str, Field(min_length=1, max_length=64, pattern=LINE), PRINTABLE]  # numbers
 Name = Annotated[str, Field(min_length=1, max_length=200, pattern=LINE), PRINTABLE]  # names
+Person = Annotated[str, Field(min_length=1, max_length=100, pattern=LINE), PRINTABLE]
+Phone = Annotated[str, Field(min_length=1, max_length=40, pattern=LINE), PRINTABLE]
+Plate = Annotated[str, Field(min_length=1, max_length=20, pattern=LINE), PRINTABLE]
+Reason = Annotated[str, Field(min_length=1, max_length=500, pattern=LINE), PRINTABLE]
 # A query's filter: empty is no filter.
 Filter = Annotated[str, Field(max_length=64, pattern=LINE), PRINTABLE]
 Line = Annotated[str, Field(max_length=500, pattern=LINE), PRINTABLE]  # a reason, a heading

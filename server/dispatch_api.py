@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from server import auth, dispatch, printing
-from server.bounds import Code, Id, Name, Qty, Ref
+from server.bounds import Code, Id, Name, Person, Phone, Plate, Qty, Reason, Ref
 from server.deps import check_warehouse, engine_of, require_user
 from server.errors import PDF, answers
 from server.fifo import allocate
@@ -94,7 +94,7 @@ class ArrivalIn(BaseModel):
 
 
 class CancelIn(BaseModel):
-    reason: Name = Field(max_length=500)
+    reason: Reason
 
 
 class WrittenOrderIn(BaseModel):
@@ -104,9 +104,9 @@ class WrittenOrderIn(BaseModel):
 class HandoverIn(BaseModel):
     warehouse: Code
     carrier: Name
-    driver: Name = Field(max_length=100)
-    phone: Name = Field(max_length=40)
-    plate: Name = Field(max_length=20)
+    driver: Person
+    phone: Phone
+    plate: Plate
     receiver: Name
 
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from server import auth, disposal
-from server.bounds import Cents, Code, Name, Note, Qty, Ref
+from server.bounds import Cents, Code, Name, Note, Person, Qty, Ref
 from server.deps import check_warehouse, engine_of, require_user
 from server.errors import answers
 
@@ -36,7 +36,7 @@ class ReinspectionIn(BaseModel):
 
 
 class Expert(BaseModel):
-    name: Name = Field(max_length=100)
+    name: Person
     opinion: Note = ""
 
 
