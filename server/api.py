@@ -14,8 +14,9 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine, text
 
-from server import auth, digest, gateways, queries
+from server import auth, digest, errors, gateways, queries
 from server.accounts_api import router as accounts_router
+from server.bounds import Code, Count, Filter, Line, Offset, Ref
 from server.dash import router as dashboard_router
 from server.dash.common import forbidden
 from server.deps import client_address
@@ -44,19 +45,22 @@ from server.tables import STOCK_STATUSES
 from server.workflows_api import router as workflows_router
 
 MAX_BATCH = 1000
+STATUS_PATTERN = f"^({'|'.join(STOCK_STATUSES)})$"
 
 
 class EventBatch(BaseModel):
-    gateway: str | None = None
-    events: list[dict[str, Any]] = Field(max_length=MAX_BATCH)
+    gateway: str | None = Field(None, max_length=64)
+    # Any JSON values: each event is checked on its own (server.eventcheck), so one that is
+    # not an object is rejected in its place and never takes the batch down with it.
+    events: list[Any] = Field(max_length=MAX_BATCH)
 
 
 class BookLine(BaseModel):
-    location: str
-    item: str
-    batch: str
-    status: str
-    qty: int
+    location: Ref
+    item: Code
+    batch: Code
+    status: Code
+    qty: Count
 
 
 class BookIn(BaseModel):
@@ -64,7 +68,7 @@ class BookIn(BaseModel):
 
 
 class Credentials(BaseModel):
-    username: str = Field(min_length=1, max_length=64)
+    username: Ref
     password: str = Field(min_length=1, max_length=256)
 
 
@@ -76,6 +80,7 @@ def create_app(engine: Engine) -> FastAPI:
         dependencies=[Depends(no_forgery)],
     )
     app.state.engine = engine
+    errors.install(app)
 
     @app.get("/healthz", tags=["ops"], dependencies=[anyone(Shared())])
     def healthz() -> dict[str, str]:
@@ -98,7 +103,7 @@ def create_app(engine: Engine) -> FastAPI:
             lines.append(f'depot_events_total{{status="{status}"}} {count}')
         return "\n".join(lines) + "\n"
 
-    @app.post("/api/v1/events", tags=["events"])
+    @app.post("/api/v1/events", tags=["events"], responses=errors.answers(401, 422))
     def post_events(batch: EventBatch, scope: Annotated[Scope, device(Own())]) -> dict[str, Any]:
         """A batch of events from one gateway; the answer names each event's verdict (an
         event for another depot than the gateway's is refused, its neighbours go on)."""
@@ -106,20 +111,18 @@ def create_app(engine: Engine) -> FastAPI:
         results = ingest(engine, Caller(gateway.client_id, gateway.warehouse), batch.events)
         return {"results": [r.to_dict() for r in results]}
 
-    @app.get("/api/v1/stock", tags=["stock"])
+    @app.get("/api/v1/stock", tags=["stock"], responses=errors.answers(401, 403, 422))
     def get_stock(
         scope: Annotated[Scope, person_or_device("read", Named("warehouse"))],
-        warehouse: str | None = None,
-        item: str | None = None,
-        batch: str | None = None,
-        location: str | None = None,
-        status: str | None = None,
+        warehouse: Filter | None = None,
+        item: Filter | None = None,
+        batch: Filter | None = None,
+        location: Filter | None = None,
+        status: Annotated[str | None, Query(pattern=STATUS_PATTERN)] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Offset = 0,
     ) -> dict[str, Any]:
         """Stock by warehouse, location and batch, with status; filters combine."""
-        if status is not None and status not in STOCK_STATUSES:
-            raise HTTPException(422, f"status must be one of {', '.join(STOCK_STATUSES)}")
         total, rows = queries.stock_rows(
             engine,
             queries.StockFilter(
@@ -134,11 +137,11 @@ def create_app(engine: Engine) -> FastAPI:
         )
         return {"total": total, "limit": limit, "offset": offset, "rows": rows}
 
-    @app.get("/api/v1/sync", tags=["events"])
+    @app.get("/api/v1/sync", tags=["events"], responses=errors.answers(401, 422))
     def get_sync(
         scope: Annotated[Scope, device(Own())],
-        cursor: str | None = None,
-        master: str | None = None,
+        cursor: Line | None = None,
+        master: Ref | None = None,
     ) -> dict[str, Any]:
         """What the gateway needs offline, for its own warehouse; pass back the cursor of the
         previous answer to get only what changed since, and its `master` fingerprint to skip
@@ -150,14 +153,14 @@ def create_app(engine: Engine) -> FastAPI:
         gateways.record_sync(engine, scope.named, scope.device.client_id)
         return answer
 
-    @app.get("/api/v1/ledger/digest", tags=["events"])
+    @app.get("/api/v1/ledger/digest", tags=["events"], responses=errors.answers(401))
     def get_digest(scope: Annotated[Scope, device(Own())]) -> dict[str, Any]:
         """The fingerprint of the warehouse's stock lines (账账相符): equal to the gateway's
         own digest when both books agree."""
         book = digest.central_book(engine, scope.named)
         return {"warehouse": scope.named, "lines": len(book), "digest": digest.digest(book)}
 
-    @app.post("/api/v1/ledger/compare", tags=["events"])
+    @app.post("/api/v1/ledger/compare", tags=["events"], responses=errors.answers(401, 422))
     def post_compare(body: BookIn, scope: Annotated[Scope, device(Own())]) -> dict[str, Any]:
         """The gateway's book against the central one: every line that differs."""
         try:
@@ -174,7 +177,12 @@ def create_app(engine: Engine) -> FastAPI:
             "differences": [asdict(d) for d in differences],
         }
 
-    @app.post("/api/v1/sessions", tags=["auth"], dependencies=[anyone(Shared())])
+    @app.post(
+        "/api/v1/sessions",
+        tags=["auth"],
+        dependencies=[anyone(Shared())],
+        responses=errors.answers(401, 422, 429),
+    )
     def create_session(credentials: Credentials, request: Request) -> dict[str, str]:
         """Log in; the token goes in `Authorization: Bearer ...`. Failed logins slow down
         further attempts for the name and from the address (429 with Retry-After)."""

@@ -104,7 +104,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "verify-ledger",
         help="recompute the hash chains and the stock projection",
         description="Recompute every warehouse's hash chain and the stock projection from the "
-        "postings; name the first row that does not match (exit status 1).",
+        "postings; report every row that does not match (exit status 1).",
     )
     _db(verify)
     verify.set_defaults(handler=run_verify)
@@ -186,8 +186,13 @@ def run_verify(args: argparse.Namespace) -> int:
     from server.verify import verify_ledger
 
     report = verify_ledger(_engine(args.db))
-    if report.finding is not None:
-        print(f"ledger does NOT verify: {report.finding}")
+    if not report.ok:
+        problems = len(report.findings) + report.more
+        print(f"ledger does NOT verify: {problems} problem{'' if problems == 1 else 's'}")
+        for finding in report.findings:
+            print(f"  {finding}")
+        if report.more:
+            print(f"  ... and {report.more} more")
         return 1
     print(
         f"ledger verifies: {report.postings} postings in {report.warehouses} warehouses, "

@@ -7,13 +7,15 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from server import dispatch, printing
+from server.bounds import Code, Id, Name, Person, Phone, Plate, Qty, Reason, Ref
 from server.deps import engine_of
+from server.errors import PDF, answers
 from server.fifo import allocate
 from server.floor import Rejection
 from server.guard import Scope, person
@@ -27,9 +29,10 @@ from server.tables import (
     pick_lines,
     warehouses,
 )
-from server.workflows_api import refusal
 
-router = APIRouter(prefix="/api/v1/dispatch", tags=["dispatch"])
+router = APIRouter(
+    prefix="/api/v1/dispatch", tags=["dispatch"], responses=answers(401, 403, 404, 409, 422)
+)
 
 
 class Destination(BaseModel):
@@ -38,8 +41,8 @@ class Destination(BaseModel):
 
 
 class AllocationIn(BaseModel):
-    item: str = Field(description="item code")
-    qty: int = Field(ge=1)
+    item: Code = Field(description="item code")
+    qty: Qty
     destination: Destination
 
 
@@ -55,7 +58,7 @@ def preview_allocation(
     engine = engine_of(request)
     with engine.connect() as conn:
         if conn.execute(select(items.c.code).where(items.c.code == body.item)).first() is None:
-            raise HTTPException(404, {"reason": "unknown_item", "detail": body.item})
+            raise Rejection("unknown_item", f"there is no item {body.item}")
     with engine.connect() as conn:
         sites, found = dispatch.candidates(conn, body.item, scope.depot)
     result = allocate(
@@ -74,18 +77,18 @@ def preview_allocation(
 
 
 class OrderLineIn(BaseModel):
-    item: str
-    qty: int = Field(ge=1)
+    item: Code
+    qty: Qty
 
 
 class OrderIn(BaseModel):
-    number: str = Field(min_length=1, max_length=64, description="调拨通知编号")
+    number: Ref = Field(description="调拨通知编号")
     kind: str = Field(pattern="^(request|prepositioning|emergency|winter_spring)$")
-    basis: str = Field(min_length=1, max_length=200)
-    destination: str = Field(min_length=1, max_length=200)
+    basis: Name
+    destination: Name
     lat: float | None = Field(None, ge=-90, le=90)
     lon: float | None = Field(None, ge=-180, le=180)
-    place: str | None = Field(None, description="a known place; its road distances count")
+    place: Code | None = Field(None, description="a known place; its road distances count")
     lines: list[OrderLineIn] = Field(min_length=1, max_length=200)
     phone_order: bool = False
     notified_at: datetime | None = None
@@ -96,20 +99,20 @@ class ArrivalIn(BaseModel):
 
 
 class CancelIn(BaseModel):
-    reason: str = Field(min_length=1, max_length=500)
+    reason: Reason
 
 
 class WrittenOrderIn(BaseModel):
-    reference: str = Field(min_length=1, max_length=64)
+    reference: Ref
 
 
 class HandoverIn(BaseModel):
-    warehouse: str
-    carrier: str = Field(min_length=1, max_length=200)
-    driver: str = Field(min_length=1, max_length=100)
-    phone: str = Field(min_length=1, max_length=40)
-    plate: str = Field(min_length=1, max_length=20)
-    receiver: str = Field(min_length=1, max_length=200)
+    warehouse: Code
+    carrier: Name
+    driver: Person
+    phone: Phone
+    plate: Plate
+    receiver: Name
 
 
 @router.post("/orders", status_code=201)
@@ -119,100 +122,85 @@ def create_order(
     """A dispatch order: stock reserved nearest first and FIFO, pick lists for the depots. A
     person bound to a depot plans from that depot's stock only."""
     lat, lon = body.lat, body.lon
-    try:
-        if body.place is not None:
-            with engine_of(request).connect() as conn:
-                _, lat, lon = dispatch.place_of(conn, body.place)
-        if lat is None or lon is None:
-            raise Rejection("no_destination", "give the destination's lat and lon, or a place")
-        order_id = dispatch.create_order(
-            engine_of(request),
-            scope.user.username,
-            dispatch.OrderRequest(
-                number=body.number,
-                kind=body.kind,
-                basis=body.basis,
-                destination=body.destination,
-                lat=lat,
-                lon=lon,
-                place=body.place,
-                lines=tuple(dispatch.OrderLine(x.item, x.qty) for x in body.lines),
-                phone_order=body.phone_order,
-                notified_at=body.notified_at,
-                depot=scope.depot,
-            ),
-        )
-        return order_view(engine_of(request), order_id, scope.depot)
-    except Rejection as exc:
-        raise refusal(exc) from exc
+    if body.place is not None:
+        with engine_of(request).connect() as conn:
+            _, lat, lon = dispatch.place_of(conn, body.place)
+    if lat is None or lon is None:
+        raise Rejection("no_destination", "give the destination's lat and lon, or a place")
+    order_id = dispatch.create_order(
+        engine_of(request),
+        scope.user.username,
+        dispatch.OrderRequest(
+            number=body.number,
+            kind=body.kind,
+            basis=body.basis,
+            destination=body.destination,
+            lat=lat,
+            lon=lon,
+            place=body.place,
+            lines=tuple(dispatch.OrderLine(x.item, x.qty) for x in body.lines),
+            phone_order=body.phone_order,
+            notified_at=body.notified_at,
+            depot=scope.depot,
+        ),
+    )
+    return order_view(engine_of(request), order_id, scope.depot)
 
 
 @router.get("/orders/{order_id}")
 def show_order(
-    order_id: int,
+    order_id: Id,
     request: Request,
     scope: Annotated[Scope, person("read", Of("order", "order_id"))],
 ) -> dict[str, Any]:
     """An order with its lines, pick lists, clocks (8 h to the first batch, 48 h to the written
     order for a phone order) and handover notes; for a person bound to a depot, that depot's
     part of it."""
-    try:
-        return order_view(engine_of(request), order_id, scope.depot)
-    except Rejection as exc:
-        raise refusal(exc) from exc
+    return order_view(engine_of(request), order_id, scope.depot)
 
 
 @router.post("/orders/{order_id}/arrival")
 def arrival(
-    order_id: int,
+    order_id: Id,
     body: ArrivalIn,
     request: Request,
     scope: Annotated[Scope, person("dispatch", Of("order", "order_id", whole=True))],
 ) -> dict[str, Any]:
     """The first batch reached the disaster area; the answer says if it was within 8 hours."""
-    try:
-        dispatch.record_arrival(
-            engine_of(request), scope.user.username, order_id, body.at or datetime.now(UTC)
-        )
-        return order_view(engine_of(request), order_id, scope.depot)
-    except Rejection as exc:
-        raise refusal(exc) from exc
+    dispatch.record_arrival(
+        engine_of(request), scope.user.username, order_id, body.at or datetime.now(UTC)
+    )
+    return order_view(engine_of(request), order_id, scope.depot)
 
 
 @router.post("/orders/{order_id}/cancel")
 def cancel(
-    order_id: int,
+    order_id: Id,
     body: CancelIn,
     request: Request,
     scope: Annotated[Scope, person("dispatch", Of("order", "order_id", whole=True))],
 ) -> dict[str, Any]:
     """Cancel an order: what it reserved and was not loaded is available again."""
     engine = engine_of(request)
-    try:
-        released = dispatch.cancel_order(engine, scope.user.username, order_id, body.reason)
-        return {**order_view(engine, order_id, scope.depot), "released": released}
-    except Rejection as exc:
-        raise refusal(exc) from exc
+    released = dispatch.cancel_order(engine, scope.user.username, order_id, body.reason)
+    return {**order_view(engine, order_id, scope.depot), "released": released}
 
 
 @router.post("/orders/{order_id}/written-order")
 def written_order(
-    order_id: int,
+    order_id: Id,
     body: WrittenOrderIn,
     request: Request,
     scope: Annotated[Scope, person("dispatch", Of("order", "order_id", whole=True))],
 ) -> dict[str, Any]:
     engine = engine_of(request)
-    try:
-        dispatch.record_written_order(engine, scope.user.username, order_id, body.reference)
-        return order_view(engine, order_id, scope.depot)
-    except Rejection as exc:
-        raise refusal(exc) from exc
+    dispatch.record_written_order(engine, scope.user.username, order_id, body.reference)
+    return order_view(engine, order_id, scope.depot)
 
 
 @router.post("/orders/{order_id}/handovers", status_code=201)
 def create_handover(
-    order_id: int,
+    order_id: Id,
     body: HandoverIn,
     request: Request,
     scope: Annotated[
@@ -220,22 +208,19 @@ def create_handover(
     ],
 ) -> dict[str, str]:
     """The handover note (annex 2) when the truck leaves a depot."""
-    try:
-        number = dispatch.create_handover(
-            engine_of(request),
-            scope.user.username,
-            order_id,
-            scope.named,
-            dispatch.Handover(body.carrier, body.driver, body.phone, body.plate, body.receiver),
-        )
-    except Rejection as exc:
-        raise refusal(exc) from exc
+    number = dispatch.create_handover(
+        engine_of(request),
+        scope.user.username,
+        order_id,
+        scope.named,
+        dispatch.Handover(body.carrier, body.driver, body.phone, body.plate, body.receiver),
+    )
     return {"number": number, "pdf": f"/api/v1/dispatch/handovers/{number}.pdf"}
 
 
-@router.get("/handovers/{number}.pdf")
+@router.get("/handovers/{number}.pdf", response_class=Response, responses=PDF)
 def handover_pdf(
-    number: str,
+    number: Ref,
     request: Request,
     scope: Annotated[Scope, person("read", Of("handover", "number"))],
 ) -> Response:
@@ -243,7 +228,7 @@ def handover_pdf(
     with engine.connect() as conn:
         note = conn.execute(select(handovers).where(handovers.c.number == number)).first()
         if note is None:
-            raise HTTPException(404, "no such handover note")
+            raise Rejection("unknown_handover", f"there is no handover note {number}")
         order = conn.execute(
             select(dispatch_orders).where(dispatch_orders.c.id == note.order_id)
         ).one()

@@ -26,7 +26,7 @@ from sqlalchemy import Connection, Engine, select, update
 from server.audit import record
 from server.floor import Rejection
 from server.ledger import LedgerError, Posting, post
-from server.refs import batch_id, location_id
+from server.refs import batch_id, known_warehouse, location_id
 from server.tables import approvals, batches, stock
 
 MIN_EXPERTS = 3  # art. 25: at least three experts assess the goods
@@ -50,6 +50,7 @@ def _approval(
     decision: str,
     payload: dict[str, object],
 ) -> int:
+    known_warehouse(conn, warehouse)
     return int(
         conn.execute(
             approvals.insert()

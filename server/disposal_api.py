@@ -8,67 +8,64 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from server import disposal
+from server.bounds import Cents, Code, Name, Note, Person, Qty, Ref
 from server.deps import engine_of
-from server.floor import Rejection
+from server.errors import answers
 from server.guard import Scope, person
 from server.scope import Named
-from server.workflows_api import refusal
 
-router = APIRouter(prefix="/api/v1", tags=["disposal"])
+router = APIRouter(prefix="/api/v1", tags=["disposal"], responses=answers(401, 403, 404, 409, 422))
 THE_DEPOT = Named("warehouse", "body")
 
 
 class StackIn(BaseModel):
-    warehouse: str
-    item: str
-    batch: str
-    location: str
-    qty: int = Field(ge=1)
+    warehouse: Code
+    item: Code
+    batch: Code
+    location: Ref
+    qty: Qty
 
     def stack(self, scope: Scope) -> disposal.Stack:
         return disposal.Stack(scope.named, self.item, self.batch, self.location, self.qty)
 
 
 class ReinspectionIn(BaseModel):
-    warehouse: str
-    item: str
-    batch: str
-    quality_report: str = Field(min_length=1, max_length=64)
+    warehouse: Code
+    item: Code
+    batch: Code
+    quality_report: Ref
     passed: bool
 
 
 class Expert(BaseModel):
-    name: str = Field(min_length=1, max_length=100)
-    opinion: str = Field("", max_length=1000)
+    name: Person
+    opinion: Note = ""
 
 
 class ScrapProposalIn(StackIn):
     reason: str = Field(pattern="^(overdue|damaged)$")
-    quality_report: str = Field(min_length=1, max_length=64)
+    quality_report: Ref
     experts: list[Expert] = Field(max_length=20)
     source: str = Field("available", pattern="^(available|on_hold)$")
 
 
 class ScrapApprovalIn(StackIn):
-    notice: str = Field(min_length=1, max_length=64, description="批复文号")
-    disposal: str = Field(min_length=1, max_length=200)
-    residual_value_cents: int = Field(0, ge=0)
+    notice: Ref = Field(description="批复文号")
+    disposal: Name
+    residual_value_cents: Cents = 0
 
 
 class RotationIn(StackIn):
-    plan: str = Field(min_length=1, max_length=64, description="轮换计划编号")
+    plan: Ref = Field(description="轮换计划编号")
 
 
 class ReturnInspectionIn(StackIn):
-    record_no: str = Field(min_length=1, max_length=64)
+    record_no: Ref
     restock: bool
 
 
 def _run(call: Any) -> dict[str, Any]:
-    try:
-        return {"approval_id": call()}
-    except Rejection as exc:
-        raise refusal(exc) from exc
+    return {"approval_id": call()}
 
 
 @router.post("/reinspections", status_code=201)

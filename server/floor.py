@@ -14,8 +14,10 @@ current stock, and returns the changes to make, or raises Rejection with a reaso
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+
+from server.bounds import MAX_QTY, MAX_STOCK
 
 
 class Rejection(Exception):
@@ -48,6 +50,16 @@ class Refs:
     locations: dict[str, int]  # location code -> id (of the caller's warehouse)
     batches: dict[tuple[str, str], int]  # (item code, batch no) -> id
     reusable: frozenset[str] = frozenset()  # item codes of reusable goods (art. 24)
+    orders: dict[str, OrderRef] = field(default_factory=dict)  # number -> order picked for
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRef:
+    """A dispatch order a picking or loading event names."""
+
+    id: int
+    status: str  # open, cancelled, closed
+    here: bool  # it has pick lines at the caller's warehouse
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,9 +76,25 @@ class Change:
 
 def quantity(event: dict[str, Any]) -> int:
     qty = event.get("qty")
-    if not isinstance(qty, int) or isinstance(qty, bool) or qty <= 0:
-        raise Rejection("bad_quantity", f"qty must be a positive integer, not {qty!r}")
+    if not isinstance(qty, int) or isinstance(qty, bool) or not 0 < qty <= MAX_QTY:
+        raise Rejection("bad_quantity", f"qty must be a whole number from 1 to {MAX_QTY:,}")
     return qty
+
+
+def order(refs: Refs, event: dict[str, Any]) -> OrderRef | None:
+    """The dispatch order a picking or loading event names, if it names one: it must exist,
+    take goods from this depot and be open, or the event takes nothing."""
+    number = event.get("order")
+    if number is None:
+        return None
+    found = refs.orders.get(str(number))
+    if found is None:
+        raise Rejection("unknown_order", f"there is no dispatch order {number}")
+    if not found.here:
+        raise Rejection("unknown_order", f"order {number} takes nothing from this depot")
+    if found.status != "open":
+        raise Rejection("not_open", f"order {number} is {found.status}")
+    return found
 
 
 def location(refs: Refs, event: dict[str, Any], field: str) -> int:
@@ -142,6 +170,7 @@ def move(event: dict[str, Any], refs: Refs, stock: StockView) -> list[Change]:
 
 def load(event: dict[str, Any], refs: Refs, stock: StockView) -> list[Change]:
     qty = quantity(event)
+    order(refs, event)
     batch_id = batch(refs, event)
     source = location(refs, event, TAKEN_FROM)
     status = status_to_take(stock, source, batch_id, qty, LOAD_ORDER, event.get("status"))
@@ -176,6 +205,7 @@ def pick(event: dict[str, Any], refs: Refs, stock: StockView) -> list[Change]:
     """A picker took goods off a stack for a dispatch order: recorded, no change to stock
     (the order reserved it; loading takes it off the books)."""
     qty = quantity(event)
+    order(refs, event)
     batch_id = batch(refs, event)
     source = location(refs, event, TAKEN_FROM)
     status_to_take(stock, source, batch_id, qty, LOAD_ORDER, event.get("status"))
@@ -205,8 +235,8 @@ class Counted:
 
 
 def _whole(value: Any, name: str) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise Rejection("bad_quantity", f"{name} must be a whole number >= 0, not {value!r}")
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_STOCK:
+        raise Rejection("bad_quantity", f"{name} must be a whole number from 0 to {MAX_STOCK:,}")
     return value
 
 
@@ -240,6 +270,9 @@ def plan(event: dict[str, Any], warehouse: str, refs: Refs, stock: StockView) ->
         raise Rejection("warehouse_not_allowed", f"this gateway posts for {warehouse} only")
     changes = handler(event, refs, stock)
     for change in changes:
-        if stock(change.key) + change.delta < 0:  # a handler's checks missed something
+        after = stock(change.key) + change.delta
+        if after < 0:  # a handler's checks missed something
             raise Rejection("insufficient_stock", "stock would go negative")
+        if after > MAX_STOCK:
+            raise Rejection("stock_limit", f"a stock line holds at most {MAX_STOCK:,}")
     return changes

@@ -8,10 +8,11 @@ from fastapi import APIRouter, HTTPException, Request
 
 from server import gateways
 from server.deps import engine_of
+from server.errors import answers
 from server.guard import Scope, device
 from server.scope import Own
 
-router = APIRouter(prefix="/api/v1/gateway", tags=["events"])
+router = APIRouter(prefix="/api/v1/gateway", tags=["events"], responses=answers(401, 422))
 
 
 @router.post("/report")

@@ -14,10 +14,12 @@ from sqlalchemy import Engine, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from edge.bounds import is_clean
+from server.bounds import json_problem, shown
 from server.tables import gateway_status
 
 MAX_DEVICES = 500
 MAX_REJECTED_SHOWN = 20
+MAX_REPORT_BYTES = 1024 * 1024
 
 
 class ReportError(ValueError):
@@ -39,23 +41,27 @@ def _upsert(engine: Engine, warehouse: str, client_id: str, values: dict[str, An
 
 
 def check(report: dict[str, Any]) -> dict[str, Any]:
+    problem = json_problem(report, "report", 6, 1000, MAX_DEVICES)
+    if problem is not None:
+        raise ReportError(problem[1])
     devices = report.get("devices", [])
     if not isinstance(devices, list) or len(devices) > MAX_DEVICES:
         raise ReportError(f"devices must be a list of at most {MAX_DEVICES}")
     for device in devices:
         if not isinstance(device, dict) or not isinstance(device.get("device"), str):
             raise ReportError("each device needs its id ('device')")
+        name = shown(device["device"], 64)
         for key in ("last_seen", "last_read"):
             if device.get(key) is not None and not _is_time(device[key]):
-                raise ReportError(f"{device['device']}: {key} must be an ISO 8601 time")
+                raise ReportError(f"{name}: {key} must be an ISO 8601 time")
         for key in ("reads_10min", "broken_10min"):
             value = device.get(key, 0)
             if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 2**53:
-                raise ReportError(f"{device['device']}: {key} must be a whole number")
+                raise ReportError(f"{name}: {key} must be a whole number")
         if not isinstance(device.get("flooding", False), bool):
-            raise ReportError(f"{device['device']}: flooding must be true or false")
+            raise ReportError(f"{name}: flooding must be true or false")
         if device.get("door") is not None and not isinstance(device["door"], str):
-            raise ReportError(f"{device['device']}: door must be text")
+            raise ReportError(f"{name}: door must be text")
     outbox = report.get("outbox", {})
     if not isinstance(outbox, dict) or not all(
         isinstance(outbox.get(k, 0), int | float | None)
@@ -88,6 +94,8 @@ def _is_time(value: Any) -> bool:
 
 def record_report(engine: Engine, warehouse: str, client_id: str, report: dict[str, Any]) -> None:
     payload = json.dumps(check(report), ensure_ascii=False)
+    if len(payload) > MAX_REPORT_BYTES:
+        raise ReportError(f"a report may be {MAX_REPORT_BYTES} bytes at most")
     _upsert(engine, warehouse, client_id, {"reported_at": datetime.now(UTC), "payload": payload})
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Engine, select, update
 
 from server.audit import record
 from server.floor import Rejection
+from server.refs import known_warehouse
 from server.tables import inbound_lines, inbound_notices, items, suppliers, warehouses
 
 
@@ -37,6 +38,7 @@ def create_notice(
     if not lines or any(line.qty <= 0 for line in lines):
         raise Rejection("bad_quantity", "a notice needs lines with positive quantities")
     with engine.begin() as conn:
+        known_warehouse(conn, warehouse)
         if (
             conn.execute(select(warehouses.c.code).where(warehouses.c.code == warehouse)).first()
             is None

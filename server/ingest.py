@@ -1,18 +1,19 @@
 """Posting a batch of floor events to the ledger, as a set.
 
-One transaction per batch: the already-seen event ids in one query, the master data in
-three, the warehouse's ledger head locked once, the stock the batch takes from read once. The
-events are then decided in order against that stock in memory (server.floor.plan, pure),
-each wholly accepted or wholly rejected, and everything is written in bulk: event rows,
-hash-chained postings, each changed stock line moved by its net change, the new head. An
-event id seen before, in the database or earlier in the same batch, is a duplicate carrying
-the first verdict.
+Each event's shape is checked first (server.eventcheck): a malformed one is rejected on its
+own, with its reason, and the rest of the batch goes on. One transaction per batch: the
+already-seen event ids in one query, the master data in three (four when events name dispatch
+orders), the warehouse's ledger head locked once, the stock the batch takes from read once.
+The events are then decided in order against that stock in memory (server.floor.plan,
+pure), each wholly accepted or wholly rejected, and everything is written in bulk: event
+rows, hash-chained postings, each changed stock line moved by its net change, the new head.
+An event id seen before, in the database or earlier in the same batch, is a duplicate
+carrying the first verdict; an event that would take a stock line past MAX_STOCK is
+rejected (`stock_limit`) when the database's CHECK has said so (see `ingest`).
 """
 
 from __future__ import annotations
 
-import json
-import re
 from dataclasses import asdict
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -22,9 +23,11 @@ from sqlalchemy import Connection, Engine, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
+from server.bounds import shown
+from server.eventcheck import check, event_id_of, stored
 from server.floor import Change, Refs, Rejection, StockKey, counted, plan, stacks_lowered
 from server.ledger import hash_fields, lock_head, stamp
-from server.refs import load_refs
+from server.refs import LOCATION_FIELDS, load_refs
 from server.results import Caller, EventResult
 from server.tables import (
     batches,
@@ -40,26 +43,19 @@ from server.tables import (
 )
 
 CHUNK = 500
-# The payload as received, compact; events are plain JSON (no cycles to look for).
-_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
 
 
 def ingest(engine: Engine, caller: Caller, batch: list[Any]) -> list[EventResult]:
-    """Decide and post a batch. Most batches are new: the first try takes every event id as
-    unseen and lets the events table's primary key say otherwise (nothing is then written);
-    the second looks the ids up and answers those seen as duplicates."""
+    """Decide and post a batch. Most batches are new and add to lines far below their
+    limit: the first try takes every event id as unseen and reads only the stacks the events
+    take from, and lets the database say otherwise (the events table's primary key; the stock
+    table's CHECK on a line's most, MAX_STOCK), in which case nothing is written. The second
+    try looks the ids up and answers those seen as duplicates, and reads every stack the events
+    name, so that an event that would take a line past its limit is rejected on its own."""
     try:
         return _ingest(engine, caller, batch, look_up=False)
     except IntegrityError:
         return _ingest(engine, caller, batch, look_up=True)
-
-
-_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-
-
-def _is_uuid(value: object) -> bool:
-    """A UUID in its canonical 36-character form, as every station writes it."""
-    return isinstance(value, str) and _UUID.fullmatch(value) is not None
 
 
 def _seen(conn: Connection, ids: list[str]) -> dict[str, tuple[str, str | None]]:
@@ -74,13 +70,17 @@ def _seen(conn: Connection, ids: list[str]) -> dict[str, tuple[str, str | None]]
     return found
 
 
-def _sources(refs: Refs, events: list[dict[str, Any]]) -> set[tuple[int, int]]:
-    """(location, batch) of every stack the events may lower: the only stacks whose quantity
-    a decision depends on (server.floor.stacks_lowered)."""
+def _stacks(refs: Refs, events: list[dict[str, Any]], added_to: bool) -> set[tuple[int, int]]:
+    """(location, batch) of the stacks the events may lower (server.floor.stacks_lowered):
+    the only stacks whose quantity a decision to take depends on; with `added_to`, also those
+    they add to (a line holds at most MAX_STOCK)."""
     found: set[tuple[int, int]] = set()
     for e in events:
         item = refs.items.get(str(e.get("gtin")), "")
-        for code, number in stacks_lowered(e):
+        named = [(e.get(f), e.get("batch")) for f in LOCATION_FIELDS] if added_to else []
+        for code, number in [*stacks_lowered(e), *named]:
+            if code is None:
+                continue
             location_id = refs.locations.get(str(code))
             batch_id = refs.batches.get((item, number)) if isinstance(number, str) else None
             if location_id is not None and batch_id is not None:
@@ -110,24 +110,37 @@ def _ingest(engine: Engine, caller: Caller, batch: list[Any], look_up: bool) -> 
     now = datetime.now(UTC)
     results: list[EventResult | None] = [None] * len(batch)
     wanted: list[tuple[int, dict[str, Any]]] = []
+    malformed: dict[str, Rejection] = {}
+    payloads: dict[str, str] = {}  # event id -> the event as stored
     for i, event in enumerate(batch):
-        event_id = event.get("event_id") if isinstance(event, dict) else None
-        if not _is_uuid(event_id):
+        event_id = event_id_of(event)
+        if event_id is None:
+            given = event.get("event_id") if isinstance(event, dict) else event
             results[i] = EventResult(
-                str(event_id), "rejected", "bad_event_id: event_id must be a UUID"
+                shown(given, 64),
+                "rejected",
+                "bad_event_id: an event is an object whose event_id is a UUID",
             )
-        else:
-            wanted.append((i, event))
+            continue
+        try:
+            payloads[event_id] = check(event)
+        except Rejection as exc:
+            malformed[event_id] = exc
+            payloads[event_id] = stored(event)
+        wanted.append((i, event))
     warehouse = caller.warehouse
     with engine.begin() as conn:
         seen = _seen(conn, [e["event_id"] for _, e in wanted]) if look_up else {}
-        fresh = [e for _, e in wanted if e["event_id"] not in seen]
+        fresh = [
+            e for _, e in wanted if e["event_id"] not in seen and e["event_id"] not in malformed
+        ]
         refs = load_refs(conn, warehouse, fresh)
         _, prev_hash = lock_head(conn, warehouse)
-        # Quantities of the stacks events take from; elsewhere only the batch's own changes
-        # are known, which is all a decision that adds needs. The stock lines then move by the
-        # net change of each, under the lock of the ledger head.
-        held = _stock(conn, warehouse, _sources(refs, fresh))
+        # Quantities of the stacks the events take from (and, on the second try, of those
+        # they add to); elsewhere only the batch's own changes are known, which is all a
+        # decision that adds needs. The stock lines then move by the net change of each,
+        # under the lock of the ledger head.
+        held = _stock(conn, warehouse, _stacks(refs, fresh, added_to=look_up))
         net: dict[StockKey, int] = {}
         event_rows: list[dict[str, Any]] = []
         count_rows: list[dict[str, Any]] = []
@@ -146,6 +159,8 @@ def _ingest(engine: Engine, caller: Caller, batch: list[Any], look_up: bool) -> 
                 continue
             author = str(event.get("operator") or event.get("device") or caller.client_id)[:64]
             try:
+                if event_id in malformed:
+                    raise malformed[event_id]
                 if event.get("type") == "stock_taking":
                     count = counted(event, warehouse, refs, open_takes)
                     count_rows.append(
@@ -180,7 +195,7 @@ def _ingest(engine: Engine, caller: Caller, batch: list[Any], look_up: bool) -> 
                     )
                 )
             seen[event_id] = (verdict, reason)
-            event_rows.append(_event_row(caller, event, verdict, reason, now))
+            event_rows.append(_event_row(caller, event, payloads[event_id], verdict, reason, now))
             results[i] = EventResult(event_id, verdict, reason)
         _write(conn, warehouse, event_rows, posting_rows, held, net, prev_hash)
         if count_rows:
@@ -344,20 +359,25 @@ def _posting(
 
 
 def _event_row(
-    caller: Caller, event: dict[str, Any], verdict: str, reason: str | None, now: datetime
+    caller: Caller,
+    event: dict[str, Any],
+    payload: str,
+    verdict: str,
+    reason: str | None,
+    now: datetime,
 ) -> dict[str, Any]:
     return {
         "event_id": event["event_id"],
-        "type": str(event.get("type", ""))[:32],
+        "type": shown(event.get("type", ""), 32),
         # the sender's depot: an event claiming another depot is refused and kept in the
         # journal of the gateway that sent it, never in the other depot's
         "warehouse": caller.warehouse,
         "source": caller.client_id,
-        "occurred_at": str(event.get("occurred_at", ""))[:40],
+        "occurred_at": shown(event.get("occurred_at", ""), 40),
         "received_at": now,
         "status": verdict,
         "reason": reason,
-        "payload": _ENCODE(event),
+        "payload": payload,
     }
 
 

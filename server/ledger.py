@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from server.refs import known_warehouse
 from server.tables import ledger_heads, postings, stock
 
 GENESIS = "0" * 64
@@ -100,12 +101,16 @@ def _insert_ignore(conn: Connection, table: object, values: dict[str, object]) -
 
 
 def lock_head(conn: Connection, warehouse: str) -> tuple[int | None, str]:
-    _insert_ignore(conn, ledger_heads, {"warehouse": warehouse, "last_hash": GENESIS})
-    row = conn.execute(
-        select(ledger_heads.c.last_posting_id, ledger_heads.c.last_hash)
-        .where(ledger_heads.c.warehouse == warehouse)
-        .with_for_update()
-    ).one()
+    """The warehouse's chain end, locked for the transaction; a known warehouse's first
+    posting starts its chain (unknown_warehouse for any other)."""
+    head = select(ledger_heads.c.last_posting_id, ledger_heads.c.last_hash).where(
+        ledger_heads.c.warehouse == warehouse
+    )
+    row = conn.execute(head.with_for_update()).first()
+    if row is None:
+        known_warehouse(conn, warehouse)
+        _insert_ignore(conn, ledger_heads, {"warehouse": warehouse, "last_hash": GENESIS})
+        row = conn.execute(head.with_for_update()).one()
     return row.last_posting_id, row.last_hash
 
 

@@ -9,13 +9,14 @@ from fastapi.responses import Response
 from sqlalchemy import Engine
 
 from server import masterfiles, tabular
+from server.bounds import Filter
 from server.deps import engine_of
+from server.errors import TABLES, XLSX, answers
 from server.guard import Scope, person
 from server.scope import Named, Network, Shared
 
-router = APIRouter(prefix="/api/v1/master", tags=["master data"])
+router = APIRouter(prefix="/api/v1/master", tags=["master data"], responses=answers(401, 403, 422))
 MAX_BYTES = 20 * 1024 * 1024
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 async def _rows(upload: UploadFile) -> list[dict[str, str]]:
@@ -54,7 +55,9 @@ def _download(
     return {"header": list(header), "rows": [list(r) for r in rows]}
 
 
-@router.get("/items", response_model=None, dependencies=[person("read", Shared())])
+@router.get(
+    "/items", response_model=None, responses=TABLES, dependencies=[person("read", Shared())]
+)
 def export_items(
     request: Request,
     format: Annotated[str, Query(pattern="^(json|csv|xlsx)$")] = "json",
@@ -64,11 +67,11 @@ def export_items(
     )
 
 
-@router.get("/locations", response_model=None)
+@router.get("/locations", response_model=None, responses=TABLES)
 def export_locations(
     request: Request,
     scope: Annotated[Scope, person("read", Named("warehouse"))],
-    warehouse: str | None = None,
+    warehouse: Filter | None = None,
     format: Annotated[str, Query(pattern="^(json|csv|xlsx)$")] = "json",
 ) -> Response | dict[str, Any]:
     rows = masterfiles.export_locations(engine_of(request), scope.depot)
@@ -87,7 +90,7 @@ def _import(kind: str, engine: Engine, username: str, rows: list[dict[str, str]]
     return masterfiles.import_simple(engine, username, kind, rows)
 
 
-@router.post("/{kind}")
+@router.post("/{kind}", responses=answers(413))
 async def import_file(
     kind: Annotated[str, Path(pattern=ALL_KINDS)],
     request: Request,
@@ -104,7 +107,9 @@ async def import_file(
         raise _refused(exc) from exc
 
 
-@router.get("/{kind}", response_model=None, dependencies=[person("read", Shared())])
+@router.get(
+    "/{kind}", response_model=None, responses=TABLES, dependencies=[person("read", Shared())]
+)
 def export_simple(
     kind: Annotated[str, Path(pattern=SIMPLE_KINDS)],
     request: Request,

@@ -12,9 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, delete, select, update
+from sqlalchemy import Engine, Table, delete, select, update
 
 from server.audit import record
+from server.bounds import MAX_CENTS, MAX_ID, shown, unprintable
 from server.exampledata import CATEGORIES, is_valid_gtin
 from server.tables import (
     item_gtins,
@@ -61,15 +62,27 @@ class ImportRefused(ValueError):
         self.errors = errors
 
 
-def _int(value: str, name: str, minimum: int, problems: list[str]) -> int:
+def _int(value: str, name: str, minimum: int, problems: list[str], maximum: int = MAX_ID) -> int:
     try:
         number = int(value)
     except ValueError:
-        problems.append(f"{name} must be a whole number, not {value!r}")
+        problems.append(f"{name} must be a whole number, not {shown(value, 40)!r}")
         return 0
-    if number < minimum:
-        problems.append(f"{name} must be at least {minimum}")
+    if not minimum <= number <= maximum:
+        problems.append(f"{name} must be from {minimum} to {maximum:,}")
     return number
+
+
+def _cells(row: dict[str, str], table: Table, problems: list[str]) -> None:
+    """Every cell printable (line breaks allowed) and no longer than its column."""
+    for name, value in row.items():
+        problem = unprintable(value, free=True)
+        if problem:
+            problems.append(f"{shown(name, 32)} holds {problem}")
+        column = table.c.get(name)
+        length = getattr(column.type, "length", None) if column is not None else None
+        if length is not None and len(value) > length:
+            problems.append(f"{name} is longer than {length} characters")
 
 
 def check_items(rows: list[dict[str, str]]) -> tuple[list[dict[str, Any]], list[RowError]]:
@@ -94,8 +107,9 @@ def check_items(rows: list[dict[str, str]]) -> tuple[list[dict[str, Any]], list[
         reusable = row.get("reusable", "").lower()
         if reusable not in TRUE | FALSE:
             problems.append("reusable must be yes or no (是/否)")
-        years = _int(row.get("storage_years", ""), "storage_years", 1, problems)
-        price = _int(row.get("unit_price_cents", ""), "unit_price_cents", 0, problems)
+        _cells(row, items, problems)
+        years = _int(row.get("storage_years", ""), "storage_years", 1, problems, 100)
+        price = _int(row.get("unit_price_cents", ""), "unit_price_cents", 0, problems, MAX_CENTS)
         gtins = [g.strip() for g in row.get("gtins", "").replace(";", " ").split() if g.strip()]
         for gtin in gtins:
             if not is_valid_gtin(gtin):
@@ -173,6 +187,7 @@ def import_locations(engine: Engine, username: str, rows: list[dict[str, str]]) 
             seen.setdefault(key, line)
             if row.get("kind") not in ("storage", "dock"):
                 problems.append("kind must be storage or dock")
+            _cells(row, locations, problems)
             order = _int(row.get("walk_order", ""), "walk_order", 0, problems)
             errors.extend(RowError(line, p) for p in problems)
             if not problems:
@@ -289,7 +304,7 @@ def check_simple(
     kind: str, rows: list[dict[str, str]]
 ) -> tuple[list[dict[str, Any]], list[RowError]]:
     """Pure: typed rows of a simple master-data file, or every error by line."""
-    _, columns, key = SIMPLE[kind]
+    table, columns, key = SIMPLE[kind]
     if rows and (missing := [c.name for c in columns if c.name not in rows[0]]):
         return [], [RowError(1, f"missing columns: {', '.join(missing)}")]
     good: list[dict[str, Any]] = []
@@ -298,6 +313,7 @@ def check_simple(
     for line, row in enumerate(rows, start=2):
         problems: list[str] = []
         values: dict[str, Any] = {}
+        _cells(row, table, problems)
         for column in columns:
             raw = row.get(column.name, "")
             if not raw:

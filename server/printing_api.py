@@ -10,12 +10,14 @@ from fastapi.responses import Response
 from sqlalchemy import func, select
 
 from server import printing
+from server.bounds import Code, Filter, Id, Line
 from server.deps import engine_of
+from server.errors import PDF, answers
 from server.guard import Scope, person
 from server.scope import Named, Of
 from server.tables import approvals, batches, item_gtins, items, locations, stock, warehouses
 
-router = APIRouter(prefix="/api/v1", tags=["papers"])
+router = APIRouter(prefix="/api/v1", tags=["papers"], responses=answers(401, 403, 404, 422))
 
 
 def _pdf(data: bytes, name: str) -> Response:
@@ -26,9 +28,9 @@ def _pdf(data: bytes, name: str) -> Response:
     )
 
 
-@router.get("/acceptances/{approval_id}/form.pdf")
+@router.get("/acceptances/{approval_id}/form.pdf", response_class=Response, responses=PDF)
 def acceptance_form(
-    approval_id: int,
+    approval_id: Id,
     request: Request,
     scope: Annotated[Scope, person("read", Of("approval", "approval_id"))],
 ) -> Response:
@@ -73,15 +75,15 @@ def acceptance_form(
     return _pdf(printing.acceptance_pdf(form), f"acceptance-{approval_id}")
 
 
-@router.get("/bin-cards.pdf")
+@router.get("/bin-cards.pdf", response_class=Response, responses=PDF)
 def bin_cards(
     request: Request,
     scope: Annotated[Scope, person("read", Named("warehouse"))],
-    warehouse: str,
-    location: str | None = None,
-    zone: str | None = None,
-    keeper: str | None = None,
-    head: str = "",
+    warehouse: Code,
+    location: Filter | None = None,
+    zone: Filter | None = None,
+    keeper: Filter | None = None,
+    head: Line = "",
 ) -> Response:
     """Bin cards (annex 3, 标识牌) for the stacks of a warehouse, a zone or one location."""
     depot = scope.named

@@ -6,10 +6,10 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, select, tuple_
+from sqlalchemy import Connection, exists, select, tuple_
 
-from server.floor import Refs, Rejection, batch_no, quantity, stacks_lowered
-from server.tables import batches, item_gtins, locations
+from server.floor import OrderRef, Refs, Rejection, batch_no, quantity, stacks_lowered
+from server.tables import batches, dispatch_orders, item_gtins, locations, pick_lines, warehouses
 from server.tables import items as item_table
 
 LOCATION_FIELDS = ("location", "from_location", "to_location")
@@ -20,6 +20,37 @@ def _date(value: Any) -> date | None:
         return date.fromisoformat(str(value)[:10]) if value else None
     except ValueError:
         return None
+
+
+def known_warehouse(conn: Connection, code: str) -> str:
+    """`code` if it names a warehouse, else a refusal (unknown_warehouse, 404)."""
+    found = conn.execute(select(warehouses.c.code).where(warehouses.c.code == code)).first()
+    if found is None:
+        raise Rejection("unknown_warehouse", f"there is no warehouse {code!r}")
+    return code
+
+
+def orders_named(
+    conn: Connection, warehouse: str, events: list[dict[str, Any]]
+) -> dict[str, OrderRef]:
+    """The dispatch orders that picking and loading events name, with whether each takes
+    goods from `warehouse`."""
+    numbers = {
+        str(e["order"])
+        for e in events
+        if e.get("type") in ("picking", "loading") and e.get("order") is not None
+    }
+    if not numbers:
+        return {}
+    here = exists().where(
+        (pick_lines.c.order_id == dispatch_orders.c.id) & (pick_lines.c.warehouse == warehouse)
+    )
+    rows = conn.execute(
+        select(dispatch_orders.c.number, dispatch_orders.c.id, dispatch_orders.c.status)
+        .add_columns(here.label("here"))
+        .where(dispatch_orders.c.number.in_(numbers))
+    )
+    return {r.number: OrderRef(r.id, r.status, bool(r.here)) for r in rows}
 
 
 def location_id(conn: Connection, warehouse: str, code: str) -> int:
@@ -45,8 +76,9 @@ def batch_id(conn: Connection, item_code: str, number: str) -> int:
 
 
 def load_refs(conn: Connection, warehouse: str, events: Iterable[dict[str, Any]]) -> Refs:
-    """Everything a batch of events names, in three queries; batches that a well-formed
-    receiving event brings in for the first time are created (with its dates)."""
+    """Everything a batch of events names, in three queries (a fourth for the dispatch orders
+    picking and loading events name); batches that a well-formed receiving event brings in
+    for the first time are created (with its dates)."""
     events = list(events)
     gtins = {str(e.get("gtin")) for e in events if e.get("gtin")}
     items: dict[str, str] = {}
@@ -119,4 +151,10 @@ def load_refs(conn: Connection, warehouse: str, events: Iterable[dict[str, Any]]
                 )
             ).scalars()
         )
-    return Refs(items=items, locations=places, batches=known, reusable=reusable)
+    return Refs(
+        items=items,
+        locations=places,
+        batches=known,
+        reusable=reusable,
+        orders=orders_named(conn, warehouse, events),
+    )

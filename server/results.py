@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from server.errors import status_of
+from server.eventcheck import is_malformed
+
 
 @dataclass(frozen=True, slots=True)
 class Caller:
@@ -12,17 +15,6 @@ class Caller:
 
     client_id: str
     warehouse: str
-
-
-REJECTION_STATUS = {
-    "bad_event_id": 400,
-    "warehouse_not_allowed": 403,
-    "unknown_gtin": 404,
-    "unknown_location": 404,
-    "unknown_batch": 404,
-    "insufficient_stock": 409,
-    "not_counting": 409,
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,8 +31,14 @@ class EventResult:
             return 201
         if self.result == "duplicate":
             return 200
-        code = (self.reason or "").split(":", 1)[0]
-        return REJECTION_STATUS.get(code, 422)
+        return status_of((self.reason or "").split(":", 1)[0])
+
+    @property
+    def malformed(self) -> bool:
+        """Rejected, now or the first time, because the event itself is malformed: it can
+        never be taken, whatever the ledger holds (server.eventcheck.MALFORMED)."""
+        rejected = self.result == "rejected" or self.original == "rejected"
+        return rejected and is_malformed(self.reason)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -52,4 +50,6 @@ class EventResult:
             out["reason"] = self.reason
         if self.original:
             out["original"] = self.original
+        if self.malformed:
+            out["malformed"] = True
         return out

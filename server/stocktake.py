@@ -31,7 +31,7 @@ from sqlalchemy import (
 from server.audit import record
 from server.floor import Rejection
 from server.ledger import LedgerError, Posting, post
-from server.refs import batch_id, location_id
+from server.refs import batch_id, known_warehouse, location_id
 from server.tables import (
     approvals,
     locations,
@@ -87,6 +87,7 @@ def open_stocktake(
     if tolerance < 0:
         raise Rejection("bad_tolerance", "tolerance must be zero or more")
     with engine.begin() as conn:
+        known_warehouse(conn, warehouse)
         if (
             zone is not None
             and conn.execute(

@@ -11,29 +11,31 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from server import stocktake
+from server.bounds import Code, Count, Id, Ref
 from server.deps import engine_of
-from server.floor import Rejection
+from server.errors import answers
 from server.guard import Scope, person
 from server.permissions import allowed
 from server.scope import Named, Of
 from server.tables import batches, locations, stocktake_lines, stocktakes
-from server.workflows_api import refusal
 
-router = APIRouter(prefix="/api/v1/stocktakes", tags=["stocktakes"])
+router = APIRouter(
+    prefix="/api/v1/stocktakes", tags=["stocktakes"], responses=answers(401, 403, 404, 409, 422)
+)
 
 
 class StocktakeIn(BaseModel):
-    warehouse: str
-    zone: str | None = None
-    tolerance: int = Field(0, ge=0, description="|variance| above this asks for a recount")
+    warehouse: Code
+    zone: Code | None = None
+    tolerance: Count = Field(0, description="|variance| above this asks for a recount")
 
 
 class CountIn(BaseModel):
-    location: str
-    item: str
-    batch: str
-    counted: int = Field(ge=0)
-    card: int | None = Field(None, ge=0, description="the quantity on the stack's bin card")
+    location: Ref
+    item: Code
+    batch: Code
+    counted: Count
+    card: Count | None = Field(None, description="the quantity on the stack's bin card")
     round: int = Field(1, ge=1, le=2)
 
 
@@ -42,10 +44,10 @@ class CountsIn(BaseModel):
 
 
 class ReasonIn(BaseModel):
-    location: str
-    item: str
-    batch: str
-    reason: str
+    location: Ref
+    item: Code
+    batch: Code
+    reason: Code
 
 
 THE_STOCKTAKE = Of("stocktake", "stocktake_id")
@@ -57,18 +59,15 @@ def open_one(
     request: Request,
     scope: Annotated[Scope, person("stocktake", Named("warehouse", "body"))],
 ) -> dict[str, Any]:
-    try:
-        new_id = stocktake.open_stocktake(
-            engine_of(request), scope.user.username, scope.named, body.zone, body.tolerance
-        )
-    except Rejection as exc:
-        raise refusal(exc) from exc
+    new_id = stocktake.open_stocktake(
+        engine_of(request), scope.user.username, scope.named, body.zone, body.tolerance
+    )
     return {"id": new_id, "status": "counting"}
 
 
 @router.post("/{stocktake_id}/counts", status_code=201)
 def add_counts(
-    stocktake_id: int,
+    stocktake_id: Id,
     body: CountsIn,
     request: Request,
     scope: Annotated[Scope, person("count", THE_STOCKTAKE)],
@@ -77,29 +76,23 @@ def add_counts(
         stocktake.Count(c.location, c.item, c.batch, c.counted, c.card, c.round)
         for c in body.counts
     ]
-    try:
-        n = stocktake.record_counts(engine_of(request), scope.user.username, stocktake_id, counts)
-    except Rejection as exc:
-        raise refusal(exc) from exc
+    n = stocktake.record_counts(engine_of(request), scope.user.username, stocktake_id, counts)
     return {"recorded": n}
 
 
 @router.post("/{stocktake_id}/close")
 def close_one(
-    stocktake_id: int,
+    stocktake_id: Id,
     request: Request,
     scope: Annotated[Scope, person("stocktake", THE_STOCKTAKE)],
 ) -> dict[str, Any]:
-    try:
-        summary = stocktake.close(engine_of(request), scope.user.username, stocktake_id)
-    except Rejection as exc:
-        raise refusal(exc) from exc
+    summary = stocktake.close(engine_of(request), scope.user.username, stocktake_id)
     return {"status": "counting" if summary.recounts else "closed", **asdict(summary)}
 
 
 @router.get("/{stocktake_id}")
 def show(
-    stocktake_id: int,
+    stocktake_id: Id,
     request: Request,
     scope: Annotated[Scope, person("read", THE_STOCKTAKE)],
     problems_only: bool = True,
@@ -142,34 +135,28 @@ def show(
 
 @router.post("/{stocktake_id}/reasons")
 def give_reason(
-    stocktake_id: int,
+    stocktake_id: Id,
     body: ReasonIn,
     request: Request,
     scope: Annotated[Scope, person("stocktake", THE_STOCKTAKE)],
 ) -> dict[str, str]:
-    try:
-        stocktake.set_reason(
-            engine_of(request),
-            scope.user.username,
-            stocktake_id,
-            body.location,
-            body.item,
-            body.batch,
-            body.reason,
-        )
-    except Rejection as exc:
-        raise refusal(exc) from exc
+    stocktake.set_reason(
+        engine_of(request),
+        scope.user.username,
+        stocktake_id,
+        body.location,
+        body.item,
+        body.batch,
+        body.reason,
+    )
     return {"reason": body.reason}
 
 
 @router.post("/{stocktake_id}/approve")
 def approve(
-    stocktake_id: int,
+    stocktake_id: Id,
     request: Request,
     scope: Annotated[Scope, person("approve", THE_STOCKTAKE)],
 ) -> dict[str, Any]:
-    try:
-        approval_id = stocktake.approve(engine_of(request), scope.user.username, stocktake_id)
-    except Rejection as exc:
-        raise refusal(exc) from exc
+    approval_id = stocktake.approve(engine_of(request), scope.user.username, stocktake_id)
     return {"approval_id": approval_id, "status": "adjusted"}

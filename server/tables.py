@@ -24,6 +24,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+from server.bounds import MAX_STOCK
+
 metadata = MetaData(
     naming_convention={
         "ix": "ix_%(column_0_label)s",
@@ -198,6 +200,7 @@ stock = Table(
     Column("status", String(24), primary_key=True),
     Column("qty", BigInteger, nullable=False),
     CheckConstraint("qty >= 0", name="qty_not_negative"),
+    CheckConstraint(f"qty <= {MAX_STOCK}", name="qty_within_limit"),  # migration 0014
     Index("ix_stock_batch", "batch_id"),
 )
 

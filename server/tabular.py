@@ -55,7 +55,10 @@ def read_table(data: bytes, filename: str) -> list[dict[str, str]]:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise TableError("a CSV file must be UTF-8") from exc
-        values = [[v.strip() for v in row] for row in csv.reader(io.StringIO(text))]
+        try:
+            values = [[v.strip() for v in row] for row in csv.reader(io.StringIO(text, newline=""))]
+        except csv.Error as exc:
+            raise TableError(f"not a readable CSV file: {exc}") from exc
     if not values:
         raise TableError("the file is empty")
     header = [h.strip().lower() for h in values[0]]

@@ -12,88 +12,53 @@ from sqlalchemy import select
 
 from server import audit, digest, epcis, inbound, reports, tabular
 from server.acceptance import AcceptanceRequest, Inspection, decide, list_decisions
+from server.bounds import LINE, Code, Filter, Name, Note, Qty, Ref
 from server.deps import engine_of
-from server.floor import Rejection
+from server.errors import TABLES, answers
 from server.guard import Scope, person
 from server.scope import Named, Own
 from server.tables import events
 
-router = APIRouter(prefix="/api/v1", tags=["workflows"])
-CONFLICTS = (
-    "duplicate_number",
-    "not_open",
-    "busy",
-    "notice_closed",
-    "already_arrived",
-    "nothing_to_hand_over",
-    "insufficient_stock",
-    "not_counting",
-    "not_closed",
-    "reason_missing",
-)
-FORBIDDEN = ("same_person",)
-# too_few_experts, bad_notice, not_reusable ... are 422: the request breaks a rule
-NOT_FOUND = (
-    "unknown_order",
-    "unknown_notice",
-    "unknown_supplier",
-    "unknown_warehouse",
-    "unknown_place",
-    "unknown_item",
-    "unknown_batch",
-    "unknown_location",
-    "unknown_stocktake",
-    "unknown_line",
-    "unknown_zone",
-)
+EPCIS: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/ld+json": {"schema": {"type": "object"}}}}
+}
+
+router = APIRouter(prefix="/api/v1", tags=["workflows"], responses=answers(401, 403, 404, 409, 422))
 
 
 class InspectionIn(BaseModel):
-    record_no: str = Field(min_length=1, max_length=64, description="验收单编号")
-    sampled: int = Field(ge=1)
+    record_no: Ref = Field(description="验收单编号")
+    sampled: Qty
     result: str = Field(pattern="^(pass|fail)$")
-    quality_report: str | None = Field(None, max_length=64, description="质量检验报告编号")
-    inspectors: list[str] = Field(default_factory=list, max_length=20)
-    remarks: str = Field("", max_length=1000)
+    quality_report: Ref | None = Field(None, description="质量检验报告编号")
+    inspectors: list[Name] = Field(default_factory=list, max_length=20)
+    remarks: Note = ""
 
 
 class AcceptanceIn(BaseModel):
-    warehouse: str
-    item: str = Field(description="item code")
-    batch: str
-    location: str = Field(description="where the goods wait, usually the receiving door")
-    qty: int = Field(ge=1)
+    warehouse: Code
+    item: Code = Field(description="item code")
+    batch: Code
+    location: Ref = Field(description="where the goods wait, usually the receiving door")
+    qty: Qty
     decision: str = Field(pattern="^(accepted|rejected)$")
     inspection: InspectionIn
-    supplier: str | None = None
-    notice: str | None = Field(None, description="the inbound notice's number")
+    supplier: Code | None = None
+    notice: Ref | None = Field(None, description="the inbound notice's number")
 
 
 class NoticeLineIn(BaseModel):
-    item: str
-    qty: int = Field(ge=1)
-    batch: str | None = None
+    item: Code
+    qty: Qty
+    batch: Filter | None = None
 
 
 class NoticeIn(BaseModel):
-    number: str = Field(min_length=1, max_length=64)
-    warehouse: str
-    supplier: str | None = None
+    number: Ref
+    warehouse: Code
+    supplier: Code | None = None
     expected_on: date | None = None
     lines: list[NoticeLineIn] = Field(min_length=1, max_length=500)
-
-
-def refusal(exc: Rejection) -> HTTPException:
-    status = (
-        409
-        if exc.reason in CONFLICTS
-        else 404
-        if exc.reason in NOT_FOUND
-        else 403
-        if exc.reason in FORBIDDEN
-        else 422
-    )
-    return HTTPException(status, {"reason": exc.reason, "detail": str(exc)})
 
 
 @router.post("/acceptances", status_code=201)
@@ -112,24 +77,21 @@ def post_acceptance(
         inspectors=tuple(body.inspection.inspectors),
         remarks=body.inspection.remarks,
     )
-    try:
-        result = decide(
-            engine_of(request),
-            scope.user.username,
-            AcceptanceRequest(
-                warehouse=scope.named,
-                item=body.item,
-                batch=body.batch,
-                location=body.location,
-                qty=body.qty,
-                decision=body.decision,
-                inspection=inspection,
-                supplier=body.supplier,
-                notice=body.notice,
-            ),
-        )
-    except Rejection as exc:
-        raise refusal(exc) from exc
+    result = decide(
+        engine_of(request),
+        scope.user.username,
+        AcceptanceRequest(
+            warehouse=scope.named,
+            item=body.item,
+            batch=body.batch,
+            location=body.location,
+            qty=body.qty,
+            decision=body.decision,
+            inspection=inspection,
+            supplier=body.supplier,
+            notice=body.notice,
+        ),
+    )
     return {"approval_id": result.approval_id, "status": result.status}
 
 
@@ -140,18 +102,15 @@ def post_notice(
     scope: Annotated[Scope, person("count", Named("warehouse", "body"))],
 ) -> dict[str, Any]:
     """What a supplier is due to deliver (keepers, supervisors)."""
-    try:
-        notice_id = inbound.create_notice(
-            engine_of(request),
-            scope.user.username,
-            body.number,
-            scope.named,
-            body.supplier,
-            body.expected_on,
-            [inbound.NoticeLine(x.item, x.qty, x.batch) for x in body.lines],
-        )
-    except Rejection as exc:
-        raise refusal(exc) from exc
+    notice_id = inbound.create_notice(
+        engine_of(request),
+        scope.user.username,
+        body.number,
+        scope.named,
+        body.supplier,
+        body.expected_on,
+        [inbound.NoticeLine(x.item, x.qty, x.batch) for x in body.lines],
+    )
     return {"id": notice_id, "number": body.number}
 
 
@@ -159,8 +118,10 @@ def post_notice(
 def get_notices(
     request: Request,
     scope: Annotated[Scope, person("read", Named("warehouse"))],
-    warehouse: str | None = None,
-    status: str | None = "open",
+    warehouse: Filter | None = None,
+    status: Annotated[
+        str | None, Query(pattern="^(open|closed)?$", description="empty: all")
+    ] = "open",
 ) -> dict[str, Any]:
     return {"rows": inbound.notices(engine_of(request), scope.depot, status)}
 
@@ -169,19 +130,19 @@ def get_notices(
 def get_acceptances(
     request: Request,
     scope: Annotated[Scope, person("read", Named("warehouse"))],
-    warehouse: str | None = None,
+    warehouse: Filter | None = None,
 ) -> dict[str, Any]:
     rows = list_decisions(engine_of(request), scope.depot)
     return {"rows": rows}
 
 
-@router.get("/epcis/events")
+@router.get("/epcis/events", response_class=JSONResponse, responses=EPCIS)
 def get_epcis(
     request: Request,
     scope: Annotated[Scope, person("read", Named("warehouse"))],
-    warehouse: str | None = None,
-    since: str | None = None,
-    until: str | None = None,
+    warehouse: Filter | None = None,
+    since: Annotated[str | None, Query(max_length=40, pattern=LINE)] = None,
+    until: Annotated[str | None, Query(max_length=40, pattern=LINE)] = None,
     limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
 ) -> JSONResponse:
     """Accepted floor events as a GS1 EPCIS 2.0 JSON-LD document, oldest first."""
@@ -202,12 +163,12 @@ def get_epcis(
     return JSONResponse(epcis.document(rows), media_type="application/ld+json")
 
 
-@router.get("/reports/monthly", response_model=None)
+@router.get("/reports/monthly", response_model=None, responses=TABLES)
 def get_monthly(
     request: Request,
     scope: Annotated[Scope, person("read", Named("warehouse"))],
     month: Annotated[str, Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")],
-    warehouse: str | None = None,
+    warehouse: Filter | None = None,
     format: Annotated[str, Query(pattern="^(json|csv|xlsx)$")] = "json",
 ) -> dict[str, Any] | Response:
     """Art. 14: inbound, outbound, rotation, scrapping and balances per warehouse and item
@@ -236,7 +197,7 @@ def get_monthly(
 def get_value_ledger(
     request: Request,
     scope: Annotated[Scope, person("audit", Named("warehouse"))],
-    warehouse: str,
+    warehouse: Code,
 ) -> dict[str, Any]:
     """Quantities against the value ledger (账账相符): quantity x unit price per batch."""
     rows = digest.value_ledger(engine_of(request), scope.named)
@@ -252,7 +213,7 @@ def get_value_ledger(
 def get_audit(
     request: Request,
     scope: Annotated[Scope, person("audit", Own())],
-    actor: str | None = None,
+    actor: Filter | None = None,
 ) -> dict[str, Any]:
     """Who did what and when, newest first; for a person bound to a depot, the entries about
     that depot (`warehouse` in each row; none: the network)."""

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
 from server import gateways
+from server.bounds import Filter
 from server.dash.common import lang_of, page, partial
 from server.dash.overview import THE_DEPOT
 from server.deps import engine_of
@@ -111,13 +112,17 @@ def ago(seconds: float | None, lang: str) -> str:
 
 @router.get("/doors", response_class=HTMLResponse)
 def doors_page(
-    request: Request, scope: Annotated[Scope, screen("read", THE_DEPOT)], depot: str | None = None
+    request: Request,
+    scope: Annotated[Scope, screen("read", THE_DEPOT)],
+    depot: Filter | None = None,
 ) -> Response:
     return page(request, "dash/doors.html", scope.user, **doors_values(request, scope.depot))
 
 
 @router.get("/partials/doors", response_class=HTMLResponse)
 def doors_partial(
-    request: Request, scope: Annotated[Scope, screen("read", THE_DEPOT)], depot: str | None = None
+    request: Request,
+    scope: Annotated[Scope, screen("read", THE_DEPOT)],
+    depot: Filter | None = None,
 ) -> Response:
     return partial(request, "dash/doors_live.html", **doors_values(request, scope.depot))

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import and_, func, select
 
 from server import audit, queries
+from server.bounds import Code, Filter, Id, Page, Ref
 from server.dash.common import page
 from server.dash.overview import STATUS_NAMES, THE_DEPOT
 from server.deps import engine_of
@@ -24,7 +25,7 @@ router = APIRouter(include_in_schema=False)
 PAGE = 50
 
 
-def _page_number(value: int | None) -> int:
+def _page_number(value: Page | None) -> int:
     return max(1, value or 1)
 
 
@@ -32,12 +33,12 @@ def _page_number(value: int | None) -> int:
 def stock_lines(
     request: Request,
     scope: Annotated[Scope, screen("read", THE_DEPOT)],
-    depot: str | None = None,
-    item: str | None = None,
-    batch: str | None = None,
-    location: str | None = None,
-    status: str | None = None,
-    p: int | None = None,
+    depot: Filter | None = None,
+    item: Filter | None = None,
+    batch: Filter | None = None,
+    location: Filter | None = None,
+    status: Filter | None = None,
+    p: Page | None = None,
 ) -> Response:
     """Stock lines matching a filter, oldest inbound first; each quantity opens its postings."""
     where = scope.depot
@@ -72,12 +73,12 @@ def _line_ids(
 def line_postings(
     request: Request,
     scope: Annotated[Scope, screen("read", THE_DEPOT)],
-    depot: str,
-    location: str,
-    item: str,
-    batch: str,
-    status: str | None = None,
-    p: int | None = None,
+    depot: Code,
+    location: Ref,
+    item: Code,
+    batch: Code,
+    status: Filter | None = None,
+    p: Page | None = None,
 ) -> Response:
     """The postings of one stock line (location, batch, and status if given), newest first,
     with the running balance they add up to."""
@@ -126,7 +127,7 @@ def line_postings(
 @router.get("/ledger/events/{event_id}", response_class=HTMLResponse)
 def event_page(
     request: Request,
-    event_id: str,
+    event_id: Ref,
     scope: Annotated[Scope, screen("read", Of("event", "event_id"))],
 ) -> Response:
     """One event from the floor: what the gateway sent, the verdict, its postings."""
@@ -141,7 +142,7 @@ def event_page(
 @router.get("/ledger/approvals/{approval_id}", response_class=HTMLResponse)
 def approval_page(
     request: Request,
-    approval_id: int,
+    approval_id: Id,
     scope: Annotated[Scope, screen("read", Of("approval", "approval_id"))],
 ) -> Response:
     """One decision (acceptance, adjustment, scrapping ...): who, when, what, its postings."""
@@ -181,8 +182,8 @@ def _postings_of(conn: Any, condition: Any) -> list[dict[str, Any]]:
 def audit_trail(
     request: Request,
     scope: Annotated[Scope, screen("audit", Own())],
-    actor: str | None = None,
-    p: int | None = None,
+    actor: Filter | None = None,
+    p: Page | None = None,
 ) -> Response:
     """Who did what and when, newest first (paged); a depot's people see their depot's."""
     number = _page_number(p)

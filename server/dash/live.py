@@ -19,6 +19,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from sqlalchemy import Engine, func, select
 
+from server.bounds import Filter
 from server.dash.overview import THE_DEPOT
 from server.deps import engine_of
 from server.guard import Scope, screen
@@ -75,7 +76,9 @@ async def stream(request: Request, engine: Engine, depot: str | None) -> AsyncIt
 
 @router.get("/live")
 def live(
-    request: Request, scope: Annotated[Scope, screen("read", THE_DEPOT)], depot: str | None = None
+    request: Request,
+    scope: Annotated[Scope, screen("read", THE_DEPOT)],
+    depot: Filter | None = None,
 ) -> StreamingResponse:
     return StreamingResponse(
         stream(request, engine_of(request), scope.depot),

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
 from server import dispatch
+from server.bounds import Id, Page, Ref
 from server.dash import views
 from server.dash.charts import timeline
 from server.dash.common import lang_of, local, page, partial
@@ -110,21 +111,21 @@ def detail_values(request: Request, depot: str | None, order_id: int) -> dict[st
 
 @router.get("/orders", response_class=HTMLResponse)
 def order_list(
-    request: Request, scope: Annotated[Scope, screen("read", Own())], p: int = 1
+    request: Request, scope: Annotated[Scope, screen("read", Own())], p: Page = 1
 ) -> Response:
     return page(request, "dash/orders.html", scope.user, **list_values(request, scope.depot, p))
 
 
 @router.get("/partials/orders", response_class=HTMLResponse)
 def order_list_partial(
-    request: Request, scope: Annotated[Scope, screen("read", Own())], p: int = 1
+    request: Request, scope: Annotated[Scope, screen("read", Own())], p: Page = 1
 ) -> Response:
     return partial(request, "dash/orders_live.html", **list_values(request, scope.depot, p))
 
 
 @router.get("/orders/{order_id}", response_class=HTMLResponse)
 def order_page(
-    request: Request, order_id: int, scope: Annotated[Scope, screen("read", THE_ORDER)]
+    request: Request, order_id: Id, scope: Annotated[Scope, screen("read", THE_ORDER)]
 ) -> Response:
     values = detail_values(request, scope.depot, order_id)
     return page(request, "dash/order.html", scope.user, **values)
@@ -132,7 +133,7 @@ def order_page(
 
 @router.get("/partials/orders/{order_id}", response_class=HTMLResponse)
 def order_partial(
-    request: Request, order_id: int, scope: Annotated[Scope, screen("read", THE_ORDER)]
+    request: Request, order_id: Id, scope: Annotated[Scope, screen("read", THE_ORDER)]
 ) -> Response:
     return partial(request, "dash/order_live.html", **detail_values(request, scope.depot, order_id))
 
@@ -140,8 +141,8 @@ def order_partial(
 @router.get("/orders/{order_id}/handovers/{number}", response_class=HTMLResponse)
 def handover_page(
     request: Request,
-    order_id: int,
-    number: str,
+    order_id: Id,
+    number: Ref,
     scope: Annotated[Scope, screen("read", THE_ORDER, Of("handover", "number"))],
 ) -> Response:
     """The handover note (交接单, annex 2) on screen, beside its printable PDF."""

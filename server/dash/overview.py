@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from server.bounds import Filter
 from server.dash import views
 from server.dash.ageing import AGE_BANDS, REMAINING_BANDS
 from server.dash.charts import Bar, Place, bars, depot_map
@@ -79,7 +80,9 @@ def overview_values(request: Request, where: str | None) -> dict[str, Any]:
 
 @router.get("/", response_class=HTMLResponse)
 def overview(
-    request: Request, scope: Annotated[Scope, screen("read", THE_DEPOT)], depot: str | None = None
+    request: Request,
+    scope: Annotated[Scope, screen("read", THE_DEPOT)],
+    depot: Filter | None = None,
 ) -> Response:
     values = overview_values(request, scope.depot)
     return page(request, "dash/overview.html", scope.user, **values)
@@ -87,6 +90,8 @@ def overview(
 
 @router.get("/partials/overview", response_class=HTMLResponse)
 def overview_partial(
-    request: Request, scope: Annotated[Scope, screen("read", THE_DEPOT)], depot: str | None = None
+    request: Request,
+    scope: Annotated[Scope, screen("read", THE_DEPOT)],
+    depot: Filter | None = None,
 ) -> Response:
     return partial(request, "dash/overview_live.html", **overview_values(request, scope.depot))

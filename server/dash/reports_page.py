@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
 from server import reports
+from server.bounds import Filter
 from server.dash.common import page
 from server.dash.overview import THE_DEPOT
 from server.deps import engine_of
@@ -28,8 +29,8 @@ router = APIRouter(include_in_schema=False)
 def monthly_page(
     request: Request,
     scope: Annotated[Scope, screen("read", THE_DEPOT)],
-    month: str | None = None,
-    depot: str | None = None,
+    month: Filter | None = None,
+    depot: Filter | None = None,
 ) -> Response:
     where = scope.depot
     today = date.today()

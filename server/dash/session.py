@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from edge import csrf
 from server import auth
+from server.bounds import LINE, Code, Line
 from server.dash.common import LANG_COOKIE, LANGS, lang_of, templates, translator
 from server.deps import SESSION_COOKIE, client_address, engine_of
 from server.guard import anyone
@@ -39,7 +40,7 @@ def login_page(request: Request) -> Response:
 @router.post("/login", response_class=HTMLResponse)
 def login_submit(
     request: Request,
-    username: Annotated[str, Form(max_length=200)],
+    username: Annotated[str, Form(max_length=64, pattern=LINE)],
     password: Annotated[str, Form(max_length=256)],
 ) -> Response:
     try:
@@ -69,7 +70,7 @@ def logout(request: Request) -> Response:
 
 
 @router.get("/lang/{lang}")
-def choose_language(lang: str, next: str = "/") -> Response:
+def choose_language(lang: Code, next: Line = "/") -> Response:
     """Switch the pages' language for this browser and go back to where one was."""
     target = next if next.startswith("/") and not next.startswith("//") else "/"
     response = RedirectResponse(target, status_code=303)

@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import Engine, case, func, select
 
 from server import stocktake
+from server.bounds import Id
 from server.dash.common import page, partial
 from server.deps import engine_of
 from server.floor import Rejection
@@ -201,9 +202,9 @@ def inbox_partial(request: Request, scope: Annotated[Scope, screen("approve", Ow
 @router.post("/approvals/stocktakes/{stocktake_id}")
 def approve_adjustment(
     request: Request,
-    stocktake_id: int,
+    stocktake_id: Id,
     scope: Annotated[Scope, screen("approve", Of("stocktake", "stocktake_id"))],
-    confirm: Annotated[str, Form()] = "",
+    confirm: Annotated[str, Form(max_length=8)] = "",
 ) -> Response:
     """Approve a closed stocktake's adjustments; the domain refuses one's own count."""
     if confirm != "yes":

@@ -169,7 +169,7 @@ def test_the_verify_command(engine: Engine, depot: Depot) -> None:
     bad = subprocess.run(
         [DEPOT, "server", "verify-ledger", "--db", depot.db_url], capture_output=True, text=True
     )
-    assert bad.returncode == 1 and "does NOT verify: posting" in bad.stdout
+    assert bad.returncode == 1 and "does NOT verify: 1 problem\n  posting 1: " in bad.stdout
 
 
 def test_racing_dispatchers_never_reserve_the_same_stock(engine: Engine, depot: Depot) -> None:

@@ -1,0 +1,82 @@
+"""The shape check of floor events and the text bounds: whatever JSON a gateway sends, the
+check answers with a text that can be stored or with a malformed reason, never anything else."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from server.bounds import MAX_QTY, MAX_STOCK, json_problem, shown, unprintable
+from server.eventcheck import MALFORMED, MAX_EVENT_BYTES, check, is_malformed, stored
+from server.floor import Rejection
+
+# Any JSON value, with text from the whole of Unicode (surrogates and controls included) and
+# whole numbers far beyond 64 bits.
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(st.characters(codec=None, exclude_categories=()), max_size=40),
+    lambda inner: (
+        st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=10), inner, max_size=5)
+    ),
+    max_leaves=30,
+)
+FIELDS = ("type", "warehouse", "location", "from_location", "gtin", "batch", "qty", "counted")
+
+
+@st.composite
+def events(draw: st.DrawFn) -> dict[str, Any]:
+    event: dict[str, Any] = {"event_id": str(uuid.uuid4())}
+    for field in draw(st.lists(st.sampled_from(FIELDS), unique=True)):
+        event[field] = draw(json_values)
+    event.update(draw(st.dictionaries(st.text(max_size=8), json_values, max_size=3)))
+    return event
+
+
+@settings(max_examples=400)
+@given(events())
+def test_an_event_is_storable_or_malformed(event: dict[str, Any]) -> None:
+    try:
+        text = check(event)
+    except Rejection as exc:
+        assert exc.reason in MALFORMED and is_malformed(str(exc))
+        str(exc).encode("utf-8")  # the reason can be answered and stored
+        stored(event).encode("ascii")  # and so can the event, escaped
+    else:
+        assert len(text.encode("utf-8")) <= MAX_EVENT_BYTES
+        assert json.loads(text) == json.loads(json.dumps(event))
+        qty = event.get("qty")
+        assert qty is None or 1 <= qty <= MAX_QTY
+        counted = event.get("counted")
+        assert counted is None or 0 <= counted <= MAX_STOCK
+
+
+def test_the_limits_of_a_read() -> None:
+    base = {"event_id": str(uuid.uuid4()), "type": "receiving"}
+    check({**base, "qty": MAX_QTY})
+    for qty in (0, MAX_QTY + 1, 2**63 - 1, 2**63, 1.5, True, "8"):
+        try:
+            check({**base, "qty": qty})
+        except Rejection as exc:
+            assert exc.reason in ("bad_quantity", "bad_number")
+        else:
+            raise AssertionError(f"qty {qty!r} was taken")
+
+
+@given(st.text(st.characters(codec=None, exclude_categories=())), st.integers(2, 100))
+def test_shown_text_is_printable_and_short(text: str, limit: int) -> None:
+    out = shown(text, limit)
+    assert unprintable(out) is None and len(out) <= limit
+    out.encode("utf-8")
+
+
+@given(json_values)
+def test_json_problem_never_fails(value: Any) -> None:
+    found = json_problem(value, "value", 4, 1000, 100)
+    assert found is None or found[0] in MALFORMED
