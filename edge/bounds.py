@@ -5,6 +5,7 @@ Each check returns the value or raises `OutOfBounds` with a short reason in Engl
 names the field. Nothing here does IO.
 
     MAX_QTY         a read's or an event's quantity, in the item's unit (a pallet, a case)
+    MAX_STOCK       the quantity of one stock line in the central ledger
     INT64_MAX       the largest integer a database column takes
     clean text      no lone surrogates (they cannot be written as UTF-8), no control
                     characters, at most a given length
@@ -18,7 +19,7 @@ from datetime import date, datetime
 from typing import Any
 
 MAX_QTY = 1_000_000  # one read or one event: far above any pallet, far below overflow
-MAX_STOCK_QTY = 10**12  # one stock line: a million reads of MAX_QTY
+MAX_STOCK = 10**12  # one stock line: a million reads of MAX_QTY (a database CHECK too)
 INT64_MAX = 2**63 - 1
 MAX_TEXT = 200  # free text on the floor: a batch number, a serial, a location code
 

@@ -3,7 +3,7 @@
 Events leave in batches, in the order they were made. A batch that cannot be delivered
 (server down, network out, 5xx) is retried with exponential backoff and jitter; an event is
 marked sent only after the server answered for it, and a rejected one is kept with its
-reason, never dropped.
+reason, never dropped (as `malformed` where the server says it cannot read it).
 
 A batch the server refuses as a whole as malformed (400, 413, 422: something in it the
 server cannot read) is halved and sent again at once, until the event it cannot read is
@@ -110,6 +110,8 @@ class Forwarder(Worker):
                 result = str(item["result"])
                 if result == "duplicate" and item.get("original") == "rejected":
                     result = "rejected"  # sent before, and refused then
+                if result == "rejected" and item.get("malformed") is True:
+                    result = "malformed"  # the server cannot read it: set aside as such
                 results[item["event_id"]] = (result, item.get("reason"))
         if not results:
             raise ValueError("the server's answer named none of the events sent")

@@ -20,14 +20,16 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field
 
-MAX_QTY = 1_000_000  # one read at a door, one line of a request or of a count
-MAX_STOCK = 10**12  # one stock line; the database refuses more (CHECK, migration 0014)
+from edge.bounds import INT64_MAX as INT64_MAX  # shared with the stations and gateways
+from edge.bounds import MAX_QTY as MAX_QTY
+from edge.bounds import MAX_STOCK as MAX_STOCK
+
 MAX_ID = 2**31 - 1  # row ids are 32-bit integer columns
 MAX_OFFSET = 10**9  # how far into a list a page may start
 MAX_PAGE = 100_000  # dashboard page numbers
 MAX_CENTS = 10**13  # money, in cents
 MAX_DAYS = 3650
-INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1  # any whole number stored or posted
+INT64_MIN = -(2**63)  # any whole number stored or posted: INT64_MIN to INT64_MAX
 
 # Whatever is not a control character (C0, DEL, C1) and not a lone surrogate.
 LINE = r"^[^\x00-\x1f\x7f-\x9f]*$"

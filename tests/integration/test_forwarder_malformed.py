@@ -17,6 +17,8 @@ from gateway.config import ServerLink
 from gateway.forwarder import Forwarder
 from gateway.store import GatewayStore
 from gateway.workflows.common import Outcome
+from harness.depot import Depot, GatewayProcess, ServerProcess
+from harness.procs import wait_until
 
 
 def fill_outbox(store: GatewayStore, count: int, poison: set[int]) -> list[str]:
@@ -82,3 +84,45 @@ def test_a_malformed_event_is_set_aside_and_the_rest_go_on(tmp_path: Path) -> No
     shown = store.rejected_recent()
     assert shown[0]["event_id"] == ids[200] and shown[0]["result"] == "malformed"
     store.close()
+
+
+def test_the_real_server_says_which_events_it_cannot_read_and_the_gateway_sets_them_aside(
+    depot: Depot, server: ServerProcess, gateway: GatewayProcess
+) -> None:
+    """Events in a gateway's outbox that the central server cannot read (from an older
+    release, or a fault): each is set aside as malformed, with the server's reason, and the
+    events around it reach the ledger."""
+    base = {"type": "receiving", "warehouse": "LC01", "occurred_at": "2026-11-23T09:14:03+08:00",
+            "location": "D01", "gtin": depot.example.items[3].gtin, "batch": "2026FWD"}  # fmt: skip
+    events = [
+        {**base, "event_id": str(uuid.uuid4()), "qty": 4},
+        {**base, "event_id": str(uuid.uuid4()), "qty": 2**63 - 1},
+        {**base, "event_id": str(uuid.uuid4()), "qty": 5, "batch": "2026\udfffFWD"},
+        {**base, "event_id": str(uuid.uuid4()), "qty": 6},
+    ]
+    with sqlite3.connect(gateway.database) as db:
+        db.executemany(
+            "INSERT INTO outbox (event_id, type, payload, created_at) VALUES (?,?,?,?)",
+            [(e["event_id"], e["type"], json.dumps(e), 0.0) for e in events],
+        )
+
+    def states() -> list[tuple[str, str | None]]:
+        with sqlite3.connect(gateway.database) as db:
+            ids = [e["event_id"] for e in events]
+            found = dict(
+                (r[0], (r[1], r[2]))
+                for r in db.execute("SELECT event_id, state, result FROM outbox")
+                if r[0] in ids
+            )
+        return [found[i] for i in ids]
+
+    wait_until(lambda: all(s[0] != "pending" for s in states()), 30, "the outbox settled")
+    assert states() == [
+        ("sent", "accepted"),
+        ("rejected", "malformed"),
+        ("rejected", "malformed"),
+        ("sent", "accepted"),
+    ]
+    with server.login() as admin:
+        rows = admin.get("/api/v1/stock", params={"batch": "2026FWD"}).json()["rows"]
+    assert sum(r["qty"] for r in rows) == 10
