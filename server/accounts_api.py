@@ -9,15 +9,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from server.deps import engine_of
+from server.errors import answers
+from server.floor import Rejection
 from server.floor_access import PIN_MAX, PIN_MIN, FloorAccessError, set_floor_pin
 from server.guard import Scope, person
 from server.scope import Own
 
-router = APIRouter(prefix="/api/v1/me", tags=["auth"])
+router = APIRouter(prefix="/api/v1/me", tags=["auth"], responses=answers(401, 403, 422))
 
 
 class FloorPin(BaseModel):
@@ -35,7 +37,7 @@ def put_floor_pin(
     try:
         set_floor_pin(engine_of(request), user.username, body.pin, actor=user.username)
     except FloorAccessError as exc:
-        raise HTTPException(422, str(exc)) from exc
+        raise Rejection("bad_pin", str(exc)) from exc
     return Response(status_code=204)
 
 

@@ -117,7 +117,8 @@ def test_a_person_sets_their_own_floor_pin(
         short = wang.put("/api/v1/me/floor-pin", json={"pin": "12345"})
         assert short.status_code == 422
         same = wang.put("/api/v1/me/floor-pin", json={"pin": PASSWORD})
-        assert same.status_code == 422 and "central password" in same.json()["detail"]
+        assert same.status_code == 422 and "central password" in same.json()["detail"]["detail"]
+        assert same.json()["detail"]["reason"] == "bad_pin"
         assert wang.put("/api/v1/me/floor-pin", json={"pin": "907153"}).status_code == 204
     synced = people_synced(server, depot)
     assert verify_password("907153", synced["wang"]["floor_hash"])
