@@ -37,7 +37,7 @@ def test_a_scanned_label_reaches_the_ledger(
     assert row["prod_date"] == "2026-03-01"
     assert row["status"] == "pending_acceptance"
     # The station got its answer and told the scanner to beep "ok" (configured as 0x07).
-    wait_until(lambda: b"\x07" in scanner.received(), 5, "the ok beep on the scanner")
+    wait_until(lambda: b"\x07" in scanner.received(), 20, "the ok beep on the scanner")
     assert "已收货" in edge.proc.log()
 
 
