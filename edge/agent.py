@@ -41,6 +41,13 @@ from edge.spool import Spool
 
 log = logging.getLogger(__name__)
 console = logging.getLogger("depot.console")
+MAX_READER_DETAIL = 200  # characters of a reader's state in the status message
+
+
+def status_detail(detail: str) -> str:
+    """A reader's state as the status message carries it: bounded, valid UTF-8 (an OS error
+    message may quote a path with undecodable bytes)."""
+    return detail[:MAX_READER_DETAIL].encode("utf-8", "replace").decode("utf-8")
 
 
 def decode_read(read: RawRead, location_pattern: str, badge_pattern: str) -> Decoded:
@@ -221,7 +228,7 @@ class DeviceAgent:
             spool_depth=self.spool.depth(),
             last_seq=self.spool.last_seq(),
             ready=reader.ready,
-            reader=reader.detail,
+            reader=status_detail(reader.detail),
         )
         self.client.publish(self._status_topic, payload, qos=1, retain=True)
 
