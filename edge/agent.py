@@ -4,6 +4,10 @@ Order of things for one read: read -> decoded -> written to the device's spool w
 event_id and seq -> published (QoS 1) -> kept until the gateway's answer naming it arrives on
 the device's command topic -> removed. Unanswered reads are published again, with the same
 event_id, after `resend_after` seconds and at once after every reconnect.
+
+Each device says when its reader can take reads: a log line "<device> ready: <what it reads>"
+each time the reader becomes ready (again, after a lost port), "<device> not ready: <why>"
+when it cannot, and the same fact as `ready` and `reader` in its retained status message.
 """
 
 from __future__ import annotations
@@ -35,11 +39,18 @@ from edge.contract import (
 )
 from edge.decode import Decoded, decode_barcode
 from edge.mqtt import connect, make_client
-from edge.readers import RawRead, Reader
+from edge.readers import RawRead, Reader, ReaderState, not_ready
 from edge.spool import Spool
 
 log = logging.getLogger(__name__)
 console = logging.getLogger("depot.console")
+MAX_READER_DETAIL = 200  # characters of a reader's state in the status message
+
+
+def status_detail(detail: str) -> str:
+    """A reader's state as the status message carries it: bounded, valid UTF-8 (an OS error
+    message may quote a path with undecodable bytes)."""
+    return detail[:MAX_READER_DETAIL].encode("utf-8", "replace").decode("utf-8")
 
 
 def decode_read(read: RawRead, location_pattern: str, badge_pattern: str) -> Decoded:
@@ -123,6 +134,9 @@ class DeviceAgent:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._connected = threading.Event()
+        self._status_due = threading.Event()
+        self._reader_state = not_ready("starting")
+        self._state_lock = threading.Lock()
         self._scan_topic = scan_topic(station.site, device.id)
         self._cmd_topic = cmd_topic(station.site, device.id)
         self._status_topic = status_topic(station.site, device.id)
@@ -143,7 +157,7 @@ class DeviceAgent:
     def start(self) -> None:
         connect(self.client, self._broker)
         self._publisher.start()
-        self.reader.start(self.record)
+        self.reader.start(self.record, self.reader_state)
 
     def stop(self) -> None:
         self._stop.set()
@@ -178,6 +192,19 @@ class DeviceAgent:
             )
         self._wake.set()
 
+    def reader_state(self, state: ReaderState) -> None:
+        """The reader can take reads now, or cannot: logged, and told in the status."""
+        with self._state_lock:
+            if state == self._reader_state:
+                return  # a retry that failed the same way again, a looped video restarting
+            self._reader_state = state
+        if state.ready:
+            log.info("%s ready: %s", self.device.id, state.detail)
+        else:
+            log.warning("%s not ready: %s", self.device.id, state.detail)
+        self._status_due.set()
+        self._wake.set()
+
     # -- MQTT out ---------------------------------------------------------------------------
     def _publish_loop(self) -> None:
         last_heartbeat = 0.0
@@ -188,7 +215,8 @@ class DeviceAgent:
                 continue
             self._publish_due()
             now = time.monotonic()
-            if now - last_heartbeat >= self.station.heartbeat:
+            if self._status_due.is_set() or now - last_heartbeat >= self.station.heartbeat:
+                self._status_due.clear()
                 last_heartbeat = now
                 self._publish_status()
 
@@ -206,6 +234,8 @@ class DeviceAgent:
                 return
 
     def _publish_status(self) -> None:
+        with self._state_lock:
+            reader = self._reader_state
         payload = status_payload(
             "online",
             device=self.device.id,
@@ -214,6 +244,8 @@ class DeviceAgent:
             ts=now_iso(),
             spool_depth=self.spool.depth(),
             last_seq=self.spool.last_seq(),
+            ready=reader.ready,
+            reader=status_detail(reader.detail),
         )
         self.client.publish(self._status_topic, payload, qos=1, retain=True)
 
@@ -229,7 +261,7 @@ class DeviceAgent:
         client.subscribe(self._cmd_topic, qos=1)
         self._connected.set()
         self.spool.forget_sent()
-        self._publish_status()
+        self._status_due.set()  # the publisher says online, with the reader's state
         self._wake.set()
 
     def _on_disconnect(

@@ -1,7 +1,10 @@
 """Readers: the things at a station that produce reads.
 
 Each reader runs its own thread, hands every read to `emit` as a RawRead, survives its device
-going away (it reopens with backoff), and may accept feedback bytes for a beeper or LED.
+going away (it reopens with backoff), and may accept feedback bytes for a beeper or LED. It
+tells `report` whenever it becomes able to take reads (its port open, its camera delivering
+frames, its LLRP reader running inventory, its keyboard device open and grabbed) and whenever
+it stops being able to, with a ReaderState; reopening after a loss makes a new ready report.
 `make_reader` builds the reader a device's configuration names, importing the heavy
 libraries (OpenCV, zxing-cpp, sllurp) only for the kinds that need them.
 """
@@ -38,8 +41,27 @@ class RawRead:
 Emit = Callable[[RawRead], None]
 
 
+@dataclass(frozen=True, slots=True)
+class ReaderState:
+    """Whether a reader can take reads now, and what it is reading or why it cannot."""
+
+    ready: bool
+    detail: str  # "reading /dev/ttyACM0", "scanner on /dev/ttyACM0 unavailable: ..."
+
+
+def ready(detail: str) -> ReaderState:
+    return ReaderState(True, detail)
+
+
+def not_ready(detail: str) -> ReaderState:
+    return ReaderState(False, detail)
+
+
+Report = Callable[[ReaderState], None]
+
+
 class Reader(Protocol):
-    def start(self, emit: Emit) -> None: ...
+    def start(self, emit: Emit, report: Report) -> None: ...
 
     def stop(self) -> None: ...
 

@@ -3,22 +3,20 @@
 Frames go through edge.vision.FramePipeline; every fresh code becomes a read whose raw bytes
 are what a scanner sending AIM identifiers would have sent. A camera that disappears, or a
 stream that drops, is reopened with backoff; a video file that ends is either started again
-(`loop = true`) or left finished.
+(`loop = true`) or left finished. The camera is ready once a frame has come through after
+opening it: OpenCV can open a device or a stream that then delivers nothing.
 """
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 
 import cv2
 
 from edge.config import CameraSettings
-from edge.readers import Emit, RawRead
+from edge.readers import Emit, RawRead, Report, not_ready, ready
 from edge.vision import Code, FramePipeline, effective_scale
-
-log = logging.getLogger(__name__)
 
 
 def open_capture(source: str) -> cv2.VideoCapture:
@@ -32,7 +30,7 @@ class CameraReader:
         self._thread: threading.Thread | None = None
         self.finished = threading.Event()  # a video file played to its end
 
-    def start(self, emit: Emit) -> None:
+    def start(self, emit: Emit, report: Report) -> None:
         def on_code(code: Code) -> None:
             emit(RawRead(code.raw, "camera", symbology=code.symbology))
 
@@ -45,7 +43,10 @@ class CameraReader:
             fallback_every=self.settings.fallback_every,
         )
         self._thread = threading.Thread(
-            target=self._loop, args=(pipeline,), daemon=True, name=f"camera:{self.settings.source}"
+            target=self._loop,
+            args=(pipeline, report),
+            daemon=True,
+            name=f"camera:{self.settings.source}",
         )
         self._thread.start()
 
@@ -57,36 +58,50 @@ class CameraReader:
     def feedback(self, data: bytes) -> None:
         """A camera has no beeper; answers show on the console."""
 
-    def _loop(self, pipeline: FramePipeline) -> None:
-        delay = 0.5
+    def _loop(self, pipeline: FramePipeline, report: Report) -> None:
         try:
-            while not self._stop.is_set():
-                capture = open_capture(self.settings.source)
-                if not capture.isOpened():
-                    log.warning("camera %s unavailable; retrying", self.settings.source)
-                else:
-                    log.info("camera connected: %s", self.settings.source)
-                    delay = 0.5
-                    ended = self._frames(capture, pipeline)
-                    if ended and not self.settings.loop:
-                        log.info("video %s finished", self.settings.source)
-                        self.finished.set()
-                        return
-                capture.release()
-                self._stop.wait(delay)
-                delay = min(delay * 2, 10.0)
+            finished = self._open_and_read(pipeline, report)
         finally:
             pipeline.close(drain=True)
+        if finished:  # every code of the video has been emitted
+            report(not_ready(f"video {self.settings.source} finished"))
+            self.finished.set()
 
-    def _frames(self, capture: cv2.VideoCapture, pipeline: FramePipeline) -> bool:
+    def _open_and_read(self, pipeline: FramePipeline, report: Report) -> bool:
+        """Open the source again and again until the stop (False) or a video's end (True)."""
+        source = self.settings.source
+        delay = 0.5
+        while not self._stop.is_set():
+            capture = open_capture(source)
+            try:
+                if not capture.isOpened():
+                    report(not_ready(f"camera {source} unavailable; retrying"))
+                else:
+                    delay = 0.5
+                    ended = self._frames(capture, pipeline, report)
+                    if ended and not self.settings.loop:
+                        return True
+                    if not ended and not self._stop.is_set():
+                        report(not_ready(f"camera {source} stopped sending frames"))
+            finally:
+                capture.release()
+            self._stop.wait(delay)
+            delay = min(delay * 2, 10.0)
+        return False
+
+    def _frames(self, capture: cv2.VideoCapture, pipeline: FramePipeline, report: Report) -> bool:
         """Read frames until the stop, a failure (False) or the end of a file (True)."""
         interval = 1.0 / self.settings.max_fps if self.settings.max_fps > 0 else 0.0
         is_file = not self.settings.source.isdigit() and "://" not in self.settings.source
+        first = True
         while not self._stop.is_set():
             started = time.monotonic()
             ok, frame = capture.read()
             if not ok:
                 return is_file
+            if first:
+                first = False
+                report(ready(f"reading frames from {self.settings.source}"))
             pipeline.process(frame, time.monotonic())
             if interval:
                 self._stop.wait(max(0.0, interval - (time.monotonic() - started)))

@@ -7,22 +7,24 @@ console) is read line by line. Either way each Enter ends a read.
 
 The GS separator of GS1 labels does not survive most scanners' keyboard mode: prefer serial
 (USB-CDC) mode. See docs/edge.md.
+
+The reader is ready once the device is open and, for an evdev device, grabbed (a station
+that may not grab says so in its ready report: the keystrokes then reach the focused window
+too). Opening a FIFO standing in for a device waits for its writer.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
-import logging
 import os
 import stat
 import threading
 
 from edge.config import KeyboardSettings
 from edge.keymap import EVENT, KeyDecoder
-from edge.readers import Emit, RawRead
+from edge.readers import Emit, RawRead, Report, not_ready, ready
 
-log = logging.getLogger(__name__)
 EVIOCGRAB = 0x40044590
 MAX_LINE = 4096
 
@@ -34,6 +36,15 @@ def is_evdev(path: str) -> bool:
     )
 
 
+def grab(fd: int) -> str:
+    """Take the device for this reader alone; what came of it, for the ready report."""
+    try:
+        fcntl.ioctl(fd, EVIOCGRAB, 1)
+    except OSError as exc:  # a FIFO, or a station without the right to grab
+        return f"not grabbed: {exc.strerror}"
+    return "grabbed"
+
+
 class KeyboardReader:
     def __init__(self, settings: KeyboardSettings) -> None:
         if settings.layout != "us":
@@ -43,9 +54,12 @@ class KeyboardReader:
         self._thread: threading.Thread | None = None
         self._fd: int | None = None
 
-    def start(self, emit: Emit) -> None:
+    def start(self, emit: Emit, report: Report) -> None:
         self._thread = threading.Thread(
-            target=self._loop, args=(emit,), daemon=True, name=f"keyboard:{self.settings.input}"
+            target=self._loop,
+            args=(emit, report),
+            daemon=True,
+            name=f"keyboard:{self.settings.input}",
         )
         self._thread.start()
 
@@ -61,20 +75,22 @@ class KeyboardReader:
     def feedback(self, data: bytes) -> None:
         """A keyboard-wedge scanner takes no commands; answers show on the console only."""
 
-    def _loop(self, emit: Emit) -> None:
+    def _loop(self, emit: Emit, report: Report) -> None:
+        source = self.settings.input
         delay = 0.5
         while not self._stop.is_set():
             try:
-                self._fd = os.open(self.settings.input, os.O_RDONLY)
-                log.info("keyboard scanner connected on %s", self.settings.input)
+                self._fd = os.open(source, os.O_RDONLY)
                 delay = 0.5
-                if is_evdev(self.settings.input):
+                if is_evdev(source):
+                    report(ready(f"reading key events from {source} ({grab(self._fd)})"))
                     self._read_events(self._fd, emit)
                 else:
+                    report(ready(f"reading lines from {source}"))
                     self._read_lines(self._fd, emit)
             except OSError as exc:
                 if not self._stop.is_set():
-                    log.warning("keyboard scanner %s unavailable: %s", self.settings.input, exc)
+                    report(not_ready(f"keyboard scanner {source} unavailable: {exc}"))
             fd, self._fd = self._fd, None
             if fd is not None:
                 with contextlib.suppress(OSError):
@@ -83,8 +99,6 @@ class KeyboardReader:
             delay = min(delay * 2, 10.0)
 
     def _read_events(self, fd: int, emit: Emit) -> None:
-        with contextlib.suppress(OSError):  # a FIFO or an unprivileged station cannot grab
-            fcntl.ioctl(fd, EVIOCGRAB, 1)
         decoder = KeyDecoder()
         pending = b""
         while not self._stop.is_set():

@@ -2,7 +2,8 @@
 
 The station connects, configures the antennas and power, starts inventory and folds the tag
 reports (EPC, antenna, peak RSSI, seen count) into one read per tag, antenna and window. A
-reader that goes away is reconnected with backoff.
+reader that goes away is reconnected with backoff. The reader is ready once it has confirmed
+that inventory runs (sllurp's state INVENTORYING), not merely once the socket is connected.
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ import threading
 import time
 from typing import Any
 
-from sllurp.llrp import LLRPReaderClient, LLRPReaderConfig
+from sllurp.llrp import LLRPReaderClient, LLRPReaderConfig, LLRPReaderState
 
 from edge.config import LlrpSettings
-from edge.readers import Emit
+from edge.readers import Emit, Report, not_ready, ready
 from edge.readers.tagging import TagAggregator
 from edge.rfid import TagRead
 
@@ -75,11 +76,11 @@ class LlrpReader:
             }
         )
 
-    def start(self, emit: Emit) -> None:
+    def start(self, emit: Emit, report: Report) -> None:
         self._tags = TagAggregator(self.settings.window, emit, f"llrp-window:{self.settings.host}")
         self._tags.start()
         self._thread = threading.Thread(
-            target=self._loop, daemon=True, name=f"llrp:{self.settings.host}"
+            target=self._loop, args=(report,), daemon=True, name=f"llrp:{self.settings.host}"
         )
         self._thread.start()
 
@@ -88,26 +89,32 @@ class LlrpReader:
         for read in tag_reads(reports, time.time()):
             self._tags.add(read)
 
-    def _loop(self) -> None:
+    def _loop(self, report: Report) -> None:
+        where = f"{self.settings.host}:{self.settings.port}"
+        running = ready(f"inventory running on {where}, antennas {list(self.settings.antennas)}")
         delay = 1.0
         while not self._stop.is_set():
             gone = threading.Event()
             client = LLRPReaderClient(self.settings.host, self.settings.port, self._config())
             client.add_tag_report_callback(self._on_report)
             client.add_disconnected_callback(lambda _reader, gone=gone: gone.set())
+            client.add_state_callback(
+                LLRPReaderState.STATE_INVENTORYING, lambda _reader, _state: report(running)
+            )
             try:
                 client.connect()
                 self._client = client
-                log.info("LLRP reader connected at %s:%s", self.settings.host, self.settings.port)
+                log.info("LLRP reader connected at %s; starting inventory", where)
                 delay = 1.0
                 while not self._stop.is_set() and not gone.is_set():
                     if not client.is_alive():
                         break
                     self._stop.wait(0.2)
+                if not self._stop.is_set():
+                    report(not_ready(f"LLRP reader {where} went away; reconnecting"))
             except Exception as exc:  # sllurp raises socket and protocol errors of many kinds
-                log.warning(
-                    "LLRP reader %s:%s unavailable: %s", self.settings.host, self.settings.port, exc
-                )
+                if not self._stop.is_set():
+                    report(not_ready(f"LLRP reader {where} unavailable: {exc}"))
             finally:
                 self._client = None
                 self._close(client)

@@ -12,7 +12,7 @@ import re
 import time
 
 from edge.config import RfidSerialSettings
-from edge.readers import Emit, RawRead
+from edge.readers import Emit, RawRead, Report
 from edge.readers.serial import SerialPort
 from edge.readers.tagging import TagAggregator
 from edge.rfid import LineError, TagRead, parse_line
@@ -29,7 +29,7 @@ class RfidSerialReader:
         self._buffer = bytearray()
         self._tags: TagAggregator | None = None
 
-    def start(self, emit: Emit) -> None:
+    def start(self, emit: Emit, report: Report) -> None:
         tags = TagAggregator(self.settings.window, emit, f"rfid-window:{self.settings.port}")
         self._tags = tags
 
@@ -48,7 +48,7 @@ class RfidSerialReader:
                 self._buffer.clear()
 
         tags.start()
-        self._port.run(on_open, on_chunk)
+        self._port.run(on_open, on_chunk, report)
 
     def _line(self, line: bytes, emit: Emit, tags: TagAggregator) -> None:
         try:

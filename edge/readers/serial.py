@@ -1,7 +1,9 @@
 """A barcode scanner on a serial port (RS-232, USB-CDC, Bluetooth SPP), through pyserial.
 
 Reads are framed by the scanner's suffix and emitted with their bytes untouched. When the
-scanner is unplugged or walks out of range the port is reopened with backoff.
+scanner is unplugged or walks out of range the port is reopened with backoff. The port is
+ready once it is open: pyserial empties its input buffer while opening it, so bytes that
+arrived before are gone, and every byte after is read.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import serial
 
 from edge.config import SerialSettings
 from edge.framing import Framer
-from edge.readers import Emit, RawRead
+from edge.readers import Emit, RawRead, Report, not_ready, ready
 
 log = logging.getLogger(__name__)
 
@@ -32,10 +34,12 @@ class SerialPort:
         self._thread: threading.Thread | None = None
         self._name = name
 
-    def run(self, on_open: Callable[[], None], on_chunk: Callable[[bytes], None]) -> None:
+    def run(
+        self, on_open: Callable[[], None], on_chunk: Callable[[bytes], None], report: Report
+    ) -> None:
         self._thread = threading.Thread(
             target=self._loop,
-            args=(on_open, on_chunk),
+            args=(on_open, on_chunk, report),
             name=f"{self._name}:{self.port}",
             daemon=True,
         )
@@ -66,22 +70,25 @@ class SerialPort:
                     self._serial.close()
                 self._serial = None
 
-    def _loop(self, on_open: Callable[[], None], on_chunk: Callable[[bytes], None]) -> None:
+    def _loop(
+        self, on_open: Callable[[], None], on_chunk: Callable[[bytes], None], report: Report
+    ) -> None:
         delay = 0.5
         while not self._stop.is_set():
             try:
                 port = serial.serial_for_url(self.port, baudrate=self.baudrate, timeout=0.2)
                 with self._lock:
                     self._serial = port
-                log.info("%s connected on %s", self._name, self.port)
                 on_open()
+                report(ready(f"reading {self.port}"))
                 delay = 0.5
                 while not self._stop.is_set():
                     chunk = port.read(port.in_waiting or 1)
                     if chunk:
                         on_chunk(chunk)
             except (serial.SerialException, OSError) as exc:
-                log.warning("%s on %s unavailable: %s", self._name, self.port, exc)
+                if not self._stop.is_set():
+                    report(not_ready(f"{self._name} on {self.port} unavailable: {exc}"))
             self._close()
             self._stop.wait(delay)
             delay = min(delay * 2, 10.0)
@@ -93,7 +100,7 @@ class SerialScanner:
         self._port = SerialPort(settings.port, settings.baudrate, "scanner")
         self._framer = Framer(suffix=settings.suffix, prefix=settings.prefix)
 
-    def start(self, emit: Emit) -> None:
+    def start(self, emit: Emit, report: Report) -> None:
         def on_open() -> None:
             self._framer = Framer(suffix=self.settings.suffix, prefix=self.settings.prefix)
 
@@ -101,7 +108,7 @@ class SerialScanner:
             for frame in self._framer.feed(chunk):
                 emit(RawRead(frame.data, "serial", error=frame.error))
 
-        self._port.run(on_open, on_chunk)
+        self._port.run(on_open, on_chunk, report)
 
     def stop(self) -> None:
         self._port.stop()

@@ -7,7 +7,6 @@ import signal
 import sqlite3
 import ssl
 import subprocess
-import time
 from pathlib import Path
 
 import httpx
@@ -90,5 +89,8 @@ def test_the_demo_runs_and_stops_cleanly(tmp_path: Path) -> None:
         code = demo.wait(60)
     assert code == 0, output.read_text()
     assert "stopped" in output.read_text()
-    time.sleep(0.5)
-    assert not port_open(http_port) and not port_open(mqtt_port)
+    wait_until(
+        lambda: not port_open(http_port) and not port_open(mqtt_port),
+        10,
+        "the demo's server, gateway and broker gone from their ports",
+    )

@@ -23,7 +23,7 @@ import httpx
 import pytest
 
 from edge.enrolment import ca_fingerprint, derive, parse_ticket
-from harness.depot import DEPOT, PtyScanner, ServerProcess, prepare_database
+from harness.depot import DEPOT, PtyScanner, ServerProcess, prepare_database, wait_for_devices
 from harness.forms import submit
 from harness.procs import Proc, wait_until
 from harness.sitebuild import Trial, build_trial, start_broker
@@ -121,8 +121,7 @@ def test_a_station_joins_with_its_sheet_and_its_scans_reach_the_ledger(
 
     station = Proc("station", [DEPOT, "edge", "run", "--config", str(conf)], tmp_path).start()
     try:
-        station.wait_for_log("connected to broker", timeout=30)  # over TLS, as enrolled
-        station.wait_for_log("scanner connected", timeout=30)
+        wait_for_devices(station, [DEVICE])  # over TLS, as enrolled; its port open
         depot.scanner.scan(gs1_128_label(depot.gtin, "2026LX1", date(2026, 3, 1), 20))
         wait_until(lambda: b"\x07" in depot.scanner.received(), 30, "the answer's beep")
         with depot.server.login() as client:

@@ -1,17 +1,28 @@
-"""The parts of depot-floor as real processes: server, gateway, edge agents on pseudo terminals."""
+"""The parts of depot-floor as real processes: server, gateway, edge agents on pseudo terminals.
+
+`start()` returns once the part can do what a test asks of it, judged by what the part itself
+says, never by time: the server answers /healthz (after its migrations); the gateway has
+announced itself online on the broker after subscribing, so the broker routes scans to it;
+a station has every device connected to the broker and every reader ready to take reads.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import json
 import os
+import queue
+import sqlite3
 import time
+import tomllib
 import tty
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
+from edge.contract import gateway_status_topic
+from harness.mqtt import MqttTestClient
 from harness.procs import DEPOT, Proc, free_port, wait_until
 from server.accounts import create_gateway_client, create_user
 from server.db import make_engine, migrate
@@ -100,6 +111,8 @@ class GatewayProcess:
     ) -> None:
         workdir.mkdir(parents=True, exist_ok=True)
         self.workdir = workdir
+        self.site = site
+        self.broker_port = broker_port
         self.database = workdir / "gateway.sqlite"
         self.http_port = free_port()
         self.url = f"http://127.0.0.1:{self.http_port}"
@@ -117,13 +130,42 @@ class GatewayProcess:
             "gateway", [DEPOT, "gateway", "run", "--config", str(self.config)], workdir, env
         )
 
-    def start(self) -> GatewayProcess:
-        self.proc.start()
-        self.proc.wait_for_log("gateway connected to broker")
+    def start(self, timeout: float = 30) -> GatewayProcess:
+        """Start, and return once the broker routes the depot's scans to this gateway.
+
+        "gateway connected to broker" comes before its subscription is in place: a scan
+        published in between never reaches it. The gateway subscribes and then publishes its
+        retained status "online" on the same connection, and the broker handles one
+        connection's packets in order: a fresh "online" (not a retained copy from an earlier
+        run) means the subscription is there."""
+        watcher = MqttTestClient(self.broker_port)
+        try:
+            watcher.subscribe(gateway_status_topic(self.site))
+            self.proc.start()
+            wait_until(lambda: self._announced(watcher), timeout, "the gateway online on MQTT")
+        finally:
+            watcher.close()
         return self
+
+    def _announced(self, watcher: MqttTestClient) -> bool:
+        if not self.proc.running:
+            raise RuntimeError(f"gateway exited:\n{self.proc.log()[-3000:]}")
+        while True:
+            try:
+                message = watcher.messages.get_nowait()
+            except queue.Empty:
+                return False
+            if not message.retain and json.loads(message.payload).get("state") == "online":
+                return True
 
     def stop(self) -> None:
         self.proc.stop()
+
+    def outbox_pending(self) -> int:
+        """Events the gateway still has to deliver to the server."""
+        with contextlib.closing(sqlite3.connect(self.database)) as db:
+            row = db.execute("SELECT count(*) FROM outbox WHERE state='pending'").fetchone()
+        return int(row[0])
 
 
 class PtyScanner:
@@ -157,6 +199,21 @@ class PtyScanner:
                 os.close(fd)
 
 
+def wait_for_devices(proc: Proc, devices: list[str], timeout: float = 30) -> None:
+    """Every device of a station connected to the broker and its reader ready to take reads,
+    as the station's log says. A read typed before its port is open is lost (pyserial
+    empties the port when opening it), so a test types only after this."""
+    for device in devices:
+        proc.wait_for_log(f"{device} connected to broker", timeout)
+        proc.wait_for_log(f"{device} ready:", timeout)
+
+
+def spool_depth(spool: Path) -> int:
+    """Reads a station's spool still holds: taken, but not yet answered by the gateway."""
+    with contextlib.closing(sqlite3.connect(spool)) as db:
+        return int(db.execute("SELECT count(*) FROM pending").fetchone()[0])
+
+
 class StationProcess:
     """`depot edge run` with any devices, given as TOML [[device]] tables."""
 
@@ -173,15 +230,18 @@ class StationProcess:
         workdir.mkdir(parents=True, exist_ok=True)
         self.workdir = workdir
         self.config = workdir / f"{name}.toml"
-        self.config.write_text(
+        text = (
             f'site = "{site}"\nspool_dir = "spool"\nresend_after = {resend_after}\n'
             "heartbeat = 1.0\n" + broker_toml(broker_port) + "\n" + "\n".join(devices)
         )
+        self.config.write_text(text)
+        self.devices = [str(device["id"]) for device in tomllib.loads(text)["device"]]
         self.proc = Proc(name, [DEPOT, "edge", "run", "--config", str(self.config)], workdir)
 
-    def start(self, wait_for: str = "connected to broker") -> StationProcess:
+    def start(self) -> StationProcess:
+        """Start, and return once every device is connected and its reader ready."""
         self.proc.start()
-        self.proc.wait_for_log(wait_for)
+        wait_for_devices(self.proc, self.devices)
         return self
 
     def stop(self) -> None:
@@ -233,10 +293,13 @@ class EdgeProcess:
         )
 
     def start(self) -> EdgeProcess:
+        """Start, and return once the device is connected and its port open."""
         self.proc.start()
-        self.proc.wait_for_log("scanner connected")
-        self.proc.wait_for_log("connected to broker")
+        wait_for_devices(self.proc, [self.device])
         return self
+
+    def spool_depth(self) -> int:
+        return spool_depth(self.spool)
 
     def stop(self) -> None:
         self.proc.stop()

@@ -42,22 +42,31 @@ class MqttTestClient:
         else:
             self.connected.set()
 
-    def wait_connected(self, timeout: float = 10) -> None:
+    def wait_connected(self, timeout: float = 20) -> None:
         if not self.connected.wait(timeout):
             raise TimeoutError(f"test client not connected (refused: {self.refused})")
 
-    def subscribe(self, topic: str) -> None:
+    def subscribe(self, topic: str, timeout: float = 15) -> None:
+        """Subscribe, and return once the broker has confirmed it (SUBACK): from then on
+        every message on `topic` reaches this client."""
         self.wait_connected()
         done = threading.Event()
         self.client.on_subscribe = lambda *a: done.set()
         self.client.subscribe(topic, qos=1)
-        done.wait(5)
+        if not done.wait(timeout):
+            raise TimeoutError(f"the broker did not confirm the subscription to {topic}")
 
-    def publish(self, topic: str, payload: bytes, retain: bool = False) -> None:
+    def publish(
+        self, topic: str, payload: bytes, retain: bool = False, timeout: float = 15
+    ) -> None:
+        """Publish at QoS 1 and return once the broker has acknowledged it (PUBACK)."""
         self.wait_connected()
-        self.client.publish(topic, payload, qos=1, retain=retain).wait_for_publish(5)
+        info = self.client.publish(topic, payload, qos=1, retain=retain)
+        info.wait_for_publish(timeout)
+        if not info.is_published():
+            raise TimeoutError(f"the broker did not acknowledge a message on {topic}")
 
-    def next(self, timeout: float = 10) -> paho.MQTTMessage:
+    def next(self, timeout: float = 20) -> paho.MQTTMessage:
         return self.messages.get(timeout=timeout)
 
     def drain(self, seconds: float) -> list[paho.MQTTMessage]:

@@ -81,15 +81,17 @@ class Proc:
             handle.seek(self._started_at)
             return handle.read().decode(errors="replace")
 
-    def wait_for_log(self, text: str, timeout: float = 20) -> None:
-        """Wait for `text` in what the current run (since the last start) has logged."""
+    def wait_for_log(self, text: str, timeout: float = 30, count: int = 1) -> None:
+        """Wait until `text` is in what the current run (since the last start) has logged,
+        `count` times or more."""
 
         def seen() -> bool:
             if not self.running:
                 raise RuntimeError(f"{self.name} exited:\n{self.log()[-3000:]}")
-            return text in self.log_of_this_run()
+            return self.log_of_this_run().count(text) >= count
 
-        wait_until(seen, timeout, f"{text!r} in the log of {self.name}")
+        times = "" if count == 1 else f" {count} times"
+        wait_until(seen, timeout, f"{text!r}{times} in the log of {self.name}")
 
     def stop(self, timeout: float = 10) -> int | None:
         """SIGTERM, then SIGKILL if it does not end in time. Returns the exit status."""

@@ -55,7 +55,7 @@ def reader_config(**overrides: Any) -> LLRPReaderConfig:
     return LLRPReaderConfig(config)
 
 
-def wait_until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
+def wait_until(condition: Callable[[], bool], timeout: float = 15.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, "condition not met in time"
@@ -74,7 +74,7 @@ class Reports:
             self.tags.extend(tags)
             self._changed.notify_all()
 
-    def wait_for(self, count: int, timeout: float = 5.0) -> list[dict[str, Any]]:
+    def wait_for(self, count: int, timeout: float = 15.0) -> list[dict[str, Any]]:
         with self._changed:
             arrived = self._changed.wait_for(lambda: len(self.tags) >= count, timeout)
             assert arrived, f"{len(self.tags)} of {count} tag reports arrived"
@@ -90,7 +90,7 @@ def inventorying(sim: LlrpSimulator, client: LLRPReaderClient) -> None:
     sllurp's state machine is not thread-safe: a disconnect() issued before it has processed
     ENABLE_ROSPEC_RESPONSE can interleave with it and hang until its timeout.
     """
-    sim.wait_inventory(timeout=5)
+    sim.wait_inventory(timeout=15)
     wait_until(lambda: client.llrp.state == LLRPReaderState.STATE_INVENTORYING)
 
 
@@ -205,8 +205,8 @@ def test_a_new_client_gets_reports_after_the_connection_drops(
 
     sim.drop_client()
 
-    assert lost.wait(5), "sllurp did not notice the dropped connection"
-    first.join(3)
+    assert lost.wait(15), "sllurp did not notice the dropped connection"
+    first.join(10)
     assert not first.is_alive()
     with pytest.raises(RuntimeError):
         sim.report([(EPCS[0], 1, -50, 1)])
@@ -227,9 +227,9 @@ def test_disconnect_stops_inventory_and_completes(sim: LlrpSimulator, connect: C
     inventorying(sim, client)
     started = time.monotonic()
 
-    client.disconnect(timeout=3)
+    client.disconnect(timeout=10)
 
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < 5  # done, not given up at the timeout
     assert gone.is_set()
     assert not client.is_alive()
     assert client.llrp.state == LLRPReaderState.STATE_DISCONNECTED
@@ -240,7 +240,7 @@ def test_disconnect_stops_inventory_and_completes(sim: LlrpSimulator, connect: C
 def test_keepalives_are_sent_and_acknowledged(sim: LlrpSimulator, connect: Connect) -> None:
     client, _ = connect(keepalive_interval=100)
     inventorying(sim, client)
-    wait_until(lambda: sim.keepalive_acks >= 3, timeout=3)
+    wait_until(lambda: sim.keepalive_acks >= 3)
 
 
 def read_message(sock: socket.socket) -> dict[str, Any]:

@@ -3,6 +3,7 @@ The test plays the gateway: it collects the scan messages and answers them."""
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import time
@@ -33,17 +34,25 @@ def gateway_side(broker: Mosquitto) -> Iterator[MqttTestClient]:
     client.close()
 
 
+def played(station: StationProcess, video: Path) -> None:
+    """The camera has read the whole video file and taken every code in it."""
+    station.proc.wait_for_log(f"LC01-D01-CAM1 not ready: video {video} finished")
+
+
 def collect(client: MqttTestClient, count: int, timeout: float = 20) -> list[ScanMessage]:
-    scans: list[ScanMessage] = []
+    """The first `count` reads to arrive, in order. A read the test has not answered yet is
+    sent again after `resend_after` (2 s) with the same event_id: counted once, so a slow
+    run cannot fill the count with resends."""
+    scans: dict[str, ScanMessage] = {}
     deadline = time.monotonic() + timeout
     while len(scans) < count and time.monotonic() < deadline:
         try:
-            scans.append(
-                parse_scan(client.next(timeout=max(0.1, deadline - time.monotonic())).payload)
-            )
+            message = client.next(timeout=max(0.1, deadline - time.monotonic()))
         except queue.Empty:
             break
-    return scans
+        scan = parse_scan(message.payload)
+        scans.setdefault(scan.event_id, scan)
+    return list(scans.values())
 
 
 def answer_all(client: MqttTestClient, scans: list[ScanMessage]) -> None:
@@ -69,8 +78,9 @@ def test_a_camera_reads_each_label_in_a_video_once(
         [
             device_toml("LC01-D01-CAM1", "camera", source=str(video), dedupe_seconds=5.0),
         ],
-    ).start(wait_for="video")
+    ).start()
     try:
+        played(station, video)
         scans = collect(gateway_side, len(labels))
         answer_all(gateway_side, scans)
         later = {parse_scan(m.payload).event_id for m in gateway_side.drain(2)}
@@ -102,7 +112,7 @@ def test_a_camera_reads_several_codes_in_one_frame(
         [
             device_toml("LC01-D01-CAM1", "camera", source=str(video)),
         ],
-    ).start(wait_for="video")
+    ).start()
     try:
         scans = collect(gateway_side, 3)
     finally:
@@ -147,20 +157,25 @@ def test_a_keyboard_wedge_scanner_through_evdev(
 ) -> None:
     events = tmp_path / "scanner-event-kbd"
     os.mkfifo(events)
+    # The scanner is plugged in before the station starts: held open for writing (O_RDWR
+    # does not wait for a reader), the FIFO opens for the station at once, like a device.
+    keyboard = os.open(events, os.O_RDWR)
     station = StationProcess(
         tmp_path / "station",
         broker.port,
         [
             device_toml("LC01-HH-KB1", "keyboard", input=str(events)),
         ],
-    ).start()
+    )
     try:
-        with open(events, "wb", buffering=0) as keyboard:
-            keyboard.write(type_text(f"01{GTIN}10KB1\x1d3012"))  # a scanner that sends Ctrl+]
-            keyboard.write(type_text("LOC:B-01-01"))
-            scans = collect(gateway_side, 2)
+        station.start()
+        assert f"LC01-HH-KB1 ready: reading key events from {events}" in station.proc.log()
+        os.write(keyboard, type_text(f"01{GTIN}10KB1\x1d3012"))  # a scanner that sends Ctrl+]
+        os.write(keyboard, type_text("LOC:B-01-01"))
+        scans = collect(gateway_side, 2)
     finally:
         station.stop()
+        os.close(keyboard)
     assert [s.source for s in scans] == ["keyboard", "keyboard"]
     assert (scans[0].data.gtin, scans[0].data.batch, scans[0].data.qty) == (GTIN, "KB1", 12)
     assert scans[1].data.location == "B-01-01"
@@ -216,33 +231,50 @@ def test_several_scanners_on_one_station_each_with_its_own_identity(
     assert [s.seq for s in scans if s.device == "LC01-D02-FIX1"] == [1, 2]
 
 
+def reader_status(watcher: MqttTestClient, ready: bool, timeout: float = 20) -> str:
+    """Wait for the device's status saying its reader is (or is not) ready; what it reads,
+    or why it cannot."""
+    deadline = time.monotonic() + timeout
+    while (left := deadline - time.monotonic()) > 0:
+        status = json.loads(watcher.next(timeout=left).payload)
+        if status["state"] == "online" and status["ready"] is ready:
+            return str(status["reader"])
+    raise TimeoutError(f"no status with ready={ready}")
+
+
 def test_a_scanner_unplugged_and_plugged_back_in(
     tmp_path: Path, broker: Mosquitto, gateway_side: MqttTestClient
 ) -> None:
     link = tmp_path / "ttyACM0"
     first = PtyScanner()
     link.symlink_to(first.port)
+    watcher = MqttTestClient(broker.port)
+    watcher.subscribe(f"wh/v1/{SITE}/status/LC01-D01-FIX1")
     station = StationProcess(
         tmp_path / "station",
         broker.port,
         [
             device_toml("LC01-D01-FIX1", "serial", port=str(link)),
         ],
-    ).start(wait_for="scanner connected")
+    ).start()
     try:
+        assert reader_status(watcher, ready=True) == f"reading {link}"
         first.scan(b"LOC:A-01-01")
         assert collect(gateway_side, 1)[0].data.location == "A-01-01"
         first.close()  # unplugged: the port goes away
         link.unlink()
-        station.proc.wait_for_log("unavailable")
+        station.proc.wait_for_log("LC01-D01-FIX1 not ready: scanner on")
+        assert "unavailable" in reader_status(watcher, ready=False)
         again = PtyScanner()  # plugged back in, maybe under another device node
         link.symlink_to(again.port)
-        wait_until(lambda: station.proc.log().count("scanner connected") >= 2, 20, "reconnect")
+        station.proc.wait_for_log("LC01-D01-FIX1 ready:", count=2)  # ready again
+        assert reader_status(watcher, ready=True) == f"reading {link}"
         again.scan(b"LOC:A-01-02")
         assert collect(gateway_side, 1)[0].data.location == "A-01-02"
         again.close()
     finally:
         station.stop()
+        watcher.close()
 
 
 def test_frames_of_noise_yield_no_reads(
@@ -257,8 +289,9 @@ def test_frames_of_noise_yield_no_reads(
         [
             device_toml("LC01-D01-CAM1", "camera", source=str(video)),
         ],
-    ).start(wait_for="video")
+    ).start()
     try:
+        played(station, video)
         assert gateway_side.drain(1.5) == []
     finally:
         station.stop()
@@ -290,14 +323,16 @@ def test_a_fixed_rfid_reader_over_llrp(
                 window=0.3,
             ),
         ],
-    ).start(wait_for="LLRP reader connected")
+    ).start()
     try:
         reader.wait_inventory()
         reader.report([(pallet, 1, -61, 3), (pallet, 2, -70, 1)])
         reader.report([(pallet, 1, -52, 4)])
         scans = collect(gateway_side, 2)
         reader.drop_client()  # the reader loses power and comes back
-        wait_until(lambda: reader.clients >= 2, 30, "the station to reconnect")
+        station.proc.wait_for_log("LC01-D01-RFID2 not ready: LLRP reader")
+        station.proc.wait_for_log("LC01-D01-RFID2 ready: inventory running", count=2)
+        assert reader.clients >= 2
         reader.wait_inventory()
         reader.report([(pallet, 1, -58, 2)])
         scans += collect(gateway_side, 1)
@@ -329,10 +364,10 @@ def test_a_camera_reads_only_inside_its_region_of_interest(
                 min_module_px=4.0,
             ),
         ],
-    ).start(wait_for="video")
+    ).start()
     try:
+        played(station, video)
         scans = collect(gateway_side, 2, timeout=5)
     finally:
         station.stop()
-    reads = {s.event_id: s.data.location for s in scans}  # (a resend repeats an event_id)
-    assert list(reads.values()) == ["A-03-02"]  # the EAN-13 lies outside the region
+    assert [s.data.location for s in scans] == ["A-03-02"]  # the EAN-13 lies outside the region

@@ -1,0 +1,23 @@
+"""What a device's status message says about its reader."""
+
+from __future__ import annotations
+
+import json
+
+from edge.agent import MAX_READER_DETAIL, status_detail
+from edge.contract import status_payload
+
+
+def test_a_reader_state_is_carried_as_it_is() -> None:
+    assert status_detail("reading /dev/ttyACM0") == "reading /dev/ttyACM0"
+
+
+def test_a_long_reader_state_is_cut_to_its_bound() -> None:
+    detail = status_detail("scanner on /dev/" + "x" * 5000 + " unavailable")
+    assert len(detail) == MAX_READER_DETAIL and detail.startswith("scanner on /dev/x")
+
+
+def test_an_undecodable_path_in_an_os_error_still_makes_a_valid_status() -> None:
+    detail = status_detail("keyboard scanner /dev/input/by-id/\udcff unavailable")
+    payload = status_payload("online", ready=False, reader=detail)
+    assert json.loads(payload.decode("utf-8"))["reader"].startswith("keyboard scanner")
