@@ -21,7 +21,7 @@ from typing import Any
 
 import paho.mqtt.client as paho
 
-from edge import heap
+from edge import bounds, heap
 from edge.clock import new_event_id, now_iso
 from edge.config import DeviceConfig, StationConfig
 from edge.contract import (
@@ -48,9 +48,10 @@ MAX_READER_DETAIL = 200  # characters of a reader's state in the status message
 
 
 def status_detail(detail: str) -> str:
-    """A reader's state as the status message carries it: bounded, valid UTF-8 (an OS error
-    message may quote a path with undecodable bytes)."""
-    return detail[:MAX_READER_DETAIL].encode("utf-8", "replace").decode("utf-8")
+    """A reader's state as the status message carries it: bounded, clean text (an OS error
+    message may quote a path with undecodable bytes or a line break; the gateway drops a
+    status that is not clean, edge.contract.parse_status)."""
+    return bounds.printable(detail, MAX_READER_DETAIL)
 
 
 def decode_read(read: RawRead, location_pattern: str, badge_pattern: str) -> Decoded:

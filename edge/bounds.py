@@ -37,6 +37,13 @@ def is_clean(text: str) -> bool:
     return _UNCLEAN.search(text) is None
 
 
+def printable(value: str, max_len: int = MAX_TEXT) -> str:
+    """`value` made clean text of at most `max_len` characters: each control character or
+    lone surrogate replaced by U+FFFD (for text a part writes itself from what the system
+    says, such as an OS error quoting a path)."""
+    return _UNCLEAN.sub("\ufffd", value[:max_len])
+
+
 def text(field: str, value: Any, max_len: int = MAX_TEXT) -> str:
     if not isinstance(value, str):
         raise OutOfBounds(f"{field} must be text")
