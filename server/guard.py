@@ -24,6 +24,7 @@ from starlette.routing import Mount
 
 from edge import csrf
 from server import auth
+from server.bounds import MAX_ID
 from server.deps import SESSION_COOKIE, bearer, current_user, engine_of
 from server.dispatch import depots_of_order
 from server.scope import (
@@ -58,7 +59,6 @@ __all__ = [
     "screen",
 ]
 
-MAX_ID = 2**31 - 1
 AN_ID = TypeAdapter(int)
 MAX_KEY = 200  # handover note numbers, event ids
 
@@ -185,8 +185,8 @@ def _depots_of(conn: Connection, record: str, key: str) -> Found:
             number = AN_ID.validate_python(key)
         except ValidationError:
             return ANY  # not an id: the route's own validation refuses it (422)
-        if not -MAX_ID <= number <= MAX_ID:
-            return None
+        if not 1 <= number <= MAX_ID:
+            return ANY  # out of any id's range: the route's own bounds refuse it (422)
         if record == "order":
             return depots_of_order(conn, number)
         table = stocktakes if record == "stocktake" else approvals
