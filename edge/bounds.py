@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -81,18 +82,17 @@ def event_id(field: str, value: Any) -> str:
 
 def timestamp(field: str, value: Any) -> str:
     """An ISO 8601 date and time (as the stations write them), kept as sent."""
-    text(field, value, 40)
-    try:
-        datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise OutOfBounds(f"{field} must be an ISO 8601 date and time") from exc
-    return str(value)
+    return _parses(field, value, 40, datetime.fromisoformat, "an ISO 8601 date and time")
 
 
 def iso_date(field: str, value: Any) -> str:
-    text(field, value, 10)
+    return _parses(field, value, 10, date.fromisoformat, "a date YYYY-MM-DD")
+
+
+def _parses(field: str, value: Any, max_len: int, parse: Callable[[str], Any], what: str) -> str:
+    text(field, value, max_len)
     try:
-        date.fromisoformat(value)
+        parse(value)
     except ValueError as exc:
-        raise OutOfBounds(f"{field} must be a date YYYY-MM-DD") from exc
+        raise OutOfBounds(f"{field} must be {what}") from exc
     return str(value)
