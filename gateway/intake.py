@@ -170,30 +170,25 @@ class Intake:
             return
         now = time.monotonic()
         scans: list[tuple[ScanMessage, bytes]] = []
-        kept: list[Broken] = []
         parsed: list[ScanMessage | tuple[Broken, Verdict]] = []
         for message in group:
             item = self._parse(message)
             if isinstance(item, Broken):
-                verdict = self.tally.add(item, now)
-                parsed.append((item, verdict))
-                if verdict.keep:
-                    kept.append(item)
+                parsed.append((item, self.tally.add(item, now)))
             else:
                 parsed.append(item)
                 scans.append((item, bytes(message.payload)))
-        if kept:
-            self._log_broken(kept)
+        self._log_broken([e[0] for e in parsed if isinstance(e, tuple) and e[1].keep])
         results: Iterator[TakenRead] = iter(())
-        if scans or kept or self.tally.due(now):  # else: nothing to write for this group
-            counts = self.tally.take(now)
+        if scans or self.tally.due(now):  # else: broken messages only, written later
+            kept, counts = self.tally.take(now)
             try:
                 results = iter(self.store.take_reads(scans, self.decide, kept, counts))
             except Exception:
                 # The transaction itself failed (the disk, the database): nothing is
                 # committed, so nothing is acknowledged; each is tried again on its own.
                 log.exception("could not record a group of %d messages", len(group))
-                self.tally.give_back(counts)
+                self.tally.give_back(kept, counts)
                 if len(group) > 1:
                     for message in group:
                         self._take([message])
@@ -211,10 +206,10 @@ class Intake:
                 self.metrics.answered(time.monotonic() - message.timestamp)
 
     def _write_counts(self) -> None:
-        counts = self.tally.take(time.monotonic())
+        kept, counts = self.tally.take(time.monotonic())
         if counts:
             try:
-                self.store.take_reads([], self.decide, [], counts)
+                self.store.take_reads([], self.decide, kept, counts)
             except Exception:
                 log.exception("could not write the counts of broken messages")
 

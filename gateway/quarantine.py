@@ -11,13 +11,14 @@ bounded per device and in all:
 - kept: each device may have KEEP_RATE messages a second set aside in the `quarantine` table
   (bursts of KEEP_BURST), each once however often it is resent (a unique digest of topic and
   payload), at most its first MAX_PAYLOAD bytes, the newest MAX_KEPT in all;
-- counted: every broken message is counted per device and minute (`quarantine_minutes`,
-  written with the next transaction or at least every COUNTS_EVERY seconds). The counts are
+- counted: every broken message is counted per device and minute (`quarantine_minutes`).
+  What is kept and the counts are written with the next read's transaction, or at least every
+  COUNTS_EVERY seconds: a flood costs at most one commit of its own a second. The counts are
   what the gateway reports; the dashboard's doors page shows a device with
   FLOODING_PER_MINUTE or more in this minute and the one before as "flooding".
 
-A group of broken messages that are neither kept nor due to have their counts written costs
-no transaction at all.
+A broken message is acknowledged at once (it is not a read: nothing of it is owed to the
+ledger); what is kept of it may be lost in a crash within the second.
 """
 
 from __future__ import annotations
@@ -108,13 +109,14 @@ class Verdict:
 
 
 class Tally:
-    """In memory, for the intake: each broken message's verdict, and the counts not yet
-    written."""
+    """In memory, for the intake: each broken message's verdict, and what is still to be
+    written (the messages to keep, the counts)."""
 
     def __init__(self) -> None:
         self.keeping = FloodGate(KEEP_RATE, KEEP_BURST)
         self.answering = FloodGate(ANSWER_RATE, ANSWER_BURST)
         self._counts: dict[str, list[int]] = {}
+        self._kept: list[Broken] = []
         self._written = 0.0
 
     def add(self, broken: Broken, now: float) -> Verdict:
@@ -125,20 +127,25 @@ class Tally:
         counts = self._counts.setdefault(broken.device, [0, 0])
         counts[0] += 1
         counts[1] += int(verdict.keep)
+        if verdict.keep:
+            self._kept.append(broken)
         return verdict
 
     def due(self, now: float) -> bool:
+        """Whether what is waiting should be written even without a read to go with it."""
         return bool(self._counts) and now - self._written >= COUNTS_EVERY
 
-    def take(self, now: float) -> dict[str, tuple[int, int]]:
-        """The counts to write now (and forget here)."""
+    def take(self, now: float) -> tuple[list[Broken], dict[str, tuple[int, int]]]:
+        """The messages to keep and the counts to write now (and forget here)."""
+        kept, self._kept = self._kept, []
         counts = {device: (n, k) for device, (n, k) in self._counts.items()}
         self._counts.clear()
         self._written = now
-        return counts
+        return kept, counts
 
-    def give_back(self, counts: dict[str, tuple[int, int]]) -> None:
-        """Counts whose write failed: kept for the next."""
+    def give_back(self, kept: list[Broken], counts: dict[str, tuple[int, int]]) -> None:
+        """What could not be written: kept for the next write."""
+        self._kept = kept + self._kept
         for device, (n, k) in counts.items():
             mine = self._counts.setdefault(device, [0, 0])
             mine[0] += n

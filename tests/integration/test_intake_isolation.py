@@ -105,7 +105,9 @@ def test_the_tally_keeps_and_answers_a_flood_at_the_device_rate_and_counts_it_al
     assert sum(v.answer for v in verdicts) == quarantine.ANSWER_BURST
     assert not any(tally.add(nameless, 10.0).answer for _ in range(3))  # nobody to answer
     assert tally.due(10.0)  # nothing written yet
-    assert tally.take(10.0) == {"D1": (2_000, 50), "D2": (3, 3)}
+    kept, counts = tally.take(10.0)
+    assert counts == {"D1": (2_000, 50), "D2": (3, 3)}
+    assert len(kept) == 53 and kept[0] is named and kept[-1] is nameless
     assert not tally.due(10.5)  # written just now
-    tally.give_back({"D1": (7, 1)})  # a failed write is not lost
-    assert tally.due(11.0) and tally.take(11.0) == {"D1": (7, 1)}
+    tally.give_back(kept[:1], {"D1": (7, 1)})  # a failed write is not lost
+    assert tally.due(11.0) and tally.take(11.0) == ([named], {"D1": (7, 1)})
