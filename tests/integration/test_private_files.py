@@ -79,3 +79,26 @@ def test_a_station_spool_is_owner_only(tmp_path: Path) -> None:
         assert set(found.values()) == {0o600}, found
     finally:
         spool.close()
+
+
+def test_central_password_hashes_an_earlier_gateway_kept_leave_no_trace_in_its_book(
+    tmp_path: Path,
+) -> None:
+    """Books made by an earlier release held people's central password hashes (`people`):
+    opening one drops the table and leaves nothing of the hashes in the file."""
+    import sqlite3
+
+    book = tmp_path / "gateway.sqlite"
+    secret = "$scrypt$n=16384,r=8,p=1$c2FsdHNhbHQ$" + "Q" * 43
+    with sqlite3.connect(book) as db:
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("CREATE TABLE people (username TEXT PRIMARY KEY, password_hash TEXT)")
+        db.executemany(
+            "INSERT INTO people VALUES (?, ?)", [(f"user{n}", secret) for n in range(200)]
+        )
+    GatewayStore(book).close()
+    with sqlite3.connect(book) as db:
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master")}
+    assert "people" not in tables
+    for path in tmp_path.iterdir():  # the book, and any -wal or -shm beside it
+        assert secret.encode() not in path.read_bytes(), path
