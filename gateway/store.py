@@ -122,18 +122,17 @@ class GatewayStore:
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
+        # What is deleted is overwritten, whatever the SQLite build's default: sessions, and
+        # the central password hashes an earlier release kept (`people`, dropped below).
+        self._db.execute("PRAGMA secure_delete=ON")
         self._db.executescript(_SCHEMA + quarantine.SCHEMA)
         for table, columns in _ADDED.items():
             have = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
             for name, kind in columns.items():
                 if name not in have:
                     self._db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
-        held_password_hashes = self._has_table("people")  # an earlier release's: dropped
         self._db.executescript(quarantine.INDEXES + BOOK_SCHEMA)
         self._db.execute("DROP INDEX IF EXISTS outbox_due")  # replaced by the partial ones
-        if held_password_hashes:  # leave nothing of them in the file's free pages
-            self._db.execute("VACUUM")
-            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         self._lock = threading.Lock()
         # Checkpoints (copying the write-ahead log into the database file) happen on a thread
         # of their own, not inside a commit that a read is waiting for.
@@ -143,10 +142,6 @@ class GatewayStore:
             target=self._checkpoint_loop, args=(path,), name="checkpoint", daemon=True
         )
         self._checkpointer.start()
-
-    def _has_table(self, name: str) -> bool:
-        query = "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?"
-        return self._db.execute(query, (name,)).fetchone() is not None
 
     def _checkpoint_loop(self, path: Path) -> None:
         db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
