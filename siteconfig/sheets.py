@@ -16,15 +16,12 @@ from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.pdfgen.canvas import Canvas
 
 from edge.enrolment import Ticket
+from edge.paperfont import NAME as FONT
+from edge.paperfont import paper
 from siteconfig.model import Device, Site
 
-FONT = "STSong-Light"  # a CID font every PDF reader has for Chinese; no font file needed
-pdfmetrics.registerFont(UnicodeCIDFont(FONT))
 QR_SIZE = 70 * mm
 
 KIND_NAMES = {
@@ -38,8 +35,7 @@ KIND_NAMES = {
 
 def enrolment_sheet(site: Site, device: Device, ticket: Ticket) -> bytes:
     buffer = io.BytesIO()
-    canvas = Canvas(buffer, pagesize=A4, pageCompression=1)
-    canvas.setTitle(f"设备入网单 Enrolment sheet {device.id}")
+    canvas = paper(buffer, f"设备入网单 Enrolment sheet {device.id}")
     _, height = A4
     left, y = 20 * mm, height - 25 * mm
 
