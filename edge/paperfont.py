@@ -27,9 +27,10 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from reportlab.graphics.shapes import Drawing
     from reportlab.pdfgen.canvas import Canvas
 
 NAME = "DepotPaper"  # the name the papers' drawing code sets the font by
@@ -112,3 +113,12 @@ def paper(out: IO[bytes], title: str, compress: bool = True) -> Canvas:
     )
     canvas.setTitle(title)
     return canvas
+
+
+def drawing(width: float, height: float, **attributes: Any) -> Drawing:
+    """A reportlab drawing (a QR code) for a paper: it starts in the paper font too, or its
+    renderer would name Helvetica."""
+    from reportlab.graphics.shapes import Drawing
+
+    made: Drawing = Drawing(width, height, initialFontName=paper_font(), **attributes)
+    return made

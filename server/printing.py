@@ -11,12 +11,12 @@ from datetime import date
 
 from reportlab.graphics import renderPDF
 from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from edge.paperfont import NAME as FONT
+from edge.paperfont import drawing as paper_drawing
 from edge.paperfont import paper
 
 
@@ -143,7 +143,9 @@ def bin_cards_pdf(cards: Sequence[BinCard], warehouse_head: str) -> bytes:
         qr = QrCodeWidget(card.code, barLevel="M")
         x0, y0, x1, y1 = qr.getBounds()
         size = 45 * mm
-        drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
+        drawing = paper_drawing(
+            size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0]
+        )
         drawing.add(qr)
         renderPDF.draw(drawing, canvas, 145 * mm, top - 60 * mm)
     canvas.showPage()

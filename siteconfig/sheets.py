@@ -13,13 +13,12 @@ import io
 
 from reportlab.graphics import renderPDF
 from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 
 from edge.enrolment import Ticket
 from edge.paperfont import NAME as FONT
-from edge.paperfont import paper
+from edge.paperfont import drawing, paper
 from siteconfig.model import Device, Site
 
 QR_SIZE = 70 * mm
@@ -60,9 +59,9 @@ def enrolment_sheet(site: Site, device: Device, ticket: Ticket) -> bytes:
     line(f"消息代理 Broker:  {ticket.broker}    网关 Gateway:  {ticket.gateway}")
     y -= 4 * mm
 
-    drawing = Drawing(QR_SIZE, QR_SIZE)
-    drawing.add(QrCodeWidget(ticket.text(), barLevel="M", barWidth=QR_SIZE, barHeight=QR_SIZE))
-    renderPDF.draw(drawing, canvas, left, y - QR_SIZE)
+    qr = drawing(QR_SIZE, QR_SIZE)
+    qr.add(QrCodeWidget(ticket.text(), barLevel="M", barWidth=QR_SIZE, barHeight=QR_SIZE))
+    renderPDF.draw(qr, canvas, left, y - QR_SIZE)
     y -= QR_SIZE + 8 * mm
 
     line(f"入网码 Enrolment code:  {ticket.code}", 13, 7)
