@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -57,7 +57,9 @@ CANDIDATES = (
 )
 
 
-def locate(env: Mapping[str, str] | None = None) -> FontFile:
+def locate(
+    env: Mapping[str, str] | None = None, candidates: Sequence[FontFile] = CANDIDATES
+) -> FontFile:
     """The font file the papers use (the lookup above), or FontMissing saying what to do."""
     named = (os.environ if env is None else env).get(ENV, "").strip()
     if named:
@@ -68,7 +70,7 @@ def locate(env: Mapping[str, str] | None = None) -> FontFile:
         if not chosen.path.is_file():
             raise FontMissing(f"{ENV} names {path}, which is not a file")
         return chosen
-    for candidate in CANDIDATES:
+    for candidate in candidates:
         if candidate.path.is_file():
             return candidate
     raise FontMissing(

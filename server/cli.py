@@ -151,7 +151,7 @@ def run_server(args: argparse.Namespace) -> int:
     import uvicorn
 
     from edge import heap
-    from edge.paperfont import FontMissing, locate
+    from edge.paperfont import FontMissing, paper_font
     from server.api import create_app
     from server.db import migrate
     from server.report_keeper import ReportKeeper
@@ -161,7 +161,7 @@ def run_server(args: argparse.Namespace) -> int:
     except depot_time.ZoneError as exc:
         raise CommandError(str(exc)) from exc
     try:
-        locate()
+        paper_font()
     except FontMissing as exc:  # everything but the papers works without it
         logging.getLogger("depot.server").warning("%s; the PDFs answer 503 until then", exc)
     engine = _engine(args.db)

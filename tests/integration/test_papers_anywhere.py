@@ -5,10 +5,12 @@ English, and a rendering on a machine with no fonts and no language pack draws e
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
 import pytest
+import reportlab
 
 from harness import pdfcheck
 from harness.depot import ADMIN, DEPOT, Depot, ServerProcess
@@ -87,3 +89,48 @@ def test_the_enrolment_sheets_print_anywhere(tmp_path: Path) -> None:
          "sudo depot edge enrol", "This sheet works once and is a key"],
         tmp_path / "sheet",
     )  # fmt: skip
+
+
+VERA = Path(reportlab.__file__).parent / "fonts" / "Vera.ttf"  # Latin letters only
+
+
+@pytest.mark.parametrize(
+    ("font", "said"),
+    [
+        ("gone.ttf", "names {path}, which is not a file"),
+        ("not-a-font.ttf", "cannot be embedded"),
+        (str(VERA), "has no glyphs for"),
+    ],
+)
+def test_a_font_that_cannot_serve_stops_the_build_saying_why(
+    tmp_path: Path, font: str, said: str
+) -> None:
+    (tmp_path / "not-a-font.ttf").write_bytes(b"not a font" * 100)
+    path = font if font.startswith("/") else str(tmp_path / font)
+    built = subprocess.run(
+        [DEPOT, "config", "build", str(EXAMPLE_SITE), str(tmp_path / "built")],
+        capture_output=True, text=True, env={**os.environ, "DEPOT_PDF_FONT": path},
+    )  # fmt: skip
+    assert built.returncode != 0 and said.format(path=path) in built.stderr
+    assert "Traceback" not in built.stderr and "nothing was built" in built.stderr
+    if "names" not in said:
+        assert "install fonts-wqy-zenhei" in built.stderr
+    assert not (tmp_path / "built" / "sheets").exists()
+
+
+@ON_SQLITE
+def test_without_its_font_the_server_serves_on_and_the_papers_say_what_to_install(
+    depot: Depot, tmp_path: Path
+) -> None:
+    (tmp_path / "not-a-font.ttc").write_bytes(b"not a font" * 100)
+    env = {"DEPOT_PDF_FONT": str(tmp_path / "not-a-font.ttc")}
+    server = ServerProcess(depot.db_url, tmp_path, env=env).start()
+    try:
+        decided = receive_and_accept(server, depot, depot.example.items[0], "PF1", 4)
+        with server.login(ADMIN) as admin:
+            form = admin.get(f"/api/v1/acceptances/{decided['approval_id']}/form.pdf")
+            assert form.status_code == 503 and "fonts-wqy-zenhei" in form.json()["detail"]
+            assert admin.get("/api/v1/stock", params={"warehouse": "LC01"}).status_code == 200
+    finally:
+        server.stop()
+    assert "cannot be embedded" in server.proc.log()
