@@ -17,7 +17,7 @@ from harness.depot import ADMIN, Depot, ServerProcess
 from harness.dispatching import floor_event, hand_over, receive_and_accept
 
 CHINESE = "绵应急调〔2026〕12号"
-ODD = 'A"1;2/3\\4%5 #6?\'7'  # a quote, a semicolon, a slash, a backslash, %, #, ?
+ODD = "A\"1;2/3\\4%5 #6?'7"  # a quote, a semicolon, a slash, a backslash, %, #, ?
 FALLBACK = re.compile(r'filename="([^"]*)"')
 
 
