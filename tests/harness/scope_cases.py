@@ -473,7 +473,7 @@ CASES: tuple[Case, ...] = (
     ),
     Case(
         "GET",
-        "/api/v1/dispatch/handovers/{number}.pdf",
+        "/api/v1/dispatch/handovers/{number:path}.pdf",
         "person",
         "record",
         lambda w, c: Call("GET", f"/api/v1/dispatch/handovers/{w.note}.pdf"),
@@ -634,7 +634,7 @@ CASES: tuple[Case, ...] = (
     ),
     Case(
         "GET",
-        "/orders/{order_id}/handovers/{number}",
+        "/orders/{order_id}/handovers/{number:path}",
         "person",
         "record",
         lambda w, c: Call("GET", f"/orders/{w.order}/handovers/{w.note}"),
