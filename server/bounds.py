@@ -138,6 +138,8 @@ Days = Annotated[int, Field(ge=1, le=MAX_DAYS)]
 # One line of printable text, by the longest it may be:
 Code = Annotated[str, Field(min_length=1, max_length=32, pattern=LINE), PRINTABLE]  # codes
 Ref = Annotated[str, Field(min_length=1, max_length=64, pattern=LINE), PRINTABLE]  # numbers
+# a number made from another: a handover note's, JJ-<order's number>-<depot>-<n>
+NoteNo = Annotated[str, Field(min_length=1, max_length=128, pattern=LINE), PRINTABLE]
 Name = Annotated[str, Field(min_length=1, max_length=200, pattern=LINE), PRINTABLE]  # names
 Person = Annotated[str, Field(min_length=1, max_length=100, pattern=LINE), PRINTABLE]
 Phone = Annotated[str, Field(min_length=1, max_length=40, pattern=LINE), PRINTABLE]

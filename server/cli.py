@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 from pathlib import Path
 
 from edge.cli import CommandError
+from server import depot_time
 
 DEFAULT_DB = "sqlite:///depot-server.sqlite"
 
@@ -44,6 +46,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="a reverse proxy's address or network (repeat for more; env DEPOT_TRUSTED_PROXIES, "
         "comma-separated): only for a peer named here is the client taken from "
         "X-Forwarded-For; without one the peer's own address counts",
+    )
+    run.add_argument(
+        "--timezone",
+        default=os.environ.get(depot_time.ENV) or depot_time.DEFAULT,
+        metavar="ZONE",
+        help="the depots' time zone, an IANA name: months of the reports, dates, times shown "
+        f"(env {depot_time.ENV}; default %(default)s)",
     )
     run.set_defaults(handler=run_server)
 
@@ -142,10 +151,19 @@ def run_server(args: argparse.Namespace) -> int:
     import uvicorn
 
     from edge import heap
+    from edge.paperfont import FontMissing, paper_font
     from server.api import create_app
     from server.db import migrate
     from server.report_keeper import ReportKeeper
 
+    try:
+        depot_time.use(args.timezone)
+    except depot_time.ZoneError as exc:
+        raise CommandError(str(exc)) from exc
+    try:
+        paper_font()
+    except FontMissing as exc:  # everything but the papers works without it
+        logging.getLogger("depot.server").warning("%s; the PDFs answer 503 until then", exc)
     engine = _engine(args.db)
     migrate(engine)
     app = create_app(engine)

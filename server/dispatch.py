@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Connection, Engine, func, select, update
 
+from server import depot_time
 from server.audit import record
 from server.fifo import Candidate, Site, allocate
 from server.floor import Rejection
@@ -272,7 +273,7 @@ def _create_order(engine: Engine, username: str, request: OrderRequest) -> int:
                 (request.lat, request.lon),
                 sites,
                 found,
-                now.date(),
+                depot_time.today(now),
                 roads_to(conn, request.place),
             )
             line_id = int(

@@ -3,7 +3,7 @@ Dispatch orders, reservations and pick lists build on this."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -12,9 +12,10 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from server import dispatch, printing
-from server.bounds import Code, Id, Name, Person, Phone, Plate, Qty, Reason, Ref
+from server import depot_time, dispatch, printing
+from server.bounds import Code, Id, Name, NoteNo, Person, Phone, Plate, Qty, Reason, Ref
 from server.deps import engine_of
+from server.downloads import download
 from server.errors import PDF, answers
 from server.fifo import allocate
 from server.floor import Rejection
@@ -62,7 +63,7 @@ def preview_allocation(
     with engine.connect() as conn:
         sites, found = dispatch.candidates(conn, body.item, scope.depot)
     result = allocate(
-        body.qty, (body.destination.lat, body.destination.lon), sites, found, date.today()
+        body.qty, (body.destination.lat, body.destination.lon), sites, found, depot_time.today()
     )
     return {
         "item": body.item,
@@ -215,12 +216,13 @@ def create_handover(
         scope.named,
         dispatch.Handover(body.carrier, body.driver, body.phone, body.plate, body.receiver),
     )
-    return {"number": number, "pdf": f"/api/v1/dispatch/handovers/{number}.pdf"}
+    return {"number": number, "pdf": f"/api/v1/dispatch/handovers/{quote(number)}.pdf"}
 
 
-@router.get("/handovers/{number}.pdf", response_class=Response, responses=PDF)
+# `path`: a note's number holds its order's, which may hold a slash
+@router.get("/handovers/{number:path}.pdf", response_class=Response, responses=PDF)
 def handover_pdf(
-    number: Ref,
+    number: NoteNo,
     request: Request,
     scope: Annotated[Scope, person("read", Of("handover", "number"))],
 ) -> Response:
@@ -251,7 +253,7 @@ def handover_pdf(
             shipper=depot,
             basis=order.number,
             destination=order.destination,
-            on=note.created_at.date(),
+            on=depot_time.local_date(note.created_at),
             lines=tuple(
                 printing.HandoverLine(
                     r.name_zh, r.spec, r.unit_zh, int(r.loaded), r.inbound_date, f"批次 {r.batch}"
@@ -265,12 +267,4 @@ def handover_pdf(
             receiver=note.receiver,
         )
     )
-    return Response(
-        pdf,
-        media_type="application/pdf",
-        # an order's number is often Chinese: the name goes as RFC 6266 UTF-8 too
-        headers={
-            "Content-Disposition": 'inline; filename="handover.pdf"; '
-            f"filename*=UTF-8''{quote(number)}.pdf"
-        },
-    )
+    return download(pdf, note.number, "pdf")

@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from edge.paperfont import FontMissing
 from server.bounds import shown
 from server.floor import Rejection
 
@@ -108,6 +109,7 @@ DESCRIPTIONS = {
     413: "The body or the upload is too large",
     422: "An input breaks its bounds, or the request breaks a rule (reason code)",
     429: "Too many failed logins; try again after Retry-After seconds",
+    503: "The papers' font is not installed (Debian's fonts-wqy-zenhei): no PDF until it is",
 }
 
 
@@ -125,7 +127,8 @@ TABLES: dict[int | str, dict[str, Any]] = {
     }
 }
 PDF: dict[int | str, dict[str, Any]] = {
-    200: {"description": "A PDF to print", "content": {"application/pdf": _BINARY}}
+    200: {"description": "A PDF to print", "content": {"application/pdf": _BINARY}},
+    503: {"model": Problem, "description": DESCRIPTIONS[503]},
 }
 
 
@@ -172,6 +175,11 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Rejection)
     async def on_rejection(request: Request, exc: Rejection) -> Response:
         return refused(exc)
+
+    @app.exception_handler(FontMissing)
+    async def on_no_font(request: Request, exc: FontMissing) -> Response:
+        # the papers cannot be printed until the font is installed; the rest serves on
+        return JSONResponse({"detail": str(exc)}, status_code=503)
 
     @app.exception_handler(RequestValidationError)
     async def on_invalid(request: Request, exc: RequestValidationError) -> Response:

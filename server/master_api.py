@@ -11,7 +11,8 @@ from sqlalchemy import Engine
 from server import masterfiles, tabular
 from server.bounds import Filter
 from server.deps import engine_of
-from server.errors import TABLES, XLSX, answers
+from server.downloads import download
+from server.errors import TABLES, answers
 from server.guard import Scope, person
 from server.scope import Named, Network, Shared
 
@@ -41,17 +42,9 @@ def _download(
     name: str, header: tuple[str, ...], rows: list[tuple[Any, ...]], fmt: str
 ) -> Response | dict[str, Any]:
     if fmt == "csv":
-        return Response(
-            tabular.to_csv(header, rows),
-            media_type="text/csv",
-            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
-        )
+        return download(tabular.to_csv(header, rows), name, "csv")
     if fmt == "xlsx":
-        return Response(
-            tabular.to_xlsx(header, rows, name),
-            media_type=XLSX,
-            headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
-        )
+        return download(tabular.to_xlsx(header, rows, name), name, "xlsx")
     return {"header": list(header), "rows": [list(r) for r in rows]}
 
 

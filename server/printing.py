@@ -11,15 +11,13 @@ from datetime import date
 
 from reportlab.graphics import renderPDF
 from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 
-FONT = "STSong-Light"  # a CID font every PDF reader has for Chinese; no font file needed
-pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+from edge.paperfont import NAME as FONT
+from edge.paperfont import drawing as paper_drawing
+from edge.paperfont import paper
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,8 +81,7 @@ def _rows(
 
 def acceptance_pdf(form: AcceptanceForm) -> bytes:
     out = io.BytesIO()
-    canvas = Canvas(out, pagesize=A4, pageCompression=0)
-    canvas.setTitle(f"入库验收单 {form.record_no}")
+    canvas = paper(out, f"入库验收单 {form.record_no}", compress=False)
     width, height = A4
     canvas.setFont(FONT, 16)
     canvas.drawCentredString(width / 2, height - 25 * mm, "市级救灾储备物资入库验收单")
@@ -121,8 +118,7 @@ def acceptance_pdf(form: AcceptanceForm) -> bytes:
 def bin_cards_pdf(cards: Sequence[BinCard], warehouse_head: str) -> bytes:
     """One card per page half: what annex 3 asks for, and the batch's QR code."""
     out = io.BytesIO()
-    canvas = Canvas(out, pagesize=A4, pageCompression=0)
-    canvas.setTitle("救灾储备物资标识牌")
+    canvas = paper(out, "救灾储备物资标识牌", compress=False)
     height = A4[1]
     for index, card in enumerate(cards):
         half = index % 2
@@ -147,7 +143,9 @@ def bin_cards_pdf(cards: Sequence[BinCard], warehouse_head: str) -> bytes:
         qr = QrCodeWidget(card.code, barLevel="M")
         x0, y0, x1, y1 = qr.getBounds()
         size = 45 * mm
-        drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
+        drawing = paper_drawing(
+            size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0]
+        )
         drawing.add(qr)
         renderPDF.draw(drawing, canvas, 145 * mm, top - 60 * mm)
     canvas.showPage()
@@ -183,8 +181,7 @@ class HandoverNote:
 def handover_pdf(note: HandoverNote) -> bytes:
     """The dispatch handover note of annex 2 (调拨发货交接单)."""
     out = io.BytesIO()
-    canvas = Canvas(out, pagesize=A4, pageCompression=0)
-    canvas.setTitle(f"调用发货交接单 {note.number}")
+    canvas = paper(out, f"调用发货交接单 {note.number}", compress=False)
     width, height = A4
     canvas.setFont(FONT, 16)
     canvas.drawCentredString(width / 2, height - 22 * mm, "市级救灾储备物资调用发货（交接）单")

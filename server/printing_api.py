@@ -9,23 +9,16 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 from sqlalchemy import func, select
 
-from server import printing
+from server import depot_time, printing
 from server.bounds import Code, Filter, Id, Line
 from server.deps import engine_of
+from server.downloads import download
 from server.errors import PDF, answers
 from server.guard import Scope, person
 from server.scope import Named, Of
 from server.tables import approvals, batches, item_gtins, items, locations, stock, warehouses
 
 router = APIRouter(prefix="/api/v1", tags=["papers"], responses=answers(401, 403, 404, 422))
-
-
-def _pdf(data: bytes, name: str) -> Response:
-    return Response(
-        data,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{name}.pdf"'},
-    )
 
 
 @router.get("/acceptances/{approval_id}/form.pdf", response_class=Response, responses=PDF)
@@ -57,7 +50,7 @@ def acceptance_form(
         storage_centre=depot.name_zh,
         supplier=payload.get("supplier") or "—",
         place=f"{depot.name_zh} {payload['location']}",
-        decided_on=row.decided_at.date(),
+        decided_on=depot_time.local_date(row.decided_at),
         item=f"{item.name_zh}（批次 {payload['batch']}）",
         spec=item.spec,
         qty=payload["qty"],
@@ -72,7 +65,7 @@ def acceptance_form(
         else "不合格，拒收 Rejected",
         decided_by=row.decided_by,
     )
-    return _pdf(printing.acceptance_pdf(form), f"acceptance-{approval_id}")
+    return download(printing.acceptance_pdf(form), f"acceptance-{approval_id}", "pdf")
 
 
 @router.get("/bin-cards.pdf", response_class=Response, responses=PDF)
@@ -149,4 +142,4 @@ def bin_cards(
         )
         for r in rows
     ]
-    return _pdf(printing.bin_cards_pdf(cards, head), f"bin-cards-{depot}")
+    return download(printing.bin_cards_pdf(cards, head), f"bin-cards-{depot}", "pdf")

@@ -1,7 +1,8 @@
 """Making each finished month's reports soon after the month ends, so that nobody waits for
 them: a thread of the server process checks every hour that last month's report is kept for
 the whole network and for each depot, and makes those that are not (server/reports.py).
-Several server processes may all do it: a report made twice is the same report."""
+Several server processes may all do it: a report made twice is the same report. "Last
+month" is by the depots' calendar (server.depot_time)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from datetime import date
 
 from sqlalchemy import Engine, select
 
+from server import depot_time
 from server.reports import ReportError, kept_monthly
 from server.tables import warehouses
 
@@ -53,7 +55,7 @@ class ReportKeeper:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                keep_last_month(self.engine, date.today())
+                keep_last_month(self.engine, depot_time.today())
             except Exception:  # a database away for a while: try again at the next round
                 log.exception("could not make last month's reports")
             self._stop.wait(self.every)

@@ -1,6 +1,9 @@
 """The monthly report (art. 14): per warehouse and item, for one month, the opening balance,
 inbound (accepted into stock), outbound (loaded), stocktake adjustments and the closing
-balance, from the postings. Available from the 1st for the month before."""
+balance, from the postings. Available from the 1st for the month before.
+
+Months are the depots' calendar months (server.depot_time: China Standard Time unless set
+otherwise): November runs from 1 November 00:00 to 1 December 00:00 depot time."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from typing import Any
 from sqlalchemy import Engine, and_, case, func, select
 from sqlalchemy.exc import IntegrityError
 
+from server import depot_time
 from server.tables import approvals, batches, events, items, monthly_reports, postings, warehouses
 
 HEADER = (
@@ -36,14 +40,16 @@ class ReportError(ValueError):
 
 
 def month_bounds(month: str, today: date) -> tuple[datetime, datetime]:
+    """The month's first moment and the next month's, in UTC, by the depots' calendar;
+    refused while `today` (the depot's date) is still in it."""
     try:
-        first = datetime.strptime(month + "-01", "%Y-%m-%d").replace(tzinfo=UTC)
+        first = datetime.strptime(month + "-01", "%Y-%m-%d").date()
     except ValueError as exc:
         raise ReportError("month is YYYY-MM") from exc
     nxt = first.replace(year=first.year + (first.month == 12), month=first.month % 12 + 1)
-    if nxt.date() > today:
-        raise ReportError(f"the report for {month} is available from {nxt.date()}")
-    return first, nxt
+    if nxt > today:
+        raise ReportError(f"the report for {month} is available from {nxt}")
+    return depot_time.start_of_day(first), depot_time.start_of_day(nxt)
 
 
 def monthly(
@@ -137,8 +143,10 @@ def monthly(
 # whole journal; the first month with postings is made from nothing before it.
 
 OPENING, CLOSING, VALUE = 6, 12, 13
-# A month is kept only this long after its end (UTC, as its bounds): postings of a request
-# still running at midnight, or a server whose own clock is in another time zone, land first.
+# A month is kept only this long after its end: postings of a request still running at
+# midnight land first. Kept reports are kept per time zone (a changed DEPOT_TIMEZONE never
+# serves months counted in another zone; those made before months were the depots' own are
+# kept as zone "UTC", migration 0018).
 KEEP_AFTER = timedelta(hours=1)
 
 
@@ -162,7 +170,11 @@ def roll(before: list[tuple[Any, ...]], month: list[tuple[Any, ...]]) -> list[tu
 
 
 def _kept(engine: Engine, month: str, scope: str) -> list[tuple[Any, ...]] | None:
-    key = (monthly_reports.c.month == month) & (monthly_reports.c.scope == scope)
+    key = (
+        (monthly_reports.c.month == month)
+        & (monthly_reports.c.scope == scope)
+        & (monthly_reports.c.zone == depot_time.zone().key)
+    )
     with engine.connect() as conn:
         kept = conn.execute(select(monthly_reports.c.rows).where(key)).scalar()
     return None if kept is None else [tuple(r) for r in json.loads(kept)]
@@ -176,7 +188,11 @@ def _keep(engine: Engine, month: str, scope: str, rows: list[tuple[Any, ...]]) -
         with engine.begin() as conn:
             conn.execute(
                 monthly_reports.insert().values(
-                    month=month, scope=scope, made_at=datetime.now(UTC), rows=json.dumps(rows)
+                    month=month,
+                    scope=scope,
+                    zone=depot_time.zone().key,
+                    made_at=datetime.now(UTC),
+                    rows=json.dumps(rows),
                 )
             )
     except IntegrityError:
@@ -187,7 +203,7 @@ def _first_month(engine: Engine) -> str | None:
     """The month of the journal's first posting (ids grow with time)."""
     with engine.connect() as conn:
         first = conn.execute(select(postings.c.posted_at).order_by(postings.c.id).limit(1)).scalar()
-    return None if first is None else first.strftime("%Y-%m")
+    return None if first is None else depot_time.month_of(first)
 
 
 def kept_monthly(

@@ -399,7 +399,8 @@ handovers = Table(
     "handovers",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("number", String(64), nullable=False, unique=True),  # 交接单编号
+    # 交接单编号, JJ-<order's number>-<depot>-<n> (migration 0018 widened it from 64)
+    Column("number", String(128), nullable=False, unique=True),
     Column("order_id", Integer, ForeignKey("dispatch_orders.id"), nullable=False),
     Column("warehouse", String(32), ForeignKey("warehouses.code"), nullable=False),
     Column("carrier", String(200), nullable=False),
@@ -431,6 +432,8 @@ monthly_reports = Table(
     metadata,
     Column("month", String(7), primary_key=True),
     Column("scope", String(32), primary_key=True),
+    # the time zone its months were counted in (server.depot_time; migration 0018)
+    Column("zone", String(64), primary_key=True),
     Column("made_at", DateTime(timezone=True), nullable=False),
     Column("rows", Text, nullable=False),
 )

@@ -10,10 +10,11 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from server import audit, digest, epcis, inbound, reports, tabular
+from server import audit, depot_time, digest, epcis, inbound, reports, tabular
 from server.acceptance import AcceptanceRequest, Inspection, decide, list_decisions
 from server.bounds import LINE, Code, Filter, Name, Note, Qty, Ref
 from server.deps import engine_of
+from server.downloads import download
 from server.errors import TABLES, answers
 from server.guard import Scope, person
 from server.scope import Named, Own
@@ -174,22 +175,14 @@ def get_monthly(
     """Art. 14: inbound, outbound, rotation, scrapping and balances per warehouse and item
     for a finished month (from the 1st of the month after)."""
     try:
-        rows = reports.kept_monthly(engine_of(request), month, scope.depot, date.today())
+        rows = reports.kept_monthly(engine_of(request), month, scope.depot, depot_time.today())
     except reports.ReportError as exc:
         raise HTTPException(422, str(exc)) from exc
     name = f"monthly-{month}-{scope.depot or 'all'}"
     if format == "csv":
-        return Response(
-            tabular.to_csv(reports.HEADER, rows),
-            media_type="text/csv",
-            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
-        )
+        return download(tabular.to_csv(reports.HEADER, rows), name, "csv")
     if format == "xlsx":
-        return Response(
-            tabular.to_xlsx(reports.HEADER, rows, f"{month} 月报"),
-            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
-        )
+        return download(tabular.to_xlsx(reports.HEADER, rows, f"{month} 月报"), name, "xlsx")
     return {"month": month, "header": list(reports.HEADER), "rows": [list(r) for r in rows]}
 
 

@@ -91,6 +91,7 @@ def run_validate(args: argparse.Namespace) -> int:
 
 
 def run_build(args: argparse.Namespace) -> int:
+    from edge.paperfont import FontMissing, paper_font
     from siteconfig.build import build, in_place, read_site
 
     site, problems = read_site(args.site, args.set)
@@ -100,6 +101,10 @@ def run_build(args: argparse.Namespace) -> int:
     assert site is not None
     if args.in_place:
         site = in_place(site, args.outdir)
+    try:
+        paper_font()  # the enrolment sheets need it: refused before anything is written
+    except FontMissing as exc:
+        raise CommandError(f"{exc}; nothing was built") from exc
     try:
         written = build(site, args.outdir, args.reissue)
     except KeyError as exc:

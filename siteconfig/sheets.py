@@ -13,18 +13,14 @@ import io
 
 from reportlab.graphics import renderPDF
 from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.pdfgen.canvas import Canvas
 
 from edge.enrolment import Ticket
+from edge.paperfont import NAME as FONT
+from edge.paperfont import drawing, paper
 from siteconfig.model import Device, Site
 
-FONT = "STSong-Light"  # a CID font every PDF reader has for Chinese; no font file needed
-pdfmetrics.registerFont(UnicodeCIDFont(FONT))
 QR_SIZE = 70 * mm
 
 KIND_NAMES = {
@@ -38,8 +34,7 @@ KIND_NAMES = {
 
 def enrolment_sheet(site: Site, device: Device, ticket: Ticket) -> bytes:
     buffer = io.BytesIO()
-    canvas = Canvas(buffer, pagesize=A4, pageCompression=1)
-    canvas.setTitle(f"设备入网单 Enrolment sheet {device.id}")
+    canvas = paper(buffer, f"设备入网单 Enrolment sheet {device.id}")
     _, height = A4
     left, y = 20 * mm, height - 25 * mm
 
@@ -64,9 +59,9 @@ def enrolment_sheet(site: Site, device: Device, ticket: Ticket) -> bytes:
     line(f"消息代理 Broker:  {ticket.broker}    网关 Gateway:  {ticket.gateway}")
     y -= 4 * mm
 
-    drawing = Drawing(QR_SIZE, QR_SIZE)
-    drawing.add(QrCodeWidget(ticket.text(), barLevel="M", barWidth=QR_SIZE, barHeight=QR_SIZE))
-    renderPDF.draw(drawing, canvas, left, y - QR_SIZE)
+    qr = drawing(QR_SIZE, QR_SIZE)
+    qr.add(QrCodeWidget(ticket.text(), barLevel="M", barWidth=QR_SIZE, barHeight=QR_SIZE))
+    renderPDF.draw(qr, canvas, left, y - QR_SIZE)
     y -= QR_SIZE + 8 * mm
 
     line(f"入网码 Enrolment code:  {ticket.code}", 13, 7)

@@ -7,12 +7,10 @@ Chinese first with the English beside it, or English alone.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -20,7 +18,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from edge import csrf
-from server import auth
+from server import auth, depot_time
 from server.deps import SESSION_COOKIE
 from server.permissions import allowed
 
@@ -35,21 +33,19 @@ templates = Jinja2Templates(
     directory=str(Path(__file__).parents[1] / "templates"), context_processors=[_csrf_context]
 )
 LANG_COOKIE = "depot_lang"
-# Times are stored in UTC and shown in the depots' own time (China Standard Time).
-SHOWN_IN = ZoneInfo(os.environ.get("DEPOT_TIMEZONE", "Asia/Shanghai"))
 LANGS = ("zh", "en")
 
 
 def local(moment: datetime | str | None, seconds: bool = False) -> str:
-    """A stored moment as the depot reads it: 2026-11-24 12:11 (its own time zone)."""
+    """A stored moment as the depot reads it: 2026-11-24 12:11 (in the depots' time zone,
+    server.depot_time)."""
     if moment is None or moment == "":
         return ""
     try:
         when = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
     except ValueError:
         return str(moment)  # a device's own time text, shown as it came
-    when = when if when.tzinfo else when.replace(tzinfo=UTC)
-    return when.astimezone(SHOWN_IN).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+    return depot_time.local(when).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
 
 
 templates.env.globals["local"] = local

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
 from server import dispatch
-from server.bounds import Id, Page, Ref
+from server.bounds import Id, NoteNo, Page
 from server.dash import views
 from server.dash.charts import timeline
 from server.dash.common import lang_of, local, page, partial
@@ -138,11 +138,12 @@ def order_partial(
     return partial(request, "dash/order_live.html", **detail_values(request, scope.depot, order_id))
 
 
-@router.get("/orders/{order_id}/handovers/{number}", response_class=HTMLResponse)
+# `path`: a note's number holds its order's, which may hold a slash
+@router.get("/orders/{order_id}/handovers/{number:path}", response_class=HTMLResponse)
 def handover_page(
     request: Request,
     order_id: Id,
-    number: Ref,
+    number: NoteNo,
     scope: Annotated[Scope, screen("read", THE_ORDER, Of("handover", "number"))],
 ) -> Response:
     """The handover note (交接单, annex 2) on screen, beside its printable PDF."""

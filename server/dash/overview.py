@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from server import depot_time
 from server.bounds import Filter
 from server.dash import views
 from server.dash.ageing import AGE_BANDS, REMAINING_BANDS
@@ -32,7 +32,7 @@ TONES = {"overdue": "bad", "due_soon": "warn"}
 
 def overview_values(request: Request, where: str | None) -> dict[str, Any]:
     engine, lang = engine_of(request), lang_of(request)
-    today = date.today()
+    today = depot_time.today()
     found = views.facts(engine, where, today)
     rows = views.stock_by_item(engine, found)
     aged = views.ageing_of(found)

@@ -4,14 +4,14 @@ XLSX downloads (the same rows, from the API)."""
 from __future__ import annotations
 
 import re
-from datetime import date
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
-from server import reports
+from server import depot_time, reports
 from server.bounds import Filter
 from server.dash.common import page
 from server.dash.overview import THE_DEPOT
@@ -33,7 +33,7 @@ def monthly_page(
     depot: Filter | None = None,
 ) -> Response:
     where = scope.depot
-    today = date.today()
+    today = depot_time.today()
     latest = last_finished_month(today)
     chosen = month or latest
     error = None
@@ -56,7 +56,7 @@ def monthly_page(
         except reports.ReportError as exc:
             error = str(exc)
     totals = [sum(int(r[i]) for r in rows) for i in range(6, 14)]  # type: ignore[call-overload]
-    query = f"month={chosen}" + (f"&warehouse={where}" if where else "")
+    query = urlencode({"month": chosen, **({"warehouse": where} if where else {})})
     return page(request, "dash/reports.html", scope.user, month=chosen, rows=rows, totals=totals,
                 error=error, downloads=f"/api/v1/reports/monthly?{query}", depot=where,
                 latest=latest)  # fmt: skip

@@ -25,7 +25,7 @@ import tempfile
 import time
 import uuid
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,7 @@ from harness.depot import ServerProcess
 from harness.forms import submit
 from harness.postgres import PostgresCluster
 from harness.procs import wait_until
+from server import depot_time
 from server.accounts import create_user
 from server.db import make_engine, migrate
 from server.exampledata import generate
@@ -253,7 +254,7 @@ def report(label: str, ms: list[float], floor: float | None = None) -> None:
 
 def kept(db_url: str) -> int:
     """How many of last month's reports the server has made and kept."""
-    month = (date.today().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    month = (depot_time.today().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
     engine = make_engine(db_url)
     with engine.connect() as conn:
         count = conn.execute(
@@ -294,7 +295,7 @@ def run(db_url: str, per_depot: int, work: Path) -> None:
                          postings_path, event_path, "/audit", "/audit?p=200"):  # fmt: skip
                 label = path if len(path) < 30 else path[:27] + "..."
                 report(f"GET {label}", measure(client, path), floor)
-            month = (date.today().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+            month = (depot_time.today().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
             report("GET /reports (last month)", measure(client, f"/reports?month={month}"), floor)
             old = measure(client, "/reports?month=2020-01")
             report("GET /reports (an old month)", old, floor)

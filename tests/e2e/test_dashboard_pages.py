@@ -9,7 +9,6 @@ import os
 import re
 import uuid
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ from playwright.sync_api import Browser, Page
 
 from harness.browser import chromium
 from harness.depot import ADMIN, Depot, ServerProcess, prepare_database
+from server import depot_time
 from server.accounts import create_user
 from server.db import make_engine
 
@@ -306,7 +306,7 @@ def test_the_monthly_report_on_screen_and_to_download(
         assert download.ok and media in download.headers["content-type"]
         assert f"monthly-{month}-LC01" in download.headers["content-disposition"]
     shot(page, "monthly-report")
-    running = date.today().strftime("%Y-%m")
+    running = depot_time.today().strftime("%Y-%m")
     page.goto(f"{site['server'].url}/reports?month={running}")
     assert "available from" in page.inner_text("#report-error")
 

@@ -60,7 +60,12 @@ def prepare_database(db_url: str, *, with_stock: bool = False, site: str = "LC01
 
 class ServerProcess:
     def __init__(
-        self, db_url: str, workdir: Path, port: int | None = None, args: tuple[str, ...] = ()
+        self,
+        db_url: str,
+        workdir: Path,
+        port: int | None = None,
+        args: tuple[str, ...] = (),
+        env: dict[str, str] | None = None,
     ) -> None:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -68,6 +73,7 @@ class ServerProcess:
             f"server-{self.port}",
             [DEPOT, "server", "run", "--db", db_url, "--port", str(self.port), *args],
             workdir,
+            env,
         )
 
     def start(self) -> ServerProcess:

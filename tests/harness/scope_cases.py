@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
 from enum import Enum
 from typing import Any, Literal
 
@@ -20,6 +19,7 @@ from starlette.routing import Mount
 
 from harness.depot import ADMIN
 from harness.scope_world import HERE, MARK, ROLES, Caller, World, username
+from server import depot_time
 from server.report_keeper import last_finished_month
 
 ALL = frozenset(ROLES)
@@ -122,7 +122,7 @@ def here(path: str, name: str = "warehouse", **params: str) -> Build:
 
 
 def month() -> str:
-    return last_finished_month(date.today())
+    return last_finished_month(depot_time.today())
 
 
 def credentials(w: World, c: Caller) -> dict[str, str]:
@@ -473,7 +473,7 @@ CASES: tuple[Case, ...] = (
     ),
     Case(
         "GET",
-        "/api/v1/dispatch/handovers/{number}.pdf",
+        "/api/v1/dispatch/handovers/{number:path}.pdf",
         "person",
         "record",
         lambda w, c: Call("GET", f"/api/v1/dispatch/handovers/{w.note}.pdf"),
@@ -634,7 +634,7 @@ CASES: tuple[Case, ...] = (
     ),
     Case(
         "GET",
-        "/orders/{order_id}/handovers/{number}",
+        "/orders/{order_id}/handovers/{number:path}",
         "person",
         "record",
         lambda w, c: Call("GET", f"/orders/{w.order}/handovers/{w.note}"),

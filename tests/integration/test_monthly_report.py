@@ -10,12 +10,15 @@ from datetime import date
 import openpyxl
 
 from harness.depot import ADMIN, Depot, ServerProcess
+from server import depot_time
 from server.acceptance import AcceptanceRequest, Inspection, decide
 from server.db import make_engine
 from server.events import Caller, ingest
 from server.reports import monthly
 
-THIS_MONTH = date.today().strftime("%Y-%m")
+TODAY = depot_time.today()  # the depots' date: months are theirs (China Standard Time)
+THIS_MONTH = TODAY.strftime("%Y-%m")
+FIRST_OF_NEXT = date(TODAY.year + (TODAY.month == 12), TODAY.month % 12 + 1, 1)
 
 
 def test_the_month_in_figures(depot: Depot) -> None:
@@ -46,10 +49,7 @@ def test_the_month_in_figures(depot: Depot) -> None:
         ingest(engine, caller, [event("loading", from_location="D01", qty=5)])[0].result
         == "accepted"
     )
-    first_of_next = date(
-        date.today().year + (date.today().month == 12), date.today().month % 12 + 1, 1
-    )
-    rows = monthly(engine, THIS_MONTH, "LC01", first_of_next)
+    rows = monthly(engine, THIS_MONTH, "LC01", FIRST_OF_NEXT)
     assert len(rows) == 1
     (
         warehouse,
@@ -106,7 +106,7 @@ def test_last_months_reports_are_made_once_by_the_server(depot: Depot) -> None:
     from server.tables import monthly_reports
 
     engine = make_engine(depot.db_url)
-    today = date.today()
+    today = TODAY
     assert keep_last_month(engine, today) == 3  # the network, LC01, LC02
     keep_last_month(engine, today)  # again: nothing new
     with engine.connect() as conn:
@@ -173,9 +173,8 @@ def test_reports_rolled_month_by_month_equal_the_journal(depot: Depot) -> None:
 
 
 def test_a_month_just_ended_is_not_kept_yet(depot: Depot) -> None:
-    """By the calendar of a server east of Greenwich a month can be over while postings in
-    UTC still belong to it: it is shown, but kept only an hour after its end in UTC."""
-    from datetime import UTC, datetime
+    """A month just over by the depots' calendar may still take the postings of requests
+    running at midnight: it is shown, but kept only an hour after its end."""
 
     from sqlalchemy import func, select
 
@@ -183,11 +182,7 @@ def test_a_month_just_ended_is_not_kept_yet(depot: Depot) -> None:
     from server.tables import monthly_reports
 
     engine = make_engine(depot.db_url)
-    running = datetime.now(UTC).strftime("%Y-%m")
-    first_of_next = date(
-        date.today().year + (date.today().month == 12), date.today().month % 12 + 1, 1
-    )
-    kept_monthly(engine, running, "LC01", first_of_next)  # a server a day ahead
+    kept_monthly(engine, THIS_MONTH, "LC01", FIRST_OF_NEXT)  # asked for as if it were over
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(monthly_reports)).scalar_one() == 0
     engine.dispose()
