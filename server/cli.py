@@ -45,6 +45,22 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "comma-separated): only for a peer named here is the client taken from "
         "X-Forwarded-For; without one the peer's own address counts",
     )
+    run.add_argument(
+        "--reinspection-valid-days",
+        type=int,
+        default=os.environ.get("DEPOT_REINSPECTION_VALID_DAYS", "365"),
+        metavar="DAYS",
+        help="how long a passed re-inspection lets overdue stock go out (art. 25(4); env "
+        "DEPOT_REINSPECTION_VALID_DAYS; default %(default)s)",
+    )
+    run.add_argument(
+        "--reinspection-window-days",
+        type=int,
+        default=os.environ.get("DEPOT_REINSPECTION_WINDOW_DAYS", "90"),
+        metavar="DAYS",
+        help="a re-inspection is recorded for stock this close to its storage limit or past it "
+        "(env DEPOT_REINSPECTION_WINDOW_DAYS; default %(default)s)",
+    )
     run.set_defaults(handler=run_server)
 
     migrate = cmds.add_parser("migrate", help="bring the database schema up to date")
@@ -144,11 +160,16 @@ def run_server(args: argparse.Namespace) -> int:
     from edge import heap
     from server.api import create_app
     from server.db import migrate
+    from server.evidence import Policy
     from server.report_keeper import ReportKeeper
 
+    try:
+        policy = Policy(args.reinspection_valid_days, args.reinspection_window_days)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from exc
     engine = _engine(args.db)
     migrate(engine)
-    app = create_app(engine)
+    app = create_app(engine, policy)
     ReportKeeper(engine).start()
     heap.settle()
     uvicorn.run(

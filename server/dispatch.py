@@ -12,11 +12,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select, update
 
+from server import decisions, evidence
 from server.audit import record
-from server.fifo import Candidate, Site, allocate
+from server.fifo import Allocation, Candidate, Site, allocate
 from server.floor import Rejection
 from server.ledger import LedgerError, Posting, post
 from server.tables import (
@@ -69,7 +71,7 @@ class Handover:
     receiver: str
 
 
-class _Decisions:
+class DispatchDecisions:
     """One dispatch approval per depot an order touches, made when first needed."""
 
     def __init__(
@@ -79,9 +81,9 @@ class _Decisions:
         now: datetime,
         number: str,
         decision: str,
-        payload: dict[str, str],
+        payload: dict[str, Any],
     ) -> None:
-        self._conn, self._username, self._now = conn, username, now
+        self._conn, self.username, self.now = conn, username, now
         self._number, self._decision, self._payload = number, decision, payload
         self._ids: dict[str, int] = {}
 
@@ -94,8 +96,8 @@ class _Decisions:
                         kind="dispatch",
                         warehouse=warehouse,
                         reference=self._number,
-                        decided_by=self._username,
-                        decided_at=self._now,
+                        decided_by=self.username,
+                        decided_at=self.now,
                         decision=self._decision,
                         payload=json.dumps(self._payload, ensure_ascii=False),
                     )
@@ -127,7 +129,7 @@ def candidates(
             batches.c.prod_date,
             stock.c.qty,
             items.c.storage_years,
-            batches.c.reinspected_on,
+            batches.c.reinspection_valid_until,
         )
         .join(locations, locations.c.id == stock.c.location_id)
         .join(batches, batches.c.id == stock.c.batch_id)
@@ -137,6 +139,7 @@ def candidates(
     if depot is not None:
         query = query.where(stock.c.warehouse == depot)
     rows = conn.execute(query.with_for_update(of=stock) if lock else query)
+    today = decisions.today()
     found = [
         Candidate(
             r.warehouse,
@@ -148,7 +151,8 @@ def candidates(
             r.prod_date,
             r.qty,
             r.storage_years,
-            reinspected_pass=r.reinspected_on is not None,
+            reinspected_pass=r.reinspection_valid_until is not None
+            and r.reinspection_valid_until >= today,
         )
         for r in rows
     ]
@@ -193,6 +197,69 @@ def place_of(conn: Connection, code: str) -> tuple[str, float, float]:
     return row.name, row.lat, row.lon
 
 
+@dataclass(frozen=True, slots=True)
+class Destination:
+    """Where an order's goods go, and whose stock it may take (a depot's own order: that
+    depot's only)."""
+
+    lat: float
+    lon: float
+    depot: str | None = None
+    place: str | None = None  # a known place: road distances to it count
+
+
+def reserve(
+    conn: Connection,
+    order_id: int,
+    line_id: int,
+    item: str,
+    qty: int,
+    where: Destination,
+    decided: DispatchDecisions,
+    seq: int,
+) -> Allocation:
+    """Allocate `qty` of an order line nearest first and FIFO (server.fifo) and reserve what
+    is taken: available -> reserved postings with the dispatch decision as approval, and a
+    pick line each (numbered on from `seq`). What nothing could give is the allocation's
+    shortfall. Read without locks: the postings lock the ledger head, then each stock row
+    (the order every writer takes), and refuse to go below zero (LedgerError)."""
+    sites, found = candidates(conn, item, where.depot)
+    plan = allocate(
+        qty, (where.lat, where.lon), sites, found, decided.now.date(), roads_to(conn, where.place)
+    )
+    for take in plan.takes:
+        approval = decided.get(take.warehouse)
+        loc_id = _location_id(conn, take.warehouse, take.location)
+        post(
+            conn,
+            [
+                Posting(
+                    take.warehouse,
+                    loc_id,
+                    take.batch_id,
+                    status,
+                    delta,
+                    decided.username,
+                    approval_id=approval,
+                )
+                for status, delta in (("available", -take.qty), ("reserved", take.qty))
+            ],
+        )
+        seq += 1
+        conn.execute(
+            pick_lines.insert().values(
+                order_id=order_id,
+                line_id=line_id,
+                warehouse=take.warehouse,
+                location_id=loc_id,
+                batch_id=take.batch_id,
+                qty=take.qty,
+                seq=seq,
+            )
+        )
+    return plan
+
+
 def create_order(engine: Engine, username: str, request: OrderRequest, tries: int = 3) -> int:
     """Allocate and reserve; if another order reserved the same stock meanwhile (the
     reservation's own check finds less than planned), plan again from the new stock."""
@@ -216,6 +283,7 @@ def _create_order(engine: Engine, username: str, request: OrderRequest) -> int:
         raise Rejection("bad_kind", "only an emergency dispatch may start on a phone order")
     now = datetime.now(UTC)
     notified = request.notified_at or now
+    evidence.check_not_future(notified, now, "the dispatch notice's time")
     with engine.begin() as conn:
         if (
             conn.execute(
@@ -253,7 +321,7 @@ def _create_order(engine: Engine, username: str, request: OrderRequest) -> int:
                 .returning(dispatch_orders.c.id)
             ).scalar_one()
         )
-        decisions = _Decisions(
+        decided = DispatchDecisions(
             conn,
             username,
             now,
@@ -263,68 +331,24 @@ def _create_order(engine: Engine, username: str, request: OrderRequest) -> int:
         )
         seq = 0
         taken: dict[str, int] = {}  # per depot: quantity reserved
+        where = Destination(request.lat, request.lon, request.depot, request.place)
         for line in request.lines:
-            # Read without locks: the postings below lock the ledger head, then each stock
-            # row (the order every writer takes), and refuse to go below zero.
-            sites, found = candidates(conn, line.item, request.depot)
-            plan = allocate(
-                line.qty,
-                (request.lat, request.lon),
-                sites,
-                found,
-                now.date(),
-                roads_to(conn, request.place),
-            )
             line_id = int(
                 conn.execute(
                     dispatch_lines.insert()
-                    .values(
-                        order_id=order_id,
-                        item_code=line.item,
-                        qty=line.qty,
-                        shortfall=plan.shortfall,
-                    )
+                    .values(order_id=order_id, item_code=line.item, qty=line.qty, shortfall=0)
                     .returning(dispatch_lines.c.id)
                 ).scalar_one()
             )
+            plan = reserve(conn, order_id, line_id, line.item, line.qty, where, decided, seq)
+            seq += len(plan.takes)
             for take in plan.takes:
-                approval = decisions.get(take.warehouse)
-                loc_id = _location_id(conn, take.warehouse, take.location)
-                post(
-                    conn,
-                    [
-                        Posting(
-                            take.warehouse,
-                            loc_id,
-                            take.batch_id,
-                            "available",
-                            -take.qty,
-                            username,
-                            approval_id=approval,
-                        ),
-                        Posting(
-                            take.warehouse,
-                            loc_id,
-                            take.batch_id,
-                            "reserved",
-                            take.qty,
-                            username,
-                            approval_id=approval,
-                        ),
-                    ],
-                )
-                seq += 1
                 taken[take.warehouse] = taken.get(take.warehouse, 0) + take.qty
+            if plan.shortfall:
                 conn.execute(
-                    pick_lines.insert().values(
-                        order_id=order_id,
-                        line_id=line_id,
-                        warehouse=take.warehouse,
-                        location_id=loc_id,
-                        batch_id=take.batch_id,
-                        qty=take.qty,
-                        seq=seq,
-                    )
+                    update(dispatch_lines)
+                    .where(dispatch_lines.c.id == line_id)
+                    .values(shortfall=plan.shortfall)
                 )
         depots: list[str | None] = [*sorted(taken)] or [request.depot]
         for depot in depots:
@@ -351,7 +375,8 @@ def _location_id(conn: Connection, warehouse: str, code: str) -> int:
 
 
 def cancel_order(engine: Engine, username: str, order_id: int, reason: str) -> int:
-    """Cancel an order: what it reserved and was not loaded goes back to available."""
+    """Cancel an order: what it reserved and was not loaded goes back to available. The
+    bureau undoes its own decision, by a second person (server/duties.py: cancellation)."""
     now = datetime.now(UTC)
     with engine.begin() as conn:
         order = conn.execute(
@@ -361,8 +386,9 @@ def cancel_order(engine: Engine, username: str, order_id: int, reason: str) -> i
             raise Rejection("unknown_order", f"order {order_id} does not exist")
         if order.status != "open":
             raise Rejection("not_open", f"order {order.number} is {order.status}")
+        decisions.check_approval(conn, "cancellation", username, frozenset({order.created_by}))
         released: dict[str, int] = {}  # per depot
-        decisions = _Decisions(
+        decided = DispatchDecisions(
             conn,
             username,
             now,
@@ -385,7 +411,7 @@ def cancel_order(engine: Engine, username: str, order_id: int, reason: str) -> i
             back = min(pick.qty - pick.loaded, held)
             if back <= 0:
                 continue
-            approval = decisions.get(pick.warehouse)
+            approval = decided.get(pick.warehouse)
             post(
                 conn,
                 [
@@ -430,6 +456,7 @@ def cancel_order(engine: Engine, username: str, order_id: int, reason: str) -> i
 
 def record_arrival(engine: Engine, username: str, order_id: int, at: datetime) -> None:
     """The first batch reached the disaster area (art. 21: within 8 hours of the notice)."""
+    evidence.check_not_future(at, datetime.now(UTC), "the first batch's arrival")
     with engine.begin() as conn:
         done = conn.execute(
             update(dispatch_orders)

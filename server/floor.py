@@ -34,7 +34,14 @@ class Rejection(Exception):
 TAKEN_FROM = "from_location"
 RELEASED = "instead_of"  # {"location": ..., "batch": ...}: the reservation a load replaces
 # Which stock a move takes when the event does not say: the first status with enough.
-MOVE_ORDER = ("available", "pending_acceptance", "reserved", "on_hold", "scrap_pending")
+MOVE_ORDER = (
+    "available",
+    "pending_acceptance",
+    "reserved",
+    "on_hold",
+    "scrap_pending",
+    "rejected",
+)
 # Only accepted stock leaves on a truck (art. 8); picked stock first.
 LOAD_ORDER = ("reserved", "available")
 
@@ -51,6 +58,7 @@ class Refs:
     batches: dict[tuple[str, str], int]  # (item code, batch no) -> id
     reusable: frozenset[str] = frozenset()  # item codes of reusable goods (art. 24)
     orders: dict[str, OrderRef] = field(default_factory=dict)  # number -> order picked for
+    counters: frozenset[str] = frozenset()  # operators named who may count here (users)
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,6 +251,13 @@ def _whole(value: Any, name: str) -> int:
 def counted(event: dict[str, Any], warehouse: str, refs: Refs, open_takes: set[int]) -> Counted:
     if event.get("warehouse") != warehouse:
         raise Rejection("warehouse_not_allowed", f"this gateway posts for {warehouse} only")
+    operator = event.get("operator")
+    if operator not in refs.counters:
+        raise Rejection(
+            "unknown_operator",
+            f"{operator!r} is not a person who may count at {warehouse}: a count is credited "
+            "to the user name on the counter's badge",
+        )
     take = event.get("stocktake")
     if not isinstance(take, int) or take not in open_takes:
         raise Rejection("not_counting", f"stocktake {take!r} is not open for counting here")

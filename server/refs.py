@@ -9,7 +9,16 @@ from typing import Any
 from sqlalchemy import Connection, exists, select, tuple_
 
 from server.floor import OrderRef, Refs, Rejection, batch_no, quantity, stacks_lowered
-from server.tables import batches, dispatch_orders, item_gtins, locations, pick_lines, warehouses
+from server.permissions import PERMISSIONS
+from server.tables import (
+    batches,
+    dispatch_orders,
+    item_gtins,
+    locations,
+    pick_lines,
+    users,
+    warehouses,
+)
 from server.tables import items as item_table
 
 LOCATION_FIELDS = ("location", "from_location", "to_location")
@@ -157,4 +166,29 @@ def load_refs(conn: Connection, warehouse: str, events: Iterable[dict[str, Any]]
         batches=known,
         reusable=reusable,
         orders=orders_named(conn, warehouse, events),
+        counters=counters_named(conn, warehouse, events),
+    )
+
+
+def counters_named(
+    conn: Connection, warehouse: str, events: list[dict[str, Any]]
+) -> frozenset[str]:
+    """Of the people stock_taking events name as their operator, those who may count at
+    `warehouse`: active, with a role that counts, bound to it or to no depot."""
+    named = {
+        str(e["operator"])
+        for e in events
+        if e.get("type") == "stock_taking" and isinstance(e.get("operator"), str)
+    }
+    if not named:
+        return frozenset()
+    return frozenset(
+        conn.execute(
+            select(users.c.username).where(
+                users.c.username.in_(named)
+                & users.c.active
+                & users.c.role.in_(PERMISSIONS["count"])
+                & (users.c.warehouse.is_(None) | (users.c.warehouse == warehouse))
+            )
+        ).scalars()
     )

@@ -93,6 +93,7 @@ batches = Table(
     Column("inbound_date", Date),
     Column("unit_price_cents", BigInteger),
     Column("reinspected_on", Date),  # passed a quality check after its storage years (art. 25(4))
+    Column("reinspection_valid_until", Date),  # that check counts until this day (migration 0017)
     UniqueConstraint("item_code", "batch_no", name="uq_batches_item_batch"),
 )
 
@@ -142,7 +143,11 @@ approvals = Table(
     Column("decided_at", DateTime(timezone=True), nullable=False),
     Column("decision", String(16), nullable=False),  # accepted, rejected, approved ...
     Column("payload", Text, nullable=False),
+    # the decision this one completes: the proposal it approves, the acceptance whose report it
+    # files, the rejection whose goods it sends back (migration 0017)
+    Column("parent_id", Integer, ForeignKey("approvals.id")),
     Index("ix_approvals_warehouse_kind", "warehouse", "kind"),
+    Index("ix_approvals_parent", "parent_id"),
 )
 
 audit_log = Table(
@@ -297,6 +302,20 @@ stocktake_lines = Table(
     Column("reason", String(32)),  # reason code given for a variance
 )
 
+# Lines of a stocktake that were not counted, marked so with a reason before it closes
+# (migration 0017): a stocktake closes only when every line is counted or marked.
+stocktake_skips = Table(
+    "stocktake_skips",
+    metadata,
+    Column("stocktake_id", Integer, ForeignKey("stocktakes.id"), primary_key=True),
+    Column("location_id", Integer, ForeignKey("locations.id"), primary_key=True),
+    Column("batch_id", Integer, ForeignKey("batches.id"), primary_key=True),
+    Column("reason", String(32), nullable=False),
+    Column("note", String(500)),
+    Column("marked_by", String(64), nullable=False),
+    Column("marked_at", DateTime(timezone=True), nullable=False),
+)
+
 dispatch_orders = Table(
     "dispatch_orders",
     metadata,
@@ -411,7 +430,31 @@ handovers = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
-STOCK_STATUSES = ("pending_acceptance", "available", "reserved", "on_hold", "scrap_pending")
+# rejected: refused at acceptance, waiting to go back to the supplier (never available)
+STOCK_STATUSES = (
+    "pending_acceptance",
+    "available",
+    "reserved",
+    "on_hold",
+    "scrap_pending",
+    "rejected",
+)
+
+# What a person is told about a record of theirs (migration 0017): e.g. a dispatcher, that a
+# stocktake loss took stock reserved for their order and what was planned instead.
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("recipient", String(64), ForeignKey("users.username"), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("warehouse", String(32), ForeignKey("warehouses.code")),
+    Column("order_id", Integer, ForeignKey("dispatch_orders.id")),
+    Column("detail", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_notifications_recipient", "recipient", "id"),
+    Index("ix_notifications_order", "order_id"),
+)
 
 # What each depot's gateway last reported (devices, outbox, disk) and when it last synced.
 gateway_status = Table(
