@@ -84,6 +84,7 @@ def check_approval(
 def proposal(conn: Connection, proposal_id: int, kinds: tuple[str, ...], warehouse: str) -> Any:
     """The decision an approval completes, locked: one of `kinds`, of the warehouse, and not
     completed yet (unknown_proposal, 404; already_decided, 409)."""
+    known_warehouse(conn, warehouse)
     row = conn.execute(
         select(approvals).where(approvals.c.id == proposal_id).with_for_update()
     ).first()

@@ -30,7 +30,7 @@ from server import decisions, evidence
 from server.audit import record
 from server.floor import Rejection
 from server.ledger import LedgerError, Posting, post
-from server.refs import batch_id, location_id
+from server.refs import batch_id, known_warehouse, location_id
 from server.tables import batches, items, stock
 
 
@@ -148,6 +148,7 @@ def propose_scrapping(
     if source not in ("available", "on_hold"):
         raise Rejection("bad_status", "goods are proposed for scrapping from available or on hold")
     with engine.begin() as conn:
+        known_warehouse(conn, stack.warehouse)
         decisions.check_proposal(conn, "scrapping", username)
         if reason == "overdue":
             made, years = made_and_years(conn, batch_id(conn, stack.item, stack.batch))
@@ -228,6 +229,7 @@ def propose_rotation(engine: Engine, username: str, stack: Stack, plan: str) -> 
     if not plan.strip():
         raise Rejection("bad_plan", "a rotation needs its plan's number")
     with engine.begin() as conn:
+        known_warehouse(conn, stack.warehouse)
         decisions.check_proposal(conn, "rotation", username)
         held = _held(conn, stack, "available")
         if held < stack.qty:

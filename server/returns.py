@@ -22,7 +22,7 @@ from server import decisions
 from server.audit import record
 from server.disposal import Stack, move_stack
 from server.floor import Rejection
-from server.refs import batch_id
+from server.refs import batch_id, known_warehouse
 from server.tables import approvals, events, items, postings
 
 
@@ -65,6 +65,7 @@ def inspect_return(
     engine: Engine, username: str, stack: Stack, restock: bool, record_no: str
 ) -> int:
     with engine.begin() as conn:
+        known_warehouse(conn, stack.warehouse)
         batch = batch_id(conn, stack.item, stack.batch)
         reusable = conn.execute(
             select(items.c.reusable).where(items.c.code == stack.item)
@@ -117,6 +118,7 @@ def return_to_supplier(
     if not note.strip():
         raise Rejection("bad_note", "a return to the supplier needs its return note's number")
     with engine.begin() as conn:
+        known_warehouse(conn, warehouse)
         rejection = conn.execute(
             select(approvals)
             .where(

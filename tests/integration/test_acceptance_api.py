@@ -73,7 +73,7 @@ def stock_of(client: httpx.Client, status: str) -> int:
     return sum(r["qty"] for r in rows["rows"])
 
 
-def test_accepted_goods_become_available_and_rejected_ones_go_on_hold(
+def test_accepted_goods_become_available_and_rejected_ones_wait_to_go_back(
     server: ServerProcess, depot: Depot, people: None
 ) -> None:
     receive(server, depot, 50)
@@ -81,10 +81,10 @@ def test_accepted_goods_become_available_and_rejected_ones_go_on_hold(
         first = wang.post("/api/v1/acceptances", json=decision(depot, 40))
         assert first.status_code == 201 and first.json()["status"] == "available"
         second = wang.post("/api/v1/acceptances", json=decision(depot, 10, "rejected", "fail"))
-        assert second.status_code == 201 and second.json()["status"] == "on_hold"
+        assert second.status_code == 201 and second.json()["status"] == "rejected"
         assert (
             stock_of(wang, "available"),
-            stock_of(wang, "on_hold"),
+            stock_of(wang, "rejected"),
             stock_of(wang, "pending_acceptance"),
         ) == (40, 10, 0)
         listed = wang.get("/api/v1/acceptances").json()["rows"]

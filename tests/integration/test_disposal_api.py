@@ -39,7 +39,13 @@ def receive_and_accept(
         engine,
         "admin",
         AcceptanceRequest(
-            "LC01", item.code, batch, "D01", qty, "accepted", Inspection("YS", 1, "pass")
+            "LC01",
+            item.code,
+            batch,
+            "D01",
+            qty,
+            "accepted",
+            Inspection("YS", 1, "pass", "ZJ-2026-0457"),
         ),
     )
     engine.dispose()

@@ -53,7 +53,12 @@ def test_floor_events_as_an_epcis_document(server: ServerProcess, depot: Depot) 
                     "location": "D01",
                     "qty": 12,
                     "decision": "accepted",
-                    "inspection": {"record_no": "YS-E", "sampled": 1, "result": "pass"},
+                    "inspection": {
+                        "record_no": "YS-E",
+                        "sampled": 1,
+                        "result": "pass",
+                        "quality_report": "ZJ-9",
+                    },
                 },
             ).status_code
             == 201

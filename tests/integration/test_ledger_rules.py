@@ -62,7 +62,7 @@ def accept(engine: Engine, depot: Depot, qty: int, location: str = "D01") -> Non
             location=location,
             qty=qty,
             decision="accepted",
-            inspection=Inspection("YS-1", 2, "pass"),
+            inspection=Inspection("YS-1", 2, "pass", "ZJ-2026-0457"),
         ),
     )
 

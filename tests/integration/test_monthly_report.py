@@ -39,7 +39,13 @@ def test_the_month_in_figures(depot: Depot) -> None:
         engine,
         "admin",
         AcceptanceRequest(
-            "LC01", item.code, "MR1", "D01", 30, "accepted", Inspection("YS-M", 2, "pass")
+            "LC01",
+            item.code,
+            "MR1",
+            "D01",
+            30,
+            "accepted",
+            Inspection("YS-M", 2, "pass", "ZJ-2026-0457"),
         ),
     )
     assert (
@@ -146,12 +152,12 @@ def test_reports_rolled_month_by_month_equal_the_journal(depot: Depot) -> None:
     ingest(engine, caller, [{"event_id": str(uuid.uuid4()), "type": "receiving",
                              "location": "D01", "qty": 20, **august}])  # fmt: skip
     decide(engine, "admin", AcceptanceRequest("LC01", item.code, "RL0", "D01", 20, "accepted",
-                                              Inspection("YS-Q", 2, "pass")))  # fmt: skip
+                                              Inspection("YS-Q", 2, "pass", "ZJ-2026-0457")))  # fmt: skip
     opening = shift(0, datetime(2026, 8, 15, 3, tzinfo=UTC))
     ingest(engine, caller, [{"event_id": str(uuid.uuid4()), "type": "receiving",
                              "location": "D01", "qty": 40, **base}])  # fmt: skip
     decide(engine, "admin", AcceptanceRequest("LC01", item.code, "RL1", "D01", 40, "accepted",
-                                              Inspection("YS-R", 2, "pass")))  # fmt: skip
+                                              Inspection("YS-R", 2, "pass", "ZJ-2026-0457")))  # fmt: skip
     received = shift(opening, datetime(2026, 9, 20, 1, tzinfo=UTC))
     loaded = ingest(engine, caller, [{"event_id": str(uuid.uuid4()), "type": "loading",
                                       "from_location": "D01", "qty": 15, **base}])  # fmt: skip

@@ -64,7 +64,12 @@ def stocked(server: ServerProcess, depot: Depot) -> str:
                 "location": "D01",
                 "qty": 30,
                 "decision": "accepted",
-                "inspection": {"record_no": "YS-9", "sampled": 2, "result": "pass"},
+                "inspection": {
+                    "record_no": "YS-9",
+                    "sampled": 2,
+                    "result": "pass",
+                    "quality_report": "ZJ-9",
+                },
             },
         )
         assert accepted.status_code == 201
