@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 
 from sqlalchemy import Engine, select
 
+from server.approvals import Decision, record_decision
 from server.audit import record
+from server.basis import Kind, on_decision
 from server.floor import Rejection
 from server.inbound import apply_decision
 from server.ledger import LedgerError, Posting, post
@@ -92,21 +93,19 @@ def decide(engine: Engine, username: str, request: AcceptanceRequest) -> Accepta
             raise Rejection(
                 "insufficient_stock", f"{request.qty} to decide, {pending} pending acceptance there"
             )
-        approval_id = int(
-            conn.execute(
-                approvals.insert()
-                .values(
-                    kind="acceptance",
-                    warehouse=request.warehouse,
-                    reference=request.inspection.record_no,
-                    decided_by=username,
-                    decided_at=datetime.now(UTC),
-                    decision=request.decision,
-                    payload=json.dumps(asdict(request), ensure_ascii=False),
-                )
-                .returning(approvals.c.id)
-            ).scalar_one()
+        approval_id = record_decision(
+            conn,
+            Decision(
+                "acceptance",
+                request.warehouse,
+                request.inspection.record_no,
+                username,
+                request.decision,
+                asdict(request),
+            ),
         )
+        kind = Kind.ACCEPTANCE if request.decision == "accepted" else Kind.REJECTION
+        basis = on_decision(kind, approval_id)
         try:
             post(
                 conn,
@@ -118,7 +117,7 @@ def decide(engine: Engine, username: str, request: AcceptanceRequest) -> Accepta
                         "pending_acceptance",
                         -request.qty,
                         username,
-                        approval_id=approval_id,
+                        basis,
                     ),
                     Posting(
                         request.warehouse,
@@ -127,7 +126,7 @@ def decide(engine: Engine, username: str, request: AcceptanceRequest) -> Accepta
                         status,
                         request.qty,
                         username,
-                        approval_id=approval_id,
+                        basis,
                     ),
                 ],
             )

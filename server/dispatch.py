@@ -9,18 +9,18 @@ can take the same stock. What cannot be filled is recorded as the line's shortfa
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Connection, Engine, func, select, update
 
+from server.approvals import Decision, record_decision
 from server.audit import record
+from server.basis import Basis, Kind, on_decision
 from server.fifo import Candidate, Site, allocate
 from server.floor import Rejection
 from server.ledger import LedgerError, Posting, post
 from server.tables import (
-    approvals,
     batches,
     dispatch_lines,
     dispatch_orders,
@@ -70,7 +70,8 @@ class Handover:
 
 
 class _Decisions:
-    """One dispatch approval per depot an order touches, made when first needed."""
+    """One dispatch decision per depot an order touches, made when first needed: the basis
+    (`kind`) of the postings it makes there."""
 
     def __init__(
         self,
@@ -78,31 +79,30 @@ class _Decisions:
         username: str,
         now: datetime,
         number: str,
-        decision: str,
+        kind: Kind,
         payload: dict[str, str],
     ) -> None:
         self._conn, self._username, self._now = conn, username, now
-        self._number, self._decision, self._payload = number, decision, payload
-        self._ids: dict[str, int] = {}
+        self._number, self._kind, self._payload = number, kind, payload
+        self._bases: dict[str, Basis] = {}
 
-    def get(self, warehouse: str) -> int:
-        if warehouse not in self._ids:
-            self._ids[warehouse] = int(
-                self._conn.execute(
-                    approvals.insert()
-                    .values(
-                        kind="dispatch",
-                        warehouse=warehouse,
-                        reference=self._number,
-                        decided_by=self._username,
-                        decided_at=self._now,
-                        decision=self._decision,
-                        payload=json.dumps(self._payload, ensure_ascii=False),
-                    )
-                    .returning(approvals.c.id)
-                ).scalar_one()
+    def get(self, warehouse: str) -> Basis:
+        if warehouse not in self._bases:
+            decided = "reserved" if self._kind is Kind.RESERVATION else "cancelled"
+            approval = record_decision(
+                self._conn,
+                Decision(
+                    "dispatch",
+                    warehouse,
+                    self._number,
+                    self._username,
+                    decided,
+                    self._payload,
+                    self._now,
+                ),
             )
-        return self._ids[warehouse]
+            self._bases[warehouse] = on_decision(self._kind, approval)
+        return self._bases[warehouse]
 
 
 def candidates(
@@ -258,7 +258,7 @@ def _create_order(engine: Engine, username: str, request: OrderRequest) -> int:
             username,
             now,
             request.number,
-            "reserved",
+            Kind.RESERVATION,
             {"order": request.number, "kind": request.kind},
         )
         seq = 0
@@ -288,7 +288,7 @@ def _create_order(engine: Engine, username: str, request: OrderRequest) -> int:
                 ).scalar_one()
             )
             for take in plan.takes:
-                approval = decisions.get(take.warehouse)
+                basis = decisions.get(take.warehouse)
                 loc_id = _location_id(conn, take.warehouse, take.location)
                 post(
                     conn,
@@ -300,7 +300,7 @@ def _create_order(engine: Engine, username: str, request: OrderRequest) -> int:
                             "available",
                             -take.qty,
                             username,
-                            approval_id=approval,
+                            basis,
                         ),
                         Posting(
                             take.warehouse,
@@ -309,7 +309,7 @@ def _create_order(engine: Engine, username: str, request: OrderRequest) -> int:
                             "reserved",
                             take.qty,
                             username,
-                            approval_id=approval,
+                            basis,
                         ),
                     ],
                 )
@@ -367,7 +367,7 @@ def cancel_order(engine: Engine, username: str, order_id: int, reason: str) -> i
             username,
             now,
             order.number,
-            "cancelled",
+            Kind.CANCELLATION,
             {"order": order.number, "reason": reason},
         )
         for pick in conn.execute(select(pick_lines).where(pick_lines.c.order_id == order_id)).all():
@@ -385,7 +385,7 @@ def cancel_order(engine: Engine, username: str, order_id: int, reason: str) -> i
             back = min(pick.qty - pick.loaded, held)
             if back <= 0:
                 continue
-            approval = decisions.get(pick.warehouse)
+            basis = decisions.get(pick.warehouse)
             post(
                 conn,
                 [
@@ -396,7 +396,7 @@ def cancel_order(engine: Engine, username: str, order_id: int, reason: str) -> i
                         "reserved",
                         -back,
                         username,
-                        approval_id=approval,
+                        basis,
                     ),
                     Posting(
                         pick.warehouse,
@@ -405,7 +405,7 @@ def cancel_order(engine: Engine, username: str, order_id: int, reason: str) -> i
                         "available",
                         back,
                         username,
-                        approval_id=approval,
+                        basis,
                     ),
                 ],
             )

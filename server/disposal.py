@@ -17,17 +17,18 @@ Every step is an approval by a named person that the postings point to:
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 
 from sqlalchemy import Connection, Engine, select, update
 
+from server.approvals import Decision, record_decision
 from server.audit import record
+from server.basis import Basis, Kind, on_decision
 from server.floor import Rejection
 from server.ledger import LedgerError, Posting, post
 from server.refs import batch_id, known_warehouse, location_id
-from server.tables import approvals, batches, stock
+from server.tables import batches, stock
 
 MIN_EXPERTS = 3  # art. 25: at least three experts assess the goods
 
@@ -51,40 +52,20 @@ def _approval(
     payload: dict[str, object],
 ) -> int:
     known_warehouse(conn, warehouse)
-    return int(
-        conn.execute(
-            approvals.insert()
-            .values(
-                kind=kind,
-                warehouse=warehouse,
-                reference=reference,
-                decided_by=username,
-                decided_at=datetime.now(UTC),
-                decision=decision,
-                payload=json.dumps(payload, ensure_ascii=False, default=str),
-            )
-            .returning(approvals.c.id)
-        ).scalar_one()
-    )
+    return record_decision(conn, Decision(kind, warehouse, reference, username, decision, payload))
 
 
 def _move(
-    conn: Connection, stack: Stack, username: str, approval: int, source: str, target: str | None
+    conn: Connection, stack: Stack, username: str, basis: Basis, source: str, target: str | None
 ) -> None:
     """qty from `source` status to `target` (None: out of the books)."""
     if stack.qty <= 0:
         raise Rejection("bad_quantity", "qty must be positive")
     batch = batch_id(conn, stack.item, stack.batch)
     where = location_id(conn, stack.warehouse, stack.location)
-    entries = [
-        Posting(stack.warehouse, where, batch, source, -stack.qty, username, approval_id=approval)
-    ]
+    entries = [Posting(stack.warehouse, where, batch, source, -stack.qty, username, basis)]
     if target is not None:
-        entries.append(
-            Posting(
-                stack.warehouse, where, batch, target, stack.qty, username, approval_id=approval
-            )
-        )
+        entries.append(Posting(stack.warehouse, where, batch, target, stack.qty, username, basis))
     try:
         post(conn, entries)
     except LedgerError as exc:
@@ -162,7 +143,14 @@ def propose_scrapping(
             "proposed",
             {**asdict(stack), "reason": reason, "experts": [list(e) for e in experts]},
         )
-        _move(conn, stack, username, approval, source, "scrap_pending")
+        _move(
+            conn,
+            stack,
+            username,
+            on_decision(Kind.SCRAP_PROPOSAL, approval),
+            source,
+            "scrap_pending",
+        )
         record(
             conn,
             username,
@@ -196,7 +184,7 @@ def approve_scrapping(
             "approved",
             {**asdict(stack), "disposal": disposal, "residual_value_cents": residual_value_cents},
         )
-        _move(conn, stack, username, approval, "scrap_pending", None)
+        _move(conn, stack, username, on_decision(Kind.SCRAPPING, approval), "scrap_pending", None)
         record(
             conn,
             username,
@@ -216,14 +204,21 @@ def rotate_out(engine: Engine, username: str, stack: Stack, plan: str) -> int:
         approval = _approval(
             conn, "rotation", stack.warehouse, plan, username, "rotated_out", asdict(stack)
         )
-        _move(conn, stack, username, approval, "available", None)
+        _move(conn, stack, username, on_decision(Kind.ROTATION, approval), "available", None)
         record(conn, username, "rotation", plan, depot=stack.warehouse, qty=stack.qty)
     return approval
 
 
 def inspect_return(
-    engine: Engine, username: str, stack: Stack, restock: bool, record_no: str
+    engine: Engine,
+    username: str,
+    stack: Stack,
+    restock: bool,
+    record_no: str,
+    order: str | None = None,
 ) -> int:
+    """Returned goods inspected: restocked (with the number of the dispatch order they came
+    back from, which must have loaded that much of the batch), or left on hold."""
     with engine.begin() as conn:
         approval = _approval(
             conn,
@@ -232,10 +227,11 @@ def inspect_return(
             record_no,
             username,
             "restocked" if restock else "to_scrapping",
-            asdict(stack),
+            {**asdict(stack), "order": order},
         )
         if restock:
-            _move(conn, stack, username, approval, "on_hold", "available")
+            basis = on_decision(Kind.RESTOCK, approval, order)
+            _move(conn, stack, username, basis, "on_hold", "available")
         # A return that fails stays on hold until scrapping is proposed with the experts.
         record(
             conn, username, "return_inspection", record_no, depot=stack.warehouse, restock=restock

@@ -62,6 +62,9 @@ class RotationIn(StackIn):
 class ReturnInspectionIn(StackIn):
     record_no: Ref
     restock: bool
+    order: Ref | None = Field(
+        None, description="调拨通知编号: the dispatch the goods came back from (to restock)"
+    )
 
 
 def _run(call: Any) -> dict[str, Any]:
@@ -149,6 +152,11 @@ def inspect(
     """Returned reusable goods (art. 24): restocked, or left on hold for scrapping."""
     return _run(
         lambda: disposal.inspect_return(
-            engine_of(request), scope.user.username, body.stack(scope), body.restock, body.record_no
+            engine_of(request),
+            scope.user.username,
+            body.stack(scope),
+            body.restock,
+            body.record_no,
+            body.order,
         )
     )

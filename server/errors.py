@@ -59,6 +59,8 @@ REASON_STATUS: dict[int, frozenset[str]] = {
             "not_closed",
             "reason_missing",
             "stock_limit",
+            "not_on_pick_list",
+            "over_pick_list",
         }
     ),
 }

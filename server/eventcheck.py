@@ -39,6 +39,7 @@ MALFORMED = frozenset(
         "bad_status",
         "bad_round",
         "bad_instead_of",
+        "no_order",  # goods leave only for an order (server.floor)
     }
 )
 

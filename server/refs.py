@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, exists, select, tuple_
+from sqlalchemy import Connection, select, tuple_
 
-from server.floor import OrderRef, Refs, Rejection, batch_no, quantity, stacks_lowered
+from server.floor import OrderRef, PickRef, Refs, Rejection, batch_no, quantity, stacks_lowered
 from server.tables import batches, dispatch_orders, item_gtins, locations, pick_lines, warehouses
 from server.tables import items as item_table
 
@@ -30,27 +31,42 @@ def known_warehouse(conn: Connection, code: str) -> str:
     return code
 
 
-def orders_named(
-    conn: Connection, warehouse: str, events: list[dict[str, Any]]
-) -> dict[str, OrderRef]:
-    """The dispatch orders that picking and loading events name, with whether each takes
-    goods from `warehouse`."""
+def with_orders(conn: Connection, warehouse: str, refs: Refs, events: list[dict[str, Any]]) -> Refs:
+    """`refs` with the dispatch orders that picking and loading events name, and those
+    orders' pick lines at `warehouse` (read under the warehouse's head lock, so that they
+    are the lines the postings are checked against)."""
     numbers = {
         str(e["order"])
         for e in events
         if e.get("type") in ("picking", "loading") and e.get("order") is not None
     }
     if not numbers:
-        return {}
-    here = exists().where(
-        (pick_lines.c.order_id == dispatch_orders.c.id) & (pick_lines.c.warehouse == warehouse)
-    )
-    rows = conn.execute(
-        select(dispatch_orders.c.number, dispatch_orders.c.id, dispatch_orders.c.status)
-        .add_columns(here.label("here"))
-        .where(dispatch_orders.c.number.in_(numbers))
-    )
-    return {r.number: OrderRef(r.id, r.status, bool(r.here)) for r in rows}
+        return refs
+    lines = conn.execute(
+        select(
+            dispatch_orders.c.number,
+            pick_lines.c.id,
+            pick_lines.c.location_id,
+            pick_lines.c.batch_id,
+            pick_lines.c.qty,
+            pick_lines.c.loaded,
+            batches.c.item_code,
+        )
+        .join(dispatch_orders, dispatch_orders.c.id == pick_lines.c.order_id)
+        .join(batches, batches.c.id == pick_lines.c.batch_id)
+        .where(dispatch_orders.c.number.in_(numbers) & (pick_lines.c.warehouse == warehouse))
+    ).all()
+    here = {r.number for r in lines}
+    orders = {
+        r.number: OrderRef(r.id, r.status, r.number in here)
+        for r in conn.execute(
+            select(dispatch_orders.c.number, dispatch_orders.c.id, dispatch_orders.c.status)
+            .where(dispatch_orders.c.number.in_(numbers))
+        )
+    }  # fmt: skip
+    picks = {(r.number, r.location_id, r.batch_id): PickRef(r.id, r.qty - r.loaded) for r in lines}
+    ordered = frozenset((r.number, r.item_code) for r in lines)
+    return replace(refs, orders=orders, picks=picks, ordered=ordered)
 
 
 def location_id(conn: Connection, warehouse: str, code: str) -> int:
@@ -76,9 +92,9 @@ def batch_id(conn: Connection, item_code: str, number: str) -> int:
 
 
 def load_refs(conn: Connection, warehouse: str, events: Iterable[dict[str, Any]]) -> Refs:
-    """Everything a batch of events names, in three queries (a fourth for the dispatch orders
-    picking and loading events name); batches that a well-formed receiving event brings in
-    for the first time are created (with its dates)."""
+    """The master data a batch of events names, in three queries (the dispatch orders come
+    with `with_orders`); batches that a well-formed receiving event brings in for the first
+    time are created (with its dates)."""
     events = list(events)
     gtins = {str(e.get("gtin")) for e in events if e.get("gtin")}
     items: dict[str, str] = {}
@@ -151,10 +167,4 @@ def load_refs(conn: Connection, warehouse: str, events: Iterable[dict[str, Any]]
                 )
             ).scalars()
         )
-    return Refs(
-        items=items,
-        locations=places,
-        batches=known,
-        reusable=reusable,
-        orders=orders_named(conn, warehouse, events),
-    )
+    return Refs(items=items, locations=places, batches=known, reusable=reusable)

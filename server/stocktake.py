@@ -11,7 +11,6 @@ when a second person, a supervisor who did not count, approves them.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -28,12 +27,13 @@ from sqlalchemy import (
     update,
 )
 
+from server.approvals import Decision, record_decision
 from server.audit import record
+from server.basis import Kind, on_decision
 from server.floor import Rejection
 from server.ledger import LedgerError, Posting, post
 from server.refs import batch_id, known_warehouse, location_id
 from server.tables import (
-    approvals,
     locations,
     stock,
     stocktake_counts,
@@ -360,21 +360,18 @@ def approve(engine: Engine, username: str, stocktake_id: int) -> int:
         missing = [v for v in variances if not v.reason]
         if missing:
             raise Rejection("reason_missing", f"{len(missing)} variances have no reason code")
-        approval_id = int(
-            conn.execute(
-                approvals.insert()
-                .values(
-                    kind="adjustment",
-                    warehouse=take.warehouse,
-                    reference=f"stocktake {stocktake_id}",
-                    decided_by=username,
-                    decided_at=datetime.now(UTC),
-                    decision="approved",
-                    payload=json.dumps({"stocktake": stocktake_id, "lines": len(variances)}),
-                )
-                .returning(approvals.c.id)
-            ).scalar_one()
+        approval_id = record_decision(
+            conn,
+            Decision(
+                "adjustment",
+                take.warehouse,
+                f"stocktake {stocktake_id}",
+                username,
+                "approved",
+                {"stocktake": stocktake_id, "lines": len(variances)},
+            ),
         )
+        basis = on_decision(Kind.ADJUSTMENT, approval_id, stocktake_id)
         entries = [
             Posting(
                 take.warehouse,
@@ -383,7 +380,7 @@ def approve(engine: Engine, username: str, stocktake_id: int) -> int:
                 "available",
                 v.variance,
                 username,
-                approval_id=approval_id,
+                basis,
             )
             for v in variances
         ]
