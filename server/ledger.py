@@ -97,17 +97,22 @@ def _stamp(now: datetime) -> str:
 def hash_fields(prev_hash: str, *fields: object) -> str:
     """SHA-256 over the previous hash and the fields in their fixed order, separated by the
     unit separator (0x1F), which no field may contain; None is empty text."""
-    text = "\x1f".join("" if f is None else str(f) for f in fields)
+    text = "\x1f".join(["" if f is None else str(f) for f in fields])
     return hashlib.sha256((prev_hash + text).encode()).hexdigest()
 
 
 def posting_hash(prev_hash: str, p: Posting, posted_at: datetime | str) -> str:
+    """hash_fields over a posting's fields and basis, written out: the writer makes one for
+    every posting."""
     when = posted_at if isinstance(posted_at, str) else stamp(posted_at)
     b = p.basis
-    return hash_fields(
-        prev_hash, p.warehouse, p.location_id, p.batch_id, p.status, p.qty, p.author,
-        b.event_id, b.approval_id, when, b.kind.value, b.ref,
-    )  # fmt: skip
+    approval = "" if b.approval_id is None else b.approval_id
+    text = (
+        f"{prev_hash}{p.warehouse}\x1f{p.location_id}\x1f{p.batch_id}\x1f{p.status}\x1f{p.qty}"
+        f"\x1f{p.author}\x1f{b.event_id or ''}\x1f{approval}\x1f{when}\x1f{b.kind.value}"
+        f"\x1f{b.ref or ''}"
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def row_hash(row: Any) -> str:

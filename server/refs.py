@@ -9,7 +9,16 @@ from typing import Any
 
 from sqlalchemy import Connection, select, tuple_
 
-from server.floor import OrderRef, PickRef, Refs, Rejection, batch_no, quantity, stacks_lowered
+from server.floor import (
+    RELEASED,
+    OrderRef,
+    PickRef,
+    Refs,
+    Rejection,
+    batch_no,
+    quantity,
+    stacks_lowered,
+)
 from server.tables import batches, dispatch_orders, item_gtins, locations, pick_lines, warehouses
 from server.tables import items as item_table
 
@@ -92,19 +101,27 @@ def batch_id(conn: Connection, item_code: str, number: str) -> int:
 
 
 def load_refs(conn: Connection, warehouse: str, events: Iterable[dict[str, Any]]) -> Refs:
-    """The master data a batch of events names, in three queries (the dispatch orders come
-    with `with_orders`); batches that a well-formed receiving event brings in for the first
-    time are created (with its dates)."""
+    """The master data a batch of events names, in three queries (items with whether they
+    are reusable, locations, batches; the dispatch orders come with `with_orders`); batches
+    that a well-formed receiving event brings in for the first time are created (with its
+    dates)."""
     events = list(events)
     gtins = {str(e.get("gtin")) for e in events if e.get("gtin")}
     items: dict[str, str] = {}
+    reusable: set[str] = set()
     if gtins:
         found = conn.execute(
-            select(item_gtins.c.gtin, item_gtins.c.item_code).where(item_gtins.c.gtin.in_(gtins))
+            select(item_gtins.c.gtin, item_gtins.c.item_code, item_table.c.reusable)
+            .join(item_table, item_table.c.code == item_gtins.c.item_code)
+            .where(item_gtins.c.gtin.in_(gtins))
         )
-        items = {r.gtin: r.item_code for r in found}
+        for r in found:
+            items[r.gtin] = r.item_code
+            if r.reusable:
+                reusable.add(r.item_code)
     codes = {str(e[f]) for e in events for f in LOCATION_FIELDS if e.get(f) is not None}
-    codes |= {str(code) for e in events for code, _ in stacks_lowered(e) if code is not None}
+    replacing = [e for e in events if RELEASED in e]  # loads that replace a reservation
+    codes |= {str(c) for e in replacing for c, _ in stacks_lowered(e) if c is not None}
     places: dict[str, int] = {}
     if codes:
         found = conn.execute(
@@ -117,7 +134,7 @@ def load_refs(conn: Connection, warehouse: str, events: Iterable[dict[str, Any]]
         (items[str(e.get("gtin"))], number)
         for e in events
         if str(e.get("gtin")) in items
-        for number in [e.get("batch"), *(n for _, n in stacks_lowered(e)[1:])]
+        for number in [e.get("batch"), *(n for _, n in stacks_lowered(e)[1:] if RELEASED in e)]
         if isinstance(number, str)
     }
     known = (
@@ -158,13 +175,4 @@ def load_refs(conn: Connection, warehouse: str, events: Iterable[dict[str, Any]]
             .all()
         )
         known.update({(r["item_code"], r["batch_no"]): i for r, i in zip(rows, ids, strict=True)})
-    reusable: frozenset[str] = frozenset()
-    if items:
-        reusable = frozenset(
-            conn.execute(
-                select(item_table.c.code).where(
-                    item_table.c.code.in_(set(items.values())) & item_table.c.reusable
-                )
-            ).scalars()
-        )
-    return Refs(items=items, locations=places, batches=known, reusable=reusable)
+    return Refs(items=items, locations=places, batches=known, reusable=frozenset(reusable))
