@@ -21,6 +21,7 @@ from sqlalchemy import Engine, and_, select
 
 from server import decisions, evidence
 from server.audit import record
+from server.basis import Kind, on_decision
 from server.floor import Rejection
 from server.inbound import apply_decision
 from server.ledger import LedgerError, Posting, post
@@ -112,6 +113,8 @@ def decide(engine: Engine, username: str, request: AcceptanceRequest) -> Accepta
             request.decision,
             asdict(request),
         )
+        kind = Kind.ACCEPTANCE if request.decision == "accepted" else Kind.REJECTION
+        basis = on_decision(kind, approval_id)
         try:
             post(
                 conn,
@@ -123,7 +126,7 @@ def decide(engine: Engine, username: str, request: AcceptanceRequest) -> Accepta
                         "pending_acceptance",
                         -request.qty,
                         username,
-                        approval_id=approval_id,
+                        basis,
                     ),
                     Posting(
                         request.warehouse,
@@ -132,7 +135,7 @@ def decide(engine: Engine, username: str, request: AcceptanceRequest) -> Accepta
                         status,
                         request.qty,
                         username,
-                        approval_id=approval_id,
+                        basis,
                     ),
                 ],
             )

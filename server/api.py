@@ -37,6 +37,7 @@ from server.guard import (
     person_or_device,
     require_rules,
 )
+from server.ledger_api import router as ledger_router
 from server.master_api import router as master_router
 from server.printing_api import router as printing_router
 from server.scope import Named, Own, Shared
@@ -209,6 +210,7 @@ def create_app(engine: Engine, policy: Policy | None = None) -> FastAPI:
     app.include_router(master_router)
     app.include_router(printing_router)
     app.include_router(disposal_router)
+    app.include_router(ledger_router)
     app.include_router(dashboard_router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 from edge.cli import CommandError
+from server import ledger_cli
 
 DEFAULT_DB = "sqlite:///depot-server.sqlite"
 
@@ -61,6 +62,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="a re-inspection is recorded for stock this close to its storage limit or past it "
         "(env DEPOT_REINSPECTION_WINDOW_DAYS; default %(default)s)",
     )
+    ledger_cli.key_option(run)
     run.set_defaults(handler=run_server)
 
     migrate = cmds.add_parser("migrate", help="bring the database schema up to date")
@@ -116,14 +118,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         grant.add_argument("--warehouse", required=True)
         grant.set_defaults(handler=run_floor_grant, grant=name == "grant-floor")
 
-    verify = cmds.add_parser(
-        "verify-ledger",
-        help="recompute the hash chains and the stock projection",
-        description="Recompute every warehouse's hash chain and the stock projection from the "
-        "postings; report every row that does not match (exit status 1).",
-    )
-    _db(verify)
-    verify.set_defaults(handler=run_verify)
+    ledger_cli.register(cmds, _db)
 
     gateway = cmds.add_parser(
         "add-gateway",
@@ -171,6 +166,7 @@ def run_server(args: argparse.Namespace) -> int:
     migrate(engine)
     app = create_app(engine, policy)
     ReportKeeper(engine).start()
+    ledger_cli.start_signing(engine, args)
     heap.settle()
     uvicorn.run(
         app,
@@ -200,25 +196,6 @@ def run_load_example(args: argparse.Namespace) -> int:
         load_example(engine, generate(seed=args.seed), with_stock=not args.no_stock)
     except MasterDataError as exc:
         raise CommandError(str(exc)) from exc
-    return 0
-
-
-def run_verify(args: argparse.Namespace) -> int:
-    from server.verify import verify_ledger
-
-    report = verify_ledger(_engine(args.db))
-    if not report.ok:
-        problems = len(report.findings) + report.more
-        print(f"ledger does NOT verify: {problems} problem{'' if problems == 1 else 's'}")
-        for finding in report.findings:
-            print(f"  {finding}")
-        if report.more:
-            print(f"  ... and {report.more} more")
-        return 1
-    print(
-        f"ledger verifies: {report.postings} postings in {report.warehouses} warehouses, "
-        f"{report.stock_lines} stock lines match their postings"
-    )
     return 0
 
 

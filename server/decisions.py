@@ -16,7 +16,9 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from server import duties, evidence
+from server.approvals import Decision, record_decision
 from server.floor import Rejection
+from server.ledger import lock
 from server.refs import known_warehouse
 from server.tables import approvals, postings, users
 
@@ -31,23 +33,13 @@ def record_approval(
     payload: dict[str, Any],
     parent: int | None = None,
 ) -> int:
-    """Write one decision (in the caller's transaction); its id."""
+    """Write one decision (in the caller's transaction, at the end of its depot's chain); its
+    id. The decision it completes is named in the payload too, which the chain's hash covers."""
     known_warehouse(conn, warehouse)
-    return int(
-        conn.execute(
-            approvals.insert()
-            .values(
-                kind=kind,
-                warehouse=warehouse,
-                reference=reference,
-                decided_by=username,
-                decided_at=datetime.now(UTC),
-                decision=decision,
-                payload=json.dumps(payload, ensure_ascii=False, default=str),
-                parent_id=parent,
-            )
-            .returning(approvals.c.id)
-        ).scalar_one()
+    if parent is not None:
+        payload = {**payload, "completes": parent}
+    return record_decision(
+        conn, Decision(kind, warehouse, reference, username, decision, payload, parent=parent)
     )
 
 
@@ -83,8 +75,9 @@ def check_approval(
 
 def proposal(conn: Connection, proposal_id: int, kinds: tuple[str, ...], warehouse: str) -> Any:
     """The decision an approval completes, locked: one of `kinds`, of the warehouse, and not
-    completed yet (unknown_proposal, 404; already_decided, 409)."""
-    known_warehouse(conn, warehouse)
+    completed yet (unknown_proposal, 404; already_decided, 409). The depot's chains are locked
+    first (server.ledger.lock), as every writer of them does."""
+    lock(conn, warehouse)
     row = conn.execute(
         select(approvals).where(approvals.c.id == proposal_id).with_for_update()
     ).first()

@@ -9,7 +9,6 @@ can take the same stock. What cannot be filled is recorded as the line's shortfa
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -17,12 +16,13 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, select, update
 
 from server import decisions, evidence
+from server.approvals import Decision, record_decision
 from server.audit import record
+from server.basis import Basis, Kind, on_decision
 from server.fifo import Allocation, Candidate, Site, allocate
 from server.floor import Rejection
 from server.ledger import LedgerError, Posting, post
 from server.tables import (
-    approvals,
     batches,
     dispatch_lines,
     dispatch_orders,
@@ -72,7 +72,8 @@ class Handover:
 
 
 class DispatchDecisions:
-    """One dispatch approval per depot an order touches, made when first needed."""
+    """One dispatch decision per depot an order touches, made when first needed: the basis
+    (`kind`) of the postings it makes there."""
 
     def __init__(
         self,
@@ -80,31 +81,30 @@ class DispatchDecisions:
         username: str,
         now: datetime,
         number: str,
-        decision: str,
+        kind: Kind,
         payload: dict[str, Any],
     ) -> None:
         self._conn, self.username, self.now = conn, username, now
-        self._number, self._decision, self._payload = number, decision, payload
-        self._ids: dict[str, int] = {}
+        self._number, self._kind, self._payload = number, kind, payload
+        self._bases: dict[str, Basis] = {}
 
-    def get(self, warehouse: str) -> int:
-        if warehouse not in self._ids:
-            self._ids[warehouse] = int(
-                self._conn.execute(
-                    approvals.insert()
-                    .values(
-                        kind="dispatch",
-                        warehouse=warehouse,
-                        reference=self._number,
-                        decided_by=self.username,
-                        decided_at=self.now,
-                        decision=self._decision,
-                        payload=json.dumps(self._payload, ensure_ascii=False),
-                    )
-                    .returning(approvals.c.id)
-                ).scalar_one()
+    def get(self, warehouse: str) -> Basis:
+        if warehouse not in self._bases:
+            decided = "reserved" if self._kind is Kind.RESERVATION else "cancelled"
+            approval = record_decision(
+                self._conn,
+                Decision(
+                    "dispatch",
+                    warehouse,
+                    self._number,
+                    self.username,
+                    decided,
+                    self._payload,
+                    self.now,
+                ),
             )
-        return self._ids[warehouse]
+            self._bases[warehouse] = on_decision(self._kind, approval)
+        return self._bases[warehouse]
 
 
 def candidates(
@@ -219,28 +219,22 @@ def reserve(
     seq: int,
 ) -> Allocation:
     """Allocate `qty` of an order line nearest first and FIFO (server.fifo) and reserve what
-    is taken: available -> reserved postings with the dispatch decision as approval, and a
-    pick line each (numbered on from `seq`). What nothing could give is the allocation's
-    shortfall. Read without locks: the postings lock the ledger head, then each stock row
-    (the order every writer takes), and refuse to go below zero (LedgerError)."""
+    is taken: available -> reserved postings on the dispatch decision, and a pick line each
+    (numbered on from `seq`). What nothing could give is the allocation's shortfall. Read
+    without locks: the postings lock the ledger head, then each stock row (the order every
+    writer takes), and refuse to go below zero (LedgerError)."""
     sites, found = candidates(conn, item, where.depot)
     plan = allocate(
         qty, (where.lat, where.lon), sites, found, decided.now.date(), roads_to(conn, where.place)
     )
     for take in plan.takes:
-        approval = decided.get(take.warehouse)
+        basis = decided.get(take.warehouse)
         loc_id = _location_id(conn, take.warehouse, take.location)
         post(
             conn,
             [
                 Posting(
-                    take.warehouse,
-                    loc_id,
-                    take.batch_id,
-                    status,
-                    delta,
-                    decided.username,
-                    approval_id=approval,
+                    take.warehouse, loc_id, take.batch_id, status, delta, decided.username, basis
                 )
                 for status, delta in (("available", -take.qty), ("reserved", take.qty))
             ],
@@ -326,7 +320,7 @@ def _create_order(engine: Engine, username: str, request: OrderRequest) -> int:
             username,
             now,
             request.number,
-            "reserved",
+            Kind.RESERVATION,
             {"order": request.number, "kind": request.kind},
         )
         seq = 0
@@ -393,7 +387,7 @@ def cancel_order(engine: Engine, username: str, order_id: int, reason: str) -> i
             username,
             now,
             order.number,
-            "cancelled",
+            Kind.CANCELLATION,
             {"order": order.number, "reason": reason},
         )
         for pick in conn.execute(select(pick_lines).where(pick_lines.c.order_id == order_id)).all():
@@ -411,7 +405,7 @@ def cancel_order(engine: Engine, username: str, order_id: int, reason: str) -> i
             back = min(pick.qty - pick.loaded, held)
             if back <= 0:
                 continue
-            approval = decided.get(pick.warehouse)
+            basis = decided.get(pick.warehouse)
             post(
                 conn,
                 [
@@ -422,7 +416,7 @@ def cancel_order(engine: Engine, username: str, order_id: int, reason: str) -> i
                         "reserved",
                         -back,
                         username,
-                        approval_id=approval,
+                        basis,
                     ),
                     Posting(
                         pick.warehouse,
@@ -431,7 +425,7 @@ def cancel_order(engine: Engine, username: str, order_id: int, reason: str) -> i
                         "available",
                         back,
                         username,
-                        approval_id=approval,
+                        basis,
                     ),
                 ],
             )

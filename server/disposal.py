@@ -28,6 +28,7 @@ from sqlalchemy import Connection, Engine, select, update
 
 from server import decisions, evidence
 from server.audit import record
+from server.basis import Basis, Kind, on_decision
 from server.floor import Rejection
 from server.ledger import LedgerError, Posting, post
 from server.refs import batch_id, known_warehouse, location_id
@@ -44,22 +45,16 @@ class Stack:
 
 
 def move_stack(
-    conn: Connection, stack: Stack, username: str, approval: int, source: str, target: str | None
+    conn: Connection, stack: Stack, username: str, basis: Basis, source: str, target: str | None
 ) -> None:
     """qty from `source` status to `target` (None: out of the books)."""
     if stack.qty <= 0:
         raise Rejection("bad_quantity", "qty must be positive")
     batch = batch_id(conn, stack.item, stack.batch)
     where = location_id(conn, stack.warehouse, stack.location)
-    entries = [
-        Posting(stack.warehouse, where, batch, source, -stack.qty, username, approval_id=approval)
-    ]
+    entries = [Posting(stack.warehouse, where, batch, source, -stack.qty, username, basis)]
     if target is not None:
-        entries.append(
-            Posting(
-                stack.warehouse, where, batch, target, stack.qty, username, approval_id=approval
-            )
-        )
+        entries.append(Posting(stack.warehouse, where, batch, target, stack.qty, username, basis))
     try:
         post(conn, entries)
     except LedgerError as exc:
@@ -162,7 +157,8 @@ def propose_scrapping(
             "proposed",
             {**asdict(stack), "reason": reason, "experts": [list(e) for e in experts]},
         )
-        move_stack(conn, stack, username, approval, source, "scrap_pending")
+        basis = on_decision(Kind.SCRAP_PROPOSAL, approval)
+        move_stack(conn, stack, username, basis, source, "scrap_pending")
         record(
             conn,
             username,
@@ -210,7 +206,8 @@ def approve_scrapping(
             {**asdict(stack), "disposal": disposal, "residual_value_cents": residual_value_cents},
             parent=proposal_id,
         )
-        move_stack(conn, stack, username, approval, "scrap_pending", None)
+        basis = on_decision(Kind.SCRAPPING, approval)
+        move_stack(conn, stack, username, basis, "scrap_pending", None)
         record(
             conn,
             username,
@@ -266,7 +263,7 @@ def approve_rotation(engine: Engine, username: str, warehouse: str, proposal_id:
             asdict(stack),
             parent=proposal_id,
         )
-        move_stack(conn, stack, username, approval, "available", None)
+        move_stack(conn, stack, username, on_decision(Kind.ROTATION, approval), "available", None)
         record(
             conn,
             username,

@@ -71,6 +71,9 @@ class RotationApprovalIn(BaseModel):
 class ReturnInspectionIn(StackIn):
     record_no: Ref
     restock: bool
+    order: Ref | None = Field(
+        None, description="调拨通知编号: the dispatch the goods came back from (to restock)"
+    )
 
 
 class SupplierReturnIn(BaseModel):
@@ -188,7 +191,12 @@ def inspect(
     never by who took the return), or left on hold for scrapping."""
     return _run(
         lambda: returns.inspect_return(
-            engine_of(request), scope.user.username, body.stack(scope), body.restock, body.record_no
+            engine_of(request),
+            scope.user.username,
+            body.stack(scope),
+            body.restock,
+            body.record_no,
+            body.order,
         )
     )
 

@@ -65,6 +65,8 @@ REASON_STATUS: dict[int, frozenset[str]] = {
             "lines_not_counted",
             "not_returned",
             "over_rejected",
+            "not_on_pick_list",
+            "over_pick_list",
         }
     ),
 }

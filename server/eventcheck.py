@@ -40,6 +40,7 @@ MALFORMED = frozenset(
         "bad_round",
         "bad_instead_of",
         "no_operator",
+        "no_order",  # goods leave only for an order (server.floor)
     }
 )
 

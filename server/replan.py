@@ -1,23 +1,28 @@
 """A loss on stock reserved for dispatch orders (an approved stocktake adjustment, art.
 12(3)): the reservations give way and the orders are planned again.
 
-The loss is booked from the stack's available stock first, then from its reserved stock. The
-reservations on that stack give way newest first (the order planned last loses its claim
-first); each order gets the quantity it lost planned again, nearest depot first and FIFO
-(server.dispatch.reserve: from its own depot only when a depot planned it), and what nothing
-can give is added to the line's shortfall. The person who planned the order is told
-(server/notifications.py), and the audit trail records it.
+The loss is booked from the stack's available stock first; what that cannot cover is
+reserved stock lost. The reservations on that stack give way newest first (the order planned
+last loses its claim first): `release` posts reserved -> available on the adjustment's
+approval and the order's number (server.basis: release) and shortens the pick line, the
+adjustment then books the loss from available stock, and `replan` reserves what each order
+lost again, nearest depot first and FIFO (server.dispatch.reserve: from its own depot only
+when a depot planned it), adding what nothing can give to the line's shortfall. The person
+who planned the order is told (server/notifications.py), and the audit trail records it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Connection, func, select, update
 
 from server.audit import record
+from server.basis import Kind, on_decision
 from server.dispatch import Destination, DispatchDecisions, reserve
+from server.ledger import Posting, post
 from server.notifications import tell
 from server.tables import batches, dispatch_lines, dispatch_orders, locations, pick_lines
 
@@ -33,9 +38,25 @@ class Loss:
     basis: str  # e.g. "stocktake 12"
 
 
-def release(conn: Connection, username: str, loss: Loss) -> list[str]:
-    """Release `loss.qty` of the reservations on the stack and plan the orders again; the
-    numbers of the orders concerned."""
+@dataclass(frozen=True, slots=True)
+class Released:
+    """What one order's reservation gave way at a lost stack, to be planned again."""
+
+    loss: Loss
+    order_id: int
+    number: str
+    line_id: int
+    item: str
+    planner: str
+    destination: Destination
+    qty: int
+    location: str
+    batch: str
+
+
+def release(conn: Connection, username: str, loss: Loss, approval_id: int) -> list[Released]:
+    """Release `loss.qty` of the reservations on the stack (newest first) on the approval
+    `approval_id`: reserved -> available, and the pick lines shortened."""
     picks = conn.execute(
         select(
             pick_lines.c.id,
@@ -67,64 +88,82 @@ def release(conn: Connection, username: str, loss: Loss) -> list[str]:
             (locations.c.id == loss.location_id) & (batches.c.id == loss.batch_id)
         )
     ).one()
-    now = datetime.now(UTC)
-    left, concerned = loss.qty, []
+    left, released = loss.qty, []
     for pick in picks:
         if left == 0:
             break
         give = min(left, int(pick.qty - pick.loaded))
         left -= give
+        basis = on_decision(Kind.RELEASE, approval_id, pick.number)
+        post(
+            conn,
+            [
+                Posting(loss.warehouse, loss.location_id, loss.batch_id, s, q, username, basis)
+                for s, q in (("reserved", -give), ("available", give))
+            ],
+        )
         conn.execute(
             update(pick_lines).where(pick_lines.c.id == pick.id).values(qty=pick_lines.c.qty - give)
         )
+        released.append(
+            Released(
+                loss,
+                int(pick.order_id),
+                str(pick.number),
+                int(pick.line_id),
+                str(pick.item_code),
+                str(pick.created_by),
+                Destination(pick.dest_lat, pick.dest_lon, pick.depot),
+                give,
+                str(stack.code),
+                str(stack.batch_no),
+            )
+        )
+    return released
+
+
+def replan(conn: Connection, username: str, released: list[Released]) -> list[str]:
+    """Reserve again what each order lost, tell its planner; the numbers of the orders."""
+    now = datetime.now(UTC)
+    for r in released:
         seq = conn.execute(
             select(func.coalesce(func.max(pick_lines.c.seq), 0)).where(
-                pick_lines.c.order_id == pick.order_id
+                pick_lines.c.order_id == r.order_id
             )
         ).scalar_one()
         decided = DispatchDecisions(
             conn,
             username,
             now,
-            pick.number,
-            "replanned",
-            {"order": pick.number, "lost": give, "basis": loss.basis},
+            r.number,
+            Kind.RESERVATION,
+            {"order": r.number, "replanned": r.qty, "basis": r.loss.basis},
         )
-        plan = reserve(
-            conn,
-            pick.order_id,
-            pick.line_id,
-            pick.item_code,
-            give,
-            Destination(pick.dest_lat, pick.dest_lon, pick.depot),
-            decided,
-            int(seq),
-        )
+        plan = reserve(conn, r.order_id, r.line_id, r.item, r.qty, r.destination, decided, int(seq))
         if plan.shortfall:
             conn.execute(
                 update(dispatch_lines)
-                .where(dispatch_lines.c.id == pick.line_id)
+                .where(dispatch_lines.c.id == r.line_id)
                 .values(shortfall=dispatch_lines.c.shortfall + plan.shortfall)
             )
-        detail = {
-            "order": pick.number,
-            "basis": loss.basis,
-            "location": stack.code,
-            "item": pick.item_code,
-            "batch": stack.batch_no,
-            "lost": give,
+        detail: dict[str, Any] = {
+            "order": r.number,
+            "basis": r.loss.basis,
+            "location": r.location,
+            "item": r.item,
+            "batch": r.batch,
+            "lost": r.qty,
             "replanned": [
                 {
-                    "warehouse": t.warehouse,
-                    "location": t.location,
-                    "batch": t.batch_no,
-                    "qty": t.qty,
+                    "warehouse": x.warehouse,
+                    "location": x.location,
+                    "batch": x.batch_no,
+                    "qty": x.qty,
                 }
-                for t in plan.takes
+                for x in plan.takes
             ],
             "shortfall": plan.shortfall,
         }
-        tell(conn, pick.created_by, "reservation_lost", loss.warehouse, pick.order_id, detail)
-        record(conn, username, "reservation_released", pick.number, depot=loss.warehouse, **detail)
-        concerned.append(str(pick.number))
-    return concerned
+        tell(conn, r.planner, "reservation_lost", r.loss.warehouse, r.order_id, detail)
+        record(conn, username, "reservation_released", r.number, depot=r.loss.warehouse, **detail)
+    return [r.number for r in released]

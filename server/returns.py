@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Engine, Select, func, select
 
 from server import decisions
 from server.audit import record
+from server.basis import Kind, on_decision
 from server.disposal import Stack, move_stack
 from server.floor import Rejection
 from server.refs import batch_id, known_warehouse
@@ -62,8 +63,16 @@ def _restocked(conn: Connection, warehouse: str, batch: int) -> int:
 
 
 def inspect_return(
-    engine: Engine, username: str, stack: Stack, restock: bool, record_no: str
+    engine: Engine,
+    username: str,
+    stack: Stack,
+    restock: bool,
+    record_no: str,
+    order: str | None = None,
 ) -> int:
+    """Returned goods inspected: restocked (with the number of the dispatch order they came
+    back from, which must have loaded that much of the batch: server.grounds), or left on
+    hold."""
     with engine.begin() as conn:
         known_warehouse(conn, stack.warehouse)
         batch = batch_id(conn, stack.item, stack.batch)
@@ -94,10 +103,11 @@ def inspect_return(
             record_no,
             username,
             "restocked" if restock else "to_scrapping",
-            asdict(stack),
+            {**asdict(stack), "order": order},
         )
         if restock:
-            move_stack(conn, stack, username, approval, "on_hold", "available")
+            basis = on_decision(Kind.RESTOCK, approval, order)
+            move_stack(conn, stack, username, basis, "on_hold", "available")
         # A return that fails stays on hold until scrapping is proposed with the experts.
         record(
             conn, username, "return_inspection", record_no, depot=stack.warehouse, restock=restock
@@ -156,7 +166,8 @@ def return_to_supplier(
             {**asdict(stack), "supplier": fields.get("supplier"), "rejection": rejection_id},
             parent=rejection_id,
         )
-        move_stack(conn, stack, username, approval, held_as, None)
+        basis = on_decision(Kind.SUPPLIER_RETURN, approval)
+        move_stack(conn, stack, username, basis, held_as, None)
         record(
             conn,
             username,

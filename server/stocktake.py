@@ -34,10 +34,11 @@ from sqlalchemy import (
 
 from server import decisions
 from server.audit import record
+from server.basis import Kind, on_decision
 from server.floor import Rejection
 from server.ledger import LedgerError, Posting, post
 from server.refs import batch_id, known_warehouse, location_id
-from server.replan import Loss, release
+from server.replan import Loss, release, replan
 from server.tables import (
     batches,
     locations,
@@ -511,10 +512,29 @@ def approve(engine: Engine, username: str, stocktake_id: int) -> int:
             {"stocktake": stocktake_id, "lines": len(variances)},
             parent=None,
         )
-        entries, losses = _adjustments(conn, take, variances, username, approval_id)
+        losses = _reserved_losses(conn, take, variances)
         try:
-            post(conn, entries)
-            orders = [o for loss in losses for o in release(conn, username, loss)]
+            # Reservations on a lost stack give way first (reserved -> available, on this
+            # approval and each order), then every variance is booked to available stock, and
+            # only then are the orders planned again (never from the stack just lost).
+            released = [r for loss in losses for r in release(conn, username, loss, approval_id)]
+            basis = on_decision(Kind.ADJUSTMENT, approval_id, stocktake_id)
+            post(
+                conn,
+                [
+                    Posting(
+                        take.warehouse,
+                        v.location_id,
+                        v.batch_id,
+                        "available",
+                        v.variance,
+                        username,
+                        basis,
+                    )
+                    for v in variances
+                ],
+            )
+            orders = replan(conn, username, released)
         except LedgerError as exc:
             raise Rejection(
                 "insufficient_stock",
@@ -538,48 +558,26 @@ def approve(engine: Engine, username: str, stocktake_id: int) -> int:
     return approval_id
 
 
-def _adjustments(
-    conn: Connection, take: Any, variances: Sequence[Any], username: str, approval_id: int
-) -> tuple[list[Posting], list[Loss]]:
-    """The postings of the variances: a gain to available stock; a loss from available
-    stock, and what available stock cannot cover from reserved stock (a Loss to release)."""
+def _reserved_losses(conn: Connection, take: Any, variances: Sequence[Any]) -> list[Loss]:
+    """The part of each loss that the stack's available stock cannot cover: reserved stock
+    lost, whose reservations give way (server/replan.py)."""
     lost = [v for v in variances if v.variance < 0]
-    available: dict[tuple[int, int], int] = {}
-    if lost:
-        rows = conn.execute(
-            select(stock.c.location_id, stock.c.batch_id, stock.c.qty).where(
-                (stock.c.warehouse == take.warehouse)
-                & (stock.c.status == "available")
-                & stock.c.location_id.in_({v.location_id for v in lost})
-                & stock.c.batch_id.in_({v.batch_id for v in lost})
-            )
+    if not lost:
+        return []
+    rows = conn.execute(
+        select(stock.c.location_id, stock.c.batch_id, stock.c.qty).where(
+            (stock.c.warehouse == take.warehouse)
+            & (stock.c.status == "available")
+            & stock.c.location_id.in_({v.location_id for v in lost})
+            & stock.c.batch_id.in_({v.batch_id for v in lost})
         )
-        available = {(r.location_id, r.batch_id): int(r.qty) for r in rows}
-    entries: list[Posting] = []
-    losses: list[Loss] = []
-
-    def booked(location: int, batch: int, status: str, qty: int) -> None:
-        entries.append(
-            Posting(take.warehouse, location, batch, status, qty, username, approval_id=approval_id)
-        )
-
-    for v in variances:
-        if v.variance > 0:
-            booked(v.location_id, v.batch_id, "available", v.variance)
-            continue
-        from_available = min(-v.variance, available.get((v.location_id, v.batch_id), 0))
-        from_reserved = -v.variance - from_available
-        if from_available:
-            booked(v.location_id, v.batch_id, "available", -from_available)
-        if from_reserved:
-            booked(v.location_id, v.batch_id, "reserved", -from_reserved)
+    )
+    available = {(r.location_id, r.batch_id): int(r.qty) for r in rows}
+    losses = []
+    for v in lost:
+        short = -v.variance - available.get((v.location_id, v.batch_id), 0)
+        if short > 0:
             losses.append(
-                Loss(
-                    take.warehouse,
-                    v.location_id,
-                    v.batch_id,
-                    from_reserved,
-                    f"stocktake {take.id}",
-                )
+                Loss(take.warehouse, v.location_id, v.batch_id, short, f"stocktake {take.id}")
             )
-    return entries, losses
+    return losses

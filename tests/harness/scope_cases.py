@@ -353,6 +353,15 @@ CASES: tuple[Case, ...] = (
     ),
     Case(
         "GET",
+        "/api/v1/ledger/checkpoints",
+        "person",
+        "named",
+        here("/api/v1/ledger/checkpoints"),
+        roles=frozenset({"admin", "supervisor", "auditor"}),
+        shows=lambda w: w.signed_head,
+    ),
+    Case(
+        "GET",
         "/api/v1/audit",
         "person",
         "own",
@@ -639,7 +648,9 @@ CASES: tuple[Case, ...] = (
         lambda w, c: Call(
             "POST",
             "/api/v1/returns/inspections",
-            json=stack_body(w, "R", record_no=w.number(HERE, "归还"), restock=True),
+            json=stack_body(
+                w, "B", record_no=w.number(HERE, "归还"), restock=True, order=w.returned_order
+            ),
         ),
         roles=DEPOT_HEAD,
     ),

@@ -9,17 +9,19 @@ bound to LC02 must not contain LC01's mark, nor a batch number only LC01 holds.
 from __future__ import annotations
 
 import itertools
+import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any, Literal
 
 import httpx
 from sqlalchemy import Engine, func, select
 
 from harness.depot import ADMIN, Depot, prepare_database
-from server import dispatch, inbound, stocktake
+from server import checkpoints, dispatch, inbound, stocktake
 from server.acceptance import AcceptanceRequest, Inspection, decide
 from server.accounts import create_gateway_client, create_user
 from server.db import make_engine
@@ -37,6 +39,7 @@ from server.tables import (
     dispatch_orders,
     handovers,
     inbound_notices,
+    ledger_heads,
     locations,
     postings,
     stock,
@@ -125,6 +128,8 @@ class World:
         self.multi_notes = {d: self._load_and_hand_over(self.multi, d) for d in (HERE, THERE)}
         self.counting = self.fresh_stocktake()
         self.closed = self.fresh_stocktake(closed=True)
+        self.returned_order = self._send_out_and_take_back()
+        self.signed_head = self._sign_checkpoints()
 
     def item_of(self, code: str) -> Item:
         return next(i for i in self.example.items if i.code == code)
@@ -397,6 +402,51 @@ class World:
             [inbound.NoticeLine(self.item.code, 10, None)],
         )
         return number
+
+    def _send_out_and_take_back(self) -> str:
+        """Reusable goods of LC01 loaded on an order and come back on hold (stack "B"), for
+        return inspections to restock against that order; the order's number."""
+        held = {b.item_code for b in self.example.batches if b.warehouse == HERE}
+        item = next(i for i in self.example.items if i.reusable and i.code in held)
+        number = self.number(HERE, "调")
+        order_id = dispatch.create_order(
+            self.engine,
+            username("dispatcher", HERE),
+            dispatch.OrderRequest(
+                number, "request", f"{number} 号通知", f"{MARK[HERE]} 安置点", self.lc01.lat,
+                self.lc01.lon, (dispatch.OrderLine(item.code, 20),), depot=HERE,
+            ),
+        )  # fmt: skip
+        picks = order_view(self.engine, order_id, HERE)["picks"]
+        self.post_events(
+            HERE,
+            [
+                self.event(HERE, "loading", from_location=p["location"], gtin=item.gtin,
+                           batch=p["batch"], qty=p["qty"], order=number)
+                for p in picks
+            ],
+        )  # fmt: skip
+        back = picks[0]
+        self.post_events(
+            HERE,
+            [self.event(HERE, "returning", location="D01", gtin=item.gtin, batch=back["batch"],
+                        qty=back["qty"])],
+        )  # fmt: skip
+        self.received["B"] = Stack(item, back["batch"], "D01")
+        return number
+
+    def _sign_checkpoints(self) -> str:
+        """Checkpoints of every depot's chains, signed as the server signs them; the hash of
+        LC01's postings head they name (shown to those who may see LC01's checkpoints)."""
+        with tempfile.TemporaryDirectory() as folder:
+            key = checkpoints.new_key(Path(folder) / "checkpoint.key")
+        assert checkpoints.sign_heads(self.engine, key) >= 2
+        with self.engine.connect() as conn:
+            return str(
+                conn.execute(
+                    select(ledger_heads.c.last_hash).where(ledger_heads.c.warehouse == HERE)
+                ).scalar_one()
+            )
 
     def _multi_order(self) -> int:
         """A bureau's order that takes all LC01 holds of an item, and the rest from LC02."""

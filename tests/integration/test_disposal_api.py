@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 
 from harness.depot import ADMIN, Depot, ServerProcess
+from harness.orders import dispatch, loading
 from server.acceptance import AcceptanceRequest, Inspection, decide
 from server.db import make_engine
 from server.events import Caller, ingest
@@ -134,18 +135,24 @@ def test_reusable_goods_come_back_and_are_inspected(server: ServerProcess, depot
         answer = httpx.post(f"{server.url}/api/v1/events", json={"events": [event]}, headers=auth)
         return dict(answer.json()["results"][0])
 
+    engine = make_engine(depot.db_url)
+    number, (pick,) = dispatch(engine, depot.example, depot.example.items[0].code, 4)
+    tents = depot.example.items[0].gtin
+    assert (
+        ingest(engine, Caller("gateway-LC01", "LC01"), [loading(number, pick, tents)])[0].result
+        == "accepted"
+    )
+    engine.dispose()
     assert back(0, "RT1", 4)["result"] == "accepted"
     refused = back(4, "RT2", 1)
     assert refused["result"] == "rejected" and refused["reason"].startswith("not_reusable")
     with server.login(ADMIN) as admin:
         assert held(admin, "RT1", "on_hold") == 4
-        assert (
-            admin.post(
-                "/api/v1/returns/inspections",
-                json={**stack(depot, 0, "RT1", 3), "record_no": "HS-1", "restock": True},
-            ).status_code
-            == 201
-        )
+        inspection = {**stack(depot, 0, "RT1", 3), "record_no": "HS-1", "restock": True}
+        unsaid = admin.post("/api/v1/returns/inspections", json=inspection)
+        assert unsaid.status_code == 422 and unsaid.json()["detail"]["reason"] == "no_basis"
+        restocked = admin.post("/api/v1/returns/inspections", json={**inspection, "order": number})
+        assert restocked.status_code == 201
         assert (
             admin.post(
                 "/api/v1/returns/inspections",
@@ -153,7 +160,7 @@ def test_reusable_goods_come_back_and_are_inspected(server: ServerProcess, depot
             ).status_code
             == 201
         )
-        assert (held(admin, "RT1", "available"), held(admin, "RT1", "on_hold")) == (13, 1)
+        assert (held(admin, "RT1", "available"), held(admin, "RT1", "on_hold")) == (9, 1)
         assert (
             admin.post(
                 "/api/v1/scrapping/proposals",

@@ -12,7 +12,7 @@ Goods rejected at acceptance before this revision stay `on_hold` (the ledger is 
 no migration moves stock); they are sent back to the supplier like any rejected goods.
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 Create Date: 2026-12-01 09:00:00
 """
 
@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0017"
-down_revision = "0015"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
