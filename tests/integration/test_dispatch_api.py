@@ -203,6 +203,25 @@ def test_emergency_clocks(server: ServerProcess, depot: Depot, stocked: dict[str
         assert now["written_order_due"] is None
 
 
+def test_a_notice_or_an_arrival_in_the_future_is_refused(
+    server: ServerProcess, depot: Depot, stocked: dict[str, Any]
+) -> None:
+    """A dispatch notice five days ahead would stop its clocks for five days (art. 21)."""
+    ahead = (datetime.now(UTC) + timedelta(days=5)).isoformat()
+    with server.login(("sun", PASSWORD)) as sun:
+        later = sun.post(
+            "/api/v1/dispatch/orders",
+            json=order(stocked, "301", 5, kind="emergency", phone_order=True, notified_at=ahead),
+        )
+        assert later.status_code == 422 and later.json()["detail"]["reason"] == "in_future"
+        assert stock_of(sun, "LC01", "reserved") == 0  # nothing was reserved for it
+        placed = sun.post("/api/v1/dispatch/orders", json=order(stocked, "301", 5))
+        assert placed.status_code == 201  # the refused notice left no order 301 behind
+        placed = placed.json()
+        early = sun.post(f"/api/v1/dispatch/orders/{placed['id']}/arrival", json={"at": ahead})
+        assert early.status_code == 422 and early.json()["detail"]["reason"] == "in_future"
+
+
 def test_road_distances_decide_what_is_nearest_and_the_arrival_is_timed(
     server: ServerProcess, depot: Depot, stocked: dict[str, Any]
 ) -> None:
