@@ -78,7 +78,13 @@ def test_floor_events_as_an_epcis_document(server: ServerProcess, depot: Depot) 
         assert admin.post("/api/v1/dispatch/orders", json=order).status_code == 201
         post(
             {"type": "loading", "from_location": "A-01-01", "qty": 2, "order": "EP-调-1"},
-            {"type": "stock_taking", "stocktake": take, "location": "A-01-01", "counted": 10},
+            {
+                "type": "stock_taking",
+                "stocktake": take,
+                "location": "A-01-01",
+                "counted": 10,
+                "operator": "admin",  # a count names who counted
+            },
         )
         answer = admin.get("/api/v1/epcis/events")
     assert answer.headers["content-type"].startswith("application/ld+json")
