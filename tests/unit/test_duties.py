@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -15,9 +16,9 @@ def approval(kind: str, role: str, person: str, proposer: str, *barred: str) -> 
     return duties.Approval(kind, role, person, frozenset({proposer}), frozenset(barred))
 
 
-def reason(call: object, *args: object) -> str:
+def reason(call: Callable[..., object], *args: object) -> str:
     with pytest.raises(Rejection) as caught:
-        call(*args)  # type: ignore[operator]
+        call(*args)
     return caught.value.reason
 
 
