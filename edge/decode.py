@@ -25,7 +25,8 @@ GS1_SYMBOLOGIES = ("]C1", "]d2", "]Q3", "]e0", "]J1")
 EAN_UPC = ("]E0", "]E3", "]E4")  # EAN-13, UPC-A/E, EAN-8 (and with add-ons): a bare GTIN
 _GTIN_DIGITS = re.compile(r"\d{8}|\d{12,14}")
 DEFAULT_LOCATION_PATTERN = r"^LOC:(?P<code>[A-Z0-9][A-Z0-9-]{0,31})$"
-DEFAULT_BADGE_PATTERN = r"^EMP:(?P<code>[A-Z0-9][A-Z0-9-]{0,31})$"
+# A person's badge carries their user name on the central server: a count is credited to it.
+DEFAULT_BADGE_PATTERN = r"^EMP:(?P<code>[A-Za-z0-9][A-Za-z0-9._@-]{0,63})$"
 # Task cards and command labels printed by the depot: "CMD:PICK:101", "CMD:DONE".
 COMMAND_PATTERN = r"^CMD:(?P<code>[A-Z0-9][A-Z0-9:._-]{0,63})$"
 

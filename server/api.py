@@ -23,6 +23,7 @@ from server.deps import client_address
 from server.dispatch_api import router as dispatch_router
 from server.disposal_api import router as disposal_router
 from server.events import Caller, ingest
+from server.evidence import Policy
 from server.gateway_api import router as gateway_router
 from server.guard import (
     Forgery,
@@ -36,6 +37,7 @@ from server.guard import (
     person_or_device,
     require_rules,
 )
+from server.ledger_api import router as ledger_router
 from server.master_api import router as master_router
 from server.printing_api import router as printing_router
 from server.scope import Named, Own, Shared
@@ -72,7 +74,7 @@ class Credentials(BaseModel):
     password: str = Field(min_length=1, max_length=256)
 
 
-def create_app(engine: Engine) -> FastAPI:
+def create_app(engine: Engine, policy: Policy | None = None) -> FastAPI:
     app = FastAPI(
         title="depot-floor central server",
         version="1",
@@ -80,6 +82,7 @@ def create_app(engine: Engine) -> FastAPI:
         dependencies=[Depends(no_forgery)],
     )
     app.state.engine = engine
+    app.state.policy = policy or Policy()
     errors.install(app)
 
     @app.get("/healthz", tags=["ops"], dependencies=[anyone(Shared())])
@@ -207,6 +210,7 @@ def create_app(engine: Engine) -> FastAPI:
     app.include_router(master_router)
     app.include_router(printing_router)
     app.include_router(disposal_router)
+    app.include_router(ledger_router)
     app.include_router(dashboard_router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 

@@ -1,8 +1,9 @@
 """The audit trail: who did what, and when (art. 29: every change needs an author and a
-basis). Written in the same transaction as the change it describes. Each entry names the
-depot it is about (`depot`; None for the network as a whole, or no depot): a depot's own
-people see only their depot's entries. A change to several depots is one entry per depot,
-each with that depot's part."""
+basis). Written in the same transaction as the change it describes, at the end of its
+depot's hash chain (server.chain), so an entry edited or removed afterwards is found by
+`depot server verify-ledger`. Each entry names the depot it is about (`depot`; None for the
+network as a whole, or no depot): a depot's own people see only their depot's entries. A
+change to several depots is one entry per depot, each with that depot's part."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 
+from server.chain import AUDIT, append
 from server.tables import audit_log
 
 
@@ -24,15 +26,17 @@ def record(
     depot: str | None,
     **detail: Any,
 ) -> None:
-    conn.execute(
-        audit_log.insert().values(
-            at=datetime.now(UTC),
-            actor=actor,
-            action=action,
-            target=target,
-            warehouse=depot,
-            detail=json.dumps(detail, ensure_ascii=False, default=str) if detail else None,
-        )
+    append(
+        conn,
+        AUDIT,
+        {
+            "at": datetime.now(UTC),
+            "actor": actor,
+            "action": action,
+            "target": target,
+            "warehouse": depot,
+            "detail": json.dumps(detail, ensure_ascii=False, default=str) if detail else None,
+        },
     )
 
 

@@ -117,10 +117,21 @@ def _problem(
         return "too_large", [], f"has more than {entries} entries"
     if kind is dict:
         for key in value:
-            if len(key) > 64 or unprintable(key) is not None:
+            if len(key) > 64 or _CONTROL.search(key) is not None:
                 return "bad_text", [], "has a field name that is not one line of 64 characters"
     pairs: Any = value.items() if kind is dict else enumerate(value)
     for key, inner in pairs:
+        # Most values are short text or whole numbers: those that are fine pass here, without
+        # a call (an event's every field comes this way); the rest are looked at below.
+        inner_kind = type(inner)
+        if inner_kind is str:
+            if len(inner) <= longest and _CONTROL_BUT_BREAKS.search(inner) is None:
+                continue
+        elif inner_kind is int:
+            if INT64_MIN <= inner <= INT64_MAX:
+                continue
+        elif inner is None or inner_kind is bool:
+            continue
         found = _problem(inner, depth - 1, longest, entries)
         if found is not None:
             found[1].append(key)

@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 from edge.cli import CommandError
-from server import depot_time
+from server import depot_time, ledger_cli
 
 DEFAULT_DB = "sqlite:///depot-server.sqlite"
 
@@ -54,6 +54,23 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="the depots' time zone, an IANA name: months of the reports, dates, times shown "
         f"(env {depot_time.ENV}; default %(default)s)",
     )
+    run.add_argument(
+        "--reinspection-valid-days",
+        type=int,
+        default=os.environ.get("DEPOT_REINSPECTION_VALID_DAYS", "365"),
+        metavar="DAYS",
+        help="how long a passed re-inspection lets overdue stock go out (art. 25(4); env "
+        "DEPOT_REINSPECTION_VALID_DAYS; default %(default)s)",
+    )
+    run.add_argument(
+        "--reinspection-window-days",
+        type=int,
+        default=os.environ.get("DEPOT_REINSPECTION_WINDOW_DAYS", "90"),
+        metavar="DAYS",
+        help="a re-inspection is recorded for stock this close to its storage limit or past it "
+        "(env DEPOT_REINSPECTION_WINDOW_DAYS; default %(default)s)",
+    )
+    ledger_cli.key_option(run)
     run.set_defaults(handler=run_server)
 
     migrate = cmds.add_parser("migrate", help="bring the database schema up to date")
@@ -109,14 +126,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         grant.add_argument("--warehouse", required=True)
         grant.set_defaults(handler=run_floor_grant, grant=name == "grant-floor")
 
-    verify = cmds.add_parser(
-        "verify-ledger",
-        help="recompute the hash chains and the stock projection",
-        description="Recompute every warehouse's hash chain and the stock projection from the "
-        "postings; report every row that does not match (exit status 1).",
-    )
-    _db(verify)
-    verify.set_defaults(handler=run_verify)
+    ledger_cli.register(cmds, _db)
 
     gateway = cmds.add_parser(
         "add-gateway",
@@ -154,6 +164,7 @@ def run_server(args: argparse.Namespace) -> int:
     from edge.paperfont import FontMissing, paper_font
     from server.api import create_app
     from server.db import migrate
+    from server.evidence import Policy
     from server.report_keeper import ReportKeeper
 
     try:
@@ -164,10 +175,15 @@ def run_server(args: argparse.Namespace) -> int:
         paper_font()
     except FontMissing as exc:  # everything but the papers works without it
         logging.getLogger("depot.server").warning("%s; the PDFs answer 503 until then", exc)
+    try:
+        policy = Policy(args.reinspection_valid_days, args.reinspection_window_days)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from exc
     engine = _engine(args.db)
     migrate(engine)
-    app = create_app(engine)
+    app = create_app(engine, policy)
     ReportKeeper(engine).start()
+    ledger_cli.start_signing(engine, args)
     heap.settle()
     uvicorn.run(
         app,
@@ -197,25 +213,6 @@ def run_load_example(args: argparse.Namespace) -> int:
         load_example(engine, generate(seed=args.seed), with_stock=not args.no_stock)
     except MasterDataError as exc:
         raise CommandError(str(exc)) from exc
-    return 0
-
-
-def run_verify(args: argparse.Namespace) -> int:
-    from server.verify import verify_ledger
-
-    report = verify_ledger(_engine(args.db))
-    if not report.ok:
-        problems = len(report.findings) + report.more
-        print(f"ledger does NOT verify: {problems} problem{'' if problems == 1 else 's'}")
-        for finding in report.findings:
-            print(f"  {finding}")
-        if report.more:
-            print(f"  ... and {report.more} more")
-        return 1
-    print(
-        f"ledger verifies: {report.postings} postings in {report.warehouses} warehouses, "
-        f"{report.stock_lines} stock lines match their postings"
-    )
     return 0
 
 

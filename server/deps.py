@@ -7,6 +7,7 @@ from fastapi import Request
 from sqlalchemy import Engine
 
 from server import auth
+from server.evidence import Policy
 
 SESSION_COOKIE = "depot_session"
 
@@ -14,6 +15,12 @@ SESSION_COOKIE = "depot_session"
 def engine_of(request: Request) -> Engine:
     engine: Engine = request.app.state.engine
     return engine
+
+
+def policy_of(request: Request) -> Policy:
+    """The periods the server was started with (server/evidence.py)."""
+    policy: Policy = request.app.state.policy
+    return policy
 
 
 def bearer(request: Request) -> str | None:

@@ -9,19 +9,20 @@ can take the same stock. What cannot be filled is recorded as the line's shortfa
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select, update
 
-from server import depot_time
+from server import decisions, depot_time, evidence
+from server.approvals import Decision, record_decision
 from server.audit import record
-from server.fifo import Candidate, Site, allocate
+from server.basis import Basis, Kind, on_decision
+from server.fifo import Allocation, Candidate, Site, allocate
 from server.floor import Rejection
 from server.ledger import LedgerError, Posting, post
 from server.tables import (
-    approvals,
     batches,
     dispatch_lines,
     dispatch_orders,
@@ -70,8 +71,9 @@ class Handover:
     receiver: str
 
 
-class _Decisions:
-    """One dispatch approval per depot an order touches, made when first needed."""
+class DispatchDecisions:
+    """One dispatch decision per depot an order touches, made when first needed: the basis
+    (`kind`) of the postings it makes there."""
 
     def __init__(
         self,
@@ -79,31 +81,30 @@ class _Decisions:
         username: str,
         now: datetime,
         number: str,
-        decision: str,
-        payload: dict[str, str],
+        kind: Kind,
+        payload: dict[str, Any],
     ) -> None:
-        self._conn, self._username, self._now = conn, username, now
-        self._number, self._decision, self._payload = number, decision, payload
-        self._ids: dict[str, int] = {}
+        self._conn, self.username, self.now = conn, username, now
+        self._number, self._kind, self._payload = number, kind, payload
+        self._bases: dict[str, Basis] = {}
 
-    def get(self, warehouse: str) -> int:
-        if warehouse not in self._ids:
-            self._ids[warehouse] = int(
-                self._conn.execute(
-                    approvals.insert()
-                    .values(
-                        kind="dispatch",
-                        warehouse=warehouse,
-                        reference=self._number,
-                        decided_by=self._username,
-                        decided_at=self._now,
-                        decision=self._decision,
-                        payload=json.dumps(self._payload, ensure_ascii=False),
-                    )
-                    .returning(approvals.c.id)
-                ).scalar_one()
+    def get(self, warehouse: str) -> Basis:
+        if warehouse not in self._bases:
+            decided = "reserved" if self._kind is Kind.RESERVATION else "cancelled"
+            approval = record_decision(
+                self._conn,
+                Decision(
+                    "dispatch",
+                    warehouse,
+                    self._number,
+                    self.username,
+                    decided,
+                    self._payload,
+                    self.now,
+                ),
             )
-        return self._ids[warehouse]
+            self._bases[warehouse] = on_decision(self._kind, approval)
+        return self._bases[warehouse]
 
 
 def candidates(
@@ -128,7 +129,7 @@ def candidates(
             batches.c.prod_date,
             stock.c.qty,
             items.c.storage_years,
-            batches.c.reinspected_on,
+            batches.c.reinspection_valid_until,
         )
         .join(locations, locations.c.id == stock.c.location_id)
         .join(batches, batches.c.id == stock.c.batch_id)
@@ -138,6 +139,7 @@ def candidates(
     if depot is not None:
         query = query.where(stock.c.warehouse == depot)
     rows = conn.execute(query.with_for_update(of=stock) if lock else query)
+    today = depot_time.today()
     found = [
         Candidate(
             r.warehouse,
@@ -149,7 +151,8 @@ def candidates(
             r.prod_date,
             r.qty,
             r.storage_years,
-            reinspected_pass=r.reinspected_on is not None,
+            reinspected_pass=r.reinspection_valid_until is not None
+            and r.reinspection_valid_until >= today,
         )
         for r in rows
     ]
@@ -194,6 +197,68 @@ def place_of(conn: Connection, code: str) -> tuple[str, float, float]:
     return row.name, row.lat, row.lon
 
 
+@dataclass(frozen=True, slots=True)
+class Destination:
+    """Where an order's goods go, and whose stock it may take (a depot's own order: that
+    depot's only)."""
+
+    lat: float
+    lon: float
+    depot: str | None = None
+    place: str | None = None  # a known place: road distances to it count
+
+
+def reserve(
+    conn: Connection,
+    order_id: int,
+    line_id: int,
+    item: str,
+    qty: int,
+    where: Destination,
+    decided: DispatchDecisions,
+    seq: int,
+) -> Allocation:
+    """Allocate `qty` of an order line nearest first and FIFO (server.fifo) and reserve what
+    is taken: available -> reserved postings on the dispatch decision, and a pick line each
+    (numbered on from `seq`). What nothing could give is the allocation's shortfall. Read
+    without locks: the postings lock the ledger head, then each stock row (the order every
+    writer takes), and refuse to go below zero (LedgerError)."""
+    sites, found = candidates(conn, item, where.depot)
+    plan = allocate(
+        qty,
+        (where.lat, where.lon),
+        sites,
+        found,
+        depot_time.today(decided.now),
+        roads_to(conn, where.place),
+    )
+    for take in plan.takes:
+        basis = decided.get(take.warehouse)
+        loc_id = _location_id(conn, take.warehouse, take.location)
+        post(
+            conn,
+            [
+                Posting(
+                    take.warehouse, loc_id, take.batch_id, status, delta, decided.username, basis
+                )
+                for status, delta in (("available", -take.qty), ("reserved", take.qty))
+            ],
+        )
+        seq += 1
+        conn.execute(
+            pick_lines.insert().values(
+                order_id=order_id,
+                line_id=line_id,
+                warehouse=take.warehouse,
+                location_id=loc_id,
+                batch_id=take.batch_id,
+                qty=take.qty,
+                seq=seq,
+            )
+        )
+    return plan
+
+
 def create_order(engine: Engine, username: str, request: OrderRequest, tries: int = 3) -> int:
     """Allocate and reserve; if another order reserved the same stock meanwhile (the
     reservation's own check finds less than planned), plan again from the new stock."""
@@ -217,6 +282,7 @@ def _create_order(engine: Engine, username: str, request: OrderRequest) -> int:
         raise Rejection("bad_kind", "only an emergency dispatch may start on a phone order")
     now = datetime.now(UTC)
     notified = request.notified_at or now
+    evidence.check_not_future(notified, now, "the dispatch notice's time")
     with engine.begin() as conn:
         if (
             conn.execute(
@@ -254,78 +320,34 @@ def _create_order(engine: Engine, username: str, request: OrderRequest) -> int:
                 .returning(dispatch_orders.c.id)
             ).scalar_one()
         )
-        decisions = _Decisions(
+        decided = DispatchDecisions(
             conn,
             username,
             now,
             request.number,
-            "reserved",
+            Kind.RESERVATION,
             {"order": request.number, "kind": request.kind},
         )
         seq = 0
         taken: dict[str, int] = {}  # per depot: quantity reserved
+        where = Destination(request.lat, request.lon, request.depot, request.place)
         for line in request.lines:
-            # Read without locks: the postings below lock the ledger head, then each stock
-            # row (the order every writer takes), and refuse to go below zero.
-            sites, found = candidates(conn, line.item, request.depot)
-            plan = allocate(
-                line.qty,
-                (request.lat, request.lon),
-                sites,
-                found,
-                depot_time.today(now),
-                roads_to(conn, request.place),
-            )
             line_id = int(
                 conn.execute(
                     dispatch_lines.insert()
-                    .values(
-                        order_id=order_id,
-                        item_code=line.item,
-                        qty=line.qty,
-                        shortfall=plan.shortfall,
-                    )
+                    .values(order_id=order_id, item_code=line.item, qty=line.qty, shortfall=0)
                     .returning(dispatch_lines.c.id)
                 ).scalar_one()
             )
+            plan = reserve(conn, order_id, line_id, line.item, line.qty, where, decided, seq)
+            seq += len(plan.takes)
             for take in plan.takes:
-                approval = decisions.get(take.warehouse)
-                loc_id = _location_id(conn, take.warehouse, take.location)
-                post(
-                    conn,
-                    [
-                        Posting(
-                            take.warehouse,
-                            loc_id,
-                            take.batch_id,
-                            "available",
-                            -take.qty,
-                            username,
-                            approval_id=approval,
-                        ),
-                        Posting(
-                            take.warehouse,
-                            loc_id,
-                            take.batch_id,
-                            "reserved",
-                            take.qty,
-                            username,
-                            approval_id=approval,
-                        ),
-                    ],
-                )
-                seq += 1
                 taken[take.warehouse] = taken.get(take.warehouse, 0) + take.qty
+            if plan.shortfall:
                 conn.execute(
-                    pick_lines.insert().values(
-                        order_id=order_id,
-                        line_id=line_id,
-                        warehouse=take.warehouse,
-                        location_id=loc_id,
-                        batch_id=take.batch_id,
-                        qty=take.qty,
-                        seq=seq,
-                    )
+                    update(dispatch_lines)
+                    .where(dispatch_lines.c.id == line_id)
+                    .values(shortfall=plan.shortfall)
                 )
         depots: list[str | None] = [*sorted(taken)] or [request.depot]
         for depot in depots:
@@ -352,7 +374,8 @@ def _location_id(conn: Connection, warehouse: str, code: str) -> int:
 
 
 def cancel_order(engine: Engine, username: str, order_id: int, reason: str) -> int:
-    """Cancel an order: what it reserved and was not loaded goes back to available."""
+    """Cancel an order: what it reserved and was not loaded goes back to available. The
+    bureau undoes its own decision, by a second person (server/duties.py: cancellation)."""
     now = datetime.now(UTC)
     with engine.begin() as conn:
         order = conn.execute(
@@ -362,13 +385,14 @@ def cancel_order(engine: Engine, username: str, order_id: int, reason: str) -> i
             raise Rejection("unknown_order", f"order {order_id} does not exist")
         if order.status != "open":
             raise Rejection("not_open", f"order {order.number} is {order.status}")
+        decisions.check_approval(conn, "cancellation", username, frozenset({order.created_by}))
         released: dict[str, int] = {}  # per depot
-        decisions = _Decisions(
+        decided = DispatchDecisions(
             conn,
             username,
             now,
             order.number,
-            "cancelled",
+            Kind.CANCELLATION,
             {"order": order.number, "reason": reason},
         )
         for pick in conn.execute(select(pick_lines).where(pick_lines.c.order_id == order_id)).all():
@@ -386,7 +410,7 @@ def cancel_order(engine: Engine, username: str, order_id: int, reason: str) -> i
             back = min(pick.qty - pick.loaded, held)
             if back <= 0:
                 continue
-            approval = decisions.get(pick.warehouse)
+            basis = decided.get(pick.warehouse)
             post(
                 conn,
                 [
@@ -397,7 +421,7 @@ def cancel_order(engine: Engine, username: str, order_id: int, reason: str) -> i
                         "reserved",
                         -back,
                         username,
-                        approval_id=approval,
+                        basis,
                     ),
                     Posting(
                         pick.warehouse,
@@ -406,7 +430,7 @@ def cancel_order(engine: Engine, username: str, order_id: int, reason: str) -> i
                         "available",
                         back,
                         username,
-                        approval_id=approval,
+                        basis,
                     ),
                 ],
             )
@@ -431,6 +455,7 @@ def cancel_order(engine: Engine, username: str, order_id: int, reason: str) -> i
 
 def record_arrival(engine: Engine, username: str, order_id: int, at: datetime) -> None:
     """The first batch reached the disaster area (art. 21: within 8 hours of the notice)."""
+    evidence.check_not_future(at, datetime.now(UTC), "the first batch's arrival")
     with engine.begin() as conn:
         done = conn.execute(
             update(dispatch_orders)

@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy import select
 
 from server import depot_time, dispatch, printing
@@ -92,11 +92,13 @@ class OrderIn(BaseModel):
     place: Code | None = Field(None, description="a known place; its road distances count")
     lines: list[OrderLineIn] = Field(min_length=1, max_length=200)
     phone_order: bool = False
-    notified_at: datetime | None = None
+    notified_at: AwareDatetime | None = Field(
+        None, description="when the notice came (with its zone); not in the future"
+    )
 
 
 class ArrivalIn(BaseModel):
-    at: datetime | None = None
+    at: AwareDatetime | None = Field(None, description="with its zone; not in the future")
 
 
 class CancelIn(BaseModel):
@@ -179,9 +181,10 @@ def cancel(
     order_id: Id,
     body: CancelIn,
     request: Request,
-    scope: Annotated[Scope, person("dispatch", Of("order", "order_id", whole=True))],
+    scope: Annotated[Scope, person("approve:cancellation", Of("order", "order_id", whole=True))],
 ) -> dict[str, Any]:
-    """Cancel an order: what it reserved and was not loaded is available again."""
+    """Cancel an order (the bureau, not the person who planned it): what it reserved and was
+    not loaded is available again."""
     engine = engine_of(request)
     released = dispatch.cancel_order(engine, scope.user.username, order_id, body.reason)
     return {**order_view(engine, order_id, scope.depot), "released": released}

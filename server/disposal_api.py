@@ -1,4 +1,6 @@
-"""Re-inspection, scrapping, rotation and return inspection over HTTP."""
+"""Re-inspection, scrapping, rotation, return inspection and returns to the supplier over
+HTTP. Each route's permission comes from the separation-of-duties table (server/duties.py);
+the domain asks it again with the people concerned."""
 
 from __future__ import annotations
 
@@ -7,9 +9,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from server import disposal
-from server.bounds import Cents, Code, Name, Note, Person, Qty, Ref
-from server.deps import engine_of
+from server import disposal, returns
+from server.bounds import Cents, Code, Id, Name, Note, Person, Qty, Ref
+from server.deps import engine_of, policy_of
 from server.errors import answers
 from server.guard import Scope, person
 from server.scope import Named
@@ -39,7 +41,7 @@ class ReinspectionIn(BaseModel):
 
 class Expert(BaseModel):
     name: Person
-    opinion: Note = ""
+    opinion: Note = Field("", description="the expert's assessment (required, art. 25(1))")
 
 
 class ScrapProposalIn(StackIn):
@@ -49,8 +51,10 @@ class ScrapProposalIn(StackIn):
     source: str = Field("available", pattern="^(available|on_hold)$")
 
 
-class ScrapApprovalIn(StackIn):
-    notice: Ref = Field(description="批复文号")
+class ScrapApprovalIn(BaseModel):
+    warehouse: Code
+    proposal: Id = Field(description="the scrapping proposal's approval_id")
+    notice: Ref = Field(description="报废通知单编号 the approval notice's number")
     disposal: Name
     residual_value_cents: Cents = 0
 
@@ -59,9 +63,25 @@ class RotationIn(StackIn):
     plan: Ref = Field(description="轮换计划编号")
 
 
+class RotationApprovalIn(BaseModel):
+    warehouse: Code
+    proposal: Id = Field(description="the rotation proposal's approval_id")
+
+
 class ReturnInspectionIn(StackIn):
     record_no: Ref
     restock: bool
+    order: Ref | None = Field(
+        None, description="调拨通知编号: the dispatch the goods came back from (to restock)"
+    )
+
+
+class SupplierReturnIn(BaseModel):
+    warehouse: Code
+    acceptance: Id = Field(description="the acceptance decision that rejected the goods")
+    qty: Qty
+    note: Ref = Field(description="退货单编号 the return note's number")
+    location: Ref | None = Field(None, description="where the goods are, if moved since")
 
 
 def _run(call: Any) -> dict[str, Any]:
@@ -72,9 +92,10 @@ def _run(call: Any) -> dict[str, Any]:
 def reinspect(
     body: ReinspectionIn,
     request: Request,
-    scope: Annotated[Scope, person("accept", THE_DEPOT)],
+    scope: Annotated[Scope, person("reinspect", THE_DEPOT)],
 ) -> dict[str, Any]:
-    """A quality check after the storage years (art. 25(4)): passed, the batch goes first."""
+    """A quality check of stock at or near its storage limit (art. 25(4)): passed, overdue
+    stock of the batch goes first while the check is valid."""
     return _run(
         lambda: disposal.reinspect(
             engine_of(request),
@@ -84,6 +105,7 @@ def reinspect(
             body.batch,
             body.quality_report,
             body.passed,
+            policy_of(request),
         )
     )
 
@@ -92,9 +114,10 @@ def reinspect(
 def propose(
     body: ScrapProposalIn,
     request: Request,
-    scope: Annotated[Scope, person("accept", THE_DEPOT)],
+    scope: Annotated[Scope, person("propose:scrapping", THE_DEPOT)],
 ) -> dict[str, Any]:
-    """Overdue or damaged goods to scrap_pending, with the report and >= 3 experts."""
+    """Overdue or damaged goods to scrap_pending, with the quality report and at least three
+    experts' opinions; "overdue" only past the item's storage years."""
     experts = [(e.name, e.opinion) for e in body.experts]
     return _run(
         lambda: disposal.propose_scrapping(
@@ -113,14 +136,16 @@ def propose(
 def approve(
     body: ScrapApprovalIn,
     request: Request,
-    scope: Annotated[Scope, person("approve", THE_DEPOT)],
+    scope: Annotated[Scope, person("approve:scrapping", THE_DEPOT)],
 ) -> dict[str, Any]:
-    """The approval notice: the goods leave the books, disposed of as recorded."""
+    """The commission's approval notice for a proposal (never by its proposer): the proposed
+    goods leave the books, disposed of as recorded."""
     return _run(
         lambda: disposal.approve_scrapping(
             engine_of(request),
             scope.user.username,
-            body.stack(scope),
+            scope.named,
+            body.proposal,
             body.notice,
             body.disposal,
             body.residual_value_cents,
@@ -130,12 +155,28 @@ def approve(
 
 @router.post("/rotations", status_code=201)
 def rotate(
-    body: RotationIn, request: Request, scope: Annotated[Scope, person("accept", THE_DEPOT)]
+    body: RotationIn,
+    request: Request,
+    scope: Annotated[Scope, person("propose:rotation", THE_DEPOT)],
 ) -> dict[str, Any]:
-    """Planned outflow of ageing stock (轮换)."""
+    """Ageing stock proposed for rotation (轮换) under a plan; it leaves when approved."""
     return _run(
-        lambda: disposal.rotate_out(
+        lambda: disposal.propose_rotation(
             engine_of(request), scope.user.username, body.stack(scope), body.plan
+        )
+    )
+
+
+@router.post("/rotations/approvals", status_code=201)
+def approve_rotation(
+    body: RotationApprovalIn,
+    request: Request,
+    scope: Annotated[Scope, person("approve:rotation", THE_DEPOT)],
+) -> dict[str, Any]:
+    """A rotation approved by a second person: the outflow is booked."""
+    return _run(
+        lambda: disposal.approve_rotation(
+            engine_of(request), scope.user.username, scope.named, body.proposal
         )
     )
 
@@ -144,11 +185,38 @@ def rotate(
 def inspect(
     body: ReturnInspectionIn,
     request: Request,
-    scope: Annotated[Scope, person("accept", THE_DEPOT)],
+    scope: Annotated[Scope, person("approve:restock", THE_DEPOT)],
 ) -> dict[str, Any]:
-    """Returned reusable goods (art. 24): restocked, or left on hold for scrapping."""
+    """Returned reusable goods (art. 24): restocked (only what came back through returns,
+    never by who took the return), or left on hold for scrapping."""
     return _run(
-        lambda: disposal.inspect_return(
-            engine_of(request), scope.user.username, body.stack(scope), body.restock, body.record_no
+        lambda: returns.inspect_return(
+            engine_of(request),
+            scope.user.username,
+            body.stack(scope),
+            body.restock,
+            body.record_no,
+            body.order,
+        )
+    )
+
+
+@router.post("/returns/supplier", status_code=201)
+def back_to_supplier(
+    body: SupplierReturnIn,
+    request: Request,
+    scope: Annotated[Scope, person("approve:supplier_return", THE_DEPOT)],
+) -> dict[str, Any]:
+    """Goods rejected at acceptance go back to the supplier (art. 8): they leave the books
+    with the rejection as basis, approved by another person than the one who rejected them."""
+    return _run(
+        lambda: returns.return_to_supplier(
+            engine_of(request),
+            scope.user.username,
+            scope.named,
+            body.acceptance,
+            body.qty,
+            body.note,
+            body.location,
         )
     )

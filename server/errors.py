@@ -29,7 +29,7 @@ MAX_BODY = 32 * 2**20
 # a rule). Floor events carry the same status per event in the batch's answer.
 REASON_STATUS: dict[int, frozenset[str]] = {
     400: frozenset({"bad_event_id"}),
-    403: frozenset({"same_person", "warehouse_not_allowed"}),
+    403: frozenset({"same_person", "role_not_allowed", "warehouse_not_allowed"}),
     404: frozenset(
         {
             "unknown_order",
@@ -45,6 +45,8 @@ REASON_STATUS: dict[int, frozenset[str]] = {
             "unknown_line",
             "unknown_zone",
             "unknown_handover",
+            "unknown_proposal",
+            "unknown_acceptance",
         }
     ),
     409: frozenset(
@@ -60,6 +62,12 @@ REASON_STATUS: dict[int, frozenset[str]] = {
             "not_closed",
             "reason_missing",
             "stock_limit",
+            "already_decided",
+            "lines_not_counted",
+            "not_returned",
+            "over_rejected",
+            "not_on_pick_list",
+            "over_pick_list",
         }
     ),
 }

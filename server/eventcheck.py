@@ -39,6 +39,8 @@ MALFORMED = frozenset(
         "bad_status",
         "bad_round",
         "bad_instead_of",
+        "no_operator",
+        "no_order",  # goods leave only for an order (server.floor)
     }
 )
 
@@ -108,6 +110,8 @@ def check(event: dict[str, Any]) -> str:
             whole(event[field], field, 0, MAX_STOCK)
     if event.get("stocktake") is not None:
         whole(event["stocktake"], "stocktake", 1, MAX_ID, reason="bad_field")
+    if event.get("type") == "stock_taking" and not str(event.get("operator") or "").strip():
+        raise Rejection("no_operator", "a count carries the person who counted (operator)")
     replaced = event.get("instead_of")
     if replaced is not None and not (
         isinstance(replaced, dict)

@@ -21,6 +21,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from server.evidence import is_overdue
+
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
@@ -33,7 +35,7 @@ class Candidate:
     prod_date: date | None
     qty: int
     storage_years: int
-    reinspected_pass: bool = False  # passed a quality check after its storage years
+    reinspected_pass: bool = False  # passed a quality check that is still valid (art. 25(4))
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,16 +64,9 @@ class Allocation:
         return sum(t.qty for t in self.takes)
 
 
-def add_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
-
-
 def overdue(c: Candidate, today: date) -> bool:
     """Past its suggested storage years, counted from production (or inbound) date."""
-    return add_years(c.prod_date or c.inbound_date, c.storage_years) < today
+    return is_overdue(c.prod_date or c.inbound_date, c.storage_years, today)
 
 
 def fifo_order(candidates: Iterable[Candidate], today: date) -> list[Candidate]:

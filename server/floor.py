@@ -3,12 +3,18 @@
 receiving  +qty pending acceptance at the door (art. 8: not usable until accepted)
 storing    putaway: qty moves from the door to a storage location, status unchanged
 moving     倒垛: qty moves between locations, status unchanged
-picking    a picker took goods off a stack for an order: checked against the stack, no change
-loading    qty leaves the warehouse onto a truck: reserved (picked) or available stock only
+picking    a picker took goods off a stack for an order's pick line: checked, no change
+loading    qty leaves the warehouse onto a truck against a pick line of an open order:
+           reserved (picked) or available stock only
 returning  reusable goods come back (art. 24): +qty on hold until inspected
 
+Goods leave only for an order (art. 29): a picking or loading event without one, or naming an
+order with no pick line at that stack, is refused; a load takes at most what its line has
+still to load.
+
 `plan` takes an event, the master data it refers to (already looked up) and a view of the
-current stock, and returns the changes to make, or raises Rejection with a reason code.
+current stock, and returns the changes to make with the kind of basis they stand on
+(server.basis), or raises Rejection with a reason code.
 """
 
 from __future__ import annotations
@@ -17,16 +23,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from server.basis import Kind
 from server.bounds import MAX_QTY, MAX_STOCK
-
-
-class Rejection(Exception):
-    """An event the ledger will not take; `reason` is a short code, the message explains."""
-
-    def __init__(self, reason: str, detail: str) -> None:
-        super().__init__(f"{reason}: {detail}")
-        self.reason = reason
-
+from server.refusal import Rejection as Rejection  # imported from here by many modules
 
 # The field naming where an event takes stock from. Every change that lowers a quantity is at
 # this location, or (a load a supervisor let replace a reserved batch) at the stack named in
@@ -34,7 +33,14 @@ class Rejection(Exception):
 TAKEN_FROM = "from_location"
 RELEASED = "instead_of"  # {"location": ..., "batch": ...}: the reservation a load replaces
 # Which stock a move takes when the event does not say: the first status with enough.
-MOVE_ORDER = ("available", "pending_acceptance", "reserved", "on_hold", "scrap_pending")
+MOVE_ORDER = (
+    "available",
+    "pending_acceptance",
+    "reserved",
+    "on_hold",
+    "scrap_pending",
+    "rejected",
+)
 # Only accepted stock leaves on a truck (art. 8); picked stock first.
 LOAD_ORDER = ("reserved", "available")
 
@@ -51,6 +57,10 @@ class Refs:
     batches: dict[tuple[str, str], int]  # (item code, batch no) -> id
     reusable: frozenset[str] = frozenset()  # item codes of reusable goods (art. 24)
     orders: dict[str, OrderRef] = field(default_factory=dict)  # number -> order picked for
+    counters: frozenset[str] = frozenset()  # operators named who may count here (users)
+    # (order number, location id, batch id) -> the order's pick line at that stack, here
+    picks: dict[tuple[str, int, int], PickRef] = field(default_factory=dict)
+    ordered: frozenset[tuple[str, str]] = frozenset()  # (order number, item code) listed here
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +70,14 @@ class OrderRef:
     id: int
     status: str  # open, cancelled, closed
     here: bool  # it has pick lines at the caller's warehouse
+
+
+@dataclass(frozen=True, slots=True)
+class PickRef:
+    """A pick line of an order at one stack of the caller's warehouse."""
+
+    id: int
+    open: int  # still to load: its quantity less what was loaded
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +92,20 @@ class Change:
         return (self.location_id, self.batch_id, self.status)
 
 
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """What an event does: its changes, the kind of basis they stand on (None: it books
+    nothing), and for a load the pick line it counts against."""
+
+    changes: list[Change]
+    kind: Kind | None = None
+    line: PickRef | None = None
+
+    @property
+    def ref(self) -> str | None:
+        return None if self.line is None else str(self.line.id)
+
+
 def quantity(event: dict[str, Any]) -> int:
     qty = event.get("qty")
     if not isinstance(qty, int) or isinstance(qty, bool) or not 0 < qty <= MAX_QTY:
@@ -81,12 +113,12 @@ def quantity(event: dict[str, Any]) -> int:
     return qty
 
 
-def order(refs: Refs, event: dict[str, Any]) -> OrderRef | None:
-    """The dispatch order a picking or loading event names, if it names one: it must exist,
-    take goods from this depot and be open, or the event takes nothing."""
+def order(refs: Refs, event: dict[str, Any]) -> str:
+    """The number of the dispatch order a picking or loading event is for: it must name one
+    that exists, takes goods from this depot and is open, or the event takes nothing."""
     number = event.get("order")
     if number is None:
-        return None
+        raise Rejection("no_order", f"a {event.get('type')} event names the order it is for")
     found = refs.orders.get(str(number))
     if found is None:
         raise Rejection("unknown_order", f"there is no dispatch order {number}")
@@ -94,6 +126,17 @@ def order(refs: Refs, event: dict[str, Any]) -> OrderRef | None:
         raise Rejection("unknown_order", f"order {number} takes nothing from this depot")
     if found.status != "open":
         raise Rejection("not_open", f"order {number} is {found.status}")
+    return str(number)
+
+
+def pick_line(refs: Refs, number: str, where: int, batch_id: int, event: dict[str, Any]) -> PickRef:
+    """The order's pick line at a stack (location, batch) of this depot."""
+    found = refs.picks.get((number, where, batch_id))
+    if found is None:
+        raise Rejection(
+            "not_on_pick_list",
+            f"order {number} has no pick line for batch {event.get('batch')} at that location",
+        )
     return found
 
 
@@ -141,23 +184,23 @@ def status_to_take(
     raise Rejection("insufficient_stock", f"{qty} asked, the location holds {have}")
 
 
-def receive(event: dict[str, Any], refs: Refs, stock: StockView) -> list[Change]:
+def receive(event: dict[str, Any], refs: Refs, stock: StockView) -> Planned:
     qty = quantity(event)
-    return [
-        Change(location(refs, event, "location"), batch(refs, event), "pending_acceptance", qty)
-    ]
+    where, batch_id = location(refs, event, "location"), batch(refs, event)
+    return Planned([Change(where, batch_id, "pending_acceptance", qty)], Kind.RECEIPT)
 
 
-def returning(event: dict[str, Any], refs: Refs, stock: StockView) -> list[Change]:
+def returning(event: dict[str, Any], refs: Refs, stock: StockView) -> Planned:
     """Reusable goods back from a disaster area (art. 24): on hold until inspected."""
     qty = quantity(event)
     code = item(refs, event)
     if code not in refs.reusable:
         raise Rejection("not_reusable", f"item {code} is consumable; it does not come back")
-    return [Change(location(refs, event, "location"), batch(refs, event), "on_hold", qty)]
+    where, batch_id = location(refs, event, "location"), batch(refs, event)
+    return Planned([Change(where, batch_id, "on_hold", qty)], Kind.RETURN)
 
 
-def move(event: dict[str, Any], refs: Refs, stock: StockView) -> list[Change]:
+def move(event: dict[str, Any], refs: Refs, stock: StockView) -> Planned:
     qty = quantity(event)
     batch_id = batch(refs, event)
     source = location(refs, event, TAKEN_FROM)
@@ -165,31 +208,39 @@ def move(event: dict[str, Any], refs: Refs, stock: StockView) -> list[Change]:
     if source == target:
         raise Rejection("same_location", "from_location and to_location are the same")
     status = status_to_take(stock, source, batch_id, qty, MOVE_ORDER, event.get("status"))
-    return [Change(source, batch_id, status, -qty), Change(target, batch_id, status, qty)]
+    changes = [Change(source, batch_id, status, -qty), Change(target, batch_id, status, qty)]
+    return Planned(changes, Kind.MOVE)
 
 
-def load(event: dict[str, Any], refs: Refs, stock: StockView) -> list[Change]:
+def load(event: dict[str, Any], refs: Refs, stock: StockView) -> Planned:
+    """Goods onto a truck against the order's pick line at the stack they come from, or, for
+    a unit a supervisor let replace a reserved one, at the stack it replaces."""
     qty = quantity(event)
-    order(refs, event)
+    number = order(refs, event)
     batch_id = batch(refs, event)
     source = location(refs, event, TAKEN_FROM)
+    replaced = released_stack(event, refs)
+    line = pick_line(refs, number, *(replaced or (source, batch_id)), event)
     status = status_to_take(stock, source, batch_id, qty, LOAD_ORDER, event.get("status"))
-    return [Change(source, batch_id, status, -qty), *release(event, refs, stock, qty)]
+    changes = [Change(source, batch_id, status, -qty)]
+    if replaced is not None:
+        if stock((*replaced, "reserved")) < qty:
+            raise Rejection("not_reserved", f"{qty} of the replaced batch are not reserved there")
+        changes += [Change(*replaced, "reserved", -qty), Change(*replaced, "available", qty)]
+    return Planned(changes, Kind.PICK_LINE, line)
 
 
-def release(event: dict[str, Any], refs: Refs, stock: StockView, qty: int) -> list[Change]:
-    """A unit loaded instead of a reserved one (a supervisor's override of FIFO): that
-    reservation goes back to available stock."""
+def released_stack(event: dict[str, Any], refs: Refs) -> tuple[int, int] | None:
+    """(location, batch) of the reservation a unit loaded instead of it replaces (a
+    supervisor's override of FIFO): it goes back to available stock."""
     replaced = event.get(RELEASED)
     if replaced is None:
-        return []
+        return None
     if not isinstance(replaced, dict):
         raise Rejection("bad_instead_of", "instead_of names a location and a batch")
     stack = location(refs, replaced, "location")
     held = batch(refs, {"gtin": event.get("gtin"), "batch": replaced.get("batch"), "type": "x"})
-    if stock((stack, held, "reserved")) < qty:
-        raise Rejection("not_reserved", f"{qty} of the replaced batch are not reserved there")
-    return [Change(stack, held, "reserved", -qty), Change(stack, held, "available", qty)]
+    return stack, held
 
 
 def stacks_lowered(event: dict[str, Any]) -> list[tuple[Any, Any]]:
@@ -201,18 +252,24 @@ def stacks_lowered(event: dict[str, Any]) -> list[tuple[Any, Any]]:
     return stacks
 
 
-def pick(event: dict[str, Any], refs: Refs, stock: StockView) -> list[Change]:
-    """A picker took goods off a stack for a dispatch order: recorded, no change to stock
-    (the order reserved it; loading takes it off the books)."""
+def pick(event: dict[str, Any], refs: Refs, stock: StockView) -> Planned:
+    """A picker took goods off a stack for a dispatch order's pick line: recorded, no change
+    to stock (the order reserved it; loading takes it off the books). A unit a supervisor
+    let replace the one offered (`override`) needs a line of the order for the item here."""
     qty = quantity(event)
-    order(refs, event)
+    number = order(refs, event)
     batch_id = batch(refs, event)
     source = location(refs, event, TAKEN_FROM)
     status_to_take(stock, source, batch_id, qty, LOAD_ORDER, event.get("status"))
-    return []
+    if isinstance(event.get("override"), dict):
+        if (number, item(refs, event)) not in refs.ordered:
+            raise Rejection("not_on_pick_list", f"order {number} lists no such item here")
+    else:
+        pick_line(refs, number, source, batch_id, event)
+    return Planned([])
 
 
-HANDLERS: dict[str, Callable[[dict[str, Any], Refs, StockView], list[Change]]] = {
+HANDLERS: dict[str, Callable[[dict[str, Any], Refs, StockView], Planned]] = {
     "receiving": receive,
     "picking": pick,
     "storing": move,
@@ -243,6 +300,13 @@ def _whole(value: Any, name: str) -> int:
 def counted(event: dict[str, Any], warehouse: str, refs: Refs, open_takes: set[int]) -> Counted:
     if event.get("warehouse") != warehouse:
         raise Rejection("warehouse_not_allowed", f"this gateway posts for {warehouse} only")
+    operator = event.get("operator")
+    if operator not in refs.counters:
+        raise Rejection(
+            "unknown_operator",
+            f"{operator!r} is not a person who may count at {warehouse}: a count is credited "
+            "to the user name on the counter's badge",
+        )
     take = event.get("stocktake")
     if not isinstance(take, int) or take not in open_takes:
         raise Rejection("not_counting", f"stocktake {take!r} is not open for counting here")
@@ -260,19 +324,30 @@ def counted(event: dict[str, Any], warehouse: str, refs: Refs, open_takes: set[i
     )
 
 
-def plan(event: dict[str, Any], warehouse: str, refs: Refs, stock: StockView) -> list[Change]:
-    """The changes an event makes, checked against the stock as it stands."""
+def plan(
+    event: dict[str, Any],
+    warehouse: str,
+    refs: Refs,
+    stock: StockView,
+    loaded: Callable[[int], int] = lambda line_id: 0,
+) -> Planned:
+    """The changes an event makes, checked against the stock as it stands; `loaded` says how
+    much earlier events of the same batch loaded against a pick line."""
     kind = event.get("type")
     handler = HANDLERS.get(str(kind))
     if handler is None:
         raise Rejection("unsupported_type", f"event type {kind!r} is not handled")
     if event.get("warehouse") != warehouse:
         raise Rejection("warehouse_not_allowed", f"this gateway posts for {warehouse} only")
-    changes = handler(event, refs, stock)
-    for change in changes:
+    planned = handler(event, refs, stock)
+    line = planned.line
+    if line is not None and quantity(event) > line.open - loaded(line.id):
+        left = line.open - loaded(line.id)
+        raise Rejection("over_pick_list", f"its pick line has {left} left to load")
+    for change in planned.changes:
         after = stock(change.key) + change.delta
         if after < 0:  # a handler's checks missed something
             raise Rejection("insufficient_stock", "stock would go negative")
         if after > MAX_STOCK:
             raise Rejection("stock_limit", f"a stock line holds at most {MAX_STOCK:,}")
-    return changes
+    return planned

@@ -3,10 +3,12 @@
 Each event's shape is checked first (server.eventcheck): a malformed one is rejected on its
 own, with its reason, and the rest of the batch goes on. One transaction per batch: the
 already-seen event ids in one query, the master data in three (four when events name dispatch
-orders), the warehouse's ledger head locked once, the stock the batch takes from read once.
-The events are then decided in order against that stock in memory (server.floor.plan,
-pure), each wholly accepted or wholly rejected, and everything is written in bulk: event
-rows, hash-chained postings, each changed stock line moved by its net change, the new head.
+orders and their pick lines, read under the lock), the warehouse's ledger head locked once,
+the stock the batch takes from read once. The events are then decided in order against that
+stock in memory (server.floor.plan, pure), each wholly accepted or wholly rejected, and
+everything is written in bulk: the event rows, then the postings through the ledger's one
+writer (server.ledger.write: each stands on its event, a load on its pick line), which
+hashes them, moves each changed stock line by its net change and moves the head.
 An event id seen before, in the database or earlier in the same batch, is a duplicate
 carrying the first verdict; an event that would take a stock line past MAX_STOCK is
 rejected (`stock_limit`) when the database's CHECK has said so (see `ingest`).
@@ -16,33 +18,22 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Engine, bindparam, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
+from server import ledger
+from server.basis import Basis
 from server.bounds import shown
 from server.eventcheck import check, event_id_of, stored
-from server.floor import Change, Refs, Rejection, StockKey, counted, plan, stacks_lowered
-from server.ledger import hash_fields, lock_head, stamp
-from server.refs import LOCATION_FIELDS, load_refs
+from server.floor import Planned, Refs, Rejection, StockKey, counted, plan, stacks_lowered
+from server.refs import LOCATION_FIELDS, load_refs, with_orders
 from server.results import Caller, EventResult
-from server.tables import (
-    batches,
-    dispatch_lines,
-    dispatch_orders,
-    events,
-    ledger_heads,
-    pick_lines,
-    postings,
-    stock,
-    stocktake_counts,
-    stocktakes,
-)
+from server.tables import events, pick_lines, stocktake_counts, stocktakes
 
 CHUNK = 500
+NOTHING = Planned([])
 
 
 def ingest(engine: Engine, caller: Caller, batch: list[Any]) -> list[EventResult]:
@@ -88,24 +79,6 @@ def _stacks(refs: Refs, events: list[dict[str, Any]], added_to: bool) -> set[tup
     return found
 
 
-def _stock(conn: Connection, warehouse: str, stacks: set[tuple[int, int]]) -> dict[StockKey, int]:
-    """The stock lines of the given stacks, locked for the rest of the transaction (with any
-    other line of those batches at those locations: two index lists plan better than a list
-    of pairs, and an extra line read is harmless)."""
-    if not stacks:
-        return {}
-    rows = conn.execute(
-        select(stock.c.location_id, stock.c.batch_id, stock.c.status, stock.c.qty)
-        .where(
-            (stock.c.warehouse == warehouse)
-            & stock.c.location_id.in_({loc for loc, _ in stacks})
-            & stock.c.batch_id.in_({b for _, b in stacks})
-        )
-        .with_for_update()
-    )
-    return {(r.location_id, r.batch_id, r.status): r.qty for r in rows}
-
-
 def _ingest(engine: Engine, caller: Caller, batch: list[Any], look_up: bool) -> list[EventResult]:
     now = datetime.now(UTC)
     results: list[EventResult | None] = [None] * len(batch)
@@ -135,18 +108,21 @@ def _ingest(engine: Engine, caller: Caller, batch: list[Any], look_up: bool) -> 
             e for _, e in wanted if e["event_id"] not in seen and e["event_id"] not in malformed
         ]
         refs = load_refs(conn, warehouse, fresh)
-        _, prev_hash = lock_head(conn, warehouse)
+        head = ledger.lock(conn, warehouse)
+        refs = with_orders(conn, warehouse, refs, fresh)
         # Quantities of the stacks the events take from (and, on the second try, of those
         # they add to); elsewhere only the batch's own changes are known, which is all a
         # decision that adds needs. The stock lines then move by the net change of each,
         # under the lock of the ledger head.
-        held = _stock(conn, warehouse, _stacks(refs, fresh, added_to=look_up))
+        held = ledger.held(conn, warehouse, _stacks(refs, fresh, added_to=look_up))
         net: dict[StockKey, int] = {}
+        loaded: dict[int, int] = {}  # pick line id -> loaded by this batch
         event_rows: list[dict[str, Any]] = []
         count_rows: list[dict[str, Any]] = []
         loads: list[Load] = []
         open_takes = _open_stocktakes(conn, warehouse, fresh)
-        posting_rows: list[dict[str, Any]] = []
+        entries: list[ledger.Posting] = []
+        accepted: dict[str, str] = {}  # event id -> type, of the events postings stand on
 
         def view(key: StockKey) -> int:
             return held.get(key, 0) + net.get(key, 0)
@@ -158,6 +134,7 @@ def _ingest(engine: Engine, caller: Caller, batch: list[Any], look_up: bool) -> 
                 results[i] = EventResult(event_id, "duplicate", reason, original=status)
                 continue
             author = str(event.get("operator") or event.get("device") or caller.client_id)[:64]
+            planned = NOTHING
             try:
                 if event_id in malformed:
                     raise malformed[event_id]
@@ -171,33 +148,35 @@ def _ingest(engine: Engine, caller: Caller, batch: list[Any], look_up: bool) -> 
                             "event_id": event_id,
                         }
                     )
-                    changes = []
                 else:
-                    changes = plan(event, warehouse, refs, view)
+                    planned = plan(event, warehouse, refs, view, lambda n: loaded.get(n, 0))
             except Rejection as exc:
                 verdict, reason = "rejected", str(exc)
-                changes = []
             else:
                 verdict, reason = "accepted", None
-            for change in changes:
-                net[change.key] = net.get(change.key, 0) + change.delta
-                prev_hash = _posting(
-                    posting_rows, warehouse, change, author, event_id, prev_hash, now
-                )
-            if changes and event.get("type") == "loading" and event.get("order"):
-                loads.append(
-                    Load(
-                        str(event["order"]),
-                        changes[0].location_id,
-                        changes[0].batch_id,
-                        -changes[0].delta,
-                        (changes[1].location_id, changes[1].batch_id) if len(changes) > 1 else None,
-                    )
-                )
+            if planned.kind is not None and planned.changes:
+                basis = Basis(planned.kind, event_id=event_id, ref=planned.ref)
+                accepted[event_id] = str(event["type"])
+                for change in planned.changes:
+                    net[change.key] = net.get(change.key, 0) + change.delta
+                    entries.append(
+                        ledger.Posting(
+                            warehouse, change.location_id, change.batch_id, change.status,
+                            change.delta, author, basis,
+                        )
+                    )  # fmt: skip
+            if planned.line is not None:
+                changes = planned.changes
+                qty = -changes[0].delta
+                loaded[planned.line.id] = loaded.get(planned.line.id, 0) + qty
+                replaced = changes[1].key[:2] if len(changes) > 1 else None
+                loads.append(Load(planned.line.id, changes[0].key[:2], qty, replaced))
             seen[event_id] = (verdict, reason)
             event_rows.append(_event_row(caller, event, payloads[event_id], verdict, reason, now))
             results[i] = EventResult(event_id, verdict, reason)
-        _write(conn, warehouse, event_rows, posting_rows, held, net, prev_hash)
+        if event_rows:
+            conn.execute(events.insert(), event_rows)
+        ledger.write(conn, head, entries, held, events=accepted, now=now)
         if count_rows:
             conn.execute(stocktake_counts.insert(), count_rows)
         if loads:
@@ -206,44 +185,32 @@ def _ingest(engine: Engine, caller: Caller, batch: list[Any], look_up: bool) -> 
 
 
 class Load(NamedTuple):
-    order: str
-    location_id: int
-    batch_id: int
+    line: int  # the pick line it counts against
+    stack: tuple[int, int]  # (location, batch) it was loaded from
     qty: int
     replaced: tuple[int, int] | None  # (location, batch) of the reservation it replaced
 
 
 def _count_loads(conn: Connection, warehouse: str, loads: list[Load]) -> None:
-    """Loading events that name their dispatch order count against its pick lines. A unit a
-    supervisor let replace a reserved one moves that much of the order's list from the
-    replaced stack to the stack it came from, so the handover note lists what went."""
-    numbers = {load.order for load in loads}
-    orders = {
-        r.number: r.id
-        for r in conn.execute(
-            select(dispatch_orders.c.number, dispatch_orders.c.id).where(
-                dispatch_orders.c.number.in_(numbers)
-            )
-        )
-    }
-    totals: dict[tuple[int, int, int, tuple[int, int] | None], int] = {}
+    """Loads count against their pick lines. A unit a supervisor let replace a reserved one
+    moves that much of the order's list from the replaced stack's line to the stack it came
+    from, so the handover note lists what went."""
+    totals: dict[tuple[int, tuple[int, int] | None, tuple[int, int]], int] = {}
     for load in loads:
-        if load.order in orders:
-            key = (orders[load.order], load.location_id, load.batch_id, load.replaced)
-            totals[key] = totals.get(key, 0) + load.qty
-    listed = [
-        {"o": o, "l": loc, "b": b, "q": q}
-        for (o, loc, b, replaced), q in totals.items()
-        if replaced is None
-    ]
+        key = (load.line, load.replaced, load.stack)
+        totals[key] = totals.get(key, 0) + load.qty
+    listed = [{"i": line, "q": q} for (line, replaced, _), q in totals.items() if replaced is None]
     if listed:
         conn.execute(
-            _line_update(warehouse).values(loaded=pick_lines.c.loaded + bindparam("q")),
+            update(pick_lines)
+            .where(pick_lines.c.id == bindparam("i"))
+            .values(loaded=pick_lines.c.loaded + bindparam("q"))
+            .execution_options(synchronize_session=False),
             listed,
         )
-    for (o, loc, b, replaced), q in totals.items():
+    for (line, replaced, stack), q in totals.items():
         if replaced is not None:
-            _replace(conn, warehouse, {"o": o, "l": loc, "b": b, "q": q}, replaced)
+            _replace(conn, warehouse, line, stack, q)
 
 
 def _line_update(warehouse: str) -> Any:
@@ -260,13 +227,16 @@ def _line_update(warehouse: str) -> Any:
 
 
 def _replace(
-    conn: Connection, warehouse: str, row: dict[str, int], replaced: tuple[int, int]
+    conn: Connection, warehouse: str, line_id: int, stack: tuple[int, int], qty: int
 ) -> None:
-    """Move `q` of the order's list from the replaced stack to the one loaded from."""
+    """Move `qty` of the order's list from the replaced stack's line to the one loaded from."""
+    line = conn.execute(
+        select(pick_lines.c.order_id, pick_lines.c.line_id).where(pick_lines.c.id == line_id)
+    ).one()
     conn.execute(
-        _line_update(warehouse).values(qty=pick_lines.c.qty - bindparam("q")),
-        {**row, "l": replaced[0], "b": replaced[1]},
+        update(pick_lines).where(pick_lines.c.id == line_id).values(qty=pick_lines.c.qty - qty)
     )
+    row = {"o": line.order_id, "l": stack[0], "b": stack[1], "q": qty}
     grown = conn.execute(
         _line_update(warehouse).values(
             qty=pick_lines.c.qty + bindparam("q"), loaded=pick_lines.c.loaded + bindparam("q")
@@ -275,27 +245,20 @@ def _replace(
     )
     if grown.rowcount:
         return
-    found = conn.execute(
-        select(dispatch_lines.c.id)
-        .join(batches, batches.c.item_code == dispatch_lines.c.item_code)
-        .where((dispatch_lines.c.order_id == row["o"]) & (batches.c.id == row["b"]))
-    ).first()
-    if found is None:
-        return
     seq = conn.execute(
         select(func.coalesce(func.max(pick_lines.c.seq), 0)).where(
-            pick_lines.c.order_id == row["o"]
+            pick_lines.c.order_id == line.order_id
         )
     ).scalar_one()
     conn.execute(
         pick_lines.insert().values(
-            order_id=row["o"],
-            line_id=found.id,
+            order_id=line.order_id,
+            line_id=line.line_id,
             warehouse=warehouse,
-            location_id=row["l"],
-            batch_id=row["b"],
-            qty=row["q"],
-            loaded=row["q"],
+            location_id=stack[0],
+            batch_id=stack[1],
+            qty=qty,
+            loaded=qty,
             seq=seq + 1,
         )
     )
@@ -311,51 +274,6 @@ def _open_stocktakes(conn: Connection, warehouse: str, events: list[dict[str, An
             )
         ).scalars()
     )
-
-
-@lru_cache(maxsize=4)
-def _stamp(now: datetime) -> str:
-    """One batch, one posting time: its text for the hash is made once."""
-    return stamp(now)
-
-
-def _posting(
-    rows: list[dict[str, Any]],
-    warehouse: str,
-    change: Change,
-    author: str,
-    event_id: str,
-    prev_hash: str,
-    now: datetime,
-) -> str:
-    digest = hash_fields(
-        prev_hash,
-        warehouse,
-        change.location_id,
-        change.batch_id,
-        change.status,
-        change.delta,
-        author,
-        event_id,
-        None,
-        _stamp(now),
-    )
-    rows.append(
-        {
-            "warehouse": warehouse,
-            "location_id": change.location_id,
-            "batch_id": change.batch_id,
-            "status": change.status,
-            "qty": change.delta,
-            "event_id": event_id,
-            "approval_id": None,
-            "author": author,
-            "posted_at": now,
-            "prev_hash": prev_hash,
-            "hash": digest,
-        }
-    )
-    return digest
 
 
 def _event_row(
@@ -379,75 +297,3 @@ def _event_row(
         "reason": reason,
         "payload": payload,
     }
-
-
-def _write(
-    conn: Connection,
-    warehouse: str,
-    event_rows: list[dict[str, Any]],
-    posting_rows: list[dict[str, Any]],
-    held: dict[StockKey, int],
-    net: dict[StockKey, int],
-    last_hash: str,
-) -> None:
-    if event_rows:
-        conn.execute(events.insert(), event_rows)
-    if not posting_rows:
-        return
-    conn.execute(postings.insert(), posting_rows)
-    # The head is locked: the newest posting of this warehouse is the last one just written.
-    last_id = conn.execute(
-        select(func.max(postings.c.id)).where(postings.c.warehouse == warehouse)
-    ).scalar_one()
-    _move_stock(conn, warehouse, held, net)
-    conn.execute(
-        update(ledger_heads)
-        .where(ledger_heads.c.warehouse == warehouse)
-        .values(last_posting_id=last_id, last_hash=last_hash)
-    )
-
-
-def _move_stock(
-    conn: Connection, warehouse: str, held: dict[StockKey, int], net: dict[StockKey, int]
-) -> None:
-    """Each changed stock line moves by its net change. Lines read beforehand exist and are
-    updated (every line a batch lowers is one of them); the others only grow, and are added
-    to or created. The CHECK on quantity stays the last guard against going below zero."""
-    rows = [
-        {"w": warehouse, "l": key[0], "b": key[1], "s": key[2], "q": delta}
-        for key, delta in net.items()
-        if delta
-    ]
-    existing = [r for r in rows if (r["l"], r["b"], r["s"]) in held]
-    if existing:
-        conn.execute(
-            update(stock)
-            .where(
-                (stock.c.warehouse == bindparam("w"))
-                & (stock.c.location_id == bindparam("l"))
-                & (stock.c.batch_id == bindparam("b"))
-                & (stock.c.status == bindparam("s"))
-            )
-            .values(qty=stock.c.qty + bindparam("q"))
-            .execution_options(synchronize_session=False),
-            existing,
-        )
-    growing = [
-        {
-            "warehouse": r["w"],
-            "location_id": r["l"],
-            "batch_id": r["b"],
-            "status": r["s"],
-            "qty": r["q"],
-        }
-        for r in rows
-        if (r["l"], r["b"], r["s"]) not in held
-    ]
-    if growing:
-        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-        upsert = dialect.insert(stock)
-        upsert = upsert.on_conflict_do_update(
-            index_elements=["warehouse", "location_id", "batch_id", "status"],
-            set_={"qty": stock.c.qty + upsert.excluded.qty},
-        )
-        conn.execute(upsert, growing)

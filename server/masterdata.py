@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, select
 
+from server.basis import OPENING
 from server.exampledata import ExampleDepot
 from server.ledger import Posting, post
 from server.tables import batches, item_gtins, items, locations, warehouses
@@ -105,7 +106,8 @@ def load_example(engine: Engine, depot: ExampleDepot, *, with_stock: bool = True
                     batch_ids[(b.item_code, b.batch_no)],
                     "available",
                     b.quantity,
-                    author="opening-balance",
+                    "opening-balance",
+                    OPENING,
                 )
                 for b in depot.batches
                 if b.quantity > 0

@@ -1,4 +1,5 @@
-"""A dispatch order as people read it: its lines, pick lists, clocks and handover notes.
+"""A dispatch order as people read it: its lines, pick lists, clocks, handover notes and what
+its planner was told about it (a reservation a stocktake loss took, planned again).
 
 Read for one depot (`depot`), an order shows only that depot's part: its pick lines, its
 handover notes, and for each line only the quantity asked of that depot (the shortfall and
@@ -14,6 +15,7 @@ from sqlalchemy import Connection, Engine, func, select
 
 from server.dispatch import FIRST_BATCH_HOURS
 from server.floor import Rejection
+from server.notifications import of_order
 from server.tables import (
     batches,
     dispatch_lines,
@@ -49,6 +51,7 @@ def order_view(
             notes = notes.where(handovers.c.warehouse == depot)
         pick_rows = [dict(r) for r in conn.execute(picks).mappings()]
         note_rows = [dict(r) for r in conn.execute(notes.order_by(handovers.c.id)).mappings()]
+        told = of_order(conn, order_id, depot)
     notified = _utc(order.notified_at)
     first_due = notified + timedelta(hours=FIRST_BATCH_HOURS)
     written_due = _utc(order.written_order_due) if order.written_order_due else None
@@ -72,6 +75,7 @@ def order_view(
         "lines": lines,
         "picks": pick_rows,
         "handovers": [{**n, "created_at": n["created_at"].isoformat()} for n in note_rows],
+        "notifications": told,
     }
 
 

@@ -3,25 +3,30 @@ warehouse acts on that warehouse only.
 
 admin 管理员 · supervisor 仓库负责人 · keeper 保管员 · dispatcher 应急局调度
 auditor 审计 (read only)
+
+Who may propose and who may approve each kind of decision is the separation-of-duties table
+(server/duties.py); its permissions are `propose:<kind>` and `approve:<kind>`.
 """
 
 from __future__ import annotations
+
+from server import duties
 
 ALL_ROLES = frozenset({"admin", "supervisor", "keeper", "dispatcher", "auditor"})
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     # see stock, decisions, reports, master data
     "read": ALL_ROLES,
-    # record an acceptance decision (art. 8)
-    "accept": frozenset({"admin", "supervisor"}),
     # the audit trail
     "audit": frozenset({"admin", "supervisor", "auditor"}),
     # record stocktake counts (blind)
     "count": frozenset({"admin", "supervisor", "keeper"}),
     # open and close stocktakes, see their variances, give reasons
     "stocktake": frozenset({"admin", "supervisor"}),
-    # approve adjustments (never one's own count)
+    # the approvals inbox (what waits for the person's decision)
     "approve": frozenset({"admin", "supervisor"}),
+    # a quality check of stock at its storage limit (art. 25(4))
+    "reinspect": frozenset({"admin", "supervisor"}),
     # plan dispatches (art. 15)
     "dispatch": frozenset({"admin", "dispatcher", "supervisor"}),
     # hand goods over to a truck (handover note, annex 2)
@@ -30,6 +35,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "masterdata": frozenset({"admin"}),
     # sign on to a depot's floor pages at its gateway, with a floor PIN (server/floor_access.py)
     "floor": frozenset({"admin", "supervisor", "keeper"}),
+    # propose:<kind>, approve:<kind> for each kind of decision
+    **duties.permissions(),
 }
 
 

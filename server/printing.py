@@ -38,6 +38,20 @@ class AcceptanceForm:
     decided_by: str
 
 
+def acceptance_verdict(decision: str, quality_report: str | None) -> tuple[str, str]:
+    """The record's quality line and decision line. Goods are accepted on the testing
+    agency's report (art. 8), which the record names and which is attached to it; a record
+    made before the report was required says plainly that it has none."""
+    report = (quality_report or "").strip()
+    if decision != "accepted":
+        return (f"{report}（附件 attached）" if report else "未送检 Not tested"), (
+            "不合格，拒收退回 Rejected, returned"
+        )
+    if report:
+        return f"{report}（附件 attached）", "合格，同意入库 Accepted"
+    return "未附检测报告 No report on record", "入库缺检测报告（第八条）Accepted, no report"
+
+
 @dataclass(frozen=True, slots=True)
 class BinCard:
     item: str  # 物资品名

@@ -45,6 +45,7 @@ def acceptance_form(
             )
         ).scalar_one_or_none()
     inspection = payload["inspection"]
+    quality, decision = printing.acceptance_verdict(row.decision, inspection.get("quality_report"))
     form = printing.AcceptanceForm(
         record_no=row.reference or f"#{row.id}",
         storage_centre=depot.name_zh,
@@ -59,10 +60,8 @@ def acceptance_form(
         inspection=f"抽样 {inspection['sampled']}；检验人 {'、'.join(inspection['inspectors'])}"
         if inspection.get("inspectors")
         else f"抽样 {inspection['sampled']}",
-        quality_report=inspection.get("quality_report") or "—",
-        decision="合格，同意入库 Accepted"
-        if row.decision == "accepted"
-        else "不合格，拒收 Rejected",
+        quality_report=quality,
+        decision=decision,
         decided_by=row.decided_by,
     )
     return download(printing.acceptance_pdf(form), f"acceptance-{approval_id}", "pdf")

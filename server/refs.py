@@ -3,13 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, exists, select, tuple_
+from sqlalchemy import Connection, select, tuple_
 
-from server.floor import OrderRef, Refs, Rejection, batch_no, quantity, stacks_lowered
-from server.tables import batches, dispatch_orders, item_gtins, locations, pick_lines, warehouses
+from server.floor import (
+    RELEASED,
+    OrderRef,
+    PickRef,
+    Refs,
+    Rejection,
+    batch_no,
+    quantity,
+    stacks_lowered,
+)
+from server.permissions import PERMISSIONS
+from server.tables import (
+    batches,
+    dispatch_orders,
+    item_gtins,
+    locations,
+    pick_lines,
+    users,
+    warehouses,
+)
 from server.tables import items as item_table
 
 LOCATION_FIELDS = ("location", "from_location", "to_location")
@@ -30,27 +49,42 @@ def known_warehouse(conn: Connection, code: str) -> str:
     return code
 
 
-def orders_named(
-    conn: Connection, warehouse: str, events: list[dict[str, Any]]
-) -> dict[str, OrderRef]:
-    """The dispatch orders that picking and loading events name, with whether each takes
-    goods from `warehouse`."""
+def with_orders(conn: Connection, warehouse: str, refs: Refs, events: list[dict[str, Any]]) -> Refs:
+    """`refs` with the dispatch orders that picking and loading events name, and those
+    orders' pick lines at `warehouse` (read under the warehouse's head lock, so that they
+    are the lines the postings are checked against)."""
     numbers = {
         str(e["order"])
         for e in events
         if e.get("type") in ("picking", "loading") and e.get("order") is not None
     }
     if not numbers:
-        return {}
-    here = exists().where(
-        (pick_lines.c.order_id == dispatch_orders.c.id) & (pick_lines.c.warehouse == warehouse)
-    )
-    rows = conn.execute(
-        select(dispatch_orders.c.number, dispatch_orders.c.id, dispatch_orders.c.status)
-        .add_columns(here.label("here"))
-        .where(dispatch_orders.c.number.in_(numbers))
-    )
-    return {r.number: OrderRef(r.id, r.status, bool(r.here)) for r in rows}
+        return refs
+    lines = conn.execute(
+        select(
+            dispatch_orders.c.number,
+            pick_lines.c.id,
+            pick_lines.c.location_id,
+            pick_lines.c.batch_id,
+            pick_lines.c.qty,
+            pick_lines.c.loaded,
+            batches.c.item_code,
+        )
+        .join(dispatch_orders, dispatch_orders.c.id == pick_lines.c.order_id)
+        .join(batches, batches.c.id == pick_lines.c.batch_id)
+        .where(dispatch_orders.c.number.in_(numbers) & (pick_lines.c.warehouse == warehouse))
+    ).all()
+    here = {r.number for r in lines}
+    orders = {
+        r.number: OrderRef(r.id, r.status, r.number in here)
+        for r in conn.execute(
+            select(dispatch_orders.c.number, dispatch_orders.c.id, dispatch_orders.c.status)
+            .where(dispatch_orders.c.number.in_(numbers))
+        )
+    }  # fmt: skip
+    picks = {(r.number, r.location_id, r.batch_id): PickRef(r.id, r.qty - r.loaded) for r in lines}
+    ordered = frozenset((r.number, r.item_code) for r in lines)
+    return replace(refs, orders=orders, picks=picks, ordered=ordered)
 
 
 def location_id(conn: Connection, warehouse: str, code: str) -> int:
@@ -76,19 +110,27 @@ def batch_id(conn: Connection, item_code: str, number: str) -> int:
 
 
 def load_refs(conn: Connection, warehouse: str, events: Iterable[dict[str, Any]]) -> Refs:
-    """Everything a batch of events names, in three queries (a fourth for the dispatch orders
-    picking and loading events name); batches that a well-formed receiving event brings in
-    for the first time are created (with its dates)."""
+    """The master data a batch of events names, in three queries (items with whether they
+    are reusable, locations, batches; the dispatch orders come with `with_orders`); batches
+    that a well-formed receiving event brings in for the first time are created (with its
+    dates)."""
     events = list(events)
     gtins = {str(e.get("gtin")) for e in events if e.get("gtin")}
     items: dict[str, str] = {}
+    reusable: set[str] = set()
     if gtins:
         found = conn.execute(
-            select(item_gtins.c.gtin, item_gtins.c.item_code).where(item_gtins.c.gtin.in_(gtins))
+            select(item_gtins.c.gtin, item_gtins.c.item_code, item_table.c.reusable)
+            .join(item_table, item_table.c.code == item_gtins.c.item_code)
+            .where(item_gtins.c.gtin.in_(gtins))
         )
-        items = {r.gtin: r.item_code for r in found}
+        for r in found:
+            items[r.gtin] = r.item_code
+            if r.reusable:
+                reusable.add(r.item_code)
     codes = {str(e[f]) for e in events for f in LOCATION_FIELDS if e.get(f) is not None}
-    codes |= {str(code) for e in events for code, _ in stacks_lowered(e) if code is not None}
+    replacing = [e for e in events if RELEASED in e]  # loads that replace a reservation
+    codes |= {str(c) for e in replacing for c, _ in stacks_lowered(e) if c is not None}
     places: dict[str, int] = {}
     if codes:
         found = conn.execute(
@@ -101,7 +143,7 @@ def load_refs(conn: Connection, warehouse: str, events: Iterable[dict[str, Any]]
         (items[str(e.get("gtin"))], number)
         for e in events
         if str(e.get("gtin")) in items
-        for number in [e.get("batch"), *(n for _, n in stacks_lowered(e)[1:])]
+        for number in [e.get("batch"), *(n for _, n in stacks_lowered(e)[1:] if RELEASED in e)]
         if isinstance(number, str)
     }
     known = (
@@ -142,19 +184,34 @@ def load_refs(conn: Connection, warehouse: str, events: Iterable[dict[str, Any]]
             .all()
         )
         known.update({(r["item_code"], r["batch_no"]): i for r, i in zip(rows, ids, strict=True)})
-    reusable: frozenset[str] = frozenset()
-    if items:
-        reusable = frozenset(
-            conn.execute(
-                select(item_table.c.code).where(
-                    item_table.c.code.in_(set(items.values())) & item_table.c.reusable
-                )
-            ).scalars()
-        )
     return Refs(
         items=items,
         locations=places,
         batches=known,
-        reusable=reusable,
-        orders=orders_named(conn, warehouse, events),
+        reusable=frozenset(reusable),
+        counters=counters_named(conn, warehouse, events),
+    )
+
+
+def counters_named(
+    conn: Connection, warehouse: str, events: list[dict[str, Any]]
+) -> frozenset[str]:
+    """Of the people stock_taking events name as their operator, those who may count at
+    `warehouse`: active, with a role that counts, bound to it or to no depot."""
+    named = {
+        str(e["operator"])
+        for e in events
+        if e.get("type") == "stock_taking" and isinstance(e.get("operator"), str)
+    }
+    if not named:
+        return frozenset()
+    return frozenset(
+        conn.execute(
+            select(users.c.username).where(
+                users.c.username.in_(named)
+                & users.c.active
+                & users.c.role.in_(PERMISSIONS["count"])
+                & (users.c.warehouse.is_(None) | (users.c.warehouse == warehouse))
+            )
+        ).scalars()
     )

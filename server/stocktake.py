@@ -2,16 +2,20 @@
 
 A supervisor opens a stocktake for the whole warehouse or one zone. Counters count blind
 (they are never shown the ledger's quantity) and write down what each stack's bin card says;
-counts arrive through the API or as stock_taking events from the floor. Closing computes
-every line in one set operation in the database: the ledger's quantity per location and batch
-against the latest count and the card. A variance above the tolerance asks for a recount
-(round 2) before the stocktake can close. Variances need a reason code; adjustments post only
-when a second person, a supervisor who did not count, approves them.
+counts arrive through the API or as stock_taking events from the floor, each credited to the
+person who counted. Closing computes every line in one set operation in the database: the
+ledger's quantity per location and batch against the latest count and the card. A variance
+above the tolerance asks for a recount (round 2) before the stocktake can close, and a line
+nobody counted must be marked not counted with a reason (`mark_not_counted`) or the close is
+refused: no line is hidden. Variances need a reason code; adjustments post only when a second
+person approves them (server/duties.py: not the one who closed it, not one who counted). A
+loss on stock reserved for dispatch releases the reservation and plans the order again
+(server/replan.py).
 """
 
 from __future__ import annotations
 
-import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -28,16 +32,20 @@ from sqlalchemy import (
     update,
 )
 
+from server import decisions
 from server.audit import record
+from server.basis import Kind, on_decision
 from server.floor import Rejection
 from server.ledger import LedgerError, Posting, post
 from server.refs import batch_id, known_warehouse, location_id
+from server.replan import Loss, release, replan
 from server.tables import (
-    approvals,
+    batches,
     locations,
     stock,
     stocktake_counts,
     stocktake_lines,
+    stocktake_skips,
     stocktakes,
 )
 
@@ -51,6 +59,10 @@ REASONS = (
     "theft_or_loss",
     "other",
 )
+skips = stocktake_skips
+# Why a line was not counted (marked before the stocktake closes).
+NOT_COUNTED_REASONS = ("inaccessible", "sealed", "hazard", "in_use", "other")
+SHOWN_LINES = 100  # not-counted lines named in a close's answer
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +73,17 @@ class Count:
     counted: int
     card: int | None = None  # the bin card's quantity, if the stack has one
     round: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Skip:
+    """A line marked not counted, and why."""
+
+    location: str
+    item: str
+    batch: str
+    reason: str
+    note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,11 +150,7 @@ def count_rows(
             raise Rejection("bad_quantity", "counted and card quantities cannot be negative")
         if count.round not in (1, 2):
             raise Rejection("bad_round", "round is 1 (blind count) or 2 (recount)")
-        where = location_id(conn, take.warehouse, count.location)
-        if take.zone is not None:
-            zone = conn.execute(select(locations.c.zone).where(locations.c.id == where))
-            if zone.scalar_one() != take.zone:
-                raise Rejection("outside_zone", f"{count.location} is not in zone {take.zone}")
+        where = _in_scope(conn, take, count.location)
         rows.append(
             {
                 "stocktake_id": take.id,
@@ -146,6 +165,16 @@ def count_rows(
             }
         )
     return rows
+
+
+def _in_scope(conn: Connection, take: Any, location: str) -> int:
+    """A location of the stocktake's warehouse and zone (its id)."""
+    where = location_id(conn, take.warehouse, location)
+    if take.zone is not None:
+        zone = conn.execute(select(locations.c.zone).where(locations.c.id == where))
+        if zone.scalar_one() != take.zone:
+            raise Rejection("outside_zone", f"{location} is not in zone {take.zone}")
+    return where
 
 
 def record_counts(engine: Engine, username: str, stocktake_id: int, counts: list[Count]) -> int:
@@ -173,6 +202,7 @@ def close(engine: Engine, username: str, stocktake_id: int) -> Summary:
                 [c.name for c in stocktake_lines.c], _lines_query(take)
             )
         )
+        _refuse_hidden_lines(conn, take.id)
         summary = _summary(conn, take.id)
         status = "counting" if summary.recounts else "closed"
         conn.execute(
@@ -278,8 +308,117 @@ def _lines_query(take: Any) -> Any:
         grouped.c.rounds,
         (grouped.c.counted - grouped.c.expected).label("variance"),
         state.label("state"),
-        literal(None).label("reason"),
+        # a line not counted carries the reason it was marked with
+        case((grouped.c.counted.is_(None), skips.c.reason), else_=None).label("reason"),
+    ).outerjoin(
+        skips,
+        (skips.c.stocktake_id == take.id)
+        & (skips.c.location_id == grouped.c.location_id)
+        & (skips.c.batch_id == grouped.c.batch_id),
     )
+
+
+def _refuse_hidden_lines(conn: Connection, stocktake_id: int) -> None:
+    """A line neither counted nor marked not counted with a reason refuses the close."""
+    lines = stocktake_lines.c
+    hidden = (lines.stocktake_id == stocktake_id) & (lines.state == "not_counted")
+    hidden = hidden & lines.reason.is_(None)
+    total = conn.execute(select(func.count()).where(hidden)).scalar_one()
+    if not total:
+        return
+    first = conn.execute(
+        select(locations.c.code, batches.c.item_code, batches.c.batch_no)
+        .select_from(stocktake_lines)
+        .join(locations, locations.c.id == lines.location_id)
+        .join(batches, batches.c.id == lines.batch_id)
+        .where(hidden)
+        .order_by(locations.c.walk_order, locations.c.code, batches.c.batch_no)
+        .limit(10)
+    ).all()
+    named = ", ".join(f"{r.code} {r.item_code}/{r.batch_no}" for r in first)
+    raise Rejection(
+        "lines_not_counted",
+        f"{total} lines were neither counted nor marked not counted with a reason: {named}"
+        + (" ..." if total > len(first) else ""),
+    )
+
+
+def mark_not_counted(engine: Engine, username: str, stocktake_id: int, marks: list[Skip]) -> int:
+    """Mark lines not counted, each with its reason, before the stocktake closes."""
+    with engine.begin() as conn:
+        take = _stocktake(conn, stocktake_id, lock=True)
+        if take.status != "counting":
+            raise Rejection("not_counting", f"stocktake {stocktake_id} is {take.status}")
+        now = datetime.now(UTC)
+        rows: dict[tuple[int, int], dict[str, Any]] = {}
+        for mark in marks:
+            if mark.reason not in NOT_COUNTED_REASONS:
+                raise Rejection(
+                    "bad_reason",
+                    f"not counted: the reason is one of {', '.join(NOT_COUNTED_REASONS)}",
+                )
+            where = _in_scope(conn, take, mark.location)
+            key = (where, batch_id(conn, mark.item, mark.batch))
+            rows[key] = {
+                "stocktake_id": take.id,
+                "location_id": key[0],
+                "batch_id": key[1],
+                "reason": mark.reason,
+                "note": mark.note,
+                "marked_by": username,
+                "marked_at": now,
+            }
+        for key in rows:
+            conn.execute(
+                delete(skips).where(
+                    (skips.c.stocktake_id == take.id)
+                    & (skips.c.location_id == key[0])
+                    & (skips.c.batch_id == key[1])
+                )
+            )
+        if rows:
+            conn.execute(skips.insert(), list(rows.values()))
+        record(
+            conn,
+            username,
+            "stocktake_not_counted",
+            f"stocktake {stocktake_id}",
+            depot=take.warehouse,
+            lines=len(rows),
+            reasons=sorted({m.reason for m in marks}),
+        )
+    return len(rows)
+
+
+def not_counted_lines(
+    conn: Connection, stocktake_id: int, limit: int = SHOWN_LINES
+) -> list[dict[str, Any]]:
+    """The lines of a closed round that nobody counted, with the reason each was marked."""
+    lines = stocktake_lines.c
+    query = (
+        select(
+            locations.c.code.label("location"),
+            batches.c.item_code.label("item"),
+            batches.c.batch_no.label("batch"),
+            lines.expected,
+            lines.reason,
+            skips.c.note,
+            skips.c.marked_by,
+        )
+        .select_from(stocktake_lines)
+        .join(locations, locations.c.id == lines.location_id)
+        .join(batches, batches.c.id == lines.batch_id)
+        .outerjoin(
+            skips,
+            (skips.c.stocktake_id == lines.stocktake_id)
+            & (skips.c.location_id == lines.location_id)
+            & (skips.c.batch_id == lines.batch_id),
+        )
+        .where((lines.stocktake_id == stocktake_id) & (lines.state == "not_counted"))
+        .order_by(locations.c.walk_order, locations.c.code, batches.c.batch_no)
+        .limit(limit)
+    )
+    return [dict(r) for r in conn.execute(query).mappings()]
 
 
 def _summary(conn: Connection, stocktake_id: int) -> Summary:
@@ -337,20 +476,23 @@ def set_reason(
 
 
 def approve(engine: Engine, username: str, stocktake_id: int) -> int:
-    """Post the adjustments of a closed stocktake; the approver must not have counted."""
+    """Post the adjustments of a closed stocktake, approved by a second person: not the one
+    who closed it, not one who counted (server/duties.py). A loss is booked from available
+    stock first, then from reserved stock, whose orders are planned again."""
     with engine.begin() as conn:
         take = _stocktake(conn, stocktake_id, lock=True)
         if take.status != "closed":
             raise Rejection("not_closed", f"stocktake {stocktake_id} is {take.status}")
-        counters = set(
+        counters = frozenset(
             conn.execute(
                 select(stocktake_counts.c.counted_by.distinct()).where(
                     stocktake_counts.c.stocktake_id == stocktake_id
                 )
             ).scalars()
         )
-        if username in counters:
-            raise Rejection("same_person", "the person who counted cannot approve the adjustment")
+        decisions.check_approval(
+            conn, "adjustment", username, frozenset({take.closed_by}), counters
+        )
         variances = conn.execute(
             select(stocktake_lines).where(
                 (stocktake_lines.c.stocktake_id == stocktake_id)
@@ -360,39 +502,43 @@ def approve(engine: Engine, username: str, stocktake_id: int) -> int:
         missing = [v for v in variances if not v.reason]
         if missing:
             raise Rejection("reason_missing", f"{len(missing)} variances have no reason code")
-        approval_id = int(
-            conn.execute(
-                approvals.insert()
-                .values(
-                    kind="adjustment",
-                    warehouse=take.warehouse,
-                    reference=f"stocktake {stocktake_id}",
-                    decided_by=username,
-                    decided_at=datetime.now(UTC),
-                    decision="approved",
-                    payload=json.dumps({"stocktake": stocktake_id, "lines": len(variances)}),
-                )
-                .returning(approvals.c.id)
-            ).scalar_one()
+        approval_id = decisions.record_approval(
+            conn,
+            "adjustment",
+            take.warehouse,
+            f"stocktake {stocktake_id}",
+            username,
+            "approved",
+            {"stocktake": stocktake_id, "lines": len(variances)},
+            parent=None,
         )
-        entries = [
-            Posting(
-                take.warehouse,
-                v.location_id,
-                v.batch_id,
-                "available",
-                v.variance,
-                username,
-                approval_id=approval_id,
-            )
-            for v in variances
-        ]
+        losses = _reserved_losses(conn, take, variances)
         try:
-            post(conn, entries)
+            # Reservations on a lost stack give way first (reserved -> available, on this
+            # approval and each order), then every variance is booked to available stock, and
+            # only then are the orders planned again (never from the stack just lost).
+            released = [r for loss in losses for r in release(conn, username, loss, approval_id)]
+            basis = on_decision(Kind.ADJUSTMENT, approval_id, stocktake_id)
+            post(
+                conn,
+                [
+                    Posting(
+                        take.warehouse,
+                        v.location_id,
+                        v.batch_id,
+                        "available",
+                        v.variance,
+                        username,
+                        basis,
+                    )
+                    for v in variances
+                ],
+            )
+            orders = replan(conn, username, released)
         except LedgerError as exc:
             raise Rejection(
                 "insufficient_stock",
-                f"{exc}; a loss beyond the available stock needs another basis",
+                f"{exc}; a loss beyond the stock held there needs another basis",
             ) from exc
         conn.execute(
             update(stocktakes)
@@ -407,5 +553,31 @@ def approve(engine: Engine, username: str, stocktake_id: int) -> int:
             depot=take.warehouse,
             approval=approval_id,
             lines=len(variances),
+            replanned=sorted(set(orders)),
         )
     return approval_id
+
+
+def _reserved_losses(conn: Connection, take: Any, variances: Sequence[Any]) -> list[Loss]:
+    """The part of each loss that the stack's available stock cannot cover: reserved stock
+    lost, whose reservations give way (server/replan.py)."""
+    lost = [v for v in variances if v.variance < 0]
+    if not lost:
+        return []
+    rows = conn.execute(
+        select(stock.c.location_id, stock.c.batch_id, stock.c.qty).where(
+            (stock.c.warehouse == take.warehouse)
+            & (stock.c.status == "available")
+            & stock.c.location_id.in_({v.location_id for v in lost})
+            & stock.c.batch_id.in_({v.batch_id for v in lost})
+        )
+    )
+    available = {(r.location_id, r.batch_id): int(r.qty) for r in rows}
+    losses = []
+    for v in lost:
+        short = -v.variance - available.get((v.location_id, v.batch_id), 0)
+        if short > 0:
+            losses.append(
+                Loss(take.warehouse, v.location_id, v.batch_id, short, f"stocktake {take.id}")
+            )
+    return losses

@@ -1,5 +1,6 @@
 """Stocktakes over HTTP. Counters see only what they counted (blind counts); supervisors
-open, close, give reasons and approve; auditors read."""
+open, mark lines not counted, close, give reasons and approve (never their own close or
+count); auditors read."""
 
 from __future__ import annotations
 
@@ -11,13 +12,13 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from server import stocktake
-from server.bounds import Code, Count, Id, Ref
+from server.bounds import Code, Count, Id, Reason, Ref
 from server.deps import engine_of
 from server.errors import answers
 from server.guard import Scope, person
 from server.permissions import allowed
 from server.scope import Named, Of
-from server.tables import batches, locations, stocktake_lines, stocktakes
+from server.tables import batches, locations, stocktake_lines, stocktake_skips, stocktakes
 
 router = APIRouter(
     prefix="/api/v1/stocktakes", tags=["stocktakes"], responses=answers(401, 403, 404, 409, 422)
@@ -41,6 +42,18 @@ class CountIn(BaseModel):
 
 class CountsIn(BaseModel):
     counts: list[CountIn] = Field(max_length=5000)
+
+
+class SkipIn(BaseModel):
+    location: Ref
+    item: Code
+    batch: Code
+    reason: str = Field(pattern=f"^({'|'.join(stocktake.NOT_COUNTED_REASONS)})$")
+    note: Reason | None = None
+
+
+class SkipsIn(BaseModel):
+    lines: list[SkipIn] = Field(min_length=1, max_length=5000)
 
 
 class ReasonIn(BaseModel):
@@ -86,8 +99,36 @@ def close_one(
     request: Request,
     scope: Annotated[Scope, person("stocktake", THE_STOCKTAKE)],
 ) -> dict[str, Any]:
-    summary = stocktake.close(engine_of(request), scope.user.username, stocktake_id)
-    return {"status": "counting" if summary.recounts else "closed", **asdict(summary)}
+    """Compute every line; refused (409 lines_not_counted) while a line is neither counted
+    nor marked not counted. The answer names the lines not counted, with their reasons."""
+    engine = engine_of(request)
+    summary = stocktake.close(engine, scope.user.username, stocktake_id)
+    with engine.connect() as conn:
+        skipped = stocktake.not_counted_lines(conn, stocktake_id)
+    return {
+        "status": "counting" if summary.recounts else "closed",
+        **asdict(summary),
+        "not_counted_lines": skipped,
+    }
+
+
+@router.post("/{stocktake_id}/not-counted")
+def mark_not_counted(
+    stocktake_id: Id,
+    body: SkipsIn,
+    request: Request,
+    scope: Annotated[Scope, person("stocktake", THE_STOCKTAKE)],
+) -> dict[str, Any]:
+    """Mark lines that will not be counted, each with its reason (inaccessible, sealed,
+    hazard, in_use, other) and a note; a stocktake closes only when every line is counted or
+    marked."""
+    marked = stocktake.mark_not_counted(
+        engine_of(request),
+        scope.user.username,
+        stocktake_id,
+        [stocktake.Skip(x.location, x.item, x.batch, x.reason, x.note) for x in body.lines],
+    )
+    return {"marked": marked}
 
 
 @router.get("/{stocktake_id}")
@@ -107,9 +148,17 @@ def show(
             locations.c.code.label("location"),
             batches.c.item_code.label("item"),
             batches.c.batch_no.label("batch"),
+            stocktake_skips.c.note,  # why a line was not counted, beside its reason
         )
         .join(locations, locations.c.id == stocktake_lines.c.location_id)
         .join(batches, batches.c.id == stocktake_lines.c.batch_id)
+        .outerjoin(
+            stocktake_skips,
+            (stocktake_skips.c.stocktake_id == stocktake_lines.c.stocktake_id)
+            & (stocktake_skips.c.location_id == stocktake_lines.c.location_id)
+            & (stocktake_skips.c.batch_id == stocktake_lines.c.batch_id)
+            & (stocktake_lines.c.state == "not_counted"),
+        )
         .where(stocktake_lines.c.stocktake_id == stocktake_id)
         .order_by(locations.c.walk_order)
     )

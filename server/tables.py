@@ -2,6 +2,8 @@
 
 Stock is never stored by hand: `stock` is a projection of `postings`, updated in the same
 transaction as each posting, and `postings` is append-only with a hash chain per warehouse.
+Decisions (`approvals`) and the audit trail (`audit_log`) are append-only hash chains too,
+one per depot (server.chain); `checkpoints` are the chains' ends, signed (server.checkpoints).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from server.bounds import MAX_STOCK
@@ -93,6 +96,7 @@ batches = Table(
     Column("inbound_date", Date),
     Column("unit_price_cents", BigInteger),
     Column("reinspected_on", Date),  # passed a quality check after its storage years (art. 25(4))
+    Column("reinspection_valid_until", Date),  # that check counts until this day (migration 0017)
     UniqueConstraint("item_code", "batch_no", name="uq_batches_item_batch"),
 )
 
@@ -126,9 +130,20 @@ postings = Table(
     Column("posted_at", DateTime(timezone=True), nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+    # what allows it (server.basis): the kind, and the pick line, stocktake or order it
+    # names beside its event or approval; None only for postings made before 0016
+    Column("basis_kind", String(24)),
+    Column("basis_ref", String(64)),
     Index("ix_postings_event", "event_id"),
     Index("ix_postings_batch", "batch_id"),
     Index("ix_postings_posted_at", "posted_at"),
+    Index(
+        "ix_postings_basis_ref",
+        "basis_kind",
+        "basis_ref",
+        sqlite_where=text("basis_ref IS NOT NULL"),
+        postgresql_where=text("basis_ref IS NOT NULL"),
+    ),
 )
 
 approvals = Table(
@@ -142,7 +157,15 @@ approvals = Table(
     Column("decided_at", DateTime(timezone=True), nullable=False),
     Column("decision", String(16), nullable=False),  # accepted, rejected, approved ...
     Column("payload", Text, nullable=False),
+    # the decision this one completes: the proposal it approves, the acceptance whose report it
+    # files, the rejection whose goods it sends back (migration 0017; the payload, which the
+    # chain's hash covers, names it too)
+    Column("parent_id", Integer, ForeignKey("approvals.id")),
+    Column("prev_hash", String(64), nullable=False),  # the depot's chain of decisions
+    Column("hash", String(64), nullable=False),
     Index("ix_approvals_warehouse_kind", "warehouse", "kind"),
+    Index("ix_approvals_warehouse_id", "warehouse", "id"),
+    Index("ix_approvals_parent", "parent_id"),
 )
 
 audit_log = Table(
@@ -156,6 +179,8 @@ audit_log = Table(
     Column("detail", Text),
     # the depot the entry is about (None: the network, or no depot)
     Column("warehouse", String(32), ForeignKey("warehouses.code")),
+    Column("prev_hash", String(64), nullable=False),  # the depot's (or network's) chain
+    Column("hash", String(64), nullable=False),
     Index("ix_audit_log_at", "at"),
     Index("ix_audit_log_warehouse", "warehouse", "id"),
 )
@@ -189,6 +214,39 @@ ledger_heads = Table(
     Column("warehouse", String(32), ForeignKey("warehouses.code"), primary_key=True),
     Column("last_posting_id", Integer),
     Column("last_hash", String(64), nullable=False),
+)
+
+# The ends of the decisions' and the audit trail's chains (server.chain): chain "approvals"
+# or "audit", scope a depot's code or "*" (audit entries about no depot).
+chain_heads = Table(
+    "chain_heads",
+    metadata,
+    Column("chain", String(16), primary_key=True),
+    Column("scope", String(32), primary_key=True),
+    Column("last_id", Integer),
+    Column("last_hash", String(64), nullable=False),
+)
+
+# The public halves of the keys that sign checkpoints (Ed25519, server.checkpoints).
+checkpoint_keys = Table(
+    "checkpoint_keys",
+    metadata,
+    Column("key_id", String(64), primary_key=True),  # SHA-256 of the raw public key, hex
+    Column("public_key", String(64), nullable=False),  # the raw public key, base64
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# Signed chain ends: `body` is the canonical JSON that `signature` (base64) signs.
+checkpoints = Table(
+    "checkpoints",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("scope", String(32), nullable=False),  # a depot's code, or "*" (the network)
+    Column("made_at", DateTime(timezone=True), nullable=False),
+    Column("key_id", String(64), ForeignKey("checkpoint_keys.key_id"), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("signature", String(128), nullable=False),
+    Index("ix_checkpoints_scope", "scope", "id"),
 )
 
 stock = Table(
@@ -295,6 +353,20 @@ stocktake_lines = Table(
     Column("variance", BigInteger),  # counted - expected
     Column("state", String(16), nullable=False),  # ok, variance, recount, not_counted
     Column("reason", String(32)),  # reason code given for a variance
+)
+
+# Lines of a stocktake that were not counted, marked so with a reason before it closes
+# (migration 0017): a stocktake closes only when every line is counted or marked.
+stocktake_skips = Table(
+    "stocktake_skips",
+    metadata,
+    Column("stocktake_id", Integer, ForeignKey("stocktakes.id"), primary_key=True),
+    Column("location_id", Integer, ForeignKey("locations.id"), primary_key=True),
+    Column("batch_id", Integer, ForeignKey("batches.id"), primary_key=True),
+    Column("reason", String(32), nullable=False),
+    Column("note", String(500)),
+    Column("marked_by", String(64), nullable=False),
+    Column("marked_at", DateTime(timezone=True), nullable=False),
 )
 
 dispatch_orders = Table(
@@ -412,7 +484,31 @@ handovers = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
-STOCK_STATUSES = ("pending_acceptance", "available", "reserved", "on_hold", "scrap_pending")
+# rejected: refused at acceptance, waiting to go back to the supplier (never available)
+STOCK_STATUSES = (
+    "pending_acceptance",
+    "available",
+    "reserved",
+    "on_hold",
+    "scrap_pending",
+    "rejected",
+)
+
+# What a person is told about a record of theirs (migration 0017): e.g. a dispatcher, that a
+# stocktake loss took stock reserved for their order and what was planned instead.
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("recipient", String(64), ForeignKey("users.username"), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("warehouse", String(32), ForeignKey("warehouses.code")),
+    Column("order_id", Integer, ForeignKey("dispatch_orders.id")),
+    Column("detail", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_notifications_recipient", "recipient", "id"),
+    Index("ix_notifications_order", "order_id"),
+)
 
 # What each depot's gateway last reported (devices, outbox, disk) and when it last synced.
 gateway_status = Table(

@@ -1,16 +1,23 @@
 """Checking the ledger: `depot server verify-ledger`.
 
-Recomputes every warehouse's hash chain from the first posting and the stock projection from
-the postings, and reports every row that does not match: a posting changed or removed after
-the fact, a head that does not point at the last posting, a stock line that differs from the
-sum of its postings, a quantity that is not a whole number or out of its bounds. It reports
-and never stops half-way: a row it cannot read is a finding too, and a chain goes on being
-checked after a broken link (from the stored hash), so one damage does not hide the next.
+Recomputes every depot's chains from their first row (postings, decisions, audit entries:
+server.verify_chains) and the stock projection from the postings, and reports every row that
+does not match: a row changed, removed or slipped in after the fact, a posting without its
+basis, a head that does not point at the last row, a stock line that differs from the sum of
+its postings, a quantity that is not a whole number or out of its bounds. Given a file of
+checkpoints a third party holds (server.checkpoints), it also proves that the ledger still
+extends each of them, which a consistent rewrite of a chain's tail, or a cut, does not.
+
+It reports and never stops half-way: a row it cannot read is a finding too, and a chain goes
+on being checked after a broken link (from the stored hash), so one damage does not hide the
+next. It runs in bounded memory: rows are streamed a few thousand at a time, the projection
+is compared in the database, checkpoints are read a few hundred at a time, and at most
+MAX_FINDINGS findings are kept (the rest are counted).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,19 +25,19 @@ from sqlalchemy import Connection, Engine, and_, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from server.bounds import MAX_STOCK
-from server.ledger import GENESIS, posting_hash, posting_of
-from server.tables import ledger_heads, postings, stock
+from server.chain import CHAINS, Chain
+from server.tables import batches, chain_heads, ledger_heads, locations, postings, stock
+from server.verify_chains import (
+    Finding,
+    Found,
+    against_checkpoints,
+    postings_chain,
+    record_chain,
+)
 
 MAX_FINDINGS = 1000  # listed; more are counted
 
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    where: str  # "posting 1234", "ledger head LC01", "stock LC01/location 7/batch 3/available"
-    problem: str
-
-    def __str__(self) -> str:
-        return f"{self.where}: {self.problem}"
+__all__ = ["Finding", "Report", "verify_ledger"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +47,8 @@ class Report:
     stock_lines: int
     findings: tuple[Finding, ...] = ()
     more: int = 0  # findings beyond those listed
+    records: int = 0  # decisions and audit entries
+    checkpoints: int = 0  # checkpoints the ledger still extends
 
     @property
     def ok(self) -> bool:
@@ -55,81 +64,94 @@ def _whole(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _chain(conn: Connection, warehouse: str, head: Any) -> Iterator[Finding | int]:
-    """The findings of one warehouse's chain; yields 1 for each posting read."""
-    previous, last_id = GENESIS, None
-    rows = conn.execution_options(yield_per=5000).execute(
-        select(postings).where(postings.c.warehouse == warehouse).order_by(postings.c.id)
-    )
-    for row in rows:
-        yield 1
-        where = f"posting {row.id}"
-        if row.prev_hash != previous:
-            yield Finding(
-                where,
-                f"does not follow the posting before it in {warehouse} "
-                "(a posting was removed or reordered)",
-            )
-        if not _whole(row.qty) or not -MAX_STOCK <= row.qty <= MAX_STOCK:
-            yield Finding(where, f"its quantity {row.qty!r} is not a whole number within bounds")
+class _Tally:
+    def __init__(self) -> None:
+        self.findings: list[Finding] = []
+        self.seen = 0
+
+    def note(self, finding: Finding) -> None:
+        self.seen += 1
+        if len(self.findings) < MAX_FINDINGS:
+            self.findings.append(finding)
+
+    def walk(self, conn: Connection, found: Found, what: str) -> int:
+        """Note the findings of one walk; the rows it read. A walk that fails half-way is a
+        finding too, and the next one goes on."""
+        rows = 0
         try:
-            expected = posting_hash(row.prev_hash, posting_of(row), row.posted_at)
-        except (TypeError, ValueError, AttributeError) as exc:
-            yield Finding(where, f"cannot be hashed ({type(exc).__name__}: {exc})")
-        else:
-            if row.hash != expected:
-                yield Finding(
-                    where, "its content does not match its hash (changed after it was posted)"
-                )
-        previous, last_id = row.hash, row.id
-    if head.last_hash != previous or head.last_posting_id != last_id:
-        yield Finding(
-            f"ledger head {warehouse}",
-            f"points at posting {head.last_posting_id}, the chain ends at {last_id}",
-        )
+            for item in found:
+                if isinstance(item, Finding):
+                    self.note(item)
+                else:
+                    rows += item
+        except (SQLAlchemyError, ValueError, TypeError, OverflowError) as exc:
+            conn.rollback()
+            self.note(Finding(what, f"cannot be read: {exc}"))
+        return rows
 
 
-def verify_ledger(engine: Engine) -> Report:
-    findings: list[Finding] = []
-    seen = 0
-
-    def note(finding: Finding) -> None:
-        nonlocal seen
-        seen += 1
-        if len(findings) < MAX_FINDINGS:
-            findings.append(finding)
-
-    count = 0
+def verify_ledger(
+    engine: Engine, checkpoint_lines: Iterable[str] | None = None, pinned: set[bytes] | None = None
+) -> Report:
+    """Check everything; with `checkpoint_lines` (a file of checkpoints a third party
+    holds), that the ledger still extends each of them (signed by a `pinned` key, if given)."""
+    tally = _Tally()
     with engine.connect() as conn:
         heads = {r.warehouse: r for r in conn.execute(select(ledger_heads))}
-        for warehouse in sorted(heads):
-            try:
-                for found in _chain(conn, warehouse, heads[warehouse]):
-                    if isinstance(found, Finding):
-                        note(found)
-                    else:
-                        count += found
-            except (SQLAlchemyError, ValueError, TypeError, OverflowError) as exc:
-                conn.rollback()
-                note(Finding(f"postings of {warehouse}", f"cannot be read: {exc}"))
+        count = sum(
+            tally.walk(conn, postings_chain(conn, w, heads[w]), f"postings of {w}")
+            for w in sorted(heads)
+        )
         orphans = conn.execute(
             select(func.count())
             .select_from(postings)
             .where(postings.c.warehouse.not_in(list(heads) or [""]))
         ).scalar_one()
         if orphans:
-            note(
+            tally.note(
                 Finding(
                     "postings", f"{orphans} postings belong to a warehouse without a ledger head"
                 )
             )
+        records = sum(_records(conn, chain, tally) for chain in CHAINS)
         lines = conn.execute(select(func.count()).select_from(stock)).scalar_one()
         for finding in _projection(conn):
-            note(finding)
-    return Report(count, len(heads), lines, tuple(findings), seen - len(findings))
+            tally.note(finding)
+        held = 0
+        if checkpoint_lines is not None:
+            held = tally.walk(
+                conn, against_checkpoints(conn, checkpoint_lines, pinned), "checkpoints"
+            )
+    return Report(
+        count,
+        len(heads),
+        lines,
+        tuple(tally.findings),
+        tally.seen - len(tally.findings),
+        records,
+        held,
+    )
 
 
-def _projection(conn: Connection) -> Iterator[Finding]:
+def _records(conn: Connection, chain: Chain, tally: _Tally) -> int:
+    """Every scope's chain of one table: the scopes with a head and those with rows."""
+    heads = {
+        r.scope: r
+        for r in conn.execute(select(chain_heads).where(chain_heads.c.chain == chain.name))
+    }
+    table = chain.table
+    present = {chain.scope_of(r) for r in conn.execute(select(table.c.warehouse).distinct())}
+    return sum(
+        tally.walk(
+            conn,
+            record_chain(conn, chain, scope, heads.get(scope)),
+            f"{chain.name} of {scope}",
+        )
+        for scope in sorted(set(heads) | present)
+    )
+
+
+def _projection(conn: Connection) -> list[Finding]:
     """Stock lines against the sums of postings, as one set comparison in the database; if
     the database cannot add them up (a sum beyond 64 bits), by reading the postings."""
     try:
@@ -137,16 +159,25 @@ def _projection(conn: Connection) -> Iterator[Finding]:
     except SQLAlchemyError:
         conn.rollback()
         differs, missing = _read_comparison(conn)
+    found: list[Finding] = []
+    rows: list[Any] = []
     for row in differs:
-        where, qty = _line(row), row.qty
+        qty = row.qty
         if row.expected is None and qty != 0:
-            yield Finding(where, f"stock says {qty}, it has no postings")
+            found.append(Finding("", f"stock says {qty}, it has no postings"))
+            rows.append(row)
         elif row.expected is not None and qty != row.expected:
-            yield Finding(where, f"stock says {qty}, its postings add up to {row.expected}")
+            found.append(Finding("", f"stock says {qty}, its postings add up to {row.expected}"))
+            rows.append(row)
         if not _whole(qty) or not 0 <= qty <= MAX_STOCK:
-            yield Finding(where, f"its quantity {qty!r} is not a whole number within bounds")
+            found.append(Finding("", f"its quantity {qty!r} is not a whole number within bounds"))
+            rows.append(row)
     for row in missing:
-        yield Finding(_line(row), f"missing from stock; its postings add up to {row.expected}")
+        found.append(Finding("", f"missing from stock; its postings add up to {row.expected}"))
+        rows.append(row)
+    if found:
+        _named(conn, found, rows)
+    return found
 
 
 def _set_comparison(conn: Connection) -> tuple[list[Any], list[Any]]:
@@ -230,5 +261,26 @@ def _read_comparison(conn: Connection) -> tuple[list[Any], list[Any]]:
     return differs[:MAX_FINDINGS], missing[:MAX_FINDINGS]
 
 
-def _line(row: Any) -> str:
-    return f"stock {row.warehouse}/location {row.location_id}/batch {row.batch_id}/{row.status}"
+def _named(conn: Connection, findings: list[Finding], lines: list[Any]) -> None:
+    """Name the stock lines of findings by their codes (location, item, batch)."""
+    places = {
+        r.id: r.code
+        for r in conn.execute(
+            select(locations.c.id, locations.c.code).where(
+                locations.c.id.in_({r.location_id for r in lines})
+            )
+        )
+    }
+    lots = {
+        r.id: f"{r.item_code} batch {r.batch_no}"
+        for r in conn.execute(
+            select(batches.c.id, batches.c.item_code, batches.c.batch_no).where(
+                batches.c.id.in_({r.batch_id for r in lines})
+            )
+        )
+    }
+    for i, (finding, row) in enumerate(zip(findings, lines, strict=True)):
+        place = places.get(row.location_id, f"location {row.location_id}")
+        lot = lots.get(row.batch_id, f"batch {row.batch_id}")
+        where = f"stock {row.warehouse} {place} {lot} {row.status}"
+        findings[i] = Finding(where, finding.problem)

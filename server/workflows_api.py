@@ -10,15 +10,15 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from server import audit, depot_time, digest, epcis, inbound, reports, tabular
-from server.acceptance import AcceptanceRequest, Inspection, decide, list_decisions
-from server.bounds import LINE, Code, Filter, Name, Note, Qty, Ref
+from server import audit, depot_time, digest, epcis, inbound, notifications, reports, tabular
+from server.acceptance import AcceptanceRequest, Inspection, decide, file_report, list_decisions
+from server.bounds import LINE, Code, Filter, Id, Name, Note, Qty, Ref
 from server.deps import engine_of
 from server.downloads import download
 from server.errors import TABLES, answers
 from server.guard import Scope, person
-from server.scope import Named, Own
-from server.tables import events
+from server.scope import Named, Of, Own
+from server.tables import approvals, events
 
 EPCIS: dict[int | str, dict[str, Any]] = {
     200: {"content": {"application/ld+json": {"schema": {"type": "object"}}}}
@@ -31,7 +31,9 @@ class InspectionIn(BaseModel):
     record_no: Ref = Field(description="验收单编号")
     sampled: Qty
     result: str = Field(pattern="^(pass|fail)$")
-    quality_report: Ref | None = Field(None, description="质量检验报告编号")
+    quality_report: Ref | None = Field(
+        None, description="质量检验报告编号: required to accept goods (art. 8)"
+    )
     inspectors: list[Name] = Field(default_factory=list, max_length=20)
     remarks: Note = ""
 
@@ -66,10 +68,11 @@ class NoticeIn(BaseModel):
 def post_acceptance(
     body: AcceptanceIn,
     request: Request,
-    scope: Annotated[Scope, person("accept", Named("warehouse", "body"))],
+    scope: Annotated[Scope, person("approve:acceptance", Named("warehouse", "body"))],
 ) -> dict[str, Any]:
     """Record the inspection group's decision on received goods (art. 8): accepted goods
-    become available, rejected ones go on hold."""
+    (on the quality report) become available, rejected ones wait to go back to the supplier.
+    Never by a person who received the goods."""
     inspection = Inspection(
         record_no=body.inspection.record_no,
         sampled=body.inspection.sampled,
@@ -94,6 +97,38 @@ def post_acceptance(
         ),
     )
     return {"approval_id": result.approval_id, "status": result.status}
+
+
+class ReportIn(BaseModel):
+    reference: Ref = Field(description="the written report's number (验收入库情况报告)")
+
+
+@router.post("/acceptances/{approval_id}/report", status_code=201)
+def post_acceptance_report(
+    approval_id: Id,
+    body: ReportIn,
+    request: Request,
+    scope: Annotated[Scope, person("approve:acceptance", Of("approval", "approval_id"))],
+) -> dict[str, Any]:
+    """The written report of an acceptance to the commission, due within 10 working days
+    (art. 8); once per acceptance."""
+    engine = engine_of(request)
+    with engine.connect() as conn:
+        warehouse = conn.execute(
+            select(approvals.c.warehouse).where(approvals.c.id == approval_id)
+        ).scalar_one()
+    report = file_report(engine, scope.user.username, warehouse, approval_id, body.reference)
+    (row,) = list_decisions(engine, warehouse, only=approval_id)
+    return {"approval_id": report, "acceptance": approval_id, "report": row["report"]}
+
+
+@router.get("/notifications")
+def get_notifications(
+    request: Request, scope: Annotated[Scope, person("read", Own())]
+) -> dict[str, Any]:
+    """What the signed-in person was told, newest first (e.g. a reservation of their order
+    that a stocktake loss took, and what was planned instead)."""
+    return {"rows": notifications.for_person(engine_of(request), scope.user.username)}
 
 
 @router.post("/inbound-notices", status_code=201)
@@ -133,6 +168,8 @@ def get_acceptances(
     scope: Annotated[Scope, person("read", Named("warehouse"))],
     warehouse: Filter | None = None,
 ) -> dict[str, Any]:
+    """Acceptance decisions, newest first; an accepted one with its report's clock (`report`:
+    due date, working days left, filed or late)."""
     rows = list_decisions(engine_of(request), scope.depot)
     return {"rows": rows}
 

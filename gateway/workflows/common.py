@@ -17,7 +17,14 @@ from gateway.book import Book, Effect, Item, Line
 EVENT_NAMESPACE = uuid.UUID("5b0f3a6e-2f4c-4f7e-9d43-6f1c2a8e0d11")
 
 # Which stock a move takes, and which leaves on a truck: as the server decides (server.floor).
-MOVE_ORDER = ("available", "pending_acceptance", "reserved", "on_hold", "scrap_pending")
+MOVE_ORDER = (
+    "available",
+    "pending_acceptance",
+    "reserved",
+    "on_hold",
+    "scrap_pending",
+    "rejected",
+)
 LOAD_ORDER = ("reserved", "available")
 
 

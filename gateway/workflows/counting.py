@@ -7,6 +7,12 @@ closes the location: one stock_taking event per batch counted or expected there 
 book has and nobody counted is counted 0). When a count differs from the book by more than
 the stocktake's tolerance the counter is asked to count the location again (round 2); the
 server keeps both rounds.
+
+A count is credited to the person who counted (art. 29: no false counts): the handheld must
+be signed on to an operator by badge before it counts, and every stock_taking event carries
+that operator, so that the server never lets the counter approve the stocktake's adjustments.
+A read without a signed-on operator is refused with what to do; the server refuses a count
+event without one too.
 """
 
 from __future__ import annotations
@@ -24,7 +30,18 @@ def _stocktake(ctx: Context, take: int) -> tuple[str | None, int]:
     return row[0], int(row[1])
 
 
+def _counter(ctx: Context) -> str:
+    """The operator signed on to the device: who is counting."""
+    if not ctx.operator:
+        raise Refusal(
+            "请先刷工牌登录：盘点须记录盘点人",
+            "Sign on with your badge first: a count records who counted",
+        )
+    return ctx.operator
+
+
 def start(ctx: Context, take: int) -> Outcome:
+    _counter(ctx)
     zone, _ = _stocktake(ctx, take)
     ctx.kind, ctx.ref, ctx.state = "count", str(take), {"location": None, "recount": []}
     ctx.save()
@@ -36,6 +53,7 @@ def start(ctx: Context, take: int) -> Outcome:
 
 
 def step(ctx: Context) -> Outcome:
+    _counter(ctx)
     take = int(str(ctx.ref))
     zone, tolerance = _stocktake(ctx, take)
     place = location_of(ctx)
@@ -116,6 +134,7 @@ def card(ctx: Context, value: str) -> Outcome:
 
 
 def done(ctx: Context) -> Outcome:
+    _counter(ctx)
     take = int(str(ctx.ref))
     _, tolerance = _stocktake(ctx, take)
     if not ctx.state.get("location"):

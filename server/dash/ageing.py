@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from server.fifo import add_years
+from server.evidence import add_years, storage_limit
 
 DUE_SOON_DAYS = 90
 
@@ -64,7 +64,7 @@ def age_band(made: date, today: date) -> int:
 
 
 def due_on(made: date, storage_years: int) -> date:
-    return add_years(made, storage_years)
+    return storage_limit(made, storage_years)
 
 
 def remaining_band(made: date, storage_years: int, today: date) -> str:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
-from server import dispatch
+from server import dispatch, notifications
 from server.bounds import Id, NoteNo, Page
 from server.dash import views
 from server.dash.charts import timeline
@@ -113,7 +113,9 @@ def detail_values(request: Request, depot: str | None, order_id: int) -> dict[st
 def order_list(
     request: Request, scope: Annotated[Scope, screen("read", Own())], p: Page = 1
 ) -> Response:
-    return page(request, "dash/orders.html", scope.user, **list_values(request, scope.depot, p))
+    told = notifications.for_person(engine_of(request), scope.user.username, limit=10)
+    values = list_values(request, scope.depot, p)
+    return page(request, "dash/orders.html", scope.user, told=told, **values)
 
 
 @router.get("/partials/orders", response_class=HTMLResponse)

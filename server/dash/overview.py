@@ -26,6 +26,7 @@ STATUS_NAMES = {
     "reserved": ("已预留", "reserved"),
     "on_hold": ("冻结", "on hold"),
     "scrap_pending": ("待报废", "waiting for scrapping"),
+    "rejected": ("拒收待退", "rejected, back to the supplier"),
 }
 TONES = {"overdue": "bad", "due_soon": "warn"}
 

@@ -3,8 +3,9 @@
 The stocktakes page shows each round's progress by zone, its variances and the discrepancies
 still to work through (a reason code per variance); counting stays blind, so the ledger's
 quantities are for the roles that run stocktakes and for auditors. The approvals inbox lists
-what waits for the looking person's decision: stocktake adjustments (never one's own count,
-art. 6 four-eyes rule, enforced by server/stocktake.py), goods waiting for acceptance.
+what waits for the looking person's decision: stocktake adjustments (never one's own count or
+close: server/duties.py, enforced by server/stocktake.py), goods waiting for acceptance, and the
+acceptance reports due to the commission with their 10-working-day clock (art. 8).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import Engine, case, func, select
 
+from server import acceptance as acceptances
 from server import stocktake
 from server.bounds import Id
 from server.dash.common import page, partial
@@ -43,6 +45,11 @@ REASON_NAMES = {
     "card_error": ("账卡错误", "bin card wrong"),
     "theft_or_loss": ("丢失", "theft or loss"),
     "other": ("其他", "other"),
+    # why a line was not counted
+    "inaccessible": ("未盘：无法到达", "not counted: inaccessible"),
+    "sealed": ("未盘：封存待查", "not counted: sealed"),
+    "hazard": ("未盘：安全隐患", "not counted: hazard"),
+    "in_use": ("未盘：作业中", "not counted: in use"),
 }
 STATES = {
     "counting": ("盘点中", "counting"),
@@ -150,7 +157,7 @@ def inbox_values(request: Request, scope: Scope, message: str | None = None) -> 
     for take in waiting:
         take["counters"] = counters(engine, take["id"])
         take["problems"] = variances(engine, take["id"])
-        take["mine"] = user.username in take["counters"]
+        take["mine"] = user.username in take["counters"] or user.username == take["closed_by"]
     with engine.connect() as conn:
         query = (
             select(
@@ -164,9 +171,11 @@ def inbox_values(request: Request, scope: Scope, message: str | None = None) -> 
         acceptance = [
             {"warehouse": w, "batches": int(n), "qty": int(q)} for w, n, q in conn.execute(query)
         ]
+    may_accept = allowed(user.role, "approve:acceptance")
     return {
         "adjustments": waiting,
-        "acceptance": acceptance if allowed(user.role, "accept") else [],
+        "acceptance": acceptance if may_accept else [],
+        "reports_due": acceptances.reports_due(engine, scope.depot) if may_accept else [],
         "reasons": REASON_NAMES,
         "message": message,
     }

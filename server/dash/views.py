@@ -20,6 +20,7 @@ from server.dash.ageing import (
 )
 from server.exampledata import CATEGORIES
 from server.tables import (
+    STOCK_STATUSES,
     batches,
     dispatch_lines,
     dispatch_orders,
@@ -30,7 +31,7 @@ from server.tables import (
     warehouses,
 )
 
-STATUSES = ("pending_acceptance", "available", "reserved", "on_hold", "scrap_pending")
+STATUSES = STOCK_STATUSES
 # The categories of relief material (救灾物资分类), as the catalogue codes them.
 CATEGORY_NAMES = {c.code: (c.name_zh, c.name_en) for c in CATEGORIES}
 
@@ -94,7 +95,9 @@ def facts(engine: Engine, warehouse: str | None, today: date) -> list[Fact]:
         by_years = _storage_years(conn)
         age = _age_case(today).label("age")
         left = _remaining_case(by_years, today).label("remaining")
-        reinspected = batches.c.reinspected_on.is_not(None).label("reinspected")
+        reinspected = func.coalesce(batches.c.reinspection_valid_until >= today, False).label(
+            "reinspected"
+        )  # a passed re-inspection still valid
         query = _scoped(
             select(
                 stock.c.warehouse,

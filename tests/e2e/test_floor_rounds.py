@@ -76,6 +76,11 @@ class Floor:
         raw = f"CMD:{command}".encode()
         return self.read(device, decode_barcode(raw).data, raw, door)
 
+    def badge(self, device: str, username: str) -> Answer:
+        """A person's badge: it carries their user name."""
+        raw = f"EMP:{username}".encode()
+        return self.read(device, decode_barcode(raw).data, raw, None)
+
 
 @pytest.fixture
 def floor(broker: Mosquitto, depot: Depot) -> Iterator[Floor]:
@@ -275,6 +280,7 @@ def test_receiving_putaway_fifo_picking_loading_and_a_count(
         what="the count's stock at the gateway",
     )
     hh = "LC01-HH3"
+    assert floor.badge(hh, "li").result == "ok"  # a count is credited to who counted
     assert floor.cmd(hh, f"COUNT:{take}").result == "ok"
     assert floor.at(hh, places["2026NEW"]).result == "ok"
     counted = floor.goods(hh, "2026NEW", 15, date(2026, 1, 5))
@@ -295,6 +301,11 @@ def test_receiving_putaway_fifo_picking_loading_and_a_count(
         assert [(x["counted"], x["expected"], x["card"], x["state"]) for x in mine] == [
             (15, 15, 15, "ok")
         ]
+        refused = zhou.post(f"/api/v1/stocktakes/{take}/approve")  # zhou closed it
+        assert refused.json()["detail"]["reason"] == "same_person"
+    with server.login(("wang", PASSWORD)) as wang:  # neither counted (li did) nor closed it
+        approved = wang.post(f"/api/v1/stocktakes/{take}/approve")
+        assert approved.status_code == 200, approved.text
 
     # Nothing the gateway sent was refused, and nothing waits.
     states = dict(book(gateway, "SELECT state, count(*) FROM outbox GROUP BY state"))

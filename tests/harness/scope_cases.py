@@ -161,7 +161,11 @@ def handover_body() -> dict[str, str]:
 
 
 def experts() -> list[dict[str, str]]:
-    return [{"name": n} for n in ("专家甲", "专家乙", "专家丙")]
+    return [{"name": n, "opinion": "同意报废"} for n in ("专家甲", "专家乙", "专家丙")]
+
+
+DEPOT_HEAD = frozenset({"admin", "supervisor"})
+COMMISSION = frozenset({"admin"})
 
 
 SUPPLIERS = "code,name,contact,phone\nSUP-SCOPE,测试供应商,王,13700000000\n".encode()
@@ -268,11 +272,29 @@ CASES: tuple[Case, ...] = (
             json={
                 **stack_body(w, "P"),
                 "decision": "accepted",
-                "inspection": {"record_no": w.number(HERE, "验收"), "sampled": 1, "result": "pass"},
+                "inspection": {
+                    "record_no": w.number(HERE, "验收"),
+                    "sampled": 1,
+                    "result": "pass",
+                    "quality_report": w.number(HERE, "检测"),
+                },
             },
         ),
-        roles=frozenset({"admin", "supervisor"}),
+        roles=DEPOT_HEAD,
     ),
+    Case(
+        "POST",
+        "/api/v1/acceptances/{approval_id}/report",
+        "person",
+        "record",
+        lambda w, c: Call(
+            "POST",
+            f"/api/v1/acceptances/{w.fresh_acceptance()}/report",
+            json={"reference": w.number(HERE, "验收报告")},
+        ),
+        roles=DEPOT_HEAD,
+    ),
+    Case("GET", "/api/v1/notifications", "person", "own", get("/api/v1/notifications")),
     Case(
         "POST",
         "/api/v1/inbound-notices",
@@ -331,6 +353,15 @@ CASES: tuple[Case, ...] = (
     ),
     Case(
         "GET",
+        "/api/v1/ledger/checkpoints",
+        "person",
+        "named",
+        here("/api/v1/ledger/checkpoints"),
+        roles=frozenset({"admin", "supervisor", "auditor"}),
+        shows=lambda w: w.signed_head,
+    ),
+    Case(
+        "GET",
         "/api/v1/audit",
         "person",
         "own",
@@ -364,7 +395,19 @@ CASES: tuple[Case, ...] = (
         "/api/v1/stocktakes/{stocktake_id}/close",
         "person",
         "record",
-        lambda w, c: Call("POST", f"/api/v1/stocktakes/{w.fresh_stocktake()}/close"),
+        lambda w, c: Call("POST", f"/api/v1/stocktakes/{w.fresh_stocktake(counted=True)}/close"),
+        roles=frozenset({"admin", "supervisor"}),
+    ),
+    Case(
+        "POST",
+        "/api/v1/stocktakes/{stocktake_id}/not-counted",
+        "person",
+        "record",
+        lambda w, c: Call(
+            "POST",
+            f"/api/v1/stocktakes/{w.counting}/not-counted",
+            json={"lines": [{**w.line_of_zone_a(), "reason": "sealed", "note": "待查"}]},
+        ),
         roles=frozenset({"admin", "supervisor"}),
     ),
     Case(
@@ -447,7 +490,7 @@ CASES: tuple[Case, ...] = (
             f"/api/v1/dispatch/orders/{w.fresh_order(1)}/cancel",
             json={"reason": "灾情缓解"},
         ),
-        roles=frozenset({"admin", "supervisor", "dispatcher"}),
+        roles=frozenset({"admin", "dispatcher"}),  # the bureau undoes its decisions
     ),
     Case(
         "POST",
@@ -532,13 +575,13 @@ CASES: tuple[Case, ...] = (
             "/api/v1/reinspections",
             json={
                 "warehouse": HERE,
-                "item": w.stack("S").item.code,
-                "batch": w.stack("S").batch,
+                "item": w.stack("O").item.code,
+                "batch": w.stack("O").batch,
                 "quality_report": w.number(HERE, "复检"),
                 "passed": True,
             },
         ),
-        roles=frozenset({"admin", "supervisor"}),
+        roles=DEPOT_HEAD,
     ),
     Case(
         "POST",
@@ -556,7 +599,7 @@ CASES: tuple[Case, ...] = (
                 experts=experts(),
             ),
         ),
-        roles=frozenset({"admin", "supervisor"}),
+        roles=DEPOT_HEAD,
     ),
     Case(
         "POST",
@@ -566,9 +609,14 @@ CASES: tuple[Case, ...] = (
         lambda w, c: Call(
             "POST",
             "/api/v1/scrapping/approvals",
-            json=stack_body(w, "S", notice=w.number(HERE, "批复"), disposal="销毁"),
+            json={
+                "warehouse": HERE,
+                "proposal": w.fresh_scrap_proposal(),
+                "notice": w.number(HERE, "批复"),
+                "disposal": "销毁",
+            },
         ),
-        roles=frozenset({"admin", "supervisor"}),
+        roles=COMMISSION,
     ),
     Case(
         "POST",
@@ -578,7 +626,19 @@ CASES: tuple[Case, ...] = (
         lambda w, c: Call(
             "POST", "/api/v1/rotations", json=stack_body(w, "S", plan=w.number(HERE, "轮换"))
         ),
-        roles=frozenset({"admin", "supervisor"}),
+        roles=DEPOT_HEAD,
+    ),
+    Case(
+        "POST",
+        "/api/v1/rotations/approvals",
+        "person",
+        "named",
+        lambda w, c: Call(
+            "POST",
+            "/api/v1/rotations/approvals",
+            json={"warehouse": HERE, "proposal": w.fresh_rotation_proposal()},
+        ),
+        roles=COMMISSION,
     ),
     Case(
         "POST",
@@ -588,9 +648,28 @@ CASES: tuple[Case, ...] = (
         lambda w, c: Call(
             "POST",
             "/api/v1/returns/inspections",
-            json=stack_body(w, "R", record_no=w.number(HERE, "归还"), restock=True),
+            json=stack_body(
+                w, "B", record_no=w.number(HERE, "归还"), restock=True, order=w.returned_order
+            ),
         ),
-        roles=frozenset({"admin", "supervisor"}),
+        roles=DEPOT_HEAD,
+    ),
+    Case(
+        "POST",
+        "/api/v1/returns/supplier",
+        "person",
+        "named",
+        lambda w, c: Call(
+            "POST",
+            "/api/v1/returns/supplier",
+            json={
+                "warehouse": HERE,
+                "acceptance": w.rejection,
+                "qty": 1,
+                "note": w.number(HERE, "退货"),
+            },
+        ),
+        roles=DEPOT_HEAD,
     ),
     # the dashboard
     Case("GET", "/", "person", "named", here("/", "depot"), page=True),

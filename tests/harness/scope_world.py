@@ -9,24 +9,27 @@ bound to LC02 must not contain LC01's mark, nor a batch number only LC01 holds.
 from __future__ import annotations
 
 import itertools
+import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any, Literal
 
 import httpx
 from sqlalchemy import Engine, func, select
 
 from harness.depot import ADMIN, Depot, prepare_database
-from server import dispatch, inbound, stocktake
+from server import checkpoints, dispatch, inbound, stocktake
 from server.acceptance import AcceptanceRequest, Inspection, decide
 from server.accounts import create_gateway_client, create_user
 from server.db import make_engine
 from server.disposal import Stack as Held
-from server.disposal import propose_scrapping
+from server.disposal import propose_rotation, propose_scrapping
 from server.events import Caller as Gateway
 from server.events import ingest
+from server.evidence import add_years
 from server.exampledata import Item
 from server.order_view import order_view
 from server.tables import (
@@ -36,6 +39,7 @@ from server.tables import (
     dispatch_orders,
     handovers,
     inbound_notices,
+    ledger_heads,
     locations,
     postings,
     stock,
@@ -46,6 +50,10 @@ MARK = {"LC01": "LC01ONLY", "LC02": "LC02ONLY"}
 ROLES = ("admin", "supervisor", "keeper", "dispatcher", "auditor")
 PASSWORD = "scope-test-password"
 HERE, THERE = "LC01", "LC02"  # the depot concerned, the other one
+# People who are not callers: they propose, reject, close and plan what the callers approve
+# (server/duties.py: a second person approves).
+PROPOSER = f"proposer-{MARK[HERE]}"  # a supervisor of LC01
+PLANNER = "planner-all"  # a dispatcher of the bureau
 
 
 def username(role: str, depot: str | None) -> str:
@@ -94,16 +102,25 @@ class World:
                     warehouse=where,
                     display_name=f"{role} {MARK[where] if where else ''}".strip(),
                 )
+        create_user(self.engine, PROPOSER, PASSWORD, role="supervisor", warehouse=HERE)
+        create_user(self.engine, PLANNER, PASSWORD, role="dispatcher")
         self.item, self.shared_item = self._items()
         self.lc01 = {w.code: w for w in self.example.warehouses}[HERE]
         self.received: dict[str, Stack] = {}
         self.events: list[str] = []
         self._receive(HERE, "P", 500)  # pending acceptance
-        self._receive(HERE, "S", 2000)  # accepted: scrapping, rotation, re-inspection
-        self._receive(HERE, "R", 500)  # rejected: on hold, returned goods inspected
+        self._receive(HERE, "S", 2000)  # accepted: scrapping, rotation
+        self._receive(HERE, "J", 500)  # rejected: back to the supplier
+        reusable = next(i for i in self.example.items if i.reusable)
+        self._receive(HERE, "R", 500, reusable)  # returned from a dispatch: inspected
+        old = self.item_of(self.item.code)  # overdue: re-inspected
+        self._receive(
+            HERE, "O", 100, made=add_years(date.today(), -old.storage_years) - timedelta(days=30)
+        )
         self.acceptance = self._decide(HERE, "S", 2000, "accepted")
-        self._decide(HERE, "R", 500, "rejected")
-        self.scrap_pending()
+        self._decide(HERE, "O", 100, "accepted")
+        self.rejection = self._decide(HERE, "J", 500, "rejected")
+        self._return(HERE, "R", 500)
         self.notice = self._notice()
         self.order = self.fresh_order()  # LC01 only, loaded, with a handover note
         self.note = self._load_and_hand_over(self.order, HERE)
@@ -111,6 +128,8 @@ class World:
         self.multi_notes = {d: self._load_and_hand_over(self.multi, d) for d in (HERE, THERE)}
         self.counting = self.fresh_stocktake()
         self.closed = self.fresh_stocktake(closed=True)
+        self.returned_order = self._send_out_and_take_back()
+        self.signed_head = self._sign_checkpoints()
 
     def item_of(self, code: str) -> Item:
         return next(i for i in self.example.items if i.code == code)
@@ -176,7 +195,7 @@ class World:
         number = self.number(HERE, "调")
         order_id = dispatch.create_order(
             self.engine,
-            username("dispatcher", None),
+            PLANNER,
             dispatch.OrderRequest(
                 number=number,
                 kind="request",
@@ -190,25 +209,40 @@ class World:
         assert dispatch_depots(self.engine, order_id) == {HERE}
         return order_id
 
-    def fresh_stocktake(self, closed: bool = False) -> int:
-        """A stocktake of LC01's zone A; closed: one line counted one over, with a reason."""
-        supervisor = username("supervisor", HERE)
-        take = stocktake.open_stocktake(self.engine, supervisor, HERE, "A", 1000)
-        if not closed:
+    def fresh_stocktake(self, counted: bool = False, closed: bool = False) -> int:
+        """A stocktake of LC01's zone A; counted: every line counted as the ledger has it, but
+        one counted one over; closed: and closed, with a reason for that one."""
+        take = stocktake.open_stocktake(self.engine, PROPOSER, HERE, "A", 1000)
+        if not (counted or closed):
             return take
         line = self.zone_a_line()
-        counted = self.held(line) + 1
-        stocktake.record_counts(
-            self.engine,
-            username("keeper", HERE),
-            take,
-            [stocktake.Count(line.location, line.item.code, line.batch, counted)],
-        )
-        stocktake.close(self.engine, supervisor, take)
+        counts = [
+            stocktake.Count(s.location, s.item.code, s.batch, qty + (s == line))
+            for s, qty in self.zone_a_stock()
+        ]
+        stocktake.record_counts(self.engine, username("keeper", HERE), take, counts)
+        if not closed:
+            return take
+        stocktake.close(self.engine, PROPOSER, take)
         stocktake.set_reason(
-            self.engine, supervisor, take, line.location, line.item.code, line.batch, "miscount"
+            self.engine, PROPOSER, take, line.location, line.item.code, line.batch, "miscount"
         )
         return take
+
+    def zone_a_stock(self) -> list[tuple[Stack, int]]:
+        """Every stock line of LC01's zone A (all statuses of a stack added up)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(
+                    locations.c.code, batches.c.item_code, batches.c.batch_no, func.sum(stock.c.qty)
+                )
+                .join(locations, locations.c.id == stock.c.location_id)
+                .join(batches, batches.c.id == stock.c.batch_id)
+                .where((stock.c.warehouse == HERE) & (locations.c.zone == "A"))
+                .group_by(locations.c.code, batches.c.item_code, batches.c.batch_no)
+                .having(func.sum(stock.c.qty) != 0)
+            ).all()
+        return [(Stack(self.item_of(i), b, loc), int(q)) for loc, i, b, q in rows]
 
     def receiving_here(self) -> dict[str, Any]:
         s = self.stack("P")
@@ -245,17 +279,28 @@ class World:
                 ).scalar_one()
             )
 
-    def scrap_pending(self) -> None:
-        """Move some of LC01's accepted goods to scrap_pending, for approvals to take."""
+    def fresh_scrap_proposal(self) -> int:
+        """One unit of LC01's accepted goods proposed for scrapping, for an approval to take."""
         s = self.stack("S")
-        propose_scrapping(
+        return propose_scrapping(
             self.engine,
-            username("supervisor", HERE),
-            Held(HERE, s.item.code, s.batch, s.location, 200),
+            PROPOSER,
+            Held(HERE, s.item.code, s.batch, s.location, 1),
             "damaged",
             self.number(HERE, "质检"),
-            [("专家甲", ""), ("专家乙", ""), ("专家丙", "")],
+            [("专家甲", "破损"), ("专家乙", "霉变"), ("专家丙", "同意报废")],
         )
+
+    def fresh_rotation_proposal(self) -> int:
+        s = self.stack("S")
+        return propose_rotation(
+            self.engine, PROPOSER, Held(HERE, s.item.code, s.batch, s.location, 1),
+            self.number(HERE, "轮换"),
+        )  # fmt: skip
+
+    def fresh_acceptance(self) -> int:
+        """One unit of the pending goods accepted, for its report to be filed."""
+        return self._decide(HERE, "P", 1, "accepted")
 
     # --- set-up --------------------------------------------------------------------------
 
@@ -290,8 +335,11 @@ class World:
             **fields,
         }
 
-    def _receive(self, depot: str, kind: str, qty: int) -> None:
-        stack = Stack(self.item, f"{MARK[depot]}-{kind}", "D01")
+    def _receive(
+        self, depot: str, kind: str, qty: int, item: Item | None = None, made: date | None = None
+    ) -> None:
+        stack = Stack(item or self.item, f"{MARK[depot]}-{kind}", "D01")
+        dates = {"prod_date": made.isoformat()} if made else {}
         self.post_events(
             depot,
             [
@@ -302,16 +350,30 @@ class World:
                     gtin=stack.item.gtin,
                     batch=stack.batch,
                     qty=qty,
+                    **dates,
                 )
             ],
         )
         self.received[kind] = stack
 
+    def _return(self, depot: str, kind: str, qty: int) -> None:
+        """Reusable goods come back from a disaster area (a keeper takes the return)."""
+        s = self.stack(kind)
+        self.post_events(
+            depot,
+            [
+                self.event(
+                    depot, "returning", location=s.location, gtin=s.item.gtin, batch=s.batch,
+                    qty=qty,
+                )
+            ],
+        )  # fmt: skip
+
     def _decide(self, depot: str, kind: str, qty: int, decision: str) -> int:
         s = self.stack(kind)
         return decide(
             self.engine,
-            username("supervisor", depot),
+            PROPOSER,
             AcceptanceRequest(
                 depot,
                 s.item.code,
@@ -320,7 +382,10 @@ class World:
                 qty,
                 decision,
                 Inspection(
-                    self.number(depot, "验收"), 1, "pass" if decision == "accepted" else "fail"
+                    self.number(depot, "验收"),
+                    1,
+                    "pass" if decision == "accepted" else "fail",
+                    quality_report=self.number(depot, "检测报告"),
                 ),
             ),
         ).approval_id
@@ -338,6 +403,51 @@ class World:
         )
         return number
 
+    def _send_out_and_take_back(self) -> str:
+        """Reusable goods of LC01 loaded on an order and come back on hold (stack "B"), for
+        return inspections to restock against that order; the order's number."""
+        held = {b.item_code for b in self.example.batches if b.warehouse == HERE}
+        item = next(i for i in self.example.items if i.reusable and i.code in held)
+        number = self.number(HERE, "调")
+        order_id = dispatch.create_order(
+            self.engine,
+            username("dispatcher", HERE),
+            dispatch.OrderRequest(
+                number, "request", f"{number} 号通知", f"{MARK[HERE]} 安置点", self.lc01.lat,
+                self.lc01.lon, (dispatch.OrderLine(item.code, 20),), depot=HERE,
+            ),
+        )  # fmt: skip
+        picks = order_view(self.engine, order_id, HERE)["picks"]
+        self.post_events(
+            HERE,
+            [
+                self.event(HERE, "loading", from_location=p["location"], gtin=item.gtin,
+                           batch=p["batch"], qty=p["qty"], order=number)
+                for p in picks
+            ],
+        )  # fmt: skip
+        back = picks[0]
+        self.post_events(
+            HERE,
+            [self.event(HERE, "returning", location="D01", gtin=item.gtin, batch=back["batch"],
+                        qty=back["qty"])],
+        )  # fmt: skip
+        self.received["B"] = Stack(item, back["batch"], "D01")
+        return number
+
+    def _sign_checkpoints(self) -> str:
+        """Checkpoints of every depot's chains, signed as the server signs them; the hash of
+        LC01's postings head they name (shown to those who may see LC01's checkpoints)."""
+        with tempfile.TemporaryDirectory() as folder:
+            key = checkpoints.new_key(Path(folder) / "checkpoint.key")
+        assert checkpoints.sign_heads(self.engine, key) >= 2
+        with self.engine.connect() as conn:
+            return str(
+                conn.execute(
+                    select(ledger_heads.c.last_hash).where(ledger_heads.c.warehouse == HERE)
+                ).scalar_one()
+            )
+
     def _multi_order(self) -> int:
         """A bureau's order that takes all LC01 holds of an item, and the rest from LC02."""
         with self.engine.connect() as conn:
@@ -352,7 +462,7 @@ class World:
             ).scalar_one()
         order_id = dispatch.create_order(
             self.engine,
-            username("dispatcher", None),
+            PLANNER,
             dispatch.OrderRequest(
                 number=f"NET-调-{next(self._n)}",
                 kind="emergency",

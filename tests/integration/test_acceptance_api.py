@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import uuid
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import httpx
+import pypdf
 import pytest
 
 from harness.depot import Depot, ServerProcess
@@ -13,6 +16,7 @@ from server.accounts import create_user
 from server.db import make_engine
 
 PASSWORD = "a-long-enough-password"
+CST = timezone(timedelta(hours=8))  # the depots' calendar
 
 
 @pytest.fixture
@@ -73,7 +77,7 @@ def stock_of(client: httpx.Client, status: str) -> int:
     return sum(r["qty"] for r in rows["rows"])
 
 
-def test_accepted_goods_become_available_and_rejected_ones_go_on_hold(
+def test_accepted_goods_become_available_and_rejected_ones_wait_to_go_back(
     server: ServerProcess, depot: Depot, people: None
 ) -> None:
     receive(server, depot, 50)
@@ -81,10 +85,10 @@ def test_accepted_goods_become_available_and_rejected_ones_go_on_hold(
         first = wang.post("/api/v1/acceptances", json=decision(depot, 40))
         assert first.status_code == 201 and first.json()["status"] == "available"
         second = wang.post("/api/v1/acceptances", json=decision(depot, 10, "rejected", "fail"))
-        assert second.status_code == 201 and second.json()["status"] == "on_hold"
+        assert second.status_code == 201 and second.json()["status"] == "rejected"
         assert (
             stock_of(wang, "available"),
-            stock_of(wang, "on_hold"),
+            stock_of(wang, "rejected"),
             stock_of(wang, "pending_acceptance"),
         ) == (40, 10, 0)
         listed = wang.get("/api/v1/acceptances").json()["rows"]
@@ -118,6 +122,41 @@ def test_acceptance_refusals(server: ServerProcess, depot: Depot, people: None) 
     assert (
         httpx.post(f"{server.url}/api/v1/acceptances", json=decision(depot, 5)).status_code == 401
     )
+
+
+def test_goods_are_accepted_on_a_quality_report_and_reported_within_ten_working_days(
+    server: ServerProcess, depot: Depot, people: None
+) -> None:
+    receive(server, depot, 20)
+    unreported = decision(depot, 20)
+    del unreported["inspection"]["quality_report"]
+    with server.login(("wang", PASSWORD)) as wang:
+        refused = wang.post("/api/v1/acceptances", json=unreported)
+        assert refused.status_code == 422
+        assert refused.json()["detail"]["reason"] == "report_missing"
+        assert stock_of(wang, "available") == 0 and stock_of(wang, "pending_acceptance") == 20
+        accepted = wang.post("/api/v1/acceptances", json=decision(depot, 20))
+        assert accepted.status_code == 201, accepted.text
+        acceptance = accepted.json()["approval_id"]
+        (row,) = wang.get("/api/v1/acceptances").json()["rows"]
+        clock = row["report"]
+        due, left = datetime.now(CST).date(), 10  # ten working days (Monday to Friday) on
+        while left:
+            due += timedelta(days=1)
+            left -= due.weekday() < 5
+        assert date.fromisoformat(clock["due"]) == due
+        assert (clock["working_days_left"], clock["filed"], clock["late"]) == (10, False, False)
+        pdf = wang.get(f"/api/v1/acceptances/{acceptance}/form.pdf")
+        text = pypdf.PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+        assert "ZJ-2026-0457" in text and "合格，同意入库" in text  # the report beside the verdict
+        filed = wang.post(
+            f"/api/v1/acceptances/{acceptance}/report", json={"reference": "绵储报〔2026〕7号"}
+        )
+        assert filed.status_code == 201, filed.text
+        assert filed.json()["report"]["filed"] is True
+        assert filed.json()["report"]["reference"] == "绵储报〔2026〕7号"
+        twice = wang.post(f"/api/v1/acceptances/{acceptance}/report", json={"reference": "X-2"})
+        assert twice.status_code == 409 and twice.json()["detail"]["reason"] == "already_decided"
 
 
 def test_an_auditor_reads_but_a_keeper_cannot_see_the_audit_trail(

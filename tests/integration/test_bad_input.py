@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from harness.depot import Depot, ServerProcess, prepare_database
 from harness.procs import DEPOT
 from server.acceptance import AcceptanceRequest, Inspection, decide
+from server.accounts import create_user
 from server.bounds import MAX_QTY, MAX_STOCK
 from server.db import make_engine
 from server.errors import MAX_BODY
@@ -152,18 +153,20 @@ UNKNOWN_WAREHOUSE = [
             **STACK,
             "reason": "damaged",
             "quality_report": "ZJ-1",
-            "experts": [{"name": n} for n in ("甲", "乙", "丙")],
+            "experts": [{"name": n, "opinion": "同意报废"} for n in ("甲", "乙", "丙")],
         },
     ),
     (
         "/api/v1/scrapping/approvals",
-        {"warehouse": "ZZ99", **STACK, "notice": "PF-1", "disposal": "销毁"},
+        {"warehouse": "ZZ99", "proposal": 1, "notice": "PF-1", "disposal": "销毁"},
     ),
     ("/api/v1/rotations", {"warehouse": "ZZ99", **STACK, "plan": "LH-1"}),
+    ("/api/v1/rotations/approvals", {"warehouse": "ZZ99", "proposal": 1}),
     (
         "/api/v1/returns/inspections",
         {"warehouse": "ZZ99", **STACK, "record_no": "JC-1", "restock": True},
     ),
+    ("/api/v1/returns/supplier", {"warehouse": "ZZ99", "acceptance": 1, "qty": 1, "note": "TH"}),
     (
         "/api/v1/inbound-notices",
         {"number": "RK-1", "warehouse": "ZZ99", "lines": [{"item": "x", "qty": 1}]},
@@ -244,7 +247,13 @@ def _reserved_order(server: ServerProcess, depot: Depot, admin: httpx.Client) ->
         engine,
         "admin",
         AcceptanceRequest(
-            "LC01", item.code, "LOAD1", "D01", 10, "accepted", Inspection("YS", 1, "pass")
+            "LC01",
+            item.code,
+            "LOAD1",
+            "D01",
+            10,
+            "accepted",
+            Inspection("YS", 1, "pass", "ZJ-2026-0457"),
         ),
     )
     engine.dispose()
@@ -291,9 +300,13 @@ def test_a_load_for_an_order_that_does_not_exist_takes_nothing(
         assert nowhere["result"] == "rejected" and nowhere["reason"].startswith("unknown_order")
         assert nowhere["status"] == 404 and "malformed" not in nowhere
         assert reserved(admin) == 6  # the reservation of DD-1 is untouched
-        cancelled = admin.post(
-            f"/api/v1/dispatch/orders/{order['id']}/cancel", json={"reason": "x"}
-        )
+        engine = make_engine(depot.db_url)
+        create_user(engine, "qin", "a-long-enough-password", role="dispatcher")
+        engine.dispose()
+        with server.login(("qin", "a-long-enough-password")) as bureau:  # not its planner
+            cancelled = bureau.post(
+                f"/api/v1/dispatch/orders/{order['id']}/cancel", json={"reason": "x"}
+            )
         assert cancelled.status_code == 200, cancelled.text
         late = load("DD-1", 2)
         assert late["result"] == "rejected" and late["reason"].startswith("not_open")

@@ -242,9 +242,10 @@ def test_keys_no_record_has_are_not_found(running: ServerProcess, world: World) 
             "/api/v1/stocktakes/-1",
         ):
             assert auditor.get(path).status_code == 422, path
-    # an id written another way is the same record, and still another depot's
+    # an id written another way is the same record, and still another depot's (asked by a
+    # dispatcher of LC02, who may cancel orders of their own depot)
     order = world.order
-    with login(running, "supervisor", THERE) as there:
+    with login(running, "dispatcher", THERE) as there:
         for spelled in (f"+{order}", f"{order}.0", f"0{order}", f"%20{order}"):
             assert there.get(f"/api/v1/dispatch/orders/{spelled}").status_code == 404, spelled
             assert there.get(f"/orders/{spelled}").status_code == 404, spelled

@@ -28,6 +28,7 @@ def stocked(depot: Depot) -> dict[str, Any]:
     item = depot.example.items[0]
     for name, role, warehouse in (
         ("sun", "dispatcher", None),
+        ("qin", "dispatcher", None),
         ("li", "keeper", "LC01"),
         ("zhao", "keeper", "LC02"),
     ):
@@ -56,7 +57,13 @@ def stocked(depot: Depot) -> dict[str, Any]:
             engine,
             "admin",
             AcceptanceRequest(
-                warehouse, item.code, batch, "D01", qty, "accepted", Inspection("YS", 1, "pass")
+                warehouse,
+                item.code,
+                batch,
+                "D01",
+                qty,
+                "accepted",
+                Inspection("YS", 1, "pass", "ZJ-2026-0457"),
             ),
         )
     engine.dispose()
@@ -142,14 +149,16 @@ def test_an_order_reserves_nearest_first_then_fifo(
         pdf = keeper.get(note.json()["pdf"])
         text = pypdf.PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
         assert note.json()["number"] in text and "13800000000" in text
-    with server.login(("sun", PASSWORD)) as sun:
-        cancelled = sun.post(
+    with server.login(("sun", PASSWORD)) as sun, server.login(("qin", PASSWORD)) as qin:
+        own = sun.post(f"/api/v1/dispatch/orders/{second['id']}/cancel", json={"reason": "x"})
+        assert own.status_code == 403 and own.json()["detail"]["reason"] == "same_person"
+        cancelled = qin.post(  # a second person of the bureau
             f"/api/v1/dispatch/orders/{second['id']}/cancel", json={"reason": "灾情缓解"}
         ).json()
         assert cancelled["status"] == "cancelled" and cancelled["released"] == 35
         assert stock_of(sun, "LC02", "available") == 35
         assert (
-            sun.post(
+            qin.post(
                 f"/api/v1/dispatch/orders/{second['id']}/cancel", json={"reason": "again"}
             ).status_code
             == 409
@@ -192,6 +201,25 @@ def test_emergency_clocks(server: ServerProcess, depot: Depot, stocked: dict[str
         ).json()
         assert 7 * 3600 < now["first_batch_seconds_left"] <= 8 * 3600
         assert now["written_order_due"] is None
+
+
+def test_a_notice_or_an_arrival_in_the_future_is_refused(
+    server: ServerProcess, depot: Depot, stocked: dict[str, Any]
+) -> None:
+    """A dispatch notice five days ahead would stop its clocks for five days (art. 21)."""
+    ahead = (datetime.now(UTC) + timedelta(days=5)).isoformat()
+    with server.login(("sun", PASSWORD)) as sun:
+        later = sun.post(
+            "/api/v1/dispatch/orders",
+            json=order(stocked, "301", 5, kind="emergency", phone_order=True, notified_at=ahead),
+        )
+        assert later.status_code == 422 and later.json()["detail"]["reason"] == "in_future"
+        assert stock_of(sun, "LC01", "reserved") == 0  # nothing was reserved for it
+        placed = sun.post("/api/v1/dispatch/orders", json=order(stocked, "301", 5))
+        assert placed.status_code == 201  # the refused notice left no order 301 behind
+        placed = placed.json()
+        early = sun.post(f"/api/v1/dispatch/orders/{placed['id']}/arrival", json={"at": ahead})
+        assert early.status_code == 422 and early.json()["detail"]["reason"] == "in_future"
 
 
 def test_road_distances_decide_what_is_nearest_and_the_arrival_is_timed(
@@ -245,7 +273,13 @@ def test_a_load_a_supervisor_let_replace_the_reserved_batch(
         engine,
         "admin",
         AcceptanceRequest(
-            "LC01", item.code, "SPARE", "D02", 15, "accepted", Inspection("YS", 1, "pass")
+            "LC01",
+            item.code,
+            "SPARE",
+            "D02",
+            15,
+            "accepted",
+            Inspection("YS", 1, "pass", "ZJ-2026-0457"),
         ),
     )
     engine.dispose()

@@ -53,16 +53,38 @@ def test_floor_events_as_an_epcis_document(server: ServerProcess, depot: Depot) 
                     "location": "D01",
                     "qty": 12,
                     "decision": "accepted",
-                    "inspection": {"record_no": "YS-E", "sampled": 1, "result": "pass"},
+                    "inspection": {
+                        "record_no": "YS-E",
+                        "sampled": 1,
+                        "result": "pass",
+                        "quality_report": "ZJ-9",
+                    },
                 },
             ).status_code
             == 201
         )
         take = admin.post("/api/v1/stocktakes", json={"warehouse": "LC01"}).json()["id"]
+        post({"type": "storing", "from_location": "D01", "to_location": "A-01-01", "qty": 12})
+        lc01 = next(w for w in depot.example.warehouses if w.code == "LC01")
+        order = {
+            "number": "EP-调-1",
+            "kind": "request",
+            "basis": "调拨通知",
+            "destination": "安置点",
+            "lat": lc01.lat,
+            "lon": lc01.lon,
+            "lines": [{"item": item.code, "qty": 2}],
+        }
+        assert admin.post("/api/v1/dispatch/orders", json=order).status_code == 201
         post(
-            {"type": "storing", "from_location": "D01", "to_location": "A-01-01", "qty": 12},
-            {"type": "loading", "from_location": "A-01-01", "qty": 2},
-            {"type": "stock_taking", "stocktake": take, "location": "A-01-01", "counted": 10},
+            {"type": "loading", "from_location": "A-01-01", "qty": 2, "order": "EP-调-1"},
+            {
+                "type": "stock_taking",
+                "stocktake": take,
+                "location": "A-01-01",
+                "counted": 10,
+                "operator": "admin",  # a count names who counted
+            },
         )
         answer = admin.get("/api/v1/epcis/events")
     assert answer.headers["content-type"].startswith("application/ld+json")

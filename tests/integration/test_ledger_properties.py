@@ -72,7 +72,13 @@ def accept(engine: Any, op: tuple[Any, ...]) -> None:
             engine,
             "admin",
             AcceptanceRequest(
-                "LC01", ITEM.code, op[2], op[1], op[3], "accepted", Inspection("YS-P", 1, "pass")
+                "LC01",
+                ITEM.code,
+                op[2],
+                op[1],
+                op[3],
+                "accepted",
+                Inspection("YS-P", 1, "pass", "ZJ-2026-0457"),
             ),
         )
 

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import Engine, delete, func, select, update
 
 from harness.depot import Depot
+from harness.orders import dispatch, loading
 from harness.procs import DEPOT
 from server.acceptance import AcceptanceRequest, Inspection, decide
 from server.db import make_engine
@@ -62,7 +63,7 @@ def accept(engine: Engine, depot: Depot, qty: int, location: str = "D01") -> Non
             location=location,
             qty=qty,
             decision="accepted",
-            inspection=Inspection("YS-1", 2, "pass"),
+            inspection=Inspection("YS-1", 2, "pass", "ZJ-2026-0457"),
         ),
     )
 
@@ -79,26 +80,58 @@ def test_putaway_moving_and_loading(engine: Engine, depot: Depot) -> None:
     assert [r.result for r in results] == ["accepted", "accepted"]
     assert held(engine, "A-01-01", "pending_acceptance") == 30  # stored while awaiting acceptance
     accept(engine, depot, 30, "A-01-01")
-    results = ingest(
+    moved = ingest(
         engine,
         CALLER,
-        [
-            event(depot, "moving", from_location="A-01-01", to_location="A-01-02", qty=10),
-            event(depot, "loading", from_location="A-01-02", qty=4),
-        ],
+        [event(depot, "moving", from_location="A-01-01", to_location="A-01-02", qty=10)],
     )
-    assert [r.result for r in results] == ["accepted", "accepted"]
-    assert (held(engine, "A-01-01", "available"), held(engine, "A-01-02", "available")) == (20, 6)
+    assert moved[0].result == "accepted"
+    number, (pick,) = dispatch(engine, depot.example, depot.example.items[0].code, 4)
+    gtin = depot.example.items[0].gtin
+    loaded = ingest(engine, CALLER, [loading(number, pick, gtin)])
+    assert loaded[0].result == "accepted"
+    assert held(engine, "A-01-01", "available") + held(engine, "A-01-02", "available") == 26
+    assert held(engine, pick.location, "reserved") == 0  # the reservation went on the truck
+    assert verify_ledger(engine).ok
+
+
+def test_goods_leave_only_against_an_order_s_pick_line(engine: Engine, depot: Depot) -> None:
+    """A loading event with no order took 180 tents out of the ledger: now nothing leaves
+    without the pick line of an open order at that stack, nor beyond what the line holds."""
+    tents = depot.example.items[0]
+    ingest(engine, CALLER, [event(depot, "receiving", location="D01", qty=200)])
+    accept(engine, depot, 200)
+    no_order = event(depot, "loading", from_location="D01", qty=180)
+    number, (pick,) = dispatch(engine, depot.example, tents.code, 20)
+    elsewhere = loading(number, pick, tents.gtin, from_location="D02")
+    picking = event(depot, "picking", from_location="D01", qty=5)
+    too_much = loading(number, pick, tents.gtin, qty=21)
+    results = ingest(engine, CALLER, [no_order, elsewhere, picking, too_much])
+    reasons = [(r.result, (r.reason or "").split(":")[0]) for r in results]
+    assert reasons == [
+        ("rejected", "no_order"),
+        ("rejected", "not_on_pick_list"),
+        ("rejected", "no_order"),
+        ("rejected", "over_pick_list"),
+    ]
+    assert results[0].malformed  # it can never be taken: the gateway sets it aside
+    assert held(engine, "D01", "available") == 180 and held(engine, "D01", "reserved") == 20
+    # Within one batch, two loads of one line cannot together take more than it holds.
+    twice = [loading(number, pick, tents.gtin, qty=15), loading(number, pick, tents.gtin, qty=6)]
+    assert [r.result for r in ingest(engine, CALLER, twice)] == ["accepted", "rejected"]
+    assert held(engine, "D01", "reserved") == 5
+    with engine.connect() as conn:
+        kinds = {
+            r.basis_kind: r.basis_ref
+            for r in conn.execute(select(postings).where(postings.c.qty < 0))
+        }
+    assert kinds["pick_line"] is not None  # the loading stands on its pick line
     assert verify_ledger(engine).ok
 
 
 @pytest.mark.parametrize(
     ("fields", "reason"),
     [
-        (
-            {"type": "loading", "from_location": "D01", "qty": 5},
-            "insufficient_stock",
-        ),  # not accepted
         (
             {"type": "moving", "from_location": "D01", "to_location": "A-01-01", "qty": 11},
             "insufficient_stock",
@@ -111,10 +144,20 @@ def test_putaway_moving_and_loading(engine: Engine, depot: Depot) -> None:
             {"type": "storing", "from_location": "D01", "to_location": "Z-99", "qty": 1},
             "unknown_location",
         ),
-        ({"type": "loading", "from_location": "D01", "qty": 1, "batch": "NEVER"}, "unknown_batch"),
-        ({"type": "loading", "from_location": "D01", "qty": 1, "status": "on_hold"}, "bad_status"),
+        (
+            {"type": "moving", "from_location": "D01", "to_location": "A-01-01", "qty": 1,
+             "batch": "NEVER"},
+            "unknown_batch",
+        ),
+        (
+            {"type": "moving", "from_location": "D01", "to_location": "A-01-01", "qty": 1,
+             "status": "lost"},
+            "bad_status",
+        ),
+        ({"type": "loading", "from_location": "D01", "qty": 5}, "no_order"),
+        ({"type": "loading", "from_location": "D01", "qty": 5, "order": "NONE"}, "unknown_order"),
     ],
-)
+)  # fmt: skip
 def test_floor_events_that_would_break_the_ledger_are_refused(
     engine: Engine, depot: Depot, fields: dict[str, Any], reason: str
 ) -> None:
@@ -135,7 +178,10 @@ def test_verify_ledger_names_a_changed_posting(engine: Engine, depot: Depot) -> 
         conn.execute(update(postings).where(postings.c.id == second).values(qty=200))
     report = verify_ledger(engine)
     assert not report.ok and report.finding is not None
-    assert report.finding.where == f"posting {second}"
+    item = depot.example.items[0].code
+    assert report.finding.where == (
+        f"posting {second} (LC01 D01 {item} batch 2026R1 pending_acceptance 200)"
+    )
     assert "does not match its hash" in report.finding.problem
 
 
@@ -144,9 +190,10 @@ def test_verify_ledger_names_a_removed_posting(engine: Engine, depot: Depot) -> 
     with engine.begin() as conn:
         ids = list(conn.execute(select(postings.c.id).order_by(postings.c.id)).scalars())
         conn.execute(delete(postings).where(postings.c.id == ids[1]))
-    finding = verify_ledger(engine).finding
-    assert finding is not None and finding.where == f"posting {ids[2]}"
-    assert "removed" in finding.problem
+    findings = verify_ledger(engine).findings
+    assert findings[0].where.startswith(f"posting {ids[2]} (LC01 D01 ")
+    assert "removed" in findings[0].problem
+    assert "stock says 6, its postings add up to 4" in findings[1].problem  # every problem
 
 
 def test_verify_ledger_names_a_stock_line_that_disagrees(engine: Engine, depot: Depot) -> None:
@@ -154,7 +201,9 @@ def test_verify_ledger_names_a_stock_line_that_disagrees(engine: Engine, depot: 
     with engine.begin() as conn:
         conn.execute(update(stock).values(qty=9))
     finding = verify_ledger(engine).finding
-    assert finding is not None and finding.where.startswith("stock LC01/")
+    item = depot.example.items[0].code
+    assert finding is not None
+    assert finding.where == f"stock LC01 D01 {item} batch 2026R1 pending_acceptance"
     assert "stock says 9, its postings add up to 7" in finding.problem
 
 
@@ -169,7 +218,8 @@ def test_the_verify_command(engine: Engine, depot: Depot) -> None:
     bad = subprocess.run(
         [DEPOT, "server", "verify-ledger", "--db", depot.db_url], capture_output=True, text=True
     )
-    assert bad.returncode == 1 and "does NOT verify: 1 problem\n  posting 1: " in bad.stdout
+    assert bad.returncode == 1
+    assert "does NOT verify: 1 problem\n  posting 1 (LC01 D01 " in bad.stdout
 
 
 def test_racing_dispatchers_never_reserve_the_same_stock(engine: Engine, depot: Depot) -> None:

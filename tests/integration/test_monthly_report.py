@@ -10,6 +10,7 @@ from datetime import date
 import openpyxl
 
 from harness.depot import ADMIN, Depot, ServerProcess
+from harness.orders import dispatch, loading
 from server import depot_time
 from server.acceptance import AcceptanceRequest, Inspection, decide
 from server.db import make_engine
@@ -42,13 +43,17 @@ def test_the_month_in_figures(depot: Depot) -> None:
         engine,
         "admin",
         AcceptanceRequest(
-            "LC01", item.code, "MR1", "D01", 30, "accepted", Inspection("YS-M", 2, "pass")
+            "LC01",
+            item.code,
+            "MR1",
+            "D01",
+            30,
+            "accepted",
+            Inspection("YS-M", 2, "pass", "ZJ-2026-0457"),
         ),
     )
-    assert (
-        ingest(engine, caller, [event("loading", from_location="D01", qty=5)])[0].result
-        == "accepted"
-    )
+    number, (pick,) = dispatch(engine, depot.example, item.code, 5)
+    assert ingest(engine, caller, [loading(number, pick, item.gtin)])[0].result == "accepted"
     rows = monthly(engine, THIS_MONTH, "LC01", FIRST_OF_NEXT)
     assert len(rows) == 1
     (
@@ -146,15 +151,15 @@ def test_reports_rolled_month_by_month_equal_the_journal(depot: Depot) -> None:
     ingest(engine, caller, [{"event_id": str(uuid.uuid4()), "type": "receiving",
                              "location": "D01", "qty": 20, **august}])  # fmt: skip
     decide(engine, "admin", AcceptanceRequest("LC01", item.code, "RL0", "D01", 20, "accepted",
-                                              Inspection("YS-Q", 2, "pass")))  # fmt: skip
+                                              Inspection("YS-Q", 2, "pass", "ZJ-1")))  # fmt: skip
     opening = shift(0, datetime(2026, 8, 15, 3, tzinfo=UTC))
     ingest(engine, caller, [{"event_id": str(uuid.uuid4()), "type": "receiving",
                              "location": "D01", "qty": 40, **base}])  # fmt: skip
     decide(engine, "admin", AcceptanceRequest("LC01", item.code, "RL1", "D01", 40, "accepted",
-                                              Inspection("YS-R", 2, "pass")))  # fmt: skip
+                                              Inspection("YS-R", 2, "pass", "ZJ-1")))  # fmt: skip
     received = shift(opening, datetime(2026, 9, 20, 1, tzinfo=UTC))
-    loaded = ingest(engine, caller, [{"event_id": str(uuid.uuid4()), "type": "loading",
-                                      "from_location": "D01", "qty": 15, **base}])  # fmt: skip
+    number, (pick,) = dispatch(engine, depot.example, item.code, 15)
+    loaded = ingest(engine, caller, [loading(number, pick, item.gtin)])
     assert loaded[0].result == "accepted"
     shift(received, datetime(2026, 10, 10, 8, tzinfo=UTC))
     today = date(2026, 11, 24)

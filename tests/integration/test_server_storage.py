@@ -13,6 +13,8 @@ from sqlalchemy import Engine, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from harness.depot import Depot
+from server.approvals import Decision, record_decision
+from server.basis import Basis, Kind, on_decision
 from server.db import make_engine
 from server.events import Caller, ingest
 from server.ledger import GENESIS, LedgerError, Posting, post, posting_hash
@@ -123,8 +125,9 @@ def test_postings_form_a_hash_chain_per_warehouse(engine: Engine, depot: Depot) 
             row["status"],
             row["qty"],
             row["author"],
-            row["event_id"],
+            Basis(Kind(row["basis_kind"]), row["event_id"], row["approval_id"], row["basis_ref"]),
         )
+        assert row["basis_kind"] == "receipt" and row["event_id"] is not None
         assert row["prev_hash"] == previous
         assert row["hash"] == posting_hash(previous, entry, row["posted_at"])
         previous = row["hash"]
@@ -136,17 +139,14 @@ def test_a_posting_that_would_make_stock_negative_is_refused(engine: Engine, dep
     with engine.connect() as conn:
         line = conn.execute(select(stock)).mappings().one()
     with pytest.raises(LedgerError, match="negative"), engine.begin() as conn:
+        decided = Decision("acceptance", "LC01", "YS-1", "admin", "accepted")
+        basis = on_decision(Kind.ACCEPTANCE, record_decision(conn, decided))
+        where = (line["location_id"], line["batch_id"])
         post(
             conn,
             [
-                Posting(
-                    "LC01",
-                    line["location_id"],
-                    line["batch_id"],
-                    "pending_acceptance",
-                    -5,
-                    author="test",
-                )
+                Posting("LC01", *where, "pending_acceptance", -5, "admin", basis),
+                Posting("LC01", *where, "available", 5, "admin", basis),
             ],
         )
     assert total(engine) == 4

@@ -69,7 +69,12 @@ def test_a_gateway_keeps_its_copy_current(server: ServerProcess, depot: Depot) -
                     "location": "D01",
                     "qty": 9,
                     "decision": "accepted",
-                    "inspection": {"record_no": "YS-S", "sampled": 1, "result": "pass"},
+                    "inspection": {
+                        "record_no": "YS-S",
+                        "sampled": 1,
+                        "result": "pass",
+                        "quality_report": "ZJ-9",
+                    },
                 },
             ).status_code
             == 201

@@ -208,6 +208,10 @@ class Floor:
     ) -> Answer:
         return self.scan(device, ScanData(kind="gs1", gtin=gtin, batch=batch, qty=qty), door)
 
+    def sign_on(self, device: str, badge: str = "li") -> Answer:
+        """An operator's badge read on the device (the badge carries the user name)."""
+        return self.scan(device, ScanData(kind="badge", badge=badge))
+
     def at(self, device: str, location: str) -> Answer:
         return self.scan(device, ScanData(kind="location", location=location))
 
@@ -424,8 +428,27 @@ def test_loading_checks_every_unit_against_the_pick_list(floor: Floor) -> None:
 # --- stocktake rounds -----------------------------------------------------------------------
 
 
+def test_a_count_needs_a_signed_on_person_and_carries_them(floor: Floor) -> None:
+    refusal = floor.cmd("HH3", "COUNT:7")
+    assert refused(refusal, "请先刷工牌登录", "Sign on with your badge first")
+    assert floor.sign_on("HH3", "li").result == "ok"
+    assert floor.cmd("HH3", "COUNT:7").result == "ok"
+    floor.at("HH3", "A-01-01")
+    floor.goods("HH3", TENT, "2019A01", 20)
+    assert floor.cmd("HH3", "LOGOUT").result == "ok"
+    # signed off in the middle of a count: nothing more is counted, nothing is sent
+    assert refused(floor.goods("HH3", TENT, "2019A01", 1), "请先刷工牌登录", "badge")
+    assert refused(floor.cmd("HH3", "DONE"), "请先刷工牌登录", "badge")
+    assert floor.events("stock_taking") == []
+    floor.sign_on("HH3", "zhou")
+    assert floor.cmd("HH3", "DONE").result == "ok"
+    (event,) = floor.events("stock_taking")
+    assert (event["counted"], event["operator"]) == (20, "zhou")
+
+
 def test_a_blind_count_with_recount_and_bin_card(floor: Floor) -> None:
     hh = "HH3"
+    floor.sign_on(hh)
     assert floor.cmd(hh, "COUNT:7").result == "ok"
     assert refused(floor.at(hh, "B-01-01"), "不在本次盘点范围", "not in this count")
     assert floor.at(hh, "A-01-02").result == "ok"
@@ -453,6 +476,7 @@ def test_a_blind_count_with_recount_and_bin_card(floor: Floor) -> None:
 
 
 def test_a_batch_the_book_has_and_nobody_counted_is_counted_zero(floor: Floor) -> None:
+    floor.sign_on("HH3")
     floor.cmd("HH3", "COUNT:7")
     floor.at("HH3", "A-01-01")
     answer = floor.cmd("HH3", "DONE")
@@ -477,6 +501,7 @@ def test_a_handheld_without_a_task_is_told_to_scan_one(floor: Floor) -> None:
 
 
 def test_a_refused_read_changes_nothing(floor: Floor) -> None:
+    floor.sign_on("HH3")
     floor.cmd("HH3", "COUNT:7")
     floor.at("HH3", "A-01-02")
     floor.goods("HH3", TENT, "2021B02", 40)
@@ -550,6 +575,7 @@ def test_the_dock_portal_loads_each_tagged_pallet_once(floor: Floor) -> None:
 
 def test_an_rfid_bulk_count_counts_each_tag_once_per_visit(floor: Floor) -> None:
     register(floor, EPC_NEW, "2021B02", 40)
+    floor.sign_on("HH3")
     floor.cmd("HH3", "COUNT:7")
     floor.at("HH3", "A-01-02")
     assert "40" in floor.tag("HH3", EPC_NEW).text_en

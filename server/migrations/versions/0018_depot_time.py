@@ -10,7 +10,7 @@ it is first asked for, from the ledger, which is unchanged). A handover note's n
 JJ-<order's number>-<depot>-<n>: up to 111 characters for an order number of 64.
 
 Revision ID: 0018
-Revises: 0015
+Revises: 0017
 Create Date: 2026-12-02 10:00:00
 """
 
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0018"
-down_revision = "0015"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
