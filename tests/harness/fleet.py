@@ -104,14 +104,14 @@ class Gateway:
     answers: Counter[str] = field(default_factory=Counter)  # verdicts (and reasons) answered
     failures: list[str] = field(default_factory=list)  # answers that were not 200
 
-    def send(self, servers: list[str], start: int = 0) -> None:
-        """Every batch in order, to the instances in turn; every third batch to two
-        instances at once (a resend racing the first)."""
+    def send(self, servers: list[str], start: int = 0, resend: bool = True) -> None:
+        """Every batch in order, to the instances in turn; with `resend`, every third batch
+        to two instances at once (a resend racing the first)."""
         headers = {"Authorization": f"Bearer {self.token}"}
         with httpx.Client(headers=headers, timeout=120) as client:
             for n, batch in enumerate(self.batches):
                 first = servers[(start + n) % len(servers)]
-                if n % 3 == 2 and len(servers) > 1:
+                if resend and n % 3 == 2 and len(servers) > 1:
                     second = servers[(start + n + 1) % len(servers)]
                     racing = threading.Thread(target=self._post, args=(client, second, batch))
                     racing.start()
@@ -134,10 +134,10 @@ class Gateway:
             self.answers[" ".join(str(v) for v in verdict if v)] += 1
 
 
-def send_all(gateways: list[Gateway], servers: list[str]) -> None:
+def send_all(gateways: list[Gateway], servers: list[str], resend: bool = True) -> None:
     """Every gateway at once, each in its own thread, starting at a different instance."""
     threads = [
-        threading.Thread(target=g.send, args=(servers, i), name=f"gateway-{g.depot}")
+        threading.Thread(target=g.send, args=(servers, i, resend), name=f"gateway-{g.depot}")
         for i, g in enumerate(gateways)
     ]
     for t in threads:

@@ -33,7 +33,7 @@ def test_two_servers_take_twenty_gateways_at_once(
     tokens = add_depots(engine, DEPOTS, depot.gateway_token)
     key = tmp_path / "checkpoint.key"
     checkpoints.new_key(key)
-    signing = ("--checkpoint-key", str(key), "--checkpoint-every", "0.2")
+    signing = ("--checkpoint-key", str(key), "--checkpoint-every", "1")
     for n in (1, 2):
         (tmp_path / f"server-{n}").mkdir()
     servers = [ServerProcess(url, tmp_path / f"server-{n}", args=signing) for n in (1, 2)]
