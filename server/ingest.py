@@ -41,8 +41,10 @@ def ingest(engine: Engine, caller: Caller, batch: list[Any]) -> list[EventResult
     limit: the first try takes every event id as unseen and reads only the stacks the events
     take from, and lets the database say otherwise (the events table's primary key; the stock
     table's CHECK on a line's most, MAX_STOCK), in which case nothing is written. The second
-    try looks the ids up and answers those seen as duplicates, and reads every stack the events
-    name, so that an event that would take a line past its limit is rejected on its own."""
+    try looks the ids up and answers those seen as duplicates (once more under the ledger
+    head's lock: the same batch resent through another server instance may have been written
+    meanwhile), and reads every stack the events name, so that an event that would take a
+    line past its limit is rejected on its own."""
     try:
         return _ingest(engine, caller, batch, look_up=False)
     except IntegrityError:
@@ -109,6 +111,9 @@ def _ingest(engine: Engine, caller: Caller, batch: list[Any], look_up: bool) -> 
         ]
         refs = load_refs(conn, warehouse, fresh)
         head = ledger.lock(conn, warehouse)
+        if look_up:  # the same events sent through another instance, committed meanwhile
+            seen.update(_seen(conn, [e["event_id"] for e in fresh]))
+            fresh = [e for e in fresh if e["event_id"] not in seen]
         refs = with_orders(conn, warehouse, refs, fresh)
         # Quantities of the stacks the events take from (and, on the second try, of those
         # they add to); elsewhere only the batch's own changes are known, which is all a

@@ -109,7 +109,7 @@ def posting_hash(prev_hash: str, p: Posting, posted_at: datetime | str) -> str:
     approval = "" if b.approval_id is None else b.approval_id
     text = (
         f"{prev_hash}{p.warehouse}\x1f{p.location_id}\x1f{p.batch_id}\x1f{p.status}\x1f{p.qty}"
-        f"\x1f{p.author}\x1f{b.event_id or ''}\x1f{approval}\x1f{when}\x1f{b.kind.value}"
+        f"\x1f{p.author}\x1f{b.event_id or ''}\x1f{approval}\x1f{when}\x1f{b.kind}"
         f"\x1f{b.ref or ''}"
     )
     return hashlib.sha256(text.encode()).hexdigest()
@@ -217,7 +217,7 @@ def write(
             {
                 "warehouse": p.warehouse, "location_id": p.location_id, "batch_id": p.batch_id,
                 "status": p.status, "qty": p.qty, "event_id": b.event_id,
-                "approval_id": b.approval_id, "basis_kind": b.kind.value, "basis_ref": b.ref,
+                "approval_id": b.approval_id, "basis_kind": str(b.kind), "basis_ref": b.ref,
                 "author": p.author, "posted_at": now, "prev_hash": prev, "hash": digest,
             }
         )  # fmt: skip

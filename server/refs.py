@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
 
 from server.floor import (
     RELEASED,
@@ -109,6 +110,22 @@ def batch_id(conn: Connection, item_code: str, number: str) -> int:
     return int(found)
 
 
+def _create_batches(conn: Connection, rows: list[dict[str, Any]]) -> dict[tuple[str, str], int]:
+    """Batches a receiving brings in for the first time, and their ids. Another depot (or
+    another server instance) may be creating the same batch at the same moment: a batch made
+    meanwhile is taken as it is (its first receiving's dates stand), never a refusal of the
+    whole batch of events. Rows come sorted, so two writers wait on each other in one order."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    conn.execute(dialect.insert(batches).on_conflict_do_nothing(), rows)
+    keys = [(r["item_code"], r["batch_no"]) for r in rows]
+    found = conn.execute(
+        select(batches.c.item_code, batches.c.batch_no, batches.c.id).where(
+            tuple_(batches.c.item_code, batches.c.batch_no).in_(keys)
+        )
+    )
+    return {(r.item_code, r.batch_no): r.id for r in found}
+
+
 def load_refs(conn: Connection, warehouse: str, events: Iterable[dict[str, Any]]) -> Refs:
     """The master data a batch of events names, in three queries (items with whether they
     are reusable, locations, batches; the dispatch orders come with `with_orders`); batches
@@ -175,15 +192,7 @@ def load_refs(conn: Connection, warehouse: str, events: Iterable[dict[str, Any]]
                 "inbound_date": _date(e.get("occurred_at")),
             }
     if new:
-        rows = list(new.values())
-        ids = (
-            conn.execute(
-                batches.insert().returning(batches.c.id, sort_by_parameter_order=True), rows
-            )
-            .scalars()
-            .all()
-        )
-        known.update({(r["item_code"], r["batch_no"]): i for r, i in zip(rows, ids, strict=True)})
+        known.update(_create_batches(conn, [new[key] for key in sorted(new)]))
     return Refs(
         items=items,
         locations=places,

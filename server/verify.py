@@ -115,8 +115,10 @@ def verify_ledger(
             )
         records = sum(_records(conn, chain, tally) for chain in CHAINS)
         lines = conn.execute(select(func.count()).select_from(stock)).scalar_one()
-        for finding in _projection(conn):
+        found, unlisted = _projection(conn)
+        for finding in found:
             tally.note(finding)
+        tally.seen += unlisted
         held = 0
         if checkpoint_lines is not None:
             held = tally.walk(
@@ -151,14 +153,15 @@ def _records(conn: Connection, chain: Chain, tally: _Tally) -> int:
     )
 
 
-def _projection(conn: Connection) -> list[Finding]:
+def _projection(conn: Connection) -> tuple[list[Finding], int]:
     """Stock lines against the sums of postings, as one set comparison in the database; if
-    the database cannot add them up (a sum beyond 64 bits), by reading the postings."""
+    the database cannot add them up (a sum beyond 64 bits), by reading the postings. The
+    findings (at most MAX_FINDINGS of each kind), and how many more lines differ."""
     try:
-        differs, missing = _set_comparison(conn)
+        differs, missing, unlisted = _set_comparison(conn)
     except SQLAlchemyError:
         conn.rollback()
-        differs, missing = _read_comparison(conn)
+        differs, missing, unlisted = _read_comparison(conn)
     found: list[Finding] = []
     rows: list[Any] = []
     for row in differs:
@@ -177,10 +180,10 @@ def _projection(conn: Connection) -> list[Finding]:
         rows.append(row)
     if found:
         _named(conn, found, rows)
-    return found
+    return found, unlisted
 
 
-def _set_comparison(conn: Connection) -> tuple[list[Any], list[Any]]:
+def _set_comparison(conn: Connection) -> tuple[list[Any], list[Any], int]:
     key = (postings.c.warehouse, postings.c.location_id, postings.c.batch_id, postings.c.status)
     sums = select(*key, func.sum(postings.c.qty).label("qty")).group_by(*key).subquery()
     joined = and_(
@@ -207,7 +210,6 @@ def _set_comparison(conn: Connection) -> tuple[list[Any], list[Any]]:
             | (stock.c.qty != func.round(stock.c.qty))
         )
         .order_by(stock.c.warehouse, stock.c.location_id, stock.c.batch_id, stock.c.status)
-        .limit(MAX_FINDINGS)
     )
     missing = (
         select(
@@ -219,9 +221,15 @@ def _set_comparison(conn: Connection) -> tuple[list[Any], list[Any]]:
         )
         .select_from(sums.outerjoin(stock, joined))
         .where(stock.c.qty.is_(None) & (sums.c.qty != 0))
-        .limit(MAX_FINDINGS)
     )
-    return list(conn.execute(differs)), list(conn.execute(missing))
+    listed = [list(conn.execute(q.limit(MAX_FINDINGS))) for q in (differs, missing)]
+    unlisted = sum(
+        conn.execute(select(func.count()).select_from(q.order_by(None).subquery())).scalar_one()
+        - MAX_FINDINGS
+        for q, rows in zip((differs, missing), listed, strict=True)
+        if len(rows) == MAX_FINDINGS
+    )
+    return listed[0], listed[1], unlisted
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,7 +242,7 @@ class _Line:
     expected: Any
 
 
-def _read_comparison(conn: Connection) -> tuple[list[Any], list[Any]]:
+def _read_comparison(conn: Connection) -> tuple[list[Any], list[Any], int]:
     """The same comparison in Python, where numbers do not overflow."""
     sums: dict[tuple[str, int, int, str], Any] = {}
     rows = conn.execution_options(yield_per=5000).execute(
@@ -250,15 +258,19 @@ def _read_comparison(conn: Connection) -> tuple[list[Any], list[Any]]:
         key = (r.warehouse, r.location_id, r.batch_id, r.status)
         sums[key] = sums.get(key, 0) + (r.qty if isinstance(r.qty, int | float) else 0)
     differs: list[Any] = []
-    for r in conn.execute(select(stock)):
+    unlisted = 0
+    for r in conn.execution_options(yield_per=5000).execute(select(stock)):
         key = (r.warehouse, r.location_id, r.batch_id, r.status)
         expected = sums.pop(key, None)
-        line = _Line(*key, r.qty, expected)
         bad = not _whole(r.qty) or not 0 <= r.qty <= MAX_STOCK
         if bad or r.qty != (0 if expected is None else expected):
-            differs.append(line)
+            if len(differs) < MAX_FINDINGS:
+                differs.append(_Line(*key, r.qty, expected))
+            else:
+                unlisted += 1
     missing = [_Line(*key, None, q) for key, q in sums.items() if q != 0]
-    return differs[:MAX_FINDINGS], missing[:MAX_FINDINGS]
+    unlisted += max(0, len(missing) - MAX_FINDINGS)
+    return differs, missing[:MAX_FINDINGS], unlisted
 
 
 def _named(conn: Connection, findings: list[Finding], lines: list[Any]) -> None:

@@ -330,10 +330,14 @@ def test_verify_ledger_reports_every_problem_and_never_crashes(tmp_path: Path) -
     assert verify.returncode == 1, verify.stderr
     assert "Traceback" not in verify.stderr
     out = verify.stdout
-    assert "posting 1: its content does not match its hash" in out
-    assert "posting 2: its content does not match its hash" in out
-    assert "stock says 9.223372036854776e+18" in out  # a float where a whole number belongs
-    assert "missing from stock; its postings add up to 3" in out
+    code = depot.example.items[3].code
+    big = "pending_acceptance 9223372036854775807"
+    for n in (1, 2):  # each named by its codes (depot, location, item, batch)
+        named = f"posting {n} (LC01 D01 {code} batch V{n} {big}): its content does not match"
+        assert named in out
+    # a float where a whole number belongs
+    assert f"stock LC01 D01 {code} batch V2 pending_acceptance: stock says 9.22" in out
+    assert f"stock LC01 D01 {code} batch V3 pending_acceptance: missing from stock; its " in out
     assert out.count("\n  ") >= 4
 
 
