@@ -485,9 +485,9 @@ def approve(engine: Engine, username: str, stocktake_id: int) -> int:
             raise Rejection("not_closed", f"stocktake {stocktake_id} is {take.status}")
         counters = frozenset(
             conn.execute(
-                select(stocktake_counts.c.counted_by.distinct()).where(
-                    stocktake_counts.c.stocktake_id == stocktake_id
-                )
+                select(stocktake_counts.c.counted_by)
+                .distinct()
+                .where(stocktake_counts.c.stocktake_id == stocktake_id)
             ).scalars()
         )
         decisions.check_approval(

@@ -66,7 +66,7 @@ def receive(engine: Engine, depot: Depot, *quantities: int) -> None:
 def accept(engine: Engine, depot: Depot, qty: int, record: str) -> None:
     code = depot.example.items[0].code
     request = AcceptanceRequest(
-        "LC01", code, "CP1", "D01", qty, "accepted", Inspection(record, 1, "pass")
+        "LC01", code, "CP1", "D01", qty, "accepted", Inspection(record, 1, "pass", f"ZJ-{record}")
     )
     decide(engine, "admin", request)
 

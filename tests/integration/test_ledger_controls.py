@@ -12,7 +12,7 @@ from sqlalchemy import Engine, delete, func, select, update
 
 from harness.depot import Depot
 from harness.orders import dispatch, loading
-from server import disposal, stocktake
+from server import disposal, returns, stocktake
 from server.acceptance import AcceptanceRequest, Inspection, decide
 from server.accounts import create_user
 from server.approvals import Decision, record_decision
@@ -22,6 +22,7 @@ from server.db import make_engine
 from server.events import Caller, ingest
 from server.ledger import Posting, post
 from server.refs import batch_id, location_id
+from server.refusal import Rejection
 from server.tables import approvals, audit_log, stock
 from server.verify import verify_ledger
 
@@ -59,7 +60,7 @@ def acceptance(depot: Depot, item: int, batch: str, qty: int, decision: str = "a
         "D01",
         qty,
         decision,
-        Inspection(f"YS-{batch}", 1, result),
+        Inspection(f"YS-{batch}", 1, result, f"ZJ-{batch}"),
     )
     return decide(make_engine(depot.db_url), "admin", request).approval_id
 
@@ -137,15 +138,16 @@ def test_an_adjustment_posts_exactly_its_stocktake_lines(engine: Engine, depot: 
         )
     ]
     assert refused(engine, stray) == "no_basis"
-    stocktake.approve(engine, "admin", take)  # the stocktake's own approval posts its variance
+    create_user(engine, "wang", "wang-password-2026", role="supervisor", warehouse="LC01")
+    stocktake.approve(engine, "wang", take)  # the stocktake's own approval posts its variance
     assert held(engine, "available") == 47
     assert verify_ledger(engine).ok
 
 
 def test_rejected_goods_are_never_restocked(engine: Engine, depot: Depot) -> None:
     """40 cotton coats rejected at acceptance (consumables) were made available again
-    through the return inspection: a restock needs the dispatch the goods came back from,
-    and never more than that dispatch loaded of the batch."""
+    through the return inspection: consumables never come back, and the writer itself takes
+    a restock only of returned goods on hold, on the dispatch they came back from."""
     coats = next(i for i, item in enumerate(depot.example.items) if not item.reusable)
     receive(depot, coats, "CC1", 40)
     acceptance(depot, coats, "CC1", 40, "rejected")
@@ -156,16 +158,26 @@ def test_rejected_goods_are_never_restocked(engine: Engine, depot: Depot) -> Non
     item = depot.example.items[coats]
     assert ingest(engine, CALLER, [loading(number, pick, item.gtin)])[0].result == "accepted"
     coat_stack = disposal.Stack("LC01", item.code, "CC1", "D01", 40)
-    with pytest.raises(BasisError) as unsaid:
-        disposal.inspect_return(engine, "admin", coat_stack, True, "HS-1")
-    assert unsaid.value.reason == "no_basis"
-    with pytest.raises(BasisError) as never_loaded:
-        disposal.inspect_return(engine, "admin", coat_stack, True, "HS-2", order=number)
-    assert never_loaded.value.reason == "not_allowed"
-    assert (held(engine, "on_hold"), held(engine, "available")) == (40, 20)
-    with engine.connect() as conn:  # nothing of the refused inspections was kept
-        kinds = list(conn.execute(select(approvals.c.kind)).scalars())
-    assert "return_inspection" not in kinds
+    for order in (None, number):
+        with pytest.raises(Rejection) as consumable:
+            returns.inspect_return(engine, "admin", coat_stack, True, "HS-1", order=order)
+        assert consumable.value.reason == "not_reusable"
+    with engine.begin() as conn:  # past the workflow, straight to the writer
+        inspected = record_decision(
+            conn, Decision("return_inspection", "LC01", "HS-2", "admin", "restocked")
+        )
+    where = stack(engine, depot, coats, "CC1")
+
+    def back(order: str | None, source: str = "on_hold") -> list[Posting]:
+        basis = on_decision(Kind.RESTOCK, inspected, order)
+        return [
+            Posting("LC01", *where, source, -40, "admin", basis),
+            Posting("LC01", *where, "available", 40, "admin", basis),
+        ]
+
+    assert refused(engine, back(number, "rejected")) == "not_allowed"  # a restock is of returns
+    assert refused(engine, back(None)) == "no_basis"  # no dispatch it came back from
+    assert (held(engine, "rejected"), held(engine, "available")) == (40, 20)
     assert verify_ledger(engine).ok
 
 
