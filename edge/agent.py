@@ -21,10 +21,13 @@ from typing import Any
 
 import paho.mqtt.client as paho
 
-from edge import bounds, heap
 from edge.clock import new_event_id, now_iso
 from edge.config import DeviceConfig, StationConfig
-from edge.contract import (
+from edge.decode import Decoded, decode_barcode
+from edge.readers import RawRead, Reader, ReaderState, not_ready
+from edge.spool import Spool
+from kernel import bounds, heap
+from kernel.contract import (
     MAX_RAW_BYTES,
     Answer,
     ContractError,
@@ -37,10 +40,7 @@ from edge.contract import (
     status_payload,
     status_topic,
 )
-from edge.decode import Decoded, decode_barcode
-from edge.mqtt import connect, make_client
-from edge.readers import RawRead, Reader, ReaderState, not_ready
-from edge.spool import Spool
+from kernel.mqtt import connect, make_client
 
 log = logging.getLogger(__name__)
 console = logging.getLogger("depot.console")
@@ -50,7 +50,7 @@ MAX_READER_DETAIL = 200  # characters of a reader's state in the status message
 def status_detail(detail: str) -> str:
     """A reader's state as the status message carries it: bounded, clean text (an OS error
     message may quote a path with undecodable bytes or a line break; the gateway drops a
-    status that is not clean, edge.contract.parse_status)."""
+    status that is not clean, kernel.contract.parse_status)."""
     return bounds.printable(detail, MAX_READER_DETAIL)
 
 

@@ -23,14 +23,14 @@ are documented in docs/edge.md.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from edge.contract import ContractError, check_name
 from edge.decode import DEFAULT_BADGE_PATTERN, DEFAULT_LOCATION_PATTERN
-from edge.mqtt import BrokerSettings
+from kernel.config import ConfigError, broker_settings, load_toml
+from kernel.contract import ContractError, check_name
+from kernel.mqtt import BrokerSettings
 
 BEEPS = ("ok", "warn", "error")
 # EPC[,antenna[,rssi]], e.g. "E2801160600002054CC2096F,2,-54.5"
@@ -55,10 +55,6 @@ SYMBOLOGY_AIM: dict[str, tuple[str, ...]] = {
     "gs1-datamatrix": ("]d2",),
     "gs1-databar": ("]e0",),
 }
-
-
-class ConfigError(ValueError):
-    """The configuration file cannot be used; the message says where and why."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,19 +164,6 @@ def _pattern(value: Any, where: str) -> str:
     except re.error as exc:
         raise ConfigError(f"{where}: not a regular expression: {exc}") from exc
     return str(value)
-
-
-def broker_settings(doc: dict[str, Any], base: Path) -> BrokerSettings:
-    password_file = doc.get("password_file")
-    tls_ca = doc.get("tls_ca")
-    return BrokerSettings(
-        host=str(doc.get("host", "127.0.0.1")),
-        port=int(doc.get("port", 1883)),
-        username=doc.get("username"),
-        password_file=(base / password_file) if password_file else None,
-        tls_ca=(base / tls_ca) if tls_ca else None,
-        keepalive=int(doc.get("keepalive", 20)),
-    )
 
 
 def _require(doc: dict[str, Any], key: str, where: str) -> Any:
@@ -320,11 +303,4 @@ def parse_config(doc: dict[str, Any], base: Path) -> StationConfig:
 
 
 def load_config(path: Path) -> StationConfig:
-    try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{path}: {exc}") from exc
-    try:
-        return parse_config(doc, path.parent)
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"{path}: {exc}") from exc
+    return load_toml(path, parse_config)

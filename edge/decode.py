@@ -16,8 +16,8 @@ from typing import Any
 
 from biip import ParseError, parse
 
-from edge import bounds
-from edge.contract import ScanData
+from kernel import bounds
+from kernel.contract import ScanData
 
 GS = "\x1d"
 _AIM = re.compile(r"\][A-Za-z][0-9A-Za-z]")

@@ -14,8 +14,8 @@ from epcpy.epc_schemes.sgtin import SGTIN
 from epcpy.epc_schemes.sscc import SSCC
 from epcpy.utils.parsers import hex_to_tag_encodable
 
-from edge.contract import ScanData
 from edge.decode import Decoded
+from kernel.contract import ScanData
 
 _HEX = re.compile(r"[0-9A-Fa-f]+")
 

@@ -7,14 +7,13 @@ same file, so it keeps rising across restarts.
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from edge.private import private_database
+from kernel.sqlite import open_durable
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
@@ -42,10 +41,7 @@ class Spool:
     """Reads waiting for their answer. Safe to use from several threads."""
 
     def __init__(self, path: Path) -> None:
-        private_database(path)  # owner-only, and so its -wal and -shm files
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
+        self._db = open_durable(path)
         self._db.executescript(_SCHEMA)
         self._lock = threading.Lock()
 

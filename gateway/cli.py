@@ -6,7 +6,7 @@ import argparse
 import threading
 from pathlib import Path
 
-from edge.cli import CommandError, wait_for_signal
+from kernel.cli import CommandError, wait_for_signal
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -23,9 +23,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run_gateway(args: argparse.Namespace) -> int:
-    from edge.config import ConfigError
     from gateway.config import load_config
     from gateway.service import Gateway
+    from kernel.config import ConfigError
 
     try:
         config = load_config(args.config)

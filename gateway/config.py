@@ -41,15 +41,14 @@ from __future__ import annotations
 
 import ipaddress
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from edge.config import ConfigError, broker_settings
-from edge.contract import ContractError, check_name
-from edge.mqtt import BrokerSettings
 from gateway.smoothing import Rules
+from kernel.config import ConfigError, broker_settings, load_toml
+from kernel.contract import ContractError, check_name
+from kernel.mqtt import BrokerSettings
 
 PEM_CERTIFICATE = re.compile(r"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", re.S)
 
@@ -184,11 +183,4 @@ def _rules(doc: dict[str, Any], base: Rules) -> Rules:
 
 
 def load_config(path: Path) -> GatewayConfig:
-    try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{path}: {exc}") from exc
-    try:
-        return parse_config(doc, path.parent)
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"{path}: {exc}") from exc
+    return load_toml(path, parse_config)

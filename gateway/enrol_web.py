@@ -1,7 +1,7 @@
 """POST /api/v1/enrol: a station fetches its device's sealed bundle, once per sheet.
 
 The build (`depot config build`) leaves one record per device in the gateway's enrolment
-folder (edge/enrolment.py says what it holds). `GET /api/v1/enrol/ca` gives the depot CA's
+folder (kernel/enrolment.py says what it holds). `GET /api/v1/enrol/ca` gives the depot CA's
 certificate, which the station pins to the fingerprint on its sheet before it trusts this
 gateway's HTTPS. The station proves it knows the sheet's code;
 the gateway hands out the sealed bundle and marks the sheet used. A second use, a wrong
@@ -20,10 +20,10 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel
 
-from edge.contract import ContractError, check_name
-from edge.enrolment import proof_matches
 from gateway.store import GatewayStore
 from gateway.throttle import Throttle
+from kernel.contract import ContractError, check_name
+from kernel.enrolment import proof_matches
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ events the server refused. People sign on with their user name and floor PIN (no
 central password: the gateway never holds a hash of that); the gateway checks the PIN against
 the floor PIN hashes it syncs (server/floor_access.py), so sign-on works offline. Guessing is
 slowed by name and by address as on the central server, never locking the owner out at an
-address they signed on from (edge/guessing.py); a name the gateway does not know costs the
+address they signed on from (kernel/guessing.py); a name the gateway does not know costs the
 same check. Keepers, supervisors and administrators with the depot's floor may use the pages;
 only a supervisor or an administrator may override a first-in-first-out refusal. Behind TLS
 the session cookie is `Secure`.
@@ -27,14 +27,14 @@ from fastapi import Depends, FastAPI, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from edge import csrf
-from edge.passwords import stand_in_hash, verify_password
 from gateway import floor_view
 from gateway.book import Book
 from gateway.metrics import Gauges, IntakeMetrics, render
 from gateway.store import GatewayStore
 from gateway.throttle import SignOnGuard
 from gateway.workflows import TASKS
+from kernel import csrf
+from kernel.passwords import stand_in_hash, verify_password
 
 COOKIE = "depot_floor"
 SESSION_HOURS = 12
@@ -61,7 +61,7 @@ TEMPLATES = Jinja2Templates(
 
 
 class Forgery(Exception):
-    """A state-changing request a browser may have been made to send (edge/csrf.py)."""
+    """A state-changing request a browser may have been made to send (kernel/csrf.py)."""
 
 
 async def no_forgery(request: Request) -> None:

@@ -23,7 +23,14 @@ from typing import Any
 
 import paho.mqtt.client as paho
 
-from edge.contract import (
+from gateway.disk import MB, DiskGuard
+from gateway.metrics import IntakeMetrics
+from gateway.quarantine import Broken, Tally, Verdict
+from gateway.smoothing import Smoother
+from gateway.store import GatewayStore, failed_answer
+from gateway.store import Intake as TakenRead
+from gateway.workflows import decide
+from kernel.contract import (
     Answer,
     ContractError,
     ScanMessage,
@@ -36,14 +43,7 @@ from edge.contract import (
     scan_subscription,
     status_payload,
 )
-from edge.mqtt import BrokerSettings, connect, make_client
-from gateway.disk import MB, DiskGuard
-from gateway.metrics import IntakeMetrics
-from gateway.quarantine import Broken, Tally, Verdict
-from gateway.smoothing import Smoother
-from gateway.store import GatewayStore, failed_answer
-from gateway.store import Intake as TakenRead
-from gateway.workflows import decide
+from kernel.mqtt import BrokerSettings, connect, make_client
 
 log = logging.getLogger(__name__)
 

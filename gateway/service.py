@@ -9,7 +9,6 @@ import time
 
 import uvicorn
 
-from edge import heap
 from gateway.config import GatewayConfig
 from gateway.disk import MB, DiskGuard
 from gateway.floor_web import FloorContext, create_floor_app
@@ -20,6 +19,7 @@ from gateway.report import Reporter
 from gateway.smoothing import Smoother
 from gateway.store import GatewayStore
 from gateway.sync import Syncer
+from kernel import heap
 
 log = logging.getLogger(__name__)
 

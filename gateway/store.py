@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from edge.contract import Answer, ScanMessage, parse_answer
-from edge.private import private_database
 from gateway import quarantine
 from gateway.book import SCHEMA as BOOK_SCHEMA
 from gateway.book import Book
 from gateway.quarantine import Broken
+from kernel.contract import Answer, ScanMessage, parse_answer
+from kernel.sqlite import open_durable
 
 log = logging.getLogger(__name__)
 
@@ -118,10 +118,7 @@ def failed_answer(event_id: str, error: Exception) -> Answer:
 
 class GatewayStore:
     def __init__(self, path: Path) -> None:
-        private_database(path)  # owner-only, and so its -wal and -shm files
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
+        self._db = open_durable(path)
         # What is deleted is overwritten, whatever the SQLite build's default: sessions, and
         # the central password hashes an earlier release kept (`people`, dropped below).
         self._db.execute("PRAGMA secure_delete=ON")

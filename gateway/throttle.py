@@ -1,5 +1,5 @@
 """Failed attempts, kept in memory: enrolments by address (a limit within a period), and
-floor sign-ons, slowed by the rule the central server's login follows (edge/guessing.py)."""
+floor sign-ons, slowed by the rule the central server's login follows (kernel/guessing.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import threading
 import time
 from collections import deque
 
-from edge.guessing import POLICY, Attempt, Failures, Policy, source_key, wait
+from kernel.guessing import POLICY, Attempt, Failures, Policy, source_key, wait
 
 
 class Throttle:
@@ -31,7 +31,7 @@ class Throttle:
 
 
 class SignOnGuard:
-    """Failed floor sign-ons kept in memory and counted as edge/guessing.py says (by name and
+    """Failed floor sign-ons kept in memory and counted as kernel/guessing.py says (by name and
     address, by address, by name from addresses it never signed on from), and the addresses
     each name signed on from. The depot's network is small: the newest `capacity` failures
     are kept and scanned on each attempt."""

@@ -20,9 +20,9 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field
 
-from edge.bounds import INT64_MAX as INT64_MAX  # shared with the stations and gateways
-from edge.bounds import MAX_QTY as MAX_QTY
-from edge.bounds import MAX_STOCK as MAX_STOCK
+from kernel.bounds import INT64_MAX as INT64_MAX  # shared with the stations and gateways
+from kernel.bounds import MAX_QTY as MAX_QTY
+from kernel.bounds import MAX_STOCK as MAX_STOCK
 
 MAX_ID = 2**31 - 1  # row ids are 32-bit integer columns
 MAX_OFFSET = 10**9  # how far into a list a page may start

@@ -37,7 +37,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy import Engine, select
 
-from edge.private import write_private
+from kernel.private import write_private
 from server.ledger import insert_ignore
 from server.tables import chain_heads, checkpoint_keys, checkpoints, ledger_heads
 

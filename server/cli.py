@@ -8,7 +8,7 @@ import logging
 import os
 from pathlib import Path
 
-from edge.cli import CommandError
+from kernel.cli import CommandError
 from server import depot_time, ledger_cli
 
 DEFAULT_DB = "sqlite:///depot-server.sqlite"
@@ -160,8 +160,8 @@ SHUTDOWN_GRACE_SECONDS = 3
 def run_server(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from edge import heap
-    from edge.paperfont import FontMissing, paper_font
+    from kernel import heap
+    from kernel.paperfont import FontMissing, paper_font
     from server.api import create_app
     from server.db import migrate
     from server.evidence import Policy
@@ -276,6 +276,6 @@ def run_add_gateway(args: argparse.Namespace) -> int:
 
 def write_secret(path: Path, value: str) -> None:
     """Write a secret readable by its owner only."""
-    from edge.private import write_private
+    from kernel.private import write_private
 
     write_private(path, value + "\n")

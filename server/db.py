@@ -14,7 +14,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, make_url
 
-from edge.private import private_database
+from kernel.private import private_database
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from edge.paperfont import FontMissing
+from kernel.paperfont import FontMissing
 from server.bounds import shown
 from server.floor import Rejection
 

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from edge.bounds import is_clean
+from kernel.bounds import is_clean
 from server.bounds import json_problem, shown
 from server.tables import gateway_status
 

@@ -22,7 +22,7 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import Connection, select
 from starlette.routing import Mount
 
-from edge import csrf
+from kernel import csrf
 from server import auth
 from server.bounds import MAX_ID
 from server.deps import SESSION_COOKIE, bearer, current_user, engine_of
@@ -103,13 +103,13 @@ class Guard:
 
 
 class Forgery(Exception):
-    """A state-changing request a browser may have been made to send (edge/csrf.py)."""
+    """A state-changing request a browser may have been made to send (kernel/csrf.py)."""
 
 
 async def no_forgery(request: Request) -> None:
     """Every request of the app passes here (an application-wide dependency): a state-changing
     request sent with a person's cookie must come from this site's own page and carry its
-    form's token (edge/csrf.py)."""
+    form's token (kernel/csrf.py)."""
     why = await csrf.forgery(request, SESSION_COOKIE)
     if why is not None:
         raise Forgery(why)

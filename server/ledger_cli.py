@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from edge.cli import CommandError
+from kernel.cli import CommandError
 
 KEY_ENV = "DEPOT_CHECKPOINT_KEY"
 

@@ -1,5 +1,5 @@
 """Logging in (the dashboard's form and POST /api/v1/sessions): a session for the right
-password, and password guessing slowed by name and by address (edge/guessing.py).
+password, and password guessing slowed by name and by address (kernel/guessing.py).
 
 An attempt is written down as a failure before its password is checked, and struck out again
 when it succeeds, so that attempts made at the same moment see each other. The password is
@@ -17,8 +17,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import ColumnElement, Connection, Engine, delete, func, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
-from edge.guessing import POLICY, Attempt, Failures, Policy, source_key, wait
-from edge.passwords import stand_in_hash
+from kernel.guessing import POLICY, Attempt, Failures, Policy, source_key, wait
+from kernel.passwords import stand_in_hash
 from server.audit import record
 from server.security import new_token, token_hash, verify_password
 from server.tables import known_sources, login_failures, sessions, users

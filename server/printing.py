@@ -15,9 +15,9 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
-from edge.paperfont import NAME as FONT
-from edge.paperfont import drawing as paper_drawing
-from edge.paperfont import paper
+from kernel.paperfont import NAME as FONT
+from kernel.paperfont import drawing as paper_drawing
+from kernel.paperfont import paper
 
 
 @dataclass(frozen=True, slots=True)

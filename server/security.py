@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from edge.passwords import hash_password, verify_password
+from kernel.passwords import hash_password, verify_password
 
 __all__ = ["ROLES", "hash_password", "new_password", "new_token", "token_hash", "verify_password"]
 

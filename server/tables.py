@@ -186,7 +186,7 @@ audit_log = Table(
 )
 
 # Failed logins (and attempts under way), by the name tried and the address it came from
-# (edge/guessing.py); a name need not exist.
+# (kernel/guessing.py); a name need not exist.
 login_failures = Table(
     "login_failures",
     metadata,

@@ -34,9 +34,9 @@ from typing import Any
 
 import yaml
 
-from edge.enrolment import Ticket, ca_fingerprint, seal
-from edge.private import private_folder
-from edge.tomlfile import dumps
+from kernel.enrolment import Ticket, ca_fingerprint, seal
+from kernel.private import private_folder
+from kernel.tomlfile import dumps
 from siteconfig import parts, tls
 from siteconfig.model import Site, site_from
 from siteconfig.secrets import SecretStore, write_private

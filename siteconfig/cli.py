@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from edge.cli import CommandError
+from kernel.cli import CommandError
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -91,7 +91,7 @@ def run_validate(args: argparse.Namespace) -> int:
 
 
 def run_build(args: argparse.Namespace) -> int:
-    from edge.paperfont import FontMissing, paper_font
+    from kernel.paperfont import FontMissing, paper_font
     from siteconfig.build import build, in_place, read_site
 
     site, problems = read_site(args.site, args.set)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from edge.contract import PREFIX
+from kernel.contract import PREFIX
 from siteconfig.model import Device, Site, Station, door_smoothing
 
 STATION_FILE = "edge/station.toml"

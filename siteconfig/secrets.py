@@ -15,7 +15,7 @@ import secrets
 from collections.abc import Callable
 from pathlib import Path
 
-from edge.private import private_folder, write_private
+from kernel.private import private_folder, write_private
 
 __all__ = ["CODE_ALPHABET", "SecretStore", "new_code", "write_private"]
 

@@ -16,9 +16,9 @@ from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 
-from edge.enrolment import Ticket
-from edge.paperfont import NAME as FONT
-from edge.paperfont import drawing, paper
+from kernel.enrolment import Ticket
+from kernel.paperfont import NAME as FONT
+from kernel.paperfont import drawing, paper
 from siteconfig.model import Device, Site
 
 QR_SIZE = 70 * mm

@@ -23,7 +23,7 @@ from edge.config import (
     RfidSerialSettings,
     SerialSettings,
 )
-from edge.contract import RfidInfo
+from kernel.contract import RfidInfo
 
 
 @dataclass(frozen=True, slots=True)

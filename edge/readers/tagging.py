@@ -7,9 +7,9 @@ import threading
 import time
 from datetime import datetime
 
-from edge.contract import RfidInfo
 from edge.readers import Emit, RawRead
 from edge.rfid import TagRead, TagSeen, TagWindow
+from kernel.contract import RfidInfo
 
 
 def iso(at: float) -> str:

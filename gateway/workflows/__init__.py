@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from edge.contract import ScanMessage
 from gateway.book import Book
 from gateway.smoothing import Smoother
 from gateway.workflows import counting, loading, moving, picking, putaway, receiving, tags
 from gateway.workflows.common import Context, Outcome, Refusal
+from kernel.contract import ScanMessage
 
 TASKS: dict[str, tuple[str, str]] = {
     "receive": ("收货", "Receiving"),

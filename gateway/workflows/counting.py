@@ -17,8 +17,8 @@ event without one too.
 
 from __future__ import annotations
 
-from edge.contract import Answer
 from gateway.workflows.common import Context, Outcome, Refusal, location_of, unit_of
+from kernel.contract import Answer
 
 
 def _stocktake(ctx: Context, take: int) -> tuple[str | None, int]:

@@ -15,11 +15,11 @@ Every tag read is answered (the station keeps it until then), most of them quiet
 
 from __future__ import annotations
 
-from edge.contract import Answer
 from gateway.book import Book
 from gateway.smoothing import Smoother, TagRead
 from gateway.workflows import counting, loading
 from gateway.workflows.common import Context, Outcome, Refusal, Unit, held_unit, hold, unit_of
+from kernel.contract import Answer
 
 
 def registered(book: Book, epc: str) -> tuple[Unit, str, str | None] | None:

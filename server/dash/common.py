@@ -17,7 +17,7 @@ from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
-from edge import csrf
+from kernel import csrf
 from server import auth, depot_time
 from server.deps import SESSION_COOKIE
 from server.permissions import allowed

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from edge import csrf
+from kernel import csrf
 from server import auth
 from server.bounds import LINE, Code, Line
 from server.dash.common import LANG_COOKIE, LANGS, lang_of, templates, translator

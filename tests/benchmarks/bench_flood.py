@@ -33,11 +33,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_scan_roundtrip import echo_responder, measure, reads, report
 
-from edge import heap
-from edge.contract import cmd_topic, scan_topic
-from edge.mqtt import BrokerSettings, connect, make_client
 from harness.depot import GatewayProcess, ServerProcess, prepare_database
 from harness.mosquitto import Mosquitto
+from kernel import heap
+from kernel.contract import cmd_topic, scan_topic
+from kernel.mqtt import BrokerSettings, connect, make_client
 
 SITE, FLOODER = "LC01", "LC01-D02-FIX1"
 

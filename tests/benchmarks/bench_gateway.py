@@ -34,11 +34,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import paho.mqtt.client as paho
 from bench_scan_roundtrip import echo_responder, measure, reads, report
 
-from edge import heap
-from edge.contract import ScanMessage, cmd_topic, scan_topic
-from edge.mqtt import BrokerSettings, connect, make_client
 from harness.depot import GatewayProcess, ServerProcess, prepare_database
 from harness.mosquitto import Mosquitto
+from kernel import heap
+from kernel.contract import ScanMessage, cmd_topic, scan_topic
+from kernel.mqtt import BrokerSettings, connect, make_client
 
 SITE = "LC01"
 

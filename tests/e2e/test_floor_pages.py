@@ -20,7 +20,6 @@ import httpx
 import pytest
 
 from edge.clock import new_event_id, now_iso
-from edge.contract import Answer, ScanData, ScanMessage, parse_answer, scan_topic
 from edge.decode import decode_barcode
 from harness.browser import chromium
 from harness.depot import Depot, GatewayProcess, ServerProcess
@@ -28,6 +27,7 @@ from harness.forms import origin, submit, token_on
 from harness.mosquitto import Mosquitto
 from harness.mqtt import MqttTestClient
 from harness.procs import wait_until
+from kernel.contract import Answer, ScanData, ScanMessage, parse_answer, scan_topic
 from server.accounts import create_user
 from server.db import make_engine
 from server.exampledata import gs1_128_label

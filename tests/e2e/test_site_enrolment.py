@@ -22,11 +22,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from edge.enrolment import ca_fingerprint, derive, parse_ticket
 from harness.depot import DEPOT, PtyScanner, ServerProcess, prepare_database, wait_for_devices
 from harness.forms import submit
 from harness.procs import Proc, wait_until
 from harness.sitebuild import Trial, build_trial, start_broker
+from kernel.enrolment import ca_fingerprint, derive, parse_ticket
 from server.accounts import create_user
 from server.db import make_engine
 from server.exampledata import gs1_128_label
@@ -97,7 +97,7 @@ def pending_qty(client: httpx.Client, batch: str) -> int:
 
 def enrol(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "edge.cli", "edge", "enrol", *args],
+        [sys.executable, "-m", "kernel.cli", "edge", "enrol", *args],
         capture_output=True,
         text=True,
         timeout=60,

@@ -21,9 +21,9 @@ from pathlib import Path
 
 import httpx
 
-from edge.contract import gateway_status_topic
 from harness.mqtt import MqttTestClient
 from harness.procs import DEPOT, Proc, free_port, wait_until
+from kernel.contract import gateway_status_topic
 from server.accounts import create_gateway_client, create_user
 from server.db import make_engine, migrate
 from server.exampledata import ExampleDepot, generate

@@ -1,5 +1,5 @@
 """Forms as a browser sends them, for tests that speak plain HTTP: fetch the page, take its
-form's security token, send the form from the page's own origin (edge/csrf.py)."""
+form's security token, send the form from the page's own origin (kernel/csrf.py)."""
 
 from __future__ import annotations
 

@@ -18,9 +18,9 @@ from typing import Any
 import paho.mqtt.client as paho
 
 from edge.clock import new_event_id, now_iso
-from edge.contract import ScanMessage, parse_answer, scan_topic
 from edge.decode import decode_barcode
-from edge.mqtt import BrokerSettings, connect, make_client
+from kernel.contract import ScanMessage, parse_answer, scan_topic
+from kernel.mqtt import BrokerSettings, connect, make_client
 from server.exampledata import gs1_128_label
 
 

@@ -13,11 +13,11 @@ from datetime import date
 
 import pytest
 
-from edge.contract import Answer, ScanMessage, cmd_topic, parse_scan
 from harness.depot import EdgeProcess, PtyScanner
 from harness.mosquitto import Mosquitto
 from harness.mqtt import MqttTestClient
 from harness.procs import wait_until
+from kernel.contract import Answer, ScanMessage, cmd_topic, parse_scan
 from server.exampledata import generate, gs1_128_label
 
 SITE, DEVICE = "LC01", "LC01-D01-FIX1"

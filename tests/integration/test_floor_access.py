@@ -13,9 +13,9 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from edge.passwords import verify_password
 from harness.depot import ADMIN, Depot, ServerProcess
 from harness.procs import DEPOT
+from kernel.passwords import verify_password
 from server.accounts import create_user
 from server.db import make_engine
 from server.tables import users

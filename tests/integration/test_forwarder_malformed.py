@@ -11,7 +11,6 @@ from typing import Any
 
 import httpx
 
-from edge.contract import Answer, ScanData, ScanMessage
 from gateway.book import Book
 from gateway.config import ServerLink
 from gateway.forwarder import Forwarder
@@ -19,6 +18,7 @@ from gateway.store import GatewayStore
 from gateway.workflows.common import Outcome
 from harness.depot import Depot, GatewayProcess, ServerProcess
 from harness.procs import wait_until
+from kernel.contract import Answer, ScanData, ScanMessage
 
 
 def fill_outbox(store: GatewayStore, count: int, poison: set[int]) -> list[str]:

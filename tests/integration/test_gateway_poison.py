@@ -16,15 +16,15 @@ from pathlib import Path
 
 import pytest
 
-from edge.bounds import MAX_QTY
 from edge.clock import new_event_id, now_iso
-from edge.contract import ScanMessage, parse_answer, scan_topic, status_topic
 from edge.decode import decode_barcode
 from gateway.quarantine import ANSWER_BURST, KEEP_BURST
 from harness.depot import Depot, GatewayProcess, ServerProcess
 from harness.mosquitto import Mosquitto
 from harness.mqtt import MqttTestClient
 from harness.procs import wait_until
+from kernel.bounds import MAX_QTY
+from kernel.contract import ScanMessage, parse_answer, scan_topic, status_topic
 from server.exampledata import gs1_128_label
 
 SITE = "LC01"

@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 
-from edge.contract import Answer, ScanData, ScanMessage
 from gateway import quarantine
 from gateway.book import Book
 from gateway.quarantine import Broken, FloodGate, Tally
 from gateway.store import GatewayStore
 from gateway.workflows.common import Outcome
+from kernel.contract import Answer, ScanData, ScanMessage
 
 
 def scan(batch: str) -> ScanMessage:

@@ -13,13 +13,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from edge.contract import Answer, ScanMessage, cmd_topic, parse_scan
 from edge.keymap import type_text
 from harness.depot import PtyScanner, StationProcess, device_toml
 from harness.labels import frame_with, render, standard_labels, write_video
 from harness.mosquitto import Mosquitto
 from harness.mqtt import MqttTestClient
 from harness.procs import wait_until
+from kernel.contract import Answer, ScanMessage, cmd_topic, parse_scan
 from server.exampledata import generate
 
 SITE = "LC01"

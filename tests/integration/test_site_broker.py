@@ -16,9 +16,9 @@ from typing import Any
 import paho.mqtt.client as paho
 import pytest
 
-from edge.mqtt import BrokerSettings, connect, make_client
 from harness.procs import Proc
 from harness.sitebuild import Trial, build_trial, start_broker
+from kernel.mqtt import BrokerSettings, connect, make_client
 
 D01, D02 = "LC01-D01-FIX1", "LC01-D02-FIX1"
 TOP = "wh/v1/LC01"

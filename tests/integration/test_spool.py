@@ -7,11 +7,11 @@ import threading
 from pathlib import Path
 
 from edge.clock import new_event_id, now_iso
-from edge.contract import Answer, ScanMessage
 from edge.spool import Spool
 from gateway.book import Book
 from gateway.store import GatewayStore
 from gateway.workflows.common import Outcome
+from kernel.contract import Answer, ScanMessage
 
 
 def build(seq: int) -> tuple[str, bytes]:

@@ -17,13 +17,13 @@ from typing import Any
 
 import pytest
 
-from edge.contract import Answer, RfidInfo, ScanData, ScanMessage
 from edge.decode import decode_barcode
 from gateway.book import Book
 from gateway.smoothing import Rules, Smoother
 from gateway.store import GatewayStore
 from gateway.workflows import decide
 from gateway.workflows.common import event_id_for
+from kernel.contract import Answer, RfidInfo, ScanData, ScanMessage
 
 TENT, QUILT, COAT = "06901234567892", "06901234567908", "06901234567915"
 

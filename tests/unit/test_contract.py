@@ -1,4 +1,4 @@
-"""Unit tests for the MQTT contract (edge.contract, design section 5)."""
+"""Unit tests for the MQTT contract (kernel.contract, design section 5)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from edge.bounds import MAX_QTY
-from edge.contract import (
+from kernel.bounds import MAX_QTY
+from kernel.contract import (
     MAX_MESSAGE_BYTES,
     Answer,
     ContractError,
@@ -448,7 +448,7 @@ def test_parse_answer_refuses_deeply_nested_json_with_a_contract_error() -> None
         parse_answer(b'{"v": 1, "re": "r1", "result": "ok", "task": ' + b"[" * 100_000)
 
 
-# -- bounds (edge.bounds): what a broken or hostile device may send is refused, with why ------
+# -- bounds (kernel.bounds): what a broken or hostile device may send is refused, with why ------
 
 
 def _escaped(doc: dict[str, Any]) -> bytes:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from edge.contract import ScanData
 from edge.decode import DEFAULT_LOCATION_PATTERN, decode_barcode, split_symbology
+from kernel.contract import ScanData
 from server.exampledata import gs1_check_digit
 
 GS = "\x1d"

@@ -10,8 +10,10 @@ from typing import Any
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from edge.bounds import MAX_QTY
-from edge.contract import (
+from edge.decode import decode_barcode
+from edge.framing import Frame, Framer
+from kernel.bounds import MAX_QTY
+from kernel.contract import (
     SOURCES,
     Answer,
     ContractError,
@@ -21,8 +23,6 @@ from edge.contract import (
     parse_answer,
     parse_scan,
 )
-from edge.decode import decode_barcode
-from edge.framing import Frame, Framer
 from server.exampledata import gs1_check_digit
 
 FUZZ = settings(max_examples=300, deadline=None, database=None)

@@ -11,13 +11,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from edge.config import ConfigError
 from gateway.config import parse_config
 from gateway.fifo import PickLine, fifo_key, next_pick, offer
 from gateway.placement import Slot, fits, suggest
 from gateway.smoothing import Rules
 from gateway.worker import backoff
 from gateway.workflows.receiving import NoticeLine, match
+from kernel.config import ConfigError
 
 dates = st.one_of(st.none(), st.dates().map(lambda d: d.isoformat()))
 lines = st.lists(

@@ -1,9 +1,9 @@
-"""The rule that slows password guessing (edge/guessing.py), shared by the server's login
+"""The rule that slows password guessing (kernel/guessing.py), shared by the server's login
 and the gateway's floor sign-on."""
 
 from __future__ import annotations
 
-from edge.guessing import Attempt, Failures, Policy, source_key, wait
+from kernel.guessing import Attempt, Failures, Policy, source_key, wait
 
 POLICY = Policy(free_per_pair=5, free_per_source=20, free_per_name=10, first_wait=5, max_wait=900)
 NOW = 1_000_000.0

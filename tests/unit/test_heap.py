@@ -1,4 +1,4 @@
-"""edge.heap.settle: start-up objects out of the collector's sight, cycles still collected."""
+"""kernel.heap.settle: start-up objects out of the collector's sight, cycles still collected."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from edge import heap
+from kernel import heap
 
 
 @pytest.fixture

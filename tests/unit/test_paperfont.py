@@ -1,4 +1,4 @@
-"""Where the papers' font is found (edge/paperfont.py): the setting, then Debian's packages in
+"""Where the papers' font is found (kernel/paperfont.py): the setting, then Debian's packages in
 their order, and a refusal that says what to install."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from edge.paperfont import CANDIDATES, ENV, FontFile, FontMissing, locate
+from kernel.paperfont import CANDIDATES, ENV, FontFile, FontMissing, locate
 
 
 def test_the_first_package_font_present_is_taken(tmp_path: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from edge.agent import MAX_READER_DETAIL, status_detail
-from edge.contract import parse_status, status_payload
+from kernel.contract import parse_status, status_payload
 
 
 def test_a_reader_state_is_carried_as_it_is() -> None:

@@ -39,7 +39,7 @@ def test_build_prints_no_secret_and_keeps_them_across_builds(tmp_path: Path) -> 
     out = tmp_path / "out"
     runs = [
         subprocess.run(
-            [sys.executable, "-m", "edge.cli", "config", "build", str(site), str(out)],
+            [sys.executable, "-m", "kernel.cli", "config", "build", str(site), str(out)],
             capture_output=True,
             text=True,
         )
@@ -58,7 +58,7 @@ def test_sheets_and_secrets_are_owner_only_whatever_the_umask(tmp_path: Path) ->
     site = ROOT / "firmware-config" / "sites" / "LC01.yaml"
     out = tmp_path / "out"
     run = subprocess.run(
-        ["sh", "-c", 'umask 022 && exec "$0" -m edge.cli config build "$1" "$2"',
+        ["sh", "-c", 'umask 022 && exec "$0" -m kernel.cli config build "$1" "$2"',
          sys.executable, str(site), str(out)],
         capture_output=True,
         text=True,

@@ -173,7 +173,7 @@ def test_the_command_prints_every_problem_and_fails(tmp_path: Path) -> None:
     site = tmp_path / "broken.yaml"
     site.write_text(BROKEN)
     run = subprocess.run(
-        [sys.executable, "-m", "edge.cli", "config", "validate", str(site)],
+        [sys.executable, "-m", "kernel.cli", "config", "validate", str(site)],
         capture_output=True,
         text=True,
     )
@@ -181,7 +181,7 @@ def test_the_command_prints_every_problem_and_fails(tmp_path: Path) -> None:
     assert f"{len(problems(load_yaml(BROKEN)))} problem(s)" in run.stderr
     assert "line 26: stations[0].devices[0].door: door 'D09'" in run.stderr
     ok = subprocess.run(
-        [sys.executable, "-m", "edge.cli", "config", "validate", str(EXAMPLE)],
+        [sys.executable, "-m", "kernel.cli", "config", "validate", str(EXAMPLE)],
         capture_output=True,
         text=True,
     )

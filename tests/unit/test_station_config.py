@@ -21,7 +21,7 @@ from edge.config import (
     parse_config,
 )
 from edge.decode import DEFAULT_BADGE_PATTERN, DEFAULT_LOCATION_PATTERN
-from edge.mqtt import BrokerSettings
+from kernel.mqtt import BrokerSettings
 
 BASE = Path("/etc/depot/station")
 

@@ -31,11 +31,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def _run(args: argparse.Namespace) -> int:
-    from server.demo import EXAMPLE_SITE, run_demo
+    from demo.run import EXAMPLE_SITE, run_demo
 
     site = args.site or EXAMPLE_SITE
     if not site.is_file():
-        from edge.cli import CommandError
+        from kernel.cli import CommandError
 
         raise CommandError(f"no site description at {site}; give one with --site")
     return run_demo(args.dir, site, args.http_port, args.mqtt_port, args.interval)

@@ -1,5 +1,8 @@
 """How every part of the depot connects to its broker (paho-mqtt 2).
 
+The kernel needs no third-party package to be imported: paho is loaded when a client is
+made, by the parts that make one (stations and gateways, which install it).
+
 One place for what all clients need: credentials read from a file (never from the command
 line or a log), optional TLS, TCP_NODELAY on the socket so that an answer to a scanner is
 not held back by Nagle's algorithm, and reconnection with backoff.
@@ -12,10 +15,10 @@ import socket
 import ssl
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import paho.mqtt.client as paho
-from paho.mqtt.enums import CallbackAPIVersion
+if TYPE_CHECKING:
+    import paho.mqtt.client as paho
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +51,9 @@ def make_client(
     will: tuple[str, bytes] | None = None,
 ) -> paho.Client:
     """A configured client, not yet connected. Call connect_async() and loop_start()."""
+    import paho.mqtt.client as paho
+    from paho.mqtt.enums import CallbackAPIVersion
+
     client = paho.Client(
         CallbackAPIVersion.VERSION2,
         client_id=client_id,

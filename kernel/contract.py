@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from edge import bounds
+from kernel import bounds
 
 VERSION = 1
 PREFIX = "wh/v1"
@@ -246,7 +246,7 @@ def _rfid(doc: dict[str, Any]) -> RfidInfo | None:
 
 
 def parse_scan(payload: bytes) -> ScanMessage:
-    """Decode a scan message and check every field against its bounds (edge.bounds);
+    """Decode a scan message and check every field against its bounds (kernel.bounds);
     ContractError says which field is wrong and why."""
     doc = load_json(payload, MAX_MESSAGE_BYTES, "scan message")
     if not isinstance(doc, dict):

@@ -176,7 +176,7 @@ class Demo:
         return child
 
     def start(self, example: ExampleDepot, site: Site) -> None:
-        depot = [sys.executable, "-m", "edge.cli"]
+        depot = [sys.executable, "-m", "kernel.cli"]
         conf = self.config / "broker" / "mosquitto.conf"
         self.spawn("mosquitto", [_tool("mosquitto"), "-c", str(conf)])
         if not (wait_port(self.mqtt_port) and wait_port(site.broker.local_port)):

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from edge.contract import check_name
+from kernel.contract import check_name
 
 SCHEME = "DEPOT-ENROL/1"
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1, "maxmem": 64 * 1024 * 1024}
@@ -218,7 +218,7 @@ def _detail(exc: urllib.error.HTTPError) -> str:
 def install(bundle: dict[str, Any], config_dir: Path, state_dir: Path | None = None) -> list[Path]:
     """Write what the bundle holds under `config_dir`: the station's configuration, the
     device's broker password (owner-only) and the depot's CA certificate."""
-    from edge.tomlfile import dumps
+    from kernel.tomlfile import dumps
 
     device = check_name("device", str(bundle["device"]))
     station = dict(bundle["station"])
