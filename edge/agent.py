@@ -25,6 +25,7 @@ from edge.clock import new_event_id, now_iso
 from edge.config import DeviceConfig, StationConfig
 from edge.decode import Decoded, decode_barcode
 from edge.readers import RawRead, Reader, ReaderState, not_ready
+from edge.readers.kinds import open_reader
 from edge.spool import Spool
 from kernel import bounds, heap
 from kernel.contract import (
@@ -303,11 +304,11 @@ class Station:
 
     @classmethod
     def from_config(cls, config: StationConfig) -> Station:
-        from edge.readers import make_reader
-
+        """Each device with the reader its kind builds (MissingExtra when the kind's
+        libraries are not installed) and its spool."""
         agents = []
         for device in config.devices:
-            reader = make_reader(device)
+            reader = open_reader(device.id, device.kind, device.reader)
             spool = Spool(config.spool_dir / f"{device.id}.sqlite")
             agents.append(DeviceAgent(config, device, spool, reader))
         return cls(config, agents)

@@ -56,7 +56,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def run_edge(args: argparse.Namespace) -> int:
     from edge.agent import Station
     from edge.config import load_config
-    from edge.readers import MissingExtra
+    from edge.readers.kinds import MissingExtra
     from kernel.config import ConfigError
 
     try:

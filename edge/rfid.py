@@ -11,6 +11,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+# EPC[,antenna[,rssi]], e.g. "E2801160600002054CC2096F,2,-54.5"
+DEFAULT_RFID_LINE = (
+    r"^(?P<epc>[0-9A-Fa-f]{8,64})(?:,(?P<antenna>\d+))?(?:,(?P<rssi>-?\d+(?:\.\d+)?))?$"
+)
+
 
 @dataclass(frozen=True, slots=True)
 class TagRead:

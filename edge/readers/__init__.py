@@ -5,8 +5,9 @@ going away (it reopens with backoff), and may accept feedback bytes for a beeper
 tells `report` whenever it becomes able to take reads (its port open, its camera delivering
 frames, its LLRP reader running inventory, its keyboard device open and grabbed) and whenever
 it stops being able to, with a ReaderState; reopening after a loss makes a new ready report.
-`make_reader` builds the reader a device's configuration names, importing the heavy
-libraries (OpenCV, zxing-cpp, sllurp) only for the kinds that need them.
+
+Each kind of reader is one module here that declares its KIND (edge/readers/kinds.py): its
+settings, how they are read from the station's TOML, the reader, and the extra it needs.
 """
 
 from __future__ import annotations
@@ -15,14 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from edge.config import (
-    CameraSettings,
-    DeviceConfig,
-    KeyboardSettings,
-    LlrpSettings,
-    RfidSerialSettings,
-    SerialSettings,
-)
 from kernel.contract import RfidInfo
 
 
@@ -66,42 +59,3 @@ class Reader(Protocol):
     def stop(self) -> None: ...
 
     def feedback(self, data: bytes) -> None: ...
-
-
-class MissingExtra(RuntimeError):
-    """A reader whose libraries are not installed; says which extra brings them."""
-
-
-def make_reader(device: DeviceConfig) -> Reader:
-    settings = device.reader
-    if isinstance(settings, SerialSettings):
-        from edge.readers.serial import SerialScanner
-
-        return SerialScanner(settings)
-    if isinstance(settings, CameraSettings):
-        try:
-            from edge.readers.camera import CameraReader
-        except ImportError as exc:
-            raise MissingExtra(
-                f"{device.id}: cameras need pip install 'depot-floor[camera]' "
-                f"({exc.name} is missing)"
-            ) from exc
-        return CameraReader(settings)
-    if isinstance(settings, RfidSerialSettings):
-        from edge.readers.rfid_serial import RfidSerialReader
-
-        return RfidSerialReader(settings)
-    if isinstance(settings, LlrpSettings):
-        try:
-            from edge.readers.llrp import LlrpReader
-        except ImportError as exc:
-            raise MissingExtra(
-                f"{device.id}: LLRP readers need pip install "
-                f"'depot-floor[llrp]' ({exc.name} is missing)"
-            ) from exc
-        return LlrpReader(settings)
-    if isinstance(settings, KeyboardSettings):
-        from edge.readers.keyboard import KeyboardReader
-
-        return KeyboardReader(settings)
-    raise TypeError(f"no reader for {type(settings).__name__}")

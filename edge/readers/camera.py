@@ -11,15 +11,54 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import cv2
-
-from edge.config import CameraSettings
 from edge.readers import Emit, RawRead, Report, not_ready, ready
-from edge.vision import Code, FramePipeline, effective_scale
+from edge.readers.kinds import ReaderKind, Table
+
+if TYPE_CHECKING:  # the [camera] libraries are imported when a camera starts
+    import cv2
+
+    from edge.vision import Code, FramePipeline
+
+
+@dataclass(frozen=True, slots=True)
+class CameraSettings:
+    source: str  # a device index ("0"), an RTSP URL or a video file
+    roi: tuple[int, int, int, int] | None = None  # x, y, width, height in full-frame pixels
+    scale: float = 1.0  # downscale wanted; never below 2 px per module (min_module_px)
+    min_module_px: float = 4.0  # narrowest bar of the smallest label at full resolution
+    dedupe_seconds: float = 2.0  # a code seen again within this time is the same read
+    max_fps: float = 0.0  # 0: as fast as frames come
+    loop: bool = False  # a video file starts again at its end (demo, bench)
+    fallback_every: int = 2  # zbar looks at every n-th frame for what zxing-cpp missed
+
+
+def camera_settings(table: Table) -> CameraSettings:
+    roi = table.get("roi")
+    if roi is not None and not (
+        isinstance(roi, list) and len(roi) == 4 and all(isinstance(v, int) and v >= 0 for v in roi)
+    ):
+        raise table.error("roi", "must be [x, y, width, height] in whole pixels")
+    scale = float(table.get("scale", 1.0))
+    if not 0 < scale <= 1:
+        raise table.error("scale", "must be in (0, 1]")
+    return CameraSettings(
+        source=str(table.required("source")),
+        roi=(roi[0], roi[1], roi[2], roi[3]) if roi else None,
+        scale=scale,
+        min_module_px=float(table.get("min_module_px", 4.0)),
+        dedupe_seconds=float(table.get("dedupe_seconds", 2.0)),
+        max_fps=float(table.get("max_fps", 0.0)),
+        loop=bool(table.get("loop", False)),
+        fallback_every=max(1, int(table.get("fallback_every", 2))),
+    )
 
 
 def open_capture(source: str) -> cv2.VideoCapture:
+    import cv2
+
     return cv2.VideoCapture(int(source) if source.isdigit() else source)
 
 
@@ -31,6 +70,8 @@ class CameraReader:
         self.finished = threading.Event()  # a video file played to its end
 
     def start(self, emit: Emit, report: Report) -> None:
+        from edge.vision import FramePipeline, effective_scale
+
         def on_code(code: Code) -> None:
             emit(RawRead(code.raw, "camera", symbology=code.symbology))
 
@@ -106,3 +147,13 @@ class CameraReader:
             if interval:
                 self._stop.wait(max(0.0, interval - (time.monotonic() - started)))
         return False
+
+
+KIND = ReaderKind(
+    "camera",
+    settings=camera_settings,
+    reader=CameraReader,
+    extra="camera",
+    needs=("cv2", "numpy", "zxingcpp", "pyzbar.pyzbar"),
+    what="cameras",
+)

@@ -20,13 +20,26 @@ import fcntl
 import os
 import stat
 import threading
+from dataclasses import dataclass
 
-from edge.config import KeyboardSettings
 from edge.keymap import EVENT, KeyDecoder
 from edge.readers import Emit, RawRead, Report, not_ready, ready
+from edge.readers.kinds import ReaderKind, Table
 
 EVIOCGRAB = 0x40044590
 MAX_LINE = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class KeyboardSettings:
+    input: str  # an evdev device (/dev/input/...) or a terminal (/dev/tty1)
+    layout: str = "us"
+
+
+def keyboard_settings(table: Table) -> KeyboardSettings:
+    return KeyboardSettings(
+        input=str(table.required("input")), layout=str(table.get("layout", "us"))
+    )
 
 
 def is_evdev(path: str) -> bool:
@@ -131,3 +144,6 @@ class KeyboardReader:
             if len(buffer) > MAX_LINE:
                 emit(RawRead(bytes(buffer[:MAX_LINE]), "keyboard", error="too_long"))
                 buffer.clear()
+
+
+KIND = ReaderKind("keyboard", settings=keyboard_settings, reader=KeyboardReader)

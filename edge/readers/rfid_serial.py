@@ -10,15 +10,33 @@ from __future__ import annotations
 import logging
 import re
 import time
+from dataclasses import dataclass
 
-from edge.config import RfidSerialSettings
 from edge.readers import Emit, RawRead, Report
+from edge.readers.kinds import ReaderKind, Table
 from edge.readers.serial import SerialPort
 from edge.readers.tagging import TagAggregator
-from edge.rfid import LineError, TagRead, parse_line
+from edge.rfid import DEFAULT_RFID_LINE, LineError, TagRead, parse_line
 
 log = logging.getLogger(__name__)
 MAX_LINE = 512
+
+
+@dataclass(frozen=True, slots=True)
+class RfidSerialSettings:
+    port: str
+    baudrate: int = 115200
+    line_pattern: str = DEFAULT_RFID_LINE
+    window: float = 0.5  # reads of one tag at one antenna within this time are one message
+
+
+def rfid_serial_settings(table: Table) -> RfidSerialSettings:
+    return RfidSerialSettings(
+        port=str(table.required("port")),
+        baudrate=int(table.get("baudrate", 115200)),
+        line_pattern=table.pattern("line_pattern", DEFAULT_RFID_LINE),
+        window=float(table.get("window", 0.5)),
+    )
 
 
 class RfidSerialReader:
@@ -66,3 +84,6 @@ class RfidSerialReader:
 
     def feedback(self, data: bytes) -> None:
         self._port.write(data)
+
+
+KIND = ReaderKind("rfid_serial", settings=rfid_serial_settings, reader=RfidSerialReader)

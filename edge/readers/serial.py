@@ -12,12 +12,13 @@ import contextlib
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import serial
 
-from edge.config import SerialSettings
 from edge.framing import Framer
 from edge.readers import Emit, RawRead, Report, not_ready, ready
+from edge.readers.kinds import ReaderKind, Table
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +95,26 @@ class SerialPort:
             delay = min(delay * 2, 10.0)
 
 
+@dataclass(frozen=True, slots=True)
+class SerialSettings:
+    port: str
+    baudrate: int = 9600
+    suffix: bytes = b"\r"
+    prefix: bytes = b""
+
+
+def serial_settings(table: Table) -> SerialSettings:
+    suffix = table.text_bytes("suffix", "\r")
+    if not suffix:
+        raise table.error("suffix", "must not be empty")
+    return SerialSettings(
+        port=str(table.required("port")),
+        baudrate=int(table.get("baudrate", 9600)),
+        suffix=suffix,
+        prefix=table.text_bytes("prefix", ""),
+    )
+
+
 class SerialScanner:
     def __init__(self, settings: SerialSettings) -> None:
         self.settings = settings
@@ -115,3 +136,6 @@ class SerialScanner:
 
     def feedback(self, data: bytes) -> None:
         self._port.write(data)
+
+
+KIND = ReaderKind("serial", settings=serial_settings, reader=SerialScanner)

@@ -13,6 +13,7 @@ import pytest
 from epcpy.epc_schemes.sgtin import SGTIN, SGTINFilterValue
 from sllurp.llrp import LLRPMessage, LLRPReaderClient, LLRPReaderConfig, LLRPReaderState
 
+from edge.readers.rfid_llrp import TAG_CONTENT_SELECTOR
 from harness.llrp_sim import LlrpSimulator
 
 pytestmark = pytest.mark.timeout(30)
@@ -27,19 +28,6 @@ def sgtin96(serial: int) -> str:
 
 EPCS = [sgtin96(serial) for serial in (1001, 1002, 1003)]
 
-SELECTOR = {
-    "EnableROSpecID": False,
-    "EnableSpecIndex": False,
-    "EnableInventoryParameterSpecID": False,
-    "EnableAntennaID": True,
-    "EnableChannelIndex": False,
-    "EnablePeakRSSI": True,
-    "EnableFirstSeenTimestamp": True,
-    "EnableLastSeenTimestamp": True,
-    "EnableTagSeenCount": True,
-    "EnableAccessSpecID": False,
-}
-
 
 def reader_config(**overrides: Any) -> LLRPReaderConfig:
     """The configuration the edge station's LLRP reader uses, with overrides."""
@@ -49,7 +37,7 @@ def reader_config(**overrides: Any) -> LLRPReaderConfig:
         "report_every_n_tags": 1,
         "start_inventory": True,
         "reset_on_connect": True,
-        "tag_content_selector": dict(SELECTOR),
+        "tag_content_selector": dict(TAG_CONTENT_SELECTOR),
     }
     config.update(overrides)
     return LLRPReaderConfig(config)
@@ -174,7 +162,7 @@ def test_tag_reports_arrive_intact(sim: LlrpSimulator, connect: Connect) -> None
 
 
 def test_the_rospec_tag_content_selector_is_honoured(sim: LlrpSimulator, connect: Connect) -> None:
-    selector = SELECTOR | {"EnableROSpecID": True, "EnablePeakRSSI": False}
+    selector = TAG_CONTENT_SELECTOR | {"EnableROSpecID": True, "EnablePeakRSSI": False}
     client, reports = connect(tag_content_selector=selector)
     inventorying(sim, client)
 
@@ -283,8 +271,7 @@ def test_antenna_power_in_dbm_from_the_station_config_reaches_the_reader(
 ) -> None:
     """A site description sets power per antenna in dBm (`power_dbm`); the station asks sllurp
     for it, and sllurp picks the reader's nearest power level for each antenna."""
-    from edge.config import LlrpSettings
-    from edge.readers.llrp import LlrpReader
+    from edge.readers.rfid_llrp import LlrpReader, LlrpSettings
 
     settings = LlrpSettings("127.0.0.1", sim.port, antennas=(1, 2), tx_power_dbm={1: 30.0, 2: 27.0})
     config = LlrpReader(settings)._config()

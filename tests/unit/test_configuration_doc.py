@@ -9,7 +9,8 @@ from pathlib import Path
 
 import yaml
 
-from edge.config import LlrpSettings, load_config
+from edge.config import load_config
+from edge.readers.rfid_llrp import LlrpSettings
 from gateway.config import load_config as load_gateway_config
 from siteconfig.build import build, read_site
 

@@ -6,8 +6,7 @@ import re
 
 import pytest
 
-from edge.config import DEFAULT_RFID_LINE
-from edge.rfid import LineError, TagRead, TagSeen, TagWindow, parse_line
+from edge.rfid import DEFAULT_RFID_LINE, LineError, TagRead, TagSeen, TagWindow, parse_line
 
 LINE = re.compile(DEFAULT_RFID_LINE)
 EPC = "E2801160600002054CC2096F"

@@ -11,16 +11,56 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from dataclasses import dataclass
 from typing import Any
 
-from sllurp.llrp import LLRPReaderClient, LLRPReaderConfig, LLRPReaderState
-
-from edge.config import LlrpSettings
 from edge.readers import Emit, Report, not_ready, ready
+from edge.readers.kinds import ReaderKind, Table
 from edge.readers.tagging import TagAggregator
 from edge.rfid import TagRead
 
 log = logging.getLogger(__name__)
+# What each tag report carries: the antenna, the peak RSSI, when and how often it was seen.
+TAG_CONTENT_SELECTOR = {
+    "EnableROSpecID": False,
+    "EnableSpecIndex": False,
+    "EnableInventoryParameterSpecID": False,
+    "EnableAntennaID": True,
+    "EnableChannelIndex": False,
+    "EnablePeakRSSI": True,
+    "EnableFirstSeenTimestamp": True,
+    "EnableLastSeenTimestamp": True,
+    "EnableTagSeenCount": True,
+    "EnableAccessSpecID": False,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class LlrpSettings:
+    host: str
+    port: int = 5084
+    antennas: tuple[int, ...] = (1,)
+    tx_power: int = 0  # index into the reader's power table; 0 = maximum
+    report_every_n_tags: int = 1
+    window: float = 0.5
+    tx_power_dbm: dict[int, float] | None = None  # per antenna; the table's nearest level
+
+
+def llrp_settings(table: Table) -> LlrpSettings:
+    power_dbm = table.get("tx_power_dbm")
+    if power_dbm is not None and not isinstance(power_dbm, dict):
+        raise table.error("tx_power_dbm", "must map antenna ports to dBm, e.g. {1 = 30}")
+    return LlrpSettings(
+        host=str(table.required("host")),
+        port=int(table.get("port", 5084)),
+        antennas=tuple(int(a) for a in table.get("antennas", [1])),
+        tx_power=int(table.get("tx_power", 0)),
+        tx_power_dbm=(
+            {int(p): float(d) for p, d in power_dbm.items()} if power_dbm is not None else None
+        ),
+        report_every_n_tags=int(table.get("report_every_n_tags", 1)),
+        window=float(table.get("window", 0.5)),
+    )
 
 
 def tag_reads(reports: list[dict[str, Any]], now: float) -> list[TagRead]:
@@ -52,7 +92,9 @@ class LlrpReader:
         self._client: Any = None
         self._tags: TagAggregator | None = None
 
-    def _config(self) -> LLRPReaderConfig:
+    def _config(self) -> Any:
+        from sllurp.llrp import LLRPReaderConfig
+
         return LLRPReaderConfig(
             {
                 "antennas": list(self.settings.antennas),
@@ -61,18 +103,7 @@ class LlrpReader:
                 "report_every_n_tags": self.settings.report_every_n_tags,
                 "start_inventory": True,
                 "reset_on_connect": True,
-                "tag_content_selector": {
-                    "EnableROSpecID": False,
-                    "EnableSpecIndex": False,
-                    "EnableInventoryParameterSpecID": False,
-                    "EnableAntennaID": True,
-                    "EnableChannelIndex": False,
-                    "EnablePeakRSSI": True,
-                    "EnableFirstSeenTimestamp": True,
-                    "EnableLastSeenTimestamp": True,
-                    "EnableTagSeenCount": True,
-                    "EnableAccessSpecID": False,
-                },
+                "tag_content_selector": dict(TAG_CONTENT_SELECTOR),
             }
         )
 
@@ -90,6 +121,8 @@ class LlrpReader:
             self._tags.add(read)
 
     def _loop(self, report: Report) -> None:
+        from sllurp.llrp import LLRPReaderClient, LLRPReaderState
+
         where = f"{self.settings.host}:{self.settings.port}"
         running = ready(f"inventory running on {where}, antennas {list(self.settings.antennas)}")
         delay = 1.0
@@ -145,3 +178,13 @@ class LlrpReader:
 
     def feedback(self, data: bytes) -> None:
         """An LLRP portal has no beeper here; answers show on the console."""
+
+
+KIND = ReaderKind(
+    "rfid_llrp",
+    settings=llrp_settings,
+    reader=LlrpReader,
+    extra="llrp",
+    needs=("sllurp",),
+    what="LLRP readers",
+)
