@@ -54,9 +54,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def run_edge(args: argparse.Namespace) -> int:
-    from edge.agent import Station
     from edge.config import load_config
     from edge.readers.kinds import MissingExtra
+    from edge.station.agent import Station
     from kernel.config import ConfigError
 
     try:

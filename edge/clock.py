@@ -15,3 +15,9 @@ def new_event_id() -> str:
 def now_iso() -> str:
     """Local time with its offset and milliseconds, as in the scan message."""
     return datetime.now().astimezone().isoformat(timespec="milliseconds")
+
+
+def iso_at(at: float) -> str:
+    """A moment (seconds since the epoch) as now_iso writes it: an RFID tag's first and
+    last sighting."""
+    return datetime.fromtimestamp(at).astimezone().isoformat(timespec="milliseconds")

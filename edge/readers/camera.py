@@ -1,7 +1,8 @@
 """A camera watching labels go by: a device index, an RTSP URL or a video file (OpenCV).
 
-Frames go through edge.vision.FramePipeline; every fresh code becomes a read whose raw bytes
-are what a scanner sending AIM identifiers would have sent. A camera that disappears, or a
+Frames go through a FramePipeline (edge.decode.vision's decoders; zbar on a side thread, on
+the newest frame); every fresh code becomes a read whose raw bytes are what a scanner sending
+AIM identifiers would have sent. A camera that disappears, or a
 stream that drops, is reopened with backoff; a video file that ends is either started again
 (`loop = true`) or left finished. The camera is ready once a frame has come through after
 opening it: OpenCV can open a device or a stream that then delivers nothing.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -19,8 +21,9 @@ from edge.readers.kinds import ReaderKind, Table
 
 if TYPE_CHECKING:  # the [camera] libraries are imported when a camera starts
     import cv2
+    import numpy as np
 
-    from edge.vision import Code, FramePipeline
+    from edge.decode.vision import Code
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +73,7 @@ class CameraReader:
         self.finished = threading.Event()  # a video file played to its end
 
     def start(self, emit: Emit, report: Report) -> None:
-        from edge.vision import FramePipeline, effective_scale
+        from edge.decode.vision import effective_scale
 
         def on_code(code: Code) -> None:
             emit(RawRead(code.raw, "camera", symbology=code.symbology))
@@ -147,6 +150,87 @@ class CameraReader:
             if interval:
                 self._stop.wait(max(0.0, interval - (time.monotonic() - started)))
         return False
+
+
+class FramePipeline:
+    """Frames in, fresh codes out through `emit`; zbar on a side thread on the newest frame."""
+
+    def __init__(
+        self,
+        emit: Callable[[Code], None],
+        *,
+        roi: tuple[int, int, int, int] | None,
+        scale: float,
+        dedupe_seconds: float,
+        primary: bool = True,
+        fallback: bool = True,
+        fallback_every: int = 2,
+    ) -> None:
+        from edge.decode import vision  # needs depot-floor[camera]: imported when one starts
+
+        self._vision = vision
+        self._emit = emit
+        self._roi = roi
+        self._scale = scale
+        self._dedupe = vision.Deduper(dedupe_seconds)
+        self._lock = threading.Lock()
+        self._primary = primary
+        self._fallback = fallback
+        self._latest: tuple[np.ndarray, float] | None = None
+        self._fallback_every = max(1, fallback_every)
+        self._ready = threading.Condition()
+        self._closed = False
+        self._worker: threading.Thread | None = None
+        self.frames = 0
+        self.fallback_frames = 0
+        if fallback and primary:
+            self._worker = threading.Thread(target=self._zbar_loop, name="zbar", daemon=True)
+            self._worker.start()
+
+    def process(self, frame: np.ndarray, now: float) -> None:
+        gray = self._vision.prepare(frame, self._roi, self._scale)
+        self.frames += 1
+        if self._primary:
+            self._report(self._vision.zxing_codes(gray), now)
+            if self._worker is not None and self.frames % self._fallback_every == 0:
+                with self._ready:
+                    self._latest = (gray, now)
+                    self._ready.notify()
+        else:  # zbar alone (for comparison)
+            self.fallback_frames += 1
+            self._report(self._vision.zbar_codes(gray), now)
+
+    def _zbar_loop(self) -> None:
+        while True:
+            with self._ready:
+                while self._latest is None and not self._closed:
+                    self._ready.wait()
+                if self._closed:
+                    return
+                assert self._latest is not None
+                gray, now = self._latest
+                self._latest = None
+            self.fallback_frames += 1
+            self._report(self._vision.zbar_codes(gray), now)
+
+    def _report(self, codes: list[Code], now: float) -> None:
+        with self._lock:
+            fresh = self._dedupe.fresh(codes, now)
+        for code in fresh:
+            self._emit(code)
+
+    def close(self, drain: bool = False) -> None:
+        """Stop the side thread; with drain, let it finish the frame it has first."""
+        if self._worker is None:
+            return
+        if drain:
+            with self._ready:
+                while self._latest is not None:
+                    self._ready.wait(0.01)
+        with self._ready:
+            self._closed = True
+            self._ready.notify_all()
+        self._worker.join(timeout=5)
 
 
 KIND = ReaderKind(

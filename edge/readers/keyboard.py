@@ -22,7 +22,7 @@ import stat
 import threading
 from dataclasses import dataclass
 
-from edge.keymap import EVENT, KeyDecoder
+from edge.decode.keymap import EVENT, KeyDecoder
 from edge.readers import Emit, RawRead, Report, not_ready, ready
 from edge.readers.kinds import ReaderKind, Table
 

@@ -14,10 +14,10 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from edge.decode.rfid import TagRead
 from edge.readers import Emit, Report, not_ready, ready
 from edge.readers.kinds import ReaderKind, Table
 from edge.readers.tagging import TagAggregator
-from edge.rfid import TagRead
 
 log = logging.getLogger(__name__)
 # What each tag report carries: the antenna, the peak RSSI, when and how often it was seen.

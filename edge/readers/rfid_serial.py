@@ -12,11 +12,11 @@ import re
 import time
 from dataclasses import dataclass
 
+from edge.decode.rfid import DEFAULT_RFID_LINE, LineError, TagRead, parse_line
 from edge.readers import Emit, RawRead, Report
 from edge.readers.kinds import ReaderKind, Table
 from edge.readers.serial import SerialPort
 from edge.readers.tagging import TagAggregator
-from edge.rfid import DEFAULT_RFID_LINE, LineError, TagRead, parse_line
 
 log = logging.getLogger(__name__)
 MAX_LINE = 512

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import serial
 
-from edge.framing import Framer
+from edge.decode.framing import Framer
 from edge.readers import Emit, RawRead, Report, not_ready, ready
 from edge.readers.kinds import ReaderKind, Table
 

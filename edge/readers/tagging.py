@@ -5,15 +5,11 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime
 
+from edge.clock import iso_at
+from edge.decode.rfid import TagRead, TagSeen, TagWindow
 from edge.readers import Emit, RawRead
-from edge.rfid import TagRead, TagSeen, TagWindow
 from kernel.contract import RfidInfo
-
-
-def iso(at: float) -> str:
-    return datetime.fromtimestamp(at).astimezone().isoformat(timespec="milliseconds")
 
 
 def seen_read(seen: TagSeen) -> RawRead:
@@ -21,8 +17,8 @@ def seen_read(seen: TagSeen) -> RawRead:
         antenna=seen.antenna,
         rssi=seen.rssi,
         reads=seen.reads,
-        first_seen=iso(seen.first),
-        last_seen=iso(seen.last),
+        first_seen=iso_at(seen.first),
+        last_seen=iso_at(seen.last),
     )
     return RawRead(seen.epc_hex.encode("ascii"), "rfid", epc_hex=seen.epc_hex, rfid=info)
 

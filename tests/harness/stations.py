@@ -3,7 +3,7 @@
 Each read is published on its device's scan topic (QoS 1) and kept until an answer naming it
 arrives on the device's command topic; a read without an answer is sent again, with the same
 event id, after `resend_after` seconds and after every reconnect, as the edge agent does from
-its spool (edge/agent.py). With `resend=False` every read is published once and never again:
+its spool (edge/station/agent.py). With `resend=False` every read is published once and never again:
 what arrives then is what the broker kept.
 """
 

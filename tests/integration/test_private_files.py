@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from edge.spool import Spool
+from edge.station.spool import Spool
 from gateway.store import GatewayStore
 from server.db import make_engine, migrate
 

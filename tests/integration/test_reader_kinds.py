@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from edge.agent import Station
 from edge.config import ConfigError, load_config
 from edge.readers import Emit, RawRead, Report, ready
 from edge.readers.kinds import ReaderKind, Table, kinds, register, unregister
+from edge.station.agent import Station
 from harness.mosquitto import Mosquitto
 from harness.mqtt import MqttTestClient
 from harness.procs import wait_until

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from edge.keymap import type_text
+from edge.decode.keymap import type_text
 from harness.depot import PtyScanner, StationProcess, device_toml
 from harness.labels import frame_with, render, standard_labels, write_video
 from harness.mosquitto import Mosquitto

@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 
 from edge.clock import new_event_id, now_iso
-from edge.spool import Spool
+from edge.station.spool import Spool
 from gateway.book import Book
 from gateway.store import GatewayStore
 from gateway.workflows.common import Outcome

@@ -1,4 +1,4 @@
-"""Unit tests for decoding the EPC bank of UHF tags to GS1 keys (edge.epc)."""
+"""Unit tests for decoding the EPC bank of UHF tags to GS1 keys (edge.decode.epc)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from epcpy.epc_schemes.sgln import SGLN, SGLNFilterValue
 from epcpy.epc_schemes.sgtin import SGTIN, SGTINFilterValue
 from epcpy.epc_schemes.sscc import SSCC, SSCCFilterValue
 
-from edge.epc import decode_epc
+from edge.decode.epc import decode_epc
 from kernel.contract import ScanData
 from server.exampledata import gs1_check_digit, is_valid_gtin
 

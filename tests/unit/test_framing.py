@@ -1,10 +1,10 @@
-"""Unit tests for splitting a scanner's serial byte stream into reads (edge.framing)."""
+"""Unit tests for splitting a scanner's serial byte stream into reads (edge.decode.framing)."""
 
 from __future__ import annotations
 
 import pytest
 
-from edge.framing import MAX_FRAME, Frame, Framer
+from edge.decode.framing import MAX_FRAME, Frame, Framer
 
 GS = b"\x1d"
 READ = b"]C10106901234567892102024A1" + GS + b"112403013020"

@@ -11,7 +11,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from edge.decode import decode_barcode
-from edge.framing import Frame, Framer
+from edge.decode.framing import Frame, Framer
 from kernel.bounds import MAX_QTY
 from kernel.contract import (
     SOURCES,

@@ -8,9 +8,9 @@ from itertools import pairwise
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from edge.epc import decode_epc
-from edge.keymap import EV_KEY, EVENT, KeyDecoder, type_text
-from edge.rfid import DEFAULT_RFID_LINE, LineError, TagRead, TagWindow, parse_line
+from edge.decode.epc import decode_epc
+from edge.decode.keymap import EV_KEY, EVENT, KeyDecoder, type_text
+from edge.decode.rfid import DEFAULT_RFID_LINE, LineError, TagRead, TagWindow, parse_line
 
 FUZZ = settings(max_examples=300, deadline=None, database=None)
 LINE = re.compile(DEFAULT_RFID_LINE)

@@ -1,10 +1,11 @@
-"""Unit tests for turning a keyboard-wedge scanner's key events back into text (edge.keymap)."""
+"""Unit tests for turning a keyboard-wedge scanner's key events back into text
+(edge.decode.keymap)."""
 
 from __future__ import annotations
 
 import pytest
 
-from edge.keymap import EV_KEY, EVENT, KEY_ENTER, KEY_KPENTER, KeyDecoder, press, type_text
+from edge.decode.keymap import EV_KEY, EVENT, KEY_ENTER, KEY_KPENTER, KeyDecoder, press, type_text
 from server.exampledata import gs1_check_digit
 
 GS = "\x1d"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from edge.agent import MAX_READER_DETAIL, status_detail
+from edge.station.agent import MAX_READER_DETAIL, status_detail
 from kernel.contract import parse_status, status_payload
 
 

@@ -1,4 +1,4 @@
-"""Unit tests for RFID text lines and the folding of tag reads into messages (edge.rfid)."""
+"""Unit tests for RFID text lines and the folding of tag reads into messages (edge.decode.rfid)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from edge.rfid import DEFAULT_RFID_LINE, LineError, TagRead, TagSeen, TagWindow, parse_line
+from edge.decode.rfid import DEFAULT_RFID_LINE, LineError, TagRead, TagSeen, TagWindow, parse_line
 
 LINE = re.compile(DEFAULT_RFID_LINE)
 EPC = "E2801160600002054CC2096F"

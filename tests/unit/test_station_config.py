@@ -10,12 +10,12 @@ import pytest
 
 from edge.config import ConfigError, DeviceConfig, StationConfig, parse_config
 from edge.decode import DEFAULT_BADGE_PATTERN, DEFAULT_LOCATION_PATTERN
+from edge.decode.rfid import DEFAULT_RFID_LINE
 from edge.readers.camera import CameraSettings
 from edge.readers.keyboard import KeyboardSettings
 from edge.readers.rfid_llrp import LlrpSettings
 from edge.readers.rfid_serial import RfidSerialSettings
 from edge.readers.serial import SerialSettings
-from edge.rfid import DEFAULT_RFID_LINE
 from kernel.mqtt import BrokerSettings
 
 BASE = Path("/etc/depot/station")

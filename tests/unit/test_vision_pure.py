@@ -1,10 +1,11 @@
-"""Unit tests for the pure parts of camera reading (edge.vision): scale, dedupe, raw reads."""
+"""Unit tests for the pure parts of camera reading (edge.decode.vision): scale, dedupe, raw
+reads."""
 
 from __future__ import annotations
 
 import pytest
 
-from edge.vision import ZBAR_AIM, Code, Deduper, effective_scale
+from edge.decode.vision import ZBAR_AIM, Code, Deduper, effective_scale
 
 GS = b"\x1d"
 LABEL = b"0106901234567892102024A1" + GS + b"112403013020"

@@ -1,4 +1,5 @@
-"""Barcodes in camera frames (no capture here: frames in, codes out).
+"""Barcodes in camera frames (no capture here: frames in, codes out; the camera reader,
+edge/readers/camera.py, captures them and runs the fallback on its side thread).
 
 zxing-cpp reads first: it reads Data Matrix, which zbar cannot, and reports the AIM symbology
 identifier (so GS1 content is known as such). pyzbar then reads what zxing-cpp missed: zbar
@@ -15,17 +16,12 @@ same read.
 
 from __future__ import annotations
 
-import logging
-import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
 import zxingcpp
 from pyzbar import pyzbar
-
-log = logging.getLogger(__name__)
 
 # zbar reports a type, not an AIM identifier; these are the unambiguous ones. A zbar CODE128
 # read may or may not be GS1-128 (zbar drops the FNC1), so it gets none and the decoder
@@ -126,81 +122,3 @@ class Deduper:
         if len(self._last) > 1000:
             self._last = {k: t for k, t in self._last.items() if now - t <= self.seconds}
         return out
-
-
-class FramePipeline:
-    """Frames in, fresh codes out through `emit`; zbar on a side thread on the newest frame."""
-
-    def __init__(
-        self,
-        emit: Callable[[Code], None],
-        *,
-        roi: tuple[int, int, int, int] | None,
-        scale: float,
-        dedupe_seconds: float,
-        primary: bool = True,
-        fallback: bool = True,
-        fallback_every: int = 2,
-    ) -> None:
-        self._emit = emit
-        self._roi = roi
-        self._scale = scale
-        self._dedupe = Deduper(dedupe_seconds)
-        self._lock = threading.Lock()
-        self._primary = primary
-        self._fallback = fallback
-        self._latest: tuple[np.ndarray, float] | None = None
-        self._fallback_every = max(1, fallback_every)
-        self._ready = threading.Condition()
-        self._closed = False
-        self._worker: threading.Thread | None = None
-        self.frames = 0
-        self.fallback_frames = 0
-        if fallback and primary:
-            self._worker = threading.Thread(target=self._zbar_loop, name="zbar", daemon=True)
-            self._worker.start()
-
-    def process(self, frame: np.ndarray, now: float) -> None:
-        gray = prepare(frame, self._roi, self._scale)
-        self.frames += 1
-        if self._primary:
-            self._report(zxing_codes(gray), now)
-            if self._worker is not None and self.frames % self._fallback_every == 0:
-                with self._ready:
-                    self._latest = (gray, now)
-                    self._ready.notify()
-        else:  # zbar alone (for comparison)
-            self.fallback_frames += 1
-            self._report(zbar_codes(gray), now)
-
-    def _zbar_loop(self) -> None:
-        while True:
-            with self._ready:
-                while self._latest is None and not self._closed:
-                    self._ready.wait()
-                if self._closed:
-                    return
-                assert self._latest is not None
-                gray, now = self._latest
-                self._latest = None
-            self.fallback_frames += 1
-            self._report(zbar_codes(gray), now)
-
-    def _report(self, codes: list[Code], now: float) -> None:
-        with self._lock:
-            fresh = self._dedupe.fresh(codes, now)
-        for code in fresh:
-            self._emit(code)
-
-    def close(self, drain: bool = False) -> None:
-        """Stop the side thread; with drain, let it finish the frame it has first."""
-        if self._worker is None:
-            return
-        if drain:
-            with self._ready:
-                while self._latest is not None:
-                    self._ready.wait(0.01)
-        with self._ready:
-            self._closed = True
-            self._ready.notify_all()
-        self._worker.join(timeout=5)

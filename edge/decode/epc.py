@@ -14,7 +14,7 @@ from epcpy.epc_schemes.sgtin import SGTIN
 from epcpy.epc_schemes.sscc import SSCC
 from epcpy.utils.parsers import hex_to_tag_encodable
 
-from edge.decode import Decoded
+from edge.decode.barcode import Decoded
 from kernel.contract import ScanData
 
 _HEX = re.compile(r"[0-9A-Fa-f]+")

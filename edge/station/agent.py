@@ -26,7 +26,7 @@ from edge.config import DeviceConfig, StationConfig
 from edge.decode import Decoded, decode_barcode
 from edge.readers import RawRead, Reader, ReaderState, not_ready
 from edge.readers.kinds import open_reader
-from edge.spool import Spool
+from edge.station.spool import Spool
 from kernel import bounds, heap
 from kernel.contract import (
     MAX_RAW_BYTES,
@@ -60,7 +60,7 @@ def decode_read(read: RawRead, location_pattern: str, badge_pattern: str) -> Dec
     if read.error:
         return Decoded(False, ScanData(), read.symbology, read.error)
     if read.epc_hex is not None:
-        from edge.epc import decode_epc
+        from edge.decode.epc import decode_epc
 
         return decode_epc(read.epc_hex)
     decoded = decode_barcode(read.raw, location_pattern, badge_pattern)
