@@ -12,6 +12,7 @@ settings, how they are read from the station's TOML, the reader, and the extra i
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
@@ -59,3 +60,21 @@ class Reader(Protocol):
     def stop(self) -> None: ...
 
     def feedback(self, data: bytes) -> None: ...
+
+
+class Backoff:
+    """How long a reader waits before it opens its device again: `first` seconds, doubled
+    after each failure up to `most`, and `first` again once the device is open."""
+
+    def __init__(self, first: float = 0.5, most: float = 10.0) -> None:
+        self.first = first
+        self.most = most
+        self.delay = first
+
+    def opened(self) -> None:
+        self.delay = self.first
+
+    def wait(self, stop: threading.Event) -> None:
+        """Wait (or until `stop`) before the next attempt."""
+        stop.wait(self.delay)
+        self.delay = min(self.delay * 2, self.most)

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from edge.readers import Emit, RawRead, Report, not_ready, ready
+from edge.readers import Backoff, Emit, RawRead, Report, not_ready, ready
 from edge.readers.kinds import ReaderKind, Table
 
 if TYPE_CHECKING:  # the [camera] libraries are imported when a camera starts
@@ -114,14 +114,14 @@ class CameraReader:
     def _open_and_read(self, pipeline: FramePipeline, report: Report) -> bool:
         """Open the source again and again until the stop (False) or a video's end (True)."""
         source = self.settings.source
-        delay = 0.5
+        backoff = Backoff()
         while not self._stop.is_set():
             capture = open_capture(source)
             try:
                 if not capture.isOpened():
                     report(not_ready(f"camera {source} unavailable; retrying"))
                 else:
-                    delay = 0.5
+                    backoff.opened()
                     ended = self._frames(capture, pipeline, report)
                     if ended and not self.settings.loop:
                         return True
@@ -129,8 +129,7 @@ class CameraReader:
                         report(not_ready(f"camera {source} stopped sending frames"))
             finally:
                 capture.release()
-            self._stop.wait(delay)
-            delay = min(delay * 2, 10.0)
+            backoff.wait(self._stop)
         return False
 
     def _frames(self, capture: cv2.VideoCapture, pipeline: FramePipeline, report: Report) -> bool:

@@ -23,7 +23,7 @@ import threading
 from dataclasses import dataclass
 
 from edge.decode.keymap import EVENT, KeyDecoder
-from edge.readers import Emit, RawRead, Report, not_ready, ready
+from edge.readers import Backoff, Emit, RawRead, Report, not_ready, ready
 from edge.readers.kinds import ReaderKind, Table
 
 EVIOCGRAB = 0x40044590
@@ -90,11 +90,11 @@ class KeyboardReader:
 
     def _loop(self, emit: Emit, report: Report) -> None:
         source = self.settings.input
-        delay = 0.5
+        backoff = Backoff()
         while not self._stop.is_set():
             try:
                 self._fd = os.open(source, os.O_RDONLY)
-                delay = 0.5
+                backoff.opened()
                 if is_evdev(source):
                     report(ready(f"reading key events from {source} ({grab(self._fd)})"))
                     self._read_events(self._fd, emit)
@@ -108,8 +108,7 @@ class KeyboardReader:
             if fd is not None:
                 with contextlib.suppress(OSError):
                     os.close(fd)
-            self._stop.wait(delay)
-            delay = min(delay * 2, 10.0)
+            backoff.wait(self._stop)
 
     def _read_events(self, fd: int, emit: Emit) -> None:
         decoder = KeyDecoder()

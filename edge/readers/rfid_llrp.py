@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from edge.decode.rfid import TagRead
-from edge.readers import Emit, Report, not_ready, ready
+from edge.readers import Backoff, Emit, Report, not_ready, ready
 from edge.readers.kinds import ReaderKind, Table
 from edge.readers.tagging import TagAggregator
 
@@ -125,7 +125,7 @@ class LlrpReader:
 
         where = f"{self.settings.host}:{self.settings.port}"
         running = ready(f"inventory running on {where}, antennas {list(self.settings.antennas)}")
-        delay = 1.0
+        backoff = Backoff(1.0, 30.0)
         while not self._stop.is_set():
             gone = threading.Event()
             client = LLRPReaderClient(self.settings.host, self.settings.port, self._config())
@@ -138,7 +138,7 @@ class LlrpReader:
                 client.connect()
                 self._client = client
                 log.info("LLRP reader connected at %s; starting inventory", where)
-                delay = 1.0
+                backoff.opened()
                 while not self._stop.is_set() and not gone.is_set():
                     if not client.is_alive():
                         break
@@ -151,8 +151,7 @@ class LlrpReader:
             finally:
                 self._client = None
                 self._close(client)
-            self._stop.wait(delay)
-            delay = min(delay * 2, 30.0)
+            backoff.wait(self._stop)
 
     @staticmethod
     def _close(client: Any) -> None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import serial
 
 from edge.decode.framing import Framer
-from edge.readers import Emit, RawRead, Report, not_ready, ready
+from edge.readers import Backoff, Emit, RawRead, Report, not_ready, ready
 from edge.readers.kinds import ReaderKind, Table
 
 log = logging.getLogger(__name__)
@@ -74,7 +74,7 @@ class SerialPort:
     def _loop(
         self, on_open: Callable[[], None], on_chunk: Callable[[bytes], None], report: Report
     ) -> None:
-        delay = 0.5
+        backoff = Backoff()
         while not self._stop.is_set():
             try:
                 port = serial.serial_for_url(self.port, baudrate=self.baudrate, timeout=0.2)
@@ -82,7 +82,7 @@ class SerialPort:
                     self._serial = port
                 on_open()
                 report(ready(f"reading {self.port}"))
-                delay = 0.5
+                backoff.opened()
                 while not self._stop.is_set():
                     chunk = port.read(port.in_waiting or 1)
                     if chunk:
@@ -91,8 +91,7 @@ class SerialPort:
                 if not self._stop.is_set():
                     report(not_ready(f"{self._name} on {self.port} unavailable: {exc}"))
             self._close()
-            self._stop.wait(delay)
-            delay = min(delay * 2, 10.0)
+            backoff.wait(self._stop)
 
 
 @dataclass(frozen=True, slots=True)
