@@ -12,14 +12,16 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import and_, func, select
 
-from server import audit, queries
-from server.bounds import Code, Filter, Id, Page, Ref
 from server.dash.common import page
 from server.dash.overview import STATUS_NAMES, THE_DEPOT
-from server.deps import engine_of
-from server.guard import NotFoundPage, Scope, screen
-from server.scope import Of, Own
-from server.tables import approvals, batches, events, items, locations, postings
+from server.domain.bounds import Code, Filter, Id, Page, Ref
+from server.domain.errors import NotFoundPage
+from server.domain.scope import Of, Own
+from server.services import audit
+from server.storage import queries
+from server.storage.tables import approvals, batches, events, items, locations, postings
+from server.web.deps import engine_of
+from server.web.guard import Scope, screen
 
 router = APIRouter(include_in_schema=False)
 PAGE = 50

@@ -19,11 +19,11 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from sqlalchemy import Engine, func, select
 
-from server.bounds import Filter
 from server.dash.overview import THE_DEPOT
-from server.deps import engine_of
-from server.guard import Scope, screen
-from server.tables import audit_log, events, gateway_status, ledger_heads, warehouses
+from server.domain.bounds import Filter
+from server.storage.tables import audit_log, events, gateway_status, ledger_heads, warehouses
+from server.web.deps import engine_of
+from server.web.guard import Scope, screen
 
 router = APIRouter(include_in_schema=False)
 POLL_SECONDS = 1.0

@@ -10,16 +10,17 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
-from server import dispatch, notifications
-from server.bounds import Id, NoteNo, Page
 from server.dash import views
 from server.dash.charts import timeline
 from server.dash.common import lang_of, local, page, partial
-from server.deps import engine_of
-from server.guard import NotFoundPage, Scope, screen
-from server.order_view import order_view, pick_list_query
-from server.scope import Of, Own
-from server.tables import batches, handovers, items, pick_lines
+from server.domain.bounds import Id, NoteNo, Page
+from server.domain.errors import NotFoundPage
+from server.domain.scope import Of, Own
+from server.services import dispatch, notifications
+from server.services.order_view import order_view, pick_list_query
+from server.storage.tables import batches, handovers, items, pick_lines
+from server.web.deps import engine_of
+from server.web.guard import Scope, screen
 
 router = APIRouter(include_in_schema=False)
 KINDS = {

@@ -7,15 +7,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from server import depot_time
-from server.bounds import Filter
 from server.dash import views
 from server.dash.ageing import AGE_BANDS, REMAINING_BANDS
 from server.dash.charts import Bar, Place, bars, depot_map
 from server.dash.common import lang_of, page, partial
-from server.deps import engine_of
-from server.guard import Scope, screen
-from server.scope import Named
+from server.domain import depot_time
+from server.domain.bounds import Filter
+from server.domain.scope import Named
+from server.web.deps import engine_of
+from server.web.guard import Scope, screen
 
 router = APIRouter(include_in_schema=False)
 # the depot a page shows (?depot=LC01); a person bound to one sees only that one

@@ -11,14 +11,16 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
-from server import depot_time, reports
-from server.bounds import Filter
 from server.dash.common import page
 from server.dash.overview import THE_DEPOT
-from server.deps import engine_of
-from server.guard import Scope, screen
-from server.report_keeper import last_finished_month
-from server.tables import warehouses
+from server.domain import depot_time
+from server.domain.bounds import Filter
+from server.domain.errors import ReportError
+from server.services import reports
+from server.services.report_keeper import last_finished_month
+from server.storage.tables import warehouses
+from server.web.deps import engine_of
+from server.web.guard import Scope, screen
 
 MONTH = re.compile(r"\d{4}-\d{2}")
 
@@ -53,7 +55,7 @@ def monthly_page(
     if error is None:
         try:
             rows = reports.kept_monthly(engine, chosen, where, today)
-        except reports.ReportError as exc:
+        except ReportError as exc:
             error = str(exc)
     totals = [sum(int(r[i]) for r in rows) for i in range(6, 14)]  # type: ignore[call-overload]
     query = urlencode({"month": chosen, **({"warehouse": where} if where else {})})

@@ -4,8 +4,9 @@ The stocktakes page shows each round's progress by zone, its variances and the d
 still to work through (a reason code per variance); counting stays blind, so the ledger's
 quantities are for the roles that run stocktakes and for auditors. The approvals inbox lists
 what waits for the looking person's decision: stocktake adjustments (never one's own count or
-close: server/duties.py, enforced by server/stocktake.py), goods waiting for acceptance, and the
-acceptance reports due to the commission with their 10-working-day clock (art. 8).
+close: server/domain/duties.py, enforced by server/services/stocktake.py), goods waiting for
+acceptance, and the acceptance reports due to the commission with their 10-working-day clock (art.
+8).
 """
 
 from __future__ import annotations
@@ -16,16 +17,14 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import Engine, case, func, select
 
-from server import acceptance as acceptances
-from server import stocktake
-from server.bounds import Id
 from server.dash.common import page, partial
-from server.deps import engine_of
-from server.floor import Rejection
-from server.guard import Scope, screen
-from server.permissions import allowed
-from server.scope import Of, Own
-from server.tables import (
+from server.domain.bounds import Id
+from server.domain.floor import Rejection
+from server.domain.permissions import allowed
+from server.domain.scope import Of, Own
+from server.services import acceptance as acceptances
+from server.services import stocktake_close
+from server.storage.tables import (
     batches,
     items,
     locations,
@@ -34,6 +33,8 @@ from server.tables import (
     stocktake_lines,
     stocktakes,
 )
+from server.web.deps import engine_of
+from server.web.guard import Scope, screen
 
 router = APIRouter(include_in_schema=False)
 REASON_NAMES = {
@@ -219,7 +220,7 @@ def approve_adjustment(
     if confirm != "yes":
         return RedirectResponse("/approvals?refused=unconfirmed", status_code=303)
     try:
-        stocktake.approve(engine_of(request), scope.user.username, stocktake_id)
+        stocktake_close.approve(engine_of(request), scope.user.username, stocktake_id)
     except Rejection as exc:
         return RedirectResponse(f"/approvals?refused={exc.reason}", status_code=303)
     return RedirectResponse(f"/approvals?done={stocktake_id}", status_code=303)

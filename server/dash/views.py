@@ -18,8 +18,8 @@ from server.dash.ageing import (
     due_on,
     remaining_cutoffs,
 )
-from server.exampledata import CATEGORIES
-from server.tables import (
+from server.domain.catalogue import CATEGORIES
+from server.storage.tables import (
     STOCK_STATUSES,
     batches,
     dispatch_lines,

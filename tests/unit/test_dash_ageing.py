@@ -14,7 +14,7 @@ from server.dash.ageing import (
     due_on,
     remaining_band,
 )
-from server.evidence import add_years
+from server.domain.evidence import add_years
 
 days = st.dates(min_value=date(2005, 1, 1), max_value=date(2030, 12, 31))
 
