@@ -16,13 +16,12 @@ from sqlalchemy import Connection, Engine, func, select
 from server.domain.floor import Rejection
 from server.services.dispatch import FIRST_BATCH_HOURS
 from server.services.notifications import of_order
+from server.storage.orders import pick_list_query
 from server.storage.tables import (
-    batches,
     dispatch_lines,
     dispatch_orders,
     handovers,
     items,
-    locations,
     pick_lines,
 )
 
@@ -111,24 +110,3 @@ def _lines(conn: Connection, order_id: int, depot: str | None) -> list[dict[str,
 
 def _utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def pick_list_query() -> Any:
-    return (
-        select(
-            pick_lines.c.id,
-            pick_lines.c.warehouse,
-            pick_lines.c.seq,
-            locations.c.code.label("location"),
-            batches.c.item_code.label("item"),
-            batches.c.batch_no.label("batch"),
-            batches.c.inbound_date,
-            pick_lines.c.qty,
-            pick_lines.c.loaded,
-            dispatch_orders.c.number.label("order"),
-        )
-        .join(locations, locations.c.id == pick_lines.c.location_id)
-        .join(batches, batches.c.id == pick_lines.c.batch_id)
-        .join(dispatch_orders, dispatch_orders.c.id == pick_lines.c.order_id)
-        .order_by(pick_lines.c.order_id, pick_lines.c.seq)
-    )

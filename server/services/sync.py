@@ -25,7 +25,7 @@ from sqlalchemy import Connection, Engine, func, select, tuple_
 from server.domain.errors import BadCursor
 from server.services.floor_access import floor_people
 from server.services.inbound import notices as inbound_notices_of
-from server.services.order_view import pick_list_query
+from server.storage.orders import pick_list_query
 from server.storage.tables import (
     approvals,
     batches,

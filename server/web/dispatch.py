@@ -10,22 +10,14 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import AwareDatetime, BaseModel, Field
-from sqlalchemy import select
 
 from server.domain import depot_time
 from server.domain.bounds import Code, Id, Name, NoteNo, Person, Phone, Plate, Qty, Reason, Ref
 from server.domain.floor import Rejection
 from server.domain.scope import Named, Of, Own
 from server.services import allocation, dispatch, handover
-from server.services.order_view import order_view, pick_list_query
-from server.storage.tables import (
-    batches,
-    dispatch_orders,
-    handovers,
-    items,
-    pick_lines,
-    warehouses,
-)
+from server.services.order_view import order_view
+from server.storage.orders import handover_note
 from server.web import printing
 from server.web.deps import engine_of
 from server.web.downloads import download
@@ -231,27 +223,10 @@ def handover_pdf(
     request: Request,
     scope: Annotated[Scope, person("read", Of("handover", "number"))],
 ) -> Response:
-    engine = engine_of(request)
-    with engine.connect() as conn:
-        note = conn.execute(select(handovers).where(handovers.c.number == number)).first()
-        if note is None:
-            raise Rejection("unknown_handover", f"there is no handover note {number}")
-        order = conn.execute(
-            select(dispatch_orders).where(dispatch_orders.c.id == note.order_id)
-        ).one()
-        depot = conn.execute(
-            select(warehouses.c.name_zh).where(warehouses.c.code == note.warehouse)
-        ).scalar_one()
-        rows = conn.execute(
-            pick_list_query()
-            .add_columns(items.c.name_zh, items.c.spec, items.c.unit_zh)
-            .join(items, items.c.code == batches.c.item_code)
-            .where(
-                (pick_lines.c.order_id == note.order_id)
-                & (pick_lines.c.warehouse == note.warehouse)
-                & (pick_lines.c.loaded > 0)
-            )
-        ).all()
+    found = handover_note(engine_of(request), number)
+    if found is None:
+        raise Rejection("unknown_handover", f"there is no handover note {number}")
+    note, order, depot, rows = found
     pdf = printing.handover_pdf(
         printing.HandoverNote(
             number=note.number,
@@ -261,7 +236,12 @@ def handover_pdf(
             on=depot_time.local_date(note.created_at),
             lines=tuple(
                 printing.HandoverLine(
-                    r.name_zh, r.spec, r.unit_zh, int(r.loaded), r.inbound_date, f"批次 {r.batch}"
+                    r["name_zh"],
+                    r["spec"],
+                    r["unit_zh"],
+                    int(r["loaded"]),
+                    r["inbound_date"],
+                    f"批次 {r['batch']}",
                 )
                 for r in rows
             ),

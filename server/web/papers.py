@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
-from sqlalchemy import func, select
 
 from server.domain import depot_time
 from server.domain.bounds import Code, Filter, Id, Line
 from server.domain.scope import Named, Of
-from server.storage.tables import (
-    approvals,
-    batches,
-    item_gtins,
-    items,
-    locations,
-    stock,
-    warehouses,
-)
+from server.storage import papers
 from server.web import printing
 from server.web.deps import engine_of
 from server.web.downloads import download
@@ -37,22 +27,10 @@ def acceptance_form(
     scope: Annotated[Scope, person("read", Of("approval", "approval_id"))],
 ) -> Response:
     """The acceptance record of annex 1 (入库验收单) for one decision."""
-    with engine_of(request).connect() as conn:
-        row = conn.execute(
-            select(approvals).where(
-                (approvals.c.id == approval_id) & (approvals.c.kind == "acceptance")
-            )
-        ).first()
-        if row is None:
-            raise HTTPException(404, "no such acceptance decision")
-        payload = json.loads(row.payload)
-        item = conn.execute(select(items).where(items.c.code == payload["item"])).one()
-        depot = conn.execute(select(warehouses).where(warehouses.c.code == row.warehouse)).one()
-        price = conn.execute(
-            select(batches.c.unit_price_cents).where(
-                (batches.c.item_code == payload["item"]) & (batches.c.batch_no == payload["batch"])
-            )
-        ).scalar_one_or_none()
+    found = papers.acceptance(engine_of(request), approval_id)
+    if found is None:
+        raise HTTPException(404, "no such acceptance decision")
+    row, payload, item, depot, price = found
     inspection = payload["inspection"]
     quality, decision = printing.acceptance_verdict(row.decision, inspection.get("quality_report"))
     form = printing.AcceptanceForm(
@@ -88,50 +66,7 @@ def bin_cards(
 ) -> Response:
     """Bin cards (annex 3, 标识牌) for the stacks of a warehouse, a zone or one location."""
     depot = scope.named
-    gtin = (
-        select(func.min(item_gtins.c.gtin))
-        .where(item_gtins.c.item_code == items.c.code)
-        .scalar_subquery()
-    )
-    query = (
-        select(
-            locations.c.code.label("location"),
-            items.c.name_zh,
-            items.c.spec,
-            items.c.unit_zh,
-            items.c.storage_years,
-            batches.c.batch_no,
-            batches.c.manufacturer,
-            batches.c.prod_date,
-            batches.c.inbound_date,
-            gtin.label("gtin"),
-            func.sum(stock.c.qty).label("qty"),
-        )
-        .join(locations, locations.c.id == stock.c.location_id)
-        .join(batches, batches.c.id == stock.c.batch_id)
-        .join(items, items.c.code == batches.c.item_code)
-        .where((stock.c.warehouse == depot) & (stock.c.qty > 0) & (locations.c.kind == "storage"))
-        .group_by(
-            locations.c.code,
-            locations.c.walk_order,
-            items.c.code,
-            items.c.name_zh,
-            items.c.spec,
-            items.c.unit_zh,
-            items.c.storage_years,
-            batches.c.batch_no,
-            batches.c.manufacturer,
-            batches.c.prod_date,
-            batches.c.inbound_date,
-        )
-        .order_by(locations.c.walk_order, batches.c.batch_no)
-    )
-    if location:
-        query = query.where(locations.c.code == location)
-    if zone:
-        query = query.where(locations.c.zone == zone)
-    with engine_of(request).connect() as conn:
-        rows = conn.execute(query.limit(2000)).all()
+    rows = papers.stacks(engine_of(request), depot, location, zone)
     if not rows:
         raise HTTPException(404, "no stock there to make cards for")
     cards = [

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from harness.depot import Depot
 from server.dash import views
-from server.dash.ageing import age_band, remaining_band
+from server.domain.ageing import age_band, remaining_band
 from server.storage.db import make_engine
 from server.storage.tables import batches, items, stock
 

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from server.dash.ageing import (
+from server.domain.ageing import (
     AGE_BANDS,
     DUE_SOON_DAYS,
     age_band,

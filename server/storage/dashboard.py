@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Engine, and_, case, func, literal, or_, select
 
-from server.dash.ageing import (
+from server.domain.ageing import (
     AGE_BANDS,
     REMAINING_BANDS,
     Ageing,
@@ -21,11 +21,14 @@ from server.dash.ageing import (
 from server.domain.catalogue import CATEGORIES
 from server.storage.tables import (
     STOCK_STATUSES,
+    audit_log,
     batches,
     dispatch_lines,
     dispatch_orders,
     events,
+    gateway_status,
     items,
+    ledger_heads,
     pick_lines,
     stock,
     warehouses,
@@ -316,3 +319,30 @@ def latest_events(engine: Engine, warehouse: str | None, limit: int = 10) -> lis
         ]
     rows.sort(key=lambda r: r["received_at"], reverse=True)
     return rows[:limit]
+
+
+def markers(engine: Engine, depot: str | None) -> tuple[Any, ...]:
+    """What moves when anything a page shows changes, read from indexes only."""
+    with engine.connect() as conn:
+        codes = [depot] if depot else list(conn.execute(select(warehouses.c.code)).scalars())
+        newest = tuple(
+            conn.execute(
+                select(func.max(events.c.received_at)).where(events.c.warehouse == code)
+            ).scalar()
+            for code in codes
+        )
+        heads = select(ledger_heads.c.warehouse, ledger_heads.c.last_posting_id)
+        if depot:
+            heads = heads.where(ledger_heads.c.warehouse == depot)
+        ledger = tuple(sorted(tuple(r) for r in conn.execute(heads)))
+        entries = select(func.max(audit_log.c.id))
+        if depot:
+            entries = entries.where(audit_log.c.warehouse == depot)
+        audit = conn.execute(entries).scalar()
+        reports = select(
+            func.max(gateway_status.c.reported_at), func.max(gateway_status.c.last_sync_at)
+        )
+        if depot:
+            reports = reports.where(gateway_status.c.warehouse == depot)
+        gateways = tuple(conn.execute(reports).one())
+    return (newest, ledger, audit, gateways)
