@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import select
 
 from server.dash.common import page
 from server.dash.overview import THE_DEPOT
@@ -18,7 +17,7 @@ from server.domain.bounds import Filter
 from server.domain.errors import ReportError
 from server.services import reports
 from server.services.report_keeper import last_finished_month
-from server.storage.tables import warehouses
+from server.storage import queries
 from server.web.deps import engine_of
 from server.web.guard import Scope, screen
 
@@ -41,11 +40,7 @@ def monthly_page(
     error = None
     rows: list[tuple[object, ...]] = []
     engine = engine_of(request)
-    with engine.connect() as conn:
-        known = (
-            where is None
-            or conn.execute(select(warehouses.c.code).where(warehouses.c.code == where)).first()
-        )
+    known = where is None or queries.is_depot(engine, where)
     if not MONTH.fullmatch(chosen) or not "01" <= chosen[5:] <= "12" or chosen < "2000-01":
         error = f"month is YYYY-MM (2000-01 to {latest})"
     elif chosen > latest:

@@ -25,6 +25,7 @@ from server.services.allocation import Destination, check_items, plan_line
 from server.services.approvals import Decision, record_decision
 from server.services.audit import record
 from server.services.ledger import Posting, post
+from server.storage import depots
 from server.storage.tables import (
     dispatch_lines,
     dispatch_orders,
@@ -95,23 +96,9 @@ class DispatchDecisions:
         return self._bases[warehouse]
 
 
-def depots_of_order(conn: Connection, order_id: int) -> frozenset[str] | None:
-    """The depots an order concerns: the one it was planned from, if any, and every depot it
-    takes from. None: there is no such order."""
-    order = conn.execute(
-        select(dispatch_orders.c.warehouse).where(dispatch_orders.c.id == order_id)
-    ).first()
-    if order is None:
-        return None
-    takes_from = conn.execute(
-        select(pick_lines.c.warehouse).distinct().where(pick_lines.c.order_id == order_id)
-    ).scalars()
-    return frozenset({*takes_from, *([order.warehouse] if order.warehouse else [])})
-
-
 def each_depot(conn: Connection, order_id: int) -> list[str | None]:
     """The depots an order's audit entries are about (one entry each; None: the network)."""
-    return [*sorted(depots_of_order(conn, order_id) or ())] or [None]
+    return [*sorted(depots.of_order(conn, order_id) or ())] or [None]
 
 
 def reserve(

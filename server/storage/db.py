@@ -12,7 +12,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import Engine, create_engine, event, make_url, text
 
 from kernel.private import private_database
 
@@ -65,3 +65,9 @@ def migrate(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+
+
+def ping(engine: Engine) -> None:
+    """One round trip to the database (the health check); raises if it cannot be reached."""
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
-from server.storage.tables import batches, events, items, locations, stock, warehouses
+from server.storage.tables import approvals, batches, events, items, locations, stock, warehouses
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,3 +137,55 @@ def recent_events(
     with engine.connect() as conn:
         rows = conn.execute(query.order_by(events.c.received_at.desc()).limit(limit))
         return [dict(r) for r in rows.mappings()]
+
+
+def depot_of_approval(engine: Engine, approval_id: int) -> str:
+    """The depot a decision was made for (the route's rule has found that it exists)."""
+    with engine.connect() as conn:
+        return str(
+            conn.execute(
+                select(approvals.c.warehouse).where(approvals.c.id == approval_id)
+            ).scalar_one()
+        )
+
+
+def accepted_events(
+    engine: Engine, depot: str | None, since: str | None, until: str | None, limit: int
+) -> list[tuple[str, str]]:
+    """Accepted floor events (type, payload), oldest first: the EPCIS export's."""
+    query = (
+        select(events.c.type, events.c.payload)
+        .where(events.c.status == "accepted")
+        .order_by(events.c.occurred_at, events.c.received_at, events.c.event_id)
+        .limit(limit)
+    )
+    if depot:
+        query = query.where(events.c.warehouse == depot)
+    if since:
+        query = query.where(events.c.occurred_at >= since)
+    if until:
+        query = query.where(events.c.occurred_at < until)
+    with engine.connect() as conn:
+        return [(r.type, r.payload) for r in conn.execute(query)]
+
+
+def depots_and_doors(engine: Engine, depot: str | None) -> tuple[list[Any], list[Any]]:
+    """The depots (one, if given) with their names, and every dock door in walk order."""
+    with engine.connect() as conn:
+        depots = conn.execute(
+            select(warehouses.c.code, warehouses.c.name_zh, warehouses.c.name_en)
+            .where(warehouses.c.code == depot if depot else warehouses.c.code.is_not(None))
+            .order_by(warehouses.c.code)
+        ).all()
+        docks = conn.execute(
+            select(locations.c.warehouse, locations.c.code)
+            .where(locations.c.kind == "dock")
+            .order_by(locations.c.warehouse, locations.c.walk_order)
+        ).all()
+    return list(depots), list(docks)
+
+
+def is_depot(engine: Engine, code: str) -> bool:
+    with engine.connect() as conn:
+        found = conn.execute(select(warehouses.c.code).where(warehouses.c.code == code)).first()
+    return found is not None

@@ -14,6 +14,7 @@ from server.storage.tables import (
     stock,
     stocktake_counts,
     stocktake_lines,
+    stocktake_skips,
     stocktakes,
 )
 
@@ -115,3 +116,39 @@ def pending_acceptance(engine: Engine, depot: str | None) -> list[dict[str, Any]
         return [
             {"warehouse": w, "batches": int(n), "qty": int(q)} for w, n, q in conn.execute(query)
         ]
+
+
+def with_lines(
+    engine: Engine, stocktake_id: int, problems_only: bool
+) -> tuple[Any, list[dict[str, Any]]]:
+    """A stocktake and its lines in walk order (only those that need attention, if asked: not
+    ok, or whose bin card disagrees), each not counted with its mark's note."""
+    query = (
+        select(
+            stocktake_lines,
+            locations.c.code.label("location"),
+            batches.c.item_code.label("item"),
+            batches.c.batch_no.label("batch"),
+            stocktake_skips.c.note,  # why a line was not counted, beside its reason
+        )
+        .join(locations, locations.c.id == stocktake_lines.c.location_id)
+        .join(batches, batches.c.id == stocktake_lines.c.batch_id)
+        .outerjoin(
+            stocktake_skips,
+            (stocktake_skips.c.stocktake_id == stocktake_lines.c.stocktake_id)
+            & (stocktake_skips.c.location_id == stocktake_lines.c.location_id)
+            & (stocktake_skips.c.batch_id == stocktake_lines.c.batch_id)
+            & (stocktake_lines.c.state == "not_counted"),
+        )
+        .where(stocktake_lines.c.stocktake_id == stocktake_id)
+        .order_by(locations.c.walk_order)
+    )
+    if problems_only:
+        query = query.where(
+            (stocktake_lines.c.state != "ok")
+            | (stocktake_lines.c.card != stocktake_lines.c.expected)
+        )
+    with engine.connect() as conn:
+        take = conn.execute(select(stocktakes).where(stocktakes.c.id == stocktake_id)).one()
+        lines = [dict(r) for r in conn.execute(query.limit(1000)).mappings()]
+    return take, lines

@@ -9,14 +9,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import text
 
 from server.domain.bounds import Code, Count, Filter, Line, Offset, Ref
 from server.domain.scope import Named, Own, Shared
 from server.services import auth, digest, gateways
 from server.services.events import Caller, ingest
 from server.services.sync import Cursor, sync
-from server.storage import queries
+from server.storage import db, queries
 from server.storage.tables import STOCK_STATUSES
 from server.web import errors
 from server.web.deps import client_address, engine_of
@@ -56,8 +55,7 @@ class Credentials(BaseModel):
 def healthz(request: Request) -> dict[str, str]:
     engine = engine_of(request)
     try:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
+        db.ping(engine)
     except Exception as exc:
         raise HTTPException(503, f"database unavailable: {type(exc).__name__}") from exc
     return {"status": "ok", "database": engine.dialect.name}

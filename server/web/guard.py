@@ -19,7 +19,7 @@ from fastapi import Depends, Request
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.staticfiles import StaticFiles
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 from starlette.routing import Mount
 
 from kernel import csrf
@@ -39,8 +39,7 @@ from server.domain.scope import (
     decide,
 )
 from server.services import auth
-from server.services.dispatch import depots_of_order
-from server.storage.tables import approvals, events, handovers, stocktakes
+from server.storage import depots
 from server.web.deps import SESSION_COOKIE, bearer, current_user, engine_of
 
 __all__ = [
@@ -171,15 +170,8 @@ def _depots_of(conn: Connection, record: str, key: str) -> Found:
             return ANY  # not an id: the route's own validation refuses it (422)
         if not 1 <= number <= MAX_ID:
             return ANY  # out of any id's range: the route's own bounds refuse it (422)
-        if record == "order":
-            return depots_of_order(conn, number)
-        table = stocktakes if record == "stocktake" else approvals
-        row = conn.execute(select(table.c.warehouse).where(table.c.id == number)).first()
-    elif record == "handover":
-        row = conn.execute(select(handovers.c.warehouse).where(handovers.c.number == key)).first()
-    else:
-        row = conn.execute(select(events.c.warehouse).where(events.c.event_id == key)).first()
-    return frozenset({row.warehouse}) if row is not None else None
+        return depots.of_record(conn, record, number)
+    return depots.of_record(conn, record, key)
 
 
 def _on_page(exc: Refused) -> Refused:

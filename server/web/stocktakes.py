@@ -10,13 +10,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from server.domain.bounds import Code, Count, Id, Reason, Ref
 from server.domain.permissions import allowed
 from server.domain.scope import Named, Of
 from server.services import stocktake, stocktake_close
-from server.storage.tables import batches, locations, stocktake_lines, stocktake_skips, stocktakes
+from server.storage import stocktake_views
 from server.web.deps import engine_of
 from server.web.errors import answers
 from server.web.guard import Scope, person
@@ -143,34 +142,7 @@ def show(
     role = scope.user.role
     if not allowed(role, "stocktake") and role != "auditor":
         raise HTTPException(403, "counters see their counts, not the ledger (blind count)")
-    query = (
-        select(
-            stocktake_lines,
-            locations.c.code.label("location"),
-            batches.c.item_code.label("item"),
-            batches.c.batch_no.label("batch"),
-            stocktake_skips.c.note,  # why a line was not counted, beside its reason
-        )
-        .join(locations, locations.c.id == stocktake_lines.c.location_id)
-        .join(batches, batches.c.id == stocktake_lines.c.batch_id)
-        .outerjoin(
-            stocktake_skips,
-            (stocktake_skips.c.stocktake_id == stocktake_lines.c.stocktake_id)
-            & (stocktake_skips.c.location_id == stocktake_lines.c.location_id)
-            & (stocktake_skips.c.batch_id == stocktake_lines.c.batch_id)
-            & (stocktake_lines.c.state == "not_counted"),
-        )
-        .where(stocktake_lines.c.stocktake_id == stocktake_id)
-        .order_by(locations.c.walk_order)
-    )
-    if problems_only:
-        query = query.where(
-            (stocktake_lines.c.state != "ok")
-            | (stocktake_lines.c.card != stocktake_lines.c.expected)
-        )
-    with engine_of(request).connect() as conn:
-        take = conn.execute(select(stocktakes).where(stocktakes.c.id == stocktake_id)).one()
-        lines = [dict(r) for r in conn.execute(query.limit(1000)).mappings()]
+    take, lines = stocktake_views.with_lines(engine_of(request), stocktake_id, problems_only)
     for line in lines:
         line.pop("location_id"), line.pop("batch_id"), line.pop("stocktake_id")
     return {

@@ -8,7 +8,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from server.domain import depot_time
 from server.domain.bounds import LINE, Code, Filter, Id, Name, Note, Qty, Ref
@@ -21,7 +20,7 @@ from server.services.acceptance import (
     file_report,
     list_decisions,
 )
-from server.storage.tables import approvals, events
+from server.storage import queries
 from server.web import epcis, tabular
 from server.web.deps import engine_of
 from server.web.downloads import download
@@ -121,10 +120,7 @@ def post_acceptance_report(
     """The written report of an acceptance to the commission, due within 10 working days
     (art. 8); once per acceptance."""
     engine = engine_of(request)
-    with engine.connect() as conn:
-        warehouse = conn.execute(
-            select(approvals.c.warehouse).where(approvals.c.id == approval_id)
-        ).scalar_one()
+    warehouse = queries.depot_of_approval(engine, approval_id)
     report = file_report(engine, scope.user.username, warehouse, approval_id, body.reference)
     (row,) = list_decisions(engine, warehouse, only=approval_id)
     return {"approval_id": report, "acceptance": approval_id, "report": row["report"]}
@@ -192,20 +188,7 @@ def get_epcis(
     limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
 ) -> JSONResponse:
     """Accepted floor events as a GS1 EPCIS 2.0 JSON-LD document, oldest first."""
-    query = (
-        select(events.c.type, events.c.payload)
-        .where(events.c.status == "accepted")
-        .order_by(events.c.occurred_at, events.c.received_at, events.c.event_id)
-        .limit(limit)
-    )
-    if scope.depot:
-        query = query.where(events.c.warehouse == scope.depot)
-    if since:
-        query = query.where(events.c.occurred_at >= since)
-    if until:
-        query = query.where(events.c.occurred_at < until)
-    with engine_of(request).connect() as conn:
-        rows = [(r.type, r.payload) for r in conn.execute(query)]
+    rows = queries.accepted_events(engine_of(request), scope.depot, since, until, limit)
     return JSONResponse(epcis.document(rows), media_type="application/ld+json")
 
 

@@ -31,6 +31,7 @@ from server.services.disposal import propose_rotation, propose_scrapping
 from server.services.events import Caller as Gateway
 from server.services.events import ingest
 from server.services.order_view import order_view
+from server.storage import depots
 from server.storage.db import make_engine
 from server.storage.tables import (
     approvals,
@@ -515,7 +516,7 @@ class World:
 
 def dispatch_depots(engine: Engine, order_id: int) -> frozenset[str]:
     with engine.connect() as conn:
-        found = dispatch.depots_of_order(conn, order_id)
+        found = depots.of_order(conn, order_id)
     assert found is not None
     return found
 

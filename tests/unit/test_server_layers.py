@@ -51,3 +51,30 @@ def test_the_layers_are_folders_and_nothing_is_left_beside_them() -> None:
     """Every module of the server lives in a layer's folder, except its entry points."""
     loose = sorted(p.name for p in SERVER.glob("*.py"))
     assert loose == ["__init__.py", "cli.py", "ledger_cli.py"]
+
+
+ENTRY_POINTS = ("web", "dash")
+SQL = {"select", "insert", "update", "delete", "func", "case", "and_", "or_", "text"}
+
+
+def builds_sql(source: str) -> list[str]:
+    """The imports of an entry point that would let it build SQL: a table, or SQLAlchemy's
+    statement builders."""
+    found = []
+    for line, module in imports(source):
+        name = module.rsplit(".", 1)[-1]
+        table = module.startswith("server.storage.tables.") and name != "STOCK_STATUSES"
+        builder = module.startswith("sqlalchemy.") and name in SQL
+        if table or builder:
+            found.append(f"{line}: {module}")
+    return found
+
+
+def test_entry_points_read_through_storage_and_build_no_sql() -> None:
+    found = {
+        str(path.relative_to(SERVER)): crossing
+        for part in ENTRY_POINTS
+        for path in sorted((SERVER / part).rglob("*.py"))
+        if (crossing := builds_sql(path.read_text()))
+    }
+    assert found == {}
