@@ -25,7 +25,6 @@ import hashlib
 import json
 import logging
 import stat
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -40,6 +39,7 @@ from sqlalchemy import Engine, select
 from kernel.private import write_private
 from server.domain.errors import CheckpointError
 from server.services.ledger import insert_ignore
+from server.services.periodic import Periodic
 from server.storage.tables import chain_heads, checkpoint_keys, checkpoints, ledger_heads
 
 log = logging.getLogger(__name__)
@@ -187,29 +187,20 @@ def sign_heads(engine: Engine, key: Ed25519PrivateKey, now: datetime | None = No
     return made
 
 
-class CheckpointKeeper:
+class CheckpointKeeper(Periodic):
     """Signs the chain ends every `every` seconds in a thread of the server process."""
 
+    name = "checkpoints"
+    failure = "could not sign the ledger's checkpoints"
+
     def __init__(self, engine: Engine, key: Ed25519PrivateKey, every: float = EVERY) -> None:
-        self.engine, self.key, self.every = engine, key, every
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="checkpoints", daemon=True)
+        super().__init__(every, log)
+        self.engine, self.key = engine, key
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                made = sign_heads(self.engine, self.key)
-                if made:
-                    log.info("signed %d checkpoints", made)
-            except Exception:  # a database away for a while: try again at the next round
-                log.exception("could not sign the ledger's checkpoints")
-            self._stop.wait(self.every)
+    def round(self) -> None:
+        made = sign_heads(self.engine, self.key)
+        if made:
+            log.info("signed %d checkpoints", made)
 
 
 # --- export --------------------------------------------------------------------------------

@@ -7,13 +7,13 @@ month" is by the depots' calendar (server.domain.depot_time)."""
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import date
 
 from sqlalchemy import Engine, select
 
 from server.domain import depot_time
 from server.domain.errors import ReportError
+from server.services.periodic import Periodic
 from server.services.reports import kept_monthly
 from server.storage.tables import warehouses
 
@@ -40,23 +40,15 @@ def keep_last_month(engine: Engine, today: date) -> int:
     return 1 + len(codes)
 
 
-class ReportKeeper:
+class ReportKeeper(Periodic):
+    """Makes last month's reports as soon as the server starts, and checks every hour."""
+
+    name = "report-keeper"
+    failure = "could not make last month's reports"
+
     def __init__(self, engine: Engine, every: float = CHECK_EVERY) -> None:
+        super().__init__(every, log)
         self.engine = engine
-        self.every = every
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="report-keeper", daemon=True)
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                keep_last_month(self.engine, depot_time.today())
-            except Exception:  # a database away for a while: try again at the next round
-                log.exception("could not make last month's reports")
-            self._stop.wait(self.every)
+    def round(self) -> None:
+        keep_last_month(self.engine, depot_time.today())

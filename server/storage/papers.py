@@ -53,17 +53,20 @@ def stacks(engine: Engine, depot: str, location: str | None, zone: str | None) -
         .where(item_gtins.c.item_code == items.c.code)
         .scalar_subquery()
     )
+    card = (  # what a card prints of its stack: grouped by, and shown
+        items.c.name_zh,
+        items.c.spec,
+        items.c.unit_zh,
+        items.c.storage_years,
+        batches.c.batch_no,
+        batches.c.manufacturer,
+        batches.c.prod_date,
+        batches.c.inbound_date,
+    )
     query = (
         select(
             locations.c.code.label("location"),
-            items.c.name_zh,
-            items.c.spec,
-            items.c.unit_zh,
-            items.c.storage_years,
-            batches.c.batch_no,
-            batches.c.manufacturer,
-            batches.c.prod_date,
-            batches.c.inbound_date,
+            *card,
             gtin.label("gtin"),
             func.sum(stock.c.qty).label("qty"),
         )
@@ -71,19 +74,7 @@ def stacks(engine: Engine, depot: str, location: str | None, zone: str | None) -
         .join(batches, batches.c.id == stock.c.batch_id)
         .join(items, items.c.code == batches.c.item_code)
         .where((stock.c.warehouse == depot) & (stock.c.qty > 0) & (locations.c.kind == "storage"))
-        .group_by(
-            locations.c.code,
-            locations.c.walk_order,
-            items.c.code,
-            items.c.name_zh,
-            items.c.spec,
-            items.c.unit_zh,
-            items.c.storage_years,
-            batches.c.batch_no,
-            batches.c.manufacturer,
-            batches.c.prod_date,
-            batches.c.inbound_date,
-        )
+        .group_by(locations.c.code, locations.c.walk_order, items.c.code, *card)
         .order_by(locations.c.walk_order, batches.c.batch_no)
     )
     if location:

@@ -9,8 +9,8 @@ from datetime import date
 from sqlalchemy import func, select
 
 from harness.depot import Depot
-from server.dash import views
 from server.domain.ageing import age_band, remaining_band
+from server.storage import dashboard as views
 from server.storage.db import make_engine
 from server.storage.tables import batches, items, stock
 
