@@ -239,7 +239,7 @@ def run_set_floor_pin(args: argparse.Namespace) -> int:
     try:
         set_floor_pin(_engine(args.db), args.username, pin, actor="admin-cli")
     except FloorAccessError as exc:
-        raise CommandError(str(exc)) from exc
+        raise CommandError(exc.detail) from exc
     return 0
 
 
@@ -251,7 +251,7 @@ def run_floor_grant(args: argparse.Namespace) -> int:
     try:
         change(_engine(args.db), args.username, args.warehouse, actor="admin-cli")
     except FloorAccessError as exc:
-        raise CommandError(str(exc)) from exc
+        raise CommandError(exc.detail) from exc
     return 0
 
 

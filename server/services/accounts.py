@@ -45,7 +45,7 @@ def create_user(
     try:
         pin_hash = None if floor_pin is None else floor_hash(floor_pin, password_hash)
     except FloorAccessError as exc:
-        raise AccountError(str(exc)) from exc
+        raise AccountError(exc.detail) from exc
     try:
         with engine.begin() as conn:
             conn.execute(
