@@ -10,7 +10,7 @@ can take the same stock. What cannot be filled is recorded as the line's shortfa
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, select, update
@@ -271,10 +271,9 @@ def _location_id(conn: Connection, warehouse: str, code: str) -> int:
     return int(found)
 
 
-def cancel_order(engine: Engine, username: str, order_id: int, reason: str) -> int:
+def cancel_order(engine: Engine, username: str, order_id: int, reason: str, now: datetime) -> int:
     """Cancel an order: what it reserved and was not loaded goes back to available. The
     bureau undoes its own decision, by a second person (server/domain/duties.py: cancellation)."""
-    now = datetime.now(UTC)
     with engine.begin() as conn:
         order = conn.execute(
             select(dispatch_orders).where(dispatch_orders.c.id == order_id).with_for_update()

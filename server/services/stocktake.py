@@ -16,7 +16,7 @@ counted). A loss on stock reserved for dispatch releases the reservation and pla
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -85,8 +85,14 @@ def stocktake_row(conn: Connection, stocktake_id: int, lock: bool = False) -> An
 
 
 def open_stocktake(
-    engine: Engine, username: str, warehouse: str, zone: str | None, tolerance: int
+    engine: Engine,
+    username: str,
+    warehouse: str,
+    zone: str | None,
+    tolerance: int,
+    now: datetime,
 ) -> int:
+    """A stocktake of a warehouse or one zone of it, open for counting from `now`."""
     if tolerance < 0:
         raise Rejection("bad_tolerance", "tolerance must be zero or more")
     with engine.begin() as conn:
@@ -110,7 +116,7 @@ def open_stocktake(
                     status="counting",
                     tolerance=tolerance,
                     opened_by=username,
-                    opened_at=datetime.now(UTC),
+                    opened_at=now,
                 )
                 .returning(stocktakes.c.id)
             ).scalar_one()
@@ -120,10 +126,14 @@ def open_stocktake(
 
 
 def count_rows(
-    conn: Connection, take: Any, username: str, counts: list[Count], event_id: str | None = None
+    conn: Connection,
+    take: Any,
+    username: str,
+    counts: list[Count],
+    now: datetime,
+    event_id: str | None = None,
 ) -> list[dict[str, object]]:
     """Count rows ready to insert, checked against the stocktake's warehouse and zone."""
-    now = datetime.now(UTC)
     rows = []
     for count in counts:
         if count.counted < 0 or (count.card is not None and count.card < 0):
@@ -157,24 +167,28 @@ def _in_scope(conn: Connection, take: Any, location: str) -> int:
     return where
 
 
-def record_counts(engine: Engine, username: str, stocktake_id: int, counts: list[Count]) -> int:
+def record_counts(
+    engine: Engine, username: str, stocktake_id: int, counts: list[Count], now: datetime
+) -> int:
+    """Counts of one person, credited to them and recorded at `now`."""
     with engine.begin() as conn:
         take = stocktake_row(conn, stocktake_id)
         if take.status != "counting":
             raise Rejection("not_counting", f"stocktake {stocktake_id} is {take.status}")
-        rows = count_rows(conn, take, username, counts)
+        rows = count_rows(conn, take, username, counts, now)
         if rows:
             conn.execute(stocktake_counts.insert(), rows)
     return len(rows)
 
 
-def mark_not_counted(engine: Engine, username: str, stocktake_id: int, marks: list[Skip]) -> int:
+def mark_not_counted(
+    engine: Engine, username: str, stocktake_id: int, marks: list[Skip], now: datetime
+) -> int:
     """Mark lines not counted, each with its reason, before the stocktake closes."""
     with engine.begin() as conn:
         take = stocktake_row(conn, stocktake_id, lock=True)
         if take.status != "counting":
             raise Rejection("not_counting", f"stocktake {stocktake_id} is {take.status}")
-        now = datetime.now(UTC)
         rows: dict[tuple[int, int], dict[str, Any]] = {}
         for mark in marks:
             if mark.reason not in NOT_COUNTED_REASONS:

@@ -179,7 +179,9 @@ def cancel(
     """Cancel an order (the bureau, not the person who planned it): what it reserved and was
     not loaded is available again."""
     engine = engine_of(request)
-    released = dispatch.cancel_order(engine, scope.user.username, order_id, body.reason)
+    released = dispatch.cancel_order(
+        engine, scope.user.username, order_id, body.reason, datetime.now(UTC)
+    )
     return {**order_view(engine, order_id, scope.depot), "released": released}
 
 

@@ -73,7 +73,12 @@ def open_one(
     scope: Annotated[Scope, person("stocktake", Named("warehouse", "body"))],
 ) -> dict[str, Any]:
     new_id = stocktake.open_stocktake(
-        engine_of(request), scope.user.username, scope.named, body.zone, body.tolerance
+        engine_of(request),
+        scope.user.username,
+        scope.named,
+        body.zone,
+        body.tolerance,
+        datetime.now(UTC),
     )
     return {"id": new_id, "status": "counting"}
 
@@ -89,7 +94,9 @@ def add_counts(
         stocktake.Count(c.location, c.item, c.batch, c.counted, c.card, c.round)
         for c in body.counts
     ]
-    n = stocktake.record_counts(engine_of(request), scope.user.username, stocktake_id, counts)
+    n = stocktake.record_counts(
+        engine_of(request), scope.user.username, stocktake_id, counts, datetime.now(UTC)
+    )
     return {"recorded": n}
 
 
@@ -127,6 +134,7 @@ def mark_not_counted(
         scope.user.username,
         stocktake_id,
         [stocktake.Skip(x.location, x.item, x.batch, x.reason, x.note) for x in body.lines],
+        datetime.now(UTC),
     )
     return {"marked": marked}
 

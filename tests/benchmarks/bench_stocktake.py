@@ -153,7 +153,7 @@ def measure(name: str, url: str, lines: int, per_line: int) -> None:
     setup = time.perf_counter() - started
     with engine.begin() as conn:
         conn.execute(update(stock).values(qty=stock.c.qty))  # warm the table
-    take = stocktake.open_stocktake(engine, "wang", "LC01", None, tolerance=5)
+    take = stocktake.open_stocktake(engine, "wang", "LC01", None, 5, datetime.now(UTC))
     count_everything(engine, take, built)
     with engine.connect() as conn:  # what autovacuum/ANALYZE would have done by then
         conn.exec_driver_sql("ANALYZE")

@@ -214,7 +214,7 @@ class World:
     def fresh_stocktake(self, counted: bool = False, closed: bool = False) -> int:
         """A stocktake of LC01's zone A; counted: every line counted as the ledger has it, but
         one counted one over; closed: and closed, with a reason for that one."""
-        take = stocktake.open_stocktake(self.engine, PROPOSER, HERE, "A", 1000)
+        take = stocktake.open_stocktake(self.engine, PROPOSER, HERE, "A", 1000, datetime.now(UTC))
         if not (counted or closed):
             return take
         line = self.zone_a_line()
@@ -222,7 +222,9 @@ class World:
             stocktake.Count(s.location, s.item.code, s.batch, qty + (s == line))
             for s, qty in self.zone_a_stock()
         ]
-        stocktake.record_counts(self.engine, username("keeper", HERE), take, counts)
+        stocktake.record_counts(
+            self.engine, username("keeper", HERE), take, counts, datetime.now(UTC)
+        )
         if not closed:
             return take
         stocktake_close.close(self.engine, PROPOSER, take, datetime.now(UTC))

@@ -120,8 +120,9 @@ def test_an_adjustment_posts_exactly_its_stocktake_lines(engine: Engine, depot: 
     receive(depot, 0, "ST1", 50)
     acceptance(depot, 0, "ST1", 50)
     code = depot.example.items[0].code
-    take = stocktake.open_stocktake(engine, "admin", "LC01", None, 10)
-    stocktake.record_counts(engine, "li", take, [stocktake.Count("D01", code, "ST1", 47)])
+    take = stocktake.open_stocktake(engine, "admin", "LC01", None, 10, datetime.now(UTC))
+    counts = [stocktake.Count("D01", code, "ST1", 47)]
+    stocktake.record_counts(engine, "li", take, counts, datetime.now(UTC))
     stocktake_close.close(engine, "admin", take, datetime.now(UTC))
     stocktake.set_reason(engine, "admin", take, "D01", code, "ST1", "damaged")
     where = stack(engine, depot, 0, "ST1")
