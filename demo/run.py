@@ -28,13 +28,13 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from server.accounts import create_gateway_client, create_user
+from demo.exampledata import ExampleDepot, generate, gs1_128_label
+from demo.load import load_example
 from server.cli import write_secret
-from server.db import make_engine, migrate
-from server.exampledata import ExampleDepot, generate, gs1_128_label
-from server.floor_access import grant_floor
-from server.masterdata import load_example
-from server.security import new_password
+from server.domain.security import new_password
+from server.services.accounts import create_gateway_client, create_user
+from server.services.floor_access import grant_floor
+from server.storage.db import make_engine, migrate
 from siteconfig.build import build, in_place, read_site
 from siteconfig.model import Site
 from siteconfig.parts import GATEWAY_FILE, STATION_FILE

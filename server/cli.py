@@ -9,7 +9,8 @@ import os
 from pathlib import Path
 
 from kernel.cli import CommandError
-from server import depot_time, ledger_cli
+from server import ledger_cli
+from server.domain import depot_time
 
 DEFAULT_DB = "sqlite:///depot-server.sqlite"
 
@@ -29,7 +30,16 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         description="The central ledger and the supervisors' dashboard.",
     )
     cmds = server.add_subparsers(dest="server_command", required=True, metavar="COMMAND")
+    _register_run(cmds)
+    migrate = cmds.add_parser("migrate", help="bring the database schema up to date")
+    _db(migrate)
+    migrate.set_defaults(handler=run_migrate)
+    _register_accounts(cmds)
+    ledger_cli.register(cmds, _db)
+    _register_gateway(cmds)
 
+
+def _register_run(cmds: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     run = cmds.add_parser(
         "run",
         help="serve the API and dashboard (migrates first)",
@@ -73,16 +83,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     ledger_cli.key_option(run)
     run.set_defaults(handler=run_server)
 
-    migrate = cmds.add_parser("migrate", help="bring the database schema up to date")
-    _db(migrate)
-    migrate.set_defaults(handler=run_migrate)
 
-    example = cmds.add_parser("load-example", help="load the example depot into an empty database")
-    _db(example)
-    example.add_argument("--seed", type=int, default=2026)
-    example.add_argument("--no-stock", action="store_true", help="master data only")
-    example.set_defaults(handler=run_load_example)
-
+def _register_accounts(cmds: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     user = cmds.add_parser(
         "add-user",
         help="create a person's account",
@@ -126,8 +128,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         grant.add_argument("--warehouse", required=True)
         grant.set_defaults(handler=run_floor_grant, grant=name == "grant-floor")
 
-    ledger_cli.register(cmds, _db)
 
+def _register_gateway(cmds: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     gateway = cmds.add_parser(
         "add-gateway",
         help="register a depot gateway and write its token",
@@ -142,13 +144,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def _engine(url: str):  # type: ignore[no-untyped-def]
-    from server.db import make_engine
+    from server.storage.db import make_engine
 
     return make_engine(url)
 
 
 def run_migrate(args: argparse.Namespace) -> int:
-    from server.db import migrate
+    from server.storage.db import migrate
 
     migrate(_engine(args.db))
     return 0
@@ -162,14 +164,15 @@ def run_server(args: argparse.Namespace) -> int:
 
     from kernel import heap
     from kernel.paperfont import FontMissing, paper_font
-    from server.api import create_app
-    from server.db import migrate
-    from server.evidence import Policy
-    from server.report_keeper import ReportKeeper
+    from server.domain.errors import ZoneError
+    from server.domain.evidence import Policy
+    from server.services.report_keeper import ReportKeeper
+    from server.storage.db import migrate
+    from server.web.app import create_app
 
     try:
         depot_time.use(args.timezone)
-    except depot_time.ZoneError as exc:
+    except ZoneError as exc:
         raise CommandError(str(exc)) from exc
     try:
         paper_font()
@@ -202,20 +205,6 @@ def run_server(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_load_example(args: argparse.Namespace) -> int:
-    from server.db import migrate
-    from server.exampledata import generate
-    from server.masterdata import MasterDataError, load_example
-
-    engine = _engine(args.db)
-    migrate(engine)
-    try:
-        load_example(engine, generate(seed=args.seed), with_stock=not args.no_stock)
-    except MasterDataError as exc:
-        raise CommandError(str(exc)) from exc
-    return 0
-
-
 def _read_secret(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8").strip()
@@ -224,7 +213,8 @@ def _read_secret(path: Path) -> str:
 
 
 def run_add_user(args: argparse.Namespace) -> int:
-    from server.accounts import AccountError, create_user
+    from server.domain.errors import AccountError
+    from server.services.accounts import create_user
 
     try:
         create_user(
@@ -242,29 +232,32 @@ def run_add_user(args: argparse.Namespace) -> int:
 
 
 def run_set_floor_pin(args: argparse.Namespace) -> int:
-    from server.floor_access import FloorAccessError, set_floor_pin
+    from server.domain.errors import FloorAccessError
+    from server.services.floor_access import set_floor_pin
 
     pin = None if args.remove else _read_secret(args.pin_file)
     try:
         set_floor_pin(_engine(args.db), args.username, pin, actor="admin-cli")
     except FloorAccessError as exc:
-        raise CommandError(str(exc)) from exc
+        raise CommandError(exc.detail) from exc
     return 0
 
 
 def run_floor_grant(args: argparse.Namespace) -> int:
-    from server.floor_access import FloorAccessError, grant_floor, revoke_floor
+    from server.domain.errors import FloorAccessError
+    from server.services.floor_access import grant_floor, revoke_floor
 
     change = grant_floor if args.grant else revoke_floor
     try:
         change(_engine(args.db), args.username, args.warehouse, actor="admin-cli")
     except FloorAccessError as exc:
-        raise CommandError(str(exc)) from exc
+        raise CommandError(exc.detail) from exc
     return 0
 
 
 def run_add_gateway(args: argparse.Namespace) -> int:
-    from server.accounts import AccountError, create_gateway_client
+    from server.domain.errors import AccountError
+    from server.services.accounts import create_gateway_client
 
     try:
         token = create_gateway_client(_engine(args.db), args.client_id, args.warehouse)

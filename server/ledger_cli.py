@@ -1,5 +1,5 @@
 """`depot server` commands for the ledger's integrity: verify-ledger, and the signed checkpoints
-a depot hands to its supervising bureau (server.checkpoints).
+a depot hands to its supervising bureau (server.services.checkpoints).
 
     depot server checkpoint-key --key-file /etc/depot/checkpoint.key   # once: a new key
     depot server checkpoint --key-file /etc/depot/checkpoint.key       # sign the heads now
@@ -117,7 +117,8 @@ def start_signing(engine: Any, args: argparse.Namespace) -> None:
     """For `depot server run`: sign the chain ends in a thread, if a key is given."""
     if args.checkpoint_key is None:
         return
-    from server.checkpoints import CheckpointError, CheckpointKeeper, load_key
+    from server.domain.errors import CheckpointError
+    from server.services.checkpoints import CheckpointKeeper, load_key
 
     try:
         key = load_key(args.checkpoint_key)
@@ -127,14 +128,15 @@ def start_signing(engine: Any, args: argparse.Namespace) -> None:
 
 
 def _engine(url: str) -> Any:
-    from server.db import make_engine
+    from server.storage.db import make_engine
 
     return make_engine(url)
 
 
 def run_verify(args: argparse.Namespace) -> int:
-    from server.checkpoints import CheckpointError, read_public_key
-    from server.verify import verify_ledger
+    from server.domain.errors import CheckpointError
+    from server.services.checkpoints import read_public_key
+    from server.services.verify import verify_ledger
 
     try:
         pinned = {read_public_key(p) for p in args.public_key} or None
@@ -171,8 +173,9 @@ def _lines(paths: list[Path]) -> Any:
 
 
 def run_new_key(args: argparse.Namespace) -> int:
-    from server.checkpoints import CheckpointError, key_id, new_key, raw_public, register
-    from server.db import migrate
+    from server.domain.errors import CheckpointError
+    from server.services.checkpoints import key_id, new_key, raw_public, register
+    from server.storage.db import migrate
 
     try:
         key = new_key(args.key_file)
@@ -187,7 +190,8 @@ def run_new_key(args: argparse.Namespace) -> int:
 
 
 def run_checkpoint(args: argparse.Namespace) -> int:
-    from server.checkpoints import CheckpointError, load_key, sign_heads
+    from server.domain.errors import CheckpointError
+    from server.services.checkpoints import load_key, sign_heads
 
     try:
         key = load_key(args.key_file)
@@ -199,7 +203,7 @@ def run_checkpoint(args: argparse.Namespace) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from server.checkpoints import export
+    from server.services.checkpoints import export
 
     lines = export(_engine(args.db), args.warehouse, args.after)
     if args.out is None:

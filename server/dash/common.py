@@ -18,9 +18,10 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from kernel import csrf
-from server import auth, depot_time
-from server.deps import SESSION_COOKIE
-from server.permissions import allowed
+from server.domain import depot_time
+from server.domain.permissions import allowed
+from server.services import auth
+from server.web.deps import SESSION_COOKIE
 
 
 def _csrf_context(request: Request) -> dict[str, Any]:
@@ -38,7 +39,7 @@ LANGS = ("zh", "en")
 
 def local(moment: datetime | str | None, seconds: bool = False) -> str:
     """A stored moment as the depot reads it: 2026-11-24 12:11 (in the depots' time zone,
-    server.depot_time)."""
+    server.domain.depot_time)."""
     if moment is None or moment == "":
         return ""
     try:

@@ -2,7 +2,7 @@
 when last seen, how many reads and how many broken messages in the last ten minutes (a
 device sending broken messages at a rate shows as flooding); each gateway's outbox depth and
 age, its disk, and how long ago it last reported and last synced. From the gateways' own
-reports (server/gateways.py)."""
+reports (server/services/gateways.py)."""
 
 from __future__ import annotations
 
@@ -11,15 +11,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import select
 
-from server import gateways
-from server.bounds import Filter
 from server.dash.common import lang_of, page, partial
 from server.dash.overview import THE_DEPOT
-from server.deps import engine_of
-from server.guard import Scope, screen
-from server.tables import locations, warehouses
+from server.domain.bounds import Filter
+from server.services import gateways
+from server.storage import queries
+from server.web.deps import engine_of
+from server.web.guard import Scope, screen
 
 router = APIRouter(include_in_schema=False)
 SILENT_AFTER = 120  # seconds without a report: the gateway is shown as silent
@@ -38,17 +37,7 @@ def doors_values(request: Request, where: str | None) -> dict[str, Any]:
     engine = engine_of(request)
     now = datetime.now(UTC)
     status = gateways.statuses(engine, where)
-    with engine.connect() as conn:
-        depots = conn.execute(
-            select(warehouses.c.code, warehouses.c.name_zh, warehouses.c.name_en)
-            .where(warehouses.c.code == where if where else warehouses.c.code.is_not(None))
-            .order_by(warehouses.c.code)
-        ).all()
-        docks = conn.execute(
-            select(locations.c.warehouse, locations.c.code)
-            .where(locations.c.kind == "dock")
-            .order_by(locations.c.warehouse, locations.c.walk_order)
-        ).all()
+    depots, docks = queries.depots_and_doors(engine, where)
     out = []
     for code, name_zh, name_en in depots:
         s = status.get(code, {})

@@ -12,49 +12,22 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 
-from server.bounds import Filter
 from server.dash.overview import THE_DEPOT
-from server.deps import engine_of
-from server.guard import Scope, screen
-from server.tables import audit_log, events, gateway_status, ledger_heads, warehouses
+from server.domain.bounds import Filter
+from server.storage.dashboard import markers
+from server.web.deps import engine_of
+from server.web.guard import Scope, screen
 
 router = APIRouter(include_in_schema=False)
 POLL_SECONDS = 1.0
 HEARTBEAT_SECONDS = 15.0
-
-
-def markers(engine: Engine, depot: str | None) -> tuple[Any, ...]:
-    """What moves when anything a page shows changes, read from indexes only."""
-    with engine.connect() as conn:
-        codes = [depot] if depot else list(conn.execute(select(warehouses.c.code)).scalars())
-        newest = tuple(
-            conn.execute(
-                select(func.max(events.c.received_at)).where(events.c.warehouse == code)
-            ).scalar()
-            for code in codes
-        )
-        heads = select(ledger_heads.c.warehouse, ledger_heads.c.last_posting_id)
-        if depot:
-            heads = heads.where(ledger_heads.c.warehouse == depot)
-        ledger = tuple(sorted(tuple(r) for r in conn.execute(heads)))
-        entries = select(func.max(audit_log.c.id))
-        if depot:
-            entries = entries.where(audit_log.c.warehouse == depot)
-        audit = conn.execute(entries).scalar()
-        reports = select(
-            func.max(gateway_status.c.reported_at), func.max(gateway_status.c.last_sync_at)
-        )
-        if depot:
-            reports = reports.where(gateway_status.c.warehouse == depot)
-        gateways = tuple(conn.execute(reports).one())
-    return (newest, ledger, audit, gateways)
 
 
 async def stream(request: Request, engine: Engine, depot: str | None) -> AsyncIterator[str]:

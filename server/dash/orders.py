@@ -8,18 +8,18 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import select
 
-from server import dispatch, notifications
-from server.bounds import Id, NoteNo, Page
-from server.dash import views
 from server.dash.charts import timeline
 from server.dash.common import lang_of, local, page, partial
-from server.deps import engine_of
-from server.guard import NotFoundPage, Scope, screen
-from server.order_view import order_view, pick_list_query
-from server.scope import Of, Own
-from server.tables import batches, handovers, items, pick_lines
+from server.domain.bounds import Id, NoteNo, Page
+from server.domain.errors import NotFoundPage
+from server.domain.scope import Of, Own
+from server.services import dispatch, notifications
+from server.services.order_view import order_view
+from server.storage import dashboard
+from server.storage.orders import handover_note
+from server.web.deps import engine_of
+from server.web.guard import Scope, screen
 
 router = APIRouter(include_in_schema=False)
 KINDS = {
@@ -41,7 +41,7 @@ THE_ORDER = Of("order", "order_id")
 
 def list_values(request: Request, depot: str | None, number: int = 1) -> dict[str, Any]:
     number = max(1, number)
-    rows = views.orders(engine_of(request), depot, PAGE + 1, (number - 1) * PAGE)
+    rows = dashboard.orders(engine_of(request), depot, PAGE + 1, (number - 1) * PAGE)
     more, rows = len(rows) > PAGE, rows[:PAGE]
     now = datetime.now(UTC)
     for r in rows:
@@ -150,25 +150,8 @@ def handover_page(
 ) -> Response:
     """The handover note (交接单, annex 2) on screen, beside its printable PDF."""
     order = order_view(engine_of(request), order_id, scope.depot)
-    with engine_of(request).connect() as conn:
-        note = conn.execute(
-            select(handovers).where(
-                (handovers.c.number == number) & (handovers.c.order_id == order_id)
-            )
-        ).first()
-        if note is None:
-            raise NotFoundPage(f"order {order['number']} has no handover note {number}")
-        lines = [
-            dict(r)
-            for r in conn.execute(
-                pick_list_query()
-                .add_columns(items.c.name_zh, items.c.name_en, items.c.spec, items.c.unit_zh)
-                .join(items, items.c.code == batches.c.item_code)
-                .where(
-                    (pick_lines.c.order_id == order_id)
-                    & (pick_lines.c.warehouse == note.warehouse)
-                    & (pick_lines.c.loaded > 0)
-                )
-            ).mappings()
-        ]
+    found = handover_note(engine_of(request), number, order_id)
+    if found is None:
+        raise NotFoundPage(f"order {order['number']} has no handover note {number}")
+    note, lines = found.note, found.lines
     return page(request, "dash/handover.html", scope.user, order=order, note=note, lines=lines)

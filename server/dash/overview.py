@@ -7,15 +7,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from server import depot_time
-from server.bounds import Filter
-from server.dash import views
-from server.dash.ageing import AGE_BANDS, REMAINING_BANDS
 from server.dash.charts import Bar, Place, bars, depot_map
 from server.dash.common import lang_of, page, partial
-from server.deps import engine_of
-from server.guard import Scope, screen
-from server.scope import Named
+from server.domain import depot_time
+from server.domain.ageing import AGE_BANDS, REMAINING_BANDS
+from server.domain.bounds import Filter
+from server.domain.scope import Named
+from server.storage import dashboard
+from server.web.deps import engine_of
+from server.web.guard import Scope, screen
 
 router = APIRouter(include_in_schema=False)
 # the depot a page shows (?depot=LC01); a person bound to one sees only that one
@@ -34,9 +34,9 @@ TONES = {"overdue": "bad", "due_soon": "warn"}
 def overview_values(request: Request, where: str | None) -> dict[str, Any]:
     engine, lang = engine_of(request), lang_of(request)
     today = depot_time.today()
-    found = views.facts(engine, where, today)
-    rows = views.stock_by_item(engine, found)
-    aged = views.ageing_of(found)
+    found = dashboard.facts(engine, where, today)
+    rows = dashboard.stock_by_item(engine, found)
+    aged = dashboard.ageing_of(found)
     pick = 2 if lang == "en" else 1
     age_chart = bars(
         "库存物资年龄 Stock by age",
@@ -49,21 +49,21 @@ def overview_values(request: Request, where: str | None) -> dict[str, Any]:
             for band in REMAINING_BANDS
         ],
     )
-    every = views.depots(engine, found)
+    every = dashboard.depots(engine, found)
     all_depots = every if where is None else []
     values: dict[str, Any] = {
         "depot": where,
         "depot_row": next((d for d in every if d["code"] == where), None),
         "rows": rows,
-        "categories": views.by_category(rows),
-        "category_names": views.CATEGORY_NAMES,
+        "categories": dashboard.by_category(rows),
+        "category_names": dashboard.CATEGORY_NAMES,
         "statuses": STATUS_NAMES,
         "ageing": aged,
         "remaining_bands": REMAINING_BANDS,
         "age_chart": age_chart,
         "remaining_chart": remaining_chart,
-        "urgent": views.urgent_batches(engine, where, today),
-        "events": views.latest_events(engine, where, limit=10),
+        "urgent": dashboard.urgent_batches(engine, where, today),
+        "events": dashboard.latest_events(engine, where, limit=10),
         "depots": all_depots,
         "today": today,
     }

@@ -9,16 +9,17 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import select
 
-from server import depot_time, reports
-from server.bounds import Filter
 from server.dash.common import page
 from server.dash.overview import THE_DEPOT
-from server.deps import engine_of
-from server.guard import Scope, screen
-from server.report_keeper import last_finished_month
-from server.tables import warehouses
+from server.domain import depot_time
+from server.domain.bounds import Filter
+from server.domain.errors import ReportError
+from server.services import reports
+from server.services.report_keeper import last_finished_month
+from server.storage import queries
+from server.web.deps import engine_of
+from server.web.guard import Scope, screen
 
 MONTH = re.compile(r"\d{4}-\d{2}")
 
@@ -39,11 +40,7 @@ def monthly_page(
     error = None
     rows: list[tuple[object, ...]] = []
     engine = engine_of(request)
-    with engine.connect() as conn:
-        known = (
-            where is None
-            or conn.execute(select(warehouses.c.code).where(warehouses.c.code == where)).first()
-        )
+    known = where is None or queries.is_depot(engine, where)
     if not MONTH.fullmatch(chosen) or not "01" <= chosen[5:] <= "12" or chosen < "2000-01":
         error = f"month is YYYY-MM (2000-01 to {latest})"
     elif chosen > latest:
@@ -53,7 +50,7 @@ def monthly_page(
     if error is None:
         try:
             rows = reports.kept_monthly(engine, chosen, where, today)
-        except reports.ReportError as exc:
+        except ReportError as exc:
             error = str(exc)
     totals = [sum(int(r[i]) for r in rows) for i in range(6, 14)]  # type: ignore[call-overload]
     query = urlencode({"month": chosen, **({"warehouse": where} if where else {})})

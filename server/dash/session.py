@@ -8,12 +8,13 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from kernel import csrf
-from server import auth
-from server.bounds import LINE, Code, Line
 from server.dash.common import LANG_COOKIE, LANGS, lang_of, templates, translator
-from server.deps import SESSION_COOKIE, client_address, engine_of
-from server.guard import anyone
-from server.scope import Shared
+from server.domain.bounds import LINE, Code, Line
+from server.domain.errors import Throttled
+from server.domain.scope import Shared
+from server.services import auth
+from server.web.deps import SESSION_COOKIE, client_address, engine_of
+from server.web.guard import anyone
 
 router = APIRouter(include_in_schema=False, dependencies=[anyone(Shared())])
 
@@ -45,7 +46,7 @@ def login_submit(
 ) -> Response:
     try:
         result = auth.login(engine_of(request), username, password, client_address(request))
-    except auth.Throttled as exc:
+    except Throttled as exc:
         response = _login_page(request, 429, error="throttled", retry=exc.retry_after)
         response.headers["Retry-After"] = str(exc.retry_after)
         return response

@@ -34,17 +34,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import httpx
 from sqlalchemy import Engine, func, insert, select, update
 
+from demo.exampledata import generate
+from demo.load import load_example
 from harness.depot import ServerProcess
 from harness.forms import submit
 from harness.postgres import PostgresCluster
 from harness.procs import wait_until
-from server import depot_time
-from server.accounts import create_user
-from server.db import make_engine, migrate
-from server.exampledata import generate
-from server.ledger import Posting, posting_hash
-from server.masterdata import load_example
-from server.tables import (
+from server.domain import depot_time
+from server.services.accounts import create_user
+from server.services.ledger import Posting, posting_hash
+from server.storage.db import make_engine, migrate
+from server.storage.tables import (
     audit_log,
     batches,
     dispatch_lines,

@@ -30,13 +30,13 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from demo.exampledata import generate, gs1_128_label
 from edge.decode.vision import Code, prepare, zbar_codes, zxing_codes
 from edge.readers.camera import FramePipeline
 from harness.depot import PtyScanner, StationProcess, device_toml
 from harness.labels import Label, frame_with, render, standard_labels, write_video
 from harness.mosquitto import Mosquitto
 from kernel.mqtt import BrokerSettings, connect, make_client
-from server.exampledata import generate, gs1_128_label
 
 # -- degraded label set -----------------------------------------------------------------------
 

@@ -3,7 +3,7 @@ on PostgreSQL (same machine, same run). Prints events per second and the ratio.
 
     .venv/bin/python tests/benchmarks/bench_ingest.py [--events 20000] [--batch 500]
 
-Ingest: events in batches of 500 through server.events.ingest (one transaction per batch:
+Ingest: events in batches of 500 through server.services.events.ingest (one transaction per batch:
 idempotency, master-data look-ups, the decisions, the hash-chained postings and the stock
 projection), twice: receiving at the doors (adds stock, nothing to check it against), then
 putaway of the same goods from the doors to storage (each event checked against the stock it
@@ -29,12 +29,12 @@ import tempfile
 from sqlalchemy import Engine, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from demo.exampledata import generate
 from harness.depot import prepare_database
 from harness.postgres import PostgresCluster
-from server.db import make_engine
-from server.events import Caller, ingest
-from server.exampledata import generate
-from server.tables import batches, events, postings, stock
+from server.services.events import Caller, ingest
+from server.storage.db import make_engine
+from server.storage.tables import batches, events, postings, stock
 
 CALLER = Caller("gateway-LC01", "LC01")
 

@@ -24,13 +24,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import paho.mqtt.client as paho
 
+from demo.exampledata import generate, gs1_128_label
 from edge.clock import new_event_id, now_iso
 from edge.decode import decode_barcode
 from harness.depot import GatewayProcess, ServerProcess, prepare_database
 from harness.mosquitto import Mosquitto
 from kernel.contract import Answer, ScanMessage, cmd_topic, parse_answer, parse_scan
 from kernel.mqtt import BrokerSettings, connect, make_client
-from server.exampledata import generate, gs1_128_label
 
 SITE, DEVICE = "LC01", "LC01-D01-BENCH"
 

@@ -29,10 +29,10 @@ from sqlalchemy import func, select
 from harness.depot import ServerProcess, prepare_database
 from harness.fleet import Gateway, add_depots, send_all, traffic
 from harness.postgres import PostgresCluster
-from server import checkpoints
-from server.db import make_engine
-from server.tables import events, postings
-from server.verify import verify_ledger
+from server.services import checkpoints
+from server.services.verify import verify_ledger
+from server.storage.db import make_engine
+from server.storage.tables import events, postings
 
 DEPOTS = 20
 

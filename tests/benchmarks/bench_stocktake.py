@@ -21,13 +21,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import Engine, select, update
 
+from demo.exampledata import generate
+from demo.load import load_example
 from harness.postgres import PostgresCluster
-from server import stocktake
-from server.db import make_engine, migrate
-from server.exampledata import generate
-from server.ledger import GENESIS, Posting, posting_hash
-from server.masterdata import load_example
-from server.tables import (
+from server.services import stocktake, stocktake_close
+from server.services.ledger import GENESIS, Posting, posting_hash
+from server.storage.db import make_engine, migrate
+from server.storage.tables import (
     batches,
     ledger_heads,
     locations,
@@ -153,13 +153,13 @@ def measure(name: str, url: str, lines: int, per_line: int) -> None:
     setup = time.perf_counter() - started
     with engine.begin() as conn:
         conn.execute(update(stock).values(qty=stock.c.qty))  # warm the table
-    take = stocktake.open_stocktake(engine, "wang", "LC01", None, tolerance=5)
+    take = stocktake.open_stocktake(engine, "wang", "LC01", None, 5, datetime.now(UTC))
     count_everything(engine, take, built)
     with engine.connect() as conn:  # what autovacuum/ANALYZE would have done by then
         conn.exec_driver_sql("ANALYZE")
         conn.commit()
     started = time.perf_counter()
-    summary = stocktake.close(engine, "wang", take)
+    summary = stocktake_close.close(engine, "wang", take, datetime.now(UTC))
     elapsed = time.perf_counter() - started
     print(
         f"{name:<11} {len(built):>7} counted lines, {n_postings:>8} postings: close "

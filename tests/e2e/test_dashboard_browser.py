@@ -8,9 +8,9 @@ import os
 from datetime import date
 from pathlib import Path
 
+from demo.exampledata import gs1_128_label
 from harness.browser import chromium
 from harness.depot import ADMIN, Depot, EdgeProcess, GatewayProcess, PtyScanner, ServerProcess
-from server.exampledata import gs1_128_label
 
 ARTIFACTS = Path(os.environ.get("DEPOT_TEST_ARTIFACTS", "test-artifacts"))
 

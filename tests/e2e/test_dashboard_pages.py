@@ -19,9 +19,9 @@ from playwright.sync_api import Browser, Page
 
 from harness.browser import chromium
 from harness.depot import ADMIN, Depot, ServerProcess, prepare_database
-from server import depot_time
-from server.accounts import create_user
-from server.db import make_engine
+from server.domain import depot_time
+from server.services.accounts import create_user
+from server.storage.db import make_engine
 
 PASSWORD = "a-long-enough-password"
 SHOTS = Path(os.environ.get("DEPOT_SCREENSHOTS", "test-artifacts/screenshots"))

@@ -9,10 +9,10 @@ from datetime import date
 
 import httpx
 
+from demo.exampledata import gs1_128_label
 from harness.depot import Depot, EdgeProcess, GatewayProcess, PtyScanner, ServerProcess
 from harness.mosquitto import Mosquitto
 from harness.procs import wait_until
-from server.exampledata import gs1_128_label
 
 
 class Scanning:

@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
+from demo.exampledata import gs1_128_label
 from edge.clock import new_event_id, now_iso
 from edge.decode import decode_barcode
 from harness.depot import Depot, GatewayProcess, ServerProcess
@@ -24,9 +25,8 @@ from harness.mosquitto import Mosquitto
 from harness.mqtt import MqttTestClient
 from harness.procs import wait_until
 from kernel.contract import Answer, ScanData, ScanMessage, parse_answer, scan_topic
-from server.accounts import create_user
-from server.db import make_engine
-from server.exampledata import gs1_128_label
+from server.services.accounts import create_user
+from server.storage.db import make_engine
 
 PASSWORD = "a-long-enough-password"
 SITE = "LC01"

@@ -25,8 +25,8 @@ from harness.depot import Depot, GatewayProcess, ServerProcess
 from harness.mosquitto import Mosquitto
 from harness.procs import wait_until
 from harness.stations import Stations, receiving_reads
-from server.db import make_engine
-from server.tables import batches, events, postings
+from server.storage.db import make_engine
+from server.storage.tables import batches, events, postings
 
 SITE = "LC01"
 

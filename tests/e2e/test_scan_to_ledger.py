@@ -7,9 +7,9 @@ from datetime import date
 
 import httpx
 
+from demo.exampledata import gs1_128_label
 from harness.depot import Depot, EdgeProcess, GatewayProcess, PtyScanner, ServerProcess
 from harness.procs import wait_until
-from server.exampledata import gs1_128_label
 
 
 def pending_qty(client: httpx.Client, batch: str) -> int:

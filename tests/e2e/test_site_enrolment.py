@@ -22,14 +22,14 @@ from pathlib import Path
 import httpx
 import pytest
 
+from demo.exampledata import gs1_128_label
 from harness.depot import DEPOT, PtyScanner, ServerProcess, prepare_database, wait_for_devices
 from harness.forms import submit
 from harness.procs import Proc, wait_until
 from harness.sitebuild import Trial, build_trial, start_broker
 from kernel.enrolment import ca_fingerprint, derive, parse_ticket
-from server.accounts import create_user
-from server.db import make_engine
-from server.exampledata import gs1_128_label
+from server.services.accounts import create_user
+from server.storage.db import make_engine
 from siteconfig.build import build, ticket_of
 
 DEVICE = "LC01-D01-FIX1"

@@ -21,13 +21,13 @@ from pathlib import Path
 
 import httpx
 
+from demo.exampledata import ExampleDepot, generate
+from demo.load import load_example
 from harness.mqtt import MqttTestClient
 from harness.procs import DEPOT, Proc, free_port, wait_until
 from kernel.contract import gateway_status_topic
-from server.accounts import create_gateway_client, create_user
-from server.db import make_engine, migrate
-from server.exampledata import ExampleDepot, generate
-from server.masterdata import load_example
+from server.services.accounts import create_gateway_client, create_user
+from server.storage.db import make_engine, migrate
 
 ADMIN = ("admin", "admin-password-for-tests")
 

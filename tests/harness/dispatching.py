@@ -10,8 +10,8 @@ from typing import Any
 
 import httpx
 
+from demo.exampledata import Item
 from harness.depot import ADMIN, Depot, ServerProcess
-from server.exampledata import Item
 
 
 @dataclass(frozen=True)

@@ -21,9 +21,9 @@ from typing import Any
 import httpx
 from sqlalchemy import Engine, select
 
-from server.accounts import create_gateway_client
-from server.exampledata import ExampleDepot
-from server.tables import locations, warehouses
+from demo.exampledata import ExampleDepot
+from server.services.accounts import create_gateway_client
+from server.storage.tables import locations, warehouses
 
 Event = dict[str, Any]
 

@@ -1,18 +1,19 @@
 """Dispatch orders for tests that need goods to leave: goods leave the ledger only against
-an order's pick line (server.basis), so a test that loads first makes an order here."""
+an order's pick line (server.domain.basis), so a test that loads first makes an order here."""
 
 from __future__ import annotations
 
 import itertools
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, select
 
-from server.dispatch import OrderLine, OrderRequest, create_order
-from server.exampledata import ExampleDepot
-from server.tables import batches, dispatch_orders, locations, pick_lines
+from demo.exampledata import ExampleDepot
+from server.services.dispatch import OrderLine, OrderRequest, create_order
+from server.storage.tables import batches, dispatch_orders, locations, pick_lines
 
 _numbers = itertools.count(1)
 
@@ -36,7 +37,7 @@ def dispatch(
     request = OrderRequest(
         number, "request", "测试通知", "安置点", lc01.lat, lc01.lon, (OrderLine(item, qty),)
     )
-    order_id = create_order(engine, "admin", request)
+    order_id = create_order(engine, "admin", request, now=datetime.now(UTC))
     return number, picks_of(engine, order_id)
 
 

@@ -19,8 +19,8 @@ from starlette.routing import Mount
 
 from harness.depot import ADMIN
 from harness.scope_world import HERE, MARK, ROLES, Caller, World, username
-from server import depot_time
-from server.report_keeper import last_finished_month
+from server.domain import depot_time
+from server.services.report_keeper import last_finished_month
 
 ALL = frozenset(ROLES)
 Who = Literal["anyone", "device", "person"]

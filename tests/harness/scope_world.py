@@ -20,19 +20,20 @@ from typing import Any, Literal
 import httpx
 from sqlalchemy import Engine, func, select
 
+from demo.exampledata import Item
 from harness.depot import ADMIN, Depot, prepare_database
-from server import checkpoints, dispatch, inbound, stocktake
-from server.acceptance import AcceptanceRequest, Inspection, decide
-from server.accounts import create_gateway_client, create_user
-from server.db import make_engine
-from server.disposal import Stack as Held
-from server.disposal import propose_rotation, propose_scrapping
-from server.events import Caller as Gateway
-from server.events import ingest
-from server.evidence import add_years
-from server.exampledata import Item
-from server.order_view import order_view
-from server.tables import (
+from server.domain.evidence import add_years
+from server.services import checkpoints, dispatch, handover, inbound, stocktake, stocktake_close
+from server.services.acceptance import AcceptanceRequest, Inspection, decide
+from server.services.accounts import create_gateway_client, create_user
+from server.services.disposal import Stack as Held
+from server.services.disposal import propose_rotation, propose_scrapping
+from server.services.events import Caller as Gateway
+from server.services.events import ingest
+from server.services.order_view import order_view
+from server.storage import depots
+from server.storage.db import make_engine
+from server.storage.tables import (
     approvals,
     audit_log,
     batches,
@@ -51,7 +52,7 @@ ROLES = ("admin", "supervisor", "keeper", "dispatcher", "auditor")
 PASSWORD = "scope-test-password"
 HERE, THERE = "LC01", "LC02"  # the depot concerned, the other one
 # People who are not callers: they propose, reject, close and plan what the callers approve
-# (server/duties.py: a second person approves).
+# (server/domain/duties.py: a second person approves).
 PROPOSER = f"proposer-{MARK[HERE]}"  # a supervisor of LC01
 PLANNER = "planner-all"  # a dispatcher of the bureau
 
@@ -205,6 +206,7 @@ class World:
                 lon=self.lc01.lon,
                 lines=(dispatch.OrderLine(self.item.code, qty),),
             ),
+            now=datetime.now(UTC),
         )
         assert dispatch_depots(self.engine, order_id) == {HERE}
         return order_id
@@ -212,7 +214,7 @@ class World:
     def fresh_stocktake(self, counted: bool = False, closed: bool = False) -> int:
         """A stocktake of LC01's zone A; counted: every line counted as the ledger has it, but
         one counted one over; closed: and closed, with a reason for that one."""
-        take = stocktake.open_stocktake(self.engine, PROPOSER, HERE, "A", 1000)
+        take = stocktake.open_stocktake(self.engine, PROPOSER, HERE, "A", 1000, datetime.now(UTC))
         if not (counted or closed):
             return take
         line = self.zone_a_line()
@@ -220,10 +222,12 @@ class World:
             stocktake.Count(s.location, s.item.code, s.batch, qty + (s == line))
             for s, qty in self.zone_a_stock()
         ]
-        stocktake.record_counts(self.engine, username("keeper", HERE), take, counts)
+        stocktake.record_counts(
+            self.engine, username("keeper", HERE), take, counts, datetime.now(UTC)
+        )
         if not closed:
             return take
-        stocktake.close(self.engine, PROPOSER, take)
+        stocktake_close.close(self.engine, PROPOSER, take, datetime.now(UTC))
         stocktake.set_reason(
             self.engine, PROPOSER, take, line.location, line.item.code, line.batch, "miscount"
         )
@@ -416,6 +420,7 @@ class World:
                 number, "request", f"{number} 号通知", f"{MARK[HERE]} 安置点", self.lc01.lat,
                 self.lc01.lon, (dispatch.OrderLine(item.code, 20),), depot=HERE,
             ),
+            now=datetime.now(UTC),
         )  # fmt: skip
         picks = order_view(self.engine, order_id, HERE)["picks"]
         self.post_events(
@@ -472,6 +477,7 @@ class World:
                 lon=self.lc01.lon,
                 lines=(dispatch.OrderLine(self.shared_item.code, int(here) + 5),),
             ),
+            now=datetime.now(UTC),
         )
         assert dispatch_depots(self.engine, order_id) == {HERE, THERE}
         return order_id
@@ -494,24 +500,25 @@ class World:
                 for p in view["picks"][:1]
             ],
         )
-        return dispatch.create_handover(
+        return handover.create_handover(
             self.engine,
             username("keeper", depot),
             order_id,
             depot,
-            dispatch.Handover(
+            handover.Handover(
                 f"{MARK[depot]} 运输公司",
                 f"{MARK[depot]} 司机",
                 "13800000000",
                 f"{MARK[depot]}川B",
                 "北川县应急局",
             ),
+            datetime.now(UTC),
         )
 
 
 def dispatch_depots(engine: Engine, order_id: int) -> frozenset[str]:
     with engine.connect() as conn:
-        found = dispatch.depots_of_order(conn, order_id)
+        found = depots.of_order(conn, order_id)
     assert found is not None
     return found
 

@@ -17,11 +17,11 @@ from typing import Any
 
 import paho.mqtt.client as paho
 
+from demo.exampledata import gs1_128_label
 from edge.clock import new_event_id, now_iso
 from edge.decode import decode_barcode
 from kernel.contract import ScanMessage, parse_answer, scan_topic
 from kernel.mqtt import BrokerSettings, connect, make_client
-from server.exampledata import gs1_128_label
 
 
 def receiving_reads(

@@ -12,8 +12,8 @@ import pypdf
 import pytest
 
 from harness.depot import Depot, ServerProcess
-from server.accounts import create_user
-from server.db import make_engine
+from server.services.accounts import create_user
+from server.storage.db import make_engine
 
 PASSWORD = "a-long-enough-password"
 CST = timezone(timedelta(hours=8))  # the depots' calendar

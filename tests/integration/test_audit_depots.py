@@ -7,10 +7,18 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from server.db import make_engine, migrate
-from server.exampledata import generate
-from server.masterdata import load_example
-from server.tables import audit_log, batches, dispatch_lines, items, locations, stocktakes, users
+from demo.exampledata import generate
+from demo.load import load_example
+from server.storage.db import make_engine, migrate
+from server.storage.tables import (
+    audit_log,
+    batches,
+    dispatch_lines,
+    items,
+    locations,
+    stocktakes,
+    users,
+)
 
 NOW = datetime(2026, 11, 20, tzinfo=UTC)
 # audit_log and dispatch_orders as revision 0012 had them

@@ -17,13 +17,13 @@ from sqlalchemy.exc import IntegrityError
 
 from harness.depot import Depot, ServerProcess, prepare_database
 from harness.procs import DEPOT
-from server.acceptance import AcceptanceRequest, Inspection, decide
-from server.accounts import create_user
-from server.bounds import MAX_QTY, MAX_STOCK
-from server.db import make_engine
-from server.errors import MAX_BODY
-from server.events import Caller, ingest
-from server.tables import stock
+from server.domain.bounds import MAX_QTY, MAX_STOCK
+from server.services.acceptance import AcceptanceRequest, Inspection, decide
+from server.services.accounts import create_user
+from server.services.events import Caller, ingest
+from server.storage.db import make_engine
+from server.storage.tables import stock
+from server.web.errors import MAX_BODY
 
 BIG = 2**63 - 1
 

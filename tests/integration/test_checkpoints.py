@@ -19,14 +19,16 @@ from sqlalchemy import Connection, Engine, delete, func, select, update
 
 from harness.depot import Depot, ServerProcess, prepare_database
 from harness.procs import DEPOT, wait_until
-from server import checkpoints
-from server.acceptance import AcceptanceRequest, Inspection, decide
-from server.accounts import create_user
-from server.chain import APPROVALS, AUDIT, digest
-from server.db import make_engine
-from server.events import Caller, ingest
-from server.ledger import GENESIS, row_hash
-from server.tables import (
+from server.domain.errors import CheckpointError
+from server.services import checkpoints
+from server.services.acceptance import AcceptanceRequest, Inspection, decide
+from server.services.accounts import create_user
+from server.services.chain import APPROVALS, AUDIT, digest
+from server.services.events import Caller, ingest
+from server.services.ledger import GENESIS, row_hash
+from server.services.verify import verify_ledger
+from server.storage.db import make_engine
+from server.storage.tables import (
     approvals,
     audit_log,
     chain_heads,
@@ -34,7 +36,6 @@ from server.tables import (
     postings,
     stock,
 )
-from server.verify import verify_ledger
 
 CALLER = Caller("gateway-LC01", "LC01")
 
@@ -209,7 +210,7 @@ def test_each_checkpoint_is_held_to_its_signature(
     assert report.checkpoints == 1
     (wrong_key,) = verify_ledger(engine, [line], pinned).findings
     assert str(wrong_key) == "checkpoint line 1: is signed by a key other than the one given"
-    with pytest.raises(checkpoints.CheckpointError, match="never overwritten"):
+    with pytest.raises(CheckpointError, match="never overwritten"):
         checkpoints.new_key(tmp_path / "checkpoint.key")
 
 

@@ -9,10 +9,10 @@ from datetime import date
 from sqlalchemy import func, select
 
 from harness.depot import Depot
-from server.dash import views
-from server.dash.ageing import age_band, remaining_band
-from server.db import make_engine
-from server.tables import batches, items, stock
+from server.domain.ageing import age_band, remaining_band
+from server.storage import dashboard as views
+from server.storage.db import make_engine
+from server.storage.tables import batches, items, stock
 
 
 def test_facts_agree_with_the_rules_batch_by_batch(db_url: str) -> None:

@@ -23,7 +23,7 @@ from harness.depot import ServerProcess
 from harness.forms import origin, token_on
 from harness.scope_cases import CASES, Call, Case, Outcome, expect, route_keys
 from harness.scope_world import HERE, MARK, PASSWORD, THERE, Caller, World, username, world_of
-from server.api import create_app
+from server.web.app import create_app
 
 
 @pytest.fixture
@@ -236,7 +236,7 @@ def test_keys_no_record_has_are_not_found(running: ServerProcess, world: World) 
             "/api/v1/dispatch/handovers/%00.pdf",
         ):
             assert auditor.get(path).status_code == 404, path
-        for path in (  # not ids: outside every id's bounds (server/bounds.py)
+        for path in (  # not ids: outside every id's bounds (server/domain/bounds.py)
             "/api/v1/dispatch/orders/abc",
             "/api/v1/dispatch/orders/99999999999",
             "/api/v1/stocktakes/-1",

@@ -16,13 +16,13 @@ import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, func, select, text, update
 
+from demo.exampledata import generate
+from demo.load import load_example
 from harness.depot import ADMIN, Depot, ServerProcess
-from server.db import alembic_config, make_engine, migrate
-from server.events import Caller, ingest
-from server.exampledata import generate
-from server.masterdata import load_example
-from server.reports import kept_monthly, monthly
-from server.tables import monthly_reports, postings
+from server.services.events import Caller, ingest
+from server.services.reports import kept_monthly, monthly
+from server.storage.db import alembic_config, make_engine, migrate
+from server.storage.tables import monthly_reports, postings
 
 CALLER = Caller("gateway-LC01", "LC01")
 TODAY = date(2026, 12, 10)

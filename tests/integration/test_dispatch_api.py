@@ -13,10 +13,10 @@ import pypdf
 import pytest
 
 from harness.depot import ADMIN, Depot, ServerProcess
-from server.acceptance import AcceptanceRequest, Inspection, decide
-from server.accounts import create_gateway_client, create_user
-from server.db import make_engine
-from server.events import Caller, ingest
+from server.services.acceptance import AcceptanceRequest, Inspection, decide
+from server.services.accounts import create_gateway_client, create_user
+from server.services.events import Caller, ingest
+from server.storage.db import make_engine
 
 PASSWORD = "a-long-enough-password"
 
@@ -249,6 +249,49 @@ def test_road_distances_decide_what_is_nearest_and_the_arrival_is_timed(
         assert again.status_code == 409
         unknown = order(stocked, "302", 1, place="NOWHERE")
         assert sun.post("/api/v1/dispatch/orders", json=unknown).status_code == 404
+
+
+def test_the_preview_plans_as_the_order_does(
+    server: ServerProcess, depot: Depot, stocked: dict[str, Any]
+) -> None:
+    """The preview and the order plan through one service: with a place whose roads make the
+    farther depot (by air) the nearer one, the preview shows what the order then takes."""
+    places = "code,name,lat,lon\nBC,北川县安置点,31.82,104.46\n"
+    roads = "warehouse,place,km\nLC01,BC,140\nLC02,BC,65\n"
+    with server.login(ADMIN) as admin:
+        for kind, text in (("places", places), ("road_distances", roads)):
+            answer = admin.post(
+                f"/api/v1/master/{kind}", files={"file": (f"{kind}.csv", text.encode())}
+            )
+            assert answer.status_code == 200, answer.text
+    item = stocked["item"].code
+    bc = {"lat": 31.82, "lon": 104.46}
+    with server.login(("sun", PASSWORD)) as sun:
+        by_air = sun.post(
+            "/api/v1/dispatch/allocation", json={"item": item, "qty": 45, "destination": bc}
+        ).json()
+        preview = sun.post(
+            "/api/v1/dispatch/allocation", json={"item": item, "qty": 45, "place": "BC"}
+        )
+        assert preview.status_code == 200, preview.text
+        shown = [
+            (t["warehouse"], t["location"], t["batch"], t["qty"]) for t in preview.json()["takes"]
+        ]
+        # by air LC01 is nearer; by road LC02 is, and its 40 go first
+        assert by_air["takes"][0]["warehouse"] == "LC01"
+        assert shown[0][0] == "LC02" and shown[0][2:] == ("FAR", 40)
+        assert sum(t[3] for t in shown) == 45
+        body = order(stocked, "401", 45, place="BC")
+        del body["lat"], body["lon"]
+        placed = sun.post("/api/v1/dispatch/orders", json=body)
+        assert placed.status_code == 201, placed.text
+        taken = [
+            (p["warehouse"], p["location"], p["batch"], p["qty"]) for p in placed.json()["picks"]
+        ]
+        assert sorted(taken) == sorted(shown)
+        neither = sun.post("/api/v1/dispatch/allocation", json={"item": item, "qty": 1})
+        assert neither.status_code == 422
+        assert neither.json()["detail"]["reason"] == "no_destination"
 
 
 def test_a_load_a_supervisor_let_replace_the_reserved_batch(

@@ -14,12 +14,12 @@ from sqlalchemy import select, update
 
 from harness.depot import ADMIN, Depot, ServerProcess
 from harness.orders import dispatch, loading
-from server.acceptance import AcceptanceRequest, Inspection, decide
-from server.accounts import create_user
-from server.db import make_engine
-from server.events import Caller, ingest
-from server.tables import approvals, batches, postings
-from server.verify import verify_ledger
+from server.services.acceptance import AcceptanceRequest, Inspection, decide
+from server.services.accounts import create_user
+from server.services.events import Caller, ingest
+from server.services.verify import verify_ledger
+from server.storage.db import make_engine
+from server.storage.tables import approvals, batches, postings
 
 PASSWORD = "a-long-enough-password"
 CST = timezone(timedelta(hours=8))  # the depots' calendar

@@ -13,12 +13,12 @@ from datetime import date
 
 import pytest
 
+from demo.exampledata import generate, gs1_128_label
 from harness.depot import EdgeProcess, PtyScanner
 from harness.mosquitto import Mosquitto
 from harness.mqtt import MqttTestClient
 from harness.procs import wait_until
 from kernel.contract import Answer, ScanMessage, cmd_topic, parse_scan
-from server.exampledata import generate, gs1_128_label
 
 SITE, DEVICE = "LC01", "LC01-D01-FIX1"
 ITEM = generate().items[0]

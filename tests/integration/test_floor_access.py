@@ -16,9 +16,9 @@ from sqlalchemy import select
 from harness.depot import ADMIN, Depot, ServerProcess
 from harness.procs import DEPOT
 from kernel.passwords import verify_password
-from server.accounts import create_user
-from server.db import make_engine
-from server.tables import users
+from server.services.accounts import create_user
+from server.storage.db import make_engine
+from server.storage.tables import users
 
 PASSWORD = "a-long-enough-password"
 

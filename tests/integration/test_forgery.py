@@ -16,7 +16,7 @@ from sqlalchemy import select
 from harness.depot import ADMIN, ServerProcess
 from harness.forms import origin, submit, token_on
 from harness.scope_world import HERE, PASSWORD, World, username, world_of
-from server.tables import items, stocktakes
+from server.storage.tables import items, stocktakes
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from demo.exampledata import gs1_128_label
 from edge.clock import new_event_id, now_iso
 from edge.decode import decode_barcode
 from harness.depot import Depot, GatewayProcess, ServerProcess
@@ -17,7 +18,6 @@ from harness.mosquitto import Mosquitto
 from harness.mqtt import MqttTestClient
 from harness.procs import wait_until
 from kernel.contract import ScanMessage, parse_answer, scan_topic
-from server.exampledata import gs1_128_label
 
 SITE, DEVICE = "LC01", "LC01-D02-HH1"
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from demo.exampledata import gs1_128_label
 from edge.clock import new_event_id, now_iso
 from edge.decode import decode_barcode
 from gateway.quarantine import ANSWER_BURST, KEEP_BURST
@@ -25,7 +26,6 @@ from harness.mqtt import MqttTestClient
 from harness.procs import wait_until
 from kernel.bounds import MAX_QTY
 from kernel.contract import ScanMessage, parse_answer, scan_topic, status_topic
-from server.exampledata import gs1_128_label
 
 SITE = "LC01"
 GOOD, BAD = "LC01-D01-FIX1", "LC01-D02-FIX1"  # a good door, and a door with a broken device

@@ -7,8 +7,8 @@ import httpx
 
 from harness.depot import Depot, ServerProcess
 from harness.forms import submit
-from server.db import make_engine
-from server.gateways import statuses
+from server.services.gateways import statuses
+from server.storage.db import make_engine
 
 
 def test_a_gateway_reports_its_devices(server: ServerProcess, depot: Depot) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -12,19 +13,19 @@ from sqlalchemy import Engine, delete, func, select, update
 
 from harness.depot import Depot
 from harness.orders import dispatch, loading
-from server import disposal, returns, stocktake
-from server.acceptance import AcceptanceRequest, Inspection, decide
-from server.accounts import create_user
-from server.approvals import Decision, record_decision
-from server.audit import record
-from server.basis import OPENING, BasisError, Kind, on_decision, on_event
-from server.db import make_engine
-from server.events import Caller, ingest
-from server.ledger import Posting, post
-from server.refs import batch_id, location_id
-from server.refusal import Rejection
-from server.tables import approvals, audit_log, stock
-from server.verify import verify_ledger
+from server.domain.basis import OPENING, Kind, on_decision, on_event
+from server.domain.errors import BasisError, Rejection
+from server.services import disposal, returns, stocktake, stocktake_close
+from server.services.acceptance import AcceptanceRequest, Inspection, decide
+from server.services.accounts import create_user
+from server.services.approvals import Decision, record_decision
+from server.services.audit import record
+from server.services.events import Caller, ingest
+from server.services.ledger import Posting, post
+from server.services.refs import batch_id, location_id
+from server.services.verify import verify_ledger
+from server.storage.db import make_engine
+from server.storage.tables import approvals, audit_log, stock
 
 CALLER = Caller("gateway-LC01", "LC01")
 
@@ -119,9 +120,10 @@ def test_an_adjustment_posts_exactly_its_stocktake_lines(engine: Engine, depot: 
     receive(depot, 0, "ST1", 50)
     acceptance(depot, 0, "ST1", 50)
     code = depot.example.items[0].code
-    take = stocktake.open_stocktake(engine, "admin", "LC01", None, 10)
-    stocktake.record_counts(engine, "li", take, [stocktake.Count("D01", code, "ST1", 47)])
-    stocktake.close(engine, "admin", take)
+    take = stocktake.open_stocktake(engine, "admin", "LC01", None, 10, datetime.now(UTC))
+    counts = [stocktake.Count("D01", code, "ST1", 47)]
+    stocktake.record_counts(engine, "li", take, counts, datetime.now(UTC))
+    stocktake_close.close(engine, "admin", take, datetime.now(UTC))
     stocktake.set_reason(engine, "admin", take, "D01", code, "ST1", "damaged")
     where = stack(engine, depot, 0, "ST1")
     with engine.begin() as conn:
@@ -139,7 +141,7 @@ def test_an_adjustment_posts_exactly_its_stocktake_lines(engine: Engine, depot: 
     ]
     assert refused(engine, stray) == "no_basis"
     create_user(engine, "wang", "wang-password-2026", role="supervisor", warehouse="LC01")
-    stocktake.approve(engine, "wang", take)  # the stocktake's own approval posts its variance
+    stocktake_close.approve(engine, "wang", take)  # the stocktake's own approval posts its variance
     assert held(engine, "available") == 47
     assert verify_ledger(engine).ok
 

@@ -17,14 +17,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from demo.exampledata import generate
 from harness.depot import prepare_database
-from server.acceptance import AcceptanceRequest, Inspection, decide
-from server.db import make_engine
-from server.events import Caller, ingest
-from server.exampledata import generate
-from server.floor import Rejection
-from server.tables import batches, locations, postings, stock
-from server.verify import verify_ledger
+from server.domain.floor import Rejection
+from server.services.acceptance import AcceptanceRequest, Inspection, decide
+from server.services.events import Caller, ingest
+from server.services.verify import verify_ledger
+from server.storage.db import make_engine
+from server.storage.tables import batches, locations, postings, stock
 
 CALLER = Caller("gateway-LC01", "LC01")
 ITEM = generate().items[0]

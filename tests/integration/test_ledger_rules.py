@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -12,11 +13,11 @@ from sqlalchemy import Engine, delete, func, select, update
 from harness.depot import Depot
 from harness.orders import dispatch, loading
 from harness.procs import DEPOT
-from server.acceptance import AcceptanceRequest, Inspection, decide
-from server.db import make_engine
-from server.events import Caller, ingest
-from server.tables import postings, stock
-from server.verify import verify_ledger
+from server.services.acceptance import AcceptanceRequest, Inspection, decide
+from server.services.events import Caller, ingest
+from server.services.verify import verify_ledger
+from server.storage.db import make_engine
+from server.storage.tables import postings, stock
 
 CALLER = Caller("gateway-LC01", "LC01")
 
@@ -40,7 +41,7 @@ def event(depot: Depot, kind: str, **fields: Any) -> dict[str, Any]:
 
 
 def held(engine: Engine, location_code: str, status: str) -> int:
-    from server.tables import locations
+    from server.storage.tables import locations
 
     with engine.connect() as conn:
         return int(
@@ -225,9 +226,9 @@ def test_the_verify_command(engine: Engine, depot: Depot) -> None:
 def test_racing_dispatchers_never_reserve_the_same_stock(engine: Engine, depot: Depot) -> None:
     import threading
 
-    from server.dispatch import OrderLine, OrderRequest, create_order
-    from server.floor import Rejection
-    from server.tables import pick_lines
+    from server.domain.floor import Rejection
+    from server.services.dispatch import OrderLine, OrderRequest, create_order
+    from server.storage.tables import pick_lines
 
     ingest(engine, CALLER, [event(depot, "receiving", location="D01", qty=30)])
     accept(engine, depot, 30)
@@ -245,7 +246,7 @@ def test_racing_dispatchers_never_reserve_the_same_stock(engine: Engine, depot: 
             (OrderLine(depot.example.items[0].code, 20),),
         )
         try:
-            create_order(engine, "admin", request)
+            create_order(engine, "admin", request, now=datetime.now(UTC))
             outcomes.append("ok")
         except Rejection as exc:
             outcomes.append(exc.reason)

@@ -15,8 +15,8 @@ import pytest
 
 from harness.depot import Depot, ServerProcess
 from harness.forms import submit
-from server.accounts import create_user
-from server.db import make_engine
+from server.services.accounts import create_user
+from server.storage.db import make_engine
 
 PASSWORD = "a-long-enough-password"
 

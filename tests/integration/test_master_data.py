@@ -9,9 +9,9 @@ import httpx
 import openpyxl
 
 from harness.depot import ADMIN, Depot, ServerProcess
-from server.accounts import create_user
-from server.db import make_engine
-from server.exampledata import gs1_check_digit
+from kernel.gs1 import check_digit
+from server.services.accounts import create_user
+from server.storage.db import make_engine
 
 HEADER = (
     "code,name_zh,name_en,spec,unit_zh,unit_en,category,reusable,storage_years,"
@@ -20,7 +20,7 @@ HEADER = (
 
 
 def gtin(body: str) -> str:
-    return body + gs1_check_digit(body)
+    return body + check_digit(body)
 
 
 def upload(client: httpx.Client, path: str, name: str, data: bytes) -> httpx.Response:

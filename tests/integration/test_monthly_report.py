@@ -11,11 +11,11 @@ import openpyxl
 
 from harness.depot import ADMIN, Depot, ServerProcess
 from harness.orders import dispatch, loading
-from server import depot_time
-from server.acceptance import AcceptanceRequest, Inspection, decide
-from server.db import make_engine
-from server.events import Caller, ingest
-from server.reports import monthly
+from server.domain import depot_time
+from server.services.acceptance import AcceptanceRequest, Inspection, decide
+from server.services.events import Caller, ingest
+from server.services.reports import monthly
+from server.storage.db import make_engine
 
 TODAY = depot_time.today()  # the depots' date: months are theirs (China Standard Time)
 THIS_MONTH = TODAY.strftime("%Y-%m")
@@ -106,9 +106,9 @@ def test_the_report_is_for_finished_months_and_downloads(server: ServerProcess) 
 def test_last_months_reports_are_made_once_by_the_server(depot: Depot) -> None:
     from sqlalchemy import func, select
 
-    from server.report_keeper import keep_last_month, last_finished_month
-    from server.reports import kept_monthly
-    from server.tables import monthly_reports
+    from server.services.report_keeper import keep_last_month, last_finished_month
+    from server.services.reports import kept_monthly
+    from server.storage.tables import monthly_reports
 
     engine = make_engine(depot.db_url)
     today = TODAY
@@ -133,8 +133,8 @@ def test_reports_rolled_month_by_month_equal_the_journal(depot: Depot) -> None:
 
     from sqlalchemy import func, select, update
 
-    from server.reports import kept_monthly
-    from server.tables import monthly_reports, postings
+    from server.services.reports import kept_monthly
+    from server.storage.tables import monthly_reports, postings
 
     engine = make_engine(depot.db_url)
     item = depot.example.items[4]
@@ -183,8 +183,8 @@ def test_a_month_just_ended_is_not_kept_yet(depot: Depot) -> None:
 
     from sqlalchemy import func, select
 
-    from server.reports import kept_monthly
-    from server.tables import monthly_reports
+    from server.services.reports import kept_monthly
+    from server.storage.tables import monthly_reports
 
     engine = make_engine(depot.db_url)
     kept_monthly(engine, THIS_MONTH, "LC01", FIRST_OF_NEXT)  # asked for as if it were over

@@ -66,7 +66,7 @@ def test_every_command_has_help() -> None:
         ["gateway", "run", "--help"],
         ["server", "run", "--help"],
         ["server", "migrate", "--help"],
-        ["server", "load-example", "--help"],
+        ["demo", "load-example", "--help"],
         ["server", "add-user", "--help"],
         ["server", "add-gateway", "--help"],
         ["demo", "--help"],

@@ -15,8 +15,8 @@ import zxingcpp
 
 from edge.decode import decode_barcode
 from harness.depot import ADMIN, Depot, ServerProcess
-from server.accounts import create_user
-from server.db import make_engine
+from server.services.accounts import create_user
+from server.storage.db import make_engine
 
 
 def test_the_acceptance_record_and_the_bin_card(

@@ -15,7 +15,7 @@ from sqlalchemy import text
 
 from edge.station.spool import Spool
 from gateway.store import GatewayStore
-from server.db import make_engine, migrate
+from server.storage.db import make_engine, migrate
 
 
 @pytest.fixture(autouse=True)

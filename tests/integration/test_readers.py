@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from demo.exampledata import generate
 from edge.decode.keymap import type_text
 from harness.depot import PtyScanner, StationProcess, device_toml
 from harness.labels import frame_with, render, standard_labels, write_video
@@ -20,7 +21,6 @@ from harness.mosquitto import Mosquitto
 from harness.mqtt import MqttTestClient
 from harness.procs import wait_until
 from kernel.contract import Answer, ScanMessage, cmd_topic, parse_scan
-from server.exampledata import generate
 
 SITE = "LC01"
 GTIN = generate().items[0].gtin

@@ -9,8 +9,8 @@ import httpx
 
 from harness.depot import ADMIN, Depot, ServerProcess
 from harness.forms import submit
-from server.accounts import create_gateway_client, create_user
-from server.db import make_engine
+from server.services.accounts import create_gateway_client, create_user
+from server.storage.db import make_engine
 
 
 def receiving(depot: Depot, **overrides: Any) -> dict[str, Any]:

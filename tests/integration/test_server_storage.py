@@ -13,12 +13,13 @@ from sqlalchemy import Engine, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from harness.depot import Depot
-from server.approvals import Decision, record_decision
-from server.basis import Basis, Kind, on_decision
-from server.db import make_engine
-from server.events import Caller, ingest
-from server.ledger import GENESIS, LedgerError, Posting, post, posting_hash
-from server.tables import ledger_heads, locations, metadata, postings, stock
+from server.domain.basis import Basis, Kind, on_decision
+from server.domain.errors import LedgerError
+from server.services.approvals import Decision, record_decision
+from server.services.events import Caller, ingest
+from server.services.ledger import GENESIS, Posting, post, posting_hash
+from server.storage.db import make_engine
+from server.storage.tables import ledger_heads, locations, metadata, postings, stock
 
 CALLER = Caller("gateway-LC01", "LC01")
 

@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import select
 
 from harness.depot import ADMIN, Depot, ServerProcess
-from server.accounts import create_user
-from server.db import make_engine
-from server.tables import postings
-from server.verify import verify_ledger
+from server.services.accounts import create_user
+from server.services.verify import verify_ledger
+from server.storage.db import make_engine
+from server.storage.tables import postings
 
 PASSWORD = "a-long-enough-password"
 

@@ -7,8 +7,8 @@ import uuid
 import httpx
 
 from harness.depot import ADMIN, Depot, ServerProcess
-from server.accounts import create_gateway_client
-from server.db import make_engine
+from server.services.accounts import create_gateway_client
+from server.storage.db import make_engine
 
 
 def post(server: ServerProcess, token: str, *events: dict[str, object]) -> None:

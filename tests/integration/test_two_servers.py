@@ -19,11 +19,11 @@ from sqlalchemy import Engine, func, select
 from harness.depot import ServerProcess, prepare_database
 from harness.fleet import Gateway, add_depots, send_all, traffic
 from harness.postgres import PostgresCluster
-from server import checkpoints
-from server.db import make_engine
-from server.events import Caller, ingest
-from server.tables import approvals, batches, events, locations, postings, stock
-from server.verify import verify_ledger
+from server.services import checkpoints
+from server.services.events import Caller, ingest
+from server.services.verify import verify_ledger
+from server.storage.db import make_engine
+from server.storage.tables import approvals, batches, events, locations, postings, stock
 
 DEPOTS, BATCHES, SIZE = 20, 3, 40
 LOTS = 3  # lots waiting for acceptance at D01 in each depot, accepted during the traffic

@@ -10,10 +10,10 @@ import uuid
 from sqlalchemy import Engine, update
 
 from harness.depot import Depot
-from server.db import make_engine
-from server.events import Caller, ingest
-from server.tables import stock
-from server.verify import MAX_FINDINGS, verify_ledger
+from server.services.events import Caller, ingest
+from server.services.verify import MAX_FINDINGS, verify_ledger
+from server.storage.db import make_engine
+from server.storage.tables import stock
 
 CALLER = Caller("gateway-LC01", "LC01")
 ROUND = 8_000  # postings added between the measurements

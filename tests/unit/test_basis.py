@@ -1,4 +1,4 @@
-"""The rules a posting's author and basis are held to (server.basis), without a database."""
+"""The rules a posting's author and basis are held to (server.domain.basis), without a database."""
 
 from __future__ import annotations
 
@@ -6,7 +6,16 @@ from dataclasses import dataclass
 
 import pytest
 
-from server.basis import OPENING, RULES, Basis, BasisError, Kind, check, on_decision, on_event
+from server.domain.basis import (
+    OPENING,
+    RULES,
+    Basis,
+    BasisError,
+    Kind,
+    check,
+    on_decision,
+    on_event,
+)
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from demo.exampledata import gs1_check_digit
 from edge.decode import DEFAULT_LOCATION_PATTERN, decode_barcode, split_symbology
 from kernel.contract import ScanData
-from server.exampledata import gs1_check_digit
 
 GS = "\x1d"
 
@@ -249,7 +249,7 @@ def test_split_symbology(text: str, expected: tuple[str | None, str]) -> None:
 
 
 def test_a_location_gln_with_its_extension() -> None:
-    from server.exampledata import gs1_check_digit
+    from demo.exampledata import gs1_check_digit
 
     gln = "690123400001" + gs1_check_digit("690123400001")
     gtin = "0690123456789" + gs1_check_digit("0690123456789")

@@ -1,4 +1,4 @@
-"""The depots' calendar (server/depot_time.py): days and months in China Standard Time unless
+"""The depots' calendar (server/domain/depot_time.py): days and months in China Standard Time unless
 DEPOT_TIMEZONE says otherwise; stored moments are UTC."""
 
 from __future__ import annotations
@@ -7,8 +7,9 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from server import depot_time
-from server.reports import ReportError, month_bounds
+from server.domain import depot_time
+from server.domain.errors import ReportError, ZoneError
+from server.services.reports import month_bounds
 
 
 @pytest.fixture(autouse=True)
@@ -45,6 +46,6 @@ def test_the_setting_changes_the_zone(monkeypatch: pytest.MonkeyPatch) -> None:
     depot_time.use("UTC")
     assert depot_time.today(datetime(2026, 11, 30, 23, 59, tzinfo=UTC)) == date(2026, 11, 30)
     for wrong in ("Asia/Beijing", "../etc/passwd", "CST+8"):
-        with pytest.raises(depot_time.ZoneError, match="is not a time zone"):
+        with pytest.raises(ZoneError, match="is not a time zone"):
             depot_time.use(wrong)
     assert depot_time.zone().key == "UTC"  # a refused name changes nothing

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from server.digest import Difference, compare, digest
+from server.services.digest import Difference, compare, digest
 
 A = ("A-01-01", "ZS-0001", "2024A1", "available")
 B = ("A-01-02", "ZS-0001", "2024A1", "available")

@@ -1,4 +1,4 @@
-"""The name every download goes by (server/downloads.py): the name as it is for a client that
+"""The name every download goes by (server/web/downloads.py): the name as it is for a client that
 reads RFC 6266's `filename*`, an ASCII stand-in for one that does not, and a header that is
 plain ASCII whatever the name holds."""
 
@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from werkzeug.http import parse_options_header
 
-from server.downloads import disposition, file_name
+from server.web.downloads import disposition, file_name
 
 NAMES = {
     "monthly-2026-11-全网": "monthly-2026-11-_.csv",

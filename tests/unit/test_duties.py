@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from server import duties, evidence
-from server.floor import Rejection
-from server.permissions import PERMISSIONS
+from server.domain import duties, evidence
+from server.domain.floor import Rejection
+from server.domain.permissions import PERMISSIONS
 
 
 def approval(kind: str, role: str, person: str, proposer: str, *barred: str) -> duties.Approval:

@@ -7,9 +7,9 @@ from epcpy.epc_schemes.sgln import SGLN, SGLNFilterValue
 from epcpy.epc_schemes.sgtin import SGTIN, SGTINFilterValue
 from epcpy.epc_schemes.sscc import SSCC, SSCCFilterValue
 
+from demo.exampledata import gs1_check_digit, is_valid_gtin
 from edge.decode.epc import decode_epc
 from kernel.contract import ScanData
-from server.exampledata import gs1_check_digit, is_valid_gtin
 
 TID_LIKE = "E2801160600002054CC2096F"  # an Impinj TID read as if it were the EPC
 

@@ -10,9 +10,9 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from server.bounds import MAX_QTY, MAX_STOCK, json_problem, shown, unprintable
-from server.eventcheck import MALFORMED, MAX_EVENT_BYTES, check, is_malformed, stored
-from server.floor import Rejection
+from server.domain.bounds import MAX_QTY, MAX_STOCK, json_problem, shown, unprintable
+from server.domain.eventcheck import MALFORMED, MAX_EVENT_BYTES, check, is_malformed, stored
+from server.domain.floor import Rejection
 
 # Any JSON value, with text from the whole of Unicode (surrogates and controls included) and
 # whole numbers far beyond 64 bits.

@@ -1,4 +1,4 @@
-"""Unit tests for the deterministic example depot (server.exampledata)."""
+"""Unit tests for the deterministic example depot (demo.exampledata)."""
 
 import math
 import re
@@ -8,17 +8,17 @@ from datetime import date, timedelta
 import biip
 import pytest
 
-from server.exampledata import (
+from demo.exampledata import (
     CATEGORIES,
     Batch,
     ExampleDepot,
     Item,
     generate,
     gs1_128_label,
-    gs1_check_digit,
     is_valid_gtin,
     make_gtin14,
 )
+from kernel.gs1 import check_digit
 
 TODAY = date(2026, 11, 1)
 
@@ -61,13 +61,13 @@ def _distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     ],
 )
 def test_check_digit_of_known_codes(body: str, check: str) -> None:
-    assert gs1_check_digit(body) == check
+    assert check_digit(body) == check
 
 
 @pytest.mark.parametrize("body", ["", "12a4", "69012345678 ", "１２３４５６７", "-12345"])
 def test_check_digit_rejects_non_digits(body: str) -> None:
     with pytest.raises(ValueError):
-        gs1_check_digit(body)
+        check_digit(body)
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from datetime import date
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from server.fifo import Candidate, Site, allocate, fifo_order, great_circle_km, nearest_first
+from server.domain.fifo import Candidate, Site, allocate, fifo_order, great_circle_km, nearest_first
 
 TODAY = date(2026, 11, 23)
 NEAR, FAR = Site("LC01", 31.47, 104.68), Site("LC02", 31.63, 105.17)

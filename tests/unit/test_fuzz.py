@@ -10,6 +10,7 @@ from typing import Any
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from demo.exampledata import gs1_check_digit
 from edge.decode import decode_barcode
 from edge.decode.framing import Frame, Framer
 from kernel.bounds import MAX_QTY
@@ -23,7 +24,6 @@ from kernel.contract import (
     parse_answer,
     parse_scan,
 )
-from server.exampledata import gs1_check_digit
 
 FUZZ = settings(max_examples=300, deadline=None, database=None)
 GS = "\x1d"

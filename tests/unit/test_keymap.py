@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from demo.exampledata import gs1_check_digit
 from edge.decode.keymap import EV_KEY, EVENT, KEY_ENTER, KEY_KPENTER, KeyDecoder, press, type_text
-from server.exampledata import gs1_check_digit
 
 GS = "\x1d"
 GTIN = "0690123456789" + gs1_check_digit("0690123456789")

@@ -57,11 +57,11 @@ def test_the_checker_sees_a_crossing_wherever_it_stands() -> None:
         "from kernel.contract import ScanMessage\n"
         "def later():\n"
         "    from gateway.book import Book\n"
-        "    import server.ledger\n"
+        "    import server.services.ledger\n"
         "from edge.decode import decode\n"
         "from edge import agent\n"
     )
-    assert sorted(crossings("gateway", source)) == ["5: server.ledger", "7: edge.agent"]
+    assert sorted(crossings("gateway", source)) == ["5: server.services.ledger", "7: edge.agent"]
     assert sorted(crossings("server", source)) == [
         "4: gateway.book.Book",
         "6: edge.decode.decode",

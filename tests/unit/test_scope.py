@@ -1,5 +1,5 @@
-"""The depot-scope rules (server/scope.py), and the application refusing a route that
-declares none (server/guard.py). No database: the rules are pure, and building the app
+"""The depot-scope rules (server/domain/scope.py), and the application refusing a route that
+declares none (server/web/guard.py). No database: the rules are pure, and building the app
 connects to nothing."""
 
 from __future__ import annotations
@@ -9,10 +9,11 @@ from fastapi import APIRouter
 from sqlalchemy import create_engine
 
 from harness.scope_cases import CASES, route_keys
-from server.api import create_app
-from server.auth import Device, User
-from server.guard import person, require_rules
-from server.scope import ANY, Named, Network, Of, Own, Refused, Rule, Shared, decide
+from server.domain.errors import Refused
+from server.domain.scope import ANY, Named, Network, Of, Own, Rule, Shared, decide
+from server.services.auth import Device, User
+from server.web.app import create_app
+from server.web.guard import person, require_rules
 
 BUREAU = User("sun", "孙", "dispatcher", None)
 LC02_SUPERVISOR = User("zhao", "赵", "supervisor", "LC02")

@@ -1,0 +1,67 @@
+"""Loading the example depot (demo.exampledata) into an empty ledger database: `depot demo
+load-example`, the demo and the tests. A site's own master data comes as files through the
+API (server.services.masterfiles). Opening stock is posted to the ledger like any other change,
+with the author `opening-balance`, so the hash chain covers it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Table, select
+
+from demo.exampledata import ExampleDepot
+from server.domain.basis import OPENING
+from server.domain.errors import MasterDataError
+from server.services.ledger import Posting, post
+from server.storage.tables import batches, item_gtins, items, locations, warehouses
+
+
+def load_example(engine: Engine, depot: ExampleDepot, *, with_stock: bool = True) -> None:
+    """Load the example depot into an empty database (refuses a database that has warehouses)."""
+    with engine.begin() as conn:
+        if conn.execute(select(warehouses.c.code).limit(1)).first() is not None:
+            raise MasterDataError("the database already has warehouses; load into an empty one")
+        conn.execute(warehouses.insert(), [_row(w, warehouses) for w in depot.warehouses])
+        conn.execute(locations.insert(), [_row(loc, locations) for loc in depot.locations])
+        conn.execute(items.insert(), [_row(i, items) for i in depot.items])
+        conn.execute(
+            item_gtins.insert(), [{"gtin": i.gtin, "item_code": i.code} for i in depot.items]
+        )
+        if with_stock and depot.batches:
+            conn.execute(batches.insert(), [_row(b, batches) for b in depot.batches])
+            _opening_stock(conn, depot)
+
+
+def _row(record: Any, table: Table) -> dict[str, Any]:
+    """The fields of an example record that are columns of its table."""
+    return {k: v for k, v in asdict(record).items() if k in table.c and k != "id"}
+
+
+def _opening_stock(conn: Connection, depot: ExampleDepot) -> None:
+    """Each batch's quantity posted to the ledger at its location, as opening balances."""
+    location_ids = {
+        (r.warehouse, r.code): r.id
+        for r in conn.execute(select(locations.c.warehouse, locations.c.code, locations.c.id))
+    }
+    batch_ids = {
+        (r.item_code, r.batch_no): r.id
+        for r in conn.execute(select(batches.c.item_code, batches.c.batch_no, batches.c.id))
+    }
+    post(
+        conn,
+        [
+            Posting(
+                b.warehouse,
+                location_ids[(b.warehouse, b.location)],
+                batch_ids[(b.item_code, b.batch_no)],
+                "available",
+                b.quantity,
+                "opening-balance",
+                OPENING,
+            )
+            for b in depot.batches
+            if b.quantity > 0
+        ],
+    )

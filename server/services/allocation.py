@@ -1,0 +1,160 @@
+"""Where an order line's goods come from (art. 15, 25(4)): the depots and their available
+stock, the road distances to a known place, and the plan the pure rule makes of them
+(server.domain.fifo). The allocation preview and the order's reservation both plan through
+`plan_line`, with the same inputs (the depots' today from the caller's clock, the roads to the
+order's place, one depot's stock for a depot's people), so what the preview shows is what the
+order takes while the stock stands still.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import Connection, Engine, select
+
+from server.domain import depot_time
+from server.domain.errors import Rejection
+from server.domain.fifo import Allocation, Candidate, Site, allocate
+from server.storage.tables import (
+    batches,
+    items,
+    locations,
+    places,
+    road_distances,
+    stock,
+    warehouses,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Destination:
+    """Where an order's goods go, and whose stock it may take (a depot's own order: that
+    depot's only)."""
+
+    lat: float
+    lon: float
+    depot: str | None = None
+    place: str | None = None  # a known place: road distances to it count
+
+
+def destination(
+    conn: Connection,
+    lat: float | None,
+    lon: float | None,
+    place: str | None,
+    depot: str | None,
+) -> Destination:
+    """The destination a request names: a known place (its coordinates and road distances),
+    or coordinates."""
+    if place is not None:
+        _, lat, lon = place_of(conn, place)
+    if lat is None or lon is None:
+        raise Rejection("no_destination", "give the destination's lat and lon, or a place")
+    return Destination(lat, lon, depot, place)
+
+
+def place_of(conn: Connection, code: str) -> tuple[str, float, float]:
+    row = conn.execute(select(places).where(places.c.code == code)).first()
+    if row is None:
+        raise Rejection("unknown_place", f"place {code} is not known")
+    return row.name, row.lat, row.lon
+
+
+def roads_to(conn: Connection, place: str | None) -> dict[str, float]:
+    """Road distances (km) from each depot to a known place, where recorded."""
+    if place is None:
+        return {}
+    rows = conn.execute(
+        select(road_distances.c.warehouse, road_distances.c.km).where(
+            road_distances.c.place == place
+        )
+    )
+    return {r.warehouse: float(r.km) for r in rows}
+
+
+def candidates(
+    conn: Connection, item: str, today: date, depot: str | None = None, lock: bool = False
+) -> tuple[list[Site], list[Candidate]]:
+    """The depots with coordinates, and the item's available stock in them (locked for
+    update when the caller is about to reserve it); one depot's only, when `depot` is given.
+    A re-inspection counts as passed while it is valid on the depots' `today`."""
+    depots = select(warehouses.c.code, warehouses.c.lat, warehouses.c.lon).where(
+        warehouses.c.lat.is_not(None) & warehouses.c.lon.is_not(None)
+    )
+    if depot is not None:
+        depots = depots.where(warehouses.c.code == depot)
+    sites = [Site(r.code, r.lat, r.lon) for r in conn.execute(depots)]
+    query = (
+        select(
+            stock.c.warehouse,
+            locations.c.code,
+            locations.c.walk_order,
+            batches.c.id,
+            batches.c.batch_no,
+            batches.c.inbound_date,
+            batches.c.prod_date,
+            stock.c.qty,
+            items.c.storage_years,
+            batches.c.reinspection_valid_until,
+        )
+        .join(locations, locations.c.id == stock.c.location_id)
+        .join(batches, batches.c.id == stock.c.batch_id)
+        .join(items, items.c.code == batches.c.item_code)
+        .where((stock.c.status == "available") & (stock.c.qty > 0) & (batches.c.item_code == item))
+    )
+    if depot is not None:
+        query = query.where(stock.c.warehouse == depot)
+    rows = conn.execute(query.with_for_update(of=stock) if lock else query)
+    found = [
+        Candidate(
+            r.warehouse,
+            r.code,
+            r.walk_order,
+            r.id,
+            r.batch_no,
+            r.inbound_date or date.min,
+            r.prod_date,
+            r.qty,
+            r.storage_years,
+            reinspected_pass=r.reinspection_valid_until is not None
+            and r.reinspection_valid_until >= today,
+        )
+        for r in rows
+    ]
+    return sites, found
+
+
+def plan_line(
+    conn: Connection, item: str, qty: int, where: Destination, now: datetime
+) -> Allocation:
+    """The plan for `qty` of `item` to `where`: nearest depot first (by road to a known place
+    where recorded), FIFO inside it, overdue stock only after a passed re-inspection; what
+    nothing can give is the shortfall. `now` is the caller's clock, read once per request."""
+    today = depot_time.today(now)
+    sites, found = candidates(conn, item, today, where.depot)
+    return allocate(qty, (where.lat, where.lon), sites, found, today, roads_to(conn, where.place))
+
+
+def check_items(conn: Connection, codes: list[str]) -> None:
+    """Every item code is in the catalogue, or unknown_item naming those that are not."""
+    known = set(conn.execute(select(items.c.code).where(items.c.code.in_(codes))).scalars())
+    if missing := [code for code in codes if code not in known]:
+        raise Rejection("unknown_item", f"no such items: {', '.join(missing)}")
+
+
+def preview(
+    engine: Engine,
+    item: str,
+    qty: int,
+    lat: float | None,
+    lon: float | None,
+    place: str | None,
+    depot: str | None,
+    now: datetime,
+) -> Allocation:
+    """Where an order's line would take its goods from, as the order would plan it now,
+    reserving nothing."""
+    with engine.connect() as conn:
+        check_items(conn, [item])
+        return plan_line(conn, item, qty, destination(conn, lat, lon, place, depot), now)

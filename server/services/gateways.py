@@ -1,0 +1,116 @@
+"""What the depots' gateways say about themselves: each reports its devices, outbox and disk
+(`POST /api/v1/gateway/report`), and each sync is noted. The dashboard's doors page reads it.
+
+One row per depot, replaced by each report: a status, not a history (the gateways' own
+metrics keep the history)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from kernel.bounds import is_clean
+from server.domain.bounds import json_problem, shown
+from server.domain.errors import ReportError
+from server.storage.tables import gateway_status
+
+MAX_DEVICES = 500
+MAX_REJECTED_SHOWN = 20
+MAX_REPORT_BYTES = 1024 * 1024
+
+
+def _upsert(engine: Engine, warehouse: str, client_id: str, values: dict[str, Any]) -> None:
+    dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(gateway_status).values(
+        warehouse=warehouse, client_id=client_id, **values
+    )
+    with engine.begin() as conn:
+        conn.execute(
+            statement.on_conflict_do_update(
+                index_elements=[gateway_status.c.warehouse],
+                set_={"client_id": client_id, **values},
+            )
+        )
+
+
+def check(report: dict[str, Any]) -> dict[str, Any]:
+    problem = json_problem(report, "report", 6, 1000, MAX_DEVICES)
+    if problem is not None:
+        raise ReportError(problem[1])
+    devices = report.get("devices", [])
+    if not isinstance(devices, list) or len(devices) > MAX_DEVICES:
+        raise ReportError(f"devices must be a list of at most {MAX_DEVICES}")
+    for device in devices:
+        if not isinstance(device, dict) or not isinstance(device.get("device"), str):
+            raise ReportError("each device needs its id ('device')")
+        name = shown(device["device"], 64)
+        for key in ("last_seen", "last_read"):
+            if device.get(key) is not None and not _is_time(device[key]):
+                raise ReportError(f"{name}: {key} must be an ISO 8601 time")
+        for key in ("reads_10min", "broken_10min"):
+            value = device.get(key, 0)
+            if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 2**53:
+                raise ReportError(f"{name}: {key} must be a whole number")
+        if not isinstance(device.get("flooding", False), bool):
+            raise ReportError(f"{name}: flooding must be true or false")
+        if device.get("door") is not None and not isinstance(device["door"], str):
+            raise ReportError(f"{name}: door must be text")
+    outbox = report.get("outbox", {})
+    if not isinstance(outbox, dict) or not all(
+        isinstance(outbox.get(k, 0), int | float | None)
+        for k in ("pending", "rejected", "oldest_pending_age")
+    ):
+        raise ReportError("outbox must map pending, rejected, oldest_pending_age to numbers")
+    recent = outbox.get("rejected_recent", [])
+    if not isinstance(recent, list) or len(recent) > MAX_REJECTED_SHOWN:
+        raise ReportError(f"outbox.rejected_recent must be a list of at most {MAX_REJECTED_SHOWN}")
+    for event in recent:
+        if not isinstance(event, dict) or not all(
+            isinstance(event.get(k), str) and len(event[k]) <= 300 and is_clean(event[k])
+            for k in ("event_id", "type", "result", "reason")
+        ):
+            raise ReportError("each rejected event needs event_id, type, result and reason")
+        if event.get("at") is not None and not _is_time(event["at"]):
+            raise ReportError("a rejected event's time must be ISO 8601")
+    return report
+
+
+def _is_time(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def record_report(engine: Engine, warehouse: str, client_id: str, report: dict[str, Any]) -> None:
+    payload = json.dumps(check(report), ensure_ascii=False)
+    if len(payload) > MAX_REPORT_BYTES:
+        raise ReportError(f"a report may be {MAX_REPORT_BYTES} bytes at most")
+    _upsert(engine, warehouse, client_id, {"reported_at": datetime.now(UTC), "payload": payload})
+
+
+def record_sync(engine: Engine, warehouse: str, client_id: str) -> None:
+    _upsert(engine, warehouse, client_id, {"last_sync_at": datetime.now(UTC)})
+
+
+def statuses(engine: Engine, warehouse: str | None) -> dict[str, dict[str, Any]]:
+    query = select(gateway_status)
+    if warehouse:
+        query = query.where(gateway_status.c.warehouse == warehouse)
+    with engine.connect() as conn:
+        return {
+            r.warehouse: {
+                "client_id": r.client_id,
+                "reported_at": r.reported_at,
+                "last_sync_at": r.last_sync_at,
+                "report": json.loads(r.payload) if r.payload else {},
+            }
+            for r in conn.execute(query)
+        }

@@ -1,0 +1,124 @@
+"""What happens to a dispatch order after it is planned (arts. 19, 21, annex 2): the first
+batch's arrival against the 8-hour clock, the written order that follows a phone order, and
+each depot's handover note for what it loaded."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Engine, func, select, update
+
+from server.domain import evidence
+from server.domain.errors import Rejection
+from server.services.audit import record
+from server.services.dispatch import each_depot
+from server.storage.tables import dispatch_orders, handovers, pick_lines
+
+
+@dataclass(frozen=True, slots=True)
+class Handover:
+    carrier: str
+    driver: str
+    phone: str
+    plate: str
+    receiver: str
+
+
+def record_arrival(
+    engine: Engine, username: str, order_id: int, at: datetime, now: datetime
+) -> None:
+    """The first batch reached the disaster area (art. 21: within 8 hours of the notice)."""
+    evidence.check_not_future(at, now, "the first batch's arrival")
+    with engine.begin() as conn:
+        done = conn.execute(
+            update(dispatch_orders)
+            .where(
+                (dispatch_orders.c.id == order_id) & dispatch_orders.c.first_arrival_at.is_(None)
+            )
+            .values(first_arrival_at=at)
+        ).rowcount
+        if not done:
+            exists = conn.execute(
+                select(dispatch_orders.c.id).where(dispatch_orders.c.id == order_id)
+            ).first()
+            if exists is None:
+                raise Rejection("unknown_order", f"order {order_id} does not exist")
+            raise Rejection("already_arrived", "the first batch's arrival is already recorded")
+        for depot in each_depot(conn, order_id):
+            record(
+                conn,
+                username,
+                "dispatch_arrival",
+                f"order {order_id}",
+                depot=depot,
+                at=at.isoformat(),
+            )
+
+
+def record_written_order(engine: Engine, username: str, order_id: int, reference: str) -> None:
+    """The written order that follows a phone order (art. 19(4): within 48 hours)."""
+    with engine.begin() as conn:
+        done = conn.execute(
+            update(dispatch_orders)
+            .where(dispatch_orders.c.id == order_id)
+            .values(written_order=reference)
+        ).rowcount
+        if not done:
+            raise Rejection("unknown_order", f"order {order_id} does not exist")
+        for depot in each_depot(conn, order_id):
+            record(
+                conn,
+                username,
+                "dispatch_written_order",
+                f"order {order_id}",
+                depot=depot,
+                reference=reference,
+            )
+
+
+def create_handover(
+    engine: Engine, username: str, order_id: int, warehouse: str, note: Handover, now: datetime
+) -> str:
+    """A depot's handover note for what it loaded of an order (annex 2): its number,
+    JJ-<order>-<depot>-<n>."""
+    with engine.begin() as conn:
+        order = conn.execute(
+            select(dispatch_orders).where(dispatch_orders.c.id == order_id)
+        ).first()
+        if order is None:
+            raise Rejection("unknown_order", f"order {order_id} does not exist")
+        loaded = conn.execute(
+            select(func.coalesce(func.sum(pick_lines.c.loaded), 0)).where(
+                (pick_lines.c.order_id == order_id) & (pick_lines.c.warehouse == warehouse)
+            )
+        ).scalar_one()
+        if not loaded:
+            raise Rejection(
+                "nothing_to_hand_over",
+                f"nothing of order {order.number} has been loaded at {warehouse}",
+            )
+        count = len(  # the depot's own notes for the order: JJ-<order>-<depot>-<n>
+            conn.execute(
+                select(handovers.c.id).where(
+                    (handovers.c.order_id == order_id) & (handovers.c.warehouse == warehouse)
+                )
+            ).all()
+        )
+        number = f"JJ-{order.number}-{warehouse}-{count + 1}"
+        conn.execute(
+            handovers.insert().values(
+                number=number,
+                order_id=order_id,
+                warehouse=warehouse,
+                carrier=note.carrier,
+                driver=note.driver,
+                phone=note.phone,
+                plate=note.plate,
+                receiver=note.receiver,
+                created_by=username,
+                created_at=now,
+            )
+        )
+        record(conn, username, "handover", number, depot=warehouse, plate=note.plate)
+    return number

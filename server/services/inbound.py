@@ -1,0 +1,174 @@
+"""Inbound notices (入库通知): what a supplier is due to deliver to a depot, line by line.
+
+The gateway gets its depot's open notices through the sync and receives against them at the
+door; acceptance decisions name the notice, and each line keeps what was accepted and
+rejected against it. A notice closes when every line is decided in full.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, select, update
+
+from server.domain.floor import Rejection
+from server.services.audit import record
+from server.services.refs import known_warehouse
+from server.storage.tables import inbound_lines, inbound_notices, items, suppliers, warehouses
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeLine:
+    item: str
+    qty: int
+    batch: str | None = None
+
+
+def create_notice(
+    engine: Engine,
+    username: str,
+    number: str,
+    warehouse: str,
+    supplier: str | None,
+    expected_on: date | None,
+    lines: list[NoticeLine],
+) -> int:
+    if not lines or any(line.qty <= 0 for line in lines):
+        raise Rejection("bad_quantity", "a notice needs lines with positive quantities")
+    with engine.begin() as conn:
+        known_warehouse(conn, warehouse)
+        if (
+            conn.execute(select(warehouses.c.code).where(warehouses.c.code == warehouse)).first()
+            is None
+        ):
+            raise Rejection("unknown_warehouse", f"warehouse {warehouse} does not exist")
+        if (
+            supplier is not None
+            and conn.execute(select(suppliers.c.code).where(suppliers.c.code == supplier)).first()
+            is None
+        ):
+            raise Rejection("unknown_supplier", f"supplier {supplier} is not known")
+        known = set(
+            conn.execute(
+                select(items.c.code).where(items.c.code.in_([line.item for line in lines]))
+            ).scalars()
+        )
+        if missing := sorted({line.item for line in lines} - known):
+            raise Rejection("unknown_item", f"no such items: {', '.join(missing)}")
+        if (
+            conn.execute(
+                select(inbound_notices.c.id).where(inbound_notices.c.number == number)
+            ).first()
+            is not None
+        ):
+            raise Rejection("duplicate_number", f"notice {number} already exists")
+        notice_id = int(
+            conn.execute(
+                inbound_notices.insert()
+                .values(
+                    number=number,
+                    warehouse=warehouse,
+                    supplier=supplier,
+                    expected_on=expected_on,
+                    status="open",
+                    created_by=username,
+                    created_at=datetime.now(UTC),
+                )
+                .returning(inbound_notices.c.id)
+            ).scalar_one()
+        )
+        conn.execute(
+            inbound_lines.insert(),
+            [
+                {
+                    "notice_id": notice_id,
+                    "item_code": line.item,
+                    "batch_no": line.batch,
+                    "qty": line.qty,
+                    "accepted": 0,
+                    "rejected": 0,
+                }
+                for line in lines
+            ],
+        )
+        record(conn, username, "inbound_notice", number, depot=warehouse, lines=len(lines))
+    return notice_id
+
+
+def apply_decision(
+    conn: Connection, number: str, warehouse: str, item: str, batch: str, qty: int, accepted: bool
+) -> None:
+    """Count an acceptance decision against its notice (inside the decision's transaction)."""
+    notice = conn.execute(
+        select(inbound_notices).where(inbound_notices.c.number == number).with_for_update()
+    ).first()
+    if notice is None or notice.warehouse != warehouse:
+        raise Rejection("unknown_notice", f"notice {number} is not one of {warehouse}")
+    if notice.status != "open":
+        raise Rejection("notice_closed", f"notice {number} is closed")
+    line = conn.execute(
+        select(inbound_lines)
+        .where(
+            (inbound_lines.c.notice_id == notice.id)
+            & (inbound_lines.c.item_code == item)
+            & ((inbound_lines.c.batch_no == batch) | inbound_lines.c.batch_no.is_(None))
+        )
+        .order_by(inbound_lines.c.batch_no.is_(None))
+    ).first()
+    if line is None:
+        raise Rejection("not_on_notice", f"{item} batch {batch} is not on notice {number}")
+    decided = line.accepted + line.rejected + qty
+    if decided > line.qty:
+        raise Rejection("over_notice", f"{decided} decided, the notice expects {line.qty}")
+    column = "accepted" if accepted else "rejected"
+    conn.execute(
+        update(inbound_lines)
+        .where(inbound_lines.c.id == line.id)
+        .values({column: getattr(line, column) + qty})
+    )
+    open_lines = conn.execute(
+        select(inbound_lines.c.id).where(
+            (inbound_lines.c.notice_id == notice.id)
+            & (inbound_lines.c.accepted + inbound_lines.c.rejected < inbound_lines.c.qty)
+        )
+    ).first()
+    if open_lines is None:
+        conn.execute(
+            update(inbound_notices).where(inbound_notices.c.id == notice.id).values(status="closed")
+        )
+
+
+def notices(
+    engine: Engine, warehouse: str | None, status: str | None = "open"
+) -> list[dict[str, Any]]:
+    query = select(inbound_notices).order_by(inbound_notices.c.id)
+    if warehouse:
+        query = query.where(inbound_notices.c.warehouse == warehouse)
+    if status:
+        query = query.where(inbound_notices.c.status == status)
+    with engine.connect() as conn:
+        out = []
+        for notice in conn.execute(query).mappings():
+            lines = conn.execute(
+                select(
+                    inbound_lines.c.item_code.label("item"),
+                    inbound_lines.c.batch_no.label("batch"),
+                    inbound_lines.c.qty,
+                    inbound_lines.c.accepted,
+                    inbound_lines.c.rejected,
+                )
+                .where(inbound_lines.c.notice_id == notice["id"])
+                .order_by(inbound_lines.c.id)
+            )
+            out.append(
+                {
+                    **{
+                        k: (v.isoformat() if hasattr(v, "isoformat") else v)
+                        for k, v in notice.items()
+                    },
+                    "lines": [dict(r) for r in lines.mappings()],
+                }
+            )
+    return out

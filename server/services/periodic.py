@@ -1,0 +1,37 @@
+"""A job the server process runs on its own every so often (signing the chains' ends, keeping
+last month's reports), in a thread of its own."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+
+class Periodic:
+    """Runs `round` every `every` seconds, first at start, until stopped. A round that fails
+    (a database away for a while) is logged with `failure` and the next one tries again."""
+
+    name = "periodic"
+    failure = "a periodic job failed"
+
+    def __init__(self, every: float, log: logging.Logger) -> None:
+        self.every, self.log = every, log
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def round(self) -> None:
+        raise NotImplementedError
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.round()
+            except Exception:
+                self.log.exception(self.failure)
+            self._stop.wait(self.every)

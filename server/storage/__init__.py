@@ -1,0 +1,1 @@
+"""The schema, its migrations, the engines, and the read models the entry points read."""

@@ -1,0 +1,348 @@
+"""What the dashboard's pages show, read from the ledger: one query per figure, aggregated in
+the database, paged where a list can grow (a province: ~50,000 live batches)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Engine, and_, case, func, literal, or_, select
+
+from server.domain.ageing import (
+    AGE_BANDS,
+    REMAINING_BANDS,
+    Ageing,
+    age_cutoffs,
+    due_on,
+    remaining_cutoffs,
+)
+from server.domain.catalogue import CATEGORIES
+from server.storage.tables import (
+    STOCK_STATUSES,
+    audit_log,
+    batches,
+    dispatch_lines,
+    dispatch_orders,
+    events,
+    gateway_status,
+    items,
+    ledger_heads,
+    pick_lines,
+    stock,
+    warehouses,
+)
+
+STATUSES = STOCK_STATUSES
+# The categories of relief material (救灾物资分类), as the catalogue codes them.
+CATEGORY_NAMES = {c.code: (c.name_zh, c.name_en) for c in CATEGORIES}
+
+
+def _scoped(query: Any, warehouse: str | None) -> Any:
+    return query.where(stock.c.warehouse == warehouse) if warehouse else query
+
+
+def _made() -> Any:
+    return func.coalesce(batches.c.prod_date, batches.c.inbound_date)
+
+
+def _storage_years(conn: Any) -> dict[int, list[str]]:
+    """Item codes by storage years (a catalogue of a few hundred items, a handful of values)."""
+    out: dict[int, list[str]] = defaultdict(list)
+    for code, years in conn.execute(select(items.c.code, items.c.storage_years)):
+        out[int(years)].append(code)
+    return out
+
+
+def _remaining_case(by_years: dict[int, list[str]], today: date) -> Any:
+    """The REMAINING_BANDS band of each stock line, decided by the database with cut-off
+    dates (portable: plain date comparisons)."""
+    whens = []
+    for band, _, _ in REMAINING_BANDS[:-1]:
+        conditions = [
+            and_(batches.c.item_code.in_(codes), _made() < _cutoff(today, y, band))
+            for y, codes in by_years.items()
+        ]
+        whens.append((or_(*conditions), band))
+    return case(*whens, else_=REMAINING_BANDS[-1][0]) if whens else literal(REMAINING_BANDS[-1][0])
+
+
+def _cutoff(today: date, years: int, band: str) -> date:
+    return dict(remaining_cutoffs(today, years))[band]
+
+
+def _age_case(today: date) -> Any:
+    whens: list[tuple[Any, int]] = [(_made().is_(None), 0)]
+    whens += [(_made() > cutoff, index) for index, cutoff in enumerate(age_cutoffs(today))]
+    return case(*whens, else_=len(AGE_BANDS) - 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """Stock of one depot, item and status, of one age band and one remaining band."""
+
+    warehouse: str
+    item: str
+    status: str
+    age: int
+    remaining: str
+    reinspected: bool
+    lines: int
+    qty: int
+
+
+def facts(engine: Engine, warehouse: str | None, today: date) -> list[Fact]:
+    """The depot's (or the network's) stock sorted into bands in one pass of the database."""
+    with engine.connect() as conn:
+        by_years = _storage_years(conn)
+        age = _age_case(today).label("age")
+        left = _remaining_case(by_years, today).label("remaining")
+        reinspected = func.coalesce(batches.c.reinspection_valid_until >= today, False).label(
+            "reinspected"
+        )  # a passed re-inspection still valid
+        query = _scoped(
+            select(
+                stock.c.warehouse,
+                batches.c.item_code,
+                stock.c.status,
+                age,
+                left,
+                reinspected,
+                func.count().label("lines"),
+                func.sum(stock.c.qty).label("qty"),
+            )
+            .join(batches, batches.c.id == stock.c.batch_id)
+            .where(stock.c.qty > 0)
+            .group_by(stock.c.warehouse, batches.c.item_code, stock.c.status, age, left,
+                      reinspected),
+            warehouse,
+        )  # fmt: skip
+        return [
+            Fact(r.warehouse, r.item_code, r.status, int(r.age), str(r.remaining),
+                 bool(r.reinspected), int(r.lines), int(r.qty))
+            for r in conn.execute(query)
+        ]  # fmt: skip
+
+
+def stock_by_item(engine: Engine, found: list[Fact]) -> list[dict[str, Any]]:
+    """Per category and item: quantity in each status, and stock lines held."""
+    with engine.connect() as conn:
+        catalogue = {r.code: r for r in conn.execute(select(items))}
+    rows: dict[str, dict[str, Any]] = {}
+    for f in found:
+        item = catalogue[f.item]
+        row = rows.setdefault(f.item, {
+            "category": item.category, "item": f.item, "name_zh": item.name_zh,
+            "name_en": item.name_en, "unit_zh": item.unit_zh, "unit_en": item.unit_en,
+            "batches": 0, "total": 0, **dict.fromkeys(STATUSES, 0),
+        })  # fmt: skip
+        row[f.status] += f.qty
+        row["total"] += f.qty
+        row["batches"] += f.lines
+    return sorted(rows.values(), key=lambda r: (r["category"], r["item"]))
+
+
+def ageing_of(found: list[Fact]) -> Ageing:
+    by_age = [[0, 0] for _ in AGE_BANDS]
+    by_remaining = {key: [0, 0] for key, _, _ in REMAINING_BANDS}
+    reinspected = 0
+    for f in found:
+        by_age[f.age][0] += f.lines
+        by_age[f.age][1] += f.qty
+        by_remaining[f.remaining][0] += f.lines
+        by_remaining[f.remaining][1] += f.qty
+        if f.remaining == "overdue" and f.reinspected:
+            reinspected += f.lines
+    return Ageing(
+        tuple((b, q) for b, q in by_age),
+        {k: (v[0], v[1]) for k, v in by_remaining.items()},
+        reinspected,
+    )
+
+
+def by_category(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    totals: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        c = totals.setdefault(
+            r["category"],
+            {"category": r["category"], "items": 0, "total": 0, **dict.fromkeys(STATUSES, 0)},
+        )
+        c["items"] += 1
+        c["total"] += r["total"]
+        for s in STATUSES:
+            c[s] += r[s]
+    return list(totals.values())
+
+
+def urgent_batches(
+    engine: Engine, warehouse: str | None, today: date, limit: int = 20
+) -> list[dict[str, Any]]:
+    """Batches with stock that are overdue or due within 90 days, soonest due first.
+
+    The batch table alone names the candidates (made before their items' due-soon cut-off);
+    they are put in due-date order here, and their stock is looked up (by batch) only for as
+    many as the list needs."""
+    with engine.connect() as conn:
+        by_years = _storage_years(conn)
+        years_of = {code: y for y, codes in by_years.items() for code in codes}
+        soon = [
+            and_(batches.c.item_code.in_(codes), _made() < _cutoff(today, y, "due_soon"))
+            for y, codes in by_years.items()
+        ]
+        if not soon:
+            return []
+        candidates = [
+            (due_on(_day(made), years_of[item]), item, batch_id, batch_no, _day(made), checked)
+            for batch_id, item, batch_no, made, checked in conn.execute(
+                select(
+                    batches.c.id,
+                    batches.c.item_code,
+                    batches.c.batch_no,
+                    _made(),
+                    batches.c.reinspected_on,
+                ).where(or_(*soon))
+            )
+        ]
+        candidates.sort(key=lambda c: (c[0], c[1], c[3]))
+        rows: list[dict[str, Any]] = []
+        for start in range(0, len(candidates), limit * 2):
+            chunk = candidates[start : start + limit * 2]
+            held = _scoped(
+                select(stock.c.batch_id, stock.c.warehouse, func.sum(stock.c.qty))
+                .where(stock.c.batch_id.in_([c[2] for c in chunk]), stock.c.qty > 0)
+                .group_by(stock.c.batch_id, stock.c.warehouse),
+                warehouse,
+            )
+            qty: dict[int, list[tuple[str, int]]] = defaultdict(list)
+            for batch_id, where, total in conn.execute(held):
+                qty[batch_id].append((where, int(total)))
+            for due, item, batch_id, batch_no, made, checked in chunk:
+                for where, total in sorted(qty.get(batch_id, [])):
+                    rows.append({"warehouse": where, "item": item, "batch_no": batch_no,
+                                 "made": made, "due": due, "reinspected_on": checked,
+                                 "qty": total, "days_left": (due - today).days})  # fmt: skip
+            if len(rows) >= limit:
+                break
+        rows = rows[:limit]
+        catalogue = {
+            r.code: r
+            for r in conn.execute(select(items).where(items.c.code.in_({r["item"] for r in rows})))
+        }
+    for r in rows:
+        item = catalogue[r["item"]]
+        r.update(name_zh=item.name_zh, name_en=item.name_en, unit_zh=item.unit_zh)
+    return rows
+
+
+def _day(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def depots(engine: Engine, found: list[Fact]) -> list[dict[str, Any]]:
+    """Every depot with its stock per status (from the facts of the network view)."""
+    totals: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(STATUSES, 0))
+    for f in found:
+        totals[f.warehouse][f.status] += f.qty
+    with engine.connect() as conn:
+        rows = conn.execute(select(warehouses).order_by(warehouses.c.code)).mappings()
+        return [
+            {**dict(w), **totals[w["code"]], "total": sum(totals[w["code"]].values())} for w in rows
+        ]
+
+
+def orders(
+    engine: Engine, warehouse: str | None, limit: int = 50, offset: int = 0
+) -> list[dict[str, Any]]:
+    """Dispatch orders, newest first, with what was asked, picked and loaded (for a depot:
+    only the orders planned from it or with pick lines in it, and its share of them)."""
+    asked = (
+        select(dispatch_lines.c.order_id, func.sum(dispatch_lines.c.qty).label("asked"))
+        .group_by(dispatch_lines.c.order_id)
+        .subquery()
+    )
+    picks = select(
+        pick_lines.c.order_id,
+        func.sum(pick_lines.c.qty).label("picked"),
+        func.sum(pick_lines.c.loaded).label("loaded"),
+    )
+    if warehouse:
+        picks = picks.where(pick_lines.c.warehouse == warehouse)
+    picked = picks.group_by(pick_lines.c.order_id).subquery()
+    query = (
+        select(
+            dispatch_orders,
+            func.coalesce(asked.c.asked, 0).label("asked"),
+            func.coalesce(picked.c.picked, 0).label("picked"),
+            func.coalesce(picked.c.loaded, 0).label("loaded"),
+        )
+        .outerjoin(asked, asked.c.order_id == dispatch_orders.c.id)
+        .outerjoin(picked, picked.c.order_id == dispatch_orders.c.id)
+        .order_by(dispatch_orders.c.notified_at.desc(), dispatch_orders.c.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    if warehouse:
+        query = query.where(
+            picked.c.order_id.is_not(None) | (dispatch_orders.c.warehouse == warehouse)
+        )
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def latest_events(engine: Engine, warehouse: str | None, limit: int = 10) -> list[dict[str, Any]]:
+    """The newest events, each depot's from its own index (warehouse, received_at), merged:
+    never a sort of the whole journal."""
+    columns = (
+        events.c.event_id,
+        events.c.type,
+        events.c.warehouse,
+        events.c.source,
+        events.c.occurred_at,
+        events.c.received_at,
+        events.c.status,
+        events.c.reason,
+    )
+    with engine.connect() as conn:
+        codes = (
+            [warehouse] if warehouse else list(conn.execute(select(warehouses.c.code)).scalars())
+        )
+        rows = [
+            dict(r)
+            for code in codes
+            for r in conn.execute(
+                select(*columns)
+                .where(events.c.warehouse == code)
+                .order_by(events.c.received_at.desc())
+                .limit(limit)
+            ).mappings()
+        ]
+    rows.sort(key=lambda r: r["received_at"], reverse=True)
+    return rows[:limit]
+
+
+def markers(engine: Engine, depot: str | None) -> tuple[Any, ...]:
+    """What moves when anything a page shows changes, read from indexes only."""
+    with engine.connect() as conn:
+        codes = [depot] if depot else list(conn.execute(select(warehouses.c.code)).scalars())
+        newest = tuple(
+            conn.execute(
+                select(func.max(events.c.received_at)).where(events.c.warehouse == code)
+            ).scalar()
+            for code in codes
+        )
+        heads = select(ledger_heads.c.warehouse, ledger_heads.c.last_posting_id)
+        if depot:
+            heads = heads.where(ledger_heads.c.warehouse == depot)
+        ledger = tuple(sorted(tuple(r) for r in conn.execute(heads)))
+        entries = select(func.max(audit_log.c.id))
+        if depot:
+            entries = entries.where(audit_log.c.warehouse == depot)
+        audit = conn.execute(entries).scalar()
+        reports = select(
+            func.max(gateway_status.c.reported_at), func.max(gateway_status.c.last_sync_at)
+        )
+        if depot:
+            reports = reports.where(gateway_status.c.warehouse == depot)
+        gateways = tuple(conn.execute(reports).one())
+    return (newest, ledger, audit, gateways)

@@ -1,0 +1,78 @@
+"""Read models of dispatch orders: an order's pick lines, and a handover note with what it
+hands over (the note's page and its PDF read the same)."""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from sqlalchemy import Engine, select
+
+from server.storage.tables import (
+    batches,
+    dispatch_orders,
+    handovers,
+    items,
+    locations,
+    pick_lines,
+    warehouses,
+)
+
+
+def pick_list_query() -> Any:
+    return (
+        select(
+            pick_lines.c.id,
+            pick_lines.c.warehouse,
+            pick_lines.c.seq,
+            locations.c.code.label("location"),
+            batches.c.item_code.label("item"),
+            batches.c.batch_no.label("batch"),
+            batches.c.inbound_date,
+            pick_lines.c.qty,
+            pick_lines.c.loaded,
+            dispatch_orders.c.number.label("order"),
+        )
+        .join(locations, locations.c.id == pick_lines.c.location_id)
+        .join(batches, batches.c.id == pick_lines.c.batch_id)
+        .join(dispatch_orders, dispatch_orders.c.id == pick_lines.c.order_id)
+        .order_by(pick_lines.c.order_id, pick_lines.c.seq)
+    )
+
+
+class HandoverView(NamedTuple):
+    note: Any
+    order: Any
+    shipper: str  # the depot's name
+    lines: list[dict[str, Any]]  # what it loaded of the order, with the items' names
+
+
+def handover_note(engine: Engine, number: str, order_id: int | None = None) -> HandoverView | None:
+    """A handover note by its number (of the given order, if one is given) and what it hands
+    over, or None."""
+    with engine.connect() as conn:
+        query = select(handovers).where(handovers.c.number == number)
+        if order_id is not None:
+            query = query.where(handovers.c.order_id == order_id)
+        note = conn.execute(query).first()
+        if note is None:
+            return None
+        order = conn.execute(
+            select(dispatch_orders).where(dispatch_orders.c.id == note.order_id)
+        ).one()
+        shipper = conn.execute(
+            select(warehouses.c.name_zh).where(warehouses.c.code == note.warehouse)
+        ).scalar_one()
+        lines = [
+            dict(r)
+            for r in conn.execute(
+                pick_list_query()
+                .add_columns(items.c.name_zh, items.c.name_en, items.c.spec, items.c.unit_zh)
+                .join(items, items.c.code == batches.c.item_code)
+                .where(
+                    (pick_lines.c.order_id == note.order_id)
+                    & (pick_lines.c.warehouse == note.warehouse)
+                    & (pick_lines.c.loaded > 0)
+                )
+            ).mappings()
+        ]
+    return HandoverView(note, order, shipper, lines)

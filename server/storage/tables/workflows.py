@@ -1,0 +1,238 @@
+"""The workflows' tables: stocktakes, dispatch orders and their pick lines, inbound notices,
+suppliers, places and road distances, handover notes, notifications, the gateways' reports and
+the kept monthly reports. On the ledger's metadata (server.storage.tables.ledger)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+)
+
+from server.storage.tables.ledger import metadata
+
+stocktakes = Table(
+    "stocktakes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("warehouse", String(32), ForeignKey("warehouses.code"), nullable=False),
+    Column("zone", String(32)),  # null: the whole warehouse
+    Column("status", String(16), nullable=False),  # counting, closed, adjusted
+    Column("tolerance", Integer, nullable=False),  # |variance| above this asks for a recount
+    Column("opened_by", String(64), nullable=False),
+    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Column("closed_by", String(64)),
+    Column("closed_at", DateTime(timezone=True)),
+    Column("approval_id", Integer, ForeignKey("approvals.id")),
+)
+
+stocktake_counts = Table(
+    "stocktake_counts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("stocktake_id", Integer, ForeignKey("stocktakes.id"), nullable=False),
+    Column("location_id", Integer, ForeignKey("locations.id"), nullable=False),
+    Column("batch_id", Integer, ForeignKey("batches.id"), nullable=False),
+    Column("round", Integer, nullable=False),  # 1 blind count, 2 recount
+    Column("counted", BigInteger, nullable=False),
+    Column("card", BigInteger),  # what the stack's bin card says (账卡)
+    Column("counted_by", String(64), nullable=False),
+    Column("counted_at", DateTime(timezone=True), nullable=False),
+    Column("event_id", String(36)),
+    Index("ix_stocktake_counts_line", "stocktake_id", "location_id", "batch_id"),
+)
+
+# Derived rows, written 100,000 at a time by the close: their keys come from stock and counts,
+# which already hold to their foreign keys, so these rows carry none (no per-row checks).
+stocktake_lines = Table(
+    "stocktake_lines",
+    metadata,
+    Column("stocktake_id", Integer, primary_key=True),
+    Column("location_id", Integer, primary_key=True),
+    Column("batch_id", Integer, primary_key=True),
+    Column("expected", BigInteger, nullable=False),  # the ledger (账)
+    Column("counted", BigInteger),  # the goods (物); null: never counted
+    Column("card", BigInteger),  # the bin card (卡)
+    Column("rounds", Integer, nullable=False),
+    Column("variance", BigInteger),  # counted - expected
+    Column("state", String(16), nullable=False),  # ok, variance, recount, not_counted
+    Column("reason", String(32)),  # reason code given for a variance
+)
+
+# Lines of a stocktake that were not counted, marked so with a reason before it closes
+# (migration 0017): a stocktake closes only when every line is counted or marked.
+stocktake_skips = Table(
+    "stocktake_skips",
+    metadata,
+    Column("stocktake_id", Integer, ForeignKey("stocktakes.id"), primary_key=True),
+    Column("location_id", Integer, ForeignKey("locations.id"), primary_key=True),
+    Column("batch_id", Integer, ForeignKey("batches.id"), primary_key=True),
+    Column("reason", String(32), nullable=False),
+    Column("note", String(500)),
+    Column("marked_by", String(64), nullable=False),
+    Column("marked_at", DateTime(timezone=True), nullable=False),
+)
+
+dispatch_orders = Table(
+    "dispatch_orders",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("number", String(64), nullable=False, unique=True),  # 调拨通知编号
+    Column("kind", String(24), nullable=False),  # request, prepositioning, emergency, winter_spring
+    Column("basis", String(200), nullable=False),  # the notice, or "phone instruction"
+    Column("destination", String(200), nullable=False),
+    Column("dest_lat", Float, nullable=False),
+    Column("dest_lon", Float, nullable=False),
+    Column("notified_at", DateTime(timezone=True), nullable=False),  # the 8-hour clock starts
+    Column("written_order_due", DateTime(timezone=True)),  # phone orders: notice + 48 h
+    Column("written_order", String(64)),
+    Column("first_arrival_at", DateTime(timezone=True)),  # the first batch reached the area
+    Column("status", String(16), nullable=False),  # open, cancelled, closed
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("approval_id", Integer, ForeignKey("approvals.id")),
+    # planned by a depot's own people from its own stock (None: by the bureau, network-wide)
+    Column("warehouse", String(32), ForeignKey("warehouses.code")),
+)
+
+dispatch_lines = Table(
+    "dispatch_lines",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("order_id", Integer, ForeignKey("dispatch_orders.id"), nullable=False),
+    Column("item_code", String(32), ForeignKey("items.code"), nullable=False),
+    Column("qty", BigInteger, nullable=False),
+    Column("shortfall", BigInteger, nullable=False),
+)
+
+pick_lines = Table(
+    "pick_lines",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("order_id", Integer, ForeignKey("dispatch_orders.id"), nullable=False),
+    Column("line_id", Integer, ForeignKey("dispatch_lines.id"), nullable=False),
+    Column("warehouse", String(32), ForeignKey("warehouses.code"), nullable=False),
+    Column("location_id", Integer, ForeignKey("locations.id"), nullable=False),
+    Column("batch_id", Integer, ForeignKey("batches.id"), nullable=False),
+    Column("qty", BigInteger, nullable=False),
+    Column("loaded", BigInteger, nullable=False, server_default="0"),  # loading events
+    Column("seq", Integer, nullable=False),  # the FIFO order within the warehouse
+    Index("ix_pick_lines_warehouse", "warehouse", "order_id"),
+)
+
+inbound_notices = Table(
+    "inbound_notices",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("number", String(64), nullable=False, unique=True),  # 入库通知编号
+    Column("warehouse", String(32), ForeignKey("warehouses.code"), nullable=False),
+    Column("supplier", String(32), ForeignKey("suppliers.code")),
+    Column("expected_on", Date),
+    Column("status", String(16), nullable=False),  # open, closed
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+inbound_lines = Table(
+    "inbound_lines",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("notice_id", Integer, ForeignKey("inbound_notices.id"), nullable=False),
+    Column("item_code", String(32), ForeignKey("items.code"), nullable=False),
+    Column("batch_no", String(32)),
+    Column("qty", BigInteger, nullable=False),
+    Column("accepted", BigInteger, nullable=False),  # accepted against this line so far
+    Column("rejected", BigInteger, nullable=False),
+)
+
+suppliers = Table(
+    "suppliers",
+    metadata,
+    Column("code", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("contact", String(100), nullable=False),
+    Column("phone", String(40), nullable=False),
+)
+
+places = Table(
+    "places",
+    metadata,
+    Column("code", String(32), primary_key=True),  # a county seat, a shelter, a disaster area
+    Column("name", String(200), nullable=False),
+    Column("lat", Float, nullable=False),
+    Column("lon", Float, nullable=False),
+)
+
+road_distances = Table(
+    "road_distances",
+    metadata,
+    Column("warehouse", String(32), ForeignKey("warehouses.code"), primary_key=True),
+    Column("place", String(32), ForeignKey("places.code"), primary_key=True),
+    Column("km", Float, nullable=False),
+)
+
+handovers = Table(
+    "handovers",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    # 交接单编号, JJ-<order's number>-<depot>-<n> (migration 0018 widened it from 64)
+    Column("number", String(128), nullable=False, unique=True),
+    Column("order_id", Integer, ForeignKey("dispatch_orders.id"), nullable=False),
+    Column("warehouse", String(32), ForeignKey("warehouses.code"), nullable=False),
+    Column("carrier", String(200), nullable=False),
+    Column("driver", String(100), nullable=False),
+    Column("phone", String(40), nullable=False),
+    Column("plate", String(20), nullable=False),
+    Column("receiver", String(200), nullable=False),
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# What a person is told about a record of theirs (migration 0017): e.g. a dispatcher, that a
+# stocktake loss took stock reserved for their order and what was planned instead.
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("recipient", String(64), ForeignKey("users.username"), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("warehouse", String(32), ForeignKey("warehouses.code")),
+    Column("order_id", Integer, ForeignKey("dispatch_orders.id")),
+    Column("detail", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_notifications_recipient", "recipient", "id"),
+    Index("ix_notifications_order", "order_id"),
+)
+
+# What each depot's gateway last reported (devices, outbox, disk) and when it last synced.
+gateway_status = Table(
+    "gateway_status",
+    metadata,
+    Column("warehouse", String(32), ForeignKey("warehouses.code"), primary_key=True),
+    Column("client_id", String(64), nullable=False),
+    Column("reported_at", DateTime(timezone=True)),
+    Column("last_sync_at", DateTime(timezone=True)),
+    Column("payload", Text),
+)
+
+# Finished months' reports (art. 14), made once: the ledger only grows and postings are dated
+# when made, so a finished month cannot change. scope: a warehouse code, or "*" for all.
+monthly_reports = Table(
+    "monthly_reports",
+    metadata,
+    Column("month", String(7), primary_key=True),
+    Column("scope", String(32), primary_key=True),
+    # the time zone its months were counted in (server.domain.depot_time; migration 0018)
+    Column("zone", String(64), primary_key=True),
+    Column("made_at", DateTime(timezone=True), nullable=False),
+    Column("rows", Text, nullable=False),
+)

@@ -1,0 +1,257 @@
+"""Dispatch over HTTP: where an order's goods would come from (nearest first, then FIFO).
+Dispatch orders, reservations and pick lists build on this."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from pydantic import AwareDatetime, BaseModel, Field
+
+from server.domain import depot_time
+from server.domain.bounds import Code, Id, Name, NoteNo, Person, Phone, Plate, Qty, Reason, Ref
+from server.domain.floor import Rejection
+from server.domain.scope import Named, Of, Own
+from server.services import allocation, dispatch, handover
+from server.services.order_view import order_view
+from server.storage.orders import handover_note
+from server.web import printing
+from server.web.deps import engine_of
+from server.web.downloads import download
+from server.web.errors import PDF, answers
+from server.web.guard import Scope, person
+
+router = APIRouter(
+    prefix="/api/v1/dispatch", tags=["dispatch"], responses=answers(401, 403, 404, 409, 422)
+)
+
+
+class Destination(BaseModel):
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+
+
+class AllocationIn(BaseModel):
+    item: Code = Field(description="item code")
+    qty: Qty
+    destination: Destination | None = Field(None, description="or a place")
+    place: Code | None = Field(None, description="a known place; its road distances count")
+
+
+@router.post("/allocation")
+def preview_allocation(
+    body: AllocationIn,
+    request: Request,
+    scope: Annotated[Scope, person("dispatch", Own())],
+) -> dict[str, Any]:
+    """Where the goods for an order would come from, planned as the order plans them:
+    nearest warehouse first (art. 15; by road to a known place, where recorded), FIFO inside
+    it, overdue stock only after a passed re-inspection (art. 25(4)). For a person bound to a
+    depot: from that depot's stock only."""
+    to = body.destination
+    result = allocation.preview(
+        engine_of(request),
+        body.item,
+        body.qty,
+        to.lat if to else None,
+        to.lon if to else None,
+        body.place,
+        scope.depot,
+        datetime.now(UTC),
+    )
+    return {
+        "item": body.item,
+        "qty": body.qty,
+        "allocated": result.allocated,
+        "shortfall": result.shortfall,
+        "takes": [
+            {"warehouse": t.warehouse, "location": t.location, "batch": t.batch_no, "qty": t.qty}
+            for t in result.takes
+        ],
+    }
+
+
+class OrderLineIn(BaseModel):
+    item: Code
+    qty: Qty
+
+
+class OrderIn(BaseModel):
+    number: Ref = Field(description="调拨通知编号")
+    kind: str = Field(pattern="^(request|prepositioning|emergency|winter_spring)$")
+    basis: Name
+    destination: Name
+    lat: float | None = Field(None, ge=-90, le=90)
+    lon: float | None = Field(None, ge=-180, le=180)
+    place: Code | None = Field(None, description="a known place; its road distances count")
+    lines: list[OrderLineIn] = Field(min_length=1, max_length=200)
+    phone_order: bool = False
+    notified_at: AwareDatetime | None = Field(
+        None, description="when the notice came (with its zone); not in the future"
+    )
+
+
+class ArrivalIn(BaseModel):
+    at: AwareDatetime | None = Field(None, description="with its zone; not in the future")
+
+
+class CancelIn(BaseModel):
+    reason: Reason
+
+
+class WrittenOrderIn(BaseModel):
+    reference: Ref
+
+
+class HandoverIn(BaseModel):
+    warehouse: Code
+    carrier: Name
+    driver: Person
+    phone: Phone
+    plate: Plate
+    receiver: Name
+
+
+@router.post("/orders", status_code=201)
+def create_order(
+    body: OrderIn, request: Request, scope: Annotated[Scope, person("dispatch", Own())]
+) -> dict[str, Any]:
+    """A dispatch order: stock reserved nearest first and FIFO, pick lists for the depots. A
+    person bound to a depot plans from that depot's stock only."""
+    with engine_of(request).connect() as conn:
+        to = allocation.destination(conn, body.lat, body.lon, body.place, scope.depot)
+    order_id = dispatch.create_order(
+        engine_of(request),
+        scope.user.username,
+        dispatch.OrderRequest(
+            number=body.number,
+            kind=body.kind,
+            basis=body.basis,
+            destination=body.destination,
+            lat=to.lat,
+            lon=to.lon,
+            place=to.place,
+            lines=tuple(dispatch.OrderLine(x.item, x.qty) for x in body.lines),
+            phone_order=body.phone_order,
+            notified_at=body.notified_at,
+            depot=scope.depot,
+        ),
+        now=datetime.now(UTC),
+    )
+    return order_view(engine_of(request), order_id, scope.depot)
+
+
+@router.get("/orders/{order_id}")
+def show_order(
+    order_id: Id,
+    request: Request,
+    scope: Annotated[Scope, person("read", Of("order", "order_id"))],
+) -> dict[str, Any]:
+    """An order with its lines, pick lists, clocks (8 h to the first batch, 48 h to the written
+    order for a phone order) and handover notes; for a person bound to a depot, that depot's
+    part of it."""
+    return order_view(engine_of(request), order_id, scope.depot)
+
+
+@router.post("/orders/{order_id}/arrival")
+def arrival(
+    order_id: Id,
+    body: ArrivalIn,
+    request: Request,
+    scope: Annotated[Scope, person("dispatch", Of("order", "order_id", whole=True))],
+) -> dict[str, Any]:
+    """The first batch reached the disaster area; the answer says if it was within 8 hours."""
+    now = datetime.now(UTC)
+    handover.record_arrival(engine_of(request), scope.user.username, order_id, body.at or now, now)
+    return order_view(engine_of(request), order_id, scope.depot)
+
+
+@router.post("/orders/{order_id}/cancel")
+def cancel(
+    order_id: Id,
+    body: CancelIn,
+    request: Request,
+    scope: Annotated[Scope, person("approve:cancellation", Of("order", "order_id", whole=True))],
+) -> dict[str, Any]:
+    """Cancel an order (the bureau, not the person who planned it): what it reserved and was
+    not loaded is available again."""
+    engine = engine_of(request)
+    released = dispatch.cancel_order(
+        engine, scope.user.username, order_id, body.reason, datetime.now(UTC)
+    )
+    return {**order_view(engine, order_id, scope.depot), "released": released}
+
+
+@router.post("/orders/{order_id}/written-order")
+def written_order(
+    order_id: Id,
+    body: WrittenOrderIn,
+    request: Request,
+    scope: Annotated[Scope, person("dispatch", Of("order", "order_id", whole=True))],
+) -> dict[str, Any]:
+    engine = engine_of(request)
+    handover.record_written_order(engine, scope.user.username, order_id, body.reference)
+    return order_view(engine, order_id, scope.depot)
+
+
+@router.post("/orders/{order_id}/handovers", status_code=201)
+def create_handover(
+    order_id: Id,
+    body: HandoverIn,
+    request: Request,
+    scope: Annotated[
+        Scope, person("handover", Of("order", "order_id"), Named("warehouse", "body"))
+    ],
+) -> dict[str, str]:
+    """The handover note (annex 2) when the truck leaves a depot."""
+    number = handover.create_handover(
+        engine_of(request),
+        scope.user.username,
+        order_id,
+        scope.named,
+        handover.Handover(body.carrier, body.driver, body.phone, body.plate, body.receiver),
+        datetime.now(UTC),
+    )
+    return {"number": number, "pdf": f"/api/v1/dispatch/handovers/{quote(number)}.pdf"}
+
+
+# `path`: a note's number holds its order's, which may hold a slash
+@router.get("/handovers/{number:path}.pdf", response_class=Response, responses=PDF)
+def handover_pdf(
+    number: NoteNo,
+    request: Request,
+    scope: Annotated[Scope, person("read", Of("handover", "number"))],
+) -> Response:
+    found = handover_note(engine_of(request), number)
+    if found is None:
+        raise Rejection("unknown_handover", f"there is no handover note {number}")
+    note, order, depot, rows = found
+    pdf = printing.handover_pdf(
+        printing.HandoverNote(
+            number=note.number,
+            shipper=depot,
+            basis=order.number,
+            destination=order.destination,
+            on=depot_time.local_date(note.created_at),
+            lines=tuple(
+                printing.HandoverLine(
+                    r["name_zh"],
+                    r["spec"],
+                    r["unit_zh"],
+                    int(r["loaded"]),
+                    r["inbound_date"],
+                    f"批次 {r['batch']}",
+                )
+                for r in rows
+            ),
+            carrier=note.carrier,
+            driver=note.driver,
+            phone=note.phone,
+            plate=note.plate,
+            receiver=note.receiver,
+        )
+    )
+    return download(pdf, note.number, "pdf")

@@ -1,0 +1,88 @@
+"""The printable papers over HTTP: acceptance records and bin cards as PDF."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import Response
+
+from server.domain import depot_time
+from server.domain.bounds import Code, Filter, Id, Line
+from server.domain.scope import Named, Of
+from server.storage import papers
+from server.web import printing
+from server.web.deps import engine_of
+from server.web.downloads import download
+from server.web.errors import PDF, answers
+from server.web.guard import Scope, person
+
+router = APIRouter(prefix="/api/v1", tags=["papers"], responses=answers(401, 403, 404, 422))
+
+
+@router.get("/acceptances/{approval_id}/form.pdf", response_class=Response, responses=PDF)
+def acceptance_form(
+    approval_id: Id,
+    request: Request,
+    scope: Annotated[Scope, person("read", Of("approval", "approval_id"))],
+) -> Response:
+    """The acceptance record of annex 1 (入库验收单) for one decision."""
+    found = papers.acceptance(engine_of(request), approval_id)
+    if found is None:
+        raise HTTPException(404, "no such acceptance decision")
+    row, payload, item, depot, price = found
+    inspection = payload["inspection"]
+    quality, decision = printing.acceptance_verdict(row.decision, inspection.get("quality_report"))
+    form = printing.AcceptanceForm(
+        record_no=row.reference or f"#{row.id}",
+        storage_centre=depot.name_zh,
+        supplier=payload.get("supplier") or "—",
+        place=f"{depot.name_zh} {payload['location']}",
+        decided_on=depot_time.local_date(row.decided_at),
+        item=f"{item.name_zh}（批次 {payload['batch']}）",
+        spec=item.spec,
+        qty=payload["qty"],
+        unit=item.unit_zh,
+        price_cents=price if price is not None else item.unit_price_cents,
+        inspection=f"抽样 {inspection['sampled']}；检验人 {'、'.join(inspection['inspectors'])}"
+        if inspection.get("inspectors")
+        else f"抽样 {inspection['sampled']}",
+        quality_report=quality,
+        decision=decision,
+        decided_by=row.decided_by,
+    )
+    return download(printing.acceptance_pdf(form), f"acceptance-{approval_id}", "pdf")
+
+
+@router.get("/bin-cards.pdf", response_class=Response, responses=PDF)
+def bin_cards(
+    request: Request,
+    scope: Annotated[Scope, person("read", Named("warehouse"))],
+    warehouse: Code,
+    location: Filter | None = None,
+    zone: Filter | None = None,
+    keeper: Filter | None = None,
+    head: Line = "",
+) -> Response:
+    """Bin cards (annex 3, 标识牌) for the stacks of a warehouse, a zone or one location."""
+    depot = scope.named
+    rows = papers.stacks(engine_of(request), depot, location, zone)
+    if not rows:
+        raise HTTPException(404, "no stock there to make cards for")
+    cards = [
+        printing.BinCard(
+            item=r.name_zh,
+            location=r.location,
+            manufacturer=r.manufacturer or "—",
+            spec=r.spec,
+            qty=int(r.qty),
+            unit=r.unit_zh,
+            prod_date=r.prod_date,
+            inbound_date=r.inbound_date,
+            storage_years=r.storage_years,
+            keeper=keeper or scope.user.display_name,
+            code=printing.gs1_batch_code(r.gtin, r.batch_no, r.prod_date),
+        )
+        for r in rows
+    ]
+    return download(printing.bin_cards_pdf(cards, head), f"bin-cards-{depot}", "pdf")

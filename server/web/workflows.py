@@ -1,0 +1,238 @@
+"""The regulated workflows over HTTP: acceptance decisions and the audit trail."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+
+from server.domain import depot_time
+from server.domain.bounds import LINE, Code, Filter, Id, Name, Note, Qty, Ref
+from server.domain.scope import Named, Of, Own
+from server.services import audit, digest, inbound, notifications, reports
+from server.services.acceptance import (
+    AcceptanceRequest,
+    Inspection,
+    decide,
+    file_report,
+    list_decisions,
+)
+from server.storage import queries
+from server.web import epcis, tabular
+from server.web.deps import engine_of
+from server.web.downloads import download
+from server.web.errors import TABLES, answers
+from server.web.guard import Scope, person
+
+EPCIS: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/ld+json": {"schema": {"type": "object"}}}}
+}
+
+router = APIRouter(prefix="/api/v1", tags=["workflows"], responses=answers(401, 403, 404, 409, 422))
+
+
+class InspectionIn(BaseModel):
+    record_no: Ref = Field(description="验收单编号")
+    sampled: Qty
+    result: str = Field(pattern="^(pass|fail)$")
+    quality_report: Ref | None = Field(
+        None, description="质量检验报告编号: required to accept goods (art. 8)"
+    )
+    inspectors: list[Name] = Field(default_factory=list, max_length=20)
+    remarks: Note = ""
+
+
+class AcceptanceIn(BaseModel):
+    warehouse: Code
+    item: Code = Field(description="item code")
+    batch: Code
+    location: Ref = Field(description="where the goods wait, usually the receiving door")
+    qty: Qty
+    decision: str = Field(pattern="^(accepted|rejected)$")
+    inspection: InspectionIn
+    supplier: Code | None = None
+    notice: Ref | None = Field(None, description="the inbound notice's number")
+
+
+class NoticeLineIn(BaseModel):
+    item: Code
+    qty: Qty
+    batch: Filter | None = None
+
+
+class NoticeIn(BaseModel):
+    number: Ref
+    warehouse: Code
+    supplier: Code | None = None
+    expected_on: date | None = None
+    lines: list[NoticeLineIn] = Field(min_length=1, max_length=500)
+
+
+@router.post("/acceptances", status_code=201)
+def post_acceptance(
+    body: AcceptanceIn,
+    request: Request,
+    scope: Annotated[Scope, person("approve:acceptance", Named("warehouse", "body"))],
+) -> dict[str, Any]:
+    """Record the inspection group's decision on received goods (art. 8): accepted goods
+    (on the quality report) become available, rejected ones wait to go back to the supplier.
+    Never by a person who received the goods."""
+    inspection = Inspection(
+        record_no=body.inspection.record_no,
+        sampled=body.inspection.sampled,
+        result=body.inspection.result,
+        quality_report=body.inspection.quality_report,
+        inspectors=tuple(body.inspection.inspectors),
+        remarks=body.inspection.remarks,
+    )
+    result = decide(
+        engine_of(request),
+        scope.user.username,
+        AcceptanceRequest(
+            warehouse=scope.named,
+            item=body.item,
+            batch=body.batch,
+            location=body.location,
+            qty=body.qty,
+            decision=body.decision,
+            inspection=inspection,
+            supplier=body.supplier,
+            notice=body.notice,
+        ),
+    )
+    return {"approval_id": result.approval_id, "status": result.status}
+
+
+class ReportIn(BaseModel):
+    reference: Ref = Field(description="the written report's number (验收入库情况报告)")
+
+
+@router.post("/acceptances/{approval_id}/report", status_code=201)
+def post_acceptance_report(
+    approval_id: Id,
+    body: ReportIn,
+    request: Request,
+    scope: Annotated[Scope, person("approve:acceptance", Of("approval", "approval_id"))],
+) -> dict[str, Any]:
+    """The written report of an acceptance to the commission, due within 10 working days
+    (art. 8); once per acceptance."""
+    engine = engine_of(request)
+    warehouse = queries.depot_of_approval(engine, approval_id)
+    report = file_report(engine, scope.user.username, warehouse, approval_id, body.reference)
+    (row,) = list_decisions(engine, warehouse, only=approval_id)
+    return {"approval_id": report, "acceptance": approval_id, "report": row["report"]}
+
+
+@router.get("/notifications")
+def get_notifications(
+    request: Request, scope: Annotated[Scope, person("read", Own())]
+) -> dict[str, Any]:
+    """What the signed-in person was told, newest first (e.g. a reservation of their order
+    that a stocktake loss took, and what was planned instead)."""
+    return {"rows": notifications.for_person(engine_of(request), scope.user.username)}
+
+
+@router.post("/inbound-notices", status_code=201)
+def post_notice(
+    body: NoticeIn,
+    request: Request,
+    scope: Annotated[Scope, person("count", Named("warehouse", "body"))],
+) -> dict[str, Any]:
+    """What a supplier is due to deliver (keepers, supervisors)."""
+    notice_id = inbound.create_notice(
+        engine_of(request),
+        scope.user.username,
+        body.number,
+        scope.named,
+        body.supplier,
+        body.expected_on,
+        [inbound.NoticeLine(x.item, x.qty, x.batch) for x in body.lines],
+    )
+    return {"id": notice_id, "number": body.number}
+
+
+@router.get("/inbound-notices")
+def get_notices(
+    request: Request,
+    scope: Annotated[Scope, person("read", Named("warehouse"))],
+    warehouse: Filter | None = None,
+    status: Annotated[
+        str | None, Query(pattern="^(open|closed)?$", description="empty: all")
+    ] = "open",
+) -> dict[str, Any]:
+    return {"rows": inbound.notices(engine_of(request), scope.depot, status)}
+
+
+@router.get("/acceptances")
+def get_acceptances(
+    request: Request,
+    scope: Annotated[Scope, person("read", Named("warehouse"))],
+    warehouse: Filter | None = None,
+) -> dict[str, Any]:
+    """Acceptance decisions, newest first; an accepted one with its report's clock (`report`:
+    due date, working days left, filed or late)."""
+    rows = list_decisions(engine_of(request), scope.depot)
+    return {"rows": rows}
+
+
+@router.get("/epcis/events", response_class=JSONResponse, responses=EPCIS)
+def get_epcis(
+    request: Request,
+    scope: Annotated[Scope, person("read", Named("warehouse"))],
+    warehouse: Filter | None = None,
+    since: Annotated[str | None, Query(max_length=40, pattern=LINE)] = None,
+    until: Annotated[str | None, Query(max_length=40, pattern=LINE)] = None,
+    limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
+) -> JSONResponse:
+    """Accepted floor events as a GS1 EPCIS 2.0 JSON-LD document, oldest first."""
+    rows = queries.accepted_events(engine_of(request), scope.depot, since, until, limit)
+    return JSONResponse(epcis.document(rows), media_type="application/ld+json")
+
+
+@router.get("/reports/monthly", response_model=None, responses=TABLES)
+def get_monthly(
+    request: Request,
+    scope: Annotated[Scope, person("read", Named("warehouse"))],
+    month: Annotated[str, Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")],
+    warehouse: Filter | None = None,
+    format: Annotated[str, Query(pattern="^(json|csv|xlsx)$")] = "json",
+) -> dict[str, Any] | Response:
+    """Art. 14: inbound, outbound, rotation, scrapping and balances per warehouse and item
+    for a finished month (from the 1st of the month after)."""
+    rows = reports.kept_monthly(engine_of(request), month, scope.depot, depot_time.today())
+    name = f"monthly-{month}-{scope.depot or 'all'}"
+    if format == "csv":
+        return download(tabular.to_csv(reports.HEADER, rows), name, "csv")
+    if format == "xlsx":
+        return download(tabular.to_xlsx(reports.HEADER, rows, f"{month} 月报"), name, "xlsx")
+    return {"month": month, "header": list(reports.HEADER), "rows": [list(r) for r in rows]}
+
+
+@router.get("/ledger/value")
+def get_value_ledger(
+    request: Request,
+    scope: Annotated[Scope, person("audit", Named("warehouse"))],
+    warehouse: Code,
+) -> dict[str, Any]:
+    """Quantities against the value ledger (账账相符): quantity x unit price per batch."""
+    rows = digest.value_ledger(engine_of(request), scope.named)
+    return {
+        "warehouse": scope.named,
+        "rows": rows,
+        "total_cents": sum(int(str(r["value_cents"])) for r in rows),
+        "batches_on_catalogue_price": sum(1 for r in rows if r["catalogue_price"]),
+    }
+
+
+@router.get("/audit")
+def get_audit(
+    request: Request,
+    scope: Annotated[Scope, person("audit", Own())],
+    actor: Filter | None = None,
+) -> dict[str, Any]:
+    """Who did what and when, newest first; for a person bound to a depot, the entries about
+    that depot (`warehouse` in each row; none: the network)."""
+    return {"rows": audit.entries(engine_of(request), scope.depot, actor=actor)}

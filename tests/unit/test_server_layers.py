@@ -1,0 +1,80 @@
+"""The server's layers (docs/server.md): domain rules import only the domain; storage only
+the domain; services the domain, storage and each other; only the entry points (web/, dash/,
+the commands) import everything. A module that reaches up a layer fails here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from test_layers import imports
+
+SERVER = Path(__file__).resolve().parents[2] / "server"
+LAYERS = ("domain", "storage", "services")
+# What each layer may import of the server (itself always).
+ALLOWED: dict[str, tuple[str, ...]] = {
+    "domain": ("server.domain",),
+    "storage": ("server.domain", "server.storage"),
+    "services": ("server.domain", "server.storage", "server.services"),
+}
+# A migration is history: it keeps the hash functions of the time it was written, from the
+# ledger's writer and the chains, as they stood.
+HISTORY = SERVER / "storage" / "migrations" / "versions"
+
+
+def reaching_up(layer: str, source: str) -> list[str]:
+    return [
+        f"{line}: {module}"
+        for line, module in imports(source)
+        if module.startswith("server.")
+        and not any(module.startswith(a + ".") for a in ALLOWED[layer])
+    ]
+
+
+def test_no_layer_imports_one_above_it() -> None:
+    found = {
+        str(path.relative_to(SERVER)): crossing
+        for layer in LAYERS
+        for path in sorted((SERVER / layer).rglob("*.py"))
+        if HISTORY not in path.parents
+        if (crossing := reaching_up(layer, path.read_text()))
+    }
+    assert found == {}
+
+
+def test_a_domain_module_reaching_a_service_is_found() -> None:
+    source = "from server.domain.floor import plan\nfrom server.services.ledger import post\n"
+    assert reaching_up("domain", source) == ["2: server.services.ledger.post"]
+    assert reaching_up("services", source) == []
+
+
+def test_the_layers_are_folders_and_nothing_is_left_beside_them() -> None:
+    """Every module of the server lives in a layer's folder, except its entry points."""
+    loose = sorted(p.name for p in SERVER.glob("*.py"))
+    assert loose == ["__init__.py", "cli.py", "ledger_cli.py"]
+
+
+ENTRY_POINTS = ("web", "dash")
+SQL = {"select", "insert", "update", "delete", "func", "case", "and_", "or_", "text"}
+
+
+def builds_sql(source: str) -> list[str]:
+    """The imports of an entry point that would let it build SQL: a table, or SQLAlchemy's
+    statement builders."""
+    found = []
+    for line, module in imports(source):
+        name = module.rsplit(".", 1)[-1]
+        table = module.startswith("server.storage.tables.") and name != "STOCK_STATUSES"
+        builder = module.startswith("sqlalchemy.") and name in SQL
+        if table or builder:
+            found.append(f"{line}: {module}")
+    return found
+
+
+def test_entry_points_read_through_storage_and_build_no_sql() -> None:
+    found = {
+        str(path.relative_to(SERVER)): crossing
+        for part in ENTRY_POINTS
+        for path in sorted((SERVER / part).rglob("*.py"))
+        if (crossing := builds_sql(path.read_text()))
+    }
+    assert found == {}
