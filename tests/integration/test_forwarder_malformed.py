@@ -11,11 +11,11 @@ from typing import Any
 
 import httpx
 
-from gateway.book import Book
 from gateway.config import ServerLink
-from gateway.forwarder import Forwarder
-from gateway.store import GatewayStore
-from gateway.workflows.common import Outcome
+from gateway.domain.workflows.common import Outcome
+from gateway.storage.book import Book
+from gateway.storage.store import GatewayStore
+from gateway.upstream.forwarder import Forwarder
 from harness.depot import Depot, GatewayProcess, ServerProcess
 from harness.procs import wait_until
 from kernel.contract import Answer, ScanData, ScanMessage

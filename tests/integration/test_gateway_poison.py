@@ -18,7 +18,7 @@ import pytest
 
 from edge.clock import new_event_id, now_iso
 from edge.decode import decode_barcode
-from gateway.quarantine import ANSWER_BURST, KEEP_BURST
+from gateway.domain.quarantine import ANSWER_BURST, KEEP_BURST
 from harness.depot import Depot, GatewayProcess, ServerProcess
 from harness.mosquitto import Mosquitto
 from harness.mqtt import MqttTestClient
@@ -240,7 +240,7 @@ def test_the_gateway_exits_when_its_intake_stops(
     plant = tmp_path / "plant"
     plant.mkdir()
     (plant / "sitecustomize.py").write_text(
-        "import gateway.store as s\n"
+        "import gateway.storage.store as s\n"
         "_take = s.GatewayStore.take_reads\n"
         "def take_reads(self, reads, *a, **k):\n"
         "    if any(r[0].data.batch == 'BOOM' for r in reads):\n"

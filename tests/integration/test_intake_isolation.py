@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from gateway import quarantine
-from gateway.book import Book
-from gateway.quarantine import Broken, FloodGate, Tally
-from gateway.store import GatewayStore
-from gateway.workflows.common import Outcome
+from gateway.domain import quarantine
+from gateway.domain.quarantine import Broken, FloodGate, Tally
+from gateway.domain.workflows.common import Outcome
+from gateway.storage.book import Book
+from gateway.storage.store import GatewayStore
 from kernel.contract import Answer, ScanData, ScanMessage
 
 

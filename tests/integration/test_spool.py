@@ -8,9 +8,9 @@ from pathlib import Path
 
 from edge.clock import new_event_id, now_iso
 from edge.spool import Spool
-from gateway.book import Book
-from gateway.store import GatewayStore
-from gateway.workflows.common import Outcome
+from gateway.domain.workflows.common import Outcome
+from gateway.storage.book import Book
+from gateway.storage.store import GatewayStore
 from kernel.contract import Answer, ScanMessage
 
 

@@ -18,11 +18,11 @@ from typing import Any
 import pytest
 
 from edge.decode import decode_barcode
-from gateway.book import Book
-from gateway.smoothing import Rules, Smoother
-from gateway.store import GatewayStore
-from gateway.workflows import decide
-from gateway.workflows.common import event_id_for
+from gateway.domain.smoothing import Rules, Smoother
+from gateway.domain.workflows import decide
+from gateway.domain.workflows.common import event_id_for
+from gateway.storage.book import Book
+from gateway.storage.store import GatewayStore
 from kernel.contract import Answer, RfidInfo, ScanData, ScanMessage
 
 TENT, QUILT, COAT = "06901234567892", "06901234567908", "06901234567915"

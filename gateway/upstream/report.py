@@ -13,11 +13,11 @@ from typing import Any
 
 import httpx
 
-from gateway.book import Book
 from gateway.config import ServerLink
-from gateway.disk import MB, DiskGuard
-from gateway.store import GatewayStore
-from gateway.worker import Worker
+from gateway.storage.book import Book
+from gateway.storage.disk import MB, DiskGuard
+from gateway.storage.store import GatewayStore
+from gateway.upstream.worker import Worker
 
 log = logging.getLogger(__name__)
 RECENT_SECONDS = 600

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gateway.book import Effect
-from gateway.workflows.common import (
+from gateway.domain.workflows.common import (
     Context,
     Outcome,
     Refusal,
@@ -22,6 +21,7 @@ from gateway.workflows.common import (
     goods_label,
     unit_of,
 )
+from gateway.storage.book import Effect
 
 
 @dataclass(frozen=True, slots=True)

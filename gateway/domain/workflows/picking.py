@@ -1,7 +1,7 @@
 """Picking for dispatch (拣货), first-in-first-out.
 
 A picker starts on an order (task card `CMD:PICK:<order>`) and is offered the batch and
-location to take next (gateway.fifo). A unit of another batch of the item is refused with the
+location to take next (gateway.domain.fifo). A unit of another batch of the item is refused with the
 one to take; a unit of an item the order does not ask for, or of which nothing is left, is
 refused too. Each pick is claimed on its line in the gateway's book in the read's
 transaction, so two pickers can never take the same stock: the second is refused.
@@ -12,9 +12,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from gateway.book import LOADED, Book
-from gateway.fifo import PickLine, next_pick, offer, remaining
-from gateway.workflows.common import Context, Outcome, Refusal, Unit, goods_fields, unit_of
+from gateway.domain.fifo import PickLine, next_pick, offer, remaining
+from gateway.domain.workflows.common import Context, Outcome, Refusal, Unit, goods_fields, unit_of
+from gateway.storage.book import LOADED, Book
 
 _LINES = f"""
 SELECT p.id, p.order_no, p.item, p.batch, p.location, coalesce(l.walk_order, 0), p.qty,

@@ -23,13 +23,13 @@ from typing import Any
 
 import paho.mqtt.client as paho
 
-from gateway.disk import MB, DiskGuard
-from gateway.metrics import IntakeMetrics
-from gateway.quarantine import Broken, Tally, Verdict
-from gateway.smoothing import Smoother
-from gateway.store import GatewayStore, failed_answer
-from gateway.store import Intake as TakenRead
-from gateway.workflows import decide
+from gateway.domain.quarantine import Broken, Tally, Verdict
+from gateway.domain.smoothing import Smoother
+from gateway.domain.workflows import decide
+from gateway.entrypoints.metrics import IntakeMetrics
+from gateway.storage.disk import MB, DiskGuard
+from gateway.storage.store import GatewayStore, failed_answer
+from gateway.storage.store import Intake as TakenRead
 from kernel.contract import (
     Answer,
     ContractError,

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from gateway import quarantine
-from gateway.book import SCHEMA as BOOK_SCHEMA
-from gateway.book import Book
-from gateway.quarantine import Broken
+from gateway.domain.quarantine import Broken, DeviceCounts
+from gateway.storage import quarantine
+from gateway.storage.book import SCHEMA as BOOK_SCHEMA
+from gateway.storage.book import Book
 from kernel.contract import Answer, ScanMessage, parse_answer
 from kernel.sqlite import open_durable
 
@@ -181,7 +181,7 @@ class GatewayStore:
         each in order and each on its own savepoint: a read whose handling fails for any
         reason is rolled back alone and answered `refused`, its neighbours unaffected. The
         broken messages to keep, and the counts of broken messages per device, are written in
-        the same transaction (gateway/quarantine.py). Raises only if the transaction itself
+        the same transaction (gateway/storage/quarantine.py). Raises only if the transaction itself
         fails."""
         results: list[Intake] = []
         now = time.time()
@@ -275,7 +275,7 @@ class GatewayStore:
             for device, status in statuses:
                 book.device_status(device, status, now)
 
-    def broken_counts(self, since: float) -> dict[str, quarantine.DeviceCounts]:
+    def broken_counts(self, since: float) -> dict[str, DeviceCounts]:
         with self._lock:
             return quarantine.counts(self._db, since, time.time())
 

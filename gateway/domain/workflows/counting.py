@@ -17,7 +17,7 @@ event without one too.
 
 from __future__ import annotations
 
-from gateway.workflows.common import Context, Outcome, Refusal, location_of, unit_of
+from gateway.domain.workflows.common import Context, Outcome, Refusal, location_of, unit_of
 from kernel.contract import Answer
 
 

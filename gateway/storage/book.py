@@ -110,7 +110,7 @@ CREATE TABLE IF NOT EXISTS devices (
 """
 
 # An outbox event (alias o) whose effect the server's copy does not show yet: waiting, or
-# accepted after the last sync began. (Deliveries and syncs never overlap: gateway.worker.)
+# accepted after the last sync began. (Deliveries and syncs never overlap: gateway.upstream.worker.)
 LIVE_EVENT = (
     "(o.state = 'pending' OR (o.state = 'sent' AND o.settled_at >= "
     "coalesce((SELECT CAST(value AS REAL) FROM sync_state WHERE key = 'at'), 0)))"

@@ -14,10 +14,10 @@ import time
 
 import httpx
 
-from gateway.book import Book
 from gateway.config import ServerLink
-from gateway.store import GatewayStore
-from gateway.worker import Worker
+from gateway.storage.book import Book
+from gateway.storage.store import GatewayStore
+from gateway.upstream.worker import Worker
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 A pallet is tagged once (`CMD:TAG` on a handheld with an RFID reader): scan its goods label,
 then read its tag; the tag then stands for the unit (item, batch, quantity). Tag reads from
-a door's portal go through the door's smoothing (gateway.smoothing) first; only a presence
+a door's portal go through the door's smoothing (gateway.domain.smoothing) first; only a presence
 that qualifies counts, once. What it does depends on the door's task:
 
 - loading: the unit is checked against the pick list and loaded, as a label would be; the tag
@@ -15,10 +15,18 @@ Every tag read is answered (the station keeps it until then), most of them quiet
 
 from __future__ import annotations
 
-from gateway.book import Book
-from gateway.smoothing import Smoother, TagRead
-from gateway.workflows import counting, loading
-from gateway.workflows.common import Context, Outcome, Refusal, Unit, held_unit, hold, unit_of
+from gateway.domain.smoothing import Smoother, TagRead
+from gateway.domain.workflows import counting, loading
+from gateway.domain.workflows.common import (
+    Context,
+    Outcome,
+    Refusal,
+    Unit,
+    held_unit,
+    hold,
+    unit_of,
+)
+from gateway.storage.book import Book
 from kernel.contract import Answer
 
 

@@ -27,12 +27,12 @@ from fastapi import Depends, FastAPI, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from gateway import floor_view
-from gateway.book import Book
-from gateway.metrics import Gauges, IntakeMetrics, render
-from gateway.store import GatewayStore
-from gateway.throttle import SignOnGuard
-from gateway.workflows import TASKS
+from gateway.domain.workflows import TASKS
+from gateway.entrypoints.metrics import Gauges, IntakeMetrics, render
+from gateway.entrypoints.throttle import SignOnGuard
+from gateway.storage import pages as floor_view
+from gateway.storage.book import Book
+from gateway.storage.store import GatewayStore
 from kernel import csrf
 from kernel.passwords import stand_in_hash, verify_password
 
@@ -104,7 +104,7 @@ def create_floor_app(ctx: FloorContext) -> FastAPI:
     )
     guard = SignOnGuard()
     if ctx.enrolment_dir is not None:
-        from gateway.enrol_web import enrolment_router
+        from gateway.entrypoints.enrol_web import enrolment_router
 
         app.include_router(enrolment_router(ctx.site, ctx.enrolment_dir, ctx.store, ctx.ca_pem))
 

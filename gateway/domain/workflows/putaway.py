@@ -1,16 +1,15 @@
 """Putaway (上架): scan the unit at the door, then the location it goes to.
 
 The unit is taken from the door where its batch waits. The answer to the unit names the
-suggested location (gateway.placement); a location that is not storage, or holds another
+suggested location (gateway.domain.placement); a location that is not storage, or holds another
 batch, is refused with the suggestion named again. A storing event carries the unit from the
 door to the location.
 """
 
 from __future__ import annotations
 
-from gateway.book import Book
-from gateway.placement import Slot, fits, suggest
-from gateway.workflows.common import (
+from gateway.domain.placement import Slot, fits, suggest
+from gateway.domain.workflows.common import (
     Context,
     Outcome,
     Refusal,
@@ -21,6 +20,7 @@ from gateway.workflows.common import (
     location_of,
     unit_of,
 )
+from gateway.storage.book import Book
 
 
 def slots(book: Book) -> list[Slot]:

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from gateway.book import Book
-from gateway.smoothing import Smoother
-from gateway.workflows import counting, loading, moving, picking, putaway, receiving, tags
-from gateway.workflows.common import Context, Outcome, Refusal
+from gateway.domain.smoothing import Smoother
+from gateway.domain.workflows import counting, loading, moving, picking, putaway, receiving, tags
+from gateway.domain.workflows.common import Context, Outcome, Refusal
+from gateway.storage.book import Book
 from kernel.contract import ScanMessage
 
 TASKS: dict[str, tuple[str, str]] = {

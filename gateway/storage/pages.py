@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from gateway.book import LOADED, Book
-from gateway.workflows import TASKS
-from gateway.workflows.picking import offer_text, pick_lines
+from gateway.domain.workflows import TASKS
+from gateway.domain.workflows.picking import offer_text, pick_lines
+from gateway.storage.book import LOADED, Book
 
 
 def last_answers(book: Book, device: str, limit: int = 10) -> list[dict[str, Any]]:

@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from gateway.book import Book, Effect, Item, Line
+from gateway.storage.book import Book, Effect, Item, Line
 from kernel.contract import Answer, ScanMessage
 
 EVENT_NAMESPACE = uuid.UUID("5b0f3a6e-2f4c-4f7e-9d43-6f1c2a8e0d11")

@@ -12,9 +12,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from gateway.book import LOADED, Effect
-from gateway.fifo import PickLine
-from gateway.workflows.common import (
+from gateway.domain.fifo import PickLine
+from gateway.domain.workflows.common import (
     LOAD_ORDER,
     Context,
     Outcome,
@@ -24,7 +23,8 @@ from gateway.workflows.common import (
     goods_fields,
     unit_of,
 )
-from gateway.workflows.picking import pick_lines, where_held
+from gateway.domain.workflows.picking import pick_lines, where_held
+from gateway.storage.book import LOADED, Effect
 
 _LOADED = f"SELECT p.id, p.qty, {LOADED} FROM pick_lines p WHERE p.order_no = ?"  # noqa: S608
 
