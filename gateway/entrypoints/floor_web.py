@@ -14,39 +14,36 @@ the session cookie is `Secure`.
 
 from __future__ import annotations
 
-import hashlib
 import math
-import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Form, HTTPException, Request
-from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Request
+from fastapi.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from fastapi.templating import Jinja2Templates
 
+from gateway.domain.errors import Conflict, FloorError, NotAllowed, Unknown
+from gateway.domain.tasks import OVERRIDE_REASONS
 from gateway.domain.workflows import TASKS
 from gateway.entrypoints.metrics import Gauges, IntakeMetrics, render
 from gateway.entrypoints.throttle import SignOnGuard
-from gateway.storage import pages as floor_view
-from gateway.storage.book import Book
+from gateway.services import floor_pages
+from gateway.services.floor_pages import User
 from gateway.storage.store import GatewayStore
 from kernel import csrf
-from kernel.passwords import stand_in_hash, verify_password
 
 COOKIE = "depot_floor"
-SESSION_HOURS = 12
-OVERRIDE_ROLES = ("supervisor", "admin")
-# Why a supervisor lets a picker take another batch than first-in-first-out offers.
-OVERRIDE_REASONS: dict[str, tuple[str, str]] = {
-    "blocked": ("先进批次被压住无法取出", "Older batch blocked in the stack"),
-    "damaged": ("先进批次包装破损", "Older batch damaged"),
-    "urgent": ("紧急调运，就近取货", "Emergency: take the nearest"),
-    "quality": ("先进批次待复检", "Older batch awaiting re-inspection"),
-    "other": ("其他（已口头说明）", "Other (explained in person)"),
-}
+# The answer each domain error gets from the floor app (the one place they are translated).
+STATUS: dict[type[FloorError], int] = {NotAllowed: 403, Unknown: 422, Conflict: 409}
 
 
 def _csrf_context(request: Request) -> dict[str, Any]:
@@ -72,13 +69,6 @@ async def no_forgery(request: Request) -> None:
         raise Forgery(why)
 
 
-@dataclass(frozen=True, slots=True)
-class User:
-    username: str
-    display: str
-    role: str
-
-
 @dataclass
 class FloorContext:
     site: str
@@ -91,8 +81,53 @@ class FloorContext:
     ca_pem: str | None = None  # the depot CA's certificate, for stations enrolling over HTTPS
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+class _Pages:
+    """What every floor route needs: who is asking, and a page rendered for them."""
+
+    def __init__(self, ctx: FloorContext) -> None:
+        self.ctx = ctx
+
+    def user_of(self, request: Request) -> User | None:
+        token = request.cookies.get(COOKIE)
+        return floor_pages.signed_on(self.ctx.store, token, time.time()) if token else None
+
+    def signed_in(self, request: Request) -> User:
+        user = self.user_of(request)
+        if user is None:
+            raise HTTPException(401, "sign in first")
+        return user
+
+    def page(self, request: Request, name: str, user: User | None, **values: Any) -> Response:
+        values |= {"site": self.ctx.site, "user": user, "refresh_ms": self.ctx.refresh_ms}
+        return TEMPLATES.TemplateResponse(request, name, values)
+
+    def login_form(self, request: Request, **values: Any) -> Response:
+        """The sign-on form, with its own token for the forgery check (double submit: the
+        same value in a cookie of its own) where the browser has no session to tie it to."""
+        fresh = None
+        if csrf.expected_token(request.cookies, COOKIE) is None:
+            fresh = request.state.csrf_token = csrf.new_token()
+        response = self.page(request, "login.html", None, **values)
+        if fresh:
+            response.set_cookie(
+                csrf.COOKIE, fresh, httponly=True, samesite="strict", secure=self.ctx.tls
+            )
+        return response
+
+    def overview(self) -> dict[str, Any]:
+        gauges = self.ctx.gauges()
+        health = {
+            "pending": gauges.outbox_pending,
+            "rejected": gauges.outbox_rejected,
+            "oldest": gauges.outbox_oldest_age,
+            "sync_age": gauges.last_sync_age,
+            "disk_alarm": gauges.disk_alarm,
+            "disk_free_mb": gauges.disk_free_bytes // (1024 * 1024),
+        }
+        return {"health": health, **floor_pages.overview(self.ctx.store, time.time())}
+
+    def device(self, device: str) -> dict[str, Any]:
+        return floor_pages.device_detail(self.ctx.store, device)
 
 
 def create_floor_app(ctx: FloorContext) -> FastAPI:
@@ -102,58 +137,22 @@ def create_floor_app(ctx: FloorContext) -> FastAPI:
         redoc_url=None,
         dependencies=[Depends(no_forgery)],
     )
-    guard = SignOnGuard()
     if ctx.enrolment_dir is not None:
         from gateway.entrypoints.enrol_web import enrolment_router
 
         app.include_router(enrolment_router(ctx.site, ctx.enrolment_dir, ctx.store, ctx.ca_pem))
-
-    def user_of(request: Request) -> User | None:
-        token = request.cookies.get(COOKIE)
-        if not token:
-            return None
-        with ctx.store.transaction() as db:
-            found = Book(db).session(_hash(token), time.time())
-        return User(*found) if found else None
-
-    def page(request: Request, name: str, user: User | None, **values: Any) -> Response:
-        values |= {"site": ctx.site, "user": user, "refresh_ms": ctx.refresh_ms}
-        return TEMPLATES.TemplateResponse(request, name, values)
-
-    def signed_in(request: Request) -> User:
-        user = user_of(request)
-        if user is None:
-            raise HTTPException(401, "sign in first")
-        return user
-
-    def overview_values() -> dict[str, Any]:
-        gauges = ctx.gauges()
-        now = time.time()
-        with ctx.store.transaction() as db:
-            book = Book(db)
-            return {
-                "health": {
-                    "pending": gauges.outbox_pending,
-                    "rejected": gauges.outbox_rejected,
-                    "oldest": gauges.outbox_oldest_age,
-                    "sync_age": gauges.last_sync_age,
-                    "disk_alarm": gauges.disk_alarm,
-                    "disk_free_mb": gauges.disk_free_bytes // (1024 * 1024),
-                },
-                "devices": floor_view.devices(book, now),
-                "orders": floor_view.orders(book),
-                "notices": floor_view.notices(book),
-                "counts": floor_view.counts(book),
-                "rejected": floor_view.rejected(book),
-            }
-
-    def device_values(device: str) -> dict[str, Any]:
-        with ctx.store.transaction() as db:
-            return floor_view.device_detail(Book(db), device)
+    pages = _Pages(ctx)
+    app.include_router(_sign_on_routes(pages))
+    app.include_router(_floor_routes(pages))
 
     @app.exception_handler(Forgery)
     async def forged(request: Request, exc: Forgery) -> Response:
         return PlainTextResponse(f"拒绝：{exc} / Refused: {exc}", status_code=403)
+
+    @app.exception_handler(FloorError)
+    async def refused(request: Request, exc: FloorError) -> Response:
+        status = next((code for kind, code in STATUS.items() if isinstance(exc, kind)), 400)
+        return JSONResponse({"detail": exc.en, "detail_zh": exc.zh}, status_code=status)
 
     @app.exception_handler(401)
     async def to_login(request: Request, exc: Exception) -> Response:
@@ -169,24 +168,19 @@ def create_floor_app(ctx: FloorContext) -> FastAPI:
     def metrics() -> str:
         return render(ctx.site, ctx.metrics, ctx.gauges())
 
-    def login_form(request: Request, **values: Any) -> Response:
-        """The sign-on form, with its own token for the forgery check (double submit: the
-        same value in a cookie of its own) where the browser has no session to tie it to."""
-        fresh = None
-        if csrf.expected_token(request.cookies, COOKIE) is None:
-            fresh = request.state.csrf_token = csrf.new_token()
-        response = page(request, "login.html", None, **values)
-        if fresh:
-            response.set_cookie(
-                csrf.COOKIE, fresh, httponly=True, samesite="strict", secure=ctx.tls
-            )
-        return response
+    return app
 
-    @app.get("/floor/login", response_class=HTMLResponse)
+
+def _sign_on_routes(pages: _Pages) -> APIRouter:
+    router = APIRouter()
+    guard = SignOnGuard()
+    store, tls = pages.ctx.store, pages.ctx.tls
+
+    @router.get("/floor/login", response_class=HTMLResponse)
     def login_page(request: Request, next: str = "/floor") -> Response:
-        return login_form(request, next=next, error=None)
+        return pages.login_form(request, next=next, error=None)
 
-    @app.post("/floor/login", response_class=HTMLResponse)
+    @router.post("/floor/login", response_class=HTMLResponse)
     def login(
         request: Request,
         username: Annotated[str, Form(max_length=200)],
@@ -197,111 +191,83 @@ def create_floor_app(ctx: FloorContext) -> FastAPI:
         pause = guard.attempt(username, peer)  # counted as a failure until it succeeds
         if pause > 0:
             retry = math.ceil(pause)
-            response = login_form(request, next=next, error="throttled", retry=retry)
+            response = pages.login_form(request, next=next, error="throttled", retry=retry)
             response.status_code = 429
             response.headers["Retry-After"] = str(retry)
             return response
-        with ctx.store.transaction() as db:
-            person = Book(db).person(username)
-        # A name not on the list is checked against a stand-in: the same answer, the same time.
-        if not verify_password(pin, person[2] if person else stand_in_hash()) or person is None:
-            response = login_form(request, next=next, error="wrong")
+        token = floor_pages.sign_on(store, username, pin, time.time())
+        if token is None:
+            response = pages.login_form(request, next=next, error="wrong")
             response.status_code = 401
             return response
         guard.succeeded(username, peer)
-        token = secrets.token_urlsafe(32)
-        with ctx.store.transaction() as db:
-            Book(db).open_session(_hash(token), username, time.time() + SESSION_HOURS * 3600)
         target = next if next.startswith("/floor") else "/floor"
         response = RedirectResponse(target, status_code=303)
-        response.set_cookie(COOKIE, token, httponly=True, samesite="strict", secure=ctx.tls)
+        response.set_cookie(COOKIE, token, httponly=True, samesite="strict", secure=tls)
         return response
 
-    @app.post("/floor/logout")
+    @router.post("/floor/logout")
     def logout(request: Request) -> Response:
         token = request.cookies.get(COOKIE)
         if token:
-            with ctx.store.transaction() as db:
-                Book(db).close_session(_hash(token))
+            floor_pages.sign_off(store, token)
         response = RedirectResponse("/floor/login", status_code=303)
-        response.delete_cookie(COOKIE, httponly=True, samesite="strict", secure=ctx.tls)
+        response.delete_cookie(COOKIE, httponly=True, samesite="strict", secure=tls)
         return response
 
-    @app.get("/floor", response_class=HTMLResponse)
+    return router
+
+
+def _floor_routes(pages: _Pages) -> APIRouter:
+    router = APIRouter()
+    store = pages.ctx.store
+
+    @router.get("/floor", response_class=HTMLResponse)
     def overview(request: Request) -> Response:
-        user = signed_in(request)
-        return page(request, "floor.html", user, **overview_values())
+        user = pages.signed_in(request)
+        return pages.page(request, "floor.html", user, **pages.overview())
 
-    @app.get("/floor/partials/overview", response_class=HTMLResponse)
+    @router.get("/floor/partials/overview", response_class=HTMLResponse)
     def overview_partial(request: Request) -> Response:
-        user = signed_in(request)
-        return page(request, "floor_live.html", user, **overview_values())
+        user = pages.signed_in(request)
+        return pages.page(request, "floor_live.html", user, **pages.overview())
 
-    @app.get("/floor/api/overview")
+    @router.get("/floor/api/overview")
     def overview_json(request: Request) -> dict[str, Any]:
-        signed_in(request)
-        return overview_values()
+        pages.signed_in(request)
+        return pages.overview()
 
-    @app.get("/floor/device/{device}", response_class=HTMLResponse)
+    @router.get("/floor/device/{device}", response_class=HTMLResponse)
     def device_page(request: Request, device: str) -> Response:
-        user = signed_in(request)
-        return page(
-            request,
-            "device.html",
-            user,
-            d=device_values(device),
-            tasks=TASKS,
-            reasons=OVERRIDE_REASONS,
-        )
+        user = pages.signed_in(request)
+        values = {"d": pages.device(device), "tasks": TASKS, "reasons": OVERRIDE_REASONS}
+        return pages.page(request, "device.html", user, **values)
 
-    @app.get("/floor/partials/device/{device}", response_class=HTMLResponse)
+    @router.get("/floor/partials/device/{device}", response_class=HTMLResponse)
     def device_partial(request: Request, device: str) -> Response:
-        user = signed_in(request)
-        return page(request, "device_live.html", user, d=device_values(device))
+        user = pages.signed_in(request)
+        return pages.page(request, "device_live.html", user, d=pages.device(device))
 
-    @app.get("/floor/api/device/{device}")
+    @router.get("/floor/api/device/{device}")
     def device_json(request: Request, device: str) -> dict[str, Any]:
-        signed_in(request)
-        return device_values(device)
+        pages.signed_in(request)
+        return pages.device(device)
 
-    @app.post("/floor/device/{device}/task")
+    @router.post("/floor/device/{device}/task")
     def set_task(
         request: Request,
         device: str,
         kind: Annotated[str, Form()],
         ref: Annotated[str, Form()] = "",
     ) -> Response:
-        user = signed_in(request)
-        if kind not in TASKS:
-            raise HTTPException(422, f"unknown task {kind!r}")
-        with ctx.store.transaction() as db:
-            book = Book(db)
-            task = book.task(device)
-            operator = task[3] if task else None
-            book.set_task(device, kind, ref.strip() or None, {}, operator, time.time())
-        _ = user
+        pages.signed_in(request)
+        floor_pages.assign_task(store, device, kind, ref.strip() or None, time.time())
         return RedirectResponse(f"/floor/device/{device}", status_code=303)
 
-    @app.post("/floor/device/{device}/override")
+    @router.post("/floor/device/{device}/override")
     def override(request: Request, device: str, reason: Annotated[str, Form()]) -> Response:
-        user = signed_in(request)
-        if user.role not in OVERRIDE_ROLES:
-            raise HTTPException(403, "only a supervisor may override first-in-first-out")
-        if reason not in OVERRIDE_REASONS:
-            raise HTTPException(422, f"unknown reason {reason!r}")
-        with ctx.store.transaction() as db:
-            book = Book(db)
-            task = book.task(device)
-            if task is None or task[0] != "pick":
-                raise HTTPException(409, "the device is not picking")
-            kind, ref, state, operator = task
-            state["override"] = {
-                "by": user.username,
-                "reason": reason,
-                "text": " / ".join(OVERRIDE_REASONS[reason]),
-                "at": time.time(),
-            }
-            book.set_task(device, kind, ref, state, operator, time.time())
+        user = pages.signed_in(request)
+        floor_pages.grant_override(store, device, user, reason, time.time())
         return RedirectResponse(f"/floor/device/{device}", status_code=303)
 
-    return app
+    return router

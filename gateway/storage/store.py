@@ -12,65 +12,19 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-from gateway.domain.quarantine import Broken, DeviceCounts
-from gateway.storage import quarantine
-from gateway.storage.book import SCHEMA as BOOK_SCHEMA
-from gateway.storage.book import Book
-from kernel.contract import Answer, ScanMessage, parse_answer
+from gateway.domain.quarantine import DeviceCounts
+from gateway.storage import quarantine, schema
+from kernel.contract import ScanMessage
 from kernel.sqlite import open_durable
 
 log = logging.getLogger(__name__)
 
 CHECKPOINT_EVERY = 1.0  # seconds between checkpoints of the write-ahead log
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS reads (
-    event_id    TEXT PRIMARY KEY,
-    site        TEXT NOT NULL,
-    device      TEXT NOT NULL,
-    seq         INTEGER NOT NULL,
-    ts          TEXT NOT NULL,
-    received_at REAL NOT NULL,
-    payload     BLOB NOT NULL,
-    answer      BLOB NOT NULL
-);
-CREATE INDEX IF NOT EXISTS reads_device ON reads (device, received_at);
-CREATE TABLE IF NOT EXISTS outbox (
-    id           INTEGER PRIMARY KEY AUTOINCREMENT,
-    event_id     TEXT NOT NULL UNIQUE,
-    type         TEXT NOT NULL,
-    payload      TEXT NOT NULL,
-    created_at   REAL NOT NULL,
-    state        TEXT NOT NULL DEFAULT 'pending',
-    attempts     INTEGER NOT NULL DEFAULT 0,
-    next_attempt REAL NOT NULL DEFAULT 0,
-    last_error   TEXT,
-    result       TEXT,
-    settled_at   REAL
-);
-CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (id) WHERE state = 'pending';
-CREATE INDEX IF NOT EXISTS outbox_rejected ON outbox (id) WHERE state = 'rejected';
--- Each enrolment sheet (its code's verifier) is used once.
-CREATE TABLE IF NOT EXISTS enrolments (
-    device      TEXT NOT NULL,
-    verifier    TEXT NOT NULL,
-    enrolled_at REAL NOT NULL,
-    peer        TEXT,
-    PRIMARY KEY (device, verifier)
-);
-"""
-
-
-@dataclass(frozen=True, slots=True)
-class Intake:
-    answer: Answer
-    duplicate: bool
-    wire: bytes  # the answer as it goes to the station (and as it is kept)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,44 +47,33 @@ class OutboxStats:
     oldest_pending_age: float | None
 
 
-class Decision(Protocol):
-    answer: Answer
-    events: list[dict[str, Any]]
-
-
-Decide = Callable[[Book, ScanMessage, float], Decision]
-
 # Columns added since the first release, for books made before them.
 _ADDED = {"outbox": {"settled_at": "REAL"}, "quarantine": quarantine.ADDED}
 
 
-def failed_answer(event_id: str, error: Exception) -> Answer:
-    """The answer to a read the gateway could not handle (a fault, not a rule)."""
-    kind = type(error).__name__
-    return Answer(
-        event_id,
-        "refused",
-        f"网关无法处理此次扫描（{kind}），请重新扫描或通知管理员",
-        f"The gateway could not handle this read ({kind}); scan again or tell the administrator",
-        "error",
-    )
-
-
 class GatewayStore:
-    def __init__(self, path: Path) -> None:
+    """The gateway's SQLite file: one writer connection whose transactions queue on a lock,
+    a read-only one for the floor pages, and the outbox's figures. `clock` gives the time
+    every write records (time.time in the gateway; a test's own where it needs one)."""
+
+    def __init__(self, path: Path, clock: Callable[[], float] = time.time) -> None:
+        self.clock = clock
+        self._path = path
         self._db = open_durable(path)
         # What is deleted is overwritten, whatever the SQLite build's default: sessions, and
         # the central password hashes an earlier release kept (`people`, dropped below).
         self._db.execute("PRAGMA secure_delete=ON")
-        self._db.executescript(_SCHEMA + quarantine.SCHEMA)
+        self._db.executescript(schema.STORE + quarantine.SCHEMA)
         for table, columns in _ADDED.items():
             have = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
             for name, kind in columns.items():
                 if name not in have:
                     self._db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
-        self._db.executescript(quarantine.INDEXES + BOOK_SCHEMA)
+        self._db.executescript(quarantine.INDEXES + schema.BOOK)
         self._db.execute("DROP INDEX IF EXISTS outbox_due")  # replaced by the partial ones
         self._lock = threading.Lock()
+        self._read_lock = threading.Lock()
+        self._readers: list[sqlite3.Connection] = []  # the pages' connection, once opened
         # Checkpoints (copying the write-ahead log into the database file) happen on a thread
         # of their own, not inside a commit that a read is waiting for.
         self._db.execute("PRAGMA wal_autocheckpoint=0")
@@ -154,137 +97,33 @@ class GatewayStore:
     def close(self) -> None:
         self._checkpoints.set()
         self._checkpointer.join(timeout=5)
+        with self._read_lock:
+            for reader in self._readers:
+                reader.close()
         with self._lock:
             self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             self._db.close()
-
-    def _transaction(self) -> _Tx:
-        return _Tx(self._db, self._lock)
 
     def transaction(self) -> _Tx:
         """BEGIN IMMEDIATE ... COMMIT on the store's connection, for the book's changes."""
         return _Tx(self._db, self._lock)
 
-    def take_read(self, scan: ScanMessage, payload: bytes, decide: Decide) -> Intake:
-        """Record a read and what it caused, once. A read seen before gets its first answer."""
-        (result,) = self.take_reads([(scan, payload)], decide)
-        return result
-
-    def take_reads(
-        self,
-        reads: Sequence[tuple[ScanMessage, bytes]],
-        decide: Decide,
-        kept: Sequence[Broken] = (),
-        counts: Mapping[str, tuple[int, int]] | None = None,
-    ) -> list[Intake]:
-        """Record several reads in one transaction (one sync to disk for all: group commit),
-        each in order and each on its own savepoint: a read whose handling fails for any
-        reason is rolled back alone and answered `refused`, its neighbours unaffected. The
-        broken messages to keep, and the counts of broken messages per device, are written in
-        the same transaction (gateway/storage/quarantine.py). Raises only if the transaction itself
-        fails."""
-        results: list[Intake] = []
-        now = time.time()
-        with self._transaction() as db:
-            if kept or counts:
-                quarantine.set_aside(db, kept, counts or {}, now)
-            book = Book(db, savepoint="one_read")
-            answered = self._answered(db, [scan.event_id for scan, _ in reads])
-            for scan, payload in reads:
-                wire = answered.get(scan.event_id)
-                if wire is not None:  # seen before (or earlier in this group)
-                    results.append(Intake(parse_answer(wire), duplicate=True, wire=wire))
-                    continue
-                db.execute("SAVEPOINT one_read")
-                try:
-                    taken = self._take(db, book, scan, payload, decide)
-                except Exception as exc:
-                    book.undo()
-                    log.error("read %s from %s failed: %r", scan.event_id, scan.device, exc,
-                              exc_info=exc)  # fmt: skip
-                    taken = self._refuse(db, book, scan, payload, exc)
-                answered[scan.event_id] = taken.wire
-                results.append(taken)
-                db.execute("RELEASE one_read")
-        return results
-
-    def _refuse(
-        self,
-        db: sqlite3.Connection,
-        book: Book,
-        scan: ScanMessage,
-        payload: bytes,
-        error: Exception,
-    ) -> Intake:
-        """A read the gateway could not handle: refused, and the refusal kept like any answer
-        (a resend gets it again). If even that cannot be written, refused all the same."""
-        answer = failed_answer(scan.event_id, error)
-        wire = answer.to_json()
-        try:
-            self._insert_read(db, scan, payload, wire, time.time())
-        except Exception:
-            book.undo()
-            log.exception("could not keep the refusal of read %s", scan.event_id)
-        return Intake(answer, duplicate=False, wire=wire)
-
-    @staticmethod
-    def _answered(db: sqlite3.Connection, ids: list[str]) -> dict[str, bytes]:
-        """The answers already given to any of these reads."""
-        found: dict[str, bytes] = {}
-        for i in range(0, len(ids), 500):
-            chunk = ids[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            rows = db.execute(
-                f"SELECT event_id, answer FROM reads WHERE event_id IN ({marks})",  # noqa: S608
-                chunk,
-            )
-            found.update((r[0], bytes(r[1])) for r in rows)
-        return found
-
-    @staticmethod
-    def _take(
-        db: sqlite3.Connection, book: Book, scan: ScanMessage, payload: bytes, decide: Decide
-    ) -> Intake:
-        now = time.time()
-        decision = decide(book, scan, now)
-        answer = decision.answer
-        wire = answer.to_json()
-        GatewayStore._insert_read(db, scan, payload, wire, now)
-        db.executemany(
-            "INSERT INTO outbox (event_id, type, payload, created_at) VALUES (?,?,?,?)",
-            [
-                (e["event_id"], e["type"], json.dumps(e, ensure_ascii=False), now)
-                for e in decision.events
-            ],
-        )
-        return Intake(answer, duplicate=False, wire=wire)
-
-    @staticmethod
-    def _insert_read(
-        db: sqlite3.Connection, scan: ScanMessage, payload: bytes, wire: bytes, now: float
-    ) -> None:
-        db.execute(
-            "INSERT INTO reads VALUES (?,?,?,?,?,?,?,?)",
-            (scan.event_id, scan.site, scan.device, scan.seq, scan.ts, now, payload, wire),
-        )
-
-    def device_statuses(self, statuses: Sequence[tuple[str, dict[str, Any]]]) -> None:
-        now = time.time()
-        with self._transaction() as db:
-            book = Book(db)
-            for device, status in statuses:
-                book.device_status(device, status, now)
+    def reading(self) -> _Read:
+        """A snapshot of the book for the floor pages, on a read-only connection of its own
+        (SQLite `mode=ro`, `query_only`): it never takes the writers' lock, and in WAL mode it
+        reads beside a writer's transaction instead of waiting for it."""
+        return _Read(self._path, self._read_lock, self._readers)
 
     def broken_counts(self, since: float) -> dict[str, DeviceCounts]:
         with self._lock:
-            return quarantine.counts(self._db, since, time.time())
+            return quarantine.counts(self._db, since, self.clock())
 
     def claim_enrolment(self, device: str, verifier: str, peer: str | None) -> bool:
         """Mark a sheet used; False if it was already."""
-        with self._transaction() as db:
+        with self.transaction() as db:
             cursor = db.execute(
                 "INSERT OR IGNORE INTO enrolments VALUES (?,?,?,?)",
-                (device, verifier, time.time(), peer),
+                (device, verifier, self.clock(), peer),
             )
             return cursor.rowcount == 1
 
@@ -293,18 +132,18 @@ class GatewayStore:
             rows = self._db.execute(
                 "SELECT id, event_id, payload, attempts FROM outbox "
                 "WHERE state='pending' AND next_attempt<=? ORDER BY id LIMIT ?",
-                (time.time(), limit),
+                (self.clock(), limit),
             ).fetchall()
         return [OutboxRow(r[0], r[1], r[2], r[3]) for r in rows]
 
     def settle(self, results: dict[str, tuple[str, str | None]]) -> None:
         """Record the server's verdict per event: accepted/duplicate -> sent, else rejected."""
-        now = time.time()
+        now = self.clock()
         rows = [
             ("sent" if result in ("accepted", "duplicate") else "rejected", result, reason, now, e)
             for e, (result, reason) in results.items()
         ]
-        with self._transaction() as db:
+        with self.transaction() as db:
             db.executemany(
                 "UPDATE outbox SET state=?, result=?, last_error=?, attempts=attempts+1, "
                 "settled_at=? WHERE event_id=? AND state='pending'",
@@ -312,11 +151,11 @@ class GatewayStore:
             )
 
     def defer(self, event_ids: list[str], delay: float, error: str) -> None:
-        with self._transaction() as db:
+        with self.transaction() as db:
             db.executemany(
                 "UPDATE outbox SET attempts=attempts+1, next_attempt=?, last_error=? "
                 "WHERE event_id=? AND state='pending'",
-                [(time.time() + delay, error[:500], e) for e in event_ids],
+                [(self.clock() + delay, error[:500], e) for e in event_ids],
             )
 
     def stats(self) -> OutboxStats:
@@ -334,7 +173,7 @@ class GatewayStore:
             pending=pending,
             sent=total - pending - rejected,
             rejected=rejected,
-            oldest_pending_age=(time.time() - oldest) if oldest else None,
+            oldest_pending_age=(self.clock() - oldest) if oldest else None,
         )
 
     def rejected_recent(self, limit: int = 10) -> list[dict[str, Any]]:
@@ -383,3 +222,78 @@ class _Tx:
             self._db.execute("ROLLBACK" if exc_type else "COMMIT")
         finally:
             self._lock.release()
+
+
+class _Read:
+    """BEGIN ... COMMIT on the read-only connection: one snapshot for a page's queries."""
+
+    def __init__(self, path: Path, lock: threading.Lock, readers: list[sqlite3.Connection]):
+        self._path = path
+        self._lock = lock
+        self._readers = readers
+
+    def __enter__(self) -> sqlite3.Connection:
+        self._lock.acquire()
+        try:
+            if not self._readers:
+                db = sqlite3.connect(
+                    f"{self._path.resolve().as_uri()}?mode=ro",
+                    uri=True,
+                    check_same_thread=False,
+                    isolation_level=None,
+                )
+                db.execute("PRAGMA query_only=ON")
+                self._readers.append(db)
+            self._readers[0].execute("BEGIN")
+        except BaseException:
+            self._lock.release()
+            raise
+        return self._readers[0]
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        try:
+            self._readers[0].execute("COMMIT")
+        finally:
+            self._lock.release()
+
+
+READ = "one_read"  # the savepoint each read is decided in (Book.undo goes back to it)
+
+
+def begin_read(db: sqlite3.Connection) -> None:
+    db.execute(f"SAVEPOINT {READ}")
+
+
+def end_read(db: sqlite3.Connection) -> None:
+    db.execute(f"RELEASE {READ}")
+
+
+def answered(db: sqlite3.Connection, ids: list[str]) -> dict[str, bytes]:
+    """The answers already given to any of these reads."""
+    found: dict[str, bytes] = {}
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        marks = ",".join("?" * len(chunk))
+        rows = db.execute(
+            f"SELECT event_id, answer FROM reads WHERE event_id IN ({marks})",  # noqa: S608
+            chunk,
+        )
+        found.update((r[0], bytes(r[1])) for r in rows)
+    return found
+
+
+def insert_read(
+    db: sqlite3.Connection, scan: ScanMessage, payload: bytes, wire: bytes, now: float
+) -> None:
+    db.execute(
+        "INSERT INTO reads VALUES (?,?,?,?,?,?,?,?)",
+        (scan.event_id, scan.site, scan.device, scan.seq, scan.ts, now, payload, wire),
+    )
+
+
+def insert_events(db: sqlite3.Connection, events: Sequence[dict[str, Any]], now: float) -> None:
+    """Domain events into the outbox, as the JSON that goes to the server."""
+    db.executemany(
+        "INSERT INTO outbox (event_id, type, payload, created_at) VALUES (?,?,?,?)",
+        [(e["event_id"], e["type"], json.dumps(e, ensure_ascii=False), now) for e in events],
+    )

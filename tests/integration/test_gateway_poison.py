@@ -240,13 +240,13 @@ def test_the_gateway_exits_when_its_intake_stops(
     plant = tmp_path / "plant"
     plant.mkdir()
     (plant / "sitecustomize.py").write_text(
-        "import gateway.storage.store as s\n"
-        "_take = s.GatewayStore.take_reads\n"
-        "def take_reads(self, reads, *a, **k):\n"
+        "import gateway.services.reads as s\n"
+        "_take = s.take_reads\n"
+        "def take_reads(store, reads, *a, **k):\n"
         "    if any(r[0].data.batch == 'BOOM' for r in reads):\n"
         "        raise SystemExit('planted')\n"
-        "    return _take(self, reads, *a, **k)\n"
-        "s.GatewayStore.take_reads = take_reads\n"
+        "    return _take(store, reads, *a, **k)\n"
+        "s.take_reads = take_reads\n"
     )
     path = os.pathsep.join([str(plant), *sys.path])
     gateway = GatewayProcess(

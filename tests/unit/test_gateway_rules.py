@@ -13,9 +13,10 @@ from hypothesis import strategies as st
 
 from gateway.config import parse_config
 from gateway.domain.fifo import PickLine, fifo_key, next_pick, offer
+from gateway.domain.floor import NoticeLine
 from gateway.domain.placement import Slot, fits, suggest
 from gateway.domain.smoothing import Rules
-from gateway.domain.workflows.receiving import NoticeLine, match
+from gateway.domain.workflows.receiving import match
 from gateway.upstream.worker import backoff
 from kernel.config import ConfigError
 
