@@ -146,6 +146,14 @@ class CountKey:
 
 
 @dataclass(frozen=True, slots=True)
+class Count:
+    """What was counted of a batch at a location in a round, and what its bin card says."""
+
+    counted: int
+    card: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class TaggedUnit:
     """The unit an RFID tag stands for, and whether (and onto which order) it was loaded."""
 
@@ -233,12 +241,6 @@ class Tags(Protocol):
     def tagged(self, epc: str) -> TaggedUnit | None: ...
     def register_tag(self, unit: TaggedUnit, at: float) -> None: ...
     def tag_loaded(self, epc: str, order: str, at: float) -> None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class Count:
-    counted: int
-    card: int | None
 
 
 class FloorView(Catalogue, Stock, Tasks, Notices, PickLists, Counts, Tags, Protocol):

@@ -66,7 +66,7 @@ class MemoryFloor:
     loads: list[Load] = field(default_factory=list)
     count_rows: dict[CountKey, tuple[int, int | None, bool]] = field(default_factory=dict)
     tags: dict[str, TaggedUnit] = field(default_factory=dict)
-    _mark: dict[str, Any] | None = None
+    _mark: dict[str, Any] | None = field(default=None, init=False, repr=False)
 
     _RECORDED = ("effects", "tasks", "received", "flagged", "picks", "loads", "count_rows", "tags")
 
