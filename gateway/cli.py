@@ -24,7 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def run_gateway(args: argparse.Namespace) -> int:
     from gateway.config import load_config
-    from gateway.service import Gateway
+    from gateway.entrypoints.process import Gateway
     from kernel.config import ConfigError
 
     try:

@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gateway.smoothing import Rules
+from gateway.domain.smoothing import Rules
 from kernel.config import ConfigError, broker_settings, load_toml
 from kernel.contract import ContractError, check_name
 from kernel.mqtt import BrokerSettings

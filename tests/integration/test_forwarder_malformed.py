@@ -11,11 +11,12 @@ from typing import Any
 
 import httpx
 
-from gateway.book import Book
 from gateway.config import ServerLink
-from gateway.forwarder import Forwarder
-from gateway.store import GatewayStore
-from gateway.workflows.common import Outcome
+from gateway.domain.floor import FloorView
+from gateway.domain.workflows.common import Outcome
+from gateway.services.reads import take_read
+from gateway.storage.store import GatewayStore
+from gateway.upstream.forwarder import Forwarder
 from harness.depot import Depot, GatewayProcess, ServerProcess
 from harness.procs import wait_until
 from kernel.contract import Answer, ScanData, ScanMessage
@@ -25,7 +26,7 @@ def fill_outbox(store: GatewayStore, count: int, poison: set[int]) -> list[str]:
     """`count` events, those at the positions in `poison` carrying what the server refuses."""
     ids = []
 
-    def decide(book: Book, read: ScanMessage, now: float) -> Outcome:
+    def decide(book: FloorView, read: ScanMessage, now: float) -> Outcome:
         n = len(ids)
         event = {"event_id": str(uuid.uuid4()), "type": "receiving", "n": n}
         if n in poison:
@@ -36,7 +37,7 @@ def fill_outbox(store: GatewayStore, count: int, poison: set[int]) -> list[str]:
     for _ in range(count):
         read = ScanMessage(str(uuid.uuid4()), "LC01", "D1", 1, "2026-11-24T09:00:00+08:00",
                            "serial", b"x", True, ScanData())  # fmt: skip
-        store.take_read(read, read.to_json(), decide)
+        take_read(store, read, read.to_json(), decide)
     return ids
 
 

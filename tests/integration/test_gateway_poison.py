@@ -19,7 +19,7 @@ import pytest
 from demo.exampledata import gs1_128_label
 from edge.clock import new_event_id, now_iso
 from edge.decode import decode_barcode
-from gateway.quarantine import ANSWER_BURST, KEEP_BURST
+from gateway.domain.quarantine import ANSWER_BURST, KEEP_BURST
 from harness.depot import Depot, GatewayProcess, ServerProcess
 from harness.mosquitto import Mosquitto
 from harness.mqtt import MqttTestClient
@@ -240,13 +240,13 @@ def test_the_gateway_exits_when_its_intake_stops(
     plant = tmp_path / "plant"
     plant.mkdir()
     (plant / "sitecustomize.py").write_text(
-        "import gateway.store as s\n"
-        "_take = s.GatewayStore.take_reads\n"
-        "def take_reads(self, reads, *a, **k):\n"
+        "import gateway.services.reads as s\n"
+        "_take = s.take_reads\n"
+        "def take_reads(store, reads, *a, **k):\n"
         "    if any(r[0].data.batch == 'BOOM' for r in reads):\n"
         "        raise SystemExit('planted')\n"
-        "    return _take(self, reads, *a, **k)\n"
-        "s.GatewayStore.take_reads = take_reads\n"
+        "    return _take(store, reads, *a, **k)\n"
+        "s.take_reads = take_reads\n"
     )
     path = os.pathsep.join([str(plant), *sys.path])
     gateway = GatewayProcess(

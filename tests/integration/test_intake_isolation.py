@@ -10,11 +10,12 @@ from typing import Any
 
 import pytest
 
-from gateway import quarantine
-from gateway.book import Book
-from gateway.quarantine import Broken, FloodGate, Tally
-from gateway.store import GatewayStore
-from gateway.workflows.common import Outcome
+from gateway.domain import quarantine
+from gateway.domain.quarantine import Broken, FloodGate, Tally
+from gateway.domain.workflows.common import Outcome
+from gateway.services.reads import take_read, take_reads
+from gateway.storage.book import Book
+from gateway.storage.store import GatewayStore
 from kernel.contract import Answer, ScanData, ScanMessage
 
 
@@ -51,7 +52,7 @@ def test_a_read_that_fails_is_refused_alone_and_its_neighbours_go_on(
     store: GatewayStore, tmp_path: Path
 ) -> None:
     reads = [scan(f"B{i}") for i in range(5)]
-    results = store.take_reads([(r, r.to_json()) for r in reads], deciding("B2"))
+    results = take_reads(store, [(r, r.to_json()) for r in reads], deciding("B2"))
     assert [r.answer.result for r in results] == ["ok", "ok", "refused", "ok", "ok"]
     assert "KeyError" in results[2].answer.text_en
     with sqlite3.connect(tmp_path / "gateway.sqlite") as db:
@@ -59,7 +60,7 @@ def test_a_read_that_fails_is_refused_alone_and_its_neighbours_go_on(
         kept = dict(db.execute("SELECT event_id, answer FROM reads"))
     assert devices == {"B0", "B1", "B3", "B4"}  # what the failing read wrote is undone
     assert len(kept) == 5  # the refusal is kept like any answer
-    again = store.take_read(reads[2], reads[2].to_json(), deciding("none"))
+    again = take_read(store, reads[2], reads[2].to_json(), deciding("none"))
     assert again.duplicate and again.answer.result == "refused"  # a resend gets it again
     store.close()
 
@@ -73,9 +74,9 @@ def test_the_quarantine_keeps_each_message_once_and_only_the_newest(
         for i in range(120)
     ]
     for start in range(0, 120, 30):
-        store.take_reads([], deciding("none"), broken[start : start + 30], {"D9": (30, 30)})
-    store.take_reads([], deciding("none"), [broken[-1]] * 3, {"D9": (3, 3)})  # kept once
-    store.take_reads([], deciding("none"), [], {"D9": (1, 0)})  # over its rate: counted
+        take_reads(store, [], deciding("none"), broken[start : start + 30], {"D9": (30, 30)})
+    take_reads(store, [], deciding("none"), [broken[-1]] * 3, {"D9": (3, 3)})  # kept once
+    take_reads(store, [], deciding("none"), [], {"D9": (1, 0)})  # over its rate: counted
     with sqlite3.connect(tmp_path / "gateway.sqlite") as db:
         kept = [bytes(r[0]) for r in db.execute("SELECT payload FROM quarantine ORDER BY id")]
         sizes = {r[0] for r in db.execute("SELECT size FROM quarantine")}

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import text
 
 from edge.station.spool import Spool
-from gateway.store import GatewayStore
+from gateway.storage.store import GatewayStore
 from server.storage.db import make_engine, migrate
 
 

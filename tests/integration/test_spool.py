@@ -8,9 +8,10 @@ from pathlib import Path
 
 from edge.clock import new_event_id, now_iso
 from edge.station.spool import Spool
-from gateway.book import Book
-from gateway.store import GatewayStore
-from gateway.workflows.common import Outcome
+from gateway.domain.floor import FloorView
+from gateway.domain.workflows.common import Outcome
+from gateway.services.reads import take_read
+from gateway.storage.store import GatewayStore
 from kernel.contract import Answer, ScanMessage
 
 
@@ -68,7 +69,7 @@ def scan(seq: int = 1) -> ScanMessage:
     )
 
 
-def decide_with_event(book: Book, message: ScanMessage, now: float) -> Outcome:
+def decide_with_event(book: FloorView, message: ScanMessage, now: float) -> Outcome:
     answer = Answer(message.event_id, "ok", "好", "ok", "ok")
     return Outcome(answer, [{"event_id": "e-" + message.event_id, "type": "receiving"}])
 
@@ -76,8 +77,8 @@ def decide_with_event(book: Book, message: ScanMessage, now: float) -> Outcome:
 def test_a_read_and_its_event_are_kept_once(tmp_path: Path) -> None:
     store = GatewayStore(tmp_path / "gateway.sqlite")
     message = scan()
-    first = store.take_read(message, message.to_json(), decide_with_event)
-    second = store.take_read(message, message.to_json(), decide_with_event)
+    first = take_read(store, message, message.to_json(), decide_with_event)
+    second = take_read(store, message, message.to_json(), decide_with_event)
     assert (first.duplicate, second.duplicate) == (False, True)
     assert second.answer == first.answer
     assert store.read_count() == 1 and store.stats().pending == 1
@@ -86,14 +87,14 @@ def test_a_read_and_its_event_are_kept_once(tmp_path: Path) -> None:
 def test_a_failing_decision_leaves_only_its_refusal_behind(tmp_path: Path) -> None:
     store = GatewayStore(tmp_path / "gateway.sqlite")
 
-    def broken(book: Book, message: ScanMessage, now: float) -> Outcome:
+    def broken(book: FloorView, message: ScanMessage, now: float) -> Outcome:
         raise RuntimeError("disk on fire")
 
     message = scan()
-    taken = store.take_read(message, message.to_json(), broken)
+    taken = take_read(store, message, message.to_json(), broken)
     assert taken.answer.result == "refused" and "RuntimeError" in taken.answer.text_en
     assert store.read_count() == 1 and store.stats().pending == 0  # no event, only the answer
-    again = store.take_read(message, message.to_json(), decide_with_event)
+    again = take_read(store, message, message.to_json(), decide_with_event)
     assert again.duplicate and again.answer == taken.answer  # a resend is told the same
 
 
@@ -101,7 +102,7 @@ def test_outbox_verdicts(tmp_path: Path) -> None:
     store = GatewayStore(tmp_path / "gateway.sqlite")
     messages = [scan(n) for n in range(1, 4)]
     for m in messages:
-        store.take_read(m, m.to_json(), decide_with_event)
+        take_read(store, m, m.to_json(), decide_with_event)
     due = store.due(10)
     assert [r.payload["event_id"] for r in due] == ["e-" + m.event_id for m in messages]
     store.defer([due[2].event_id], delay=60, error="server down")

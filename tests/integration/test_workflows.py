@@ -1,8 +1,8 @@
 """The floor workflows against the gateway's real SQLite book, read by read.
 
 The book is loaded with a sync answer shaped as the server sends it; each test then plays the
-operator's scans through GatewayStore.take_read with the workflows' decide, and checks what
-the operator hears and what goes to the server.
+operator's scans through take_read (gateway/services/reads.py) with the workflows' decide, and
+checks what the operator hears and what goes to the server.
 """
 
 from __future__ import annotations
@@ -18,11 +18,14 @@ from typing import Any
 import pytest
 
 from edge.decode import decode_barcode
-from gateway.book import Book
-from gateway.smoothing import Rules, Smoother
-from gateway.store import GatewayStore
-from gateway.workflows import decide
-from gateway.workflows.common import event_id_for
+from gateway.domain.smoothing import Rules, Smoother
+from gateway.domain.workflows import decide
+from gateway.domain.workflows.common import event_id_for
+from gateway.services.floor_pages import User, grant_override
+from gateway.services.reads import take_read
+from gateway.storage import server_copy
+from gateway.storage.book import Book
+from gateway.storage.store import GatewayStore
 from kernel.contract import Answer, RfidInfo, ScanData, ScanMessage
 
 TENT, QUILT, COAT = "06901234567892", "06901234567908", "06901234567915"
@@ -185,7 +188,7 @@ class Floor:
             data,
             door=door,
         )
-        return self.store.take_read(scan, scan.to_json(), self.decide).answer
+        return take_read(self.store, scan, scan.to_json(), self.decide).answer
 
     def tag(self, device: str, epc: str, door: str | None = None, rssi: float = -50.0) -> Answer:
         scan = ScanMessage(
@@ -201,7 +204,7 @@ class Floor:
             door=door,
             rfid=RfidInfo(antenna=1, rssi=rssi, reads=1),
         )
-        return self.store.take_read(scan, scan.to_json(), self.decide).answer
+        return take_read(self.store, scan, scan.to_json(), self.decide).answer
 
     def goods(
         self, device: str, gtin: str, batch: str, qty: int, door: str | None = None
@@ -235,7 +238,7 @@ class Floor:
 def floor(tmp_path: Path) -> Floor:
     floor = Floor(tmp_path / "gateway.sqlite")
     with floor.store.transaction() as db:
-        Book(db).apply_sync(sync_answer(), started=0.0)
+        server_copy.apply_sync(db, sync_answer(), started=0.0)
     return floor
 
 
@@ -274,7 +277,8 @@ def test_receiving_refuses_what_it_cannot_book(floor: Floor) -> None:
     assert refused(unknown, "物资目录", "not in the catalogue")
     no_qty = floor.scan("LC01-D01-FIX1", ScanData(kind="gs1", gtin=QUILT, batch="B"), "D01")
     assert refused(no_qty, "批号或数量", "batch or quantity")
-    unreadable = floor.store.take_read(
+    unreadable = take_read(
+        floor.store,
         ScanMessage(
             str(uuid.uuid4()),
             "LC01",
@@ -310,8 +314,8 @@ def test_a_real_label_is_received_with_a_deterministic_event_id(floor: Floor) ->
         decoded.data,
         door="D02",
     )
-    answer = floor.store.take_read(scan, scan.to_json(), decide).answer
-    again = floor.store.take_read(scan, scan.to_json(), decide)
+    answer = take_read(floor.store, scan, scan.to_json(), decide).answer
+    again = take_read(floor.store, scan, scan.to_json(), decide)
     assert answer.result == "ok" and again.duplicate and again.answer == answer
     (event,) = floor.events()
     assert event["event_id"] == event_id_for(read_id, "receiving")
@@ -588,11 +592,8 @@ def test_an_rfid_bulk_count_counts_each_tag_once_per_visit(floor: Floor) -> None
 def test_a_supervisor_override_lets_another_batch_go_and_is_recorded(floor: Floor) -> None:
     floor.cmd("HH1", "PICK:101")
     assert floor.goods("HH1", TENT, "2022C03", 10).result == "refused"
-    with floor.store.transaction() as db:  # what the floor page does for a supervisor
-        book = Book(db)
-        kind, ref, state, operator = book.task("HH1")  # type: ignore[misc]
-        state["override"] = {"by": "wang", "reason": "blocked", "text": "", "at": 0.0}
-        book.set_task("HH1", kind, ref, state, operator, 0.0)
+    # What the floor page does for a supervisor.
+    grant_override(floor.store, "HH1", User("wang", "Wang Fang", "supervisor"), "blocked", 0.0)
     taken = floor.goods("HH1", TENT, "2022C03", 10)
     assert taken.result == "ok"
     (event,) = floor.events("picking")
@@ -641,10 +642,10 @@ def test_local_effects_count_until_a_sync_that_began_after_the_server_took_them(
         {"location_id": 1, "batch_id": 200, "status": "pending_acceptance", "qty": 30}
     ]
     with floor.store.transaction() as db:
-        Book(db).apply_sync(answer, started=began)
+        server_copy.apply_sync(db, answer, started=began)
     assert floor.stock("D01") == {("2026K01", "pending_acceptance"): 35}  # not 65, not 30
     floor.store.settle({})  # nothing
     answer["stock"][0]["qty"] = 35
     with floor.store.transaction() as db:
-        Book(db).apply_sync(answer, started=time.time())
+        server_copy.apply_sync(db, answer, started=time.time())
     assert floor.stock("D01") == {("2026K01", "pending_acceptance"): 35}

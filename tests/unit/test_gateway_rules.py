@@ -12,11 +12,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gateway.config import parse_config
-from gateway.fifo import PickLine, fifo_key, next_pick, offer
-from gateway.placement import Slot, fits, suggest
-from gateway.smoothing import Rules
-from gateway.worker import backoff
-from gateway.workflows.receiving import NoticeLine, match
+from gateway.domain.fifo import PickLine, fifo_key, next_pick, offer
+from gateway.domain.floor import NoticeLine
+from gateway.domain.placement import Slot, fits, suggest
+from gateway.domain.smoothing import Rules
+from gateway.domain.workflows.receiving import match
+from gateway.upstream.worker import backoff
 from kernel.config import ConfigError
 
 dates = st.one_of(st.none(), st.dates().map(lambda d: d.isoformat()))

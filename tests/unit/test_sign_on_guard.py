@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gateway.throttle import SignOnGuard
+from gateway.entrypoints.throttle import SignOnGuard
 from kernel.guessing import Policy
 
 POLICY = Policy(free_per_pair=5, free_per_source=20, free_per_name=10, first_wait=5, window=3600)

@@ -1,4 +1,4 @@
-"""RFID smoothing at the doors (gateway.smoothing): recorded-style sequences and properties."""
+"""RFID smoothing at the doors (gateway.domain.smoothing): recorded-style sequences, properties."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import random
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway.smoothing import Rules, Smoother, TagRead, smooth
+from gateway.domain.smoothing import Rules, Smoother, TagRead, smooth
 
 RULES = Rules(window=2.0, rssi_floor=-70.0, min_reads=2)
 PALLET = "urn:epc:id:sgtin:6901234.056789.1001"

@@ -17,17 +17,17 @@ event without one too.
 
 from __future__ import annotations
 
-from gateway.workflows.common import Context, Outcome, Refusal, location_of, unit_of
+from gateway.domain.errors import Refusal
+from gateway.domain.floor import CountKey
+from gateway.domain.workflows.common import Context, Outcome, location_of, unit_of
 from kernel.contract import Answer
 
 
 def _stocktake(ctx: Context, take: int) -> tuple[str | None, int]:
-    row = ctx.book.db.execute(
-        "SELECT zone, tolerance FROM stocktakes WHERE id=? AND status='counting'", (take,)
-    ).fetchone()
-    if row is None:
+    found = ctx.book.stocktake(take)
+    if found is None:
         raise Refusal(f"盘点单 {take} 未开启", f"Stocktake {take} is not open for counting")
-    return row[0], int(row[1])
+    return found.zone, found.tolerance
 
 
 def _counter(ctx: Context) -> str:
@@ -81,18 +81,8 @@ def step(ctx: Context) -> Outcome:
     if not place:
         raise Refusal("请先扫描库位", "Scan the location first")
     unit = unit_of(ctx)
-    key = (take, place, unit.item.code, unit.batch, ctx.state["round"])
-    ctx.book.db.execute(
-        "INSERT INTO counts (stocktake, location, item, batch, round, counted, device) "
-        "VALUES (?,?,?,?,?,?,?) ON CONFLICT (stocktake, location, item, batch, round) "
-        "DO UPDATE SET counted = counted + excluded.counted, closed = 0",
-        (*key, unit.qty, ctx.scan.device),
-    )
-    total = ctx.book.db.execute(
-        "SELECT counted FROM counts WHERE stocktake=? AND location=? AND item=? AND batch=? "
-        "AND round=?",
-        key,
-    ).fetchone()[0]
+    key = CountKey(take, place, unit.item.code, unit.batch, int(ctx.state["round"]))
+    total = ctx.book.add_count(key, unit.qty, ctx.scan.device)
     ctx.state["last"] = [unit.item.code, unit.batch]
     if ctx.epc:
         ctx.state.setdefault("tags", []).append(ctx.epc)
@@ -125,11 +115,8 @@ def card(ctx: Context, value: str) -> Outcome:
     if ctx.kind != "count" or not last or not value.isdigit():
         raise Refusal("请先扫描货物，再录入标识牌数量", "Count the goods before the bin card")
     take = int(str(ctx.ref))
-    ctx.book.db.execute(
-        "UPDATE counts SET card=? WHERE stocktake=? AND location=? AND item=? AND batch=? "
-        "AND round=?",
-        (int(value), take, ctx.state["location"], last[0], last[1], ctx.state["round"]),
-    )
+    key = CountKey(take, str(ctx.state["location"]), last[0], last[1], int(ctx.state["round"]))
+    ctx.book.set_card(key, int(value))
     return ctx.ok(f"标识牌数量 {int(value)} 已记录", f"Bin card quantity {int(value)} recorded")
 
 
@@ -148,14 +135,7 @@ def close(ctx: Context, take: int, tolerance: int) -> Outcome:
     """Close the location being counted: its stock_taking events, and a recount if asked."""
     place = str(ctx.state["location"])
     rnd = int(ctx.state.get("round", 1))
-    counted = {
-        (r[0], r[1]): (r[2], r[3])
-        for r in ctx.book.db.execute(
-            "SELECT item, batch, counted, card FROM counts WHERE stocktake=? AND location=? "
-            "AND round=?",
-            (take, place, rnd),
-        )
-    }
+    counted = ctx.book.counts(take, place, rnd)
     expected: dict[tuple[str, str], int] = {}
     for line in ctx.book.lines(location=place):
         key = (line.item, line.batch)
@@ -163,7 +143,8 @@ def close(ctx: Context, take: int, tolerance: int) -> Outcome:
     events = []
     off = False
     for n, key in enumerate(sorted(counted.keys() | expected.keys())):
-        qty, card_qty = counted.get(key, (0, None))
+        found = counted.get(key)
+        qty, card_qty = (found.counted, found.card) if found else (0, None)
         off = off or abs(qty - expected.get(key, 0)) > tolerance
         events.append(
             ctx.event(
@@ -178,10 +159,7 @@ def close(ctx: Context, take: int, tolerance: int) -> Outcome:
                 round=rnd,
             )
         )
-    ctx.book.db.execute(
-        "UPDATE counts SET closed=1 WHERE stocktake=? AND location=? AND round=?",
-        (take, place, rnd),
-    )
+    ctx.book.close_counts(take, place, rnd)
     recount = [p for p in ctx.state.get("recount", []) if p != place]
     if off and rnd == 1:
         recount.append(place)

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 
 import httpx
 
-from gateway.book import Book
 from gateway.config import ServerLink
-from gateway.store import GatewayStore
-from gateway.worker import Worker
+from gateway.storage import server_copy
+from gateway.storage.store import GatewayStore
+from gateway.upstream.worker import Worker
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +42,8 @@ class Syncer(Worker):
 
     def _sync(self, http: httpx.Client) -> float:
         with self.store.transaction() as db:
-            cursor, master = Book(db).cursor(), Book(db).master_tag()
-        started = time.time()
+            cursor, master = server_copy.cursor(db), server_copy.master_tag(db)
+        started = self.store.clock()
         params = {k: v for k, v in (("cursor", cursor), ("master", master)) if v}
         try:
             response = http.get(
@@ -55,13 +54,13 @@ class Syncer(Worker):
             if response.status_code == 422 and cursor:
                 log.warning("the server refused the sync cursor; taking the whole copy again")
                 with self.store.transaction() as db:
-                    db.execute("DELETE FROM sync_state WHERE key='cursor'")
+                    server_copy.forget_cursor(db)
                 return 0.0
             if response.status_code != 200:
                 raise RuntimeError(f"server answered {response.status_code}: {response.text[:200]}")
             answer = response.json()
             with self.store.transaction() as db:
-                Book(db).apply_sync(answer, started)
+                server_copy.apply_sync(db, answer, started)
         except (httpx.HTTPError, RuntimeError, ValueError, KeyError, TypeError, OSError) as exc:
             return self.failed("sync with the server", exc)
         self.succeeded()

@@ -1,7 +1,7 @@
 """Picking for dispatch (拣货), first-in-first-out.
 
 A picker starts on an order (task card `CMD:PICK:<order>`) and is offered the batch and
-location to take next (gateway.fifo). A unit of another batch of the item is refused with the
+location to take next (gateway.domain.fifo). A unit of another batch of the item is refused with the
 one to take; a unit of an item the order does not ask for, or of which nothing is left, is
 refused too. Each pick is claimed on its line in the gateway's book in the read's
 transaction, so two pickers can never take the same stock: the second is refused.
@@ -9,34 +9,15 @@ transaction, so two pickers can never take the same stock: the second is refused
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from gateway.book import LOADED, Book
-from gateway.fifo import PickLine, next_pick, offer, remaining
-from gateway.workflows.common import Context, Outcome, Refusal, Unit, goods_fields, unit_of
-
-_LINES = f"""
-SELECT p.id, p.order_no, p.item, p.batch, p.location, coalesce(l.walk_order, 0), p.qty,
-       max(coalesce((SELECT sum(k.qty) FROM picks k WHERE k.line_id = p.id), 0),
-           {LOADED}),
-       coalesce(p.inbound_date, b.inbound_date), b.prod_date, b.reinspected_on IS NOT NULL
-FROM pick_lines p
-LEFT JOIN locations l ON l.code = p.location
-LEFT JOIN batches b ON b.item = p.item AND b.batch = p.batch
-WHERE p.order_no = ?
-ORDER BY p.seq
-"""  # noqa: S608 - fixed SQL
+from gateway.domain.errors import Refusal
+from gateway.domain.fifo import PickLine, next_pick, offer, remaining
+from gateway.domain.floor import FloorView, Pick
+from gateway.domain.workflows.common import Context, Outcome, Unit, goods_fields, unit_of
 
 
-def pick_lines(book: Book, order: str) -> list[PickLine]:
-    return [
-        PickLine(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], bool(r[10]))
-        for r in book.db.execute(_LINES, (order,))
-    ]
-
-
-def offer_text(book: Book, lines: list[PickLine]) -> tuple[str, str, dict[str, Any]]:
+def offer_text(book: FloorView, lines: list[PickLine]) -> tuple[str, str, dict[str, Any]]:
     nxt = next_pick(lines)
     if nxt is None:
         return "本单已拣完", "Order fully picked", {"next": None}
@@ -65,19 +46,25 @@ def where_held(ctx: Context, unit: Unit) -> str:
     return max(lines, key=lambda x: x.qty).location
 
 
-def start(ctx: Context, order: str) -> Outcome:
-    lines = pick_lines(ctx.book, order)
+def take_order(ctx: Context, kind: str, order: str) -> list[PickLine]:
+    """Put the device on a task over an order's pick list (picking, loading); its lines."""
+    lines = ctx.book.pick_lines(order)
     if not lines:
         raise Refusal(f"没有拣货单 {order}", f"No pick list for order {order}")
-    ctx.kind, ctx.ref, ctx.state = "pick", order, {}
+    ctx.kind, ctx.ref, ctx.state = kind, order, {}
     ctx.save()
+    return lines
+
+
+def start(ctx: Context, order: str) -> Outcome:
+    lines = take_order(ctx, "pick", order)
     zh, en, extra = offer_text(ctx.book, lines)
     return ctx.ok(f"开始拣货 {order}。{zh}", f"Picking order {order}. {en}", **extra)
 
 
 def step(ctx: Context) -> Outcome:
     order = str(ctx.ref)
-    lines = pick_lines(ctx.book, order)
+    lines = ctx.book.pick_lines(order)
     unit = unit_of(ctx)
     line = offer(lines, unit.item.code)
     if line is None:
@@ -108,23 +95,15 @@ def step(ctx: Context) -> Outcome:
     granted = None
     if override is not None:
         granted = {"by": override["by"], "reason": override["reason"], "instead_of": line.batch}
-    ctx.book.db.execute(
-        "INSERT INTO picks VALUES (?,?,?,?,?,?,?)",
-        (
-            ctx.read_id,
-            line.id,
-            unit.qty,
-            ctx.scan.device,
-            ctx.operator,
-            json.dumps({**granted, "batch": unit.batch}) if granted else None,
-            ctx.now,
-        ),
+    kept = {**granted, "batch": unit.batch} if granted else None
+    ctx.book.claim_pick(
+        Pick(ctx.read_id, line.id, unit.qty, ctx.scan.device, ctx.operator, kept, ctx.now)
     )
     source = line.location if granted is None else where_held(ctx, unit)
     event = ctx.event("picking", order=order, from_location=source, **goods_fields(unit))
     if granted is not None:
         event["override"] = granted
-    after = pick_lines(ctx.book, order)
+    after = ctx.book.pick_lines(order)
     zh, en, extra = offer_text(ctx.book, after)
     outcome = ctx.ok(
         f"已拣：批次 {unit.batch} {unit.qty} {unit.item.unit_zh}。{zh}",

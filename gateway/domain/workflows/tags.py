@@ -2,7 +2,7 @@
 
 A pallet is tagged once (`CMD:TAG` on a handheld with an RFID reader): scan its goods label,
 then read its tag; the tag then stands for the unit (item, batch, quantity). Tag reads from
-a door's portal go through the door's smoothing (gateway.smoothing) first; only a presence
+a door's portal go through the door's smoothing (gateway.domain.smoothing) first; only a presence
 that qualifies counts, once. What it does depends on the door's task:
 
 - loading: the unit is checked against the pick list and loaded, as a label would be; the tag
@@ -15,21 +15,28 @@ Every tag read is answered (the station keeps it until then), most of them quiet
 
 from __future__ import annotations
 
-from gateway.book import Book
-from gateway.smoothing import Smoother, TagRead
-from gateway.workflows import counting, loading
-from gateway.workflows.common import Context, Outcome, Refusal, Unit, held_unit, hold, unit_of
+from gateway.domain.errors import Refusal
+from gateway.domain.floor import FloorView, TaggedUnit
+from gateway.domain.smoothing import Smoother, TagRead
+from gateway.domain.workflows import counting, loading
+from gateway.domain.workflows.common import (
+    Context,
+    Outcome,
+    Unit,
+    held_unit,
+    hold,
+    unit_of,
+)
 from kernel.contract import Answer
 
 
-def registered(book: Book, epc: str) -> tuple[Unit, str, str | None] | None:
-    row = book.db.execute(
-        "SELECT item, gtin, batch, qty, state, order_no FROM units WHERE epc=?", (epc,)
-    ).fetchone()
-    item = book.item(row[0]) if row else None
-    if row is None or item is None:
+def registered(book: FloorView, epc: str) -> tuple[Unit, str, str | None] | None:
+    """The unit a tag stands for, its state (registered, loaded) and the order it went on."""
+    tagged = book.tagged(epc)
+    item = book.item(tagged.item) if tagged else None
+    if tagged is None or item is None:
         return None
-    return Unit(item, row[1], row[2], row[3]), row[4], row[5]
+    return Unit(item, tagged.gtin, tagged.batch, tagged.qty), tagged.state, tagged.order
 
 
 def quiet(ctx: Context, zh: str, en: str, **task: object) -> Outcome:
@@ -54,19 +61,11 @@ def tag_step(ctx: Context) -> Outcome:
         raise Refusal(
             f"此标签已登记到批次 {known[0].batch}", f"This tag is already on batch {known[0].batch}"
         )
-    ctx.book.db.execute(
-        "INSERT INTO units VALUES (?,?,?,?,?,?,?,?)",
-        (
-            ctx.epc,
-            in_hand.item.code,
-            in_hand.gtin,
-            in_hand.batch,
-            in_hand.qty,
-            "registered",
-            None,
-            ctx.now,
-        ),
-    )
+    ctx.book.register_tag(
+        TaggedUnit(ctx.epc, in_hand.item.code, in_hand.gtin, in_hand.batch, in_hand.qty,
+                   "registered", None),
+        ctx.now,
+    )  # fmt: skip
     ctx.state = {}
     ctx.save()
     return ctx.ok(f"标签已登记：批次 {in_hand.batch}", f"Tag registered to batch {in_hand.batch}")
@@ -110,10 +109,7 @@ def epc_step(ctx: Context, smoother: Smoother | None) -> Outcome:
                 counted=False,
             )
         outcome = loading.step(ctx)
-        ctx.book.db.execute(
-            "UPDATE units SET state='loaded', order_no=?, at=? WHERE epc=?",
-            (ctx.ref, ctx.now, epc),
-        )
+        ctx.book.tag_loaded(epc, str(ctx.ref), ctx.now)
         return outcome
     if ctx.kind == "count":
         return counting.tag_step(ctx, epc)

@@ -1,8 +1,10 @@
 """What every floor workflow shares: the read in hand, the answer, the events it makes.
 
-A workflow step takes the read and the local book (inside the read's transaction), changes
-the book where the floor changed (effects on stock, picks, counts), and returns the answer for
-the operator and the domain events for the server. Texts are Chinese first, English beside.
+A workflow step takes the read and the floor view (gateway/domain/floor.py: the book inside
+the read's transaction, or the floor in memory in unit tests), records what the floor did
+(effects on stock, picks, counts), and returns the answer for the operator and the domain
+events for the server. A step refuses by raising Refusal (gateway/domain/errors.py). Texts
+are Chinese first, English beside.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from gateway.book import Book, Effect, Item, Line
+from gateway.domain.errors import Refusal
+from gateway.domain.floor import Effect, FloorView, Item, Line, Task
 from kernel.contract import Answer, ScanMessage
 
 EVENT_NAMESPACE = uuid.UUID("5b0f3a6e-2f4c-4f7e-9d43-6f1c2a8e0d11")
@@ -56,7 +59,7 @@ class Outcome:
 class Context:
     """The read being decided, with the device's task and the book to decide it against."""
 
-    book: Book
+    book: FloorView
     scan: ScanMessage
     now: float
     kind: str
@@ -73,7 +76,7 @@ class Context:
     def save(self) -> None:
         """Keep the task's state as this step left it."""
         self.book.set_task(
-            self.scan.device, self.kind, self.ref, self.state, self.operator, self.now
+            self.scan.device, Task(self.kind, self.ref, self.state, self.operator), self.now
         )
 
     def task(self, **extra: Any) -> dict[str, Any]:
@@ -98,15 +101,6 @@ class Context:
         if self.operator:
             event["operator"] = self.operator
         return event
-
-
-class Refusal(Exception):
-    """A read the workflow cannot take: the operator hears why (Chinese, English)."""
-
-    def __init__(self, zh: str, en: str) -> None:
-        super().__init__(en)
-        self.zh = zh
-        self.en = en
 
 
 @dataclass(frozen=True, slots=True)

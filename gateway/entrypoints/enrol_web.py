@@ -20,8 +20,8 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel
 
-from gateway.store import GatewayStore
-from gateway.throttle import Throttle
+from gateway.entrypoints.throttle import Throttle
+from gateway.storage.store import GatewayStore
 from kernel.contract import ContractError, check_name
 from kernel.enrolment import proof_matches
 

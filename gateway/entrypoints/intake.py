@@ -23,13 +23,15 @@ from typing import Any
 
 import paho.mqtt.client as paho
 
-from gateway.disk import MB, DiskGuard
-from gateway.metrics import IntakeMetrics
-from gateway.quarantine import Broken, Tally, Verdict
-from gateway.smoothing import Smoother
-from gateway.store import GatewayStore, failed_answer
-from gateway.store import Intake as TakenRead
-from gateway.workflows import decide
+from gateway.domain.quarantine import Broken, Tally, Verdict
+from gateway.domain.smoothing import Smoother
+from gateway.domain.workflows import decide
+from gateway.entrypoints.metrics import IntakeMetrics
+from gateway.services import reads
+from gateway.services.reads import Intake as TakenRead
+from gateway.services.reads import failed_answer
+from gateway.storage.disk import MB, DiskGuard
+from gateway.storage.store import GatewayStore
 from kernel.contract import (
     Answer,
     ContractError,
@@ -183,7 +185,7 @@ class Intake:
         if scans or self.tally.due(now):  # else: broken messages only, written later
             kept, counts = self.tally.take(now)
             try:
-                results = iter(self.store.take_reads(scans, self.decide, kept, counts))
+                results = iter(reads.take_reads(self.store, scans, self.decide, kept, counts))
             except Exception:
                 # The transaction itself failed (the disk, the database): nothing is
                 # committed, so nothing is acknowledged; each is tried again on its own.
@@ -209,7 +211,7 @@ class Intake:
         kept, counts = self.tally.take(time.monotonic())
         if counts:
             try:
-                self.store.take_reads([], self.decide, kept, counts)
+                reads.take_reads(self.store, [], self.decide, kept, counts)
             except Exception:
                 log.exception("could not write the counts of broken messages")
 
@@ -237,7 +239,7 @@ class Intake:
             if device:
                 found.append((device, doc))
         try:
-            self.store.device_statuses(found)
+            reads.take_statuses(self.store, found)
         except Exception:
             log.exception("could not record %d device statuses", len(found))
         for message in messages:  # a status is the latest word: the next one replaces it

@@ -7,17 +7,16 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import time
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
-from gateway.book import Book
 from gateway.config import ServerLink
-from gateway.disk import MB, DiskGuard
-from gateway.store import GatewayStore
-from gateway.worker import Worker
+from gateway.storage import people
+from gateway.storage.disk import MB, DiskGuard
+from gateway.storage.store import GatewayStore
+from gateway.upstream.worker import Worker
 
 log = logging.getLogger(__name__)
 RECENT_SECONDS = 600
@@ -46,11 +45,11 @@ class Reporter(Worker):
         self.interval = interval
 
     def report(self) -> dict[str, Any]:
-        now = time.time()
+        now = self.store.clock()
         recent = self.store.recent_reads(now - RECENT_SECONDS)
         broken = self.store.broken_counts(now - RECENT_SECONDS)
-        with self.store.transaction() as db:
-            known = Book(db).devices()
+        with self.store.reading() as db:
+            known = people.devices(db)
         devices = []
         for d in known:
             count, last = recent.get(d["device"], (0, None))

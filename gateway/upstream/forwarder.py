@@ -21,8 +21,8 @@ from typing import Any
 import httpx
 
 from gateway.config import ServerLink
-from gateway.store import GatewayStore
-from gateway.worker import Worker
+from gateway.storage.store import GatewayStore
+from gateway.upstream.worker import Worker
 
 log = logging.getLogger(__name__)
 

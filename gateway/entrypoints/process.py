@@ -10,15 +10,15 @@ import time
 import uvicorn
 
 from gateway.config import GatewayConfig
-from gateway.disk import MB, DiskGuard
-from gateway.floor_web import FloorContext, create_floor_app
-from gateway.forwarder import Forwarder
-from gateway.intake import Intake
-from gateway.metrics import Gauges
-from gateway.report import Reporter
-from gateway.smoothing import Smoother
-from gateway.store import GatewayStore
-from gateway.sync import Syncer
+from gateway.domain.smoothing import Smoother
+from gateway.entrypoints.floor_web import FloorContext, create_floor_app
+from gateway.entrypoints.intake import Intake
+from gateway.entrypoints.metrics import Gauges
+from gateway.storage.disk import MB, DiskGuard
+from gateway.storage.store import GatewayStore
+from gateway.upstream.forwarder import Forwarder
+from gateway.upstream.report import Reporter
+from gateway.upstream.sync import Syncer
 from kernel import heap
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ class Gateway:
             self.disk,
             Smoother(config.rfid, config.rfid_doors),
         )
-        exchange = threading.Lock()  # deliveries and syncs take turns (gateway.worker)
+        exchange = threading.Lock()  # deliveries and syncs take turns (gateway.upstream.worker)
         self.forwarder = Forwarder(config.site, config.server, self.store, exchange)
         self.syncer = Syncer(config.server, self.store, config.server.sync_interval, exchange)
         self.reporter = Reporter(

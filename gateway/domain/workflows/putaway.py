@@ -1,19 +1,19 @@
 """Putaway (上架): scan the unit at the door, then the location it goes to.
 
 The unit is taken from the door where its batch waits. The answer to the unit names the
-suggested location (gateway.placement); a location that is not storage, or holds another
+suggested location (gateway.domain.placement); a location that is not storage, or holds another
 batch, is refused with the suggestion named again. A storing event carries the unit from the
 door to the location.
 """
 
 from __future__ import annotations
 
-from gateway.book import Book
-from gateway.placement import Slot, fits, suggest
-from gateway.workflows.common import (
+from gateway.domain.errors import Refusal
+from gateway.domain.floor import FloorView
+from gateway.domain.placement import Slot, fits, suggest
+from gateway.domain.workflows.common import (
     Context,
     Outcome,
-    Refusal,
     Unit,
     carry_to,
     held_unit,
@@ -23,7 +23,7 @@ from gateway.workflows.common import (
 )
 
 
-def slots(book: Book) -> list[Slot]:
+def slots(book: FloorView) -> list[Slot]:
     holds: dict[str, set[tuple[str, str]]] = {}
     for line in book.lines():
         holds.setdefault(line.location, set()).add((line.item, line.batch))
@@ -33,7 +33,7 @@ def slots(book: Book) -> list[Slot]:
     ]
 
 
-def slot_at(book: Book, code: str) -> Slot | None:
+def slot_at(book: FloorView, code: str) -> Slot | None:
     loc = book.location(code)
     if loc is None:
         return None
@@ -41,7 +41,7 @@ def slot_at(book: Book, code: str) -> Slot | None:
     return Slot(loc.code, loc.walk_order, loc.kind, holds)
 
 
-def suggestion(book: Book, unit: Unit) -> Slot | None:
+def suggestion(book: FloorView, unit: Unit) -> Slot | None:
     inbound = {b: info.inbound_date for b, info in book.batches(unit.item.code).items()}
     return suggest(slots(book), unit.item.code, unit.batch, inbound)
 

@@ -1,22 +1,26 @@
 """What the floor pages show, read from the gateway's book (no server needed).
 
-Each function takes the book inside a transaction and returns plain data for the page (and
-for its live refresh as JSON): the devices and what each is doing, the pick lists, the inbound
-notices, the counts, the events the server refused, and one device's task in detail.
+Each function takes the pages' read-only connection (GatewayStore.reading: it never waits on
+the intake's transactions) and returns plain data for the page (and for its live refresh as
+JSON): the devices and what each is doing, the pick lists, the inbound notices, the counts,
+the events the server refused, and one device's task in detail.
 """
 
 from __future__ import annotations
 
 import json
+import sqlite3
 from typing import Any
 
-from gateway.book import LOADED, Book
-from gateway.workflows import TASKS
-from gateway.workflows.picking import offer_text, pick_lines
+from gateway.domain.workflows import TASKS
+from gateway.domain.workflows.picking import offer_text
+from gateway.storage import people
+from gateway.storage.book import Book
+from gateway.storage.schema import LOADED
 
 
-def last_answers(book: Book, device: str, limit: int = 10) -> list[dict[str, Any]]:
-    rows = book.db.execute(
+def last_answers(db: sqlite3.Connection, device: str, limit: int = 10) -> list[dict[str, Any]]:
+    rows = db.execute(
         "SELECT received_at, answer, payload FROM reads WHERE device=? "
         "ORDER BY received_at DESC LIMIT ?",
         (device, limit),
@@ -48,21 +52,21 @@ def last_answers(book: Book, device: str, limit: int = 10) -> list[dict[str, Any
     return out
 
 
-def devices(book: Book, now: float) -> list[dict[str, Any]]:
-    known = {d["device"]: d for d in book.devices()}
-    tasks = {t["device"]: t for t in book.all_tasks()}
+def devices(db: sqlite3.Connection, now: float) -> list[dict[str, Any]]:
+    known = {d["device"]: d for d in people.devices(db)}
+    tasks = {t["device"]: t for t in _tasks(db)}
     # Each device that ever read, by skipping along the (device, time) index: a few look-ups
     # per device, not a scan of every read the depot ever took.
     readers = [
         r[0]
-        for r in book.db.execute(
+        for r in db.execute(
             "WITH RECURSIVE d(device) AS (SELECT min(device) FROM reads UNION ALL "
             "SELECT (SELECT min(device) FROM reads WHERE device > d.device) FROM d "
             "WHERE d.device IS NOT NULL) SELECT device FROM d WHERE device IS NOT NULL"
         )
     ]
     seen = {
-        device: book.db.execute(
+        device: db.execute(
             "SELECT max(received_at) FROM reads WHERE device=?", (device,)
         ).fetchone()[0]
         for device in readers
@@ -72,7 +76,7 @@ def devices(book: Book, now: float) -> list[dict[str, Any]]:
         status = known.get(device, {})
         task = tasks.get(device)
         kind = task["kind"] if task else ("receive" if status.get("door") else "idle")
-        last = last_answers(book, device, 1)
+        last = last_answers(db, device, 1)
         out.append(
             {
                 "device": device,
@@ -91,19 +95,20 @@ def devices(book: Book, now: float) -> list[dict[str, Any]]:
     return out
 
 
-def orders(book: Book) -> list[dict[str, Any]]:
-    numbers = [r[0] for r in book.db.execute("SELECT DISTINCT order_no FROM pick_lines")]
+def orders(db: sqlite3.Connection) -> list[dict[str, Any]]:
+    book = Book(db)
+    numbers = [r[0] for r in db.execute("SELECT DISTINCT order_no FROM pick_lines")]
     out = []
     for number in sorted(numbers):
-        lines = pick_lines(book, number)
+        lines = book.pick_lines(number)
         loaded = dict(
-            book.db.execute(
+            db.execute(
                 f"SELECT p.id, {LOADED} FROM pick_lines p WHERE p.order_no = ?",  # noqa: S608
                 (number,),
             )
         )
         picked = dict(
-            book.db.execute(
+            db.execute(
                 "SELECT line_id, sum(qty) FROM picks WHERE line_id IN "
                 "(SELECT id FROM pick_lines WHERE order_no = ?) GROUP BY line_id",
                 (number,),
@@ -132,8 +137,8 @@ def orders(book: Book) -> list[dict[str, Any]]:
     return out
 
 
-def notices(book: Book) -> list[dict[str, Any]]:
-    rows = book.db.execute(
+def notices(db: sqlite3.Connection) -> list[dict[str, Any]]:
+    rows = db.execute(
         "SELECT n.number, l.item, l.batch, l.qty, coalesce(r.qty, 0) FROM notice_lines l "
         "JOIN notices n ON n.id = l.notice_id LEFT JOIN notice_received r "
         "ON r.notice_id = l.notice_id AND r.n = l.n WHERE n.status = 'open' "
@@ -151,7 +156,7 @@ def notices(book: Book) -> list[dict[str, Any]]:
                 "over": max(0, received - qty),
             }
         )
-    flagged = book.db.execute(
+    flagged = db.execute(
         "SELECT flag, count(*), sum(qty) FROM flagged_receipts GROUP BY flag"
     ).fetchall()
     return [{"number": n, "lines": lines} for n, lines in out.items()] + [
@@ -159,15 +164,15 @@ def notices(book: Book) -> list[dict[str, Any]]:
     ]
 
 
-def counts(book: Book) -> list[dict[str, Any]]:
+def counts(db: sqlite3.Connection) -> list[dict[str, Any]]:
     out = []
-    for take, zone, tolerance in book.db.execute(
+    for take, zone, tolerance in db.execute(
         "SELECT id, zone, tolerance FROM stocktakes WHERE status='counting' ORDER BY id"
     ):
-        locations = [loc.code for loc in book.locations(zone)] if zone else []
+        locations = [loc.code for loc in Book(db).locations(zone)] if zone else []
         done = {
             r[0]
-            for r in book.db.execute(
+            for r in db.execute(
                 "SELECT DISTINCT location FROM counts WHERE stocktake=? AND closed=1", (take,)
             )
         }
@@ -183,8 +188,8 @@ def counts(book: Book) -> list[dict[str, Any]]:
     return out
 
 
-def rejected(book: Book, limit: int = 50) -> list[dict[str, Any]]:
-    rows = book.db.execute(
+def rejected(db: sqlite3.Connection, limit: int = 50) -> list[dict[str, Any]]:
+    rows = db.execute(
         "SELECT event_id, type, last_error, created_at FROM outbox WHERE state='rejected' "
         "ORDER BY id DESC LIMIT ?",
         (limit,),
@@ -192,7 +197,8 @@ def rejected(book: Book, limit: int = 50) -> list[dict[str, Any]]:
     return [{"event_id": r[0], "type": r[1], "reason": r[2], "at": r[3]} for r in rows]
 
 
-def device_detail(book: Book, device: str) -> dict[str, Any]:
+def device_detail(db: sqlite3.Connection, device: str) -> dict[str, Any]:
+    book = Book(db)
     task = book.task(device)
     kind, ref, state, operator = task or ("idle", None, {}, None)
     detail: dict[str, Any] = {
@@ -203,12 +209,23 @@ def device_detail(book: Book, device: str) -> dict[str, Any]:
         "ref": ref,
         "operator": operator,
         "state": {k: v for k, v in state.items() if k != "tags"},
-        "answers": last_answers(book, device),
+        "answers": last_answers(db, device),
     }
     if kind == "pick" and ref:
-        zh, en, extra = offer_text(book, pick_lines(book, ref))
+        zh, en, extra = offer_text(book, book.pick_lines(ref))
         detail.update(next_zh=zh, next_en=en, next=extra["next"])
     if kind == "count":
         detail["location"] = state.get("location")
         detail["recount"] = state.get("recount", [])
     return detail
+
+
+def _tasks(db: sqlite3.Connection) -> list[dict[str, Any]]:
+    rows = db.execute(
+        "SELECT device, kind, ref, state, operator, updated_at FROM tasks ORDER BY device"
+    )
+    return [
+        {"device": r[0], "kind": r[1], "ref": r[2], "state": json.loads(r[3]),
+         "operator": r[4], "updated_at": r[5]}
+        for r in rows
+    ]  # fmt: skip

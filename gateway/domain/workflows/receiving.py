@@ -11,28 +11,15 @@ door; acceptance decides), and the operator hears a warning. What a notice still
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from gateway.book import Effect
-from gateway.workflows.common import (
+from gateway.domain.errors import Refusal
+from gateway.domain.floor import Effect, FlaggedReceipt, NoticeLine
+from gateway.domain.workflows.common import (
     Context,
     Outcome,
-    Refusal,
     goods_fields,
     goods_label,
     unit_of,
 )
-
-
-@dataclass(frozen=True, slots=True)
-class NoticeLine:
-    notice_id: int
-    number: str
-    n: int
-    item: str
-    batch: str | None
-    qty: int
-    received: int
 
 
 def match(
@@ -49,42 +36,20 @@ def match(
     return next((x for x in named if x.received < x.qty), named[0]), "over"
 
 
-def notice_lines(ctx: Context) -> list[NoticeLine]:
-    rows = ctx.book.db.execute(
-        "SELECT l.notice_id, n.number, l.n, l.item, l.batch, l.qty, coalesce(r.qty, 0) "
-        "FROM notice_lines l JOIN notices n ON n.id = l.notice_id "
-        "LEFT JOIN notice_received r ON r.notice_id = l.notice_id AND r.n = l.n "
-        "WHERE n.status = 'open' ORDER BY l.notice_id, l.n"
-    )
-    return [NoticeLine(*r) for r in rows]
-
-
 def receive(ctx: Context) -> Outcome:
     door = ctx.scan.door
     if not door:
         raise Refusal("本设备未绑定库门", "This device is not assigned to a door")
     unit = unit_of(ctx)
-    line, flag = match(notice_lines(ctx), unit.item.code, unit.batch, unit.qty)
+    line, flag = match(ctx.book.open_notice_lines(), unit.item.code, unit.batch, unit.qty)
     if line is not None:
-        ctx.book.db.execute(
-            "INSERT INTO notice_received VALUES (?,?,?) ON CONFLICT (notice_id, n) "
-            "DO UPDATE SET qty = qty + excluded.qty",
-            (line.notice_id, line.n, unit.qty),
-        )
+        ctx.book.count_received(line, unit.qty)
     if flag is not None:
-        ctx.book.db.execute(
-            "INSERT INTO flagged_receipts VALUES (?,?,?,?,?,?,?,?)",
-            (
-                ctx.read_id,
-                line.notice_id if line else None,
-                unit.item.code,
-                unit.batch,
-                unit.qty,
-                door,
-                flag,
-                ctx.now,
-            ),
-        )
+        notice = line.notice_id if line else None
+        ctx.book.flag_receipt(
+            FlaggedReceipt(ctx.read_id, notice, unit.item.code, unit.batch, unit.qty, door, flag,
+                           ctx.now)
+        )  # fmt: skip
     event = ctx.event(
         "receiving",
         location=door,

@@ -9,38 +9,26 @@ handover note from them. `CMD:DONE` when the truck is full: short lines are name
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from gateway.book import LOADED, Effect
-from gateway.fifo import PickLine
-from gateway.workflows.common import (
+from gateway.domain.errors import Refusal
+from gateway.domain.fifo import PickLine
+from gateway.domain.floor import Effect, Load
+from gateway.domain.workflows.common import (
     LOAD_ORDER,
     Context,
     Outcome,
-    Refusal,
     Unit,
     carry,
     goods_fields,
     unit_of,
 )
-from gateway.workflows.picking import pick_lines, where_held
-
-_LOADED = f"SELECT p.id, p.qty, {LOADED} FROM pick_lines p WHERE p.order_no = ?"  # noqa: S608
-
-
-def to_load(ctx: Context, order: str) -> dict[int, int]:
-    """What is still to go onto the truck, per pick line."""
-    return {r[0]: r[1] - r[2] for r in ctx.book.db.execute(_LOADED, (order,))}
+from gateway.domain.workflows.picking import take_order, where_held
 
 
 def start(ctx: Context, order: str) -> Outcome:
-    lines = pick_lines(ctx.book, order)
-    if not lines:
-        raise Refusal(f"没有拣货单 {order}", f"No pick list for order {order}")
-    ctx.kind, ctx.ref, ctx.state = "load", order, {}
-    ctx.save()
-    left = sum(max(0, q) for q in to_load(ctx, order).values())
+    take_order(ctx, "load", order)
+    left = sum(max(0, q) for q in ctx.book.left_to_load(order).values())
     return ctx.ok(
         f"开始装车 {order}：待装 {left}", f"Loading order {order}: {left} to load", left=left
     )
@@ -48,7 +36,7 @@ def start(ctx: Context, order: str) -> Outcome:
 
 def step(ctx: Context) -> Outcome:
     order = str(ctx.ref)
-    lines = pick_lines(ctx.book, order)
+    lines = ctx.book.pick_lines(order)
     unit = unit_of(ctx)
     mine = [x for x in lines if x.item == unit.item.code]
     if not mine:
@@ -65,7 +53,7 @@ def step(ctx: Context) -> Outcome:
             f"错装：批次 {unit.batch} 不在本单，本单为 {'、'.join(batches)}",
             f"Wrong batch {unit.batch}: the order takes {', '.join(batches)}",
         )
-    left = to_load(ctx, order)
+    left = ctx.book.left_to_load(order)
     line = _line_for(mine, unit.batch, unit.qty, left)
     if line is None:
         open_qty = sum(max(0, left[x.id]) for x in mine if x.batch == unit.batch)
@@ -79,11 +67,10 @@ def step(ctx: Context) -> Outcome:
 
 
 def _loaded(ctx: Context, order: str, unit: Unit, line_id: int, event: dict[str, Any]) -> Outcome:
-    ctx.book.db.execute(
-        "INSERT INTO loads VALUES (?,?,?,?,?,?)",
-        (event["event_id"], line_id, unit.qty, ctx.scan.device, ctx.now, unit.batch),
+    ctx.book.record_load(
+        Load(event["event_id"], line_id, unit.qty, ctx.scan.device, ctx.now, unit.batch)
     )
-    rest = sum(max(0, q) for q in to_load(ctx, order).values())
+    rest = sum(max(0, q) for q in ctx.book.left_to_load(order).values())
     outcome = ctx.ok(
         f"已装车：批次 {unit.batch} {unit.qty} {unit.item.unit_zh}，还剩 {rest}",
         f"Loaded batch {unit.batch}, {unit.qty} {unit.item.unit_en}; {rest} to go",
@@ -96,25 +83,19 @@ def _loaded(ctx: Context, order: str, unit: Unit, line_id: int, event: dict[str,
 def _granted(ctx: Context, order: str, batch: str) -> tuple[PickLine, int, dict[str, Any]] | None:
     """The line a supervisor let a picker fill with `batch`, how much of it is still to be
     loaded, and the override; None when no override names the batch."""
-    lines = {x.id: x for x in pick_lines(ctx.book, order)}
-    granted: list[tuple[int, int, dict[str, Any]]] = []
-    for line_id, qty, text in ctx.book.db.execute(
-        "SELECT line_id, qty, override FROM picks WHERE override IS NOT NULL AND line_id IN "
-        "(SELECT id FROM pick_lines WHERE order_no = ?)",
-        (order,),
-    ):
-        override = json.loads(text)
-        if override.get("batch") == batch and line_id in lines:
-            granted.append((line_id, qty, override))
+    lines = {x.id: x for x in ctx.book.pick_lines(order)}
+    granted = [
+        pick
+        for pick in ctx.book.granted_picks(order)
+        if pick.override is not None
+        and pick.override.get("batch") == batch
+        and pick.line_id in lines
+    ]
     if not granted:
         return None
-    loaded = ctx.book.db.execute(
-        "SELECT coalesce(sum(d.qty), 0) FROM loads d JOIN pick_lines p ON p.id = d.line_id "
-        "WHERE p.order_no = ? AND d.batch = ? AND p.batch <> ?",
-        (order, batch, batch),
-    ).fetchone()[0]
-    line_id, _, override = granted[0]
-    return lines[line_id], sum(q for _, q, _ in granted) - int(loaded), override
+    first = granted[0]
+    left = sum(pick.qty for pick in granted) - ctx.book.loaded_instead(order, batch)
+    return lines[first.line_id], left, first.override or {}
 
 
 def _load_instead(
@@ -151,8 +132,8 @@ def _line_for(lines: list[PickLine], batch: str, qty: int, left: dict[int, int])
 
 def finish(ctx: Context) -> Outcome:
     order = str(ctx.ref)
-    left = to_load(ctx, order)
-    short = [x for x in pick_lines(ctx.book, order) if left.get(x.id, 0) > 0]
+    left = ctx.book.left_to_load(order)
+    short = [x for x in ctx.book.pick_lines(order) if left.get(x.id, 0) > 0]
     ctx.kind, ctx.ref, ctx.state = ("receive" if ctx.scan.door else "idle"), None, {}
     ctx.save()
     if short:

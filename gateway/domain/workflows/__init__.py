@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from gateway.book import Book
-from gateway.smoothing import Smoother
-from gateway.workflows import counting, loading, moving, picking, putaway, receiving, tags
-from gateway.workflows.common import Context, Outcome, Refusal
+from gateway.domain.errors import Refusal
+from gateway.domain.floor import FloorView
+from gateway.domain.smoothing import Smoother
+from gateway.domain.workflows import counting, loading, moving, picking, putaway, receiving, tags
+from gateway.domain.workflows.common import Context, Outcome
 from kernel.contract import ScanMessage
 
 TASKS: dict[str, tuple[str, str]] = {
@@ -44,7 +45,9 @@ def default_task(scan: ScanMessage) -> str:
     return "receive" if scan.door else "idle"
 
 
-def decide(book: Book, scan: ScanMessage, now: float, smoother: Smoother | None = None) -> Outcome:
+def decide(
+    book: FloorView, scan: ScanMessage, now: float, smoother: Smoother | None = None
+) -> Outcome:
     """What the read means for its device's task; RFID reads from a door go through the
     door's smoothing (without a smoother every tag read counts)."""
     task = book.task(scan.device)

@@ -6,12 +6,12 @@ The unit must be at the first location (the floor's stock says so); the target m
 
 from __future__ import annotations
 
-from gateway.placement import fits
-from gateway.workflows.common import (
+from gateway.domain.errors import Refusal
+from gateway.domain.placement import fits
+from gateway.domain.workflows.common import (
     MOVE_ORDER,
     Context,
     Outcome,
-    Refusal,
     carry,
     carry_to,
     held_unit,
@@ -19,7 +19,7 @@ from gateway.workflows.common import (
     location_of,
     unit_of,
 )
-from gateway.workflows.putaway import slot_at
+from gateway.domain.workflows.putaway import slot_at
 
 
 def step(ctx: Context) -> Outcome:

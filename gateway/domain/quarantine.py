@@ -23,9 +23,6 @@ ledger); what is kept of it may be lost in a crash within the second.
 
 from __future__ import annotations
 
-import hashlib
-import sqlite3
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 KEEP_RATE = 5.0  # broken messages a second a device may have kept
@@ -37,29 +34,6 @@ MAX_KEPT = 10_000
 MAX_PAYLOAD = 2_048
 FLOODING_PER_MINUTE = 60  # broken messages in a minute that make a device "flooding"
 KEEP_MINUTES = 24 * 60  # per-minute counts kept for a day
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS quarantine (
-    id          INTEGER PRIMARY KEY AUTOINCREMENT,
-    topic       TEXT NOT NULL,
-    payload     BLOB NOT NULL,
-    error       TEXT NOT NULL,
-    received_at REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS quarantine_minutes (
-    device  TEXT NOT NULL,
-    minute  INTEGER NOT NULL,
-    broken  INTEGER NOT NULL,
-    kept    INTEGER NOT NULL,
-    PRIMARY KEY (device, minute)
-);
-"""
-# Columns added to the first release's table; the index needs them.
-ADDED = {"device": "TEXT", "digest": "BLOB", "size": "INTEGER"}
-INDEXES = """
-CREATE UNIQUE INDEX IF NOT EXISTS quarantine_digest ON quarantine (digest);
-CREATE INDEX IF NOT EXISTS quarantine_minutes_at ON quarantine_minutes (minute);
-"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,51 +124,3 @@ class Tally:
             mine = self._counts.setdefault(device, [0, 0])
             mine[0] += n
             mine[1] += k
-
-
-def digest(topic: str, payload: bytes) -> bytes:
-    return hashlib.blake2b(topic.encode() + b"\0" + payload, digest_size=16).digest()
-
-
-def set_aside(
-    db: sqlite3.Connection,
-    kept: Sequence[Broken],
-    counts: Mapping[str, tuple[int, int]],
-    now: float,
-) -> None:
-    """Inside the caller's transaction: keep these messages (once each), add the counts per
-    device (broken, kept) to this minute's, and drop what is beyond MAX_KEPT."""
-    added = 0
-    for b in kept:
-        cursor = db.execute(
-            "INSERT OR IGNORE INTO quarantine "
-            "(topic, device, digest, size, payload, error, received_at) VALUES (?,?,?,?,?,?,?)",
-            (b.topic, b.device, digest(b.topic, b.payload), len(b.payload),
-             b.payload[:MAX_PAYLOAD], b.error, now),
-        )  # fmt: skip
-        added += cursor.rowcount
-    minute = int(now // 60)
-    db.executemany(
-        "INSERT INTO quarantine_minutes VALUES (?,?,?,?) ON CONFLICT (device, minute) DO UPDATE "
-        "SET broken = broken + excluded.broken, kept = kept + excluded.kept",
-        [(device, minute, n, k) for device, (n, k) in counts.items()],
-    )
-    if added:
-        db.execute(
-            "DELETE FROM quarantine WHERE id <= (SELECT max(id) FROM quarantine) - ?", (MAX_KEPT,)
-        )
-    if counts and minute % 60 == 0:  # once an hour or so: forget old minutes
-        db.execute("DELETE FROM quarantine_minutes WHERE minute < ?", (minute - KEEP_MINUTES,))
-
-
-def counts(db: sqlite3.Connection, since: float, now: float) -> dict[str, DeviceCounts]:
-    """Per device: broken messages since `since`, how many were kept, and how many in this
-    minute and the one before."""
-    minute = int(now // 60)
-    rows = db.execute(
-        "SELECT device, sum(broken), sum(kept), "
-        "sum(CASE WHEN minute >= ? THEN broken ELSE 0 END) "
-        "FROM quarantine_minutes WHERE minute >= ? GROUP BY device",
-        (minute - 1, int(since // 60)),
-    )
-    return {r[0]: DeviceCounts(int(r[1]), int(r[2]), int(r[3])) for r in rows}

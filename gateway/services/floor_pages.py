@@ -1,0 +1,88 @@
+"""The floor pages' services: signing on and off, what a page shows, and the actions a page
+takes on a device's task. Each is one transaction (the pages' reads one snapshot on the
+read-only connection, never waiting on the intake); the time is passed in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from gateway.domain import tasks
+from gateway.domain.floor import Task
+from gateway.storage import pages, people
+from gateway.storage.book import Book
+from gateway.storage.store import GatewayStore
+from kernel.passwords import stand_in_hash, verify_password
+
+SESSION_HOURS = 12
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    username: str
+    display: str
+    role: str
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def signed_on(store: GatewayStore, token: str, now: float) -> User | None:
+    """The person a session cookie belongs to, while the session lasts."""
+    with store.reading() as db:
+        found = people.session(db, _hash(token), now)
+    return User(*found) if found else None
+
+
+def sign_on(store: GatewayStore, username: str, pin: str, now: float) -> str | None:
+    """A new session's token for a person with the right floor PIN, else None. A name not on
+    the list is checked against a stand-in: the same answer, the same time."""
+    with store.reading() as db:
+        person = people.person(db, username)
+    if not verify_password(pin, person[2] if person else stand_in_hash()) or person is None:
+        return None
+    token = secrets.token_urlsafe(32)
+    with store.transaction() as db:
+        people.open_session(db, _hash(token), username, now + SESSION_HOURS * 3600)
+    return token
+
+
+def sign_off(store: GatewayStore, token: str) -> None:
+    with store.transaction() as db:
+        people.close_session(db, _hash(token))
+
+
+def overview(store: GatewayStore, now: float) -> dict[str, Any]:
+    """The depot's floor at a glance: devices, pick lists, notices, counts, refused events."""
+    with store.reading() as db:
+        return {
+            "devices": pages.devices(db, now),
+            "orders": pages.orders(db),
+            "notices": pages.notices(db),
+            "counts": pages.counts(db),
+            "rejected": pages.rejected(db),
+        }
+
+
+def device_detail(store: GatewayStore, device: str) -> dict[str, Any]:
+    with store.reading() as db:
+        return pages.device_detail(db, device)
+
+
+def assign_task(store: GatewayStore, device: str, kind: str, ref: str | None, now: float) -> None:
+    """Set a device's task from the page (gateway/domain/tasks.py)."""
+    with store.transaction() as db:
+        book = Book(db)
+        book.set_task(device, tasks.assign(book.task(device), kind, ref), now)
+
+
+def grant_override(store: GatewayStore, device: str, user: User, reason: str, now: float) -> None:
+    """A supervisor lets the picker on `device` take another batch for one unit."""
+    with store.transaction() as db:
+        book = Book(db)
+        granted: Task = tasks.override(book.task(device), user.username, user.role, reason, now)
+        book.set_task(device, granted, now)

@@ -1,0 +1,181 @@
+"""The server's copy in the book: taking a sync answer, and where the last one left off.
+
+`GET /api/v1/sync` answers with the catalogue and locations (while changed), batches, stock
+lines, open pick lists, stocktakes, inbound notices and the people who may use the floor
+pages. Events the server had accepted before the call began are in it, so their local effects
+stop counting (gateway/storage/schema.py, LIVE_EVENT). Every function here runs inside the
+caller's transaction.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+
+def cursor(db: sqlite3.Connection) -> str | None:
+    return _state(db, "cursor")
+
+
+def master_tag(db: sqlite3.Connection) -> str | None:
+    """The fingerprint of the catalogue and locations the book holds (the server's)."""
+    return _state(db, "master")
+
+
+def last_sync(db: sqlite3.Connection) -> float | None:
+    """When the last sync applied began."""
+    found = _state(db, "at")
+    return float(found) if found is not None else None
+
+
+def forget_cursor(db: sqlite3.Connection) -> None:
+    """The server refused the cursor (a restored server): the next sync takes the whole copy."""
+    db.execute("DELETE FROM sync_state WHERE key='cursor'")
+
+
+def _state(db: sqlite3.Connection, key: str) -> str | None:
+    row = db.execute("SELECT value FROM sync_state WHERE key=?", (key,)).fetchone()
+    return str(row[0]) if row else None
+
+
+def apply_sync(db: sqlite3.Connection, answer: dict[str, Any], started: float) -> None:
+    """Take the server's answer; events it had accepted before the call began are in it."""
+    if "items" in answer:
+        _replace_master(db, answer)
+    places = dict(db.execute("SELECT id, code FROM locations")) if answer["stock"] else {}
+    db.executemany(
+        "INSERT INTO batches VALUES (?,?,?,?,?) ON CONFLICT (item, batch) DO UPDATE SET "
+        "prod_date=excluded.prod_date, inbound_date=excluded.inbound_date, "
+        "reinspected_on=excluded.reinspected_on",
+        [
+            (
+                b["item_code"],
+                b["batch_no"],
+                b["prod_date"],
+                b["inbound_date"],
+                b.get("reinspected_on"),
+            )
+            for b in answer["batches"]
+        ],
+    )
+    known = {b["id"]: (b["item_code"], b["batch_no"]) for b in answer["batches"]}
+    missing = {s["batch_id"] for s in answer["stock"]} - known.keys()
+    if missing:
+        raise ValueError(f"sync answer names batches it does not describe: {sorted(missing)}")
+    if answer.get("full"):
+        db.execute("DELETE FROM stock")
+    db.executemany(
+        "INSERT INTO stock VALUES (?,?,?,?,?) ON CONFLICT (location, item, batch, status) "
+        "DO UPDATE SET qty=excluded.qty",
+        [
+            (places[s["location_id"]], *known[s["batch_id"]], s["status"], s["qty"])
+            for s in answer["stock"]
+        ],
+    )
+    db.execute("DELETE FROM stock WHERE qty = 0")
+    _replace_lists(db, answer)
+    db.execute(
+        "DELETE FROM effects WHERE event_id IN (SELECT e.event_id FROM effects e "
+        "JOIN outbox o ON o.event_id = e.event_id "
+        "WHERE o.state = 'rejected' OR (o.state = 'sent' AND o.settled_at < ?))",
+        (started,),
+    )
+    db.executemany(
+        "INSERT INTO sync_state VALUES (?,?) ON CONFLICT (key) DO UPDATE SET value=excluded.value",
+        [
+            (key, value)
+            for key, value in (
+                ("cursor", answer["cursor"]),
+                ("at", repr(started)),
+                ("master", answer.get("master")),
+            )
+            if value is not None
+        ],
+    )
+
+
+def _replace_master(db: sqlite3.Connection, answer: dict[str, Any]) -> None:
+    db.execute("DELETE FROM items")
+    db.executemany(
+        "INSERT INTO items VALUES (?,?,?,?,?,?,?)",
+        [
+            (
+                i["code"],
+                i["name_zh"],
+                i["name_en"],
+                i["unit_zh"],
+                i["unit_en"],
+                int(bool(i["reusable"])),
+                int(i["storage_years"]),
+            )
+            for i in answer["items"]
+        ],
+    )
+    db.execute("DELETE FROM gtins")
+    db.executemany(
+        "INSERT INTO gtins VALUES (?,?)", [(g["gtin"], g["item_code"]) for g in answer["gtins"]]
+    )
+    db.execute("DELETE FROM locations")
+    db.executemany(
+        "INSERT INTO locations VALUES (?,?,?,?,?)",
+        [(r["code"], r["zone"], r["walk_order"], r["kind"], r["id"]) for r in answer["locations"]],
+    )
+
+
+def _replace_lists(db: sqlite3.Connection, answer: dict[str, Any]) -> None:
+    if "people" in answer:
+        # A person gone from the list, or whose PIN changed, is signed off everywhere.
+        before = dict(db.execute("SELECT username, floor_hash FROM floor_people").fetchall())
+        now = {p["username"]: p["floor_hash"] for p in answer["people"]}
+        db.execute("DELETE FROM floor_people")
+        db.executemany(
+            "INSERT INTO floor_people VALUES (?,?,?,?)",
+            [
+                (p["username"], p["display_name"], p["role"], p["floor_hash"])
+                for p in answer["people"]
+            ],
+        )
+        db.executemany(
+            "DELETE FROM floor_sessions WHERE username=?",
+            [(name,) for name, hashed in before.items() if now.get(name) != hashed],
+        )
+        db.execute(
+            "DELETE FROM floor_sessions WHERE username NOT IN (SELECT username FROM floor_people)"
+        )
+    db.execute("DELETE FROM pick_lines")
+    db.executemany(
+        "INSERT INTO pick_lines VALUES (?,?,?,?,?,?,?,?,?)",
+        [
+            (
+                p["id"],
+                p["order"],
+                p["seq"],
+                p["location"],
+                p["item"],
+                p["batch"],
+                p["inbound_date"],
+                p["qty"],
+                p["loaded"],
+            )
+            for p in answer["pick_lists"]
+        ],
+    )
+    db.execute("DELETE FROM stocktakes")
+    db.executemany(
+        "INSERT INTO stocktakes VALUES (?,?,?,?)",
+        [(t["id"], t["zone"], t["tolerance"], t["status"]) for t in answer["stocktakes"]],
+    )
+    db.execute("DELETE FROM notices")
+    db.execute("DELETE FROM notice_lines")
+    for notice in answer.get("inbound_notices", []):
+        db.execute(
+            "INSERT INTO notices VALUES (?,?,?,?)",
+            (notice["id"], notice["number"], notice["status"], notice.get("expected_on")),
+        )
+        db.executemany(
+            "INSERT INTO notice_lines VALUES (?,?,?,?,?)",
+            [
+                (notice["id"], n, line["item"], line.get("batch"), line["qty"])
+                for n, line in enumerate(notice["lines"])
+            ],
+        )
