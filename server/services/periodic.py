@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import logging
 import threading
+from abc import ABC, abstractmethod
 
 
-class Periodic:
+class Periodic(ABC):
     """Runs `round` every `every` seconds, first at start, until stopped. A round that fails
     (a database away for a while) is logged with `failure` and the next one tries again."""
 
@@ -25,8 +26,9 @@ class Periodic:
     def stop(self) -> None:
         self._stop.set()
 
+    @abstractmethod
     def round(self) -> None:
-        raise NotImplementedError
+        """One round of the job (each keeper says what)."""
 
     def _run(self) -> None:
         while not self._stop.is_set():
