@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from kernel.stock_rules import LOAD_ORDER, MOVE_ORDER, status_taken
 from server.domain.basis import Kind
 from server.domain.bounds import MAX_QTY, MAX_STOCK
 from server.domain.errors import Rejection as Rejection  # imported from here by many modules
@@ -32,17 +33,7 @@ from server.domain.errors import Rejection as Rejection  # imported from here by
 # RELEASED, so a decision needs the stored quantities of these stacks only (stacks_lowered).
 TAKEN_FROM = "from_location"
 RELEASED = "instead_of"  # {"location": ..., "batch": ...}: the reservation a load replaces
-# Which stock a move takes when the event does not say: the first status with enough.
-MOVE_ORDER = (
-    "available",
-    "pending_acceptance",
-    "reserved",
-    "on_hold",
-    "scrap_pending",
-    "rejected",
-)
-# Only accepted stock leaves on a truck (art. 8); picked stock first.
-LOAD_ORDER = ("reserved", "available")
+# Which status a move or a load takes when the event does not say: kernel.stock_rules.
 
 StockKey = tuple[int, int, str]  # location_id, batch_id, status
 StockView = Callable[[StockKey], int]
@@ -177,9 +168,9 @@ def status_to_take(
         if asked not in order:
             raise Rejection("bad_status", f"status {asked!r} cannot be taken here {order}")
         order = (str(asked),)
-    for status in order:
-        if stock((where, batch_id, status)) >= qty:
-            return status
+    status = status_taken(order, lambda s: stock((where, batch_id, s)), qty)
+    if status is not None:
+        return status
     have = ", ".join(f"{stock((where, batch_id, s))} {s}" for s in order)
     raise Rejection("insufficient_stock", f"{qty} asked, the location holds {have}")
 

@@ -16,19 +16,9 @@ from typing import Any
 from gateway.domain.errors import Refusal
 from gateway.domain.floor import Effect, FloorView, Item, Line, Task
 from kernel.contract import Answer, ScanMessage
+from kernel.stock_rules import MOVE_ORDER, status_taken
 
 EVENT_NAMESPACE = uuid.UUID("5b0f3a6e-2f4c-4f7e-9d43-6f1c2a8e0d11")
-
-# Which stock a move takes, and which leaves on a truck: as the server decides (server.floor).
-MOVE_ORDER = (
-    "available",
-    "pending_acceptance",
-    "reserved",
-    "on_hold",
-    "scrap_pending",
-    "rejected",
-)
-LOAD_ORDER = ("reserved", "available")
 
 
 def event_id_for(read_id: str, kind: str, n: int = 0) -> str:
@@ -149,7 +139,7 @@ def location_of(ctx: Context) -> str | None:
 def take_from(lines: list[Line], qty: int, order: tuple[str, ...]) -> str | None:
     """The first status, in the given order, of which the stack holds at least `qty`."""
     held = {line.status: line.qty for line in lines}
-    return next((status for status in order if held.get(status, 0) >= qty), None)
+    return status_taken(order, lambda status: held.get(status, 0), qty)
 
 
 def carry(

@@ -15,7 +15,6 @@ from gateway.domain.errors import Refusal
 from gateway.domain.fifo import PickLine
 from gateway.domain.floor import Effect, Load
 from gateway.domain.workflows.common import (
-    LOAD_ORDER,
     Context,
     Outcome,
     Unit,
@@ -24,6 +23,7 @@ from gateway.domain.workflows.common import (
     unit_of,
 )
 from gateway.domain.workflows.picking import take_order, where_held
+from kernel.stock_rules import LOAD_ORDER
 
 
 def start(ctx: Context, order: str) -> Outcome:

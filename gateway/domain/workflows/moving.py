@@ -9,7 +9,6 @@ from __future__ import annotations
 from gateway.domain.errors import Refusal
 from gateway.domain.placement import fits
 from gateway.domain.workflows.common import (
-    MOVE_ORDER,
     Context,
     Outcome,
     carry,
@@ -20,6 +19,7 @@ from gateway.domain.workflows.common import (
     unit_of,
 )
 from gateway.domain.workflows.putaway import slot_at
+from kernel.stock_rules import MOVE_ORDER
 
 
 def step(ctx: Context) -> Outcome:
