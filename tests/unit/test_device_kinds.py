@@ -208,3 +208,10 @@ def test_a_kind_put_in_the_table_is_checked_by_its_entry(acme: DeviceKind) -> No
             "cordless_handheld, camera, rfid_reader, keyboard_scanner, acme_portal",
         ),
     }
+
+
+def test_the_configuration_page_lists_every_kind() -> None:
+    page = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
+    table = page.split("<!-- kinds:start -->")[1].split("<!-- kinds:end -->")[0]
+    rows = [line.split("|")[1].strip() for line in table.splitlines()[3:] if line]
+    assert [row.split("`")[1] for row in rows] == list(KINDS)
