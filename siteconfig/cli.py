@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -51,7 +50,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     build.set_defaults(handler=run_build)
 
-    schema = config_sub.add_parser("schema", help="print the site description's JSON Schema")
+    schema = config_sub.add_parser(
+        "schema",
+        help="print the site description's JSON Schema",
+        description="Print the JSON Schema of the site description, its device part made from "
+        "the kinds of device (siteconfig/kinds.py). Its published copy is this output: "
+        "depot config schema > firmware-config/site.schema.json",
+    )
     schema.set_defaults(handler=run_schema)
     profiles = config_sub.add_parser("profiles", help="list the device profiles")
     profiles.set_defaults(handler=run_profiles)
@@ -118,9 +123,9 @@ def run_build(args: argparse.Namespace) -> int:
 
 
 def run_schema(args: argparse.Namespace) -> int:
-    from siteconfig.validate import schema
+    from siteconfig.schema import text
 
-    print(json.dumps(schema(), ensure_ascii=False, indent=2))
+    sys.stdout.write(text())
     return 0
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from siteconfig.kinds import KINDS
 from siteconfig.profiles import merged, profiles
 
 
@@ -48,7 +49,7 @@ class Gateway:
 @dataclass(frozen=True, slots=True)
 class Device:
     id: str
-    kind: str  # serial_scanner | cordless_handheld | camera | rfid_reader | keyboard_scanner
+    kind: str  # one of siteconfig/kinds.py's KINDS
     station: str
     door: str | None
     zone: str | None
@@ -175,9 +176,10 @@ def _device(doc: dict[str, Any], station: str) -> Device:
 
 
 def door_smoothing(site: Site) -> dict[str, Smoothing]:
-    """Each door with an RFID reader: its readers' smoothing over the gateway's default."""
+    """Each door with an RFID reader (a kind whose reads are smoothed per door): its readers'
+    smoothing over the gateway's default."""
     doors: dict[str, Smoothing] = {}
     for device in site.devices():
-        if device.kind == "rfid_reader" and device.door and device.door not in doors:
+        if KINDS[device.kind].smoothed and device.door and device.door not in doors:
             doors[device.door] = _smoothing(device.settings, site.gateway.rfid)
     return doors

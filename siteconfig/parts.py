@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from kernel.contract import PREFIX
+from siteconfig.kinds import KINDS
 from siteconfig.model import Device, Site, Station, door_smoothing
 
 STATION_FILE = "edge/station.toml"
@@ -22,12 +23,6 @@ GATEWAY_FILE = "gateway/gateway.toml"
 CA_FILE = "tls/ca.pem"
 GATEWAY_CERT_FILE = "tls/gateway.pem"  # the gateway's HTTPS certificate, then the depot's CA
 GATEWAY_KEY_FILE = "secrets/gateway-https.key"
-EDGE_KIND = {
-    "serial_scanner": "serial",
-    "cordless_handheld": "serial",
-    "camera": "camera",
-    "keyboard_scanner": "keyboard",
-}
 
 
 def secret_file(user: str) -> str:
@@ -50,42 +45,20 @@ def station_doc(site: Site, station: Station) -> dict[str, Any]:
 
 
 def device_doc(device: Device) -> dict[str, Any]:
-    s, c = device.settings, device.connection
+    """A device's table in the station's file: what every device has, then the keys of the
+    station kind that reads it, as its kind says (siteconfig/kinds.py)."""
+    reader, keys = KINDS[device.kind].station(device.settings)
     doc: dict[str, Any] = {
         "id": device.id,
-        "kind": _edge_kind(device),
+        "kind": reader,
         "door": device.door,
         "password_file": f"../{secret_file(device.id)}",
     }
-    kind = doc["kind"]
-    if kind == "serial":
-        doc |= {"port": c["port"], "baudrate": c.get("baudrate", 9600)}
-        doc |= {"suffix": s.get("suffix", "\r"), "prefix": s.get("prefix", "")}
-    elif kind == "camera":
-        doc |= {"source": c["source"], "roi": s.get("roi"), "max_fps": s.get("max_fps")}
-    elif kind == "keyboard":
-        doc |= {"input": c["input"], "layout": c.get("layout", "us")}
-    elif kind == "rfid_llrp":
-        antennas = s.get("antennas", [{"port": 1}])
-        doc |= {"host": c["host"], "port": c.get("tcp_port", 5084)}
-        doc["antennas"] = [a["port"] for a in antennas]
-        powers = {a["port"]: a.get("power_dbm", s.get("power_dbm")) for a in antennas}
-        if all(p is not None for p in powers.values()):
-            doc["tx_power_dbm"] = {str(k): float(v) for k, v in powers.items()}
-    elif kind == "rfid_serial":
-        doc |= {"port": c["port"], "baudrate": c.get("baudrate", 115200)}
-    if s.get("symbologies") and kind in ("serial", "camera", "keyboard"):
-        doc["symbologies"] = list(s["symbologies"])
+    doc |= keys
     for signal in ("beep", "led"):
-        if s.get(signal):
-            doc[signal] = dict(s[signal])
+        if device.settings.get(signal):
+            doc[signal] = dict(device.settings[signal])
     return doc
-
-
-def _edge_kind(device: Device) -> str:
-    if device.kind == "rfid_reader":
-        return "rfid_llrp" if device.connection.get("protocol") == "llrp" else "rfid_serial"
-    return EDGE_KIND[device.kind]
 
 
 def gateway_doc(site: Site) -> dict[str, Any]:

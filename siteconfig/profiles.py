@@ -9,8 +9,11 @@ from typing import Any
 
 import yaml
 
-# What a profile says about the model, not settings a device takes over.
-ABOUT = ("description", "setup_zh", "setup_en", "antenna_ports", "max_power_dbm")
+from siteconfig.kinds import KINDS
+
+# What every profile may say about the model, not settings a device takes over (a kind adds
+# its own: `about` in siteconfig/kinds.py).
+ABOUT = ("description", "setup_zh", "setup_en")
 
 
 @cache
@@ -23,7 +26,9 @@ def profiles() -> dict[str, dict[str, Any]]:
 def merged(device: dict[str, Any]) -> dict[str, Any]:
     """The device's settings over its profile's defaults (`connection` merged key by key)."""
     profile = profiles().get(str(device.get("profile", "")), {})
-    out = {k: copy.deepcopy(v) for k, v in profile.items() if k not in ABOUT}
+    kind = KINDS.get(str(profile.get("kind")))
+    about = (*ABOUT, *(kind.about if kind else ()))
+    out = {k: copy.deepcopy(v) for k, v in profile.items() if k not in about}
     for key, value in device.items():
         if key == "connection" and isinstance(value, dict):
             out["connection"] = {**out.get("connection", {}), **value}

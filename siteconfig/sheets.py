@@ -19,17 +19,10 @@ from reportlab.lib.units import mm
 from kernel.enrolment import Ticket
 from kernel.paperfont import NAME as FONT
 from kernel.paperfont import drawing, paper
+from siteconfig.kinds import KINDS
 from siteconfig.model import Device, Site
 
 QR_SIZE = 70 * mm
-
-KIND_NAMES = {
-    "serial_scanner": ("固定/有线扫码器", "fixed or corded scanner"),
-    "cordless_handheld": ("无线手持扫码器", "cordless handheld scanner"),
-    "camera": ("识读相机", "camera"),
-    "rfid_reader": ("RFID 读写器", "RFID reader"),
-    "keyboard_scanner": ("键盘模式扫码器", "keyboard-mode scanner"),
-}
 
 
 def enrolment_sheet(site: Site, device: Device, ticket: Ticket) -> bytes:
@@ -46,7 +39,7 @@ def enrolment_sheet(site: Site, device: Device, ticket: Ticket) -> bytes:
 
     line("设备入网单  Device enrolment sheet", 18, 10)
     line(f"{site.name_zh}  {site.name_en}  ({site.id})", 12, 9)
-    kind_zh, kind_en = KIND_NAMES[device.kind]
+    kind_zh, kind_en = KINDS[device.kind].name_zh, KINDS[device.kind].name_en
     place = (
         f"门 door {device.door}" if device.door else f"区 zone {device.zone}" if device.zone else ""
     )

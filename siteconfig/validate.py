@@ -7,21 +7,17 @@ two devices on one serial port, two RFID readers at one door that disagree ...).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from functools import cache
-from importlib import resources
 from typing import Any
 
 from jsonschema import Draft202012Validator, ValidationError
 
+from siteconfig.kinds import KINDS, DeviceKind, groups
 from siteconfig.profiles import merged, profiles
+from siteconfig.schema import schema
 from siteconfig.yamlfile import Document, Path, Problem, dotted
 
-RFID_ONLY = ("antennas", "power_dbm", "rssi_floor", "min_reads", "window")
-CAMERA_ONLY = ("roi", "max_fps")
-SCANNER_KINDS = ("serial_scanner", "cordless_handheld", "keyboard_scanner")
-SERIAL_KINDS = ("serial_scanner", "cordless_handheld")
+__all__ = ["problems", "schema", "site_rules"]
 
 _PATTERNS = {
     "name": "must be 1-64 letters, digits, '_', '.' or '-' (it becomes one MQTT topic level)",
@@ -39,19 +35,13 @@ _TYPES = {
 }
 
 
-@cache
-def schema() -> dict[str, Any]:
-    text = resources.files("siteconfig").joinpath("site.schema.json").read_text(encoding="utf-8")
-    loaded: dict[str, Any] = json.loads(text)
-    return loaded
-
-
 def problems(doc: Document) -> list[Problem]:
     """All problems of a loaded document, in the order of the file."""
     found = list(doc.problems)
     if doc.data is None and found:
         return found
-    found += [_schema_problem(e, doc) for e in Draft202012Validator(schema()).iter_errors(doc.data)]
+    validator = Draft202012Validator(schema())
+    found += [_schema_problem(e, doc, validator.schema) for e in validator.iter_errors(doc.data)]
     if isinstance(doc.data, dict):
         found += [Problem(p.path, p.message, doc.line(p.path)) for p in site_rules(doc.data)]
     unique = {(p.path, p.message): p for p in found}
@@ -61,9 +51,9 @@ def problems(doc: Document) -> list[Problem]:
 # -- the schema's verdicts in plain words --------------------------------------------------
 
 
-def _schema_problem(error: ValidationError, doc: Document) -> Problem:
+def _schema_problem(error: ValidationError, doc: Document, whole: dict[str, Any]) -> Problem:
     path: Path = tuple(error.absolute_path)
-    message = _plain(error)
+    message = _plain(error, whole)
     if error.validator == "required":
         missing = str(error.message).split("'")[1]
         path = (*path, missing)
@@ -75,8 +65,10 @@ def _schema_problem(error: ValidationError, doc: Document) -> Problem:
     return Problem(path, message, doc.line(path))
 
 
-def _plain(error: ValidationError) -> str:
+def _plain(error: ValidationError, whole: dict[str, Any]) -> str:
     kind, value, schema_ = error.validator, error.validator_value, error.schema
+    if kind == "enum" and _is_device_kind(tuple(error.absolute_path)):
+        return f"{error.instance!r} is not a kind of device; the kinds are: {', '.join(KINDS)}"
     if kind == "required":
         return "is required here"
     if kind == "type":
@@ -86,7 +78,7 @@ def _plain(error: ValidationError) -> str:
     if kind == "const":
         return f"must be {value!r}"
     if kind == "pattern":
-        ref = next((k for k, v in schema()["$defs"].items() if v.get("pattern") == value), None)
+        ref = next((k for k, v in whole["$defs"].items() if v.get("pattern") == value), None)
         if ref in _PATTERNS:
             return f"{error.instance!r} {_PATTERNS[ref]}"
         if value.startswith("^https?"):
@@ -112,6 +104,10 @@ def _plain(error: ValidationError) -> str:
     if kind == "maxLength":
         return f"is longer than {value} characters"
     return str(error.message)
+
+
+def _is_device_kind(path: Path) -> bool:
+    return len(path) == 5 and path[0] == "stations" and path[2] == "devices" and path[4] == "kind"
 
 
 # -- rules beyond the schema ---------------------------------------------------------------
@@ -169,59 +165,31 @@ def _device_rules(
         )
     elif profile is not None and kind is not None and profile["kind"] != kind:
         yield Problem((*path, "profile"), f"{name!r} is a {profile['kind']}, not a {kind}")
-    for key in RFID_ONLY:
-        if key in device and kind != "rfid_reader":
-            yield Problem((*path, key), "is a setting of RFID readers only")
-    for key in CAMERA_ONLY:
-        if key in device and kind != "camera":
-            yield Problem((*path, key), "is a setting of cameras only")
-    for key in ("prefix", "suffix", "aim_ids"):
-        if key in device and kind not in SCANNER_KINDS:
-            yield Problem((*path, key), "is a setting of scanners that send text only")
-    full = merged(device)
-    if kind in SCANNER_KINDS and full.get("symbologies") and not full.get("aim_ids"):
-        yield Problem(
-            (*path, "symbologies"),
-            "needs aim_ids: true (the station tells symbologies apart by the AIM identifier "
-            "the scanner sends before each code)",
-        )
-    if kind == "rfid_reader":
-        yield from _rfid_rules(path, full, profile)
+    declared = KINDS.get(kind) if isinstance(kind, str) else None
+    if declared is not None:  # an unknown kind is the schema's to report
+        yield from _kind_rules(path, device, declared, profile)
 
 
-def _rfid_rules(
-    path: Path, full: dict[str, Any], profile: dict[str, Any] | None
+def _kind_rules(
+    path: Path, device: dict[str, Any], kind: DeviceKind, profile: dict[str, Any] | None
 ) -> Iterator[Problem]:
-    connection = _mapping(full.get("connection"))
-    protocol = connection.get("protocol")
-    if protocol is None:
-        yield Problem(
-            (*path, "connection", "protocol"),
-            "is required (llrp or serial) unless the profile gives it",
-        )
-    elif protocol == "llrp" and "host" not in connection:
-        yield Problem((*path, "connection", "host"), "is required for an LLRP reader")
-    elif protocol == "serial" and "port" not in connection:
-        yield Problem((*path, "connection", "port"), "is required for a reader on a serial line")
-    ports = (profile or {}).get("antenna_ports")
-    top = (profile or {}).get("max_power_dbm")
-    used: set[int] = set()
-    for index, antenna in enumerate(full.get("antennas", [])):
-        if not isinstance(antenna, dict) or not isinstance(antenna.get("port"), int):
-            continue
-        where: Path = (*path, "antennas", index)
-        if antenna["port"] in used:
-            yield Problem((*where, "port"), f"antenna port {antenna['port']} is listed twice")
-        used.add(antenna["port"])
-        if ports and antenna["port"] > ports:
+    """The settings and connection keys of other kinds (keys of no kind at all are the
+    schema's to report), and the kind's own rules."""
+    for group in groups():
+        for key in group.keys:
+            if key in device and not kind.takes(key):
+                yield Problem((*path, key), f"is a setting of {group.who} only")
+    own = device.get("connection")
+    for key in own if isinstance(own, dict) else ():
+        if key not in kind.connection and any(key in k.connection for k in KINDS.values()):
             yield Problem(
-                (*where, "port"), f"the {full.get('profile')} has antenna ports 1-{ports} only"
+                (*path, "connection", key),
+                f"is not a connection key of a {device['kind']} "
+                f"(it takes {', '.join(kind.connection)})",
             )
-        power = antenna.get("power_dbm", full.get("power_dbm"))
-        if top is not None and isinstance(power, int | float) and power > top:
-            yield Problem(
-                (*where, "power_dbm"), f"{power} dBm is above the {full.get('profile')}'s {top} dBm"
-            )
+    full = merged(device)
+    for rule in kind.rules:
+        yield from rule(path, full, profile)
 
 
 def _shared_ports(site: dict[str, Any]) -> Iterator[Problem]:
@@ -257,7 +225,8 @@ def _doors_agree(devices: list[tuple[Path, dict[str, Any]]]) -> Iterator[Problem
     """The gateway smooths RFID per door: readers at one door must want the same rules."""
     first: dict[str, tuple[Path, dict[str, Any]]] = {}
     for path, device in devices:
-        if device.get("kind") != "rfid_reader" or not isinstance(device.get("door"), str):
+        kind = KINDS.get(str(device.get("kind")))
+        if kind is None or not kind.smoothed or not isinstance(device.get("door"), str):
             continue
         full = merged(device)
         rules = {k: full.get(k) for k in ("rssi_floor", "window", "min_reads")}
