@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 import threading
 from pathlib import Path
 
+from kernel import depot_time
 from kernel.cli import CommandError, wait_for_signal
 
 
@@ -19,6 +21,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "local outbox and deliver them to the central server.",
     )
     run.add_argument("--config", type=Path, required=True, help="gateway configuration (TOML)")
+    run.add_argument(
+        "--timezone",
+        default=os.environ.get(depot_time.ENV) or depot_time.DEFAULT,
+        metavar="ZONE",
+        help="the depots' time zone, an IANA name, the server's: the date FIFO decides on "
+        f"(env {depot_time.ENV}; default %(default)s)",
+    )
     run.set_defaults(handler=run_gateway)
 
 
@@ -28,8 +37,9 @@ def run_gateway(args: argparse.Namespace) -> int:
     from kernel.config import ConfigError
 
     try:
+        depot_time.use(args.timezone)
         config = load_config(args.config)
-    except ConfigError as exc:
+    except (ConfigError, depot_time.UnknownZone) as exc:
         raise CommandError(str(exc)) from exc
     gateway = Gateway(config)
     wake = threading.Event()

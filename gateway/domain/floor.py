@@ -47,11 +47,16 @@ class Line:
 
 @dataclass(frozen=True, slots=True)
 class BatchInfo:
+    """A batch as the server's copy describes it (ISO dates), with its item's storage years:
+    what FIFO needs to know whether it may go out (kernel/fifo.py)."""
+
     item: str
     batch: str
     prod_date: str | None
     inbound_date: str | None
     reinspected_on: str | None
+    storage_years: int | None = None
+    pass_valid_until: str | None = None  # a passed re-inspection counts until this day
 
 
 @dataclass(frozen=True, slots=True)

@@ -127,7 +127,7 @@ class _Pages:
         return {"health": health, **floor_pages.overview(self.ctx.store, time.time())}
 
     def device(self, device: str) -> dict[str, Any]:
-        return floor_pages.device_detail(self.ctx.store, device)
+        return floor_pages.device_detail(self.ctx.store, device, time.time())
 
 
 def create_floor_app(ctx: FloorContext) -> FastAPI:

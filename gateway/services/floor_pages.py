@@ -15,6 +15,7 @@ from gateway.domain.floor import Task
 from gateway.storage import pages, people
 from gateway.storage.book import Book
 from gateway.storage.store import GatewayStore
+from kernel.depot_time import depot_date
 from kernel.passwords import stand_in_hash, verify_password
 
 SESSION_HOURS = 12
@@ -61,16 +62,16 @@ def overview(store: GatewayStore, now: float) -> dict[str, Any]:
     with store.reading() as db:
         return {
             "devices": pages.devices(db, now),
-            "orders": pages.orders(db),
+            "orders": pages.orders(db, depot_date(now)),
             "notices": pages.notices(db),
             "counts": pages.counts(db),
             "rejected": pages.rejected(db),
         }
 
 
-def device_detail(store: GatewayStore, device: str) -> dict[str, Any]:
+def device_detail(store: GatewayStore, device: str, now: float) -> dict[str, Any]:
     with store.reading() as db:
-        return pages.device_detail(db, device)
+        return pages.device_detail(db, device, depot_date(now))
 
 
 def assign_task(store: GatewayStore, device: str, kind: str, ref: str | None, now: float) -> None:

@@ -43,10 +43,12 @@ _PICK_LINES = f"""
 SELECT p.id, p.order_no, p.item, p.batch, p.location, coalesce(l.walk_order, 0), p.qty,
        max(coalesce((SELECT sum(k.qty) FROM picks k WHERE k.line_id = p.id), 0),
            {LOADED}),
-       coalesce(p.inbound_date, b.inbound_date), b.prod_date, b.reinspected_on IS NOT NULL
+       coalesce(p.inbound_date, b.inbound_date), b.prod_date, i.storage_years,
+       b.reinspection_valid_until
 FROM pick_lines p
 LEFT JOIN locations l ON l.code = p.location
 LEFT JOIN batches b ON b.item = p.item AND b.batch = p.batch
+LEFT JOIN items i ON i.code = p.item
 WHERE p.order_no = ?
 ORDER BY p.seq
 """  # noqa: S608 - fixed SQL
@@ -114,7 +116,9 @@ class Book:
 
     def batches(self, item: str) -> dict[str, BatchInfo]:
         rows = self.db.execute(
-            "SELECT item, batch, prod_date, inbound_date, reinspected_on FROM batches WHERE item=?",
+            "SELECT b.item, b.batch, b.prod_date, b.inbound_date, b.reinspected_on, "
+            "i.storage_years, b.reinspection_valid_until FROM batches b "
+            "LEFT JOIN items i ON i.code = b.item WHERE b.item=?",
             (item,),
         )
         return {r[1]: BatchInfo(*r) for r in rows}
@@ -200,10 +204,7 @@ class Book:
     # --- pick lists and loading -------------------------------------------------------------
 
     def pick_lines(self, order: str) -> list[PickLine]:
-        return [
-            PickLine(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], bool(r[10]))
-            for r in self.db.execute(_PICK_LINES, (order,))
-        ]
+        return [PickLine(*r) for r in self.db.execute(_PICK_LINES, (order,))]
 
     def claim_pick(self, pick: Pick) -> None:
         p = pick

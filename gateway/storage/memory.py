@@ -165,7 +165,8 @@ class MemoryFloor:
                 PickLine(x.id, x.order, x.item, x.batch, x.location,
                          place.walk_order if place else 0, x.qty, max(picked, self._loaded(x)),
                          info.inbound_date if info else None, info.prod_date if info else None,
-                         bool(info and info.reinspected_on))
+                         info.storage_years if info else None,
+                         info.pass_valid_until if info else None)
             )  # fmt: skip
         return out
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from datetime import date
 from typing import Any
 
 from gateway.domain.workflows import TASKS
@@ -95,7 +96,8 @@ def devices(db: sqlite3.Connection, now: float) -> list[dict[str, Any]]:
     return out
 
 
-def orders(db: sqlite3.Connection) -> list[dict[str, Any]]:
+def orders(db: sqlite3.Connection, today: date) -> list[dict[str, Any]]:
+    """The open pick lists, each with what to take next on the depot's date `today`."""
     book = Book(db)
     numbers = [r[0] for r in db.execute("SELECT DISTINCT order_no FROM pick_lines")]
     out = []
@@ -114,7 +116,7 @@ def orders(db: sqlite3.Connection) -> list[dict[str, Any]]:
                 (number,),
             )
         )
-        zh, en, extra = offer_text(book, lines)
+        zh, en, extra = offer_text(book, lines, today)
         out.append(
             {
                 "order": number,
@@ -197,7 +199,7 @@ def rejected(db: sqlite3.Connection, limit: int = 50) -> list[dict[str, Any]]:
     return [{"event_id": r[0], "type": r[1], "reason": r[2], "at": r[3]} for r in rows]
 
 
-def device_detail(db: sqlite3.Connection, device: str) -> dict[str, Any]:
+def device_detail(db: sqlite3.Connection, device: str, today: date) -> dict[str, Any]:
     book = Book(db)
     task = book.task(device)
     kind, ref, state, operator = task or ("idle", None, {}, None)
@@ -212,7 +214,7 @@ def device_detail(db: sqlite3.Connection, device: str) -> dict[str, Any]:
         "answers": last_answers(db, device),
     }
     if kind == "pick" and ref:
-        zh, en, extra = offer_text(book, book.pick_lines(ref))
+        zh, en, extra = offer_text(book, book.pick_lines(ref), today)
         detail.update(next_zh=zh, next_en=en, next=extra["next"])
     if kind == "count":
         detail["location"] = state.get("location")

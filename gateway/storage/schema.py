@@ -1,7 +1,7 @@
 """The gateway's tables, in one place: the reads and the outbox, the book (the server's copy
 and what the floor did since), enrolments. Created on start (no migrations: a column added
-since the first release is added to an older file by GatewayStore); the quarantine's tables
-are in gateway/storage/quarantine.py.
+since the first release is added to an older file by GatewayStore: ADDED below); the
+quarantine's tables are in gateway/storage/quarantine.py.
 
 Only gateway/storage knows these tables.
 """
@@ -58,7 +58,7 @@ CREATE TABLE IF NOT EXISTS locations (
 );
 CREATE TABLE IF NOT EXISTS batches (
     item TEXT NOT NULL, batch TEXT NOT NULL, prod_date TEXT, inbound_date TEXT,
-    reinspected_on TEXT, PRIMARY KEY (item, batch)
+    reinspected_on TEXT, reinspection_valid_until TEXT, PRIMARY KEY (item, batch)
 );
 CREATE TABLE IF NOT EXISTS stock (
     location TEXT NOT NULL, item TEXT NOT NULL, batch TEXT NOT NULL, status TEXT NOT NULL,
@@ -134,6 +134,14 @@ CREATE TABLE IF NOT EXISTS devices (
     last_seen REAL NOT NULL
 );
 """
+
+# Columns of the server's copy added since the first release, for books made before them. A
+# book that gains one forgets its sync cursor, so that its next sync takes the whole copy and
+# fills the column for everything the depot holds (an incremental one would fill it only for
+# what changed since).
+BOOK_ADDED: dict[str, dict[str, str]] = {
+    "batches": {"reinspection_valid_until": "TEXT"},  # FIFO: a re-inspection pass's last day
+}
 
 # An outbox event (alias o) whose effect the server's copy does not show yet: waiting, or
 # accepted after the last sync began (deliveries and syncs never overlap: upstream/worker.py).

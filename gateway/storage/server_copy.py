@@ -1,15 +1,18 @@
 """The server's copy in the book: taking a sync answer, and where the last one left off.
 
-`GET /api/v1/sync` answers with the catalogue and locations (while changed), batches, stock
-lines, open pick lists, stocktakes, inbound notices and the people who may use the floor
-pages. Events the server had accepted before the call began are in it, so their local effects
-stop counting (gateway/storage/schema.py, LIVE_EVENT). Every function here runs inside the
-caller's transaction.
+`GET /api/v1/sync` answers with the catalogue and locations (while changed; each item with its
+storage years), batches (with their dates and the last day their re-inspection pass counts,
+which FIFO decides by: gateway/domain/fifo.py), stock lines, open pick lists, stocktakes,
+inbound notices and the people who may use the floor pages. Events the server had accepted
+before the call began are in it, so their local effects stop counting
+(gateway/storage/schema.py, LIVE_EVENT). Every function here runs inside the caller's
+transaction.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from datetime import date
 from typing import Any
 
 
@@ -38,22 +41,34 @@ def _state(db: sqlite3.Connection, key: str) -> str | None:
     return str(row[0]) if row else None
 
 
+def iso_date(value: Any) -> str | None:
+    """A date of the answer as the book keeps it (YYYY-MM-DD), or None; anything else makes
+    the answer one the book does not take (ValueError), as a batch it does not describe does."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"sync answer has a date that is not text: {value!r}")
+    return date.fromisoformat(value).isoformat()
+
+
 def apply_sync(db: sqlite3.Connection, answer: dict[str, Any], started: float) -> None:
     """Take the server's answer; events it had accepted before the call began are in it."""
     if "items" in answer:
         _replace_master(db, answer)
     places = dict(db.execute("SELECT id, code FROM locations")) if answer["stock"] else {}
     db.executemany(
-        "INSERT INTO batches VALUES (?,?,?,?,?) ON CONFLICT (item, batch) DO UPDATE SET "
+        "INSERT INTO batches VALUES (?,?,?,?,?,?) ON CONFLICT (item, batch) DO UPDATE SET "
         "prod_date=excluded.prod_date, inbound_date=excluded.inbound_date, "
-        "reinspected_on=excluded.reinspected_on",
+        "reinspected_on=excluded.reinspected_on, "
+        "reinspection_valid_until=excluded.reinspection_valid_until",
         [
             (
                 b["item_code"],
                 b["batch_no"],
-                b["prod_date"],
-                b["inbound_date"],
-                b.get("reinspected_on"),
+                iso_date(b["prod_date"]),
+                iso_date(b["inbound_date"]),
+                iso_date(b.get("reinspected_on")),
+                iso_date(b.get("reinspection_valid_until")),
             )
             for b in answer["batches"]
         ],
@@ -153,7 +168,7 @@ def _replace_lists(db: sqlite3.Connection, answer: dict[str, Any]) -> None:
                 p["location"],
                 p["item"],
                 p["batch"],
-                p["inbound_date"],
+                iso_date(p["inbound_date"]),
                 p["qty"],
                 p["loaded"],
             )

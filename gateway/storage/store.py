@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from gateway.domain.quarantine import DeviceCounts
-from gateway.storage import quarantine, schema
+from gateway.storage import quarantine, schema, server_copy
 from kernel.contract import ScanMessage
 from kernel.sqlite import open_durable
 
@@ -51,6 +51,18 @@ class OutboxStats:
 _ADDED = {"outbox": {"settled_at": "REAL"}, "quarantine": quarantine.ADDED}
 
 
+def _add_columns(db: sqlite3.Connection, added: dict[str, dict[str, str]]) -> bool:
+    """Add the columns a book made before them lacks; whether any was added."""
+    grown = False
+    for table, columns in added.items():
+        have = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+        for name, kind in columns.items():
+            if name not in have:
+                db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+                grown = True
+    return grown
+
+
 class GatewayStore:
     """The gateway's SQLite file: one writer connection whose transactions queue on a lock,
     a read-only one for the floor pages, and the outbox's figures. `clock` gives the time
@@ -64,12 +76,12 @@ class GatewayStore:
         # the central password hashes an earlier release kept (`people`, dropped below).
         self._db.execute("PRAGMA secure_delete=ON")
         self._db.executescript(schema.STORE + quarantine.SCHEMA)
-        for table, columns in _ADDED.items():
-            have = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
-            for name, kind in columns.items():
-                if name not in have:
-                    self._db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+        _add_columns(self._db, _ADDED)
         self._db.executescript(quarantine.INDEXES + schema.BOOK)
+        self._db.execute("BEGIN IMMEDIATE")  # the columns and the forgotten cursor together
+        if _add_columns(self._db, schema.BOOK_ADDED):
+            server_copy.forget_cursor(self._db)  # the next sync fills them: the whole copy
+        self._db.execute("COMMIT")
         self._db.execute("DROP INDEX IF EXISTS outbox_due")  # replaced by the partial ones
         self._lock = threading.Lock()
         self._read_lock = threading.Lock()

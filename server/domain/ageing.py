@@ -1,7 +1,7 @@
 """How old stock is and how long it may still be kept: pure rules for the overview.
 
 A batch's storage years (建议储存年限) count from its production date, or its inbound date if
-production is unknown (as FIFO counts them, server/domain/fifo.py). Past them it is overdue: it
+production is unknown (as FIFO counts them, kernel/fifo.py). Past them it is overdue: it
 needs a quality re-inspection before it may go out, unless it has passed one.
 
 The bands are decided by comparing the making date with cut-off dates computed here, so that
@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from server.domain.evidence import add_years, storage_limit
+from kernel.fifo import add_years, storage_limit
 
 DUE_SOON_DAYS = 90
 

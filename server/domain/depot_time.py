@@ -10,40 +10,44 @@ the date printed on a paper is the depot's date of its moment; due times (the 8-
 
 The setting: `DEPOT_TIMEZONE` (an IANA zone name, e.g. Asia/Shanghai, Asia/Urumqi, UTC), or
 `depot server run --timezone NAME`, which sets it for the process before anything reads it.
-A name the system's zone database does not know stops the server at start.
+A name the system's zone database does not know stops the server at start. The zone rule is
+the kernel's (kernel/depot_time.py), which the gateways follow too: both reckon a batch's
+storage limit and a re-inspection's validity on the same date (kernel/fifo.py).
 """
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
+from kernel import depot_time as shared
 from server.domain.errors import ZoneError
 
-ENV = "DEPOT_TIMEZONE"
-DEFAULT = "Asia/Shanghai"
+ENV = shared.ENV
+DEFAULT = shared.DEFAULT
 
 
 def zone_named(name: str) -> ZoneInfo:
     try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:  # unknown, or not a zone name at all
-        raise ZoneError(
-            f"{ENV}={name!r} is not a time zone (an IANA name such as {DEFAULT})"
-        ) from exc
+        return shared.zone_named(name)
+    except shared.UnknownZone as exc:
+        raise ZoneError(str(exc)) from exc
 
 
 def zone() -> ZoneInfo:
     """The depots' time zone, as set now (ZoneInfo keeps one object per name: cheap)."""
-    return zone_named(os.environ.get(ENV) or DEFAULT)
+    try:
+        return shared.zone()
+    except shared.UnknownZone as exc:
+        raise ZoneError(str(exc)) from exc
 
 
 def use(name: str) -> ZoneInfo:
     """Set the zone for this process (the server's --timezone); refuses an unknown name."""
-    found = zone_named(name)
-    os.environ[ENV] = name
-    return found
+    try:
+        return shared.use(name)
+    except shared.UnknownZone as exc:
+        raise ZoneError(str(exc)) from exc
 
 
 def utc(moment: datetime) -> datetime:

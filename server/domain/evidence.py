@@ -4,7 +4,8 @@
   goods; the storage centre reports the purchase and acceptance in writing within 10 working
   days (`report_clock`);
 - scrapping (art. 25): a quality report, at least three experts each with an opinion, and
-  "overdue" only for goods past their storage years (`check_overdue`);
+  "overdue" only for goods past their storage years (`check_overdue`; the storage limit is
+  the one FIFO counts with, kernel/fifo.py);
 - re-inspection (art. 25(4)): only for stock at or near its storage limit, and valid for a
   period (`Policy`);
 - dispatch (arts. 19, 21): a notice time cannot lie in the future.
@@ -19,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from kernel.fifo import storage_limit
 from server.domain.floor import Rejection
 
 REPORT_WORKING_DAYS = 10  # art. 8
@@ -38,23 +40,6 @@ class Policy:
             raise ValueError("a re-inspection is valid for 1 to 3650 days")
         if not 0 <= self.reinspection_window_days <= 3650:
             raise ValueError("the re-inspection window is 0 to 3650 days")
-
-
-def add_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
-
-
-def storage_limit(made: date, storage_years: int) -> date:
-    """The last day of a batch's suggested storage years, counted from when it was made (its
-    production date, else its inbound date)."""
-    return add_years(made, storage_years)
-
-
-def is_overdue(made: date, storage_years: int, today: date) -> bool:
-    return storage_limit(made, storage_years) < today
 
 
 def is_working_day(day: date) -> bool:

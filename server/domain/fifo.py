@@ -1,17 +1,13 @@
 """Which stock a dispatch takes: nearest warehouse first, then first-in-first-out (pure).
 
 Design section 4 and arts. 15 and 25(4). Candidates are available, accepted stock of the
-item, not reserved, not on hold. Order inside a warehouse:
-
-1. overdue batches that passed a re-inspection (art. 25(4): dispatched first);
-2. earliest inbound date (art. 15);
-3. earliest production date;
-4. location walk order;
-5. a stable id.
-
-Overdue stock without a passing re-inspection is never offered. Across warehouses the
-nearest that has stock comes first (road distance where configured, great-circle
-otherwise), and an order is split across warehouses when one cannot fill it.
+item, not reserved, not on hold. Inside a warehouse they go in the kernel's FIFO order
+(kernel/fifo.py, the rule the gateway offers pick lines by too): overdue batches that passed
+a re-inspection still valid today first, then earliest inbound date, earliest production
+date, walk order, and the batch id and location; overdue stock without a valid pass is never
+offered. Across warehouses the nearest that has stock comes first (road distance where
+configured, great-circle otherwise), and an order is split across warehouses when one cannot
+fill it.
 """
 
 from __future__ import annotations
@@ -21,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from server.domain.evidence import is_overdue
+from kernel.fifo import Lot, fifo_key, offerable
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,11 +27,22 @@ class Candidate:
     walk_order: int
     batch_id: int
     batch_no: str
-    inbound_date: date
+    inbound_date: date | None
     prod_date: date | None
     qty: int
     storage_years: int
-    reinspected_pass: bool = False  # passed a quality check that is still valid (art. 25(4))
+    pass_valid_until: date | None = None  # a passed re-inspection counts until then (25(4))
+
+    @property
+    def lot(self) -> Lot:
+        return Lot(
+            self.inbound_date,
+            self.prod_date,
+            self.storage_years,
+            self.pass_valid_until,
+            self.walk_order,
+            (self.batch_id, self.location),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,25 +71,11 @@ class Allocation:
         return sum(t.qty for t in self.takes)
 
 
-def overdue(c: Candidate, today: date) -> bool:
-    """Past its suggested storage years, counted from production (or inbound) date."""
-    return is_overdue(c.prod_date or c.inbound_date, c.storage_years, today)
-
-
 def fifo_order(candidates: Iterable[Candidate], today: date) -> list[Candidate]:
-    """The order in which one warehouse's stock is taken; unusable stock left out."""
-    usable = [c for c in candidates if c.qty > 0 and (not overdue(c, today) or c.reinspected_pass)]
-    return sorted(
-        usable,
-        key=lambda c: (
-            0 if overdue(c, today) else 1,
-            c.inbound_date,
-            c.prod_date or date.max,
-            c.walk_order,
-            c.batch_id,
-            c.location,
-        ),
-    )
+    """The order in which one warehouse's stock is taken (kernel/fifo.py); stock that may not
+    be offered (overdue without a valid pass) left out."""
+    usable = [c for c in candidates if c.qty > 0 and offerable(c.lot, today)]
+    return sorted(usable, key=lambda c: fifo_key(c.lot, today))
 
 
 def great_circle_km(a: tuple[float, float], b: tuple[float, float]) -> float:

@@ -9,7 +9,7 @@ order takes while the stock stands still.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import Connection, Engine, select
 
@@ -74,11 +74,11 @@ def roads_to(conn: Connection, place: str | None) -> dict[str, float]:
 
 
 def candidates(
-    conn: Connection, item: str, today: date, depot: str | None = None, lock: bool = False
+    conn: Connection, item: str, depot: str | None = None, lock: bool = False
 ) -> tuple[list[Site], list[Candidate]]:
     """The depots with coordinates, and the item's available stock in them (locked for
     update when the caller is about to reserve it); one depot's only, when `depot` is given.
-    A re-inspection counts as passed while it is valid on the depots' `today`."""
+    Each with its batch's dates, storage years and re-inspection pass: FIFO decides on them."""
     depots = select(warehouses.c.code, warehouses.c.lat, warehouses.c.lon).where(
         warehouses.c.lat.is_not(None) & warehouses.c.lon.is_not(None)
     )
@@ -113,12 +113,11 @@ def candidates(
             r.walk_order,
             r.id,
             r.batch_no,
-            r.inbound_date or date.min,
+            r.inbound_date,
             r.prod_date,
             r.qty,
             r.storage_years,
-            reinspected_pass=r.reinspection_valid_until is not None
-            and r.reinspection_valid_until >= today,
+            r.reinspection_valid_until,
         )
         for r in rows
     ]
@@ -132,7 +131,7 @@ def plan_line(
     where recorded), FIFO inside it, overdue stock only after a passed re-inspection; what
     nothing can give is the shortfall. `now` is the caller's clock, read once per request."""
     today = depot_time.today(now)
-    sites, found = candidates(conn, item, today, where.depot)
+    sites, found = candidates(conn, item, where.depot)
     return allocate(qty, (where.lat, where.lon), sites, found, today, roads_to(conn, where.place))
 
 

@@ -1,11 +1,14 @@
 """What a gateway needs to work offline: `GET /api/v1/sync`, incremental from a cursor.
 
 The first call (no cursor) returns everything for the gateway's warehouse: the item
-catalogue with GTINs, its locations, the batches it holds, its stock lines, its open
+catalogue with GTINs (each item with its storage years), its locations, the batches it holds
+(each with its dates and `reinspection_valid_until`, the last day a passed re-inspection
+counts: what the gateway's FIFO decides by, kernel/fifo.py), its stock lines, its open
 stocktakes and its acceptance decisions. Each answer carries a cursor (the last posting
 and approval ids it covered); a call with it returns only what changed since: the
 stock lines touched by newer postings (with their current quantity, zero included, so a
-line that emptied is known to be empty), the batches of those lines, and newer decisions.
+line that emptied is known to be empty), the batches of those lines and the batches
+re-inspected since (a pass given or taken away changes no stock), and newer decisions.
 The catalogue and the locations come whole, unless the gateway names the fingerprint
 (`master`) of the copy it has and it is still current; open stocktakes come whole each
 time, and so do the people who may sign on to the depot's floor pages
@@ -20,7 +23,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select, tuple_
+from sqlalchemy import ColumnElement, Connection, Engine, func, select, tuple_
 
 from server.domain.errors import BadCursor
 from server.services.floor_access import floor_people
@@ -94,7 +97,10 @@ def sync(
         ).scalar_one()
         stock_query = _stock_since(warehouse, None if full else cursor, top)
         changed = stock_query.subquery()
-        batch_query = select(batches).where(batches.c.id.in_(select(changed.c.batch_id)))
+        described: ColumnElement[bool] = batches.c.id.in_(select(changed.c.batch_id))
+        if not full and (checked := _reinspected(conn, warehouse, cursor, top_approval)):
+            described |= tuple_(batches.c.item_code, batches.c.batch_no).in_(checked)
+        batch_query = select(batches).where(described)
         answer: dict[str, Any] = {
             "cursor": Cursor(top, top_approval).encode(),
             "full": full,
@@ -140,6 +146,22 @@ def _stock_since(warehouse: str, cursor: Cursor | None, top: int) -> Any:
         (stock.c.warehouse == warehouse)
         & tuple_(stock.c.location_id, stock.c.batch_id, stock.c.status).in_(touched)
     )
+
+
+def _reinspected(
+    conn: Connection, warehouse: str, cursor: Cursor, top_approval: int
+) -> list[tuple[str, str]]:
+    """(item, batch) of the depot's re-inspections recorded after the cursor, up to
+    `top_approval` (server/services/disposal.py: each is a decision of its own)."""
+    payloads = conn.execute(
+        select(approvals.c.payload).where(
+            (approvals.c.warehouse == warehouse)
+            & (approvals.c.kind == "reinspection")
+            & (approvals.c.id > cursor.approval)
+            & (approvals.c.id <= top_approval)
+        )
+    ).scalars()
+    return sorted({(found["item"], found["batch"]) for found in map(json.loads, payloads)})
 
 
 def _catalogue(conn: Connection, warehouse: str) -> dict[str, Any]:

@@ -37,12 +37,17 @@ def floor_event(server: ServerProcess, depot: Depot, **fields: Any) -> None:
 
 
 def receive_and_accept(
-    server: ServerProcess, depot: Depot, item: Item, batch: str, qty: int
+    server: ServerProcess,
+    depot: Depot,
+    item: Item,
+    batch: str,
+    qty: int,
+    prod_date: str = "2026-04-02",
 ) -> dict[str, Any]:
     """`qty` of `item` received at dock door D01 and accepted there (with its quality report)."""
     floor_event(
         server, depot, type="receiving", location="D01", gtin=item.gtin, batch=batch,
-        prod_date="2026-04-02", qty=qty,
+        prod_date=prod_date, qty=qty,
     )  # fmt: skip
     with server.login(ADMIN) as admin:
         decided = admin.post(

@@ -22,7 +22,7 @@ from sqlalchemy import Engine, func, select
 
 from demo.exampledata import Item
 from harness.depot import ADMIN, Depot, prepare_database
-from server.domain.evidence import add_years
+from kernel.fifo import add_years
 from server.services import checkpoints, dispatch, handover, inbound, stocktake, stocktake_close
 from server.services.acceptance import AcceptanceRequest, Inspection, decide
 from server.services.accounts import create_gateway_client, create_user

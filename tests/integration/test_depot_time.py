@@ -6,7 +6,9 @@ for another; the reports kept in UTC months before migration 0018 are kept as su
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
 import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -19,6 +21,7 @@ from sqlalchemy import Engine, func, select, text, update
 from demo.exampledata import generate
 from demo.load import load_example
 from harness.depot import ADMIN, Depot, ServerProcess
+from harness.procs import DEPOT
 from server.services.events import Caller, ingest
 from server.services.reports import kept_monthly, monthly
 from server.storage.db import alembic_config, make_engine, migrate
@@ -128,6 +131,33 @@ def test_an_unknown_zone_stops_the_server(depot: Depot, tmp_path: Path) -> None:
     server = ServerProcess(depot.db_url, tmp_path, args=("--timezone", "Asia/Beijing"))
     with pytest.raises(RuntimeError, match="'Asia/Beijing' is not a time zone"):
         server.start()
+
+
+@pytest.mark.parametrize("how", ["--timezone", "DEPOT_TIMEZONE"])
+def test_an_unknown_zone_stops_the_gateway(tmp_path: Path, how: str) -> None:
+    """The gateway reckons the depot's date by the same rule (FIFO's "today"), set the same
+    way, and refuses a name no zone has before it takes a read."""
+    (tmp_path / "gateway.token").write_text("token\n")
+    config = tmp_path / "gateway.toml"
+    config.write_text(
+        'site = "LC01"\ndatabase = "gateway.sqlite"\n[broker]\nhost = "127.0.0.1"\n'
+        'port = 1\n[server]\nurl = "http://127.0.0.1:1"\ntoken_file = "gateway.token"\n'
+    )
+    env = {k: v for k, v in os.environ.items() if k != "DEPOT_TIMEZONE"}
+    args = ["--timezone", "Asia/Beijing"] if how == "--timezone" else []
+    if how == "DEPOT_TIMEZONE":
+        env["DEPOT_TIMEZONE"] = "Asia/Beijing"
+    done = subprocess.run(
+        [DEPOT, "gateway", "run", "--config", str(config), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 2
+    assert "'Asia/Beijing' is not a time zone" in done.stderr
+    assert not (tmp_path / "gateway.sqlite").exists()  # stopped before opening its book
 
 
 def before_0018() -> str:

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 import uuid
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from harness.depot import ADMIN, Depot, ServerProcess
+from gateway.domain.fifo import PickLine, offer
+from gateway.storage.book import Book
+from harness.depot import ADMIN, Depot, GatewayProcess, ServerProcess
+from harness.dispatching import receive_and_accept
+from harness.procs import wait_until
+from kernel.depot_time import depot_date
 from server.services.accounts import create_gateway_client
 from server.storage.db import make_engine
 
@@ -152,3 +161,73 @@ def test_the_gateways_book_against_the_central_ledger(server: ServerProcess, dep
     assert off["differences"] == [
         {**{k: v for k, v in line.items() if k != "qty"}, "central": 12, "local": 11}
     ]
+
+
+def book_batches(gateway: GatewayProcess) -> dict[str, tuple[str | None, str | None]]:
+    """batch -> (production date, re-inspection pass valid until) in the gateway's own book."""
+    with contextlib.closing(sqlite3.connect(f"file:{gateway.database}?mode=ro", uri=True)) as db:
+        rows = db.execute("SELECT batch, prod_date, reinspection_valid_until FROM batches")
+        return {r[0]: (r[1], r[2]) for r in rows}
+
+
+def book_pick_lines(gateway: GatewayProcess, order: str) -> list[PickLine]:
+    with contextlib.closing(sqlite3.connect(f"file:{gateway.database}?mode=ro", uri=True)) as db:
+        return Book(db).pick_lines(order)
+
+
+def test_the_sync_brings_the_gateway_what_fifo_decides_by(
+    server: ServerProcess, depot: Depot, gateway: GatewayProcess
+) -> None:
+    """A re-inspection's pass (which moves no stock) and the item's storage years reach the
+    gateway's book, and the gateway offers the pick lines in the order the server reserved."""
+    item = depot.example.items[1]
+    receive_and_accept(server, depot, item, "FQ-OLD", 10, prod_date="2005-03-01")  # overdue
+    receive_and_accept(server, depot, item, "FQ-NEW", 10)
+    wait_until(
+        lambda: book_batches(gateway).get("FQ-OLD") == ("2005-03-01", None),
+        20,
+        "the received batches in the gateway's book",
+    )
+    with server.login(ADMIN) as admin:
+        passed = admin.post(
+            "/api/v1/reinspections",
+            json={
+                "warehouse": "LC01",
+                "item": item.code,
+                "batch": "FQ-OLD",
+                "quality_report": "ZJ-2026-FQ",
+                "passed": True,
+            },
+        )
+        assert passed.status_code == 201, passed.text
+        until = (depot_date(datetime.now(UTC)) + timedelta(days=365)).isoformat()
+        wait_until(
+            lambda: book_batches(gateway)["FQ-OLD"] == ("2005-03-01", until),
+            20,
+            "the re-inspection pass in the gateway's book",
+        )
+        lc01 = next(w for w in depot.example.warehouses if w.code == "LC01")
+        order = admin.post(
+            "/api/v1/dispatch/orders",
+            json={
+                "number": "FQ-1", "kind": "request", "basis": "绵应急调〔2026〕13号",
+                "destination": "安置点", "lat": lc01.lat, "lon": lc01.lon,
+                "lines": [{"item": item.code, "qty": 15}],
+            },
+        )  # fmt: skip
+        assert order.status_code == 201, order.text
+        shown = admin.get(f"/api/v1/dispatch/orders/{order.json()['id']}").json()
+    reserved = [(p["batch"], p["qty"]) for p in shown["picks"]]
+    assert reserved == [("FQ-OLD", 10), ("FQ-NEW", 5)]  # overdue and passed: first
+    wait_until(lambda: len(book_pick_lines(gateway, "FQ-1")) == 2, 20, "the pick lines")
+    lines = book_pick_lines(gateway, "FQ-1")
+    assert {(x.batch, x.storage_years, x.pass_valid_until) for x in lines} == {
+        ("FQ-OLD", item.storage_years, until),
+        ("FQ-NEW", item.storage_years, None),
+    }
+    today = depot_date(datetime.now(UTC))
+    first = offer(lines, item.code, today)
+    assert first is not None and first.batch == "FQ-OLD"
+    taken = [replace(x, done=x.qty) if x == first else x for x in lines]
+    second = offer(taken, item.code, today)
+    assert second is not None and second.batch == "FQ-NEW"

@@ -7,10 +7,13 @@ checks what the operator hears and what goes to the server.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import time
 import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -26,6 +29,7 @@ from gateway.services.reads import take_read
 from gateway.storage import server_copy
 from gateway.storage.book import Book
 from gateway.storage.store import GatewayStore
+from kernel import depot_time
 from kernel.contract import Answer, RfidInfo, ScanData, ScanMessage
 
 TENT, QUILT, COAT = "06901234567892", "06901234567908", "06901234567915"
@@ -169,8 +173,8 @@ def sync_answer() -> dict[str, Any]:
 class Floor:
     """The gateway's store with the workflows, and a way to scan."""
 
-    def __init__(self, path: Path) -> None:
-        self.store = GatewayStore(path)
+    def __init__(self, path: Path, clock: Callable[[], float] = time.time) -> None:
+        self.store = GatewayStore(path, clock)
         self.path = path
         self.smoother = Smoother(Rules(window=0.3, rssi_floor=-70.0, min_reads=2))
         self.decide = partial(decide, smoother=self.smoother)
@@ -393,6 +397,86 @@ def test_picking_offers_fifo_and_refuses_another_batch_naming_the_right_one(
         "2019A01",
         20,
     )
+
+
+BEIJING = timezone(timedelta(hours=8))
+
+
+def with_a_pass(until: str) -> dict[str, Any]:
+    """The sync answer with 2019A01 made in 2015: past its eight storage years since
+    2023-01-10, with a re-inspection pass that counts until `until`."""
+    answer = sync_answer()
+    for batch in answer["batches"]:
+        if batch["batch_no"] == "2019A01":
+            batch |= {"prod_date": "2015-01-10", "reinspected_on": "2025-11-24"}
+            batch["reinspection_valid_until"] = until
+    return answer
+
+
+def test_a_lapsed_pass_in_the_book_is_neither_offered_nor_taken(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(depot_time.ENV, raising=False)  # China Standard Time
+    at = datetime(2026, 11, 24, 0, 30, tzinfo=BEIJING).timestamp()  # the pass ran out last night
+    floor = Floor(tmp_path / "gateway.sqlite", clock=lambda: at)
+    with floor.store.transaction() as db:
+        server_copy.apply_sync(db, with_a_pass("2026-11-23"), started=0.0)
+        (line,) = [x for x in Book(db).pick_lines("101") if x.batch == "2019A01"]
+    assert (line.storage_years, line.pass_valid_until) == (8, "2026-11-23")
+    start = floor.cmd("HH1", "PICK:101")
+    assert start.task is not None
+    assert start.task["next"] == {"batch": "2021B02", "location": "A-01-02", "qty": 10}
+    lapsed = floor.goods("HH1", TENT, "2019A01", 20)
+    assert refused(lapsed, "批次 2019A01 已超过储存年限（2023-01-10 到期）", "2026-11-23")
+    assert refused(lapsed, "re-inspection pass lapsed after 2026-11-23", "take batch 2021B02")
+    assert floor.events("picking") == []
+    with floor.store.transaction() as db:  # the pass renewed: first again, being overdue
+        server_copy.apply_sync(db, with_a_pass("2027-11-24"), started=0.0)
+    again = floor.cmd("HH1", "PICK:101")
+    assert again.task is not None
+    assert again.task["next"] == {"batch": "2019A01", "location": "A-01-01", "qty": 20}
+    assert floor.goods("HH1", TENT, "2019A01", 20).result == "ok"
+
+
+def test_a_book_made_before_the_pass_column_gains_it_and_takes_the_whole_copy_again(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "gateway.sqlite"
+    floor = Floor(path)
+    with floor.store.transaction() as db:
+        server_copy.apply_sync(db, sync_answer(), started=0.0)
+        assert server_copy.cursor(db) == "c1"
+    floor.store.close()
+    with contextlib.closing(sqlite3.connect(path)) as db:  # as an earlier release left it
+        db.execute("ALTER TABLE batches DROP COLUMN reinspection_valid_until")
+    older = Floor(path)
+    with older.store.transaction() as db:
+        columns = {r[1] for r in db.execute("PRAGMA table_info(batches)")}
+        assert "reinspection_valid_until" in columns
+        # The next sync takes the whole copy, which fills the column for every batch held.
+        assert server_copy.cursor(db) is None
+        assert len(Book(db).pick_lines("101")) == 2  # the copy it had is still there
+    start = older.cmd("HH1", "PICK:101")  # and the floor goes on with it meanwhile
+    assert start.task is not None
+    assert start.task["next"] == {"batch": "2019A01", "location": "A-01-01", "qty": 20}
+    with older.store.transaction() as db:
+        server_copy.apply_sync(db, with_a_pass("2027-11-24"), started=0.0)
+        assert server_copy.cursor(db) == "c1"
+        (until,) = db.execute(
+            "SELECT reinspection_valid_until FROM batches WHERE batch='2019A01'"
+        ).fetchone()
+    assert until == "2027-11-24"
+    older.store.close()
+    assert server_copy_cursor_after_reopening(path) == "c1"  # forgotten once, not every start
+
+
+def server_copy_cursor_after_reopening(path: Path) -> str | None:
+    store = GatewayStore(path)
+    try:
+        with store.transaction() as db:
+            return server_copy.cursor(db)
+    finally:
+        store.close()
 
 
 def test_two_pickers_racing_for_the_last_pallet_one_is_refused(floor: Floor) -> None:

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
+from kernel.fifo import add_years
 from server.domain.ageing import (
     AGE_BANDS,
     DUE_SOON_DAYS,
@@ -14,7 +15,6 @@ from server.domain.ageing import (
     due_on,
     remaining_band,
 )
-from server.domain.evidence import add_years
 
 days = st.dates(min_value=date(2005, 1, 1), max_value=date(2030, 12, 31))
 

@@ -16,18 +16,19 @@ DISASTER = (31.45, 104.60)  # a few km from LC01
 
 def c(
     batch: int,
-    inbound: date,
+    inbound: date | None,
     qty: int = 10,
     *,
     warehouse: str = "LC01",
     walk: int = 1,
     prod: date | None = None,
     years: int = 8,
-    passed: bool = False,
+    passed_until: date | None = None,
 ) -> Candidate:
     return Candidate(
-        warehouse, f"A-{walk:02d}", walk, batch, f"B{batch}", inbound, prod, qty, years, passed
-    )
+        warehouse, f"A-{walk:02d}", walk, batch, f"B{batch}", inbound, prod, qty, years,
+        passed_until,
+    )  # fmt: skip
 
 
 def test_earliest_inbound_first_then_production_then_walk_order() -> None:
@@ -44,11 +45,24 @@ def test_earliest_inbound_first_then_production_then_walk_order() -> None:
 
 
 def test_overdue_stock_goes_first_only_after_passing_reinspection() -> None:
-    old_passed = c(1, date(2014, 1, 1), prod=date(2014, 1, 1), years=5, passed=True)
+    old_passed = c(1, date(2014, 1, 1), prod=date(2014, 1, 1), years=5, passed_until=TODAY)
     old_unchecked = c(2, date(2013, 1, 1), prod=date(2013, 1, 1), years=5)
     young = c(3, date(2012, 1, 1), prod=date(2025, 1, 1), years=5)  # odd but not overdue
     order = fifo_order([young, old_unchecked, old_passed], TODAY)
     assert [x.batch_id for x in order] == [1, 3]  # the unchecked overdue batch is never offered
+
+
+def test_a_lapsed_pass_leaves_overdue_stock_out_again() -> None:
+    lapsed = c(1, date(2014, 1, 1), prod=date(2014, 1, 1), years=5, passed_until=date(2026, 11, 22))
+    fresh = c(2, date(2024, 1, 1), prod=date(2024, 1, 1), years=5)
+    assert [x.batch_id for x in fifo_order([lapsed, fresh], TODAY)] == [2]
+    on_its_last_day = fifo_order([lapsed, fresh], date(2026, 11, 22))
+    assert [x.batch_id for x in on_its_last_day] == [1, 2]
+
+
+def test_a_batch_without_an_inbound_date_goes_last() -> None:
+    order = fifo_order([c(1, None), c(2, date(2026, 1, 1)), c(3, date(2020, 1, 1))], TODAY)
+    assert [x.batch_id for x in order] == [3, 2, 1]
 
 
 def test_nearest_warehouse_first_and_road_distance_wins_where_known() -> None:

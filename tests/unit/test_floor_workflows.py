@@ -7,6 +7,7 @@ tests/integration/test_workflows.py."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -24,10 +25,12 @@ from gateway.domain.floor import (
 from gateway.domain.tasks import override
 from gateway.domain.workflows import decide
 from gateway.storage.memory import MemoryFloor, PickListLine
+from kernel import depot_time
 from kernel.contract import Answer, ScanData, ScanMessage
 
 TENT, QUILT, COAT = "06901234567892", "06901234567908", "06901234567915"
 DOOR = "LC01-D01-FIX1"
+BEIJING = timezone(timedelta(hours=8))
 
 
 def depot() -> MemoryFloor:
@@ -73,13 +76,14 @@ class Hands:
     def __init__(self, floor: MemoryFloor) -> None:
         self.floor = floor
         self.sent: list[dict[str, Any]] = []
+        self.now = 1_000.0  # the gateway's clock (seconds since the epoch)
 
     def read(self, device: str, data: ScanData, door: str | None = None) -> Answer:
         scan = ScanMessage(str(uuid.uuid4()), "LC01", device, 1, "2026-11-24T09:00:00+08:00",
                            "serial", b"x", True, data, door=door)  # fmt: skip
         self.floor.mark()  # the read's savepoint
         view: FloorView = self.floor
-        outcome = decide(view, scan, 1_000.0)
+        outcome = decide(view, scan, self.now)
         self.sent += outcome.events
         return outcome.answer
 
@@ -172,6 +176,39 @@ def test_picking_offers_fifo_refuses_another_batch_and_claims_the_line(hands: Ha
     hands.cmd("HH2", "PICK:101")
     assert hands.goods("HH1", TENT, "2021B02", 10).result == "ok"
     assert refused(hands.goods("HH2", TENT, "2021B02", 10), "Nothing left")
+
+
+def test_picking_never_offers_nor_takes_a_batch_whose_pass_lapsed(
+    hands: Hands, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(depot_time.ENV, raising=False)  # China Standard Time
+    # 2019A01 is past its five storage years (limit 2024-01-10); its pass counts to 23 Nov.
+    hands.floor.batch_info[("ZS-0001", "2019A01")] = BatchInfo(
+        "ZS-0001", "2019A01", "2019-01-10", "2019-03-01", "2025-11-24", 5, "2026-11-23"
+    )
+    hands.now = datetime(2026, 11, 23, 23, 59, tzinfo=BEIJING).timestamp()  # its last day
+    start = hands.cmd("HH1", "PICK:101")
+    assert start.task is not None  # overdue and passed: first
+    assert start.task["next"] == {"batch": "2019A01", "location": "A-01-01", "qty": 20}
+
+    hands.now = datetime(2026, 11, 24, 0, 0, tzinfo=BEIJING).timestamp()  # the depot's next day
+    start = hands.cmd("HH1", "PICK:101")
+    assert start.task is not None
+    assert start.task["next"] == {"batch": "2021B02", "location": "A-01-02", "qty": 10}
+    lapsed = hands.goods("HH1", TENT, "2019A01", 20)
+    assert refused(lapsed, "复检合格有效期至 2026-11-23", "不能出库", "请取批次 2021B02")
+    assert refused(lapsed, "re-inspection pass lapsed after 2026-11-23", "may not go out")
+    # Not on a supervisor's override either.
+    granted = override(hands.floor.task("HH1"), "wang", "supervisor", "blocked", 5.0)
+    hands.floor.set_task("HH1", granted, 5.0)
+    assert refused(hands.goods("HH1", TENT, "2019A01", 20), "lapsed after 2026-11-23")
+    assert hands.floor.picks == [] and hands.events("picking") == []
+
+    taken = hands.goods("HH1", TENT, "2021B02", 10)
+    assert taken.result == "ok" and taken.task is not None
+    assert taken.task["next"] is None  # what is left may not go: not "fully picked"
+    assert "余下的不能出库" in taken.text_zh and "What is left may not go out" in taken.text_en
+    assert refused(hands.goods("HH1", TENT, "2019A01", 20), "storage limit (2024-01-10)")
 
 
 def test_loading_checks_each_unit_and_names_what_is_short(hands: Hands) -> None:

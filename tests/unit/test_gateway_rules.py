@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import tomllib
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -12,15 +13,19 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gateway.config import parse_config
-from gateway.domain.fifo import PickLine, fifo_key, next_pick, offer
+from gateway.domain.fifo import PickLine, held_back, next_pick, offer, why_held
 from gateway.domain.floor import NoticeLine
 from gateway.domain.placement import Slot, fits, suggest
 from gateway.domain.smoothing import Rules
 from gateway.domain.workflows.receiving import match
 from gateway.upstream.worker import backoff
 from kernel.config import ConfigError
+from kernel.fifo import fifo_key, offerable, overdue
 
-dates = st.one_of(st.none(), st.dates().map(lambda d: d.isoformat()))
+TODAY = date(2026, 11, 24)  # the depot's date the offers are made on
+dates = st.one_of(
+    st.none(), st.dates(date(2000, 1, 1), date(2030, 12, 31)).map(lambda d: d.isoformat())
+)
 lines = st.lists(
     st.builds(
         PickLine,
@@ -34,7 +39,8 @@ lines = st.lists(
         done=st.integers(0, 40),
         inbound_date=dates,
         prod_date=dates,
-        reinspected=st.booleans(),
+        storage_years=st.one_of(st.none(), st.integers(1, 15)),
+        pass_valid_until=dates,
     ),
     max_size=12,
     unique_by=lambda line: line.id,
@@ -43,27 +49,38 @@ lines = st.lists(
 
 @given(lines, st.sampled_from(["ZS-0001", "CQ-0001"]))
 def test_the_offer_is_the_open_line_fifo_puts_first(pick: list[PickLine], item: str) -> None:
-    chosen = offer(pick, item)
-    open_lines = [x for x in pick if x.item == item and x.open > 0]
-    if not open_lines:
+    chosen = offer(pick, item, TODAY)
+    may_go = [x for x in pick if x.item == item and x.open > 0 and offerable(x.lot, TODAY)]
+    if not may_go:
         assert chosen is None
         return
-    assert chosen is not None and chosen.item == item and chosen.open > 0
-    for other in open_lines:
-        assert fifo_key(chosen) <= fifo_key(other)
-        # Design section 4: re-inspected overdue first, then the earliest inbound date.
-        if other.reinspected and not chosen.reinspected:
-            raise AssertionError("a re-inspected batch was passed over")
-        if other.reinspected == chosen.reinspected and other.inbound_date and chosen.inbound_date:
-            assert chosen.inbound_date <= other.inbound_date
+    assert chosen in may_go
+    for other in may_go:
+        assert fifo_key(chosen.lot, TODAY) <= fifo_key(other.lot, TODAY)
+        # Design section 4: an overdue batch that passed first, then the earliest inbound date.
+        if overdue(other.lot, TODAY) and not overdue(chosen.lot, TODAY):
+            raise AssertionError("an overdue batch that passed a re-inspection was passed over")
+        both_dated = other.inbound_date and chosen.inbound_date
+        if overdue(other.lot, TODAY) == overdue(chosen.lot, TODAY) and both_dated:
+            assert chosen.inbound_date <= other.inbound_date  # type: ignore[operator]
+
+
+@given(lines)
+def test_a_line_that_may_not_go_is_held_back_never_offered(pick: list[PickLine]) -> None:
+    held = held_back(pick, TODAY)
+    assert held == [x for x in pick if x.open > 0 and not offerable(x.lot, TODAY)]
+    for line in held:  # overdue, without a pass valid today
+        assert overdue(line.lot, TODAY)
+        assert line.pass_valid_until is None or line.pass_valid_until < TODAY.isoformat()
+        assert line not in (offer(pick, line.item, TODAY), next_pick(pick, TODAY))
 
 
 @given(lines)
 def test_the_next_pick_is_one_of_the_items_offers_nearest_on_the_walk(
     pick: list[PickLine],
 ) -> None:
-    nxt = next_pick(pick)
-    offers = [o for o in (offer(pick, i) for i in ("ZS-0001", "CQ-0001")) if o]
+    nxt = next_pick(pick, TODAY)
+    offers = [o for o in (offer(pick, i, TODAY) for i in ("ZS-0001", "CQ-0001")) if o]
     if not offers:
         assert nxt is None
         return
@@ -72,10 +89,40 @@ def test_the_next_pick_is_one_of_the_items_offers_nearest_on_the_walk(
 
 
 def test_a_reinspected_overdue_batch_goes_before_an_older_inbound() -> None:
-    old = PickLine(1, "9", "ZS-0001", "OLD", "A-01-01", 1, 5, 0, "2015-01-01")
-    passed = PickLine(2, "9", "ZS-0001", "RE", "A-01-09", 9, 5, 0, "2016-01-01", None, True)
-    assert offer([old, passed], "ZS-0001") == passed
-    assert offer([old, replace(passed, done=5)], "ZS-0001") == old  # picked: the old one
+    old = PickLine(1, "9", "ZS-0001", "OLD", "A-01-01", 1, 5, 0, "2019-01-01", None, 8)
+    passed = PickLine(
+        2, "9", "ZS-0001", "RE", "A-01-09", 9, 5, 0, "2016-01-01", "2015-06-01", 8, "2027-01-31"
+    )
+    assert overdue(passed.lot, TODAY) and not overdue(old.lot, TODAY)
+    assert offer([old, passed], "ZS-0001", TODAY) == passed
+    assert offer([old, replace(passed, done=5)], "ZS-0001", TODAY) == old  # picked: the old one
+    # A re-inspection that is not needed (the batch is not overdue) gives no priority.
+    young = replace(passed, inbound_date="2020-07-01", prod_date="2020-06-01")
+    assert offer([old, young], "ZS-0001", TODAY) == old
+
+
+def test_a_lapsed_pass_is_not_offered_and_the_reason_names_the_day() -> None:
+    old = PickLine(1, "9", "ZS-0001", "OLD", "A-01-01", 1, 5, 0, "2019-01-01", None, 8)
+    lapsed = PickLine(
+        2, "9", "ZS-0001", "RE", "A-01-09", 9, 5, 0, "2016-01-01", "2015-06-01", 8, "2026-11-23"
+    )
+    assert offer([old, lapsed], "ZS-0001", TODAY) == old
+    assert offer([lapsed], "ZS-0001", TODAY) is None
+    assert held_back([old, lapsed], TODAY) == [lapsed]
+    assert offer([lapsed], "ZS-0001", date(2026, 11, 23)) == lapsed  # its last valid day
+    zh, en = why_held("RE", lapsed.lot, TODAY)
+    assert "复检合格有效期至 2026-11-23" in zh and "不能出库" in zh
+    assert "storage limit (2023-06-01)" in en and "lapsed after 2026-11-23" in en
+    never = replace(lapsed, pass_valid_until=None)
+    zh, en = why_held("RE", never.lot, TODAY)
+    assert "未经复检合格" in zh and "has not passed a re-inspection" in en
+
+
+def test_a_batch_without_an_inbound_date_is_offered_last() -> None:
+    undated = PickLine(1, "9", "ZS-0001", "U", "A-01-01", 1, 5, 0, None, None, 8)
+    newest = PickLine(2, "9", "ZS-0001", "N", "A-01-09", 9, 5, 0, "2026-11-01", "2026-10-01", 8)
+    assert offer([undated, newest], "ZS-0001", TODAY) == newest
+    assert offer([undated, replace(newest, done=5)], "ZS-0001", TODAY) == undated
 
 
 slots = st.lists(
