@@ -125,7 +125,7 @@ class Override:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class FloorEvent:
+class EventBase:
     """The base of every floor event: its envelope and its type (TYPE of the class)."""
 
     TYPE: ClassVar[str] = ""
@@ -160,7 +160,7 @@ class FloorEvent:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Receiving(FloorEvent):
+class Receiving(EventBase):
     """Goods read at a receiving door; `notice` is the inbound notice they counted against."""
 
     TYPE = "receiving"
@@ -174,7 +174,7 @@ class Receiving(FloorEvent):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Returning(FloorEvent):
+class Returning(EventBase):
     """Reusable goods back from a disaster area, at a door."""
 
     TYPE = "returning"
@@ -185,7 +185,7 @@ class Returning(FloorEvent):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Storing(FloorEvent):
+class Storing(EventBase):
     """Putaway: a unit from the door to a storage location (`status`: the one to take)."""
 
     TYPE = "storing"
@@ -206,7 +206,7 @@ class Moving(Storing):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Picking(FloorEvent):
+class Picking(EventBase):
     """A picker took a unit off a stack for an order."""
 
     TYPE = "picking"
@@ -221,7 +221,7 @@ class Picking(FloorEvent):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Loading(FloorEvent):
+class Loading(EventBase):
     """A unit onto a truck for an order."""
 
     TYPE = "loading"
@@ -237,7 +237,7 @@ class Loading(FloorEvent):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class StockTaking(FloorEvent):
+class StockTaking(EventBase):
     """What a counter found of one batch at one location in a stocktake's round (1: blind,
     2: recount); `card` is the quantity on the stack's bin card, when one was entered."""
 
@@ -251,6 +251,8 @@ class StockTaking(FloorEvent):
     round: int = 1
 
 
+# Any floor event (a moving event is a Storing).
+FloorEvent = Receiving | Returning | Storing | Picking | Loading | StockTaking
 TYPES: dict[str, type[FloorEvent]] = {
     cls.TYPE: cls for cls in (Receiving, Returning, Storing, Moving, Picking, Loading, StockTaking)
 }
@@ -347,7 +349,7 @@ def _override(value: Any) -> Override | None:
     return Override(value.get("by"), value.get("reason"), value.get("instead_of"))
 
 
-def _goods(cls: type[FloorEvent], envelope: Envelope, doc: dict[str, Any]) -> FloorEvent:
+def _goods(cls: type[EventBase], envelope: Envelope, doc: dict[str, Any]) -> FloorEvent:
     """receiving, returning, storing, moving: goods in or between locations."""
     qty, batch = _qty(doc), _batch(doc.get("batch"), cls.TYPE)
     common: dict[str, Any] = {
@@ -375,7 +377,7 @@ def _goods(cls: type[FloorEvent], envelope: Envelope, doc: dict[str, Any]) -> Fl
     )
 
 
-def _for_order(cls: type[FloorEvent], envelope: Envelope, doc: dict[str, Any]) -> FloorEvent:
+def _for_order(cls: type[EventBase], envelope: Envelope, doc: dict[str, Any]) -> FloorEvent:
     """picking, loading: goods taken for a dispatch order."""
     qty, number = _qty(doc), _order(doc, cls.TYPE)
     batch = _batch(doc.get("batch"), cls.TYPE)
@@ -399,7 +401,7 @@ def _for_order(cls: type[FloorEvent], envelope: Envelope, doc: dict[str, Any]) -
     return Loading(**common, instead_of=stack)
 
 
-def _count(cls: type[FloorEvent], envelope: Envelope, doc: dict[str, Any]) -> FloorEvent:
+def _count(cls: type[EventBase], envelope: Envelope, doc: dict[str, Any]) -> FloorEvent:
     """stock_taking: one batch counted at one location."""
     rounds = doc.get("round", 1)
     if rounds not in (1, 2) or not isinstance(rounds, int) or isinstance(rounds, bool):
@@ -418,7 +420,7 @@ def _count(cls: type[FloorEvent], envelope: Envelope, doc: dict[str, Any]) -> Fl
 
 
 _BODIES: dict[
-    type[FloorEvent], Callable[[type[FloorEvent], Envelope, dict[str, Any]], FloorEvent]
+    type[EventBase], Callable[[type[EventBase], Envelope, dict[str, Any]], FloorEvent]
 ] = {
     Receiving: _goods,
     Returning: _goods,
