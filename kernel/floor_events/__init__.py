@@ -25,8 +25,7 @@ or order it knows, enough stock) is the server's to decide. Fields a server does
 are ignored, so an older or newer gateway's events are read the same way.
 """
 
-from kernel.floor_events.parse import REASONS, Malformed, is_event_id, parse, whole
-from kernel.floor_events.types import (
+from kernel.floor_events.kinds import (
     TAKES_FROM,
     TYPES,
     Envelope,
@@ -42,6 +41,7 @@ from kernel.floor_events.types import (
     StockTaking,
     Storing,
 )
+from kernel.floor_events.reading import REASONS, Malformed, is_event_id, parse, whole
 
 __all__ = [
     "REASONS",

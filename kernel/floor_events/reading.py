@@ -1,5 +1,5 @@
 """Reading a floor event: `parse(doc)` checks the shape and type of every field a decision
-reads and gives the typed event (kernel.floor_events.types), or raises Malformed with a
+reads and gives the typed event (kernel.floor_events.kinds), or raises Malformed with a
 reason code. Fields it does not know are ignored. See kernel.floor_events."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from kernel.bounds import MAX_ID, MAX_QTY, MAX_STOCK
-from kernel.floor_events.types import (
+from kernel.floor_events.kinds import (
     TYPES,
     Envelope,
     EventBase,
