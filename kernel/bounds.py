@@ -7,6 +7,7 @@ names the field. Nothing here does IO.
     MAX_QTY         a read's or an event's quantity, in the item's unit (a pallet, a case)
     MAX_STOCK       the quantity of one stock line in the central ledger
     INT64_MAX       the largest integer a database column takes
+    MAX_ID          the largest row id (32-bit integer columns)
     clean text      no lone surrogates (they cannot be written as UTF-8), no control
                     characters, at most a given length
 """
@@ -22,6 +23,7 @@ from typing import Any
 MAX_QTY = 1_000_000  # one read or one event: far above any pallet, far below overflow
 MAX_STOCK = 10**12  # one stock line: a million reads of MAX_QTY (a database CHECK too)
 INT64_MAX = 2**63 - 1
+MAX_ID = 2**31 - 1  # row ids are 32-bit integer columns
 MAX_TEXT = 200  # free text on the floor: a batch number, a serial, a location code
 
 _UNCLEAN = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")

@@ -31,6 +31,7 @@ from gateway.storage.store import (
     insert_read,
 )
 from kernel.contract import Answer, ScanMessage, parse_answer
+from kernel.floor_events import FloorEvent
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ class Intake:
 
 class Decision(Protocol):
     answer: Answer
-    events: list[dict[str, Any]]
+    events: list[FloorEvent]
 
 
 Decide = Callable[[FloorView, ScanMessage, float], Decision]

@@ -20,6 +20,7 @@ from typing import Any
 from gateway.domain.quarantine import DeviceCounts
 from gateway.storage import quarantine, schema, server_copy
 from kernel.contract import ScanMessage
+from kernel.floor_events import FloorEvent
 from kernel.sqlite import open_durable
 
 log = logging.getLogger(__name__)
@@ -303,9 +304,9 @@ def insert_read(
     )
 
 
-def insert_events(db: sqlite3.Connection, events: Sequence[dict[str, Any]], now: float) -> None:
-    """Domain events into the outbox, as the JSON that goes to the server."""
+def insert_events(db: sqlite3.Connection, events: Sequence[FloorEvent], now: float) -> None:
+    """Floor events into the outbox, as the JSON that goes to the server (their wire form)."""
     db.executemany(
         "INSERT INTO outbox (event_id, type, payload, created_at) VALUES (?,?,?,?)",
-        [(e["event_id"], e["type"], json.dumps(e, ensure_ascii=False), now) for e in events],
+        [(e.event_id, e.type, json.dumps(e.to_wire(), ensure_ascii=False), now) for e in events],
     )

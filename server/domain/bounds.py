@@ -21,10 +21,10 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, Field
 
 from kernel.bounds import INT64_MAX as INT64_MAX  # shared with the stations and gateways
+from kernel.bounds import MAX_ID as MAX_ID  # row ids are 32-bit integer columns
 from kernel.bounds import MAX_QTY as MAX_QTY
 from kernel.bounds import MAX_STOCK as MAX_STOCK
 
-MAX_ID = 2**31 - 1  # row ids are 32-bit integer columns
 MAX_OFFSET = 10**9  # how far into a list a page may start
 MAX_PAGE = 100_000  # dashboard page numbers
 MAX_CENTS = 10**13  # money, in cents

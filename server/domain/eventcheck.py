@@ -1,10 +1,11 @@
 """The shape of a floor event, checked before anything reads it: pure, no database.
 
-A gateway posts events as JSON objects. Before an event is decided, `check` makes sure it
-can be stored and answered and that every number in it is in range: a size, a nesting depth,
-text without control characters or lone surrogates, whole numbers within 64 bits, and the
-fields a decision reads of the type and range it needs. An event that fails is rejected on
-its own with a reason code from MALFORMED; the rest of its batch goes on.
+A gateway posts events as JSON objects. Before an event is decided, `read` makes sure it can
+be stored and answered (`check`: a size, a nesting depth, text without control characters or
+lone surrogates, whole numbers within 64 bits), then reads it once into its typed form
+(kernel.floor_events.parse: the fields a decision reads, of the type and range it needs). An
+event that fails is rejected on its own with a reason code from MALFORMED; the rest of its
+batch goes on.
 
 Malformed is not the same as refused: a malformed event can never be taken, whatever the
 ledger holds (the gateway sets it aside for a person); a refused one (unknown_gtin,
@@ -14,10 +15,10 @@ insufficient_stock, ...) was well formed but does not fit the ledger as it stand
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
-from server.domain.bounds import MAX_ID, MAX_QTY, MAX_STOCK, json_problem, shown, unprintable
+from kernel.floor_events import REASONS, FloorEvent, Malformed, is_event_id, parse
+from server.domain.bounds import json_problem, shown
 from server.domain.floor import Rejection
 
 MAX_EVENT_BYTES = 16 * 1024  # one event, as JSON
@@ -25,43 +26,11 @@ MAX_DEPTH = 4  # objects and lists within the event
 MAX_TEXT = 1000  # any text value
 MAX_ITEMS = 100  # any list or object inside the event
 
-# Every reason code for an event that is malformed; these answers carry "malformed": true.
-MALFORMED = frozenset(
-    {
-        "bad_event_id",
-        "too_large",
-        "bad_text",
-        "bad_number",
-        "bad_field",
-        "bad_quantity",
-        "unsupported_type",
-        "missing_batch",
-        "bad_status",
-        "bad_round",
-        "bad_instead_of",
-        "no_operator",
-        "no_order",  # goods leave only for an order (server.domain.floor)
-    }
-)
-
-# Fields read as codes or numbers of record: one line of text of at most this length.
-CODES = {
-    "type": 32,
-    "warehouse": 32,
-    "location": 64,
-    "from_location": 64,
-    "to_location": 64,
-    "gtin": 14,
-    "batch": 32,
-    "status": 24,
-    "order": 64,
-    "device": 64,
-    "operator": 64,
-    "occurred_at": 40,
-    "prod_date": 10,
-}
-STACK = ("location", "batch")  # what instead_of names
-_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+# Every reason code for an event that is malformed; these answers carry "malformed": true:
+# the envelope's (json_problem, the size), the parser's (kernel.floor_events.REASONS: a field
+# missing or of the wrong type or range; no_order: goods leave only for an order), and a
+# status that no move or load may take (server.domain.floor).
+MALFORMED = REASONS | {"too_large", "bad_text", "bad_number", "bad_field", "bad_status"}
 
 
 def is_malformed(reason: str | None) -> bool:
@@ -71,7 +40,7 @@ def is_malformed(reason: str | None) -> bool:
 def event_id_of(event: Any) -> str | None:
     """The event's id if it is a UUID in its canonical 36-character form, else None."""
     value = event.get("event_id") if isinstance(event, dict) else None
-    return value if isinstance(value, str) and _UUID.fullmatch(value) else None
+    return value if is_event_id(value) else None
 
 
 def stored(event: Any) -> str:
@@ -88,8 +57,9 @@ ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circu
 
 
 def check(event: dict[str, Any]) -> str:
-    """The event as compact JSON to store, or Rejection (a reason in MALFORMED) if it is not
-    one the ledger can read."""
+    """The event as compact JSON to store, or Rejection (a reason in MALFORMED) if it is
+    not JSON the ledger can store: too deep, too large, text it cannot hold, a number out of
+    range."""
     problem = json_problem(event, "event", MAX_DEPTH, MAX_TEXT, MAX_ITEMS)
     if problem is not None:
         raise Rejection(*problem)
@@ -97,32 +67,15 @@ def check(event: dict[str, Any]) -> str:
     size = len(text.encode())
     if size > MAX_EVENT_BYTES:
         raise Rejection("too_large", f"the event has {size} bytes, at most {MAX_EVENT_BYTES}")
-    for field, limit in CODES.items():
-        value = event.get(field)
-        if value is None:
-            continue
-        if not isinstance(value, str) or len(value) > limit or unprintable(value):
-            raise Rejection("bad_field", f"{field} must be one line of at most {limit} characters")
-    if "qty" in event:
-        whole(event["qty"], "qty", 1, MAX_QTY)
-    for field in ("counted", "card"):
-        if event.get(field) is not None:
-            whole(event[field], field, 0, MAX_STOCK)
-    if event.get("stocktake") is not None:
-        whole(event["stocktake"], "stocktake", 1, MAX_ID, reason="bad_field")
-    if event.get("type") == "stock_taking" and not str(event.get("operator") or "").strip():
-        raise Rejection("no_operator", "a count carries the person who counted (operator)")
-    replaced = event.get("instead_of")
-    if replaced is not None and not (
-        isinstance(replaced, dict)
-        and all(isinstance(replaced.get(k), str) and len(replaced[k]) <= 64 for k in STACK)
-    ):
-        raise Rejection("bad_instead_of", "instead_of names a location and a batch")
     return text
 
 
-def whole(value: Any, name: str, low: int, high: int, reason: str = "bad_quantity") -> int:
-    """A whole number from low to high (JSON true and 2.0 are not)."""
-    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-        raise Rejection(reason, f"{name} must be a whole number from {low} to {high:,}")
-    return value
+def read(event: dict[str, Any]) -> tuple[str, FloorEvent]:
+    """The event as compact JSON to store and as the typed floor event it stands for
+    (kernel.floor_events.parse: each field of the type and range a decision needs), or
+    Rejection with a reason in MALFORMED."""
+    text = check(event)
+    try:
+        return text, parse(event)
+    except Malformed as exc:
+        raise Rejection(exc.reason, exc.detail) from None

@@ -12,27 +12,37 @@ Goods leave only for an order (art. 29): a picking or loading event without one,
 order with no pick line at that stack, is refused; a load takes at most what its line has
 still to load.
 
-`plan` takes an event, the master data it refers to (already looked up) and a view of the
-current stock, and returns the changes to make with the kind of basis they stand on
-(server.domain.basis), or raises Rejection with a reason code.
+`plan` takes an event (typed, its shape checked by kernel.floor_events.parse), the master
+data it refers to (already looked up) and a view of the current stock, and returns the
+changes to make with the kind of basis they stand on (server.domain.basis), or raises
+Rejection with a reason code.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
+from kernel.floor_events import (
+    TAKES_FROM,
+    FloorEvent,
+    Loading,
+    Picking,
+    Receiving,
+    Returning,
+    StockTaking,
+    Storing,
+)
 from kernel.stock_rules import LOAD_ORDER, MOVE_ORDER, status_taken
 from server.domain.basis import Kind
-from server.domain.bounds import MAX_QTY, MAX_STOCK
+from server.domain.bounds import MAX_STOCK
 from server.domain.errors import Rejection as Rejection  # imported from here by many modules
 
 # The field naming where an event takes stock from. Every change that lowers a quantity is at
 # this location, or (a load a supervisor let replace a reserved batch) at the stack named in
-# RELEASED, so a decision needs the stored quantities of these stacks only (stacks_lowered).
+# the load's instead_of, so a decision needs the stored quantities of these stacks only
+# (stacks_lowered).
 TAKEN_FROM = "from_location"
-RELEASED = "instead_of"  # {"location": ..., "batch": ...}: the reservation a load replaces
 # Which status a move or a load takes when the event does not say: kernel.stock_rules.
 
 StockKey = tuple[int, int, str]  # location_id, batch_id, status
@@ -97,64 +107,46 @@ class Planned:
         return None if self.line is None else str(self.line.id)
 
 
-def quantity(event: dict[str, Any]) -> int:
-    qty = event.get("qty")
-    if not isinstance(qty, int) or isinstance(qty, bool) or not 0 < qty <= MAX_QTY:
-        raise Rejection("bad_quantity", f"qty must be a whole number from 1 to {MAX_QTY:,}")
-    return qty
-
-
-def order(refs: Refs, event: dict[str, Any]) -> str:
+def order(refs: Refs, number: str) -> str:
     """The number of the dispatch order a picking or loading event is for: it must name one
     that exists, takes goods from this depot and is open, or the event takes nothing."""
-    number = event.get("order")
-    if number is None:
-        raise Rejection("no_order", f"a {event.get('type')} event names the order it is for")
-    found = refs.orders.get(str(number))
+    found = refs.orders.get(number)
     if found is None:
         raise Rejection("unknown_order", f"there is no dispatch order {number}")
     if not found.here:
         raise Rejection("unknown_order", f"order {number} takes nothing from this depot")
     if found.status != "open":
         raise Rejection("not_open", f"order {number} is {found.status}")
-    return str(number)
+    return number
 
 
-def pick_line(refs: Refs, number: str, where: int, batch_id: int, event: dict[str, Any]) -> PickRef:
+def pick_line(refs: Refs, number: str, where: int, batch_id: int, batch_no: str) -> PickRef:
     """The order's pick line at a stack (location, batch) of this depot."""
     found = refs.picks.get((number, where, batch_id))
     if found is None:
         raise Rejection(
             "not_on_pick_list",
-            f"order {number} has no pick line for batch {event.get('batch')} at that location",
+            f"order {number} has no pick line for batch {batch_no} at that location",
         )
     return found
 
 
-def location(refs: Refs, event: dict[str, Any], field: str) -> int:
-    code = event.get(field)
+def location(refs: Refs, code: str | None, field: str) -> int:
     found = refs.locations.get(str(code))
     if found is None:
         raise Rejection("unknown_location", f"{field} {code!r} is not a location here")
     return found
 
 
-def item(refs: Refs, event: dict[str, Any]) -> str:
-    found = refs.items.get(str(event.get("gtin")))
+def item(refs: Refs, gtin: str | None) -> str:
+    found = refs.items.get(str(gtin))
     if found is None:
-        raise Rejection("unknown_gtin", f"GTIN {event.get('gtin')} is not in the item catalog")
+        raise Rejection("unknown_gtin", f"GTIN {gtin} is not in the item catalog")
     return found
 
 
-def batch_no(event: dict[str, Any]) -> str:
-    value = event.get("batch")
-    if not isinstance(value, str) or not value.strip() or len(value) > 32:
-        raise Rejection("missing_batch", f"a {event.get('type')} event needs a batch number")
-    return value
-
-
-def batch(refs: Refs, event: dict[str, Any]) -> int:
-    code, number = item(refs, event), batch_no(event)
+def batch(refs: Refs, gtin: str | None, number: str) -> int:
+    code = item(refs, gtin)
     found = refs.batches.get((code, number))
     if found is None:
         raise Rejection("unknown_batch", f"batch {number} of item {code} has never been received")
@@ -162,12 +154,12 @@ def batch(refs: Refs, event: dict[str, Any]) -> int:
 
 
 def status_to_take(
-    stock: StockView, where: int, batch_id: int, qty: int, order: tuple[str, ...], asked: Any
+    stock: StockView, where: int, batch_id: int, qty: int, order: tuple[str, ...], asked: str | None
 ) -> str:
     if asked is not None:
         if asked not in order:
             raise Rejection("bad_status", f"status {asked!r} cannot be taken here {order}")
-        order = (str(asked),)
+        order = (asked,)
     status = status_taken(order, lambda s: stock((where, batch_id, s)), qty)
     if status is not None:
         return status
@@ -175,44 +167,45 @@ def status_to_take(
     raise Rejection("insufficient_stock", f"{qty} asked, the location holds {have}")
 
 
-def receive(event: dict[str, Any], refs: Refs, stock: StockView) -> Planned:
-    qty = quantity(event)
-    where, batch_id = location(refs, event, "location"), batch(refs, event)
-    return Planned([Change(where, batch_id, "pending_acceptance", qty)], Kind.RECEIPT)
+def receive(event: Receiving, refs: Refs, stock: StockView) -> Planned:
+    where = location(refs, event.location, "location")
+    batch_id = batch(refs, event.gtin, event.batch)
+    return Planned([Change(where, batch_id, "pending_acceptance", event.qty)], Kind.RECEIPT)
 
 
-def returning(event: dict[str, Any], refs: Refs, stock: StockView) -> Planned:
+def returning(event: Returning, refs: Refs, stock: StockView) -> Planned:
     """Reusable goods back from a disaster area (art. 24): on hold until inspected."""
-    qty = quantity(event)
-    code = item(refs, event)
+    code = item(refs, event.gtin)
     if code not in refs.reusable:
         raise Rejection("not_reusable", f"item {code} is consumable; it does not come back")
-    where, batch_id = location(refs, event, "location"), batch(refs, event)
-    return Planned([Change(where, batch_id, "on_hold", qty)], Kind.RETURN)
+    where = location(refs, event.location, "location")
+    batch_id = batch(refs, event.gtin, event.batch)
+    return Planned([Change(where, batch_id, "on_hold", event.qty)], Kind.RETURN)
 
 
-def move(event: dict[str, Any], refs: Refs, stock: StockView) -> Planned:
-    qty = quantity(event)
-    batch_id = batch(refs, event)
-    source = location(refs, event, TAKEN_FROM)
-    target = location(refs, event, "to_location")
+def move(event: Storing, refs: Refs, stock: StockView) -> Planned:
+    """storing and moving (kernel.floor_events.Moving is a Storing)."""
+    qty = event.qty
+    batch_id = batch(refs, event.gtin, event.batch)
+    source = location(refs, event.from_location, TAKEN_FROM)
+    target = location(refs, event.to_location, "to_location")
     if source == target:
         raise Rejection("same_location", "from_location and to_location are the same")
-    status = status_to_take(stock, source, batch_id, qty, MOVE_ORDER, event.get("status"))
+    status = status_to_take(stock, source, batch_id, qty, MOVE_ORDER, event.status)
     changes = [Change(source, batch_id, status, -qty), Change(target, batch_id, status, qty)]
     return Planned(changes, Kind.MOVE)
 
 
-def load(event: dict[str, Any], refs: Refs, stock: StockView) -> Planned:
+def load(event: Loading, refs: Refs, stock: StockView) -> Planned:
     """Goods onto a truck against the order's pick line at the stack they come from, or, for
     a unit a supervisor let replace a reserved one, at the stack it replaces."""
-    qty = quantity(event)
-    number = order(refs, event)
-    batch_id = batch(refs, event)
-    source = location(refs, event, TAKEN_FROM)
+    qty = event.qty
+    number = order(refs, event.order)
+    batch_id = batch(refs, event.gtin, event.batch)
+    source = location(refs, event.from_location, TAKEN_FROM)
     replaced = released_stack(event, refs)
-    line = pick_line(refs, number, *(replaced or (source, batch_id)), event)
-    status = status_to_take(stock, source, batch_id, qty, LOAD_ORDER, event.get("status"))
+    line = pick_line(refs, number, *(replaced or (source, batch_id)), event.batch)
+    status = status_to_take(stock, source, batch_id, qty, LOAD_ORDER, event.status)
     changes = [Change(source, batch_id, status, -qty)]
     if replaced is not None:
         if stock((*replaced, "reserved")) < qty:
@@ -221,53 +214,70 @@ def load(event: dict[str, Any], refs: Refs, stock: StockView) -> Planned:
     return Planned(changes, Kind.PICK_LINE, line)
 
 
-def released_stack(event: dict[str, Any], refs: Refs) -> tuple[int, int] | None:
+def released_stack(event: Loading, refs: Refs) -> tuple[int, int] | None:
     """(location, batch) of the reservation a unit loaded instead of it replaces (a
     supervisor's override of FIFO): it goes back to available stock."""
-    replaced = event.get(RELEASED)
+    replaced = event.instead_of
     if replaced is None:
         return None
-    if not isinstance(replaced, dict):
-        raise Rejection("bad_instead_of", "instead_of names a location and a batch")
-    stack = location(refs, replaced, "location")
-    held = batch(refs, {"gtin": event.get("gtin"), "batch": replaced.get("batch"), "type": "x"})
-    return stack, held
+    stack = location(refs, replaced.location, "location")
+    return stack, batch(refs, event.gtin, replaced.batch)
 
 
-def stacks_lowered(event: dict[str, Any]) -> list[tuple[Any, Any]]:
+def stacks_lowered(event: FloorEvent) -> list[tuple[str | None, str]]:
     """(location code, batch no) of every stack the event may lower (see TAKEN_FROM)."""
-    stacks = [(event.get(TAKEN_FROM), event.get("batch"))]
-    replaced = event.get(RELEASED)
-    if isinstance(replaced, dict):
-        stacks.append((replaced.get("location"), replaced.get("batch")))
+    if not isinstance(event, TAKES_FROM):
+        return []
+    stacks = [(event.from_location, event.batch)]
+    if isinstance(event, Loading) and event.instead_of is not None:
+        stacks.append((event.instead_of.location, event.instead_of.batch))
     return stacks
 
 
-def pick(event: dict[str, Any], refs: Refs, stock: StockView) -> Planned:
+def places_named(event: FloorEvent) -> list[str | None]:
+    """The location codes an event names for its own batch (where it adds or takes)."""
+    if isinstance(event, Storing):
+        return [event.from_location, event.to_location]
+    if isinstance(event, Picking | Loading):
+        return [event.from_location]
+    if isinstance(event, Receiving | Returning | StockTaking):
+        return [event.location]
+    return []
+
+
+def pick(event: Picking, refs: Refs, stock: StockView) -> Planned:
     """A picker took goods off a stack for a dispatch order's pick line: recorded, no change
     to stock (the order reserved it; loading takes it off the books). A unit a supervisor
     let replace the one offered (`override`) needs a line of the order for the item here."""
-    qty = quantity(event)
-    number = order(refs, event)
-    batch_id = batch(refs, event)
-    source = location(refs, event, TAKEN_FROM)
-    status_to_take(stock, source, batch_id, qty, LOAD_ORDER, event.get("status"))
-    if isinstance(event.get("override"), dict):
-        if (number, item(refs, event)) not in refs.ordered:
+    number = order(refs, event.order)
+    batch_id = batch(refs, event.gtin, event.batch)
+    source = location(refs, event.from_location, TAKEN_FROM)
+    status_to_take(stock, source, batch_id, event.qty, LOAD_ORDER, event.status)
+    if event.override is not None:
+        if (number, item(refs, event.gtin)) not in refs.ordered:
             raise Rejection("not_on_pick_list", f"order {number} lists no such item here")
     else:
-        pick_line(refs, number, source, batch_id, event)
+        pick_line(refs, number, source, batch_id, event.batch)
     return Planned([])
 
 
-HANDLERS: dict[str, Callable[[dict[str, Any], Refs, StockView], Planned]] = {
-    "receiving": receive,
-    "picking": pick,
-    "storing": move,
-    "moving": move,
-    "loading": load,
-    "returning": returning,
-}
+def _decide(event: FloorEvent, refs: Refs, stock: StockView) -> Planned:
+    """The handler of the event's type."""
+    if isinstance(event, Receiving):
+        return receive(event, refs, stock)
+    if isinstance(event, Returning):
+        return returning(event, refs, stock)
+    if isinstance(event, Storing):
+        return move(event, refs, stock)
+    if isinstance(event, Picking):
+        return pick(event, refs, stock)
+    if isinstance(event, Loading):
+        return load(event, refs, stock)
+    raise Rejection("unsupported_type", f"event type {event.type!r} is not handled")
+
+
+# The types plan decides (a stock_taking event is a count: `counted`).
+HANDLED = ("receiving", "picking", "storing", "moving", "loading", "returning")
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,41 +292,31 @@ class Counted:
     round: int
 
 
-def _whole(value: Any, name: str) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_STOCK:
-        raise Rejection("bad_quantity", f"{name} must be a whole number from 0 to {MAX_STOCK:,}")
-    return value
-
-
-def counted(event: dict[str, Any], warehouse: str, refs: Refs, open_takes: set[int]) -> Counted:
-    if event.get("warehouse") != warehouse:
+def counted(event: StockTaking, warehouse: str, refs: Refs, open_takes: set[int]) -> Counted:
+    if event.envelope.warehouse != warehouse:
         raise Rejection("warehouse_not_allowed", f"this gateway posts for {warehouse} only")
-    operator = event.get("operator")
+    operator = event.envelope.operator
     if operator not in refs.counters:
         raise Rejection(
             "unknown_operator",
             f"{operator!r} is not a person who may count at {warehouse}: a count is credited "
             "to the user name on the counter's badge",
         )
-    take = event.get("stocktake")
-    if not isinstance(take, int) or take not in open_takes:
+    take = event.stocktake
+    if take is None or take not in open_takes:
         raise Rejection("not_counting", f"stocktake {take!r} is not open for counting here")
-    card = event.get("card")
-    rounds = event.get("round", 1)
-    if rounds not in (1, 2):
-        raise Rejection("bad_round", "round is 1 (blind count) or 2 (recount)")
     return Counted(
         take,
-        location(refs, event, "location"),
-        batch(refs, event),
-        _whole(event.get("counted"), "counted"),
-        None if card is None else _whole(card, "card"),
-        int(rounds),
+        location(refs, event.location, "location"),
+        batch(refs, event.gtin, event.batch),
+        event.counted,
+        event.card,
+        event.round,
     )
 
 
 def plan(
-    event: dict[str, Any],
+    event: FloorEvent,
     warehouse: str,
     refs: Refs,
     stock: StockView,
@@ -324,15 +324,13 @@ def plan(
 ) -> Planned:
     """The changes an event makes, checked against the stock as it stands; `loaded` says how
     much earlier events of the same batch loaded against a pick line."""
-    kind = event.get("type")
-    handler = HANDLERS.get(str(kind))
-    if handler is None:
-        raise Rejection("unsupported_type", f"event type {kind!r} is not handled")
-    if event.get("warehouse") != warehouse:
+    if event.type not in HANDLED:
+        raise Rejection("unsupported_type", f"event type {event.type!r} is not handled")
+    if event.envelope.warehouse != warehouse:
         raise Rejection("warehouse_not_allowed", f"this gateway posts for {warehouse} only")
-    planned = handler(event, refs, stock)
+    planned = _decide(event, refs, stock)
     line = planned.line
-    if line is not None and quantity(event) > line.open - loaded(line.id):
+    if line is not None and isinstance(event, Loading) and event.qty > line.open - loaded(line.id):
         left = line.open - loaded(line.id)
         raise Rejection("over_pick_list", f"its pick line has {left} left to load")
     for change in planned.changes:

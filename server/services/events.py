@@ -7,10 +7,10 @@ done set-wise in server.services.ingest; what each event means is in server.doma
 
 from __future__ import annotations
 
-from server.domain.floor import HANDLERS
+from server.domain.floor import HANDLED
 from server.domain.results import Caller, EventResult
 from server.services.ingest import ingest
 
-EVENT_TYPES = (*HANDLERS, "stock_taking")
+EVENT_TYPES = (*HANDLED, "stock_taking")
 
 __all__ = ["EVENT_TYPES", "Caller", "EventResult", "ingest"]

@@ -23,13 +23,23 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, Engine, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from kernel.floor_events import FloorEvent, StockTaking
 from server.domain.basis import Basis
 from server.domain.bounds import shown
-from server.domain.eventcheck import check, event_id_of, stored
-from server.domain.floor import Planned, Refs, Rejection, StockKey, counted, plan, stacks_lowered
+from server.domain.eventcheck import event_id_of, read, stored
+from server.domain.floor import (
+    Planned,
+    Refs,
+    Rejection,
+    StockKey,
+    counted,
+    places_named,
+    plan,
+    stacks_lowered,
+)
 from server.domain.results import Caller, EventResult
 from server.services import ledger
-from server.services.refs import LOCATION_FIELDS, load_refs, with_orders
+from server.services.refs import load_refs, with_orders
 from server.storage.tables import events, pick_lines, stocktake_counts, stocktakes
 
 CHUNK = 500
@@ -63,19 +73,19 @@ def _seen(conn: Connection, ids: list[str]) -> dict[str, tuple[str, str | None]]
     return found
 
 
-def _stacks(refs: Refs, events: list[dict[str, Any]], added_to: bool) -> set[tuple[int, int]]:
+def _stacks(refs: Refs, events: list[FloorEvent], added_to: bool) -> set[tuple[int, int]]:
     """(location, batch) of the stacks the events may lower (server.domain.floor.stacks_lowered):
     the only stacks whose quantity a decision to take depends on; with `added_to`, also those
     they add to (a line holds at most MAX_STOCK)."""
     found: set[tuple[int, int]] = set()
     for e in events:
-        item = refs.items.get(str(e.get("gtin")), "")
-        named = [(e.get(f), e.get("batch")) for f in LOCATION_FIELDS] if added_to else []
+        item = refs.items.get(str(e.gtin), "")
+        named = [(code, e.batch) for code in places_named(e)] if added_to else []
         for code, number in [*stacks_lowered(e), *named]:
             if code is None:
                 continue
-            location_id = refs.locations.get(str(code))
-            batch_id = refs.batches.get((item, number)) if isinstance(number, str) else None
+            location_id = refs.locations.get(code)
+            batch_id = refs.batches.get((item, number))
             if location_id is not None and batch_id is not None:
                 found.add((location_id, batch_id))
     return found
@@ -93,15 +103,17 @@ def _ingest(engine: Engine, caller: Caller, batch: list[Any], look_up: bool) -> 
     results, wanted, malformed, payloads = _screen(batch)
     warehouse = caller.warehouse
     with engine.begin() as conn:
-        seen = _seen(conn, [e["event_id"] for _, e in wanted]) if look_up else {}
+        seen = _seen(conn, [raw["event_id"] for _, raw, _ in wanted]) if look_up else {}
         fresh = [
-            e for _, e in wanted if e["event_id"] not in seen and e["event_id"] not in malformed
+            e
+            for _, _, e in wanted
+            if e is not None and e.event_id not in seen and e.event_id not in malformed
         ]
         refs = load_refs(conn, warehouse, fresh)
         head = ledger.lock(conn, warehouse)
         if look_up:  # the same events sent through another instance, committed meanwhile
-            seen.update(_seen(conn, [e["event_id"] for e in fresh]))
-            fresh = [e for e in fresh if e["event_id"] not in seen]
+            seen.update(_seen(conn, [e.event_id for e in fresh]))
+            fresh = [e for e in fresh if e.event_id not in seen]
         refs = with_orders(conn, warehouse, refs, fresh)
         # Quantities of the stacks the events take from (and, on the second try, of those
         # they add to); elsewhere only the batch's own changes are known, which is all a
@@ -120,18 +132,18 @@ def _ingest(engine: Engine, caller: Caller, batch: list[Any], look_up: bool) -> 
         def view(key: StockKey) -> int:
             return held.get(key, 0) + net.get(key, 0)
 
-        for i, event in wanted:
-            event_id = event["event_id"]
+        for i, raw, event in wanted:
+            event_id = raw["event_id"]
             if event_id in seen:
                 status, reason = seen[event_id]
                 results[i] = EventResult(event_id, "duplicate", reason, original=status)
                 continue
-            author = str(event.get("operator") or event.get("device") or caller.client_id)[:64]
+            author = str(raw.get("operator") or raw.get("device") or caller.client_id)[:64]
             planned = NOTHING
             try:
-                if event_id in malformed:
+                if event is None or event_id in malformed:
                     raise malformed[event_id]
-                if event.get("type") == "stock_taking":
+                if isinstance(event, StockTaking):
                     count = counted(event, warehouse, refs, open_takes)
                     count_rows.append(
                         {
@@ -149,7 +161,7 @@ def _ingest(engine: Engine, caller: Caller, batch: list[Any], look_up: bool) -> 
                 verdict, reason = "accepted", None
             if planned.kind is not None and planned.changes:
                 basis = Basis(planned.kind, event_id=event_id, ref=planned.ref)
-                accepted[event_id] = str(event["type"])
+                accepted[event_id] = raw["type"]
                 for change in planned.changes:
                     net[change.key] = net.get(change.key, 0) + change.delta
                     entries.append(
@@ -165,7 +177,7 @@ def _ingest(engine: Engine, caller: Caller, batch: list[Any], look_up: bool) -> 
                 replaced = changes[1].key[:2] if len(changes) > 1 else None
                 loads.append(Load(planned.line.id, changes[0].key[:2], qty, replaced))
             seen[event_id] = (verdict, reason)
-            event_rows.append(_event_row(caller, event, payloads[event_id], verdict, reason, now))
+            event_rows.append(_event_row(caller, raw, payloads[event_id], verdict, reason, now))
             results[i] = EventResult(event_id, verdict, reason)
         if event_rows:
             conn.execute(events.insert(), event_rows)
@@ -177,16 +189,19 @@ def _ingest(engine: Engine, caller: Caller, batch: list[Any], look_up: bool) -> 
     return [r for r in results if r is not None]
 
 
+# An event kept for deciding: its place in the batch, the JSON object as posted, and its
+# typed form (None when it is malformed).
+Wanted = tuple[int, dict[str, Any], FloorEvent | None]
+
+
 def _screen(
     batch: list[Any],
-) -> tuple[
-    list[EventResult | None], list[tuple[int, dict[str, Any]]], dict[str, Rejection], dict[str, str]
-]:
+) -> tuple[list[EventResult | None], list[Wanted], dict[str, Rejection], dict[str, str]]:
     """Each event's place in the answer, before the database: one without a usable id is
-    answered at once; the others are kept in order, with their shape checked (a malformed one
-    is rejected in its turn) and the text stored for each."""
+    answered at once; the others are kept in order, read into their typed form once (a
+    malformed one is rejected in its turn) and the text stored for each."""
     results: list[EventResult | None] = [None] * len(batch)
-    wanted: list[tuple[int, dict[str, Any]]] = []
+    wanted: list[Wanted] = []
     malformed: dict[str, Rejection] = {}
     payloads: dict[str, str] = {}  # event id -> the event as stored
     for i, event in enumerate(batch):
@@ -199,12 +214,13 @@ def _screen(
                 "bad_event_id: an event is an object whose event_id is a UUID",
             )
             continue
+        typed: FloorEvent | None = None
         try:
-            payloads[event_id] = check(event)
+            payloads[event_id], typed = read(event)
         except Rejection as exc:
             malformed[event_id] = exc
             payloads[event_id] = stored(event)
-        wanted.append((i, event))
+        wanted.append((i, event, typed))
     return results, wanted, malformed, payloads
 
 
@@ -288,8 +304,8 @@ def _replace(
     )
 
 
-def _open_stocktakes(conn: Connection, warehouse: str, events: list[dict[str, Any]]) -> set[int]:
-    if not any(e.get("type") == "stock_taking" for e in events):
+def _open_stocktakes(conn: Connection, warehouse: str, events: list[FloorEvent]) -> set[int]:
+    if not any(isinstance(e, StockTaking) for e in events):
         return set()
     return set(
         conn.execute(

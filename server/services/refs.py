@@ -10,16 +10,8 @@ from typing import Any
 from sqlalchemy import Connection, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
-from server.domain.floor import (
-    RELEASED,
-    OrderRef,
-    PickRef,
-    Refs,
-    Rejection,
-    batch_no,
-    quantity,
-    stacks_lowered,
-)
+from kernel.floor_events import FloorEvent, Loading, Picking, Receiving, StockTaking
+from server.domain.floor import OrderRef, PickRef, Refs, Rejection, places_named, stacks_lowered
 from server.domain.permissions import PERMISSIONS
 from server.storage.tables import (
     batches,
@@ -31,8 +23,6 @@ from server.storage.tables import (
     warehouses,
 )
 from server.storage.tables import items as item_table
-
-LOCATION_FIELDS = ("location", "from_location", "to_location")
 
 
 def _date(value: Any) -> date | None:
@@ -50,15 +40,11 @@ def known_warehouse(conn: Connection, code: str) -> str:
     return code
 
 
-def with_orders(conn: Connection, warehouse: str, refs: Refs, events: list[dict[str, Any]]) -> Refs:
+def with_orders(conn: Connection, warehouse: str, refs: Refs, events: list[FloorEvent]) -> Refs:
     """`refs` with the dispatch orders that picking and loading events name, and those
     orders' pick lines at `warehouse` (read under the warehouse's head lock, so that they
     are the lines the postings are checked against)."""
-    numbers = {
-        str(e["order"])
-        for e in events
-        if e.get("type") in ("picking", "loading") and e.get("order") is not None
-    }
+    numbers = {e.order for e in events if isinstance(e, Picking | Loading)}
     if not numbers:
         return refs
     lines = conn.execute(
@@ -126,13 +112,13 @@ def _create_batches(conn: Connection, rows: list[dict[str, Any]]) -> dict[tuple[
     return {(r.item_code, r.batch_no): r.id for r in found}
 
 
-def load_refs(conn: Connection, warehouse: str, events: Iterable[dict[str, Any]]) -> Refs:
+def load_refs(conn: Connection, warehouse: str, events: Iterable[FloorEvent]) -> Refs:
     """The master data a batch of events names, in three queries (items with whether they
     are reusable, locations, batches; the dispatch orders come with `with_orders`); batches
     that a well-formed receiving event brings in for the first time are created (with its
     dates)."""
     events = list(events)
-    gtins = {str(e.get("gtin")) for e in events if e.get("gtin")}
+    gtins = {str(e.gtin) for e in events if e.gtin}
     items: dict[str, str] = {}
     reusable: set[str] = set()
     if gtins:
@@ -145,9 +131,8 @@ def load_refs(conn: Connection, warehouse: str, events: Iterable[dict[str, Any]]
             items[r.gtin] = r.item_code
             if r.reusable:
                 reusable.add(r.item_code)
-    codes = {str(e[f]) for e in events for f in LOCATION_FIELDS if e.get(f) is not None}
-    replacing = [e for e in events if RELEASED in e]  # loads that replace a reservation
-    codes |= {str(c) for e in replacing for c, _ in stacks_lowered(e) if c is not None}
+    codes = {c for e in events for c in places_named(e) if c is not None}
+    codes |= {c for e in events for c, _ in stacks_lowered(e) if c is not None}
     places: dict[str, int] = {}
     if codes:
         found = conn.execute(
@@ -157,11 +142,10 @@ def load_refs(conn: Connection, warehouse: str, events: Iterable[dict[str, Any]]
         )
         places = {r.code: r.id for r in found}
     pairs = {
-        (items[str(e.get("gtin"))], number)
+        (items[str(e.gtin)], number)
         for e in events
-        if str(e.get("gtin")) in items
-        for number in [e.get("batch"), *(n for _, n in stacks_lowered(e)[1:] if RELEASED in e)]
-        if isinstance(number, str)
+        if str(e.gtin) in items
+        for number in [e.batch, *(n for _, n in stacks_lowered(e))]
     }
     known = (
         {
@@ -177,19 +161,17 @@ def load_refs(conn: Connection, warehouse: str, events: Iterable[dict[str, Any]]
     )
     new: dict[tuple[str, str], dict[str, Any]] = {}
     for e in events:
-        if e.get("type") != "receiving" or e.get("warehouse") != warehouse:
+        if not isinstance(e, Receiving) or e.envelope.warehouse != warehouse:
             continue
-        try:
-            quantity(e)
-            key = (items[str(e.get("gtin"))], batch_no(e))
-        except (Rejection, KeyError):
+        if str(e.gtin) not in items:
             continue
-        if str(e.get("location")) in places and key not in known and key not in new:
+        key = (items[str(e.gtin)], e.batch)
+        if str(e.location) in places and key not in known and key not in new:
             new[key] = {
                 "item_code": key[0],
                 "batch_no": key[1],
-                "prod_date": _date(e.get("prod_date")),
-                "inbound_date": _date(e.get("occurred_at")),
+                "prod_date": _date(e.prod_date),
+                "inbound_date": _date(e.envelope.occurred_at),
             }
     if new:
         known.update(_create_batches(conn, [new[key] for key in sorted(new)]))
@@ -202,15 +184,13 @@ def load_refs(conn: Connection, warehouse: str, events: Iterable[dict[str, Any]]
     )
 
 
-def counters_named(
-    conn: Connection, warehouse: str, events: list[dict[str, Any]]
-) -> frozenset[str]:
+def counters_named(conn: Connection, warehouse: str, events: list[FloorEvent]) -> frozenset[str]:
     """Of the people stock_taking events name as their operator, those who may count at
     `warehouse`: active, with a role that counts, bound to it or to no depot."""
     named = {
-        str(e["operator"])
+        e.envelope.operator
         for e in events
-        if e.get("type") == "stock_taking" and isinstance(e.get("operator"), str)
+        if isinstance(e, StockTaking) and e.envelope.operator is not None
     }
     if not named:
         return frozenset()

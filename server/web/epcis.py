@@ -17,6 +17,9 @@ from urllib.parse import quote
 
 from biip import ParseError, parse
 
+from kernel.floor_events import FloorEvent, Loading, Malformed, Picking, StockTaking, Storing
+from kernel.floor_events import parse as parse_event
+
 CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
 # Our event type -> (CBV bizStep, CBV disposition)
 CBV: dict[str, tuple[str, str]] = {
@@ -63,33 +66,48 @@ def _time(occurred_at: str) -> tuple[str, str]:
     return moment.isoformat(), f"{offset[:3]}:{offset[3:]}"
 
 
-def object_event(event: dict[str, Any], kind: str) -> dict[str, Any] | None:
-    step = CBV.get(kind)
-    epc_class = lgtin(str(event.get("gtin")), str(event.get("batch") or ""))
+def _where(event: FloorEvent) -> str | None:
+    """The location an event is observed at: where goods arrive, or else where they left."""
+    if isinstance(event, Storing):
+        return event.to_location or event.from_location
+    if isinstance(event, Picking | Loading):
+        return event.from_location
+    return event.location
+
+
+def object_event(event: FloorEvent) -> dict[str, Any] | None:
+    step = CBV.get(event.type)
+    epc_class = lgtin(str(event.gtin), event.batch)
     if step is None or epc_class is None:
         return None
-    qty = event.get("counted") if kind == "stock_taking" else event.get("qty")
-    where = event.get("location") or event.get("to_location") or event.get("from_location")
-    when, offset = _time(str(event.get("occurred_at") or ""))
+    qty = event.counted if isinstance(event, StockTaking) else event.qty
+    where = _where(event)
+    when, offset = _time(event.envelope.occurred_at or "")
+    warehouse = str(event.envelope.warehouse)
     return {
         "type": "ObjectEvent",
         "eventTime": when,
         "eventTimeZoneOffset": offset,
-        "eventID": f"urn:uuid:{event['event_id']}",
+        "eventID": f"urn:uuid:{event.event_id}",
         "action": "OBSERVE",
         "bizStep": step[0],
         "disposition": step[1],
-        "readPoint": {"id": place(str(event.get("warehouse")), str(where) if where else None)},
-        "bizLocation": {"id": place(str(event.get("warehouse")))},
+        "readPoint": {"id": place(warehouse, where or None)},
+        "bizLocation": {"id": place(warehouse)},
         "quantityList": [{"epcClass": epc_class, "quantity": qty}],
     }
 
 
 def document(rows: Iterable[tuple[str, str]], now: datetime | None = None) -> dict[str, Any]:
-    """An EPCISDocument of the given (type, payload JSON) event rows."""
+    """An EPCISDocument of the given (type, payload JSON) rows of accepted events, each read
+    as the floor event it is (kernel.floor_events); one that cannot be is left out, as one
+    with no class-level EPC is."""
     events = []
-    for kind, payload in rows:
-        converted = object_event(json.loads(payload), kind)
+    for _, payload in rows:
+        try:
+            converted = object_event(parse_event(json.loads(payload)))
+        except Malformed:
+            continue
         if converted is not None:
             events.append(converted)
     return {

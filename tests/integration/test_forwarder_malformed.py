@@ -20,18 +20,21 @@ from gateway.upstream.forwarder import Forwarder
 from harness.depot import Depot, GatewayProcess, ServerProcess
 from harness.procs import wait_until
 from kernel.contract import Answer, ScanData, ScanMessage
+from kernel.floor_events import Envelope, Receiving
 
 
 def fill_outbox(store: GatewayStore, count: int, poison: set[int]) -> list[str]:
-    """`count` events, those at the positions in `poison` carrying what the server refuses."""
-    ids = []
+    """`count` events (the nth of batch `N<n>`), those at the positions in `poison` carrying
+    what the server refuses."""
+    ids: list[str] = []
 
     def decide(book: FloorView, read: ScanMessage, now: float) -> Outcome:
         n = len(ids)
-        event = {"event_id": str(uuid.uuid4()), "type": "receiving", "n": n}
-        if n in poison:
-            event["qty"] = 2**64  # what the server cannot take
-        ids.append(event["event_id"])
+        qty = 2**64 if n in poison else 1  # what the server cannot take
+        event = Receiving(
+            envelope=Envelope(str(uuid.uuid4())), location="D01", gtin=None, batch=f"N{n}", qty=qty
+        )
+        ids.append(event.event_id)
         return Outcome(Answer(read.event_id, "ok", "好", "ok", "ok"), [event])
 
     for _ in range(count):
@@ -54,7 +57,7 @@ class Server:
         body: dict[str, Any] = json.loads(request.content)
         if any(e.get("qty", 0) > 2**63 - 1 for e in body["events"]):
             return httpx.Response(422, json={"detail": "qty must be at most 2^63 - 1"})
-        self.delivered += [e["n"] for e in body["events"]]
+        self.delivered += [int(e["batch"][1:]) for e in body["events"]]
         results = [{"event_id": e["event_id"], "result": "accepted"} for e in body["events"]]
         return httpx.Response(200, json={"results": results})
 

@@ -13,6 +13,7 @@ from gateway.domain.workflows.common import Outcome
 from gateway.services.reads import take_read
 from gateway.storage.store import GatewayStore
 from kernel.contract import Answer, ScanMessage
+from kernel.floor_events import Envelope, Receiving
 
 
 def build(seq: int) -> tuple[str, bytes]:
@@ -71,7 +72,10 @@ def scan(seq: int = 1) -> ScanMessage:
 
 def decide_with_event(book: FloorView, message: ScanMessage, now: float) -> Outcome:
     answer = Answer(message.event_id, "ok", "好", "ok", "ok")
-    return Outcome(answer, [{"event_id": "e-" + message.event_id, "type": "receiving"}])
+    event = Receiving(
+        envelope=Envelope("e-" + message.event_id), location="D01", gtin=None, batch="B1", qty=1
+    )
+    return Outcome(answer, [event])
 
 
 def test_a_read_and_its_event_are_kept_once(tmp_path: Path) -> None:

@@ -1,9 +1,11 @@
 """What each floor event does to stock (server.domain.floor.plan), by itself: the changes and
 their basis for every kind, and every refusal a depot's floor can meet, on a stock held in a
-dict, with no database."""
+dict, with no database. Each event is read as the server reads it (eventcheck.read: its
+shape, then its typed form) before it is planned."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
@@ -13,6 +15,7 @@ from hypothesis import strategies as st
 from server.domain.basis import Kind
 from server.domain.bounds import MAX_STOCK
 from server.domain.errors import Rejection
+from server.domain.eventcheck import read
 from server.domain.floor import Change, OrderRef, PickRef, Refs, StockKey, plan
 
 GTIN, TENT, ROPE = "06901234000017", "ZP-0001", "SH-0002"
@@ -57,7 +60,8 @@ def event(kind: str, **fields: Any) -> dict[str, Any]:
 
 def planned(ev: dict[str, Any], stock: dict[StockKey, int] | None = None, loaded: int = 0) -> Any:
     lines = stock or {}
-    return plan(ev, "LC01", REFS, lambda key: lines.get(key, 0), lambda line_id: loaded)
+    _, typed = read({"event_id": str(uuid.uuid4()), **ev})
+    return plan(typed, "LC01", REFS, lambda key: lines.get(key, 0), lambda line_id: loaded)
 
 
 def refused(ev: dict[str, Any], stock: dict[StockKey, int] | None = None, loaded: int = 0) -> str:

@@ -27,6 +27,7 @@ from gateway.domain.workflows import decide
 from gateway.storage.memory import MemoryFloor, PickListLine
 from kernel import depot_time
 from kernel.contract import Answer, ScanData, ScanMessage
+from kernel.floor_events import FloorEvent, parse
 
 TENT, QUILT, COAT = "06901234567892", "06901234567908", "06901234567915"
 DOOR = "LC01-D01-FIX1"
@@ -75,7 +76,8 @@ class Hands:
 
     def __init__(self, floor: MemoryFloor) -> None:
         self.floor = floor
-        self.sent: list[dict[str, Any]] = []
+        self.sent: list[dict[str, Any]] = []  # the events as they go to the server
+        self.made: list[FloorEvent] = []
         self.now = 1_000.0  # the gateway's clock (seconds since the epoch)
 
     def read(self, device: str, data: ScanData, door: str | None = None) -> Answer:
@@ -84,7 +86,8 @@ class Hands:
         self.floor.mark()  # the read's savepoint
         view: FloorView = self.floor
         outcome = decide(view, scan, self.now)
-        self.sent += outcome.events
+        self.made += outcome.events
+        self.sent += [event.to_wire() for event in outcome.events]
         return outcome.answer
 
     def goods(
@@ -133,6 +136,45 @@ def test_receiving_counts_against_the_notice_and_flags_over_and_wrong(hands: Han
         ("2026K01", "pending_acceptance"): 50,
         ("2026K09", "pending_acceptance"): 5,
     }
+
+
+def test_every_event_the_floor_sends_is_read_back_as_made_by_the_server_s_parser(
+    hands: Hands,
+) -> None:
+    """A day on the floor, each kind of event at least once: what goes to the server is the
+    kernel's wire form, and the kernel's parser (the server's reading) gives the same event."""
+    hands.goods(DOOR, TENT, "2026T01", 8, door="D01")  # receiving
+    hands.cmd("HH1", "PUTAWAY")
+    hands.goods("HH1", TENT, "2026T01", 8)
+    hands.at("HH1", "A-01-03")  # storing
+    hands.cmd("HH2", "MOVE")
+    hands.at("HH2", "B-01-01")
+    hands.goods("HH2", QUILT, "2020C01", 50)
+    hands.at("HH2", "A-01-04")  # moving
+    hands.cmd("HH1", "PICK:101")
+    granted = override(hands.floor.task("HH1"), "wang", "supervisor", "blocked", 5.0)
+    hands.floor.set_task("HH1", granted, 5.0)
+    hands.goods("HH1", TENT, "2022C03", 10)  # picking on an override
+    hands.goods("HH1", TENT, "2019A01", 10)  # picking
+    door = "LC01-D02-FIX1"
+    hands.cmd(door, "LOAD:101", door="D02")
+    hands.goods(door, TENT, "2022C03", 10, door="D02")  # loading instead of a reserved batch
+    hands.goods(door, TENT, "2019A01", 10, door="D02")  # loading
+    hands.badge("HH3", "zhao.lei")
+    hands.cmd("HH3", "COUNT:7")
+    hands.at("HH3", "A-01-02")
+    hands.goods("HH3", TENT, "2021B02", 30)
+    hands.cmd("HH3", "DONE")  # stock_taking, with the bin card unset
+    kinds = [e["type"] for e in hands.sent]
+    assert kinds == [
+        "receiving", "storing", "moving", "picking", "picking", "loading", "loading",
+        "stock_taking",
+    ]  # fmt: skip
+    assert [parse(wire) for wire in hands.sent] == hands.made
+    assert all(parse(wire).to_wire() == wire for wire in hands.sent)
+    assert hands.sent[0]["prod_date"] is None and hands.sent[0]["notice"] is None
+    assert hands.sent[-1]["card"] is None and hands.sent[-1]["operator"] == "zhao.lei"
+    assert len({e["event_id"] for e in hands.sent}) == len(hands.sent)
 
 
 def test_a_refused_read_records_nothing(hands: Hands) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 from gateway.domain.errors import Refusal
 from gateway.domain.floor import Effect, FloorView, Item, Line, Task
 from kernel.contract import Answer, ScanMessage
+from kernel.floor_events import Envelope, FloorEvent, Storing
 from kernel.stock_rules import MOVE_ORDER, status_taken
 
 EVENT_NAMESPACE = uuid.UUID("5b0f3a6e-2f4c-4f7e-9d43-6f1c2a8e0d11")
@@ -42,7 +43,7 @@ class Unit:
 @dataclass(slots=True)
 class Outcome:
     answer: Answer
-    events: list[dict[str, Any]] = field(default_factory=list)
+    events: list[FloorEvent] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -78,19 +79,16 @@ class Context:
     def refuse(self, zh: str, en: str, **task: Any) -> Outcome:
         return Outcome(Answer(self.read_id, "refused", zh, en, "error", self.task(**task)))
 
-    def event(self, kind: str, n: int = 0, **fields: Any) -> dict[str, Any]:
-        event = {
-            "event_id": event_id_for(self.read_id, kind, n),
-            "type": kind,
-            "warehouse": self.scan.site,
-            "occurred_at": self.scan.ts,
-            "read_id": self.read_id,
-            "device": self.scan.device,
-            **fields,
-        }
-        if self.operator:
-            event["operator"] = self.operator
-        return event
+    def envelope(self, kind: str, n: int = 0) -> Envelope:
+        """The envelope of the read's `n`th event of a kind (kernel.floor_events)."""
+        return Envelope(
+            event_id_for(self.read_id, kind, n),
+            self.scan.site,
+            self.scan.ts,
+            self.read_id,
+            self.scan.device,
+            self.operator or None,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,10 +159,6 @@ def carry(
     return effects
 
 
-def goods_fields(unit: Unit) -> dict[str, Any]:
-    return {"gtin": unit.gtin, "batch": unit.batch, "qty": unit.qty}
-
-
 def hold(unit: Unit) -> dict[str, Any]:
     """A unit in hand between two scans, as kept in the task's state."""
     return {"item": unit.item.code, "gtin": unit.gtin, "batch": unit.batch, "qty": unit.qty}
@@ -178,12 +172,22 @@ def held_unit(ctx: Context) -> Unit | None:
     return Unit(item, held["gtin"], held["batch"], held["qty"])
 
 
-def carry_to(ctx: Context, kind: str, unit: Unit, target: str, zh: str, en: str) -> Outcome:
-    """The unit in hand goes from the state's `from` location to the target: the event, its
-    effects on the floor's stock, and the task ready for the next unit."""
+def carry_to(
+    ctx: Context, kind: type[Storing], unit: Unit, target: str, zh: str, en: str
+) -> Outcome:
+    """The unit in hand goes from the state's `from` location to the target (a storing or a
+    moving event): the event, its effects on the floor's stock, and the task ready for the
+    next unit."""
     source = str(ctx.state["from"])
-    event = ctx.event(kind, from_location=source, to_location=target, **goods_fields(unit))
-    ctx.book.record_effects(event["event_id"], carry(ctx, unit, source, target, MOVE_ORDER))
+    event = kind(
+        envelope=ctx.envelope(kind.TYPE),
+        from_location=source,
+        to_location=target,
+        gtin=unit.gtin,
+        batch=unit.batch,
+        qty=unit.qty,
+    )
+    ctx.book.record_effects(event.event_id, carry(ctx, unit, source, target, MOVE_ORDER))
     ctx.state = {}
     ctx.save()
     outcome = ctx.ok(zh, en)

@@ -21,6 +21,7 @@ from gateway.domain.errors import Refusal
 from gateway.domain.floor import CountKey
 from gateway.domain.workflows.common import Context, Outcome, location_of, unit_of
 from kernel.contract import Answer
+from kernel.floor_events import FloorEvent, StockTaking
 
 
 def _stocktake(ctx: Context, take: int) -> tuple[str | None, int]:
@@ -140,16 +141,15 @@ def close(ctx: Context, take: int, tolerance: int) -> Outcome:
     for line in ctx.book.lines(location=place):
         key = (line.item, line.batch)
         expected[key] = expected.get(key, 0) + line.qty
-    events = []
+    events: list[FloorEvent] = []
     off = False
     for n, key in enumerate(sorted(counted.keys() | expected.keys())):
         found = counted.get(key)
         qty, card_qty = (found.counted, found.card) if found else (0, None)
         off = off or abs(qty - expected.get(key, 0)) > tolerance
         events.append(
-            ctx.event(
-                "stock_taking",
-                n,
+            StockTaking(
+                envelope=ctx.envelope(StockTaking.TYPE, n),
                 stocktake=take,
                 location=place,
                 gtin=ctx.book.gtin_of(key[0]),

@@ -19,10 +19,10 @@ from gateway.domain.workflows.common import (
     Outcome,
     Unit,
     carry,
-    goods_fields,
     unit_of,
 )
 from gateway.domain.workflows.picking import take_order, where_held
+from kernel.floor_events import Loading, Override, Stack
 from kernel.stock_rules import LOAD_ORDER
 
 
@@ -61,14 +61,21 @@ def step(ctx: Context) -> Outcome:
             f"多装：批次 {unit.batch} 只剩 {open_qty} 待装",
             f"Over: only {open_qty} of batch {unit.batch} left to load",
         )
-    event = ctx.event("loading", order=order, from_location=line.location, **goods_fields(unit))
-    ctx.book.record_effects(event["event_id"], carry(ctx, unit, line.location, "", LOAD_ORDER))
+    event = Loading(
+        envelope=ctx.envelope(Loading.TYPE),
+        order=order,
+        from_location=line.location,
+        gtin=unit.gtin,
+        batch=unit.batch,
+        qty=unit.qty,
+    )
+    ctx.book.record_effects(event.event_id, carry(ctx, unit, line.location, "", LOAD_ORDER))
     return _loaded(ctx, order, unit, line.id, event)
 
 
-def _loaded(ctx: Context, order: str, unit: Unit, line_id: int, event: dict[str, Any]) -> Outcome:
+def _loaded(ctx: Context, order: str, unit: Unit, line_id: int, event: Loading) -> Outcome:
     ctx.book.record_load(
-        Load(event["event_id"], line_id, unit.qty, ctx.scan.device, ctx.now, unit.batch)
+        Load(event.event_id, line_id, unit.qty, ctx.scan.device, ctx.now, unit.batch)
     )
     rest = sum(max(0, q) for q in ctx.book.left_to_load(order).values())
     outcome = ctx.ok(
@@ -109,20 +116,22 @@ def _load_instead(
             f"Over: only {left} of batch {unit.batch} left",
         )
     source = where_held(ctx, unit)
-    event = ctx.event(
-        "loading",
+    event = Loading(
+        envelope=ctx.envelope(Loading.TYPE),
         order=order,
         from_location=source,
-        instead_of={"location": line.location, "batch": line.batch},
-        override={k: override[k] for k in ("by", "reason")},
-        **goods_fields(unit),
+        instead_of=Stack(line.location, line.batch),
+        override=Override(override["by"], override["reason"]),
+        gtin=unit.gtin,
+        batch=unit.batch,
+        qty=unit.qty,
     )
     effects = [
         *carry(ctx, unit, source, "", LOAD_ORDER),
         Effect(line.location, line.item, line.batch, "reserved", -unit.qty),
         Effect(line.location, line.item, line.batch, "available", unit.qty),
     ]
-    ctx.book.record_effects(event["event_id"], effects)
+    ctx.book.record_effects(event.event_id, effects)
     return _loaded(ctx, order, unit, line.id, event)
 
 

@@ -19,6 +19,7 @@ from gateway.domain.workflows.common import (
     unit_of,
 )
 from gateway.domain.workflows.putaway import slot_at
+from kernel.floor_events import Moving
 from kernel.stock_rules import MOVE_ORDER
 
 
@@ -54,7 +55,7 @@ def step(ctx: Context) -> Outcome:
         )
     return carry_to(
         ctx,
-        "moving",
+        Moving,
         in_hand,
         place,
         f"已移库：批次 {in_hand.batch} {source} → {place}",

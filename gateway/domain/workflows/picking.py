@@ -18,9 +18,10 @@ from typing import Any
 from gateway.domain.errors import Refusal
 from gateway.domain.fifo import PickLine, held_back, lot_of, next_pick, offer, remaining, why_held
 from gateway.domain.floor import FloorView, Pick
-from gateway.domain.workflows.common import Context, Outcome, Unit, goods_fields, unit_of
+from gateway.domain.workflows.common import Context, Outcome, Unit, unit_of
 from kernel.depot_time import depot_date
 from kernel.fifo import offerable
+from kernel.floor_events import Override, Picking
 
 
 def offer_text(
@@ -126,15 +127,21 @@ def step(ctx: Context) -> Outcome:
         )
     granted = None
     if override is not None:
-        granted = {"by": override["by"], "reason": override["reason"], "instead_of": line.batch}
-    kept = {**granted, "batch": unit.batch} if granted else None
+        granted = Override(override["by"], override["reason"], instead_of=line.batch)
+    kept = {**granted.to_wire(), "batch": unit.batch} if granted else None
     ctx.book.claim_pick(
         Pick(ctx.read_id, line.id, unit.qty, ctx.scan.device, ctx.operator, kept, ctx.now)
     )
     source = line.location if granted is None else where_held(ctx, unit)
-    event = ctx.event("picking", order=order, from_location=source, **goods_fields(unit))
-    if granted is not None:
-        event["override"] = granted
+    event = Picking(
+        envelope=ctx.envelope(Picking.TYPE),
+        order=order,
+        from_location=source,
+        gtin=unit.gtin,
+        batch=unit.batch,
+        qty=unit.qty,
+        override=granted,
+    )
     after = ctx.book.pick_lines(order)
     zh, en, extra = offer_text(ctx.book, after, today)
     outcome = ctx.ok(

@@ -21,6 +21,7 @@ from gateway.domain.workflows.common import (
     location_of,
     unit_of,
 )
+from kernel.floor_events import Storing
 
 
 def slots(book: FloorView) -> list[Slot]:
@@ -62,7 +63,7 @@ def step(ctx: Context) -> Outcome:
         )
     return carry_to(
         ctx,
-        "storing",
+        Storing,
         unit,
         place,
         f"已上架：批次 {unit.batch} {unit.qty} {unit.item.unit_zh} → {place}",

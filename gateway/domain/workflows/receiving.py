@@ -16,10 +16,10 @@ from gateway.domain.floor import Effect, FlaggedReceipt, NoticeLine
 from gateway.domain.workflows.common import (
     Context,
     Outcome,
-    goods_fields,
     goods_label,
     unit_of,
 )
+from kernel.floor_events import Receiving
 
 
 def match(
@@ -50,16 +50,18 @@ def receive(ctx: Context) -> Outcome:
             FlaggedReceipt(ctx.read_id, notice, unit.item.code, unit.batch, unit.qty, door, flag,
                            ctx.now)
         )  # fmt: skip
-    event = ctx.event(
-        "receiving",
+    event = Receiving(
+        envelope=ctx.envelope(Receiving.TYPE),
         location=door,
         prod_date=unit.prod_date,
         expiry=unit.expiry,
         notice=line.number if line else None,
-        **goods_fields(unit),
+        gtin=unit.gtin,
+        batch=unit.batch,
+        qty=unit.qty,
     )
     ctx.book.record_effects(
-        event["event_id"],
+        event.event_id,
         [Effect(door, unit.item.code, unit.batch, "pending_acceptance", unit.qty)],
     )
     base_zh = f"已收货：{unit.item.name_zh} 批次 {unit.batch}，{unit.qty} {unit.item.unit_zh}"
@@ -90,8 +92,8 @@ def unchecked(ctx: Context) -> Outcome:
     door = ctx.scan.door
     if not door:
         raise Refusal("本设备未绑定库门", "This device is not assigned to a door")
-    event = ctx.event(
-        "receiving",
+    event = Receiving(
+        envelope=ctx.envelope(Receiving.TYPE),
         location=door,
         gtin=label.gtin,
         batch=label.batch,
