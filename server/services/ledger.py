@@ -166,10 +166,10 @@ def held(
     return {(r.location_id, r.batch_id, r.status): r.qty for r in rows}
 
 
-def post(conn: Connection, entries: Sequence[Posting]) -> None:
-    """Append a decision's postings (in the caller's transaction): each warehouse's head is
-    locked (in the order of their codes), the lines they lower read, and the postings
-    written, or nothing is (LedgerError if stock would go below zero, BasisError for a
+def post(conn: Connection, entries: Sequence[Posting], now: datetime) -> None:
+    """Append a decision's postings, made `now` (in the caller's transaction): each
+    warehouse's head is locked (in the order of their codes), the lines they lower read, and
+    the postings written, or nothing is (LedgerError if stock would go below zero, BasisError for a
     posting without its author or basis)."""
     by_warehouse: dict[str, list[Posting]] = {}
     for entry in entries:
@@ -178,7 +178,7 @@ def post(conn: Connection, entries: Sequence[Posting]) -> None:
         mine = by_warehouse[warehouse]
         head = lock(conn, warehouse)
         lowered = {(p.location_id, p.batch_id) for p in mine if p.qty < 0}
-        write(conn, head, mine, held(conn, warehouse, lowered))
+        write(conn, head, mine, held(conn, warehouse, lowered), now=now)
 
 
 def write(
@@ -187,8 +187,8 @@ def write(
     entries: Sequence[Posting],
     stock_held: Mapping[StockKey, int],
     *,
+    now: datetime,
     events: Mapping[str, str] | None = None,
-    now: datetime | None = None,
 ) -> Head:
     """Write postings of one warehouse after its head: `stock_held` are the locked lines
     they lower (from `held`); `events` the floor events written in the same transaction
@@ -205,7 +205,6 @@ def write(
         if delta < 0 and stock_held.get(key, 0) + delta < 0:
             raise LedgerError(f"stock would go negative ({stock_held.get(key, 0)} {delta:+d})")
     confirm(conn, head.warehouse, head.last_id is None, entries, nets, events or {})
-    now = now or datetime.now(UTC)
     when, prev, rows = _stamp(now), head.last_hash, []
     for p in entries:
         digest = posting_hash(prev, p, when)

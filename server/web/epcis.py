@@ -52,25 +52,26 @@ def place(warehouse: str, location: str | None = None) -> str:
     return f"urn:depot-floor:{name}" + (f":{quote(location, safe='')}" if location else "")
 
 
-def _time(occurred_at: str) -> tuple[str, str]:
+def _time(occurred_at: str, now: datetime) -> tuple[str, str]:
+    """The event's own time and its offset; `now` for one whose time cannot be read."""
     try:
         moment = datetime.fromisoformat(occurred_at.replace("Z", "+00:00"))
     except ValueError:
-        moment = datetime.now(UTC)
+        moment = now
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     offset = moment.strftime("%z")
     return moment.isoformat(), f"{offset[:3]}:{offset[3:]}"
 
 
-def object_event(event: dict[str, Any], kind: str) -> dict[str, Any] | None:
+def object_event(event: dict[str, Any], kind: str, now: datetime) -> dict[str, Any] | None:
     step = CBV.get(kind)
     epc_class = lgtin(str(event.get("gtin")), str(event.get("batch") or ""))
     if step is None or epc_class is None:
         return None
     qty = event.get("counted") if kind == "stock_taking" else event.get("qty")
     where = event.get("location") or event.get("to_location") or event.get("from_location")
-    when, offset = _time(str(event.get("occurred_at") or ""))
+    when, offset = _time(str(event.get("occurred_at") or ""), now)
     return {
         "type": "ObjectEvent",
         "eventTime": when,
@@ -85,17 +86,17 @@ def object_event(event: dict[str, Any], kind: str) -> dict[str, Any] | None:
     }
 
 
-def document(rows: Iterable[tuple[str, str]], now: datetime | None = None) -> dict[str, Any]:
-    """An EPCISDocument of the given (type, payload JSON) event rows."""
+def document(rows: Iterable[tuple[str, str]], now: datetime) -> dict[str, Any]:
+    """An EPCISDocument of the given (type, payload JSON) event rows, made `now`."""
     events = []
     for kind, payload in rows:
-        converted = object_event(json.loads(payload), kind)
+        converted = object_event(json.loads(payload), kind, now)
         if converted is not None:
             events.append(converted)
     return {
         "@context": [CONTEXT],
         "type": "EPCISDocument",
         "schemaVersion": "2.0",
-        "creationDate": (now or datetime.now(UTC)).isoformat(),
+        "creationDate": now.isoformat(),
         "epcisBody": {"eventList": events},
     }

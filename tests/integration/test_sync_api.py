@@ -7,6 +7,7 @@ import uuid
 import httpx
 
 from harness.depot import ADMIN, Depot, ServerProcess
+from kernel.clock import system_clock
 from server.services.accounts import create_gateway_client
 from server.storage.db import make_engine
 
@@ -102,7 +103,7 @@ def test_another_warehouse_sees_none_of_it(server: ServerProcess, depot: Depot) 
         },
     )
     engine = make_engine(depot.db_url)
-    other = create_gateway_client(engine, "gateway-LC02", "LC02")
+    other = create_gateway_client(engine, "gateway-LC02", "LC02", now=system_clock())
     engine.dispose()
     theirs = httpx.get(
         f"{server.url}/api/v1/sync", headers={"Authorization": f"Bearer {other}"}
