@@ -25,13 +25,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def run_gateway(args: argparse.Namespace) -> int:
     from gateway.config import load_config
     from gateway.entrypoints.process import Gateway
+    from kernel.clock import system_clock
     from kernel.config import ConfigError
 
     try:
         config = load_config(args.config)
     except ConfigError as exc:
         raise CommandError(str(exc)) from exc
-    gateway = Gateway(config)
+    gateway = Gateway(config, system_clock)  # the one clock of the process
     wake = threading.Event()
     gateway.intake.on_fatal = wake.set
     gateway.start()

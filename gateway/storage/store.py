@@ -54,7 +54,8 @@ _ADDED = {"outbox": {"settled_at": "REAL"}, "quarantine": quarantine.ADDED}
 class GatewayStore:
     """The gateway's SQLite file: one writer connection whose transactions queue on a lock,
     a read-only one for the floor pages, and the outbox's figures. `clock` gives the time
-    every write records (time.time in the gateway; a test's own where it needs one)."""
+    every write records (the process clock's seconds in the gateway, entrypoints/process.py;
+    the system clock unless given; a test's own where it needs one)."""
 
     def __init__(self, path: Path, clock: Callable[[], float] = time.time) -> None:
         self.clock = clock
