@@ -28,7 +28,7 @@ def gauges() -> Gauges:
 
 @pytest.fixture
 def store(tmp_path: Path) -> GatewayStore:
-    store = GatewayStore(tmp_path / "gateway.sqlite")
+    store = GatewayStore(tmp_path / "gateway.sqlite", time.time)
     with store.transaction() as db:
         db.execute(
             "INSERT INTO floor_people VALUES (?,?,?,?)",

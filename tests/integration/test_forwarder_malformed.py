@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -61,7 +62,7 @@ class Server:
 
 
 def test_a_malformed_event_is_set_aside_and_the_rest_go_on(tmp_path: Path) -> None:
-    store = GatewayStore(tmp_path / "gateway.sqlite")
+    store = GatewayStore(tmp_path / "gateway.sqlite", time.time)
     (tmp_path / "token").write_text("t")
     link = ServerLink("http://central", tmp_path / "token", batch_size=64)
     ids = fill_outbox(store, 300, poison={37, 38, 200})

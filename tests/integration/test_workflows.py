@@ -170,7 +170,7 @@ class Floor:
     """The gateway's store with the workflows, and a way to scan."""
 
     def __init__(self, path: Path) -> None:
-        self.store = GatewayStore(path)
+        self.store = GatewayStore(path, time.time)
         self.path = path
         self.smoother = Smoother(Rules(window=0.3, rssi_floor=-70.0, min_reads=2))
         self.decide = partial(decide, smoother=self.smoother)
