@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -29,12 +29,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from server.domain import basis as bases
 from server.domain.basis import Basis
+from server.domain.chains import GENESIS, hash_fields, stamp
 from server.domain.errors import BasisError, LedgerError
 from server.services.grounds import confirm
 from server.services.refs import known_warehouse
 from server.storage.tables import ledger_heads, postings, stock
 
-GENESIS = "0" * 64
 StockKey = tuple[int, int, str]  # location_id, batch_id, status
 
 __all__ = [
@@ -77,25 +77,10 @@ class Head:
     last_hash: str
 
 
-def stamp(posted_at: datetime) -> str:
-    """A posting time as it enters the hash: UTC, microseconds (SQLite hands timestamps back
-    without their zone; they are UTC)."""
-    if posted_at.tzinfo is None:
-        posted_at = posted_at.replace(tzinfo=UTC)
-    return posted_at.astimezone(UTC).isoformat(timespec="microseconds")
-
-
 @lru_cache(maxsize=8)
 def _stamp(now: datetime) -> str:
     """One write, one posting time: its text for the hash is made once."""
     return stamp(now)
-
-
-def hash_fields(prev_hash: str, *fields: object) -> str:
-    """SHA-256 over the previous hash and the fields in their fixed order, separated by the
-    unit separator (0x1F), which no field may contain; None is empty text."""
-    text = "\x1f".join(["" if f is None else str(f) for f in fields])
-    return hashlib.sha256((prev_hash + text).encode()).hexdigest()
 
 
 def posting_hash(prev_hash: str, p: Posting, posted_at: datetime | str) -> str:
