@@ -67,11 +67,10 @@ def test_the_checks_see_a_crossing() -> None:
 
 
 def test_nothing_in_the_gateway_reads_the_clock_itself() -> None:
-    """The time of day comes from the clock the process is built with (kernel/clock.py, the
-    system clock chosen by `depot gateway run`,
-    gateway/entrypoints/process.py), passed to the floor app, the throttles, the store and the
-    workers; nothing below reads the clock itself. Durations (`time.monotonic`) are no time
-    of day and stay where they are measured."""
+    """The time of day comes from the clock the process is built with (kernel/clock.py; the
+    system clock, chosen by `depot gateway run`), which gateway/entrypoints/process.py passes
+    to the floor app, the throttles, the store and the workers: no module reads the clock
+    itself. Durations (`time.monotonic`) are no time of day and stay where they are measured."""
     found = {
         str(path.relative_to(GATEWAY)): reads
         for path in sorted(GATEWAY.rglob("*.py"))
