@@ -7,19 +7,24 @@ with the author `opening-balance`, so the hash chain covers it.
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, select
 
 from demo.exampledata import ExampleDepot
+from kernel.clock import Clock, system_clock
 from server.domain.basis import OPENING
 from server.domain.errors import MasterDataError
 from server.services.ledger import Posting, post
 from server.storage.tables import batches, item_gtins, items, locations, warehouses
 
 
-def load_example(engine: Engine, depot: ExampleDepot, *, with_stock: bool = True) -> None:
-    """Load the example depot into an empty database (refuses a database that has warehouses)."""
+def load_example(
+    engine: Engine, depot: ExampleDepot, *, with_stock: bool = True, clock: Clock = system_clock
+) -> None:
+    """Load the example depot into an empty database (refuses a database that has warehouses);
+    the opening stock is posted at the moment `clock` answers."""
     with engine.begin() as conn:
         if conn.execute(select(warehouses.c.code).limit(1)).first() is not None:
             raise MasterDataError("the database already has warehouses; load into an empty one")
@@ -31,7 +36,7 @@ def load_example(engine: Engine, depot: ExampleDepot, *, with_stock: bool = True
         )
         if with_stock and depot.batches:
             conn.execute(batches.insert(), [_row(b, batches) for b in depot.batches])
-            _opening_stock(conn, depot)
+            _opening_stock(conn, depot, clock())
 
 
 def _row(record: Any, table: Table) -> dict[str, Any]:
@@ -39,7 +44,7 @@ def _row(record: Any, table: Table) -> dict[str, Any]:
     return {k: v for k, v in asdict(record).items() if k in table.c and k != "id"}
 
 
-def _opening_stock(conn: Connection, depot: ExampleDepot) -> None:
+def _opening_stock(conn: Connection, depot: ExampleDepot, now: datetime) -> None:
     """Each batch's quantity posted to the ledger at its location, as opening balances."""
     location_ids = {
         (r.warehouse, r.code): r.id
@@ -64,4 +69,5 @@ def _opening_stock(conn: Connection, depot: ExampleDepot) -> None:
             for b in depot.batches
             if b.quantity > 0
         ],
+        now,
     )

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from demo.exampledata import ExampleDepot, generate, gs1_128_label
 from demo.load import load_example
+from kernel.clock import system_clock
 from server.cli import write_secret
 from server.domain.security import new_password
 from server.services.accounts import create_gateway_client, create_user
@@ -116,12 +117,15 @@ class Demo:
             "admin",
             admin_password,
             role="admin",
+            now=system_clock(),
             display_name="演示管理员 Admin",
             floor_pin=self.floor_pin,
         )
         site = self._site()
-        grant_floor(engine, "admin", site.id, actor="demo")  # the admin is bound to no depot
-        token = create_gateway_client(engine, site.gateway_user, site.id)
+        grant_floor(
+            engine, "admin", site.id, "demo", system_clock()
+        )  # the admin is bound to no depot
+        token = create_gateway_client(engine, site.gateway_user, site.id, system_clock())
         engine.dispose()
         write_secret(self.root / "secrets" / "admin.password", admin_password)
         write_secret(self.root / "secrets" / "admin.floor-pin", self.floor_pin)

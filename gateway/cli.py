@@ -34,6 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def run_gateway(args: argparse.Namespace) -> int:
     from gateway.config import load_config
     from gateway.entrypoints.process import Gateway
+    from kernel.clock import system_clock
     from kernel.config import ConfigError
 
     try:
@@ -41,7 +42,7 @@ def run_gateway(args: argparse.Namespace) -> int:
         config = load_config(args.config)
     except (ConfigError, depot_time.UnknownZone) as exc:
         raise CommandError(str(exc)) from exc
-    gateway = Gateway(config)
+    gateway = Gateway(config, system_clock)  # the one clock of the process
     wake = threading.Event()
     gateway.intake.on_fatal = wake.set
     gateway.start()

@@ -10,5 +10,6 @@ the standard library when it is imported.
 - `sqlite`: a part's own durable SQLite file; `private`: owner-only files and folders;
 - `passwords`, `guessing`, `csrf`: password hashes, throttling guesses, forged forms;
 - `enrolment`: a device joining its depot with an enrolment sheet;
-- `paperfont`: the font of every printed paper; `heap`: settling the heap after start-up.
+- `paperfont`: the font of every printed paper; `heap`: settling the heap after start-up;
+- `clock`: the time of day as an input (the entry points are built with a clock).
 """

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 from kernel.cli import CommandError
+from kernel.clock import system_clock
 from server import ledger_cli
 from server.domain import depot_time
 
@@ -29,6 +30,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="central ledger server",
         description="The central ledger and the supervisors' dashboard.",
     )
+    # The one clock of every server command (kernel/clock.py): each handler reads the time
+    # from `args.clock` and passes it down; a test may parse with another.
+    server.set_defaults(clock=system_clock)
     cmds = server.add_subparsers(dest="server_command", required=True, metavar="COMMAND")
     _register_run(cmds)
     migrate = cmds.add_parser("migrate", help="bring the database schema up to date")
@@ -184,8 +188,8 @@ def run_server(args: argparse.Namespace) -> int:
         raise CommandError(str(exc)) from exc
     engine = _engine(args.db)
     migrate(engine)
-    app = create_app(engine, policy)
-    ReportKeeper(engine).start()
+    app = create_app(engine, args.clock, policy)
+    ReportKeeper(engine, args.clock).start()
     ledger_cli.start_signing(engine, args)
     heap.settle()
     uvicorn.run(
@@ -222,6 +226,7 @@ def run_add_user(args: argparse.Namespace) -> int:
             args.username,
             _read_secret(args.password_file),
             role=args.role,
+            now=args.clock(),
             display_name=args.display_name,
             warehouse=args.warehouse,
             floor_pin=_read_secret(args.floor_pin_file) if args.floor_pin_file else None,
@@ -237,7 +242,7 @@ def run_set_floor_pin(args: argparse.Namespace) -> int:
 
     pin = None if args.remove else _read_secret(args.pin_file)
     try:
-        set_floor_pin(_engine(args.db), args.username, pin, actor="admin-cli")
+        set_floor_pin(_engine(args.db), args.username, pin, "admin-cli", args.clock())
     except FloorAccessError as exc:
         raise CommandError(exc.detail) from exc
     return 0
@@ -249,7 +254,7 @@ def run_floor_grant(args: argparse.Namespace) -> int:
 
     change = grant_floor if args.grant else revoke_floor
     try:
-        change(_engine(args.db), args.username, args.warehouse, actor="admin-cli")
+        change(_engine(args.db), args.username, args.warehouse, "admin-cli", args.clock())
     except FloorAccessError as exc:
         raise CommandError(exc.detail) from exc
     return 0
@@ -260,7 +265,9 @@ def run_add_gateway(args: argparse.Namespace) -> int:
     from server.services.accounts import create_gateway_client
 
     try:
-        token = create_gateway_client(_engine(args.db), args.client_id, args.warehouse)
+        token = create_gateway_client(
+            _engine(args.db), args.client_id, args.warehouse, args.clock()
+        )
     except AccountError as exc:
         raise CommandError(str(exc)) from exc
     write_secret(args.token_file, token)

@@ -124,7 +124,7 @@ def start_signing(engine: Any, args: argparse.Namespace) -> None:
         key = load_key(args.checkpoint_key)
     except CheckpointError as exc:
         raise CommandError(str(exc)) from exc
-    CheckpointKeeper(engine, key, max(1.0, args.checkpoint_every)).start()
+    CheckpointKeeper(engine, key, args.clock, max(1.0, args.checkpoint_every)).start()
 
 
 def _engine(url: str) -> Any:
@@ -183,7 +183,7 @@ def run_new_key(args: argparse.Namespace) -> int:
         raise CommandError(str(exc)) from exc
     engine = _engine(args.db)
     migrate(engine)
-    register(engine, key)
+    register(engine, key, args.clock())
     print(f"signing key written to {args.key_file} (0600); public key in {args.key_file}.pub")
     print(f"key id (SHA-256 of the public key): {key_id(raw_public(key))}")
     return 0
@@ -197,7 +197,7 @@ def run_checkpoint(args: argparse.Namespace) -> int:
         key = load_key(args.key_file)
     except CheckpointError as exc:
         raise CommandError(str(exc)) from exc
-    made = sign_heads(_engine(args.db), key)
+    made = sign_heads(_engine(args.db), key, args.clock())
     print(f"{made} checkpoint{'' if made == 1 else 's'} signed")
     return 0
 

@@ -22,6 +22,7 @@ from pydantic import BaseModel
 
 from gateway.entrypoints.throttle import Throttle
 from gateway.storage.store import GatewayStore
+from kernel.clock import Clock, seconds
 from kernel.contract import ContractError, check_name
 from kernel.enrolment import proof_matches
 
@@ -35,7 +36,7 @@ class EnrolRequest(BaseModel):
 
 
 def enrolment_router(
-    site: str, folder: Path, store: GatewayStore, ca_pem: str | None = None
+    site: str, folder: Path, store: GatewayStore, clock: Clock, ca_pem: str | None = None
 ) -> APIRouter:
     router = APIRouter()
     throttle = Throttle(limit=10, period=600.0)
@@ -50,8 +51,8 @@ def enrolment_router(
 
     @router.post("/api/v1/enrol")
     def enrol(body: EnrolRequest, request: Request) -> dict[str, Any]:
-        peer = request.client.host if request.client else None
-        if throttle.blocked(peer or "?"):
+        peer, now = (request.client.host if request.client else None), seconds(clock)
+        if throttle.blocked(peer or "?", now):
             raise HTTPException(429, "too many failed enrolments from this address; wait")
         try:
             device = check_name("device", body.device)
@@ -61,11 +62,11 @@ def enrolment_router(
             raise HTTPException(404, f"this gateway serves depot {site}, not {body.site}")
         path = folder / f"{device}.json"
         if not path.is_file():
-            throttle.failed(peer or "?")
+            throttle.failed(peer or "?", now)
             raise HTTPException(404, f"no enrolment for device {device} at this gateway")
         record = json.loads(path.read_text(encoding="utf-8"))
         if not proof_matches(body.proof, str(record["verifier"])):
-            throttle.failed(peer or "?")
+            throttle.failed(peer or "?", now)
             log.warning("enrolment of %s from %s: wrong code", device, peer)
             raise HTTPException(403, "wrong enrolment code for this device")
         if not store.claim_enrolment(device, str(record["verifier"]), peer):

@@ -15,7 +15,6 @@ the session cookie is `Secure`.
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +39,7 @@ from gateway.services import floor_pages
 from gateway.services.floor_pages import User
 from gateway.storage.store import GatewayStore
 from kernel import csrf
+from kernel.clock import Clock, seconds
 
 COOKIE = "depot_floor"
 # The answer each domain error gets from the floor app (the one place they are translated).
@@ -75,6 +75,7 @@ class FloorContext:
     store: GatewayStore
     metrics: IntakeMetrics
     gauges: Callable[[], Gauges]
+    clock: Clock  # the process's clock (kernel/clock.py): the pages' one source of the time
     refresh_ms: int = 1500
     enrolment_dir: Path | None = None  # records from `depot config build`; None: no enrolment
     tls: bool = False  # served over HTTPS: cookies are Secure
@@ -87,9 +88,13 @@ class _Pages:
     def __init__(self, ctx: FloorContext) -> None:
         self.ctx = ctx
 
+    def now(self) -> float:
+        """The moment of a request, by the app's clock, as the floor services keep it."""
+        return seconds(self.ctx.clock)
+
     def user_of(self, request: Request) -> User | None:
         token = request.cookies.get(COOKIE)
-        return floor_pages.signed_on(self.ctx.store, token, time.time()) if token else None
+        return floor_pages.signed_on(self.ctx.store, token, self.now()) if token else None
 
     def signed_in(self, request: Request) -> User:
         user = self.user_of(request)
@@ -124,10 +129,10 @@ class _Pages:
             "disk_alarm": gauges.disk_alarm,
             "disk_free_mb": gauges.disk_free_bytes // (1024 * 1024),
         }
-        return {"health": health, **floor_pages.overview(self.ctx.store, time.time())}
+        return {"health": health, **floor_pages.overview(self.ctx.store, self.now())}
 
     def device(self, device: str) -> dict[str, Any]:
-        return floor_pages.device_detail(self.ctx.store, device, time.time())
+        return floor_pages.device_detail(self.ctx.store, device, self.now())
 
 
 def create_floor_app(ctx: FloorContext) -> FastAPI:
@@ -140,7 +145,9 @@ def create_floor_app(ctx: FloorContext) -> FastAPI:
     if ctx.enrolment_dir is not None:
         from gateway.entrypoints.enrol_web import enrolment_router
 
-        app.include_router(enrolment_router(ctx.site, ctx.enrolment_dir, ctx.store, ctx.ca_pem))
+        app.include_router(
+            enrolment_router(ctx.site, ctx.enrolment_dir, ctx.store, ctx.clock, ctx.ca_pem)
+        )
     pages = _Pages(ctx)
     app.include_router(_sign_on_routes(pages))
     app.include_router(_floor_routes(pages))
@@ -187,20 +194,20 @@ def _sign_on_routes(pages: _Pages) -> APIRouter:
         pin: Annotated[str, Form(max_length=256)],
         next: Annotated[str, Form(max_length=2000)] = "/floor",
     ) -> Response:
-        peer = request.client.host if request.client else None
-        pause = guard.attempt(username, peer)  # counted as a failure until it succeeds
+        peer, now = (request.client.host if request.client else None), pages.now()
+        pause = guard.attempt(username, peer, now)  # counted as a failure until it succeeds
         if pause > 0:
             retry = math.ceil(pause)
             response = pages.login_form(request, next=next, error="throttled", retry=retry)
             response.status_code = 429
             response.headers["Retry-After"] = str(retry)
             return response
-        token = floor_pages.sign_on(store, username, pin, time.time())
+        token = floor_pages.sign_on(store, username, pin, now)
         if token is None:
             response = pages.login_form(request, next=next, error="wrong")
             response.status_code = 401
             return response
-        guard.succeeded(username, peer)
+        guard.succeeded(username, peer, now)
         target = next if next.startswith("/floor") else "/floor"
         response = RedirectResponse(target, status_code=303)
         response.set_cookie(COOKIE, token, httponly=True, samesite="strict", secure=tls)
@@ -261,13 +268,13 @@ def _floor_routes(pages: _Pages) -> APIRouter:
         ref: Annotated[str, Form()] = "",
     ) -> Response:
         pages.signed_in(request)
-        floor_pages.assign_task(store, device, kind, ref.strip() or None, time.time())
+        floor_pages.assign_task(store, device, kind, ref.strip() or None, pages.now())
         return RedirectResponse(f"/floor/device/{device}", status_code=303)
 
     @router.post("/floor/device/{device}/override")
     def override(request: Request, device: str, reason: Annotated[str, Form()]) -> Response:
         user = pages.signed_in(request)
-        floor_pages.grant_override(store, device, user, reason, time.time())
+        floor_pages.grant_override(store, device, user, reason, pages.now())
         return RedirectResponse(f"/floor/device/{device}", status_code=303)
 
     return router

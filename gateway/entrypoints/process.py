@@ -1,11 +1,12 @@
-"""One depot gateway process: store, broker intake, and forwarder, wired together."""
+"""One depot gateway process: store, broker intake, and forwarder, wired together, with the
+clock every part that needs the time of day is built with (kernel/clock.py)."""
 
 from __future__ import annotations
 
 import logging
 import sys
 import threading
-import time
+from functools import partial
 
 import uvicorn
 
@@ -20,6 +21,7 @@ from gateway.upstream.forwarder import Forwarder
 from gateway.upstream.report import Reporter
 from gateway.upstream.sync import Syncer
 from kernel import heap
+from kernel.clock import Clock, seconds
 
 log = logging.getLogger(__name__)
 
@@ -30,10 +32,10 @@ SWITCH_INTERVAL = 0.001
 
 
 class Gateway:
-    def __init__(self, config: GatewayConfig) -> None:
+    def __init__(self, config: GatewayConfig, clock: Clock) -> None:
         sys.setswitchinterval(SWITCH_INTERVAL)
-        self.config = config
-        self.store = GatewayStore(config.database)
+        self.config, self.clock = config, clock
+        self.store = GatewayStore(config.database, partial(seconds, clock))
         self.disk = DiskGuard(
             config.database.parent, config.disk_alarm_mb * MB, config.disk_refuse_mb * MB
         )
@@ -45,14 +47,17 @@ class Gateway:
             Smoother(config.rfid, config.rfid_doors),
         )
         exchange = threading.Lock()  # deliveries and syncs take turns (gateway.upstream.worker)
-        self.forwarder = Forwarder(config.site, config.server, self.store, exchange)
-        self.syncer = Syncer(config.server, self.store, config.server.sync_interval, exchange)
+        self.forwarder = Forwarder(config.site, config.server, self.store, exchange, clock=clock)
+        self.syncer = Syncer(
+            config.server, self.store, config.server.sync_interval, exchange, clock=clock
+        )
         self.reporter = Reporter(
             config.server,
             self.store,
             self.disk,
             {"sync": self.syncer, "delivery": self.forwarder},
             config.status_interval,
+            clock=clock,
         )
         self._stop = threading.Event()
         self._status = threading.Thread(target=self._status_loop, name="status", daemon=True)
@@ -65,6 +70,7 @@ class Gateway:
                         self.store,
                         self.intake.metrics,
                         self.gauges,
+                        clock,
                         enrolment_dir=config.enrolment_dir,
                         tls=config.tls,
                         ca_pem=config.ca_pem(),
@@ -90,7 +96,7 @@ class Gateway:
             outbox_pending=stats.pending,
             outbox_rejected=stats.rejected,
             outbox_oldest_age=stats.oldest_pending_age,
-            last_sync_age=None if synced is None else time.time() - synced,
+            last_sync_age=None if synced is None else seconds(self.clock) - synced,
             disk_free_bytes=self.disk.free(),
             disk_alarm=self.disk.alarm,
         )

@@ -1,10 +1,11 @@
 """Failed attempts, kept in memory: enrolments by address (a limit within a period), and
-floor sign-ons, slowed by the rule the central server's login follows (kernel/guessing.py)."""
+floor sign-ons, slowed by the rule the central server's login follows (kernel/guessing.py).
+Each call is given the moment it happens at (seconds since the epoch, from the clock the
+floor app was built with: kernel/clock.py)."""
 
 from __future__ import annotations
 
 import threading
-import time
 from collections import deque
 
 from kernel.guessing import POLICY, Attempt, Failures, Policy, source_key, wait
@@ -18,16 +19,15 @@ class Throttle:
         self._failures: dict[str, list[float]] = {}
         self._lock = threading.Lock()
 
-    def blocked(self, name: str) -> bool:
-        now = time.time()
+    def blocked(self, name: str, now: float) -> bool:
         with self._lock:
             recent = [t for t in self._failures.get(name, []) if now - t < self.period]
             self._failures[name] = recent
             return len(recent) >= self.limit
 
-    def failed(self, name: str) -> None:
+    def failed(self, name: str, now: float) -> None:
         with self._lock:
-            self._failures.setdefault(name, []).append(time.time())
+            self._failures.setdefault(name, []).append(now)
 
 
 class SignOnGuard:
@@ -42,16 +42,14 @@ class SignOnGuard:
         self._known: dict[str, dict[str, float]] = {}  # name: {source: last sign-on}
         self._lock = threading.Lock()
 
-    def wait(self, name: str, host: str | None, now: float | None = None) -> float:
-        """Seconds before `name` may be tried from `host`; 0: now."""
-        now = time.time() if now is None else now
+    def wait(self, name: str, host: str | None, now: float) -> float:
+        """Seconds before `name` may be tried from `host` at `now`; 0: at once."""
         with self._lock:
             return self._wait(name, source_key(host), now)
 
-    def attempt(self, name: str, host: str | None, now: float | None = None) -> float:
+    def attempt(self, name: str, host: str | None, now: float) -> float:
         """As `wait`; when it is 0, the attempt is counted as a failure at once (until
         `succeeded` strikes it out), so that attempts made at the same moment see each other."""
-        now = time.time() if now is None else now
         source = source_key(host)
         with self._lock:
             pause = self._wait(name, source, now)
@@ -59,9 +57,9 @@ class SignOnGuard:
                 self._failures.append((now, name, source))
         return pause
 
-    def failed(self, name: str, host: str | None, now: float | None = None) -> None:
+    def failed(self, name: str, host: str | None, now: float) -> None:
         with self._lock:
-            self._failures.append((time.time() if now is None else now, name, source_key(host)))
+            self._failures.append((now, name, source_key(host)))
 
     def _wait(self, name: str, source: str, now: float) -> float:
         pair, by_source, elsewhere = _Count(), _Count(), _Count()
@@ -83,11 +81,11 @@ class SignOnGuard:
         )
         return wait(attempt, now, self.policy)
 
-    def succeeded(self, name: str, host: str | None, now: float | None = None) -> None:
+    def succeeded(self, name: str, host: str | None, now: float) -> None:
         """A sign-on: the address becomes known for the name, its failures there are struck."""
         source = source_key(host)
         with self._lock:
-            self._known.setdefault(name, {})[source] = time.time() if now is None else now
+            self._known.setdefault(name, {})[source] = now
             kept = [f for f in self._failures if (f[1], f[2]) != (name, source)]
             self._failures.clear()
             self._failures.extend(kept)

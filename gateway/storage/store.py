@@ -11,7 +11,6 @@ import json
 import logging
 import sqlite3
 import threading
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,9 +66,10 @@ def _add_columns(db: sqlite3.Connection, added: dict[str, dict[str, str]]) -> bo
 class GatewayStore:
     """The gateway's SQLite file: one writer connection whose transactions queue on a lock,
     a read-only one for the floor pages, and the outbox's figures. `clock` gives the time
-    every write records (time.time in the gateway; a test's own where it needs one)."""
+    every write records, in seconds since the epoch (the process clock's, wired in
+    gateway/entrypoints/process.py; a test's own)."""
 
-    def __init__(self, path: Path, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, path: Path, clock: Callable[[], float]) -> None:
         self.clock = clock
         self._path = path
         self._db = open_durable(path)

@@ -23,6 +23,7 @@ import httpx
 from gateway.config import ServerLink
 from gateway.storage.store import GatewayStore
 from gateway.upstream.worker import Worker
+from kernel.clock import Clock
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +44,10 @@ class Forwarder(Worker):
         link: ServerLink,
         store: GatewayStore,
         exchange: threading.Lock | None = None,
+        *,
+        clock: Clock,
     ) -> None:
-        super().__init__(link, exchange)
+        super().__init__(link, exchange, clock=clock)
         self.site = site
         self.store = store
         self.limit = link.batch_size  # smaller while a malformed event is being found

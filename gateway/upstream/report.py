@@ -17,6 +17,7 @@ from gateway.storage import people
 from gateway.storage.disk import MB, DiskGuard
 from gateway.storage.store import GatewayStore
 from gateway.upstream.worker import Worker
+from kernel.clock import Clock
 
 log = logging.getLogger(__name__)
 RECENT_SECONDS = 600
@@ -37,8 +38,10 @@ class Reporter(Worker):
         disk: DiskGuard,
         workers: dict[str, Worker],
         interval: float,
+        *,
+        clock: Clock,
     ) -> None:
-        super().__init__(link)
+        super().__init__(link, clock=clock)
         self.store = store
         self.disk = disk
         self.workers = workers  # "sync", "delivery": whose last success to report

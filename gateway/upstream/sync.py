@@ -17,6 +17,7 @@ from gateway.config import ServerLink
 from gateway.storage import server_copy
 from gateway.storage.store import GatewayStore
 from gateway.upstream.worker import Worker
+from kernel.clock import Clock
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +31,10 @@ class Syncer(Worker):
         store: GatewayStore,
         interval: float,
         exchange: threading.Lock | None = None,
+        *,
+        clock: Clock,
     ) -> None:
-        super().__init__(link, exchange)
+        super().__init__(link, exchange, clock=clock)
         self.store = store
         self.interval = interval
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 import logging
 import random
 import threading
-import time
 from abc import ABC, abstractmethod
 
 import httpx
 
 from gateway.config import ServerLink
+from kernel.clock import Clock, seconds
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +31,10 @@ class Worker(ABC):
 
     name = "worker"
 
-    def __init__(self, link: ServerLink, exchange: threading.Lock | None = None) -> None:
-        self.link = link
+    def __init__(
+        self, link: ServerLink, exchange: threading.Lock | None = None, *, clock: Clock
+    ) -> None:
+        self.link, self.clock = link, clock  # the process's clock: when a round succeeded
         # Held for a whole exchange with the server (a delivery and its settling, or a sync
         # and its applying), so that a sync never overlaps a delivery: an event settled
         # before a sync began is in that sync's copy, one settled after it is not.
@@ -78,4 +80,4 @@ class Worker(ABC):
 
     def succeeded(self) -> None:
         self._failures = 0
-        self.last_success = time.time()
+        self.last_success = seconds(self.clock)

@@ -17,7 +17,7 @@ from server.dash.overview import THE_DEPOT
 from server.domain.bounds import Filter
 from server.services import gateways
 from server.storage import queries
-from server.web.deps import engine_of
+from server.web.deps import engine_of, now_of
 from server.web.guard import Scope, screen
 
 router = APIRouter(include_in_schema=False)
@@ -35,7 +35,7 @@ def _age(moment: datetime | str | None, now: datetime) -> float | None:
 
 def doors_values(request: Request, where: str | None) -> dict[str, Any]:
     engine = engine_of(request)
-    now = datetime.now(UTC)
+    now = now_of(request)
     status = gateways.statuses(engine, where)
     depots, docks = queries.depots_and_doors(engine, where)
     out = []

@@ -18,7 +18,7 @@ from server.services import dispatch, notifications
 from server.services.order_view import order_view
 from server.storage import dashboard
 from server.storage.orders import handover_note
-from server.web.deps import engine_of
+from server.web.deps import engine_of, now_of
 from server.web.guard import Scope, screen
 
 router = APIRouter(include_in_schema=False)
@@ -43,7 +43,7 @@ def list_values(request: Request, depot: str | None, number: int = 1) -> dict[st
     number = max(1, number)
     rows = dashboard.orders(engine_of(request), depot, PAGE + 1, (number - 1) * PAGE)
     more, rows = len(rows) > PAGE, rows[:PAGE]
-    now = datetime.now(UTC)
+    now = now_of(request)
     for r in rows:
         notified = _utc(r["notified_at"])
         r["first_due"] = notified + timedelta(hours=dispatch.FIRST_BATCH_HOURS)
@@ -66,7 +66,7 @@ def _utc(moment: datetime) -> datetime:
 
 def detail_values(request: Request, depot: str | None, order_id: int) -> dict[str, Any]:
     """An order, or a depot's part of it (its pick lines and handover notes)."""
-    order = order_view(engine_of(request), order_id, depot)
+    order = order_view(engine_of(request), order_id, now_of(request), depot)
     picks = order["picks"]
     per_depot: dict[str, dict[str, int]] = {}
     for p in picks:
@@ -149,7 +149,7 @@ def handover_page(
     scope: Annotated[Scope, screen("read", THE_ORDER, Of("handover", "number"))],
 ) -> Response:
     """The handover note (交接单, annex 2) on screen, beside its printable PDF."""
-    order = order_view(engine_of(request), order_id, scope.depot)
+    order = order_view(engine_of(request), order_id, now_of(request), scope.depot)
     found = handover_note(engine_of(request), number, order_id)
     if found is None:
         raise NotFoundPage(f"order {order['number']} has no handover note {number}")

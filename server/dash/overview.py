@@ -14,7 +14,7 @@ from server.domain.ageing import AGE_BANDS, REMAINING_BANDS
 from server.domain.bounds import Filter
 from server.domain.scope import Named
 from server.storage import dashboard
-from server.web.deps import engine_of
+from server.web.deps import engine_of, now_of
 from server.web.guard import Scope, screen
 
 router = APIRouter(include_in_schema=False)
@@ -33,7 +33,7 @@ TONES = {"overdue": "bad", "due_soon": "warn"}
 
 def overview_values(request: Request, where: str | None) -> dict[str, Any]:
     engine, lang = engine_of(request), lang_of(request)
-    today = depot_time.today()
+    today = depot_time.today(now_of(request))
     found = dashboard.facts(engine, where, today)
     rows = dashboard.stock_by_item(engine, found)
     aged = dashboard.ageing_of(found)

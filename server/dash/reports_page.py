@@ -18,7 +18,7 @@ from server.domain.errors import ReportError
 from server.services import reports
 from server.services.report_keeper import last_finished_month
 from server.storage import queries
-from server.web.deps import engine_of
+from server.web.deps import engine_of, now_of
 from server.web.guard import Scope, screen
 
 MONTH = re.compile(r"\d{4}-\d{2}")
@@ -33,8 +33,8 @@ def monthly_page(
     month: Filter | None = None,
     depot: Filter | None = None,
 ) -> Response:
-    where = scope.depot
-    today = depot_time.today()
+    where, now = scope.depot, now_of(request)
+    today = depot_time.today(now)
     latest = last_finished_month(today)
     chosen = month or latest
     error = None
@@ -49,7 +49,7 @@ def monthly_page(
         error = f"no depot {where}"
     if error is None:
         try:
-            rows = reports.kept_monthly(engine, chosen, where, today)
+            rows = reports.kept_monthly(engine, chosen, where, now)
         except ReportError as exc:
             error = str(exc)
     totals = [sum(int(r[i]) for r in rows) for i in range(6, 14)]  # type: ignore[call-overload]

@@ -13,7 +13,7 @@ from server.domain.bounds import LINE, Code, Line
 from server.domain.errors import Throttled
 from server.domain.scope import Shared
 from server.services import auth
-from server.web.deps import SESSION_COOKIE, client_address, engine_of
+from server.web.deps import SESSION_COOKIE, client_address, engine_of, now_of
 from server.web.guard import anyone
 
 router = APIRouter(include_in_schema=False, dependencies=[anyone(Shared())])
@@ -45,7 +45,9 @@ def login_submit(
     password: Annotated[str, Form(max_length=256)],
 ) -> Response:
     try:
-        result = auth.login(engine_of(request), username, password, client_address(request))
+        result = auth.login(
+            engine_of(request), username, password, now_of(request), client_address(request)
+        )
     except Throttled as exc:
         response = _login_page(request, 429, error="throttled", retry=exc.retry_after)
         response.headers["Retry-After"] = str(exc.retry_after)

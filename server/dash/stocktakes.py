@@ -30,7 +30,7 @@ from server.storage.stocktake_views import (
     rounds,
     variances,
 )
-from server.web.deps import engine_of
+from server.web.deps import engine_of, now_of
 from server.web.guard import Scope, screen
 
 router = APIRouter(include_in_schema=False)
@@ -78,7 +78,9 @@ def inbox_values(request: Request, scope: Scope, message: str | None = None) -> 
     return {
         "adjustments": waiting,
         "acceptance": acceptance if may_accept else [],
-        "reports_due": acceptances.reports_due(engine, scope.depot) if may_accept else [],
+        "reports_due": acceptances.reports_due(engine, scope.depot, now=now_of(request))
+        if may_accept
+        else [],
         "reasons": REASON_NAMES,
         "message": message,
     }
@@ -122,7 +124,9 @@ def approve_adjustment(
     if confirm != "yes":
         return RedirectResponse("/approvals?refused=unconfirmed", status_code=303)
     try:
-        stocktake_close.approve(engine_of(request), scope.user.username, stocktake_id)
+        stocktake_close.approve(
+            engine_of(request), scope.user.username, stocktake_id, now=now_of(request)
+        )
     except Rejection as exc:
         return RedirectResponse(f"/approvals?refused={exc.reason}", status_code=303)
     return RedirectResponse(f"/approvals?done={stocktake_id}", status_code=303)

@@ -64,9 +64,9 @@ def local_date(moment: datetime) -> date:
     return local(moment).date()
 
 
-def today(now: datetime | None = None) -> date:
-    """The depot's date now (or at `now`)."""
-    return local_date(now or datetime.now(UTC))
+def today(now: datetime) -> date:
+    """The depot's date at the moment `now` (the caller's clock: kernel/clock.py)."""
+    return local_date(now)
 
 
 def month_of(moment: datetime) -> str:

@@ -14,7 +14,7 @@ one's clock (server/domain/evidence.py).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Engine, and_, select
@@ -82,7 +82,9 @@ def check(request: AcceptanceRequest) -> None:
         evidence.check_report(request.inspection.quality_report, "accepting goods (art. 8)")
 
 
-def decide(engine: Engine, username: str, request: AcceptanceRequest) -> AcceptanceResult:
+def decide(
+    engine: Engine, username: str, request: AcceptanceRequest, now: datetime
+) -> AcceptanceResult:
     """Record an acceptance decision and move the goods out of pending acceptance."""
     check(request)
     status = "available" if request.decision == "accepted" else "rejected"
@@ -114,6 +116,7 @@ def decide(engine: Engine, username: str, request: AcceptanceRequest) -> Accepta
             username,
             request.decision,
             asdict(request),
+            now=now,
         )
         kind = Kind.ACCEPTANCE if request.decision == "accepted" else Kind.REJECTION
         basis = on_decision(kind, approval_id)
@@ -124,6 +127,7 @@ def decide(engine: Engine, username: str, request: AcceptanceRequest) -> Accepta
                     Posting(request.warehouse, where, batch, held, qty, username, basis)
                     for held, qty in (("pending_acceptance", -request.qty), (status, request.qty))
                 ],
+                now=now,
             )
         except LedgerError as exc:
             raise Rejection("insufficient_stock", str(exc)) from exc
@@ -146,12 +150,13 @@ def decide(engine: Engine, username: str, request: AcceptanceRequest) -> Accepta
             item=request.item,
             batch=request.batch,
             qty=request.qty,
+            now=now,
         )
     return AcceptanceResult(approval_id, status)
 
 
 def file_report(
-    engine: Engine, username: str, warehouse: str, acceptance_id: int, reference: str
+    engine: Engine, username: str, warehouse: str, acceptance_id: int, reference: str, now: datetime
 ) -> int:
     """The written report of an acceptance to the commission (art. 8: within 10 working
     days); a decision that completes the acceptance, made once."""
@@ -160,7 +165,7 @@ def file_report(
         if accepted.decision != "accepted":
             raise Rejection("not_accepted", f"acceptance {acceptance_id} rejected the goods")
         clock = evidence.report_clock(
-            depot_time.local_date(accepted.decided_at), depot_time.today()
+            depot_time.local_date(accepted.decided_at), depot_time.today(now)
         )
         report = decisions.record_approval(
             conn,
@@ -171,6 +176,7 @@ def file_report(
             "reported",
             {"acceptance": acceptance_id, "due": clock.due, "late": clock.late},
             parent=acceptance_id,
+            now=now,
         )
         record(
             conn,
@@ -180,6 +186,7 @@ def file_report(
             depot=warehouse,
             reference=reference,
             late=clock.late,
+            now=now,
         )
     return report
 
@@ -220,11 +227,16 @@ def decisions_query(warehouse: str | None, limit: int) -> Any:
 
 
 def list_decisions(
-    engine: Engine, warehouse: str | None, limit: int = 100, only: int | None = None
+    engine: Engine,
+    warehouse: str | None,
+    limit: int = 100,
+    only: int | None = None,
+    *,
+    now: datetime,
 ) -> list[dict[str, Any]]:
     """Decisions, newest first (or the one `only` names), each accepted one with its
     report's clock."""
-    on = depot_time.today()
+    on = depot_time.today(now)
     query = decisions_query(warehouse, limit)
     if only is not None:
         query = query.where(approvals.c.id == only)
@@ -238,9 +250,11 @@ def list_decisions(
     return rows
 
 
-def reports_due(engine: Engine, warehouse: str | None, limit: int = 50) -> list[dict[str, Any]]:
+def reports_due(
+    engine: Engine, warehouse: str | None, limit: int = 50, *, now: datetime
+) -> list[dict[str, Any]]:
     """Accepted decisions whose report is not filed yet, the soonest due first."""
-    on = depot_time.today()
+    on = depot_time.today(now)
     query = (
         decisions_query(warehouse, limit)
         .where((approvals.c.decision == "accepted") & FILED.c.id.is_(None))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
@@ -29,6 +29,7 @@ def create_user(
     password: str,
     *,
     role: str,
+    now: datetime,
     display_name: str | None = None,
     warehouse: str | None = None,
     actor: str = "admin-cli",
@@ -59,13 +60,13 @@ def create_user(
                     floor_hash=pin_hash,
                 )
             )
-            record(conn, actor, "create_user", username, depot=warehouse, role=role)
+            record(conn, actor, "create_user", username, depot=warehouse, now=now, role=role)
     except IntegrityError as exc:
         raise AccountError(f"user {username!r} already exists") from exc
 
 
 def create_gateway_client(
-    engine: Engine, client_id: str, warehouse: str, actor: str = "admin-cli"
+    engine: Engine, client_id: str, warehouse: str, now: datetime, actor: str = "admin-cli"
 ) -> str:
     """Register a gateway for one warehouse; returns its token (stored only as a hash)."""
     _check_warehouse(engine, warehouse)
@@ -78,11 +79,11 @@ def create_gateway_client(
                     kind="gateway",
                     warehouse=warehouse,
                     token_hash=token_hash(token),
-                    created_at=datetime.now(UTC),
+                    created_at=now,
                     active=True,
                 )
             )
-            record(conn, actor, "create_gateway", client_id, depot=warehouse)
+            record(conn, actor, "create_gateway", client_id, depot=warehouse, now=now)
     except IntegrityError as exc:
         raise AccountError(f"client {client_id!r} already exists") from exc
     return token

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection
@@ -23,12 +23,12 @@ class Decision:
     decided_by: str  # the person's username
     decision: str  # accepted, rejected, approved, reserved, cancelled, restocked ...
     payload: dict[str, Any] = field(default_factory=dict)  # the evidence and the details
-    decided_at: datetime | None = None  # now, unless given
     parent: int | None = None  # the decision this one completes (the payload names it too)
 
 
-def record_decision(conn: Connection, decision: Decision) -> int:
-    """Append the decision to its depot's chain (in the caller's transaction); its id."""
+def record_decision(conn: Connection, decision: Decision, now: datetime) -> int:
+    """Append the decision, made `now`, to its depot's chain (in the caller's transaction);
+    its id."""
     return append(
         conn,
         APPROVALS,
@@ -37,7 +37,7 @@ def record_decision(conn: Connection, decision: Decision) -> int:
             "warehouse": decision.warehouse,
             "reference": decision.reference,
             "decided_by": decision.decided_by,
-            "decided_at": decision.decided_at or datetime.now(UTC),
+            "decided_at": now,
             "decision": decision.decision,
             "payload": json.dumps(decision.payload, ensure_ascii=False, default=str),
             "parent_id": decision.parent,

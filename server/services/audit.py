@@ -8,7 +8,7 @@ change to several depots is one entry per depot, each with that depot's part."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, select
@@ -24,13 +24,14 @@ def record(
     target: str | None,
     *,
     depot: str | None,
+    now: datetime,
     **detail: Any,
 ) -> None:
     append(
         conn,
         AUDIT,
         {
-            "at": datetime.now(UTC),
+            "at": now,
             "actor": actor,
             "action": action,
             "target": target,

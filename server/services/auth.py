@@ -30,7 +30,8 @@ def logout(engine: Engine, token: str) -> None:
         conn.execute(delete(sessions).where(sessions.c.token_hash == token_hash(token)))
 
 
-def user_for(engine: Engine, token: str) -> User | None:
+def user_for(engine: Engine, token: str, now: datetime) -> User | None:
+    """The person whose session `token` is, while it has not ended at `now`."""
     with engine.connect() as conn:
         row = conn.execute(
             select(
@@ -46,7 +47,7 @@ def user_for(engine: Engine, token: str) -> User | None:
     if row is None:
         return None
     expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=UTC)
-    if expires < datetime.now(UTC):
+    if expires < now:
         return None
     return User(row.username, row.display_name, row.role, row.warehouse)
 

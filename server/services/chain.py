@@ -3,8 +3,9 @@ evidence (`approvals`) and the audit trail (`audit_log`), one chain per depot (a
 audit entries about no depot, scope "*").
 
 A row's hash covers its fields in a fixed order and the hash of the row before it in its
-chain, as the postings' do (server.services.ledger): a row edited, removed or slipped in afterwards
-breaks the chain, and `depot server verify-ledger` names it. `append` is the only way rows
+chain, as the postings' do (the rule: server.domain.chains; the chained tables:
+server.storage.chains): a row edited, removed or slipped in afterwards breaks the chain, and
+`depot server verify-ledger` names it. `append` is the only way rows
 enter these tables: it takes the depot's one lock (its ledger head, server.services.ledger.lock, so
 that a depot's chains are always locked in one order), then the chain's head, and writes the
 row with its hash and the new head in the caller's transaction. Audit entries about no depot
@@ -13,49 +14,16 @@ lock their own head only, and are always the last thing a transaction writes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, select, update
+from sqlalchemy import Connection, select, update
 
-from server.services.ledger import GENESIS, hash_fields, insert_ignore, lock, stamp
-from server.storage.tables import approvals, audit_log, chain_heads
+from server.domain.chains import GENESIS, NETWORK
+from server.services.ledger import insert_ignore, lock
+from server.storage.chains import APPROVALS, AUDIT, CHAINS, Chain, digest
+from server.storage.tables import chain_heads
 
-NETWORK = "*"  # the scope of audit entries about no depot
-
-
-@dataclass(frozen=True, slots=True)
-class Chain:
-    """A table kept as one hash chain per depot."""
-
-    name: str  # its row in chain_heads
-    table: Table
-    fields: tuple[str, ...]  # the columns its hash covers, in order
-    label: str  # how a finding names one of its rows
-
-    def scope_of(self, row: Mapping[str, Any] | Any) -> str:
-        warehouse = row["warehouse"] if isinstance(row, Mapping) else row.warehouse
-        return warehouse or NETWORK
-
-
-APPROVALS = Chain(
-    "approvals",
-    approvals,
-    ("kind", "warehouse", "reference", "decided_by", "decided_at", "decision", "payload"),
-    "decision",
-)
-AUDIT = Chain(
-    "audit", audit_log, ("at", "actor", "action", "target", "detail", "warehouse"), "audit entry"
-)
-CHAINS = (APPROVALS, AUDIT)
-
-
-def digest(chain: Chain, prev_hash: str, row: Mapping[str, Any] | Any) -> str:
-    """The hash a row of `chain` has after `prev_hash`."""
-    values = [row[f] if isinstance(row, Mapping) else getattr(row, f) for f in chain.fields]
-    return hash_fields(prev_hash, *(stamp(v) if isinstance(v, datetime) else v for v in values))
+__all__ = ["APPROVALS", "AUDIT", "CHAINS", "NETWORK", "Chain", "append", "digest"]
 
 
 def _head(conn: Connection, chain: Chain, scope: str) -> tuple[int | None, str]:

@@ -36,6 +36,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy import Engine, select
 
+from kernel.clock import Clock
 from kernel.private import write_private
 from server.domain.errors import CheckpointError
 from server.services.ledger import insert_ignore
@@ -109,8 +110,8 @@ def read_public_key(path: Path) -> bytes:
     return raw
 
 
-def register(engine: Engine, key: Ed25519PrivateKey) -> str:
-    """Keep the key's public half (so that exports carry it); its id."""
+def register(engine: Engine, key: Ed25519PrivateKey, now: datetime) -> str:
+    """Keep the key's public half (so that exports carry it), first seen `now`; its id."""
     public = raw_public(key)
     with engine.begin() as conn:
         insert_ignore(
@@ -119,7 +120,7 @@ def register(engine: Engine, key: Ed25519PrivateKey) -> str:
             {
                 "key_id": key_id(public),
                 "public_key": base64.b64encode(public).decode(),
-                "created_at": datetime.now(UTC),
+                "created_at": now,
             },
         )
     return key_id(public)
@@ -157,10 +158,10 @@ def _last_signed(engine: Engine, scope: str) -> dict[str, Any] | None:
     return None if body is None else dict(json.loads(body)["chains"])
 
 
-def sign_heads(engine: Engine, key: Ed25519PrivateKey, now: datetime | None = None) -> int:
-    """Sign every scope's chain ends that moved since its last checkpoint; how many."""
-    now = now or datetime.now(UTC)
-    signer = register(engine, key)
+def sign_heads(engine: Engine, key: Ed25519PrivateKey, now: datetime) -> int:
+    """Sign, as at `now`, every scope's chain ends that moved since its last checkpoint; how
+    many."""
+    signer = register(engine, key, now)
     made = 0
     for scope, chains in sorted(_heads(engine).items()):
         chains = {name: chains[name] for name in CHAINS if name in chains}
@@ -193,12 +194,14 @@ class CheckpointKeeper(Periodic):
     name = "checkpoints"
     failure = "could not sign the ledger's checkpoints"
 
-    def __init__(self, engine: Engine, key: Ed25519PrivateKey, every: float = EVERY) -> None:
-        super().__init__(every, log)
+    def __init__(
+        self, engine: Engine, key: Ed25519PrivateKey, clock: Clock, every: float = EVERY
+    ) -> None:
+        super().__init__(every, log, clock)
         self.engine, self.key = engine, key
 
-    def round(self) -> None:
-        made = sign_heads(self.engine, self.key)
+    def round(self, now: datetime) -> None:
+        made = sign_heads(self.engine, self.key, now)
         if made:
             log.info("signed %d checkpoints", made)
 

@@ -10,6 +10,7 @@ approval is refused (already_decided, 409).
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -30,6 +31,7 @@ def record_approval(
     username: str,
     decision: str,
     payload: dict[str, Any],
+    now: datetime,
     parent: int | None = None,
 ) -> int:
     """Write one decision (in the caller's transaction, at the end of its depot's chain); its
@@ -38,7 +40,7 @@ def record_approval(
     if parent is not None:
         payload = {**payload, "completes": parent}
     return record_decision(
-        conn, Decision(kind, warehouse, reference, username, decision, payload, parent=parent)
+        conn, Decision(kind, warehouse, reference, username, decision, payload, parent=parent), now
     )
 
 

@@ -89,8 +89,8 @@ class DispatchDecisions:
                     self.username,
                     decided,
                     self._payload,
-                    self.now,
                 ),
+                self.now,
             )
             self._bases[warehouse] = on_decision(self._kind, approval)
         return self._bases[warehouse]
@@ -128,6 +128,7 @@ def reserve(
                 )
                 for status, delta in (("available", -take.qty), ("reserved", take.qty))
             ],
+            decided.now,
         )
         seq += 1
         conn.execute(
@@ -156,7 +157,7 @@ def create_order(
             with engine.begin() as conn:
                 order_id = _insert_order(conn, username, request, now)
                 taken = _reserve_lines(conn, order_id, username, request, now)
-                _record_order(conn, username, request, taken)
+                _record_order(conn, username, request, taken, now)
                 return order_id
         except LedgerError:
             if attempt == tries - 1:
@@ -245,7 +246,7 @@ def _reserve_lines(
 
 
 def _record_order(
-    conn: Connection, username: str, request: OrderRequest, taken: dict[str, int]
+    conn: Connection, username: str, request: OrderRequest, taken: dict[str, int], now: datetime
 ) -> None:
     """One audit entry per depot the order takes from (or the depot that planned it)."""
     depots: list[str | None] = [*sorted(taken)] or [request.depot]
@@ -256,6 +257,7 @@ def _record_order(
             "dispatch_order",
             request.number,
             depot=depot,
+            now=now,
             kind=request.kind,
             lines=len(request.lines),
             reserved=taken.get(depot or "", 0),
@@ -330,6 +332,7 @@ def cancel_order(engine: Engine, username: str, order_id: int, reason: str, now:
                         basis,
                     ),
                 ],
+                now,
             )
             released[pick.warehouse] = released.get(pick.warehouse, 0) + back
         conn.execute(
@@ -344,6 +347,7 @@ def cancel_order(engine: Engine, username: str, order_id: int, reason: str, now:
                 "dispatch_cancel",
                 order.number,
                 depot=depot,
+                now=now,
                 reason=reason,
                 released=released.get(depot or "", 0),
             )

@@ -21,7 +21,7 @@ Returned goods and goods going back to the supplier: server/services/returns.py.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, select, update
@@ -47,7 +47,13 @@ class Stack:
 
 
 def move_stack(
-    conn: Connection, stack: Stack, username: str, basis: Basis, source: str, target: str | None
+    conn: Connection,
+    stack: Stack,
+    username: str,
+    basis: Basis,
+    source: str,
+    target: str | None,
+    now: datetime,
 ) -> None:
     """qty from `source` status to `target` (None: out of the books)."""
     if stack.qty <= 0:
@@ -58,7 +64,7 @@ def move_stack(
     if target is not None:
         entries.append(Posting(stack.warehouse, where, batch, target, stack.qty, username, basis))
     try:
-        post(conn, entries)
+        post(conn, entries, now=now)
     except LedgerError as exc:
         raise Rejection(
             "insufficient_stock", f"{stack.qty} {source} asked at {stack.location}: {exc}"
@@ -88,9 +94,10 @@ def reinspect(
     quality_report: str,
     passed: bool,
     policy: evidence.Policy,
+    now: datetime,
 ) -> int:
     report = evidence.check_report(quality_report, "a re-inspection")
-    today = depot_time.today()
+    today = depot_time.today(now)
     with engine.begin() as conn:
         batch_key = batch_id(conn, item, batch)
         held = conn.execute(
@@ -111,6 +118,7 @@ def reinspect(
             username,
             "passed" if passed else "failed",
             {"item": item, "batch": batch, "valid_until": valid_until},
+            now=now,
         )
         conn.execute(
             update(batches)
@@ -125,6 +133,7 @@ def reinspect(
             depot=warehouse,
             passed=passed,
             valid_until=valid_until,
+            now=now,
         )
     return approval
 
@@ -137,6 +146,8 @@ def propose_scrapping(
     quality_report: str,
     experts: list[tuple[str, str]],
     source: str = "available",
+    *,
+    now: datetime,
 ) -> int:
     if reason not in ("overdue", "damaged"):
         raise Rejection("bad_reason", "scrapping is for overdue or damaged goods")
@@ -149,7 +160,7 @@ def propose_scrapping(
         decisions.check_proposal(conn, "scrapping", username)
         if reason == "overdue":
             made, years = made_and_years(conn, batch_id(conn, stack.item, stack.batch))
-            evidence.check_overdue(made, years, depot_time.today())
+            evidence.check_overdue(made, years, depot_time.today(now))
         approval = decisions.record_approval(
             conn,
             "scrap_proposal",
@@ -158,9 +169,10 @@ def propose_scrapping(
             username,
             "proposed",
             {**asdict(stack), "reason": reason, "experts": [list(e) for e in experts]},
+            now=now,
         )
         basis = on_decision(Kind.SCRAP_PROPOSAL, approval)
-        move_stack(conn, stack, username, basis, source, "scrap_pending")
+        move_stack(conn, stack, username, basis, source, "scrap_pending", now=now)
         record(
             conn,
             username,
@@ -168,6 +180,7 @@ def propose_scrapping(
             f"approval {approval}",
             depot=stack.warehouse,
             qty=stack.qty,
+            now=now,
         )
     return approval
 
@@ -189,6 +202,7 @@ def approve_scrapping(
     notice: str,
     disposal: str,
     residual_value_cents: int,
+    now: datetime,
 ) -> int:
     """The commission's approval notice (报废通知单) for a proposal: its goods leave the books."""
     if not notice.strip():
@@ -207,9 +221,10 @@ def approve_scrapping(
             "approved",
             {**asdict(stack), "disposal": disposal, "residual_value_cents": residual_value_cents},
             parent=proposal_id,
+            now=now,
         )
         basis = on_decision(Kind.SCRAPPING, approval)
-        move_stack(conn, stack, username, basis, "scrap_pending", None)
+        move_stack(conn, stack, username, basis, "scrap_pending", None, now=now)
         record(
             conn,
             username,
@@ -219,11 +234,12 @@ def approve_scrapping(
             qty=stack.qty,
             disposal=disposal,
             proposal=proposal_id,
+            now=now,
         )
     return approval
 
 
-def propose_rotation(engine: Engine, username: str, stack: Stack, plan: str) -> int:
+def propose_rotation(engine: Engine, username: str, stack: Stack, plan: str, now: datetime) -> int:
     """Ageing stock proposed for rotation under a plan; nothing moves until it is approved."""
     if not plan.strip():
         raise Rejection("bad_plan", "a rotation needs its plan's number")
@@ -236,7 +252,14 @@ def propose_rotation(engine: Engine, username: str, stack: Stack, plan: str) -> 
                 "insufficient_stock", f"{stack.qty} asked, {held} available at {stack.location}"
             )
         approval = decisions.record_approval(
-            conn, "rotation_proposal", stack.warehouse, plan, username, "proposed", asdict(stack)
+            conn,
+            "rotation_proposal",
+            stack.warehouse,
+            plan,
+            username,
+            "proposed",
+            asdict(stack),
+            now=now,
         )
         record(
             conn,
@@ -246,11 +269,14 @@ def propose_rotation(engine: Engine, username: str, stack: Stack, plan: str) -> 
             depot=stack.warehouse,
             qty=stack.qty,
             approval=approval,
+            now=now,
         )
     return approval
 
 
-def approve_rotation(engine: Engine, username: str, warehouse: str, proposal_id: int) -> int:
+def approve_rotation(
+    engine: Engine, username: str, warehouse: str, proposal_id: int, now: datetime
+) -> int:
     """The rotation approved by a second person: the outflow is booked."""
     with engine.begin() as conn:
         proposal, stack = _proposed(conn, warehouse, proposal_id, "rotation_proposal")
@@ -264,8 +290,11 @@ def approve_rotation(engine: Engine, username: str, warehouse: str, proposal_id:
             "rotated_out",
             asdict(stack),
             parent=proposal_id,
+            now=now,
         )
-        move_stack(conn, stack, username, on_decision(Kind.ROTATION, approval), "available", None)
+        move_stack(
+            conn, stack, username, on_decision(Kind.ROTATION, approval), "available", None, now=now
+        )
         record(
             conn,
             username,
@@ -274,6 +303,7 @@ def approve_rotation(engine: Engine, username: str, warehouse: str, proposal_id:
             depot=warehouse,
             qty=stack.qty,
             proposal=proposal_id,
+            now=now,
         )
     return approval
 

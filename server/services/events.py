@@ -1,6 +1,6 @@
 """Domain events from the gateways, posted to the ledger exactly once.
 
-The public face of ingest: `ingest(engine, caller, batch)` answers each event of a batch
+The public face of ingest: `ingest(engine, caller, batch, now)` answers each event of a batch
 with accepted, duplicate (with the first verdict) or rejected (with the reason). The work is
 done set-wise in server.services.ingest; what each event means is in server.domain.floor.
 """

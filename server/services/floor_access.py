@@ -15,7 +15,7 @@ and revoking are recorded in the audit trail.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, exists, select, update
@@ -57,7 +57,9 @@ def _person(conn: Connection, username: str) -> Any:
     return row
 
 
-def set_floor_pin(engine: Engine, username: str, pin: str | None, actor: str) -> None:
+def set_floor_pin(
+    engine: Engine, username: str, pin: str | None, actor: str, now: datetime
+) -> None:
     """Set (or, with None, remove) a person's floor PIN."""
     with engine.connect() as conn:
         person = _person(conn, username)
@@ -65,10 +67,10 @@ def set_floor_pin(engine: Engine, username: str, pin: str | None, actor: str) ->
     with engine.begin() as conn:
         conn.execute(update(users).where(users.c.username == username).values(floor_hash=value))
         action = "set_floor_pin" if pin else "remove_floor_pin"
-        record(conn, actor, action, username, depot=person.warehouse)
+        record(conn, actor, action, username, depot=person.warehouse, now=now)
 
 
-def grant_floor(engine: Engine, username: str, warehouse: str, actor: str) -> None:
+def grant_floor(engine: Engine, username: str, warehouse: str, actor: str, now: datetime) -> None:
     """Give a person bound to no depot the floor of `warehouse`."""
     with engine.begin() as conn:
         person = _person(conn, username)
@@ -89,18 +91,18 @@ def grant_floor(engine: Engine, username: str, warehouse: str, actor: str) -> No
                 username=username,
                 warehouse=warehouse,
                 granted_by=actor,
-                granted_at=datetime.now(UTC),
+                granted_at=now,
             )
         )
-        record(conn, actor, "grant_floor", username, depot=warehouse)
+        record(conn, actor, "grant_floor", username, depot=warehouse, now=now)
 
 
-def revoke_floor(engine: Engine, username: str, warehouse: str, actor: str) -> None:
+def revoke_floor(engine: Engine, username: str, warehouse: str, actor: str, now: datetime) -> None:
     with engine.begin() as conn:
         gone = conn.execute(delete(floor_grants).where(_grant(username, warehouse))).rowcount
         if not gone:
             raise FloorAccessError(f"{username} has no grant for the floor of {warehouse}")
-        record(conn, actor, "revoke_floor", username, depot=warehouse)
+        record(conn, actor, "revoke_floor", username, depot=warehouse, now=now)
 
 
 def _grant(username: str, warehouse: str) -> Any:

@@ -7,7 +7,7 @@ metrics keep the history)."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, select
@@ -89,15 +89,17 @@ def _is_time(value: Any) -> bool:
     return True
 
 
-def record_report(engine: Engine, warehouse: str, client_id: str, report: dict[str, Any]) -> None:
+def record_report(
+    engine: Engine, warehouse: str, client_id: str, report: dict[str, Any], now: datetime
+) -> None:
     payload = json.dumps(check(report), ensure_ascii=False)
     if len(payload) > MAX_REPORT_BYTES:
         raise ReportError(f"a report may be {MAX_REPORT_BYTES} bytes at most")
-    _upsert(engine, warehouse, client_id, {"reported_at": datetime.now(UTC), "payload": payload})
+    _upsert(engine, warehouse, client_id, {"reported_at": now, "payload": payload})
 
 
-def record_sync(engine: Engine, warehouse: str, client_id: str) -> None:
-    _upsert(engine, warehouse, client_id, {"last_sync_at": datetime.now(UTC)})
+def record_sync(engine: Engine, warehouse: str, client_id: str, now: datetime) -> None:
+    _upsert(engine, warehouse, client_id, {"last_sync_at": now})
 
 
 def statuses(engine: Engine, warehouse: str | None) -> dict[str, dict[str, Any]]:

@@ -53,10 +53,13 @@ def record_arrival(
                 f"order {order_id}",
                 depot=depot,
                 at=at.isoformat(),
+                now=now,
             )
 
 
-def record_written_order(engine: Engine, username: str, order_id: int, reference: str) -> None:
+def record_written_order(
+    engine: Engine, username: str, order_id: int, reference: str, now: datetime
+) -> None:
     """The written order that follows a phone order (art. 19(4): within 48 hours)."""
     with engine.begin() as conn:
         done = conn.execute(
@@ -74,6 +77,7 @@ def record_written_order(engine: Engine, username: str, order_id: int, reference
                 f"order {order_id}",
                 depot=depot,
                 reference=reference,
+                now=now,
             )
 
 
@@ -120,5 +124,5 @@ def create_handover(
                 created_at=now,
             )
         )
-        record(conn, username, "handover", number, depot=warehouse, plate=note.plate)
+        record(conn, username, "handover", number, depot=warehouse, plate=note.plate, now=now)
     return number

@@ -8,7 +8,7 @@ rejected against it. A notice closes when every line is decided in full.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, select, update
@@ -34,6 +34,7 @@ def create_notice(
     supplier: str | None,
     expected_on: date | None,
     lines: list[NoticeLine],
+    now: datetime,
 ) -> int:
     if not lines or any(line.qty <= 0 for line in lines):
         raise Rejection("bad_quantity", "a notice needs lines with positive quantities")
@@ -74,7 +75,7 @@ def create_notice(
                     expected_on=expected_on,
                     status="open",
                     created_by=username,
-                    created_at=datetime.now(UTC),
+                    created_at=now,
                 )
                 .returning(inbound_notices.c.id)
             ).scalar_one()
@@ -93,7 +94,7 @@ def create_notice(
                 for line in lines
             ],
         )
-        record(conn, username, "inbound_notice", number, depot=warehouse, lines=len(lines))
+        record(conn, username, "inbound_notice", number, depot=warehouse, now=now, lines=len(lines))
     return notice_id
 
 

@@ -17,7 +17,7 @@ rejected (`stock_limit`) when the database's CHECK has said so (see `ingest`).
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Engine, bindparam, func, select, update
@@ -46,19 +46,19 @@ CHUNK = 500
 NOTHING = Planned([])
 
 
-def ingest(engine: Engine, caller: Caller, batch: list[Any]) -> list[EventResult]:
-    """Decide and post a batch. Most batches are new and add to lines far below their
-    limit: the first try takes every event id as unseen and reads only the stacks the events
-    take from, and lets the database say otherwise (the events table's primary key; the stock
-    table's CHECK on a line's most, MAX_STOCK), in which case nothing is written. The second
-    try looks the ids up and answers those seen as duplicates (once more under the ledger
-    head's lock: the same batch resent through another server instance may have been written
-    meanwhile), and reads every stack the events name, so that an event that would take a
-    line past its limit is rejected on its own."""
+def ingest(engine: Engine, caller: Caller, batch: list[Any], now: datetime) -> list[EventResult]:
+    """Decide and post a batch, received `now`. Most batches are new and add to lines far below
+    their limit: the first try takes every event id as unseen and reads only the stacks the
+    events take from, and lets the database say otherwise (the events table's primary key; the
+    stock table's CHECK on a line's most, MAX_STOCK), in which case nothing is written. The
+    second try looks the ids up and answers those seen as duplicates (once more under the
+    ledger head's lock: the same batch resent through another server instance may have been
+    written meanwhile), and reads every stack the events name, so that an event that would take
+    a line past its limit is rejected on its own."""
     try:
-        return _ingest(engine, caller, batch, look_up=False)
+        return _ingest(engine, caller, batch, now, look_up=False)
     except IntegrityError:
-        return _ingest(engine, caller, batch, look_up=True)
+        return _ingest(engine, caller, batch, now, look_up=True)
 
 
 def _seen(conn: Connection, ids: list[str]) -> dict[str, tuple[str, str | None]]:
@@ -91,7 +91,9 @@ def _stacks(refs: Refs, events: list[FloorEvent], added_to: bool) -> set[tuple[i
     return found
 
 
-def _ingest(engine: Engine, caller: Caller, batch: list[Any], look_up: bool) -> list[EventResult]:
+def _ingest(
+    engine: Engine, caller: Caller, batch: list[Any], now: datetime, look_up: bool
+) -> list[EventResult]:
     """The batch in one transaction under the depot's lock: looked up, decided in order
     against the stock as it stands plus the batch's own changes, and written set-wise.
 
@@ -99,7 +101,6 @@ def _ingest(engine: Engine, caller: Caller, batch: list[Any], look_up: bool) -> 
     accumulators of the batch (its view of the stock, the postings, the event rows, the counts,
     the loads); split, they would pass all of them between each other on the hot path that
     tests/benchmarks/bench_ingest.py times."""
-    now = datetime.now(UTC)
     results, wanted, malformed, payloads = _screen(batch)
     warehouse = caller.warehouse
     with engine.begin() as conn:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -29,12 +29,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from server.domain import basis as bases
 from server.domain.basis import Basis
+from server.domain.chains import GENESIS, hash_fields, stamp
 from server.domain.errors import BasisError, LedgerError
 from server.services.grounds import confirm
 from server.services.refs import known_warehouse
 from server.storage.tables import ledger_heads, postings, stock
 
-GENESIS = "0" * 64
 StockKey = tuple[int, int, str]  # location_id, batch_id, status
 
 __all__ = [
@@ -77,25 +77,10 @@ class Head:
     last_hash: str
 
 
-def stamp(posted_at: datetime) -> str:
-    """A posting time as it enters the hash: UTC, microseconds (SQLite hands timestamps back
-    without their zone; they are UTC)."""
-    if posted_at.tzinfo is None:
-        posted_at = posted_at.replace(tzinfo=UTC)
-    return posted_at.astimezone(UTC).isoformat(timespec="microseconds")
-
-
 @lru_cache(maxsize=8)
 def _stamp(now: datetime) -> str:
     """One write, one posting time: its text for the hash is made once."""
     return stamp(now)
-
-
-def hash_fields(prev_hash: str, *fields: object) -> str:
-    """SHA-256 over the previous hash and the fields in their fixed order, separated by the
-    unit separator (0x1F), which no field may contain; None is empty text."""
-    text = "\x1f".join(["" if f is None else str(f) for f in fields])
-    return hashlib.sha256((prev_hash + text).encode()).hexdigest()
 
 
 def posting_hash(prev_hash: str, p: Posting, posted_at: datetime | str) -> str:
@@ -166,10 +151,10 @@ def held(
     return {(r.location_id, r.batch_id, r.status): r.qty for r in rows}
 
 
-def post(conn: Connection, entries: Sequence[Posting]) -> None:
-    """Append a decision's postings (in the caller's transaction): each warehouse's head is
-    locked (in the order of their codes), the lines they lower read, and the postings
-    written, or nothing is (LedgerError if stock would go below zero, BasisError for a
+def post(conn: Connection, entries: Sequence[Posting], now: datetime) -> None:
+    """Append a decision's postings, made `now` (in the caller's transaction): each
+    warehouse's head is locked (in the order of their codes), the lines they lower read, and
+    the postings written, or nothing is (LedgerError if stock would go below zero, BasisError for a
     posting without its author or basis)."""
     by_warehouse: dict[str, list[Posting]] = {}
     for entry in entries:
@@ -178,7 +163,7 @@ def post(conn: Connection, entries: Sequence[Posting]) -> None:
         mine = by_warehouse[warehouse]
         head = lock(conn, warehouse)
         lowered = {(p.location_id, p.batch_id) for p in mine if p.qty < 0}
-        write(conn, head, mine, held(conn, warehouse, lowered))
+        write(conn, head, mine, held(conn, warehouse, lowered), now=now)
 
 
 def write(
@@ -187,8 +172,8 @@ def write(
     entries: Sequence[Posting],
     stock_held: Mapping[StockKey, int],
     *,
+    now: datetime,
     events: Mapping[str, str] | None = None,
-    now: datetime | None = None,
 ) -> Head:
     """Write postings of one warehouse after its head: `stock_held` are the locked lines
     they lower (from `held`); `events` the floor events written in the same transaction
@@ -205,7 +190,6 @@ def write(
         if delta < 0 and stock_held.get(key, 0) + delta < 0:
             raise LedgerError(f"stock would go negative ({stock_held.get(key, 0)} {delta:+d})")
     confirm(conn, head.warehouse, head.last_id is None, entries, nets, events or {})
-    now = now or datetime.now(UTC)
     when, prev, rows = _stamp(now), head.last_hash, []
     for p in entries:
         digest = posting_hash(prev, p, when)

@@ -32,6 +32,7 @@ def login(
     engine: Engine,
     username: str,
     password: str,
+    now: datetime,
     source: str | None = None,
     policy: Policy = POLICY,
 ) -> tuple[str, datetime] | None:
@@ -39,7 +40,6 @@ def login(
     once. `source` is the address the attempt came from. Raises Throttled while this name or
     this address must wait, right password or not."""
     name, address = username[:NAME_LIMIT], source_key(source)
-    now = datetime.now(UTC)
     with engine.begin() as conn:
         _serialise(conn, name, address)
         pause = wait(_attempt(conn, name, address, now, policy), now.timestamp(), policy)
@@ -55,7 +55,7 @@ def login(
     with engine.begin() as conn:
         if not (matches and row is not None and row.active and name == username):
             depot = row.warehouse if row is not None else None
-            record(conn, name, "login_failed", None, depot=depot, source=address)
+            record(conn, name, "login_failed", None, depot=depot, now=now, source=address)
             conn.execute(
                 delete(login_failures).where(
                     login_failures.c.at < now - timedelta(seconds=policy.window)
@@ -68,7 +68,7 @@ def login(
             )
         )
         _remember_source(conn, name, address, now)
-        record(conn, name, "login", None, depot=row.warehouse, source=address)
+        record(conn, name, "login", None, depot=row.warehouse, now=now, source=address)
         token = new_token()
         expires = now + timedelta(hours=SESSION_HOURS)
         conn.execute(

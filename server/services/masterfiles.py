@@ -10,6 +10,7 @@ warehouse and location code).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, Table, delete, select, update
@@ -123,7 +124,7 @@ def check_items(rows: list[dict[str, str]]) -> tuple[list[dict[str, Any]], list[
     return out, errors
 
 
-def import_items(engine: Engine, username: str, rows: list[dict[str, str]]) -> int:
+def import_items(engine: Engine, username: str, rows: list[dict[str, str]], now: datetime) -> int:
     checked, errors = check_items(rows)
     with engine.begin() as conn:
         owners = dict(conn.execute(select(item_gtins.c.gtin, item_gtins.c.item_code)).all())
@@ -147,11 +148,13 @@ def import_items(engine: Engine, username: str, rows: list[dict[str, str]]) -> i
                     item_gtins.insert(),
                     [{"gtin": g, "item_code": item["code"]} for g in item["gtins"]],
                 )
-        record(conn, username, "import_items", None, depot=None, rows=len(checked))
+        record(conn, username, "import_items", None, depot=None, now=now, rows=len(checked))
     return len(checked)
 
 
-def import_locations(engine: Engine, username: str, rows: list[dict[str, str]]) -> int:
+def import_locations(
+    engine: Engine, username: str, rows: list[dict[str, str]], now: datetime
+) -> int:
     errors: list[RowError] = []
     if rows and (missing := [c for c in LOCATION_COLUMNS if c not in rows[0]]):
         raise ImportRefused([RowError(1, f"missing columns: {', '.join(missing)}")])
@@ -202,7 +205,7 @@ def import_locations(engine: Engine, username: str, rows: list[dict[str, str]]) 
                 )
             else:
                 conn.execute(locations.insert().values(**loc))
-        record(conn, username, "import_locations", None, depot=None, rows=len(good))
+        record(conn, username, "import_locations", None, depot=None, now=now, rows=len(good))
     return len(good)
 
 
@@ -329,7 +332,9 @@ def check_simple(
     return good, errors
 
 
-def import_simple(engine: Engine, username: str, kind: str, rows: list[dict[str, str]]) -> int:
+def import_simple(
+    engine: Engine, username: str, kind: str, rows: list[dict[str, str]], now: datetime
+) -> int:
     table, _, key = SIMPLE[kind]
     good, errors = check_simple(kind, rows)
     with engine.begin() as conn:
@@ -348,7 +353,7 @@ def import_simple(engine: Engine, username: str, kind: str, rows: list[dict[str,
                 conn.execute(table.insert().values(**row))
             else:
                 conn.execute(update(table).where(*where).values(**row))
-        record(conn, username, f"import_{kind}", None, depot=None, rows=len(good))
+        record(conn, username, f"import_{kind}", None, depot=None, now=now, rows=len(good))
     return len(good)
 
 

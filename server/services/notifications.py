@@ -6,7 +6,7 @@ on the order (its page and `GET /api/v1/dispatch/orders/{id}`) and to the person
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, select
@@ -28,6 +28,7 @@ def tell(
     warehouse: str | None,
     order_id: int | None,
     detail: dict[str, Any],
+    now: datetime,
 ) -> bool:
     """Keep a notification for `recipient` (in the caller's transaction); False when there
     is no such person to tell (the audit trail still has the event)."""
@@ -41,7 +42,7 @@ def tell(
             warehouse=warehouse,
             order_id=order_id,
             detail=json.dumps(detail, ensure_ascii=False, default=str),
-            created_at=datetime.now(UTC),
+            created_at=now,
         )
     )
     return True

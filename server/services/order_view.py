@@ -27,9 +27,8 @@ from server.storage.tables import (
 
 
 def order_view(
-    engine: Engine, order_id: int, depot: str | None = None, now: datetime | None = None
+    engine: Engine, order_id: int, now: datetime, depot: str | None = None
 ) -> dict[str, Any]:
-    now = now or datetime.now(UTC)
     with engine.connect() as conn:
         order = conn.execute(
             select(dispatch_orders).where(dispatch_orders.c.id == order_id)

@@ -14,7 +14,7 @@ who planned the order is told (server/services/notifications.py), and the audit 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, select, update
@@ -55,7 +55,9 @@ class Released:
     batch: str
 
 
-def release(conn: Connection, username: str, loss: Loss, approval_id: int) -> list[Released]:
+def release(
+    conn: Connection, username: str, loss: Loss, approval_id: int, now: datetime
+) -> list[Released]:
     """Release `loss.qty` of the reservations on the stack (newest first) on the approval
     `approval_id`: reserved -> available, and the pick lines shortened."""
     picks = conn.execute(
@@ -102,6 +104,7 @@ def release(conn: Connection, username: str, loss: Loss, approval_id: int) -> li
                 Posting(loss.warehouse, loss.location_id, loss.batch_id, s, q, username, basis)
                 for s, q in (("reserved", -give), ("available", give))
             ],
+            now=now,
         )
         conn.execute(
             update(pick_lines).where(pick_lines.c.id == pick.id).values(qty=pick_lines.c.qty - give)
@@ -123,9 +126,8 @@ def release(conn: Connection, username: str, loss: Loss, approval_id: int) -> li
     return released
 
 
-def replan(conn: Connection, username: str, released: list[Released]) -> list[str]:
+def replan(conn: Connection, username: str, released: list[Released], now: datetime) -> list[str]:
     """Reserve again what each order lost, tell its planner; the numbers of the orders."""
-    now = datetime.now(UTC)
     for r in released:
         seq = conn.execute(
             select(func.coalesce(func.max(pick_lines.c.seq), 0)).where(
@@ -165,6 +167,14 @@ def replan(conn: Connection, username: str, released: list[Released]) -> list[st
             ],
             "shortfall": plan.shortfall,
         }
-        tell(conn, r.planner, "reservation_lost", r.loss.warehouse, r.order_id, detail)
-        record(conn, username, "reservation_released", r.number, depot=r.loss.warehouse, **detail)
+        tell(conn, r.planner, "reservation_lost", r.loss.warehouse, r.order_id, detail, now=now)
+        record(
+            conn,
+            username,
+            "reservation_released",
+            r.number,
+            depot=r.loss.warehouse,
+            **detail,
+            now=now,
+        )
     return [r.number for r in released]

@@ -7,10 +7,11 @@ month" is by the depots' calendar (server.domain.depot_time)."""
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import Engine, select
 
+from kernel.clock import Clock
 from server.domain import depot_time
 from server.domain.errors import ReportError
 from server.services.periodic import Periodic
@@ -27,14 +28,15 @@ def last_finished_month(today: date) -> str:
     return previous.strftime("%Y-%m")
 
 
-def keep_last_month(engine: Engine, today: date) -> int:
-    """Make last month's reports that are not kept yet; returns how many scopes it checked."""
-    month = last_finished_month(today)
+def keep_last_month(engine: Engine, now: datetime) -> int:
+    """Make last month's reports (as at `now`) that are not kept yet; returns how many scopes
+    it checked."""
+    month = last_finished_month(depot_time.today(now))
     with engine.connect() as conn:
         codes = list(conn.execute(select(warehouses.c.code)).scalars())
     for scope in [None, *codes]:
         try:
-            kept_monthly(engine, month, scope, today)
+            kept_monthly(engine, month, scope, now)
         except ReportError as exc:  # cannot happen for last month; logged, not fatal
             log.warning("monthly report %s %s: %s", month, scope or "all", exc)
     return 1 + len(codes)
@@ -46,9 +48,9 @@ class ReportKeeper(Periodic):
     name = "report-keeper"
     failure = "could not make last month's reports"
 
-    def __init__(self, engine: Engine, every: float = CHECK_EVERY) -> None:
-        super().__init__(every, log)
+    def __init__(self, engine: Engine, clock: Clock, every: float = CHECK_EVERY) -> None:
+        super().__init__(every, log, clock)
         self.engine = engine
 
-    def round(self) -> None:
-        keep_last_month(self.engine, depot_time.today())
+    def round(self, now: datetime) -> None:
+        keep_last_month(self.engine, now)

@@ -8,7 +8,7 @@ otherwise): November runs from 1 November 00:00 to 1 December 00:00 depot time."
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, and_, case, func, select
@@ -167,9 +167,11 @@ def _kept(engine: Engine, month: str, scope: str) -> list[tuple[Any, ...]] | Non
     return None if kept is None else [tuple(r) for r in json.loads(kept)]
 
 
-def _keep(engine: Engine, month: str, scope: str, rows: list[tuple[Any, ...]]) -> None:
+def _keep(
+    engine: Engine, month: str, scope: str, rows: list[tuple[Any, ...]], now: datetime
+) -> None:
     _, end = month_bounds(month, date.max)
-    if datetime.now(UTC) < end + KEEP_AFTER:
+    if now < end + KEEP_AFTER:
         return  # finished by the calendar, not yet for good: made again next time
     try:
         with engine.begin() as conn:
@@ -178,7 +180,7 @@ def _keep(engine: Engine, month: str, scope: str, rows: list[tuple[Any, ...]]) -
                     month=month,
                     scope=scope,
                     zone=depot_time.zone().key,
-                    made_at=datetime.now(UTC),
+                    made_at=now,
                     rows=json.dumps(rows),
                 )
             )
@@ -194,11 +196,13 @@ def _first_month(engine: Engine) -> str | None:
 
 
 def kept_monthly(
-    engine: Engine, month: str, warehouse: str | None, today: date
+    engine: Engine, month: str, warehouse: str | None, now: datetime
 ) -> list[tuple[Any, ...]]:
-    """The month's report, kept once made: a finished month never changes (the ledger only
-    grows, and every posting is dated when it is made). Made from the nearest kept month
-    before it, month by month, keeping each (a second server doing the same keeps the same)."""
+    """The month's report as asked for at `now`, kept once made: a finished month never
+    changes (the ledger only grows, and every posting is dated when it is made). Made from the
+    nearest kept month before it, month by month, keeping each (a second server doing the same
+    keeps the same)."""
+    today = depot_time.today(now)
     month_bounds(month, today)  # refuses a month not finished yet
     scope = warehouse or "*"
     kept = _kept(engine, month, scope)
@@ -207,13 +211,13 @@ def kept_monthly(
     first = _first_month(engine)
     if first is None or month <= first:
         rows = monthly(engine, month, warehouse, today)  # nothing before it
-        _keep(engine, month, scope, rows)
+        _keep(engine, month, scope, rows, now)
         return rows
     todo, current = [month], previous_month(month)
     while (base := _kept(engine, current, scope)) is None:
         if current <= first:
             base = monthly(engine, current, warehouse, today)
-            _keep(engine, current, scope, base)
+            _keep(engine, current, scope, base, now)
             break
         todo.append(current)
         current = previous_month(current)
@@ -221,5 +225,5 @@ def kept_monthly(
     for step in reversed(todo):
         since, _ = month_bounds(step, today)
         rows = roll(rows, monthly(engine, step, warehouse, today, since=since))
-        _keep(engine, step, scope, rows)
+        _keep(engine, step, scope, rows, now)
     return rows

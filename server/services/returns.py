@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Select, func, select
@@ -69,6 +70,8 @@ def inspect_return(
     restock: bool,
     record_no: str,
     order: str | None = None,
+    *,
+    now: datetime,
 ) -> int:
     """Returned goods inspected: restocked (with the number of the dispatch order they came
     back from, which must have loaded that much of the batch: server.services.grounds), or left on
@@ -104,13 +107,20 @@ def inspect_return(
             username,
             "restocked" if restock else "to_scrapping",
             {**asdict(stack), "order": order},
+            now=now,
         )
         if restock:
             basis = on_decision(Kind.RESTOCK, approval, order)
-            move_stack(conn, stack, username, basis, "on_hold", "available")
+            move_stack(conn, stack, username, basis, "on_hold", "available", now=now)
         # A return that fails stays on hold until scrapping is proposed with the experts.
         record(
-            conn, username, "return_inspection", record_no, depot=stack.warehouse, restock=restock
+            conn,
+            username,
+            "return_inspection",
+            record_no,
+            depot=stack.warehouse,
+            restock=restock,
+            now=now,
         )
     return approval
 
@@ -123,6 +133,8 @@ def return_to_supplier(
     qty: int,
     note: str,
     location: str | None = None,
+    *,
+    now: datetime,
 ) -> int:
     """Rejected goods go back to the supplier: an outflow whose basis is the rejection."""
     if not note.strip():
@@ -165,9 +177,10 @@ def return_to_supplier(
             "returned",
             {**asdict(stack), "supplier": fields.get("supplier"), "rejection": rejection_id},
             parent=rejection_id,
+            now=now,
         )
         basis = on_decision(Kind.SUPPLIER_RETURN, approval)
-        move_stack(conn, stack, username, basis, held_as, None)
+        move_stack(conn, stack, username, basis, held_as, None, now=now)
         record(
             conn,
             username,
@@ -176,6 +189,7 @@ def return_to_supplier(
             depot=warehouse,
             qty=qty,
             rejection=rejection_id,
+            now=now,
         )
     return approval
 

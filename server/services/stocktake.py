@@ -121,7 +121,15 @@ def open_stocktake(
                 .returning(stocktakes.c.id)
             ).scalar_one()
         )
-        record(conn, username, "stocktake_open", f"stocktake {new_id}", depot=warehouse, zone=zone)
+        record(
+            conn,
+            username,
+            "stocktake_open",
+            f"stocktake {new_id}",
+            depot=warehouse,
+            zone=zone,
+            now=now,
+        )
     return new_id
 
 
@@ -225,6 +233,7 @@ def mark_not_counted(
             depot=take.warehouse,
             lines=len(rows),
             reasons=sorted({m.reason for m in marks}),
+            now=now,
         )
     return len(rows)
 
@@ -268,6 +277,7 @@ def set_reason(
     item: str,
     batch: str,
     reason: str,
+    now: datetime,
 ) -> None:
     if reason not in REASONS:
         raise Rejection("bad_reason", f"reason is one of {', '.join(REASONS)}")
@@ -294,4 +304,5 @@ def set_reason(
             location=location,
             batch=batch,
             reason=reason,
+            now=now,
         )

@@ -72,6 +72,7 @@ def close(engine: Engine, username: str, stocktake_id: int, now: datetime) -> Su
             status=status,
             variances=summary.variances,
             recounts=summary.recounts,
+            now=now,
         )
     return summary
 
@@ -213,7 +214,7 @@ def summary_of(conn: Connection, stocktake_id: int) -> Summary:
     return Summary(*(int(v or 0) for v in row))
 
 
-def approve(engine: Engine, username: str, stocktake_id: int) -> int:
+def approve(engine: Engine, username: str, stocktake_id: int, now: datetime) -> int:
     """Post the adjustments of a closed stocktake, approved by a second person: not the one
     who closed it, not one who counted (server/domain/duties.py). A loss is booked from available
     stock first, then from reserved stock, whose orders are planned again."""
@@ -243,13 +244,16 @@ def approve(engine: Engine, username: str, stocktake_id: int) -> int:
             "approved",
             {"stocktake": stocktake_id, "lines": len(variances)},
             parent=None,
+            now=now,
         )
         losses = _reserved_losses(conn, take, variances)
         try:
             # Reservations on a lost stack give way first (reserved -> available, on this
             # approval and each order), then every variance is booked to available stock, and
             # only then are the orders planned again (never from the stack just lost).
-            released = [r for loss in losses for r in release(conn, username, loss, approval_id)]
+            released = [
+                r for loss in losses for r in release(conn, username, loss, approval_id, now=now)
+            ]
             basis = on_decision(Kind.ADJUSTMENT, approval_id, stocktake_id)
             post(
                 conn,
@@ -265,8 +269,9 @@ def approve(engine: Engine, username: str, stocktake_id: int) -> int:
                     )
                     for v in variances
                 ],
+                now=now,
             )
-            orders = replan(conn, username, released)
+            orders = replan(conn, username, released, now=now)
         except LedgerError as exc:
             raise Rejection(
                 "insufficient_stock",
@@ -286,6 +291,7 @@ def approve(engine: Engine, username: str, stocktake_id: int) -> int:
             approval=approval_id,
             lines=len(variances),
             replanned=sorted(set(orders)),
+            now=now,
         )
     return approval_id
 

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from server.domain.scope import Own
 from server.services.floor_access import PIN_MAX, PIN_MIN, set_floor_pin
-from server.web.deps import engine_of
+from server.web.deps import engine_of, now_of
 from server.web.errors import answers
 from server.web.guard import Scope, person
 
@@ -34,7 +34,9 @@ def put_floor_pin(
 ) -> Response:
     """Set one's own floor PIN (6-64 characters, not one's password)."""
     user = scope.user
-    set_floor_pin(engine_of(request), user.username, body.pin, actor=user.username)
+    set_floor_pin(
+        engine_of(request), user.username, body.pin, actor=user.username, now=now_of(request)
+    )
     return Response(status_code=204)
 
 
@@ -42,5 +44,5 @@ def put_floor_pin(
 def delete_floor_pin(request: Request, scope: Annotated[Scope, person("floor", Own())]) -> Response:
     """No floor sign-on for oneself any more (until a PIN is set again)."""
     user = scope.user
-    set_floor_pin(engine_of(request), user.username, None, actor=user.username)
+    set_floor_pin(engine_of(request), user.username, None, actor=user.username, now=now_of(request))
     return Response(status_code=204)

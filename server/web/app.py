@@ -1,5 +1,6 @@
 """The central server's HTTP interface (FastAPI): the JSON API under /api/v1, health and
-metrics, and the supervisors' pages. `create_app` wires it to a database engine; nothing
+metrics, and the supervisors' pages. `create_app` wires it to a database engine and a clock
+(kernel/clock.py: the one place the server's requests learn the time, `deps.now_of`); nothing
 connects at import time."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
+from kernel.clock import Clock
 from server.dash import router as dashboard_router
 from server.domain.evidence import Policy
 from server.web import errors
@@ -29,7 +31,7 @@ from server.web.stocktakes import router as stocktake_router
 from server.web.workflows import router as workflows_router
 
 
-def create_app(engine: Engine, policy: Policy | None = None) -> FastAPI:
+def create_app(engine: Engine, clock: Clock, policy: Policy | None = None) -> FastAPI:
     app = FastAPI(
         title="depot-floor central server",
         version="1",
@@ -37,6 +39,7 @@ def create_app(engine: Engine, policy: Policy | None = None) -> FastAPI:
         dependencies=[Depends(no_forgery)],
     )
     app.state.engine = engine
+    app.state.clock = clock
     app.state.policy = policy or Policy()
     errors.install(app)
 

@@ -18,7 +18,7 @@ from server.services.sync import Cursor, sync
 from server.storage import db, queries
 from server.storage.tables import STOCK_STATUSES
 from server.web import errors
-from server.web.deps import client_address, engine_of
+from server.web.deps import client_address, engine_of, now_of
 from server.web.guard import Scope, anyone, device, person_or_device
 
 router = APIRouter()
@@ -83,7 +83,9 @@ def post_events(
     event for another depot than the gateway's is refused, its neighbours go on)."""
     engine = engine_of(request)
     gateway = scope.device
-    results = ingest(engine, Caller(gateway.client_id, gateway.warehouse), batch.events)
+    results = ingest(
+        engine, Caller(gateway.client_id, gateway.warehouse), batch.events, now=now_of(request)
+    )
     return {"results": [r.to_dict() for r in results]}
 
 
@@ -128,7 +130,7 @@ def get_sync(
     the catalogue and locations while they are unchanged."""
     engine = engine_of(request)
     answer = sync(engine, scope.named, Cursor.decode(cursor) if cursor else None, master)
-    gateways.record_sync(engine, scope.named, scope.device.client_id)
+    gateways.record_sync(engine, scope.named, scope.device.client_id, now=now_of(request))
     return answer
 
 
@@ -169,7 +171,13 @@ def create_session(credentials: Credentials, request: Request) -> dict[str, str]
     """Log in; the token goes in `Authorization: Bearer ...`. Failed logins slow down
     further attempts for the name and from the address (429 with Retry-After)."""
     engine = engine_of(request)
-    result = auth.login(engine, credentials.username, credentials.password, client_address(request))
+    result = auth.login(
+        engine,
+        credentials.username,
+        credentials.password,
+        now_of(request),
+        client_address(request),
+    )
     if result is None:
         raise HTTPException(401, "wrong user name or password")
     token, expires = result

@@ -1,11 +1,15 @@
-"""Request helpers shared by the API and the pages: the engine, and who is asking. Who may
-call what, and on which depot, is decided by each route's rule (server/web/guard.py)."""
+"""Request helpers shared by the API and the pages: the engine, the clock, and who is
+asking. Who may call what, and on which depot, is decided by each route's rule
+(server/web/guard.py)."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from fastapi import Request
 from sqlalchemy import Engine
 
+from kernel.clock import Clock
 from server.domain.evidence import Policy
 from server.services import auth
 
@@ -15,6 +19,18 @@ SESSION_COOKIE = "depot_session"
 def engine_of(request: Request) -> Engine:
     engine: Engine = request.app.state.engine
     return engine
+
+
+def clock_of(request: Request) -> Clock:
+    """The clock the app was built with (server/web/app.py create_app)."""
+    clock: Clock = request.app.state.clock
+    return clock
+
+
+def now_of(request: Request) -> datetime:
+    """The moment of this request, by the app's clock: what routes and pages pass down to the
+    services, which never read the clock themselves."""
+    return clock_of(request)()
 
 
 def policy_of(request: Request) -> Policy:
@@ -33,7 +49,7 @@ def bearer(request: Request) -> str | None:
 def current_user(request: Request, cookie: bool = True) -> auth.User | None:
     """The person a bearer token (or, with `cookie`, the session cookie) belongs to."""
     token = bearer(request) or (request.cookies.get(SESSION_COOKIE) if cookie else None)
-    return auth.user_for(engine_of(request), token) if token else None
+    return auth.user_for(engine_of(request), token, now_of(request)) if token else None
 
 
 def client_address(request: Request) -> str | None:

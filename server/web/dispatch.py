@@ -3,7 +3,6 @@ Dispatch orders, reservations and pick lists build on this."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -19,7 +18,7 @@ from server.services import allocation, dispatch, handover
 from server.services.order_view import order_view
 from server.storage.orders import handover_note
 from server.web import printing
-from server.web.deps import engine_of
+from server.web.deps import engine_of, now_of
 from server.web.downloads import download
 from server.web.errors import PDF, answers
 from server.web.guard import Scope, person
@@ -60,7 +59,7 @@ def preview_allocation(
         to.lon if to else None,
         body.place,
         scope.depot,
-        datetime.now(UTC),
+        now_of(request),
     )
     return {
         "item": body.item,
@@ -139,9 +138,9 @@ def create_order(
             notified_at=body.notified_at,
             depot=scope.depot,
         ),
-        now=datetime.now(UTC),
+        now=now_of(request),
     )
-    return order_view(engine_of(request), order_id, scope.depot)
+    return order_view(engine_of(request), order_id, now_of(request), scope.depot)
 
 
 @router.get("/orders/{order_id}")
@@ -153,7 +152,7 @@ def show_order(
     """An order with its lines, pick lists, clocks (8 h to the first batch, 48 h to the written
     order for a phone order) and handover notes; for a person bound to a depot, that depot's
     part of it."""
-    return order_view(engine_of(request), order_id, scope.depot)
+    return order_view(engine_of(request), order_id, now_of(request), scope.depot)
 
 
 @router.post("/orders/{order_id}/arrival")
@@ -164,9 +163,9 @@ def arrival(
     scope: Annotated[Scope, person("dispatch", Of("order", "order_id", whole=True))],
 ) -> dict[str, Any]:
     """The first batch reached the disaster area; the answer says if it was within 8 hours."""
-    now = datetime.now(UTC)
+    now = now_of(request)
     handover.record_arrival(engine_of(request), scope.user.username, order_id, body.at or now, now)
-    return order_view(engine_of(request), order_id, scope.depot)
+    return order_view(engine_of(request), order_id, now, scope.depot)
 
 
 @router.post("/orders/{order_id}/cancel")
@@ -178,11 +177,9 @@ def cancel(
 ) -> dict[str, Any]:
     """Cancel an order (the bureau, not the person who planned it): what it reserved and was
     not loaded is available again."""
-    engine = engine_of(request)
-    released = dispatch.cancel_order(
-        engine, scope.user.username, order_id, body.reason, datetime.now(UTC)
-    )
-    return {**order_view(engine, order_id, scope.depot), "released": released}
+    engine, now = engine_of(request), now_of(request)
+    released = dispatch.cancel_order(engine, scope.user.username, order_id, body.reason, now)
+    return {**order_view(engine, order_id, now, scope.depot), "released": released}
 
 
 @router.post("/orders/{order_id}/written-order")
@@ -192,9 +189,9 @@ def written_order(
     request: Request,
     scope: Annotated[Scope, person("dispatch", Of("order", "order_id", whole=True))],
 ) -> dict[str, Any]:
-    engine = engine_of(request)
-    handover.record_written_order(engine, scope.user.username, order_id, body.reference)
-    return order_view(engine, order_id, scope.depot)
+    engine, now = engine_of(request), now_of(request)
+    handover.record_written_order(engine, scope.user.username, order_id, body.reference, now)
+    return order_view(engine, order_id, now, scope.depot)
 
 
 @router.post("/orders/{order_id}/handovers", status_code=201)
@@ -213,7 +210,7 @@ def create_handover(
         order_id,
         scope.named,
         handover.Handover(body.carrier, body.driver, body.phone, body.plate, body.receiver),
-        datetime.now(UTC),
+        now_of(request),
     )
     return {"number": number, "pdf": f"/api/v1/dispatch/handovers/{quote(number)}.pdf"}
 

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from server.domain.bounds import Cents, Code, Id, Name, Note, Person, Qty, Ref
 from server.domain.scope import Named
 from server.services import disposal, returns
-from server.web.deps import engine_of, policy_of
+from server.web.deps import engine_of, now_of, policy_of
 from server.web.errors import answers
 from server.web.guard import Scope, person
 
@@ -106,6 +106,7 @@ def reinspect(
             body.quality_report,
             body.passed,
             policy_of(request),
+            now=now_of(request),
         )
     )
 
@@ -128,6 +129,7 @@ def propose(
             body.quality_report,
             experts,
             body.source,
+            now=now_of(request),
         )
     )
 
@@ -149,6 +151,7 @@ def approve(
             body.notice,
             body.disposal,
             body.residual_value_cents,
+            now=now_of(request),
         )
     )
 
@@ -162,7 +165,11 @@ def rotate(
     """Ageing stock proposed for rotation (轮换) under a plan; it leaves when approved."""
     return _run(
         lambda: disposal.propose_rotation(
-            engine_of(request), scope.user.username, body.stack(scope), body.plan
+            engine_of(request),
+            scope.user.username,
+            body.stack(scope),
+            body.plan,
+            now=now_of(request),
         )
     )
 
@@ -176,7 +183,7 @@ def approve_rotation(
     """A rotation approved by a second person: the outflow is booked."""
     return _run(
         lambda: disposal.approve_rotation(
-            engine_of(request), scope.user.username, scope.named, body.proposal
+            engine_of(request), scope.user.username, scope.named, body.proposal, now=now_of(request)
         )
     )
 
@@ -197,6 +204,7 @@ def inspect(
             body.restock,
             body.record_no,
             body.order,
+            now=now_of(request),
         )
     )
 
@@ -218,5 +226,6 @@ def back_to_supplier(
             body.qty,
             body.note,
             body.location,
+            now=now_of(request),
         )
     )

@@ -55,11 +55,12 @@ def place(warehouse: str, location: str | None = None) -> str:
     return f"urn:depot-floor:{name}" + (f":{quote(location, safe='')}" if location else "")
 
 
-def _time(occurred_at: str) -> tuple[str, str]:
+def _time(occurred_at: str, now: datetime) -> tuple[str, str]:
+    """The event's own time and its offset; `now` for one whose time cannot be read."""
     try:
         moment = datetime.fromisoformat(occurred_at.replace("Z", "+00:00"))
     except ValueError:
-        moment = datetime.now(UTC)
+        moment = now
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     offset = moment.strftime("%z")
@@ -75,14 +76,14 @@ def _where(event: FloorEvent) -> str | None:
     return event.location
 
 
-def object_event(event: FloorEvent) -> dict[str, Any] | None:
+def object_event(event: FloorEvent, now: datetime) -> dict[str, Any] | None:
     step = CBV.get(event.type)
     epc_class = lgtin(str(event.gtin), event.batch)
     if step is None or epc_class is None:
         return None
     qty = event.counted if isinstance(event, StockTaking) else event.qty
     where = _where(event)
-    when, offset = _time(event.envelope.occurred_at or "")
+    when, offset = _time(event.envelope.occurred_at or "", now)
     warehouse = str(event.envelope.warehouse)
     return {
         "type": "ObjectEvent",
@@ -98,14 +99,14 @@ def object_event(event: FloorEvent) -> dict[str, Any] | None:
     }
 
 
-def document(rows: Iterable[tuple[str, str]], now: datetime | None = None) -> dict[str, Any]:
+def document(rows: Iterable[tuple[str, str]], now: datetime) -> dict[str, Any]:
     """An EPCISDocument of the given (type, payload JSON) rows of accepted events, each read
     as the floor event it is (kernel.floor_events); one that cannot be is left out, as one
     with no class-level EPC is."""
     events = []
     for _, payload in rows:
         try:
-            converted = object_event(parse_event(json.loads(payload)))
+            converted = object_event(parse_event(json.loads(payload)), now)
         except Malformed:
             continue
         if converted is not None:
@@ -114,6 +115,6 @@ def document(rows: Iterable[tuple[str, str]], now: datetime | None = None) -> di
         "@context": [CONTEXT],
         "type": "EPCISDocument",
         "schemaVersion": "2.0",
-        "creationDate": (now or datetime.now(UTC)).isoformat(),
+        "creationDate": now.isoformat(),
         "epcisBody": {"eventList": events},
     }

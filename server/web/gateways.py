@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 
 from server.domain.scope import Own
 from server.services import gateways
-from server.web.deps import engine_of
+from server.web.deps import engine_of, now_of
 from server.web.errors import answers
 from server.web.guard import Scope, device
 
@@ -23,5 +23,7 @@ def report(
 ) -> dict[str, str]:
     """The gateway's devices (state, door, last seen, reads in the last ten minutes), outbox
     depth and age, disk; replaces its previous report."""
-    gateways.record_report(engine_of(request), scope.named, scope.device.client_id, body)
+    gateways.record_report(
+        engine_of(request), scope.named, scope.device.client_id, body, now=now_of(request)
+    )
     return {"warehouse": scope.named, "status": "recorded"}

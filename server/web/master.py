@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, HTTPException, Path, Query, Request, UploadFile
@@ -12,7 +13,7 @@ from server.domain.bounds import Filter
 from server.domain.scope import Named, Network, Shared
 from server.services import masterfiles
 from server.web import tabular
-from server.web.deps import engine_of
+from server.web.deps import engine_of, now_of
 from server.web.downloads import download
 from server.web.errors import TABLES, answers
 from server.web.guard import Scope, person
@@ -65,12 +66,14 @@ SIMPLE_KINDS = "^(warehouses|suppliers|places|road_distances)$"
 ALL_KINDS = "^(items|locations|warehouses|suppliers|places|road_distances)$"
 
 
-def _import(kind: str, engine: Engine, username: str, rows: list[dict[str, str]]) -> int:
+def _import(
+    kind: str, engine: Engine, username: str, rows: list[dict[str, str]], now: datetime
+) -> int:
     if kind == "items":
-        return masterfiles.import_items(engine, username, rows)
+        return masterfiles.import_items(engine, username, rows, now)
     if kind == "locations":
-        return masterfiles.import_locations(engine, username, rows)
-    return masterfiles.import_simple(engine, username, kind, rows)
+        return masterfiles.import_locations(engine, username, rows, now)
+    return masterfiles.import_simple(engine, username, kind, rows, now)
 
 
 @router.post("/{kind}", responses=answers(413))
@@ -84,7 +87,8 @@ async def import_file(
     CSV or XLSX; all or nothing (columns: docs/server.md). The network's master data: only
     people bound to no depot change it."""
     rows = await _rows(file)
-    return {"imported": _import(kind, engine_of(request), scope.user.username, rows)}
+    now = now_of(request)
+    return {"imported": _import(kind, engine_of(request), scope.user.username, rows, now)}
 
 
 @router.get(

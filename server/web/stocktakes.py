@@ -5,7 +5,6 @@ count); auditors read."""
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Request
@@ -16,7 +15,7 @@ from server.domain.permissions import allowed
 from server.domain.scope import Named, Of
 from server.services import stocktake, stocktake_close
 from server.storage import stocktake_views
-from server.web.deps import engine_of
+from server.web.deps import engine_of, now_of
 from server.web.errors import answers
 from server.web.guard import Scope, person
 
@@ -78,7 +77,7 @@ def open_one(
         scope.named,
         body.zone,
         body.tolerance,
-        datetime.now(UTC),
+        now_of(request),
     )
     return {"id": new_id, "status": "counting"}
 
@@ -95,7 +94,7 @@ def add_counts(
         for c in body.counts
     ]
     n = stocktake.record_counts(
-        engine_of(request), scope.user.username, stocktake_id, counts, datetime.now(UTC)
+        engine_of(request), scope.user.username, stocktake_id, counts, now_of(request)
     )
     return {"recorded": n}
 
@@ -109,7 +108,7 @@ def close_one(
     """Compute every line; refused (409 lines_not_counted) while a line is neither counted
     nor marked not counted. The answer names the lines not counted, with their reasons."""
     engine = engine_of(request)
-    summary = stocktake_close.close(engine, scope.user.username, stocktake_id, datetime.now(UTC))
+    summary = stocktake_close.close(engine, scope.user.username, stocktake_id, now_of(request))
     with engine.connect() as conn:
         skipped = stocktake.not_counted_lines(conn, stocktake_id)
     return {
@@ -134,7 +133,7 @@ def mark_not_counted(
         scope.user.username,
         stocktake_id,
         [stocktake.Skip(x.location, x.item, x.batch, x.reason, x.note) for x in body.lines],
-        datetime.now(UTC),
+        now_of(request),
     )
     return {"marked": marked}
 
@@ -178,6 +177,7 @@ def give_reason(
         body.item,
         body.batch,
         body.reason,
+        now=now_of(request),
     )
     return {"reason": body.reason}
 
@@ -188,5 +188,7 @@ def approve(
     request: Request,
     scope: Annotated[Scope, person("approve", THE_STOCKTAKE)],
 ) -> dict[str, Any]:
-    approval_id = stocktake_close.approve(engine_of(request), scope.user.username, stocktake_id)
+    approval_id = stocktake_close.approve(
+        engine_of(request), scope.user.username, stocktake_id, now=now_of(request)
+    )
     return {"approval_id": approval_id, "status": "adjusted"}

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from server.domain import depot_time
 from server.domain.bounds import LINE, Code, Filter, Id, Name, Note, Qty, Ref
 from server.domain.scope import Named, Of, Own
 from server.services import audit, digest, inbound, notifications, reports
@@ -22,7 +21,7 @@ from server.services.acceptance import (
 )
 from server.storage import queries
 from server.web import epcis, tabular
-from server.web.deps import engine_of
+from server.web.deps import engine_of, now_of
 from server.web.downloads import download
 from server.web.errors import TABLES, answers
 from server.web.guard import Scope, person
@@ -102,6 +101,7 @@ def post_acceptance(
             supplier=body.supplier,
             notice=body.notice,
         ),
+        now=now_of(request),
     )
     return {"approval_id": result.approval_id, "status": result.status}
 
@@ -121,8 +121,10 @@ def post_acceptance_report(
     (art. 8); once per acceptance."""
     engine = engine_of(request)
     warehouse = queries.depot_of_approval(engine, approval_id)
-    report = file_report(engine, scope.user.username, warehouse, approval_id, body.reference)
-    (row,) = list_decisions(engine, warehouse, only=approval_id)
+    report = file_report(
+        engine, scope.user.username, warehouse, approval_id, body.reference, now=now_of(request)
+    )
+    (row,) = list_decisions(engine, warehouse, only=approval_id, now=now_of(request))
     return {"approval_id": report, "acceptance": approval_id, "report": row["report"]}
 
 
@@ -150,6 +152,7 @@ def post_notice(
         body.supplier,
         body.expected_on,
         [inbound.NoticeLine(x.item, x.qty, x.batch) for x in body.lines],
+        now=now_of(request),
     )
     return {"id": notice_id, "number": body.number}
 
@@ -174,7 +177,7 @@ def get_acceptances(
 ) -> dict[str, Any]:
     """Acceptance decisions, newest first; an accepted one with its report's clock (`report`:
     due date, working days left, filed or late)."""
-    rows = list_decisions(engine_of(request), scope.depot)
+    rows = list_decisions(engine_of(request), scope.depot, now=now_of(request))
     return {"rows": rows}
 
 
@@ -189,7 +192,7 @@ def get_epcis(
 ) -> JSONResponse:
     """Accepted floor events as a GS1 EPCIS 2.0 JSON-LD document, oldest first."""
     rows = queries.accepted_events(engine_of(request), scope.depot, since, until, limit)
-    return JSONResponse(epcis.document(rows), media_type="application/ld+json")
+    return JSONResponse(epcis.document(rows, now_of(request)), media_type="application/ld+json")
 
 
 @router.get("/reports/monthly", response_model=None, responses=TABLES)
@@ -202,7 +205,7 @@ def get_monthly(
 ) -> dict[str, Any] | Response:
     """Art. 14: inbound, outbound, rotation, scrapping and balances per warehouse and item
     for a finished month (from the 1st of the month after)."""
-    rows = reports.kept_monthly(engine_of(request), month, scope.depot, depot_time.today())
+    rows = reports.kept_monthly(engine_of(request), month, scope.depot, now_of(request))
     name = f"monthly-{month}-{scope.depot or 'all'}"
     if format == "csv":
         return download(tabular.to_csv(reports.HEADER, rows), name, "csv")

@@ -29,6 +29,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from kernel.clock import system_clock
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import httpx
@@ -116,8 +118,10 @@ def build(engine: Engine, per_depot: int) -> dict[str, int]:
         [b for b in example.batches if b.warehouse == "LC01"] + lc02
     ))  # fmt: skip
     load_example(engine, example, with_stock=False)
-    create_user(engine, "bench", PASSWORD, role="admin")
-    create_user(engine, "bench-lc01", PASSWORD, role="supervisor", warehouse="LC01")
+    create_user(engine, "bench", PASSWORD, role="admin", now=system_clock())
+    create_user(
+        engine, "bench-lc01", PASSWORD, role="supervisor", warehouse="LC01", now=system_clock()
+    )
     with engine.begin() as conn:
         chunked(conn, batches, [
             {"item_code": b.item_code, "batch_no": b.batch_no, "manufacturer": b.manufacturer,
@@ -254,7 +258,7 @@ def report(label: str, ms: list[float], floor: float | None = None) -> None:
 
 def kept(db_url: str) -> int:
     """How many of last month's reports the server has made and kept."""
-    month = (depot_time.today().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    month = (depot_time.today(system_clock()).replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
     engine = make_engine(db_url)
     with engine.connect() as conn:
         count = conn.execute(
@@ -295,7 +299,9 @@ def run(db_url: str, per_depot: int, work: Path) -> None:
                          postings_path, event_path, "/audit", "/audit?p=200"):  # fmt: skip
                 label = path if len(path) < 30 else path[:27] + "..."
                 report(f"GET {label}", measure(client, path), floor)
-            month = (depot_time.today().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+            month = (depot_time.today(system_clock()).replace(day=1) - timedelta(days=1)).strftime(
+                "%Y-%m"
+            )
             report("GET /reports (last month)", measure(client, f"/reports?month={month}"), floor)
             old = measure(client, "/reports?month=2020-01")
             report("GET /reports (an old month)", old, floor)

@@ -22,6 +22,8 @@ import time
 import uuid
 from pathlib import Path
 
+from kernel.clock import system_clock
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import tempfile
@@ -96,7 +98,7 @@ def run_both(
     for i in range(0, len(evs), batch):
         chunk = evs[i : i + batch]
         started = time.perf_counter()
-        results = ingest(engine, CALLER, chunk)
+        results = ingest(engine, CALLER, chunk, now=system_clock())
         ingest_time += time.perf_counter() - started
         assert all(r.result == "accepted" for r in results)
         ids = [str(e["event_id"]) for e in chunk]

@@ -19,6 +19,7 @@ from playwright.sync_api import Browser, Page
 
 from harness.browser import chromium
 from harness.depot import ADMIN, Depot, ServerProcess, prepare_database
+from kernel.clock import system_clock
 from server.domain import depot_time
 from server.services.accounts import create_user
 from server.storage.db import make_engine
@@ -117,7 +118,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     engine = make_engine(depot.db_url)
     for name, role, warehouse in PEOPLE:
         create_user(engine, name, PASSWORD, role=role, warehouse=warehouse,
-                    display_name=f"{name} ({role})")  # fmt: skip
+                    display_name=f"{name} ({role})", now=system_clock())  # fmt: skip
     engine.dispose()
     server = ServerProcess(depot.db_url, work).start()
     facts = set_up(server, depot)
@@ -309,7 +310,7 @@ def test_the_monthly_report_on_screen_and_to_download(
         assert download.ok and media in download.headers["content-type"]
         assert f"monthly-{month}-LC01" in download.headers["content-disposition"]
     shot(page, "monthly-report")
-    running = depot_time.today().strftime("%Y-%m")
+    running = depot_time.today(system_clock()).strftime("%Y-%m")
     page.goto(f"{site['server'].url}/reports?month={running}")
     assert "available from" in page.inner_text("#report-error")
 

@@ -28,6 +28,7 @@ from harness.forms import origin, submit, token_on
 from harness.mosquitto import Mosquitto
 from harness.mqtt import MqttTestClient
 from harness.procs import wait_until
+from kernel.clock import system_clock
 from kernel.contract import Answer, ScanData, ScanMessage, parse_answer, scan_topic
 from server.services.accounts import create_user
 from server.storage.db import make_engine
@@ -50,7 +51,13 @@ def people(depot: Depot) -> None:
         ("zhao", "keeper", "LC02"),
     ):
         create_user(
-            engine, name, PASSWORD, role=role, warehouse=warehouse, floor_pin=FLOOR_PIN[name]
+            engine,
+            name,
+            PASSWORD,
+            role=role,
+            warehouse=warehouse,
+            floor_pin=FLOOR_PIN[name],
+            now=system_clock(),
         )
     engine.dispose()
 

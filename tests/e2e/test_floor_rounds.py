@@ -24,6 +24,7 @@ from harness.depot import Depot, GatewayProcess, ServerProcess
 from harness.mosquitto import Mosquitto
 from harness.mqtt import MqttTestClient
 from harness.procs import wait_until
+from kernel.clock import system_clock
 from kernel.contract import Answer, ScanData, ScanMessage, parse_answer, scan_topic
 from server.services.accounts import create_user
 from server.storage.db import make_engine
@@ -99,7 +100,12 @@ def people(depot: Depot) -> None:
         ("zhou", "supervisor"),
     ):
         create_user(
-            engine, name, PASSWORD, role=role, warehouse=None if role == "dispatcher" else SITE
+            engine,
+            name,
+            PASSWORD,
+            role=role,
+            warehouse=None if role == "dispatcher" else SITE,
+            now=system_clock(),
         )
     engine.dispose()
 

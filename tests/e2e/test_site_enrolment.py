@@ -27,6 +27,7 @@ from harness.depot import DEPOT, PtyScanner, ServerProcess, prepare_database, wa
 from harness.forms import submit
 from harness.procs import Proc, wait_until
 from harness.sitebuild import Trial, build_trial, start_broker
+from kernel.clock import system_clock
 from kernel.enrolment import ca_fingerprint, derive, parse_ticket
 from server.services.accounts import create_user
 from server.storage.db import make_engine
@@ -198,7 +199,7 @@ def test_the_gateway_speaks_https_with_the_depot_chain(depot: Depot) -> None:
 def test_the_floor_sign_on_cookie_is_secure(depot: Depot) -> None:
     engine = make_engine(depot.db_url)
     create_user(engine, "li", "a-long-enough-password", role="keeper", warehouse="LC01",
-                floor_pin="318645")  # fmt: skip
+                floor_pin="318645", now=system_clock())  # fmt: skip
     engine.dispose()
     book = Path(depot.trial.site.install.state_dir) / "gateway" / "LC01.sqlite"
     assert book.stat().st_mode & 0o777 == 0o600

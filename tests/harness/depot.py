@@ -25,6 +25,7 @@ from demo.exampledata import ExampleDepot, generate
 from demo.load import load_example
 from harness.mqtt import MqttTestClient
 from harness.procs import DEPOT, Proc, free_port, wait_until
+from kernel.clock import system_clock
 from kernel.contract import gateway_status_topic
 from server.services.accounts import create_gateway_client, create_user
 from server.storage.db import make_engine, migrate
@@ -52,8 +53,10 @@ def prepare_database(db_url: str, *, with_stock: bool = False, site: str = "LC01
     migrate(engine)
     example = generate()
     load_example(engine, example, with_stock=with_stock)
-    create_user(engine, ADMIN[0], ADMIN[1], role="admin", display_name="管理员 Admin")
-    token = create_gateway_client(engine, f"gateway-{site}", site)
+    create_user(
+        engine, ADMIN[0], ADMIN[1], role="admin", display_name="管理员 Admin", now=system_clock()
+    )
+    token = create_gateway_client(engine, f"gateway-{site}", site, now=system_clock())
     engine.dispose()
     return Depot(db_url, example, token)
 

@@ -22,6 +22,7 @@ import httpx
 from sqlalchemy import Engine, select
 
 from demo.exampledata import ExampleDepot
+from kernel.clock import system_clock
 from server.services.accounts import create_gateway_client
 from server.storage.tables import locations, warehouses
 
@@ -52,7 +53,7 @@ def add_depots(engine: Engine, count: int, lc01_token: str) -> dict[str, str]:
             conn.execute(locations.insert(), [{**r._mapping, "warehouse": code} for r in template])
     tokens = {"LC01": lc01_token}
     for code in codes[1:]:
-        tokens[code] = create_gateway_client(engine, f"gateway-{code}", code)
+        tokens[code] = create_gateway_client(engine, f"gateway-{code}", code, now=system_clock())
     return tokens
 
 

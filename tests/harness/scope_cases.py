@@ -19,6 +19,7 @@ from starlette.routing import Mount
 
 from harness.depot import ADMIN
 from harness.scope_world import HERE, MARK, ROLES, Caller, World, username
+from kernel.clock import system_clock
 from server.domain import depot_time
 from server.services.report_keeper import last_finished_month
 
@@ -122,7 +123,7 @@ def here(path: str, name: str = "warehouse", **params: str) -> Build:
 
 
 def month() -> str:
-    return last_finished_month(depot_time.today())
+    return last_finished_month(depot_time.today(system_clock()))
 
 
 def credentials(w: World, c: Caller) -> dict[str, str]:

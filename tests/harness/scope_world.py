@@ -22,6 +22,7 @@ from sqlalchemy import Engine, func, select
 
 from demo.exampledata import Item
 from harness.depot import ADMIN, Depot, prepare_database
+from kernel.clock import system_clock
 from kernel.fifo import add_years
 from server.services import checkpoints, dispatch, handover, inbound, stocktake, stocktake_close
 from server.services.acceptance import AcceptanceRequest, Inspection, decide
@@ -91,7 +92,7 @@ class World:
         self._n = itertools.count(1)
         self.gateway_tokens = {
             HERE: depot.gateway_token,
-            THERE: create_gateway_client(self.engine, "gateway-LC02", THERE),
+            THERE: create_gateway_client(self.engine, "gateway-LC02", THERE, now=system_clock()),
         }
         for role in ROLES:
             for where in (HERE, THERE, None):
@@ -102,9 +103,12 @@ class World:
                     role=role,
                     warehouse=where,
                     display_name=f"{role} {MARK[where] if where else ''}".strip(),
+                    now=system_clock(),
                 )
-        create_user(self.engine, PROPOSER, PASSWORD, role="supervisor", warehouse=HERE)
-        create_user(self.engine, PLANNER, PASSWORD, role="dispatcher")
+        create_user(
+            self.engine, PROPOSER, PASSWORD, role="supervisor", warehouse=HERE, now=system_clock()
+        )
+        create_user(self.engine, PLANNER, PASSWORD, role="dispatcher", now=system_clock())
         self.item, self.shared_item = self._items()
         self.lc01 = {w.code: w for w in self.example.warehouses}[HERE]
         self.received: dict[str, Stack] = {}
@@ -229,7 +233,14 @@ class World:
             return take
         stocktake_close.close(self.engine, PROPOSER, take, datetime.now(UTC))
         stocktake.set_reason(
-            self.engine, PROPOSER, take, line.location, line.item.code, line.batch, "miscount"
+            self.engine,
+            PROPOSER,
+            take,
+            line.location,
+            line.item.code,
+            line.batch,
+            "miscount",
+            now=system_clock(),
         )
         return take
 
@@ -293,6 +304,7 @@ class World:
             "damaged",
             self.number(HERE, "质检"),
             [("专家甲", "破损"), ("专家乙", "霉变"), ("专家丙", "同意报废")],
+            now=system_clock(),
         )
 
     def fresh_rotation_proposal(self) -> int:
@@ -300,7 +312,7 @@ class World:
         return propose_rotation(
             self.engine, PROPOSER, Held(HERE, s.item.code, s.batch, s.location, 1),
             self.number(HERE, "轮换"),
-        )  # fmt: skip
+         now=system_clock(),)  # fmt: skip
 
     def fresh_acceptance(self) -> int:
         """One unit of the pending goods accepted, for its report to be filed."""
@@ -323,7 +335,9 @@ class World:
         return self.item_of(first), self.item_of(both)
 
     def post_events(self, depot: str, events: list[dict[str, Any]]) -> None:
-        results = ingest(self.engine, Gateway(f"gateway-{depot}", depot), events)
+        results = ingest(
+            self.engine, Gateway(f"gateway-{depot}", depot), events, now=system_clock()
+        )
         assert [r.result for r in results] == ["accepted"] * len(events), results
 
     def event(self, depot: str, kind: str, **fields: Any) -> dict[str, Any]:
@@ -392,6 +406,7 @@ class World:
                     quality_report=self.number(depot, "检测报告"),
                 ),
             ),
+            now=system_clock(),
         ).approval_id
 
     def _notice(self) -> str:
@@ -404,6 +419,7 @@ class World:
             None,
             None,
             [inbound.NoticeLine(self.item.code, 10, None)],
+            now=system_clock(),
         )
         return number
 
@@ -422,7 +438,7 @@ class World:
             ),
             now=datetime.now(UTC),
         )  # fmt: skip
-        picks = order_view(self.engine, order_id, HERE)["picks"]
+        picks = order_view(self.engine, order_id, system_clock(), HERE)["picks"]
         self.post_events(
             HERE,
             [
@@ -445,7 +461,7 @@ class World:
         LC01's postings head they name (shown to those who may see LC01's checkpoints)."""
         with tempfile.TemporaryDirectory() as folder:
             key = checkpoints.new_key(Path(folder) / "checkpoint.key")
-        assert checkpoints.sign_heads(self.engine, key) >= 2
+        assert checkpoints.sign_heads(self.engine, key, now=system_clock()) >= 2
         with self.engine.connect() as conn:
             return str(
                 conn.execute(
@@ -483,7 +499,7 @@ class World:
         return order_id
 
     def _load_and_hand_over(self, order_id: int, depot: str) -> str:
-        view = order_view(self.engine, order_id, depot)
+        view = order_view(self.engine, order_id, system_clock(), depot)
         item = {i.code: i for i in self.example.items}
         self.post_events(
             depot,

@@ -12,6 +12,7 @@ import pypdf
 import pytest
 
 from harness.depot import Depot, ServerProcess
+from kernel.clock import system_clock
 from server.services.accounts import create_user
 from server.storage.db import make_engine
 
@@ -28,7 +29,7 @@ def people(depot: Depot) -> None:
         ("zhao", "supervisor", "LC02"),
         ("chen", "auditor", None),
     ):
-        create_user(engine, name, PASSWORD, role=role, warehouse=warehouse)
+        create_user(engine, name, PASSWORD, role=role, warehouse=warehouse, now=system_clock())
     engine.dispose()
 
 
@@ -183,7 +184,7 @@ def test_a_dispatcher_sees_where_an_order_would_come_from(
     server: ServerProcess, depot: Depot, people: None
 ) -> None:
     engine = make_engine(depot.db_url)
-    create_user(engine, "sun", PASSWORD, role="dispatcher")
+    create_user(engine, "sun", PASSWORD, role="dispatcher", now=system_clock())
     engine.dispose()
     item = depot.example.items[6].code
     receive(server, depot, 30, batch="2026NEW")

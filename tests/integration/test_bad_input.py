@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from harness.depot import Depot, ServerProcess, prepare_database
 from harness.procs import DEPOT
+from kernel.clock import system_clock
 from server.domain.bounds import MAX_QTY, MAX_STOCK
 from server.services.acceptance import AcceptanceRequest, Inspection, decide
 from server.services.accounts import create_user
@@ -242,7 +243,10 @@ def _reserved_order(server: ServerProcess, depot: Depot, admin: httpx.Client) ->
     item = depot.example.items[0]
     engine = make_engine(depot.db_url)
     event = receiving(depot, gtin=item.gtin, batch="LOAD1", qty=10)
-    assert ingest(engine, Caller("gateway-LC01", "LC01"), [event])[0].result == "accepted"
+    assert (
+        ingest(engine, Caller("gateway-LC01", "LC01"), [event], now=system_clock())[0].result
+        == "accepted"
+    )
     decide(
         engine,
         "admin",
@@ -255,6 +259,7 @@ def _reserved_order(server: ServerProcess, depot: Depot, admin: httpx.Client) ->
             "accepted",
             Inspection("YS", 1, "pass", "ZJ-2026-0457"),
         ),
+        now=system_clock(),
     )
     engine.dispose()
     lc01 = next(w for w in depot.example.warehouses if w.code == "LC01")
@@ -301,7 +306,7 @@ def test_a_load_for_an_order_that_does_not_exist_takes_nothing(
         assert nowhere["status"] == 404 and "malformed" not in nowhere
         assert reserved(admin) == 6  # the reservation of DD-1 is untouched
         engine = make_engine(depot.db_url)
-        create_user(engine, "qin", "a-long-enough-password", role="dispatcher")
+        create_user(engine, "qin", "a-long-enough-password", role="dispatcher", now=system_clock())
         engine.dispose()
         with server.login(("qin", "a-long-enough-password")) as bureau:  # not its planner
             cancelled = bureau.post(
@@ -316,7 +321,10 @@ def test_verify_ledger_reports_every_problem_and_never_crashes(tmp_path: Path) -
     depot = prepare_database(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
     engine = make_engine(depot.db_url)
     events = [receiving(depot, batch=f"V{n}", qty=n) for n in (1, 2, 3)]
-    assert all(r.result == "accepted" for r in ingest(engine, Caller("g", "LC01"), events))
+    assert all(
+        r.result == "accepted"
+        for r in ingest(engine, Caller("g", "LC01"), events, now=system_clock())
+    )
     with engine.begin() as conn:  # damage of every kind, past the database's own checks
         conn.execute(text("PRAGMA ignore_check_constraints = ON"))
         conn.execute(text("UPDATE postings SET qty = 9223372036854775807 WHERE id = 1"))

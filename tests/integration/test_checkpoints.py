@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Engine, delete, func, select, update
 
 from harness.depot import Depot, ServerProcess, prepare_database
 from harness.procs import DEPOT, wait_until
+from kernel.clock import system_clock
 from server.domain.errors import CheckpointError
 from server.services import checkpoints
 from server.services.acceptance import AcceptanceRequest, Inspection, decide
@@ -60,7 +61,7 @@ def receiving(depot: Depot, qty: int, batch: str = "CP1") -> dict[str, Any]:
 
 
 def receive(engine: Engine, depot: Depot, *quantities: int) -> None:
-    results = ingest(engine, CALLER, [receiving(depot, q) for q in quantities])
+    results = ingest(engine, CALLER, [receiving(depot, q) for q in quantities], now=system_clock())
     assert {r.result for r in results} == {"accepted"}
 
 
@@ -69,7 +70,7 @@ def accept(engine: Engine, depot: Depot, qty: int, record: str) -> None:
     request = AcceptanceRequest(
         "LC01", code, "CP1", "D01", qty, "accepted", Inspection(record, 1, "pass", f"ZJ-{record}")
     )
-    decide(engine, "admin", request)
+    decide(engine, "admin", request, now=system_clock())
 
 
 # --- what someone with write access to the database does to hide a change ----------------
@@ -138,13 +139,13 @@ def test_a_consistent_cut_of_the_tail_is_found(
     key = checkpoints.new_key(tmp_path / "checkpoint.key")
     receive(engine, depot, 1, 2, 3)
     accept(engine, depot, 6, "YS-1")
-    assert checkpoints.sign_heads(engine, key) >= 1
+    assert checkpoints.sign_heads(engine, key, now=system_clock()) >= 1
     with engine.connect() as conn:
         kept = {t: newest(conn, t) for t in (postings, approvals, audit_log)}
     receive(engine, depot, 4, 5)
     accept(engine, depot, 9, "YS-2")
-    assert checkpoints.sign_heads(engine, key) >= 1
-    assert checkpoints.sign_heads(engine, key) == 0  # nothing moved since
+    assert checkpoints.sign_heads(engine, key, now=system_clock()) >= 1
+    assert checkpoints.sign_heads(engine, key, now=system_clock()) == 0  # nothing moved since
     held = list(checkpoints.export(engine))
     assert verify_ledger(engine, held).checkpoints == len(held)
     with engine.begin() as conn:  # everything after the first checkpoint, cut cleanly
@@ -171,7 +172,7 @@ def test_a_rewritten_posting_with_the_rest_rehashed_is_found(
 ) -> None:
     key = checkpoints.new_key(tmp_path / "checkpoint.key")
     receive(engine, depot, 10, 20, 30, 40)
-    checkpoints.sign_heads(engine, key)
+    checkpoints.sign_heads(engine, key, now=system_clock())
     held = list(checkpoints.export(engine, "LC01"))
     assert len(held) == 1
     with engine.begin() as conn:
@@ -194,7 +195,7 @@ def test_each_checkpoint_is_held_to_its_signature(
     key = checkpoints.new_key(tmp_path / "checkpoint.key")
     other = checkpoints.new_key(tmp_path / "other.key")
     receive(engine, depot, 5)
-    checkpoints.sign_heads(engine, key)
+    checkpoints.sign_heads(engine, key, now=system_clock())
     (line,) = checkpoints.export(engine, "LC01")
     outer = json.loads(line)
     body = json.loads(outer["body"])
@@ -219,7 +220,7 @@ def test_the_server_signs_and_the_bureau_proves_the_ledger_extends_its_checkpoin
 ) -> None:
     depot = prepare_database(db_url)
     engine = make_engine(db_url)
-    create_user(engine, "audit-city", "audit-password-2026", role="auditor")
+    create_user(engine, "audit-city", "audit-password-2026", role="auditor", now=system_clock())
     key = tmp_path / "secrets" / "checkpoint.key"
     made = subprocess.run(
         [DEPOT, "server", "checkpoint-key", "--db", db_url, "--key-file", str(key)],

@@ -23,6 +23,7 @@ from harness.depot import ServerProcess
 from harness.forms import origin, token_on
 from harness.scope_cases import CASES, Call, Case, Outcome, expect, route_keys
 from harness.scope_world import HERE, MARK, PASSWORD, THERE, Caller, World, username, world_of
+from kernel.clock import system_clock
 from server.web.app import create_app
 
 
@@ -85,7 +86,7 @@ def verdict(case: Case, outcome: Outcome, status: int, headers: dict[str, str]) 
 
 def test_every_route_as_every_caller(running: ServerProcess, world: World) -> None:
     known = {case.key for case in CASES}
-    served = route_keys(create_app(world.engine))
+    served = route_keys(create_app(world.engine, system_clock))
     assert served - known == set(), "new routes without a scope rule in harness/scope_cases.py"
     assert known - served == set(), "the table names routes the server no longer has"
     callers = world.callers(running.url)

@@ -22,6 +22,7 @@ from demo.exampledata import generate
 from demo.load import load_example
 from harness.depot import ADMIN, Depot, ServerProcess
 from harness.procs import DEPOT
+from kernel.clock import system_clock
 from server.services.events import Caller, ingest
 from server.services.reports import kept_monthly, monthly
 from server.storage.db import alembic_config, make_engine, migrate
@@ -29,6 +30,7 @@ from server.storage.tables import monthly_reports, postings
 
 CALLER = Caller("gateway-LC01", "LC01")
 TODAY = date(2026, 12, 10)
+NOW = datetime(2026, 12, 10, 4, tzinfo=UTC)  # noon of TODAY in Beijing
 MOMENTS = {
     "A": datetime(2026, 10, 31, 16, 30, tzinfo=UTC),  # 1 November 00:30 Beijing time
     "B": datetime(2026, 11, 30, 16, 30, tzinfo=UTC),  # 1 December 00:30 Beijing time
@@ -46,7 +48,7 @@ def received_at_month_ends(engine: Engine, gtin: str) -> None:
                  "batch": f"TZ{name}", "qty": QTY[name]}  # fmt: skip
         with engine.connect() as conn:
             last = conn.execute(select(func.coalesce(func.max(postings.c.id), 0))).scalar_one()
-        assert ingest(engine, CALLER, [event])[0].result == "accepted"
+        assert ingest(engine, CALLER, [event], now=system_clock())[0].result == "accepted"
         with engine.begin() as conn:
             conn.execute(update(postings).where(postings.c.id > last).values(posted_at=moment))
 
@@ -74,8 +76,8 @@ def test_november_ends_at_midnight_in_beijing(depot: Depot) -> None:
     item = depot.example.items[3]
     received_at_month_ends(engine, item.gtin)
     assert row_of(monthly(engine, "2026-11", "LC01", TODAY), item.code) == BEIJING
-    assert row_of(kept_monthly(engine, "2026-11", "LC01", TODAY), item.code) == BEIJING
-    october = kept_monthly(engine, "2026-10", "LC01", TODAY)
+    assert row_of(kept_monthly(engine, "2026-11", "LC01", NOW), item.code) == BEIJING
+    october = kept_monthly(engine, "2026-10", "LC01", NOW)
     assert [r for r in october if r[2] == item.code] == []  # A was received in November
     december = monthly(engine, "2026-12", "LC01", date(2027, 1, 1))
     assert row_of(december, item.code) == (QTY["A"], QTY["A"] + QTY["B"])
@@ -192,7 +194,7 @@ def test_reports_kept_in_utc_months_before_are_kept_as_such(
         kept = conn.execute(select(monthly_reports.c.scope, monthly_reports.c.zone)).all()
     assert sorted(kept) == [("*", "UTC"), ("LC01", "UTC")]
     monkeypatch.setenv("DEPOT_TIMEZONE", zone)
-    served = kept_monthly(engine, "2026-11", "LC01", TODAY)
+    served = kept_monthly(engine, "2026-11", "LC01", NOW)
     assert row_of(served, item.code) == (BEIJING if zone == "Asia/Shanghai" else IN_UTC)
     if zone == "UTC":
         assert served == made_before["LC01"]  # the report kept before, served as it was

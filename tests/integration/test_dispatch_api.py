@@ -13,6 +13,7 @@ import pypdf
 import pytest
 
 from harness.depot import ADMIN, Depot, ServerProcess
+from kernel.clock import system_clock
 from server.services.acceptance import AcceptanceRequest, Inspection, decide
 from server.services.accounts import create_gateway_client, create_user
 from server.services.events import Caller, ingest
@@ -32,8 +33,8 @@ def stocked(depot: Depot) -> dict[str, Any]:
         ("li", "keeper", "LC01"),
         ("zhao", "keeper", "LC02"),
     ):
-        create_user(engine, name, PASSWORD, role=role, warehouse=warehouse)
-    lc02 = create_gateway_client(engine, "gateway-LC02", "LC02")
+        create_user(engine, name, PASSWORD, role=role, warehouse=warehouse, now=system_clock())
+    lc02 = create_gateway_client(engine, "gateway-LC02", "LC02", now=system_clock())
     for warehouse, batch, when, qty in (
         ("LC01", "OLD", "2025-01-05", 10),
         ("LC01", "NEW", "2026-06-01", 20),
@@ -50,7 +51,9 @@ def stocked(depot: Depot) -> dict[str, Any]:
             "qty": qty,
         }
         assert (
-            ingest(engine, Caller(f"gateway-{warehouse}", warehouse), [event])[0].result
+            ingest(engine, Caller(f"gateway-{warehouse}", warehouse), [event], now=system_clock())[
+                0
+            ].result
             == "accepted"
         )
         decide(
@@ -65,6 +68,7 @@ def stocked(depot: Depot) -> dict[str, Any]:
                 "accepted",
                 Inspection("YS", 1, "pass", "ZJ-2026-0457"),
             ),
+            now=system_clock(),
         )
     engine.dispose()
     lc01 = next(w for w in depot.example.warehouses if w.code == "LC01")
@@ -311,7 +315,10 @@ def test_a_load_a_supervisor_let_replace_the_reserved_batch(
         "batch": "SPARE",
         "qty": 15,
     }
-    assert ingest(engine, Caller("gateway-LC01", "LC01"), [spare])[0].result == "accepted"
+    assert (
+        ingest(engine, Caller("gateway-LC01", "LC01"), [spare], now=system_clock())[0].result
+        == "accepted"
+    )
     decide(
         engine,
         "admin",
@@ -324,6 +331,7 @@ def test_a_load_a_supervisor_let_replace_the_reserved_batch(
             "accepted",
             Inspection("YS", 1, "pass", "ZJ-2026-0457"),
         ),
+        now=system_clock(),
     )
     engine.dispose()
     with server.login(("sun", PASSWORD)) as sun:

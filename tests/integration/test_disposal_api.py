@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 
 from harness.depot import ADMIN, Depot, ServerProcess
 from harness.orders import dispatch, loading
+from kernel.clock import system_clock
 from server.services.acceptance import AcceptanceRequest, Inspection, decide
 from server.services.accounts import create_user
 from server.services.events import Caller, ingest
@@ -46,7 +47,10 @@ def receive_and_accept(
         "qty": qty,
         "prod_date": prod,
     }
-    assert ingest(engine, Caller("gateway-LC01", "LC01"), [event])[0].result == "accepted"
+    assert (
+        ingest(engine, Caller("gateway-LC01", "LC01"), [event], now=system_clock())[0].result
+        == "accepted"
+    )
     decide(
         engine,
         "admin",
@@ -59,6 +63,7 @@ def receive_and_accept(
             "accepted",
             Inspection("YS", 1, "pass", "ZJ-2026-0457"),
         ),
+        now=system_clock(),
     )
     engine.dispose()
 
@@ -90,8 +95,8 @@ EXPERTS = [
 def people(depot: Depot) -> None:
     """wang heads depot LC01 (supervisor); fgw acts for the commission (admin)."""
     engine = make_engine(depot.db_url)
-    create_user(engine, "wang", PASSWORD, role="supervisor", warehouse="LC01")
-    create_user(engine, "fgw", PASSWORD, role="admin")
+    create_user(engine, "wang", PASSWORD, role="supervisor", warehouse="LC01", now=system_clock())
+    create_user(engine, "fgw", PASSWORD, role="admin", now=system_clock())
     engine.dispose()
 
 
@@ -189,7 +194,12 @@ def test_reusable_goods_come_back_and_are_inspected(server: ServerProcess, depot
     number, (pick,) = dispatch(engine, depot.example, depot.example.items[0].code, 4)
     tents = depot.example.items[0].gtin
     assert (
-        ingest(engine, Caller("gateway-LC01", "LC01"), [loading(number, pick, tents)])[0].result
+        ingest(
+            engine,
+            Caller("gateway-LC01", "LC01"),
+            [loading(number, pick, tents)],
+            now=system_clock(),
+        )[0].result
         == "accepted"
     )
     engine.dispose()
@@ -245,7 +255,7 @@ def test_goods_rejected_at_acceptance_go_back_to_the_supplier_never_into_stock(
             "batch": batch,
             "qty": qty,
         }
-        assert ingest(engine, caller, [event])[0].result == "accepted"
+        assert ingest(engine, caller, [event], now=system_clock())[0].result == "accepted"
     engine.dispose()
 
     def rejected(client: httpx.Client, index: int, batch: str, qty: int) -> int:

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from harness.depot import ADMIN, Depot, ServerProcess
 from harness.procs import DEPOT
+from kernel.clock import system_clock
 from kernel.passwords import verify_password
 from server.services.accounts import create_user
 from server.storage.db import make_engine
@@ -64,7 +65,15 @@ def people(depot: Depot) -> None:
         ("boss", "admin", None, "boss-floor-1"),
         ("sun", "dispatcher", None, None),
     ):
-        create_user(engine, name, PASSWORD, role=role, warehouse=warehouse, floor_pin=pin)
+        create_user(
+            engine,
+            name,
+            PASSWORD,
+            role=role,
+            warehouse=warehouse,
+            floor_pin=pin,
+            now=system_clock(),
+        )
     engine.dispose()
 
 

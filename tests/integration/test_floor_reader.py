@@ -16,6 +16,7 @@ from gateway.entrypoints.metrics import Gauges, IntakeMetrics
 from gateway.services import floor_pages
 from gateway.storage import people
 from gateway.storage.store import GatewayStore
+from kernel.clock import system_clock
 from kernel.passwords import hash_password
 
 BOUND = 10.0  # seconds a page may take on this shared machine; it waits on no lock at all
@@ -27,7 +28,7 @@ def gauges() -> Gauges:
 
 @pytest.fixture
 def store(tmp_path: Path) -> GatewayStore:
-    store = GatewayStore(tmp_path / "gateway.sqlite")
+    store = GatewayStore(tmp_path / "gateway.sqlite", time.time)
     with store.transaction() as db:
         db.execute(
             "INSERT INTO floor_people VALUES (?,?,?,?)",
@@ -41,7 +42,9 @@ def store(tmp_path: Path) -> GatewayStore:
 def test_a_page_renders_while_the_intake_holds_its_transaction(store: GatewayStore) -> None:
     token = floor_pages.sign_on(store, "wang", "2468-1357", time.time())
     assert token is not None
-    client = TestClient(create_floor_app(FloorContext("LC01", store, IntakeMetrics(), gauges)))
+    client = TestClient(
+        create_floor_app(FloorContext("LC01", store, IntakeMetrics(), gauges, system_clock))
+    )
     client.cookies.set(COOKIE, token)
 
     holding, release, released = threading.Event(), threading.Event(), threading.Event()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from gateway.storage.store import GatewayStore
 from gateway.upstream.forwarder import Forwarder
 from harness.depot import Depot, GatewayProcess, ServerProcess
 from harness.procs import wait_until
+from kernel.clock import system_clock
 from kernel.contract import Answer, ScanData, ScanMessage
 from kernel.floor_events import Envelope, Receiving
 
@@ -63,12 +65,12 @@ class Server:
 
 
 def test_a_malformed_event_is_set_aside_and_the_rest_go_on(tmp_path: Path) -> None:
-    store = GatewayStore(tmp_path / "gateway.sqlite")
+    store = GatewayStore(tmp_path / "gateway.sqlite", time.time)
     (tmp_path / "token").write_text("t")
     link = ServerLink("http://central", tmp_path / "token", batch_size=64)
     ids = fill_outbox(store, 300, poison={37, 38, 200})
     server = Server()
-    forwarder = Forwarder("LC01", link, store)
+    forwarder = Forwarder("LC01", link, store, clock=system_clock)
     with httpx.Client(transport=httpx.MockTransport(server.handle), base_url=link.url) as http:
         for _ in range(200):
             if store.stats().pending == 0:

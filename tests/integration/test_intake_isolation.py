@@ -4,6 +4,7 @@ quarantine stays bounded however much a device sends."""
 from __future__ import annotations
 
 import sqlite3
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -45,7 +46,7 @@ def deciding(failing: str) -> Any:
 
 @pytest.fixture
 def store(tmp_path: Path) -> GatewayStore:
-    return GatewayStore(tmp_path / "gateway.sqlite")
+    return GatewayStore(tmp_path / "gateway.sqlite", time.time)
 
 
 def test_a_read_that_fails_is_refused_alone_and_its_neighbours_go_on(

@@ -13,6 +13,7 @@ from sqlalchemy import Engine, delete, func, select, update
 
 from harness.depot import Depot
 from harness.orders import dispatch, loading
+from kernel.clock import system_clock
 from server.domain.basis import OPENING, Kind, on_decision, on_event
 from server.domain.errors import BasisError, Rejection
 from server.services import disposal, returns, stocktake, stocktake_close
@@ -48,7 +49,7 @@ def receive(depot: Depot, item: int, batch: str, qty: int, location: str = "D01"
         "batch": batch,
         "qty": qty,
     }
-    assert ingest(engine, CALLER, [event])[0].result == "accepted"
+    assert ingest(engine, CALLER, [event], now=system_clock())[0].result == "accepted"
     engine.dispose()
 
 
@@ -63,7 +64,7 @@ def acceptance(depot: Depot, item: int, batch: str, qty: int, decision: str = "a
         decision,
         Inspection(f"YS-{batch}", 1, result, f"ZJ-{batch}"),
     )
-    return decide(make_engine(depot.db_url), "admin", request).approval_id
+    return decide(make_engine(depot.db_url), "admin", request, now=system_clock()).approval_id
 
 
 def held(engine: Engine, status: str) -> int:
@@ -83,7 +84,7 @@ def stack(engine: Engine, depot: Depot, item: int, batch: str) -> tuple[int, int
 
 def refused(engine: Engine, entries: list[Posting]) -> str:
     with pytest.raises(BasisError) as caught, engine.begin() as conn:
-        post(conn, entries)
+        post(conn, entries, now=system_clock())
     return caught.value.reason
 
 
@@ -101,7 +102,9 @@ def test_every_posting_stands_on_a_record_that_allows_it(engine: Engine, depot: 
     # a decision that does not exist
     assert refused(engine, out(on_decision(Kind.ROTATION, 999_999))) == "no_basis"
     with engine.begin() as conn:  # another depot's rotation decision
-        elsewhere = record_decision(conn, Decision("rotation", "LC02", "LH-1", "admin", "approved"))
+        elsewhere = record_decision(
+            conn, Decision("rotation", "LC02", "LH-1", "admin", "approved"), now=system_clock()
+        )
     assert refused(engine, out(on_decision(Kind.ROTATION, elsewhere))) == "no_basis"
     # a floor event's basis outside the ingest of that event
     assert refused(engine, out(on_event(Kind.PICK_LINE, str(uuid.uuid4()), "1"))) == "no_basis"
@@ -110,8 +113,10 @@ def test_every_posting_stands_on_a_record_that_allows_it(engine: Engine, depot: 
     assert refused(engine, opening) == "not_allowed"
     # a rotation decided here takes the goods out
     with engine.begin() as conn:
-        rotation = record_decision(conn, Decision("rotation", "LC01", "LH-2", "admin", "approved"))
-        post(conn, out(on_decision(Kind.ROTATION, rotation)))
+        rotation = record_decision(
+            conn, Decision("rotation", "LC01", "LH-2", "admin", "approved"), now=system_clock()
+        )
+        post(conn, out(on_decision(Kind.ROTATION, rotation)), now=system_clock())
     assert (held(engine, "available"), held(engine, "scrap_pending")) == (before[0] - 10, 0)
     assert verify_ledger(engine).ok
 
@@ -124,11 +129,13 @@ def test_an_adjustment_posts_exactly_its_stocktake_lines(engine: Engine, depot: 
     counts = [stocktake.Count("D01", code, "ST1", 47)]
     stocktake.record_counts(engine, "li", take, counts, datetime.now(UTC))
     stocktake_close.close(engine, "admin", take, datetime.now(UTC))
-    stocktake.set_reason(engine, "admin", take, "D01", code, "ST1", "damaged")
+    stocktake.set_reason(engine, "admin", take, "D01", code, "ST1", "damaged", now=system_clock())
     where = stack(engine, depot, 0, "ST1")
     with engine.begin() as conn:
         approval = record_decision(
-            conn, Decision("adjustment", "LC01", f"stocktake {take}", "admin", "approved")
+            conn,
+            Decision("adjustment", "LC01", f"stocktake {take}", "admin", "approved"),
+            now=system_clock(),
         )
     adjusted = on_decision(Kind.ADJUSTMENT, approval, take)
     wrong = [Posting("LC01", *where, "available", -30, "admin", adjusted)]
@@ -140,8 +147,17 @@ def test_an_adjustment_posts_exactly_its_stocktake_lines(engine: Engine, depot: 
         )
     ]
     assert refused(engine, stray) == "no_basis"
-    create_user(engine, "wang", "wang-password-2026", role="supervisor", warehouse="LC01")
-    stocktake_close.approve(engine, "wang", take)  # the stocktake's own approval posts its variance
+    create_user(
+        engine,
+        "wang",
+        "wang-password-2026",
+        role="supervisor",
+        warehouse="LC01",
+        now=system_clock(),
+    )
+    stocktake_close.approve(
+        engine, "wang", take, now=system_clock()
+    )  # the stocktake's own approval posts its variance
     assert held(engine, "available") == 47
     assert verify_ledger(engine).ok
 
@@ -158,15 +174,22 @@ def test_rejected_goods_are_never_restocked(engine: Engine, depot: Depot) -> Non
     number, (pick,) = dispatch(engine, depot.example, depot.example.items[coats].code, 10)
     assert pick.batch == "CC2"
     item = depot.example.items[coats]
-    assert ingest(engine, CALLER, [loading(number, pick, item.gtin)])[0].result == "accepted"
+    assert (
+        ingest(engine, CALLER, [loading(number, pick, item.gtin)], now=system_clock())[0].result
+        == "accepted"
+    )
     coat_stack = disposal.Stack("LC01", item.code, "CC1", "D01", 40)
     for order in (None, number):
         with pytest.raises(Rejection) as consumable:
-            returns.inspect_return(engine, "admin", coat_stack, True, "HS-1", order=order)
+            returns.inspect_return(
+                engine, "admin", coat_stack, True, "HS-1", order=order, now=system_clock()
+            )
         assert consumable.value.reason == "not_reusable"
     with engine.begin() as conn:  # past the workflow, straight to the writer
         inspected = record_decision(
-            conn, Decision("return_inspection", "LC01", "HS-2", "admin", "restocked")
+            conn,
+            Decision("return_inspection", "LC01", "HS-2", "admin", "restocked"),
+            now=system_clock(),
         )
     where = stack(engine, depot, coats, "CC1")
 
@@ -190,8 +213,12 @@ def test_verify_names_every_edited_decision_and_audit_entry(engine: Engine, depo
     second = acceptance(depot, 0, "SX2", 10)
     experts = [("张工", "霉变严重"), ("李工", "无法修复"), ("王工", "同意报废")]
     goods = disposal.Stack("LC01", depot.example.items[0].code, "SX1", "D01", 5)
-    proposal = disposal.propose_scrapping(engine, "admin", goods, "damaged", "ZJ-7", experts)
-    create_user(engine, "li", "li-password-2026", role="supervisor", warehouse="LC01")
+    proposal = disposal.propose_scrapping(
+        engine, "admin", goods, "damaged", "ZJ-7", experts, now=system_clock()
+    )
+    create_user(
+        engine, "li", "li-password-2026", role="supervisor", warehouse="LC01", now=system_clock()
+    )
     assert verify_ledger(engine).ok
     with engine.begin() as conn:
         kept = conn.execute(select(approvals.c.payload).where(approvals.c.id == proposal))
@@ -222,8 +249,8 @@ def test_verify_names_every_edited_decision_and_audit_entry(engine: Engine, depo
 
 def test_audit_entries_about_no_depot_form_the_network_s_chain(engine: Engine) -> None:
     with engine.begin() as conn:
-        record(conn, "admin", "import_items", None, depot=None, rows=3)
-        record(conn, "admin", "import_items", None, depot=None, rows=4)
+        record(conn, "admin", "import_items", None, depot=None, rows=3, now=system_clock())
+        record(conn, "admin", "import_items", None, depot=None, rows=4, now=system_clock())
     assert verify_ledger(engine).ok
     with engine.begin() as conn:
         conn.execute(

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 
 from demo.exampledata import generate
 from harness.depot import prepare_database
+from kernel.clock import system_clock
 from server.domain.floor import Rejection
 from server.services.acceptance import AcceptanceRequest, Inspection, decide
 from server.services.events import Caller, ingest
@@ -80,6 +81,7 @@ def accept(engine: Any, op: tuple[Any, ...]) -> None:
                 "accepted",
                 Inspection("YS-P", 1, "pass", "ZJ-2026-0457"),
             ),
+            now=system_clock(),
         )
 
 
@@ -100,7 +102,10 @@ def test_any_sequence_keeps_the_ledger_whole(
         else:
             event = as_event(op)
             sent.append(event)
-            assert ingest(engine, CALLER, [event])[0].result in ("accepted", "rejected")
+            assert ingest(engine, CALLER, [event], now=system_clock())[0].result in (
+                "accepted",
+                "rejected",
+            )
 
     def snapshot() -> dict[tuple[Any, ...], int]:
         with engine.connect() as conn:
@@ -125,7 +130,7 @@ def test_any_sequence_keeps_the_ledger_whole(
     assert {k: v for k, v in before.items() if v} == {k: v for k, v in sums.items() if v}
     assert verify_ledger(engine).ok
 
-    replay = ingest(engine, CALLER, sent)  # the gateway sends everything again
+    replay = ingest(engine, CALLER, sent, now=system_clock())  # the gateway sends everything again
     assert all(r.result == "duplicate" for r in replay)
     assert snapshot() == before
     engine.dispose()
@@ -166,7 +171,7 @@ def test_a_batch_decides_as_its_events_one_at_a_time(
 
     def flush() -> None:
         if segment:
-            results = ingest(batched, CALLER, segment)
+            results = ingest(batched, CALLER, segment, now=system_clock())
             verdicts["batched"] += [r.result for r in results]
             segment.clear()
 
@@ -177,7 +182,7 @@ def test_a_batch_decides_as_its_events_one_at_a_time(
                 accept(engine, op)
             continue
         event = as_event(op)
-        result = ingest(single, CALLER, [event])[0]
+        result = ingest(single, CALLER, [event], now=system_clock())[0]
         verdicts["single"].append(result.result)
         segment.append(event)
     flush()

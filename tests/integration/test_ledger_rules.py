@@ -13,6 +13,7 @@ from sqlalchemy import Engine, delete, func, select, update
 from harness.depot import Depot
 from harness.orders import dispatch, loading
 from harness.procs import DEPOT
+from kernel.clock import system_clock
 from server.services.acceptance import AcceptanceRequest, Inspection, decide
 from server.services.events import Caller, ingest
 from server.services.verify import verify_ledger
@@ -66,6 +67,7 @@ def accept(engine: Engine, depot: Depot, qty: int, location: str = "D01") -> Non
             decision="accepted",
             inspection=Inspection("YS-1", 2, "pass", "ZJ-2026-0457"),
         ),
+        now=system_clock(),
     )
 
 
@@ -77,6 +79,7 @@ def test_putaway_moving_and_loading(engine: Engine, depot: Depot) -> None:
             event(depot, "receiving", location="D01", qty=30),
             event(depot, "storing", from_location="D01", to_location="A-01-01", qty=30),
         ],
+        now=system_clock(),
     )
     assert [r.result for r in results] == ["accepted", "accepted"]
     assert held(engine, "A-01-01", "pending_acceptance") == 30  # stored while awaiting acceptance
@@ -85,11 +88,12 @@ def test_putaway_moving_and_loading(engine: Engine, depot: Depot) -> None:
         engine,
         CALLER,
         [event(depot, "moving", from_location="A-01-01", to_location="A-01-02", qty=10)],
+        now=system_clock(),
     )
     assert moved[0].result == "accepted"
     number, (pick,) = dispatch(engine, depot.example, depot.example.items[0].code, 4)
     gtin = depot.example.items[0].gtin
-    loaded = ingest(engine, CALLER, [loading(number, pick, gtin)])
+    loaded = ingest(engine, CALLER, [loading(number, pick, gtin)], now=system_clock())
     assert loaded[0].result == "accepted"
     assert held(engine, "A-01-01", "available") + held(engine, "A-01-02", "available") == 26
     assert held(engine, pick.location, "reserved") == 0  # the reservation went on the truck
@@ -100,14 +104,14 @@ def test_goods_leave_only_against_an_order_s_pick_line(engine: Engine, depot: De
     """A loading event with no order took 180 tents out of the ledger: now nothing leaves
     without the pick line of an open order at that stack, nor beyond what the line holds."""
     tents = depot.example.items[0]
-    ingest(engine, CALLER, [event(depot, "receiving", location="D01", qty=200)])
+    ingest(engine, CALLER, [event(depot, "receiving", location="D01", qty=200)], now=system_clock())
     accept(engine, depot, 200)
     no_order = event(depot, "loading", from_location="D01", qty=180)
     number, (pick,) = dispatch(engine, depot.example, tents.code, 20)
     elsewhere = loading(number, pick, tents.gtin, from_location="D02")
     picking = event(depot, "picking", from_location="D01", qty=5)
     too_much = loading(number, pick, tents.gtin, qty=21)
-    results = ingest(engine, CALLER, [no_order, elsewhere, picking, too_much])
+    results = ingest(engine, CALLER, [no_order, elsewhere, picking, too_much], now=system_clock())
     reasons = [(r.result, (r.reason or "").split(":")[0]) for r in results]
     assert reasons == [
         ("rejected", "no_order"),
@@ -119,7 +123,10 @@ def test_goods_leave_only_against_an_order_s_pick_line(engine: Engine, depot: De
     assert held(engine, "D01", "available") == 180 and held(engine, "D01", "reserved") == 20
     # Within one batch, two loads of one line cannot together take more than it holds.
     twice = [loading(number, pick, tents.gtin, qty=15), loading(number, pick, tents.gtin, qty=6)]
-    assert [r.result for r in ingest(engine, CALLER, twice)] == ["accepted", "rejected"]
+    assert [r.result for r in ingest(engine, CALLER, twice, now=system_clock())] == [
+        "accepted",
+        "rejected",
+    ]
     assert held(engine, "D01", "reserved") == 5
     with engine.connect() as conn:
         kinds = {
@@ -162,17 +169,22 @@ def test_goods_leave_only_against_an_order_s_pick_line(engine: Engine, depot: De
 def test_floor_events_that_would_break_the_ledger_are_refused(
     engine: Engine, depot: Depot, fields: dict[str, Any], reason: str
 ) -> None:
-    ingest(engine, CALLER, [event(depot, "receiving", location="D01", qty=10)])
+    ingest(engine, CALLER, [event(depot, "receiving", location="D01", qty=10)], now=system_clock())
     fields = dict(fields)
     bad = event(depot, fields.pop("type"), **fields)
-    result = ingest(engine, CALLER, [bad])[0]
+    result = ingest(engine, CALLER, [bad], now=system_clock())[0]
     assert result.result == "rejected" and (result.reason or "").startswith(reason)
     assert held(engine, "D01", "pending_acceptance") == 10  # nothing moved
     assert verify_ledger(engine).ok
 
 
 def test_verify_ledger_names_a_changed_posting(engine: Engine, depot: Depot) -> None:
-    ingest(engine, CALLER, [event(depot, "receiving", location="D01", qty=q) for q in (1, 2, 3)])
+    ingest(
+        engine,
+        CALLER,
+        [event(depot, "receiving", location="D01", qty=q) for q in (1, 2, 3)],
+        now=system_clock(),
+    )
     assert verify_ledger(engine).ok
     with engine.begin() as conn:
         second = conn.execute(select(postings.c.id).order_by(postings.c.id).offset(1)).scalar()
@@ -187,7 +199,12 @@ def test_verify_ledger_names_a_changed_posting(engine: Engine, depot: Depot) -> 
 
 
 def test_verify_ledger_names_a_removed_posting(engine: Engine, depot: Depot) -> None:
-    ingest(engine, CALLER, [event(depot, "receiving", location="D01", qty=q) for q in (1, 2, 3)])
+    ingest(
+        engine,
+        CALLER,
+        [event(depot, "receiving", location="D01", qty=q) for q in (1, 2, 3)],
+        now=system_clock(),
+    )
     with engine.begin() as conn:
         ids = list(conn.execute(select(postings.c.id).order_by(postings.c.id)).scalars())
         conn.execute(delete(postings).where(postings.c.id == ids[1]))
@@ -198,7 +215,7 @@ def test_verify_ledger_names_a_removed_posting(engine: Engine, depot: Depot) -> 
 
 
 def test_verify_ledger_names_a_stock_line_that_disagrees(engine: Engine, depot: Depot) -> None:
-    ingest(engine, CALLER, [event(depot, "receiving", location="D01", qty=7)])
+    ingest(engine, CALLER, [event(depot, "receiving", location="D01", qty=7)], now=system_clock())
     with engine.begin() as conn:
         conn.execute(update(stock).values(qty=9))
     finding = verify_ledger(engine).finding
@@ -209,7 +226,7 @@ def test_verify_ledger_names_a_stock_line_that_disagrees(engine: Engine, depot: 
 
 
 def test_the_verify_command(engine: Engine, depot: Depot) -> None:
-    ingest(engine, CALLER, [event(depot, "receiving", location="D01", qty=7)])
+    ingest(engine, CALLER, [event(depot, "receiving", location="D01", qty=7)], now=system_clock())
     good = subprocess.run(
         [DEPOT, "server", "verify-ledger", "--db", depot.db_url], capture_output=True, text=True
     )
@@ -230,7 +247,7 @@ def test_racing_dispatchers_never_reserve_the_same_stock(engine: Engine, depot: 
     from server.services.dispatch import OrderLine, OrderRequest, create_order
     from server.storage.tables import pick_lines
 
-    ingest(engine, CALLER, [event(depot, "receiving", location="D01", qty=30)])
+    ingest(engine, CALLER, [event(depot, "receiving", location="D01", qty=30)], now=system_clock())
     accept(engine, depot, 30)
     lc01 = next(w for w in depot.example.warehouses if w.code == "LC01")
     outcomes: list[str] = []

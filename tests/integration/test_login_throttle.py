@@ -15,6 +15,7 @@ import pytest
 
 from harness.depot import Depot, ServerProcess
 from harness.forms import submit
+from kernel.clock import system_clock
 from server.services.accounts import create_user
 from server.storage.db import make_engine
 
@@ -25,7 +26,7 @@ PASSWORD = "a-long-enough-password"
 def people(depot: Depot) -> None:
     engine = make_engine(depot.db_url)
     for name, role in (("li", "keeper"), ("wang", "supervisor")):
-        create_user(engine, name, PASSWORD, role=role, warehouse="LC01")
+        create_user(engine, name, PASSWORD, role=role, warehouse="LC01", now=system_clock())
     engine.dispose()
 
 

@@ -9,6 +9,7 @@ import httpx
 import openpyxl
 
 from harness.depot import ADMIN, Depot, ServerProcess
+from kernel.clock import system_clock
 from kernel.gs1 import check_digit
 from server.services.accounts import create_user
 from server.storage.db import make_engine
@@ -87,7 +88,14 @@ def test_a_file_with_errors_imports_nothing_and_says_where(
 
 def test_locations_import_and_who_may_import(server: ServerProcess, depot: Depot) -> None:
     engine = make_engine(depot.db_url)
-    create_user(engine, "wang", "a-long-enough-password", role="supervisor", warehouse="LC01")
+    create_user(
+        engine,
+        "wang",
+        "a-long-enough-password",
+        role="supervisor",
+        warehouse="LC01",
+        now=system_clock(),
+    )
     engine.dispose()
     good = b"warehouse,code,zone,walk_order,kind\nLC01,E-01-01,E,900,storage\n"
     with server.login(("wang", "a-long-enough-password")) as wang:

@@ -5,19 +5,24 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from datetime import date
+from datetime import date, timedelta
 
 import openpyxl
+import pytest
 
 from harness.depot import ADMIN, Depot, ServerProcess
 from harness.orders import dispatch, loading
+from kernel.clock import system_clock
 from server.domain import depot_time
+from server.domain.errors import ReportError
 from server.services.acceptance import AcceptanceRequest, Inspection, decide
 from server.services.events import Caller, ingest
 from server.services.reports import monthly
 from server.storage.db import make_engine
 
-TODAY = depot_time.today()  # the depots' date: months are theirs (China Standard Time)
+TODAY = depot_time.today(
+    system_clock()
+)  # the depots' date: months are theirs (China Standard Time)
 THIS_MONTH = TODAY.strftime("%Y-%m")
 FIRST_OF_NEXT = date(TODAY.year + (TODAY.month == 12), TODAY.month % 12 + 1, 1)
 
@@ -38,7 +43,7 @@ def test_the_month_in_figures(depot: Depot) -> None:
         }
 
     caller = Caller("gateway-LC01", "LC01")
-    ingest(engine, caller, [event("receiving", location="D01", qty=30)])
+    ingest(engine, caller, [event("receiving", location="D01", qty=30)], now=system_clock())
     decide(
         engine,
         "admin",
@@ -51,9 +56,13 @@ def test_the_month_in_figures(depot: Depot) -> None:
             "accepted",
             Inspection("YS-M", 2, "pass", "ZJ-2026-0457"),
         ),
+        now=system_clock(),
     )
     number, (pick,) = dispatch(engine, depot.example, item.code, 5)
-    assert ingest(engine, caller, [loading(number, pick, item.gtin)])[0].result == "accepted"
+    assert (
+        ingest(engine, caller, [loading(number, pick, item.gtin)], now=system_clock())[0].result
+        == "accepted"
+    )
     rows = monthly(engine, THIS_MONTH, "LC01", FIRST_OF_NEXT)
     assert len(rows) == 1
     (
@@ -111,9 +120,10 @@ def test_last_months_reports_are_made_once_by_the_server(depot: Depot) -> None:
     from server.storage.tables import monthly_reports
 
     engine = make_engine(depot.db_url)
-    today = TODAY
-    assert keep_last_month(engine, today) == 3  # the network, LC01, LC02
-    keep_last_month(engine, today)  # again: nothing new
+    now = system_clock()
+    today = depot_time.today(now)
+    assert keep_last_month(engine, now) == 3  # the network, LC01, LC02
+    keep_last_month(engine, now)  # again: nothing new
     with engine.connect() as conn:
         kept = conn.execute(
             select(monthly_reports.c.scope, func.count()).group_by(monthly_reports.c.scope)
@@ -122,7 +132,7 @@ def test_last_months_reports_are_made_once_by_the_server(depot: Depot) -> None:
     assert last_finished_month(date(2026, 12, 3)) == "2026-11"
     assert last_finished_month(date(2027, 1, 9)) == "2026-12"
     month = last_finished_month(today)
-    assert kept_monthly(engine, month, "LC01", today) == monthly(engine, month, "LC01", today)
+    assert kept_monthly(engine, month, "LC01", now) == monthly(engine, month, "LC01", today)
     engine.dispose()
 
 
@@ -148,30 +158,34 @@ def test_reports_rolled_month_by_month_equal_the_journal(depot: Depot) -> None:
     base = {"warehouse": "LC01", "occurred_at": "2026-09-20T09:00:00+08:00", "gtin": item.gtin,
             "batch": "RL1"}  # fmt: skip
     august = {**base, "batch": "RL0"}
+    at = system_clock()  # moved to their months below
     ingest(engine, caller, [{"event_id": str(uuid.uuid4()), "type": "receiving",
-                             "location": "D01", "qty": 20, **august}])  # fmt: skip
+                             "location": "D01", "qty": 20, **august}], at)  # fmt: skip
     decide(engine, "admin", AcceptanceRequest("LC01", item.code, "RL0", "D01", 20, "accepted",
-                                              Inspection("YS-Q", 2, "pass", "ZJ-1")))  # fmt: skip
+                                              Inspection("YS-Q", 2, "pass", "ZJ-1")),
+           at)  # fmt: skip
     opening = shift(0, datetime(2026, 8, 15, 3, tzinfo=UTC))
     ingest(engine, caller, [{"event_id": str(uuid.uuid4()), "type": "receiving",
-                             "location": "D01", "qty": 40, **base}])  # fmt: skip
+                             "location": "D01", "qty": 40, **base}], at)  # fmt: skip
     decide(engine, "admin", AcceptanceRequest("LC01", item.code, "RL1", "D01", 40, "accepted",
-                                              Inspection("YS-R", 2, "pass", "ZJ-1")))  # fmt: skip
+                                              Inspection("YS-R", 2, "pass", "ZJ-1")),
+           at)  # fmt: skip
     received = shift(opening, datetime(2026, 9, 20, 1, tzinfo=UTC))
     number, (pick,) = dispatch(engine, depot.example, item.code, 15)
-    loaded = ingest(engine, caller, [loading(number, pick, item.gtin)])
+    loaded = ingest(engine, caller, [loading(number, pick, item.gtin)], now=system_clock())
     assert loaded[0].result == "accepted"
     shift(received, datetime(2026, 10, 10, 8, tzinfo=UTC))
-    today = date(2026, 11, 24)
+    now = datetime(2026, 11, 24, 2, tzinfo=UTC)
+    today = depot_time.today(now)
     for scope in ("LC01", None):
-        rolled = kept_monthly(engine, "2026-10", scope, today)  # makes August and September too
+        rolled = kept_monthly(engine, "2026-10", scope, now)  # makes August and September too
         assert rolled == monthly(engine, "2026-10", scope, today)
         for month in ("2026-08", "2026-09"):
-            assert kept_monthly(engine, month, scope, today) == monthly(engine, month, scope, today)
+            assert kept_monthly(engine, month, scope, now) == monthly(engine, month, scope, today)
     with engine.connect() as conn:
         kept = sorted(conn.execute(select(monthly_reports.c.month, monthly_reports.c.scope)))
     assert kept == [(m, s) for m in ("2026-08", "2026-09", "2026-10") for s in ("*", "LC01")]
-    row = next(r for r in kept_monthly(engine, "2026-10", "LC01", today) if r[2] == item.code)
+    row = next(r for r in kept_monthly(engine, "2026-10", "LC01", now) if r[2] == item.code)
     september = next(r for r in monthly(engine, "2026-09", "LC01", today) if r[2] == item.code)
     assert row[6] == september[12] and row[8] == 15  # opening = September's closing; 15 out
     engine.dispose()
@@ -187,7 +201,16 @@ def test_a_month_just_ended_is_not_kept_yet(depot: Depot) -> None:
     from server.storage.tables import monthly_reports
 
     engine = make_engine(depot.db_url)
-    kept_monthly(engine, THIS_MONTH, "LC01", FIRST_OF_NEXT)  # asked for as if it were over
-    with engine.connect() as conn:
-        assert conn.execute(select(func.count()).select_from(monthly_reports)).scalar_one() == 0
+    end = depot_time.start_of_day(FIRST_OF_NEXT)  # the month's end, as the server's clock says
+
+    def kept() -> int:
+        with engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(monthly_reports)).scalar_one())
+
+    with pytest.raises(ReportError, match="available from"):
+        kept_monthly(engine, THIS_MONTH, "LC01", end - timedelta(minutes=1))
+    shown = kept_monthly(engine, THIS_MONTH, "LC01", end + timedelta(minutes=59))
+    assert shown == monthly(engine, THIS_MONTH, "LC01", FIRST_OF_NEXT) and kept() == 0
+    assert kept_monthly(engine, THIS_MONTH, "LC01", end + timedelta(hours=1)) == shown
+    assert kept() == 1  # an hour after the end: kept for good
     engine.dispose()

@@ -15,6 +15,7 @@ import zxingcpp
 
 from edge.decode import decode_barcode
 from harness.depot import ADMIN, Depot, ServerProcess
+from kernel.clock import system_clock
 from server.services.accounts import create_user
 from server.storage.db import make_engine
 
@@ -93,7 +94,14 @@ def test_the_acceptance_record_and_the_bin_card(
 
 def test_papers_of_another_depot_are_not_shown(server: ServerProcess, depot: Depot) -> None:
     engine = make_engine(depot.db_url)
-    create_user(engine, "zhao", "a-long-enough-password", role="supervisor", warehouse="LC02")
+    create_user(
+        engine,
+        "zhao",
+        "a-long-enough-password",
+        role="supervisor",
+        warehouse="LC02",
+        now=system_clock(),
+    )
     engine.dispose()
     with server.login(("zhao", "a-long-enough-password")) as zhao:
         assert zhao.get("/api/v1/bin-cards.pdf", params={"warehouse": "LC01"}).status_code == 403

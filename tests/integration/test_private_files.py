@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -52,13 +53,13 @@ def test_the_server_database_is_owner_only(tmp_path: Path) -> None:
 
 def test_a_gateway_book_made_readable_before_is_owner_only_again(tmp_path: Path) -> None:
     database = tmp_path / "state" / "gateway" / "LC01.sqlite"
-    store = GatewayStore(database)
+    store = GatewayStore(database, time.time)
     assert stat.S_IMODE(database.parent.stat().st_mode) == 0o700  # made here: 0700
     store.close()
     for path in (database, database.with_name(database.name + "-wal")):
         path.touch()
         path.chmod(0o644)  # as an earlier release left it
-    store = GatewayStore(database)
+    store = GatewayStore(database, time.time)
     try:
         with store.transaction() as db:
             db.execute("INSERT INTO sync_state VALUES ('cursor', 'x')")
@@ -96,7 +97,7 @@ def test_central_password_hashes_an_earlier_gateway_kept_leave_no_trace_in_its_b
         db.executemany(
             "INSERT INTO people VALUES (?, ?)", [(f"user{n}", secret) for n in range(200)]
         )
-    GatewayStore(book).close()
+    GatewayStore(book, time.time).close()
     with sqlite3.connect(book) as db:
         tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master")}
     assert "people" not in tables

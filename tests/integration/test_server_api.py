@@ -9,6 +9,7 @@ import httpx
 
 from harness.depot import ADMIN, Depot, ServerProcess
 from harness.forms import submit
+from kernel.clock import system_clock
 from server.services.accounts import create_gateway_client, create_user
 from server.storage.db import make_engine
 
@@ -99,8 +100,15 @@ def test_stock_filters_and_scopes(server: ServerProcess, depot: Depot) -> None:
         assert person.get("/api/v1/stock", params={"limit": 0}).status_code == 422
     # A keeper bound to LC02 sees LC02 only; a gateway sees its own warehouse.
     engine = make_engine(depot.db_url)
-    create_user(engine, "keeper2", "keeper-two-password", role="keeper", warehouse="LC02")
-    other_token = create_gateway_client(engine, "gateway-LC02", "LC02")
+    create_user(
+        engine,
+        "keeper2",
+        "keeper-two-password",
+        role="keeper",
+        warehouse="LC02",
+        now=system_clock(),
+    )
+    other_token = create_gateway_client(engine, "gateway-LC02", "LC02", now=system_clock())
     engine.dispose()
     with server.login(("keeper2", "keeper-two-password")) as keeper:
         assert keeper.get("/api/v1/stock").json()["total"] == 0

@@ -13,6 +13,7 @@ from sqlalchemy import Engine, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from harness.depot import Depot
+from kernel.clock import system_clock
 from server.domain.basis import Basis, Kind, on_decision
 from server.domain.errors import LedgerError
 from server.services.approvals import Decision, record_decision
@@ -62,8 +63,8 @@ def test_migrations_build_exactly_the_declared_schema(engine: Engine) -> None:
 
 def test_the_same_batch_twice_posts_once(engine: Engine, depot: Depot) -> None:
     batch = [receiving(depot), receiving(depot, qty=5)]
-    first = ingest(engine, CALLER, batch)
-    second = ingest(engine, CALLER, batch)
+    first = ingest(engine, CALLER, batch, now=system_clock())
+    second = ingest(engine, CALLER, batch, now=system_clock())
     assert [r.result for r in first] == ["accepted", "accepted"]
     assert [(r.result, r.original) for r in second] == [("duplicate", "accepted")] * 2
     assert total(engine) == 25
@@ -74,7 +75,7 @@ def test_racing_senders_of_one_event_post_it_once(engine: Engine, depot: Depot) 
     results: list[str] = []
 
     def send() -> None:
-        results.extend(r.result for r in ingest(engine, CALLER, [event]))
+        results.extend(r.result for r in ingest(engine, CALLER, [event], now=system_clock()))
 
     threads = [threading.Thread(target=send) for _ in range(6)]
     for t in threads:
@@ -103,17 +104,17 @@ def test_bad_events_are_rejected_with_a_reason_and_change_nothing(
 ) -> None:
     good = receiving(depot)
     bad = receiving(depot, **override)
-    results = ingest(engine, CALLER, [good, bad])
+    results = ingest(engine, CALLER, [good, bad], now=system_clock())
     assert results[0].result == "accepted"
     assert results[1].result == "rejected" and (results[1].reason or "").startswith(reason)
     assert total(engine) == 20
     if reason != "bad_event_id":  # a rejected event is remembered with its verdict
-        again = ingest(engine, CALLER, [bad])[0]
+        again = ingest(engine, CALLER, [bad], now=system_clock())[0]
         assert (again.result, again.original) == ("duplicate", "rejected")
 
 
 def test_postings_form_a_hash_chain_per_warehouse(engine: Engine, depot: Depot) -> None:
-    ingest(engine, CALLER, [receiving(depot, qty=q) for q in (1, 2, 3)])
+    ingest(engine, CALLER, [receiving(depot, qty=q) for q in (1, 2, 3)], now=system_clock())
     with engine.connect() as conn:
         rows = conn.execute(select(postings).order_by(postings.c.id)).mappings().all()
         head = conn.execute(select(ledger_heads).where(ledger_heads.c.warehouse == "LC01")).one()
@@ -136,12 +137,12 @@ def test_postings_form_a_hash_chain_per_warehouse(engine: Engine, depot: Depot) 
 
 
 def test_a_posting_that_would_make_stock_negative_is_refused(engine: Engine, depot: Depot) -> None:
-    ingest(engine, CALLER, [receiving(depot, qty=4)])
+    ingest(engine, CALLER, [receiving(depot, qty=4)], now=system_clock())
     with engine.connect() as conn:
         line = conn.execute(select(stock)).mappings().one()
     with pytest.raises(LedgerError, match="negative"), engine.begin() as conn:
         decided = Decision("acceptance", "LC01", "YS-1", "admin", "accepted")
-        basis = on_decision(Kind.ACCEPTANCE, record_decision(conn, decided))
+        basis = on_decision(Kind.ACCEPTANCE, record_decision(conn, decided, now=system_clock()))
         where = (line["location_id"], line["batch_id"])
         post(
             conn,
@@ -149,12 +150,13 @@ def test_a_posting_that_would_make_stock_negative_is_refused(engine: Engine, dep
                 Posting("LC01", *where, "pending_acceptance", -5, "admin", basis),
                 Posting("LC01", *where, "available", 5, "admin", basis),
             ],
+            now=system_clock(),
         )
     assert total(engine) == 4
 
 
 def test_the_database_itself_refuses_negative_stock(engine: Engine, depot: Depot) -> None:
-    ingest(engine, CALLER, [receiving(depot, qty=4)])
+    ingest(engine, CALLER, [receiving(depot, qty=4)], now=system_clock())
     with pytest.raises(IntegrityError), engine.begin() as conn:
         conn.execute(update(stock).values(qty=-1))
     assert total(engine) == 4

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from pathlib import Path
 
 from edge.clock import new_event_id, now_iso
@@ -79,7 +80,7 @@ def decide_with_event(book: FloorView, message: ScanMessage, now: float) -> Outc
 
 
 def test_a_read_and_its_event_are_kept_once(tmp_path: Path) -> None:
-    store = GatewayStore(tmp_path / "gateway.sqlite")
+    store = GatewayStore(tmp_path / "gateway.sqlite", time.time)
     message = scan()
     first = take_read(store, message, message.to_json(), decide_with_event)
     second = take_read(store, message, message.to_json(), decide_with_event)
@@ -89,7 +90,7 @@ def test_a_read_and_its_event_are_kept_once(tmp_path: Path) -> None:
 
 
 def test_a_failing_decision_leaves_only_its_refusal_behind(tmp_path: Path) -> None:
-    store = GatewayStore(tmp_path / "gateway.sqlite")
+    store = GatewayStore(tmp_path / "gateway.sqlite", time.time)
 
     def broken(book: FloorView, message: ScanMessage, now: float) -> Outcome:
         raise RuntimeError("disk on fire")
@@ -103,7 +104,7 @@ def test_a_failing_decision_leaves_only_its_refusal_behind(tmp_path: Path) -> No
 
 
 def test_outbox_verdicts(tmp_path: Path) -> None:
-    store = GatewayStore(tmp_path / "gateway.sqlite")
+    store = GatewayStore(tmp_path / "gateway.sqlite", time.time)
     messages = [scan(n) for n in range(1, 4)]
     for m in messages:
         take_read(store, m, m.to_json(), decide_with_event)

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from harness.depot import ADMIN, Depot, ServerProcess
+from kernel.clock import system_clock
 from server.services.accounts import create_user
 from server.services.verify import verify_ledger
 from server.storage.db import make_engine
@@ -30,7 +31,7 @@ def people(depot: Depot) -> None:
         ("sun", "dispatcher", None),
         ("zhao", "supervisor", "LC02"),
     ):
-        create_user(engine, name, PASSWORD, role=role, warehouse=warehouse)
+        create_user(engine, name, PASSWORD, role=role, warehouse=warehouse, now=system_clock())
     engine.dispose()
 
 

@@ -15,6 +15,7 @@ from gateway.storage.book import Book
 from harness.depot import ADMIN, Depot, GatewayProcess, ServerProcess
 from harness.dispatching import receive_and_accept
 from harness.procs import wait_until
+from kernel.clock import system_clock
 from kernel.depot_time import depot_date
 from server.services.accounts import create_gateway_client
 from server.storage.db import make_engine
@@ -111,7 +112,7 @@ def test_another_warehouse_sees_none_of_it(server: ServerProcess, depot: Depot) 
         },
     )
     engine = make_engine(depot.db_url)
-    other = create_gateway_client(engine, "gateway-LC02", "LC02")
+    other = create_gateway_client(engine, "gateway-LC02", "LC02", now=system_clock())
     engine.dispose()
     theirs = httpx.get(
         f"{server.url}/api/v1/sync", headers={"Authorization": f"Bearer {other}"}

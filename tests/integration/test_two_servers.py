@@ -19,6 +19,7 @@ from sqlalchemy import Engine, func, select
 from harness.depot import ServerProcess, prepare_database
 from harness.fleet import Gateway, add_depots, send_all, traffic
 from harness.postgres import PostgresCluster
+from kernel.clock import system_clock
 from server.services import checkpoints
 from server.services.events import Caller, ingest
 from server.services.verify import verify_ledger
@@ -44,9 +45,10 @@ def waiting_lots(engine: Engine, depot: Any, codes: list[str]) -> list[dict[str,
             }
             for n in range(LOTS)
         ]  # fmt: skip
-        assert {r.result for r in ingest(engine, Caller(f"gateway-{code}", code), lots)} == {
-            "accepted"
-        }
+        assert {
+            r.result
+            for r in ingest(engine, Caller(f"gateway-{code}", code), lots, now=system_clock())
+        } == {"accepted"}
         decisions += [
             {
                 "warehouse": code, "item": item.code, "batch": f"Q{n}", "location": "D01",

@@ -10,6 +10,7 @@ import uuid
 from sqlalchemy import Engine, update
 
 from harness.depot import Depot
+from kernel.clock import system_clock
 from server.services.events import Caller, ingest
 from server.services.verify import MAX_FINDINGS, verify_ledger
 from server.storage.db import make_engine
@@ -36,7 +37,7 @@ def receive(engine: Engine, depot: Depot, count: int) -> None:
         for n in range(count)
     ]
     for i in range(0, count, 1000):
-        results = ingest(engine, CALLER, batch[i : i + 1000])
+        results = ingest(engine, CALLER, batch[i : i + 1000], now=system_clock())
         assert {r.result for r in results} == {"accepted"}
 
 

@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
+from test_server_layers import reads_clock
 
 GATEWAY = Path(__file__).resolve().parents[2] / "gateway"
 # What each layer may import of the gateway (itself always).
@@ -63,3 +64,16 @@ def test_the_checks_see_a_crossing() -> None:
     assert SQL.search('db.execute("SELECT 1")') and not SQL.search("select a unit")
     source = GATEWAY / "domain" / "workflows" / "picking.py"
     assert layer_imports(source) == {"domain"}
+
+
+def test_nothing_in_the_gateway_reads_the_clock_itself() -> None:
+    """The time of day comes from the clock the process is built with (kernel/clock.py; the
+    system clock, chosen by `depot gateway run`), which gateway/entrypoints/process.py passes
+    to the floor app, the throttles, the store and the workers: no module reads the clock
+    itself. Durations (`time.monotonic`) are no time of day and stay where they are measured."""
+    found = {
+        str(path.relative_to(GATEWAY)): reads
+        for path in sorted(GATEWAY.rglob("*.py"))
+        if (reads := reads_clock(path.read_text(encoding="utf-8")))
+    }
+    assert found == {}

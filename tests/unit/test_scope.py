@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from sqlalchemy import create_engine
 
 from harness.scope_cases import CASES, route_keys
+from kernel.clock import system_clock
 from server.domain.errors import Refused
 from server.domain.scope import ANY, Named, Network, Of, Own, Rule, Shared, decide
 from server.services.auth import Device, User
@@ -83,7 +84,7 @@ def test_who_may_call() -> None:
 
 
 def test_the_app_refuses_a_route_without_a_rule() -> None:
-    app = create_app(create_engine("sqlite://"))
+    app = create_app(create_engine("sqlite://"), system_clock)
     forgotten = APIRouter()
 
     @forgotten.get("/api/v1/forgotten")
@@ -109,7 +110,7 @@ def test_the_app_refuses_a_route_without_a_rule() -> None:
 def test_the_scope_table_knows_every_route_of_the_app() -> None:
     """The route-by-route test's table (tests/harness/scope_cases.py) must name each route:
     a route added without writing down who may call it and on which depot fails here first."""
-    served = route_keys(create_app(create_engine("sqlite://")))
+    served = route_keys(create_app(create_engine("sqlite://"), system_clock))
     known = {case.key for case in CASES}
     assert served - known == set(), "new routes without a scope rule in the table"
     assert known - served == set(), "the table names routes the server no longer has"

@@ -4,6 +4,7 @@ the commands) import everything. A module that reaches up a layer fails here."""
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 from test_layers import imports
@@ -16,9 +17,6 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "storage": ("server.domain", "server.storage"),
     "services": ("server.domain", "server.storage", "server.services"),
 }
-# A migration is history: it keeps the hash functions of the time it was written, from the
-# ledger's writer and the chains, as they stood.
-HISTORY = SERVER / "storage" / "migrations" / "versions"
 
 
 def reaching_up(layer: str, source: str) -> list[str]:
@@ -35,7 +33,6 @@ def test_no_layer_imports_one_above_it() -> None:
         str(path.relative_to(SERVER)): crossing
         for layer in LAYERS
         for path in sorted((SERVER / layer).rglob("*.py"))
-        if HISTORY not in path.parents
         if (crossing := reaching_up(layer, path.read_text()))
     }
     assert found == {}
@@ -76,5 +73,74 @@ def test_entry_points_read_through_storage_and_build_no_sql() -> None:
         for part in ENTRY_POINTS
         for path in sorted((SERVER / part).rglob("*.py"))
         if (crossing := builds_sql(path.read_text()))
+    }
+    assert found == {}
+
+
+# The time of day comes in as an argument (kernel/clock.py): the entry points are built with a
+# clock and pass `now` down; no rule, read model or service reads the clock itself.
+CLOCK_READS = {
+    ("datetime", "now"),
+    ("datetime", "utcnow"),
+    ("datetime", "today"),
+    ("date", "today"),
+    ("time", "time"),
+    ("time", "time_ns"),
+    ("time", "localtime"),
+    ("time", "gmtime"),
+    ("time", "ctime"),
+}
+TAKE_THE_TIME = ("domain", "storage", "services")
+
+
+def reads_clock(source: str) -> list[str]:
+    """Where `source` reads the clock: `datetime.now`, `date.today`, `time.time` and the like,
+    called or handed on (as a default or a factory), however the module was imported."""
+    found: list[tuple[int, int, str]] = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Attribute):
+            owner = node.value
+            name = owner.id if isinstance(owner, ast.Name) else getattr(owner, "attr", None)
+            if (name, node.attr) in CLOCK_READS:
+                found.append((node.lineno, node.col_offset, f"{name}.{node.attr}"))
+        elif isinstance(node, ast.ImportFrom) and node.module in ("time", "datetime"):
+            for alias in node.names:
+                if (node.module, alias.name) in CLOCK_READS:
+                    found.append((node.lineno, 0, f"from {node.module} import {alias.name}"))
+    return [f"{line}: {read}" for line, _, read in sorted(found)]
+
+
+def test_the_checker_finds_the_clock_read_however_it_is_written() -> None:
+    source = (
+        "import datetime as dt\n"
+        "import time\n"
+        "from datetime import UTC, date, datetime\n"
+        "from time import monotonic, time_ns\n"
+        "def f(now: datetime) -> None:\n"
+        "    a = datetime.now(UTC)\n"
+        "    b = dt.datetime.now(dt.UTC)\n"
+        "    c = date.today()\n"
+        "    d = time.time()\n"
+        "    e = monotonic()\n"  # a duration, not the time of day
+        "    g = now.date(), datetime.fromisoformat('2026-12-01')\n"
+        "def h(clock=time.time, at=field(default_factory=datetime.utcnow)) -> None: ...\n"
+    )
+    assert reads_clock(source) == [
+        "4: from time import time_ns",
+        "6: datetime.now",
+        "7: datetime.now",
+        "8: date.today",
+        "9: time.time",
+        "12: time.time",
+        "12: datetime.utcnow",
+    ]
+
+
+def test_no_rule_read_model_or_service_reads_the_clock() -> None:
+    found = {
+        str(path.relative_to(SERVER)): reads
+        for layer in TAKE_THE_TIME
+        for path in sorted((SERVER / layer).rglob("*.py"))
+        if (reads := reads_clock(path.read_text(encoding="utf-8")))
     }
     assert found == {}

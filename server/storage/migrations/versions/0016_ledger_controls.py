@@ -18,8 +18,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from server.services.chain import APPROVALS, AUDIT, NETWORK, Chain, digest
-from server.services.ledger import GENESIS
+from server.domain.chains import GENESIS, NETWORK
+from server.storage.chains import APPROVALS, AUDIT, Chain, digest
 
 revision = "0016"
 down_revision = "0015"
