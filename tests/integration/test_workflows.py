@@ -471,7 +471,7 @@ def test_a_book_made_before_the_pass_column_gains_it_and_takes_the_whole_copy_ag
 
 
 def server_copy_cursor_after_reopening(path: Path) -> str | None:
-    store = GatewayStore(path)
+    store = GatewayStore(path, time.time)
     try:
         with store.transaction() as db:
             return server_copy.cursor(db)
