@@ -253,6 +253,28 @@ def test_picking_never_offers_nor_takes_a_batch_whose_pass_lapsed(
     assert refused(hands.goods("HH1", TENT, "2019A01", 20), "storage limit (2024-01-10)")
 
 
+def test_loading_refuses_a_picked_batch_whose_pass_lapsed_since(
+    hands: Hands, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(depot_time.ENV, raising=False)  # China Standard Time
+    hands.floor.batch_info[("ZS-0001", "2019A01")] = BatchInfo(
+        "ZS-0001", "2019A01", "2019-01-10", "2019-03-01", "2025-11-24", 5, "2026-11-23"
+    )
+    hands.now = datetime(2026, 11, 23, 22, 0, tzinfo=BEIJING).timestamp()  # the pass's last day
+    hands.cmd("HH1", "PICK:101")
+    assert hands.goods("HH1", TENT, "2019A01", 20).result == "ok"
+    door = "LC01-D02-FIX1"
+    hands.cmd(door, "LOAD:101", door="D02")
+    assert hands.goods(door, TENT, "2019A01", 5, door="D02").result == "ok"  # still valid
+
+    hands.now = datetime(2026, 11, 24, 0, 1, tzinfo=BEIJING).timestamp()  # lapsed at midnight
+    late = hands.goods(door, TENT, "2019A01", 5, door="D02")
+    assert refused(late, "复检合格有效期至 2026-11-23", "不能出库")
+    assert refused(late, "re-inspection pass lapsed after 2026-11-23", "may not go out")
+    assert [e["qty"] for e in hands.events("loading")] == [5]  # the refused unit sent nothing
+    assert hands.goods(door, TENT, "2021B02", 10, door="D02").result == "ok"  # others go on
+
+
 def test_loading_checks_each_unit_and_names_what_is_short(hands: Hands) -> None:
     door = "LC01-D02-FIX1"
     assert hands.cmd(door, "LOAD:101", door="D02").task is not None

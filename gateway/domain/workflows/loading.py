@@ -4,7 +4,9 @@ The door's scanner or portal is put on an order (`CMD:LOAD:<order>`). Every unit
 the truck is checked: an item the order does not ask for, another batch than the one picked,
 or more than the list holds is refused before it is on the truck. Each unit taken becomes a
 loading event naming the order; the server counts it against the pick line and writes the
-handover note from them. `CMD:DONE` when the truck is full: short lines are named.
+handover note from them. `CMD:DONE` when the truck is full: short lines are named. A unit
+of a batch that may no longer go out (its re-inspection pass lapsed since it was picked) is
+refused at the door too, with the reason: it goes back for a new inspection or a new plan.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from gateway.domain.workflows.common import (
     carry,
     unit_of,
 )
-from gateway.domain.workflows.picking import take_order, where_held
+from gateway.domain.workflows.picking import held_reason, take_order, where_held
+from kernel.depot_time import depot_date
 from kernel.floor_events import Loading, Override, Stack
 from kernel.stock_rules import LOAD_ORDER
 
@@ -44,6 +47,9 @@ def step(ctx: Context) -> Outcome:
             f"错装：{unit.item.name_zh} 不在本单 {order}",
             f"Wrong unit: {unit.item.name_en} is not on order {order}",
         )
+    held = held_reason(ctx, unit, depot_date(ctx.now))
+    if held is not None:
+        raise Refusal(*held)
     batches = sorted({x.batch for x in mine})
     if unit.batch not in batches:
         granted = _granted(ctx, order, unit.batch)

@@ -75,14 +75,21 @@ def start(ctx: Context, order: str) -> Outcome:
     return ctx.ok(f"开始拣货 {order}。{zh}", f"Picking order {order}. {en}", **extra)
 
 
-def refuse_held(ctx: Context, unit: Unit, line: PickLine, today: date) -> None:
-    """Refuse a unit of a batch that may not go out, whatever override the device holds."""
+def held_reason(ctx: Context, unit: Unit, today: date) -> tuple[str, str] | None:
+    """Why the unit's batch may not go out on the depot's date `today` (overdue without a
+    valid re-inspection pass), Chinese and English; None when it may."""
     info = ctx.book.batches(unit.item.code).get(unit.batch)
     if info is None:
-        return
+        return None
     lot = lot_of(info.inbound_date, info.prod_date, info.storage_years, info.pass_valid_until)
-    if not offerable(lot, today):
-        zh, en = why_held(unit.batch, lot, today)
+    return None if offerable(lot, today) else why_held(unit.batch, lot, today)
+
+
+def refuse_held(ctx: Context, unit: Unit, line: PickLine, today: date) -> None:
+    """Refuse a unit of a batch that may not go out, whatever override the device holds."""
+    reason = held_reason(ctx, unit, today)
+    if reason is not None:
+        zh, en = reason
         raise Refusal(
             f"{zh}；请取批次 {line.batch}，库位 {line.location}",
             f"{en}; take batch {line.batch} at {line.location}",
