@@ -93,6 +93,7 @@ class Site:
     doors: tuple[Place, ...]
     zones: tuple[Place, ...]
     stations: tuple[Station, ...]
+    timezone: str | None = None  # the depots' zone, when the site names one (kernel.depot_time)
 
     @property
     def gateway_user(self) -> str:
@@ -118,6 +119,7 @@ def site_from(doc: dict[str, Any]) -> Site:
         id=site["id"],
         name_zh=site["name_zh"],
         name_en=site.get("name_en", ""),
+        timezone=site.get("timezone"),
         server_url=str(server["url"]).rstrip("/"),
         sync_interval=float(server.get("sync_interval", 30)),
         batch_size=int(server.get("batch_size", 200)),

@@ -220,7 +220,8 @@ def units(site: Site) -> dict[str, str]:
         "depot-gateway.service": _unit(
             f"depot-floor gateway for depot {site.id}",
             " depot-broker.service",
-            f"ExecStart={i.program} gateway run --config {i.config_dir}/{GATEWAY_FILE}\n{ours}",
+            f"ExecStart={i.program} gateway run --config {i.config_dir}/{GATEWAY_FILE}"
+            f"{f' --timezone {site.timezone}' if site.timezone else ''}\n{ours}",
         ),
         "depot-edge.service": _unit(
             f"depot-floor scanning station (site {site.id})",

@@ -12,6 +12,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, ValidationError
 
+from kernel import depot_time
 from siteconfig.kinds import KINDS, DeviceKind, groups
 from siteconfig.profiles import merged, profiles
 from siteconfig.schema import schema
@@ -140,6 +141,21 @@ def site_rules(site: dict[str, Any]) -> Iterator[Problem]:
     yield from _shared_ports(site)
     yield from _doors_agree(devices)
     yield from _site_ports(site)
+    yield from _timezone(site)
+
+
+def _timezone(site: dict[str, Any]) -> Iterator[Problem]:
+    """The zone the gateway counts the depot's date in must be one this machine knows, as
+    the gateway refuses to start on an unknown one."""
+    name = _get(site, "site", "timezone")
+    if isinstance(name, str) and name:
+        try:
+            depot_time.zone_named(name)
+        except depot_time.UnknownZone:
+            yield Problem(
+                ("site", "timezone"),
+                f"{name!r} is not a time zone (an IANA name such as {depot_time.DEFAULT})",
+            )
 
 
 def _device_rules(

@@ -72,3 +72,20 @@ def test_sheets_and_secrets_are_owner_only_whatever_the_umask(tmp_path: Path) ->
         assert folder.stat().st_mode & 0o777 == 0o700, folder
         for path in folder.rglob("*"):
             assert path.stat().st_mode & 0o777 == (0o700 if path.is_dir() else 0o600), path
+
+
+def test_a_site_s_time_zone_reaches_its_gateway_and_an_unknown_one_is_refused() -> None:
+    """The gateway counts the depot's date (FIFO, storage limits) in the zone the server
+    does: a site that names one has its gateway started in it; by default none is given
+    and the gateway takes the depots' zone, as the server does."""
+    example = ROOT / "firmware-config" / "sites" / "LC01.yaml"
+    plain, _ = read_site(example, [])
+    assert plain is not None and "--timezone" not in units(plain)["depot-gateway.service"]
+    site, problems = read_site(example, ["site.timezone=Asia/Urumqi"])
+    assert site is not None, problems
+    assert "gateway.toml --timezone Asia/Urumqi\n" in units(site)["depot-gateway.service"]
+    site, problems = read_site(example, ["site.timezone=Mars/Olympus"])
+    assert site is None
+    assert [(p.where(), p.message) for p in problems] == [
+        ("site.timezone", "'Mars/Olympus' is not a time zone (an IANA name such as Asia/Shanghai)")
+    ]
