@@ -13,6 +13,7 @@ from server.domain import depot_time
 from server.domain.ageing import AGE_BANDS, REMAINING_BANDS
 from server.domain.bounds import Filter
 from server.domain.scope import Named
+from server.services import figures
 from server.storage import dashboard
 from server.web.deps import engine_of, now_of
 from server.web.guard import Scope, screen
@@ -34,9 +35,9 @@ TONES = {"overdue": "bad", "due_soon": "warn"}
 def overview_values(request: Request, where: str | None) -> dict[str, Any]:
     engine, lang = engine_of(request), lang_of(request)
     today = depot_time.today(now_of(request))
-    found = dashboard.facts(engine, where, today)
+    found = figures.facts(engine, where, today)
     rows = dashboard.stock_by_item(engine, found)
-    aged = dashboard.ageing_of(found)
+    aged = dashboard.ageing_of(found, dashboard.reinspected_overdue(engine, where, today))
     pick = 2 if lang == "en" else 1
     age_chart = bars(
         "库存物资年龄 Stock by age",

@@ -17,6 +17,9 @@ from datetime import date, timedelta
 from kernel.fifo import add_years, storage_limit
 
 DUE_SOON_DAYS = 90
+# The making day kept for stock whose batch has neither a production nor an inbound date: in
+# the first age band, and never due (as a missing date compares in the bands' rules).
+UNKNOWN_MADE = date(9999, 12, 31)
 
 # (upper bound in years, Chinese, English): how long ago the batch was made
 AGE_BANDS = (

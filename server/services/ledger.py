@@ -10,7 +10,8 @@ Writing is set-wise: `lock` takes the warehouse's chain end (every writer takes 
 a transaction takes the heads of several warehouses in the order of their codes), `held`
 reads the stock lines a set of postings lowers, and `write` holds the postings to their
 bases (server.domain.basis.check, then server.services.grounds in the database), hashes them,
-inserts them in one statement, moves each stock line by its net change and moves the head. The
+inserts them in one statement, moves each stock line by its net change (and the overview's
+summary with it: server.storage.stock_summary) and moves the head. The
 batch ingest (server.services.ingest) calls these three itself, because it decides its events
 against the stock between reading and writing; every decision calls `post`, which does all three.
 """
@@ -28,11 +29,13 @@ from sqlalchemy import Connection, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from server.domain import basis as bases
+from server.domain import depot_time
 from server.domain.basis import Basis
 from server.domain.chains import GENESIS, hash_fields, stamp
 from server.domain.errors import BasisError, LedgerError
 from server.services.grounds import confirm
 from server.services.refs import known_warehouse
+from server.storage import stock_summary
 from server.storage.tables import ledger_heads, postings, stock
 
 StockKey = tuple[int, int, str]  # location_id, batch_id, status
@@ -208,7 +211,11 @@ def write(
     last_id = conn.execute(
         select(func.max(postings.c.id)).where(postings.c.warehouse == head.warehouse)
     ).scalar_one()
+    moved = {key: delta for key, delta in net.items() if delta}
+    before = {key: stock_held[key] for key in moved if key in stock_held}
+    before.update(stock_summary.current(conn, head.warehouse, moved.keys() - before.keys()))
     _move_stock(conn, head.warehouse, stock_held, net)
+    stock_summary.move(conn, head.warehouse, before, moved, depot_time.today(now))
     conn.execute(
         update(ledger_heads)
         .where(ledger_heads.c.warehouse == head.warehouse)

@@ -20,6 +20,7 @@ from server.domain.bounds import MAX_CENTS, MAX_ID, shown, unprintable
 from server.domain.catalogue import CATEGORY_CODES
 from server.domain.errors import ImportRefused, RowError
 from server.services.audit import record
+from server.storage import stock_bands
 from server.storage.tables import (
     item_gtins,
     items,
@@ -136,6 +137,7 @@ def import_items(engine: Engine, username: str, rows: list[dict[str, str]], now:
         if errors:
             raise ImportRefused(sorted(errors, key=lambda e: e.line))
         existing = set(conn.execute(select(items.c.code)).scalars())
+        stock_bands.forget(conn)  # storage years may change: the overview's bands with them
         for item in checked:
             values = {k: v for k, v in item.items() if k not in ("gtins", "line")}
             if item["code"] in existing:

@@ -4,7 +4,8 @@ Recomputes every depot's chains from their first row (postings, decisions, audit
 server.services.verify_chains) and the stock projection from the postings, and reports every row
 that does not match: a row changed, removed or slipped in after the fact, a posting without its
 basis, a head that does not point at the last row, a stock line that differs from the sum of
-its postings, a quantity that is not a whole number or out of its bounds. Given a file of
+its postings, a quantity that is not a whole number or out of its bounds, a row of the
+overview's stock summary that is not what the stock lines make it. Given a file of
 checkpoints a third party holds (server.services.checkpoints), it also proves that the ledger still
 extends each of them, which a consistent rewrite of a chain's tail, or a cut, does not.
 
@@ -17,7 +18,7 @@ MAX_FINDINGS findings are kept (the rest are counted).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +34,7 @@ from server.services.verify_chains import (
     postings_chain,
     record_chain,
 )
+from server.storage import stock_summary
 from server.storage.tables import batches, chain_heads, ledger_heads, locations, postings, stock
 
 MAX_FINDINGS = 1000  # listed; more are counted
@@ -119,6 +121,7 @@ def verify_ledger(
         for finding in found:
             tally.note(finding)
         tally.seen += unlisted
+        tally.walk(conn, _summary(conn), "the stock summary")
         held = 0
         if checkpoint_lines is not None:
             held = tally.walk(
@@ -181,6 +184,20 @@ def _projection(conn: Connection) -> tuple[list[Finding], int]:
     if found:
         _named(conn, found, rows)
     return found, unlisted
+
+
+def _summary(conn: Connection) -> Iterator[Finding]:
+    """The overview's stock summary against what the stock lines make it (a row per depot,
+    item, status and making day: a few thousand, compared here)."""
+    kept, made = stock_summary.kept(conn), stock_summary.from_stock(conn)
+    for key in sorted(kept.keys() | made.keys()):
+        says, should = kept.get(key, (0, 0)), made.get(key, (0, 0))
+        if says != should:
+            yield Finding(
+                "stock summary {} {} {} made {}".format(*key),
+                f"says {says[0]} lines holding {says[1]}, the stock lines make "
+                f"{should[0]} holding {should[1]}",
+            )
 
 
 def _set_comparison(conn: Connection) -> tuple[list[Any], list[Any], int]:

@@ -1,5 +1,6 @@
 """What the dashboard's pages show, read from the ledger: one query per figure, aggregated in
-the database, paged where a list can grow (a province: ~50,000 live batches)."""
+the database, paged where a list can grow (a province: ~50,000 live batches). The stock's
+figures come from the stock summary the ledger's writer keeps (server.storage.stock_summary)."""
 
 from __future__ import annotations
 
@@ -8,17 +9,16 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Engine, and_, case, func, literal, or_, select
+from sqlalchemy import Engine, func, select
 
 from server.domain.ageing import (
     AGE_BANDS,
     REMAINING_BANDS,
     Ageing,
-    age_cutoffs,
-    due_on,
-    remaining_cutoffs,
+    remaining_band,
 )
 from server.domain.catalogue import CATEGORIES
+from server.storage import stock_bands
 from server.storage.tables import (
     STOCK_STATUSES,
     audit_log,
@@ -33,6 +33,7 @@ from server.storage.tables import (
     stock,
     warehouses,
 )
+from server.storage.urgent import urgent_batches as urgent_batches
 
 STATUSES = STOCK_STATUSES
 # The categories of relief material (救灾物资分类), as the catalogue codes them.
@@ -55,29 +56,6 @@ def _storage_years(conn: Any) -> dict[int, list[str]]:
     return out
 
 
-def _remaining_case(by_years: dict[int, list[str]], today: date) -> Any:
-    """The REMAINING_BANDS band of each stock line, decided by the database with cut-off
-    dates (portable: plain date comparisons)."""
-    whens = []
-    for band, _, _ in REMAINING_BANDS[:-1]:
-        conditions = [
-            and_(batches.c.item_code.in_(codes), _made() < _cutoff(today, y, band))
-            for y, codes in by_years.items()
-        ]
-        whens.append((or_(*conditions), band))
-    return case(*whens, else_=REMAINING_BANDS[-1][0]) if whens else literal(REMAINING_BANDS[-1][0])
-
-
-def _cutoff(today: date, years: int, band: str) -> date:
-    return dict(remaining_cutoffs(today, years))[band]
-
-
-def _age_case(today: date) -> Any:
-    whens: list[tuple[Any, int]] = [(_made().is_(None), 0)]
-    whens += [(_made() > cutoff, index) for index, cutoff in enumerate(age_cutoffs(today))]
-    return case(*whens, else_=len(AGE_BANDS) - 1)
-
-
 @dataclass(frozen=True, slots=True)
 class Fact:
     """Stock of one depot, item and status, of one age band and one remaining band."""
@@ -87,42 +65,38 @@ class Fact:
     status: str
     age: int
     remaining: str
-    reinspected: bool
     lines: int
     qty: int
 
 
-def facts(engine: Engine, warehouse: str | None, today: date) -> list[Fact]:
-    """The depot's (or the network's) stock sorted into bands in one pass of the database."""
+def facts(engine: Engine, warehouse: str | None) -> list[Fact]:
+    """The depot's (or the network's) stock in bands, as kept (server.storage.stock_bands:
+    the caller makes sure they are kept for today, server.services.figures)."""
     with engine.connect() as conn:
-        by_years = _storage_years(conn)
-        age = _age_case(today).label("age")
-        left = _remaining_case(by_years, today).label("remaining")
-        reinspected = func.coalesce(batches.c.reinspection_valid_until >= today, False).label(
-            "reinspected"
-        )  # a passed re-inspection still valid
-        query = _scoped(
-            select(
-                stock.c.warehouse,
-                batches.c.item_code,
-                stock.c.status,
-                age,
-                left,
-                reinspected,
-                func.count().label("lines"),
-                func.sum(stock.c.qty).label("qty"),
-            )
-            .join(batches, batches.c.id == stock.c.batch_id)
-            .where(stock.c.qty > 0)
-            .group_by(stock.c.warehouse, batches.c.item_code, stock.c.status, age, left,
-                      reinspected),
-            warehouse,
-        )  # fmt: skip
         return [
-            Fact(r.warehouse, r.item_code, r.status, int(r.age), str(r.remaining),
-                 bool(r.reinspected), int(r.lines), int(r.qty))
-            for r in conn.execute(query)
+            Fact(r.warehouse, r.item_code, r.status, int(r.age), str(r.remaining), int(r.lines),
+                 int(r.qty))
+            for r in stock_bands.read(conn, warehouse)
         ]  # fmt: skip
+
+
+def reinspected_overdue(engine: Engine, warehouse: str | None, today: date) -> int:
+    """Overdue stock lines whose batch passed a re-inspection that still counts (the batches
+    with such a pass found by their index: a few)."""
+    with engine.connect() as conn:
+        years = {code: y for y, codes in _storage_years(conn).items() for code in codes}
+        query = _scoped(
+            select(batches.c.item_code, _made(), func.count())
+            .join(stock, stock.c.batch_id == batches.c.id)
+            .where(batches.c.reinspection_valid_until >= today, stock.c.qty > 0)
+            .group_by(batches.c.item_code, _made()),
+            warehouse,
+        )
+        return sum(
+            int(lines)
+            for item, made, lines in conn.execute(query)
+            if made is not None and remaining_band(_day(made), years[item], today) == "overdue"
+        )
 
 
 def stock_by_item(engine: Engine, found: list[Fact]) -> list[dict[str, Any]]:
@@ -143,21 +117,18 @@ def stock_by_item(engine: Engine, found: list[Fact]) -> list[dict[str, Any]]:
     return sorted(rows.values(), key=lambda r: (r["category"], r["item"]))
 
 
-def ageing_of(found: list[Fact]) -> Ageing:
+def ageing_of(found: list[Fact], reinspected_overdue: int) -> Ageing:
     by_age = [[0, 0] for _ in AGE_BANDS]
     by_remaining = {key: [0, 0] for key, _, _ in REMAINING_BANDS}
-    reinspected = 0
     for f in found:
         by_age[f.age][0] += f.lines
         by_age[f.age][1] += f.qty
         by_remaining[f.remaining][0] += f.lines
         by_remaining[f.remaining][1] += f.qty
-        if f.remaining == "overdue" and f.reinspected:
-            reinspected += f.lines
     return Ageing(
         tuple((b, q) for b, q in by_age),
         {k: (v[0], v[1]) for k, v in by_remaining.items()},
-        reinspected,
+        reinspected_overdue,
     )
 
 
@@ -173,66 +144,6 @@ def by_category(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for s in STATUSES:
             c[s] += r[s]
     return list(totals.values())
-
-
-def urgent_batches(
-    engine: Engine, warehouse: str | None, today: date, limit: int = 20
-) -> list[dict[str, Any]]:
-    """Batches with stock that are overdue or due within 90 days, soonest due first.
-
-    The batch table alone names the candidates (made before their items' due-soon cut-off);
-    they are put in due-date order here, and their stock is looked up (by batch) only for as
-    many as the list needs."""
-    with engine.connect() as conn:
-        by_years = _storage_years(conn)
-        years_of = {code: y for y, codes in by_years.items() for code in codes}
-        soon = [
-            and_(batches.c.item_code.in_(codes), _made() < _cutoff(today, y, "due_soon"))
-            for y, codes in by_years.items()
-        ]
-        if not soon:
-            return []
-        candidates = [
-            (due_on(_day(made), years_of[item]), item, batch_id, batch_no, _day(made), checked)
-            for batch_id, item, batch_no, made, checked in conn.execute(
-                select(
-                    batches.c.id,
-                    batches.c.item_code,
-                    batches.c.batch_no,
-                    _made(),
-                    batches.c.reinspected_on,
-                ).where(or_(*soon))
-            )
-        ]
-        candidates.sort(key=lambda c: (c[0], c[1], c[3]))
-        rows: list[dict[str, Any]] = []
-        for start in range(0, len(candidates), limit * 2):
-            chunk = candidates[start : start + limit * 2]
-            held = _scoped(
-                select(stock.c.batch_id, stock.c.warehouse, func.sum(stock.c.qty))
-                .where(stock.c.batch_id.in_([c[2] for c in chunk]), stock.c.qty > 0)
-                .group_by(stock.c.batch_id, stock.c.warehouse),
-                warehouse,
-            )
-            qty: dict[int, list[tuple[str, int]]] = defaultdict(list)
-            for batch_id, where, total in conn.execute(held):
-                qty[batch_id].append((where, int(total)))
-            for due, item, batch_id, batch_no, made, checked in chunk:
-                for where, total in sorted(qty.get(batch_id, [])):
-                    rows.append({"warehouse": where, "item": item, "batch_no": batch_no,
-                                 "made": made, "due": due, "reinspected_on": checked,
-                                 "qty": total, "days_left": (due - today).days})  # fmt: skip
-            if len(rows) >= limit:
-                break
-        rows = rows[:limit]
-        catalogue = {
-            r.code: r
-            for r in conn.execute(select(items).where(items.c.code.in_({r["item"] for r in rows})))
-        }
-    for r in rows:
-        item = catalogue[r["item"]]
-        r.update(name_zh=item.name_zh, name_en=item.name_en, unit_zh=item.unit_zh)
-    return rows
 
 
 def _day(value: Any) -> date:

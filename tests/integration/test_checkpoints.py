@@ -28,6 +28,7 @@ from server.services.chain import APPROVALS, AUDIT, digest
 from server.services.events import Caller, ingest
 from server.services.ledger import GENESIS, row_hash
 from server.services.verify import verify_ledger
+from server.storage import stock_summary
 from server.storage.db import make_engine
 from server.storage.tables import (
     approvals,
@@ -77,8 +78,8 @@ def accept(engine: Engine, depot: Depot, qty: int, record: str) -> None:
 
 
 def rechain_postings(conn: Connection, warehouse: str) -> None:
-    """Recompute every hash of the warehouse's chain and its head, and the stock from the
-    postings, so that the ledger agrees with itself again."""
+    """Recompute every hash of the warehouse's chain and its head, and the stock (and its
+    summary) from the postings, so that the ledger agrees with itself again."""
     previous, last = GENESIS, None
     rows = conn.execute(
         select(postings).where(postings.c.warehouse == warehouse).order_by(postings.c.id)
@@ -110,6 +111,7 @@ def rechain_postings(conn: Connection, warehouse: str) -> None:
             if r.qty
         ],
     )  # fmt: skip
+    stock_summary.refill(conn, warehouse)
 
 
 def cut_records(conn: Connection, table: Any, chain: Any, scope: str, after: int) -> None:

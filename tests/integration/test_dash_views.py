@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from harness.depot import Depot
 from server.domain.ageing import age_band, remaining_band
+from server.services import figures
 from server.storage import dashboard as views
 from server.storage.db import make_engine
 from server.storage.tables import batches, items, stock
@@ -21,7 +22,7 @@ def test_facts_agree_with_the_rules_batch_by_batch(db_url: str) -> None:
     depot: Depot = prepare_database(db_url, with_stock=True)
     engine = make_engine(depot.db_url)
     today = date(2026, 11, 24)
-    found = views.facts(engine, "LC01", today)
+    found = figures.facts(engine, "LC01", today)
     by_rule: Counter[tuple[str, int, str]] = Counter()
     with engine.connect() as conn:
         rows = conn.execute(
@@ -47,7 +48,7 @@ def test_facts_agree_with_the_rules_batch_by_batch(db_url: str) -> None:
     for f in found:
         by_sql[(f.item, f.age, f.remaining)] += f.qty
     assert by_sql == by_rule and sum(by_sql.values()) > 0
-    aged = views.ageing_of(found)
+    aged = views.ageing_of(found, views.reinspected_overdue(engine, "LC01", today))
     assert sum(q for _, q in aged.by_age) == sum(by_rule.values())
     urgent = views.urgent_batches(engine, "LC01", today, limit=len(due))
     assert {(u["item"], u["batch_no"]) for u in urgent} == due and due

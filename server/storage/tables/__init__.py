@@ -27,6 +27,9 @@ from server.storage.tables.ledger import metadata as metadata
 from server.storage.tables.ledger import postings as postings
 from server.storage.tables.ledger import sessions as sessions
 from server.storage.tables.ledger import stock as stock
+from server.storage.tables.ledger import stock_bands as stock_bands
+from server.storage.tables.ledger import stock_bands_day as stock_bands_day
+from server.storage.tables.ledger import stock_summary as stock_summary
 from server.storage.tables.ledger import users as users
 from server.storage.tables.ledger import warehouses as warehouses
 from server.storage.tables.workflows import dispatch_lines as dispatch_lines

@@ -99,6 +99,10 @@ batches = Table(
     Column("reinspected_on", Date),  # passed a quality check after its storage years (art. 25(4))
     Column("reinspection_valid_until", Date),  # that check counts until this day (migration 0017)
     UniqueConstraint("item_code", "batch_no", name="uq_batches_item_batch"),
+    # migration 0019: the overview's look-ups (server.storage.dashboard, server.storage.urgent)
+    Index("ix_batches_reinspection_valid_until", "reinspection_valid_until"),
+    Index("ix_batches_item_prod_date", "item_code", "prod_date"),
+    Index("ix_batches_item_inbound_date", "item_code", "inbound_date"),
 )
 
 events = Table(
@@ -261,6 +265,43 @@ stock = Table(
     CheckConstraint("qty >= 0", name="qty_not_negative"),
     CheckConstraint(f"qty <= {MAX_STOCK}", name="qty_within_limit"),  # migration 0014
     Index("ix_stock_batch", "batch_id"),
+)
+
+# The overview's figures kept as postings move them (server.services.stock_summary, in the
+# ledger writer's transaction): quantity and positive stock lines per depot, item, status and
+# the day the stock was made (production, else inbound; UNKNOWN_MADE if neither). The age and
+# storage-years bands depend on today and are decided from these rows when read (migration 0019).
+stock_summary = Table(
+    "stock_summary",
+    metadata,
+    Column("warehouse", String(32), ForeignKey("warehouses.code"), primary_key=True),
+    Column("item_code", String(32), ForeignKey("items.code"), primary_key=True),
+    Column("status", String(24), primary_key=True),
+    Column("made", Date, primary_key=True),
+    Column("lines", BigInteger, nullable=False),
+    Column("qty", BigInteger, nullable=False),
+    Index("ix_stock_summary_made", "made", "item_code"),  # the batches due soon, in order
+)
+
+# The same stock sorted into the overview's age and storage-years bands as of one day
+# (server.storage.stock_bands): moved by the writer while that day is today, made again from
+# the summary by the first reader of another day (migration 0019).
+stock_bands = Table(
+    "stock_bands",
+    metadata,
+    Column("warehouse", String(32), ForeignKey("warehouses.code"), primary_key=True),
+    Column("item_code", String(32), ForeignKey("items.code"), primary_key=True),
+    Column("status", String(24), primary_key=True),
+    Column("age", Integer, primary_key=True),  # index into AGE_BANDS
+    Column("remaining", String(16), primary_key=True),  # a REMAINING_BANDS key
+    Column("lines", BigInteger, nullable=False),
+    Column("qty", BigInteger, nullable=False),
+)
+stock_bands_day = Table(
+    "stock_bands_day",
+    metadata,
+    Column("warehouse", String(32), ForeignKey("warehouses.code"), primary_key=True),
+    Column("day", Date, nullable=False),
 )
 
 users = Table(

@@ -1,0 +1,137 @@
+"""The stock summary the overview reads (server.storage.stock_summary) on SQLite and
+PostgreSQL: after any sequence of floor events and decisions it is exactly what the stock
+lines make it, migration 0019 fills it from the stock a ledger already holds, and
+verify-ledger names a row that disagrees."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import insert, select, update
+from test_ledger_properties import CALLER, accept, as_event, operation
+
+from demo.exampledata import generate
+from demo.load import load_example
+from harness.depot import Depot
+from kernel.clock import system_clock
+from server.services.events import ingest
+from server.services.verify import verify_ledger
+from server.storage import stock_summary
+from server.storage.db import make_engine, migrate
+from server.storage.tables import batches, locations, stock
+from server.storage.tables import stock_summary as summary_table
+
+# P1 arrives with its production date, P2 without (its inbound day counts)
+MADE = {"P1": "2019-03-04", "P2": None}
+
+
+def send(engine: Any, op: tuple[Any, ...]) -> None:
+    if op[0] == "accept":
+        accept(engine, op)
+        return
+    event = as_event(op)
+    if op[0] == "receiving" and MADE[op[2]]:
+        event["prod_date"] = MADE[op[2]]
+    assert ingest(engine, CALLER, [event], now=system_clock())[0].result in (
+        "accepted",
+        "rejected",
+    )
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(operation, min_size=1, max_size=20))
+def test_the_summary_is_what_the_stock_makes_it_after_any_postings(
+    depot: Depot, ops: list[tuple[Any, ...]]
+) -> None:
+    """The examples run one after another on the same database: each starts from the stock
+    the ones before left, so the summary is checked after every sequence and their sum."""
+    engine = make_engine(depot.db_url)
+    for op in ops:
+        send(engine, op)
+    with engine.connect() as conn:
+        assert stock_summary.kept(conn) == stock_summary.from_stock(conn)
+    engine.dispose()
+
+
+def test_the_summary_counts_lines_and_making_days(depot: Depot) -> None:
+    """What a person would read: P1 received at two places, half of one moved on, P2 at the
+    door: lines and quantities per making day, and a line emptied no longer counted."""
+    engine = make_engine(depot.db_url)
+    for op in (
+        ("receiving", "D01", "P1", 10),
+        ("receiving", "A-01-01", "P1", 4),
+        ("receiving", "D01", "P2", 7),
+        ("moving", "A-01-01", "A-01-02", "P1", 4),
+    ):
+        send(engine, op)
+    with engine.connect() as conn:
+        kept = stock_summary.kept(conn, "LC01")
+        inbound = conn.execute(
+            select(batches.c.inbound_date).where(batches.c.batch_no == "P2")
+        ).scalar_one()
+    item = generate().items[0].code
+    assert kept == {
+        ("LC01", item, "pending_acceptance", "2019-03-04"): (2, 14),
+        ("LC01", item, "pending_acceptance", str(inbound)[:10]): (1, 7),
+    }
+    engine.dispose()
+
+
+def test_the_migration_fills_the_summary_from_the_stock(db_url: str) -> None:
+    """A ledger from before revision 0019 (stock written, no summary): upgrading fills the
+    summary with what its stock lines make."""
+    engine = make_engine(db_url)
+    migrate(engine, "0018")
+    example = generate()
+    load_example(engine, example, with_stock=False)
+    item = example.items[0].code
+    with engine.begin() as conn:
+        ids = [
+            conn.execute(
+                insert(batches)
+                .values(item_code=item, batch_no=f"M{n}", prod_date=made, inbound_date=inbound)
+                .returning(batches.c.id)
+            ).scalar_one()
+            for n, (made, inbound) in enumerate(
+                [(date(2018, 5, 1), date(2018, 6, 1)), (None, date(2021, 2, 3)), (None, None)]
+            )
+        ]
+        slots = list(
+            conn.execute(select(locations.c.id).where(locations.c.warehouse == "LC01")).scalars()
+        )[:2]
+        conn.execute(insert(stock), [
+            {"warehouse": "LC01", "location_id": slot, "batch_id": batch, "status": status,
+             "qty": qty}
+            for batch in ids
+            for slot in slots
+            for status, qty in (("available", 5), ("on_hold", 0))
+        ])  # fmt: skip
+    migrate(engine)
+    with engine.connect() as conn:
+        kept = stock_summary.kept(conn)
+        assert kept == stock_summary.from_stock(conn)
+    assert kept == {
+        ("LC01", item, "available", "2018-05-01"): (2, 10),
+        ("LC01", item, "available", "2021-02-03"): (2, 10),
+        ("LC01", item, "available", "9999-12-31"): (2, 10),
+    }
+    engine.dispose()
+
+
+def test_verify_ledger_names_a_summary_row_that_disagrees_with_the_stock(depot: Depot) -> None:
+    engine = make_engine(depot.db_url)
+    send(engine, ("receiving", "D01", "P1", 10))
+    assert verify_ledger(engine).ok
+    with engine.begin() as conn:
+        conn.execute(update(summary_table).values(qty=12))
+    finding = verify_ledger(engine).finding
+    item = generate().items[0].code
+    assert finding is not None
+    assert finding.where == f"stock summary LC01 {item} pending_acceptance made 2019-03-04"
+    assert finding.problem == "says 1 lines holding 12, the stock lines make 1 holding 10"
+    engine.dispose()
