@@ -1,7 +1,7 @@
 """The stock summary the overview reads (server.storage.stock_summary) on SQLite and
 PostgreSQL: after any sequence of floor events and decisions it is exactly what the stock
-lines make it, migration 0019 fills it from the stock a ledger already holds, and
-verify-ledger names a row that disagrees."""
+lines make it, and the bands kept for a day are what the rules make of them; migration 0019
+fills it from the stock a ledger already holds; verify-ledger names a row that disagrees."""
 
 from __future__ import annotations
 
@@ -17,11 +17,15 @@ from demo.exampledata import generate
 from demo.load import load_example
 from harness.depot import Depot
 from kernel.clock import system_clock
+from server.domain import depot_time
+from server.domain.ageing import age_band, remaining_band
+from server.services import figures
 from server.services.events import ingest
+from server.services.masterfiles import ITEM_COLUMNS, export_items, import_items
 from server.services.verify import verify_ledger
-from server.storage import stock_summary
+from server.storage import stock_bands, stock_summary
 from server.storage.db import make_engine, migrate
-from server.storage.tables import batches, locations, stock
+from server.storage.tables import batches, items, locations, stock
 from server.storage.tables import stock_summary as summary_table
 
 # P1 arrives with its production date, P2 without (its inbound day counts)
@@ -51,11 +55,34 @@ def test_the_summary_is_what_the_stock_makes_it_after_any_postings(
     """The examples run one after another on the same database: each starts from the stock
     the ones before left, so the summary is checked after every sequence and their sum."""
     engine = make_engine(depot.db_url)
+    figures.facts(engine, "LC01", depot_time.today(system_clock()))  # bands kept for today
     for op in ops:
         send(engine, op)
     with engine.connect() as conn:
         assert stock_summary.kept(conn) == stock_summary.from_stock(conn)
+        day = stock_bands.day_of(conn, "LC01")  # None once the writer's day moved on
+        if day is not None:
+            assert bands_kept(conn) == bands_by_rule(conn, day)
     engine.dispose()
+
+
+def bands_kept(conn: Any) -> dict[tuple[Any, ...], tuple[int, int]]:
+    return {
+        (r.item_code, r.status, r.age, r.remaining): (r.lines, r.qty)
+        for r in stock_bands.read(conn, "LC01")
+    }
+
+
+def bands_by_rule(conn: Any, day: date) -> dict[tuple[Any, ...], tuple[int, int]]:
+    """The stock lines sorted into bands one by one by the pure rules."""
+    years = dict(conn.execute(select(items.c.code, items.c.storage_years)).tuples())
+    out: dict[tuple[Any, ...], tuple[int, int]] = {}
+    for (_, item, status, made), (lines, qty) in stock_summary.from_stock(conn, "LC01").items():
+        when = date.fromisoformat(made)
+        key = (item, status, age_band(when, day), remaining_band(when, years[item], day))
+        had = out.get(key, (0, 0))
+        out[key] = (had[0] + lines, had[1] + qty)
+    return out
 
 
 def test_the_summary_counts_lines_and_making_days(depot: Depot) -> None:
@@ -134,4 +161,28 @@ def test_verify_ledger_names_a_summary_row_that_disagrees_with_the_stock(depot: 
     assert finding is not None
     assert finding.where == f"stock summary LC01 {item} pending_acceptance made 2019-03-04"
     assert finding.problem == "says 1 lines holding 12, the stock lines make 1 holding 10"
+    engine.dispose()
+
+
+def test_a_catalogue_import_that_changes_storage_years_moves_the_bands(depot: Depot) -> None:
+    """P1 (made 2019-03-04) of an item kept 10 years is not due; imported as kept 5 years,
+    the overview's next read shows it overdue."""
+    engine = make_engine(depot.db_url)
+    send(engine, ("receiving", "D01", "P1", 10))
+    today = date(2026, 11, 24)
+    item = generate().items[0].code
+
+    def overdue() -> int:
+        return sum(f.qty for f in figures.facts(engine, "LC01", today) if f.remaining == "overdue")
+
+    rows = [
+        {k: "" if v is None else str(v) for k, v in zip(ITEM_COLUMNS, r, strict=True)}
+        for r in export_items(engine)
+    ]
+    for years, expected in ((10, 0), (5, 10)):
+        for row in rows:
+            if row["code"] == item:
+                row["storage_years"] = str(years)
+        import_items(engine, "admin", rows, now=system_clock())
+        assert overdue() == expected
     engine.dispose()
