@@ -11,9 +11,9 @@ a transaction takes the heads of several warehouses in the order of their codes)
 reads the stock lines a set of postings lowers, and `write` holds the postings to their
 bases (server.domain.basis.check, then server.services.grounds in the database), hashes them,
 inserts them in one statement, moves each stock line by its net change (and the overview's
-summary with it: server.storage.stock_summary) and moves the head. The
-batch ingest (server.services.ingest) calls these three itself, because it decides its events
-against the stock between reading and writing; every decision calls `post`, which does all three.
+summary and bands with it: server.storage.stock_summary) and moves the head. The batch ingest
+(server.services.ingest) calls these three itself, because it decides its events against the
+stock between reading and writing; every decision calls `post`, which does all three.
 """
 
 from __future__ import annotations
