@@ -59,13 +59,14 @@ def move(
     if kept_for != today:
         forget(conn, warehouse)
         return
-    years = dict(
-        conn.execute(
+    years = {
+        code: int(y)
+        for code, y in conn.execute(
             select(items.c.code, items.c.storage_years).where(
                 items.c.code.in_({item for item, _, _ in moved})
             )
-        ).tuples()
-    )
+        )
+    }
     rows: dict[tuple[str, str, int, str], list[int]] = {}
     for (item, status, made), (lines, qty) in moved.items():
         key = (item, status, age_band(made, today), remaining_band(made, int(years[item]), today))

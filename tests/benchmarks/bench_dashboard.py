@@ -320,6 +320,8 @@ def run(db_url: str, per_depot: int, work: Path, database_pid: int | None = None
             print(f"pages for {label} ({db_url.split(':')[0]}):")
             floor = statistics.median(measure(client, "/healthz"))
             report("GET /healthz (framework floor)", [floor])
+            if who == "bench-lc01":  # the day's first read makes LC01's bands from the summary
+                report("GET / (the day's first)", measure(client, "/", times=1), floor)
             line = client.get("/ledger").text.split('href="/ledger/postings?', 1)[1]
             postings_path = "/ledger/postings?" + line.split('"', 1)[0].replace("&amp;", "&")
             event = client.get(postings_path).text.split('href="/ledger/events/', 1)[1]

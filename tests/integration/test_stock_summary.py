@@ -55,7 +55,8 @@ def test_the_summary_is_what_the_stock_makes_it_after_any_postings(
     """The examples run one after another on the same database: each starts from the stock
     the ones before left, so the summary is checked after every sequence and their sum."""
     engine = make_engine(depot.db_url)
-    figures.facts(engine, "LC01", depot_time.today(system_clock()))  # bands kept for today
+    send(engine, ("receiving", "D01", "P1", 1))  # the depot's ledger begun
+    figures.facts(engine, "LC01", depot_time.today(system_clock()))  # its bands kept for today
     for op in ops:
         send(engine, op)
     with engine.connect() as conn:
@@ -75,7 +76,7 @@ def bands_kept(conn: Any) -> dict[tuple[Any, ...], tuple[int, int]]:
 
 def bands_by_rule(conn: Any, day: date) -> dict[tuple[Any, ...], tuple[int, int]]:
     """The stock lines sorted into bands one by one by the pure rules."""
-    years = dict(conn.execute(select(items.c.code, items.c.storage_years)).tuples())
+    years = {code: int(y) for code, y in conn.execute(select(items.c.code, items.c.storage_years))}
     out: dict[tuple[Any, ...], tuple[int, int]] = {}
     for (_, item, status, made), (lines, qty) in stock_summary.from_stock(conn, "LC01").items():
         when = date.fromisoformat(made)

@@ -72,6 +72,8 @@ def upgrade() -> None:
     fill = FILL if bind.dialect.name == "postgresql" else FILL.replace("DATE '", "'")
     bind.execute(sa.text(fill))
     op.create_index("ix_batches_reinspection_valid_until", "batches", ["reinspection_valid_until"])
+    op.create_index("ix_batches_item_prod_date", "batches", ["item_code", "prod_date"])
+    op.create_index("ix_batches_item_inbound_date", "batches", ["item_code", "inbound_date"])
 
 
 def downgrade() -> None:
