@@ -81,22 +81,26 @@ def facts(engine: Engine, warehouse: str | None) -> list[Fact]:
 
 
 def reinspected_overdue(engine: Engine, warehouse: str | None, today: date) -> int:
-    """Overdue stock lines whose batch passed a re-inspection that still counts (the batches
-    with such a pass found by their index: a few)."""
+    """Overdue stock lines whose batch passed a re-inspection that still counts: the batches
+    with such a pass first (index on `reinspection_valid_until`: a few), then their stock."""
     with engine.connect() as conn:
         years = {code: y for y, codes in _storage_years(conn).items() for code in codes}
-        query = _scoped(
-            select(batches.c.item_code, _made(), func.count())
-            .join(stock, stock.c.batch_id == batches.c.id)
-            .where(batches.c.reinspection_valid_until >= today, stock.c.qty > 0)
-            .group_by(batches.c.item_code, _made()),
-            warehouse,
+        passed = [
+            r.id
+            for r in conn.execute(
+                select(batches.c.id, batches.c.item_code, _made().label("made")).where(
+                    batches.c.reinspection_valid_until >= today
+                )
+            )
+            if r.made is not None
+            and remaining_band(_day(r.made), years[r.item_code], today) == "overdue"
+        ]
+        if not passed:
+            return 0
+        lines = _scoped(
+            select(func.count()).where(stock.c.batch_id.in_(passed), stock.c.qty > 0), warehouse
         )
-        return sum(
-            int(lines)
-            for item, made, lines in conn.execute(query)
-            if made is not None and remaining_band(_day(made), years[item], today) == "overdue"
-        )
+        return int(conn.execute(lines).scalar_one())
 
 
 def stock_by_item(engine: Engine, found: list[Fact]) -> list[dict[str, Any]]:

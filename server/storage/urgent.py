@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, func, select, tuple_
 
 from server.domain.ageing import due_on, remaining_cutoffs
 from server.storage.tables import batches, items, stock, stock_summary
@@ -32,35 +32,30 @@ def _day(value: Any) -> date:
 def _stream(
     conn: Connection, warehouse: str | None, codes: list[str], years: int, today: date
 ) -> Iterator[Group]:
-    """Item and making day of the stock in view of items kept `years`, overdue or due soon,
-    in making-day order (which is due-date order for them), a page at a time along the
-    index on (made, item)."""
+    """The summary rows in view of items kept `years` that are overdue or due soon, in
+    making-day order (which is due-date order for them), read a page at a time along the
+    index `ix_stock_summary_warehouse_made` (a depot) or `ix_stock_summary_made` (the
+    network): in its order, never a sort."""
     before = dict(remaining_cutoffs(today, years))["due_soon"]
+    kept = stock_summary.c
+    order = (kept.made, kept.item_code, kept.status) + (() if warehouse else (kept.warehouse,))
     query = (
-        select(stock_summary.c.item_code, stock_summary.c.made, func.sum(stock_summary.c.lines))
-        .where(
-            stock_summary.c.item_code.in_(codes),
-            stock_summary.c.made < before,
-            stock_summary.c.qty > 0,
-        )
-        .group_by(stock_summary.c.made, stock_summary.c.item_code)
-        .order_by(stock_summary.c.made, stock_summary.c.item_code)
+        select(kept.lines, *order)
+        .where(kept.item_code.in_(codes), kept.made < before, kept.qty > 0)
+        .order_by(*order)
+        .limit(PAGE)
     )
     if warehouse:
-        query = query.where(stock_summary.c.warehouse == warehouse)
-    after: tuple[date, str] | None = None
+        query = query.where(kept.warehouse == warehouse)
+    page = query
     while True:
-        page = query
-        if after is not None:  # where the page before ended (a key, never an offset)
-            made, item = stock_summary.c.made, stock_summary.c.item_code
-            page = page.where((made > after[0]) | ((made == after[0]) & (item > after[1])))
-        rows = conn.execute(page.limit(PAGE)).all()
-        for item_code, made_on, lines in rows:
-            day = _day(made_on)
-            yield (due_on(day, years), item_code, day, int(lines))
+        rows = conn.execute(page).all()
+        for lines, made, item, *_ in rows:
+            day = _day(made)
+            yield (due_on(day, years), item, day, int(lines))
         if len(rows) < PAGE:
             return
-        after = (_day(rows[-1][1]), rows[-1][0])
+        page = query.where(tuple_(*order) > tuple_(*rows[-1][1:]))  # on from the last row
 
 
 def _due_in_order(conn: Connection, warehouse: str | None, today: date) -> Iterator[Group]:
@@ -126,16 +121,17 @@ def urgent_batches(
     with engine.connect() as conn:
         for chunk in _chunks(_due_in_order(conn, warehouse, today), limit):
             found = _batches(conn, chunk)
-            held = select(stock.c.batch_id, stock.c.warehouse, func.sum(stock.c.qty)).where(
-                stock.c.batch_id.in_([b[3] for b in found]), stock.c.qty > 0
+            # by batch (ix_stock_batch), the depot in view picked here: a condition on the
+            # depot would have the database read the depot's every stock line instead
+            held = (
+                select(stock.c.batch_id, stock.c.warehouse, func.sum(stock.c.qty))
+                .where(stock.c.batch_id.in_([b[3] for b in found]), stock.c.qty > 0)
+                .group_by(stock.c.batch_id, stock.c.warehouse)
             )
-            if warehouse:
-                held = held.where(stock.c.warehouse == warehouse)
             qty: dict[int, list[tuple[str, int]]] = defaultdict(list)
-            for batch_id, where, total in conn.execute(
-                held.group_by(stock.c.batch_id, stock.c.warehouse)
-            ):
-                qty[batch_id].append((where, int(total)))
+            for batch_id, where, total in conn.execute(held):
+                if warehouse in (None, where):
+                    qty[batch_id].append((where, int(total)))
             for due, item, batch_no, batch_id, checked, made in found:
                 for where, total in sorted(qty.get(batch_id, [])):
                     rows.append({"warehouse": where, "item": item, "batch_no": batch_no,

@@ -280,7 +280,9 @@ stock_summary = Table(
     Column("made", Date, primary_key=True),
     Column("lines", BigInteger, nullable=False),
     Column("qty", BigInteger, nullable=False),
-    Index("ix_stock_summary_made", "made", "item_code"),  # the batches due soon, in order
+    # the batches due soon, in order (server.storage.urgent)
+    Index("ix_stock_summary_made", "made", "item_code", "status", "warehouse"),
+    Index("ix_stock_summary_warehouse_made", "warehouse", "made", "item_code", "status"),
 )
 
 # The same stock sorted into the overview's age and storage-years bands as of one day

@@ -48,7 +48,14 @@ def upgrade() -> None:
             "warehouse", "item_code", "status", "made", name=op.f("pk_stock_summary")
         ),
     )
-    op.create_index("ix_stock_summary_made", "stock_summary", ["made", "item_code"])
+    op.create_index(
+        "ix_stock_summary_made", "stock_summary", ["made", "item_code", "status", "warehouse"]
+    )
+    op.create_index(
+        "ix_stock_summary_warehouse_made",
+        "stock_summary",
+        ["warehouse", "made", "item_code", "status"],
+    )
     op.create_table(
         "stock_bands",
         sa.Column("warehouse", sa.String(32), sa.ForeignKey("warehouses.code"), nullable=False),
