@@ -1,6 +1,6 @@
 """The dashboard's pages on a depot at province scale: server time per page.
 
-    .venv/bin/python tests/benchmarks/bench_dashboard.py [--batches 50000] [--postgres]
+    .venv/bin/python tests/benchmarks/bench_dashboard.py [--batches 50000] [--postgres] [--no-sqlite]
 
 Builds a database with the example catalogue, LC01 with `--batches` live batches (the
 issue's "depot of 50,000 batches") and LC02 with 500, and LC01's full history: every batch
@@ -376,9 +376,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--batches", type=int, default=50_000, help="live batches in LC01")
     parser.add_argument("--postgres", action="store_true", help="also on PostgreSQL")
+    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="depot-bench-dashboard-"))
-    run(f"sqlite:///{work / 'dashboard.sqlite'}", args.batches, work)
+    if not args.no_sqlite:
+        run(f"sqlite:///{work / 'dashboard.sqlite'}", args.batches, work)
     if args.postgres:
         cluster = PostgresCluster().start()
         try:
