@@ -1,6 +1,6 @@
 """The dashboard's pages on a depot at province scale: server time per page.
 
-    .venv/bin/python tests/benchmarks/bench_dashboard.py [--batches 50000] [--postgres] [--no-sqlite]
+    .venv/bin/python tests/benchmarks/bench_dashboard.py [--batches N] [--postgres] [--no-sqlite]
 
 Builds a database with the example catalogue, LC01 with `--batches` live batches (the
 issue's "depot of 50,000 batches") and LC02 with 500, and LC01's full history: every batch
