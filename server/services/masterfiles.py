@@ -137,7 +137,6 @@ def import_items(engine: Engine, username: str, rows: list[dict[str, str]], now:
         if errors:
             raise ImportRefused(sorted(errors, key=lambda e: e.line))
         existing = set(conn.execute(select(items.c.code)).scalars())
-        stock_bands.forget(conn)  # storage years may change: the overview's bands with them
         for item in checked:
             values = {k: v for k, v in item.items() if k not in ("gtins", "line")}
             if item["code"] in existing:
@@ -150,6 +149,9 @@ def import_items(engine: Engine, username: str, rows: list[dict[str, str]], now:
                     item_gtins.insert(),
                     [{"gtin": g, "item_code": item["code"]} for g in item["gtins"]],
                 )
+        # Storage years may have changed, and the overview's bands with them: made again when
+        # next read. After the items' updates, which wait for a making that read the old ones.
+        stock_bands.forget(conn)
         record(conn, username, "import_items", None, depot=None, now=now, rows=len(checked))
     return len(checked)
 

@@ -101,7 +101,9 @@ def rebuild(conn: Connection, warehouse: str, today: date) -> None:
     the database with cut-off dates (plain date comparisons: SQLite and PostgreSQL agree).
     The caller holds the depot's head lock."""
     by_years: dict[int, list[str]] = {}
-    for code, years in conn.execute(select(items.c.code, items.c.storage_years)):
+    # read-locked: a catalogue import changing them waits, then forgets these bands
+    storage_years = select(items.c.code, items.c.storage_years).with_for_update(read=True)
+    for code, years in conn.execute(storage_years):
         by_years.setdefault(int(years), []).append(code)
     kept = stock_summary
     age = _age_case(today, kept.c.made).label("age")
