@@ -28,7 +28,8 @@ TICK = os.sysconf("SC_CLK_TCK")
 
 
 def cpu_seconds(root: int) -> float:
-    """User and system CPU time of a process and every process below it."""
+    """User and system CPU time of a process and every process below it, those ended and
+    reaped during the run too."""
     parents: dict[int, int] = {}
     times: dict[int, float] = {}
     for entry in Path("/proc").iterdir():
@@ -39,7 +40,8 @@ def cpu_seconds(root: int) -> float:
         except OSError:
             continue
         parents[int(entry.name)] = int(fields[1])
-        times[int(entry.name)] = (int(fields[11]) + int(fields[12])) / TICK
+        # its own time and that of its children it has reaped (a connection's backend, done)
+        times[int(entry.name)] = sum(int(f) for f in fields[11:15]) / TICK
     tree, grew = {root}, True
     while grew:
         below = {pid for pid, parent in parents.items() if parent in tree} - tree
