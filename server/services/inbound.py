@@ -98,6 +98,26 @@ def create_notice(
     return notice_id
 
 
+def close_notice(engine: Engine, username: str, notice_id: int, now: datetime) -> str:
+    """Close a notice by hand: nothing more is expected against it (a supplier delivering
+    short); the doors stop counting against it at the gateway's next sync. Its number."""
+    with engine.begin() as conn:
+        notice = conn.execute(
+            select(inbound_notices).where(inbound_notices.c.id == notice_id).with_for_update()
+        ).first()
+        if notice is None:
+            raise Rejection("unknown_notice", f"there is no notice {notice_id}")
+        if notice.status != "open":
+            raise Rejection("notice_closed", f"notice {notice.number} is closed already")
+        conn.execute(
+            update(inbound_notices).where(inbound_notices.c.id == notice_id).values(status="closed")
+        )
+        record(
+            conn, username, "inbound_notice_close", notice.number, depot=notice.warehouse, now=now
+        )
+    return str(notice.number)
+
+
 def apply_decision(
     conn: Connection, number: str, warehouse: str, item: str, batch: str, qty: int, accepted: bool
 ) -> None:
