@@ -76,7 +76,7 @@ def _messages(kind: str, ctx: Mapping[str, Any]) -> FieldError:
         "less_than": (f"须小于 {n}", f"less than {n}"),
         "date_parsing": ("请按 年-月-日 填写日期", "enter a date as YYYY-MM-DD"),
         "date_from_datetime_parsing": ("请按 年-月-日 填写日期", "enter a date as YYYY-MM-DD"),
-        "too_short": (f"至少需要 {n} 行", f"at least {n} lines"),
+        "too_short": (f"至少需要 {n} 行", f"at least {n} line{'' if n == 1 else 's'}"),
         "too_long": (f"最多 {n} 行", f"at most {n} lines"),
         "literal_error": ("请从列表中选择", "choose from the list"),
         "enum": ("请从列表中选择", "choose from the list"),
