@@ -181,6 +181,11 @@ def test_a_keeper_runs_a_notice_from_creation_to_closing(
         assert status == 403
         other.goto(f"{server.url}/inbound")
         assert other.locator('#notices tr[data-notice="RK-X"]').count() == 0
+        # the page's actions are in the audit trail, as the API's are
+        other.goto(f"{server.url}/audit?actor=li")
+        trail = other.locator("main table").inner_text()
+        assert "inbound_notice_close" in trail
+        assert trail.count(number) == 2  # created and closed, by li
 
 
 def gateway_open(gateway: GatewayProcess, number: str) -> bool:
