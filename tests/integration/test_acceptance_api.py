@@ -33,8 +33,11 @@ def people(depot: Depot) -> None:
     engine.dispose()
 
 
-def receive(server: ServerProcess, depot: Depot, qty: int, batch: str = "2026AC") -> None:
+def receive(
+    server: ServerProcess, depot: Depot, qty: int, batch: str = "2026AC", **extra: str
+) -> None:
     event = {
+        **extra,
         "event_id": str(uuid.uuid4()),
         "type": "receiving",
         "warehouse": "LC01",
@@ -258,6 +261,11 @@ def test_a_notice_closed_by_hand_leaves_the_doors_and_the_audit_trail_says_who(
     }
     with server.login(("li", PASSWORD)) as keeper:
         notice_id = keeper.post("/api/v1/inbound-notices", json=notice).json()["id"]
+    receive(server, depot, 12, notice="RK-2026-046")  # counted against it at the door
+    receive(server, depot, 4, notice="RK-2026-999")  # another notice: counts nothing here
+    with server.login(("li", PASSWORD)) as keeper:
+        (row,) = keeper.get("/api/v1/inbound-notices").json()["rows"]
+    assert [(x["qty"], x["received"], x["accepted"]) for x in row["lines"]] == [(30, 12, 0)]
     url = f"/api/v1/inbound-notices/{notice_id}/close"
     with server.login(("zhao", PASSWORD)) as other_depot, server.login(("chen", PASSWORD)) as chen:
         assert other_depot.post(url).status_code == 404  # not one of LC02's
