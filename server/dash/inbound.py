@@ -51,7 +51,10 @@ def _list(
     blank: int = BLANK_ROWS,
 ) -> Response:
     engine, user = engine_of(request), scope.user
-    choices = notices.choices(engine, scope.depot) if allowed(user.role, MAY_CREATE) else None
+    # the list's depots: the person's own, or every depot (after a post naming a depot, the
+    # scope is that depot's; the page shown again is still the person's whole list)
+    depot = user.warehouse
+    choices = notices.choices(engine, depot) if allowed(user.role, MAY_CREATE) else None
     options = (
         {
             "warehouses": [
@@ -67,7 +70,7 @@ def _list(
         "dash/inbound.html",
         user,
         status_code=status,
-        rows=notices.recent(engine, scope.depot),
+        rows=notices.recent(engine, depot),
         choices=choices,
         options=options,
         form=form,
@@ -77,7 +80,7 @@ def _list(
         message=_message(request),
         messages=MESSAGES,
         states=STATES,
-        own_depot=scope.depot,
+        own_depot=depot,
     )
     return spent(request, answer)
 
