@@ -39,12 +39,15 @@ def notice(engine: Engine, notice_id: int) -> dict[str, Any] | None:
             for r in conn.execute(
                 select(
                     inbound_lines.c.item_code.label("item"),
+                    items.c.name_zh,
+                    items.c.name_en,
                     inbound_lines.c.batch_no.label("batch"),
                     inbound_lines.c.qty,
                     inbound_lines.c.accepted,
                     inbound_lines.c.rejected,
                     inbound_lines.c.received,
                 )
+                .join(items, items.c.code == inbound_lines.c.item_code)
                 .where(inbound_lines.c.notice_id == notice_id)
                 .order_by(inbound_lines.c.id)
             ).mappings()

@@ -4,8 +4,8 @@ scanned at the door by the station process, the notice's page shows the received
 without a reload, and the keeper closes it. The refusals are shown to the person: a field out
 of its bounds beside the field in both languages, a refusal of the rules as the next step, a
 closing not confirmed; an auditor sees the notices read-only, with no form, and a POST of the
-form from their page is refused (403). The screenshot of docs/screenshots/inbound-notice.png
-is taken here (DEPOT_SCREENSHOTS=docs/screenshots to refresh it)."""
+form from their page is refused (403). The screenshots docs/screenshots/inbound-notice.png
+and inbound-form-error.png are taken here (DEPOT_SCREENSHOTS=docs/screenshots to refresh it)."""
 
 from __future__ import annotations
 
@@ -106,6 +106,8 @@ def test_a_keeper_runs_a_notice_from_creation_to_closing(
         assert page.input_value("#f-number") == number
         assert page.input_value("#f-supplier") == "SUP-01"
         assert "第 1 行" in page.locator("#form-errors").inner_text()
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "inbound-form-error.png"), full_page=True)
 
         page.fill("#f-lines-0-qty", "50")
         page.focus("#f-lines-0-qty")
@@ -127,9 +129,10 @@ def test_a_keeper_runs_a_notice_from_creation_to_closing(
         )
         assert page.evaluate("window.notReloaded") is True
         row = page.locator(f'#notice-lines tr[data-item="{item.code}"]').inner_text()
-        assert "20" in row.split()[-1]  # still due
+        assert row.split()[-1] == "20"  # still due
         assert no_horizontal_scroll(page)
-        SHOTS.mkdir(parents=True, exist_ok=True)
+        fits = "(t => t.scrollWidth <= t.parentElement.clientWidth)"
+        assert page.evaluate(f"{fits}(document.querySelector('#notice-lines'))")
         page.screenshot(path=str(SHOTS / "inbound-notice.png"), full_page=True)
         # the page reloaded shows it once only
         page.reload()
