@@ -7,6 +7,7 @@ from fastapi import APIRouter
 
 from server.dash import (
     doors,
+    inbound,
     ledger,
     live,
     orders,
@@ -17,5 +18,5 @@ from server.dash import (
 )
 
 router = APIRouter(include_in_schema=False)
-for part in (session, overview, doors, orders, stocktakes, ledger, reports_page, live):
+for part in (session, overview, doors, inbound, orders, stocktakes, ledger, reports_page, live):
     router.include_router(part.router)

@@ -77,6 +77,7 @@ class MenuItem:
 MENU = (
     MenuItem("/", "总览", "Overview", "read"),
     MenuItem("/doors", "库门与设备", "Doors and devices", "read"),
+    MenuItem("/inbound", "入库通知", "Inbound notices", "read"),
     MenuItem("/orders", "调运", "Dispatch", "read"),
     MenuItem("/stocktakes", "盘点", "Stocktakes", "read"),
     MenuItem("/ledger", "台账", "Ledger", "read"),

@@ -3,7 +3,8 @@
 Every route of the server declares one `Rule` (through `server.web.guard`): who may call it (a
 person with a permission, a gateway, or anyone) and where the depot it concerns is found:
 
-- `Named("warehouse", "query")` / `Named("warehouse", "body")`: the request names it. A
+- `Named("warehouse", "query")` / `Named("warehouse", "body")`: the request names it (the
+  body: a JSON body's field, or a page's form field of that name). A
   caller bound to a depot may name its own or none (then its own is meant); an unbound
   caller may name any, and none means every depot.
 - `Of("order", "order_id")`: a record's depots (an order's: those it takes from; a
@@ -32,12 +33,12 @@ from server.domain.security import Device, User
 Caller = User | Device
 Who = Literal["anyone", "person", "device", "person_or_device"]
 Source = Literal["query", "body"]
-RecordKind = Literal["order", "stocktake", "approval", "handover", "event"]
+RecordKind = Literal["order", "stocktake", "approval", "notice", "handover", "event"]
 
 
 @dataclass(frozen=True, slots=True)
 class Named:
-    """The depot named by a query parameter or a JSON body field."""
+    """The depot named by a query parameter, or a field of the JSON body or of a page's form."""
 
     field: str
     source: Source = "query"

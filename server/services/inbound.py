@@ -7,6 +7,7 @@ rejected against it. A notice closes when every line is decided in full.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, select, update
 
 from server.domain.floor import Rejection
+from server.domain.receiving import Line, Receipt, count
 from server.services.audit import record
 from server.services.refs import known_warehouse
 from server.storage.tables import inbound_lines, inbound_notices, items, suppliers, warehouses
@@ -90,12 +92,62 @@ def create_notice(
                     "qty": line.qty,
                     "accepted": 0,
                     "rejected": 0,
+                    "received": 0,
                 }
                 for line in lines
             ],
         )
         record(conn, username, "inbound_notice", number, depot=warehouse, now=now, lines=len(lines))
     return notice_id
+
+
+def close_notice(engine: Engine, username: str, notice_id: int, now: datetime) -> str:
+    """Close a notice by hand: nothing more is expected against it (a supplier delivering
+    short); the doors stop counting against it at the gateway's next sync. Its number."""
+    with engine.begin() as conn:
+        notice = conn.execute(
+            select(inbound_notices).where(inbound_notices.c.id == notice_id).with_for_update()
+        ).first()
+        if notice is None:
+            raise Rejection("unknown_notice", f"there is no notice {notice_id}")
+        if notice.status != "open":
+            raise Rejection("notice_closed", f"notice {notice.number} is closed already")
+        conn.execute(
+            update(inbound_notices).where(inbound_notices.c.id == notice_id).values(status="closed")
+        )
+        record(
+            conn, username, "inbound_notice_close", notice.number, depot=notice.warehouse, now=now
+        )
+    return str(notice.number)
+
+
+def count_received(conn: Connection, warehouse: str, received: Mapping[str, list[Receipt]]) -> None:
+    """Count the units the doors received against the notices their events name, in the
+    receiving events' own transaction (server.services.ingest), by the door's own rule
+    (server.domain.receiving). A notice of another depot counts nothing; a notice closed
+    since the door counted against it still counts what came."""
+    if not received:
+        return
+    named = conn.execute(
+        select(inbound_notices.c.id, inbound_notices.c.number).where(
+            inbound_notices.c.number.in_(sorted(received))
+            & (inbound_notices.c.warehouse == warehouse)
+        )
+    ).all()
+    for notice in named:
+        rows = conn.execute(
+            select(inbound_lines)
+            .where(inbound_lines.c.notice_id == notice.id)
+            .order_by(inbound_lines.c.id)
+            .with_for_update()
+        ).all()
+        lines = [Line(r.item_code, r.batch_no, r.qty) for r in rows]
+        got = count(lines, received[notice.number], [r.received for r in rows])
+        for row, total in zip(rows, got, strict=True):
+            if total != row.received:
+                conn.execute(
+                    update(inbound_lines).where(inbound_lines.c.id == row.id).values(received=total)
+                )
 
 
 def apply_decision(
@@ -159,6 +211,7 @@ def notices(
                     inbound_lines.c.qty,
                     inbound_lines.c.accepted,
                     inbound_lines.c.rejected,
+                    inbound_lines.c.received,
                 )
                 .where(inbound_lines.c.notice_id == notice["id"])
                 .order_by(inbound_lines.c.id)

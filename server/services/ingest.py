@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, Engine, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from kernel.floor_events import FloorEvent, StockTaking
+from kernel.floor_events import FloorEvent, Receiving, StockTaking
 from server.domain.basis import Basis
 from server.domain.bounds import shown
 from server.domain.eventcheck import event_id_of, read, stored
@@ -37,8 +37,9 @@ from server.domain.floor import (
     plan,
     stacks_lowered,
 )
+from server.domain.receiving import Receipt
 from server.domain.results import Caller, EventResult
-from server.services import ledger
+from server.services import inbound, ledger
 from server.services.refs import load_refs, with_orders
 from server.storage.tables import events, pick_lines, stocktake_counts, stocktakes
 
@@ -129,6 +130,7 @@ def _ingest(
         open_takes = _open_stocktakes(conn, warehouse, fresh)
         entries: list[ledger.Posting] = []
         accepted: dict[str, str] = {}  # event id -> type, of the events postings stand on
+        received: dict[str, list[Receipt]] = {}  # notice number -> units received against it
 
         def view(key: StockKey) -> int:
             return held.get(key, 0) + net.get(key, 0)
@@ -163,6 +165,9 @@ def _ingest(
             if planned.kind is not None and planned.changes:
                 basis = Basis(planned.kind, event_id=event_id, ref=planned.ref)
                 accepted[event_id] = raw["type"]
+                if isinstance(event, Receiving) and event.notice:
+                    unit = Receipt(refs.items[str(event.gtin)], event.batch, event.qty)
+                    received.setdefault(event.notice, []).append(unit)
                 for change in planned.changes:
                     net[change.key] = net.get(change.key, 0) + change.delta
                     entries.append(
@@ -187,6 +192,7 @@ def _ingest(
             conn.execute(stocktake_counts.insert(), count_rows)
         if loads:
             _count_loads(conn, warehouse, loads)
+        inbound.count_received(conn, warehouse, received)
     return [r for r in results if r is not None]
 
 

@@ -10,6 +10,7 @@ from server.storage.tables import (
     dispatch_orders,
     events,
     handovers,
+    inbound_notices,
     pick_lines,
     stocktakes,
 )
@@ -30,12 +31,15 @@ def of_order(conn: Connection, order_id: int) -> frozenset[str] | None:
 
 
 def of_record(conn: Connection, record: str, key: int | str) -> frozenset[str] | None:
-    """The depots of an order, a stocktake, a decision (by id), a handover note (by number) or
-    an event (by id); None if there is no such record."""
+    """The depots of an order, a stocktake, a decision, an inbound notice (by id), a handover
+    note (by number) or an event (by id); None if there is no such record."""
     if record == "order":
         return of_order(conn, int(key))
     if record in ("stocktake", "approval"):
         table = stocktakes if record == "stocktake" else approvals
+        row = conn.execute(select(table.c.warehouse).where(table.c.id == int(key))).first()
+    elif record == "notice":
+        table = inbound_notices
         row = conn.execute(select(table.c.warehouse).where(table.c.id == int(key))).first()
     elif record == "handover":
         row = conn.execute(select(handovers.c.warehouse).where(handovers.c.number == key)).first()

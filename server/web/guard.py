@@ -62,9 +62,18 @@ AN_ID = TypeAdapter(int)
 MAX_KEY = 200  # handover note numbers, event ids
 
 
+FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
 async def json_body(request: Request) -> Any:
-    """The request's JSON body as the route itself reads it (parsed once, cached), or None."""
-    if "json" not in request.headers.get("content-type", ""):
+    """The request's body as the route itself reads it (parsed once, cached): its JSON, or a
+    page's form as a dict of its text fields; None for any other."""
+    kind = request.headers.get("content-type", "")
+    if kind.split(";")[0].strip().lower() in FORMS:
+        form = await request.form()
+        fields = {k: form.getlist(k) for k in form}
+        return {k: v[0] if len(v) == 1 else tuple(v) for k, v in fields.items()}
+    if "json" not in kind:
         return None
     try:
         return await request.json()
@@ -152,6 +161,8 @@ def _named(request: Request, body: Any, locator: Locator) -> Found:
         return None
     if locator.source == "body":
         value = body.get(locator.field) if isinstance(body, dict) else None
+        if isinstance(value, tuple):  # a form's field given several times
+            raise Refused(422, "repeated", f"name one {locator.field}, not several")
         return value if isinstance(value, str) else None
     values = set(request.query_params.getlist(locator.field))
     if len(values) > 1:
@@ -163,7 +174,7 @@ def _depots_of(conn: Connection, record: str, key: str) -> Found:
     """The depots a record belongs to; None if there is no such record."""
     if len(key) > MAX_KEY or "\x00" in key:
         return None  # no record has such a key (and a database would refuse to compare it)
-    if record in ("order", "stocktake", "approval"):
+    if record in ("order", "stocktake", "approval", "notice"):
         try:  # read as the route reads its own parameter
             number = AN_ID.validate_python(key)
         except ValidationError:

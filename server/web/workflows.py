@@ -157,6 +157,19 @@ def post_notice(
     return {"id": notice_id, "number": body.number}
 
 
+@router.post("/inbound-notices/{notice_id}/close")
+def post_notice_close(
+    notice_id: Id,
+    request: Request,
+    scope: Annotated[Scope, person("count", Of("notice", "notice_id"))],
+) -> dict[str, Any]:
+    """Close a notice by hand: nothing more is expected against it (keepers, supervisors)."""
+    number = inbound.close_notice(
+        engine_of(request), scope.user.username, notice_id, now=now_of(request)
+    )
+    return {"id": notice_id, "number": number, "status": "closed"}
+
+
 @router.get("/inbound-notices")
 def get_notices(
     request: Request,

@@ -154,13 +154,15 @@ def menu(page: Page) -> list[str]:
 def test_each_role_sees_only_its_own(browser: Browser, site: dict[str, Any]) -> None:
     url = site["server"].url
     admin = signed_in(browser, site, ADMIN[0])
-    assert menu(admin) == ["总览", "库门与设备", "调运", "盘点", "台账", "月报", "审批", "审计"]
+    assert menu(admin) == [
+        "总览", "库门与设备", "入库通知", "调运", "盘点", "台账", "月报", "审批", "审计"
+    ]  # fmt: skip
     assert admin.locator("#depots tr").count() == 3  # the network view: both depots
     assert admin.locator("svg.map").count() == 1
     shot(admin, "overview-network")
 
     keeper = signed_in(browser, site, "li")
-    assert menu(keeper) == ["总览", "库门与设备", "调运", "盘点", "台账", "月报"]
+    assert menu(keeper) == ["总览", "库门与设备", "入库通知", "调运", "盘点", "台账", "月报"]
     assert keeper.locator("svg.map").count() == 0  # bound to LC01: no network view
     assert "LC02" not in keeper.locator("#urgent").inner_text()
     for path in ("/approvals", "/audit", "/?depot=LC02", "/ledger?depot=LC02"):
@@ -171,7 +173,7 @@ def test_each_role_sees_only_its_own(browser: Browser, site: dict[str, Any]) -> 
     assert keeper.locator("table.variances").count() == 0
 
     dispatcher = signed_in(browser, site, "sun")
-    assert menu(dispatcher) == ["总览", "库门与设备", "调运", "盘点", "台账", "月报"]
+    assert menu(dispatcher) == ["总览", "库门与设备", "入库通知", "调运", "盘点", "台账", "月报"]
     assert dispatcher.goto(url + "/approvals").status == 403  # type: ignore[union-attr]
 
     auditor = signed_in(browser, site, "qian")
@@ -247,7 +249,7 @@ def test_switching_the_language(browser: Browser, site: dict[str, Any]) -> None:
     assert page.inner_text("main h2").startswith("全网总览")
     page.click("#lang")
     assert page.inner_text("main h2") == "All depots"
-    assert menu(page)[:3] == ["Overview", "Doors", "Dispatch"]
+    assert menu(page)[:4] == ["Overview", "Doors", "Inbound", "Dispatch"]
     assert "库存" not in page.inner_text("#stock thead")
     page.click("nav >> text=Dispatch")  # stays English from page to page
     assert page.inner_text("main h2") == "Dispatch orders"
@@ -325,7 +327,7 @@ def test_a_tablet_and_the_keyboard(browser: Browser, site: dict[str, Any]) -> No
     page.fill("#password", PASSWORD)
     page.keyboard.press("Enter")
     page.wait_for_selector("nav")
-    for path in ("/", "/orders", "/stocktakes", "/ledger", "/reports"):
+    for path in ("/", "/inbound", "/orders", "/stocktakes", "/ledger", "/reports"):
         page.goto(f"{site['server'].url}{path}")
         page_width = page.evaluate("document.documentElement.scrollWidth")
         assert page_width <= 768, f"{path} is {page_width} px wide on a 768 px tablet"
@@ -343,4 +345,4 @@ def test_a_tablet_and_the_keyboard(browser: Browser, site: dict[str, Any]) -> No
         href = keyboard.evaluate("document.activeElement.getAttribute('href')")
         if href and keyboard.evaluate("!!document.activeElement.closest('nav ul')"):
             visited.append(href)
-    assert visited[:3] == ["/", "/doors", "/orders"]
+    assert visited[:4] == ["/", "/doors", "/inbound", "/orders"]

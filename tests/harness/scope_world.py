@@ -409,6 +409,28 @@ class World:
             now=system_clock(),
         ).approval_id
 
+    def fresh_notice(self) -> int:
+        """An open inbound notice of LC01; its id."""
+        return inbound.create_notice(
+            self.engine,
+            username("keeper", HERE),
+            self.number(HERE, "入库通知"),
+            HERE,
+            None,
+            None,
+            [inbound.NoticeLine(self.item.code, 10, None)],
+            now=system_clock(),
+        )
+
+    def notice_id(self) -> int:
+        """The id of the world's own notice (`notice`, its number)."""
+        with self.engine.connect() as conn:
+            return int(
+                conn.execute(
+                    select(inbound_notices.c.id).where(inbound_notices.c.number == self.notice)
+                ).scalar_one()
+            )
+
     def _notice(self) -> str:
         number = self.number(HERE, "入库通知")
         inbound.create_notice(

@@ -33,8 +33,11 @@ def people(depot: Depot) -> None:
     engine.dispose()
 
 
-def receive(server: ServerProcess, depot: Depot, qty: int, batch: str = "2026AC") -> None:
+def receive(
+    server: ServerProcess, depot: Depot, qty: int, batch: str = "2026AC", **extra: str
+) -> None:
     event = {
+        **extra,
         "event_id": str(uuid.uuid4()),
         "type": "receiving",
         "warehouse": "LC01",
@@ -245,3 +248,43 @@ def test_goods_are_decided_against_their_inbound_notice(
         ] == [("RK-2026-045", 25, 5)]
         late = decide(4)  # 5 more came than the notice said: the notice is done
         assert late.status_code == 409 and late.json()["detail"]["reason"] == "notice_closed"
+
+
+def test_a_notice_closed_by_hand_leaves_the_doors_and_the_audit_trail_says_who(
+    server: ServerProcess, depot: Depot, people: None
+) -> None:
+    item = depot.example.items[6]
+    notice = {
+        "number": "RK-2026-046",
+        "warehouse": "LC01",
+        "lines": [{"item": item.code, "qty": 30}],
+    }
+    with server.login(("li", PASSWORD)) as keeper:
+        notice_id = keeper.post("/api/v1/inbound-notices", json=notice).json()["id"]
+    receive(server, depot, 12, notice="RK-2026-046")  # counted against it at the door
+    receive(server, depot, 4, notice="RK-2026-999")  # another notice: counts nothing here
+    with server.login(("li", PASSWORD)) as keeper:
+        (row,) = keeper.get("/api/v1/inbound-notices").json()["rows"]
+    assert [(x["qty"], x["received"], x["accepted"]) for x in row["lines"]] == [(30, 12, 0)]
+    url = f"/api/v1/inbound-notices/{notice_id}/close"
+    with server.login(("zhao", PASSWORD)) as other_depot, server.login(("chen", PASSWORD)) as chen:
+        assert other_depot.post(url).status_code == 404  # not one of LC02's
+        assert chen.post(url).status_code == 403  # auditors read only
+    with server.login(("li", PASSWORD)) as keeper:
+        closed = keeper.post(url)
+        assert closed.status_code == 200, closed.text
+        assert closed.json() == {"id": notice_id, "number": "RK-2026-046", "status": "closed"}
+        again = keeper.post(url)
+        assert again.status_code == 409 and again.json()["detail"]["reason"] == "notice_closed"
+        assert keeper.post("/api/v1/inbound-notices/999999/close").status_code == 404
+    synced = httpx.get(
+        f"{server.url}/api/v1/sync", headers={"Authorization": f"Bearer {depot.gateway_token}"}
+    ).json()
+    assert "RK-2026-046" not in [n["number"] for n in synced["inbound_notices"]]
+    with server.login(("wang", PASSWORD)) as wang:
+        rows = wang.get("/api/v1/audit", params={"actor": "li"}).json()["rows"]
+    notices = [r for r in rows if r["action"].startswith("inbound_notice")]
+    assert [(r["action"], r["target"], r["warehouse"]) for r in notices] == [
+        ("inbound_notice_close", "RK-2026-046", "LC01"),
+        ("inbound_notice", "RK-2026-046", "LC01"),
+    ]

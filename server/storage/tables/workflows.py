@@ -152,6 +152,8 @@ inbound_lines = Table(
     Column("qty", BigInteger, nullable=False),
     Column("accepted", BigInteger, nullable=False),  # accepted against this line so far
     Column("rejected", BigInteger, nullable=False),
+    # received at the doors against this line (server.domain.receiving; migration 0020)
+    Column("received", BigInteger, nullable=False, server_default="0"),
 )
 
 suppliers = Table(
