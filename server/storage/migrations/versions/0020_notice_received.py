@@ -6,7 +6,7 @@ once for the notices there are, from the accepted receiving events that name the
 door's own rule (server.domain.receiving).
 
 Revision ID: 0020
-Revises: 0018
+Revises: 0019
 Create Date: 2026-12-01 19:00:00
 """
 
@@ -20,7 +20,7 @@ from alembic import op
 from server.domain.receiving import Line, Receipt, count
 
 revision = "0020"
-down_revision = "0018"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
