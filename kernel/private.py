@@ -41,9 +41,10 @@ def write_private(path: Path, data: bytes | str) -> None:
 
 def private_database(path: Path) -> None:
     """Before SQLite opens `path`: the file exists, owner-only, and so do its companions.
-    A folder made for it here is 0700; a folder that exists is left as it is."""
+    A folder made for it here is 0700; a folder that exists is left as it is, also one that
+    another process (a station's other devices, starting at once) made a moment ago."""
     if not path.parent.exists():
-        path.parent.mkdir(parents=True, mode=FOLDER_MODE)
+        path.parent.mkdir(parents=True, mode=FOLDER_MODE, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
     try:
         os.fchmod(fd, FILE_MODE)
