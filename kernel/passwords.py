@@ -39,3 +39,21 @@ def stand_in_hash() -> str:
     """A hash no password matches, as costly to check as a real one: what a name that does
     not exist is checked against, so that the time of the answer does not tell."""
     return hash_password(secrets.token_urlsafe(32))
+
+
+# The rules a new password is held to, wherever one is set (the command line, the people page).
+MIN_LENGTH = 10
+MAX_LENGTH = 256
+
+
+def weakness(password: str, username: str) -> str | None:
+    """Why `password` cannot be `username`'s password, or None."""
+    if len(password) < MIN_LENGTH:
+        return f"a password needs at least {MIN_LENGTH} characters"
+    if len(password) > MAX_LENGTH:
+        return f"a password may have at most {MAX_LENGTH} characters"
+    if password.strip().lower() == username.strip().lower():
+        return "a password must not be the username"
+    if any(ord(c) < 32 or 0xD800 <= ord(c) <= 0xDFFF for c in password):
+        return "a password must not hold control characters"
+    return None

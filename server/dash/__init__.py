@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from server.dash import (
+    admin,
     doors,
     inbound,
     ledger,
@@ -20,3 +21,4 @@ from server.dash import (
 router = APIRouter(include_in_schema=False)
 for part in (session, overview, doors, inbound, orders, stocktakes, ledger, reports_page, live):
     router.include_router(part.router)
+router.include_router(admin.router)  # master data, people, gateways

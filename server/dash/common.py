@@ -84,6 +84,7 @@ MENU = (
     MenuItem("/reports", "月报", "Monthly report", "read"),
     MenuItem("/approvals", "审批", "Approvals", "approve"),
     MenuItem("/audit", "审计", "Audit trail", "audit"),
+    MenuItem("/masterdata", "基础数据与人员", "Master data and people", "masterdata"),
 )
 
 

@@ -23,6 +23,22 @@ class Step:
 
 S = Step
 BY_REASON: dict[str, Step] = {
+    # people and gateways (server/services/accounts.py)
+    "user_exists": S("该用户名已被使用，请换一个", "that username is taken: choose another"),
+    "gateway_exists": S(
+        "该网关名称已被使用，请换一个", "that gateway name is taken: choose another"
+    ),
+    "unknown_role": S("请从列表中选择角色", "choose a role from the list"),
+    "weak_password": S(
+        "密码至少 10 个字符，且不能与用户名相同",
+        "a password needs 10 characters or more and must not be the username",
+    ),
+    "own_account": S(
+        "不能对自己的账号做此项，请由另一位管理员操作",
+        "not on your own account: ask another administrator",
+    ),
+    "unknown_user": S("该用户不存在，请返回列表", "no such user: go back to the list"),
+    "unknown_gateway": S("该网关不存在，请返回列表", "no such gateway: go back to the list"),
     # separation of duties, roles and depots
     "same_person": S("需由另一位主管审批", "must be approved by another supervisor"),
     "role_not_allowed": S(

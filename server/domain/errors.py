@@ -120,10 +120,14 @@ class ZoneError(Invalid):
 
 @dataclass(frozen=True, slots=True)
 class RowError:
-    """What is wrong with one line of a master data file (line 0: the file as a whole)."""
+    """What is wrong with one line of a master data file (line 0: the file as a whole; line 1
+    the header): `message` in English, `zh` in Chinese, `column` the column it is in ("" for
+    the line or the file as a whole)."""
 
     line: int
     message: str
+    column: str = ""
+    zh: str = ""
 
     def __str__(self) -> str:
         return f"line {self.line}: {self.message}"
@@ -141,7 +145,7 @@ class TableError(ImportRefused):
     """A file that cannot be read as a table at all."""
 
     def __init__(self, message: str) -> None:
-        super().__init__([RowError(0, message)])
+        super().__init__([RowError(0, message, zh="文件无法读取")])
         self.args = (message,)
 
 
@@ -154,7 +158,13 @@ class SetupError(DepotError):
 
 
 class AccountError(SetupError):
-    """An account that cannot be created as asked."""
+    """An account or a gateway that cannot be made or changed as asked; `reason` is a short
+    code (server/dash/refusals.py), the message says why."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
 
 
 class MasterDataError(SetupError):
@@ -169,7 +179,7 @@ class CheckpointError(SetupError):
 # a rule). Floor events carry the same status per event in the batch's answer.
 REASON_STATUS: dict[int, frozenset[str]] = {
     400: frozenset({"bad_event_id"}),
-    403: frozenset({"same_person", "role_not_allowed", "warehouse_not_allowed"}),
+    403: frozenset({"same_person", "role_not_allowed", "warehouse_not_allowed", "own_account"}),
     404: frozenset(
         {
             "unknown_order",
@@ -187,11 +197,15 @@ REASON_STATUS: dict[int, frozenset[str]] = {
             "unknown_handover",
             "unknown_proposal",
             "unknown_acceptance",
+            "unknown_user",
+            "unknown_gateway",
         }
     ),
     409: frozenset(
         {
             "duplicate_number",
+            "user_exists",
+            "gateway_exists",
             "not_open",
             "busy",
             "notice_closed",

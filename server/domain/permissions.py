@@ -33,6 +33,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "handover": frozenset({"admin", "supervisor", "keeper"}),
     # import items and locations
     "masterdata": frozenset({"admin"}),
+    # people's accounts (create, change, disable, reset a password) and gateways' tokens
+    "people": frozenset({"admin"}),
     # sign on to a depot's floor pages at its gateway, with a floor PIN
     # (server/services/floor_access.py)
     "floor": frozenset({"admin", "supervisor", "keeper"}),

@@ -46,29 +46,58 @@ ITEM_COLUMNS = (
 )
 LOCATION_COLUMNS = ("warehouse", "code", "zone", "walk_order", "kind")
 TRUE, FALSE = {"yes", "true", "1", "是", "y"}, {"no", "false", "0", "否", "n"}
+# What is wrong with a line: (column, Chinese, English); column "" for the line as a whole
+Problem = tuple[str, str, str]
 
 
-def _int(value: str, name: str, minimum: int, problems: list[str], maximum: int = MAX_ID) -> int:
+def _errors(line: int, problems: list[Problem]) -> list[RowError]:
+    return [RowError(line, en, column, zh) for column, zh, en in problems]
+
+
+def _missing(columns: list[str]) -> RowError:
+    names = ", ".join(columns)
+    return RowError(1, f"missing columns: {names}", "", f"缺少列: {names}")
+
+
+def _empty(name: str) -> Problem:
+    return (name, "不能为空", f"{name} is empty")
+
+
+def _int(
+    value: str, name: str, minimum: int, problems: list[Problem], maximum: int = MAX_ID
+) -> int:
     try:
         number = int(value)
     except ValueError:
-        problems.append(f"{name} must be a whole number, not {shown(value, 40)!r}")
+        problems.append(
+            (name, "须为整数", f"{name} must be a whole number, not {shown(value, 40)!r}")
+        )
         return 0
     if not minimum <= number <= maximum:
-        problems.append(f"{name} must be from {minimum} to {maximum:,}")
+        problems.append(
+            (
+                name,
+                f"须在 {minimum} 到 {maximum:,} 之间",
+                f"{name} must be from {minimum} to {maximum:,}",
+            )
+        )
     return number
 
 
-def _cells(row: dict[str, str], table: Table, problems: list[str]) -> None:
+def _cells(row: dict[str, str], table: Table, problems: list[Problem]) -> None:
     """Every cell printable (line breaks allowed) and no longer than its column."""
     for name, value in row.items():
         problem = unprintable(value, free=True)
         if problem:
-            problems.append(f"{shown(name, 32)} holds {problem}")
+            problems.append(
+                (shown(name, 32), "含有不能使用的字符", f"{shown(name, 32)} holds {problem}")
+            )
         column = table.c.get(name)
         length = getattr(column.type, "length", None) if column is not None else None
         if length is not None and len(value) > length:
-            problems.append(f"{name} is longer than {length} characters")
+            problems.append(
+                (name, f"最多 {length} 个字符", f"{name} is longer than {length} characters")
+            )
 
 
 def check_items(rows: list[dict[str, str]]) -> tuple[list[dict[str, Any]], list[RowError]]:
@@ -78,33 +107,56 @@ def check_items(rows: list[dict[str, str]]) -> tuple[list[dict[str, Any]], list[
     seen_codes: dict[str, int] = {}
     seen_gtins: dict[str, int] = {}
     if rows and (missing := [c for c in ITEM_COLUMNS if c not in rows[0]]):
-        return [], [RowError(1, f"missing columns: {', '.join(missing)}")]
+        return [], [_missing(missing)]
+    categories = ", ".join(sorted(CATEGORY_CODES))
     for line, row in enumerate(rows, start=2):
-        problems: list[str] = []
+        problems: list[Problem] = []
         for name in ("code", "name_zh", "name_en", "spec", "unit_zh", "unit_en"):
             if not row.get(name):
-                problems.append(f"{name} is empty")
+                problems.append(_empty(name))
         code = row.get("code", "")
         if code in seen_codes:
-            problems.append(f"code {code} is also on line {seen_codes[code]}")
+            again = seen_codes[code]
+            problems.append(
+                ("code", f"编码 {code} 与第 {again} 行重复", f"code {code} is also on line {again}")
+            )
         seen_codes.setdefault(code, line)
         if row.get("category") not in CATEGORY_CODES:
-            problems.append(f"category must be one of {', '.join(sorted(CATEGORY_CODES))}")
+            problems.append(
+                (
+                    "category",
+                    f"类别须为 {categories} 之一",
+                    f"category must be one of {categories}",
+                )
+            )
         reusable = row.get("reusable", "").lower()
         if reusable not in TRUE | FALSE:
-            problems.append("reusable must be yes or no (是/否)")
+            problems.append(("reusable", "须为 是 或 否", "reusable must be yes or no (是/否)"))
         _cells(row, items, problems)
         years = _int(row.get("storage_years", ""), "storage_years", 1, problems, 100)
         price = _int(row.get("unit_price_cents", ""), "unit_price_cents", 0, problems, MAX_CENTS)
         gtins = [g.strip() for g in row.get("gtins", "").replace(";", " ").split() if g.strip()]
         for gtin in gtins:
             if not is_valid_gtin(gtin):
-                problems.append(f"GTIN {gtin} is not valid (length or check digit)")
+                problems.append(
+                    (
+                        "gtins",
+                        f"GTIN {gtin} 无效（位数或校验位）",
+                        f"GTIN {gtin} is not valid (length or check digit)",
+                    )
+                )
             elif gtin.zfill(14) in seen_gtins:
-                problems.append(f"GTIN {gtin} is also on line {seen_gtins[gtin.zfill(14)]}")
+                again = seen_gtins[gtin.zfill(14)]
+                problems.append(
+                    (
+                        "gtins",
+                        f"GTIN {gtin} 与第 {again} 行重复",
+                        f"GTIN {gtin} is also on line {again}",
+                    )
+                )
             seen_gtins.setdefault(gtin.zfill(14), line)
         if problems:
-            errors.extend(RowError(line, p) for p in problems)
+            errors.extend(_errors(line, problems))
             continue
         out.append(
             {
@@ -133,7 +185,14 @@ def import_items(engine: Engine, username: str, rows: list[dict[str, str]], now:
             for gtin in item["gtins"]:
                 owner = owners.get(gtin)
                 if owner is not None and owner != item["code"]:
-                    errors.append(RowError(item["line"], f"GTIN {gtin} belongs to item {owner}"))
+                    errors.append(
+                        RowError(
+                            item["line"],
+                            f"GTIN {gtin} belongs to item {owner}",
+                            "gtins",
+                            f"GTIN {gtin} 已属于物资 {owner}",
+                        )
+                    )
         if errors:
             raise ImportRefused(sorted(errors, key=lambda e: e.line))
         existing = set(conn.execute(select(items.c.code)).scalars())
@@ -161,26 +220,35 @@ def import_locations(
 ) -> int:
     errors: list[RowError] = []
     if rows and (missing := [c for c in LOCATION_COLUMNS if c not in rows[0]]):
-        raise ImportRefused([RowError(1, f"missing columns: {', '.join(missing)}")])
+        raise ImportRefused([_missing(missing)])
     with engine.begin() as conn:
         known = set(conn.execute(select(warehouses.c.code)).scalars())
         good: list[dict[str, Any]] = []
         seen: dict[tuple[str, str], int] = {}
         for line, row in enumerate(rows, start=2):
-            problems: list[str] = []
+            problems: list[Problem] = []
             if row.get("warehouse") not in known:
-                problems.append(f"warehouse {row.get('warehouse')!r} does not exist")
+                named = shown(row.get("warehouse", ""), 40)
+                problems.append(
+                    ("warehouse", f"仓库 {named} 不存在", f"warehouse {named!r} does not exist")
+                )
             if not row.get("code"):
-                problems.append("code is empty")
+                problems.append(_empty("code"))
             key = (row.get("warehouse", ""), row.get("code", ""))
             if key in seen:
-                problems.append(f"location {key[1]} is also on line {seen[key]}")
+                problems.append(
+                    (
+                        "code",
+                        f"货位 {key[1]} 与第 {seen[key]} 行重复",
+                        f"location {key[1]} is also on line {seen[key]}",
+                    )
+                )
             seen.setdefault(key, line)
             if row.get("kind") not in ("storage", "dock"):
-                problems.append("kind must be storage or dock")
+                problems.append(("kind", "须为 storage 或 dock", "kind must be storage or dock"))
             _cells(row, locations, problems)
             order = _int(row.get("walk_order", ""), "walk_order", 0, problems)
-            errors.extend(RowError(line, p) for p in problems)
+            errors.extend(_errors(line, problems))
             if not problems:
                 good.append(
                     {
@@ -297,40 +365,46 @@ def check_simple(
     """Pure: typed rows of a simple master-data file, or every error by line."""
     table, columns, key = SIMPLE[kind]
     if rows and (missing := [c.name for c in columns if c.name not in rows[0]]):
-        return [], [RowError(1, f"missing columns: {', '.join(missing)}")]
+        return [], [_missing(missing)]
     good: list[dict[str, Any]] = []
     errors: list[RowError] = []
     seen: dict[tuple[str, ...], int] = {}
     for line, row in enumerate(rows, start=2):
-        problems: list[str] = []
+        problems: list[Problem] = []
         values: dict[str, Any] = {}
         _cells(row, table, problems)
         for column in columns:
-            raw = row.get(column.name, "")
+            name, raw = column.name, row.get(column.name, "")
             if not raw:
-                problems.append(f"{column.name} is empty")
+                problems.append(_empty(name))
             elif column.kind == "float":
                 try:
-                    values[column.name] = float(raw)
+                    values[name] = float(raw)
                 except ValueError:
-                    problems.append(f"{column.name} must be a number, not {raw!r}")
+                    problems.append(
+                        (name, "须为数字", f"{name} must be a number, not {shown(raw, 40)!r}")
+                    )
             elif column.kind == "choice" and raw not in column.choices:
-                problems.append(f"{column.name} must be one of {', '.join(column.choices)}")
+                choices = ", ".join(column.choices)
+                problems.append((name, f"须为 {choices} 之一", f"{name} must be one of {choices}"))
             else:
-                values[column.name] = raw
+                values[name] = raw
         ident = tuple(row.get(k, "") for k in key)
         if ident in seen:
-            problems.append(f"{'/'.join(ident)} is also on line {seen[ident]}")
+            both, again = "/".join(ident), seen[ident]
+            problems.append(
+                (key[0], f"{both} 与第 {again} 行重复", f"{both} is also on line {again}")
+            )
         seen.setdefault(ident, line)
         if kind == "road_distances" and values.get("km", 0) <= 0 and "km" in values:
-            problems.append("km must be more than 0")
+            problems.append(("km", "须大于 0", "km must be more than 0"))
         if (
             kind in ("warehouses", "places")
             and not problems
             and not (-90 <= values["lat"] <= 90 and -180 <= values["lon"] <= 180)
         ):
-            problems.append("lat/lon out of range")
-        errors.extend(RowError(line, p) for p in problems)
+            problems.append(("lat", "经纬度超出范围", "lat/lon out of range"))
+        errors.extend(_errors(line, problems))
         if not problems:
             good.append(values)
     return good, errors
@@ -347,7 +421,9 @@ def import_simple(
             known_p = set(conn.execute(select(places.c.code)).scalars())
             for n, row in enumerate(good):
                 if row["warehouse"] not in known_w or row["place"] not in known_p:
-                    errors.append(RowError(n + 2, "unknown warehouse or place"))
+                    errors.append(
+                        RowError(n + 2, "unknown warehouse or place", "", "仓库或地点不存在")
+                    )
         if errors:
             raise ImportRefused(sorted(errors, key=lambda e: e.line))
         for row in good:

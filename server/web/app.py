@@ -27,6 +27,7 @@ from server.web.guard import (
 from server.web.ledger import router as ledger_router
 from server.web.master import router as master_router
 from server.web.papers import router as printing_router
+from server.web.people import router as people_router
 from server.web.stocktakes import router as stocktake_router
 from server.web.workflows import router as workflows_router
 
@@ -50,6 +51,7 @@ def create_app(engine: Engine, clock: Clock, policy: Policy | None = None) -> Fa
     app.include_router(dispatch_router)
     app.include_router(gateway_router)
     app.include_router(master_router)
+    app.include_router(people_router)
     app.include_router(printing_router)
     app.include_router(disposal_router)
     app.include_router(ledger_router)

@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from kernel.paperfont import FontMissing
 from server.domain.bounds import shown
 from server.domain.errors import (
+    AccountError,
     DepotError,
     Forgery,
     ImportRefused,
@@ -55,6 +56,8 @@ class Issue(BaseModel):
 class RowError(BaseModel):
     line: int
     message: str
+    column: str = ""  # the column the error is in, "" for the line as a whole
+    message_zh: str = ""
 
 
 class ImportErrors(BaseModel):
@@ -175,7 +178,10 @@ def _throttled(request: Request, exc: Throttled) -> Response:
 
 
 def _import_refused(request: Request, exc: ImportRefused) -> Response:
-    errors = [{"line": e.line, "message": e.message} for e in exc.errors]
+    errors = [
+        {"line": e.line, "message": e.message, "column": e.column, "message_zh": e.zh}
+        for e in exc.errors
+    ]
     return JSONResponse({"detail": {"imported": 0, "errors": errors}}, status_code=422)
 
 
@@ -193,6 +199,7 @@ def _no_font(request: Request, exc: FontMissing) -> Response:
 # Each error class's answer; a class not here takes its nearest ancestor's.
 ANSWERS: dict[type[Exception], Callable[[Request, Any], Response]] = {
     Rejection: _rejection,
+    AccountError: _rejection,  # its reason code and status, as a refusal's
     Refused: _refused,
     NotSignedIn: _to_login,
     NotForRole: _page,

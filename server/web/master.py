@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, HTTPException, Path, Query, Request, UploadFile
 from fastapi.responses import Response
 from sqlalchemy import Engine
+from starlette.datastructures import UploadFile as StarletteUpload
 
 from server.domain.bounds import Filter
 from server.domain.scope import Named, Network, Shared
@@ -22,7 +23,8 @@ router = APIRouter(prefix="/api/v1/master", tags=["master data"], responses=answ
 MAX_BYTES = 20 * 1024 * 1024
 
 
-async def _rows(upload: UploadFile) -> list[dict[str, str]]:
+async def rows_of(upload: StarletteUpload) -> list[dict[str, str]]:
+    """The rows of an uploaded CSV or XLSX file (413 past 20 MB)."""
     data = await upload.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
         raise HTTPException(413, "a master data file may be 20 MB at most")
@@ -66,9 +68,10 @@ SIMPLE_KINDS = "^(warehouses|suppliers|places|road_distances)$"
 ALL_KINDS = "^(items|locations|warehouses|suppliers|places|road_distances)$"
 
 
-def _import(
+def import_kind(
     kind: str, engine: Engine, username: str, rows: list[dict[str, str]], now: datetime
 ) -> int:
+    """Import a file's rows of `kind` (all or nothing) through its service."""
     if kind == "items":
         return masterfiles.import_items(engine, username, rows, now)
     if kind == "locations":
@@ -86,9 +89,9 @@ async def import_file(
     """Items (with GTINs), locations, warehouses, suppliers, places and road distances from
     CSV or XLSX; all or nothing (columns: docs/server.md). The network's master data: only
     people bound to no depot change it."""
-    rows = await _rows(file)
+    rows = await rows_of(file)
     now = now_of(request)
-    return {"imported": _import(kind, engine_of(request), scope.user.username, rows, now)}
+    return {"imported": import_kind(kind, engine_of(request), scope.user.username, rows, now)}
 
 
 @router.get(

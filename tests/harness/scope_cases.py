@@ -21,6 +21,7 @@ from harness.depot import ADMIN
 from harness.scope_world import HERE, MARK, ROLES, Caller, World, username
 from kernel.clock import system_clock
 from server.domain import depot_time
+from server.services import accounts
 from server.services.report_keeper import last_finished_month
 
 ALL = frozenset(ROLES)
@@ -170,6 +171,29 @@ COMMISSION = frozenset({"admin"})
 
 
 SUPPLIERS = "code,name,contact,phone\nSUP-SCOPE,测试供应商,王,13700000000\n".encode()
+
+
+def fresh_person(w: World) -> str:
+    """A keeper of LC01 made for one request that changes or disables them."""
+    name = w.number(HERE, "person")
+    accounts.create_user(
+        w.engine, name, "fresh-password-1", role="keeper", warehouse=HERE, now=system_clock()
+    )
+    return name
+
+
+def fresh_gateway(w: World) -> str:
+    """A gateway client of LC01 made for one request that revokes it."""
+    name = w.number(HERE, "gateway")
+    accounts.create_gateway_client(w.engine, name, HERE, now=system_clock())
+    return name
+
+
+def new_person(w: World) -> dict[str, str]:
+    return {"username": w.number(None, "user"), "role": "keeper", "password": "new-password-1"}
+
+
+PEOPLE = frozenset({"admin"})
 
 
 def _order(w: World) -> str:
@@ -877,6 +901,165 @@ CASES: tuple[Case, ...] = (
         "person",
         "named",
         lambda w, c: Call("GET", "/live", {"depot": HERE}, stream=True),
+        page=True,
+    ),
+    # the network's administration: master data, people, gateways (API and pages)
+    Case("GET", "/api/v1/users", "person", "network", get("/api/v1/users"), roles=PEOPLE),
+    Case(
+        "POST",
+        "/api/v1/users",
+        "person",
+        "network",
+        lambda w, c: Call("POST", "/api/v1/users", json=new_person(w)),
+        roles=PEOPLE,
+    ),
+    Case(
+        "PUT",
+        "/api/v1/users/{username}",
+        "person",
+        "network",
+        lambda w, c: Call("PUT", f"/api/v1/users/{fresh_person(w)}", json={"role": "supervisor"}),
+        roles=PEOPLE,
+    ),
+    Case(
+        "POST",
+        "/api/v1/users/{username}/disable",
+        "person",
+        "network",
+        lambda w, c: Call("POST", f"/api/v1/users/{fresh_person(w)}/disable"),
+        roles=PEOPLE,
+    ),
+    Case(
+        "PUT",
+        "/api/v1/users/{username}/password",
+        "person",
+        "network",
+        lambda w, c: Call(
+            "PUT",
+            f"/api/v1/users/{fresh_person(w)}/password",
+            json={"password": "another-password-1"},
+        ),
+        roles=PEOPLE,
+    ),
+    Case(
+        "GET",
+        "/api/v1/gateway-clients",
+        "person",
+        "network",
+        get("/api/v1/gateway-clients"),
+        roles=PEOPLE,
+    ),
+    Case(
+        "POST",
+        "/api/v1/gateway-clients",
+        "person",
+        "network",
+        lambda w, c: Call(
+            "POST",
+            "/api/v1/gateway-clients",
+            json={"client_id": w.number(HERE, "gw"), "warehouse": HERE},
+        ),
+        roles=PEOPLE,
+    ),
+    Case(
+        "POST",
+        "/api/v1/gateway-clients/{client_id}/revoke",
+        "person",
+        "network",
+        lambda w, c: Call("POST", f"/api/v1/gateway-clients/{fresh_gateway(w)}/revoke"),
+        roles=PEOPLE,
+    ),
+    Case(
+        "GET",
+        "/masterdata",
+        "person",
+        "network",
+        get("/masterdata", kind="suppliers"),
+        roles=frozenset({"admin"}),
+        page=True,
+    ),
+    Case(
+        "POST",
+        "/masterdata/{kind}",
+        "person",
+        "network",
+        lambda w, c: Call(
+            "POST",
+            "/masterdata/suppliers",
+            files={"file": ("suppliers.csv", SUPPLIERS, "text/csv")},
+        ),
+        roles=frozenset({"admin"}),
+        page=True,
+    ),
+    Case("GET", "/people", "person", "network", get("/people"), roles=PEOPLE, page=True),
+    Case(
+        "POST",
+        "/people",
+        "person",
+        "network",
+        lambda w, c: Call("POST", "/people", data=new_person(w)),
+        roles=PEOPLE,
+        page=True,
+    ),
+    Case(
+        "GET",
+        "/people/{username}",
+        "person",
+        "network",
+        lambda w, c: Call("GET", f"/people/{username('keeper', HERE)}"),
+        roles=PEOPLE,
+        page=True,
+    ),
+    Case(
+        "POST",
+        "/people/{username}",
+        "person",
+        "network",
+        lambda w, c: Call("POST", f"/people/{fresh_person(w)}", data={"role": "supervisor"}),
+        roles=PEOPLE,
+        page=True,
+    ),
+    Case(
+        "POST",
+        "/people/{username}/password",
+        "person",
+        "network",
+        lambda w, c: Call(
+            "POST",
+            f"/people/{fresh_person(w)}/password",
+            data={"password": "another-password-1"},
+        ),
+        roles=PEOPLE,
+        page=True,
+    ),
+    Case(
+        "POST",
+        "/people/{username}/disable",
+        "person",
+        "network",
+        lambda w, c: Call("POST", f"/people/{fresh_person(w)}/disable", data={"confirm": "yes"}),
+        roles=PEOPLE,
+        page=True,
+    ),
+    Case("GET", "/gateways", "person", "network", get("/gateways"), roles=PEOPLE, page=True),
+    Case(
+        "POST",
+        "/gateways",
+        "person",
+        "network",
+        lambda w, c: Call(
+            "POST", "/gateways", data={"client_id": w.number(HERE, "gw"), "warehouse": HERE}
+        ),
+        roles=PEOPLE,
+        page=True,
+    ),
+    Case(
+        "POST",
+        "/gateways/{client_id}/revoke",
+        "person",
+        "network",
+        lambda w, c: Call("POST", f"/gateways/{fresh_gateway(w)}/revoke", data={"confirm": "yes"}),
+        roles=PEOPLE,
         page=True,
     ),
 )

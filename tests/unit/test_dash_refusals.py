@@ -13,7 +13,7 @@ from server.domain import errors
 from server.domain.errors import REASON_STATUS, DepotError, NotForRole, Rejection
 
 SERVER = Path(__file__).parents[2] / "server"
-RAISERS = {"Rejection", "BasisError", "Refused"}
+RAISERS = {"Rejection", "BasisError", "Refused", "AccountError"}
 
 
 def raised_reasons() -> dict[str, str]:
