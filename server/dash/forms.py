@@ -83,6 +83,8 @@ def _messages(kind: str, ctx: Mapping[str, Any]) -> FieldError:
         "literal_error": ("请从列表中选择", "choose from the list"),
         "enum": ("请从列表中选择", "choose from the list"),
     }
+    if kind == "string_too_short" and isinstance(n, int) and n > 1:  # a password's length
+        table[kind] = (f"至少 {n} 个字符", f"at least {n} characters")
     zh, en = table.get(kind, ("填写的内容不能使用", "this value cannot be used"))
     return FieldError(zh, en)
 
