@@ -345,6 +345,10 @@ def run(db_url: str, per_depot: int, work: Path, database_pid: int | None = None
             report("GET /reports (last month)", measure(client, f"/reports?month={month}"), floor)
             old = measure(client, "/reports?month=2020-01")
             report("GET /reports (an old month)", old, floor)
+            if who == "bench":  # the network's administration (admins of no depot only)
+                for path in ("/masterdata?kind=items", "/masterdata?kind=locations&offset=1000",
+                             "/people", "/gateways"):  # fmt: skip
+                    report(f"GET {path}", measure(client, path), floor)
             client.close()
         watch(db_url, server, database_pid)
     finally:
