@@ -95,15 +95,29 @@ def test_input_that_cannot_be_used_is_a_422_with_its_sentence() -> None:
 
 
 def test_a_refused_file_names_every_line() -> None:
-    refused = ImportRefused([RowError(3, "no such category"), RowError(5, "bad GTIN")])
+    refused = ImportRefused(
+        [RowError(3, "no such category", "category", "类别不存在"), RowError(5, "bad GTIN")]
+    )
     assert answered(refused)[:2] == (
         422,
         {"detail": {"imported": 0, "errors": [
-            {"line": 3, "message": "no such category"}, {"line": 5, "message": "bad GTIN"},
+            {"line": 3, "message": "no such category", "column": "category",
+             "message_zh": "类别不存在"},
+            {"line": 5, "message": "bad GTIN", "column": "", "message_zh": ""},
         ]}},
     )  # fmt: skip
     assert answered(TableError("not a CSV or XLSX file"))[1] == {
-        "detail": {"imported": 0, "errors": [{"line": 0, "message": "not a CSV or XLSX file"}]}
+        "detail": {
+            "imported": 0,
+            "errors": [
+                {
+                    "line": 0,
+                    "message": "not a CSV or XLSX file",
+                    "column": "",
+                    "message_zh": "文件无法读取",
+                }
+            ],
+        }
     }
 
 
