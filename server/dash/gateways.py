@@ -18,7 +18,9 @@ from fastapi.responses import HTMLResponse, Response
 from server.dash.common import page
 from server.dash.forms import Filled, empty, flash, flash_of, form_of, read, spent
 from server.dash.masterdata import NAMES
+from server.dash.offsets import Pages
 from server.dash.refusals import next_step
+from server.domain.bounds import Offset
 from server.domain.errors import AccountError, status_of
 from server.domain.scope import Network
 from server.services import accounts
@@ -52,14 +54,17 @@ def _shown(
     refusal: AccountError | None = None,
     new: tuple[str, str] | None = None,
     status: int = 200,
+    offset: int = 0,
 ) -> Response:
     engine = engine_of(request)
+    rows = people.gateway_clients(engine, offset)
     answer = page(
         request,
         "dash/gateways.html",
         scope.user,
         status_code=status,
-        rows=people.gateway_clients(engine),
+        rows=rows[: people.PAGE_ROWS],
+        pages=Pages("/gateways?", offset, people.PAGE_ROWS, len(rows) > people.PAGE_ROWS),
         depots=people.depots(engine),
         admin_kinds=NAMES,
         form=form,
@@ -74,8 +79,8 @@ def _shown(
 
 
 @router.get("/gateways", response_class=HTMLResponse)
-def gateways_page(request: Request, scope: Admin) -> Response:
-    return _shown(request, scope, empty())
+def gateways_page(request: Request, scope: Admin, offset: Offset = 0) -> Response:
+    return _shown(request, scope, empty(), offset=offset)
 
 
 @router.post("/gateways", response_class=HTMLResponse)

@@ -19,6 +19,7 @@ from starlette.datastructures import UploadFile
 
 from server.dash.common import page
 from server.dash.forms import flash, flash_of, spent
+from server.dash.offsets import Pages
 from server.dash.refusals import next_step
 from server.domain.bounds import Offset
 from server.domain.errors import ImportRefused, RowError
@@ -63,8 +64,8 @@ def _shown(
         kind=kind,
         kinds=NAMES,
         found=found,
+        pages=Pages(f"/masterdata?kind={kind}&", offset, PAGE_ROWS, found.more),
         columns=_columns(kind),
-        page_rows=PAGE_ROWS,
         message=message if message and message[0] == "imported" else None,
         refused=refused,
         by_line=_by_line(refused, uploaded or []) if refused else [],

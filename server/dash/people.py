@@ -20,7 +20,9 @@ from fastapi.responses import HTMLResponse, Response
 from server.dash.common import page
 from server.dash.forms import Filled, empty, flash, flash_of, form_of, read, spent
 from server.dash.masterdata import NAMES
+from server.dash.offsets import Pages
 from server.dash.refusals import next_step
+from server.domain.bounds import Offset
 from server.domain.errors import AccountError, NotFoundPage, Rejection, status_of
 from server.domain.scope import Network
 from server.domain.security import ROLES
@@ -84,13 +86,16 @@ def _list(
     form: Filled[Any],
     refusal: Exception | None = None,
     status: int = 200,
+    offset: int = 0,
 ) -> Response:
+    rows = people.people(engine_of(request), offset)
     answer = page(
         request,
         "dash/people.html",
         scope.user,
         status_code=status,
-        rows=people.people(engine_of(request)),
+        rows=rows[: people.PAGE_ROWS],
+        pages=Pages("/people?", offset, people.PAGE_ROWS, len(rows) > people.PAGE_ROWS),
         form=_secret_dropped(form),
         refusal=refusal,
         **_common(request),
@@ -99,8 +104,8 @@ def _list(
 
 
 @router.get("/people", response_class=HTMLResponse)
-def people_page(request: Request, scope: Admin) -> Response:
-    return _list(request, scope, empty())
+def people_page(request: Request, scope: Admin, offset: Offset = 0) -> Response:
+    return _list(request, scope, empty(), offset=offset)
 
 
 @router.post("/people", response_class=HTMLResponse)

@@ -9,10 +9,12 @@ from sqlalchemy import Engine, and_, select
 
 from server.storage.tables import api_clients, gateway_status, users, warehouses
 
-MAX_SHOWN = 500  # people, and gateways, on one page
+PAGE_ROWS = 100  # people, and gateways, on one page
+MAX_DEPOTS = 1000
 
 
-def people(engine: Engine, limit: int = MAX_SHOWN) -> list[dict[str, Any]]:
+def people(engine: Engine, offset: int = 0, limit: int = PAGE_ROWS) -> list[dict[str, Any]]:
+    """One page of the accounts, by username (one row more than `limit`: another page)."""
     query = (
         select(
             users.c.username,
@@ -23,15 +25,18 @@ def people(engine: Engine, limit: int = MAX_SHOWN) -> list[dict[str, Any]]:
             users.c.floor_hash.is_not(None).label("has_pin"),
         )
         .order_by(users.c.username)
-        .limit(limit)
+        .offset(offset)
+        .limit(limit + 1)
     )
     with engine.connect() as conn:
         return [dict(r) for r in conn.execute(query).mappings()]
 
 
-def gateway_clients(engine: Engine, limit: int = MAX_SHOWN) -> list[dict[str, Any]]:
-    """Each gateway client by depot, with what its depot's gateway last reported, if this
-    client was the one reporting."""
+def gateway_clients(
+    engine: Engine, offset: int = 0, limit: int = PAGE_ROWS
+) -> list[dict[str, Any]]:
+    """One page of the gateway clients by depot, each with what its depot's gateway last
+    reported if this client was the one reporting (one row more than `limit`: another page)."""
     query = (
         select(
             api_clients.c.client_id,
@@ -50,7 +55,8 @@ def gateway_clients(engine: Engine, limit: int = MAX_SHOWN) -> list[dict[str, An
         )
         .where(api_clients.c.kind == "gateway")
         .order_by(api_clients.c.warehouse, api_clients.c.client_id)
-        .limit(limit)
+        .offset(offset)
+        .limit(limit + 1)
     )
     with engine.connect() as conn:
         return [dict(r) for r in conn.execute(query).mappings()]
@@ -80,6 +86,6 @@ def depots(engine: Engine) -> list[tuple[str, str]]:
         rows = conn.execute(
             select(warehouses.c.code, warehouses.c.name_zh)
             .order_by(warehouses.c.code)
-            .limit(MAX_SHOWN)
+            .limit(MAX_DEPOTS)
         ).all()
     return [(r.code, f"{r.code} {r.name_zh}") for r in rows]

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Path, Request, Response
 from pydantic import BaseModel, Field
 
 from kernel.passwords import MAX_LENGTH, MIN_LENGTH
-from server.domain.bounds import LINE, PRINTABLE, Code, Name
+from server.domain.bounds import LINE, PRINTABLE, Code, Name, Offset
 from server.domain.scope import Network
 from server.services import accounts
 from server.storage import people
@@ -57,8 +57,9 @@ Admin = Annotated[Scope, person(MAY, Network())]
 
 
 @router.get("/users", dependencies=[person(MAY, Network())])
-def list_users(request: Request) -> list[dict[str, Any]]:
-    return people.people(engine_of(request))
+def list_users(request: Request, offset: Offset = 0) -> list[dict[str, Any]]:
+    """A page of the accounts by username (100; `offset` for the next)."""
+    return people.people(engine_of(request), offset)[: people.PAGE_ROWS]
 
 
 @router.post("/users", status_code=201)
@@ -114,8 +115,9 @@ def reset_password(
 
 
 @router.get("/gateway-clients", dependencies=[person(MAY, Network())])
-def list_gateways(request: Request) -> list[dict[str, Any]]:
-    return people.gateway_clients(engine_of(request))
+def list_gateways(request: Request, offset: Offset = 0) -> list[dict[str, Any]]:
+    """A page of the gateway clients by depot (100; `offset` for the next)."""
+    return people.gateway_clients(engine_of(request), offset)[: people.PAGE_ROWS]
 
 
 @router.post("/gateway-clients", status_code=201)
