@@ -101,14 +101,12 @@ def create_gateway_client(
     return token
 
 
-def _user(conn: Connection, username: str) -> tuple[str | None, bool]:
-    """A person's depot and whether the account is active; refused if there is none."""
-    row = conn.execute(
-        select(users.c.warehouse, users.c.active).where(users.c.username == username)
-    ).one_or_none()
+def _depot_of(conn: Connection, username: str) -> str | None:
+    """A person's depot (None: the whole network); refused if there is no such person."""
+    row = conn.execute(select(users.c.warehouse).where(users.c.username == username)).first()
     if row is None:
         raise AccountError("unknown_user", f"no user {username!r}")
-    return row.warehouse, bool(row.active)
+    return None if row.warehouse is None else str(row.warehouse)
 
 
 def _not_oneself(actor: str, username: str) -> None:
@@ -125,7 +123,7 @@ def change_user(
     _check_role(role)
     _check_warehouse(engine, warehouse)
     with engine.begin() as conn:
-        before, _ = _user(conn, username)
+        before = _depot_of(conn, username)
         conn.execute(
             update(users).where(users.c.username == username).values(role=role, warehouse=warehouse)
         )
@@ -146,7 +144,7 @@ def disable_user(engine: Engine, actor: str, username: str, now: datetime) -> No
     so that what they did keeps its author."""
     _not_oneself(actor, username)
     with engine.begin() as conn:
-        depot, _ = _user(conn, username)
+        depot = _depot_of(conn, username)
         conn.execute(update(users).where(users.c.username == username).values(active=False))
         conn.execute(delete(sessions).where(sessions.c.username == username))
         record(conn, actor, "disable_user", username, depot=depot, now=now)
@@ -157,7 +155,7 @@ def reset_password(engine: Engine, actor: str, username: str, password: str, now
     _check_password(password, username)
     password_hash = hash_password(password)
     with engine.begin() as conn:
-        depot, _ = _user(conn, username)
+        depot = _depot_of(conn, username)
         conn.execute(
             update(users).where(users.c.username == username).values(password_hash=password_hash)
         )
