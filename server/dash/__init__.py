@@ -6,10 +6,12 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from server.dash import (
+    dispatching,
     doors,
     inbound,
     ledger,
     live,
+    order_steps,
     orders,
     overview,
     reports_page,
@@ -18,5 +20,17 @@ from server.dash import (
 )
 
 router = APIRouter(include_in_schema=False)
-for part in (session, overview, doors, inbound, orders, stocktakes, ledger, reports_page, live):
+for part in (
+    session,
+    overview,
+    doors,
+    inbound,
+    dispatching,
+    order_steps,
+    orders,
+    stocktakes,
+    ledger,
+    reports_page,
+    live,
+):
     router.include_router(part.router)

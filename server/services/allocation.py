@@ -15,7 +15,16 @@ from sqlalchemy import Connection, Engine, select
 
 from server.domain import depot_time
 from server.domain.errors import Rejection
-from server.domain.fifo import Allocation, Candidate, Site, allocate
+from server.domain.fifo import (
+    Allocation,
+    Candidate,
+    Chosen,
+    Option,
+    Site,
+    allocate,
+    options,
+    take_chosen,
+)
 from server.storage.tables import (
     batches,
     items,
@@ -135,6 +144,22 @@ def plan_line(
     return allocate(qty, (where.lat, where.lon), sites, found, today, roads_to(conn, where.place))
 
 
+def plan_chosen(
+    conn: Connection,
+    item: str,
+    qty: int,
+    chosen: tuple[Chosen, ...],
+    where: Destination,
+    now: datetime,
+) -> Allocation:
+    """The line's plan as the person edited the preview, held to the same rules
+    (server.domain.fifo.take_chosen) against the same stock `plan_line` plans from."""
+    today = depot_time.today(now)
+    sites, found = candidates(conn, item, where.depot)
+    roads = roads_to(conn, where.place)
+    return take_chosen(qty, chosen, (where.lat, where.lon), sites, found, today, roads)
+
+
 def check_items(conn: Connection, codes: list[str]) -> None:
     """Every item code is in the catalogue, or unknown_item naming those that are not."""
     known = set(conn.execute(select(items.c.code).where(items.c.code.in_(codes))).scalars())
@@ -157,3 +182,23 @@ def preview(
     with engine.connect() as conn:
         check_items(conn, [item])
         return plan_line(conn, item, qty, destination(conn, lat, lon, place, depot), now)
+
+
+def preview_with_options(
+    engine: Engine,
+    item: str,
+    qty: int,
+    where: Destination,
+    now: datetime,
+    limit: int = 30,
+) -> tuple[Allocation, list[Option]]:
+    """The plan for a line, and the stacks a person may choose from instead (those the rule
+    refuses marked), as the order would see them now, reserving nothing."""
+    with engine.connect() as conn:
+        check_items(conn, [item])
+        today = depot_time.today(now)
+        sites, found = candidates(conn, item, where.depot)
+        roads = roads_to(conn, where.place)
+    to = (where.lat, where.lon)
+    plan = allocate(qty, to, sites, found, today, roads)
+    return plan, options(to, sites, found, today, roads, limit)
