@@ -213,3 +213,44 @@ def test_the_orders_steps_and_their_refusals(
         answer = submit(shen, "/orders", action, data)  # the token of the page's log-out form
         assert answer.status_code == 403 and "此页面不对您的角色或所在库开放" in answer.text
     assert orders(depot) == 1
+
+
+def test_the_api_takes_the_same_edited_plan_and_says_why(
+    depot: Depot, stocked: Stocked, server: ServerProcess
+) -> None:
+    """The page and the API are one service: the preview's reasons, and an order's takes held
+    to the same rules."""
+    with server.login(("sun", PASSWORD)) as sun:
+        preview = sun.post(
+            "/api/v1/dispatch/allocation",
+            json={"item": stocked.item.code, "qty": 45, "place": stocked.place},
+        ).json()
+        assert [(t["batch"], t["why"]["rule"]) for t in preview["takes"]] == [
+            ("2024A", "fifo"),
+            ("2026B", "fifo"),
+        ]
+        assert preview["takes"][0]["why"]["inbound_date"] == "2024-05-01"
+        body: dict[str, Any] = {
+            "number": "JJ-API",
+            "kind": "request",
+            "basis": "调运申请",
+            "destination": "北川县安置点",
+            "place": stocked.place,
+            "lines": [{"item": stocked.item.code, "qty": 45}],
+        }
+        take = {"line": 0, "warehouse": "LC01", "location": "D01", "qty": 5}
+        for takes, status, reason in (
+            ([{**take, "batch": stocked.overdue}], 409, "stock_limit"),
+            ([{**take, "batch": "2024A", "line": 1}], 422, "bad_plan"),
+            ([{**take, "batch": "2024A", "qty": 46}], 409, "insufficient_stock"),
+        ):
+            refused = sun.post("/api/v1/dispatch/orders", json={**body, "takes": takes})
+            assert refused.status_code == status, refused.text
+            assert refused.json()["detail"]["reason"] == reason
+        assert orders(depot) == 0
+        placed = sun.post(
+            "/api/v1/dispatch/orders", json={**body, "takes": [{**take, "batch": "2026B"}]}
+        )
+        assert placed.status_code == 201, placed.text
+        assert placed.json()["lines"][0]["shortfall"] == 40
+        assert picks(depot, "JJ-API") == [("LC01", "2026B", 5)]
