@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 
 from kernel.fifo import Lot, fifo_key, offerable, overdue, passed
@@ -84,6 +84,7 @@ class Option:
     candidate: Candidate
     km: float
     offerable: bool  # False: overdue without a valid re-inspection (art. 25(4))
+    by_road: bool = False  # the distance is the recorded road distance
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,19 +128,19 @@ def distance(site: Site, destination: tuple[float, float], roads: dict[str, floa
     return roads.get(site.code, great_circle_km((site.lat, site.lon), destination))
 
 
-def _take(
-    c: Candidate, n: int, site: Site, to: tuple[float, float], roads: dict[str, float], today: date
-) -> Take:
+def _take(option: Option, n: int, today: date, chosen: bool = False) -> Take:
+    c = option.candidate
     return Take(
         c.warehouse,
         c.location,
         c.batch_id,
         c.batch_no,
         n,
-        round(distance(site, to, roads), 1),
-        site.code in roads,
+        option.km,
+        option.by_road,
         overdue(c.lot, today) and passed(c.lot, today),
         c.inbound_date,
+        chosen,
     )
 
 
@@ -166,19 +167,19 @@ def allocate(
     """Fill `qty` from the nearest warehouse first, FIFO inside each; split when needed."""
     if qty <= 0:
         raise ValueError("a dispatch asks for a positive quantity")
-    by_site: dict[str, list[Candidate]] = {}
-    for c in candidates:
-        by_site.setdefault(c.warehouse, []).append(c)
-    roads = road_km or {}
+    return fill(qty, options(destination, sites, candidates, today, road_km, None), today)
+
+
+def fill(qty: int, offered: Iterable[Option], today: date) -> Allocation:
+    """Take `qty` from the stacks in the rule's order (`options`), as far as they go."""
     takes: list[Take] = []
     left = qty
-    for site in nearest_first(sites, destination, roads):
-        for c in fifo_order(by_site.get(site.code, []), today):
-            if left == 0:
-                break
-            n = min(left, c.qty)
-            takes.append(_take(c, n, site, destination, roads, today))
-            left -= n
+    for option in offered:
+        if left == 0 or not option.offerable:
+            break
+        n = min(left, option.candidate.qty)
+        takes.append(_take(option, n, today))
+        left -= n
     return Allocation(tuple(takes), left)
 
 
@@ -188,11 +189,12 @@ def options(
     candidates: Iterable[Candidate],
     today: date,
     road_km: dict[str, float] | None = None,
-    limit: int = 30,
+    limit: int | None = 30,
 ) -> list[Option]:
-    """The stacks a person may choose from when editing a line's plan, in the order the rule
-    takes them (nearest depot, then FIFO), then those the rule refuses (overdue without a
-    valid re-inspection), at most `limit`."""
+    """The stacks of the item in the order the rule takes them (nearest depot first, by road
+    where recorded, FIFO inside it), then those the rule refuses (overdue without a valid
+    re-inspection); at most `limit`. `allocate` takes from the front; a person editing a
+    plan chooses from them."""
     roads = road_km or {}
     by_site: dict[str, list[Candidate]] = {}
     for c in candidates:
@@ -200,10 +202,14 @@ def options(
     usable: list[Option] = []
     refused: list[Option] = []
     for site in nearest_first(sites, destination, roads):
-        km = round(distance(site, destination, roads), 1)
+        km, by_road = round(distance(site, destination, roads), 1), site.code in roads
         here = by_site.get(site.code, [])
-        usable += [Option(c, km, True) for c in fifo_order(here, today)]
-        refused += [Option(c, km, False) for c in here if c.qty > 0 and not offerable(c.lot, today)]
+        taken = fifo_order(here, today)
+        offered = {id(c) for c in taken}
+        usable += [Option(c, km, True, by_road) for c in taken]
+        refused += [
+            Option(c, km, False, by_road) for c in here if c.qty > 0 and id(c) not in offered
+        ]
     return (usable + refused)[:limit]
 
 
@@ -241,8 +247,9 @@ def take_chosen(
                 f"batch {batch_no} at {warehouse} {location} has {c.qty if c else 0} "
                 f"available, not {n}",
             )
-        take = _take(c, n, site_of[warehouse], destination, roads, today)
-        takes.append(replace(take, chosen=True))
+        site = site_of[warehouse]
+        km, by_road = round(distance(site, destination, roads), 1), site.code in roads
+        takes.append(_take(Option(c, km, True, by_road), n, today, chosen=True))
     total = sum(t.qty for t in takes)
     if total > qty:
         raise Rejection("over_line", f"the batches chosen give {total}, the line asks {qty}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, func, select
 
 from server.domain import depot_time
 from server.domain.errors import Rejection
@@ -22,6 +22,7 @@ from server.domain.fifo import (
     Option,
     Site,
     allocate,
+    fill,
     options,
     take_chosen,
 )
@@ -113,7 +114,10 @@ def candidates(
         .where((stock.c.status == "available") & (stock.c.qty > 0) & (batches.c.item_code == item))
     )
     if depot is not None:
-        query = query.where(stock.c.warehouse == depot)
+        # read along the item's batches (ix_batches_item_inbound_date), then keep the depot's:
+        # on the stock's (warehouse, ...) key SQLite would walk the depot's whole stock (350 ms
+        # at 50,000 batches, against 90 ms by the item); a function keeps the key out of it
+        query = query.where(func.coalesce(stock.c.warehouse, "") == depot)
     rows = conn.execute(query.with_for_update(of=stock) if lock else query)
     found = [
         Candidate(
@@ -199,6 +203,5 @@ def preview_with_options(
         today = depot_time.today(now)
         sites, found = candidates(conn, item, where.depot)
         roads = roads_to(conn, where.place)
-    to = (where.lat, where.lon)
-    plan = allocate(qty, to, sites, found, today, roads)
-    return plan, options(to, sites, found, today, roads, limit)
+    offered = options((where.lat, where.lon), sites, found, today, roads, None)
+    return fill(qty, offered, today), offered[:limit]
