@@ -142,7 +142,9 @@ def order_page(
         "dash/order.html",
         scope.user,
         may_dispatch=allowed(role, order_steps.MAY_DISPATCH),
-        may_cancel=allowed(role, order_steps.MAY_CANCEL),
+        # the person who planned it may not cancel it (server/domain/duties.py)
+        may_cancel=allowed(role, order_steps.MAY_CANCEL)
+        and values["order"]["created_by"] != scope.user.username,
         message=order_steps.message(request),
         **values,
     )

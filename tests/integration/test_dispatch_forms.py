@@ -196,8 +196,9 @@ def test_the_orders_steps_and_their_refusals(
     assert "已记录首批到达" in arrived and 'id="arrival-form"' not in arrived
     unconfirmed = step(qin, "cancel", {"reason": "灾情缓解"})
     assert "请先勾选确认框" in unconfirmed
+    assert 'id="cancel-form"' not in sun.get(to).text  # not offered to the planner
     own = step(sun, "cancel", {"reason": "灾情缓解", "confirm": "yes"})
-    assert "需由另一位主管审批" in own  # the planner may not cancel their own order
+    assert "需由另一位主管审批" in own  # and refused if posted
     cancelled = step(qin, "cancel", {"reason": "灾情缓解", "confirm": "yes"})
     assert "已取消调运单" in cancelled and 'data-status="cancelled"' in cancelled
 
