@@ -3,8 +3,9 @@ PostgreSQL: the bureau's dispatcher takes an emergency phone order on a 768 px t
 the allocation preview (nearest depot first, FIFO, the overdue batch without a re-inspection
 left out) with why each batch was chosen, edits it (the rules refuse the overdue batch and a
 quantity above what a batch holds, each shown as the next step), places it and so reserves
-the stock; records the written order; the goods are loaded at LC01's door (the gateway's
-loading events) and the page shows them without a reload; the first batch's arrival is
+the stock; records the written order; LC01's share is loaded at the door (the loading event
+LC01's gateway sends, posted with its token, as tests/harness/dispatching.py does) and the
+page shows it without a reload; the first batch's arrival is
 recorded. Another order is cancelled with its reason, after the box is ticked, by another
 dispatcher of the bureau. An auditor gets no form and a 403 for the post. The screenshots
 docs/screenshots/dispatch-preview.png and dispatch-order.png are taken here
