@@ -7,10 +7,12 @@ from fastapi import APIRouter
 
 from server.dash import (
     admin,
+    dispatching,
     doors,
     inbound,
     ledger,
     live,
+    order_steps,
     orders,
     overview,
     reports_page,
@@ -19,6 +21,18 @@ from server.dash import (
 )
 
 router = APIRouter(include_in_schema=False)
-for part in (session, overview, doors, inbound, orders, stocktakes, ledger, reports_page, live):
+for part in (
+    session,
+    overview,
+    doors,
+    inbound,
+    dispatching,
+    order_steps,
+    orders,
+    stocktakes,
+    ledger,
+    reports_page,
+    live,
+):
     router.include_router(part.router)
 router.include_router(admin.router)  # master data, people, gateways

@@ -24,6 +24,8 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 
+from server.domain.errors import Rejection
+
 M = TypeVar("M", bound=BaseModel)
 # A form with more fields is refused whole: the framework's own limit, which answers 400
 # before the form is read (Starlette's max_fields); `read` holds forms it is given to it too.
@@ -163,3 +165,21 @@ def spent(request: Request, answer: Response) -> Response:
     if FLASH_COOKIE in request.cookies:
         answer.delete_cookie(FLASH_COOKIE)
     return answer
+
+
+def message_of(
+    request: Request, messages: Mapping[str, tuple[str, str]]
+) -> tuple[str, str, Any] | None:
+    """The one-time message the last change left, as a page shows it: ("ok", argument,
+    (zh, en)) from the page's `messages`, or ("refused", reason, the next step)."""
+    found = flash_of(request)
+    if found is None:
+        return None
+    key, arg = found
+    if key in messages:
+        return ("ok", arg, messages[key])
+    if key == "refused":
+        from server.dash.refusals import next_step  # the table of next steps reads no forms
+
+        return ("refused", arg, next_step(Rejection(arg, "")))
+    return None

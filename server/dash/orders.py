@@ -1,5 +1,6 @@
 """Dispatch orders (调运): progress of each order and pick list, the 8-hour first-batch clock
-(art. 21) and the 48-hour paperwork clock (art. 19(4)) counting down, the handover notes."""
+(art. 21) and the 48-hour paperwork clock (art. 19(4)) counting down, the handover notes; the
+order's steps are posted to server.dash.order_steps."""
 
 from __future__ import annotations
 
@@ -9,10 +10,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from server.dash import order_steps
 from server.dash.charts import timeline
 from server.dash.common import lang_of, local, page, partial
+from server.dash.forms import spent
 from server.domain.bounds import Id, NoteNo, Page
 from server.domain.errors import NotFoundPage
+from server.domain.permissions import allowed
 from server.domain.scope import Of, Own
 from server.services import dispatch, notifications
 from server.services.order_view import order_view
@@ -37,6 +41,7 @@ STATES = {
 
 PAGE = 50
 THE_ORDER = Of("order", "order_id")
+WHOLE_ORDER = Of("order", "order_id", whole=True)  # as the API's changes to an order
 
 
 def list_values(request: Request, depot: str | None, number: int = 1) -> dict[str, Any]:
@@ -115,7 +120,8 @@ def order_list(
 ) -> Response:
     told = notifications.for_person(engine_of(request), scope.user.username, limit=10)
     values = list_values(request, scope.depot, p)
-    return page(request, "dash/orders.html", scope.user, told=told, **values)
+    may_create = allowed(scope.user.role, order_steps.MAY_DISPATCH)
+    return page(request, "dash/orders.html", scope.user, told=told, may_create=may_create, **values)
 
 
 @router.get("/partials/orders", response_class=HTMLResponse)
@@ -130,7 +136,19 @@ def order_page(
     request: Request, order_id: Id, scope: Annotated[Scope, screen("read", THE_ORDER)]
 ) -> Response:
     values = detail_values(request, scope.depot, order_id)
-    return page(request, "dash/order.html", scope.user, **values)
+    role = scope.user.role
+    answer = page(
+        request,
+        "dash/order.html",
+        scope.user,
+        may_dispatch=allowed(role, order_steps.MAY_DISPATCH),
+        # the person who planned it may not cancel it (server/domain/duties.py)
+        may_cancel=allowed(role, order_steps.MAY_CANCEL)
+        and values["order"]["created_by"] != scope.user.username,
+        message=order_steps.message(request),
+        **values,
+    )
+    return spent(request, answer)
 
 
 @router.get("/partials/orders/{order_id}", response_class=HTMLResponse)

@@ -62,6 +62,9 @@ BY_REASON: dict[str, Step] = {
         "记录不存在或不属于本库，请返回列表", "no such record here; go back to the list"
     ),
     "unconfirmed": S("请先勾选确认框", "tick the box to confirm first"),
+    "incomplete": S(
+        "请填写必填内容（原因、编号或时间）", "fill in what is asked: the reason, number or time"
+    ),
     "repeated": S("只能选择一项", "choose one, not several"),
     # master data the request names
     "unknown_warehouse": S("请从列表中选择仓库", "choose a depot from the list"),
@@ -176,6 +179,10 @@ BY_REASON: dict[str, Step] = {
     "bad_reason": S("请从列表中选择原因", "choose a reason from the list"),
     "bad_round": S("请按当前轮次盘点", "count in the current round"),
     "bad_tolerance": S("允差超出范围，请核对", "the tolerance is out of range: check it"),
+    "over_line": S(
+        "所选批次超出调运数量，请减少某批次的数量",
+        "the batches chosen give more than the line asks: lower a batch's quantity",
+    ),
     "bad_kind": S("请从列表中选择调运类型", "choose the kind of order from the list"),
     "bad_note": S("请检查交接单内容", "check the handover note"),
     "bad_notice": S("请填写批准通知编号", "enter the approval notice's number"),

@@ -11,11 +11,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, func, select
 
 from server.domain import depot_time
 from server.domain.errors import Rejection
-from server.domain.fifo import Allocation, Candidate, Site, allocate
+from server.domain.fifo import (
+    Allocation,
+    Candidate,
+    Chosen,
+    Option,
+    Site,
+    allocate,
+    fill,
+    options,
+    take_chosen,
+)
 from server.storage.tables import (
     batches,
     items,
@@ -104,7 +114,10 @@ def candidates(
         .where((stock.c.status == "available") & (stock.c.qty > 0) & (batches.c.item_code == item))
     )
     if depot is not None:
-        query = query.where(stock.c.warehouse == depot)
+        # read along the item's batches (ix_batches_item_inbound_date), then keep the depot's:
+        # on the stock's (warehouse, ...) key SQLite would walk the depot's whole stock (350 ms
+        # at 50,000 batches, against 90 ms by the item); a function keeps the key out of it
+        query = query.where(func.coalesce(stock.c.warehouse, "") == depot)
     rows = conn.execute(query.with_for_update(of=stock) if lock else query)
     found = [
         Candidate(
@@ -135,6 +148,22 @@ def plan_line(
     return allocate(qty, (where.lat, where.lon), sites, found, today, roads_to(conn, where.place))
 
 
+def plan_chosen(
+    conn: Connection,
+    item: str,
+    qty: int,
+    chosen: tuple[Chosen, ...],
+    where: Destination,
+    now: datetime,
+) -> Allocation:
+    """The line's plan as the person edited the preview, held to the same rules
+    (server.domain.fifo.take_chosen) against the same stock `plan_line` plans from."""
+    today = depot_time.today(now)
+    sites, found = candidates(conn, item, where.depot)
+    roads = roads_to(conn, where.place)
+    return take_chosen(qty, chosen, (where.lat, where.lon), sites, found, today, roads)
+
+
 def check_items(conn: Connection, codes: list[str]) -> None:
     """Every item code is in the catalogue, or unknown_item naming those that are not."""
     known = set(conn.execute(select(items.c.code).where(items.c.code.in_(codes))).scalars())
@@ -157,3 +186,22 @@ def preview(
     with engine.connect() as conn:
         check_items(conn, [item])
         return plan_line(conn, item, qty, destination(conn, lat, lon, place, depot), now)
+
+
+def preview_with_options(
+    engine: Engine,
+    item: str,
+    qty: int,
+    where: Destination,
+    now: datetime,
+    limit: int = 30,
+) -> tuple[Allocation, list[Option]]:
+    """The plan for a line, and the stacks a person may choose from instead (those the rule
+    refuses marked), as the order would see them now, reserving nothing."""
+    with engine.connect() as conn:
+        check_items(conn, [item])
+        today = depot_time.today(now)
+        sites, found = candidates(conn, item, where.depot)
+        roads = roads_to(conn, where.place)
+    offered = options((where.lat, where.lon), sites, found, today, roads, None)
+    return fill(qty, offered, today), offered[:limit]

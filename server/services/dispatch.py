@@ -18,10 +18,10 @@ from sqlalchemy import Connection, Engine, select, update
 from server.domain import evidence
 from server.domain.basis import Basis, Kind, on_decision
 from server.domain.errors import LedgerError
-from server.domain.fifo import Allocation
+from server.domain.fifo import Allocation, Chosen
 from server.domain.floor import Rejection
 from server.services import decisions
-from server.services.allocation import Destination, check_items, plan_line
+from server.services.allocation import Destination, check_items, plan_chosen, plan_line
 from server.services.approvals import Decision, record_decision
 from server.services.audit import record
 from server.services.ledger import Posting, post
@@ -43,6 +43,7 @@ WRITTEN_ORDER_HOURS = 48  # art. 19(4)
 class OrderLine:
     item: str
     qty: int
+    chosen: tuple[Chosen, ...] | None = None  # the preview as edited; None: the rule plans
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,13 +111,18 @@ def reserve(
     where: Destination,
     decided: DispatchDecisions,
     seq: int,
+    chosen: tuple[Chosen, ...] | None = None,
 ) -> Allocation:
     """Allocate `qty` of an order line (server.services.allocation.plan_line, as the preview
     does) and reserve what is taken: available -> reserved postings on the dispatch decision,
     and a pick line each (numbered on from `seq`). What nothing could give is the allocation's
     shortfall. Read without locks: the postings lock the ledger head, then each stock row (the
-    order every writer takes), and refuse to go below zero (LedgerError)."""
-    plan = plan_line(conn, item, qty, where, decided.now)
+    order every writer takes), and refuse to go below zero (LedgerError). With `chosen` (the
+    preview as the person edited it), those stacks, each held to the rules (plan_chosen)."""
+    if chosen is None:
+        plan = plan_line(conn, item, qty, where, decided.now)
+    else:
+        plan = plan_chosen(conn, item, qty, chosen, where, decided.now)
     for take in plan.takes:
         basis = decided.get(take.warehouse)
         loc_id = _location_id(conn, take.warehouse, take.location)
@@ -232,7 +238,9 @@ def _reserve_lines(
                 .returning(dispatch_lines.c.id)
             ).scalar_one()
         )
-        plan = reserve(conn, order_id, line_id, line.item, line.qty, where, decided, seq)
+        plan = reserve(
+            conn, order_id, line_id, line.item, line.qty, where, decided, seq, line.chosen
+        )
         seq += len(plan.takes)
         for take in plan.takes:
             taken[take.warehouse] = taken.get(take.warehouse, 0) + take.qty
@@ -261,6 +269,7 @@ def _record_order(
             kind=request.kind,
             lines=len(request.lines),
             reserved=taken.get(depot or "", 0),
+            edited=any(line.chosen is not None for line in request.lines),
         )
 
 

@@ -62,6 +62,7 @@ def order_view(
         "destination": order.destination,
         "status": order.status,
         "depot": order.warehouse,
+        "created_by": order.created_by,  # who planned it (another must cancel it)
         "notified_at": notified.isoformat(),
         "first_batch_due": first_due.isoformat(),
         "first_batch_seconds_left": int((first_due - now).total_seconds()),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, func, select
 
 from server.storage.tables import (
     inbound_lines,
@@ -96,13 +96,12 @@ def choices(engine: Engine, depot: str | None) -> dict[str, list[dict[str, Any]]
                     select(suppliers.c.code, suppliers.c.name).order_by(suppliers.c.code)
                 ).mappings()
             ],
-            "items": [
-                dict(r)
-                for r in conn.execute(
-                    select(items.c.code, items.c.name_zh, items.c.name_en)
-                    .order_by(items.c.code)
-                    .limit(MAX_CHOICES)
-                ).mappings()
-            ],
+            "items": item_choices(conn),
             "warehouses": [dict(r) for r in conn.execute(depots).mappings()],
         }
+
+
+def item_choices(conn: Connection) -> list[dict[str, Any]]:
+    """The items a form offers (a list of codes to pick from), the first MAX_CHOICES."""
+    query = select(items.c.code, items.c.name_zh, items.c.name_en).order_by(items.c.code)
+    return [dict(r) for r in conn.execute(query.limit(MAX_CHOICES)).mappings()]

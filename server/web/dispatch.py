@@ -12,6 +12,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from server.domain import depot_time
 from server.domain.bounds import Code, Id, Name, NoteNo, Person, Phone, Plate, Qty, Reason, Ref
+from server.domain.fifo import Chosen, why
 from server.domain.floor import Rejection
 from server.domain.scope import Named, Of, Own
 from server.services import allocation, dispatch, handover
@@ -67,7 +68,13 @@ def preview_allocation(
         "allocated": result.allocated,
         "shortfall": result.shortfall,
         "takes": [
-            {"warehouse": t.warehouse, "location": t.location, "batch": t.batch_no, "qty": t.qty}
+            {
+                "warehouse": t.warehouse,
+                "location": t.location,
+                "batch": t.batch_no,
+                "qty": t.qty,
+                "why": why(t),
+            }
             for t in result.takes
         ],
     }
@@ -75,6 +82,16 @@ def preview_allocation(
 
 class OrderLineIn(BaseModel):
     item: Code
+    qty: Qty
+
+
+class TakeIn(BaseModel):
+    """A stack the person chose for a line (the preview as edited)."""
+
+    line: int = Field(ge=0, lt=200, description="the line's place in `lines`, from 0")
+    warehouse: Code
+    location: Code
+    batch: Ref
     qty: Qty
 
 
@@ -91,6 +108,25 @@ class OrderIn(BaseModel):
     notified_at: AwareDatetime | None = Field(
         None, description="when the notice came (with its zone); not in the future"
     )
+    edited: bool = Field(
+        False,
+        description="the takes are the plan (the preview as edited): each line reserves its "
+        "takes only, each held to the rules; any take given means the same",
+    )
+    takes: list[TakeIn] = Field(default_factory=list, max_length=1000)
+
+    def chosen(self) -> list[tuple[Chosen, ...] | None]:
+        """Each line's chosen stacks, or None for every line when the rule plans."""
+        if not (self.edited or self.takes):
+            return [None] * len(self.lines)
+        if any(t.line >= len(self.lines) for t in self.takes):
+            raise Rejection("bad_plan", "a take names a line the order does not have")
+        return [
+            tuple(
+                Chosen(t.warehouse, t.location, t.batch, t.qty) for t in self.takes if t.line == i
+            )
+            for i in range(len(self.lines))
+        ]
 
 
 class ArrivalIn(BaseModel):
@@ -120,9 +156,16 @@ def create_order(
 ) -> dict[str, Any]:
     """A dispatch order: stock reserved nearest first and FIFO, pick lists for the depots. A
     person bound to a depot plans from that depot's stock only."""
+    order_id = place_order(request, body, scope)
+    return order_view(engine_of(request), order_id, now_of(request), scope.depot)
+
+
+def place_order(request: Request, body: OrderIn, scope: Scope) -> int:
+    """The order the request (or the page's form) asks for, made by the service; for a person
+    bound to a depot, from that depot's stock only."""
     with engine_of(request).connect() as conn:
         to = allocation.destination(conn, body.lat, body.lon, body.place, scope.depot)
-    order_id = dispatch.create_order(
+    return dispatch.create_order(
         engine_of(request),
         scope.user.username,
         dispatch.OrderRequest(
@@ -133,14 +176,16 @@ def create_order(
             lat=to.lat,
             lon=to.lon,
             place=to.place,
-            lines=tuple(dispatch.OrderLine(x.item, x.qty) for x in body.lines),
+            lines=tuple(
+                dispatch.OrderLine(x.item, x.qty, chosen)
+                for x, chosen in zip(body.lines, body.chosen(), strict=True)
+            ),
             phone_order=body.phone_order,
             notified_at=body.notified_at,
             depot=scope.depot,
         ),
         now=now_of(request),
     )
-    return order_view(engine_of(request), order_id, now_of(request), scope.depot)
 
 
 @router.get("/orders/{order_id}")

@@ -268,6 +268,27 @@ def measure(client: httpx.Client, path: str, times: int = 20) -> list[float]:
     return out
 
 
+def measure_preview(client: httpx.Client, times: int = 20) -> list[float]:
+    """The dispatch screen's allocation preview (POST /orders/new) of 100 of the first item
+    offered, to LC01's door: the plan and the stacks it could take instead."""
+    page = client.get("/orders/new").text
+    item = page.split('<datalist id="item-codes"><option value="', 1)[1].split('"', 1)[0]
+    token = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    form = {"csrf_token": token, "number": "BENCH", "kind": "request", "basis": "bench",
+            "destination": "安置点", "lat": "31.4452", "lon": "104.7418",
+            "lines.0.item": item, "lines.0.qty": "100"}  # fmt: skip
+    out = []
+    for _ in range(times):
+        started = time.perf_counter()
+        response = client.post(
+            "/orders/new", data=form, headers={"Origin": str(client.base_url).rstrip("/")}
+        )
+        out.append((time.perf_counter() - started) * 1000)
+        if response.status_code != 200 or 'id="plan"' not in response.text:
+            raise RuntimeError(f"the preview: {response.status_code} {response.text[:200]}")
+    return out
+
+
 def p95_of(ms: list[float]) -> float:
     ordered = sorted(ms)
     return ordered[max(0, int(len(ordered) * 0.95) - 1)]
@@ -333,12 +354,14 @@ def run(db_url: str, per_depot: int, work: Path, database_pid: int | None = None
             event_path = "/ledger/events/" + event.split('"', 1)[0]
             for path in ("/", "/partials/overview", "/doors", "/partials/doors", "/orders",
                          "/partials/orders", f"/orders/{order}", f"/partials/orders/{order}",
+                         "/orders/new",
                          "/stocktakes", "/partials/stocktakes", "/approvals",
                          "/partials/approvals", "/ledger", "/ledger?status=on_hold",
                          postings_path, event_path, "/audit", "/audit?p=200"):  # fmt: skip
                 label = path if len(path) < 30 else path[:27] + "..."
                 live = path == "/" or path.startswith("/partials/")  # the overview, each region
                 report(f"GET {label}", measure(client, path), floor, LIVE_LIMIT if live else None)
+            report("POST /orders/new (the preview)", measure_preview(client), floor)
             month = (depot_time.today(system_clock()).replace(day=1) - timedelta(days=1)).strftime(
                 "%Y-%m"
             )

@@ -151,6 +151,14 @@ def order_body(w: World, c: Caller) -> dict[str, Any]:
     }
 
 
+def order_form(w: World, c: Caller) -> dict[str, str]:
+    """The new order's form (the dispatch screen), as order_body."""
+    body = order_body(w, c)
+    line = body.pop("lines")[0]
+    fields = {k: str(v) for k, v in body.items()}
+    return {**fields, "lines.0.item": line["item"], "lines.0.qty": str(line["qty"])}
+
+
 def handover_body() -> dict[str, str]:
     return {
         "warehouse": HERE,
@@ -797,6 +805,68 @@ CASES: tuple[Case, ...] = (
         "record",
         lambda w, c: Call("POST", f"/inbound/{w.fresh_notice()}/close", data={"confirm": "yes"}),
         roles=frozenset({"admin", "supervisor", "keeper"}),
+        page=True,
+    ),
+    Case(
+        "GET",
+        "/orders/new",
+        "person",
+        "own",
+        get("/orders/new"),
+        roles=frozenset({"admin", "supervisor", "dispatcher"}),
+        page=True,
+    ),
+    Case(
+        "POST",
+        "/orders/new",
+        "person",
+        "own",
+        lambda w, c: Call("POST", "/orders/new", data=order_form(w, c)),
+        roles=frozenset({"admin", "supervisor", "dispatcher"}),
+        page=True,
+    ),
+    Case(
+        "POST",
+        "/orders",
+        "person",
+        "own",
+        lambda w, c: Call("POST", "/orders", data=order_form(w, c)),
+        roles=frozenset({"admin", "supervisor", "dispatcher"}),
+        page=True,
+    ),
+    Case(
+        "POST",
+        "/orders/{order_id}/written-order",
+        "person",
+        "record",
+        lambda w, c: Call(
+            "POST",
+            f"/orders/{w.order}/written-order",
+            data={"reference": w.number(HERE, "书面调令")},
+        ),
+        roles=frozenset({"admin", "supervisor", "dispatcher"}),
+        page=True,
+    ),
+    Case(
+        "POST",
+        "/orders/{order_id}/arrival",
+        "person",
+        "record",
+        lambda w, c: Call("POST", f"/orders/{w.fresh_order(1)}/arrival", data={}),
+        roles=frozenset({"admin", "supervisor", "dispatcher"}),
+        page=True,
+    ),
+    Case(
+        "POST",
+        "/orders/{order_id}/cancel",
+        "person",
+        "record",
+        lambda w, c: Call(
+            "POST",
+            f"/orders/{w.fresh_order(1)}/cancel",
+            data={"reason": "灾情缓解", "confirm": "yes"},
+        ),
+        roles=frozenset({"admin", "dispatcher"}),  # the bureau undoes its decisions
         page=True,
     ),
     Case("GET", "/stocktakes", "person", "own", get("/stocktakes"), page=True),
