@@ -14,9 +14,11 @@ from server.dash import (
     overview,
     reports_page,
     session,
+    stocktake_steps,
     stocktakes,
 )
 
 router = APIRouter(include_in_schema=False)
 for part in (session, overview, doors, inbound, orders, stocktakes, ledger, reports_page, live):
     router.include_router(part.router)
+router.include_router(stocktake_steps.router)  # a round's steps, after its pages
