@@ -60,7 +60,8 @@ def empty() -> Filled[Any]:
 
 def _messages(kind: str, ctx: Mapping[str, Any]) -> FieldError:
     """A pydantic error type as the person reads it."""
-    n = ctx.get("max_length") or ctx.get("min_length") or ctx.get("le") or ctx.get("ge") or ""
+    bounds = ("max_length", "min_length", "le", "ge", "lt", "gt")
+    n = next((ctx[k] for k in bounds if ctx.get(k) is not None), "")  # 0 is a bound too
     table = {
         "missing": ("必填", "required"),
         "string_too_short": ("必填", "required"),
