@@ -35,7 +35,6 @@ def close(
     request: Request,
     stocktake_id: Id,
     scope: Annotated[Scope, screen(MAY_RUN, THE_ROUND)],
-    fields: Annotated[dict[str, str], Depends(form_of)],
 ) -> Response:
     """Reconcile every line; lines over the tolerance are asked again (the round stays
     counting), else the round closes. Lines neither counted nor marked refuse it, named."""
