@@ -24,6 +24,9 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 
+from server.dash.refusals import next_step
+from server.domain.errors import Rejection
+
 M = TypeVar("M", bound=BaseModel)
 # A form with more fields is refused whole: the framework's own limit, which answers 400
 # before the form is read (Starlette's max_fields); `read` holds forms it is given to it too.
@@ -155,6 +158,23 @@ def flash_of(request: Request) -> tuple[str, str] | None:
         return None
     key, _, arg = unquote(raw)[:300].partition("|")
     return key, arg
+
+
+def message_of(
+    request: Request, messages: Mapping[str, tuple[str, str]]
+) -> tuple[str, str, Any] | None:
+    """The one-time message of the last change, as `form.html`'s `message` shows it:
+    ("ok", argument, (zh, en)) for a key of the page's `messages`, or ("refused", reason,
+    the next step) for `flash(to, "refused", reason)`."""
+    found = flash_of(request)
+    if found is None:
+        return None
+    key, arg = found
+    if key in messages:
+        return ("ok", arg, messages[key])
+    if key == "refused":
+        return ("refused", arg, next_step(Rejection(arg, "")))
+    return None
 
 
 def spent(request: Request, answer: Response) -> Response:

@@ -9,10 +9,12 @@ a one-time message, or the page again with the field errors or the refusal as th
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
+from pydantic import BaseModel
 
 from server.dash.forms import flash, form_of, read
 from server.dash.stocktakes import MAY_APPROVE, MAY_RUN, THE_ROUND, round_page
@@ -24,6 +26,7 @@ from server.web.guard import Scope, screen
 from server.web.stocktakes import ReasonIn, SkipsIn
 
 router = APIRouter(include_in_schema=False)
+M = TypeVar("M", bound=BaseModel)
 
 
 def _to(stocktake_id: int) -> str:
@@ -51,6 +54,27 @@ def close(
     return flash(_to(stocktake_id), "closed", f"#{stocktake_id}")
 
 
+def _step(
+    request: Request,
+    scope: Scope,
+    stocktake_id: int,
+    fields: dict[str, str],
+    model: type[M],
+    act: Callable[[M], tuple[str, str]],
+) -> Response:
+    """A step with a form: read against the API's model, done by `act` (the service call,
+    answering the message's key and argument), or the page again with the field errors or the
+    refusal."""
+    form = read(model, fields)
+    if form.model is None:
+        return round_page(request, scope, stocktake_id, form=form, status=422)
+    try:
+        key, arg = act(form.model)
+    except Rejection as exc:
+        return round_page(request, scope, stocktake_id, form, exc, status_of(exc.reason))
+    return flash(_to(stocktake_id), key, arg)
+
+
 @router.post("/stocktakes/{stocktake_id}/reasons")
 def give_reason(
     request: Request,
@@ -58,24 +82,14 @@ def give_reason(
     scope: Annotated[Scope, screen(MAY_RUN, THE_ROUND)],
     fields: Annotated[dict[str, str], Depends(form_of)],
 ) -> Response:
-    form = read(ReasonIn, fields)
-    if form.model is None:
-        return round_page(request, scope, stocktake_id, form=form, status=422)
-    body = form.model
-    try:
+    def act(body: ReasonIn) -> tuple[str, str]:
         stocktake.set_reason(
-            engine_of(request),
-            scope.user.username,
-            stocktake_id,
-            body.location,
-            body.item,
-            body.batch,
-            body.reason,
-            now=now_of(request),
-        )
-    except Rejection as exc:
-        return round_page(request, scope, stocktake_id, form, exc, status_of(exc.reason))
-    return flash(_to(stocktake_id), "reason", f"{body.location} {body.batch}")
+            engine_of(request), scope.user.username, stocktake_id, body.location, body.item,
+            body.batch, body.reason, now=now_of(request),
+        )  # fmt: skip
+        return "reason", f"{body.location} {body.batch}"
+
+    return _step(request, scope, stocktake_id, fields, ReasonIn, act)
 
 
 @router.post("/stocktakes/{stocktake_id}/not-counted")
@@ -85,19 +99,14 @@ def mark_not_counted(
     scope: Annotated[Scope, screen(MAY_RUN, THE_ROUND)],
     fields: Annotated[dict[str, str], Depends(form_of)],
 ) -> Response:
-    form = read(SkipsIn, fields)
-    if form.model is None:
-        return round_page(request, scope, stocktake_id, form=form, status=422)
-    marks = [
-        stocktake.Skip(x.location, x.item, x.batch, x.reason, x.note) for x in form.model.lines
-    ]
-    try:
+    def act(body: SkipsIn) -> tuple[str, str]:
+        marks = [stocktake.Skip(x.location, x.item, x.batch, x.reason, x.note) for x in body.lines]
         marked = stocktake.mark_not_counted(
             engine_of(request), scope.user.username, stocktake_id, marks, now_of(request)
         )
-    except Rejection as exc:
-        return round_page(request, scope, stocktake_id, form, exc, status_of(exc.reason))
-    return flash(_to(stocktake_id), "marked", str(marked))
+        return "marked", str(marked)
+
+    return _step(request, scope, stocktake_id, fields, SkipsIn, act)
 
 
 @router.post("/stocktakes/{stocktake_id}/approve")

@@ -22,7 +22,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from server.dash.common import page, partial
-from server.dash.forms import Filled, empty, flash, flash_of, form_of, read, spent
+from server.dash.forms import Filled, empty, flash, form_of, message_of, read, spent
 from server.dash.refusals import next_step
 from server.domain.bounds import Id
 from server.domain.errors import DepotError, NotFoundPage, Rejection, status_of
@@ -71,19 +71,6 @@ MESSAGES = {
 BLIND = ("variances", "open_reasons")  # figures a counter does not see
 
 
-def message_of(request: Request) -> tuple[str, str, Any] | None:
-    """The one-time message of the last change, or the refusal as the next step."""
-    found = flash_of(request)
-    if found is None:
-        return None
-    key, arg = found
-    if key in MESSAGES:
-        return ("ok", arg, MESSAGES[key])
-    if key == "refused":
-        return ("refused", arg, next_step(Rejection(arg, "")))
-    return None
-
-
 def _blind(row: dict[str, Any], sees: bool) -> dict[str, Any]:
     return row if sees else {k: v for k, v in row.items() if k not in BLIND}
 
@@ -113,7 +100,7 @@ def _list(
         form=form,
         refusal=refusal,
         next_step=next_step,
-        message=message_of(request),
+        message=message_of(request, MESSAGES),
         **list_values(request, scope),
     )
     return spent(request, answer)
@@ -204,7 +191,7 @@ def round_page(
         form=form or empty(),
         refusal=refusal,
         next_step=next_step,
-        message=message_of(request),
+        message=message_of(request, MESSAGES),
         **values,
     )
     return spent(request, answer)
