@@ -1,18 +1,22 @@
 """A round's figures kept by zone (server.storage.stocktake_progress, migration 0021) agree with
 its counts and lines counted afresh: after the open, counts given twice, a close asking for a
-recount, the recount, a close and a reason; and migration 0021 fills the same figures from the
-rounds there are (the schema taken back to 0020, then up again). SQLite and PostgreSQL."""
+recount, the recount, a close and a reason; a line counted by two writers at once counts once;
+and migration 0021 fills the same figures from the rounds there are (the schema taken back to
+0020, then up again). SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
 from alembic import command
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
 
 from harness.depot import prepare_database
+from harness.procs import wait_until
 from server.services import stocktake, stocktake_close
+from server.storage import stocktake_progress as progress
 from server.storage.db import alembic_config, make_engine, migrate
 from server.storage.tables import (
     batches,
@@ -133,3 +137,44 @@ def test_kept_figures_follow_every_step_and_the_migration_fills_them(db_url: str
     migrate(engine)
     assert kept(engine) == before
     engine.dispose()
+
+
+def test_one_line_counted_by_two_writers_at_once_counts_once(db_url: str) -> None:
+    """Two transactions count the same line at the same time (a keeper's device and the
+    floor): the second waits on the first's row of `stocktake_counted`, and the line counts
+    once. On SQLite writers take turns; on PostgreSQL the second is seen waiting first."""
+    depot = prepare_database(db_url, with_stock=True)
+    engine = make_engine(depot.db_url)
+    take = stocktake.open_stocktake(engine, "wang", "LC01", "A", 0, NOW)
+    loc, item, batch, qty = stacks_of(engine, "A")[0]
+    count = stocktake.Count(loc, item, batch, qty)
+    first = engine.connect()
+    tx = first.begin()
+    row = stocktake.stocktake_row(first, take)
+    rows = stocktake.count_rows(first, row, "li", [count], NOW)
+    first.execute(stocktake_counts.insert(), rows)
+    progress.add_counted(first, rows)  # the line's key taken, not yet committed
+    second = threading.Thread(
+        target=lambda: stocktake.record_counts(engine, "zhou", take, [count], NOW)
+    )
+    if engine.dialect.name == "postgresql":
+        second.start()
+        wait_until(lambda: waiting_on_a_lock(engine), 20, "the second writer waiting")
+        tx.commit()
+    else:
+        tx.commit()
+        second.start()
+    second.join(timeout=30)
+    first.close()
+    assert not second.is_alive()
+    assert figures(engine, take)["counted"] == 1
+    with engine.connect() as conn:
+        counts = select(func.count()).where(stocktake_counts.c.stocktake_id == take)
+        assert conn.execute(counts).scalar_one() == 2  # both counts are kept
+    engine.dispose()
+
+
+def waiting_on_a_lock(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        query = text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+        return bool(conn.execute(query).scalar_one())
