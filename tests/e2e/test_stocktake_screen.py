@@ -170,6 +170,7 @@ def test_a_round_opened_counted_recounted_closed_and_approved(
         refused.wait_for()
         assert "需由另一位主管审批" in refused.inner_text()
         assert "must be approved by another supervisor" in refused.inner_text()
+        assert no_horizontal_scroll(page)
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / "stocktake-round.png"), full_page=True)
 
