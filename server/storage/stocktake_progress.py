@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Connection, case, func, select, update
+from sqlalchemy import Connection, bindparam, case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from server.storage.tables import (
@@ -136,14 +136,22 @@ def tally(conn: Connection, stocktake_id: int) -> None:
     _upsert(conn, found, add=())
 
 
+# The readers' statements, built once (the pages read them on every live refresh).
+ZONES = (
+    select(progress.c.zone, *(progress.c[name] for name in FIGURES))
+    .where(progress.c.stocktake_id == bindparam("take"))
+    .order_by(progress.c.zone)
+)
+TOTALS = (
+    select(progress.c.stocktake_id, *(func.sum(progress.c[n]) for n in FIGURES))
+    .where(progress.c.stocktake_id.in_(bindparam("ids", expanding=True)))
+    .group_by(progress.c.stocktake_id)
+)
+
+
 def zones(conn: Connection, stocktake_id: int) -> list[dict[str, Any]]:
     """A round's figures by zone, in zone order."""
-    query = (
-        select(progress.c.zone, *(progress.c[name] for name in FIGURES))
-        .where(progress.c.stocktake_id == stocktake_id)
-        .order_by(progress.c.zone)
-    )
-    return [dict(r) for r in conn.execute(query).mappings()]
+    return [dict(r) for r in conn.execute(ZONES, {"take": stocktake_id}).mappings()]
 
 
 def totals(conn: Connection, stocktake_ids: Iterable[int]) -> dict[int, dict[str, int]]:
@@ -151,12 +159,7 @@ def totals(conn: Connection, stocktake_ids: Iterable[int]) -> dict[int, dict[str
     ids = list(stocktake_ids)
     if not ids:
         return {}
-    query = (
-        select(progress.c.stocktake_id, *(func.sum(progress.c[n]).label(n) for n in FIGURES))
-        .where(progress.c.stocktake_id.in_(ids))
-        .group_by(progress.c.stocktake_id)
-    )
     return {
-        int(r["stocktake_id"]): {n: int(r[n] or 0) for n in FIGURES}
-        for r in conn.execute(query).mappings()
+        int(take): dict(zip(FIGURES, (int(v or 0) for v in sums), strict=True))
+        for take, *sums in conn.execute(TOTALS, {"ids": ids})
     }
