@@ -13,6 +13,7 @@ regions against their 30 ms limit.
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
 import sys
 import tempfile
@@ -62,14 +63,17 @@ def main() -> None:
     parser.add_argument("--postgres", action="store_true", help="on PostgreSQL, not SQLite")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="depot-bench-stocktakes-"))
-    if not args.postgres:
-        run(f"sqlite:///{work / 'dashboard.sqlite'}", args.batches, work)
-        return
-    cluster = PostgresCluster().start()
     try:
-        run(cluster.new_database(), args.batches, work)
+        if not args.postgres:
+            run(f"sqlite:///{work / 'dashboard.sqlite'}", args.batches, work)
+            return
+        cluster = PostgresCluster().start()
+        try:
+            run(cluster.new_database(), args.batches, work)
+        finally:
+            cluster.stop()
     finally:
-        cluster.stop()
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
