@@ -17,6 +17,7 @@ from server.dash import (
     overview,
     reports_page,
     session,
+    stocktake_steps,
     stocktakes,
 )
 
@@ -35,4 +36,5 @@ for part in (
     live,
 ):
     router.include_router(part.router)
+router.include_router(stocktake_steps.router)  # a round's steps, after its pages
 router.include_router(admin.router)  # master data, people, gateways

@@ -24,6 +24,7 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 
+from server.dash.refusals import next_step
 from server.domain.errors import Rejection
 
 M = TypeVar("M", bound=BaseModel)
@@ -62,7 +63,8 @@ def empty() -> Filled[Any]:
 
 def _messages(kind: str, ctx: Mapping[str, Any]) -> FieldError:
     """A pydantic error type as the person reads it."""
-    n = ctx.get("max_length") or ctx.get("min_length") or ctx.get("le") or ctx.get("ge") or ""
+    bounds = ("max_length", "min_length", "le", "ge", "lt", "gt")
+    n = next((ctx[k] for k in bounds if ctx.get(k) is not None), "")  # 0 is a bound too
     table = {
         "missing": ("必填", "required"),
         "string_too_short": ("必填", "required"),
@@ -160,18 +162,12 @@ def flash_of(request: Request) -> tuple[str, str] | None:
     return key, arg
 
 
-def spent(request: Request, answer: Response) -> Response:
-    """`answer` with the one-time message deleted, once the page has shown it."""
-    if FLASH_COOKIE in request.cookies:
-        answer.delete_cookie(FLASH_COOKIE)
-    return answer
-
-
 def message_of(
     request: Request, messages: Mapping[str, tuple[str, str]]
 ) -> tuple[str, str, Any] | None:
-    """The one-time message the last change left, as a page shows it: ("ok", argument,
-    (zh, en)) from the page's `messages`, or ("refused", reason, the next step)."""
+    """The one-time message of the last change, as `form.html`'s `message` shows it:
+    ("ok", argument, (zh, en)) for a key of the page's `messages`, or ("refused", reason,
+    the next step) for `flash(to, "refused", reason)`."""
     found = flash_of(request)
     if found is None:
         return None
@@ -179,7 +175,12 @@ def message_of(
     if key in messages:
         return ("ok", arg, messages[key])
     if key == "refused":
-        from server.dash.refusals import next_step  # the table of next steps reads no forms
-
         return ("refused", arg, next_step(Rejection(arg, "")))
     return None
+
+
+def spent(request: Request, answer: Response) -> Response:
+    """`answer` with the one-time message deleted, once the page has shown it."""
+    if FLASH_COOKIE in request.cookies:
+        answer.delete_cookie(FLASH_COOKIE)
+    return answer

@@ -86,8 +86,6 @@ def _list(
 
 
 def _message(request: Request) -> tuple[str, str, Any] | None:
-    """The one-time message of the last change: ("ok", arg, (zh, en)) or ("refused", reason,
-    the next step)."""
     return message_of(request, MESSAGES)
 
 

@@ -23,6 +23,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "count": frozenset({"admin", "supervisor", "keeper"}),
     # open and close stocktakes, see their variances, give reasons
     "stocktake": frozenset({"admin", "supervisor"}),
+    # a stocktake's ledger quantities and variances (counters count blind)
+    "see:variances": frozenset({"admin", "supervisor", "auditor"}),
     # the approvals inbox (what waits for the person's decision)
     "approve": frozenset({"admin", "supervisor"}),
     # a quality check of stock at its storage limit (art. 25(4))

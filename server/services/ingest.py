@@ -41,6 +41,7 @@ from server.domain.receiving import Receipt
 from server.domain.results import Caller, EventResult
 from server.services import inbound, ledger
 from server.services.refs import load_refs, with_orders
+from server.storage import stocktake_progress
 from server.storage.tables import events, pick_lines, stocktake_counts, stocktakes
 
 CHUNK = 500
@@ -190,6 +191,7 @@ def _ingest(
         ledger.write(conn, head, entries, held, events=accepted, now=now)
         if count_rows:
             conn.execute(stocktake_counts.insert(), count_rows)
+            stocktake_progress.add_counted(conn, count_rows)
         if loads:
             _count_loads(conn, warehouse, loads)
         inbound.count_received(conn, warehouse, received)

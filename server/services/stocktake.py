@@ -30,6 +30,7 @@ from sqlalchemy import (
 from server.domain.floor import Rejection
 from server.services.audit import record
 from server.services.refs import batch_id, known_warehouse, location_id
+from server.storage import stocktake_progress
 from server.storage.tables import (
     batches,
     locations,
@@ -121,6 +122,7 @@ def open_stocktake(
                 .returning(stocktakes.c.id)
             ).scalar_one()
         )
+        stocktake_progress.start(conn, new_id, warehouse, zone)
         record(
             conn,
             username,
@@ -186,6 +188,17 @@ def record_counts(
         rows = count_rows(conn, take, username, counts, now)
         if rows:
             conn.execute(stocktake_counts.insert(), rows)
+            stocktake_progress.add_counted(conn, rows)
+        record(
+            conn,
+            username,
+            "stocktake_count",
+            f"stocktake {stocktake_id}",
+            depot=take.warehouse,
+            lines=len(rows),
+            rounds=sorted({c.round for c in counts}),
+            now=now,
+        )
     return len(rows)
 
 
@@ -295,6 +308,7 @@ def set_reason(
         ).rowcount
         if not done:
             raise Rejection("unknown_line", "no such line in this stocktake")
+        stocktake_progress.tally(conn, stocktake_id)
         record(
             conn,
             username,

@@ -24,6 +24,7 @@ from server.services.audit import record
 from server.services.ledger import Posting, post
 from server.services.replan import Loss, release, replan
 from server.services.stocktake import stocktake_row
+from server.storage import stocktake_progress
 from server.storage.tables import (
     batches,
     locations,
@@ -53,6 +54,7 @@ def close(engine: Engine, username: str, stocktake_id: int, now: datetime) -> Su
         )
         _refuse_hidden_lines(conn, take.id)
         summary = summary_of(conn, take.id)
+        stocktake_progress.tally(conn, take.id)
         status = "counting" if summary.recounts else "closed"
         conn.execute(
             update(stocktakes)

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, case, func, select
+from sqlalchemy import Engine, func, select
 
+from server.storage import stocktake_progress
 from server.storage.tables import (
     batches,
     items,
@@ -16,37 +17,43 @@ from server.storage.tables import (
     stocktake_lines,
     stocktake_skips,
     stocktakes,
+    warehouses,
 )
 
 
 def rounds(
     engine: Engine, warehouse: str | None, limit: int | None = 30, status: str | None = None
 ) -> list[dict[str, Any]]:
-    """Stocktakes, newest first, with their lines' states summed."""
-    lines = stocktake_lines.c
-    query = (
-        select(
-            stocktakes,
-            func.count(lines.location_id).label("lines"),
-            func.sum(case((lines.counted.is_not(None), 1), else_=0)).label("counted"),
-            func.sum(case((lines.state == "variance", 1), else_=0)).label("variances"),
-            func.sum(case((lines.state == "recount", 1), else_=0)).label("recounts"),
-            func.sum(
-                case(((lines.state == "variance") & lines.reason.is_(None), 1), else_=0)
-            ).label("open_reasons"),
-        )
-        .outerjoin(stocktake_lines, lines.stocktake_id == stocktakes.c.id)
-        .group_by(*stocktakes.c)
-        .order_by(stocktakes.c.id.desc())
-        .limit(limit)
-    )
+    """Stocktakes, newest first, with their figures kept by zone (server.storage.
+    stocktake_progress) summed: the lines to count, counted, variances, recounts and variances
+    without a reason."""
+    query = select(stocktakes).order_by(stocktakes.c.id.desc()).limit(limit)
     if warehouse:
         query = query.where(stocktakes.c.warehouse == warehouse)
     if status:
         query = query.where(stocktakes.c.status == status)
     with engine.connect() as conn:
-        return [{k: (v or 0) if k in ("counted", "variances", "recounts", "open_reasons") else v
-                 for k, v in dict(r).items()} for r in conn.execute(query).mappings()]  # fmt: skip
+        takes = [dict(r) for r in conn.execute(query).mappings()]
+        figures = stocktake_progress.totals(conn, [t["id"] for t in takes])
+    none = dict.fromkeys(stocktake_progress.FIGURES, 0)
+    return [take | figures.get(take["id"], none) for take in takes]
+
+
+def one(engine: Engine, stocktake_id: int) -> dict[str, Any] | None:
+    """A round with its figures in total and by zone, and the number of lines marked not
+    counted."""
+    with engine.connect() as conn:
+        row = conn.execute(select(stocktakes).where(stocktakes.c.id == stocktake_id)).first()
+        if row is None:
+            return None
+        take = dict(row._mapping)
+        take["zones"] = stocktake_progress.zones(conn, stocktake_id)
+        take["marked"] = conn.execute(
+            select(func.count()).where(stocktake_skips.c.stocktake_id == stocktake_id)
+        ).scalar_one()
+    none = dict.fromkeys(stocktake_progress.FIGURES, 0)
+    sums = {k: sum(z[k] for z in take["zones"]) for k in none}
+    return take | sums
 
 
 def variances(engine: Engine, stocktake_id: int, limit: int = 200) -> list[dict[str, Any]]:
@@ -57,6 +64,7 @@ def variances(engine: Engine, stocktake_id: int, limit: int = 200) -> list[dict[
             locations.c.zone,
             items.c.name_zh,
             items.c.name_en,
+            batches.c.item_code,
             batches.c.batch_no,
         )
         .join(locations, locations.c.id == stocktake_lines.c.location_id)
@@ -82,24 +90,6 @@ def counters(engine: Engine, stocktake_id: int) -> list[str]:
                 )
             ).scalars()
         )
-
-
-def by_zone(engine: Engine, stocktake_id: int) -> list[dict[str, Any]]:
-    lines = stocktake_lines.c
-    query = (
-        select(
-            locations.c.zone,
-            func.count().label("lines"),
-            func.sum(case((lines.counted.is_not(None), 1), else_=0)).label("counted"),
-            func.sum(case((lines.state == "variance", 1), else_=0)).label("variances"),
-        )
-        .join(locations, locations.c.id == lines.location_id)
-        .where(lines.stocktake_id == stocktake_id)
-        .group_by(locations.c.zone)
-        .order_by(locations.c.zone)
-    )
-    with engine.connect() as conn:
-        return [dict(r) for r in conn.execute(query).mappings()]
 
 
 def pending_acceptance(engine: Engine, depot: str | None) -> list[dict[str, Any]]:
@@ -152,3 +142,42 @@ def with_lines(
         take = conn.execute(select(stocktakes).where(stocktakes.c.id == stocktake_id)).one()
         lines = [dict(r) for r in conn.execute(query.limit(1000)).mappings()]
     return take, lines
+
+
+def to_recount(engine: Engine, stocktake_id: int, limit: int = 200) -> list[dict[str, Any]]:
+    """The lines a round's close asked to count again: where and what, never how many (the
+    counters see this list, and count blind)."""
+    query = (
+        select(
+            locations.c.code.label("location"),
+            locations.c.zone,
+            batches.c.item_code.label("item"),
+            batches.c.batch_no,
+        )
+        .select_from(stocktake_lines)
+        .join(locations, locations.c.id == stocktake_lines.c.location_id)
+        .join(batches, batches.c.id == stocktake_lines.c.batch_id)
+        .where(
+            (stocktake_lines.c.stocktake_id == stocktake_id)
+            & (stocktake_lines.c.state == "recount")
+        )
+        .order_by(locations.c.walk_order, locations.c.code)
+        .limit(limit)
+    )
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def open_choices(engine: Engine, depot: str | None) -> dict[str, list[Any]]:
+    """What the form opening a round offers: the depots (the person's own, or every depot)
+    and their zones."""
+    depots = select(warehouses.c.code, warehouses.c.name_zh).order_by(warehouses.c.code)
+    zones = select(locations.c.warehouse, locations.c.zone).distinct()
+    if depot is not None:
+        depots = depots.where(warehouses.c.code == depot)
+        zones = zones.where(locations.c.warehouse == depot)
+    with engine.connect() as conn:
+        return {
+            "warehouses": [(r.code, f"{r.code} {r.name_zh}") for r in conn.execute(depots)],
+            "zones": sorted({r.zone for r in conn.execute(zones.limit(1000))}),
+        }

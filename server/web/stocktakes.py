@@ -146,8 +146,7 @@ def show(
     problems_only: bool = True,
 ) -> dict[str, Any]:
     """A stocktake and its lines; the ledger's quantities only for those who may see them."""
-    role = scope.user.role
-    if not allowed(role, "stocktake") and role != "auditor":
+    if not allowed(scope.user.role, "see:variances"):
         raise HTTPException(403, "counters see their counts, not the ledger (blind count)")
     take, lines = stocktake_views.with_lines(engine_of(request), stocktake_id, problems_only)
     for line in lines:

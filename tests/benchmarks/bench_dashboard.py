@@ -54,7 +54,7 @@ from server.domain.chains import GENESIS, NETWORK
 from server.services.accounts import create_gateway_client, create_user
 from server.services.chain import AUDIT, digest
 from server.services.ledger import Posting, posting_hash
-from server.storage import stock_summary
+from server.storage import stock_summary, stocktake_progress
 from server.storage.db import make_engine, migrate
 from server.storage.tables import (
     audit_log,
@@ -255,6 +255,7 @@ def orders_and_rounds(conn: Any, rng: random.Random, ids: dict[Any, int], slots:
              "reason": None if m % 50 or n == 0 else "damaged"}
             for m, slot in enumerate(rng.sample(slots, 2000))
         ])  # fmt: skip
+        stocktake_progress.tally(conn, take)  # the figures its close keeps
 
 
 def measure(client: httpx.Client, path: str, times: int = 20) -> list[float]:
@@ -352,10 +353,14 @@ def run(db_url: str, per_depot: int, work: Path, database_pid: int | None = None
             postings_path = "/ledger/postings?" + line.split('"', 1)[0].replace("&amp;", "&")
             event = client.get(postings_path).text.split('href="/ledger/events/', 1)[1]
             event_path = "/ledger/events/" + event.split('"', 1)[0]
+            take = client.get("/stocktakes").text.split('href="/stocktakes/', 1)[1]
+            round_path = "/stocktakes/" + take.split('"', 1)[0]
+            live_round = "/partials" + round_path
             for path in ("/", "/partials/overview", "/doors", "/partials/doors", "/orders",
                          "/partials/orders", f"/orders/{order}", f"/partials/orders/{order}",
                          "/orders/new",
-                         "/stocktakes", "/partials/stocktakes", "/approvals",
+                         "/stocktakes", "/partials/stocktakes", round_path, live_round,
+                         "/approvals",
                          "/partials/approvals", "/ledger", "/ledger?status=on_hold",
                          postings_path, event_path, "/audit", "/audit?p=200"):  # fmt: skip
                 label = path if len(path) < 30 else path[:27] + "..."

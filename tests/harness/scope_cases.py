@@ -872,6 +872,82 @@ CASES: tuple[Case, ...] = (
     Case("GET", "/stocktakes", "person", "own", get("/stocktakes"), page=True),
     Case("GET", "/partials/stocktakes", "person", "own", get("/partials/stocktakes"), page=True),
     Case(
+        "POST",
+        "/stocktakes",
+        "person",
+        "named",
+        lambda w, c: Call(
+            "POST", "/stocktakes", data={"warehouse": HERE, "zone": "A", "tolerance": "0"}
+        ),
+        roles=frozenset({"admin", "supervisor"}),
+        page=True,
+    ),
+    Case(
+        "GET",
+        "/stocktakes/{stocktake_id}",
+        "person",
+        "record",
+        lambda w, c: Call("GET", f"/stocktakes/{w.closed}"),
+        page=True,
+    ),
+    Case(
+        "GET",
+        "/partials/stocktakes/{stocktake_id}",
+        "person",
+        "record",
+        lambda w, c: Call("GET", f"/partials/stocktakes/{w.closed}"),
+        page=True,
+    ),
+    Case(
+        "POST",
+        "/stocktakes/{stocktake_id}/close",
+        "person",
+        "record",
+        lambda w, c: Call("POST", f"/stocktakes/{w.fresh_stocktake(counted=True)}/close"),
+        roles=frozenset({"admin", "supervisor"}),
+        page=True,
+    ),
+    Case(
+        "POST",
+        "/stocktakes/{stocktake_id}/reasons",
+        "person",
+        "record",
+        lambda w, c: Call(
+            "POST",
+            f"/stocktakes/{w.closed}/reasons",
+            data={**w.line_of_zone_a(), "reason": "damaged"},
+        ),
+        roles=frozenset({"admin", "supervisor"}),
+        page=True,
+    ),
+    Case(
+        "POST",
+        "/stocktakes/{stocktake_id}/not-counted",
+        "person",
+        "record",
+        lambda w, c: Call(
+            "POST",
+            f"/stocktakes/{w.counting}/not-counted",
+            data={
+                **{f"lines.0.{k}": v for k, v in w.line_of_zone_a().items()},
+                "lines.0.reason": "sealed",
+            },
+        ),
+        roles=frozenset({"admin", "supervisor"}),
+        page=True,
+    ),
+    Case(
+        "POST",
+        "/stocktakes/{stocktake_id}/approve",
+        "person",
+        "record",
+        lambda w, c: Call(
+            "POST", f"/stocktakes/{w.fresh_stocktake(closed=True)}/approve", data={"confirm": "yes"}
+        ),
+        roles=frozenset({"admin", "supervisor"}),
+        page=True,
+    ),
+    Case(
         "GET",
         "/approvals",
         "person",

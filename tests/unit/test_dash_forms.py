@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from server.dash.forms import FLASH_COOKIE, FieldError, flash, flash_of, read, spent
 from server.domain.bounds import MAX_QTY
+from server.web.stocktakes import StocktakeIn
 from server.web.workflows import NoticeIn
 
 GOOD = {
@@ -65,6 +66,11 @@ def test_each_broken_bound_is_an_error_beside_its_field_in_both_languages() -> N
     # what was typed comes back as typed, to be shown in the form again
     assert filled.values["number"] == "N" * 65
     assert filled.values["lines.1.qty"] == str(MAX_QTY + 1)
+
+
+def test_a_bound_of_zero_is_named() -> None:
+    filled = read(StocktakeIn, {"warehouse": "LC01", "tolerance": "-1"})
+    assert filled.errors["tolerance"] == FieldError("不能小于 0", "at least 0")
 
 
 def test_missing_fields_and_no_lines_are_named() -> None:

@@ -43,8 +43,10 @@ from server.storage.tables.workflows import notifications as notifications
 from server.storage.tables.workflows import pick_lines as pick_lines
 from server.storage.tables.workflows import places as places
 from server.storage.tables.workflows import road_distances as road_distances
+from server.storage.tables.workflows import stocktake_counted as stocktake_counted
 from server.storage.tables.workflows import stocktake_counts as stocktake_counts
 from server.storage.tables.workflows import stocktake_lines as stocktake_lines
+from server.storage.tables.workflows import stocktake_progress as stocktake_progress
 from server.storage.tables.workflows import stocktake_skips as stocktake_skips
 from server.storage.tables.workflows import stocktakes as stocktakes
 from server.storage.tables.workflows import suppliers as suppliers

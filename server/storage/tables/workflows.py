@@ -82,6 +82,31 @@ stocktake_skips = Table(
     Column("marked_at", DateTime(timezone=True), nullable=False),
 )
 
+# A round's progress by zone (migration 0021), kept as counts are written, in the same
+# transaction (server.storage.stocktake_progress): the lines to count (the ledger's stacks in
+# scope when the round opened; after a close, its lines), those counted, and after a close the
+# variances, recounts asked and variances still without a reason.
+stocktake_progress = Table(
+    "stocktake_progress",
+    metadata,
+    Column("stocktake_id", Integer, ForeignKey("stocktakes.id"), primary_key=True),
+    Column("zone", String(32), primary_key=True),
+    Column("lines", Integer, nullable=False),
+    Column("counted", Integer, nullable=False),
+    Column("variances", Integer, nullable=False),
+    Column("recounts", Integer, nullable=False),
+    Column("open_reasons", Integer, nullable=False),
+)
+
+# The lines of a round counted at least once (the progress's `counted`, each line once).
+stocktake_counted = Table(
+    "stocktake_counted",
+    metadata,
+    Column("stocktake_id", Integer, ForeignKey("stocktakes.id"), primary_key=True),
+    Column("location_id", Integer, ForeignKey("locations.id"), primary_key=True),
+    Column("batch_id", Integer, ForeignKey("batches.id"), primary_key=True),
+)
+
 dispatch_orders = Table(
     "dispatch_orders",
     metadata,
