@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from server.dash import (
+    acceptance,
     doors,
     inbound,
     ledger,
@@ -18,5 +19,16 @@ from server.dash import (
 )
 
 router = APIRouter(include_in_schema=False)
-for part in (session, overview, doors, inbound, orders, stocktakes, ledger, reports_page, live):
+for part in (
+    session,
+    overview,
+    doors,
+    inbound,
+    acceptance,
+    orders,
+    stocktakes,
+    ledger,
+    reports_page,
+    live,
+):
     router.include_router(part.router)

@@ -19,7 +19,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from server.dash.common import page, partial
-from server.dash.forms import Filled, empty, flash, flash_of, form_of, read, spent
+from server.dash.forms import Filled, empty, flash, form_of, message_of, read, spent
 from server.dash.refusals import next_step
 from server.domain.bounds import Id
 from server.domain.errors import DepotError, NotFoundPage, Rejection, status_of
@@ -88,15 +88,7 @@ def _list(
 def _message(request: Request) -> tuple[str, str, Any] | None:
     """The one-time message of the last change: ("ok", arg, (zh, en)) or ("refused", reason,
     the next step)."""
-    found = flash_of(request)
-    if found is None:
-        return None
-    key, arg = found
-    if key in MESSAGES:
-        return ("ok", arg, MESSAGES[key])
-    if key == "refused":
-        return ("refused", arg, next_step(Rejection(arg, "")))
-    return None
+    return message_of(request, MESSAGES)
 
 
 @router.get("/inbound", response_class=HTMLResponse)
