@@ -331,11 +331,14 @@ def run(db_url: str, per_depot: int, work: Path, database_pid: int | None = None
             postings_path = "/ledger/postings?" + line.split('"', 1)[0].replace("&amp;", "&")
             event = client.get(postings_path).text.split('href="/ledger/events/', 1)[1]
             event_path = "/ledger/events/" + event.split('"', 1)[0]
+            waiting = client.get("/acceptance").text.split('href="/acceptance/decide?', 1)[1]
+            decide_path = "/acceptance/decide?" + waiting.split('"', 1)[0].replace("&amp;", "&")
             for path in ("/", "/partials/overview", "/doors", "/partials/doors", "/orders",
                          "/partials/orders", f"/orders/{order}", f"/partials/orders/{order}",
                          "/stocktakes", "/partials/stocktakes", "/approvals",
                          "/partials/approvals", "/ledger", "/ledger?status=on_hold",
-                         postings_path, event_path, "/audit", "/audit?p=200"):  # fmt: skip
+                         postings_path, event_path, "/audit", "/audit?p=200", "/acceptance",
+                         "/partials/acceptance", decide_path):  # fmt: skip
                 label = path if len(path) < 30 else path[:27] + "..."
                 live = path == "/" or path.startswith("/partials/")  # the overview, each region
                 report(f"GET {label}", measure(client, path), floor, LIVE_LIMIT if live else None)
