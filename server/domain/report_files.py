@@ -11,7 +11,6 @@ again, trimmed to printable text.
 from __future__ import annotations
 
 import hashlib
-import unicodedata
 from dataclasses import dataclass
 
 from server.domain.floor import Rejection
@@ -54,13 +53,12 @@ def media_type_of(content: bytes) -> str | None:
 
 
 def safe_name(name: str, media_type: str) -> str:
-    """The file's name without paths, controls or surrogates, at most MAX_NAME characters;
+    """The file's name without paths, controls, surrogates or unassigned characters (other
+    spaces become plain ones), at most MAX_NAME characters;
     a name left empty becomes `quality-report.<suffix>`."""
     base = name.replace("\\", "/").rsplit("/", 1)[-1]
-    kept = "".join(
-        c for c in base if unicodedata.category(c) not in ("Cc", "Cf", "Cs", "Co", "Cn")
-    ).strip()
-    return kept[-MAX_NAME:] or f"quality-report.{SUFFIX[media_type]}"
+    kept = "".join(c if c.isprintable() else " " if c.isspace() else "" for c in base)
+    return kept.strip()[-MAX_NAME:].strip() or f"quality-report.{SUFFIX[media_type]}"
 
 
 def check_file(file: ReportFile) -> CheckedReport:
