@@ -58,12 +58,12 @@ def _waiting(request: Request, scope: Scope, notice: str | None) -> dict[str, An
             raise NotFoundPage(f"no inbound notice {notice}")
         depot, only = found[1], found[2]
     today = depot_time.today(now_of(request))
-    rows = acceptance_views.waiting(engine, depot, only)
+    total, rows = acceptance_views.waiting(engine, depot, only)
     for row in rows:
         since: date | None = row["inbound_date"]
         row["waited"] = evidence.working_days_between(since, today) if since else None
     due = [] if notice else reports_due(engine, depot, now=now_of(request))
-    return {"waiting": rows, "due": due, "notice": notice or "", "today": today}
+    return {"waiting": rows, "total": total, "due": due, "notice": notice or "", "today": today}
 
 
 @router.get("/acceptance", response_class=HTMLResponse)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from server.storage.queries import stock_lines
 from server.storage.tables import (
@@ -19,7 +19,7 @@ from server.storage.tables import (
     suppliers,
 )
 
-MAX_WAITING = 200  # lines the list shows; a depot rarely has more waiting at once
+MAX_WAITING = 100  # lines the list shows, the longest waiting first
 
 
 def _waiting() -> Any:
@@ -28,16 +28,27 @@ def _waiting() -> Any:
 
 def waiting(
     engine: Engine, depot: str | None, only_items: frozenset[str] | None = None
-) -> list[dict[str, Any]]:
-    """The stock lines waiting for acceptance (a depot's, or every depot's), the longest
-    waiting first; only those of `only_items` if given (an inbound notice's items)."""
-    query = _waiting().order_by(batches.c.inbound_date, batches.c.id, locations.c.code)
+) -> tuple[int, list[dict[str, Any]]]:
+    """How many stock lines wait for acceptance (a depot's, or every depot's; only those of
+    `only_items` if given: an inbound notice's items), and the first MAX_WAITING of them, the
+    longest waiting first."""
+    query = _waiting()
+    counted = select(func.count()).where(
+        (stock.c.status == "pending_acceptance") & (stock.c.qty > 0)
+    )  # the stock's own index, without the lines' names
     if depot is not None:
         query = query.where(stock.c.warehouse == depot)
+        counted = counted.where(stock.c.warehouse == depot)
     if only_items is not None:
         query = query.where(items.c.code.in_(sorted(only_items)))
+        counted = counted.join(batches, batches.c.id == stock.c.batch_id).where(
+            batches.c.item_code.in_(sorted(only_items))
+        )
+    ordered = query.order_by(batches.c.inbound_date, batches.c.id, locations.c.code)
     with engine.connect() as conn:
-        return [dict(r) for r in conn.execute(query.limit(MAX_WAITING)).mappings()]
+        total = conn.execute(counted.select_from(stock)).scalar_one()
+        rows = [dict(r) for r in conn.execute(ordered.limit(MAX_WAITING)).mappings()]
+    return int(total), rows
 
 
 def one_waiting(
