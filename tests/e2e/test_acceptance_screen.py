@@ -161,6 +161,16 @@ def test_the_depot_head_accepts_a_notices_goods_with_the_report_and_they_are_put
         kept = page.request.get(server.url + (page.get_attribute("#report-file", "href") or ""))
         assert kept.ok and kept.body() == REPORT
         assert page.get_attribute("#report-clock", "data-left") == "10"
+        record = page.url
+        decision = record.rsplit("/", 1)[1]
+        # the list: its report due in 10 working days, the decision among the latest
+        page.click("nav >> text=入库验收")
+        due = page.locator(f'#reports-due tr[data-acceptance="{decision}"] .days-left')
+        assert due.inner_text() == "10"
+        assert page.locator(f'#decisions tr[data-acceptance="{decision}"]').count() == 1
+        assert page.locator(f'#waiting tr[data-batch="{BATCH}"]').count() == 0
+        assert fits(page)
+        page.goto(record)
 
         # the annex 1 record, to print
         paper = page.request.get(server.url + (page.get_attribute("#print", "href") or ""))
@@ -176,7 +186,6 @@ def test_the_depot_head_accepts_a_notices_goods_with_the_report_and_they_are_put
         page.screenshot(path=str(SHOTS / "acceptance-record.png"), full_page=True)
 
         # deciding the same goods again: nothing waits; the service refuses it
-        record = page.url
         page.goto(
             f"{server.url}/acceptance/decide?warehouse=LC01&location=D01"
             f"&item={item.code}&batch={BATCH}&notice={number}"
