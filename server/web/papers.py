@@ -100,7 +100,7 @@ REPORT: dict[int | str, dict[str, Any]] = {
 }  # fmt: skip
 
 
-@router.post("/acceptances/{approval_id}/quality-report", status_code=201)
+@router.post("/acceptances/{approval_id}/quality-report", status_code=201, responses=answers(409))
 async def post_quality_report(
     approval_id: Id,
     request: Request,

@@ -24,7 +24,7 @@ import pytest
 from playwright.sync_api import Page
 
 from demo.exampledata import gs1_128_label
-from harness.browser import chromium
+from harness.browser import chromium, log_in
 from harness.depot import ADMIN, Depot, EdgeProcess, GatewayProcess, PtyScanner, ServerProcess
 from harness.floor import Floor
 from harness.mosquitto import Mosquitto
@@ -40,14 +40,6 @@ SUPPLIERS = "code,name,contact,phone\nSUP-01,绵阳救灾物资厂,王,137000000
 TABLET = {"width": 768, "height": 1024}
 BATCH, MADE, QTY = "2026YS", date(2026, 9, 1), 30
 REPORT = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-
-
-def log_in(page: Page, server: ServerProcess, who: str) -> None:
-    page.goto(f"{server.url}/login")
-    page.fill("#username", who)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_selector("nav")
 
 
 def gateway_has(gateway: GatewayProcess, query: str) -> bool:
@@ -90,7 +82,7 @@ def test_the_depot_head_accepts_a_notices_goods_with_the_report_and_they_are_put
 
     with chromium() as browser:
         page = browser.new_page(viewport=TABLET, locale="zh-CN")
-        log_in(page, server, "wang")
+        log_in(page, server.url, "wang", PASSWORD)
         # from the notice, to its goods waiting for acceptance; they arrive while it is open
         page.goto(f"{server.url}/inbound/{notice_id}")
         page.click("#to-acceptance")
@@ -202,7 +194,7 @@ def test_the_depot_head_accepts_a_notices_goods_with_the_report_and_they_are_put
 
         # a keeper reads the line and the record with no form; their post is refused
         other = browser.new_page(viewport=TABLET, locale="zh-CN")
-        log_in(other, server, "li")
+        log_in(other, server.url, "li", PASSWORD)
         other.goto(record)
         other.wait_for_selector("#record")
         assert other.locator("#report-form, #attach-form").count() == 0
