@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from server.dash import (
+    acceptance,
     admin,
     dispatching,
     doors,
@@ -29,6 +30,7 @@ for part in (
     inbound,
     dispatching,
     order_steps,
+    acceptance,
     orders,
     stocktakes,
     ledger,

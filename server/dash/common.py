@@ -78,6 +78,7 @@ MENU = (
     MenuItem("/", "总览", "Overview", "read"),
     MenuItem("/doors", "库门与设备", "Doors and devices", "read"),
     MenuItem("/inbound", "入库通知", "Inbound notices", "read"),
+    MenuItem("/acceptance", "入库验收", "Acceptance", "read"),
     MenuItem("/orders", "调运", "Dispatch", "read"),
     MenuItem("/stocktakes", "盘点", "Stocktakes", "read"),
     MenuItem("/ledger", "台账", "Ledger", "read"),

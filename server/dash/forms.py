@@ -1,7 +1,8 @@
 """The workflow pages' forms: read where the input enters, against the API's own models.
 
 A page's form names its fields by their place in the API's request model: `number`,
-`lines.0.item`, `lines.0.qty`. `read(Model, form)` builds the nested request from those names
+`lines.0.item`, `lines.0.qty`, a nested model's `inspection.sampled` and its list of texts
+`inspection.inspectors.0`. `read(Model, form)` builds the nested request from those names
 (blank fields left out, so the model's defaults apply; rows of a list left wholly blank
 dropped) and validates it with the very pydantic model the API route takes, so a page and
 the API hold an input to the same bounds. The answer, `Filled`, keeps what the person typed
@@ -98,14 +99,26 @@ def _nest(flat: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
     (wholly blank rows of a list dropped, the rest numbered again from 0)."""
     top: dict[str, Any] = {}
     lists: dict[str, dict[int, dict[str, str]]] = {}
+    texts: dict[tuple[str, str], dict[int, str]] = {}  # a nested model's list of texts
+    values = {k: v for k, v in flat.items() if "." not in k}
     for name, value in flat.items():
         parts = name.split(".")
         if len(parts) == 1:
             if value != "":
                 top[name] = value
+        elif len(parts) == 2 and not _INDEX.match(parts[1]):  # a nested model's field
+            values[name] = value
+            if value != "" and isinstance(top.setdefault(parts[0], {}), dict):
+                top[parts[0]][parts[1]] = value
         elif len(parts) == 3 and _INDEX.match(parts[1]) and int(parts[1]) < MAX_ROWS:
             lists.setdefault(parts[0], {}).setdefault(int(parts[1]), {})[parts[2]] = value
-    values = {k: v for k, v in flat.items() if "." not in k}
+        elif len(parts) == 3 and _INDEX.match(parts[2]) and int(parts[2]) < MAX_ROWS:
+            texts.setdefault((parts[0], parts[1]), {})[int(parts[2])] = value
+    for (outer, inner), typed in texts.items():
+        kept = [typed[i] for i in sorted(typed) if typed[i] != ""]
+        if isinstance(top.setdefault(outer, {}), dict):
+            top[outer][inner] = kept
+        values.update({f"{outer}.{inner}.{i}": v for i, v in enumerate(kept)})
     for name, by_index in lists.items():
         rows = [by_index[i] for i in sorted(by_index) if any(v != "" for v in by_index[i].values())]
         top[name] = [{k: v for k, v in row.items() if v != ""} for row in rows]

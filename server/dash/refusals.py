@@ -166,6 +166,18 @@ BY_REASON: dict[str, Step] = {
         "检验不合格，只能拒收", "the inspection failed: the goods can only be rejected"
     ),
     "report_missing": S("请先填写质量检验报告编号", "enter the quality report's number first"),
+    "report_type": S(
+        "检验报告须为 PDF 或图片（JPEG、PNG），请重新选择文件",
+        "the quality report must be a PDF or an image (JPEG, PNG): choose the file again",
+    ),
+    "report_too_large": S(
+        "检验报告文件不能超过 10 MB，请压缩或降低扫描精度后上传",
+        "the report file may be 10 MB at most: compress it or scan at a lower resolution",
+    ),
+    "bad_report_reference": S("请填写书面报告编号", "enter the written report's number"),
+    "report_attached": S(
+        "该决定已附检验报告，无需再传", "this decision has its quality report already"
+    ),
     "opinion_missing": S("请先记录每位专家的意见", "record each expert's opinion first"),
     "too_few_experts": S("需至少三位专家评估", "at least three experts must assess it"),
     "not_due": S("尚未到期，无需此操作", "not due yet: nothing to do"),

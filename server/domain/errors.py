@@ -222,6 +222,7 @@ REASON_STATUS: dict[int, frozenset[str]] = {
             "over_rejected",
             "not_on_pick_list",
             "over_pick_list",
+            "report_attached",
         }
     ),
 }

@@ -23,7 +23,8 @@ from server.domain import depot_time, evidence
 from server.domain.basis import Kind, on_decision
 from server.domain.errors import LedgerError
 from server.domain.floor import Rejection
-from server.services import decisions
+from server.domain.report_files import ReportFile, check_file
+from server.services import decisions, quality_reports
 from server.services.audit import record
 from server.services.inbound import apply_decision
 from server.services.ledger import Posting, post
@@ -83,10 +84,16 @@ def check(request: AcceptanceRequest) -> None:
 
 
 def decide(
-    engine: Engine, username: str, request: AcceptanceRequest, now: datetime
+    engine: Engine,
+    username: str,
+    request: AcceptanceRequest,
+    now: datetime,
+    report_file: ReportFile | None = None,
 ) -> AcceptanceResult:
-    """Record an acceptance decision and move the goods out of pending acceptance."""
+    """Record an acceptance decision and move the goods out of pending acceptance; the
+    quality report's file, if given, is kept with it (server.services.quality_reports)."""
     check(request)
+    report = check_file(report_file) if report_file is not None else None
     status = "available" if request.decision == "accepted" else "rejected"
     with engine.begin() as conn:
         batch = batch_id(conn, request.item, request.batch)
@@ -118,6 +125,8 @@ def decide(
             asdict(request),
             now=now,
         )
+        if report is not None:
+            quality_reports.keep(conn, approval_id, request.warehouse, report, username, now)
         kind = Kind.ACCEPTANCE if request.decision == "accepted" else Kind.REJECTION
         basis = on_decision(kind, approval_id)
         try:

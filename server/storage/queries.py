@@ -21,9 +21,10 @@ class StockFilter:
     offset: int = 0
 
 
-def stock_rows(engine: Engine, f: StockFilter) -> tuple[int, list[dict[str, Any]]]:
-    """Stock lines (quantity > 0) matching the filter, oldest inbound first, and their count."""
-    query = (
+def stock_lines() -> Any:
+    """Stock lines (quantity > 0) with their location, item and batch, unfiltered: the
+    stock API's and the acceptance screen's query."""
+    return (
         select(
             stock.c.warehouse,
             locations.c.code.label("location"),
@@ -43,6 +44,11 @@ def stock_rows(engine: Engine, f: StockFilter) -> tuple[int, list[dict[str, Any]
         .join(items, items.c.code == batches.c.item_code)
         .where(stock.c.qty > 0)
     )
+
+
+def stock_rows(engine: Engine, f: StockFilter) -> tuple[int, list[dict[str, Any]]]:
+    """Stock lines (quantity > 0) matching the filter, oldest inbound first, and their count."""
+    query = stock_lines()
     if f.warehouse:
         query = query.where(stock.c.warehouse == f.warehouse)
     if f.item:

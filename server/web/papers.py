@@ -1,19 +1,22 @@
-"""The printable papers over HTTP: acceptance records and bin cards as PDF."""
+"""The papers over HTTP: acceptance records and bin cards as PDF, and the quality report
+kept with an acceptance decision (uploaded, and given back as it came)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, File, HTTPException, Request, UploadFile
 from fastapi.responses import Response
 
 from server.domain import depot_time
 from server.domain.bounds import Code, Filter, Id, Line
+from server.domain.report_files import MAX_BYTES, ReportFile
 from server.domain.scope import Named, Of
-from server.storage import papers
+from server.services import quality_reports
+from server.storage import papers, queries
 from server.web import printing
-from server.web.deps import engine_of
-from server.web.downloads import download
+from server.web.deps import engine_of, now_of
+from server.web.downloads import disposition, download
 from server.web.errors import PDF, answers
 from server.web.guard import Scope, person
 
@@ -86,3 +89,62 @@ def bin_cards(
         for r in rows
     ]
     return download(printing.bin_cards_pdf(cards, head), f"bin-cards-{depot}", "pdf")
+
+
+REPORT: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The quality report as it was uploaded",
+        "content": {kind: {"schema": {"type": "string", "format": "binary"}} for kind in (
+            "application/pdf", "image/png", "image/jpeg")},
+    }
+}  # fmt: skip
+
+
+@router.post("/acceptances/{approval_id}/quality-report", status_code=201, responses=answers(409))
+async def post_quality_report(
+    approval_id: Id,
+    request: Request,
+    file: Annotated[UploadFile, File(description="PDF, JPEG or PNG, 10 MiB at most")],
+    scope: Annotated[Scope, person("approve:acceptance", Of("approval", "approval_id"))],
+) -> dict[str, Any]:
+    """Keep the testing agency's quality report (art. 8) with an acceptance decided without
+    its file: once per decision (report_attached, 409), a PDF, JPEG or PNG by its content
+    (report_type), 10 MiB at most (report_too_large)."""
+    data = await file.read(MAX_BYTES + 1)
+    engine = engine_of(request)
+    warehouse = queries.depot_of_approval(engine, approval_id)
+    kept = quality_reports.attach(
+        engine,
+        scope.user.username,
+        approval_id,
+        warehouse,
+        ReportFile(file.filename or "", data),
+        now=now_of(request),
+    )
+    return {
+        "acceptance": approval_id,
+        "filename": kept.name,
+        "media_type": kept.media_type,
+        "size": kept.size,
+        "sha256": kept.sha256,
+    }
+
+
+@router.get("/acceptances/{approval_id}/quality-report", response_class=Response, responses=REPORT)
+def get_quality_report(
+    approval_id: Id,
+    request: Request,
+    scope: Annotated[Scope, person("read", Of("approval", "approval_id"))],
+) -> Response:
+    """The quality report kept with an acceptance decision, as it was uploaded."""
+    found = quality_reports.content_of(engine_of(request), approval_id)
+    if found is None:
+        raise HTTPException(404, "no quality report kept with this decision")
+    return Response(
+        found.content,
+        media_type=found.media_type,
+        headers={
+            "Content-Disposition": disposition(found.filename, True),
+            "X-Content-Type-Options": "nosniff",
+        },
+    )

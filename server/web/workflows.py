@@ -70,6 +70,29 @@ class NoticeIn(BaseModel):
     lines: list[NoticeLineIn] = Field(min_length=1, max_length=500)
 
 
+def acceptance_request(body: AcceptanceIn, warehouse: str) -> AcceptanceRequest:
+    """The service's request from the API's model (the route's and the page's)."""
+    got = body.inspection
+    return AcceptanceRequest(
+        warehouse=warehouse,
+        item=body.item,
+        batch=body.batch,
+        location=body.location,
+        qty=body.qty,
+        decision=body.decision,
+        inspection=Inspection(
+            record_no=got.record_no,
+            sampled=got.sampled,
+            result=got.result,
+            quality_report=got.quality_report,
+            inspectors=tuple(got.inspectors),
+            remarks=got.remarks,
+        ),
+        supplier=body.supplier,
+        notice=body.notice,
+    )
+
+
 @router.post("/acceptances", status_code=201)
 def post_acceptance(
     body: AcceptanceIn,
@@ -79,28 +102,10 @@ def post_acceptance(
     """Record the inspection group's decision on received goods (art. 8): accepted goods
     (on the quality report) become available, rejected ones wait to go back to the supplier.
     Never by a person who received the goods."""
-    inspection = Inspection(
-        record_no=body.inspection.record_no,
-        sampled=body.inspection.sampled,
-        result=body.inspection.result,
-        quality_report=body.inspection.quality_report,
-        inspectors=tuple(body.inspection.inspectors),
-        remarks=body.inspection.remarks,
-    )
     result = decide(
         engine_of(request),
         scope.user.username,
-        AcceptanceRequest(
-            warehouse=scope.named,
-            item=body.item,
-            batch=body.batch,
-            location=body.location,
-            qty=body.qty,
-            decision=body.decision,
-            inspection=inspection,
-            supplier=body.supplier,
-            notice=body.notice,
-        ),
+        acceptance_request(body, scope.named),
         now=now_of(request),
     )
     return {"approval_id": result.approval_id, "status": result.status}

@@ -356,13 +356,16 @@ def run(db_url: str, per_depot: int, work: Path, database_pid: int | None = None
             take = client.get("/stocktakes").text.split('href="/stocktakes/', 1)[1]
             round_path = "/stocktakes/" + take.split('"', 1)[0]
             live_round = "/partials" + round_path
+            waiting = client.get("/acceptance").text.split('href="/acceptance/decide?', 1)[1]
+            decide_path = "/acceptance/decide?" + waiting.split('"', 1)[0].replace("&amp;", "&")
             for path in ("/", "/partials/overview", "/doors", "/partials/doors", "/orders",
                          "/partials/orders", f"/orders/{order}", f"/partials/orders/{order}",
                          "/orders/new",
                          "/stocktakes", "/partials/stocktakes", round_path, live_round,
                          "/approvals",
                          "/partials/approvals", "/ledger", "/ledger?status=on_hold",
-                         postings_path, event_path, "/audit", "/audit?p=200"):  # fmt: skip
+                         postings_path, event_path, "/audit", "/audit?p=200", "/acceptance",
+                         "/partials/acceptance", decide_path):  # fmt: skip
                 label = path if len(path) < 30 else path[:27] + "..."
                 live = path == "/" or path.startswith("/partials/")  # the overview, each region
                 report(f"GET {label}", measure(client, path), floor, LIVE_LIMIT if live else None)

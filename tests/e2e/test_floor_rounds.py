@@ -17,70 +17,16 @@ from typing import Any
 import httpx
 import pytest
 
-from demo.exampledata import gs1_128_label
-from edge.clock import new_event_id, now_iso
-from edge.decode import decode_barcode
 from harness.depot import Depot, GatewayProcess, ServerProcess
+from harness.floor import Floor
 from harness.mosquitto import Mosquitto
-from harness.mqtt import MqttTestClient
 from harness.procs import wait_until
 from kernel.clock import system_clock
-from kernel.contract import Answer, ScanData, ScanMessage, parse_answer, scan_topic
 from server.services.accounts import create_user
 from server.storage.db import make_engine
 
 PASSWORD = "a-long-enough-password"
 SITE = "LC01"
-
-
-class Floor:
-    """The depot's devices, publishing reads and hearing their answers."""
-
-    def __init__(self, broker: Mosquitto, depot: Depot) -> None:
-        self.client = MqttTestClient(broker.port)
-        self.client.subscribe(f"wh/v1/{SITE}/cmd/+")
-        self.item = depot.example.items[3]
-        self.seq = 0
-
-    def read(self, device: str, data: ScanData, raw: bytes, door: str | None) -> Answer:
-        self.seq += 1
-        scan = ScanMessage(
-            new_event_id(),
-            SITE,
-            device,
-            self.seq,
-            now_iso(),
-            "serial",
-            raw,
-            True,
-            data,
-            door=door,
-        )
-        self.client.publish(scan_topic(SITE, device), scan.to_json())
-        while True:
-            answer = parse_answer(self.client.next(timeout=10).payload)
-            if answer.re == scan.event_id:
-                return answer
-
-    def goods(
-        self, device: str, batch: str, qty: int, made: date, door: str | None = None
-    ) -> Answer:
-        raw = gs1_128_label(self.item.gtin, batch, made, qty)
-        decoded = decode_barcode(raw)
-        return self.read(device, decoded.data, raw, door)
-
-    def at(self, device: str, location: str) -> Answer:
-        raw = f"LOC:{location}".encode()
-        return self.read(device, decode_barcode(raw).data, raw, None)
-
-    def cmd(self, device: str, command: str, door: str | None = None) -> Answer:
-        raw = f"CMD:{command}".encode()
-        return self.read(device, decode_barcode(raw).data, raw, door)
-
-    def badge(self, device: str, username: str) -> Answer:
-        """A person's badge: it carries their user name."""
-        raw = f"EMP:{username}".encode()
-        return self.read(device, decode_barcode(raw).data, raw, None)
 
 
 @pytest.fixture

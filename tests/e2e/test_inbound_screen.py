@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import Page
 
 from demo.exampledata import gs1_128_label
-from harness.browser import chromium
+from harness.browser import chromium, log_in
 from harness.depot import (
     ADMIN,
     Depot,
@@ -38,14 +38,6 @@ PASSWORD = "a-long-enough-password"
 SHOTS = Path(os.environ.get("DEPOT_SCREENSHOTS", "test-artifacts/screenshots"))
 SUPPLIERS = "code,name,contact,phone\nSUP-01,绵阳救灾物资厂,王,13700000000\n".encode()
 TABLET = {"width": 768, "height": 1024}
-
-
-def log_in(page: Page, server: ServerProcess, who: str, password: str = PASSWORD) -> None:
-    page.goto(f"{server.url}/login")
-    page.fill("#username", who)
-    page.fill("#password", password)
-    page.click("button[type=submit]")
-    page.wait_for_selector("nav")
 
 
 def gateway_knows(gateway: GatewayProcess, number: str) -> bool:
@@ -78,7 +70,7 @@ def test_a_keeper_runs_a_notice_from_creation_to_closing(
 
     with chromium() as browser:
         page = browser.new_page(viewport=TABLET, locale="zh-CN")
-        log_in(page, server, "li")
+        log_in(page, server.url, "li", PASSWORD)
         page.click("nav >> text=入库通知")
         page.wait_for_selector("#notice-form")
         assert no_horizontal_scroll(page)
@@ -164,7 +156,7 @@ def test_a_keeper_runs_a_notice_from_creation_to_closing(
 
         # an auditor reads the notices, with no form; the form's POST is refused
         other = browser.new_page(viewport=TABLET, locale="zh-CN")
-        log_in(other, server, "qian")
+        log_in(other, server.url, "qian", PASSWORD)
         other.goto(f"{server.url}/inbound")
         other.locator(f'#notices tr[data-notice="{number}"]').wait_for()
         assert other.locator("#notice-form").count() == 0

@@ -7,7 +7,7 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 ARGS = [
     "--no-sandbox",
@@ -38,3 +38,12 @@ def chromium() -> Iterator[Browser]:
             yield browser
         finally:
             browser.close()
+
+
+def log_in(page: Page, url: str, who: str, password: str) -> None:
+    """Log in on the dashboard at `url` through its login page, as a person does."""
+    page.goto(f"{url}/login")
+    page.fill("#username", who)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_selector("nav")

@@ -18,7 +18,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.routing import Mount
 
 from harness.depot import ADMIN
-from harness.scope_world import HERE, MARK, ROLES, Caller, World, username
+from harness.scope_world import HERE, MARK, REPORT_SCAN, ROLES, Caller, World, username
 from kernel.clock import system_clock
 from server.domain import depot_time
 from server.services import accounts
@@ -135,6 +135,12 @@ def stack_body(w: World, kind: str, **extra: Any) -> dict[str, Any]:
     s = w.stack(kind)
     body = {"warehouse": HERE, "item": s.item.code, "batch": s.batch, "location": s.location}
     return {**body, "qty": 1, **extra}
+
+
+def decide_params(w: World) -> dict[str, str]:
+    """The line of LC01's goods waiting for acceptance."""
+    s = w.stack("P")
+    return {"warehouse": HERE, "location": s.location, "item": s.item.code, "batch": s.batch}
 
 
 def order_body(w: World, c: Caller) -> dict[str, Any]:
@@ -326,6 +332,25 @@ CASES: tuple[Case, ...] = (
             json={"reference": w.number(HERE, "验收报告")},
         ),
         roles=DEPOT_HEAD,
+    ),
+    Case(
+        "POST",
+        "/api/v1/acceptances/{approval_id}/quality-report",
+        "person",
+        "record",
+        lambda w, c: Call(
+            "POST",
+            f"/api/v1/acceptances/{w.fresh_acceptance()}/quality-report",
+            files={"file": ("scan.png", REPORT_SCAN, "image/png")},
+        ),
+        roles=DEPOT_HEAD,
+    ),
+    Case(
+        "GET",
+        "/api/v1/acceptances/{approval_id}/quality-report",
+        "person",
+        "record",
+        lambda w, c: Call("GET", f"/api/v1/acceptances/{w.acceptance}/quality-report"),
     ),
     Case("GET", "/api/v1/notifications", "person", "own", get("/api/v1/notifications")),
     Case(
@@ -867,6 +892,89 @@ CASES: tuple[Case, ...] = (
             data={"reason": "灾情缓解", "confirm": "yes"},
         ),
         roles=frozenset({"admin", "dispatcher"}),  # the bureau undoes its decisions
+        page=True,
+    ),
+    Case(
+        "GET",
+        "/acceptance",
+        "person",
+        "own",
+        get("/acceptance"),
+        page=True,
+        shows=lambda w: w.stack("P").batch,
+    ),
+    Case(
+        "GET",
+        "/partials/acceptance",
+        "person",
+        "own",
+        get("/partials/acceptance"),
+        page=True,
+        shows=lambda w: w.stack("P").batch,
+    ),
+    Case(
+        "GET",
+        "/acceptance/decide",
+        "person",
+        "named",
+        lambda w, c: Call("GET", "/acceptance/decide", decide_params(w)),
+        page=True,
+        shows=lambda w: w.stack("P").batch,
+    ),
+    Case(
+        "POST",
+        "/acceptance",
+        "person",
+        "named",
+        lambda w, c: Call(
+            "POST",
+            "/acceptance",
+            data={
+                **decide_params(w),
+                "qty": "1",
+                "decision": "accepted",
+                "inspection.record_no": w.number(HERE, "验收"),
+                "inspection.sampled": "1",
+                "inspection.result": "pass",
+                "inspection.quality_report": w.number(HERE, "检测"),
+            },
+        ),
+        roles=DEPOT_HEAD,
+        page=True,
+    ),
+    Case(
+        "GET",
+        "/acceptance/{approval_id}",
+        "person",
+        "record",
+        lambda w, c: Call("GET", f"/acceptance/{w.acceptance}"),
+        page=True,
+        shows=lambda w: MARK[HERE],
+    ),
+    Case(
+        "POST",
+        "/acceptance/{approval_id}/report",
+        "person",
+        "record",
+        lambda w, c: Call(
+            "POST",
+            f"/acceptance/{w.fresh_acceptance()}/report",
+            data={"reference": w.number(HERE, "验收报告")},
+        ),
+        roles=DEPOT_HEAD,
+        page=True,
+    ),
+    Case(
+        "POST",
+        "/acceptance/{approval_id}/quality-report",
+        "person",
+        "record",
+        lambda w, c: Call(
+            "POST",
+            f"/acceptance/{w.fresh_acceptance()}/quality-report",
+            files={"report_file": ("scan.png", REPORT_SCAN, "image/png")},
+        ),
+        roles=DEPOT_HEAD,
         page=True,
     ),
     Case("GET", "/stocktakes", "person", "own", get("/stocktakes"), page=True),

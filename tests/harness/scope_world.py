@@ -24,6 +24,7 @@ from demo.exampledata import Item
 from harness.depot import ADMIN, Depot, prepare_database
 from kernel.clock import system_clock
 from kernel.fifo import add_years
+from server.domain.report_files import ReportFile
 from server.services import checkpoints, dispatch, handover, inbound, stocktake, stocktake_close
 from server.services.acceptance import AcceptanceRequest, Inspection, decide
 from server.services.accounts import create_gateway_client, create_user
@@ -51,6 +52,7 @@ from server.storage.tables import (
 MARK = {"LC01": "LC01ONLY", "LC02": "LC02ONLY"}
 ROLES = ("admin", "supervisor", "keeper", "dispatcher", "auditor")
 PASSWORD = "scope-test-password"
+REPORT_SCAN = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32  # a quality report's scan (its first bytes)
 HERE, THERE = "LC01", "LC02"  # the depot concerned, the other one
 # People who are not callers: they propose, reject, close and plan what the callers approve
 # (server/domain/duties.py: a second person approves).
@@ -122,7 +124,8 @@ class World:
         self._receive(
             HERE, "O", 100, made=add_years(date.today(), -old.storage_years) - timedelta(days=30)
         )
-        self.acceptance = self._decide(HERE, "S", 2000, "accepted")
+        scan = ReportFile("质检报告.png", REPORT_SCAN)  # kept with the decision
+        self.acceptance = self._decide(HERE, "S", 2000, "accepted", scan)
         self._decide(HERE, "O", 100, "accepted")
         self.rejection = self._decide(HERE, "J", 500, "rejected")
         self._return(HERE, "R", 500)
@@ -387,7 +390,9 @@ class World:
             ],
         )  # fmt: skip
 
-    def _decide(self, depot: str, kind: str, qty: int, decision: str) -> int:
+    def _decide(
+        self, depot: str, kind: str, qty: int, decision: str, scan: ReportFile | None = None
+    ) -> int:
         s = self.stack(kind)
         return decide(
             self.engine,
@@ -407,6 +412,7 @@ class World:
                 ),
             ),
             now=system_clock(),
+            report_file=scan,
         ).approval_id
 
     def fresh_notice(self) -> int:

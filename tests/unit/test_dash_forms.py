@@ -11,7 +11,7 @@ from starlette.responses import Response
 from server.dash.forms import FLASH_COOKIE, FieldError, flash, flash_of, read, spent
 from server.domain.bounds import MAX_QTY
 from server.web.stocktakes import StocktakeIn
-from server.web.workflows import NoticeIn
+from server.web.workflows import AcceptanceIn, NoticeIn
 
 GOOD = {
     "csrf_token": "x",
@@ -118,3 +118,39 @@ def test_a_result_message_is_shown_once() -> None:
     assert f'{FLASH_COOKIE}=""' in shown.headers["set-cookie"]  # deleted as it is shown
     assert flash_of(_request(None)) is None
     assert "set-cookie" not in spent(_request(None), Response("page")).headers
+
+
+ACCEPT = {
+    "warehouse": "LC01",
+    "item": "FZ-0001",
+    "batch": "B1",
+    "location": "D01",
+    "qty": "30",
+    "decision": "accepted",
+    "inspection.record_no": "YS-1",
+    "inspection.sampled": "3",
+    "inspection.result": "pass",
+    "inspection.quality_report": "",
+    "inspection.inspectors.0": "",
+    "inspection.inspectors.1": "张工",
+    "inspection.inspectors.2": "李工",
+}
+
+
+def test_a_nested_models_fields_and_its_list_of_texts() -> None:
+    filled = read(AcceptanceIn, ACCEPT)
+    assert filled.errors == {}
+    assert filled.model is not None
+    got = filled.model.inspection
+    assert (got.record_no, got.sampled, got.result) == ("YS-1", 3, "pass")
+    assert got.quality_report is None  # blank: the model's default
+    assert got.inspectors == ["张工", "李工"]  # blank names dropped, numbered again
+    assert filled.values["inspection.inspectors.0"] == "张工"
+    assert "inspection.inspectors.2" not in filled.values
+    broken = read(AcceptanceIn, {**ACCEPT, "inspection.sampled": "0", "inspection.result": "?"})
+    assert broken.errors["inspection.sampled"] == FieldError("不能小于 1", "at least 1")
+    assert "inspection.result" in broken.errors
+    assert broken.values["inspection.sampled"] == "0"  # as typed
+    # a name that is both a field and a nested model's is the field
+    odd = read(AcceptanceIn, {**ACCEPT, "qty.x": "1", "batch.inner.0": "2"})
+    assert odd.model is not None and odd.model.qty == 30 and odd.model.batch == "B1"

@@ -265,6 +265,8 @@ stock = Table(
     CheckConstraint("qty >= 0", name="qty_not_negative"),
     CheckConstraint(f"qty <= {MAX_STOCK}", name="qty_within_limit"),  # migration 0014
     Index("ix_stock_batch", "batch_id"),
+    # what waits for acceptance at a depot (server.storage.acceptance_views; migration 0021)
+    Index("ix_stock_status_warehouse", "status", "warehouse"),
 )
 
 # The overview's figures kept as postings move them (server.services.stock_summary, in the

@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -262,4 +263,22 @@ monthly_reports = Table(
     Column("zone", String(64), primary_key=True),
     Column("made_at", DateTime(timezone=True), nullable=False),
     Column("rows", Text, nullable=False),
+)
+
+# The quality report of the testing agency (质量检验报告, art. 8: the basis for accepting goods)
+# as the inspection group uploaded it, a PDF or an image, kept with its acceptance decision
+# (migration 0021; server.services.quality_reports). One file per decision.
+quality_reports = Table(
+    "quality_reports",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("approval_id", Integer, ForeignKey("approvals.id"), nullable=False, unique=True),
+    Column("warehouse", String(32), ForeignKey("warehouses.code"), nullable=False),
+    Column("filename", String(200), nullable=False),
+    Column("media_type", String(32), nullable=False),  # application/pdf, image/png, image/jpeg
+    Column("size", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("uploaded_by", String(64), ForeignKey("users.username"), nullable=False),
+    Column("uploaded_at", DateTime(timezone=True), nullable=False),
 )
