@@ -6,6 +6,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from server.dash import (
+    decision,
+    disposal,
     doors,
     inbound,
     ledger,
@@ -13,10 +15,24 @@ from server.dash import (
     orders,
     overview,
     reports_page,
+    returns_page,
     session,
     stocktakes,
 )
 
 router = APIRouter(include_in_schema=False)
-for part in (session, overview, doors, inbound, orders, stocktakes, ledger, reports_page, live):
+for part in (
+    session,
+    overview,
+    doors,
+    inbound,
+    orders,
+    stocktakes,
+    ledger,
+    reports_page,
+    disposal,
+    decision,
+    returns_page,
+    live,
+):
     router.include_router(part.router)

@@ -23,6 +23,7 @@ from server.domain.permissions import allowed
 from server.domain.scope import Of, Own
 from server.services import acceptance as acceptances
 from server.services import stocktake_close
+from server.storage import disposal_views
 from server.storage.stocktake_views import (
     by_zone,
     counters,
@@ -83,6 +84,7 @@ def inbox_values(request: Request, scope: Scope, message: str | None = None) -> 
         else [],
         "reasons": REASON_NAMES,
         "message": message,
+        "proposals": disposal_views.waiting(engine, scope.depot),  # scrapping, rotation
     }
 
 

@@ -169,7 +169,7 @@ class CheckpointError(SetupError):
 # a rule). Floor events carry the same status per event in the batch's answer.
 REASON_STATUS: dict[int, frozenset[str]] = {
     400: frozenset({"bad_event_id"}),
-    403: frozenset({"same_person", "role_not_allowed", "warehouse_not_allowed"}),
+    403: frozenset({"same_person", "role_not_allowed", "warehouse_not_allowed", "not_decider"}),
     404: frozenset(
         {
             "unknown_order",
@@ -208,6 +208,7 @@ REASON_STATUS: dict[int, frozenset[str]] = {
             "over_rejected",
             "not_on_pick_list",
             "over_pick_list",
+            "already_filed",
         }
     ),
 }

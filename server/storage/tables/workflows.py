@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -237,4 +238,20 @@ monthly_reports = Table(
     Column("zone", String(64), primary_key=True),
     Column("made_at", DateTime(timezone=True), nullable=False),
     Column("rows", Text, nullable=False),
+)
+
+# The quality report's file kept with the decision it stands behind (a re-inspection, a
+# scrapping proposal, a return's inspection): a PDF or an image, once per decision, with its
+# SHA-256 (the audit entry of its upload names it too; migration 0021).
+decision_files = Table(
+    "decision_files",
+    metadata,
+    Column("approval_id", Integer, ForeignKey("approvals.id"), primary_key=True),
+    Column("name", String(128), nullable=False),
+    Column("content_type", String(32), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("uploaded_by", String(64), ForeignKey("users.username"), nullable=False),
+    Column("uploaded_at", DateTime(timezone=True), nullable=False),
 )
