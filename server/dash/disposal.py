@@ -98,15 +98,20 @@ def workflow_page(
     status: int,
     **values: Any,
 ) -> Response:
-    """A screen of forms: each shown to the roles that may post it (`may`: form -> the
-    permission), as typed after an error, with the refusal of the one posted."""
+    """A screen of forms, one at a time (`?do=`, else the first the person may post): each
+    offered to the roles that may post it (`may`: form -> the permission), as typed after an
+    error, with the refusal of the one posted."""
     role = scope.user.role
+    mine = [k for k, p in may.items() if allowed(role, p)]
+    asked = request.query_params.get("do")  # the form chosen (one at a time: ids stay unique)
+    doing = next(iter(forms or {}), None) or (asked if asked in mine else None)
     answer = page(
         request,
         template,
         scope.user,
         status_code=status,
-        may={k: allowed(role, p) for k, p in may.items()},
+        may={k: k in mine for k in may},
+        doing=doing or (mine[0] if mine else None),
         forms={k: empty() for k in may} | (forms or {}),
         refusal=refusal,
         next_step=next_step,

@@ -5,13 +5,28 @@ keeps its report file."""
 
 from __future__ import annotations
 
+import io
+
+import pypdf
+
 from harness.scope_world import HERE, PROPOSER, World, username
 from kernel.clock import system_clock
 from server.domain.documents import Document
 from server.domain.evidence import Policy
 from server.services import disposal, documents
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def _blank_pdf() -> bytes:
+    """A quality report as a PDF reader opens it: one blank page."""
+    writer = pypdf.PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+PDF = _blank_pdf()
 
 
 def picked(w: World, kind: str, status: str = "available") -> dict[str, str]:

@@ -99,7 +99,7 @@ def scrapping(world: World, qty: str = "3", experts: int = 3) -> dict[str, str]:
 
 def test_scrapping_from_proposal_to_postings(world: World, server: ServerProcess) -> None:
     supervisor, admin = signed_in(server, SUPERVISOR), signed_in(server, ADMIN_HERE)
-    page = supervisor.get(f"/disposal?depot={HERE}&item={world.stack('S').item.code}")
+    page = supervisor.get(f"/disposal?depot={HERE}&item={world.stack('S').item.code}&do=scrap")
     assert page.status_code == 200 and 'id="scrap-form"' in page.text
     assert f"{world.stack('S').batch}|{world.stack('S').location}|available" in page.text
     available = held(world, "S", "available")
