@@ -16,7 +16,6 @@ from server.domain.evidence import Policy
 from server.services import disposal, documents
 
 
-
 def _blank_pdf() -> bytes:
     """A quality report as a PDF reader opens it: one blank page."""
     writer = pypdf.PdfWriter()
