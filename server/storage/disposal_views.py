@@ -14,9 +14,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Engine, and_, func, select
+from sqlalchemy import Connection, Engine, and_, func, select
 from sqlalchemy.orm import aliased
 
+from server.domain.ageing import UNKNOWN_MADE
 from server.storage.tables import (
     approvals,
     batches,
@@ -52,39 +53,82 @@ def depots(engine: Engine) -> list[dict[str, Any]]:
 
 
 def held_items(engine: Engine, depot: str, statuses: tuple[str, ...]) -> list[dict[str, Any]]:
-    """The items a depot holds some of in `statuses`, with the quantity (from the summary)."""
+    """The items a depot holds some of in `statuses`: each item of the catalogue looked up in
+    the stock summary by its key (depot, item, status), never summed over its making days."""
     kept = stock_summary.c
+    holds = (
+        select(kept.item_code)
+        .where(kept.warehouse == depot, kept.item_code == items.c.code)
+        .where(kept.status.in_(statuses), kept.qty > 0)
+        .exists()
+    )
     with engine.connect() as conn:
         rows = conn.execute(
-            select(kept.item_code.label("code"), items.c.name_zh, items.c.name_en,
-                   func.sum(kept.qty).label("qty"))
-            .join(items, items.c.code == kept.item_code)
-            .where(kept.warehouse == depot, kept.status.in_(statuses), kept.qty > 0)
-            .group_by(kept.item_code, items.c.name_zh, items.c.name_en)
-            .order_by(kept.item_code)
-        ).mappings()  # fmt: skip
+            select(items.c.code, items.c.name_zh, items.c.name_en)
+            .where(holds)
+            .order_by(items.c.code)
+        ).mappings()
         return [dict(r) for r in rows]
+
+
+def _made_until(conn: Connection, depot: str, item: str, statuses: tuple[str, ...]) -> Any:
+    """The making day by which the depot's oldest LINES stock lines of the item were made,
+    from the stock summary (its key: depot, item, status, making day); None: all of them."""
+    kept = stock_summary.c
+    held = 0
+    for made, lines in conn.execute(
+        select(kept.made, kept.lines)
+        .where(kept.warehouse == depot, kept.item_code == item, kept.status.in_(statuses))
+        .where(kept.qty > 0)
+        .order_by(kept.made)
+        .limit(LINES)
+    ):
+        held += int(lines)
+        if held >= LINES:  # stock of no known making day is the summary's last day
+            return None if str(made)[:10] == UNKNOWN_MADE.isoformat() else made
+    return None
 
 
 def stock_lines(
     engine: Engine, depot: str, item: str, statuses: tuple[str, ...]
 ) -> list[dict[str, Any]]:
-    """An item's stock lines at a depot in `statuses`, oldest made first (at most LINES)."""
-    made = func.coalesce(batches.c.prod_date, batches.c.inbound_date)
+    """An item's stock lines at a depot in `statuses`, oldest made first (at most LINES): the
+    item's batches made by the day the summary says its first LINES lines were, read along the
+    item's making-day indexes (`ix_batches_item_prod_date`, `ix_batches_item_inbound_date`),
+    then their stock by batch (`ix_stock_batch`); never a pass over the depot's stock."""
+    b = batches.c
     with engine.connect() as conn:
-        rows = conn.execute(
-            select(batches.c.batch_no.label("batch"), locations.c.code.label("location"),
-                   stock.c.status, stock.c.qty, made.label("made"),
-                   batches.c.reinspection_valid_until.label("valid_until"))
-            .select_from(batches)
-            .join(stock, stock.c.batch_id == batches.c.id)
-            .join(locations, locations.c.id == stock.c.location_id)
-            .where(batches.c.item_code == item, stock.c.warehouse == depot,
-                   stock.c.status.in_(statuses), stock.c.qty > 0)
-            .order_by(made, batches.c.batch_no, locations.c.code)
-            .limit(LINES)
-        ).mappings()  # fmt: skip
-        return [dict(r) for r in rows]
+        until = _made_until(conn, depot, item, statuses)
+        made_known = select(b.id, b.batch_no, b.prod_date.label("made"), b.reinspection_valid_until)
+        made_known = made_known.where(b.item_code == item, b.prod_date.is_not(None))
+        inbound_only = select(b.id, b.batch_no, b.inbound_date, b.reinspection_valid_until)
+        inbound_only = inbound_only.where(b.item_code == item, b.prod_date.is_(None))
+        if until is not None:
+            made_known = made_known.where(b.prod_date <= until)
+            inbound_only = inbound_only.where(b.inbound_date <= until)
+        found = {r[0]: r for q in (made_known, inbound_only) for r in conn.execute(q)}
+        rows = []
+        ids = list(found)
+        for at in range(0, len(ids), 500):
+            for line in conn.execute(
+                select(stock.c.batch_id, locations.c.code, stock.c.status, stock.c.qty)
+                .join(locations, locations.c.id == stock.c.location_id)
+                .where(stock.c.batch_id.in_(ids[at : at + 500]), stock.c.warehouse == depot)
+                .where(stock.c.status.in_(statuses), stock.c.qty > 0)
+            ):
+                _, batch_no, made, valid_until = found[line.batch_id]
+                rows.append(
+                    {
+                        "batch": batch_no,
+                        "location": line.code,
+                        "status": line.status,
+                        "qty": line.qty,
+                        "made": made,
+                        "valid_until": valid_until,
+                    }
+                )
+    rows.sort(key=lambda r: (str(r["made"] or "9999-12-31"), r["batch"], r["location"]))
+    return rows[:LINES]
 
 
 def _decisions(
