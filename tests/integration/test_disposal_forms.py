@@ -21,6 +21,7 @@ from harness.disposal_world import PDF, picked
 from harness.forms import origin, submit, token_on
 from harness.scope_world import HERE, PASSWORD, World, username, world_of
 from server.domain.documents import MAX_BYTES
+from server.services.verify import verify_ledger
 from server.storage.tables import approvals, batches, stock
 
 SUPERVISOR = username("supervisor", HERE)
@@ -183,6 +184,9 @@ def test_ones_own_proposal_is_approved_by_another(world: World, server: ServerPr
     assert held(world, "S", "scrap_pending") == 0
     assert held(world, "S", "available") == available - 2
     assert "尚可使用" in other.get(f"/disposal/{proposal}").text
+    # the refusal's postings stand on their basis, and the chains hold (verify-ledger)
+    report = verify_ledger(world.engine)
+    assert report.ok, report
 
 
 def test_reinspection_and_returns(world: World, server: ServerProcess) -> None:
