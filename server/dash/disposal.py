@@ -170,12 +170,15 @@ def carried_out(
         return again({which: form}, None, 422)
     try:
         approval = step(form.model)
-        if isinstance(document, Document):
-            engine, now = engine_of(request), now_of(request)
-            documents.attach(engine, scope.user.username, approval, document, now=now)
     except DepotError as exc:
         code = status_of(exc.reason) if isinstance(exc, Rejection) else 422
         return again({which: form}, (which, exc), code)
+    if isinstance(document, Document):  # kept with the decision just made, by its maker
+        try:
+            engine, now = engine_of(request), now_of(request)
+            documents.attach(engine, scope.user.username, approval, document, now=now)
+        except Rejection as exc:  # the decision stands: its page says the file was not kept
+            return flash(f"/disposal/{approval}", "refused", exc.reason)
     return flash(f"/disposal/{approval}", which)
 
 
