@@ -222,7 +222,7 @@ def propose_scrapping(
     form = read_picked(ScrapProposalIn, fields, scope)
 
     def step(body: ScrapProposalIn) -> int:
-        stack = disposal.Stack(body.warehouse, body.item, body.batch, body.location, body.qty)
+        stack = body.stack(scope)
         return disposal.propose_scrapping(
             engine_of(request), scope.user.username, stack, body.reason, body.quality_report,
             [(e.name, e.opinion) for e in body.experts], body.source, now=now_of(request),
@@ -241,7 +241,7 @@ def propose_rotation(
     form = read_picked(RotationIn, fields, scope)
 
     def step(body: RotationIn) -> int:
-        stack = disposal.Stack(body.warehouse, body.item, body.batch, body.location, body.qty)
+        stack = body.stack(scope)
         return disposal.propose_rotation(
             engine_of(request), scope.user.username, stack, body.plan, now=now_of(request)
         )

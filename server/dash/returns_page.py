@@ -23,7 +23,7 @@ from server.dash.uploads import Upload, upload_of
 from server.domain.bounds import Filter
 from server.domain.errors import DepotError
 from server.domain.scope import Named
-from server.services import disposal, returns
+from server.services import returns
 from server.storage import disposal_views as views
 from server.web.deps import engine_of, now_of
 from server.web.disposal import ReturnInspectionIn, SupplierReturnIn
@@ -85,7 +85,7 @@ def inspect(
     form = read_picked(ReturnInspectionIn, fields, scope)
 
     def step(body: ReturnInspectionIn) -> int:
-        stack = disposal.Stack(body.warehouse, body.item, body.batch, body.location, body.qty)
+        stack = body.stack(scope)
         return returns.inspect_return(
             engine_of(request), scope.user.username, stack, body.restock, body.record_no,
             body.order, now=now_of(request),

@@ -21,8 +21,8 @@ from playwright.sync_api import Page
 
 from harness.browser import chromium
 from harness.depot import ServerProcess
-from harness.disposal_world import PDF
-from harness.scope_world import HERE, PASSWORD, World, username, world_of
+from harness.disposal_world import PDF, served
+from harness.scope_world import HERE, PASSWORD, World, username
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(os.environ.get("DEPOT_SCREENSHOTS", "test-artifacts/screenshots"))
@@ -30,15 +30,9 @@ TABLET = {"width": 768, "height": 1024}
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> World:
-    return world_of(f"sqlite:///{tmp_path / 'server.sqlite'}")
-
-
-@pytest.fixture
-def server(world: World, tmp_path: Path) -> Iterator[ServerProcess]:
-    process = ServerProcess(world.depot.db_url, tmp_path).start()
-    yield process
-    process.stop()
+def site(tmp_path: Path) -> Iterator[tuple[World, ServerProcess]]:
+    with served(tmp_path) as found:
+        yield found
 
 
 def log_in(page: Page, server: ServerProcess, who: str) -> None:
@@ -62,8 +56,9 @@ def no_horizontal_scroll(page: Page) -> bool:
 
 
 def test_scrapping_reinspection_rotation_and_returns_in_the_browser(
-    world: World, server: ServerProcess, tmp_path: Path
+    site: tuple[World, ServerProcess], tmp_path: Path
 ) -> None:
+    world, server = site
     s, old, back = world.stack("S"), world.stack("O"), world.stack("B")
     report = tmp_path / "质检报告.pdf"
     report.write_bytes(PDF)

@@ -6,10 +6,14 @@ keeps its report file."""
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pypdf
 
-from harness.scope_world import HERE, PROPOSER, World, username
+from harness.depot import ServerProcess
+from harness.scope_world import HERE, PROPOSER, World, username, world_of
 from kernel.clock import system_clock
 from server.domain.documents import Document
 from server.domain.evidence import Policy
@@ -57,3 +61,14 @@ def with_report_file(w: World) -> int:
     report = Document("复检报告.pdf", "application/pdf", PDF)
     documents.attach(w.engine, PROPOSER, found, report, now=system_clock())
     return found
+
+
+@contextmanager
+def served(folder: Path) -> Iterator[tuple[World, ServerProcess]]:
+    """The two depots' world on SQLite, and a real server process over it."""
+    world = world_of(f"sqlite:///{folder / 'server.sqlite'}")
+    process = ServerProcess(world.depot.db_url, folder).start()
+    try:
+        yield world, process
+    finally:
+        process.stop()

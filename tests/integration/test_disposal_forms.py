@@ -17,9 +17,9 @@ import pytest
 from sqlalchemy import func, select
 
 from harness.depot import ServerProcess
-from harness.disposal_world import PDF, picked
+from harness.disposal_world import PDF, picked, served
 from harness.forms import origin, submit, token_on
-from harness.scope_world import HERE, PASSWORD, World, username, world_of
+from harness.scope_world import HERE, PASSWORD, World, username
 from server.domain.documents import MAX_BYTES
 from server.services.verify import verify_ledger
 from server.storage.tables import approvals, batches, stock
@@ -31,15 +31,9 @@ TO_DECISION = re.compile(r"^/disposal/(\d+)$")
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> World:
-    return world_of(f"sqlite:///{tmp_path / 'server.sqlite'}")
-
-
-@pytest.fixture
-def server(world: World, tmp_path: Path) -> Iterator[ServerProcess]:
-    process = ServerProcess(world.depot.db_url, tmp_path).start()
-    yield process
-    process.stop()
+def site(tmp_path: Path) -> Iterator[tuple[World, ServerProcess]]:
+    with served(tmp_path) as found:
+        yield found
 
 
 def signed_in(server: ServerProcess, user: str) -> httpx.Client:
@@ -98,7 +92,8 @@ def scrapping(world: World, qty: str = "3", experts: int = 3) -> dict[str, str]:
     }
 
 
-def test_scrapping_from_proposal_to_postings(world: World, server: ServerProcess) -> None:
+def test_scrapping_from_proposal_to_postings(site: tuple[World, ServerProcess]) -> None:
+    world, server = site
     supervisor, admin = signed_in(server, SUPERVISOR), signed_in(server, ADMIN_HERE)
     page = supervisor.get(f"/disposal?depot={HERE}&item={world.stack('S').item.code}&do=scrap")
     assert page.status_code == 200 and 'id="scrap-form"' in page.text
@@ -154,7 +149,8 @@ def test_scrapping_from_proposal_to_postings(world: World, server: ServerProcess
     assert held(world, "S", "available") == available - 3
 
 
-def test_ones_own_proposal_is_approved_by_another(world: World, server: ServerProcess) -> None:
+def test_ones_own_proposal_is_approved_by_another(site: tuple[World, ServerProcess]) -> None:
+    world, server = site
     admin, other = signed_in(server, ADMIN_HERE), signed_in(server, username("admin", None))
     rotation = {**picked(world, "S"), "qty": "2", "plan": world.number(HERE, "轮换")}
     proposal = decided(post(admin, "/disposal/rotations", rotation))
@@ -189,7 +185,8 @@ def test_ones_own_proposal_is_approved_by_another(world: World, server: ServerPr
     assert report.ok, report
 
 
-def test_reinspection_and_returns(world: World, server: ServerProcess) -> None:
+def test_reinspection_and_returns(site: tuple[World, ServerProcess]) -> None:
+    world, server = site
     supervisor, admin = signed_in(server, SUPERVISOR), signed_in(server, ADMIN_HERE)
     check = {**picked(world, "O"), "quality_report": world.number(HERE, "复检"), "passed": "true"}
     missing = post(supervisor, "/disposal/reinspections", {**check, "quality_report": ""})
@@ -231,7 +228,8 @@ def test_reinspection_and_returns(world: World, server: ServerProcess) -> None:
     assert too_many.status_code == 409 and 'data-reason="over_rejected"' in too_many.text
 
 
-def test_roles_without_the_permission_see_no_form(world: World, server: ServerProcess) -> None:
+def test_roles_without_the_permission_see_no_form(site: tuple[World, ServerProcess]) -> None:
+    world, server = site
     keeper = signed_in(server, username("keeper", HERE))
     page = keeper.get(f"/disposal?depot={HERE}&item={world.stack('S').item.code}")
     assert page.status_code == 200
@@ -256,9 +254,9 @@ def test_roles_without_the_permission_see_no_form(world: World, server: ServerPr
     assert decisions(world) == before
 
 
-def test_the_api_refuses_a_proposal_and_keeps_its_report(
-    world: World, server: ServerProcess
-) -> None:
+def test_the_api_refuses_a_proposal_and_keeps_its_report(site: tuple[World, ServerProcess]) -> None:
+    world, server = site
+
     def api(user: str) -> httpx.Client:
         token = httpx.post(
             f"{server.url}/api/v1/sessions", json={"username": user, "password": PASSWORD}
