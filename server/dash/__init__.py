@@ -8,7 +8,9 @@ from fastapi import APIRouter
 from server.dash import (
     acceptance,
     admin,
+    decision,
     dispatching,
+    disposal,
     doors,
     inbound,
     ledger,
@@ -17,6 +19,7 @@ from server.dash import (
     orders,
     overview,
     reports_page,
+    returns_page,
     session,
     stocktake_steps,
     stocktakes,
@@ -35,6 +38,9 @@ for part in (
     stocktakes,
     ledger,
     reports_page,
+    disposal,
+    decision,
+    returns_page,
     live,
 ):
     router.include_router(part.router)

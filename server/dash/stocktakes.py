@@ -30,6 +30,7 @@ from server.domain.permissions import allowed
 from server.domain.scope import Named, Of, Own
 from server.services import acceptance as acceptances
 from server.services import stocktake, stocktake_close
+from server.storage import disposal_views
 from server.storage import stocktake_views as views
 from server.web.deps import engine_of, now_of
 from server.web.guard import Scope, screen
@@ -229,6 +230,7 @@ def inbox_values(request: Request, scope: Scope, message: str | None = None) -> 
         else [],
         "reasons": REASON_NAMES,
         "message": message,
+        "proposals": disposal_views.waiting(engine, scope.depot),  # scrapping, rotation
     }
 
 

@@ -24,6 +24,7 @@ The kinds (each names its record; what its postings may do, taken together):
   available at the order's stacks.
 - scrap_proposal: the proposal; available or on hold -> scrap pending.
 - scrapping: the approval; - scrap pending.
+- scrap_rejection: the proposal refused; scrap pending -> back to available or on hold.
 - rotation: the rotation decision; - available.
 - adjustment: the approved adjustment and its stocktake; each stack by its line's variance.
 - restock: the return inspection and the dispatch the goods came back from; on hold ->
@@ -61,6 +62,7 @@ class Kind(StrEnum):
     RELEASE = "release"
     SCRAP_PROPOSAL = "scrap_proposal"
     SCRAPPING = "scrapping"
+    SCRAP_REJECTION = "scrap_rejection"
     ROTATION = "rotation"
     ADJUSTMENT = "adjustment"
     RESTOCK = "restock"
@@ -127,6 +129,9 @@ RULES: dict[Kind, Rule] = {
         "available on_hold", "scrap_pending", "zero", scrap_proposal="proposed approved"
     ),
     Kind.SCRAPPING: _decision("scrap_pending", "", "out", scrapping="approved"),
+    Kind.SCRAP_REJECTION: _decision(
+        "scrap_pending", "available on_hold", "zero", scrap_rejection="rejected"
+    ),
     Kind.ROTATION: _decision("available", "", "out", rotation="rotated_out approved"),
     Kind.ADJUSTMENT: _decision("*", "*", "any", "stocktake", adjustment="approved"),
     Kind.RESTOCK: _decision("on_hold", "available", "zero", "order", return_inspection="restocked"),

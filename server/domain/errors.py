@@ -179,7 +179,9 @@ class CheckpointError(SetupError):
 # a rule). Floor events carry the same status per event in the batch's answer.
 REASON_STATUS: dict[int, frozenset[str]] = {
     400: frozenset({"bad_event_id"}),
-    403: frozenset({"same_person", "role_not_allowed", "warehouse_not_allowed", "own_account"}),
+    403: frozenset(
+        {"same_person", "role_not_allowed", "warehouse_not_allowed", "own_account", "not_decider"}
+    ),
     404: frozenset(
         {
             "unknown_order",
@@ -223,6 +225,7 @@ REASON_STATUS: dict[int, frozenset[str]] = {
             "not_on_pick_list",
             "over_pick_list",
             "report_attached",
+            "already_filed",
         }
     ),
 }

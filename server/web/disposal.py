@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, File, Request, UploadFile
 from pydantic import BaseModel, Field
 
 from server.domain.bounds import Cents, Code, Id, Name, Note, Person, Qty, Ref
-from server.domain.scope import Named
-from server.services import disposal, returns
+from server.domain.documents import MAX_BYTES, Document, check_file
+from server.domain.scope import Named, Of
+from server.services import disposal, documents, proposal_rejection, returns
 from server.web.deps import engine_of, now_of, policy_of
 from server.web.errors import answers
 from server.web.guard import Scope, person
@@ -66,6 +67,12 @@ class RotationIn(StackIn):
 class RotationApprovalIn(BaseModel):
     warehouse: Code
     proposal: Id = Field(description="the rotation proposal's approval_id")
+
+
+class RejectionIn(BaseModel):
+    warehouse: Code
+    proposal: Id = Field(description="the proposal's approval_id")
+    reason: Name = Field(description="不予批准的理由 why it is refused")
 
 
 class ReturnInspectionIn(StackIn):
@@ -188,6 +195,41 @@ def approve_rotation(
     )
 
 
+def _reject(kind: str, body: RejectionIn, request: Request, scope: Scope) -> dict[str, Any]:
+    return _run(
+        lambda: proposal_rejection.reject_proposal(
+            engine_of(request),
+            scope.user.username,
+            scope.named,
+            kind,
+            body.proposal,
+            body.reason,
+            now=now_of(request),
+        )
+    )
+
+
+@router.post("/scrapping/rejections", status_code=201)
+def reject_scrapping(
+    body: RejectionIn,
+    request: Request,
+    scope: Annotated[Scope, person("approve:scrapping", THE_DEPOT)],
+) -> dict[str, Any]:
+    """A scrapping proposal refused with its reason (never by its proposer): its goods go
+    back from scrap_pending to where they were proposed from."""
+    return _reject("scrapping", body, request, scope)
+
+
+@router.post("/rotations/rejections", status_code=201)
+def reject_rotation(
+    body: RejectionIn,
+    request: Request,
+    scope: Annotated[Scope, person("approve:rotation", THE_DEPOT)],
+) -> dict[str, Any]:
+    """A rotation proposal refused with its reason (never by its proposer); nothing moves."""
+    return _reject("rotation", body, request, scope)
+
+
 @router.post("/returns/inspections", status_code=201)
 def inspect(
     body: ReturnInspectionIn,
@@ -229,3 +271,26 @@ def back_to_supplier(
             now=now_of(request),
         )
     )
+
+
+async def read_report(upload: UploadFile) -> Document:
+    """An uploaded quality report, read no further than its bound and checked
+    (server.domain.documents)."""
+    return check_file(upload.filename or "report", await upload.read(MAX_BYTES + 1))
+
+
+@router.post("/approvals/{approval_id}/report-file", status_code=201)
+async def attach_report(
+    approval_id: Id,
+    request: Request,
+    file: Annotated[UploadFile, File()],
+    scope: Annotated[Scope, person("approve", Of("approval", "approval_id"))],
+) -> dict[str, Any]:
+    """The quality report itself (PDF, PNG or JPEG, 5 MB at most) kept with the decision that
+    names it (a re-inspection, a scrapping proposal, a return's inspection, an acceptance),
+    once, by the person who made the decision."""
+    document = await read_report(file)
+    digest = documents.attach(
+        engine_of(request), scope.user.username, approval_id, document, now=now_of(request)
+    )
+    return {"approval_id": approval_id, "sha256": digest, "size": len(document.content)}

@@ -39,6 +39,7 @@ from kernel.clock import system_clock
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import httpx
+from bench_disposal import disposal_paths
 from live_load import live_viewers
 from sqlalchemy import Engine, func, insert, select, update
 
@@ -365,7 +366,8 @@ def run(db_url: str, per_depot: int, work: Path, database_pid: int | None = None
                          "/approvals",
                          "/partials/approvals", "/ledger", "/ledger?status=on_hold",
                          postings_path, event_path, "/audit", "/audit?p=200", "/acceptance",
-                         "/partials/acceptance", decide_path):  # fmt: skip
+                         "/partials/acceptance", decide_path,
+                         *disposal_paths(client)):  # fmt: skip
                 label = path if len(path) < 30 else path[:27] + "..."
                 live = path == "/" or path.startswith("/partials/")  # the overview, each region
                 report(f"GET {label}", measure(client, path), floor, LIVE_LIMIT if live else None)

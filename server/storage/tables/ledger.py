@@ -142,6 +142,7 @@ postings = Table(
     Index("ix_postings_event", "event_id"),
     Index("ix_postings_batch", "batch_id"),
     Index("ix_postings_posted_at", "posted_at"),
+    Index("ix_postings_approval", "approval_id"),  # a decision's postings (migration 0023)
     Index(
         "ix_postings_basis_ref",
         "basis_kind",

@@ -267,7 +267,7 @@ monthly_reports = Table(
 
 # The quality report of the testing agency (质量检验报告, art. 8: the basis for accepting goods)
 # as the inspection group uploaded it, a PDF or an image, kept with its acceptance decision
-# (migration 0021; server.services.quality_reports). One file per decision.
+# (migration 0022; server.services.quality_reports). One file per decision.
 quality_reports = Table(
     "quality_reports",
     metadata,
@@ -276,6 +276,22 @@ quality_reports = Table(
     Column("warehouse", String(32), ForeignKey("warehouses.code"), nullable=False),
     Column("filename", String(200), nullable=False),
     Column("media_type", String(32), nullable=False),  # application/pdf, image/png, image/jpeg
+    Column("size", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("uploaded_by", String(64), ForeignKey("users.username"), nullable=False),
+    Column("uploaded_at", DateTime(timezone=True), nullable=False),
+)
+
+# The quality report's file kept with the decision it stands behind (a re-inspection, a
+# scrapping proposal, a return's inspection): a PDF or an image, once per decision, with its
+# SHA-256 (the audit entry of its upload names it too; migration 0023).
+decision_files = Table(
+    "decision_files",
+    metadata,
+    Column("approval_id", Integer, ForeignKey("approvals.id"), primary_key=True),
+    Column("name", String(128), nullable=False),
+    Column("content_type", String(32), nullable=False),
     Column("size", Integer, nullable=False),
     Column("sha256", String(64), nullable=False),
     Column("content", LargeBinary, nullable=False),
