@@ -7,6 +7,7 @@ from fastapi import APIRouter
 
 from server.dash import (
     doors,
+    handovers,
     inbound,
     ledger,
     live,
@@ -20,3 +21,4 @@ from server.dash import (
 router = APIRouter(include_in_schema=False)
 for part in (session, overview, doors, inbound, orders, stocktakes, ledger, reports_page, live):
     router.include_router(part.router)
+router.include_router(handovers.router)

@@ -24,6 +24,8 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 
+from server.domain.bounds import PHONE
+
 M = TypeVar("M", bound=BaseModel)
 # A form with more fields is refused whole: the framework's own limit, which answers 400
 # before the form is read (Starlette's max_fields); `read` holds forms it is given to it too.
@@ -84,6 +86,8 @@ def _messages(kind: str, ctx: Mapping[str, Any]) -> FieldError:
         "enum": ("请从列表中选择", "choose from the list"),
     }
     zh, en = table.get(kind, ("填写的内容不能使用", "this value cannot be used"))
+    if kind == "string_pattern_mismatch" and ctx.get("pattern") == PHONE:
+        zh, en = ("请填写电话号码，如 0816-2345678", "enter a phone number, e.g. 0816-2345678")
     return FieldError(zh, en)
 
 

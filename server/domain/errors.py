@@ -185,6 +185,7 @@ REASON_STATUS: dict[int, frozenset[str]] = {
             "unknown_line",
             "unknown_zone",
             "unknown_handover",
+            "unknown_note_line",
             "unknown_proposal",
             "unknown_acceptance",
         }
@@ -208,6 +209,8 @@ REASON_STATUS: dict[int, frozenset[str]] = {
             "over_rejected",
             "not_on_pick_list",
             "over_pick_list",
+            "already_confirmed",
+            "above_handed_over",
         }
     ),
 }

@@ -172,6 +172,25 @@ COMMISSION = frozenset({"admin"})
 SUPPLIERS = "code,name,contact,phone\nSUP-SCOPE,测试供应商,王,13700000000\n".encode()
 
 
+def _lc01(w: World) -> str:
+    return MARK[HERE]
+
+
+def _confirmation(w: World, form: bool = False) -> Call:
+    """The receiver's confirmation of a fresh note of LC01, through the API or the page."""
+    number = w.fresh_note()
+    body = w.receipt(number)
+    if not form:
+        return Call("POST", f"/api/v1/dispatch/handovers/{number}/confirmation", json=body)
+    fields = {k: str(v) for k, v in body.items() if k != "lines"}
+    for i, line in enumerate(body["lines"]):
+        fields |= {
+            f"lines.{i}.line": str(line["line"]),
+            f"lines.{i}.received": str(line["received"]),
+        }
+    return Call("POST", f"/handovers/{number}/confirmation", data=fields)
+
+
 def _order(w: World) -> str:
     return str(w.order)
 
@@ -531,6 +550,14 @@ CASES: tuple[Case, ...] = (
         lambda w, c: Call("GET", f"/api/v1/dispatch/handovers/{w.note}.pdf"),
         shows=lambda w: MARK[HERE],
     ),
+    Case(
+        "POST",
+        "/api/v1/dispatch/handovers/{number:path}/confirmation",
+        "person",
+        "record",
+        lambda w, c: _confirmation(w),
+        roles=frozenset({"admin", "supervisor", "keeper"}),
+    ),
     # master data
     Case("GET", "/api/v1/master/items", "person", "shared", get("/api/v1/master/items")),
     Case(
@@ -728,6 +755,43 @@ CASES: tuple[Case, ...] = (
         lambda w, c: Call("GET", f"/orders/{w.order}/handovers/{w.note}"),
         page=True,
         shows=lambda w: MARK[HERE],
+    ),
+    Case("GET", "/handovers", "person", "own", get("/handovers"), page=True, shows=_lc01),
+    Case(
+        "GET",
+        "/orders/{order_id}/handover-note",
+        "person",
+        "record",
+        lambda w, c: Call("GET", f"/orders/{w.order}/handover-note"),
+        page=True,
+        shows=_lc01,
+    ),
+    Case(
+        "POST",
+        "/orders/{order_id}/handover-note",
+        "person",
+        "record",
+        lambda w, c: Call("POST", f"/orders/{w.order}/handover-note", data=handover_body()),
+        roles=frozenset({"admin", "supervisor", "keeper"}),
+        page=True,
+    ),
+    Case(
+        "GET",
+        "/handovers/{number:path}",
+        "person",
+        "record",
+        lambda w, c: Call("GET", f"/handovers/{w.note}"),
+        page=True,
+        shows=_lc01,
+    ),
+    Case(
+        "POST",
+        "/handovers/{number:path}/confirmation",
+        "person",
+        "record",
+        lambda w, c: _confirmation(w, form=True),
+        roles=frozenset({"admin", "supervisor", "keeper"}),
+        page=True,
     ),
     Case("GET", "/inbound", "person", "own", get("/inbound"), page=True, shows=lambda w: w.notice),
     Case(
