@@ -7,7 +7,7 @@ records the receiver's confirmation with a discrepancy. The refusals are shown t
 a phone number out of its pattern beside its field, a quantity received above what was handed
 over, a short line with no note, confirming twice from a page left open. A dispatcher sees
 the note with no form and a POST of the form from their page is refused (403). The
-screenshots docs/screenshots/handover-note.png and handover-door.png are taken here
+screenshots docs/screenshots/handover-receipt.png and handover-door.png are taken here
 (DEPOT_SCREENSHOTS=docs/screenshots to refresh them)."""
 
 from __future__ import annotations
@@ -144,7 +144,7 @@ def test_a_keeper_issues_prints_and_records_the_receipt_of_a_note(
         assert "李主任" in page.locator("#receipt").inner_text()
         assert page.locator("#confirm-form").count() == 0
         assert fits(page)
-        page.screenshot(path=str(SHOTS / "handover-note.png"), full_page=True)
+        page.screenshot(path=str(SHOTS / "handover-receipt.png"), full_page=True)
         text = pdfcheck.text(_saved(page, tmp_path / "confirmed.pdf"))
         assert "实收 28" in text and "差异说明 批次 2026JJ：2 顶破损，拒收" in text
         assert "李主任" in text and "0816-2345678" in text

@@ -7,6 +7,7 @@ refused post changes nothing."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import quote
 
@@ -229,3 +230,20 @@ def test_the_api_confirms_once(world: World, server: ServerProcess) -> None:
         assert twice.status_code == 409 and twice.json()["detail"]["reason"] == "already_confirmed"
         stranger = keeper.post(url, json={**body, "lines": [{"line": 10**9, "received": 0}]})
         assert stranger.status_code == 409  # confirmed: nothing more is read
+
+
+def test_two_confirmations_at_once_keep_one(world: World, server: ServerProcess) -> None:
+    number = world.fresh_note()
+    body = world.receipt(number)
+    url = f"{server.url}/api/v1/dispatch/handovers/{quote(number, safe='')}/confirmation"
+    keeper = server.login((username("keeper", HERE), PASSWORD))
+    with keeper, ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(lambda _: keeper.post(url, json=body).status_code, "ab"))
+    assert sorted(answers) == [200, 409]
+    with world.engine.connect() as conn:
+        entries = conn.execute(
+            select(audit_log.c.id).where(
+                (audit_log.c.action == "handover_confirmed") & (audit_log.c.target == number)
+            )
+        ).all()
+    assert len(entries) == 1
