@@ -176,18 +176,22 @@ def _lc01(w: World) -> str:
     return MARK[HERE]
 
 
-def _confirmation(w: World, form: bool = False) -> Call:
-    """The receiver's confirmation of a fresh note of LC01, through the API or the page."""
-    number = w.fresh_note()
+HANDOVER = frozenset({"admin", "supervisor", "keeper"})
+
+
+def _confirmation(w: World, c: Caller, form: bool = False) -> Call:
+    """The receiver's confirmation of a note of LC01, through the API or the page: a fresh
+    note for a caller who may confirm it (once only), the world's own for the others (their
+    call is refused and leaves it unconfirmed)."""
+    may = c.kind == "person" and c.role in HANDOVER and c.depot in (None, HERE)
+    number = w.fresh_note() if may else w.note
     body = w.receipt(number)
     if not form:
         return Call("POST", f"/api/v1/dispatch/handovers/{number}/confirmation", json=body)
     fields = {k: str(v) for k, v in body.items() if k != "lines"}
     for i, line in enumerate(body["lines"]):
-        fields |= {
-            f"lines.{i}.line": str(line["line"]),
-            f"lines.{i}.received": str(line["received"]),
-        }
+        received = str(line["received"])
+        fields |= {f"lines.{i}.line": str(line["line"]), f"lines.{i}.received": received}
     return Call("POST", f"/handovers/{number}/confirmation", data=fields)
 
 
@@ -555,8 +559,8 @@ CASES: tuple[Case, ...] = (
         "/api/v1/dispatch/handovers/{number:path}/confirmation",
         "person",
         "record",
-        lambda w, c: _confirmation(w),
-        roles=frozenset({"admin", "supervisor", "keeper"}),
+        lambda w, c: _confirmation(w, c),
+        roles=HANDOVER,
     ),
     # master data
     Case("GET", "/api/v1/master/items", "person", "shared", get("/api/v1/master/items")),
@@ -789,8 +793,8 @@ CASES: tuple[Case, ...] = (
         "/handovers/{number:path}/confirmation",
         "person",
         "record",
-        lambda w, c: _confirmation(w, form=True),
-        roles=frozenset({"admin", "supervisor", "keeper"}),
+        lambda w, c: _confirmation(w, c, form=True),
+        roles=HANDOVER,
         page=True,
     ),
     Case("GET", "/inbound", "person", "own", get("/inbound"), page=True, shows=lambda w: w.notice),
