@@ -97,6 +97,8 @@ def test_the_note_is_filled_in_from_what_was_loaded(world: World, server: Server
     empty = keeper.get(door)
     assert empty.status_code == 200 and 'id="nothing-loaded"' in empty.text
     assert 'id="handover-form"' not in empty.text  # nothing loaded: nothing to hand over
+    early = submit(keeper, door, door, TRUCK)  # sent all the same: refused, and the step said
+    assert early.status_code == 409 and "尚无已装车物资，请先在库门装车" in early.text
     world.load(order, HERE, 3)
     page = keeper.get(door)
     assert 'id="handover-form"' in page.text
