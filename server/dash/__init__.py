@@ -12,6 +12,7 @@ from server.dash import (
     dispatching,
     disposal,
     doors,
+    handovers,
     inbound,
     ledger,
     live,
@@ -46,3 +47,4 @@ for part in (
     router.include_router(part.router)
 router.include_router(stocktake_steps.router)  # a round's steps, after its pages
 router.include_router(admin.router)  # master data, people, gateways
+router.include_router(handovers.router)

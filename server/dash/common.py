@@ -80,6 +80,7 @@ MENU = (
     MenuItem("/inbound", "入库通知", "Inbound notices", "read"),
     MenuItem("/acceptance", "入库验收", "Acceptance", "read"),
     MenuItem("/orders", "调运", "Dispatch", "read"),
+    MenuItem("/handovers", "交接单", "Handover notes", "read"),
     MenuItem("/stocktakes", "盘点", "Stocktakes", "read"),
     MenuItem("/ledger", "台账", "Ledger", "read"),
     MenuItem("/reports", "月报", "Monthly report", "read"),

@@ -26,6 +26,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 
 from server.dash.refusals import next_step
+from server.domain.bounds import PHONE
 from server.domain.errors import Rejection
 
 M = TypeVar("M", bound=BaseModel)
@@ -91,6 +92,8 @@ def _messages(kind: str, ctx: Mapping[str, Any]) -> FieldError:
     if kind == "string_too_short" and isinstance(n, int) and n > 1:  # a password's length
         table[kind] = (f"至少 {n} 个字符", f"at least {n} characters")
     zh, en = table.get(kind, ("填写的内容不能使用", "this value cannot be used"))
+    if kind == "string_pattern_mismatch" and ctx.get("pattern") == PHONE:
+        zh, en = ("请填写电话号码，如 0816-2345678", "enter a phone number, e.g. 0816-2345678")
     return FieldError(zh, en)
 
 

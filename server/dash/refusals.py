@@ -98,6 +98,9 @@ BY_REASON: dict[str, Step] = {
     "unknown_handover": S(
         "交接单不存在，请返回调运单", "no such handover note; go back to the order"
     ),
+    "unknown_note_line": S(
+        "该行不在此交接单上，请刷新交接单", "that line is not on this note: reload the note"
+    ),
     "unknown_proposal": S("申请不存在，请返回列表", "no such proposal; go back to the list"),
     "unknown_acceptance": S(
         "验收记录不存在，请返回列表", "no such acceptance; go back to the list"
@@ -123,6 +126,16 @@ BY_REASON: dict[str, Step] = {
     "nothing_to_hand_over": S(
         "尚无已装车物资，请先在库门装车", "nothing loaded yet: load at the door first"
     ),
+    "already_confirmed": S(
+        "接收方已确认此交接单，不能再次确认", "the receiver has confirmed this note already"
+    ),
+    "above_handed_over": S(
+        "实收数量不能超过交接数量，请核对", "received cannot be above what was handed over"
+    ),
+    "discrepancy_unexplained": S(
+        "实收少于交接数量，请填写差异说明", "less received than handed over: note why"
+    ),
+    "line_missing": S("请填写每一行的实收数量", "enter the quantity received of every line"),
     "insufficient_stock": S(
         "库存不足，请减少数量或选其他批次",
         "not enough stock: lower the quantity or choose another batch",

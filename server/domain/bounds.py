@@ -153,7 +153,9 @@ Ref = Annotated[str, Field(min_length=1, max_length=64, pattern=LINE), PRINTABLE
 NoteNo = Annotated[str, Field(min_length=1, max_length=128, pattern=LINE), PRINTABLE]
 Name = Annotated[str, Field(min_length=1, max_length=200, pattern=LINE), PRINTABLE]  # names
 Person = Annotated[str, Field(min_length=1, max_length=100, pattern=LINE), PRINTABLE]
-Phone = Annotated[str, Field(min_length=1, max_length=40, pattern=LINE), PRINTABLE]
+# a telephone number: digits, with a leading +, spaces, dashes, brackets, an extension (转 / x)
+PHONE = r"^\+?[0-9(][0-9 ()\-]{3,30}([ ]?(转|x|ext\.?)[ ]?[0-9]{1,6})?$"
+Phone = Annotated[str, Field(min_length=1, max_length=40, pattern=PHONE), PRINTABLE]
 Plate = Annotated[str, Field(min_length=1, max_length=20, pattern=LINE), PRINTABLE]
 Reason = Annotated[str, Field(min_length=1, max_length=500, pattern=LINE), PRINTABLE]
 # A query's filter: empty is no filter.

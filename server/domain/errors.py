@@ -197,6 +197,7 @@ REASON_STATUS: dict[int, frozenset[str]] = {
             "unknown_line",
             "unknown_zone",
             "unknown_handover",
+            "unknown_note_line",
             "unknown_proposal",
             "unknown_acceptance",
             "unknown_user",
@@ -226,6 +227,8 @@ REASON_STATUS: dict[int, frozenset[str]] = {
             "over_pick_list",
             "report_attached",
             "already_filed",
+            "already_confirmed",
+            "above_handed_over",
         }
     ),
 }

@@ -7,13 +7,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, select, update
 
-from server.domain import evidence
+from server.domain import depot_time, evidence
 from server.domain.errors import Rejection
+from server.domain.handover import ISSUED, Receipt, check_receipt
 from server.services.audit import record
 from server.services.dispatch import each_depot
-from server.storage.tables import dispatch_orders, handovers, pick_lines
+from server.storage.tables import dispatch_orders, handover_lines, handovers, pick_lines
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,11 +93,15 @@ def create_handover(
         ).first()
         if order is None:
             raise Rejection("unknown_order", f"order {order_id} does not exist")
-        loaded = conn.execute(
-            select(func.coalesce(func.sum(pick_lines.c.loaded), 0)).where(
-                (pick_lines.c.order_id == order_id) & (pick_lines.c.warehouse == warehouse)
+        loaded = conn.execute(  # what it hands over: each line loaded at the depot so far
+            select(pick_lines.c.id, pick_lines.c.loaded)
+            .where(
+                (pick_lines.c.order_id == order_id)
+                & (pick_lines.c.warehouse == warehouse)
+                & (pick_lines.c.loaded > 0)
             )
-        ).scalar_one()
+            .order_by(pick_lines.c.seq)
+        ).all()
         if not loaded:
             raise Rejection(
                 "nothing_to_hand_over",
@@ -110,8 +115,9 @@ def create_handover(
             ).all()
         )
         number = f"JJ-{order.number}-{warehouse}-{count + 1}"
-        conn.execute(
-            handovers.insert().values(
+        note_id = conn.execute(
+            handovers.insert()
+            .values(
                 number=number,
                 order_id=order_id,
                 warehouse=warehouse,
@@ -123,6 +129,69 @@ def create_handover(
                 created_by=username,
                 created_at=now,
             )
+            .returning(handovers.c.id)
+        ).scalar_one()
+        conn.execute(
+            handover_lines.insert(),
+            [{"handover_id": note_id, "pick_line_id": i, "qty": q} for i, q in loaded],
         )
         record(conn, username, "handover", number, depot=warehouse, plate=note.plate, now=now)
     return number
+
+
+def confirm_handover(
+    engine: Engine, username: str, number: str, receipt: Receipt, now: datetime
+) -> str:
+    """The receiver's confirmation of a note (art. 21): what was received of each line and any
+    discrepancy with its note. Once only: a second confirmation is refused. Answers the
+    note's state (confirmed, or discrepancy)."""
+    with engine.begin() as conn:
+        note = conn.execute(
+            select(handovers.c.id, handovers.c.warehouse, handovers.c.state).where(
+                handovers.c.number == number
+            )
+        ).first()
+        if note is None:
+            raise Rejection("unknown_handover", f"there is no handover note {number}")
+        if note.state != ISSUED:
+            raise Rejection("already_confirmed", f"handover note {number} is confirmed already")
+        handed = dict(
+            conn.execute(
+                select(handover_lines.c.id, handover_lines.c.qty).where(
+                    handover_lines.c.handover_id == note.id
+                )
+            ).all()
+        )
+        state = check_receipt(handed, receipt, depot_time.today(now))
+        done = conn.execute(  # only from issued: of two confirmations at once, one is kept
+            update(handovers)
+            .where((handovers.c.id == note.id) & (handovers.c.state == ISSUED))
+            .values(
+                state=state,
+                received_by=receipt.received_by,
+                received_phone=receipt.phone,
+                received_on=receipt.on,
+                confirmed_by=username,
+                confirmed_at=now,
+            )
+        ).rowcount
+        if not done:
+            raise Rejection("already_confirmed", f"handover note {number} is confirmed already")
+        for c in receipt.lines:
+            conn.execute(
+                update(handover_lines)
+                .where(handover_lines.c.id == c.line)
+                .values(received=c.received, discrepancy=(c.discrepancy or "").strip() or None)
+            )
+        record(
+            conn,
+            username,
+            "handover_confirmed",
+            number,
+            depot=note.warehouse,
+            state=state,
+            received_by=receipt.received_by,
+            received={str(c.line): c.received for c in receipt.lines},
+            now=now,
+        )
+    return str(state)

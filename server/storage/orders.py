@@ -10,6 +10,7 @@ from sqlalchemy import Engine, select
 from server.storage.tables import (
     batches,
     dispatch_orders,
+    handover_lines,
     handovers,
     items,
     locations,
@@ -62,17 +63,31 @@ def handover_note(engine: Engine, number: str, order_id: int | None = None) -> H
         shipper = conn.execute(
             select(warehouses.c.name_zh).where(warehouses.c.code == note.warehouse)
         ).scalar_one()
-        lines = [
+        lines = [  # what the note handed over (as loaded when it was issued)
             dict(r)
             for r in conn.execute(
-                pick_list_query()
-                .add_columns(items.c.name_zh, items.c.name_en, items.c.spec, items.c.unit_zh)
-                .join(items, items.c.code == batches.c.item_code)
-                .where(
-                    (pick_lines.c.order_id == note.order_id)
-                    & (pick_lines.c.warehouse == note.warehouse)
-                    & (pick_lines.c.loaded > 0)
+                select(
+                    handover_lines.c.id,
+                    pick_lines.c.warehouse,
+                    locations.c.code.label("location"),
+                    batches.c.item_code.label("item"),
+                    batches.c.batch_no.label("batch"),
+                    batches.c.inbound_date,
+                    handover_lines.c.qty.label("loaded"),
+                    handover_lines.c.received,
+                    handover_lines.c.discrepancy,
+                    items.c.name_zh,
+                    items.c.name_en,
+                    items.c.spec,
+                    items.c.unit_zh,
                 )
+                .select_from(handover_lines)
+                .join(pick_lines, pick_lines.c.id == handover_lines.c.pick_line_id)
+                .join(locations, locations.c.id == pick_lines.c.location_id)
+                .join(batches, batches.c.id == pick_lines.c.batch_id)
+                .join(items, items.c.code == batches.c.item_code)
+                .where(handover_lines.c.handover_id == note.id)
+                .order_by(handover_lines.c.id)
             ).mappings()
         ]
     return HandoverView(note, order, shipper, lines)

@@ -3,6 +3,7 @@ Dispatch orders, reservations and pick lists build on this."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -11,9 +12,23 @@ from fastapi.responses import Response
 from pydantic import AwareDatetime, BaseModel, Field
 
 from server.domain import depot_time
-from server.domain.bounds import Code, Id, Name, NoteNo, Person, Phone, Plate, Qty, Reason, Ref
+from server.domain.bounds import (
+    Code,
+    Count,
+    Id,
+    Line,
+    Name,
+    NoteNo,
+    Person,
+    Phone,
+    Plate,
+    Qty,
+    Reason,
+    Ref,
+)
 from server.domain.fifo import Chosen, why
 from server.domain.floor import Rejection
+from server.domain.handover import Counted, Receipt
 from server.domain.scope import Named, Of, Own
 from server.services import allocation, dispatch, handover
 from server.services.order_view import order_view
@@ -24,6 +39,7 @@ from server.web.downloads import download
 from server.web.errors import PDF, answers
 from server.web.guard import Scope, person
 
+MAX_NOTE_LINES = 500  # a note's lines: an order's lines (200) at a depot, a few batches each
 router = APIRouter(
     prefix="/api/v1/dispatch", tags=["dispatch"], responses=answers(401, 403, 404, 409, 422)
 )
@@ -150,6 +166,19 @@ class HandoverIn(BaseModel):
     receiver: Name
 
 
+class CountedIn(BaseModel):
+    line: Id = Field(description="the note's line")
+    received: Count = Field(description="实收数量: at most what was handed over")
+    discrepancy: Line | None = Field(None, description="差异说明: why less, or what is wrong")
+
+
+class ConfirmationIn(BaseModel):
+    received_by: Person = Field(description="接收人")
+    phone: Phone = Field(description="接收人联系电话")
+    on: date | None = Field(None, description="接收时间 (the depot's date); today if not given")
+    lines: list[CountedIn] = Field(min_length=1, max_length=MAX_NOTE_LINES)
+
+
 @router.post("/orders", status_code=201)
 def create_order(
     body: OrderIn, request: Request, scope: Annotated[Scope, person("dispatch", Own())]
@@ -261,6 +290,35 @@ def create_handover(
 
 
 # `path`: a note's number holds its order's, which may hold a slash
+@router.post("/handovers/{number:path}/confirmation")
+def confirm_handover(
+    number: NoteNo,
+    body: ConfirmationIn,
+    request: Request,
+    scope: Annotated[Scope, person("handover", Of("handover", "number"))],
+) -> dict[str, str]:
+    """The receiver's confirmation (art. 21): the quantity received of every line of the note,
+    none above what was handed over, a line short or wrong with its note. Once only."""
+    now = now_of(request)
+    state = handover.confirm_handover(
+        engine_of(request),
+        scope.user.username,
+        number,
+        receipt_of(body, now),
+        now,
+    )
+    return {"number": number, "state": state}
+
+
+def receipt_of(body: ConfirmationIn, now: datetime) -> Receipt:
+    return Receipt(
+        body.received_by,
+        body.phone,
+        body.on or depot_time.today(now),
+        tuple(Counted(x.line, x.received, x.discrepancy) for x in body.lines),
+    )
+
+
 @router.get("/handovers/{number:path}.pdf", response_class=Response, responses=PDF)
 def handover_pdf(
     number: NoteNo,
@@ -285,7 +343,7 @@ def handover_pdf(
                     r["unit_zh"],
                     int(r["loaded"]),
                     r["inbound_date"],
-                    f"批次 {r['batch']}",
+                    _remark(r),
                 )
                 for r in rows
             ),
@@ -294,6 +352,18 @@ def handover_pdf(
             phone=note.phone,
             plate=note.plate,
             receiver=note.receiver,
+            received_by=note.received_by or "",
+            received_phone=note.received_phone or "",
+            received_on=note.received_on,
+            discrepancies=tuple(
+                f"差异说明 批次 {r['batch']}：{r['discrepancy']}" for r in rows if r["discrepancy"]
+            ),
         )
     )
     return download(pdf, note.number, "pdf")
+
+
+def _remark(line: dict[str, Any]) -> str:
+    """备注: the batch, and once confirmed, what was received of it."""
+    remark = f"批次 {line['batch']}"
+    return remark + (f" 实收 {line['received']}" if line["received"] is not None else "")

@@ -5,6 +5,7 @@ scanner reads as the batch (a GS1 element string: GTIN, batch, production date).
 from __future__ import annotations
 
 import io
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -190,6 +191,10 @@ class HandoverNote:
     phone: str
     plate: str
     receiver: str
+    received_by: str = ""  # the receiver's confirmation, once recorded
+    received_phone: str = ""
+    received_on: date | None = None
+    discrepancies: tuple[str, ...] = ()  # the receiver's notes, one per line short or wrong
 
 
 def handover_pdf(note: HandoverNote) -> bytes:
@@ -238,6 +243,10 @@ def handover_pdf(note: HandoverNote) -> bytes:
         )
         for (_, x), value in zip(columns, values, strict=True):
             canvas.drawString(x * mm, top, value[:24])
+    for said in note.discrepancies:  # wrapped: a note may be long
+        for part in textwrap.wrap(said, 56):
+            top -= 6 * mm
+            canvas.drawString(20 * mm, top, part)
     top = _rows(
         canvas,
         top - 8 * mm,
@@ -251,9 +260,13 @@ def handover_pdf(note: HandoverNote) -> bytes:
         height=9 * mm,
     )
     canvas.setFont(FONT, 10)
-    canvas.drawString(
-        20 * mm, top - 12 * mm, "接收人：            联系电话：            接收时间：    年  月  日"
+    received = (
+        f"接收人：{note.received_by}    联系电话：{note.received_phone}    "
+        f"接收时间：{note.received_on:%Y 年 %m 月 %d 日}"
+        if note.received_on
+        else "接收人：            联系电话：            接收时间：    年  月  日"
     )
+    canvas.drawString(20 * mm, top - 12 * mm, received)
     canvas.drawString(20 * mm, top - 22 * mm, "发货单位责任人：              开单人：")
     canvas.drawString(
         20 * mm,

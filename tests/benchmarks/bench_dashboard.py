@@ -41,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import httpx
 from bench_disposal import disposal_paths
 from live_load import live_viewers
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import Engine, func, insert, literal, select, update
 
 from demo.exampledata import generate
 from demo.load import load_example
@@ -63,6 +63,8 @@ from server.storage.tables import (
     dispatch_lines,
     dispatch_orders,
     events,
+    handover_lines,
+    handovers,
     items,
     ledger_heads,
     locations,
@@ -244,6 +246,21 @@ def orders_and_rounds(conn: Any, rng: random.Random, ids: dict[Any, int], slots:
                  "loaded": 50 if n >= 30 else 0, "seq": 2 * k + j}
                 for j in range(2)
             ])  # fmt: skip
+    closed = select(dispatch_orders.c.id, dispatch_orders.c.created_at).where(
+        dispatch_orders.c.status == "closed"
+    )
+    for n, (order_id, created) in enumerate(conn.execute(closed).all()):  # a note per loaded one
+        note = conn.execute(insert(handovers).values(
+            number=f"JJ-B{order_id:04d}-LC01-1", order_id=order_id, warehouse="LC01",
+            carrier="bench", driver="bench", phone="13800000000", plate="川B", receiver="bench",
+            created_by="bench", created_at=created,
+            state=("issued", "confirmed", "discrepancy")[n % 3],
+        ).returning(handovers.c.id)).scalar_one()  # fmt: skip
+        conn.execute(insert(handover_lines).from_select(
+            ["handover_id", "pick_line_id", "qty", "received"],
+            select(literal(note), pick_lines.c.id, pick_lines.c.loaded, pick_lines.c.loaded)
+            .where(pick_lines.c.order_id == order_id),
+        ))  # fmt: skip
     for n in range(20):
         take = conn.execute(insert(stocktakes).values(
             warehouse="LC01", zone="ABCDEFGHIJKLMNOPQRST"[n], status="adjusted" if n else "closed",
@@ -359,6 +376,12 @@ def run(db_url: str, per_depot: int, work: Path, database_pid: int | None = None
             live_round = "/partials" + round_path
             waiting = client.get("/acceptance").text.split('href="/acceptance/decide?', 1)[1]
             decide_path = "/acceptance/decide?" + waiting.split('"', 1)[0].replace("&amp;", "&")
+            note = client.get("/handovers").text.split('href="/handovers/JJ', 1)[1]
+            note_path = "/handovers/JJ" + note.split('"', 1)[0]
+            loaded = client.get("/handovers").text.split('data-note="JJ-B', 1)[1][:4]
+            door_path = f"/orders/{int(loaded)}/handover-note"
+            for path in ("/handovers", note_path, door_path):
+                report(f"GET {path[:27]}", measure(client, path), floor)
             for path in ("/", "/partials/overview", "/doors", "/partials/doors", "/orders",
                          "/partials/orders", f"/orders/{order}", f"/partials/orders/{order}",
                          "/orders/new",

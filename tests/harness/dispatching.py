@@ -73,27 +73,43 @@ def receive_and_accept(
         return dict(decided.json())
 
 
-def hand_over(
-    server: ServerProcess, depot: Depot, item: Item, batch: str, number: str, qty: int
-) -> HandedOver:
-    """Order `number` takes `qty` of the accepted batch at LC01; loaded; its handover note."""
+def order_and_load(
+    server: ServerProcess,
+    depot: Depot,
+    item: Item,
+    batch: str,
+    number: str,
+    qty: int,
+    kind: str = "request",
+) -> int:
+    """Order `number` (of `kind`) takes `qty` of the accepted batch at LC01, and LC01's
+    gateway reports it loaded at dock door D01; the order's id."""
     lc01 = next(w for w in depot.example.warehouses if w.code == "LC01")
     with server.login(ADMIN) as admin:
         order = admin.post(
             "/api/v1/dispatch/orders",
             json={
-                "number": number, "kind": "request", "basis": "绵应急调〔2026〕12号",
+                "number": number, "kind": kind, "basis": "绵应急调〔2026〕12号",
                 "destination": "北川县安置点 Beichuan shelter", "lat": lc01.lat,
                 "lon": lc01.lon, "lines": [{"item": item.code, "qty": qty}],
             },
         )  # fmt: skip
         assert order.status_code == 201, order.text
-        floor_event(
-            server, depot, type="loading", from_location="D01", gtin=item.gtin, batch=batch,
-            qty=qty, order=number,
-        )  # fmt: skip
+    floor_event(
+        server, depot, type="loading", from_location="D01", gtin=item.gtin, batch=batch,
+        qty=qty, order=number,
+    )  # fmt: skip
+    return int(order.json()["id"])
+
+
+def hand_over(
+    server: ServerProcess, depot: Depot, item: Item, batch: str, number: str, qty: int
+) -> HandedOver:
+    """Order `number` takes `qty` of the accepted batch at LC01; loaded; its handover note."""
+    order_id = order_and_load(server, depot, item, batch, number, qty)
+    with server.login(ADMIN) as admin:
         note = admin.post(
-            f"/api/v1/dispatch/orders/{order.json()['id']}/handovers",
+            f"/api/v1/dispatch/orders/{order_id}/handovers",
             json={
                 "warehouse": "LC01", "carrier": "绵阳运输公司 Mianyang Transport",
                 "driver": "赵师傅", "phone": "13800000000", "plate": "川B12345",
@@ -101,4 +117,4 @@ def hand_over(
             },
         )  # fmt: skip
         assert note.status_code == 201, note.text
-    return HandedOver(order.json()["id"], note.json()["number"], note.json()["pdf"])
+    return HandedOver(order_id, note.json()["number"], note.json()["pdf"])

@@ -211,6 +211,29 @@ def new_person(w: World) -> dict[str, str]:
 PEOPLE = frozenset({"admin"})
 
 
+def _lc01(w: World) -> str:
+    return MARK[HERE]
+
+
+HANDOVER = frozenset({"admin", "supervisor", "keeper"})
+
+
+def _confirmation(w: World, c: Caller, form: bool = False) -> Call:
+    """The receiver's confirmation of a note of LC01, through the API or the page: a fresh
+    note for a caller who may confirm it (once only), the world's own for the others (their
+    call is refused and leaves it unconfirmed)."""
+    may = c.kind == "person" and c.role in HANDOVER and c.depot in (None, HERE)
+    number = w.fresh_note() if may else w.note
+    body = w.receipt(number)
+    if not form:
+        return Call("POST", f"/api/v1/dispatch/handovers/{number}/confirmation", json=body)
+    fields = {k: str(v) for k, v in body.items() if k != "lines"}
+    for i, line in enumerate(body["lines"]):
+        received = str(line["received"])
+        fields |= {f"lines.{i}.line": str(line["line"]), f"lines.{i}.received": received}
+    return Call("POST", f"/handovers/{number}/confirmation", data=fields)
+
+
 def _order(w: World) -> str:
     return str(w.order)
 
@@ -588,6 +611,14 @@ CASES: tuple[Case, ...] = (
         "record",
         lambda w, c: Call("GET", f"/api/v1/dispatch/handovers/{w.note}.pdf"),
         shows=lambda w: MARK[HERE],
+    ),
+    Case(
+        "POST",
+        "/api/v1/dispatch/handovers/{number:path}/confirmation",
+        "person",
+        "record",
+        lambda w, c: _confirmation(w, c),
+        roles=HANDOVER,
     ),
     # master data
     Case("GET", "/api/v1/master/items", "person", "shared", get("/api/v1/master/items")),
@@ -989,6 +1020,43 @@ CASES: tuple[Case, ...] = (
         lambda w, c: Call("GET", f"/orders/{w.order}/handovers/{w.note}"),
         page=True,
         shows=lambda w: MARK[HERE],
+    ),
+    Case("GET", "/handovers", "person", "own", get("/handovers"), page=True, shows=_lc01),
+    Case(
+        "GET",
+        "/orders/{order_id}/handover-note",
+        "person",
+        "record",
+        lambda w, c: Call("GET", f"/orders/{w.order}/handover-note"),
+        page=True,
+        shows=_lc01,
+    ),
+    Case(
+        "POST",
+        "/orders/{order_id}/handover-note",
+        "person",
+        "record",
+        lambda w, c: Call("POST", f"/orders/{w.order}/handover-note", data=handover_body()),
+        roles=frozenset({"admin", "supervisor", "keeper"}),
+        page=True,
+    ),
+    Case(
+        "GET",
+        "/handovers/{number:path}",
+        "person",
+        "record",
+        lambda w, c: Call("GET", f"/handovers/{w.note}"),
+        page=True,
+        shows=_lc01,
+    ),
+    Case(
+        "POST",
+        "/handovers/{number:path}/confirmation",
+        "person",
+        "record",
+        lambda w, c: _confirmation(w, c, form=True),
+        roles=HANDOVER,
+        page=True,
     ),
     Case("GET", "/inbound", "person", "own", get("/inbound"), page=True, shows=lambda w: w.notice),
     Case(

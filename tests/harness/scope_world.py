@@ -40,6 +40,7 @@ from server.storage.tables import (
     audit_log,
     batches,
     dispatch_orders,
+    handover_lines,
     handovers,
     inbound_notices,
     ledger_heads,
@@ -428,6 +429,24 @@ class World:
             now=system_clock(),
         )
 
+    def fresh_note(self) -> str:
+        """A handover note of LC01 for a fresh order, not yet confirmed; its number."""
+        return self._load_and_hand_over(self.fresh_order(), HERE)
+
+    def receipt(self, number: str) -> dict[str, Any]:
+        """The receiver's confirmation of note `number`: every line received in full."""
+        with self.engine.connect() as conn:
+            lines = conn.execute(
+                select(handover_lines.c.id, handover_lines.c.qty)
+                .join(handovers, handovers.c.id == handover_lines.c.handover_id)
+                .where(handovers.c.number == number)
+            ).all()
+        return {
+            "received_by": f"{MARK[HERE]} 接收人",
+            "phone": "0816-2345678",
+            "lines": [{"line": i, "received": q} for i, q in lines],
+        }
+
     def notice_id(self) -> int:
         """The id of the world's own notice (`notice`, its number)."""
         with self.engine.connect() as conn:
@@ -526,7 +545,8 @@ class World:
         assert dispatch_depots(self.engine, order_id) == {HERE, THERE}
         return order_id
 
-    def _load_and_hand_over(self, order_id: int, depot: str) -> str:
+    def load(self, order_id: int, depot: str, qty: int = 1) -> None:
+        """The gateway of `depot` loads `qty` of the order's first pick line there."""
         view = order_view(self.engine, order_id, system_clock(), depot)
         item = {i.code: i for i in self.example.items}
         self.post_events(
@@ -538,12 +558,15 @@ class World:
                     from_location=p["location"],
                     gtin=item[p["item"]].gtin,
                     batch=p["batch"],
-                    qty=1,
+                    qty=qty,
                     order=view["number"],
                 )
                 for p in view["picks"][:1]
             ],
         )
+
+    def _load_and_hand_over(self, order_id: int, depot: str) -> str:
+        self.load(order_id, depot)
         return handover.create_handover(
             self.engine,
             username("keeper", depot),

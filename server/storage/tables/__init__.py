@@ -36,6 +36,7 @@ from server.storage.tables.workflows import decision_files as decision_files
 from server.storage.tables.workflows import dispatch_lines as dispatch_lines
 from server.storage.tables.workflows import dispatch_orders as dispatch_orders
 from server.storage.tables.workflows import gateway_status as gateway_status
+from server.storage.tables.workflows import handover_lines as handover_lines
 from server.storage.tables.workflows import handovers as handovers
 from server.storage.tables.workflows import inbound_lines as inbound_lines
 from server.storage.tables.workflows import inbound_notices as inbound_notices

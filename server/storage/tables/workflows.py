@@ -223,6 +223,29 @@ handovers = Table(
     Column("receiver", String(200), nullable=False),
     Column("created_by", String(64), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # issued, confirmed, discrepancy: the receiver's confirmation (migration 0024)
+    Column("state", String(16), nullable=False, server_default="issued"),
+    Column("received_by", String(100)),  # 接收人
+    Column("received_phone", String(40)),  # 联系电话
+    Column("received_on", Date),  # 接收时间
+    Column("confirmed_by", String(64)),  # who recorded the confirmation
+    Column("confirmed_at", DateTime(timezone=True)),
+    Index("ix_handovers_warehouse", "warehouse", "id"),
+    Index("ix_handovers_order", "order_id", "id"),
+)
+
+# What a handover note handed over, line by line, as loaded when it was issued, and what the
+# receiver counted (migration 0024)
+handover_lines = Table(
+    "handover_lines",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("handover_id", Integer, ForeignKey("handovers.id"), nullable=False),
+    Column("pick_line_id", Integer, ForeignKey("pick_lines.id"), nullable=False),
+    Column("qty", BigInteger, nullable=False),  # handed over
+    Column("received", BigInteger),  # counted by the receiver; null until confirmed
+    Column("discrepancy", String(500)),  # the receiver's note where received < qty
+    Index("ix_handover_lines_handover", "handover_id", "id"),
 )
 
 # What a person is told about a record of theirs (migration 0017): e.g. a dispatcher, that a
