@@ -255,7 +255,7 @@ def test_switching_the_language(browser: Browser, site: dict[str, Any]) -> None:
     assert page.inner_text("main h2").startswith("全网总览")
     page.click("#lang")
     assert page.inner_text("main h2") == "All depots"
-    assert menu(page)[:4] == ["Overview", "Doors", "Inbound", "Dispatch"]
+    assert menu(page)[:5] == ["Overview", "Doors", "Inbound", "Acceptance", "Dispatch"]
     assert "库存" not in page.inner_text("#stock thead")
     page.click("nav >> text=Dispatch")  # stays English from page to page
     assert page.inner_text("main h2") == "Dispatch orders"
@@ -351,4 +351,4 @@ def test_a_tablet_and_the_keyboard(browser: Browser, site: dict[str, Any]) -> No
         href = keyboard.evaluate("document.activeElement.getAttribute('href')")
         if href and keyboard.evaluate("!!document.activeElement.closest('nav ul')"):
             visited.append(href)
-    assert visited[:4] == ["/", "/doors", "/inbound", "/orders"]
+    assert visited[:5] == ["/", "/doors", "/inbound", "/acceptance", "/orders"]
