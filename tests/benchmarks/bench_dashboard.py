@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import re
 import statistics
 import sys
 import tempfile
@@ -350,7 +351,7 @@ def run(db_url: str, per_depot: int, work: Path, database_pid: int | None = None
     engine.dispose()
     print(f"built in {time.perf_counter() - started:.0f} s: " +
           ", ".join(f"{v:,} {k}" for k, v in held.items()))  # fmt: skip
-    server = ServerProcess(db_url, work).start()
+    server = ServerProcess(db_url, work).start(within=180)
     started = time.perf_counter()
     wait_until(lambda: kept(db_url) == 3, 300, "last month's reports made by the server")
     print(
@@ -361,7 +362,7 @@ def run(db_url: str, per_depot: int, work: Path, database_pid: int | None = None
         for who, label in (("bench-lc01", "a supervisor of LC01"), ("bench", "the network")):
             client = httpx.Client(base_url=server.url, timeout=60)
             submit(client, "/login", "/login", {"username": who, "password": PASSWORD})
-            order = client.get("/orders").text.split('href="/orders/', 1)[1].split('"', 1)[0]
+            order = re.findall(r'href="/orders/([0-9]+)"', client.get("/orders").text)[0]
             print(f"pages for {label} ({db_url.split(':')[0]}):")
             floor = statistics.median(measure(client, "/healthz"))
             report("GET /healthz (framework floor)", [floor])

@@ -79,9 +79,11 @@ class ServerProcess:
             env,
         )
 
-    def start(self) -> ServerProcess:
+    def start(self, within: float = 30) -> ServerProcess:
+        """Start it and wait up to `within` seconds for its /healthz (a benchmark's server
+        opening a database of a million postings may take longer)."""
         self.proc.start()
-        wait_until(self.healthy, 30, "the server's /healthz")
+        wait_until(self.healthy, within, "the server's /healthz")
         return self
 
     def healthy(self) -> bool:
