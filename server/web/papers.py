@@ -1,5 +1,6 @@
-"""The papers over HTTP: acceptance records and bin cards as PDF, and the quality report
-kept with an acceptance decision (uploaded, and given back as it came)."""
+"""The papers over HTTP: acceptance records and bin cards as PDF, and the quality report's
+file kept with a decision (uploaded, and given back as it came: the one download of any
+decision's file, server.services.decision_files)."""
 
 from __future__ import annotations
 
