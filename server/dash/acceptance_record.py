@@ -6,7 +6,7 @@ report kept with it, the annex 1 record to print (the PDF of GET
 Every role of the decision's depot reads it. The depot head (`approve:acceptance`, as the
 API's routes) files the written report (server.services.acceptance.file_report, as POST
 /api/v1/acceptances/{id}/report) and keeps the quality report's file with a decision made
-without it (server.services.quality_reports.attach, as POST
+without it (server.services.decision_files.attach, as POST
 /api/v1/acceptances/{id}/quality-report); each service writes its audit entry.
 """
 
@@ -17,16 +17,16 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
-from starlette.datastructures import UploadFile
 
 from server.dash.common import page
 from server.dash.forms import flash, form_of, message_of, spent
+from server.dash.uploads import upload_of
 from server.domain.bounds import Id
 from server.domain.errors import NotFoundPage, Rejection
 from server.domain.permissions import allowed
 from server.domain.report_files import MAX_BYTES, ReportFile
 from server.domain.scope import Of
-from server.services import quality_reports
+from server.services import decision_files
 from server.services.acceptance import file_report, list_decisions
 from server.storage import papers
 from server.web.deps import engine_of, now_of
@@ -45,14 +45,7 @@ MESSAGES = {
 }
 
 
-async def report_file_of(request: Request) -> ReportFile | None:
-    """The quality report's file posted with the form (None: no file chosen); read up to one
-    byte over the bound, so that a larger file is refused by its size."""
-    form = await request.form()
-    upload = form.get("report_file")
-    if not isinstance(upload, UploadFile) or not upload.filename:
-        return None
-    return ReportFile(upload.filename, await upload.read(MAX_BYTES + 1))
+report_file_of = upload_of  # the quality report's file posted with the form, if chosen
 
 
 def _depot_of(request: Request, approval_id: int) -> str:
@@ -82,7 +75,7 @@ def decision_page(
         decision=decision,
         payload=payload,
         item=item,
-        kept=quality_reports.about(engine, [approval_id]).get(approval_id),
+        kept=decision_files.about(engine, [approval_id]).get(approval_id),
         may_decide=allowed(scope.user.role, MAY_DECIDE),
         message=message_of(request, MESSAGES),
         decisions=DECISIONS,
@@ -130,14 +123,15 @@ def post_quality_report(
     to = f"/acceptance/{approval_id}"
     if report_file is None:
         return flash(to, "refused", "report_type")
+    _depot_of(request, approval_id)  # the 404 page for another kind of decision
     try:
-        kept = quality_reports.attach(
+        kept = decision_files.attach(
             engine_of(request),
             scope.user.username,
             approval_id,
-            _depot_of(request, approval_id),
             report_file,
             now_of(request),
+            decision_files.AFTER_ACCEPTANCE,
         )
     except Rejection as exc:
         return flash(to, "refused", exc.reason)

@@ -1,7 +1,7 @@
 """One decision of re-inspection, scrapping, rotation or returns (审批单), and deciding it.
 
 The page shows what was decided, by whom and when, on which stock, with the quality report
-(its number, and the file kept with it: server.services.documents) and, for a scrapping
+(its number, and the file kept with it: server.services.decision_files) and, for a scrapping
 proposal, each expert's opinion. A proposal waiting for its decision offers the approval and
 the refusal to the roles the separation-of-duties table gives them (server/domain/duties.py:
 the commission, never the proposer; the service asks it again with the people concerned, and
@@ -20,12 +20,13 @@ from server.dash.common import page
 from server.dash.disposal import KIND_NAMES
 from server.dash.forms import FieldError, Filled, empty, flash, flash_of, form_of, read, spent
 from server.dash.refusals import next_step
-from server.dash.uploads import Upload, checked, download, upload_of
+from server.dash.uploads import checked, download, upload_of
 from server.domain.bounds import Id
 from server.domain.errors import DepotError, NotFoundPage, Rejection, status_of
 from server.domain.permissions import allowed
+from server.domain.report_files import CheckedReport, ReportFile
 from server.domain.scope import Of
-from server.services import disposal, documents, proposal_rejection
+from server.services import decision_files, disposal, proposal_rejection
 from server.storage import disposal_views as views
 from server.web.deps import engine_of, now_of
 from server.web.disposal import RejectionIn, RotationApprovalIn, ScrapApprovalIn
@@ -93,8 +94,8 @@ def _page(
         names=NAMES,
         decides=decides,
         may_approve=may_decide and allowed(role, f"approve:{decides}"),
-        file=documents.described(engine_of(request), approval_id),
-        may_file=found["kind"] in documents.WITH_REPORT
+        file=decision_files.about(engine_of(request), [approval_id]).get(approval_id),
+        may_file=found["kind"] in decision_files.WITH_REPORT
         and found["decided_by"] == scope.user.username,
         forms={"approve": empty(), "reject": empty(), "file": empty()} | (forms or {}),
         refusal=refusal,
@@ -211,17 +212,24 @@ def file_report(
     request: Request,
     approval_id: Id,
     scope: Annotated[Scope, screen("approve", THE_DECISION)],
-    upload: Annotated[Upload | None, Depends(upload_of)],
+    upload: Annotated[ReportFile | None, Depends(upload_of)],
 ) -> Response:
     """The quality report's file kept with the decision, by whoever made it, once."""
     document = checked(upload)
-    if not isinstance(document, documents.Document):
-        error = document or FieldError("请选择文件", "choose the file")
-        form: Filled[Any] = Filled(values={}, errors={"report_file": error})
+    if upload is None or not isinstance(document, CheckedReport):
+        error = document if isinstance(document, FieldError) else None
+        form: Filled[Any] = Filled(
+            values={}, errors={"report_file": error or FieldError("请选择文件", "choose the file")}
+        )
         return _page(request, scope, approval_id, {"file": form}, status=422)
     try:
-        documents.attach(
-            engine_of(request), scope.user.username, approval_id, document, now=now_of(request)
+        decision_files.attach(
+            engine_of(request),
+            scope.user.username,
+            approval_id,
+            upload,
+            now_of(request),
+            decision_files.BY_ITS_MAKER,
         )
     except Rejection as exc:
         return flash(f"/disposal/{approval_id}", "refused", exc.reason)

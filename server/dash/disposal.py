@@ -23,13 +23,13 @@ from sqlalchemy import Engine
 from server.dash.common import page
 from server.dash.forms import FieldError, Filled, empty, flash, form_of, read, spent
 from server.dash.refusals import next_step
-from server.dash.uploads import Upload, checked, upload_of, with_file_error
+from server.dash.uploads import checked, upload_of, with_file_error
 from server.domain.bounds import Filter
-from server.domain.documents import Document
 from server.domain.errors import DepotError, Rejection, status_of
 from server.domain.permissions import allowed
+from server.domain.report_files import CheckedReport, ReportFile
 from server.domain.scope import Named
-from server.services import disposal, documents
+from server.services import decision_files, disposal
 from server.storage import disposal_views as views
 from server.web.deps import engine_of, now_of, policy_of
 from server.web.disposal import ReinspectionIn, RotationIn, ScrapProposalIn
@@ -156,7 +156,7 @@ def carried_out(
     scope: Scope,
     which: str,
     form: Filled[Any],
-    upload: Upload | None,
+    upload: ReportFile | None,
     step: Callable[[Any], int],
     again: Again,
 ) -> Response:
@@ -173,16 +173,16 @@ def carried_out(
     except DepotError as exc:
         code = status_of(exc.reason) if isinstance(exc, Rejection) else 422
         return again({which: form}, (which, exc), code)
-    if isinstance(document, Document):  # kept with the decision just made, by its maker
+    if upload is not None and isinstance(document, CheckedReport):  # kept by its maker
         try:
-            engine, now = engine_of(request), now_of(request)
-            documents.attach(engine, scope.user.username, approval, document, now=now)
+            engine, now, rule = engine_of(request), now_of(request), decision_files.BY_ITS_MAKER
+            decision_files.attach(engine, scope.user.username, approval, upload, now, rule)
         except Rejection as exc:  # the decision stands: its page says the file was not kept
             return flash(f"/disposal/{approval}", "refused", exc.reason)
     return flash(f"/disposal/{approval}", which)
 
 
-def _done(request: Request, scope: Scope, which: str, form: Filled[Any], upload: Upload | None,
+def _done(request: Request, scope: Scope, which: str, form: Filled[Any], upload: ReportFile | None,
           step: Callable[[Any], int]) -> Response:  # fmt: skip
     item = form.values.get("item")
 
@@ -197,7 +197,7 @@ def reinspect(
     request: Request,
     scope: Annotated[Scope, screen(MAY["reinspect"], THE_FORMS_DEPOT)],
     fields: Annotated[dict[str, str], Depends(form_of)],
-    upload: Annotated[Upload | None, Depends(upload_of)],
+    upload: Annotated[ReportFile | None, Depends(upload_of)],
 ) -> Response:
     """A quality check of a batch at its storage limit: passed or failed, with its report."""
     form = read_picked(ReinspectionIn, fields, scope)
@@ -216,7 +216,7 @@ def propose_scrapping(
     request: Request,
     scope: Annotated[Scope, screen(MAY["scrap"], THE_FORMS_DEPOT)],
     fields: Annotated[dict[str, str], Depends(form_of)],
-    upload: Annotated[Upload | None, Depends(upload_of)],
+    upload: Annotated[ReportFile | None, Depends(upload_of)],
 ) -> Response:
     """Goods proposed for scrapping with the quality report and each expert's opinion."""
     form = read_picked(ScrapProposalIn, fields, scope)

@@ -219,14 +219,10 @@ BY_REASON: dict[str, Step] = {
     "bad_event_id": S("请由设备重新发送", "have the device send it again"),
     "unsupported_type": S("请升级网关", "update the gateway"),
     "too_large": S("内容太大，请分批提交", "too large: send it in parts"),
-    "bad_file_type": S(
-        "请上传 PDF、PNG 或 JPEG 格式的报告", "upload the report as a PDF, PNG or JPEG file"
-    ),
     "not_decider": S(
         "报告文件由作出该决定的人上传", "the person who made the decision uploads its report"
     ),
     "no_grounds": S("请填写不予批准的理由", "give the reason for refusing it"),
-    "already_filed": S("该决定已附报告文件", "the decision keeps its report already"),
     # a posting's basis (the ledger refuses it)
     "no_basis": S(
         "缺少依据单据，请从相应的单据操作", "no record allows it: act from the record that does"

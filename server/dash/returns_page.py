@@ -19,9 +19,10 @@ from fastapi.responses import HTMLResponse, Response
 
 from server.dash.disposal import carried_out, picking, read_picked, workflow_page
 from server.dash.forms import Filled, form_of, read
-from server.dash.uploads import Upload, upload_of
+from server.dash.uploads import upload_of
 from server.domain.bounds import Filter
 from server.domain.errors import DepotError
+from server.domain.report_files import ReportFile
 from server.domain.scope import Named
 from server.services import returns
 from server.storage import disposal_views as views
@@ -79,7 +80,7 @@ def inspect(
     request: Request,
     scope: Annotated[Scope, screen(MAY["restock"], Named("warehouse", "body"))],
     fields: Annotated[dict[str, str], Depends(form_of)],
-    upload: Annotated[Upload | None, Depends(upload_of)],
+    upload: Annotated[ReportFile | None, Depends(upload_of)],
 ) -> Response:
     """Returned goods inspected: restocked, or left on hold for scrapping."""
     form = read_picked(ReturnInspectionIn, fields, scope)

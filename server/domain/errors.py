@@ -226,7 +226,6 @@ REASON_STATUS: dict[int, frozenset[str]] = {
             "not_on_pick_list",
             "over_pick_list",
             "report_attached",
-            "already_filed",
             "already_confirmed",
             "above_handed_over",
         }

@@ -1,11 +1,12 @@
-"""The quality report's file (质量检验报告, art. 8) as the inspection group uploads it (pure).
+"""The quality report's file (质量检验报告) as it is uploaded with a decision (pure).
 
-The testing agency's report is the basis for accepting goods; the inspection group keeps it
-with the decision, scanned or as the agency sent it: a PDF, or a photo or scan as JPEG or PNG,
-up to `MAX_BYTES`. The type is decided from the file's first bytes, never from its name or the
-type the browser claims, so a file of any other kind (a renamed spreadsheet, a script) is
-refused with its reason, and so is an empty one. The name is kept for the person who opens it
-again, trimmed to printable text.
+The testing agency's report is the basis for accepting goods (art. 8), for a re-inspection
+and for scrapping (art. 25); it is kept with the decision
+(server.services.decision_files), scanned or as the agency sent it: a PDF, or a photo or scan
+as JPEG or PNG, up to `MAX_BYTES`. The type is decided from the file's first bytes, never from
+its name or the type the browser claims, so a file of any other kind (a renamed spreadsheet, a
+script) is refused with its reason, and so is an empty one. The name is kept for the person
+who opens it again, trimmed to printable text.
 """
 
 from __future__ import annotations

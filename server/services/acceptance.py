@@ -24,7 +24,7 @@ from server.domain.basis import Kind, on_decision
 from server.domain.errors import LedgerError
 from server.domain.floor import Rejection
 from server.domain.report_files import ReportFile, check_file
-from server.services import decisions, quality_reports
+from server.services import decision_files, decisions
 from server.services.audit import record
 from server.services.inbound import apply_decision
 from server.services.ledger import Posting, post
@@ -91,7 +91,7 @@ def decide(
     report_file: ReportFile | None = None,
 ) -> AcceptanceResult:
     """Record an acceptance decision and move the goods out of pending acceptance; the
-    quality report's file, if given, is kept with it (server.services.quality_reports)."""
+    quality report's file, if given, is kept with it (server.services.decision_files)."""
     check(request)
     report = check_file(report_file) if report_file is not None else None
     status = "available" if request.decision == "accepted" else "rejected"
@@ -126,7 +126,7 @@ def decide(
             now=now,
         )
         if report is not None:
-            quality_reports.keep(conn, approval_id, request.warehouse, report, username, now)
+            decision_files.keep(conn, approval_id, request.warehouse, report, username, now)
         kind = Kind.ACCEPTANCE if request.decision == "accepted" else Kind.REJECTION
         basis = on_decision(kind, approval_id)
         try:

@@ -10,12 +10,12 @@ from fastapi import APIRouter, File, Request, UploadFile
 from pydantic import BaseModel, Field
 
 from server.domain.bounds import Cents, Code, Id, Name, Note, Person, Qty, Ref
-from server.domain.documents import MAX_BYTES, Document, check_file
 from server.domain.scope import Named, Of
-from server.services import disposal, documents, proposal_rejection, returns
+from server.services import decision_files, disposal, proposal_rejection, returns
 from server.web.deps import engine_of, now_of, policy_of
 from server.web.errors import answers
 from server.web.guard import Scope, person
+from server.web.papers import attach_upload
 
 router = APIRouter(prefix="/api/v1", tags=["disposal"], responses=answers(401, 403, 404, 409, 422))
 THE_DEPOT = Named("warehouse", "body")
@@ -273,12 +273,6 @@ def back_to_supplier(
     )
 
 
-async def read_report(upload: UploadFile) -> Document:
-    """An uploaded quality report, read no further than its bound and checked
-    (server.domain.documents)."""
-    return check_file(upload.filename or "report", await upload.read(MAX_BYTES + 1))
-
-
 @router.post("/approvals/{approval_id}/report-file", status_code=201)
 async def attach_report(
     approval_id: Id,
@@ -286,11 +280,11 @@ async def attach_report(
     file: Annotated[UploadFile, File()],
     scope: Annotated[Scope, person("approve", Of("approval", "approval_id"))],
 ) -> dict[str, Any]:
-    """The quality report itself (PDF, PNG or JPEG, 5 MB at most) kept with the decision that
-    names it (a re-inspection, a scrapping proposal, a return's inspection, an acceptance),
-    once, by the person who made the decision."""
-    document = await read_report(file)
-    digest = documents.attach(
-        engine_of(request), scope.user.username, approval_id, document, now=now_of(request)
+    """The quality report itself (PDF, PNG or JPEG, 10 MiB at most) kept with the decision
+    that names it (a re-inspection, a scrapping proposal, a return's inspection, an
+    acceptance), once, by the person who made the decision (server.services.decision_files;
+    it is downloaded as GET /api/v1/acceptances/{id}/quality-report or /disposal/{id}/report)."""
+    kept = await attach_upload(
+        request, scope.user.username, approval_id, file, decision_files.BY_ITS_MAKER
     )
-    return {"approval_id": approval_id, "sha256": digest, "size": len(document.content)}
+    return {"approval_id": approval_id, "sha256": kept.sha256, "size": kept.size}

@@ -47,3 +47,16 @@ def download(data: bytes, stem: str, kind: str) -> Response:
         media_type=MEDIA[kind],
         headers={"Content-Disposition": disposition(file_name(stem, kind), kind == "pdf")},
     )
+
+
+def kept_file(name: str, media_type: str, content: bytes) -> Response:
+    """A file kept as it was uploaded (a decision's quality report): of its own type, never
+    sniffed, offered for download under its name."""
+    return Response(
+        content,
+        media_type=media_type,
+        headers={
+            "Content-Disposition": disposition(name, False),
+            "X-Content-Type-Options": "nosniff",
+        },
+    )

@@ -1,5 +1,6 @@
-"""The papers over HTTP: acceptance records and bin cards as PDF, and the quality report
-kept with an acceptance decision (uploaded, and given back as it came)."""
+"""The papers over HTTP: acceptance records and bin cards as PDF, and the quality report's
+file kept with a decision (uploaded, and given back as it came: the one download of any
+decision's file, server.services.decision_files)."""
 
 from __future__ import annotations
 
@@ -7,16 +8,17 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, HTTPException, Request, UploadFile
 from fastapi.responses import Response
+from sqlalchemy import Engine
 
 from server.domain import depot_time
 from server.domain.bounds import Code, Filter, Id, Line
-from server.domain.report_files import MAX_BYTES, ReportFile
+from server.domain.report_files import MAX_BYTES, CheckedReport, ReportFile
 from server.domain.scope import Named, Of
-from server.services import quality_reports
-from server.storage import papers, queries
+from server.services import decision_files
+from server.storage import papers
 from server.web import printing
 from server.web.deps import engine_of, now_of
-from server.web.downloads import disposition, download
+from server.web.downloads import download, kept_file
 from server.web.errors import PDF, answers
 from server.web.guard import Scope, person
 
@@ -110,16 +112,8 @@ async def post_quality_report(
     """Keep the testing agency's quality report (art. 8) with an acceptance decided without
     its file: once per decision (report_attached, 409), a PDF, JPEG or PNG by its content
     (report_type), 10 MiB at most (report_too_large)."""
-    data = await file.read(MAX_BYTES + 1)
-    engine = engine_of(request)
-    warehouse = queries.depot_of_approval(engine, approval_id)
-    kept = quality_reports.attach(
-        engine,
-        scope.user.username,
-        approval_id,
-        warehouse,
-        ReportFile(file.filename or "", data),
-        now=now_of(request),
+    kept = await attach_upload(
+        request, scope.user.username, approval_id, file, decision_files.AFTER_ACCEPTANCE
     )
     return {
         "acceptance": approval_id,
@@ -136,15 +130,31 @@ def get_quality_report(
     request: Request,
     scope: Annotated[Scope, person("read", Of("approval", "approval_id"))],
 ) -> Response:
-    """The quality report kept with an acceptance decision, as it was uploaded."""
-    found = quality_reports.content_of(engine_of(request), approval_id)
+    """The quality report kept with an acceptance decision, as it was uploaded (the file any
+    decision keeps: server.services.decision_files)."""
+    return report_download(engine_of(request), approval_id)
+
+
+async def attach_upload(
+    request: Request,
+    username: str,
+    approval_id: int,
+    file: UploadFile,
+    rule: decision_files.Attaching,
+) -> CheckedReport:
+    """An uploaded quality report, read no further than one byte past its bound, kept with
+    its decision by `rule` (server.services.decision_files): both routes that take one."""
+    content = await file.read(MAX_BYTES + 1)
+    report = ReportFile(file.filename or "", content)
+    return decision_files.attach(
+        engine_of(request), username, approval_id, report, now_of(request), rule
+    )
+
+
+def report_download(engine: Engine, approval_id: int) -> Response:
+    """The quality report's file kept with a decision, as it was uploaded (404 without one):
+    the one way it is downloaded, here and from the disposal pages."""
+    found = decision_files.content_of(engine, approval_id)
     if found is None:
         raise HTTPException(404, "no quality report kept with this decision")
-    return Response(
-        found.content,
-        media_type=found.media_type,
-        headers={
-            "Content-Disposition": disposition(found.filename, True),
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
+    return kept_file(found.name, found.content_type, found.content)

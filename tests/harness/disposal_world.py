@@ -15,9 +15,9 @@ import pypdf
 from harness.depot import ServerProcess
 from harness.scope_world import HERE, PROPOSER, World, username, world_of
 from kernel.clock import system_clock
-from server.domain.documents import Document
 from server.domain.evidence import Policy
-from server.services import disposal, documents
+from server.domain.report_files import ReportFile
+from server.services import decision_files, disposal
 
 
 def _blank_pdf() -> bytes:
@@ -58,8 +58,10 @@ def own_reinspection(w: World, role: str | None, depot: str | None) -> int:
 def with_report_file(w: World) -> int:
     """A re-inspection of LC01 that keeps its report file."""
     found = reinspection_by(w, PROPOSER)
-    report = Document("复检报告.pdf", "application/pdf", PDF)
-    documents.attach(w.engine, PROPOSER, found, report, now=system_clock())
+    report = ReportFile("复检报告.pdf", PDF)
+    decision_files.attach(
+        w.engine, PROPOSER, found, report, system_clock(), decision_files.BY_ITS_MAKER
+    )
     return found
 
 

@@ -145,6 +145,18 @@ def test_the_depot_head_decides_with_the_report_file_and_files_the_written_repor
     assert again.status_code == 303
     assert 'data-reason="report_attached"' in head.get(to).text
     assert head.get(f"/api/v1/acceptances/{approval_id}/quality-report").content == PDF
+    # and so through the route of any decision's file, by the one who decided: one file
+    token = httpx.post(
+        f"{server.url}/api/v1/sessions",
+        json={"username": username("supervisor", HERE), "password": PASSWORD},
+    ).json()["token"]
+    by_api = httpx.post(
+        f"{server.url}/api/v1/approvals/{approval_id}/report-file",
+        files={"file": ("p.png", PNG, "image/png")},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert by_api.status_code == 409 and by_api.json()["detail"]["reason"] == "report_attached"
+    assert head.get(f"/api/v1/acceptances/{approval_id}/quality-report").content == PDF
     with world.engine.connect() as conn:
         actions = set(
             conn.execute(

@@ -20,7 +20,7 @@ from harness.depot import ServerProcess
 from harness.disposal_world import PDF, picked, served
 from harness.forms import origin, submit, token_on
 from harness.scope_world import HERE, PASSWORD, World, username
-from server.domain.documents import MAX_BYTES
+from server.domain.report_files import MAX_BYTES
 from server.services.verify import verify_ledger
 from server.storage.tables import approvals, batches, stock
 
@@ -113,10 +113,10 @@ def test_scrapping_from_proposal_to_postings(site: tuple[World, ServerProcess]) 
     # the report's file: neither a PDF nor an image, or too large, is refused beside its field
     text = post(supervisor, "/disposal/scrapping", scrapping(world), ("report.pdf", b"hello"))
     assert text.status_code == 422 and 'id="e-f-report_file"' in text.text
-    assert "请上传 PDF、PNG 或 JPEG 格式的报告" in text.text
+    assert "检验报告须为 PDF 或图片" in text.text
     big = PDF + b"\x00" * MAX_BYTES
     huge = post(supervisor, "/disposal/scrapping", scrapping(world), ("report.pdf", big))
-    assert huge.status_code == 422 and "内容太大" in huge.text
+    assert huge.status_code == 422 and "检验报告文件不能超过 10 MB" in huge.text
     assert decisions(world) == before and held(world, "S", "available") == available
 
     proposal = decided(post(supervisor, "/disposal/scrapping", scrapping(world), ("质检.pdf", PDF)))
@@ -281,9 +281,16 @@ def test_the_api_refuses_a_proposal_and_keeps_its_report(site: tuple[World, Serv
     path = f"/api/v1/approvals/{reinspection}/report-file"
     files = {"file": ("r.pdf", PDF, "application/pdf")}
     assert admin.post(path, files=files).status_code == 403  # not the one who decided
-    assert (
-        supervisor.post(path, files={"file": ("r.txt", b"text", "text/plain")}).status_code == 422
-    )
+    wrong = supervisor.post(path, files={"file": ("r.txt", b"text", "text/plain")})
+    assert wrong.status_code == 422 and wrong.json()["detail"]["reason"] == "report_type"
     kept = supervisor.post(path, files=files)
     assert kept.status_code == 201 and len(kept.json()["sha256"]) == 64
-    assert supervisor.post(path, files=files).status_code == 409  # once
+    again = supervisor.post(path, files=files)  # once
+    assert again.status_code == 409 and again.json()["detail"]["reason"] == "report_attached"
+    # the one file of the decision, whichever route gives it back
+    back = admin.get(f"/api/v1/acceptances/{reinspection}/quality-report")
+    assert back.status_code == 200 and back.content == PDF
+    assert back.headers["content-type"] == "application/pdf"
+    # the acceptance's route keeps no file with a re-inspection
+    other = supervisor.post(f"/api/v1/acceptances/{reinspection}/quality-report", files=files)
+    assert other.status_code == 404 and other.json()["detail"]["reason"] == "unknown_acceptance"

@@ -44,7 +44,6 @@ from server.storage.tables.workflows import monthly_reports as monthly_reports
 from server.storage.tables.workflows import notifications as notifications
 from server.storage.tables.workflows import pick_lines as pick_lines
 from server.storage.tables.workflows import places as places
-from server.storage.tables.workflows import quality_reports as quality_reports
 from server.storage.tables.workflows import road_distances as road_distances
 from server.storage.tables.workflows import stocktake_counted as stocktake_counted
 from server.storage.tables.workflows import stocktake_counts as stocktake_counts

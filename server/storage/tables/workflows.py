@@ -288,33 +288,16 @@ monthly_reports = Table(
     Column("rows", Text, nullable=False),
 )
 
-# The quality report of the testing agency (质量检验报告, art. 8: the basis for accepting goods)
-# as the inspection group uploaded it, a PDF or an image, kept with its acceptance decision
-# (migration 0022; server.services.quality_reports). One file per decision.
-quality_reports = Table(
-    "quality_reports",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("approval_id", Integer, ForeignKey("approvals.id"), nullable=False, unique=True),
-    Column("warehouse", String(32), ForeignKey("warehouses.code"), nullable=False),
-    Column("filename", String(200), nullable=False),
-    Column("media_type", String(32), nullable=False),  # application/pdf, image/png, image/jpeg
-    Column("size", Integer, nullable=False),
-    Column("sha256", String(64), nullable=False),
-    Column("content", LargeBinary, nullable=False),
-    Column("uploaded_by", String(64), ForeignKey("users.username"), nullable=False),
-    Column("uploaded_at", DateTime(timezone=True), nullable=False),
-)
-
-# The quality report's file kept with the decision it stands behind (a re-inspection, a
-# scrapping proposal, a return's inspection): a PDF or an image, once per decision, with its
-# SHA-256 (the audit entry of its upload names it too; migration 0023).
+# The quality report of the testing agency (质量检验报告) as uploaded with the decision that
+# stands on it (an acceptance, art. 8; a re-inspection, a scrapping proposal, a return's
+# inspection, art. 25): a PDF or an image, once per decision, with its SHA-256 (the audit
+# entry of its upload names it too; migration 0023; server.services.decision_files).
 decision_files = Table(
     "decision_files",
     metadata,
     Column("approval_id", Integer, ForeignKey("approvals.id"), primary_key=True),
-    Column("name", String(128), nullable=False),
-    Column("content_type", String(32), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("content_type", String(32), nullable=False),  # application/pdf, image/png, image/jpeg
     Column("size", Integer, nullable=False),
     Column("sha256", String(64), nullable=False),
     Column("content", LargeBinary, nullable=False),

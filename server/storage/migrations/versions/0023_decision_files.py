@@ -1,8 +1,9 @@
 """decision files: the quality report's file kept with its decision
 
-A re-inspection, a scrapping proposal or a return's inspection may keep the quality report
-itself (a PDF or an image, server.domain.documents) beside the report's number, once per
-decision, with its SHA-256. The postings that stand on a decision are found by their index
+A decision that stands on a quality report (an acceptance, a re-inspection, a scrapping
+proposal, a return's inspection) may keep the report itself (a PDF or an image,
+server.domain.report_files) beside the report's number, once per decision, with its SHA-256
+(server.services.decision_files). The postings that stand on a decision are found by their index
 `ix_postings_approval` (a decision's page, the rejections still to send back).
 
 Revision ID: 0023
@@ -25,7 +26,7 @@ def upgrade() -> None:
     op.create_table(
         "decision_files",
         sa.Column("approval_id", sa.Integer(), sa.ForeignKey("approvals.id"), primary_key=True),
-        sa.Column("name", sa.String(128), nullable=False),
+        sa.Column("name", sa.String(200), nullable=False),
         sa.Column("content_type", sa.String(32), nullable=False),
         sa.Column("size", sa.Integer(), nullable=False),
         sa.Column("sha256", sa.String(64), nullable=False),
