@@ -15,6 +15,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from server.dash.common import page
@@ -122,8 +123,8 @@ async def upload(
     rows: list[dict[str, str]] = []
     try:
         rows = await master.rows_of(file)
-        count = master.import_kind(
-            kind, engine_of(request), scope.user.username, rows, now_of(request)
+        count = await run_in_threadpool(
+            master.import_kind, kind, engine_of(request), scope.user.username, rows, now_of(request)
         )
     except HTTPException:  # past the size limit
         too_big = RowError(0, "a file may be 20 MB at most", "", "文件不能超过 20 MB")

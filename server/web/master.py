@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, HTTPException, Path, Query, Request, UploadFile
 from fastapi.responses import Response
 from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile as StarletteUpload
 
 from server.domain.bounds import Filter
@@ -28,7 +29,8 @@ async def rows_of(upload: StarletteUpload) -> list[dict[str, str]]:
     data = await upload.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
         raise HTTPException(413, "a master data file may be 20 MB at most")
-    return tabular.read_table(data, upload.filename or "upload.csv")
+    # parsing and importing run in the worker threads, never on the event loop
+    return await run_in_threadpool(tabular.read_table, data, upload.filename or "upload.csv")
 
 
 def _download(
@@ -91,7 +93,8 @@ async def import_file(
     people bound to no depot change it."""
     rows = await rows_of(file)
     now = now_of(request)
-    return {"imported": import_kind(kind, engine_of(request), scope.user.username, rows, now)}
+    engine, who = engine_of(request), scope.user.username
+    return {"imported": await run_in_threadpool(import_kind, kind, engine, who, rows, now)}
 
 
 @router.get(

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, HTTPException, Request, UploadFile
 from fastapi.responses import Response
 from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
 
 from server.domain import depot_time
 from server.domain.bounds import Code, Filter, Id, Line
@@ -146,8 +147,15 @@ async def attach_upload(
     its decision by `rule` (server.services.decision_files): both routes that take one."""
     content = await file.read(MAX_BYTES + 1)
     report = ReportFile(file.filename or "", content)
-    return decision_files.attach(
-        engine_of(request), username, approval_id, report, now_of(request), rule
+    # the write runs in the worker threads, as a plain route's would: never on the event loop
+    return await run_in_threadpool(
+        decision_files.attach,
+        engine_of(request),
+        username,
+        approval_id,
+        report,
+        now_of(request),
+        rule,
     )
 
 
