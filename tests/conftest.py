@@ -15,6 +15,7 @@ from harness.depot import (
     ServerProcess,
     prepare_database,
 )
+from harness.floor import Floor
 from harness.mosquitto import Mosquitto
 from harness.postgres import PostgresCluster
 
@@ -63,6 +64,14 @@ def gateway(
     ).start()
     yield process
     process.stop()
+
+
+@pytest.fixture
+def floor(broker: Mosquitto, depot: Depot) -> Iterator[Floor]:
+    """The depot's devices on the broker, played by the test."""
+    floor = Floor(broker, depot)
+    yield floor
+    floor.client.close()
 
 
 @pytest.fixture

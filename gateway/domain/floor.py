@@ -137,6 +137,8 @@ class Stocktake:
     id: int
     zone: str | None
     tolerance: int
+    # the locations the server's close asked to count again: counted there as round 2
+    recount: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

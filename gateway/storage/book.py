@@ -247,7 +247,12 @@ class Book:
         row = self.db.execute(
             "SELECT zone, tolerance FROM stocktakes WHERE id=? AND status='counting'", (take,)
         ).fetchone()
-        return Stocktake(take, row[0], int(row[1])) if row else None
+        if row is None:
+            return None
+        asked = self.db.execute(
+            "SELECT location FROM stocktake_recounts WHERE stocktake=?", (take,)
+        ).fetchall()
+        return Stocktake(take, row[0], int(row[1]), frozenset(r[0] for r in asked))
 
     def add_count(self, key: CountKey, qty: int, device: str) -> int:
         k = (key.stocktake, key.location, key.item, key.batch, key.round)

@@ -87,6 +87,9 @@ CREATE INDEX IF NOT EXISTS loads_line ON loads (line_id);
 CREATE TABLE IF NOT EXISTS stocktakes (
     id INTEGER PRIMARY KEY, zone TEXT, tolerance INTEGER NOT NULL, status TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS stocktake_recounts (
+    stocktake INTEGER NOT NULL, location TEXT NOT NULL, PRIMARY KEY (stocktake, location)
+);
 CREATE TABLE IF NOT EXISTS counts (
     stocktake INTEGER NOT NULL, location TEXT NOT NULL, item TEXT NOT NULL,
     batch TEXT NOT NULL, round INTEGER NOT NULL, counted INTEGER NOT NULL, card INTEGER,

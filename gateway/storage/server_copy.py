@@ -2,7 +2,8 @@
 
 `GET /api/v1/sync` answers with the catalogue and locations (while changed; each item with its
 storage years), batches (with their dates and the last day their re-inspection pass counts,
-which FIFO decides by: gateway/domain/fifo.py), stock lines, open pick lists, stocktakes,
+which FIFO decides by: gateway/domain/fifo.py), stock lines, open pick lists, stocktakes
+(each with the locations its last close asked to count again: counted there as round 2),
 inbound notices and the people who may use the floor pages. Events the server had accepted
 before the call began are in it, so their local effects stop counting
 (gateway/storage/schema.py, LIVE_EVENT). Every function here runs inside the caller's
@@ -49,6 +50,13 @@ def iso_date(value: Any) -> str | None:
     if not isinstance(value, str):
         raise ValueError(f"sync answer has a date that is not text: {value!r}")
     return date.fromisoformat(value).isoformat()
+
+
+def _text(value: Any) -> str:
+    """A code of the answer; anything but text makes the answer one the book does not take."""
+    if not isinstance(value, str):
+        raise ValueError(f"sync answer has a code that is not text: {value!r}")
+    return value
 
 
 def apply_sync(db: sqlite3.Connection, answer: dict[str, Any], started: float) -> None:
@@ -179,6 +187,11 @@ def _replace_lists(db: sqlite3.Connection, answer: dict[str, Any]) -> None:
     db.executemany(
         "INSERT INTO stocktakes VALUES (?,?,?,?)",
         [(t["id"], t["zone"], t["tolerance"], t["status"]) for t in answer["stocktakes"]],
+    )
+    db.execute("DELETE FROM stocktake_recounts")
+    db.executemany(
+        "INSERT INTO stocktake_recounts VALUES (?,?)",
+        [(t["id"], _text(code)) for t in answer["stocktakes"] for code in t.get("recount", [])],
     )
     db.execute("DELETE FROM notices")
     db.execute("DELETE FROM notice_lines")

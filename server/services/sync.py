@@ -11,8 +11,9 @@ line that emptied is known to be empty), the batches of those lines and the batc
 re-inspected since (a pass given or taken away changes no stock), and newer decisions.
 The catalogue and the locations come whole, unless the gateway names the fingerprint
 (`master`) of the copy it has and it is still current; open stocktakes come whole each
-time, and so do the people who may sign on to the depot's floor pages
-(server/services/floor_access.py: with their floor PIN hashes, never their passwords').
+time (each with the locations its last close asked to count again), and so do the people
+who may sign on to the depot's floor pages (server/services/floor_access.py: with their
+floor PIN hashes, never their passwords').
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from server.storage.tables import (
     pick_lines,
     postings,
     stock,
+    stocktake_lines,
     stocktakes,
 )
 
@@ -182,18 +184,36 @@ def _catalogue(conn: Connection, warehouse: str) -> dict[str, Any]:
     }
 
 
+def _counting(conn: Connection, warehouse: str) -> list[dict[str, Any]]:
+    """The stocktakes being counted, each with `recount`: the locations whose lines its last
+    close asked to count again (round 2), so that the floor counts them as round 2."""
+    counting = (stocktakes.c.warehouse == warehouse) & (stocktakes.c.status == "counting")
+    takes = _rows(
+        conn,
+        select(
+            stocktakes.c.id, stocktakes.c.zone, stocktakes.c.tolerance, stocktakes.c.status
+        ).where(counting),
+    )
+    asked: dict[int, list[str]] = {}
+    for take, code in conn.execute(
+        select(stocktake_lines.c.stocktake_id, locations.c.code)
+        .distinct()
+        .join(locations, locations.c.id == stocktake_lines.c.location_id)
+        .join(stocktakes, stocktakes.c.id == stocktake_lines.c.stocktake_id)
+        .where(counting & (stocktake_lines.c.state == "recount"))
+        .order_by(stocktake_lines.c.stocktake_id, locations.c.code)
+    ):
+        asked.setdefault(int(take), []).append(str(code))
+    return [{**take, "recount": asked.get(take["id"], [])} for take in takes]
+
+
 def _open_work(
     conn: Connection, warehouse: str, cursor: Cursor, top_approval: int
 ) -> dict[str, Any]:
     """The floor's work: stocktakes being counted, open orders' pick lines, and the
     acceptance decisions made since the cursor."""
     return {
-        "stocktakes": _rows(
-            conn,
-            select(
-                stocktakes.c.id, stocktakes.c.zone, stocktakes.c.tolerance, stocktakes.c.status
-            ).where((stocktakes.c.warehouse == warehouse) & (stocktakes.c.status == "counting")),
-        ),
+        "stocktakes": _counting(conn, warehouse),
         "pick_lists": _rows(
             conn,
             pick_list_query().where(

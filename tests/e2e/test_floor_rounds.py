@@ -9,17 +9,13 @@ batch refused with the right one named; two pickers racing for the last pallet, 
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Iterator
 from datetime import date
-from typing import Any
 
 import httpx
 import pytest
 
 from harness.depot import Depot, GatewayProcess, ServerProcess
 from harness.floor import Floor
-from harness.mosquitto import Mosquitto
 from harness.procs import wait_until
 from kernel.clock import system_clock
 from server.services.accounts import create_user
@@ -27,13 +23,6 @@ from server.storage.db import make_engine
 
 PASSWORD = "a-long-enough-password"
 SITE = "LC01"
-
-
-@pytest.fixture
-def floor(broker: Mosquitto, depot: Depot) -> Iterator[Floor]:
-    floor = Floor(broker, depot)
-    yield floor
-    floor.client.close()
 
 
 @pytest.fixture
@@ -54,11 +43,6 @@ def people(depot: Depot) -> None:
             now=system_clock(),
         )
     engine.dispose()
-
-
-def book(gateway: GatewayProcess, query: str, *args: Any) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(gateway.database) as db:
-        return db.execute(query, args).fetchall()
 
 
 def stock(client: httpx.Client, status: str, location: str | None = None) -> int:
@@ -93,7 +77,7 @@ def test_receiving_putaway_fifo_picking_loading_and_a_count(
 ) -> None:
     door1, door2 = "LC01-D01-FIX1", "LC01-D02-FIX1"
     wait_until(
-        lambda: book(gateway, "SELECT 1 FROM items LIMIT 1"),
+        lambda: gateway.book("SELECT 1 FROM items LIMIT 1"),
         timeout=30,
         what="the gateway's first sync",
     )
@@ -115,7 +99,7 @@ def test_receiving_putaway_fifo_picking_loading_and_a_count(
 
     # Putaway: the gateway suggests, the handheld puts each batch together.
     wait_until(
-        lambda: book(gateway, "SELECT sum(qty) FROM stock WHERE status='available'") == [(40,)],
+        lambda: gateway.book("SELECT sum(qty) FROM stock WHERE status='available'") == [(40,)],
         timeout=20,
         what="the acceptance in the gateway's book",
     )
@@ -155,7 +139,7 @@ def test_receiving_putaway_fifo_picking_loading_and_a_count(
         assert created.status_code == 201, created.text
         order_id = created.json()["id"]
     wait_until(
-        lambda: book(gateway, "SELECT count(*) FROM pick_lines") == [(2,)],
+        lambda: gateway.book("SELECT count(*) FROM pick_lines") == [(2,)],
         timeout=20,
         what="the pick lines at the gateway",
     )
@@ -219,13 +203,13 @@ def test_receiving_putaway_fifo_picking_loading_and_a_count(
             "/api/v1/stocktakes", json={"warehouse": SITE, "zone": zone, "tolerance": 0}
         ).json()["id"]
     wait_until(
-        lambda: book(gateway, "SELECT id FROM stocktakes") == [(take,)],
+        lambda: gateway.book("SELECT id FROM stocktakes") == [(take,)],
         timeout=20,
         what="the stocktake at the gateway",
     )
     wait_until(
         lambda: (
-            book(gateway, "SELECT sum(qty) FROM stock WHERE location=?", places["2026NEW"])
+            gateway.book("SELECT sum(qty) FROM stock WHERE location=?", places["2026NEW"])
             == [(15,)]
         ),
         timeout=20,
@@ -241,7 +225,7 @@ def test_receiving_putaway_fifo_picking_loading_and_a_count(
     closed = floor.cmd(hh, "DONE")
     assert closed.result == "ok" and closed.beep == "ok"
     wait_until(
-        lambda: book(gateway, "SELECT count(*) FROM outbox WHERE state='pending'") == [(0,)],
+        lambda: gateway.book("SELECT count(*) FROM outbox WHERE state='pending'") == [(0,)],
         timeout=20,
         what="the gateway's outbox to drain",
     )
@@ -260,5 +244,5 @@ def test_receiving_putaway_fifo_picking_loading_and_a_count(
         assert approved.status_code == 200, approved.text
 
     # Nothing the gateway sent was refused, and nothing waits.
-    states = dict(book(gateway, "SELECT state, count(*) FROM outbox GROUP BY state"))
+    states = dict(gateway.book("SELECT state, count(*) FROM outbox GROUP BY state"))
     assert set(states) == {"sent"}, states

@@ -1,17 +1,22 @@
 """A stocktake round in the browser (art. 12(3)), start to finish on a real server on
-PostgreSQL: a supervisor opens a round of one zone on a 768 px tablet (a tolerance out of its
-bounds shown beside its field first), a keeper's handheld counts it through the counts API
-(one stack counted two short), and the round's page follows the progress without a reload;
-the close asks for that line to be counted again, the keeper recounts it, the round closes,
-the supervisor records the variance's reason, and approving the adjustments himself is refused
-with the next step; another supervisor approves them. The keeper sees the round and the line
-to recount, never a ledger quantity or a variance; a dispatcher sees no form and the close's
-POST is refused (403). The screenshot docs/screenshots/stocktake-round.png is taken here
-(DEPOT_SCREENSHOTS=docs/screenshots to refresh it)."""
+PostgreSQL, counted at the floor through LC01's gateway process and Mosquitto: a supervisor
+opens a round of one zone on a 768 px tablet (a tolerance out of its bounds shown beside its
+field first); a keeper counts it on a handheld (COUNT:<id>, each location, its goods, CARD:<n>,
+DONE), one stack two short and the floor's own ask to count it again passed by, and the round's
+page follows the progress without a reload; the close asks for that line to be counted again
+and lists it for the counters; the gateway learns it from its sync and the keeper recounts it on
+another handheld as round 2; the round closes, the supervisor records the variance's reason, and
+approving the adjustments himself is refused with the next step; another supervisor approves
+them. The keeper sees the round and the line to recount, never a ledger quantity or a variance;
+a dispatcher sees no form and the close's POST is refused (403). The screenshot
+docs/screenshots/stocktake-round.png is taken here (DEPOT_SCREENSHOTS=docs/screenshots to
+refresh it)."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from itertools import groupby
 from pathlib import Path
 
 import pytest
@@ -19,9 +24,12 @@ from playwright.sync_api import Page
 from sqlalchemy import func, select
 
 from harness.browser import chromium
-from harness.depot import Depot, ServerProcess, prepare_database
+from harness.depot import Depot, GatewayProcess, ServerProcess, prepare_database
+from harness.floor import Floor
 from harness.postgres import PostgresCluster
+from harness.procs import wait_until
 from kernel.clock import system_clock
+from kernel.contract import Answer
 from server.services.accounts import create_user
 from server.storage.db import make_engine
 from server.storage.tables import batches, locations, stock
@@ -73,12 +81,34 @@ def smallest_zone(depot: Depot) -> tuple[str, list[tuple[str, str, str, int]]]:
     return zone, sorted(zones[zone])
 
 
+def count_location(
+    floor: Floor,
+    depot: Depot,
+    device: str,
+    stacks: list[tuple[str, str, str, int]],
+    less: Mapping[tuple[str, str], int],
+) -> Answer:
+    """A keeper's handheld at one location: its label, then each stack's goods (`less` fewer
+    of a batch than the stack holds) and its bin card; the location's answer, which also
+    names the location it closed before."""
+    gtins = {item.code: item.gtin for item in depot.example.items}
+    made = {(b.item_code, b.batch_no): b.prod_date for b in depot.example.batches}
+    opened = floor.at(device, stacks[0][0])
+    assert opened.result == "ok", opened
+    for _, item, batch, qty in stacks:
+        found = qty - less.get((item, batch), 0)
+        counted = floor.goods(device, batch, found, made[item, batch], gtin=gtins[item])
+        assert counted.result == "ok" and str(found) in counted.text_en, counted
+        assert floor.cmd(device, f"CARD:{qty}").result == "ok"
+    return opened
+
+
 def no_horizontal_scroll(page: Page) -> bool:
     return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
 
 
-def test_a_round_opened_counted_recounted_closed_and_approved(
-    depot: Depot, server: ServerProcess
+def test_a_round_opened_counted_at_the_floor_recounted_closed_and_approved(
+    depot: Depot, server: ServerProcess, gateway: GatewayProcess, floor: Floor
 ) -> None:
     engine = make_engine(depot.db_url)
     for name, role in (("wang", "supervisor"), ("zhou", "supervisor"), ("li", "keeper"),
@@ -87,10 +117,11 @@ def test_a_round_opened_counted_recounted_closed_and_approved(
     engine.dispose()
     zone, stacks = smallest_zone(depot)
     short = stacks[0]  # counted two short, twice: a real loss
-    counts = [
-        {"location": loc, "item": item, "batch": batch, "counted": qty - 2 * (n == 0), "card": qty}
-        for n, (loc, item, batch, qty) in enumerate(stacks)
-    ]
+    wait_until(
+        lambda: gateway.book("SELECT 1 FROM stock LIMIT 1"),
+        timeout=30,
+        what="the gateway's first sync",
+    )
 
     with chromium() as browser:
         page = browser.new_page(viewport=TABLET, locale="zh-CN")
@@ -115,12 +146,27 @@ def test_a_round_opened_counted_recounted_closed_and_approved(
         assert counted.inner_text() == f"0 / {len(stacks)}"
         assert no_horizontal_scroll(page)
 
-        # the keeper's handheld sends the counts; the page follows without a reload
+        # the keeper counts at the floor; the page follows without a reload
+        wait_until(
+            lambda: gateway.book("SELECT id FROM stocktakes") == [(take,)],
+            timeout=20,
+            what="the round at the gateway",
+        )
         page.locator("#live-state.on").wait_for(timeout=10_000)
         page.evaluate("window.notReloaded = true")
-        with server.login(("li", PASSWORD)) as li:
-            sent = li.post(f"/api/v1/stocktakes/{take}/counts", json={"counts": counts})
-            assert sent.status_code == 201, sent.text
+        hh = "LC01-HH3"
+        assert floor.badge(hh, "li").result == "ok"  # a count is credited to who counted
+        assert floor.cmd(hh, f"COUNT:{take}").result == "ok"
+        two_short = {(short[1], short[2]): 2}
+        answers = [
+            count_location(floor, depot, hh, list(there), two_short)
+            for _, there in groupby(stacks, key=lambda stack: stack[0])
+        ]
+        asked = answers[1]  # the next location closes the short one: the floor asks it again,
+        assert asked.beep == "warn" and f"{short[0]}: variance over tolerance" in asked.text_en
+        assert str(short[3]) not in asked.text_en + asked.text_zh  # blind
+        finished = floor.cmd(hh, "DONE")  # and the keeper goes on: the close will ask too
+        assert finished.result == "ok" and finished.beep == "ok"
         page.wait_for_function(
             f"document.querySelector('#round-counted').textContent === "
             f"'{len(stacks)} / {len(stacks)}'",
@@ -147,9 +193,24 @@ def test_a_round_opened_counted_recounted_closed_and_approved(
         assert keeper.locator("#variances").count() == 0
         assert "差异" not in shown and "Variance" not in shown and "账" not in shown
         assert keeper.locator("#close-form, #approve-form, #skip-form").count() == 0
-        with server.login(("li", PASSWORD)) as li:
-            again = {**counts[0], "round": 2}
-            assert li.post(f"/api/v1/stocktakes/{take}/counts", json={"counts": [again]}).is_success
+
+        # the gateway learns from its sync what the close asked; any handheld counts it again
+        wait_until(
+            lambda: (
+                gateway.book("SELECT location FROM stocktake_recounts WHERE stocktake=?", take)
+                == [(short[0],)]
+            ),
+            timeout=20,
+            what="the recount asked at the gateway",
+        )
+        hh2 = "LC01-HH2"
+        assert floor.badge(hh2, "li").result == "ok"
+        assert floor.cmd(hh2, f"COUNT:{take}").result == "ok"
+        opened = count_location(floor, depot, hh2, [short], two_short)
+        assert "(recount)" in opened.text_en and "复盘" in opened.text_zh
+        recounted = floor.cmd(hh2, "DONE")
+        assert recounted.beep == "ok" and f"{short[0]} counted" in recounted.text_en
+        wait_until(lambda: gateway.outbox_pending() == 0, timeout=20, what="the recount sent")
 
         page.click("#close")
         page.wait_for_selector("#round-state[data-state=closed]")

@@ -18,6 +18,7 @@ import tomllib
 import tty
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -171,6 +172,11 @@ class GatewayProcess:
 
     def stop(self) -> None:
         self.proc.stop()
+
+    def book(self, query: str, *args: Any) -> list[tuple[Any, ...]]:
+        """Rows of the gateway's own SQLite book."""
+        with contextlib.closing(sqlite3.connect(self.database)) as db:
+            return db.execute(query, args).fetchall()
 
     def outbox_pending(self) -> int:
         """Events the gateway still has to deliver to the server."""

@@ -46,9 +46,16 @@ class Floor:
                 return answer
 
     def goods(
-        self, device: str, batch: str, qty: int, made: date, door: str | None = None
+        self,
+        device: str,
+        batch: str,
+        qty: int,
+        made: date,
+        door: str | None = None,
+        gtin: str | None = None,
     ) -> Answer:
-        raw = gs1_128_label(self.item.gtin, batch, made, qty)
+        """A goods label read: of `gtin`'s item, or of the floor's own item."""
+        raw = gs1_128_label(gtin or self.item.gtin, batch, made, qty)
         decoded = decode_barcode(raw)
         return self.read(device, decoded.data, raw, door)
 

@@ -50,6 +50,14 @@ def floor(server: ServerProcess, depot: Depot, *events: dict[str, Any]) -> list[
     return list(answer.json()["results"])
 
 
+def synced_recounts(server: ServerProcess, depot: Depot) -> dict[int, list[str]]:
+    """The open stocktakes as the depot's gateway gets them, with the locations to recount."""
+    answer = httpx.get(
+        f"{server.url}/api/v1/sync", headers={"Authorization": f"Bearer {depot.gateway_token}"}
+    )
+    return {t["id"]: t["recount"] for t in answer.json()["stocktakes"]}
+
+
 def stocked(server: ServerProcess, depot: Depot) -> str:
     """20 cases at A-01-01 and 10 at A-01-02, received, accepted and put away."""
     item = depot.example.items[2].code
@@ -145,9 +153,11 @@ def test_a_stocktake_from_opening_to_adjustment(
             == 201
         )
         assert li.get(f"/api/v1/stocktakes/{take}").status_code == 403  # blind count
+        assert synced_recounts(server, depot) == {take: []}
 
         first = wang.post(f"/api/v1/stocktakes/{take}/close").json()
         assert (first["status"], first["recounts"]) == ("counting", 1)  # 2 short: count again
+        assert synced_recounts(server, depot) == {take: ["A-01-02"]}  # the floor counts round 2
         zhou.post(
             f"/api/v1/stocktakes/{take}/counts",
             json={
@@ -165,6 +175,7 @@ def test_a_stocktake_from_opening_to_adjustment(
         )
         second = wang.post(f"/api/v1/stocktakes/{take}/close").json()
         assert second["status"] == "closed"
+        assert synced_recounts(server, depot) == {}
         assert (second["variances"], second["card_mismatches"]) == (1, 1)
         lines = wang.get(f"/api/v1/stocktakes/{take}").json()["lines"]
         assert [

@@ -563,6 +563,23 @@ def test_a_blind_count_with_recount_and_bin_card(floor: Floor) -> None:
     assert {e["stocktake"] for e in floor.events("stock_taking")} == {7}
 
 
+def test_a_recount_the_server_asks_in_its_sync_is_counted_as_round_two(floor: Floor) -> None:
+    answer = sync_answer()
+    answer["stocktakes"][0]["recount"] = ["A-01-02"]
+    with floor.store.transaction() as db:
+        server_copy.apply_sync(db, answer, started=1.0)
+    floor.sign_on("HH2")
+    floor.cmd("HH2", "COUNT:7")
+    assert "(recount)" in floor.at("HH2", "A-01-02").text_en
+    floor.goods("HH2", TENT, "2021B02", 40)
+    floor.cmd("HH2", "DONE")
+    assert [e["round"] for e in floor.events("stock_taking")] == [2]
+    with floor.store.transaction() as db:  # the next close found it agreeing: asked no more
+        server_copy.apply_sync(db, sync_answer(), started=2.0)
+    floor.cmd("HH2", "COUNT:7")
+    assert "(recount)" not in floor.at("HH2", "A-01-02").text_en
+
+
 def test_a_batch_the_book_has_and_nobody_counted_is_counted_zero(floor: Floor) -> None:
     floor.sign_on("HH3")
     floor.cmd("HH3", "COUNT:7")

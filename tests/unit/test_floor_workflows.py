@@ -315,6 +315,21 @@ def test_counting_is_blind_credited_and_asks_a_recount_over_tolerance(hands: Han
     assert [(e["counted"], e["round"]) for e in hands.events("stock_taking")] == [(30, 1), (40, 2)]
 
 
+def test_a_recount_the_servers_close_asked_is_round_two_on_any_handheld(hands: Hands) -> None:
+    hands.floor.stocktakes[7] = Stocktake(7, "A", 0, recount=frozenset({"A-01-02"}))
+    hands.badge("HH2", "zhao.lei")
+    assert hands.cmd("HH2", "COUNT:7").result == "ok"  # a fresh task: no recount of its own
+    opened = hands.at("HH2", "A-01-02")
+    assert "(recount)" in opened.text_en and "复盘" in opened.text_zh
+    hands.goods("HH2", TENT, "2021B02", 38)
+    assert hands.cmd("HH2", "DONE").beep == "ok"  # round 2 is the last: no further recount
+    assert "(recount)" not in hands.at("HH2", "A-01-05").text_en  # not asked: round 1
+    hands.goods("HH2", TENT, "2022C03", 30)
+    hands.cmd("HH2", "DONE")
+    rounds = [(e["location"], e["counted"], e["round"]) for e in hands.events("stock_taking")]
+    assert rounds == [("A-01-02", 38, 2), ("A-01-05", 30, 1)]
+
+
 def test_a_location_where_nothing_is_found_counts_each_expected_batch_as_zero(
     hands: Hands,
 ) -> None:

@@ -6,7 +6,8 @@ counter is never shown what the book expects. Scanning the next location (or `CM
 closes the location: one stock_taking event per batch counted or expected there (a batch the
 book has and nobody counted is counted 0). When a count differs from the book by more than
 the stocktake's tolerance the counter is asked to count the location again (round 2); the
-server keeps both rounds.
+server keeps both rounds. A location whose line the server's close asked to count again (the
+sync's `recount`) is counted as round 2 too, on any handheld.
 
 A count is credited to the person who counted (art. 29: no false counts): the handheld must
 be signed on to an operator by badge before it counts, and every stock_taking event carries
@@ -18,17 +19,17 @@ event without one too.
 from __future__ import annotations
 
 from gateway.domain.errors import Refusal
-from gateway.domain.floor import CountKey
+from gateway.domain.floor import CountKey, Stocktake
 from gateway.domain.workflows.common import Context, Outcome, location_of, unit_of
 from kernel.contract import Answer
 from kernel.floor_events import FloorEvent, StockTaking
 
 
-def _stocktake(ctx: Context, take: int) -> tuple[str | None, int]:
+def _stocktake(ctx: Context, take: int) -> Stocktake:
     found = ctx.book.stocktake(take)
     if found is None:
         raise Refusal(f"盘点单 {take} 未开启", f"Stocktake {take} is not open for counting")
-    return found.zone, found.tolerance
+    return found
 
 
 def _counter(ctx: Context) -> str:
@@ -43,7 +44,7 @@ def _counter(ctx: Context) -> str:
 
 def start(ctx: Context, take: int) -> Outcome:
     _counter(ctx)
-    zone, _ = _stocktake(ctx, take)
+    zone = _stocktake(ctx, take).zone
     ctx.kind, ctx.ref, ctx.state = "count", str(take), {"location": None, "recount": []}
     ctx.save()
     where = f"库区 {zone}" if zone else "全库"
@@ -56,16 +57,16 @@ def start(ctx: Context, take: int) -> Outcome:
 def step(ctx: Context) -> Outcome:
     _counter(ctx)
     take = int(str(ctx.ref))
-    zone, tolerance = _stocktake(ctx, take)
+    found = _stocktake(ctx, take)
     place = location_of(ctx)
     if place is not None:
-        closing = close(ctx, take, tolerance) if ctx.state.get("location") else None
+        closing = close(ctx, take, found.tolerance) if ctx.state.get("location") else None
         loc = ctx.book.location(place)
-        if loc is None or (zone and loc.zone != zone):
+        if loc is None or (found.zone and loc.zone != found.zone):
             raise Refusal(
                 f"库位 {place} 不在本次盘点范围", f"Location {place} is not in this count"
             )
-        recount = place in ctx.state.get("recount", [])
+        recount = place in ctx.state.get("recount", []) or place in found.recount
         ctx.state["location"] = place
         ctx.state["round"] = 2 if recount else 1
         ctx.state["tags"] = []
@@ -124,7 +125,7 @@ def card(ctx: Context, value: str) -> Outcome:
 def done(ctx: Context) -> Outcome:
     _counter(ctx)
     take = int(str(ctx.ref))
-    _, tolerance = _stocktake(ctx, take)
+    tolerance = _stocktake(ctx, take).tolerance
     if not ctx.state.get("location"):
         raise Refusal("没有正在盘点的库位", "No location being counted")
     outcome = close(ctx, take, tolerance)
