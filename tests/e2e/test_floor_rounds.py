@@ -9,10 +9,8 @@ batch refused with the right one named; two pickers racing for the last pallet, 
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from datetime import date
-from typing import Any
 
 import httpx
 import pytest
@@ -56,11 +54,6 @@ def people(depot: Depot) -> None:
     engine.dispose()
 
 
-def book(gateway: GatewayProcess, query: str, *args: Any) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(gateway.database) as db:
-        return db.execute(query, args).fetchall()
-
-
 def stock(client: httpx.Client, status: str, location: str | None = None) -> int:
     params = {"warehouse": SITE, "status": status, **({"location": location} if location else {})}
     return sum(r["qty"] for r in client.get("/api/v1/stock", params=params).json()["rows"])
@@ -93,7 +86,7 @@ def test_receiving_putaway_fifo_picking_loading_and_a_count(
 ) -> None:
     door1, door2 = "LC01-D01-FIX1", "LC01-D02-FIX1"
     wait_until(
-        lambda: book(gateway, "SELECT 1 FROM items LIMIT 1"),
+        lambda: gateway.book("SELECT 1 FROM items LIMIT 1"),
         timeout=30,
         what="the gateway's first sync",
     )
@@ -115,7 +108,7 @@ def test_receiving_putaway_fifo_picking_loading_and_a_count(
 
     # Putaway: the gateway suggests, the handheld puts each batch together.
     wait_until(
-        lambda: book(gateway, "SELECT sum(qty) FROM stock WHERE status='available'") == [(40,)],
+        lambda: gateway.book("SELECT sum(qty) FROM stock WHERE status='available'") == [(40,)],
         timeout=20,
         what="the acceptance in the gateway's book",
     )
@@ -155,7 +148,7 @@ def test_receiving_putaway_fifo_picking_loading_and_a_count(
         assert created.status_code == 201, created.text
         order_id = created.json()["id"]
     wait_until(
-        lambda: book(gateway, "SELECT count(*) FROM pick_lines") == [(2,)],
+        lambda: gateway.book("SELECT count(*) FROM pick_lines") == [(2,)],
         timeout=20,
         what="the pick lines at the gateway",
     )
@@ -219,13 +212,13 @@ def test_receiving_putaway_fifo_picking_loading_and_a_count(
             "/api/v1/stocktakes", json={"warehouse": SITE, "zone": zone, "tolerance": 0}
         ).json()["id"]
     wait_until(
-        lambda: book(gateway, "SELECT id FROM stocktakes") == [(take,)],
+        lambda: gateway.book("SELECT id FROM stocktakes") == [(take,)],
         timeout=20,
         what="the stocktake at the gateway",
     )
     wait_until(
         lambda: (
-            book(gateway, "SELECT sum(qty) FROM stock WHERE location=?", places["2026NEW"])
+            gateway.book("SELECT sum(qty) FROM stock WHERE location=?", places["2026NEW"])
             == [(15,)]
         ),
         timeout=20,
@@ -241,7 +234,7 @@ def test_receiving_putaway_fifo_picking_loading_and_a_count(
     closed = floor.cmd(hh, "DONE")
     assert closed.result == "ok" and closed.beep == "ok"
     wait_until(
-        lambda: book(gateway, "SELECT count(*) FROM outbox WHERE state='pending'") == [(0,)],
+        lambda: gateway.book("SELECT count(*) FROM outbox WHERE state='pending'") == [(0,)],
         timeout=20,
         what="the gateway's outbox to drain",
     )
@@ -260,5 +253,5 @@ def test_receiving_putaway_fifo_picking_loading_and_a_count(
         assert approved.status_code == 200, approved.text
 
     # Nothing the gateway sent was refused, and nothing waits.
-    states = dict(book(gateway, "SELECT state, count(*) FROM outbox GROUP BY state"))
+    states = dict(gateway.book("SELECT state, count(*) FROM outbox GROUP BY state"))
     assert set(states) == {"sent"}, states

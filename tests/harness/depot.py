@@ -18,6 +18,7 @@ import tomllib
 import tty
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -169,6 +170,11 @@ class GatewayProcess:
 
     def stop(self) -> None:
         self.proc.stop()
+
+    def book(self, query: str, *args: Any) -> list[tuple[Any, ...]]:
+        """The rows `query` finds in the gateway's own book (its SQLite database)."""
+        with contextlib.closing(sqlite3.connect(self.database)) as db:
+            return db.execute(query, args).fetchall()
 
     def outbox_pending(self) -> int:
         """Events the gateway still has to deliver to the server."""
