@@ -14,7 +14,6 @@ docs/screenshots/dispatch-preview.png and dispatch-order.png are taken here
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,10 +22,9 @@ from playwright.sync_api import Page
 
 from harness.browser import chromium
 from harness.depot import Depot, ServerProcess
-from harness.dispatch_stock import PASSWORD, Stocked, stock_for_dispatch
+from harness.dispatch_stock import PASSWORD, Stocked
 from harness.dispatching import floor_event
 from harness.postgres import PostgresCluster
-from server.storage.db import make_engine
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]
 SHOTS = Path(os.environ.get("DEPOT_SCREENSHOTS", "test-artifacts/screenshots"))
@@ -37,13 +35,6 @@ TABLET = {"width": 768, "height": 1024}
 def db_url(postgres_cluster: PostgresCluster) -> str:
     """The dispatch screens run on PostgreSQL (the issue asks it of dispatch)."""
     return postgres_cluster.new_database()
-
-
-@pytest.fixture
-def stocked(depot: Depot) -> Iterator[Stocked]:
-    engine = make_engine(depot.db_url)
-    yield stock_for_dispatch(engine, depot)
-    engine.dispose()
 
 
 def log_in(page: Page, server: ServerProcess, who: str) -> None:

@@ -20,7 +20,7 @@ import pytest
 from playwright.sync_api import Page
 
 from harness import pdfcheck
-from harness.browser import chromium
+from harness.browser import chromium, saved_pdf
 from harness.depot import Depot, ServerProcess, prepare_database
 from harness.dispatching import order_and_load, receive_and_accept
 from harness.postgres import PostgresCluster
@@ -107,7 +107,7 @@ def test_a_keeper_issues_prints_and_records_the_receipt_of_a_note(
         note_url = page.url
 
         # printed: the annex 2 PDF, and the page's print view without the menu and forms
-        text = pdfcheck.text(_saved(page, tmp_path / "note.pdf"))
+        text = pdfcheck.text(saved_pdf(page, "#pdf", tmp_path / "note.pdf"))
         assert "市级救灾储备物资调用发货（交接）单" in text and number in text
         assert "川B12345" in text and "13800000000" in text and "批次 2026JJ" in text
         page.emulate_media(media="print")
@@ -145,7 +145,7 @@ def test_a_keeper_issues_prints_and_records_the_receipt_of_a_note(
         assert page.locator("#confirm-form").count() == 0
         assert fits(page)
         page.screenshot(path=str(SHOTS / "handover-receipt.png"), full_page=True)
-        text = pdfcheck.text(_saved(page, tmp_path / "confirmed.pdf"))
+        text = pdfcheck.text(saved_pdf(page, "#pdf", tmp_path / "confirmed.pdf"))
         assert "实收 28" in text and "差异说明 批次 2026JJ：2 顶破损，拒收" in text
         assert "李主任" in text and "0816-2345678" in text
 
@@ -192,11 +192,3 @@ def test_a_keeper_issues_prints_and_records_the_receipt_of_a_note(
         auditor.goto(f"{server.url}/audit?actor=li")
         trail = auditor.locator("main table").inner_text()
         assert "handover_confirmed" in trail and trail.count(number) == 2
-
-
-def _saved(page: Page, path: Path) -> Path:
-    """The note's PDF as its link gives it now, saved at `path`."""
-    pdf = page.request.get(page.evaluate("document.querySelector('#pdf').href"))
-    assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf"
-    path.write_bytes(pdf.body())
-    return path

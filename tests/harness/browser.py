@@ -6,6 +6,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from playwright.sync_api import Browser, Page, sync_playwright
 
@@ -47,3 +48,11 @@ def log_in(page: Page, url: str, who: str, password: str) -> None:
     page.fill("#password", password)
     page.click("button[type=submit]")
     page.wait_for_selector("nav")
+
+
+def saved_pdf(page: Page, link: str, path: Path) -> Path:
+    """The PDF the page's link `link` (a selector) gives now, saved at `path`."""
+    answer = page.request.get(page.evaluate("(s) => document.querySelector(s).href", link))
+    assert answer.status == 200 and answer.headers["content-type"] == "application/pdf"
+    path.write_bytes(answer.body())
+    return path

@@ -174,7 +174,7 @@ class GatewayProcess:
         self.proc.stop()
 
     def book(self, query: str, *args: Any) -> list[tuple[Any, ...]]:
-        """Rows of the gateway's own SQLite book."""
+        """The rows `query` finds in the gateway's own book (its SQLite database)."""
         with contextlib.closing(sqlite3.connect(self.database)) as db:
             return db.execute(query, args).fetchall()
 

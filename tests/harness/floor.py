@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from demo.exampledata import gs1_128_label
+from demo.exampledata import Item, gs1_128_label
 from edge.clock import new_event_id, now_iso
 from edge.decode import decode_barcode
 from harness.depot import Depot
@@ -19,10 +19,11 @@ SITE = "LC01"
 class Floor:
     """The depot's devices, publishing reads and hearing their answers."""
 
-    def __init__(self, broker: Mosquitto, depot: Depot) -> None:
+    def __init__(self, broker: Mosquitto, depot: Depot, item: Item | None = None) -> None:
+        """The goods' labels are of `item` (the example depot's fourth item unless given)."""
         self.client = MqttTestClient(broker.port)
         self.client.subscribe(f"wh/v1/{SITE}/cmd/+")
-        self.item = depot.example.items[3]
+        self.item = item or depot.example.items[3]
         self.seq = 0
 
     def read(self, device: str, data: ScanData, raw: bytes, door: str | None) -> Answer:
