@@ -25,7 +25,7 @@ from server.dash.refusals import next_step
 from server.domain.bounds import Offset
 from server.domain.errors import ImportRefused, RowError
 from server.domain.scope import Network
-from server.services import masterfiles
+from server.services import master_simple, masterfiles
 from server.storage.masterdata import PAGE_ROWS, rows_of
 from server.web import master
 from server.web.deps import engine_of, now_of
@@ -82,7 +82,7 @@ def _columns(kind: str) -> tuple[str, ...]:
         return masterfiles.ITEM_COLUMNS
     if kind == "locations":
         return masterfiles.LOCATION_COLUMNS
-    return tuple(c.name for c in masterfiles.SIMPLE[kind][1])
+    return tuple(c.name for c in master_simple.SIMPLE[kind][1])
 
 
 def _by_line(

@@ -13,7 +13,7 @@ from starlette.datastructures import UploadFile as StarletteUpload
 
 from server.domain.bounds import Filter
 from server.domain.scope import Named, Network, Shared
-from server.services import masterfiles
+from server.services import master_simple, masterfiles
 from server.web import tabular
 from server.web.deps import engine_of, now_of
 from server.web.downloads import download
@@ -78,7 +78,7 @@ def import_kind(
         return masterfiles.import_items(engine, username, rows, now)
     if kind == "locations":
         return masterfiles.import_locations(engine, username, rows, now)
-    return masterfiles.import_simple(engine, username, kind, rows, now)
+    return master_simple.import_simple(engine, username, kind, rows, now)
 
 
 @router.post("/{kind}", responses=answers(413))
@@ -105,5 +105,5 @@ def export_simple(
     request: Request,
     format: Annotated[str, Query(pattern="^(json|csv|xlsx)$")] = "json",
 ) -> Response | dict[str, Any]:
-    header, rows = masterfiles.export_simple(engine_of(request), kind)
+    header, rows = master_simple.export_simple(engine_of(request), kind)
     return _download(kind, header, rows, format)

@@ -15,7 +15,7 @@ from kernel.clock import system_clock
 from server.services.acceptance import AcceptanceRequest, Inspection, decide
 from server.services.accounts import create_user
 from server.services.events import Caller, ingest
-from server.services.masterfiles import import_simple
+from server.services.master_simple import import_simple
 
 PASSWORD = "a-long-enough-password"
 PLACE = "BCAZD"  # 北川县安置点, near LC01

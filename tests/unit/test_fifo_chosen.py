@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from test_fifo import DISASTER, FAR, NEAR, TODAY, c  # the same test folder
 
 from server.domain.errors import Rejection
 from server.domain.fifo import Chosen, allocate, options, take_chosen, why
-from tests.unit.test_fifo import DISASTER, FAR, NEAR, TODAY, c
 
 OLD_PASSED = c(1, date(2014, 1, 1), prod=date(2014, 1, 1), years=5, passed_until=TODAY)
 OLD_UNCHECKED = c(2, date(2013, 1, 1), prod=date(2013, 1, 1), years=5)
