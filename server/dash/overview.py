@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import Engine
 
 from server.dash.charts import Bar, Place, bars, depot_map
 from server.dash.common import lang_of, page, partial
+from server.dash.region_cache import regions_of
 from server.domain import depot_time
 from server.domain.ageing import AGE_BANDS, REMAINING_BANDS
 from server.domain.bounds import Filter
 from server.domain.scope import Named
 from server.services import figures
 from server.storage import dashboard
+from server.storage.dashboard import markers
 from server.web.deps import engine_of, now_of
 from server.web.guard import Scope, screen
 
@@ -33,8 +37,17 @@ TONES = {"overdue": "bad", "due_soon": "warn"}
 
 
 def overview_values(request: Request, where: str | None) -> dict[str, Any]:
+    """The overview's figures, worked out once per change on the floor (region_cache)."""
     engine, lang = engine_of(request), lang_of(request)
     today = depot_time.today(now_of(request))
+    key = ("overview", where, lang, today, markers(engine, where))
+    values: dict[str, Any] = regions_of(request).get(
+        key, lambda: _worked_out(engine, where, lang, today)
+    )
+    return values
+
+
+def _worked_out(engine: Engine, where: str | None, lang: str, today: date) -> dict[str, Any]:
     found = figures.facts(engine, where, today)
     rows = dashboard.stock_by_item(engine, found)
     aged = dashboard.ageing_of(found, dashboard.reinspected_overdue(engine, where, today))

@@ -7,7 +7,16 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
-from server.storage.tables import approvals, batches, events, items, locations, stock, warehouses
+from server.storage.tables import (
+    approvals,
+    batches,
+    events,
+    items,
+    locations,
+    stock,
+    stock_summary,
+    warehouses,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,20 +56,23 @@ def stock_lines() -> Any:
 
 
 def stock_rows(engine: Engine, f: StockFilter) -> tuple[int, list[dict[str, Any]]]:
-    """Stock lines (quantity > 0) matching the filter, oldest inbound first, and their count."""
-    query = stock_lines()
-    if f.warehouse:
-        query = query.where(stock.c.warehouse == f.warehouse)
-    if f.item:
-        query = query.where(items.c.code == f.item)
-    if f.batch:
-        query = query.where(batches.c.batch_no == f.batch)
-    if f.location:
-        query = query.where(locations.c.code == f.location)
-    if f.status:
-        query = query.where(stock.c.status == f.status)
+    """Stock lines (quantity > 0) matching the filter, oldest inbound first, and their count.
+
+    A depot holds tens of thousands of lines: sorting them all for one page of fifty is what
+    made the page slow. Without a batch or location filter the page is read batch-first: the
+    first `offset + limit` batches holding such stock, along the index on (inbound date, id),
+    hold every line of the page, since each batch holds at least one; the count comes from the
+    summary the ledger writer keeps (`stock_summary`). A batch or a location picks few lines:
+    they are read and counted directly."""
+    held = _held(f)
+    query = stock_lines().where(*held)
+    if f.batch or f.location:
+        counted = select(func.count()).select_from(stock).where(*held)
+    else:
+        query = query.where(stock.c.batch_id.in_(_first_batches(f, held)))
+        counted = _summary_count(f)
     with engine.connect() as conn:
-        total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+        total = conn.execute(counted).scalar_one()
         rows = (
             conn.execute(
                 query.order_by(batches.c.inbound_date, batches.c.id, locations.c.walk_order)
@@ -70,7 +82,47 @@ def stock_rows(engine: Engine, f: StockFilter) -> tuple[int, list[dict[str, Any]
             .mappings()
             .all()
         )
-    return int(total), [_jsonable(dict(r)) for r in rows]
+    return int(total or 0), [_jsonable(dict(r)) for r in rows]
+
+
+def _held(f: StockFilter) -> list[Any]:
+    """The filter as conditions on `stock` alone (quantity > 0)."""
+    held = [stock.c.qty > 0]
+    if f.warehouse:
+        held.append(stock.c.warehouse == f.warehouse)
+    if f.status:
+        held.append(stock.c.status == f.status)
+    if f.item or f.batch:
+        of = select(batches.c.id)
+        of = of.where(batches.c.item_code == f.item) if f.item else of
+        of = of.where(batches.c.batch_no == f.batch) if f.batch else of
+        held.append(stock.c.batch_id.in_(of))
+    if f.location:
+        held.append(
+            stock.c.location_id.in_(select(locations.c.id).where(locations.c.code == f.location))
+        )
+    return held
+
+
+def _first_batches(f: StockFilter, held: list[Any]) -> Any:
+    """The first `offset + limit` batches, oldest inbound first, holding stock that matches."""
+    first = select(batches.c.id).where(
+        select(stock.c.batch_id).where(stock.c.batch_id == batches.c.id, *held).exists()
+    )
+    first = first.where(batches.c.item_code == f.item) if f.item else first
+    return first.order_by(batches.c.inbound_date, batches.c.id).limit(f.offset + f.limit)
+
+
+def _summary_count(f: StockFilter) -> Any:
+    """How many stock lines hold stock, by depot, item and status, from the kept summary."""
+    count = select(func.sum(stock_summary.c.lines))
+    if f.warehouse:
+        count = count.where(stock_summary.c.warehouse == f.warehouse)
+    if f.item:
+        count = count.where(stock_summary.c.item_code == f.item)
+    if f.status:
+        count = count.where(stock_summary.c.status == f.status)
+    return count
 
 
 def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
@@ -183,11 +235,9 @@ def depots_and_doors(engine: Engine, depot: str | None) -> tuple[list[Any], list
             .where(warehouses.c.code == depot if depot else warehouses.c.code.is_not(None))
             .order_by(warehouses.c.code)
         ).all()
-        docks = conn.execute(
-            select(locations.c.warehouse, locations.c.code)
-            .where(locations.c.kind == "dock")
-            .order_by(locations.c.warehouse, locations.c.walk_order)
-        ).all()
+        doors = select(locations.c.warehouse, locations.c.code).where(locations.c.kind == "dock")
+        doors = doors.where(locations.c.warehouse == depot) if depot else doors
+        docks = conn.execute(doors.order_by(locations.c.warehouse, locations.c.walk_order)).all()
     return list(depots), list(docks)
 
 

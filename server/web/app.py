@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 
 from kernel.clock import Clock
 from server.dash import router as dashboard_router
+from server.dash.region_cache import RegionCache
 from server.domain.evidence import Policy
 from server.web import errors
 from server.web.accounts import router as accounts_router
@@ -42,6 +43,7 @@ def create_app(engine: Engine, clock: Clock, policy: Policy | None = None) -> Fa
     app.state.engine = engine
     app.state.clock = clock
     app.state.policy = policy or Policy()
+    app.state.regions = RegionCache()  # live regions worked out once per change
     errors.install(app)
 
     app.include_router(core_router)

@@ -54,3 +54,39 @@ def test_facts_agree_with_the_rules_batch_by_batch(db_url: str) -> None:
     assert {(u["item"], u["batch_no"]) for u in urgent} == due and due
     assert [u["due"] for u in urgent] == sorted(u["due"] for u in urgent)
     engine.dispose()
+
+
+def test_the_overview_is_worked_out_once_per_change_on_the_floor(db_url: str) -> None:
+    """Viewers asking for the overview while nothing moves get the kept figures; a receiving
+    at a door moves the ledger's markers, and the next viewer sees it (server/dash/
+    region_cache.py)."""
+    from fastapi.testclient import TestClient
+
+    from harness.depot import ADMIN, prepare_database
+    from harness.forms import submit
+    from kernel.clock import system_clock
+    from server.services.events import Caller, ingest
+    from server.web.app import create_app
+
+    depot: Depot = prepare_database(db_url)
+    engine = make_engine(depot.db_url)
+    app = create_app(engine, system_clock)
+    client = TestClient(app, base_url="http://testserver")
+    submit(client, "/login", "/login", {"username": ADMIN[0], "password": ADMIN[1]})
+    made = app.state.regions.made  # the network's overview, where the login lands
+    item = depot.example.items[3]
+    row = f'tr data-item="{item.code}"'
+    for _ in range(3):
+        assert row not in client.get("/partials/overview?depot=LC01").text
+    assert app.state.regions.made == made + 1
+    receiving = {"event_id": "b7a3c1de-0000-4000-8000-000000000001", "type": "receiving",
+                 "warehouse": "LC01", "occurred_at": "2026-11-23T09:00:00+08:00",
+                 "gtin": item.gtin, "batch": "KEPT1", "location": "D01", "qty": 17}  # fmt: skip
+    assert (
+        ingest(engine, Caller("gateway-LC01", "LC01"), [receiving], now=system_clock())[0].result
+        == "accepted"
+    )
+    shown = client.get("/partials/overview?depot=LC01").text
+    assert row in shown and ">17<" in shown.split(row, 1)[1].split("</tr>", 1)[0]
+    assert app.state.regions.made == made + 2
+    engine.dispose()

@@ -62,6 +62,8 @@ locations = Table(
     Column("walk_order", Integer, nullable=False),
     Column("kind", String(16), nullable=False),
     UniqueConstraint("warehouse", "code", name="uq_locations_warehouse_code"),
+    # migration 0025: a depot's dock doors in walk order (server.storage.queries)
+    Index("ix_locations_kind", "kind", "warehouse", "walk_order"),
 )
 
 items = Table(
@@ -103,6 +105,9 @@ batches = Table(
     Index("ix_batches_reinspection_valid_until", "reinspection_valid_until"),
     Index("ix_batches_item_prod_date", "item_code", "prod_date"),
     Index("ix_batches_item_inbound_date", "item_code", "inbound_date"),
+    # migration 0025: the ledger's stock lines by batch, oldest inbound first (storage.queries)
+    Index("ix_batches_inbound_date", "inbound_date", "id"),
+    Index("ix_batches_batch_no", "batch_no"),
 )
 
 events = Table(
