@@ -25,6 +25,7 @@ from server.dash.acceptance_record import DECISIONS, MAY_DECIDE, RESULTS, report
 from server.dash.common import lang_of, page, partial
 from server.dash.forms import FieldError, Filled, flash, form_of, read, spent
 from server.dash.refusals import next_step
+from server.dash.region_cache import region
 from server.domain import depot_time, evidence
 from server.domain.bounds import Code, Ref
 from server.domain.errors import DepotError, NotFoundPage, Rejection, status_of
@@ -49,7 +50,8 @@ def options(table: dict[str, tuple[str, str]], lang: str) -> list[tuple[str, str
 
 def _waiting(request: Request, scope: Scope, notice: str | None) -> dict[str, Any]:
     """The goods waiting (of a notice's items, if one is named) and the reports due, each
-    line with the working days it has waited and each report with its clock."""
+    line with the working days it has waited and each report with its clock; worked out once
+    per change on the floor (region_cache)."""
     engine, depot = engine_of(request), scope.user.warehouse
     only = None
     if notice:
@@ -57,13 +59,20 @@ def _waiting(request: Request, scope: Scope, notice: str | None) -> dict[str, An
         if found is None or (depot is not None and found[1] != depot):
             raise NotFoundPage(f"no inbound notice {notice}")
         depot, only = found[1], found[2]
-    today = depot_time.today(now_of(request))
-    total, rows = acceptance_views.waiting(engine, depot, only)
-    for row in rows:
-        since: date | None = row["inbound_date"]
-        row["waited"] = evidence.working_days_between(since, today) if since else None
-    due = [] if notice else reports_due(engine, depot, now=now_of(request))
-    return {"waiting": rows, "total": total, "due": due, "notice": notice or "", "today": today}
+    now = now_of(request)
+
+    def worked_out() -> dict[str, Any]:
+        today = depot_time.today(now)
+        total, rows = acceptance_views.waiting(engine, depot, only)
+        for row in rows:
+            since: date | None = row["inbound_date"]
+            row["waited"] = evidence.working_days_between(since, today) if since else None
+        due = [] if notice else reports_due(engine, depot, now=now)
+        return {"waiting": rows, "total": total, "due": due, "notice": notice or "",
+                "today": today}  # fmt: skip
+
+    values: dict[str, Any] = region(request, ("acceptance", notice), depot, worked_out)
+    return values
 
 
 @router.get("/acceptance", response_class=HTMLResponse)

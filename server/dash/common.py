@@ -72,6 +72,10 @@ class MenuItem:
     zh: str
     en: str
     permission: str
+    network: bool = False  # the whole network's screens: not for people bound to a depot
+
+    def shown_to(self, user: auth.User) -> bool:
+        return allowed(user.role, self.permission) and not (self.network and user.warehouse)
 
 
 MENU = (
@@ -87,7 +91,7 @@ MENU = (
     MenuItem("/disposal", "复检报废", "Re-inspection and scrapping", "read"),
     MenuItem("/approvals", "审批", "Approvals", "approve"),
     MenuItem("/audit", "审计", "Audit trail", "audit"),
-    MenuItem("/masterdata", "基础数据与人员", "Master data and people", "masterdata"),
+    MenuItem("/masterdata", "基础数据与人员", "Master data and people", "masterdata", True),
 )
 
 
@@ -105,7 +109,7 @@ def page(
     request: Request, name: str, user: auth.User, status_code: int = 200, **values: Any
 ) -> Response:
     lang = lang_of(request)
-    menu = [m for m in MENU if allowed(user.role, m.permission)]
+    menu = [m for m in MENU if m.shown_to(user)]
     context = {
         "user": user,
         "lang": lang,

@@ -28,6 +28,7 @@ from server.dash.refusals import next_step
 from server.domain import depot_time
 from server.domain.bounds import Id, NoteNo
 from server.domain.errors import DepotError, NotFoundPage, Rejection, status_of
+from server.domain.handover import basis_of
 from server.domain.permissions import allowed
 from server.domain.scope import Named, Of, Own
 from server.services import handover
@@ -176,6 +177,7 @@ def _note(
         status_code=status,
         note=note,
         order=order,
+        basis=basis_of(order.number, order.written_order, order.written_order_due is not None),
         shipper=shipper,
         lines=lines,
         states=STATES,

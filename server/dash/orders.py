@@ -14,14 +14,12 @@ from server.dash import order_steps
 from server.dash.charts import timeline
 from server.dash.common import lang_of, local, page, partial
 from server.dash.forms import spent
-from server.domain.bounds import Id, NoteNo, Page
-from server.domain.errors import NotFoundPage
+from server.domain.bounds import Id, Page
 from server.domain.permissions import allowed
 from server.domain.scope import Of, Own
 from server.services import dispatch, notifications
 from server.services.order_view import order_view
 from server.storage import dashboard
-from server.storage.orders import handover_note
 from server.web.deps import engine_of, now_of
 from server.web.guard import Scope, screen
 
@@ -156,20 +154,3 @@ def order_partial(
     request: Request, order_id: Id, scope: Annotated[Scope, screen("read", THE_ORDER)]
 ) -> Response:
     return partial(request, "dash/order_live.html", **detail_values(request, scope.depot, order_id))
-
-
-# `path`: a note's number holds its order's, which may hold a slash
-@router.get("/orders/{order_id}/handovers/{number:path}", response_class=HTMLResponse)
-def handover_page(
-    request: Request,
-    order_id: Id,
-    number: NoteNo,
-    scope: Annotated[Scope, screen("read", THE_ORDER, Of("handover", "number"))],
-) -> Response:
-    """The handover note (交接单, annex 2) on screen, beside its printable PDF."""
-    order = order_view(engine_of(request), order_id, now_of(request), scope.depot)
-    found = handover_note(engine_of(request), number, order_id)
-    if found is None:
-        raise NotFoundPage(f"order {order['number']} has no handover note {number}")
-    note, lines = found.note, found.lines
-    return page(request, "dash/handover.html", scope.user, order=order, note=note, lines=lines)

@@ -11,14 +11,13 @@ from sqlalchemy import Engine
 
 from server.dash.charts import Bar, Place, bars, depot_map
 from server.dash.common import lang_of, page, partial
-from server.dash.region_cache import regions_of
+from server.dash.region_cache import region
 from server.domain import depot_time
 from server.domain.ageing import AGE_BANDS, REMAINING_BANDS
 from server.domain.bounds import Filter
 from server.domain.scope import Named
 from server.services import figures
 from server.storage import dashboard
-from server.storage.dashboard import markers
 from server.web.deps import engine_of, now_of
 from server.web.guard import Scope, screen
 
@@ -40,9 +39,8 @@ def overview_values(request: Request, where: str | None) -> dict[str, Any]:
     """The overview's figures, worked out once per change on the floor (region_cache)."""
     engine, lang = engine_of(request), lang_of(request)
     today = depot_time.today(now_of(request))
-    key = ("overview", where, lang, today, markers(engine, where))
-    values: dict[str, Any] = regions_of(request).get(
-        key, lambda: _worked_out(engine, where, lang, today)
+    values: dict[str, Any] = region(
+        request, "overview", where, lambda: _worked_out(engine, where, lang, today)
     )
     return values
 

@@ -41,6 +41,7 @@ MESSAGES = {
     "changed": ("已修改角色和所属库", "Role and depot changed"),
     "reset": ("已重设密码，该用户需重新登录", "Password reset; they must log in again"),
     "disabled": ("已停用账号，该用户已退出登录", "Account disabled; their sessions ended"),
+    "enabled": ("已重新启用账号", "Account enabled again"),
 }
 ROLE_NAMES = {
     "admin": ("管理员", "administrator"),
@@ -192,13 +193,26 @@ def reset(request: Request, username: Username, scope: Admin, fields: Fields) ->
     return flash(to, "reset", username)
 
 
-@router.post("/people/{username}/disable", response_class=HTMLResponse)
-def disable(request: Request, username: Username, scope: Admin, fields: Fields) -> Response:
+def _switched(
+    request: Request, username: str, scope: Scope, fields: dict[str, str], on: bool
+) -> Response:
+    """Disable an account or enable it again, once the box is ticked."""
     to = f"/people/{username}"
     if fields.get("confirm") != "yes":
         return flash(to, "refused", "unconfirmed")
+    switch = accounts.enable_user if on else accounts.disable_user
     try:
-        accounts.disable_user(engine_of(request), scope.user.username, username, now_of(request))
+        switch(engine_of(request), scope.user.username, username, now_of(request))
     except AccountError as exc:
         return _refused(to, exc)
-    return flash(to, "disabled", username)
+    return flash(to, "enabled" if on else "disabled", username)
+
+
+@router.post("/people/{username}/disable", response_class=HTMLResponse)
+def disable(request: Request, username: Username, scope: Admin, fields: Fields) -> Response:
+    return _switched(request, username, scope, fields, on=False)
+
+
+@router.post("/people/{username}/enable", response_class=HTMLResponse)
+def enable(request: Request, username: Username, scope: Admin, fields: Fields) -> Response:
+    return _switched(request, username, scope, fields, on=True)

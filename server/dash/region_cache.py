@@ -13,7 +13,9 @@ instances, so a second instance is as right as the first. Entries also expire af
 `max_age` seconds, for what moves without a marker (a name changed in the master data).
 
 Requests for the same key that arrive together wait for the first one's answer instead of
-each working it out (the burst after a change)."""
+each working it out (the burst after a change). The overview, the goods waiting for
+acceptance and the approvals inbox are kept this way (`region`); what differs by person (which
+rounds are one's own to approve) is worked out after, from the kept values."""
 
 from __future__ import annotations
 
@@ -24,6 +26,11 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 from fastapi import Request
+
+from server.dash.common import lang_of
+from server.domain import depot_time
+from server.storage.dashboard import markers
+from server.web.deps import engine_of, now_of
 
 SIZE = 128  # keys kept: depots × languages × regions, with room
 MAX_AGE = 30.0  # seconds
@@ -78,3 +85,14 @@ def regions_of(request: Request) -> RegionCache:
     """The app's cache of live regions (made in server/web/app.py create_app)."""
     regions: RegionCache = request.app.state.regions
     return regions
+
+
+def region(request: Request, name: Hashable, depot: str | None, make: Callable[[], Any]) -> Any:
+    """`make()`'s values for the live region `name` of `depot` (None: the network), worked
+    out once per change on the floor: kept under the region, the depot, the page's language,
+    the depot's day and the ledger's markers, which are read first. `name` holds whatever
+    else the values depend on (a notice, whether the person may decide)."""
+    engine = engine_of(request)
+    today = depot_time.today(now_of(request))
+    key = (name, depot, lang_of(request), today, markers(engine, depot))
+    return regions_of(request).get(key, make)

@@ -19,11 +19,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from server.dash.common import page, partial
 from server.dash.forms import Filled, empty, flash, form_of, message_of, read, spent
 from server.dash.refusals import next_step
+from server.dash.region_cache import region
 from server.domain.bounds import Id
 from server.domain.errors import DepotError, NotFoundPage, Rejection, status_of
 from server.domain.permissions import allowed
@@ -69,6 +70,7 @@ MESSAGES = {
     "marked": ("已标记未盘，行数", "Marked not counted, lines"),
     "approved": ("已批准调账并过账", "Adjustments approved and posted, approval"),
 }
+INBOX_MESSAGES = {"approved": ("已批准盘点调账", "Adjustments approved for stocktake")}
 BLIND = ("variances", "open_reasons")  # figures a counter does not see
 
 
@@ -213,37 +215,37 @@ def round_partial(
     return partial(request, "dash/stocktake_round_live.html", **values)
 
 
-def inbox_values(request: Request, scope: Scope, message: str | None = None) -> dict[str, Any]:
-    engine, user = engine_of(request), scope.user
-    waiting = views.rounds(engine, scope.depot, limit=None, status="closed")  # every one waiting
-    for take in waiting:
-        take["counters"] = views.counters(engine, take["id"])
-        take["problems"] = views.variances(engine, take["id"])
-        take["mine"] = user.username in take["counters"] or user.username == take["closed_by"]
-    acceptance = views.pending_acceptance(engine, scope.depot)
+def inbox_values(request: Request, scope: Scope, message: Any = None) -> dict[str, Any]:
+    """What waits for the person's decision: the depot's part worked out once per change on
+    the floor (region_cache), then which rounds are their own (they counted or closed it)."""
+    engine, user, depot = engine_of(request), scope.user, scope.depot
     may_accept = allowed(user.role, "approve:acceptance")
-    return {
-        "adjustments": waiting,
-        "acceptance": acceptance if may_accept else [],
-        "reports_due": acceptances.reports_due(engine, scope.depot, now=now_of(request))
-        if may_accept
-        else [],
-        "reasons": REASON_NAMES,
-        "message": message,
-        "proposals": disposal_views.waiting(engine, scope.depot),  # scrapping, rotation
-    }
+    now = now_of(request)
+
+    def worked_out() -> dict[str, Any]:
+        waiting = views.rounds(engine, depot, limit=None, status="closed")  # every one waiting
+        for take in waiting:
+            take["counters"] = views.counters(engine, take["id"])
+            take["problems"] = views.variances(engine, take["id"])
+        return {
+            "adjustments": waiting,
+            "acceptance": views.pending_acceptance(engine, depot) if may_accept else [],
+            "reports_due": acceptances.reports_due(engine, depot, now=now) if may_accept else [],
+            "proposals": disposal_views.waiting(engine, depot),  # scrapping, rotation
+        }
+
+    found: dict[str, Any] = region(request, ("approvals", may_accept), depot, worked_out)
+    mine = [
+        {**take, "mine": user.username in take["counters"] or user.username == take["closed_by"]}
+        for take in found["adjustments"]
+    ]
+    return {**found, "adjustments": mine, "reasons": REASON_NAMES, "message": message}
 
 
 @router.get("/approvals", response_class=HTMLResponse)
-def inbox(
-    request: Request,
-    scope: Annotated[Scope, screen(MAY_APPROVE, Own())],
-    done: str | None = None,
-    refused: str | None = None,
-) -> Response:
-    message = refused or (f"approved:{done}" if done else None)
-    values = inbox_values(request, scope, message)
-    return page(request, "dash/approvals.html", scope.user, **values)
+def inbox(request: Request, scope: Annotated[Scope, screen(MAY_APPROVE, Own())]) -> Response:
+    values = inbox_values(request, scope, message_of(request, INBOX_MESSAGES))
+    return spent(request, page(request, "dash/approvals.html", scope.user, **values))
 
 
 @router.get("/partials/approvals", response_class=HTMLResponse)
@@ -262,11 +264,11 @@ def approve_adjustment(
 ) -> Response:
     """Approve a closed stocktake's adjustments; the domain refuses one's own count."""
     if confirm != "yes":
-        return RedirectResponse("/approvals?refused=unconfirmed", status_code=303)
+        return flash("/approvals", "refused", "unconfirmed")
     try:
         stocktake_close.approve(
             engine_of(request), scope.user.username, stocktake_id, now=now_of(request)
         )
     except Rejection as exc:
-        return RedirectResponse(f"/approvals?refused={exc.reason}", status_code=303)
-    return RedirectResponse(f"/approvals?done={stocktake_id}", status_code=303)
+        return flash("/approvals", "refused", exc.reason)
+    return flash("/approvals", "approved", f"#{stocktake_id}")

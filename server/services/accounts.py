@@ -150,6 +150,16 @@ def disable_user(engine: Engine, actor: str, username: str, now: datetime) -> No
         record(conn, actor, "disable_user", username, depot=depot, now=now)
 
 
+def enable_user(engine: Engine, actor: str, username: str, now: datetime) -> None:
+    """A disabled person may log in again (with the password they had: reset it if it may
+    have been shared). By another administrator, as disabling is."""
+    _not_oneself(actor, username)
+    with engine.begin() as conn:
+        depot = _depot_of(conn, username)
+        conn.execute(update(users).where(users.c.username == username).values(active=True))
+        record(conn, actor, "enable_user", username, depot=depot, now=now)
+
+
 def reset_password(engine: Engine, actor: str, username: str, password: str, now: datetime) -> None:
     """A new password for a person (its rules: kernel.passwords); their open sessions end."""
     _check_password(password, username)

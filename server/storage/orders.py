@@ -47,14 +47,10 @@ class HandoverView(NamedTuple):
     lines: list[dict[str, Any]]  # what it loaded of the order, with the items' names
 
 
-def handover_note(engine: Engine, number: str, order_id: int | None = None) -> HandoverView | None:
-    """A handover note by its number (of the given order, if one is given) and what it hands
-    over, or None."""
+def handover_note(engine: Engine, number: str) -> HandoverView | None:
+    """A handover note by its number and what it hands over, or None."""
     with engine.connect() as conn:
-        query = select(handovers).where(handovers.c.number == number)
-        if order_id is not None:
-            query = query.where(handovers.c.order_id == order_id)
-        note = conn.execute(query).first()
+        note = conn.execute(select(handovers).where(handovers.c.number == number)).first()
         if note is None:
             return None
         order = conn.execute(

@@ -30,6 +30,7 @@ from server.web.master import router as master_router
 from server.web.papers import router as printing_router
 from server.web.people import router as people_router
 from server.web.stocktakes import router as stocktake_router
+from server.web.timing import ServerTiming
 from server.web.workflows import router as workflows_router
 
 
@@ -45,6 +46,7 @@ def create_app(engine: Engine, clock: Clock, policy: Policy | None = None) -> Fa
     app.state.policy = policy or Policy()
     app.state.regions = RegionCache()  # live regions worked out once per change
     errors.install(app)
+    app.add_middleware(ServerTiming)  # outermost: the whole of the server's time
 
     app.include_router(core_router)
     app.include_router(workflows_router)

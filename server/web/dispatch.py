@@ -28,7 +28,7 @@ from server.domain.bounds import (
 )
 from server.domain.fifo import Chosen, why
 from server.domain.floor import Rejection
-from server.domain.handover import Counted, Receipt
+from server.domain.handover import Counted, Receipt, basis_of
 from server.domain.scope import Named, Of, Own
 from server.services import allocation, dispatch, handover
 from server.services.order_view import order_view
@@ -333,7 +333,7 @@ def handover_pdf(
         printing.HandoverNote(
             number=note.number,
             shipper=depot,
-            basis=order.number,
+            basis=basis_of(order.number, order.written_order, order.written_order_due is not None),
             destination=order.destination,
             on=depot_time.local_date(note.created_at),
             lines=tuple(

@@ -1,6 +1,7 @@
 """People's accounts and the gateways' tokens over HTTP, for the network's administrators
 (the `people` permission; unbound callers only): list, create, change a role or depot,
-disable, reset a password; register a gateway (its token in the answer, once) and revoke it.
+disable and enable again, reset a password; register a gateway (its token in the answer,
+once) and revoke it.
 The people page (server/dash/people.py) reads its forms with these models and calls the same
 services (server/services/accounts.py), which write the audit entries."""
 
@@ -98,6 +99,12 @@ def change_user(
 @router.post("/users/{username}/disable", status_code=204)
 def disable_user(username: Who, request: Request, scope: Admin) -> Response:
     accounts.disable_user(engine_of(request), scope.user.username, username, now_of(request))
+    return Response(status_code=204)
+
+
+@router.post("/users/{username}/enable", status_code=204)
+def enable_user(username: Who, request: Request, scope: Admin) -> Response:
+    accounts.enable_user(engine_of(request), scope.user.username, username, now_of(request))
     return Response(status_code=204)
 
 

@@ -1,12 +1,16 @@
 """Live viewers on a busy depot, for bench_dashboard.py: `viewers` people keep the overview
 open (each its own session and /live stream, and on every `change` it fetches the overview's
 live region, as dash.js does), while the depot's floor moves stock every `every` seconds (a
-move of one batch between two places: two postings, through the server's ingest service, in
-this process). Measured: the server process's CPU time over the run (its share of one core and
-of the machine), PostgreSQL's too when it is the database, and the regions' fetch times."""
+move of one batch between two places: two postings, through the server's ingest service, in a
+process of its own, so that its work does not hold up the viewers' threads). Measured: the
+server process's CPU time over the run (its share of one core and of the machine),
+PostgreSQL's too when it is the database, and each region fetch's time twice: as the server
+took it (its `Server-Timing` header, server/web/timing.py) and as the viewer waited for it
+(which adds the viewers' own threads in this one process, and the network)."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import threading
 import time
@@ -22,6 +26,7 @@ from sqlalchemy import Engine, select
 from harness.forms import submit
 from harness.procs import wait_until
 from server.services.events import Caller, ingest
+from server.storage.db import make_engine
 from server.storage.tables import batches, item_gtins, locations, stock
 
 TICK = os.sysconf("SC_CLK_TCK")
@@ -53,6 +58,7 @@ def cpu_seconds(root: int) -> float:
 @dataclass
 class Viewers:
     fetches: list[float] = field(default_factory=list)
+    served: list[float] = field(default_factory=list)  # the server's own time for each
     changes: int = 0
     opened: int = 0
     errors: list[str] = field(default_factory=list)
@@ -74,9 +80,12 @@ def _watch(url: str, who: str, password: str, stop: threading.Event, seen: Viewe
                 started = time.perf_counter()
                 answer = client.get("/partials/overview")
                 took = (time.perf_counter() - started) * 1000
+                timing = answer.headers.get("server-timing", "")
                 with seen.lock:
                     seen.changes += 1
                     seen.fetches.append(took)
+                    if timing.startswith("app;dur="):
+                        seen.served.append(float(timing.split("=", 1)[1]))
                     if answer.status_code != 200:
                         seen.errors.append(f"{answer.status_code}")
     except httpx.HTTPError as error:
@@ -112,11 +121,13 @@ def movable(engine: Engine, warehouse: str, count: int = 50) -> list[dict[str, s
     return out
 
 
-def _floor(engine: Engine, warehouse: str, every: float, stop: threading.Event) -> int:
-    """Move stacks away and back, one event every `every` seconds; returns the events sent."""
+def _floor(db_url: str, warehouse: str, every: float, stop: Any, moved: Any) -> None:
+    """Move stacks away and back, one event every `every` seconds, until `stop` is set,
+    counting them in the shared `moved`. Runs in a process of its own."""
+    engine = make_engine(db_url)
     stacks = movable(engine, warehouse)
     places = [s["home"] for s in stacks]
-    caller, sent, step = Caller(f"gateway-{warehouse}", warehouse), 0, 0
+    caller, step = Caller(f"gateway-{warehouse}", warehouse), 0
     next_at = time.perf_counter()
     while not stop.is_set():
         stack = stacks[(step // 2) % len(stacks)]
@@ -131,10 +142,12 @@ def _floor(engine: Engine, warehouse: str, every: float, stop: threading.Event) 
         result = ingest(engine, caller, [event], now=datetime.now(UTC))[0]
         if result.result != "accepted":
             raise RuntimeError(f"the floor's move was refused: {result.reason}")
-        sent, step = sent + 1, step + 1
+        step += 1
+        with moved.get_lock():
+            moved.value += 1
         next_at += every
         time.sleep(max(0.0, next_at - time.perf_counter()))
-    return sent
+    engine.dispose()
 
 
 @dataclass(frozen=True)
@@ -142,7 +155,8 @@ class LiveRun:
     seconds: float
     events: int
     changes: int
-    fetches: list[float]
+    fetches: list[float]  # as the viewers waited for them
+    served: list[float]  # as the server took them (Server-Timing)
     server_cpu: float  # CPU seconds of the server process over the run
     database_cpu: float | None  # PostgreSQL's, if it is the database
     errors: list[str]
@@ -160,21 +174,30 @@ def live_viewers(
     for w in watchers:
         w.start()
     wait_until(lambda: seen.opened == viewers, 60, "every viewer's /live stream open")
+    spawn = multiprocessing.get_context("spawn")
+    stopping, moved = spawn.Event(), spawn.Value("i", 0)
+    db_url = engine.url.render_as_string(hide_password=False)
+    floor = spawn.Process(target=_floor, args=(db_url, "LC01", every, stopping, moved))
+    floor.start()
+    wait_until(lambda: seen.changes > 0 or not floor.is_alive(), 120, "the floor's first move")
+    # the run: from here, for `seconds`
     cpu = cpu_seconds(server_pid)
     db_cpu = cpu_seconds(database_pid) if database_pid else None
-    started = time.perf_counter()
-    counter: dict[str, Any] = {}
-    floor = threading.Thread(
-        target=lambda: counter.setdefault("sent", _floor(engine, "LC01", every, stop))
-    )
-    floor.start()
+    started, moves = time.perf_counter(), moved.value
+    with seen.lock:
+        first, changes = len(seen.fetches), seen.changes
     time.sleep(seconds)
-    stop.set()
-    floor.join()
+    with seen.lock:
+        fetches, served = seen.fetches[first:], seen.served[first:]
+        changes = seen.changes - changes
+    moves = moved.value - moves
     wall = time.perf_counter() - started
     server_cpu = cpu_seconds(server_pid) - cpu
     database_cpu = None if db_cpu is None else cpu_seconds(database_pid or 0) - db_cpu
+    stopping.set()
+    floor.join(timeout=60)
+    stop.set()
     for w in watchers:
         w.join(timeout=20)
-    return LiveRun(wall, counter.get("sent", 0), seen.changes, seen.fetches, server_cpu,
-                   database_cpu, seen.errors)  # fmt: skip
+    return LiveRun(wall, moves, changes, fetches, served, server_cpu, database_cpu,
+                   seen.errors)  # fmt: skip

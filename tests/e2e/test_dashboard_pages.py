@@ -204,18 +204,20 @@ def test_follow_an_order_to_its_handover_note(browser: Browser, site: dict[str, 
     page.wait_for_selector("#picks")
     assert "川B12345" in page.inner_text("#handovers")
     clock = page.locator("#first-batch .clock").inner_text()
-    page.wait_for_timeout(1100)
-    assert page.locator("#first-batch .clock").inner_text() != clock  # it counts down
+    page.wait_for_function(  # it counts down, in the browser, between updates
+        "was => document.querySelector('#first-batch .clock').innerText !== was", arg=clock
+    )
     assert page.locator("#written-order").count() == 1  # a phone order: 48 h for the paper
     assert page.locator("svg.timeline").count() == 1
     shot(page, "order")
     page.click(f"#handovers >> text={site['note']['number']}")
-    note = page.locator("#handover")
+    note = page.locator("#paper")  # the note's own page, laid out as annex 2
     note.wait_for()
     assert "赵师傅" in note.inner_text() and site["picks"][0]["batch"] in note.inner_text()
-    assert "10" in page.inner_text("#handover-lines")
+    assert "10" in page.inner_text("#note-lines")
+    assert "书面调拨通知待补" in page.inner_text("#basis")  # a phone order, its paper to come
     shot(page, "handover-note")
-    href = page.locator("#handover a[href$='.pdf']").get_attribute("href")
+    href = page.locator("#pdf").get_attribute("href")
     pdf = page.request.get(f"{site['server'].url}{href}")
     assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
 
@@ -235,7 +237,7 @@ def test_an_adjustment_is_approved_by_someone_who_did_not_count(
         form={"confirm": "yes", "csrf_token": token},
         headers={"Origin": site["server"].url},
     )
-    assert "参与盘点或关闭盘点的人不能审批" in refused.text()  # the rule holds behind the page
+    assert "需由另一位主管审批" in refused.text()  # the rule holds behind the page
 
     approver = signed_in(browser, site, "wang")
     approver.goto(f"{site['server'].url}/approvals")

@@ -166,6 +166,9 @@ def test_an_emergency_order_placed_picked_loaded_handed_over_and_received(
         assert "市级救灾储备物资调用发货（交接）单" in text and note in text
         assert "绵阳运输公司" in text and "赵师傅" in text and "川B12345" in text
         assert "北川县应急局" in text and "北川县安置点" in text and stocked.item.name_zh in text
+        # a phone order's basis: its written order is still to come (art. 19(4))
+        assert f"{NUMBER}（电话指令，书面调拨通知待补）" in text
+        assert "书面调拨通知待补" in door.locator("#basis").inner_text()
         assert f"30\n\n2024-05-01\n\n批次 {BATCH}" in text  # quantity, in since, remark
         door.emulate_media(media="print")
         assert door.locator("#paper").is_visible() and not door.locator("nav").is_visible()

@@ -31,3 +31,11 @@ def submit(
     token = token_on(client, page)
     headers = {"Origin": origin(client), **kwargs.pop("headers", {})}
     return client.post(action, data={**data, "csrf_token": token}, headers=headers, **kwargs)
+
+
+def signed_in(url: str, user: str, password: str, timeout: float = 30) -> httpx.Client:
+    """A browser of its own, logged in at the server at `url` through its login form."""
+    browser = httpx.Client(base_url=url, timeout=timeout)
+    answer = submit(browser, "/login", "/login", {"username": user, "password": password})
+    assert answer.status_code == 303 and "depot_session" in browser.cookies, answer.text[:300]
+    return browser

@@ -175,8 +175,8 @@ def test_a_depot_sees_its_part_of_an_order_that_spans_two(
             assert MARK[THERE] in text and MARK[HERE] not in text
         listed = there.get("/orders").text
         assert whole["number"] in listed and MARK[HERE] not in listed
-        assert there.get(f"/orders/{order}/handovers/{notes[THERE]}").status_code == 200
-        assert there.get(f"/orders/{order}/handovers/{notes[HERE]}").status_code == 404
+        assert there.get(f"/handovers/{notes[THERE]}").status_code == 200
+        assert there.get(f"/handovers/{notes[HERE]}").status_code == 404
         assert there.get(f"/api/v1/dispatch/handovers/{notes[HERE]}.pdf").status_code == 404
         # changes to the whole order are the bureau's: it takes from LC01 too
         with login(running, "dispatcher", THERE) as depot_dispatcher:

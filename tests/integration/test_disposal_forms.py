@@ -18,7 +18,8 @@ from sqlalchemy import func, select
 
 from harness.depot import ServerProcess
 from harness.disposal_world import PDF, picked, served
-from harness.forms import origin, submit, token_on
+from harness.forms import origin, token_on
+from harness.forms import signed_in as login_form
 from harness.scope_world import HERE, PASSWORD, World, username
 from server.domain.report_files import MAX_BYTES
 from server.services.verify import verify_ledger
@@ -37,10 +38,7 @@ def site(tmp_path: Path) -> Iterator[tuple[World, ServerProcess]]:
 
 
 def signed_in(server: ServerProcess, user: str) -> httpx.Client:
-    browser = httpx.Client(base_url=server.url, timeout=30)
-    answer = submit(browser, "/login", "/login", {"username": user, "password": PASSWORD})
-    assert answer.status_code == 303
-    return browser
+    return login_form(server.url, user, PASSWORD)
 
 
 def decisions(world: World) -> int:

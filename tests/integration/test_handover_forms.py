@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from harness import pdfcheck
 from harness.depot import ServerProcess
+from harness.forms import signed_in as login_form
 from harness.forms import submit
 from harness.scope_world import HERE, PASSWORD, THERE, World, username, world_of
 from server.storage import handover_notes
@@ -45,10 +46,7 @@ def server(world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator[S
 
 
 def signed_in(server: ServerProcess, role: str, depot: str | None = HERE) -> httpx.Client:
-    browser = httpx.Client(base_url=server.url)
-    login = {"username": username(role, depot), "password": PASSWORD}
-    assert submit(browser, "/login", "/login", login).status_code == 303
-    return browser
+    return login_form(server.url, username(role, depot), PASSWORD)
 
 
 def note_of(world: World, number: str) -> tuple[str, list[tuple[int, int, int | None]]]:

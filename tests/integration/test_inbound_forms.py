@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from harness.depot import ADMIN, ServerProcess
 from harness.forms import origin, submit, token_on
+from harness.forms import signed_in as login_form
 from harness.scope_world import HERE, PASSWORD, THERE, World, username, world_of
 from server.storage.tables import inbound_notices
 
@@ -30,10 +31,7 @@ def server(world: World, tmp_path: Path) -> Iterator[ServerProcess]:
 
 
 def signed_in(server: ServerProcess, user: str, password: str = PASSWORD) -> httpx.Client:
-    browser = httpx.Client(base_url=server.url)
-    answer = submit(browser, "/login", "/login", {"username": user, "password": password})
-    assert answer.status_code == 303
-    return browser
+    return login_form(server.url, user, password)
 
 
 def notices_of(world: World, depot: str) -> list[str]:

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from harness.depot import ADMIN, ServerProcess
 from harness.forms import origin, submit, token_on
+from harness.forms import signed_in as login_form
 from harness.scope_world import HERE, PASSWORD, World, username, world_of
 from server.storage.tables import api_clients, audit_log, items, users
 
@@ -40,10 +41,7 @@ def server(world: World, tmp_path: Path) -> Iterator[ServerProcess]:
 
 
 def signed_in(server: ServerProcess, user: str, password: str = PASSWORD) -> httpx.Client:
-    browser = httpx.Client(base_url=server.url)
-    answer = submit(browser, "/login", "/login", {"username": user, "password": password})
-    assert answer.status_code == 303
-    return browser
+    return login_form(server.url, user, password)
 
 
 def upload(browser: httpx.Client, kind: str, text: str) -> httpx.Response:
@@ -132,12 +130,16 @@ def test_people_created_changed_disabled_and_reset(world: World, server: ServerP
         again, "/login", "/login", {"username": "keeper-new", "password": "another-pass-1"}
     )
     assert refused.status_code != 303
+    assert 'action="/people/keeper-new/enable"' in admin.get(page).text
+    back = submit(admin, page, page + "/enable", {"confirm": "yes"})
+    assert back.status_code == 303
+    assert signed_in(server, "keeper-new", "another-pass-1").get("/").status_code == 200
     own = f"/people/{ADMIN[0]}"
     self_disabled = submit(admin, own, own + "/disable", {"confirm": "yes"})
     assert self_disabled.status_code == 303
     assert "不能对自己的账号做此项" in admin.get(own).text
     assert admin.get("/").status_code == 200
-    changes = ("create_user", "change_user", "reset_password", "disable_user")
+    changes = ("create_user", "change_user", "reset_password", "disable_user", "enable_user")
     assert actions(world, "keeper-new") == list(changes)
     assert "keeper-new-pass" not in server.proc.log() and "another-pass-1" not in server.proc.log()
 
@@ -166,9 +168,14 @@ def test_a_gateway_token_shown_once_and_refused_when_revoked(
 
 def test_a_supervisor_sees_no_form_and_is_refused(world: World, server: ServerProcess) -> None:
     supervisor = signed_in(server, username("supervisor", None))
-    for path in ("/masterdata", "/people", "/gateways"):
-        answer = supervisor.get(path)
-        assert answer.status_code == 403 and 'method="post" action="/' + path[1:] not in answer.text
+    depot_admin = signed_in(server, username("admin", HERE))  # the network's screens only
+    for who in (supervisor, depot_admin):
+        assert 'href="/masterdata"' not in who.get("/").text  # no menu entry to a 403
+        for path in ("/masterdata", "/people", "/gateways"):
+            answer = who.get(path)
+            assert answer.status_code == 403
+            assert 'method="post" action="/' + path[1:] not in answer.text
+    assert 'href="/masterdata"' in signed_in(server, ADMIN[0], ADMIN[1]).get("/").text
     admin = signed_in(server, ADMIN[0], ADMIN[1])
     token = token_on(admin, "/people")
     before = count(world, users)

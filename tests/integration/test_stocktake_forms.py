@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import func, select
 
 from harness.depot import ServerProcess
+from harness.forms import signed_in as login_form
 from harness.forms import submit
 from harness.scope_world import HERE, PASSWORD, World, username, world_of
 from server.services import stocktake
@@ -36,10 +37,7 @@ def server(world: World, tmp_path: Path) -> Iterator[ServerProcess]:
 
 
 def signed_in(server: ServerProcess, user: str) -> httpx.Client:
-    browser = httpx.Client(base_url=server.url)
-    answer = submit(browser, "/login", "/login", {"username": user, "password": PASSWORD})
-    assert answer.status_code == 303
-    return browser
+    return login_form(server.url, user, PASSWORD)
 
 
 def rounds(world: World) -> int:

@@ -9,7 +9,14 @@ from datetime import date
 import pytest
 
 from server.domain.errors import Rejection
-from server.domain.handover import CONFIRMED, DISCREPANCY, Counted, Receipt, check_receipt
+from server.domain.handover import (
+    CONFIRMED,
+    DISCREPANCY,
+    Counted,
+    Receipt,
+    basis_of,
+    check_receipt,
+)
 
 TODAY = date(2026, 12, 2)
 HANDED = {11: 30, 12: 5}
@@ -49,3 +56,11 @@ def test_what_cannot_be_recorded(given: Receipt, reason: str) -> None:
     with pytest.raises(Rejection) as refused:
         check_receipt(HANDED, given, TODAY)
     assert refused.value.reason == reason
+
+
+def test_the_notes_basis_names_the_written_order_of_a_phone_order() -> None:
+    assert basis_of("MY-2026-031", None, by_phone=False) == "MY-2026-031"
+    assert basis_of("DH-0601", None, by_phone=True) == "DH-0601（电话指令，书面调拨通知待补）"
+    assert basis_of("DH-0601", "川应急调〔2026〕12号", by_phone=True) == (
+        "川应急调〔2026〕12号（电话指令 DH-0601）"
+    )
