@@ -109,12 +109,14 @@ def stock_by_item(engine: Engine, found: list[Fact]) -> list[dict[str, Any]]:
         catalogue = {r.code: r for r in conn.execute(select(items))}
     rows: dict[str, dict[str, Any]] = {}
     for f in found:
-        item = catalogue[f.item]
-        row = rows.setdefault(f.item, {
-            "category": item.category, "item": f.item, "name_zh": item.name_zh,
-            "name_en": item.name_en, "unit_zh": item.unit_zh, "unit_en": item.unit_en,
-            "batches": 0, "total": 0, **dict.fromkeys(STATUSES, 0),
-        })  # fmt: skip
+        row = rows.get(f.item)
+        if row is None:
+            item = catalogue[f.item]
+            row = rows[f.item] = {
+                "category": item.category, "item": f.item, "name_zh": item.name_zh,
+                "name_en": item.name_en, "unit_zh": item.unit_zh, "unit_en": item.unit_en,
+                "batches": 0, "total": 0, **dict.fromkeys(STATUSES, 0),
+            }  # fmt: skip
         row[f.status] += f.qty
         row["total"] += f.qty
         row["batches"] += f.lines

@@ -41,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import httpx
 from bench_disposal import disposal_paths
-from live_load import live_viewers
+from live_load import Floor, live_viewers
 from sqlalchemy import Engine, func, insert, literal, select, update
 
 from demo.exampledata import generate
@@ -83,6 +83,8 @@ FINAL = {"pending_acceptance": 0.02, "on_hold": 0.01, "scrap_pending": 0.01}
 STEP_BASES = {"opening": Kind.RECEIPT, "receiving": Kind.RECEIPT, "acceptance": Kind.ACCEPTANCE,
          "storing": Kind.MOVE, "moving": Kind.MOVE, "status": Kind.ADJUSTMENT}  # fmt: skip
 LIVE_LIMIT = 30.0  # ms: the overview and every live region
+# the live regions kept between changes on the floor (server/dash/region_cache.py)
+KEPT = ("/partials/overview", "/partials/acceptance", "/partials/approvals")
 
 
 def chunked(conn: Any, table: Any, rows: list[dict[str, Any]]) -> None:
@@ -292,6 +294,22 @@ def measure(client: httpx.Client, path: str, times: int = 20) -> list[float]:
     return out
 
 
+def measure_after_change(
+    client: httpx.Client, path: str, floor: Floor, times: int = 20
+) -> list[float]:
+    """A live region as the first viewer after a change on the floor gets it: worked out,
+    not kept (server/dash/region_cache.py). Each time the floor moves a stack first."""
+    out = []
+    for _ in range(times):
+        floor.move()
+        started = time.perf_counter()
+        response = client.get(path)
+        out.append((time.perf_counter() - started) * 1000)
+        if response.status_code != 200:
+            raise RuntimeError(f"{path}: {response.status_code} {response.text[:200]}")
+    return out
+
+
 def measure_preview(client: httpx.Client, times: int = 20) -> list[float]:
     """The dispatch screen's allocation preview (POST /orders/new) of 100 of the first item
     offered, to LC01's door: the plan and the stacks it could take instead."""
@@ -362,6 +380,8 @@ def run(db_url: str, per_depot: int, work: Path, database_pid: int | None = None
         f"the server made last month's 3 reports (and every month before it, rolled forward "
         f"from the first) in {time.perf_counter() - started:.1f} s"
     )
+    engine = make_engine(db_url)
+    moving = Floor(engine, "LC01")
     try:
         for who, label in (("bench-lc01", "a supervisor of LC01"), ("bench", "the network")):
             client = httpx.Client(base_url=server.url, timeout=60)
@@ -399,6 +419,9 @@ def run(db_url: str, per_depot: int, work: Path, database_pid: int | None = None
                 label = path if len(path) < 30 else path[:27] + "..."
                 live = path == "/" or path.startswith("/partials/")  # the overview, each region
                 report(f"GET {label}", measure(client, path), floor, LIVE_LIMIT if live else None)
+            for path in KEPT:  # the regions kept between changes, as worked out after one
+                ms = measure_after_change(client, path, moving)
+                report(f"GET {path} after a move", ms, floor, LIVE_LIMIT)
             report("POST /orders/new (the preview)", measure_preview(client), floor)
             month = (depot_time.today(system_clock()).replace(day=1) - timedelta(days=1)).strftime(
                 "%Y-%m"
@@ -414,6 +437,7 @@ def run(db_url: str, per_depot: int, work: Path, database_pid: int | None = None
         watch(db_url, server, database_pid)
     finally:
         server.stop()
+        engine.dispose()
 
 
 def watch(db_url: str, server: ServerProcess, database_pid: int | None) -> None:

@@ -121,28 +121,40 @@ def movable(engine: Engine, warehouse: str, count: int = 50) -> list[dict[str, s
     return out
 
 
-def _floor(db_url: str, warehouse: str, every: float, stop: Any, moved: Any) -> None:
-    """Move stacks away and back, one event every `every` seconds, until `stop` is set,
-    counting them in the shared `moved`. Runs in a process of its own."""
-    engine = make_engine(db_url)
-    stacks = movable(engine, warehouse)
-    places = [s["home"] for s in stacks]
-    caller, step = Caller(f"gateway-{warehouse}", warehouse), 0
-    next_at = time.perf_counter()
-    while not stop.is_set():
-        stack = stacks[(step // 2) % len(stacks)]
-        away = places[(step // 2 + 1) % len(places)]
-        there, back = (stack["home"], away) if step % 2 == 0 else (away, stack["home"])
+class Floor:
+    """A depot's floor moving stacks away from their place and back, one event at a time."""
+
+    def __init__(self, engine: Engine, warehouse: str) -> None:
+        self.engine, self.warehouse = engine, warehouse
+        self.stacks = movable(engine, warehouse)
+        self.places = [s["home"] for s in self.stacks]
+        self.caller, self.step = Caller(f"gateway-{warehouse}", warehouse), 0
+
+    def move(self) -> None:
+        """One move (an event, two postings) through the server's ingest service."""
+        stack = self.stacks[(self.step // 2) % len(self.stacks)]
+        away = self.places[(self.step // 2 + 1) % len(self.places)]
+        there, back = (stack["home"], away) if self.step % 2 == 0 else (away, stack["home"])
         event = {
-            "event_id": str(uuid.uuid4()), "type": "moving", "warehouse": warehouse,
+            "event_id": str(uuid.uuid4()), "type": "moving", "warehouse": self.warehouse,
             "occurred_at": datetime.now(UTC).isoformat(), "gtin": stack["gtin"],
             "batch": stack["batch"], "from_location": there, "to_location": back,
             "qty": int(stack["qty"]),
         }  # fmt: skip
-        result = ingest(engine, caller, [event], now=datetime.now(UTC))[0]
+        result = ingest(self.engine, self.caller, [event], now=datetime.now(UTC))[0]
         if result.result != "accepted":
             raise RuntimeError(f"the floor's move was refused: {result.reason}")
-        step += 1
+        self.step += 1
+
+
+def _floor(db_url: str, warehouse: str, every: float, stop: Any, moved: Any) -> None:
+    """Move stacks away and back, one event every `every` seconds, until `stop` is set,
+    counting them in the shared `moved`. Runs in a process of its own."""
+    engine = make_engine(db_url)
+    floor = Floor(engine, warehouse)
+    next_at = time.perf_counter()
+    while not stop.is_set():
+        floor.move()
         with moved.get_lock():
             moved.value += 1
         next_at += every
