@@ -17,7 +17,7 @@ from server.domain.ageing import AGE_BANDS, REMAINING_BANDS
 from server.domain.bounds import Filter
 from server.domain.scope import Named
 from server.services import figures
-from server.storage import dashboard
+from server.storage import dashboard, figures_version
 from server.web.deps import engine_of, now_of
 from server.web.guard import Scope, screen
 
@@ -36,13 +36,19 @@ TONES = {"overdue": "bad", "due_soon": "warn"}
 
 
 def overview_values(request: Request, where: str | None) -> dict[str, Any]:
-    """The overview's figures, worked out once per change on the floor (region_cache)."""
+    """The overview: its figures worked out once per change of them (region_cache, under
+    server.storage.figures_version: a move that leaves them as they were changes nothing),
+    and the floor's latest events, read each time (by index, ten rows)."""
     engine, lang = engine_of(request), lang_of(request)
     today = depot_time.today(now_of(request))
     values: dict[str, Any] = region(
-        request, "overview", where, lambda: _worked_out(engine, where, lang, today)
+        request,
+        "overview",
+        where,
+        lambda: _worked_out(engine, where, lang, today),
+        marked_by=figures_version.read,
     )
-    return values
+    return {**values, "events": dashboard.latest_events(engine, where, limit=10)}
 
 
 def _worked_out(engine: Engine, where: str | None, lang: str, today: date) -> dict[str, Any]:
@@ -75,7 +81,6 @@ def _worked_out(engine: Engine, where: str | None, lang: str, today: date) -> di
         "age_chart": age_chart,
         "remaining_chart": remaining_chart,
         "urgent": dashboard.urgent_batches(engine, where, today),
-        "events": dashboard.latest_events(engine, where, limit=10),
         "depots": all_depots,
         "today": today,
     }

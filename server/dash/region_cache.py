@@ -26,6 +26,7 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 from fastapi import Request
+from sqlalchemy import Engine
 
 from server.dash.common import lang_of
 from server.domain import depot_time
@@ -87,12 +88,19 @@ def regions_of(request: Request) -> RegionCache:
     return regions
 
 
-def region(request: Request, name: Hashable, depot: str | None, make: Callable[[], Any]) -> Any:
+def region(
+    request: Request,
+    name: Hashable,
+    depot: str | None,
+    make: Callable[[], Any],
+    marked_by: Callable[[Engine, str | None], Hashable] = markers,
+) -> Any:
     """`make()`'s values for the live region `name` of `depot` (None: the network), worked
-    out once per change on the floor: kept under the region, the depot, the page's language,
-    the depot's day and the ledger's markers, which are read first. `name` holds whatever
-    else the values depend on (a notice, whether the person may decide)."""
+    out once per change: kept under the region, the depot, the page's language, the depot's
+    day and what `marked_by` reads first (by default the ledger's markers, which move with
+    anything on the floor). `name` holds whatever else the values depend on (a notice,
+    whether the person may decide)."""
     engine = engine_of(request)
     today = depot_time.today(now_of(request))
-    key = (name, depot, lang_of(request), today, markers(engine, depot))
+    key = (name, depot, lang_of(request), today, marked_by(engine, depot))
     return regions_of(request).get(key, make)

@@ -26,6 +26,7 @@ from server.domain.ageing import (
     remaining_band,
     remaining_cutoffs,
 )
+from server.storage import figures_version
 from server.storage.tables import items, stock_bands, stock_bands_day, stock_summary
 from server.storage.upsert import add_to
 
@@ -46,6 +47,7 @@ def forget(conn: Connection, warehouse: str | None = None) -> None:
     if warehouse:
         query = query.where(stock_bands_day.c.warehouse == warehouse)
     conn.execute(query)
+    figures_version.touch(conn, warehouse)
 
 
 def move(

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, Date, func, literal, select
 
 from server.domain.ageing import UNKNOWN_MADE
-from server.storage import stock_bands
+from server.storage import figures_version, stock_bands
 from server.storage.tables import batches, stock, stock_summary
 from server.storage.upsert import add_to
 
@@ -87,10 +87,13 @@ def move(
          "lines": lines, "qty": qty}
         for (item, status, day), (lines, qty) in sorted(moved.items())
     ]  # fmt: skip
+    if not rows:  # a whole stack moved between two places: the figures are as they were
+        return
     add_to(
         conn, stock_summary, rows, ("warehouse", "item_code", "status", "made"), ("lines", "qty")
     )
     stock_bands.move(conn, warehouse, today, moved)
+    figures_version.touch(conn, warehouse)
 
 
 def from_stock(conn: Connection, warehouse: str | None = None) -> dict[tuple[str, ...], Any]:
@@ -117,7 +120,7 @@ def from_stock(conn: Connection, warehouse: str | None = None) -> dict[tuple[str
 def refill(conn: Connection, warehouse: str) -> None:
     """Make a depot's summary again from its stock lines (after its stock was rebuilt)."""
     conn.execute(stock_summary.delete().where(stock_summary.c.warehouse == warehouse))
-    stock_bands.forget(conn, warehouse)
+    stock_bands.forget(conn, warehouse)  # and the figures' version moves
     rows = [
         {"warehouse": w, "item_code": item, "status": status,
          "made": date.fromisoformat(day), "lines": lines, "qty": qty}

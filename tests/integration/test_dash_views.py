@@ -3,6 +3,7 @@ stock into bands agrees with the pure rules applied batch by batch."""
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
 from datetime import date
 
@@ -89,4 +90,20 @@ def test_the_overview_is_worked_out_once_per_change_on_the_floor(db_url: str) ->
     shown = client.get("/partials/overview?depot=LC01").text
     assert row in shown and ">17<" in shown.split(row, 1)[1].split("</tr>", 1)[0]
     assert app.state.regions.made == made + 2
+
+    def moved(qty: int, there: str, to: str) -> str:
+        """The floor moves `qty` of the received goods; the overview after it."""
+        move = {**receiving, "event_id": str(uuid.uuid4()), "type": "moving",
+                "from_location": there, "to_location": to, "qty": qty}  # fmt: skip
+        del move["location"]
+        result = ingest(engine, Caller("gateway-LC01", "LC01"), [move], now=system_clock())
+        assert result[0].result == "accepted", result[0].reason
+        return client.get("/partials/overview?depot=LC01").text
+
+    # part of the stack: one stock line more, the figures change
+    assert moved(5, "D01", "D02").count("<td>moving</td>") == 1
+    assert app.state.regions.made == made + 3
+    # a whole stack to another place: the figures are as they were, only the events move
+    whole = moved(5, "D02", "D03")
+    assert whole.count("<td>moving</td>") == 2 and app.state.regions.made == made + 3
     engine.dispose()

@@ -29,6 +29,7 @@ from server.storage.tables.ledger import sessions as sessions
 from server.storage.tables.ledger import stock as stock
 from server.storage.tables.ledger import stock_bands as stock_bands
 from server.storage.tables.ledger import stock_bands_day as stock_bands_day
+from server.storage.tables.ledger import stock_figures_versions as stock_figures_versions
 from server.storage.tables.ledger import stock_summary as stock_summary
 from server.storage.tables.ledger import users as users
 from server.storage.tables.ledger import warehouses as warehouses

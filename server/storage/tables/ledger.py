@@ -314,6 +314,16 @@ stock_bands_day = Table(
     Column("day", Date, nullable=False),
 )
 
+# A number per depot that moves whenever its summary or its bands do, in the same transaction
+# (server.storage.figures_version): the overview's figures are kept under it between changes,
+# and a move that leaves them as they were does not move it (migration 0026).
+stock_figures_versions = Table(
+    "stock_figures_versions",
+    metadata,
+    Column("warehouse", String(32), ForeignKey("warehouses.code"), primary_key=True),
+    Column("version", BigInteger, nullable=False),
+)
+
 users = Table(
     "users",
     metadata,
