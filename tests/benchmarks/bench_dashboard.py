@@ -295,13 +295,14 @@ def measure(client: httpx.Client, path: str, times: int = 20) -> list[float]:
 
 
 def measure_after_change(
-    client: httpx.Client, path: str, floor: Floor, times: int = 20
+    client: httpx.Client, path: str, floor: Floor, whole: bool, times: int = 20
 ) -> list[float]:
-    """A live region as the first viewer after a change on the floor gets it: worked out,
-    not kept (server/dash/region_cache.py). Each time the floor moves a stack first."""
+    """A live region as the first viewer after a change on the floor gets it (server/dash/
+    region_cache.py). Each time the floor moves a whole stack first (which changes the
+    ledger's markers, not the overview's figures) or one unit of one (which changes both)."""
     out = []
     for _ in range(times):
-        floor.move()
+        floor.move(whole)
         started = time.perf_counter()
         response = client.get(path)
         out.append((time.perf_counter() - started) * 1000)
@@ -419,9 +420,10 @@ def run(db_url: str, per_depot: int, work: Path, database_pid: int | None = None
                 label = path if len(path) < 30 else path[:27] + "..."
                 live = path == "/" or path.startswith("/partials/")  # the overview, each region
                 report(f"GET {label}", measure(client, path), floor, LIVE_LIMIT if live else None)
-            for path in KEPT:  # the regions kept between changes, as worked out after one
-                ms = measure_after_change(client, path, moving)
-                report(f"GET {path} after a move", ms, floor, LIVE_LIMIT)
+            for path in KEPT:  # the regions kept between changes, as after one
+                for whole, what in ((True, "a stack moved"), (False, "a unit moved")):
+                    ms = measure_after_change(client, path, moving, whole)
+                    report(f"GET {path[10:]}, {what}", ms, floor, LIVE_LIMIT)
             report("POST /orders/new (the preview)", measure_preview(client), floor)
             month = (depot_time.today(system_clock()).replace(day=1) - timedelta(days=1)).strftime(
                 "%Y-%m"

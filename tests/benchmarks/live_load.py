@@ -130,8 +130,10 @@ class Floor:
         self.places = [s["home"] for s in self.stacks]
         self.caller, self.step = Caller(f"gateway-{warehouse}", warehouse), 0
 
-    def move(self) -> None:
-        """One move (an event, two postings) through the server's ingest service."""
+    def move(self, whole: bool = True) -> None:
+        """One move (an event, two postings) through the server's ingest service: a whole
+        stack to another place and back (the overview's figures stay as they were), or one
+        unit of it (a stock line more, then one less: the figures change)."""
         stack = self.stacks[(self.step // 2) % len(self.stacks)]
         away = self.places[(self.step // 2 + 1) % len(self.places)]
         there, back = (stack["home"], away) if self.step % 2 == 0 else (away, stack["home"])
@@ -139,7 +141,7 @@ class Floor:
             "event_id": str(uuid.uuid4()), "type": "moving", "warehouse": self.warehouse,
             "occurred_at": datetime.now(UTC).isoformat(), "gtin": stack["gtin"],
             "batch": stack["batch"], "from_location": there, "to_location": back,
-            "qty": int(stack["qty"]),
+            "qty": int(stack["qty"]) if whole else 1,
         }  # fmt: skip
         result = ingest(self.engine, self.caller, [event], now=datetime.now(UTC))[0]
         if result.result != "accepted":
