@@ -20,9 +20,18 @@ kept = stock_figures_versions.c
 
 
 def touch(conn: Connection, warehouse: str | None) -> None:
-    """The figures of a depot (of every depot) have changed."""
+    """The figures of a depot (of every depot) have changed. Every depot's row is moved one
+    at a time in the depots' order, the order the ledger's writer takes them in
+    (server.services.ledger.post), so that a catalogue import and a posting to several
+    depots never wait on each other's rows."""
     if warehouse is None:
-        conn.execute(update(stock_figures_versions).values(version=kept.version + 1))
+        codes = conn.execute(select(kept.warehouse).order_by(kept.warehouse)).scalars().all()
+        for code in codes:
+            conn.execute(
+                update(stock_figures_versions)
+                .where(kept.warehouse == code)
+                .values(version=kept.version + 1)
+            )
         return
     add_to(conn, stock_figures_versions, [{"warehouse": warehouse, "version": 1}],
            ("warehouse",), ("version",))  # fmt: skip

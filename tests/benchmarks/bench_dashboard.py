@@ -30,6 +30,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -283,26 +284,14 @@ def orders_and_rounds(conn: Any, rng: random.Random, ids: dict[Any, int], slots:
         stocktake_progress.tally(conn, take)  # the figures its close keeps
 
 
-def measure(client: httpx.Client, path: str, times: int = 20) -> list[float]:
-    out = []
-    for _ in range(times):
-        started = time.perf_counter()
-        response = client.get(path)
-        out.append((time.perf_counter() - started) * 1000)
-        if response.status_code != 200:
-            raise RuntimeError(f"{path}: {response.status_code} {response.text[:200]}")
-    return out
-
-
-def measure_after_change(
-    client: httpx.Client, path: str, floor: Floor, whole: bool, times: int = 20
+def measure(
+    client: httpx.Client, path: str, times: int = 20, before: Callable[[], None] | None = None
 ) -> list[float]:
-    """A live region as the first viewer after a change on the floor gets it (server/dash/
-    region_cache.py). Each time the floor moves a whole stack first (which changes the
-    ledger's markers, not the overview's figures) or one unit of one (which changes both)."""
+    """`path` answered `times` times, in ms; `before` runs (untimed) before each."""
     out = []
     for _ in range(times):
-        floor.move(whole)
+        if before is not None:
+            before()
         started = time.perf_counter()
         response = client.get(path)
         out.append((time.perf_counter() - started) * 1000)
@@ -420,9 +409,12 @@ def run(db_url: str, per_depot: int, work: Path, database_pid: int | None = None
                 label = path if len(path) < 30 else path[:27] + "..."
                 live = path == "/" or path.startswith("/partials/")  # the overview, each region
                 report(f"GET {label}", measure(client, path), floor, LIVE_LIMIT if live else None)
-            for path in KEPT:  # the regions kept between changes, as after one
+            # the regions kept between changes (server/dash/region_cache.py) as the first
+            # viewer after one gets them: a whole stack moved (the ledger's markers move, not
+            # the overview's figures), one unit moved (both move)
+            for path in KEPT:
                 for whole, what in ((True, "a stack moved"), (False, "a unit moved")):
-                    ms = measure_after_change(client, path, moving, whole)
+                    ms = measure(client, path, before=lambda w=whole: moving.move(w))
                     report(f"GET {path[10:]}, {what}", ms, floor, LIVE_LIMIT)
             report("POST /orders/new (the preview)", measure_preview(client), floor)
             month = (depot_time.today(system_clock()).replace(day=1) - timedelta(days=1)).strftime(

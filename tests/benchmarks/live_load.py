@@ -130,6 +130,25 @@ class Floor:
         self.places = [s["home"] for s in self.stacks]
         self.caller, self.step = Caller(f"gateway-{warehouse}", warehouse), 0
 
+    def _available(self, stack: dict[str, str], place: str) -> int:
+        """What of the stack is available at `place` now (the bench's other pages may have
+        proposed some of it for scrapping since the stacks were chosen)."""
+        with self.engine.connect() as conn:
+            qty = conn.execute(
+                select(stock.c.qty)
+                .join(batches, batches.c.id == stock.c.batch_id)
+                .join(item_gtins, item_gtins.c.item_code == batches.c.item_code)
+                .join(locations, locations.c.id == stock.c.location_id)
+                .where(
+                    stock.c.warehouse == self.warehouse,
+                    stock.c.status == "available",
+                    item_gtins.c.gtin == stack["gtin"],
+                    batches.c.batch_no == stack["batch"],
+                    locations.c.code == place,
+                )
+            ).scalar()
+        return int(qty or 0)
+
     def move(self, whole: bool = True) -> None:
         """One move (an event, two postings) through the server's ingest service: a whole
         stack to another place and back (the overview's figures stay as they were), or one
@@ -141,7 +160,7 @@ class Floor:
             "event_id": str(uuid.uuid4()), "type": "moving", "warehouse": self.warehouse,
             "occurred_at": datetime.now(UTC).isoformat(), "gtin": stack["gtin"],
             "batch": stack["batch"], "from_location": there, "to_location": back,
-            "qty": int(stack["qty"]) if whole else 1,
+            "qty": self._available(stack, there) if whole else 1,
         }  # fmt: skip
         result = ingest(self.engine, self.caller, [event], now=datetime.now(UTC))[0]
         if result.result != "accepted":

@@ -194,6 +194,8 @@ def test_a_catalogue_import_that_changes_storage_years_moves_the_bands(depot: De
         for row in rows:
             if row["code"] == item:
                 row["storage_years"] = str(years)
+        version = figures_version.read(engine, "LC01")[0]
         import_items(engine, "admin", rows, now=system_clock())
+        assert figures_version.read(engine, "LC01")[0] == version + 1  # the overview's too
         assert overdue() == expected
     engine.dispose()
