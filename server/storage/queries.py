@@ -55,6 +55,18 @@ def stock_lines() -> Any:
     )
 
 
+# Oldest inbound first, then the walk; the stock line's key last, so that a page boundary
+# falls in the same place on every read (the same batch lies at a door of two depots).
+PAGE_ORDER = (
+    batches.c.inbound_date,
+    batches.c.id,
+    locations.c.walk_order,
+    stock.c.warehouse,
+    stock.c.location_id,
+    stock.c.status,
+)
+
+
 def stock_rows(engine: Engine, f: StockFilter) -> tuple[int, list[dict[str, Any]]]:
     """Stock lines (quantity > 0) matching the filter, oldest inbound first, and their count.
 
@@ -74,11 +86,7 @@ def stock_rows(engine: Engine, f: StockFilter) -> tuple[int, list[dict[str, Any]
     with engine.connect() as conn:
         total = conn.execute(counted).scalar_one()
         rows = (
-            conn.execute(
-                query.order_by(batches.c.inbound_date, batches.c.id, locations.c.walk_order)
-                .limit(f.limit)
-                .offset(f.offset)
-            )
+            conn.execute(query.order_by(*PAGE_ORDER).limit(f.limit).offset(f.offset))
             .mappings()
             .all()
         )

@@ -29,7 +29,10 @@ class MqttTestClient:
             self.client.username_pw_set(username, password)
         self.connected = threading.Event()
         self.refused: Any = None
+        self.dropped: list[Any] = []  # why the broker closed the connection, each time
+        self.port = port
         self.client.on_connect = self._on_connect
+        self.client.on_disconnect = lambda c, u, flags, rc, props: self.dropped.append(rc)
         self.client.on_message = lambda c, u, m: self.messages.put(m)
         self.client.connect("127.0.0.1", port)
         self.client.loop_start()
@@ -44,7 +47,10 @@ class MqttTestClient:
 
     def wait_connected(self, timeout: float = 20) -> None:
         if not self.connected.wait(timeout):
-            raise TimeoutError(f"test client not connected (refused: {self.refused})")
+            raise TimeoutError(
+                f"test client not connected to port {self.port} "
+                f"(refused: {self.refused}; dropped: {self.dropped})"
+            )
 
     def subscribe(self, topic: str, timeout: float = 15) -> None:
         """Subscribe, and return once the broker has confirmed it (SUBACK): from then on

@@ -78,6 +78,7 @@ def plainly(engine: Any, f: queries.StockFilter) -> list[tuple[Any, ...]]:
             batches.c.inbound_date,
             batches.c.id,
             locations.c.walk_order,
+            stock.c.location_id,
         )
         .join(locations, locations.c.id == stock.c.location_id)
         .join(batches, batches.c.id == stock.c.batch_id)
@@ -92,7 +93,7 @@ def plainly(engine: Any, f: queries.StockFilter) -> list[tuple[Any, ...]]:
         if f.warehouse in (None, r[0]) and f.location in (None, r[1]) and f.item in (None, r[2])
         and f.batch in (None, r[3]) and f.status in (None, r[4])
     ]  # fmt: skip
-    wanted.sort(key=lambda r: (r[6], r[7], r[8]))
+    wanted.sort(key=lambda r: (r[6], r[7], r[8], r[0], r[9], r[4]))
     return [r[:6] for r in wanted]
 
 
