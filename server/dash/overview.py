@@ -52,9 +52,15 @@ def overview_values(request: Request, where: str | None) -> dict[str, Any]:
 
 
 def _worked_out(engine: Engine, where: str | None, lang: str, today: date) -> dict[str, Any]:
-    found = figures.facts(engine, where, today)
-    rows = dashboard.stock_by_item(engine, found)
-    aged = dashboard.ageing_of(found, dashboard.reinspected_overdue(engine, where, today))
+    figures.keep_for_today(engine, where, today)
+    with engine.connect() as conn:  # one connection for every figure
+        named = dashboard.catalogue(conn)
+        found = dashboard.facts(conn, where)
+        overdue_passed = dashboard.reinspected_overdue(conn, where, today, named)
+        every = dashboard.depots(conn, found)
+        urgent = dashboard.urgent_batches(conn, where, today, named)
+    rows = dashboard.stock_by_item(found, named)
+    aged = dashboard.ageing_of(found, overdue_passed)
     pick = 2 if lang == "en" else 1
     age_chart = bars(
         "库存物资年龄 Stock by age",
@@ -67,7 +73,6 @@ def _worked_out(engine: Engine, where: str | None, lang: str, today: date) -> di
             for band in REMAINING_BANDS
         ],
     )
-    every = dashboard.depots(engine, found)
     all_depots = every if where is None else []
     values: dict[str, Any] = {
         "depot": where,
@@ -80,7 +85,7 @@ def _worked_out(engine: Engine, where: str | None, lang: str, today: date) -> di
         "remaining_bands": REMAINING_BANDS,
         "age_chart": age_chart,
         "remaining_chart": remaining_chart,
-        "urgent": dashboard.urgent_batches(engine, where, today),
+        "urgent": urgent,
         "depots": all_depots,
         "today": today,
     }

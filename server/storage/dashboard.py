@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, func, select
 
 from server.domain.ageing import (
     AGE_BANDS,
@@ -48,12 +48,9 @@ def _made() -> Any:
     return func.coalesce(batches.c.prod_date, batches.c.inbound_date)
 
 
-def _storage_years(conn: Any) -> dict[int, list[str]]:
-    """Item codes by storage years (a catalogue of a few hundred items, a handful of values)."""
-    out: dict[int, list[str]] = defaultdict(list)
-    for code, years in conn.execute(select(items.c.code, items.c.storage_years)):
-        out[int(years)].append(code)
-    return out
+def catalogue(conn: Connection) -> dict[str, Any]:
+    """The catalogue's items by code (a few hundred rows), read once for a page's figures."""
+    return {r.code: r for r in conn.execute(select(items)).all()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,49 +66,42 @@ class Fact:
     qty: int
 
 
-def facts(engine: Engine, warehouse: str | None) -> list[Fact]:
+def facts(conn: Connection, warehouse: str | None) -> list[Fact]:
     """The depot's (or the network's) stock in bands, as kept (server.storage.stock_bands:
     the caller makes sure they are kept for today, server.services.figures)."""
-    with engine.connect() as conn:
-        return [
-            Fact(r.warehouse, r.item_code, r.status, int(r.age), str(r.remaining), int(r.lines),
-                 int(r.qty))
-            for r in stock_bands.read(conn, warehouse)
-        ]  # fmt: skip
+    return [Fact(*band) for band in stock_bands.read(conn, warehouse)]
 
 
-def reinspected_overdue(engine: Engine, warehouse: str | None, today: date) -> int:
+def reinspected_overdue(
+    conn: Connection, warehouse: str | None, today: date, named: dict[str, Any]
+) -> int:
     """Overdue stock lines whose batch passed a re-inspection that still counts: the batches
     with such a pass first (index on `reinspection_valid_until`: a few), then their stock."""
-    with engine.connect() as conn:
-        years = {code: y for y, codes in _storage_years(conn).items() for code in codes}
-        passed = [
-            r.id
-            for r in conn.execute(
-                select(batches.c.id, batches.c.item_code, _made().label("made")).where(
-                    batches.c.reinspection_valid_until >= today
-                )
+    passed = [
+        r.id
+        for r in conn.execute(
+            select(batches.c.id, batches.c.item_code, _made().label("made")).where(
+                batches.c.reinspection_valid_until >= today
             )
-            if r.made is not None
-            and remaining_band(_day(r.made), years[r.item_code], today) == "overdue"
-        ]
-        if not passed:
-            return 0
-        lines = _scoped(
-            select(func.count()).where(stock.c.batch_id.in_(passed), stock.c.qty > 0), warehouse
         )
-        return int(conn.execute(lines).scalar_one())
+        if r.made is not None
+        and remaining_band(_day(r.made), int(named[r.item_code].storage_years), today) == "overdue"
+    ]
+    if not passed:
+        return 0
+    lines = _scoped(
+        select(func.count()).where(stock.c.batch_id.in_(passed), stock.c.qty > 0), warehouse
+    )
+    return int(conn.execute(lines).scalar_one())
 
 
-def stock_by_item(engine: Engine, found: list[Fact]) -> list[dict[str, Any]]:
+def stock_by_item(found: list[Fact], named: dict[str, Any]) -> list[dict[str, Any]]:
     """Per category and item: quantity in each status, and stock lines held."""
-    with engine.connect() as conn:
-        catalogue = {r.code: r for r in conn.execute(select(items))}
     rows: dict[str, dict[str, Any]] = {}
     for f in found:
         row = rows.get(f.item)
         if row is None:
-            item = catalogue[f.item]
+            item = named[f.item]
             row = rows[f.item] = {
                 "category": item.category, "item": f.item, "name_zh": item.name_zh,
                 "name_en": item.name_en, "unit_zh": item.unit_zh, "unit_en": item.unit_en,
@@ -156,16 +146,15 @@ def _day(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
-def depots(engine: Engine, found: list[Fact]) -> list[dict[str, Any]]:
+def depots(conn: Connection, found: list[Fact]) -> list[dict[str, Any]]:
     """Every depot with its stock per status (from the facts of the network view)."""
     totals: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(STATUSES, 0))
     for f in found:
         totals[f.warehouse][f.status] += f.qty
-    with engine.connect() as conn:
-        rows = conn.execute(select(warehouses).order_by(warehouses.c.code)).mappings()
-        return [
-            {**dict(w), **totals[w["code"]], "total": sum(totals[w["code"]].values())} for w in rows
-        ]
+    rows = conn.execute(select(warehouses).order_by(warehouses.c.code)).mappings()
+    return [
+        {**dict(w), **totals[w["code"]], "total": sum(totals[w["code"]].values())} for w in rows
+    ]
 
 
 def orders(

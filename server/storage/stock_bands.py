@@ -128,9 +128,14 @@ def rebuild(conn: Connection, warehouse: str, today: date) -> None:
     conn.execute(stock_bands_day.insert().values(warehouse=warehouse, day=today))
 
 
-def read(conn: Connection, warehouse: str | None) -> list[Any]:
-    """The bands of a depot (of every depot), without the empty ones."""
-    query = select(stock_bands).where(stock_bands.c.qty > 0)
+def read(conn: Connection, warehouse: str | None) -> list[tuple[str, str, str, int, str, int, int]]:
+    """The bands of a depot (of every depot), without the empty ones: (warehouse, item,
+    status, age band, remaining band, stock lines, quantity), as plain tuples (a network's
+    thousands of rows are read on every change of its figures)."""
+    kept = stock_bands.c
+    query = select(
+        kept.warehouse, kept.item_code, kept.status, kept.age, kept.remaining, kept.lines, kept.qty
+    ).where(kept.qty > 0)
     if warehouse:
-        query = query.where(stock_bands.c.warehouse == warehouse)
-    return list(conn.execute(query))
+        query = query.where(kept.warehouse == warehouse)
+    return [tuple(r) for r in conn.execute(query).all()]

@@ -2,7 +2,8 @@
 
 The stock summary (server.storage.stock_summary) names the item and making day of every
 stock held in view: for each storage-years value, its items' groups come in making-day order
-(index `ix_stock_summary_made`), merged here in due-date order, and only as many of them as
+(index `ix_stock_summary_made`; every value's first page read in one statement), merged
+here in due-date order, and only as many of them as
 the list needs are read and looked up, first their batches (by item and making day, indexes
 `ix_batches_item_prod_date` and `ix_batches_item_inbound_date`), then those batches' stock
 (by batch, `ix_stock_batch`). Never a pass over the batch table or the stock lines.
@@ -10,16 +11,27 @@ the list needs are read and looked up, first their batches (by item and making d
 
 from __future__ import annotations
 
+import functools
 import heapq
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select, tuple_
+from sqlalchemy import (
+    Connection,
+    Date,
+    Select,
+    bindparam,
+    func,
+    literal,
+    select,
+    tuple_,
+    union_all,
+)
 
 from server.domain.ageing import due_on, remaining_cutoffs
-from server.storage.tables import batches, items, stock, stock_summary
+from server.storage.tables import batches, stock, stock_summary
 
 Group = tuple[date, str, date, int]  # due, item, made, stock lines in view
 PAGE = 64
@@ -29,42 +41,114 @@ def _day(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
-def _stream(
-    conn: Connection, warehouse: str | None, codes: list[str], years: int, today: date
-) -> Iterator[Group]:
-    """The summary rows in view of items kept `years` that are overdue or due soon, in
-    making-day order (which is due-date order for them), read a page at a time along the
-    index `ix_stock_summary_warehouse_made` (a depot) or `ix_stock_summary_made` (the
-    network): in its order, never a sort."""
+def _page(
+    warehouse: str | None, codes: list[str], years: int, today: date, size: int = PAGE
+) -> Select[Any]:
+    """The first page of the summary rows in view of items kept `years` that are overdue or
+    due soon, in making-day order (which is due-date order for them), along the index
+    `ix_stock_summary_warehouse_made` (a depot) or `ix_stock_summary_made` (the network)."""
     before = dict(remaining_cutoffs(today, years))["due_soon"]
     kept = stock_summary.c
-    order = (kept.made, kept.item_code, kept.status) + (() if warehouse else (kept.warehouse,))
     query = (
-        select(kept.lines, *order)
+        select(kept.lines, *_order(warehouse))
         .where(kept.item_code.in_(codes), kept.made < before, kept.qty > 0)
-        .order_by(*order)
-        .limit(PAGE)
+        .order_by(*_order(warehouse))
+        .limit(size)
     )
+    return query.where(kept.warehouse == warehouse) if warehouse else query
+
+
+def _order(warehouse: str | None) -> tuple[Any, ...]:
+    kept = stock_summary.c
+    return (kept.made, kept.item_code, kept.status) + (() if warehouse else (kept.warehouse,))
+
+
+def _first_pages(
+    conn: Connection,
+    warehouse: str | None,
+    by_years: dict[int, list[str]],
+    today: date,
+    size: int,
+) -> dict[int, list[Any]]:
+    """Every storage-years value's first page of `size` rows, in one statement."""
+    shape = tuple((years, tuple(codes)) for years, codes in sorted(by_years.items()))
+    values: dict[str, Any] = {
+        f"before_{years}": dict(remaining_cutoffs(today, years))["due_soon"] for years in by_years
+    }
     if warehouse:
-        query = query.where(kept.warehouse == warehouse)
-    page = query
+        values["warehouse"] = warehouse
+    pages: dict[int, list[Any]] = {years: [] for years in by_years}
+    if shape:
+        for years, *row in conn.execute(_first_pages_query(shape, bool(warehouse), size), values):
+            pages[int(years)].append(tuple(row))
+    return {years: sorted(rows, key=lambda r: r[1:]) for years, rows in pages.items()}
+
+
+@functools.lru_cache(maxsize=64)
+def _first_pages_query(
+    shape: tuple[tuple[int, tuple[str, ...]], ...], one_depot: bool, size: int
+) -> Any:
+    """The statement of `_first_pages` for a catalogue's storage years, built once (building
+    and keying a statement of a few unions costs more than running it): the cut-off days and
+    the depot are its parameters."""
+    kept = stock_summary.c
+    order = _order("one" if one_depot else None)
+    parts = []
+    for years, codes in shape:
+        page = (
+            select(kept.lines, *order)
+            .where(
+                kept.item_code.in_(codes),
+                kept.made < bindparam(f"before_{years}", type_=Date),
+                kept.qty > 0,
+            )
+            .order_by(*order)
+            .limit(size)
+        )
+        if one_depot:
+            page = page.where(kept.warehouse == bindparam("warehouse"))
+        inner = page.subquery()
+        parts.append(select(literal(years).label("years"), *inner.c))
+    return union_all(*parts) if len(parts) > 1 else parts[0]
+
+
+def _stream(
+    conn: Connection,
+    warehouse: str | None,
+    codes: list[str],
+    years: int,
+    today: date,
+    first: tuple[list[Any], int],
+) -> Iterator[Group]:
+    """The summary rows `_page` finds, from the `first` page (its rows, and how many it
+    could have held) on, the next pages read in the index's order: never a sort."""
+    rows, size = first
     while True:
-        rows = conn.execute(page).all()
         for lines, made, item, *_ in rows:
             day = _day(made)
             yield (due_on(day, years), item, day, int(lines))
-        if len(rows) < PAGE:
+        if len(rows) < size:
             return
-        page = query.where(tuple_(*order) > tuple_(*rows[-1][1:]))  # on from the last row
+        order, size = _order(warehouse), PAGE
+        after = tuple_(*order) > tuple_(*rows[-1][1:])
+        rows = list(conn.execute(_page(warehouse, codes, years, today).where(after)))
 
 
-def _due_in_order(conn: Connection, warehouse: str | None, today: date) -> Iterator[Group]:
-    """Every item's stream, merged in due-date order."""
+def _due_in_order(
+    conn: Connection, warehouse: str | None, today: date, named: dict[str, Any], limit: int
+) -> Iterator[Group]:
+    """Every item's stream, merged in due-date order. Each stream's first page holds as
+    many groups as the list has lines (each group holds a line at least): most lists need
+    no more than that."""
     by_years: dict[int, list[str]] = {}
-    for code, years in conn.execute(select(items.c.code, items.c.storage_years)):
-        by_years.setdefault(int(years), []).append(code)
+    for code, item in named.items():
+        by_years.setdefault(int(item.storage_years), []).append(code)
+    first = _first_pages(conn, warehouse, by_years, today, limit + 1)
     return heapq.merge(
-        *(_stream(conn, warehouse, codes, y, today) for y, codes in by_years.items())
+        *(
+            _stream(conn, warehouse, codes, y, today, (first[y], limit + 1))
+            for y, codes in by_years.items()
+        )
     )
 
 
@@ -113,38 +197,34 @@ def _batches(conn: Connection, chunk: list[Group]) -> list[tuple[date, str, str,
 
 
 def urgent_batches(
-    engine: Engine, warehouse: str | None, today: date, limit: int = 20
+    conn: Connection, warehouse: str | None, today: date, named: dict[str, Any], limit: int = 20
 ) -> list[dict[str, Any]]:
     """Batches with stock in view that are overdue or due within 90 days, soonest due first
-    (then by item and batch number), each with its quantity per depot."""
+    (then by item and batch number), each with its quantity per depot; `named`: the
+    catalogue (server.storage.dashboard.catalogue)."""
     rows: list[dict[str, Any]] = []
-    with engine.connect() as conn:
-        for chunk in _chunks(_due_in_order(conn, warehouse, today), limit):
-            found = _batches(conn, chunk)
-            # by batch (ix_stock_batch), the depot in view picked here: a condition on the
-            # depot would have the database read the depot's every stock line instead
-            held = (
-                select(stock.c.batch_id, stock.c.warehouse, func.sum(stock.c.qty))
-                .where(stock.c.batch_id.in_([b[3] for b in found]), stock.c.qty > 0)
-                .group_by(stock.c.batch_id, stock.c.warehouse)
-            )
-            qty: dict[int, list[tuple[str, int]]] = defaultdict(list)
-            for batch_id, where, total in conn.execute(held):
-                if warehouse in (None, where):
-                    qty[batch_id].append((where, int(total)))
-            for due, item, batch_no, batch_id, checked, made in found:
-                for where, total in sorted(qty.get(batch_id, [])):
-                    rows.append({"warehouse": where, "item": item, "batch_no": batch_no,
-                                 "made": made, "due": due, "reinspected_on": checked,
-                                 "qty": total, "days_left": (due - today).days})  # fmt: skip
-            if len(rows) >= limit:
-                break
-        rows = rows[:limit]
-        catalogue = {
-            r.code: r
-            for r in conn.execute(select(items).where(items.c.code.in_({r["item"] for r in rows})))
-        }
+    for chunk in _chunks(_due_in_order(conn, warehouse, today, named, limit), limit):
+        found = _batches(conn, chunk)
+        # by batch (ix_stock_batch), the depot in view picked here: a condition on the
+        # depot would have the database read the depot's every stock line instead
+        held = (
+            select(stock.c.batch_id, stock.c.warehouse, func.sum(stock.c.qty))
+            .where(stock.c.batch_id.in_([b[3] for b in found]), stock.c.qty > 0)
+            .group_by(stock.c.batch_id, stock.c.warehouse)
+        )
+        qty: dict[int, list[tuple[str, int]]] = defaultdict(list)
+        for batch_id, where, total in conn.execute(held):
+            if warehouse in (None, where):
+                qty[batch_id].append((where, int(total)))
+        for due, item, batch_no, batch_id, checked, made in found:
+            for where, total in sorted(qty.get(batch_id, [])):
+                rows.append({"warehouse": where, "item": item, "batch_no": batch_no,
+                             "made": made, "due": due, "reinspected_on": checked,
+                             "qty": total, "days_left": (due - today).days})  # fmt: skip
+        if len(rows) >= limit:
+            break
+    rows = rows[:limit]
     for r in rows:
-        named = catalogue[r["item"]]
-        r.update(name_zh=named.name_zh, name_en=named.name_en, unit_zh=named.unit_zh)
+        item = named[r["item"]]
+        r.update(name_zh=item.name_zh, name_en=item.name_en, unit_zh=item.unit_zh)
     return rows

@@ -13,6 +13,7 @@ from harness.depot import Depot
 from server.domain.ageing import age_band, remaining_band
 from server.services import figures
 from server.storage import dashboard as views
+from server.storage import urgent as urgent_list
 from server.storage.db import make_engine
 from server.storage.tables import batches, items, stock
 
@@ -49,9 +50,21 @@ def test_facts_agree_with_the_rules_batch_by_batch(db_url: str) -> None:
     for f in found:
         by_sql[(f.item, f.age, f.remaining)] += f.qty
     assert by_sql == by_rule and sum(by_sql.values()) > 0
-    aged = views.ageing_of(found, views.reinspected_overdue(engine, "LC01", today))
+    with engine.connect() as conn:
+        named = views.catalogue(conn)
+        aged = views.ageing_of(found, views.reinspected_overdue(conn, "LC01", today, named))
+        urgent = views.urgent_batches(conn, "LC01", today, named, limit=len(due))
+        # every group due, in order, whether the first pages are short or hold them all
+        assert list(urgent_list._due_in_order(conn, "LC01", today, named, 1)) == list(
+            urgent_list._due_in_order(conn, "LC01", today, named, 10_000)
+        )
+        # a shorter list reads shorter first pages, and reads on where they run out
+        for shorter in range(1, len(due)):
+            assert (
+                views.urgent_batches(conn, "LC01", today, named, limit=shorter)
+                == (urgent[:shorter])
+            )
     assert sum(q for _, q in aged.by_age) == sum(by_rule.values())
-    urgent = views.urgent_batches(engine, "LC01", today, limit=len(due))
     assert {(u["item"], u["batch_no"]) for u in urgent} == due and due
     assert [u["due"] for u in urgent] == sorted(u["due"] for u in urgent)
     engine.dispose()

@@ -79,8 +79,8 @@ def test_the_summary_is_what_the_stock_makes_it_after_any_postings(
 
 def bands_kept(conn: Any) -> dict[tuple[Any, ...], tuple[int, int]]:
     return {
-        (r.item_code, r.status, r.age, r.remaining): (r.lines, r.qty)
-        for r in stock_bands.read(conn, "LC01")
+        (item, status, age, left): (lines, qty)
+        for _, item, status, age, left, lines, qty in stock_bands.read(conn, "LC01")
     }
 
 
