@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
@@ -119,4 +119,32 @@ def test_the_overview_is_worked_out_once_per_change_on_the_floor(db_url: str) ->
     # a whole stack to another place: the figures are as they were, only the events move
     whole = moved(5, "D02", "D03")
     assert whole.count("<td>moving</td>") == 2 and app.state.regions.made == made + 3
+    engine.dispose()
+
+
+def test_the_latest_events_are_the_newest_of_every_depot_in_view(db_url: str) -> None:
+    """The overview's latest events: each depot's newest read by its index in one statement,
+    merged newest first; a depot's view holds its own only."""
+    from harness.depot import prepare_database
+    from kernel.clock import system_clock
+    from server.services.events import Caller, ingest
+
+    depot: Depot = prepare_database(db_url)
+    engine = make_engine(depot.db_url)
+    item = depot.example.items[0]
+    sent: list[tuple[str, str]] = []
+    for n, where in enumerate(["LC01", "LC02", "LC02", "LC01", "LC02", "LC01", "LC01"]):
+        event = {"event_id": str(uuid.uuid4()), "type": "receiving", "warehouse": where,
+                 "occurred_at": f"2026-11-23T09:{n:02d}:00+08:00", "gtin": item.gtin,
+                 "batch": f"EV{n}", "location": "D01", "qty": 1}  # fmt: skip
+        received = system_clock() + timedelta(seconds=n)  # each one later than the last
+        done = ingest(engine, Caller(f"gateway-{where}", where), [event], now=received)
+        assert done[0].result == "accepted"
+        sent.append((event["event_id"], where))
+    newest_first = sent[::-1]
+    for limit in (1, 3, 5, 10):
+        shown = [(e["event_id"], e["warehouse"]) for e in views.latest_events(engine, None, limit)]
+        assert shown == newest_first[:limit]
+    lc02 = [(e["event_id"], e["warehouse"]) for e in views.latest_events(engine, "LC02", 10)]
+    assert lc02 == [s for s in newest_first if s[1] == "LC02"]
     engine.dispose()
