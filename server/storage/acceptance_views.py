@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, literal, select
 
 from server.storage.queries import stock_lines
 from server.storage.tables import (
@@ -22,8 +22,16 @@ from server.storage.tables import (
 MAX_WAITING = 100  # lines the list shows, the longest waiting first
 
 
+def _is_waiting() -> Any:
+    """A stock line waiting for acceptance, with its values written into the SQL (not sent
+    as parameters), so that the database may use the partial index `ix_stock_waiting`."""
+    return (stock.c.status == literal("pending_acceptance", literal_execute=True)) & (
+        stock.c.qty > literal(0, literal_execute=True)
+    )
+
+
 def _waiting() -> Any:
-    return stock_lines().where(stock.c.status == "pending_acceptance")
+    return stock_lines().where(_is_waiting())
 
 
 def waiting(
@@ -33,9 +41,7 @@ def waiting(
     `only_items` if given: an inbound notice's items), and the first MAX_WAITING of them, the
     longest waiting first."""
     query = _waiting()
-    counted = select(func.count()).where(
-        (stock.c.status == "pending_acceptance") & (stock.c.qty > 0)
-    )  # the stock's own index, without the lines' names
+    counted = select(func.count()).where(_is_waiting())  # by index, without the names
     if depot is not None:
         query = query.where(stock.c.warehouse == depot)
         counted = counted.where(stock.c.warehouse == depot)
