@@ -1,14 +1,15 @@
 """What the acceptance screen reads: the goods waiting for acceptance at a depot (stock in
-`pending_acceptance`, found by the stock's (status, warehouse) index, never by reading the
-depot's stock), one such line, and the items an inbound notice expects."""
+`pending_acceptance`, found by the stock's (status, warehouse) index and the partial index
+of the waiting lines by batch, never by reading the depot's stock), one such line, and the
+items an inbound notice expects."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, func, literal, select
+from sqlalchemy import Engine, func, select
 
-from server.storage.queries import stock_lines
+from server.storage.queries import stock_lines, waiting_for_acceptance
 from server.storage.tables import (
     batches,
     inbound_lines,
@@ -22,16 +23,8 @@ from server.storage.tables import (
 MAX_WAITING = 100  # lines the list shows, the longest waiting first
 
 
-def _is_waiting() -> Any:
-    """A stock line waiting for acceptance, with its values written into the SQL (not sent
-    as parameters), so that the database may use the partial index `ix_stock_waiting`."""
-    return (stock.c.status == literal("pending_acceptance", literal_execute=True)) & (
-        stock.c.qty > literal(0, literal_execute=True)
-    )
-
-
 def _waiting() -> Any:
-    return stock_lines().where(_is_waiting())
+    return stock_lines().where(waiting_for_acceptance())
 
 
 def waiting(
@@ -41,7 +34,7 @@ def waiting(
     `only_items` if given: an inbound notice's items), and the first MAX_WAITING of them, the
     longest waiting first."""
     query = _waiting()
-    counted = select(func.count()).where(_is_waiting())  # by index, without the names
+    counted = select(func.count()).where(waiting_for_acceptance())  # by index, without the names
     if depot is not None:
         query = query.where(stock.c.warehouse == depot)
         counted = counted.where(stock.c.warehouse == depot)

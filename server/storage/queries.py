@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, literal, select
 
 from server.storage.tables import (
     approvals,
@@ -52,6 +52,15 @@ def stock_lines() -> Any:
         .join(batches, batches.c.id == stock.c.batch_id)
         .join(items, items.c.code == batches.c.item_code)
         .where(stock.c.qty > 0)
+    )
+
+
+def waiting_for_acceptance() -> Any:
+    """A stock line waiting for acceptance, with its values written into the SQL (not sent
+    as parameters), so that the database may use the partial index `ix_stock_waiting`
+    (migration 0027), whose condition names the same values."""
+    return (stock.c.status == literal("pending_acceptance", literal_execute=True)) & (
+        stock.c.qty > literal(0, literal_execute=True)
     )
 
 

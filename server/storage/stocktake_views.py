@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 
 from server.storage import stocktake_progress
+from server.storage.queries import waiting_for_acceptance
 from server.storage.tables import (
     batches,
     items,
@@ -97,7 +98,7 @@ def pending_acceptance(engine: Engine, depot: str | None) -> list[dict[str, Any]
     acceptance decision."""
     query = (
         select(stock.c.warehouse, func.count(stock.c.batch_id.distinct()), func.sum(stock.c.qty))
-        .where((stock.c.status == "pending_acceptance") & (stock.c.qty > 0))
+        .where(waiting_for_acceptance())
         .group_by(stock.c.warehouse)
     )
     if depot:
