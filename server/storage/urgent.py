@@ -41,73 +41,63 @@ def _day(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
-def _page(
-    warehouse: str | None, codes: list[str], years: int, today: date, size: int = PAGE
-) -> Select[Any]:
-    """The first page of the summary rows in view of items kept `years` that are overdue or
-    due soon, in making-day order (which is due-date order for them), along the index
-    `ix_stock_summary_warehouse_made` (a depot) or `ix_stock_summary_made` (the network)."""
-    before = dict(remaining_cutoffs(today, years))["due_soon"]
+def _page(codes: tuple[str, ...], years: int, one_depot: bool, size: int = PAGE) -> Select[Any]:
+    """A page of the summary rows in view of items kept `years` that are overdue or due
+    soon, in making-day order (which is due-date order for them), along the index
+    `ix_stock_summary_warehouse_made` (a depot) or `ix_stock_summary_made` (the network).
+    Its parameters: the cut-off day `before_<years>` and, for one depot, `warehouse`
+    (`_values`)."""
     kept = stock_summary.c
+    order = _order(one_depot)
     query = (
-        select(kept.lines, *_order(warehouse))
-        .where(kept.item_code.in_(codes), kept.made < before, kept.qty > 0)
-        .order_by(*_order(warehouse))
+        select(kept.lines, *order)
+        .where(
+            kept.item_code.in_(codes),
+            kept.made < bindparam(f"before_{years}", type_=Date),
+            kept.qty > 0,
+        )
+        .order_by(*order)
         .limit(size)
     )
-    return query.where(kept.warehouse == warehouse) if warehouse else query
+    return query.where(kept.warehouse == bindparam("warehouse")) if one_depot else query
 
 
-def _order(warehouse: str | None) -> tuple[Any, ...]:
+def _order(one_depot: bool) -> tuple[Any, ...]:
     kept = stock_summary.c
-    return (kept.made, kept.item_code, kept.status) + (() if warehouse else (kept.warehouse,))
+    return (kept.made, kept.item_code, kept.status) + (() if one_depot else (kept.warehouse,))
+
+
+def _values(warehouse: str | None, every_years: Iterable[int], today: date) -> dict[str, Any]:
+    """The parameters of `_page` for these storage years."""
+    values: dict[str, Any] = {
+        f"before_{years}": dict(remaining_cutoffs(today, years))["due_soon"]
+        for years in every_years
+    }
+    return {**values, "warehouse": warehouse} if warehouse else values
+
+
+Shape = tuple[tuple[int, tuple[str, ...]], ...]  # storage years and their items
 
 
 def _first_pages(
-    conn: Connection,
-    warehouse: str | None,
-    by_years: dict[int, list[str]],
-    today: date,
-    size: int,
+    conn: Connection, warehouse: str | None, shape: Shape, today: date, size: int
 ) -> dict[int, list[Any]]:
     """Every storage-years value's first page of `size` rows, in one statement."""
-    shape = tuple((years, tuple(codes)) for years, codes in sorted(by_years.items()))
-    values: dict[str, Any] = {
-        f"before_{years}": dict(remaining_cutoffs(today, years))["due_soon"] for years in by_years
-    }
-    if warehouse:
-        values["warehouse"] = warehouse
-    pages: dict[int, list[Any]] = {years: [] for years in by_years}
+    pages: dict[int, list[Any]] = {years: [] for years, _ in shape}
     if shape:
-        for years, *row in conn.execute(_first_pages_query(shape, bool(warehouse), size), values):
+        query = _first_pages_query(shape, bool(warehouse), size)
+        for years, *row in conn.execute(query, _values(warehouse, pages, today)):
             pages[int(years)].append(tuple(row))
     return {years: sorted(rows, key=lambda r: r[1:]) for years, rows in pages.items()}
 
 
 @functools.lru_cache(maxsize=64)
-def _first_pages_query(
-    shape: tuple[tuple[int, tuple[str, ...]], ...], one_depot: bool, size: int
-) -> Any:
+def _first_pages_query(shape: Shape, one_depot: bool, size: int) -> Any:
     """The statement of `_first_pages` for a catalogue's storage years, built once (building
-    and keying a statement of a few unions costs more than running it): the cut-off days and
-    the depot are its parameters."""
-    kept = stock_summary.c
-    order = _order("one" if one_depot else None)
+    and keying a union of a few pages costs more than running it)."""
     parts = []
     for years, codes in shape:
-        page = (
-            select(kept.lines, *order)
-            .where(
-                kept.item_code.in_(codes),
-                kept.made < bindparam(f"before_{years}", type_=Date),
-                kept.qty > 0,
-            )
-            .order_by(*order)
-            .limit(size)
-        )
-        if one_depot:
-            page = page.where(kept.warehouse == bindparam("warehouse"))
-        inner = page.subquery()
+        inner = _page(codes, years, one_depot, size).subquery()
         parts.append(select(literal(years).label("years"), *inner.c))
     return union_all(*parts) if len(parts) > 1 else parts[0]
 
@@ -115,7 +105,7 @@ def _first_pages_query(
 def _stream(
     conn: Connection,
     warehouse: str | None,
-    codes: list[str],
+    codes: tuple[str, ...],
     years: int,
     today: date,
     first: tuple[list[Any], int],
@@ -129,9 +119,10 @@ def _stream(
             yield (due_on(day, years), item, day, int(lines))
         if len(rows) < size:
             return
-        order, size = _order(warehouse), PAGE
-        after = tuple_(*order) > tuple_(*rows[-1][1:])
-        rows = list(conn.execute(_page(warehouse, codes, years, today).where(after)))
+        size = PAGE
+        after = tuple_(*_order(bool(warehouse))) > tuple_(*rows[-1][1:])
+        query = _page(codes, years, bool(warehouse)).where(after)
+        rows = list(conn.execute(query, _values(warehouse, [years], today)))
 
 
 def _due_in_order(
@@ -143,12 +134,10 @@ def _due_in_order(
     by_years: dict[int, list[str]] = {}
     for code, item in named.items():
         by_years.setdefault(int(item.storage_years), []).append(code)
-    first = _first_pages(conn, warehouse, by_years, today, limit + 1)
+    shape = tuple((years, tuple(codes)) for years, codes in sorted(by_years.items()))
+    first = _first_pages(conn, warehouse, shape, today, limit + 1)
     return heapq.merge(
-        *(
-            _stream(conn, warehouse, codes, y, today, (first[y], limit + 1))
-            for y, codes in by_years.items()
-        )
+        *(_stream(conn, warehouse, codes, y, today, (first[y], limit + 1)) for y, codes in shape)
     )
 
 
