@@ -4,12 +4,13 @@ order's steps are posted to server.dash.order_steps."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from kernel.dispatch_clocks import first_batch_due
 from server.dash import order_steps
 from server.dash.charts import timeline
 from server.dash.common import lang_of, local, page, partial
@@ -17,7 +18,7 @@ from server.dash.forms import spent
 from server.domain.bounds import Id, Page
 from server.domain.permissions import allowed
 from server.domain.scope import Of, Own
-from server.services import dispatch, notifications
+from server.services import notifications
 from server.services.order_view import order_view
 from server.storage import dashboard
 from server.web.deps import engine_of, now_of
@@ -49,7 +50,7 @@ def list_values(request: Request, depot: str | None, number: int = 1) -> dict[st
     now = now_of(request)
     for r in rows:
         notified = _utc(r["notified_at"])
-        r["first_due"] = notified + timedelta(hours=dispatch.FIRST_BATCH_HOURS)
+        r["first_due"] = first_batch_due(notified)
         r["first_late"] = (
             r["first_arrival_at"] is None and now > r["first_due"] and r["status"] == "open"
         ) or (r["first_arrival_at"] is not None and _utc(r["first_arrival_at"]) > r["first_due"])

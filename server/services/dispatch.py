@@ -10,11 +10,12 @@ can take the same stock. What cannot be filled is recorded as the line's shortfa
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, select, update
 
+from kernel.dispatch_clocks import written_order_due
 from server.domain import evidence
 from server.domain.basis import Basis, Kind, on_decision
 from server.domain.errors import LedgerError
@@ -35,8 +36,6 @@ from server.storage.tables import (
 )
 
 KINDS = ("request", "prepositioning", "emergency", "winter_spring")  # arts. 16-20
-FIRST_BATCH_HOURS = 8  # art. 21
-WRITTEN_ORDER_HOURS = 48  # art. 19(4)
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,7 +190,7 @@ def _insert_order(conn: Connection, username: str, request: OrderRequest, now: d
         raise Rejection("duplicate_number", f"order {request.number} already exists")
     check_items(conn, [line.item for line in request.lines])
     notified = request.notified_at or now
-    written_due = notified + timedelta(hours=WRITTEN_ORDER_HOURS) if request.phone_order else None
+    written_due = written_order_due(notified) if request.phone_order else None
     return int(
         conn.execute(
             dispatch_orders.insert()

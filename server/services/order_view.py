@@ -8,13 +8,13 @@ the other depots' shares are the bureau's business).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select
 
+from kernel.dispatch_clocks import first_batch_due
 from server.domain.floor import Rejection
-from server.services.dispatch import FIRST_BATCH_HOURS
 from server.services.notifications import of_order
 from server.storage.orders import pick_list_query
 from server.storage.tables import (
@@ -51,7 +51,7 @@ def order_view(
         note_rows = [dict(r) for r in conn.execute(notes.order_by(handovers.c.id)).mappings()]
         told = of_order(conn, order_id, depot)
     notified = _utc(order.notified_at)
-    first_due = notified + timedelta(hours=FIRST_BATCH_HOURS)
+    first_due = first_batch_due(notified)
     written_due = _utc(order.written_order_due) if order.written_order_due else None
     arrived = _utc(order.first_arrival_at) if order.first_arrival_at else None
     return {

@@ -1,0 +1,248 @@
+"""An emergency dispatch ordered by phone while the depot is cut off from the centre (pure).
+
+The measures let an emergency dispatch start on a phone order, the written order following
+within 48 hours (art. 19(4)), and ask for the first batch in the disaster area within 8 hours
+(art. 21). When the line to the centre is down, a supervisor of the depot records the call at
+the gateway's floor pages: who called (name, unit, telephone number), the dispatch notice's
+number if one was given, the destination, the lines (item, quantity) and when the call came.
+
+    `check_call`  the form as typed, checked against the bounds: a `PhoneOrder`, or every
+                  problem by its field (Chinese first, English beside)
+    `number_for`  the order's number: made at the depot, so that no other depot and not the
+                  centre makes the same one, and ASCII, so that it fits a Code 128 task card
+    `plan`        each line's stock taken from the depot's own book by the kernel's FIFO rule,
+                  the rule the server reserves by inside a depot (kernel/fifo.py): overdue
+                  batches that passed a re-inspection still valid today first, then the
+                  earliest inbound date, production date, walk order; overdue stock without a
+                  valid pass is never taken
+    `clocks`      the 8-hour and 48-hour clocks, from the call (kernel/dispatch_clocks.py)
+
+No IO: the caller reads the book, the clock and the depot's date.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from kernel import bounds
+from kernel.dispatch_clocks import first_batch_due, written_order_due
+from kernel.fifo import Lot, fifo_key, offerable, overdue, passed
+
+MAX_LINES = 200  # the server's bound on an order's lines
+MAX_NAME = 200
+MAX_NUMBER = 64  # the server's bound on a notice or order number
+EARLIEST_CALL = timedelta(hours=48)  # a call recorded later than this has missed its order
+CLOCK_SKEW = timedelta(minutes=5)  # a call "now" on a clock a little ahead of the gateway's
+NUMBER_PREFIX = "TEL"
+
+_PHONE = re.compile(r"\+?[0-9][0-9 ()-]{2,30}")
+_ASCII_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}")
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """What is wrong with one field of the form."""
+
+    field: str
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    name: str
+    unit: str  # the unit the caller speaks for (the emergency-management bureau, a county)
+    phone: str
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    item: str
+    qty: int
+
+
+@dataclass(frozen=True, slots=True)
+class PhoneOrder:
+    caller: Caller
+    notice: str | None  # the dispatch notice's number, when the caller gave one
+    destination: str
+    lines: tuple[Line, ...]
+    called_at: datetime  # aware
+
+
+@dataclass(frozen=True, slots=True)
+class Clocks:
+    first_batch_due: datetime  # art. 21: the first batch in the disaster area
+    written_order_due: datetime  # art. 19(4): the written order
+
+
+@dataclass(frozen=True, slots=True)
+class Stack:
+    """Stock of one batch at one location of the depot that an order may take now."""
+
+    item: str
+    batch: str
+    location: str
+    qty: int
+    lot: Lot
+
+
+@dataclass(frozen=True, slots=True)
+class Pick:
+    seq: int  # the order in which the pick list names them
+    item: str
+    batch: str
+    location: str
+    qty: int
+    reinspected: bool  # overdue, with a re-inspection pass valid today: taken first
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    picks: tuple[Pick, ...]
+    short: tuple[Line, ...]  # what the depot's stock could not give, by line
+
+    def taken(self, item: str) -> int:
+        return sum(p.qty for p in self.picks if p.item == item)
+
+
+def check_call(
+    form: Mapping[str, str],
+    lines: Iterable[tuple[str, str]],
+    known_items: frozenset[str],
+    now: datetime,
+) -> PhoneOrder | list[Problem]:
+    """The call as typed (`form`: caller_name, caller_unit, caller_phone, notice,
+    destination, called_at as an aware ISO time; `lines`: (item, quantity) as typed, blank
+    rows left out) checked: the order, or every problem found, each by its field."""
+    problems: list[Problem] = []
+
+    def named(field: str, zh: str, en: str, max_len: int = MAX_NAME) -> str:
+        value = form.get(field, "").strip()
+        if not value:
+            problems.append(Problem(field, f"请填写{zh}", f"the {en} is needed"))
+        elif len(value) > max_len or not bounds.is_clean(value):
+            problems.append(
+                Problem(field, f"{zh}最多 {max_len} 个字符，不含控制字符",
+                        f"the {en} is at most {max_len} characters, without control characters")
+            )  # fmt: skip
+        return value
+
+    name = named("caller_name", "来电人姓名", "caller's name")
+    unit = named("caller_unit", "来电单位", "caller's unit")
+    phone = form.get("caller_phone", "").strip()
+    if not _PHONE.fullmatch(phone):
+        problems.append(
+            Problem("caller_phone", "请填写来电号码（数字，可含 + - 空格 括号）",
+                    "the caller's number: digits, with + - spaces or brackets")
+        )  # fmt: skip
+    notice = form.get("notice", "").strip() or None
+    if notice is not None and (len(notice) > MAX_NUMBER or not bounds.is_clean(notice)):
+        problems.append(
+            Problem("notice", f"通知编号最多 {MAX_NUMBER} 个字符",
+                    f"the notice number is at most {MAX_NUMBER} characters")
+        )  # fmt: skip
+    destination = named("destination", "目的地", "destination")
+    called_at = _called_at(form.get("called_at", ""), now, problems)
+    order_lines = _lines(lines, known_items, problems)
+    if problems or called_at is None:
+        return problems
+    return PhoneOrder(Caller(name, unit, phone), notice, destination, order_lines, called_at)
+
+
+def _called_at(typed: str, now: datetime, problems: list[Problem]) -> datetime | None:
+    try:
+        called = datetime.fromisoformat(typed.strip())
+    except ValueError:
+        called = None
+    if called is None or called.tzinfo is None:
+        problems.append(Problem("called_at", "请填写来电时间", "the time of the call is needed"))
+        return None
+    if called > now + CLOCK_SKEW:
+        problems.append(
+            Problem("called_at", "来电时间不能晚于现在", "the call cannot be in the future")
+        )
+    elif called < now - EARLIEST_CALL:
+        problems.append(
+            Problem("called_at", "来电已超过 48 小时，请等待书面调拨通知",
+                    "the call is over 48 hours old: wait for the written order")
+        )  # fmt: skip
+    return called
+
+
+def _lines(
+    typed: Iterable[tuple[str, str]], known_items: frozenset[str], problems: list[Problem]
+) -> tuple[Line, ...]:
+    out: list[Line] = []
+    seen: set[str] = set()
+    for n, (item, qty_text) in enumerate(typed):
+        field = f"line-{n}"
+        item = item.strip()
+        if n >= MAX_LINES:
+            problems.append(
+                Problem(field, f"一次最多 {MAX_LINES} 行", f"at most {MAX_LINES} lines")
+            )
+            break
+        if item not in known_items:
+            problems.append(Problem(field, f"没有物资 {item}", f"no item {item}"))
+            continue
+        if item in seen:
+            problems.append(
+                Problem(field, f"物资 {item} 已在前面一行", f"item {item} is on a line above")
+            )
+            continue
+        try:
+            qty = bounds.quantity(field, int(qty_text.strip()))
+        except (ValueError, bounds.OutOfBounds):
+            problems.append(
+                Problem(field, f"数量为 1 到 {bounds.MAX_QTY:,} 的整数",
+                        f"the quantity is a whole number from 1 to {bounds.MAX_QTY:,}")
+            )  # fmt: skip
+            continue
+        seen.add(item)
+        out.append(Line(item, qty))
+    if not out and not problems:
+        problems.append(Problem("line-0", "至少一行物资", "at least one line"))
+    return tuple(out)
+
+
+def number_for(depot: str, called_local: datetime, serial: int) -> str:
+    """The order's number: TEL-<depot>-<the depot's date of the call>-<the day's serial>, e.g.
+    TEL-LC01-20261202-001. Only this depot makes numbers with its code, and the centre
+    does not make numbers with this prefix."""
+    if not _ASCII_CODE.fullmatch(depot):
+        raise ValueError(f"a depot code fit for a task card, not {depot!r}")
+    bounds.integer("serial", serial, 1, 999)
+    return f"{NUMBER_PREFIX}-{depot}-{called_local:%Y%m%d}-{serial:03d}"
+
+
+def clocks(order: PhoneOrder) -> Clocks:
+    return Clocks(first_batch_due(order.called_at), written_order_due(order.called_at))
+
+
+def plan(lines: Iterable[Line], stacks: Iterable[Stack], today: date) -> Plan:
+    """Each line filled from the depot's stacks of its item in the FIFO order, as far as
+    they go; stacks that may not go out (overdue without a valid pass) are never taken.
+    `today` is the depot's date."""
+    by_item: dict[str, list[Stack]] = {}
+    for stack in stacks:
+        if stack.qty > 0 and offerable(stack.lot, today):
+            by_item.setdefault(stack.item, []).append(stack)
+    picks: list[Pick] = []
+    short: list[Line] = []
+    for line in lines:
+        left = line.qty
+        ordered = sorted(by_item.get(line.item, []), key=lambda s: fifo_key(s.lot, today))
+        for stack in ordered:
+            if left == 0:
+                break
+            n = min(left, stack.qty)
+            first = overdue(stack.lot, today) and passed(stack.lot, today)
+            picks.append(Pick(len(picks) + 1, line.item, stack.batch, stack.location, n, first))
+            left -= n
+        if left:
+            short.append(Line(line.item, left))
+    return Plan(tuple(picks), tuple(short))
