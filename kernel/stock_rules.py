@@ -15,6 +15,12 @@ takes is the first in its order of which the stack holds at least that quantity.
                 and only for an order (art. 29): stock the order reserved (picked) first,
                 then available stock. Pending, held, scrap-pending and rejected stock never
                 goes onto a truck.
+    MADE_HERE_LOAD_ORDER
+                a load for an order a depot made itself while cut off from the centre (a
+                phone order, art. 19(4)): nothing was reserved for it, its plan took available
+                stock, so available stock goes first; stock reserved for another order only
+                when the stack holds no more available (the centre then plans that order
+                again).
 
 Pure: no IO, standard library only.
 """
@@ -32,6 +38,7 @@ MOVE_ORDER: tuple[str, ...] = (
     "rejected",
 )
 LOAD_ORDER: tuple[str, ...] = ("reserved", "available")
+MADE_HERE_LOAD_ORDER: tuple[str, ...] = ("available", "reserved")
 
 
 def status_taken(order: tuple[str, ...], held: Callable[[str], int], qty: int) -> str | None:

@@ -45,6 +45,12 @@ class PickLine:
         return max(0, self.qty - self.done)
 
     @property
+    def made_here(self) -> bool:
+        """A line of an order the depot made itself while cut off from the centre: such
+        lines have negative ids, the server's positive (gateway/storage/phone_orders.py)."""
+        return self.id < 0
+
+    @property
     def lot(self) -> Lot:
         return lot_of(
             self.inbound_date,

@@ -132,6 +132,16 @@ CREATE TABLE IF NOT EXISTS floor_sessions (
 );
 -- Sessions of no one on the list (all of them, in a book made before floor PINs) end.
 DELETE FROM floor_sessions WHERE username NOT IN (SELECT username FROM floor_people);
+-- Emergency dispatches ordered by phone and recorded at the depot while it could not reach
+-- the centre (gateway/storage/phone_orders.py); their pick lines are in pick_lines with
+-- negative ids, which no sync touches (the server's ids are positive).
+CREATE TABLE IF NOT EXISTS phone_orders (
+    number TEXT PRIMARY KEY, day TEXT NOT NULL, serial INTEGER NOT NULL,
+    called_at TEXT NOT NULL, caller_name TEXT NOT NULL, caller_unit TEXT NOT NULL,
+    caller_phone TEXT NOT NULL, notice TEXT, destination TEXT NOT NULL, lines TEXT NOT NULL,
+    short TEXT NOT NULL, recorded_by TEXT NOT NULL, recorded_at REAL NOT NULL,
+    UNIQUE (day, serial)
+);
 CREATE TABLE IF NOT EXISTS devices (
     device TEXT PRIMARY KEY, state TEXT NOT NULL, door TEXT, status TEXT NOT NULL,
     last_seen REAL NOT NULL

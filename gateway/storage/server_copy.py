@@ -165,7 +165,9 @@ def _replace_lists(db: sqlite3.Connection, answer: dict[str, Any]) -> None:
         db.execute(
             "DELETE FROM floor_sessions WHERE username NOT IN (SELECT username FROM floor_people)"
         )
-    db.execute("DELETE FROM pick_lines")
+    # The server's pick lists, as it sends them; the lines of orders made here while the
+    # depot could not reach the centre (negative ids: gateway/storage/phone_orders.py) stay.
+    db.execute("DELETE FROM pick_lines WHERE id > 0")
     db.executemany(
         "INSERT INTO pick_lines VALUES (?,?,?,?,?,?,?,?,?)",
         [

@@ -13,7 +13,7 @@ import sqlite3
 import time
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -21,12 +21,13 @@ from typing import Any
 import pytest
 
 from edge.decode import decode_barcode
+from gateway.domain.phone_orders import Caller, Line, PhoneOrder
 from gateway.domain.smoothing import Rules, Smoother
 from gateway.domain.workflows import decide
 from gateway.domain.workflows.common import event_id_for
 from gateway.services.floor_pages import User, grant_override
 from gateway.services.reads import take_read
-from gateway.storage import server_copy
+from gateway.storage import phone_orders, server_copy
 from gateway.storage.book import Book
 from gateway.storage.store import GatewayStore
 from kernel import depot_time
@@ -511,6 +512,29 @@ def test_loading_checks_every_unit_against_the_pick_list(floor: Floor) -> None:
     assert floor.stock("A-01-02") == {("2021B02", "available"): 30, ("2021B02", "reserved"): 6}
     # Done: the door is back on receiving.
     assert floor.goods(door, QUILT, "2026K01", 1, door="D02").text_en.startswith("Received")
+
+
+def test_an_order_made_at_the_depot_loads_what_it_planned_not_the_centres(floor: Floor) -> None:
+    """A phone order recorded while the depot was cut off planned available stock only; its
+    loads take available stock first and leave what the centre reserved for order 101."""
+    called = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
+    order = PhoneOrder(Caller("王建国", "绵阳市应急管理局", "0816-2221234"), None, "擂鼓镇",
+                       (Line("ZS-0001", 12),), called)  # fmt: skip
+    day = date(2026, 11, 24)
+    with floor.store.transaction() as db:
+        number = phone_orders.record(db, order, "LC01", day, day, "sup", time.time()).number
+    door = "LC01-D02-FIX1"
+    assert floor.cmd(door, f"LOAD:{number}", door="D02").result == "ok"
+    assert floor.goods(door, TENT, "2021B02", 5, door="D02").result == "ok"
+    assert floor.stock("A-01-02") == {("2021B02", "available"): 25, ("2021B02", "reserved"): 10}
+    assert refused(floor.goods(door, TENT, "2021B02", 8, door="D02"), "多装", "Over")
+    assert floor.goods(door, TENT, "2021B02", 7, door="D02").result == "ok"
+    assert floor.stock("A-01-02") == {("2021B02", "available"): 18, ("2021B02", "reserved"): 10}
+    assert [(e["order"], e["qty"]) for e in floor.events("loading")] == [(number, 5), (number, 7)]
+    with floor.store.transaction() as db:
+        # what is left available at A-01-02 is free for the next order made here
+        left = {(s.batch, s.location): s.qty for s in phone_orders.available(db)}
+    assert left[("2021B02", "A-01-02")] == 18
 
 
 # --- stocktake rounds -----------------------------------------------------------------------

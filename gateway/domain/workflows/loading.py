@@ -26,7 +26,7 @@ from gateway.domain.workflows.common import (
 from gateway.domain.workflows.picking import held_reason, take_order, where_held
 from kernel.depot_time import depot_date
 from kernel.floor_events import Loading, Override, Stack
-from kernel.stock_rules import LOAD_ORDER
+from kernel.stock_rules import LOAD_ORDER, MADE_HERE_LOAD_ORDER
 
 
 def start(ctx: Context, order: str) -> Outcome:
@@ -75,8 +75,13 @@ def step(ctx: Context) -> Outcome:
         batch=unit.batch,
         qty=unit.qty,
     )
-    ctx.book.record_effects(event.event_id, carry(ctx, unit, line.location, "", LOAD_ORDER))
+    ctx.book.record_effects(event.event_id, carry(ctx, unit, line.location, "", _load_order(line)))
     return _loaded(ctx, order, unit, line.id, event)
+
+
+def _load_order(line: PickLine) -> tuple[str, ...]:
+    """The statuses a load for this line takes, in order (kernel/stock_rules.py)."""
+    return MADE_HERE_LOAD_ORDER if line.made_here else LOAD_ORDER
 
 
 def _loaded(ctx: Context, order: str, unit: Unit, line_id: int, event: Loading) -> Outcome:
@@ -132,11 +137,12 @@ def _load_instead(
         batch=unit.batch,
         qty=unit.qty,
     )
-    effects = [
-        *carry(ctx, unit, source, "", LOAD_ORDER),
-        Effect(line.location, line.item, line.batch, "reserved", -unit.qty),
-        Effect(line.location, line.item, line.batch, "available", unit.qty),
-    ]
+    effects = carry(ctx, unit, source, "", _load_order(line))
+    if not line.made_here:  # nothing was reserved for an order made here
+        effects += [
+            Effect(line.location, line.item, line.batch, "reserved", -unit.qty),
+            Effect(line.location, line.item, line.batch, "available", unit.qty),
+        ]
     ctx.book.record_effects(event.event_id, effects)
     return _loaded(ctx, order, unit, line.id, event)
 

@@ -1,0 +1,121 @@
+"""Phone orders recorded at the depot while it cannot reach the centre, in the book.
+
+A phone order (gateway/domain/phone_orders.py) is kept in `phone_orders`, and its plan as pick
+lines in `pick_lines` with negative ids: the server's pick lines have positive ids, and a sync
+replaces only those (gateway/storage/server_copy.py), so the floor picks and loads an order
+made here as it does any other, by its number on a task card.
+
+What an order made here may take is the depot's available stock as the floor sees it (the
+server's copy and the live local effects), less what the open lines of the orders made here
+still have to load: two orders made offline never plan the same goods. Stock the server has
+reserved for its own orders is not taken.
+
+Every function runs inside the caller's transaction (GatewayStore.transaction): the day's
+serial and the plan are decided in the same one as the order is written.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from gateway.domain.fifo import lot_of
+from gateway.domain.phone_orders import Line, PhoneOrder, Pick, Plan, Stack, number_for, plan
+from gateway.storage.schema import LIVE_EFFECTS, LOADED
+
+# The stock each stack holds available now: the server's line plus the live effects, less
+# what the open lines of the orders made here still have to load from it.
+_AVAILABLE = f"""
+SELECT s.location, s.item, s.batch, sum(s.qty) AS qty,
+       b.inbound_date, b.prod_date, i.storage_years, b.reinspection_valid_until,
+       coalesce(l.walk_order, 0)
+FROM (
+    SELECT location, item, batch, qty FROM stock WHERE status = 'available'
+    UNION ALL
+    SELECT location, item, batch, delta FROM ({LIVE_EFFECTS}) WHERE status = 'available'
+    UNION ALL
+    SELECT p.location, p.item, p.batch, -(p.qty - ({LOADED})) FROM pick_lines p WHERE p.id < 0
+) s
+LEFT JOIN batches b ON b.item = s.item AND b.batch = s.batch
+LEFT JOIN items i ON i.code = s.item
+LEFT JOIN locations l ON l.code = s.location
+GROUP BY s.location, s.item, s.batch
+HAVING sum(s.qty) > 0
+"""  # noqa: S608 - fixed SQL composed once
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    number: str
+    plan: Plan
+
+
+def available(db: sqlite3.Connection) -> list[Stack]:
+    """The stacks an order made here may take now."""
+    return [
+        Stack(item, batch, location, int(qty),
+              lot_of(inbound, made, years, valid, int(walk), (batch, location)))
+        for location, item, batch, qty, inbound, made, years, valid, walk in db.execute(_AVAILABLE)
+    ]  # fmt: skip
+
+
+def record(
+    db: sqlite3.Connection,
+    order: PhoneOrder,
+    depot: str,
+    called_day: date,
+    today: date,
+    recorded_by: str,
+    now: float,
+) -> Recorded:
+    """Keep the order with the next number of the day of the call (`called_day`, the depot's
+    date) and its plan over the stock available now (on `today`, the depot's date), as pick
+    lines the floor picks and loads."""
+    row = db.execute(
+        "SELECT coalesce(max(serial), 0) + 1 FROM phone_orders WHERE day = ?",
+        (called_day.isoformat(),),
+    ).fetchone()
+    serial = int(row[0])
+    number = number_for(depot, datetime(called_day.year, called_day.month, called_day.day), serial)
+    made = plan(order.lines, available(db), today)
+    db.execute(
+        "INSERT INTO phone_orders VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        (
+            number, called_day.isoformat(), serial, order.called_at.isoformat(),
+            order.caller.name, order.caller.unit, order.caller.phone, order.notice,
+            order.destination, _lines(order.lines), _lines(made.short), recorded_by, now,
+        ),
+    )  # fmt: skip
+    lowest = int(db.execute("SELECT coalesce(min(id), 0) FROM pick_lines").fetchone()[0])
+    start = min(lowest, 0) - 1
+    batches = dict(
+        ((item, batch), inbound)
+        for item, batch, inbound in db.execute("SELECT item, batch, inbound_date FROM batches")
+    )
+    db.executemany(
+        "INSERT INTO pick_lines VALUES (?,?,?,?,?,?,?,?,0)",
+        [
+            (start - n, number, p.seq, p.location, p.item, p.batch,
+             batches.get((p.item, p.batch)), p.qty)
+            for n, p in enumerate(made.picks)
+        ],
+    )  # fmt: skip
+    return Recorded(number, made)
+
+
+def picks_of(db: sqlite3.Connection, number: str) -> list[Pick]:
+    """The pick lines of an order made here, in the pick list's order."""
+    rows = db.execute(
+        "SELECT p.seq, p.item, p.batch, p.location, p.qty FROM pick_lines p "
+        "WHERE p.order_no = ? AND p.id < 0 ORDER BY p.seq",
+        (number,),
+    )
+    return [
+        Pick(seq, item, batch, location, qty, False) for seq, item, batch, location, qty in rows
+    ]
+
+
+def _lines(lines: tuple[Line, ...]) -> str:
+    return json.dumps([{"item": x.item, "qty": x.qty} for x in lines], ensure_ascii=False)
