@@ -94,10 +94,12 @@ def record(
         ((item, batch), inbound)
         for item, batch, inbound in db.execute("SELECT item, batch, inbound_date FROM batches")
     )
+    # below every id in use, rising with the pick list's order (the floor's tie-break)
+    first = start - len(made.picks) + 1
     db.executemany(
         "INSERT INTO pick_lines VALUES (?,?,?,?,?,?,?,?,0)",
         [
-            (start - n, number, p.seq, p.location, p.item, p.batch,
+            (first + n, number, p.seq, p.location, p.item, p.batch,
              batches.get((p.item, p.batch)), p.qty)
             for n, p in enumerate(made.picks)
         ],

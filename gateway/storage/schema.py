@@ -162,11 +162,13 @@ LIVE_EVENT = (
     "(o.state = 'pending' OR (o.state = 'sent' AND o.settled_at >= "
     "coalesce((SELECT CAST(value AS REAL) FROM sync_state WHERE key = 'at'), 0)))"
 )
-# What has gone onto the truck from pick line p: the server's count and the live local loads.
-# (These fragments are fixed SQL composed once; no value ever enters them.)
+# What has gone onto the truck from pick line p: the server's count and the live local loads;
+# for a line of an order made here (negative id, gateway/storage/phone_orders.py), which no
+# sync counts, every local load. (These fragments are fixed SQL composed once; no value ever
+# enters them.)
 LOADED = (
     "p.loaded + coalesce((SELECT sum(d.qty) FROM loads d JOIN outbox o "  # noqa: S608
-    f"ON o.event_id = d.event_id WHERE d.line_id = p.id AND {LIVE_EVENT}), 0)"
+    f"ON o.event_id = d.event_id WHERE d.line_id = p.id AND (p.id < 0 OR {LIVE_EVENT})), 0)"
 )
 LIVE_EFFECTS = (
     f"SELECT e.* FROM effects e JOIN outbox o ON o.event_id = e.event_id WHERE {LIVE_EVENT}"  # noqa: S608

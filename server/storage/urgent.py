@@ -82,13 +82,14 @@ Shape = tuple[tuple[int, tuple[str, ...]], ...]  # storage years and their items
 def _first_pages(
     conn: Connection, warehouse: str | None, shape: Shape, today: date, size: int
 ) -> dict[int, list[Any]]:
-    """Every storage-years value's first page of `size` rows, in one statement."""
+    """Every storage-years value's first page of `size` rows, in one statement, each in the
+    database's order (the order the pages after it continue from)."""
     pages: dict[int, list[Any]] = {years: [] for years, _ in shape}
     if shape:
         query = _first_pages_query(shape, bool(warehouse), size)
         for years, *row in conn.execute(query, _values(warehouse, pages, today)):
             pages[int(years)].append(tuple(row))
-    return {years: sorted(rows, key=lambda r: r[1:]) for years, rows in pages.items()}
+    return pages
 
 
 @functools.lru_cache(maxsize=64)
@@ -99,7 +100,11 @@ def _first_pages_query(shape: Shape, one_depot: bool, size: int) -> Any:
     for years, codes in shape:
         inner = _page(codes, years, one_depot, size).subquery()
         parts.append(select(literal(years).label("years"), *inner.c))
-    return union_all(*parts) if len(parts) > 1 else parts[0]
+    if len(parts) == 1:
+        return parts[0]
+    # ordered by the database, as each page is: a sort here could disagree with its collation
+    every = union_all(*parts).subquery()
+    return select(*every.c).order_by(every.c.years, *(every.c[c.name] for c in _order(one_depot)))
 
 
 def _stream(

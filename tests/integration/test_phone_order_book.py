@@ -99,6 +99,9 @@ def test_an_order_takes_what_the_depot_holds_available_first_in_first_out(
     # re-inspection: none of them is taken
     assert lines_of(store, made.number) == [("2021B02", "A-01-02", 30), ("2022C03", "A-01-05", 20)]
     assert made.plan.short == (Line("CQ-0001", 5),)
+    with store.transaction() as db:  # the lines' ids rise with the pick list (the tie-break)
+        ids = [r[0] for r in db.execute("SELECT id FROM pick_lines WHERE id < 0 ORDER BY seq")]
+    assert ids == sorted(ids) and all(i < 0 for i in ids)
 
 
 def test_overdue_goods_that_passed_a_reinspection_go_first(tmp_path: Path) -> None:

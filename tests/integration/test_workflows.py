@@ -535,6 +535,14 @@ def test_an_order_made_at_the_depot_loads_what_it_planned_not_the_centres(floor:
         # what is left available at A-01-02 is free for the next order made here
         left = {(s.batch, s.location): s.qty for s in phone_orders.available(db)}
     assert left[("2021B02", "A-01-02")] == 18
+    # however the centre answers those loads, what went onto the truck stays loaded: no sync
+    # counts the lines of an order made here, and the order is never loaded twice
+    with floor.store.transaction() as db:
+        db.execute("UPDATE outbox SET state='rejected', settled_at=1 WHERE type='loading'")
+        lines = Book(db).pick_lines(number)
+        assert [(x.qty, x.done) for x in lines] == [(12, 12)]
+        assert list(Book(db).left_to_load(number).values()) == [0]
+    assert refused(floor.goods(door, TENT, "2021B02", 1, door="D02"), "多装", "Over")
 
 
 # --- stocktake rounds -----------------------------------------------------------------------
