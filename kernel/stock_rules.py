@@ -19,8 +19,7 @@ takes is the first in its order of which the stack holds at least that quantity.
                 a load for an order a depot made itself while cut off from the centre (a
                 phone order, art. 19(4)): nothing was reserved for it, its plan took available
                 stock, so available stock goes first; stock reserved for another order only
-                when the stack holds no more available (the centre then plans that order
-                again).
+                when the stack holds no more available.
 
 Pure: no IO, standard library only.
 """

@@ -3,8 +3,8 @@
 The measures let an emergency dispatch start on a phone order, the written order following
 within 48 hours (art. 19(4)), and ask for the first batch in the disaster area within 8 hours
 (art. 21). When the line to the centre is down, a supervisor of the depot records the call at
-the gateway's floor pages: who called (name, unit, telephone number), the dispatch notice's
-number if one was given, the destination, the lines (item, quantity) and when the call came.
+the gateway: who called (name, unit, telephone number), the dispatch notice's number if one
+was given, the destination, the lines (item, quantity) and when the call came.
 
     `check_call`  the form as typed, checked against the bounds: a `PhoneOrder`, or every
                   problem by its field (Chinese first, English beside)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from gateway.domain.fifo import lot_of
-from gateway.domain.phone_orders import Line, PhoneOrder, Pick, Plan, Stack, number_for, plan
+from gateway.domain.phone_orders import Line, PhoneOrder, Plan, Stack, number_for, plan
 from gateway.storage.schema import LIVE_EFFECTS, LOADED
 
 # The stock each stack holds available now: the server's line plus the live effects, less
@@ -105,18 +105,6 @@ def record(
         ],
     )  # fmt: skip
     return Recorded(number, made)
-
-
-def picks_of(db: sqlite3.Connection, number: str) -> list[Pick]:
-    """The pick lines of an order made here, in the pick list's order."""
-    rows = db.execute(
-        "SELECT p.seq, p.item, p.batch, p.location, p.qty FROM pick_lines p "
-        "WHERE p.order_no = ? AND p.id < 0 ORDER BY p.seq",
-        (number,),
-    )
-    return [
-        Pick(seq, item, batch, location, qty, False) for seq, item, batch, location, qty in rows
-    ]
 
 
 def _lines(lines: tuple[Line, ...]) -> str:

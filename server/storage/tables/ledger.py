@@ -260,8 +260,9 @@ checkpoints = Table(
     Index("ix_checkpoints_scope", "scope", "id"),
 )
 
-# A stock line waiting for acceptance, as SQL with its values inline (a partial index is
-# used only by a query whose conditions name the same values: server.storage.acceptance_views)
+# A stock line waiting for acceptance, as SQL with its values inline: a partial index is used
+# only by a query whose conditions name the same values (server.storage.queries.
+# waiting_for_acceptance writes them so)
 WAITING_SQL = "status = 'pending_acceptance' AND qty > 0"
 
 stock = Table(
