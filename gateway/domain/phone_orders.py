@@ -25,12 +25,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 
 from kernel import bounds
 from kernel.dispatch_clocks import first_batch_due, written_order_due
 from kernel.fifo import Lot, fifo_key, offerable, overdue, passed
 
+MAY_RECORD = ("supervisor", "admin")  # the depot's supervisor takes the call (art. 19(4))
 MAX_LINES = 200  # the server's bound on an order's lines
 MAX_NAME = 200
 MAX_NUMBER = 64  # the server's bound on a notice or order number
@@ -114,9 +115,11 @@ def check_call(
     lines: Iterable[tuple[str, str]],
     known_items: frozenset[str],
     now: datetime,
+    zone: tzinfo,
 ) -> PhoneOrder | list[Problem]:
     """The call as typed (`form`: caller_name, caller_unit, caller_phone, notice,
-    destination, called_at as an aware ISO time; `lines`: (item, quantity) as typed, blank
+    destination, called_at as an ISO time, read in the depot's `zone` when it has no offset,
+    as a browser's date-and-time field sends it; `lines`: (item, quantity) as typed, blank
     rows left out) checked: the order, or every problem found, each by its field."""
     problems: list[Problem] = []
 
@@ -146,19 +149,21 @@ def check_call(
                     f"the notice number is at most {MAX_NUMBER} characters")
         )  # fmt: skip
     destination = named("destination", "目的地", "destination")
-    called_at = _called_at(form.get("called_at", ""), now, problems)
+    called_at = _called_at(form.get("called_at", ""), now, zone, problems)
     order_lines = _lines(lines, known_items, problems)
     if problems or called_at is None:
         return problems
     return PhoneOrder(Caller(name, unit, phone), notice, destination, order_lines, called_at)
 
 
-def _called_at(typed: str, now: datetime, problems: list[Problem]) -> datetime | None:
+def _called_at(typed: str, now: datetime, zone: tzinfo, problems: list[Problem]) -> datetime | None:
     try:
-        called = datetime.fromisoformat(typed.strip())
+        called = datetime.fromisoformat(typed.strip()[:40])
     except ValueError:
         called = None
-    if called is None or called.tzinfo is None:
+    if called is not None and called.tzinfo is None:
+        called = called.replace(tzinfo=zone)
+    if called is None:
         problems.append(Problem("called_at", "请填写来电时间", "the time of the call is needed"))
         return None
     if called > now + CLOCK_SKEW:
@@ -219,8 +224,9 @@ def number_for(depot: str, called_local: datetime, serial: int) -> str:
     return f"{NUMBER_PREFIX}-{depot}-{called_local:%Y%m%d}-{serial:03d}"
 
 
-def clocks(order: PhoneOrder) -> Clocks:
-    return Clocks(first_batch_due(order.called_at), written_order_due(order.called_at))
+def clocks(called_at: datetime) -> Clocks:
+    """Both clocks run from the call."""
+    return Clocks(first_batch_due(called_at), written_order_due(called_at))
 
 
 def plan(lines: Iterable[Line], stacks: Iterable[Stack], today: date) -> Plan:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -36,9 +37,10 @@ from gateway.domain.workflows import TASKS
 from gateway.entrypoints.metrics import Gauges, IntakeMetrics, render
 from gateway.entrypoints.throttle import SignOnGuard
 from gateway.services import floor_pages
+from gateway.services import phone_orders as phone_order_service
 from gateway.services.floor_pages import User
 from gateway.storage.store import GatewayStore
-from kernel import csrf
+from kernel import csrf, depot_time
 from kernel.clock import Clock, seconds
 
 COOKIE = "depot_floor"
@@ -151,6 +153,7 @@ def create_floor_app(ctx: FloorContext) -> FastAPI:
     pages = _Pages(ctx)
     app.include_router(_sign_on_routes(pages))
     app.include_router(_floor_routes(pages))
+    app.include_router(_phone_order_routes(pages))
 
     @app.exception_handler(Forgery)
     async def forged(request: Request, exc: Forgery) -> Response:
@@ -276,5 +279,69 @@ def _floor_routes(pages: _Pages) -> APIRouter:
         user = pages.signed_in(request)
         floor_pages.grant_override(store, device, user, reason, pages.now())
         return RedirectResponse(f"/floor/device/{device}", status_code=303)
+
+    return router
+
+
+CALL_FIELDS = ("caller_name", "caller_unit", "caller_phone", "notice", "destination", "called_at")
+Typed = Annotated[str, Form(max_length=400)]
+
+
+def _phone_order_routes(pages: _Pages) -> APIRouter:
+    """A phone order taken while the depot cannot reach the centre (art. 19(4)): recorded by
+    a supervisor, planned over the depot's own stock, picked and loaded like any order."""
+    router = APIRouter()
+    store = pages.ctx.store
+
+    def supervisor(request: Request) -> User:
+        user = pages.signed_in(request)
+        if not phone_order_service.may_record(user):
+            raise NotAllowed(
+                "只有主管可以记录电话调拨指令", "only a supervisor may record a phone order"
+            )
+        return user
+
+    @router.get("/floor/phone-orders/new", response_class=HTMLResponse)
+    def new_phone_order(request: Request) -> Response:
+        user = supervisor(request)
+        now = datetime.fromtimestamp(pages.now(), depot_time.zone())
+        typed = {"called_at": now.strftime("%Y-%m-%dT%H:%M")}
+        return pages.page(request, "phone_order_new.html", user, typed=typed, rows=[("", "")],
+                          problems={})  # fmt: skip
+
+    @router.post("/floor/phone-orders", response_class=HTMLResponse)
+    def record_phone_order(
+        request: Request,
+        caller_name: Typed = "",
+        caller_unit: Typed = "",
+        caller_phone: Typed = "",
+        notice: Typed = "",
+        destination: Typed = "",
+        called_at: Typed = "",
+        item: Annotated[list[str], Form(max_length=300)] = [],  # noqa: B006 - FastAPI's form list
+        qty: Annotated[list[str], Form(max_length=300)] = [],  # noqa: B006
+    ) -> Response:
+        user = supervisor(request)
+        typed = dict(zip(CALL_FIELDS, (caller_name, caller_unit, caller_phone, notice,
+                                       destination, called_at), strict=True))  # fmt: skip
+        rows = [(i[:40], q[:20]) for i, q in zip(item, qty, strict=False) if i.strip() or q.strip()]
+        done = phone_order_service.record_call(store, user, typed, rows, pages.ctx.site,
+                                               pages.now())  # fmt: skip
+        if isinstance(done, list):
+            problems = {p.field: p for p in done}
+            response = pages.page(request, "phone_order_new.html", user, typed=typed,
+                                  rows=rows or [("", "")], problems=problems)  # fmt: skip
+            response.status_code = 422
+            return response
+        return RedirectResponse(f"/floor/phone-orders/{done.number}", status_code=303)
+
+    @router.get("/floor/phone-orders/{number}", response_class=HTMLResponse)
+    def phone_order_page(request: Request, number: str) -> Response:
+        user = pages.signed_in(request)
+        order = phone_order_service.order_page(store, number[:64], pages.now())
+        if order is None:
+            raise HTTPException(404, f"no phone order {number[:64]}")
+        return pages.page(request, "phone_order.html", user, o=order,
+                          zone=depot_time.zone())  # fmt: skip
 
     return router

@@ -120,6 +120,7 @@ def orders(db: sqlite3.Connection, today: date) -> list[dict[str, Any]]:
         out.append(
             {
                 "order": number,
+                "made_here": any(x.made_here for x in lines),  # a phone order taken here
                 "next_zh": zh,
                 "next_en": en,
                 "next": extra["next"],

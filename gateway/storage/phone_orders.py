@@ -20,6 +20,7 @@ import json
 import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from gateway.domain.fifo import lot_of
 from gateway.domain.phone_orders import Line, PhoneOrder, Plan, Stack, number_for, plan
@@ -105,6 +106,26 @@ def record(
         ],
     )  # fmt: skip
     return Recorded(number, made)
+
+
+def item_codes(db: sqlite3.Connection) -> frozenset[str]:
+    """The catalogue's items, as the last sync brought them."""
+    return frozenset(r[0] for r in db.execute("SELECT code FROM items"))
+
+
+def kept(db: sqlite3.Connection, number: str) -> dict[str, Any] | None:
+    """An order made here as recorded, or None."""
+    row = db.execute(
+        "SELECT number, called_at, caller_name, caller_unit, caller_phone, notice, "
+        "destination, lines, short, recorded_by FROM phone_orders WHERE number = ?",
+        (number,),
+    ).fetchone()
+    if row is None:
+        return None
+    keys = ("number", "called_at", "caller_name", "caller_unit", "caller_phone", "notice",
+            "destination", "lines", "short", "recorded_by")  # fmt: skip
+    order = dict(zip(keys, row, strict=True))
+    return {**order, "lines": json.loads(order["lines"]), "short": json.loads(order["short"])}
 
 
 def _lines(lines: tuple[Line, ...]) -> str:

@@ -5,11 +5,9 @@ will take), their pick lines offered on the floor like any order's, and kept by 
 
 from __future__ import annotations
 
-import json
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -17,59 +15,16 @@ from gateway.domain.phone_orders import Caller, Line, PhoneOrder
 from gateway.storage import phone_orders, server_copy
 from gateway.storage.book import Book
 from gateway.storage.store import GatewayStore
+from harness.depot_copy import answer
 
 TODAY = date(2026, 12, 2)
-
-
-def batch(n: int, item: str, no: str, made: str, inbound: str) -> dict[str, Any]:
-    return {"id": n, "item_code": item, "batch_no": no, "prod_date": made,
-            "inbound_date": inbound, "reinspected_on": None,
-            "reinspection_valid_until": None}  # fmt: skip
-
-
-def item(code: str, name: str, years: int) -> dict[str, Any]:
-    return {"code": code, "name_zh": name, "name_en": code, "unit_zh": "顶", "unit_en": "pcs",
-            "reusable": True, "storage_years": years}  # fmt: skip
-
-
-def place(n: int, code: str, walk: int) -> dict[str, Any]:
-    return {"id": n, "code": code, "zone": code[0], "walk_order": walk, "kind": "storage"}
-
-
-def held(where: int, which: int, status: str, qty: int) -> dict[str, Any]:
-    return {"location_id": where, "batch_id": which, "status": status, "qty": qty}
-
-
-ANSWER: dict[str, Any] = {
-    "cursor": "c1", "full": True, "warehouse": "LC01",
-    "items": [item("ZS-0001", "单帐篷", 8), item("CQ-0001", "棉被", 6)],
-    "gtins": [{"gtin": "06901234567892", "item_code": "ZS-0001"}],
-    "locations": [place(10, "A-01-01", 10), place(11, "A-01-02", 11), place(14, "A-01-05", 14),
-                  place(20, "B-01-01", 20)],
-    "batches": [batch(100, "ZS-0001", "2019A01", "2019-01-10", "2019-03-01"),
-                batch(101, "ZS-0001", "2021B02", "2021-02-10", "2021-04-01"),
-                batch(103, "ZS-0001", "2022C03", "2022-01-10", "2022-03-01"),
-                batch(104, "ZS-0001", "2010X09", "2010-01-10", "2010-03-01"),  # overdue
-                batch(102, "CQ-0001", "2020C01", "2020-03-01", "2020-05-01")],
-    "stock": [held(10, 100, "reserved", 20),  # the centre's order 101
-              held(11, 101, "available", 30), held(11, 101, "reserved", 10),
-              held(14, 103, "available", 30), held(20, 104, "available", 40),
-              held(20, 102, "available", 50)],
-    "pick_lists": [
-        {"id": 1, "warehouse": "LC01", "seq": 1, "location": "A-01-01", "item": "ZS-0001",
-         "batch": "2019A01", "inbound_date": "2019-03-01", "qty": 20, "loaded": 0, "order": "101"},
-        {"id": 2, "warehouse": "LC01", "seq": 2, "location": "A-01-02", "item": "ZS-0001",
-         "batch": "2021B02", "inbound_date": "2021-04-01", "qty": 10, "loaded": 0, "order": "101"},
-    ],
-    "stocktakes": [], "acceptances": [], "inbound_notices": [],
-}  # fmt: skip
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> GatewayStore:
     kept = GatewayStore(tmp_path / "gateway.sqlite", time.time)
     with kept.transaction() as db:
-        server_copy.apply_sync(db, json.loads(json.dumps(ANSWER)), started=0.0)
+        server_copy.apply_sync(db, answer(), started=0.0)
     return kept
 
 
@@ -105,7 +60,7 @@ def test_an_order_takes_what_the_depot_holds_available_first_in_first_out(
 
 
 def test_overdue_goods_that_passed_a_reinspection_go_first(tmp_path: Path) -> None:
-    passed = json.loads(json.dumps(ANSWER))
+    passed = answer()
     passed["batches"][3]["reinspection_valid_until"] = "2027-06-30"  # 2010X09
     kept = GatewayStore(tmp_path / "gateway.sqlite", time.time)
     with kept.transaction() as db:
@@ -124,7 +79,7 @@ def test_a_second_order_never_plans_what_the_first_will_take(store: GatewayStore
 
 def test_a_sync_replaces_the_centres_pick_lists_and_keeps_the_depots(store: GatewayStore) -> None:
     made = record(store, call(("ZS-0001", 12)))
-    again = json.loads(json.dumps(ANSWER))
+    again = answer()
     again["pick_lists"] = again["pick_lists"][:1]  # the centre's order changed meanwhile
     with store.transaction() as db:
         server_copy.apply_sync(db, again, started=0.0)

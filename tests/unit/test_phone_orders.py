@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
@@ -26,6 +27,7 @@ from server.domain.fifo import Candidate, Site, allocate
 
 NOW = datetime(2026, 12, 2, 1, 30, tzinfo=UTC)  # 09:30 at the depot
 ITEMS = frozenset({"ZP-001", "MB-002", "YR-003"})
+ZONE = ZoneInfo("Asia/Shanghai")
 FORM = {
     "caller_name": "王建国",
     "caller_unit": "绵阳市应急管理局",
@@ -37,20 +39,20 @@ FORM = {
 
 
 def problems_of(form: dict[str, str], lines: list[tuple[str, str]]) -> dict[str, str]:
-    found = check_call(form, lines, ITEMS, NOW)
+    found = check_call(form, lines, ITEMS, NOW, ZONE)
     assert isinstance(found, list), found
     return {p.field: p.en for p in found}
 
 
 def test_a_call_as_typed_becomes_an_order() -> None:
     order = check_call({**FORM, "notice": " 绵应急调〔2026〕21号 "}, [("ZP-001", " 40 "),
-                       ("MB-002", "300")], ITEMS, NOW)  # fmt: skip
+                       ("MB-002", "300")], ITEMS, NOW, ZONE)  # fmt: skip
     assert isinstance(order, PhoneOrder)
     assert order.caller.name == "王建国" and order.caller.phone == "+86 816-222 1234"
     assert order.notice == "绵应急调〔2026〕21号"
     assert order.lines == (Line("ZP-001", 40), Line("MB-002", 300))
     assert order.called_at == datetime(2026, 12, 2, 1, 10, tzinfo=UTC)
-    without = check_call(FORM, [("ZP-001", "1")], ITEMS, NOW)
+    without = check_call(FORM, [("ZP-001", "1")], ITEMS, NOW, ZONE)
     assert isinstance(without, PhoneOrder) and without.notice is None
 
 
@@ -64,7 +66,7 @@ def test_a_call_as_typed_becomes_an_order() -> None:
         ({"caller_phone": ""}, "caller_phone", "digits"),
         ({"destination": ""}, "destination", "destination is needed"),
         ({"notice": "号" * 65}, "notice", "at most 64 characters"),
-        ({"called_at": "2026-12-02T09:10:00"}, "called_at", "time of the call is needed"),
+        ({"called_at": ""}, "called_at", "time of the call is needed"),
         ({"called_at": "yesterday"}, "called_at", "time of the call is needed"),
         ({"called_at": "2026-12-02T09:50:00+08:00"}, "called_at", "cannot be in the future"),
         ({"called_at": "2026-11-30T09:00:00+08:00"}, "called_at", "over 48 hours old"),
@@ -72,6 +74,14 @@ def test_a_call_as_typed_becomes_an_order() -> None:
 )
 def test_each_field_is_checked_and_named(changed: dict[str, str], field: str, says: str) -> None:
     assert says in problems_of({**FORM, **changed}, [("ZP-001", "5")])[field]
+
+
+def test_a_time_without_its_zone_is_the_depots() -> None:
+    """A browser's date-and-time field sends the depot's wall-clock time, without an offset."""
+    order = check_call({**FORM, "called_at": "2026-12-02T09:10"}, [("ZP-001", "1")], ITEMS,
+                       NOW, ZONE)  # fmt: skip
+    assert isinstance(order, PhoneOrder)
+    assert order.called_at == datetime(2026, 12, 2, 1, 10, tzinfo=UTC)
 
 
 def test_every_problem_is_named_at_once() -> None:
@@ -96,7 +106,7 @@ def test_each_line_is_checked(lines: list[tuple[str, str]], field: str, says: st
 
 
 def test_problems_speak_chinese_first() -> None:
-    found = check_call({**FORM, "destination": ""}, [("ZP-001", "1")], ITEMS, NOW)
+    found = check_call({**FORM, "destination": ""}, [("ZP-001", "1")], ITEMS, NOW, ZONE)
     assert found == [Problem("destination", "请填写目的地", "the destination is needed")]
 
 
@@ -111,9 +121,9 @@ def test_the_number_is_the_depots_own_and_fits_a_task_card() -> None:
 
 
 def test_both_clocks_run_from_the_call() -> None:
-    order = check_call(FORM, [("ZP-001", "1")], ITEMS, NOW)
+    order = check_call(FORM, [("ZP-001", "1")], ITEMS, NOW, ZONE)
     assert isinstance(order, PhoneOrder)
-    due = clocks(order)
+    due = clocks(order.called_at)
     assert due.first_batch_due == order.called_at + timedelta(hours=8)
     assert due.written_order_due == order.called_at + timedelta(hours=48)
 
