@@ -38,6 +38,7 @@ MAX_NUMBER = 64  # the server's bound on a notice or order number
 EARLIEST_CALL = timedelta(hours=48)  # a call recorded later than this has missed its order
 CLOCK_SKEW = timedelta(minutes=5)  # a call "now" on a clock a little ahead of the gateway's
 NUMBER_PREFIX = "TEL"
+MAX_PER_DAY = 999  # the serial's three digits
 
 _PHONE = re.compile(r"\+?[0-9][0-9 ()-]{2,30}")
 _ASCII_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}")
@@ -220,7 +221,7 @@ def number_for(depot: str, called_local: datetime, serial: int) -> str:
     does not make numbers with this prefix."""
     if not _ASCII_CODE.fullmatch(depot):
         raise ValueError(f"a depot code fit for a task card, not {depot!r}")
-    bounds.integer("serial", serial, 1, 999)
+    bounds.integer("serial", serial, 1, MAX_PER_DAY)
     return f"{NUMBER_PREFIX}-{depot}-{called_local:%Y%m%d}-{serial:03d}"
 
 

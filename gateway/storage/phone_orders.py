@@ -22,8 +22,17 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from gateway.domain.errors import Conflict
 from gateway.domain.fifo import lot_of
-from gateway.domain.phone_orders import Line, PhoneOrder, Plan, Stack, number_for, plan
+from gateway.domain.phone_orders import (
+    MAX_PER_DAY,
+    Line,
+    PhoneOrder,
+    Plan,
+    Stack,
+    number_for,
+    plan,
+)
 from gateway.storage.schema import LIVE_EFFECTS, LOADED
 
 # The stock each stack holds available now: the server's line plus the live effects, less
@@ -79,6 +88,11 @@ def record(
         (called_day.isoformat(),),
     ).fetchone()
     serial = int(row[0])
+    if serial > MAX_PER_DAY:
+        raise Conflict(
+            f"当天的电话调拨指令已满 {MAX_PER_DAY} 条",
+            f"{MAX_PER_DAY} phone orders on that day already",
+        )
     number = number_for(depot, datetime(called_day.year, called_day.month, called_day.day), serial)
     made = plan(order.lines, available(db), today)
     db.execute(

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from gateway.domain.errors import Conflict
 from gateway.domain.phone_orders import Caller, Line, PhoneOrder
 from gateway.storage import phone_orders, server_copy
 from gateway.storage.book import Book
@@ -88,3 +89,14 @@ def test_a_sync_replaces_the_centres_pick_lists_and_keeps_the_depots(store: Gate
     with store.transaction() as db:
         kept = db.execute("SELECT number, caller_name, lines FROM phone_orders").fetchall()
     assert kept == [(made.number, "王建国", '[{"item": "ZS-0001", "qty": 12}]')]
+
+
+def test_the_thousandth_order_of_a_day_is_refused_not_numbered_again(store: GatewayStore) -> None:
+    with store.transaction() as db:
+        db.execute(
+            "INSERT INTO phone_orders VALUES ('TEL-LC01-20261202-999', '2026-12-02', 999, "
+            "'2026-12-02T09:00:00+08:00', 'a', 'b', '1', NULL, 'c', '[]', '[]', 'sup', 0)"
+        )
+    with pytest.raises(Conflict) as refused:
+        record(store, call(("ZS-0001", 1)))
+    assert "999" in refused.value.zh and "999 phone orders" in refused.value.en

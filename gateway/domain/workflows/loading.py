@@ -67,6 +67,7 @@ def step(ctx: Context) -> Outcome:
             f"多装：批次 {unit.batch} 只剩 {open_qty} 待装",
             f"Over: only {open_qty} of batch {unit.batch} left to load",
         )
+    effects = carry(ctx, unit, line.location, "", _load_order(line))
     event = Loading(
         envelope=ctx.envelope(Loading.TYPE),
         order=order,
@@ -74,14 +75,21 @@ def step(ctx: Context) -> Outcome:
         gtin=unit.gtin,
         batch=unit.batch,
         qty=unit.qty,
+        status=_taken(line, effects),
     )
-    ctx.book.record_effects(event.event_id, carry(ctx, unit, line.location, "", _load_order(line)))
+    ctx.book.record_effects(event.event_id, effects)
     return _loaded(ctx, order, unit, line.id, event)
 
 
 def _load_order(line: PickLine) -> tuple[str, ...]:
     """The statuses a load for this line takes, in order (kernel/stock_rules.py)."""
     return MADE_HERE_LOAD_ORDER if line.made_here else LOAD_ORDER
+
+
+def _taken(line: PickLine, effects: list[Effect]) -> str | None:
+    """The status a load for an order made here took, named in its event so that the centre
+    takes the same (its own rule for a load takes reserved stock first); None otherwise."""
+    return effects[0].status if line.made_here else None
 
 
 def _loaded(ctx: Context, order: str, unit: Unit, line_id: int, event: Loading) -> Outcome:
@@ -127,6 +135,7 @@ def _load_instead(
             f"Over: only {left} of batch {unit.batch} left",
         )
     source = where_held(ctx, unit)
+    effects = carry(ctx, unit, source, "", _load_order(line))
     event = Loading(
         envelope=ctx.envelope(Loading.TYPE),
         order=order,
@@ -136,8 +145,8 @@ def _load_instead(
         gtin=unit.gtin,
         batch=unit.batch,
         qty=unit.qty,
+        status=_taken(line, effects),
     )
-    effects = carry(ctx, unit, source, "", _load_order(line))
     if not line.made_here:  # nothing was reserved for an order made here
         effects += [
             Effect(line.location, line.item, line.batch, "reserved", -unit.qty),
