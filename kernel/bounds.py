@@ -27,6 +27,10 @@ MAX_ID = 2**31 - 1  # row ids are 32-bit integer columns
 MAX_TEXT = 200  # free text on the floor: a batch number, a serial, a location code
 
 _UNCLEAN = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
+_C1 = re.compile(r"[\x80-\x9f]")
+# A telephone number: digits, with a leading +, spaces, dashes, brackets, an extension (转 / x)
+PHONE = r"^\+?[0-9(][0-9 ()\-]{3,30}([ ]?(转|x|ext\.?)[ ]?[0-9]{1,6})?$"
+MAX_PHONE = 40
 _CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
@@ -38,6 +42,11 @@ def is_clean(text: str) -> bool:
     """No lone surrogate and no control character (tab, newline and the GS separator too:
     decoded fields never hold them; the raw bytes of a read travel as base64)."""
     return _UNCLEAN.search(text) is None
+
+
+def is_line(text: str) -> bool:
+    """One line of text the server takes: clean, and no C1 control character either."""
+    return is_clean(text) and _C1.search(text) is None
 
 
 def printable(value: str, max_len: int = MAX_TEXT) -> str:

@@ -8,14 +8,15 @@ was given, the destination, the lines (item, quantity) and when the call came.
 
     `check_call`  the form as typed, checked against the bounds: a `PhoneOrder`, or every
                   problem by its field (Chinese first, English beside)
-    `number_for`  the order's number: made at the depot, so that no other depot and not the
-                  centre makes the same one, and ASCII, so that it fits a Code 128 task card
     `plan`        each line's stock taken from the depot's own book by the kernel's FIFO rule,
                   the rule the server reserves by inside a depot (kernel/fifo.py): overdue
                   batches that passed a re-inspection still valid today first, then the
                   earliest inbound date, production date, walk order; overdue stock without a
                   valid pass is never taken
     `clocks`      the 8-hour and 48-hour clocks, from the call (kernel/dispatch_clocks.py)
+    `wire`        the order as it goes to the centre when the line is back
+                  (`POST /api/v1/gateway/phone-orders`): the call and the plan the floor
+                  picks and loads, which the centre takes as fact
 
 No IO: the caller reads the book, the clock and the depot's date.
 """
@@ -37,11 +38,7 @@ MAX_NAME = 200
 MAX_NUMBER = 64  # the server's bound on a notice or order number
 EARLIEST_CALL = timedelta(hours=48)  # a call recorded later than this has missed its order
 CLOCK_SKEW = timedelta(minutes=5)  # a call "now" on a clock a little ahead of the gateway's
-NUMBER_PREFIX = "TEL"
-MAX_PER_DAY = 999  # the serial's three digits
-
-_PHONE = re.compile(r"\+?[0-9][0-9 ()-]{2,30}")
-_ASCII_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}")
+OUTBOX_TYPE = "phone_order"  # its place among the depot's events going to the centre
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +125,7 @@ def check_call(
         value = form.get(field, "").strip()
         if not value:
             problems.append(Problem(field, f"请填写{zh}", f"the {en} is needed"))
-        elif len(value) > max_len or not bounds.is_clean(value):
+        elif len(value) > max_len or not bounds.is_line(value):
             problems.append(
                 Problem(field, f"{zh}最多 {max_len} 个字符，不含控制字符",
                         f"the {en} is at most {max_len} characters, without control characters")
@@ -138,13 +135,13 @@ def check_call(
     name = named("caller_name", "来电人姓名", "caller's name")
     unit = named("caller_unit", "来电单位", "caller's unit")
     phone = form.get("caller_phone", "").strip()
-    if not _PHONE.fullmatch(phone):
+    if len(phone) > bounds.MAX_PHONE or not re.fullmatch(bounds.PHONE, phone):
         problems.append(
-            Problem("caller_phone", "请填写来电号码（数字，可含 + - 空格 括号）",
-                    "the caller's number: digits, with + - spaces or brackets")
+            Problem("caller_phone", "请填写来电号码（至少 4 位数字，可含 + - 空格 括号、分机）",
+                    "the caller's number: 4 digits or more, with + - spaces, brackets, extension")
         )  # fmt: skip
     notice = form.get("notice", "").strip() or None
-    if notice is not None and (len(notice) > MAX_NUMBER or not bounds.is_clean(notice)):
+    if notice is not None and (len(notice) > MAX_NUMBER or not bounds.is_line(notice)):
         problems.append(
             Problem("notice", f"通知编号最多 {MAX_NUMBER} 个字符",
                     f"the notice number is at most {MAX_NUMBER} characters")
@@ -215,16 +212,6 @@ def _lines(
     return tuple(out)
 
 
-def number_for(depot: str, called_local: datetime, serial: int) -> str:
-    """The order's number: TEL-<depot>-<the depot's date of the call>-<the day's serial>, e.g.
-    TEL-LC01-20261202-001. Only this depot makes numbers with its code, and the centre
-    does not make numbers with this prefix."""
-    if not _ASCII_CODE.fullmatch(depot):
-        raise ValueError(f"a depot code fit for a task card, not {depot!r}")
-    bounds.integer("serial", serial, 1, MAX_PER_DAY)
-    return f"{NUMBER_PREFIX}-{depot}-{called_local:%Y%m%d}-{serial:03d}"
-
-
 def clocks(called_at: datetime) -> Clocks:
     """Both clocks run from the call."""
     return Clocks(first_batch_due(called_at), written_order_due(called_at))
@@ -253,3 +240,22 @@ def plan(lines: Iterable[Line], stacks: Iterable[Stack], today: date) -> Plan:
         if left:
             short.append(Line(line.item, left))
     return Plan(tuple(picks), tuple(short))
+
+
+def wire(
+    number: str, order: PhoneOrder, made: Plan, recorded_by: str, recorded_at: datetime
+) -> dict[str, object]:
+    """The order as the centre takes it: the call, its lines and the stacks planned."""
+    return {
+        "number": number,
+        "called_at": order.called_at.isoformat(),
+        "caller": {"name": order.caller.name, "unit": order.caller.unit,
+                   "phone": order.caller.phone},
+        "notice": order.notice,
+        "destination": order.destination,
+        "lines": [{"item": x.item, "qty": x.qty} for x in order.lines],
+        "picks": [{"item": p.item, "location": p.location, "batch": p.batch, "qty": p.qty}
+                  for p in made.picks],
+        "recorded_by": recorded_by,
+        "recorded_at": recorded_at.isoformat(),
+    }  # fmt: skip

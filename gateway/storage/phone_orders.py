@@ -19,21 +19,23 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from gateway.domain.errors import Conflict
 from gateway.domain.fifo import lot_of
 from gateway.domain.phone_orders import (
-    MAX_PER_DAY,
+    OUTBOX_TYPE,
     Line,
     PhoneOrder,
     Plan,
     Stack,
-    number_for,
     plan,
+    wire,
 )
 from gateway.storage.schema import LIVE_EFFECTS, LOADED
+from gateway.storage.store import insert_outbox
+from kernel.phone_order_numbers import MAX_PER_DAY, number_for
 
 # The stock each stack holds available now: the server's line plus the live effects, less
 # what the open lines of the orders made here still have to load from it.
@@ -93,7 +95,7 @@ def record(
             f"当天的电话调拨指令已满 {MAX_PER_DAY} 条",
             f"{MAX_PER_DAY} phone orders on that day already",
         )
-    number = number_for(depot, datetime(called_day.year, called_day.month, called_day.day), serial)
+    number = number_for(depot, called_day, serial)  # the order's number (kernel)
     made = plan(order.lines, available(db), today)
     db.execute(
         "INSERT INTO phone_orders VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -105,20 +107,20 @@ def record(
     )  # fmt: skip
     lowest = int(db.execute("SELECT coalesce(min(id), 0) FROM pick_lines").fetchone()[0])
     start = min(lowest, 0) - 1
-    batches = dict(
-        ((item, batch), inbound)
-        for item, batch, inbound in db.execute("SELECT item, batch, inbound_date FROM batches")
-    )
     # below every id in use, rising with the pick list's order (the floor's tie-break)
     first = start - len(made.picks) + 1
     db.executemany(
-        "INSERT INTO pick_lines VALUES (?,?,?,?,?,?,?,?,0)",
+        "INSERT INTO pick_lines SELECT ?,?,?,?,?,?,"
+        "(SELECT inbound_date FROM batches WHERE item = ? AND batch = ?),?,0",
         [
-            (first + n, number, p.seq, p.location, p.item, p.batch,
-             batches.get((p.item, p.batch)), p.qty)
+            (first + n, number, p.seq, p.location, p.item, p.batch, p.item, p.batch, p.qty)
             for n, p in enumerate(made.picks)
         ],
     )  # fmt: skip
+    # Behind every event made before it and ahead of every one made for it: the centre
+    # takes the order in the depot's order of things (gateway/upstream/forwarder.py).
+    at = datetime.fromtimestamp(now, UTC)
+    insert_outbox(db, [(number, OUTBOX_TYPE, wire(number, order, made, recorded_by, at))], now)
     return Recorded(number, made)
 
 
@@ -131,15 +133,23 @@ def kept(db: sqlite3.Connection, number: str) -> dict[str, Any] | None:
     """An order made here as recorded, or None."""
     row = db.execute(
         "SELECT number, called_at, caller_name, caller_unit, caller_phone, notice, "
-        "destination, lines, short, recorded_by FROM phone_orders WHERE number = ?",
+        "destination, lines, short, recorded_by, o.state, o.last_error FROM phone_orders "
+        "LEFT JOIN outbox o ON o.event_id = number WHERE number = ?",
         (number,),
     ).fetchone()
     if row is None:
         return None
     keys = ("number", "called_at", "caller_name", "caller_unit", "caller_phone", "notice",
-            "destination", "lines", "short", "recorded_by")  # fmt: skip
+            "destination", "lines", "short", "recorded_by", "sent", "refused")  # fmt: skip
     order = dict(zip(keys, row, strict=True))
-    return {**order, "lines": json.loads(order["lines"]), "short": json.loads(order["short"])}
+    state = order["sent"]  # the outbox row's: pending, sent, rejected
+    return {
+        **order,
+        "lines": json.loads(order["lines"]),
+        "short": json.loads(order["short"]),
+        "sent": state == "sent",
+        "refused": order["refused"] if state == "rejected" else None,
+    }
 
 
 def _lines(lines: tuple[Line, ...]) -> str:

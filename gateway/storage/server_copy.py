@@ -6,8 +6,9 @@ which FIFO decides by: gateway/domain/fifo.py), stock lines, open pick lists, st
 (each with the locations its last close asked to count again: counted there as round 2),
 inbound notices and the people who may use the floor pages. Events the server had accepted
 before the call began are in it, so their local effects stop counting
-(gateway/storage/schema.py, LIVE_EVENT). Every function here runs inside the caller's
-transaction.
+(gateway/storage/schema.py, LIVE_EVENT), and so are the pick lines of the orders made here
+that the centre has taken, which then replace the local ones. Every function here runs
+inside the caller's transaction.
 """
 
 from __future__ import annotations
@@ -97,6 +98,7 @@ def apply_sync(db: sqlite3.Connection, answer: dict[str, Any], started: float) -
     )
     db.execute("DELETE FROM stock WHERE qty = 0")
     _replace_lists(db, answer)
+    _hand_over_made_here(db, started)
     db.execute(
         "DELETE FROM effects WHERE event_id IN (SELECT e.event_id FROM effects e "
         "JOIN outbox o ON o.event_id = e.event_id "
@@ -143,6 +145,32 @@ def _replace_master(db: sqlite3.Connection, answer: dict[str, Any]) -> None:
         "INSERT INTO locations VALUES (?,?,?,?,?)",
         [(r["code"], r["zone"], r["walk_order"], r["kind"], r["id"]) for r in answer["locations"]],
     )
+
+
+def _hand_over_made_here(db: sqlite3.Connection, started: float) -> None:
+    """The pick lines of an order made here give way to the centre's, once the centre had
+    the order before this sync began (its lines are in the answer, planned from the same
+    stacks): the picks and loads done against the local lines count against the centre's
+    line of the same stack from now on."""
+    numbers = [
+        r[0]
+        for r in db.execute(
+            "SELECT p.number FROM phone_orders p JOIN outbox o ON o.event_id = p.number "
+            "WHERE o.state = 'sent' AND o.settled_at < ? AND EXISTS "
+            "(SELECT 1 FROM pick_lines l WHERE l.order_no = p.number AND l.id < 0)",
+            (started,),
+        )
+    ]
+    for number in numbers:
+        moved = db.execute(
+            "SELECT c.id, m.id FROM pick_lines m JOIN pick_lines c ON c.order_no = m.order_no "
+            "AND c.location = m.location AND c.batch = m.batch AND c.id > 0 "
+            "WHERE m.order_no = ? AND m.id < 0",
+            (number,),
+        ).fetchall()
+        for table in ("picks", "loads"):
+            db.executemany(f"UPDATE {table} SET line_id = ? WHERE line_id = ?", moved)  # noqa: S608
+        db.execute("DELETE FROM pick_lines WHERE order_no = ? AND id < 0", (number,))
 
 
 def _replace_lists(db: sqlite3.Connection, answer: dict[str, Any]) -> None:

@@ -33,6 +33,7 @@ class OutboxRow:
     event_id: str
     text: str  # the event as JSON, as it goes to the server
     attempts: int
+    type: str = ""  # the event's type, or `phone_order` (gateway/upstream/forwarder.py)
 
     @property
     def payload(self) -> dict[str, Any]:
@@ -141,13 +142,22 @@ class GatewayStore:
             return cursor.rowcount == 1
 
     def due(self, limit: int) -> list[OutboxRow]:
+        """The oldest pending rows, in order, up to the first one whose retry is not due yet:
+        nothing overtakes a row waiting to be sent again (a phone order goes before the events
+        made for it: gateway/upstream/forwarder.py)."""
         with self._lock:
             rows = self._db.execute(
-                "SELECT id, event_id, payload, attempts FROM outbox "
-                "WHERE state='pending' AND next_attempt<=? ORDER BY id LIMIT ?",
-                (self.clock(), limit),
+                "SELECT id, event_id, payload, attempts, type, next_attempt FROM outbox "
+                "WHERE state='pending' ORDER BY id LIMIT ?",
+                (limit,),
             ).fetchall()
-        return [OutboxRow(r[0], r[1], r[2], r[3]) for r in rows]
+        now = self.clock()
+        due: list[OutboxRow] = []
+        for r in rows:
+            if r[5] > now:
+                break
+            due.append(OutboxRow(r[0], r[1], r[2], r[3], r[4]))
+        return due
 
     def settle(self, results: dict[str, tuple[str, str | None]]) -> None:
         """Record the server's verdict per event: accepted/duplicate -> sent, else rejected."""
@@ -306,7 +316,14 @@ def insert_read(
 
 def insert_events(db: sqlite3.Connection, events: Sequence[FloorEvent], now: float) -> None:
     """Floor events into the outbox, as the JSON that goes to the server (their wire form)."""
+    insert_outbox(db, [(e.event_id, e.type, e.to_wire()) for e in events], now)
+
+
+def insert_outbox(
+    db: sqlite3.Connection, items: Sequence[tuple[str, str, dict[str, Any]]], now: float
+) -> None:
+    """(id, type, wire form) items into the outbox, in order."""
     db.executemany(
         "INSERT INTO outbox (event_id, type, payload, created_at) VALUES (?,?,?,?)",
-        [(e.event_id, e.type, json.dumps(e.to_wire(), ensure_ascii=False), now) for e in events],
+        [(key, kind, json.dumps(body, ensure_ascii=False), now) for key, kind, body in items],
     )

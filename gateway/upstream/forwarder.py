@@ -9,6 +9,14 @@ A batch the server refuses as a whole as malformed (400, 413, 422: something in 
 server cannot read) is halved and sent again at once, until the event it cannot read is
 alone; that one is set aside (`rejected`, result `malformed`, with the server's reason) and
 the rest go on. One broken event never holds the events behind it.
+
+A phone order made at the depot while it could not reach the centre (gateway/storage/
+phone_orders.py) waits in the outbox among the events, in the order things happened: a batch
+stops before it, and it goes alone to `POST /api/v1/gateway/phone-orders`, so that the
+centre knows the order before the picking and loading done for it, and has every event made
+before it (a move of the stock it planned) first. The centre answers once per order number
+(a second sending is a duplicate); an order it refuses is kept with its reason, shown on the
+order's floor page, and the events behind it go on.
 """
 
 from __future__ import annotations
@@ -21,7 +29,8 @@ from typing import Any
 import httpx
 
 from gateway.config import ServerLink
-from gateway.storage.store import GatewayStore
+from gateway.domain.phone_orders import OUTBOX_TYPE
+from gateway.storage.store import GatewayStore, OutboxRow
 from gateway.upstream.worker import Worker
 from kernel.clock import Clock
 
@@ -29,6 +38,7 @@ log = logging.getLogger(__name__)
 
 GATHER = 0.25  # seconds to let events gather after a batch that was not full
 MALFORMED = (400, 413, 422)  # the server cannot read what was sent
+RETRIED_REASONS = ("busy",)  # a refusal that may not hold next time (the stock moved under it)
 
 
 class Malformed(Exception):
@@ -61,6 +71,9 @@ class Forwarder(Worker):
         rows = self.store.due(self.limit)
         if not rows:
             return 1.0
+        if rows[0].type == OUTBOX_TYPE:
+            return self._deliver_order(http, rows[0])
+        rows = rows[: next((n for n, r in enumerate(rows) if r.type == OUTBOX_TYPE), len(rows))]
         ids = [r.event_id for r in rows]
         try:
             # The events as stored, not decoded and encoded again.
@@ -93,6 +106,32 @@ class Forwarder(Worker):
         # fuller posts; the reads' transactions seldom wait for the outbox's).
         return 0.0 if len(rows) == self.link.batch_size else GATHER
 
+    def _deliver_order(self, http: httpx.Client, row: OutboxRow) -> float:
+        """A phone order made here, alone, before the events behind it."""
+        try:
+            response = http.post(
+                "/api/v1/gateway/phone-orders",
+                content=row.text.encode(),
+                headers={**self.headers(), "Content-Type": "application/json"},
+            )
+            if _refused(response):
+                reason = f"{response.status_code}: {_reason(response)}"
+                log.error("server refused phone order %s: %s", row.event_id, reason)
+                self.store.settle({row.event_id: ("rejected", reason)})
+                self.succeeded()
+                return 0.0
+            if response.status_code not in (200, 201):
+                raise RuntimeError(f"server answered {response.status_code}: {response.text[:200]}")
+            result = str(response.json().get("result", "accepted"))
+        except (httpx.HTTPError, RuntimeError, ValueError, OSError) as exc:
+            delay = self.failed(f"deliver phone order {row.event_id}", exc)
+            self.store.defer([row.event_id], delay, str(exc))
+            return delay
+        self.store.settle({row.event_id: (result, None)})
+        self.succeeded()
+        log.info("delivered phone order %s (%s)", row.event_id, result)
+        return 0.0
+
     def _malformed(self, ids: list[str], reason: str) -> float:
         """Halve the batch and go on at once; an event refused alone is set aside."""
         if len(ids) > 1:
@@ -119,6 +158,20 @@ class Forwarder(Worker):
         if not results:
             raise ValueError("the server's answer named none of the events sent")
         return results
+
+
+def _refused(response: httpx.Response) -> bool:
+    """The server will not take it, however often it is sent: it cannot read it, or it
+    refused it by a rule (its answer names the reason: not a route it lacks, not `busy`)."""
+    if response.status_code in MALFORMED:
+        return True
+    if response.status_code not in (404, 409):
+        return False
+    try:
+        detail = response.json().get("detail")
+    except (ValueError, AttributeError):
+        return False
+    return isinstance(detail, dict) and detail.get("reason") not in (None, *RETRIED_REASONS)
 
 
 def _reason(response: httpx.Response) -> str:

@@ -22,8 +22,10 @@ from pydantic import AfterValidator, Field
 
 from kernel.bounds import INT64_MAX as INT64_MAX  # shared with the stations and gateways
 from kernel.bounds import MAX_ID as MAX_ID  # row ids are 32-bit integer columns
+from kernel.bounds import MAX_PHONE as MAX_PHONE
 from kernel.bounds import MAX_QTY as MAX_QTY
 from kernel.bounds import MAX_STOCK as MAX_STOCK
+from kernel.bounds import PHONE as PHONE  # a telephone number
 
 MAX_OFFSET = 10**9  # how far into a list a page may start
 MAX_PAGE = 100_000  # dashboard page numbers
@@ -153,9 +155,7 @@ Ref = Annotated[str, Field(min_length=1, max_length=64, pattern=LINE), PRINTABLE
 NoteNo = Annotated[str, Field(min_length=1, max_length=128, pattern=LINE), PRINTABLE]
 Name = Annotated[str, Field(min_length=1, max_length=200, pattern=LINE), PRINTABLE]  # names
 Person = Annotated[str, Field(min_length=1, max_length=100, pattern=LINE), PRINTABLE]
-# a telephone number: digits, with a leading +, spaces, dashes, brackets, an extension (转 / x)
-PHONE = r"^\+?[0-9(][0-9 ()\-]{3,30}([ ]?(转|x|ext\.?)[ ]?[0-9]{1,6})?$"
-Phone = Annotated[str, Field(min_length=1, max_length=40, pattern=PHONE), PRINTABLE]
+Phone = Annotated[str, Field(min_length=1, max_length=MAX_PHONE, pattern=PHONE), PRINTABLE]
 Plate = Annotated[str, Field(min_length=1, max_length=20, pattern=LINE), PRINTABLE]
 Reason = Annotated[str, Field(min_length=1, max_length=500, pattern=LINE), PRINTABLE]
 # A query's filter: empty is no filter.

@@ -123,31 +123,46 @@ def reserve(
     else:
         plan = plan_chosen(conn, item, qty, chosen, where, decided.now)
     for take in plan.takes:
-        basis = decided.get(take.warehouse)
-        loc_id = _location_id(conn, take.warehouse, take.location)
-        post(
-            conn,
-            [
-                Posting(
-                    take.warehouse, loc_id, take.batch_id, status, delta, decided.username, basis
-                )
-                for status, delta in (("available", -take.qty), ("reserved", take.qty))
-            ],
-            decided.now,
-        )
         seq += 1
-        conn.execute(
-            pick_lines.insert().values(
-                order_id=order_id,
-                line_id=line_id,
-                warehouse=take.warehouse,
-                location_id=loc_id,
-                batch_id=take.batch_id,
-                qty=take.qty,
-                seq=seq,
-            )
-        )
+        loc_id = location_id(conn, take.warehouse, take.location)
+        reserve_stack(conn, order_id, line_id, take.warehouse, loc_id, take.batch_id, take.qty,
+                      decided, seq)  # fmt: skip
     return plan
+
+
+def reserve_stack(
+    conn: Connection,
+    order_id: int,
+    line_id: int,
+    warehouse: str,
+    loc_id: int,
+    batch_id: int,
+    qty: int,
+    decided: DispatchDecisions,
+    seq: int,
+) -> None:
+    """Reserve `qty` at one stack for an order's line: available -> reserved on the dispatch
+    decision, and the pick line the depot picks and loads it by (the `seq`th of the order)."""
+    basis = decided.get(warehouse)
+    post(
+        conn,
+        [
+            Posting(warehouse, loc_id, batch_id, status, delta, decided.username, basis)
+            for status, delta in (("available", -qty), ("reserved", qty))
+        ],
+        decided.now,
+    )
+    conn.execute(
+        pick_lines.insert().values(
+            order_id=order_id,
+            line_id=line_id,
+            warehouse=warehouse,
+            location_id=loc_id,
+            batch_id=batch_id,
+            qty=qty,
+            seq=seq,
+        )
+    )
 
 
 def create_order(
@@ -160,9 +175,9 @@ def create_order(
     for attempt in range(tries):
         try:
             with engine.begin() as conn:
-                order_id = _insert_order(conn, username, request, now)
+                order_id = insert_order(conn, username, request, now)
                 taken = _reserve_lines(conn, order_id, username, request, now)
-                _record_order(conn, username, request, taken, now)
+                record_order(conn, username, request, taken, now)
                 return order_id
         except LedgerError:
             if attempt == tries - 1:
@@ -183,7 +198,7 @@ def _check_request(request: OrderRequest, now: datetime) -> None:
     evidence.check_not_future(request.notified_at or now, now, "the dispatch notice's time")
 
 
-def _insert_order(conn: Connection, username: str, request: OrderRequest, now: datetime) -> int:
+def insert_order(conn: Connection, username: str, request: OrderRequest, now: datetime) -> int:
     """The order's row, once its number is free and its items are known."""
     taken = select(dispatch_orders.c.id).where(dispatch_orders.c.number == request.number)
     if conn.execute(taken).first() is not None:
@@ -252,8 +267,13 @@ def _reserve_lines(
     return taken
 
 
-def _record_order(
-    conn: Connection, username: str, request: OrderRequest, taken: dict[str, int], now: datetime
+def record_order(
+    conn: Connection,
+    username: str,
+    request: OrderRequest,
+    taken: dict[str, int],
+    now: datetime,
+    **more: Any,
 ) -> None:
     """One audit entry per depot the order takes from (or the depot that planned it)."""
     depots: list[str | None] = [*sorted(taken)] or [request.depot]
@@ -269,10 +289,11 @@ def _record_order(
             lines=len(request.lines),
             reserved=taken.get(depot or "", 0),
             edited=any(line.chosen is not None for line in request.lines),
+            **more,
         )
 
 
-def _location_id(conn: Connection, warehouse: str, code: str) -> int:
+def location_id(conn: Connection, warehouse: str, code: str) -> int:
     found = conn.execute(
         select(locations.c.id).where(
             (locations.c.warehouse == warehouse) & (locations.c.code == code)

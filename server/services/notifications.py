@@ -1,5 +1,7 @@
 """What a person is told about a record of theirs: e.g. a dispatcher, that a stocktake loss
-took stock reserved for their order and what was planned instead (server/services/replan.py). Shown
+(or a depot's dispatch on a phone order while it was cut off: server/services/
+depot_orders.py) took stock reserved for their order and what was planned instead
+(server/services/replan.py). Shown
 on the order (its page and `GET /api/v1/dispatch/orders/{id}`) and to the person through
 `GET /api/v1/notifications`."""
 
@@ -17,6 +19,11 @@ KINDS = {
     "reservation_lost": (
         "盘亏占用了调拨预留，已重新安排",
         "A stocktake loss took reserved stock; the order was planned again",
+    ),
+    "reservation_taken": (
+        "储备库断网期间按电话指令发出了为本单预留的物资，已重新安排",
+        "A depot cut off from the centre shipped stock reserved for this order on a phone "
+        "order; the order was planned again",
     ),
 }
 

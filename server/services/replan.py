@@ -1,5 +1,7 @@
 """A loss on stock reserved for dispatch orders (an approved stocktake adjustment, art.
-12(3)): the reservations give way and the orders are planned again.
+12(3)), or stock a depot shipped on a phone order while it was cut off from the centre
+(server/services/depot_orders.py): the reservations give way and the orders are planned
+again.
 
 The loss is booked from the stack's available stock first; what that cannot cover is
 reserved stock lost. The reservations on that stack give way newest first (the order planned
@@ -37,6 +39,7 @@ class Loss:
     batch_id: int
     qty: int
     basis: str  # e.g. "stocktake 12"
+    told: str = "reservation_lost"  # what the planner is told (server/services/notifications.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +170,7 @@ def replan(conn: Connection, username: str, released: list[Released], now: datet
             ],
             "shortfall": plan.shortfall,
         }
-        tell(conn, r.planner, "reservation_lost", r.loss.warehouse, r.order_id, detail, now=now)
+        tell(conn, r.planner, r.loss.told, r.loss.warehouse, r.order_id, detail, now=now)
         record(
             conn,
             username,

@@ -1,13 +1,18 @@
-"""A gateway reports on itself: its devices, its outbox, its disk."""
+"""A gateway reports on itself (its devices, its outbox, its disk), and sends the orders its
+depot made on a phone order while it could not reach the centre."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
+from pydantic import AwareDatetime, BaseModel, Field
 
+from server.domain import evidence
+from server.domain.bounds import Code, Name, Phone, Qty, Ref
 from server.domain.scope import Own
-from server.services import gateways
+from server.services import depot_orders, gateways
+from server.services.dispatch import OrderLine
 from server.web.deps import engine_of, now_of
 from server.web.errors import answers
 from server.web.guard import Scope, device
@@ -27,3 +32,70 @@ def report(
         engine_of(request), scope.named, scope.device.client_id, body, now=now_of(request)
     )
     return {"warehouse": scope.named, "status": "recorded"}
+
+
+class CallerIn(BaseModel):
+    name: Name = Field(description="来电人")
+    unit: Name = Field(description="来电单位")
+    phone: Phone = Field(description="来电号码")
+
+
+class PhoneLineIn(BaseModel):
+    item: Code
+    qty: Qty
+
+
+class PhonePickIn(BaseModel):
+    """A stack the depot planned for the order, and loads from."""
+
+    item: Code
+    location: Code
+    batch: Ref
+    qty: Qty
+
+
+class PhoneOrderIn(BaseModel):
+    number: Ref = Field(description="TEL-<depot>-<yyyymmdd>-<nnn>, made by the depot")
+    called_at: AwareDatetime = Field(description="when the call came: both clocks run from it")
+    caller: CallerIn
+    notice: Ref | None = Field(None, description="调拨通知编号, when the caller gave one")
+    destination: Name
+    lines: list[PhoneLineIn] = Field(min_length=1, max_length=200)
+    picks: list[PhonePickIn] = Field(default_factory=list, max_length=1000)
+    recorded_by: Ref = Field(description="the supervisor who took the call")
+    recorded_at: AwareDatetime
+
+    def order(self) -> depot_orders.PhoneOrder:
+        return depot_orders.PhoneOrder(
+            number=self.number,
+            called_at=self.called_at,
+            caller=depot_orders.Caller(self.caller.name, self.caller.unit, self.caller.phone),
+            notice=self.notice,
+            destination=self.destination,
+            lines=tuple(OrderLine(x.item, x.qty) for x in self.lines),
+            picks=tuple(depot_orders.Pick(x.item, x.location, x.batch, x.qty) for x in self.picks),
+            recorded_by=self.recorded_by,
+            recorded_at=self.recorded_at,
+        )
+
+
+@router.post("/phone-orders", responses=answers(404, 409))
+def phone_order(
+    body: PhoneOrderIn,
+    request: Request,
+    scope: Annotated[Scope, device(Own())],
+) -> dict[str, Any]:
+    """An emergency dispatch the depot made on a phone order while it could not reach the
+    centre, sent before the events done for it: taken as fact (server/services/
+    depot_orders.py). The same order sent again answers `duplicate`."""
+    now = now_of(request)
+    evidence.check_not_future(body.called_at, now, "the call's time")
+    taken = depot_orders.take(
+        engine_of(request), scope.device.client_id, scope.named, body.order(), now
+    )
+    return {
+        "order": body.number,
+        "order_id": taken.order_id,
+        "result": "duplicate" if taken.duplicate else "accepted",
+        "replanned": list(taken.replanned),
+    }

@@ -19,10 +19,10 @@ from gateway.domain.phone_orders import (
     Stack,
     check_call,
     clocks,
-    number_for,
     plan,
 )
 from kernel.fifo import Lot, fifo_key, offerable
+from kernel.phone_order_numbers import made_by, number_for
 from server.domain.fifo import Candidate, Site, allocate
 
 NOW = datetime(2026, 12, 2, 1, 30, tzinfo=UTC)  # 09:30 at the depot
@@ -111,13 +111,17 @@ def test_problems_speak_chinese_first() -> None:
 
 
 def test_the_number_is_the_depots_own_and_fits_a_task_card() -> None:
-    local = datetime(2026, 12, 2, 9, 10)
-    assert number_for("LC01", local, 1) == "TEL-LC01-20261202-001"
-    assert number_for("LC01", local, 999).isascii()
+    day = date(2026, 12, 2)
+    assert number_for("LC01", day, 1) == "TEL-LC01-20261202-001"
+    assert number_for("LC01", day, 999).isascii()
     with pytest.raises(ValueError):
-        number_for("库01", local, 1)
+        number_for("库01", day, 1)
     with pytest.raises(ValueError):
-        number_for("LC01", local, 1000)
+        number_for("LC01", day, 1000)
+    assert made_by("TEL-LC01-20261202-001", "LC01")
+    assert not made_by("TEL-LC01-20261202-001", "LC02")  # another depot's
+    assert not made_by("TEL-LC01-2026120-001", "LC01")  # not a date of eight digits
+    assert not made_by("D-2026-001", "LC01")  # the centre's
 
 
 def test_both_clocks_run_from_the_call() -> None:

@@ -75,7 +75,6 @@ def step(ctx: Context) -> Outcome:
         gtin=unit.gtin,
         batch=unit.batch,
         qty=unit.qty,
-        status=_taken(line, effects),
     )
     ctx.book.record_effects(event.event_id, effects)
     return _loaded(ctx, order, unit, line.id, event)
@@ -84,12 +83,6 @@ def step(ctx: Context) -> Outcome:
 def _load_order(line: PickLine) -> tuple[str, ...]:
     """The statuses a load for this line takes, in order (kernel/stock_rules.py)."""
     return MADE_HERE_LOAD_ORDER if line.made_here else LOAD_ORDER
-
-
-def _taken(line: PickLine, effects: list[Effect]) -> str | None:
-    """The status a load for an order made here took, named in its event so that the centre
-    takes the same (its own rule for a load takes reserved stock first); None otherwise."""
-    return effects[0].status if line.made_here else None
 
 
 def _loaded(ctx: Context, order: str, unit: Unit, line_id: int, event: Loading) -> Outcome:
@@ -145,7 +138,6 @@ def _load_instead(
         gtin=unit.gtin,
         batch=unit.batch,
         qty=unit.qty,
-        status=_taken(line, effects),
     )
     if not line.made_here:  # nothing was reserved for an order made here
         effects += [

@@ -34,6 +34,7 @@ from server.storage.tables.ledger import stock_summary as stock_summary
 from server.storage.tables.ledger import users as users
 from server.storage.tables.ledger import warehouses as warehouses
 from server.storage.tables.workflows import decision_files as decision_files
+from server.storage.tables.workflows import depot_phone_orders as depot_phone_orders
 from server.storage.tables.workflows import dispatch_lines as dispatch_lines
 from server.storage.tables.workflows import dispatch_orders as dispatch_orders
 from server.storage.tables.workflows import gateway_status as gateway_status

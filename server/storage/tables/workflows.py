@@ -130,6 +130,25 @@ dispatch_orders = Table(
     Column("warehouse", String(32), ForeignKey("warehouses.code")),
 )
 
+# An emergency dispatch a depot made on a phone order while it could not reach the centre
+# (server/services/depot_orders.py): the call as the depot recorded it, and the fingerprint
+# of what its gateway sent, so that the same order sent again is known for a duplicate.
+depot_phone_orders = Table(
+    "depot_phone_orders",
+    metadata,
+    Column("order_id", Integer, ForeignKey("dispatch_orders.id"), primary_key=True),
+    Column("warehouse", String(32), ForeignKey("warehouses.code"), nullable=False),
+    Column("gateway", String(64), nullable=False),  # the device that sent it
+    Column("caller_name", String(200), nullable=False),
+    Column("caller_unit", String(200), nullable=False),
+    Column("caller_phone", String(40), nullable=False),
+    Column("notice", String(64)),
+    Column("recorded_by", String(64), nullable=False),  # as the depot sent it
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+)
+
 dispatch_lines = Table(
     "dispatch_lines",
     metadata,
