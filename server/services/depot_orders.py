@@ -28,15 +28,13 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Connection, Engine, or_, select, update
+from sqlalchemy import Connection, Engine, exists, or_, select, update
 
 from kernel.phone_order_numbers import made_by
 from server.domain.basis import Kind
 from server.domain.errors import LedgerError
 from server.domain.floor import Rejection
-from server.services import floor_access
 from server.services.allocation import check_items
 from server.services.approvals import Decision, record_decision
 from server.services.dispatch import (
@@ -53,13 +51,13 @@ from server.storage.tables import (
     depot_phone_orders,
     dispatch_lines,
     dispatch_orders,
+    floor_grants,
     locations,
     places,
     stock,
+    users,
     warehouses,
 )
-
-MAY_RECORD = ("supervisor", "admin")  # who takes the call at a depot (art. 19(4))
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +149,7 @@ def _take(conn: Connection, gateway: str, depot: str, order: PhoneOrder, now: da
             return Taken(int(kept.id), True, ())
         raise Rejection("duplicate_number", f"order {order.number} already exists")
     check_items(conn, [line.item for line in order.lines])
-    planner = _planner(conn, depot, order.recorded_by, gateway)
+    planner = _planner(conn, depot, order.recorded_by)
     stacks = [_stack(conn, depot, pick) for pick in order.picks]
     request = _request(conn, depot, order)
     order_id = insert_order(conn, planner, request, now)
@@ -184,11 +182,22 @@ def _take(conn: Connection, gateway: str, depot: str, order: PhoneOrder, now: da
     return Taken(order_id, False, tuple(sorted(set(replanned))))
 
 
-def _planner(conn: Connection, depot: str, recorded_by: str, gateway: str) -> str:
-    """Who the order is by: the supervisor who took the call, where the depot's floor has
-    them as one who may (else the gateway that sent it; the call keeps the name sent)."""
-    people = {p["username"]: p["role"] for p in floor_access.floor_people(conn, depot)}
-    return recorded_by if people.get(recorded_by) in MAY_RECORD else gateway
+def _planner(conn: Connection, depot: str, recorded_by: str) -> str:
+    """Who the order is by: the person of the depot who took the call. The gateway let only
+    a supervisor of its floor do so; the centre may have changed their role or PIN since, but
+    a name that was never one of the depot's people is refused."""
+    granted = exists().where(
+        (floor_grants.c.username == users.c.username) & (floor_grants.c.warehouse == depot)
+    )
+    found = conn.execute(
+        select(users.c.username).where(
+            (users.c.username == recorded_by)
+            & ((users.c.warehouse == depot) | (users.c.warehouse.is_(None) & granted))
+        )
+    ).first()
+    if found is None:
+        raise Rejection("unknown_user", f"{recorded_by} is not one of depot {depot}'s people")
+    return recorded_by
 
 
 def _stack(conn: Connection, depot: str, pick: Pick) -> tuple[int, int]:
@@ -319,20 +328,3 @@ def _reserve(
             )
         reserved += got
     return reserved
-
-
-def view(conn: Connection, order_id: int) -> dict[str, Any] | None:
-    """The call behind an order a depot made, or None for an order of the centre's."""
-    row = conn.execute(
-        select(depot_phone_orders).where(depot_phone_orders.c.order_id == order_id)
-    ).first()
-    if row is None:
-        return None
-    return {
-        "made_at": row.warehouse,
-        "caller": {"name": row.caller_name, "unit": row.caller_unit, "phone": row.caller_phone},
-        "notice": row.notice,
-        "recorded_by": row.recorded_by,
-        "recorded_at": row.recorded_at.isoformat(),
-        "received_at": row.received_at.isoformat(),
-    }

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Engine, func, select
 from kernel.dispatch_clocks import first_batch_due
 from server.domain.floor import Rejection
 from server.services.notifications import of_order
-from server.storage.orders import pick_list_query
+from server.storage.orders import made_at_depot, pick_list_query
 from server.storage.tables import (
     dispatch_lines,
     dispatch_orders,
@@ -50,6 +50,7 @@ def order_view(
         pick_rows = [dict(r) for r in conn.execute(picks).mappings()]
         note_rows = [dict(r) for r in conn.execute(notes.order_by(handovers.c.id)).mappings()]
         told = of_order(conn, order_id, depot)
+        call = made_at_depot(conn, order_id)
     notified = _utc(order.notified_at)
     first_due = first_batch_due(notified)
     written_due = _utc(order.written_order_due) if order.written_order_due else None
@@ -75,6 +76,8 @@ def order_view(
         "picks": pick_rows,
         "handovers": [{**n, "created_at": n["created_at"].isoformat()} for n in note_rows],
         "notifications": told,
+        # made at a depot on a phone order while it was cut off: the call as it recorded it
+        "made_at_depot": call,
     }
 
 

@@ -1,14 +1,16 @@
-"""Read models of dispatch orders: an order's pick lines, and a handover note with what it
-hands over (the note's page and its PDF read the same)."""
+"""Read models of dispatch orders: an order's pick lines, the call behind an order a depot made
+while it was cut off, and a handover note with what it hands over (the note's page and its
+PDF read the same)."""
 
 from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 
 from server.storage.tables import (
     batches,
+    depot_phone_orders,
     dispatch_orders,
     handover_lines,
     handovers,
@@ -17,6 +19,24 @@ from server.storage.tables import (
     pick_lines,
     warehouses,
 )
+
+
+def made_at_depot(conn: Connection, order_id: int) -> dict[str, Any] | None:
+    """The call behind an order a depot made on a phone order while it could not reach the
+    centre (server/services/depot_orders.py), or None for any other order."""
+    row = conn.execute(
+        select(depot_phone_orders).where(depot_phone_orders.c.order_id == order_id)
+    ).first()
+    if row is None:
+        return None
+    return {
+        "depot": row.warehouse,
+        "caller": {"name": row.caller_name, "unit": row.caller_unit, "phone": row.caller_phone},
+        "notice": row.notice,
+        "recorded_by": row.recorded_by,
+        "recorded_at": row.recorded_at.isoformat(),
+        "received_at": row.received_at.isoformat(),
+    }
 
 
 def pick_list_query() -> Any:

@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 
 from gateway.domain.errors import Conflict
+from gateway.domain.floor import Load
 from gateway.domain.phone_orders import Caller, Line, PhoneOrder
 from gateway.storage import phone_orders, server_copy
 from gateway.storage.book import Book
-from gateway.storage.store import GatewayStore
+from gateway.storage.store import GatewayStore, insert_outbox
 from harness.depot_copy import answer
 
 TODAY = date(2026, 12, 2)
@@ -100,3 +101,57 @@ def test_the_thousandth_order_of_a_day_is_refused_not_numbered_again(store: Gate
     with pytest.raises(Conflict) as refused:
         record(store, call(("ZS-0001", 1)))
     assert "999" in refused.value.zh and "999 phone orders" in refused.value.en
+
+
+def test_the_order_goes_out_behind_earlier_events_and_its_lines_give_way_to_the_centres(
+    store: GatewayStore,
+) -> None:
+    """Once the centre has the order, the next sync brings its pick lines for it (planned
+    from the same stacks): they replace the depot's, and what was loaded counts once."""
+    with store.transaction() as db:
+        insert_outbox(db, [("e-before", "moving", {"event_id": "e-before"})], time.time())
+    made = record(store, call(("ZS-0001", 12)))
+    waiting = store.due(10)
+    assert [(r.event_id, r.type) for r in waiting] == [
+        ("e-before", "moving"), (made.number, "phone_order"),
+    ]  # fmt: skip
+    sent = waiting[1].payload
+    assert sent["picks"] == [{"item": "ZS-0001", "location": "A-01-02", "batch": "2021B02",
+                              "qty": 12}]  # fmt: skip
+    assert sent["caller"]["unit"] == "绵阳市应急管理局" and sent["recorded_by"] == "sup-lc01"
+    with store.transaction() as db:  # 5 loaded at a door, its event not yet with the centre
+        book = Book(db)
+        (local,) = book.pick_lines(made.number)
+        insert_outbox(db, [("e-load", "loading", {"event_id": "e-load"})], time.time())
+        book.record_load(Load("e-load", local.id, 5, "LC01-D02-FIX1", time.time(), "2021B02"))
+    store.settle({"e-before": ("accepted", None), made.number: ("accepted", None)})
+    centre = answer()
+    centre["pick_lists"].append(
+        {"id": 7, "warehouse": "LC01", "seq": 1, "location": "A-01-02", "item": "ZS-0001",
+         "batch": "2021B02", "inbound_date": "2021-04-01", "qty": 12, "loaded": 0,
+         "order": made.number},
+    )  # fmt: skip
+    with store.transaction() as db:
+        server_copy.apply_sync(db, centre, started=time.time() + 1)
+        assert Book(db).left_to_load(made.number) == {7: 7}  # the local load, on the centre's line
+        assert db.execute("SELECT count(*) FROM pick_lines WHERE id < 0").fetchone() == (0,)
+    store.settle({"e-load": ("accepted", None)})
+    centre["pick_lists"][-1]["loaded"] = 5
+    with store.transaction() as db:
+        server_copy.apply_sync(db, centre, started=time.time() + 2)
+        assert Book(db).left_to_load(made.number) == {7: 7}  # counted once, by the centre
+    with store.reading() as db:
+        assert phone_orders.kept(db, made.number)["sent"] is True
+
+
+def test_a_sync_before_the_centre_has_the_order_keeps_the_depots_lines(
+    store: GatewayStore,
+) -> None:
+    made = record(store, call(("ZS-0001", 12)))
+    with store.transaction() as db:
+        server_copy.apply_sync(db, answer(), started=time.time())
+    assert lines_of(store, made.number) == [("2021B02", "A-01-02", 12)]
+    store.settle({made.number: ("rejected", "404: unknown_user")})
+    with store.reading() as db:
+        shown = phone_orders.kept(db, made.number)
+    assert shown is not None and shown["sent"] is False and shown["refused"] == "404: unknown_user"
