@@ -33,3 +33,17 @@ def made_by(number: str, depot: str) -> bool:
     head = f"{PREFIX}-{depot}-"
     tail = number[len(head) :]
     return number.startswith(head) and re.fullmatch(r"[0-9]{8}-[0-9]{3}", tail) is not None
+
+
+def note_number(order: str, depot: str, serial: int) -> str:
+    """The `serial`th handover note a depot's gateway printed for an order it made:
+    JJ-<order>-<depot>-G<n>. The centre numbers its own notes JJ-<order>-<depot>-<n>, so a
+    note printed at the depot never takes one of them."""
+    bounds.integer("serial", serial, 1, MAX_PER_DAY)
+    return f"JJ-{order}-{depot}-G{serial}"
+
+
+def note_made_by(number: str, order: str, depot: str) -> bool:
+    """Whether `number` is a note number `depot`'s gateway makes for `order`."""
+    tail = number.removeprefix(f"JJ-{order}-{depot}-G")
+    return tail != number and tail.isascii() and tail.isdigit() and 1 <= int(tail) <= MAX_PER_DAY

@@ -23,11 +23,12 @@ No IO: the caller reads the book, the clock and the depot's date.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
+from gateway.domain import form_checks as checks
+from gateway.domain.form_checks import Problem
 from kernel import bounds
 from kernel.dispatch_clocks import first_batch_due, written_order_due
 from kernel.fifo import Lot, fifo_key, offerable, overdue, passed
@@ -39,15 +40,6 @@ MAX_NUMBER = 64  # the server's bound on a notice or order number
 EARLIEST_CALL = timedelta(hours=48)  # a call recorded later than this has missed its order
 CLOCK_SKEW = timedelta(minutes=5)  # a call "now" on a clock a little ahead of the gateway's
 OUTBOX_TYPE = "phone_order"  # its place among the depot's events going to the centre
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """What is wrong with one field of the form."""
-
-    field: str
-    zh: str
-    en: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,32 +113,16 @@ def check_call(
     rows left out) checked: the order, or every problem found, each by its field."""
     problems: list[Problem] = []
 
-    def named(field: str, zh: str, en: str, max_len: int = MAX_NAME) -> str:
-        value = form.get(field, "").strip()
-        if not value:
-            problems.append(Problem(field, f"请填写{zh}", f"the {en} is needed"))
-        elif len(value) > max_len or not bounds.is_line(value):
-            problems.append(
-                Problem(field, f"{zh}最多 {max_len} 个字符，不含控制字符",
-                        f"the {en} is at most {max_len} characters, without control characters")
-            )  # fmt: skip
-        return value
-
-    name = named("caller_name", "来电人姓名", "caller's name")
-    unit = named("caller_unit", "来电单位", "caller's unit")
-    phone = form.get("caller_phone", "").strip()
-    if len(phone) > bounds.MAX_PHONE or not re.fullmatch(bounds.PHONE, phone):
-        problems.append(
-            Problem("caller_phone", "请填写来电号码（至少 4 位数字，可含 + - 空格 括号、分机）",
-                    "the caller's number: 4 digits or more, with + - spaces, brackets, extension")
-        )  # fmt: skip
+    name = checks.line(form, "caller_name", "来电人姓名", "caller's name", MAX_NAME, problems)
+    unit = checks.line(form, "caller_unit", "来电单位", "caller's unit", MAX_NAME, problems)
+    phone = checks.phone(form, "caller_phone", "来电号码", "caller's number", problems)
     notice = form.get("notice", "").strip() or None
     if notice is not None and (len(notice) > MAX_NUMBER or not bounds.is_line(notice)):
         problems.append(
             Problem("notice", f"通知编号最多 {MAX_NUMBER} 个字符",
                     f"the notice number is at most {MAX_NUMBER} characters")
         )  # fmt: skip
-    destination = named("destination", "目的地", "destination")
+    destination = checks.line(form, "destination", "目的地", "destination", MAX_NAME, problems)
     called_at = _called_at(form.get("called_at", ""), now, zone, problems)
     order_lines = _lines(lines, known_items, problems)
     if problems or called_at is None:

@@ -32,6 +32,7 @@ from fastapi.responses import (
 from fastapi.templating import Jinja2Templates
 
 from gateway.domain.errors import Conflict, FloorError, NotAllowed, Unknown
+from gateway.domain.form_checks import Problem
 from gateway.domain.tasks import OVERRIDE_REASONS
 from gateway.domain.workflows import TASKS
 from gateway.entrypoints.metrics import Gauges, IntakeMetrics, render
@@ -42,6 +43,7 @@ from gateway.services.floor_pages import User
 from gateway.storage.store import GatewayStore
 from kernel import csrf, depot_time
 from kernel.clock import Clock, seconds
+from kernel.paperfont import FontMissing
 
 COOKIE = "depot_floor"
 # The answer each domain error gets from the floor app (the one place they are translated).
@@ -283,6 +285,7 @@ def _floor_routes(pages: _Pages) -> APIRouter:
     return router
 
 
+NOTE_FIELDS = ("carrier", "driver", "phone", "plate", "receiver")
 CALL_FIELDS = ("caller_name", "caller_unit", "caller_phone", "notice", "destination", "called_at")
 Typed = Annotated[str, Form(max_length=400)]
 
@@ -341,7 +344,50 @@ def _phone_order_routes(pages: _Pages) -> APIRouter:
         order = phone_order_service.order_page(store, number[:64], pages.now())
         if order is None:
             raise HTTPException(404, f"no phone order {number[:64]}")
-        return pages.page(request, "phone_order.html", user, o=order,
-                          zone=depot_time.zone())  # fmt: skip
+        return pages.page(request, "phone_order.html", user, o=order, zone=depot_time.zone(),
+                          typed={"receiver": order["destination"]}, problems={},
+                          may_hand_over=phone_order_service.may_record(user))  # fmt: skip
+
+    @router.post("/floor/phone-orders/{number}/handovers", response_class=HTMLResponse)
+    def make_handover(
+        request: Request,
+        number: str,
+        carrier: Typed = "",
+        driver: Typed = "",
+        phone: Typed = "",
+        plate: Typed = "",
+        receiver: Typed = "",
+    ) -> Response:
+        """A handover note (annex 2) for what has been loaded of the order so far."""
+        user = supervisor(request)
+        typed = dict(zip(NOTE_FIELDS, (carrier, driver, phone, plate, receiver), strict=True))
+        try:
+            done = phone_order_service.hand_over(store, user, number[:64], typed, pages.ctx.site,
+                                                 pages.now())  # fmt: skip
+        except Conflict as refused:
+            done = [Problem("", refused.zh, refused.en)]
+        if isinstance(done, str):
+            return RedirectResponse(f"/floor/phone-orders/{number[:64]}#handovers", status_code=303)
+        order = phone_order_service.order_page(store, number[:64], pages.now())
+        if order is None:
+            raise HTTPException(404, f"no phone order {number[:64]}")
+        response = pages.page(request, "phone_order.html", user, o=order, zone=depot_time.zone(),
+                              typed=typed, problems={p.field: p for p in done},
+                              may_hand_over=True)  # fmt: skip
+        response.status_code = 422
+        return response
+
+    @router.get("/floor/handovers/{number}.pdf")
+    def handover_paper(request: Request, number: str) -> Response:
+        """The note's paper, for the depot's printer."""
+        pages.signed_in(request)
+        try:
+            pdf = phone_order_service.note_pdf(store, number[:128], pages.ctx.site)
+        except FontMissing as missing:
+            return PlainTextResponse(f"无法打印 / Cannot print: {missing}", status_code=503)
+        if pdf is None:
+            raise HTTPException(404, f"no handover note {number[:128]}")
+        headers = {"Content-Disposition": f'inline; filename="{number[:128]}.pdf"'}
+        return Response(pdf, media_type="application/pdf", headers=headers)
 
     return router

@@ -1,6 +1,7 @@
-"""Recording a phone order at the floor pages, and what its page shows (one transaction each;
-the time is passed in). The rule is gateway/domain/phone_orders.py, the book
-gateway/storage/phone_orders.py."""
+"""Recording a phone order at the floor pages, what its page shows, and its handover notes
+with their paper (one transaction each; the time is passed in). The rules are
+gateway/domain/phone_orders.py and handover_notes.py, the book gateway/storage/phone_orders.py
+and handover_notes.py, the paper kernel/handover_paper.py."""
 
 from __future__ import annotations
 
@@ -9,12 +10,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from gateway.domain.errors import NotAllowed
-from gateway.domain.phone_orders import MAY_RECORD, Problem, check_call, clocks
+from gateway.domain.form_checks import Problem
+from gateway.domain.handover_notes import check_transport
+from gateway.domain.phone_orders import MAY_RECORD, check_call, clocks
 from gateway.services.floor_pages import User
-from gateway.storage import phone_orders
+from gateway.storage import handover_notes, phone_orders, server_copy
 from gateway.storage.book import Book
 from gateway.storage.store import GatewayStore
 from kernel.depot_time import depot_date, zone
+from kernel.handover_paper import HandoverLine, HandoverNote, basis_of, handover_pdf
 
 
 def may_record(user: User) -> bool:
@@ -53,6 +57,7 @@ def order_page(store: GatewayStore, number: str, now: float) -> dict[str, Any] |
         if order is None:
             return None
         lines = Book(db).pick_lines(number)
+        notes = handover_notes.of_order(db, number)
     due = clocks(datetime.fromisoformat(order["called_at"]))
     moment = datetime.fromtimestamp(now, UTC)
     return {
@@ -63,4 +68,49 @@ def order_page(store: GatewayStore, number: str, now: float) -> dict[str, Any] |
         "first_batch_left": (due.first_batch_due - moment).total_seconds(),
         "written_order_due": due.written_order_due,
         "written_order_left": (due.written_order_due - moment).total_seconds(),
+        "handovers": notes,
     }  # fmt: skip
+
+
+def hand_over(
+    store: GatewayStore, user: User, order: str, form: Mapping[str, str], depot: str, now: float
+) -> str | list[Problem]:
+    """A handover note for what has been loaded of an order made here: its number, or the
+    form's problems."""
+    if not may_record(user):
+        raise NotAllowed("只有主管可以开具交接单", "only a supervisor may make a handover note")
+    checked = check_transport(form)
+    if isinstance(checked, list):
+        return checked
+    with store.transaction() as db:
+        return handover_notes.make(db, order, depot, checked, user.username, now)
+
+
+def note_pdf(store: GatewayStore, number: str, depot: str) -> bytes | None:
+    """The note's paper (annex 2), as the centre prints its own; None for no such note."""
+    with store.reading() as db:
+        found = handover_notes.kept(db, number)
+        if found is None:
+            return None
+        note, lines = found
+        order = phone_orders.kept(db, note["order"])
+        shipper = server_copy.depot_name(db) or depot
+    destination = order["destination"] if order else ""
+    return handover_pdf(
+        HandoverNote(
+            number=note["number"],
+            shipper=shipper,
+            basis=basis_of(note["order"], None, by_phone=True),
+            destination=destination,
+            on=depot_date(datetime.fromtimestamp(note["made_at"], UTC)),
+            lines=tuple(
+                HandoverLine(x.name, x.spec, x.unit, x.qty, x.inbound, f"批次 {x.batch}")
+                for x in lines
+            ),
+            carrier=note["carrier"],
+            driver=note["driver"],
+            phone=note["phone"],
+            plate=note["plate"],
+            receiver=note["receiver"],
+        )
+    )

@@ -49,7 +49,7 @@ BOOK = """
 CREATE TABLE IF NOT EXISTS items (
     code TEXT PRIMARY KEY, name_zh TEXT NOT NULL, name_en TEXT NOT NULL,
     unit_zh TEXT NOT NULL, unit_en TEXT NOT NULL, reusable INTEGER NOT NULL,
-    storage_years INTEGER NOT NULL
+    storage_years INTEGER NOT NULL, spec TEXT
 );
 CREATE TABLE IF NOT EXISTS gtins (gtin TEXT PRIMARY KEY, item TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS locations (
@@ -142,6 +142,14 @@ CREATE TABLE IF NOT EXISTS phone_orders (
     short TEXT NOT NULL, recorded_by TEXT NOT NULL, recorded_at REAL NOT NULL,
     UNIQUE (day, serial)
 );
+-- Handover notes (annex 2) made at the depot for the orders it made while cut off
+-- (gateway/storage/handover_notes.py): what each handed over, by stack, as printed.
+CREATE TABLE IF NOT EXISTS handover_notes (
+    number TEXT PRIMARY KEY, order_no TEXT NOT NULL, serial INTEGER NOT NULL,
+    carrier TEXT NOT NULL, driver TEXT NOT NULL, phone TEXT NOT NULL, plate TEXT NOT NULL,
+    receiver TEXT NOT NULL, lines TEXT NOT NULL, made_by TEXT NOT NULL, made_at REAL NOT NULL,
+    UNIQUE (order_no, serial)
+);
 CREATE TABLE IF NOT EXISTS devices (
     device TEXT PRIMARY KEY, state TEXT NOT NULL, door TEXT, status TEXT NOT NULL,
     last_seen REAL NOT NULL
@@ -154,6 +162,7 @@ CREATE TABLE IF NOT EXISTS devices (
 # what changed since).
 BOOK_ADDED: dict[str, dict[str, str]] = {
     "batches": {"reinspection_valid_until": "TEXT"},  # FIFO: a re-inspection pass's last day
+    "items": {"spec": "TEXT"},  # a handover note's 规格型号 (annex 2)
 }
 
 # An outbox event (alias o) whose effect the server's copy does not show yet: waiting, or

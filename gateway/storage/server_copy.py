@@ -22,6 +22,11 @@ def cursor(db: sqlite3.Connection) -> str | None:
     return _state(db, "cursor")
 
 
+def depot_name(db: sqlite3.Connection) -> str | None:
+    """The depot's name as the centre has it (Chinese), once a sync brought it."""
+    return _state(db, "depot_name_zh")
+
+
 def master_tag(db: sqlite3.Connection) -> str | None:
     """The fingerprint of the catalogue and locations the book holds (the server's)."""
     return _state(db, "master")
@@ -122,7 +127,8 @@ def apply_sync(db: sqlite3.Connection, answer: dict[str, Any], started: float) -
 def _replace_master(db: sqlite3.Connection, answer: dict[str, Any]) -> None:
     db.execute("DELETE FROM items")
     db.executemany(
-        "INSERT INTO items VALUES (?,?,?,?,?,?,?)",
+        "INSERT INTO items (code, name_zh, name_en, unit_zh, unit_en, reusable, storage_years, "
+        "spec) VALUES (?,?,?,?,?,?,?,?)",
         [
             (
                 i["code"],
@@ -132,10 +138,20 @@ def _replace_master(db: sqlite3.Connection, answer: dict[str, Any]) -> None:
                 i["unit_en"],
                 int(bool(i["reusable"])),
                 int(i["storage_years"]),
+                i.get("spec"),
             )
             for i in answer["items"]
         ],
     )
+    for depot in answer.get("depot", []):  # its names, for the papers it prints
+        db.executemany(
+            "INSERT INTO sync_state VALUES (?,?) ON CONFLICT (key) DO UPDATE SET "
+            "value=excluded.value",
+            [
+                ("depot_name_zh", _text(depot["name_zh"])),
+                ("depot_name_en", _text(depot["name_en"])),
+            ],
+        )
     db.execute("DELETE FROM gtins")
     db.executemany(
         "INSERT INTO gtins VALUES (?,?)", [(g["gtin"], g["item_code"]) for g in answer["gtins"]]

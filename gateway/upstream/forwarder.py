@@ -11,12 +11,13 @@ alone; that one is set aside (`rejected`, result `malformed`, with the server's 
 the rest go on. One broken event never holds the events behind it.
 
 A phone order made at the depot while it could not reach the centre (gateway/storage/
-phone_orders.py) waits in the outbox among the events, in the order things happened: a batch
-stops before it, and it goes alone to `POST /api/v1/gateway/phone-orders`, so that the
-centre knows the order before the picking and loading done for it, and has every event made
-before it (a move of the stock it planned) first. The centre answers once per order number
-(a second sending is a duplicate); an order it refuses is kept with its reason, shown on the
-order's floor page, and the events behind it go on.
+phone_orders.py), and a handover note made for one (gateway/storage/handover_notes.py), wait
+in the outbox among the events, in the order things happened: a batch stops before one, and
+it goes alone to its own route (`ROUTES`), so that the centre knows the order before the
+picking and loading done for it, has every event made before it (a move of the stock it
+planned) first, and the loads a note hands over before the note. The centre answers once per
+number (a second sending is a duplicate); one it refuses is kept with its reason, shown on
+the order's floor page, and what is behind it goes on.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from typing import Any
 import httpx
 
 from gateway.config import ServerLink
-from gateway.domain.phone_orders import OUTBOX_TYPE
+from gateway.domain import handover_notes, phone_orders
 from gateway.storage.store import GatewayStore, OutboxRow
 from gateway.upstream.worker import Worker
 from kernel.clock import Clock
@@ -38,6 +39,10 @@ log = logging.getLogger(__name__)
 
 GATHER = 0.25  # seconds to let events gather after a batch that was not full
 MALFORMED = (400, 413, 422)  # the server cannot read what was sent
+ROUTES = {  # what goes alone, to its own route
+    phone_orders.OUTBOX_TYPE: "/api/v1/gateway/phone-orders",
+    handover_notes.OUTBOX_TYPE: "/api/v1/gateway/handovers",
+}
 RETRIED_REASONS = ("busy",)  # a refusal that may not hold next time (the stock moved under it)
 
 
@@ -71,9 +76,9 @@ class Forwarder(Worker):
         rows = self.store.due(self.limit)
         if not rows:
             return 1.0
-        if rows[0].type == OUTBOX_TYPE:
-            return self._deliver_order(http, rows[0])
-        rows = rows[: next((n for n, r in enumerate(rows) if r.type == OUTBOX_TYPE), len(rows))]
+        if rows[0].type in ROUTES:
+            return self._deliver_alone(http, rows[0])
+        rows = rows[: next((n for n, r in enumerate(rows) if r.type in ROUTES), len(rows))]
         ids = [r.event_id for r in rows]
         try:
             # The events as stored, not decoded and encoded again.
@@ -106,17 +111,17 @@ class Forwarder(Worker):
         # fuller posts; the reads' transactions seldom wait for the outbox's).
         return 0.0 if len(rows) == self.link.batch_size else GATHER
 
-    def _deliver_order(self, http: httpx.Client, row: OutboxRow) -> float:
-        """A phone order made here, alone, before the events behind it."""
+    def _deliver_alone(self, http: httpx.Client, row: OutboxRow) -> float:
+        """A phone order or handover note made here, alone, before what is behind it."""
         try:
             response = http.post(
-                "/api/v1/gateway/phone-orders",
+                ROUTES[row.type],
                 content=row.text.encode(),
                 headers={**self.headers(), "Content-Type": "application/json"},
             )
             if _refused(response):
                 reason = f"{response.status_code}: {_reason(response)}"
-                log.error("server refused phone order %s: %s", row.event_id, reason)
+                log.error("server refused %s %s: %s", row.type, row.event_id, reason)
                 self.store.settle({row.event_id: ("rejected", reason)})
                 self.succeeded()
                 return 0.0
@@ -124,12 +129,12 @@ class Forwarder(Worker):
                 raise RuntimeError(f"server answered {response.status_code}: {response.text[:200]}")
             result = str(response.json().get("result", "accepted"))
         except (httpx.HTTPError, RuntimeError, ValueError, OSError) as exc:
-            delay = self.failed(f"deliver phone order {row.event_id}", exc)
+            delay = self.failed(f"deliver {row.type} {row.event_id}", exc)
             self.store.defer([row.event_id], delay, str(exc))
             return delay
         self.store.settle({row.event_id: (result, None)})
         self.succeeded()
-        log.info("delivered phone order %s (%s)", row.event_id, result)
+        log.info("delivered %s %s (%s)", row.type, row.event_id, result)
         return 0.0
 
     def _malformed(self, ids: list[str], reason: str) -> float:

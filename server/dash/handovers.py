@@ -22,13 +22,13 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from kernel.handover_paper import basis_of
 from server.dash.common import page
 from server.dash.forms import Filled, empty, flash, flash_of, form_of, read, spent
 from server.dash.refusals import next_step
 from server.domain import depot_time
 from server.domain.bounds import Id, NoteNo
 from server.domain.errors import DepotError, NotFoundPage, Rejection, status_of
-from server.domain.handover import basis_of
 from server.domain.permissions import allowed
 from server.domain.scope import Named, Of, Own
 from server.services import handover

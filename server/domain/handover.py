@@ -66,14 +66,3 @@ def check_receipt(handed: Mapping[int, int], receipt: Receipt, today: date) -> s
         if any(c.received < handed[c.line] or (c.discrepancy or "").strip() for c in counted)
         else CONFIRMED
     )
-
-
-def basis_of(number: str, written_order: str | None, by_phone: bool) -> str:
-    """What annex 2's "发货依据（调拨通知编号）" says for an order: its notice's number; for a
-    phone order (art. 19(4)) the written order that followed it, once recorded, with the
-    order's number beside it, or else that the written order is still to come."""
-    if not by_phone:
-        return number
-    if written_order:
-        return f"{written_order}（电话指令 {number}）"
-    return f"{number}（电话指令，书面调拨通知待补）"

@@ -20,12 +20,17 @@ a truck are not un-shipped.
 
 The same order sent again is answered as a duplicate; another order under a number already
 taken is refused.
+
+A handover note the depot printed for such an order (JJ-<order>-<depot>-G<n>: the centre's
+own notes have no G) comes after the loads it hands over (`take_handover`) and is kept as the
+centre keeps its own: the receiver confirms it the same way.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
@@ -45,6 +50,7 @@ from server.services.dispatch import (
     record_order,
     reserve_stack,
 )
+from server.services.handover import Handover, add_handover
 from server.services.replan import Loss, Released, release, replan
 from server.storage.tables import (
     batches,
@@ -52,7 +58,9 @@ from server.storage.tables import (
     dispatch_lines,
     dispatch_orders,
     floor_grants,
+    handovers,
     locations,
+    pick_lines,
     places,
     stock,
     users,
@@ -92,6 +100,26 @@ class PhoneOrder:
     def fingerprint(self) -> str:
         text = json.dumps(asdict(self), sort_keys=True, ensure_ascii=False, default=str)
         return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class NoteLine:
+    location: str
+    item: str
+    batch: str
+    qty: int
+
+
+@dataclass(frozen=True, slots=True)
+class DepotNote:
+    """A handover note as the depot's gateway sends it."""
+
+    number: str
+    order: str
+    transport: Handover
+    lines: tuple[NoteLine, ...]
+    made_by: str
+    made_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +177,7 @@ def _take(conn: Connection, gateway: str, depot: str, order: PhoneOrder, now: da
             return Taken(int(kept.id), True, ())
         raise Rejection("duplicate_number", f"order {order.number} already exists")
     check_items(conn, [line.item for line in order.lines])
-    planner = _planner(conn, depot, order.recorded_by)
+    planner = _depot_person(conn, depot, order.recorded_by)
     stacks = [_stack(conn, depot, pick) for pick in order.picks]
     request = _request(conn, depot, order)
     order_id = insert_order(conn, planner, request, now)
@@ -182,10 +210,10 @@ def _take(conn: Connection, gateway: str, depot: str, order: PhoneOrder, now: da
     return Taken(order_id, False, tuple(sorted(set(replanned))))
 
 
-def _planner(conn: Connection, depot: str, recorded_by: str) -> str:
-    """Who the order is by: the person of the depot who took the call. The gateway let only
-    a supervisor of its floor do so; the centre may have changed their role or PIN since, but
-    a name that was never one of the depot's people is refused."""
+def _depot_person(conn: Connection, depot: str, recorded_by: str) -> str:
+    """Who an order or note is by: the person of the depot who took the call or made the
+    note. The gateway let only a supervisor of its floor do so; the centre may have changed
+    their role or PIN since, but a name that was never one of the depot's people is refused."""
     granted = exists().where(
         (floor_grants.c.username == users.c.username) & (floor_grants.c.warehouse == depot)
     )
@@ -328,3 +356,54 @@ def _reserve(
             )
         reserved += got
     return reserved
+
+
+def take_handover(engine: Engine, depot: str, note: DepotNote, now: datetime) -> bool:
+    """Keep a handover note the depot made for an order it made; False when it was sent and
+    kept before."""
+    if not re.fullmatch(
+        rf"JJ-{re.escape(note.order)}-{re.escape(depot)}-G[0-9]{{1,3}}", note.number
+    ):
+        raise Rejection("bad_number", f"{note.number} is not a note number depot {depot} makes")
+    with engine.begin() as conn:
+        order = conn.execute(
+            select(dispatch_orders.c.id)
+            .join(depot_phone_orders, depot_phone_orders.c.order_id == dispatch_orders.c.id)
+            .where(
+                (dispatch_orders.c.number == note.order) & (depot_phone_orders.c.warehouse == depot)
+            )
+        ).scalar_one_or_none()
+        if order is None:
+            raise Rejection("unknown_order", f"depot {depot} made no order {note.order}")
+        kept = conn.execute(
+            select(handovers.c.order_id, handovers.c.warehouse).where(
+                handovers.c.number == note.number
+            )
+        ).first()
+        if kept is not None:
+            if (kept.order_id, kept.warehouse) == (order, depot):
+                return False
+            raise Rejection("duplicate_number", f"handover note {note.number} already exists")
+        lines = [(_pick_line(conn, order, depot, x), x.qty) for x in note.lines]
+        by = _depot_person(conn, depot, note.made_by)
+        add_handover(conn, by, order, depot, note.number, note.transport, lines, note.made_at)
+    return True
+
+
+def _pick_line(conn: Connection, order_id: int, depot: str, line: NoteLine) -> int:
+    where, batch = _stack(conn, depot, Pick(line.item, line.location, line.batch, line.qty))
+    found = conn.execute(
+        select(pick_lines.c.id)
+        .where(
+            (pick_lines.c.order_id == order_id)
+            & (pick_lines.c.warehouse == depot)
+            & (pick_lines.c.location_id == where)
+            & (pick_lines.c.batch_id == batch)
+        )
+        .order_by(pick_lines.c.seq)
+    ).first()
+    if found is None:
+        raise Rejection(
+            "not_on_pick_list", f"the order has no line for {line.batch} at {line.location}"
+        )
+    return int(found.id)

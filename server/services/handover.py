@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Connection, Engine, select, update
 
 from server.domain import depot_time, evidence
 from server.domain.errors import Rejection
@@ -107,36 +107,50 @@ def create_handover(
                 "nothing_to_hand_over",
                 f"nothing of order {order.number} has been loaded at {warehouse}",
             )
-        count = len(  # the depot's own notes for the order: JJ-<order>-<depot>-<n>
-            conn.execute(
-                select(handovers.c.id).where(
-                    (handovers.c.order_id == order_id) & (handovers.c.warehouse == warehouse)
-                )
-            ).all()
-        )
-        number = f"JJ-{order.number}-{warehouse}-{count + 1}"
-        note_id = conn.execute(
-            handovers.insert()
-            .values(
-                number=number,
-                order_id=order_id,
-                warehouse=warehouse,
-                carrier=note.carrier,
-                driver=note.driver,
-                phone=note.phone,
-                plate=note.plate,
-                receiver=note.receiver,
-                created_by=username,
-                created_at=now,
+        prefix = f"JJ-{order.number}-{warehouse}-"
+        made = conn.execute(  # the depot's notes for the order: JJ-<order>-<depot>-<n>, and
+            select(handovers.c.number).where(  # those its gateway printed (-G<n>) apart
+                (handovers.c.order_id == order_id) & (handovers.c.warehouse == warehouse)
             )
-            .returning(handovers.c.id)
-        ).scalar_one()
-        conn.execute(
-            handover_lines.insert(),
-            [{"handover_id": note_id, "pick_line_id": i, "qty": q} for i, q in loaded],
-        )
-        record(conn, username, "handover", number, depot=warehouse, plate=note.plate, now=now)
+        ).scalars()
+        count = sum(1 for n in made if n.removeprefix(prefix).isdigit())
+        number = f"{prefix}{count + 1}"
+        add_handover(conn, username, order_id, warehouse, number, note, list(loaded), now)
     return number
+
+
+def add_handover(
+    conn: Connection,
+    username: str,
+    order_id: int,
+    warehouse: str,
+    number: str,
+    note: Handover,
+    lines: list[tuple[int, int]],
+    at: datetime,
+) -> None:
+    """Keep note `number` handing over (pick line id, quantity) `lines`, made `at`."""
+    note_id = conn.execute(
+        handovers.insert()
+        .values(
+            number=number,
+            order_id=order_id,
+            warehouse=warehouse,
+            carrier=note.carrier,
+            driver=note.driver,
+            phone=note.phone,
+            plate=note.plate,
+            receiver=note.receiver,
+            created_by=username,
+            created_at=at,
+        )
+        .returning(handovers.c.id)
+    ).scalar_one()
+    conn.execute(
+        handover_lines.insert(),
+        [{"handover_id": note_id, "pick_line_id": i, "qty": q} for i, q in lines],
+    )
+    record(conn, username, "handover", number, depot=warehouse, plate=note.plate, now=at)
 
 
 def confirm_handover(

@@ -42,6 +42,7 @@ from server.storage.tables import (
     stock,
     stocktake_lines,
     stocktakes,
+    warehouses,
 )
 
 
@@ -167,8 +168,15 @@ def _reinspected(
 
 
 def _catalogue(conn: Connection, warehouse: str) -> dict[str, Any]:
-    """The master data a gateway keeps: items, their GTINs and the depot's locations."""
+    """The master data a gateway keeps: items, their GTINs, the depot's locations, and the
+    depot's names (its papers' shipper)."""
     return {
+        "depot": _rows(
+            conn,
+            select(warehouses.c.code, warehouses.c.name_zh, warehouses.c.name_en).where(
+                warehouses.c.code == warehouse
+            ),
+        ),
         "items": _rows(conn, select(items)),
         "gtins": _rows(conn, select(item_gtins)),
         "locations": _rows(

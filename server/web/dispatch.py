@@ -11,6 +11,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import AwareDatetime, BaseModel, Field
 
+from kernel import handover_paper as paper
+from kernel.handover_paper import HandoverLine, HandoverNote, basis_of
 from server.domain import depot_time
 from server.domain.bounds import (
     Code,
@@ -28,12 +30,11 @@ from server.domain.bounds import (
 )
 from server.domain.fifo import Chosen, why
 from server.domain.floor import Rejection
-from server.domain.handover import Counted, Receipt, basis_of
+from server.domain.handover import Counted, Receipt
 from server.domain.scope import Named, Of, Own
 from server.services import allocation, dispatch, handover
 from server.services.order_view import order_view
 from server.storage.orders import handover_note
-from server.web import printing
 from server.web.deps import engine_of, now_of
 from server.web.downloads import download
 from server.web.errors import PDF, answers
@@ -329,15 +330,15 @@ def handover_pdf(
     if found is None:
         raise Rejection("unknown_handover", f"there is no handover note {number}")
     note, order, depot, rows = found
-    pdf = printing.handover_pdf(
-        printing.HandoverNote(
+    pdf = paper.handover_pdf(
+        HandoverNote(
             number=note.number,
             shipper=depot,
             basis=basis_of(order.number, order.written_order, order.written_order_due is not None),
             destination=order.destination,
             on=depot_time.local_date(note.created_at),
             lines=tuple(
-                printing.HandoverLine(
+                HandoverLine(
                     r["name_zh"],
                     r["spec"],
                     r["unit_zh"],

@@ -9,11 +9,13 @@ from fastapi import APIRouter, Request
 from pydantic import AwareDatetime, BaseModel, Field
 
 from server.domain import evidence
-from server.domain.bounds import Code, Name, Phone, Qty, Ref
+from server.domain.bounds import Code, Name, NoteNo, Person, Phone, Plate, Qty, Ref
 from server.domain.scope import Own
 from server.services import depot_orders, gateways
 from server.services.dispatch import OrderLine
+from server.services.handover import Handover
 from server.web.deps import engine_of, now_of
+from server.web.dispatch import MAX_NOTE_LINES
 from server.web.errors import answers
 from server.web.guard import Scope, device
 
@@ -99,3 +101,51 @@ def phone_order(
         "result": "duplicate" if taken.duplicate else "accepted",
         "replanned": list(taken.replanned),
     }
+
+
+class NoteLineIn(BaseModel):
+    location: Code
+    item: Code
+    batch: Ref
+    qty: Qty
+
+
+class HandoverNoteIn(BaseModel):
+    number: NoteNo = Field(description="JJ-<order>-<depot>-G<n>, made by the depot's gateway")
+    order: Ref
+    carrier: Name
+    driver: Person
+    phone: Phone
+    plate: Plate
+    receiver: Name
+    lines: list[NoteLineIn] = Field(min_length=1, max_length=MAX_NOTE_LINES)
+    made_by: Ref
+    made_at: AwareDatetime
+
+    def note(self) -> depot_orders.DepotNote:
+        transport = Handover(self.carrier, self.driver, self.phone, self.plate, self.receiver)
+        return depot_orders.DepotNote(
+            number=self.number,
+            order=self.order,
+            transport=transport,
+            lines=tuple(
+                depot_orders.NoteLine(x.location, x.item, x.batch, x.qty) for x in self.lines
+            ),
+            made_by=self.made_by,
+            made_at=self.made_at,
+        )
+
+
+@router.post("/handovers", responses=answers(404, 409))
+def handover_note(
+    body: HandoverNoteIn,
+    request: Request,
+    scope: Annotated[Scope, device(Own())],
+) -> dict[str, Any]:
+    """A handover note (annex 2) the depot printed for an order it made while cut off, sent
+    after the loads it hands over; the receiver confirms it as any note. The same note sent
+    again answers `duplicate`."""
+    now = now_of(request)
+    evidence.check_not_future(body.made_at, now, "the note's time")
+    kept = depot_orders.take_handover(engine_of(request), scope.named, body.note(), now)
+    return {"number": body.number, "result": "accepted" if kept else "duplicate"}

@@ -1,11 +1,11 @@
 """Printable papers (PDF, A4, Chinese with English beside): the acceptance record of annex 1
 (入库验收单) and the bin cards of annex 3 (标识牌), each card with a QR code that a floor
-scanner reads as the batch (a GS1 element string: GTIN, batch, production date)."""
+scanner reads as the batch (a GS1 element string: GTIN, batch, production date). The
+handover note of annex 2 is kernel/handover_paper.py, which the depots' gateways print too."""
 
 from __future__ import annotations
 
 import io
-import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -14,8 +14,8 @@ from reportlab.graphics import renderPDF
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.pdfgen.canvas import Canvas
 
+from kernel.handover_paper import rows
 from kernel.paperfont import NAME as FONT
 from kernel.paperfont import drawing as paper_drawing
 from kernel.paperfont import paper
@@ -74,26 +74,6 @@ def gs1_batch_code(gtin: str, batch: str, prod_date: date | None) -> str:
     return code + (f"\x1d11{prod_date:%y%m%d}" if prod_date else "")
 
 
-def _rows(
-    canvas: Canvas,
-    top: float,
-    rows: Sequence[tuple[str, str]],
-    left: float = 20 * mm,
-    width: float = 170 * mm,
-    height: float = 11 * mm,
-) -> float:
-    label = 55 * mm
-    for name, value in rows:
-        canvas.rect(left, top - height, width, height)
-        canvas.line(left + label, top, left + label, top - height)
-        canvas.setFont(FONT, 10)
-        canvas.drawString(left + 2 * mm, top - height + 4 * mm, name)
-        canvas.setFont(FONT, 11)
-        canvas.drawString(left + label + 2 * mm, top - height + 4 * mm, value)
-        top -= height
-    return top
-
-
 def acceptance_pdf(form: AcceptanceForm) -> bytes:
     out = io.BytesIO()
     canvas = paper(out, f"入库验收单 {form.record_no}", compress=False)
@@ -103,7 +83,7 @@ def acceptance_pdf(form: AcceptanceForm) -> bytes:
     canvas.setFont(FONT, 10)
     canvas.drawCentredString(width / 2, height - 31 * mm, f"Acceptance record {form.record_no}")
     price = f"¥ {form.price_cents / 100:,.2f}" if form.price_cents is not None else "—"
-    top = _rows(
+    top = rows(
         canvas,
         height - 40 * mm,
         [
@@ -142,7 +122,7 @@ def bin_cards_pdf(cards: Sequence[BinCard], warehouse_head: str) -> bytes:
         top = height - 15 * mm - half * (height / 2)
         canvas.setFont(FONT, 14)
         canvas.drawString(20 * mm, top, "市级救灾储备物资标识牌 Bin card")
-        rows = [
+        fields = [
             ("物资品名 Item", card.item),
             ("码放位置 Location", card.location),
             ("生产厂家 Manufacturer", card.manufacturer),
@@ -154,7 +134,7 @@ def bin_cards_pdf(cards: Sequence[BinCard], warehouse_head: str) -> bytes:
             ("仓库负责人 Depot head", warehouse_head),
             ("物资保管员 Keeper", card.keeper),
         ]
-        _rows(canvas, top - 5 * mm, rows, width=120 * mm, height=10 * mm)
+        rows(canvas, top - 5 * mm, fields, width=120 * mm, height=10 * mm)
         qr = QrCodeWidget(card.code, barLevel="M")
         x0, y0, x1, y1 = qr.getBounds()
         size = 45 * mm
@@ -163,116 +143,6 @@ def bin_cards_pdf(cards: Sequence[BinCard], warehouse_head: str) -> bytes:
         )
         drawing.add(qr)
         renderPDF.draw(drawing, canvas, 145 * mm, top - 60 * mm)
-    canvas.showPage()
-    canvas.save()
-    return out.getvalue()
-
-
-@dataclass(frozen=True, slots=True)
-class HandoverLine:
-    item: str  # 物资名称
-    spec: str  # 规格型号
-    unit: str  # 计量单位
-    qty: int  # 数量
-    inbound: date | None  # 入库时间
-    remark: str  # 备注 (the batch)
-
-
-@dataclass(frozen=True, slots=True)
-class HandoverNote:
-    number: str  # 编号
-    shipper: str  # 发货单位
-    basis: str  # 发货依据 (调拨通知编号)
-    destination: str  # 收货地址
-    on: date
-    lines: tuple[HandoverLine, ...]
-    carrier: str
-    driver: str
-    phone: str
-    plate: str
-    receiver: str
-    received_by: str = ""  # the receiver's confirmation, once recorded
-    received_phone: str = ""
-    received_on: date | None = None
-    discrepancies: tuple[str, ...] = ()  # the receiver's notes, one per line short or wrong
-
-
-def handover_pdf(note: HandoverNote) -> bytes:
-    """The dispatch handover note of annex 2 (调拨发货交接单)."""
-    out = io.BytesIO()
-    canvas = paper(out, f"调用发货交接单 {note.number}", compress=False)
-    width, height = A4
-    canvas.setFont(FONT, 16)
-    canvas.drawCentredString(width / 2, height - 22 * mm, "市级救灾储备物资调用发货（交接）单")
-    canvas.setFont(FONT, 10)
-    canvas.drawCentredString(width / 2, height - 28 * mm, f"Handover note  编号 No. {note.number}")
-    top = _rows(
-        canvas,
-        height - 35 * mm,
-        [
-            ("发货单位 Shipper", note.shipper),
-            ("发货依据 Basis (notice no.)", note.basis),
-            ("收货地址 Destination", note.destination),
-            ("日期 Date", f"{note.on:%Y 年 %m 月 %d 日}"),
-        ],
-        height=9 * mm,
-    )
-    columns = (
-        ("物资名称", 20),
-        ("规格型号", 60),
-        ("计量单位", 95),
-        ("数量", 115),
-        ("入库时间", 135),
-        ("备注", 165),
-    )
-    top -= 8 * mm
-    canvas.setFont(FONT, 10)
-    for name, x in columns:
-        canvas.drawString(x * mm, top, name)
-    canvas.line(20 * mm, top - 2 * mm, 190 * mm, top - 2 * mm)
-    canvas.setFont(FONT, 9)
-    for line in note.lines:
-        top -= 7 * mm
-        values = (
-            line.item,
-            line.spec,
-            line.unit,
-            str(line.qty),
-            str(line.inbound or "—"),
-            line.remark,
-        )
-        for (_, x), value in zip(columns, values, strict=True):
-            canvas.drawString(x * mm, top, value[:24])
-    for said in note.discrepancies:  # wrapped: a note may be long
-        for part in textwrap.wrap(said, 56):
-            top -= 6 * mm
-            canvas.drawString(20 * mm, top, part)
-    top = _rows(
-        canvas,
-        top - 8 * mm,
-        [
-            ("运输单位 Carrier", note.carrier),
-            ("驾驶员姓名 Driver", note.driver),
-            ("电话 Phone", note.phone),
-            ("车号 Plate", note.plate),
-            ("收货（接收）单位 Receiver", note.receiver),
-        ],
-        height=9 * mm,
-    )
-    canvas.setFont(FONT, 10)
-    received = (
-        f"接收人：{note.received_by}    联系电话：{note.received_phone}    "
-        f"接收时间：{note.received_on:%Y 年 %m 月 %d 日}"
-        if note.received_on
-        else "接收人：            联系电话：            接收时间：    年  月  日"
-    )
-    canvas.drawString(20 * mm, top - 12 * mm, received)
-    canvas.drawString(20 * mm, top - 22 * mm, "发货单位责任人：              开单人：")
-    canvas.drawString(
-        20 * mm,
-        top - 32 * mm,
-        "注：第一联：存根联；第二联：收货（接收）单位留存联；第三联：回执联。",
-    )
     canvas.showPage()
     canvas.save()
     return out.getvalue()

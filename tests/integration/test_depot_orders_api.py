@@ -6,11 +6,13 @@ and the same order sent twice taken once."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import pypdf
 import pytest
 from sqlalchemy import Engine, select
 
@@ -210,3 +212,50 @@ def test_an_order_by_someone_who_was_never_the_depots_is_refused_and_one_by_a_ke
         shown = sun.get(f"/api/v1/dispatch/orders/{order_id(engine, NUMBER)}").json()
     assert shown["created_by"] == "li" and shown["made_at_depot"]["recorded_by"] == "li"
     assert shown["lines"][0]["shortfall"] == 45  # what the depot could not plan
+
+
+def test_the_handover_note_the_depot_printed_is_kept_as_the_centres_own(
+    server: ServerProcess, depot: Depot, stocked: Stocked, engine: Engine
+) -> None:
+    item, auth = stocked.item.code, {"Authorization": f"Bearer {depot.gateway_token}"}
+    assert send(server, depot, phone_order(item, [("D01", "2024A", 40)])).status_code == 200
+    load = loading(NUMBER, Pick("LC01", "D01", "2024A", 25), stocked.item.gtin)
+    assert (
+        httpx.post(f"{server.url}/api/v1/events", json={"events": [load]}, headers=auth).json()[
+            "results"
+        ][0]["result"]
+        == "accepted"
+    )
+    note = {
+        "number": f"JJ-{NUMBER}-LC01-G1", "order": NUMBER, "carrier": "北川县运输公司",
+        "driver": "李强", "phone": "13908165678", "plate": "川B·12345",
+        "receiver": "北川县应急管理局", "made_by": "wang",
+        "made_at": (CALLED + timedelta(hours=2)).isoformat(),
+        "lines": [{"location": "D01", "item": item, "batch": "2024A", "qty": 25}],
+    }  # fmt: skip
+    route = f"{server.url}/api/v1/gateway/handovers"
+    first = httpx.post(route, json=note, headers=auth)
+    assert first.status_code == 200 and first.json()["result"] == "accepted", first.text
+    assert httpx.post(route, json=note, headers=auth).json()["result"] == "duplicate"
+    for wrong, reason in (
+        ({"number": f"JJ-{NUMBER}-LC01-1"}, "bad_number"),  # the centre's numbering
+        ({"number": "JJ-DB-9-LC01-G1", "order": "DB-9"}, "unknown_order"),
+        ({"number": f"JJ-{NUMBER}-LC01-G2", "lines": [{**note["lines"][0], "batch": "2026B"}]},
+         "not_on_pick_list"),
+    ):  # fmt: skip
+        refused = httpx.post(route, json={**note, **wrong}, headers=auth)
+        assert refused.json()["detail"]["reason"] == reason, refused.text
+    with server.login(("li", PASSWORD)) as keeper:
+        shown = keeper.get(f"/api/v1/dispatch/orders/{order_id(engine, NUMBER)}").json()
+        assert [n["number"] for n in shown["handovers"]] == [note["number"]]
+        pdf = keeper.get(f"/api/v1/dispatch/handovers/{note['number']}.pdf")
+        text = pypdf.PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+        assert note["number"] in text and "川B·12345" in text and "25" in text
+        # the centre's own first note for the order is its 1: the depot's G1 takes none
+        own = keeper.post(
+            f"/api/v1/dispatch/orders/{order_id(engine, NUMBER)}/handovers",
+            json={"warehouse": "LC01", **{k: note[k] for k in
+                  ("carrier", "driver", "phone", "plate", "receiver")}},
+        )  # fmt: skip
+        assert own.status_code == 201 and own.json()["number"] == f"JJ-{NUMBER}-LC01-1"
+    assert verify_ledger(engine).ok

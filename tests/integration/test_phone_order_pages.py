@@ -5,20 +5,24 @@ overview links it. The forms are protected like every floor form."""
 
 from __future__ import annotations
 
+import io
 import re
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pypdf
 import pytest
 from fastapi.testclient import TestClient
 
+from gateway.domain.floor import Load
 from gateway.entrypoints.floor_web import COOKIE, FloorContext, create_floor_app
 from gateway.entrypoints.metrics import Gauges, IntakeMetrics
 from gateway.services import floor_pages
 from gateway.storage import server_copy
-from gateway.storage.store import GatewayStore
+from gateway.storage.book import Book
+from gateway.storage.store import GatewayStore, insert_outbox
 from harness.depot_copy import answer
 from kernel.passwords import hash_password
 
@@ -138,3 +142,52 @@ def test_the_form_is_refused_without_its_token_or_from_another_site(store: Gatew
     assert forged.status_code == 403
     with store.transaction() as db:
         assert db.execute("SELECT count(*) FROM phone_orders").fetchone()[0] == 0
+
+
+NOTE = {"carrier": "北川县运输公司", "driver": "李强", "phone": "139 0816 5678",
+        "plate": "川B·12345", "receiver": "北川县应急管理局"}  # fmt: skip
+
+
+def test_after_loading_a_supervisor_prints_the_handover_note_at_the_depot(
+    store: GatewayStore,
+) -> None:
+    client = browser(store, "zhao")
+    form = {**CALL, "csrf_token": token_on(client, "/floor/phone-orders/new"),
+            "item": ["ZS-0001"], "qty": ["50"]}  # fmt: skip
+    number = (
+        client.post("/floor/phone-orders", data=form, follow_redirects=False)
+        .headers["location"]
+        .rsplit("/", 1)[1]
+    )
+    page = f"/floor/phone-orders/{number}"
+    token = token_on(client, page)
+    early = client.post(f"{page}/handovers", data={**NOTE, "csrf_token": token})
+    assert early.status_code == 422 and "尚未装车" in early.text  # nothing loaded yet
+    with store.transaction() as db:  # 30 of 2021B02 loaded at a door
+        book = Book(db)
+        line = next(x for x in book.pick_lines(number) if x.batch == "2021B02")
+        insert_outbox(db, [("e-load", "loading", {"event_id": "e-load"})], NOW)
+        book.record_load(Load("e-load", line.id, 30, "LC01-D02-FIX1", NOW, "2021B02"))
+    missing = client.post(f"{page}/handovers", data={**NOTE, "plate": "", "csrf_token": token})
+    assert missing.status_code == 422 and 'id="plate-error"' in missing.text
+    assert 'value="北川县运输公司"' in missing.text  # what was typed is kept
+    made = client.post(f"{page}/handovers", data={**NOTE, "csrf_token": token},
+                       follow_redirects=False)  # fmt: skip
+    assert made.status_code == 303, made.text
+    note = f"JJ-{number}-LC01-G1"
+    shown = client.get(page).text
+    assert f'href="/floor/handovers/{note}.pdf"' in shown
+    assert shown.count('id="handovers"') == 1 and shown.count('name="plate"') == 1
+    pdf = client.get(f"/floor/handovers/{note}.pdf")
+    assert pdf.headers["content-type"] == "application/pdf"
+    text = pypdf.PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+    for shown in (note, "单帐篷", "批次 2021B02", "30", "川B·12345", "李强",
+                  f"{number}（电话指令，书面调拨通知待补）", "北川县擂鼓镇安置点"):  # fmt: skip
+        assert shown in text, shown
+    with store.transaction() as db:  # it goes to the centre behind the load it hands over
+        queued = db.execute("SELECT event_id, type FROM outbox ORDER BY id").fetchall()
+    assert queued[-2:] == [("e-load", "loading"), (note, "handover")]
+    keeper = browser(store, "wang")  # a keeper prints it, but does not make one
+    assert keeper.get(f"/floor/handovers/{note}.pdf").status_code == 200
+    assert "开具交接单" not in keeper.get(page).text
+    assert client.get("/floor/handovers/JJ-NONE-LC01-G1.pdf").status_code == 404

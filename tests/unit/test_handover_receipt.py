@@ -8,13 +8,13 @@ from datetime import date
 
 import pytest
 
+from kernel.handover_paper import basis_of
 from server.domain.errors import Rejection
 from server.domain.handover import (
     CONFIRMED,
     DISCREPANCY,
     Counted,
     Receipt,
-    basis_of,
     check_receipt,
 )
 
