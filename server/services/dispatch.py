@@ -30,6 +30,7 @@ from server.storage import depots
 from server.storage.tables import (
     dispatch_lines,
     dispatch_orders,
+    emergency_reports,
     locations,
     pick_lines,
     stock,
@@ -206,7 +207,7 @@ def insert_order(conn: Connection, username: str, request: OrderRequest, now: da
     check_items(conn, [line.item for line in request.lines])
     notified = request.notified_at or now
     written_due = written_order_due(notified) if request.phone_order else None
-    return int(
+    order_id = int(
         conn.execute(
             dispatch_orders.insert()
             .values(
@@ -226,6 +227,9 @@ def insert_order(conn: Connection, username: str, request: OrderRequest, now: da
             .returning(dispatch_orders.c.id)
         ).scalar_one()
     )
+    if request.kind == "emergency":  # art. 14: reported at once; drafted as the centre learns
+        conn.execute(emergency_reports.insert().values(order_id=order_id, drafted_at=now))
+    return order_id
 
 
 def _reserve_lines(

@@ -1,5 +1,6 @@
-"""A dispatch order as people read it: its lines, pick lists, clocks, handover notes and what
-its planner was told about it (a reservation a stocktake loss took, planned again).
+"""A dispatch order as people read it: its lines, pick lists, clocks, handover notes, what
+its planner was told about it (a reservation a stocktake loss took, planned again), the
+call behind an order a depot made while cut off, and an emergency's report (art. 14).
 
 Read for one depot (`depot`), an order shows only that depot's part: its pick lines, its
 handover notes, and for each line only the quantity asked of that depot (the shortfall and
@@ -14,12 +15,15 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, select
 
 from kernel.dispatch_clocks import first_batch_due
+from server.domain.depot_time import zone
+from server.domain.emergency_report import draft
 from server.domain.floor import Rejection
 from server.services.notifications import of_order
 from server.storage.orders import made_at_depot, pick_list_query
 from server.storage.tables import (
     dispatch_lines,
     dispatch_orders,
+    emergency_reports,
     handovers,
     items,
     pick_lines,
@@ -51,11 +55,14 @@ def order_view(
         note_rows = [dict(r) for r in conn.execute(notes.order_by(handovers.c.id)).mappings()]
         told = of_order(conn, order_id, depot)
         call = made_at_depot(conn, order_id)
+        drafted = conn.execute(
+            select(emergency_reports.c.drafted_at).where(emergency_reports.c.order_id == order_id)
+        ).scalar_one_or_none()
     notified = _utc(order.notified_at)
     first_due = first_batch_due(notified)
     written_due = _utc(order.written_order_due) if order.written_order_due else None
     arrived = _utc(order.first_arrival_at) if order.first_arrival_at else None
-    return {
+    shown: dict[str, Any] = {
         "id": order.id,
         "number": order.number,
         "kind": order.kind,
@@ -79,6 +86,12 @@ def order_view(
         # made at a depot on a phone order while it was cut off: the call as it recorded it
         "made_at_depot": call,
     }
+    # an emergency's report to the bureaus (art. 14), for the bureau's view of the whole order
+    shown["report"] = None
+    if drafted is not None and depot is None:
+        at = _utc(drafted)
+        shown["report"] = {"drafted_at": at.isoformat(), "text": draft(shown, at, zone())}
+    return shown
 
 
 def _lines(conn: Connection, order_id: int, depot: str | None) -> list[dict[str, Any]]:

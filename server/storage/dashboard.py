@@ -24,6 +24,7 @@ from server.storage.tables import (
     STOCK_STATUSES,
     audit_log,
     batches,
+    depot_phone_orders,
     dispatch_lines,
     dispatch_orders,
     events,
@@ -182,8 +183,10 @@ def orders(
             func.coalesce(asked.c.asked, 0).label("asked"),
             func.coalesce(picked.c.picked, 0).label("picked"),
             func.coalesce(picked.c.loaded, 0).label("loaded"),
+            depot_phone_orders.c.warehouse.label("made_at"),  # made there while cut off
         )
         .outerjoin(asked, asked.c.order_id == dispatch_orders.c.id)
+        .outerjoin(depot_phone_orders, depot_phone_orders.c.order_id == dispatch_orders.c.id)
         .outerjoin(picked, picked.c.order_id == dispatch_orders.c.id)
         .order_by(dispatch_orders.c.notified_at.desc(), dispatch_orders.c.id.desc())
         .limit(limit)

@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Engine, select
 
+from server.domain.depot_time import utc
 from server.storage.tables import (
     batches,
     depot_phone_orders,
@@ -34,8 +35,8 @@ def made_at_depot(conn: Connection, order_id: int) -> dict[str, Any] | None:
         "caller": {"name": row.caller_name, "unit": row.caller_unit, "phone": row.caller_phone},
         "notice": row.notice,
         "recorded_by": row.recorded_by,
-        "recorded_at": row.recorded_at.isoformat(),
-        "received_at": row.received_at.isoformat(),
+        "recorded_at": utc(row.recorded_at).isoformat(),
+        "received_at": utc(row.received_at).isoformat(),
     }
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import Engine, select
 
 from harness.depot import ADMIN, Depot, ServerProcess
 from harness.dispatch_stock import PASSWORD, Stocked, stock_for_dispatch
+from harness.forms import signed_in
 from harness.orders import Pick, loading, order_id, picks_of
 from kernel.clock import system_clock
 from server.services.accounts import create_user
@@ -105,6 +106,19 @@ def test_the_centre_keeps_the_order_the_depot_made_with_its_clocks_from_the_call
         ("D01", "2024A", 40),
         ("D01", "2026B", 10),
     ]
+    # the report to the bureaus (art. 14) was drafted as the centre learned of the order
+    report = shown["report"]
+    assert report["drafted_at"] == shown["made_at_depot"]["received_at"]
+    for said in ("北川县应急管理局刘局长（0816-4822110）电话调拨指令", f"调运单号 {NUMBER}",
+                 "因LC01与中心通信中断", "调运 50，已装车 0", "书面调拨指令待补办"):  # fmt: skip
+        assert said in report["text"], said
+    # the dashboard's list marks it: made at LC01 while cut off, waiting for its written order
+    browser = signed_in(server.url, "sun", PASSWORD)
+    listed = browser.get("/orders").text.split(f'data-order="{NUMBER}"', 1)[1].split("</tr>")[0]
+    assert "断网时由 LC01 凭电话指令发出" in listed and "待书面调令" in listed
+    page = browser.get(f"/orders/{order_id(engine, NUMBER)}").text
+    assert 'id="made-offline"' in page and "刘局长" in page and 'id="emergency-report"' in page
+    browser.close()
     # sent again (the gateway never heard the answer): the same order, nothing reserved twice
     again = send(server, depot, body)
     assert again.status_code == 200 and again.json()["result"] == "duplicate"

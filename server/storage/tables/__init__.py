@@ -37,6 +37,7 @@ from server.storage.tables.workflows import decision_files as decision_files
 from server.storage.tables.workflows import depot_phone_orders as depot_phone_orders
 from server.storage.tables.workflows import dispatch_lines as dispatch_lines
 from server.storage.tables.workflows import dispatch_orders as dispatch_orders
+from server.storage.tables.workflows import emergency_reports as emergency_reports
 from server.storage.tables.workflows import gateway_status as gateway_status
 from server.storage.tables.workflows import handover_lines as handover_lines
 from server.storage.tables.workflows import handovers as handovers

@@ -149,6 +149,16 @@ depot_phone_orders = Table(
     Column("fingerprint", String(64), nullable=False),
 )
 
+# The report to the bureaus that art. 14 asks for "immediately after an emergency dispatch":
+# drafted when the centre learns of the order (its own, or one a depot made while cut off);
+# its text is worked out from the order as it stands (server/domain/emergency_report.py).
+emergency_reports = Table(
+    "emergency_reports",
+    metadata,
+    Column("order_id", Integer, ForeignKey("dispatch_orders.id"), primary_key=True),
+    Column("drafted_at", DateTime(timezone=True), nullable=False),
+)
+
 dispatch_lines = Table(
     "dispatch_lines",
     metadata,

@@ -1,8 +1,11 @@
-"""emergency dispatches made at a depot on a phone order while it was cut off
+"""emergency dispatches made at a depot on a phone order while it was cut off, and the
+report of every emergency dispatch (art. 14)
 
 `depot_phone_orders`: the call as the depot recorded it (caller, unit, telephone, notice),
 who recorded it and when, the gateway that sent it and the fingerprint of what it sent (the
 same order sent again is a duplicate; another under the same number is refused).
+`emergency_reports`: when the report of an emergency dispatch was drafted; the emergency
+orders there are get theirs as drafted when they were made.
 
 Revision ID: 0028
 Revises: 0027
@@ -47,6 +50,23 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("order_id", name=op.f("pk_depot_phone_orders")),
     )
 
+    op.create_table(
+        "emergency_reports",
+        sa.Column("order_id", sa.Integer(), nullable=False),
+        sa.Column("drafted_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["order_id"],
+            ["dispatch_orders.id"],
+            name=op.f("fk_emergency_reports_order_id_dispatch_orders"),
+        ),
+        sa.PrimaryKeyConstraint("order_id", name=op.f("pk_emergency_reports")),
+    )
+    op.execute(
+        "INSERT INTO emergency_reports (order_id, drafted_at) "
+        "SELECT id, created_at FROM dispatch_orders WHERE kind = 'emergency'"
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("emergency_reports")
     op.drop_table("depot_phone_orders")
