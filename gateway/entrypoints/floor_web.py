@@ -15,8 +15,9 @@ the session cookie is `Secure`.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -84,6 +85,9 @@ class FloorContext:
     enrolment_dir: Path | None = None  # records from `depot config build`; None: no enrolment
     tls: bool = False  # served over HTTPS: cookies are Secure
     ca_pem: str | None = None  # the depot CA's certificate, for stations enrolling over HTTPS
+    # held by the forwarder for a whole delivery (gateway/upstream/worker.py): withdrawing an
+    # order made here waits for it, so that it never withdraws one on its way to the centre
+    exchange: threading.Lock = field(default_factory=threading.Lock)
 
 
 class _Pages:
@@ -376,6 +380,14 @@ def _phone_order_routes(pages: _Pages) -> APIRouter:
                               may_hand_over=True)  # fmt: skip
         response.status_code = 422
         return response
+
+    @router.post("/floor/phone-orders/{number}/withdraw")
+    def withdraw_phone_order(request: Request, number: str, reason: Typed = "") -> Response:
+        """Withdraw an order recorded by mistake, before the centre or the floor acted on it."""
+        user = supervisor(request)
+        phone_order_service.withdraw(store, user, number[:64], reason, pages.ctx.exchange,
+                                     pages.now())  # fmt: skip
+        return RedirectResponse(f"/floor/phone-orders/{number[:64]}", status_code=303)
 
     @router.get("/floor/handovers/{number}.pdf")
     def handover_paper(request: Request, number: str) -> Response:

@@ -74,6 +74,7 @@ class Gateway:
                         enrolment_dir=config.enrolment_dir,
                         tls=config.tls,
                         ca_pem=config.ca_pem(),
+                        exchange=exchange,
                     )
                 ),
                 host=config.http_host,

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
+from threading import Lock
 from typing import Any
 
-from gateway.domain.errors import NotAllowed
+from gateway.domain.errors import Conflict, NotAllowed
 from gateway.domain.form_checks import Problem
 from gateway.domain.handover_notes import check_transport
 from gateway.domain.phone_orders import MAY_RECORD, check_call, clocks
@@ -17,8 +18,11 @@ from gateway.services.floor_pages import User
 from gateway.storage import handover_notes, phone_orders, server_copy
 from gateway.storage.book import Book
 from gateway.storage.store import GatewayStore
+from kernel import bounds
 from kernel.depot_time import depot_date, zone
 from kernel.handover_paper import HandoverLine, HandoverNote, basis_of, handover_pdf
+
+EXCHANGE_WAIT = 15.0  # seconds: longer than one delivery to the centre may take
 
 
 def may_record(user: User) -> bool:
@@ -84,6 +88,29 @@ def hand_over(
         return checked
     with store.transaction() as db:
         return handover_notes.make(db, order, depot, checked, user.username, now)
+
+
+def withdraw(
+    store: GatewayStore, user: User, number: str, reason: str, exchange: Lock, now: float
+) -> None:
+    """Withdraw an order made here by mistake (gateway/storage/phone_orders.py: withdraw),
+    while no delivery to the centre is under way: one that is could be taking it there."""
+    if not may_record(user):
+        raise NotAllowed(
+            "只有主管可以撤销电话调拨指令", "only a supervisor may withdraw a phone order"
+        )
+    reason = reason.strip()
+    if not reason or len(reason) > 200 or not bounds.is_line(reason):
+        raise Conflict("请写明撤销原因（最多 200 字）", "give the reason (200 characters at most)")
+    if not exchange.acquire(timeout=EXCHANGE_WAIT):
+        raise Conflict(
+            "网关正在与中心通信，请稍后再试", "the gateway is talking to the centre: try again"
+        )
+    try:
+        with store.transaction() as db:
+            phone_orders.withdraw(db, number, reason, user.username, now)
+    finally:
+        exchange.release()
 
 
 def note_pdf(store: GatewayStore, number: str, depot: str) -> bytes | None:

@@ -98,7 +98,9 @@ def record(
     number = number_for(depot, called_day, serial)  # the order's number (kernel)
     made = plan(order.lines, available(db), today)
     db.execute(
-        "INSERT INTO phone_orders VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "INSERT INTO phone_orders (number, day, serial, called_at, caller_name, caller_unit, "
+        "caller_phone, notice, destination, lines, short, recorded_by, recorded_at) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (
             number, called_day.isoformat(), serial, order.called_at.isoformat(),
             order.caller.name, order.caller.unit, order.caller.phone, order.notice,
@@ -133,20 +135,23 @@ def kept(db: sqlite3.Connection, number: str) -> dict[str, Any] | None:
     """An order made here as recorded, or None."""
     row = db.execute(
         "SELECT number, called_at, caller_name, caller_unit, caller_phone, notice, "
-        "destination, lines, short, recorded_by, o.state, o.last_error FROM phone_orders "
+        "destination, lines, short, recorded_by, withdrawn, o.state, o.last_error "
+        "FROM phone_orders "
         "LEFT JOIN outbox o ON o.event_id = number WHERE number = ?",
         (number,),
     ).fetchone()
     if row is None:
         return None
     keys = ("number", "called_at", "caller_name", "caller_unit", "caller_phone", "notice",
-            "destination", "lines", "short", "recorded_by", "sent", "refused")  # fmt: skip
+            "destination", "lines", "short", "recorded_by", "withdrawn", "sent",
+            "refused")  # fmt: skip
     order = dict(zip(keys, row, strict=True))
     state = order["sent"]  # the outbox row's: pending, sent, rejected
     return {
         **order,
         "lines": json.loads(order["lines"]),
         "short": json.loads(order["short"]),
+        "withdrawn": json.loads(order["withdrawn"]) if order["withdrawn"] else None,
         "sent": state == "sent",
         "refused": order["refused"] if state == "rejected" else None,
     }
@@ -154,3 +159,43 @@ def kept(db: sqlite3.Connection, number: str) -> dict[str, Any] | None:
 
 def _lines(lines: tuple[Line, ...]) -> str:
     return json.dumps([{"item": x.item, "qty": x.qty} for x in lines], ensure_ascii=False)
+
+
+def withdraw(db: sqlite3.Connection, number: str, reason: str, by: str, now: float) -> None:
+    """Withdraw an order made here that was a mistake: only before the centre has it (its
+    outbox row still waiting: it is never sent) and before anything was picked or loaded for
+    it; its lines go, so what they planned is free again. The call stays on record."""
+    found = db.execute(
+        "SELECT p.withdrawn, o.state FROM phone_orders p LEFT JOIN outbox o "
+        "ON o.event_id = p.number WHERE p.number = ?",
+        (number,),
+    ).fetchone()
+    if found is None:
+        raise Conflict(f"本库没有电话调拨指令 {number}", f"the depot made no phone order {number}")
+    if found[0] is not None:
+        raise Conflict(f"{number} 已撤销", f"{number} is withdrawn already")
+    if found[1] != "pending":
+        raise Conflict(
+            f"中心已收到或拒收 {number}：请由中心取消",
+            f"the centre has had {number}: it is cancelled there",
+        )
+    done = db.execute(
+        "SELECT (SELECT count(*) FROM picks WHERE line_id IN (SELECT id FROM pick_lines "
+        "WHERE order_no = ?)) + (SELECT count(*) FROM loads WHERE line_id IN "
+        "(SELECT id FROM pick_lines WHERE order_no = ?))",
+        (number, number),
+    ).fetchone()[0]
+    if done:
+        raise Conflict(
+            f"{number} 已有拣货或装车，不能撤销", f"{number} has been picked or loaded from"
+        )
+    db.execute("DELETE FROM pick_lines WHERE order_no = ? AND id < 0", (number,))
+    db.execute(
+        "UPDATE outbox SET state = 'withdrawn', result = 'withdrawn', last_error = ?, "
+        "settled_at = ? WHERE event_id = ? AND state = 'pending'",
+        (reason, now, number),
+    )
+    db.execute(
+        "UPDATE phone_orders SET withdrawn = ? WHERE number = ?",
+        (json.dumps({"by": by, "at": now, "reason": reason}, ensure_ascii=False), number),
+    )

@@ -140,6 +140,7 @@ CREATE TABLE IF NOT EXISTS phone_orders (
     called_at TEXT NOT NULL, caller_name TEXT NOT NULL, caller_unit TEXT NOT NULL,
     caller_phone TEXT NOT NULL, notice TEXT, destination TEXT NOT NULL, lines TEXT NOT NULL,
     short TEXT NOT NULL, recorded_by TEXT NOT NULL, recorded_at REAL NOT NULL,
+    withdrawn TEXT,
     UNIQUE (day, serial)
 );
 -- Handover notes (annex 2) made at the depot for the orders it made while cut off

@@ -50,6 +50,8 @@ class OutboxStats:
 
 # Columns added since the first release, for books made before them.
 _ADDED = {"outbox": {"settled_at": "REAL"}, "quarantine": quarantine.ADDED}
+# ... and to the floor's own tables of the book (not the server's copy: no sync to redo).
+_LOCAL_ADDED = {"phone_orders": {"withdrawn": "TEXT"}}  # who withdrew it, when, why (JSON)
 
 
 def _add_columns(db: sqlite3.Connection, added: dict[str, dict[str, str]]) -> bool:
@@ -80,6 +82,7 @@ class GatewayStore:
         self._db.executescript(schema.STORE + quarantine.SCHEMA)
         _add_columns(self._db, _ADDED)
         self._db.executescript(quarantine.INDEXES + schema.BOOK)
+        _add_columns(self._db, _LOCAL_ADDED)
         self._db.execute("BEGIN IMMEDIATE")  # the columns and the forgotten cursor together
         if _add_columns(self._db, schema.BOOK_ADDED):
             server_copy.forget_cursor(self._db)  # the next sync fills them: the whole copy

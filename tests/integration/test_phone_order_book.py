@@ -5,6 +5,8 @@ will take), their pick lines offered on the floor like any order's, and kept by 
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -96,7 +98,7 @@ def test_the_thousandth_order_of_a_day_is_refused_not_numbered_again(store: Gate
     with store.transaction() as db:
         db.execute(
             "INSERT INTO phone_orders VALUES ('TEL-LC01-20261202-999', '2026-12-02', 999, "
-            "'2026-12-02T09:00:00+08:00', 'a', 'b', '1', NULL, 'c', '[]', '[]', 'sup', 0)"
+            "'2026-12-02T09:00:00+08:00', 'a', 'b', '1', NULL, 'c', '[]', '[]', 'sup', 0, NULL)"
         )
     with pytest.raises(Conflict) as refused:
         record(store, call(("ZS-0001", 1)))
@@ -155,3 +157,28 @@ def test_a_sync_before_the_centre_has_the_order_keeps_the_depots_lines(
     with store.reading() as db:
         shown = phone_orders.kept(db, made.number)
     assert shown is not None and shown["sent"] is False and shown["refused"] == "404: unknown_user"
+
+
+def test_a_book_made_before_withdrawals_and_specs_gains_their_columns(tmp_path: Path) -> None:
+    path = tmp_path / "gateway.sqlite"
+    first = GatewayStore(path, time.time)
+    with first.transaction() as db:
+        server_copy.apply_sync(db, answer(), started=0.0)
+    first.close()
+    kept = GatewayStore(path, time.time)
+    made = record(kept, call(("ZS-0001", 12)))
+    kept.close()
+    with contextlib.closing(sqlite3.connect(path)) as db:  # as an earlier release left it
+        db.execute("ALTER TABLE phone_orders DROP COLUMN withdrawn")
+        db.execute("ALTER TABLE items DROP COLUMN spec")
+        db.commit()
+    older = GatewayStore(path, time.time)
+    with older.reading() as db:
+        shown = phone_orders.kept(db, made.number)
+        assert shown is not None and shown["withdrawn"] is None
+        assert "spec" in {r[1] for r in db.execute("PRAGMA table_info(items)")}
+        assert server_copy.cursor(db) is None  # the next sync fills the specs: the whole copy
+    with older.transaction() as db:
+        phone_orders.withdraw(db, made.number, "记错了", "sup-lc01", time.time())
+        assert phone_orders.kept(db, made.number)["withdrawn"]["reason"] == "记错了"
+    older.close()

@@ -191,3 +191,45 @@ def test_after_loading_a_supervisor_prints_the_handover_note_at_the_depot(
     assert keeper.get(f"/floor/handovers/{note}.pdf").status_code == 200
     assert "开具交接单" not in keeper.get(page).text
     assert client.get("/floor/handovers/JJ-NONE-LC01-G1.pdf").status_code == 404
+
+
+def test_an_order_recorded_by_mistake_is_withdrawn_before_anyone_acts_on_it(
+    store: GatewayStore,
+) -> None:
+    client = browser(store, "zhao")
+    form = {**CALL, "csrf_token": token_on(client, "/floor/phone-orders/new"),
+            "item": ["ZS-0001"], "qty": ["50"]}  # fmt: skip
+    first = client.post("/floor/phone-orders", data=form, follow_redirects=False)
+    number = first.headers["location"].rsplit("/", 1)[1]
+    page = f"/floor/phone-orders/{number}"
+    token = token_on(client, page)
+    assert 'action="/floor/phone-orders/' + number + '/withdraw"' in client.get(page).text
+    gone = client.post(f"{page}/withdraw", data={"reason": "数量记错", "csrf_token": token},
+                       follow_redirects=False)  # fmt: skip
+    assert gone.status_code == 303
+    shown = client.get(page).text
+    assert "已撤销：数量记错（zhao）" in shown and "本库没有可发的库存" in shown  # no pick list
+    with store.transaction() as db:
+        state = db.execute("SELECT state FROM outbox WHERE event_id = ?", (number,)).fetchone()
+    assert state == ("withdrawn",)  # it never goes to the centre
+    assert store.due(10) == []
+    # what it planned is free again: the next order takes the same stacks
+    again = client.post("/floor/phone-orders", data=form, follow_redirects=False)
+    second = again.headers["location"].rsplit("/", 1)[1]
+    assert second.endswith("-002")
+    with store.transaction() as db:
+        planned = [(x.batch, x.qty) for x in Book(db).pick_lines(second)]
+    assert planned == [("2021B02", 30), ("2022C03", 20)]
+    # once loaded from (or with the centre), it is withdrawn no more: the centre cancels it
+    with store.transaction() as db:
+        book = Book(db)
+        line = book.pick_lines(second)[0]
+        insert_outbox(db, [("e-load", "loading", {"event_id": "e-load"})], NOW)
+        book.record_load(Load("e-load", line.id, 5, "LC01-D02-FIX1", NOW, "2021B02"))
+    late = client.post(f"/floor/phone-orders/{second}/withdraw",
+                       data={"reason": "x", "csrf_token": token})  # fmt: skip
+    assert late.status_code == 409 and "不能撤销" in late.json()["detail_zh"]
+    keeper = browser(store, "wang")
+    form = {"reason": "x", "csrf_token": token_on(keeper, "/floor")}
+    refused = keeper.post(f"/floor/phone-orders/{second}/withdraw", data=form)
+    assert refused.status_code == 403
