@@ -289,6 +289,12 @@ def _floor_routes(pages: _Pages) -> APIRouter:
     return router
 
 
+def _pdf(pdf: bytes, name: str) -> Response:
+    """A paper for the browser to show and print (the names made here are ASCII)."""
+    headers = {"Content-Disposition": f'inline; filename="{name}.pdf"'}
+    return Response(pdf, media_type="application/pdf", headers=headers)
+
+
 NOTE_FIELDS = ("carrier", "driver", "phone", "plate", "receiver")
 CALL_FIELDS = ("caller_name", "caller_unit", "caller_phone", "notice", "destination", "called_at")
 Typed = Annotated[str, Form(max_length=400)]
@@ -389,6 +395,19 @@ def _phone_order_routes(pages: _Pages) -> APIRouter:
                                      pages.now())  # fmt: skip
         return RedirectResponse(f"/floor/phone-orders/{number[:64]}", status_code=303)
 
+    @router.get("/floor/phone-orders/{number}/pick-list.pdf")
+    def pick_list_paper(request: Request, number: str) -> Response:
+        """The pick list with its task cards, for the depot's printer."""
+        pages.signed_in(request)
+        try:
+            pdf = phone_order_service.pick_list_pdf(store, number[:64], pages.ctx.site,
+                                                    pages.now())  # fmt: skip
+        except FontMissing as missing:
+            return PlainTextResponse(f"无法打印 / Cannot print: {missing}", status_code=503)
+        if pdf is None:
+            raise HTTPException(404, f"no phone order {number[:64]}")
+        return _pdf(pdf, f"{number[:64]}-pick-list")
+
     @router.get("/floor/handovers/{number}.pdf")
     def handover_paper(request: Request, number: str) -> Response:
         """The note's paper, for the depot's printer."""
@@ -399,7 +418,6 @@ def _phone_order_routes(pages: _Pages) -> APIRouter:
             return PlainTextResponse(f"无法打印 / Cannot print: {missing}", status_code=503)
         if pdf is None:
             raise HTTPException(404, f"no handover note {number[:128]}")
-        headers = {"Content-Disposition": f'inline; filename="{number[:128]}.pdf"'}
-        return Response(pdf, media_type="application/pdf", headers=headers)
+        return _pdf(pdf, number[:128])
 
     return router

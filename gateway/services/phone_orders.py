@@ -21,6 +21,8 @@ from gateway.storage.store import GatewayStore
 from kernel import bounds
 from kernel.depot_time import depot_date, zone
 from kernel.handover_paper import HandoverLine, HandoverNote, basis_of, handover_pdf
+from kernel.pick_list_paper import PickList, PickListLine
+from kernel.pick_list_paper import pick_list_pdf as paper_pick_list
 
 EXCHANGE_WAIT = 15.0  # seconds: longer than one delivery to the centre may take
 
@@ -111,6 +113,42 @@ def withdraw(
             phone_orders.withdraw(db, number, reason, user.username, now)
     finally:
         exchange.release()
+
+
+def pick_list_pdf(store: GatewayStore, number: str, depot: str, now: float) -> bytes | None:
+    """An order made here on paper: its pick list, with the task cards to pick and load it
+    (kernel/pick_list_paper.py); None for no such order."""
+    order = order_page(store, number, now)
+    if order is None:
+        return None
+    with store.reading() as db:
+        shipper = server_copy.depot_name(db) or depot
+        names = phone_orders.item_names(db)
+    due_first = order["first_batch_due"].astimezone(zone())
+    due_written = order["written_order_due"].astimezone(zone())
+    called = datetime.fromisoformat(order["called_at"]).astimezone(zone())
+    heading = (
+        ("来电 Call", f"{order['caller_name']}，{order['caller_unit']}，{order['caller_phone']}"),
+        ("来电时间 Called at", f"{called:%Y-%m-%d %H:%M}"),
+        ("首批 8 小时 First batch", f"{due_first:%Y-%m-%d %H:%M}"),
+        ("书面调令 48 小时 Written order", f"{due_written:%Y-%m-%d %H:%M}"),
+        ("记录人 Recorded by", order["recorded_by"]),
+    )
+    return paper_pick_list(
+        PickList(
+            number=number,
+            depot=shipper,
+            destination=order["destination"],
+            heading=heading,
+            lines=tuple(
+                PickListLine(n, p["location"], names.get(p["item"], (p["item"], ""))[0],
+                             p["batch"], p["qty"], names.get(p["item"], ("", ""))[1])
+                for n, p in enumerate(order["picks"], 1)
+            ),
+            short=tuple(f"本库缺 Short: {names.get(s['item'], (s['item'], ''))[0]} {s['qty']}"
+                        for s in order["short"]),
+        )
+    )  # fmt: skip
 
 
 def note_pdf(store: GatewayStore, number: str, depot: str) -> bytes | None:

@@ -131,6 +131,11 @@ def item_codes(db: sqlite3.Connection) -> frozenset[str]:
     return frozenset(r[0] for r in db.execute("SELECT code FROM items"))
 
 
+def item_names(db: sqlite3.Connection) -> dict[str, tuple[str, str]]:
+    """Each item's Chinese name and unit, as the last sync brought them."""
+    return {r[0]: (r[1], r[2]) for r in db.execute("SELECT code, name_zh, unit_zh FROM items")}
+
+
 def kept(db: sqlite3.Connection, number: str) -> dict[str, Any] | None:
     """An order made here as recorded, or None."""
     row = db.execute(

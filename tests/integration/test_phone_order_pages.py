@@ -7,15 +7,19 @@ from __future__ import annotations
 
 import io
 import re
+import subprocess
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import cv2
 import pypdf
 import pytest
+import zxingcpp
 from fastapi.testclient import TestClient
 
+from edge.decode import decode_barcode
 from gateway.domain.floor import Load
 from gateway.entrypoints.floor_web import COOKIE, FloorContext, create_floor_app
 from gateway.entrypoints.metrics import Gauges, IntakeMetrics
@@ -233,3 +237,36 @@ def test_an_order_recorded_by_mistake_is_withdrawn_before_anyone_acts_on_it(
     form = {"reason": "x", "csrf_token": token_on(keeper, "/floor")}
     refused = keeper.post(f"/floor/phone-orders/{second}/withdraw", data=form)
     assert refused.status_code == 403
+
+
+def test_the_pick_list_prints_with_task_cards_the_doors_scan(
+    store: GatewayStore, tmp_path: Path
+) -> None:
+    client = browser(store, "zhao")
+    form = {**CALL, "csrf_token": token_on(client, "/floor/phone-orders/new"),
+            "item": ["ZS-0001", "CQ-0001"], "qty": ["50", "5"]}  # fmt: skip
+    number = (
+        client.post("/floor/phone-orders", data=form, follow_redirects=False)
+        .headers["location"]
+        .rsplit("/", 1)[1]
+    )
+    page = client.get(f"/floor/phone-orders/{number}").text
+    assert f'href="/floor/phone-orders/{number}/pick-list.pdf"' in page
+    pdf = client.get(f"/floor/phone-orders/{number}/pick-list.pdf")
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    text = pypdf.PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+    for shown in (number, "A-01-02", "2021B02", "30 顶", "A-01-05", "2022C03", "20 顶",
+                  "单帐篷", "本库缺 Short: 棉被 5", "王建国", "2026-12-02 09:10",
+                  "2026-12-02 17:10", "2026-12-04 09:10"):  # fmt: skip
+        assert shown in text, shown
+    # the cards, printed and scanned as a door's scanner reads them
+    (tmp_path / "list.pdf").write_bytes(pdf.content)
+    subprocess.run(["pdftoppm", "-r", "200", "-png", "-f", "1", "-l", "1",
+                    str(tmp_path / "list.pdf"), str(tmp_path / "list")], check=True)  # fmt: skip
+    image = cv2.imread(str(next(tmp_path.glob("list*.png"))), cv2.IMREAD_GRAYSCALE)
+    read = [decode_barcode(code.bytes) for code in zxingcpp.read_barcodes(image)]
+    assert sorted(r.data.command or "" for r in read if r.valid) == [
+        f"LOAD:{number}",
+        f"PICK:{number}",
+    ]
+    assert client.get("/floor/phone-orders/TEL-LC01-20261202-099/pick-list.pdf").status_code == 404
