@@ -167,9 +167,11 @@ def _lines(lines: tuple[Line, ...]) -> str:
 
 
 def withdraw(db: sqlite3.Connection, number: str, reason: str, by: str, now: float) -> None:
-    """Withdraw an order made here that was a mistake: only before the centre has it (its
-    outbox row still waiting: it is never sent) and before anything was picked or loaded for
-    it; its lines go, so what they planned is free again. The call stays on record."""
+    """Withdraw an order made here: one recorded by mistake, before the centre has it (its
+    outbox row still waiting: it is then never sent) and before anything was picked or
+    loaded for it; or one the centre refused, whatever was done for it (the depot has called
+    the centre, which books what left by hand). Its lines go, so what they planned is free
+    again. The call stays on record."""
     found = db.execute(
         "SELECT p.withdrawn, o.state FROM phone_orders p LEFT JOIN outbox o "
         "ON o.event_id = p.number WHERE p.number = ?",
@@ -179,10 +181,9 @@ def withdraw(db: sqlite3.Connection, number: str, reason: str, by: str, now: flo
         raise Conflict(f"本库没有电话调拨指令 {number}", f"the depot made no phone order {number}")
     if found[0] is not None:
         raise Conflict(f"{number} 已撤销", f"{number} is withdrawn already")
-    if found[1] != "pending":
+    if found[1] == "sent":
         raise Conflict(
-            f"中心已收到或拒收 {number}：请由中心取消",
-            f"the centre has had {number}: it is cancelled there",
+            f"中心已收到 {number}：请由中心取消", f"the centre has {number}: it is cancelled there"
         )
     done = db.execute(
         "SELECT (SELECT count(*) FROM picks WHERE line_id IN (SELECT id FROM pick_lines "
@@ -190,7 +191,7 @@ def withdraw(db: sqlite3.Connection, number: str, reason: str, by: str, now: flo
         "(SELECT id FROM pick_lines WHERE order_no = ?))",
         (number, number),
     ).fetchone()[0]
-    if done:
+    if done and found[1] != "rejected":
         raise Conflict(
             f"{number} 已有拣货或装车，不能撤销", f"{number} has been picked or loaded from"
         )

@@ -157,6 +157,9 @@ def test_a_sync_before_the_centre_has_the_order_keeps_the_depots_lines(
     with store.reading() as db:
         shown = phone_orders.kept(db, made.number)
     assert shown is not None and shown["sent"] is False and shown["refused"] == "404: unknown_user"
+    with store.transaction() as db:  # the depot called the centre; its lines leave the floor
+        phone_orders.withdraw(db, made.number, "中心拒收，已电话补录", "sup-lc01", time.time())
+    assert lines_of(store, made.number) == []
 
 
 def test_a_book_made_before_withdrawals_and_specs_gains_their_columns(tmp_path: Path) -> None:
