@@ -31,6 +31,7 @@ _C1 = re.compile(r"[\x80-\x9f]")
 # A telephone number: digits, with a leading +, spaces, dashes, brackets, an extension (转 / x)
 PHONE = r"^\+?[0-9(][0-9 ()\-]{3,30}([ ]?(转|x|ext\.?)[ ]?[0-9]{1,6})?$"
 MAX_PHONE = 40
+MAX_ORDER_PICKS = 1000  # the stacks one order's plan may take (an order made at a depot)
 _CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 

@@ -338,8 +338,11 @@ def _phone_order_routes(pages: _Pages) -> APIRouter:
         typed = dict(zip(CALL_FIELDS, (caller_name, caller_unit, caller_phone, notice,
                                        destination, called_at), strict=True))  # fmt: skip
         rows = [(i[:40], q[:20]) for i, q in zip(item, qty, strict=False) if i.strip() or q.strip()]
-        done = phone_order_service.record_call(store, user, typed, rows, pages.ctx.site,
-                                               pages.now())  # fmt: skip
+        try:
+            done = phone_order_service.record_call(store, user, typed, rows, pages.ctx.site,
+                                                   pages.now())  # fmt: skip
+        except Conflict as refused:  # the day's numbers used up, a plan too large to send
+            done = [Problem("", refused.zh, refused.en)]
         if isinstance(done, list):
             problems = {p.field: p for p in done}
             response = pages.page(request, "phone_order_new.html", user, typed=typed,

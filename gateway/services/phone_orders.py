@@ -93,7 +93,13 @@ def hand_over(
 
 
 def withdraw(
-    store: GatewayStore, user: User, number: str, reason: str, exchange: Lock, now: float
+    store: GatewayStore,
+    user: User,
+    number: str,
+    reason: str,
+    exchange: Lock,
+    now: float,
+    wait: float = EXCHANGE_WAIT,
 ) -> None:
     """Withdraw an order made here by mistake (gateway/storage/phone_orders.py: withdraw),
     while no delivery to the centre is under way: one that is could be taking it there."""
@@ -104,7 +110,7 @@ def withdraw(
     reason = reason.strip()
     if not reason or len(reason) > 200 or not bounds.is_line(reason):
         raise Conflict("请写明撤销原因（最多 200 字）", "give the reason (200 characters at most)")
-    if not exchange.acquire(timeout=EXCHANGE_WAIT):
+    if not exchange.acquire(timeout=wait):
         raise Conflict(
             "网关正在与中心通信，请稍后再试", "the gateway is talking to the centre: try again"
         )

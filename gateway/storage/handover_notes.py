@@ -43,8 +43,11 @@ def make(
     db: sqlite3.Connection, order: str, depot: str, transport: Transport, made_by: str, now: float
 ) -> str:
     """A note for what has been loaded of `order` (an order made here) so far; its number."""
-    if db.execute("SELECT 1 FROM phone_orders WHERE number = ?", (order,)).fetchone() is None:
+    found = db.execute("SELECT withdrawn FROM phone_orders WHERE number = ?", (order,)).fetchone()
+    if found is None:
         raise Conflict(f"本库没有电话调拨指令 {order}", f"the depot made no phone order {order}")
+    if found[0] is not None:
+        raise Conflict(f"{order} 已撤销", f"{order} is withdrawn")
     lines = tuple(NoteLine(*row) for row in db.execute(_LOADED_BY_STACK, (order,)))
     if not lines:
         raise Conflict(f"{order} 尚未装车，无可交接", f"nothing of {order} is loaded yet")

@@ -35,6 +35,7 @@ from gateway.domain.phone_orders import (
 )
 from gateway.storage.schema import LIVE_EFFECTS, LOADED
 from gateway.storage.store import insert_outbox
+from kernel.bounds import MAX_ORDER_PICKS
 from kernel.phone_order_numbers import MAX_PER_DAY, number_for
 
 # The stock each stack holds available now: the server's line plus the live effects, less
@@ -97,6 +98,11 @@ def record(
         )
     number = number_for(depot, called_day, serial)  # the order's number (kernel)
     made = plan(order.lines, available(db), today)
+    if len(made.picks) > MAX_ORDER_PICKS:  # the centre's bound: one it could never take
+        raise Conflict(
+            f"此指令需从 {len(made.picks)} 个货位拣货，超过 {MAX_ORDER_PICKS}：请分成几张指令",
+            f"the plan takes {len(made.picks)} stacks, over {MAX_ORDER_PICKS}: split the order",
+        )
     db.execute(
         "INSERT INTO phone_orders (number, day, serial, called_at, caller_name, caller_unit, "
         "caller_phone, notice, destination, lines, short, recorded_by, recorded_at) "
@@ -167,13 +173,14 @@ def _lines(lines: tuple[Line, ...]) -> str:
 
 
 def withdraw(db: sqlite3.Connection, number: str, reason: str, by: str, now: float) -> None:
-    """Withdraw an order made here: one recorded by mistake, before the centre has it (its
-    outbox row still waiting: it is then never sent) and before anything was picked or
+    """Withdraw an order made here: one recorded by mistake, before the centre may have it
+    (its outbox row waiting, never tried: it is then never sent) and before anything was
+    picked or
     loaded for it; or one the centre refused, whatever was done for it (the depot has called
     the centre, which books what left by hand). Its lines go, so what they planned is free
     again. The call stays on record."""
     found = db.execute(
-        "SELECT p.withdrawn, o.state FROM phone_orders p LEFT JOIN outbox o "
+        "SELECT p.withdrawn, o.state, o.attempts FROM phone_orders p LEFT JOIN outbox o "
         "ON o.event_id = p.number WHERE p.number = ?",
         (number,),
     ).fetchone()
@@ -181,9 +188,11 @@ def withdraw(db: sqlite3.Connection, number: str, reason: str, by: str, now: flo
         raise Conflict(f"本库没有电话调拨指令 {number}", f"the depot made no phone order {number}")
     if found[0] is not None:
         raise Conflict(f"{number} 已撤销", f"{number} is withdrawn already")
-    if found[1] == "sent":
+    if found[1] == "sent" or (found[1] == "pending" and found[2]):
+        # sent, or tried: an answer lost on the way may have left the centre holding it
         raise Conflict(
-            f"中心已收到 {number}：请由中心取消", f"the centre has {number}: it is cancelled there"
+            f"{number} 已报送或正在报送中心：请由中心取消",
+            f"{number} has gone, or may have gone, to the centre: it is cancelled there",
         )
     done = db.execute(
         "SELECT (SELECT count(*) FROM picks WHERE line_id IN (SELECT id FROM pick_lines "

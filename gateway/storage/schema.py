@@ -35,6 +35,7 @@ CREATE TABLE IF NOT EXISTS outbox (
 );
 CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (id) WHERE state = 'pending';
 CREATE INDEX IF NOT EXISTS outbox_rejected ON outbox (id) WHERE state = 'rejected';
+CREATE INDEX IF NOT EXISTS outbox_withdrawn ON outbox (id) WHERE state = 'withdrawn';
 -- Each enrolment sheet (its code's verifier) is used once.
 CREATE TABLE IF NOT EXISTS enrolments (
     device      TEXT NOT NULL,
@@ -174,11 +175,13 @@ LIVE_EVENT = (
 )
 # What has gone onto the truck from pick line p: the server's count and the live local loads;
 # for a line of an order made here (negative id, gateway/storage/phone_orders.py), which no
-# sync counts, every local load. (These fragments are fixed SQL composed once; no value ever
-# enters them.)
+# sync counts, every local load; and once the centre's line replaced it, the loads the centre
+# refused too: the goods are on a truck all the same, and are never loaded twice. (These
+# fragments are fixed SQL composed once; no value ever enters them.)
 LOADED = (
     "p.loaded + coalesce((SELECT sum(d.qty) FROM loads d JOIN outbox o "  # noqa: S608
-    f"ON o.event_id = d.event_id WHERE d.line_id = p.id AND (p.id < 0 OR {LIVE_EVENT})), 0)"
+    f"ON o.event_id = d.event_id WHERE d.line_id = p.id AND (p.id < 0 OR {LIVE_EVENT} OR "
+    "(o.state = 'rejected' AND p.order_no IN (SELECT number FROM phone_orders)))), 0)"
 )
 LIVE_EFFECTS = (
     f"SELECT e.* FROM effects e JOIN outbox o ON o.event_id = e.event_id WHERE {LIVE_EVENT}"  # noqa: S608

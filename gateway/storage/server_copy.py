@@ -180,7 +180,7 @@ def _hand_over_made_here(db: sqlite3.Connection, started: float) -> None:
     for number in numbers:
         moved = db.execute(
             "SELECT c.id, m.id FROM pick_lines m JOIN pick_lines c ON c.order_no = m.order_no "
-            "AND c.location = m.location AND c.batch = m.batch AND c.id > 0 "
+            "AND c.location = m.location AND c.item = m.item AND c.batch = m.batch AND c.id > 0 "
             "WHERE m.order_no = ? AND m.id < 0",
             (number,),
         ).fetchall()

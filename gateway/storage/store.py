@@ -194,10 +194,13 @@ class GatewayStore:
             rejected = self._db.execute(
                 "SELECT count(*) FROM outbox WHERE state='rejected'"
             ).fetchone()[0]
+            withdrawn = self._db.execute(
+                "SELECT count(*) FROM outbox WHERE state='withdrawn'"
+            ).fetchone()[0]  # orders made here and withdrawn: never sent
             total = self._db.execute("SELECT coalesce(max(id), 0) FROM outbox").fetchone()[0]
         return OutboxStats(
             pending=pending,
-            sent=total - pending - rejected,
+            sent=total - pending - rejected - withdrawn,
             rejected=rejected,
             oldest_pending_age=(self.clock() - oldest) if oldest else None,
         )

@@ -30,13 +30,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Connection, Engine, exists, or_, select, update
 
-from kernel.phone_order_numbers import made_by
+from kernel.phone_order_numbers import made_by, note_made_by
 from server.domain.basis import Kind
 from server.domain.errors import LedgerError
 from server.domain.floor import Rejection
@@ -58,6 +58,7 @@ from server.storage.tables import (
     dispatch_lines,
     dispatch_orders,
     floor_grants,
+    handover_lines,
     handovers,
     locations,
     pick_lines,
@@ -198,7 +199,7 @@ def _take(conn: Connection, gateway: str, depot: str, order: PhoneOrder, now: da
             caller_phone=order.caller.phone,
             notice=order.notice,
             recorded_by=order.recorded_by,
-            recorded_at=order.recorded_at,
+            recorded_at=order.recorded_at.astimezone(UTC),
             received_at=now,
             fingerprint=order.fingerprint(),
         )
@@ -342,8 +343,10 @@ def _reserve(
         )
         got = 0
         for pick, (where, batch) in zip(order.picks, stacks, strict=True):
+            if pick.item != line.item:
+                continue
             qty = min(pick.qty, _available(conn, depot, where, batch))
-            if pick.item != line.item or qty <= 0:
+            if qty <= 0:
                 continue
             seq += 1
             reserve_stack(conn, order_id, line_id, depot, where, batch, qty, decided, seq)
@@ -359,12 +362,12 @@ def _reserve(
 
 
 def take_handover(engine: Engine, depot: str, note: DepotNote, now: datetime) -> bool:
-    """Keep a handover note the depot made for an order it made; False when it was sent and
-    kept before."""
-    if not re.fullmatch(
-        rf"JJ-{re.escape(note.order)}-{re.escape(depot)}-G[0-9]{{1,3}}", note.number
-    ):
+    """Keep a handover note the depot made for an order it made; False when the same note
+    was sent and kept before. Each stack once, none above what the order planned there."""
+    if not note_made_by(note.number, note.order, depot):
         raise Rejection("bad_number", f"{note.number} is not a note number depot {depot} makes")
+    if len({(x.location, x.item, x.batch) for x in note.lines}) != len(note.lines):
+        raise Rejection("bad_lines", "each stack is on the note once")
     with engine.begin() as conn:
         order = conn.execute(
             select(dispatch_orders.c.id)
@@ -375,25 +378,41 @@ def take_handover(engine: Engine, depot: str, note: DepotNote, now: datetime) ->
         ).scalar_one_or_none()
         if order is None:
             raise Rejection("unknown_order", f"depot {depot} made no order {note.order}")
-        kept = conn.execute(
-            select(handovers.c.order_id, handovers.c.warehouse).where(
-                handovers.c.number == note.number
-            )
-        ).first()
+        lines = [(_pick_line(conn, order, depot, x), x.qty) for x in note.lines]
+        kept = conn.execute(select(handovers).where(handovers.c.number == note.number)).first()
         if kept is not None:
-            if (kept.order_id, kept.warehouse) == (order, depot):
+            if _same_note(conn, kept, order, depot, note.transport, lines):
                 return False
             raise Rejection("duplicate_number", f"handover note {note.number} already exists")
-        lines = [(_pick_line(conn, order, depot, x), x.qty) for x in note.lines]
         by = _depot_person(conn, depot, note.made_by)
         add_handover(conn, by, order, depot, note.number, note.transport, lines, note.made_at)
     return True
 
 
+def _same_note(
+    conn: Connection,
+    kept: Any,
+    order: int,
+    depot: str,
+    transport: Handover,
+    lines: list[tuple[int, int]],
+) -> bool:
+    """Whether the note kept under a number is the one sent again."""
+    handed = conn.execute(
+        select(handover_lines.c.pick_line_id, handover_lines.c.qty).where(
+            handover_lines.c.handover_id == kept.id
+        )
+    ).all()
+    said = Handover(kept.carrier, kept.driver, kept.phone, kept.plate, kept.receiver)
+    return (kept.order_id, kept.warehouse, said) == (order, depot, transport) and sorted(
+        (int(i), int(q)) for i, q in handed
+    ) == sorted(lines)
+
+
 def _pick_line(conn: Connection, order_id: int, depot: str, line: NoteLine) -> int:
     where, batch = _stack(conn, depot, Pick(line.item, line.location, line.batch, line.qty))
     found = conn.execute(
-        select(pick_lines.c.id)
+        select(pick_lines.c.id, pick_lines.c.qty)
         .where(
             (pick_lines.c.order_id == order_id)
             & (pick_lines.c.warehouse == depot)
@@ -405,5 +424,10 @@ def _pick_line(conn: Connection, order_id: int, depot: str, line: NoteLine) -> i
     if found is None:
         raise Rejection(
             "not_on_pick_list", f"the order has no line for {line.batch} at {line.location}"
+        )
+    if line.qty > found.qty:
+        raise Rejection(
+            "over_pick_list",
+            f"{line.qty} of {line.batch} at {line.location}: the order planned {found.qty} there",
         )
     return int(found.id)

@@ -10,12 +10,13 @@ can take the same stock. What cannot be filled is recorded as the line's shortfa
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, select, update
 
 from kernel.dispatch_clocks import written_order_due
+from kernel.phone_order_numbers import PREFIX as PHONE_PREFIX
 from server.domain import evidence
 from server.domain.basis import Basis, Kind, on_decision
 from server.domain.errors import LedgerError
@@ -194,6 +195,10 @@ def _check_request(request: OrderRequest, now: datetime) -> None:
         raise Rejection("bad_kind", f"kind is one of {', '.join(KINDS)}")
     if not request.lines or any(line.qty <= 0 for line in request.lines):
         raise Rejection("bad_quantity", "an order needs lines with positive quantities")
+    if request.number.startswith(f"{PHONE_PREFIX}-"):
+        raise Rejection(
+            "bad_number", f"{PHONE_PREFIX}- numbers are the depots' own (orders made while cut off)"
+        )
     if request.phone_order and request.kind != "emergency":
         raise Rejection("bad_kind", "only an emergency dispatch may start on a phone order")
     evidence.check_not_future(request.notified_at or now, now, "the dispatch notice's time")
@@ -205,7 +210,8 @@ def insert_order(conn: Connection, username: str, request: OrderRequest, now: da
     if conn.execute(taken).first() is not None:
         raise Rejection("duplicate_number", f"order {request.number} already exists")
     check_items(conn, [line.item for line in request.lines])
-    notified = request.notified_at or now
+    # stored in UTC: SQLite keeps a moment's wall time and drops its offset
+    notified = (request.notified_at or now).astimezone(UTC)
     written_due = written_order_due(notified) if request.phone_order else None
     order_id = int(
         conn.execute(

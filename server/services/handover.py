@@ -5,7 +5,7 @@ each depot's handover note for what it loaded."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Engine, select, update
 
@@ -37,7 +37,7 @@ def record_arrival(
             .where(
                 (dispatch_orders.c.id == order_id) & dispatch_orders.c.first_arrival_at.is_(None)
             )
-            .values(first_arrival_at=at)
+            .values(first_arrival_at=at.astimezone(UTC))
         ).rowcount
         if not done:
             exists = conn.execute(
@@ -142,7 +142,7 @@ def add_handover(
             plate=note.plate,
             receiver=note.receiver,
             created_by=username,
-            created_at=at,
+            created_at=at.astimezone(UTC),
         )
         .returning(handovers.c.id)
     ).scalar_one()

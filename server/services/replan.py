@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, exists, func, select, update
 
 from server.domain.basis import Kind, on_decision
 from server.services.allocation import Destination
@@ -27,7 +27,14 @@ from server.services.audit import record
 from server.services.dispatch import DispatchDecisions, reserve
 from server.services.ledger import Posting, post
 from server.services.notifications import tell
-from server.storage.tables import batches, dispatch_lines, dispatch_orders, locations, pick_lines
+from server.storage.tables import (
+    batches,
+    depot_phone_orders,
+    dispatch_lines,
+    dispatch_orders,
+    locations,
+    pick_lines,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +69,9 @@ def release(
     conn: Connection, username: str, loss: Loss, approval_id: int, now: datetime
 ) -> list[Released]:
     """Release `loss.qty` of the reservations on the stack (newest first) on the approval
-    `approval_id`: reserved -> available, and the pick lines shortened."""
+    `approval_id`: reserved -> available, and the pick lines shortened. An order a depot
+    made while cut off never gives way: it planned what the depot shipped
+    (server/services/depot_orders.py)."""
     picks = conn.execute(
         select(
             pick_lines.c.id,
@@ -85,6 +94,7 @@ def release(
             & (pick_lines.c.batch_id == loss.batch_id)
             & (pick_lines.c.qty > pick_lines.c.loaded)
             & (dispatch_orders.c.status == "open")
+            & ~exists().where(depot_phone_orders.c.order_id == pick_lines.c.order_id)
         )
         .order_by(pick_lines.c.id.desc())
         .with_for_update(of=pick_lines)

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Request
 from pydantic import AwareDatetime, BaseModel, Field
 
+from kernel.bounds import MAX_ORDER_PICKS
 from server.domain import evidence
 from server.domain.bounds import Code, Name, NoteNo, Person, Phone, Plate, Qty, Ref
 from server.domain.scope import Own
@@ -63,7 +64,7 @@ class PhoneOrderIn(BaseModel):
     notice: Ref | None = Field(None, description="调拨通知编号, when the caller gave one")
     destination: Name
     lines: list[PhoneLineIn] = Field(min_length=1, max_length=200)
-    picks: list[PhonePickIn] = Field(default_factory=list, max_length=1000)
+    picks: list[PhonePickIn] = Field(default_factory=list, max_length=MAX_ORDER_PICKS)
     recorded_by: Ref = Field(description="the supervisor who took the call")
     recorded_at: AwareDatetime
 

@@ -10,6 +10,7 @@ import io
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pypdf
@@ -28,7 +29,8 @@ from server.storage.db import make_engine
 from server.storage.tables import approvals, batches, stock
 
 CALLED = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=3)
-NUMBER = f"TEL-LC01-{CALLED:%Y%m%d}-001"
+DEPOT_TIME = ZoneInfo("Asia/Shanghai")  # the gateway sends its times with the depot's offset
+NUMBER = f"TEL-LC01-{CALLED.astimezone(DEPOT_TIME):%Y%m%d}-001"
 
 
 @pytest.fixture
@@ -51,14 +53,14 @@ def phone_order(item: str, picks: list[tuple[str, str, int]], **changed: Any) ->
     """The order as LC01's gateway sends it: 50 of `item`, planned at (location, batch, qty)."""
     return {
         "number": NUMBER,
-        "called_at": CALLED.isoformat(),
+        "called_at": CALLED.astimezone(DEPOT_TIME).isoformat(),
         "caller": {"name": "刘局长", "unit": "北川县应急管理局", "phone": "0816-4822110"},
         "notice": None,
         "destination": "北川县安置点",
         "lines": [{"item": item, "qty": 50}],
         "picks": [{"item": item, "location": p, "batch": b, "qty": q} for p, b, q in picks],
         "recorded_by": "wang",
-        "recorded_at": (CALLED + timedelta(minutes=5)).isoformat(),
+        "recorded_at": (CALLED + timedelta(minutes=5)).astimezone(DEPOT_TIME).isoformat(),
         **changed,
     }
 
@@ -251,7 +253,13 @@ def test_the_handover_note_the_depot_printed_is_kept_as_the_centres_own(
     first = httpx.post(route, json=note, headers=auth)
     assert first.status_code == 200 and first.json()["result"] == "accepted", first.text
     assert httpx.post(route, json=note, headers=auth).json()["result"] == "duplicate"
+    changed = httpx.post(route, json={**note, "plate": "川B·99999"}, headers=auth)
+    assert changed.json()["detail"]["reason"] == "duplicate_number"  # another note, same number
+    twice = [note["lines"][0], note["lines"][0]]
     for wrong, reason in (
+        ({"number": f"JJ-{NUMBER}-LC01-G3", "lines": twice}, "bad_lines"),
+        ({"number": f"JJ-{NUMBER}-LC01-G3", "lines": [{**note["lines"][0], "qty": 41}]},
+         "over_pick_list"),  # more than the order planned at the stack
         ({"number": f"JJ-{NUMBER}-LC01-1"}, "bad_number"),  # the centre's numbering
         ({"number": "JJ-DB-9-LC01-G1", "order": "DB-9"}, "unknown_order"),
         ({"number": f"JJ-{NUMBER}-LC01-G2", "lines": [{**note["lines"][0], "batch": "2026B"}]},
@@ -272,4 +280,44 @@ def test_the_handover_note_the_depot_printed_is_kept_as_the_centres_own(
                   ("carrier", "driver", "phone", "plate", "receiver")}},
         )  # fmt: skip
         assert own.status_code == 201 and own.json()["number"] == f"JJ-{NUMBER}-LC01-1"
+    assert verify_ledger(engine).ok
+
+
+def test_a_second_order_of_the_depot_takes_the_centres_reservation_never_the_firsts(
+    server: ServerProcess, depot: Depot, stocked: Stocked, engine: Engine
+) -> None:
+    """The centre reserved all 40 of 2024A for its order while LC01 was cut off; LC01
+    shipped 25 of them on one phone order and 15 on another. Both stand as shipped; the
+    centre's order gives way twice and is planned again from 2026B."""
+    item = stocked.item.code
+    lc01 = next(w for w in depot.example.warehouses if w.code == "LC01")
+    with server.login(("sun", PASSWORD)) as sun:
+        made = sun.post(
+            "/api/v1/dispatch/orders",
+            json={"number": "DB-2026-101", "kind": "request", "basis": "调拨通知 101",
+                  "destination": "安置点", "lat": lc01.lat, "lon": lc01.lon,
+                  "lines": [{"item": item, "qty": 40}]},
+        )  # fmt: skip
+        centre = made.json()["id"]
+        # a TEL- number is the depots' own: the centre cannot take it for one of its orders
+        taken = sun.post("/api/v1/dispatch/orders", json={
+            "number": NUMBER, "kind": "request", "basis": "x", "destination": "x",
+            "lat": lc01.lat, "lon": lc01.lon, "lines": [{"item": item, "qty": 1}]})  # fmt: skip
+        assert taken.status_code == 422 and taken.json()["detail"]["reason"] == "bad_number"
+    first = phone_order(item, [("D01", "2024A", 25)], lines=[{"item": item, "qty": 25}])
+    second_number = NUMBER[:-3] + "002"
+    second = phone_order(item, [("D01", "2024A", 15)], lines=[{"item": item, "qty": 15}],
+                         number=second_number)  # fmt: skip
+    assert send(server, depot, first).json()["replanned"] == ["DB-2026-101"]
+    assert send(server, depot, second).json()["replanned"] == ["DB-2026-101"]
+    assert [(p.batch, p.qty) for p in picks_of(engine, order_id(engine, NUMBER))] == [("2024A", 25)]
+    assert [(p.batch, p.qty) for p in picks_of(engine, order_id(engine, second_number))] == [
+        ("2024A", 15)
+    ]
+    centre_picks: dict[str, int] = {}
+    for p in picks_of(engine, centre):
+        centre_picks[p.batch] = centre_picks.get(p.batch, 0) + p.qty
+    assert centre_picks == {"2024A": 0, "2026B": 40}
+    assert held(engine, "2024A") == {"reserved": 40}  # 25 + 15 for the depot's orders
+    assert held(engine, "2026B") == {"reserved": 40, "available": 20}
     assert verify_ledger(engine).ok

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import threading
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -16,10 +17,12 @@ import pytest
 from gateway.domain.errors import Conflict
 from gateway.domain.floor import Load
 from gateway.domain.phone_orders import Caller, Line, PhoneOrder
+from gateway.services import phone_orders as service
+from gateway.services.floor_pages import User
 from gateway.storage import phone_orders, server_copy
 from gateway.storage.book import Book
 from gateway.storage.store import GatewayStore, insert_outbox
-from harness.depot_copy import answer
+from harness.depot_copy import answer, batch, held
 
 TODAY = date(2026, 12, 2)
 
@@ -137,10 +140,15 @@ def test_the_order_goes_out_behind_earlier_events_and_its_lines_give_way_to_the_
         server_copy.apply_sync(db, centre, started=time.time() + 1)
         assert Book(db).left_to_load(made.number) == {7: 7}  # the local load, on the centre's line
         assert db.execute("SELECT count(*) FROM pick_lines WHERE id < 0").fetchone() == (0,)
-    store.settle({"e-load": ("accepted", None)})
+    store.settle({"e-load": ("rejected", "insufficient_stock: ...")})
+    with store.transaction() as db:  # refused by the centre, yet on the truck: never reloaded
+        server_copy.apply_sync(db, centre, started=time.time() + 2)
+        assert Book(db).left_to_load(made.number) == {7: 7}
+    with store.transaction() as db:
+        db.execute("UPDATE outbox SET state = 'sent' WHERE event_id = 'e-load'")
     centre["pick_lists"][-1]["loaded"] = 5
     with store.transaction() as db:
-        server_copy.apply_sync(db, centre, started=time.time() + 2)
+        server_copy.apply_sync(db, centre, started=time.time() + 3)
         assert Book(db).left_to_load(made.number) == {7: 7}  # counted once, by the centre
     with store.reading() as db:
         assert phone_orders.kept(db, made.number)["sent"] is True
@@ -185,3 +193,53 @@ def test_a_book_made_before_withdrawals_and_specs_gains_their_columns(tmp_path: 
         phone_orders.withdraw(db, made.number, "记错了", "sup-lc01", time.time())
         assert phone_orders.kept(db, made.number)["withdrawn"]["reason"] == "记错了"
     older.close()
+
+
+def test_the_lines_give_way_stack_by_stack_and_item_by_item(tmp_path: Path) -> None:
+    """A tent batch and a quilt batch with the same code at the same place: the loads of
+    each go onto the centre's line for that item."""
+    copy = answer()
+    copy["batches"].append(batch(105, "CQ-0001", "2021B02", "2021-02-10", "2021-04-01"))
+    copy["stock"].append(held(11, 105, "available", 20))
+    kept = GatewayStore(tmp_path / "gateway.sqlite", time.time)
+    with kept.transaction() as db:
+        server_copy.apply_sync(db, copy, started=0.0)
+    made = record(kept, call(("ZS-0001", 12), ("CQ-0001", 5)))
+    with kept.transaction() as db:
+        book = Book(db)
+        tents = next(x for x in book.pick_lines(made.number) if x.item == "ZS-0001")
+        insert_outbox(db, [("e-load", "loading", {"event_id": "e-load"})], time.time())
+        book.record_load(Load("e-load", tents.id, 5, "LC01-D02-FIX1", time.time(), "2021B02"))
+    kept.settle({made.number: ("accepted", None)})
+    line = {"warehouse": "LC01", "location": "A-01-02", "batch": "2021B02",
+            "inbound_date": "2021-04-01", "loaded": 0, "order": made.number}  # fmt: skip
+    copy["pick_lists"] += [{**line, "id": 7, "seq": 1, "item": "CQ-0001", "qty": 5},
+                           {**line, "id": 8, "seq": 2, "item": "ZS-0001", "qty": 12}]  # fmt: skip
+    with kept.transaction() as db:
+        server_copy.apply_sync(db, copy, started=time.time() + 1)
+        assert Book(db).left_to_load(made.number) == {7: 5, 8: 7}
+    kept.close()
+
+
+def test_an_order_tried_on_the_centre_is_withdrawn_no_more(store: GatewayStore) -> None:
+    """A delivery whose answer was lost may have left the order with the centre."""
+    made = record(store, call(("ZS-0001", 12)))
+    store.defer([made.number], 5.0, "timed out")
+    with store.transaction() as db, pytest.raises(Conflict) as refused:
+        phone_orders.withdraw(db, made.number, "记错了", "sup-lc01", time.time())
+    assert "cancelled there" in refused.value.en
+    assert lines_of(store, made.number) == [("2021B02", "A-01-02", 12)]
+
+
+def test_a_withdrawal_waits_for_a_delivery_under_way(store: GatewayStore) -> None:
+    made = record(store, call(("ZS-0001", 12)))
+    supervisor = User("sup-lc01", "Sup", "supervisor")
+    exchange = threading.Lock()
+    exchange.acquire()  # the forwarder is sending to the centre
+    with pytest.raises(Conflict) as busy:
+        service.withdraw(store, supervisor, made.number, "记错了", exchange, time.time(), 0.05)
+    assert "talking to the centre" in busy.value.en
+    assert lines_of(store, made.number) == [("2021B02", "A-01-02", 12)]
+    exchange.release()
+    service.withdraw(store, supervisor, made.number, "记错了", exchange, time.time(), 0.05)
+    assert lines_of(store, made.number) == []
