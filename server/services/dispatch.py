@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, select, update
 
+from kernel.clock import aware_utc
 from kernel.dispatch_clocks import written_order_due
 from server.domain import evidence
 from server.domain.basis import Basis, Kind, on_decision
@@ -204,7 +205,7 @@ def insert_order(conn: Connection, username: str, request: OrderRequest, now: da
     if conn.execute(taken).first() is not None:
         raise Rejection("duplicate_number", f"order {request.number} already exists")
     check_items(conn, [line.item for line in request.lines])
-    notified = request.notified_at or now
+    notified = aware_utc(request.notified_at or now)  # SQLite keeps no offset: store UTC
     written_due = written_order_due(notified) if request.phone_order else None
     return int(
         conn.execute(
