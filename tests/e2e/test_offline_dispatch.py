@@ -1,33 +1,33 @@
 """An emergency dispatch that goes ahead while the depots are cut off from the centre, with
 the real processes, on SQLite and on PostgreSQL.
 
-The centre is two server processes on one database: the one the depots' gateways reach, and
-the centre's own, where its dispatchers work. LC01 and LC02 each have their Mosquitto, their
-gateway and a station (a keeper's handheld, door D01's fixed scanner) on their own. Once
-both gateways hold the centre's stock and people, the server they reach is stopped for the
-whole dispatch:
+The centre is server processes on one database: the one each depot's gateway reaches (its
+line to the centre) and the centre's own, where its dispatchers work. LC01 and LC02 each have
+their Mosquitto, their gateway and a station (a keeper's handheld, door D01's fixed scanner).
+Once both gateways hold the centre's stock and people, both lines go down for the whole
+dispatch:
 
 - at the centre, dispatcher sun plans an order of 40 near LC01: it reserves LC01's 2024A,
   which LC01 cannot know;
 - at each depot a supervisor takes a phone order on the gateway's floor pages in Chromium:
   LC01 all that may leave (100: 2024A 40, 2026B 60; never the overdue 2015GQ), LC02 20 of
-  2025C; each page shows the pick list and both clocks from the call;
+  its 50 2025C; each page shows the pick list and both clocks from the call;
 - the keepers pick on the handheld and load at the door, each read typed on the scanner;
 - at LC01 the supervisor makes the handover note and prints it at the gateway.
 
-Then the server comes back. Both depots' outboxes empty with nothing refused, and the centre
-has both orders as the depots made them (clocks from the call as typed, read in the depots'
-zone), what the doors loaded gone from the ledger (which verifies) and nothing booked twice;
-sun's order has given way and was planned again nearest depot first, with sun told; the note
-is on LC01's order; each gateway's page says the centre has its order, and their own pick
-lines give way to the centre's at the next sync.
+Then LC01's line comes back: its outbox empties with nothing refused, and sun's order, whose
+2024A left on LC01's truck, takes 40 of LC02's 2025C instead (nearest depot next), sun told.
+Then LC02's: its order takes the 20 it loaded, sun's new reservation gives way again and
+nothing is left for the last 10. The centre has both orders as the depots made them (the
+clocks from the call as typed, read in the depots' zone), what the doors loaded is gone from
+the ledger (which verifies) and nothing is booked twice; the note is on LC01's order; each
+gateway's page says the centre has its order, and the gateways' own pick lines give way to
+the centre's at the next sync.
 
-Whichever depot the centre hears first, the outcome is the same: LC02's 2025C gives sun 30
-(all that LC02's own order leaves), and 10 are short. The SQLite run keeps the default zone
-(China Standard Time); on PostgreSQL every process is configured for Asia/Urumqi (UTC+6), so
-a time typed at a depot is read in a zone that is not the default. The supervisors' tablets
-(Chromium) are set to Europe/Berlin, neither the depots' zone nor the test machine's: the
-time typed is the depot's wall clock, whatever the tablet's own zone.
+The SQLite run keeps the default zone (China Standard Time); on PostgreSQL every process is
+configured for Asia/Urumqi (UTC+6), so a time typed at a depot is read in a zone that is not
+the default. The supervisors' tablets (Chromium) are set to Europe/Berlin, neither the depots'
+zone nor the test machine's: the time typed is the depot's wall clock, whatever the tablet's.
 """
 
 from __future__ import annotations
@@ -192,6 +192,24 @@ def delivered(floor: DepotFloor) -> bool:
     return floor.outbox("pending") == 0
 
 
+def back(line: ServerProcess, floor: DepotFloor) -> None:
+    """The depot's line to the centre is back: all it kept goes, none of it refused."""
+    line.start()
+    wait_until(partial(delivered, floor), 60, f"{floor.code}'s outbox delivered")
+    refused = floor.gateway.book(
+        "SELECT event_id, type, last_error FROM outbox WHERE state <> 'sent'"
+    )
+    assert refused == [], refused
+
+
+def told(person: httpx.Client) -> list[tuple[int, str]]:
+    """What the person was told: each a reservation of their order that a phone order took
+    (the order's id, and what took it)."""
+    rows = person.get("/api/v1/notifications").json()["rows"]
+    assert {r["kind"] for r in rows} <= {"reservation_taken"}, rows
+    return [(r["order_id"], r["detail"]["basis"]) for r in rows]
+
+
 def gave_way(floor: DepotFloor) -> bool:
     """The pick lines of the orders made at the depot have given way to the centre's."""
     return floor.gateway.book("SELECT count(*) FROM pick_lines WHERE id < 0") == [(0,)]
@@ -238,24 +256,27 @@ def test_a_dispatch_goes_ahead_at_two_depots_cut_off_while_the_centre_plans_on(
         Call("LC02", "zhao", ("王科长", "绵阳市应急管理局", "0816-2221234"),
              now - timedelta(minutes=35), 20, (("2025C", 20),)),
     )  # fmt: skip
-    for folder in ("reached", "centre"):
+    for folder in ("LC01-line", "LC02-line", "centre"):
         (tmp_path / folder).mkdir()
     with ExitStack() as stack:
-        reached = ServerProcess(depot.db_url, tmp_path / "reached", env=env).start()
-        stack.callback(reached.stop)
+        lines = {}  # the server process each depot reaches the centre through: its line
+        for code in ("LC01", "LC02"):
+            lines[code] = ServerProcess(depot.db_url, tmp_path / f"{code}-line", env=env).start()
+            stack.callback(lines[code].stop)
         centre = ServerProcess(depot.db_url, tmp_path / "centre", env=env).start()
         stack.callback(centre.stop)
-        floors = {
-            code: stack.enter_context(depot_floor(tmp_path / code, code, reached.url, token, env))
-            for code, token in (("LC01", depot.gateway_token), ("LC02", lc02_token))
-        }
+        floors: dict[str, DepotFloor] = {}
+        for code, token in (("LC01", depot.gateway_token), ("LC02", lc02_token)):
+            started = depot_floor(tmp_path / code, code, lines[code].url, token, env)
+            floors[code] = stack.enter_context(started)
         for code, supervisor, batch, qty in (("LC01", "wang", "2026B", 60),
                                              ("LC02", "zhao", "2025C", 50)):  # fmt: skip
             wait_until(partial(ready, floors[code], supervisor, batch, qty), 30,
                        f"{code}'s gateway holding the centre's stock and people")  # fmt: skip
 
         # The depots are cut off; the centre works on. sun plans 40 near LC01: LC01's 2024A.
-        reached.stop()
+        for line in lines.values():
+            line.stop()
         with centre.login(("sun", PASSWORD)) as sun:
             made = sun.post("/api/v1/dispatch/orders", json={
                 "number": CENTRE_ORDER, "kind": "emergency", "basis": "调拨通知 2026-100",
@@ -301,28 +322,27 @@ def test_a_dispatch_goes_ahead_at_two_depots_cut_off_while_the_centre_plans_on(
                       f"60\n\n{IN_SINCE['2026B']}\n\n批次 2026B"):  # fmt: skip
             assert shown in paper, (shown, paper)
 
-        # The line is back: the orders, the events and the note go to the centre.
-        reached.start()
-        for floor in floors.values():
-            wait_until(partial(delivered, floor), 60, f"{floor.code}'s outbox delivered")
-            refused = floor.gateway.book(
-                "SELECT event_id, type, last_error FROM outbox WHERE state <> 'sent'"
-            )
-            assert refused == [], refused
+        # LC01's line is back first: its order, events and note go to the centre. LC01 shipped
+        # the 2024A sun's order had: the order takes LC02's 2025C instead, nearest first.
+        back(lines["LC01"], floors["LC01"])
+        with centre.login(("sun", PASSWORD)) as sun:
+            shown = sun.get(f"/api/v1/dispatch/orders/{sun_order['id']}").json()
+            assert by_stack(shown) == {("LC02", "D01", "2025C"): 40}
+            assert shown["lines"][0]["shortfall"] == 0
+            assert told(sun) == [(sun_order["id"], f"phone order {tel01}")]
 
+        # Then LC02's: its order takes the 2025C it shipped, of which sun's now held 40 of
+        # 50. sun's order gives way again, and nothing is left anywhere for the last 10.
+        back(lines["LC02"], floors["LC02"])
         with centre.login(("sun", PASSWORD)) as sun:
             for call in calls:
                 tel = sun.get(f"/api/v1/dispatch/orders/{order_id(engine, call.number)}").json()
                 centre_has(tel, call, item.code)
             shown = sun.get(f"/api/v1/dispatch/orders/{sun_order['id']}").json()
-            # sun's order gave way at LC01 and took what LC02's own order left, nearest first
             assert by_stack(shown) == {("LC02", "D01", "2025C"): 30}
             assert shown["lines"][0]["shortfall"] == 10
-            told = sun.get("/api/v1/notifications").json()["rows"]
-            assert {(t["kind"], t["order_id"]) for t in told} == {
-                ("reservation_taken", sun_order["id"])
-            }
-            assert f"phone order {tel01}" in {t["detail"]["basis"] for t in told}
+            assert sorted(told(sun)) == [(sun_order["id"], f"phone order {call.number}")
+                                         for call in calls]  # fmt: skip
             lc01_tel = sun.get(f"/api/v1/dispatch/orders/{order_id(engine, tel01)}").json()
             assert [(n["number"], n["plate"]) for n in lc01_tel["handovers"]] == [
                 (note, "川B12345")
