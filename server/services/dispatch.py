@@ -10,11 +10,12 @@ can take the same stock. What cannot be filled is recorded as the line's shortfa
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, select, update
 
+from kernel.clock import aware_utc
 from kernel.dispatch_clocks import written_order_due
 from kernel.phone_order_numbers import PREFIX as PHONE_PREFIX
 from server.domain import evidence
@@ -210,8 +211,7 @@ def insert_order(conn: Connection, username: str, request: OrderRequest, now: da
     if conn.execute(taken).first() is not None:
         raise Rejection("duplicate_number", f"order {request.number} already exists")
     check_items(conn, [line.item for line in request.lines])
-    # stored in UTC: SQLite keeps a moment's wall time and drops its offset
-    notified = (request.notified_at or now).astimezone(UTC)
+    notified = aware_utc(request.notified_at or now)  # SQLite keeps no offset: store UTC
     written_due = written_order_due(notified) if request.phone_order else None
     order_id = int(
         conn.execute(
