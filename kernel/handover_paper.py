@@ -12,13 +12,16 @@ import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.units import mm
-from reportlab.pdfgen.canvas import Canvas
+from typing import TYPE_CHECKING
 
 from kernel.paperfont import NAME as FONT
 from kernel.paperfont import paper
+
+if TYPE_CHECKING:
+    from reportlab.pdfgen.canvas import Canvas
+
+mm = 72 / 25.4  # reportlab's millimetre, in points (the kernel loads without reportlab)
+A4 = (210 * mm, 297 * mm)
 
 
 def basis_of(number: str, written_order: str | None, by_phone: bool) -> str:

@@ -11,15 +11,14 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from reportlab.graphics.barcode.code128 import Code128
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.units import mm
-from reportlab.pdfgen.canvas import Canvas
-
-from kernel.handover_paper import rows
+from kernel.handover_paper import A4, mm, rows
 from kernel.paperfont import NAME as FONT
 from kernel.paperfont import paper
+
+if TYPE_CHECKING:
+    from reportlab.pdfgen.canvas import Canvas
 
 BOTTOM = 15 * mm  # the lowest a line is printed
 ROW = 7 * mm
@@ -54,6 +53,8 @@ def task_cards(order: str) -> tuple[tuple[str, str], ...]:
 
 
 def pick_list_pdf(sheet: PickList) -> bytes:
+    from reportlab.graphics.barcode import code128  # the kernel loads without reportlab
+
     out = io.BytesIO()
     canvas = paper(out, f"拣货单 {sheet.number}", compress=False)
     width, height = A4
@@ -68,7 +69,7 @@ def pick_list_pdf(sheet: PickList) -> bytes:
         top -= 6 * mm
         canvas.setFont(FONT, 10)
         canvas.drawString(20 * mm, top, label)
-        card = Code128(value, barHeight=14 * mm, barWidth=0.33 * mm, humanReadable=False)
+        card = code128.Code128(value, barHeight=14 * mm, barWidth=0.33 * mm, humanReadable=False)
         card.drawOn(canvas, 20 * mm, top - 17 * mm)
         canvas.setFont(FONT, 9)
         canvas.drawString(20 * mm, top - 21 * mm, value)

@@ -121,6 +121,15 @@ BY_REASON: dict[str, Step] = {
     ),
     "not_open": S("该单已不在进行中，请刷新查看其状态", "no longer open: reload to see its state"),
     "busy": S("该单正在处理，请稍后再试", "being worked on: try again in a moment"),
+    # an order's number of the depots' form; an order or note a depot's gateway sends
+    # (server/services/depot_orders.py)
+    "bad_number": S(
+        "该编号格式不可用（TEL- 为储备库专用），请换一个", "not a number of that form: use another"
+    ),
+    "bad_lines": S("每种物资、每个货位只列一次", "list each item, and each stack, once"),
+    "bad_picks": S(
+        "拣货不得超出各行数量，每个货位一次", "pick no more than each line, each stack once"
+    ),
     "already_arrived": S("已记录首批到达，无需再记", "the first arrival is already recorded"),
     "already_decided": S("已作出决定，请刷新查看", "already decided: reload to see the decision"),
     "nothing_to_hand_over": S(

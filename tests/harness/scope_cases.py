@@ -8,6 +8,7 @@ route the server no longer has. `expect` says what each kind of caller must get.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
@@ -22,8 +23,9 @@ from harness.disposal_world import PDF, own_reinspection, picked, with_report_fi
 from harness.scope_world import HERE, MARK, REPORT_SCAN, ROLES, Caller, World, username
 from kernel.clock import system_clock
 from server.domain import depot_time
-from server.services import accounts
+from server.services import accounts, depot_orders
 from server.services.report_keeper import last_finished_month
+from server.web.gateways import PhoneOrderIn
 
 ALL = frozenset(ROLES)
 Who = Literal["anyone", "device", "person"]
@@ -71,6 +73,42 @@ class Outcome(Enum):
     ROLE = "refused for the role"
     DEPOT = "refused for the depot"
     ROLE_OR_DEPOT = "refused for the role and the depot"
+
+
+_calls = itertools.count(1)
+
+
+def phone_order(w: World, depot: str) -> dict[str, Any]:
+    """An order the depot made while cut off, as its gateway sends it: one unit of a batch it
+    holds, a number of its own not used before."""
+    held = next(b for b in w.example.batches if b.warehouse == depot)
+    return {
+        "number": f"TEL-{depot}-20261130-{next(_calls):03d}",
+        "called_at": "2026-11-30T09:00:00+08:00",
+        "caller": {"name": "刘局长", "unit": "北川县应急管理局", "phone": "0816-4822110"},
+        "destination": "安置点",
+        "lines": [{"item": held.item_code, "qty": 1}],
+        "picks": [{"item": held.item_code, "location": held.location, "batch": held.batch_no,
+                   "qty": 1}],
+        "recorded_by": username("supervisor", depot),
+        "recorded_at": "2026-11-30T09:05:00+08:00",
+    }  # fmt: skip
+
+
+def depot_note(w: World, depot: str) -> dict[str, Any]:
+    """A handover note for an order the depot made (taken by the centre first)."""
+    order = phone_order(w, depot)
+    depot_orders.take(
+        w.engine, f"gateway-{depot}", depot,
+        PhoneOrderIn.model_validate(order).order(), system_clock(),
+    )  # fmt: skip
+    (pick,) = order["picks"]
+    return {
+        "number": f"JJ-{order['number']}-{depot}-G1", "order": order["number"],
+        "carrier": "运输公司", "driver": "李强", "phone": "13908165678", "plate": "川B12345",
+        "receiver": "应急管理局", "lines": [pick], "made_by": order["recorded_by"],
+        "made_at": "2026-11-30T12:00:00+08:00",
+    }  # fmt: skip
 
 
 def expect(case: Case, caller: Caller) -> Outcome:
@@ -313,6 +351,22 @@ CASES: tuple[Case, ...] = (
             "/api/v1/gateway/report",
             json={"devices": [], "outbox": {"pending": 0}, "disk": {"free_mb": 900}},
         ),
+    ),
+    Case(
+        "POST",
+        "/api/v1/gateway/phone-orders",
+        "device",
+        "own",
+        lambda w, c: Call(
+            "POST", "/api/v1/gateway/phone-orders", json=phone_order(w, c.depot or HERE)
+        ),
+    ),
+    Case(
+        "POST",
+        "/api/v1/gateway/handovers",
+        "device",
+        "own",
+        lambda w, c: Call("POST", "/api/v1/gateway/handovers", json=depot_note(w, c.depot or HERE)),
     ),
     Case(
         "GET",
