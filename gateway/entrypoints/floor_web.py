@@ -18,7 +18,6 @@ import math
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -33,18 +32,16 @@ from fastapi.responses import (
 from fastapi.templating import Jinja2Templates
 
 from gateway.domain.errors import Conflict, FloorError, NotAllowed, Unknown
-from gateway.domain.form_checks import Problem
 from gateway.domain.tasks import OVERRIDE_REASONS
 from gateway.domain.workflows import TASKS
 from gateway.entrypoints.metrics import Gauges, IntakeMetrics, render
+from gateway.entrypoints.phone_order_web import phone_order_routes
 from gateway.entrypoints.throttle import SignOnGuard
 from gateway.services import floor_pages
-from gateway.services import phone_orders as phone_order_service
 from gateway.services.floor_pages import User
 from gateway.storage.store import GatewayStore
-from kernel import csrf, depot_time
+from kernel import csrf
 from kernel.clock import Clock, seconds
-from kernel.paperfont import FontMissing
 
 COOKIE = "depot_floor"
 # The answer each domain error gets from the floor app (the one place they are translated).
@@ -90,7 +87,7 @@ class FloorContext:
     exchange: threading.Lock = field(default_factory=threading.Lock)
 
 
-class _Pages:
+class Pages:
     """What every floor route needs: who is asking, and a page rendered for them."""
 
     def __init__(self, ctx: FloorContext) -> None:
@@ -156,10 +153,10 @@ def create_floor_app(ctx: FloorContext) -> FastAPI:
         app.include_router(
             enrolment_router(ctx.site, ctx.enrolment_dir, ctx.store, ctx.clock, ctx.ca_pem)
         )
-    pages = _Pages(ctx)
+    pages = Pages(ctx)
     app.include_router(_sign_on_routes(pages))
     app.include_router(_floor_routes(pages))
-    app.include_router(_phone_order_routes(pages))
+    app.include_router(phone_order_routes(pages))
 
     @app.exception_handler(Forgery)
     async def forged(request: Request, exc: Forgery) -> Response:
@@ -187,7 +184,7 @@ def create_floor_app(ctx: FloorContext) -> FastAPI:
     return app
 
 
-def _sign_on_routes(pages: _Pages) -> APIRouter:
+def _sign_on_routes(pages: Pages) -> APIRouter:
     router = APIRouter()
     guard = SignOnGuard()
     store, tls = pages.ctx.store, pages.ctx.tls
@@ -234,7 +231,7 @@ def _sign_on_routes(pages: _Pages) -> APIRouter:
     return router
 
 
-def _floor_routes(pages: _Pages) -> APIRouter:
+def _floor_routes(pages: Pages) -> APIRouter:
     router = APIRouter()
     store = pages.ctx.store
 
@@ -285,142 +282,5 @@ def _floor_routes(pages: _Pages) -> APIRouter:
         user = pages.signed_in(request)
         floor_pages.grant_override(store, device, user, reason, pages.now())
         return RedirectResponse(f"/floor/device/{device}", status_code=303)
-
-    return router
-
-
-def _pdf(pdf: bytes, name: str) -> Response:
-    """A paper for the browser to show and print (the names made here are ASCII)."""
-    headers = {"Content-Disposition": f'inline; filename="{name}.pdf"'}
-    return Response(pdf, media_type="application/pdf", headers=headers)
-
-
-NOTE_FIELDS = ("carrier", "driver", "phone", "plate", "receiver")
-CALL_FIELDS = ("caller_name", "caller_unit", "caller_phone", "notice", "destination", "called_at")
-Typed = Annotated[str, Form(max_length=400)]
-
-
-def _phone_order_routes(pages: _Pages) -> APIRouter:
-    """A phone order taken while the depot cannot reach the centre (art. 19(4)): recorded by
-    a supervisor, planned over the depot's own stock, picked and loaded like any order."""
-    router = APIRouter()
-    store = pages.ctx.store
-
-    def supervisor(request: Request) -> User:
-        user = pages.signed_in(request)
-        if not phone_order_service.may_record(user):
-            raise NotAllowed(
-                "只有主管可以记录电话调拨指令", "only a supervisor may record a phone order"
-            )
-        return user
-
-    @router.get("/floor/phone-orders/new", response_class=HTMLResponse)
-    def new_phone_order(request: Request) -> Response:
-        user = supervisor(request)
-        now = datetime.fromtimestamp(pages.now(), depot_time.zone())
-        typed = {"called_at": now.strftime("%Y-%m-%dT%H:%M")}
-        return pages.page(request, "phone_order_new.html", user, typed=typed, rows=[("", "")],
-                          problems={})  # fmt: skip
-
-    @router.post("/floor/phone-orders", response_class=HTMLResponse)
-    def record_phone_order(
-        request: Request,
-        caller_name: Typed = "",
-        caller_unit: Typed = "",
-        caller_phone: Typed = "",
-        notice: Typed = "",
-        destination: Typed = "",
-        called_at: Typed = "",
-        item: Annotated[list[str], Form(max_length=300)] = [],  # noqa: B006 - FastAPI's form list
-        qty: Annotated[list[str], Form(max_length=300)] = [],  # noqa: B006
-    ) -> Response:
-        user = supervisor(request)
-        typed = dict(zip(CALL_FIELDS, (caller_name, caller_unit, caller_phone, notice,
-                                       destination, called_at), strict=True))  # fmt: skip
-        rows = [(i[:40], q[:20]) for i, q in zip(item, qty, strict=False) if i.strip() or q.strip()]
-        try:
-            done = phone_order_service.record_call(store, user, typed, rows, pages.ctx.site,
-                                                   pages.now())  # fmt: skip
-        except Conflict as refused:  # the day's numbers used up, a plan too large to send
-            done = [Problem("", refused.zh, refused.en)]
-        if isinstance(done, list):
-            problems = {p.field: p for p in done}
-            response = pages.page(request, "phone_order_new.html", user, typed=typed,
-                                  rows=rows or [("", "")], problems=problems)  # fmt: skip
-            response.status_code = 422
-            return response
-        return RedirectResponse(f"/floor/phone-orders/{done.number}", status_code=303)
-
-    @router.get("/floor/phone-orders/{number}", response_class=HTMLResponse)
-    def phone_order_page(request: Request, number: str) -> Response:
-        user = pages.signed_in(request)
-        order = phone_order_service.order_page(store, number[:64], pages.now())
-        if order is None:
-            raise HTTPException(404, f"no phone order {number[:64]}")
-        return pages.page(request, "phone_order.html", user, o=order, zone=depot_time.zone(),
-                          typed={"receiver": order["destination"]}, problems={},
-                          may_hand_over=phone_order_service.may_record(user))  # fmt: skip
-
-    @router.post("/floor/phone-orders/{number}/handovers", response_class=HTMLResponse)
-    def make_handover(
-        request: Request,
-        number: str,
-        carrier: Typed = "",
-        driver: Typed = "",
-        phone: Typed = "",
-        plate: Typed = "",
-        receiver: Typed = "",
-    ) -> Response:
-        """A handover note (annex 2) for what has been loaded of the order so far."""
-        user = supervisor(request)
-        typed = dict(zip(NOTE_FIELDS, (carrier, driver, phone, plate, receiver), strict=True))
-        try:
-            done = phone_order_service.hand_over(store, user, number[:64], typed, pages.ctx.site,
-                                                 pages.now())  # fmt: skip
-        except Conflict as refused:
-            done = [Problem("", refused.zh, refused.en)]
-        if isinstance(done, str):
-            return RedirectResponse(f"/floor/phone-orders/{number[:64]}#handovers", status_code=303)
-        order = phone_order_service.order_page(store, number[:64], pages.now())
-        if order is None:
-            raise HTTPException(404, f"no phone order {number[:64]}")
-        response = pages.page(request, "phone_order.html", user, o=order, zone=depot_time.zone(),
-                              typed=typed, problems={p.field: p for p in done},
-                              may_hand_over=True)  # fmt: skip
-        response.status_code = 422
-        return response
-
-    @router.post("/floor/phone-orders/{number}/withdraw")
-    def withdraw_phone_order(request: Request, number: str, reason: Typed = "") -> Response:
-        """Withdraw an order recorded by mistake, before the centre or the floor acted on it."""
-        user = supervisor(request)
-        phone_order_service.withdraw(store, user, number[:64], reason, pages.ctx.exchange,
-                                     pages.now())  # fmt: skip
-        return RedirectResponse(f"/floor/phone-orders/{number[:64]}", status_code=303)
-
-    @router.get("/floor/phone-orders/{number}/pick-list.pdf")
-    def pick_list_paper(request: Request, number: str) -> Response:
-        """The pick list with its task cards, for the depot's printer."""
-        pages.signed_in(request)
-        try:
-            pdf = phone_order_service.pick_list_pdf(store, number[:64], pages.ctx.site,
-                                                    pages.now())  # fmt: skip
-        except FontMissing as missing:
-            return PlainTextResponse(f"无法打印 / Cannot print: {missing}", status_code=503)
-        if pdf is None:
-            raise HTTPException(404, f"no phone order {number[:64]}")
-        return _pdf(pdf, f"{number[:64]}-pick-list")
-
-    @router.get("/floor/handovers/{number}.pdf")
-    def handover_paper(request: Request, number: str) -> Response:
-        """The note's paper, for the depot's printer."""
-        pages.signed_in(request)
-        try:
-            pdf = phone_order_service.note_pdf(store, number[:128], pages.ctx.site)
-        except FontMissing as missing:
-            return PlainTextResponse(f"无法打印 / Cannot print: {missing}", status_code=503)
-        if pdf is None:
-            raise HTTPException(404, f"no handover note {number[:128]}")
-        return _pdf(pdf, number[:128])
 
     return router

@@ -21,9 +21,7 @@ a truck are not un-shipped.
 The same order sent again is answered as a duplicate; another order under a number already
 taken is refused.
 
-A handover note the depot printed for such an order (JJ-<order>-<depot>-G<n>: the centre's
-own notes have no G) comes after the loads it hands over (`take_handover`) and is kept as the
-centre keeps its own: the receiver confirms it the same way.
+A handover note the depot printed for such an order is server/services/depot_notes.py.
 """
 
 from __future__ import annotations
@@ -32,11 +30,10 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import Connection, Engine, exists, or_, select, update
 
-from kernel.phone_order_numbers import made_by, note_made_by
+from kernel.phone_order_numbers import made_by
 from server.domain.basis import Kind
 from server.domain.errors import LedgerError
 from server.domain.floor import Rejection
@@ -50,7 +47,6 @@ from server.services.dispatch import (
     record_order,
     reserve_stack,
 )
-from server.services.handover import Handover, add_handover
 from server.services.replan import Loss, Released, release, replan
 from server.storage.tables import (
     batches,
@@ -58,10 +54,7 @@ from server.storage.tables import (
     dispatch_lines,
     dispatch_orders,
     floor_grants,
-    handover_lines,
-    handovers,
     locations,
-    pick_lines,
     places,
     stock,
     users,
@@ -101,26 +94,6 @@ class PhoneOrder:
     def fingerprint(self) -> str:
         text = json.dumps(asdict(self), sort_keys=True, ensure_ascii=False, default=str)
         return hashlib.sha256(text.encode()).hexdigest()
-
-
-@dataclass(frozen=True, slots=True)
-class NoteLine:
-    location: str
-    item: str
-    batch: str
-    qty: int
-
-
-@dataclass(frozen=True, slots=True)
-class DepotNote:
-    """A handover note as the depot's gateway sends it."""
-
-    number: str
-    order: str
-    transport: Handover
-    lines: tuple[NoteLine, ...]
-    made_by: str
-    made_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,8 +151,8 @@ def _take(conn: Connection, gateway: str, depot: str, order: PhoneOrder, now: da
             return Taken(int(kept.id), True, ())
         raise Rejection("duplicate_number", f"order {order.number} already exists")
     check_items(conn, [line.item for line in order.lines])
-    planner = _depot_person(conn, depot, order.recorded_by)
-    stacks = [_stack(conn, depot, pick) for pick in order.picks]
+    planner = depot_person(conn, depot, order.recorded_by)
+    stacks = [stack_of(conn, depot, pick) for pick in order.picks]
     request = _request(conn, depot, order)
     order_id = insert_order(conn, planner, request, now)
     gave_way = _make_room(conn, depot, order, planner, stacks, now)
@@ -211,7 +184,7 @@ def _take(conn: Connection, gateway: str, depot: str, order: PhoneOrder, now: da
     return Taken(order_id, False, tuple(sorted(set(replanned))))
 
 
-def _depot_person(conn: Connection, depot: str, recorded_by: str) -> str:
+def depot_person(conn: Connection, depot: str, recorded_by: str) -> str:
     """Who an order or note is by: the person of the depot who took the call or made the
     note. The gateway let only a supervisor of its floor do so; the centre may have changed
     their role or PIN since, but a name that was never one of the depot's people is refused."""
@@ -229,7 +202,7 @@ def _depot_person(conn: Connection, depot: str, recorded_by: str) -> str:
     return recorded_by
 
 
-def _stack(conn: Connection, depot: str, pick: Pick) -> tuple[int, int]:
+def stack_of(conn: Connection, depot: str, pick: Pick) -> tuple[int, int]:
     """(location id, batch id) of a stack the depot planned."""
     where = conn.execute(
         select(locations.c.id).where(
@@ -359,75 +332,3 @@ def _reserve(
             )
         reserved += got
     return reserved
-
-
-def take_handover(engine: Engine, depot: str, note: DepotNote, now: datetime) -> bool:
-    """Keep a handover note the depot made for an order it made; False when the same note
-    was sent and kept before. Each stack once, none above what the order planned there."""
-    if not note_made_by(note.number, note.order, depot):
-        raise Rejection("bad_number", f"{note.number} is not a note number depot {depot} makes")
-    if len({(x.location, x.item, x.batch) for x in note.lines}) != len(note.lines):
-        raise Rejection("bad_lines", "each stack is on the note once")
-    with engine.begin() as conn:
-        order = conn.execute(
-            select(dispatch_orders.c.id)
-            .join(depot_phone_orders, depot_phone_orders.c.order_id == dispatch_orders.c.id)
-            .where(
-                (dispatch_orders.c.number == note.order) & (depot_phone_orders.c.warehouse == depot)
-            )
-        ).scalar_one_or_none()
-        if order is None:
-            raise Rejection("unknown_order", f"depot {depot} made no order {note.order}")
-        lines = [(_pick_line(conn, order, depot, x), x.qty) for x in note.lines]
-        kept = conn.execute(select(handovers).where(handovers.c.number == note.number)).first()
-        if kept is not None:
-            if _same_note(conn, kept, order, depot, note.transport, lines):
-                return False
-            raise Rejection("duplicate_number", f"handover note {note.number} already exists")
-        by = _depot_person(conn, depot, note.made_by)
-        add_handover(conn, by, order, depot, note.number, note.transport, lines, note.made_at)
-    return True
-
-
-def _same_note(
-    conn: Connection,
-    kept: Any,
-    order: int,
-    depot: str,
-    transport: Handover,
-    lines: list[tuple[int, int]],
-) -> bool:
-    """Whether the note kept under a number is the one sent again."""
-    handed = conn.execute(
-        select(handover_lines.c.pick_line_id, handover_lines.c.qty).where(
-            handover_lines.c.handover_id == kept.id
-        )
-    ).all()
-    said = Handover(kept.carrier, kept.driver, kept.phone, kept.plate, kept.receiver)
-    return (kept.order_id, kept.warehouse, said) == (order, depot, transport) and sorted(
-        (int(i), int(q)) for i, q in handed
-    ) == sorted(lines)
-
-
-def _pick_line(conn: Connection, order_id: int, depot: str, line: NoteLine) -> int:
-    where, batch = _stack(conn, depot, Pick(line.item, line.location, line.batch, line.qty))
-    found = conn.execute(
-        select(pick_lines.c.id, pick_lines.c.qty)
-        .where(
-            (pick_lines.c.order_id == order_id)
-            & (pick_lines.c.warehouse == depot)
-            & (pick_lines.c.location_id == where)
-            & (pick_lines.c.batch_id == batch)
-        )
-        .order_by(pick_lines.c.seq)
-    ).first()
-    if found is None:
-        raise Rejection(
-            "not_on_pick_list", f"the order has no line for {line.batch} at {line.location}"
-        )
-    if line.qty > found.qty:
-        raise Rejection(
-            "over_pick_list",
-            f"{line.qty} of {line.batch} at {line.location}: the order planned {found.qty} there",
-        )
-    return int(found.id)

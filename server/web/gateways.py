@@ -12,7 +12,7 @@ from kernel.bounds import MAX_ORDER_PICKS
 from server.domain import evidence
 from server.domain.bounds import Code, Name, NoteNo, Person, Phone, Plate, Qty, Ref
 from server.domain.scope import Own
-from server.services import depot_orders, gateways
+from server.services import depot_notes, depot_orders, gateways
 from server.services.dispatch import OrderLine
 from server.services.handover import Handover
 from server.web.deps import engine_of, now_of
@@ -123,14 +123,14 @@ class HandoverNoteIn(BaseModel):
     made_by: Ref
     made_at: AwareDatetime
 
-    def note(self) -> depot_orders.DepotNote:
+    def note(self) -> depot_notes.DepotNote:
         transport = Handover(self.carrier, self.driver, self.phone, self.plate, self.receiver)
-        return depot_orders.DepotNote(
+        return depot_notes.DepotNote(
             number=self.number,
             order=self.order,
             transport=transport,
             lines=tuple(
-                depot_orders.NoteLine(x.location, x.item, x.batch, x.qty) for x in self.lines
+                depot_notes.NoteLine(x.location, x.item, x.batch, x.qty) for x in self.lines
             ),
             made_by=self.made_by,
             made_at=self.made_at,
@@ -148,5 +148,5 @@ def handover_note(
     again answers `duplicate`."""
     now = now_of(request)
     evidence.check_not_future(body.made_at, now, "the note's time")
-    kept = depot_orders.take_handover(engine_of(request), scope.named, body.note(), now)
+    kept = depot_notes.take_handover(engine_of(request), scope.named, body.note(), now)
     return {"number": body.number, "result": "accepted" if kept else "duplicate"}
