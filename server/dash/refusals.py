@@ -226,6 +226,9 @@ BY_REASON: dict[str, Step] = {
     "bad_inspection": S("请补全检验记录", "complete the inspection record"),
     "bad_pin": S("请设置 6 位以上的数字口令", "set a numeric PIN of at least 6 digits"),
     "bad_event_id": S("请由设备重新发送", "have the device send it again"),
+    "bad_query": S(
+        "请按 EPCIS 2.0 查询参数检查查询", "check the query against the EPCIS 2.0 parameters"
+    ),
     "unsupported_type": S("请升级网关", "update the gateway"),
     "too_large": S("内容太大，请分批提交", "too large: send it in parts"),
     "not_decider": S(

@@ -178,7 +178,7 @@ class CheckpointError(SetupError):
 # Reason codes by the status they answer with; any other refusal is 422 (the request breaks
 # a rule). Floor events carry the same status per event in the batch's answer.
 REASON_STATUS: dict[int, frozenset[str]] = {
-    400: frozenset({"bad_event_id"}),
+    400: frozenset({"bad_event_id", "bad_query"}),
     403: frozenset(
         {"same_person", "role_not_allowed", "warehouse_not_allowed", "own_account", "not_decider"}
     ),

@@ -12,8 +12,10 @@ from sqlalchemy import Connection, Engine, select, update
 from server.domain import depot_time, evidence
 from server.domain.errors import Rejection
 from server.domain.handover import ISSUED, Receipt, check_receipt
+from server.services import epcis_capture
 from server.services.audit import record
 from server.services.dispatch import each_depot
+from server.services.ledger import lock
 from server.storage.tables import dispatch_orders, handover_lines, handovers, pick_lines
 
 
@@ -130,6 +132,7 @@ def add_handover(
     at: datetime,
 ) -> None:
     """Keep note `number` handing over (pick line id, quantity) `lines`, made `at`."""
+    lock(conn, warehouse)  # the depot's EPCIS events are appended in its order
     note_id = conn.execute(
         handovers.insert()
         .values(
@@ -150,6 +153,7 @@ def add_handover(
         handover_lines.insert(),
         [{"handover_id": note_id, "pick_line_id": i, "qty": q} for i, q in lines],
     )
+    epcis_capture.handover(conn, warehouse, number, order_id, lines, at)
     record(conn, username, "handover", number, depot=warehouse, plate=note.plate, now=at)
 
 

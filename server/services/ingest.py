@@ -39,7 +39,7 @@ from server.domain.floor import (
 )
 from server.domain.receiving import Receipt
 from server.domain.results import Caller, EventResult
-from server.services import inbound, ledger
+from server.services import epcis_capture, inbound, ledger
 from server.services.refs import load_refs, with_orders
 from server.storage import stocktake_progress
 from server.storage.tables import events, pick_lines, stocktake_counts, stocktakes
@@ -189,6 +189,12 @@ def _ingest(
         if event_rows:
             conn.execute(events.insert(), event_rows)
         ledger.write(conn, head, entries, held, events=accepted, now=now)
+        epcis_capture.floor(
+            conn,
+            warehouse,
+            (e for i, _, e in wanted if e is not None and _accepted(results[i])),
+            now,
+        )
         if count_rows:
             conn.execute(stocktake_counts.insert(), count_rows)
             stocktake_progress.add_counted(conn, count_rows)
@@ -196,6 +202,10 @@ def _ingest(
             _count_loads(conn, warehouse, loads)
         inbound.count_received(conn, warehouse, received)
     return [r for r in results if r is not None]
+
+
+def _accepted(result: EventResult | None) -> bool:
+    return result is not None and result.result == "accepted"
 
 
 # An event kept for deciding: its place in the batch, the JSON object as posted, and its

@@ -33,6 +33,7 @@ from server.domain import depot_time
 from server.domain.basis import Basis
 from server.domain.chains import GENESIS, hash_fields, stamp
 from server.domain.errors import BasisError, LedgerError
+from server.services import epcis_capture
 from server.services.grounds import confirm
 from server.services.refs import known_warehouse
 from server.storage import stock_summary
@@ -207,6 +208,7 @@ def write(
         )  # fmt: skip
         prev = digest
     conn.execute(postings.insert(), rows)
+    epcis_capture.decisions(conn, head.warehouse, rows, now)
     # The head is locked: the newest posting of this warehouse is the last one just written.
     last_id = conn.execute(
         select(func.max(postings.c.id)).where(postings.c.warehouse == head.warehouse)

@@ -224,26 +224,6 @@ def depot_of_approval(engine: Engine, approval_id: int) -> str:
         )
 
 
-def accepted_events(
-    engine: Engine, depot: str | None, since: str | None, until: str | None, limit: int
-) -> list[tuple[str, str]]:
-    """Accepted floor events (type, payload), oldest first: the EPCIS export's."""
-    query = (
-        select(events.c.type, events.c.payload)
-        .where(events.c.status == "accepted")
-        .order_by(events.c.occurred_at, events.c.received_at, events.c.event_id)
-        .limit(limit)
-    )
-    if depot:
-        query = query.where(events.c.warehouse == depot)
-    if since:
-        query = query.where(events.c.occurred_at >= since)
-    if until:
-        query = query.where(events.c.occurred_at < until)
-    with engine.connect() as conn:
-        return [(r.type, r.payload) for r in conn.execute(query)]
-
-
 def depots_and_doors(engine: Engine, depot: str | None) -> tuple[list[Any], list[Any]]:
     """The depots (one, if given) with their names, and every dock door in walk order."""
     with engine.connect() as conn:

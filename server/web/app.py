@@ -20,6 +20,7 @@ from server.web.accounts import router as accounts_router
 from server.web.core import router as core_router
 from server.web.dispatch import router as dispatch_router
 from server.web.disposal import router as disposal_router
+from server.web.epcis import router as epcis_router
 from server.web.gateways import router as gateway_router
 from server.web.guard import (
     no_forgery,
@@ -50,6 +51,7 @@ def create_app(engine: Engine, clock: Clock, policy: Policy | None = None) -> Fa
 
     app.include_router(core_router)
     app.include_router(workflows_router)
+    app.include_router(epcis_router)
     app.include_router(accounts_router)
     app.include_router(stocktake_router)
     app.include_router(dispatch_router)

@@ -6,10 +6,10 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from server.domain.bounds import LINE, Code, Filter, Id, Name, Note, Qty, Ref
+from server.domain.bounds import Code, Filter, Id, Name, Note, Qty, Ref
 from server.domain.scope import Named, Of, Own
 from server.services import audit, digest, inbound, notifications, reports
 from server.services.acceptance import (
@@ -20,15 +20,11 @@ from server.services.acceptance import (
     list_decisions,
 )
 from server.storage import queries
-from server.web import epcis, tabular
+from server.web import tabular
 from server.web.deps import engine_of, now_of
 from server.web.downloads import download
 from server.web.errors import TABLES, answers
 from server.web.guard import Scope, person
-
-EPCIS: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"application/ld+json": {"schema": {"type": "object"}}}}
-}
 
 router = APIRouter(prefix="/api/v1", tags=["workflows"], responses=answers(401, 403, 404, 409, 422))
 
@@ -197,20 +193,6 @@ def get_acceptances(
     due date, working days left, filed or late)."""
     rows = list_decisions(engine_of(request), scope.depot, now=now_of(request))
     return {"rows": rows}
-
-
-@router.get("/epcis/events", response_class=JSONResponse, responses=EPCIS)
-def get_epcis(
-    request: Request,
-    scope: Annotated[Scope, person("read", Named("warehouse"))],
-    warehouse: Filter | None = None,
-    since: Annotated[str | None, Query(max_length=40, pattern=LINE)] = None,
-    until: Annotated[str | None, Query(max_length=40, pattern=LINE)] = None,
-    limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
-) -> JSONResponse:
-    """Accepted floor events as a GS1 EPCIS 2.0 JSON-LD document, oldest first."""
-    rows = queries.accepted_events(engine_of(request), scope.depot, since, until, limit)
-    return JSONResponse(epcis.document(rows, now_of(request)), media_type="application/ld+json")
 
 
 @router.get("/reports/monthly", response_model=None, responses=TABLES)

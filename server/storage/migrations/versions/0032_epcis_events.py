@@ -1,0 +1,49 @@
+"""each depot's EPCIS events in its ledger's order
+
+`epcis_events`: one row per EPCIS 2.0 event (server.domain.epcis) of what a depot's ledger
+records (an accepted floor event, a decision's postings, a handover note), appended in the
+same transaction under the depot's lock; `seq` counts a depot's events from 1, so that the
+query interface pages on it and the feed to the provincial platform follows it.
+
+Revision ID: 0032
+Revises: 0028
+Create Date: 2026-12-02 12:00:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0032"
+down_revision = "0028"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "epcis_events",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("warehouse", sa.String(32), nullable=False),
+        sa.Column("seq", sa.BigInteger(), nullable=False),
+        sa.Column("event_id", sa.String(200), nullable=False),
+        sa.Column("action", sa.String(8), nullable=False),
+        sa.Column("biz_step", sa.String(32), nullable=False),
+        sa.Column("disposition", sa.String(32), nullable=False),
+        sa.Column("event_time", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("record_time", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("read_point", sa.String(300), nullable=False),
+        sa.Column("epc_classes", sa.Text(), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["warehouse"], ["warehouses.code"], name=op.f("fk_epcis_events_warehouse_warehouses")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_epcis_events")),
+        sa.UniqueConstraint("warehouse", "seq", name="uq_epcis_events_warehouse_seq"),
+        sa.UniqueConstraint("event_id", name="uq_epcis_events_event_id"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("epcis_events")
