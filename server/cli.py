@@ -84,6 +84,14 @@ def _register_run(cmds: argparse._SubParsersAction) -> None:  # type: ignore[typ
         help="a re-inspection is recorded for stock this close to its storage limit or past it "
         "(env DEPOT_REINSPECTION_WINDOW_DAYS; default %(default)s)",
     )
+    run.add_argument(
+        "--feed",
+        type=Path,
+        default=os.environ.get("DEPOT_FEED_CONFIG") or None,
+        metavar="FILE",
+        help="feed the provincial platform: the endpoints' TOML file (docs/server.md, env "
+        "DEPOT_FEED_CONFIG; default: no feed)",
+    )
     ledger_cli.key_option(run)
     run.set_defaults(handler=run_server)
 
@@ -186,10 +194,15 @@ def run_server(args: argparse.Namespace) -> int:
         policy = Policy(args.reinspection_valid_days, args.reinspection_window_days)
     except ValueError as exc:
         raise CommandError(str(exc)) from exc
+    feed = _feed(args.feed) if args.feed else None
     engine = _engine(args.db)
     migrate(engine)
     app = create_app(engine, args.clock, policy)
     ReportKeeper(engine, args.clock).start()
+    if feed is not None:
+        from server.services.feed import Feeder
+
+        Feeder(engine, feed, args.clock).start()
     ledger_cli.start_signing(engine, args)
     heap.settle()
     uvicorn.run(
@@ -207,6 +220,16 @@ def run_server(args: argparse.Namespace) -> int:
         timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
     )
     return 0
+
+
+def _feed(path: Path):  # type: ignore[no-untyped-def]
+    from server.domain.errors import SetupError
+    from server.services.feed import load_config
+
+    try:
+        return load_config(path)
+    except SetupError as exc:
+        raise CommandError(str(exc)) from exc
 
 
 def _read_secret(path: Path) -> str:

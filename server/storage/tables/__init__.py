@@ -34,6 +34,9 @@ from server.storage.tables.ledger import stock_summary as stock_summary
 from server.storage.tables.ledger import users as users
 from server.storage.tables.ledger import warehouses as warehouses
 from server.storage.tables.reporting import epcis_events as epcis_events
+from server.storage.tables.reporting import feed_leases as feed_leases
+from server.storage.tables.reporting import feed_outbox as feed_outbox
+from server.storage.tables.reporting import feed_positions as feed_positions
 from server.storage.tables.workflows import decision_files as decision_files
 from server.storage.tables.workflows import depot_phone_orders as depot_phone_orders
 from server.storage.tables.workflows import dispatch_lines as dispatch_lines

@@ -1,5 +1,5 @@
 """The tables of reporting upward: each depot's EPCIS events in its ledger's order
-(server.storage.epcis_log)."""
+(server.storage.epcis_log), and the feed to the provincial platform (server.services.feed)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Table,
@@ -36,4 +37,44 @@ epcis_events = Table(
     Column("body", Text, nullable=False),  # the event as EPCIS JSON
     UniqueConstraint("warehouse", "seq", name="uq_epcis_events_warehouse_seq"),
     UniqueConstraint("event_id", name="uq_epcis_events_event_id"),
+)
+
+# The feed to the provincial platform (server.services.feed; migration 0033): what is to be
+# sent to each configured endpoint, in order; a row is delivered once the endpoint answered
+# 2xx, and tried again after a wait (server.domain.feed.wait_after) until then.
+feed_outbox = Table(
+    "feed_outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("endpoint", String(64), nullable=False),
+    Column("kind", String(24), nullable=False),  # events, monthly_report, emergency_report
+    Column("ref", String(200), nullable=False),  # LC01:1-500, 2026-11/LC01, the order's number
+    Column("warehouse", String(32)),  # the depot it concerns (None: the network)
+    Column("body", Text, nullable=False),  # the JSON sent
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_try_at", DateTime(timezone=True), nullable=False),
+    Column("last_error", Text),
+    Column("delivered_at", DateTime(timezone=True)),
+    UniqueConstraint("endpoint", "kind", "ref", name="uq_feed_outbox_endpoint_kind_ref"),
+    Index("ix_feed_outbox_waiting", "endpoint", "delivered_at", "id"),
+)
+
+# How far each depot's events have been put in each endpoint's outbox (epcis_events.seq).
+feed_positions = Table(
+    "feed_positions",
+    metadata,
+    Column("endpoint", String(64), primary_key=True),
+    Column("warehouse", String(32), ForeignKey("warehouses.code"), primary_key=True),
+    Column("last_seq", BigInteger, nullable=False),
+)
+
+# Which server process feeds an endpoint, until when: one at a time, so that nothing is sent
+# twice by two processes on one database.
+feed_leases = Table(
+    "feed_leases",
+    metadata,
+    Column("endpoint", String(64), primary_key=True),
+    Column("holder", String(64), nullable=False),
+    Column("until", DateTime(timezone=True), nullable=False),
 )
