@@ -24,6 +24,7 @@ from server.dash import (
     session,
     stocktake_steps,
     stocktakes,
+    upward,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -39,6 +40,7 @@ for part in (
     stocktakes,
     ledger,
     reports_page,
+    upward,
     disposal,
     decision,
     returns_page,

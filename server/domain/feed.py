@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,8 @@ FIRST_WAIT = 5.0  # seconds before the first retry, doubling
 RETRY_MAX = 3600.0
 EVERY = 2.0
 REPORT_DAY = 10  # the monthly report is due by the 10th (art. 14)
+# An emergency dispatch's report is due "at once" (art. 14): within the hour it was drafted.
+AT_ONCE = timedelta(hours=1)
 
 
 class FeedConfigError(SetupError):
@@ -146,3 +148,27 @@ def events_body(
     if endpoint.kind == "epcis":
         return dict(document)
     return {"kind": EVENTS, "depot": depot, "first": first, "last": last, "document": document}
+
+
+@dataclass(frozen=True, slots=True)
+class Clock:
+    """A report's due clock as the dashboard shows it: `state` is delivered (on time or
+    late), waiting (not yet due, or overdue) or unsent (no endpoint takes it); `minutes`
+    how far from the due moment (positive: that much before it)."""
+
+    state: str  # on_time, late, waiting, overdue, unsent
+    due: datetime
+    delivered_at: datetime | None
+    minutes: int
+
+
+def clock(due: datetime, delivered_at: datetime | None, queued: bool, now: datetime) -> Clock:
+    """The clock of a report due at `due`: delivered at `delivered_at` (to every endpoint
+    that takes it), or not; `queued` whether any endpoint takes it at all."""
+    if delivered_at is not None:
+        state = "on_time" if delivered_at <= due else "late"
+        return Clock(state, due, delivered_at, int((due - delivered_at).total_seconds() // 60))
+    minutes = int((due - now).total_seconds() // 60)
+    if not queued:
+        return Clock("unsent", due, None, minutes)
+    return Clock("waiting" if now < due else "overdue", due, None, minutes)

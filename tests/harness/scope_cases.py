@@ -1468,6 +1468,14 @@ CASES: tuple[Case, ...] = (
     ),
     Case(
         "GET",
+        "/upward",
+        "person",
+        "named",
+        lambda w, c: Call("GET", "/upward", {"depot": HERE}),
+        page=True,
+    ),
+    Case(
+        "GET",
         "/live",
         "person",
         "named",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,7 +17,7 @@ import jsonschema
 import pytest
 from sqlalchemy import func, select
 
-from harness.depot import ServerProcess, write_secret
+from harness.depot import ADMIN, ServerProcess, write_secret
 from harness.platform import Platform
 from harness.procs import wait_until
 from harness.scope_world import HERE, PLANNER, THERE, World, world_of
@@ -131,7 +132,7 @@ def emergency_order(world: World) -> None:
 def test_the_platform_gets_everything_once_across_an_outage(
     running: tuple[World, Platform, ServerProcess],
 ) -> None:
-    world, platform, _ = running
+    world, platform, server = running
     wait_until(lambda: all_arrived(world, platform), 120, "the platform to have everything")
     assert counted(world)["monthly"] > 0  # last month's reports, kept at the server's start
     before = counted(world)
@@ -145,6 +146,11 @@ def test_the_platform_gets_everything_once_across_an_outage(
     )  # fmt: skip
     emergency_order(world)  # its report is due at once
     wait_until(lambda: tried_and_failed(world), 60, "the feed to try and fail")
+    with server.login(ADMIN) as admin:  # the centre sees the outage and the clock running
+        shown = admin.get("/upward").text
+    assert '<tr data-endpoint="province" class="failing">' in shown
+    row = re.search(r'<tr data-order="EM-断线-1">.*?</tr>', shown)
+    assert row is not None and 'data-state="waiting"' in row.group(0)
     assert counted(world)["events"] > before["events"]
     assert counted(world)["emergency"] == before["emergency"] + 1
 
@@ -205,3 +211,9 @@ def test_the_platform_gets_everything_once_across_an_outage(
             select(func.count()).where(feed_outbox.c.delivered_at.is_(None))
         ).scalar_one()
     assert waiting == 0
+    with server.login(ADMIN) as admin:  # and every report marked delivered, on time
+        shown = admin.get("/upward").text
+    states = re.findall(r'data-state="(\w+)"', shown)
+    assert len(states) == want["monthly"] + want["emergency"]
+    assert set(states) == {"on_time"}, states
+    assert 'class="failing"' not in shown

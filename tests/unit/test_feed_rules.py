@@ -88,3 +88,16 @@ def test_a_token_others_can_read_is_refused(tmp_path: Path) -> None:
     config.write_text("[[endpoint]\n")
     with pytest.raises(FeedConfigError, match="cannot read"):
         load_config(config)
+
+
+def test_a_report_s_clock() -> None:
+    from datetime import UTC, datetime
+
+    due = datetime(2026, 12, 10, 16, tzinfo=UTC)
+    early, late = due - timedelta(days=2), due + timedelta(hours=3)
+    assert feed.clock(due, early, True, late).state == "on_time"
+    assert feed.clock(due, late, True, late).state == "late"
+    assert feed.clock(due, None, True, early).state == "waiting"
+    assert feed.clock(due, None, True, early).minutes == 2 * 24 * 60
+    assert feed.clock(due, None, True, late).state == "overdue"
+    assert feed.clock(due, None, False, late).state == "unsent"
