@@ -25,8 +25,11 @@ from server.storage.tables import (
 
 def floor(conn: Connection, warehouse: str, accepted: Iterable[FloorEvent], now: datetime) -> None:
     """The floor events the ingest accepted `now`."""
-    captured = [c for e in accepted if (c := epcis.floor_event(e, now)) is not None]
-    epcis_log.append(conn, warehouse, captured, now)
+    epcis_log.append(conn, warehouse, of_floor(accepted, now), now)
+
+
+def of_floor(accepted: Iterable[FloorEvent], now: datetime) -> list[epcis.Captured]:
+    return [c for e in accepted if (c := epcis.floor_event(e, now)) is not None]
 
 
 def _gtins(conn: Connection, batch_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
@@ -50,9 +53,15 @@ def decisions(
 ) -> None:
     """The postings the ledger's writer wrote `now` (its rows, hashed), those that stand on
     a decision or open the ledger: one basis's together. Floor events record themselves."""
+    epcis_log.append(conn, warehouse, of_decisions(conn, warehouse, rows, now), now)
+
+
+def of_decisions(
+    conn: Connection, warehouse: str, rows: Sequence[Mapping[str, Any]], now: datetime
+) -> list[epcis.Captured]:
     mine = [r for r in rows if RULES[Kind(r["basis_kind"])].needs != "event"]
     if not mine:
-        return
+        return []
     names = dict(
         conn.execute(
             select(locations.c.id, locations.c.code).where(
@@ -68,14 +77,13 @@ def decisions(
         gtin, lot = gtins[r["batch_id"]]
         leg = epcis.Leg(names[r["location_id"]], gtin, lot, r["status"], r["qty"], r["hash"])
         bases.setdefault((r["basis_kind"], r["approval_id"], r["basis_ref"]), []).append(leg)
-    captured = [
+    return [
         event
         for (kind, decision, ref), legs in bases.items()
         for event in epcis.decided_events(
             epcis.Decided(warehouse, kind, decision, ref, tuple(legs)), now
         )
     ]
-    epcis_log.append(conn, warehouse, captured, now)
 
 
 def handover(
@@ -87,6 +95,17 @@ def handover(
     at: datetime,
 ) -> None:
     """Handover note `number` of order `order_id`, handing over (pick line id, quantity)."""
+    epcis_log.append(conn, warehouse, of_handover(conn, warehouse, number, order_id, lines, at), at)
+
+
+def of_handover(
+    conn: Connection,
+    warehouse: str,
+    number: str,
+    order_id: int,
+    lines: Sequence[tuple[int, int]],
+    at: datetime,
+) -> list[epcis.Captured]:
     order = conn.execute(
         select(dispatch_orders.c.number).where(dispatch_orders.c.id == order_id)
     ).scalar_one()
@@ -100,4 +119,4 @@ def handover(
     gtins = _gtins(conn, batch_of.values())
     handed = [(*gtins[batch_of[line]], qty) for line, qty in lines if batch_of.get(line) in gtins]
     captured = epcis.handover_event(warehouse, number, order, at, handed)
-    epcis_log.append(conn, warehouse, [captured] if captured else [], at)
+    return [captured] if captured else []

@@ -24,14 +24,21 @@ from server.domain.epcis_query import EventQuery
 from server.storage.tables import epcis_events
 
 
-def append(conn: Connection, warehouse: str, captured: Sequence[Captured], now: datetime) -> None:
-    """Append events of `warehouse` recorded `now`; the caller holds the depot's lock."""
+def append(
+    conn: Connection,
+    warehouse: str,
+    captured: Sequence[Captured],
+    now: datetime,
+    recorded: Sequence[datetime] | None = None,
+) -> None:
+    """Append events of `warehouse` recorded `now` (or each at its `recorded` time); the
+    caller holds the depot's lock."""
     if not captured:
         return
     last = conn.execute(
         select(func.max(epcis_events.c.seq)).where(epcis_events.c.warehouse == warehouse)
     ).scalar()
-    record_time = now.astimezone(UTC)
+    times = recorded or [now] * len(captured)
     rows = [
         {
             "warehouse": warehouse,
@@ -41,12 +48,12 @@ def append(conn: Connection, warehouse: str, captured: Sequence[Captured], now: 
             "biz_step": c.step.biz_step,
             "disposition": c.step.disposition,
             "event_time": c.event_time.astimezone(UTC),
-            "record_time": record_time,
+            "record_time": at.astimezone(UTC),
             "read_point": c.read_point,
             "epc_classes": " " + " ".join(c.epc_classes) + " ",
             "body": json.dumps(c.body, ensure_ascii=False, separators=(",", ":")),
         }
-        for n, c in enumerate(captured, start=1)
+        for n, (c, at) in enumerate(zip(captured, times, strict=True), start=1)
     ]
     conn.execute(epcis_events.insert(), rows)
 

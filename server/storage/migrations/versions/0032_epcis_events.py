@@ -3,7 +3,9 @@
 `epcis_events`: one row per EPCIS 2.0 event (server.domain.epcis) of what a depot's ledger
 records (an accepted floor event, a decision's postings, a handover note), appended in the
 same transaction under the depot's lock; `seq` counts a depot's events from 1, so that the
-query interface pages on it and the feed to the provincial platform follows it.
+query interface pages on it and the feed to the provincial platform follows it. The events
+of what the ledger recorded before are made here, in the order it recorded them
+(server.services.epcis_history).
 
 Revision ID: 0032
 Revises: 0028
@@ -43,6 +45,10 @@ def upgrade() -> None:
         sa.UniqueConstraint("warehouse", "seq", name="uq_epcis_events_warehouse_seq"),
         sa.UniqueConstraint("event_id", name="uq_epcis_events_event_id"),
     )
+    # what the ledger recorded before, each depot's in the order it was recorded
+    from server.services.epcis_history import record_history
+
+    record_history(op.get_bind())
 
 
 def downgrade() -> None:
