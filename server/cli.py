@@ -41,6 +41,15 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     _register_accounts(cmds)
     ledger_cli.register(cmds, _db)
     _register_gateway(cmds)
+    resend = cmds.add_parser(
+        "feed-resend",
+        help="send again what the provincial platform refused",
+        description="Rows of an endpoint's outbox the platform refused three times are set "
+        "aside (shown on /upward); once the platform is put right, this puts them back.",
+    )
+    _db(resend)
+    resend.add_argument("--endpoint", required=True, help="the endpoint's name in the feed file")
+    resend.set_defaults(handler=run_feed_resend)
 
 
 def _register_run(cmds: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -230,6 +239,14 @@ def _feed(path: Path):  # type: ignore[no-untyped-def]
         return load_config(path)
     except SetupError as exc:
         raise CommandError(str(exc)) from exc
+
+
+def run_feed_resend(args: argparse.Namespace) -> int:
+    from server.services.feed_delivery import resend_refused
+
+    count = resend_refused(_engine(args.db), args.endpoint, args.clock())
+    print(f"{count} rows of {args.endpoint} to be sent again")
+    return 0
 
 
 def _read_secret(path: Path) -> str:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -34,6 +34,7 @@ from server.domain import depot_time
 CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
 # The namespace of the ids of events the centre makes (decisions, notes): the same record
 # always gives the same id, so a platform that receives it twice can tell.
+MAX_OFFSET = timedelta(hours=14)  # the widest time zone offset EPCIS takes
 NAMESPACE = uuid.UUID("5d1f8a52-6f0e-4c8e-9a57-2f3c1b0d7e41")
 
 
@@ -69,7 +70,8 @@ DECISION: dict[str, Step] = {
     "scrapping": Step("destroying", "destroyed", "DELETE"),
     "scrap_rejection": Step("holding", "available"),
     "rotation": Step("removing", "disposed"),
-    "adjustment": Step("stock_taking", "unknown"),  # a loss: where the goods went is unknown
+    # a loss leaves the books (where the goods went is unknown); a find is observed
+    "adjustment": Step("stock_taking", "unknown", "DELETE"),
     "restock": Step("inspecting", "available"),
     "opening": Step("storing", "available", "ADD"),
 }
@@ -183,13 +185,20 @@ def _event(
 
 
 def _floor_time(occurred_at: str | None, received: datetime) -> datetime:
-    """The event's own time with its offset; when it was received for one without a
-    readable time."""
+    """The event's own time with its offset; when it was received for one whose time cannot
+    be read or stands outside what EPCIS takes (an offset beyond 14 hours or not in whole
+    minutes, a year before 1970 or after 9998)."""
     try:
         moment = datetime.fromisoformat((occurred_at or "").replace("Z", "+00:00"))
-    except ValueError:
-        return depot_time.local(received)
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        offset = moment.utcoffset() or timedelta(0)
+        usable = abs(offset) <= MAX_OFFSET and offset % timedelta(minutes=1) == timedelta(0)
+        if usable and 1970 <= moment.astimezone(UTC).year <= 9998:
+            return moment
+    except (ValueError, OverflowError):
+        pass
+    return depot_time.local(received)
 
 
 def _floor_where(event: FloorEvent) -> str | None:
@@ -248,7 +257,8 @@ def decided_events(decided: Decided, at: datetime) -> list[Captured]:
         if into:
             biggest = max(into, key=lambda leg: leg.qty)
             qty = sum(leg.qty for leg in into)
-            moved = Step(step.biz_step, STATUS.get(biggest.status, "unknown"), step.action)
+            action = "ADD" if step.action == "ADD" else "OBSERVE"  # goods there, not gone
+            moved = Step(step.biz_step, STATUS.get(biggest.status, "unknown"), action)
         else:
             qty, moved = -sum(leg.qty for leg in legs), step
         event_id = f"urn:uuid:{uuid.uuid5(NAMESPACE, 'posting:' + legs[0].hash)}"

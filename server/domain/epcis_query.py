@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from urllib.parse import unquote
 
 from server.domain.bounds import unprintable
@@ -27,6 +27,8 @@ MAX_PER_PAGE = 1000
 PER_PAGE = 100
 MAX_VALUE = 300  # one value of a parameter
 MAX_VALUES = 50  # values of one parameter
+MAX_CLASSES = 10  # values of MATCH_epcClass: each is a text search
+MAX_SEQ = 2**62
 EVENT_TYPES = frozenset(
     {
         "ObjectEvent",
@@ -99,10 +101,12 @@ def _cbv(name: str, value: str) -> str:
 def _time(name: str, raw: str) -> datetime:
     try:
         moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        raise refused(f"{name} must be an ISO 8601 date and time") from None
-    if moment.tzinfo is None:
-        raise refused(f"{name} must name its time zone (Z or an offset such as +08:00)")
+        if moment.tzinfo is None:
+            raise refused(f"{name} must name its time zone (Z or an offset such as +08:00)")
+        if not 1970 <= moment.astimezone(UTC).year <= 9998:
+            raise ValueError
+    except (ValueError, OverflowError):
+        raise refused(f"{name} must be an ISO 8601 date and time from 1970 to 9998") from None
     return moment
 
 
@@ -124,6 +128,8 @@ def _position(raw: str) -> tuple[str, int]:
     try:
         text = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode()
         warehouse, seq = text.split("\t")
+        if not seq.isascii() or not seq.isdigit() or int(seq) > MAX_SEQ:
+            raise ValueError
         return warehouse, int(seq)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise refused("nextPageToken is not one this interface gave") from None
@@ -133,6 +139,16 @@ def _per_page(raw: str) -> int:
     if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= MAX_PER_PAGE:
         raise refused(f"perPage must be a whole number from 1 to {MAX_PER_PAGE}")
     return int(raw)
+
+
+def once(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """The query's parameters, each given once (several values go in one, with "|")."""
+    params: dict[str, str] = {}
+    for name, value in pairs:
+        if name in params:
+            raise refused(f"{name[:40]!r} is given twice: give its values once, with '|'")
+        params[name] = value
+    return params
 
 
 def read(params: Mapping[str, str], visible: tuple[str, ...] | None) -> EventQuery:
@@ -146,6 +162,8 @@ def read(params: Mapping[str, str], visible: tuple[str, ...] | None) -> EventQue
         if name in params:
             values = tuple(_cbv(name, v) for v in _values(name, params[name]))
             lists[field] = lists.get(field, ()) + values
+    if len(lists.get("epc_classes", ())) > MAX_CLASSES:
+        raise refused(f"MATCH_epcClass takes at most {MAX_CLASSES} values")
     times = {name: _time(name, params[name]) for name in _TIMES if name in params}
     warehouses = visible
     nothing = False

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from server.domain.errors import SetupError
 
@@ -95,6 +96,9 @@ def _endpoint(doc: Any, base: Path, n: int) -> Endpoint:
     token = doc.get("token_file")
     if token is not None and not isinstance(token, str):
         raise FeedConfigError(f"{where}: token_file must be a file's path")
+    host = urlsplit(url).hostname or ""
+    if token and url.startswith("http://") and host not in ("127.0.0.1", "::1", "localhost"):
+        raise FeedConfigError(f"{where}: a token goes only over https:// (or to this machine)")
     return Endpoint(
         name,
         kind,
@@ -131,7 +135,7 @@ def _seconds(doc: Mapping[str, Any], key: str, default: float, most: float) -> f
 def wait_after(failures: int, retry_max: float) -> timedelta:
     """The wait before the next try after `failures` failed tries in a row: 5 s doubling, up
     to `retry_max` (the platform may be down for days: it is tried at least that often)."""
-    return timedelta(seconds=min(retry_max, FIRST_WAIT * 2 ** max(0, failures - 1)))
+    return timedelta(seconds=min(retry_max, FIRST_WAIT * 2 ** min(max(0, failures - 1), 30)))
 
 
 def monthly_due(month: str) -> date:

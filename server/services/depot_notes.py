@@ -72,7 +72,7 @@ def take_handover(engine: Engine, depot: str, note: DepotNote, now: datetime) ->
                 return False
             raise Rejection("duplicate_number", f"handover note {note.number} already exists")
         by = depot_person(conn, depot, note.made_by)
-        add_handover(conn, by, order, depot, note.number, note.transport, lines, note.made_at)
+        add_handover(conn, by, order, depot, note.number, note.transport, lines, note.made_at, now)
     return True
 
 

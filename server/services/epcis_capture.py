@@ -93,9 +93,12 @@ def handover(
     order_id: int,
     lines: Sequence[tuple[int, int]],
     at: datetime,
+    recorded: datetime,
 ) -> None:
-    """Handover note `number` of order `order_id`, handing over (pick line id, quantity)."""
-    epcis_log.append(conn, warehouse, of_handover(conn, warehouse, number, order_id, lines, at), at)
+    """Handover note `number` of order `order_id`, handing over (pick line id, quantity),
+    made `at` and recorded `recorded`."""
+    made = of_handover(conn, warehouse, number, order_id, lines, at)
+    epcis_log.append(conn, warehouse, made, recorded)
 
 
 def of_handover(

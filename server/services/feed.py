@@ -7,14 +7,12 @@ durable outbox on the server, filled from what the ledger keeps and delivered in
   Each finished month's report (server.services.report_keeper keeps them) and each
   emergency dispatch's report (drafted when the centre learns of the order) is put in once
   (the row's key: endpoint, kind and reference).
-- **Delivering.** The oldest row not delivered is sent; a 2xx answer marks it delivered
-  (`delivered_at`) and the next is sent; anything else (no answer, 4xx, 5xx) keeps it, with
-  the error, for another try after a wait that doubles up to `retry_max_seconds`, and
-  nothing behind it overtakes it. A row whose answer was lost is sent again under the same
-  `Idempotency-Key` (and its events under their own eventIDs), so the platform can tell.
-- **One process.** A lease (`feed_leases`, 60 s, renewed before each send) lets one server
-  process feed an endpoint at a time, so two processes on one database never send a row
-  twice.
+- **Delivering** (server.services.feed_delivery): in order, the reports and the events in
+  lanes of their own, each row until the endpoint took it, with retries and backoff. A row
+  whose answer was lost is sent again under the same `Idempotency-Key` (and its events under
+  their own eventIDs), so the platform can tell.
+- **One process.** A lease (`feed_leases`, five minutes, renewed as it works) lets one server
+  process feed an endpoint at a time; a process that lost it marks and fills nothing.
 """
 
 from __future__ import annotations
@@ -28,15 +26,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 from sqlalchemy import Connection, Engine, select, update
 
 from kernel.clock import Clock
-from server.domain import epcis, feed
-from server.domain.bounds import shown
+from server.domain import depot_time, epcis, feed
 from server.domain.feed import Endpoint, FeedConfig
+from server.services.feed_delivery import deliver, holds
 from server.services.ledger import insert_ignore
 from server.services.order_view import order_view
 from server.services.periodic import Periodic
@@ -54,9 +51,9 @@ from server.storage.tables import (
 
 log = logging.getLogger(__name__)
 HOLDER = f"{socket.gethostname()}:{os.getpid()}"[:64]
-LEASE = timedelta(seconds=60)
+LEASE = timedelta(minutes=5)  # far longer than a request may take (TIMEOUT per step)
 BATCH = 500
-TIMEOUT = 10.0
+TIMEOUT = 30.0
 
 
 def load_config(path: Path) -> FeedConfig:
@@ -104,6 +101,16 @@ def take_lease(engine: Engine, endpoint: str, now: datetime, holder: str = HOLDE
     return True
 
 
+def _renew(conn: Connection, endpoint: str, now: datetime) -> bool:
+    """Whether this process still holds the lease (the lease row locked, so that nobody
+    takes it during the transaction), and if so a new lease from `now`."""
+    if not holds(conn, endpoint, HOLDER, now):
+        return False
+    until = (now + LEASE).astimezone(UTC)
+    conn.execute(update(feed_leases).where(feed_leases.c.endpoint == endpoint).values(until=until))
+    return True
+
+
 def _put(conn: Connection, endpoint: Endpoint, kind: str, ref: str, depot: str | None,
          body: dict[str, Any], now: datetime) -> None:  # fmt: skip
     insert_ignore(
@@ -135,6 +142,8 @@ def fill_events(engine: Engine, endpoint: Endpoint, now: datetime) -> int:
     for depot in sorted(d for d in depots if endpoint.takes(d)):
         while True:
             with engine.begin() as conn:
+                if not _renew(conn, endpoint.name, now):
+                    return put  # another process feeds it now
                 last = _position(conn, endpoint.name, depot)
                 found = epcis_log.after(conn, depot, last, BATCH)
                 if not found:
@@ -176,14 +185,25 @@ def fill_reports(engine: Engine, endpoint: Endpoint, now: datetime) -> int:
     endpoint's outbox there; how many."""
     put = 0
     if feed.MONTHLY in endpoint.sends:
-        with engine.connect() as conn:
+        m = monthly_reports.c
+        with engine.connect() as conn:  # the keys first: the rows only of those to send
             queued = _queued(conn, endpoint.name, feed.MONTHLY)
-            kept = conn.execute(select(monthly_reports).order_by(monthly_reports.c.month)).all()
-        for r in kept:
-            scope = None if r.scope == "*" else r.scope
-            ref = f"{r.month}/{r.scope}"
+            keys = conn.execute(  # those counted in the depots' time zone as it is set
+                select(m.month, m.scope, m.zone)
+                .where(m.zone == depot_time.zone().key)
+                .order_by(m.month, m.scope)
+            ).all()
+        for month, report_scope, zone in keys:
+            scope = None if report_scope == "*" else report_scope
+            ref = f"{month}/{report_scope}"
             if ref in queued or not endpoint.takes(scope):
                 continue
+            with engine.connect() as conn:
+                r = conn.execute(
+                    select(monthly_reports).where(
+                        (m.month == month) & (m.scope == report_scope) & (m.zone == zone)
+                    )
+                ).one()
             body = {
                 "kind": feed.MONTHLY, "month": r.month, "scope": r.scope, "zone": r.zone,
                 "due": feed.monthly_due(r.month).isoformat(),
@@ -212,67 +232,6 @@ def fill_reports(engine: Engine, endpoint: Endpoint, now: datetime) -> int:
     return put
 
 
-def _send(client: httpx.Client, endpoint: Endpoint, row: Any) -> str | None:
-    """Send one row; None when the endpoint took it (2xx), else what went wrong."""
-    headers = {
-        "Content-Type": "application/ld+json" if endpoint.kind == "epcis" else "application/json",
-        # the same key each time the row is sent (ASCII, as a header must be)
-        "Idempotency-Key": quote(f"{endpoint.name}:{row.kind}:{row.ref}", safe=":/-_."),
-    }
-    if endpoint.kind == "epcis":
-        headers["GS1-EPCIS-Version"] = "2.0.0"
-    if endpoint.token_file is not None:
-        token = endpoint.token_file.read_text(encoding="utf-8").strip()
-        headers["Authorization"] = f"Bearer {token}"
-    try:
-        answer = client.post(endpoint.url, content=row.body.encode(), headers=headers)
-    except (httpx.HTTPError, OSError, ValueError) as exc:
-        return shown(f"{type(exc).__name__}: {exc}", 300)
-    if 200 <= answer.status_code < 300:
-        return None
-    return shown(f"HTTP {answer.status_code}: {answer.text}", 300)
-
-
-def deliver(
-    engine: Engine, client: httpx.Client, endpoint: Endpoint, config: FeedConfig, clock: Clock
-) -> int:
-    """Send the endpoint's rows in order while it takes them and this process holds the
-    lease; how many were delivered."""
-    sent = 0
-    while take_lease(engine, endpoint.name, clock()):
-        with engine.connect() as conn:
-            row = conn.execute(
-                select(feed_outbox)
-                .where(
-                    (feed_outbox.c.endpoint == endpoint.name) & feed_outbox.c.delivered_at.is_(None)
-                )
-                .order_by(feed_outbox.c.id)
-                .limit(1)
-            ).first()
-        if row is None or _aware(row.next_try_at) > clock():
-            return sent
-        error = _send(client, endpoint, row)
-        now = clock()
-        with engine.begin() as conn:
-            mark = update(feed_outbox).where(feed_outbox.c.id == row.id)
-            if error is None:
-                conn.execute(mark.values(delivered_at=now.astimezone(UTC), last_error=None))
-            else:
-                wait = feed.wait_after(row.attempts + 1, config.retry_max)
-                conn.execute(
-                    mark.values(
-                        attempts=row.attempts + 1,
-                        next_try_at=(now + wait).astimezone(UTC),
-                        last_error=error,
-                    )
-                )
-        if error is not None:
-            log.warning("feed %s: %s %s not delivered: %s", endpoint.name, row.kind, row.ref, error)
-            return sent
-        sent += 1
-    return sent
-
-
 class Feeder(Periodic):
     """Fills and delivers every endpoint's outbox every few seconds."""
 
@@ -288,7 +247,7 @@ class Feeder(Periodic):
     ) -> None:
         super().__init__(config.every, log, clock)
         self.engine, self.config = engine, config
-        self.client = (client or (lambda: httpx.Client(timeout=TIMEOUT)))()
+        self.client = (client or (lambda: httpx.Client(timeout=httpx.Timeout(TIMEOUT))))()
 
     def round(self, now: datetime) -> None:
         for endpoint in self.config.endpoints:  # one endpoint's trouble never holds another
@@ -300,7 +259,10 @@ class Feeder(Periodic):
     def feed(self, endpoint: Endpoint, now: datetime) -> None:
         if not take_lease(self.engine, endpoint.name, now):
             return
-        if feed.EVENTS in endpoint.sends:
-            fill_events(self.engine, endpoint, now)
-        fill_reports(self.engine, endpoint, now)
-        deliver(self.engine, self.client, endpoint, self.config, self.clock)
+        fills = [fill_reports] + ([fill_events] if feed.EVENTS in endpoint.sends else [])
+        for fill in fills:  # a fill that fails never holds up what is there to deliver
+            try:
+                fill(self.engine, endpoint, now)
+            except Exception:
+                log.exception("feed %s: %s failed", endpoint.name, fill.__name__)
+        deliver(self.engine, self.client, endpoint, self.config, self.clock, HOLDER)

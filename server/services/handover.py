@@ -130,8 +130,10 @@ def add_handover(
     note: Handover,
     lines: list[tuple[int, int]],
     at: datetime,
+    recorded: datetime | None = None,
 ) -> None:
-    """Keep note `number` handing over (pick line id, quantity) `lines`, made `at`."""
+    """Keep note `number` handing over (pick line id, quantity) `lines`, made `at` (and
+    recorded by the centre `recorded`, if later: a note a depot made while cut off)."""
     lock(conn, warehouse)  # the depot's EPCIS events are appended in its order
     note_id = conn.execute(
         handovers.insert()
@@ -153,7 +155,7 @@ def add_handover(
         handover_lines.insert(),
         [{"handover_id": note_id, "pick_line_id": i, "qty": q} for i, q in lines],
     )
-    epcis_capture.handover(conn, warehouse, number, order_id, lines, at)
+    epcis_capture.handover(conn, warehouse, number, order_id, lines, at, recorded or at)
     record(conn, username, "handover", number, depot=warehouse, plate=note.plate, now=at)
 
 

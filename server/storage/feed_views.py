@@ -33,6 +33,7 @@ class Outbox:
     endpoint: str
     delivered: int
     waiting: int
+    refused: int  # set aside after the platform refused them
     last_delivered: datetime | None
     attempts: int  # of the first row waiting
     next_try: datetime | None
@@ -43,28 +44,31 @@ def outboxes(conn: Connection, depot: str | None) -> list[Outbox]:
     """Each endpoint's outbox (a depot's people: the rows about their depot)."""
     o = feed_outbox.c
     mine = o.warehouse == depot if depot else None
+    mine_only = [mine] if mine is not None else []
     totals = conn.execute(
         select(
             o.endpoint,
             func.count(o.delivered_at),
-            func.count() - func.count(o.delivered_at),
+            func.count() - func.count(o.delivered_at) - func.count(o.refused_at),
+            func.count(o.refused_at),
             func.max(o.delivered_at),
         )
-        .where(and_(true(), *([mine] if mine is not None else [])))
+        .where(and_(true(), *mine_only))
         .group_by(o.endpoint)
         .order_by(o.endpoint)
     ).all()
     shown = []
-    for name, delivered, waiting, last in totals:
-        head = conn.execute(
+    for name, delivered, waiting, refused, last in totals:
+        head = conn.execute(  # the row waiting longest (of the depot's, for its people)
             select(o.attempts, o.next_try_at, o.last_error)
-            .where((o.endpoint == name) & o.delivered_at.is_(None))
+            .where((o.endpoint == name) & o.delivered_at.is_(None) & o.refused_at.is_(None))
+            .where(and_(true(), *mine_only))
             .order_by(o.id)
             .limit(1)
         ).first()
         shown.append(
             Outbox(
-                name, delivered, waiting, _aware(last),
+                name, delivered, waiting, refused, _aware(last),
                 head.attempts if head else 0,
                 _aware(head.next_try_at) if head else None,
                 head.last_error if head else None,
@@ -91,7 +95,11 @@ def monthly_clocks(conn: Connection, depot: str | None, now: datetime) -> list[d
     """The last kept months' reports (a depot's people: their depot's), each with its clock:
     due by the end of the 10th of the month after, depot time."""
     m = monthly_reports.c
-    query = select(m.month, m.scope, m.made_at).order_by(m.month.desc(), m.scope)
+    query = (
+        select(m.month, m.scope, m.made_at)
+        .where(m.zone == depot_time.zone().key)
+        .order_by(m.month.desc(), m.scope)
+    )
     if depot:
         query = query.where(m.scope == depot)
     kept = conn.execute(query.limit(MONTHS_SHOWN * (1 if depot else 8))).all()

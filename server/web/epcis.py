@@ -40,7 +40,7 @@ def get_events(
     GE_/LT_recordTime, EQ_action, EQ_bizStep, EQ_disposition, EQ_readPoint, EQ_bizLocation,
     MATCH_epcClass, EQ_eventID, perPage, nextPageToken)."""
     visible = (scope.depot,) if scope.depot else None
-    query = epcis_query.read(dict(request.query_params), visible)
+    query = epcis_query.read(epcis_query.once(request.query_params.multi_items()), visible)
     with engine_of(request).connect() as conn:
         found, more = epcis_log.page(conn, query)
     events = [{**f.event, "recordTime": f.record_time.isoformat()} for f in found]

@@ -94,9 +94,15 @@ def kinds(platform: Platform, kind: str) -> list[dict[str, Any]]:
 
 
 def all_arrived(world: World, platform: Platform) -> bool:
+    """Everything there is arrived, and the centre knows it (capture jobs included)."""
     want = counted(world)
+    with world.engine.connect() as conn:
+        waiting = conn.execute(
+            select(func.count()).where(feed_outbox.c.delivered_at.is_(None))
+        ).scalar_one()
     return (
-        len(webhook_events(platform)) >= want["events"]
+        waiting == 0
+        and len(webhook_events(platform)) >= want["events"]
         and len(captured_events(platform)) >= want["events_here"]
         and len(kinds(platform, "monthly_report")) >= want["monthly"]
         and len(kinds(platform, "emergency_report")) >= want["emergency"]

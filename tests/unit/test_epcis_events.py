@@ -198,6 +198,31 @@ def test_a_depot_is_seen_only_by_those_who_may() -> None:
     assert not epcis_query.read({"eventType": "ObjectEvent"}, None).nothing
 
 
+def test_a_parameter_given_twice_is_refused() -> None:
+    with pytest.raises(Rejection):
+        epcis_query.once([("EQ_bizStep", "shipping"), ("EQ_bizStep", "loading")])
+    assert epcis_query.once([("EQ_bizStep", "shipping|loading")]) == {
+        "EQ_bizStep": "shipping|loading"
+    }
+
+
+@pytest.mark.parametrize(
+    "occurred_at",
+    ["0001-01-01T00:00:00+01:00", "2026-11-23T09:14:03+23:59", "2026-11-23T09:14:03+05:30:15",
+     "yesterday", None],
+)  # fmt: skip
+def test_a_time_epcis_cannot_take_is_the_time_received(occurred_at: str | None) -> None:
+    event = parse(
+        {"event_id": "0b0f6b9e-7a43-4d7f-9a3e-2c1d6f1e0a11", "type": "picking",
+         "warehouse": "LC01", "gtin": GTIN, "batch": "B1", "operator": "keeper",
+         **({"occurred_at": occurred_at} if occurred_at else {}), **FLOOR["picking"]}
+    )  # fmt: skip
+    captured = epcis.floor_event(event, NOW)
+    assert captured is not None and captured.event_time == NOW
+    assert valid([dict(captured.body)]) == []
+    assert captured.body["eventTimeZoneOffset"] == "+08:00"
+
+
 def test_the_next_page_token_carries_the_position() -> None:
     token = epcis_query.token("LC01", 1234)
     assert epcis_query.read({"nextPageToken": token}, None).after == ("LC01", 1234)
@@ -219,6 +244,9 @@ def test_the_next_page_token_carries_the_position() -> None:
         {"EQ_bizStep": "a" * 301},
         {"EQ_bizStep": "\ud800"},
         {"EQ_bizStep": "|".join(["a"] * 51)},
+        {"GE_eventTime": "0001-01-01T00:00:00+01:00"},
+        {"nextPageToken": epcis_query.token("LC01", 2**63)},
+        {"MATCH_epcClass": "|".join(["urn:epc:class:lgtin:1.2.x"] * 11)},
     ],
 )
 def test_a_query_it_cannot_read_is_refused_with_its_reason(params: dict[str, str]) -> None:

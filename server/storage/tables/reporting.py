@@ -32,11 +32,12 @@ epcis_events = Table(
     Column("disposition", String(32), nullable=False),
     Column("event_time", DateTime(timezone=True), nullable=False),
     Column("record_time", DateTime(timezone=True), nullable=False),
-    Column("read_point", String(300), nullable=False),
+    Column("read_point", Text, nullable=False),  # a location's URN, percent-encoded
     Column("epc_classes", Text, nullable=False),  # " class class ... " (matched whole)
     Column("body", Text, nullable=False),  # the event as EPCIS JSON
     UniqueConstraint("warehouse", "seq", name="uq_epcis_events_warehouse_seq"),
     UniqueConstraint("event_id", name="uq_epcis_events_event_id"),
+    Index("ix_epcis_events_record_time", "record_time"),  # following a repository by time
 )
 
 # The feed to the provincial platform (server.services.feed; migration 0033): what is to be
@@ -54,8 +55,13 @@ feed_outbox = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("next_try_at", DateTime(timezone=True), nullable=False),
-    Column("last_error", Text),
+    Column("last_error", Text),  # the status and its reason, or the connection's error
     Column("delivered_at", DateTime(timezone=True)),
+    # the platform refused its content this many times; set aside at the third (resent by
+    # `depot server feed-resend`)
+    Column("refusals", Integer, nullable=False, server_default="0"),
+    Column("refused_at", DateTime(timezone=True)),
+    Column("job", Text),  # an EPCIS capture job still running for it (its URL)
     UniqueConstraint("endpoint", "kind", "ref", name="uq_feed_outbox_endpoint_kind_ref"),
     Index("ix_feed_outbox_waiting", "endpoint", "delivered_at", "id"),
 )

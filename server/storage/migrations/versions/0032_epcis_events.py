@@ -35,7 +35,7 @@ def upgrade() -> None:
         sa.Column("disposition", sa.String(32), nullable=False),
         sa.Column("event_time", sa.DateTime(timezone=True), nullable=False),
         sa.Column("record_time", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("read_point", sa.String(300), nullable=False),
+        sa.Column("read_point", sa.Text(), nullable=False),
         sa.Column("epc_classes", sa.Text(), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(
@@ -45,6 +45,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("warehouse", "seq", name="uq_epcis_events_warehouse_seq"),
         sa.UniqueConstraint("event_id", name="uq_epcis_events_event_id"),
     )
+    op.create_index("ix_epcis_events_record_time", "epcis_events", ["record_time"])
     # what the ledger recorded before, each depot's in the order it was recorded
     from server.services.epcis_history import record_history
 
@@ -52,4 +53,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_epcis_events_record_time", table_name="epcis_events")
     op.drop_table("epcis_events")

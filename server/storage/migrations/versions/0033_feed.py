@@ -35,6 +35,9 @@ def upgrade() -> None:
         sa.Column("next_try_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("last_error", sa.Text()),
         sa.Column("delivered_at", sa.DateTime(timezone=True)),
+        sa.Column("refusals", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("refused_at", sa.DateTime(timezone=True)),
+        sa.Column("job", sa.Text()),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_feed_outbox")),
         sa.UniqueConstraint("endpoint", "kind", "ref", name="uq_feed_outbox_endpoint_kind_ref"),
     )
