@@ -84,8 +84,45 @@ def _register_run(cmds: argparse._SubParsersAction) -> None:  # type: ignore[typ
         help="a re-inspection is recorded for stock this close to its storage limit or past it "
         "(env DEPOT_REINSPECTION_WINDOW_DAYS; default %(default)s)",
     )
+    _coverage_options(run)
     ledger_cli.key_option(run)
     run.set_defaults(handler=run_server)
+
+
+def _coverage_options(run: argparse.ArgumentParser) -> None:
+    """The coverage view's settings (server.domain.coverage; docs/server.md)."""
+    for option, env, default, metavar, meaning in (
+        ("road-kmh", "ROAD_KMH", "60", "KMH", "speed over a recorded road distance"),
+        ("line-kmh", "LINE_KMH", "45", "KMH", "speed over the great circle, where no road "
+         "distance is recorded"),
+        ("hours", "HOURS", "2", "HOURS", "a place is covered when a depot holding the item "
+         "reaches it within this"),
+    ):  # fmt: skip
+        run.add_argument(
+            f"--coverage-{option}",
+            type=float,
+            default=os.environ.get(f"DEPOT_COVERAGE_{env}", default),
+            metavar=metavar,
+            help=f"{meaning} (coverage view; env DEPOT_COVERAGE_{env}; default %(default)s)",
+        )
+    run.add_argument(
+        "--coverage-items",
+        default=os.environ.get("DEPOT_COVERAGE_ITEMS", ""),
+        metavar="CODES",
+        help="the key items of the coverage view, item codes separated by commas (env "
+        "DEPOT_COVERAGE_ITEMS; default: the first item of each category)",
+    )
+
+
+def coverage_reach(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The coverage settings of `depot server run`, or CommandError naming the bad one."""
+    from server.domain.coverage import Reach
+
+    codes = tuple(c.strip() for c in args.coverage_items.split(",") if c.strip())
+    try:
+        return Reach(args.coverage_road_kmh, args.coverage_line_kmh, args.coverage_hours, codes)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from exc
 
 
 def _register_accounts(cmds: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -186,9 +223,10 @@ def run_server(args: argparse.Namespace) -> int:
         policy = Policy(args.reinspection_valid_days, args.reinspection_window_days)
     except ValueError as exc:
         raise CommandError(str(exc)) from exc
+    reach = coverage_reach(args)
     engine = _engine(args.db)
     migrate(engine)
-    app = create_app(engine, args.clock, policy)
+    app = create_app(engine, args.clock, policy, reach)
     ReportKeeper(engine, args.clock).start()
     ledger_cli.start_signing(engine, args)
     heap.settle()

@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from server.dash import (
     acceptance,
     admin,
+    coverage,
     decision,
     dispatching,
     disposal,
@@ -39,6 +40,7 @@ for part in (
     stocktakes,
     ledger,
     reports_page,
+    coverage,
     disposal,
     decision,
     returns_page,
