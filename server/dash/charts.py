@@ -153,8 +153,10 @@ def coverage_map(title: str, spots: Sequence[Spot], width: int = 640, height: in
                 f'cx="{x:.1f}" cy="{y:.1f}" r="7" fill="{fill}"><title>{escape(tip)}</title>'
                 "</circle>"
             )
+        # a depot's name under it, a place's above
+        below, kind = (y + 20, ' class="depot-name"') if spot.depot else (y - 11, "")
         parts.append(
-            f'{shape}<text x="{x:.1f}" y="{y - 11:.1f}" text-anchor="middle">'
+            f'{shape}<text x="{x:.1f}" y="{below:.1f}" text-anchor="middle"{kind}>'
             f"{escape(spot.label)}</text>"
         )
     parts.append("</svg>")
