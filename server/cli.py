@@ -7,11 +7,15 @@ import argparse
 import logging
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kernel.cli import CommandError
 from kernel.clock import system_clock
 from server import ledger_cli
 from server.domain import depot_time
+
+if TYPE_CHECKING:
+    from server.domain.coverage import Reach
 
 DEFAULT_DB = "sqlite:///depot-server.sqlite"
 
@@ -114,7 +118,7 @@ def _coverage_options(run: argparse.ArgumentParser) -> None:
     )
 
 
-def coverage_reach(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def coverage_reach(args: argparse.Namespace) -> Reach:
     """The coverage settings of `depot server run`, or CommandError naming the bad one."""
     from server.domain.coverage import Reach
 

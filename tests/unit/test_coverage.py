@@ -161,3 +161,34 @@ def test_each_cell_is_the_soonest_holder_and_more_never_covers_less(
     for before, after, more in zip(answer.places, longer.places, fuller.places, strict=True):
         for c, c2, c3 in zip(before.cells, after.cells, more.cells, strict=True):
             assert c2.covered >= c.covered and c3.covered >= c.covered
+
+
+def settings_of(*argv: str, env: dict[str, str] | None = None) -> Reach:
+    """The coverage settings `depot server run` starts with, from its arguments and env."""
+    import os
+    from unittest import mock
+
+    from kernel.cli import build_parser
+    from server.cli import coverage_reach
+
+    with mock.patch.dict(os.environ, env or {}, clear=False):
+        args = build_parser(["server", "run"]).parse_args(["server", "run", *argv])
+    return coverage_reach(args)
+
+
+def test_the_server_takes_its_settings_from_options_and_environment() -> None:
+    assert settings_of() == Reach(60, 45, 2, ())
+    assert settings_of("--coverage-hours", "1.5", "--coverage-items", "ZS-0001, CQ-0001,") == (
+        Reach(60, 45, 1.5, ("ZS-0001", "CQ-0001"))
+    )
+    env = {"DEPOT_COVERAGE_ROAD_KMH": "50", "DEPOT_COVERAGE_LINE_KMH": "40"}
+    assert settings_of(env=env) == Reach(50, 40, 2, ())
+
+
+def test_a_bad_setting_stops_the_server_saying_which() -> None:
+    from kernel.cli import CommandError
+
+    with pytest.raises(CommandError, match="road speed"):
+        settings_of("--coverage-road-kmh", "0")
+    with pytest.raises(CommandError, match="time limit"):
+        settings_of(env={"DEPOT_COVERAGE_HOURS": "nan"})
