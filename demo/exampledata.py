@@ -19,6 +19,7 @@ from typing import NamedTuple
 
 # The catalogue's categories and the GS1 rules, where the generator's users (the demo, the
 # tests of every part) find them; each is written once, in the module named here.
+from demo.exampleplaces import PLACES, ROADS, Place, Road
 from kernel.gs1 import check_digit
 from kernel.gs1 import is_valid_gtin as is_valid_gtin
 from server.domain.catalogue import CATEGORIES as CATEGORIES
@@ -82,6 +83,8 @@ class ExampleDepot:
     items: tuple[Item, ...]
     locations: tuple[Location, ...]
     batches: tuple[Batch, ...]
+    places: tuple[Place, ...] = PLACES  # the city's places (demo.exampleplaces)
+    roads: tuple[Road, ...] = ROADS  # road distances from the depots to some of them
 
     def item_by_gtin(self, gtin: str) -> Item:
         """The item with this GTIN; a GTIN-8/12/13 is accepted in its 14-digit form too."""

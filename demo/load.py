@@ -1,6 +1,7 @@
 """Loading the example depot (demo.exampledata) into an empty ledger database: `depot demo
 load-example`, the demo and the tests. A site's own master data comes as files through the
-API (server.services.masterfiles). Opening stock is posted to the ledger like any other change,
+API (server.services.masterfiles); the example's places and road distances come with it (the
+coverage view's city). Opening stock is posted to the ledger like any other change,
 with the author `opening-balance`, so the hash chain covers it.
 """
 
@@ -17,7 +18,15 @@ from kernel.clock import Clock, system_clock
 from server.domain.basis import OPENING
 from server.domain.errors import MasterDataError
 from server.services.ledger import Posting, post
-from server.storage.tables import batches, item_gtins, items, locations, warehouses
+from server.storage.tables import (
+    batches,
+    item_gtins,
+    items,
+    locations,
+    places,
+    road_distances,
+    warehouses,
+)
 
 
 def load_example(
@@ -30,6 +39,10 @@ def load_example(
             raise MasterDataError("the database already has warehouses; load into an empty one")
         conn.execute(warehouses.insert(), [_row(w, warehouses) for w in depot.warehouses])
         conn.execute(locations.insert(), [_row(loc, locations) for loc in depot.locations])
+        if depot.places:
+            conn.execute(places.insert(), [_row(p, places) for p in depot.places])
+        if depot.roads:
+            conn.execute(road_distances.insert(), [_row(r, road_distances) for r in depot.roads])
         conn.execute(items.insert(), [_row(i, items) for i in depot.items])
         conn.execute(
             item_gtins.insert(), [{"gtin": i.gtin, "item_code": i.code} for i in depot.items]

@@ -7,11 +7,15 @@ import argparse
 import logging
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kernel.cli import CommandError
 from kernel.clock import system_clock
 from server import ledger_cli
 from server.domain import depot_time
+
+if TYPE_CHECKING:
+    from server.domain.coverage import Reach
 
 DEFAULT_DB = "sqlite:///depot-server.sqlite"
 
@@ -101,8 +105,45 @@ def _register_run(cmds: argparse._SubParsersAction) -> None:  # type: ignore[typ
         help="feed the provincial platform: the endpoints' TOML file (docs/server.md, env "
         "DEPOT_FEED_CONFIG; default: no feed)",
     )
+    _coverage_options(run)
     ledger_cli.key_option(run)
     run.set_defaults(handler=run_server)
+
+
+def _coverage_options(run: argparse.ArgumentParser) -> None:
+    """The coverage view's settings (server.domain.coverage; docs/server.md)."""
+    for option, env, default, metavar, meaning in (
+        ("road-kmh", "ROAD_KMH", "60", "KMH", "speed over a recorded road distance"),
+        ("line-kmh", "LINE_KMH", "45", "KMH", "speed over the great circle, where no road "
+         "distance is recorded"),
+        ("hours", "HOURS", "2", "HOURS", "a place is covered when a depot holding the item "
+         "reaches it within this"),
+    ):  # fmt: skip
+        run.add_argument(
+            f"--coverage-{option}",
+            type=float,
+            default=os.environ.get(f"DEPOT_COVERAGE_{env}", default),
+            metavar=metavar,
+            help=f"{meaning} (coverage view; env DEPOT_COVERAGE_{env}; default %(default)s)",
+        )
+    run.add_argument(
+        "--coverage-items",
+        default=os.environ.get("DEPOT_COVERAGE_ITEMS", ""),
+        metavar="CODES",
+        help="the key items of the coverage view, item codes separated by commas (env "
+        "DEPOT_COVERAGE_ITEMS; default: the first item of each category)",
+    )
+
+
+def coverage_reach(args: argparse.Namespace) -> Reach:
+    """The coverage settings of `depot server run`, or CommandError naming the bad one."""
+    from server.domain.coverage import Reach
+
+    codes = tuple(c.strip() for c in args.coverage_items.split(",") if c.strip())
+    try:
+        return Reach(args.coverage_road_kmh, args.coverage_line_kmh, args.coverage_hours, codes)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from exc
 
 
 def _register_accounts(cmds: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -204,9 +245,10 @@ def run_server(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise CommandError(str(exc)) from exc
     feed = _feed(args.feed) if args.feed else None
+    reach = coverage_reach(args)
     engine = _engine(args.db)
     migrate(engine)
-    app = create_app(engine, args.clock, policy)
+    app = create_app(engine, args.clock, policy, reach)
     ReportKeeper(engine, args.clock).start()
     if feed is not None:
         from server.services.feed import Feeder

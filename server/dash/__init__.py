@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from server.dash import (
     acceptance,
     admin,
+    coverage,
     decision,
     dispatching,
     disposal,
@@ -41,6 +42,7 @@ for part in (
     ledger,
     reports_page,
     upward,
+    coverage,
     disposal,
     decision,
     returns_page,

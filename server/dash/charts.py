@@ -3,6 +3,7 @@ by screen readers (each has a title and its figures as text)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -98,6 +99,65 @@ def timeline(title: str, points: Sequence[tuple[str, str, str]], width: int = 72
             f'<circle class="moment {escape(tone)}" cx="{x:.0f}" cy="40" r="7"/>'
             f'<text x="{x:.0f}" y="22" text-anchor="middle">{escape(what)}</text>'
             f'<text x="{x:.0f}" y="66" text-anchor="middle" class="when">{escape(when)}</text>'
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704 - every value in it is escaped
+
+
+@dataclass(frozen=True, slots=True)
+class Spot:
+    """A point of the coverage map: a depot (a square) or a place (a circle, its tone
+    "covered" or "uncovered")."""
+
+    code: str
+    label: str
+    lat: float
+    lon: float
+    depot: bool = False
+    tone: str = ""
+    note: str = ""  # the tooltip after the label
+
+
+def coverage_map(title: str, spots: Sequence[Spot], width: int = 640, height: int = 480) -> Markup:
+    """Depots and places where they are: an equirectangular projection (longitudes shrunk by
+    the cosine of the middle latitude, so distances read true at this scale) fitted to their
+    bounding box, north up; nothing fetched from anywhere."""
+    if not spots:
+        return Markup("")
+    margin = 60  # room for the names
+    middle = math.radians((min(s.lat for s in spots) + max(s.lat for s in spots)) / 2)
+    xs = [s.lon * math.cos(middle) for s in spots]
+    ys = [s.lat for s in spots]
+    span_x, span_y = (max(xs) - min(xs)) or 0.01, (max(ys) - min(ys)) or 0.01
+    scale = min((width - 2 * margin) / span_x, (height - 2 * margin) / span_y)
+    left = (width - span_x * scale) / 2
+    top = (height - span_y * scale) / 2
+    parts = [
+        f'<svg class="chart map coverage" role="img" viewBox="0 0 {width} {height}" '
+        f'width="100%" style="max-width:{width}px"><title>{escape(title)}</title>'
+        f'<rect class="land" x="0" y="0" width="{width}" height="{height}" rx="6"/>'
+    ]
+    for spot, x0, y0 in sorted(zip(spots, xs, ys, strict=True), key=lambda t: t[0].depot):
+        x = left + (x0 - min(xs)) * scale
+        y = top + (max(ys) - y0) * scale
+        tip = f"{spot.label} {spot.note}".strip()
+        if spot.depot:
+            shape = (
+                f'<rect class="depot-square" data-code="{escape(spot.code)}" x="{x - 7:.1f}" '
+                f'y="{y - 7:.1f}" width="14" height="14"><title>{escape(tip)}</title></rect>'
+            )
+        else:
+            fill = "#b3261e" if spot.tone == "uncovered" else "#1a7f37"
+            shape = (
+                f'<circle class="place {escape(spot.tone)}" data-code="{escape(spot.code)}" '
+                f'cx="{x:.1f}" cy="{y:.1f}" r="7" fill="{fill}"><title>{escape(tip)}</title>'
+                "</circle>"
+            )
+        # a depot's name under it, a place's above
+        below, kind = (y + 20, ' class="depot-name"') if spot.depot else (y - 11, "")
+        parts.append(
+            f'{shape}<text x="{x:.1f}" y="{below:.1f}" text-anchor="middle"{kind}>'
+            f"{escape(spot.label)}</text>"
         )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every value in it is escaped

@@ -89,6 +89,7 @@ MENU = (
     MenuItem("/ledger", "台账", "Ledger", "read"),
     MenuItem("/reports", "月报", "Monthly report", "read"),
     MenuItem("/upward", "上报", "Reporting upward", "read"),
+    MenuItem("/coverage", "调运覆盖", "Dispatch coverage", "read"),
     MenuItem("/disposal", "复检报废", "Re-inspection and scrapping", "read"),
     MenuItem("/approvals", "审批", "Approvals", "approve"),
     MenuItem("/audit", "审计", "Audit trail", "audit"),

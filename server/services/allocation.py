@@ -83,18 +83,23 @@ def roads_to(conn: Connection, place: str | None) -> dict[str, float]:
     return {r.warehouse: float(r.km) for r in rows}
 
 
+def sites_of(conn: Connection, depot: str | None = None) -> list[Site]:
+    """The depots with coordinates (`depot` alone, when given)."""
+    depots = select(warehouses.c.code, warehouses.c.lat, warehouses.c.lon).where(
+        warehouses.c.lat.is_not(None) & warehouses.c.lon.is_not(None)
+    )
+    if depot is not None:
+        depots = depots.where(warehouses.c.code == depot)
+    return [Site(r.code, r.lat, r.lon) for r in conn.execute(depots)]
+
+
 def candidates(
     conn: Connection, item: str, depot: str | None = None, lock: bool = False
 ) -> tuple[list[Site], list[Candidate]]:
     """The depots with coordinates, and the item's available stock in them (locked for
     update when the caller is about to reserve it); one depot's only, when `depot` is given.
     Each with its batch's dates, storage years and re-inspection pass: FIFO decides on them."""
-    depots = select(warehouses.c.code, warehouses.c.lat, warehouses.c.lon).where(
-        warehouses.c.lat.is_not(None) & warehouses.c.lon.is_not(None)
-    )
-    if depot is not None:
-        depots = depots.where(warehouses.c.code == depot)
-    sites = [Site(r.code, r.lat, r.lon) for r in conn.execute(depots)]
+    sites = sites_of(conn, depot)
     query = (
         select(
             stock.c.warehouse,

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from kernel.clock import Clock
 from server.dash import router as dashboard_router
 from server.dash.region_cache import RegionCache
+from server.domain.coverage import Reach
 from server.domain.evidence import Policy
 from server.web import errors
 from server.web.accounts import router as accounts_router
@@ -35,7 +36,9 @@ from server.web.timing import ServerTiming
 from server.web.workflows import router as workflows_router
 
 
-def create_app(engine: Engine, clock: Clock, policy: Policy | None = None) -> FastAPI:
+def create_app(
+    engine: Engine, clock: Clock, policy: Policy | None = None, reach: Reach | None = None
+) -> FastAPI:
     app = FastAPI(
         title="depot-floor central server",
         version="1",
@@ -45,6 +48,7 @@ def create_app(engine: Engine, clock: Clock, policy: Policy | None = None) -> Fa
     app.state.engine = engine
     app.state.clock = clock
     app.state.policy = policy or Policy()
+    app.state.reach = reach or Reach()  # the coverage view's speeds, limit and key items
     app.state.regions = RegionCache()  # live regions worked out once per change
     errors.install(app)
     app.add_middleware(ServerTiming)  # outermost: the whole of the server's time

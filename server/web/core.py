@@ -12,14 +12,14 @@ from pydantic import BaseModel, Field
 
 from server.domain.bounds import Code, Count, Filter, Line, Offset, Ref
 from server.domain.scope import Named, Own, Shared
-from server.services import auth, digest, gateways
+from server.services import auth, coverage, digest, gateways
 from server.services.events import Caller, ingest
 from server.services.sync import Cursor, sync
 from server.storage import db, queries
 from server.storage.tables import STOCK_STATUSES
 from server.web import errors
-from server.web.deps import client_address, engine_of, now_of
-from server.web.guard import Scope, anyone, device, person_or_device
+from server.web.deps import client_address, engine_of, now_of, reach_of
+from server.web.guard import Scope, anyone, device, person, person_or_device
 
 router = APIRouter()
 
@@ -116,6 +116,22 @@ def get_stock(
         ),
     )
     return {"total": total, "limit": limit, "offset": offset, "rows": rows}
+
+
+@router.get("/api/v1/coverage", tags=["stock"], responses=errors.answers(401, 403, 404, 422))
+def get_coverage(
+    request: Request,
+    scope: Annotated[Scope, person("read", Named("warehouse"))],
+    warehouse: Filter | None = None,
+) -> dict[str, Any]:
+    """The 2-hour coverage (docs/dashboard.md): per place and key item, the depot holding the
+    item that reaches the place soonest, its distance and hours, and whether it is in time;
+    by the named depot alone (a depot's people: their own), else by every depot."""
+    engine = engine_of(request)
+    if scope.depot is not None and not queries.is_depot(engine, scope.depot):
+        raise HTTPException(404, f"no depot {scope.depot}")
+    view = coverage.coverage_of(engine, scope.depot, reach_of(request), now_of(request))
+    return coverage.as_json(view)
 
 
 @router.get("/api/v1/sync", tags=["events"], responses=errors.answers(401, 422))

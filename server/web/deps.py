@@ -10,6 +10,7 @@ from fastapi import Request
 from sqlalchemy import Engine
 
 from kernel.clock import Clock
+from server.domain.coverage import Reach
 from server.domain.evidence import Policy
 from server.services import auth
 
@@ -37,6 +38,12 @@ def policy_of(request: Request) -> Policy:
     """The periods the server was started with (server/domain/evidence.py)."""
     policy: Policy = request.app.state.policy
     return policy
+
+
+def reach_of(request: Request) -> Reach:
+    """The coverage view's settings the server was started with (server/domain/coverage.py)."""
+    reach: Reach = request.app.state.reach
+    return reach
 
 
 def bearer(request: Request) -> str | None:

@@ -156,7 +156,7 @@ def test_each_role_sees_only_its_own(browser: Browser, site: dict[str, Any]) -> 
     admin = signed_in(browser, site, ADMIN[0])
     every_role = [
         "总览", "库门与设备", "入库通知", "入库验收", "调运", "交接单", "盘点", "台账", "月报",
-        "复检报废",
+        "调运覆盖", "复检报废",
     ]  # fmt: skip
     assert menu(admin) == [
         *every_role, "审批", "审计", "基础数据与人员"

@@ -486,6 +486,7 @@ CASES: tuple[Case, ...] = (
         "named",
         lambda w, c: Call("GET", "/api/v1/reports/monthly", {"warehouse": HERE, "month": month()}),
     ),
+    Case("GET", "/api/v1/coverage", "person", "named", here("/api/v1/coverage")),
     Case(
         "GET",
         "/api/v1/ledger/value",
@@ -1466,6 +1467,7 @@ CASES: tuple[Case, ...] = (
         lambda w, c: Call("GET", "/reports", {"depot": HERE, "month": month()}),
         page=True,
     ),
+    Case("GET", "/coverage", "person", "named", here("/coverage", "depot"), page=True),
     Case(
         "GET",
         "/upward",

@@ -297,3 +297,15 @@ def test_large_depot() -> None:
     for w in big.warehouses:
         orders = [loc.walk_order for loc in big.locations_of(w.code)]
         assert len(set(orders)) == len(orders)
+
+
+def test_places_of_mianyang_with_roads_from_the_depots(depot: ExampleDepot) -> None:
+    codes = [p.code for p in depot.places]
+    assert len(codes) == len(set(codes)) >= 9
+    for p in depot.places:  # inside Mianyang prefecture
+        assert 30.9 < p.lat < 32.9 and 103.7 < p.lon < 105.7, p
+    warehouses = {w.code for w in depot.warehouses}
+    pairs = [(r.warehouse, r.place) for r in depot.roads]
+    assert len(pairs) == len(set(pairs))
+    assert {w for w, _ in pairs} <= warehouses and {p for _, p in pairs} <= set(codes)
+    assert all(r.km > 0 for r in depot.roads)
