@@ -1,7 +1,9 @@
 """Loading the example depot (demo.exampledata) into an empty ledger database: `depot demo
 load-example`, the demo and the tests. A site's own master data comes as files through the
-API (server.services.masterfiles). Opening stock is posted to the ledger like any other change,
-with the author `opening-balance`, so the hash chain covers it.
+API (server.services.masterfiles). The national code table (GB/T 38565) ships beside it as a
+file (demo.material_codes) and is loaded first; the example's items carry their classes.
+Opening stock is posted to the ledger like any other change, with the author
+`opening-balance`, so the hash chain covers it.
 """
 
 from __future__ import annotations
@@ -13,11 +15,20 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Table, select
 
 from demo.exampledata import ExampleDepot
+from demo.material_codes import table_rows
 from kernel.clock import Clock, system_clock
 from server.domain.basis import OPENING
 from server.domain.errors import MasterDataError
+from server.domain.material_codes import check_table
 from server.services.ledger import Posting, post
-from server.storage.tables import batches, item_gtins, items, locations, warehouses
+from server.storage.tables import (
+    batches,
+    item_gtins,
+    items,
+    locations,
+    material_codes,
+    warehouses,
+)
 
 
 def load_example(
@@ -30,6 +41,7 @@ def load_example(
             raise MasterDataError("the database already has warehouses; load into an empty one")
         conn.execute(warehouses.insert(), [_row(w, warehouses) for w in depot.warehouses])
         conn.execute(locations.insert(), [_row(loc, locations) for loc in depot.locations])
+        conn.execute(material_codes.insert(), _code_table())
         conn.execute(items.insert(), [_row(i, items) for i in depot.items])
         conn.execute(
             item_gtins.insert(), [{"gtin": i.gtin, "item_code": i.code} for i in depot.items]
@@ -37,6 +49,14 @@ def load_example(
         if with_stock and depot.batches:
             conn.execute(batches.insert(), [_row(b, batches) for b in depot.batches])
             _opening_stock(conn, depot, clock())
+
+
+def _code_table() -> list[dict[str, Any]]:
+    """The shipped national code table (demo.material_codes), checked as an import checks it."""
+    codes, errors = check_table(table_rows())
+    if errors:
+        raise MasterDataError("; ".join(str(e) for e in errors))
+    return [asdict(c) for c in codes]
 
 
 def _row(record: Any, table: Table) -> dict[str, Any]:
