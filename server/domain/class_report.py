@@ -18,22 +18,8 @@ from server.domain.material_codes import MAJOR_CLASSES, major_of, middle_of
 UNCLASSIFIED = ("未分类", "unclassified")
 LEVEL_NAMES = {1: "大类 major", 2: "中类 middle", 0: "未分类 unclassified"}
 ITEM, UNIT, FIRST, VALUE = 2, 5, 6, 13  # columns of the report's rows (server.services.reports)
-HEADER = (
-    "level 层级",
-    "class_code 分类代码",
-    "class 分类",
-    "class_en",
-    "unit 单位",
-    "items 品种数",
-    "opening 期初",
-    "inbound 入库",
-    "outbound 出库",
-    "rotation 轮换",
-    "scrapped 报废",
-    "adjusted 盘盈亏",
-    "closing 期末",
-    "value_cents 金额(分)",
-)
+# a line's columns before the report's figures (server.services.report_classes.HEADER)
+HEAD = ("level 层级", "class_code 分类代码", "class 分类", "class_en", "unit 单位", "items 品种数")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +37,7 @@ class ClassLine:
     value_cents: int
 
     def row(self) -> tuple[Any, ...]:
-        """The line as the downloads have it (HEADER)."""
+        """The line as the downloads have it: HEAD, then the report's figures."""
         head = (LEVEL_NAMES[self.level], self.code, self.name_zh, self.name_en, self.unit)
         return (*head, self.items, *self.figures, self.value_cents)
 

@@ -10,9 +10,12 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
-from server.domain.class_report import ITEM, ClassLine, by_class
+from server.domain.class_report import HEAD, ITEM, ClassLine, by_class
 from server.domain.material_codes import major_of, middle_of
+from server.services.reports import HEADER as BY_ITEM
 from server.storage.tables import items, material_codes
+
+HEADER = (*HEAD, *BY_ITEM[6:])  # the class, its unit and items, the report's figures
 
 
 def monthly_by_class(engine: Engine, rows: Sequence[Sequence[Any]]) -> list[ClassLine]:

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from server.domain import class_report
 from server.domain.bounds import LINE, Code, Filter, Id, Name, Note, Qty, Ref
 from server.domain.scope import Named, Of, Own
 from server.services import audit, digest, inbound, notifications, report_classes, reports
@@ -230,7 +229,7 @@ def get_monthly(
     rows = reports.kept_monthly(engine, month, scope.depot, now_of(request))
     name, header = f"monthly-{month}-{scope.depot or 'all'}", reports.HEADER
     if by == "class":
-        name, header = f"{name}-by-class", class_report.HEADER
+        name, header = f"{name}-by-class", report_classes.HEADER
         rows = [line.row() for line in report_classes.monthly_by_class(engine, rows)]
     if format == "csv":
         return download(tabular.to_csv(header, rows), name, "csv")

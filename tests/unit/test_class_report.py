@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from server.domain.class_report import HEADER, by_class
+from server.domain.class_report import HEAD, by_class
 
 
 def row(
@@ -72,7 +72,7 @@ def test_items_sum_by_major_and_middle_class_within_one_unit() -> None:
 
 def test_a_line_downloads_as_the_header_says() -> None:
     (major, middle) = by_class([row("LAMP", "盏", 7, 9, 900)], NATIONAL, NAMES)
-    assert len(major.row()) == len(HEADER)
+    assert len(major.row()) == len(HEAD) + 8  # and the report's 8 figures
     assert major.row() == ("大类 major", "2000000", "应急装备及配套物资", "Emergency equipment",
                            "盏", 1, 7, 2, 0, 0, 0, 0, 9, 900)  # fmt: skip
     assert middle.row()[:3] == ("中类 middle", "2010000", "照明设备")
