@@ -46,9 +46,23 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "sqlite":
+    bind = op.get_bind()
+    if bind.dialect.name == "sqlite":
+        # SQLite drops a column with a reference only by building the table anew, and the old
+        # items table may be dropped only with the references to it off, which SQLite allows
+        # only outside a transaction: its own steps for any ALTER TABLE (the transaction so
+        # far is committed; the rebuild is one transaction of its own)
+        bind.exec_driver_sql("COMMIT")
+        bind.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        bind.exec_driver_sql("BEGIN IMMEDIATE")
         with op.batch_alter_table("items") as batch:  # the column takes its reference with it
             batch.drop_column("national_code")
+        broken = bind.exec_driver_sql("PRAGMA foreign_key_check").first()
+        if broken is not None:
+            raise RuntimeError(f"the rebuilt items table breaks a reference: {tuple(broken)}")
+        bind.exec_driver_sql("COMMIT")
+        bind.exec_driver_sql("PRAGMA foreign_keys=ON")
+        bind.exec_driver_sql("BEGIN IMMEDIATE")
     else:
         op.drop_constraint(REFERENCE, "items", type_="foreignkey")
         op.drop_column("items", "national_code")
