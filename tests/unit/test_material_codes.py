@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from demo.exampledata import generate
+from demo.material_codes import table_rows
 from server.domain.material_codes import (
     check_table,
     level_of,
@@ -146,3 +148,14 @@ def test_a_file_without_its_columns_is_refused_on_the_header() -> None:
     codes, errors = check_table([{"code": "1000000", "name": "x"}])
     assert codes == [] and [e.line for e in errors] == [1]
     assert "name_zh" in errors[0].message and "name_en" in errors[0].message
+
+
+def test_the_example_table_is_well_formed_and_holds_every_example_items_class() -> None:
+    codes, errors = check_table(table_rows())
+    assert errors == []
+    table = {c.code: c for c in codes}
+    assert {c.code for c in codes if c.level == 1} == {"1000000", "2000000", "3000000"}
+    every = generate(items_per_category=5, batches_per_warehouse=1).items
+    for item in every:
+        assert item.national_code in table and table[item.national_code].level == 4, item
+    assert {table[i.national_code].name_zh for i in every} >= {"单帐篷", "棉被", "棉大衣", "应急灯"}
