@@ -2,7 +2,8 @@
 
 `generate()` builds two warehouses of a municipal disaster-relief material reserve (a city-level
 own depot and a county-level agency storage point), the five material categories, a catalogue of
-real relief goods with valid GS1 GTINs (China prefixes 690-699), dock and storage locations in
+real relief goods with valid GS1 GTINs (China prefixes 690-699) and their national classes
+(GB/T 38565, demo.material_codes), dock and storage locations in
 walking order, and batches inbound over several years. Some batches are deliberately past their
 suggested storage life so that overdue-stock views have something to show.
 
@@ -20,6 +21,7 @@ from typing import NamedTuple
 # The catalogue's categories and the GS1 rules, where the generator's users (the demo, the
 # tests of every part) find them; each is written once, in the module named here.
 from demo.exampleplaces import PLACES, ROADS, Place, Road
+from demo.material_codes import NATIONAL_CODES
 from kernel.gs1 import check_digit
 from kernel.gs1 import is_valid_gtin as is_valid_gtin
 from server.domain.catalogue import CATEGORIES as CATEGORIES
@@ -41,6 +43,7 @@ class Item:
     storage_years: int
     gtin: str
     unit_price_cents: int
+    national_code: str | None = None  # GB/T 38565 class (demo.material_codes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,7 +230,7 @@ def _catalogue(items_per_category: int) -> list[tuple[Item, _Product]]:
                 spec=p.spec, unit_zh=p.unit_zh, unit_en=p.unit_en, category=category.code,
                 reusable=category.reusable, storage_years=p.storage_years,
                 gtin=make_gtin14(company_prefix, item_reference),
-                unit_price_cents=p.price_yuan * 100,
+                unit_price_cents=p.price_yuan * 100, national_code=NATIONAL_CODES[p.name_en],
             )  # fmt: skip
             result.append((item, p))
     return result

@@ -1,5 +1,7 @@
 """The monthly report (月报, art. 14) on screen, for any finished month, with its CSV and
-XLSX downloads (the same rows, from the API)."""
+XLSX downloads (the same rows, from the API), and below it the same figures by national class
+of the items (GB/T 38565: major and middle class, one line per unit; server.domain.class_report)
+with their own downloads."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from server.dash.overview import THE_DEPOT
 from server.domain import depot_time
 from server.domain.bounds import Filter
 from server.domain.errors import ReportError
-from server.services import reports
+from server.services import report_classes, reports
 from server.services.report_keeper import last_finished_month
 from server.storage import queries
 from server.web.deps import engine_of, now_of
@@ -53,7 +55,8 @@ def monthly_page(
         except ReportError as exc:
             error = str(exc)
     totals = [sum(int(r[i]) for r in rows) for i in range(6, 14)]  # type: ignore[call-overload]
+    classes = report_classes.monthly_by_class(engine, rows)
     query = urlencode({"month": chosen, **({"warehouse": where} if where else {})})
     return page(request, "dash/reports.html", scope.user, month=chosen, rows=rows, totals=totals,
                 error=error, downloads=f"/api/v1/reports/monthly?{query}", depot=where,
-                latest=latest)  # fmt: skip
+                latest=latest, classes=classes)  # fmt: skip

@@ -18,6 +18,8 @@ from kernel.gs1 import is_valid_gtin
 from server.domain.bounds import MAX_CENTS, shown
 from server.domain.catalogue import CATEGORY_CODES
 from server.domain.errors import ImportRefused, RowError
+from server.domain.material_codes import problem_of
+from server.services import material_codes
 from server.services.audit import record
 from server.services.master_rows import (
     FALSE,
@@ -50,6 +52,9 @@ ITEM_COLUMNS = (
     "unit_price_cents",
     "gtins",
 )
+# optional: a file without it leaves the items' national codes as they are (GB/T 38565)
+NATIONAL = "national_code"
+ITEM_EXPORT = (*ITEM_COLUMNS, NATIONAL)
 LOCATION_COLUMNS = ("warehouse", "code", "zone", "walk_order", "kind")
 
 
@@ -110,6 +115,9 @@ def check_items(rows: list[dict[str, str]]) -> tuple[list[dict[str, Any]], list[
                     )
                 )
             seen_gtins.setdefault(gtin.zfill(14), line)
+        national = (row.get(NATIONAL) or "").strip()
+        if national and (bad := problem_of(national)):
+            problems.append((NATIONAL, *bad))
         if problems:
             errors.extend(row_errors(line, problems))
             continue
@@ -127,6 +135,7 @@ def check_items(rows: list[dict[str, str]]) -> tuple[list[dict[str, Any]], list[
                 "unit_price_cents": price,
                 "gtins": [g.zfill(14) for g in gtins],
                 "line": line,
+                **({NATIONAL: national or None} if NATIONAL in row else {}),
             }
         )
     return out, errors
@@ -135,6 +144,17 @@ def check_items(rows: list[dict[str, str]]) -> tuple[list[dict[str, Any]], list[
 def import_items(engine: Engine, username: str, rows: list[dict[str, str]], now: datetime) -> int:
     checked, errors = check_items(rows)
     with engine.begin() as conn:
+        stored = material_codes.known(conn, {i[NATIONAL] for i in checked if i.get(NATIONAL)})
+        errors += [
+            RowError(
+                i["line"],
+                f"{i[NATIONAL]} is not in the national code table (import that first)",
+                NATIONAL,
+                f"国家分类代码 {i[NATIONAL]} 不在代码表中（请先导入代码表）",
+            )
+            for i in checked
+            if i.get(NATIONAL) and i[NATIONAL] not in stored
+        ]
         owners = dict(conn.execute(select(item_gtins.c.gtin, item_gtins.c.item_code)).all())
         for item in checked:
             for gtin in item["gtins"]:
@@ -254,6 +274,7 @@ def export_items(engine: Engine) -> list[tuple[Any, ...]]:
                 r.storage_years,
                 r.unit_price_cents,
                 " ".join(sorted(gtins.get(r.code, []))),
+                r.national_code,
             )
             for r in conn.execute(select(items).order_by(items.c.code))
         ]

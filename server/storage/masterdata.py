@@ -8,7 +8,15 @@ from typing import Any
 
 from sqlalchemy import Engine, Table, select
 
-from server.storage.tables import items, locations, places, road_distances, suppliers, warehouses
+from server.storage.tables import (
+    items,
+    locations,
+    material_codes,
+    places,
+    road_distances,
+    suppliers,
+    warehouses,
+)
 
 # each kind: its table, the columns shown, the key it is ordered by
 KINDS: dict[str, tuple[Table, tuple[str, ...], tuple[str, ...]]] = {
@@ -24,6 +32,7 @@ KINDS: dict[str, tuple[Table, tuple[str, ...], tuple[str, ...]]] = {
             "reusable",
             "storage_years",
             "unit_price_cents",
+            "national_code",
         ),
         ("code",),
     ),
@@ -40,6 +49,7 @@ KINDS: dict[str, tuple[Table, tuple[str, ...], tuple[str, ...]]] = {
     "suppliers": (suppliers, ("code", "name", "contact", "phone"), ("code",)),
     "places": (places, ("code", "name", "lat", "lon"), ("code",)),
     "road_distances": (road_distances, ("warehouse", "place", "km"), ("warehouse", "place")),
+    "material_codes": (material_codes, ("code", "name_zh", "name_en", "level"), ("code",)),
 }
 PAGE_ROWS = 50
 MAX_OFFSET = 10_000_000

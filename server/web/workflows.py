@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from server.domain.bounds import Code, Filter, Id, Name, Note, Qty, Ref
 from server.domain.scope import Named, Of, Own
-from server.services import audit, digest, inbound, notifications, reports
+from server.services import audit, digest, inbound, notifications, report_classes, reports
 from server.services.acceptance import (
     AcceptanceRequest,
     Inspection,
@@ -202,16 +202,23 @@ def get_monthly(
     month: Annotated[str, Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")],
     warehouse: Filter | None = None,
     format: Annotated[str, Query(pattern="^(json|csv|xlsx)$")] = "json",
+    by: Annotated[str, Query(pattern="^(item|class)$")] = "item",
 ) -> dict[str, Any] | Response:
     """Art. 14: inbound, outbound, rotation, scrapping and balances per warehouse and item
-    for a finished month (from the 1st of the month after)."""
-    rows = reports.kept_monthly(engine_of(request), month, scope.depot, now_of(request))
-    name = f"monthly-{month}-{scope.depot or 'all'}"
+    for a finished month (from the 1st of the month after); `by=class`: the same summed by
+    major and middle class of the items' national codes (GB/T 38565), one line per unit."""
+    engine = engine_of(request)
+    rows = reports.kept_monthly(engine, month, scope.depot, now_of(request))
+    name, header = f"monthly-{month}-{scope.depot or 'all'}", reports.HEADER
+    if by == "class":
+        name, header = f"{name}-by-class", report_classes.HEADER
+        rows = [line.row() for line in report_classes.monthly_by_class(engine, rows)]
     if format == "csv":
-        return download(tabular.to_csv(reports.HEADER, rows), name, "csv")
+        return download(tabular.to_csv(header, rows), name, "csv")
     if format == "xlsx":
-        return download(tabular.to_xlsx(reports.HEADER, rows, f"{month} 月报"), name, "xlsx")
-    return {"month": month, "header": list(reports.HEADER), "rows": [list(r) for r in rows]}
+        return download(tabular.to_xlsx(header, rows, f"{month} 月报"), name, "xlsx")
+    answer = {"month": month, "header": list(header), "rows": [list(r) for r in rows]}
+    return answer if by == "item" else {**answer, "by": by}
 
 
 @router.get("/ledger/value")

@@ -21,7 +21,7 @@ from server.domain import depot_time
 from server.domain.ageing import age_band, remaining_band
 from server.services import figures
 from server.services.events import ingest
-from server.services.masterfiles import ITEM_COLUMNS, export_items, import_items
+from server.services.masterfiles import ITEM_EXPORT, export_items, import_items
 from server.services.verify import verify_ledger
 from server.storage import figures_version, stock_bands, stock_summary
 from server.storage.db import make_engine, migrate
@@ -187,7 +187,7 @@ def test_a_catalogue_import_that_changes_storage_years_moves_the_bands(depot: De
         return sum(f.qty for f in figures.facts(engine, "LC01", today) if f.remaining == "overdue")
 
     rows = [
-        {k: "" if v is None else str(v) for k, v in zip(ITEM_COLUMNS, r, strict=True)}
+        {k: "" if v is None else str(v) for k, v in zip(ITEM_EXPORT, r, strict=True)}
         for r in export_items(engine)
     ]
     for years, expected in ((10, 0), (5, 10)):

@@ -2,11 +2,13 @@
 
 Stock is never stored by hand: `stock` is a projection of `postings`, updated in the same
 transaction as each posting, and `postings` is append-only with a hash chain per warehouse.
-The ledger's tables, master data and people: `ledger.py`; the workflows': `workflows.py`.
+The ledger's tables, master data and people: `ledger.py`; the national material codes:
+`codes.py`; the workflows': `workflows.py`.
 """
 
 from __future__ import annotations
 
+from server.storage.tables.codes import material_codes as material_codes
 from server.storage.tables.ledger import STOCK_STATUSES as STOCK_STATUSES
 from server.storage.tables.ledger import api_clients as api_clients
 from server.storage.tables.ledger import approvals as approvals

@@ -79,6 +79,7 @@ items = Table(
     Column("reusable", Boolean, nullable=False),
     Column("storage_years", Integer, nullable=False),
     Column("unit_price_cents", BigInteger, nullable=False),
+    Column("national_code", String(7), ForeignKey("material_codes.code")),  # GB/T 38565, 0029
 )
 
 item_gtins = Table(

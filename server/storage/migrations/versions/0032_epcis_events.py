@@ -8,7 +8,7 @@ of what the ledger recorded before are made here, in the order it recorded them
 (server.services.epcis_history).
 
 Revision ID: 0032
-Revises: 0028
+Revises: 0029
 Create Date: 2026-12-02 12:00:00
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0032"
-down_revision = "0028"
+down_revision = "0029"
 branch_labels = None
 depends_on = None
 
