@@ -12,10 +12,10 @@ from sqlalchemy import Connection, Engine, select, update
 from server.domain import depot_time, evidence
 from server.domain.errors import Rejection
 from server.domain.handover import ISSUED, Receipt, check_receipt
-from server.services import epcis_capture
 from server.services.audit import record
 from server.services.dispatch import each_depot
 from server.services.ledger import lock
+from server.storage import epcis_capture
 from server.storage.tables import dispatch_orders, handover_lines, handovers, pick_lines
 
 

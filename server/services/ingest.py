@@ -39,9 +39,9 @@ from server.domain.floor import (
 )
 from server.domain.receiving import Receipt
 from server.domain.results import Caller, EventResult
-from server.services import epcis_capture, inbound, ledger
+from server.services import inbound, ledger
 from server.services.refs import load_refs, with_orders
-from server.storage import stocktake_progress
+from server.storage import epcis_capture, stocktake_progress
 from server.storage.tables import events, pick_lines, stocktake_counts, stocktakes
 
 CHUNK = 500

@@ -33,10 +33,9 @@ from server.domain import depot_time
 from server.domain.basis import Basis
 from server.domain.chains import GENESIS, hash_fields, stamp
 from server.domain.errors import BasisError, LedgerError
-from server.services import epcis_capture
 from server.services.grounds import confirm
 from server.services.refs import known_warehouse
-from server.storage import stock_summary
+from server.storage import epcis_capture, stock_summary
 from server.storage.tables import ledger_heads, postings, stock
 
 StockKey = tuple[int, int, str]  # location_id, batch_id, status

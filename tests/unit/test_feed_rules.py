@@ -54,6 +54,7 @@ def test_an_endpoint_as_configured() -> None:
         {**one(), "retry_max_seconds": 0},
         {**one(), "every_seconds": True},
         one(token_file=3),
+        one(url="http://platform.example/x", token_file="p.token"),  # a token in clear
     ],
 )
 def test_a_configuration_it_cannot_use_is_refused(doc: dict[str, Any]) -> None:
@@ -78,7 +79,7 @@ def test_a_token_others_can_read_is_refused(tmp_path: Path) -> None:
     token = tmp_path / "p.token"
     token.write_text("secret\n")
     config = tmp_path / "feed.toml"
-    config.write_text('[[endpoint]]\nname = "p"\nkind = "webhook"\nurl = "http://p"\n'
+    config.write_text('[[endpoint]]\nname = "p"\nkind = "webhook"\nurl = "https://p"\n'
                       'token_file = "p.token"\n')  # fmt: skip
     token.chmod(0o640)
     with pytest.raises(FeedConfigError, match="chmod 600"):

@@ -5,7 +5,7 @@ records (an accepted floor event, a decision's postings, a handover note), appen
 same transaction under the depot's lock; `seq` counts a depot's events from 1, so that the
 query interface pages on it and the feed to the provincial platform follows it. The events
 of what the ledger recorded before are made here, in the order it recorded them
-(server.services.epcis_history).
+(server.storage.epcis_history).
 
 Revision ID: 0032
 Revises: 0029
@@ -47,7 +47,7 @@ def upgrade() -> None:
     )
     op.create_index("ix_epcis_events_record_time", "epcis_events", ["record_time"])
     # what the ledger recorded before, each depot's in the order it was recorded
-    from server.services.epcis_history import record_history
+    from server.storage.epcis_history import record_history
 
     record_history(op.get_bind())
 

@@ -18,8 +18,7 @@ from sqlalchemy import Connection, select
 from kernel.floor_events import Malformed, parse
 from server.domain import epcis
 from server.domain.basis import RULES
-from server.services import epcis_capture
-from server.storage import epcis_log
+from server.storage import epcis_capture, epcis_log
 from server.storage.tables import events, handover_lines, handovers, postings, warehouses
 
 # Records of one moment, as a writer recorded them: (time, source, rank, what to append)
@@ -107,6 +106,7 @@ def record_history(conn: Connection) -> int:
             if len(captured) >= CHUNK:
                 epcis_log.append(conn, depot, captured, at, times)
                 count, captured, times = count + len(captured), [], []
-        epcis_log.append(conn, depot, captured, datetime.now(UTC), times)
-        count += len(captured)
+        if captured:
+            epcis_log.append(conn, depot, captured, times[-1], times)
+            count += len(captured)
     return count
