@@ -73,6 +73,7 @@ class Batch:
     unit_price_cents: int
     quantity: int
     location: str
+    owner_level: str = "city"  # the level of government that owns it (art. 17)
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +178,7 @@ _MANUFACTURERS: dict[str, tuple[str, ...]] = {
 }
 
 # (warehouse, number of docks). Mianyang city and Zitong county, Sichuan, about 45 km apart.
+# Every fifth batch at the city depot is the province's reserve it keeps (art. 17).
 _WAREHOUSES: tuple[tuple[Warehouse, int], ...] = (
     (Warehouse("LC01", "绵阳市救灾物资储备库", "Mianyang Municipal Relief Material Depot",
                "city", "depot", 31.4452, 104.7418), 4),
@@ -301,7 +303,9 @@ def _batches(
     """
     slots = rng.sample(list(storage), count)
     result = []
-    for inbound, slot in zip(_inbound_dates(rng, start, today, count), slots, strict=True):
+    level = next(w.level for w, _ in _WAREHOUSES if w.code == warehouse)
+    dates = _inbound_dates(rng, start, today, count)
+    for n, (inbound, slot) in enumerate(zip(dates, slots, strict=True)):
         item, product = rng.choice(catalogue)
         prod_date = inbound - timedelta(days=rng.randint(1, 120))
         key = (item.code, prod_date.year, prod_date.month)
@@ -313,6 +317,7 @@ def _batches(
             prod_date=prod_date, inbound_date=inbound,
             unit_price_cents=_batch_price(rng, item.unit_price_cents, inbound, today),
             quantity=_quantity(rng, product.lot), location=slot.code,
+            owner_level="province" if level == "city" and n % 5 == 4 else level,
         )  # fmt: skip
         result.append(batch)
     return result

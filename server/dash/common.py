@@ -19,6 +19,7 @@ from markupsafe import Markup
 
 from kernel import csrf
 from server.domain import depot_time
+from server.domain.levels import LABELS as LEVEL_LABELS
 from server.domain.permissions import allowed
 from server.services import auth
 from server.web.deps import SESSION_COOKIE
@@ -50,6 +51,7 @@ def local(moment: datetime | str | None, seconds: bool = False) -> str:
 
 
 templates.env.globals["local"] = local
+templates.env.globals["levels"] = LEVEL_LABELS  # {{ t(*levels[x]) }}: 市级 city
 
 
 def lang_of(request: Request) -> str:
@@ -81,6 +83,7 @@ class MenuItem:
 MENU = (
     MenuItem("/", "总览", "Overview", "read"),
     MenuItem("/doors", "库门与设备", "Doors and devices", "read"),
+    MenuItem("/agency", "代储点", "Agency points", "read"),
     MenuItem("/inbound", "入库通知", "Inbound notices", "read"),
     MenuItem("/acceptance", "入库验收", "Acceptance", "read"),
     MenuItem("/orders", "调运", "Dispatch", "read"),

@@ -7,6 +7,8 @@ The ledger's tables, master data and people: `ledger.py`; the workflows': `workf
 
 from __future__ import annotations
 
+from server.storage.tables.agency import agency_contract_lines as agency_contract_lines
+from server.storage.tables.agency import agency_contracts as agency_contracts
 from server.storage.tables.ledger import STOCK_STATUSES as STOCK_STATUSES
 from server.storage.tables.ledger import api_clients as api_clients
 from server.storage.tables.ledger import approvals as approvals
