@@ -77,12 +77,26 @@ class Batch:
 
 
 @dataclass(frozen=True, slots=True)
+class Contract:
+    """An agency storage point's contract (art. 9): its period, fees and (item, quantity)."""
+
+    number: str
+    warehouse: str
+    starts_on: date
+    ends_on: date
+    yearly_fee_cents: int
+    unit_fee_cents: int
+    lines: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True, slots=True)
 class ExampleDepot:
     warehouses: tuple[Warehouse, ...]
     categories: tuple[Category, ...]
     items: tuple[Item, ...]
     locations: tuple[Location, ...]
     batches: tuple[Batch, ...]
+    contracts: tuple[Contract, ...] = ()
 
     def item_by_gtin(self, gtin: str) -> Item:
         """The item with this GTIN; a GTIN-8/12/13 is accepted in its 14-digit form too."""
@@ -323,6 +337,23 @@ def _batches(
     return result
 
 
+def _contracts(batches: Sequence[Batch], today: date) -> Iterator[Contract]:
+    """Each agency point's two-year contract from the start of `today`'s year: the first four
+    items it holds, every other one contracted above what it holds (short, in red)."""
+    for warehouse in (w for w, _ in _WAREHOUSES if w.kind == "agency"):
+        held: dict[str, int] = {}
+        for b in batches:
+            if b.warehouse == warehouse.code:
+                held[b.item_code] = held.get(b.item_code, 0) + b.quantity
+        lines = tuple(
+            (item, qty + 100 if n % 2 == 0 else max(1, qty // 2))
+            for n, (item, qty) in enumerate(sorted(held.items())[:4])
+        )
+        start, end = date(today.year, 1, 1), date(today.year + 1, 12, 31)
+        yield Contract(f"DC-{warehouse.code}-{start.year}", warehouse.code, start, end,
+                       1_200_000, 0, lines)  # fmt: skip
+
+
 def generate(
     *,
     seed: int = 2026,
@@ -357,6 +388,7 @@ def generate(
             rng, warehouse.code, storage, catalogue, batches_per_warehouse, start, today, sequences
         )
     return ExampleDepot(
+        contracts=tuple(_contracts(batches, today)),
         warehouses=tuple(w for w, _ in _WAREHOUSES),
         categories=CATEGORIES,
         items=tuple(item for item, _ in catalogue),

@@ -17,7 +17,15 @@ from kernel.clock import Clock, system_clock
 from server.domain.basis import OPENING
 from server.domain.errors import MasterDataError
 from server.services.ledger import Posting, post
-from server.storage.tables import batches, item_gtins, items, locations, warehouses
+from server.storage.tables import (
+    agency_contract_lines,
+    agency_contracts,
+    batches,
+    item_gtins,
+    items,
+    locations,
+    warehouses,
+)
 
 
 def load_example(
@@ -34,6 +42,14 @@ def load_example(
         conn.execute(
             item_gtins.insert(), [{"gtin": i.gtin, "item_code": i.code} for i in depot.items]
         )
+        for c in depot.contracts:
+            made = conn.execute(
+                agency_contracts.insert()
+                .values(_row(c, agency_contracts))
+                .returning(agency_contracts.c.id)
+            ).scalar_one()
+            lines = [{"contract_id": made, "item_code": i, "qty": q} for i, q in c.lines]
+            conn.execute(agency_contract_lines.insert(), lines)
         if with_stock and depot.batches:
             conn.execute(batches.insert(), [_row(b, batches) for b in depot.batches])
             _opening_stock(conn, depot, clock())

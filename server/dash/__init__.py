@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from server.dash import (
     acceptance,
     admin,
+    agency,
     decision,
     dispatching,
     disposal,
@@ -31,6 +32,7 @@ for part in (
     session,
     overview,
     doors,
+    agency,
     inbound,
     dispatching,
     order_steps,

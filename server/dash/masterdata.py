@@ -1,6 +1,6 @@
-"""Master data (基础数据): the network's items, locations, depots, suppliers, places and road
-distances, for its administrators (the `masterdata` permission, unbound people only, as the
-API's POST /api/v1/master/{kind}).
+"""Master data (基础数据): the network's items, locations, depots, suppliers, places, road
+distances and agency storage points' contracts, for its administrators (the `masterdata`
+permission, unbound people only, as the API's POST /api/v1/master/{kind}).
 
 Each kind shows its current rows a page at a time, the export (the API's own CSV and XLSX
 downloads) and an upload of a CSV or XLSX file, imported through the same service as the
@@ -25,7 +25,7 @@ from server.dash.refusals import next_step
 from server.domain.bounds import Offset
 from server.domain.errors import ImportRefused, RowError
 from server.domain.scope import Network
-from server.services import master_simple, masterfiles
+from server.services import agency_contracts, master_simple, masterfiles
 from server.storage.masterdata import PAGE_ROWS, rows_of
 from server.web import master
 from server.web.deps import engine_of, now_of
@@ -33,7 +33,7 @@ from server.web.guard import Scope, screen
 
 router = APIRouter(include_in_schema=False)
 MAY = "masterdata"  # the permission of POST /api/v1/master/{kind}
-KIND = "^(items|locations|warehouses|suppliers|places|road_distances)$"
+KIND = "^(items|locations|warehouses|suppliers|places|road_distances|agency_contracts)$"
 NAMES = {
     "items": ("物资", "Items"),
     "locations": ("货位", "Locations"),
@@ -41,6 +41,7 @@ NAMES = {
     "suppliers": ("供应商", "Suppliers"),
     "places": ("地点", "Places"),
     "road_distances": ("道路里程", "Road distances"),
+    "agency_contracts": ("代储协议", "Agency contracts"),
 }
 MAX_ERRORS_SHOWN = 500  # of one file; the count says how many there were
 
@@ -82,6 +83,8 @@ def _columns(kind: str) -> tuple[str, ...]:
         return masterfiles.ITEM_COLUMNS
     if kind == "locations":
         return masterfiles.LOCATION_COLUMNS
+    if kind == "agency_contracts":
+        return agency_contracts.COLUMNS
     return tuple(c.name for c in master_simple.SIMPLE[kind][1])
 
 

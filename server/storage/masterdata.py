@@ -8,7 +8,15 @@ from typing import Any
 
 from sqlalchemy import Engine, Table, select
 
-from server.storage.tables import items, locations, places, road_distances, suppliers, warehouses
+from server.storage.tables import (
+    agency_contracts,
+    items,
+    locations,
+    places,
+    road_distances,
+    suppliers,
+    warehouses,
+)
 
 # each kind: its table, the columns shown, the key it is ordered by
 KINDS: dict[str, tuple[Table, tuple[str, ...], tuple[str, ...]]] = {
@@ -40,6 +48,12 @@ KINDS: dict[str, tuple[Table, tuple[str, ...], tuple[str, ...]]] = {
     "suppliers": (suppliers, ("code", "name", "contact", "phone"), ("code",)),
     "places": (places, ("code", "name", "lat", "lon"), ("code",)),
     "road_distances": (road_distances, ("warehouse", "place", "km"), ("warehouse", "place")),
+    # the contracts themselves; their items and quantities: the agency page (storage.agency)
+    "agency_contracts": (
+        agency_contracts,
+        ("number", "warehouse", "starts_on", "ends_on", "yearly_fee_cents", "unit_fee_cents"),
+        ("number",),
+    ),
 }
 PAGE_ROWS = 50
 MAX_OFFSET = 10_000_000

@@ -13,7 +13,7 @@ from starlette.datastructures import UploadFile as StarletteUpload
 
 from server.domain.bounds import Filter
 from server.domain.scope import Named, Network, Shared
-from server.services import master_simple, masterfiles
+from server.services import agency_contracts, master_simple, masterfiles
 from server.web import tabular
 from server.web.deps import engine_of, now_of
 from server.web.downloads import download
@@ -66,8 +66,8 @@ def export_locations(
     return _download("locations", masterfiles.LOCATION_COLUMNS, rows, format)
 
 
-SIMPLE_KINDS = "^(warehouses|suppliers|places|road_distances)$"
-ALL_KINDS = "^(items|locations|warehouses|suppliers|places|road_distances)$"
+SIMPLE_KINDS = "^(warehouses|suppliers|places|road_distances|agency_contracts)$"
+ALL_KINDS = "^(items|locations|warehouses|suppliers|places|road_distances|agency_contracts)$"
 
 
 def import_kind(
@@ -78,6 +78,8 @@ def import_kind(
         return masterfiles.import_items(engine, username, rows, now)
     if kind == "locations":
         return masterfiles.import_locations(engine, username, rows, now)
+    if kind == "agency_contracts":
+        return agency_contracts.import_contracts(engine, username, rows, now)
     return master_simple.import_simple(engine, username, kind, rows, now)
 
 
@@ -88,9 +90,9 @@ async def import_file(
     file: Annotated[UploadFile, File()],
     scope: Annotated[Scope, person("masterdata", Network())],
 ) -> dict[str, int]:
-    """Items (with GTINs), locations, warehouses, suppliers, places and road distances from
-    CSV or XLSX; all or nothing (columns: docs/server.md). The network's master data: only
-    people bound to no depot change it."""
+    """Items (with GTINs), locations, warehouses, suppliers, places, road distances and agency
+    storage points' contracts from CSV or XLSX; all or nothing (columns: docs/server.md). The
+    network's master data: only people bound to no depot change it."""
     rows = await rows_of(file)
     now = now_of(request)
     engine, who = engine_of(request), scope.user.username
@@ -105,5 +107,8 @@ def export_simple(
     request: Request,
     format: Annotated[str, Query(pattern="^(json|csv|xlsx)$")] = "json",
 ) -> Response | dict[str, Any]:
+    if kind == "agency_contracts":
+        found = agency_contracts.export_contracts(engine_of(request))
+        return _download(kind, agency_contracts.COLUMNS, found, format)
     header, rows = master_simple.export_simple(engine_of(request), kind)
     return _download(kind, header, rows, format)
