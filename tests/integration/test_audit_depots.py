@@ -78,9 +78,7 @@ def test_old_entries_get_the_depot_their_record_names(db_url: str) -> None:
         )
         item = conn.execute(sa.select(sa.func.min(items.c.code))).scalar_one()
         batch = conn.execute(
-            batches.insert()
-            .values(item_code=item, batch_no="OLD", owner_level="city")
-            .returning(batches.c.id)
+            batches.insert().values(item_code=item, batch_no="OLD").returning(batches.c.id)
         ).scalar_one()
         docks = dict(
             conn.execute(

@@ -132,13 +132,7 @@ def test_the_migration_fills_the_summary_from_the_stock(db_url: str) -> None:
         ids = [
             conn.execute(
                 insert(batches)
-                .values(
-                    item_code=item,
-                    batch_no=f"M{n}",
-                    prod_date=made,
-                    inbound_date=inbound,
-                    owner_level="city",
-                )
+                .values(item_code=item, batch_no=f"M{n}", prod_date=made, inbound_date=inbound)
                 .returning(batches.c.id)
             ).scalar_one()
             for n, (made, inbound) in enumerate(
