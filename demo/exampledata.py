@@ -77,6 +77,20 @@ class Batch:
     unit_price_cents: int
     quantity: int
     location: str
+    owner_level: str = "city"  # the level of government that owns it (art. 17)
+
+
+@dataclass(frozen=True, slots=True)
+class Contract:
+    """An agency storage point's contract (art. 9): its period, fees and (item, quantity)."""
+
+    number: str
+    warehouse: str
+    starts_on: date
+    ends_on: date
+    yearly_fee_cents: int
+    unit_fee_cents: int
+    lines: tuple[tuple[str, int], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +102,7 @@ class ExampleDepot:
     batches: tuple[Batch, ...]
     places: tuple[Place, ...] = PLACES  # the city's places (demo.exampleplaces)
     roads: tuple[Road, ...] = ROADS  # road distances from the depots to some of them
+    contracts: tuple[Contract, ...] = ()
 
     def item_by_gtin(self, gtin: str) -> Item:
         """The item with this GTIN; a GTIN-8/12/13 is accepted in its 14-digit form too."""
@@ -183,6 +198,7 @@ _MANUFACTURERS: dict[str, tuple[str, ...]] = {
 }
 
 # (warehouse, number of docks). Mianyang city and Zitong county, Sichuan, about 45 km apart.
+# Every fifth batch at the city depot is the province's reserve it keeps (art. 17).
 _WAREHOUSES: tuple[tuple[Warehouse, int], ...] = (
     (Warehouse("LC01", "绵阳市救灾物资储备库", "Mianyang Municipal Relief Material Depot",
                "city", "depot", 31.4452, 104.7418), 4),
@@ -307,7 +323,9 @@ def _batches(
     """
     slots = rng.sample(list(storage), count)
     result = []
-    for inbound, slot in zip(_inbound_dates(rng, start, today, count), slots, strict=True):
+    level = next(w.level for w, _ in _WAREHOUSES if w.code == warehouse)
+    dates = _inbound_dates(rng, start, today, count)
+    for n, (inbound, slot) in enumerate(zip(dates, slots, strict=True)):
         item, product = rng.choice(catalogue)
         prod_date = inbound - timedelta(days=rng.randint(1, 120))
         key = (item.code, prod_date.year, prod_date.month)
@@ -319,9 +337,27 @@ def _batches(
             prod_date=prod_date, inbound_date=inbound,
             unit_price_cents=_batch_price(rng, item.unit_price_cents, inbound, today),
             quantity=_quantity(rng, product.lot), location=slot.code,
+            owner_level="province" if level == "city" and n % 5 == 4 else level,
         )  # fmt: skip
         result.append(batch)
     return result
+
+
+def _contracts(batches: Sequence[Batch], today: date) -> Iterator[Contract]:
+    """Each agency point's two-year contract from the start of `today`'s year: the first four
+    items it holds, every other one contracted above what it holds (short, in red)."""
+    for warehouse in (w for w, _ in _WAREHOUSES if w.kind == "agency"):
+        held: dict[str, int] = {}
+        for b in batches:
+            if b.warehouse == warehouse.code:
+                held[b.item_code] = held.get(b.item_code, 0) + b.quantity
+        lines = tuple(
+            (item, qty + 100 if n % 2 == 0 else max(1, qty // 2))
+            for n, (item, qty) in enumerate(sorted(held.items())[:4])
+        )
+        start, end = date(today.year, 1, 1), date(today.year + 1, 12, 31)
+        yield Contract(f"DC-{warehouse.code}-{start.year}", warehouse.code, start, end,
+                       1_200_000, 0, lines)  # fmt: skip
 
 
 def generate(
@@ -358,6 +394,7 @@ def generate(
             rng, warehouse.code, storage, catalogue, batches_per_warehouse, start, today, sequences
         )
     return ExampleDepot(
+        contracts=tuple(_contracts(batches, today)),
         warehouses=tuple(w for w, _ in _WAREHOUSES),
         categories=CATEGORIES,
         items=tuple(item for item, _ in catalogue),

@@ -23,6 +23,8 @@ from server.domain.errors import MasterDataError
 from server.domain.material_codes import check_table
 from server.services.ledger import Posting, post
 from server.storage.tables import (
+    agency_contract_lines,
+    agency_contracts,
     batches,
     item_gtins,
     items,
@@ -38,7 +40,9 @@ def load_example(
     engine: Engine, depot: ExampleDepot, *, with_stock: bool = True, clock: Clock = system_clock
 ) -> None:
     """Load the example depot into an empty database (refuses a database that has warehouses);
-    the opening stock is posted at the moment `clock` answers."""
+    the opening stock is posted at the moment `clock` answers. With the stock come the batches'
+    owning levels and the agency points' contracts (tables of migration 0030: a database
+    migrated to an earlier revision takes the example without stock)."""
     with engine.begin() as conn:
         if conn.execute(select(warehouses.c.code).limit(1)).first() is not None:
             raise MasterDataError("the database already has warehouses; load into an empty one")
@@ -58,6 +62,7 @@ def load_example(
             item_gtins.insert(), [{"gtin": i.gtin, "item_code": i.code} for i in depot.items]
         )
         if with_stock and depot.batches:
+            _contracts(conn, depot)
             conn.execute(batches.insert(), [_row(b, batches) for b in depot.batches])
             _opening_stock(conn, depot, clock())
 
@@ -68,6 +73,18 @@ def _code_table() -> list[dict[str, Any]]:
     if errors:
         raise MasterDataError("; ".join(str(e) for e in errors))
     return [asdict(c) for c in codes]
+
+
+def _contracts(conn: Connection, depot: ExampleDepot) -> None:
+    """The agency points' contracts, with the stock they are held to."""
+    for c in depot.contracts:
+        made = conn.execute(
+            agency_contracts.insert()
+            .values(_row(c, agency_contracts))
+            .returning(agency_contracts.c.id)
+        ).scalar_one()
+        lines = [{"contract_id": made, "item_code": i, "qty": q} for i, q in c.lines]
+        conn.execute(agency_contract_lines.insert(), lines)
 
 
 def _row(record: Any, table: Table, leave: frozenset[str] = frozenset()) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from server.dash import (
     acceptance,
     admin,
+    agency,
     coverage,
     decision,
     dispatching,
@@ -33,6 +34,7 @@ for part in (
     session,
     overview,
     doors,
+    agency,
     inbound,
     dispatching,
     order_steps,

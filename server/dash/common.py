@@ -19,6 +19,7 @@ from markupsafe import Markup
 
 from kernel import csrf
 from server.domain import depot_time
+from server.domain.levels import LABELS as LEVEL_LABELS
 from server.domain.permissions import allowed
 from server.services import auth
 from server.web.deps import SESSION_COOKIE
@@ -50,6 +51,7 @@ def local(moment: datetime | str | None, seconds: bool = False) -> str:
 
 
 templates.env.globals["local"] = local
+templates.env.globals["levels"] = LEVEL_LABELS  # {{ t(*levels[x]) }}: 市级 city
 
 
 def lang_of(request: Request) -> str:
@@ -87,6 +89,7 @@ MENU = (
     MenuItem("/handovers", "交接单", "Handover notes", "read"),
     MenuItem("/stocktakes", "盘点", "Stocktakes", "read"),
     MenuItem("/ledger", "台账", "Ledger", "read"),
+    MenuItem("/agency", "代储点", "Agency points", "read"),
     MenuItem("/reports", "月报", "Monthly report", "read"),
     MenuItem("/upward", "上报", "Reporting upward", "read"),
     MenuItem("/coverage", "调运覆盖", "Dispatch coverage", "read"),

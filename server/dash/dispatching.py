@@ -1,7 +1,8 @@
 """A new dispatch order (调运, arts. 15-21): the bureau's dispatcher or a supervisor (the
 `dispatch` permission, as POST /api/v1/dispatch/orders) fills in the order from the request
 or notice it answers, or an emergency's phone order, with the destination chosen from the
-places; sees the allocation preview (nearest depot first, FIFO, overdue-but-passed first) with
+places and the level that asks (art. 17); sees the allocation preview (that level's own reserve
+first, then nearest depot first, FIFO, overdue-but-passed first) with
 why each batch was chosen; edits it (a batch's quantity changed, a batch dropped or another
 added); and places it, which reserves the stock. The form is read against the API's own model
 (server.web.dispatch.OrderIn) and the order is made by server.services.dispatch, which holds
@@ -22,6 +23,7 @@ from server.dash.order_steps import local_to_aware
 from server.dash.refusals import next_step
 from server.domain.errors import DepotError, Rejection, status_of
 from server.domain.fifo import Option, Take, why
+from server.domain.levels import LABELS as LEVEL_LABELS
 from server.domain.scope import Own
 from server.services import allocation
 from server.storage import order_forms
@@ -87,7 +89,9 @@ def _plans(request: Request, scope: Scope, body: OrderIn) -> list[dict[str, Any]
     """Each line's plan by the rule and the stacks it could take instead, with why."""
     engine, now = engine_of(request), now_of(request)
     with engine.connect() as conn:
-        where = allocation.destination(conn, body.lat, body.lon, body.place, scope.depot)
+        where = allocation.destination(
+            conn, body.lat, body.lon, body.place, scope.depot, body.requesting_level
+        )
     plans = []
     for line in body.lines:
         plan, offered = allocation.preview_with_options(engine, line.item, line.qty, where, now)
@@ -132,6 +136,8 @@ def _render(
         plans=plans,
         takes=rows,
         kinds=KINDS,
+        level_options=[(code, f"{zh} {en}") for code, (zh, en) in LEVEL_LABELS.items()],
+        default_level="默认：本库级别，否则市级 default: the depot's level, else the city's",
         places=[(p["code"], f"{p['code']} {p['name']}") for p in choices["places"]],
         items=choices["items"],
         blank=BLANK_LINES,

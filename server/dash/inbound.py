@@ -23,6 +23,7 @@ from server.dash.forms import Filled, empty, flash, form_of, message_of, read, s
 from server.dash.refusals import next_step
 from server.domain.bounds import Id
 from server.domain.errors import DepotError, NotFoundPage, Rejection, status_of
+from server.domain.levels import LABELS
 from server.domain.permissions import allowed
 from server.domain.scope import Named, Of, Own
 from server.services import inbound
@@ -61,6 +62,7 @@ def _list(
                 (w["code"], f"{w['code']} {w['name_zh']}") for w in choices["warehouses"]
             ],
             "suppliers": [(s["code"], f"{s['code']} {s['name']}") for s in choices["suppliers"]],
+            "levels": [(code, f"{zh} {en}") for code, (zh, en) in LABELS.items()],
         }
         if choices
         else {}
@@ -120,6 +122,7 @@ def create(
             body.expected_on,
             [inbound.NoticeLine(x.item, x.qty, x.batch) for x in body.lines],
             now=now_of(request),
+            owner_level=body.owner_level,
         )
     except DepotError as exc:
         code = status_of(exc.reason) if isinstance(exc, Rejection) else 422

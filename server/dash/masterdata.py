@@ -1,6 +1,7 @@
 """Master data (基础数据): the network's items, locations, depots, suppliers, places, road
-distances and national material codes (GB/T 38565), for its administrators (the `masterdata`
-permission, unbound people only, as the API's POST /api/v1/master/{kind}).
+distances, agency storage points' contracts and national material codes (GB/T 38565), for
+its administrators (the `masterdata` permission, unbound people only, as the API's POST
+/api/v1/master/{kind}).
 
 Each kind shows its current rows a page at a time, the export (the API's own CSV and XLSX
 downloads) and an upload of a CSV or XLSX file, imported through the same service as the
@@ -25,7 +26,7 @@ from server.dash.refusals import next_step
 from server.domain.bounds import Offset
 from server.domain.errors import ImportRefused, RowError
 from server.domain.scope import Network
-from server.services import master_simple, masterfiles, material_codes
+from server.services import agency_contracts, master_simple, masterfiles, material_codes
 from server.storage.masterdata import PAGE_ROWS, rows_of
 from server.web import master
 from server.web.deps import engine_of, now_of
@@ -33,7 +34,9 @@ from server.web.guard import Scope, screen
 
 router = APIRouter(include_in_schema=False)
 MAY = "masterdata"  # the permission of POST /api/v1/master/{kind}
-KIND = "^(items|locations|warehouses|suppliers|places|road_distances|material_codes)$"
+KIND = (
+    "^(items|locations|warehouses|suppliers|places|road_distances|material_codes|agency_contracts)$"
+)
 NAMES = {
     "items": ("物资", "Items"),
     "locations": ("货位", "Locations"),
@@ -42,6 +45,7 @@ NAMES = {
     "places": ("地点", "Places"),
     "road_distances": ("道路里程", "Road distances"),
     "material_codes": ("国家分类代码", "National codes"),
+    "agency_contracts": ("代储协议", "Agency contracts"),
 }
 MAX_ERRORS_SHOWN = 500  # of one file; the count says how many there were
 
@@ -85,6 +89,8 @@ def _columns(kind: str) -> tuple[str, ...]:
         return material_codes.COLUMNS  # level may be left out
     if kind == "locations":
         return masterfiles.LOCATION_COLUMNS
+    if kind == "agency_contracts":
+        return agency_contracts.COLUMNS
     return tuple(c.name for c in master_simple.SIMPLE[kind][1])
 
 

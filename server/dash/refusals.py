@@ -218,6 +218,10 @@ BY_REASON: dict[str, Step] = {
         "the batches chosen give more than the line asks: lower a batch's quantity",
     ),
     "bad_kind": S("请从列表中选择调运类型", "choose the kind of order from the list"),
+    "bad_level": S(
+        "请从列表中选择级别（中央、省级、市级、县级）",
+        "choose the level from the list (central, province, city, county)",
+    ),
     "bad_note": S("请检查交接单内容", "check the handover note"),
     "bad_notice": S("请填写批准通知编号", "enter the approval notice's number"),
     "bad_plan": S("请检查处置方案", "check the plan"),

@@ -8,6 +8,11 @@ date, walk order, and the batch id and location; overdue stock without a valid p
 offered. Across warehouses the nearest that has stock comes first (road distance where
 configured, great-circle otherwise), and an order is split across warehouses when one cannot
 fill it.
+
+The level that asks comes before all of that (art. 17: each level uses its own reserve first,
+then asks the level above): given the requesting level, the stacks its own level owns are
+taken first, in the order above among themselves, and the stock of other levels only for
+what they leave; with no level given, or all stock of one level, the order is the one above.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ class Candidate:
     qty: int
     storage_years: int
     pass_valid_until: date | None = None  # a passed re-inspection counts until then (25(4))
+    level: str | None = None  # the level of government that owns the batch (art. 17)
 
     @property
     def lot(self) -> Lot:
@@ -65,6 +71,7 @@ class Take:
     reinspected: bool = False  # overdue, with a passed re-inspection valid today: first
     inbound_date: date | None = None
     chosen: bool = False  # chosen by the person (the preview edited), not by the rule
+    level: str | None = None  # the level that owns the batch taken
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +148,7 @@ def _take(option: Option, n: int, today: date, chosen: bool = False) -> Take:
         overdue(c.lot, today) and passed(c.lot, today),
         c.inbound_date,
         chosen,
+        c.level,
     )
 
 
@@ -148,12 +156,15 @@ def why(take: Take) -> dict[str, object]:
     """Why the allocation took this stack (arts. 15, 25(4)): the depot's distance (by road
     where recorded), and the FIFO rule that put the batch first: an overdue batch with a
     valid re-inspection pass goes before all others, then the earliest inbound date."""
-    return {
+    reasons: dict[str, object] = {
         "rule": "chosen" if take.chosen else ("reinspected" if take.reinspected else "fifo"),
         "km": take.km,
         "by": "road" if take.by_road else "straight",
         "inbound_date": take.inbound_date.isoformat() if take.inbound_date else None,
     }
+    if take.level is not None:
+        reasons["level"] = take.level
+    return reasons
 
 
 def allocate(
@@ -163,11 +174,13 @@ def allocate(
     candidates: Iterable[Candidate],
     today: date,
     road_km: dict[str, float] | None = None,
+    level: str | None = None,
 ) -> Allocation:
-    """Fill `qty` from the nearest warehouse first, FIFO inside each; split when needed."""
+    """Fill `qty` from the requesting `level`'s own stock first (when given), then from the
+    nearest warehouse first, FIFO inside each; split when needed."""
     if qty <= 0:
         raise ValueError("a dispatch asks for a positive quantity")
-    return fill(qty, options(destination, sites, candidates, today, road_km, None), today)
+    return fill(qty, options(destination, sites, candidates, today, road_km, None, level), today)
 
 
 def fill(qty: int, offered: Iterable[Option], today: date) -> Allocation:
@@ -190,11 +203,12 @@ def options(
     today: date,
     road_km: dict[str, float] | None = None,
     limit: int | None = 30,
+    level: str | None = None,
 ) -> list[Option]:
-    """The stacks of the item in the order the rule takes them (nearest depot first, by road
-    where recorded, FIFO inside it), then those the rule refuses (overdue without a valid
-    re-inspection); at most `limit`. `allocate` takes from the front; a person editing a
-    plan chooses from them."""
+    """The stacks of the item in the order the rule takes them (the requesting `level`'s own
+    stock first when given, then nearest depot first, by road where recorded, FIFO inside
+    it), then those the rule refuses (overdue without a valid re-inspection); at most
+    `limit`. `allocate` takes from the front; a person editing a plan chooses from them."""
     roads = road_km or {}
     by_site: dict[str, list[Candidate]] = {}
     for c in candidates:
@@ -210,7 +224,15 @@ def options(
         refused += [
             Option(c, km, False, by_road) for c in here if c.qty > 0 and id(c) not in offered
         ]
-    return (usable + refused)[:limit]
+    return (own_level_first(usable, level) + refused)[:limit]
+
+
+def own_level_first(offered: list[Option], level: str | None) -> list[Option]:
+    """The stacks owned by the requesting `level` first (art. 17), each part in the order it
+    had (a stable sort); unchanged when no level is given."""
+    if level is None:
+        return offered
+    return sorted(offered, key=lambda o: o.candidate.level != level)
 
 
 def take_chosen(

@@ -3,7 +3,8 @@ stock, the road distances to a known place, and the plan the pure rule makes of 
 (server.domain.fifo). The allocation preview and the order's reservation both plan through
 `plan_line`, with the same inputs (the depots' today from the caller's clock, the roads to the
 order's place, one depot's stock for a depot's people), so what the preview shows is what the
-order takes while the stock stands still.
+order takes while the stock stands still. The level that asks (art. 17) takes its own level's
+stock first: each stack comes with the level that owns its batch.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from server.domain.fifo import (
     options,
     take_chosen,
 )
+from server.domain.levels import BUREAU_LEVEL, LEVELS, check_level
 from server.storage.tables import (
     batches,
     items,
@@ -40,12 +42,13 @@ from server.storage.tables import (
 @dataclass(frozen=True, slots=True)
 class Destination:
     """Where an order's goods go, and whose stock it may take (a depot's own order: that
-    depot's only)."""
+    depot's only), and the level that asks (its own stock first; None: no level first)."""
 
     lat: float
     lon: float
     depot: str | None = None
     place: str | None = None  # a known place: road distances to it count
+    level: str | None = None  # the requesting level (art. 17)
 
 
 def destination(
@@ -54,14 +57,29 @@ def destination(
     lon: float | None,
     place: str | None,
     depot: str | None,
+    level: str | None = None,
 ) -> Destination:
     """The destination a request names: a known place (its coordinates and road distances),
-    or coordinates."""
+    or coordinates; and the level that asks (`requesting_level`)."""
     if place is not None:
         _, lat, lon = place_of(conn, place)
     if lat is None or lon is None:
         raise Rejection("no_destination", "give the destination's lat and lon, or a place")
-    return Destination(lat, lon, depot, place)
+    return Destination(lat, lon, depot, place, requesting_level(conn, level, depot))
+
+
+def requesting_level(conn: Connection, level: str | None, depot: str | None) -> str:
+    """The level an order asks for (art. 17): the one it names (one of the levels, else
+    bad_level), else the level of the depot that plans it, else the bureau's (city)."""
+    if level is not None:
+        return check_level(level, "requesting_level")
+    if depot is not None:
+        found = conn.execute(
+            select(warehouses.c.level).where(warehouses.c.code == depot)
+        ).scalar_one_or_none()
+        if found in LEVELS:
+            return str(found)
+    return BUREAU_LEVEL
 
 
 def place_of(conn: Connection, code: str) -> tuple[str, float, float]:
@@ -112,6 +130,7 @@ def candidates(
             stock.c.qty,
             items.c.storage_years,
             batches.c.reinspection_valid_until,
+            batches.c.owner_level,
         )
         .join(locations, locations.c.id == stock.c.location_id)
         .join(batches, batches.c.id == stock.c.batch_id)
@@ -136,6 +155,7 @@ def candidates(
             r.qty,
             r.storage_years,
             r.reinspection_valid_until,
+            r.owner_level,
         )
         for r in rows
     ]
@@ -145,12 +165,14 @@ def candidates(
 def plan_line(
     conn: Connection, item: str, qty: int, where: Destination, now: datetime
 ) -> Allocation:
-    """The plan for `qty` of `item` to `where`: nearest depot first (by road to a known place
-    where recorded), FIFO inside it, overdue stock only after a passed re-inspection; what
-    nothing can give is the shortfall. `now` is the caller's clock, read once per request."""
+    """The plan for `qty` of `item` to `where`: the requesting level's own stock first, then
+    nearest depot first (by road to a known place where recorded), FIFO inside it, overdue
+    stock only after a passed re-inspection; what nothing can give is the shortfall. `now` is
+    the caller's clock, read once per request."""
     today = depot_time.today(now)
     sites, found = candidates(conn, item, where.depot)
-    return allocate(qty, (where.lat, where.lon), sites, found, today, roads_to(conn, where.place))
+    roads = roads_to(conn, where.place)
+    return allocate(qty, (where.lat, where.lon), sites, found, today, roads, where.level)
 
 
 def plan_chosen(
@@ -185,12 +207,13 @@ def preview(
     place: str | None,
     depot: str | None,
     now: datetime,
+    level: str | None = None,
 ) -> Allocation:
     """Where an order's line would take its goods from, as the order would plan it now,
     reserving nothing."""
     with engine.connect() as conn:
         check_items(conn, [item])
-        return plan_line(conn, item, qty, destination(conn, lat, lon, place, depot), now)
+        return plan_line(conn, item, qty, destination(conn, lat, lon, place, depot, level), now)
 
 
 def preview_with_options(
@@ -208,5 +231,5 @@ def preview_with_options(
         today = depot_time.today(now)
         sites, found = candidates(conn, item, where.depot)
         roads = roads_to(conn, where.place)
-    offered = options((where.lat, where.lon), sites, found, today, roads, None)
+    offered = options((where.lat, where.lon), sites, found, today, roads, None, where.level)
     return fill(qty, offered, today), offered[:limit]

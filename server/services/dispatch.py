@@ -23,7 +23,7 @@ from server.domain.basis import Basis, Kind, on_decision
 from server.domain.errors import LedgerError
 from server.domain.fifo import Allocation, Chosen
 from server.domain.floor import Rejection
-from server.services import decisions
+from server.services import allocation, decisions
 from server.services.allocation import Destination, check_items, plan_chosen, plan_line
 from server.services.approvals import Decision, record_decision
 from server.services.audit import record
@@ -61,6 +61,7 @@ class OrderRequest:
     notified_at: datetime | None = None
     place: str | None = None  # a known place: its road distances to the depots count
     depot: str | None = None  # planned by a depot's people: from that depot's stock only
+    level: str | None = None  # the requesting level (art. 17); None: the depot's, or the city's
 
 
 class DispatchDecisions:
@@ -229,6 +230,7 @@ def insert_order(conn: Connection, username: str, request: OrderRequest, now: da
                 created_by=username,
                 created_at=now,
                 warehouse=request.depot,
+                requesting_level=allocation.requesting_level(conn, request.level, request.depot),
             )
             .returning(dispatch_orders.c.id)
         ).scalar_one()
@@ -253,7 +255,8 @@ def _reserve_lines(
     )
     seq = 0
     taken: dict[str, int] = {}
-    where = Destination(request.lat, request.lon, request.depot, request.place)
+    level = allocation.requesting_level(conn, request.level, request.depot)
+    where = Destination(request.lat, request.lon, request.depot, request.place, level)
     for line in request.lines:
         line_id = int(
             conn.execute(

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, select, update
 
 from server.domain.floor import Rejection
+from server.domain.levels import check_level
 from server.domain.receiving import Line, Receipt, count
 from server.services.audit import record
 from server.services.refs import known_warehouse
@@ -37,16 +38,18 @@ def create_notice(
     expected_on: date | None,
     lines: list[NoticeLine],
     now: datetime,
+    owner_level: str | None = None,
 ) -> int:
+    """A notice of what `supplier` is due to deliver to `warehouse`; the batches received
+    against it belong to `owner_level` (art. 17; the depot's own level when not given)."""
+    if owner_level is not None:
+        check_level(owner_level, "owner_level")
     if not lines or any(line.qty <= 0 for line in lines):
         raise Rejection("bad_quantity", "a notice needs lines with positive quantities")
     with engine.begin() as conn:
         known_warehouse(conn, warehouse)
-        if (
-            conn.execute(select(warehouses.c.code).where(warehouses.c.code == warehouse)).first()
-            is None
-        ):
-            raise Rejection("unknown_warehouse", f"warehouse {warehouse} does not exist")
+        own = conn.execute(select(warehouses.c.level).where(warehouses.c.code == warehouse))
+        level = owner_level or str(own.scalar_one())
         if (
             supplier is not None
             and conn.execute(select(suppliers.c.code).where(suppliers.c.code == supplier)).first()
@@ -75,6 +78,7 @@ def create_notice(
                     warehouse=warehouse,
                     supplier=supplier,
                     expected_on=expected_on,
+                    owner_level=level,
                     status="open",
                     created_by=username,
                     created_at=now,

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, select, update
 
 from server.domain.bounds import shown
 from server.domain.errors import ImportRefused, RowError
+from server.domain.levels import LEVELS
 from server.services.audit import record
 from server.services.master_rows import (
     Problem,
@@ -39,7 +40,7 @@ SIMPLE: dict[str, tuple[Any, tuple[Column, ...], tuple[str, ...]]] = {
             Column("code"),
             Column("name_zh"),
             Column("name_en"),
-            Column("level", "choice", ("province", "city", "county")),
+            Column("level", "choice", LEVELS),
             Column("kind", "choice", ("depot", "agency")),
             Column("lat", "float"),
             Column("lon", "float"),

@@ -70,6 +70,7 @@ def order_view(
         "destination": order.destination,
         "status": order.status,
         "depot": order.warehouse,
+        "requesting_level": order.requesting_level,  # its own reserve first (art. 17)
         "created_by": order.created_by,  # who planned it (another must cancel it)
         "notified_at": notified.isoformat(),
         "first_batch_due": first_due.isoformat(),

@@ -16,6 +16,7 @@ from server.domain.permissions import PERMISSIONS
 from server.storage.tables import (
     batches,
     dispatch_orders,
+    inbound_notices,
     item_gtins,
     locations,
     pick_lines,
@@ -172,8 +173,12 @@ def load_refs(conn: Connection, warehouse: str, events: Iterable[FloorEvent]) ->
                 "batch_no": key[1],
                 "prod_date": _date(e.prod_date),
                 "inbound_date": _date(e.envelope.occurred_at),
+                "owner_level": e.notice or "",  # the notice's level, below
             }
     if new:
+        levels = owner_levels(conn, warehouse, {str(r["owner_level"]) for r in new.values()})
+        for row in new.values():
+            row["owner_level"] = levels.get(row["owner_level"], levels[""])
         known.update(_create_batches(conn, [new[key] for key in sorted(new)]))
     return Refs(
         items=items,
@@ -182,6 +187,19 @@ def load_refs(conn: Connection, warehouse: str, events: Iterable[FloorEvent]) ->
         reusable=frozenset(reusable),
         counters=counters_named(conn, warehouse, events),
     )
+
+
+def owner_levels(conn: Connection, warehouse: str, notices: set[str]) -> dict[str, str]:
+    """The level that owns a batch first received at `warehouse` (art. 17), by the notice its
+    receipt counted against: the notice's owner level where it is one of this depot's, else
+    (key "") the depot's own level."""
+    own = conn.execute(select(warehouses.c.level).where(warehouses.c.code == warehouse)).scalar()
+    named = conn.execute(
+        select(inbound_notices.c.number, inbound_notices.c.owner_level).where(
+            inbound_notices.c.number.in_(notices) & (inbound_notices.c.warehouse == warehouse)
+        )
+    )
+    return {"": str(own), **{r.number: r.owner_level for r in named}}
 
 
 def counters_named(conn: Connection, warehouse: str, events: list[FloorEvent]) -> frozenset[str]:

@@ -84,6 +84,7 @@ def release(
             dispatch_orders.c.dest_lat,
             dispatch_orders.c.dest_lon,
             dispatch_orders.c.warehouse.label("depot"),
+            dispatch_orders.c.requesting_level,
             dispatch_lines.c.item_code,
         )
         .join(dispatch_orders, dispatch_orders.c.id == pick_lines.c.order_id)
@@ -130,7 +131,7 @@ def release(
                 int(pick.line_id),
                 str(pick.item_code),
                 str(pick.created_by),
-                Destination(pick.dest_lat, pick.dest_lon, pick.depot),
+                Destination(pick.dest_lat, pick.dest_lon, pick.depot, level=pick.requesting_level),
                 give,
                 str(stack.code),
                 str(stack.batch_no),

@@ -1,4 +1,4 @@
-"""The EPCIS events of what a ledger recorded before it kept them (migration 0032): each
+"""The EPCIS events of what a ledger recorded before it kept them (migration 0031): each
 depot's accepted floor events, decisions' postings and handover notes, in the order they
 were recorded, each with its own time as its record time. Written by the migration in its
 own transaction, once: afterwards every writer appends its own (server.services.epcis_capture).

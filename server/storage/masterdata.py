@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Engine, Table, select
 
 from server.storage.tables import (
+    agency_contracts,
     items,
     locations,
     material_codes,
@@ -50,6 +51,12 @@ KINDS: dict[str, tuple[Table, tuple[str, ...], tuple[str, ...]]] = {
     "places": (places, ("code", "name", "lat", "lon"), ("code",)),
     "road_distances": (road_distances, ("warehouse", "place", "km"), ("warehouse", "place")),
     "material_codes": (material_codes, ("code", "name_zh", "name_en", "level"), ("code",)),
+    # the contracts themselves; their items and quantities: the agency page (storage.agency)
+    "agency_contracts": (
+        agency_contracts,
+        ("number", "warehouse", "starts_on", "ends_on", "yearly_fee_cents", "unit_fee_cents"),
+        ("number",),
+    ),
 }
 PAGE_ROWS = 50
 MAX_OFFSET = 10_000_000

@@ -45,6 +45,7 @@ def stock_lines() -> Any:
             batches.c.batch_no.label("batch"),
             batches.c.prod_date,
             batches.c.inbound_date,
+            batches.c.owner_level,  # the level that owns it (art. 17)
             stock.c.status,
             stock.c.qty,
         )

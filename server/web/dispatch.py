@@ -41,6 +41,11 @@ from server.web.errors import PDF, answers
 from server.web.guard import Scope, person
 
 MAX_NOTE_LINES = 500  # a note's lines: an order's lines (200) at a depot, a few batches each
+LEVEL = "^(central|province|city|county)$"  # server.domain.levels.LEVELS
+LEVEL_TEXT = (
+    "the level that asks (art. 17): its own reserve first, then others'; when not given, the "
+    "level of the depot of a person bound to one, else the city's"
+)
 router = APIRouter(
     prefix="/api/v1/dispatch", tags=["dispatch"], responses=answers(401, 403, 404, 409, 422)
 )
@@ -56,6 +61,7 @@ class AllocationIn(BaseModel):
     qty: Qty
     destination: Destination | None = Field(None, description="or a place")
     place: Code | None = Field(None, description="a known place; its road distances count")
+    requesting_level: str | None = Field(None, pattern=LEVEL, description=LEVEL_TEXT)
 
 
 @router.post("/allocation")
@@ -64,10 +70,10 @@ def preview_allocation(
     request: Request,
     scope: Annotated[Scope, person("dispatch", Own())],
 ) -> dict[str, Any]:
-    """Where the goods for an order would come from, planned as the order plans them:
-    nearest warehouse first (art. 15; by road to a known place, where recorded), FIFO inside
-    it, overdue stock only after a passed re-inspection (art. 25(4)). For a person bound to a
-    depot: from that depot's stock only."""
+    """Where the goods for an order would come from, planned as the order plans them: the
+    requesting level's own reserve first (art. 17), nearest warehouse first (art. 15; by road
+    to a known place, where recorded), FIFO inside it, overdue stock only after a passed
+    re-inspection (art. 25(4)). For a person bound to a depot: from that depot's stock only."""
     to = body.destination
     result = allocation.preview(
         engine_of(request),
@@ -78,6 +84,7 @@ def preview_allocation(
         body.place,
         scope.depot,
         now_of(request),
+        body.requesting_level,
     )
     return {
         "item": body.item,
@@ -120,6 +127,7 @@ class OrderIn(BaseModel):
     lat: float | None = Field(None, ge=-90, le=90)
     lon: float | None = Field(None, ge=-180, le=180)
     place: Code | None = Field(None, description="a known place; its road distances count")
+    requesting_level: str | None = Field(None, pattern=LEVEL, description=LEVEL_TEXT)
     lines: list[OrderLineIn] = Field(min_length=1, max_length=200)
     phone_order: bool = False
     notified_at: AwareDatetime | None = Field(
@@ -194,7 +202,9 @@ def place_order(request: Request, body: OrderIn, scope: Scope) -> int:
     """The order the request (or the page's form) asks for, made by the service; for a person
     bound to a depot, from that depot's stock only."""
     with engine_of(request).connect() as conn:
-        to = allocation.destination(conn, body.lat, body.lon, body.place, scope.depot)
+        to = allocation.destination(
+            conn, body.lat, body.lon, body.place, scope.depot, body.requesting_level
+        )
     return dispatch.create_order(
         engine_of(request),
         scope.user.username,
@@ -213,6 +223,7 @@ def place_order(request: Request, body: OrderIn, scope: Scope) -> int:
             phone_order=body.phone_order,
             notified_at=body.notified_at,
             depot=scope.depot,
+            level=to.level,
         ),
         now=now_of(request),
     )

@@ -13,7 +13,7 @@ from starlette.datastructures import UploadFile as StarletteUpload
 
 from server.domain.bounds import Filter
 from server.domain.scope import Named, Network, Shared
-from server.services import master_simple, masterfiles, material_codes
+from server.services import agency_contracts, master_simple, masterfiles, material_codes
 from server.web import tabular
 from server.web.deps import engine_of, now_of
 from server.web.downloads import download
@@ -66,8 +66,10 @@ def export_locations(
     return _download("locations", masterfiles.LOCATION_COLUMNS, rows, format)
 
 
-SIMPLE_KINDS = "^(warehouses|suppliers|places|road_distances|material_codes)$"
-ALL_KINDS = "^(items|locations|warehouses|suppliers|places|road_distances|material_codes)$"
+SIMPLE_KINDS = "^(warehouses|suppliers|places|road_distances|material_codes|agency_contracts)$"
+ALL_KINDS = (
+    "^(items|locations|warehouses|suppliers|places|road_distances|material_codes|agency_contracts)$"
+)
 
 
 def import_kind(
@@ -80,6 +82,8 @@ def import_kind(
         return masterfiles.import_locations(engine, username, rows, now)
     if kind == "material_codes":
         return material_codes.import_codes(engine, username, rows, now)
+    if kind == "agency_contracts":
+        return agency_contracts.import_contracts(engine, username, rows, now)
     return master_simple.import_simple(engine, username, kind, rows, now)
 
 
@@ -90,10 +94,10 @@ async def import_file(
     file: Annotated[UploadFile, File()],
     scope: Annotated[Scope, person("masterdata", Network())],
 ) -> dict[str, int]:
-    """Items (with GTINs), locations, warehouses, suppliers, places, road distances and the
-    national code table of emergency materials (GB/T 38565) from CSV or XLSX; all or nothing
-    (columns: docs/server.md). The network's master data: only people bound to no depot
-    change it."""
+    """Items (with GTINs), locations, warehouses, suppliers, places, road distances, the
+    national code table of emergency materials (GB/T 38565) and agency storage points'
+    contracts from CSV or XLSX; all or nothing (columns: docs/server.md). The network's
+    master data: only people bound to no depot change it."""
     rows = await rows_of(file)
     now = now_of(request)
     engine, who = engine_of(request), scope.user.username
@@ -111,5 +115,8 @@ def export_simple(
     if kind == "material_codes":
         rows = material_codes.export_codes(engine_of(request))
         return _download(kind, material_codes.COLUMNS, rows, format)
+    if kind == "agency_contracts":
+        found = agency_contracts.export_contracts(engine_of(request))
+        return _download(kind, agency_contracts.COLUMNS, found, format)
     header, rows = master_simple.export_simple(engine_of(request), kind)
     return _download(kind, header, rows, format)

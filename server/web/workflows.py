@@ -63,6 +63,11 @@ class NoticeIn(BaseModel):
     warehouse: Code
     supplier: Code | None = None
     expected_on: date | None = None
+    owner_level: str | None = Field(
+        None,
+        pattern="^(central|province|city|county)$",
+        description="the level that owns the goods (art. 17); the depot's own level if not given",
+    )
     lines: list[NoticeLineIn] = Field(min_length=1, max_length=500)
 
 
@@ -154,6 +159,7 @@ def post_notice(
         body.expected_on,
         [inbound.NoticeLine(x.item, x.qty, x.batch) for x in body.lines],
         now=now_of(request),
+        owner_level=body.owner_level,
     )
     return {"id": notice_id, "number": body.number}
 

@@ -55,6 +55,7 @@ def build(engine: Engine, lines: int, per_line: int) -> list[tuple[int, int, int
                     "prod_date": b.prod_date,
                     "inbound_date": b.inbound_date,
                     "unit_price_cents": b.unit_price_cents,
+                    "owner_level": b.owner_level,
                 }
                 for b in depot.batches
             ],

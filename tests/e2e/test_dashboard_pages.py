@@ -155,8 +155,8 @@ def test_each_role_sees_only_its_own(browser: Browser, site: dict[str, Any]) -> 
     url = site["server"].url
     admin = signed_in(browser, site, ADMIN[0])
     every_role = [
-        "总览", "库门与设备", "入库通知", "入库验收", "调运", "交接单", "盘点", "台账", "月报",
-        "调运覆盖", "复检报废",
+        "总览", "库门与设备", "入库通知", "入库验收", "调运", "交接单", "盘点", "台账", "代储点",
+        "月报", "上报", "调运覆盖", "复检报废",
     ]  # fmt: skip
     assert menu(admin) == [
         *every_role, "审批", "审计", "基础数据与人员"
@@ -169,7 +169,13 @@ def test_each_role_sees_only_its_own(browser: Browser, site: dict[str, Any]) -> 
     assert menu(keeper) == every_role
     assert keeper.locator("svg.map").count() == 0  # bound to LC01: no network view
     assert "LC02" not in keeper.locator("#urgent").inner_text()
-    for path in ("/approvals", "/audit", "/?depot=LC02", "/ledger?depot=LC02"):
+    for path in (
+        "/approvals",
+        "/audit",
+        "/?depot=LC02",
+        "/ledger?depot=LC02",
+        "/agency?depot=LC02",
+    ):
         response = keeper.goto(url + path)
         assert response is not None and response.status == 403
         assert "无权查看" in keeper.inner_text("main")
@@ -354,3 +360,27 @@ def test_a_tablet_and_the_keyboard(browser: Browser, site: dict[str, Any]) -> No
         if href and keyboard.evaluate("!!document.activeElement.closest('nav ul')"):
             visited.append(href)
     assert visited[:5] == ["/", "/doors", "/inbound", "/acceptance", "/orders"]
+
+
+def test_an_agency_points_contract_against_what_it_holds(
+    browser: Browser, site: dict[str, Any]
+) -> None:
+    """The example's agency point LC02 and its contract: the period and days left, and each
+    item contracted against what it holds available, the short ones in red."""
+    url = site["server"].url
+    admin = signed_in(browser, site, ADMIN[0])
+    admin.click("nav >> text=代储点")
+    contract = admin.locator("[data-point=LC02] .contract")
+    assert contract.count() == 1 and contract.get_attribute("data-term") == "running"
+    assert "剩余" in contract.inner_text() and "天" in contract.inner_text()
+    rows = contract.locator("tbody tr")
+    short = contract.locator("tbody tr.bad")
+    assert rows.count() == 4 and short.count() == 2  # every other item is contracted above
+    red = short.first.locator("td").first.evaluate("e => getComputedStyle(e).backgroundColor")
+    assert red == "rgb(253, 236, 234)"
+    for row in short.all():
+        assert int(row.get_attribute("data-short") or 0) > 0
+    shot(admin, "agency")
+    keeper = signed_in(browser, site, "li")  # bound to LC01: not its point
+    keeper.goto(url + "/agency")
+    assert keeper.locator("[data-point]").count() == 0

@@ -79,3 +79,17 @@ def loading(
         "qty": pick.qty if qty is None else qty,
         **extra,
     }
+
+
+def order_body(stocked: dict[str, Any], number: str, qty: int, **extra: Any) -> dict[str, Any]:
+    """The JSON of POST /api/v1/dispatch/orders: one line of `stocked["item"]`, on request, to
+    a shelter at `stocked["near"]` (lat, lon); `extra` fields added or replaced."""
+    return {
+        "number": number,
+        "kind": "request",
+        "basis": f"绵应急调〔2026〕{number}号",
+        "destination": "北川县安置点",
+        **stocked["near"],
+        "lines": [{"item": stocked["item"].code, "qty": qty}],
+        **extra,
+    }

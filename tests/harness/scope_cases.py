@@ -1039,6 +1039,7 @@ CASES: tuple[Case, ...] = (
     ),
     Case("GET", "/doors", "person", "named", here("/doors", "depot"), page=True),
     Case("GET", "/partials/doors", "person", "named", here("/partials/doors", "depot"), page=True),
+    Case("GET", "/agency", "person", "named", here("/agency", "depot"), page=True),
     Case("GET", "/orders", "person", "own", get("/orders"), page=True, shows=lambda w: MARK[HERE]),
     Case(
         "GET",

@@ -13,10 +13,12 @@ import pypdf
 import pytest
 
 from harness.depot import ADMIN, Depot, ServerProcess
+from harness.orders import order_body as order
 from kernel.clock import system_clock
 from server.services.acceptance import AcceptanceRequest, Inspection, decide
 from server.services.accounts import create_gateway_client, create_user
 from server.services.events import Caller, ingest
+from server.services.inbound import NoticeLine, create_notice
 from server.storage.db import make_engine
 
 PASSWORD = "a-long-enough-password"
@@ -24,7 +26,9 @@ PASSWORD = "a-long-enough-password"
 
 @pytest.fixture
 def stocked(depot: Depot) -> dict[str, Any]:
-    """LC01: 10 of an old batch and 20 of a new one; LC02 (farther): 40."""
+    """LC01: 10 of an old batch and 20 of a new one; LC02 (farther): 40, the city's reserve
+    the county's agency point keeps (received against a notice naming the city's level), so
+    that all of it is the bureau's own (art. 17) and only distance and age decide."""
     engine = make_engine(depot.db_url)
     item = depot.example.items[0]
     for name, role, warehouse in (
@@ -35,6 +39,8 @@ def stocked(depot: Depot) -> dict[str, Any]:
     ):
         create_user(engine, name, PASSWORD, role=role, warehouse=warehouse, now=system_clock())
     lc02 = create_gateway_client(engine, "gateway-LC02", "LC02", now=system_clock())
+    lines = [NoticeLine(item.code, 40, "FAR")]
+    create_notice(engine, "admin", "RK-FAR", "LC02", None, None, lines, system_clock(), "city")
     for warehouse, batch, when, qty in (
         ("LC01", "OLD", "2025-01-05", 10),
         ("LC01", "NEW", "2026-06-01", 20),
@@ -49,6 +55,7 @@ def stocked(depot: Depot) -> dict[str, Any]:
             "gtin": item.gtin,
             "batch": batch,
             "qty": qty,
+            **({"notice": "RK-FAR"} if batch == "FAR" else {}),
         }
         assert (
             ingest(engine, Caller(f"gateway-{warehouse}", warehouse), [event], now=system_clock())[
@@ -73,18 +80,6 @@ def stocked(depot: Depot) -> dict[str, Any]:
     engine.dispose()
     lc01 = next(w for w in depot.example.warehouses if w.code == "LC01")
     return {"item": item, "lc02_token": lc02, "near": {"lat": lc01.lat, "lon": lc01.lon}}
-
-
-def order(stocked: dict[str, Any], number: str, qty: int, **extra: Any) -> dict[str, Any]:
-    return {
-        "number": number,
-        "kind": "request",
-        "basis": f"绵应急调〔2026〕{number}号",
-        "destination": "北川县安置点",
-        **stocked["near"],
-        "lines": [{"item": stocked["item"].code, "qty": qty}],
-        **extra,
-    }
 
 
 def stock_of(client: httpx.Client, warehouse: str, status: str) -> int:

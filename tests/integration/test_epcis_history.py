@@ -1,4 +1,4 @@
-"""Migration 0032 on a ledger with history: the EPCIS events of everything it recorded before
+"""Migration 0031 on a ledger with history: the EPCIS events of everything it recorded before
 are made, the same as those recorded as it happens, in the order it recorded them."""
 
 from __future__ import annotations
@@ -25,12 +25,12 @@ def kept(world_engine: object) -> list[tuple[str, int, str, object, dict[str, ob
     return [(r[0], r[1], r[2], r[3], json.loads(r[4])) for r in rows]
 
 
-def test_the_history_before_0032_is_made_as_it_would_have_been(db_url: str) -> None:
+def test_the_history_before_0031_is_made_as_it_would_have_been(db_url: str) -> None:
     world = world_of(db_url)  # every kind of record, each event kept as it was recorded
     live = kept(world.engine)
     assert len(live) > 100
     config = alembic_config()
-    before = ScriptDirectory.from_config(config).get_revision("0032").down_revision
+    before = ScriptDirectory.from_config(config).get_revision("0031").down_revision
     with world.engine.begin() as connection:
         config.attributes["connection"] = connection
         command.downgrade(config, str(before))

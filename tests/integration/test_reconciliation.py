@@ -59,7 +59,9 @@ def engine(db_url: str) -> Iterator[Engine]:
                 )
             )  # fmt: skip
         for n in range(BATCHES):
-            conn.execute(batches.insert().values(item_code="ZP-1", batch_no=f"B{n}"))
+            conn.execute(
+                batches.insert().values(item_code="ZP-1", batch_no=f"B{n}", owner_level="city")
+            )
     yield engine
     engine.dispose()
 

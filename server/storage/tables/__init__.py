@@ -8,6 +8,8 @@ The ledger's tables, master data and people: `ledger.py`; the national material 
 
 from __future__ import annotations
 
+from server.storage.tables.agency import agency_contract_lines as agency_contract_lines
+from server.storage.tables.agency import agency_contracts as agency_contracts
 from server.storage.tables.codes import material_codes as material_codes
 from server.storage.tables.ledger import STOCK_STATUSES as STOCK_STATUSES
 from server.storage.tables.ledger import api_clients as api_clients

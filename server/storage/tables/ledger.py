@@ -46,8 +46,8 @@ warehouses = Table(
     Column("code", String(32), primary_key=True),
     Column("name_zh", String(200), nullable=False),
     Column("name_en", String(200), nullable=False),
-    Column("level", String(16), nullable=False),
-    Column("kind", String(16), nullable=False),
+    Column("level", String(16), nullable=False),  # central, province, city, county
+    Column("kind", String(16), nullable=False),  # depot, agency (代储点, under contract)
     Column("lat", Float),
     Column("lon", Float),
 )
@@ -101,6 +101,8 @@ batches = Table(
     Column("unit_price_cents", BigInteger),
     Column("reinspected_on", Date),  # passed a quality check after its storage years (art. 25(4))
     Column("reinspection_valid_until", Date),  # that check counts until this day (migration 0017)
+    # the level of government that bought and owns it (art. 17; server.domain.levels; 0030)
+    Column("owner_level", String(16), nullable=False),
     UniqueConstraint("item_code", "batch_no", name="uq_batches_item_batch"),
     # migration 0019: the overview's look-ups (server.storage.dashboard, server.storage.urgent)
     Index("ix_batches_reinspection_valid_until", "reinspection_valid_until"),

@@ -19,7 +19,7 @@ from sqlalchemy import (
 from server.storage.tables.ledger import metadata
 
 # One row per EPCIS event (server.domain.epcis), appended under the depot's lock in the
-# transaction of what it records; `seq` counts the depot's events from 1 (migration 0032).
+# transaction of what it records; `seq` counts the depot's events from 1 (migration 0031).
 epcis_events = Table(
     "epcis_events",
     metadata,
@@ -40,7 +40,7 @@ epcis_events = Table(
     Index("ix_epcis_events_record_time", "record_time"),  # following a repository by time
 )
 
-# The feed to the provincial platform (server.services.feed; migration 0033): what is to be
+# The feed to the provincial platform (server.services.feed; migration 0032): what is to be
 # sent to each configured endpoint, in order; a row is delivered once the endpoint answered
 # 2xx, and tried again after a wait (server.domain.feed.wait_after) until then.
 feed_outbox = Table(

@@ -128,6 +128,8 @@ dispatch_orders = Table(
     Column("approval_id", Integer, ForeignKey("approvals.id")),
     # planned by a depot's own people from its own stock (None: by the bureau, network-wide)
     Column("warehouse", String(32), ForeignKey("warehouses.code")),
+    # the level that asks: its own reserve is taken first (art. 17; migration 0030)
+    Column("requesting_level", String(16), nullable=False),
 )
 
 # An emergency dispatch a depot made on a phone order while it could not reach the centre
@@ -192,6 +194,8 @@ inbound_notices = Table(
     Column("warehouse", String(32), ForeignKey("warehouses.code"), nullable=False),
     Column("supplier", String(32), ForeignKey("suppliers.code")),
     Column("expected_on", Date),
+    # the level that owns what comes (art. 17): the batches received against it (0030)
+    Column("owner_level", String(16), nullable=False),
     Column("status", String(16), nullable=False),  # open, closed
     Column("created_by", String(64), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),

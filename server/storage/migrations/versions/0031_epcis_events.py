@@ -7,8 +7,8 @@ query interface pages on it and the feed to the provincial platform follows it. 
 of what the ledger recorded before are made here, in the order it recorded them
 (server.storage.epcis_history).
 
-Revision ID: 0032
-Revises: 0029
+Revision ID: 0031
+Revises: 0030
 Create Date: 2026-12-02 12:00:00
 """
 
@@ -17,8 +17,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0032"
-down_revision = "0029"
+revision = "0031"
+down_revision = "0030"
 branch_labels = None
 depends_on = None
 

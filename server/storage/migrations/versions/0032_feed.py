@@ -5,8 +5,8 @@ ledger's order, the monthly reports, the reports of emergency dispatches), in or
 row until the endpoint took it; `feed_positions`: how far each depot's events have been put
 in each endpoint's outbox; `feed_leases`: which server process feeds an endpoint, until when.
 
-Revision ID: 0033
-Revises: 0032
+Revision ID: 0032
+Revises: 0031
 Create Date: 2026-12-02 12:30:00
 """
 
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0033"
-down_revision = "0032"
+revision = "0032"
+down_revision = "0031"
 branch_labels = None
 depends_on = None
 
