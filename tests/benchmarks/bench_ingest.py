@@ -3,15 +3,15 @@ on PostgreSQL (same machine, same run). Prints events per second and the ratio.
 
     .venv/bin/python tests/benchmarks/bench_ingest.py [--events 20000] [--batch 500]
 
-Ingest: events in batches of 500 through server.services.events.ingest (one transaction per batch:
-idempotency, master-data look-ups, the decisions, the hash-chained postings and the stock
+Ingest: events in batches of 500 through server.services.events.ingest (one transaction per
+batch: idempotency, master-data look-ups, the decisions, the hash-chained postings and the stock
 projection), twice: receiving at the doors (adds stock, nothing to check it against), then
 putaway of the same goods from the doors to storage (each event checked against the stock it
 takes from, two postings each). The limit: the very writes ingest made (its event rows, its
-postings, and each batch's changed stock lines), made again into an empty copy of the schema
-in the same batches with the same library, with no look-ups, no checks and no hashing: what
-the database itself costs. The two alternate batch by batch (ingest a batch, then write its
-rows plainly), so that a busy machine weighs on both alike and the ratio holds still.
+postings, their EPCIS events, and each batch's changed stock lines), made again into an empty
+copy of the schema in the same batches with the same library, with no look-ups, no checks and no
+hashing: what the database itself costs. The two alternate batch by batch (ingest a batch, then
+write its rows plainly), so that a busy machine weighs on both alike and the ratio holds still.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from harness.depot import prepare_database
 from harness.postgres import PostgresCluster
 from server.services.events import Caller, ingest
 from server.storage.db import make_engine
-from server.storage.tables import batches, events, postings, stock
+from server.storage.tables import batches, epcis_events, events, postings, stock
 
 CALLER = Caller("gateway-LC01", "LC01")
 
@@ -82,12 +82,12 @@ def make_putaway(received: list[dict[str, object]]) -> list[dict[str, object]]:
 def run_both(
     engine: Engine, target: Engine, evs: list[dict[str, object]], batch: int
 ) -> tuple[float, float]:
-    """Ingest the events batch by batch and, after each batch, write plainly into the copy
-    what that batch wrote: its event rows, its postings, and each stock line its postings
-    touched, as an upsert with the quantity it now has (ingest must write every changed line
-    of every batch). The two alternate batch by batch, so that whatever else the machine is
-    doing weighs on both alike. Only the ingest and the plain writes are timed; events/s of
-    each."""
+    """Ingest the events batch by batch and, after each batch, write plainly into the copy what
+    that batch wrote: its event rows, its postings, their EPCIS events, and each stock line
+    its postings touched, as an upsert with the quantity it now has (ingest must write every
+    changed line of every batch). The two alternate batch by batch, so that whatever else
+    the machine is doing weighs on both alike. Only the ingest and the plain writes are
+    timed; events/s of each."""
     dialect = postgresql if target.dialect.name == "postgresql" else sqlite
     upsert = dialect.insert(stock)
     upsert = upsert.on_conflict_do_update(
@@ -124,6 +124,14 @@ def run_both(
                 ).mappings()
                 if (r["location_id"], r["batch_id"], r["status"]) in touched
             ]
+            epcis_rows = [
+                {k: v for k, v in dict(r).items() if k != "id"}
+                for r in conn.execute(
+                    select(epcis_events).where(
+                        epcis_events.c.event_id.in_([f"urn:uuid:{i}" for i in ids])
+                    )
+                ).mappings()
+            ]
             new = {p["batch_id"] for p in posting_rows}
             batch_rows = [
                 dict(r)
@@ -138,6 +146,7 @@ def run_both(
         with target.begin() as conn:
             conn.execute(events.insert(), event_rows)
             conn.execute(postings.insert(), posting_rows)
+            conn.execute(epcis_events.insert(), epcis_rows)
             conn.execute(upsert, lines)
         plain_time += time.perf_counter() - started
     return len(evs) / ingest_time, len(evs) / plain_time
