@@ -323,7 +323,8 @@ def _batches(
     """
     slots = rng.sample(list(storage), count)
     result = []
-    level = next(w.level for w, _ in _WAREHOUSES if w.code == warehouse)
+    held = next(w for w, _ in _WAREHOUSES if w.code == warehouse)
+    level = "city" if held.kind == "agency" else held.level  # an agency point keeps the city's
     dates = _inbound_dates(rng, start, today, count)
     for n, (inbound, slot) in enumerate(zip(dates, slots, strict=True)):
         item, product = rng.choice(catalogue)

@@ -24,6 +24,13 @@ LABELS = {
 BUREAU_LEVEL = "city"
 
 
+def held_for(level: str, kind: str) -> str:
+    """The level that owns what a depot receives when no notice names another: a depot's own
+    level, but an agency storage point (代储点, kind "agency") holds the bureau's reserve under
+    its contract (art. 9), whatever the level of the place it stands in."""
+    return BUREAU_LEVEL if kind == "agency" else level
+
+
 def check_level(value: str, what: str = "level") -> str:
     """`value` if it is one of the levels, else a refusal (bad_level) naming them."""
     if value not in LEVELS:

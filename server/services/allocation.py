@@ -27,7 +27,7 @@ from server.domain.fifo import (
     options,
     take_chosen,
 )
-from server.domain.levels import BUREAU_LEVEL, LEVELS, check_level
+from server.domain.levels import BUREAU_LEVEL, LEVELS, check_level, held_for
 from server.storage.tables import (
     batches,
     items,
@@ -69,17 +69,24 @@ def destination(
 
 
 def requesting_level(conn: Connection, level: str | None, depot: str | None) -> str:
-    """The level an order asks for (art. 17): the one it names (one of the levels, else
-    bad_level), else the level of the depot that plans it, else the bureau's (city)."""
+    """The level an order asks for (art. 17): for a depot's own order the level whose reserve
+    it holds (server.domain.levels.held_for; another is refused, bad_level: a depot does not
+    spend a reserve it keeps for another level), else the one it names (one of the levels,
+    else bad_level), else the bureau's (city)."""
     if level is not None:
-        return check_level(level, "requesting_level")
+        check_level(level, "requesting_level")
     if depot is not None:
         found = conn.execute(
-            select(warehouses.c.level).where(warehouses.c.code == depot)
-        ).scalar_one_or_none()
-        if found in LEVELS:
-            return str(found)
-    return BUREAU_LEVEL
+            select(warehouses.c.level, warehouses.c.kind).where(warehouses.c.code == depot)
+        ).first()
+        if found is not None and found.level in LEVELS:
+            own = held_for(found.level, found.kind)
+            if level is not None and level != own:
+                raise Rejection(
+                    "bad_level", f"a depot's own order asks for its own level, {own}, not {level}"
+                )
+            return own
+    return level or BUREAU_LEVEL
 
 
 def place_of(conn: Connection, code: str) -> tuple[str, float, float]:

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, select, update
 
 from server.domain.floor import Rejection
-from server.domain.levels import check_level
+from server.domain.levels import check_level, held_for
 from server.domain.receiving import Line, Receipt, count
 from server.services.audit import record
 from server.services.refs import known_warehouse
@@ -41,15 +41,18 @@ def create_notice(
     owner_level: str | None = None,
 ) -> int:
     """A notice of what `supplier` is due to deliver to `warehouse`; the batches received
-    against it belong to `owner_level` (art. 17; the depot's own level when not given)."""
+    against it belong to `owner_level` (art. 17; when not given, the depot's own level, or
+    for an agency point the bureau's: server.domain.levels.held_for)."""
     if owner_level is not None:
         check_level(owner_level, "owner_level")
     if not lines or any(line.qty <= 0 for line in lines):
         raise Rejection("bad_quantity", "a notice needs lines with positive quantities")
     with engine.begin() as conn:
         known_warehouse(conn, warehouse)
-        own = conn.execute(select(warehouses.c.level).where(warehouses.c.code == warehouse))
-        level = owner_level or str(own.scalar_one())
+        own = conn.execute(
+            select(warehouses.c.level, warehouses.c.kind).where(warehouses.c.code == warehouse)
+        ).one()
+        level = owner_level or held_for(own.level, own.kind)
         if (
             supplier is not None
             and conn.execute(select(suppliers.c.code).where(suppliers.c.code == supplier)).first()

@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from kernel.floor_events import FloorEvent, Loading, Picking, Receiving, StockTaking
 from server.domain.floor import OrderRef, PickRef, Refs, Rejection, places_named, stacks_lowered
+from server.domain.levels import held_for
 from server.domain.permissions import PERMISSIONS
 from server.storage.tables import (
     batches,
@@ -192,14 +193,16 @@ def load_refs(conn: Connection, warehouse: str, events: Iterable[FloorEvent]) ->
 def owner_levels(conn: Connection, warehouse: str, notices: set[str]) -> dict[str, str]:
     """The level that owns a batch first received at `warehouse` (art. 17), by the notice its
     receipt counted against: the notice's owner level where it is one of this depot's, else
-    (key "") the depot's own level."""
-    own = conn.execute(select(warehouses.c.level).where(warehouses.c.code == warehouse)).scalar()
+    (key "") the depot's own (server.domain.levels.held_for: an agency point's, the bureau's)."""
+    own = conn.execute(
+        select(warehouses.c.level, warehouses.c.kind).where(warehouses.c.code == warehouse)
+    ).one()
     named = conn.execute(
         select(inbound_notices.c.number, inbound_notices.c.owner_level).where(
             inbound_notices.c.number.in_(notices) & (inbound_notices.c.warehouse == warehouse)
         )
     )
-    return {"": str(own), **{r.number: r.owner_level for r in named}}
+    return {"": held_for(own.level, own.kind), **{r.number: r.owner_level for r in named}}
 
 
 def counters_named(conn: Connection, warehouse: str, events: list[FloorEvent]) -> frozenset[str]:

@@ -25,7 +25,7 @@ BATCHES = (
     ("LC01", "PROV", "2024-01-05", 30, "province"),  # the province's, kept at the city depot
     ("LC01", "CITY1", "2026-06-01", 10, None),  # the city's own
     ("LC02", "CITY2", "2025-03-01", 20, "city"),  # the city's, at the county's agency point
-    ("LC02", "CNTY", "2023-03-01", 20, None),  # the county's own
+    ("LC02", "CNTY", "2023-03-01", 20, "county"),  # the county's own, kept there too
 )
 
 
@@ -45,7 +45,7 @@ def stocked(server: ServerProcess, depot: Depot) -> dict[str, Any]:
                "lines": [{"item": item.code, "qty": 1}]}  # fmt: skip
         assert admin.post("/api/v1/inbound-notices", json=bad).status_code == 422
         listed = admin.get("/api/v1/inbound-notices", params={"warehouse": "LC02"}).json()
-        assert [n["owner_level"] for n in listed["rows"]] == ["city"]
+        assert sorted(n["owner_level"] for n in listed["rows"]) == ["city", "county"]
     for warehouse, batch, when, qty, level in BATCHES:
         event = {
             "event_id": str(uuid.uuid4()), "type": "receiving", "warehouse": warehouse,
@@ -130,6 +130,44 @@ def test_an_order_asking_as_another_level_takes_that_levels_reserve_first(
         )
         assert wrong.status_code == 422
         assert sun.get("/api/v1/dispatch/orders/999999").status_code == 404
+
+
+def test_a_depot_s_own_order_asks_for_the_reserve_it_keeps(
+    server: ServerProcess, depot: Depot, stocked: dict[str, Any]
+) -> None:
+    """A depot spends the reserve it keeps for its own level (an agency point: the city's,
+    art. 9), never one it keeps for another; and what an agency point receives without a
+    notice naming a level is the city's."""
+    engine = make_engine(depot.db_url)
+    for where in ("LC01", "LC02"):
+        create_user(engine, f"d-{where}", PASSWORD, role="dispatcher", warehouse=where,
+                    now=system_clock())  # fmt: skip
+    item = stocked["item"]
+    event = {
+        "event_id": str(uuid.uuid4()), "type": "receiving", "warehouse": "LC02",
+        "occurred_at": "2026-11-20T09:00:00+08:00", "location": "D01", "gtin": item.gtin,
+        "batch": "AGCY", "qty": 3,
+    }  # fmt: skip
+    assert (
+        ingest(engine, Caller("gateway-LC02", "LC02"), [event], now=system_clock())[0].result
+        == "accepted"
+    )
+    engine.dispose()
+    with server.login(ADMIN) as admin:
+        rows = admin.get("/api/v1/stock", params={"item": item.code, "batch": "AGCY"}).json()
+    assert {r["owner_level"] for r in rows["rows"]} == {"city"}
+    with server.login(("d-LC01", PASSWORD)) as own:
+        spend = own.post(
+            "/api/v1/dispatch/orders", json=order(stocked, "D-1", 1, requesting_level="province")
+        )
+        assert spend.status_code == 422 and spend.json()["detail"]["reason"] == "bad_level"
+        mine = own.post("/api/v1/dispatch/orders", json=order(stocked, "D-2", 1))
+        assert mine.status_code == 201, mine.text
+        assert mine.json()["requesting_level"] == "city"
+    with server.login(("d-LC02", PASSWORD)) as agency:
+        theirs = agency.post("/api/v1/dispatch/orders", json=order(stocked, "D-3", 1))
+        assert theirs.status_code == 201, theirs.text
+        assert theirs.json()["requesting_level"] == "city"  # the reserve an agency point keeps
 
 
 def test_the_order_form_names_the_level_and_shows_each_batchs(

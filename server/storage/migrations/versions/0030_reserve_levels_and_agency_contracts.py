@@ -2,11 +2,13 @@
 
 - `batches.owner_level`: the level of government that owns the batch (central, province,
   city, county); for the batches there are, the level of the depot that holds them (the first
-  by code, if several), else the city's (server.domain.levels.BUREAU_LEVEL).
+  by code, if several; an agency point holds the city's, art. 9), else the city's
+  (server.domain.levels.BUREAU_LEVEL).
 - `inbound_notices.owner_level`: the level that owns what comes against the notice; for the
-  notices there are, their depot's level.
+  notices there are, the level their depot holds for.
 - `dispatch_orders.requesting_level`: the level that asks, whose own reserve goes first; for
-  the orders there are, their depot's level for a depot's own order, else the city's.
+  the orders there are, the level their depot holds for for a depot's own order, else the
+  city's.
 - `agency_contracts`, `agency_contract_lines`: an agency storage point's contract (number,
   period, fees) and the quantities of each item it must hold.
 
@@ -32,21 +34,24 @@ depends_on = None
 
 BUREAU_LEVEL = "city"  # server.domain.levels.BUREAU_LEVEL when this was written
 
+# the level a depot holds for (server.domain.levels.held_for): an agency point the bureau's,
+# `CASE WHEN w.kind = 'agency' THEN :bureau ELSE w.level END`
 FILL = {
     "batches": (
         "owner_level",
-        "COALESCE((SELECT w.level FROM stock s JOIN warehouses w ON w.code = s.warehouse "
+        "COALESCE((SELECT CASE WHEN w.kind = 'agency' THEN :bureau ELSE w.level END "
+        "FROM stock s JOIN warehouses w ON w.code = s.warehouse "
         "WHERE s.batch_id = batches.id ORDER BY s.warehouse LIMIT 1), :bureau)",
     ),
     "inbound_notices": (
         "owner_level",
-        "COALESCE((SELECT w.level FROM warehouses w "
-        "WHERE w.code = inbound_notices.warehouse), :bureau)",
+        "COALESCE((SELECT CASE WHEN w.kind = 'agency' THEN :bureau ELSE w.level END "
+        "FROM warehouses w WHERE w.code = inbound_notices.warehouse), :bureau)",
     ),
     "dispatch_orders": (
         "requesting_level",
-        "COALESCE((SELECT w.level FROM warehouses w "
-        "WHERE w.code = dispatch_orders.warehouse), :bureau)",
+        "COALESCE((SELECT CASE WHEN w.kind = 'agency' THEN :bureau ELSE w.level END "
+        "FROM warehouses w WHERE w.code = dispatch_orders.warehouse), :bureau)",
     ),
 }
 
