@@ -1,6 +1,7 @@
-"""Migration 0030 on a ledger kept before it: each batch takes the level of the depot that
-holds it, each inbound notice its depot's, each dispatch order its depot's or, the bureau's,
-the city's; and the contracts' tables come and go with it."""
+"""Migration 0030 on a ledger kept before it: each batch takes the level the depot that holds
+it keeps (its own; an agency point's, the city's), each inbound notice its depot's, each
+dispatch order its depot's or, the bureau's, the city's; and the contracts' tables come and
+go with it."""
 
 from __future__ import annotations
 
@@ -42,7 +43,8 @@ def test_rows_kept_before_0030_take_their_depots_level(db_url: str) -> None:
         ).all()
         notice = conn.execute(select(inbound_notices.c.owner_level)).scalar_one()
         asked = conn.execute(select(dispatch_orders.c.requesting_level)).scalar_one()
-    assert set(held) == {("LC01", "city"), ("LC02", "county")}  # the province's reads as LC01's
-    assert (notice, asked) == ("county", "city")
+    # the province's reads as LC01's; LC02, an agency point, keeps the city's (art. 9)
+    assert set(held) == {("LC01", "city"), ("LC02", "city")}
+    assert (notice, asked) == ("city", "city")
     assert "agency_contracts" in inspect(engine).get_table_names()
     engine.dispose()
