@@ -27,7 +27,7 @@ LD: dict[int | str, dict[str, Any]] = {
     200: {"content": {"application/ld+json": {"schema": {"type": "object"}}}}
 }
 
-router = APIRouter(prefix="/api/v1/epcis", tags=["epcis"], responses=answers(400, 401, 403))
+router = APIRouter(prefix="/api/v1/epcis", tags=["epcis"], responses=answers(400, 401, 403, 422))
 
 
 @router.get("/events", response_class=JSONResponse, responses=LD)
