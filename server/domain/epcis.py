@@ -23,6 +23,7 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
@@ -128,6 +129,14 @@ class Decided:
 def lgtin(gtin: str, lot: str) -> str | None:
     """urn:epc:class:lgtin:CompanyPrefix.IndicatorItemReference.Lot, or None when the GS1
     company prefix of the GTIN cannot be told."""
+    item_class = _item_class(gtin)
+    return None if item_class is None else f"{item_class}.{quote(lot, safe='')}"
+
+
+@lru_cache(maxsize=8192)
+def _item_class(gtin: str) -> str | None:
+    """The LGTIN of a GTIN without its lot (reading the GS1 prefix table is the costly part of
+    an event, and a depot has a few thousand GTINs at most)."""
     try:
         result = parse(gtin)
     except ParseError:
@@ -137,7 +146,7 @@ def lgtin(gtin: str, lot: str) -> str | None:
     gtin14 = result.gtin.as_gtin_14()
     prefix = result.gtin.company_prefix.value
     item_ref = gtin14[0] + gtin14[1 + len(prefix) : 13]
-    return f"urn:epc:class:lgtin:{prefix}.{item_ref}.{quote(lot, safe='')}"
+    return f"urn:epc:class:lgtin:{prefix}.{item_ref}"
 
 
 def place(warehouse: str, location: str | None = None) -> str:
