@@ -20,6 +20,7 @@ from typing import NamedTuple
 
 # The catalogue's categories and the GS1 rules, where the generator's users (the demo, the
 # tests of every part) find them; each is written once, in the module named here.
+from demo.examplecontracts import Contract, agency_contracts
 from demo.exampleplaces import PLACES, ROADS, Place, Road
 from demo.material_codes import NATIONAL_CODES
 from kernel.gs1 import check_digit
@@ -78,19 +79,6 @@ class Batch:
     quantity: int
     location: str
     owner_level: str = "city"  # the level of government that owns it (art. 17)
-
-
-@dataclass(frozen=True, slots=True)
-class Contract:
-    """An agency storage point's contract (art. 9): its period, fees and (item, quantity)."""
-
-    number: str
-    warehouse: str
-    starts_on: date
-    ends_on: date
-    yearly_fee_cents: int
-    unit_fee_cents: int
-    lines: tuple[tuple[str, int], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -344,23 +332,6 @@ def _batches(
     return result
 
 
-def _contracts(batches: Sequence[Batch], today: date) -> Iterator[Contract]:
-    """Each agency point's two-year contract from the start of `today`'s year: the first four
-    items it holds, every other one contracted above what it holds (short, in red)."""
-    for warehouse in (w for w, _ in _WAREHOUSES if w.kind == "agency"):
-        held: dict[str, int] = {}
-        for b in batches:
-            if b.warehouse == warehouse.code:
-                held[b.item_code] = held.get(b.item_code, 0) + b.quantity
-        lines = tuple(
-            (item, qty + 100 if n % 2 == 0 else max(1, qty // 2))
-            for n, (item, qty) in enumerate(sorted(held.items())[:4])
-        )
-        start, end = date(today.year, 1, 1), date(today.year + 1, 12, 31)
-        yield Contract(f"DC-{warehouse.code}-{start.year}", warehouse.code, start, end,
-                       1_200_000, 0, lines)  # fmt: skip
-
-
 def generate(
     *,
     seed: int = 2026,
@@ -395,7 +366,9 @@ def generate(
             rng, warehouse.code, storage, catalogue, batches_per_warehouse, start, today, sequences
         )
     return ExampleDepot(
-        contracts=tuple(_contracts(batches, today)),
+        contracts=tuple(
+            agency_contracts(batches, [w.code for w, _ in _WAREHOUSES if w.kind == "agency"], today)
+        ),
         warehouses=tuple(w for w, _ in _WAREHOUSES),
         categories=CATEGORIES,
         items=tuple(item for item, _ in catalogue),
