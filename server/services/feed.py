@@ -77,10 +77,6 @@ def load_config(path: Path) -> FeedConfig:
     return config
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
 def take_lease(engine: Engine, endpoint: str, now: datetime, holder: str = HOLDER) -> bool:
     """Whether this process may feed `endpoint` for the next minute (it holds the lease, or
     the lease ran out); if so the lease is renewed."""
@@ -91,7 +87,7 @@ def take_lease(engine: Engine, endpoint: str, now: datetime, holder: str = HOLDE
             start = {"endpoint": endpoint, "holder": holder, "until": now}
             insert_ignore(conn, feed_leases, start)
             row = conn.execute(query).one()
-        if row.holder != holder and _aware(row.until) > now:
+        if row.holder != holder and depot_time.utc(row.until) > now:
             return False
         conn.execute(
             update(feed_leases)
@@ -207,7 +203,7 @@ def fill_reports(engine: Engine, endpoint: Endpoint, now: datetime) -> int:
             body = {
                 "kind": feed.MONTHLY, "month": r.month, "scope": r.scope, "zone": r.zone,
                 "due": feed.monthly_due(r.month).isoformat(),
-                "made_at": _aware(r.made_at).isoformat(), "header": list(HEADER),
+                "made_at": depot_time.utc(r.made_at).isoformat(), "header": list(HEADER),
                 "rows": json.loads(r.rows),
             }  # fmt: skip
             with engine.begin() as conn:

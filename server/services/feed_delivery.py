@@ -27,7 +27,7 @@ from urllib.parse import quote, urljoin
 import httpx
 from sqlalchemy import Connection, Engine, select, update
 
-from server.domain import feed
+from server.domain import depot_time, feed
 from server.domain.bounds import shown
 from server.domain.feed import Endpoint, FeedConfig
 from server.storage.tables import feed_leases, feed_outbox
@@ -39,10 +39,6 @@ REFUSALS = 3  # content refusals before a row is set aside
 JOB_WAIT = timedelta(seconds=2)  # before asking about a capture job again
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
 def holds(conn: Connection, endpoint: str, holder: str, now: datetime) -> bool:
     """Whether `holder` holds the endpoint's lease at `now` (the lease row locked for the
     rest of the transaction)."""
@@ -51,7 +47,7 @@ def holds(conn: Connection, endpoint: str, holder: str, now: datetime) -> bool:
         .where(feed_leases.c.endpoint == endpoint)
         .with_for_update()
     ).first()
-    return row is not None and row.holder == holder and _aware(row.until) > now
+    return row is not None and row.holder == holder and depot_time.utc(row.until) > now
 
 
 def _headers(endpoint: Endpoint, row: Any) -> dict[str, str]:
@@ -159,7 +155,7 @@ def deliver(
         while True:
             with engine.connect() as conn:
                 row = _next(conn, endpoint.name, kinds)
-            if row is None or _aware(row.next_try_at) > clock():
+            if row is None or depot_time.utc(row.next_try_at) > clock():
                 break
             outcome = attempt(client, endpoint, row)
             now = clock()

@@ -9,24 +9,20 @@ from __future__ import annotations
 import heapq
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from itertools import groupby
 from typing import Any
 
 from sqlalchemy import Connection, select
 
 from kernel.floor_events import Malformed, parse
-from server.domain import epcis
+from server.domain import depot_time, epcis
 from server.domain.basis import RULES
 from server.storage import epcis_capture, epcis_log
 from server.storage.tables import events, handover_lines, handovers, postings, warehouses
 
 # Records of one moment, as a writer recorded them: (time, source, rank, what to append)
 Record = tuple[datetime, int, int, Any]
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _floor(conn: Connection, depot: str) -> Iterator[Record]:
@@ -40,7 +36,7 @@ def _floor(conn: Connection, depot: str) -> Iterator[Record]:
             event = parse(json.loads(r.payload))
         except (Malformed, ValueError):
             continue
-        yield _aware(r.received_at), 0, n, event
+        yield depot_time.utc(r.received_at), 0, n, event
 
 
 def _decided(conn: Connection, depot: str) -> Iterator[Record]:
@@ -60,7 +56,7 @@ def _decided(conn: Connection, depot: str) -> Iterator[Record]:
     )  # fmt: skip
     # one writer's postings: consecutive in the depot's chain, made at one moment
     for n, (at, written) in enumerate(groupby(rows, key=lambda r: r.posted_at)):
-        yield _aware(at), 1, n, [dict(r._mapping) for r in written]
+        yield depot_time.utc(at), 1, n, [dict(r._mapping) for r in written]
 
 
 def _notes(conn: Connection, depot: str) -> Iterator[Record]:
@@ -75,7 +71,12 @@ def _notes(conn: Connection, depot: str) -> Iterator[Record]:
                 handover_lines.c.handover_id == note.id
             )
         ).all()
-        yield _aware(note.created_at), 2, n, (note.number, note.order_id, [tuple(x) for x in lines])
+        yield (
+            depot_time.utc(note.created_at),
+            2,
+            n,
+            (note.number, note.order_id, [tuple(x) for x in lines]),
+        )
 
 
 CHUNK = 1000

@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, or_, select, true
 
+from server.domain import depot_time
 from server.domain.epcis import Captured
 from server.domain.epcis_query import EventQuery
 from server.storage.tables import epcis_events
@@ -124,7 +125,7 @@ def page(conn: Connection, query: EventQuery) -> tuple[list[Found], bool]:
         .limit(query.per_page + 1)
     ).all()
     found = [
-        Found(r.warehouse, r.seq, _aware(r.record_time), json.loads(r.body))
+        Found(r.warehouse, r.seq, depot_time.utc(r.record_time), json.loads(r.body))
         for r in rows[: query.per_page]
     ]
     return found, len(rows) > query.per_page
@@ -139,8 +140,6 @@ def after(conn: Connection, warehouse: str, seq: int, limit: int) -> list[Found]
         .order_by(e.seq)
         .limit(limit)
     ).all()
-    return [Found(r.warehouse, r.seq, _aware(r.record_time), json.loads(r.body)) for r in rows]
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return [
+        Found(r.warehouse, r.seq, depot_time.utc(r.record_time), json.loads(r.body)) for r in rows
+    ]

@@ -4,7 +4,7 @@ and each report's delivery (server.services.feed fills and delivers them)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, and_, exists, func, or_, select, true
@@ -22,12 +22,6 @@ MONTHS_SHOWN = 12
 EMERGENCIES_SHOWN = 50
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
 @dataclass(frozen=True, slots=True)
 class Outbox:
     endpoint: str
@@ -38,6 +32,10 @@ class Outbox:
     attempts: int  # of the first row waiting
     next_try: datetime | None
     last_error: str | None
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    return None if moment is None else depot_time.utc(moment)
 
 
 def outboxes(conn: Connection, depot: str | None) -> list[Outbox]:
@@ -68,9 +66,9 @@ def outboxes(conn: Connection, depot: str | None) -> list[Outbox]:
         ).first()
         shown.append(
             Outbox(
-                name, delivered, waiting, refused, _aware(last),
+                name, delivered, waiting, refused, _utc(last),
                 head.attempts if head else 0,
-                _aware(head.next_try_at) if head else None,
+                _utc(head.next_try_at) if head else None,
                 head.last_error if head else None,
             )
         )  # fmt: skip
@@ -88,7 +86,7 @@ def _delivery(conn: Connection, kind: str, refs: list[str]) -> dict[str, tuple[b
         .where((o.kind == kind) & o.ref.in_(refs))
         .group_by(o.ref)
     ).all()
-    return {r[0]: (True, _aware(r[3]) if r[1] == r[2] else None) for r in rows}
+    return {r[0]: (True, _utc(r[3]) if r[1] == r[2] else None) for r in rows}
 
 
 def monthly_clocks(conn: Connection, depot: str | None, now: datetime) -> list[dict[str, Any]]:
@@ -132,8 +130,7 @@ def emergency_clocks(conn: Connection, depot: str | None, now: datetime) -> list
     shown = []
     for r in drafted:
         queued, at = delivered.get(r.number, (False, None))
-        made = _aware(r.drafted_at)
-        assert made is not None
+        made = depot_time.utc(r.drafted_at)
         due = made + feed.AT_ONCE
         shown.append(
             {"order": r.number, "destination": r.destination,
