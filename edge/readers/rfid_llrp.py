@@ -4,6 +4,8 @@ The station connects, configures the antennas and power, starts inventory and fo
 reports (EPC, antenna, peak RSSI, seen count) into one read per tag, antenna and window. A
 reader that goes away is reconnected with backoff. The reader is ready once it has confirmed
 that inventory runs (sllurp's state INVENTORYING), not merely once the socket is connected.
+
+It can also write a tag's EPC while inventory runs (`encode`, edge/readers/llrp_encode.py).
 """
 
 from __future__ import annotations
@@ -11,12 +13,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from edge.decode.rfid import TagRead
 from edge.readers import Backoff, Emit, Report, not_ready, ready
 from edge.readers.kinds import ReaderKind, Table
+from edge.readers.llrp_encode import EncodeResult, EncodeTimes, LlrpEncoder
 from edge.readers.tagging import TagAggregator
 
 log = logging.getLogger(__name__)
@@ -35,6 +38,9 @@ TAG_CONTENT_SELECTOR = {
 }
 
 
+ACCESS_RESPONSES = ("ADD_ACCESSSPEC_RESPONSE", "ENABLE_ACCESSSPEC_RESPONSE")
+
+
 @dataclass(frozen=True, slots=True)
 class LlrpSettings:
     host: str
@@ -44,6 +50,7 @@ class LlrpSettings:
     report_every_n_tags: int = 1
     window: float = 0.5
     tx_power_dbm: dict[int, float] | None = None  # per antenna; the table's nearest level
+    encode_times: EncodeTimes = field(default_factory=EncodeTimes)
 
 
 def llrp_settings(table: Table) -> LlrpSettings:
@@ -91,6 +98,7 @@ class LlrpReader:
         self._thread: threading.Thread | None = None
         self._client: Any = None
         self._tags: TagAggregator | None = None
+        self._encoder = LlrpEncoder(settings.encode_times)
 
     def _config(self) -> Any:
         from sllurp.llrp import LLRPReaderConfig
@@ -119,6 +127,22 @@ class LlrpReader:
         assert self._tags is not None
         for read in tag_reads(reports, time.time()):
             self._tags.add(read)
+        self._encoder.on_tags(reports)
+
+    def _on_message(self, reader: Any, lmsg: Any) -> None:
+        name = lmsg.getName()
+        status = lmsg.msgdict.get(name, {}).get("LLRPStatus", {})
+        self._encoder.on_response(name, lmsg.isSuccess(), str(status.get("ErrorDescription", "")))
+
+    def encode(self, current_epc: str | None, new_epc: str, password: int = 0) -> EncodeResult:
+        """Write `new_epc` into the tag now reading `current_epc` (None: the one tag in the
+        field), verified by reading it back; bounded by the settings' encode times."""
+        from sllurp.llrp import LLRPReaderState
+
+        client = self._client
+        if client is None or client.llrp.state != LLRPReaderState.STATE_INVENTORYING:
+            return EncodeResult(False, False, "reader_not_ready", new_epc.upper(), current_epc)
+        return self._encoder.encode(client.llrp.sendMessage, current_epc, new_epc, password)
 
     def _loop(self, report: Report) -> None:
         from sllurp.llrp import LLRPReaderClient, LLRPReaderState
@@ -130,6 +154,8 @@ class LlrpReader:
             gone = threading.Event()
             client = LLRPReaderClient(self.settings.host, self.settings.port, self._config())
             client.add_tag_report_callback(self._on_report)
+            for name in ACCESS_RESPONSES:
+                client.add_message_callback(name, self._on_message)
             client.add_disconnected_callback(lambda _reader, gone=gone: gone.set())
             client.add_state_callback(
                 LLRPReaderState.STATE_INVENTORYING, lambda _reader, _state: report(running)

@@ -4,8 +4,9 @@ It speaks the binary wire protocol over TCP: the client (sllurp here) connects, 
 a ConnectionAttemptEvent, reads the capabilities, configures the reader, adds and enables a
 ROSpec, and then receives RO_ACCESS_REPORTs that the test pushes with `report()`.
 
-Message header: 3 reserved bits, 3 version bits, 10 type bits, uint32 length, uint32 id.
-TLV parameter: 6 reserved bits, 10 type bits, uint16 length. TV parameter: 1, then 7 type bits.
+Tags can also stand in the field (`put_tag`) with EPC memory: `inventory()` reports them, and
+runs the client's AccessSpecs on them (harness/llrp_access.py), so a client can write a tag's
+EPC and read it back. The wire encoding is in harness/llrp_wire.py.
 
 One client at a time; each connection starts from a fresh reader (no ROSpecs, no keepalive).
 """
@@ -19,16 +20,29 @@ import socket
 import struct
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Self
+
+from harness.llrp_access import MAX_ACCESS_SPECS, MAX_OPSPECS, AccessSpecs, Tag
+from harness.llrp_wire import (
+    A_INVALID,
+    HEADER,
+    OVERFLOW_PARAMETER,
+    UNSUPPORTED_MESSAGE,
+    find_tlv,
+    iter_tlvs,
+    llrp_status,
+    message,
+    tlv,
+    tv,
+)
 
 log = logging.getLogger(__name__)
 Handler = Callable[[bytes], bytes]
 
-VERSION = 1  # LLRP 1.0.1
-HEADER = struct.Struct("!HII")
 POLL_S = 0.05
+MAX_MESSAGE = 1 << 20  # bytes: a longer message is a broken client, and ends the session
 
 # Messages (LLRP 1.0.1 section 16.1).
 GET_READER_CAPABILITIES, GET_READER_CAPABILITIES_RESPONSE = 1, 11
@@ -41,12 +55,13 @@ START_ROSPEC, START_ROSPEC_RESPONSE = 22, 32
 STOP_ROSPEC, STOP_ROSPEC_RESPONSE = 23, 33
 ENABLE_ROSPEC, ENABLE_ROSPEC_RESPONSE = 24, 34
 DISABLE_ROSPEC, DISABLE_ROSPEC_RESPONSE = 25, 35
+ADD_ACCESSSPEC, ADD_ACCESSSPEC_RESPONSE = 40, 50
 DELETE_ACCESSSPEC, DELETE_ACCESSSPEC_RESPONSE = 41, 51
+ENABLE_ACCESSSPEC, ENABLE_ACCESSSPEC_RESPONSE = 42, 52
+DISABLE_ACCESSSPEC, DISABLE_ACCESSSPEC_RESPONSE = 43, 53
+GET_ACCESSSPECS, GET_ACCESSSPECS_RESPONSE = 44, 54
 RO_ACCESS_REPORT, KEEPALIVE, READER_EVENT_NOTIFICATION = 61, 62, 63
 ENABLE_EVENTS_AND_REPORTS, KEEPALIVE_ACK, ERROR_MESSAGE = 64, 72, 100
-
-# LLRPStatus codes.
-SUCCESS, OVERFLOW_PARAMETER, UNSUPPORTED_MESSAGE, A_INVALID = 0, 105, 109, 300
 
 # Bits of TagReportContentSelector, and the TV parameter each one turns on.
 SEL_ROSPEC_ID, SEL_SPEC_INDEX, SEL_IPS_ID, SEL_ANTENNA = 1 << 15, 1 << 14, 1 << 13, 1 << 12
@@ -67,42 +82,6 @@ RF_MODES = (
 )
 
 
-# -- encoding helpers -----------------------------------------------------------------------
-
-
-def tlv(ptype: int, *parts: bytes) -> bytes:
-    body = b"".join(parts)
-    return struct.pack("!HH", ptype & 0x3FF, 4 + len(body)) + body
-
-
-def tv(ptype: int, fmt: str, value: int | bytes) -> bytes:
-    return struct.pack("!B" + fmt, 0x80 | ptype, value)
-
-
-def message(mtype: int, msg_id: int, body: bytes = b"") -> bytes:
-    return HEADER.pack((VERSION << 10) | mtype, HEADER.size + len(body), msg_id) + body
-
-
-def llrp_status(code: int = SUCCESS, description: str = "") -> bytes:
-    text = description.encode()
-    return tlv(287, struct.pack("!HH", code, len(text)), text)
-
-
-def iter_tlvs(data: bytes) -> Iterator[tuple[int, bytes]]:
-    """(type, body) of the TLV parameters in `data`; stops at the first TV parameter."""
-    pos = 0
-    while pos + 4 <= len(data) and not data[pos] & 0x80:
-        ptype, length = struct.unpack_from("!HH", data, pos)
-        if length < 4:
-            return
-        yield ptype & 0x3FF, data[pos + 4 : pos + length]
-        pos += length
-
-
-def find_tlv(data: bytes, ptype: int) -> bytes | None:
-    return next((body for t, body in iter_tlvs(data) if t == ptype), None)
-
-
 # -- parameters the reader sends --------------------------------------------------------------
 
 
@@ -120,7 +99,7 @@ def general_device_capabilities(antennas: int) -> bytes:
 def llrp_capabilities() -> bytes:
     # CanReportBufferFillWarning, priorities 0-7, no client-request OpSpec timeout, ROSpecs,
     # specs per ROSpec, InventoryParameterSpecs per AISpec, AccessSpecs, OpSpecs per AccessSpec
-    fields = (1 << 6, 7, 0, MAX_ROSPECS, 1, 1, 0, 0)
+    fields = (1 << 6, 7, 0, MAX_ROSPECS, 1, 1, MAX_ACCESS_SPECS, MAX_OPSPECS)
     return tlv(142, struct.pack("!BBHIIIII", *fields))
 
 
@@ -220,6 +199,10 @@ class LlrpSimulator:
         self._keepalive_s = 0.0
         self._next_keepalive = float("inf")
         self._first_seen: dict[tuple[str, int], int] = {}
+        self.access = AccessSpecs()
+        self.rounds = 0  # inventory rounds reported
+        self._field_lock = threading.Lock()
+        self._inventory_thread: threading.Thread | None = None
         self._handlers: dict[int, tuple[int, Handler]] = {
             GET_READER_CAPABILITIES: (GET_READER_CAPABILITIES_RESPONSE, self._get_capabilities),
             GET_READER_CONFIG: (GET_READER_CONFIG_RESPONSE, self._get_reader_config),
@@ -230,7 +213,11 @@ class LlrpSimulator:
             START_ROSPEC: (START_ROSPEC_RESPONSE, self._start_rospec),
             STOP_ROSPEC: (STOP_ROSPEC_RESPONSE, self._stop_rospec),
             DISABLE_ROSPEC: (DISABLE_ROSPEC_RESPONSE, self._disable_rospec),
-            DELETE_ACCESSSPEC: (DELETE_ACCESSSPEC_RESPONSE, self._delete_accessspec),
+            ADD_ACCESSSPEC: (ADD_ACCESSSPEC_RESPONSE, self.access.add),
+            ENABLE_ACCESSSPEC: (ENABLE_ACCESSSPEC_RESPONSE, self.access.enable),
+            DISABLE_ACCESSSPEC: (DISABLE_ACCESSSPEC_RESPONSE, self.access.disable),
+            DELETE_ACCESSSPEC: (DELETE_ACCESSSPEC_RESPONSE, self.access.delete),
+            GET_ACCESSSPECS: (GET_ACCESSSPECS_RESPONSE, self.access.get),
             CLOSE_CONNECTION: (CLOSE_CONNECTION_RESPONSE, lambda _body: llrp_status()),
         }
 
@@ -246,6 +233,8 @@ class LlrpSimulator:
 
     def stop(self) -> None:
         self._stopping.set()
+        if self._inventory_thread:
+            self._inventory_thread.join(timeout=5)
         if self._thread:
             self._thread.join(timeout=5)
         if self._listener:
@@ -263,6 +252,62 @@ class LlrpSimulator:
             raise RuntimeError("no client is running inventory on the simulated reader")
         body = b"".join(self._tag_report_data(active[0], *tag) for tag in tags)
         self._send(message(RO_ACCESS_REPORT, next(self._ids), body))
+
+    def put_tag(self, epc_hex: str, password: int = 0) -> Tag:
+        """A tag comes into the field, with this EPC (and PC length) and access password."""
+        tag = Tag.with_epc(epc_hex, password)
+        with self._field_lock:
+            self.access.tags.append(tag)
+        return tag
+
+    def remove_tag(self, epc_hex: str) -> None:
+        with self._field_lock:
+            self.access.tags = [t for t in self.access.tags if t.epc_hex != epc_hex.upper()]
+
+    def epcs(self) -> list[str]:
+        with self._field_lock:
+            return [t.epc_hex for t in self.access.tags]
+
+    def fail_next_writes(self, count: int, result: int) -> None:
+        """The next `count` write OpSpecs end with this C1G2WriteOpSpecResult code."""
+        with self._field_lock:
+            self.access.failures = [result] * count
+
+    def access_specs(self) -> dict[int, bool]:
+        """The AccessSpecs the client holds on the reader: id -> enabled."""
+        with self._field_lock:
+            return {i: s.enabled for i, s in self.access.specs.items()}
+
+    def inventory(self, antenna: int = 1, rssi: int = -50) -> None:
+        """One inventory round over the field: an RO_ACCESS_REPORT with every tag, each one
+        that an enabled AccessSpec selects written first and reported with its OpSpecResults
+        (under the EPC it answered with). Nothing is sent when no tag is in the field."""
+        active = [r for r in list(self._rospecs.values()) if r.state == "active"]
+        if not self._inventory.is_set() or not active:
+            raise RuntimeError("no client is running inventory on the simulated reader")
+        with self._field_lock:
+            parts = []
+            for tag in self.access.tags:
+                epc = tag.epc_hex
+                access = self.access.run(tag, antenna)
+                parts.append(self._tag_report_data(active[0], epc, antenna, rssi, 1, access))
+        if parts:
+            self._send(message(RO_ACCESS_REPORT, next(self._ids), b"".join(parts)))
+            self.rounds += 1
+
+    def run_inventory(self, every: float = 0.05) -> None:
+        """Inventory rounds every `every` seconds while a client runs inventory, until stop()."""
+
+        def rounds() -> None:
+            while not self._stopping.wait(every):
+                if self._inventory.is_set():
+                    try:
+                        self.inventory()
+                    except RuntimeError as exc:  # the client went between check and send
+                        log.debug("inventory round skipped: %s", exc)
+
+        self._inventory_thread = threading.Thread(target=rounds, name="llrp-sim-field", daemon=True)
+        self._inventory_thread.start()
 
     def drop_client(self) -> None:
         """Cut the current connection without a goodbye (TCP RST), like a reader losing power."""
@@ -296,6 +341,8 @@ class LlrpSimulator:
         conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._rospecs.clear()
         self._first_seen.clear()
+        with self._field_lock:
+            self.access.specs.clear()
         self._keepalive_s, self._next_keepalive = 0.0, float("inf")
         with self._send_lock:
             self._conn = conn
@@ -311,7 +358,7 @@ class LlrpSimulator:
                 buffer += chunk
                 while len(buffer) >= HEADER.size:
                     word, length, msg_id = HEADER.unpack_from(buffer)
-                    if length < HEADER.size:
+                    if not HEADER.size <= length <= MAX_MESSAGE:
                         raise OSError(f"bad LLRP message length {length}")
                     if len(buffer) < length:
                         break
@@ -355,7 +402,12 @@ class LlrpSimulator:
             self._send(message(ERROR_MESSAGE, msg_id, status))
             return True
         response_type, handler = self._handlers[mtype]
-        self._send(message(response_type, msg_id, handler(body)))
+        try:
+            with self._field_lock:
+                answer = handler(body)
+        except (struct.error, IndexError) as exc:  # a message cut short
+            answer = llrp_status(A_INVALID, f"message type {mtype} is malformed: {exc}")
+        self._send(message(response_type, msg_id, answer))
         return mtype != CLOSE_CONNECTION
 
     # -- one function per client message ------------------------------------------------------
@@ -456,12 +508,6 @@ class LlrpSimulator:
     def _disable_rospec(self, body: bytes) -> bytes:
         return self._rospec_command(body, lambda r: setattr(r, "state", "disabled"))
 
-    def _delete_accessspec(self, body: bytes) -> bytes:
-        (access_spec_id,) = struct.unpack("!I", body[:4])
-        if access_spec_id != 0:  # this reader never holds AccessSpecs
-            return llrp_status(A_INVALID, f"no AccessSpec {access_spec_id}")
-        return llrp_status()
-
     def _update_inventory(self) -> None:
         if any(r.state == "active" for r in self._rospecs.values()):
             self._inventory.set()
@@ -471,7 +517,13 @@ class LlrpSimulator:
     # -- tag reports ----------------------------------------------------------------------------
 
     def _tag_report_data(
-        self, rospec: ROSpec, epc: str, antenna: int, rssi: int, count: int
+        self,
+        rospec: ROSpec,
+        epc: str,
+        antenna: int,
+        rssi: int,
+        count: int,
+        access: list[bytes] | None = None,
     ) -> bytes:
         epc_bytes = bytes.fromhex(epc)
         now = time.time_ns() // 1000  # UTC microseconds
@@ -492,4 +544,4 @@ class LlrpSimulator:
             (SEL_SEEN_COUNT, 8, "H", count),
         )
         params += [tv(t, fmt, v) for bit, t, fmt, v in fields if rospec.selector & bit]
-        return tlv(240, *params)
+        return tlv(240, *params, *(access or []))

@@ -1,0 +1,271 @@
+"""Writing a tag's EPC through an LLRP reader's AccessSpec, verified by reading it back.
+
+One encode at a time per reader: an AccessSpec whose C1G2TargetTag matches the tag's current
+EPC (EPC bank, from bit 32) carries one C1G2Write of the new EPC words (from word 2; from
+word 1 with a new PC word when the EPC's length changes). The reader runs it the next time
+inventory singulates that tag and reports the C1G2WriteOpSpecResult in the tag report. The
+new EPC must then be read, and the old one no longer, before the encode counts as verified.
+The AccessSpec stops itself after one run and is deleted in every case. Every wait is
+bounded; inventory and its reads go on throughout (the tag reports feed both).
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import re
+import threading
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+EPC_BANK = 1
+EPC_BIT = 32  # the EPC starts after StoredCRC and PC
+MAX_EPC_WORDS = 31  # the PC word's five length bits
+C1G2_PROTOCOL = 1
+WRITE_RESULTS = ("C1G2WriteOpSpecResult", "C1G2BlockWriteOpSpecResult")
+# C1G2WriteOpSpecResult codes (LLRP 1.0.1) as reasons.
+WRITE_REASONS = {
+    1: "memory_overrun",
+    2: "memory_locked",
+    3: "insufficient_power",
+    4: "tag_error",
+    5: "no_response",
+    6: "reader_error",
+}
+_HEX = re.compile(r"[0-9A-Fa-f]+")
+Send = Callable[[dict[str, Any]], None]
+
+
+@dataclass(frozen=True, slots=True)
+class EncodeResult:
+    """`written`: the tag said the words were written; `verified`: the new EPC was read
+    afterwards and the old one no longer. `reason` says why not (None when both hold)."""
+
+    written: bool
+    verified: bool
+    reason: str | None = None
+    epc: str = ""  # the EPC asked for
+    previous: str | None = None  # the EPC the tag had (the one found, when none was named)
+
+
+@dataclass(frozen=True, slots=True)
+class EncodeTimes:
+    response: float = 2.0  # the reader's answer to ADD/ENABLE_ACCESSSPEC
+    write: float = 5.0  # the tag to be singulated and written
+    verify: float = 3.0  # the new EPC to be read
+    settle: float = 0.3  # reads watched for the old EPC after the new one was seen
+    find: float = 2.0  # a tag to be found when none is named
+
+
+def epc_words(epc_hex: str) -> tuple[int, ...]:
+    """The EPC's 16-bit words; ValueError unless it is 1 to 31 whole words of hex."""
+    if not isinstance(epc_hex, str) or not _HEX.fullmatch(epc_hex) or len(epc_hex) % 4:
+        raise ValueError(f"an EPC is whole 16-bit words of hex, not {epc_hex!r}")
+    if len(epc_hex) > 4 * MAX_EPC_WORDS:
+        raise ValueError(f"an EPC is at most {MAX_EPC_WORDS} words")
+    return tuple(int(epc_hex[i : i + 4], 16) for i in range(0, len(epc_hex), 4))
+
+
+def write_plan(current_hex: str, new_hex: str) -> tuple[int, tuple[int, ...]]:
+    """(word pointer, words) to write: the EPC words from word 2 when the length stays, or
+    from word 1 with a PC word of the new length when it changes (the PC's other bits 0)."""
+    new = epc_words(new_hex)
+    if len(current_hex) == len(new_hex):
+        return 2, new
+    return 1, (len(new) << 11, *new)
+
+
+def access_spec(
+    spec_id: int, opspec_id: int, current_hex: str, new_hex: str, password: int
+) -> dict[str, Any]:
+    """The ADD_ACCESSSPEC body as sllurp encodes it (sllurp.llrp_proto encode_AccessSpec)."""
+    word_ptr, words = write_plan(current_hex, new_hex)
+    return {
+        "AccessSpecID": spec_id,
+        "AntennaID": 0,
+        "ProtocolID": C1G2_PROTOCOL,
+        "CurrentState": False,
+        "ROSpecID": 0,
+        "AccessSpecStopTrigger": {"AccessSpecStopTriggerType": 1, "OperationCountValue": 1},
+        "AccessCommand": {
+            "TagSpecParameter": {
+                "C1G2TagSpec": {
+                    "C1G2TargetTag": [
+                        {
+                            "MB": EPC_BANK,
+                            "M": 1,
+                            "Pointer": EPC_BIT,
+                            "TagMask": "F" * len(current_hex),
+                            "TagData": current_hex,
+                        }
+                    ]
+                }
+            },
+            "OpSpecParameter": [
+                {
+                    "C1G2Write": {
+                        "OpSpecID": opspec_id,
+                        "AccessPassword": password,
+                        "MB": EPC_BANK,
+                        "WordPtr": word_ptr,
+                        "WriteDataWordCount": len(words),
+                        "WriteData": b"".join(w.to_bytes(2, "big") for w in words),
+                    }
+                }
+            ],
+        },
+        "AccessReportSpec": {"AccessReportTrigger": 1},  # with the tag report of the access
+    }
+
+
+def report_epc(tag: dict[str, Any]) -> str | None:
+    epc = tag.get("EPC") or tag.get("EPC-96")
+    if not epc:
+        return None
+    return (epc.decode("ascii") if isinstance(epc, bytes) else str(epc)).upper()
+
+
+def _send(send: Send, message: dict[str, Any]) -> str | None:
+    """None once sent; why not when the connection is gone (sllurp raises its own errors)."""
+    try:
+        send(message)
+    except Exception as exc:
+        log.warning("LLRP %s not sent: %s", next(iter(message)), exc)
+        return f"reader_gone: {exc}"[:200]
+    return None
+
+
+class LlrpEncoder:
+    """Encodes through one connected sllurp client: `send` writes an LLRP message dict;
+    `on_tags` and `on_response` are fed from sllurp's thread."""
+
+    def __init__(self, times: EncodeTimes | None = None) -> None:
+        self.times = times or EncodeTimes()
+        self._one_at_a_time = threading.Lock()
+        self._changed = threading.Condition()
+        self._seq = itertools.count(1)
+        self._seen: deque[tuple[int, str]] = deque(maxlen=4096)  # (sequence, EPC)
+        self._results: dict[int, tuple[int, int, int]] = {}  # OpSpecID: (seq, code, words)
+        self._responses: dict[str, tuple[bool, str]] = {}
+        self._ids = itertools.count(1)
+
+    # -- fed by the reader's thread ---------------------------------------------------------
+    def on_tags(self, reports: list[dict[str, Any]]) -> None:
+        with self._changed:
+            for tag in reports:
+                epc = report_epc(tag)
+                seq = next(self._seq)
+                if epc:
+                    self._seen.append((seq, epc))
+                for name in WRITE_RESULTS:
+                    result = tag.get(name)
+                    if isinstance(result, dict) and "OpSpecID" in result:
+                        code, words = int(result["Result"]), int(result["NumWordsWritten"])
+                        self._results[int(result["OpSpecID"])] = (seq, code, words)
+            self._changed.notify_all()
+
+    def on_response(self, name: str, ok: bool, description: str) -> None:
+        with self._changed:
+            self._responses[name] = (ok, description)
+            self._changed.notify_all()
+
+    # -- waits ------------------------------------------------------------------------------
+    def _wait(self, condition: Callable[[], Any], timeout: float) -> Any:
+        with self._changed:
+            return self._changed.wait_for(condition, timeout)
+
+    def _last_seq(self) -> int:
+        with self._changed:
+            return self._seen[-1][0] if self._seen else 0
+
+    def _seen_after(self, seq: int) -> set[str]:
+        return {epc for s, epc in list(self._seen) if s > seq}
+
+    def _request(self, send: Send, name: str, body: dict[str, Any]) -> str | None:
+        """Send one request; None when the reader accepted it, else why not."""
+        answer = f"{name}_RESPONSE"
+        with self._changed:
+            self._responses.pop(answer, None)
+        gone = _send(send, {name: body})
+        if gone:
+            return gone
+        got = self._wait(lambda: self._responses.get(answer), self.times.response)
+        if not got:
+            return f"reader_silent: no {answer}"
+        ok, description = got
+        return None if ok else f"reader_refused: {description}"[:200]
+
+    def _find_one(self) -> str | EncodeResult:
+        start = self._last_seq()
+        self._wait(lambda: self._seen_after(start), self.times.find)
+        self._wait(lambda: False, self.times.settle)  # the rest of the field, if any
+        with self._changed:
+            found = sorted(self._seen_after(start))
+        if len(found) == 1:
+            return found[0]
+        return EncodeResult(False, False, "no_tag" if not found else "several_tags")
+
+    # -- the encode -------------------------------------------------------------------------
+    def encode(self, send: Send, current: str | None, new: str, password: int = 0) -> EncodeResult:
+        new = new.upper()
+        try:
+            epc_words(new)
+            if current is not None:
+                current = current.upper()
+                epc_words(current)
+        except ValueError as exc:
+            log.warning("encode refused: %s", exc)
+            return EncodeResult(False, False, "bad_epc", new, current)
+        if not 0 <= password < 2**32:
+            return EncodeResult(False, False, "bad_password", new, current)
+        with self._one_at_a_time:
+            if current is None:
+                found = self._find_one()
+                if isinstance(found, EncodeResult):
+                    return EncodeResult(found.written, found.verified, found.reason, new)
+                current = found
+            if current == new:
+                return EncodeResult(False, False, "same_epc", new, current)
+            written, verified, reason = self._write(send, current, new, password)
+            return EncodeResult(written, verified, reason, new, current)
+
+    def _write(
+        self, send: Send, current: str, new: str, password: int
+    ) -> tuple[bool, bool, str | None]:
+        spec_id = next(self._ids) % 2**31 + 1
+        opspec_id = spec_id % 2**16 or 1
+        with self._changed:
+            self._results.pop(opspec_id, None)
+        spec = access_spec(spec_id, opspec_id, current, new, password)
+        try:
+            refused = self._request(send, "ADD_ACCESSSPEC", {"AccessSpec": spec})
+            if refused:
+                return False, False, refused
+            refused = self._request(send, "ENABLE_ACCESSSPEC", {"AccessSpecID": spec_id})
+            if refused:
+                return False, False, refused
+            result = self._wait(lambda: self._results.get(opspec_id), self.times.write)
+        finally:  # gone already when it ran (its stop trigger); a refusal here is fine
+            _send(send, {"DELETE_ACCESSSPEC": {"AccessSpecID": spec_id}})
+        if not result:
+            return False, False, "no_tag"
+        seq, code, words = result
+        if code != 0:
+            return False, False, WRITE_REASONS.get(code, f"write_result_{code}")
+        log.info("tag %s written as %s (%d words)", current, new, words)
+        return (True, *self._verify(seq, current, new))
+
+    def _verify(self, written_at: int, old: str, new: str) -> tuple[bool, str | None]:
+        if not self._wait(lambda: new in self._seen_after(written_at), self.times.verify):
+            return False, "new_epc_not_read"
+        with self._changed:
+            first_new = min(
+                (s for s, epc in self._seen if epc == new and s > written_at), default=written_at
+            )
+        if self._wait(lambda: old in self._seen_after(first_new), self.times.settle):
+            return False, "old_epc_still_read"
+        return True, None
