@@ -161,8 +161,6 @@ def parse_access_spec(body: bytes) -> AccessSpec:
         raise AccessSpecError("AccessSpecID 0 is reserved")
     if protocol != C1G2:
         raise AccessSpecError(f"air protocol {protocol} is not supported")
-    if state & 0x80:
-        raise AccessSpecError("an AccessSpec is added disabled")
     params = dict(iter_tlvs(body[12:]))
     stop = params.get(STOP_TRIGGER)
     command = params.get(ACCESS_COMMAND)
@@ -187,7 +185,7 @@ def parse_access_spec(body: bytes) -> AccessSpec:
         spec_id,
         antenna,
         rospec_id,
-        enabled=False,
+        enabled=bool(state & 0x80),
         stop_count=stop_count if stop_type == 1 else 0,
         targets=tuple(targets),
         ops=tuple(ops),
@@ -300,6 +298,8 @@ class AccessSpecs:
             spec = parse_access_spec(part)
         except (AccessSpecError, struct.error) as exc:
             return llrp_status(A_INVALID, str(exc))
+        if spec.enabled:
+            return llrp_status(A_INVALID, "an AccessSpec is added disabled")
         if spec.access_spec_id in self.specs:
             return llrp_status(A_INVALID, f"AccessSpecID {spec.access_spec_id} is in use")
         if len(self.specs) >= MAX_ACCESS_SPECS:
