@@ -54,6 +54,9 @@ class LlrpSettings:
 
 
 def llrp_settings(table: Table) -> LlrpSettings:
+    encode_timeout = float(table.get("encode_timeout", EncodeTimes().write))
+    if not 0.5 <= encode_timeout <= 30:
+        raise table.error("encode_timeout", "must be 0.5 to 30 seconds")
     power_dbm = table.get("tx_power_dbm")
     if power_dbm is not None and not isinstance(power_dbm, dict):
         raise table.error("tx_power_dbm", "must map antenna ports to dBm, e.g. {1 = 30}")
@@ -67,6 +70,7 @@ def llrp_settings(table: Table) -> LlrpSettings:
         ),
         report_every_n_tags=int(table.get("report_every_n_tags", 1)),
         window=float(table.get("window", 0.5)),
+        encode_times=EncodeTimes(write=encode_timeout),
     )
 
 

@@ -26,6 +26,7 @@ from edge.config import DeviceConfig, StationConfig
 from edge.decode import Decoded, decode_barcode
 from edge.readers import RawRead, Reader, ReaderState, not_ready
 from edge.readers.kinds import open_reader
+from edge.station.encoding import EncodeDesk
 from edge.station.spool import Spool
 from kernel import bounds, heap
 from kernel.contract import (
@@ -41,6 +42,7 @@ from kernel.contract import (
     status_payload,
     status_topic,
 )
+from kernel.encoding import encoded_topic, is_encode_request
 from kernel.mqtt import connect, make_client
 
 log = logging.getLogger(__name__)
@@ -142,6 +144,7 @@ class DeviceAgent:
         self._scan_topic = scan_topic(station.site, device.id)
         self._cmd_topic = cmd_topic(station.site, device.id)
         self._status_topic = status_topic(station.site, device.id)
+        self._encoded_topic = encoded_topic(station.site, device.id)
         self._broker = station.broker_for(device)
         self.client = make_client(
             self._broker,
@@ -154,16 +157,19 @@ class DeviceAgent:
         self._publisher = threading.Thread(
             target=self._publish_loop, name=f"publish:{device.id}", daemon=True
         )
+        self.encodes = EncodeDesk(device.id, reader, self._publish_encoded)
 
     # -- life cycle -------------------------------------------------------------------------
     def start(self) -> None:
         connect(self.client, self._broker)
         self._publisher.start()
         self.reader.start(self.record, self.reader_state)
+        self.encodes.start()
 
     def stop(self) -> None:
         self._stop.set()
         self._wake.set()
+        self.encodes.stop()
         self.reader.stop()
         self._publisher.join(timeout=3)
         if self._connected.is_set():
@@ -275,8 +281,14 @@ class DeviceAgent:
                 "%s disconnected from broker (%s); reads stay in the spool", self.device.id, rc
             )
 
-    # -- answers in -------------------------------------------------------------------------
+    def _publish_encoded(self, payload: bytes) -> None:
+        self.client.publish(self._encoded_topic, payload, qos=1)
+
+    # -- answers and encode requests in -----------------------------------------------------
     def _on_message(self, client: paho.Client, userdata: Any, message: paho.MQTTMessage) -> None:
+        if is_encode_request(bytes(message.payload)):
+            self.encodes.take(bytes(message.payload))
+            return
         try:
             answer = parse_answer(bytes(message.payload))
         except ContractError as exc:

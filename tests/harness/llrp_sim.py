@@ -20,7 +20,8 @@ import socket
 import struct
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Self
 
@@ -545,3 +546,14 @@ class LlrpSimulator:
         )
         params += [tv(t, fmt, v) for bit, t, fmt, v in fields if rospec.selector & bit]
         return tlv(240, *params, *(access or []))
+
+
+@contextmanager
+def field_reader(antennas: int = 4, every: float = 0.05) -> Iterator[LlrpSimulator]:
+    """A simulated reader whose field is inventoried every `every` seconds, stopped after."""
+    simulator = LlrpSimulator(antennas=antennas).start()
+    simulator.run_inventory(every)
+    try:
+        yield simulator
+    finally:
+        simulator.stop()

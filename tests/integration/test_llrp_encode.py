@@ -15,7 +15,7 @@ from edge.readers import RawRead, ReaderState
 from edge.readers.llrp_encode import EncodeTimes
 from edge.readers.rfid_llrp import LlrpReader, LlrpSettings
 from harness.llrp_access import INSUFFICIENT_POWER, MEMORY_OVERRUN, NO_RESPONSE
-from harness.llrp_sim import LlrpSimulator
+from harness.llrp_sim import LlrpSimulator, field_reader
 from harness.procs import wait_until
 
 pytestmark = pytest.mark.timeout(60)
@@ -64,10 +64,8 @@ class Station:
 
 @pytest.fixture
 def sim() -> Iterator[LlrpSimulator]:
-    simulator = LlrpSimulator(antennas=4).start()
-    simulator.run_inventory(every=0.05)
-    yield simulator
-    simulator.stop()
+    with field_reader(antennas=4) as simulator:
+        yield simulator
 
 
 @pytest.fixture

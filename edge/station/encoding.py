@@ -1,0 +1,120 @@
+"""A device's encode requests: taken from its command topic, run one at a time on its own
+thread (an encode waits for the tag, seconds at most; reads and answers go on meanwhile), and
+each outcome published on the device's encoded topic (kernel/encoding.py).
+
+A request id seen before gets its outcome again, without writing the tag again; one still
+running is not started twice. A reader that cannot encode answers so at once; a full queue
+answers busy.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Protocol, runtime_checkable
+
+from edge.clock import now_iso
+from edge.readers.llrp_encode import EncodeResult
+from kernel.contract import ContractError
+from kernel.encoding import EncodeRequest, outcome, parse_encode_request, request_id
+
+log = logging.getLogger(__name__)
+console = logging.getLogger("depot.console")
+QUEUE = 4  # requests waiting behind the one running
+REMEMBERED = 500  # outcomes kept for repeated requests
+
+
+@runtime_checkable
+class CanEncode(Protocol):
+    """A reader that can write a tag's EPC (edge/readers/rfid_llrp.py)."""
+
+    def encode(self, current_epc: str | None, new_epc: str, password: int = 0) -> EncodeResult: ...
+
+
+class EncodeDesk:
+    def __init__(self, device: str, reader: object, publish: Callable[[bytes], None]) -> None:
+        self.device = device
+        self.reader = reader if isinstance(reader, CanEncode) else None
+        self._publish = publish
+        self._queue: queue.Queue[EncodeRequest | None] = queue.Queue(QUEUE)
+        self._done: OrderedDict[str, bytes] = OrderedDict()
+        self._running: set[str] = set()
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._work, name=f"encode:{device}", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        try:
+            self._queue.put_nowait(None)
+        except queue.Full:
+            log.debug("%s: encode queue full at stop; its thread is a daemon", self.device)
+        self._thread.join(timeout=10)
+
+    def take(self, payload: bytes) -> None:
+        """One encode request from the command topic; refused ones answered with why."""
+        try:
+            request = parse_encode_request(payload)
+        except ContractError as exc:
+            log.warning("%s refused an encode request: %s", self.device, exc)
+            rid = request_id(payload)
+            if rid is not None:
+                self._answer(EncodeRequest(rid, ""), EncodeResult(False, False, "bad_request"))
+            return
+        with self._lock:
+            again = self._done.get(request.id)
+            if again is None and request.id in self._running:
+                return  # the broker delivered it twice; its outcome comes once it is done
+            if again is None:
+                self._running.add(request.id)
+        if again is not None:
+            self._publish(again)
+        elif self.reader is None:
+            self._finish(request, EncodeResult(False, False, "cannot_encode"))
+        else:
+            try:
+                self._queue.put_nowait(request)
+            except queue.Full:
+                with self._lock:
+                    self._running.discard(request.id)
+                self._answer(request, EncodeResult(False, False, "busy"))
+
+    def _work(self) -> None:
+        while (request := self._queue.get()) is not None:
+            assert self.reader is not None
+            try:
+                result = self.reader.encode(request.current, request.epc, request.password)
+            except Exception:  # a reader's fault must not end the desk
+                log.exception("%s: encode %s failed", self.device, request.id)
+                result = EncodeResult(False, False, "reader_error")
+            self._finish(request, result)
+
+    def _finish(self, request: EncodeRequest, result: EncodeResult) -> None:
+        payload = self._answer(request, result)
+        with self._lock:
+            self._running.discard(request.id)
+            self._done[request.id] = payload
+            while len(self._done) > REMEMBERED:
+                self._done.popitem(last=False)
+
+    def _answer(self, request: EncodeRequest, result: EncodeResult) -> bytes:
+        said = outcome(
+            request,
+            self.device,
+            now_iso(),
+            result.written,
+            result.verified,
+            result.reason,
+            result.previous,
+        )
+        level = logging.INFO if said.written and said.verified else logging.WARNING
+        console.log(
+            level, "%s 写标签 encode %s: %s / %s", self.device, said.epc, said.text_zh, said.text_en
+        )
+        payload = said.to_json()
+        self._publish(payload)
+        return payload

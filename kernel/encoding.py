@@ -1,0 +1,184 @@
+"""Encoding an RFID tag at a station: the request and its result (part of the MQTT contract,
+next to kernel/contract.py).
+
+    wh/v1/{site}/cmd/{device}       gateway -> edge   QoS 1: an EncodeRequest ("kind": "encode")
+    wh/v1/{site}/encoded/{device}   edge -> gateway   QoS 1, not retained: its EncodeOutcome
+
+A request names the EPC to write and, optionally, the EPC the tag has now (none: the one tag
+in the reader's field). The station answers each request id once with an outcome, and the
+same outcome again for the same id (it does not write the tag twice). The answers to reads on
+the command topic are unchanged; a station that does not know encode requests ignores them
+as commands that are not answers.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from kernel import bounds
+from kernel.contract import PREFIX, VERSION, ContractError, check_name, load_json
+
+KIND = "encode"
+MAX_REQUEST_BYTES = 1_024
+MAX_EPC_HEX = 124  # 31 words, the PC word's length field
+_EPC = re.compile(r"(?:[0-9A-F]{4}){1,31}")
+
+# Why an encode did not happen or is not sure: Chinese first, English beside.
+REASONS: dict[str, tuple[str, str]] = {
+    "bad_request": ("写标签请求无效", "the encode request is not valid"),
+    "cannot_encode": ("此读写器不能写标签", "this reader cannot write tags"),
+    "busy": ("读写器正忙,请稍后重试", "the reader is busy; try again shortly"),
+    "reader_not_ready": ("读写器未就绪", "the reader is not ready"),
+    "bad_epc": ("EPC 无效", "the EPC is not valid"),
+    "bad_password": ("访问密码无效", "the access password is not valid"),
+    "same_epc": ("标签已是此 EPC", "the tag already has this EPC"),
+    "no_tag": ("读写区内没有该标签", "the tag is not in the reader's field"),
+    "several_tags": ("读写区内有多个标签,请只放一个", "several tags in the field; leave one"),
+    "memory_overrun": ("标签存储空间不足", "tag memory overrun"),
+    "memory_locked": ("标签存储已锁定", "tag memory is locked"),
+    "insufficient_power": ("功率不足,请靠近天线", "insufficient power; bring it closer"),
+    "tag_error": ("标签写入错误(密码?)", "tag error (access password?)"),
+    "no_response": ("标签无应答", "no response from the tag"),
+    "reader_error": ("读写器错误", "reader error"),
+    "reader_gone": ("与读写器的连接中断", "the connection to the reader was lost"),
+    "reader_refused": ("读写器拒绝了写入指令", "the reader refused the write"),
+    "reader_silent": ("读写器未应答", "the reader did not answer"),
+    "new_epc_not_read": ("写入后未读到新 EPC", "the new EPC was not read after writing"),
+    "old_epc_still_read": ("写入后仍读到旧 EPC", "the old EPC is still read after writing"),
+}
+DONE = ("标签已写入并核实", "tag written and verified")
+OTHER = ("写标签失败", "encoding failed")
+
+
+def encoded_topic(site: str, device: str) -> str:
+    return f"{PREFIX}/{check_name('site', site)}/encoded/{check_name('device', device)}"
+
+
+def _epc(field: str, value: Any) -> str:
+    if not isinstance(value, str) or not _EPC.fullmatch(value.upper()):
+        raise ContractError(f"{field} must be 1 to 31 words (4 hex digits each) of EPC")
+    return value.upper()
+
+
+@dataclass(frozen=True, slots=True)
+class EncodeRequest:
+    id: str  # a UUID: the request's id, named by its outcome
+    epc: str  # hex, upper case
+    current: str | None = None  # the tag's EPC now; None: the one tag in the field
+    password: int = 0  # the tag's access password (0: none)
+    kind: str = KIND
+    v: int = VERSION
+
+    def to_json(self) -> bytes:
+        return json.dumps(asdict(self), separators=(",", ":")).encode()
+
+
+def is_encode_request(payload: bytes) -> bool:
+    """Whether a command-topic message is meant as an encode request (valid or not)."""
+    try:
+        doc = load_json(payload, MAX_REQUEST_BYTES, "command")
+    except ContractError:
+        return False
+    return isinstance(doc, dict) and doc.get("kind") == KIND
+
+
+def request_id(payload: bytes) -> str | None:
+    """The id of an encode request, even of one refused, to name in its outcome."""
+    try:
+        doc = load_json(payload, MAX_REQUEST_BYTES, "command")
+        return bounds.event_id("encode.id", doc.get("id")) if isinstance(doc, dict) else None
+    except (ContractError, bounds.OutOfBounds):
+        return None
+
+
+def parse_encode_request(payload: bytes) -> EncodeRequest:
+    doc = load_json(payload, MAX_REQUEST_BYTES, "encode request")
+    if not isinstance(doc, dict) or doc.get("v") != VERSION or doc.get("kind") != KIND:
+        raise ContractError("an encode request is a version 1 JSON object of kind encode")
+    try:
+        return EncodeRequest(
+            id=bounds.event_id("encode.id", doc.get("id")),
+            epc=_epc("encode.epc", doc.get("epc")),
+            current=None if doc.get("current") is None else _epc("encode.current", doc["current"]),
+            password=bounds.integer("encode.password", doc.get("password", 0), 0, 2**32 - 1),
+        )
+    except bounds.OutOfBounds as exc:
+        raise ContractError(str(exc)) from exc
+
+
+@dataclass(frozen=True, slots=True)
+class EncodeOutcome:
+    """What became of one encode request: `written` (the tag said so) and `verified` (the
+    new EPC read back, the old one no longer); `reason` when not both."""
+
+    re: str
+    device: str
+    written: bool
+    verified: bool
+    reason: str | None
+    epc: str | None  # None only when the request itself was not valid
+    previous: str | None
+    ts: str
+    text_zh: str = ""
+    text_en: str = ""
+    v: int = VERSION
+
+    def to_json(self) -> bytes:
+        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def outcome(
+    request: EncodeRequest,
+    device: str,
+    ts: str,
+    written: bool,
+    verified: bool,
+    reason: str | None,
+    previous: str | None,
+) -> EncodeOutcome:
+    """An outcome with the operator's text for its reason."""
+    zh, en = DONE if written and verified else REASONS.get(_base(reason), OTHER)
+    if reason and _base(reason) not in REASONS:
+        en = f"{en}: {reason}"
+    return EncodeOutcome(
+        request.id,
+        device,
+        written,
+        verified,
+        reason,
+        request.epc or None,
+        previous,
+        ts,
+        zh,
+        en[:200],
+    )
+
+
+def _base(reason: str | None) -> str:
+    return (reason or "").split(":", 1)[0]
+
+
+def parse_encode_outcome(payload: bytes) -> EncodeOutcome:
+    doc = load_json(payload, MAX_REQUEST_BYTES * 2, "encode outcome")
+    if not isinstance(doc, dict) or doc.get("v") != VERSION:
+        raise ContractError("an encode outcome is a version 1 JSON object")
+    try:
+        previous = doc.get("previous")
+        reason = doc.get("reason")
+        return EncodeOutcome(
+            re=bounds.event_id("encoded.re", doc.get("re")),
+            device=check_name("device", str(doc.get("device", ""))),
+            written=doc.get("written") is True,
+            verified=doc.get("verified") is True,
+            reason=bounds.optional_text("encoded.reason", reason),
+            epc=None if doc.get("epc") is None else _epc("encoded.epc", doc["epc"]),
+            previous=None if previous is None else _epc("encoded.previous", previous),
+            ts=bounds.timestamp("encoded.ts", doc.get("ts")),
+            text_zh=bounds.text("encoded.text_zh", doc.get("text_zh", "")),
+            text_en=bounds.text("encoded.text_en", doc.get("text_en", "")),
+        )
+    except bounds.OutOfBounds as exc:
+        raise ContractError(str(exc)) from exc

@@ -1,0 +1,158 @@
+"""Encode requests and outcomes (kernel/encoding.py) and a station device's encode desk."""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from dataclasses import dataclass
+
+import pytest
+
+from edge.readers.llrp_encode import EncodeResult
+from edge.station.encoding import QUEUE, EncodeDesk
+from kernel.contract import ContractError, parse_answer
+from kernel.encoding import (
+    REASONS,
+    EncodeRequest,
+    encoded_topic,
+    is_encode_request,
+    outcome,
+    parse_encode_outcome,
+    parse_encode_request,
+)
+
+RID = "0b6f7c3e-51a4-4c1e-9a63-0d8c2f4b7e11"
+NEW = "3035A537C8377540000007D2"
+OLD = "E2801160600002054E3D0000"
+
+
+def request(**doc: object) -> bytes:
+    base: dict[str, object] = {"v": 1, "kind": "encode", "id": RID, "epc": NEW}
+    return json.dumps({**base, **doc}).encode()
+
+
+def test_an_encode_request_is_read_with_its_defaults() -> None:
+    got = parse_encode_request(request(epc=NEW.lower()))
+    assert got == EncodeRequest(RID, NEW, None, 0)
+    assert parse_encode_request(got.to_json()) == got
+    assert parse_encode_request(request(current=OLD, password=7)).current == OLD
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        {"id": "r1"},
+        {"epc": "ABC"},
+        {"epc": "0" * 128},
+        {"epc": 12},
+        {"current": "XYZW"},
+        {"password": -1},
+        {"password": 2**32},
+        {"password": True},
+        {"v": 2},
+    ],
+)
+def test_an_encode_request_out_of_bounds_is_refused(doc: dict[str, object]) -> None:
+    with pytest.raises(ContractError):
+        parse_encode_request(request(**doc))
+
+
+def test_encode_requests_and_answers_share_the_command_topic() -> None:
+    assert is_encode_request(request())
+    assert not is_encode_request(b'{"v":1,"re":"x","result":"ok"}')
+    assert not is_encode_request(b"\xff" * 5000)
+    with pytest.raises(ContractError):  # a station of before ignores it as no answer
+        parse_answer(request())
+    assert encoded_topic("LC01", "D1") == "wh/v1/LC01/encoded/D1"
+
+
+def test_an_outcome_speaks_chinese_first_and_reads_back() -> None:
+    req = parse_encode_request(request(current=OLD))
+    done = outcome(req, "D1", "2026-12-02T10:00:00+08:00", True, True, None, OLD)
+    failed = outcome(req, "D1", "2026-12-02T10:00:00+08:00", False, False, "no_tag", OLD)
+    odd = outcome(req, "D1", "2026-12-02T10:00:00+08:00", False, False, "reader_refused: x", OLD)
+    assert done.text_zh == "标签已写入并核实"
+    assert (failed.text_zh, failed.text_en) == REASONS["no_tag"]
+    assert odd.text_zh == REASONS["reader_refused"][0]
+    assert parse_encode_outcome(failed.to_json()) == failed
+
+
+class Blocking:
+    """A reader whose encode waits until the test lets it go."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str | None, str, int]] = []
+        self.go = threading.Event()
+
+    def encode(self, current: str | None, new: str, password: int = 0) -> EncodeResult:
+        self.calls.append((current, new, password))
+        self.go.wait(5)
+        return EncodeResult(True, True, None, new, current or OLD)
+
+
+@dataclass
+class Published:
+    payloads: list[bytes]
+    changed: threading.Condition
+
+    def __call__(self, payload: bytes) -> None:
+        with self.changed:
+            self.payloads.append(payload)
+            self.changed.notify_all()
+
+    def wait(self, count: int) -> list[dict[str, object]]:
+        with self.changed:
+            assert self.changed.wait_for(lambda: len(self.payloads) >= count, 5)
+            return [json.loads(p) for p in self.payloads]
+
+
+def desk(reader: object) -> tuple[EncodeDesk, Published]:
+    published = Published([], threading.Condition())
+    one = EncodeDesk("D1", reader, published)
+    one.start()
+    return one, published
+
+
+def test_a_reader_that_cannot_encode_says_so() -> None:
+    one, published = desk(object())
+    one.take(request())
+    (answer,) = published.wait(1)
+    assert (answer["re"], answer["written"], answer["reason"]) == (RID, False, "cannot_encode")
+    one.stop()
+
+
+def test_a_request_repeated_gets_its_outcome_again_without_a_second_write() -> None:
+    reader = Blocking()
+    one, published = desk(reader)
+    one.take(request())
+    one.take(request())  # delivered twice while running: started once
+    reader.go.set()
+    published.wait(1)
+    one.take(request())  # asked again later: the same outcome
+    first, again = published.wait(2)
+    assert first == again and first["verified"] is True
+    assert reader.calls == [(None, NEW, 0)]
+    one.stop()
+
+
+def test_a_full_desk_answers_busy() -> None:
+    reader = Blocking()
+    one, published = desk(reader)
+    ids = [str(uuid.uuid4()) for _ in range(QUEUE + 2)]
+    for rid in ids:
+        one.take(request(id=rid))
+    answers = published.wait(1)
+    assert answers[0]["reason"] == "busy" and answers[0]["re"] in ids[-2:]
+    reader.go.set()
+    assert len(published.wait(QUEUE + 2)) == QUEUE + 2
+    one.stop()
+
+
+def test_a_refused_request_is_answered_by_its_id() -> None:
+    one, published = desk(Blocking())
+    one.take(request(epc="nope"))
+    one.take(b'{"kind": "encode", "v": 1}')  # no id: nothing to answer to
+    (answer,) = published.wait(1)
+    assert (answer["re"], answer["reason"], answer["epc"]) == (RID, "bad_request", None)
+    one.stop()
