@@ -152,8 +152,9 @@ connection_messages true
 
 
 def acl(site: Site) -> str:
-    """Each device: its own scan and status topics, its own command topic; the gateway: all
-    of its site. Nothing else for anyone (Mosquitto denies what the file does not grant)."""
+    """Each device: its own scan, status and encoded topics, its own command topic; the
+    gateway: all of its site. Nothing else for anyone (Mosquitto denies what the file does
+    not grant)."""
     top = f"{PREFIX}/{site.id}"
     lines = [
         "# Made by `depot config build`; edit the site description instead.",
@@ -161,6 +162,7 @@ def acl(site: Site) -> str:
         f"topic read {top}/scan/+",
         f"topic read {top}/status/+",
         f"topic write {top}/cmd/+",
+        f"topic read {top}/encoded/+",
         f"topic readwrite {top}/gateway/status",
         "",
     ]
@@ -170,6 +172,7 @@ def acl(site: Site) -> str:
             f"topic write {top}/scan/{device.id}",
             f"topic readwrite {top}/status/{device.id}",
             f"topic read {top}/cmd/{device.id}",
+            f"topic write {top}/encoded/{device.id}",
             f"topic read {top}/gateway/status",
             "",
         ]

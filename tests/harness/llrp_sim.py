@@ -22,21 +22,30 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Self
 
-from harness.llrp_access import MAX_ACCESS_SPECS, MAX_OPSPECS, AccessSpecs, Tag
+from harness.llrp_access import AccessSpecs
+from harness.llrp_field import TagField
+from harness.llrp_params import (
+    MAX_ROSPECS,
+    TX_POWER_CDBM,
+    ROSpec,
+    c1g2_llrp_capabilities,
+    general_device_capabilities,
+    llrp_capabilities,
+    parse_rospec,
+    reader_event,
+    regulatory_capabilities,
+)
 from harness.llrp_wire import (
     A_INVALID,
     HEADER,
     OVERFLOW_PARAMETER,
     UNSUPPORTED_MESSAGE,
     find_tlv,
-    iter_tlvs,
     llrp_status,
     message,
     tlv,
-    tv,
 )
 
 log = logging.getLogger(__name__)
@@ -64,115 +73,10 @@ GET_ACCESSSPECS, GET_ACCESSSPECS_RESPONSE = 44, 54
 RO_ACCESS_REPORT, KEEPALIVE, READER_EVENT_NOTIFICATION = 61, 62, 63
 ENABLE_EVENTS_AND_REPORTS, KEEPALIVE_ACK, ERROR_MESSAGE = 64, 72, 100
 
-# Bits of TagReportContentSelector, and the TV parameter each one turns on.
-SEL_ROSPEC_ID, SEL_SPEC_INDEX, SEL_IPS_ID, SEL_ANTENNA = 1 << 15, 1 << 14, 1 << 13, 1 << 12
-SEL_CHANNEL, SEL_PEAK_RSSI, SEL_FIRST_SEEN, SEL_LAST_SEEN = 1 << 11, 1 << 10, 1 << 9, 1 << 8
-SEL_SEEN_COUNT = 1 << 7
-DEFAULT_SELECTOR = SEL_ANTENNA | SEL_PEAK_RSSI | SEL_FIRST_SEEN | SEL_LAST_SEEN | SEL_SEEN_COUNT
-
-MAX_ROSPECS = 1
-TX_POWER_CDBM = range(1000, 3301, 25)  # 10.00 to 33.00 dBm in 0.25 dB steps
-FCC_HOPS_KHZ = range(902_750, 927_251, 500)  # the 50 FCC Part 15 channels
-# ModeIdentifier, DR (1 = 64/3), M (0 FM0, 1/2/3 Miller 2/4/8), BLF bps, PIE x1000, Tari ns
-RF_MODES = (
-    (0, 1, 0, 640_000, 1500, 6250),
-    (1, 1, 1, 640_000, 1500, 6250),
-    (2, 1, 2, 274_000, 2000, 20_000),
-    (3, 1, 3, 170_600, 2000, 20_000),
-    (4, 1, 2, 640_000, 1500, 7140),
-)
-
-
-# -- parameters the reader sends --------------------------------------------------------------
-
-
-def general_device_capabilities(antennas: int) -> bytes:
-    firmware = b"7.6.0-sim"
-    has_utc_clock = 1 << 14
-    # DeviceManufacturerName 0: a simulator, so it claims no vendor's IANA enterprise number.
-    fixed = struct.pack("!HHIIH", antennas, has_utc_clock, 0, 700, len(firmware)) + firmware
-    sensitivity = [tlv(139, struct.pack("!Hh", i, i - 1)) for i in range(1, 43)]
-    air_protocols = [tlv(140, struct.pack("!HHB", a, 1, 1)) for a in range(1, antennas + 1)]
-    gpio = tlv(141, struct.pack("!HH", 4, 4))
-    return tlv(137, fixed, *sensitivity, *air_protocols, gpio)
-
-
-def llrp_capabilities() -> bytes:
-    # CanReportBufferFillWarning, priorities 0-7, no client-request OpSpec timeout, ROSpecs,
-    # specs per ROSpec, InventoryParameterSpecs per AISpec, AccessSpecs, OpSpecs per AccessSpec
-    fields = (1 << 6, 7, 0, MAX_ROSPECS, 1, 1, MAX_ACCESS_SPECS, MAX_OPSPECS)
-    return tlv(142, struct.pack("!BBHIIIII", *fields))
-
-
-def regulatory_capabilities() -> bytes:
-    power = [tlv(145, struct.pack("!Hh", i, p)) for i, p in enumerate(TX_POWER_CDBM, 1)]
-    hops = struct.pack(f"!BBH{len(FCC_HOPS_KHZ)}I", 1, 0, len(FCC_HOPS_KHZ), *FCC_HOPS_KHZ)
-    frequency_information = tlv(146, bytes([0x80]), tlv(147, hops))  # hopping, one hop table
-    modes = [  # forward link DSB-ASK (2), multi-interrogator spectral mask (2), one Tari each
-        tlv(329, struct.pack("!IBBBBIIIII", mode, dr << 7, m, 2, 2, bdr, pie, tari, tari, 0))
-        for mode, dr, m, bdr, pie, tari in RF_MODES
-    ]
-    band = tlv(144, *power, frequency_information, tlv(328, *modes))
-    return tlv(143, struct.pack("!HH", 840, 1), band)  # USA, FCC Part 15
-
-
-def c1g2_llrp_capabilities() -> bytes:
-    return tlv(327, struct.pack("!BH", 0, 2))  # no block ops, two Select filters per query
-
-
-def reader_event(*events: bytes) -> bytes:
-    return tlv(246, tlv(128, struct.pack("!Q", time.time_ns() // 1000)), *events)
-
-
-@dataclass
-class ROSpec:
-    rospec_id: int
-    immediate_start: bool
-    selector: int
-    state: str = "disabled"  # disabled | inactive | active
-    tx_power: dict[int, int] = field(default_factory=dict)  # antenna: power table index
-
-
-def parse_rospec(body: bytes) -> ROSpec:
-    rospec_id, _priority, _state = struct.unpack_from("!IBB", body)
-    params = body[6:]
-    boundary = find_tlv(params, 178) or b""  # ROBoundarySpec: ROSpecStartTrigger first
-    trigger = find_tlv(boundary, 179) or b"\x00"
-    report_spec = find_tlv(params, 237)  # ROReportSpec: trigger u8, N u16, then parameters
-    selector = find_tlv(report_spec[3:], 238) if report_spec else None
-    return ROSpec(
-        rospec_id,
-        immediate_start=trigger[0] == 1,
-        selector=struct.unpack("!H", selector[:2])[0] if selector else DEFAULT_SELECTOR,
-        tx_power=transmit_power(params),
-    )
-
-
-def transmit_power(params: bytes) -> dict[int, int]:
-    """Antenna: TransmitPower index, from each AISpec's InventoryParameterSpec's
-    AntennaConfiguration (AntennaID u16, then RFTransmitter: HopTableID, ChannelIndex,
-    TransmitPower, each u16)."""
-    out: dict[int, int] = {}
-    for kind, aispec in iter_tlvs(params):
-        if kind != 183:  # AISpec: AntennaCount u16, AntennaIDs, AISpecStopTrigger, specs
-            continue
-        (count,) = struct.unpack_from("!H", aispec)
-        for kind2, spec in iter_tlvs(aispec[2 + 2 * count :]):
-            if kind2 != 186:  # InventoryParameterSpec: ID u16, ProtocolID u8, parameters
-                continue
-            for kind3, conf in iter_tlvs(spec[3:]):
-                transmitter = find_tlv(conf[2:], 224) if kind3 == 222 else None
-                if transmitter is not None:
-                    out[struct.unpack_from("!H", conf)[0]] = struct.unpack_from(
-                        "!HHH", transmitter
-                    )[2]
-    return out
-
-
 # -- the reader -----------------------------------------------------------------------------
 
 
-class LlrpSimulator:
+class LlrpSimulator(TagField):
     """`latency` is the reader's time to answer a command. Real readers take milliseconds, and
     sllurp needs that: its calls from another thread (disconnect, pause) send the request before
     registering for the answer, so an instant answer can slip past and leave them hanging."""
@@ -253,62 +157,6 @@ class LlrpSimulator:
             raise RuntimeError("no client is running inventory on the simulated reader")
         body = b"".join(self._tag_report_data(active[0], *tag) for tag in tags)
         self._send(message(RO_ACCESS_REPORT, next(self._ids), body))
-
-    def put_tag(self, epc_hex: str, password: int = 0) -> Tag:
-        """A tag comes into the field, with this EPC (and PC length) and access password."""
-        tag = Tag.with_epc(epc_hex, password)
-        with self._field_lock:
-            self.access.tags.append(tag)
-        return tag
-
-    def remove_tag(self, epc_hex: str) -> None:
-        with self._field_lock:
-            self.access.tags = [t for t in self.access.tags if t.epc_hex != epc_hex.upper()]
-
-    def epcs(self) -> list[str]:
-        with self._field_lock:
-            return [t.epc_hex for t in self.access.tags]
-
-    def fail_next_writes(self, count: int, result: int) -> None:
-        """The next `count` write OpSpecs end with this C1G2WriteOpSpecResult code."""
-        with self._field_lock:
-            self.access.failures = [result] * count
-
-    def access_specs(self) -> dict[int, bool]:
-        """The AccessSpecs the client holds on the reader: id -> enabled."""
-        with self._field_lock:
-            return {i: s.enabled for i, s in self.access.specs.items()}
-
-    def inventory(self, antenna: int = 1, rssi: int = -50) -> None:
-        """One inventory round over the field: an RO_ACCESS_REPORT with every tag, each one
-        that an enabled AccessSpec selects written first and reported with its OpSpecResults
-        (under the EPC it answered with). Nothing is sent when no tag is in the field."""
-        active = [r for r in list(self._rospecs.values()) if r.state == "active"]
-        if not self._inventory.is_set() or not active:
-            raise RuntimeError("no client is running inventory on the simulated reader")
-        with self._field_lock:
-            parts = []
-            for tag in self.access.tags:
-                epc = tag.epc_hex
-                access = self.access.run(tag, antenna)
-                parts.append(self._tag_report_data(active[0], epc, antenna, rssi, 1, access))
-        if parts:
-            self._send(message(RO_ACCESS_REPORT, next(self._ids), b"".join(parts)))
-            self.rounds += 1
-
-    def run_inventory(self, every: float = 0.05) -> None:
-        """Inventory rounds every `every` seconds while a client runs inventory, until stop()."""
-
-        def rounds() -> None:
-            while not self._stopping.wait(every):
-                if self._inventory.is_set():
-                    try:
-                        self.inventory()
-                    except RuntimeError as exc:  # the client went between check and send
-                        log.debug("inventory round skipped: %s", exc)
-
-        self._inventory_thread = threading.Thread(target=rounds, name="llrp-sim-field", daemon=True)
-        self._inventory_thread.start()
 
     def drop_client(self) -> None:
         """Cut the current connection without a goodbye (TCP RST), like a reader losing power."""
@@ -516,36 +364,6 @@ class LlrpSimulator:
             self._inventory.clear()
 
     # -- tag reports ----------------------------------------------------------------------------
-
-    def _tag_report_data(
-        self,
-        rospec: ROSpec,
-        epc: str,
-        antenna: int,
-        rssi: int,
-        count: int,
-        access: list[bytes] | None = None,
-    ) -> bytes:
-        epc_bytes = bytes.fromhex(epc)
-        now = time.time_ns() // 1000  # UTC microseconds
-        first = self._first_seen.setdefault((epc.upper(), antenna), now)
-        if len(epc_bytes) == 12:
-            params = [tv(13, "12s", epc_bytes)]  # EPC-96
-        else:  # EPCData: bit count, then the bits
-            params = [tlv(241, struct.pack("!H", len(epc_bytes) * 8), epc_bytes)]
-        fields = (
-            (SEL_ROSPEC_ID, 9, "I", rospec.rospec_id),
-            (SEL_SPEC_INDEX, 14, "H", 1),
-            (SEL_IPS_ID, 10, "H", 1),
-            (SEL_ANTENNA, 1, "H", antenna),
-            (SEL_PEAK_RSSI, 6, "b", rssi),
-            (SEL_CHANNEL, 7, "H", 1),
-            (SEL_FIRST_SEEN, 2, "Q", first),
-            (SEL_LAST_SEEN, 4, "Q", now),
-            (SEL_SEEN_COUNT, 8, "H", count),
-        )
-        params += [tv(t, fmt, v) for bit, t, fmt, v in fields if rospec.selector & bit]
-        return tlv(240, *params, *(access or []))
 
 
 @contextmanager

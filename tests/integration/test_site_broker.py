@@ -129,6 +129,10 @@ def test_a_device_publishes_its_scans_over_tls_with_its_own_password(
     station.subscribe(f"{TOP}/cmd/{D01}")
     gw.publish(f"{TOP}/cmd/{D01}", b'{"re": 1}')
     assert station.received() == [(f"{TOP}/cmd/{D01}", b'{"re": 1}')]
+    # and the device's encode outcomes reach the gateway
+    gw.subscribe(f"{TOP}/encoded/+")
+    station.publish(f"{TOP}/encoded/{D01}", b'{"re": 2}')
+    assert gw.received() == [(f"{TOP}/encoded/{D01}", b'{"re": 2}')]
     for s in (gw, station):
         s.close()
 

@@ -73,6 +73,7 @@ def test_adding_door_four_with_its_portal(tmp_path: Path) -> None:
     # the broker knows the reader and holds it to its own topics
     acl = (out / "broker" / "acl").read_text()
     assert "user LC01-D04-RFID1\ntopic write wh/v1/LC01/scan/LC01-D04-RFID1\n" in acl
+    assert "topic write wh/v1/LC01/encoded/LC01-D04-RFID1\n" in acl  # its encode outcomes
     assert any(
         line.startswith("LC01-D04-RFID1:$7$")
         for line in (out / "broker" / "passwd").read_text().splitlines()
