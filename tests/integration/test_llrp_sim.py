@@ -13,8 +13,11 @@ import pytest
 from epcpy.epc_schemes.sgtin import SGTIN, SGTINFilterValue
 from sllurp.llrp import LLRPMessage, LLRPReaderClient, LLRPReaderConfig, LLRPReaderState
 
+from edge.readers.llrp_encode import access_spec
 from edge.readers.rfid_llrp import TAG_CONTENT_SELECTOR
+from harness.llrp_access import parse_access_spec
 from harness.llrp_sim import LlrpSimulator
+from harness.llrp_wire import iter_tlvs
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -231,7 +234,7 @@ def test_keepalives_are_sent_and_acknowledged(sim: LlrpSimulator, connect: Conne
     wait_until(lambda: sim.keepalive_acks >= 3)
 
 
-def read_message(sock: socket.socket) -> dict[str, Any]:
+def read_raw(sock: socket.socket) -> bytes:
     header = b""
     while len(header) < 10:
         header += sock.recv(10 - len(header))
@@ -239,7 +242,11 @@ def read_message(sock: socket.socket) -> dict[str, Any]:
     body = b""
     while len(body) < length - 10:
         body += sock.recv(length - 10 - len(body))
-    msg = LLRPMessage(msgbytes=header + body)
+    return header + body
+
+
+def read_message(sock: socket.socket) -> dict[str, Any]:
+    msg = LLRPMessage(msgbytes=read_raw(sock))
     return {msg.getName(): msg.msgdict[msg.getName()]}
 
 
@@ -284,3 +291,47 @@ def test_antenna_power_in_dbm_from_the_station_config_reaches_the_reader(
         client.disconnect(timeout=3)
         client.hard_disconnect()
         client.join(3)
+
+
+def test_wire_level_access_specs_and_broken_input(sim: LlrpSimulator) -> None:
+    """ADD, ENABLE, GET and DELETE_ACCESSSPEC as they travel; a message cut short is refused
+    with a status, and one claiming an absurd length ends the session without a hang."""
+    with socket.create_connection(("127.0.0.1", sim.port), timeout=5) as sock:
+        read_message(sock)  # the greeting
+        spec = access_spec(3, 1, EPCS[0], EPCS[1], 0)
+        sock.sendall(
+            LLRPMessage(msgdict={"ADD_ACCESSSPEC": {"ID": 1, "AccessSpec": spec}}).msgbytes
+        )
+        added = read_message(sock)["ADD_ACCESSSPEC_RESPONSE"]
+        assert added["LLRPStatus"]["StatusCode"] == "Success"
+        sock.sendall(
+            LLRPMessage(msgdict={"ENABLE_ACCESSSPEC": {"ID": 2, "AccessSpecID": 3}}).msgbytes
+        )
+        assert read_message(sock)["ENABLE_ACCESSSPEC_RESPONSE"]["ID"] == 2
+        assert sim.access_specs() == {3: True}
+
+        sock.sendall(struct.pack("!HII", (1 << 10) | 44, 10, 5))  # GET_ACCESSSPECS
+        got = read_raw(sock)  # sllurp cannot decode this answer: read by the simulator's parser
+        assert struct.unpack("!H", got[:2])[0] & 0x3FF == 54
+        (listed,) = [parse_access_spec(b) for t, b in iter_tlvs(got[10:]) if t == 207]
+        assert (listed.access_spec_id, listed.enabled, listed.ops[0].words[0]) == (
+            3,
+            True,
+            int(EPCS[1][:4], 16),
+        )
+
+        short = struct.pack("!HII", (1 << 10) | 42, 12, 6) + b"\x00\x00"  # AccessSpecID cut
+        sock.sendall(short)
+        refused = read_message(sock)["ENABLE_ACCESSSPEC_RESPONSE"]
+        assert (refused["ID"], refused["LLRPStatus"]["StatusCode"]) == (6, "A_Invalid")
+
+        sock.sendall(
+            LLRPMessage(msgdict={"DELETE_ACCESSSPEC": {"ID": 7, "AccessSpecID": 0}}).msgbytes
+        )
+        assert read_message(sock)["DELETE_ACCESSSPEC_RESPONSE"]["LLRPStatus"]["StatusCode"] == (
+            "Success"
+        )
+        assert sim.access_specs() == {}
+
+        sock.sendall(struct.pack("!HII", (1 << 10) | 40, 0xFFFFFFF0, 8))  # 4 GB promised
+        assert sock.recv(1) == b""  # the reader hangs up
