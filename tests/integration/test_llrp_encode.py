@@ -223,3 +223,16 @@ def test_an_access_password_is_sent_with_the_write(
 def test_an_encode_without_a_reader_answers_at_once() -> None:
     llrp = LlrpReader(LlrpSettings("127.0.0.1", 1))
     assert llrp.encode(BLANK, NEW).reason == "reader_not_ready"
+
+
+def test_two_tags_with_one_epc_end_with_the_old_epc_still_read(
+    sim: LlrpSimulator, reader: tuple[LlrpReader, Station]
+) -> None:
+    llrp, _ = reader
+    sim.put_tag(BLANK)
+    sim.put_tag(BLANK)  # two blank tags from one reel
+
+    result = llrp.encode(BLANK, NEW)
+
+    assert (result.written, result.verified, result.reason) == (True, False, "old_epc_still_read")
+    assert sorted(sim.epcs()) == sorted([BLANK, NEW])  # one written, once
