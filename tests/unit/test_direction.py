@@ -6,11 +6,15 @@ from __future__ import annotations
 import itertools
 import random
 from dataclasses import replace
+from datetime import datetime
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gateway.domain.direction import IN, OUT, Read, Rules, Zones, fold, passes
+from gateway.domain.smoothing import Rules as SmoothingRules
+from gateway.domain.smoothing import Smoother, TagRead, tag_read
+from kernel.contract import RfidInfo, ScanData, ScanMessage
 
 ZONES = Zones(outer=frozenset({1, 2}), inner=frozenset({3, 4}))
 RULES = Rules(ZONES, window=2.0, rssi_floor=-70.0, min_reads=2)
@@ -207,3 +211,49 @@ def test_a_pallet_carried_in_stopped_for_a_minute_and_taken_away_is_not_counted(
 def test_reads_without_rssi_decide_nothing() -> None:
     reads = [replace(r, rssi=None) for r in recorded(OUT_THROUGH_D02)]
     assert passes(reads, RULES) == []
+
+
+# -- the gateway's Smoother at a door with zones ---------------------------------------------
+
+PALLET = "urn:epc:id:sgtin:6901234.056789.1001"
+DOOR_RULES = SmoothingRules(window=2.0, rssi_floor=-70.0, min_reads=2)
+ZONED = SmoothingRules(window=2.0, rssi_floor=-70.0, min_reads=2, zones=ZONES)
+
+
+def portal_reads(door: str, rows: list[tuple[int, float, float]]) -> list[TagRead]:
+    return [TagRead(door, PALLET, 500.0 + at, rssi, 1, antenna) for antenna, rssi, at in rows]
+
+
+def test_a_door_with_zones_sees_a_pass_once_with_its_direction() -> None:
+    smoother = Smoother(DOOR_RULES, {"D02": ZONED})
+    out = [smoother.observe(r) for r in portal_reads("D02", OUT_THROUGH_D02)]
+    (seen,) = [s for s in out if s is not None]
+    assert (seen.door, seen.epc, seen.direction) == ("D02", PALLET, OUT)
+    # the same pallet brought back in ten seconds later: the pass played backwards
+    back = sorted(((a, rssi, 12.0 - at) for a, rssi, at in OUT_THROUGH_D02), key=lambda r: r[2])
+    again = [smoother.observe(r) for r in portal_reads("D02", back)]
+    assert [s.direction for s in again if s is not None] == [IN]
+
+
+def test_a_door_with_zones_ignores_a_tag_parked_by_it_and_others_are_as_before() -> None:
+    smoother = Smoother(DOOR_RULES, {"D02": ZONED})
+    parked = [(1 + n % 2, -48.0 - n % 3, n * 0.2) for n in range(300)]  # a minute at the door
+    assert all(smoother.observe(r) is None for r in portal_reads("D02", parked))
+    (seen,) = [s for s in map(smoother.observe, portal_reads("D01", parked)) if s]
+    assert seen.direction is None  # a door without zones: seen once, as it always was
+
+
+def test_a_zoned_door_times_reads_by_the_station_s_peak_not_the_gateway() -> None:
+    scan = ScanMessage(
+        "0190f000-0000-7000-8000-000000000001", "LC01", "LC01-D02-RFID1", 1,
+        "2026-11-23T09:14:03.500+08:00", "rfid", b"x", True,
+        ScanData(kind="epc", epc_uri=PALLET), door="D02",
+        rfid=RfidInfo(3, -51.0, 1, last_seen="2026-11-23T09:14:03.400+08:00",
+                      peak_seen="2026-11-23T09:14:03.250+08:00"),
+    )  # fmt: skip
+    peak = datetime.fromisoformat("2026-11-23T09:14:03.250+08:00").timestamp()
+    assert tag_read(scan, PALLET, 7.0, zoned=True) == TagRead("D02", PALLET, peak, -51.0, 1, 3)
+    assert tag_read(scan, PALLET, 7.0, zoned=False) == TagRead("D02", PALLET, 7.0, -51.0, 1, 3)
+    older = replace(scan, rfid=RfidInfo(3, -51.0, 1))  # from a station before peak_seen
+    stamp = datetime.fromisoformat(scan.ts).timestamp()
+    assert tag_read(older, PALLET, 7.0, zoned=True) == TagRead("D02", PALLET, stamp, -51.0, 1, 3)
