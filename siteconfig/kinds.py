@@ -182,12 +182,19 @@ def keyboard_station(settings: Settings) -> tuple[str, dict[str, Any]]:
     return "keyboard", {"input": c["input"], "layout": c.get("layout", "us")} | codes(settings)
 
 
+# A portal that tells direction (antennas in zones) judges each antenna's RSSI over time: its
+# station publishes (nearly) every read, not one message per half second.
+PORTAL_WINDOW = 0.05
+
+
 def rfid_station(settings: Settings) -> tuple[str, dict[str, Any]]:
     c = connection(settings)
+    portal = {"window": PORTAL_WINDOW} if settings.get("zones") else {}
     if c.get("protocol") != "llrp":
-        return "rfid_serial", {"port": c["port"], "baudrate": c.get("baudrate", 115200)}
+        serial = {"port": c["port"], "baudrate": c.get("baudrate", 115200)}
+        return "rfid_serial", {**serial, **portal}
     antennas = settings.get("antennas", [{"port": 1}])
-    keys: dict[str, Any] = {"host": c["host"], "port": c.get("tcp_port", 5084)}
+    keys: dict[str, Any] = {"host": c["host"], "port": c.get("tcp_port", 5084), **portal}
     keys["antennas"] = [a["port"] for a in antennas]
     powers = {a["port"]: a.get("power_dbm", settings.get("power_dbm")) for a in antennas}
     if all(p is not None for p in powers.values()):

@@ -141,7 +141,9 @@ class Pass:
 
 
 def _level(recent: Iterable[tuple[int, float, float, int]], support: int) -> float | None:
-    strengths = sorted((r for _, _, r, n in recent for _ in range(min(n, support))), reverse=True)
+    """The `support`-th strongest RSSI in the span: a message is one RSSI however many reads
+    it stands for (its best could be one stray read among them)."""
+    strengths = sorted((rssi for _, _, rssi, _ in recent), reverse=True)
     return strengths[support - 1] if len(strengths) >= support else None
 
 

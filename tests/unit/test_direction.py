@@ -11,10 +11,13 @@ from datetime import datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from edge.decode.rfid import TagRead as TagReadAtStation
+from edge.decode.rfid import TagWindow
 from gateway.domain.direction import IN, OUT, Read, Rules, Zones, fold, passes
 from gateway.domain.smoothing import Rules as SmoothingRules
 from gateway.domain.smoothing import Smoother, TagRead, tag_read
 from kernel.contract import RfidInfo, ScanData, ScanMessage
+from siteconfig.kinds import PORTAL_WINDOW
 
 ZONES = Zones(outer=frozenset({1, 2}), inner=frozenset({3, 4}))
 RULES = Rules(ZONES, window=2.0, rssi_floor=-70.0, min_reads=2)
@@ -156,6 +159,28 @@ def test_no_presence_is_decided_twice_whatever_the_reads(
     decided = passes(reads, RULES)
     assert len(decided) <= presences
     assert all(a.last < b.first for a, b in itertools.pairwise(decided))
+
+
+def through_station_windows(reads: list[Read], window: float) -> list[Read]:
+    """The reads as a station publishes them with its `window` (edge.decode.rfid.TagWindow):
+    one message per antenna and window, its best RSSI at its peak_seen, its count of reads."""
+    station = TagWindow(window=window)
+    seen = [s for r in reads for s in station.add(TagReadAtStation("E2", r.antenna, r.rssi, r.at))]
+    seen += station.flush()
+    return sorted(
+        (Read(s.antenna, s.rssi, s.peak if s.peak is not None else s.last, s.reads) for s in seen),
+        key=lambda r: r.at,
+    )
+
+
+@given(st.sampled_from([IN, OUT]).flatmap(lambda d: st.tuples(st.just(d), a_pass(d))))
+def test_a_pass_as_a_portal_s_station_publishes_it_goes_the_same_way(
+    case: tuple[str, list[Read]],
+) -> None:
+    direction, reads = case
+    assert [p.direction for p in passes(through_station_windows(reads, PORTAL_WINDOW), RULES)] == [
+        direction
+    ]
 
 
 # -- examples --------------------------------------------------------------------------------
