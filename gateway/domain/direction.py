@@ -9,8 +9,9 @@ peak on the two zones is its direction:
 - OUT: the inner zone peaks first, then the outer.
 
 Each antenna's RSSI is smoothed over a short moving span (`span` seconds): its level is the
-`support`-th strongest of its reads within the span, so one stray strong read (a reflection,
-a tag read through the wall) does not make a peak by itself. A zone peaks when its strongest
+`support`-th strongest RSSI of its messages within the span (a message folding several reads
+counts once), so one stray strong read (a reflection, a tag read through the wall) does not
+make a peak by itself. A zone peaks when its strongest
 antenna does; it is *past* once one of its strong antennas (a peak within `drop` dB of the
 zone's) has fallen `drop` dB under its own peak. A tag's presence is decided:
 
