@@ -35,16 +35,21 @@ min_reads = 2
 
 [rfid.doors.D03]         # a door of its own (next to a busy one): stricter
 rssi_floor = -62
+
+[rfid.doors.D04.zones]   # a portal that tells in from out: its antennas on each side
+outer = [1, 2]           # the dock (truck) side
+inner = [3, 4]           # the warehouse side
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from gateway.domain.direction import Zones
 from gateway.domain.smoothing import Rules
 from kernel.config import ConfigError, broker_settings, load_toml
 from kernel.contract import ContractError, check_name
@@ -106,6 +111,8 @@ def parse_config(doc: dict[str, Any], base: Path) -> GatewayConfig:
             raise ConfigError(f"server.{key} is required")
     rfid_doc = dict(doc.get("rfid", {}))
     http = dict(doc.get("http", {}))
+    if "zones" in rfid_doc:
+        raise ConfigError("rfid.zones: zones are a door's portal's ([rfid.doors.<door>.zones])")
     rfid = _rules(rfid_doc, Rules())
     try:
         site = check_name("site", str(doc["site"]))
@@ -134,7 +141,8 @@ def parse_config(doc: dict[str, Any], base: Path) -> GatewayConfig:
         ),
         rfid=rfid,
         rfid_doors={
-            door: _rules(dict(values), rfid) for door, values in rfid_doc.get("doors", {}).items()
+            door: replace(_rules(dict(values), rfid), zones=_zones(door, values.get("zones")))
+            for door, values in rfid_doc.get("doors", {}).items()
         },
     )
 
@@ -180,6 +188,28 @@ def _rules(doc: dict[str, Any], base: Rules) -> Rules:
             "rfid: window must be > 0 s, min_reads >= 1, rssi_floor between -120 and 0 dBm"
         )
     return rules
+
+
+def _zones(door: str, doc: Any) -> Zones | None:
+    """A door portal's antennas in zones: outer (dock side) and inner (warehouse side)."""
+    if doc is None:
+        return None
+    where = f"rfid.doors.{door}.zones"
+    if not isinstance(doc, dict) or set(doc) != {"outer", "inner"}:
+        raise ConfigError(f"{where}: give outer and inner, each a list of antenna ports")
+    ports: dict[str, frozenset[int]] = {}
+    for side in ("outer", "inner"):
+        values = doc[side]
+        if (
+            not isinstance(values, list)
+            or not values
+            or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in values)
+        ):
+            raise ConfigError(f"{where}.{side}: a list of antenna ports (whole numbers)")
+        ports[side] = frozenset(values)
+    if ports["outer"] & ports["inner"]:
+        raise ConfigError(f"{where}: antenna {min(ports['outer'] & ports['inner'])} in both zones")
+    return Zones(ports["outer"], ports["inner"])
 
 
 def load_config(path: Path) -> GatewayConfig:

@@ -106,6 +106,14 @@ class RfidInfo:
     reads: int = 1
     first_seen: str | None = None
     last_seen: str | None = None
+    peak_seen: str | None = None  # when the best RSSI was read (a portal tells direction by it)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Without peak_seen when there is none: gateways before it refuse the field."""
+        doc = asdict(self)
+        if self.peak_seen is None:
+            del doc["peak_seen"]
+        return doc
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +148,7 @@ class ScanMessage:
             "valid": self.valid,
             "error": self.error,
             "data": asdict(self.data),
-            "rfid": asdict(self.rfid) if self.rfid else None,
+            "rfid": self.rfid.to_dict() if self.rfid else None,
         }
 
     def to_json(self) -> bytes:
@@ -188,7 +196,7 @@ _DATA_TEXT = {
     "badge": 64, "command": 128,
 }  # fmt: skip
 _DATA_KINDS = ("gs1", "epc", "location", "badge", "command", "unknown")
-_TS_FIELDS = ("first_seen", "last_seen")
+_TS_FIELDS = ("first_seen", "last_seen", "peak_seen")
 
 
 def _object(doc: Any, key: str, allowed: Iterable[str]) -> dict[str, Any]:

@@ -117,6 +117,22 @@ RFID = Group(
         "rssi_floor": {"type": "number", "minimum": -120, "maximum": 0},
         "window": {"type": "number", "exclusiveMinimum": 0, "maximum": 60},
         "min_reads": {"type": "integer", "minimum": 1, "maximum": 100},
+        "zones": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["outer", "inner"],
+            "description": "A portal that tells in from out: its antenna ports on the dock "
+            "(truck) side, outer, and on the warehouse side, inner.",
+            "properties": {
+                side: {
+                    "type": "array",
+                    "minItems": 1,
+                    "uniqueItems": True,
+                    "items": {"type": "integer", "minimum": 1, "maximum": 32},
+                }
+                for side in ("outer", "inner")
+            },
+        },
     },
 )
 CAMERA = Group(
@@ -166,12 +182,19 @@ def keyboard_station(settings: Settings) -> tuple[str, dict[str, Any]]:
     return "keyboard", {"input": c["input"], "layout": c.get("layout", "us")} | codes(settings)
 
 
+# A portal that tells direction (antennas in zones) judges each antenna's RSSI over time: its
+# station publishes (nearly) every read, not one message per half second.
+PORTAL_WINDOW = 0.05
+
+
 def rfid_station(settings: Settings) -> tuple[str, dict[str, Any]]:
     c = connection(settings)
+    portal = {"window": PORTAL_WINDOW} if settings.get("zones") else {}
     if c.get("protocol") != "llrp":
-        return "rfid_serial", {"port": c["port"], "baudrate": c.get("baudrate", 115200)}
+        serial = {"port": c["port"], "baudrate": c.get("baudrate", 115200)}
+        return "rfid_serial", {**serial, **portal}
     antennas = settings.get("antennas", [{"port": 1}])
-    keys: dict[str, Any] = {"host": c["host"], "port": c.get("tcp_port", 5084)}
+    keys: dict[str, Any] = {"host": c["host"], "port": c.get("tcp_port", 5084), **portal}
     keys["antennas"] = [a["port"] for a in antennas]
     powers = {a["port"]: a.get("power_dbm", settings.get("power_dbm")) for a in antennas}
     if all(p is not None for p in powers.values()):
@@ -235,6 +258,25 @@ def rfid_antennas(
             )
 
 
+def rfid_zones(path: Path, full: Settings, profile: Mapping[str, Any] | None) -> Iterator[Problem]:
+    """A portal's zones: each antenna in one zone at most, and an antenna the reader reads."""
+    zones = full.get("zones")
+    if not isinstance(zones, dict):
+        return
+    antennas = full.get("antennas", [{"port": 1}])
+    listed = {a.get("port") for a in antennas if isinstance(a, dict)}
+    seen: dict[int, str] = {}
+    for side in ("outer", "inner"):
+        ports = zones.get(side)
+        for index, port in enumerate(ports if isinstance(ports, list) else []):
+            where: Path = (*path, "zones", side, index)
+            if port in seen:
+                yield Problem(where, f"antenna {port} is also in the {seen[port]} zone")
+            elif port not in listed:
+                yield Problem(where, f"antenna {port} is not one of the reader's antennas")
+            seen.setdefault(port, side)
+
+
 # -- the table -----------------------------------------------------------------------------
 
 
@@ -287,7 +329,7 @@ KINDS: dict[str, DeviceKind] = {
         groups=(RFID,),
         at_door=True,
         smoothed=True,
-        rules=(rfid_connection, rfid_antennas),
+        rules=(rfid_connection, rfid_antennas, rfid_zones),
         about=("antenna_ports", "max_power_dbm"),
     ),
     "keyboard_scanner": DeviceKind(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from siteconfig.kinds import KINDS
@@ -34,6 +34,7 @@ class Smoothing:
     window: float = 2.0
     rssi_floor: float = -70.0
     min_reads: int = 2
+    zones: dict[str, list[int]] | None = None  # a door's portal: outer and inner antennas
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,9 +180,12 @@ def _device(doc: dict[str, Any], station: str) -> Device:
 
 def door_smoothing(site: Site) -> dict[str, Smoothing]:
     """Each door with an RFID reader (a kind whose reads are smoothed per door): its readers'
-    smoothing over the gateway's default."""
+    smoothing over the gateway's default, and their antennas' zones (a portal that tells in
+    from out)."""
     doors: dict[str, Smoothing] = {}
     for device in site.devices():
         if KINDS[device.kind].smoothed and device.door and device.door not in doors:
-            doors[device.door] = _smoothing(device.settings, site.gateway.rfid)
+            zones = device.settings.get("zones")
+            smoothing = _smoothing(device.settings, site.gateway.rfid)
+            doors[device.door] = replace(smoothing, zones=dict(zones) if zones else None)
     return doors

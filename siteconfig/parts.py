@@ -99,7 +99,12 @@ def gateway_doc(site: Site) -> dict[str, Any]:
             "rssi_floor": rfid.rssi_floor,
             "min_reads": rfid.min_reads,
             "doors": {
-                door: {"window": r.window, "rssi_floor": r.rssi_floor, "min_reads": r.min_reads}
+                door: {
+                    "window": r.window,
+                    "rssi_floor": r.rssi_floor,
+                    "min_reads": r.min_reads,
+                    **({"zones": r.zones} if r.zones else {}),
+                }
                 for door, r in door_smoothing(site).items()
             },
         },

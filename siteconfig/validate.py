@@ -245,7 +245,7 @@ def _doors_agree(devices: list[tuple[Path, dict[str, Any]]]) -> Iterator[Problem
         if kind is None or not kind.smoothed or not isinstance(device.get("door"), str):
             continue
         full = merged(device)
-        rules = {k: full.get(k) for k in ("rssi_floor", "window", "min_reads")}
+        rules = {k: full.get(k) for k in ("rssi_floor", "window", "min_reads", "zones")}
         door = device["door"]
         if door not in first:
             first[door] = (path, rules)

@@ -2,7 +2,9 @@
 
 A portal reads the same tag many times a second. The station folds the reads of one tag at
 one antenna within a short window into one message carrying the count, the first and last
-time and the best RSSI; the gateway does the door-level smoothing. Text-line readers are
+time, the best RSSI and when it was read (a portal's direction is the order in which a tag's
+RSSI peaks on its antennas; a window of 0 publishes every read); the gateway does the
+door-level smoothing. Text-line readers are
 parsed with a configurable pattern.
 """
 
@@ -36,6 +38,7 @@ class TagSeen:
     reads: int
     first: float
     last: float
+    peak: float | None = None  # when the best RSSI was read (None: the reader gives no RSSI)
 
 
 class LineError(ValueError):
@@ -64,6 +67,7 @@ class _Open:
     last: float
     reads: int
     rssi: float | None
+    peak: float | None
 
 
 @dataclass(slots=True)
@@ -84,12 +88,13 @@ class TagWindow:
             closed.append(self._close(key))  # a new pass of the tag, not the same one
             current = None
         if current is None:
-            self._open[key] = _Open(read.at, read.at, read.count, read.rssi)
+            peak = read.at if read.rssi is not None else None
+            self._open[key] = _Open(read.at, read.at, read.count, read.rssi, peak)
         else:
             current.last = max(current.last, read.at)
             current.reads += read.count
             if read.rssi is not None and (current.rssi is None or read.rssi > current.rssi):
-                current.rssi = read.rssi
+                current.rssi, current.peak = read.rssi, read.at
         return closed + self.due(read.at)
 
     def due(self, now: float) -> list[TagSeen]:
@@ -106,4 +111,4 @@ class TagWindow:
 
     def _close(self, key: tuple[str, int | None]) -> TagSeen:
         o = self._open.pop(key)
-        return TagSeen(key[0], key[1], o.rssi, o.reads, o.first, o.last)
+        return TagSeen(key[0], key[1], o.rssi, o.reads, o.first, o.last, o.peak)

@@ -19,6 +19,7 @@ def seen_read(seen: TagSeen) -> RawRead:
         reads=seen.reads,
         first_seen=iso_at(seen.first),
         last_seen=iso_at(seen.last),
+        peak_seen=None if seen.peak is None else iso_at(seen.peak),
     )
     return RawRead(seen.epc_hex.encode("ascii"), "rfid", epc_hex=seen.epc_hex, rfid=info)
 

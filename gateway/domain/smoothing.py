@@ -6,12 +6,22 @@ than `window` seconds apart belong to one presence; the presence is seen once, w
 least `min_reads` reads and its best RSSI reaches `rssi_floor` (a tag read through the wall
 stays below it). A tag that leaves and comes back after more than `window` seconds is seen
 again. Readers that give no RSSI are judged by their read count alone.
+
+A door whose portal has its antennas in zones (inner and outer, `Rules.zones`) tells in from
+out (gateway.domain.direction): its presence is seen once, when its direction is decided,
+and the Seen says which; a tag standing near the door is never seen. Its reads are timed by
+the station (the moment of the read's peak), not by the gateway: a group of messages taken
+together has one gateway time, and direction is the order of a tag's reads.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from datetime import datetime
+
+from gateway.domain import direction
+from kernel.contract import ScanMessage
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +29,13 @@ class Rules:
     window: float = 2.0  # seconds: longer gaps start a new presence
     rssi_floor: float = -70.0  # dBm: a presence never this strong is not at this door
     min_reads: int = 2  # reads before a presence counts
+    zones: direction.Zones | None = None  # the portal's antennas, inner and outer: direction
+
+    def ways(self) -> direction.Rules | None:
+        """The direction rules of a door with zones."""
+        if self.zones is None:
+            return None
+        return direction.Rules(self.zones, self.window, self.rssi_floor, self.min_reads)
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +45,7 @@ class TagRead:
     at: float  # seconds, one clock per gateway
     rssi: float | None = None
     reads: int = 1  # reads this message stands for (the station folds its own window)
+    antenna: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +65,7 @@ class Seen:
     last: float
     reads: int
     best_rssi: float | None
+    direction: str | None = None  # at a door with zones: direction.IN or direction.OUT
 
 
 def _best(a: float | None, b: float | None) -> float | None:
@@ -104,6 +123,23 @@ def smooth(reads: Iterable[TagRead], rules: Rules) -> list[Seen]:
     return out
 
 
+def tag_read(scan: ScanMessage, epc: str, now: float, zoned: bool) -> TagRead | None:
+    """A portal's tag read as the smoothing takes it: at `now` (the gateway's clock), or at a
+    door with zones at the station's moment of its peak (else of its last read, else the
+    message's time); None when that moment is not one a clock can have."""
+    rfid = scan.rfid
+    at = now
+    if zoned:
+        moment = (rfid.peak_seen or rfid.last_seen if rfid else None) or scan.ts
+        try:
+            at = datetime.fromisoformat(moment).timestamp()
+        except (ValueError, OverflowError, OSError):
+            return None
+    if rfid is None:
+        return TagRead(str(scan.door), epc, at)
+    return TagRead(str(scan.door), epc, at, rfid.rssi, rfid.reads, rfid.antenna)
+
+
 class Smoother:
     """The gateway's running smoothing state, with the rules of each door."""
 
@@ -111,16 +147,50 @@ class Smoother:
         self.rules = rules
         self.doors = dict(doors or {})
         self.presences: dict[tuple[str, str], Presence] = {}
+        self.tracks: dict[tuple[str, str], direction.Track] = {}  # doors with zones
         self._reads = 0
+        self._zoned_reads = 0
 
     def rules_for(self, door: str) -> Rules:
         return self.doors.get(door, self.rules)
 
+    def zoned(self, door: str) -> bool:
+        """The door's portal tells in from out (its reads are timed by the station)."""
+        return self.rules_for(door).zones is not None
+
+    def observe_scan(self, scan: ScanMessage, epc: str, now: float) -> Seen | None:
+        """A tag read from a door's portal (its message): the Seen it makes, if any."""
+        read = tag_read(scan, epc, now, self.zoned(str(scan.door)))
+        return None if read is None else self.observe(read)
+
     def observe(self, read: TagRead) -> Seen | None:
         rules = self.rules_for(read.door)
+        ways = rules.ways()
+        if ways is not None:
+            return self._pass(read, ways)
         self.presences, seen = step(self.presences, read, rules)
         self._reads += 1
         if self._reads % 1000 == 0:  # keep memory bounded on a busy portal
-            longest = max([self.rules.window, *(r.window for r in self.doors.values())])
-            self.presences = expire(self.presences, read.at, Rules(window=longest))
+            self.presences = expire(self.presences, read.at, Rules(window=self._longest()))
         return seen
+
+    def _pass(self, read: TagRead, rules: direction.Rules) -> Seen | None:
+        key = (read.door, read.epc)
+        track, decided = direction.fold(
+            self.tracks.get(key),
+            direction.Read(read.antenna, read.rssi, read.at, read.reads),
+            rules,
+        )
+        if track is not None:
+            self.tracks[key] = track
+        self._zoned_reads += 1
+        if self._zoned_reads % 1000 == 0:  # the stations' clock, not the gateway's
+            longest = self._longest()
+            self.tracks = {k: t for k, t in self.tracks.items() if read.at - t.last <= longest}
+        if decided is None:
+            return None
+        p = decided
+        return Seen(read.door, read.epc, p.first, p.last, p.reads, p.best, p.direction)
+
+    def _longest(self) -> float:
+        return max([self.rules.window, *(r.window for r in self.doors.values())])

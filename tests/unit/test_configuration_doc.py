@@ -12,6 +12,7 @@ import yaml
 from edge.config import load_config
 from edge.readers.rfid_llrp import LlrpSettings
 from gateway.config import load_config as load_gateway_config
+from gateway.domain.direction import Zones
 from siteconfig.build import build, read_site
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -65,10 +66,14 @@ def test_adding_door_four_with_its_portal(tmp_path: Path) -> None:
     assert reader.reader.host == "10.20.0.41" and reader.reader.port == 5084
     assert reader.reader.antennas == (1, 2)
     assert reader.reader.tx_power_dbm == {1: 30.0, 2: 30.0}
+    assert reader.reader.window == 0.05  # a portal telling direction: (nearly) every read
     # the gateway smooths door 4 by its own rules, the others by the depot's
     gateway = load_gateway_config(out / "gateway" / "gateway" / "gateway.toml")
     door = gateway.rfid_doors["D04"]
     assert (door.window, door.rssi_floor, door.min_reads) == (2.0, -62.0, 3)
+    # ... and tells a pallet going out (antenna 1, then 2) from one coming in
+    assert door.zones == Zones(outer=frozenset({1}), inner=frozenset({2}))
+    assert all(r.zones is None for d, r in gateway.rfid_doors.items() if d != "D04")
     assert gateway.rfid.rssi_floor == -70.0
     # the broker knows the reader and holds it to its own topics
     acl = (out / "broker" / "acl").read_text()
@@ -95,9 +100,29 @@ def test_the_mistakes_the_walkthrough_names_are_reported(tmp_path: Path) -> None
     assert all(p.line for p in problems)
 
 
+def test_zones_that_do_not_fit_the_reader_are_reported(tmp_path: Path) -> None:
+    path = with_door_four(tmp_path)
+    site = yaml.safe_load(path.read_text())
+    reader = site["stations"][-1]["devices"][0]
+    reader["zones"] = {"outer": [1, 2], "inner": [2, 3]}
+    second = {**reader, "id": "LC01-D04-RFID2", "connection": {"host": "10.20.0.42"}}
+    site["stations"][-1]["devices"].append({**second, "zones": {"outer": [1], "inner": [2]}})
+    path.write_text(yaml.safe_dump(site, allow_unicode=True, sort_keys=False))
+    _, problems = read_site(path)
+    found = {(p.where(), p.message) for p in problems}
+    assert ("stations[3].devices[0].zones.inner[0]", "antenna 2 is also in the outer zone") in found
+    assert (
+        "stations[3].devices[0].zones.inner[1]",
+        "antenna 3 is not one of the reader's antennas",
+    ) in found
+    assert any(w == "stations[3].devices[1].zones" and "door D04" in m for w, m in found), found
+    assert all(p.line for p in problems)
+
+
 def test_the_built_gateway_file_is_plain_toml(tmp_path: Path) -> None:
     site, _ = read_site(with_door_four(tmp_path))
     assert site is not None
     build(site, tmp_path / "out")
     doc = tomllib.loads((tmp_path / "out/gateway/gateway/gateway.toml").read_text())
     assert doc["rfid"]["doors"]["D04"]["min_reads"] == 3
+    assert doc["rfid"]["doors"]["D04"]["zones"] == {"outer": [1], "inner": [2]}

@@ -249,8 +249,20 @@ def test_round_trip_of_an_rfid_read() -> None:
             reads=7,
             first_seen="2026-11-23T09:14:02.900+08:00",
             last_seen="2026-11-23T09:14:03.120+08:00",
+            peak_seen="2026-11-23T09:14:03.010+08:00",
         ),
     )
+    assert parse_scan(message.to_json()) == message
+
+
+def test_an_rfid_read_without_its_peak_is_sent_as_before_and_still_taken() -> None:
+    message = _scan(
+        source="rfid",
+        symbology=None,
+        data=ScanData(kind="epc", epc_uri="urn:epc:id:sgtin:6901234.056789.6789"),
+        rfid=RfidInfo(antenna=2, rssi=-54.5, reads=7),
+    )
+    assert "peak_seen" not in json.loads(message.to_json())["rfid"]
     assert parse_scan(message.to_json()) == message
 
 
@@ -515,6 +527,8 @@ def test_the_largest_quantity_a_read_may_carry_is_taken() -> None:
         {"rssi": 1e308},
         {"reads": 0},
         {"first_seen": "soon"},
+        {"peak_seen": "x" * 41},
+        {"peak_seen": 12},
     ],
 )
 def test_parse_scan_refuses_rfid_out_of_bounds(rfid: dict[str, Any]) -> None:

@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gateway.config import parse_config
+from gateway.domain.direction import Zones
 from gateway.domain.fifo import PickLine, held_back, next_pick, offer, why_held
 from gateway.domain.floor import NoticeLine
 from gateway.domain.placement import Slot, fits, suggest
@@ -208,6 +209,27 @@ def test_gateway_configuration_with_rfid_rules(tmp_path: Path) -> None:
     bad = {**doc, "rfid": {"rssi_floor": 10}}
     with pytest.raises(ConfigError, match="rssi_floor"):
         parse_config(bad, tmp_path)
+
+
+def test_a_door_portal_s_zones_are_taken_and_checked(tmp_path: Path) -> None:
+    doc = tomllib.loads(GatewayConfigDoc)
+    zones = {"outer": [1, 2], "inner": [3, 4]}
+    doc["rfid"]["doors"]["D04"] = {"zones": zones}
+    config = parse_config(doc, tmp_path)
+    assert config.rfid_doors["D04"].zones == Zones(frozenset({1, 2}), frozenset({3, 4}))
+    assert config.rfid_doors["D04"].min_reads == 3  # the rest from the depot's rules
+    assert config.rfid_doors["D03"].zones is None
+    for bad, words in (
+        ({"outer": [1], "inner": [1, 2]}, "antenna 1 in both zones"),
+        ({"outer": [1]}, "give outer and inner"),
+        ({"outer": [], "inner": [2]}, "outer: a list of antenna ports"),
+        ({"outer": ["1"], "inner": [2]}, "outer: a list of antenna ports"),
+    ):
+        doc["rfid"]["doors"]["D04"] = {"zones": bad}
+        with pytest.raises(ConfigError, match=words):
+            parse_config(doc, tmp_path)
+    with pytest.raises(ConfigError, match="a door's portal's"):
+        parse_config({**doc, "rfid": {"zones": zones}}, tmp_path)
 
 
 def test_the_floor_pages_are_plain_http_only_on_loopback(tmp_path: Path) -> None:

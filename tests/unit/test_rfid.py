@@ -124,7 +124,7 @@ def test_reads_within_the_window_fold_into_one() -> None:
         [_read(10.0, rssi=-70.0), _read(10.1, rssi=-52.5), _read(10.2, rssi=-64.0)],
     )
     assert closed == []
-    assert window.flush() == [TagSeen(EPC, 1, -52.5, 3, 10.0, 10.2)]
+    assert window.flush() == [TagSeen(EPC, 1, -52.5, 3, 10.0, 10.2, 10.1)]
 
 
 def test_best_rssi_is_the_highest_not_the_last_or_the_first() -> None:
@@ -132,6 +132,19 @@ def test_best_rssi_is_the_highest_not_the_last_or_the_first() -> None:
     _feed(window, [_read(0.0, rssi=-80.0), _read(0.1, rssi=-41.0), _read(0.2, rssi=-90.0)])
     [seen] = window.flush()
     assert seen.rssi == -41.0
+    assert seen.peak == 0.1  # when it was read: a portal's direction is the order of peaks
+
+
+def test_a_tiny_window_publishes_every_read_with_its_own_peak() -> None:
+    # A portal telling direction: one message a read, as an LLRP reader reporting every tag.
+    window = TagWindow(window=0.001)
+    closed = _feed(window, [_read(0.0, rssi=-61.0), _read(0.04, rssi=-55.5), _read(0.09)])
+    closed += window.flush()
+    assert [(s.rssi, s.peak, s.reads) for s in closed] == [
+        (-61.0, 0.0, 1),
+        (-55.5, 0.04, 1),
+        (-60.0, 0.09, 1),
+    ]
 
 
 def test_rssi_missing_on_some_reads() -> None:
@@ -147,6 +160,7 @@ def test_rssi_missing_on_every_read() -> None:
     _feed(window, [_read(0.0, rssi=None), _read(0.1, rssi=None)])
     [seen] = window.flush()
     assert seen.rssi is None
+    assert seen.peak is None
 
 
 def test_a_different_antenna_is_a_separate_message() -> None:
@@ -154,8 +168,8 @@ def test_a_different_antenna_is_a_separate_message() -> None:
     _feed(window, [_read(0.0, antenna=1), _read(0.1, antenna=2), _read(0.2, antenna=1)])
     seen = sorted(window.flush(), key=lambda s: s.antenna or 0)
     assert seen == [
-        TagSeen(EPC, 1, -60.0, 2, 0.0, 0.2),
-        TagSeen(EPC, 2, -60.0, 1, 0.1, 0.1),
+        TagSeen(EPC, 1, -60.0, 2, 0.0, 0.2, 0.0),
+        TagSeen(EPC, 2, -60.0, 1, 0.1, 0.1, 0.1),
     ]
 
 
@@ -177,7 +191,7 @@ def test_window_closes_when_the_tag_has_not_been_read_for_window_seconds() -> No
     window = TagWindow(window=0.5)
     _feed(window, [_read(1.0), _read(1.2)])
     assert window.due(1.69) == []  # 0.49 s since the last read
-    assert window.due(1.7) == [TagSeen(EPC, 1, -60.0, 2, 1.0, 1.2)]  # exactly `window`
+    assert window.due(1.7) == [TagSeen(EPC, 1, -60.0, 2, 1.0, 1.2, 1.0)]  # exactly `window`
     assert window.due(5.0) == []
     assert window.flush() == []
 
@@ -185,8 +199,8 @@ def test_window_closes_when_the_tag_has_not_been_read_for_window_seconds() -> No
 def test_a_read_of_another_tag_closes_windows_that_are_due() -> None:
     window = TagWindow(window=0.5)
     assert window.add(_read(0.0)) == []
-    assert window.add(_read(0.6, epc=EPC_2)) == [TagSeen(EPC, 1, -60.0, 1, 0.0, 0.0)]
-    assert window.flush() == [TagSeen(EPC_2, 1, -60.0, 1, 0.6, 0.6)]
+    assert window.add(_read(0.6, epc=EPC_2)) == [TagSeen(EPC, 1, -60.0, 1, 0.0, 0.0, 0.0)]
+    assert window.flush() == [TagSeen(EPC_2, 1, -60.0, 1, 0.6, 0.6, 0.6)]
 
 
 def test_a_read_after_a_gap_starts_a_new_window() -> None:
@@ -194,8 +208,8 @@ def test_a_read_after_a_gap_starts_a_new_window() -> None:
     # called due() in between: the read at 0.6 s belongs to a new message.
     window = TagWindow(window=0.5)
     assert window.add(_read(0.0, rssi=-50.0)) == []
-    assert window.add(_read(0.6, rssi=-70.0)) == [TagSeen(EPC, 1, -50.0, 1, 0.0, 0.0)]
-    assert window.flush() == [TagSeen(EPC, 1, -70.0, 1, 0.6, 0.6)]
+    assert window.add(_read(0.6, rssi=-70.0)) == [TagSeen(EPC, 1, -50.0, 1, 0.0, 0.0, 0.0)]
+    assert window.flush() == [TagSeen(EPC, 1, -70.0, 1, 0.6, 0.6, 0.6)]
 
 
 def test_a_tag_that_stays_in_view_is_still_reported_after_max_open() -> None:
@@ -220,7 +234,7 @@ def test_due_closes_a_window_open_for_max_open() -> None:
     assert window.due(1.7) == []
     # still being read, but open for 2 s
     _feed(window, [_read(1.5 + i / 10) for i in range(5)])  # 1.5 .. 1.9
-    assert window.due(2.0) == [TagSeen(EPC, 1, -60.0, 20, 0.0, 1.9)]
+    assert window.due(2.0) == [TagSeen(EPC, 1, -60.0, 20, 0.0, 1.9, 0.0)]
 
 
 def test_count_of_a_read_adds_up() -> None:

@@ -59,6 +59,7 @@ class Context:
     operator: str | None
     tag: Unit | None = None  # the unit an RFID tag stands for, when the read was a tag
     epc: str | None = None
+    direction: str | None = None  # a tag's pass through a portal that tells in from out
 
     @property
     def read_id(self) -> str:
@@ -71,7 +72,8 @@ class Context:
         )
 
     def task(self, **extra: Any) -> dict[str, Any]:
-        return {"kind": self.kind, "id": self.ref, **extra}
+        way = {"direction": self.direction} if self.direction else {}
+        return {"kind": self.kind, "id": self.ref, **way, **extra}
 
     def ok(self, zh: str, en: str, beep: str = "ok", **task: Any) -> Outcome:
         return Outcome(Answer(self.read_id, "ok", zh, en, beep, self.task(**task)))

@@ -6,7 +6,10 @@ a door's portal go through the door's smoothing (gateway.domain.smoothing) first
 that qualifies counts, once. What it does depends on the door's task:
 
 - loading: the unit is checked against the pick list and loaded, as a label would be; the tag
-  remembers it, so the same pallet seen again is not loaded twice;
+  remembers it, so the same pallet seen again is not loaded twice. At a door whose portal
+  tells direction (antennas in zones), only a pass out loads; a pass in is answered quietly,
+  not loaded, and a tag standing near the door is never seen. The answer to the read that
+  decided a pass carries its direction (task "direction": "in" or "out");
 - anything else: noted, no effect.
 
 A handheld counting a location counts each tag read there once per visit (RFID bulk count).
@@ -15,9 +18,10 @@ Every tag read is answered (the station keeps it until then), most of them quiet
 
 from __future__ import annotations
 
+from gateway.domain.direction import IN
 from gateway.domain.errors import Refusal
 from gateway.domain.floor import FloorView, TaggedUnit
-from gateway.domain.smoothing import Smoother, TagRead
+from gateway.domain.smoothing import Smoother
 from gateway.domain.workflows import counting, loading
 from gateway.domain.workflows.common import (
     Context,
@@ -80,12 +84,10 @@ def epc_step(ctx: Context, smoother: Smoother | None) -> Outcome:
     if ctx.kind == "tag":
         return tag_step(ctx)
     if scan.door and smoother is not None:
-        rfid = scan.rfid
-        seen = smoother.observe(
-            TagRead(scan.door, epc, ctx.now, rfid.rssi if rfid else None, rfid.reads if rfid else 1)
-        )
+        seen = smoother.observe_scan(scan, epc, ctx.now)
         if seen is None:
             return quiet(ctx, "标签读取", "Tag read", counted=False)
+        ctx.direction = seen.direction  # a door with zones: IN or OUT, in every answer's task
     known = registered(ctx.book, epc)
     if known is None:
         return Outcome(
@@ -101,6 +103,9 @@ def epc_step(ctx: Context, smoother: Smoother | None) -> Outcome:
     unit, state, order = known
     ctx.tag = unit
     if ctx.kind == "load":
+        if ctx.direction == IN:  # a portal that tells direction loads what goes out only
+            zh = f"进库方向，未装车：批次 {unit.batch}"
+            return quiet(ctx, zh, f"Coming in, not loaded: batch {unit.batch}", counted=False)
         if state == "loaded" and order == ctx.ref:
             return quiet(
                 ctx,

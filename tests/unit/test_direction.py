@@ -1,0 +1,284 @@
+"""Which way a tag went through a portal (gateway.domain.direction): recorded-style sequences
+of single reads (an LLRP reader reporting every read, with its RSSI), properties and examples."""
+
+from __future__ import annotations
+
+import itertools
+import random
+from dataclasses import replace
+from datetime import datetime
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from edge.decode.rfid import TagRead as TagReadAtStation
+from edge.decode.rfid import TagWindow
+from gateway.domain.direction import IN, OUT, Read, Rules, Zones, fold, passes
+from gateway.domain.smoothing import Rules as SmoothingRules
+from gateway.domain.smoothing import Smoother, TagRead, tag_read
+from kernel.contract import RfidInfo, ScanData, ScanMessage
+from siteconfig.kinds import PORTAL_WINDOW
+
+ZONES = Zones(outer=frozenset({1, 2}), inner=frozenset({3, 4}))
+RULES = Rules(ZONES, window=2.0, rssi_floor=-70.0, min_reads=2)
+SENSITIVITY = -78.0  # the reader hears nothing weaker
+
+
+def zone_reads(
+    rng: random.Random, antennas: tuple[int, ...], peak_at: float, peak: float, slope: float
+) -> list[Read]:
+    """One zone's reads while a tag goes by: RSSI falls `slope` dB a second either side of
+    its peak, with ±2 dB of noise; one read every 20-80 ms, each on one of the zone's
+    antennas, as long as the reader hears the tag."""
+    reach = (peak - SENSITIVITY) / slope
+    reads, at = [], peak_at - reach
+    while at < peak_at + reach:
+        rssi = peak - slope * abs(at - peak_at) + rng.uniform(-2, 2)
+        if rssi >= SENSITIVITY:
+            reads.append(Read(rng.choice(antennas), round(rssi, 1), round(at, 3)))
+        at += rng.uniform(0.02, 0.08)
+    return reads
+
+
+@st.composite
+def a_pass(draw: st.DrawFn, direction: str = IN, start: float | None = None) -> list[Read]:
+    """A pallet carried through the door (IN: dock side first), with a few stray reads (a
+    reflection, a tag read through the wall: strong, alone) on any antenna."""
+    rng = random.Random(draw(st.integers(0, 2**32)))
+    t0 = draw(st.floats(0, 1000)) if start is None else start
+    gap = draw(st.floats(1.0, 3.0))
+    first, second = ((1, 2), (3, 4)) if direction == IN else ((3, 4), (1, 2))
+    reads = zone_reads(rng, first, t0, draw(st.floats(-50, -35)), draw(st.floats(10, 25)))
+    reads += zone_reads(rng, second, t0 + gap, draw(st.floats(-50, -35)), draw(st.floats(10, 25)))
+    strays = draw(st.lists(st.floats(-2, gap + 2), max_size=3, unique=True))
+    for n, offset in enumerate(sorted(strays)):
+        at = t0 + offset + n * 0.5  # at least half a second apart
+        reads.append(Read(draw(st.sampled_from([1, 2, 3, 4])), draw(st.floats(-40, -25)), at))
+    return sorted(reads, key=lambda r: r.at)
+
+
+@st.composite
+def lingering(draw: st.DrawFn) -> list[Read]:
+    """A pallet parked near the door for half a minute or more: read on one or both zones at
+    a steady strength, with noise."""
+    rng = random.Random(draw(st.integers(0, 2**32)))
+    antennas = draw(st.lists(st.sampled_from([1, 2, 3, 4]), min_size=1, max_size=4, unique=True))
+    levels = {a: draw(st.floats(-65, -40)) for a in antennas}
+    start, seconds = draw(st.floats(0, 1000)), draw(st.floats(25, 60))
+    reads, at = [], start
+    while at < start + seconds:
+        antenna = rng.choice(antennas)
+        reads.append(Read(antenna, round(levels[antenna] + rng.uniform(-2, 2), 1), at))
+        at += rng.uniform(0.02, 0.3)
+    return reads
+
+
+def reversed_in_time(reads: list[Read]) -> list[Read]:
+    end = max(r.at for r in reads)
+    return [replace(r, at=round(end - r.at, 3)) for r in reversed(reads)]
+
+
+@settings(max_examples=200)
+@given(a_pass(IN))
+def test_a_pass_from_the_dock_side_is_in(reads: list[Read]) -> None:
+    assert [p.direction for p in passes(reads, RULES)] == [IN]
+
+
+@settings(max_examples=200)
+@given(a_pass(OUT))
+def test_a_pass_from_the_warehouse_side_is_out(reads: list[Read]) -> None:
+    assert [p.direction for p in passes(reads, RULES)] == [OUT]
+
+
+@given(a_pass(IN))
+def test_the_same_pass_played_backwards_goes_the_other_way(reads: list[Read]) -> None:
+    forwards = [p.direction for p in passes(reads, RULES)]
+    backwards = [p.direction for p in passes(reversed_in_time(reads), RULES)]
+    assert (forwards, backwards) == ([IN], [OUT])
+
+
+@given(lingering())
+def test_a_tag_standing_near_the_door_goes_nowhere(reads: list[Read]) -> None:
+    assert passes(reads, RULES) == []
+
+
+@given(a_pass(IN), st.sampled_from([(1, 2), (3, 4)]))
+def test_a_tag_read_on_one_zone_only_goes_nowhere(reads: list[Read], zone: tuple[int, ...]) -> None:
+    assert passes([r for r in reads if r.antenna in zone], RULES) == []
+
+
+@given(
+    st.one_of(a_pass(IN), a_pass(OUT), lingering()),
+    st.lists(
+        st.tuples(st.floats(0, 1100), st.floats(-120, -70.01), st.sampled_from([1, 2, 3, 4])),
+        max_size=40,
+    ),
+)
+def test_reads_below_the_floor_change_nothing(
+    reads: list[Read], weak: list[tuple[float, float, int]]
+) -> None:
+    noisy = sorted(reads + [Read(a, rssi, at) for at, rssi, a in weak], key=lambda r: r.at)
+    assert passes(noisy, RULES) == passes(reads, RULES)
+
+
+@st.composite
+def trips(draw: st.DrawFn) -> tuple[list[str], list[Read]]:
+    """The same pallet through the door several times, each time leaving for longer than the
+    window (a forklift's round trips)."""
+    directions = draw(st.lists(st.sampled_from([IN, OUT]), min_size=1, max_size=4))
+    reads: list[Read] = []
+    start = 0.0
+    for direction in directions:
+        trip = draw(a_pass(direction, start=start))
+        reads += trip
+        # the next trip's first reads come up to 5 s before its outer peak
+        start = max(r.at for r in trip) + RULES.window + 5.0 + draw(st.floats(0.1, 30))
+    return directions, reads
+
+
+@given(trips())
+def test_every_pass_counts_once(trip: tuple[list[str], list[Read]]) -> None:
+    directions, reads = trip
+    assert [p.direction for p in passes(reads, RULES)] == directions
+
+
+@given(
+    st.lists(
+        st.tuples(st.floats(0, 0.5), st.sampled_from([None, 1, 2, 3, 4, 5]), st.floats(-90, -20)),
+        max_size=300,
+    )
+)
+def test_no_presence_is_decided_twice_whatever_the_reads(
+    steps: list[tuple[float, int | None, float]],
+) -> None:
+    reads, at = [], 0.0
+    for dt, antenna, rssi in steps:
+        at += dt * 10 if dt > 0.45 else dt  # now and then a gap longer than the window
+        reads.append(Read(antenna, rssi, at))
+    presences = 1 + sum(b.at - a.at > RULES.window for a, b in itertools.pairwise(reads))
+    decided = passes(reads, RULES)
+    assert len(decided) <= presences
+    assert all(a.last < b.first for a, b in itertools.pairwise(decided))
+
+
+def through_station_windows(reads: list[Read], window: float) -> list[Read]:
+    """The reads as a station publishes them with its `window` (edge.decode.rfid.TagWindow):
+    one message per antenna and window, its best RSSI at its peak_seen, its count of reads."""
+    station = TagWindow(window=window)
+    seen = [s for r in reads for s in station.add(TagReadAtStation("E2", r.antenna, r.rssi, r.at))]
+    seen += station.flush()
+    return sorted(
+        (Read(s.antenna, s.rssi, s.peak if s.peak is not None else s.last, s.reads) for s in seen),
+        key=lambda r: r.at,
+    )
+
+
+@given(st.sampled_from([IN, OUT]).flatmap(lambda d: st.tuples(st.just(d), a_pass(d))))
+def test_a_pass_as_a_portal_s_station_publishes_it_goes_the_same_way(
+    case: tuple[str, list[Read]],
+) -> None:
+    direction, reads = case
+    assert [p.direction for p in passes(through_station_windows(reads, PORTAL_WINDOW), RULES)] == [
+        direction
+    ]
+
+
+# -- examples --------------------------------------------------------------------------------
+
+# A recorded pass out through door D02 (inner antennas 3 and 4, outer 1 and 2), one read a
+# report: (antenna, RSSI dBm, seconds).
+OUT_THROUGH_D02 = [
+    (3, -66.0, 0.00), (4, -63.5, 0.04), (3, -60.0, 0.09), (3, -57.5, 0.15), (4, -52.0, 0.21),
+    (3, -49.5, 0.27), (1, -71.5, 0.30), (3, -46.0, 0.33), (4, -44.5, 0.38), (3, -43.0, 0.44),
+    (4, -44.0, 0.50), (1, -66.0, 0.55), (3, -47.5, 0.57), (2, -31.0, 0.60),  # a reflection
+    (4, -51.0, 0.66), (3, -55.5, 0.72), (1, -61.0, 0.78), (2, -57.5, 0.85), (3, -61.0, 0.88),
+    (1, -53.0, 0.93), (2, -49.0, 1.00), (1, -46.5, 1.06), (2, -44.0, 1.12), (1, -45.0, 1.18),
+    (2, -47.0, 1.24), (1, -51.5, 1.31), (2, -55.0, 1.37), (1, -59.0, 1.44), (2, -64.5, 1.52),
+    (1, -63.0, 1.58), (2, -66.0, 1.63), (1, -67.5, 1.70),
+]  # fmt: skip
+
+
+def recorded(rows: list[tuple[int, float, float]], start: float = 500.0) -> list[Read]:
+    return [Read(antenna, rssi, start + at) for antenna, rssi, at in rows]
+
+
+def test_a_recorded_pass_out_is_out_and_decided_while_the_pallet_moves_away() -> None:
+    (decided,) = passes(recorded(OUT_THROUGH_D02), RULES)
+    assert decided.direction == OUT
+    # Decided at the read that took an outer antenna 6 dB under its peak (at 1.52 s), the
+    # pallet still in the portal's reach: of the reads until then, one is under the floor.
+    assert decided.at == 500.0 + 1.52
+    assert decided.reads == len(OUT_THROUGH_D02) - 4
+    assert decided.best == -31.0
+
+
+def test_the_online_fold_decides_on_the_read_that_passes() -> None:
+    track = None
+    answers = []
+    for read in recorded(OUT_THROUGH_D02):
+        track, decided = fold(track, read, RULES)
+        answers.append(decided)
+    (when,) = [n for n, d in enumerate(answers) if d is not None]
+    assert OUT_THROUGH_D02[when][0] in (1, 2) and answers[when].direction == OUT  # type: ignore[union-attr]
+
+
+def test_peaks_too_close_together_decide_nothing() -> None:
+    rows = [(1 if n % 2 else 3, -40.0 - abs(n - 10) * 2.5, n * 0.05) for n in range(21)]
+    assert passes(recorded(rows), RULES) == []
+
+
+def test_a_pallet_carried_in_stopped_for_a_minute_and_taken_away_is_not_counted() -> None:
+    pallet = recorded(OUT_THROUGH_D02)  # starts like a pass, then stands at the outer side
+    standing = [Read(1, -47.0 + (n % 3), 501.6 + n * 0.1) for n in range(600)]
+    assert passes(pallet[:-8] + standing, RULES) == []
+
+
+def test_reads_without_rssi_decide_nothing() -> None:
+    reads = [replace(r, rssi=None) for r in recorded(OUT_THROUGH_D02)]
+    assert passes(reads, RULES) == []
+
+
+# -- the gateway's Smoother at a door with zones ---------------------------------------------
+
+PALLET = "urn:epc:id:sgtin:6901234.056789.1001"
+DOOR_RULES = SmoothingRules(window=2.0, rssi_floor=-70.0, min_reads=2)
+ZONED = SmoothingRules(window=2.0, rssi_floor=-70.0, min_reads=2, zones=ZONES)
+
+
+def portal_reads(door: str, rows: list[tuple[int, float, float]]) -> list[TagRead]:
+    return [TagRead(door, PALLET, 500.0 + at, rssi, 1, antenna) for antenna, rssi, at in rows]
+
+
+def test_a_door_with_zones_sees_a_pass_once_with_its_direction() -> None:
+    smoother = Smoother(DOOR_RULES, {"D02": ZONED})
+    out = [smoother.observe(r) for r in portal_reads("D02", OUT_THROUGH_D02)]
+    (seen,) = [s for s in out if s is not None]
+    assert (seen.door, seen.epc, seen.direction) == ("D02", PALLET, OUT)
+    # the same pallet brought back in ten seconds later: the pass played backwards
+    back = sorted(((a, rssi, 12.0 - at) for a, rssi, at in OUT_THROUGH_D02), key=lambda r: r[2])
+    again = [smoother.observe(r) for r in portal_reads("D02", back)]
+    assert [s.direction for s in again if s is not None] == [IN]
+
+
+def test_a_door_with_zones_ignores_a_tag_parked_by_it_and_others_are_as_before() -> None:
+    smoother = Smoother(DOOR_RULES, {"D02": ZONED})
+    parked = [(1 + n % 2, -48.0 - n % 3, n * 0.2) for n in range(300)]  # a minute at the door
+    assert all(smoother.observe(r) is None for r in portal_reads("D02", parked))
+    (seen,) = [s for s in map(smoother.observe, portal_reads("D01", parked)) if s]
+    assert seen.direction is None  # a door without zones: seen once, as it always was
+
+
+def test_a_zoned_door_times_reads_by_the_station_s_peak_not_the_gateway() -> None:
+    scan = ScanMessage(
+        "0190f000-0000-7000-8000-000000000001", "LC01", "LC01-D02-RFID1", 1,
+        "2026-11-23T09:14:03.500+08:00", "rfid", b"x", True,
+        ScanData(kind="epc", epc_uri=PALLET), door="D02",
+        rfid=RfidInfo(3, -51.0, 1, last_seen="2026-11-23T09:14:03.400+08:00",
+                      peak_seen="2026-11-23T09:14:03.250+08:00"),
+    )  # fmt: skip
+    peak = datetime.fromisoformat("2026-11-23T09:14:03.250+08:00").timestamp()
+    assert tag_read(scan, PALLET, 7.0, zoned=True) == TagRead("D02", PALLET, peak, -51.0, 1, 3)
+    assert tag_read(scan, PALLET, 7.0, zoned=False) == TagRead("D02", PALLET, 7.0, -51.0, 1, 3)
+    older = replace(scan, rfid=RfidInfo(3, -51.0, 1))  # from a station before peak_seen
+    stamp = datetime.fromisoformat(scan.ts).timestamp()
+    assert tag_read(older, PALLET, 7.0, zoned=True) == TagRead("D02", PALLET, stamp, -51.0, 1, 3)
