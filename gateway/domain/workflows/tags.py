@@ -7,6 +7,8 @@ that qualifies counts, once. What it does depends on the door's task:
 
 - loading: the unit is checked against the pick list and loaded, as a label would be; the tag
   remembers it, so the same pallet seen again is not loaded twice;
+- receiving: a unit an open notice lists with the tag is received, once, as its label would
+  be (gateway.domain.workflows.receiving.by_tag);
 - anything else: noted, no effect.
 
 A handheld counting a location counts each tag read there once per visit (RFID bulk count).
@@ -18,7 +20,7 @@ from __future__ import annotations
 from gateway.domain.errors import Refusal
 from gateway.domain.floor import FloorView, TaggedUnit
 from gateway.domain.smoothing import Smoother, TagRead
-from gateway.domain.workflows import counting, loading
+from gateway.domain.workflows import counting, loading, receiving
 from gateway.domain.workflows.common import (
     Context,
     Outcome,
@@ -79,6 +81,7 @@ def epc_step(ctx: Context, smoother: Smoother | None) -> Outcome:
     ctx.epc = epc
     if ctx.kind == "tag":
         return tag_step(ctx)
+    seen = None
     if scan.door and smoother is not None:
         rfid = scan.rfid
         seen = smoother.observe(
@@ -86,6 +89,8 @@ def epc_step(ctx: Context, smoother: Smoother | None) -> Outcome:
         )
         if seen is None:
             return quiet(ctx, "标签读取", "Tag read", counted=False)
+    if ctx.kind == "receive":  # a receiving door's portal: the notices' tagged units
+        return receiving.by_tag(ctx, epc, seen)
     known = registered(ctx.book, epc)
     if known is None:
         return Outcome(
