@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from harness.depot import Depot, ServerProcess
+from harness.forms import signed_in
 from kernel.clock import system_clock
 from server.services.accounts import create_user
 from server.storage.db import make_engine
@@ -82,6 +83,12 @@ def test_a_notice_keeps_its_tagged_units_and_the_gateway_gets_them(
     ).json()
     (sent,) = synced["inbound_notices"]
     assert [u["epc"] for u in sent["units"]] == [u["epc"] for u in units]
+    # the dashboard's notice page: how many tagged units each line lists
+    page = signed_in(server.url, "li", PASSWORD)
+    html = page.get(f"/inbound/{made.json()['id']}").text
+    page.close()
+    cells = [c.split("<")[0] for c in html.split('class="num units">')[1:]]
+    assert cells == ["2", "1"]
 
 
 def test_units_that_cannot_be_on_the_notice_are_refused_with_their_reason(
