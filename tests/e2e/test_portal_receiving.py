@@ -7,28 +7,34 @@ once; a read the station sends again gets its first answer. Seen again later (a 
 presence), or its label scanned after, a pallet is not received again; an unknown tag is
 answered with a warning. The server counts what the door received against
 the notice, and the door's floor page shows what the truck brought against what the notice
-expects, with the pallet still missing named by its tag.
+expects, with the pallet still missing named by its tag. The second test takes the whole path
+from a fixed reader: the LLRP simulator's tag reports through a station process.
 """
 
 from __future__ import annotations
 
+import queue
 import sqlite3
 import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from epcpy.epc_schemes.sgtin import SGTIN, SGTINFilterValue
 from test_floor_pages import FLOOR_PIN, login
 
 from edge.clock import new_event_id, now_iso
-from harness.depot import Depot, GatewayProcess, ServerProcess
+from harness.depot import Depot, GatewayProcess, ServerProcess, StationProcess, device_toml
 from harness.floor import SITE, Floor
+from harness.llrp_sim import LlrpSimulator
 from harness.mosquitto import Mosquitto
+from harness.mqtt import MqttTestClient
 from harness.procs import wait_until
 from kernel.clock import system_clock
-from kernel.contract import Answer, RfidInfo, ScanData, ScanMessage
+from kernel.contract import Answer, RfidInfo, ScanData, ScanMessage, parse_answer
 from server.services.accounts import create_user
 from server.storage.db import make_engine
 
@@ -94,6 +100,27 @@ def listed_at_gateway(gateway: GatewayProcess) -> int:
         return int(db.execute("SELECT count(*) FROM notice_units").fetchone()[0])
 
 
+def send_notice(
+    server: ServerProcess, gateway: GatewayProcess, lines: list[dict[str, Any]], pallets: list[str]
+) -> None:
+    """The keeper's notice, its first line's pallets listed by tag, once the gateway has it."""
+    units = [
+        {"epc": epc, "line": 1, "item": lines[0]["item"], "batch": "2026TG", "qty": 20,
+         "prod_date": "2026-10-01", "expiry": "2031-09-30"}
+        for epc in pallets
+    ]  # fmt: skip
+    notice = {"number": NUMBER, "warehouse": SITE, "lines": lines, "units": units}
+    with server.login(("li", PASSWORD)) as li:
+        assert li.post("/api/v1/inbound-notices", json=notice).status_code == 201
+    wait_until(lambda: listed_at_gateway(gateway) == len(pallets), 20, "the units synced")
+
+
+def received_at_server(server: ServerProcess) -> list[int]:
+    with server.login(("li", PASSWORD)) as li:
+        (row,) = li.get("/api/v1/inbound-notices").json()["rows"]
+    return [line["received"] for line in row["lines"]]
+
+
 def test_a_trucks_tagged_pallets_are_received_once_each_at_the_portal(
     server: ServerProcess,
     depot: Depot,
@@ -104,29 +131,11 @@ def test_a_trucks_tagged_pallets_are_received_once_each_at_the_portal(
     portal = Portal(floor)
     blanket, tent = depot.example.items[6], depot.example.items[0]
     pallets = [sgtin(blanket.gtin, f"PAL{n}") for n in (1, 2, 3)]
-    notice = {
-        "number": NUMBER,
-        "warehouse": SITE,
-        "lines": [
-            {"item": blanket.code, "qty": 60, "batch": "2026TG"},
-            {"item": tent.code, "qty": 10},
-        ],
-        "units": [
-            {
-                "epc": epc,
-                "line": 1,
-                "item": blanket.code,
-                "batch": "2026TG",
-                "qty": 20,
-                "prod_date": "2026-10-01",
-                "expiry": "2031-09-30",
-            }
-            for epc in pallets
-        ],
-    }
-    with server.login(("li", PASSWORD)) as li:
-        assert li.post("/api/v1/inbound-notices", json=notice).status_code == 201
-    wait_until(lambda: listed_at_gateway(portal_gateway) == 3, 20, "the notice's units synced")
+    lines = [
+        {"item": blanket.code, "qty": 60, "batch": "2026TG"},
+        {"item": tent.code, "qty": 10},
+    ]
+    send_notice(server, portal_gateway, lines, pallets)
     assert floor.cmd(PORTAL, "RECEIVE", door=DOOR).result == "ok"
 
     first = portal.pass_by(pallets[0], 6) + portal.pass_by(pallets[1], 6)
@@ -152,12 +161,7 @@ def test_a_trucks_tagged_pallets_are_received_once_each_at_the_portal(
     assert tents.result == "ok"
 
     # the server counts what the door received against the notice, once per pallet
-    def received_at_server() -> list[int]:
-        with server.login(("li", PASSWORD)) as li:
-            (row,) = li.get("/api/v1/inbound-notices").json()["rows"]
-        return [line["received"] for line in row["lines"]]
-
-    wait_until(lambda: received_at_server() == [40, 4], 30, "the receipts at the server")
+    wait_until(lambda: received_at_server(server) == [40, 4], 30, "the receipts at the server")
 
     # the door's floor page: brought against expected, the missing pallet by its tag
     with login(portal_gateway, "li") as page:
@@ -172,3 +176,92 @@ def test_a_trucks_tagged_pallets_are_received_once_each_at_the_portal(
     missing = html.split('<ul class="missing">')[1].split("</ul>")[0]
     assert pallets[2] in missing and pallets[0] not in missing
     assert httpx.get(f"{portal_gateway.url}/healthz").status_code == 200
+
+
+def sgtin96(uri: str) -> str:
+    """The EPC bank (hex) of an SGTIN-96 tag the supplier encoded with `uri`."""
+    return str(
+        SGTIN(uri).hex(
+            filter_value=SGTINFilterValue.POS_ITEM,
+            binary_coding_scheme=SGTIN.BinaryCodingScheme.SGTIN_96,
+        )
+    )
+
+
+def answers_heard(client: MqttTestClient) -> list[Answer]:
+    out = []
+    while True:
+        try:
+            out.append(parse_answer(client.messages.get_nowait().payload))
+        except queue.Empty:
+            return out
+
+
+def receipts_made(gateway: GatewayProcess) -> int:
+    with sqlite3.connect(gateway.database) as db:
+        return int(db.execute("SELECT count(*) FROM outbox WHERE type='receiving'").fetchone()[0])
+
+
+def test_a_fixed_readers_reports_through_the_station_receive_each_pallet_once(
+    tmp_path: Path,
+    broker: Mosquitto,
+    server: ServerProcess,
+    depot: Depot,
+    keeper: None,
+    portal_gateway: GatewayProcess,
+) -> None:
+    """The whole path: the LLRP simulator's tag reports, the station's LLRP reader and its
+    folding per antenna, the broker, the gateway's smoothing and receiving, the server."""
+    blanket = depot.example.items[6]
+    uris = [sgtin(blanket.gtin, str(1000 + n)) for n in (1, 2, 3)]
+    send_notice(server, portal_gateway, [{"item": blanket.code, "qty": 60, "batch": "2026TG"}],
+                uris)  # fmt: skip
+    device = "LC01-D01-RFID2"
+    hear = MqttTestClient(broker.port)
+    hear.subscribe(f"wh/v1/{SITE}/cmd/{device}")
+    reader = LlrpSimulator(antennas=2).start()
+    station = StationProcess(
+        tmp_path / "station",
+        broker.port,
+        [
+            device_toml(
+                device,
+                "rfid_llrp",
+                door=DOOR,
+                host="127.0.0.1",
+                port=reader.port,
+                antennas=[1, 2],
+                window=0.2,
+            )
+        ],
+    ).start()
+    try:
+        reader.wait_inventory()
+        tags = [sgtin96(uri) for uri in uris[:2]]  # the third pallet is not on this truck
+        for rssi in (-60, -52, -49, -55):  # the forklift passes: reads on both antennas
+            reader.report(
+                [(tag, 1, rssi, 5) for tag in tags] + [(tag, 2, rssi - 6, 3) for tag in tags]
+            )
+        wait_until(lambda: receipts_made(portal_gateway) == 2, 20, "two pallets received")
+        passed = time.monotonic()
+        heard = answers_heard(hear)
+        # later pallet 1 is read again (a new presence): answered, not received again
+        wait_until(lambda: time.monotonic() - passed > 2 * WINDOW, 5, "the presences to end")
+        reader.report([(tags[0], 1, -50, 4)])
+
+        def already() -> bool:
+            heard.extend(answers_heard(hear))
+            return any("Already received" in a.text_en for a in heard)
+
+        wait_until(already, 20, "pallet 1 answered as already received")
+        assert receipts_made(portal_gateway) == 2
+        with login(portal_gateway, "li") as page:  # the door's device receives by default
+            (brought,) = page.get(f"/floor/api/device/{device}").json()["brought"]
+    finally:
+        station.stop()
+        reader.stop()
+        hear.close()
+    assert sum(1 for a in heard if a.text_zh.startswith("已收货")) == 2
+    assert (brought["units"], brought["passed"], brought["lines"][0]["received"]) == (3, 2, 40)
+    assert [u["epc"] for u in brought["missing"]] == [uris[2]]
+    wait_until(lambda: received_at_server(server) == [40], 30, "the receipts at the server")
