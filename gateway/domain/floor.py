@@ -94,6 +94,25 @@ class NoticeLine:
 
 
 @dataclass(frozen=True, slots=True)
+class ListedUnit:
+    """A tagged unit an open notice lists (the supplier's dispatch advice): its tag as the
+    supplier encoded it, its GS1 key (SSCC, or the SGTIN's GTIN and serial) and its goods."""
+
+    epc: str
+    notice_id: int
+    number: str
+    n: int  # the notice line it is on
+    item: str
+    batch: str
+    qty: int
+    sscc: str | None = None
+    gtin: str | None = None
+    serial: str | None = None
+    prod_date: str | None = None
+    expiry: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class FlaggedReceipt:
     """Goods received past what a notice expects ('over') or on no notice ('wrong')."""
 
@@ -162,14 +181,15 @@ class Count:
 
 @dataclass(frozen=True, slots=True)
 class TaggedUnit:
-    """The unit an RFID tag stands for, and whether (and onto which order) it was loaded."""
+    """The unit an RFID tag stands for, and whether it was received at a door (a notice's
+    listed unit) or loaded (and onto which order)."""
 
     epc: str
     item: str
     gtin: str
     batch: str
     qty: int
-    state: str  # registered | loaded
+    state: str  # registered | received | loaded
     order: str | None
 
 
@@ -207,6 +227,15 @@ class Notices(Protocol):
     def open_notice_lines(self) -> list[NoticeLine]: ...
     def count_received(self, line: NoticeLine, qty: int) -> None: ...
     def flag_receipt(self, receipt: FlaggedReceipt) -> None: ...
+    def listed_unit(self, epc: str) -> ListedUnit | None:
+        """The unit an open notice lists with this tag."""
+        ...
+
+    def listed_unit_of_label(
+        self, sscc: str | None, gtin: str | None, serial: str | None
+    ) -> ListedUnit | None:
+        """The unit an open notice lists with this SSCC, or this GTIN and serial."""
+        ...
 
 
 class PickLists(Protocol):
@@ -248,6 +277,9 @@ class Tags(Protocol):
     def tagged(self, epc: str) -> TaggedUnit | None: ...
     def register_tag(self, unit: TaggedUnit, at: float) -> None: ...
     def tag_loaded(self, epc: str, order: str, at: float) -> None: ...
+    def tag_received(self, unit: TaggedUnit, at: float) -> None:
+        """The tag stands for `unit`, received (registered now, or before on a handheld)."""
+        ...
 
 
 class FloorView(Catalogue, Stock, Tasks, Notices, PickLists, Counts, Tags, Protocol):

@@ -28,6 +28,7 @@ from gateway.domain.floor import (
     FlaggedReceipt,
     Item,
     Line,
+    ListedUnit,
     Load,
     Location,
     NoticeLine,
@@ -53,6 +54,10 @@ WHERE p.order_no = ?
 ORDER BY p.seq
 """  # noqa: S608 - fixed SQL
 _LEFT_TO_LOAD = f"SELECT p.id, p.qty - ({LOADED}) FROM pick_lines p WHERE p.order_no = ?"  # noqa: S608
+_LISTED = (
+    "SELECT u.epc, u.notice_id, n.number, u.n, u.item, u.batch, u.qty, u.sscc, u.gtin, "
+    "u.serial, u.prod_date, u.expiry FROM notice_units u JOIN notices n ON n.id = u.notice_id"
+)
 _COUNT_KEY = "stocktake=? AND location=? AND item=? AND batch=? AND round=?"
 
 
@@ -201,6 +206,25 @@ class Book:
             (r.read_id, r.notice_id, r.item, r.batch, r.qty, r.door, r.flag, r.at),
         )
 
+    def listed_unit(self, epc: str) -> ListedUnit | None:
+        return self._listed("u.epc = ?", (epc,))
+
+    def listed_unit_of_label(
+        self, sscc: str | None, gtin: str | None, serial: str | None
+    ) -> ListedUnit | None:
+        if sscc:
+            return self._listed("u.sscc = ?", (sscc,))
+        if gtin and serial:
+            return self._listed("u.gtin = ? AND u.serial = ?", (gtin, serial))
+        return None
+
+    def _listed(self, where: str, args: tuple[str, ...]) -> ListedUnit | None:
+        row = self.db.execute(
+            f"{_LISTED} WHERE n.status = 'open' AND {where} LIMIT 1",
+            args,
+        ).fetchone()
+        return ListedUnit(*row) if row else None
+
     # --- pick lists and loading -------------------------------------------------------------
 
     def pick_lines(self, order: str) -> list[PickLine]:
@@ -303,4 +327,12 @@ class Book:
     def tag_loaded(self, epc: str, order: str, at: float) -> None:
         self.db.execute(
             "UPDATE units SET state='loaded', order_no=?, at=? WHERE epc=?", (order, at, epc)
+        )
+
+    def tag_received(self, unit: TaggedUnit, at: float) -> None:
+        u = unit
+        self.db.execute(
+            "INSERT INTO units VALUES (?,?,?,?,?,'received',NULL,?) ON CONFLICT (epc) DO UPDATE "
+            "SET state='received', order_no=NULL, at=excluded.at",
+            (u.epc, u.item, u.gtin, u.batch, u.qty, at),
         )

@@ -22,6 +22,7 @@ from gateway.domain.floor import (
     FlaggedReceipt,
     Item,
     Line,
+    ListedUnit,
     Load,
     Location,
     NoticeLine,
@@ -56,6 +57,7 @@ class MemoryFloor:
     stock: list[Line] = field(default_factory=list)  # the server's lines
     pick_list: list[PickListLine] = field(default_factory=list)
     notices: list[NoticeLine] = field(default_factory=list)  # `received` 0 as sent
+    listed: list[ListedUnit] = field(default_factory=list)  # the notices' tagged units
     stocktakes: dict[int, Stocktake] = field(default_factory=dict)
     # What the floor recorded:
     effects: list[tuple[str, Effect]] = field(default_factory=list)
@@ -150,6 +152,18 @@ class MemoryFloor:
     def flag_receipt(self, receipt: FlaggedReceipt) -> None:
         self.flagged.append(receipt)
 
+    def listed_unit(self, epc: str) -> ListedUnit | None:
+        return next((u for u in self.listed if u.epc == epc), None)
+
+    def listed_unit_of_label(
+        self, sscc: str | None, gtin: str | None, serial: str | None
+    ) -> ListedUnit | None:
+        by_gtin = (gtin, serial) if gtin and serial else None
+        for u in self.listed:
+            if (sscc and u.sscc == sscc) or (u.gtin, u.serial) == by_gtin:
+                return u
+        return None
+
     # --- pick lists and loading -------------------------------------------------------------
 
     def _loaded(self, line: PickListLine) -> int:
@@ -230,3 +244,6 @@ class MemoryFloor:
 
     def tag_loaded(self, epc: str, order: str, at: float) -> None:
         self.tags[epc] = replace(self.tags[epc], state="loaded", order=order)
+
+    def tag_received(self, unit: TaggedUnit, at: float) -> None:
+        self.tags[unit.epc] = replace(unit, state="received", order=None)

@@ -3,7 +3,8 @@
 Each function takes the pages' read-only connection (GatewayStore.reading: it never waits on
 the intake's transactions) and returns plain data for the page (and for its live refresh as
 JSON): the devices and what each is doing, the pick lists, the inbound notices, the counts,
-the events the server refused, and one device's task in detail.
+the events the server refused, and one device's task in detail (a receiving door's: what the
+truck brought against each open notice, its tagged units passed and missing).
 """
 
 from __future__ import annotations
@@ -167,6 +168,52 @@ def notices(db: sqlite3.Connection) -> list[dict[str, Any]]:
     ]
 
 
+MISSING_SHOWN = 50  # tagged units still missing listed by tag on a door's page; the rest counted
+
+
+def brought(db: sqlite3.Connection) -> list[dict[str, Any]]:
+    """What the truck brought against what each open notice expects, for a receiving door's
+    page: per line expected and received, and of the tagged units the notice lists, how many
+    passed (received by tag or label) and which are still missing."""
+    units: dict[str, list[tuple[Any, ...]]] = {}
+    for row in db.execute(
+        "SELECT n.number, u.n, u.epc, u.item, u.batch, u.qty, t.state FROM notice_units u "
+        "JOIN notices n ON n.id = u.notice_id LEFT JOIN units t ON t.epc = u.epc "
+        "WHERE n.status = 'open' ORDER BY n.number, u.n, u.epc"
+    ):
+        units.setdefault(row[0], []).append(row[1:])
+    out = []
+    for notice in notices(db):
+        number = notice["number"]
+        if number is None:
+            continue
+        listed = units.get(number, [])
+        passed = [u for u in listed if u[5] not in (None, "registered")]
+        missing = [u for u in listed if u[5] in (None, "registered")]
+        lines = [
+            {
+                **line,
+                "units": sum(1 for u in listed if u[0] == n),
+                "passed": sum(1 for u in passed if u[0] == n),
+            }
+            for n, line in enumerate(notice["lines"])
+        ]
+        out.append(
+            {
+                "number": number,
+                "lines": lines,
+                "units": len(listed),
+                "passed": len(passed),
+                "missing": [
+                    {"epc": u[1], "item": u[2], "batch": u[3], "qty": u[4]}
+                    for u in missing[:MISSING_SHOWN]
+                ],
+                "missing_count": len(missing),
+            }
+        )
+    return out
+
+
 def counts(db: sqlite3.Connection) -> list[dict[str, Any]]:
     out = []
     for take, zone, tolerance in db.execute(
@@ -203,7 +250,9 @@ def rejected(db: sqlite3.Connection, limit: int = 50) -> list[dict[str, Any]]:
 def device_detail(db: sqlite3.Connection, device: str, today: date) -> dict[str, Any]:
     book = Book(db)
     task = book.task(device)
-    kind, ref, state, operator = task or ("idle", None, {}, None)
+    door = db.execute("SELECT door FROM devices WHERE device=?", (device,)).fetchone()
+    idle = "receive" if door and door[0] else "idle"  # a door's scanner receives by default
+    kind, ref, state, operator = task or (idle, None, {}, None)
     detail: dict[str, Any] = {
         "device": device,
         "task": kind,
@@ -220,6 +269,8 @@ def device_detail(db: sqlite3.Connection, device: str, today: date) -> dict[str,
     if kind == "count":
         detail["location"] = state.get("location")
         detail["recount"] = state.get("recount", [])
+    if kind == "receive":
+        detail["brought"] = brought(db)
     return detail
 
 

@@ -104,6 +104,17 @@ CREATE TABLE IF NOT EXISTS notice_lines (
     notice_id INTEGER NOT NULL, n INTEGER NOT NULL, item TEXT NOT NULL, batch TEXT,
     qty INTEGER NOT NULL, PRIMARY KEY (notice_id, n)
 );
+-- The tagged units the open notices list (the supplier's dispatch advice), as the server sent
+-- them; `n` is the notice line a unit is on. A unit received at a door has its tag in `units`
+-- with the state 'received'.
+CREATE TABLE IF NOT EXISTS notice_units (
+    epc TEXT PRIMARY KEY, notice_id INTEGER NOT NULL, n INTEGER NOT NULL, item TEXT NOT NULL,
+    batch TEXT NOT NULL, qty INTEGER NOT NULL, sscc TEXT, gtin TEXT, serial TEXT,
+    prod_date TEXT, expiry TEXT
+);
+CREATE INDEX IF NOT EXISTS notice_units_sscc ON notice_units (sscc);
+CREATE INDEX IF NOT EXISTS notice_units_gtin ON notice_units (gtin, serial);
+CREATE INDEX IF NOT EXISTS notice_units_notice ON notice_units (notice_id);
 CREATE TABLE IF NOT EXISTS flagged_receipts (
     read_id TEXT PRIMARY KEY, notice_id INTEGER, item TEXT NOT NULL, batch TEXT NOT NULL,
     qty INTEGER NOT NULL, door TEXT NOT NULL, flag TEXT NOT NULL, at REAL NOT NULL

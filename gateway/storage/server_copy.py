@@ -4,8 +4,9 @@
 storage years), batches (with their dates and the last day their re-inspection pass counts,
 which FIFO decides by: gateway/domain/fifo.py), stock lines, open pick lists, stocktakes
 (each with the locations its last close asked to count again: counted there as round 2),
-inbound notices and the people who may use the floor pages. Events the server had accepted
-before the call began are in it, so their local effects stop counting
+inbound notices (with the tagged units each lists: the supplier's dispatch advice) and the
+people who may use the floor pages. Events the server had accepted before the call began are
+in it, so their local effects stop counting
 (gateway/storage/schema.py, LIVE_EVENT), and so are the pick lines of the orders made here
 that the centre has taken, which then replace the local ones. Every function here runs
 inside the caller's transaction.
@@ -241,6 +242,7 @@ def _replace_lists(db: sqlite3.Connection, answer: dict[str, Any]) -> None:
     )
     db.execute("DELETE FROM notices")
     db.execute("DELETE FROM notice_lines")
+    db.execute("DELETE FROM notice_units")
     for notice in answer.get("inbound_notices", []):
         db.execute(
             "INSERT INTO notices VALUES (?,?,?,?)",
@@ -253,3 +255,12 @@ def _replace_lists(db: sqlite3.Connection, answer: dict[str, Any]) -> None:
                 for n, line in enumerate(notice["lines"])
             ],
         )
+        db.executemany(
+            "INSERT INTO notice_units VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            [
+                (_text(u["epc"]), notice["id"], int(u["n"]), _text(u["item"]), _text(u["batch"]),
+                 int(u["qty"]), u.get("sscc"), u.get("gtin"), u.get("serial"),
+                 iso_date(u.get("prod_date")), iso_date(u.get("expiry")))
+                for u in notice.get("units", [])
+            ],
+        )  # fmt: skip

@@ -30,7 +30,7 @@ from server.services import inbound
 from server.storage import notices
 from server.web.deps import engine_of, now_of
 from server.web.guard import Scope, screen
-from server.web.workflows import NoticeIn
+from server.web.workflows import NoticeIn, notice_units
 
 router = APIRouter(include_in_schema=False)
 MAY_CREATE = "count"  # the permission of POST /api/v1/inbound-notices and of closing one
@@ -123,6 +123,7 @@ def create(
             [inbound.NoticeLine(x.item, x.qty, x.batch) for x in body.lines],
             now=now_of(request),
             owner_level=body.owner_level,
+            units=notice_units(body),
         )
     except DepotError as exc:
         code = status_of(exc.reason) if isinstance(exc, Rejection) else 422

@@ -107,6 +107,28 @@ BY_REASON: dict[str, Step] = {
     ),
     # the state of a record
     "duplicate_number": S("编号已被使用，请换一个编号", "that number is taken: use another"),
+    # the tagged units a notice lists (server/domain/tag_units.py)
+    "too_many_units": S(
+        "每份通知最多列 2000 个带标签单元，请分成几份通知",
+        "at most 2000 tagged units on a notice: split it into several notices",
+    ),
+    "bad_epc": S(
+        "标签编码须为 SSCC 或带序列号的 SGTIN 标签 URI，请按供应商发货单核对",
+        "a tag must be an SSCC or serialised SGTIN tag URI: check the supplier's dispatch advice",
+    ),
+    "duplicate_epc": S(
+        "该标签已列在本通知或另一份通知上，请核对标签编码",
+        "that tag is already listed on this or another notice: check the tag",
+    ),
+    "unit_line": S("请填写通知中已有的行号", "name a line the notice has"),
+    "unit_not_line": S(
+        "单元的物资或批次须与其所在行一致", "a unit's item and batch must be its line's"
+    ),
+    "bad_dates": S("有效期不能早于生产日期", "the expiry cannot be before the production date"),
+    "units_over_line": S(
+        "一行的单元数量合计不能超过该行的数量",
+        "a line's units cannot come to more than the line expects",
+    ),
     "notice_closed": S(
         "该通知已关闭，如仍有到货请新建通知",
         "the notice is closed: create a new one for further goods",

@@ -207,6 +207,7 @@ REASON_STATUS: dict[int, frozenset[str]] = {
     409: frozenset(
         {
             "duplicate_number",
+            "duplicate_epc",
             "user_exists",
             "gateway_exists",
             "not_open",

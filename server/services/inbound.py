@@ -17,9 +17,18 @@ from sqlalchemy import Connection, Engine, select, update
 from server.domain.floor import Rejection
 from server.domain.levels import check_level, held_for
 from server.domain.receiving import Line, Receipt, count
+from server.domain.tag_units import LineOf, TaggedUnit, check_units
 from server.services.audit import record
 from server.services.refs import known_warehouse
-from server.storage.tables import inbound_lines, inbound_notices, items, suppliers, warehouses
+from server.storage.tables import (
+    inbound_lines,
+    inbound_notices,
+    inbound_units,
+    item_gtins,
+    items,
+    suppliers,
+    warehouses,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,14 +48,18 @@ def create_notice(
     lines: list[NoticeLine],
     now: datetime,
     owner_level: str | None = None,
+    units: list[TaggedUnit] | None = None,
 ) -> int:
     """A notice of what `supplier` is due to deliver to `warehouse`; the batches received
     against it belong to `owner_level` (art. 17; when not given, the depot's own level, or
-    for an agency point the bureau's: server.domain.levels.held_for)."""
+    for an agency point the bureau's: server.domain.levels.held_for). `units`: the tagged
+    units the supplier says it is sending, each on a line (server.domain.tag_units)."""
     if owner_level is not None:
         check_level(owner_level, "owner_level")
     if not lines or any(line.qty <= 0 for line in lines):
         raise Rejection("bad_quantity", "a notice needs lines with positive quantities")
+    units = units or []
+    keys = check_units([LineOf(x.item, x.batch, x.qty) for x in lines], units)
     with engine.begin() as conn:
         known_warehouse(conn, warehouse)
         own = conn.execute(
@@ -89,23 +102,71 @@ def create_notice(
                 .returning(inbound_notices.c.id)
             ).scalar_one()
         )
-        conn.execute(
-            inbound_lines.insert(),
-            [
-                {
-                    "notice_id": notice_id,
-                    "item_code": line.item,
-                    "batch_no": line.batch,
-                    "qty": line.qty,
-                    "accepted": 0,
-                    "rejected": 0,
-                    "received": 0,
-                }
-                for line in lines
-            ],
-        )
-        record(conn, username, "inbound_notice", number, depot=warehouse, now=now, lines=len(lines))
+        line_ids = [
+            int(
+                conn.execute(
+                    inbound_lines.insert()
+                    .values(
+                        notice_id=notice_id,
+                        item_code=line.item,
+                        batch_no=line.batch,
+                        qty=line.qty,
+                        accepted=0,
+                        rejected=0,
+                        received=0,
+                    )
+                    .returning(inbound_lines.c.id)
+                ).scalar_one()
+            )
+            for line in lines
+        ]
+        _list_units(conn, notice_id, line_ids, units, keys)
+        record(conn, username, "inbound_notice", number, depot=warehouse, now=now, lines=len(lines),
+               units=len(units))  # fmt: skip
     return notice_id
+
+
+def _list_units(
+    conn: Connection, notice_id: int, line_ids: list[int], units: list[TaggedUnit], keys: list[Any]
+) -> None:
+    """Keep a notice's tagged units; a tag another notice lists already is refused."""
+    if not units:
+        return
+    taken = conn.execute(
+        select(inbound_units.c.epc).where(inbound_units.c.epc.in_([u.epc for u in units]))
+    ).first()
+    if taken is not None:
+        raise Rejection("duplicate_epc", f"tag {taken.epc} is listed on another notice")
+    gtins = {key.gtin for key in keys if key.gtin}
+    of_item = dict(
+        conn.execute(
+            select(item_gtins.c.gtin, item_gtins.c.item_code).where(item_gtins.c.gtin.in_(gtins))
+        ).all()
+    )
+    for u, key in zip(units, keys, strict=True):
+        if key.gtin in of_item and of_item[key.gtin] != u.item:
+            raise Rejection(
+                "unit_not_line", f"tag {u.epc} is a GTIN of {of_item[key.gtin]}, not of {u.item}"
+            )
+    conn.execute(
+        inbound_units.insert(),
+        [
+            {
+                "notice_id": notice_id,
+                "line_id": line_ids[u.line - 1],
+                "epc": u.epc,
+                "sscc": key.sscc,
+                "gtin": key.gtin,
+                "serial": key.serial,
+                "item_code": u.item,
+                "batch_no": u.batch,
+                "prod_date": u.prod_date,
+                "expiry": u.expiry,
+                "qty": u.qty,
+            }
+            for u, key in zip(units, keys, strict=True)
+        ],
+    )
 
 
 def close_notice(engine: Engine, username: str, notice_id: int, now: datetime) -> str:
@@ -230,6 +291,39 @@ def notices(
                         for k, v in notice.items()
                     },
                     "lines": [dict(r) for r in lines.mappings()],
+                    "units": units_of(conn, int(notice["id"])),
                 }
             )
     return out
+
+
+def units_of(conn: Connection, notice_id: int) -> list[dict[str, Any]]:
+    """A notice's tagged units, each with its line's place in the notice (`n`, from 0)."""
+    line_ids = list(
+        conn.execute(
+            select(inbound_lines.c.id)
+            .where(inbound_lines.c.notice_id == notice_id)
+            .order_by(inbound_lines.c.id)
+        ).scalars()
+    )
+    place = {line_id: n for n, line_id in enumerate(line_ids)}
+    rows = conn.execute(
+        select(inbound_units)
+        .where(inbound_units.c.notice_id == notice_id)
+        .order_by(inbound_units.c.id)
+    ).all()
+    return [
+        {
+            "epc": r.epc,
+            "n": place[r.line_id],
+            "sscc": r.sscc,
+            "gtin": r.gtin,
+            "serial": r.serial,
+            "item": r.item_code,
+            "batch": r.batch_no,
+            "prod_date": r.prod_date.isoformat() if r.prod_date else None,
+            "expiry": r.expiry.isoformat() if r.expiry else None,
+            "qty": r.qty,
+        }
+        for r in rows
+    ]

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Engine, func, select
 from server.storage.tables import (
     inbound_lines,
     inbound_notices,
+    inbound_units,
     items,
     suppliers,
     warehouses,
@@ -21,7 +22,8 @@ MAX_CHOICES = 5000  # items offered in a form's list
 
 
 def notice(engine: Engine, notice_id: int) -> dict[str, Any] | None:
-    """The notice with its lines, each with `received` at the doors; None if there is none."""
+    """The notice with its lines, each with `received` at the doors and the tagged units it
+    lists (the supplier's dispatch advice); None if there is none."""
     with engine.connect() as conn:
         head = (
             conn.execute(
@@ -39,6 +41,10 @@ def notice(engine: Engine, notice_id: int) -> dict[str, Any] | None:
             for r in conn.execute(
                 select(
                     inbound_lines.c.item_code.label("item"),
+                    select(func.count())
+                    .where(inbound_units.c.line_id == inbound_lines.c.id)
+                    .scalar_subquery()
+                    .label("units"),
                     items.c.name_zh,
                     items.c.name_en,
                     inbound_lines.c.batch_no.label("batch"),

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from server.domain.bounds import Code, Filter, Id, Name, Note, Qty, Ref
 from server.domain.scope import Named, Of, Own
+from server.domain.tag_units import MAX_EPC_URI, MAX_UNITS, TaggedUnit
 from server.services import audit, digest, inbound, notifications, report_classes, reports
 from server.services.acceptance import (
     AcceptanceRequest,
@@ -58,6 +59,22 @@ class NoticeLineIn(BaseModel):
     batch: Filter | None = None
 
 
+class NoticeUnitIn(BaseModel):
+    epc: str = Field(
+        min_length=1,
+        max_length=MAX_EPC_URI,
+        pattern="^urn:epc:id:(sscc|sgtin):[!-~]+$",
+        description="the unit's tag as the supplier encoded it: an SSCC or serialised SGTIN "
+        "pure-identity URI",
+    )
+    line: int = Field(ge=1, le=500, description="the notice line it is on, from 1")
+    item: Code
+    batch: Code
+    qty: Qty
+    prod_date: date | None = None
+    expiry: date | None = None
+
+
 class NoticeIn(BaseModel):
     number: Ref
     warehouse: Code
@@ -69,6 +86,18 @@ class NoticeIn(BaseModel):
         description="the level that owns the goods (art. 17); the depot's own level if not given",
     )
     lines: list[NoticeLineIn] = Field(min_length=1, max_length=500)
+    units: list[NoticeUnitIn] = Field(
+        default_factory=list,
+        max_length=MAX_UNITS,
+        description="the tagged units the supplier is sending (its dispatch advice)",
+    )
+
+
+def notice_units(body: NoticeIn) -> list[TaggedUnit]:
+    """The service's tagged units from the API's model (the route's and the page's)."""
+    return [
+        TaggedUnit(u.epc, u.line, u.item, u.batch, u.qty, u.prod_date, u.expiry) for u in body.units
+    ]
 
 
 def acceptance_request(body: AcceptanceIn, warehouse: str) -> AcceptanceRequest:
@@ -160,6 +189,7 @@ def post_notice(
         [inbound.NoticeLine(x.item, x.qty, x.batch) for x in body.lines],
         now=now_of(request),
         owner_level=body.owner_level,
+        units=notice_units(body),
     )
     return {"id": notice_id, "number": body.number}
 

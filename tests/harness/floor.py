@@ -40,7 +40,11 @@ class Floor:
             data,
             door=door,
         )
-        self.client.publish(scan_topic(SITE, device), scan.to_json())
+        return self.send(scan)
+
+    def send(self, scan: ScanMessage) -> Answer:
+        """Publish a read as made (an RFID portal's, say) and hear its answer."""
+        self.client.publish(scan_topic(SITE, scan.device), scan.to_json())
         while True:
             answer = parse_answer(self.client.next(timeout=10).payload)
             if answer.re == scan.event_id:

@@ -7,15 +7,23 @@ line names one) that still expects goods; more than a notice expects is flagged 
 item no open notice names as wrong. Flagged goods are still received (the truck is at the
 door; acceptance decides), and the operator hears a warning. What a notice still expects
 (short) shows on the door's floor page.
+
+A notice may list the tagged units the supplier sends (its dispatch advice). Such a unit is
+received once: when its tag's presence passes the door's portal (inward, where the portal
+tells direction), or when its label (SSCC, or GTIN and serial) is scanned, whichever comes
+first; its tag then stands for it, received, and the same unit seen or scanned again is
+answered quietly. It counts against its own notice, by the same rule as a label.
 """
 
 from __future__ import annotations
 
+from gateway.domain.direction import IN
 from gateway.domain.errors import Refusal
-from gateway.domain.floor import Effect, FlaggedReceipt, NoticeLine
+from gateway.domain.floor import Effect, FlaggedReceipt, ListedUnit, NoticeLine, TaggedUnit
 from gateway.domain.workflows.common import (
     Context,
     Outcome,
+    Unit,
     goods_label,
     unit_of,
 )
@@ -37,11 +45,85 @@ def match(
 
 
 def receive(ctx: Context) -> Outcome:
-    door = ctx.scan.door
-    if not door:
-        raise Refusal("本设备未绑定库门", "This device is not assigned to a door")
+    """A goods label at a receiving door. A label that names a unit an open notice lists (its
+    SSCC, or its GTIN and serial) receives that unit, once: its tag may pass the portal too."""
+    door = _door(ctx)
+    data = ctx.scan.data
+    listed = None
+    if ctx.scan.valid and data.kind == "gs1":
+        listed = ctx.book.listed_unit_of_label(data.sscc, data.gtin, data.serial)
+    if listed is not None:
+        return receive_listed(ctx, door, listed)
     unit = unit_of(ctx)
-    line, flag = match(ctx.book.open_notice_lines(), unit.item.code, unit.batch, unit.qty)
+    return receive_unit(ctx, door, unit, ctx.book.open_notice_lines())
+
+
+def _door(ctx: Context) -> str:
+    if not ctx.scan.door:
+        raise Refusal("本设备未绑定库门", "This device is not assigned to a door")
+    return ctx.scan.door
+
+
+def passes_in(direction: str | None) -> bool:
+    """Whether a presence the door's smoothing decided counts as goods coming in: every
+    qualifying presence at a door whose portal tells no direction (None: no smoothing, or
+    no zones); only an inward pass where it does."""
+    return direction in (None, IN)
+
+
+def by_tag(ctx: Context, epc: str) -> Outcome:
+    """A tag whose presence the receiving door's portal decided: the unit a notice lists with
+    it is received, once; a tag the gateway knows from before is answered quietly; an
+    unknown tag is answered with a warning (its label is to be scanned)."""
+    door = _door(ctx)
+    if not passes_in(ctx.direction):
+        return ctx.ok("标签出门，不收货", "Tag going out: not received", rfid=True, counted=False)
+    known = ctx.book.tagged(epc)
+    if known is not None and known.state != "registered":
+        return _already(ctx, known.batch)
+    listed = ctx.book.listed_unit(epc)
+    if listed is not None:
+        return receive_listed(ctx, door, listed)
+    if known is not None:  # tagged on a handheld here: on the depot's books already
+        return ctx.ok(f"已登记货物：批次 {known.batch}", f"Registered unit: batch {known.batch}",
+                      rfid=True, counted=False)  # fmt: skip
+    return ctx.ok(
+        "未知标签：不在到货通知上，请扫描货物标签",
+        "Unknown tag: on no inbound notice; scan its label",
+        beep="warn",
+        rfid=True,
+        counted=False,
+    )
+
+
+def _already(ctx: Context, batch: str) -> Outcome:
+    return ctx.ok(f"此货物已收过：批次 {batch}", f"Already received: batch {batch}", rfid=True,
+                  counted=False)  # fmt: skip
+
+
+def receive_listed(ctx: Context, door: str, listed: ListedUnit) -> Outcome:
+    """A unit an open notice lists, by its tag or its label: received once, against its own
+    notice; its tag then stands for it, received."""
+    known = ctx.book.tagged(listed.epc)
+    if known is not None and known.state != "registered":
+        return _already(ctx, listed.batch)
+    item = ctx.book.item(listed.item)
+    gtin = listed.gtin or ctx.book.gtin_of(listed.item)
+    if item is None or gtin is None:
+        raise Refusal(f"物资目录中没有 {listed.item}", f"{listed.item} is not in the catalogue")
+    unit = Unit(item, gtin, listed.batch, listed.qty, listed.prod_date, listed.expiry)
+    lines = [x for x in ctx.book.open_notice_lines() if x.notice_id == listed.notice_id]
+    outcome = receive_unit(ctx, door, unit, lines)
+    ctx.book.tag_received(
+        TaggedUnit(listed.epc, item.code, gtin, listed.batch, listed.qty, "received", None),
+        ctx.now,
+    )
+    return outcome
+
+
+def receive_unit(ctx: Context, door: str, unit: Unit, lines: list[NoticeLine]) -> Outcome:
+    """Receive a unit, counted against the first of `lines` that expects it."""
+    line, flag = match(lines, unit.item.code, unit.batch, unit.qty)
     if line is not None:
         ctx.book.count_received(line, unit.qty)
     if flag is not None:
@@ -89,9 +171,7 @@ def receive(ctx: Context) -> Outcome:
 def unchecked(ctx: Context) -> Outcome:
     """Receiving before the gateway has ever had the catalogue: the server checks the item."""
     label = goods_label(ctx.scan)
-    door = ctx.scan.door
-    if not door:
-        raise Refusal("本设备未绑定库门", "This device is not assigned to a door")
+    door = _door(ctx)
     event = Receiving(
         envelope=ctx.envelope(Receiving.TYPE),
         location=door,

@@ -10,6 +10,8 @@ that qualifies counts, once. What it does depends on the door's task:
   tells direction (antennas in zones), only a pass out loads; a pass in is answered quietly,
   not loaded, and a tag standing near the door is never seen. The answer to the read that
   decided a pass carries its direction (task "direction": "in" or "out");
+- receiving: a unit an open notice lists with the tag is received, once, as its label would
+  be (gateway.domain.workflows.receiving.by_tag); at a door with zones only a pass in;
 - anything else: noted, no effect.
 
 A handheld counting a location counts each tag read there once per visit (RFID bulk count).
@@ -22,7 +24,7 @@ from gateway.domain.direction import IN
 from gateway.domain.errors import Refusal
 from gateway.domain.floor import FloorView, TaggedUnit
 from gateway.domain.smoothing import Smoother
-from gateway.domain.workflows import counting, loading
+from gateway.domain.workflows import counting, loading, receiving
 from gateway.domain.workflows.common import (
     Context,
     Outcome,
@@ -88,6 +90,8 @@ def epc_step(ctx: Context, smoother: Smoother | None) -> Outcome:
         if seen is None:
             return quiet(ctx, "标签读取", "Tag read", counted=False)
         ctx.direction = seen.direction  # a door with zones: IN or OUT, in every answer's task
+    if ctx.kind == "receive":  # a receiving door's portal: the notices' tagged units
+        return receiving.by_tag(ctx, epc)
     known = registered(ctx.book, epc)
     if known is None:
         return Outcome(

@@ -51,6 +51,7 @@ from server.storage.tables.workflows import handover_lines as handover_lines
 from server.storage.tables.workflows import handovers as handovers
 from server.storage.tables.workflows import inbound_lines as inbound_lines
 from server.storage.tables.workflows import inbound_notices as inbound_notices
+from server.storage.tables.workflows import inbound_units as inbound_units
 from server.storage.tables.workflows import monthly_reports as monthly_reports
 from server.storage.tables.workflows import notifications as notifications
 from server.storage.tables.workflows import pick_lines as pick_lines

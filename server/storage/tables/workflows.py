@@ -215,6 +215,26 @@ inbound_lines = Table(
     Column("received", BigInteger, nullable=False, server_default="0"),
 )
 
+# The tagged units a notice lists (the supplier's dispatch advice; migration 0033): each
+# unit's tag as the supplier encoded it, its GS1 key (SSCC, or GTIN and serial) and its line.
+inbound_units = Table(
+    "inbound_units",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("notice_id", Integer, ForeignKey("inbound_notices.id"), nullable=False),
+    Column("line_id", Integer, ForeignKey("inbound_lines.id"), nullable=False),
+    Column("epc", String(128), nullable=False, unique=True),
+    Column("sscc", String(18)),
+    Column("gtin", String(14)),
+    Column("serial", String(64)),
+    Column("item_code", String(32), ForeignKey("items.code"), nullable=False),
+    Column("batch_no", String(32), nullable=False),
+    Column("prod_date", Date),
+    Column("expiry", Date),
+    Column("qty", BigInteger, nullable=False),
+    Index("ix_inbound_units_notice", "notice_id"),
+)
+
 suppliers = Table(
     "suppliers",
     metadata,

@@ -1,0 +1,58 @@
+"""the tagged units an inbound notice lists
+
+`inbound_units`: per unit the supplier says it is sending (its dispatch advice), its tag as
+the supplier encoded it (an SSCC or serialised SGTIN URI, unique), its GS1 key, item, batch,
+dates, quantity and the notice line it is on. The gateway receives a unit once when its tag
+passes a receiving door's portal.
+
+Revision ID: 0033
+Revises: 0032
+Create Date: 2026-12-02 16:00:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0033"
+down_revision = "0032"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "inbound_units",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("notice_id", sa.Integer(), nullable=False),
+        sa.Column("line_id", sa.Integer(), nullable=False),
+        sa.Column("epc", sa.String(128), nullable=False),
+        sa.Column("sscc", sa.String(18)),
+        sa.Column("gtin", sa.String(14)),
+        sa.Column("serial", sa.String(64)),
+        sa.Column("item_code", sa.String(32), nullable=False),
+        sa.Column("batch_no", sa.String(32), nullable=False),
+        sa.Column("prod_date", sa.Date()),
+        sa.Column("expiry", sa.Date()),
+        sa.Column("qty", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["notice_id"],
+            ["inbound_notices.id"],
+            name=op.f("fk_inbound_units_notice_id_inbound_notices"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["line_id"], ["inbound_lines.id"], name=op.f("fk_inbound_units_line_id_inbound_lines")
+        ),
+        sa.ForeignKeyConstraint(
+            ["item_code"], ["items.code"], name=op.f("fk_inbound_units_item_code_items")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_inbound_units")),
+        sa.UniqueConstraint("epc", name=op.f("uq_inbound_units_epc")),
+    )
+    op.create_index("ix_inbound_units_notice", "inbound_units", ["notice_id"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_inbound_units_notice", table_name="inbound_units")
+    op.drop_table("inbound_units")

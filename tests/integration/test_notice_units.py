@@ -1,0 +1,127 @@
+"""An inbound notice listing the tagged units a supplier sends (its dispatch advice), through
+the HTTP API under uvicorn, on SQLite and PostgreSQL: kept, refused when a unit cannot be on
+it, and carried to the depot's gateway by the sync."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from harness.depot import Depot, ServerProcess
+from harness.forms import signed_in
+from kernel.clock import system_clock
+from server.services.accounts import create_user
+from server.storage.db import make_engine
+
+PASSWORD = "a-long-enough-password"
+
+
+def sgtin(gtin: str, serial: str, prefix: int = 7) -> str:
+    """The SGTIN pure-identity URI of a GTIN-14 with a serial (company prefix of `prefix`)."""
+    return f"urn:epc:id:sgtin:{gtin[1 : 1 + prefix]}.{gtin[0]}{gtin[1 + prefix : 13]}.{serial}"
+
+
+@pytest.fixture
+def keeper_li(depot: Depot) -> None:
+    engine = make_engine(depot.db_url)
+    create_user(engine, "li", PASSWORD, role="keeper", warehouse="LC01", now=system_clock())
+    engine.dispose()
+
+
+def notice(depot: Depot, units: list[dict[str, Any]], number: str = "RK-2026-T1") -> dict[str, Any]:
+    blanket, tent = depot.example.items[6], depot.example.items[0]
+    return {
+        "number": number,
+        "warehouse": "LC01",
+        "lines": [
+            {"item": blanket.code, "qty": 60, "batch": "2026TG"},
+            {"item": tent.code, "qty": 10},
+        ],
+        "units": units,
+    }
+
+
+def unit(epc: str, line: int, item: str, qty: int, batch: str = "2026TG") -> dict[str, Any]:
+    return {
+        "epc": epc,
+        "line": line,
+        "item": item,
+        "batch": batch,
+        "qty": qty,
+        "prod_date": "2026-10-01",
+        "expiry": "2031-09-30",
+    }
+
+
+def test_a_notice_keeps_its_tagged_units_and_the_gateway_gets_them(
+    server: ServerProcess, depot: Depot, keeper_li: None
+) -> None:
+    blanket, tent = depot.example.items[6], depot.example.items[0]
+    units = [
+        unit(sgtin(blanket.gtin, "P1"), 1, blanket.code, 20),
+        unit(sgtin(blanket.gtin, "P2"), 1, blanket.code, 20),
+        unit("urn:epc:id:sscc:6935208.0123456789", 2, tent.code, 5, batch="T-9"),
+    ]
+    with server.login(("li", PASSWORD)) as keeper:
+        made = keeper.post("/api/v1/inbound-notices", json=notice(depot, units))
+        assert made.status_code == 201, made.text
+        (row,) = keeper.get("/api/v1/inbound-notices").json()["rows"]
+    assert [(u["epc"], u["n"], u["qty"]) for u in row["units"]] == [
+        (units[0]["epc"], 0, 20),
+        (units[1]["epc"], 0, 20),
+        (units[2]["epc"], 1, 5),
+    ]
+    pallet = row["units"][2]
+    # the SSCC of its logistic label, check digit and all, follows from the tag
+    assert (pallet["sscc"], pallet["gtin"]) == ("069352081234567894", None)
+    assert (row["units"][0]["gtin"], row["units"][0]["serial"]) == (blanket.gtin, "P1")
+    assert (row["units"][0]["prod_date"], row["units"][0]["expiry"]) == ("2026-10-01", "2031-09-30")
+    synced = httpx.get(
+        f"{server.url}/api/v1/sync", headers={"Authorization": f"Bearer {depot.gateway_token}"}
+    ).json()
+    (sent,) = synced["inbound_notices"]
+    assert [u["epc"] for u in sent["units"]] == [u["epc"] for u in units]
+    # the dashboard's notice page: how many tagged units each line lists
+    page = signed_in(server.url, "li", PASSWORD)
+    html = page.get(f"/inbound/{made.json()['id']}").text
+    page.close()
+    cells = [c.split("<")[0] for c in html.split('class="num units">')[1:]]
+    assert cells == ["2", "1"]
+
+
+def test_units_that_cannot_be_on_the_notice_are_refused_with_their_reason(
+    server: ServerProcess, depot: Depot, keeper_li: None
+) -> None:
+    blanket, tent = depot.example.items[6], depot.example.items[0]
+    good = unit(sgtin(blanket.gtin, "P1"), 1, blanket.code, 20)
+    cases = {
+        "bad_epc": [unit("urn:epc:id:sgtin:6935208.010411", 1, blanket.code, 20)],  # no serial
+        "duplicate_epc": [good, good],
+        "unit_line": [{**good, "line": 3}],
+        "unit_not_line": [{**good, "item": tent.code}],  # line 1 is blankets
+        "units_over_line": [good, {**good, "epc": sgtin(blanket.gtin, "P2"), "qty": 41}],
+        "bad_dates": [{**good, "expiry": "2026-01-01"}],
+    }
+    with server.login(("li", PASSWORD)) as keeper:
+        for reason, units in cases.items():
+            answer = keeper.post("/api/v1/inbound-notices", json=notice(depot, units))
+            assert answer.status_code == (409 if reason == "duplicate_epc" else 422), answer.text
+            assert answer.json()["detail"]["reason"] == reason
+        # the SGTIN names the blanket's GTIN: it cannot be a tent on line 2
+        wrong = keeper.post(
+            "/api/v1/inbound-notices",
+            json=notice(depot, [unit(sgtin(blanket.gtin, "P9"), 2, tent.code, 1)]),
+        )
+        assert wrong.json()["detail"]["reason"] == "unit_not_line"
+        too_long = keeper.post(
+            "/api/v1/inbound-notices",
+            json=notice(depot, [{**good, "epc": "urn:epc:id:sscc:" + "1" * 200}]),
+        )
+        assert too_long.status_code == 422  # out of bounds where it enters
+        assert keeper.post("/api/v1/inbound-notices", json=notice(depot, [good])).status_code == 201
+        again = keeper.post("/api/v1/inbound-notices", json=notice(depot, [good], "RK-2026-T2"))
+        assert again.status_code == 409 and again.json()["detail"]["reason"] == "duplicate_epc"
+        rows = keeper.get("/api/v1/inbound-notices").json()["rows"]
+    assert [(r["number"], len(r["units"])) for r in rows] == [("RK-2026-T1", 1)]
