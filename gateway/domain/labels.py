@@ -1,8 +1,9 @@
 """GS1 logistic labels: the SSCC of a unit, its GS1-128 element strings, the EPC its tag carries
 (pure functions over frozen dataclasses; no IO, no clock).
 
-A label carries two GS1-128 symbols, each under the 48 characters one symbol may hold and
-each with a key, so that a station decoding either alone knows the unit:
+A label carries two GS1-128 symbols, each under the 48 characters one symbol may hold, each
+narrow enough for a 4-inch label, and each with a key, so that a station decoding either alone
+knows the unit (a batch too long for the content symbol gets a third, under the GTIN again):
 
     content  (02) GTIN of the goods, (37) count, FNC1, (10) batch   (or (01) GTIN, (10) batch
              for a unit that is itself the trade item, counted by item)
@@ -28,6 +29,7 @@ from kernel.gs1 import check_digit, is_valid_gtin
 
 GS = "\x1d"  # FNC1 as a separator in an element string (what a scanner transmits)
 MAX_SYMBOL = 48  # data characters of one GS1-128 symbol, separators included
+MAX_MODULES = 380  # a symbol 2 dots a module wide on a 4-inch label at 203 dpi, quiet zones apart
 MAX_BATCH = 20  # AI (10)
 MAX_SGTIN_SERIAL = 2**38 - 1  # SGTIN-96: a numeric serial of 38 bits
 _BATCH = re.compile(r"[!-~]{1,20}")  # GS1 AI encodable set 82, printable ASCII without space
@@ -133,18 +135,33 @@ def _yymmdd(day: date) -> str:
 
 
 def elements(label: LogisticLabel) -> list[list[tuple[str, str]]]:
-    """The (AI, value) pairs of each symbol: content first, then the unit's SSCC."""
-    content = (
-        [("01", label.gtin14), ("10", label.batch)]
-        if label.trade_item
-        else [("02", label.gtin14), ("37", str(label.qty)), ("10", label.batch)]
-    )
+    """The (AI, value) pairs of each symbol: content first, then the unit's SSCC. A batch that
+    would make the content symbol wider than a label gets a symbol of its own, under the
+    GTIN again, so that every symbol carries a key."""
+    key = ("01", label.gtin14) if label.trade_item else ("02", label.gtin14)
+    count = [] if label.trade_item else [("37", str(label.qty))]
+    content = [key, *count, ("10", label.batch)]
     unit = [("00", label.sscc)]
     if label.prod_date is not None:
         unit.append(("11", _yymmdd(label.prod_date)))
     if label.expiry is not None:
         unit.append(("17", _yymmdd(label.expiry)))
-    return [content, unit]
+    if code128_modules(element_string(content)) <= MAX_MODULES:
+        return [content, unit]
+    return [[key, *count], [key, ("10", label.batch)], unit]
+
+
+def code128_modules(text: str) -> int:
+    """The width of a GS1-128 symbol of `text` (GS for FNC1), in modules, quiet zones left
+    out: runs of four digits or more in subset C, the rest in B (what printers do, near
+    enough to tell whether a symbol fits a label)."""
+    chars = 1  # FNC1 after the start character
+    for run in re.findall(r"\d+|[^\d]+", text):
+        if run[0].isdigit() and len(run) >= 4:
+            chars += len(run) // 2 + len(run) % 2 + 1  # the pairs, an odd digit, a shift
+        else:
+            chars += len(run) + 1
+    return 11 * (chars + 2) + 2  # start and check characters, the stop's 13 modules
 
 
 FIXED = {"00": 18, "01": 14, "02": 14, "11": 6, "17": 6}

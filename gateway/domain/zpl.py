@@ -2,11 +2,12 @@
 bin card of a stack (annex 3), and the printer's `~HS` host status read back into flags (pure
 functions; the gateway's printing service sends and reads them, gateway/services/printing.py).
 
-A label is 4 x 6 inches at 203 dpi. Text is UTF-8 (`^CI28`) in a CJK TrueType font stored on
-the printer, assigned to font J (`^CWJ,E:SIMSUN.TTF` by default: the printer's `font`
-setting). The GS1-128 symbols are `^BC` in GS1 mode D: the field data is the element string
-in its human-readable form, '(02)06901234567892(37)40(10)LOT1', and the printer puts the FNC1
-at the start and after each variable-length field itself.
+A label is 4 x 6 inches at 203 dpi, its symbols 2 dots a module. Text is UTF-8 (`^CI28`)
+in a CJK TrueType font stored on the printer, assigned to font J (`^CWJ,E:SIMSUN.TTF` by
+default: the printer's `font` setting). The GS1-128 symbols are `^BC` in GS1 mode D: the
+field data is the element string in its human-readable form,
+'(02)06901234567892(37)40(10)LOT1', and the printer puts the FNC1 at the start and after
+each variable-length field itself.
 
 On a printer with an RFID encoder the same format sets the tag type (`^RS8`, Gen 2, one try
 before the label is voided), writes the EPC (`^RFW,H`), reads the tag back into field 1
@@ -48,7 +49,6 @@ def _day(value: date | None) -> str:
 
 def label_zpl(label: LogisticLabel, setup: ZplSetup) -> str:
     """One logistic label, encoding `label.epc_hex` where the printer has an encoder."""
-    content, unit = elements(label)
     lines = ["^XA", "^CI28", f"^PW{DOTS_WIDE}", f"^LL{DOTS_LONG}", f"^CWJ,{setup.font}"]
     if setup.rfid and label.epc_hex:
         bytes_back = len(label.epc_hex)
@@ -69,11 +69,10 @@ def label_zpl(label: LogisticLabel, setup: ZplSetup) -> str:
         _text(40, 320, 30, f"生产日期 Produced {_day(label.prod_date)}"),
         _text(40, 360, 30, f"有效期至 Expiry {_day(label.expiry)}"),
         _text(40, 400, 30, f"SSCC 物流单元代码 {label.sscc}"),
-        f"^FO50,470^BY3^BCN,170,Y,N,N,D^FD{human_readable(content)}^FS",
-        f"^FO50,800^BY3^BCN,170,Y,N,N,D^FD{human_readable(unit)}^FS",
-        "^PQ1",
-        "^XZ",
     ]
+    for index, pairs in enumerate(elements(label)):  # 2 dots a module: see labels.MAX_MODULES
+        lines.append(f"^FO26,{460 + index * 240}^BY2^BCN,150,Y,N,N,D^FD{human_readable(pairs)}^FS")
+    lines += ["^PQ1", "^XZ"]
     return "\n".join(lines) + "\n"
 
 

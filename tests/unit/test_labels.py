@@ -9,8 +9,10 @@ import pytest
 
 from gateway.domain.labels import (
     GS,
+    MAX_MODULES,
     LabelRefused,
     LogisticLabel,
+    code128_modules,
     elements,
     epc_key,
     human_readable,
@@ -97,9 +99,11 @@ def test_a_trade_item_unit_carries_its_gtin_under_01_and_no_count() -> None:
     assert unit == f"00{a_label().sscc}"
 
 
-def test_the_longest_content_still_fits_one_symbol() -> None:
-    content, _ = symbols(a_label(batch="B" * 20, qty=1_000_000))
-    assert len(content) == 48
+def test_a_long_batch_gets_a_symbol_of_its_own_under_the_gtin_again() -> None:
+    count, batch, unit = symbols(a_label(batch="B" * 20, qty=1_000_000))
+    assert (count, batch) == (f"02{GTIN}371000000", f"02{GTIN}10" + "B" * 20)
+    assert unit.startswith("00")
+    assert all(code128_modules(s) <= MAX_MODULES for s in (count, batch, unit))
 
 
 @pytest.mark.parametrize(
@@ -147,7 +151,7 @@ def test_the_zpl_carries_text_barcodes_and_the_encoding() -> None:
     zpl = label_zpl(label, ZplSetup(rfid=True))
     assert zpl.startswith("^XA\n^CI28") and zpl.rstrip().endswith("^XZ")
     assert "^CWJ,E:SIMSUN.TTF" in zpl and "^FD棉被^FS" in zpl
-    assert f"^BCN,170,Y,N,N,D^FD(02){GTIN}(37)40(10)LOT-2026A^FS" in zpl
+    assert f"^BY2^BCN,150,Y,N,N,D^FD(02){GTIN}(37)40(10)LOT-2026A^FS" in zpl
     assert f"^RFW,H^FD{label.epc_hex}^FS" in zpl and "^HV1,24,EPC:" in zpl
     plain = label_zpl(label, ZplSetup(rfid=False))
     assert "^RFW" not in plain and "^HV" not in plain
