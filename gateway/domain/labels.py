@@ -134,6 +134,27 @@ def _yymmdd(day: date) -> str:
     return day.strftime("%y%m%d")
 
 
+def day_text(value: date | None) -> str:
+    return value.isoformat() if value else "—"
+
+
+def text_block(label: LogisticLabel) -> list[tuple[int, str]]:
+    """The label's human-readable lines, (size in points, text), top down: the same on the
+    ZPL and the PDF label."""
+    qty = f"{label.qty} {label.unit_zh} {label.unit_en}".strip()
+    return [
+        (22, label.item_zh),
+        (13, label.item_en),
+        (10, f"{label.depot} {label.door}".strip()),
+        (11, f"GTIN 商品代码 {label.gtin14}"),
+        (11, f"批号 Batch {label.batch}"),
+        (11, f"数量 Qty {qty}"),
+        (11, f"生产日期 Produced {day_text(label.prod_date)}"),
+        (11, f"有效期至 Expiry {day_text(label.expiry)}"),
+        (11, f"SSCC 物流单元代码 {label.sscc}"),
+    ]
+
+
 def elements(label: LogisticLabel) -> list[list[tuple[str, str]]]:
     """The (AI, value) pairs of each symbol: content first, then the unit's SSCC. A batch that
     would make the content symbol wider than a label gets a symbol of its own, under the

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from gateway.domain.labels import LogisticLabel, elements, human_readable
+from gateway.domain.labels import LogisticLabel, day_text, elements, human_readable, text_block
 
 DOTS_WIDE = 812  # 4 inches at 203 dpi
 DOTS_LONG = 1218  # 6 inches
@@ -43,10 +43,6 @@ def _text(x: int, y: int, size: int, value: str) -> str:
     return f"^FO{x},{y}^AJN,{size},{size}^FD{value}^FS"
 
 
-def _day(value: date | None) -> str:
-    return value.isoformat() if value else "—"
-
-
 def label_zpl(label: LogisticLabel, setup: ZplSetup) -> str:
     """One logistic label, encoding `label.epc_hex` where the printer has an encoder."""
     lines = ["^XA", "^CI28", f"^PW{DOTS_WIDE}", f"^LL{DOTS_LONG}", f"^CWJ,{setup.font}"]
@@ -58,18 +54,11 @@ def label_zpl(label: LogisticLabel, setup: ZplSetup) -> str:
             "^FN1^RFR,H^FS",
             f"^FH_^HV1,{bytes_back},{READBACK_HEADER},_0D_0A,L^FS",
         ]
-    qty = f"{label.qty} {label.unit_zh} {label.unit_en}".strip()
-    lines += [
-        _text(40, 30, 60, label.item_zh),
-        _text(40, 100, 34, label.item_en),
-        _text(40, 150, 28, f"{label.depot} {label.door}".strip()),
-        _text(40, 200, 30, f"GTIN 商品代码 {label.gtin14}"),
-        _text(40, 240, 30, f"批号 Batch {label.batch}"),
-        _text(40, 280, 30, f"数量 Qty {qty}"),
-        _text(40, 320, 30, f"生产日期 Produced {_day(label.prod_date)}"),
-        _text(40, 360, 30, f"有效期至 Expiry {_day(label.expiry)}"),
-        _text(40, 400, 30, f"SSCC 物流单元代码 {label.sscc}"),
-    ]
+    y = 30
+    for points, text in text_block(label):  # points to dots at 203 dpi, and a line's gap
+        size = points * 203 // 72
+        lines.append(_text(40, y, size, text))
+        y += size + 10
     for index, pairs in enumerate(elements(label)):  # 2 dots a module: see labels.MAX_MODULES
         lines.append(f"^FO26,{460 + index * 240}^BY2^BCN,150,Y,N,N,D^FD{human_readable(pairs)}^FS")
     lines += ["^PQ1", "^XZ"]
@@ -111,8 +100,8 @@ def bin_card_zpl(card: StackCard, setup: ZplSetup) -> str:
         ("包装容量 Pack", card.pack),
         ("包装体积 Volume", card.volume),
         ("重量 Weight (kg)", card.weight_kg),
-        ("生产日期 Produced", _day(card.prod_date)),
-        ("入库日期 Inbound", _day(card.inbound_date)),
+        ("生产日期 Produced", day_text(card.prod_date)),
+        ("入库日期 Inbound", day_text(card.inbound_date)),
         ("建议储存年限 Years", str(card.storage_years)),
     ]
     lines = ["^XA", "^CI28", f"^PW{DOTS_WIDE}", f"^LL{DOTS_LONG}", f"^CWJ,{setup.font}"]
@@ -187,6 +176,7 @@ PROBLEMS: dict[str, tuple[str, str]] = {
     "unreachable": ("无法连接打印机", "printer not reachable"),
     "no_status": ("打印机未回复状态", "printer did not answer its status"),
     "encode_failed": ("RFID 标签写入失败，已作废并重打", "RFID tag failed to encode: voided"),
+    "spool_command_failed": ("打印命令失败", "the print command failed"),
 }
 
 PRINT_MODES = {"0": "rewind", "1": "peel_off", "2": "tear_off", "3": "cutter", "4": "applicator"}

@@ -32,6 +32,7 @@ from gateway.domain.zpl import (
     parse_host_status,
     readback,
 )
+from harness.zpl import parse, sample_label
 from kernel.gs1 import check_digit
 
 PREFIX = "6901234"
@@ -39,20 +40,7 @@ GTIN = "06901234567892"
 
 
 def a_label(**changes: object) -> LogisticLabel:
-    label = LogisticLabel(
-        sscc=sscc(PREFIX, 3, 42),
-        gtin=GTIN,
-        batch="LOT-2026A",
-        qty=40,
-        item_zh="棉被",
-        item_en="Cotton quilt",
-        unit_zh="床",
-        unit_en="pcs",
-        prod_date=date(2026, 3, 1),
-        expiry=date(2031, 2, 28),
-        depot="市储备库",
-        door="D1",
-    )
+    label = sample_label(42)
     return replace(label, **changes)  # type: ignore[arg-type]
 
 
@@ -207,3 +195,19 @@ def test_each_flag_goes_round_and_stops_the_printing(flag: str) -> None:
 def test_an_answer_that_is_not_host_status_is_refused(answer: bytes) -> None:
     with pytest.raises(HostStatusError):
         parse_host_status(answer)
+
+
+def test_the_harness_reads_the_printed_zpl_back_to_the_label() -> None:
+    label = a_label(epc_hex=sscc_epc(a_label().sscc, PREFIX))
+    [form] = parse(label_zpl(label, ZplSetup(rfid=True)))
+    assert form.barcodes == symbols(label) and form.epc_written == label.epc_hex
+    assert [s.sscc for s in form.scans] == [None, label.sscc]
+    name = next(f for f in form.fields if f.kind == "text")
+    assert (name.data, name.x, name.y) == ("棉被", 40, 30)
+
+
+def test_the_harness_reads_fnc1_written_as_subset_switches_too() -> None:
+    zpl = f"^XA^FO10,10^BCN,100,Y,N,N^FD>;>802{GTIN}37>640>8>510LOT1^FS^XZ"
+    [form] = parse(zpl)
+    assert form.barcodes == [f"02{GTIN}3740{GS}10LOT1"]
+    assert (form.scans[0].qty, form.scans[0].batch) == (40, "LOT1")
