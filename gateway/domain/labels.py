@@ -16,7 +16,7 @@ of the GTIN with a serial where units are counted by item (EPC Tag Data Standard
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from epcpy.epc_schemes.sgtin import SGTIN, SGTINFilterValue
@@ -261,3 +261,48 @@ def epc_key(epc_hex: str) -> EpcKey:
     if isinstance(tag, SGTIN):
         return EpcKey(gtin=str(tag.gtin()), serial=tag.epc_uri.rsplit(".", 1)[-1])
     raise LabelRefused("epc", "无法识别的 EPC", f"not an SSCC or SGTIN: {tag.epc_uri}")
+
+
+# -- a delivery's labels -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class UnitsToLabel:
+    """`units` logistic units of the same goods, each to get its own SSCC and label."""
+
+    units: int
+    goods: LogisticLabel  # what every unit's label says; its SSCC is replaced
+    encode: bool = False  # the printer has an encoder: each unit's SSCC-96 goes on its tag
+
+
+def unit_labels(
+    request: UnitsToLabel, company_prefix: str, extension: int, first_serial: int
+) -> list[LogisticLabel]:
+    """The labels of the request's units, serials from `first_serial` on."""
+    if not 1 <= request.units <= MAX_UNITS:
+        _refuse("units", f"标签数量须为 1 至 {MAX_UNITS}", f"1..{MAX_UNITS} labels at once")
+    out = []
+    for serial in range(first_serial, first_serial + request.units):
+        code = sscc(company_prefix, extension, serial)
+        epc = sscc_epc(code, company_prefix) if request.encode else None
+        out.append(replace(request.goods, sscc=code, epc_hex=epc))
+    return out
+
+
+MAX_UNITS = 1000  # labels of one request: a delivery's pallets, far below a serial range
+
+
+def label_to_dict(label: LogisticLabel) -> dict[str, object]:
+    """The label as JSON values (dates in ISO form), as the print queue keeps it."""
+    values = {name: getattr(label, name) for name in label.__slots__}
+    for name in ("prod_date", "expiry"):
+        values[name] = values[name].isoformat() if values[name] else None
+    return values
+
+
+def label_from_dict(values: dict[str, object]) -> LogisticLabel:
+    days = {
+        name: date.fromisoformat(str(values[name])) if values.get(name) else None
+        for name in ("prod_date", "expiry")
+    }
+    return LogisticLabel(**{**values, **days})  # type: ignore[arg-type]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import date
 
@@ -12,14 +13,18 @@ from gateway.domain.labels import (
     MAX_MODULES,
     LabelRefused,
     LogisticLabel,
+    UnitsToLabel,
     code128_modules,
     elements,
     epc_key,
     human_readable,
+    label_from_dict,
+    label_to_dict,
     sgtin_epc,
     sscc,
     sscc_epc,
     symbols,
+    unit_labels,
 )
 from gateway.domain.zpl import (
     HostStatus,
@@ -211,3 +216,18 @@ def test_the_harness_reads_fnc1_written_as_subset_switches_too() -> None:
     [form] = parse(zpl)
     assert form.barcodes == [f"02{GTIN}3740{GS}10LOT1"]
     assert (form.scans[0].qty, form.scans[0].batch) == (40, "LOT1")
+
+
+def test_a_requests_units_get_consecutive_ssccs_and_their_epcs() -> None:
+    labels = unit_labels(UnitsToLabel(3, a_label(), encode=True), PREFIX, 3, 7)
+    assert [label.sscc for label in labels] == [sscc(PREFIX, 3, n) for n in (7, 8, 9)]
+    assert [epc_key(label.epc_hex or "").sscc for label in labels] == [x.sscc for x in labels]
+    assert all(label.batch == "LOT-2026A" for label in labels)
+    assert unit_labels(UnitsToLabel(1, a_label()), PREFIX, 3, 1)[0].epc_hex is None
+    with pytest.raises(LabelRefused):
+        unit_labels(UnitsToLabel(0, a_label()), PREFIX, 3, 1)
+
+
+def test_a_label_goes_round_the_print_queues_json() -> None:
+    for label in (a_label(), a_label(prod_date=None, expiry=None, epc_hex="31D5A537")):
+        assert label_from_dict(json.loads(json.dumps(label_to_dict(label)))) == label
