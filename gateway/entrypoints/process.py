@@ -10,11 +10,14 @@ from functools import partial
 
 import uvicorn
 
-from gateway.config import GatewayConfig
+from gateway.config import GatewayConfig, PrinterSettings
 from gateway.domain.smoothing import Smoother
+from gateway.domain.zpl import ZplSetup
 from gateway.entrypoints.floor_web import FloorContext, create_floor_app
 from gateway.entrypoints.intake import Intake
 from gateway.entrypoints.metrics import Gauges
+from gateway.services.label_queue import LabelPrinter, PdfDevice, PrintWorker, ZplDevice
+from gateway.services.printing import PdfSpool, ZplPrinter
 from gateway.storage.disk import MB, DiskGuard
 from gateway.storage.store import GatewayStore
 from gateway.upstream.forwarder import Forwarder
@@ -29,6 +32,17 @@ log = logging.getLogger(__name__)
 # Threads waiting for the GIL get it back within 1 ms (Python's default is 5 ms): the read
 # being answered should not wait out the forwarder's or the syncer's turn.
 SWITCH_INTERVAL = 0.001
+
+
+def label_printer(settings: PrinterSettings) -> LabelPrinter:
+    """A configured printer, as the print worker drives it."""
+    if settings.kind == "zpl":
+        return ZplDevice(
+            ZplPrinter(settings.host, settings.port, settings.timeout),
+            ZplSetup(font=settings.font, rfid=settings.rfid),
+        )
+    assert settings.spool is not None  # gateway.config: a pdf printer has its spool
+    return PdfDevice(PdfSpool(settings.spool, settings.command, settings.timeout))
 
 
 class Gateway:
@@ -59,6 +73,7 @@ class Gateway:
             config.status_interval,
             clock=clock,
         )
+        self.printing = PrintWorker(self.store, {p.name: label_printer(p) for p in config.printers})
         self._stop = threading.Event()
         self._status = threading.Thread(target=self._status_loop, name="status", daemon=True)
 
@@ -109,6 +124,8 @@ class Gateway:
         self.syncer.start()
         self.reporter.start()
         self.intake.start()
+        if self.config.printers:
+            self.printing.start()
         self._status.start()
         log.info(
             "gateway for %s running; events go to %s", self.config.site, self.config.server.url
@@ -121,6 +138,8 @@ class Gateway:
         self.forwarder.stop()
         self.syncer.stop()
         self.reporter.stop()
+        if self.config.printers:
+            self.printing.stop()
         self._status.join(timeout=2)
         self._web.join(timeout=5)
         self.store.close()
