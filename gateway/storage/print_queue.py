@@ -158,3 +158,18 @@ def retry(db: sqlite3.Connection, printer: str) -> int:
         (printer,),
     )
     return cursor.rowcount
+
+
+def summary(db: sqlite3.Connection) -> list[dict[str, object]]:
+    """Each printer with jobs still to print: how many queued and held, and the trouble its
+    oldest one met (None: not tried yet, or nothing wrong), for the floor pages."""
+    rows = db.execute(
+        "SELECT printer, sum(state = 'queued'), sum(state = 'held'), "
+        "(SELECT reason FROM print_jobs o WHERE o.printer = j.printer "
+        " AND o.state IN ('queued', 'held') ORDER BY o.id LIMIT 1) "
+        "FROM print_jobs j WHERE state IN ('queued', 'held') GROUP BY printer ORDER BY printer"
+    )
+    return [
+        {"printer": p, "queued": int(q), "held": int(h), "reason": reason}
+        for p, q, h, reason in rows
+    ]
