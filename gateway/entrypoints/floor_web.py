@@ -277,6 +277,12 @@ def _floor_routes(pages: Pages) -> APIRouter:
         floor_pages.assign_task(store, device, kind, ref.strip() or None, pages.now())
         return RedirectResponse(f"/floor/device/{device}", status_code=303)
 
+    @router.post("/floor/printers/{printer}/retry")
+    def retry_printer(request: Request, printer: str) -> Response:
+        pages.signed_in(request)
+        floor_pages.retry_printer(store, printer)
+        return RedirectResponse("/floor", status_code=303)
+
     @router.post("/floor/device/{device}/override")
     def override(request: Request, device: str, reason: Annotated[str, Form()]) -> Response:
         user = pages.signed_in(request)

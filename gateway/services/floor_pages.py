@@ -81,6 +81,12 @@ def printers(db: sqlite3.Connection) -> list[dict[str, Any]]:
     return out
 
 
+def retry_printer(store: GatewayStore, printer: str) -> int:
+    """The operator checked the printer's labels: its held jobs are printed again."""
+    with store.transaction() as db:
+        return print_queue.retry(db, printer)
+
+
 def device_detail(store: GatewayStore, device: str, now: float) -> dict[str, Any]:
     with store.reading() as db:
         return pages.device_detail(db, device, depot_date(now))

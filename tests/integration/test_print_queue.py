@@ -28,6 +28,7 @@ from gateway.services.label_queue import (
 from gateway.services.printing import PdfSpool, ZplPrinter
 from gateway.storage import print_queue
 from gateway.storage.store import GatewayStore
+from harness.forms import submit
 from harness.procs import wait_until
 from harness.zpl import sample_label
 from harness.zpl_printer import ZplPrinter as Simulator
@@ -208,3 +209,12 @@ def test_the_floor_page_shows_a_printers_trouble_and_its_waiting_labels(
     door.refill()
     worker.run_once()
     assert 'id="printers"' not in client.get("/floor/partials/overview").text  # all printed
+    door.fail_next_encodes(print_queue.MAX_VOIDS)  # a roll of bad tags
+    queue_labels(store, "door-1", pallets(1), DEPOT)
+    worker.run_once()
+    page = client.get("/floor/partials/overview").text
+    assert "待处理 1" in page and "请检查标签卷" in page
+    answer = submit(client, "/floor", "/floor/printers/door-1/retry", {}, follow_redirects=False)
+    assert answer.status_code == 303
+    worker.run_once()
+    assert len(door.good) == 3 and 'id="printers"' not in client.get("/floor").text
