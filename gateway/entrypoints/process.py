@@ -16,7 +16,14 @@ from gateway.domain.zpl import ZplSetup
 from gateway.entrypoints.floor_web import FloorContext, create_floor_app
 from gateway.entrypoints.intake import Intake
 from gateway.entrypoints.metrics import Gauges
-from gateway.services.label_queue import LabelPrinter, PdfDevice, PrintWorker, ZplDevice
+from gateway.services.label_queue import (
+    LabelDesk,
+    LabelPrinter,
+    Numbering,
+    PdfDevice,
+    PrintWorker,
+    ZplDevice,
+)
 from gateway.services.printing import PdfSpool, ZplPrinter
 from gateway.storage.disk import MB, DiskGuard
 from gateway.storage.store import GatewayStore
@@ -74,6 +81,15 @@ class Gateway:
             clock=clock,
         )
         self.printing = PrintWorker(self.store, {p.name: label_printer(p) for p in config.printers})
+        desk = (
+            LabelDesk(
+                Numbering(config.labels.company_prefix, config.labels.extension),
+                {p.name: p.kind == "zpl" and p.rfid for p in config.printers},
+                self.printing.wake,
+            )
+            if config.labels is not None and config.printers
+            else None
+        )
         self._stop = threading.Event()
         self._status = threading.Thread(target=self._status_loop, name="status", daemon=True)
 
@@ -90,6 +106,7 @@ class Gateway:
                         tls=config.tls,
                         ca_pem=config.ca_pem(),
                         exchange=exchange,
+                        labels=desk,
                     )
                 ),
                 host=config.http_host,

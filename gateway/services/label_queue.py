@@ -16,14 +16,18 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
 from typing import Protocol
 
-from gateway.domain.labels import LogisticLabel, UnitsToLabel, unit_labels
+from gateway.domain.form_checks import Problem
+from gateway.domain.labels import LabelRefused, LogisticLabel, UnitsToLabel, sscc, unit_labels
 from gateway.domain.zpl import ZplSetup, label_zpl
 from gateway.services.label_pdf import label_pdf
 from gateway.services.printing import PdfSpool, PrintResult, ZplPrinter
 from gateway.storage import print_queue
+from gateway.storage.book import Book
 from gateway.storage.store import GatewayStore
 
 log = logging.getLogger(__name__)
@@ -74,6 +78,74 @@ def queue_labels(
         )
         labels = unit_labels(request, numbering.company_prefix, numbering.extension, first)
         return print_queue.enqueue(db, printer, labels, store.clock())
+
+
+@dataclass(frozen=True, slots=True)
+class LabelDesk:
+    """What the floor pages need to ask for labels: the depot's numbering, its printers
+    (name: whether it has an RFID encoder), and the worker to wake."""
+
+    numbering: Numbering
+    printers: dict[str, bool]
+    wake: Callable[[], None] = field(default=lambda: None)
+
+
+LABEL_FIELDS = ("printer", "gtin", "batch", "qty", "units", "prod_date", "expiry")
+# Which field a refusal of the label's rules is about.
+_FIELD_OF = {"gtin": "gtin", "batch": "batch", "qty": "qty", "units": "units", "text": "gtin"}
+
+
+def _number(typed: dict[str, str], name: str, problems: list[Problem]) -> int:
+    text = typed.get(name, "").strip()
+    if text.isascii() and text.isdigit() and len(text) <= 7:
+        return int(text)
+    problems.append(Problem(name, "须为正整数", "a whole number is needed"))
+    return 0
+
+
+def _day(typed: dict[str, str], name: str, problems: list[Problem]) -> date | None:
+    text = typed.get(name, "").strip()
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        problems.append(Problem(name, "日期无效", "not a date"))
+        return None
+
+
+def request_labels(
+    store: GatewayStore, desk: LabelDesk, typed: dict[str, str], depot: str
+) -> list[int] | list[Problem]:
+    """The floor asks for `units` labels of one GTIN and batch on a printer: queued (the job
+    ids), or what is wrong with the form."""
+    problems: list[Problem] = []
+    printer = typed.get("printer", "")
+    if printer not in desk.printers:
+        problems.append(Problem("printer", "请选择打印机", "choose a printer"))
+    qty, units = _number(typed, "qty", problems), _number(typed, "units", problems)
+    made, expiry = _day(typed, "prod_date", problems), _day(typed, "expiry", problems)
+    gtin = typed.get("gtin", "").strip().zfill(14)
+    try:  # a refusal inside the transaction rolls it back: no serial taken for nothing
+        with store.transaction() as db:
+            item = Book(db).item_of_gtin(gtin)
+            if item is None:
+                problems.append(Problem("gtin", "目录中没有此商品代码", "no item has this GTIN"))
+            if problems or item is None:
+                return problems
+            goods = LogisticLabel(
+                sscc=sscc(desk.numbering.company_prefix, desk.numbering.extension, 0),
+                gtin=gtin, batch=typed.get("batch", "").strip(), qty=qty,
+                item_zh=item.name_zh, item_en=item.name_en, unit_zh=item.unit_zh,
+                unit_en=item.unit_en, prod_date=made, expiry=expiry, depot=depot, door=printer,
+            )  # fmt: skip
+            request = UnitsToLabel(units, goods, encode=desk.printers[printer])
+            prefix, extension = desk.numbering.company_prefix, desk.numbering.extension
+            first = print_queue.take_serials(db, prefix, extension, units)
+            labels = unit_labels(request, prefix, extension, first)
+            ids = print_queue.enqueue(db, printer, labels, store.clock())
+    except LabelRefused as refused:
+        return [Problem(_FIELD_OF.get(refused.reason, ""), refused.zh, refused.en)]
+    desk.wake()
+    return ids
 
 
 class PrintWorker:

@@ -79,6 +79,12 @@ class ZplPrinter:
         self.server.shutdown()
         self.server.server_close()
 
+    def __enter__(self) -> ZplPrinter:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
     # -- what a test does to the printer ------------------------------------------------------
 
     def run_out_of_paper(self, after: int = 0) -> None:

@@ -24,9 +24,8 @@ PREFIX = "6901234"
 
 @pytest.fixture
 def sim() -> Iterator[Simulator]:
-    printer = Simulator(rfid=True).start()
-    yield printer
-    printer.stop()
+    with Simulator(rfid=True) as printer:
+        yield printer
 
 
 def job(serial: int) -> tuple[str, str]:

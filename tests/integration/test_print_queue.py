@@ -11,13 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 
 from gateway.domain.labels import LabelRefused, UnitsToLabel, epc_key
 from gateway.domain.zpl import ZplSetup
-from gateway.entrypoints.floor_web import COOKIE, FloorContext, create_floor_app
-from gateway.entrypoints.metrics import Gauges, IntakeMetrics
-from gateway.services import floor_pages
 from gateway.services.label_queue import (
     Numbering,
     PdfDevice,
@@ -28,12 +24,9 @@ from gateway.services.label_queue import (
 from gateway.services.printing import PdfSpool, ZplPrinter
 from gateway.storage import print_queue
 from gateway.storage.store import GatewayStore
-from harness.forms import submit
 from harness.procs import wait_until
 from harness.zpl import sample_label
 from harness.zpl_printer import ZplPrinter as Simulator
-from kernel.clock import system_clock
-from kernel.passwords import hash_password
 
 pytestmark = pytest.mark.timeout(60)
 DEPOT = Numbering("6901234", 3)
@@ -41,10 +34,8 @@ DEPOT = Numbering("6901234", 3)
 
 @pytest.fixture
 def printers() -> Iterator[tuple[Simulator, Simulator]]:
-    a, b = Simulator(rfid=True).start(), Simulator(rfid=True).start()
-    yield a, b
-    a.stop()
-    b.stop()
+    with Simulator(rfid=True) as a, Simulator(rfid=True) as b:
+        yield a, b
 
 
 @pytest.fixture
@@ -181,40 +172,3 @@ def test_a_pdf_printer_gets_each_unit_as_a_file(store: GatewayStore, tmp_path: P
     files = sorted(p.name for p in (tmp_path / "spool").iterdir())
     with store.reading() as db:
         assert files == sorted(f"label-{j.label.sscc}.pdf" for j in print_queue.jobs(db))
-
-
-def test_the_floor_page_shows_a_printers_trouble_and_its_waiting_labels(
-    store: GatewayStore, printers: tuple[Simulator, Simulator]
-) -> None:
-    door, _ = printers
-    with store.transaction() as db:
-        db.execute(
-            "INSERT INTO floor_people VALUES (?,?,?,?)",
-            ("li", "Li Na", "keeper", hash_password("1357-2468")),
-        )
-    token = floor_pages.sign_on(store, "li", "1357-2468", time.time())
-    assert token is not None
-    gauges = Gauges(0, 0, None, None, 10 * 1024**3, False)
-    client = TestClient(
-        create_floor_app(FloorContext("LC01", store, IntakeMetrics(), lambda: gauges, system_clock))
-    )
-    client.cookies.set(COOKIE, token)
-    door.run_out_of_paper()
-    queue_labels(store, "door-1", pallets(2), DEPOT)
-    worker = PrintWorker(store, devices(door))
-    worker.run_once()
-    page = client.get("/floor/partials/overview").text
-    assert 'id="printers"' in page and "door-1" in page
-    assert "待打印 2" in page and "打印机缺纸，请装纸" in page and "out of paper" in page
-    door.refill()
-    worker.run_once()
-    assert 'id="printers"' not in client.get("/floor/partials/overview").text  # all printed
-    door.fail_next_encodes(print_queue.MAX_VOIDS)  # a roll of bad tags
-    queue_labels(store, "door-1", pallets(1), DEPOT)
-    worker.run_once()
-    page = client.get("/floor/partials/overview").text
-    assert "待处理 1" in page and "请检查标签卷" in page
-    answer = submit(client, "/floor", "/floor/printers/door-1/retry", {}, follow_redirects=False)
-    assert answer.status_code == 303
-    worker.run_once()
-    assert len(door.good) == 3 and 'id="printers"' not in client.get("/floor").text
