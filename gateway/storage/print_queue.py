@@ -17,7 +17,7 @@ import json
 import sqlite3
 from dataclasses import dataclass
 
-from gateway.domain.labels import LogisticLabel, label_from_dict, label_to_dict
+from gateway.domain.labels import LabelRefused, LogisticLabel, label_from_dict, label_to_dict
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sscc_serials (
@@ -97,19 +97,33 @@ _COLUMNS = "id, printer, label, attempts, voids, state, reason"
 
 
 def next_job(db: sqlite3.Connection, printer: str) -> Job | None:
-    """The printer's oldest job still to print."""
-    row = db.execute(
-        f"SELECT {_COLUMNS} FROM print_jobs WHERE printer = ? AND state = 'queued' "  # noqa: S608
-        "ORDER BY id LIMIT 1",
-        (printer,),
-    ).fetchone()
-    return _job(row) if row else None
+    """The printer's oldest job still to print. A job whose label the rules no longer take
+    (kept by an earlier release) is set aside as `refused` with the reason, never blocking
+    the jobs behind it."""
+    while True:
+        row = db.execute(
+            f"SELECT {_COLUMNS} FROM print_jobs WHERE printer = ? AND state = 'queued' "  # noqa: S608
+            "ORDER BY id LIMIT 1",
+            (printer,),
+        ).fetchone()
+        if row is None:
+            return None
+        try:
+            return _job(row)
+        except (LabelRefused, ValueError, TypeError) as exc:
+            db.execute(
+                "UPDATE print_jobs SET state = 'refused', reason = ? WHERE id = ?",
+                (f"label_refused: {exc}"[:200], row[0]),
+            )
 
 
 def jobs(db: sqlite3.Connection, printer: str | None = None) -> list[Job]:
-    """Every job (of one printer), oldest first."""
-    where, args = ("WHERE printer = ?", (printer,)) if printer else ("", ())
-    rows = db.execute(f"SELECT {_COLUMNS} FROM print_jobs {where} ORDER BY id", args)  # noqa: S608
+    """Every job (of one printer) but those set aside as refused, oldest first."""
+    where, args = ("AND printer = ?", (printer,)) if printer else ("", ())
+    rows = db.execute(
+        f"SELECT {_COLUMNS} FROM print_jobs WHERE state != 'refused' {where} ORDER BY id",  # noqa: S608
+        args,
+    )
     return [_job(row) for row in rows]
 
 

@@ -172,3 +172,20 @@ def test_a_pdf_printer_gets_each_unit_as_a_file(store: GatewayStore, tmp_path: P
     files = sorted(p.name for p in (tmp_path / "spool").iterdir())
     with store.reading() as db:
         assert files == sorted(f"label-{j.label.sscc}.pdf" for j in print_queue.jobs(db))
+
+
+def test_a_job_the_rules_no_longer_take_is_set_aside_and_the_next_one_prints(
+    store: GatewayStore, printers: tuple[Simulator, Simulator]
+) -> None:
+    door, _ = printers
+    first, _second = queue_labels(store, "door-1", pallets(2), DEPOT)
+    with store.transaction() as db:  # as an earlier release might have kept it
+        db.execute('UPDATE print_jobs SET label = \'{"sscc": "1"}\' WHERE id = ?', (first,))
+    PrintWorker(store, devices(door)).run_once()
+    with store.reading() as db:
+        assert [j.state for j in print_queue.jobs(db)] == ["printed"]
+        [(state, reason)] = db.execute(
+            "SELECT state, reason FROM print_jobs WHERE id = ?", (first,)
+        )
+    assert state == "refused" and reason.startswith("label_refused")
+    assert len(door.good) == 1
