@@ -32,7 +32,9 @@ MAX_SYMBOL = 48  # data characters of one GS1-128 symbol, separators included
 MAX_MODULES = 380  # a symbol 2 dots a module wide on a 4-inch label at 203 dpi, quiet zones apart
 MAX_BATCH = 20  # AI (10)
 MAX_SGTIN_SERIAL = 2**38 - 1  # SGTIN-96: a numeric serial of 38 bits
-_BATCH = re.compile(r"[!-~]{1,20}")  # GS1 AI encodable set 82, printable ASCII without space
+# GS1's character set 82 (General Specifications 7.11), less the parentheses that mark an AI
+# in the human-readable form and in ZPL's GS1 mode: what a batch may hold.
+_BATCH = re.compile(r"[!\"%&'*+,\-./0-9:;<=>?A-Z_a-z]{1,20}")
 
 
 class LabelRefused(FloorError):
