@@ -39,6 +39,21 @@ rssi_floor = -62
 [rfid.doors.D04.zones]   # a portal that tells in from out: its antennas on each side
 outer = [1, 2]           # the dock (truck) side
 inner = [3, 4]           # the warehouse side
+
+[labels]                 # GS1 logistic labels: each unit's SSCC under the depot's prefix
+company_prefix = "6901234"
+extension = 0
+
+[printers.D01]           # a ZPL printer (Zebra class) on raw TCP 9100
+kind = "zpl"
+host = "10.20.1.31"
+rfid = true              # it encodes each label's tag (SSCC-96) and reads it back
+font = "E:SIMSUN.TTF"    # the CJK TrueType font on the printer
+
+[printers.office]        # any other printer: a PDF per label into a spool folder
+kind = "pdf"
+spool = "spool/labels"
+command = "lp -d LABELS" # run on each file (optional)
 """
 
 from __future__ import annotations
@@ -72,6 +87,27 @@ class ServerLink:
 
 
 @dataclass(frozen=True, slots=True)
+class PrinterSettings:
+    """One label printer: `zpl` on the network (host, port 9100) or `pdf` into a spool."""
+
+    name: str
+    kind: str
+    host: str = ""
+    port: int = 9100
+    rfid: bool = False
+    font: str = "E:SIMSUN.TTF"
+    timeout: float = 5.0
+    spool: Path | None = None
+    command: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LabelSettings:
+    company_prefix: str
+    extension: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class GatewayConfig:
     site: str
     database: Path
@@ -87,6 +123,8 @@ class GatewayConfig:
     rfid: Rules = field(default_factory=Rules)
     rfid_doors: dict[str, Rules] = field(default_factory=dict)
     enrolment_dir: Path | None = None
+    labels: LabelSettings | None = None
+    printers: tuple[PrinterSettings, ...] = ()
 
     @property
     def tls(self) -> bool:
@@ -144,7 +182,50 @@ def parse_config(doc: dict[str, Any], base: Path) -> GatewayConfig:
             door: replace(_rules(dict(values), rfid), zones=_zones(door, values.get("zones")))
             for door, values in rfid_doc.get("doors", {}).items()
         },
+        **_printing(doc, base),
     )
+
+
+def _printing(doc: dict[str, Any], base: Path) -> dict[str, Any]:
+    """[labels] and [printers.NAME]: printers need the depot's GS1 company prefix."""
+    printers = tuple(
+        _printer(str(name), dict(values), base) for name, values in doc.get("printers", {}).items()
+    )
+    if "labels" not in doc:
+        if printers:
+            raise ConfigError("printers need [labels] company_prefix (the depot's GS1 prefix)")
+        return {}
+    labels = dict(doc["labels"])
+    prefix, extension = str(labels.get("company_prefix", "")), labels.get("extension", 0)
+    if not (prefix.isascii() and prefix.isdigit() and 6 <= len(prefix) <= 12):
+        raise ConfigError(f"labels.company_prefix must be 6 to 12 digits: {prefix!r}")
+    if not isinstance(extension, int) or not 0 <= extension <= 9:
+        raise ConfigError(f"labels.extension must be a digit 0..9: {extension!r}")
+    return {"labels": LabelSettings(prefix, extension), "printers": printers}
+
+
+def _printer(name: str, values: dict[str, Any], base: Path) -> PrinterSettings:
+    kind = str(values.get("kind", ""))
+    timeout = float(values.get("timeout", 5.0))
+    if not 0 < timeout <= 60:
+        raise ConfigError(f"printers.{name}.timeout must be 0..60 s")
+    if kind == "zpl":
+        if not values.get("host"):
+            raise ConfigError(f"printers.{name}.host is required for a zpl printer")
+        return PrinterSettings(
+            name, kind, host=str(values["host"]), port=int(values.get("port", 9100)),
+            rfid=bool(values.get("rfid", False)), font=str(values.get("font", "E:SIMSUN.TTF")),
+            timeout=timeout,
+        )  # fmt: skip
+    if kind == "pdf":
+        if not values.get("spool"):
+            raise ConfigError(f"printers.{name}.spool is required for a pdf printer")
+        command = values.get("command")
+        return PrinterSettings(
+            name, kind, spool=base / str(values["spool"]), timeout=timeout,
+            command=str(command) if command else None,
+        )  # fmt: skip
+    raise ConfigError(f"printers.{name}.kind must be zpl or pdf: {kind!r}")
 
 
 def _tls(http: dict[str, Any], base: Path) -> dict[str, Any]:

@@ -45,6 +45,8 @@ class Gateway:
     disk_alarm_mb: int = 2048
     disk_refuse_mb: int = 200
     rfid: Smoothing = Smoothing()
+    labels: dict[str, Any] | None = None  # company_prefix, extension (the schema's)
+    printers: tuple[dict[str, Any], ...] = ()  # as the site gives them (the schema's keys)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +141,8 @@ def site_from(doc: dict[str, Any]) -> Site:
             disk_alarm_mb=int(gateway.get("disk_alarm_mb", 2048)),
             disk_refuse_mb=int(gateway.get("disk_refuse_mb", 200)),
             rfid=_smoothing(gateway.get("rfid", {}), Smoothing()),
+            labels=dict(gateway["labels"]) if "labels" in gateway else None,
+            printers=tuple(dict(p) for p in gateway.get("printers", ())),
         ),
         install=Install(**doc.get("install", {})),
         doors=tuple(_place(d) for d in doc["doors"]),

@@ -75,7 +75,7 @@ def gateway_doc(site: Site) -> dict[str, Any]:
         "keepalive": site.broker.keepalive,
     }
     rfid = site.gateway.rfid
-    return {
+    return _printing(site) | {
         "site": site.id,
         "database": f"{site.install.state_dir}/gateway/{site.id}.sqlite",
         "disk_alarm_mb": site.gateway.disk_alarm_mb,
@@ -109,6 +109,29 @@ def gateway_doc(site: Site) -> dict[str, Any]:
             },
         },
     }
+
+
+def _printing(site: Site) -> dict[str, Any]:
+    """[labels] and [printers.ID] of the gateway's file (docs/gateway.md, Labels and printers)."""
+    labels = site.gateway.labels
+    if labels is None:
+        return {}
+    printers: dict[str, Any] = {}
+    for printer in site.gateway.printers:
+        settings: dict[str, Any] = {"kind": printer["kind"]}
+        if printer["kind"] == "zpl":
+            settings |= {"host": printer["host"], "port": printer.get("port", 9100),
+                         "rfid": printer.get("rfid", False),
+                         "font": printer.get("font", "E:SIMSUN.TTF")}  # fmt: skip
+        else:
+            default = f"{site.install.state_dir}/gateway/labels-{printer['id']}"
+            settings["spool"] = printer.get("spool", default)
+            if printer.get("command"):
+                settings["command"] = printer["command"]
+        settings["timeout"] = printer.get("timeout", 5)
+        printers[printer["id"]] = settings
+    prefix = {"company_prefix": labels["company_prefix"], "extension": labels.get("extension", 0)}
+    return {"labels": prefix, "printers": printers}
 
 
 # -- the broker ----------------------------------------------------------------------------

@@ -140,6 +140,7 @@ def site_rules(site: dict[str, Any]) -> Iterator[Problem]:
         yield from _device_rules(path, device, doors, zones)
     yield from _shared_ports(site)
     yield from _doors_agree(devices)
+    yield from _printers(site, doors)
     yield from _site_ports(site)
     yield from _timezone(site)
 
@@ -324,3 +325,25 @@ def _devices(site: dict[str, Any]) -> Iterator[tuple[Path, dict[str, Any]]]:
 
 def _at(path: Path) -> str:
     return dotted(path)
+
+
+def _printers(site: dict[str, Any], doors: set[str]) -> Iterator[Problem]:
+    """A printer stands at a declared door, has an id of its own, and prints under the
+    depot's GS1 prefix (gateway.labels)."""
+    gateway = site.get("gateway")
+    if not isinstance(gateway, dict) or not isinstance(gateway.get("printers"), list):
+        return
+    printers = gateway["printers"]
+    seen: set[str] = set()
+    for index, printer in enumerate(printers):
+        path: Path = ("gateway", "printers", index)
+        if not isinstance(printer, dict):
+            continue
+        door, name = printer.get("door"), printer.get("id")
+        if isinstance(door, str) and door not in doors:
+            yield Problem((*path, "door"), f"door {door!r} is not among the site's doors")
+        if isinstance(name, str) and name in seen:
+            yield Problem((*path, "id"), f"printer {name!r} appears twice")
+        seen.add(str(name))
+    if printers and "labels" not in gateway:
+        yield Problem(("gateway", "printers"), "printers need gateway.labels (the GS1 prefix)")

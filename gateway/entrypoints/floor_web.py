@@ -34,11 +34,13 @@ from fastapi.templating import Jinja2Templates
 from gateway.domain.errors import Conflict, FloorError, NotAllowed, Unknown
 from gateway.domain.tasks import OVERRIDE_REASONS
 from gateway.domain.workflows import TASKS
+from gateway.entrypoints.label_web import label_routes
 from gateway.entrypoints.metrics import Gauges, IntakeMetrics, render
 from gateway.entrypoints.phone_order_web import phone_order_routes
 from gateway.entrypoints.throttle import SignOnGuard
 from gateway.services import floor_pages
 from gateway.services.floor_pages import User
+from gateway.services.label_queue import LabelDesk
 from gateway.storage.store import GatewayStore
 from kernel import csrf
 from kernel.clock import Clock, seconds
@@ -85,6 +87,7 @@ class FloorContext:
     # held by the forwarder for a whole delivery (gateway/upstream/worker.py): withdrawing an
     # order made here waits for it, so that it never withdraws one on its way to the centre
     exchange: threading.Lock = field(default_factory=threading.Lock)
+    labels: LabelDesk | None = None  # the depot's label printers; None: none
 
 
 class Pages:
@@ -108,7 +111,8 @@ class Pages:
         return user
 
     def page(self, request: Request, name: str, user: User | None, **values: Any) -> Response:
-        values |= {"site": self.ctx.site, "user": user, "refresh_ms": self.ctx.refresh_ms}
+        values |= {"site": self.ctx.site, "user": user, "refresh_ms": self.ctx.refresh_ms,
+                   "printing": self.ctx.labels is not None}  # fmt: skip
         return TEMPLATES.TemplateResponse(request, name, values)
 
     def login_form(self, request: Request, **values: Any) -> Response:
@@ -157,6 +161,7 @@ def create_floor_app(ctx: FloorContext) -> FastAPI:
     app.include_router(_sign_on_routes(pages))
     app.include_router(_floor_routes(pages))
     app.include_router(phone_order_routes(pages))
+    app.include_router(label_routes(pages))
 
     @app.exception_handler(Forgery)
     async def forged(request: Request, exc: Forgery) -> Response:
@@ -276,6 +281,12 @@ def _floor_routes(pages: Pages) -> APIRouter:
         pages.signed_in(request)
         floor_pages.assign_task(store, device, kind, ref.strip() or None, pages.now())
         return RedirectResponse(f"/floor/device/{device}", status_code=303)
+
+    @router.post("/floor/printers/{printer}/retry")
+    def retry_printer(request: Request, printer: str) -> Response:
+        pages.signed_in(request)
+        floor_pages.retry_printer(store, printer)
+        return RedirectResponse("/floor", status_code=303)
 
     @router.post("/floor/device/{device}/override")
     def override(request: Request, device: str, reason: Annotated[str, Form()]) -> Response:

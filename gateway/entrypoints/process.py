@@ -10,11 +10,21 @@ from functools import partial
 
 import uvicorn
 
-from gateway.config import GatewayConfig
+from gateway.config import GatewayConfig, PrinterSettings
 from gateway.domain.smoothing import Smoother
+from gateway.domain.zpl import ZplSetup
 from gateway.entrypoints.floor_web import FloorContext, create_floor_app
 from gateway.entrypoints.intake import Intake
 from gateway.entrypoints.metrics import Gauges
+from gateway.services.label_queue import (
+    LabelDesk,
+    LabelPrinter,
+    Numbering,
+    PdfDevice,
+    PrintWorker,
+    ZplDevice,
+)
+from gateway.services.printing import PdfSpool, ZplPrinter
 from gateway.storage.disk import MB, DiskGuard
 from gateway.storage.store import GatewayStore
 from gateway.upstream.forwarder import Forwarder
@@ -29,6 +39,17 @@ log = logging.getLogger(__name__)
 # Threads waiting for the GIL get it back within 1 ms (Python's default is 5 ms): the read
 # being answered should not wait out the forwarder's or the syncer's turn.
 SWITCH_INTERVAL = 0.001
+
+
+def label_printer(settings: PrinterSettings) -> LabelPrinter:
+    """A configured printer, as the print worker drives it."""
+    if settings.kind == "zpl":
+        return ZplDevice(
+            ZplPrinter(settings.host, settings.port, settings.timeout),
+            ZplSetup(font=settings.font, rfid=settings.rfid),
+        )
+    assert settings.spool is not None  # gateway.config: a pdf printer has its spool
+    return PdfDevice(PdfSpool(settings.spool, settings.command, settings.timeout))
 
 
 class Gateway:
@@ -59,6 +80,16 @@ class Gateway:
             config.status_interval,
             clock=clock,
         )
+        self.printing = PrintWorker(self.store, {p.name: label_printer(p) for p in config.printers})
+        desk = (
+            LabelDesk(
+                Numbering(config.labels.company_prefix, config.labels.extension),
+                {p.name: p.kind == "zpl" and p.rfid for p in config.printers},
+                self.printing.wake,
+            )
+            if config.labels is not None and config.printers
+            else None
+        )
         self._stop = threading.Event()
         self._status = threading.Thread(target=self._status_loop, name="status", daemon=True)
 
@@ -75,6 +106,7 @@ class Gateway:
                         tls=config.tls,
                         ca_pem=config.ca_pem(),
                         exchange=exchange,
+                        labels=desk,
                     )
                 ),
                 host=config.http_host,
@@ -109,6 +141,8 @@ class Gateway:
         self.syncer.start()
         self.reporter.start()
         self.intake.start()
+        if self.config.printers:
+            self.printing.start()
         self._status.start()
         log.info(
             "gateway for %s running; events go to %s", self.config.site, self.config.server.url
@@ -121,6 +155,8 @@ class Gateway:
         self.forwarder.stop()
         self.syncer.stop()
         self.reporter.stop()
+        if self.config.printers:
+            self.printing.stop()
         self._status.join(timeout=2)
         self._web.join(timeout=5)
         self.store.close()

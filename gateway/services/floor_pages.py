@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
 from gateway.domain import tasks
 from gateway.domain.floor import Task
-from gateway.storage import pages, people
+from gateway.domain.zpl import PROBLEMS
+from gateway.storage import pages, people, print_queue
 from gateway.storage.book import Book
 from gateway.storage.store import GatewayStore
 from kernel.depot_time import depot_date
@@ -66,7 +68,23 @@ def overview(store: GatewayStore, now: float) -> dict[str, Any]:
             "notices": pages.notices(db),
             "counts": pages.counts(db),
             "rejected": pages.rejected(db),
+            "printers": printers(db),
         }
+
+
+def printers(db: sqlite3.Connection) -> list[dict[str, Any]]:
+    """The label printers with jobs waiting, each with its trouble in both languages."""
+    out = []
+    for row in print_queue.summary(db):
+        zh, en = PROBLEMS.get(str(row["reason"]), ("", "")) if row["reason"] else ("", "")
+        out.append({**row, "zh": zh, "en": en})
+    return out
+
+
+def retry_printer(store: GatewayStore, printer: str) -> int:
+    """The operator checked the printer's labels: its held jobs are printed again."""
+    with store.transaction() as db:
+        return print_queue.retry(db, printer)
 
 
 def device_detail(store: GatewayStore, device: str, now: float) -> dict[str, Any]:

@@ -1,0 +1,310 @@
+"""GS1 logistic labels: the SSCC of a unit, its GS1-128 element strings, the EPC its tag carries
+(pure functions over frozen dataclasses; no IO, no clock).
+
+A label carries two GS1-128 symbols, each under the 48 characters one symbol may hold, each
+narrow enough for a 4-inch label, and each with a key, so that a station decoding either alone
+knows the unit (a batch too long for the content symbol gets a third, under the GTIN again):
+
+    content  (02) GTIN of the goods, (37) count, FNC1, (10) batch   (or (01) GTIN, (10) batch
+             for a unit that is itself the trade item, counted by item)
+    unit     (00) SSCC, (11) production date, (17) expiry           (fixed lengths: no FNC1)
+
+The EPC to encode is the SSCC-96 of the SSCC (the depot's own company prefix), or the SGTIN-96
+of the GTIN with a serial where units are counted by item (EPC Tag Data Standard, epcpy).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import date
+
+from epcpy.epc_schemes.sgtin import SGTIN, SGTINFilterValue
+from epcpy.epc_schemes.sscc import SSCC, SSCCFilterValue
+from epcpy.utils.parsers import hex_to_tag_encodable
+
+from gateway.domain.errors import FloorError
+from kernel import bounds
+from kernel.gs1 import check_digit, is_valid_gtin
+
+GS = "\x1d"  # FNC1 as a separator in an element string (what a scanner transmits)
+MAX_SYMBOL = 48  # data characters of one GS1-128 symbol, separators included
+MAX_MODULES = 380  # a symbol 2 dots a module wide on a 4-inch label at 203 dpi, quiet zones apart
+MAX_BATCH = 20  # AI (10)
+MAX_SGTIN_SERIAL = 2**38 - 1  # SGTIN-96: a numeric serial of 38 bits
+# GS1's character set 82 (General Specifications 7.11), less the parentheses that mark an AI
+# in the human-readable form and in ZPL's GS1 mode: what a batch may hold.
+_BATCH = re.compile(r"[!\"%&'*+,\-./0-9:;<=>?A-Z_a-z]{1,20}")
+
+
+class LabelRefused(FloorError):
+    """A label the rules cannot make: `reason` is a stable code, `zh` and `en` say why."""
+
+    def __init__(self, reason: str, zh: str, en: str) -> None:
+        super().__init__(zh, en)
+        self.reason = reason
+
+
+def _digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()
+
+
+def serial_capacity(company_prefix: str) -> int:
+    """How many serials an SSCC under this prefix can number (16 - prefix length digits)."""
+    return int(10 ** (16 - len(company_prefix)))
+
+
+def sscc(company_prefix: str, extension: int, serial: int) -> str:
+    """The 18-digit SSCC: extension digit, company prefix, serial reference, check digit."""
+    if not _digits(company_prefix) or not 6 <= len(company_prefix) <= 12:
+        raise LabelRefused(
+            "company_prefix",
+            f"GS1 厂商识别代码须为 6 至 12 位数字：{company_prefix!r}",
+            f"a GS1 company prefix is 6 to 12 digits: {company_prefix!r}",
+        )
+    if not 0 <= extension <= 9:
+        raise LabelRefused(
+            "extension",
+            f"扩展位须为 0 至 9：{extension}",
+            f"the extension digit is 0..9: {extension}",
+        )
+    capacity = serial_capacity(company_prefix)
+    if not 0 <= serial < capacity:
+        raise LabelRefused(
+            "serial_capacity",
+            f"系列号 {serial} 超出范围（0 至 {capacity - 1}）",
+            f"serial {serial} is beyond what the prefix can number (0..{capacity - 1})",
+        )
+    body = f"{extension}{company_prefix}{serial:0{16 - len(company_prefix)}d}"
+    return body + check_digit(body)
+
+
+def is_valid_sscc(code: str) -> bool:
+    return len(code) == 18 and _digits(code) and check_digit(code[:-1]) == code[-1]
+
+
+@dataclass(frozen=True, slots=True)
+class LogisticLabel:
+    """One unit's label: what it says, in both languages, and what its tag carries."""
+
+    sscc: str
+    gtin: str
+    batch: str
+    qty: int
+    item_zh: str
+    item_en: str = ""
+    unit_zh: str = "件"
+    unit_en: str = "pcs"
+    prod_date: date | None = None
+    expiry: date | None = None
+    depot: str = ""
+    door: str = ""  # the door or station whose printer prints it
+    trade_item: bool = False  # the unit is itself the trade item: (01), no (37)
+    epc_hex: str | None = None  # the EPC to encode where the printer has an encoder
+
+    def __post_init__(self) -> None:
+        if not is_valid_sscc(self.sscc):
+            _refuse("sscc", "SSCC 无效", f"not a valid SSCC: {self.sscc!r}")
+        if not is_valid_gtin(self.gtin):
+            _refuse("gtin", "GTIN 无效", f"not a valid GTIN: {self.gtin!r}")
+        if not _BATCH.fullmatch(self.batch):
+            _refuse(
+                "batch", "批号须为 1 至 20 个字符", f"a batch is 1..20 characters: {self.batch!r}"
+            )
+        if not 1 <= self.qty <= bounds.MAX_QTY:
+            _refuse("qty", f"数量超出范围：{self.qty}", f"quantity out of range: {self.qty}")
+        for text in (self.item_zh, self.item_en, self.unit_zh, self.unit_en, self.depot, self.door):
+            if len(text) > bounds.MAX_TEXT or any(c in text for c in "^~\x00\n\r"):
+                _refuse("text", f"标签文字无效：{text!r}", f"label text refused: {text!r}")
+        if not self.item_zh:
+            _refuse("item", "缺少物资品名", "the item's name is missing")
+        if self.epc_hex is not None and not re.fullmatch(r"(?:[0-9A-F]{4}){1,16}", self.epc_hex):
+            _refuse(
+                "epc", "EPC 须为大写十六进制", f"an EPC is upper-case hex words: {self.epc_hex!r}"
+            )
+
+    @property
+    def gtin14(self) -> str:
+        return self.gtin.zfill(14)
+
+
+def _refuse(reason: str, zh: str, en: str) -> None:
+    raise LabelRefused(reason, zh, en)
+
+
+def _yymmdd(day: date) -> str:
+    return day.strftime("%y%m%d")
+
+
+def day_text(value: date | None) -> str:
+    return value.isoformat() if value else "—"
+
+
+def text_block(label: LogisticLabel) -> list[tuple[int, str]]:
+    """The label's human-readable lines, (size in points, text), top down: the same on the
+    ZPL and the PDF label."""
+    qty = f"{label.qty} {label.unit_zh} {label.unit_en}".strip()
+    return [
+        (22, label.item_zh),
+        (13, label.item_en),
+        (10, f"{label.depot} {label.door}".strip()),
+        (11, f"GTIN 商品代码 {label.gtin14}"),
+        (11, f"批号 Batch {label.batch}"),
+        (11, f"数量 Qty {qty}"),
+        (11, f"生产日期 Produced {day_text(label.prod_date)}"),
+        (11, f"有效期至 Expiry {day_text(label.expiry)}"),
+        (11, f"SSCC 物流单元代码 {label.sscc}"),
+    ]
+
+
+def elements(label: LogisticLabel) -> list[list[tuple[str, str]]]:
+    """The (AI, value) pairs of each symbol: content first, then the unit's SSCC. A batch that
+    would make the content symbol wider than a label gets a symbol of its own, under the
+    GTIN again, so that every symbol carries a key."""
+    key = ("01", label.gtin14) if label.trade_item else ("02", label.gtin14)
+    count = [] if label.trade_item else [("37", str(label.qty))]
+    content = [key, *count, ("10", label.batch)]
+    unit = [("00", label.sscc)]
+    if label.prod_date is not None:
+        unit.append(("11", _yymmdd(label.prod_date)))
+    if label.expiry is not None:
+        unit.append(("17", _yymmdd(label.expiry)))
+    if code128_modules(element_string(content)) <= MAX_MODULES:
+        return [content, unit]
+    return [[key, *count], [key, ("10", label.batch)], unit]
+
+
+def code128_modules(text: str) -> int:
+    """The width of a GS1-128 symbol of `text` (GS for FNC1), in modules, quiet zones left
+    out: runs of four digits or more in subset C, the rest in B (what printers do, near
+    enough to tell whether a symbol fits a label)."""
+    chars = 1  # FNC1 after the start character
+    for run in re.findall(r"\d+|[^\d]+", text):
+        if run[0].isdigit() and len(run) >= 4:
+            chars += len(run) // 2 + len(run) % 2 + 1  # the pairs, an odd digit, a shift
+        else:
+            chars += len(run) + 1
+    return 11 * (chars + 2) + 2  # start and check characters, the stop's 13 modules
+
+
+FIXED = {"00": 18, "01": 14, "02": 14, "11": 6, "17": 6}
+
+
+def element_string(pairs: list[tuple[str, str]]) -> str:
+    """The element string a scanner transmits: FNC1 (GS) after every variable-length field
+    that is not the last."""
+    out = []
+    for index, (ai, value) in enumerate(pairs):
+        out.append(ai + value)
+        if ai not in FIXED and index < len(pairs) - 1:
+            out.append(GS)
+    text = "".join(out)
+    if len(text) > MAX_SYMBOL:
+        _refuse("too_long", "条码内容过长", f"a GS1-128 symbol holds {MAX_SYMBOL} characters")
+    return text
+
+
+def human_readable(pairs: list[tuple[str, str]]) -> str:
+    """The human-readable interpretation: '(02)06901234567892(37)40(10)LOT1'."""
+    return "".join(f"({ai}){value}" for ai, value in pairs)
+
+
+def symbols(label: LogisticLabel) -> list[str]:
+    """The element strings of the label's GS1-128 symbols (content, unit)."""
+    return [element_string(pairs) for pairs in elements(label)]
+
+
+# -- EPCs --------------------------------------------------------------------------------------
+
+
+def sscc_epc(code: str, company_prefix: str) -> str:
+    """The SSCC-96 EPC (hex) of an SSCC under the depot's company prefix (filter: unit load)."""
+    if not is_valid_sscc(code) or code[1 : 1 + len(company_prefix)] != company_prefix:
+        _refuse(
+            "epc", "SSCC 与厂商识别代码不符", f"SSCC {code} is not under prefix {company_prefix}"
+        )
+    tag = SSCC.from_gs1_element_string(f"(00){code}", len(company_prefix))
+    return str(tag.hex(filter_value=SSCCFilterValue.UNIT_LOAD)).upper()
+
+
+def sgtin_epc(gtin: str, serial: int, company_prefix_length: int) -> str:
+    """The SGTIN-96 EPC (hex) of one item: its GTIN and a numeric serial (filter: full case)."""
+    if not is_valid_gtin(gtin) or not 6 <= company_prefix_length <= 12:
+        _refuse("epc", "GTIN 无效", f"not a valid GTIN or prefix length: {gtin!r}")
+    if not 0 <= serial <= MAX_SGTIN_SERIAL:
+        _refuse("epc", "序列号超出 SGTIN-96 范围", f"serial {serial} does not fit SGTIN-96")
+    tag = SGTIN.from_gs1_element_string(f"(01){gtin.zfill(14)}(21){serial}", company_prefix_length)
+    coded = tag.hex(
+        filter_value=SGTINFilterValue.FULL_CASE,
+        binary_coding_scheme=SGTIN.BinaryCodingScheme.SGTIN_96,
+    )
+    return str(coded).upper()
+
+
+@dataclass(frozen=True, slots=True)
+class EpcKey:
+    """What an encoded EPC names: an SSCC, or a GTIN and serial."""
+
+    sscc: str | None = None
+    gtin: str | None = None
+    serial: str | None = None
+
+
+def epc_key(epc_hex: str) -> EpcKey:
+    """The GS1 key an SSCC-96 or SGTIN-96 EPC carries (the reverse of the two above)."""
+    try:
+        tag = hex_to_tag_encodable(epc_hex.upper())
+    except Exception as exc:  # epcpy raises several kinds for unknown headers and partitions
+        raise LabelRefused(
+            "epc", "无法识别的 EPC", f"not an EPC this depot encodes: {exc}"
+        ) from exc
+    if isinstance(tag, SSCC):
+        return EpcKey(sscc=str(tag.gs1_key()))
+    if isinstance(tag, SGTIN):
+        return EpcKey(gtin=str(tag.gtin()), serial=tag.epc_uri.rsplit(".", 1)[-1])
+    raise LabelRefused("epc", "无法识别的 EPC", f"not an SSCC or SGTIN: {tag.epc_uri}")
+
+
+# -- a delivery's labels -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class UnitsToLabel:
+    """`units` logistic units of the same goods, each to get its own SSCC and label."""
+
+    units: int
+    goods: LogisticLabel  # what every unit's label says; its SSCC is replaced
+    encode: bool = False  # the printer has an encoder: each unit's SSCC-96 goes on its tag
+
+
+def unit_labels(
+    request: UnitsToLabel, company_prefix: str, extension: int, first_serial: int
+) -> list[LogisticLabel]:
+    """The labels of the request's units, serials from `first_serial` on."""
+    if not 1 <= request.units <= MAX_UNITS:
+        _refuse("units", f"标签数量须为 1 至 {MAX_UNITS}", f"1..{MAX_UNITS} labels at once")
+    out = []
+    for serial in range(first_serial, first_serial + request.units):
+        code = sscc(company_prefix, extension, serial)
+        epc = sscc_epc(code, company_prefix) if request.encode else None
+        out.append(replace(request.goods, sscc=code, epc_hex=epc))
+    return out
+
+
+MAX_UNITS = 1000  # labels of one request: a delivery's pallets, far below a serial range
+
+
+def label_to_dict(label: LogisticLabel) -> dict[str, object]:
+    """The label as JSON values (dates in ISO form), as the print queue keeps it."""
+    values = {name: getattr(label, name) for name in label.__slots__}
+    for name in ("prod_date", "expiry"):
+        values[name] = values[name].isoformat() if values[name] else None
+    return values
+
+
+def label_from_dict(values: dict[str, object]) -> LogisticLabel:
+    days = {
+        name: date.fromisoformat(str(values[name])) if values.get(name) else None
+        for name in ("prod_date", "expiry")
+    }
+    return LogisticLabel(**{**values, **days})  # type: ignore[arg-type]

@@ -1,0 +1,240 @@
+"""ZPL for Zebra-class printers: the logistic label (with its RFID encoding and read-back), the
+bin card of a stack (annex 3), and the printer's `~HS` host status read back into flags (pure
+functions; the gateway's printing service sends and reads them, gateway/services/printing.py).
+
+A label is 4 x 6 inches at 203 dpi, its symbols 2 dots a module. Text is UTF-8 (`^CI28`)
+in a CJK TrueType font stored on the printer, assigned to font J (`^CWJ,E:SIMSUN.TTF` by
+default: the printer's `font` setting). The GS1-128 symbols are `^BC` in GS1 mode D: the
+field data is the element string in its human-readable form,
+'(02)06901234567892(37)40(10)LOT1', and the printer puts the FNC1 at the start and after
+each variable-length field itself.
+
+On a printer with an RFID encoder the same format sets the tag type (`^RS8`, Gen 2, one try
+before the label is voided), writes the EPC (`^RFW,H`), reads the tag back into field 1
+(`^FN1^RFR,H`) and returns it to the gateway (`^HV1,...`): 'EPC:<hex>' and CR LF. A tag that
+did not take its EPC reads back as something else or nothing, and the printer prints VOID over
+that label.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from gateway.domain.labels import LogisticLabel, day_text, elements, human_readable, text_block
+
+DOTS_WIDE = 812  # 4 inches at 203 dpi
+DOTS_LONG = 1218  # 6 inches
+DEFAULT_FONT = "E:SIMSUN.TTF"
+READBACK_HEADER = "EPC:"
+_READBACK = re.compile(r"EPC:([0-9A-Fa-f]*)")
+
+
+@dataclass(frozen=True, slots=True)
+class ZplSetup:
+    """What the gateway knows of one ZPL printer."""
+
+    font: str = DEFAULT_FONT  # a CJK TrueType font on the printer (E: flash, R: RAM)
+    rfid: bool = False  # it has an RFID encoder
+
+
+def _text(x: int, y: int, size: int, value: str) -> str:
+    return f"^FO{x},{y}^AJN,{size},{size}^FD{value}^FS"
+
+
+def label_zpl(label: LogisticLabel, setup: ZplSetup) -> str:
+    """One logistic label, encoding `label.epc_hex` where the printer has an encoder."""
+    lines = ["^XA", "^CI28", f"^PW{DOTS_WIDE}", f"^LL{DOTS_LONG}", f"^CWJ,{setup.font}"]
+    if setup.rfid and label.epc_hex:
+        bytes_back = len(label.epc_hex)
+        lines += [
+            "^RS8,,,1",
+            f"^RFW,H^FD{label.epc_hex}^FS",
+            "^FN1^RFR,H^FS",
+            f"^FH_^HV1,{bytes_back},{READBACK_HEADER},_0D_0A,L^FS",
+        ]
+    y = 30
+    for points, text in text_block(label):  # points to dots at 203 dpi, and a line's gap
+        size = points * 203 // 72
+        lines.append(_text(40, y, size, text))
+        y += size + 10
+    for index, pairs in enumerate(elements(label)):  # 2 dots a module: see labels.MAX_MODULES
+        lines.append(f"^FO26,{460 + index * 240}^BY2^BCN,150,Y,N,N,D^FD{human_readable(pairs)}^FS")
+    lines += ["^PQ1", "^XZ"]
+    return "\n".join(lines) + "\n"
+
+
+def readback(answer: str) -> list[str]:
+    """The EPCs a printer's `^HV` answers carried, in order (empty text: nothing read)."""
+    return [found.upper() for found in _READBACK.findall(answer)]
+
+
+@dataclass(frozen=True, slots=True)
+class StackCard:
+    """A stack's bin card (标识牌, annex 3 of the measures)."""
+
+    item: str  # 物资品名
+    location: str  # 码放位置
+    manufacturer: str  # 生产厂家
+    spec: str  # 物资规格
+    qty: int  # 储位数量
+    unit: str
+    pack: str  # 包装容量 (单位/单位)
+    volume: str  # 包装体积 (长·宽·高)
+    weight_kg: str  # 重量 (千克)
+    prod_date: date | None  # 生产日期
+    inbound_date: date | None  # 入库日期
+    storage_years: int  # 建议储存年限
+    code: str  # the QR content: (01) GTIN (10) batch ...
+
+
+def bin_card_zpl(card: StackCard, setup: ZplSetup) -> str:
+    """The bin card of a stack on one 4 x 6 label: annex 3's rows and the batch's QR code."""
+    rows = [
+        ("物资品名 Item", card.item),
+        ("码放位置 Location", card.location),
+        ("生产厂家 Maker", card.manufacturer),
+        ("物资规格 Spec", card.spec),
+        ("储位数量 Qty", f"{card.qty} {card.unit}"),
+        ("包装容量 Pack", card.pack),
+        ("包装体积 Volume", card.volume),
+        ("重量 Weight (kg)", card.weight_kg),
+        ("生产日期 Produced", day_text(card.prod_date)),
+        ("入库日期 Inbound", day_text(card.inbound_date)),
+        ("建议储存年限 Years", str(card.storage_years)),
+    ]
+    lines = ["^XA", "^CI28", f"^PW{DOTS_WIDE}", f"^LL{DOTS_LONG}", f"^CWJ,{setup.font}"]
+    lines.append(_text(40, 30, 44, "市级救灾储备物资标识牌"))
+    for index, (name, value) in enumerate(rows):
+        y = 110 + index * 60
+        lines.append(f"^FO30,{y - 8}^GB752,60,2^FS")
+        lines.append(_text(40, y, 28, name))
+        lines.append(_text(360, y, 28, value))
+    lines.append(f"^FO250,800^BQN,2,8^FDMA,{card.code}^FS")
+    lines += ["^PQ1", "^XZ"]
+    return "\n".join(lines) + "\n"
+
+
+# -- ~HS host status -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class HostStatus:
+    """The flags of a `~HS` answer (ZPL manual, ~HS: three strings, each STX ... ETX CR LF).
+
+    String 1  aaa,b,c,dddd,eee,f,g,h,iii,j,k,l: b paper out, c paused, dddd label length,
+              eee formats in the receive buffer, f buffer full, h partial format,
+              j corrupt RAM, k under temperature, l over temperature.
+    String 2  mmm,n,o,p,q,r,s,t,uuuuuuuu,v,www: o head up, p ribbon out, q thermal transfer,
+              r print mode, t label waiting, uuuuuuuu labels remaining in the batch.
+    String 3  xxxx,y: password, static RAM installed.
+    """
+
+    paper_out: bool
+    paused: bool
+    label_length: int
+    formats_in_buffer: int
+    buffer_full: bool
+    partial_format: bool
+    corrupt_ram: bool
+    under_temperature: bool
+    over_temperature: bool
+    head_open: bool
+    ribbon_out: bool
+    thermal_transfer: bool
+    print_mode: str
+    label_waiting: bool
+    labels_remaining: int
+
+    @property
+    def problem(self) -> str | None:
+        """The first thing that keeps a label from printing, as a reason code, or None."""
+        for reason, flag in (
+            ("paper_out", self.paper_out),
+            ("ribbon_out", self.ribbon_out),
+            ("head_open", self.head_open),
+            ("paused", self.paused),
+            ("buffer_full", self.buffer_full),
+            ("over_temperature", self.over_temperature),
+            ("corrupt_ram", self.corrupt_ram),
+        ):
+            if flag:
+                return reason
+        return None
+
+
+# What the operator is told for each reason (Chinese first, English beside).
+PROBLEMS: dict[str, tuple[str, str]] = {
+    "paper_out": ("打印机缺纸，请装纸", "printer out of paper: load labels"),
+    "ribbon_out": ("打印机碳带用完，请更换碳带", "printer out of ribbon: load a ribbon"),
+    "head_open": ("打印头未合上", "print head open: close it"),
+    "paused": ("打印机已暂停", "printer paused: press pause to resume"),
+    "buffer_full": ("打印机接收缓冲区满", "printer receive buffer full"),
+    "over_temperature": ("打印头过热", "print head too hot"),
+    "corrupt_ram": ("打印机内存错误", "printer memory corrupt"),
+    "unreachable": ("无法连接打印机", "printer not reachable"),
+    "no_status": ("打印机未回复状态", "printer did not answer its status"),
+    "encode_failed": ("RFID 标签写入失败，已作废并重打", "RFID tag failed to encode: voided"),
+    "spool_command_failed": ("打印命令失败", "the print command failed"),
+}
+
+PRINT_MODES = {"0": "rewind", "1": "peel_off", "2": "tear_off", "3": "cutter", "4": "applicator"}
+
+
+class HostStatusError(ValueError):
+    """An answer that is not three ~HS strings."""
+
+
+def _flag(value: str) -> bool:
+    return value.strip() == "1"
+
+
+def parse_host_status(answer: bytes) -> HostStatus:
+    """The three STX ... ETX strings of a `~HS` answer, read into flags."""
+    text = answer.decode("ascii", errors="replace")
+    strings = re.findall(r"\x02([^\x02\x03]*)\x03", text)
+    if len(strings) < 3:
+        raise HostStatusError(f"~HS answer has {len(strings)} of its 3 strings")
+    one, two = strings[0].split(","), strings[1].split(",")
+    if len(one) < 12 or len(two) < 11:
+        raise HostStatusError("~HS strings 1 and 2 are short of their fields")
+    try:
+        return HostStatus(
+            paper_out=_flag(one[1]),
+            paused=_flag(one[2]),
+            label_length=int(one[3]),
+            formats_in_buffer=int(one[4]),
+            buffer_full=_flag(one[5]),
+            partial_format=_flag(one[7]),
+            corrupt_ram=_flag(one[9]),
+            under_temperature=_flag(one[10]),
+            over_temperature=_flag(one[11]),
+            head_open=_flag(two[2]),
+            ribbon_out=_flag(two[3]),
+            thermal_transfer=_flag(two[4]),
+            print_mode=PRINT_MODES.get(two[5].strip(), "unknown"),
+            label_waiting=_flag(two[7]),
+            labels_remaining=int(two[8]),
+        )
+    except ValueError as exc:
+        raise HostStatusError(f"~HS field not a number: {exc}") from exc
+
+
+def host_status_answer(status: HostStatus) -> bytes:
+    """The three strings a printer in `status` answers `~HS` with (the harness's simulator)."""
+
+    def b(flag: bool) -> str:
+        return "1" if flag else "0"
+
+    mode = {v: k for k, v in PRINT_MODES.items()}.get(status.print_mode, "2")
+    one = (
+        f"030,{b(status.paper_out)},{b(status.paused)},{status.label_length:04d},"
+        f"{status.formats_in_buffer:03d},{b(status.buffer_full)},0,{b(status.partial_format)},"
+        f"000,{b(status.corrupt_ram)},{b(status.under_temperature)},{b(status.over_temperature)}"
+    )
+    two = (
+        f"001,0,{b(status.head_open)},{b(status.ribbon_out)},{b(status.thermal_transfer)},"
+        f"{mode},0,{b(status.label_waiting)},{status.labels_remaining:08d},1,000"
+    )
+    return b"".join(b"\x02" + s.encode() + b"\x03\r\n" for s in (one, two, "1234,0"))

@@ -1,0 +1,236 @@
+"""Labels queued and printed: the SSCCs of a delivery's units taken with their jobs, and the
+worker that prints each printer's jobs in order (gateway/storage/print_queue.py keeps them).
+
+The worker takes a printer's oldest job, prints it outside any transaction (a printer may
+take seconds), and records what came of it:
+
+- printed: done;
+- VOID (the tag did not take its EPC): the void is recorded and the same unit, same SSCC,
+  printed again next, up to print_queue.MAX_VOIDS times in a row;
+- anything else (out of paper or ribbon, head open, paused, unreachable): the job is kept,
+  the reason shown to the operator (`problems`), and the printer tried again after
+  `after_problem` seconds: the job prints once the printer is refilled.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Protocol
+
+from gateway.domain.form_checks import Problem
+from gateway.domain.labels import LabelRefused, LogisticLabel, UnitsToLabel, sscc, unit_labels
+from gateway.domain.zpl import ZplSetup, label_zpl
+from gateway.services.label_pdf import label_pdf
+from gateway.services.printing import PdfSpool, PrintResult, ZplPrinter
+from gateway.storage import print_queue
+from gateway.storage.book import Book
+from gateway.storage.store import GatewayStore
+
+log = logging.getLogger(__name__)
+
+
+class LabelPrinter(Protocol):
+    def print_label(self, label: LogisticLabel) -> PrintResult: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ZplDevice:
+    """A ZPL printer on the network, encoding tags where it has an encoder."""
+
+    printer: ZplPrinter
+    setup: ZplSetup
+
+    def print_label(self, label: LogisticLabel) -> PrintResult:
+        epc = label.epc_hex if self.setup.rfid else None
+        return self.printer.print_zpl(label_zpl(label, self.setup), epc)
+
+
+@dataclass(frozen=True, slots=True)
+class PdfDevice:
+    """Any other printer: a PDF per label into its spool folder."""
+
+    spool: PdfSpool
+
+    def print_label(self, label: LogisticLabel) -> PrintResult:
+        return self.spool.print_pdf(f"label-{label.sscc}", label_pdf([label]))
+
+
+@dataclass(frozen=True, slots=True)
+class Numbering:
+    """The depot's GS1 company prefix and the SSCC extension digit it numbers units under."""
+
+    company_prefix: str
+    extension: int = 0
+
+
+def queue_labels(
+    store: GatewayStore, printer: str, request: UnitsToLabel, numbering: Numbering
+) -> list[int]:
+    """Take the units' serials and queue their labels, in one transaction; the job ids.
+    A label the rules refuse (LabelRefused) takes no serial and queues nothing."""
+    with store.transaction() as db:
+        first = print_queue.take_serials(
+            db, numbering.company_prefix, numbering.extension, request.units
+        )
+        labels = unit_labels(request, numbering.company_prefix, numbering.extension, first)
+        return print_queue.enqueue(db, printer, labels, store.clock())
+
+
+@dataclass(frozen=True, slots=True)
+class LabelDesk:
+    """What the floor pages need to ask for labels: the depot's numbering, its printers
+    (name: whether it has an RFID encoder), and the worker to wake."""
+
+    numbering: Numbering
+    printers: dict[str, bool]
+    wake: Callable[[], None] = field(default=lambda: None)
+
+
+LABEL_FIELDS = ("printer", "gtin", "batch", "qty", "units", "prod_date", "expiry")
+# Which field a refusal of the label's rules is about.
+_FIELD_OF = {"gtin": "gtin", "batch": "batch", "qty": "qty", "units": "units", "text": "gtin"}
+
+
+def _number(typed: dict[str, str], name: str, problems: list[Problem]) -> int:
+    text = typed.get(name, "").strip()
+    if text.isascii() and text.isdigit() and len(text) <= 7:
+        return int(text)
+    problems.append(Problem(name, "须为正整数", "a whole number is needed"))
+    return 0
+
+
+def _day(typed: dict[str, str], name: str, problems: list[Problem]) -> date | None:
+    text = typed.get(name, "").strip()
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        problems.append(Problem(name, "日期无效", "not a date"))
+        return None
+
+
+def request_labels(
+    store: GatewayStore, desk: LabelDesk, typed: dict[str, str], depot: str
+) -> list[int] | list[Problem]:
+    """The floor asks for `units` labels of one GTIN and batch on a printer: queued (the job
+    ids), or what is wrong with the form."""
+    problems: list[Problem] = []
+    printer = typed.get("printer", "")
+    if printer not in desk.printers:
+        problems.append(Problem("printer", "请选择打印机", "choose a printer"))
+    qty, units = _number(typed, "qty", problems), _number(typed, "units", problems)
+    made, expiry = _day(typed, "prod_date", problems), _day(typed, "expiry", problems)
+    gtin = typed.get("gtin", "").strip().zfill(14)
+    try:  # a refusal inside the transaction rolls it back: no serial taken for nothing
+        with store.transaction() as db:
+            item = Book(db).item_of_gtin(gtin)
+            if item is None:
+                problems.append(Problem("gtin", "目录中没有此商品代码", "no item has this GTIN"))
+            if problems or item is None:
+                return problems
+            goods = LogisticLabel(
+                sscc=sscc(desk.numbering.company_prefix, desk.numbering.extension, 0),
+                gtin=gtin, batch=typed.get("batch", "").strip(), qty=qty,
+                item_zh=item.name_zh, item_en=item.name_en, unit_zh=item.unit_zh,
+                unit_en=item.unit_en, prod_date=made, expiry=expiry, depot=depot, door=printer,
+            )  # fmt: skip
+            request = UnitsToLabel(units, goods, encode=desk.printers[printer])
+            prefix, extension = desk.numbering.company_prefix, desk.numbering.extension
+            first = print_queue.take_serials(db, prefix, extension, units)
+            labels = unit_labels(request, prefix, extension, first)
+            ids = print_queue.enqueue(db, printer, labels, store.clock())
+    except LabelRefused as refused:
+        return [Problem(_FIELD_OF.get(refused.reason, ""), refused.zh, refused.en)]
+    desk.wake()
+    return ids
+
+
+class PrintWorker:
+    """Prints the queued jobs of each printer, in order, on a thread of its own."""
+
+    def __init__(
+        self,
+        store: GatewayStore,
+        printers: dict[str, LabelPrinter],
+        idle: float = 1.0,
+        after_problem: float = 5.0,
+    ) -> None:
+        self.store = store
+        self.printers = printers
+        self.idle = idle
+        self.after_problem = after_problem
+        self._problems: dict[str, PrintResult] = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="print-worker", daemon=True)
+
+    def problems(self) -> dict[str, PrintResult]:
+        """Each printer's trouble now, for the operator (zh, en on each result)."""
+        with self._lock:
+            return dict(self._problems)
+
+    def wake(self) -> None:
+        """New jobs: print them now rather than at the next round."""
+        self._wake.set()
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(timeout=30)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                troubled = self.run_once()
+            except Exception:  # one bad round must not end printing: logged, tried again
+                log.exception("print worker round failed")
+                troubled = True
+            self._wake.wait(self.after_problem if troubled else self.idle)
+            self._wake.clear()
+
+    def run_once(self) -> bool:
+        """Print what each printer has queued; whether any printer is in trouble."""
+        troubled = False
+        for name, device in self.printers.items():
+            if self._stop.is_set():
+                break
+            troubled |= not self._drain(name, device)
+        return troubled
+
+    def _drain(self, name: str, device: LabelPrinter) -> bool:
+        """Print the printer's jobs until none is left (True) or it is in trouble (False)."""
+        while not self._stop.is_set():
+            with self.store.transaction() as db:
+                job = print_queue.next_job(db, name)
+            if job is None:
+                self._settle(name, None)
+                return True
+            result = device.print_label(job.label)
+            with self.store.transaction() as db:
+                now = self.store.clock()
+                if result.printed:
+                    print_queue.printed(db, job.id, now)
+                elif result.voided:
+                    print_queue.voided(db, job, result.epc_read, result.reason or "", now)
+                else:
+                    print_queue.kept(db, job.id, result.reason or "unknown")
+            if not (result.printed or result.voided):
+                log.warning("printer %s: %s (job %s kept)", name, result.reason, job.id)
+                self._settle(name, result)
+                return False
+            self._settle(name, None)
+        return True
+
+    def _settle(self, name: str, problem: PrintResult | None) -> None:
+        with self._lock:
+            if problem is None:
+                self._problems.pop(name, None)
+            else:
+                self._problems[name] = problem

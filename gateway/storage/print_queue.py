@@ -1,0 +1,189 @@
+"""The print queue and the SSCC serials, in the book.
+
+A unit's SSCC serial is taken from `sscc_serials` in the same transaction as its job is
+written to `print_jobs`: the serials of a depot's prefix and extension go up by one, never
+repeat and leave no gap, across a restart (they are in the file) and across printers (every
+writer takes the store's one lock, BEGIN IMMEDIATE). A job stays `queued` until its printer
+prints it; a label voided by a failed encode is kept in `print_voids` and the same unit, with
+the same SSCC, is printed again; after MAX_VOIDS voids in a row the job is `held` until the
+operator asks for it again (`retry`).
+
+Every function here runs inside the caller's transaction (GatewayStore.transaction).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+
+from gateway.domain.labels import LabelRefused, LogisticLabel, label_from_dict, label_to_dict
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS sscc_serials (
+    prefix TEXT NOT NULL, extension INTEGER NOT NULL, next_serial INTEGER NOT NULL,
+    PRIMARY KEY (prefix, extension)
+);
+CREATE TABLE IF NOT EXISTS print_jobs (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    printer     TEXT NOT NULL,
+    sscc        TEXT NOT NULL UNIQUE,
+    label       TEXT NOT NULL,
+    state       TEXT NOT NULL DEFAULT 'queued',
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    voids       INTEGER NOT NULL DEFAULT 0,
+    reason      TEXT,
+    created_at  REAL NOT NULL,
+    printed_at  REAL
+);
+CREATE INDEX IF NOT EXISTS print_jobs_queued ON print_jobs (printer, id) WHERE state = 'queued';
+CREATE TABLE IF NOT EXISTS print_voids (
+    job_id INTEGER NOT NULL, sscc TEXT NOT NULL, epc TEXT, read_back TEXT,
+    reason TEXT NOT NULL, at REAL NOT NULL
+);
+"""
+MAX_VOIDS = 3  # voided labels in a row before a job waits for the operator
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    id: int
+    printer: str
+    label: LogisticLabel
+    attempts: int
+    voids: int
+    state: str
+    reason: str | None
+
+
+def take_serials(db: sqlite3.Connection, prefix: str, extension: int, count: int) -> int:
+    """The first of `count` serials, taken for good (the next ones go on from after them)."""
+    row = db.execute(
+        "SELECT next_serial FROM sscc_serials WHERE prefix = ? AND extension = ?",
+        (prefix, extension),
+    ).fetchone()
+    first = int(row[0]) if row else 1
+    db.execute(
+        "INSERT INTO sscc_serials (prefix, extension, next_serial) VALUES (?,?,?) "
+        "ON CONFLICT (prefix, extension) DO UPDATE SET next_serial = excluded.next_serial",
+        (prefix, extension, first + count),
+    )
+    return first
+
+
+def enqueue(
+    db: sqlite3.Connection, printer: str, labels: list[LogisticLabel], now: float
+) -> list[int]:
+    """Queue these labels (their SSCCs already taken) on `printer`; their job ids."""
+    ids = []
+    for label in labels:
+        cursor = db.execute(
+            "INSERT INTO print_jobs (printer, sscc, label, created_at) VALUES (?,?,?,?)",
+            (printer, label.sscc, json.dumps(label_to_dict(label), ensure_ascii=False), now),
+        )
+        ids.append(int(cursor.lastrowid or 0))
+    return ids
+
+
+def _job(row: tuple[object, ...]) -> Job:
+    id_, printer, text, attempts, voids, state, reason = row
+    return Job(
+        int(str(id_)), str(printer), label_from_dict(json.loads(str(text))),
+        int(str(attempts)), int(str(voids)), str(state), None if reason is None else str(reason),
+    )  # fmt: skip
+
+
+_COLUMNS = "id, printer, label, attempts, voids, state, reason"
+
+
+def next_job(db: sqlite3.Connection, printer: str) -> Job | None:
+    """The printer's oldest job still to print. A job whose label the rules no longer take
+    (kept by an earlier release) is set aside as `refused` with the reason, never blocking
+    the jobs behind it."""
+    while True:
+        row = db.execute(
+            f"SELECT {_COLUMNS} FROM print_jobs WHERE printer = ? AND state = 'queued' "  # noqa: S608
+            "ORDER BY id LIMIT 1",
+            (printer,),
+        ).fetchone()
+        if row is None:
+            return None
+        try:
+            return _job(row)
+        except (LabelRefused, ValueError, TypeError) as exc:
+            db.execute(
+                "UPDATE print_jobs SET state = 'refused', reason = ? WHERE id = ?",
+                (f"label_refused: {exc}"[:200], row[0]),
+            )
+
+
+def jobs(db: sqlite3.Connection, printer: str | None = None) -> list[Job]:
+    """Every job (of one printer) but those set aside as refused, oldest first."""
+    where, args = ("AND printer = ?", (printer,)) if printer else ("", ())
+    rows = db.execute(
+        f"SELECT {_COLUMNS} FROM print_jobs WHERE state != 'refused' {where} ORDER BY id",  # noqa: S608
+        args,
+    )
+    return [_job(row) for row in rows]
+
+
+def printed(db: sqlite3.Connection, job_id: int, now: float) -> None:
+    db.execute(
+        "UPDATE print_jobs SET state = 'printed', attempts = attempts + 1, reason = NULL, "
+        "printed_at = ? WHERE id = ?",
+        (now, job_id),
+    )
+
+
+def kept(db: sqlite3.Connection, job_id: int, reason: str) -> None:
+    """Not printed (the printer out of paper, unreachable ...): kept for the next round."""
+    db.execute(
+        "UPDATE print_jobs SET attempts = attempts + 1, reason = ? WHERE id = ?",
+        (reason, job_id),
+    )
+
+
+def voided(
+    db: sqlite3.Connection, job: Job, read_back: str | None, reason: str, now: float
+) -> None:
+    """A label came out VOID: recorded; the unit is printed again, or held after MAX_VOIDS."""
+    db.execute(
+        "INSERT INTO print_voids (job_id, sscc, epc, read_back, reason, at) VALUES (?,?,?,?,?,?)",
+        (job.id, job.label.sscc, job.label.epc_hex, read_back, reason, now),
+    )
+    state = "held" if job.voids + 1 >= MAX_VOIDS else "queued"
+    db.execute(
+        "UPDATE print_jobs SET attempts = attempts + 1, voids = voids + 1, reason = ?, "
+        "state = ? WHERE id = ?",
+        (reason, state, job.id),
+    )
+
+
+def voids(db: sqlite3.Connection) -> list[tuple[int, str, str | None, str]]:
+    """(job, SSCC, read-back, reason) of every voided label, in order."""
+    rows = db.execute("SELECT job_id, sscc, read_back, reason FROM print_voids ORDER BY rowid")
+    return [(int(j), str(s), r, str(why)) for j, s, r, why in rows]
+
+
+def retry(db: sqlite3.Connection, printer: str) -> int:
+    """The operator asks for the held jobs of a printer again; how many."""
+    cursor = db.execute(
+        "UPDATE print_jobs SET state = 'queued', voids = 0 WHERE printer = ? AND state = 'held'",
+        (printer,),
+    )
+    return cursor.rowcount
+
+
+def summary(db: sqlite3.Connection) -> list[dict[str, object]]:
+    """Each printer with jobs still to print: how many queued and held, and the trouble its
+    oldest one met (None: not tried yet, or nothing wrong), for the floor pages."""
+    rows = db.execute(
+        "SELECT printer, sum(state = 'queued'), sum(state = 'held'), "
+        "(SELECT reason FROM print_jobs o WHERE o.printer = j.printer "
+        " AND o.state IN ('queued', 'held') ORDER BY o.id LIMIT 1) "
+        "FROM print_jobs j WHERE state IN ('queued', 'held') GROUP BY printer ORDER BY printer"
+    )
+    return [
+        {"printer": p, "queued": int(q), "held": int(h), "reason": reason}
+        for p, q, h, reason in rows
+    ]

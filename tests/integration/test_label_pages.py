@@ -1,0 +1,156 @@
+"""The floor pages and the label printers: a keeper asks for a delivery's labels on the page,
+sees a printer's trouble on the overview, and prints held labels again once the roll is
+checked; the printers are simulated Zebras on TCP."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from gateway.domain.labels import UnitsToLabel
+from gateway.domain.zpl import ZplSetup
+from gateway.entrypoints.floor_web import COOKIE, FloorContext, create_floor_app
+from gateway.entrypoints.metrics import Gauges, IntakeMetrics
+from gateway.services import floor_pages
+from gateway.services.label_queue import (
+    LabelDesk,
+    Numbering,
+    PrintWorker,
+    ZplDevice,
+    queue_labels,
+)
+from gateway.services.printing import ZplPrinter
+from gateway.storage import print_queue
+from gateway.storage.store import GatewayStore
+from harness.forms import submit
+from harness.zpl import sample_label
+from harness.zpl_printer import ZplPrinter as Simulator
+from kernel.clock import system_clock
+from kernel.passwords import hash_password
+
+pytestmark = pytest.mark.timeout(60)
+DEPOT = Numbering("6901234", 3)
+GTIN = "06901234567892"
+
+
+@pytest.fixture
+def door() -> Iterator[Simulator]:
+    with Simulator(rfid=True) as printer:
+        yield printer
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[GatewayStore]:
+    book = GatewayStore(tmp_path / "gateway.db", time.time)
+    with book.transaction() as db:
+        db.execute(
+            "INSERT INTO floor_people VALUES (?,?,?,?)",
+            ("li", "Li Na", "keeper", hash_password("1357-2468")),
+        )
+        db.execute(
+            "INSERT INTO items (code, name_zh, name_en, unit_zh, unit_en, reusable, "
+            "storage_years) VALUES ('CQ-0001', '棉被', 'Cotton quilt', '床', 'pcs', 1, 5)"
+        )
+        db.execute("INSERT INTO gtins VALUES (?, 'CQ-0001')", (GTIN,))
+    yield book
+    book.close()
+
+
+def floor(store: GatewayStore, desk: LabelDesk | None = None) -> TestClient:
+    """The floor pages, signed on as keeper li, sending the Origin a browser sends."""
+    gauges = Gauges(0, 0, None, None, 10 * 1024**3, False)
+    context = FloorContext(
+        "LC01", store, IntakeMetrics(), lambda: gauges, system_clock, labels=desk
+    )
+    client = TestClient(create_floor_app(context), headers={"Origin": "http://testserver"})
+    token = floor_pages.sign_on(store, "li", "1357-2468", time.time())
+    assert token is not None
+    client.cookies.set(COOKIE, token)
+    return client
+
+
+def worker_for(store: GatewayStore, door: Simulator) -> PrintWorker:
+    device = ZplDevice(ZplPrinter(door.host, door.port, timeout=1), ZplSetup(rfid=True))
+    return PrintWorker(store, {"D01": device})
+
+
+def test_a_keeper_asks_for_a_deliverys_labels_and_they_print_with_their_tags(
+    store: GatewayStore, door: Simulator
+) -> None:
+    worker = worker_for(store, door)
+    woken: list[bool] = []
+    client = floor(store, LabelDesk(DEPOT, {"D01": True}, lambda: woken.append(True)))
+    assert 'href="/floor/labels/new"' in client.get("/floor").text
+    form = {"printer": "D01", "gtin": GTIN, "batch": "2026C07", "qty": "40", "units": "3",
+            "prod_date": "2026-03-01", "expiry": ""}  # fmt: skip
+    sent = submit(client, "/floor/labels/new", "/floor/labels", form, follow_redirects=False)
+    assert sent.status_code == 303 and woken == [True]
+    worker.run_once()
+    assert len(door.good) == 3 and len(set(door.state.tags)) == 3
+    content = door.good[0].format.scans[0]
+    assert (content.gtin, content.batch, content.qty) == (GTIN, "2026C07", 40)
+    assert "棉被" in door.good[0].format.texts and "LC01 D01" in door.good[0].format.texts
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "says"),
+    [
+        ({"gtin": "06901234567885"}, "gtin", "no item has this GTIN"),
+        ({"qty": "forty"}, "qty", "a whole number"),
+        ({"units": "0"}, "units", "labels at once"),
+        ({"batch": "批号"}, "batch", "a batch is 1..20"),
+        ({"prod_date": "2026-13-01"}, "prod_date", "not a date"),
+        ({"printer": "D09"}, "printer", "choose a printer"),
+    ],
+)
+def test_a_form_with_a_mistake_comes_back_marked_and_takes_no_serial(
+    store: GatewayStore, change: dict[str, str], field: str, says: str
+) -> None:
+    client = floor(store, LabelDesk(DEPOT, {"D01": True}))
+    form = {"printer": "D01", "gtin": GTIN, "batch": "2026C07", "qty": "40", "units": "3",
+            "prod_date": "", "expiry": "", **change}  # fmt: skip
+    answer = submit(client, "/floor/labels/new", "/floor/labels", form)
+    assert answer.status_code == 422
+    marked = re.search(rf'id="{field}-error">(.*?)</span></span>', answer.text, re.S)
+    assert marked and says in marked.group(1)
+    with store.reading() as db:
+        assert print_queue.jobs(db) == []
+    queue_labels(store, "D01", UnitsToLabel(1, sample_label(0)), DEPOT)
+    with store.reading() as db:
+        assert [job.label.sscc[8:17] for job in print_queue.jobs(db)] == ["000000001"]
+
+
+def test_a_depot_without_printers_has_no_label_page(store: GatewayStore) -> None:
+    client = floor(store)
+    assert "/floor/labels/new" not in client.get("/floor").text
+    assert client.get("/floor/labels/new").status_code == 404
+
+
+def test_the_floor_page_shows_a_printers_trouble_and_its_waiting_labels(
+    store: GatewayStore, door: Simulator
+) -> None:
+    client = floor(store)
+    door.run_out_of_paper()
+    queue_labels(store, "D01", UnitsToLabel(2, sample_label(0), encode=True), DEPOT)
+    worker = worker_for(store, door)
+    worker.run_once()
+    page = client.get("/floor/partials/overview").text
+    assert 'id="printers"' in page and "D01" in page
+    assert "待打印 2" in page and "打印机缺纸，请装纸" in page and "out of paper" in page
+    door.refill()
+    worker.run_once()
+    assert 'id="printers"' not in client.get("/floor/partials/overview").text  # all printed
+    door.fail_next_encodes(print_queue.MAX_VOIDS)  # a roll of bad tags
+    queue_labels(store, "D01", UnitsToLabel(1, sample_label(0), encode=True), DEPOT)
+    worker.run_once()
+    page = client.get("/floor/partials/overview").text
+    assert "待处理 1" in page and "请检查标签卷" in page
+    answer = submit(client, "/floor", "/floor/printers/D01/retry", {}, follow_redirects=False)
+    assert answer.status_code == 303
+    worker.run_once()
+    assert len(door.good) == 3 and 'id="printers"' not in client.get("/floor").text

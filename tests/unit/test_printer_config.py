@@ -1,0 +1,69 @@
+"""gateway.toml's [labels] and [printers.NAME]: what the print worker is built from."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from gateway.config import PrinterSettings, parse_config
+from gateway.entrypoints.process import label_printer
+from gateway.services.label_queue import PdfDevice, ZplDevice
+from kernel.config import ConfigError
+
+BASE = """
+site = "LC01"
+database = "gw.sqlite"
+[server]
+url = "https://central.example/"
+token_file = "token"
+"""
+PRINTING = """
+[labels]
+company_prefix = "6901234"
+extension = 3
+
+[printers.D01]
+kind = "zpl"
+host = "10.20.1.31"
+rfid = true
+
+[printers.office]
+kind = "pdf"
+spool = "spool/labels"
+command = "lp -d LABELS"
+"""
+
+
+def test_printers_and_the_depots_prefix_are_read(tmp_path: Path) -> None:
+    config = parse_config(tomllib.loads(BASE + PRINTING), tmp_path)
+    assert config.labels is not None
+    assert (config.labels.company_prefix, config.labels.extension) == ("6901234", 3)
+    zpl, pdf = config.printers
+    assert zpl == PrinterSettings("D01", "zpl", host="10.20.1.31", rfid=True)
+    assert (pdf.spool, pdf.command) == (tmp_path / "spool" / "labels", "lp -d LABELS")
+    assert isinstance(label_printer(zpl), ZplDevice) and isinstance(label_printer(pdf), PdfDevice)
+    assert parse_config(tomllib.loads(BASE), tmp_path).printers == ()
+
+
+PREFIX = '[labels]\ncompany_prefix = "6901234"\n'
+
+
+@pytest.mark.parametrize(
+    ("section", "says"),
+    [
+        ('[labels]\ncompany_prefix = "12345"', "company_prefix"),
+        ('[labels]\ncompany_prefix = "6901234"\nextension = 10', "extension"),
+        (PREFIX + '[printers.P1]\nkind = "zpl"\nhost = ""', "host is required"),
+        (PREFIX + '[printers.P1]\nkind = "ipp"', "kind must be zpl or pdf"),
+        (PREFIX + '[printers.P1]\nkind = "pdf"', "spool is required"),
+        (PREFIX + '[printers.P1]\nkind = "zpl"\nhost = "p"\ntimeout = 600', "timeout"),
+        ('[printers.P1]\nkind = "zpl"\nhost = "p"', r"\[labels\]"),
+    ],
+)
+def test_printing_set_wrong_is_refused_with_what_is_wrong(
+    tmp_path: Path, section: str, says: str
+) -> None:
+    with pytest.raises(ConfigError, match=says):
+        parse_config(tomllib.loads(BASE + section + "\n"), tmp_path)

@@ -1,0 +1,84 @@
+"""Label printers in the site description (gateway.labels, gateway.printers): checked with
+the rest of the site, and written into the gateway's file by `depot config build` as the
+gateway reads them (gateway/config.py)."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+
+from gateway.config import PrinterSettings, parse_config
+from kernel.tomlfile import dumps
+from siteconfig.model import site_from
+from siteconfig.parts import gateway_doc
+from siteconfig.validate import problems
+from siteconfig.yamlfile import load_yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "firmware-config" / "sites" / "LC01.yaml"
+PRINTING = """
+  labels: {company_prefix: "6901234", extension: 3}
+  printers:
+    - {id: PR-D01, door: D01, kind: zpl, host: 10.20.1.31, rfid: true}
+    - {id: PR-OFFICE, kind: pdf, command: lp -d LABELS}
+"""
+
+
+def site_text(printing: str = PRINTING) -> str:
+    text = EXAMPLE.read_text(encoding="utf-8")
+    anchor = "  rfid: {window: 2.0, rssi_floor: -70, min_reads: 2}\n"
+    assert anchor in text
+    return text.replace(anchor, anchor + printing.lstrip("\n"))
+
+
+def built(text: str) -> dict[str, object]:
+    """The gateway's file as `depot config build` writes it, on a loopback address (its TLS
+    files are another test's)."""
+    doc: dict[str, object] = tomllib.loads(dumps(gateway_doc(site_from(yaml.safe_load(text)))))
+    return doc | {"http": {"host": "127.0.0.1"}}
+
+
+def found(text: str) -> list[str]:
+    return [f"{'.'.join(map(str, p.path))}: {p.message}" for p in problems(load_yaml(text))]
+
+
+def test_the_printers_go_into_the_gateways_file_as_it_reads_them(tmp_path: Path) -> None:
+    text = site_text()
+    assert found(text) == []
+    site = site_from(yaml.safe_load(text))
+    config = parse_config(built(text), tmp_path)
+    assert config.labels is not None
+    assert (config.labels.company_prefix, config.labels.extension) == ("6901234", 3)
+    zpl, pdf = config.printers
+    assert zpl == PrinterSettings("PR-D01", "zpl", host="10.20.1.31", rfid=True)
+    assert pdf.spool == Path(f"{site.install.state_dir}/gateway/labels-PR-OFFICE")
+    assert pdf.command == "lp -d LABELS"
+
+
+def test_a_site_without_printers_builds_no_printing(tmp_path: Path) -> None:
+    doc = built(EXAMPLE.read_text(encoding="utf-8"))
+    assert "printers" not in doc and parse_config(doc, tmp_path).printers == ()
+
+
+@pytest.mark.parametrize(
+    ("printing", "says"),
+    [
+        ('  labels: {company_prefix: "12345"}\n', "gateway.labels.company_prefix"),
+        ("  printers:\n    - {id: P1, kind: zpl, host: p1}\n", "printers need gateway.labels"),
+        ('  labels: {company_prefix: "6901234"}\n  printers:\n    - {id: P1, kind: zpl}\n',
+         "gateway.printers.0.host: is required here"),
+        ('  labels: {company_prefix: "6901234"}\n  printers:\n'
+         "    - {id: P1, kind: zpl, host: p1, door: D09}\n", "door 'D09' is not among"),
+        ('  labels: {company_prefix: "6901234"}\n  printers:\n'
+         "    - {id: P1, kind: pdf}\n    - {id: P1, kind: pdf}\n", "printer 'P1' appears twice"),
+        ('  labels: {company_prefix: "6901234"}\n  printers:\n    - {id: P1, kind: ipp}\n',
+         "gateway.printers.0.kind"),
+    ],
+)  # fmt: skip
+def test_a_printer_described_wrong_is_refused_with_where_and_why(printing: str, says: str) -> None:
+    assert any(says in problem for problem in found(site_text(printing))), found(
+        site_text(printing)
+    )
