@@ -1,0 +1,324 @@
+"""A receiving door's RFID portal at a dense-reader rate: every pallet counted once, and how
+long after its presence is decided the operator hears it, against a raw broker echo driven by
+the same reader in the same run.
+
+    PYTHONPATH=$PWD:$PWD/tests .venv/bin/python tests/benchmarks/bench_portal.py \
+        [--rate 200] [--seconds 60] [--reads-per-zone 4] [--postgres]
+
+The LLRP simulator plays a truck being unloaded through a door with an outer (dock side,
+antenna 1) and an inner (warehouse side, antenna 2) antenna: `rate` tagged pallets a second
+enter the portal for `seconds` seconds, each read `reads-per-zone` times on each side as it
+passes (its RSSI rising and falling, outer before inner: coming in). The station's LLRP
+reader folds and publishes the reads; the gateway smooths them, decides each pass's
+direction and receives each pallet against the inbound notices that list it (the supplier's
+dispatch advice, 2,000 pallets a notice).
+
+An observer on the broker notes when each read is published and when its answer comes back.
+A pallet's presence is decided by the read whose answer receives it: the latency is from
+that read's arrival at the broker to its answer's. The limit is the same reader, station and
+broker with a responder that answers each read at once and stores nothing. Printed: reads
+and pallets per second, latency percentiles of both, the ratio, each pallet's receipts
+(exactly one each), and the peak memory of the gateway and the station.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import paho.mqtt.client as paho
+from epcpy.epc_schemes.sgtin import SGTIN, SGTINFilterValue
+
+from harness.depot import (
+    GatewayProcess,
+    ServerProcess,
+    StationProcess,
+    device_toml,
+    prepare_database,
+)
+from harness.llrp_sim import LlrpSimulator
+from harness.mosquitto import Mosquitto
+from harness.postgres import PostgresCluster
+from harness.procs import Proc, wait_until
+from kernel.clock import system_clock
+from kernel.contract import Answer, cmd_topic, parse_answer, parse_scan
+from kernel.mqtt import BrokerSettings, connect, make_client
+from server.services.accounts import create_user
+from server.storage.db import make_engine
+
+SITE, DOOR, DEVICE = "LC01", "D01", "LC01-D01-RFID1"
+OUTER, INNER = 1, 2
+TICK = 0.05  # the reader reports every 50 ms
+PASS_S = 1.0  # a pallet's pass through the portal
+PER_NOTICE = 2000  # the server's bound on a notice's units
+QTY = 20
+KEEPER = ("li", "a-long-enough-password")
+LIMIT_MS = 100.0
+
+
+def sgtin_uri(gtin: str, serial: int) -> str:
+    return f"urn:epc:id:sgtin:{gtin[1:8]}.{gtin[0]}{gtin[8:13]}.{serial}"
+
+
+def sgtin96(uri: str) -> str:
+    return str(
+        SGTIN(uri).hex(
+            filter_value=SGTINFilterValue.POS_ITEM,
+            binary_coding_scheme=SGTIN.BinaryCodingScheme.SGTIN_96,
+        )
+    ).upper()
+
+
+def pass_reads(reads_per_zone: int) -> list[tuple[int, int, int]]:
+    """(tick after entering, antenna, RSSI dBm) of one pallet's pass coming in: the outer
+    antenna's reads rise and fall in the first half, the inner's in the second."""
+    ticks = int(PASS_S / TICK)
+    half = ticks // 2
+    out = []
+    for zone, antenna in ((0, OUTER), (1, INNER)):
+        for k in range(reads_per_zone):
+            at = zone * half + 1 + k * (half - 2) // max(1, reads_per_zone - 1)
+            middle = (reads_per_zone - 1) / 2
+            out.append((at, antenna, int(-46 - 5 * abs(k - middle) ** 1.5)))
+    return out
+
+
+class Truck:
+    """Drives the simulated reader: `rate` pallets a second enter, each passing in PASS_S."""
+
+    def __init__(self, reader: LlrpSimulator, epcs: list[str], rate: float, per_zone: int):
+        self.reader = reader
+        self.epcs = epcs
+        self.rate = rate
+        self.shape = pass_reads(per_zone)
+        self.reads = 0
+        self.late_ticks = 0
+
+    def run(self) -> float:
+        schedule: dict[int, list[tuple[str, int, int, int]]] = {}
+        for n, epc in enumerate(self.epcs):
+            enters = int(n / self.rate / TICK)
+            for after, antenna, rssi in self.shape:
+                schedule.setdefault(enters + after, []).append((epc, antenna, rssi, 1))
+        begin = time.perf_counter()
+        for tick in range(max(schedule) + 1):
+            delay = begin + tick * TICK - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            elif delay < -TICK:
+                self.late_ticks += 1
+            batch = schedule.get(tick)
+            if batch:
+                self.reader.report(batch)
+                self.reads += len(batch)
+        return time.perf_counter() - begin
+
+
+class Observer:
+    """Notes when each read reaches the broker and when its answer does."""
+
+    def __init__(self, port: int) -> None:
+        self.scans: dict[str, tuple[float, str | None]] = {}
+        self.answers: dict[str, tuple[float, Answer]] = {}
+        self._lock = threading.Lock()
+        self.client = make_client(BrokerSettings(port=port), f"bench-observer-{time.time_ns()}")
+        subscribed = threading.Event()
+        self.client.on_connect = lambda c, *a: c.subscribe(
+            [(f"wh/v1/{SITE}/scan/{DEVICE}", 1), (cmd_topic(SITE, DEVICE), 1)]
+        )
+        self.client.on_subscribe = lambda *a: subscribed.set()
+        self.client.on_message = self._on_message
+        connect(self.client, BrokerSettings(port=port))
+        subscribed.wait(10)
+
+    def _on_message(self, c: paho.Client, u: object, m: paho.MQTTMessage) -> None:
+        now = time.perf_counter()
+        payload = bytes(m.payload)
+        with self._lock:
+            if "/scan/" in m.topic:
+                scan = parse_scan(payload)
+                self.scans[scan.event_id] = (now, scan.data.epc_uri)
+            else:
+                answer = parse_answer(payload)
+                self.answers.setdefault(answer.re, (now, answer))
+
+    def latencies(self, deciding: Callable[[Answer], bool]) -> tuple[list[float], Counter[str]]:
+        with self._lock:
+            out, units = [], Counter[str]()
+            for re, (at, answer) in self.answers.items():
+                if not deciding(answer) or re not in self.scans:
+                    continue
+                sent, epc = self.scans[re]
+                out.append((at - sent) * 1000)
+                units[epc or "?"] += 1
+            return out, units
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+def echo_responder(port: int) -> paho.Client:
+    """The limit: answer each read at once, store nothing."""
+    client = make_client(BrokerSettings(port=port), "bench-echo")
+
+    def on_message(c: paho.Client, u: object, m: paho.MQTTMessage) -> None:
+        scan = parse_scan(bytes(m.payload))
+        c.publish(cmd_topic(scan.site, scan.device),
+                  Answer(scan.event_id, "ok", "好", "ok", "ok").to_json(), qos=1)  # fmt: skip
+
+    client.on_connect = lambda c, *a: c.subscribe(f"wh/v1/{SITE}/scan/+", qos=1)
+    client.on_message = on_message
+    connect(client, BrokerSettings(port=port))
+    return client
+
+
+def peak_rss_mb(proc: Proc) -> float:
+    status = Path(f"/proc/{proc.popen.pid}/status").read_text()
+    line = next(x for x in status.splitlines() if x.startswith("VmHWM:"))
+    return int(line.split()[1]) / 1024
+
+
+def station(work: Path, port: int, reader: LlrpSimulator) -> StationProcess:
+    device = device_toml(DEVICE, "rfid_llrp", door=DOOR, host="127.0.0.1", port=reader.port,
+                         antennas=[OUTER, INNER], window=0.05)  # fmt: skip
+    return StationProcess(work, port, [device]).start()
+
+
+def drive(
+    work: Path, port: int, epcs: list[str], args: argparse.Namespace
+) -> tuple[Truck, float, float]:
+    reader = LlrpSimulator(antennas=2).start()
+    edge = station(work, port, reader)
+    try:
+        reader.wait_inventory()
+        truck = Truck(reader, epcs, args.rate, args.reads_per_zone)
+        elapsed = truck.run()
+        return truck, elapsed, peak_rss_mb(edge.proc)
+    finally:
+        edge.stop()
+        reader.stop()
+
+
+def rows(gateway: GatewayProcess, table: str) -> int:
+    return int(gateway.book(f"SELECT count(*) FROM {table}")[0][0])
+
+
+def receipts_of(gateway: GatewayProcess) -> int:
+    return int(gateway.book("SELECT count(*) FROM outbox WHERE type = 'receiving'")[0][0])
+
+
+def notices(gtin: str, item: str, uris: list[str]) -> list[dict[str, object]]:
+    out: list[dict[str, object]] = []
+    for first in range(0, len(uris), PER_NOTICE):
+        chunk = uris[first : first + PER_NOTICE]
+        units = [{"epc": uri, "line": 1, "item": item, "batch": "2026PT", "qty": QTY,
+                  "prod_date": "2026-10-01"} for uri in chunk]  # fmt: skip
+        out.append({"number": f"RK-BENCH-{first // PER_NOTICE + 1:03}", "warehouse": SITE,
+                    "lines": [{"item": item, "qty": QTY * len(chunk), "batch": "2026PT"}],
+                    "units": units})  # fmt: skip
+    return out
+
+
+def report(name: str, ms: list[float], seconds: float) -> tuple[float, float]:
+    ms = sorted(ms)
+    q = statistics.quantiles(ms, n=100) if len(ms) > 1 else [ms[0]] * 99
+    print(f"{name:<34} {len(ms):6} answers  p50 {q[49]:6.1f} ms  p95 {q[94]:6.1f} ms  "
+          f"p99 {q[98]:6.1f} ms  max {ms[-1]:7.1f} ms  {len(ms) / seconds:7.1f}/s")  # fmt: skip
+    return q[49], ms[-1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rate", type=float, default=200.0, help="pallets a second")
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--reads-per-zone", type=int, default=4)
+    parser.add_argument("--postgres", action="store_true", help="the server on PostgreSQL")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="depot-bench-portal-"))
+    count = int(args.rate * args.seconds)
+    broker = Mosquitto(work / "broker").start()
+    pg = PostgresCluster().start() if args.postgres else None
+    try:
+        db_url = pg.new_database() if pg else f"sqlite:///{work / 'server.sqlite'}"
+        depot = prepare_database(db_url)
+        blanket = depot.example.items[6]
+        uris = [sgtin_uri(blanket.gtin, 100_000 + n) for n in range(count)]
+        epcs = [sgtin96(uri) for uri in uris]
+
+        observer = Observer(broker.port)
+        echo = echo_responder(broker.port)
+        truck, elapsed, _ = drive(work / "limit", broker.port, epcs, args)
+        wait_until(lambda: len(observer.answers) >= len(observer.scans), 60, "echo answers")
+        limit_ms, _ = observer.latencies(lambda a: True)
+        echo.disconnect()
+        echo.loop_stop()
+        observer.close()
+
+        engine = make_engine(db_url)
+        create_user(engine, KEEPER[0], KEEPER[1], role="keeper", warehouse=SITE,
+                    now=system_clock())  # fmt: skip
+        engine.dispose()
+        server = ServerProcess(db_url, work).start()
+        zones = f"\n[rfid.doors.{DOOR}.zones]\nouter = [{OUTER}]\ninner = [{INNER}]\n\n"
+        gateway = GatewayProcess(work / "gateway", broker.port, server.url, depot.gateway_token,
+                                 sync_interval=5.0, settings=zones).start()  # fmt: skip
+        try:
+            with server.login(KEEPER) as keeper:
+                for notice in notices(blanket.gtin, blanket.code, uris):
+                    answer = keeper.post("/api/v1/inbound-notices", json=notice, timeout=120)
+                    assert answer.status_code == 201, answer.text
+            wait_until(lambda: rows(gateway, "notice_units") == count, 120, "the units listed")
+            observer = Observer(broker.port)
+            truck, elapsed, station_mb = drive(work / "full", broker.port, epcs, args)
+            try:
+                wait_until(lambda: receipts_of(gateway) >= count, 60, "every pallet received")
+            except TimeoutError:
+                heard = Counter(a.text_en.split(":")[0] for _, a in observer.answers.values())
+                print(
+                    f"received {receipts_of(gateway)} of {count}; answers: {heard.most_common(8)}"
+                )
+                raise
+            wait_until(lambda: len(observer.answers) >= len(observer.scans), 60, "answers")
+            decided_ms, units = observer.latencies(lambda a: a.text_zh.startswith("已收货"))
+            gateway_mb = peak_rss_mb(gateway.proc)
+            receipts = receipts_of(gateway)
+        finally:
+            gateway.stop()
+            server.stop()
+            observer.close()
+
+        print(
+            f"{count} pallets at {args.rate:.0f}/s for {args.seconds:.0f} s, "
+            f"{truck.reads} tag reads ({truck.reads / elapsed:.0f}/s, {args.reads_per_zone} "
+            f"a side), {len(observer.scans)} station messages, server on "
+            f"{'PostgreSQL' if pg else 'SQLite'}; reader ticks late: {truck.late_ticks}"
+        )
+        base_p50, _ = report("raw broker echo (limit), every read", limit_ms, elapsed)
+        p50, worst = report("gateway, reads that received", decided_ms, elapsed)
+        print(f"ratio of p50 latencies, gateway / raw broker: {p50 / base_p50:.1f}x")
+        twice = [epc for epc, n in units.items() if n > 1]
+        print(f"pallets received: {receipts} of {count} (answers that received: "
+              f"{sum(units.values())}, received twice: {len(twice)})")  # fmt: skip
+        print(
+            f"slowest answer after a presence was decided: {worst:.1f} ms "
+            f"(limit {LIMIT_MS:.0f} ms: {'within' if worst <= LIMIT_MS else 'OVER'})"
+        )
+        print(f"peak memory: gateway {gateway_mb:.0f} MB, station {station_mb:.0f} MB")
+    finally:
+        if pg:
+            pg.stop()
+        broker.stop()
+
+
+if __name__ == "__main__":
+    main()
