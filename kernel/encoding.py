@@ -46,6 +46,7 @@ REASONS: dict[str, tuple[str, str]] = {
     "reader_gone": ("与读写器的连接中断", "the connection to the reader was lost"),
     "reader_refused": ("读写器拒绝了写入指令", "the reader refused the write"),
     "reader_silent": ("读写器未应答", "the reader did not answer"),
+    "partial_write": ("标签只写入了一部分,请重写", "the tag was partly written; encode it again"),
     "new_epc_not_read": ("写入后未读到新 EPC", "the new EPC was not read after writing"),
     "old_epc_still_read": ("写入后仍读到旧 EPC", "the old EPC is still read after writing"),
 }
@@ -124,6 +125,8 @@ class EncodeOutcome:
     ts: str
     text_zh: str = ""
     text_en: str = ""
+    words_written: int | None = None  # as the tag reported (a partial write: fewer than asked)
+    tag_epc: str | None = None  # after a partial write, the EPC the tag now probably holds
     v: int = VERSION
 
     def to_json(self) -> bytes:
@@ -138,6 +141,8 @@ def outcome(
     verified: bool,
     reason: str | None,
     previous: str | None,
+    words_written: int | None = None,
+    tag_epc: str | None = None,
 ) -> EncodeOutcome:
     """An outcome with the operator's text for its reason."""
     zh, en = DONE if written and verified else REASONS.get(_base(reason), OTHER)
@@ -154,6 +159,8 @@ def outcome(
         ts,
         zh,
         en[:200],
+        words_written,
+        tag_epc,
     )
 
 
@@ -168,6 +175,7 @@ def parse_encode_outcome(payload: bytes) -> EncodeOutcome:
     try:
         previous = doc.get("previous")
         reason = doc.get("reason")
+        words, tag_epc = doc.get("words_written"), doc.get("tag_epc")
         return EncodeOutcome(
             re=bounds.event_id("encoded.re", doc.get("re")),
             device=check_name("device", str(doc.get("device", ""))),
@@ -179,6 +187,8 @@ def parse_encode_outcome(payload: bytes) -> EncodeOutcome:
             ts=bounds.timestamp("encoded.ts", doc.get("ts")),
             text_zh=bounds.text("encoded.text_zh", doc.get("text_zh", "")),
             text_en=bounds.text("encoded.text_en", doc.get("text_en", "")),
+            words_written=None if words is None else bounds.integer("encoded.words", words, 0, 33),
+            tag_epc=None if tag_epc is None else _epc("encoded.tag_epc", tag_epc),
         )
     except bounds.OutOfBounds as exc:
         raise ContractError(str(exc)) from exc

@@ -50,6 +50,8 @@ class EncodeResult:
     reason: str | None = None
     epc: str = ""  # the EPC asked for
     previous: str | None = None  # the EPC the tag had (the one found, when none was named)
+    words_written: int | None = None  # as the tag reported it (None: no write result)
+    tag_epc: str | None = None  # after a partial write, the EPC the tag now probably holds
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +79,23 @@ def write_plan(current_hex: str, new_hex: str) -> tuple[int, tuple[int, ...]]:
     if len(current_hex) == len(new_hex):
         return 2, new
     return 1, (len(new) << 11, *new)
+
+
+def probable_epc(current_hex: str, new_hex: str, words_written: int) -> str | None:
+    """The EPC a tag holds after the first `words_written` words of the write were written
+    (a write that failed half-way); None when part of it is memory not known here."""
+    word_ptr, words = write_plan(current_hex, new_hex)
+    old = list(epc_words(current_hex))
+    done = max(0, min(words_written, len(words)))
+    if word_ptr == 1:  # the PC word first: once written, the new length counts
+        if done == 0:
+            return current_hex
+        length, done, words = len(words) - 1, done - 1, words[1:]
+        if max(done, len(old)) < length:
+            return None  # words past the old EPC that were not written: not known
+        old = (old + [0] * length)[:length]
+    now = [*words[:done], *old[done:]]
+    return "".join(f"{w:04X}" for w in now)
 
 
 def access_spec(
@@ -230,12 +249,9 @@ class LlrpEncoder:
                 current = found
             if current == new:
                 return EncodeResult(False, False, "same_epc", new, current)
-            written, verified, reason = self._write(send, current, new, password)
-            return EncodeResult(written, verified, reason, new, current)
+            return self._write(send, current, new, password)
 
-    def _write(
-        self, send: Send, current: str, new: str, password: int
-    ) -> tuple[bool, bool, str | None]:
+    def _write(self, send: Send, current: str, new: str, password: int) -> EncodeResult:
         spec_id = next(self._ids) % 2**31 + 1
         opspec_id = spec_id % 2**16 or 1
         with self._changed:
@@ -243,21 +259,31 @@ class LlrpEncoder:
         spec = access_spec(spec_id, opspec_id, current, new, password)
         try:
             refused = self._request(send, "ADD_ACCESSSPEC", {"AccessSpec": spec})
-            if refused:
-                return False, False, refused
-            refused = self._request(send, "ENABLE_ACCESSSPEC", {"AccessSpecID": spec_id})
-            if refused:
-                return False, False, refused
-            result = self._wait(lambda: self._results.get(opspec_id), self.times.write)
+            if not refused:
+                refused = self._request(send, "ENABLE_ACCESSSPEC", {"AccessSpecID": spec_id})
+            result = (
+                None
+                if refused
+                else self._wait(lambda: self._results.get(opspec_id), self.times.write)
+            )
         finally:  # gone already when it ran (its stop trigger); a refusal here is fine
             _send(send, {"DELETE_ACCESSSPEC": {"AccessSpecID": spec_id}})
+        if refused:
+            return EncodeResult(False, False, refused, new, current)
         if not result:
-            return False, False, "no_tag"
+            return EncodeResult(False, False, "no_tag", new, current)
         seq, code, words = result
-        if code != 0:
-            return False, False, WRITE_REASONS.get(code, f"write_result_{code}")
+        if code != 0 and words < len(write_plan(current, new)[1]):
+            why = WRITE_REASONS.get(code, f"write_result_{code}")
+            if not words:
+                return EncodeResult(False, False, why, new, current, 0)
+            # some words written before the failure: the tag holds a mixed EPC
+            log.warning("tag %s partly written (%d words): %s", current, words, why)
+            mixed = probable_epc(current, new, words)
+            return EncodeResult(False, False, f"partial_write: {why}", new, current, words, mixed)
         log.info("tag %s written as %s (%d words)", current, new, words)
-        return (True, *self._verify(seq, current, new))
+        verified, reason = self._verify(seq, current, new)
+        return EncodeResult(True, verified, reason, new, current, words)
 
     def _verify(self, written_at: int, old: str, new: str) -> tuple[bool, str | None]:
         if not self._wait(lambda: new in self._seen_after(written_at), self.times.verify):

@@ -110,6 +110,8 @@ class EncodeDesk:
             result.verified,
             result.reason,
             result.previous,
+            result.words_written,
+            result.tag_epc,
         )
         level = logging.INFO if said.written and said.verified else logging.WARNING
         console.log(

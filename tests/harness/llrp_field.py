@@ -61,10 +61,11 @@ class TagField:
         with self._field_lock:
             return [t.epc_hex for t in self.access.tags]
 
-    def fail_next_writes(self, count: int, result: int) -> None:
-        """The next `count` write OpSpecs end with this C1G2WriteOpSpecResult code."""
+    def fail_next_writes(self, count: int, result: int, written: int = 0) -> None:
+        """The next `count` write OpSpecs end with this C1G2WriteOpSpecResult code, each
+        after writing its first `written` words (a tag carried off half-way)."""
         with self._field_lock:
-            self.access.failures = [result] * count
+            self.access.failures = [(result, written)] * count
 
     def access_specs(self) -> dict[int, bool]:
         """The AccessSpecs the client holds on the reader: id -> enabled."""

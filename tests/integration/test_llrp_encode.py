@@ -147,11 +147,27 @@ def test_a_failed_write_is_reported_with_its_reason_and_the_tag_is_unchanged(
     result = llrp.encode(BLANK, NEW)
 
     assert (result.written, result.verified, result.reason) == (False, False, reason)
+    assert result.words_written == 0
     assert sim.epcs() == [BLANK]
     assert sim.access_specs() == {}
     after = len(station.epcs)
     sim.remove_tag(BLANK)  # carried away: its window closes
     station.wait_read(BLANK, after, timeout=2)  # read as it was
+
+
+def test_a_write_failing_half_way_says_so_with_the_epc_the_tag_now_holds(
+    sim: LlrpSimulator, reader: tuple[LlrpReader, Station]
+) -> None:
+    llrp, _ = reader
+    sim.put_tag(BLANK)
+    sim.fail_next_writes(1, INSUFFICIENT_POWER, written=2)  # carried off after two words
+
+    result = llrp.encode(BLANK, NEW)
+
+    assert (result.written, result.verified) == (False, False)
+    assert result.reason == "partial_write: insufficient_power"
+    assert result.words_written == 2
+    assert result.tag_epc == NEW[:8] + BLANK[8:] == sim.epcs()[0]
 
 
 def test_a_tag_not_in_the_field_is_reported_after_the_timeout(

@@ -78,6 +78,25 @@ def test_an_outcome_speaks_chinese_first_and_reads_back() -> None:
     assert parse_encode_outcome(failed.to_json()) == failed
 
 
+def test_a_partial_write_names_the_words_and_the_epc_the_tag_now_holds() -> None:
+    req = parse_encode_request(request(current=OLD))
+    mixed = NEW[:8] + OLD[8:]
+    said = outcome(
+        req,
+        "D1",
+        "2026-12-02T10:00:00+08:00",
+        False,
+        False,
+        "partial_write: no_response",
+        OLD,
+        2,
+        mixed,
+    )
+    assert said.text_zh == REASONS["partial_write"][0]
+    back = parse_encode_outcome(said.to_json())
+    assert back == said and (back.words_written, back.tag_epc) == (2, mixed)
+
+
 class Blocking:
     """A reader whose encode waits until the test lets it go."""
 

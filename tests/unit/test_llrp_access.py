@@ -9,7 +9,7 @@ import struct
 import pytest
 from sllurp.llrp import LLRPMessage
 
-from edge.readers.llrp_encode import access_spec, epc_words, write_plan
+from edge.readers.llrp_encode import access_spec, epc_words, probable_epc, write_plan
 from harness.llrp_access import (
     C1G2_WRITE,
     INSUFFICIENT_POWER,
@@ -118,17 +118,41 @@ def test_a_write_changes_the_epc_once_and_reports_its_result() -> None:
     assert access.run(tag, 1) == []
 
 
-def test_a_failing_write_leaves_the_tag_as_it_was() -> None:
+def failing_run(tag: Tag, failure: tuple[int, int]) -> list[bytes]:
+    """The edge's AccessSpec run on the tag with the simulator's next write failing so."""
     access = AccessSpecs()
-    tag = Tag.with_epc(EPC)
     access.add(added())
     access.enable(struct.pack("!I", 0))
-    access.failures = [INSUFFICIENT_POWER]
+    access.failures = [failure]
+    return access.run(tag, 1)
 
-    params = access.run(tag, 1)
+
+def test_a_failing_write_leaves_the_tag_as_it_was() -> None:
+    tag = Tag.with_epc(EPC)
+
+    params = failing_run(tag, (INSUFFICIENT_POWER, 0))
 
     assert params[1] == tlv(350, struct.pack("!BHH", INSUFFICIENT_POWER, 9, 0))
     assert tag.epc_hex == EPC
+
+
+def test_a_write_can_fail_half_way_with_the_words_it_wrote() -> None:
+    tag = Tag.with_epc(EPC)
+
+    params = failing_run(tag, (INSUFFICIENT_POWER, 2))
+
+    assert params[1] == tlv(350, struct.pack("!BHH", INSUFFICIENT_POWER, 9, 2))
+    assert tag.epc_hex == NEW[:8] + EPC[8:]  # two words new, four as they were
+    assert probable_epc(EPC, NEW, 2) == tag.epc_hex
+
+
+def test_the_epc_after_a_partial_write_of_a_new_length() -> None:
+    longer = NEW + "ABCD"
+    assert probable_epc(EPC, longer, 0) == EPC
+    assert probable_epc(EPC, longer, 1) is None  # seven words: the seventh not known
+    assert probable_epc(longer, NEW, 1) == longer[:24]  # the PC says six now
+    assert probable_epc(longer, NEW, 3) == NEW[:8] + longer[8:24]
+    assert probable_epc(EPC, NEW, 6) == NEW
 
 
 def test_a_write_past_the_epc_bank_overruns() -> None:
