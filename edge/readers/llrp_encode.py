@@ -15,6 +15,7 @@ import itertools
 import logging
 import re
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -169,6 +170,7 @@ class LlrpEncoder:
         self._seq = itertools.count(1)
         self._seen: deque[tuple[int, str]] = deque(maxlen=4096)  # (sequence, EPC)
         self._results: dict[int, tuple[int, int, int]] = {}  # OpSpecID: (seq, code, words)
+        self._read_at: dict[str, float] = {}  # EPC: when last read (monotonic)
         self._responses: dict[str, tuple[bool, str]] = {}
         self._ids = itertools.count(1)
 
@@ -180,12 +182,20 @@ class LlrpEncoder:
                 seq = next(self._seq)
                 if epc:
                     self._seen.append((seq, epc))
+                    self._read_at[epc] = time.monotonic()
                 for name in WRITE_RESULTS:
                     result = tag.get(name)
                     if isinstance(result, dict) and "OpSpecID" in result:
                         code, words = int(result["Result"]), int(result["NumWordsWritten"])
                         self._results[int(result["OpSpecID"])] = (seq, code, words)
+            if len(self._read_at) > 4096:  # a busy portal: forget what has not been read lately
+                cutoff = time.monotonic() - self.times.find
+                self._read_at = {e: t for e, t in self._read_at.items() if t >= cutoff}
             self._changed.notify_all()
+
+    def _read_lately(self, epc: str) -> bool:
+        with self._changed:
+            return time.monotonic() - self._read_at.get(epc, -1e9) <= self.times.find
 
     def on_response(self, name: str, ok: bool, description: str) -> None:
         with self._changed:
@@ -249,6 +259,8 @@ class LlrpEncoder:
                 current = found
             if current == new:
                 return EncodeResult(False, False, "same_epc", new, current)
+            if self._read_lately(new):  # a tag has it already: two tags with one serial
+                return EncodeResult(False, False, "epc_in_field", new, current)
             return self._write(send, current, new, password)
 
     def _write(self, send: Send, current: str, new: str, password: int) -> EncodeResult:

@@ -2,7 +2,8 @@
 thread (an encode waits for the tag, seconds at most; reads and answers go on meanwhile), and
 each outcome published on the device's encoded topic (kernel/encoding.py).
 
-A request id seen before gets its outcome again, without writing the tag again; one still
+A request id seen before gets its outcome again, without writing the tag again, also after
+a restart (the outcomes are kept in the device's spool, edge/station/spool.py); one still
 running is not started twice. A reader that cannot encode answers so at once; a full queue
 answers busy.
 """
@@ -12,7 +13,6 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
@@ -24,7 +24,6 @@ from kernel.encoding import EncodeRequest, outcome, parse_encode_request, reques
 log = logging.getLogger(__name__)
 console = logging.getLogger("depot.console")
 QUEUE = 4  # requests waiting behind the one running
-REMEMBERED = 500  # outcomes kept for repeated requests
 
 
 @runtime_checkable
@@ -34,13 +33,23 @@ class CanEncode(Protocol):
     def encode(self, current_epc: str | None, new_epc: str, password: int = 0) -> EncodeResult: ...
 
 
+class KeptOutcomes(Protocol):
+    """Where outcomes outlive the station (edge/station/spool.py's Spool)."""
+
+    def encoded(self, request_id: str) -> bytes | None: ...
+
+    def keep_encoded(self, request_id: str, payload: bytes) -> None: ...
+
+
 class EncodeDesk:
-    def __init__(self, device: str, reader: object, publish: Callable[[bytes], None]) -> None:
+    def __init__(
+        self, device: str, reader: object, publish: Callable[[bytes], None], kept: KeptOutcomes
+    ) -> None:
         self.device = device
         self.reader = reader if isinstance(reader, CanEncode) else None
         self._publish = publish
         self._queue: queue.Queue[EncodeRequest | None] = queue.Queue(QUEUE)
-        self._done: OrderedDict[str, bytes] = OrderedDict()
+        self._kept = kept
         self._running: set[str] = set()
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._work, name=f"encode:{device}", daemon=True)
@@ -66,7 +75,7 @@ class EncodeDesk:
                 self._answer(EncodeRequest(rid, ""), EncodeResult(False, False, "bad_request"))
             return
         with self._lock:
-            again = self._done.get(request.id)
+            again = self._kept.encoded(request.id)
             if again is None and request.id in self._running:
                 return  # the broker delivered it twice; its outcome comes once it is done
             if again is None:
@@ -94,14 +103,16 @@ class EncodeDesk:
             self._finish(request, result)
 
     def _finish(self, request: EncodeRequest, result: EncodeResult) -> None:
-        payload = self._answer(request, result)
-        with self._lock:
+        payload = self._said(request, result)
+        with self._lock:  # kept before it is said: a repeat never writes a second tag
+            self._kept.keep_encoded(request.id, payload)
             self._running.discard(request.id)
-            self._done[request.id] = payload
-            while len(self._done) > REMEMBERED:
-                self._done.popitem(last=False)
+        self._publish(payload)
 
-    def _answer(self, request: EncodeRequest, result: EncodeResult) -> bytes:
+    def _answer(self, request: EncodeRequest, result: EncodeResult) -> None:
+        self._publish(self._said(request, result))
+
+    def _said(self, request: EncodeRequest, result: EncodeResult) -> bytes:
         said = outcome(
             request,
             self.device,
@@ -117,6 +128,4 @@ class EncodeDesk:
         console.log(
             level, "%s 写标签 encode %s: %s / %s", self.device, said.epc, said.text_zh, said.text_en
         )
-        payload = said.to_json()
-        self._publish(payload)
-        return payload
+        return said.to_json()

@@ -211,6 +211,20 @@ def test_reads_go_on_while_an_encode_waits(
     assert done.is_set()
 
 
+def test_an_epc_another_tag_in_the_field_has_is_not_written_again(
+    sim: LlrpSimulator, reader: tuple[LlrpReader, Station]
+) -> None:
+    llrp, station = reader
+    sim.put_tag(NEW)  # encoded before, still lying by the antenna
+    sim.put_tag(BLANK)
+    station.wait_read(NEW)
+
+    result = llrp.encode(BLANK, NEW)
+
+    assert (result.written, result.reason) == (False, "epc_in_field")
+    assert sorted(sim.epcs()) == sorted([BLANK, NEW])
+
+
 def test_an_encode_is_refused_before_the_reader_is_asked(
     sim: LlrpSimulator, reader: tuple[LlrpReader, Station]
 ) -> None:

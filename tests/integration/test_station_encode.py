@@ -23,6 +23,7 @@ pytestmark = pytest.mark.timeout(90)
 SITE, DEVICE = "LC01", "LC01-D02-ENC1"
 BLANK = "E2801160600002054E3D0000"
 NEW = "3035A537C8377540000007D2"
+OTHER_BLANK = "E2801160600002054E3D0001"
 
 
 @pytest.fixture
@@ -40,9 +41,8 @@ def gateway_side(broker: Mosquitto) -> Iterator[MqttTestClient]:
     client.close()
 
 
-@pytest.fixture
-def station(tmp_path: Path, broker: Mosquitto, sim: LlrpSimulator) -> Iterator[StationProcess]:
-    device = device_toml(
+def encoding_device(sim: LlrpSimulator) -> str:
+    return device_toml(
         DEVICE,
         "rfid_llrp",
         door="D02",
@@ -52,8 +52,17 @@ def station(tmp_path: Path, broker: Mosquitto, sim: LlrpSimulator) -> Iterator[S
         window=0.2,
         encode_timeout=2.0,
     )
-    process = StationProcess(tmp_path / "station", broker.port, [device]).start()
+
+
+def start_station(workdir: Path, broker: Mosquitto, sim: LlrpSimulator) -> StationProcess:
+    process = StationProcess(workdir, broker.port, [encoding_device(sim)]).start()
     process.proc.wait_for_log(f"{DEVICE} ready: inventory running")
+    return process
+
+
+@pytest.fixture
+def station(tmp_path: Path, broker: Mosquitto, sim: LlrpSimulator) -> Iterator[StationProcess]:
+    process = start_station(tmp_path / "station", broker, sim)
     yield process
     process.stop()
 
@@ -124,3 +133,28 @@ def test_a_bad_request_is_answered_and_the_station_goes_on(
     sim.put_tag(BLANK)
     result = ask(gateway_side, EncodeRequest(str(uuid.uuid4()), NEW, current=BLANK))
     assert (result.written, result.verified) == (True, True)
+
+
+def test_a_request_sent_again_after_a_restart_writes_no_second_tag(
+    tmp_path: Path,
+    broker: Mosquitto,
+    sim: LlrpSimulator,
+    station: StationProcess,
+    gateway_side: MqttTestClient,
+) -> None:
+    sim.put_tag(BLANK)
+    request = EncodeRequest(str(uuid.uuid4()), NEW)  # the one tag in the field
+    first = ask(gateway_side, request)
+    assert (first.written, first.verified) == (True, True)
+    station.stop()
+    sim.remove_tag(NEW)  # the written tag is carried off, a blank one put down
+    sim.put_tag(OTHER_BLANK)
+
+    again_station = start_station(station.workdir, broker, sim)
+    try:
+        again = ask(gateway_side, request)  # the gateway never heard, and sends it again
+    finally:
+        again_station.stop()
+
+    assert again == first
+    assert sim.epcs() == [OTHER_BLANK]  # not written with the same serial

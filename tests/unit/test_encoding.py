@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 import threading
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
 from edge.readers.llrp_encode import EncodeResult
 from edge.station.encoding import QUEUE, EncodeDesk
+from edge.station.spool import Spool
 from kernel.contract import ContractError, parse_answer
 from kernel.encoding import (
     REASONS,
@@ -126,24 +129,31 @@ class Published:
             return [json.loads(p) for p in self.payloads]
 
 
-def desk(reader: object) -> tuple[EncodeDesk, Published]:
+@pytest.fixture
+def spool(tmp_path: Path) -> Iterator[Spool]:
+    kept = Spool(tmp_path / "D1.sqlite")
+    yield kept
+    kept.close()
+
+
+def desk(reader: object, spool: Spool) -> tuple[EncodeDesk, Published]:
     published = Published([], threading.Condition())
-    one = EncodeDesk("D1", reader, published)
+    one = EncodeDesk("D1", reader, published, spool)
     one.start()
     return one, published
 
 
-def test_a_reader_that_cannot_encode_says_so() -> None:
-    one, published = desk(object())
+def test_a_reader_that_cannot_encode_says_so(spool: Spool) -> None:
+    one, published = desk(object(), spool)
     one.take(request())
     (answer,) = published.wait(1)
     assert (answer["re"], answer["written"], answer["reason"]) == (RID, False, "cannot_encode")
     one.stop()
 
 
-def test_a_request_repeated_gets_its_outcome_again_without_a_second_write() -> None:
+def test_a_request_repeated_gets_its_outcome_again_without_a_second_write(spool: Spool) -> None:
     reader = Blocking()
-    one, published = desk(reader)
+    one, published = desk(reader, spool)
     one.take(request())
     one.take(request())  # delivered twice while running: started once
     reader.go.set()
@@ -155,9 +165,9 @@ def test_a_request_repeated_gets_its_outcome_again_without_a_second_write() -> N
     one.stop()
 
 
-def test_a_full_desk_answers_busy() -> None:
+def test_a_full_desk_answers_busy(spool: Spool) -> None:
     reader = Blocking()
-    one, published = desk(reader)
+    one, published = desk(reader, spool)
     ids = [str(uuid.uuid4()) for _ in range(QUEUE + 2)]
     for rid in ids:
         one.take(request(id=rid))
@@ -168,10 +178,30 @@ def test_a_full_desk_answers_busy() -> None:
     one.stop()
 
 
-def test_a_refused_request_is_answered_by_its_id() -> None:
-    one, published = desk(Blocking())
+def test_a_refused_request_is_answered_by_its_id(spool: Spool) -> None:
+    one, published = desk(Blocking(), spool)
     one.take(request(epc="nope"))
     one.take(b'{"kind": "encode", "v": 1}')  # no id: nothing to answer to
     (answer,) = published.wait(1)
     assert (answer["re"], answer["reason"], answer["epc"]) == (RID, "bad_request", None)
     one.stop()
+
+
+def test_a_request_repeated_after_a_restart_gets_its_kept_outcome(tmp_path: Path) -> None:
+    reader = Blocking()
+    reader.go.set()
+    first_spool = Spool(tmp_path / "D1.sqlite")
+    one, published = desk(reader, first_spool)
+    one.take(request())
+    (first,) = published.wait(1)
+    one.stop()
+    first_spool.close()
+
+    again_spool = Spool(tmp_path / "D1.sqlite")  # the station restarted
+    two, again = desk(reader, again_spool)
+    two.take(request())
+    (second,) = again.wait(1)
+    two.stop()
+    again_spool.close()
+
+    assert second == first and reader.calls == [(None, NEW, 0)]
