@@ -48,6 +48,10 @@ REASONS: dict[str, tuple[str, str]] = {
     "reader_refused": ("读写器拒绝了写入指令", "the reader refused the write"),
     "reader_silent": ("读写器未应答", "the reader did not answer"),
     "partial_write": ("标签只写入了一部分,请重写", "the tag was partly written; encode it again"),
+    "write_unconfirmed": (
+        "写入结果未知,请读取标签核对",
+        "not known whether the tag was written; read it to check",
+    ),
     "new_epc_not_read": ("写入后未读到新 EPC", "the new EPC was not read after writing"),
     "old_epc_still_read": ("写入后仍读到旧 EPC", "the old EPC is still read after writing"),
 }
@@ -113,12 +117,12 @@ def parse_encode_request(payload: bytes) -> EncodeRequest:
 
 @dataclass(frozen=True, slots=True)
 class EncodeOutcome:
-    """What became of one encode request: `written` (the tag said so) and `verified` (the
-    new EPC read back, the old one no longer); `reason` when not both."""
+    """What became of one encode request: `written` (the tag said so; None: not known) and
+    `verified` (the new EPC read back, the old one no longer); `reason` when not both."""
 
     re: str
     device: str
-    written: bool
+    written: bool | None
     verified: bool
     reason: str | None
     epc: str | None  # None only when the request itself was not valid
@@ -138,7 +142,7 @@ def outcome(
     request: EncodeRequest,
     device: str,
     ts: str,
-    written: bool,
+    written: bool | None,
     verified: bool,
     reason: str | None,
     previous: str | None,
@@ -169,6 +173,12 @@ def _base(reason: str | None) -> str:
     return (reason or "").split(":", 1)[0]
 
 
+def _written(value: Any) -> bool | None:
+    if value is not None and not isinstance(value, bool):
+        raise ContractError("encoded.written must be true, false or null")
+    return value
+
+
 def parse_encode_outcome(payload: bytes) -> EncodeOutcome:
     doc = load_json(payload, MAX_REQUEST_BYTES * 2, "encode outcome")
     if not isinstance(doc, dict) or doc.get("v") != VERSION:
@@ -180,7 +190,7 @@ def parse_encode_outcome(payload: bytes) -> EncodeOutcome:
         return EncodeOutcome(
             re=bounds.event_id("encoded.re", doc.get("re")),
             device=check_name("device", str(doc.get("device", ""))),
-            written=doc.get("written") is True,
+            written=_written(doc.get("written")),
             verified=doc.get("verified") is True,
             reason=bounds.optional_text("encoded.reason", reason),
             epc=None if doc.get("epc") is None else _epc("encoded.epc", doc["epc"]),

@@ -5,8 +5,12 @@ EPC (EPC bank, from bit 32) carries one C1G2Write of the new EPC words (from wor
 word 1 with a new PC word when the EPC's length changes). The reader runs it the next time
 inventory singulates that tag and reports the C1G2WriteOpSpecResult in the tag report. The
 new EPC must then be read, and the old one no longer, before the encode counts as verified.
-The AccessSpec stops itself after one run and is deleted in every case. Every wait is
-bounded; inventory and its reads go on throughout (the tag reports feed both).
+The AccessSpec stops itself after one run and is deleted in every case: a delete the reader
+accepts shows it had not run. When it may have run and its result is lost (no answer to
+ENABLE, the connection lost, the result not reported), the reads decide: the new EPC read
+and the old one no longer is written and verified, anything else `write_unconfirmed` with
+`written` None. Every wait is bounded; inventory and its reads go on throughout (the tag
+reports feed both).
 """
 
 from __future__ import annotations
@@ -43,10 +47,11 @@ Send = Callable[[dict[str, Any]], None]
 
 @dataclass(frozen=True, slots=True)
 class EncodeResult:
-    """`written`: the tag said the words were written; `verified`: the new EPC was read
+    """`written`: the tag said the words were written (or the reads show it), None when that
+    is not known; `verified`: the new EPC was read
     afterwards and the old one no longer. `reason` says why not (None when both hold)."""
 
-    written: bool
+    written: bool | None  # None: not known (the write's result was lost; the reads tell not)
     verified: bool
     reason: str | None = None
     epc: str = ""  # the EPC asked for
@@ -173,6 +178,7 @@ class LlrpEncoder:
         self._read_at: dict[str, float] = {}  # EPC: when last read (monotonic)
         self._responses: dict[str, tuple[bool, str]] = {}
         self._ids = itertools.count(1)
+        self._gone = 0  # connections lost
 
     # -- fed by the reader's thread ---------------------------------------------------------
     def on_tags(self, reports: list[dict[str, Any]]) -> None:
@@ -196,6 +202,12 @@ class LlrpEncoder:
     def _read_lately(self, epc: str) -> bool:
         with self._changed:
             return time.monotonic() - self._read_at.get(epc, -1e9) <= self.times.find
+
+    def on_gone(self) -> None:
+        """The connection to the reader is lost: a write result may never come."""
+        with self._changed:
+            self._gone += 1
+            self._changed.notify_all()
 
     def on_response(self, name: str, ok: bool, description: str) -> None:
         with self._changed:
@@ -268,22 +280,26 @@ class LlrpEncoder:
         opspec_id = spec_id % 2**16 or 1
         with self._changed:
             self._results.pop(opspec_id, None)
+            gone = self._gone
+        since = self._last_seq()
         spec = access_spec(spec_id, opspec_id, current, new, password)
-        try:
-            refused = self._request(send, "ADD_ACCESSSPEC", {"AccessSpec": spec})
-            if not refused:
-                refused = self._request(send, "ENABLE_ACCESSSPEC", {"AccessSpecID": spec_id})
-            result = (
-                None
-                if refused
-                else self._wait(lambda: self._results.get(opspec_id), self.times.write)
-            )
-        finally:  # gone already when it ran (its stop trigger); a refusal here is fine
-            _send(send, {"DELETE_ACCESSSPEC": {"AccessSpecID": spec_id}})
+        refused, unsure = self._request(send, "ADD_ACCESSSPEC", {"AccessSpec": spec}), None
+        if not refused:
+            unsure = self._request(send, "ENABLE_ACCESSSPEC", {"AccessSpecID": spec_id})
+            if unsure and unsure.startswith("reader_refused"):
+                refused = unsure  # not enabled: it never runs
         if refused:
+            self._request(send, "DELETE_ACCESSSPEC", {"AccessSpecID": spec_id})
             return EncodeResult(False, False, refused, new, current)
-        if not result:
-            return EncodeResult(False, False, "no_tag", new, current)
+        self._wait(lambda: opspec_id in self._results or self._gone != gone, self.times.write)
+        # Gone already when it ran (its stop trigger): deleted here, it had not run.
+        still_there = self._request(send, "DELETE_ACCESSSPEC", {"AccessSpecID": spec_id})
+        with self._changed:
+            result = self._results.pop(opspec_id, None)
+        if result is None and still_there is None:
+            return EncodeResult(False, False, unsure or "no_tag", new, current)
+        if result is None:  # it ran, or may have, and its result is lost: the reads tell
+            return self._by_reads(since, current, new, unsure or still_there or "")
         seq, code, words = result
         if code != 0 and words < len(write_plan(current, new)[1]):
             why = WRITE_REASONS.get(code, f"write_result_{code}")
@@ -296,6 +312,16 @@ class LlrpEncoder:
         log.info("tag %s written as %s (%d words)", current, new, words)
         verified, reason = self._verify(seq, current, new)
         return EncodeResult(True, verified, reason, new, current, words)
+
+    def _by_reads(self, since: int, old: str, new: str, why: str) -> EncodeResult:
+        """No write result came: written and verified when the new EPC is read and the old
+        one no longer; else not known (`written` None)."""
+        verified, _ = self._verify(since, old, new)
+        if verified:
+            log.info("tag %s read as %s after a lost write result", old, new)
+            return EncodeResult(True, True, None, new, old)
+        log.warning("tag %s: write not confirmed (%s)", old, why)
+        return EncodeResult(None, False, f"write_unconfirmed: {why}"[:200], new, old)
 
     def _verify(self, written_at: int, old: str, new: str) -> tuple[bool, str | None]:
         if not self._wait(lambda: new in self._seen_after(written_at), self.times.verify):

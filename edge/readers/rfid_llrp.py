@@ -38,7 +38,11 @@ TAG_CONTENT_SELECTOR = {
 }
 
 
-ACCESS_RESPONSES = ("ADD_ACCESSSPEC_RESPONSE", "ENABLE_ACCESSSPEC_RESPONSE")
+ACCESS_RESPONSES = (
+    "ADD_ACCESSSPEC_RESPONSE",
+    "ENABLE_ACCESSSPEC_RESPONSE",
+    "DELETE_ACCESSSPEC_RESPONSE",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +142,10 @@ class LlrpReader:
         status = lmsg.msgdict.get(name, {}).get("LLRPStatus", {})
         self._encoder.on_response(name, lmsg.isSuccess(), str(status.get("ErrorDescription", "")))
 
+    def _gone(self, gone: threading.Event) -> None:
+        gone.set()
+        self._encoder.on_gone()
+
     def encode(self, current_epc: str | None, new_epc: str, password: int = 0) -> EncodeResult:
         """Write `new_epc` into the tag now reading `current_epc` (None: the one tag in the
         field), verified by reading it back; bounded by the settings' encode times."""
@@ -160,7 +168,7 @@ class LlrpReader:
             client.add_tag_report_callback(self._on_report)
             for name in ACCESS_RESPONSES:
                 client.add_message_callback(name, self._on_message)
-            client.add_disconnected_callback(lambda _reader, gone=gone: gone.set())
+            client.add_disconnected_callback(lambda _reader, gone=gone: self._gone(gone))
             client.add_state_callback(
                 LLRPReaderState.STATE_INVENTORYING, lambda _reader, _state: report(running)
             )

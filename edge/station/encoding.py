@@ -75,9 +75,9 @@ class EncodeDesk:
                 self._answer(EncodeRequest(rid, ""), EncodeResult(False, False, "bad_request"))
             return
         with self._lock:
-            again = self._kept.encoded(request.id)
-            if again is None and request.id in self._running:
+            if request.id in self._running:
                 return  # the broker delivered it twice; its outcome comes once it is done
+            again = self._kept.encoded(request.id)
             if again is None:
                 self._running.add(request.id)
         if again is not None:
@@ -95,6 +95,9 @@ class EncodeDesk:
     def _work(self) -> None:
         while (request := self._queue.get()) is not None:
             assert self.reader is not None
+            # kept until its outcome replaces it: a station stopped meanwhile answers so
+            unsure = EncodeResult(None, False, "write_unconfirmed: the station stopped")
+            self._kept.keep_encoded(request.id, self._said(request, unsure, quiet=True))
             try:
                 result = self.reader.encode(request.current, request.epc, request.password)
             except Exception:  # a reader's fault must not end the desk
@@ -112,7 +115,7 @@ class EncodeDesk:
     def _answer(self, request: EncodeRequest, result: EncodeResult) -> None:
         self._publish(self._said(request, result))
 
-    def _said(self, request: EncodeRequest, result: EncodeResult) -> bytes:
+    def _said(self, request: EncodeRequest, result: EncodeResult, quiet: bool = False) -> bytes:
         said = outcome(
             request,
             self.device,
@@ -124,8 +127,8 @@ class EncodeDesk:
             result.words_written,
             result.tag_epc,
         )
-        level = logging.INFO if said.written and said.verified else logging.WARNING
-        console.log(
-            level, "%s 写标签 encode %s: %s / %s", self.device, said.epc, said.text_zh, said.text_en
-        )
+        if not quiet:
+            level = logging.INFO if said.written and said.verified else logging.WARNING
+            texts = (said.text_zh, said.text_en)
+            console.log(level, "%s 写标签 encode %s: %s / %s", self.device, said.epc, *texts)
         return said.to_json()

@@ -42,6 +42,7 @@ class TagField:
     _ids: itertools.count[int]
     _first_seen: dict[tuple[str, int], int]
     _inventory_thread: threading.Thread | None
+    _lost_writes: list[bool]
 
     def _send(self, data: bytes) -> None:
         raise NotImplementedError
@@ -67,6 +68,12 @@ class TagField:
         with self._field_lock:
             self.access.failures = [(result, written)] * count
 
+    def lose_next_write_report(self, carry_off: bool = False) -> None:
+        """The next write happens but its tag report is lost (the connection dropping at that
+        moment); with `carry_off` the tag also leaves the field right after it."""
+        with self._field_lock:
+            self._lost_writes.append(carry_off)
+
     def access_specs(self) -> dict[int, bool]:
         """The AccessSpecs the client holds on the reader: id -> enabled."""
         with self._field_lock:
@@ -81,9 +88,13 @@ class TagField:
             raise RuntimeError("no client is running inventory on the simulated reader")
         with self._field_lock:
             parts = []
-            for tag in self.access.tags:
+            for tag in list(self.access.tags):
                 epc = tag.epc_hex
                 access = self.access.run(tag, antenna)
+                if access and self._lost_writes:
+                    if self._lost_writes.pop(0):
+                        self.access.tags.remove(tag)
+                    continue  # written; the report saying so is lost
                 if access and not active[0].selector & SEL_ACCESS_SPEC_ID:
                     access = access[1:]  # the AccessSpecID only when the client asked for it
                 parts.append(self._tag_report_data(active[0], epc, antenna, rssi, 1, access))

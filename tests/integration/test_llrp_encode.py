@@ -12,10 +12,10 @@ import pytest
 from epcpy.epc_schemes.sgtin import SGTIN, SGTINFilterValue
 
 from edge.readers import RawRead, ReaderState
-from edge.readers.llrp_encode import EncodeTimes
+from edge.readers.llrp_encode import EncodeResult, EncodeTimes
 from edge.readers.rfid_llrp import LlrpReader, LlrpSettings
 from harness.llrp_access import INSUFFICIENT_POWER, MEMORY_OVERRUN, NO_RESPONSE
-from harness.llrp_sim import LlrpSimulator, field_reader
+from harness.llrp_sim import ENABLE_ACCESSSPEC, LlrpSimulator, field_reader
 from harness.procs import wait_until
 
 pytestmark = pytest.mark.timeout(60)
@@ -187,6 +187,61 @@ def test_a_tag_not_in_the_field_is_reported_after_the_timeout(
     after = len(station.epcs)
     sim.remove_tag(OTHER)
     station.wait_read(OTHER, after, timeout=2)  # inventory went on, and goes on
+
+
+@pytest.mark.parametrize(
+    ("carry_off", "written", "verified", "reason"),
+    [
+        (False, True, True, ""),  # the reads show it written
+        (True, None, False, "write_unconfirmed"),  # neither reported nor read: not known
+    ],
+)
+def test_a_lost_write_result_is_settled_by_the_reads_or_left_unconfirmed(
+    sim: LlrpSimulator,
+    reader: tuple[LlrpReader, Station],
+    carry_off: bool,
+    written: bool | None,
+    verified: bool,
+    reason: str,
+) -> None:
+    llrp, _ = reader
+    sim.put_tag(BLANK)
+    sim.lose_next_write_report(carry_off)  # the tag is written; the report never arrives
+
+    result = llrp.encode(BLANK, NEW)
+
+    assert (result.written, result.verified) == (written, verified)
+    assert (result.reason or "").startswith(reason) and bool(result.reason) == bool(reason)
+    assert sim.epcs() == ([] if carry_off else [NEW]) and sim.access_specs() == {}
+
+
+def test_a_connection_lost_during_an_encode_leaves_it_unconfirmed(
+    sim: LlrpSimulator, reader: tuple[LlrpReader, Station]
+) -> None:
+    llrp, _ = reader
+    results: list[EncodeResult] = []
+    worker = threading.Thread(target=lambda: results.append(llrp.encode(BLANK, NEW)))
+    worker.start()
+    wait_until(lambda: list(sim.access_specs().values()) == [True], 5, "the AccessSpec enabled")
+    sim.drop_client()  # the reader loses power while it waits for the tag
+    worker.join(15)
+
+    (result,) = results
+    assert (result.written, result.verified) == (None, False)
+    assert (result.reason or "").startswith("write_unconfirmed")
+
+
+def test_a_lost_answer_to_enable_with_the_access_spec_not_run_is_not_written(
+    sim: LlrpSimulator, reader: tuple[LlrpReader, Station]
+) -> None:
+    sim.lose_next_response(ENABLE_ACCESSSPEC)
+    sim.put_tag(OTHER)
+
+    result = reader[0].encode(BLANK, NEW)  # not in the field: the AccessSpec never runs
+
+    assert (result.written, result.verified) == (False, False)
+    assert result.reason == "reader_silent: no ENABLE_ACCESSSPEC_RESPONSE"
+    assert sim.access_specs() == {}  # deleted, which shows it had not run
 
 
 def test_reads_go_on_while_an_encode_waits(

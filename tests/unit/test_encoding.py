@@ -14,6 +14,7 @@ import pytest
 from edge.readers.llrp_encode import EncodeResult
 from edge.station.encoding import QUEUE, EncodeDesk
 from edge.station.spool import Spool
+from harness.procs import wait_until
 from kernel.contract import ContractError, parse_answer
 from kernel.encoding import (
     REASONS,
@@ -79,6 +80,16 @@ def test_an_outcome_speaks_chinese_first_and_reads_back() -> None:
     assert (failed.text_zh, failed.text_en) == REASONS["no_tag"]
     assert odd.text_zh == REASONS["reader_refused"][0]
     assert parse_encode_outcome(failed.to_json()) == failed
+
+
+def test_an_outcome_can_say_written_is_not_known() -> None:
+    req = parse_encode_request(request(current=OLD))
+    said = outcome(req, "D1", "2026-12-02T10:00:00+08:00", None, False, "write_unconfirmed", OLD)
+    assert b'"written":null' in said.to_json()
+    assert parse_encode_outcome(said.to_json()).written is None
+    assert said.text_zh == REASONS["write_unconfirmed"][0]
+    with pytest.raises(ContractError):
+        parse_encode_outcome(said.to_json().replace(b'"written":null', b'"written":"yes"'))
 
 
 def test_a_partial_write_names_the_words_and_the_epc_the_tag_now_holds() -> None:
@@ -205,3 +216,22 @@ def test_a_request_repeated_after_a_restart_gets_its_kept_outcome(tmp_path: Path
     again_spool.close()
 
     assert second == first and reader.calls == [(None, NEW, 0)]
+
+
+def test_a_request_whose_station_stopped_during_the_write_is_answered_unconfirmed(
+    spool: Spool,
+) -> None:
+    reader = Blocking()  # never let go: the station stops in the middle
+    one, _ = desk(reader, spool)
+    one.take(request())
+    wait_until(lambda: bool(reader.calls), 5, "the encode started")
+
+    after, published = desk(Blocking(), spool)  # the restarted station, same spool
+    after.take(request())
+    (answer,) = published.wait(1)
+    reader.go.set()
+    one.stop()
+    after.stop()
+
+    assert (answer["written"], answer["verified"]) == (None, False)
+    assert str(answer["reason"]).startswith("write_unconfirmed")
