@@ -150,9 +150,10 @@ def outcome(
     tag_epc: str | None = None,
 ) -> EncodeOutcome:
     """An outcome with the operator's text for its reason."""
+    reason = None if reason is None else bounds.printable(reason)  # a reader's words in it
     zh, en = DONE if written and verified else REASONS.get(_base(reason), OTHER)
     if reason and _base(reason) not in REASONS:
-        en = f"{en}: {reason}"
+        en = bounds.printable(f"{en}: {reason}")
     return EncodeOutcome(
         request.id,
         device,

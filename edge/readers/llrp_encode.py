@@ -25,6 +25,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from kernel.bounds import printable
+
 log = logging.getLogger(__name__)
 
 EPC_BANK = 1
@@ -160,7 +162,7 @@ def _send(send: Send, message: dict[str, Any]) -> str | None:
         send(message)
     except Exception as exc:
         log.warning("LLRP %s not sent: %s", next(iter(message)), exc)
-        return f"reader_gone: {exc}"[:200]
+        return printable(f"reader_gone: {exc}")
     return None
 
 
@@ -238,7 +240,7 @@ class LlrpEncoder:
         if not got:
             return f"reader_silent: no {answer}"
         ok, description = got
-        return None if ok else f"reader_refused: {description}"[:200]
+        return None if ok else printable(f"reader_refused: {description}")
 
     def _find_one(self) -> str | EncodeResult:
         start = self._last_seq()
@@ -321,7 +323,7 @@ class LlrpEncoder:
             log.info("tag %s read as %s after a lost write result", old, new)
             return EncodeResult(True, True, None, new, old)
         log.warning("tag %s: write not confirmed (%s)", old, why)
-        return EncodeResult(None, False, f"write_unconfirmed: {why}"[:200], new, old)
+        return EncodeResult(None, False, printable(f"write_unconfirmed: {why}"), new, old)
 
     def _verify(self, written_at: int, old: str, new: str) -> tuple[bool, str | None]:
         if not self._wait(lambda: new in self._seen_after(written_at), self.times.verify):

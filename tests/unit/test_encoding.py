@@ -92,6 +92,13 @@ def test_an_outcome_can_say_written_is_not_known() -> None:
         parse_encode_outcome(said.to_json().replace(b'"written":null', b'"written":"yes"'))
 
 
+def test_a_reason_with_a_control_character_still_reads_back() -> None:
+    req = parse_encode_request(request(current=OLD))
+    said = outcome(req, "D1", "2026-12-02T10:00:00+08:00", False, False, "x: a\x07b\n", OLD)
+    assert parse_encode_outcome(said.to_json()) == said
+    assert said.reason == "x: a\ufffdb\ufffd"
+
+
 def test_a_partial_write_names_the_words_and_the_epc_the_tag_now_holds() -> None:
     req = parse_encode_request(request(current=OLD))
     mixed = NEW[:8] + OLD[8:]

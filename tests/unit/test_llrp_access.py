@@ -9,7 +9,14 @@ import struct
 import pytest
 from sllurp.llrp import LLRPMessage
 
-from edge.readers.llrp_encode import access_spec, epc_words, probable_epc, write_plan
+from edge.readers.llrp_encode import (
+    EncodeTimes,
+    LlrpEncoder,
+    access_spec,
+    epc_words,
+    probable_epc,
+    write_plan,
+)
 from harness.llrp_access import (
     C1G2_WRITE,
     INSUFFICIENT_POWER,
@@ -204,3 +211,20 @@ def test_broken_access_specs_are_refused_never_crash() -> None:
         assert status[:2] == b"\x01\x1f"  # an LLRPStatus, accepted or not
         access.specs.clear()
     assert access.add(b"")[4:6] != b"\x00\x00"
+
+
+def test_what_a_reader_or_its_connection_says_comes_back_as_clean_text() -> None:
+    encoder = LlrpEncoder(EncodeTimes(response=0.5, find=0.1, settle=0.05))
+    encoder.on_tags([{"EPC": EPC.encode()}])
+
+    def refuse(message: dict[str, object]) -> None:
+        encoder.on_response(f"{next(iter(message))}_RESPONSE", False, "no\x00such\r\nspec")
+
+    def gone(_message: dict[str, object]) -> None:
+        raise OSError("socket\x1bclosed\n")
+
+    refused = encoder.encode(refuse, EPC, NEW)
+    lost = encoder.encode(gone, EPC, NEW)
+
+    assert refused.reason == "reader_refused: no\ufffdsuch\ufffd\ufffdspec"
+    assert lost.reason == "reader_gone: socket\ufffdclosed\ufffd"
