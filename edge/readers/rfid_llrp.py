@@ -55,12 +55,20 @@ class LlrpSettings:
     window: float = 0.5
     tx_power_dbm: dict[int, float] | None = None  # per antenna; the table's nearest level
     encode_times: EncodeTimes = field(default_factory=EncodeTimes)
+    # Gen2 session of the inventory. 2 (sllurp's and most readers' default): a tag answers
+    # once and then stays quiet while it is powered, so a tag resting on the antenna is read
+    # once. A reader that encodes needs 0, where it answers every round (singled out again
+    # for its write and read back after it).
+    session: int = 2
 
 
 def llrp_settings(table: Table) -> LlrpSettings:
     encode_timeout = float(table.get("encode_timeout", EncodeTimes().write))
     if not 0.5 <= encode_timeout <= 30:
         raise table.error("encode_timeout", "must be 0.5 to 30 seconds")
+    session = table.get("session", 2)
+    if session not in (0, 1, 2, 3) or isinstance(session, bool):
+        raise table.error("session", "must be a Gen2 session, 0 to 3 (0 for encoding)")
     power_dbm = table.get("tx_power_dbm")
     if power_dbm is not None and not isinstance(power_dbm, dict):
         raise table.error("tx_power_dbm", "must map antenna ports to dBm, e.g. {1 = 30}")
@@ -75,6 +83,7 @@ def llrp_settings(table: Table) -> LlrpSettings:
         report_every_n_tags=int(table.get("report_every_n_tags", 1)),
         window=float(table.get("window", 0.5)),
         encode_times=EncodeTimes(write=encode_timeout),
+        session=session,
     )
 
 
@@ -117,6 +126,7 @@ class LlrpReader:
                 "tx_power": self.settings.tx_power,
                 "tx_power_dbm": self.settings.tx_power_dbm,
                 "report_every_n_tags": self.settings.report_every_n_tags,
+                "session": self.settings.session,
                 "start_inventory": True,
                 "reset_on_connect": True,
                 "tag_content_selector": dict(TAG_CONTENT_SELECTOR),

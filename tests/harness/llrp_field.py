@@ -43,6 +43,8 @@ class TagField:
     _first_seen: dict[tuple[str, int], int]
     _inventory_thread: threading.Thread | None
     _lost_writes: list[bool]
+    once_per_entry: bool  # a tag answers once per entry into the field unless in session 0
+    _answered: set[int]  # the tags (id) that have answered since they came
 
     def _send(self, data: bytes) -> None:
         raise NotImplementedError
@@ -56,7 +58,9 @@ class TagField:
 
     def remove_tag(self, epc_hex: str) -> None:
         with self._field_lock:
-            self.access.tags = [t for t in self.access.tags if t.epc_hex != epc_hex.upper()]
+            gone = [t for t in self.access.tags if t.epc_hex == epc_hex.upper()]
+            self.access.tags = [t for t in self.access.tags if t not in gone]
+            self._answered -= {id(t) for t in gone}
 
     def epcs(self) -> list[str]:
         with self._field_lock:
@@ -89,11 +93,16 @@ class TagField:
         with self._field_lock:
             parts = []
             for tag in list(self.access.tags):
+                if self.once_per_entry and active[0].session != 0:
+                    if id(tag) in self._answered:
+                        continue  # its session flag stays B while it rests here: silent
+                    self._answered.add(id(tag))
                 epc = tag.epc_hex
                 access = self.access.run(tag, antenna)
                 if access and self._lost_writes:
                     if self._lost_writes.pop(0):
                         self.access.tags.remove(tag)
+                        self._answered.discard(id(tag))
                     continue  # written; the report saying so is lost
                 if access and not active[0].selector & SEL_ACCESS_SPEC_ID:
                     access = access[1:]  # the AccessSpecID only when the client asked for it

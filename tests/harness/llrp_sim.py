@@ -108,6 +108,10 @@ class LlrpSimulator(TagField):
         self.rounds = 0  # inventory rounds reported
         self._lost_writes: list[bool] = []  # the next writes whose reports are lost
         self._lost_responses: list[int] = []  # message types whose next response is lost
+        # Gen2 sessions 1-3: a tag resting in the field answers once (its flag stays B);
+        # off, every tag answers every round whatever the session (the simulator of before).
+        self.once_per_entry = False
+        self._answered: set[int] = set()
         self._field_lock = threading.Lock()
         self._inventory_thread: threading.Thread | None = None
         self._handlers: dict[int, tuple[int, Handler]] = {

@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from epcpy.epc_schemes.sgtin import SGTIN, SGTINFilterValue
@@ -68,16 +69,26 @@ def sim() -> Iterator[LlrpSimulator]:
         yield simulator
 
 
-@pytest.fixture
-def reader(sim: LlrpSimulator) -> Iterator[tuple[LlrpReader, Station]]:
+@contextmanager
+def started(sim: LlrpSimulator, session: int = 0) -> Iterator[tuple[LlrpReader, Station]]:
     times = EncodeTimes(response=2.0, write=1.5, verify=2.0, settle=0.3, find=1.0)
-    settings = LlrpSettings("127.0.0.1", sim.port, antennas=(1,), window=0.1, encode_times=times)
+    settings = LlrpSettings(
+        "127.0.0.1", sim.port, antennas=(1,), window=0.1, encode_times=times, session=session
+    )
     llrp = LlrpReader(settings)
     station = Station()
     llrp.start(station.emit, station.report)
-    station.wait_ready()
-    yield llrp, station
-    llrp.stop()
+    try:
+        station.wait_ready()
+        yield llrp, station
+    finally:
+        llrp.stop()
+
+
+@pytest.fixture
+def reader(sim: LlrpSimulator) -> Iterator[tuple[LlrpReader, Station]]:
+    with started(sim) as both:
+        yield both
 
 
 def test_a_tag_is_encoded_and_read_back(
@@ -303,6 +314,22 @@ def test_an_access_password_is_sent_with_the_write(
 
     assert (wrong.written, wrong.reason) == (False, "tag_error")
     assert (right.written, right.verified) == (True, True)
+
+
+@pytest.mark.parametrize(("session", "written"), [(0, True), (2, False)])
+def test_a_tag_resting_on_the_antenna_is_encoded_in_session_0_only(
+    sim: LlrpSimulator, session: int, written: bool
+) -> None:
+    sim.once_per_entry = True  # sessions 1-3: a resting tag answers once, then keeps quiet
+    with started(sim, session) as (llrp, station):
+        sim.put_tag(BLANK)
+        station.wait_read(BLANK)  # it has answered once
+
+        result = llrp.encode(BLANK, NEW)
+
+    assert (result.written, result.verified) == (written, written)
+    assert result.reason == (None if written else "no_tag")
+    assert sim.epcs() == [NEW if written else BLANK]
 
 
 def test_an_encode_without_a_reader_answers_at_once() -> None:

@@ -51,6 +51,7 @@ def encoding_device(sim: LlrpSimulator) -> str:
         antennas=[1],
         window=0.2,
         encode_timeout=2.0,
+        session=0,
     )
 
 
