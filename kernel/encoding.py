@@ -4,9 +4,11 @@ next to kernel/contract.py).
     wh/v1/{site}/cmd/{device}       gateway -> edge   QoS 1: an EncodeRequest ("kind": "encode")
     wh/v1/{site}/encoded/{device}   edge -> gateway   QoS 1, not retained: its EncodeOutcome
 
-A request names the EPC to write and, optionally, the EPC the tag has now (none: the one tag
-in the reader's field). The station answers each request id once with an outcome, and the
-same outcome again for the same id (it does not write the tag twice). The answers to reads on
+A request names the EPC to write, the moment it expires (at most MAX_TTL seconds ahead; a
+request the station takes or starts after it is answered `expired`, not written) and,
+optionally, the EPC the tag has now (none: the one tag in the reader's field). The station
+answers each request id once with an outcome, and the same outcome again for the same id (it
+does not write the tag twice). The answers to reads on
 the command topic are unchanged; a station that does not know encode requests ignores them
 as commands that are not answers.
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from kernel import bounds
@@ -24,12 +27,14 @@ from kernel.contract import PREFIX, VERSION, ContractError, check_name, load_jso
 KIND = "encode"
 MAX_REQUEST_BYTES = 1_024
 MAX_EPC_HEX = 124  # 31 words, the PC word's length field
+MAX_TTL = 600  # seconds: how far ahead a request may expire
 _EPC = re.compile(r"(?:[0-9A-F]{4}){1,31}")
 
 # Why an encode did not happen or is not sure: Chinese first, English beside.
 REASONS: dict[str, tuple[str, str]] = {
     "bad_request": ("写标签请求无效", "the encode request is not valid"),
     "cannot_encode": ("此读写器不能写标签", "this reader cannot write tags"),
+    "expired": ("写标签请求已过期,未写入", "the encode request expired; nothing written"),
     "busy": ("读写器正忙,请稍后重试", "the reader is busy; try again shortly"),
     "reader_not_ready": ("读写器未就绪", "the reader is not ready"),
     "bad_epc": ("EPC 无效", "the EPC is not valid"),
@@ -73,6 +78,7 @@ def _epc(field: str, value: Any) -> str:
 class EncodeRequest:
     id: str  # a UUID: the request's id, named by its outcome
     epc: str  # hex, upper case
+    expires: str  # ISO 8601 with its offset: not to be started after it
     current: str | None = None  # the tag's EPC now; None: the one tag in the field
     password: int = 0  # the tag's access password (0: none)
     kind: str = KIND
@@ -100,6 +106,24 @@ def request_id(payload: bytes) -> str | None:
         return None
 
 
+def _aware(field: str, value: Any) -> str:
+    moment = bounds.timestamp(field, value)
+    if datetime.fromisoformat(moment).tzinfo is None:
+        raise bounds.OutOfBounds(f"{field} must give its offset from UTC")
+    return moment
+
+
+def too_late(request: EncodeRequest, now: datetime) -> str | None:
+    """Why a request is not to be started at `now` (an aware moment): `expired` past its
+    expiry, `bad_request` with an expiry further ahead than MAX_TTL; None when it may."""
+    expires = datetime.fromisoformat(request.expires)
+    if expires <= now:
+        return "expired"
+    if expires > now + timedelta(seconds=MAX_TTL):
+        return f"bad_request: expires more than {MAX_TTL} s ahead"
+    return None
+
+
 def parse_encode_request(payload: bytes) -> EncodeRequest:
     doc = load_json(payload, MAX_REQUEST_BYTES, "encode request")
     if not isinstance(doc, dict) or doc.get("v") != VERSION or doc.get("kind") != KIND:
@@ -108,6 +132,7 @@ def parse_encode_request(payload: bytes) -> EncodeRequest:
         return EncodeRequest(
             id=bounds.event_id("encode.id", doc.get("id")),
             epc=_epc("encode.epc", doc.get("epc")),
+            expires=_aware("encode.expires", doc.get("expires")),
             current=None if doc.get("current") is None else _epc("encode.current", doc["current"]),
             password=bounds.integer("encode.password", doc.get("password", 0), 0, 2**32 - 1),
         )

@@ -14,12 +14,19 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Protocol, runtime_checkable
 
 from edge.clock import now_iso
 from edge.readers.llrp_encode import EncodeResult
 from kernel.contract import ContractError
-from kernel.encoding import EncodeRequest, outcome, parse_encode_request, request_id
+from kernel.encoding import (
+    EncodeRequest,
+    outcome,
+    parse_encode_request,
+    request_id,
+    too_late,
+)
 
 log = logging.getLogger(__name__)
 console = logging.getLogger("depot.console")
@@ -72,7 +79,7 @@ class EncodeDesk:
             log.warning("%s refused an encode request: %s", self.device, exc)
             rid = request_id(payload)
             if rid is not None:
-                self._answer(EncodeRequest(rid, ""), EncodeResult(False, False, "bad_request"))
+                self._answer(EncodeRequest(rid, "", ""), EncodeResult(False, False, "bad_request"))
             return
         with self._lock:
             if request.id in self._running:
@@ -80,8 +87,11 @@ class EncodeDesk:
             again = self._kept.encoded(request.id)
             if again is None:
                 self._running.add(request.id)
+        late = too_late(request, datetime.now(UTC)) if again is None else None
         if again is not None:
             self._publish(again)
+        elif late:
+            self._finish(request, EncodeResult(False, False, late))
         elif self.reader is None:
             self._finish(request, EncodeResult(False, False, "cannot_encode"))
         else:
@@ -95,6 +105,10 @@ class EncodeDesk:
     def _work(self) -> None:
         while (request := self._queue.get()) is not None:
             assert self.reader is not None
+            late = too_late(request, datetime.now(UTC))  # waited in the queue past it
+            if late:
+                self._finish(request, EncodeResult(False, False, late))
+                continue
             # kept until its outcome replaces it: a station stopped meanwhile answers so
             unsure = EncodeResult(None, False, "write_unconfirmed: the station stopped")
             self._kept.keep_encoded(request.id, self._said(request, unsure, quiet=True))

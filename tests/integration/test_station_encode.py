@@ -7,6 +7,7 @@ import json
 import queue
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -68,6 +69,10 @@ def station(tmp_path: Path, broker: Mosquitto, sim: LlrpSimulator) -> Iterator[S
     process.stop()
 
 
+def soon() -> str:
+    return (datetime.now(UTC) + timedelta(seconds=120)).isoformat()
+
+
 def ask(client: MqttTestClient, request: EncodeRequest) -> EncodeOutcome:
     client.publish(cmd_topic(SITE, DEVICE), request.to_json())
     return outcome_for(client, request.id)
@@ -89,7 +94,7 @@ def test_a_station_encodes_a_tag_on_request(
     sim: LlrpSimulator, station: StationProcess, gateway_side: MqttTestClient
 ) -> None:
     sim.put_tag(BLANK)
-    request = EncodeRequest(str(uuid.uuid4()), NEW, current=BLANK)
+    request = EncodeRequest(str(uuid.uuid4()), NEW, soon(), current=BLANK)
 
     result = ask(gateway_side, request)
 
@@ -113,7 +118,7 @@ def test_a_failed_encode_comes_back_with_its_reason(
     sim.put_tag(BLANK)
     sim.fail_next_writes(1, INSUFFICIENT_POWER)
 
-    result = ask(gateway_side, EncodeRequest(str(uuid.uuid4()), NEW))
+    result = ask(gateway_side, EncodeRequest(str(uuid.uuid4()), NEW, soon()))
 
     assert (result.written, result.verified, result.reason) == (False, False, "insufficient_power")
     assert result.text_zh.startswith("功率不足") and result.previous == BLANK
@@ -124,7 +129,7 @@ def test_a_bad_request_is_answered_and_the_station_goes_on(
     sim: LlrpSimulator, station: StationProcess, gateway_side: MqttTestClient
 ) -> None:
     rid = str(uuid.uuid4())
-    bad = {"v": 1, "kind": "encode", "id": rid, "epc": "NOT-HEX"}
+    bad = {"v": 1, "kind": "encode", "id": rid, "epc": "NOT-HEX", "expires": soon()}
     gateway_side.publish(cmd_topic(SITE, DEVICE), json.dumps(bad).encode())
 
     refused = outcome_for(gateway_side, rid)
@@ -132,7 +137,7 @@ def test_a_bad_request_is_answered_and_the_station_goes_on(
     assert (refused.written, refused.reason, refused.epc) == (False, "bad_request", None)
     assert refused.text_zh == "写标签请求无效"
     sim.put_tag(BLANK)
-    result = ask(gateway_side, EncodeRequest(str(uuid.uuid4()), NEW, current=BLANK))
+    result = ask(gateway_side, EncodeRequest(str(uuid.uuid4()), NEW, soon(), current=BLANK))
     assert (result.written, result.verified) == (True, True)
 
 
@@ -144,7 +149,7 @@ def test_a_request_sent_again_after_a_restart_writes_no_second_tag(
     gateway_side: MqttTestClient,
 ) -> None:
     sim.put_tag(BLANK)
-    request = EncodeRequest(str(uuid.uuid4()), NEW)  # the one tag in the field
+    request = EncodeRequest(str(uuid.uuid4()), NEW, soon())  # the one tag in the field
     first = ask(gateway_side, request)
     assert (first.written, first.verified) == (True, True)
     station.stop()

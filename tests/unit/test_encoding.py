@@ -7,6 +7,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -31,14 +32,21 @@ NEW = "3035A537C8377540000007D2"
 OLD = "E2801160600002054E3D0000"
 
 
+def in_seconds(seconds: float) -> str:
+    return (datetime.now(UTC) + timedelta(seconds=seconds)).astimezone().isoformat()
+
+
+SOON = in_seconds(300)
+
+
 def request(**doc: object) -> bytes:
-    base: dict[str, object] = {"v": 1, "kind": "encode", "id": RID, "epc": NEW}
+    base: dict[str, object] = {"v": 1, "kind": "encode", "id": RID, "epc": NEW, "expires": SOON}
     return json.dumps({**base, **doc}).encode()
 
 
 def test_an_encode_request_is_read_with_its_defaults() -> None:
     got = parse_encode_request(request(epc=NEW.lower()))
-    assert got == EncodeRequest(RID, NEW, None, 0)
+    assert got == EncodeRequest(RID, NEW, SOON, None, 0)
     assert parse_encode_request(got.to_json()) == got
     assert parse_encode_request(request(current=OLD, password=7)).current == OLD
 
@@ -55,6 +63,9 @@ def test_an_encode_request_is_read_with_its_defaults() -> None:
         {"password": 2**32},
         {"password": True},
         {"v": 2},
+        {"expires": None},
+        {"expires": "2026-12-02T10:00:00"},  # no offset: whose ten o'clock?
+        {"expires": "soon"},
     ],
 )
 def test_an_encode_request_out_of_bounds_is_refused(doc: dict[str, object]) -> None:
@@ -242,3 +253,34 @@ def test_a_request_whose_station_stopped_during_the_write_is_answered_unconfirme
 
     assert (answer["written"], answer["verified"]) == (None, False)
     assert str(answer["reason"]).startswith("write_unconfirmed")
+
+
+@pytest.mark.parametrize(
+    ("seconds", "reason"),
+    [(-1, "expired"), (3600, "bad_request: expires more than 600 s ahead")],
+)
+def test_a_request_past_its_expiry_or_too_far_ahead_is_not_written(
+    spool: Spool, seconds: int, reason: str
+) -> None:
+    reader = Blocking()
+    one, published = desk(reader, spool)
+    one.take(request(expires=in_seconds(seconds)))
+    (answer,) = published.wait(1)
+    one.stop()
+    assert (answer["written"], answer["reason"]) == (False, reason) and reader.calls == []
+
+
+def test_a_request_that_expires_while_it_waits_is_not_written(spool: Spool) -> None:
+    reader = Blocking()
+    one, published = desk(reader, spool)
+    one.take(request(id=str(uuid.uuid4())))  # holds the reader
+    wait_until(lambda: bool(reader.calls), 5, "the first encode started")
+    expires = in_seconds(0.3)
+    one.take(request(expires=expires))
+    moment = datetime.fromisoformat(expires)  # past its expiry while the first one writes
+    wait_until(lambda: datetime.now(UTC) > moment, 5, "the request's expiry")
+    reader.go.set()
+    answers = published.wait(2)
+    one.stop()
+    assert [a["reason"] for a in answers if a["re"] == RID] == ["expired"]
+    assert len(reader.calls) == 1
