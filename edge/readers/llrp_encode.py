@@ -1,10 +1,11 @@
 """Writing a tag's EPC through an LLRP reader's AccessSpec, verified by reading it back.
 
 One encode at a time per reader: an AccessSpec whose C1G2TargetTag matches the tag's current
-EPC (EPC bank, from bit 32) carries one C1G2Write of the new EPC words (from word 2; from
-word 1 with a new PC word when the EPC's length changes). The reader runs it the next time
-inventory singulates that tag and reports the C1G2WriteOpSpecResult in the tag report. The
-new EPC must then be read, and the old one no longer, before the encode counts as verified.
+EPC and its length (EPC bank, from bit 16: the PC word's length bits, then the EPC) carries
+one C1G2Write of the new EPC words (from word 2; from word 1 with a new PC word when the
+EPC's length changes). The reader runs it the next time inventory singulates that tag and
+reports the C1G2WriteOpSpecResult in the tag report. The new EPC must then be read, and the
+old one no longer, before the encode counts as verified.
 The AccessSpec stops itself after one run and is deleted in every case: a delete the reader
 accepts shows it had not run. When it may have run and its result is lost (no answer to
 ENABLE, the connection lost, the result not reported), the reads decide: the new EPC read
@@ -31,6 +32,8 @@ log = logging.getLogger(__name__)
 
 EPC_BANK = 1
 EPC_BIT = 32  # the EPC starts after StoredCRC and PC
+PC_BIT = 16  # the PC word; its top five bits are the EPC's length in words
+PC_LENGTH_MASK = "F800"
 MAX_EPC_WORDS = 31  # the PC word's five length bits
 C1G2_PROTOCOL = 1
 WRITE_RESULTS = ("C1G2WriteOpSpecResult", "C1G2BlockWriteOpSpecResult")
@@ -106,6 +109,12 @@ def probable_epc(current_hex: str, new_hex: str, words_written: int) -> str | No
     return "".join(f"{w:04X}" for w in now)
 
 
+def pc_length(epc_hex: str) -> str:
+    """The PC word's length bits for this EPC (the rest 0), as hex: matched with the EPC so
+    a longer EPC that begins with it is not taken for it."""
+    return f"{len(epc_words(epc_hex)) << 11:04X}"
+
+
 def access_spec(
     spec_id: int, opspec_id: int, current_hex: str, new_hex: str, password: int
 ) -> dict[str, Any]:
@@ -125,9 +134,9 @@ def access_spec(
                         {
                             "MB": EPC_BANK,
                             "M": 1,
-                            "Pointer": EPC_BIT,
-                            "TagMask": "F" * len(current_hex),
-                            "TagData": current_hex,
+                            "Pointer": PC_BIT,
+                            "TagMask": PC_LENGTH_MASK + "F" * len(current_hex),
+                            "TagData": pc_length(current_hex) + current_hex,
                         }
                     ]
                 }

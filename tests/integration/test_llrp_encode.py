@@ -113,6 +113,19 @@ def test_a_tag_is_encoded_and_read_back(
     assert BLANK not in station.epcs[after:]
 
 
+def test_a_longer_epc_that_begins_with_the_named_one_is_left_alone(
+    sim: LlrpSimulator, reader: tuple[LlrpReader, Station]
+) -> None:
+    llrp, _ = reader
+    sim.put_tag(BLANK + "0001")  # 112 bits, its first 96 the named EPC
+    sim.put_tag(BLANK)
+
+    result = llrp.encode(BLANK, NEW)
+
+    assert (result.written, result.verified) == (True, True)
+    assert sorted(sim.epcs()) == sorted([BLANK + "0001", NEW])
+
+
 def test_the_one_tag_in_the_field_is_encoded_when_none_is_named(
     sim: LlrpSimulator, reader: tuple[LlrpReader, Station]
 ) -> None:

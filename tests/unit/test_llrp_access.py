@@ -55,8 +55,9 @@ def test_the_edges_access_spec_is_read_as_sllurp_encodes_it() -> None:
     assert (spec.access_spec_id, spec.antenna, spec.rospec_id, spec.enabled) == (5, 0, 0, False)
     assert spec.stop_count == 1  # runs once
     (target,) = spec.targets
-    assert (target.bank, target.match, target.pointer, target.data_bits) == (1, True, 32, 96)
-    assert target.data.hex().upper() == EPC and target.mask == b"\xff" * 12
+    assert (target.bank, target.match, target.pointer, target.data_bits) == (1, True, 16, 112)
+    assert target.data.hex().upper() == "3000" + EPC  # the PC's length: six words
+    assert target.mask == b"\xf8\x00" + b"\xff" * 12
     (op,) = spec.ops
     assert (op.kind, op.opspec_id, op.password, op.bank, op.word_ptr) == (
         C1G2_WRITE,
@@ -106,6 +107,18 @@ def test_a_target_matches_on_the_current_epc_under_its_mask() -> None:
     assert matches(whole, tag) and matches(prefix, tag) and matches(inverted, tag)
     assert not matches(other, tag)
     assert not matches(TargetTag(1, True, 600, b"", 0, b"\x01", 8), tag)  # past the bank
+
+
+def test_a_longer_epc_beginning_with_the_current_one_is_not_selected() -> None:
+    access = AccessSpecs()
+    longer = Tag.with_epc(EPC + "ABCD")
+    tag = Tag.with_epc(EPC)
+    access.add(added())
+    access.enable(struct.pack("!I", 5))
+
+    assert access.run(longer, 1) == []
+    assert access.run(tag, 1) != [] and tag.epc_hex == NEW
+    assert longer.epc_hex == EPC + "ABCD"
 
 
 def test_a_write_changes_the_epc_once_and_reports_its_result() -> None:
