@@ -41,6 +41,10 @@ REASONS: dict[str, tuple[str, str]] = {
     "bad_password": ("访问密码无效", "the access password is not valid"),
     "same_epc": ("标签已是此 EPC", "the tag already has this EPC"),
     "epc_in_field": ("读写区内已有此 EPC 的标签", "a tag with this EPC is already in the field"),
+    "pc_unknown": (
+        "读写器未报告标签的 PC 字,不能改变 EPC 长度",
+        "the reader does not report the tag's PC word; the EPC's length cannot change",
+    ),
     "no_tag": ("读写区内没有该标签", "the tag is not in the reader's field"),
     "several_tags": ("读写区内有多个标签,请只放一个", "several tags in the field; leave one"),
     "memory_overrun": ("标签存储空间不足", "tag memory overrun"),

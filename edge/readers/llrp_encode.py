@@ -34,6 +34,7 @@ EPC_BANK = 1
 EPC_BIT = 32  # the EPC starts after StoredCRC and PC
 PC_BIT = 16  # the PC word; its top five bits are the EPC's length in words
 PC_LENGTH_MASK = "F800"
+PC_OTHER_BITS = 0x07FF
 MAX_EPC_WORDS = 31  # the PC word's five length bits
 C1G2_PROTOCOL = 1
 WRITE_RESULTS = ("C1G2WriteOpSpecResult", "C1G2BlockWriteOpSpecResult")
@@ -83,13 +84,14 @@ def epc_words(epc_hex: str) -> tuple[int, ...]:
     return tuple(int(epc_hex[i : i + 4], 16) for i in range(0, len(epc_hex), 4))
 
 
-def write_plan(current_hex: str, new_hex: str) -> tuple[int, tuple[int, ...]]:
+def write_plan(current_hex: str, new_hex: str, pc: int = 0) -> tuple[int, tuple[int, ...]]:
     """(word pointer, words) to write: the EPC words from word 2 when the length stays, or
-    from word 1 with a PC word of the new length when it changes (the PC's other bits 0)."""
+    from word 1 with a PC word of the new length when it changes, its other bits (10-0: UMI,
+    XI, T, AFI or NSI) kept from the tag's PC word `pc`."""
     new = epc_words(new_hex)
     if len(current_hex) == len(new_hex):
         return 2, new
-    return 1, (len(new) << 11, *new)
+    return 1, (len(new) << 11 | pc & PC_OTHER_BITS, *new)
 
 
 def probable_epc(current_hex: str, new_hex: str, words_written: int) -> str | None:
@@ -116,10 +118,10 @@ def pc_length(epc_hex: str) -> str:
 
 
 def access_spec(
-    spec_id: int, opspec_id: int, current_hex: str, new_hex: str, password: int
+    spec_id: int, opspec_id: int, current_hex: str, new_hex: str, password: int, pc: int = 0
 ) -> dict[str, Any]:
     """The ADD_ACCESSSPEC body as sllurp encodes it (sllurp.llrp_proto encode_AccessSpec)."""
-    word_ptr, words = write_plan(current_hex, new_hex)
+    word_ptr, words = write_plan(current_hex, new_hex, pc)
     return {
         "AccessSpecID": spec_id,
         "AntennaID": 0,
@@ -187,6 +189,7 @@ class LlrpEncoder:
         self._seen: deque[tuple[int, str]] = deque(maxlen=4096)  # (sequence, EPC)
         self._results: dict[int, tuple[int, int, int]] = {}  # OpSpecID: (seq, code, words)
         self._read_at: dict[str, float] = {}  # EPC: when last read (monotonic)
+        self._pc: dict[str, int] = {}  # EPC: its PC word, as last reported
         self._responses: dict[str, tuple[bool, str]] = {}
         self._ids = itertools.count(1)
         self._gone = 0  # connections lost
@@ -200,6 +203,8 @@ class LlrpEncoder:
                 if epc:
                     self._seen.append((seq, epc))
                     self._read_at[epc] = time.monotonic()
+                    if isinstance(tag.get("C1G2PC"), int):
+                        self._pc[epc] = tag["C1G2PC"]
                 for name in WRITE_RESULTS:
                     result = tag.get(name)
                     if isinstance(result, dict) and "OpSpecID" in result:
@@ -208,6 +213,7 @@ class LlrpEncoder:
             if len(self._read_at) > 4096:  # a busy portal: forget what has not been read lately
                 cutoff = time.monotonic() - self.times.find
                 self._read_at = {e: t for e, t in self._read_at.items() if t >= cutoff}
+                self._pc = {e: pc for e, pc in self._pc.items() if e in self._read_at}
             self._changed.notify_all()
 
     def _read_lately(self, epc: str) -> bool:
@@ -284,16 +290,31 @@ class LlrpEncoder:
                 return EncodeResult(False, False, "same_epc", new, current)
             if self._read_lately(new):  # a tag has it already: two tags with one serial
                 return EncodeResult(False, False, "epc_in_field", new, current)
-            return self._write(send, current, new, password)
+            pc = 0
+            if len(current) != len(new):  # the PC word is rewritten: keep its other bits
+                known = self._pc_of(current, new)
+                if isinstance(known, EncodeResult):
+                    return known
+                pc = known
+            return self._write(send, current, new, password, pc)
 
-    def _write(self, send: Send, current: str, new: str, password: int) -> EncodeResult:
+    def _pc_of(self, current: str, new: str) -> int | EncodeResult:
+        """The tag's PC word as its reports give it (the reader is asked for PC bits)."""
+        self._wait(lambda: current in self._read_at, self.times.find)
+        with self._changed:
+            read, pc = current in self._read_at, self._pc.get(current)
+        if pc is not None:
+            return pc
+        return EncodeResult(False, False, "pc_unknown" if read else "no_tag", new, current)
+
+    def _write(self, send: Send, current: str, new: str, password: int, pc: int) -> EncodeResult:
         spec_id = next(self._ids) % 2**31 + 1
         opspec_id = spec_id % 2**16 or 1
         with self._changed:
             self._results.pop(opspec_id, None)
             gone = self._gone
         since = self._last_seq()
-        spec = access_spec(spec_id, opspec_id, current, new, password)
+        spec = access_spec(spec_id, opspec_id, current, new, password, pc)
         refused, unsure = self._request(send, "ADD_ACCESSSPEC", {"AccessSpec": spec}), None
         if not refused:
             unsure = self._request(send, "ENABLE_ACCESSSPEC", {"AccessSpecID": spec_id})

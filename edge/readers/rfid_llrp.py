@@ -10,6 +10,7 @@ It can also write a tag's EPC while inventory runs (`encode`, edge/readers/llrp_
 
 from __future__ import annotations
 
+import copy
 import logging
 import threading
 import time
@@ -24,7 +25,7 @@ from edge.readers.tagging import TagAggregator
 
 log = logging.getLogger(__name__)
 # What each tag report carries: the antenna, the peak RSSI, when and how often it was seen.
-TAG_CONTENT_SELECTOR = {
+TAG_CONTENT_SELECTOR: dict[str, Any] = {
     "EnableROSpecID": False,
     "EnableSpecIndex": False,
     "EnableInventoryParameterSpecID": False,
@@ -35,6 +36,8 @@ TAG_CONTENT_SELECTOR = {
     "EnableLastSeenTimestamp": True,
     "EnableTagSeenCount": True,
     "EnableAccessSpecID": False,
+    # the PC word: an encode that changes the EPC's length keeps its other bits
+    "C1G2EPCMemorySelector": {"EnableCRC": False, "EnablePCBits": True},
 }
 
 
@@ -129,7 +132,7 @@ class LlrpReader:
                 "session": self.settings.session,
                 "start_inventory": True,
                 "reset_on_connect": True,
-                "tag_content_selector": dict(TAG_CONTENT_SELECTOR),
+                "tag_content_selector": copy.deepcopy(TAG_CONTENT_SELECTOR),
             }
         )
 

@@ -49,9 +49,11 @@ class TagField:
     def _send(self, data: bytes) -> None:
         raise NotImplementedError
 
-    def put_tag(self, epc_hex: str, password: int = 0) -> Tag:
-        """A tag comes into the field, with this EPC (and PC length) and access password."""
+    def put_tag(self, epc_hex: str, password: int = 0, pc_flags: int = 0) -> Tag:
+        """A tag comes into the field, with this EPC (and PC length), access password and
+        the PC word's other bits (10-0: UMI, XI, T, the AFI or NSI)."""
         tag = Tag.with_epc(epc_hex, password)
+        tag.bank[1] |= pc_flags & 0x07FF
         with self._field_lock:
             self.access.tags.append(tag)
         return tag
@@ -106,7 +108,10 @@ class TagField:
                     continue  # written; the report saying so is lost
                 if access and not active[0].selector & SEL_ACCESS_SPEC_ID:
                     access = access[1:]  # the AccessSpecID only when the client asked for it
-                parts.append(self._tag_report_data(active[0], epc, antenna, rssi, 1, access))
+                report = self._tag_report_data(
+                    active[0], epc, antenna, rssi, 1, access, tag.bank[1]
+                )
+                parts.append(report)
         if parts:
             self._send(message(RO_ACCESS_REPORT, next(self._ids), b"".join(parts)))
             self.rounds += 1
@@ -133,6 +138,7 @@ class TagField:
         rssi: int,
         count: int,
         access: list[bytes] | None = None,
+        pc: int | None = None,
     ) -> bytes:
         epc_bytes = bytes.fromhex(epc)
         now = time.time_ns() // 1000  # UTC microseconds
@@ -153,4 +159,6 @@ class TagField:
             (SEL_SEEN_COUNT, 8, "H", count),
         )
         params += [tv(t, fmt, v) for bit, t, fmt, v in fields if rospec.selector & bit]
+        if rospec.pc_bits:  # C1G2PC: the tag's PC word (its length bits alone when not given)
+            params.append(tv(12, "H", len(epc_bytes) // 2 << 11 if pc is None else pc))
         return tlv(240, *params, *(access or []))

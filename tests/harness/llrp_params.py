@@ -79,6 +79,7 @@ class ROSpec:
     state: str = "disabled"  # disabled | inactive | active
     tx_power: dict[int, int] = field(default_factory=dict)  # antenna: power table index
     session: int = 2  # C1G2SingulationControl's Session (a reader's usual default: 2)
+    pc_bits: bool = False  # C1G2EPCMemorySelector's EnablePCBits: the PC word in tag reports
 
 
 def parse_rospec(body: bytes) -> ROSpec:
@@ -88,12 +89,14 @@ def parse_rospec(body: bytes) -> ROSpec:
     trigger = find_tlv(boundary, 179) or b"\x00"
     report_spec = find_tlv(params, 237)  # ROReportSpec: trigger u8, N u16, then parameters
     selector = find_tlv(report_spec[3:], 238) if report_spec else None
+    memory = find_tlv(selector[2:], 348) if selector else None  # C1G2EPCMemorySelector
     return ROSpec(
         rospec_id,
         immediate_start=trigger[0] == 1,
         selector=struct.unpack("!H", selector[:2])[0] if selector else DEFAULT_SELECTOR,
         tx_power=transmit_power(params),
         session=singulation_session(params),
+        pc_bits=bool(memory and memory[0] & 0x40),
     )
 
 

@@ -142,13 +142,13 @@ def test_a_longer_epc_rewrites_the_pc_length(
     sim: LlrpSimulator, reader: tuple[LlrpReader, Station]
 ) -> None:
     llrp, station = reader
-    tag = sim.put_tag(BLANK)
+    tag = sim.put_tag(BLANK, pc_flags=0x0430)  # UMI and an AFI: kept
     longer = NEW + "0001"  # 112 bits: seven words
 
     result = llrp.encode(BLANK, longer)
 
     assert (result.written, result.verified) == (True, True)
-    assert tag.bank[1] >> 11 == 7
+    assert tag.bank[1] == 7 << 11 | 0x0430
     sim.remove_tag(longer)
     station.wait_read(longer, timeout=2)
 

@@ -90,6 +90,8 @@ def test_a_change_of_length_writes_the_pc_word_too() -> None:
     assert write_plan(EPC, NEW) == (2, epc_words(NEW))
     pointer, words = write_plan(EPC, NEW + "ABCD")
     assert pointer == 1 and words[0] == 7 << 11 and words[1:] == epc_words(NEW + "ABCD")
+    _, words = write_plan(EPC, NEW + "ABCD", pc=6 << 11 | 0x0455)  # the tag's PC word
+    assert words[0] == 7 << 11 | 0x0455  # its length changed, its other bits kept
 
 
 @pytest.mark.parametrize("bad", ["", "ABC", "XYZW", "0" * 128, "12 4"])
@@ -241,3 +243,13 @@ def test_what_a_reader_or_its_connection_says_comes_back_as_clean_text() -> None
 
     assert refused.reason == "reader_refused: no\ufffdsuch\ufffd\ufffdspec"
     assert lost.reason == "reader_gone: socket\ufffdclosed\ufffd"
+
+
+def test_a_length_change_without_the_tags_pc_word_is_refused_unsent() -> None:
+    encoder = LlrpEncoder(EncodeTimes(find=0.1, settle=0.05))
+    encoder.on_tags([{"EPC": EPC.encode()}])  # a reader that leaves the PC word out
+    sent: list[dict[str, object]] = []
+
+    result = encoder.encode(sent.append, EPC, NEW + "ABCD")
+
+    assert (result.written, result.reason, sent) == (False, "pc_unknown", [])
