@@ -28,7 +28,7 @@ KIND = "encode"
 MAX_REQUEST_BYTES = 1_024
 MAX_EPC_HEX = 124  # 31 words, the PC word's length field
 MAX_TTL = 600  # seconds: how far ahead a request may expire
-_EPC = re.compile(r"(?:[0-9A-F]{4}){1,31}")
+_EPC = re.compile(rf"(?:[0-9A-F]{{4}}){{1,{MAX_EPC_HEX // 4}}}")
 
 # Why an encode did not happen or is not sure: Chinese first, English beside.
 REASONS: dict[str, tuple[str, str]] = {

@@ -48,7 +48,9 @@ WRITE_REASONS = {
     6: "reader_error",
 }
 _HEX = re.compile(r"[0-9A-Fa-f]+")
-Send = Callable[[dict[str, Any]], None]
+# Writes one LLRP message dict; returns sllurp's [(name, message ID)] (LLRPClient.sendMessage)
+Send = Callable[[dict[str, Any]], Any]
+RESPONSES_KEPT = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +158,9 @@ def access_spec(
                 }
             ],
         },
-        "AccessReportSpec": {"AccessReportTrigger": 1},  # with the tag report of the access
+        # 0: the result comes with the tag report of the inventory round that ran it (1, at
+        # the end of the AccessSpec, is not sent by every reader when it stops itself)
+        "AccessReportSpec": {"AccessReportTrigger": 0},
     }
 
 
@@ -167,14 +171,17 @@ def report_epc(tag: dict[str, Any]) -> str | None:
     return (epc.decode("ascii") if isinstance(epc, bytes) else str(epc)).upper()
 
 
-def _send(send: Send, message: dict[str, Any]) -> str | None:
-    """None once sent; why not when the connection is gone (sllurp raises its own errors)."""
+def _send(send: Send, message: dict[str, Any]) -> int | str:
+    """The message ID it was sent with; why not when the connection is gone (sllurp raises
+    its own errors)."""
+    name = next(iter(message))
     try:
-        send(message)
+        sent = send(message)
     except Exception as exc:
-        log.warning("LLRP %s not sent: %s", next(iter(message)), exc)
+        log.warning("LLRP %s not sent: %s", name, exc)
         return printable(f"reader_gone: {exc}")
-    return None
+    ids = [i for n, i in sent if n == name] if isinstance(sent, list) else []
+    return int(ids[0]) if ids else int(message[name].get("ID", 0))
 
 
 class LlrpEncoder:
@@ -188,9 +195,10 @@ class LlrpEncoder:
         self._seq = itertools.count(1)
         self._seen: deque[tuple[int, str]] = deque(maxlen=4096)  # (sequence, EPC)
         self._results: dict[int, tuple[int, int, int]] = {}  # OpSpecID: (seq, code, words)
+        self._awaiting: int | None = None  # the OpSpecID whose result is wanted, only it kept
         self._read_at: dict[str, float] = {}  # EPC: when last read (monotonic)
         self._pc: dict[str, int] = {}  # EPC: its PC word, as last reported
-        self._responses: dict[str, tuple[bool, str]] = {}
+        self._responses: dict[tuple[str, int], tuple[bool, str]] = {}  # (name, ID): answer
         self._ids = itertools.count(1)
         self._gone = 0  # connections lost
 
@@ -206,10 +214,10 @@ class LlrpEncoder:
                     if isinstance(tag.get("C1G2PC"), int):
                         self._pc[epc] = tag["C1G2PC"]
                 for name in WRITE_RESULTS:
-                    result = tag.get(name)
-                    if isinstance(result, dict) and "OpSpecID" in result:
+                    result, wanted = tag.get(name), self._awaiting
+                    if isinstance(result, dict) and wanted and result.get("OpSpecID") == wanted:
                         code, words = int(result["Result"]), int(result["NumWordsWritten"])
-                        self._results[int(result["OpSpecID"])] = (seq, code, words)
+                        self._results[wanted] = (seq, code, words)
             if len(self._read_at) > 4096:  # a busy portal: forget what has not been read lately
                 cutoff = time.monotonic() - self.times.find
                 self._read_at = {e: t for e, t in self._read_at.items() if t >= cutoff}
@@ -226,9 +234,12 @@ class LlrpEncoder:
             self._gone += 1
             self._changed.notify_all()
 
-    def on_response(self, name: str, ok: bool, description: str) -> None:
+    def on_response(self, name: str, msg_id: int, ok: bool, description: str) -> None:
+        """A reader's response, told from a late one to an earlier request by its ID."""
         with self._changed:
-            self._responses[name] = (ok, description)
+            self._responses[(name, msg_id)] = (ok, description)
+            while len(self._responses) > RESPONSES_KEPT:  # answers nobody waits for any more
+                del self._responses[next(iter(self._responses))]
             self._changed.notify_all()
 
     # -- waits ------------------------------------------------------------------------------
@@ -246,12 +257,12 @@ class LlrpEncoder:
     def _request(self, send: Send, name: str, body: dict[str, Any]) -> str | None:
         """Send one request; None when the reader accepted it, else why not."""
         answer = f"{name}_RESPONSE"
+        msg_id = _send(send, {name: body})
+        if isinstance(msg_id, str):
+            return msg_id
+        got = self._wait(lambda: self._responses.get((answer, msg_id)), self.times.response)
         with self._changed:
-            self._responses.pop(answer, None)
-        gone = _send(send, {name: body})
-        if gone:
-            return gone
-        got = self._wait(lambda: self._responses.get(answer), self.times.response)
+            self._responses.pop((answer, msg_id), None)
         if not got:
             return f"reader_silent: no {answer}"
         ok, description = got
@@ -311,8 +322,8 @@ class LlrpEncoder:
         spec_id = next(self._ids) % 2**31 + 1
         opspec_id = spec_id % 2**16 or 1
         with self._changed:
-            self._results.pop(opspec_id, None)
-            gone = self._gone
+            self._results.clear()
+            self._awaiting, gone = opspec_id, self._gone
         since = self._last_seq()
         spec = access_spec(spec_id, opspec_id, current, new, password, pc)
         refused, unsure = self._request(send, "ADD_ACCESSSPEC", {"AccessSpec": spec}), None
@@ -322,12 +333,14 @@ class LlrpEncoder:
                 refused = unsure  # not enabled: it never runs
         if refused:
             self._request(send, "DELETE_ACCESSSPEC", {"AccessSpecID": spec_id})
+            with self._changed:
+                self._awaiting = None
             return EncodeResult(False, False, refused, new, current)
         self._wait(lambda: opspec_id in self._results or self._gone != gone, self.times.write)
         # Gone already when it ran (its stop trigger): deleted here, it had not run.
         still_there = self._request(send, "DELETE_ACCESSSPEC", {"AccessSpecID": spec_id})
         with self._changed:
-            result = self._results.pop(opspec_id, None)
+            result, self._awaiting = self._results.pop(opspec_id, None), None
         if result is None and still_there is None:
             return EncodeResult(False, False, unsure or "no_tag", new, current)
         if result is None:  # it ran, or may have, and its result is lost: the reads tell

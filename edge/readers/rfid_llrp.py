@@ -152,8 +152,10 @@ class LlrpReader:
 
     def _on_message(self, reader: Any, lmsg: Any) -> None:
         name = lmsg.getName()
-        status = lmsg.msgdict.get(name, {}).get("LLRPStatus", {})
-        self._encoder.on_response(name, lmsg.isSuccess(), str(status.get("ErrorDescription", "")))
+        body = lmsg.msgdict.get(name, {})
+        status = body.get("LLRPStatus", {})
+        description = str(status.get("ErrorDescription", ""))
+        self._encoder.on_response(name, int(body.get("ID", 0)), lmsg.isSuccess(), description)
 
     def _gone(self, gone: threading.Event) -> None:
         gone.set()

@@ -31,6 +31,7 @@ from kernel.encoding import (
 log = logging.getLogger(__name__)
 console = logging.getLogger("depot.console")
 QUEUE = 4  # requests waiting behind the one running
+STOP_WAIT = 45  # seconds: the longest encode (its waits, encode_timeout at most 30 s)
 
 
 @runtime_checkable
@@ -57,6 +58,7 @@ class EncodeDesk:
         self._publish = publish
         self._queue: queue.Queue[EncodeRequest | None] = queue.Queue(QUEUE)
         self._kept = kept
+        self._stopping = threading.Event()
         self._running: set[str] = set()
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._work, name=f"encode:{device}", daemon=True)
@@ -65,11 +67,25 @@ class EncodeDesk:
         self._thread.start()
 
     def stop(self) -> None:
-        try:
-            self._queue.put_nowait(None)
-        except queue.Full:
-            log.debug("%s: encode queue full at stop; its thread is a daemon", self.device)
-        self._thread.join(timeout=10)
+        """Requests still waiting are answered busy (sent again, they run after the restart);
+        the one running is let finish, its outcome kept and published."""
+        self._stopping.set()
+        while True:
+            try:
+                waiting = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if waiting is not None:
+                self._refuse_busy(waiting)
+        self._queue.put(None)  # room for it now: nothing is queued once stopping
+        self._thread.join(timeout=STOP_WAIT)
+        if self._thread.is_alive():
+            log.warning("%s: an encode still runs after %d s at stop", self.device, STOP_WAIT)
+
+    def _refuse_busy(self, request: EncodeRequest) -> None:
+        with self._lock:
+            self._running.discard(request.id)
+        self._answer(request, EncodeResult(False, False, "busy"))
 
     def take(self, payload: bytes) -> None:
         """One encode request from the command topic; refused ones answered with why."""
@@ -78,7 +94,10 @@ class EncodeDesk:
         except ContractError as exc:
             log.warning("%s refused an encode request: %s", self.device, exc)
             rid = request_id(payload)
-            if rid is not None:
+            with self._lock:  # a request of that id running or done: its outcome, no other
+                taken = rid is None or rid in self._running or self._kept.encoded(rid)
+            if not taken:
+                assert rid is not None
                 self._answer(EncodeRequest(rid, "", ""), EncodeResult(False, False, "bad_request"))
             return
         with self._lock:
@@ -94,17 +113,20 @@ class EncodeDesk:
             self._finish(request, EncodeResult(False, False, late))
         elif self.reader is None:
             self._finish(request, EncodeResult(False, False, "cannot_encode"))
+        elif self._stopping.is_set():
+            self._refuse_busy(request)
         else:
             try:
                 self._queue.put_nowait(request)
             except queue.Full:
-                with self._lock:
-                    self._running.discard(request.id)
-                self._answer(request, EncodeResult(False, False, "busy"))
+                self._refuse_busy(request)
 
     def _work(self) -> None:
         while (request := self._queue.get()) is not None:
             assert self.reader is not None
+            if self._stopping.is_set():
+                self._refuse_busy(request)
+                continue
             late = too_late(request, datetime.now(UTC))  # waited in the queue past it
             if late:
                 self._finish(request, EncodeResult(False, False, late))

@@ -90,7 +90,7 @@ class AccessSpec:
     stop_count: int  # 0: runs until deleted
     targets: tuple[TargetTag, ...]
     ops: tuple[WriteOp, ...]
-    report_trigger: int = 1
+    report_trigger: int = 0  # 0: with the round's tag report (as this simulator reports all)
     runs: int = 0
 
 
@@ -189,7 +189,7 @@ def parse_access_spec(body: bytes) -> AccessSpec:
         stop_count=stop_count if stop_type == 1 else 0,
         targets=tuple(targets),
         ops=tuple(ops),
-        report_trigger=report[0] if report else 1,
+        report_trigger=report[0] if report else 0,
     )
 
 

@@ -284,3 +284,39 @@ def test_a_request_that_expires_while_it_waits_is_not_written(spool: Spool) -> N
     one.stop()
     assert [a["reason"] for a in answers if a["re"] == RID] == ["expired"]
     assert len(reader.calls) == 1
+
+
+def test_a_stop_with_a_full_queue_lets_the_running_encode_finish_and_runs_no_other(
+    spool: Spool,
+) -> None:
+    reader = Blocking()
+    one, published = desk(reader, spool)
+    ids = [str(uuid.uuid4()) for _ in range(QUEUE + 1)]
+    for rid in ids:
+        one.take(request(id=rid))
+    wait_until(lambda: bool(reader.calls), 5, "the first encode started")
+    stopper = threading.Thread(target=one.stop)
+    stopper.start()
+    waiting = published.wait(QUEUE)  # the ones waiting are answered busy at once
+    reader.go.set()
+    stopper.join(10)
+
+    answers = published.wait(QUEUE + 1)
+    assert not stopper.is_alive() and len(reader.calls) == 1
+    assert {a["re"] for a in waiting} == set(ids[1:]) and {a["reason"] for a in waiting} == {"busy"}
+    assert [a["verified"] for a in answers if a["re"] == ids[0]] == [True]
+
+
+def test_a_malformed_message_with_a_running_requests_id_gets_no_outcome_of_its_own(
+    spool: Spool,
+) -> None:
+    reader = Blocking()
+    one, published = desk(reader, spool)
+    one.take(request())
+    wait_until(lambda: bool(reader.calls), 5, "the encode started")
+    one.take(request(epc="nope"))  # the same id, garbled
+    reader.go.set()
+    published.wait(1)
+    one.take(request(epc="nope"))  # and again once it is done
+    one.stop()
+    assert [(a["re"], a["reason"]) for a in published.wait(1)] == [(RID, None)]

@@ -55,6 +55,7 @@ def test_the_edges_access_spec_is_read_as_sllurp_encodes_it() -> None:
     assert (spec.access_spec_id, spec.antenna, spec.rospec_id, spec.enabled) == (5, 0, 0, False)
     assert spec.stop_count == 1  # runs once
     (target,) = spec.targets
+    assert spec.report_trigger == 0  # the result with the round's tag report
     assert (target.bank, target.match, target.pointer, target.data_bits) == (1, True, 16, 112)
     assert target.data.hex().upper() == "3000" + EPC  # the PC's length: six words
     assert target.mask == b"\xf8\x00" + b"\xff" * 12
@@ -232,8 +233,10 @@ def test_what_a_reader_or_its_connection_says_comes_back_as_clean_text() -> None
     encoder = LlrpEncoder(EncodeTimes(response=0.5, find=0.1, settle=0.05))
     encoder.on_tags([{"EPC": EPC.encode()}])
 
-    def refuse(message: dict[str, object]) -> None:
-        encoder.on_response(f"{next(iter(message))}_RESPONSE", False, "no\x00such\r\nspec")
+    def refuse(message: dict[str, object]) -> list[tuple[str, int]]:
+        name = next(iter(message))
+        encoder.on_response(f"{name}_RESPONSE", 7, False, "no\x00such\r\nspec")
+        return [(name, 7)]
 
     def gone(_message: dict[str, object]) -> None:
         raise OSError("socket\x1bclosed\n")
@@ -253,3 +256,27 @@ def test_a_length_change_without_the_tags_pc_word_is_refused_unsent() -> None:
     result = encoder.encode(sent.append, EPC, NEW + "ABCD")
 
     assert (result.written, result.reason, sent) == (False, "pc_unknown", [])
+
+
+def test_a_late_answer_to_an_earlier_request_is_not_taken_for_this_ones() -> None:
+    encoder = LlrpEncoder(EncodeTimes(response=0.2, write=0.2, find=0.1, settle=0.05))
+    encoder.on_tags([{"EPC": EPC.encode()}])
+    ids = iter(range(100, 200))
+
+    def late_answers(message: dict[str, object]) -> list[tuple[str, int]]:
+        name = next(iter(message))  # answered, but only the request sent before it
+        msg_id = next(ids)
+        encoder.on_response(f"{name}_RESPONSE", msg_id - 1, True, "")
+        return [(name, msg_id)]
+
+    result = encoder.encode(late_answers, EPC, NEW)
+
+    assert (result.written, result.reason) == (False, "reader_silent: no ADD_ACCESSSPEC_RESPONSE")
+
+
+def test_write_results_of_other_accesses_are_not_kept() -> None:
+    encoder = LlrpEncoder()
+    for n in range(1000):  # another client's AccessSpecs on the same reader
+        result = {"Result": 0, "OpSpecID": n, "NumWordsWritten": 6}
+        encoder.on_tags([{"EPC": EPC.encode(), "C1G2WriteOpSpecResult": result}])
+    assert encoder._results == {}
