@@ -70,8 +70,10 @@ def sim() -> Iterator[LlrpSimulator]:
 
 
 @contextmanager
-def started(sim: LlrpSimulator, session: int = 0) -> Iterator[tuple[LlrpReader, Station]]:
-    times = EncodeTimes(response=2.0, write=1.5, verify=2.0, settle=0.3, find=1.0)
+def started(
+    sim: LlrpSimulator, session: int = 0, write: float = 1.5
+) -> Iterator[tuple[LlrpReader, Station]]:
+    times = EncodeTimes(response=2.0, write=write, verify=2.0, settle=0.3, find=1.0)
     settings = LlrpSettings(
         "127.0.0.1", sim.port, antennas=(1,), window=0.1, encode_times=times, session=session
     )
@@ -268,26 +270,23 @@ def test_a_lost_answer_to_enable_with_the_access_spec_not_run_is_not_written(
     assert sim.access_specs() == {}  # deleted, which shows it had not run
 
 
-def test_reads_go_on_while_an_encode_waits(
-    sim: LlrpSimulator, reader: tuple[LlrpReader, Station]
-) -> None:
-    llrp, station = reader
-    done = threading.Event()
+def test_reads_go_on_while_an_encode_waits(sim: LlrpSimulator) -> None:
+    results: list[EncodeResult] = []
+    with started(sim, write=30.0) as (llrp, station):  # it waits until its tag comes
+        worker = threading.Thread(target=lambda: results.append(llrp.encode(BLANK, NEW)))
+        worker.start()
+        wait_until(lambda: list(sim.access_specs().values()) == [True], 5, "the encode waiting")
+        sim.put_tag(OTHER)  # a pallet passes the portal meanwhile
+        rounds = sim.rounds
+        wait_until(lambda: sim.rounds >= rounds + 2, 5, "two inventory rounds")
+        sim.remove_tag(OTHER)
+        station.wait_read(OTHER)
+        assert worker.is_alive() and not results  # read while the encode still waited
+        sim.put_tag(BLANK)  # the tag to encode comes: the encode ends
+        worker.join(15)
 
-    def encode() -> None:
-        llrp.encode(BLANK, NEW)  # not in the field: waits its full time
-        done.set()
-
-    worker = threading.Thread(target=encode)
-    worker.start()
-    sim.put_tag(OTHER)  # a pallet passes the portal meanwhile
-    rounds = sim.rounds
-    wait_until(lambda: sim.rounds >= rounds + 2, 5, "two inventory rounds")
-    sim.remove_tag(OTHER)
-    station.wait_read(OTHER, timeout=1.0)
-    assert not done.is_set()
-    worker.join(5)
-    assert done.is_set()
+    (result,) = results
+    assert (result.written, result.verified) == (True, True)
 
 
 def test_an_epc_another_tag_in_the_field_has_is_not_written_again(
