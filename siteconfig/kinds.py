@@ -117,6 +117,13 @@ RFID = Group(
         "rssi_floor": {"type": "number", "minimum": -120, "maximum": 0},
         "window": {"type": "number", "exclusiveMinimum": 0, "maximum": 60},
         "min_reads": {"type": "integer", "minimum": 1, "maximum": 100},
+        "session": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 3,
+            "description": "The Gen2 session of its inventory: 0 for a reader that encodes "
+            "tags (a tag resting on the antenna keeps answering); 2, the default, otherwise.",
+        },
         "zones": {
             "type": "object",
             "additionalProperties": False,
@@ -199,6 +206,8 @@ def rfid_station(settings: Settings) -> tuple[str, dict[str, Any]]:
     powers = {a["port"]: a.get("power_dbm", settings.get("power_dbm")) for a in antennas}
     if all(p is not None for p in powers.values()):
         keys["tx_power_dbm"] = {str(k): float(v) for k, v in powers.items()}
+    if settings.get("session") is not None:
+        keys["session"] = int(settings["session"])
     return "rfid_llrp", keys
 
 

@@ -1,12 +1,17 @@
 """Writing a tag's EPC through an LLRP reader's AccessSpec, verified by reading it back.
 
 One encode at a time per reader: an AccessSpec whose C1G2TargetTag matches the tag's current
-EPC (EPC bank, from bit 32) carries one C1G2Write of the new EPC words (from word 2; from
-word 1 with a new PC word when the EPC's length changes). The reader runs it the next time
-inventory singulates that tag and reports the C1G2WriteOpSpecResult in the tag report. The
-new EPC must then be read, and the old one no longer, before the encode counts as verified.
-The AccessSpec stops itself after one run and is deleted in every case. Every wait is
-bounded; inventory and its reads go on throughout (the tag reports feed both).
+EPC and its length (EPC bank, from bit 16: the PC word's length bits, then the EPC) carries
+one C1G2Write of the new EPC words (from word 2; from word 1 with a new PC word when the
+EPC's length changes). The reader runs it the next time inventory singulates that tag and
+reports the C1G2WriteOpSpecResult in the tag report. The new EPC must then be read, and the
+old one no longer, before the encode counts as verified.
+The AccessSpec stops itself after one run and is deleted in every case: a delete the reader
+accepts shows it had not run. When it may have run and its result is lost (no answer to
+ENABLE, the connection lost, the result not reported), the reads decide: the new EPC read
+and the old one no longer is written and verified, anything else `write_unconfirmed` with
+`written` None. Every wait is bounded; inventory and its reads go on throughout (the tag
+reports feed both).
 """
 
 from __future__ import annotations
@@ -15,15 +20,21 @@ import itertools
 import logging
 import re
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from kernel.bounds import printable
+
 log = logging.getLogger(__name__)
 
 EPC_BANK = 1
 EPC_BIT = 32  # the EPC starts after StoredCRC and PC
+PC_BIT = 16  # the PC word; its top five bits are the EPC's length in words
+PC_LENGTH_MASK = "F800"
+PC_OTHER_BITS = 0x07FF
 MAX_EPC_WORDS = 31  # the PC word's five length bits
 C1G2_PROTOCOL = 1
 WRITE_RESULTS = ("C1G2WriteOpSpecResult", "C1G2BlockWriteOpSpecResult")
@@ -37,19 +48,24 @@ WRITE_REASONS = {
     6: "reader_error",
 }
 _HEX = re.compile(r"[0-9A-Fa-f]+")
-Send = Callable[[dict[str, Any]], None]
+# Writes one LLRP message dict; returns sllurp's [(name, message ID)] (LLRPClient.sendMessage)
+Send = Callable[[dict[str, Any]], Any]
+RESPONSES_KEPT = 64
 
 
 @dataclass(frozen=True, slots=True)
 class EncodeResult:
-    """`written`: the tag said the words were written; `verified`: the new EPC was read
+    """`written`: the tag said the words were written (or the reads show it), None when that
+    is not known; `verified`: the new EPC was read
     afterwards and the old one no longer. `reason` says why not (None when both hold)."""
 
-    written: bool
+    written: bool | None  # None: not known (the write's result was lost; the reads tell not)
     verified: bool
     reason: str | None = None
     epc: str = ""  # the EPC asked for
     previous: str | None = None  # the EPC the tag had (the one found, when none was named)
+    words_written: int | None = None  # as the tag reported it (None: no write result)
+    tag_epc: str | None = None  # after a partial write, the EPC the tag now probably holds
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,20 +86,44 @@ def epc_words(epc_hex: str) -> tuple[int, ...]:
     return tuple(int(epc_hex[i : i + 4], 16) for i in range(0, len(epc_hex), 4))
 
 
-def write_plan(current_hex: str, new_hex: str) -> tuple[int, tuple[int, ...]]:
+def write_plan(current_hex: str, new_hex: str, pc: int = 0) -> tuple[int, tuple[int, ...]]:
     """(word pointer, words) to write: the EPC words from word 2 when the length stays, or
-    from word 1 with a PC word of the new length when it changes (the PC's other bits 0)."""
+    from word 1 with a PC word of the new length when it changes, its other bits (10-0: UMI,
+    XI, T, AFI or NSI) kept from the tag's PC word `pc`."""
     new = epc_words(new_hex)
     if len(current_hex) == len(new_hex):
         return 2, new
-    return 1, (len(new) << 11, *new)
+    return 1, (len(new) << 11 | pc & PC_OTHER_BITS, *new)
+
+
+def probable_epc(current_hex: str, new_hex: str, words_written: int) -> str | None:
+    """The EPC a tag holds after the first `words_written` words of the write were written
+    (a write that failed half-way); None when part of it is memory not known here."""
+    word_ptr, words = write_plan(current_hex, new_hex)
+    old = list(epc_words(current_hex))
+    done = max(0, min(words_written, len(words)))
+    if word_ptr == 1:  # the PC word first: once written, the new length counts
+        if done == 0:
+            return current_hex
+        length, done, words = len(words) - 1, done - 1, words[1:]
+        if max(done, len(old)) < length:
+            return None  # words past the old EPC that were not written: not known
+        old = (old + [0] * length)[:length]
+    now = [*words[:done], *old[done:]]
+    return "".join(f"{w:04X}" for w in now)
+
+
+def pc_length(epc_hex: str) -> str:
+    """The PC word's length bits for this EPC (the rest 0), as hex: matched with the EPC so
+    a longer EPC that begins with it is not taken for it."""
+    return f"{len(epc_words(epc_hex)) << 11:04X}"
 
 
 def access_spec(
-    spec_id: int, opspec_id: int, current_hex: str, new_hex: str, password: int
+    spec_id: int, opspec_id: int, current_hex: str, new_hex: str, password: int, pc: int = 0
 ) -> dict[str, Any]:
     """The ADD_ACCESSSPEC body as sllurp encodes it (sllurp.llrp_proto encode_AccessSpec)."""
-    word_ptr, words = write_plan(current_hex, new_hex)
+    word_ptr, words = write_plan(current_hex, new_hex, pc)
     return {
         "AccessSpecID": spec_id,
         "AntennaID": 0,
@@ -98,9 +138,9 @@ def access_spec(
                         {
                             "MB": EPC_BANK,
                             "M": 1,
-                            "Pointer": EPC_BIT,
-                            "TagMask": "F" * len(current_hex),
-                            "TagData": current_hex,
+                            "Pointer": PC_BIT,
+                            "TagMask": PC_LENGTH_MASK + "F" * len(current_hex),
+                            "TagData": pc_length(current_hex) + current_hex,
                         }
                     ]
                 }
@@ -118,7 +158,9 @@ def access_spec(
                 }
             ],
         },
-        "AccessReportSpec": {"AccessReportTrigger": 1},  # with the tag report of the access
+        # 0: the result comes with the tag report of the inventory round that ran it (1, at
+        # the end of the AccessSpec, is not sent by every reader when it stops itself)
+        "AccessReportSpec": {"AccessReportTrigger": 0},
     }
 
 
@@ -129,14 +171,17 @@ def report_epc(tag: dict[str, Any]) -> str | None:
     return (epc.decode("ascii") if isinstance(epc, bytes) else str(epc)).upper()
 
 
-def _send(send: Send, message: dict[str, Any]) -> str | None:
-    """None once sent; why not when the connection is gone (sllurp raises its own errors)."""
+def _send(send: Send, message: dict[str, Any]) -> int | str:
+    """The message ID it was sent with; why not when the connection is gone (sllurp raises
+    its own errors)."""
+    name = next(iter(message))
     try:
-        send(message)
+        sent = send(message)
     except Exception as exc:
-        log.warning("LLRP %s not sent: %s", next(iter(message)), exc)
-        return f"reader_gone: {exc}"[:200]
-    return None
+        log.warning("LLRP %s not sent: %s", name, exc)
+        return printable(f"reader_gone: {exc}")
+    ids = [i for n, i in sent if n == name] if isinstance(sent, list) else []
+    return int(ids[0]) if ids else int(message[name].get("ID", 0))
 
 
 class LlrpEncoder:
@@ -150,8 +195,12 @@ class LlrpEncoder:
         self._seq = itertools.count(1)
         self._seen: deque[tuple[int, str]] = deque(maxlen=4096)  # (sequence, EPC)
         self._results: dict[int, tuple[int, int, int]] = {}  # OpSpecID: (seq, code, words)
-        self._responses: dict[str, tuple[bool, str]] = {}
+        self._awaiting: int | None = None  # the OpSpecID whose result is wanted, only it kept
+        self._read_at: dict[str, float] = {}  # EPC: when last read (monotonic)
+        self._pc: dict[str, int] = {}  # EPC: its PC word, as last reported
+        self._responses: dict[tuple[str, int], tuple[bool, str]] = {}  # (name, ID): answer
         self._ids = itertools.count(1)
+        self._gone = 0  # connections lost
 
     # -- fed by the reader's thread ---------------------------------------------------------
     def on_tags(self, reports: list[dict[str, Any]]) -> None:
@@ -161,16 +210,36 @@ class LlrpEncoder:
                 seq = next(self._seq)
                 if epc:
                     self._seen.append((seq, epc))
+                    self._read_at[epc] = time.monotonic()
+                    if isinstance(tag.get("C1G2PC"), int):
+                        self._pc[epc] = tag["C1G2PC"]
                 for name in WRITE_RESULTS:
-                    result = tag.get(name)
-                    if isinstance(result, dict) and "OpSpecID" in result:
+                    result, wanted = tag.get(name), self._awaiting
+                    if isinstance(result, dict) and wanted and result.get("OpSpecID") == wanted:
                         code, words = int(result["Result"]), int(result["NumWordsWritten"])
-                        self._results[int(result["OpSpecID"])] = (seq, code, words)
+                        self._results[wanted] = (seq, code, words)
+            if len(self._read_at) > 4096:  # a busy portal: forget what has not been read lately
+                cutoff = time.monotonic() - self.times.find
+                self._read_at = {e: t for e, t in self._read_at.items() if t >= cutoff}
+                self._pc = {e: pc for e, pc in self._pc.items() if e in self._read_at}
             self._changed.notify_all()
 
-    def on_response(self, name: str, ok: bool, description: str) -> None:
+    def _read_lately(self, epc: str) -> bool:
         with self._changed:
-            self._responses[name] = (ok, description)
+            return time.monotonic() - self._read_at.get(epc, -1e9) <= self.times.find
+
+    def on_gone(self) -> None:
+        """The connection to the reader is lost: a write result may never come."""
+        with self._changed:
+            self._gone += 1
+            self._changed.notify_all()
+
+    def on_response(self, name: str, msg_id: int, ok: bool, description: str) -> None:
+        """A reader's response, told from a late one to an earlier request by its ID."""
+        with self._changed:
+            self._responses[(name, msg_id)] = (ok, description)
+            while len(self._responses) > RESPONSES_KEPT:  # answers nobody waits for any more
+                del self._responses[next(iter(self._responses))]
             self._changed.notify_all()
 
     # -- waits ------------------------------------------------------------------------------
@@ -188,16 +257,16 @@ class LlrpEncoder:
     def _request(self, send: Send, name: str, body: dict[str, Any]) -> str | None:
         """Send one request; None when the reader accepted it, else why not."""
         answer = f"{name}_RESPONSE"
+        msg_id = _send(send, {name: body})
+        if isinstance(msg_id, str):
+            return msg_id
+        got = self._wait(lambda: self._responses.get((answer, msg_id)), self.times.response)
         with self._changed:
-            self._responses.pop(answer, None)
-        gone = _send(send, {name: body})
-        if gone:
-            return gone
-        got = self._wait(lambda: self._responses.get(answer), self.times.response)
+            self._responses.pop((answer, msg_id), None)
         if not got:
             return f"reader_silent: no {answer}"
         ok, description = got
-        return None if ok else f"reader_refused: {description}"[:200]
+        return None if ok else printable(f"reader_refused: {description}")
 
     def _find_one(self) -> str | EncodeResult:
         start = self._last_seq()
@@ -230,34 +299,74 @@ class LlrpEncoder:
                 current = found
             if current == new:
                 return EncodeResult(False, False, "same_epc", new, current)
-            written, verified, reason = self._write(send, current, new, password)
-            return EncodeResult(written, verified, reason, new, current)
+            if self._read_lately(new):  # a tag has it already: two tags with one serial
+                return EncodeResult(False, False, "epc_in_field", new, current)
+            pc = 0
+            if len(current) != len(new):  # the PC word is rewritten: keep its other bits
+                known = self._pc_of(current, new)
+                if isinstance(known, EncodeResult):
+                    return known
+                pc = known
+            return self._write(send, current, new, password, pc)
 
-    def _write(
-        self, send: Send, current: str, new: str, password: int
-    ) -> tuple[bool, bool, str | None]:
+    def _pc_of(self, current: str, new: str) -> int | EncodeResult:
+        """The tag's PC word as its reports give it (the reader is asked for PC bits)."""
+        self._wait(lambda: current in self._read_at, self.times.find)
+        with self._changed:
+            read, pc = current in self._read_at, self._pc.get(current)
+        if pc is not None:
+            return pc
+        return EncodeResult(False, False, "pc_unknown" if read else "no_tag", new, current)
+
+    def _write(self, send: Send, current: str, new: str, password: int, pc: int) -> EncodeResult:
         spec_id = next(self._ids) % 2**31 + 1
         opspec_id = spec_id % 2**16 or 1
         with self._changed:
-            self._results.pop(opspec_id, None)
-        spec = access_spec(spec_id, opspec_id, current, new, password)
-        try:
-            refused = self._request(send, "ADD_ACCESSSPEC", {"AccessSpec": spec})
-            if refused:
-                return False, False, refused
-            refused = self._request(send, "ENABLE_ACCESSSPEC", {"AccessSpecID": spec_id})
-            if refused:
-                return False, False, refused
-            result = self._wait(lambda: self._results.get(opspec_id), self.times.write)
-        finally:  # gone already when it ran (its stop trigger); a refusal here is fine
-            _send(send, {"DELETE_ACCESSSPEC": {"AccessSpecID": spec_id}})
-        if not result:
-            return False, False, "no_tag"
+            self._results.clear()
+            self._awaiting, gone = opspec_id, self._gone
+        since = self._last_seq()
+        spec = access_spec(spec_id, opspec_id, current, new, password, pc)
+        refused, unsure = self._request(send, "ADD_ACCESSSPEC", {"AccessSpec": spec}), None
+        if not refused:
+            unsure = self._request(send, "ENABLE_ACCESSSPEC", {"AccessSpecID": spec_id})
+            if unsure and unsure.startswith("reader_refused"):
+                refused = unsure  # not enabled: it never runs
+        if refused:
+            self._request(send, "DELETE_ACCESSSPEC", {"AccessSpecID": spec_id})
+            with self._changed:
+                self._awaiting = None
+            return EncodeResult(False, False, refused, new, current)
+        self._wait(lambda: opspec_id in self._results or self._gone != gone, self.times.write)
+        # Gone already when it ran (its stop trigger): deleted here, it had not run.
+        still_there = self._request(send, "DELETE_ACCESSSPEC", {"AccessSpecID": spec_id})
+        with self._changed:
+            result, self._awaiting = self._results.pop(opspec_id, None), None
+        if result is None and still_there is None:
+            return EncodeResult(False, False, unsure or "no_tag", new, current)
+        if result is None:  # it ran, or may have, and its result is lost: the reads tell
+            return self._by_reads(since, current, new, unsure or still_there or "")
         seq, code, words = result
-        if code != 0:
-            return False, False, WRITE_REASONS.get(code, f"write_result_{code}")
+        if code != 0 and words < len(write_plan(current, new)[1]):
+            why = WRITE_REASONS.get(code, f"write_result_{code}")
+            if not words:
+                return EncodeResult(False, False, why, new, current, 0)
+            # some words written before the failure: the tag holds a mixed EPC
+            log.warning("tag %s partly written (%d words): %s", current, words, why)
+            mixed = probable_epc(current, new, words)
+            return EncodeResult(False, False, f"partial_write: {why}", new, current, words, mixed)
         log.info("tag %s written as %s (%d words)", current, new, words)
-        return (True, *self._verify(seq, current, new))
+        verified, reason = self._verify(seq, current, new)
+        return EncodeResult(True, verified, reason, new, current, words)
+
+    def _by_reads(self, since: int, old: str, new: str, why: str) -> EncodeResult:
+        """No write result came: written and verified when the new EPC is read and the old
+        one no longer; else not known (`written` None)."""
+        verified, _ = self._verify(since, old, new)
+        if verified:
+            log.info("tag %s read as %s after a lost write result", old, new)
+            return EncodeResult(True, True, None, new, old)
+        log.warning("tag %s: write not confirmed (%s)", old, why)
+        return EncodeResult(None, False, printable(f"write_unconfirmed: {why}"), new, old)
 
     def _verify(self, written_at: int, old: str, new: str) -> tuple[bool, str | None]:
         if not self._wait(lambda: new in self._seen_after(written_at), self.times.verify):

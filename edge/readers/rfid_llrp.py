@@ -10,6 +10,7 @@ It can also write a tag's EPC while inventory runs (`encode`, edge/readers/llrp_
 
 from __future__ import annotations
 
+import copy
 import logging
 import threading
 import time
@@ -24,7 +25,7 @@ from edge.readers.tagging import TagAggregator
 
 log = logging.getLogger(__name__)
 # What each tag report carries: the antenna, the peak RSSI, when and how often it was seen.
-TAG_CONTENT_SELECTOR = {
+TAG_CONTENT_SELECTOR: dict[str, Any] = {
     "EnableROSpecID": False,
     "EnableSpecIndex": False,
     "EnableInventoryParameterSpecID": False,
@@ -35,10 +36,16 @@ TAG_CONTENT_SELECTOR = {
     "EnableLastSeenTimestamp": True,
     "EnableTagSeenCount": True,
     "EnableAccessSpecID": False,
+    # the PC word: an encode that changes the EPC's length keeps its other bits
+    "C1G2EPCMemorySelector": {"EnableCRC": False, "EnablePCBits": True},
 }
 
 
-ACCESS_RESPONSES = ("ADD_ACCESSSPEC_RESPONSE", "ENABLE_ACCESSSPEC_RESPONSE")
+ACCESS_RESPONSES = (
+    "ADD_ACCESSSPEC_RESPONSE",
+    "ENABLE_ACCESSSPEC_RESPONSE",
+    "DELETE_ACCESSSPEC_RESPONSE",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,12 +58,20 @@ class LlrpSettings:
     window: float = 0.5
     tx_power_dbm: dict[int, float] | None = None  # per antenna; the table's nearest level
     encode_times: EncodeTimes = field(default_factory=EncodeTimes)
+    # Gen2 session of the inventory. 2 (sllurp's and most readers' default): a tag answers
+    # once and then stays quiet while it is powered, so a tag resting on the antenna is read
+    # once. A reader that encodes needs 0, where it answers every round (singled out again
+    # for its write and read back after it).
+    session: int = 2
 
 
 def llrp_settings(table: Table) -> LlrpSettings:
     encode_timeout = float(table.get("encode_timeout", EncodeTimes().write))
     if not 0.5 <= encode_timeout <= 30:
         raise table.error("encode_timeout", "must be 0.5 to 30 seconds")
+    session = table.get("session", 2)
+    if session not in (0, 1, 2, 3) or isinstance(session, bool):
+        raise table.error("session", "must be a Gen2 session, 0 to 3 (0 for encoding)")
     power_dbm = table.get("tx_power_dbm")
     if power_dbm is not None and not isinstance(power_dbm, dict):
         raise table.error("tx_power_dbm", "must map antenna ports to dBm, e.g. {1 = 30}")
@@ -71,6 +86,7 @@ def llrp_settings(table: Table) -> LlrpSettings:
         report_every_n_tags=int(table.get("report_every_n_tags", 1)),
         window=float(table.get("window", 0.5)),
         encode_times=EncodeTimes(write=encode_timeout),
+        session=session,
     )
 
 
@@ -113,9 +129,10 @@ class LlrpReader:
                 "tx_power": self.settings.tx_power,
                 "tx_power_dbm": self.settings.tx_power_dbm,
                 "report_every_n_tags": self.settings.report_every_n_tags,
+                "session": self.settings.session,
                 "start_inventory": True,
                 "reset_on_connect": True,
-                "tag_content_selector": dict(TAG_CONTENT_SELECTOR),
+                "tag_content_selector": copy.deepcopy(TAG_CONTENT_SELECTOR),
             }
         )
 
@@ -135,8 +152,14 @@ class LlrpReader:
 
     def _on_message(self, reader: Any, lmsg: Any) -> None:
         name = lmsg.getName()
-        status = lmsg.msgdict.get(name, {}).get("LLRPStatus", {})
-        self._encoder.on_response(name, lmsg.isSuccess(), str(status.get("ErrorDescription", "")))
+        body = lmsg.msgdict.get(name, {})
+        status = body.get("LLRPStatus", {})
+        description = str(status.get("ErrorDescription", ""))
+        self._encoder.on_response(name, int(body.get("ID", 0)), lmsg.isSuccess(), description)
+
+    def _gone(self, gone: threading.Event) -> None:
+        gone.set()
+        self._encoder.on_gone()
 
     def encode(self, current_epc: str | None, new_epc: str, password: int = 0) -> EncodeResult:
         """Write `new_epc` into the tag now reading `current_epc` (None: the one tag in the
@@ -160,7 +183,7 @@ class LlrpReader:
             client.add_tag_report_callback(self._on_report)
             for name in ACCESS_RESPONSES:
                 client.add_message_callback(name, self._on_message)
-            client.add_disconnected_callback(lambda _reader, gone=gone: gone.set())
+            client.add_disconnected_callback(lambda _reader, gone=gone: self._gone(gone))
             client.add_state_callback(
                 LLRPReaderState.STATE_INVENTORYING, lambda _reader, _state: report(running)
             )

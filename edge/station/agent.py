@@ -157,7 +157,7 @@ class DeviceAgent:
         self._publisher = threading.Thread(
             target=self._publish_loop, name=f"publish:{device.id}", daemon=True
         )
-        self.encodes = EncodeDesk(device.id, reader, self._publish_encoded)
+        self.encodes = EncodeDesk(device.id, reader, self._publish_encoded, spool)
 
     # -- life cycle -------------------------------------------------------------------------
     def start(self) -> None:

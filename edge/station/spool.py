@@ -2,14 +2,17 @@
 
 A read is written here before anything else happens to it and leaves only when the
 gateway's answer naming its event_id arrives. The per-device sequence number is kept in the
-same file, so it keeps rising across restarts.
+same file, so it keeps rising across restarts. So are the outcomes of the device's encode
+requests (edge/station/encoding.py), for KEEP_ENCODED_DAYS or the last KEEP_ENCODED of
+them: a request sent again after a restart gets its outcome, not a second tag written.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +29,15 @@ CREATE TABLE IF NOT EXISTS pending (
     attempts   INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS pending_seq ON pending (seq);
+CREATE TABLE IF NOT EXISTS encoded (
+    request_id TEXT PRIMARY KEY,
+    payload    BLOB,
+    at         REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS encoded_at ON encoded (at);
 """
+KEEP_ENCODED_DAYS = 30
+KEEP_ENCODED = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,23 +60,28 @@ class Spool:
         with self._lock:
             self._db.close()
 
-    def record(self, build: Callable[[int], tuple[str, bytes]]) -> PendingRead:
-        """Take the next sequence number, build the message with it, and store it durably."""
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
-                row = self._db.execute("SELECT value FROM meta WHERE key='seq'").fetchone()
-                seq = (row[0] if row else 0) + 1
-                event_id, payload = build(seq)
-                self._db.execute("INSERT OR REPLACE INTO meta VALUES ('seq', ?)", (seq,))
-                self._db.execute(
-                    "INSERT INTO pending (event_id, seq, payload, created_at) VALUES (?,?,?,?)",
-                    (event_id, seq, payload, time.time()),
-                )
+                yield
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
+
+    def record(self, build: Callable[[int], tuple[str, bytes]]) -> PendingRead:
+        """Take the next sequence number, build the message with it, and store it durably."""
+        with self._transaction():
+            row = self._db.execute("SELECT value FROM meta WHERE key='seq'").fetchone()
+            seq = (row[0] if row else 0) + 1
+            event_id, payload = build(seq)
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('seq', ?)", (seq,))
+            self._db.execute(
+                "INSERT INTO pending (event_id, seq, payload, created_at) VALUES (?,?,?,?)",
+                (event_id, seq, payload, time.time()),
+            )
         return PendingRead(event_id, seq, payload, 0)
 
     def due(self, resend_after: float, limit: int = 100) -> list[PendingRead]:
@@ -105,3 +121,25 @@ class Spool:
         with self._lock:
             row = self._db.execute("SELECT value FROM meta WHERE key='seq'").fetchone()
         return int(row[0]) if row else 0
+
+    def encoded(self, request_id: str) -> bytes | None:
+        """The outcome kept for this encode request, if any."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT payload FROM encoded WHERE request_id=?", (request_id,)
+            ).fetchone()
+        return bytes(row[0]) if row and row[0] is not None else None
+
+    def keep_encoded(self, request_id: str, payload: bytes) -> None:
+        """Keep an encode request's outcome; the oldest go past the age or count kept."""
+        now = time.time()
+        with self._transaction():
+            self._db.execute(
+                "INSERT OR REPLACE INTO encoded (request_id, payload, at) VALUES (?,?,?)",
+                (request_id, payload, now),
+            )
+            self._db.execute(
+                "DELETE FROM encoded WHERE at < ? OR request_id IN (SELECT request_id "
+                "FROM encoded ORDER BY at DESC, rowid DESC LIMIT -1 OFFSET ?)",
+                (now - KEEP_ENCODED_DAYS * 86400, KEEP_ENCODED),
+            )

@@ -90,7 +90,7 @@ class AccessSpec:
     stop_count: int  # 0: runs until deleted
     targets: tuple[TargetTag, ...]
     ops: tuple[WriteOp, ...]
-    report_trigger: int = 1
+    report_trigger: int = 0  # 0: with the round's tag report (as this simulator reports all)
     runs: int = 0
 
 
@@ -189,7 +189,7 @@ def parse_access_spec(body: bytes) -> AccessSpec:
         stop_count=stop_count if stop_type == 1 else 0,
         targets=tuple(targets),
         ops=tuple(ops),
-        report_trigger=report[0] if report else 1,
+        report_trigger=report[0] if report else 0,
     )
 
 
@@ -246,10 +246,14 @@ def selects(spec: AccessSpec, tag: Tag, antenna: int) -> bool:
     return all(matches(t, tag) for t in spec.targets)
 
 
-def write(op: WriteOp, tag: Tag, failure: int | None) -> tuple[int, int]:
-    """Run one write on the tag: (result code, words written)."""
+def write(op: WriteOp, tag: Tag, failure: tuple[int, int] | None) -> tuple[int, int]:
+    """Run one write on the tag: (result code, words written). A failure (code, words) writes
+    that many words first (a tag leaving the field half-way), then ends with its code."""
     if failure is not None:
-        return failure, 0
+        code, done = failure
+        done = max(0, min(done, len(op.words), EPC_BANK_WORDS - op.word_ptr))
+        tag.bank[op.word_ptr : op.word_ptr + done] = op.words[:done]
+        return code, done
     if op.bank != EPC_BANK:
         return NONSPECIFIC_TAG_ERROR, 0
     if tag.password and op.password != tag.password:
@@ -274,7 +278,8 @@ class AccessSpecs:
     def __init__(self) -> None:
         self.specs: dict[int, AccessSpec] = {}
         self.tags: list[Tag] = []
-        self.failures: list[int] = []  # result codes the next writes end with
+        # (result code, words written before it) the next writes end with
+        self.failures: list[tuple[int, int]] = []
 
     def _one(self, body: bytes, apply: Callable[[AccessSpec], object]) -> bytes:
         if len(body) < 4:

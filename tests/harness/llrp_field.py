@@ -42,29 +42,43 @@ class TagField:
     _ids: itertools.count[int]
     _first_seen: dict[tuple[str, int], int]
     _inventory_thread: threading.Thread | None
+    _lost_writes: list[bool]
+    once_per_entry: bool  # a tag answers once per entry into the field unless in session 0
+    _answered: set[int]  # the tags (id) that have answered since they came
 
     def _send(self, data: bytes) -> None:
         raise NotImplementedError
 
-    def put_tag(self, epc_hex: str, password: int = 0) -> Tag:
-        """A tag comes into the field, with this EPC (and PC length) and access password."""
+    def put_tag(self, epc_hex: str, password: int = 0, pc_flags: int = 0) -> Tag:
+        """A tag comes into the field, with this EPC (and PC length), access password and
+        the PC word's other bits (10-0: UMI, XI, T, the AFI or NSI)."""
         tag = Tag.with_epc(epc_hex, password)
+        tag.bank[1] |= pc_flags & 0x07FF
         with self._field_lock:
             self.access.tags.append(tag)
         return tag
 
     def remove_tag(self, epc_hex: str) -> None:
         with self._field_lock:
-            self.access.tags = [t for t in self.access.tags if t.epc_hex != epc_hex.upper()]
+            gone = [t for t in self.access.tags if t.epc_hex == epc_hex.upper()]
+            self.access.tags = [t for t in self.access.tags if t not in gone]
+            self._answered -= {id(t) for t in gone}
 
     def epcs(self) -> list[str]:
         with self._field_lock:
             return [t.epc_hex for t in self.access.tags]
 
-    def fail_next_writes(self, count: int, result: int) -> None:
-        """The next `count` write OpSpecs end with this C1G2WriteOpSpecResult code."""
+    def fail_next_writes(self, count: int, result: int, written: int = 0) -> None:
+        """The next `count` write OpSpecs end with this C1G2WriteOpSpecResult code, each
+        after writing its first `written` words (a tag carried off half-way)."""
         with self._field_lock:
-            self.access.failures = [result] * count
+            self.access.failures = [(result, written)] * count
+
+    def lose_next_write_report(self, carry_off: bool = False) -> None:
+        """The next write happens but its tag report is lost (the connection dropping at that
+        moment); with `carry_off` the tag also leaves the field right after it."""
+        with self._field_lock:
+            self._lost_writes.append(carry_off)
 
     def access_specs(self) -> dict[int, bool]:
         """The AccessSpecs the client holds on the reader: id -> enabled."""
@@ -80,12 +94,24 @@ class TagField:
             raise RuntimeError("no client is running inventory on the simulated reader")
         with self._field_lock:
             parts = []
-            for tag in self.access.tags:
+            for tag in list(self.access.tags):
+                if self.once_per_entry and active[0].session != 0:
+                    if id(tag) in self._answered:
+                        continue  # its session flag stays B while it rests here: silent
+                    self._answered.add(id(tag))
                 epc = tag.epc_hex
                 access = self.access.run(tag, antenna)
+                if access and self._lost_writes:
+                    if self._lost_writes.pop(0):
+                        self.access.tags.remove(tag)
+                        self._answered.discard(id(tag))
+                    continue  # written; the report saying so is lost
                 if access and not active[0].selector & SEL_ACCESS_SPEC_ID:
                     access = access[1:]  # the AccessSpecID only when the client asked for it
-                parts.append(self._tag_report_data(active[0], epc, antenna, rssi, 1, access))
+                report = self._tag_report_data(
+                    active[0], epc, antenna, rssi, 1, access, tag.bank[1]
+                )
+                parts.append(report)
         if parts:
             self._send(message(RO_ACCESS_REPORT, next(self._ids), b"".join(parts)))
             self.rounds += 1
@@ -112,6 +138,7 @@ class TagField:
         rssi: int,
         count: int,
         access: list[bytes] | None = None,
+        pc: int | None = None,
     ) -> bytes:
         epc_bytes = bytes.fromhex(epc)
         now = time.time_ns() // 1000  # UTC microseconds
@@ -132,4 +159,6 @@ class TagField:
             (SEL_SEEN_COUNT, 8, "H", count),
         )
         params += [tv(t, fmt, v) for bit, t, fmt, v in fields if rospec.selector & bit]
+        if rospec.pc_bits:  # C1G2PC: the tag's PC word (its length bits alone when not given)
+            params.append(tv(12, "H", len(epc_bytes) // 2 << 11 if pc is None else pc))
         return tlv(240, *params, *(access or []))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import struct
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from harness.llrp_access import MAX_ACCESS_SPECS, MAX_OPSPECS
@@ -77,6 +78,8 @@ class ROSpec:
     selector: int
     state: str = "disabled"  # disabled | inactive | active
     tx_power: dict[int, int] = field(default_factory=dict)  # antenna: power table index
+    session: int = 2  # C1G2SingulationControl's Session (a reader's usual default: 2)
+    pc_bits: bool = False  # C1G2EPCMemorySelector's EnablePCBits: the PC word in tag reports
 
 
 def parse_rospec(body: bytes) -> ROSpec:
@@ -86,19 +89,20 @@ def parse_rospec(body: bytes) -> ROSpec:
     trigger = find_tlv(boundary, 179) or b"\x00"
     report_spec = find_tlv(params, 237)  # ROReportSpec: trigger u8, N u16, then parameters
     selector = find_tlv(report_spec[3:], 238) if report_spec else None
+    memory = find_tlv(selector[2:], 348) if selector else None  # C1G2EPCMemorySelector
     return ROSpec(
         rospec_id,
         immediate_start=trigger[0] == 1,
         selector=struct.unpack("!H", selector[:2])[0] if selector else DEFAULT_SELECTOR,
         tx_power=transmit_power(params),
+        session=singulation_session(params),
+        pc_bits=bool(memory and memory[0] & 0x40),
     )
 
 
-def transmit_power(params: bytes) -> dict[int, int]:
-    """Antenna: TransmitPower index, from each AISpec's InventoryParameterSpec's
-    AntennaConfiguration (AntennaID u16, then RFTransmitter: HopTableID, ChannelIndex,
-    TransmitPower, each u16)."""
-    out: dict[int, int] = {}
+def antenna_configurations(params: bytes) -> Iterator[bytes]:
+    """Each AISpec's InventoryParameterSpecs' AntennaConfiguration bodies (AntennaID u16,
+    then its parameters)."""
     for kind, aispec in iter_tlvs(params):
         if kind != 183:  # AISpec: AntennaCount u16, AntennaIDs, AISpecStopTrigger, specs
             continue
@@ -106,10 +110,26 @@ def transmit_power(params: bytes) -> dict[int, int]:
         for kind2, spec in iter_tlvs(aispec[2 + 2 * count :]):
             if kind2 != 186:  # InventoryParameterSpec: ID u16, ProtocolID u8, parameters
                 continue
-            for kind3, conf in iter_tlvs(spec[3:]):
-                transmitter = find_tlv(conf[2:], 224) if kind3 == 222 else None
-                if transmitter is not None:
-                    out[struct.unpack_from("!H", conf)[0]] = struct.unpack_from(
-                        "!HHH", transmitter
-                    )[2]
+            yield from (conf for kind3, conf in iter_tlvs(spec[3:]) if kind3 == 222)
+
+
+def transmit_power(params: bytes) -> dict[int, int]:
+    """Antenna: TransmitPower index, from each AntennaConfiguration's RFTransmitter
+    (HopTableID, ChannelIndex, TransmitPower, each u16)."""
+    out: dict[int, int] = {}
+    for conf in antenna_configurations(params):
+        transmitter = find_tlv(conf[2:], 224)
+        if transmitter is not None:
+            out[struct.unpack_from("!H", conf)[0]] = struct.unpack_from("!HHH", transmitter)[2]
     return out
+
+
+def singulation_session(params: bytes) -> int:
+    """The Session of the first C1G2SingulationControl (in a C1G2InventoryCommand, after its
+    flags byte: Session in the top 2 bits); 2 when none is given."""
+    for conf in antenna_configurations(params):
+        command = find_tlv(conf[2:], 330)
+        control = find_tlv(command[1:], 336) if command else None
+        if control:
+            return control[0] >> 6
+    return 2

@@ -106,6 +106,12 @@ class LlrpSimulator(TagField):
         self._first_seen: dict[tuple[str, int], int] = {}
         self.access = AccessSpecs()
         self.rounds = 0  # inventory rounds reported
+        self._lost_writes: list[bool] = []  # the next writes whose reports are lost
+        self._lost_responses: list[int] = []  # message types whose next response is lost
+        # Gen2 sessions 1-3: a tag resting in the field answers once (its flag stays B);
+        # off, every tag answers every round whatever the session (the simulator of before).
+        self.once_per_entry = False
+        self._answered: set[int] = set()
         self._field_lock = threading.Lock()
         self._inventory_thread: threading.Thread | None = None
         self._handlers: dict[int, tuple[int, Handler]] = {
@@ -157,6 +163,10 @@ class LlrpSimulator(TagField):
             raise RuntimeError("no client is running inventory on the simulated reader")
         body = b"".join(self._tag_report_data(active[0], *tag) for tag in tags)
         self._send(message(RO_ACCESS_REPORT, next(self._ids), body))
+
+    def lose_next_response(self, message_type: int) -> None:
+        """The next message of this type is carried out but its response never arrives."""
+        self._lost_responses.append(message_type)
 
     def drop_client(self) -> None:
         """Cut the current connection without a goodbye (TCP RST), like a reader losing power."""
@@ -256,6 +266,9 @@ class LlrpSimulator(TagField):
                 answer = handler(body)
         except (struct.error, IndexError) as exc:  # a message cut short
             answer = llrp_status(A_INVALID, f"message type {mtype} is malformed: {exc}")
+        if mtype in self._lost_responses:
+            self._lost_responses.remove(mtype)
+            return True
         self._send(message(response_type, msg_id, answer))
         return mtype != CLOSE_CONNECTION
 

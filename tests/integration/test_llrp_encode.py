@@ -7,15 +7,16 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from epcpy.epc_schemes.sgtin import SGTIN, SGTINFilterValue
 
 from edge.readers import RawRead, ReaderState
-from edge.readers.llrp_encode import EncodeTimes
+from edge.readers.llrp_encode import EncodeResult, EncodeTimes
 from edge.readers.rfid_llrp import LlrpReader, LlrpSettings
 from harness.llrp_access import INSUFFICIENT_POWER, MEMORY_OVERRUN, NO_RESPONSE
-from harness.llrp_sim import LlrpSimulator, field_reader
+from harness.llrp_sim import ENABLE_ACCESSSPEC, LlrpSimulator, field_reader
 from harness.procs import wait_until
 
 pytestmark = pytest.mark.timeout(60)
@@ -68,16 +69,28 @@ def sim() -> Iterator[LlrpSimulator]:
         yield simulator
 
 
-@pytest.fixture
-def reader(sim: LlrpSimulator) -> Iterator[tuple[LlrpReader, Station]]:
-    times = EncodeTimes(response=2.0, write=1.5, verify=2.0, settle=0.3, find=1.0)
-    settings = LlrpSettings("127.0.0.1", sim.port, antennas=(1,), window=0.1, encode_times=times)
+@contextmanager
+def started(
+    sim: LlrpSimulator, session: int = 0, write: float = 1.5
+) -> Iterator[tuple[LlrpReader, Station]]:
+    times = EncodeTimes(response=2.0, write=write, verify=2.0, settle=0.3, find=1.0)
+    settings = LlrpSettings(
+        "127.0.0.1", sim.port, antennas=(1,), window=0.1, encode_times=times, session=session
+    )
     llrp = LlrpReader(settings)
     station = Station()
     llrp.start(station.emit, station.report)
-    station.wait_ready()
-    yield llrp, station
-    llrp.stop()
+    try:
+        station.wait_ready()
+        yield llrp, station
+    finally:
+        llrp.stop()
+
+
+@pytest.fixture
+def reader(sim: LlrpSimulator) -> Iterator[tuple[LlrpReader, Station]]:
+    with started(sim) as both:
+        yield both
 
 
 def test_a_tag_is_encoded_and_read_back(
@@ -102,6 +115,19 @@ def test_a_tag_is_encoded_and_read_back(
     assert BLANK not in station.epcs[after:]
 
 
+def test_a_longer_epc_that_begins_with_the_named_one_is_left_alone(
+    sim: LlrpSimulator, reader: tuple[LlrpReader, Station]
+) -> None:
+    llrp, _ = reader
+    sim.put_tag(BLANK + "0001")  # 112 bits, its first 96 the named EPC
+    sim.put_tag(BLANK)
+
+    result = llrp.encode(BLANK, NEW)
+
+    assert (result.written, result.verified) == (True, True)
+    assert sorted(sim.epcs()) == sorted([BLANK + "0001", NEW])
+
+
 def test_the_one_tag_in_the_field_is_encoded_when_none_is_named(
     sim: LlrpSimulator, reader: tuple[LlrpReader, Station]
 ) -> None:
@@ -118,13 +144,13 @@ def test_a_longer_epc_rewrites_the_pc_length(
     sim: LlrpSimulator, reader: tuple[LlrpReader, Station]
 ) -> None:
     llrp, station = reader
-    tag = sim.put_tag(BLANK)
+    tag = sim.put_tag(BLANK, pc_flags=0x0430)  # UMI and an AFI: kept
     longer = NEW + "0001"  # 112 bits: seven words
 
     result = llrp.encode(BLANK, longer)
 
     assert (result.written, result.verified) == (True, True)
-    assert tag.bank[1] >> 11 == 7
+    assert tag.bank[1] == 7 << 11 | 0x0430
     sim.remove_tag(longer)
     station.wait_read(longer, timeout=2)
 
@@ -147,11 +173,27 @@ def test_a_failed_write_is_reported_with_its_reason_and_the_tag_is_unchanged(
     result = llrp.encode(BLANK, NEW)
 
     assert (result.written, result.verified, result.reason) == (False, False, reason)
+    assert result.words_written == 0
     assert sim.epcs() == [BLANK]
     assert sim.access_specs() == {}
     after = len(station.epcs)
     sim.remove_tag(BLANK)  # carried away: its window closes
     station.wait_read(BLANK, after, timeout=2)  # read as it was
+
+
+def test_a_write_failing_half_way_says_so_with_the_epc_the_tag_now_holds(
+    sim: LlrpSimulator, reader: tuple[LlrpReader, Station]
+) -> None:
+    llrp, _ = reader
+    sim.put_tag(BLANK)
+    sim.fail_next_writes(1, INSUFFICIENT_POWER, written=2)  # carried off after two words
+
+    result = llrp.encode(BLANK, NEW)
+
+    assert (result.written, result.verified) == (False, False)
+    assert result.reason == "partial_write: insufficient_power"
+    assert result.words_written == 2
+    assert result.tag_epc == NEW[:8] + BLANK[8:] == sim.epcs()[0]
 
 
 def test_a_tag_not_in_the_field_is_reported_after_the_timeout(
@@ -173,26 +215,92 @@ def test_a_tag_not_in_the_field_is_reported_after_the_timeout(
     station.wait_read(OTHER, after, timeout=2)  # inventory went on, and goes on
 
 
-def test_reads_go_on_while_an_encode_waits(
+@pytest.mark.parametrize(
+    ("carry_off", "written", "verified", "reason"),
+    [
+        (False, True, True, ""),  # the reads show it written
+        (True, None, False, "write_unconfirmed"),  # neither reported nor read: not known
+    ],
+)
+def test_a_lost_write_result_is_settled_by_the_reads_or_left_unconfirmed(
+    sim: LlrpSimulator,
+    reader: tuple[LlrpReader, Station],
+    carry_off: bool,
+    written: bool | None,
+    verified: bool,
+    reason: str,
+) -> None:
+    llrp, _ = reader
+    sim.put_tag(BLANK)
+    sim.lose_next_write_report(carry_off)  # the tag is written; the report never arrives
+
+    result = llrp.encode(BLANK, NEW)
+
+    assert (result.written, result.verified) == (written, verified)
+    assert (result.reason or "").startswith(reason) and bool(result.reason) == bool(reason)
+    assert sim.epcs() == ([] if carry_off else [NEW]) and sim.access_specs() == {}
+
+
+def test_a_connection_lost_during_an_encode_leaves_it_unconfirmed(
+    sim: LlrpSimulator, reader: tuple[LlrpReader, Station]
+) -> None:
+    llrp, _ = reader
+    results: list[EncodeResult] = []
+    worker = threading.Thread(target=lambda: results.append(llrp.encode(BLANK, NEW)))
+    worker.start()
+    wait_until(lambda: list(sim.access_specs().values()) == [True], 5, "the AccessSpec enabled")
+    sim.drop_client()  # the reader loses power while it waits for the tag
+    worker.join(15)
+
+    (result,) = results
+    assert (result.written, result.verified) == (None, False)
+    assert (result.reason or "").startswith("write_unconfirmed")
+
+
+def test_a_lost_answer_to_enable_with_the_access_spec_not_run_is_not_written(
+    sim: LlrpSimulator, reader: tuple[LlrpReader, Station]
+) -> None:
+    sim.lose_next_response(ENABLE_ACCESSSPEC)
+    sim.put_tag(OTHER)
+
+    result = reader[0].encode(BLANK, NEW)  # not in the field: the AccessSpec never runs
+
+    assert (result.written, result.verified) == (False, False)
+    assert result.reason == "reader_silent: no ENABLE_ACCESSSPEC_RESPONSE"
+    assert sim.access_specs() == {}  # deleted, which shows it had not run
+
+
+def test_reads_go_on_while_an_encode_waits(sim: LlrpSimulator) -> None:
+    results: list[EncodeResult] = []
+    with started(sim, write=30.0) as (llrp, station):  # it waits until its tag comes
+        worker = threading.Thread(target=lambda: results.append(llrp.encode(BLANK, NEW)))
+        worker.start()
+        wait_until(lambda: list(sim.access_specs().values()) == [True], 5, "the encode waiting")
+        sim.put_tag(OTHER)  # a pallet passes the portal meanwhile
+        rounds = sim.rounds
+        wait_until(lambda: sim.rounds >= rounds + 2, 5, "two inventory rounds")
+        sim.remove_tag(OTHER)
+        station.wait_read(OTHER)
+        assert worker.is_alive() and not results  # read while the encode still waited
+        sim.put_tag(BLANK)  # the tag to encode comes: the encode ends
+        worker.join(15)
+
+    (result,) = results
+    assert (result.written, result.verified) == (True, True)
+
+
+def test_an_epc_another_tag_in_the_field_has_is_not_written_again(
     sim: LlrpSimulator, reader: tuple[LlrpReader, Station]
 ) -> None:
     llrp, station = reader
-    done = threading.Event()
+    sim.put_tag(NEW)  # encoded before, still lying by the antenna
+    sim.put_tag(BLANK)
+    station.wait_read(NEW)
 
-    def encode() -> None:
-        llrp.encode(BLANK, NEW)  # not in the field: waits its full time
-        done.set()
+    result = llrp.encode(BLANK, NEW)
 
-    worker = threading.Thread(target=encode)
-    worker.start()
-    sim.put_tag(OTHER)  # a pallet passes the portal meanwhile
-    rounds = sim.rounds
-    wait_until(lambda: sim.rounds >= rounds + 2, 5, "two inventory rounds")
-    sim.remove_tag(OTHER)
-    station.wait_read(OTHER, timeout=1.0)
-    assert not done.is_set()
-    worker.join(5)
-    assert done.is_set()
+    assert (result.written, result.reason) == (False, "epc_in_field")
+    assert sorted(sim.epcs()) == sorted([BLANK, NEW])
 
 
 def test_an_encode_is_refused_before_the_reader_is_asked(
@@ -218,6 +326,22 @@ def test_an_access_password_is_sent_with_the_write(
 
     assert (wrong.written, wrong.reason) == (False, "tag_error")
     assert (right.written, right.verified) == (True, True)
+
+
+@pytest.mark.parametrize(("session", "written"), [(0, True), (2, False)])
+def test_a_tag_resting_on_the_antenna_is_encoded_in_session_0_only(
+    sim: LlrpSimulator, session: int, written: bool
+) -> None:
+    sim.once_per_entry = True  # sessions 1-3: a resting tag answers once, then keeps quiet
+    with started(sim, session) as (llrp, station):
+        sim.put_tag(BLANK)
+        station.wait_read(BLANK)  # it has answered once
+
+        result = llrp.encode(BLANK, NEW)
+
+    assert (result.written, result.verified) == (written, written)
+    assert result.reason == (None if written else "no_tag")
+    assert sim.epcs() == [NEW if written else BLANK]
 
 
 def test_an_encode_without_a_reader_answers_at_once() -> None:

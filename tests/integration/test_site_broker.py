@@ -185,6 +185,30 @@ def test_a_device_cannot_write_or_read_another_devices_topics(
         s.close()
 
 
+def test_a_device_cannot_answer_for_or_command_another_device(
+    trial: tuple[Trial, Proc], tmp_path: Path
+) -> None:
+    built = trial[0]
+    two = device(built, D02, tmp_path)
+    two.subscribe(f"{TOP}/cmd/{D02}")
+    gw = gateway(built, tmp_path)
+    gw.subscribe(f"{TOP}/encoded/+")
+    # D01 forges D02's encode outcome and an encode request to D02 (each from a connection
+    # of its own: Mosquitto may drop one that publishes where it may not)
+    for topic in (f"{TOP}/encoded/{D02}", f"{TOP}/cmd/{D02}"):
+        forger = device(built, D01, tmp_path)
+        assert forger.accepted()
+        forger.client.publish(topic, b"forged", qos=1)
+        forger.close()
+    # then the real ones, after the forged: only they arrive
+    two.publish(f"{TOP}/encoded/{D02}", b"real outcome")
+    gw.publish(f"{TOP}/cmd/{D02}", b"real request")
+    assert gw.received() == [(f"{TOP}/encoded/{D02}", b"real outcome")]
+    assert two.received() == [(f"{TOP}/cmd/{D02}", b"real request")]
+    for s in (gw, two):
+        s.close()
+
+
 def test_tls_needs_the_depots_own_chain(trial: tuple[Trial, Proc], tmp_path: Path) -> None:
     built, _ = trial
     client = paho.Client(paho.CallbackAPIVersion.VERSION2)

@@ -7,7 +7,10 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from edge.clock import new_event_id, now_iso
+from edge.station import spool as spool_module
 from edge.station.spool import Spool
 from gateway.domain.floor import FloorView
 from gateway.domain.workflows.common import Outcome
@@ -117,3 +120,25 @@ def test_outbox_verdicts(tmp_path: Path) -> None:
     stats = store.stats()
     assert (stats.pending, stats.sent, stats.rejected) == (1, 1, 1)
     assert store.due(10) == []  # the deferred one waits for its next try
+
+
+def test_encode_outcomes_are_kept_across_reopening_within_bounds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(spool_module, "KEEP_ENCODED", 3)
+    spool = Spool(tmp_path / "spool.sqlite")
+    for n in range(5):
+        spool.keep_encoded(f"r{n}", b'{"n": %d}' % n)
+    spool.close()
+    spool = Spool(tmp_path / "spool.sqlite")
+    assert [spool.encoded(f"r{n}") for n in range(5)] == [
+        None,
+        None,
+        b'{"n": 2}',
+        b'{"n": 3}',
+        b'{"n": 4}',
+    ]
+    monkeypatch.setattr(time, "time", lambda: 1e10)  # a year and more later: all too old
+    spool.keep_encoded("r5", b"{}")
+    assert spool.encoded("r4") is None and spool.encoded("r5") == b"{}"
+    spool.close()

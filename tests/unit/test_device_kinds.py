@@ -19,7 +19,16 @@ from edge.readers.kinds import kinds as reader_kinds
 from harness.pdfcheck import text as pdf_text
 from kernel.tomlfile import dumps
 from siteconfig.build import build
-from siteconfig.kinds import CODES, KINDS, DeviceKind, Group, Settings, codes, connection
+from siteconfig.kinds import (
+    CODES,
+    KINDS,
+    DeviceKind,
+    Group,
+    Settings,
+    codes,
+    connection,
+    rfid_station,
+)
 from siteconfig.model import site_from
 from siteconfig.parts import station_doc
 from siteconfig.profiles import merged, profiles
@@ -215,3 +224,12 @@ def test_the_configuration_page_lists_every_kind() -> None:
     table = page.split("<!-- kinds:start -->")[1].split("<!-- kinds:end -->")[0]
     rows = [line.split("|")[1].strip() for line in table.splitlines()[3:] if line]
     assert [row.split("`")[1] for row in rows] == list(KINDS)
+
+
+def test_an_encoding_readers_session_reaches_its_station() -> None:
+    base = {"connection": {"protocol": "llrp", "host": "10.20.0.45"}}
+    assert rfid_station({**base, "session": 0}) == (
+        "rfid_llrp",
+        {"host": "10.20.0.45", "port": 5084, "antennas": [1], "session": 0},
+    )
+    assert "session" not in rfid_station(base)[1]

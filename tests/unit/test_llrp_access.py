@@ -9,7 +9,14 @@ import struct
 import pytest
 from sllurp.llrp import LLRPMessage
 
-from edge.readers.llrp_encode import access_spec, epc_words, write_plan
+from edge.readers.llrp_encode import (
+    EncodeTimes,
+    LlrpEncoder,
+    access_spec,
+    epc_words,
+    probable_epc,
+    write_plan,
+)
 from harness.llrp_access import (
     C1G2_WRITE,
     INSUFFICIENT_POWER,
@@ -48,8 +55,10 @@ def test_the_edges_access_spec_is_read_as_sllurp_encodes_it() -> None:
     assert (spec.access_spec_id, spec.antenna, spec.rospec_id, spec.enabled) == (5, 0, 0, False)
     assert spec.stop_count == 1  # runs once
     (target,) = spec.targets
-    assert (target.bank, target.match, target.pointer, target.data_bits) == (1, True, 32, 96)
-    assert target.data.hex().upper() == EPC and target.mask == b"\xff" * 12
+    assert spec.report_trigger == 0  # the result with the round's tag report
+    assert (target.bank, target.match, target.pointer, target.data_bits) == (1, True, 16, 112)
+    assert target.data.hex().upper() == "3000" + EPC  # the PC's length: six words
+    assert target.mask == b"\xf8\x00" + b"\xff" * 12
     (op,) = spec.ops
     assert (op.kind, op.opspec_id, op.password, op.bank, op.word_ptr) == (
         C1G2_WRITE,
@@ -82,6 +91,8 @@ def test_a_change_of_length_writes_the_pc_word_too() -> None:
     assert write_plan(EPC, NEW) == (2, epc_words(NEW))
     pointer, words = write_plan(EPC, NEW + "ABCD")
     assert pointer == 1 and words[0] == 7 << 11 and words[1:] == epc_words(NEW + "ABCD")
+    _, words = write_plan(EPC, NEW + "ABCD", pc=6 << 11 | 0x0455)  # the tag's PC word
+    assert words[0] == 7 << 11 | 0x0455  # its length changed, its other bits kept
 
 
 @pytest.mark.parametrize("bad", ["", "ABC", "XYZW", "0" * 128, "12 4"])
@@ -101,6 +112,18 @@ def test_a_target_matches_on_the_current_epc_under_its_mask() -> None:
     assert not matches(TargetTag(1, True, 600, b"", 0, b"\x01", 8), tag)  # past the bank
 
 
+def test_a_longer_epc_beginning_with_the_current_one_is_not_selected() -> None:
+    access = AccessSpecs()
+    longer = Tag.with_epc(EPC + "ABCD")
+    tag = Tag.with_epc(EPC)
+    access.add(added())
+    access.enable(struct.pack("!I", 5))
+
+    assert access.run(longer, 1) == []
+    assert access.run(tag, 1) != [] and tag.epc_hex == NEW
+    assert longer.epc_hex == EPC + "ABCD"
+
+
 def test_a_write_changes_the_epc_once_and_reports_its_result() -> None:
     access = AccessSpecs()
     tag = Tag.with_epc(EPC)
@@ -118,17 +141,41 @@ def test_a_write_changes_the_epc_once_and_reports_its_result() -> None:
     assert access.run(tag, 1) == []
 
 
-def test_a_failing_write_leaves_the_tag_as_it_was() -> None:
+def failing_run(tag: Tag, failure: tuple[int, int]) -> list[bytes]:
+    """The edge's AccessSpec run on the tag with the simulator's next write failing so."""
     access = AccessSpecs()
-    tag = Tag.with_epc(EPC)
     access.add(added())
     access.enable(struct.pack("!I", 0))
-    access.failures = [INSUFFICIENT_POWER]
+    access.failures = [failure]
+    return access.run(tag, 1)
 
-    params = access.run(tag, 1)
+
+def test_a_failing_write_leaves_the_tag_as_it_was() -> None:
+    tag = Tag.with_epc(EPC)
+
+    params = failing_run(tag, (INSUFFICIENT_POWER, 0))
 
     assert params[1] == tlv(350, struct.pack("!BHH", INSUFFICIENT_POWER, 9, 0))
     assert tag.epc_hex == EPC
+
+
+def test_a_write_can_fail_half_way_with_the_words_it_wrote() -> None:
+    tag = Tag.with_epc(EPC)
+
+    params = failing_run(tag, (INSUFFICIENT_POWER, 2))
+
+    assert params[1] == tlv(350, struct.pack("!BHH", INSUFFICIENT_POWER, 9, 2))
+    assert tag.epc_hex == NEW[:8] + EPC[8:]  # two words new, four as they were
+    assert probable_epc(EPC, NEW, 2) == tag.epc_hex
+
+
+def test_the_epc_after_a_partial_write_of_a_new_length() -> None:
+    longer = NEW + "ABCD"
+    assert probable_epc(EPC, longer, 0) == EPC
+    assert probable_epc(EPC, longer, 1) is None  # seven words: the seventh not known
+    assert probable_epc(longer, NEW, 1) == longer[:24]  # the PC says six now
+    assert probable_epc(longer, NEW, 3) == NEW[:8] + longer[8:24]
+    assert probable_epc(EPC, NEW, 6) == NEW
 
 
 def test_a_write_past_the_epc_bank_overruns() -> None:
@@ -180,3 +227,56 @@ def test_broken_access_specs_are_refused_never_crash() -> None:
         assert status[:2] == b"\x01\x1f"  # an LLRPStatus, accepted or not
         access.specs.clear()
     assert access.add(b"")[4:6] != b"\x00\x00"
+
+
+def test_what_a_reader_or_its_connection_says_comes_back_as_clean_text() -> None:
+    encoder = LlrpEncoder(EncodeTimes(response=0.5, find=0.1, settle=0.05))
+    encoder.on_tags([{"EPC": EPC.encode()}])
+
+    def refuse(message: dict[str, object]) -> list[tuple[str, int]]:
+        name = next(iter(message))
+        encoder.on_response(f"{name}_RESPONSE", 7, False, "no\x00such\r\nspec")
+        return [(name, 7)]
+
+    def gone(_message: dict[str, object]) -> None:
+        raise OSError("socket\x1bclosed\n")
+
+    refused = encoder.encode(refuse, EPC, NEW)
+    lost = encoder.encode(gone, EPC, NEW)
+
+    assert refused.reason == "reader_refused: no\ufffdsuch\ufffd\ufffdspec"
+    assert lost.reason == "reader_gone: socket\ufffdclosed\ufffd"
+
+
+def test_a_length_change_without_the_tags_pc_word_is_refused_unsent() -> None:
+    encoder = LlrpEncoder(EncodeTimes(find=0.1, settle=0.05))
+    encoder.on_tags([{"EPC": EPC.encode()}])  # a reader that leaves the PC word out
+    sent: list[dict[str, object]] = []
+
+    result = encoder.encode(sent.append, EPC, NEW + "ABCD")
+
+    assert (result.written, result.reason, sent) == (False, "pc_unknown", [])
+
+
+def test_a_late_answer_to_an_earlier_request_is_not_taken_for_this_ones() -> None:
+    encoder = LlrpEncoder(EncodeTimes(response=0.2, write=0.2, find=0.1, settle=0.05))
+    encoder.on_tags([{"EPC": EPC.encode()}])
+    ids = iter(range(100, 200))
+
+    def late_answers(message: dict[str, object]) -> list[tuple[str, int]]:
+        name = next(iter(message))  # answered, but only the request sent before it
+        msg_id = next(ids)
+        encoder.on_response(f"{name}_RESPONSE", msg_id - 1, True, "")
+        return [(name, msg_id)]
+
+    result = encoder.encode(late_answers, EPC, NEW)
+
+    assert (result.written, result.reason) == (False, "reader_silent: no ADD_ACCESSSPEC_RESPONSE")
+
+
+def test_write_results_of_other_accesses_are_not_kept() -> None:
+    encoder = LlrpEncoder()
+    for n in range(1000):  # another client's AccessSpecs on the same reader
+        result = {"Result": 0, "OpSpecID": n, "NumWordsWritten": 6}
+        encoder.on_tags([{"EPC": EPC.encode(), "C1G2WriteOpSpecResult": result}])
+    assert encoder._results == {}
