@@ -114,7 +114,20 @@ def test_units_that_cannot_be_on_the_notice_are_refused_with_their_reason(
             "/api/v1/inbound-notices",
             json=notice(depot, [unit(sgtin(blanket.gtin, "P9"), 2, tent.code, 1)]),
         )
-        assert wrong.json()["detail"]["reason"] == "unit_not_line"
+        assert wrong.json()["detail"]["reason"] == "unit_gtin"
+        # a GTIN the catalogue does not know (the blanket's case, indicator 1): the door's
+        # receiving event would name it and be refused after the door said received
+        case = "1" + blanket.gtin[1:13]
+        case += str((10 - sum(int(d) * (3 if k % 2 == 0 else 1) for k, d in enumerate(case))) % 10)
+        unknown = keeper.post(
+            "/api/v1/inbound-notices",
+            json=notice(depot, [unit(sgtin(case, "C1"), 1, blanket.code, 20)]),
+        )
+        assert unknown.status_code == 422 and unknown.json()["detail"]["reason"] == "unit_gtin"
+        # one unit under two company-prefix splits: the same SGTIN, listed twice
+        split = [good, {**good, "epc": sgtin(blanket.gtin, "P1", prefix=8)}]
+        twice = keeper.post("/api/v1/inbound-notices", json=notice(depot, split))
+        assert twice.status_code == 409 and twice.json()["detail"]["reason"] == "duplicate_epc"
         too_long = keeper.post(
             "/api/v1/inbound-notices",
             json=notice(depot, [{**good, "epc": "urn:epc:id:sscc:" + "1" * 200}]),
@@ -123,5 +136,31 @@ def test_units_that_cannot_be_on_the_notice_are_refused_with_their_reason(
         assert keeper.post("/api/v1/inbound-notices", json=notice(depot, [good])).status_code == 201
         again = keeper.post("/api/v1/inbound-notices", json=notice(depot, [good], "RK-2026-T2"))
         assert again.status_code == 409 and again.json()["detail"]["reason"] == "duplicate_epc"
+        # the same unit under another split of its company prefix is the same unit
+        other = {**good, "epc": sgtin(blanket.gtin, "P1", prefix=9)}
+        split_again = keeper.post(
+            "/api/v1/inbound-notices", json=notice(depot, [other], "RK-2026-T3")
+        )
+        assert split_again.json()["detail"]["reason"] == "duplicate_epc"
         rows = keeper.get("/api/v1/inbound-notices").json()["rows"]
     assert [(r["number"], len(r["units"])) for r in rows] == [("RK-2026-T1", 1)]
+
+
+def test_a_unit_comes_back_on_a_new_notice_once_the_first_is_closed(
+    server: ServerProcess, depot: Depot, keeper_li: None
+) -> None:
+    """A pallet received, sent out and coming back: its tag is listed again on a new notice
+    once the notice it came on first is closed."""
+    blanket = depot.example.items[6]
+    pallet = unit(sgtin(blanket.gtin, "P1"), 1, blanket.code, 20)
+    with server.login(("li", PASSWORD)) as keeper:
+        first = keeper.post("/api/v1/inbound-notices", json=notice(depot, [pallet]))
+        assert first.status_code == 201, first.text
+        closed = keeper.post(f"/api/v1/inbound-notices/{first.json()['id']}/close")
+        assert closed.status_code == 200, closed.text
+        back = keeper.post("/api/v1/inbound-notices", json=notice(depot, [pallet], "RK-2026-T2"))
+        assert back.status_code == 201, back.text
+        rows = keeper.get("/api/v1/inbound-notices").json()["rows"]
+    assert [(r["number"], [u["epc"] for u in r["units"]]) for r in rows] == [
+        ("RK-2026-T2", [pallet["epc"]])
+    ]
