@@ -3,15 +3,18 @@
 An SSCC (`urn:epc:id:sscc:CompanyPrefix.SerialReference`, 17 digits in all) names the 18-digit
 SSCC of its logistic label; an SGTIN with its serial
 (`urn:epc:id:sgtin:CompanyPrefix.IndicatorItemReference.Serial`, 13 digits before the serial)
-names a GTIN-14 and serial (AI 01 and 21). The company prefix is 6 to 12 digits, so one unit
-can be written under several URIs: the server and the gateway compare units by this key, never
-by the URI's text.
+names a GTIN-14 and serial (AI 01 and 21; the URI's %-escapes decoded). The company prefix
+is 6 to 12 digits, so one unit can be written under several URIs: the server and the gateway
+compare units by this key, never by the URI's text. `pure_identity` writes a supplier's tag
+URI (`urn:epc:tag:sgtin-96:Filter.…`, any case of the scheme, escapes in either case) as the
+pure-identity URI kept.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 from kernel.gs1 import check_digit
 
@@ -49,5 +52,27 @@ def tag_key(uri: str) -> TagKey | None:
         if len(prefix) + len(ref) != 13:
             return None
         body = ref[0] + prefix + ref[1:]
-        return TagKey(None, body + check_digit(body), serial)
+        return TagKey(None, body + check_digit(body), unquote(serial))
     return None
+
+
+_SCHEME = re.compile(r"^urn:epc:(id|tag):(sscc|sgtin)(-96|-198)?:", re.IGNORECASE)
+_ESCAPE = re.compile(r"%[0-9a-fA-F]{2}")
+
+
+def pure_identity(uri: str) -> str:
+    """The pure-identity URI of an SSCC or SGTIN written as a tag URI (the filter value
+    dropped) or with the scheme in upper case, its escapes in upper case; anything else as
+    it is (tag_key then tells whether it names a unit)."""
+    found = _SCHEME.match(uri)
+    if found is None or len(uri) > MAX_EPC_URI:
+        return uri
+    form, scheme, size = (part.lower() if part else part for part in found.groups())
+    rest = uri[found.end() :]
+    if form == "tag":
+        if size is None or "." not in rest:
+            return uri
+        rest = rest.split(".", 1)[1]  # the filter value
+    elif size is not None:
+        return uri
+    return f"urn:epc:id:{scheme}:" + _ESCAPE.sub(lambda m: m.group(0).upper(), rest)

@@ -120,6 +120,10 @@ BY_REASON: dict[str, Step] = {
         "该货物单元已列在本通知或本库另一份未关闭的通知上，请核对标签编码",
         "that unit is already listed on this or another open notice of the depot: check the tag",
     ),
+    "unit_received": S(
+        "该货物单元已在本通知上收过货，不再重复收货",
+        "that unit was received on its notice already: it is not received twice",
+    ),
     "unit_gtin": S(
         "SGTIN 标签的 GTIN 须为该单元物资在物资目录中的 GTIN",
         "an SGTIN tag's GTIN must be one of its unit's item's GTINs in the catalogue",

@@ -8,12 +8,13 @@ rejected against it. A notice closes when every line is decided in full.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, select, tuple_, update
 
+from kernel.epc_keys import pure_identity
 from server.domain.floor import Rejection
 from server.domain.levels import check_level, held_for
 from server.domain.receiving import Line, Receipt, count
@@ -58,7 +59,7 @@ def create_notice(
         check_level(owner_level, "owner_level")
     if not lines or any(line.qty <= 0 for line in lines):
         raise Rejection("bad_quantity", "a notice needs lines with positive quantities")
-    units = units or []
+    units = [replace(u, epc=pure_identity(u.epc)) for u in units or []]
     keys = check_units([LineOf(x.item, x.batch, x.qty) for x in lines], units)
     with engine.begin() as conn:
         lock(conn, warehouse)  # a tag is listed once among the depot's open notices
@@ -349,6 +350,7 @@ def units_of(conn: Connection, notice_id: int) -> list[dict[str, Any]]:
             "prod_date": r.prod_date.isoformat() if r.prod_date else None,
             "expiry": r.expiry.isoformat() if r.expiry else None,
             "qty": r.qty,
+            "received": r.received_event is not None,  # at a door, by tag or label
         }
         for r in rows
     ]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import sqlite3
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -17,11 +18,17 @@ from gateway.domain.workflows.common import Outcome
 from gateway.storage.book import Book
 from gateway.storage.memory import MemoryFloor
 from gateway.storage.schema import BOOK, STORE
+from gateway.storage.server_copy import apply_sync
 from kernel.contract import ScanData, ScanMessage
+from kernel.floor_events import Receiving, parse
+from kernel.floor_events.reading import Malformed
+from server.domain import epcis
 
 QUILT = "06901234567908"
 A = "urn:epc:id:sscc:6935208.0123456789"  # one pallet (SSCC 069352081234567894) ...
 B = "urn:epc:id:sscc:69352081.023456789"  # ... under another company-prefix split
+P1 = "urn:epc:id:sgtin:6901234.056790.P1"
+NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
 
 
 class Door:
@@ -170,3 +177,53 @@ def test_a_pallet_sent_out_and_back_on_a_new_notice_is_received_again(door: Door
     assert "Already received" in door.tag(B)
     assert [(e["qty"], e["notice"]) for e in door.events] == [(20, "RK-3"), (20, "RK-4")]
     assert door.received() == {(4, 0): 20}
+
+
+def test_the_receiving_event_names_the_units_tag(door: Door) -> None:
+    door.notice(3, [("B1", 100)])
+    door.lists(A, 3, 0, "B1", 20, sscc="069352081234567894")
+    door.tag(B)  # the tag read under another split: the event names the listed tag
+    door.read(ScanData(kind="gs1", gtin=QUILT, batch="B1", qty=5))  # a loose case: no tag
+    assert [e.get("epc") for e in door.events] == [A, None]
+    assert "epc" not in door.events[1]  # as older events were
+
+
+def test_a_rebuilt_gateway_knows_the_units_the_server_says_came() -> None:
+    """The sync says which listed units a door received (the server keeps it): a gateway
+    whose book was lost does not receive them again."""
+    door = Door("sqlite")
+    apply_sync(
+        door.db,
+        {
+            "stock": [], "batches": [], "pick_lists": [], "stocktakes": [], "cursor": "c1",
+            "inbound_notices": [{
+                "id": 3, "number": "RK-3", "status": "open", "expected_on": None,
+                "lines": [{"item": "CQ", "batch": "B1", "qty": 40}],
+                "units": [
+                    {"epc": A, "n": 0, "item": "CQ", "batch": "B1", "qty": 20,
+                     "sscc": "069352081234567894", "received": True},
+                    {"epc": P1, "n": 0, "item": "CQ", "batch": "B1", "qty": 20, "gtin": QUILT,
+                     "serial": "P1", "received": False},
+                ],
+            }],
+        },
+        1.0,
+    )  # fmt: skip
+    assert "Already received" in door.tag(A)
+    assert door.tag(P1).startswith("Received")
+    assert [e["epc"] for e in door.events] == [P1]
+
+
+def test_a_receiving_event_tag_is_bounded_and_may_be_absent() -> None:
+    base = {"event_id": str(uuid.uuid4()), "type": "receiving", "warehouse": "LC01",
+            "location": "D01", "gtin": QUILT, "batch": "B1", "qty": 5}  # fmt: skip
+    older = parse(base)
+    assert isinstance(older, Receiving) and older.epc is None
+    assert parse({**base, "epc": A}).to_wire()["epc"] == A
+    with pytest.raises(Malformed) as refused:
+        parse({**base, "epc": "urn:epc:id:sscc:" + "1" * 200})
+    assert refused.value.reason == "bad_field"
+    captured = epcis.floor_event(parse({**base, "epc": A, "notice": "RK-3"}), NOW)
+    assert captured is not None and captured.body["epcList"] == [A]
+    plain = epcis.floor_event(older, NOW)
+    assert plain is not None and "epcList" not in plain.body

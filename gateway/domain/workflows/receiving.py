@@ -20,6 +20,8 @@ one notice, sent out and listed again on a new notice, is received again.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from gateway.domain.direction import IN
 from gateway.domain.errors import Refusal
 from gateway.domain.floor import Effect, FlaggedReceipt, ListedUnit, NoticeLine, TaggedUnit
@@ -30,7 +32,7 @@ from gateway.domain.workflows.common import (
     goods_label,
     unit_of,
 )
-from kernel.epc_keys import tag_key
+from kernel.epc_keys import pure_identity, tag_key
 from kernel.floor_events import Receiving
 
 
@@ -82,7 +84,7 @@ def by_tag(ctx: Context, epc: str) -> Outcome:
     door = _door(ctx)
     if not passes_in(ctx.direction):
         return ctx.ok("标签出门，不收货", "Tag going out: not received", rfid=True, counted=False)
-    key = tag_key(epc)
+    key = tag_key(pure_identity(epc))
     listed = (
         ctx.book.listed_unit_of_label(key.sscc, key.gtin, key.serial)
         if key is not None
@@ -125,6 +127,9 @@ def receive_listed(ctx: Context, door: str, listed: ListedUnit) -> Outcome:
     unit = Unit(item, gtin, listed.batch, listed.qty, listed.prod_date, listed.expiry)
     lines = [x for x in ctx.book.open_notice_lines(listed.notice_id) if x.n == listed.n]
     outcome = receive_unit(ctx, door, unit, lines)
+    outcome.events[:] = [  # the unit's tag: the server counts it on its line, and once
+        replace(e, epc=listed.epc) if isinstance(e, Receiving) else e for e in outcome.events
+    ]
     ctx.book.tag_received(
         TaggedUnit(listed.epc, item.code, gtin, listed.batch, listed.qty, "received", None),
         ctx.now,

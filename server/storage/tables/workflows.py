@@ -232,6 +232,9 @@ inbound_units = Table(
     Column("prod_date", Date),
     Column("expiry", Date),
     Column("qty", BigInteger, nullable=False),
+    # the receiving event that received it at a door (once: a second one is refused)
+    Column("received_event", String(36)),
+    Column("received_at", DateTime(timezone=True)),
     Index("ix_inbound_units_notice", "notice_id"),
     Index("ix_inbound_units_line", "line_id"),
     Index("ix_inbound_units_sscc", "sscc"),

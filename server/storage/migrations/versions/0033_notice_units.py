@@ -3,8 +3,8 @@
 `inbound_units`: per unit the supplier says it is sending (its dispatch advice), its tag as
 the supplier encoded it (an SSCC or serialised SGTIN URI), its GS1 key (a unit is listed once
 among a depot's open notices: checked by the server under the depot's lock), item, batch,
-dates, quantity and the notice line it is on. The gateway receives a unit once when its tag
-passes a receiving door's portal.
+dates, quantity and the notice line it is on, and the receiving event that received it at a
+door (`received_event`, `received_at`): a second receipt of the unit is refused.
 
 Revision ID: 0033
 Revises: 0032
@@ -37,6 +37,8 @@ def upgrade() -> None:
         sa.Column("prod_date", sa.Date()),
         sa.Column("expiry", sa.Date()),
         sa.Column("qty", sa.BigInteger(), nullable=False),
+        sa.Column("received_event", sa.String(36)),
+        sa.Column("received_at", sa.DateTime(timezone=True)),
         sa.ForeignKeyConstraint(
             ["notice_id"],
             ["inbound_notices.id"],
