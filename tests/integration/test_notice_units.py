@@ -4,6 +4,7 @@ it, and carried to the depot's gateway by the sync."""
 
 from __future__ import annotations
 
+import threading
 import uuid
 from typing import Any
 
@@ -244,3 +245,29 @@ def test_a_tag_uri_or_upper_case_is_kept_as_its_pure_identity(
         (f"urn:epc:id:sgtin:{company}.{reference}.A%2Fb", "A/b"),
         ("urn:epc:id:sscc:6935208.0123456789", None),
     ]
+
+
+def test_two_notices_listing_one_unit_at_once_get_one_409_never_a_500(
+    server: ServerProcess, depot: Depot, keeper_li: None
+) -> None:
+    """Two keepers send notices listing the same unit at the same moment: the depot's lock
+    lets one list it, the other is refused duplicate_epc (409), on PostgreSQL as on SQLite."""
+    blanket = depot.example.items[6]
+    pallet = unit(sgtin(blanket.gtin, "P1"), 1, blanket.code, 20)
+    start = threading.Barrier(2)
+    codes: list[int] = []
+
+    def send(number: str) -> None:
+        with server.login(("li", PASSWORD)) as keeper:
+            start.wait()
+            answer = keeper.post("/api/v1/inbound-notices", json=notice(depot, [pallet], number))
+            codes.append(answer.status_code)
+            if answer.status_code == 409:
+                assert answer.json()["detail"]["reason"] == "duplicate_epc"
+
+    senders = [threading.Thread(target=send, args=(f"RK-2026-R{k}",)) for k in (1, 2)]
+    for sender in senders:
+        sender.start()
+    for sender in senders:
+        sender.join()
+    assert sorted(codes) == [201, 409]
