@@ -224,7 +224,10 @@ class Tasks(Protocol):
 
 
 class Notices(Protocol):
-    def open_notice_lines(self) -> list[NoticeLine]: ...
+    def open_notice_lines(self, notice_id: int | None = None) -> list[NoticeLine]:
+        """The open notices' lines (or one notice's), each with what the floor received."""
+        ...
+
     def count_received(self, line: NoticeLine, qty: int) -> None: ...
     def flag_receipt(self, receipt: FlaggedReceipt) -> None: ...
     def listed_unit(self, epc: str) -> ListedUnit | None:
@@ -234,8 +237,14 @@ class Notices(Protocol):
     def listed_unit_of_label(
         self, sscc: str | None, gtin: str | None, serial: str | None
     ) -> ListedUnit | None:
-        """The unit an open notice lists with this SSCC, or this GTIN and serial."""
+        """The unit an open notice lists with this SSCC, or else with this GTIN and serial."""
         ...
+
+    def listed_received(self, notice_id: int, epc: str) -> bool:
+        """Whether the unit the notice lists with this tag was received against it."""
+        ...
+
+    def note_listed_received(self, notice_id: int, epc: str, at: float) -> None: ...
 
 
 class PickLists(Protocol):

@@ -183,12 +183,13 @@ class Book:
 
     # --- inbound notices -------------------------------------------------------------------
 
-    def open_notice_lines(self) -> list[NoticeLine]:
+    def open_notice_lines(self, notice_id: int | None = None) -> list[NoticeLine]:
         rows = self.db.execute(
             "SELECT l.notice_id, n.number, l.n, l.item, l.batch, l.qty, coalesce(r.qty, 0) "
             "FROM notice_lines l JOIN notices n ON n.id = l.notice_id "
             "LEFT JOIN notice_received r ON r.notice_id = l.notice_id AND r.n = l.n "
-            "WHERE n.status = 'open' ORDER BY l.notice_id, l.n"
+            "WHERE n.status = 'open' AND (? IS NULL OR l.notice_id = ?) ORDER BY l.notice_id, l.n",
+            (notice_id, notice_id),
         )
         return [NoticeLine(*r) for r in rows]
 
@@ -212,18 +213,28 @@ class Book:
     def listed_unit_of_label(
         self, sscc: str | None, gtin: str | None, serial: str | None
     ) -> ListedUnit | None:
-        if sscc:
-            return self._listed("u.sscc = ?", (sscc,))
-        if gtin and serial:
-            return self._listed("u.gtin = ? AND u.serial = ?", (gtin, serial))
-        return None
+        found = self._listed("u.sscc = ?", (sscc,)) if sscc else None
+        if found is None and gtin and serial:
+            found = self._listed("u.gtin = ? AND u.serial = ?", (gtin, serial))
+        return found
 
     def _listed(self, where: str, args: tuple[str, ...]) -> ListedUnit | None:
         row = self.db.execute(
-            f"{_LISTED} WHERE n.status = 'open' AND {where} LIMIT 1",
+            f"{_LISTED} WHERE n.status = 'open' AND {where} ORDER BY u.notice_id, u.epc LIMIT 1",
             args,
         ).fetchone()
         return ListedUnit(*row) if row else None
+
+    def listed_received(self, notice_id: int, epc: str) -> bool:
+        return (
+            self.db.execute(
+                "SELECT 1 FROM listed_received WHERE notice_id = ? AND epc = ?", (notice_id, epc)
+            ).fetchone()
+            is not None
+        )
+
+    def note_listed_received(self, notice_id: int, epc: str, at: float) -> None:
+        self.db.execute("INSERT INTO listed_received VALUES (?,?,?)", (notice_id, epc, at))
 
     # --- pick lists and loading -------------------------------------------------------------
 
@@ -333,6 +344,7 @@ class Book:
         u = unit
         self.db.execute(
             "INSERT INTO units VALUES (?,?,?,?,?,'received',NULL,?) ON CONFLICT (epc) DO UPDATE "
-            "SET state='received', order_no=NULL, at=excluded.at",
+            "SET item=excluded.item, gtin=excluded.gtin, batch=excluded.batch, qty=excluded.qty, "
+            "state='received', order_no=NULL, at=excluded.at",
             (u.epc, u.item, u.gtin, u.batch, u.qty, at),
         )

@@ -68,9 +68,11 @@ class MemoryFloor:
     loads: list[Load] = field(default_factory=list)
     count_rows: dict[CountKey, tuple[int, int | None, bool]] = field(default_factory=dict)
     tags: dict[str, TaggedUnit] = field(default_factory=dict)
+    listed_done: set[tuple[int, str]] = field(default_factory=set)  # (notice, tag) received
     _mark: dict[str, Any] | None = field(default=None, init=False, repr=False)
 
-    _RECORDED = ("effects", "tasks", "received", "flagged", "picks", "loads", "count_rows", "tags")
+    _RECORDED = ("effects", "tasks", "received", "flagged", "picks", "loads", "count_rows", "tags",
+                 "listed_done")  # fmt: skip
 
     def mark(self) -> None:
         """Where `undo` goes back to: the read about to be decided."""
@@ -138,11 +140,12 @@ class MemoryFloor:
 
     # --- inbound notices -------------------------------------------------------------------
 
-    def open_notice_lines(self) -> list[NoticeLine]:
+    def open_notice_lines(self, notice_id: int | None = None) -> list[NoticeLine]:
         return [
             NoticeLine(x.notice_id, x.number, x.n, x.item, x.batch, x.qty,
                        self.received.get((x.notice_id, x.n), 0))
             for x in self.notices
+            if notice_id in (None, x.notice_id)
         ]  # fmt: skip
 
     def count_received(self, line: NoticeLine, qty: int) -> None:
@@ -159,10 +162,15 @@ class MemoryFloor:
         self, sscc: str | None, gtin: str | None, serial: str | None
     ) -> ListedUnit | None:
         by_gtin = (gtin, serial) if gtin and serial else None
-        for u in self.listed:
-            if (sscc and u.sscc == sscc) or (u.gtin, u.serial) == by_gtin:
-                return u
-        return None
+        ordered = sorted(self.listed, key=lambda u: (u.notice_id, u.epc))
+        found = next((u for u in ordered if sscc and u.sscc == sscc), None)
+        return found or next((u for u in ordered if (u.gtin, u.serial) == by_gtin), None)
+
+    def listed_received(self, notice_id: int, epc: str) -> bool:
+        return (notice_id, epc) in self.listed_done
+
+    def note_listed_received(self, notice_id: int, epc: str, at: float) -> None:
+        self.listed_done.add((notice_id, epc))
 
     # --- pick lists and loading -------------------------------------------------------------
 

@@ -177,8 +177,9 @@ def brought(db: sqlite3.Connection) -> list[dict[str, Any]]:
     passed (received by tag or label) and which are still missing."""
     units: dict[str, list[tuple[Any, ...]]] = {}
     for row in db.execute(
-        "SELECT n.number, u.n, u.epc, u.item, u.batch, u.qty, t.state FROM notice_units u "
-        "JOIN notices n ON n.id = u.notice_id LEFT JOIN units t ON t.epc = u.epc "
+        "SELECT n.number, u.n, u.epc, u.item, u.batch, u.qty, r.epc IS NOT NULL "
+        "FROM notice_units u JOIN notices n ON n.id = u.notice_id "
+        "LEFT JOIN listed_received r ON r.notice_id = u.notice_id AND r.epc = u.epc "
         "WHERE n.status = 'open' ORDER BY n.number, u.n, u.epc"
     ):
         units.setdefault(row[0], []).append(row[1:])
@@ -188,8 +189,8 @@ def brought(db: sqlite3.Connection) -> list[dict[str, Any]]:
         if number is None:
             continue
         listed = units.get(number, [])
-        passed = [u for u in listed if u[5] not in (None, "registered")]
-        missing = [u for u in listed if u[5] in (None, "registered")]
+        passed = [u for u in listed if u[5]]  # received on this notice
+        missing = [u for u in listed if not u[5]]
         lines = [
             {
                 **line,

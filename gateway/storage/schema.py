@@ -106,7 +106,8 @@ CREATE TABLE IF NOT EXISTS notice_lines (
 );
 -- The tagged units the open notices list (the supplier's dispatch advice), as the server sent
 -- them; `n` is the notice line a unit is on. A unit received at a door has its tag in `units`
--- with the state 'received'.
+-- with the state 'received', and its (notice, tag) in `listed_received`: received once on each
+-- notice that lists it (a pallet sent out comes back on a new notice).
 CREATE TABLE IF NOT EXISTS notice_units (
     epc TEXT PRIMARY KEY, notice_id INTEGER NOT NULL, n INTEGER NOT NULL, item TEXT NOT NULL,
     batch TEXT NOT NULL, qty INTEGER NOT NULL, sscc TEXT, gtin TEXT, serial TEXT,
@@ -115,6 +116,10 @@ CREATE TABLE IF NOT EXISTS notice_units (
 CREATE INDEX IF NOT EXISTS notice_units_sscc ON notice_units (sscc);
 CREATE INDEX IF NOT EXISTS notice_units_gtin ON notice_units (gtin, serial);
 CREATE INDEX IF NOT EXISTS notice_units_notice ON notice_units (notice_id);
+CREATE TABLE IF NOT EXISTS listed_received (
+    notice_id INTEGER NOT NULL, epc TEXT NOT NULL, at REAL NOT NULL, PRIMARY KEY (notice_id, epc)
+);
+CREATE INDEX IF NOT EXISTS gtins_item ON gtins (item);
 CREATE TABLE IF NOT EXISTS flagged_receipts (
     read_id TEXT PRIMARY KEY, notice_id INTEGER, item TEXT NOT NULL, batch TEXT NOT NULL,
     qty INTEGER NOT NULL, door TEXT NOT NULL, flag TEXT NOT NULL, at REAL NOT NULL

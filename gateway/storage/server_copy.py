@@ -264,3 +264,7 @@ def _replace_lists(db: sqlite3.Connection, answer: dict[str, Any]) -> None:
                 for u in notice.get("units", [])
             ],
         )  # fmt: skip
+        db.executemany(  # received at a door before: kept through a rebuilt gateway
+            "INSERT OR IGNORE INTO listed_received VALUES (?,?,0)",
+            [(notice["id"], _text(u["epc"])) for u in notice.get("units", []) if u.get("received")],
+        )

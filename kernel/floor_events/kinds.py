@@ -83,9 +83,12 @@ class EventBase:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Receiving(EventBase):
-    """Goods read at a receiving door; `notice` is the inbound notice they counted against."""
+    """Goods read at a receiving door; `notice` is the inbound notice they counted against,
+    `epc` the tag of the unit it lists, where the goods are one (sent only when set: older
+    events have none)."""
 
     TYPE = "receiving"
+    SPARSE = frozenset({"epc"})
     location: str | None
     prod_date: str | None = None
     expiry: str | None = None
@@ -93,6 +96,7 @@ class Receiving(EventBase):
     gtin: str | None
     batch: str
     qty: int
+    epc: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -58,6 +58,7 @@ CODES = {
     "operator": 64,
     "occurred_at": 40,
     "prod_date": 10,
+    "epc": 128,  # a tag's EPC URI, as the stations send it (kernel/contract.py)
 }
 # Other text fields, of any length the envelope checks allow.
 TEXTS = ("read_id", "expiry", "notice")
@@ -182,6 +183,7 @@ def _goods(cls: type[EventBase], envelope: Envelope, doc: dict[str, Any]) -> Flo
             prod_date=doc.get("prod_date"),
             expiry=doc.get("expiry"),
             notice=doc.get("notice"),
+            epc=doc.get("epc"),
         )
     if cls is Returning:
         return Returning(**common, location=doc.get("location"))

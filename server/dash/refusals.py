@@ -117,8 +117,16 @@ BY_REASON: dict[str, Step] = {
         "a tag must be an SSCC or serialised SGTIN tag URI: check the supplier's dispatch advice",
     ),
     "duplicate_epc": S(
-        "该标签已列在本通知或另一份通知上，请核对标签编码",
-        "that tag is already listed on this or another notice: check the tag",
+        "该货物单元已列在本通知或本库另一份未关闭的通知上，请核对标签编码",
+        "that unit is already listed on this or another open notice of the depot: check the tag",
+    ),
+    "unit_received": S(
+        "该货物单元已在本通知上收过货，不再重复收货",
+        "that unit was received on its notice already: it is not received twice",
+    ),
+    "unit_gtin": S(
+        "SGTIN 标签的 GTIN 须为该单元物资在物资目录中的 GTIN",
+        "an SGTIN tag's GTIN must be one of its unit's item's GTINs in the catalogue",
     ),
     "unit_line": S("请填写通知中已有的行号", "name a line the notice has"),
     "unit_not_line": S(

@@ -173,6 +173,7 @@ def _event(
     where: str | None,
     quantities: Sequence[tuple[str, int]],
     transactions: Sequence[dict[str, str]] = (),
+    epcs: Sequence[str] = (),
 ) -> Captured:
     when, offset = _stamp(moment)
     read_point = place(warehouse, where)
@@ -188,6 +189,8 @@ def _event(
         "bizLocation": {"id": place(warehouse)},
         "quantityList": [{"epcClass": c, "quantity": q} for c, q in quantities],
     }
+    if epcs:
+        body["epcList"] = list(epcs)
     if transactions:
         body["bizTransactionList"] = list(transactions)
     return Captured(event_id, moment, step, read_point, tuple(c for c, _ in quantities), body)
@@ -235,9 +238,11 @@ def floor_event(event: FloorEvent, received: datetime) -> Captured | None:
     warehouse = str(event.envelope.warehouse)
     moment = _floor_time(event.envelope.occurred_at, received)
     where = _floor_where(event) or None
+    # a notice's listed unit names its tag: the instance beside its class
+    epcs = [event.epc] if isinstance(event, Receiving) and event.epc else []
     return _event(
         f"urn:uuid:{event.event_id}", moment, step, warehouse, where, [(epc_class, qty)],
-        transactions,
+        transactions, epcs,
     )  # fmt: skip
 
 

@@ -11,51 +11,16 @@ unit's label read at the door is known as the same unit as its tag.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from kernel.gs1 import check_digit
+from kernel.epc_keys import MAX_EPC_URI, TagKey, tag_key
 from server.domain.errors import Rejection
 
+__all__ = ["MAX_EPC_URI", "MAX_UNITS", "LineOf", "TagKey", "TaggedUnit", "check_units", "tag_key"]
+
 MAX_UNITS = 2000  # tagged units on one notice (a few trucks of pallets)
-MAX_EPC_URI = 128  # as the stations send it (kernel/contract.py)
-
-_SSCC = re.compile(r"^urn:epc:id:sscc:(\d{6,12})\.(\d{5,11})$")
-# the serial: GS1 AI 21 characters as the tag data standard writes them in a URI (1 to 20)
-_SGTIN = re.compile(
-    r"^urn:epc:id:sgtin:(\d{6,12})\.(\d{1,7})\.((?:[A-Za-z0-9!'()*+,\-.:;=_]|%[0-9A-Fa-f]{2}){1,20})$"
-)
-
-
-@dataclass(frozen=True, slots=True)
-class TagKey:
-    """A tag's GS1 key: an SSCC, or a GTIN-14 with its serial."""
-
-    sscc: str | None
-    gtin: str | None
-    serial: str | None
-
-
-def tag_key(uri: str) -> TagKey | None:
-    """The GS1 key a supplier-encoded tag URI names, or None if it is not a valid SSCC or
-    serialised SGTIN pure-identity URI."""
-    if len(uri) > MAX_EPC_URI:
-        return None
-    if found := _SSCC.match(uri):
-        prefix, ref = found.groups()
-        if len(prefix) + len(ref) != 17:
-            return None
-        body = ref[0] + prefix + ref[1:]
-        return TagKey(body + check_digit(body), None, None)
-    if found := _SGTIN.match(uri):
-        prefix, ref, serial = found.groups()
-        if len(prefix) + len(ref) != 13:
-            return None
-        body = ref[0] + prefix + ref[1:]
-        return TagKey(None, body + check_digit(body), serial)
-    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,15 +53,15 @@ def check_units(lines: Sequence[LineOf], units: Sequence[TaggedUnit]) -> list[Ta
     if len(units) > MAX_UNITS:
         raise Rejection("too_many_units", f"a notice lists at most {MAX_UNITS} tagged units")
     keys: list[TagKey] = []
-    seen: set[str] = set()
+    seen: set[TagKey] = set()
     on_line = [0] * len(lines)
     for k, unit in enumerate(units, start=1):
         key = tag_key(unit.epc)
         if key is None:
             raise Rejection("bad_epc", f"unit {k}: {unit.epc[:80]} is not an SSCC or SGTIN tag URI")
-        if unit.epc in seen:
+        if key in seen:  # the same unit, perhaps under another company-prefix split
             raise Rejection("duplicate_epc", f"unit {k}: tag {unit.epc} is listed twice")
-        seen.add(unit.epc)
+        seen.add(key)
         if not 1 <= unit.line <= len(lines):
             raise Rejection("unit_line", f"unit {k}: the notice has no line {unit.line}")
         line = lines[unit.line - 1]

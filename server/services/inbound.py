@@ -8,18 +8,19 @@ rejected against it. A notice closes when every line is decided in full.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, select, tuple_, update
 
+from kernel.epc_keys import pure_identity
 from server.domain.floor import Rejection
 from server.domain.levels import check_level, held_for
 from server.domain.receiving import Line, Receipt, count
-from server.domain.tag_units import LineOf, TaggedUnit, check_units
+from server.domain.tag_units import LineOf, TaggedUnit, TagKey, check_units
 from server.services.audit import record
-from server.services.refs import known_warehouse
+from server.services.ledger import lock
 from server.storage.tables import (
     inbound_lines,
     inbound_notices,
@@ -58,10 +59,10 @@ def create_notice(
         check_level(owner_level, "owner_level")
     if not lines or any(line.qty <= 0 for line in lines):
         raise Rejection("bad_quantity", "a notice needs lines with positive quantities")
-    units = units or []
+    units = [replace(u, epc=pure_identity(u.epc)) for u in units or []]
     keys = check_units([LineOf(x.item, x.batch, x.qty) for x in lines], units)
     with engine.begin() as conn:
-        known_warehouse(conn, warehouse)
+        lock(conn, warehouse)  # a tag is listed once among the depot's open notices
         own = conn.execute(
             select(warehouses.c.level, warehouses.c.kind).where(warehouses.c.code == warehouse)
         ).one()
@@ -120,23 +121,48 @@ def create_notice(
             )
             for line in lines
         ]
-        _list_units(conn, notice_id, line_ids, units, keys)
+        _list_units(conn, notice_id, warehouse, line_ids, units, keys)
         record(conn, username, "inbound_notice", number, depot=warehouse, now=now, lines=len(lines),
                units=len(units))  # fmt: skip
     return notice_id
 
 
 def _list_units(
-    conn: Connection, notice_id: int, line_ids: list[int], units: list[TaggedUnit], keys: list[Any]
+    conn: Connection,
+    notice_id: int,
+    warehouse: str,
+    line_ids: list[int],
+    units: list[TaggedUnit],
+    keys: list[TagKey],
 ) -> None:
-    """Keep a notice's tagged units; a tag another notice lists already is refused."""
+    """Keep a notice's tagged units (under the depot's lock). A unit another open notice of
+    the depot lists already (by its GS1 key: the same SSCC, or GTIN and serial, under any
+    company-prefix split) is refused, and so is an SGTIN whose GTIN is not one of its item's
+    in the catalogue (the door would name a GTIN the server does not know). A tag on a closed
+    notice, or on another depot's, may come again: a pallet sent out and coming back."""
     if not units:
         return
+    open_here = (inbound_notices.c.warehouse == warehouse) & (inbound_notices.c.status == "open")
+    ssccs = [key.sscc for key in keys if key.sscc]
+    serials = [(key.gtin, key.serial) for key in keys if key.gtin]
+    listed = inbound_units.join(inbound_notices, inbound_notices.c.id == inbound_units.c.notice_id)
     taken = conn.execute(
-        select(inbound_units.c.epc).where(inbound_units.c.epc.in_([u.epc for u in units]))
+        select(inbound_units.c.epc, inbound_notices.c.number)
+        .select_from(listed)
+        .where(
+            open_here
+            & (inbound_units.c.notice_id != notice_id)
+            & (
+                inbound_units.c.sscc.in_(ssccs)
+                | tuple_(inbound_units.c.gtin, inbound_units.c.serial).in_(serials)
+            )
+        )
+        .limit(1)
     ).first()
     if taken is not None:
-        raise Rejection("duplicate_epc", f"tag {taken.epc} is listed on another notice")
+        raise Rejection(
+            "duplicate_epc", f"tag {taken.epc} is listed on open notice {taken.number} already"
+        )
     gtins = {key.gtin for key in keys if key.gtin}
     of_item = dict(
         conn.execute(
@@ -144,9 +170,9 @@ def _list_units(
         ).all()
     )
     for u, key in zip(units, keys, strict=True):
-        if key.gtin in of_item and of_item[key.gtin] != u.item:
+        if key.gtin is not None and of_item.get(key.gtin) != u.item:
             raise Rejection(
-                "unit_not_line", f"tag {u.epc} is a GTIN of {of_item[key.gtin]}, not of {u.item}"
+                "unit_gtin", f"tag {u.epc}: GTIN {key.gtin} is not one of {u.item}'s GTINs"
             )
     conn.execute(
         inbound_units.insert(),
@@ -324,6 +350,7 @@ def units_of(conn: Connection, notice_id: int) -> list[dict[str, Any]]:
             "prod_date": r.prod_date.isoformat() if r.prod_date else None,
             "expiry": r.expiry.isoformat() if r.expiry else None,
             "qty": r.qty,
+            "received": r.received_event is not None,  # at a door, by tag or label
         }
         for r in rows
     ]

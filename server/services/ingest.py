@@ -39,7 +39,7 @@ from server.domain.floor import (
 )
 from server.domain.receiving import Receipt
 from server.domain.results import Caller, EventResult
-from server.services import inbound, ledger
+from server.services import inbound, ledger, listed_units
 from server.services.refs import load_refs, with_orders
 from server.storage import epcis_capture, stocktake_progress
 from server.storage.tables import events, pick_lines, stocktake_counts, stocktakes
@@ -132,6 +132,7 @@ def _ingest(
         entries: list[ledger.Posting] = []
         accepted: dict[str, str] = {}  # event id -> type, of the events postings stand on
         received: dict[str, list[Receipt]] = {}  # notice number -> units received against it
+        taken: dict[int, str] = {}  # listed unit id -> the event of this batch receiving it
 
         def view(key: StockKey) -> int:
             return held.get(key, 0) + net.get(key, 0)
@@ -143,7 +144,7 @@ def _ingest(
                 results[i] = EventResult(event_id, "duplicate", reason, original=status)
                 continue
             author = str(raw.get("operator") or raw.get("device") or caller.client_id)[:64]
-            planned = NOTHING
+            planned, listed = NOTHING, None
             try:
                 if event is None or event_id in malformed:
                     raise malformed[event_id]
@@ -158,6 +159,8 @@ def _ingest(
                         }
                     )
                 else:
+                    if isinstance(event, Receiving):  # a notice's listed unit: received once
+                        listed = listed_units.listed_of(conn, warehouse, event, taken)
                     planned = plan(event, warehouse, refs, view, lambda n: loaded.get(n, 0))
             except Rejection as exc:
                 verdict, reason = "rejected", str(exc)
@@ -167,8 +170,11 @@ def _ingest(
                 basis = Basis(planned.kind, event_id=event_id, ref=planned.ref)
                 accepted[event_id] = raw["type"]
                 if isinstance(event, Receiving) and event.notice:
-                    unit = Receipt(refs.items[str(event.gtin)], event.batch, event.qty)
+                    line = listed.line if listed else None
+                    unit = Receipt(refs.items[str(event.gtin)], event.batch, event.qty, line)
                     received.setdefault(event.notice, []).append(unit)
+                    if listed is not None:
+                        taken[listed.id] = event_id
                 for change in planned.changes:
                     net[change.key] = net.get(change.key, 0) + change.delta
                     entries.append(
@@ -201,6 +207,7 @@ def _ingest(
         if loads:
             _count_loads(conn, warehouse, loads)
         inbound.count_received(conn, warehouse, received)
+        listed_units.mark_received(conn, taken, now)
     return [r for r in results if r is not None]
 
 

@@ -63,9 +63,9 @@ class NoticeUnitIn(BaseModel):
     epc: str = Field(
         min_length=1,
         max_length=MAX_EPC_URI,
-        pattern="^urn:epc:id:(sscc|sgtin):[!-~]+$",
+        pattern="^[!-~]+$",
         description="the unit's tag as the supplier encoded it: an SSCC or serialised SGTIN "
-        "pure-identity URI",
+        "pure-identity URI (a tag URI is kept as its pure identity; anything else: 422 bad_epc)",
     )
     line: int = Field(ge=1, le=500, description="the notice line it is on, from 1")
     item: Code

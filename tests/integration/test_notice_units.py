@@ -4,6 +4,8 @@ it, and carried to the depot's gateway by the sync."""
 
 from __future__ import annotations
 
+import threading
+import uuid
 from typing import Any
 
 import httpx
@@ -114,7 +116,20 @@ def test_units_that_cannot_be_on_the_notice_are_refused_with_their_reason(
             "/api/v1/inbound-notices",
             json=notice(depot, [unit(sgtin(blanket.gtin, "P9"), 2, tent.code, 1)]),
         )
-        assert wrong.json()["detail"]["reason"] == "unit_not_line"
+        assert wrong.json()["detail"]["reason"] == "unit_gtin"
+        # a GTIN the catalogue does not know (the blanket's case, indicator 1): the door's
+        # receiving event would name it and be refused after the door said received
+        case = "1" + blanket.gtin[1:13]
+        case += str((10 - sum(int(d) * (3 if k % 2 == 0 else 1) for k, d in enumerate(case))) % 10)
+        unknown = keeper.post(
+            "/api/v1/inbound-notices",
+            json=notice(depot, [unit(sgtin(case, "C1"), 1, blanket.code, 20)]),
+        )
+        assert unknown.status_code == 422 and unknown.json()["detail"]["reason"] == "unit_gtin"
+        # one unit under two company-prefix splits: the same SGTIN, listed twice
+        split = [good, {**good, "epc": sgtin(blanket.gtin, "P1", prefix=8)}]
+        twice = keeper.post("/api/v1/inbound-notices", json=notice(depot, split))
+        assert twice.status_code == 409 and twice.json()["detail"]["reason"] == "duplicate_epc"
         too_long = keeper.post(
             "/api/v1/inbound-notices",
             json=notice(depot, [{**good, "epc": "urn:epc:id:sscc:" + "1" * 200}]),
@@ -123,5 +138,136 @@ def test_units_that_cannot_be_on_the_notice_are_refused_with_their_reason(
         assert keeper.post("/api/v1/inbound-notices", json=notice(depot, [good])).status_code == 201
         again = keeper.post("/api/v1/inbound-notices", json=notice(depot, [good], "RK-2026-T2"))
         assert again.status_code == 409 and again.json()["detail"]["reason"] == "duplicate_epc"
+        # the same unit under another split of its company prefix is the same unit
+        other = {**good, "epc": sgtin(blanket.gtin, "P1", prefix=9)}
+        split_again = keeper.post(
+            "/api/v1/inbound-notices", json=notice(depot, [other], "RK-2026-T3")
+        )
+        assert split_again.json()["detail"]["reason"] == "duplicate_epc"
         rows = keeper.get("/api/v1/inbound-notices").json()["rows"]
     assert [(r["number"], len(r["units"])) for r in rows] == [("RK-2026-T1", 1)]
+
+
+def test_a_unit_comes_back_on_a_new_notice_once_the_first_is_closed(
+    server: ServerProcess, depot: Depot, keeper_li: None
+) -> None:
+    """A pallet received, sent out and coming back: its tag is listed again on a new notice
+    once the notice it came on first is closed."""
+    blanket = depot.example.items[6]
+    pallet = unit(sgtin(blanket.gtin, "P1"), 1, blanket.code, 20)
+    with server.login(("li", PASSWORD)) as keeper:
+        first = keeper.post("/api/v1/inbound-notices", json=notice(depot, [pallet]))
+        assert first.status_code == 201, first.text
+        closed = keeper.post(f"/api/v1/inbound-notices/{first.json()['id']}/close")
+        assert closed.status_code == 200, closed.text
+        back = keeper.post("/api/v1/inbound-notices", json=notice(depot, [pallet], "RK-2026-T2"))
+        assert back.status_code == 201, back.text
+        rows = keeper.get("/api/v1/inbound-notices").json()["rows"]
+    assert [(r["number"], [u["epc"] for u in r["units"]]) for r in rows] == [
+        ("RK-2026-T2", [pallet["epc"]])
+    ]
+
+
+def test_a_listed_unit_is_received_once_on_its_own_line_and_the_sync_says_so(
+    server: ServerProcess, depot: Depot, keeper_li: None
+) -> None:
+    """The door names the unit's tag in its receiving event: the server counts it on the
+    unit's own line (not the first line of its item with room), refuses a second event
+    receiving the same unit (by its GS1 key, under any URI), and the sync tells the gateway
+    the unit came (a rebuilt gateway does not receive it again)."""
+    blanket = depot.example.items[6]
+    tag = sgtin(blanket.gtin, "P1")
+    body = {
+        "number": "RK-2026-T1",
+        "warehouse": "LC01",
+        "lines": [{"item": blanket.code, "qty": 20}, {"item": blanket.code, "qty": 40}],
+        "units": [unit(tag, 2, blanket.code, 20)],
+    }
+    gateway = {"Authorization": f"Bearer {depot.gateway_token}"}
+
+    def receiving(epc: str, event_id: str | None = None) -> dict[str, Any]:
+        event = {
+            "event_id": event_id or str(uuid.uuid4()),
+            "type": "receiving",
+            "warehouse": "LC01",
+            "occurred_at": "2026-11-23T09:00:00+08:00",
+            "location": "D01",
+            "notice": "RK-2026-T1",
+            "gtin": blanket.gtin,
+            "batch": "2026TG",
+            "qty": 20,
+            "epc": epc,
+        }
+        answer = httpx.post(
+            f"{server.url}/api/v1/events", json={"events": [event]}, headers=gateway
+        )
+        result: dict[str, Any] = answer.json()["results"][0]
+        return result
+
+    with server.login(("li", PASSWORD)) as keeper:
+        assert keeper.post("/api/v1/inbound-notices", json=body).status_code == 201
+        first = str(uuid.uuid4())
+        assert receiving(tag, first)["result"] == "accepted"
+        assert receiving(tag, first)["result"] == "duplicate"  # the same event resent
+        again = receiving(sgtin(blanket.gtin, "P1", prefix=9))  # the same unit, another URI
+        assert again["result"] == "rejected" and again["reason"].startswith("unit_received")
+        (row,) = keeper.get("/api/v1/inbound-notices").json()["rows"]
+    assert [line["received"] for line in row["lines"]] == [0, 20]
+    synced = httpx.get(f"{server.url}/api/v1/sync", headers=gateway).json()
+    (sent,) = synced["inbound_notices"]
+    assert [(u["epc"], u["received"]) for u in sent["units"]] == [(tag, True)]
+
+
+def test_a_tag_uri_or_upper_case_is_kept_as_its_pure_identity(
+    server: ServerProcess, depot: Depot, keeper_li: None
+) -> None:
+    """Suppliers write their tags as they like: a tag URI with its filter, the scheme in upper
+    case, a serial with an escaped character. The notice keeps the pure-identity URI (escapes
+    in upper case) and the serial as the label prints it; anything else is refused bad_epc."""
+    blanket, tent = depot.example.items[6], depot.example.items[0]
+    company, reference = blanket.gtin[1:8], blanket.gtin[0] + blanket.gtin[8:13]
+    units = [
+        unit(f"urn:epc:tag:sgtin-96:3.{company}.{reference}.P1", 1, blanket.code, 20),
+        unit(f"urn:epc:id:sgtin:{company}.{reference}.A%2fb", 1, blanket.code, 20),
+        unit("URN:EPC:ID:SSCC:6935208.0123456789", 2, tent.code, 5, batch="T-9"),
+    ]
+    with server.login(("li", PASSWORD)) as keeper:
+        bad = keeper.post(
+            "/api/v1/inbound-notices",
+            json=notice(depot, [unit("urn:epc:id:sgtin-96:1.2.3", 1, blanket.code, 1)]),
+        )
+        assert bad.status_code == 422 and bad.json()["detail"]["reason"] == "bad_epc"
+        made = keeper.post("/api/v1/inbound-notices", json=notice(depot, units))
+        assert made.status_code == 201, made.text
+        (row,) = keeper.get("/api/v1/inbound-notices").json()["rows"]
+    assert [(u["epc"], u["serial"]) for u in row["units"]] == [
+        (f"urn:epc:id:sgtin:{company}.{reference}.P1", "P1"),
+        (f"urn:epc:id:sgtin:{company}.{reference}.A%2Fb", "A/b"),
+        ("urn:epc:id:sscc:6935208.0123456789", None),
+    ]
+
+
+def test_two_notices_listing_one_unit_at_once_get_one_409_never_a_500(
+    server: ServerProcess, depot: Depot, keeper_li: None
+) -> None:
+    """Two keepers send notices listing the same unit at the same moment: the depot's lock
+    lets one list it, the other is refused duplicate_epc (409), on PostgreSQL as on SQLite."""
+    blanket = depot.example.items[6]
+    pallet = unit(sgtin(blanket.gtin, "P1"), 1, blanket.code, 20)
+    start = threading.Barrier(2)
+    codes: list[int] = []
+
+    def send(number: str) -> None:
+        with server.login(("li", PASSWORD)) as keeper:
+            start.wait()
+            answer = keeper.post("/api/v1/inbound-notices", json=notice(depot, [pallet], number))
+            codes.append(answer.status_code)
+            if answer.status_code == 409:
+                assert answer.json()["detail"]["reason"] == "duplicate_epc"
+
+    senders = [threading.Thread(target=send, args=(f"RK-2026-R{k}",)) for k in (1, 2)]
+    for sender in senders:
+        sender.start()
+    for sender in senders:
+        sender.join()
+    assert sorted(codes) == [201, 409]

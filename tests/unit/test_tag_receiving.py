@@ -37,7 +37,7 @@ def truck() -> Hands:
     floor.listed = [
         listed(P1, 10, gtin=QUILT, serial="P1"),
         listed(P2, 10, gtin=QUILT, serial="P2"),
-        listed(PALLET, 20, sscc="069012340000000421"),
+        listed(PALLET, 20, sscc="069012340000000429"),
     ]
     return Hands(floor)
 
@@ -68,7 +68,7 @@ def test_a_label_scanned_after_its_tag_passed_is_not_received_twice_nor_before(
     label = ScanData(kind="gs1", gtin=QUILT, batch="2026K01", qty=10, serial="P2")
     assert "Already received" in truck.read(DOOR, label, door="D01").text_en
     # the pallet's SSCC label alone receives the pallet; its tag passing after counts nothing
-    sscc = truck.read(DOOR, ScanData(kind="gs1", sscc="069012340000000421"), door="D01")
+    sscc = truck.read(DOOR, ScanData(kind="gs1", sscc="069012340000000429"), door="D01")
     assert "已收货" in sscc.text_zh and sscc.beep == "ok"
     assert "Already received" in tag(truck, PALLET).text_en
     assert [e["qty"] for e in truck.events("receiving")] == [10, 20]

@@ -9,13 +9,18 @@ door; acceptance decides), and the operator hears a warning. What a notice still
 (short) shows on the door's floor page.
 
 A notice may list the tagged units the supplier sends (its dispatch advice). Such a unit is
-received once: when its tag's presence passes the door's portal (inward, where the portal
-tells direction), or when its label (SSCC, or GTIN and serial) is scanned, whichever comes
-first; its tag then stands for it, received, and the same unit seen or scanned again is
-answered quietly. It counts against its own notice, by the same rule as a label.
+received once on its notice: when its tag's presence passes the door's portal (inward, where
+the portal tells direction), or when its label (SSCC, or GTIN and serial) is scanned,
+whichever comes first; its tag then stands for it, received, and the same unit seen or
+scanned again is answered quietly. A tag is known by its GS1 key (kernel/epc_keys.py), not
+the text of its URI: one unit may be written under several company-prefix splits. It counts
+against its own notice line (over that line's quantity: flagged as over). A unit received on
+one notice, sent out and listed again on a new notice, is received again.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from gateway.domain.direction import IN
 from gateway.domain.errors import Refusal
@@ -27,6 +32,7 @@ from gateway.domain.workflows.common import (
     goods_label,
     unit_of,
 )
+from kernel.epc_keys import pure_identity, tag_key
 from kernel.floor_events import Receiving
 
 
@@ -78,12 +84,17 @@ def by_tag(ctx: Context, epc: str) -> Outcome:
     door = _door(ctx)
     if not passes_in(ctx.direction):
         return ctx.ok("标签出门，不收货", "Tag going out: not received", rfid=True, counted=False)
+    key = tag_key(pure_identity(epc))
+    listed = (
+        ctx.book.listed_unit_of_label(key.sscc, key.gtin, key.serial)
+        if key is not None
+        else ctx.book.listed_unit(epc)
+    )
+    if listed is not None:
+        return receive_listed(ctx, door, listed)
     known = ctx.book.tagged(epc)
     if known is not None and known.state != "registered":
         return _already(ctx, known.batch)
-    listed = ctx.book.listed_unit(epc)
-    if listed is not None:
-        return receive_listed(ctx, door, listed)
     if known is not None:  # tagged on a handheld here: on the depot's books already
         return ctx.ok(f"已登记货物：批次 {known.batch}", f"Registered unit: batch {known.batch}",
                       rfid=True, counted=False)  # fmt: skip
@@ -102,22 +113,28 @@ def _already(ctx: Context, batch: str) -> Outcome:
 
 
 def receive_listed(ctx: Context, door: str, listed: ListedUnit) -> Outcome:
-    """A unit an open notice lists, by its tag or its label: received once, against its own
-    notice; its tag then stands for it, received."""
-    known = ctx.book.tagged(listed.epc)
-    if known is not None and known.state != "registered":
+    """A unit an open notice lists, by its tag or its label: received once on its notice,
+    against its own line; its tag then stands for it, received. The receiving event names the
+    tag's GTIN where the catalogue knows it as the unit's item, else the item's GTIN."""
+    if ctx.book.listed_received(listed.notice_id, listed.epc):
         return _already(ctx, listed.batch)
     item = ctx.book.item(listed.item)
-    gtin = listed.gtin or ctx.book.gtin_of(listed.item)
+    known_gtin = listed.gtin and ctx.book.item_of_gtin(listed.gtin)
+    gtin = listed.gtin if known_gtin and known_gtin.code == listed.item else None
+    gtin = gtin or ctx.book.gtin_of(listed.item)
     if item is None or gtin is None:
         raise Refusal(f"物资目录中没有 {listed.item}", f"{listed.item} is not in the catalogue")
     unit = Unit(item, gtin, listed.batch, listed.qty, listed.prod_date, listed.expiry)
-    lines = [x for x in ctx.book.open_notice_lines() if x.notice_id == listed.notice_id]
+    lines = [x for x in ctx.book.open_notice_lines(listed.notice_id) if x.n == listed.n]
     outcome = receive_unit(ctx, door, unit, lines)
+    outcome.events[:] = [  # the unit's tag: the server counts it on its line, and once
+        replace(e, epc=listed.epc) if isinstance(e, Receiving) else e for e in outcome.events
+    ]
     ctx.book.tag_received(
         TaggedUnit(listed.epc, item.code, gtin, listed.batch, listed.qty, "received", None),
         ctx.now,
     )
+    ctx.book.note_listed_received(listed.notice_id, listed.epc, ctx.now)
     return outcome
 
 

@@ -223,7 +223,7 @@ inbound_units = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("notice_id", Integer, ForeignKey("inbound_notices.id"), nullable=False),
     Column("line_id", Integer, ForeignKey("inbound_lines.id"), nullable=False),
-    Column("epc", String(128), nullable=False, unique=True),
+    Column("epc", String(128), nullable=False),  # once among a depot's open notices
     Column("sscc", String(18)),
     Column("gtin", String(14)),
     Column("serial", String(64)),
@@ -232,7 +232,13 @@ inbound_units = Table(
     Column("prod_date", Date),
     Column("expiry", Date),
     Column("qty", BigInteger, nullable=False),
+    # the receiving event that received it at a door (once: a second one is refused)
+    Column("received_event", String(36)),
+    Column("received_at", DateTime(timezone=True)),
     Index("ix_inbound_units_notice", "notice_id"),
+    Index("ix_inbound_units_line", "line_id"),
+    Index("ix_inbound_units_sscc", "sscc"),
+    Index("ix_inbound_units_gtin", "gtin", "serial"),
 )
 
 suppliers = Table(

@@ -1,9 +1,10 @@
 """the tagged units an inbound notice lists
 
 `inbound_units`: per unit the supplier says it is sending (its dispatch advice), its tag as
-the supplier encoded it (an SSCC or serialised SGTIN URI, unique), its GS1 key, item, batch,
-dates, quantity and the notice line it is on. The gateway receives a unit once when its tag
-passes a receiving door's portal.
+the supplier encoded it (an SSCC or serialised SGTIN URI), its GS1 key (a unit is listed once
+among a depot's open notices: checked by the server under the depot's lock), item, batch,
+dates, quantity and the notice line it is on, and the receiving event that received it at a
+door (`received_event`, `received_at`): a second receipt of the unit is refused.
 
 Revision ID: 0033
 Revises: 0032
@@ -36,6 +37,8 @@ def upgrade() -> None:
         sa.Column("prod_date", sa.Date()),
         sa.Column("expiry", sa.Date()),
         sa.Column("qty", sa.BigInteger(), nullable=False),
+        sa.Column("received_event", sa.String(36)),
+        sa.Column("received_at", sa.DateTime(timezone=True)),
         sa.ForeignKeyConstraint(
             ["notice_id"],
             ["inbound_notices.id"],
@@ -48,11 +51,14 @@ def upgrade() -> None:
             ["item_code"], ["items.code"], name=op.f("fk_inbound_units_item_code_items")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_inbound_units")),
-        sa.UniqueConstraint("epc", name=op.f("uq_inbound_units_epc")),
     )
     op.create_index("ix_inbound_units_notice", "inbound_units", ["notice_id"])
+    op.create_index("ix_inbound_units_line", "inbound_units", ["line_id"])
+    op.create_index("ix_inbound_units_sscc", "inbound_units", ["sscc"])
+    op.create_index("ix_inbound_units_gtin", "inbound_units", ["gtin", "serial"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_inbound_units_notice", table_name="inbound_units")
+    for index in ("gtin", "sscc", "line", "notice"):
+        op.drop_index(f"ix_inbound_units_{index}", table_name="inbound_units")
     op.drop_table("inbound_units")
