@@ -46,6 +46,7 @@ extension = 0
 
 [printers.D01]           # a ZPL printer (Zebra class) on raw TCP 9100
 kind = "zpl"
+door = "D01"             # where it stands (default: its name): it labels what D01 receives
 host = "10.20.1.31"
 rfid = true              # it encodes each label's tag (SSCC-96) and reads it back
 font = "E:SIMSUN.TTF"    # the CJK TrueType font on the printer
@@ -99,6 +100,7 @@ class PrinterSettings:
     timeout: float = 5.0
     spool: Path | None = None
     command: str | None = None
+    door: str = ""  # the door (or station) it stands at: it labels what that door receives
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +207,17 @@ def _printing(doc: dict[str, Any], base: Path) -> dict[str, Any]:
 
 
 def _printer(name: str, values: dict[str, Any], base: Path) -> PrinterSettings:
+    printer = _printer_kind(name, values, base)
+    door = str(values.get("door", name))  # "": at no door (it prints on demand only)
+    try:
+        if door:
+            check_name("door", door)
+    except ContractError as exc:
+        raise ConfigError(f"printers.{name}.door: {exc}") from exc
+    return replace(printer, door=door)
+
+
+def _printer_kind(name: str, values: dict[str, Any], base: Path) -> PrinterSettings:
     kind = str(values.get("kind", ""))
     timeout = float(values.get("timeout", 5.0))
     if not 0 < timeout <= 60:

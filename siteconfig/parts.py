@@ -118,7 +118,7 @@ def _printing(site: Site) -> dict[str, Any]:
         return {}
     printers: dict[str, Any] = {}
     for printer in site.gateway.printers:
-        settings: dict[str, Any] = {"kind": printer["kind"]}
+        settings: dict[str, Any] = {"kind": printer["kind"], "door": printer.get("door", "")}
         if printer["kind"] == "zpl":
             settings |= {"host": printer["host"], "port": printer.get("port", 9100),
                          "rfid": printer.get("rfid", False),

@@ -31,6 +31,7 @@ from gateway.services import reads
 from gateway.services.reads import Intake as TakenRead
 from gateway.services.reads import failed_answer
 from gateway.storage.disk import MB, DiskGuard
+from gateway.storage.received_labels import ReceivingLabels
 from gateway.storage.store import GatewayStore
 from kernel.contract import (
     Answer,
@@ -60,8 +61,10 @@ class Intake:
         store: GatewayStore,
         disk: DiskGuard,
         smoother: Smoother,
+        labels: ReceivingLabels | None = None,
     ) -> None:
         self.site = site
+        self.labels = labels  # the doors' printers that label what is received
         self.store = store
         self.disk = disk
         self.decide = partial(decide, smoother=smoother)
@@ -185,7 +188,9 @@ class Intake:
         if scans or self.tally.due(now):  # else: broken messages only, written later
             kept, counts = self.tally.take(now)
             try:
-                results = iter(reads.take_reads(self.store, scans, self.decide, kept, counts))
+                results = iter(
+                    reads.take_reads(self.store, scans, self.decide, kept, counts, self.labels)
+                )
             except Exception:
                 # The transaction itself failed (the disk, the database): nothing is
                 # committed, so nothing is acknowledged; each is tried again on its own.

@@ -174,6 +174,17 @@ def retry(db: sqlite3.Connection, printer: str) -> int:
     return cursor.rowcount
 
 
+def trouble(db: sqlite3.Connection, printer: str) -> str | None:
+    """The trouble (a zpl.PROBLEMS code) the printer's oldest job to print is waiting out;
+    None: printing (a voided label printed again is no trouble)."""
+    row = db.execute(
+        "SELECT reason FROM print_jobs WHERE printer = ? AND state = 'queued' ORDER BY id LIMIT 1",
+        (printer,),
+    ).fetchone()
+    reason = row[0] if row else None
+    return None if reason in (None, "encode_failed") else str(reason)
+
+
 def summary(db: sqlite3.Connection) -> list[dict[str, object]]:
     """Each printer with jobs still to print: how many queued and held, and the trouble its
     oldest one met (None: not tried yet, or nothing wrong), for the floor pages."""

@@ -53,7 +53,8 @@ def test_the_printers_go_into_the_gateways_file_as_it_reads_them(tmp_path: Path)
     assert config.labels is not None
     assert (config.labels.company_prefix, config.labels.extension) == ("6901234", 3)
     zpl, pdf = config.printers
-    assert zpl == PrinterSettings("PR-D01", "zpl", host="10.20.1.31", rfid=True)
+    assert zpl == PrinterSettings("PR-D01", "zpl", host="10.20.1.31", rfid=True, door="D01")
+    assert pdf.door == ""  # at no door: it prints on demand only
     assert pdf.spool == Path(f"{site.install.state_dir}/gateway/labels-PR-OFFICE")
     assert pdf.command == "lp -d LABELS"
 
