@@ -51,6 +51,11 @@ host = "10.20.1.31"
 rfid = true              # it encodes each label's tag (SSCC-96) and reads it back
 font = "E:SIMSUN.TTF"    # the CJK TrueType font on the printer
 
+[printers.D02]           # a printer without an encoder at a door whose reader encodes
+kind = "zpl"
+host = "10.20.1.32"
+encoder = "LC01-D02-ENC1" # the door's LLRP reader writes each label's tag after printing
+
 [printers.office]        # any other printer: a PDF per label into a spool folder
 kind = "pdf"
 spool = "spool/labels"
@@ -101,6 +106,7 @@ class PrinterSettings:
     spool: Path | None = None
     command: str | None = None
     door: str = ""  # the door (or station) it stands at: it labels what that door receives
+    encoder: str = ""  # an LLRP reader (device) that encodes its labels' tags after printing
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,12 +215,19 @@ def _printing(doc: dict[str, Any], base: Path) -> dict[str, Any]:
 def _printer(name: str, values: dict[str, Any], base: Path) -> PrinterSettings:
     printer = _printer_kind(name, values, base)
     door = str(values.get("door", name))  # "": at no door (it prints on demand only)
+    encoder = str(values.get("encoder", ""))
     try:
         if door:
             check_name("door", door)
+        if encoder:
+            check_name("device", encoder)
     except ContractError as exc:
-        raise ConfigError(f"printers.{name}.door: {exc}") from exc
-    return replace(printer, door=door)
+        raise ConfigError(f"printers.{name}: {exc}") from exc
+    if encoder and (printer.rfid or not door):
+        raise ConfigError(
+            f"printers.{name}.encoder: only for a printer at a door without an encoder of its own"
+        )
+    return replace(printer, door=door, encoder=encoder)
 
 
 def _printer_kind(name: str, values: dict[str, Any], base: Path) -> PrinterSettings:

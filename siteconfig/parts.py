@@ -128,6 +128,8 @@ def _printing(site: Site) -> dict[str, Any]:
             settings["spool"] = printer.get("spool", default)
             if printer.get("command"):
                 settings["command"] = printer["command"]
+        if printer.get("encoder"):
+            settings["encoder"] = printer["encoder"]
         settings["timeout"] = printer.get("timeout", 5)
         printers[printer["id"]] = settings
     prefix = {"company_prefix": labels["company_prefix"], "extension": labels.get("extension", 0)}

@@ -17,6 +17,7 @@ from gateway.domain.zpl import ZplSetup
 from gateway.entrypoints.floor_web import FloorContext, create_floor_app
 from gateway.entrypoints.intake import Intake
 from gateway.entrypoints.metrics import Gauges
+from gateway.services.encoding import EncodeSender
 from gateway.services.label_queue import (
     LabelDesk,
     LabelPrinter,
@@ -27,7 +28,7 @@ from gateway.services.label_queue import (
 )
 from gateway.services.printing import PdfSpool, ZplPrinter
 from gateway.storage.disk import MB, DiskGuard
-from gateway.storage.received_labels import NONE, PRINTER, DoorPrinter, ReceivingLabels
+from gateway.storage.received_labels import NONE, PRINTER, READER, DoorPrinter, ReceivingLabels
 from gateway.storage.store import GatewayStore
 from gateway.upstream.forwarder import Forwarder
 from gateway.upstream.report import Reporter
@@ -61,9 +62,9 @@ def receiving_labels(config: GatewayConfig, wake: Callable[[], None]) -> Receivi
         return None
     doors: dict[str, DoorPrinter] = {}
     for p in config.printers:
-        tag = PRINTER if p.kind == "zpl" and p.rfid else NONE
+        tag = PRINTER if p.kind == "zpl" and p.rfid else READER if p.encoder else NONE
         if p.door:
-            doors.setdefault(p.door, DoorPrinter(p.name, tag))
+            doors.setdefault(p.door, DoorPrinter(p.name, tag, p.encoder))
     labels = config.labels
     return ReceivingLabels(labels.company_prefix, labels.extension, doors, config.site, wake)
 
@@ -98,6 +99,7 @@ class Gateway:
             config.status_interval,
             clock=clock,
         )
+        self.encoding = EncodeSender(self.store, config.site, self._publish)
         desk = (
             LabelDesk(
                 Numbering(config.labels.company_prefix, config.labels.extension),
@@ -160,6 +162,7 @@ class Gateway:
         self.intake.start()
         if self.config.printers:
             self.printing.start()
+            self.encoding.start()
         self._status.start()
         log.info(
             "gateway for %s running; events go to %s", self.config.site, self.config.server.url
@@ -174,9 +177,16 @@ class Gateway:
         self.reporter.stop()
         if self.config.printers:
             self.printing.stop()
+            self.encoding.stop()
         self._status.join(timeout=2)
         self._web.join(timeout=5)
         self.store.close()
+
+    def _publish(self, topic: str, payload: bytes) -> bool:
+        """A message to a station (an encode request), while the gateway is on the broker."""
+        if not self.intake.connected.is_set():
+            return False
+        return self.intake.client.publish(topic, payload, qos=1).rc == 0
 
     def _status_loop(self) -> None:
         while not self._stop.wait(self.config.status_interval):

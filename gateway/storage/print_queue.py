@@ -117,6 +117,11 @@ def next_job(db: sqlite3.Connection, printer: str) -> Job | None:
             )
 
 
+def job(db: sqlite3.Connection, job_id: int) -> Job | None:
+    row = db.execute(f"SELECT {_COLUMNS} FROM print_jobs WHERE id = ?", (job_id,)).fetchone()  # noqa: S608
+    return _job(row) if row else None
+
+
 def jobs(db: sqlite3.Connection, printer: str | None = None) -> list[Job]:
     """Every job (of one printer) but those set aside as refused, oldest first."""
     where, args = ("AND printer = ?", (printer,)) if printer else ("", ())

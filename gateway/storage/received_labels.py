@@ -6,7 +6,9 @@ serial taken and its job queued (gateway/storage/print_queue.py) in the read's s
 with a row in `label_units` naming the unit's item, the door and the read. Where the door
 encodes tags (`tag` 'printer': its printer-encoder), the job's SSCC-96 is registered to the
 unit, received, when the printer reports the tag written and read back; a label voided and
-printed again is the same job and registers its EPC once.
+printed again is the same job and registers its EPC once. Where the door's LLRP reader encodes
+(`tag` 'reader'), the printed label's EPC is asked of that reader and registered once it
+reports the tag written and verified (gateway/storage/encode_requests.py).
 
 Every function here runs inside the caller's transaction (GatewayStore.transaction).
 """
@@ -22,15 +24,15 @@ from gateway.domain.floor import LabelNote, LabelWanted, TaggedUnit, Tags
 from gateway.domain.labels import LabelRefused, LogisticLabel, UnitsToLabel, epc_uri, sscc
 from gateway.domain.labels import unit_labels as numbered
 from gateway.domain.zpl import PROBLEMS
-from gateway.storage import print_queue
+from gateway.storage import encode_requests, print_queue
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS label_units (
     job_id  INTEGER PRIMARY KEY, item TEXT NOT NULL, door TEXT NOT NULL, read_id TEXT NOT NULL,
-    tag     TEXT NOT NULL DEFAULT 'none', registered_at REAL
+    tag     TEXT NOT NULL DEFAULT 'none', encoder TEXT, registered_at REAL
 );
 """
-PRINTER, NONE = "printer", "none"  # who encodes the unit's tag
+PRINTER, READER, NONE = "printer", "reader", "none"  # who encodes the unit's tag
 
 
 def _nothing() -> None:
@@ -42,7 +44,8 @@ class DoorPrinter:
     """The printer that labels what a door receives, and who encodes the label's tag."""
 
     printer: str
-    tag: str = NONE  # PRINTER: the printer's encoder; NONE: the label only
+    tag: str = NONE  # PRINTER: the printer's encoder; READER: `encoder`; NONE: the label only
+    encoder: str = ""  # the LLRP reader (device) that encodes the label's tag after printing
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,8 +90,8 @@ def queue(
         return LabelNote(None, refused.zh, refused.en)
     (job,) = print_queue.enqueue(db, door.printer, labels, at)
     db.execute(
-        "INSERT INTO label_units (job_id, item, door, read_id, tag) VALUES (?,?,?,?,?)",
-        (job, item.code, wanted.door, wanted.read_id, door.tag),
+        "INSERT INTO label_units (job_id, item, door, read_id, tag, encoder) VALUES (?,?,?,?,?,?)",
+        (job, item.code, wanted.door, wanted.read_id, door.tag, door.encoder or None),
     )
     zh, en = PROBLEMS.get(print_queue.trouble(db, door.printer) or "", ("", ""))
     return LabelNote(labels[0].sscc, zh, en)
@@ -96,13 +99,18 @@ def queue(
 
 def printed(db: sqlite3.Connection, tags: Tags, job: print_queue.Job, at: float) -> None:
     """The job's label printed: where its printer wrote and read back the tag, the EPC is
-    registered to the unit, received (once)."""
+    registered to the unit, received (once); where a reader encodes it, the reader is asked
+    to (gateway/storage/encode_requests.py)."""
     row = db.execute(
-        "SELECT item, tag FROM label_units WHERE job_id = ? AND registered_at IS NULL", (job.id,)
+        "SELECT item, tag, encoder FROM label_units WHERE job_id = ? AND registered_at IS NULL",
+        (job.id,),
     ).fetchone()
-    if row is None or row[1] != PRINTER or job.label.epc_hex is None:
+    if row is None or job.label.epc_hex is None:
         return
-    register(db, tags, job, str(row[0]), at)
+    if row[1] == PRINTER:
+        register(db, tags, job, str(row[0]), at)
+    elif row[1] == READER and row[2]:
+        encode_requests.ask(db, job, str(row[2]), str(row[0]))
 
 
 def register(

@@ -25,7 +25,7 @@ from harness.mosquitto import Mosquitto
 from harness.mqtt import MqttTestClient
 from harness.procs import free_port, wait_until
 from harness.zpl_printer import ZplPrinter as Simulator
-from kernel.contract import Answer, ScanData, ScanMessage
+from kernel.contract import Answer, ScanData, ScanMessage, cmd_topic
 from kernel.passwords import hash_password
 
 pytestmark = pytest.mark.timeout(120)
@@ -38,9 +38,10 @@ UNIT = ScanData(kind="gs1", gtin=QUILT, batch="2026Q1", qty=10, prod_date="2026-
 class Floor(DepotFloor):
     """The door's scanner and a handheld on the broker; every read waits for its answer."""
 
-    def __init__(self, broker: Mosquitto) -> None:  # the goods are the test's own
-        self.client = MqttTestClient(broker.port)
-        self.client.subscribe(f"wh/v1/{SITE}/cmd/+")
+    def __init__(self, broker: Mosquitto, devices: tuple[str, ...] = (SCANNER, HANDHELD)) -> None:
+        self.client = MqttTestClient(broker.port)  # the goods are the test's own
+        for device in devices:  # the answers to these devices (not a reader's encode requests)
+            self.client.subscribe(cmd_topic(SITE, device))
         self.seq = 0
 
     def scan(self, device: str, data: ScanData, door: str | None = None) -> ScanMessage:
@@ -55,6 +56,30 @@ class Floor(DepotFloor):
         return self.send(self.scan(SCANNER, data, "D01"))
 
 
+def seed(workdir: Path) -> Path:
+    """The gateway's book with the depot's master data (as its last sync brought) and a
+    keeper, li, who signs on to the floor pages."""
+    workdir.mkdir()
+    store = GatewayStore(workdir / "gateway.sqlite", time.time)
+    with store.transaction() as db:
+        server_copy.apply_sync(db, sync_answer(), started=0.0)
+        db.execute(
+            "INSERT INTO floor_people VALUES (?,?,?,?)",
+            ("li", "Li Na", "keeper", hash_password("1357-2468")),
+        )
+    store.close()
+    return workdir
+
+
+def printing(printer: Simulator, door: str, more: str, labels: str = "") -> str:
+    """gateway.toml's [labels] (with `labels` lines more) and the door's printer (`more`)."""
+    return (
+        f'\n[labels]\ncompany_prefix = "{PREFIX}"\n{labels}'
+        f'\n[printers.P-{door}]\nkind = "zpl"\ndoor = "{door}"\nhost = "{printer.host}"\n'
+        f"port = {printer.port}\ntimeout = 2\n{more}\n"
+    )
+
+
 def printer_trouble(client: httpx.Client) -> list[tuple[str, str, str]]:
     """The label printers' trouble the floor overview shows: (printer, zh, en)."""
     shown = client.get("/floor/api/overview").json()["printers"]
@@ -65,21 +90,8 @@ def test_each_unit_received_by_its_label_gets_its_label_and_its_tag(
     broker: Mosquitto, tmp_path: Path
 ) -> None:
     printer = Simulator(rfid=True).start()
-    workdir = tmp_path / "gateway"
-    workdir.mkdir()
-    store = GatewayStore(workdir / "gateway.sqlite", time.time)
-    with store.transaction() as db:
-        server_copy.apply_sync(db, sync_answer(), started=0.0)
-        db.execute(
-            "INSERT INTO floor_people VALUES (?,?,?,?)",
-            ("li", "Li Na", "keeper", hash_password("1357-2468")),
-        )
-    store.close()
-    settings = (
-        f'\n[labels]\ncompany_prefix = "{PREFIX}"\nextension = {EXTENSION}\n'
-        f'\n[printers.P-D01]\nkind = "zpl"\ndoor = "D01"\nhost = "{printer.host}"\n'
-        f"port = {printer.port}\nrfid = true\ntimeout = 2\n"
-    )
+    workdir = seed(tmp_path / "gateway")
+    settings = printing(printer, "D01", "rfid = true", f"extension = {EXTENSION}\n")
     away = f"http://127.0.0.1:{free_port()}"  # the server is not there today
     gateway = GatewayProcess(workdir, broker.port, away, "token", settings=settings).start()
     floor = Floor(broker)

@@ -78,5 +78,5 @@ def test_each_door_with_a_printer_labels_what_it_receives(tmp_path: Path) -> Non
     assert plan.doors == {"D01": DoorPrinter("D01", PRINTER), "office": DoorPrinter("office"),
                           "D02": DoorPrinter("P2", NONE)}  # fmt: skip
     assert receiving_labels(parse_config(tomllib.loads(BASE), tmp_path), lambda: None) is None
-    with pytest.raises(ConfigError, match=r"printers\.P2\.door"):
+    with pytest.raises(ConfigError, match=r"printers\.P2: door"):
         parse_config(tomllib.loads(BASE + PRINTING + more.replace("D02", "D 2")), tmp_path)
