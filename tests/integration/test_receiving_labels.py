@@ -25,11 +25,12 @@ from harness.mosquitto import Mosquitto
 from harness.mqtt import MqttTestClient
 from harness.procs import free_port, wait_until
 from harness.zpl_printer import ZplPrinter as Simulator
-from kernel.contract import Answer, ScanData, ScanMessage, cmd_topic
+from kernel.contract import Answer, RfidInfo, ScanData, ScanMessage, cmd_topic
 from kernel.passwords import hash_password
 
 pytestmark = pytest.mark.timeout(120)
 SITE, SCANNER, HANDHELD = "LC01", "LC01-D01-SC1", "LC01-HH5"
+PORTAL = "LC01-D02-RFID1"  # door D02's portal, loading order 101 (tents)
 PREFIX, EXTENSION = "6901234", 3
 BEIJING = timezone(timedelta(hours=8))
 UNIT = ScanData(kind="gs1", gtin=QUILT, batch="2026Q1", qty=10, prod_date="2026-09-01")
@@ -38,7 +39,9 @@ UNIT = ScanData(kind="gs1", gtin=QUILT, batch="2026Q1", qty=10, prod_date="2026-
 class Floor(DepotFloor):
     """The door's scanner and a handheld on the broker; every read waits for its answer."""
 
-    def __init__(self, broker: Mosquitto, devices: tuple[str, ...] = (SCANNER, HANDHELD)) -> None:
+    def __init__(
+        self, broker: Mosquitto, devices: tuple[str, ...] = (SCANNER, HANDHELD, PORTAL)
+    ) -> None:
         self.client = MqttTestClient(broker.port)  # the goods are the test's own
         for device in devices:  # the answers to these devices (not a reader's encode requests)
             self.client.subscribe(cmd_topic(SITE, device))
@@ -47,10 +50,12 @@ class Floor(DepotFloor):
     def scan(self, device: str, data: ScanData, door: str | None = None) -> ScanMessage:
         self.seq += 1
         now = datetime.now(BEIJING).isoformat(timespec="milliseconds")
-        source = "rfid" if data.kind == "epc" else "serial"
+        rfid = RfidInfo(1, -45.0, 3, now, now, now) if data.kind == "epc" else None
+        source = "rfid" if rfid else "serial"
         return ScanMessage(
-            str(uuid.uuid4()), SITE, device, self.seq, now, source, b"x", True, data, door
-        )
+            str(uuid.uuid4()), SITE, device, self.seq, now, source, b"x", True, data, door,
+            rfid=rfid,
+        )  # fmt: skip
 
     def receive(self, data: ScanData = UNIT) -> Answer:
         return self.send(self.scan(SCANNER, data, "D01"))
@@ -132,6 +137,14 @@ def test_each_unit_received_by_its_label_gets_its_label_and_its_tag(
         wait_until(lambda: gateway.book("SELECT count(*) FROM units") == [(4,)], 10, "tags")
         seen = floor.send(floor.scan(HANDHELD, ScanData(kind="epc", epc_uri=_uri(printer, 3))))
         assert seen.text_en == "Registered unit: batch 2026Q1"
+        load = ScanData(kind="command", command="LOAD:101")
+        assert floor.send(floor.scan(PORTAL, load, "D02")).result == "ok"
+        pallet = floor.send(
+            floor.scan(PORTAL, ScanData(kind="epc", epc_uri=_uri(printer, 0)), "D02")
+        )
+        # the loading door's portal knows the pallet: quilts, not on the order of tents
+        assert pallet.result == "refused"
+        assert pallet.text_en == "Wrong unit: Quilt is not on order 101"
     finally:
         pages.close()
         floor.client.close()
