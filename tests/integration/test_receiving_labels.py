@@ -110,7 +110,11 @@ def test_each_unit_received_by_its_label_gets_its_label_and_its_tag(
             assert answer.result == "ok"
             assert answer.text_en.endswith("Label on its way"), answer.text_en
             assert answer.text_zh.endswith("标签打印中")
-        wait_until(lambda: len(printer.good) == 2, 30, "the first two units' labels")
+        wait_until(
+            lambda: gateway.book("SELECT count(*) FROM print_jobs WHERE state = 'printed'")
+            == [(2,)],
+            30, "the first two units' labels printed (the printer's status after them read)",
+        )  # fmt: skip
 
         printer.run_out_of_paper()
         assert floor.receive().result == "ok"
