@@ -123,6 +123,7 @@ def test_each_unit_received_by_its_label_gets_its_label_and_its_tag(
             == [("P-D01", "打印机缺纸，请装纸", "printer out of paper: load labels")],
             30, "the printer's trouble on the floor overview",
         )  # fmt: skip
+        assert "printer out of paper: load labels" in pages.get("/floor").text
         fourth = floor.scan(SCANNER, UNIT, "D01")
         waiting = floor.send(fourth)
         assert waiting.result == "ok"

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from unit.test_floor_workflows import DOOR, QUILT, Hands, depot
 
+from edge.decode.epc import decode_epc
 from gateway.domain.floor import Item, LabelWanted, ListedUnit
 from gateway.domain.labels import epc_uri, sscc_epc
 from gateway.storage import print_queue, received_labels
@@ -70,6 +71,11 @@ PLAN = ReceivingLabels("6901234", 3, {"D01": DoorPrinter("P-D01", PRINTER), "D02
 
 def wanted(door: str = "D01", batch: str = "2026Q1") -> LabelWanted:
     return LabelWanted(door, QUILTS, QUILT, batch, 10, "2026-09-01", None, "read-1")
+
+
+def test_a_labels_tag_is_known_by_the_uri_a_station_reports_it_under() -> None:
+    epc = sscc_epc("369012340000000017", "6901234")
+    assert epc_uri(epc) == decode_epc(epc).data.epc_uri == "urn:epc:id:sscc:6901234.3000000001"
 
 
 def test_the_book_queues_the_label_and_registers_its_tag_once_written(tmp_path: Path) -> None:
