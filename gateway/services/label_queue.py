@@ -5,7 +5,7 @@ The worker takes a printer's oldest job, prints it outside any transaction (a pr
 take seconds), and records what came of it:
 
 - printed: done; a received unit's tag the printer wrote and read back is registered to the
-  unit (gateway.storage.received_labels.py);
+  unit (gateway/storage/received_labels.py);
 - VOID (the tag did not take its EPC): the void is recorded and the same unit, same SSCC,
   printed again next, up to print_queue.MAX_VOIDS times in a row;
 - anything else (out of paper or ribbon, head open, paused, unreachable): the job is kept,
