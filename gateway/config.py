@@ -46,9 +46,15 @@ extension = 0
 
 [printers.D01]           # a ZPL printer (Zebra class) on raw TCP 9100
 kind = "zpl"
+door = "D01"             # where it stands (default: its name): it labels what D01 receives
 host = "10.20.1.31"
 rfid = true              # it encodes each label's tag (SSCC-96) and reads it back
 font = "E:SIMSUN.TTF"    # the CJK TrueType font on the printer
+
+[printers.D02]           # a printer without an encoder at a door whose reader encodes
+kind = "zpl"
+host = "10.20.1.32"
+encoder = "LC01-D02-ENC1" # the door's LLRP reader writes each label's tag after printing
 
 [printers.office]        # any other printer: a PDF per label into a spool folder
 kind = "pdf"
@@ -99,6 +105,8 @@ class PrinterSettings:
     timeout: float = 5.0
     spool: Path | None = None
     command: str | None = None
+    door: str = ""  # the door (or station) it stands at: it labels what that door receives
+    encoder: str = ""  # an LLRP reader (device) that encodes its labels' tags after printing
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +213,24 @@ def _printing(doc: dict[str, Any], base: Path) -> dict[str, Any]:
 
 
 def _printer(name: str, values: dict[str, Any], base: Path) -> PrinterSettings:
+    printer = _printer_kind(name, values, base)
+    door = str(values.get("door", name))  # "": at no door (it prints on demand only)
+    encoder = str(values.get("encoder", ""))
+    try:
+        if door:
+            check_name("door", door)
+        if encoder:
+            check_name("device", encoder)
+    except ContractError as exc:
+        raise ConfigError(f"printers.{name}: {exc}") from exc
+    if encoder and (printer.rfid or not door):
+        raise ConfigError(
+            f"printers.{name}.encoder: only for a printer at a door without an encoder of its own"
+        )
+    return replace(printer, door=door, encoder=encoder)
+
+
+def _printer_kind(name: str, values: dict[str, Any], base: Path) -> PrinterSettings:
     kind = str(values.get("kind", ""))
     timeout = float(values.get("timeout", 5.0))
     if not 0 < timeout <= 60:

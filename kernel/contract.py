@@ -74,7 +74,11 @@ class TopicParts:
 
 def parse_topic(topic: str) -> TopicParts:
     parts = topic.split("/")
-    if len(parts) == 5 and "/".join(parts[:2]) == PREFIX and parts[3] in ("scan", "status", "cmd"):
+    if (
+        len(parts) == 5
+        and "/".join(parts[:2]) == PREFIX
+        and parts[3] in ("scan", "status", "cmd", "encoded")
+    ):
         return TopicParts(check_name("site", parts[2]), parts[3], check_name("device", parts[4]))
     if len(parts) == 5 and "/".join(parts[:2]) == PREFIX and parts[3:] == ["gateway", "status"]:
         return TopicParts(check_name("site", parts[2]), "gateway_status", None)

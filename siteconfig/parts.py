@@ -118,7 +118,7 @@ def _printing(site: Site) -> dict[str, Any]:
         return {}
     printers: dict[str, Any] = {}
     for printer in site.gateway.printers:
-        settings: dict[str, Any] = {"kind": printer["kind"]}
+        settings: dict[str, Any] = {"kind": printer["kind"], "door": printer.get("door", "")}
         if printer["kind"] == "zpl":
             settings |= {"host": printer["host"], "port": printer.get("port", 9100),
                          "rfid": printer.get("rfid", False),
@@ -128,6 +128,8 @@ def _printing(site: Site) -> dict[str, Any]:
             settings["spool"] = printer.get("spool", default)
             if printer.get("command"):
                 settings["command"] = printer["command"]
+        if printer.get("encoder"):
+            settings["encoder"] = printer["encoder"]
         settings["timeout"] = printer.get("timeout", 5)
         printers[printer["id"]] = settings
     prefix = {"company_prefix": labels["company_prefix"], "extension": labels.get("extension", 0)}

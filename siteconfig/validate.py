@@ -140,9 +140,27 @@ def site_rules(site: dict[str, Any]) -> Iterator[Problem]:
         yield from _device_rules(path, device, doors, zones)
     yield from _shared_ports(site)
     yield from _doors_agree(devices)
-    yield from _printers(site, doors)
+    yield from _printers(site, doors, devices)
     yield from _site_ports(site)
     yield from _timezone(site)
+
+
+def _encoder(
+    path: Path, printer: dict[str, Any], devices: list[tuple[Path, dict[str, Any]]]
+) -> Iterator[Problem]:
+    """A printer's encoder: an LLRP reader at the printer's door, for a printer that has no
+    encoder of its own."""
+    encoder = printer["encoder"]
+    found = next((d for _, d in devices if d.get("id") == encoder), None)
+    at = (*path, "encoder")
+    if found is None:
+        yield Problem(at, f"no device {encoder!r} among the stations' devices")
+    elif found.get("kind") != "rfid_reader" or _get(found, "connection", "protocol") != "llrp":
+        yield Problem(at, f"device {encoder!r} is not an RFID reader on LLRP")
+    elif "door" not in printer or found.get("door") != printer.get("door"):
+        yield Problem(at, f"device {encoder!r} is not at the printer's door")
+    if printer.get("rfid"):
+        yield Problem(at, "a printer with an encoder of its own (rfid) needs no reader's")
 
 
 def _timezone(site: dict[str, Any]) -> Iterator[Problem]:
@@ -327,9 +345,11 @@ def _at(path: Path) -> str:
     return dotted(path)
 
 
-def _printers(site: dict[str, Any], doors: set[str]) -> Iterator[Problem]:
+def _printers(
+    site: dict[str, Any], doors: set[str], devices: list[tuple[Path, dict[str, Any]]]
+) -> Iterator[Problem]:
     """A printer stands at a declared door, has an id of its own, and prints under the
-    depot's GS1 prefix (gateway.labels)."""
+    depot's GS1 prefix (gateway.labels); its `encoder` is an LLRP reader at its door."""
     gateway = site.get("gateway")
     if not isinstance(gateway, dict) or not isinstance(gateway.get("printers"), list):
         return
@@ -344,6 +364,8 @@ def _printers(site: dict[str, Any], doors: set[str]) -> Iterator[Problem]:
             yield Problem((*path, "door"), f"door {door!r} is not among the site's doors")
         if isinstance(name, str) and name in seen:
             yield Problem((*path, "id"), f"printer {name!r} appears twice")
+        if "encoder" in printer:
+            yield from _encoder(path, printer, devices)
         seen.add(str(name))
     if printers and "labels" not in gateway:
         yield Problem(("gateway", "printers"), "printers need gateway.labels (the GS1 prefix)")

@@ -193,6 +193,31 @@ class TaggedUnit:
     order: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class LabelWanted:
+    """A unit received at a door by its label: the depot's logistic label it is to get."""
+
+    door: str
+    item: Item
+    gtin: str
+    batch: str
+    qty: int
+    prod_date: str | None
+    expiry: str | None
+    read_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class LabelNote:
+    """What became of a unit's label at its door's printer: queued under its SSCC, printing
+    or waiting out the printer's trouble (`zh`, `en`: the trouble; empty: none), or made
+    impossible by the label's rules (no SSCC; `zh`, `en` say why)."""
+
+    sscc: str | None
+    zh: str = ""
+    en: str = ""
+
+
 class Catalogue(Protocol):
     def item_of_gtin(self, gtin: str) -> Item | None: ...
     def item(self, code: str) -> Item | None: ...
@@ -291,5 +316,12 @@ class Tags(Protocol):
         ...
 
 
-class FloorView(Catalogue, Stock, Tasks, Notices, PickLists, Counts, Tags, Protocol):
+class Labels(Protocol):
+    def queue_label(self, wanted: LabelWanted, at: float) -> LabelNote | None:
+        """Queue the unit's label at its door's printer, in the read's transaction; None
+        where the door has no printer."""
+        ...
+
+
+class FloorView(Catalogue, Stock, Tasks, Notices, PickLists, Counts, Tags, Labels, Protocol):
     """Everything a workflow reads and records, in the read's own transaction."""

@@ -241,6 +241,15 @@ def sgtin_epc(gtin: str, serial: int, company_prefix_length: int) -> str:
     return str(coded).upper()
 
 
+def epc_uri(epc_hex: str) -> str:
+    """The pure-identity URI of an encoded EPC (urn:epc:id:sscc:...), as a station reports
+    the tag when it reads it and as the book knows tagged units."""
+    try:
+        return str(hex_to_tag_encodable(epc_hex.upper()).epc_uri)
+    except Exception as exc:  # epcpy raises several kinds for unknown headers and partitions
+        raise LabelRefused("epc", "无法识别的 EPC", f"not an EPC: {exc}") from exc
+
+
 @dataclass(frozen=True, slots=True)
 class EpcKey:
     """What an encoded EPC names: an SSCC, or a GTIN and serial."""

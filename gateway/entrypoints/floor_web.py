@@ -288,6 +288,12 @@ def _floor_routes(pages: Pages) -> APIRouter:
         floor_pages.retry_printer(store, printer)
         return RedirectResponse("/floor", status_code=303)
 
+    @router.post("/floor/encodes/{job}/retry")
+    def retry_encode(request: Request, job: int) -> Response:
+        pages.signed_in(request)
+        floor_pages.retry_encode(store, job)
+        return RedirectResponse("/floor", status_code=303)
+
     @router.post("/floor/device/{device}/override")
     def override(request: Request, device: str, reason: Annotated[str, Form()]) -> Response:
         user = pages.signed_in(request)

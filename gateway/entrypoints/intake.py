@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 import paho.mqtt.client as paho
 
@@ -27,10 +27,11 @@ from gateway.domain.quarantine import Broken, Tally, Verdict
 from gateway.domain.smoothing import Smoother
 from gateway.domain.workflows import decide
 from gateway.entrypoints.metrics import IntakeMetrics
-from gateway.services import reads
+from gateway.services import encoding, reads
 from gateway.services.reads import Intake as TakenRead
 from gateway.services.reads import failed_answer
 from gateway.storage.disk import MB, DiskGuard
+from gateway.storage.received_labels import ReceivingLabels
 from gateway.storage.store import GatewayStore
 from kernel.contract import (
     Answer,
@@ -45,11 +46,31 @@ from kernel.contract import (
     scan_subscription,
     status_payload,
 )
+from kernel.encoding import parse_encode_outcome
 from kernel.mqtt import BrokerSettings, connect, make_client
 
 log = logging.getLogger(__name__)
 
-MAX_GROUP = 256  # reads committed together at most
+MAX_GROUP = 256
+T = TypeVar("T")  # reads committed together at most
+
+
+def by_device(
+    messages: list[paho.MQTTMessage], parse: Callable[[bytes], T], what: str
+) -> list[tuple[str, T]]:
+    """Each message's content with the device of its topic (never the body's); a broken one
+    left out, with a line in the log."""
+    found: list[tuple[str, T]] = []
+    for message in messages:
+        try:
+            device = parse_topic(message.topic).device
+            content = parse(bytes(message.payload))
+        except ContractError as exc:
+            log.warning("ignored %s on %s: %s", what, message.topic[:200], exc)
+            continue
+        if device:
+            found.append((device, content))
+    return found
 
 
 class Intake:
@@ -60,8 +81,10 @@ class Intake:
         store: GatewayStore,
         disk: DiskGuard,
         smoother: Smoother,
+        labels: ReceivingLabels | None = None,
     ) -> None:
         self.site = site
+        self.labels = labels  # the doors' printers that label what is received
         self.store = store
         self.disk = disk
         self.decide = partial(decide, smoother=smoother)
@@ -113,7 +136,13 @@ class Intake:
             log.error("broker refused the gateway: %s", rc)
             return
         log.info("gateway connected to broker (session present: %s)", flags.session_present)
-        client.subscribe([(scan_subscription(self.site), 1), (f"wh/v1/{self.site}/status/+", 1)])
+        client.subscribe(
+            [
+                (scan_subscription(self.site), 1),
+                (f"wh/v1/{self.site}/status/+", 1),
+                (f"wh/v1/{self.site}/encoded/+", 1),  # readers' encode outcomes
+            ]
+        )
         self.connected.set()
         self.publish_status()
 
@@ -165,6 +194,10 @@ class Intake:
         if statuses:
             self._statuses(statuses)
             group = [m for m in group if "/status/" not in m.topic]
+        encoded = [m for m in group if "/encoded/" in m.topic]
+        if encoded:
+            self._encoded(encoded)
+            group = [m for m in group if "/encoded/" not in m.topic]
         if not group:
             return
         if self.disk.full:
@@ -185,7 +218,9 @@ class Intake:
         if scans or self.tally.due(now):  # else: broken messages only, written later
             kept, counts = self.tally.take(now)
             try:
-                results = iter(reads.take_reads(self.store, scans, self.decide, kept, counts))
+                results = iter(
+                    reads.take_reads(self.store, scans, self.decide, kept, counts, self.labels)
+                )
             except Exception:
                 # The transaction itself failed (the disk, the database): nothing is
                 # committed, so nothing is acknowledged; each is tried again on its own.
@@ -228,21 +263,25 @@ class Intake:
 
     def _statuses(self, messages: list[paho.MQTTMessage]) -> None:
         """Stations' retained status: online with their figures, or offline (last will)."""
-        found: list[tuple[str, dict[str, Any]]] = []
-        for message in messages:
-            try:
-                device = parse_topic(message.topic).device
-                doc = parse_status(bytes(message.payload))
-            except ContractError as exc:
-                log.warning("ignored a status on %s: %s", message.topic[:200], exc)
-                continue
-            if device:
-                found.append((device, doc))
+        found = by_device(messages, parse_status, "a status")
         try:
             reads.take_statuses(self.store, found)
         except Exception:
             log.exception("could not record %d device statuses", len(found))
         for message in messages:  # a status is the latest word: the next one replaces it
+            self.client.ack(message.mid, message.qos)
+
+    def _encoded(self, messages: list[paho.MQTTMessage]) -> None:
+        """Readers' encode outcomes: each taken as its topic's device's (not the body's),
+        acknowledged once committed (a broken one at once, with a line in the log)."""
+        found = by_device(messages, parse_encode_outcome, "an encode outcome")
+        try:
+            encoding.take_outcomes(self.store, found)
+        except Exception:
+            # not recorded: not acknowledged, so the broker delivers them again
+            log.exception("could not record %d encode outcomes", len(found))
+            return
+        for message in messages:
             self.client.ack(message.mid, message.qos)
 
     def _refuse_all(self, group: list[paho.MQTTMessage]) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import sys
 import threading
+from collections.abc import Callable
 from functools import partial
 
 import uvicorn
@@ -16,6 +17,7 @@ from gateway.domain.zpl import ZplSetup
 from gateway.entrypoints.floor_web import FloorContext, create_floor_app
 from gateway.entrypoints.intake import Intake
 from gateway.entrypoints.metrics import Gauges
+from gateway.services.encoding import EncodeSender
 from gateway.services.label_queue import (
     LabelDesk,
     LabelPrinter,
@@ -26,6 +28,7 @@ from gateway.services.label_queue import (
 )
 from gateway.services.printing import PdfSpool, ZplPrinter
 from gateway.storage.disk import MB, DiskGuard
+from gateway.storage.received_labels import NONE, PRINTER, READER, DoorPrinter, ReceivingLabels
 from gateway.storage.store import GatewayStore
 from gateway.upstream.forwarder import Forwarder
 from gateway.upstream.report import Reporter
@@ -52,6 +55,20 @@ def label_printer(settings: PrinterSettings) -> LabelPrinter:
     return PdfDevice(PdfSpool(settings.spool, settings.command, settings.timeout))
 
 
+def receiving_labels(config: GatewayConfig, wake: Callable[[], None]) -> ReceivingLabels | None:
+    """The printer of each door that labels what it receives (the first declared at a door),
+    and who encodes the label's tag."""
+    if config.labels is None or not config.printers:
+        return None
+    doors: dict[str, DoorPrinter] = {}
+    for p in config.printers:
+        tag = PRINTER if p.kind == "zpl" and p.rfid else READER if p.encoder else NONE
+        if p.door:
+            doors.setdefault(p.door, DoorPrinter(p.name, tag, p.encoder))
+    labels = config.labels
+    return ReceivingLabels(labels.company_prefix, labels.extension, doors, config.site, wake)
+
+
 class Gateway:
     def __init__(self, config: GatewayConfig, clock: Clock) -> None:
         sys.setswitchinterval(SWITCH_INTERVAL)
@@ -60,12 +77,14 @@ class Gateway:
         self.disk = DiskGuard(
             config.database.parent, config.disk_alarm_mb * MB, config.disk_refuse_mb * MB
         )
+        self.printing = PrintWorker(self.store, {p.name: label_printer(p) for p in config.printers})
         self.intake = Intake(
             config.site,
             config.broker,
             self.store,
             self.disk,
             Smoother(config.rfid, config.rfid_doors),
+            receiving_labels(config, self.printing.wake),
         )
         exchange = threading.Lock()  # deliveries and syncs take turns (gateway.upstream.worker)
         self.forwarder = Forwarder(config.site, config.server, self.store, exchange, clock=clock)
@@ -80,7 +99,7 @@ class Gateway:
             config.status_interval,
             clock=clock,
         )
-        self.printing = PrintWorker(self.store, {p.name: label_printer(p) for p in config.printers})
+        self.encoding = EncodeSender(self.store, config.site, self._publish)
         desk = (
             LabelDesk(
                 Numbering(config.labels.company_prefix, config.labels.extension),
@@ -143,6 +162,7 @@ class Gateway:
         self.intake.start()
         if self.config.printers:
             self.printing.start()
+            self.encoding.start()
         self._status.start()
         log.info(
             "gateway for %s running; events go to %s", self.config.site, self.config.server.url
@@ -157,9 +177,16 @@ class Gateway:
         self.reporter.stop()
         if self.config.printers:
             self.printing.stop()
+            self.encoding.stop()
         self._status.join(timeout=2)
         self._web.join(timeout=5)
         self.store.close()
+
+    def _publish(self, topic: str, payload: bytes) -> bool:
+        """A message to a station (an encode request), while the gateway is on the broker."""
+        if not self.intake.connected.is_set():
+            return False
+        return self.intake.client.publish(topic, payload, qos=1).rc == 0
 
     def _status_loop(self) -> None:
         while not self._stop.wait(self.config.status_interval):

@@ -14,7 +14,7 @@ from typing import Any
 from gateway.domain import tasks
 from gateway.domain.floor import Task
 from gateway.domain.zpl import PROBLEMS
-from gateway.storage import pages, people, print_queue
+from gateway.storage import encode_requests, pages, people, print_queue
 from gateway.storage.book import Book
 from gateway.storage.store import GatewayStore
 from kernel.depot_time import depot_date
@@ -69,6 +69,7 @@ def overview(store: GatewayStore, now: float) -> dict[str, Any]:
             "counts": pages.counts(db),
             "rejected": pages.rejected(db),
             "printers": printers(db),
+            "encodes": encode_requests.failed(db),
         }
 
 
@@ -85,6 +86,12 @@ def retry_printer(store: GatewayStore, printer: str) -> int:
     """The operator checked the printer's labels: its held jobs are printed again."""
     with store.transaction() as db:
         return print_queue.retry(db, printer)
+
+
+def retry_encode(store: GatewayStore, job: int) -> bool:
+    """The operator put a blank tag on the reader again: the failed encode is asked again."""
+    with store.transaction() as db:
+        return encode_requests.retry(db, job)
 
 
 def device_detail(store: GatewayStore, device: str, now: float) -> dict[str, Any]:

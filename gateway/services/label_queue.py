@@ -4,7 +4,8 @@ worker that prints each printer's jobs in order (gateway/storage/print_queue.py 
 The worker takes a printer's oldest job, prints it outside any transaction (a printer may
 take seconds), and records what came of it:
 
-- printed: done;
+- printed: done; a received unit's tag the printer wrote and read back is registered to the
+  unit (gateway/storage/received_labels.py);
 - VOID (the tag did not take its EPC): the void is recorded and the same unit, same SSCC,
   printed again next, up to print_queue.MAX_VOIDS times in a row;
 - anything else (out of paper or ribbon, head open, paused, unreachable): the job is kept,
@@ -26,7 +27,7 @@ from gateway.domain.labels import LabelRefused, LogisticLabel, UnitsToLabel, ssc
 from gateway.domain.zpl import ZplSetup, label_zpl
 from gateway.services.label_pdf import label_pdf
 from gateway.services.printing import PdfSpool, PrintResult, ZplPrinter
-from gateway.storage import print_queue
+from gateway.storage import print_queue, received_labels
 from gateway.storage.book import Book
 from gateway.storage.store import GatewayStore
 
@@ -217,6 +218,7 @@ class PrintWorker:
                 now = self.store.clock()
                 if result.printed:
                     print_queue.printed(db, job.id, now)
+                    received_labels.printed(db, Book(db), job, now)
                 elif result.voided:
                     print_queue.voided(db, job, result.epc_read, result.reason or "", now)
                 else:

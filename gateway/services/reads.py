@@ -21,6 +21,7 @@ from gateway.domain.floor import FloorView
 from gateway.domain.quarantine import Broken
 from gateway.storage import people, quarantine
 from gateway.storage.book import Book
+from gateway.storage.received_labels import ReceivingLabels
 from gateway.storage.store import (
     READ,
     GatewayStore,
@@ -75,14 +76,16 @@ def take_reads(
     decide: Decide,
     kept: Sequence[Broken] = (),
     counts: Mapping[str, tuple[int, int]] | None = None,
+    labels: ReceivingLabels | None = None,
 ) -> list[Intake]:
     """Record several reads in one transaction, each on its own savepoint, with the broken
-    messages to keep and the counts. Raises only if the transaction itself fails."""
+    messages to keep and the counts; the labels the reads queued at the doors' printers
+    (`labels`) are printed once committed. Raises only if the transaction itself fails."""
     results: list[Intake] = []
     with store.transaction() as db:
         if kept or counts:
             quarantine.set_aside(db, kept, counts or {}, store.clock())
-        book = Book(db, savepoint=READ)
+        book = Book(db, savepoint=READ, labels=labels)
         seen = answered(db, [scan.event_id for scan, _ in reads])
         for scan, payload in reads:
             wire = seen.get(scan.event_id)
@@ -100,6 +103,8 @@ def take_reads(
             seen[scan.event_id] = taken.wire
             results.append(taken)
             end_read(db)
+    if labels is not None and book.labels_queued:
+        labels.wake()
     return results
 
 

@@ -27,6 +27,8 @@ from gateway.domain.floor import (
     Effect,
     FlaggedReceipt,
     Item,
+    LabelNote,
+    LabelWanted,
     Line,
     ListedUnit,
     Load,
@@ -37,6 +39,7 @@ from gateway.domain.floor import (
     TaggedUnit,
     Task,
 )
+from gateway.storage import received_labels
 from gateway.storage.schema import LIVE_EFFECTS, LOADED
 
 _ITEM = "SELECT code, name_zh, name_en, unit_zh, unit_en, reusable FROM items"
@@ -68,9 +71,16 @@ def _item(row: Any) -> Item:
 class Book:
     """The floor view on one SQLite connection, inside a transaction."""
 
-    def __init__(self, db: sqlite3.Connection, savepoint: str | None = None) -> None:
+    def __init__(
+        self,
+        db: sqlite3.Connection,
+        savepoint: str | None = None,
+        labels: received_labels.ReceivingLabels | None = None,
+    ) -> None:
         self.db = db
         self.savepoint = savepoint  # where undo() goes back to: the read being decided
+        self.labels = labels  # the doors' printers that label what is received (None: none)
+        self.labels_queued = False  # whether a read queued a label (the printer to be woken)
         # Master data changes only with a sync, never inside a group of reads; tasks change
         # only through this book while it is in use (kept as text: every caller gets a copy).
         self._items: dict[str, Item | None] = {}
@@ -319,6 +329,15 @@ class Book:
             "UPDATE counts SET closed=1 WHERE stocktake=? AND location=? AND round=?",
             (take, location, round),
         )
+
+    # --- labels -----------------------------------------------------------------------------
+
+    def queue_label(self, wanted: LabelWanted, at: float) -> LabelNote | None:
+        if self.labels is None:
+            return None
+        note = received_labels.queue(self.db, self.labels, wanted, at)
+        self.labels_queued |= note is not None and note.sscc is not None
+        return note
 
     # --- RFID tags ----------------------------------------------------------------------------
 

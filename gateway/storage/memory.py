@@ -21,6 +21,8 @@ from gateway.domain.floor import (
     Effect,
     FlaggedReceipt,
     Item,
+    LabelNote,
+    LabelWanted,
     Line,
     ListedUnit,
     Load,
@@ -31,6 +33,8 @@ from gateway.domain.floor import (
     TaggedUnit,
     Task,
 )
+from gateway.domain.labels import sscc
+from gateway.domain.zpl import PROBLEMS
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,10 +73,14 @@ class MemoryFloor:
     count_rows: dict[CountKey, tuple[int, int | None, bool]] = field(default_factory=dict)
     tags: dict[str, TaggedUnit] = field(default_factory=dict)
     listed_done: set[tuple[int, str]] = field(default_factory=set)  # (notice, tag) received
+    # The doors with a printer that labels what they receive, each with its trouble now
+    # (a zpl.PROBLEMS code; "" none), and the labels queued there:
+    printers: dict[str, str] = field(default_factory=dict)
+    labels: list[LabelWanted] = field(default_factory=list)
     _mark: dict[str, Any] | None = field(default=None, init=False, repr=False)
 
     _RECORDED = ("effects", "tasks", "received", "flagged", "picks", "loads", "count_rows", "tags",
-                 "listed_done")  # fmt: skip
+                 "listed_done", "labels")  # fmt: skip
 
     def mark(self) -> None:
         """Where `undo` goes back to: the read about to be decided."""
@@ -239,6 +247,15 @@ class MemoryFloor:
         for k, (counted, card, _) in list(self.count_rows.items()):
             if (k.stocktake, k.location, k.round) == (take, location, round):
                 self.count_rows[k] = (counted, card, True)
+
+    # --- labels -----------------------------------------------------------------------------
+
+    def queue_label(self, wanted: LabelWanted, at: float) -> LabelNote | None:
+        if wanted.door not in self.printers:
+            return None
+        self.labels.append(wanted)
+        zh, en = PROBLEMS.get(self.printers[wanted.door], ("", ""))
+        return LabelNote(sscc("6901234", 0, len(self.labels)), zh, en)
 
     # --- RFID tags ----------------------------------------------------------------------------
 

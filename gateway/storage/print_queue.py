@@ -117,6 +117,11 @@ def next_job(db: sqlite3.Connection, printer: str) -> Job | None:
             )
 
 
+def job(db: sqlite3.Connection, job_id: int) -> Job | None:
+    row = db.execute(f"SELECT {_COLUMNS} FROM print_jobs WHERE id = ?", (job_id,)).fetchone()  # noqa: S608
+    return _job(row) if row else None
+
+
 def jobs(db: sqlite3.Connection, printer: str | None = None) -> list[Job]:
     """Every job (of one printer) but those set aside as refused, oldest first."""
     where, args = ("AND printer = ?", (printer,)) if printer else ("", ())
@@ -172,6 +177,17 @@ def retry(db: sqlite3.Connection, printer: str) -> int:
         (printer,),
     )
     return cursor.rowcount
+
+
+def trouble(db: sqlite3.Connection, printer: str) -> str | None:
+    """The trouble (a zpl.PROBLEMS code) the printer's oldest job to print is waiting out;
+    None: printing (a voided label printed again is no trouble)."""
+    row = db.execute(
+        "SELECT reason FROM print_jobs WHERE printer = ? AND state = 'queued' ORDER BY id LIMIT 1",
+        (printer,),
+    ).fetchone()
+    reason = row[0] if row else None
+    return None if reason in (None, "encode_failed") else str(reason)
 
 
 def summary(db: sqlite3.Connection) -> list[dict[str, object]]:

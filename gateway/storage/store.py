@@ -17,7 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from gateway.domain.quarantine import DeviceCounts
-from gateway.storage import print_queue, quarantine, schema, server_copy
+from gateway.storage import (
+    encode_requests,
+    print_queue,
+    quarantine,
+    received_labels,
+    schema,
+    server_copy,
+)
 from kernel.contract import ScanMessage
 from kernel.floor_events import FloorEvent
 from kernel.sqlite import open_durable
@@ -79,7 +86,13 @@ class GatewayStore:
         # What is deleted is overwritten, whatever the SQLite build's default: sessions, and
         # the central password hashes an earlier release kept (`people`, dropped below).
         self._db.execute("PRAGMA secure_delete=ON")
-        self._db.executescript(schema.STORE + quarantine.SCHEMA + print_queue.SCHEMA)
+        self._db.executescript(
+            schema.STORE
+            + quarantine.SCHEMA
+            + print_queue.SCHEMA
+            + received_labels.SCHEMA
+            + encode_requests.SCHEMA
+        )
         _add_columns(self._db, _ADDED)
         self._db.executescript(quarantine.INDEXES + schema.BOOK)
         _add_columns(self._db, _LOCAL_ADDED)

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from gateway.config import PrinterSettings, parse_config
-from gateway.entrypoints.process import label_printer
+from gateway.entrypoints.process import label_printer, receiving_labels
 from gateway.services.label_queue import PdfDevice, ZplDevice
+from gateway.storage.received_labels import NONE, PRINTER, DoorPrinter
 from kernel.config import ConfigError
 
 BASE = """
@@ -41,7 +42,7 @@ def test_printers_and_the_depots_prefix_are_read(tmp_path: Path) -> None:
     assert config.labels is not None
     assert (config.labels.company_prefix, config.labels.extension) == ("6901234", 3)
     zpl, pdf = config.printers
-    assert zpl == PrinterSettings("D01", "zpl", host="10.20.1.31", rfid=True)
+    assert zpl == PrinterSettings("D01", "zpl", host="10.20.1.31", rfid=True, door="D01")
     assert (pdf.spool, pdf.command) == (tmp_path / "spool" / "labels", "lp -d LABELS")
     assert isinstance(label_printer(zpl), ZplDevice) and isinstance(label_printer(pdf), PdfDevice)
     assert parse_config(tomllib.loads(BASE), tmp_path).printers == ()
@@ -67,3 +68,15 @@ def test_printing_set_wrong_is_refused_with_what_is_wrong(
 ) -> None:
     with pytest.raises(ConfigError, match=says):
         parse_config(tomllib.loads(BASE + section + "\n"), tmp_path)
+
+
+def test_each_door_with_a_printer_labels_what_it_receives(tmp_path: Path) -> None:
+    more = '\n[printers.P2]\nkind = "zpl"\nhost = "10.20.1.32"\ndoor = "D02"\n'
+    config = parse_config(tomllib.loads(BASE + PRINTING + more), tmp_path)
+    plan = receiving_labels(config, lambda: None)
+    assert plan is not None and (plan.company_prefix, plan.extension) == ("6901234", 3)
+    assert plan.doors == {"D01": DoorPrinter("D01", PRINTER), "office": DoorPrinter("office"),
+                          "D02": DoorPrinter("P2", NONE)}  # fmt: skip
+    assert receiving_labels(parse_config(tomllib.loads(BASE), tmp_path), lambda: None) is None
+    with pytest.raises(ConfigError, match=r"printers\.P2: door"):
+        parse_config(tomllib.loads(BASE + PRINTING + more.replace("D02", "D 2")), tmp_path)

@@ -53,9 +53,47 @@ def test_the_printers_go_into_the_gateways_file_as_it_reads_them(tmp_path: Path)
     assert config.labels is not None
     assert (config.labels.company_prefix, config.labels.extension) == ("6901234", 3)
     zpl, pdf = config.printers
-    assert zpl == PrinterSettings("PR-D01", "zpl", host="10.20.1.31", rfid=True)
+    assert zpl == PrinterSettings("PR-D01", "zpl", host="10.20.1.31", rfid=True, door="D01")
+    assert pdf.door == ""  # at no door: it prints on demand only
     assert pdf.spool == Path(f"{site.install.state_dir}/gateway/labels-PR-OFFICE")
     assert pdf.command == "lp -d LABELS"
+
+
+READER = """
+  - id: ST-D02B
+    host: 10.20.0.22
+    devices:
+      - id: LC01-D02-ENC1
+        kind: rfid_reader
+        door: D02
+        connection: {protocol: llrp, host: 10.20.0.42}
+"""
+ENCODING = """
+  labels: {company_prefix: "6901234"}
+  printers:
+    - {id: PR-D02, door: D02, kind: zpl, host: 10.20.1.32, encoder: LC01-D02-ENC1}
+"""
+
+
+def test_a_printer_whose_doors_reader_encodes_its_tags(tmp_path: Path) -> None:
+    text = site_text(ENCODING) + READER
+    assert found(text) == []
+    (printer,) = parse_config(built(text), tmp_path).printers
+    assert (printer.door, printer.rfid, printer.encoder) == ("D02", False, "LC01-D02-ENC1")
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        (("LC01-D02-ENC1", "LC01-D09-ENC1"), "no device 'LC01-D09-ENC1'"),
+        (("encoder: LC01-D02-ENC1", "encoder: LC01-D02-FIX1"), "is not an RFID reader on LLRP"),
+        (("door: D02, kind: zpl", "door: D01, kind: zpl"), "is not at the printer's door"),
+        (("host: 10.20.1.32,", "host: 10.20.1.32, rfid: true,"), "needs no reader's"),
+    ],
+)  # fmt: skip
+def test_an_encoder_described_wrong_is_refused(change: tuple[str, str], says: str) -> None:
+    text = site_text(ENCODING.replace(*change)) + READER
+    assert any(says in problem for problem in found(text)), found(text)
 
 
 def test_a_site_without_printers_builds_no_printing(tmp_path: Path) -> None:

@@ -16,6 +16,12 @@ scanned again is answered quietly. A tag is known by its GS1 key (kernel/epc_key
 the text of its URI: one unit may be written under several company-prefix splits. It counts
 against its own notice line (over that line's quantity: flagged as over). A unit received on
 one notice, sent out and listed again on a new notice, is received again.
+
+A unit received by its goods label (not one a notice lists: that one keeps its supplier's
+tag) gets the depot's logistic label where its door has a printer: queued in the read's own
+transaction (a refused read queues nothing, a resent one nothing again), its SSCC-96 encoded
+on its tag where the door encodes; the answer says the label is on its way, or that it waits
+for the printer (out of paper ...).
 """
 
 from __future__ import annotations
@@ -24,7 +30,15 @@ from dataclasses import replace
 
 from gateway.domain.direction import IN
 from gateway.domain.errors import Refusal
-from gateway.domain.floor import Effect, FlaggedReceipt, ListedUnit, NoticeLine, TaggedUnit
+from gateway.domain.floor import (
+    Effect,
+    FlaggedReceipt,
+    LabelNote,
+    LabelWanted,
+    ListedUnit,
+    NoticeLine,
+    TaggedUnit,
+)
 from gateway.domain.workflows.common import (
     Context,
     Outcome,
@@ -61,7 +75,28 @@ def receive(ctx: Context) -> Outcome:
     if listed is not None:
         return receive_listed(ctx, door, listed)
     unit = unit_of(ctx)
-    return receive_unit(ctx, door, unit, ctx.book.open_notice_lines())
+    outcome = receive_unit(ctx, door, unit, ctx.book.open_notice_lines())
+    wanted = LabelWanted(door, unit.item, unit.gtin, unit.batch, unit.qty, unit.prod_date,
+                         unit.expiry, ctx.read_id)  # fmt: skip
+    return labelled(outcome, ctx.book.queue_label(wanted, ctx.now))
+
+
+def labelled(outcome: Outcome, note: LabelNote | None) -> Outcome:
+    """The answer to a unit received by its label, telling of the depot's logistic label its
+    door's printer prints for it (nothing where the door has no printer)."""
+    if note is None:
+        return outcome
+    if note.sscc is None:
+        zh, en = f"无法打印标签：{note.zh}", f"No label: {note.en}"
+    elif note.zh:
+        zh, en = f"标签待打印：{note.zh}", f"Label waits: {note.en}"
+    else:
+        zh, en = "标签打印中", "Label on its way"
+    answer = outcome.answer
+    outcome.answer = replace(
+        answer, text_zh=f"{answer.text_zh}。{zh}", text_en=f"{answer.text_en}. {en}"
+    )
+    return outcome
 
 
 def _door(ctx: Context) -> str:
