@@ -59,16 +59,24 @@ def a_pass(draw: st.DrawFn, direction: str = IN, start: float | None = None) -> 
 
 @st.composite
 def lingering(draw: st.DrawFn) -> list[Read]:
-    """A pallet parked near the door for half a minute or more: read on one or both zones at
-    a steady strength, with noise."""
+    """A pallet parked near the door, from a few seconds to a minute: read on one or both
+    zones at a steady strength, with noise, and now and then a fade (a forklift crossing
+    the beam: 7-12 dB down on one antenna or a whole side for up to a second)."""
     rng = random.Random(draw(st.integers(0, 2**32)))
     antennas = draw(st.lists(st.sampled_from([1, 2, 3, 4]), min_size=1, max_size=4, unique=True))
-    levels = {a: draw(st.floats(-65, -40)) for a in antennas}
-    start, seconds = draw(st.floats(0, 1000)), draw(st.floats(25, 60))
-    reads, at = [], start
+    levels = {a: draw(st.floats(-62, -40)) for a in antennas}
+    start, seconds = draw(st.floats(0, 1000)), draw(st.floats(3, 60))
+    fading = draw(st.floats(0, 0.03))  # chance a read starts a fade
+    reads, at, fades = [], start, {a: (0.0, 0.0) for a in antennas}
     while at < start + seconds:
+        if rng.random() < fading:
+            side = rng.choice([[1, 2], [3, 4], [rng.choice(antennas)]])
+            for a in side:
+                fades[a] = (at + rng.uniform(0.2, 1.0), rng.uniform(7, 12))
         antenna = rng.choice(antennas)
-        reads.append(Read(antenna, round(levels[antenna] + rng.uniform(-2, 2), 1), at))
+        until, depth = fades.get(antenna, (0.0, 0.0))
+        fade = depth if until > at else 0.0
+        reads.append(Read(antenna, round(levels[antenna] - fade + rng.uniform(-2, 2), 1), at))
         at += rng.uniform(0.02, 0.3)
     return reads
 
@@ -97,6 +105,7 @@ def test_the_same_pass_played_backwards_goes_the_other_way(reads: list[Read]) ->
     assert (forwards, backwards) == ([IN], [OUT])
 
 
+@settings(max_examples=300)
 @given(lingering())
 def test_a_tag_standing_near_the_door_goes_nowhere(reads: list[Read]) -> None:
     assert passes(reads, RULES) == []
@@ -231,6 +240,16 @@ def test_a_pallet_carried_in_stopped_for_a_minute_and_taken_away_is_not_counted(
     pallet = recorded(OUT_THROUGH_D02)  # starts like a pass, then stands at the outer side
     standing = [Read(1, -47.0 + (n % 3), 501.6 + n * 0.1) for n in range(600)]
     assert passes(pallet[:-8] + standing, RULES) == []
+
+
+def test_a_pallet_staged_on_the_dock_and_later_carried_in_is_in() -> None:
+    rng = random.Random(7)
+    staged = [
+        Read(1 + n % 2, round(-55 + rng.uniform(-2, 2), 1), 100 + n * 0.1) for n in range(250)
+    ]
+    carried = zone_reads(rng, (1, 2), 125.5, -40.0, 15) + zone_reads(rng, (3, 4), 127.0, -40.0, 15)
+    reads = sorted(staged + [r for r in carried if r.at > 125.0], key=lambda r: r.at)
+    assert [p.direction for p in passes(reads, RULES)] == [IN]
 
 
 def test_reads_without_rssi_decide_nothing() -> None:
