@@ -114,22 +114,28 @@ class Zone:
         return max(self.antennas, key=lambda a: a.peak, default=None)
 
     def rose(self, rules: Rules) -> bool:
-        """One of its strong antennas climbed `drop` dB to its peak: the tag came to it."""
-        return any(a.peak - a.start >= rules.drop for a in self._strong(rules))
+        """One of its antennas climbed `drop` dB from its first level to its peak: the tag came
+        to the zone (a tag standing still is as strong when it is first read)."""
+        return any(a.peak - a.start >= rules.drop for a in self.antennas)
 
-    def left(self, rules: Rules, ended: bool) -> float | None:
+    def left(self, rules: Rules, now: float, ended: bool) -> float | None:
         """When the tag left the zone: the first of its strong antennas fell `drop` dB under
         its peak, and each of them is still down now or was heard no more since (a fade that
-        came back is no departure). Once the presence has ended, a strong antenna that was
-        still up left with its last read. None while the tag has not left."""
+        came back is no departure; an antenna still up but not heard for half a `window`
+        left with its last read, provided one of the zone's antennas fell). Once the presence
+        has ended (`ended`), the tag has left every antenna. None while it has not left."""
+        if not (ended or any(a.fell_at is not None for a in self.antennas)):
+            return None  # gone quiet, not away: the tag was moved out of reach of some
         strong = self._strong(rules)
-        down = [a.fell_at for a in strong if a.fell_at is not None]
-        if ended:
-            down += [a.heard for a in strong if a.fell_at is None]
-        when = min(down, default=None)
-        if when is None or any(a.fell_at is None and a.heard > when for a in strong):
+        fell = [a.fell_at for a in strong if a.fell_at is not None]
+        quiet = [
+            a.heard
+            for a in strong
+            if a.fell_at is None and (ended or now - a.heard > rules.window / 2)
+        ]
+        if len(fell) + len(quiet) < len(strong):
             return None
-        return when
+        return min(fell + quiet)
 
     def _strong(self, rules: Rules) -> list[Antenna]:
         top = self.top
@@ -198,7 +204,7 @@ def _zone(zone: Zone, read: Read, rules: Rules) -> Zone:
     return Zone(recent, (*kept, now))
 
 
-def _look_direction(look: Look, rules: Rules, ended: bool) -> str | None:
+def _look_direction(look: Look, rules: Rules, now: float, ended: bool) -> str | None:
     """IN, OUT or None (undecided) for one look at a presence (`ended`: it is over)."""
     o, i = look.outer.top, look.inner.top
     if o is None or i is None or abs(i.peak_at - o.peak_at) < rules.min_gap:
@@ -206,7 +212,7 @@ def _look_direction(look: Look, rules: Rules, ended: bool) -> str | None:
     first, second = (look.outer, look.inner) if o.peak_at < i.peak_at else (look.inner, look.outer)
     if not (first.rose(rules) and second.rose(rules)):
         return None
-    gone, then = first.left(rules, ended=False), second.left(rules, ended)
+    gone, then = first.left(rules, now, ended=False), second.left(rules, now, ended)
     peak = second.top.peak_at  # type: ignore[union-attr]
     if gone is None or then is None or gone > peak + rules.min_gap or then <= gone:
         return None  # no crossover: the first zone was not left as the second peaked
@@ -217,7 +223,7 @@ def _decide(track: Track, rules: Rules, at: float, ended: bool) -> tuple[Track, 
     if track.decided or track.reads < rules.min_reads:
         return track, None
     for look in track.looks:
-        direction = _look_direction(look, rules, ended)
+        direction = _look_direction(look, rules, at, ended)
         if direction is not None:
             done = replace(track, decided=True, looks=())
             return done, Pass(direction, track.first, track.last, track.reads, track.best, at)
