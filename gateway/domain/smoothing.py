@@ -74,6 +74,7 @@ class Seen:
     reads: int
     best_rssi: float | None
     direction: str | None = None  # at a door with zones: direction.IN or direction.OUT
+    ended: bool = False  # decided when its presence ended (answered as a message of its own)
 
 
 def _best(a: float | None, b: float | None) -> float | None:
@@ -249,7 +250,7 @@ class Smoother:
             return
         p = direction.close(track, ways)
         if p is not None:
-            seen = Seen(key[0], key[1], p.first, p.last, p.reads, p.best, p.direction)
+            seen = Seen(key[0], key[1], p.first, p.last, p.reads, p.best, p.direction, True)
             self.ended.append(Ended(None if scan is None else ended_message(scan), seen))
 
     def _pass(

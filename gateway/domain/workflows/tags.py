@@ -90,6 +90,7 @@ def epc_step(ctx: Context, smoother: Smoother | None) -> Outcome:
         if seen is None:
             return quiet(ctx, "标签读取", "Tag read", counted=False)
         ctx.direction = seen.direction  # a door with zones: IN or OUT, in every answer's task
+        ctx.ended = seen.ended
     if ctx.kind == "receive":  # a receiving door's portal: the notices' tagged units
         return receiving.by_tag(ctx, epc)
     known = registered(ctx.book, epc)
