@@ -38,12 +38,15 @@ class Rules:
     rssi_floor: float = -70.0  # dBm: a presence never this strong is not at this door
     min_reads: int = 2  # reads before a presence counts
     zones: direction.Zones | None = None  # the portal's antennas, inner and outer: direction
+    tuning: tuple[tuple[str, float], ...] = ()  # a zoned door's own direction.Rules values
 
     def ways(self) -> direction.Rules | None:
         """The direction rules of a door with zones."""
         if self.zones is None:
             return None
-        return direction.Rules(self.zones, self.window, self.rssi_floor, self.min_reads)
+        rules = direction.Rules(self.zones, self.window, self.rssi_floor, self.min_reads)
+        settings: dict[str, Any] = dict(self.tuning)
+        return replace(rules, **settings)
 
 
 @dataclass(frozen=True, slots=True)

@@ -358,3 +358,30 @@ def test_the_smoothing_put_back_decides_the_same_pass_again() -> None:
     smoother.restore(before)
     again = [smoother.observe(r) for r in portal_reads("D02", OUT_THROUGH_D02)]
     assert [s.direction for s in first if s] == [s.direction for s in again if s] == [OUT]
+
+
+def dwelling(rng: random.Random, dwell: float, gap: float = 1.5) -> list[Read]:
+    """A pass in (outer peak at 100 s, inner `gap` later, 15 dB/s, ±2 dB) read by a reader
+    that dwells `dwell` seconds on each antenna in turn (1, 2, 3, 4), a read every 20-60 ms
+    while it does: each antenna hears the tag in bursts, then not for three dwells."""
+    reads, at, turn = [], 97.0, 0
+    while at < 100.0 + gap + 3:
+        antenna, end = (1, 2, 3, 4)[turn % 4], at + dwell
+        while at < end:
+            peak_at = 100.0 if antenna in (1, 2) else 100.0 + gap
+            rssi = -45.0 - 15.0 * abs(at - peak_at) + rng.uniform(-2, 2)
+            if rssi >= SENSITIVITY:
+                reads.append(Read(antenna, round(rssi, 1), round(at, 4)))
+            at += rng.uniform(0.02, 0.06)
+        turn += 1
+    return reads
+
+
+def test_a_reader_dwelling_on_each_antenna_tells_direction_with_a_longer_span() -> None:
+    """Through the portal station's own window (TagWindow, 0.05 s): a door whose reader
+    dwells 100-150 ms an antenna, given a 1 s span (configuration.md), sees each pass."""
+    rules = replace(RULES, span=1.0)
+    for dwell in (0.1, 0.15):
+        for seed in range(40):
+            reads = through_station_windows(dwelling(random.Random(seed), dwell), PORTAL_WINDOW)
+            assert [p.direction for p in passes(reads, rules)] == [IN], (dwell, seed)
