@@ -142,11 +142,13 @@ def test_a_portal_loads_a_pallet_going_out_once_not_one_coming_in_nor_one_parked
     assert all(a.task and a.task.get("counted") is False for a in answers if a is not out)
     assert len(loads(gateway)) == 1
 
-    # The same pallet brought back in a minute later: not loaded, quietly.
+    # The same pallet brought back in a minute later: not loaded again, and the operator
+    # warned that it is still booked as loaded.
     answers = portal.reads(OUTGOING, IN_PASS, at=60.0)
     decided = [a for a in answers if a.task and a.task.get("direction")]
     assert [(a.task["direction"], a.task["counted"]) for a in decided if a.task] == [("in", False)]
-    assert "Coming in, not loaded" in decided[0].text_en and decided[0].beep == "ok"
+    assert "came back in" in decided[0].text_en and decided[0].beep == "warn"
+    assert len(loads(gateway)) == 1
 
     # A pallet parked by the door for half a minute, read all along on both sides, its signal
     # fading now and then (a forklift crossing the beam): never counted.
