@@ -97,6 +97,14 @@ def timestamp(field: str, value: Any) -> str:
     return _parses(field, value, 40, datetime.fromisoformat, "an ISO 8601 date and time")
 
 
+def moment(field: str, value: Any) -> str:
+    """An ISO 8601 date and time with its UTC offset: a moment any clock can be compared to."""
+    timestamp(field, value)
+    if datetime.fromisoformat(value).utcoffset() is None:
+        raise OutOfBounds(f"{field} must give its UTC offset")
+    return str(value)
+
+
 def iso_date(field: str, value: Any) -> str:
     return _parses(field, value, 10, date.fromisoformat, "a date YYYY-MM-DD")
 

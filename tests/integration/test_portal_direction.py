@@ -61,7 +61,7 @@ class Portal:
         self.client = MqttTestClient(broker.port)
         self.client.subscribe(f"wh/v1/{SITE}/cmd/+")
         self.seq = 0
-        self.start = datetime(2026, 11, 24, 9, 0, tzinfo=BEIJING)
+        self.start = datetime.now(BEIJING)  # the station's clock, as its messages' ts
 
     def send(
         self, device: str, data: ScanData, door: str | None = None, rfid: RfidInfo | None = None
