@@ -111,23 +111,30 @@ def test_a_tag_standing_near_the_door_goes_nowhere(reads: list[Read]) -> None:
     assert passes(reads, RULES) == []
 
 
-@given(a_pass(IN), st.sampled_from([(1, 2), (3, 4)]))
-def test_a_tag_read_on_one_zone_only_goes_nowhere(reads: list[Read], zone: tuple[int, ...]) -> None:
-    assert passes([r for r in reads if r.antenna in zone], RULES) == []
-
-
 @given(
-    st.one_of(a_pass(IN), a_pass(OUT), lingering()),
-    st.lists(
-        st.tuples(st.floats(0, 1100), st.floats(-120, -70.01), st.sampled_from([1, 2, 3, 4])),
-        max_size=40,
-    ),
+    a_pass(IN),
+    st.sampled_from([(1, 2), (3, 4)]),
+    st.lists(st.tuples(st.floats(-40, -25), st.floats(0, 6)), max_size=3),
 )
-def test_reads_below_the_floor_change_nothing(
-    reads: list[Read], weak: list[tuple[float, float, int]]
+def test_a_tag_read_on_one_zone_with_reflections_on_the_other_goes_nowhere(
+    reads: list[Read], zone: tuple[int, ...], strays: list[tuple[float, float]]
 ) -> None:
-    noisy = sorted(reads + [Read(a, rssi, at) for at, rssi, a in weak], key=lambda r: r.at)
-    assert passes(noisy, RULES) == passes(reads, RULES)
+    """Carried along one side of the portal: the other side hears a reflection now and then
+    (strong, alone, at least half a second apart), never a pass."""
+    first = min(r.at for r in reads)
+    other = 3 if zone == (1, 2) else 1
+    one_side = [r for r in reads if r.antenna in zone]
+    echoes = [Read(other, rssi, first + n * 0.5 + at) for n, (rssi, at) in enumerate(strays)]
+    echoes = [e for n, e in enumerate(echoes) if all(abs(e.at - o.at) >= 0.5 for o in echoes[:n])]
+    assert passes(sorted(one_side + echoes, key=lambda r: r.at), RULES) == []
+
+
+@given(st.one_of(a_pass(IN), a_pass(OUT)))
+def test_a_pass_at_the_next_door_heard_through_the_wall_goes_nowhere(reads: list[Read]) -> None:
+    """The same pass heard through the wall by the next door's portal, 30 dB weaker: its
+    few reads over the RSSI floor never rise and fall enough to be a pass."""
+    through = [replace(r, rssi=r.rssi - 30) for r in reads if r.rssi is not None]
+    assert passes(through, RULES) == []
 
 
 @st.composite
