@@ -17,7 +17,6 @@ import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
 from typing import Any, Literal
 
 from kernel import bounds
@@ -198,7 +197,6 @@ _DATA_TEXT = {
 }  # fmt: skip
 _DATA_KINDS = ("gs1", "epc", "location", "badge", "command", "unknown")
 _TS_FIELDS = ("first_seen", "last_seen", "peak_seen")
-_TS_FIELDS_IN_ORDER = ("first_seen", "peak_seen", "last_seen")
 
 
 def _object(doc: Any, key: str, allowed: Iterable[str]) -> dict[str, Any]:
@@ -246,7 +244,7 @@ def _rfid(doc: dict[str, Any]) -> RfidInfo | None:
         k: None if r.get(k) is None else _field(bounds.moment, f"rfid.{k}", r[k])
         for k in _TS_FIELDS
     }
-    _sightings(seen, doc.get("ts"))
+    _field(bounds.sightings, "rfid", seen, doc.get("ts"))
     return RfidInfo(
         antenna=None
         if antenna is None
@@ -255,26 +253,6 @@ def _rfid(doc: dict[str, Any]) -> RfidInfo | None:
         reads=_field(bounds.integer, "rfid.reads", r.get("reads", 1), 1, 1_000_000),
         **seen,
     )
-
-
-MAX_SIGHTING_FROM_TS = 600.0  # seconds: a tag's sightings are this close to its message
-
-
-def _sightings(seen: dict[str, str | None], ts: Any) -> None:
-    """first_seen <= peak_seen <= last_seen, each within MAX_SIGHTING_FROM_TS of the
-    message's ts (a portal's direction is told by these moments)."""
-    at = {k: datetime.fromisoformat(v).timestamp() for k, v in seen.items() if v is not None}
-    order = [at[k] for k in _TS_FIELDS_IN_ORDER if k in at]
-    if order != sorted(order):
-        raise ContractError("rfid: first_seen <= peak_seen <= last_seen")
-    try:
-        sent = datetime.fromisoformat(str(ts))
-    except ValueError:
-        return  # ts itself is checked with the message
-    if sent.utcoffset() is None:
-        return
-    if any(abs(t - sent.timestamp()) > MAX_SIGHTING_FROM_TS for t in at.values()):
-        raise ContractError(f"rfid: sightings more than {MAX_SIGHTING_FROM_TS:.0f} s from ts")
 
 
 def parse_scan(payload: bytes) -> ScanMessage:
