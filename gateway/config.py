@@ -187,7 +187,11 @@ def parse_config(doc: dict[str, Any], base: Path) -> GatewayConfig:
         ),
         rfid=rfid,
         rfid_doors={
-            door: replace(_rules(dict(values), rfid), zones=_zones(door, values.get("zones")))
+            door: replace(
+                _rules(dict(values), rfid),
+                zones=_zones(door, values.get("zones")),
+                tuning=_tuning(door, dict(values)),
+            )
             for door, values in rfid_doc.get("doors", {}).items()
         },
         **_printing(doc, base),
@@ -310,13 +314,40 @@ def _zones(door: str, doc: Any) -> Zones | None:
         if (
             not isinstance(values, list)
             or not values
-            or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in values)
+            or not all(
+                isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 32 for v in values
+            )
         ):
-            raise ConfigError(f"{where}.{side}: a list of antenna ports (whole numbers)")
+            raise ConfigError(f"{where}.{side}: a list of antenna ports (whole numbers 1 to 32)")
         ports[side] = frozenset(values)
     if ports["outer"] & ports["inner"]:
         raise ConfigError(f"{where}: antenna {min(ports['outer'] & ports['inner'])} in both zones")
     return Zones(ports["outer"], ports["inner"])
+
+
+# A zoned door's direction settings (gateway.domain.direction.Rules): (least, most, whole).
+TUNING: dict[str, tuple[float, float, bool]] = {
+    "span": (0.05, 5.0, False),  # seconds an antenna's messages count in its level
+    "depth": (2, 20, True),  # its last messages its level is taken over
+    "drop": (2.0, 30.0, False),  # dB a zone rises to its peak and falls under it
+    "min_gap": (0.0, 5.0, False),  # seconds between the zones' peaks
+    "linger": (5.0, 600.0, False),  # seconds of a presence that count
+}
+
+
+def _tuning(door: str, doc: dict[str, Any]) -> tuple[tuple[str, float], ...]:
+    """A zoned door's own direction settings, each within its bounds."""
+    given = {key: doc[key] for key in TUNING if key in doc}
+    if given and "zones" not in doc:
+        raise ConfigError(f"rfid.doors.{door}: {', '.join(given)} only for a door with zones")
+    out = []
+    for key, value in given.items():
+        least, most, whole = TUNING[key]
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if not number or (whole and not isinstance(value, int)) or not least <= value <= most:
+            raise ConfigError(f"rfid.doors.{door}.{key}: a number from {least} to {most}")
+        out.append((key, int(value) if whole else float(value)))
+    return tuple(out)
 
 
 def load_config(path: Path) -> GatewayConfig:

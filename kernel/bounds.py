@@ -97,6 +97,34 @@ def timestamp(field: str, value: Any) -> str:
     return _parses(field, value, 40, datetime.fromisoformat, "an ISO 8601 date and time")
 
 
+def moment(field: str, value: Any) -> str:
+    """An ISO 8601 date and time with its UTC offset: a moment any clock can be compared to."""
+    timestamp(field, value)
+    if datetime.fromisoformat(value).utcoffset() is None:
+        raise OutOfBounds(f"{field} must give its UTC offset")
+    return str(value)
+
+
+MAX_SIGHTING_FROM_TS = 600.0  # seconds: a tag's sightings are this close to its message
+
+
+def sightings(field: str, seen: dict[str, str | None], ts: Any) -> None:
+    """A tag's sightings (moments, checked): first_seen <= peak_seen <= last_seen, each
+    within MAX_SIGHTING_FROM_TS of the message's ts (a portal's direction is told by them)."""
+    at = {k: datetime.fromisoformat(v).timestamp() for k, v in seen.items() if v is not None}
+    order = [at[k] for k in ("first_seen", "peak_seen", "last_seen") if k in at]
+    if order != sorted(order):
+        raise OutOfBounds(f"{field}: first_seen <= peak_seen <= last_seen")
+    try:
+        sent = datetime.fromisoformat(str(ts))
+    except ValueError:
+        return  # ts itself is checked with the message
+    if sent.utcoffset() is None:
+        return
+    if any(abs(t - sent.timestamp()) > MAX_SIGHTING_FROM_TS for t in at.values()):
+        raise OutOfBounds(f"{field}: sightings more than {MAX_SIGHTING_FROM_TS:.0f} s from ts")
+
+
 def iso_date(field: str, value: Any) -> str:
     return _parses(field, value, 10, date.fromisoformat, "a date YYYY-MM-DD")
 

@@ -244,16 +244,18 @@ def _rfid(doc: dict[str, Any]) -> RfidInfo | None:
         or not -200 <= rssi <= 50
     ):
         raise ContractError("rfid.rssi must be a number of dBm between -200 and 50")
+    seen = {
+        k: None if r.get(k) is None else _field(bounds.moment, f"rfid.{k}", r[k])
+        for k in _TS_FIELDS
+    }
+    _field(bounds.sightings, "rfid", seen, doc.get("ts"))
     return RfidInfo(
         antenna=None
         if antenna is None
         else _field(bounds.integer, "rfid.antenna", antenna, 0, 65535),
         rssi=rssi,
         reads=_field(bounds.integer, "rfid.reads", r.get("reads", 1), 1, 1_000_000),
-        **{
-            k: None if r.get(k) is None else _field(bounds.timestamp, f"rfid.{k}", r[k])
-            for k in _TS_FIELDS
-        },
+        **seen,
     )
 
 

@@ -90,8 +90,35 @@ def llrp_settings(table: Table) -> LlrpSettings:
     )
 
 
-def tag_reads(reports: list[dict[str, Any]], now: float) -> list[TagRead]:
-    """sllurp's TagReportData dicts as tag reads."""
+class ReaderClock:
+    """The reader's own moment of each read (LastSeenTimestampUTC, microseconds) on the
+    station's clock: a reader's clock is often not set, so the smallest lag between a read's
+    moment and its receipt is taken as the difference of the clocks, and each read is timed
+    at its moment plus that difference (never later than its receipt). The reports' delays
+    on the network and in the station then leave the reads' order and spacing as the reader
+    saw them. A lag that grows by more than JUMP seconds (the reader's clock set, a new
+    session) starts the reckoning afresh; a read without its moment is timed at receipt. The
+    first reads of a session, while the smallest lag is learned, may be timed a little late."""
+
+    JUMP = 5.0
+
+    def __init__(self) -> None:
+        self.offset: float | None = None
+
+    def at(self, micros: Any, now: float) -> float:
+        if isinstance(micros, bool) or not isinstance(micros, int) or micros <= 0:
+            return now
+        seen = micros / 1e6
+        lag = now - seen
+        if self.offset is None or lag < self.offset or lag - self.offset > self.JUMP:
+            self.offset = lag
+        return min(now, seen + self.offset)
+
+
+def tag_reads(
+    reports: list[dict[str, Any]], now: float, clock: ReaderClock | None = None
+) -> list[TagRead]:
+    """sllurp's TagReportData dicts as tag reads, timed by the reader (`clock`) or at `now`."""
     reads = []
     for tag in reports:
         epc = tag.get("EPC") or tag.get("EPC-96")
@@ -104,7 +131,7 @@ def tag_reads(reports: list[dict[str, Any]], now: float) -> list[TagRead]:
                 epc_hex.upper(),
                 tag.get("AntennaID"),
                 float(rssi) if rssi is not None else None,
-                now,
+                now if clock is None else clock.at(tag.get("LastSeenTimestampUTC"), now),
                 count=int(tag.get("TagSeenCount") or 1),
             )
         )
@@ -119,6 +146,7 @@ class LlrpReader:
         self._client: Any = None
         self._tags: TagAggregator | None = None
         self._encoder = LlrpEncoder(settings.encode_times)
+        self._clock = ReaderClock()
 
     def _config(self) -> Any:
         from sllurp.llrp import LLRPReaderConfig
@@ -146,7 +174,7 @@ class LlrpReader:
 
     def _on_report(self, reader: Any, reports: list[dict[str, Any]]) -> None:
         assert self._tags is not None
-        for read in tag_reads(reports, time.time()):
+        for read in tag_reads(reports, time.time(), self._clock):
             self._tags.add(read)
         self._encoder.on_tags(reports)
 

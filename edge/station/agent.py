@@ -294,8 +294,8 @@ class DeviceAgent:
         except ContractError as exc:
             log.warning("%s ignored a command that is not an answer: %s", self.device.id, exc)
             return
-        if self.spool.acknowledge(answer.re):
-            self._feedback(answer)
+        if self.spool.acknowledge(answer.re) or (answer.task or {}).get("ended") is True:
+            self._feedback(answer)  # (a portal pass decided when the tag was gone: no read)
 
     def _feedback(self, answer: Answer) -> None:
         level = logging.INFO if answer.result == "ok" else logging.WARNING

@@ -8,28 +8,33 @@ peak on the two zones is its direction:
 - IN: the outer zone peaks first, then the inner (from the truck into the warehouse);
 - OUT: the inner zone peaks first, then the outer.
 
-Each antenna's RSSI is smoothed over a short moving span (`span` seconds): its level is the
-`support`-th strongest RSSI of its messages within the span (a message folding several reads
-counts once), so one stray strong read (a reflection, a tag read through the wall) does not
-make a peak by itself. A zone peaks when its strongest
-antenna does; it is *past* once one of its strong antennas (a peak within `drop` dB of the
-zone's) has fallen `drop` dB under its own peak. A tag's presence is decided:
+Each antenna's RSSI is smoothed over its last `depth` messages no older than `span` seconds:
+its level is the `support`-th strongest of them (a message folding several reads counts
+once), so one stray strong read (a reflection, a tag read through the wall) does not make a
+peak by itself, and a reader that dwells on one antenna at a time (a burst, then nothing for
+half a second) still gives each antenna a level. A zone peaks when its strongest antenna does.
+A zone *rose* when one of its strong antennas (a peak within `drop` dB of the zone's) climbed
+`drop` dB from its first level to its peak: a tag coming up to it, not one standing there. A
+zone has *left* once all its strong antennas are `drop` dB under their peaks and stay there
+(a fade that comes back is no departure), or are heard no more. A presence is decided:
 
-- as soon as both zones are past, their peaks at least `min_gap` seconds apart (the tag went
-  by one and then the other: a pallet going in is known while it moves away from the inner
-  antennas, still in their reach);
-- else when the presence ends (the tag read again more than `window` seconds later, or the
-  end of a recorded sequence): each zone's strong antennas rose or fell `drop` dB, the peaks
-  `min_gap` apart.
+- as soon as both zones rose and have left, the second after the first, the first gone by
+  the second zone's peak (the crossover, give or take `min_gap`) and the peaks at least
+  `min_gap` seconds apart: a pallet going in is known while it moves away from the inner
+  antennas, still in their reach;
+- else when the presence ends (no read for `window` seconds, or the end of a recorded
+  sequence), the same with the second zone taken as gone (the tag left its reach).
 
 A tag standing near the door (a pallet parked on the dock) is read for a long time with no
-clear transition: a presence longer than `linger` seconds before it is decided, one read on
-one zone only, or with peaks closer than `min_gap` is never decided. Reads below the RSSI
-floor and reads of antennas in no zone are not looked at. A presence is decided at most once;
-a tag that goes away and comes back after `window` seconds is a new presence.
+clear transition, and its fades come back: it is not decided. Only its last `linger` seconds
+count (older peaks are forgotten), so a pallet staged at the door and later carried through
+is decided then. Reads below the RSSI floor and reads of antennas in no zone are not looked
+at. A presence is decided at most once; a tag that goes away and comes back after `window`
+seconds is a new presence.
 
-`fold` is the online step (the gateway's Smoother calls it per door and tag); `passes` is the
-same over a whole sequence of one tag's reads at one door.
+`fold` is the online step (the gateway's Smoother calls it per door and tag), `close` decides
+a presence that has ended, and `passes` is the same over a whole sequence of one tag's reads
+at one door.
 """
 
 from __future__ import annotations
@@ -60,11 +65,12 @@ class Rules:
     window: float = 2.0  # seconds: longer gaps end a presence
     rssi_floor: float = -70.0  # dBm: weaker reads are not at this door
     min_reads: int = 2  # reads before a presence can be decided
-    span: float = 0.3  # seconds: each zone's RSSI is smoothed over this moving span
-    support: int = 2  # reads in a span that must reach a level before it counts
-    drop: float = 6.0  # dB under its peak: the tag is past a zone
+    span: float = 0.3  # seconds: an antenna's messages older than this are not in its level
+    depth: int = 3  # an antenna's level is taken over its last `depth` messages
+    support: int = 2  # of which this many must reach it (the `support`-th strongest)
+    drop: float = 6.0  # dB: a zone rose this much to its peak, then fell this much under it
     min_gap: float = 0.2  # seconds between the zones' peaks, else undecided
-    linger: float = 20.0  # seconds: a presence still undecided after this is a tag standing
+    linger: float = 20.0  # seconds: older reads of a presence are forgotten
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,35 +89,53 @@ class Antenna:
     level: float  # now
     peak: float
     peak_at: float
-    low: float  # the lowest level since the peak
-    lowest: float  # the lowest level of the presence
+    start: float  # its first level: where the tag came from
+    fell_at: float | None  # since when the level is `drop` under the peak (None: it is not)
+    heard: float  # its last message
 
-    def seen(self, level: float, at: float) -> Antenna:
+    def seen(self, level: float, at: float, drop: float) -> Antenna:
         if level > self.peak:
-            return Antenna(self.port, level, level, at, level, min(self.lowest, level))
-        return replace(self, level=level, low=min(self.low, level), lowest=min(self.lowest, level))
+            return replace(self, level=level, peak=level, peak_at=at, fell_at=None, heard=at)
+        fell = None
+        if level <= self.peak - drop:
+            fell = at if self.fell_at is None else self.fell_at
+        return replace(self, level=level, fell_at=fell, heard=at)
 
 
 @dataclass(frozen=True, slots=True)
 class Zone:
     """One zone's reads in a presence: its peak is its strongest antenna's."""
 
-    recent: tuple[tuple[int, float, float, int], ...] = ()  # (antenna, at, rssi, count)
+    recent: tuple[tuple[int, float, float], ...] = ()  # (antenna, at, rssi)
     antennas: tuple[Antenna, ...] = ()
-    reads: int = 0
 
     @property
     def top(self) -> Antenna | None:
         return max(self.antennas, key=lambda a: a.peak, default=None)
 
-    def past(self, rules: Rules) -> bool:
-        """One of its strong antennas (a peak within `drop` dB of the zone's) has seen its
-        level fall `drop` dB under its peak: the tag is moving away from the zone."""
-        return any(a.low <= a.peak - rules.drop for a in self._strong(rules))
+    def rose(self, rules: Rules) -> bool:
+        """One of its antennas climbed `drop` dB from its first level to its peak: the tag came
+        to the zone (a tag standing still is as strong when it is first read)."""
+        return any(a.peak - a.start >= rules.drop for a in self.antennas)
 
-    def moved(self, rules: Rules) -> bool:
-        """One of its strong antennas' level rose or fell by `drop` dB in the presence."""
-        return any(a.lowest <= a.peak - rules.drop for a in self._strong(rules))
+    def left(self, rules: Rules, now: float, ended: bool) -> float | None:
+        """When the tag left the zone: the first of its strong antennas fell `drop` dB under
+        its peak, and each of them is still down now or was heard no more since (a fade that
+        came back is no departure; an antenna still up but not heard for half a `window`
+        left with its last read, provided one of the zone's antennas fell). Once the presence
+        has ended (`ended`), the tag has left every antenna. None while it has not left."""
+        if not (ended or any(a.fell_at is not None for a in self.antennas)):
+            return None  # gone quiet, not away: the tag was moved out of reach of some
+        strong = self._strong(rules)
+        fell = [a.fell_at for a in strong if a.fell_at is not None]
+        quiet = [
+            a.heard
+            for a in strong
+            if a.fell_at is None and (ended or now - a.heard > rules.window / 2)
+        ]
+        if len(fell) + len(quiet) < len(strong):
+            return None
+        return min(fell + quiet)
 
     def _strong(self, rules: Rules) -> list[Antenna]:
         top = self.top
@@ -119,15 +143,24 @@ class Zone:
 
 
 @dataclass(frozen=True, slots=True)
+class Look:
+    """A presence's last `linger` seconds or less, seen from `since` on."""
+
+    since: float
+    outer: Zone = Zone()
+    inner: Zone = Zone()
+
+
+@dataclass(frozen=True, slots=True)
 class Track:
-    """A tag's presence at a door."""
+    """A tag's presence at a door: its reads, and looks at it started every `linger / 2`
+    seconds (each forgotten `linger` seconds after it started)."""
 
     first: float
     last: float
     reads: int = 0
     best: float | None = None
-    outer: Zone = Zone()
-    inner: Zone = Zone()
+    looks: tuple[Look, ...] = ()
     decided: bool = False
 
 
@@ -141,57 +174,60 @@ class Pass:
     at: float  # when it was decided
 
 
-def _level(recent: Iterable[tuple[int, float, float, int]], support: int) -> float | None:
-    """The `support`-th strongest RSSI in the span: a message is one RSSI however many reads
-    it stands for (its best could be one stray read among them)."""
-    strengths = sorted((rssi for _, _, rssi, _ in recent), reverse=True)
+def _level(strengths: list[float], support: int) -> float | None:
+    """The `support`-th strongest: a message is one RSSI however many reads it stands for
+    (its best could be one stray read among them)."""
+    strengths = sorted(strengths, reverse=True)
     return strengths[support - 1] if len(strengths) >= support else None
 
 
 def _zone(zone: Zone, read: Read, rules: Rules) -> Zone:
     """The zone with one more read: the read's antenna's level is the `support`-th strongest
-    of its reads within the span (unchanged while it has fewer). Each antenna is smoothed
-    alone: the antennas of one zone differ in gain and in their distance to the tag."""
-    reads = zone.reads + read.count
+    of its last `depth` messages within the span (unchanged while it has fewer). Each
+    antenna is smoothed alone: the antennas of one zone differ in gain and distance."""
     if read.rssi is None or read.antenna is None:
-        return replace(zone, reads=reads)
-    kept = [r for r in zone.recent if r[1] > read.at - rules.span]
-    recent = (*kept, (read.antenna, read.at, read.rssi, read.count))
-    level = _level((r for r in recent if r[0] == read.antenna), rules.support)
+        return zone
+    mine = [r for r in zone.recent if r[0] == read.antenna and r[1] > read.at - rules.span]
+    mine = [*mine[-(rules.depth - 1) :], (read.antenna, read.at, read.rssi)]
+    others = [r for r in zone.recent if r[0] != read.antenna and r[1] > read.at - rules.span]
+    recent = (*others, *mine)
+    level = _level([r[2] for r in mine], rules.support)
     if level is None:
-        return replace(zone, recent=recent, reads=reads)
-    mine = next((a for a in zone.antennas if a.port == read.antenna), None)
+        return replace(zone, recent=recent)
+    was = next((a for a in zone.antennas if a.port == read.antenna), None)
     now = (
-        Antenna(read.antenna, level, level, read.at, level, level)
-        if mine is None
-        else mine.seen(level, read.at)
+        Antenna(read.antenna, level, level, read.at, level, None, read.at)
+        if was is None
+        else was.seen(level, read.at, rules.drop)
     )
-    others = tuple(a for a in zone.antennas if a.port != read.antenna)
-    return Zone(recent, (*others, now), reads)
+    kept = tuple(a for a in zone.antennas if a.port != read.antenna)
+    return Zone(recent, (*kept, now))
 
 
-def _direction(track: Track, rules: Rules, ended: bool) -> str | None:
-    """IN, OUT or None (undecided) for a presence as it stands (`ended`: it is over)."""
-    if track.reads < rules.min_reads or track.last - track.first > rules.linger:
-        return None
-    o, i = track.outer.top, track.inner.top
+def _look_direction(look: Look, rules: Rules, now: float, ended: bool) -> str | None:
+    """IN, OUT or None (undecided) for one look at a presence (`ended`: it is over)."""
+    o, i = look.outer.top, look.inner.top
     if o is None or i is None or abs(i.peak_at - o.peak_at) < rules.min_gap:
         return None
-    zones = (track.outer, track.inner)
-    clear = all(z.moved(rules) for z in zones) if ended else all(z.past(rules) for z in zones)
-    if not clear:
+    first, second = (look.outer, look.inner) if o.peak_at < i.peak_at else (look.inner, look.outer)
+    if not (first.rose(rules) and second.rose(rules)):
         return None
-    return IN if o.peak_at < i.peak_at else OUT
+    gone, then = first.left(rules, now, ended=False), second.left(rules, now, ended)
+    peak = second.top.peak_at  # type: ignore[union-attr]
+    if gone is None or then is None or gone > peak + rules.min_gap or then <= gone:
+        return None  # no crossover: the first zone was not left as the second peaked
+    return IN if first is look.outer else OUT
 
 
 def _decide(track: Track, rules: Rules, at: float, ended: bool) -> tuple[Track, Pass | None]:
-    if track.decided:
+    if track.decided or track.reads < rules.min_reads:
         return track, None
-    direction = _direction(track, rules, ended)
-    if direction is None:
-        return track, None
-    done = replace(track, decided=True)
-    return done, Pass(direction, track.first, track.last, track.reads, track.best, at)
+    for look in track.looks:
+        direction = _look_direction(look, rules, at, ended)
+        if direction is not None:
+            done = replace(track, decided=True, looks=())
+            return done, Pass(direction, track.first, track.last, track.reads, track.best, at)
+    return track, None
 
 
 def counts(read: Read, rules: Rules) -> bool:
@@ -200,9 +236,29 @@ def counts(read: Read, rules: Rules) -> bool:
     return strong and read.count >= 1 and rules.zones.of(read.antenna) is not None
 
 
+def ended(track: Track, at: float, rules: Rules) -> bool:
+    """The presence is over at `at` (its tag not read for `window` seconds)."""
+    return at - track.last > rules.window
+
+
 def close(track: Track, rules: Rules) -> Pass | None:
     """The decision for a presence that has ended (the tag gone for `window` seconds)."""
     return _decide(track, rules, track.last + rules.window, ended=True)[1]
+
+
+def _looks(track: Track, read: Read, rules: Rules) -> tuple[Look, ...]:
+    """The track's looks with the read: those older than `linger` forgotten, a new one
+    started when the newest is `linger / 2` old."""
+    looks = [k for k in track.looks if read.at - k.since <= rules.linger]
+    if not looks or read.at - looks[-1].since >= rules.linger / 2:
+        looks.append(Look(read.at))
+    out = []
+    for look in looks:
+        if rules.zones.of(read.antenna) == OUTER:
+            out.append(replace(look, outer=_zone(look.outer, read, rules)))
+        else:
+            out.append(replace(look, inner=_zone(look.inner, read, rules)))
+    return tuple(out)
 
 
 def fold(track: Track | None, read: Read, rules: Rules) -> tuple[Track | None, Pass | None]:
@@ -210,25 +266,21 @@ def fold(track: Track | None, read: Read, rules: Rules) -> tuple[Track | None, P
     pass this read decided (or that the read, coming after a gap, ended), if any."""
     if not counts(read, rules):
         return track, None
-    ended = None
-    if track is not None and read.at - track.last > rules.window:
-        ended, track = close(track, rules), None
+    gone = None
+    if track is not None and ended(track, read.at, rules):
+        gone, track = close(track, rules), None
     if track is None:
         track = Track(read.at, read.at)
     best = track.best
     if read.rssi is not None:
         best = read.rssi if best is None else max(best, read.rssi)
-    outer, inner = track.outer, track.inner
-    if rules.zones.of(read.antenna) == OUTER:
-        outer = _zone(outer, read, rules)
-    else:
-        inner = _zone(inner, read, rules)
+    looks = track.looks if track.decided else _looks(track, read, rules)
     track = Track(
         min(track.first, read.at), max(track.last, read.at), track.reads + read.count, best,
-        outer, inner, track.decided,
+        looks, track.decided,
     )  # fmt: skip
-    if ended is not None:
-        return track, ended
+    if gone is not None:
+        return track, gone
     return _decide(track, rules, read.at, ended=False)
 
 

@@ -11,14 +11,22 @@ A door whose portal has its antennas in zones (inner and outer, `Rules.zones`) t
 out (gateway.domain.direction): its presence is seen once, when its direction is decided,
 and the Seen says which; a tag standing near the door is never seen. Its reads are timed by
 the station (the moment of the read's peak), not by the gateway: a group of messages taken
-together has one gateway time, and direction is the order of a tag's reads.
+together has one gateway time, and direction is the order of a tag's reads. A presence that
+is decided only when it ends (its tag not read for `window` seconds, and a `GRACE` for reads
+on their way, on the gateway's clock) is ended by `Smoother.sweep`, which the gateway runs
+after each group of reads and four times a second when idle: its pass is answered and acted
+on as a message of its own (`Ended`, made from the presence's last message), never on a read
+of another presence. `Smoother.state` and `restore` put the smoothing back when the
+transaction of what it decided fails.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from gateway.domain import direction
 from kernel.contract import ScanMessage
@@ -30,12 +38,15 @@ class Rules:
     rssi_floor: float = -70.0  # dBm: a presence never this strong is not at this door
     min_reads: int = 2  # reads before a presence counts
     zones: direction.Zones | None = None  # the portal's antennas, inner and outer: direction
+    tuning: tuple[tuple[str, float], ...] = ()  # a zoned door's own direction.Rules values
 
     def ways(self) -> direction.Rules | None:
         """The direction rules of a door with zones."""
         if self.zones is None:
             return None
-        return direction.Rules(self.zones, self.window, self.rssi_floor, self.min_reads)
+        rules = direction.Rules(self.zones, self.window, self.rssi_floor, self.min_reads)
+        settings: dict[str, Any] = dict(self.tuning)
+        return replace(rules, **settings)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +77,7 @@ class Seen:
     reads: int
     best_rssi: float | None
     direction: str | None = None  # at a door with zones: direction.IN or direction.OUT
+    ended: bool = False  # decided when its presence ended (answered as a message of its own)
 
 
 def _best(a: float | None, b: float | None) -> float | None:
@@ -140,16 +152,55 @@ def tag_read(scan: ScanMessage, epc: str, now: float, zoned: bool) -> TagRead | 
     return TagRead(str(scan.door), epc, at, rfid.rssi, rfid.reads, rfid.antenna)
 
 
+@dataclass(frozen=True, slots=True)
+class Ended:
+    """A presence that ended and was decided after its last read: its pass (`seen`) is
+    answered and acted on as a message of its own (`scan`, made from its last message, with
+    an id of its own), never on a read of another presence."""
+
+    scan: ScanMessage | None
+    seen: Seen
+
+
+ENDED_ID = uuid.UUID("0d7a3c52-4a51-4e0f-9a53-2b6c1f4e8a17")
+GRACE = 1.0  # seconds after the window, on the gateway's clock: a read still on its way
+
+
+def ended_message(scan: ScanMessage) -> ScanMessage:
+    """The message a pass decided at the end of its presence is taken as."""
+    return replace(scan, event_id=str(uuid.uuid5(ENDED_ID, f"{scan.event_id}:ended")))
+
+
 class Smoother:
-    """The gateway's running smoothing state, with the rules of each door."""
+    """The gateway's running smoothing state, with the rules of each door. At a door with
+    zones each presence keeps the gateway's time of its last read and that read's message;
+    `sweep` ends the presences not read for a window and gives the passes they decide."""
 
     def __init__(self, rules: Rules, doors: Mapping[str, Rules] | None = None) -> None:
         self.rules = rules
         self.doors = dict(doors or {})
         self.presences: dict[tuple[str, str], Presence] = {}
         self.tracks: dict[tuple[str, str], direction.Track] = {}  # doors with zones
+        self.heard: dict[tuple[str, str], tuple[float, ScanMessage | None]] = {}
+        self.ended: list[Ended] = []  # decided, not yet taken by `sweep`
+        self.made: dict[str, Seen] = {}  # ended messages' ids -> their pass, until taken
         self._reads = 0
-        self._zoned_reads = 0
+
+    def state(self) -> tuple[Any, ...]:
+        """A copy of the state, to put back with `restore` if what it decided is not kept
+        (the tracks are immutable: the copy is of the maps only)."""
+        return (
+            dict(self.presences),
+            dict(self.tracks),
+            dict(self.heard),
+            list(self.ended),
+            dict(self.made),
+        )
+
+    def restore(self, state: tuple[Any, ...]) -> None:
+        presences, tracks, heard, ended, made = state
+        self.presences, self.tracks, self.heard = dict(presences), dict(tracks), dict(heard)
+        self.ended, self.made = list(ended), dict(made)
 
     def rules_for(self, door: str) -> Rules:
         return self.doors.get(door, self.rules)
@@ -159,34 +210,66 @@ class Smoother:
         return self.rules_for(door).zones is not None
 
     def observe_scan(self, scan: ScanMessage, epc: str, now: float) -> Seen | None:
-        """A tag read from a door's portal (its message): the Seen it makes, if any."""
+        """A tag read from a door's portal (its message): the Seen it makes, if any; the
+        message of an ended presence (`sweep`) is its pass."""
+        made = self.made.pop(scan.event_id, None)
+        if made is not None:
+            return made
         read = tag_read(scan, epc, now, self.zoned(str(scan.door)))
-        return None if read is None else self.observe(read)
+        return None if read is None else self.observe(read, now, scan)
 
-    def observe(self, read: TagRead) -> Seen | None:
+    def observe(
+        self, read: TagRead, now: float | None = None, scan: ScanMessage | None = None
+    ) -> Seen | None:
+        """One read, received at `now` on the gateway's clock (by default its own time)."""
         rules = self.rules_for(read.door)
         ways = rules.ways()
         if ways is not None:
-            return self._pass(read, ways)
+            return self._pass(read, ways, read.at if now is None else now, scan)
         self.presences, seen = step(self.presences, read, rules)
         self._reads += 1
         if self._reads % 1000 == 0:  # keep memory bounded on a busy portal
             self.presences = expire(self.presences, read.at, Rules(window=self._longest()))
         return seen
 
-    def _pass(self, read: TagRead, rules: direction.Rules) -> Seen | None:
+    def sweep(self, now: float) -> list[Ended]:
+        """End every presence at a door with zones not read for its window (and a grace
+        for reads on their way) by `now`, the gateway's clock: the passes they decide, with
+        those decided since the last sweep. Each is answered as its own message."""
+        for key in [k for k, (at, _) in self.heard.items() if now - at > self._window(k) + GRACE]:
+            self._close(key)
+        out, self.ended = self.ended, []
+        self.made.update((e.scan.event_id, e.seen) for e in out if e.scan is not None)
+        return out
+
+    def _window(self, key: tuple[str, str]) -> float:
+        return self.rules_for(key[0]).window
+
+    def _close(self, key: tuple[str, str]) -> None:
+        track = self.tracks.pop(key, None)
+        _, scan = self.heard.pop(key, (0.0, None))
+        ways = self.rules_for(key[0]).ways()
+        if track is None or ways is None:
+            return
+        p = direction.close(track, ways)
+        if p is not None:
+            seen = Seen(key[0], key[1], p.first, p.last, p.reads, p.best, p.direction, True)
+            self.ended.append(Ended(None if scan is None else ended_message(scan), seen))
+
+    def _pass(
+        self, read: TagRead, rules: direction.Rules, now: float, scan: ScanMessage | None
+    ) -> Seen | None:
         key = (read.door, read.epc)
+        track = self.tracks.get(key)
+        if track is not None and direction.ended(track, read.at, rules):
+            self._close(key)  # its pass, if any, is answered on its own, not on this read
+            track = None
         track, decided = direction.fold(
-            self.tracks.get(key),
-            direction.Read(read.antenna, read.rssi, read.at, read.reads),
-            rules,
+            track, direction.Read(read.antenna, read.rssi, read.at, read.reads), rules
         )
         if track is not None:
             self.tracks[key] = track
-        self._zoned_reads += 1
-        if self._zoned_reads % 1000 == 0:  # the stations' clock, not the gateway's
-            longest = self._longest()
-            self.tracks = {k: t for k, t in self.tracks.items() if read.at - t.last <= longest}
+            self.heard[key] = (now, scan)
         if decided is None:
             return None
         p = decided

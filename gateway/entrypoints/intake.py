@@ -51,8 +51,9 @@ from kernel.mqtt import BrokerSettings, connect, make_client
 
 log = logging.getLogger(__name__)
 
-MAX_GROUP = 256
-T = TypeVar("T")  # reads committed together at most
+MAX_GROUP = 256  # reads committed together at most
+SWEEP_EVERY = 0.25  # seconds: portal presences that ended are decided this often when idle
+T = TypeVar("T")
 
 
 def by_device(
@@ -87,6 +88,7 @@ class Intake:
         self.labels = labels  # the doors' printers that label what is received
         self.store = store
         self.disk = disk
+        self.smoother = smoother
         self.decide = partial(decide, smoother=smoother)
         self.broker = broker
         self.connected = threading.Event()
@@ -171,7 +173,11 @@ class Intake:
 
     def _drain(self) -> None:
         while True:
-            first = self.inbox.get()
+            try:
+                first = self.inbox.get(timeout=SWEEP_EVERY)
+            except queue.Empty:
+                self._sweep()
+                continue
             if first is None:
                 return
             group = [first]
@@ -185,6 +191,7 @@ class Intake:
                     return
                 group.append(more)
             self._take(group)
+            self._sweep()
 
     def _take(self, group: list[paho.MQTTMessage]) -> None:
         """Decide and commit a group of messages, then answer and acknowledge each. Every
@@ -217,14 +224,17 @@ class Intake:
         results: Iterator[TakenRead] = iter(())
         if scans or self.tally.due(now):  # else: broken messages only, written later
             kept, counts = self.tally.take(now)
+            smoothing = self.smoother.state()
             try:
                 results = iter(
                     reads.take_reads(self.store, scans, self.decide, kept, counts, self.labels)
                 )
             except Exception:
                 # The transaction itself failed (the disk, the database): nothing is
-                # committed, so nothing is acknowledged; each is tried again on its own.
+                # committed, so nothing is acknowledged; each is tried again on its own,
+                # from the doors' smoothing as it was before the group.
                 log.exception("could not record a group of %d messages", len(group))
+                self.smoother.restore(smoothing)
                 self.tally.give_back(kept, counts)
                 if len(group) > 1:
                     for message in group:
@@ -241,6 +251,24 @@ class Intake:
                 self._answer(entry, next(results))
                 self.client.ack(message.mid, message.qos)
                 self.metrics.answered(time.monotonic() - message.timestamp)
+
+    def _sweep(self) -> None:
+        """The passes of portal presences that ended undecided (the tag not read for a
+        window): each taken, answered and acted on as a message of its own, made from its
+        presence's last read. If they cannot be recorded they are decided again later."""
+        smoothing = self.smoother.state()
+        ended = [e.scan for e in self.smoother.sweep(self.store.clock()) if e.scan is not None]
+        if not ended:
+            return
+        try:
+            made = [(m, m.to_json()) for m in ended]
+            taken = reads.take_reads(self.store, made, self.decide, labels=self.labels)
+        except Exception:
+            log.exception("could not record %d passes of ended presences", len(ended))
+            self.smoother.restore(smoothing)
+            return
+        for scan, result in zip(ended, taken, strict=True):
+            self._answer(scan, result)
 
     def _write_counts(self) -> None:
         kept, counts = self.tally.take(time.monotonic())

@@ -529,6 +529,10 @@ def test_the_largest_quantity_a_read_may_carry_is_taken() -> None:
         {"first_seen": "soon"},
         {"peak_seen": "x" * 41},
         {"peak_seen": 12},
+        {"peak_seen": "2026-11-23T09:14:03.010"},  # no offset: no moment
+        {"first_seen": "2026-11-23T09:14:03.100+08:00", "peak_seen": "2026-11-23T09:14:03+08:00"},
+        {"peak_seen": "2026-11-23T09:14:03.300+08:00", "last_seen": "2026-11-23T09:14:03+08:00"},
+        {"peak_seen": "2026-11-23T10:14:03.010+08:00"},  # an hour after the message
     ],
 )
 def test_parse_scan_refuses_rfid_out_of_bounds(rfid: dict[str, Any]) -> None:

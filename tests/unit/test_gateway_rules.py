@@ -224,12 +224,35 @@ def test_a_door_portal_s_zones_are_taken_and_checked(tmp_path: Path) -> None:
         ({"outer": [1]}, "give outer and inner"),
         ({"outer": [], "inner": [2]}, "outer: a list of antenna ports"),
         ({"outer": ["1"], "inner": [2]}, "outer: a list of antenna ports"),
+        ({"outer": [0], "inner": [2]}, "whole numbers 1 to 32"),
+        ({"outer": [1], "inner": [33]}, "whole numbers 1 to 32"),
     ):
         doc["rfid"]["doors"]["D04"] = {"zones": bad}
         with pytest.raises(ConfigError, match=words):
             parse_config(doc, tmp_path)
     with pytest.raises(ConfigError, match="a door's portal's"):
         parse_config({**doc, "rfid": {"zones": zones}}, tmp_path)
+
+
+def test_a_zoned_door_s_direction_settings_are_taken_within_bounds(tmp_path: Path) -> None:
+    """A portal whose reader dwells on each antenna in turn needs a longer span."""
+    doc = tomllib.loads(GatewayConfigDoc)
+    zones = {"outer": [1, 2], "inner": [3, 4]}
+    doc["rfid"]["doors"]["D04"] = {"zones": zones, "span": 1.0, "depth": 4, "linger": 30}
+    ways = parse_config(doc, tmp_path).rfid_doors["D04"].ways()
+    assert ways is not None and (ways.span, ways.depth, ways.linger, ways.drop) == (
+        1.0, 4, 30.0, 6.0,
+    )  # fmt: skip
+    for bad, words in (
+        ({"zones": zones, "span": 0}, "span: a number from 0.05 to 5.0"),
+        ({"zones": zones, "depth": 2.5}, "depth: a number from 2 to 20"),
+        ({"zones": zones, "drop": "6"}, "drop: a number"),
+        ({"zones": zones, "linger": 1}, "linger: a number"),
+        ({"span": 1.0}, "only for a door with zones"),
+    ):
+        doc["rfid"]["doors"]["D04"] = bad
+        with pytest.raises(ConfigError, match=words):
+            parse_config(doc, tmp_path)
 
 
 def test_the_floor_pages_are_plain_http_only_on_loopback(tmp_path: Path) -> None:

@@ -60,6 +60,7 @@ class Context:
     tag: Unit | None = None  # the unit an RFID tag stands for, when the read was a tag
     epc: str | None = None
     direction: str | None = None  # a tag's pass through a portal that tells in from out
+    ended: bool = False  # the pass was decided when its presence ended (its own message)
 
     @property
     def read_id(self) -> str:
@@ -72,7 +73,9 @@ class Context:
         )
 
     def task(self, **extra: Any) -> dict[str, Any]:
-        way = {"direction": self.direction} if self.direction else {}
+        way: dict[str, Any] = {"direction": self.direction} if self.direction else {}
+        if self.ended:
+            way["ended"] = True  # the station tells it though it sent no such read
         return {"kind": self.kind, "id": self.ref, **way, **extra}
 
     def ok(self, zh: str, en: str, beep: str = "ok", **task: Any) -> Outcome:

@@ -8,8 +8,9 @@ that qualifies counts, once. What it does depends on the door's task:
 - loading: the unit is checked against the pick list and loaded, as a label would be; the tag
   remembers it, so the same pallet seen again is not loaded twice. At a door whose portal
   tells direction (antennas in zones), only a pass out loads; a pass in is answered quietly,
-  not loaded, and a tag standing near the door is never seen. The answer to the read that
-  decided a pass carries its direction (task "direction": "in" or "out");
+  not loaded (a unit loaded on the order and carried back in is answered with a warning:
+  it stays booked as loaded), and a tag standing near the door is never seen. The answer to
+  the read that decided a pass carries its direction (task "direction": "in" or "out");
 - receiving: a unit an open notice lists with the tag is received, once, as its label would
   be (gateway.domain.workflows.receiving.by_tag); at a door with zones only a pass in;
 - anything else: noted, no effect.
@@ -90,6 +91,7 @@ def epc_step(ctx: Context, smoother: Smoother | None) -> Outcome:
         if seen is None:
             return quiet(ctx, "标签读取", "Tag read", counted=False)
         ctx.direction = seen.direction  # a door with zones: IN or OUT, in every answer's task
+        ctx.ended = seen.ended
     if ctx.kind == "receive":  # a receiving door's portal: the notices' tagged units
         return receiving.by_tag(ctx, epc)
     known = registered(ctx.book, epc)
@@ -107,6 +109,20 @@ def epc_step(ctx: Context, smoother: Smoother | None) -> Outcome:
     unit, state, order = known
     ctx.tag = unit
     if ctx.kind == "load":
+        if ctx.direction == IN and state == "loaded" and order == ctx.ref:
+            # Loaded on this order, now carried back in: the book still has it on the truck
+            # (no event takes a load back yet), so the operator is warned to sort it out.
+            return Outcome(
+                Answer(
+                    ctx.read_id,
+                    "ok",
+                    f"已装车的货物又进库：批次 {unit.batch}，仍记为已装车，请通知主管",
+                    f"A loaded unit came back in: batch {unit.batch} is still booked as "
+                    "loaded; tell the supervisor",
+                    "warn",
+                    ctx.task(rfid=True, counted=False),
+                )
+            )
         if ctx.direction == IN:  # a portal that tells direction loads what goes out only
             zh = f"进库方向，未装车：批次 {unit.batch}"
             return quiet(ctx, zh, f"Coming in, not loaded: batch {unit.batch}", counted=False)
