@@ -1,16 +1,24 @@
 """Labels queued and printed: the SSCCs of a delivery's units taken with their jobs, and the
 worker that prints each printer's jobs in order (gateway/storage/print_queue.py keeps them).
 
-The worker takes a printer's oldest job, prints it outside any transaction (a printer may
-take seconds), and records what came of it:
+The worker takes a printer's oldest job, records it `sent` before it goes out (a job the
+printer may have taken is never sent again on its own), prints it outside any transaction (a
+printer may take seconds) and records what came of it:
 
 - printed: done; a received unit's tag the printer wrote and read back is registered to the
   unit (gateway/storage/received_labels.py);
 - VOID (the tag did not take its EPC): the void is recorded and the same unit, same SSCC,
   printed again next, up to print_queue.MAX_VOIDS times in a row;
-- anything else (out of paper or ribbon, head open, paused, unreachable): the job is kept,
-  the reason shown to the operator (`problems`), and the printer tried again after
-  `after_problem` seconds: the job prints once the printer is refilled.
+- not sent (out of paper or ribbon, head open, paused, unreachable before the send): the job
+  is queued again, the reason shown to the operator (`problems`), and the printer tried again
+  after `after_problem` seconds: the job prints once the printer is refilled;
+- sent, and whether it printed not known (the printer held it past the wait, no read-back, a
+  failure after the send): `unconfirmed`, on the floor page for a supervisor to say whether
+  it printed (`confirm_job`) or is to be printed again.
+
+What came of a job that cannot be recorded (the book failing) is kept in memory and only the
+recording tried again, the printer shown as `not_recorded` meanwhile: the label is not printed
+again for it.
 """
 
 from __future__ import annotations
@@ -57,7 +65,11 @@ class PdfDevice:
     spool: PdfSpool
 
     def print_label(self, label: LogisticLabel) -> PrintResult:
-        return self.spool.print_pdf(f"label-{label.sscc}", label_pdf([label]))
+        try:
+            return self.spool.print_pdf(f"label-{label.sscc}", label_pdf([label]))
+        except OSError as exc:  # the file never reached the spool folder: not printed
+            log.warning("spool %s: %s", self.spool.folder, exc)
+            return PrintResult(False, "spool_failed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,8 +161,20 @@ def request_labels(
     return ids
 
 
+def confirm_job(store: GatewayStore, job_id: int, printed_ok: bool) -> bool:
+    """A supervisor says whether an unconfirmed job's label printed: recorded as printed (a
+    received unit's tag registered), or queued to print again; False: not unconfirmed."""
+    with store.transaction() as db:
+        now = store.clock()
+        job = print_queue.settle(db, job_id, printed_ok, now)
+        if job is not None and printed_ok:
+            received_labels.printed(db, Book(db), job, now)
+        return job is not None
+
+
 class PrintWorker:
-    """Prints the queued jobs of each printer, in order, on a thread of its own."""
+    """Prints the queued jobs of each printer, in order, each printer on a thread of its own
+    (a printer that cannot be reached holds up no other door)."""
 
     def __init__(
         self,
@@ -164,10 +188,14 @@ class PrintWorker:
         self.idle = idle
         self.after_problem = after_problem
         self._problems: dict[str, PrintResult] = {}
+        self._unrecorded: dict[str, tuple[print_queue.Job, PrintResult]] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._wake = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="print-worker", daemon=True)
+        self._wakes = {name: threading.Event() for name in printers}
+        self._threads = [
+            threading.Thread(target=self._loop, args=(name,), name=f"print-{name}", daemon=True)
+            for name in printers
+        ]
 
     def problems(self) -> dict[str, PrintResult]:
         """Each printer's trouble now, for the operator (zh, en on each result)."""
@@ -176,28 +204,37 @@ class PrintWorker:
 
     def wake(self) -> None:
         """New jobs: print them now rather than at the next round."""
-        self._wake.set()
+        for event in self._wakes.values():
+            event.set()
 
     def start(self) -> None:
-        self._thread.start()
+        with self.store.transaction() as db:  # what a stopped gateway left mid-job
+            left = print_queue.interrupted(db)
+        if left:
+            log.warning("%s print jobs were being sent when the gateway stopped: unconfirmed", left)
+        for thread in self._threads:
+            thread.start()
 
     def stop(self) -> None:
         self._stop.set()
-        self._wake.set()
-        self._thread.join(timeout=30)
+        self.wake()
+        for thread in self._threads:
+            thread.join(timeout=30)
 
-    def _loop(self) -> None:
+    def _loop(self, name: str) -> None:
+        device, wake = self.printers[name], self._wakes[name]
         while not self._stop.is_set():
             try:
-                troubled = self.run_once()
+                troubled = not self._drain(name, device)
             except Exception:  # one bad round must not end printing: logged, tried again
-                log.exception("print worker round failed")
+                log.exception("printer %s: print round failed", name)
                 troubled = True
-            self._wake.wait(self.after_problem if troubled else self.idle)
-            self._wake.clear()
+            wake.wait(self.after_problem if troubled else self.idle)
+            wake.clear()
 
     def run_once(self) -> bool:
-        """Print what each printer has queued; whether any printer is in trouble."""
+        """Print what each printer has queued, one printer after another; whether any printer
+        is in trouble."""
         troubled = False
         for name, device in self.printers.items():
             if self._stop.is_set():
@@ -207,13 +244,36 @@ class PrintWorker:
 
     def _drain(self, name: str, device: LabelPrinter) -> bool:
         """Print the printer's jobs until none is left (True) or it is in trouble (False)."""
+        with self._lock:
+            left = self._unrecorded.pop(name, None)
+        if left is not None and not self._record(name, *left):
+            return False
         while not self._stop.is_set():
             with self.store.transaction() as db:
                 job = print_queue.next_job(db, name)
+                if job is not None:
+                    print_queue.sending(db, job.id)
             if job is None:
                 self._settle(name, None)
                 return True
-            result = device.print_label(job.label)
+            try:
+                result = device.print_label(job.label)
+            except Exception:  # whether anything went out is not known: never sent again
+                log.exception("printer %s: job %s failed", name, job.id)
+                result = PrintResult(False, "print_error", sent=True, unconfirmed=True)
+            if not self._record(name, job, result):
+                return False
+            if not (result.printed or result.voided):
+                log.warning("printer %s: %s (job %s %s)", name, result.reason, job.id,
+                            "unconfirmed" if result.sent else "kept")  # fmt: skip
+                self._settle(name, result)
+                return False
+            self._settle(name, None)
+        return True
+
+    def _record(self, name: str, job: print_queue.Job, result: PrintResult) -> bool:
+        """What came of the job, in the book; where that fails, kept to record again."""
+        try:
             with self.store.transaction() as db:
                 now = self.store.clock()
                 if result.printed:
@@ -221,13 +281,21 @@ class PrintWorker:
                     received_labels.printed(db, Book(db), job, now)
                 elif result.voided:
                     print_queue.voided(db, job, result.epc_read, result.reason or "", now)
+                elif result.sent:
+                    print_queue.unconfirmed(db, job.id, result.reason or "unknown")
                 else:
                     print_queue.kept(db, job.id, result.reason or "unknown")
-            if not (result.printed or result.voided):
-                log.warning("printer %s: %s (job %s kept)", name, result.reason, job.id)
-                self._settle(name, result)
-                return False
-            self._settle(name, None)
+        except Exception:
+            log.exception("printer %s: what came of job %s not recorded", name, job.id)
+            with self._lock:
+                self._unrecorded[name] = (job, result)
+            try:
+                with self.store.transaction() as db:
+                    print_queue.noted(db, job.id, "not_recorded")
+            except Exception:  # noqa: S110 - the book is failing: the worker's problems say so
+                pass
+            self._settle(name, PrintResult(False, "not_recorded", sent=result.sent))
+            return False
         return True
 
     def _settle(self, name: str, problem: PrintResult | None) -> None:
