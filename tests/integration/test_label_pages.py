@@ -28,6 +28,7 @@ from gateway.services.printing import ZplPrinter
 from gateway.storage import print_queue
 from gateway.storage.store import GatewayStore
 from harness.forms import submit
+from harness.procs import wait_until
 from harness.zpl import sample_label
 from harness.zpl_printer import ZplPrinter as Simulator
 from kernel.clock import system_clock
@@ -53,6 +54,10 @@ def store(tmp_path: Path) -> Iterator[GatewayStore]:
             ("li", "Li Na", "keeper", hash_password("1357-2468")),
         )
         db.execute(
+            "INSERT INTO floor_people VALUES (?,?,?,?)",
+            ("wang", "Wang Wei", "supervisor", hash_password("2468-1357")),
+        )
+        db.execute(
             "INSERT INTO items (code, name_zh, name_en, unit_zh, unit_en, reusable, "
             "storage_years) VALUES ('CQ-0001', '棉被', 'Cotton quilt', '床', 'pcs', 1, 5)"
         )
@@ -61,21 +66,24 @@ def store(tmp_path: Path) -> Iterator[GatewayStore]:
     book.close()
 
 
-def floor(store: GatewayStore, desk: LabelDesk | None = None) -> TestClient:
-    """The floor pages, signed on as keeper li, sending the Origin a browser sends."""
+def floor(
+    store: GatewayStore, desk: LabelDesk | None = None, who: tuple[str, str] = ("li", "1357-2468")
+) -> TestClient:
+    """The floor pages, signed on (keeper li unless `who`), sending the Origin a browser sends."""
     gauges = Gauges(0, 0, None, None, 10 * 1024**3, False)
     context = FloorContext(
         "LC01", store, IntakeMetrics(), lambda: gauges, system_clock, labels=desk
     )
     client = TestClient(create_floor_app(context), headers={"Origin": "http://testserver"})
-    token = floor_pages.sign_on(store, "li", "1357-2468", time.time())
+    token = floor_pages.sign_on(store, *who, time.time())
     assert token is not None
     client.cookies.set(COOKIE, token)
     return client
 
 
 def worker_for(store: GatewayStore, door: Simulator) -> PrintWorker:
-    device = ZplDevice(ZplPrinter(door.host, door.port, timeout=1), ZplSetup(rfid=True))
+    printer = ZplPrinter(door.host, door.port, timeout=1, settle=0.3, poll=0.05)
+    device = ZplDevice(printer, ZplSetup(rfid=True))
     return PrintWorker(store, {"D01": device})
 
 
@@ -154,3 +162,26 @@ def test_the_floor_page_shows_a_printers_trouble_and_its_waiting_labels(
     assert answer.status_code == 303
     worker.run_once()
     assert len(door.good) == 3 and 'id="printers"' not in client.get("/floor").text
+
+
+def test_a_label_the_printer_held_past_the_wait_is_settled_by_a_supervisor(
+    store: GatewayStore, door: Simulator
+) -> None:
+    door.run_out_of_paper(after=1)
+    [_, held] = queue_labels(store, "D01", UnitsToLabel(2, sample_label(0), encode=True), DEPOT)
+    worker_for(store, door).run_once()  # the second label is in the printer, out of paper
+    keeper, supervisor = floor(store), floor(store, who=("wang", "2468-1357"))
+    page = keeper.get("/floor/partials/overview").text
+    assert 'id="unconfirmed"' in page and "打印机缺纸，请装纸" in page
+    with store.reading() as db:
+        job = print_queue.job(db, held)
+    assert job is not None and f"SSCC {job.label.sscc}" in page
+    action = f"/floor/print-jobs/{held}/printed"
+    assert submit(keeper, "/floor", action, {}, follow_redirects=False).status_code == 403
+    door.refill()  # the printer prints what it held; the supervisor sees it come out
+    assert submit(supervisor, "/floor", action, {}, follow_redirects=False).status_code == 303
+    with store.reading() as db:
+        assert [j.state for j in print_queue.jobs(db)] == ["printed", "printed"]
+    assert 'id="unconfirmed"' not in supervisor.get("/floor/partials/overview").text
+    wait_until(lambda: len(door.printed) == 2, 10, "the held label printed")
+    assert [p.void for p in door.printed] == [False, False]  # each once, never sent twice
