@@ -96,11 +96,17 @@ def queue_labels(
 @dataclass(frozen=True, slots=True)
 class LabelDesk:
     """What the floor pages need to ask for labels: the depot's numbering, its printers
-    (name: whether it has an RFID encoder), and the worker to wake."""
+    (name: whether it has an RFID encoder), the worker to wake, how many labels one request
+    may ask for unless a supervisor asks, and how many a printer may have waiting."""
 
     numbering: Numbering
     printers: dict[str, bool]
     wake: Callable[[], None] = field(default=lambda: None)
+    supervisor_over: int = 100
+    queue_cap: int = 1000
+
+
+MAY_ASK_MANY = ("supervisor", "admin")
 
 
 LABEL_FIELDS = ("printer", "gtin", "batch", "qty", "units", "prod_date", "expiry")
@@ -125,11 +131,28 @@ def _day(typed: dict[str, str], name: str, problems: list[Problem]) -> date | No
         return None
 
 
+def _too_many(desk: LabelDesk, units: int, role: str, waiting: int) -> Problem | None:
+    if units > desk.supervisor_over and role not in MAY_ASK_MANY:
+        n = desk.supervisor_over
+        return Problem(
+            "units", f"超过 {n} 张标签须由主管申请", f"over {n} labels: a supervisor asks"
+        )
+    if waiting + units > desk.queue_cap:
+        return Problem(
+            "units",
+            f"该打印机已有 {waiting} 张待打印，最多 {desk.queue_cap} 张",
+            f"the printer has {waiting} labels waiting, at most {desk.queue_cap}",
+        )
+    return None
+
+
 def request_labels(
-    store: GatewayStore, desk: LabelDesk, typed: dict[str, str], depot: str
+    store: GatewayStore, desk: LabelDesk, typed: dict[str, str], depot: str, role: str = ""
 ) -> list[int] | list[Problem]:
     """The floor asks for `units` labels of one GTIN and batch on a printer: queued (the job
-    ids), or what is wrong with the form."""
+    ids, each unit's tag registered once printed where the printer encodes), or what is wrong
+    with the form (more than `supervisor_over` labels only for a supervisor (`role`), never
+    more than the printer's `queue_cap` waiting)."""
     problems: list[Problem] = []
     printer = typed.get("printer", "")
     if printer not in desk.printers:
@@ -142,6 +165,9 @@ def request_labels(
             item = Book(db).item_of_gtin(gtin)
             if item is None:
                 problems.append(Problem("gtin", "目录中没有此商品代码", "no item has this GTIN"))
+            if printer in desk.printers:
+                many = _too_many(desk, units, role, print_queue.waiting(db, printer))
+                problems += [many] if many else []
             if problems or item is None:
                 return problems
             goods = LogisticLabel(
@@ -155,6 +181,7 @@ def request_labels(
             first = print_queue.take_serials(db, prefix, extension, units)
             labels = unit_labels(request, prefix, extension, first)
             ids = print_queue.enqueue(db, printer, labels, store.clock())
+            received_labels.asked_on_floor(db, ids, item.code, printer, request.encode)
     except LabelRefused as refused:
         return [Problem(_FIELD_OF.get(refused.reason, ""), refused.zh, refused.en)]
     desk.wake()

@@ -256,3 +256,12 @@ def summary(db: sqlite3.Connection) -> list[dict[str, object]]:
         {"printer": p, "queued": int(q), "held": int(h), "reason": reason}
         for p, q, h, reason in rows
     ]
+
+
+def waiting(db: sqlite3.Connection, printer: str) -> int:
+    """How many of the printer's labels are still to print (queued, held, being sent)."""
+    row = db.execute(
+        "SELECT count(*) FROM print_jobs WHERE printer = ? AND state IN ('queued', 'held', 'sent')",
+        (printer,),
+    ).fetchone()
+    return int(row[0])

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from gateway.domain.labels import UnitsToLabel
+from gateway.domain.labels import UnitsToLabel, epc_uri
 from gateway.domain.zpl import ZplSetup
 from gateway.entrypoints.floor_web import COOKIE, FloorContext, create_floor_app
 from gateway.entrypoints.metrics import Gauges, IntakeMetrics
@@ -26,6 +26,7 @@ from gateway.services.label_queue import (
 )
 from gateway.services.printing import ZplPrinter
 from gateway.storage import print_queue
+from gateway.storage.book import Book
 from gateway.storage.store import GatewayStore
 from harness.forms import submit
 from harness.procs import wait_until
@@ -103,6 +104,28 @@ def test_a_keeper_asks_for_a_deliverys_labels_and_they_print_with_their_tags(
     content = door.good[0].format.scans[0]
     assert (content.gtin, content.batch, content.qty) == (GTIN, "2026C07", 40)
     assert "棉被" in door.good[0].format.texts and "LC01 D01" in door.good[0].format.texts
+    with store.reading() as db:  # each unit's tag stands for it, as a received unit's does
+        units = [Book(db).tagged(epc_uri(epc)) for epc in door.state.tags]
+    assert [(u.item, u.batch) if u else None for u in units] == [("CQ-0001", "2026C07")] * 3
+
+
+def test_many_labels_at_once_are_a_supervisors_and_a_printers_queue_is_capped(
+    store: GatewayStore,
+) -> None:
+    desk = LabelDesk(DEPOT, {"D01": True}, supervisor_over=3, queue_cap=5)
+    keeper, supervisor = floor(store, desk), floor(store, desk, who=("wang", "2468-1357"))
+    form = {"printer": "D01", "gtin": GTIN, "batch": "2026C07", "qty": "40", "units": "4",
+            "prod_date": "", "expiry": ""}  # fmt: skip
+    refused = submit(keeper, "/floor/labels/new", "/floor/labels", form)
+    assert refused.status_code == 422 and "a supervisor asks" in refused.text
+    asked = submit(supervisor, "/floor/labels/new", "/floor/labels", form, follow_redirects=False)
+    assert asked.status_code == 303
+    full = submit(keeper, "/floor/labels/new", "/floor/labels", {**form, "units": "2"})
+    assert full.status_code == 422 and "the printer has 4 labels waiting, at most 5" in full.text
+    assert submit(keeper, "/floor/labels/new", "/floor/labels", {**form, "units": "1"},
+                  follow_redirects=False).status_code == 303  # fmt: skip
+    with store.reading() as db:
+        assert len(print_queue.jobs(db)) == 5
 
 
 @pytest.mark.parametrize(
