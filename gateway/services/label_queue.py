@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -245,8 +246,9 @@ class PrintWorker:
     def stop(self) -> None:
         self._stop.set()
         self.wake()
+        deadline = time.monotonic() + 30
         for thread in self._threads:
-            thread.join(timeout=30)
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
 
     def _loop(self, name: str) -> None:
         device, wake = self.printers[name], self._wakes[name]

@@ -207,9 +207,10 @@ class ZplPrinter:
             link.close()
 
     def _ready(self, listener: _Listener) -> PrintResult:
-        """The host status before a job, a half format left by a broken send cancelled."""
+        """The host status before a job, a half format left by a broken send cancelled (only
+        on a printer in no trouble: ~JA cancels the whole buffer, a held label with it)."""
         before = listener.status()
-        if before is not None and before.partial_format:
+        if before is not None and before.partial_format and before.problem is None:
             listener.link.send(CANCEL_ALL)
             before = listener.status()
         if before is None:

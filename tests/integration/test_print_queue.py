@@ -213,6 +213,27 @@ def test_a_job_the_printer_took_is_never_sent_again_unasked(
     assert len(door.printed) == 2
 
 
+def test_a_job_left_being_sent_by_a_stopped_gateway_waits_for_a_supervisor(
+    store: GatewayStore, printers: tuple[Simulator, Simulator]
+) -> None:
+    door, _ = printers
+    [job_id] = queue_labels(store, "door-1", pallets(1), DEPOT)
+    with store.transaction() as db:
+        print_queue.sending(db, job_id)  # the gateway stopped with the job on its way
+    worker = PrintWorker(store, devices(door), idle=0.05)
+    worker.start()
+    try:
+        queue_labels(store, "door-1", pallets(1), DEPOT)
+        worker.wake()
+        wait_until(lambda: len(door.printed) == 1, 10, "the next job printed")
+    finally:
+        worker.stop()
+    with store.reading() as db:
+        job = print_queue.job(db, job_id)
+    assert job is not None and (job.state, job.reason) == ("unconfirmed", "interrupted")
+    assert door.printed[0].format.epc_written != job.label.epc_hex  # only the later one went
+
+
 def test_a_printed_job_the_book_fails_to_record_is_recorded_again_not_printed_again(
     store: GatewayStore, printers: tuple[Simulator, Simulator], monkeypatch: pytest.MonkeyPatch
 ) -> None:
