@@ -75,6 +75,7 @@ class ZplPrinter:
         self.print_seconds = print_seconds
         self.lock = threading.Condition()
         self._open: dict[int, str] = {}  # each live connection's text not yet taken
+        self._sending = threading.Lock()  # status and read-back answers never interleave
         self._stopped = False
         printer = self
 
@@ -210,7 +211,9 @@ class ZplPrinter:
                     self._open[key] = text[end + 3 :]
                     self.lock.notify_all()
                     continue
-            sock.sendall(host_status_answer(self.status()))
+            answer = host_status_answer(self.status())
+            with self._sending:
+                sock.sendall(answer)
 
     def _ready(self) -> bool:
         s = self.state
@@ -233,7 +236,7 @@ class ZplPrinter:
                 answer = self._print(zpl)
                 self.state.buffer.pop(0)
             if answer:
-                with contextlib.suppress(OSError):  # its connection closed: the answer is lost
+                with self._sending, contextlib.suppress(OSError):  # closed: the answer is lost
                     sock.sendall(answer.encode("ascii"))
 
     def _print(self, zpl: str) -> str:
