@@ -234,10 +234,12 @@ class ZplPrinter:
                 if not self.state.buffer or self.state.buffer[0][0] is not zpl:
                     continue  # cancelled while printing
                 answer = self._print(zpl)
-                self.state.buffer.pop(0)
-            if answer:
+            if answer:  # sent while the format is still in the buffer, as a Zebra's ^HV is
                 with self._sending, contextlib.suppress(OSError):  # closed: the answer is lost
                     sock.sendall(answer.encode("ascii"))
+            with self.lock:
+                if self.state.buffer and self.state.buffer[0][0] is zpl:
+                    self.state.buffer.pop(0)
 
     def _print(self, zpl: str) -> str:
         """Print one format (the lock held); what its ^HV sends back (empty: nothing)."""
