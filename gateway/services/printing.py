@@ -193,15 +193,20 @@ class ZplPrinter:
         listener = _Listener(link, self.timeout)
         try:
             before = self._ready(listener)
-            if before.reason or before.status is None:
-                return before
-            try:
-                link.send(zpl.encode("utf-8"))
-            except Unreachable:
-                link.close()
-                return self._after_broken_send()
+        except Unreachable:  # nothing sent: tried again later
+            link.close()
+            return PrintResult(False, "unreachable")
+        if before.reason or before.status is None:
+            link.close()
+            return before
+        try:
+            link.send(zpl.encode("utf-8"))
+        except Unreachable:
+            link.close()
+            return self._after_broken_send()
+        try:
             return self._outcome(listener, epc)
-        except Unreachable:  # after the format went out (a failure before it is caught above)
+        except Unreachable:  # the format went out: whether it printed is not known
             return PrintResult(False, "unreachable", sent=True, unconfirmed=True)
         finally:
             link.close()

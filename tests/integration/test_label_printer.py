@@ -230,3 +230,23 @@ def test_a_format_cut_off_mid_send_is_cancelled_and_the_label_sent_whole_once(
     assert not client(sim).status().status.partial_format  # type: ignore[union-attr]
     assert printer.print_zpl(zpl, epc).printed
     assert [(p.void, p.epc) for p in sim.printed] == [(False, epc)]  # one whole label
+
+
+def test_a_printer_that_drops_the_connection_before_the_send_is_sent_nothing() -> None:
+    with socket.socket() as server:  # takes the connection, reads the ~HS, hangs up
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+
+        def hang_up() -> None:
+            conn = server.accept()[0]
+            conn.recv(16)
+            conn.setsockopt(
+                socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
+            )
+            conn.close()  # a reset, not a quiet close
+
+        threading.Thread(target=hang_up, daemon=True).start()
+        result = ZplPrinter("127.0.0.1", port, timeout=2).print_zpl(*job(13))
+    assert (result.printed, result.sent, result.unconfirmed) == (False, False, False)
+    assert result.reason == "unreachable"
