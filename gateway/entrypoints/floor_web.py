@@ -295,7 +295,9 @@ def _floor_routes(pages: Pages) -> APIRouter:
 
     @router.post("/floor/print-jobs/{job}/again")
     def label_again(request: Request, job: int) -> Response:
-        floor_pages.settle_label(store, pages.signed_in(request), job, printed_ok=False)
+        again = floor_pages.settle_label(store, pages.signed_in(request), job, printed_ok=False)
+        if again and pages.ctx.labels is not None:
+            pages.ctx.labels.wake()  # the print worker: the label goes now
         return RedirectResponse("/floor", status_code=303)
 
     @router.post("/floor/encodes/{job}/retry")

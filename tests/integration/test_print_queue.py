@@ -5,6 +5,7 @@ printed once it is refilled."""
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -273,6 +274,28 @@ def test_a_spool_folder_that_cannot_be_written_keeps_the_job(
     with store.reading() as db:
         job = print_queue.job(db, job_id)
     assert job is not None and (job.state, job.reason) == ("queued", "spool_failed")
+
+
+def test_a_printer_that_hangs_holds_up_no_other_door(
+    store: GatewayStore, printers: tuple[Simulator, Simulator]
+) -> None:
+    door, _ = printers
+    with socket.socket() as silent:  # takes the connection and never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        hung = ZplPrinter("127.0.0.1", silent.getsockname()[1], timeout=30)
+        worker = PrintWorker(
+            store, {"door-9": ZplDevice(hung, ZplSetup(rfid=True)), **devices(door)}, idle=0.05
+        )
+        worker.start()
+        try:
+            queue_labels(store, "door-9", pallets(1), DEPOT)
+            queue_labels(store, "door-1", pallets(2), DEPOT)
+            worker.wake()
+            wait_until(lambda: len(door.good) == 2, 10, "the other door's labels")
+        finally:
+            silent.close()  # the hung printer's wait ends
+            worker.stop()
 
 
 def test_a_request_the_rules_refuse_takes_no_serial(
