@@ -208,3 +208,21 @@ def test_a_label_the_printer_held_past_the_wait_is_settled_by_a_supervisor(
     assert 'id="unconfirmed"' not in supervisor.get("/floor/partials/overview").text
     wait_until(lambda: len(door.printed) == 2, 10, "the held label printed")
     assert [p.void for p in door.printed] == [False, False]  # each once, never sent twice
+
+
+def test_a_supervisor_asks_again_for_a_label_that_did_not_come_out(store: GatewayStore) -> None:
+    woken: list[bool] = []
+    desk = LabelDesk(DEPOT, {"D01": True}, lambda: woken.append(True))
+    [job] = queue_labels(store, "D01", UnitsToLabel(1, sample_label(0), encode=True), DEPOT)
+    with store.transaction() as db:
+        print_queue.sending(db, job)
+        print_queue.unconfirmed(db, job, "not_settled")
+    supervisor = floor(store, desk, who=("wang", "2468-1357"))
+    assert "打印机未在时限内打完" in supervisor.get("/floor/partials/overview").text
+    again = f"/floor/print-jobs/{job}/again"
+    assert submit(supervisor, "/floor", again, {}, follow_redirects=False).status_code == 303
+    with store.reading() as db:
+        assert [(j.state, j.reason) for j in print_queue.jobs(db)] == [("queued", None)]
+    assert woken == [True]
+    assert submit(supervisor, "/floor", again, {}, follow_redirects=False).status_code == 303
+    assert woken == [True]  # settled already: nothing more
