@@ -176,7 +176,20 @@ PROBLEMS: dict[str, tuple[str, str]] = {
     "unreachable": ("无法连接打印机", "printer not reachable"),
     "no_status": ("打印机未回复状态", "printer did not answer its status"),
     "encode_failed": ("RFID 标签写入失败，已作废并重打", "RFID tag failed to encode: voided"),
+    "not_settled": ("打印机未在时限内打完", "the printer did not finish the label in time"),
+    "no_readback": ("打印机未回报 RFID 写入结果", "the printer did not report the tag it wrote"),
+    "partial_send": (
+        "标签数据未发完，已取消并重发",
+        "the label was cut off in sending: sent again",
+    ),
     "spool_command_failed": ("打印命令失败", "the print command failed"),
+    "spool_failed": ("无法写入打印文件夹", "the label could not be written to the spool folder"),
+    "print_error": ("打印出错，请查看打印机", "printing failed: look at the printer"),
+    "not_recorded": (
+        "已打印，但未能记录，正在重试记录",
+        "printed, not recorded yet: recording again",
+    ),
+    "interrupted": ("网关重启时正在发送", "being sent when the gateway stopped"),
 }
 
 PRINT_MODES = {"0": "rewind", "1": "peel_off", "2": "tear_off", "3": "cutter", "4": "applicator"}
@@ -190,13 +203,36 @@ def _flag(value: str) -> bool:
     return value.strip() == "1"
 
 
+_STRING = re.compile(r"\x02([^\x02\x03]*)\x03")
+_READBACK_LINE = re.compile(r"EPC:([0-9A-Fa-f]*)\r?\n")
+
+
 def parse_host_status(answer: bytes) -> HostStatus:
     """The three STX ... ETX strings of a `~HS` answer, read into flags."""
-    text = answer.decode("ascii", errors="replace")
-    strings = re.findall(r"\x02([^\x02\x03]*)\x03", text)
+    strings = _STRING.findall(answer.decode("ascii", errors="replace"))
     if len(strings) < 3:
         raise HostStatusError(f"~HS answer has {len(strings)} of its 3 strings")
-    one, two = strings[0].split(","), strings[1].split(",")
+    return _status_of(strings[0], strings[1])
+
+
+def heard(answer: bytes) -> tuple[list[HostStatus], list[str]]:
+    """Everything a printer sent on a connection, in order: its `~HS` answers (three strings
+    each; one that does not read is skipped) and the EPCs of its whole `^HV` read-back lines,
+    wherever they came between them."""
+    text = answer.decode("ascii", errors="replace")
+    strings = _STRING.findall(text)
+    statuses = []
+    for at in range(0, len(strings) - 2, 3):
+        try:
+            statuses.append(_status_of(strings[at], strings[at + 1]))
+        except HostStatusError:
+            continue
+    rest = _STRING.sub("", text)
+    return statuses, [epc.upper() for epc in _READBACK_LINE.findall(rest)]
+
+
+def _status_of(first: str, second: str) -> HostStatus:
+    one, two = first.split(","), second.split(",")
     if len(one) < 12 or len(two) < 11:
         raise HostStatusError("~HS strings 1 and 2 are short of their fields")
     try:

@@ -288,6 +288,18 @@ def _floor_routes(pages: Pages) -> APIRouter:
         floor_pages.retry_printer(store, printer)
         return RedirectResponse("/floor", status_code=303)
 
+    @router.post("/floor/print-jobs/{job}/printed")
+    def label_printed(request: Request, job: int) -> Response:
+        floor_pages.settle_label(store, pages.signed_in(request), job, printed_ok=True)
+        return RedirectResponse("/floor", status_code=303)
+
+    @router.post("/floor/print-jobs/{job}/again")
+    def label_again(request: Request, job: int) -> Response:
+        again = floor_pages.settle_label(store, pages.signed_in(request), job, printed_ok=False)
+        if again and pages.ctx.labels is not None:
+            pages.ctx.labels.wake()  # the print worker: the label goes now
+        return RedirectResponse("/floor", status_code=303)
+
     @router.post("/floor/encodes/{job}/retry")
     def retry_encode(request: Request, job: int) -> Response:
         pages.signed_in(request)

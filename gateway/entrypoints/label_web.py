@@ -49,7 +49,9 @@ def label_routes(pages: Pages) -> APIRouter:
         user = pages.signed_in(request)
         given = (printer, gtin, batch, qty, units, prod_date, expiry)
         typed = dict(zip(label_queue.LABEL_FIELDS, given, strict=True))
-        done = label_queue.request_labels(pages.ctx.store, desk(), typed, pages.ctx.site)
+        done = label_queue.request_labels(
+            pages.ctx.store, desk(), typed, pages.ctx.site, role=user.role
+        )
         if done and isinstance(done[0], int):
             return RedirectResponse("/floor", status_code=303)
         problems = {p.field: p for p in done if not isinstance(p, int)}

@@ -3,9 +3,11 @@ outcomes taken (gateway/storage/encode_requests.py keeps them, kernel/encoding.p
 contract).
 
 The sender, a thread of the gateway process, publishes each request due (new, or sent
-without an outcome for `resend_after` seconds: the same id again) on its reader's command
-topic while the gateway is on the broker, and marks it sent. An outcome from a reader's
-encoded topic settles its request in one transaction with the tag's registration.
+without an outcome for `resend_after` seconds: the same id and the same expiry again) on its
+reader's command topic while the gateway is on the broker, and marks it sent; one whose
+expiry passed with no outcome is failed (`expired`) for the operator to ask again. An outcome
+from a reader's encoded topic settles its request in one transaction with the tag's
+registration.
 """
 
 from __future__ import annotations
@@ -27,10 +29,15 @@ EXPIRES_S = 120.0  # a request's life at the station (kernel.encoding.MAX_TTL at
 Publish = Callable[[str, bytes], bool]  # topic, payload: whether it went out
 
 
-def expires_at(now: float) -> str:
-    """When a request sent now may no longer be started: a blank tag on the encoder later
-    may be another unit's (the reader answers `expired`; the gateway resends a fresh one)."""
-    return datetime.fromtimestamp(now + EXPIRES_S, UTC).isoformat()
+def expires_at(now: float) -> float:
+    """When a request first sent now may no longer be started: a blank tag on the encoder
+    later may be another unit's (the reader answers `expired`; a resend keeps this expiry,
+    and once it passes with no outcome the request is failed, for the operator to ask again)."""
+    return now + EXPIRES_S
+
+
+def expiry_text(moment: float) -> str:
+    return datetime.fromtimestamp(moment, UTC).isoformat()
 
 
 def take_outcomes(store: GatewayStore, outcomes: Sequence[tuple[str, EncodeOutcome]]) -> int:
@@ -91,10 +98,11 @@ class EncodeSender:
         out = 0
         for pending in due:
             topic = cmd_topic(self.site, pending.device)
-            request = EncodeRequest(pending.request_id, pending.epc, expires_at(self.store.clock()))
+            ends = pending.expires_at or expires_at(self.store.clock())
+            request = EncodeRequest(pending.request_id, pending.epc, expiry_text(ends))
             if not self.publish(topic, request.to_json()):
                 break  # off the broker: the rest wait for the next round
             with self.store.transaction() as db:
-                encode_requests.sent(db, pending.job_id, self.store.clock())
+                encode_requests.sent(db, pending.job_id, self.store.clock(), ends)
             out += 1
         return out

@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from gateway.domain import tasks
+from gateway.domain.errors import NotAllowed
 from gateway.domain.floor import Task
 from gateway.domain.zpl import PROBLEMS
+from gateway.services import label_queue
 from gateway.storage import encode_requests, pages, people, print_queue
 from gateway.storage.book import Book
 from gateway.storage.store import GatewayStore
@@ -21,6 +23,7 @@ from kernel.depot_time import depot_date
 from kernel.passwords import stand_in_hash, verify_password
 
 SESSION_HOURS = 12
+MAY_SETTLE = ("supervisor", "admin")  # who says whether an unconfirmed label printed
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +72,7 @@ def overview(store: GatewayStore, now: float) -> dict[str, Any]:
             "counts": pages.counts(db),
             "rejected": pages.rejected(db),
             "printers": printers(db),
+            "unconfirmed": unconfirmed_labels(db),
             "encodes": encode_requests.failed(db),
         }
 
@@ -80,6 +84,25 @@ def printers(db: sqlite3.Connection) -> list[dict[str, Any]]:
         zh, en = PROBLEMS.get(str(row["reason"]), ("", "")) if row["reason"] else ("", "")
         out.append({**row, "zh": zh, "en": en})
     return out
+
+
+def unconfirmed_labels(db: sqlite3.Connection) -> list[dict[str, Any]]:
+    """Labels a printer took without saying whether they printed, for a supervisor to settle."""
+    out = []
+    for job in print_queue.unconfirmed_jobs(db):
+        zh, en = PROBLEMS.get(job.reason or "", ("", ""))
+        out.append({"job_id": job.id, "printer": job.printer, "sscc": job.label.sscc,
+                    "zh": zh, "en": en})  # fmt: skip
+    return out
+
+
+def settle_label(store: GatewayStore, user: User, job: int, printed_ok: bool) -> bool:
+    """A supervisor looked at the printer: the unconfirmed label printed, or print it again."""
+    if user.role not in MAY_SETTLE:
+        raise NotAllowed(
+            "只有主管可以确认标签是否已打印", "only a supervisor may settle an unconfirmed label"
+        )
+    return label_queue.confirm_job(store, job, printed_ok)
 
 
 def retry_printer(store: GatewayStore, printer: str) -> int:

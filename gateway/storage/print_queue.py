@@ -4,9 +4,12 @@ A unit's SSCC serial is taken from `sscc_serials` in the same transaction as its
 written to `print_jobs`: the serials of a depot's prefix and extension go up by one, never
 repeat and leave no gap, across a restart (they are in the file) and across printers (every
 writer takes the store's one lock, BEGIN IMMEDIATE). A job stays `queued` until its printer
-prints it; a label voided by a failed encode is kept in `print_voids` and the same unit, with
-the same SSCC, is printed again; after MAX_VOIDS voids in a row the job is `held` until the
-operator asks for it again (`retry`).
+is sent it: it is `sent` (recorded before the send), then `printed`, or `unconfirmed` where
+the printer took it but whether it printed is not known (a supervisor says: `confirm` it
+printed, or `again` to queue it once more); a job the printer never took goes back to
+`queued` (`kept`). A label voided by a failed encode is kept in `print_voids` and the same
+unit, with the same SSCC, is printed again; after MAX_VOIDS voids in a row the job is `held`
+until the operator asks for it again (`retry`).
 
 Every function here runs inside the caller's transaction (GatewayStore.transaction).
 """
@@ -141,11 +144,61 @@ def printed(db: sqlite3.Connection, job_id: int, now: float) -> None:
 
 
 def kept(db: sqlite3.Connection, job_id: int, reason: str) -> None:
-    """Not printed (the printer out of paper, unreachable ...): kept for the next round."""
+    """Not sent (the printer out of paper, unreachable ...): kept for the next round."""
     db.execute(
-        "UPDATE print_jobs SET attempts = attempts + 1, reason = ? WHERE id = ?",
+        "UPDATE print_jobs SET attempts = attempts + 1, reason = ?, state = 'queued' WHERE id = ?",
         (reason, job_id),
     )
+
+
+def sending(db: sqlite3.Connection, job_id: int) -> None:
+    """The job is about to go to its printer: from here on it is never sent again unasked."""
+    db.execute("UPDATE print_jobs SET state = 'sent' WHERE id = ?", (job_id,))
+
+
+def unconfirmed(db: sqlite3.Connection, job_id: int, reason: str) -> None:
+    """The printer took the job; whether it printed is for a supervisor to say."""
+    db.execute(
+        "UPDATE print_jobs SET attempts = attempts + 1, reason = ?, state = 'unconfirmed' "
+        "WHERE id = ?",
+        (reason, job_id),
+    )
+
+
+def interrupted(db: sqlite3.Connection) -> int:
+    """Jobs left `sent` by a gateway that stopped mid-job: unconfirmed; how many."""
+    cursor = db.execute(
+        "UPDATE print_jobs SET state = 'unconfirmed', reason = 'interrupted' WHERE state = 'sent'"
+    )
+    return cursor.rowcount
+
+
+def noted(db: sqlite3.Connection, job_id: int, reason: str) -> None:
+    """A reason on the job, its state left as it is (what came of it was not recorded)."""
+    db.execute("UPDATE print_jobs SET reason = ? WHERE id = ?", (reason, job_id))
+
+
+def unconfirmed_jobs(db: sqlite3.Connection) -> list[Job]:
+    rows = db.execute(
+        f"SELECT {_COLUMNS} FROM print_jobs WHERE state = 'unconfirmed' ORDER BY id"  # noqa: S608
+    )
+    return [_job(row) for row in rows]
+
+
+def settle(db: sqlite3.Connection, job_id: int, printed_ok: bool, now: float) -> Job | None:
+    """A supervisor looked at an unconfirmed job's printer: the label printed (`printed`), or
+    it did not and is queued again; the job, None if it is not unconfirmed (any more)."""
+    found = job(db, job_id)
+    if found is None or found.state != "unconfirmed":
+        return None
+    if printed_ok:
+        db.execute(
+            "UPDATE print_jobs SET state = 'printed', reason = NULL, printed_at = ? WHERE id = ?",
+            (now, job_id),
+        )
+    else:
+        db.execute("UPDATE print_jobs SET state = 'queued', reason = NULL WHERE id = ?", (job_id,))
+    return found
 
 
 def voided(
@@ -203,3 +256,12 @@ def summary(db: sqlite3.Connection) -> list[dict[str, object]]:
         {"printer": p, "queued": int(q), "held": int(h), "reason": reason}
         for p, q, h, reason in rows
     ]
+
+
+def waiting(db: sqlite3.Connection, printer: str) -> int:
+    """How many of the printer's labels are still to print (queued, held, being sent)."""
+    row = db.execute(
+        "SELECT count(*) FROM print_jobs WHERE printer = ? AND state IN ('queued', 'held', 'sent')",
+        (printer,),
+    ).fetchone()
+    return int(row[0])

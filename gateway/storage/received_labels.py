@@ -97,6 +97,17 @@ def queue(
     return LabelNote(labels[0].sscc, zh, en)
 
 
+def asked_on_floor(
+    db: sqlite3.Connection, jobs: list[int], item: str, printer: str, encoded: bool
+) -> None:
+    """Labels asked for on the floor pages: each job's unit of `item`, its tag registered
+    like a received unit's once the printer-encoder wrote and read it back (`encoded`)."""
+    db.executemany(
+        "INSERT INTO label_units (job_id, item, door, read_id, tag) VALUES (?,?,?,?,?)",
+        [(job, item, printer, f"floor-{job}", PRINTER if encoded else NONE) for job in jobs],
+    )
+
+
 def printed(db: sqlite3.Connection, tags: Tags, job: print_queue.Job, at: float) -> None:
     """The job's label printed: where its printer wrote and read back the tag, the EPC is
     registered to the unit, received (once); where a reader encodes it, the reader is asked

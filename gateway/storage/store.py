@@ -58,7 +58,10 @@ class OutboxStats:
 # Columns added since the first release, for books made before them.
 _ADDED = {"outbox": {"settled_at": "REAL"}, "quarantine": quarantine.ADDED}
 # ... and to the floor's own tables of the book (not the server's copy: no sync to redo).
-_LOCAL_ADDED = {"phone_orders": {"withdrawn": "TEXT"}}  # who withdrew it, when, why (JSON)
+_LOCAL_ADDED = {
+    "phone_orders": {"withdrawn": "TEXT"},  # who withdrew it, when, why (JSON)
+    "encode_requests": {"expires_at": "REAL"},  # an attempt's life, set at its first send
+}
 
 
 def _add_columns(db: sqlite3.Connection, added: dict[str, dict[str, str]]) -> bool:

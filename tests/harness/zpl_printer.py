@@ -3,10 +3,19 @@
 format, prints each ^XA ... ^XZ format, encodes the EPC of its `^RFW,H` into a tag and answers
 the format's `^HV` with what it read back.
 
+Like a Zebra, it keeps the formats it receives in its buffer and prints them in order, on a
+thread of its own (`print_seconds` each): a tilde command (`~HS`, `~JA`) is acted on as soon
+as it arrives, ahead of the formats still in the buffer, and `~HS` reports how many formats
+and labels are still to print. A format that arrives while the printer is out of paper stays
+in the buffer and prints after `refill()`; its `^HV` answer goes back on the connection it came
+on (lost if that is closed by then). A format cut off mid-way (`^XA` without its `^XZ`) stays
+open, `~HS` reports a partial format, and what comes next is read as the rest of it, until
+`~JA` cancels it with everything still in the buffer.
+
 What a test can do to it, as a depot's printer would do on its own:
 
-- run out of paper (now, or after N more labels) or ribbon, open its head, pause: a format
-  it takes then prints nothing (kept in `dropped`), and `~HS` says why; `refill()` ends it;
+- run out of paper (now, or after N more labels) or ribbon, open its head, pause: nothing
+  prints until `refill()`, and `~HS` says why;
 - fail the next N encodes: the tag does not take its EPC, the label comes out VOID, and the
   read-back carries nothing.
 
@@ -15,10 +24,12 @@ What a test can do to it, as a depot's printer would do on its own:
 
 from __future__ import annotations
 
+import contextlib
 import re
 import socket
 import socketserver
 import threading
+import time
 from dataclasses import dataclass, field
 
 from gateway.domain.zpl import HostStatus, host_status_answer
@@ -43,9 +54,11 @@ class PrinterState:
     paper_left: int | None = None  # labels before the paper runs out (None: plenty)
     fail_encodes: int = 0
     printed: list[Printed] = field(default_factory=list)
-    dropped: list[str] = field(default_factory=list)
+    buffer: list[tuple[str, socket.socket]] = field(default_factory=list)  # still to print
+    partial: str = ""  # an open ^XA left by a connection that closed before its ^XZ
     tags: list[str] = field(default_factory=list)
     status_asked: int = 0
+    cancelled: int = 0  # formats ~JA cancelled
 
 
 def _unhex(text: str, escape: str | None) -> str:
@@ -57,9 +70,13 @@ def _unhex(text: str, escape: str | None) -> str:
 class ZplPrinter:
     """The simulator: `start()`, then point the gateway at `host`:`port`."""
 
-    def __init__(self, rfid: bool = True) -> None:
+    def __init__(self, rfid: bool = True, print_seconds: float = 0.0) -> None:
         self.state = PrinterState(rfid=rfid)
-        self.lock = threading.Lock()
+        self.print_seconds = print_seconds
+        self.lock = threading.Condition()
+        self._open: dict[int, str] = {}  # each live connection's text not yet taken
+        self._sending = threading.Lock()  # status and read-back answers never interleave
+        self._stopped = False
         printer = self
 
         class Handler(socketserver.BaseRequestHandler):
@@ -70,12 +87,17 @@ class ZplPrinter:
         self.server.daemon_threads = True
         self.host, self.port = self.server.server_address[:2]
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._engine = threading.Thread(target=self._print_loop, daemon=True)
 
     def start(self) -> ZplPrinter:
         self._thread.start()
+        self._engine.start()
         return self
 
     def stop(self) -> None:
+        with self.lock:
+            self._stopped = True
+            self.lock.notify_all()
         self.server.shutdown()
         self.server.server_close()
 
@@ -99,10 +121,12 @@ class ZplPrinter:
             self.state.ribbon_out = True
 
     def refill(self) -> None:
+        """Paper and ribbon loaded, head closed, pause released: the buffer prints."""
         with self.lock:
             self.state.paper_out = self.state.ribbon_out = False
             self.state.head_open = self.state.paused = False
             self.state.paper_left = None
+            self.lock.notify_all()
 
     def fail_next_encodes(self, count: int) -> None:
         with self.lock:
@@ -114,6 +138,12 @@ class ZplPrinter:
             return list(self.state.printed)
 
     @property
+    def buffered(self) -> list[str]:
+        """The formats received and not printed yet."""
+        with self.lock:
+            return [zpl for zpl, _ in self.state.buffer]
+
+    @property
     def good(self) -> list[Printed]:
         """The labels that came out whole (not VOID)."""
         return [p for p in self.printed if not p.void]
@@ -121,70 +151,116 @@ class ZplPrinter:
     def status(self) -> HostStatus:
         with self.lock:
             s = self.state
+            waiting = len(s.buffer)  # each format one label (^PQ1)
+            partial = bool(s.partial) or any("^XA" in text for text in self._open.values())
             return HostStatus(
-                paper_out=s.paper_out, paused=s.paused, label_length=1218, formats_in_buffer=0,
-                buffer_full=False, partial_format=False, corrupt_ram=False,
-                under_temperature=False, over_temperature=False, head_open=s.head_open,
-                ribbon_out=s.ribbon_out, thermal_transfer=True, print_mode="tear_off",
-                label_waiting=False, labels_remaining=0,
+                paper_out=s.paper_out, paused=s.paused, label_length=1218,
+                formats_in_buffer=waiting, buffer_full=False, partial_format=partial,
+                corrupt_ram=False, under_temperature=False, over_temperature=False,
+                head_open=s.head_open, ribbon_out=s.ribbon_out, thermal_transfer=True,
+                print_mode="tear_off", label_waiting=False, labels_remaining=waiting,
             )  # fmt: skip
 
     # -- the connection ------------------------------------------------------------------------
 
     def _serve(self, sock: socket.socket) -> None:
-        buffer = ""
+        key = id(sock)
+        with self.lock:  # a format left open by a closed connection goes on with this one
+            self._open[key], self.state.partial = self.state.partial, ""
         sock.settimeout(10)
-        while True:
-            try:
-                chunk = sock.recv(65536)
-            except OSError:
-                return
-            if not chunk:
-                return
-            buffer += chunk.decode("utf-8", errors="replace")
+        try:
             while True:
-                status_at = buffer.find("~HS")
-                start = buffer.find("^XA")
-                end = buffer.find("^XZ", start) if start >= 0 else -1
-                if status_at >= 0 and (start < 0 or status_at < start or end < 0):
-                    buffer = buffer[:status_at] + buffer[status_at + 3 :]
-                    with self.lock:
-                        self.state.status_asked += 1
-                    sock.sendall(host_status_answer(self.status()))
+                try:
+                    chunk = sock.recv(65536)
+                except OSError:
+                    return
+                if not chunk:
+                    return
+                with self.lock:
+                    self._open[key] += chunk.decode("utf-8", errors="replace")
+                self._take(sock)
+        finally:
+            with self.lock:
+                left = self._open.pop(key, "")
+                start = left.find("^XA")
+                if start >= 0:
+                    self.state.partial += left[start:]
+
+    def _take(self, sock: socket.socket) -> None:
+        """Act on the tilde commands at once; put each whole format in the print buffer."""
+        key = id(sock)
+        while True:
+            with self.lock:
+                text = self._open[key]
+                tilde = min((i for i in (text.find("~HS"), text.find("~JA")) if i >= 0), default=-1)
+                start = text.find("^XA")
+                end = text.find("^XZ", start) if start >= 0 else -1
+                if tilde >= 0 and (end < 0 or tilde < end):  # in the order they came
+                    command = text[tilde : tilde + 3]
+                    self._open[key] = text[:tilde] + text[tilde + 3 :]
+                    if command == "~JA":  # cancel all: the buffer and any open format
+                        self.state.cancelled += len(self.state.buffer)
+                        self.state.buffer.clear()
+                        self._open[key] = self.state.partial = ""
+                        continue
+                    self.state.status_asked += 1
+                else:
+                    if start < 0 or end < 0:
+                        return
+                    self.state.buffer.append((text[start : end + 3], sock))
+                    self._open[key] = text[end + 3 :]
+                    self.lock.notify_all()
                     continue
-                if start < 0 or end < 0:
-                    break
-                text, buffer = buffer[start : end + 3], buffer[end + 3 :]
-                answer = self._print(text)
-                if answer:
+            answer = host_status_answer(self.status())
+            with self._sending:
+                sock.sendall(answer)
+
+    def _ready(self) -> bool:
+        s = self.state
+        if s.paper_left == 0 and s.buffer:  # found out on the next label
+            s.paper_out, s.paper_left = True, None
+        return bool(s.buffer) and not (s.paper_out or s.ribbon_out or s.head_open or s.paused)
+
+    def _print_loop(self) -> None:
+        while True:
+            with self.lock:
+                self.lock.wait_for(lambda: self._stopped or self._ready())
+                if self._stopped:
+                    return
+                zpl, sock = self.state.buffer[0]
+            if self.print_seconds:
+                time.sleep(self.print_seconds)
+            with self.lock:
+                if not self.state.buffer or self.state.buffer[0][0] is not zpl:
+                    continue  # cancelled while printing
+                answer = self._print(zpl)
+            if answer:  # sent while the format is still in the buffer, as a Zebra's ^HV is
+                with self._sending, contextlib.suppress(OSError):  # closed: the answer is lost
                     sock.sendall(answer.encode("ascii"))
+            with self.lock:
+                if self.state.buffer and self.state.buffer[0][0] is zpl:
+                    self.state.buffer.pop(0)
 
     def _print(self, zpl: str) -> str:
-        """Print one format; what its ^HV sends back (empty: nothing)."""
-        with self.lock:
-            s = self.state
-            if s.paper_left == 0:
-                s.paper_out, s.paper_left = True, None
-            if s.paper_out or s.ribbon_out or s.head_open or s.paused:
-                s.dropped.append(zpl)
-                return ""
-            if s.paper_left is not None:
-                s.paper_left -= 1
-            form = parse(zpl)[0]
-            wanted = form.epc_written
-            printed = Printed(zpl, form)
-            if wanted is not None and s.rfid:
-                if s.fail_encodes:
-                    s.fail_encodes -= 1
-                    printed.void = True
-                else:
-                    s.tags.append(wanted.upper())
-                    printed.epc = wanted.upper()
-            s.printed.append(printed)
-            verify = form.params("HV")
-            if verify is None or not s.rfid:
-                return ""
-            _number, length, header, ending, *_ = ([*verify.split(","), "", "", "", ""])[:5]
-            escape = form.params("FH") or None
-            data = (printed.epc or "")[: int(length or 64)]
-            return _unhex(header, escape) + data + _unhex(ending, escape)
+        """Print one format (the lock held); what its ^HV sends back (empty: nothing)."""
+        s = self.state
+        if s.paper_left is not None:
+            s.paper_left -= 1
+        form = parse(zpl)[0]
+        wanted = form.epc_written
+        printed = Printed(zpl, form)
+        if wanted is not None and s.rfid:
+            if s.fail_encodes:
+                s.fail_encodes -= 1
+                printed.void = True
+            else:
+                s.tags.append(wanted.upper())
+                printed.epc = wanted.upper()
+        s.printed.append(printed)
+        verify = form.params("HV")
+        if verify is None or not s.rfid:
+            return ""
+        _number, length, header, ending, *_ = ([*verify.split(","), "", "", "", ""])[:5]
+        escape = form.params("FH") or None
+        data = (printed.epc or "")[: int(length or 64)]
+        return _unhex(header, escape) + data + _unhex(ending, escape)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from gateway.domain.labels import UnitsToLabel
+from gateway.domain.labels import UnitsToLabel, epc_uri
 from gateway.domain.zpl import ZplSetup
 from gateway.entrypoints.floor_web import COOKIE, FloorContext, create_floor_app
 from gateway.entrypoints.metrics import Gauges, IntakeMetrics
@@ -26,8 +26,10 @@ from gateway.services.label_queue import (
 )
 from gateway.services.printing import ZplPrinter
 from gateway.storage import print_queue
+from gateway.storage.book import Book
 from gateway.storage.store import GatewayStore
 from harness.forms import submit
+from harness.procs import wait_until
 from harness.zpl import sample_label
 from harness.zpl_printer import ZplPrinter as Simulator
 from kernel.clock import system_clock
@@ -53,6 +55,10 @@ def store(tmp_path: Path) -> Iterator[GatewayStore]:
             ("li", "Li Na", "keeper", hash_password("1357-2468")),
         )
         db.execute(
+            "INSERT INTO floor_people VALUES (?,?,?,?)",
+            ("wang", "Wang Wei", "supervisor", hash_password("2468-1357")),
+        )
+        db.execute(
             "INSERT INTO items (code, name_zh, name_en, unit_zh, unit_en, reusable, "
             "storage_years) VALUES ('CQ-0001', '棉被', 'Cotton quilt', '床', 'pcs', 1, 5)"
         )
@@ -61,21 +67,24 @@ def store(tmp_path: Path) -> Iterator[GatewayStore]:
     book.close()
 
 
-def floor(store: GatewayStore, desk: LabelDesk | None = None) -> TestClient:
-    """The floor pages, signed on as keeper li, sending the Origin a browser sends."""
+def floor(
+    store: GatewayStore, desk: LabelDesk | None = None, who: tuple[str, str] = ("li", "1357-2468")
+) -> TestClient:
+    """The floor pages, signed on (keeper li unless `who`), sending the Origin a browser sends."""
     gauges = Gauges(0, 0, None, None, 10 * 1024**3, False)
     context = FloorContext(
         "LC01", store, IntakeMetrics(), lambda: gauges, system_clock, labels=desk
     )
     client = TestClient(create_floor_app(context), headers={"Origin": "http://testserver"})
-    token = floor_pages.sign_on(store, "li", "1357-2468", time.time())
+    token = floor_pages.sign_on(store, *who, time.time())
     assert token is not None
     client.cookies.set(COOKIE, token)
     return client
 
 
 def worker_for(store: GatewayStore, door: Simulator) -> PrintWorker:
-    device = ZplDevice(ZplPrinter(door.host, door.port, timeout=1), ZplSetup(rfid=True))
+    printer = ZplPrinter(door.host, door.port, timeout=1, settle=0.3, poll=0.05)
+    device = ZplDevice(printer, ZplSetup(rfid=True))
     return PrintWorker(store, {"D01": device})
 
 
@@ -95,6 +104,28 @@ def test_a_keeper_asks_for_a_deliverys_labels_and_they_print_with_their_tags(
     content = door.good[0].format.scans[0]
     assert (content.gtin, content.batch, content.qty) == (GTIN, "2026C07", 40)
     assert "棉被" in door.good[0].format.texts and "LC01 D01" in door.good[0].format.texts
+    with store.reading() as db:  # each unit's tag stands for it, as a received unit's does
+        units = [Book(db).tagged(epc_uri(epc)) for epc in door.state.tags]
+    assert [(u.item, u.batch) if u else None for u in units] == [("CQ-0001", "2026C07")] * 3
+
+
+def test_many_labels_at_once_are_a_supervisors_and_a_printers_queue_is_capped(
+    store: GatewayStore,
+) -> None:
+    desk = LabelDesk(DEPOT, {"D01": True}, supervisor_over=3, queue_cap=5)
+    keeper, supervisor = floor(store, desk), floor(store, desk, who=("wang", "2468-1357"))
+    form = {"printer": "D01", "gtin": GTIN, "batch": "2026C07", "qty": "40", "units": "4",
+            "prod_date": "", "expiry": ""}  # fmt: skip
+    refused = submit(keeper, "/floor/labels/new", "/floor/labels", form)
+    assert refused.status_code == 422 and "a supervisor asks" in refused.text
+    asked = submit(supervisor, "/floor/labels/new", "/floor/labels", form, follow_redirects=False)
+    assert asked.status_code == 303
+    full = submit(keeper, "/floor/labels/new", "/floor/labels", {**form, "units": "2"})
+    assert full.status_code == 422 and "the printer has 4 labels waiting, at most 5" in full.text
+    assert submit(keeper, "/floor/labels/new", "/floor/labels", {**form, "units": "1"},
+                  follow_redirects=False).status_code == 303  # fmt: skip
+    with store.reading() as db:
+        assert len(print_queue.jobs(db)) == 5
 
 
 @pytest.mark.parametrize(
@@ -154,3 +185,44 @@ def test_the_floor_page_shows_a_printers_trouble_and_its_waiting_labels(
     assert answer.status_code == 303
     worker.run_once()
     assert len(door.good) == 3 and 'id="printers"' not in client.get("/floor").text
+
+
+def test_a_label_the_printer_held_past_the_wait_is_settled_by_a_supervisor(
+    store: GatewayStore, door: Simulator
+) -> None:
+    door.run_out_of_paper(after=1)
+    [_, held] = queue_labels(store, "D01", UnitsToLabel(2, sample_label(0), encode=True), DEPOT)
+    worker_for(store, door).run_once()  # the second label is in the printer, out of paper
+    keeper, supervisor = floor(store), floor(store, who=("wang", "2468-1357"))
+    page = keeper.get("/floor/partials/overview").text
+    assert 'id="unconfirmed"' in page and "打印机缺纸，请装纸" in page
+    with store.reading() as db:
+        job = print_queue.job(db, held)
+    assert job is not None and f"SSCC {job.label.sscc}" in page
+    action = f"/floor/print-jobs/{held}/printed"
+    assert submit(keeper, "/floor", action, {}, follow_redirects=False).status_code == 403
+    door.refill()  # the printer prints what it held; the supervisor sees it come out
+    assert submit(supervisor, "/floor", action, {}, follow_redirects=False).status_code == 303
+    with store.reading() as db:
+        assert [j.state for j in print_queue.jobs(db)] == ["printed", "printed"]
+    assert 'id="unconfirmed"' not in supervisor.get("/floor/partials/overview").text
+    wait_until(lambda: len(door.printed) == 2, 10, "the held label printed")
+    assert [p.void for p in door.printed] == [False, False]  # each once, never sent twice
+
+
+def test_a_supervisor_asks_again_for_a_label_that_did_not_come_out(store: GatewayStore) -> None:
+    woken: list[bool] = []
+    desk = LabelDesk(DEPOT, {"D01": True}, lambda: woken.append(True))
+    [job] = queue_labels(store, "D01", UnitsToLabel(1, sample_label(0), encode=True), DEPOT)
+    with store.transaction() as db:
+        print_queue.sending(db, job)
+        print_queue.unconfirmed(db, job, "not_settled")
+    supervisor = floor(store, desk, who=("wang", "2468-1357"))
+    assert "打印机未在时限内打完" in supervisor.get("/floor/partials/overview").text
+    again = f"/floor/print-jobs/{job}/again"
+    assert submit(supervisor, "/floor", again, {}, follow_redirects=False).status_code == 303
+    with store.reading() as db:
+        assert [(j.state, j.reason) for j in print_queue.jobs(db)] == [("queued", None)]
+    assert woken == [True]
+    assert submit(supervisor, "/floor", again, {}, follow_redirects=False).status_code == 303
+    assert woken == [True]  # settled already: nothing more

@@ -32,6 +32,7 @@ from gateway.domain.zpl import (
     StackCard,
     ZplSetup,
     bin_card_zpl,
+    heard,
     host_status_answer,
     label_zpl,
     parse_host_status,
@@ -203,6 +204,18 @@ def test_each_flag_goes_round_and_stops_the_printing(flag: str) -> None:
 def test_an_answer_that_is_not_host_status_is_refused(answer: bytes) -> None:
     with pytest.raises(HostStatusError):
         parse_host_status(answer)
+
+
+def test_read_backs_are_picked_out_from_between_status_answers() -> None:
+    holding = replace(READY, formats_in_buffer=1, labels_remaining=1)
+    epc = "31D5A537C8B2D05E03000000"
+    heard_so_far = (
+        host_status_answer(holding) + f"EPC:{epc}\r\n".encode() + host_status_answer(READY)
+        + b"EPC:31D5"  # a line not whole yet: not taken
+    )  # fmt: skip
+    statuses, epcs = heard(heard_so_far)
+    assert statuses == [holding, READY] and epcs == [epc]
+    assert heard(b"EPC:\r\n" + host_status_answer(READY)) == ([READY], [""])  # read nothing
 
 
 def test_the_harness_reads_the_printed_zpl_back_to_the_label() -> None:
