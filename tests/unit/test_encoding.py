@@ -36,17 +36,17 @@ def in_seconds(seconds: float) -> str:
     return (datetime.now(UTC) + timedelta(seconds=seconds)).astimezone().isoformat()
 
 
-SOON = in_seconds(300)
-
-
 def request(**doc: object) -> bytes:
-    base: dict[str, object] = {"v": 1, "kind": "encode", "id": RID, "epc": NEW, "expires": SOON}
-    return json.dumps({**base, **doc}).encode()
+    """An encode request expiring five minutes from when it is made (not from when the
+    tests were collected: a long run would find it expired)."""
+    base: dict[str, object] = {"v": 1, "kind": "encode", "id": RID, "epc": NEW}
+    return json.dumps({"expires": in_seconds(300), **base, **doc}).encode()
 
 
 def test_an_encode_request_is_read_with_its_defaults() -> None:
-    got = parse_encode_request(request(epc=NEW.lower()))
-    assert got == EncodeRequest(RID, NEW, SOON, None, 0)
+    soon = in_seconds(300)
+    got = parse_encode_request(request(epc=NEW.lower(), expires=soon))
+    assert got == EncodeRequest(RID, NEW, soon, None, 0)
     assert parse_encode_request(got.to_json()) == got
     assert parse_encode_request(request(current=OLD, password=7)).current == OLD
 
