@@ -9,6 +9,7 @@ import logging
 import struct
 import threading
 import time
+from collections.abc import Callable
 
 from harness.llrp_access import AccessSpecs, Tag
 from harness.llrp_params import (
@@ -46,8 +47,7 @@ class TagField:
     once_per_entry: bool  # a tag answers once per entry into the field unless in session 0
     _answered: set[int]  # the tags (id) that have answered since they came
 
-    def _send(self, data: bytes) -> None:
-        raise NotImplementedError
+    _send: Callable[[bytes], None]  # the simulator's: one LLRP message to its client
 
     def put_tag(self, epc_hex: str, password: int = 0, pc_flags: int = 0) -> Tag:
         """A tag comes into the field, with this EPC (and PC length), access password and
