@@ -20,6 +20,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from kernel import bounds
+from kernel.sighting import FIELDS, rfid_info
+from kernel.sighting import RfidInfo as RfidInfo  # carried as a message's `rfid`
 
 VERSION = 1
 PREFIX = "wh/v1"
@@ -104,23 +106,6 @@ class ScanData:
 
 
 @dataclass(frozen=True, slots=True)
-class RfidInfo:
-    antenna: int | None = None
-    rssi: float | None = None
-    reads: int = 1
-    first_seen: str | None = None
-    last_seen: str | None = None
-    peak_seen: str | None = None  # when the best RSSI was read (a portal tells direction by it)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Without peak_seen when there is none: gateways before it refuse the field."""
-        doc = asdict(self)
-        if self.peak_seen is None:
-            del doc["peak_seen"]
-        return doc
-
-
-@dataclass(frozen=True, slots=True)
 class ScanMessage:
     event_id: str
     site: str
@@ -200,7 +185,6 @@ _DATA_TEXT = {
     "badge": 64, "command": 128,
 }  # fmt: skip
 _DATA_KINDS = ("gs1", "epc", "location", "badge", "command", "unknown")
-_TS_FIELDS = ("first_seen", "last_seen", "peak_seen")
 
 
 def _object(doc: Any, key: str, allowed: Iterable[str]) -> dict[str, Any]:
@@ -234,29 +218,8 @@ def _data(doc: dict[str, Any]) -> ScanData:
 def _rfid(doc: dict[str, Any]) -> RfidInfo | None:
     if doc.get("rfid") is None:
         return None
-    r = _object(doc, "rfid", {"antenna", "rssi", "reads", *_TS_FIELDS})
-    antenna = r.get("antenna")
-    rssi = r.get("rssi")
-    if rssi is not None and (
-        isinstance(rssi, bool)
-        or not isinstance(rssi, int | float)
-        or not math.isfinite(rssi)
-        or not -200 <= rssi <= 50
-    ):
-        raise ContractError("rfid.rssi must be a number of dBm between -200 and 50")
-    seen = {
-        k: None if r.get(k) is None else _field(bounds.moment, f"rfid.{k}", r[k])
-        for k in _TS_FIELDS
-    }
-    _field(bounds.sightings, "rfid", seen, doc.get("ts"))
-    return RfidInfo(
-        antenna=None
-        if antenna is None
-        else _field(bounds.integer, "rfid.antenna", antenna, 0, 65535),
-        rssi=rssi,
-        reads=_field(bounds.integer, "rfid.reads", r.get("reads", 1), 1, 1_000_000),
-        **seen,
-    )
+    info: RfidInfo = _field(rfid_info, "rfid", _object(doc, "rfid", FIELDS), doc.get("ts"))
+    return info
 
 
 def parse_scan(payload: bytes) -> ScanMessage:

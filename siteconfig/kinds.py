@@ -191,7 +191,7 @@ def keyboard_station(settings: Settings) -> tuple[str, dict[str, Any]]:
 
 # A portal that tells direction (antennas in zones) judges each antenna's RSSI over time: its
 # station publishes (nearly) every read, not one message per half second.
-PORTAL_WINDOW = 0.05
+PORTAL_WINDOW = 0.25
 
 
 def rfid_station(settings: Settings) -> tuple[str, dict[str, Any]]:

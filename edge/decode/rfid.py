@@ -2,16 +2,20 @@
 
 A portal reads the same tag many times a second. The station folds the reads of one tag at
 one antenna within a short window into one message carrying the count, the first and last
-time, the best RSSI and when it was read (a portal's direction is the order in which a tag's
-RSSI peaks on its antennas; a window of 0 publishes every read); the gateway does the
-door-level smoothing. Text-line readers are
-parsed with a configurable pattern.
+time, the best RSSI and when it was read, and the shape of its smoothed RSSI: its first
+level, its peak, its lowest after the peak and its last (kernel.sighting; a portal's
+direction is the order in which a tag's RSSI rises and falls on its antennas, so a window of
+a quarter second keeps it in one message per antenna and pass; a window of 0 publishes every
+read). The gateway does the door-level smoothing. Text-line readers are parsed with a
+configurable pattern.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+
+from kernel import sighting
 
 # EPC[,antenna[,rssi]], e.g. "E2801160600002054CC2096F,2,-54.5"
 DEFAULT_RFID_LINE = (
@@ -39,6 +43,7 @@ class TagSeen:
     first: float
     last: float
     peak: float | None = None  # when the best RSSI was read (None: the reader gives no RSSI)
+    levels: tuple[tuple[float, float], ...] = ()  # (at, smoothed dBm): first, peak, low, last
 
 
 class LineError(ValueError):
@@ -62,12 +67,48 @@ def parse_line(line: str, pattern: re.Pattern[str]) -> TagRead:
 
 
 @dataclass(slots=True)
+class _Profile:
+    """The shape of one antenna's smoothed RSSI over a window, kept as it comes: its first
+    level, its peak, the lowest after the peak and the last (a rise and a fall, or a fade
+    that came back, survive the folding)."""
+
+    recent: list[tuple[float, float]] = field(default_factory=list)  # (at, dBm) raw reads
+    first: tuple[float, float] | None = None
+    peak: tuple[float, float] | None = None
+    low: tuple[float, float] | None = None
+    last: tuple[float, float] | None = None
+
+    def add(self, at: float, rssi: float) -> None:
+        recent = [r for r in self.recent[-(sighting.DEPTH - 1) :] if r[0] > at - sighting.SPAN]
+        self.recent = [*recent, (at, rssi)]
+        level = sighting.smoothed([r[1] for r in self.recent])
+        if level is None:
+            return
+        point = (at, level)
+        if self.first is None or self.peak is None:
+            self.first = self.peak = point
+        elif level > self.peak[1]:
+            self.peak, self.low = point, None
+        elif level < self.peak[1] and (self.low is None or level < self.low[1]):
+            self.low = point
+        self.last = point
+
+    def points(self) -> tuple[tuple[float, float], ...]:
+        out: list[tuple[float, float]] = []
+        for point in (self.first, self.peak, self.low, self.last):
+            if point is not None and point not in out:
+                out.append(point)
+        return tuple(sorted(out))
+
+
+@dataclass(slots=True)
 class _Open:
     first: float
     last: float
     reads: int
     rssi: float | None
     peak: float | None
+    profile: _Profile = field(default_factory=_Profile)
 
 
 @dataclass(slots=True)
@@ -89,12 +130,14 @@ class TagWindow:
             current = None
         if current is None:
             peak = read.at if read.rssi is not None else None
-            self._open[key] = _Open(read.at, read.at, read.count, read.rssi, peak)
+            current = self._open[key] = _Open(read.at, read.at, read.count, read.rssi, peak)
         else:
-            current.last = max(current.last, read.at)
+            current.first, current.last = min(current.first, read.at), max(current.last, read.at)
             current.reads += read.count
             if read.rssi is not None and (current.rssi is None or read.rssi > current.rssi):
                 current.rssi, current.peak = read.rssi, read.at
+        if read.rssi is not None:
+            current.profile.add(read.at, read.rssi)
         return closed + self.due(read.at)
 
     def due(self, now: float) -> list[TagSeen]:
@@ -111,4 +154,4 @@ class TagWindow:
 
     def _close(self, key: tuple[str, int | None]) -> TagSeen:
         o = self._open.pop(key)
-        return TagSeen(key[0], key[1], o.rssi, o.reads, o.first, o.last, o.peak)
+        return TagSeen(key[0], key[1], o.rssi, o.reads, o.first, o.last, o.peak, o.profile.points())

@@ -12,6 +12,22 @@ from edge.readers import Emit, RawRead
 from kernel.contract import RfidInfo
 
 
+def _ms(at: float) -> int:
+    """A moment in whole milliseconds, as iso_at writes it (to the microsecond, then cut)."""
+    return round(at * 1_000_000) // 1000
+
+
+def levels(seen: TagSeen) -> tuple[tuple[int, float], ...] | None:
+    """The smoothed RSSI profile as the message carries it: ms after the first read, dBm."""
+    if not seen.levels:
+        return None
+    most = _ms(seen.last) - _ms(seen.first)  # within first_seen..last_seen as written
+    return tuple(
+        (min(max(0, round((at - seen.first) * 1000)), most), round(dbm, 1))
+        for at, dbm in seen.levels
+    )
+
+
 def seen_read(seen: TagSeen) -> RawRead:
     info = RfidInfo(
         antenna=seen.antenna,
@@ -20,6 +36,7 @@ def seen_read(seen: TagSeen) -> RawRead:
         first_seen=iso_at(seen.first),
         last_seen=iso_at(seen.last),
         peak_seen=None if seen.peak is None else iso_at(seen.peak),
+        levels=levels(seen),
     )
     return RawRead(seen.epc_hex.encode("ascii"), "rfid", epc_hex=seen.epc_hex, rfid=info)
 

@@ -10,9 +10,11 @@ peak on the two zones is its direction:
 
 Each antenna's RSSI is smoothed over its last `depth` messages no older than `span` seconds:
 its level is the `support`-th strongest of them (a message folding several reads counts
-once), so one stray strong read (a reflection, a tag read through the wall) does not make a
-peak by itself, and a reader that dwells on one antenna at a time (a burst, then nothing for
-half a second) still gives each antenna a level. A zone peaks when its strongest antenna does.
+once; kernel.sighting.smoothed), so one stray strong read (a reflection, a tag read through
+the wall) does not make a peak by itself, and a reader that dwells on one antenna at a time
+(a burst, then nothing for half a second) still gives each antenna a level. A message that
+carries its reads' profile (`levels`: the station smoothed them by the same rule as it
+folded them) gives its levels as they are. A zone peaks when its strongest antenna does.
 A zone *rose* when one of its strong antennas (a peak within `drop` dB of the zone's) climbed
 `drop` dB from its first level to its peak: a tag coming up to it, not one standing there. A
 zone has *left* once all its strong antennas are `drop` dB under their peaks and stay there
@@ -42,6 +44,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
+from kernel import sighting
+
 OUTER, INNER = "outer", "inner"
 IN, OUT = "in", "out"
 
@@ -65,9 +69,9 @@ class Rules:
     window: float = 2.0  # seconds: longer gaps end a presence
     rssi_floor: float = -70.0  # dBm: weaker reads are not at this door
     min_reads: int = 2  # reads before a presence can be decided
-    span: float = 0.3  # seconds: an antenna's messages older than this are not in its level
-    depth: int = 3  # an antenna's level is taken over its last `depth` messages
-    support: int = 2  # of which this many must reach it (the `support`-th strongest)
+    span: float = sighting.SPAN  # seconds: older messages of an antenna are not in its level
+    depth: int = sighting.DEPTH  # an antenna's level is taken over its last `depth` messages
+    support: int = sighting.SUPPORT  # of which this many must reach it (the support-th best)
     drop: float = 6.0  # dB: a zone rose this much to its peak, then fell this much under it
     min_gap: float = 0.2  # seconds between the zones' peaks, else undecided
     linger: float = 20.0  # seconds: older reads of a presence are forgotten
@@ -79,6 +83,12 @@ class Read:
     rssi: float | None
     at: float  # seconds, the reader's (station's) clock
     count: int = 1  # reads this stands for
+    levels: tuple[tuple[float, float], ...] = ()  # (at, dBm): the station's smoothed profile
+    since: float | None = None  # the first read a message folds (`at` is its last, or peak)
+
+    @property
+    def start(self) -> float:
+        return self.at if self.since is None else min(self.since, self.at)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,8 +108,17 @@ class Antenna:
             return replace(self, level=level, peak=level, peak_at=at, fell_at=None, heard=at)
         fell = None
         if level <= self.peak - drop:
-            fell = at if self.fell_at is None else self.fell_at
+            fell = self.fell_at if self.fell_at is not None else self._crossed(level, at, drop)
         return replace(self, level=level, fell_at=fell, heard=at)
+
+    def _crossed(self, level: float, at: float, drop: float) -> float:
+        """When the level, falling from its last value to `level` at `at`, went `drop` under
+        the peak: in between, on the straight line (a station's profile keeps the points
+        where the line bends, and reads far apart fall in between too)."""
+        floor = self.peak - drop
+        if self.level <= floor or at <= self.heard:
+            return at
+        return self.heard + (at - self.heard) * (self.level - floor) / (self.level - level)
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,34 +193,37 @@ class Pass:
     at: float  # when it was decided
 
 
-def _level(strengths: list[float], support: int) -> float | None:
-    """The `support`-th strongest: a message is one RSSI however many reads it stands for
-    (its best could be one stray read among them)."""
-    strengths = sorted(strengths, reverse=True)
-    return strengths[support - 1] if len(strengths) >= support else None
-
-
 def _zone(zone: Zone, read: Read, rules: Rules) -> Zone:
-    """The zone with one more read: the read's antenna's level is the `support`-th strongest
-    of its last `depth` messages within the span (unchanged while it has fewer). Each
-    antenna is smoothed alone: the antennas of one zone differ in gain and distance."""
-    if read.rssi is None or read.antenna is None:
+    """The zone with one more message: the levels it carries, else its antenna's level is the
+    `support`-th strongest of its last `depth` messages within the span (unchanged while it
+    has fewer). Each antenna is smoothed alone: the antennas of one zone differ in gain and
+    distance."""
+    if read.antenna is None:
+        return zone
+    if read.levels:
+        for at, dbm in read.levels:
+            zone = _level(zone, read.antenna, dbm, at, rules)
+        return zone
+    if read.rssi is None:
         return zone
     mine = [r for r in zone.recent if r[0] == read.antenna and r[1] > read.at - rules.span]
     mine = [*mine[-(rules.depth - 1) :], (read.antenna, read.at, read.rssi)]
     others = [r for r in zone.recent if r[0] != read.antenna and r[1] > read.at - rules.span]
-    recent = (*others, *mine)
-    level = _level([r[2] for r in mine], rules.support)
-    if level is None:
-        return replace(zone, recent=recent)
-    was = next((a for a in zone.antennas if a.port == read.antenna), None)
+    zone = replace(zone, recent=(*others, *mine))
+    smoothed = sighting.smoothed([r[2] for r in mine], rules.support)
+    return zone if smoothed is None else _level(zone, read.antenna, smoothed, read.at, rules)
+
+
+def _level(zone: Zone, port: int, level: float, at: float, rules: Rules) -> Zone:
+    """The zone with its antenna `port` at `level` at `at`."""
+    was = next((a for a in zone.antennas if a.port == port), None)
     now = (
-        Antenna(read.antenna, level, level, read.at, level, None, read.at)
+        Antenna(port, level, level, at, level, None, at)
         if was is None
-        else was.seen(level, read.at, rules.drop)
+        else was.seen(level, at, rules.drop)
     )
-    kept = tuple(a for a in zone.antennas if a.port != read.antenna)
-    return Zone(recent, (*kept, now))
+    kept = tuple(a for a in zone.antennas if a.port != port)
+    return replace(zone, antennas=(*kept, now))
 
 
 def _look_direction(look: Look, rules: Rules, now: float, ended: bool) -> str | None:
@@ -236,9 +258,9 @@ def counts(read: Read, rules: Rules) -> bool:
     return strong and read.count >= 1 and rules.zones.of(read.antenna) is not None
 
 
-def ended(track: Track, at: float, rules: Rules) -> bool:
-    """The presence is over at `at` (its tag not read for `window` seconds)."""
-    return at - track.last > rules.window
+def ended(track: Track, read: Read, rules: Rules) -> bool:
+    """The presence was over when `read` began (its tag not read for `window` seconds)."""
+    return read.start - track.last > rules.window
 
 
 def close(track: Track, rules: Rules) -> Pass | None:
@@ -267,16 +289,16 @@ def fold(track: Track | None, read: Read, rules: Rules) -> tuple[Track | None, P
     if not counts(read, rules):
         return track, None
     gone = None
-    if track is not None and ended(track, read.at, rules):
+    if track is not None and ended(track, read, rules):
         gone, track = close(track, rules), None
     if track is None:
-        track = Track(read.at, read.at)
+        track = Track(read.start, read.at)
     best = track.best
     if read.rssi is not None:
         best = read.rssi if best is None else max(best, read.rssi)
     looks = track.looks if track.decided else _looks(track, read, rules)
     track = Track(
-        min(track.first, read.at), max(track.last, read.at), track.reads + read.count, best,
+        min(track.first, read.start), max(track.last, read.at), track.reads + read.count, best,
         looks, track.decided,
     )  # fmt: skip
     if gone is not None:

@@ -10,14 +10,17 @@ again. Readers that give no RSSI are judged by their read count alone.
 A door whose portal has its antennas in zones (inner and outer, `Rules.zones`) tells in from
 out (gateway.domain.direction): its presence is seen once, when its direction is decided,
 and the Seen says which; a tag standing near the door is never seen. Its reads are timed by
-the station (the moment of the read's peak), not by the gateway: a group of messages taken
-together has one gateway time, and direction is the order of a tag's reads. A presence that
-is decided only when it ends (its tag not read for `window` seconds, and a `GRACE` for reads
-on their way, on the gateway's clock) is ended by `Smoother.sweep`, which the gateway runs
-after each group of reads and four times a second when idle: its pass is answered and acted
-on as a message of its own (`Ended`, made from the presence's last message), never on a read
-of another presence. `Smoother.state` and `restore` put the smoothing back when the
-transaction of what it decided fails.
+the station (the moment of the read's peak, or with an RSSI profile its last read and the
+profile's own moments), not by the gateway: a group of messages taken together has one
+gateway time, and direction is the order of a tag's reads. A presence that is decided only
+when it ends (its tag not read for `window` seconds, and a `GRACE` for reads on their way)
+is ended by `Smoother.sweep`, which the gateway runs after each group of reads and four times
+a second when idle: its pass is answered and acted on as a message of its own (`Ended`, made
+from the presence's last message), never on a read of another presence. The sweep tells the
+time on the station's clock, as its newest message and the time since it came make it
+(`StationClock`): a station sending a backlog, or falling behind a busy reader, has its
+presences ended by its own reads, not cut short by the gateway's clock. `Smoother.state` and
+`restore` put the smoothing back when the transaction of what it decided fails.
 """
 
 from __future__ import annotations
@@ -57,6 +60,8 @@ class TagRead:
     rssi: float | None = None
     reads: int = 1  # reads this message stands for (the station folds its own window)
     antenna: int | None = None
+    levels: tuple[tuple[float, float], ...] = ()  # (at, dBm): the reads' smoothed profile
+    since: float | None = None  # at a door with zones: the message's first read (with levels)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,19 +142,25 @@ def smooth(reads: Iterable[TagRead], rules: Rules) -> list[Seen]:
 
 def tag_read(scan: ScanMessage, epc: str, now: float, zoned: bool) -> TagRead | None:
     """A portal's tag read as the smoothing takes it: at `now` (the gateway's clock), or at a
-    door with zones at the station's moment of its peak (else of its last read, else the
-    message's time); None when that moment is not one a clock can have."""
+    door with zones on the station's clock: at its last read with its RSSI profile, else at
+    the moment of its peak (else of its last read, else the message's time); None when that
+    moment is not one a clock can have."""
     rfid = scan.rfid
-    at = now
+    at, since = now, None
+    levels: tuple[tuple[float, float], ...] = ()
     if zoned:
-        moment = (rfid.peak_seen or rfid.last_seen if rfid else None) or scan.ts
         try:
+            levels = rfid.profile() if rfid else ()
+            if levels and rfid and rfid.first_seen:
+                since = datetime.fromisoformat(rfid.first_seen).timestamp()
+            peak = None if levels or rfid is None else rfid.peak_seen
+            moment = (peak or (rfid.last_seen if rfid else None)) or scan.ts
             at = datetime.fromisoformat(moment).timestamp()
         except (ValueError, OverflowError, OSError):
             return None
     if rfid is None:
         return TagRead(str(scan.door), epc, at)
-    return TagRead(str(scan.door), epc, at, rfid.rssi, rfid.reads, rfid.antenna)
+    return TagRead(str(scan.door), epc, at, rfid.rssi, rfid.reads, rfid.antenna, levels, since)
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +171,18 @@ class Ended:
 
     scan: ScanMessage | None
     seen: Seen
+
+
+@dataclass(frozen=True, slots=True)
+class StationClock:
+    """A station's clock as the gateway knows it: its newest read's moment (`at`, on the
+    station's clock) and when that read came (`came`, on the gateway's)."""
+
+    at: float
+    came: float
+
+    def now(self, gateway_now: float) -> float:
+        return self.at + max(0.0, gateway_now - self.came)
 
 
 ENDED_ID = uuid.UUID("0d7a3c52-4a51-4e0f-9a53-2b6c1f4e8a17")
@@ -181,7 +204,8 @@ class Smoother:
         self.doors = dict(doors or {})
         self.presences: dict[tuple[str, str], Presence] = {}
         self.tracks: dict[tuple[str, str], direction.Track] = {}  # doors with zones
-        self.heard: dict[tuple[str, str], tuple[float, ScanMessage | None]] = {}
+        self.heard: dict[tuple[str, str], tuple[str, ScanMessage | None]] = {}  # source, last
+        self.clocks: dict[str, StationClock] = {}  # a source's (station's) clock
         self.ended: list[Ended] = []  # decided, not yet taken by `sweep`
         self.made: dict[str, Seen] = {}  # ended messages' ids -> their pass, until taken
         self._reads = 0
@@ -193,14 +217,15 @@ class Smoother:
             dict(self.presences),
             dict(self.tracks),
             dict(self.heard),
+            dict(self.clocks),
             list(self.ended),
             dict(self.made),
         )
 
     def restore(self, state: tuple[Any, ...]) -> None:
-        presences, tracks, heard, ended, made = state
+        presences, tracks, heard, clocks, ended, made = state
         self.presences, self.tracks, self.heard = dict(presences), dict(tracks), dict(heard)
-        self.ended, self.made = list(ended), dict(made)
+        self.clocks, self.ended, self.made = dict(clocks), list(ended), dict(made)
 
     def rules_for(self, door: str) -> Rules:
         return self.doors.get(door, self.rules)
@@ -234,16 +259,20 @@ class Smoother:
 
     def sweep(self, now: float) -> list[Ended]:
         """End every presence at a door with zones not read for its window (and a grace
-        for reads on their way) by `now`, the gateway's clock: the passes they decide, with
-        those decided since the last sweep. Each is answered as its own message."""
-        for key in [k for k, (at, _) in self.heard.items() if now - at > self._window(k) + GRACE]:
+        for reads on their way) by `now` (the gateway's clock) on its station's clock: the
+        passes they decide, with those decided since the last sweep. Each is answered as its
+        own message."""
+        for key in [k for k, (source, _) in self.heard.items() if self._over(k, source, now)]:
             self._close(key)
         out, self.ended = self.ended, []
         self.made.update((e.scan.event_id, e.seen) for e in out if e.scan is not None)
         return out
 
-    def _window(self, key: tuple[str, str]) -> float:
-        return self.rules_for(key[0]).window
+    def _over(self, key: tuple[str, str], source: str, now: float) -> bool:
+        track = self.tracks.get(key)
+        if track is None:
+            return True
+        return self.clocks[source].now(now) - track.last > self.rules_for(key[0]).window + GRACE
 
     def _close(self, key: tuple[str, str]) -> None:
         track = self.tracks.pop(key, None)
@@ -261,15 +290,18 @@ class Smoother:
     ) -> Seen | None:
         key = (read.door, read.epc)
         track = self.tracks.get(key)
-        if track is not None and direction.ended(track, read.at, rules):
+        step = direction.Read(read.antenna, read.rssi, read.at, read.reads, read.levels, read.since)
+        if track is not None and direction.ended(track, step, rules):
             self._close(key)  # its pass, if any, is answered on its own, not on this read
             track = None
-        track, decided = direction.fold(
-            track, direction.Read(read.antenna, read.rssi, read.at, read.reads), rules
-        )
+        track, decided = direction.fold(track, step, rules)
+        source = read.door if scan is None else f"{read.door}/{scan.device}"
+        clock = self.clocks.get(source)
+        if clock is None or read.at >= clock.at:
+            self.clocks[source] = StationClock(read.at, now)
         if track is not None:
             self.tracks[key] = track
-            self.heard[key] = (now, scan)
+            self.heard[key] = (source, scan)
         if decided is None:
             return None
         p = decided

@@ -3,13 +3,15 @@ long after its presence is decided the operator hears it, against a raw broker e
 the same reader in the same run.
 
     PYTHONPATH=$PWD:$PWD/tests .venv/bin/python tests/benchmarks/bench_portal.py \
-        [--rate 200] [--seconds 60] [--reads-per-zone 4] [--postgres]
+        [--read-rate 200] [--seconds 60] [--reads-per-zone 6] [--postgres]
 
 The LLRP simulator plays a truck being unloaded through a door with an outer (dock side,
-antenna 1) and an inner (warehouse side, antenna 2) antenna: `rate` tagged pallets a second
-enter the portal for `seconds` seconds, each read `reads-per-zone` times on each side as it
-passes (its RSSI rising and falling, outer before inner: coming in). The station's LLRP
-reader folds and publishes the reads; the gateway smooths them, decides each pass's
+antenna 1) and an inner (warehouse side, antenna 2) antenna. The reader reads `read-rate`
+tags a second for `seconds` seconds (a reader in dense-reader mode reads about 200): each
+tagged pallet is read `reads-per-zone` times on each side as it passes in a second (its RSSI
+rising and falling, outer before inner: coming in), so `read-rate / (2 * reads-per-zone)`
+pallets enter the portal a second. The station's LLRP reader folds each antenna's reads of a
+pass into one message with its RSSI profile and publishes it; the gateway decides each pass's
 direction and receives each pallet against the inbound notices that list it (the supplier's
 dispatch advice, 2,000 pallets a notice).
 
@@ -54,11 +56,12 @@ from kernel.contract import Answer, cmd_topic, parse_answer, parse_scan
 from kernel.mqtt import BrokerSettings, connect, make_client
 from server.services.accounts import create_user
 from server.storage.db import make_engine
+from siteconfig.kinds import PORTAL_WINDOW
 
 SITE, DOOR, DEVICE = "LC01", "D01", "LC01-D01-RFID1"
 OUTER, INNER = 1, 2
 TICK = 0.05  # the reader reports every 50 ms
-PASS_S = 1.0  # a pallet's pass through the portal
+PASS_S = 1.0  # a pallet's pass through the portal, half of it in each zone
 PER_NOTICE = 2000  # the server's bound on a notice's units
 QTY = 20
 KEEPER = ("li", "a-long-enough-password")
@@ -98,7 +101,7 @@ class Truck:
     def __init__(self, reader: LlrpSimulator, epcs: list[str], rate: float, per_zone: int):
         self.reader = reader
         self.epcs = epcs
-        self.rate = rate
+        self.rate = rate  # pallets a second
         self.shape = pass_reads(per_zone)
         self.reads = 0
         self.late_ticks = 0
@@ -128,6 +131,7 @@ class Observer:
 
     def __init__(self, port: int) -> None:
         self.scans: dict[str, tuple[float, str | None]] = {}
+        self.sides: set[tuple[str | None, int | None]] = set()  # (tag, antenna) published
         self.answers: dict[str, tuple[float, Answer]] = {}
         self._lock = threading.Lock()
         self.client = make_client(BrokerSettings(port=port), f"bench-observer-{time.time_ns()}")
@@ -147,6 +151,7 @@ class Observer:
             if "/scan/" in m.topic:
                 scan = parse_scan(payload)
                 self.scans[scan.event_id] = (now, scan.data.epc_uri)
+                self.sides.add((scan.data.epc_uri, scan.rfid.antenna if scan.rfid else None))
             else:
                 answer = parse_answer(payload)
                 self.answers.setdefault(answer.re, (now, answer))
@@ -190,12 +195,12 @@ def peak_rss_mb(proc: Proc) -> float:
 
 def station(work: Path, port: int, reader: LlrpSimulator) -> StationProcess:
     device = device_toml(DEVICE, "rfid_llrp", door=DOOR, host="127.0.0.1", port=reader.port,
-                         antennas=[OUTER, INNER], window=0.05)  # fmt: skip
+                         antennas=[OUTER, INNER], window=PORTAL_WINDOW)  # fmt: skip
     return StationProcess(work, port, [device]).start()
 
 
 def drive(
-    work: Path, port: int, epcs: list[str], args: argparse.Namespace
+    work: Path, port: int, epcs: list[str], args: argparse.Namespace, observer: Observer
 ) -> tuple[Truck, float, float]:
     reader = LlrpSimulator(antennas=2).start()
     edge = station(work, port, reader)
@@ -203,6 +208,8 @@ def drive(
         reader.wait_inventory()
         truck = Truck(reader, epcs, args.rate, args.reads_per_zone)
         elapsed = truck.run()
+        published = lambda: len(observer.sides) >= 2 * len(epcs)  # noqa: E731
+        wait_until(published, 60, "the station's messages of every pallet's both sides")
         return truck, elapsed, peak_rss_mb(edge.proc)
     finally:
         edge.stop()
@@ -239,12 +246,13 @@ def report(name: str, ms: list[float], seconds: float) -> tuple[float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rate", type=float, default=200.0, help="pallets a second")
+    parser.add_argument("--read-rate", type=float, default=200.0, help="tag reads a second")
     parser.add_argument("--seconds", type=float, default=60.0)
-    parser.add_argument("--reads-per-zone", type=int, default=4)
+    parser.add_argument("--reads-per-zone", type=int, default=6)
     parser.add_argument("--postgres", action="store_true", help="the server on PostgreSQL")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="depot-bench-portal-"))
+    args.rate = args.read_rate / (2 * args.reads_per_zone)  # pallets a second
     count = int(args.rate * args.seconds)
     broker = Mosquitto(work / "broker").start()
     pg = PostgresCluster().start() if args.postgres else None
@@ -257,7 +265,7 @@ def main() -> None:
 
         observer = Observer(broker.port)
         echo = echo_responder(broker.port)
-        truck, elapsed, _ = drive(work / "limit", broker.port, epcs, args)
+        truck, elapsed, _ = drive(work / "limit", broker.port, epcs, args, observer)
         wait_until(lambda: len(observer.answers) >= len(observer.scans), 60, "echo answers")
         limit_ms, _ = observer.latencies(lambda a: True)
         echo.disconnect()
@@ -279,7 +287,7 @@ def main() -> None:
                     assert answer.status_code == 201, answer.text
             wait_until(lambda: rows(gateway, "notice_units") == count, 120, "the units listed")
             observer = Observer(broker.port)
-            truck, elapsed, station_mb = drive(work / "full", broker.port, epcs, args)
+            truck, elapsed, station_mb = drive(work / "full", broker.port, epcs, args, observer)
             try:
                 wait_until(lambda: receipts_of(gateway) >= count, 60, "every pallet received")
             except TimeoutError:
@@ -298,7 +306,7 @@ def main() -> None:
             observer.close()
 
         print(
-            f"{count} pallets at {args.rate:.0f}/s for {args.seconds:.0f} s, "
+            f"{count} pallets at {args.rate:.1f}/s for {args.seconds:.0f} s, "
             f"{truck.reads} tag reads ({truck.reads / elapsed:.0f}/s, {args.reads_per_zone} "
             f"a side), {len(observer.scans)} station messages, server on "
             f"{'PostgreSQL' if pg else 'SQLite'}; reader ticks late: {truck.late_ticks}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -253,6 +254,27 @@ def test_round_trip_of_an_rfid_read() -> None:
         ),
     )
     assert parse_scan(message.to_json()) == message
+
+
+def test_an_rfid_read_with_its_rssi_profile_round_trips() -> None:
+    info = RfidInfo(
+        2, -44.5, 9, "2026-11-23T09:14:02.900+08:00", "2026-11-23T09:14:03.300+08:00",
+        "2026-11-23T09:14:03.100+08:00", ((50, -70.0), (200, -46.0), (400, -61.5)),
+    )  # fmt: skip
+    epc = ScanData(kind="epc", epc_uri="urn:epc:id:sgtin:6901234.056789.6789")
+    message = _scan(source="rfid", symbology=None, rfid=info, data=epc)
+    assert json.loads(message.to_json())["rfid"]["levels"] == [
+        [50, -70.0],
+        [200, -46.0],
+        [400, -61.5],
+    ]
+    assert parse_scan(message.to_json()) == message
+    start = datetime.fromisoformat("2026-11-23T09:14:02.900+08:00").timestamp()
+    assert [(round(at - start, 3), dbm) for at, dbm in info.profile()] == [
+        (0.05, -70.0),
+        (0.2, -46.0),
+        (0.4, -61.5),
+    ]
 
 
 def test_an_rfid_read_without_its_peak_is_sent_as_before_and_still_taken() -> None:
@@ -533,6 +555,22 @@ def test_the_largest_quantity_a_read_may_carry_is_taken() -> None:
         {"first_seen": "2026-11-23T09:14:03.100+08:00", "peak_seen": "2026-11-23T09:14:03+08:00"},
         {"peak_seen": "2026-11-23T09:14:03.300+08:00", "last_seen": "2026-11-23T09:14:03+08:00"},
         {"peak_seen": "2026-11-23T10:14:03.010+08:00"},  # an hour after the message
+        {"levels": [[0, -50.0]]},  # a profile without its first read's moment
+        {"first_seen": "2026-11-23T09:14:03+08:00", "levels": []},
+        {"first_seen": "2026-11-23T09:14:03+08:00", "levels": [[0, -50]] * 5},
+        {"first_seen": "2026-11-23T09:14:03+08:00", "levels": [[0, -50, 1]]},
+        {"first_seen": "2026-11-23T09:14:03+08:00", "levels": {"0": -50}},
+        {"first_seen": "2026-11-23T09:14:03+08:00", "levels": [[-1, -50]]},
+        {"first_seen": "2026-11-23T09:14:03+08:00", "levels": [[0.5, -50]]},
+        {"first_seen": "2026-11-23T09:14:03+08:00", "levels": [[0, -300]]},
+        {"first_seen": "2026-11-23T09:14:03+08:00", "levels": [[0, float("inf")]]},
+        {"first_seen": "2026-11-23T09:14:03+08:00", "levels": [[100, -50], [50, -40]]},
+        {"first_seen": "2026-11-23T09:14:03+08:00", "levels": [[600_001, -50]]},
+        {  # after the last read
+            "first_seen": "2026-11-23T09:14:03+08:00",
+            "last_seen": "2026-11-23T09:14:03.200+08:00",
+            "levels": [[0, -50], [201, -40]],
+        },
     ],
 )
 def test_parse_scan_refuses_rfid_out_of_bounds(rfid: dict[str, Any]) -> None:

@@ -177,16 +177,22 @@ def test_no_presence_is_decided_twice_whatever_the_reads(
     assert all(a.last < b.first for a, b in itertools.pairwise(decided))
 
 
-def through_station_windows(reads: list[Read], window: float) -> list[Read]:
+def through_station_windows(reads: list[Read], window: float, levels: bool = True) -> list[Read]:
     """The reads as a station publishes them with its `window` (edge.decode.rfid.TagWindow):
-    one message per antenna and window, its best RSSI at its peak_seen, its count of reads."""
+    one message per antenna and window, its count of reads, its best RSSI, and the profile
+    of its smoothed RSSI, timed as the gateway times it (smoothing.tag_read: at its last read
+    with a profile, else at its peak); without the profile (`levels=False`) as a station
+    before profiles published it."""
     station = TagWindow(window=window)
     seen = [s for r in reads for s in station.add(TagReadAtStation("E2", r.antenna, r.rssi, r.at))]
     seen += station.flush()
-    return sorted(
-        (Read(s.antenna, s.rssi, s.peak if s.peak is not None else s.last, s.reads) for s in seen),
-        key=lambda r: r.at,
-    )
+    out = []
+    for s in seen:
+        if levels and s.levels:
+            out.append(Read(s.antenna, s.rssi, s.last, s.reads, s.levels, s.first))
+        else:
+            out.append(Read(s.antenna, s.rssi, s.peak if s.peak is not None else s.last, s.reads))
+    return sorted(out, key=lambda r: r.at)
 
 
 @given(st.sampled_from([IN, OUT]).flatmap(lambda d: st.tuples(st.just(d), a_pass(d))))
@@ -197,6 +203,24 @@ def test_a_pass_as_a_portal_s_station_publishes_it_goes_the_same_way(
     assert [p.direction for p in passes(through_station_windows(reads, PORTAL_WINDOW), RULES)] == [
         direction
     ]
+
+
+@given(st.sampled_from([IN, OUT]).flatmap(lambda d: st.tuples(st.just(d), a_pass(d))))
+def test_a_pass_from_a_station_before_profiles_goes_the_same_way(
+    case: tuple[str, list[Read]],
+) -> None:
+    """A station that publishes (nearly) every read, with no profile (a 0.05 s window)."""
+    direction, reads = case
+    published = through_station_windows(reads, 0.05, levels=False)
+    assert [p.direction for p in passes(published, RULES)] == [direction]
+
+
+@settings(max_examples=300)
+@given(lingering(), st.sampled_from([0.05, PORTAL_WINDOW, 0.5]))
+def test_a_tag_standing_near_the_door_goes_nowhere_through_the_station_s_windows(
+    reads: list[Read], window: float
+) -> None:
+    assert passes(through_station_windows(reads, window), RULES) == []
 
 
 # -- examples --------------------------------------------------------------------------------
@@ -384,11 +408,51 @@ def dwelling(rng: random.Random, dwell: float, gap: float = 1.5) -> list[Read]:
     return reads
 
 
-def test_a_reader_dwelling_on_each_antenna_tells_direction_with_a_longer_span() -> None:
-    """Through the portal station's own window (TagWindow, 0.05 s): a door whose reader
-    dwells 100-150 ms an antenna, given a 1 s span (configuration.md), sees each pass."""
-    rules = replace(RULES, span=1.0)
+def test_a_reader_dwelling_on_each_antenna_tells_direction() -> None:
+    """Through the portal station's own window (TagWindow, with its profile): a door whose
+    reader dwells 100-150 ms an antenna sees each pass; a station that sends every read
+    without a profile needs the gateway's longer span (1 s, configuration.md)."""
     for dwell in (0.1, 0.15):
         for seed in range(40):
-            reads = through_station_windows(dwelling(random.Random(seed), dwell), PORTAL_WINDOW)
+            pass_ = dwelling(random.Random(seed), dwell)
+            reads = through_station_windows(pass_, PORTAL_WINDOW)
+            assert [p.direction for p in passes(reads, RULES)] == [IN], (dwell, seed)
+            reads = through_station_windows(pass_, 0.05, levels=False)
+            rules = replace(RULES, span=1.0)
             assert [p.direction for p in passes(reads, rules)] == [IN], (dwell, seed)
+
+
+def test_a_station_falling_behind_its_reader_has_every_pass_decided_once() -> None:
+    """Twenty pallets carried in one after another, published with profiles by a station
+    that falls behind its reader: it sends a message every 0.3 s however fast they are made,
+    so its backlog grows and a pallet's messages reach the gateway seconds apart. The sweep
+    ends presences on the station's clock (its newest message), so no presence is cut short
+    while its reads are still on their way."""
+    rng = random.Random(7)
+    pallets = []
+    for n in range(20):
+        t0 = 100.0 + 0.8 * n
+        reads = zone_reads(rng, (1, 2), t0, -45.0, 15.0)
+        reads += zone_reads(rng, (3, 4), t0 + 1.5, -45.0, 15.0)
+        pallets += [(r, f"E2{n:04}") for r in reads]
+    station = TagWindow(window=PORTAL_WINDOW)
+    messages = []
+    for read, epc in sorted(pallets, key=lambda p: p[0].at):
+        made = station.add(TagReadAtStation(epc, read.antenna, read.rssi, read.at))
+        messages += [(read.at, seen) for seen in made]
+    messages += [(seen.last + PORTAL_WINDOW, seen) for seen in station.flush()]
+    came, arrivals = 0.0, []
+    for made_at, seen in sorted(messages, key=lambda m: m[0]):
+        came = max(made_at, came) + 0.3  # the gateway's clock, its own as the station's
+        arrivals.append((came, seen))
+    assert arrivals[-1][0] - messages[-1][0] > 30  # half a minute behind by the end
+    smoother = Smoother(DOOR_RULES, {"D02": ZONED})
+    decided: list[tuple[str, str | None]] = []
+    for came, seen in arrivals:
+        decided += [(e.seen.epc, e.seen.direction) for e in smoother.sweep(came)]
+        read = TagRead("D02", seen.epc_hex, seen.last, seen.rssi, seen.reads, seen.antenna,
+                       seen.levels, seen.first)  # fmt: skip
+        found = smoother.observe(read, came)
+        decided += [] if found is None else [(found.epc, found.direction)]
+    decided += [(e.seen.epc, e.seen.direction) for e in smoother.sweep(float("inf"))]
+    assert sorted(decided) == [(f"E2{n:04}", IN) for n in range(20)]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 
 from edge.decode.rfid import DEFAULT_RFID_LINE, LineError, TagRead, TagSeen, TagWindow, parse_line
+from edge.readers.tagging import seen_read
 
 LINE = re.compile(DEFAULT_RFID_LINE)
 EPC = "E2801160600002054CC2096F"
@@ -124,7 +126,9 @@ def test_reads_within_the_window_fold_into_one() -> None:
         [_read(10.0, rssi=-70.0), _read(10.1, rssi=-52.5), _read(10.2, rssi=-64.0)],
     )
     assert closed == []
-    assert window.flush() == [TagSeen(EPC, 1, -52.5, 3, 10.0, 10.2, 10.1)]
+    # levels: the second-strongest of the last three reads, from the second read on
+    levels = ((10.1, -70.0), (10.2, -64.0))
+    assert window.flush() == [TagSeen(EPC, 1, -52.5, 3, 10.0, 10.2, 10.1, levels)]
 
 
 def test_best_rssi_is_the_highest_not_the_last_or_the_first() -> None:
@@ -168,7 +172,7 @@ def test_a_different_antenna_is_a_separate_message() -> None:
     _feed(window, [_read(0.0, antenna=1), _read(0.1, antenna=2), _read(0.2, antenna=1)])
     seen = sorted(window.flush(), key=lambda s: s.antenna or 0)
     assert seen == [
-        TagSeen(EPC, 1, -60.0, 2, 0.0, 0.2, 0.0),
+        TagSeen(EPC, 1, -60.0, 2, 0.0, 0.2, 0.0, ((0.2, -60.0),)),
         TagSeen(EPC, 2, -60.0, 1, 0.1, 0.1, 0.1),
     ]
 
@@ -191,7 +195,7 @@ def test_window_closes_when_the_tag_has_not_been_read_for_window_seconds() -> No
     window = TagWindow(window=0.5)
     _feed(window, [_read(1.0), _read(1.2)])
     assert window.due(1.69) == []  # 0.49 s since the last read
-    assert window.due(1.7) == [TagSeen(EPC, 1, -60.0, 2, 1.0, 1.2, 1.0)]  # exactly `window`
+    assert window.due(1.7) == [TagSeen(EPC, 1, -60.0, 2, 1.0, 1.2, 1.0, ((1.2, -60.0),))]
     assert window.due(5.0) == []
     assert window.flush() == []
 
@@ -234,7 +238,8 @@ def test_due_closes_a_window_open_for_max_open() -> None:
     assert window.due(1.7) == []
     # still being read, but open for 2 s
     _feed(window, [_read(1.5 + i / 10) for i in range(5)])  # 1.5 .. 1.9
-    assert window.due(2.0) == [TagSeen(EPC, 1, -60.0, 20, 0.0, 1.9, 0.0)]
+    profile = ((0.1, -60.0), (1.9, -60.0))  # a steady level: its first and its last
+    assert window.due(2.0) == [TagSeen(EPC, 1, -60.0, 20, 0.0, 1.9, 0.0, profile)]
 
 
 def test_count_of_a_read_adds_up() -> None:
@@ -272,3 +277,58 @@ def test_flush_returns_everything_open_and_leaves_nothing() -> None:
 def test_flush_on_an_empty_window() -> None:
     assert TagWindow().flush() == []
     assert TagWindow().due(0.0) == []
+
+
+# -- the profile of a window's smoothed RSSI (what a portal tells direction by) ---------------
+
+
+def test_a_rise_and_a_fall_survive_the_folding_as_first_peak_and_last_levels() -> None:
+    window = TagWindow(window=0.25)
+    rssi = [-70.0, -64.0, -58.0, -52.0, -50.0, -56.0, -62.0, -68.0]
+    _feed(window, [_read(10.0 + n / 20, rssi=r) for n, r in enumerate(rssi)])
+    [seen] = window.flush()
+    # each level is the second strongest of the last three reads within 0.3 s
+    assert seen.levels == ((10.05, -70.0), (10.2, -52.0), (10.35, -62.0))
+    assert seen.rssi == -50.0 and seen.peak == 10.2  # the best read is still the best read
+
+
+def test_a_stray_strong_read_makes_no_peak_of_the_level() -> None:
+    window = TagWindow(window=0.25)
+    rssi = [-60.0, -61.0, -35.0, -60.0, -61.0, -60.0]  # a reflection, alone
+    _feed(window, [_read(n / 20, rssi=r) for n, r in enumerate(rssi)])
+    [seen] = window.flush()
+    assert max(level for _, level in seen.levels) == -60.0
+    assert seen.rssi == -35.0  # the message's best read is still the read itself
+
+
+def test_a_fade_that_comes_back_keeps_its_low_and_the_recovery() -> None:
+    window = TagWindow(window=0.25)
+    rssi = [-50.0, -50.0, -60.0, -61.0, -60.0, -50.0, -50.0, -51.0]
+    _feed(window, [_read(n / 20, rssi=r) for n, r in enumerate(rssi)])
+    [seen] = window.flush()
+    assert [level for _, level in seen.levels] == [-50.0, -60.0, -50.0]
+
+
+def test_one_read_or_reads_without_rssi_have_no_profile() -> None:
+    window = TagWindow(window=0.25)
+    _feed(window, [_read(0.0, antenna=1), _read(0.0, antenna=2, rssi=None), _read(0.1, rssi=None)])
+    assert [s.levels for s in window.flush()] == [(), ()]
+
+
+def test_the_message_carries_the_profile_in_milliseconds_after_its_first_read() -> None:
+    seen = TagSeen(EPC, 1, -50.0, 8, 1000.0, 1000.4, 1000.2,
+                   ((1000.05, -70.04), (1000.2, -52.0), (1000.4, -62.0)))  # fmt: skip
+    info = seen_read(seen).rfid
+    assert info is not None and info.levels == ((50, -70.0), (200, -52.0), (400, -62.0))
+    assert [round(at, 3) for at, _ in info.profile()] == [1000.05, 1000.2, 1000.4]
+    assert seen_read(replace(seen, levels=())).rfid.levels is None  # type: ignore[union-attr]
+
+
+def test_a_read_reported_out_of_order_keeps_first_peak_last_in_order() -> None:
+    window = TagWindow(window=0.25)
+    _feed(window, [_read(10.1, rssi=-60.0), _read(10.0, rssi=-50.0), _read(10.2, rssi=-61.0)])
+    [seen] = window.flush()
+    assert seen.first <= (seen.peak or 0) <= seen.last
+    assert (seen.first, seen.peak, seen.last) == (10.0, 10.0, 10.2)
+    info = seen_read(seen).rfid
+    assert info is not None and all(ms >= 0 for ms, _ in info.levels or ())
