@@ -12,6 +12,7 @@ configurable pattern.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -66,39 +67,31 @@ def parse_line(line: str, pattern: re.Pattern[str]) -> TagRead:
     )
 
 
-@dataclass(slots=True)
-class _Profile:
-    """The shape of one antenna's smoothed RSSI over a window, kept as it comes: its first
-    level, its peak, the lowest after the peak and the last (a rise and a fall, or a fade
-    that came back, survive the folding)."""
-
-    recent: list[tuple[float, float]] = field(default_factory=list)  # (at, dBm) raw reads
+def profile(reads: list[tuple[float, float]]) -> tuple[tuple[float, float], ...]:
+    """The shape of one antenna's smoothed RSSI over a window's reads ((at, dBm) in time
+    order): its first level, its peak, the lowest after the peak and the last, in time order
+    (a rise and a fall, or a fade that came back, survive the folding). Each read's level is
+    kernel.sighting's rule over the reads before it; a window with fewer than two reads has
+    none."""
     first: tuple[float, float] | None = None
-    peak: tuple[float, float] | None = None
-    low: tuple[float, float] | None = None
-    last: tuple[float, float] | None = None
-
-    def add(self, at: float, rssi: float) -> None:
-        recent = [r for r in self.recent[-(sighting.DEPTH - 1) :] if r[0] > at - sighting.SPAN]
-        self.recent = [*recent, (at, rssi)]
-        level = sighting.smoothed([r[1] for r in self.recent])
+    peak = low = last = first
+    for n, (at, _) in enumerate(reads):
+        recent = [
+            r for r in reads[max(0, n - sighting.DEPTH + 1) : n + 1] if r[0] > at - sighting.SPAN
+        ]
+        level = sighting.smoothed([r[1] for r in recent])
         if level is None:
-            return
+            continue
         point = (at, level)
-        if self.first is None or self.peak is None:
-            self.first = self.peak = point
-        elif level > self.peak[1]:
-            self.peak, self.low = point, None
-        elif level < self.peak[1] and (self.low is None or level < self.low[1]):
-            self.low = point
-        self.last = point
-
-    def points(self) -> tuple[tuple[float, float], ...]:
-        out: list[tuple[float, float]] = []
-        for point in (self.first, self.peak, self.low, self.last):
-            if point is not None and point not in out:
-                out.append(point)
-        return tuple(sorted(out))
+        if first is None or peak is None:
+            first = peak = point
+        elif level > peak[1]:
+            peak, low = point, None
+        elif level < peak[1] and (low is None or level < low[1]):
+            low = point
+        last = point
+    kept = {p for p in (first, peak, low, last) if p is not None}
+    return tuple(sorted(kept))
 
 
 @dataclass(slots=True)
@@ -108,7 +101,7 @@ class _Open:
     reads: int
     rssi: float | None
     peak: float | None
-    profile: _Profile = field(default_factory=_Profile)
+    rssis: list[tuple[float, float]] = field(default_factory=list)  # (at, dBm), in time order
 
 
 @dataclass(slots=True)
@@ -137,7 +130,7 @@ class TagWindow:
             if read.rssi is not None and (current.rssi is None or read.rssi > current.rssi):
                 current.rssi, current.peak = read.rssi, read.at
         if read.rssi is not None:
-            current.profile.add(read.at, read.rssi)
+            bisect.insort(current.rssis, (read.at, read.rssi))  # a late report in its place
         return closed + self.due(read.at)
 
     def due(self, now: float) -> list[TagSeen]:
@@ -154,4 +147,4 @@ class TagWindow:
 
     def _close(self, key: tuple[str, int | None]) -> TagSeen:
         o = self._open.pop(key)
-        return TagSeen(key[0], key[1], o.rssi, o.reads, o.first, o.last, o.peak, o.profile.points())
+        return TagSeen(key[0], key[1], o.rssi, o.reads, o.first, o.last, o.peak, profile(o.rssis))

@@ -21,7 +21,7 @@ from edge.decode.rfid import TagRead
 from edge.readers import Backoff, Emit, Report, not_ready, ready
 from edge.readers.kinds import ReaderKind, Table
 from edge.readers.llrp_encode import EncodeResult, EncodeTimes, LlrpEncoder
-from edge.readers.tagging import TagAggregator
+from edge.readers.tagging import Folding, TagAggregator, folding
 
 log = logging.getLogger(__name__)
 # What each tag report carries: the antenna, the peak RSSI, when and how often it was seen.
@@ -56,6 +56,7 @@ class LlrpSettings:
     tx_power: int = 0  # index into the reader's power table; 0 = maximum
     report_every_n_tags: int = 1
     window: float = 0.5
+    report_every: float = 5.0  # a tag still read is reported at least this often
     tx_power_dbm: dict[int, float] | None = None  # per antenna; the table's nearest level
     encode_times: EncodeTimes = field(default_factory=EncodeTimes)
     # Gen2 session of the inventory. 2 (sllurp's and most readers' default): a tag answers
@@ -75,6 +76,7 @@ def llrp_settings(table: Table) -> LlrpSettings:
     power_dbm = table.get("tx_power_dbm")
     if power_dbm is not None and not isinstance(power_dbm, dict):
         raise table.error("tx_power_dbm", "must map antenna ports to dBm, e.g. {1 = 30}")
+    fold = folding(table)
     return LlrpSettings(
         host=str(table.required("host")),
         port=int(table.get("port", 5084)),
@@ -84,7 +86,8 @@ def llrp_settings(table: Table) -> LlrpSettings:
             {int(p): float(d) for p, d in power_dbm.items()} if power_dbm is not None else None
         ),
         report_every_n_tags=int(table.get("report_every_n_tags", 1)),
-        window=float(table.get("window", 0.5)),
+        window=fold.window,
+        report_every=fold.report_every,
         encode_times=EncodeTimes(write=encode_timeout),
         session=session,
     )
@@ -165,7 +168,8 @@ class LlrpReader:
         )
 
     def start(self, emit: Emit, report: Report) -> None:
-        self._tags = TagAggregator(self.settings.window, emit, f"llrp-window:{self.settings.host}")
+        fold = Folding(self.settings.window, self.settings.report_every)
+        self._tags = TagAggregator(fold, emit, f"llrp-window:{self.settings.host}")
         self._tags.start()
         self._thread = threading.Thread(
             target=self._loop, args=(report,), daemon=True, name=f"llrp:{self.settings.host}"

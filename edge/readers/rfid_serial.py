@@ -16,7 +16,7 @@ from edge.decode.rfid import DEFAULT_RFID_LINE, LineError, TagRead, parse_line
 from edge.readers import Emit, RawRead, Report
 from edge.readers.kinds import ReaderKind, Table
 from edge.readers.serial import SerialPort
-from edge.readers.tagging import TagAggregator
+from edge.readers.tagging import Folding, TagAggregator, folding
 
 log = logging.getLogger(__name__)
 MAX_LINE = 512
@@ -28,14 +28,17 @@ class RfidSerialSettings:
     baudrate: int = 115200
     line_pattern: str = DEFAULT_RFID_LINE
     window: float = 0.5  # reads of one tag at one antenna within this time are one message
+    report_every: float = 5.0  # a tag still read is reported at least this often
 
 
 def rfid_serial_settings(table: Table) -> RfidSerialSettings:
+    fold = folding(table)
     return RfidSerialSettings(
         port=str(table.required("port")),
         baudrate=int(table.get("baudrate", 115200)),
         line_pattern=table.pattern("line_pattern", DEFAULT_RFID_LINE),
-        window=float(table.get("window", 0.5)),
+        window=fold.window,
+        report_every=fold.report_every,
     )
 
 
@@ -48,7 +51,8 @@ class RfidSerialReader:
         self._tags: TagAggregator | None = None
 
     def start(self, emit: Emit, report: Report) -> None:
-        tags = TagAggregator(self.settings.window, emit, f"rfid-window:{self.settings.port}")
+        fold = Folding(self.settings.window, self.settings.report_every)
+        tags = TagAggregator(fold, emit, f"rfid-window:{self.settings.port}")
         self._tags = tags
 
         def on_open() -> None:

@@ -16,10 +16,13 @@ gateway time, and direction is the order of a tag's reads. A presence that is de
 when it ends (its tag not read for `window` seconds, and a `GRACE` for reads on their way)
 is ended by `Smoother.sweep`, which the gateway runs after each group of reads and four times
 a second when idle: its pass is answered and acted on as a message of its own (`Ended`, made
-from the presence's last message), never on a read of another presence. The sweep tells the
-time on the station's clock, as its newest message and the time since it came make it
-(`StationClock`): a station sending a backlog, or falling behind a busy reader, has its
-presences ended by its own reads, not cut short by the gateway's clock. `Smoother.state` and
+from the presence's last message), never on a read of another presence. A presence ends when
+nothing of it came for the window and the grace both on the gateway's clock and on its
+station's, as the station's newest message and the time since it came make it
+(`StationClock`): a station falling behind a busy reader, its reads coming late, has its
+presences ended by its own reads, not cut short while they are on their way; a read stamped
+ahead ends nothing early. A station silent for longer (cut off from the broker) has its
+presences ended; what it sends after is a new presence. `Smoother.state` and
 `restore` put the smoothing back when the transaction of what it decided fails.
 """
 
@@ -204,7 +207,8 @@ class Smoother:
         self.doors = dict(doors or {})
         self.presences: dict[tuple[str, str], Presence] = {}
         self.tracks: dict[tuple[str, str], direction.Track] = {}  # doors with zones
-        self.heard: dict[tuple[str, str], tuple[str, ScanMessage | None]] = {}  # source, last
+        # a presence's source (door/device), its last message and when that came (gateway)
+        self.heard: dict[tuple[str, str], tuple[str, ScanMessage | None, float]] = {}
         self.clocks: dict[str, StationClock] = {}  # a source's (station's) clock
         self.ended: list[Ended] = []  # decided, not yet taken by `sweep`
         self.made: dict[str, Seen] = {}  # ended messages' ids -> their pass, until taken
@@ -262,21 +266,28 @@ class Smoother:
         for reads on their way) by `now` (the gateway's clock) on its station's clock: the
         passes they decide, with those decided since the last sweep. Each is answered as its
         own message."""
-        for key in [k for k, (source, _) in self.heard.items() if self._over(k, source, now)]:
+        for key in [k for k, heard in self.heard.items() if self._over(k, heard, now)]:
             self._close(key)
         out, self.ended = self.ended, []
         self.made.update((e.scan.event_id, e.seen) for e in out if e.scan is not None)
         return out
 
-    def _over(self, key: tuple[str, str], source: str, now: float) -> bool:
+    def _over(
+        self, key: tuple[str, str], heard: tuple[str, ScanMessage | None, float], now: float
+    ) -> bool:
+        """The presence is over: nothing of it for its window and a grace on its station's
+        clock (a station behind its reader is not cut short) and on the gateway's (a read
+        stamped ahead, or a station's clock set back, ends nothing early)."""
+        source, _, came = heard
         track = self.tracks.get(key)
         if track is None:
             return True
-        return self.clocks[source].now(now) - track.last > self.rules_for(key[0]).window + GRACE
+        limit = self.rules_for(key[0]).window + GRACE
+        return now - came > limit and self.clocks[source].now(now) - track.last > limit
 
     def _close(self, key: tuple[str, str]) -> None:
         track = self.tracks.pop(key, None)
-        _, scan = self.heard.pop(key, (0.0, None))
+        _, scan, _ = self.heard.pop(key, ("", None, 0.0))
         ways = self.rules_for(key[0]).ways()
         if track is None or ways is None:
             return
@@ -301,7 +312,7 @@ class Smoother:
             self.clocks[source] = StationClock(read.at, now)
         if track is not None:
             self.tracks[key] = track
-            self.heard[key] = (source, scan)
+            self.heard[key] = (source, scan, now)
         if decided is None:
             return None
         p = decided

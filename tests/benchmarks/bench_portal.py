@@ -38,7 +38,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import paho.mqtt.client as paho
-from epcpy.epc_schemes.sgtin import SGTIN, SGTINFilterValue
 
 from harness.depot import (
     GatewayProcess,
@@ -49,6 +48,7 @@ from harness.depot import (
 )
 from harness.llrp_sim import LlrpSimulator
 from harness.mosquitto import Mosquitto
+from harness.portal_pass import INNER, OUTER, Truck, sgtin96, sgtin_uri
 from harness.postgres import PostgresCluster
 from harness.procs import Proc, wait_until
 from kernel.clock import system_clock
@@ -59,71 +59,10 @@ from server.storage.db import make_engine
 from siteconfig.kinds import PORTAL_WINDOW
 
 SITE, DOOR, DEVICE = "LC01", "D01", "LC01-D01-RFID1"
-OUTER, INNER = 1, 2
-TICK = 0.05  # the reader reports every 50 ms
-PASS_S = 1.0  # a pallet's pass through the portal, half of it in each zone
 PER_NOTICE = 2000  # the server's bound on a notice's units
 QTY = 20
 KEEPER = ("li", "a-long-enough-password")
 LIMIT_MS = 100.0
-
-
-def sgtin_uri(gtin: str, serial: int) -> str:
-    return f"urn:epc:id:sgtin:{gtin[1:8]}.{gtin[0]}{gtin[8:13]}.{serial}"
-
-
-def sgtin96(uri: str) -> str:
-    return str(
-        SGTIN(uri).hex(
-            filter_value=SGTINFilterValue.POS_ITEM,
-            binary_coding_scheme=SGTIN.BinaryCodingScheme.SGTIN_96,
-        )
-    ).upper()
-
-
-def pass_reads(reads_per_zone: int) -> list[tuple[int, int, int]]:
-    """(tick after entering, antenna, RSSI dBm) of one pallet's pass coming in: the outer
-    antenna's reads rise and fall in the first half, the inner's in the second."""
-    ticks = int(PASS_S / TICK)
-    half = ticks // 2
-    out = []
-    for zone, antenna in ((0, OUTER), (1, INNER)):
-        for k in range(reads_per_zone):
-            at = zone * half + 1 + k * (half - 2) // max(1, reads_per_zone - 1)
-            middle = (reads_per_zone - 1) / 2
-            out.append((at, antenna, int(-46 - 5 * abs(k - middle) ** 1.5)))
-    return out
-
-
-class Truck:
-    """Drives the simulated reader: `rate` pallets a second enter, each passing in PASS_S."""
-
-    def __init__(self, reader: LlrpSimulator, epcs: list[str], rate: float, per_zone: int):
-        self.reader = reader
-        self.epcs = epcs
-        self.rate = rate  # pallets a second
-        self.shape = pass_reads(per_zone)
-        self.reads = 0
-        self.late_ticks = 0
-
-    def run(self) -> float:
-        schedule: dict[int, list[tuple[str, int, int, int]]] = {}
-        for n, epc in enumerate(self.epcs):
-            enters = int(n / self.rate / TICK)
-            for after, antenna, rssi in self.shape:
-                schedule.setdefault(enters + after, []).append((epc, antenna, rssi, 1))
-        begin = time.perf_counter()
-        for tick in range(max(schedule) + 1):
-            delay = begin + tick * TICK - time.perf_counter()
-            if delay > 0:
-                time.sleep(delay)
-            elif delay < -TICK:
-                self.late_ticks += 1
-            batch = schedule.get(tick)
-            if batch:
-                self.reader.report(batch)
-                self.reads += len(batch)
-        return time.perf_counter() - begin
 
 
 class Observer:
@@ -206,8 +145,8 @@ def drive(
     edge = station(work, port, reader)
     try:
         reader.wait_inventory()
-        truck = Truck(reader, epcs, args.rate, args.reads_per_zone)
-        elapsed = truck.run()
+        truck = Truck(reader, args.rate, args.reads_per_zone)
+        elapsed = truck.carry(epcs)
         published = lambda: len(observer.sides) >= 2 * len(epcs)  # noqa: E731
         wait_until(published, 60, "the station's messages of every pallet's both sides")
         return truck, elapsed, peak_rss_mb(edge.proc)

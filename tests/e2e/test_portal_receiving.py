@@ -23,8 +23,7 @@ from typing import Any
 
 import httpx
 import pytest
-from epcpy.epc_schemes.sgtin import SGTIN, SGTINFilterValue
-from test_floor_pages import FLOOR_PIN, login
+from test_floor_pages import login
 
 from edge.clock import new_event_id, now_iso
 from harness.depot import Depot, GatewayProcess, ServerProcess, StationProcess, device_toml
@@ -32,28 +31,14 @@ from harness.floor import SITE, Floor
 from harness.llrp_sim import LlrpSimulator
 from harness.mosquitto import Mosquitto
 from harness.mqtt import MqttTestClient
+from harness.portal_pass import sgtin96, sgtin_uri
 from harness.procs import wait_until
-from kernel.clock import system_clock
 from kernel.contract import Answer, RfidInfo, ScanData, ScanMessage, parse_answer
-from server.services.accounts import create_user
-from server.storage.db import make_engine
 
 PASSWORD = "a-long-enough-password"
 PORTAL, DOOR = "LC01-D01-FIX1", "D01"
 WINDOW = 0.4  # the door's smoothing window (s): reads further apart are a new presence
 NUMBER = "RK-2026-PORTAL"
-
-
-def sgtin(gtin: str, serial: str) -> str:
-    return f"urn:epc:id:sgtin:{gtin[1:8]}.{gtin[0]}{gtin[8:13]}.{serial}"
-
-
-@pytest.fixture
-def keeper(depot: Depot) -> None:
-    engine = make_engine(depot.db_url)
-    create_user(engine, "li", PASSWORD, role="keeper", warehouse=SITE, floor_pin=FLOOR_PIN["li"],
-                now=system_clock())  # fmt: skip
-    engine.dispose()
 
 
 @pytest.fixture
@@ -130,7 +115,7 @@ def test_a_trucks_tagged_pallets_are_received_once_each_at_the_portal(
 ) -> None:
     portal = Portal(floor)
     blanket, tent = depot.example.items[6], depot.example.items[0]
-    pallets = [sgtin(blanket.gtin, f"PAL{n}") for n in (1, 2, 3)]
+    pallets = [sgtin_uri(blanket.gtin, f"PAL{n}") for n in (1, 2, 3)]
     lines = [
         {"item": blanket.code, "qty": 60, "batch": "2026TG"},
         {"item": tent.code, "qty": 10},
@@ -154,7 +139,7 @@ def test_a_trucks_tagged_pallets_are_received_once_each_at_the_portal(
     # pallet 2's label scanned after its tag passed: the same unit, not received again
     label = ScanData(kind="gs1", gtin=blanket.gtin, batch="2026TG", qty=20, serial="PAL2")
     assert "Already received" in floor.read(PORTAL, label, b"label", DOOR).text_en
-    stranger = portal.pass_by(sgtin(blanket.gtin, "NOT-LISTED"), 3)
+    stranger = portal.pass_by(sgtin_uri(blanket.gtin, "NOT-LISTED"), 3)
     assert [a.beep for a in stranger if a.beep == "warn"] == ["warn"]
     assert "scan its label" in next(a.text_en for a in stranger if a.beep == "warn")
     tents = floor.goods(PORTAL, "T-2026", 4, date(2026, 9, 1), door=DOOR, gtin=tent.gtin)
@@ -176,16 +161,6 @@ def test_a_trucks_tagged_pallets_are_received_once_each_at_the_portal(
     missing = html.split('<ul class="missing">')[1].split("</ul>")[0]
     assert pallets[2] in missing and pallets[0] not in missing
     assert httpx.get(f"{portal_gateway.url}/healthz").status_code == 200
-
-
-def sgtin96(uri: str) -> str:
-    """The EPC bank (hex) of an SGTIN-96 tag the supplier encoded with `uri`."""
-    return str(
-        SGTIN(uri).hex(
-            filter_value=SGTINFilterValue.POS_ITEM,
-            binary_coding_scheme=SGTIN.BinaryCodingScheme.SGTIN_96,
-        )
-    )
 
 
 def answers_heard(client: MqttTestClient) -> list[Answer]:
@@ -213,7 +188,7 @@ def test_a_fixed_readers_reports_through_the_station_receive_each_pallet_once(
     """The whole path: the LLRP simulator's tag reports, the station's LLRP reader and its
     folding per antenna, the broker, the gateway's smoothing and receiving, the server."""
     blanket = depot.example.items[6]
-    uris = [sgtin(blanket.gtin, str(1000 + n)) for n in (1, 2, 3)]
+    uris = [sgtin_uri(blanket.gtin, str(1000 + n)) for n in (1, 2, 3)]
     send_notice(server, portal_gateway, [{"item": blanket.code, "qty": 60, "batch": "2026TG"}],
                 uris)  # fmt: skip
     device = "LC01-D01-RFID2"

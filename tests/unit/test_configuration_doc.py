@@ -67,6 +67,7 @@ def test_adding_door_four_with_its_portal(tmp_path: Path) -> None:
     assert reader.reader.antennas == (1, 2)
     assert reader.reader.tx_power_dbm == {1: 30.0, 2: 30.0}
     assert reader.reader.window == 0.25  # a portal telling direction: a profile per pass
+    assert reader.reader.report_every == 1.0  # within the gateway's window for a presence
     # the gateway smooths door 4 by its own rules, the others by the depot's
     gateway = load_gateway_config(out / "gateway" / "gateway" / "gateway.toml")
     door = gateway.rfid_doors["D04"]

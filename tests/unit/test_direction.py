@@ -8,16 +8,17 @@ import random
 from dataclasses import replace
 from datetime import datetime
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from edge.decode.rfid import TagRead as TagReadAtStation
-from edge.decode.rfid import TagWindow
+from edge.decode.rfid import TagSeen, TagWindow
 from gateway.domain.direction import IN, OUT, Read, Rules, Zones, fold, passes
 from gateway.domain.smoothing import Rules as SmoothingRules
 from gateway.domain.smoothing import Smoother, TagRead, tag_read
 from kernel.contract import RfidInfo, ScanData, ScanMessage
-from siteconfig.kinds import PORTAL_WINDOW
+from siteconfig.kinds import PORTAL_REPORT_EVERY, PORTAL_WINDOW
 
 ZONES = Zones(outer=frozenset({1, 2}), inner=frozenset({3, 4}))
 RULES = Rules(ZONES, window=2.0, rssi_floor=-70.0, min_reads=2)
@@ -456,3 +457,84 @@ def test_a_station_falling_behind_its_reader_has_every_pass_decided_once() -> No
         decided += [] if found is None else [(found.epc, found.direction)]
     decided += [(e.seen.epc, e.seen.direction) for e in smoother.sweep(float("inf"))]
     assert sorted(decided) == [(f"E2{n:04}", IN) for n in range(20)]
+
+
+def live(reads: list[Read], report_every: float = PORTAL_REPORT_EVERY) -> list[str | None]:
+    """One tag's reads through a portal's station (its window, ticking four times a window,
+    reporting a tag still read every `report_every` seconds) and the gateway (sweeping four
+    times a second): the directions it answers, each message taken as it is made."""
+    station = TagWindow(window=PORTAL_WINDOW, max_open=report_every)
+    tick, t = PORTAL_WINDOW / 4, reads[0].at
+    made: list[tuple[float, TagSeen]] = []
+    for r in reads:
+        while t + tick < r.at:
+            t += tick
+            made += [(t, s) for s in station.due(t)]
+        made += [(r.at, s) for s in station.add(TagReadAtStation("E2", r.antenna, r.rssi, r.at))]
+    made += [(t + PORTAL_WINDOW, s) for s in station.flush()]
+    smoother, swept, out = Smoother(DOOR_RULES, {"D02": ZONED}), reads[0].at, []
+    for came, s in made:
+        while swept + 0.25 < came:
+            swept += 0.25
+            out += [e.seen.direction for e in smoother.sweep(swept)]
+        found = smoother.observe(
+            TagRead("D02", "E2", s.last, s.rssi, s.reads, s.antenna, s.levels, s.first), came
+        )
+        out += [] if found is None else [found.direction]
+    return out + [e.seen.direction for e in smoother.sweep(swept + 100)]
+
+
+@pytest.mark.parametrize("slope", [15.0, 8.0, 6.0])
+def test_a_slow_pass_read_all_along_is_decided_once(slope: float) -> None:
+    """A pallet moved slowly through (its zones' peaks 3 s apart, read all the while): the
+    station reports it every second, so the gateway never takes it for gone mid-pass; a
+    station reporting only every 5 s lets the presence end in the middle."""
+    decided, cut = 0, 0
+    for seed in range(20):
+        rng = random.Random(seed)
+        reads = zone_reads(rng, (1,), 100.0, -45.0, slope) + zone_reads(
+            rng, (3,), 103.0, -45.0, slope
+        )
+        reads.sort(key=lambda r: r.at)
+        decided += live(reads) == [IN]
+        cut += live(reads, report_every=5.0) != [IN]
+    assert decided == 20
+    if slope == 15.0:  # the presence cut short that reporting every second is there for
+        assert cut > 0
+
+
+def test_one_read_stamped_ahead_ends_no_presence_early() -> None:
+    """A message stamped five minutes ahead (a station's clock glitch) moves the station's
+    clock on, but a presence still ends only once the gateway too has heard nothing of it
+    for the window."""
+    rng = random.Random(5)
+    reads = zone_reads(rng, (1, 2), 1000.0, -45.0, 15.0)
+    reads += zone_reads(rng, (3, 4), 1001.5, -45.0, 15.0)
+    smoother = Smoother(DOOR_RULES, {"D02": ZONED})
+    smoother.observe(TagRead("D02", "OTHER", 1290.0, -50.0, 1, 1), 990.0)
+    out = []
+    for r in sorted(reads, key=lambda r: r.at):
+        out += [e.seen.direction for e in smoother.sweep(r.at) if e.seen.epc == PALLET]
+        seen = smoother.observe(TagRead("D02", PALLET, r.at, r.rssi, 1, r.antenna), r.at)
+        out += [] if seen is None else [seen.direction]
+    assert out + [e.seen.direction for e in smoother.sweep(2000.0)] == [IN]
+
+
+def test_a_zoned_door_takes_a_message_s_profile_on_the_station_s_clock() -> None:
+    first = "2026-11-23T09:14:03.000+08:00"
+    profile = ((50, -60.0), (200, -45.0), (400, -58.0))
+    rfid = RfidInfo(3, -44.0, 7, first, "2026-11-23T09:14:03.400+08:00",
+                    "2026-11-23T09:14:03.200+08:00", profile)  # fmt: skip
+    scan = ScanMessage(
+        "0190f000-0000-7000-8000-000000000002", "LC01", "LC01-D02-RFID1", 1,
+        "2026-11-23T09:14:03.700+08:00", "rfid", b"x", True,
+        ScanData(kind="epc", epc_uri=PALLET), door="D02", rfid=rfid,
+    )  # fmt: skip
+    start = datetime.fromisoformat(first).timestamp()
+    read = tag_read(scan, PALLET, 7.0, zoned=True)
+    assert read is not None and (read.at, read.since) == (start + 0.4, start)
+    assert [(round(at - start, 3), dbm) for at, dbm in read.levels] == [
+        (0.05, -60.0), (0.2, -45.0), (0.4, -58.0)
+    ]  # fmt: skip
+    unzoned = tag_read(scan, PALLET, 7.0, zoned=False)
+    assert unzoned == TagRead("D02", PALLET, 7.0, -44.0, 7, 3)  # timed by the gateway

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import random
 import re
 from dataclasses import replace
 
 import pytest
 
 from edge.decode.rfid import DEFAULT_RFID_LINE, LineError, TagRead, TagSeen, TagWindow, parse_line
-from edge.readers.tagging import seen_read
+from edge.readers.kinds import Table
+from edge.readers.tagging import Folding, folding, seen_read
+from kernel.config import ConfigError
+from kernel.sighting import rfid_info
 
 LINE = re.compile(DEFAULT_RFID_LINE)
 EPC = "E2801160600002054CC2096F"
@@ -332,3 +336,52 @@ def test_a_read_reported_out_of_order_keeps_first_peak_last_in_order() -> None:
     assert (seen.first, seen.peak, seen.last) == (10.0, 10.0, 10.2)
     info = seen_read(seen).rfid
     assert info is not None and all(ms >= 0 for ms, _ in info.levels or ())
+
+
+def test_a_read_reported_late_takes_its_place_in_the_profile() -> None:
+    rssi = [-66.0, -58.0, -50.0, -48.0, -52.0, -58.0, -62.0, -66.0]
+    reads = [_read(n / 20, rssi=r) for n, r in enumerate(rssi)]
+    in_order, late = TagWindow(window=0.25), TagWindow(window=0.25)
+    _feed(in_order, reads)
+    _feed(late, reads[:3] + reads[4:6] + reads[3:4] + reads[6:])  # the peak reported late
+    assert late.flush()[0].levels == in_order.flush()[0].levels
+
+
+def test_every_profile_the_station_writes_is_one_the_gateway_takes() -> None:
+    """Whatever the moments (rounded to the millisecond as the message writes them), the
+    profile's offsets stay within first_seen..last_seen."""
+    rng = random.Random(11)
+
+    def moment(lo: float, hi: float) -> float:  # on half microseconds: rounding's edge
+        return round(rng.uniform(lo, hi) * 2_000_000) / 2_000_000
+
+    for _ in range(20_000):
+        first = moment(1_764_000_000, 1_765_000_000)
+        ats = sorted(moment(first, first + 0.6) for _ in range(rng.randint(1, 3)))
+        levels = tuple((at, -50.0) for at in ats)
+        seen = TagSeen(EPC, 1, -50.0, 4, first, ats[-1], ats[0], levels)
+        info = seen_read(seen).rfid
+        assert info is not None
+        doc = {"rfid": info.to_dict(), "ts": info.last_seen}
+        assert rfid_info("rfid", doc["rfid"], doc["ts"]).levels == info.levels
+
+
+@pytest.mark.parametrize(
+    ("settings", "error"),
+    [
+        ({"window": -0.1}, "window must be 0 to 5 seconds"),
+        ({"window": "fast"}, "window must be 0 to 5 seconds"),
+        ({"report_every": 0.1}, "report_every must be 0.5 to 60 seconds"),
+        ({"window": 2.0, "report_every": 1.0}, "report_every must be at least the window"),
+    ],
+)
+def test_a_reader_s_folding_is_checked_where_it_is_read(
+    settings: dict[str, object], error: str
+) -> None:
+    with pytest.raises(ConfigError, match=f"device\\[1\\].{error}"):
+        folding(Table(settings, "device[1]"))
+
+
+def test_a_portal_s_folding_is_a_quarter_second_reported_every_second() -> None:
+    assert folding(Table({"window": 0.25, "report_every": 1})) == Folding(0.25, 1.0)
+    assert folding(Table({})) == Folding(0.5, 5.0)  # a door without zones, as before
