@@ -274,6 +274,8 @@ def run_demo(root: Path, site_file: Path, http_port: int, mqtt_port: int, interv
             f"  Floor PIN 现场口令: admin / {demo.floor_pin}\n"
             f"  Broker 消息代理:  127.0.0.1:{demo.mqtt_port} (TLS, per-device passwords and ACL)\n"
             f"  Devices 设备:     {', '.join(demo.devices)} (door scanners scan example labels)\n"
+            f"  Labels 标签:      {demo.config / 'state' / 'gateway'}/labels-<printer> (GS1 "
+            "logistic labels, as PDF, for what the doors with a printer receive)\n"
             f"  Site 站点描述:    {demo.site_file} -> {demo.config} (depot config build)\n"
             f"  Files 文件:       {demo.root} (logs/ has every process's log)\n"
             "Press Ctrl-C to stop. 按 Ctrl-C 停止。\n",

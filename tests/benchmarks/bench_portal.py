@@ -56,7 +56,7 @@ from kernel.contract import Answer, cmd_topic, parse_answer, parse_scan
 from kernel.mqtt import BrokerSettings, connect, make_client
 from server.services.accounts import create_user
 from server.storage.db import make_engine
-from siteconfig.kinds import PORTAL_WINDOW
+from siteconfig.kinds import PORTAL_REPORT_EVERY, PORTAL_WINDOW
 
 SITE, DOOR, DEVICE = "LC01", "D01", "LC01-D01-RFID1"
 PER_NOTICE = 2000  # the server's bound on a notice's units
@@ -134,7 +134,8 @@ def peak_rss_mb(proc: Proc) -> float:
 
 def station(work: Path, port: int, reader: LlrpSimulator) -> StationProcess:
     device = device_toml(DEVICE, "rfid_llrp", door=DOOR, host="127.0.0.1", port=reader.port,
-                         antennas=[OUTER, INNER], window=PORTAL_WINDOW)  # fmt: skip
+                         antennas=[OUTER, INNER], window=PORTAL_WINDOW,
+                         report_every=PORTAL_REPORT_EVERY)  # fmt: skip
     return StationProcess(work, port, [device]).start()
 
 

@@ -55,6 +55,11 @@ def test_the_demo_runs_and_stops_cleanly(tmp_path: Path) -> None:
             return sum(r["qty"] for r in rows)
 
         wait_until(lambda: received() > 0, 60, "simulated scans to reach the ledger")
+        # Dock 1's printer (a PDF one in the example site) labels each unit it receives.
+        labels = tmp_path / "state/config/state/gateway/labels-PR-D01"
+        printed = lambda: labels.is_dir() and any(labels.glob("*.pdf"))  # noqa: E731
+        wait_until(printed, 60, "a GS1 logistic label for a unit dock 1 received")
+        assert "Labels 标签:" in text
         # The floor pages: HTTPS with the depot's chain, the admin's floor PIN (not password).
         floor = re.search(r"Floor pages 现场: (\S+)/floor", text)
         pin = re.search(r"Floor PIN 现场口令: admin / (\S+)", text)

@@ -27,8 +27,15 @@ PRINTING = """
 """
 
 
+def without_printing(text: str) -> str:
+    """The example site with none of its own labels and printers."""
+    start = text.index("  # each unit dock 1 receives")
+    end = text.index("\n", text.index("    - {id: PR-D01, door: D01, kind: pdf}")) + 1
+    return text[:start] + text[end:]
+
+
 def site_text(printing: str = PRINTING) -> str:
-    text = EXAMPLE.read_text(encoding="utf-8")
+    text = without_printing(EXAMPLE.read_text(encoding="utf-8"))
     anchor = "  rfid: {window: 2.0, rssi_floor: -70, min_reads: 2}\n"
     assert anchor in text
     return text.replace(anchor, anchor + printing.lstrip("\n"))
@@ -97,8 +104,17 @@ def test_an_encoder_described_wrong_is_refused(change: tuple[str, str], says: st
 
 
 def test_a_site_without_printers_builds_no_printing(tmp_path: Path) -> None:
-    doc = built(EXAMPLE.read_text(encoding="utf-8"))
+    doc = built(without_printing(EXAMPLE.read_text(encoding="utf-8")))
     assert "printers" not in doc and parse_config(doc, tmp_path).printers == ()
+
+
+def test_the_example_depot_labels_what_dock_1_receives_as_pdf_files(tmp_path: Path) -> None:
+    text = EXAMPLE.read_text(encoding="utf-8")
+    assert found(text) == []
+    config = parse_config(built(text), tmp_path)
+    (printer,) = config.printers
+    assert (printer.name, printer.door, printer.kind) == ("PR-D01", "D01", "pdf")
+    assert config.labels is not None and config.labels.company_prefix == "6901234"
 
 
 @pytest.mark.parametrize(
