@@ -21,6 +21,7 @@ import sqlite3
 from dataclasses import dataclass
 
 from gateway.domain.labels import LabelRefused, LogisticLabel, label_from_dict, label_to_dict
+from kernel.sscc_serials import UsedSerials
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sscc_serials (
@@ -57,6 +58,28 @@ class Job:
     voids: int
     state: str
     reason: str | None
+
+
+def used_serials(db: sqlite3.Connection) -> list[UsedSerials]:
+    """The highest serial used under each prefix and extension: reported with each sync."""
+    rows = db.execute(
+        "SELECT prefix, extension, next_serial - 1 FROM sscc_serials WHERE next_serial > 1 "
+        "ORDER BY prefix, extension"
+    )
+    return [UsedSerials(str(p), int(e), int(high)) for p, e, high in rows]
+
+
+def go_on_after(db: sqlite3.Connection, used: list[UsedSerials]) -> None:
+    """The serials the server says the depot has used (a gateway rebuilt from nothing learns
+    them with its first sync): the next serial comes after them, never before one taken."""
+    if not used:
+        return
+    db.executemany(
+        "INSERT INTO sscc_serials (prefix, extension, next_serial) VALUES (?,?,?) "
+        "ON CONFLICT (prefix, extension) DO UPDATE SET "
+        "next_serial = max(next_serial, excluded.next_serial)",
+        [(u.prefix, u.extension, u.high + 1) for u in used],
+    )
 
 
 def take_serials(db: sqlite3.Connection, prefix: str, extension: int, count: int) -> int:

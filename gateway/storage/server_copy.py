@@ -18,6 +18,9 @@ import sqlite3
 from datetime import date
 from typing import Any
 
+from gateway.storage import print_queue
+from kernel.sscc_serials import from_answer
+
 
 def cursor(db: sqlite3.Connection) -> str | None:
     return _state(db, "cursor")
@@ -104,6 +107,7 @@ def apply_sync(db: sqlite3.Connection, answer: dict[str, Any], started: float) -
     )
     db.execute("DELETE FROM stock WHERE qty = 0")
     _replace_lists(db, answer)
+    print_queue.go_on_after(db, from_answer(answer.get("sscc_serials", [])))
     _hand_over_made_here(db, started)
     db.execute(
         "DELETE FROM effects WHERE event_id IN (SELECT e.event_id FROM effects e "

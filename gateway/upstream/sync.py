@@ -1,9 +1,12 @@
 """Keeping the local book current: `GET /api/v1/sync`, incremental from the last cursor.
 
 The first call (or one after the server refused the cursor) brings the whole copy; later
-ones what changed. The answer is applied in one transaction with the reads, so a read is
-decided against either the old copy or the new, never half of each. When the server is out
-of reach the floor goes on with the copy it has; failures back off like the forwarder's.
+ones what changed. Each call names the highest SSCC serial the gateway has used under each
+GS1 prefix, and the answer gives back the highest the server has heard for the depot: a
+gateway rebuilt from nothing numbers its labels after the ones already printed. The answer
+is applied in one transaction with the reads, so a read is decided against either the old
+copy or the new, never half of each. When the server is out of reach the floor goes on with
+the copy it has; failures back off like the forwarder's.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import threading
 import httpx
 
 from gateway.config import ServerLink
-from gateway.storage import server_copy
+from gateway.storage import print_queue, server_copy
 from gateway.storage.store import GatewayStore
 from gateway.upstream.worker import Worker
 from kernel.clock import Clock
@@ -46,8 +49,12 @@ class Syncer(Worker):
     def _sync(self, http: httpx.Client) -> float:
         with self.store.transaction() as db:
             cursor, master = server_copy.cursor(db), server_copy.master_tag(db)
+            used = print_queue.used_serials(db)
         started = self.store.clock()
-        params = {k: v for k, v in (("cursor", cursor), ("master", master)) if v}
+        params: list[tuple[str, str | int | float | bool | None]] = [
+            (k, v) for k, v in (("cursor", cursor), ("master", master)) if v
+        ]
+        params += [("sscc", u.to_param()) for u in used]  # the server keeps the highest
         try:
             response = http.get(
                 "/api/v1/sync",

@@ -20,6 +20,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field
 
+from kernel import sscc_serials
 from kernel.bounds import INT64_MAX as INT64_MAX  # shared with the stations and gateways
 from kernel.bounds import MAX_ID as MAX_ID  # row ids are 32-bit integer columns
 from kernel.bounds import MAX_PHONE as MAX_PHONE
@@ -163,3 +164,12 @@ Filter = Annotated[str, Field(max_length=64, pattern=LINE), PRINTABLE]
 Line = Annotated[str, Field(max_length=500, pattern=LINE), PRINTABLE]  # a reason, a heading
 # Free text: line breaks and tabs allowed.
 Note = Annotated[str, Field(max_length=1000, pattern=FREE), AfterValidator(_free)]
+
+
+def _fits(text: str) -> str:
+    sscc_serials.parse(text)  # its serial fits an SSCC under its prefix (ValueError: why not)
+    return text
+
+
+# The highest SSCC serial a gateway used under a GS1 prefix: PREFIX.EXTENSION.HIGH
+UsedSscc = Annotated[str, Field(max_length=32, pattern=sscc_serials.PATTERN), AfterValidator(_fits)]

@@ -14,9 +14,11 @@ from sqlalchemy import Engine, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from kernel.bounds import is_clean
+from kernel.sscc_serials import UsedSerials
 from server.domain.bounds import json_problem, shown
 from server.domain.errors import ReportError
-from server.storage.tables import gateway_status
+from server.storage.tables import gateway_status, sscc_serials
+from server.storage.upsert import raise_to
 
 MAX_DEVICES = 500
 MAX_REJECTED_SHOWN = 20
@@ -100,6 +102,17 @@ def record_report(
 
 def record_sync(engine: Engine, warehouse: str, client_id: str, now: datetime) -> None:
     _upsert(engine, warehouse, client_id, {"last_sync_at": now})
+
+
+def record_serials(engine: Engine, warehouse: str, used: list[UsedSerials], now: datetime) -> None:
+    """The SSCC serials the depot's gateway says it has used: the highest heard is kept."""
+    rows = [
+        {"warehouse": warehouse, "prefix": u.prefix, "extension": u.extension, "high": u.high,
+         "reported_at": now}
+        for u in used
+    ]  # fmt: skip
+    with engine.begin() as conn:
+        raise_to(conn, sscc_serials, rows, ("warehouse", "prefix", "extension"), "high")
 
 
 def statuses(engine: Engine, warehouse: str | None) -> dict[str, dict[str, Any]]:

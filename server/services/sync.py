@@ -13,7 +13,8 @@ The catalogue and the locations come whole, unless the gateway names the fingerp
 (`master`) of the copy it has and it is still current; open stocktakes come whole each
 time (each with the locations its last close asked to count again), and so do the people
 who may sign on to the depot's floor pages (server/services/floor_access.py: with their
-floor PIN hashes, never their passwords').
+floor PIN hashes, never their passwords'), and the highest SSCC serial the depot's gateway
+has reported using under each GS1 prefix (kernel/sscc_serials.py).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from server.storage.tables import (
     locations,
     pick_lines,
     postings,
+    sscc_serials,
     stock,
     stocktake_lines,
     stocktakes,
@@ -123,6 +125,13 @@ def sync(
         # (never their passwords'), so that the gateway can check a sign-on while this server
         # is out of reach.
         answer["people"] = floor_people(conn, warehouse)
+        # The SSCC serials the depot's gateway has used: a rebuilt gateway goes on after them.
+        answer["sscc_serials"] = _rows(
+            conn,
+            select(sscc_serials.c.prefix, sscc_serials.c.extension, sscc_serials.c.high).where(
+                sscc_serials.c.warehouse == warehouse
+            ),
+        )
     # After the connection above is closed: on SQLite every transaction takes the write lock.
     answer["inbound_notices"] = inbound_notices_of(engine, warehouse)
     for row in answer["acceptances"]:

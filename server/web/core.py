@@ -10,7 +10,8 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
-from server.domain.bounds import Code, Count, Filter, Line, Offset, Ref
+from kernel.sscc_serials import parse as used_serials
+from server.domain.bounds import Code, Count, Filter, Line, Offset, Ref, UsedSscc
 from server.domain.scope import Named, Own, Shared
 from server.services import auth, coverage, digest, gateways
 from server.services.events import Caller, ingest
@@ -140,11 +141,17 @@ def get_sync(
     scope: Annotated[Scope, device(Own())],
     cursor: Line | None = None,
     master: Ref | None = None,
+    sscc: Annotated[list[UsedSscc] | None, Query(max_length=10)] = None,
 ) -> dict[str, Any]:
     """What the gateway needs offline, for its own warehouse; pass back the cursor of the
     previous answer to get only what changed since, and its `master` fingerprint to skip
-    the catalogue and locations while they are unchanged."""
+    the catalogue and locations while they are unchanged. `sscc` names the highest SSCC
+    serial the gateway has used under a GS1 prefix (`PREFIX.EXTENSION.HIGH`, once per
+    prefix): the server keeps the highest and gives it back in `sscc_serials`."""
     engine = engine_of(request)
+    if sscc:
+        used = [used_serials(text) for text in sscc]
+        gateways.record_serials(engine, scope.named, used, now=now_of(request))
     answer = sync(engine, scope.named, Cursor.decode(cursor) if cursor else None, master)
     gateways.record_sync(engine, scope.named, scope.device.client_id, now=now_of(request))
     return answer
