@@ -103,6 +103,7 @@ class PrinterSettings:
     rfid: bool = False
     font: str = "E:SIMSUN.TTF"
     timeout: float = 5.0
+    settle: float = 60.0  # a zpl printer's: seconds a sent label may take to print
     spool: Path | None = None
     command: str | None = None
     door: str = ""  # the door (or station) it stands at: it labels what that door receives
@@ -113,6 +114,8 @@ class PrinterSettings:
 class LabelSettings:
     company_prefix: str
     extension: int = 0
+    supervisor_over: int = 100  # labels one request asks for beyond which a supervisor must
+    queue_cap: int = 1000  # labels one printer may have waiting
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,7 +216,16 @@ def _printing(doc: dict[str, Any], base: Path) -> dict[str, Any]:
         raise ConfigError(f"labels.company_prefix must be 6 to 12 digits: {prefix!r}")
     if not isinstance(extension, int) or not 0 <= extension <= 9:
         raise ConfigError(f"labels.extension must be a digit 0..9: {extension!r}")
-    return {"labels": LabelSettings(prefix, extension), "printers": printers}
+    over = _whole(labels, "supervisor_over", 100, 1, 10_000)
+    cap = _whole(labels, "queue_cap", 1000, 10, 100_000)
+    return {"labels": LabelSettings(prefix, extension, over, cap), "printers": printers}
+
+
+def _whole(labels: dict[str, Any], key: str, default: int, low: int, high: int) -> int:
+    value = labels.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ConfigError(f"labels.{key} must be a whole number {low}..{high}: {value!r}")
+    return value
 
 
 def _printer(name: str, values: dict[str, Any], base: Path) -> PrinterSettings:
@@ -242,10 +254,17 @@ def _printer_kind(name: str, values: dict[str, Any], base: Path) -> PrinterSetti
     if kind == "zpl":
         if not values.get("host"):
             raise ConfigError(f"printers.{name}.host is required for a zpl printer")
+        settle = values.get("settle", 60.0)
+        if (
+            isinstance(settle, bool)
+            or not isinstance(settle, int | float)
+            or not 5 <= settle <= 600
+        ):
+            raise ConfigError(f"printers.{name}.settle must be 5..600 s")
         return PrinterSettings(
             name, kind, host=str(values["host"]), port=int(values.get("port", 9100)),
             rfid=bool(values.get("rfid", False)), font=str(values.get("font", "E:SIMSUN.TTF")),
-            timeout=timeout,
+            timeout=timeout, settle=float(settle),
         )  # fmt: skip
     if kind == "pdf":
         if not values.get("spool"):

@@ -48,7 +48,7 @@ def label_printer(settings: PrinterSettings) -> LabelPrinter:
     """A configured printer, as the print worker drives it."""
     if settings.kind == "zpl":
         return ZplDevice(
-            ZplPrinter(settings.host, settings.port, settings.timeout),
+            ZplPrinter(settings.host, settings.port, settings.timeout, settle=settings.settle),
             ZplSetup(font=settings.font, rfid=settings.rfid),
         )
     assert settings.spool is not None  # gateway.config: a pdf printer has its spool
@@ -105,6 +105,8 @@ class Gateway:
                 Numbering(config.labels.company_prefix, config.labels.extension),
                 {p.name: p.kind == "zpl" and p.rfid for p in config.printers},
                 self.printing.wake,
+                supervisor_over=config.labels.supervisor_over,
+                queue_cap=config.labels.queue_cap,
             )
             if config.labels is not None and config.printers
             else None

@@ -60,6 +60,10 @@ PREFIX = '[labels]\ncompany_prefix = "6901234"\n'
         (PREFIX + '[printers.P1]\nkind = "ipp"', "kind must be zpl or pdf"),
         (PREFIX + '[printers.P1]\nkind = "pdf"', "spool is required"),
         (PREFIX + '[printers.P1]\nkind = "zpl"\nhost = "p"\ntimeout = 600', "timeout"),
+        (PREFIX + '[printers.P1]\nkind = "zpl"\nhost = "p"\nsettle = 2', "settle must be 5..600"),
+        (PREFIX + "supervisor_over = 0", "supervisor_over must be a whole number 1..10000"),
+        (PREFIX + "queue_cap = 5", "queue_cap must be a whole number 10..100000"),
+        (PREFIX + 'queue_cap = "many"', "queue_cap"),
         ('[printers.P1]\nkind = "zpl"\nhost = "p"', r"\[labels\]"),
     ],
 )
@@ -80,3 +84,16 @@ def test_each_door_with_a_printer_labels_what_it_receives(tmp_path: Path) -> Non
     assert receiving_labels(parse_config(tomllib.loads(BASE), tmp_path), lambda: None) is None
     with pytest.raises(ConfigError, match=r"printers\.P2: door"):
         parse_config(tomllib.loads(BASE + PRINTING + more.replace("D02", "D 2")), tmp_path)
+
+
+def test_a_depot_sets_how_many_labels_wait_and_how_long_one_may_take(tmp_path: Path) -> None:
+    labels = PREFIX + "supervisor_over = 20\nqueue_cap = 200\n"
+    zpl = '[printers.P1]\nkind = "zpl"\nhost = "10.20.1.31"\nsettle = 180\n'
+    config = parse_config(tomllib.loads(BASE + labels + zpl), tmp_path)
+    assert config.labels is not None
+    assert (config.labels.supervisor_over, config.labels.queue_cap) == (20, 200)
+    (printer,) = config.printers
+    device = label_printer(printer)
+    assert isinstance(device, ZplDevice) and device.printer.settle == 180.0
+    defaults = parse_config(tomllib.loads(BASE + PRINTING), tmp_path)
+    assert defaults.labels is not None and defaults.labels.queue_cap == 1000
