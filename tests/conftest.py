@@ -18,6 +18,7 @@ from harness.depot import (
 from harness.floor import Floor
 from harness.mosquitto import Mosquitto
 from harness.postgres import PostgresCluster
+from harness.zpl_printer import ZplPrinter
 
 
 @pytest.fixture(scope="session")
@@ -86,3 +87,10 @@ def edge(tmp_path: Path, broker: Mosquitto, scanner: PtyScanner) -> Iterator[Edg
     process = EdgeProcess(tmp_path / "edge", broker.port, scanner).start()
     yield process
     process.stop()
+
+
+@pytest.fixture
+def zebra() -> Iterator[ZplPrinter]:
+    """A simulated Zebra printer-encoder on TCP (tests/harness/zpl_printer.py)."""
+    with ZplPrinter(rfid=True) as printer:
+        yield printer

@@ -41,12 +41,6 @@ GTIN = "06901234567892"
 
 
 @pytest.fixture
-def door() -> Iterator[Simulator]:
-    with Simulator(rfid=True) as printer:
-        yield printer
-
-
-@pytest.fixture
 def store(tmp_path: Path) -> Iterator[GatewayStore]:
     book = GatewayStore(tmp_path / "gateway.db", time.time)
     with book.transaction() as db:
@@ -82,16 +76,16 @@ def floor(
     return client
 
 
-def worker_for(store: GatewayStore, door: Simulator) -> PrintWorker:
-    printer = ZplPrinter(door.host, door.port, timeout=1, settle=0.3, poll=0.05)
+def worker_for(store: GatewayStore, zebra: Simulator) -> PrintWorker:
+    printer = ZplPrinter(zebra.host, zebra.port, timeout=1, settle=0.3, poll=0.05)
     device = ZplDevice(printer, ZplSetup(rfid=True))
     return PrintWorker(store, {"D01": device})
 
 
 def test_a_keeper_asks_for_a_deliverys_labels_and_they_print_with_their_tags(
-    store: GatewayStore, door: Simulator
+    store: GatewayStore, zebra: Simulator
 ) -> None:
-    worker = worker_for(store, door)
+    worker = worker_for(store, zebra)
     woken: list[bool] = []
     client = floor(store, LabelDesk(DEPOT, {"D01": True}, lambda: woken.append(True)))
     assert 'href="/floor/labels/new"' in client.get("/floor").text
@@ -100,12 +94,12 @@ def test_a_keeper_asks_for_a_deliverys_labels_and_they_print_with_their_tags(
     sent = submit(client, "/floor/labels/new", "/floor/labels", form, follow_redirects=False)
     assert sent.status_code == 303 and woken == [True]
     worker.run_once()
-    assert len(door.good) == 3 and len(set(door.state.tags)) == 3
-    content = door.good[0].format.scans[0]
+    assert len(zebra.good) == 3 and len(set(zebra.state.tags)) == 3
+    content = zebra.good[0].format.scans[0]
     assert (content.gtin, content.batch, content.qty) == (GTIN, "2026C07", 40)
-    assert "棉被" in door.good[0].format.texts and "LC01 D01" in door.good[0].format.texts
+    assert "棉被" in zebra.good[0].format.texts and "LC01 D01" in zebra.good[0].format.texts
     with store.reading() as db:  # each unit's tag stands for it, as a received unit's does
-        units = [Book(db).tagged(epc_uri(epc)) for epc in door.state.tags]
+        units = [Book(db).tagged(epc_uri(epc)) for epc in zebra.state.tags]
     assert [(u.item, u.batch) if u else None for u in units] == [("CQ-0001", "2026C07")] * 3
 
 
@@ -163,20 +157,20 @@ def test_a_depot_without_printers_has_no_label_page(store: GatewayStore) -> None
 
 
 def test_the_floor_page_shows_a_printers_trouble_and_its_waiting_labels(
-    store: GatewayStore, door: Simulator
+    store: GatewayStore, zebra: Simulator
 ) -> None:
     client = floor(store)
-    door.run_out_of_paper()
+    zebra.run_out_of_paper()
     queue_labels(store, "D01", UnitsToLabel(2, sample_label(0), encode=True), DEPOT)
-    worker = worker_for(store, door)
+    worker = worker_for(store, zebra)
     worker.run_once()
     page = client.get("/floor/partials/overview").text
     assert 'id="printers"' in page and "D01" in page
     assert "待打印 2" in page and "打印机缺纸，请装纸" in page and "out of paper" in page
-    door.refill()
+    zebra.refill()
     worker.run_once()
     assert 'id="printers"' not in client.get("/floor/partials/overview").text  # all printed
-    door.fail_next_encodes(print_queue.MAX_VOIDS)  # a roll of bad tags
+    zebra.fail_next_encodes(print_queue.MAX_VOIDS)  # a roll of bad tags
     queue_labels(store, "D01", UnitsToLabel(1, sample_label(0), encode=True), DEPOT)
     worker.run_once()
     page = client.get("/floor/partials/overview").text
@@ -184,15 +178,15 @@ def test_the_floor_page_shows_a_printers_trouble_and_its_waiting_labels(
     answer = submit(client, "/floor", "/floor/printers/D01/retry", {}, follow_redirects=False)
     assert answer.status_code == 303
     worker.run_once()
-    assert len(door.good) == 3 and 'id="printers"' not in client.get("/floor").text
+    assert len(zebra.good) == 3 and 'id="printers"' not in client.get("/floor").text
 
 
 def test_a_label_the_printer_held_past_the_wait_is_settled_by_a_supervisor(
-    store: GatewayStore, door: Simulator
+    store: GatewayStore, zebra: Simulator
 ) -> None:
-    door.run_out_of_paper(after=1)
+    zebra.run_out_of_paper(after=1)
     [_, held] = queue_labels(store, "D01", UnitsToLabel(2, sample_label(0), encode=True), DEPOT)
-    worker_for(store, door).run_once()  # the second label is in the printer, out of paper
+    worker_for(store, zebra).run_once()  # the second label is in the printer, out of paper
     keeper, supervisor = floor(store), floor(store, who=("wang", "2468-1357"))
     page = keeper.get("/floor/partials/overview").text
     assert 'id="unconfirmed"' in page and "打印机缺纸，请装纸" in page
@@ -201,13 +195,13 @@ def test_a_label_the_printer_held_past_the_wait_is_settled_by_a_supervisor(
     assert job is not None and f"SSCC {job.label.sscc}" in page
     action = f"/floor/print-jobs/{held}/printed"
     assert submit(keeper, "/floor", action, {}, follow_redirects=False).status_code == 403
-    door.refill()  # the printer prints what it held; the supervisor sees it come out
+    zebra.refill()  # the printer prints what it held; the supervisor sees it come out
     assert submit(supervisor, "/floor", action, {}, follow_redirects=False).status_code == 303
     with store.reading() as db:
         assert [j.state for j in print_queue.jobs(db)] == ["printed", "printed"]
     assert 'id="unconfirmed"' not in supervisor.get("/floor/partials/overview").text
-    wait_until(lambda: len(door.printed) == 2, 10, "the held label printed")
-    assert [p.void for p in door.printed] == [False, False]  # each once, never sent twice
+    wait_until(lambda: len(zebra.printed) == 2, 10, "the held label printed")
+    assert [p.void for p in zebra.printed] == [False, False]  # each once, never sent twice
 
 
 def test_a_supervisor_asks_again_for_a_label_that_did_not_come_out(store: GatewayStore) -> None:
