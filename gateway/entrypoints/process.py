@@ -88,9 +88,15 @@ class Gateway:
         )
         exchange = threading.Lock()  # deliveries and syncs take turns (gateway.upstream.worker)
         self.forwarder = Forwarder(config.site, config.server, self.store, exchange, clock=clock)
-        self.syncer = Syncer(
-            config.server, self.store, config.server.sync_interval, exchange, clock=clock
+        numbering = (
+            None
+            if config.labels is None
+            else (config.labels.company_prefix, config.labels.extension)
         )
+        self.syncer = Syncer(
+            config.server, self.store, config.server.sync_interval, exchange, clock=clock,
+            numbering=numbering,
+        )  # fmt: skip
         self.reporter = Reporter(
             config.server,
             self.store,

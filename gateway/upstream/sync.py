@@ -1,12 +1,12 @@
 """Keeping the local book current: `GET /api/v1/sync`, incremental from the last cursor.
 
 The first call (or one after the server refused the cursor) brings the whole copy; later
-ones what changed. Each call names the highest SSCC serial the gateway has used under each
-GS1 prefix, and the answer gives back the highest the server has heard for the depot: a
-gateway rebuilt from nothing numbers its labels after the ones already printed. The answer
-is applied in one transaction with the reads, so a read is decided against either the old
-copy or the new, never half of each. When the server is out of reach the floor goes on with
-the copy it has; failures back off like the forwarder's.
+ones what changed. Each call names the highest SSCC serial the gateway has used under the
+depot's GS1 prefix and extension ([labels]), and the answer gives back the highest the server
+has heard for the depot under each: a gateway rebuilt from nothing numbers its labels after
+the ones already printed. The answer is applied in one transaction with the reads, so a read
+is decided against either the old copy or the new, never half of each. When the server is out
+of reach the floor goes on with the copy it has; failures back off like the forwarder's.
 """
 
 from __future__ import annotations
@@ -36,10 +36,12 @@ class Syncer(Worker):
         exchange: threading.Lock | None = None,
         *,
         clock: Clock,
+        numbering: tuple[str, int] | None = None,
     ) -> None:
         super().__init__(link, exchange, clock=clock)
         self.store = store
         self.interval = interval
+        self.numbering = numbering  # the depot's GS1 prefix and extension: what it reports
 
     def once(self, http: httpx.Client) -> float:
         """One sync; returns how long to wait before the next."""
@@ -49,7 +51,9 @@ class Syncer(Worker):
     def _sync(self, http: httpx.Client) -> float:
         with self.store.transaction() as db:
             cursor, master = server_copy.cursor(db), server_copy.master_tag(db)
-            used = print_queue.used_serials(db)
+            used = [
+                u for u in print_queue.used_serials(db) if (u.prefix, u.extension) == self.numbering
+            ]
         started = self.store.clock()
         params: list[tuple[str, str | int | float | bool | None]] = [
             (k, v) for k, v in (("cursor", cursor), ("master", master)) if v
@@ -61,7 +65,7 @@ class Syncer(Worker):
                 params=params,
                 headers=self.headers(),
             )
-            if response.status_code == 422 and cursor:
+            if response.status_code == 422 and cursor and "cursor" in response.text:
                 log.warning("the server refused the sync cursor; taking the whole copy again")
                 with self.store.transaction() as db:
                     server_copy.forget_cursor(db)

@@ -128,9 +128,9 @@ def sync(
         # The SSCC serials the depot's gateway has used: a rebuilt gateway goes on after them.
         answer["sscc_serials"] = _rows(
             conn,
-            select(sscc_serials.c.prefix, sscc_serials.c.extension, sscc_serials.c.high).where(
-                sscc_serials.c.warehouse == warehouse
-            ),
+            select(sscc_serials.c.prefix, sscc_serials.c.extension, sscc_serials.c.high)
+            .where(sscc_serials.c.warehouse == warehouse)
+            .order_by(sscc_serials.c.prefix, sscc_serials.c.extension),
         )
     # After the connection above is closed: on SQLite every transaction takes the write lock.
     answer["inbound_notices"] = inbound_notices_of(engine, warehouse)

@@ -39,7 +39,7 @@ from harness.mqtt import MqttTestClient
 from harness.portal_pass import IN, INNER, OUT, OUTER, Truck, sgtin96, sgtin_uri
 from harness.procs import wait_until
 from kernel.contract import Answer, parse_answer
-from siteconfig.kinds import PORTAL_WINDOW
+from siteconfig.kinds import PORTAL_REPORT_EVERY, PORTAL_WINDOW
 
 SITE = "LC01"
 PASSWORD = "a-long-enough-password"
@@ -80,7 +80,8 @@ class Doors:
         self.readers = {RECEIVING: LlrpSimulator(antennas=2).start(),
                         LOADING: LlrpSimulator(antennas=2).start()}  # fmt: skip
         doors = zip(self.readers.items(), ("D01", "D02"), strict=True)
-        settings = {"antennas": [OUTER, INNER], "window": PORTAL_WINDOW}
+        settings = {"antennas": [OUTER, INNER], "window": PORTAL_WINDOW,
+                    "report_every": PORTAL_REPORT_EVERY}  # fmt: skip
         devices = [
             device_toml(device, "rfid_llrp", door, host="127.0.0.1", port=r.port, **settings)
             for (device, r), door in doors

@@ -5,15 +5,21 @@ an SSCC again."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import httpx
 import pytest
 from integration.test_gateway_printing import EXTENSION, PREFIX, queue
 
+from gateway.config import ServerLink
+from gateway.storage import print_queue
+from gateway.storage.store import GatewayStore
+from gateway.upstream.sync import Syncer
 from harness.depot import Depot, GatewayProcess, ServerProcess
 from harness.mosquitto import Mosquitto
 from harness.procs import wait_until
+from kernel.clock import system_clock
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -80,3 +86,26 @@ def test_the_server_keeps_the_highest_serial_and_refuses_what_is_no_serial(
     assert status == 200 and serials[0]["high"] == 41
     for bad in ("6901234.0", "690.0.1", "6901234.10.1", "6901234.0.-1", "6901234567.0.1000000"):
         assert heard(server, depot, bad)[0] == 422, bad  # the last: too long for an SSCC
+
+
+def test_a_gateway_reports_its_depots_numbering_only_and_keeps_syncing(
+    tmp_path: Path, server: ServerProcess, depot: Depot
+) -> None:
+    """A book that numbered under ten other extensions and a former prefix over the years
+    names only the depot's numbering of today ([labels]); the server takes the sync."""
+    token = tmp_path / "gateway.token"
+    token.write_text(depot.gateway_token)
+    store = GatewayStore(tmp_path / "book.sqlite", time.time)
+    with store.transaction() as db:
+        for extension in range(10):
+            print_queue.take_serials(db, "6901234", extension, 1)
+        print_queue.take_serials(db, "6901235", 0, 5)  # the depot's prefix now
+    syncer = Syncer(ServerLink(server.url, token), store, 30.0, clock=system_clock,
+                    numbering=("6901235", 0))  # fmt: skip
+    try:
+        with httpx.Client(base_url=server.url, timeout=30) as http:
+            assert syncer.once(http) == 30.0  # synced: no refusal, no backoff
+            assert syncer.once(http) == 30.0  # and again, with the cursor
+        assert heard(server, depot)[1] == [{"prefix": "6901235", "extension": 0, "high": 5}]
+    finally:
+        store.close()
