@@ -1,9 +1,9 @@
-"""A receiving door's RFID portal at a dense-reader rate: every pallet counted once, and how
-long after its presence is decided the operator hears it, against a raw broker echo driven by
-the same reader in the same run.
+"""A door's RFID portal at a dense-reader rate: every pallet counted once, and how long after
+its presence is decided the operator hears it, against a raw broker echo driven by the same
+reader in the same run.
 
     PYTHONPATH=$PWD:$PWD/tests .venv/bin/python tests/benchmarks/bench_portal.py \
-        [--read-rate 200] [--seconds 60] [--reads-per-zone 6] [--postgres]
+        [--read-rate 200] [--seconds 60] [--reads-per-zone 6] [--postgres] [--load]
 
 The LLRP simulator plays a truck being unloaded through a door with an outer (dock side,
 antenna 1) and an inner (warehouse side, antenna 2) antenna. The reader reads `read-rate`
@@ -13,7 +13,9 @@ rising and falling, outer before inner: coming in), so `read-rate / (2 * reads-p
 pallets enter the portal a second. The station's LLRP reader folds each antenna's reads of a
 pass into one message with its RSSI profile and publishes it; the gateway decides each pass's
 direction and receives each pallet against the inbound notices that list it (the supplier's
-dispatch advice, 2,000 pallets a notice).
+dispatch advice, 2,000 pallets a notice). With `--load` the pallets are then accepted, an
+order takes them all, the door is put on the order from its floor page, and the truck is
+loaded through the same portal at the same rate, each pallet going out: each loaded once.
 
 An observer on the broker notes when each read is published and when its answer comes back.
 A pallet's presence is decided by the read whose answer receives it: the latency is from
@@ -37,18 +39,22 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import httpx
 import paho.mqtt.client as paho
 
 from harness.depot import (
+    Depot,
     GatewayProcess,
     ServerProcess,
     StationProcess,
     device_toml,
     prepare_database,
 )
+from harness.dispatching import accept_batch, order_for
+from harness.forms import submit
 from harness.llrp_sim import LlrpSimulator
 from harness.mosquitto import Mosquitto
-from harness.portal_pass import INNER, OUTER, Truck, sgtin96, sgtin_uri
+from harness.portal_pass import IN, INNER, OUT, OUTER, Truck, sgtin96, sgtin_uri
 from harness.postgres import PostgresCluster
 from harness.procs import Proc, wait_until
 from kernel.clock import system_clock
@@ -62,6 +68,8 @@ SITE, DOOR, DEVICE = "LC01", "D01", "LC01-D01-RFID1"
 PER_NOTICE = 2000  # the server's bound on a notice's units
 QTY = 20
 KEEPER = ("li", "a-long-enough-password")
+FLOOR_PIN = "5281-9930"
+BATCH = "2026PT"
 LIMIT_MS = 100.0
 
 
@@ -140,14 +148,19 @@ def station(work: Path, port: int, reader: LlrpSimulator) -> StationProcess:
 
 
 def drive(
-    work: Path, port: int, epcs: list[str], args: argparse.Namespace, observer: Observer
+    work: Path,
+    port: int,
+    epcs: list[str],
+    args: argparse.Namespace,
+    observer: Observer,
+    direction: str = IN,
 ) -> tuple[Truck, float, float]:
     reader = LlrpSimulator(antennas=2).start()
     edge = station(work, port, reader)
     try:
         reader.wait_inventory()
         truck = Truck(reader, args.rate, args.reads_per_zone)
-        elapsed = truck.carry(epcs)
+        elapsed = truck.carry(epcs, direction)
         published = lambda: len(observer.sides) >= 2 * len(epcs)  # noqa: E731
         wait_until(published, 60, "the station's messages of every pallet's both sides")
         return truck, elapsed, peak_rss_mb(edge.proc)
@@ -157,7 +170,11 @@ def drive(
 
 
 def rows(gateway: GatewayProcess, table: str) -> int:
-    return int(gateway.book(f"SELECT count(*) FROM {table}")[0][0])
+    return rows_where(gateway, f"SELECT count(*) FROM {table}")
+
+
+def rows_where(gateway: GatewayProcess, count: str) -> int:
+    return int(gateway.book(count)[0][0])
 
 
 def receipts_of(gateway: GatewayProcess) -> int:
@@ -168,12 +185,58 @@ def notices(gtin: str, item: str, uris: list[str]) -> list[dict[str, object]]:
     out: list[dict[str, object]] = []
     for first in range(0, len(uris), PER_NOTICE):
         chunk = uris[first : first + PER_NOTICE]
-        units = [{"epc": uri, "line": 1, "item": item, "batch": "2026PT", "qty": QTY,
+        units = [{"epc": uri, "line": 1, "item": item, "batch": BATCH, "qty": QTY,
                   "prod_date": "2026-10-01"} for uri in chunk]  # fmt: skip
         out.append({"number": f"RK-BENCH-{first // PER_NOTICE + 1:03}", "warehouse": SITE,
-                    "lines": [{"item": item, "qty": QTY * len(chunk), "batch": "2026PT"}],
+                    "lines": [{"item": item, "qty": QTY * len(chunk), "batch": BATCH}],
                     "units": units})  # fmt: skip
     return out
+
+
+def loaded(answer: Answer) -> bool:
+    """An answer that loaded a pallet (not one saying it is already loaded)."""
+    counted = (answer.task or {}).get("counted")
+    return answer.text_zh.startswith("已装车") and counted is not False
+
+
+def load_out(
+    work: Path,
+    server: ServerProcess,
+    gateway: GatewayProcess,
+    depot: Depot,
+    item: str,
+    epcs: list[str],
+    args: argparse.Namespace,
+    observer: Observer,
+) -> tuple[list[float], Counter[str], int, float]:
+    """The received pallets accepted, ordered, the door put on the order from its floor page
+    and every pallet carried out through it: the latencies of the answers that loaded, each
+    pallet's loads, how many the gateway loaded and how long the truck took."""
+    with server.login(KEEPER) as keeper:
+
+        def pending() -> int:
+            stock = keeper.get("/api/v1/stock", params={"status": "pending_acceptance"})
+            return sum(int(r["qty"]) for r in stock.json()["rows"])
+
+        wait_until(lambda: pending() == QTY * len(epcs), 120, "every receipt at the server")
+    accept_batch(server, item, BATCH, QTY * len(epcs), location=DOOR)
+    number = "DD-BENCH-LOAD"
+    order_for(server, depot, item, QTY * len(epcs), number)
+    picked = f"SELECT count(*) FROM pick_lines WHERE order_no = '{number}'"
+    wait_until(lambda: rows_where(gateway, picked) > 0, 120, "the order's pick list synced")
+    with httpx.Client(base_url=gateway.url) as page:
+        signed = submit(page, "/floor/login", "/floor/login",
+                        {"username": KEEPER[0], "pin": FLOOR_PIN})  # fmt: skip
+        assert signed.status_code == 303, signed.text
+        device = f"/floor/device/{DEVICE}"
+        assert submit(page, device, f"{device}/task", {"kind": "load", "ref": number}).is_redirect
+    _, elapsed, _ = drive(work / "load", gateway.broker_port, epcs, args, observer, OUT)
+    loading = "SELECT count(*) FROM outbox WHERE type = 'loading'"
+    loads = lambda: rows_where(gateway, loading)  # noqa: E731
+    wait_until(lambda: loads() >= len(epcs), 60, "every pallet loaded")
+    wait_until(lambda: len(observer.answers) >= len(observer.scans), 60, "answers")
+    ms, units = observer.latencies(loaded)
+    return ms, units, loads(), elapsed
 
 
 def report(name: str, ms: list[float], seconds: float) -> tuple[float, float]:
@@ -190,6 +253,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--reads-per-zone", type=int, default=6)
     parser.add_argument("--postgres", action="store_true", help="the server on PostgreSQL")
+    parser.add_argument("--load", action="store_true",
+                        help="then accept the pallets, order them and load them out")  # fmt: skip
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="depot-bench-portal-"))
     args.rate = args.read_rate / (2 * args.reads_per_zone)  # pallets a second
@@ -214,7 +279,7 @@ def main() -> None:
 
         engine = make_engine(db_url)
         create_user(engine, KEEPER[0], KEEPER[1], role="keeper", warehouse=SITE,
-                    now=system_clock())  # fmt: skip
+                    floor_pin=FLOOR_PIN, now=system_clock())  # fmt: skip
         engine.dispose()
         server = ServerProcess(db_url, work).start()
         zones = f"\n[rfid.doors.{DOOR}.zones]\nouter = [{OUTER}]\ninner = [{INNER}]\n\n"
@@ -238,8 +303,13 @@ def main() -> None:
                 raise
             wait_until(lambda: len(observer.answers) >= len(observer.scans), 60, "answers")
             decided_ms, units = observer.latencies(lambda a: a.text_zh.startswith("已收货"))
-            gateway_mb = peak_rss_mb(gateway.proc)
             receipts = receipts_of(gateway)
+            if args.load:
+                observer.close()
+                observer = Observer(broker.port)
+                loading = load_out(work, server, gateway, depot, blanket.code, epcs, args,
+                                   observer)  # fmt: skip
+            gateway_mb = peak_rss_mb(gateway.proc)
         finally:
             gateway.stop()
             server.stop()
@@ -261,6 +331,17 @@ def main() -> None:
             f"slowest answer after a presence was decided: {worst:.1f} ms "
             f"(limit {LIMIT_MS:.0f} ms: {'within' if worst <= LIMIT_MS else 'OVER'})"
         )
+        if args.load:
+            loaded_ms, loaded_units, loads, load_elapsed = loading
+            p50, worst = report("gateway, reads that loaded", loaded_ms, load_elapsed)
+            print(f"ratio of p50 latencies, gateway / raw broker: {p50 / base_p50:.1f}x")
+            twice = [epc for epc, n in loaded_units.items() if n > 1]
+            print(f"pallets loaded: {loads} of {count} (answers that loaded: "
+                  f"{sum(loaded_units.values())}, loaded twice: {len(twice)})")  # fmt: skip
+            print(
+                f"slowest answer after a pass out was decided: {worst:.1f} ms "
+                f"(limit {LIMIT_MS:.0f} ms: {'within' if worst <= LIMIT_MS else 'OVER'})"
+            )
         print(f"peak memory: gateway {gateway_mb:.0f} MB, station {station_mb:.0f} MB")
     finally:
         if pg:

@@ -32,6 +32,7 @@ from harness.depot import (
     StationProcess,
     device_toml,
 )
+from harness.dispatching import accept_batch, order_for
 from harness.forms import submit
 from harness.llrp_sim import LlrpSimulator
 from harness.mosquitto import Mosquitto
@@ -143,34 +144,6 @@ def outbox(gateway: GatewayProcess, kind: str) -> int:
     return book_count(gateway, f"SELECT count(*) FROM outbox WHERE type = '{kind}'")
 
 
-def accept(server: ServerProcess, item: str, qty: int) -> None:
-    with server.login(ADMIN) as admin:
-        decided = admin.post(
-            "/api/v1/acceptances",
-            json={
-                "warehouse": SITE, "item": item, "batch": BATCH, "location": "D01", "qty": qty,
-                "decision": "accepted", "supplier": "四川某被服厂 Sichuan Bedding",
-                "inspection": {"record_no": f"YS-{BATCH}", "sampled": 2, "result": "pass",
-                               "quality_report": f"ZJ-{BATCH}", "inspectors": ["张工"]},
-            },
-        )  # fmt: skip
-        assert decided.status_code in (200, 201), decided.text
-
-
-def order(server: ServerProcess, depot: Depot, item: str, qty: int) -> tuple[str, int]:
-    lc01 = next(w for w in depot.example.warehouses if w.code == SITE)
-    number = "DD-2026-PORTAL"
-    with server.login(ADMIN) as admin:
-        made = admin.post(
-            "/api/v1/dispatch/orders",
-            json={"number": number, "kind": "request", "basis": "绵应急调〔2026〕21号",
-                  "destination": "北川县安置点 Beichuan shelter", "lat": lc01.lat,
-                  "lon": lc01.lon, "lines": [{"item": item, "qty": qty}]},
-        )  # fmt: skip
-        assert made.status_code == 201, made.text
-    return number, int(made.json()["id"])
-
-
 def test_tagged_pallets_are_received_and_loaded_out_once_each_through_two_portals(
     tmp_path: Path,
     broker: Mosquitto,
@@ -217,8 +190,9 @@ def test_tagged_pallets_are_received_and_loaded_out_once_each_through_two_portal
         wait_until(lambda: received() == [3 * QTY], 30, "the receipts at the server")
 
         # Accepted, and ordered: the order's pick list reaches the gateway.
-        accept(server, blanket.code, 3 * QTY)
-        number, order_id = order(server, depot, blanket.code, 3 * QTY)
+        accept_batch(server, blanket.code, BATCH, 3 * QTY)
+        number = "DD-2026-PORTAL"
+        order_id = order_for(server, depot, blanket.code, 3 * QTY, number)
         picks = f"SELECT count(*) FROM pick_lines WHERE order_no = '{number}'"
         wait_until(lambda: book_count(zoned_gateway, picks) > 0, 30, "the pick list synced")
         with login(zoned_gateway, "li") as page:  # the keeper puts D02's portal on the order

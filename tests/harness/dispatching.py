@@ -49,14 +49,21 @@ def receive_and_accept(
         server, depot, type="receiving", location="D01", gtin=item.gtin, batch=batch,
         prod_date=prod_date, qty=qty,
     )  # fmt: skip
+    return accept_batch(server, item.code, batch, qty)
+
+
+def accept_batch(
+    server: ServerProcess, item: str, batch: str, qty: int, location: str = "D01"
+) -> dict[str, Any]:
+    """`qty` of the batch, received at `location` of LC01, accepted there by the admin."""
     with server.login(ADMIN) as admin:
         decided = admin.post(
             "/api/v1/acceptances",
             json={
                 "warehouse": "LC01",
-                "item": item.code,
+                "item": item,
                 "batch": batch,
-                "location": "D01",
+                "location": location,
                 "qty": qty,
                 "decision": "accepted",
                 "supplier": "四川某帐篷厂 Sichuan Tents",
@@ -68,9 +75,25 @@ def receive_and_accept(
                     "inspectors": ["张工"],
                 },
             },
+            timeout=120,
         )
         assert decided.status_code in (200, 201), decided.text
         return dict(decided.json())
+
+
+def order_for(server: ServerProcess, depot: Depot, item: str, qty: int, number: str) -> int:
+    """Order `number` on request for `qty` of `item`, to a shelter near LC01; its id."""
+    lc01 = next(w for w in depot.example.warehouses if w.code == "LC01")
+    with server.login(ADMIN) as admin:
+        made = admin.post(
+            "/api/v1/dispatch/orders",
+            json={"number": number, "kind": "request", "basis": "绵应急调〔2026〕21号",
+                  "destination": "北川县安置点 Beichuan shelter", "lat": lc01.lat,
+                  "lon": lc01.lon, "lines": [{"item": item, "qty": qty}]},
+            timeout=120,
+        )  # fmt: skip
+        assert made.status_code == 201, made.text
+    return int(made.json()["id"])
 
 
 def order_and_load(
