@@ -5,6 +5,7 @@ again, once (gateway.entrypoints.intake, with a real store and the door's real s
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,14 @@ from gateway.storage import server_copy
 from gateway.storage.book import Book
 from gateway.storage.disk import DiskGuard
 from gateway.storage.store import READ, GatewayStore
-from kernel.contract import RfidInfo, ScanData, ScanMessage, parse_answer, scan_topic
+from kernel.contract import (
+    RfidInfo,
+    ScanData,
+    ScanMessage,
+    parse_answer,
+    parse_scan,
+    scan_topic,
+)
 from kernel.mqtt import BrokerSettings
 
 PORTAL = "LC01-D02-RFID1"
@@ -86,4 +94,29 @@ def test_a_failed_group_taken_again_read_by_read_decides_its_pass_once(
     assert failed == [len(group)] and sorted(wire.acked) == [m.mid for m in group]
     assert len(answers) == len(group)
     assert [a.task["direction"] for a in answers if a.task and "direction" in a.task] == ["out"]
+    store.close()
+
+
+def test_a_portal_read_without_antenna_or_rssi_says_direction_cannot_be_told(
+    tmp_path: Path,
+) -> None:
+    """A zoned door's reader set up without antenna numbers or RSSI in its reports: its reads
+    can never be placed, and each answer says so on the device's page (quietly: no beep)."""
+    store = GatewayStore(tmp_path / "gateway.sqlite", time.time)
+    with store.transaction() as db:
+        server_copy.apply_sync(db, sync_answer(), started=0.0)
+    gateway = intake.Intake("LC01", BrokerSettings(), store, DiskGuard(tmp_path, 0, 0),
+                            Smoother(Rules(), {"D02": ZONED}))  # fmt: skip
+    wire = Wire()
+    gateway.client = wire  # type: ignore[assignment]
+    group = messages()[:3]
+    for message, rfid in zip(group, (RfidInfo(None, -50.0), RfidInfo(3, None), None), strict=True):
+        scan = parse_scan(message.payload)
+        message.payload = replace(scan, rfid=rfid).to_json()
+    placed = messages()[3]
+    gateway._take([*group, placed])
+    answers = [parse_answer(p) for p in wire.sent]
+    assert [(a.result, a.beep) for a in answers] == [("ok", "ok")] * 4  # quiet, as a tag read
+    assert [("antenna or RSSI" in a.text_en) for a in answers] == [True, True, True, False]
+    assert answers[-1].text_en == "Tag read"
     store.close()

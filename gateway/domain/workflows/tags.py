@@ -34,7 +34,7 @@ from gateway.domain.workflows.common import (
     hold,
     unit_of,
 )
-from kernel.contract import Answer
+from kernel.contract import Answer, ScanMessage
 
 
 def registered(book: FloorView, epc: str) -> tuple[Unit, str, str | None] | None:
@@ -78,6 +78,11 @@ def tag_step(ctx: Context) -> Outcome:
     return ctx.ok(f"标签已登记：批次 {in_hand.batch}", f"Tag registered to batch {in_hand.batch}")
 
 
+def _placed(scan: ScanMessage) -> bool:
+    """A tag read a portal can place: on which antenna, and how strong."""
+    return scan.rfid is not None and scan.rfid.antenna is not None and scan.rfid.rssi is not None
+
+
 def epc_step(ctx: Context, smoother: Smoother | None) -> Outcome:
     scan = ctx.scan
     epc = scan.data.epc_uri
@@ -88,6 +93,14 @@ def epc_step(ctx: Context, smoother: Smoother | None) -> Outcome:
         return tag_step(ctx)
     if scan.door and smoother is not None:
         seen = smoother.observe_scan(scan, epc, ctx.now)
+        if seen is None and smoother.zoned(scan.door) and not _placed(scan):
+            return quiet(  # the portal's reader is set up wrong: say so where it shows
+                ctx,
+                "标签读取：没有天线号或信号强度，无法判断进出，请检查读写器设置",
+                "Tag read without its antenna or RSSI: in or out cannot be told; check the "
+                "reader's settings",
+                counted=False,
+            )
         if seen is None:
             return quiet(ctx, "标签读取", "Tag read", counted=False)
         ctx.direction = seen.direction  # a door with zones: IN or OUT, in every answer's task
