@@ -277,6 +277,12 @@ def _doors_agree(devices: list[tuple[Path, dict[str, Any]]]) -> Iterator[Problem
                     f"door {door} smooths RFID once for all its readers: "
                     f"{value} here, {other[key]} at {_at(other_path)}",
                 )
+        if rules["zones"] and path[:2] != other_path[:2]:
+            yield Problem(
+                (*path, "zones"),
+                f"door {door} tells in from out by the order of its readers' reads, timed by "
+                f"their station's clock: its readers belong on one station, as {_at(other_path)}",
+            )
 
 
 def _site_ports(site: dict[str, Any]) -> Iterator[Problem]:

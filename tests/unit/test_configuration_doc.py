@@ -120,6 +120,25 @@ def test_zones_that_do_not_fit_the_reader_are_reported(tmp_path: Path) -> None:
     assert all(p.line for p in problems)
 
 
+def test_a_zoned_doors_readers_on_two_stations_are_refused(tmp_path: Path) -> None:
+    """Direction is the order of a door's reads, each timed by its station's clock: readers of
+    one zoned door on two stations (two clocks) are refused; on one station they are fine."""
+    path = with_door_four(tmp_path)
+    site = yaml.safe_load(path.read_text())
+    reader = site["stations"][-1]["devices"][0]
+    second = {**reader, "id": "LC01-D04-RFID2", "connection": {"host": "10.20.0.42"}}
+    site["stations"].append({"id": "ST-D04B", "host": "10.20.0.19", "devices": [second]})
+    path.write_text(yaml.safe_dump(site, allow_unicode=True, sort_keys=False))
+    _, problems = read_site(path)
+    assert [(p.where(), "belong on one station" in p.message) for p in problems] == [
+        ("stations[4].devices[0].zones", True)
+    ]
+    site["stations"].pop()
+    site["stations"][-1]["devices"].append(second)
+    path.write_text(yaml.safe_dump(site, allow_unicode=True, sort_keys=False))
+    assert read_site(path)[1] == []
+
+
 def test_the_built_gateway_file_is_plain_toml(tmp_path: Path) -> None:
     site, _ = read_site(with_door_four(tmp_path))
     assert site is not None
