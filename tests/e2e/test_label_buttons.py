@@ -73,6 +73,10 @@ def test_a_keeper_prints_labels_from_the_page_and_sees_the_printer_out_of_paper(
 
         ask(2)
         wait_until(lambda: len(zebra.good) == 2, 30, "two labels printed")
+        # the gateway has seen the printer settle after the second (a fault before that
+        # leaves it for a supervisor to confirm): then the roll runs out
+        done = "SELECT count(*) FROM print_jobs WHERE state = 'printed'"
+        wait_until(lambda: gateway.book(done) == [(2,)], 30, "both jobs recorded printed")
         assert len(set(zebra.state.tags)) == 2  # each unit's tag encoded, its own
         assert zebra.good[0].format.scans[0].batch == "2026C07"
 
