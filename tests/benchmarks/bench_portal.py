@@ -239,9 +239,26 @@ def load_out(
     return ms, units, loads(), elapsed
 
 
+def verdict(
+    done: str, ms: list[float], units: Counter[str], rows: int, count: int, base: float,
+    seconds: float,
+) -> None:  # fmt: skip
+    """The answers that `done` (received, loaded) a pallet: their latencies against the raw
+    broker's, each pallet's count of them, and the slowest against the limit."""
+    p50, worst = report(f"gateway, reads that {done}", ms, seconds)
+    print(f"ratio of p50 latencies, gateway / raw broker: {p50 / base:.1f}x")
+    twice = [epc for epc, n in units.items() if n > 1]
+    print(f"pallets {done}: {rows} of {count} (answers that {done}: "
+          f"{sum(units.values())}, {done} twice: {len(twice)})")  # fmt: skip
+    print(
+        f"slowest answer after its pass was decided: {worst:.1f} ms "
+        f"(limit {LIMIT_MS:.0f} ms: {'within' if worst <= LIMIT_MS else 'OVER'})"
+    )
+
+
 def report(name: str, ms: list[float], seconds: float) -> tuple[float, float]:
     ms = sorted(ms)
-    q = statistics.quantiles(ms, n=100) if len(ms) > 1 else [ms[0]] * 99
+    q = statistics.quantiles(ms, n=100, method="inclusive") if len(ms) > 1 else [ms[0]] * 99
     print(f"{name:<34} {len(ms):6} answers  p50 {q[49]:6.1f} ms  p95 {q[94]:6.1f} ms  "
           f"p99 {q[98]:6.1f} ms  max {ms[-1]:7.1f} ms  {len(ms) / seconds:7.1f}/s")  # fmt: skip
     return q[49], ms[-1]
@@ -304,6 +321,7 @@ def main() -> None:
             wait_until(lambda: len(observer.answers) >= len(observer.scans), 60, "answers")
             decided_ms, units = observer.latencies(lambda a: a.text_zh.startswith("已收货"))
             receipts = receipts_of(gateway)
+            messages = len(observer.scans)
             if args.load:
                 observer.close()
                 observer = Observer(broker.port)
@@ -318,30 +336,14 @@ def main() -> None:
         print(
             f"{count} pallets at {args.rate:.1f}/s for {args.seconds:.0f} s, "
             f"{truck.reads} tag reads ({truck.reads / elapsed:.0f}/s, {args.reads_per_zone} "
-            f"a side), {len(observer.scans)} station messages, server on "
+            f"a side), {messages} station messages, server on "
             f"{'PostgreSQL' if pg else 'SQLite'}; reader ticks late: {truck.late_ticks}"
         )
         base_p50, _ = report("raw broker echo (limit), every read", limit_ms, elapsed)
-        p50, worst = report("gateway, reads that received", decided_ms, elapsed)
-        print(f"ratio of p50 latencies, gateway / raw broker: {p50 / base_p50:.1f}x")
-        twice = [epc for epc, n in units.items() if n > 1]
-        print(f"pallets received: {receipts} of {count} (answers that received: "
-              f"{sum(units.values())}, received twice: {len(twice)})")  # fmt: skip
-        print(
-            f"slowest answer after a presence was decided: {worst:.1f} ms "
-            f"(limit {LIMIT_MS:.0f} ms: {'within' if worst <= LIMIT_MS else 'OVER'})"
-        )
+        verdict("received", decided_ms, units, receipts, count, base_p50, elapsed)
         if args.load:
             loaded_ms, loaded_units, loads, load_elapsed = loading
-            p50, worst = report("gateway, reads that loaded", loaded_ms, load_elapsed)
-            print(f"ratio of p50 latencies, gateway / raw broker: {p50 / base_p50:.1f}x")
-            twice = [epc for epc, n in loaded_units.items() if n > 1]
-            print(f"pallets loaded: {loads} of {count} (answers that loaded: "
-                  f"{sum(loaded_units.values())}, loaded twice: {len(twice)})")  # fmt: skip
-            print(
-                f"slowest answer after a pass out was decided: {worst:.1f} ms "
-                f"(limit {LIMIT_MS:.0f} ms: {'within' if worst <= LIMIT_MS else 'OVER'})"
-            )
+            verdict("loaded", loaded_ms, loaded_units, loads, count, base_p50, load_elapsed)
         print(f"peak memory: gateway {gateway_mb:.0f} MB, station {station_mb:.0f} MB")
     finally:
         if pg:
