@@ -190,6 +190,9 @@ class StationClock:
 
 ENDED_ID = uuid.UUID("0d7a3c52-4a51-4e0f-9a53-2b6c1f4e8a17")
 GRACE = 1.0  # seconds after the window, on the gateway's clock: a read still on its way
+# A read this far behind its station's newest is the station's clock set back (reads come in
+# order, give or take a station's report_every): the clock goes on from it.
+CLOCK_SET_BACK = 120.0
 
 
 def ended_message(scan: ScanMessage) -> ScanMessage:
@@ -308,8 +311,8 @@ class Smoother:
         track, decided = direction.fold(track, step, rules)
         source = read.door if scan is None else f"{read.door}/{scan.device}"
         clock = self.clocks.get(source)
-        if clock is None or read.at >= clock.at:
-            self.clocks[source] = StationClock(read.at, now)
+        if clock is None or read.at >= clock.at or read.at < clock.at - CLOCK_SET_BACK:
+            self.clocks[source] = StationClock(read.at, now)  # newer, or the clock set back
         if track is not None:
             self.tracks[key] = track
             self.heard[key] = (source, scan, now)

@@ -16,7 +16,7 @@ from edge.decode.rfid import TagRead as TagReadAtStation
 from edge.decode.rfid import TagSeen, TagWindow
 from gateway.domain.direction import IN, OUT, Read, Rules, Zones, fold, passes
 from gateway.domain.smoothing import Rules as SmoothingRules
-from gateway.domain.smoothing import Smoother, TagRead, tag_read
+from gateway.domain.smoothing import Smoother, StationClock, TagRead, tag_read
 from kernel.contract import RfidInfo, ScanData, ScanMessage
 from siteconfig.kinds import PORTAL_REPORT_EVERY, PORTAL_WINDOW
 
@@ -538,3 +538,14 @@ def test_a_zoned_door_takes_a_message_s_profile_on_the_station_s_clock() -> None
     ]  # fmt: skip
     unzoned = tag_read(scan, PALLET, 7.0, zoned=False)
     assert unzoned == TagRead("D02", PALLET, 7.0, -44.0, 7, 3)  # timed by the gateway
+
+
+def test_a_station_clock_set_back_is_followed_not_held_ahead() -> None:
+    """The station's clock is set back ten minutes (a time server's correction): its reads
+    are older than the newest it sent, and the gateway's idea of its clock follows them."""
+    smoother = Smoother(DOOR_RULES, {"D02": ZONED})
+    smoother.observe(TagRead("D02", "OTHER", 1600.0, -50.0, 1, 1), 100.0)
+    smoother.observe(TagRead("D02", PALLET, 1000.0, -50.0, 1, 1), 101.0)
+    assert smoother.clocks["D02"].now(102.0) == 1001.0
+    smoother.observe(TagRead("D02", PALLET, 995.0, -50.0, 1, 1), 103.0)  # late, not set back
+    assert smoother.clocks["D02"] == StationClock(1000.0, 101.0)
