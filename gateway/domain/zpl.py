@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
 
-from gateway.domain.labels import LogisticLabel, day_text, elements, human_readable, text_block
+from gateway.domain.labels import LogisticLabel, elements, human_readable, text_block
+from kernel.bin_card import TITLE, BinCard, card_rows
 
 DOTS_WIDE = 812  # 4 inches at 203 dpi
 DOTS_LONG = 1218  # 6 inches
@@ -70,50 +70,30 @@ def readback(answer: str) -> list[str]:
     return [found.upper() for found in _READBACK.findall(answer)]
 
 
-@dataclass(frozen=True, slots=True)
-class StackCard:
-    """A stack's bin card (标识牌, annex 3 of the measures)."""
-
-    item: str  # 物资品名
-    location: str  # 码放位置
-    manufacturer: str  # 生产厂家
-    spec: str  # 物资规格
-    qty: int  # 储位数量
-    unit: str
-    pack: str  # 包装容量 (单位/单位)
-    volume: str  # 包装体积 (长·宽·高)
-    weight_kg: str  # 重量 (千克)
-    prod_date: date | None  # 生产日期
-    inbound_date: date | None  # 入库日期
-    storage_years: int  # 建议储存年限
-    code: str  # the QR content: (01) GTIN (10) batch ...
-
-
-def bin_card_zpl(card: StackCard, setup: ZplSetup) -> str:
-    """The bin card of a stack on one 4 x 6 label: annex 3's rows and the batch's QR code."""
-    rows = [
-        ("物资品名 Item", card.item),
-        ("码放位置 Location", card.location),
-        ("生产厂家 Maker", card.manufacturer),
-        ("物资规格 Spec", card.spec),
-        ("储位数量 Qty", f"{card.qty} {card.unit}"),
-        ("包装容量 Pack", card.pack),
-        ("包装体积 Volume", card.volume),
-        ("重量 Weight (kg)", card.weight_kg),
-        ("生产日期 Produced", day_text(card.prod_date)),
-        ("入库日期 Inbound", day_text(card.inbound_date)),
-        ("建议储存年限 Years", str(card.storage_years)),
-    ]
+def bin_card_zpl(card: BinCard, setup: ZplSetup) -> str:
+    """The bin card of a stack on one 4 x 6 label: annex 3's rows (kernel/bin_card.py) and
+    the batch's QR code."""
     lines = ["^XA", "^CI28", f"^PW{DOTS_WIDE}", f"^LL{DOTS_LONG}", f"^CWJ,{setup.font}"]
-    lines.append(_text(40, 30, 44, "市级救灾储备物资标识牌"))
-    for index, (name, value) in enumerate(rows):
-        y = 110 + index * 60
-        lines.append(f"^FO30,{y - 8}^GB752,60,2^FS")
-        lines.append(_text(40, y, 28, name))
-        lines.append(_text(360, y, 28, value))
-    lines.append(f"^FO250,800^BQN,2,8^FDMA,{card.code}^FS")
+    lines.append(_text(40, 30, 44, TITLE))
+    for index, (name, value) in enumerate(card_rows(card)):
+        y = 110 + index * 64
+        lines.append(f"^FO30,{y - 8}^GB752,64,2^FS")
+        lines.append(_text(40, y, 26, name))
+        lines.append(_text(400, y, 26, _field(value)))
+    lines.append(f"^FO250,{110 + 10 * 64 + 20}^BQN,2,7^FH_^FDMA,{_hex_escaped(card.code)}^FS")
     lines += ["^PQ1", "^XZ"]
     return "\n".join(lines) + "\n"
+
+
+def _field(value: str) -> str:
+    """Text as a field may hold it: ZPL's command prefixes and line ends taken out."""
+    return "".join(" " if c in "^~\r\n\x00" else c for c in value)
+
+
+def _hex_escaped(code: str) -> str:
+    """The QR's data with `_` and control characters (the GS before a production date) as
+    `_hh` escapes (^FH_)."""
+    return "".join(f"_{ord(c):02X}" if c == "_" or ord(c) < 32 else c for c in code)
 
 
 # -- ~HS host status -------------------------------------------------------------------------

@@ -18,14 +18,8 @@ from gateway.entrypoints.floor_web import FloorContext, create_floor_app
 from gateway.entrypoints.intake import Intake
 from gateway.entrypoints.metrics import Gauges
 from gateway.services.encoding import EncodeSender
-from gateway.services.label_queue import (
-    LabelDesk,
-    LabelPrinter,
-    Numbering,
-    PdfDevice,
-    PrintWorker,
-    ZplDevice,
-)
+from gateway.services.label_queue import LabelDesk, Numbering
+from gateway.services.print_worker import LabelPrinter, PdfDevice, PrintWorker, ZplDevice
 from gateway.services.printing import PdfSpool, ZplPrinter
 from gateway.storage.disk import MB, DiskGuard
 from gateway.storage.received_labels import NONE, PRINTER, READER, DoorPrinter, ReceivingLabels

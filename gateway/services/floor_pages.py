@@ -14,6 +14,7 @@ from typing import Any
 from gateway.domain import tasks
 from gateway.domain.errors import NotAllowed
 from gateway.domain.floor import Task
+from gateway.domain.labels import LogisticLabel
 from gateway.domain.zpl import PROBLEMS
 from gateway.services import label_queue
 from gateway.storage import encode_requests, pages, people, print_queue
@@ -91,7 +92,13 @@ def unconfirmed_labels(db: sqlite3.Connection) -> list[dict[str, Any]]:
     out = []
     for job in print_queue.unconfirmed_jobs(db):
         zh, en = PROBLEMS.get(job.reason or "", ("", ""))
-        out.append({"job_id": job.id, "printer": job.printer, "sscc": job.label.sscc,
+        made = job.label
+        what = (
+            f"SSCC {made.sscc}"
+            if isinstance(made, LogisticLabel)
+            else f"标识牌 Bin card {made.location}"
+        )
+        out.append({"job_id": job.id, "printer": job.printer, "what": what,
                     "zh": zh, "en": en})  # fmt: skip
     return out
 

@@ -69,11 +69,12 @@ class Pending:
 def ask(db: sqlite3.Connection, job: print_queue.Job, device: str, item: str) -> None:
     """The job's label is printed: its tag is to be encoded by `device` (the blank tag in its
     field). Asked once per job (a label printed again asks nothing more)."""
-    assert job.label.epc_hex is not None
+    label = job.unit_label
+    assert label is not None and label.epc_hex is not None
     db.execute(
         "INSERT INTO encode_requests (job_id, device, epc, item, request_id) VALUES (?,?,?,?,?) "
         "ON CONFLICT (job_id) DO NOTHING",
-        (job.id, device, job.label.epc_hex, item, request_id(job.label.sscc, 1)),
+        (job.id, device, label.epc_hex, item, request_id(label.sscc, 1)),
     )
 
 

@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import uuid
 from dataclasses import dataclass
 
 from gateway.domain.labels import LabelRefused, LogisticLabel, label_from_dict, label_to_dict
+from kernel.bin_card import BinCard, card_from_dict, card_to_dict
 from kernel.sscc_serials import UsedSerials
 
 SCHEMA = """
@@ -31,8 +33,9 @@ CREATE TABLE IF NOT EXISTS sscc_serials (
 CREATE TABLE IF NOT EXISTS print_jobs (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
     printer     TEXT NOT NULL,
-    sscc        TEXT NOT NULL UNIQUE,
+    sscc        TEXT NOT NULL UNIQUE,  -- a label's SSCC; a card's own key ('card-...')
     label       TEXT NOT NULL,
+    kind        TEXT NOT NULL DEFAULT 'label',
     state       TEXT NOT NULL DEFAULT 'queued',
     attempts    INTEGER NOT NULL DEFAULT 0,
     voids       INTEGER NOT NULL DEFAULT 0,
@@ -46,18 +49,25 @@ CREATE TABLE IF NOT EXISTS print_voids (
     reason TEXT NOT NULL, at REAL NOT NULL
 );
 """
+ADDED = {"kind": "TEXT NOT NULL DEFAULT 'label'"}  # for a book made before bin cards
 MAX_VOIDS = 3  # voided labels in a row before a job waits for the operator
+LABEL, CARD = "label", "card"
 
 
 @dataclass(frozen=True, slots=True)
 class Job:
     id: int
     printer: str
-    label: LogisticLabel
+    label: LogisticLabel | BinCard
     attempts: int
     voids: int
     state: str
     reason: str | None
+
+    @property
+    def unit_label(self) -> LogisticLabel | None:
+        """The unit's label, None for a bin card."""
+        return self.label if isinstance(self.label, LogisticLabel) else None
 
 
 def used_serials(db: sqlite3.Connection) -> list[UsedSerials]:
@@ -101,25 +111,40 @@ def enqueue(
     db: sqlite3.Connection, printer: str, labels: list[LogisticLabel], now: float
 ) -> list[int]:
     """Queue these labels (their SSCCs already taken) on `printer`; their job ids."""
-    ids = []
-    for label in labels:
-        cursor = db.execute(
-            "INSERT INTO print_jobs (printer, sscc, label, created_at) VALUES (?,?,?,?)",
-            (printer, label.sscc, json.dumps(label_to_dict(label), ensure_ascii=False), now),
-        )
-        ids.append(int(cursor.lastrowid or 0))
-    return ids
+    return [_insert(db, printer, x.sscc, label_to_dict(x), LABEL, now) for x in labels]
+
+
+def enqueue_cards(
+    db: sqlite3.Connection, printer: str, cards: list[BinCard], now: float
+) -> list[int]:
+    """Queue these bin cards on `printer`; their job ids."""
+    return [
+        _insert(db, printer, f"card-{uuid.uuid4().hex}", card_to_dict(x), CARD, now) for x in cards
+    ]
+
+
+def _insert(
+    db: sqlite3.Connection, printer: str, key: str, values: dict[str, object], kind: str,
+    now: float,
+) -> int:  # fmt: skip
+    cursor = db.execute(
+        "INSERT INTO print_jobs (printer, sscc, label, kind, created_at) VALUES (?,?,?,?,?)",
+        (printer, key, json.dumps(values, ensure_ascii=False), kind, now),
+    )
+    return int(cursor.lastrowid or 0)
 
 
 def _job(row: tuple[object, ...]) -> Job:
-    id_, printer, text, attempts, voids, state, reason = row
+    id_, printer, text, attempts, voids, state, reason, kind = row
+    values = json.loads(str(text))
+    made = card_from_dict(values) if kind == CARD else label_from_dict(values)
     return Job(
-        int(str(id_)), str(printer), label_from_dict(json.loads(str(text))),
-        int(str(attempts)), int(str(voids)), str(state), None if reason is None else str(reason),
+        int(str(id_)), str(printer), made, int(str(attempts)), int(str(voids)), str(state),
+        None if reason is None else str(reason),
     )  # fmt: skip
 
 
-_COLUMNS = "id, printer, label, attempts, voids, state, reason"
+_COLUMNS = "id, printer, label, attempts, voids, state, reason, kind"
 
 
 def next_job(db: sqlite3.Connection, printer: str) -> Job | None:
@@ -228,9 +253,17 @@ def voided(
     db: sqlite3.Connection, job: Job, read_back: str | None, reason: str, now: float
 ) -> None:
     """A label came out VOID: recorded; the unit is printed again, or held after MAX_VOIDS."""
+    label = job.unit_label
     db.execute(
         "INSERT INTO print_voids (job_id, sscc, epc, read_back, reason, at) VALUES (?,?,?,?,?,?)",
-        (job.id, job.label.sscc, job.label.epc_hex, read_back, reason, now),
+        (
+            job.id,
+            label.sscc if label else "",
+            label.epc_hex if label else None,
+            read_back,
+            reason,
+            now,
+        ),
     )
     state = "held" if job.voids + 1 >= MAX_VOIDS else "queued"
     db.execute(

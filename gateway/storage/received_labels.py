@@ -116,7 +116,8 @@ def printed(db: sqlite3.Connection, tags: Tags, job: print_queue.Job, at: float)
         "SELECT item, tag, encoder FROM label_units WHERE job_id = ? AND registered_at IS NULL",
         (job.id,),
     ).fetchone()
-    if row is None or job.label.epc_hex is None:
+    label = job.unit_label
+    if row is None or label is None or label.epc_hex is None:
         return
     if row[1] == PRINTER:
         register(db, tags, job, str(row[0]), at)
@@ -128,8 +129,8 @@ def register(
     db: sqlite3.Connection, tags: Tags, job: print_queue.Job, item: str, at: float
 ) -> None:
     """The job's tag, written and read back, stands for its unit, received."""
-    label = job.label
-    assert label.epc_hex is not None
+    label = job.unit_label
+    assert label is not None and label.epc_hex is not None
     unit = TaggedUnit(
         epc_uri(label.epc_hex), item, label.gtin, label.batch, label.qty, "received", None
     )

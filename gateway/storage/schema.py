@@ -59,7 +59,8 @@ CREATE TABLE IF NOT EXISTS locations (
 );
 CREATE TABLE IF NOT EXISTS batches (
     item TEXT NOT NULL, batch TEXT NOT NULL, prod_date TEXT, inbound_date TEXT,
-    reinspected_on TEXT, reinspection_valid_until TEXT, PRIMARY KEY (item, batch)
+    reinspected_on TEXT, reinspection_valid_until TEXT, manufacturer TEXT,
+    PRIMARY KEY (item, batch)
 );
 CREATE TABLE IF NOT EXISTS stock (
     location TEXT NOT NULL, item TEXT NOT NULL, batch TEXT NOT NULL, status TEXT NOT NULL,
@@ -179,7 +180,10 @@ CREATE TABLE IF NOT EXISTS devices (
 # fills the column for everything the depot holds (an incremental one would fill it only for
 # what changed since).
 BOOK_ADDED: dict[str, dict[str, str]] = {
-    "batches": {"reinspection_valid_until": "TEXT"},  # FIFO: a re-inspection pass's last day
+    "batches": {
+        "reinspection_valid_until": "TEXT",  # FIFO: a re-inspection pass's last day
+        "manufacturer": "TEXT",  # a bin card's 生产厂家 (annex 3)
+    },
     "items": {"spec": "TEXT"},  # a handover note's 规格型号 (annex 2)
 }
 

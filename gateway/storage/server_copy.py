@@ -75,10 +75,13 @@ def apply_sync(db: sqlite3.Connection, answer: dict[str, Any], started: float) -
         _replace_master(db, answer)
     places = dict(db.execute("SELECT id, code FROM locations")) if answer["stock"] else {}
     db.executemany(
-        "INSERT INTO batches VALUES (?,?,?,?,?,?) ON CONFLICT (item, batch) DO UPDATE SET "
+        "INSERT INTO batches (item, batch, prod_date, inbound_date, reinspected_on, "
+        "reinspection_valid_until, manufacturer) VALUES (?,?,?,?,?,?,?) "
+        "ON CONFLICT (item, batch) DO UPDATE SET "
         "prod_date=excluded.prod_date, inbound_date=excluded.inbound_date, "
         "reinspected_on=excluded.reinspected_on, "
-        "reinspection_valid_until=excluded.reinspection_valid_until",
+        "reinspection_valid_until=excluded.reinspection_valid_until, "
+        "manufacturer=excluded.manufacturer",
         [
             (
                 b["item_code"],
@@ -87,6 +90,7 @@ def apply_sync(db: sqlite3.Connection, answer: dict[str, Any], started: float) -
                 iso_date(b["inbound_date"]),
                 iso_date(b.get("reinspected_on")),
                 iso_date(b.get("reinspection_valid_until")),
+                b.get("manufacturer"),
             )
             for b in answer["batches"]
         ],

@@ -61,6 +61,7 @@ _ADDED = {"outbox": {"settled_at": "REAL"}, "quarantine": quarantine.ADDED}
 _LOCAL_ADDED = {
     "phone_orders": {"withdrawn": "TEXT"},  # who withdrew it, when, why (JSON)
     "encode_requests": {"expires_at": "REAL"},  # an attempt's life, set at its first send
+    "print_jobs": print_queue.ADDED,  # a job's kind: a label or a bin card
 }
 
 

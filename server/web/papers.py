@@ -11,6 +11,8 @@ from fastapi.responses import Response
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
+from kernel.bin_card import BinCard, gs1_batch_code
+from kernel.bin_card_paper import bin_cards_pdf
 from server.domain import depot_time
 from server.domain.bounds import Code, Filter, Id, Line
 from server.domain.report_files import MAX_BYTES, CheckedReport, ReportFile
@@ -76,7 +78,7 @@ def bin_cards(
     if not rows:
         raise HTTPException(404, "no stock there to make cards for")
     cards = [
-        printing.BinCard(
+        BinCard(
             item=r.name_zh,
             location=r.location,
             manufacturer=r.manufacturer or "—",
@@ -87,11 +89,12 @@ def bin_cards(
             inbound_date=r.inbound_date,
             storage_years=r.storage_years,
             keeper=keeper or scope.user.display_name,
-            code=printing.gs1_batch_code(r.gtin, r.batch_no, r.prod_date),
+            code=gs1_batch_code(r.gtin, r.batch_no, r.prod_date),
+            head=head,
         )
         for r in rows
     ]
-    return download(printing.bin_cards_pdf(cards, head), f"bin-cards-{depot}", "pdf")
+    return download(bin_cards_pdf(cards), f"bin-cards-{depot}", "pdf")
 
 
 REPORT: dict[int | str, dict[str, Any]] = {

@@ -1,23 +1,18 @@
 """Printable papers (PDF, A4, Chinese with English beside): the acceptance record of annex 1
-(入库验收单) and the bin cards of annex 3 (标识牌), each card with a QR code that a floor
-scanner reads as the batch (a GS1 element string: GTIN, batch, production date). The
-handover note of annex 2 is kernel/handover_paper.py, which the depots' gateways print too."""
+(入库验收单). The handover note of annex 2 and the bin cards of annex 3 (标识牌) are
+kernel/handover_paper.py and kernel/bin_card_paper.py, which the depots' gateways print too."""
 
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from reportlab.graphics import renderPDF
-from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 
 from kernel.handover_paper import rows
 from kernel.paperfont import NAME as FONT
-from kernel.paperfont import drawing as paper_drawing
 from kernel.paperfont import paper
 
 
@@ -53,27 +48,6 @@ def acceptance_verdict(decision: str, quality_report: str | None) -> tuple[str, 
     return "未附检测报告 No report on record", "入库缺检测报告（第八条）Accepted, no report"
 
 
-@dataclass(frozen=True, slots=True)
-class BinCard:
-    item: str  # 物资品名
-    location: str  # 码放位置
-    manufacturer: str  # 生产厂家
-    spec: str  # 物资规格
-    qty: int
-    unit: str
-    prod_date: date | None
-    inbound_date: date | None
-    storage_years: int  # 建议储存年限
-    keeper: str  # 物资保管员
-    code: str  # the QR content
-
-
-def gs1_batch_code(gtin: str, batch: str, prod_date: date | None) -> str:
-    """What the card's QR says: (01) GTIN, (10) batch, GS, (11) production date."""
-    code = f"01{gtin}10{batch}"
-    return code + (f"\x1d11{prod_date:%y%m%d}" if prod_date else "")
-
-
 def acceptance_pdf(form: AcceptanceForm) -> bytes:
     out = io.BytesIO()
     canvas = paper(out, f"入库验收单 {form.record_no}", compress=False)
@@ -105,44 +79,6 @@ def acceptance_pdf(form: AcceptanceForm) -> bytes:
         canvas.drawString(20 * mm + n * 60 * mm, top - 15 * mm, f"{party}：")
         canvas.drawString(20 * mm + n * 60 * mm, top - 25 * mm, "代表签字：")
     canvas.drawString(20 * mm, top - 40 * mm, "注：本验收入库单一式叁份。")
-    canvas.showPage()
-    canvas.save()
-    return out.getvalue()
-
-
-def bin_cards_pdf(cards: Sequence[BinCard], warehouse_head: str) -> bytes:
-    """One card per page half: what annex 3 asks for, and the batch's QR code."""
-    out = io.BytesIO()
-    canvas = paper(out, "救灾储备物资标识牌", compress=False)
-    height = A4[1]
-    for index, card in enumerate(cards):
-        half = index % 2
-        if index and not half:
-            canvas.showPage()
-        top = height - 15 * mm - half * (height / 2)
-        canvas.setFont(FONT, 14)
-        canvas.drawString(20 * mm, top, "市级救灾储备物资标识牌 Bin card")
-        fields = [
-            ("物资品名 Item", card.item),
-            ("码放位置 Location", card.location),
-            ("生产厂家 Manufacturer", card.manufacturer),
-            ("物资规格 Spec", card.spec),
-            ("储位数量 Quantity", f"{card.qty} {card.unit}"),
-            ("生产日期 Produced", f"{card.prod_date or '—'}"),
-            ("入库日期 Inbound", f"{card.inbound_date or '—'}"),
-            ("建议储存年限 Storage years", f"{card.storage_years}"),
-            ("仓库负责人 Depot head", warehouse_head),
-            ("物资保管员 Keeper", card.keeper),
-        ]
-        rows(canvas, top - 5 * mm, fields, width=120 * mm, height=10 * mm)
-        qr = QrCodeWidget(card.code, barLevel="M")
-        x0, y0, x1, y1 = qr.getBounds()
-        size = 45 * mm
-        drawing = paper_drawing(
-            size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0]
-        )
-        drawing.add(qr)
-        renderPDF.draw(drawing, canvas, 145 * mm, top - 60 * mm)
     canvas.showPage()
     canvas.save()
     return out.getvalue()

@@ -88,6 +88,7 @@ def parse(zpl: str) -> list[Format]:
     current: Format | None = None
     x = y = 0
     pending: tuple[str, str] | None = None  # a barcode or RFID command awaiting its ^FD
+    escape = ""  # ^FH's escape character, for the field's ^FD
     position = 0
     while (match := _COMMAND.search(zpl, position)) is not None:
         name = match.group(1)
@@ -118,13 +119,23 @@ def parse(zpl: str) -> list[Format]:
                 current.fields.append(Field(x, y, "", kind, params))
             else:
                 pending = (kind, params)
+        elif name == "FH":
+            escape = params[:1] or "_"
         elif name in ("FD", "FV"):
             kind, kind_params = pending or ("text", "")
-            current.fields.append(Field(x, y, params, kind, kind_params))
+            data = unescaped(params, escape)
+            current.fields.append(Field(x, y, data, kind, kind_params))
             pending = None
         elif name == "FS":
-            pending = None
+            pending, escape = None, ""
     return formats
+
+
+def unescaped(data: str, escape: str) -> str:
+    """A field's data with its ^FH escapes (`_1D`) read as the characters they stand for."""
+    if not escape:
+        return data
+    return re.sub(re.escape(escape) + r"([0-9A-Fa-f]{2})", lambda m: chr(int(m[1], 16)), data)
 
 
 def sample_label(serial: int = 42, **changes: object) -> LogisticLabel:

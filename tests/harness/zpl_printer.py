@@ -25,7 +25,6 @@ What a test can do to it, as a depot's printer would do on its own:
 from __future__ import annotations
 
 import contextlib
-import re
 import socket
 import socketserver
 import threading
@@ -33,7 +32,7 @@ import time
 from dataclasses import dataclass, field
 
 from gateway.domain.zpl import HostStatus, host_status_answer
-from harness.zpl import Format, parse
+from harness.zpl import Format, parse, unescaped
 
 
 @dataclass
@@ -59,12 +58,6 @@ class PrinterState:
     tags: list[str] = field(default_factory=list)
     status_asked: int = 0
     cancelled: int = 0  # formats ~JA cancelled
-
-
-def _unhex(text: str, escape: str | None) -> str:
-    if not escape:
-        return text
-    return re.sub(re.escape(escape) + r"([0-9A-Fa-f]{2})", lambda m: chr(int(m[1], 16)), text)
 
 
 class ZplPrinter:
@@ -261,6 +254,6 @@ class ZplPrinter:
         if verify is None or not s.rfid:
             return ""
         _number, length, header, ending, *_ = ([*verify.split(","), "", "", "", ""])[:5]
-        escape = form.params("FH") or None
+        escape = form.params("FH") or ""
         data = (printed.epc or "")[: int(length or 64)]
-        return _unhex(header, escape) + data + _unhex(ending, escape)
+        return unescaped(header, escape) + data + unescaped(ending, escape)

@@ -17,13 +17,8 @@ from gateway.domain.zpl import ZplSetup
 from gateway.entrypoints.floor_web import COOKIE, FloorContext, create_floor_app
 from gateway.entrypoints.metrics import Gauges, IntakeMetrics
 from gateway.services import floor_pages
-from gateway.services.label_queue import (
-    LabelDesk,
-    Numbering,
-    PrintWorker,
-    ZplDevice,
-    queue_labels,
-)
+from gateway.services.label_queue import LabelDesk, Numbering, queue_labels
+from gateway.services.print_worker import PrintWorker, ZplDevice
 from gateway.services.printing import ZplPrinter
 from gateway.storage import print_queue
 from gateway.storage.book import Book

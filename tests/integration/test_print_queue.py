@@ -15,14 +15,8 @@ import pytest
 
 from gateway.domain.labels import LabelRefused, UnitsToLabel, epc_key
 from gateway.domain.zpl import ZplSetup
-from gateway.services.label_queue import (
-    Numbering,
-    PdfDevice,
-    PrintWorker,
-    ZplDevice,
-    confirm_job,
-    queue_labels,
-)
+from gateway.services.label_queue import Numbering, confirm_job, queue_labels
+from gateway.services.print_worker import PdfDevice, PrintWorker, ZplDevice
 from gateway.services.printing import Link, PdfSpool, TcpLink, Unreachable, ZplPrinter
 from gateway.storage import print_queue, received_labels
 from gateway.storage.store import GatewayStore

@@ -29,7 +29,6 @@ from gateway.domain.labels import (
 from gateway.domain.zpl import (
     HostStatus,
     HostStatusError,
-    StackCard,
     ZplSetup,
     bin_card_zpl,
     heard,
@@ -39,6 +38,7 @@ from gateway.domain.zpl import (
     readback,
 )
 from harness.zpl import parse, sample_label
+from kernel.bin_card import BinCard, gs1_batch_code
 from kernel.gs1 import check_digit
 
 PREFIX = "6901234"
@@ -159,14 +159,18 @@ def test_the_readback_gives_each_epc_or_nothing() -> None:
 
 
 def test_a_bin_card_has_annex_3s_rows_and_the_batch_qr() -> None:
-    card = StackCard(
-        "棉被", "A-03-02", "某厂", "2 x 1.5 m", 120, "床", "10床/箱", "60·40·50", "25",
-        date(2026, 3, 1), date(2026, 4, 2), 5, f"01{GTIN}10LOT1",
+    code = gs1_batch_code(GTIN, "LOT_1", date(2026, 3, 1))
+    card = BinCard(
+        "棉被", "A-03-02", "某厂", "2 x 1.5 m", 120, "床", date(2026, 3, 1), date(2026, 4, 2),
+        5, "李保管", code, head="王主任^XZ",
     )  # fmt: skip
-    zpl = bin_card_zpl(card, ZplSetup())
-    for words in ("物资品名", "码放位置", "储位数量", "包装容量", "建议储存年限", "120 床"):
-        assert words in zpl
-    assert f"^BQN,2,8^FDMA,01{GTIN}10LOT1^FS" in zpl
+    (form,) = parse(bin_card_zpl(card, ZplSetup()))
+    texts = form.texts
+    for words in ("物资品名 Item", "棉被", "码放位置 Location", "A-03-02", "120 床", "2026-03-01"):
+        assert words in texts
+    assert "王主任 XZ" in texts  # a caret in the text never ends the format
+    (qr,) = form.qr  # the GS before (11) and the batch's underscore, escaped and read back
+    assert qr == f"01{GTIN}10LOT_1\x1d11260301"
 
 
 READY = HostStatus(

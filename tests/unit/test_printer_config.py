@@ -9,7 +9,7 @@ import pytest
 
 from gateway.config import PrinterSettings, parse_config
 from gateway.entrypoints.process import label_printer, receiving_labels
-from gateway.services.label_queue import PdfDevice, ZplDevice
+from gateway.services.print_worker import PdfDevice, ZplDevice
 from gateway.storage.received_labels import NONE, PRINTER, DoorPrinter
 from kernel.config import ConfigError
 
