@@ -17,6 +17,7 @@ from gateway.domain.zpl import ZplSetup
 from gateway.entrypoints.floor_web import FloorContext, create_floor_app
 from gateway.entrypoints.intake import Intake
 from gateway.entrypoints.metrics import Gauges
+from gateway.services.dashboard_prints import DashboardPrints
 from gateway.services.encoding import EncodeSender
 from gateway.services.label_queue import LabelDesk, Numbering
 from gateway.services.print_worker import LabelPrinter, PdfDevice, PrintWorker, ZplDevice
@@ -87,19 +88,6 @@ class Gateway:
             if config.labels is None
             else (config.labels.company_prefix, config.labels.extension)
         )
-        self.syncer = Syncer(
-            config.server, self.store, config.server.sync_interval, exchange, clock=clock,
-            numbering=numbering,
-        )  # fmt: skip
-        self.reporter = Reporter(
-            config.server,
-            self.store,
-            self.disk,
-            {"sync": self.syncer, "delivery": self.forwarder},
-            config.status_interval,
-            clock=clock,
-        )
-        self.encoding = EncodeSender(self.store, config.site, self._publish)
         desk = (
             LabelDesk(
                 Numbering(config.labels.company_prefix, config.labels.extension),
@@ -111,6 +99,24 @@ class Gateway:
             if config.labels is not None and config.printers
             else None
         )
+        prints = DashboardPrints(
+            self.store, desk, config.site, {p.name: p.kind for p in config.printers},
+            self.printing.problems,
+        )  # fmt: skip
+        self.syncer = Syncer(
+            config.server, self.store, config.server.sync_interval, exchange, clock=clock,
+            numbering=numbering, take_prints=prints.take,
+        )  # fmt: skip
+        self.reporter = Reporter(
+            config.server,
+            self.store,
+            self.disk,
+            {"sync": self.syncer, "delivery": self.forwarder},
+            config.status_interval,
+            clock=clock,
+            prints=prints,
+        )
+        self.encoding = EncodeSender(self.store, config.site, self._publish)
         self._stop = threading.Event()
         self._status = threading.Thread(target=self._status_loop, name="status", daemon=True)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from sqlite3 import Connection
 
 from gateway.domain.form_checks import Problem
 from gateway.domain.labels import LabelRefused, LogisticLabel, UnitsToLabel, sscc, unit_labels
@@ -98,10 +99,32 @@ def _full(waiting: int, cap: int, field: str = "units") -> Problem:
 def request_labels(
     store: GatewayStore, desk: LabelDesk, typed: dict[str, str], depot: str, role: str = ""
 ) -> list[int] | list[Problem]:
-    """The floor asks for `units` labels of one GTIN and batch on a printer: queued (the job
-    ids, each unit's tag registered once printed where the printer encodes), or what is wrong
-    with the form (more than `supervisor_over` labels only for a supervisor (`role`), never
-    more than the printer's `queue_cap` waiting)."""
+    """The floor asks for labels (labels_in): queued, the job ids, or what is wrong."""
+    return asked(store, desk, lambda db: labels_in(db, desk, typed, depot, role, store.clock()))
+
+
+def asked(
+    store: GatewayStore, desk: LabelDesk, queue: Callable[[Connection], list[int] | list[Problem]]
+) -> list[int] | list[Problem]:
+    """`queue` run in a transaction of its own: a label the rules refuse rolls it back (no
+    serial taken for nothing) and is answered as a problem; queued jobs wake the printers."""
+    try:
+        with store.transaction() as db:
+            done = queue(db)
+    except LabelRefused as refused:
+        return [Problem(_FIELD_OF.get(refused.reason, ""), refused.zh, refused.en)]
+    if done and isinstance(done[0], int):
+        desk.wake()
+    return done
+
+
+def labels_in(
+    db: Connection, desk: LabelDesk, typed: dict[str, str], depot: str, role: str, now: float
+) -> list[int] | list[Problem]:
+    """`units` labels of one GTIN and batch on a printer, in the caller's transaction: queued
+    (the job ids, each unit's tag registered once printed where the printer encodes), or what
+    is wrong with the form (more than `supervisor_over` labels only for a supervisor (`role`),
+    never more than the printer's `queue_cap` waiting). LabelRefused: the caller rolls back."""
     problems: list[Problem] = []
     printer = typed.get("printer", "")
     if printer not in desk.printers:
@@ -109,31 +132,26 @@ def request_labels(
     qty, units = _number(typed, "qty", problems), _number(typed, "units", problems)
     made, expiry = _day(typed, "prod_date", problems), _day(typed, "expiry", problems)
     gtin = typed.get("gtin", "").strip().zfill(14)
-    try:  # a refusal inside the transaction rolls it back: no serial taken for nothing
-        with store.transaction() as db:
-            item = Book(db).item_of_gtin(gtin)
-            if item is None:
-                problems.append(Problem("gtin", "目录中没有此商品代码", "no item has this GTIN"))
-            if printer in desk.printers:
-                many = _too_many(desk, units, role, print_queue.waiting(db, printer))
-                problems += [many] if many else []
-            if problems or item is None:
-                return problems
-            goods = LogisticLabel(
-                sscc=sscc(desk.numbering.company_prefix, desk.numbering.extension, 0),
-                gtin=gtin, batch=typed.get("batch", "").strip(), qty=qty,
-                item_zh=item.name_zh, item_en=item.name_en, unit_zh=item.unit_zh,
-                unit_en=item.unit_en, prod_date=made, expiry=expiry, depot=depot, door=printer,
-            )  # fmt: skip
-            request = UnitsToLabel(units, goods, encode=desk.printers[printer])
-            prefix, extension = desk.numbering.company_prefix, desk.numbering.extension
-            first = print_queue.take_serials(db, prefix, extension, units)
-            labels = unit_labels(request, prefix, extension, first)
-            ids = print_queue.enqueue(db, printer, labels, store.clock())
-            received_labels.asked_on_floor(db, ids, item.code, printer, request.encode)
-    except LabelRefused as refused:
-        return [Problem(_FIELD_OF.get(refused.reason, ""), refused.zh, refused.en)]
-    desk.wake()
+    item = Book(db).item_of_gtin(gtin)
+    if item is None:
+        problems.append(Problem("gtin", "目录中没有此商品代码", "no item has this GTIN"))
+    if printer in desk.printers:
+        many = _too_many(desk, units, role, print_queue.waiting(db, printer))
+        problems += [many] if many else []
+    if problems or item is None:
+        return problems
+    goods = LogisticLabel(
+        sscc=sscc(desk.numbering.company_prefix, desk.numbering.extension, 0),
+        gtin=gtin, batch=typed.get("batch", "").strip(), qty=qty,
+        item_zh=item.name_zh, item_en=item.name_en, unit_zh=item.unit_zh,
+        unit_en=item.unit_en, prod_date=made, expiry=expiry, depot=depot, door=printer,
+    )  # fmt: skip
+    request = UnitsToLabel(units, goods, encode=desk.printers[printer])
+    prefix, extension = desk.numbering.company_prefix, desk.numbering.extension
+    first = print_queue.take_serials(db, prefix, extension, units)
+    labels = unit_labels(request, prefix, extension, first)
+    ids = print_queue.enqueue(db, printer, labels, now)
+    received_labels.asked_on_floor(db, ids, item.code, printer, request.encode)
     return ids
 
 
@@ -154,23 +172,29 @@ CARD_FIELDS = ("printer", "location")
 def request_cards(
     store: GatewayStore, desk: LabelDesk, typed: dict[str, str], keeper: str
 ) -> list[int] | list[Problem]:
+    """The floor asks for a location's bin cards (cards_in): queued, the job ids, or what is
+    wrong."""
+    return asked(store, desk, lambda db: cards_in(db, desk, typed, keeper, store.clock()))
+
+
+def cards_in(
+    db: Connection, desk: LabelDesk, typed: dict[str, str], keeper: str, now: float
+) -> list[int] | list[Problem]:
     """The bin cards of a location's stacks on a printer, one per batch there (`keeper`: who
-    looks after them, on each card): queued (the job ids), or what is wrong with the form."""
+    looks after them, on each card), in the caller's transaction: queued (the job ids), or
+    what is wrong with the form."""
     problems: list[Problem] = []
     printer, location = typed.get("printer", ""), typed.get("location", "").strip()
     if printer not in desk.printers:
         problems.append(Problem("printer", "请选择打印机", "choose a printer"))
-    with store.transaction() as db:
-        cards = []
-        if Book(db).location(location) is None:
-            problems.append(Problem("location", "没有此货位", "no such location"))
-        elif not (cards := bin_cards.cards_at(db, location, keeper)):
-            problems.append(Problem("location", "该货位没有库存", "nothing is stored there"))
-        waiting = print_queue.waiting(db, printer) if printer in desk.printers else 0
-        if cards and waiting + len(cards) > desk.queue_cap:
-            problems.append(_full(waiting, desk.queue_cap, field=""))
-        if problems:
-            return problems
-        ids = print_queue.enqueue_cards(db, printer, cards, store.clock())
-    desk.wake()
-    return ids
+    cards = []
+    if Book(db).location(location) is None:
+        problems.append(Problem("location", "没有此货位", "no such location"))
+    elif not (cards := bin_cards.cards_at(db, location, keeper)):
+        problems.append(Problem("location", "该货位没有库存", "nothing is stored there"))
+    waiting = print_queue.waiting(db, printer) if printer in desk.printers else 0
+    if cards and waiting + len(cards) > desk.queue_cap:
+        problems.append(_full(waiting, desk.queue_cap, field=""))
+    if problems:
+        return problems
+    return print_queue.enqueue_cards(db, printer, cards, now)

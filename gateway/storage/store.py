@@ -18,6 +18,7 @@ from typing import Any
 
 from gateway.domain.quarantine import DeviceCounts
 from gateway.storage import (
+    asked_prints,
     encode_requests,
     print_queue,
     quarantine,
@@ -96,6 +97,7 @@ class GatewayStore:
             + print_queue.SCHEMA
             + received_labels.SCHEMA
             + encode_requests.SCHEMA
+            + asked_prints.SCHEMA
         )
         _add_columns(self._db, _ADDED)
         self._db.executescript(quarantine.INDEXES + schema.BOOK)

@@ -1,7 +1,9 @@
 """The gateway tells the central server how its depot's floor is: each device (online or
 not, its door, when last seen, reads in the last ten minutes), the outbox's depth and age, the
-disk. The supervisors' dashboard shows it on its doors page; a gateway that stops reporting
-shows there as silent, with the age of its last report and of its last sync."""
+disk, and where the depot prints labels, its printers and what came of the labels and bin cards
+asked for on the dashboard. The supervisors' dashboard shows it on its doors page; a gateway
+that stops reporting shows there as silent, with the age of its last report and of its last
+sync."""
 
 from __future__ import annotations
 
@@ -13,7 +15,9 @@ from typing import Any
 import httpx
 
 from gateway.config import ServerLink
+from gateway.services.dashboard_prints import DashboardPrints
 from gateway.storage import people
+from gateway.storage.asked_prints import Outcome
 from gateway.storage.disk import MB, DiskGuard
 from gateway.storage.store import GatewayStore
 from gateway.upstream.worker import Worker
@@ -40,12 +44,15 @@ class Reporter(Worker):
         interval: float,
         *,
         clock: Clock,
+        prints: DashboardPrints | None = None,
     ) -> None:
         super().__init__(link, clock=clock)
         self.store = store
         self.disk = disk
         self.workers = workers  # "sync", "delivery": whose last success to report
         self.interval = interval
+        self.prints = prints  # the printers, and the dashboard's print requests' outcomes
+        self._outcomes: list[Outcome] = []  # what the report being sent carries
 
     def report(self) -> dict[str, Any]:
         now = self.store.clock()
@@ -78,7 +85,11 @@ class Reporter(Worker):
             d["broken_10min"] = counts.broken if counts else 0
             d["flooding"] = bool(counts and counts.flooding)
         stats = self.store.stats()
+        printing: dict[str, Any] = {}
+        if self.prints is not None:
+            printing, self._outcomes = self.prints.report()
         return {
+            **printing,
             "at": iso(now),
             "devices": devices,
             "outbox": {
@@ -98,6 +109,8 @@ class Reporter(Worker):
             answer = http.post("/api/v1/gateway/report", json=self.report(), headers=self.headers())
             if answer.status_code != 200:
                 raise RuntimeError(f"server answered {answer.status_code}: {answer.text[:200]}")
+            if self.prints is not None:  # the server has them: final ones are not sent again
+                self.prints.reported(self._outcomes)
         except (httpx.HTTPError, RuntimeError, OSError, sqlite3.Error) as exc:
             # the server away, or the gateway's own database busy: next round tries again
             return min(self.failed("report to the server", exc), self.interval)

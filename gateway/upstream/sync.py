@@ -4,15 +4,19 @@ The first call (or one after the server refused the cursor) brings the whole cop
 ones what changed. Each call names the highest SSCC serial the gateway has used under the
 depot's GS1 prefix and extension ([labels]), and the answer gives back the highest the server
 has heard for the depot under each: a gateway rebuilt from nothing numbers its labels after
-the ones already printed. The answer is applied in one transaction with the reads, so a read
-is decided against either the old copy or the new, never half of each. When the server is out
-of reach the floor goes on with the copy it has; failures back off like the forwarder's.
+the ones already printed. Labels and bin cards asked for on the dashboard come with the answer
+(`print_requests`) and are handed to `take_prints` once it is applied
+(gateway/services/dashboard_prints.py). The answer is applied in one transaction with the
+reads, so a read is decided against either the old copy or the new, never half of each. When
+the server is out of reach the floor goes on with the copy it has; failures back off like the
+forwarder's.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
 import httpx
 
@@ -37,11 +41,13 @@ class Syncer(Worker):
         *,
         clock: Clock,
         numbering: tuple[str, int] | None = None,
+        take_prints: Callable[[object], int] | None = None,
     ) -> None:
         super().__init__(link, exchange, clock=clock)
         self.store = store
         self.interval = interval
         self.numbering = numbering  # the depot's GS1 prefix and extension: what it reports
+        self.take_prints = take_prints  # the dashboard's print requests, once applied
 
     def once(self, http: httpx.Client) -> float:
         """One sync; returns how long to wait before the next."""
@@ -78,6 +84,8 @@ class Syncer(Worker):
         except (httpx.HTTPError, RuntimeError, ValueError, KeyError, TypeError, OSError) as exc:
             return self.failed("sync with the server", exc)
         self.succeeded()
+        if self.take_prints is not None and answer.get("print_requests"):
+            self.take_prints(answer["print_requests"])  # each taken once, none stops the rest
         log.info(
             "synced (%s): %d stock lines, %d pick lines, %d stocktakes",
             "full" if answer.get("full") else "changes",

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,45 +21,18 @@ from gateway.services.print_worker import PdfDevice, PrintWorker, ZplDevice
 from gateway.services.printing import PdfSpool, ZplPrinter
 from gateway.storage import print_queue
 from gateway.storage.store import GatewayStore
+from harness.floor_book import GTIN, quilt_book
 from harness.forms import submit
 from harness.pdfcheck import text
 from harness.zpl_printer import ZplPrinter as Simulator
-from kernel.passwords import hash_password
 
 pytestmark = pytest.mark.timeout(60)
 DEPOT = Numbering("6901234", 3)
-GTIN = "06901234567892"
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[GatewayStore]:
-    """A book with quilts of two batches at A-01-01 (one of them partly in quarantine), and
-    an empty location A-01-02."""
-    book = GatewayStore(tmp_path / "gateway.db", time.time)
-    with book.transaction() as db:
-        db.execute(
-            "INSERT INTO floor_people VALUES (?,?,?,?)",
-            ("li", "Li Na", "keeper", hash_password("1357-2468")),
-        )
-        db.execute(
-            "INSERT INTO items (code, name_zh, name_en, unit_zh, unit_en, reusable, "
-            "storage_years, spec) VALUES ('CQ-0001', '棉被', 'Cotton quilt', '床', 'pcs', 1, 5, "
-            "'2 x 1.5 m')"
-        )
-        db.execute("INSERT INTO gtins VALUES (?, 'CQ-0001')", (GTIN,))
-        for n, code in enumerate(("A-01-01", "A-01-02")):
-            db.execute("INSERT INTO locations VALUES (?, 'A', ?, 'storage', ?)", (code, n, n + 1))
-        db.executemany(
-            "INSERT INTO batches (item, batch, prod_date, inbound_date, manufacturer) "
-            "VALUES ('CQ-0001', ?, ?, ?, ?)",
-            [("Q2026A", "2026-03-01", "2026-04-02", "江苏某被服厂"),
-             ("Q2026B", "2026-05-01", "2026-06-10", None)],
-        )  # fmt: skip
-        db.executemany(
-            "INSERT INTO stock VALUES ('A-01-01', 'CQ-0001', ?, ?, ?)",
-            [("Q2026A", "available", 100), ("Q2026A", "quarantine", 20),
-             ("Q2026B", "available", 40)],
-        )  # fmt: skip
+    book = quilt_book(tmp_path / "gateway.db")
     yield book
     book.close()
 

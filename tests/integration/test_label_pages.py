@@ -23,35 +23,20 @@ from gateway.services.printing import ZplPrinter
 from gateway.storage import print_queue
 from gateway.storage.book import Book
 from gateway.storage.store import GatewayStore
+from harness.floor_book import GTIN, quilt_book
 from harness.forms import submit
 from harness.procs import wait_until
 from harness.zpl import sample_label
 from harness.zpl_printer import ZplPrinter as Simulator
 from kernel.clock import system_clock
-from kernel.passwords import hash_password
 
 pytestmark = pytest.mark.timeout(60)
 DEPOT = Numbering("6901234", 3)
-GTIN = "06901234567892"
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[GatewayStore]:
-    book = GatewayStore(tmp_path / "gateway.db", time.time)
-    with book.transaction() as db:
-        db.execute(
-            "INSERT INTO floor_people VALUES (?,?,?,?)",
-            ("li", "Li Na", "keeper", hash_password("1357-2468")),
-        )
-        db.execute(
-            "INSERT INTO floor_people VALUES (?,?,?,?)",
-            ("wang", "Wang Wei", "supervisor", hash_password("2468-1357")),
-        )
-        db.execute(
-            "INSERT INTO items (code, name_zh, name_en, unit_zh, unit_en, reusable, "
-            "storage_years) VALUES ('CQ-0001', '棉被', 'Cotton quilt', '床', 'pcs', 1, 5)"
-        )
-        db.execute("INSERT INTO gtins VALUES (?, 'CQ-0001')", (GTIN,))
+    book = quilt_book(tmp_path / "gateway.db")
     yield book
     book.close()
 
