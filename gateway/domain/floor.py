@@ -205,6 +205,7 @@ class LabelWanted:
     prod_date: str | None
     expiry: str | None
     read_id: str
+    serial: str | None = None  # one trade item, counted by item: an SGTIN on its tag
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,12 +5,19 @@ A label carries two GS1-128 symbols, each under the 48 characters one symbol may
 narrow enough for a 4-inch label, and each with a key, so that a station decoding either alone
 knows the unit (a batch too long for the content symbol gets a third, under the GTIN again):
 
-    content  (02) GTIN of the goods, (37) count, FNC1, (10) batch   (or (01) GTIN, (10) batch
-             for a unit that is itself the trade item, counted by item)
+    content  (02) GTIN of the goods, (37) count, FNC1, (10) batch   (or (01) GTIN, (21) serial,
+             FNC1, (10) batch for a unit that is itself the trade item, counted by item)
     unit     (00) SSCC, (11) production date, (17) expiry           (fixed lengths: no FNC1)
 
-The EPC to encode is the SSCC-96 of the SSCC (the depot's own company prefix), or the SGTIN-96
-of the GTIN with a serial where units are counted by item (EPC Tag Data Standard, epcpy).
+The EPC to encode is the SSCC-96 of the SSCC (the depot's own company prefix), or, where units
+are counted by item, the SGTIN-96 of the item's GTIN and serial (EPC Tag Data Standard,
+epcpy). An item's serial is its supplier's, where its label carries one that SGTIN-96 can hold
+(digits, no leading zero, under 2^38); otherwise the depot gives it one: its SSCC's extension
+digit and serial reference as a number (`depot_item_serial`), unique across the depot's units
+as their SSCCs are, and never a second identity for an item that has a serial of its own (such
+an item's tag carries its SSCC-96 instead). The split of the GTIN into company prefix and item
+reference only shapes the tag's URI: readers know the item by its GTIN and serial
+(kernel/epc_keys.py).
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ MAX_SGTIN_SERIAL = 2**38 - 1  # SGTIN-96: a numeric serial of 38 bits
 # GS1's character set 82 (General Specifications 7.11), less the parentheses that mark an AI
 # in the human-readable form and in ZPL's GS1 mode: what a batch may hold.
 _BATCH = re.compile(r"[!\"%&'*+,\-./0-9:;<=>?A-Z_a-z]{1,20}")
+_SERIAL = _BATCH  # AI (21): the same characters and length
 
 
 class LabelRefused(FloorError):
@@ -100,6 +108,7 @@ class LogisticLabel:
     depot: str = ""
     door: str = ""  # the door or station whose printer prints it
     trade_item: bool = False  # the unit is itself the trade item: (01), no (37)
+    serial: str | None = None  # a trade item's serial, (21)
     epc_hex: str | None = None  # the EPC to encode where the printer has an encoder
 
     def __post_init__(self) -> None:
@@ -118,6 +127,12 @@ class LogisticLabel:
                 _refuse("text", f"标签文字无效：{text!r}", f"label text refused: {text!r}")
         if not self.item_zh:
             _refuse("item", "缺少物资品名", "the item's name is missing")
+        if self.serial is not None and not _SERIAL.fullmatch(self.serial):
+            _refuse(
+                "serial",
+                "序列号须为 1 至 20 个字符",
+                f"a serial is 1..20 characters: {self.serial!r}",
+            )
         if self.epc_hex is not None and not re.fullmatch(r"(?:[0-9A-F]{4}){1,16}", self.epc_hex):
             _refuse(
                 "epc", "EPC 须为大写十六进制", f"an EPC is upper-case hex words: {self.epc_hex!r}"
@@ -148,7 +163,10 @@ def text_block(label: LogisticLabel) -> list[tuple[int, str]]:
         (22, label.item_zh),
         (13, label.item_en),
         (10, f"{label.depot} {label.door}".strip()),
-        (11, f"GTIN 商品代码 {label.gtin14}"),
+        (
+            11,
+            f"GTIN 商品代码 {label.gtin14}" + (f"  序列号 {label.serial}" if label.serial else ""),
+        ),
         (11, f"批号 Batch {label.batch}"),
         (11, f"数量 Qty {qty}"),
         (11, f"生产日期 Produced {day_text(label.prod_date)}"),
@@ -162,16 +180,23 @@ def elements(label: LogisticLabel) -> list[list[tuple[str, str]]]:
     would make the content symbol wider than a label gets a symbol of its own, under the
     GTIN again, so that every symbol carries a key."""
     key = ("01", label.gtin14) if label.trade_item else ("02", label.gtin14)
-    count = [] if label.trade_item else [("37", str(label.qty))]
+    serial = [("21", label.serial)] if label.trade_item and label.serial else []
+    count = serial if label.trade_item else [("37", str(label.qty))]
     content = [key, *count, ("10", label.batch)]
     unit = [("00", label.sscc)]
     if label.prod_date is not None:
         unit.append(("11", _yymmdd(label.prod_date)))
     if label.expiry is not None:
         unit.append(("17", _yymmdd(label.expiry)))
-    if code128_modules(element_string(content)) <= MAX_MODULES:
+    if _fits(content):
         return [content, unit]
     return [[key, *count], [key, ("10", label.batch)], unit]
+
+
+def _fits(pairs: list[tuple[str, str]]) -> bool:
+    """Whether one symbol holds these pairs, in characters and in width."""
+    text = "".join(ai + value for ai, value in pairs) + GS * (len(pairs) - 1)
+    return len(text) <= MAX_SYMBOL and code128_modules(element_string(pairs)) <= MAX_MODULES
 
 
 def code128_modules(text: str) -> int:
@@ -283,7 +308,8 @@ class UnitsToLabel:
 
     units: int
     goods: LogisticLabel  # what every unit's label says; its SSCC is replaced
-    encode: bool = False  # the printer has an encoder: each unit's SSCC-96 goes on its tag
+    encode: bool = False  # the printer has an encoder: each unit's EPC goes on its tag
+    by_item: bool = False  # each unit is one trade item: (01) and its serial, an SGTIN tag
 
 
 def unit_labels(
@@ -292,12 +318,45 @@ def unit_labels(
     """The labels of the request's units, serials from `first_serial` on."""
     if not 1 <= request.units <= MAX_UNITS:
         _refuse("units", f"标签数量须为 1 至 {MAX_UNITS}", f"1..{MAX_UNITS} labels at once")
+    if request.goods.serial and request.units > 1:
+        _refuse("units", "带序列号的物品一件一张标签", "an item with a serial gets one label")
     out = []
     for serial in range(first_serial, first_serial + request.units):
         code = sscc(company_prefix, extension, serial)
-        epc = sscc_epc(code, company_prefix) if request.encode else None
-        out.append(replace(request.goods, sscc=code, epc_hex=epc))
+        label = replace(request.goods, sscc=code)
+        if request.by_item:
+            own = request.goods.serial or depot_item_serial(code, company_prefix)
+            label = replace(label, trade_item=True, qty=1, serial=own)
+        epc = tag_epc(label, company_prefix) if request.encode else None
+        out.append(replace(label, epc_hex=epc))
     return out
+
+
+DEFAULT_GCP_LENGTH = 7  # a supplier's company prefix length, unknown: GS1 China's 690-691 form
+
+
+def depot_item_serial(code: str, company_prefix: str) -> str:
+    """The serial the depot gives an item without one of its own: its SSCC's extension digit
+    and serial reference, as a number (no leading zero; at most 11 digits, under 2^38)."""
+    return str(int(code[0] + code[1 + len(company_prefix) : 17]))
+
+
+def fits_sgtin96(serial: str) -> bool:
+    """Whether SGTIN-96 holds this serial: digits, no leading zero, under 2^38."""
+    return (
+        serial.isascii() and serial.isdigit() and (serial == "0" or serial[0] != "0")
+        and len(serial) <= 12 and int(serial) <= MAX_SGTIN_SERIAL
+    )  # fmt: skip
+
+
+def tag_epc(label: LogisticLabel, company_prefix: str) -> str:
+    """The EPC a unit's tag carries: a trade item's SGTIN-96 (its serial SGTIN-96 can hold),
+    else the unit's SSCC-96."""
+    if label.trade_item and label.serial and fits_sgtin96(label.serial):
+        gtin = label.gtin14
+        split = len(company_prefix) if gtin[1:].startswith(company_prefix) else DEFAULT_GCP_LENGTH
+        return sgtin_epc(gtin, int(label.serial), split)
+    return sscc_epc(label.sscc, company_prefix)
 
 
 MAX_UNITS = 1000  # labels of one request: a delivery's pallets, far below a serial range

@@ -61,9 +61,10 @@ def label_routes(pages: Pages) -> APIRouter:
         units: Typed = "",
         prod_date: Typed = "",
         expiry: Typed = "",
+        by_item: Typed = "",
     ) -> Response:
         user = pages.signed_in(request)
-        given = (printer, gtin, batch, qty, units, prod_date, expiry)
+        given = (printer, gtin, batch, qty, units, prod_date, expiry, by_item)
         typed = dict(zip(label_queue.LABEL_FIELDS, given, strict=True))
         done = label_queue.request_labels(
             pages.ctx.store, desk(), typed, pages.ctx.site, role=user.role

@@ -90,6 +90,8 @@ class DashboardPrints:
             keys = LABEL_KEYS if kind == "labels" else CARD_KEYS
             typed = {key: _text(request, key) for key in keys}
             who = {key: _text(request, key) for key in ("asked_by", "role")}
+            if kind == "labels":  # one trade item a label, each its own SGTIN
+                typed["by_item"] = "1" if request.get("by_item") is True else ""
             if kind == "?":
                 raise Malformed("kind is neither labels nor cards")
         except Malformed as bad:

@@ -55,7 +55,7 @@ class LabelDesk:
 MAY_ASK_MANY = ("supervisor", "admin")
 
 
-LABEL_FIELDS = ("printer", "gtin", "batch", "qty", "units", "prod_date", "expiry")
+LABEL_FIELDS = ("printer", "gtin", "batch", "qty", "units", "prod_date", "expiry", "by_item")
 # Which field a refusal of the label's rules is about.
 _FIELD_OF = {"gtin": "gtin", "batch": "batch", "qty": "qty", "units": "units", "text": "gtin"}
 
@@ -121,15 +121,18 @@ def asked(
 def labels_in(
     db: Connection, desk: LabelDesk, typed: dict[str, str], depot: str, role: str, now: float
 ) -> list[int] | list[Problem]:
-    """`units` labels of one GTIN and batch on a printer, in the caller's transaction: queued
-    (the job ids, each unit's tag registered once printed where the printer encodes), or what
-    is wrong with the form (more than `supervisor_over` labels only for a supervisor (`role`),
+    """`units` labels of one GTIN and batch on a printer, in the caller's transaction (`by_item`:
+    each unit one trade item with a serial of the depot's, an SGTIN on its tag): queued (the
+    job ids, each unit's tag registered once printed where the printer encodes), or what is
+    wrong with the form (more than `supervisor_over` labels only for a supervisor (`role`),
     never more than the printer's `queue_cap` waiting). LabelRefused: the caller rolls back."""
     problems: list[Problem] = []
     printer = typed.get("printer", "")
     if printer not in desk.printers:
         problems.append(Problem("printer", "请选择打印机", "choose a printer"))
-    qty, units = _number(typed, "qty", problems), _number(typed, "units", problems)
+    by_item = typed.get("by_item", "") in ("1", "on")  # one item each: its own SGTIN
+    qty = 1 if by_item else _number(typed, "qty", problems)
+    units = _number(typed, "units", problems)
     made, expiry = _day(typed, "prod_date", problems), _day(typed, "expiry", problems)
     gtin = typed.get("gtin", "").strip().zfill(14)
     item = Book(db).item_of_gtin(gtin)
@@ -146,7 +149,7 @@ def labels_in(
         item_zh=item.name_zh, item_en=item.name_en, unit_zh=item.unit_zh,
         unit_en=item.unit_en, prod_date=made, expiry=expiry, depot=depot, door=printer,
     )  # fmt: skip
-    request = UnitsToLabel(units, goods, encode=desk.printers[printer])
+    request = UnitsToLabel(units, goods, encode=desk.printers[printer], by_item=by_item)
     prefix, extension = desk.numbering.company_prefix, desk.numbering.extension
     first = print_queue.take_serials(db, prefix, extension, units)
     labels = unit_labels(request, prefix, extension, first)

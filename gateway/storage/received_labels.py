@@ -81,10 +81,10 @@ def queue(
             sscc=sscc(prefix, extension, 0), gtin=wanted.gtin, batch=wanted.batch,
             qty=wanted.qty, item_zh=item.name_zh, item_en=item.name_en, unit_zh=item.unit_zh,
             unit_en=item.unit_en, prod_date=_day(wanted.prod_date), expiry=_day(wanted.expiry),
-            depot=plan.depot, door=wanted.door,
+            depot=plan.depot, door=wanted.door, serial=wanted.serial,
         )  # fmt: skip
         first = print_queue.take_serials(db, prefix, extension, 1)
-        request = UnitsToLabel(1, goods, encode=door.tag != NONE)
+        request = UnitsToLabel(1, goods, encode=door.tag != NONE, by_item=wanted.serial is not None)
         labels = numbered(request, prefix, extension, first)
     except LabelRefused as refused:
         return LabelNote(None, refused.zh, refused.en)

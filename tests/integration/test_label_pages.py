@@ -200,3 +200,24 @@ def test_a_supervisor_asks_again_for_a_label_that_did_not_come_out(store: Gatewa
     assert woken == [True]
     assert submit(supervisor, "/floor", again, {}, follow_redirects=False).status_code == 303
     assert woken == [True]  # settled already: nothing more
+
+
+def test_items_counted_by_item_get_a_label_and_an_sgtin_tag_each(
+    store: GatewayStore, zebra: Simulator
+) -> None:
+    client = floor(store, LabelDesk(DEPOT, {"D01": True}))
+    form = {"printer": "D01", "gtin": GTIN, "batch": "2026C07", "qty": "", "units": "2",
+            "prod_date": "", "expiry": "", "by_item": "1"}  # fmt: skip
+    assert submit(client, "/floor/labels/new", "/floor/labels", form).status_code == 200
+    worker_for(store, zebra).run_once()
+    scans = [p.format.scans[0] for p in zebra.good]
+    assert [(s.gtin, s.serial, s.qty) for s in scans] == [
+        (GTIN, "3000000001", None),
+        (GTIN, "3000000002", None),
+    ]
+    with store.reading() as db:
+        units = [Book(db).tagged(epc_uri(epc)) for epc in zebra.state.tags]
+    assert [(u.qty, u.epc.split(".")[-1]) if u else None for u in units] == [
+        (1, "3000000001"),
+        (1, "3000000002"),
+    ]

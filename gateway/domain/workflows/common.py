@@ -38,6 +38,7 @@ class Unit:
     qty: int
     prod_date: str | None = None
     expiry: str | None = None
+    serial: str | None = None  # counted by item: the one trade item its GTIN and serial name
 
 
 @dataclass(slots=True)
@@ -98,13 +99,15 @@ class Context:
 
 @dataclass(frozen=True, slots=True)
 class Label:
-    """What a goods label says, checked: GTIN, batch and a quantity are there."""
+    """What a goods label says, checked: GTIN, batch and a quantity are there; or, for one
+    trade item counted by item, its GTIN, serial and batch (quantity 1)."""
 
     gtin: str
     batch: str
     qty: int
     prod_date: str | None
     expiry: str | None
+    serial: str | None = None  # counted by item
 
 
 def goods_label(scan: ScanMessage) -> Label:
@@ -114,6 +117,8 @@ def goods_label(scan: ScanMessage) -> Label:
     data = scan.data
     if data.kind != "gs1" or data.gtin is None:
         raise Refusal("请扫描货物标签", "Scan a goods label")
+    if data.batch and data.qty is None and data.serial:  # (01) and (21): one item
+        return Label(data.gtin, data.batch, 1, data.prod_date, data.expiry, data.serial)
     if not data.batch or not data.qty or data.qty <= 0:
         raise Refusal("标签缺少批号或数量", "Label lacks batch or quantity")
     return Label(data.gtin, data.batch, data.qty, data.prod_date, data.expiry)
@@ -130,7 +135,8 @@ def unit_of(ctx: Context) -> Unit:
         raise Refusal(
             f"物资目录中没有此条码 {label.gtin}", f"GTIN {label.gtin} is not in the catalogue"
         )
-    return Unit(item, label.gtin, label.batch, label.qty, label.prod_date, label.expiry)
+    return Unit(item, label.gtin, label.batch, label.qty, label.prod_date, label.expiry,
+                label.serial)  # fmt: skip
 
 
 def location_of(ctx: Context) -> str | None:

@@ -77,7 +77,7 @@ def receive(ctx: Context) -> Outcome:
     unit = unit_of(ctx)
     outcome = receive_unit(ctx, door, unit, ctx.book.open_notice_lines())
     wanted = LabelWanted(door, unit.item, unit.gtin, unit.batch, unit.qty, unit.prod_date,
-                         unit.expiry, ctx.read_id)  # fmt: skip
+                         unit.expiry, ctx.read_id, unit.serial)  # fmt: skip
     return labelled(outcome, ctx.book.queue_label(wanted, ctx.now))
 
 
