@@ -43,6 +43,7 @@ inner = [3, 4]           # the warehouse side
 [labels]                 # GS1 logistic labels: each unit's SSCC under the depot's prefix
 company_prefix = "6901234"
 extension = 0
+gtin_prefixes = ["6912345"] # suppliers' company prefixes: their serialised items get SGTIN tags
 
 [printers.D01]           # a ZPL printer (Zebra class) on raw TCP 9100
 kind = "zpl"
@@ -116,6 +117,7 @@ class LabelSettings:
     extension: int = 0
     supervisor_over: int = 100  # labels one request asks for beyond which a supervisor must
     queue_cap: int = 1000  # labels one printer may have waiting
+    gtin_prefixes: tuple[str, ...] = ()  # suppliers' company prefixes (SGTIN tags: their split)
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,7 +220,23 @@ def _printing(doc: dict[str, Any], base: Path) -> dict[str, Any]:
         raise ConfigError(f"labels.extension must be a digit 0..9: {extension!r}")
     over = _whole(labels, "supervisor_over", 100, 1, 10_000)
     cap = _whole(labels, "queue_cap", 1000, 10, 100_000)
-    return {"labels": LabelSettings(prefix, extension, over, cap), "printers": printers}
+    known = labels.get("gtin_prefixes", [])
+    if (
+        not isinstance(known, list)
+        or len(known) > MAX_GTIN_PREFIXES
+        or not all(
+            isinstance(p, str) and p.isascii() and p.isdigit() and 6 <= len(p) <= 12 for p in known
+        )
+    ):
+        raise ConfigError(
+            f"labels.gtin_prefixes must be at most {MAX_GTIN_PREFIXES} prefixes of 6 to 12 "
+            f"digits: {known!r}"
+        )
+    settings = LabelSettings(prefix, extension, over, cap, tuple(known))
+    return {"labels": settings, "printers": printers}
+
+
+MAX_GTIN_PREFIXES = 200
 
 
 def _whole(labels: dict[str, Any], key: str, default: int, low: int, high: int) -> int:

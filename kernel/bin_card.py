@@ -31,8 +31,11 @@ class BinCard:
     head: str = ""  # 仓库负责人
 
 
-def gs1_batch_code(gtin: str, batch: str, prod_date: date | None) -> str:
-    """What the card's QR says: (01) GTIN, (10) batch, GS, (11) production date."""
+def gs1_batch_code(gtin: str | None, batch: str, prod_date: date | None, item: str = "") -> str:
+    """What the card's QR says: (01) GTIN, (10) batch, GS, (11) production date; for an item
+    with no GTIN in the catalogue, its code and the batch as plain text (no key to give)."""
+    if not gtin:
+        return f"{item} {batch}".strip()
     code = f"01{gtin.zfill(14)}10{batch}"
     return code + (f"{GS}11{prod_date:%y%m%d}" if prod_date else "")
 

@@ -133,6 +133,8 @@ def _printing(site: Site) -> dict[str, Any]:
         settings["timeout"] = printer.get("timeout", 5)
         printers[printer["id"]] = settings
     prefix = {"company_prefix": labels["company_prefix"], "extension": labels.get("extension", 0)}
+    if labels.get("gtin_prefixes"):
+        prefix["gtin_prefixes"] = list(labels["gtin_prefixes"])
     return {"labels": prefix, "printers": printers}
 
 

@@ -272,6 +272,14 @@ class Notices(Protocol):
 
     def note_listed_received(self, notice_id: int, epc: str, at: float) -> None: ...
 
+    def item_received(self, gtin: str, serial: str) -> bool:
+        """Whether this one trade item (counted by item: its GTIN and serial) was received
+        and has not been loaded out since."""
+        ...
+
+    def note_item_received(self, gtin: str, serial: str, at: float) -> None: ...
+    def note_item_left(self, gtin: str, serial: str) -> None: ...
+
 
 class PickLists(Protocol):
     def pick_lines(self, order: str) -> list[PickLine]:

@@ -11,13 +11,14 @@ knows the unit (a batch too long for the content symbol gets a third, under the 
 
 The EPC to encode is the SSCC-96 of the SSCC (the depot's own company prefix), or, where units
 are counted by item, the SGTIN-96 of the item's GTIN and serial (EPC Tag Data Standard,
-epcpy). An item's serial is its supplier's, where its label carries one that SGTIN-96 can hold
-(digits, no leading zero, under 2^38); otherwise the depot gives it one: its SSCC's extension
-digit and serial reference as a number (`depot_item_serial`), unique across the depot's units
-as their SSCCs are, and never a second identity for an item that has a serial of its own (such
-an item's tag carries its SSCC-96 instead). The split of the GTIN into company prefix and item
-reference only shapes the tag's URI: readers know the item by its GTIN and serial
-(kernel/epc_keys.py).
+epcpy). An item's serial is its own (its supplier's label's (21)); an item of a GTIN under the
+depot's own prefix without one gets the depot's: its SSCC's extension digit and serial
+reference as a number (`depot_item_serial`), unique as the SSCCs are. The depot numbers no
+other owner's items (GS1: the brand owner gives serials): such an item without a serial is
+labelled as a logistic unit of one. SGTIN-96 goes on the tag only where it holds the serial
+(digits, no leading zero, under 2^38) and the GTIN's company prefix is known (the depot's, or
+one of its suppliers' it names), so that the tag's URI is the one the item's own tag would
+carry; otherwise the tag carries the unit's SSCC-96.
 """
 
 from __future__ import annotations
@@ -190,7 +191,10 @@ def elements(label: LogisticLabel) -> list[list[tuple[str, str]]]:
         unit.append(("17", _yymmdd(label.expiry)))
     if _fits(content):
         return [content, unit]
-    return [[key, *count], [key, ("10", label.batch)], unit]
+    split = [[key, *count], [key, ("10", label.batch)], unit]
+    if not all(_fits(pairs) for pairs in split):
+        _refuse("too_long", "条码内容过长", "a symbol of this label would not fit the label")
+    return split
 
 
 def _fits(pairs: list[tuple[str, str]]) -> bool:
@@ -313,9 +317,14 @@ class UnitsToLabel:
 
 
 def unit_labels(
-    request: UnitsToLabel, company_prefix: str, extension: int, first_serial: int
+    request: UnitsToLabel,
+    company_prefix: str,
+    extension: int,
+    first_serial: int,
+    known: tuple[str, ...] = (),
 ) -> list[LogisticLabel]:
-    """The labels of the request's units, serials from `first_serial` on."""
+    """The labels of the request's units, serials from `first_serial` on (`known`: company
+    prefixes besides the depot's whose GTINs' split is known: its suppliers')."""
     if not 1 <= request.units <= MAX_UNITS:
         _refuse("units", f"标签数量须为 1 至 {MAX_UNITS}", f"1..{MAX_UNITS} labels at once")
     if request.goods.serial and request.units > 1:
@@ -325,14 +334,22 @@ def unit_labels(
         code = sscc(company_prefix, extension, serial)
         label = replace(request.goods, sscc=code)
         if request.by_item:
-            own = request.goods.serial or depot_item_serial(code, company_prefix)
-            label = replace(label, trade_item=True, qty=1, serial=own)
-        epc = tag_epc(label, company_prefix) if request.encode else None
+            own = item_serial(request.goods, code, company_prefix)
+            label = replace(label, trade_item=own is not None, qty=1, serial=own)
+        epc = tag_epc(label, company_prefix, known) if request.encode else None
         out.append(replace(label, epc_hex=epc))
     return out
 
 
-DEFAULT_GCP_LENGTH = 7  # a supplier's company prefix length, unknown: GS1 China's 690-691 form
+def item_serial(goods: LogisticLabel, code: str, company_prefix: str) -> str | None:
+    """The serial of a unit counted by item: its own (its supplier's), else, for a GTIN under
+    the depot's own prefix, the depot's; else none (the depot numbers no other owner's items:
+    the unit is then labelled as a logistic unit of one, (02) and (37) 1)."""
+    if goods.serial:
+        return goods.serial
+    if goods.gtin14[1:].startswith(company_prefix):
+        return depot_item_serial(code, company_prefix)
+    return None
 
 
 def depot_item_serial(code: str, company_prefix: str) -> str:
@@ -349,13 +366,14 @@ def fits_sgtin96(serial: str) -> bool:
     )  # fmt: skip
 
 
-def tag_epc(label: LogisticLabel, company_prefix: str) -> str:
-    """The EPC a unit's tag carries: a trade item's SGTIN-96 (its serial SGTIN-96 can hold),
-    else the unit's SSCC-96."""
+def tag_epc(label: LogisticLabel, company_prefix: str, known: tuple[str, ...] = ()) -> str:
+    """The EPC a unit's tag carries: a trade item's SGTIN-96, where SGTIN-96 holds its serial
+    and its GTIN is under the depot's prefix or a known one (the split the item's own tag
+    would be written under); else the unit's SSCC-96."""
     if label.trade_item and label.serial and fits_sgtin96(label.serial):
-        gtin = label.gtin14
-        split = len(company_prefix) if gtin[1:].startswith(company_prefix) else DEFAULT_GCP_LENGTH
-        return sgtin_epc(gtin, int(label.serial), split)
+        fitting = [len(p) for p in (company_prefix, *known) if label.gtin14[1:].startswith(p)]
+        if fitting:  # the longest prefix the GTIN is under
+            return sgtin_epc(label.gtin14, int(label.serial), max(fitting))
     return sscc_epc(label.sscc, company_prefix)
 
 

@@ -91,9 +91,12 @@ def _field(value: str) -> str:
 
 
 def _hex_escaped(code: str) -> str:
-    """The QR's data with `_` and control characters (the GS before a production date) as
-    `_hh` escapes (^FH_)."""
-    return "".join(f"_{ord(c):02X}" if c == "_" or ord(c) < 32 else c for c in code)
+    """The QR's data with every character but ASCII letters and digits as `_hh` escapes of its
+    UTF-8 bytes (^FH_): the GS before a production date, and a `^` or `~` in a batch, which
+    would otherwise end the format or command the printer."""
+    return "".join(
+        c if c.isascii() and c.isalnum() else "".join(f"_{b:02X}" for b in c.encode()) for c in code
+    )
 
 
 # -- ~HS host status -------------------------------------------------------------------------

@@ -61,7 +61,8 @@ def receiving_labels(config: GatewayConfig, wake: Callable[[], None]) -> Receivi
         if p.door:
             doors.setdefault(p.door, DoorPrinter(p.name, tag, p.encoder))
     labels = config.labels
-    return ReceivingLabels(labels.company_prefix, labels.extension, doors, config.site, wake)
+    return ReceivingLabels(labels.company_prefix, labels.extension, doors, config.site, wake,
+                           labels.gtin_prefixes)  # fmt: skip
 
 
 class Gateway:
@@ -90,7 +91,11 @@ class Gateway:
         )
         desk = (
             LabelDesk(
-                Numbering(config.labels.company_prefix, config.labels.extension),
+                Numbering(
+                    config.labels.company_prefix,
+                    config.labels.extension,
+                    config.labels.gtin_prefixes,
+                ),
                 {p.name: p.kind == "zpl" and p.rfid for p in config.printers},
                 self.printing.wake,
                 supervisor_over=config.labels.supervisor_over,

@@ -23,6 +23,7 @@ from gateway.services.label_queue import LabelDesk, asked, cards_in, labels_in
 from gateway.services.printing import PrintResult
 from gateway.storage import asked_prints, print_queue
 from gateway.storage.store import GatewayStore
+from kernel.print_outcomes import PrintOutcome
 
 log = logging.getLogger(__name__)
 MAX_TEXT = 200  # a field's characters, as the floor's own forms take them
@@ -128,7 +129,7 @@ class DashboardPrints:
             asked_prints.refused(db, rid, kind, printer, zh, en, self.store.clock())
         return 0
 
-    def report(self) -> tuple[dict[str, Any], list[asked_prints.Outcome]]:
+    def report(self) -> tuple[dict[str, Any], list[PrintOutcome]]:
         """The depot's printers and what came of the requests the server has not heard final:
         the report's `printers` and `print_requests`, and the outcomes it carries."""
         trouble = self.problems()
@@ -147,7 +148,7 @@ class DashboardPrints:
         requests = [asdict(o) for o in outcomes]
         return {"printers": printers, "print_requests": requests}, outcomes
 
-    def reported(self, sent: list[asked_prints.Outcome]) -> None:
+    def reported(self, sent: list[PrintOutcome]) -> None:
         """The server took a report carrying these outcomes."""
         with self.store.transaction() as db:
             asked_prints.reported(db, sent)

@@ -24,6 +24,7 @@ class Numbering:
 
     company_prefix: str
     extension: int = 0
+    gtin_prefixes: tuple[str, ...] = ()  # suppliers' prefixes: their items' SGTIN tags
 
 
 def queue_labels(
@@ -152,7 +153,7 @@ def labels_in(
     request = UnitsToLabel(units, goods, encode=desk.printers[printer], by_item=by_item)
     prefix, extension = desk.numbering.company_prefix, desk.numbering.extension
     first = print_queue.take_serials(db, prefix, extension, units)
-    labels = unit_labels(request, prefix, extension, first)
+    labels = unit_labels(request, prefix, extension, first, desk.numbering.gtin_prefixes)
     ids = print_queue.enqueue(db, printer, labels, now)
     received_labels.asked_on_floor(db, ids, item.code, printer, request.encode)
     return ids

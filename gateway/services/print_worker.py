@@ -226,5 +226,5 @@ class PrintWorker:
 
 def _print(device: LabelPrinter, job: print_queue.Job) -> PrintResult:
     if isinstance(job.label, BinCard):
-        return device.print_card(job.label, f"card-{job.id}")
+        return device.print_card(job.label, job.key)  # 'card-<uuid>': never another's file
     return device.print_label(job.label)

@@ -10,33 +10,18 @@ Every function here runs inside the caller's transaction (GatewayStore.transacti
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+
+from kernel.print_outcomes import PrintOutcome
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS asked_prints (
     id INTEGER PRIMARY KEY, kind TEXT NOT NULL, printer TEXT NOT NULL,
-    first_job INTEGER, last_job INTEGER, reason_zh TEXT, reason_en TEXT,
-    taken_at REAL NOT NULL, reported TEXT
+    reason_zh TEXT, reason_en TEXT, taken_at REAL NOT NULL, reported TEXT
 );
+CREATE TABLE IF NOT EXISTS asked_jobs (job INTEGER PRIMARY KEY, request INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS asked_jobs_request ON asked_jobs (request);
 """
-FINAL = ("printed", "refused")
 MAX_REPORTED = 200  # requests a report carries, the newest
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """What came of a request: `state` queued (printing), printed (every job), attention (a
-    job waits for a supervisor at the printer: unconfirmed, or held after voided labels), or
-    refused (nothing queued: `reason_*` say why)."""
-
-    id: int
-    state: str
-    jobs: int
-    printed: int
-    first_sscc: str | None
-    last_sscc: str | None
-    reason_zh: str
-    reason_en: str
 
 
 def known(db: sqlite3.Connection, request: int) -> bool:
@@ -46,11 +31,13 @@ def known(db: sqlite3.Connection, request: int) -> bool:
 def taken(
     db: sqlite3.Connection, request: int, kind: str, printer: str, jobs: list[int], now: float
 ) -> None:
-    """The request's jobs are queued (their ids follow each other: one transaction)."""
+    """The request's jobs are queued."""
     db.execute(
-        "INSERT INTO asked_prints (id, kind, printer, first_job, last_job, taken_at) "
-        "VALUES (?,?,?,?,?,?)",
-        (request, kind, printer, min(jobs), max(jobs), now),
+        "INSERT INTO asked_prints (id, kind, printer, taken_at) VALUES (?,?,?,?)",
+        (request, kind, printer, now),
+    )
+    db.executemany(
+        "INSERT INTO asked_jobs (job, request) VALUES (?,?)", [(job, request) for job in jobs]
     )
 
 
@@ -64,33 +51,47 @@ def refused(
     )
 
 
-def outcomes(db: sqlite3.Connection) -> list[Outcome]:
-    """What came of each request the server has not heard final, newest first."""
+_SSCC_OF = (
+    "(SELECT p.sscc FROM asked_jobs x JOIN print_jobs p ON p.id = x.job "
+    "WHERE x.request = a.id AND p.kind = 'label' ORDER BY p.id {} LIMIT 1)"
+)
+SET_ASIDE = ("部分标签无法打印，已搁置", "labels the rules no longer take were set aside")
+
+
+def outcomes(db: sqlite3.Connection) -> list[PrintOutcome]:
+    """What came of each request the server has not heard final, newest first. A request
+    whose jobs were all printed but for some set aside (`refused` in the queue: never to
+    print) is refused, final, with how many printed."""
     rows = db.execute(
-        "SELECT a.id, a.first_job, a.reason_zh, a.reason_en, "
-        "count(j.id), coalesce(sum(j.state = 'printed'), 0), "
+        "SELECT a.id, a.reason_zh, a.reason_en, count(j.id), "  # noqa: S608
+        "coalesce(sum(j.state = 'printed'), 0), "
         "coalesce(sum(j.state IN ('unconfirmed', 'held')), 0), "
-        "(SELECT sscc FROM print_jobs WHERE id = a.first_job AND kind = 'label'), "
-        "(SELECT sscc FROM print_jobs WHERE id = a.last_job AND kind = 'label') "
-        "FROM asked_prints a LEFT JOIN print_jobs j ON j.id BETWEEN a.first_job AND a.last_job "
+        "coalesce(sum(j.state = 'refused'), 0), "
+        f"{_SSCC_OF.format('ASC')}, {_SSCC_OF.format('DESC')} "
+        "FROM asked_prints a LEFT JOIN asked_jobs aj ON aj.request = a.id "
+        "LEFT JOIN print_jobs j ON j.id = aj.job "
         "WHERE a.reported IS NULL OR a.reported NOT IN ('printed', 'refused') "
         "GROUP BY a.id ORDER BY a.id DESC LIMIT ?",
         (MAX_REPORTED,),
     )
     out = []
-    for request, first, zh, en, jobs, printed, attention, first_sscc, last_sscc in rows:
+    for request, zh, en, jobs, printed, attention, aside, first, last in rows:
         state = (
-            "refused" if first is None
+            "refused" if jobs == 0 or (aside and printed + aside == jobs)
             else "printed" if printed == jobs
             else "attention" if attention
             else "queued"
         )  # fmt: skip
-        counts = int(jobs), int(printed)
-        out.append(Outcome(int(request), state, *counts, first_sscc, last_sscc, zh or "", en or ""))
+        if aside and not zh:
+            zh, en = SET_ASIDE
+        reasons = zh or "", en or ""
+        out.append(
+            PrintOutcome(int(request), state, int(jobs), int(printed), first, last, *reasons)
+        )
     return out
 
 
-def reported(db: sqlite3.Connection, sent: list[Outcome]) -> None:
+def reported(db: sqlite3.Connection, sent: list[PrintOutcome]) -> None:
     """The server has these outcomes: a final one is not reported again."""
     db.executemany(
         "UPDATE asked_prints SET reported = ? WHERE id = ?", [(o.state, o.id) for o in sent]

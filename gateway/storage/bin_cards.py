@@ -43,7 +43,7 @@ def cards_at(db: sqlite3.Connection, location: str, keeper: str) -> list[BinCard
         name, unit, spec, years, made, inbound, maker = described
         prod_date = _day(made)
         gtin = book.gtin_of(item)
-        code = gs1_batch_code(gtin, batch, prod_date) if gtin else f"{item} {batch}"
+        code = gs1_batch_code(gtin, batch, prod_date, item)
         card = BinCard(
             item=str(name), location=location, manufacturer=str(maker), spec=str(spec),
             qty=qty, unit=str(unit), prod_date=prod_date, inbound_date=_day(inbound),

@@ -246,6 +246,18 @@ class Book:
     def note_listed_received(self, notice_id: int, epc: str, at: float) -> None:
         self.db.execute("INSERT INTO listed_received VALUES (?,?,?)", (notice_id, epc, at))
 
+    def item_received(self, gtin: str, serial: str) -> bool:
+        found = self.db.execute(
+            "SELECT 1 FROM received_items WHERE gtin = ? AND serial = ?", (gtin, serial)
+        )
+        return found.fetchone() is not None
+
+    def note_item_received(self, gtin: str, serial: str, at: float) -> None:
+        self.db.execute("INSERT INTO received_items VALUES (?,?,?)", (gtin, serial, at))
+
+    def note_item_left(self, gtin: str, serial: str) -> None:
+        self.db.execute("DELETE FROM received_items WHERE gtin = ? AND serial = ?", (gtin, serial))
+
     # --- pick lists and loading -------------------------------------------------------------
 
     def pick_lines(self, order: str) -> list[PickLine]:

@@ -73,6 +73,7 @@ class MemoryFloor:
     count_rows: dict[CountKey, tuple[int, int | None, bool]] = field(default_factory=dict)
     tags: dict[str, TaggedUnit] = field(default_factory=dict)
     listed_done: set[tuple[int, str]] = field(default_factory=set)  # (notice, tag) received
+    items_in: set[tuple[str, str]] = field(default_factory=set)  # (GTIN, serial) received
     # The doors with a printer that labels what they receive, each with its trouble now
     # (a zpl.PROBLEMS code; "" none), and the labels queued there:
     printers: dict[str, str] = field(default_factory=dict)
@@ -80,7 +81,7 @@ class MemoryFloor:
     _mark: dict[str, Any] | None = field(default=None, init=False, repr=False)
 
     _RECORDED = ("effects", "tasks", "received", "flagged", "picks", "loads", "count_rows", "tags",
-                 "listed_done", "labels")  # fmt: skip
+                 "listed_done", "items_in", "labels")  # fmt: skip
 
     def mark(self) -> None:
         """Where `undo` goes back to: the read about to be decided."""
@@ -179,6 +180,15 @@ class MemoryFloor:
 
     def note_listed_received(self, notice_id: int, epc: str, at: float) -> None:
         self.listed_done.add((notice_id, epc))
+
+    def item_received(self, gtin: str, serial: str) -> bool:
+        return (gtin, serial) in self.items_in
+
+    def note_item_received(self, gtin: str, serial: str, at: float) -> None:
+        self.items_in.add((gtin, serial))
+
+    def note_item_left(self, gtin: str, serial: str) -> None:
+        self.items_in.discard((gtin, serial))
 
     # --- pick lists and loading -------------------------------------------------------------
 

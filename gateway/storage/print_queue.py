@@ -63,6 +63,7 @@ class Job:
     voids: int
     state: str
     reason: str | None
+    key: str = ""  # a label's SSCC, a card's own key ('card-...'): unique across the book
 
     @property
     def unit_label(self) -> LogisticLabel | None:
@@ -135,16 +136,16 @@ def _insert(
 
 
 def _job(row: tuple[object, ...]) -> Job:
-    id_, printer, text, attempts, voids, state, reason, kind = row
+    id_, printer, text, attempts, voids, state, reason, kind, key = row
     values = json.loads(str(text))
     made = card_from_dict(values) if kind == CARD else label_from_dict(values)
     return Job(
         int(str(id_)), str(printer), made, int(str(attempts)), int(str(voids)), str(state),
-        None if reason is None else str(reason),
+        None if reason is None else str(reason), str(key),
     )  # fmt: skip
 
 
-_COLUMNS = "id, printer, label, attempts, voids, state, reason, kind"
+_COLUMNS = "id, printer, label, attempts, voids, state, reason, kind, sscc"
 
 
 def next_job(db: sqlite3.Connection, printer: str) -> Job | None:

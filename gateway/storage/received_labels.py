@@ -58,6 +58,7 @@ class ReceivingLabels:
     doors: Mapping[str, DoorPrinter]
     depot: str = ""
     wake: Callable[[], None] = field(default=_nothing, compare=False)
+    gtin_prefixes: tuple[str, ...] = ()  # suppliers' prefixes: their items' SGTIN tags
 
 
 def _day(text: str | None) -> date | None:
@@ -85,7 +86,7 @@ def queue(
         )  # fmt: skip
         first = print_queue.take_serials(db, prefix, extension, 1)
         request = UnitsToLabel(1, goods, encode=door.tag != NONE, by_item=wanted.serial is not None)
-        labels = numbered(request, prefix, extension, first)
+        labels = numbered(request, prefix, extension, first, plan.gtin_prefixes)
     except LabelRefused as refused:
         return LabelNote(None, refused.zh, refused.en)
     (job,) = print_queue.enqueue(db, door.printer, labels, at)

@@ -120,6 +120,11 @@ CREATE INDEX IF NOT EXISTS notice_units_notice ON notice_units (notice_id);
 CREATE TABLE IF NOT EXISTS listed_received (
     notice_id INTEGER NOT NULL, epc TEXT NOT NULL, at REAL NOT NULL, PRIMARY KEY (notice_id, epc)
 );
+-- One trade item counted by item (its GTIN and serial), received and not loaded out since:
+-- its label scanned again is answered "already received", not counted twice.
+CREATE TABLE IF NOT EXISTS received_items (
+    gtin TEXT NOT NULL, serial TEXT NOT NULL, at REAL NOT NULL, PRIMARY KEY (gtin, serial)
+);
 CREATE INDEX IF NOT EXISTS gtins_item ON gtins (item);
 CREATE TABLE IF NOT EXISTS flagged_receipts (
     read_id TEXT PRIMARY KEY, notice_id INTEGER, item TEXT NOT NULL, batch TEXT NOT NULL,

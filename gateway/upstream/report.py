@@ -17,11 +17,11 @@ import httpx
 from gateway.config import ServerLink
 from gateway.services.dashboard_prints import DashboardPrints
 from gateway.storage import people
-from gateway.storage.asked_prints import Outcome
 from gateway.storage.disk import MB, DiskGuard
 from gateway.storage.store import GatewayStore
 from gateway.upstream.worker import Worker
 from kernel.clock import Clock
+from kernel.print_outcomes import PrintOutcome
 
 log = logging.getLogger(__name__)
 RECENT_SECONDS = 600
@@ -52,7 +52,7 @@ class Reporter(Worker):
         self.workers = workers  # "sync", "delivery": whose last success to report
         self.interval = interval
         self.prints = prints  # the printers, and the dashboard's print requests' outcomes
-        self._outcomes: list[Outcome] = []  # what the report being sent carries
+        self._outcomes: list[PrintOutcome] = []  # what the report being sent carries
 
     def report(self) -> dict[str, Any]:
         now = self.store.clock()

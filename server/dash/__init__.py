@@ -16,6 +16,7 @@ from server.dash import (
     doors,
     handovers,
     inbound,
+    labels,
     ledger,
     live,
     order_steps,
@@ -54,3 +55,4 @@ for part in (
 router.include_router(stocktake_steps.router)  # a round's steps, after its pages
 router.include_router(admin.router)  # master data, people, gateways
 router.include_router(handovers.router)
+router.include_router(labels.router)

@@ -87,6 +87,7 @@ MENU = (
     MenuItem("/acceptance", "入库验收", "Acceptance", "read"),
     MenuItem("/orders", "调运", "Dispatch", "read"),
     MenuItem("/handovers", "交接单", "Handover notes", "read"),
+    MenuItem("/labels", "标签打印", "Labels", "read"),
     MenuItem("/stocktakes", "盘点", "Stocktakes", "read"),
     MenuItem("/ledger", "台账", "Ledger", "read"),
     MenuItem("/agency", "代储点", "Agency points", "read"),

@@ -269,6 +269,15 @@ BY_REASON: dict[str, Step] = {
         "报告文件由作出该决定的人上传", "the person who made the decision uploads its report"
     ),
     "no_grounds": S("请填写不予批准的理由", "give the reason for refusing it"),
+    # labels and bin cards asked for at the centre (server/domain/print_requests.py)
+    "bad_gtin": S("条码校验位不对，请核对 GTIN", "the GTIN's check digit is wrong: check it"),
+    "bad_printer": S(
+        "打印机名称只能用字母、数字和 . _ -", "a printer's name is letters, digits and . _ -"
+    ),
+    "too_many_labels": S(
+        "保管员一次最多申请 100 张标签，更多请由主管申请",
+        "a keeper asks for at most 100 labels at once: more need a supervisor",
+    ),
     # a posting's basis (the ledger refuses it)
     "no_basis": S(
         "缺少依据单据，请从相应的单据操作", "no record allows it: act from the record that does"

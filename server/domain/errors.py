@@ -180,7 +180,14 @@ class CheckpointError(SetupError):
 REASON_STATUS: dict[int, frozenset[str]] = {
     400: frozenset({"bad_event_id", "bad_query"}),
     403: frozenset(
-        {"same_person", "role_not_allowed", "warehouse_not_allowed", "own_account", "not_decider"}
+        {
+            "same_person",
+            "role_not_allowed",
+            "warehouse_not_allowed",
+            "own_account",
+            "not_decider",
+            "too_many_labels",
+        }
     ),
     404: frozenset(
         {

@@ -40,6 +40,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # sign on to a depot's floor pages at its gateway, with a floor PIN
     # (server/services/floor_access.py)
     "floor": frozenset({"admin", "supervisor", "keeper"}),
+    # ask a depot's gateway to print labels or bin cards (server/domain/print_requests.py:
+    # more than 100 labels at once for admins and supervisors only)
+    "labels": frozenset({"admin", "supervisor", "keeper"}),
     # propose:<kind>, approve:<kind> for each kind of decision
     **duties.permissions(),
 }

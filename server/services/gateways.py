@@ -1,8 +1,11 @@
-"""What the depots' gateways say about themselves: each reports its devices, outbox and disk
-(`POST /api/v1/gateway/report`), and each sync is noted. The dashboard's doors page reads it.
+"""What the depots' gateways say about themselves: each reports its devices, outbox, disk and
+printers (`POST /api/v1/gateway/report`), and each sync is noted. The dashboard's doors page
+reads it, and the labels page the depot's printers.
 
 One row per depot, replaced by each report: a status, not a history (the gateways' own
-metrics keep the history)."""
+metrics keep the history). What a report says of the labels asked for at the centre
+(`print_requests`) is written to those requests (server/services/print_requests.py), in the
+same transaction, and not kept with the status."""
 
 from __future__ import annotations
 
@@ -10,13 +13,16 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from kernel.bounds import is_clean
+from kernel.print_outcomes import PrintOutcome
 from kernel.sscc_serials import UsedSerials
 from server.domain.bounds import json_problem, shown
 from server.domain.errors import ReportError
+from server.domain.print_requests import outcomes_of, printers_of
+from server.services.print_requests import take_outcomes
 from server.storage.tables import gateway_status, sscc_serials
 from server.storage.upsert import raise_to
 
@@ -25,21 +31,22 @@ MAX_REJECTED_SHOWN = 20
 MAX_REPORT_BYTES = 1024 * 1024
 
 
-def _upsert(engine: Engine, warehouse: str, client_id: str, values: dict[str, Any]) -> None:
-    dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
+def _upsert(conn: Connection, warehouse: str, client_id: str, values: dict[str, Any]) -> None:
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     statement = dialect.insert(gateway_status).values(
         warehouse=warehouse, client_id=client_id, **values
     )
-    with engine.begin() as conn:
-        conn.execute(
-            statement.on_conflict_do_update(
-                index_elements=[gateway_status.c.warehouse],
-                set_={"client_id": client_id, **values},
-            )
+    conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=[gateway_status.c.warehouse],
+            set_={"client_id": client_id, **values},
         )
+    )
 
 
-def check(report: dict[str, Any]) -> dict[str, Any]:
+def check(report: dict[str, Any]) -> tuple[dict[str, Any], list[PrintOutcome]]:
+    """The report as kept with the depot's status (its printers as checked, without the
+    requests' outcomes), and those outcomes; ReportError says what is malformed."""
     problem = json_problem(report, "report", 6, 1000, MAX_DEVICES)
     if problem is not None:
         raise ReportError(problem[1])
@@ -78,7 +85,10 @@ def check(report: dict[str, Any]) -> dict[str, Any]:
             raise ReportError("each rejected event needs event_id, type, result and reason")
         if event.get("at") is not None and not _is_time(event["at"]):
             raise ReportError("a rejected event's time must be ISO 8601")
-    return report
+    kept = {k: v for k, v in report.items() if k != "print_requests"}
+    if "printers" in report:
+        kept["printers"] = printers_of(report["printers"])
+    return kept, outcomes_of(report.get("print_requests", []))
 
 
 def _is_time(value: Any) -> bool:
@@ -94,14 +104,18 @@ def _is_time(value: Any) -> bool:
 def record_report(
     engine: Engine, warehouse: str, client_id: str, report: dict[str, Any], now: datetime
 ) -> None:
-    payload = json.dumps(check(report), ensure_ascii=False)
+    status, outcomes = check(report)
+    payload = json.dumps(status, ensure_ascii=False)
     if len(payload) > MAX_REPORT_BYTES:
         raise ReportError(f"a report may be {MAX_REPORT_BYTES} bytes at most")
-    _upsert(engine, warehouse, client_id, {"reported_at": now, "payload": payload})
+    with engine.begin() as conn:
+        _upsert(conn, warehouse, client_id, {"reported_at": now, "payload": payload})
+        take_outcomes(conn, warehouse, outcomes, now)
 
 
 def record_sync(engine: Engine, warehouse: str, client_id: str, now: datetime) -> None:
-    _upsert(engine, warehouse, client_id, {"last_sync_at": now})
+    with engine.begin() as conn:
+        _upsert(conn, warehouse, client_id, {"last_sync_at": now})
 
 
 def record_serials(engine: Engine, warehouse: str, used: list[UsedSerials], now: datetime) -> None:

@@ -13,8 +13,10 @@ The catalogue and the locations come whole, unless the gateway names the fingerp
 (`master`) of the copy it has and it is still current; open stocktakes come whole each
 time (each with the locations its last close asked to count again), and so do the people
 who may sign on to the depot's floor pages (server/services/floor_access.py: with their
-floor PIN hashes, never their passwords'), and the highest SSCC serial the depot's gateway
-has reported using under each GS1 prefix (kernel/sscc_serials.py).
+floor PIN hashes, never their passwords'), the highest SSCC serial the depot's gateway
+has reported using under each GS1 prefix (kernel/sscc_serials.py), and the labels and bin
+cards asked for at the centre that the gateway has not reported taking yet
+(`print_requests`, server/services/print_requests.py).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from sqlalchemy import ColumnElement, Connection, Engine, func, select, tuple_
 from server.domain.errors import BadCursor
 from server.services.floor_access import floor_people
 from server.services.inbound import notices as inbound_notices_of
+from server.storage import print_requests
 from server.storage.orders import pick_list_query
 from server.storage.tables import (
     approvals,
@@ -132,6 +135,9 @@ def sync(
             .where(sscc_serials.c.warehouse == warehouse)
             .order_by(sscc_serials.c.prefix, sscc_serials.c.extension),
         )
+        # Labels and bin cards asked for at the centre, oldest first, until the gateway's
+        # report says what came of each.
+        answer["print_requests"] = print_requests.for_sync(conn, warehouse)
     # After the connection above is closed: on SQLite every transaction takes the write lock.
     answer["inbound_notices"] = inbound_notices_of(engine, warehouse)
     for row in answer["acceptances"]:

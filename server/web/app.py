@@ -31,6 +31,7 @@ from server.web.ledger import router as ledger_router
 from server.web.master import router as master_router
 from server.web.papers import router as printing_router
 from server.web.people import router as people_router
+from server.web.print_requests import router as print_requests_router
 from server.web.stocktakes import router as stocktake_router
 from server.web.timing import ServerTiming
 from server.web.workflows import router as workflows_router
@@ -63,6 +64,7 @@ def create_app(
     app.include_router(master_router)
     app.include_router(people_router)
     app.include_router(printing_router)
+    app.include_router(print_requests_router)
     app.include_router(disposal_router)
     app.include_router(ledger_router)
     app.include_router(dashboard_router)

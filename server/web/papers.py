@@ -89,7 +89,7 @@ def bin_cards(
             inbound_date=r.inbound_date,
             storage_years=r.storage_years,
             keeper=keeper or scope.user.display_name,
-            code=gs1_batch_code(r.gtin, r.batch_no, r.prod_date),
+            code=gs1_batch_code(r.gtin, r.batch_no, r.prod_date, r.name_zh),
             head=head,
         )
         for r in rows

@@ -155,8 +155,8 @@ def test_each_role_sees_only_its_own(browser: Browser, site: dict[str, Any]) -> 
     url = site["server"].url
     admin = signed_in(browser, site, ADMIN[0])
     every_role = [
-        "总览", "库门与设备", "入库通知", "入库验收", "调运", "交接单", "盘点", "台账", "代储点",
-        "月报", "上报", "调运覆盖", "复检报废",
+        "总览", "库门与设备", "入库通知", "入库验收", "调运", "交接单", "标签打印", "盘点", "台账",
+        "代储点", "月报", "上报", "调运覆盖", "复检报废",
     ]  # fmt: skip
     assert menu(admin) == [
         *every_role, "审批", "审计", "基础数据与人员"

@@ -20,10 +20,20 @@ from starlette.routing import Mount
 
 from harness.depot import ADMIN
 from harness.disposal_world import PDF, own_reinspection, picked, with_report_file
-from harness.scope_world import HERE, MARK, REPORT_SCAN, ROLES, Caller, World, username
+from harness.scope_world import (
+    HERE,
+    MARK,
+    PROPOSER,
+    REPORT_SCAN,
+    ROLES,
+    Caller,
+    World,
+    username,
+)
 from kernel.clock import system_clock
 from server.domain import depot_time
-from server.services import accounts, depot_orders
+from server.domain.print_requests import Labels
+from server.services import accounts, depot_orders, print_requests
 from server.services.report_keeper import last_finished_month
 from server.web.gateways import PhoneOrderIn
 
@@ -274,6 +284,39 @@ def _confirmation(w: World, c: Caller, form: bool = False) -> Call:
 
 def _order(w: World) -> str:
     return str(w.order)
+
+
+LABELS = frozenset({"admin", "supervisor", "keeper"})
+_asked: dict[int, int] = {}
+
+
+def asked_here(w: World) -> None:
+    """One request of LC01 for labels, asked by its supervisor, its batch LC01's mark: what the
+    lists of print requests show (made once per world, before the call)."""
+    if id(w) not in _asked:
+        labels = Labels("PR-LC01", w.item.gtin, MARK[HERE], 1, 1)
+        made = print_requests.ask(w.engine, PROPOSER, "supervisor", HERE, labels, system_clock())
+        _asked[id(w)] = made["id"]
+
+
+def listing(path: str) -> Build:
+    """A GET of a list of LC01's print requests (`?depot=LC01`), with one request in it."""
+
+    def build(w: World, c: Caller) -> Call:
+        asked_here(w)
+        return Call("GET", path, {"depot": HERE})
+
+    return build
+
+
+def labels_fields(w: World) -> dict[str, str]:
+    """The labels form (or the API's body, as text) for one label of LC01's item."""
+    return {"depot": HERE, "printer": "PR-LC01", "gtin": w.item.gtin, "batch": MARK[HERE],
+            "qty": "1", "units": "1"}  # fmt: skip
+
+
+def storage_here(w: World) -> str:
+    return next(x.code for x in w.example.locations if x.warehouse == HERE and x.kind == "storage")
 
 
 CASES: tuple[Case, ...] = (
@@ -1103,6 +1146,59 @@ CASES: tuple[Case, ...] = (
         "record",
         lambda w, c: _confirmation(w, c, form=True),
         roles=HANDOVER,
+        page=True,
+    ),
+    # labels and bin cards asked for at the centre, printed at the depot
+    Case(
+        "POST",
+        "/api/v1/print-requests",
+        "person",
+        "named",
+        lambda w, c: Call(
+            "POST",
+            "/api/v1/print-requests",
+            json={**labels_fields(w), "kind": "labels", "qty": 1, "units": 1},
+        ),
+        roles=LABELS,
+    ),
+    Case(
+        "GET",
+        "/api/v1/print-requests",
+        "person",
+        "named",
+        listing("/api/v1/print-requests"),
+        shows=_lc01,
+    ),
+    Case("GET", "/labels", "person", "named", listing("/labels"), page=True, shows=_lc01),
+    Case(
+        "GET",
+        "/partials/labels",
+        "person",
+        "named",
+        listing("/partials/labels"),
+        page=True,
+        shows=_lc01,
+    ),
+    Case(
+        "POST",
+        "/labels",
+        "person",
+        "named",
+        lambda w, c: Call("POST", "/labels", data=labels_fields(w)),
+        roles=LABELS,
+        page=True,
+    ),
+    Case(
+        "POST",
+        "/labels/cards",
+        "person",
+        "named",
+        lambda w, c: Call(
+            "POST",
+            "/labels/cards",
+            data={"depot": HERE, "printer": "PR-LC01", "location": storage_here(w)},
+        ),
+        roles=LABELS,
         page=True,
     ),
     Case("GET", "/inbound", "person", "own", get("/inbound"), page=True, shows=lambda w: w.notice),

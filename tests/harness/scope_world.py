@@ -46,6 +46,7 @@ from server.storage.tables import (
     ledger_heads,
     locations,
     postings,
+    print_requests,
     stock,
     stocktake_counts,
 )
@@ -187,6 +188,7 @@ class World:
                     handovers.c.id,
                     dispatch_orders.c.id,
                     inbound_notices.c.id,
+                    print_requests.c.id,
                 )
             )
 

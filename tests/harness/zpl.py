@@ -132,10 +132,15 @@ def parse(zpl: str) -> list[Format]:
 
 
 def unescaped(data: str, escape: str) -> str:
-    """A field's data with its ^FH escapes (`_1D`) read as the characters they stand for."""
+    """A field's data with its ^FH escapes (`_1D`) read as the bytes they stand for, the whole
+    read as UTF-8 (^CI28), as the printer reads it."""
     if not escape:
         return data
-    return re.sub(re.escape(escape) + r"([0-9A-Fa-f]{2})", lambda m: chr(int(m[1], 16)), data)
+    parts = re.split(re.escape(escape) + r"([0-9A-Fa-f]{2})", data)
+    raw = b"".join(
+        bytes([int(part, 16)]) if n % 2 else part.encode() for n, part in enumerate(parts)
+    )
+    return raw.decode("utf-8", errors="replace")
 
 
 def sample_label(serial: int = 42, **changes: object) -> LogisticLabel:

@@ -6,19 +6,25 @@ simulated Zebra on TCP."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
+from gateway.config import ServerLink
 from gateway.domain.zpl import ZplSetup
 from gateway.services.dashboard_prints import DashboardPrints
 from gateway.services.label_queue import LabelDesk, Numbering
 from gateway.services.print_worker import PrintWorker, ZplDevice
 from gateway.services.printing import ZplPrinter
 from gateway.storage import print_queue
+from gateway.storage.disk import DiskGuard
 from gateway.storage.store import GatewayStore
+from gateway.upstream.report import Reporter
 from harness.floor_book import GTIN, quilt_book
 from harness.zpl_printer import ZplPrinter as Simulator
 
@@ -139,10 +145,42 @@ def test_a_printer_out_of_paper_is_reported_and_a_label_in_doubt_needs_attention
     assert report["printers"][0]["trouble"] == "paper_out"
     assert report["printers"][0]["queued"] == 2
     assert report["print_requests"][0]["state"] == "queued"
-    with store.transaction() as db:  # the printer took one and said nothing more
-        first = print_queue.next_job(db, "D01")
-        assert first is not None
-        print_queue.sending(db, first.id)
-        print_queue.unconfirmed(db, first.id, "not_settled")
+    zebra.refill()
+    with Simulator(rfid=True, print_seconds=5) as slow:  # takes a label, prints it late
+        worker = worker_for(store, slow)
+        prints = prints_at(store, worker)
+        worker.run_once()  # past the settle time: whether it printed is for a supervisor
     assert outcomes(prints)[11]["state"] == "attention"
+    store.close()
+
+
+def test_the_report_carries_an_outcome_until_the_server_has_taken_it(
+    book: Path, zebra: Simulator
+) -> None:
+    """The status report names the printer and the request; one the server did not take (it
+    answered 503) is sent again; once taken, a final outcome is not sent again."""
+    store = GatewayStore(book, lambda: 1_000.0)
+    worker = worker_for(store, zebra)
+    prints = prints_at(store, worker)
+    prints.take([labels(21, units=1)])
+    worker.run_once()
+    token = book.parent / "token"
+    token.write_text("gateway-token")
+    disk = DiskGuard(book.parent, 1, 1)
+    reporter = Reporter(ServerLink("http://central", token), store, disk, {}, 30.0,
+                        clock=lambda: datetime(2026, 12, 3, tzinfo=UTC), prints=prints)  # fmt: skip
+    heard: list[dict[str, Any]] = []
+    answers = iter([503, 200, 200])
+
+    def server(request: httpx.Request) -> httpx.Response:
+        heard.append(json.loads(request.content))
+        return httpx.Response(next(answers), json={})
+
+    with httpx.Client(base_url="http://central", transport=httpx.MockTransport(server)) as http:
+        for _ in range(3):
+            reporter.once(http)
+    sent = [[r["id"] for r in body["print_requests"]] for body in heard]
+    assert sent == [[21], [21], []]  # refused once, taken once, then no more
+    assert heard[0]["print_requests"][0]["state"] == "printed"
+    assert heard[0]["printers"][0]["printer"] == "D01"
     store.close()

@@ -39,6 +39,7 @@ from gateway.domain.zpl import (
 )
 from harness.zpl import parse, sample_label
 from kernel.bin_card import BinCard, gs1_batch_code
+from kernel.bin_card_paper import bin_cards_pdf
 from kernel.gs1 import check_digit
 
 PREFIX = "6901234"
@@ -173,6 +174,15 @@ def test_a_bin_card_has_annex_3s_rows_and_the_batch_qr() -> None:
     assert qr == f"01{GTIN}10LOT_1\x1d11260301"
 
 
+def test_a_bin_cards_qr_holds_a_caret_or_tilde_without_commanding_the_printer() -> None:
+    code = gs1_batch_code(GTIN, "A^XZ~JA批", None)
+    card = BinCard("棉被", "A-03-02", "", "", 1, "床", None, None, 5, "", code)
+    zpl = bin_card_zpl(card, ZplSetup())
+    assert zpl.count("^XZ") == 1 and "~JA" not in zpl  # one format, no command in its data
+    (form,) = parse(zpl)
+    assert form.qr == [code]
+
+
 READY = HostStatus(
     paper_out=False, paused=False, label_length=1218, formats_in_buffer=0, buffer_full=False,
     partial_format=False, corrupt_ram=False, under_temperature=False, over_temperature=False,
@@ -251,3 +261,9 @@ def test_a_requests_units_get_consecutive_ssccs_and_their_epcs() -> None:
 def test_a_label_goes_round_the_print_queues_json() -> None:
     for label in (a_label(), a_label(prod_date=None, expiry=None, epc_hex="31D5A537")):
         assert label_from_dict(json.loads(json.dumps(label_to_dict(label)))) == label
+
+
+def test_a_stack_of_an_item_without_a_gtin_still_gets_its_card() -> None:
+    assert gs1_batch_code(None, "B1", date(2026, 3, 1), "棉被") == "棉被 B1"
+    card = BinCard("棉被", "A-03-02", "", "", 1, "床", None, None, 5, "", "棉被 B1")
+    assert bin_cards_pdf([card]).startswith(b"%PDF")

@@ -24,6 +24,7 @@ PRINTING = """
 [labels]
 company_prefix = "6901234"
 extension = 3
+gtin_prefixes = ["6912345", "691234567"]
 
 [printers.D01]
 kind = "zpl"
@@ -41,6 +42,7 @@ def test_printers_and_the_depots_prefix_are_read(tmp_path: Path) -> None:
     config = parse_config(tomllib.loads(BASE + PRINTING), tmp_path)
     assert config.labels is not None
     assert (config.labels.company_prefix, config.labels.extension) == ("6901234", 3)
+    assert config.labels.gtin_prefixes == ("6912345", "691234567")
     zpl, pdf = config.printers
     assert zpl == PrinterSettings("D01", "zpl", host="10.20.1.31", rfid=True, door="D01")
     assert (pdf.spool, pdf.command) == (tmp_path / "spool" / "labels", "lp -d LABELS")
@@ -64,6 +66,8 @@ PREFIX = '[labels]\ncompany_prefix = "6901234"\n'
         (PREFIX + "supervisor_over = 0", "supervisor_over must be a whole number 1..10000"),
         (PREFIX + "queue_cap = 5", "queue_cap must be a whole number 10..100000"),
         (PREFIX + 'queue_cap = "many"', "queue_cap"),
+        (PREFIX + 'gtin_prefixes = ["69123"]', "gtin_prefixes must be at most 200 prefixes"),
+        (PREFIX + 'gtin_prefixes = "6912345"', "gtin_prefixes"),
         ('[printers.P1]\nkind = "zpl"\nhost = "p"', r"\[labels\]"),
     ],
 )

@@ -20,7 +20,7 @@ from siteconfig.yamlfile import load_yaml
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "firmware-config" / "sites" / "LC01.yaml"
 PRINTING = """
-  labels: {company_prefix: "6901234", extension: 3}
+  labels: {company_prefix: "6901234", extension: 3, gtin_prefixes: ["6912345"]}
   printers:
     - {id: PR-D01, door: D01, kind: zpl, host: 10.20.1.31, rfid: true}
     - {id: PR-OFFICE, kind: pdf, command: lp -d LABELS}
@@ -59,6 +59,7 @@ def test_the_printers_go_into_the_gateways_file_as_it_reads_them(tmp_path: Path)
     config = parse_config(built(text), tmp_path)
     assert config.labels is not None
     assert (config.labels.company_prefix, config.labels.extension) == ("6901234", 3)
+    assert config.labels.gtin_prefixes == ("6912345",)  # suppliers' prefixes, for SGTIN tags
     zpl, pdf = config.printers
     assert zpl == PrinterSettings("PR-D01", "zpl", host="10.20.1.31", rfid=True, door="D01")
     assert pdf.door == ""  # at no door: it prints on demand only

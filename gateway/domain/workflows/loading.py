@@ -89,6 +89,8 @@ def _loaded(ctx: Context, order: str, unit: Unit, line_id: int, event: Loading) 
     ctx.book.record_load(
         Load(event.event_id, line_id, unit.qty, ctx.scan.device, ctx.now, unit.batch)
     )
+    if unit.serial is not None:  # the item has left: received again if it comes back
+        ctx.book.note_item_left(unit.gtin, unit.serial)
     rest = sum(max(0, q) for q in ctx.book.left_to_load(order).values())
     outcome = ctx.ok(
         f"已装车：批次 {unit.batch} {unit.qty} {unit.item.unit_zh}，还剩 {rest}",

@@ -75,6 +75,11 @@ def receive(ctx: Context) -> Outcome:
     if listed is not None:
         return receive_listed(ctx, door, listed)
     unit = unit_of(ctx)
+    if unit.serial is not None:  # one trade item: received once while it is in the depot
+        if ctx.book.item_received(unit.gtin, unit.serial):
+            return ctx.ok(f"此物品已收过：序列号 {unit.serial}",
+                          f"Already received: serial {unit.serial}", counted=False)  # fmt: skip
+        ctx.book.note_item_received(unit.gtin, unit.serial, ctx.now)
     outcome = receive_unit(ctx, door, unit, ctx.book.open_notice_lines())
     wanted = LabelWanted(door, unit.item, unit.gtin, unit.batch, unit.qty, unit.prod_date,
                          unit.expiry, ctx.read_id, unit.serial)  # fmt: skip

@@ -11,6 +11,7 @@ from __future__ import annotations
 from server.storage.tables.agency import agency_contract_lines as agency_contract_lines
 from server.storage.tables.agency import agency_contracts as agency_contracts
 from server.storage.tables.codes import material_codes as material_codes
+from server.storage.tables.labels import print_requests as print_requests
 from server.storage.tables.labels import sscc_serials as sscc_serials
 from server.storage.tables.ledger import STOCK_STATUSES as STOCK_STATUSES
 from server.storage.tables.ledger import api_clients as api_clients
