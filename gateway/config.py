@@ -76,6 +76,7 @@ from gateway.domain.smoothing import Rules
 from kernel.config import ConfigError, broker_settings, load_toml
 from kernel.contract import ContractError, check_name
 from kernel.mqtt import BrokerSettings
+from kernel.print_outcomes import PRINTER_NAME
 
 PEM_CERTIFICATE = re.compile(r"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", re.S)
 
@@ -265,6 +266,8 @@ def _printer(name: str, values: dict[str, Any], base: Path) -> PrinterSettings:
 
 
 def _printer_kind(name: str, values: dict[str, Any], base: Path) -> PrinterSettings:
+    if not re.fullmatch(PRINTER_NAME, name):
+        raise ConfigError(f"printers.{name}: a printer's name is 1 to 40 of A-Z a-z 0-9 . _ -")
     kind = str(values.get("kind", ""))
     timeout = float(values.get("timeout", 5.0))
     if not 0 < timeout <= 60:

@@ -1,6 +1,7 @@
-"""What a depot's gateway reports of the labels and bin cards asked for on the dashboard: one
-outcome per request it took (`print_requests` in its status report), the same shape at both
-ends (gateway/storage/asked_prints.py makes it, server/domain/print_requests.py checks it)."""
+"""What a depot's gateway reports of the labels and bin cards asked for on the dashboard (and
+the name of a printer, as both ends take it): one outcome per request it took
+(`print_requests` in its status report), the same shape at both ends
+(gateway/storage/asked_prints.py makes it, server/domain/print_requests.py checks it)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 # printer (unconfirmed, or held after voided labels); refused: nothing queued, the reasons say
 # why. Printed and refused are final: a later report changes them no more.
 REPORTED = ("queued", "printed", "attention", "refused")
+PRINTER_NAME = r"[A-Za-z0-9._-]{1,40}"  # a printer's name, in gateway.toml and on the dashboard
 FINAL = frozenset({"printed", "refused"})
 
 

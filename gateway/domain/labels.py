@@ -12,13 +12,10 @@ knows the unit (a batch too long for the content symbol gets a third, under the 
 The EPC to encode is the SSCC-96 of the SSCC (the depot's own company prefix), or, where units
 are counted by item, the SGTIN-96 of the item's GTIN and serial (EPC Tag Data Standard,
 epcpy). An item's serial is its own (its supplier's label's (21)); an item of a GTIN under the
-depot's own prefix without one gets the depot's: its SSCC's extension digit and serial
-reference as a number (`depot_item_serial`), unique as the SSCCs are. The depot numbers no
-other owner's items (GS1: the brand owner gives serials): such an item without a serial is
-labelled as a logistic unit of one. SGTIN-96 goes on the tag only where it holds the serial
-(digits, no leading zero, under 2^38) and the GTIN's company prefix is known (the depot's, or
-one of its suppliers' it names), so that the tag's URI is the one the item's own tag would
-carry; otherwise the tag carries the unit's SSCC-96.
+depot's own prefix without one gets the depot's (`depot_item_serial`); the depot numbers no
+other owner's items (GS1: the brand owner gives serials). SGTIN-96 goes on the tag only where
+it holds the serial and the GTIN's company prefix is known (the depot's, or a supplier's it
+names); otherwise the tag carries the unit's SSCC-96 (docs/gateway.md, Counted by item).
 """
 
 from __future__ import annotations
@@ -39,6 +36,7 @@ GS = "\x1d"  # FNC1 as a separator in an element string (what a scanner transmit
 MAX_SYMBOL = 48  # data characters of one GS1-128 symbol, separators included
 MAX_MODULES = 380  # a symbol 2 dots a module wide on a 4-inch label at 203 dpi, quiet zones apart
 MAX_BATCH = 20  # AI (10)
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)  # what YYMMDD names unambiguously
 MAX_SGTIN_SERIAL = 2**38 - 1  # SGTIN-96: a numeric serial of 38 bits
 # GS1's character set 82 (General Specifications 7.11), less the parentheses that mark an AI
 # in the human-readable form and in ZPL's GS1 mode: what a batch may hold.
@@ -128,6 +126,9 @@ class LogisticLabel:
                 _refuse("text", f"标签文字无效：{text!r}", f"label text refused: {text!r}")
         if not self.item_zh:
             _refuse("item", "缺少物资品名", "the item's name is missing")
+        for day in (self.prod_date, self.expiry):  # (11), (17): YYMMDD, this century's
+            if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+                _refuse("date", "日期须在 2000 至 2099 年间", f"a label's date is 2000-2099: {day}")
         if self.serial is not None and not _SERIAL.fullmatch(self.serial):
             _refuse(
                 "serial",

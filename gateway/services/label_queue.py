@@ -58,7 +58,8 @@ MAY_ASK_MANY = ("supervisor", "admin")
 
 LABEL_FIELDS = ("printer", "gtin", "batch", "qty", "units", "prod_date", "expiry", "by_item")
 # Which field a refusal of the label's rules is about.
-_FIELD_OF = {"gtin": "gtin", "batch": "batch", "qty": "qty", "units": "units", "text": "gtin"}
+_FIELD_OF = {"gtin": "gtin", "batch": "batch", "qty": "qty", "units": "units", "text": "gtin",
+             "date": "prod_date"}  # fmt: skip
 
 
 def _number(typed: dict[str, str], name: str, problems: list[Problem]) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from gateway.domain.zpl import PROBLEMS
 from kernel.print_outcomes import PrintOutcome
 
 SCHEMA = """
@@ -55,19 +56,26 @@ _SSCC_OF = (
     "(SELECT p.sscc FROM asked_jobs x JOIN print_jobs p ON p.id = x.job "
     "WHERE x.request = a.id AND p.kind = 'label' ORDER BY p.id {} LIMIT 1)"
 )
+_TROUBLE_OF = (  # what the request's oldest job still to print is waiting out
+    "(SELECT p.reason FROM asked_jobs x JOIN print_jobs p ON p.id = x.job "
+    "WHERE x.request = a.id AND p.state IN ('queued', 'held', 'unconfirmed', 'sent') "
+    "AND p.reason IS NOT NULL ORDER BY p.id LIMIT 1)"
+)
 SET_ASIDE = ("部分标签无法打印，已搁置", "labels the rules no longer take were set aside")
 
 
 def outcomes(db: sqlite3.Connection) -> list[PrintOutcome]:
-    """What came of each request the server has not heard final, newest first. A request
-    whose jobs were all printed but for some set aside (`refused` in the queue: never to
+    """What came of each request the server has not heard final, newest first, one still
+    printing or waiting for a supervisor with the trouble its oldest job to print is waiting
+    out (the words the floor page shows). A request whose jobs were all printed but for some
+    set aside (`refused` in the queue: never to
     print) is refused, final, with how many printed."""
     rows = db.execute(
         "SELECT a.id, a.reason_zh, a.reason_en, count(j.id), "  # noqa: S608
         "coalesce(sum(j.state = 'printed'), 0), "
         "coalesce(sum(j.state IN ('unconfirmed', 'held')), 0), "
         "coalesce(sum(j.state = 'refused'), 0), "
-        f"{_SSCC_OF.format('ASC')}, {_SSCC_OF.format('DESC')} "
+        f"{_SSCC_OF.format('ASC')}, {_SSCC_OF.format('DESC')}, {_TROUBLE_OF} "
         "FROM asked_prints a LEFT JOIN asked_jobs aj ON aj.request = a.id "
         "LEFT JOIN print_jobs j ON j.id = aj.job "
         "WHERE a.reported IS NULL OR a.reported NOT IN ('printed', 'refused') "
@@ -75,7 +83,7 @@ def outcomes(db: sqlite3.Connection) -> list[PrintOutcome]:
         (MAX_REPORTED,),
     )
     out = []
-    for request, zh, en, jobs, printed, attention, aside, first, last in rows:
+    for request, zh, en, jobs, printed, attention, aside, first, last, trouble in rows:
         state = (
             "refused" if jobs == 0 or (aside and printed + aside == jobs)
             else "printed" if printed == jobs
@@ -84,6 +92,8 @@ def outcomes(db: sqlite3.Connection) -> list[PrintOutcome]:
         )  # fmt: skip
         if aside and not zh:
             zh, en = SET_ASIDE
+        elif state in ("queued", "attention") and trouble in PROBLEMS:
+            zh, en = PROBLEMS[trouble]  # out of paper, not known to have printed ...
         reasons = zh or "", en or ""
         out.append(
             PrintOutcome(int(request), state, int(jobs), int(printed), first, last, *reasons)

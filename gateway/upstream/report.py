@@ -111,8 +111,19 @@ class Reporter(Worker):
                 raise RuntimeError(f"server answered {answer.status_code}: {answer.text[:200]}")
             if self.prints is not None:  # the server has them: final ones are not sent again
                 self.prints.reported(self._outcomes)
+            _warn_left_out(answer)
         except (httpx.HTTPError, RuntimeError, OSError, sqlite3.Error) as exc:
             # the server away, or the gateway's own database busy: next round tries again
             return min(self.failed("report to the server", exc), self.interval)
         self.succeeded()
         return self.interval
+
+
+def _warn_left_out(answer: httpx.Response) -> None:
+    """Log what the server left out of a report it took (a malformed printer or outcome)."""
+    try:
+        left_out = answer.json().get("left_out") or []
+    except (ValueError, AttributeError):  # an answer without it: nothing to say
+        return
+    if left_out:
+        log.warning("the server left out of the report: %s", "; ".join(map(str, left_out[:5])))

@@ -19,6 +19,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
+from kernel.contract import ContractError, check_name
 from server.dash.common import page, partial
 from server.dash.forms import FieldError, Filled, empty, flash, form_of, message_of, read, spent
 from server.dash.refusals import next_step
@@ -111,6 +112,11 @@ def _page(
     status: int = 200,
 ) -> Response:
     engine, user, depot = engine_of(request), scope.user, scope.depot
+    try:  # a depot named by a form is a depot's code before any query sees it
+        if depot is not None:
+            check_name("depot", depot)
+    except ContractError as exc:
+        raise NotFoundPage(f"no depot {depot!r}") from exc
     offered = views.choices(engine, depot)
     if depot is not None and depot not in {d["code"] for d in offered["depots"]}:
         raise NotFoundPage(f"no depot {depot}")

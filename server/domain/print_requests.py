@@ -19,7 +19,7 @@ from typing import Any
 
 from kernel.bounds import MAX_ID
 from kernel.gs1 import is_valid_gtin
-from kernel.print_outcomes import REPORTED, PrintOutcome
+from kernel.print_outcomes import PRINTER_NAME, REPORTED, PrintOutcome
 from server.domain.bounds import shown, unprintable
 from server.domain.errors import Rejection, ReportError
 
@@ -39,7 +39,7 @@ SYNCED = 100  # asked requests in one sync answer, oldest first
 # A batch as GS1 AI (10) takes it: character set 82 without the parentheses (they would read
 # as an AI on the label's text line), 1 to 20 characters.
 BATCH = r"[!\"%&'*+,\-./0-9:;<=>?A-Z_a-z]{1,20}"
-PRINTER = r"[A-Za-z0-9._-]{1,40}"  # a printer's name in the gateway's configuration
+PRINTER = PRINTER_NAME  # a printer's name in the gateway's configuration
 GTIN = r"[0-9]{8}|[0-9]{12,14}"
 _TROUBLE = re.compile(r"[a-z_]{1,40}")
 _PRINTER = re.compile(PRINTER)
@@ -102,6 +102,8 @@ def checked(asked: Asked, role: str) -> Asked:
     qty = 1 if asked.by_item else asked.qty
     if qty is None:
         raise Rejection("bad_quantity", "each label's quantity, or labels counted by item")
+    if any(d is not None and not 2000 <= d.year <= 2099 for d in (asked.prod_date, asked.expiry)):
+        raise Rejection("bad_dates", "a label's dates (YYMMDD) run from 2000 to 2099")
     if asked.prod_date and asked.expiry and asked.prod_date > asked.expiry:
         raise Rejection("bad_dates", "the expiry cannot be before the production date")
     if not 1 <= asked.units <= MAX_UNITS:
@@ -126,65 +128,95 @@ def _text(value: Any, longest: int) -> bool:
     return isinstance(value, str) and len(value) <= longest and unprintable(value) is None
 
 
-def printers_of(value: Any) -> list[dict[str, Any]]:
-    """The report's `printers`, as kept with the depot's status; ReportError says what is
-    wrong with the first one that is malformed."""
-    if not isinstance(value, list) or len(value) > MAX_PRINTERS:
-        raise ReportError(f"printers must be a list of at most {MAX_PRINTERS}")
-    kept = []
-    for n, entry in enumerate(value):
-        where = f"printers[{n}]"
-        if not isinstance(entry, dict):
-            raise ReportError(f"{where} must be an object")
-        name = entry.get("printer")
-        if not isinstance(name, str) or not _PRINTER.fullmatch(name):
-            raise ReportError(f"{where}.printer must be 1 to 40 of A-Z a-z 0-9 . _ -")
-        if entry.get("kind") not in PRINTER_KINDS:
-            raise ReportError(f"{where}.kind must be one of {', '.join(PRINTER_KINDS)}")
-        if not isinstance(entry.get("rfid", False), bool):
-            raise ReportError(f"{where}.rfid must be true or false")
-        for key in ("queued", "held"):
-            if not _whole(entry.get(key, 0), 0, MAX_JOBS):
-                raise ReportError(f"{where}.{key} must be a whole number, 0 to {MAX_JOBS}")
-        trouble = entry.get("trouble")
-        if trouble is not None and not (isinstance(trouble, str) and _TROUBLE.fullmatch(trouble)):
-            raise ReportError(f"{where}.trouble must be null or 1 to 40 of a-z and _")
-        kept.append({
-            "printer": name, "kind": entry["kind"], "rfid": entry.get("rfid", False),
-            "queued": entry.get("queued", 0), "held": entry.get("held", 0), "trouble": trouble,
-        })  # fmt: skip
-    return kept
+def printers_of(value: Any) -> tuple[list[dict[str, Any]], list[str]]:
+    """The report's `printers` that are well formed, as kept with the depot's status, and what
+    is wrong with each of the others (left out: one bad entry takes no other with it)."""
+    if not isinstance(value, list):
+        return [], ["printers must be a list"]
+    kept: list[dict[str, Any]] = []
+    problems = (
+        [f"printers: only the first {MAX_PRINTERS} kept"] if len(value) > MAX_PRINTERS else []
+    )
+    for n, entry in enumerate(value[:MAX_PRINTERS]):
+        try:
+            printer = _printer(entry, f"printers[{n}]")
+        except ReportError as exc:
+            problems.append(str(exc))
+            continue
+        if any(p["printer"] == printer["printer"] for p in kept):
+            problems.append(f"printers[{n}]: {printer['printer']} is named twice")
+            continue
+        kept.append(printer)
+    return kept, problems
 
 
-def outcomes_of(value: Any) -> list[PrintOutcome]:
-    """The report's `print_requests`; ReportError says what is wrong with the first one that
-    is malformed (a request named twice among them)."""
-    if not isinstance(value, list) or len(value) > MAX_OUTCOMES:
-        raise ReportError(f"print_requests must be a list of at most {MAX_OUTCOMES}")
+def _printer(entry: Any, where: str) -> dict[str, Any]:
+    if not isinstance(entry, dict):
+        raise ReportError(f"{where} must be an object")
+    name = entry.get("printer")
+    if not isinstance(name, str) or not _PRINTER.fullmatch(name):
+        raise ReportError(f"{where}.printer must be 1 to 40 of A-Z a-z 0-9 . _ -")
+    if entry.get("kind") not in PRINTER_KINDS:
+        raise ReportError(f"{where}.kind must be one of {', '.join(PRINTER_KINDS)}")
+    if not isinstance(entry.get("rfid", False), bool):
+        raise ReportError(f"{where}.rfid must be true or false")
+    for key in ("queued", "held"):
+        if not _whole(entry.get(key, 0), 0, MAX_JOBS):
+            raise ReportError(f"{where}.{key} must be a whole number, 0 to {MAX_JOBS}")
+    trouble = entry.get("trouble")
+    if trouble is not None and not (isinstance(trouble, str) and _TROUBLE.fullmatch(trouble)):
+        raise ReportError(f"{where}.trouble must be null or 1 to 40 of a-z and _")
+    return {
+        "printer": name, "kind": entry["kind"], "rfid": entry.get("rfid", False),
+        "queued": entry.get("queued", 0), "held": entry.get("held", 0), "trouble": trouble,
+    }  # fmt: skip
+
+
+def outcomes_of(value: Any) -> tuple[list[PrintOutcome], list[str]]:
+    """The report's `print_requests` that are well formed, and what is wrong with each of the
+    others (left out; a request named twice: its first outcome is taken)."""
+    if not isinstance(value, list):
+        return [], ["print_requests must be a list"]
     found: dict[int, PrintOutcome] = {}
-    for n, entry in enumerate(value):
-        where = f"print_requests[{n}]"
-        if not isinstance(entry, dict):
-            raise ReportError(f"{where} must be an object")
-        if not _whole(entry.get("id"), 1, MAX_ID):
-            raise ReportError(f"{where}.id must be a whole number above 0")
-        if entry["id"] in found:
-            raise ReportError(f"{where}: request {entry['id']} is named twice")
-        if entry.get("state") not in REPORTED:
-            raise ReportError(f"{where}.state must be one of {', '.join(REPORTED)}")
-        for key in ("jobs", "printed"):
-            if not _whole(entry.get(key, 0), 0, MAX_JOBS):
-                raise ReportError(f"{where}.{key} must be a whole number, 0 to {MAX_JOBS}")
-        for key in ("first_sscc", "last_sscc"):
-            code = entry.get(key)
-            if code is not None and not (isinstance(code, str) and _SSCC.fullmatch(code)):
-                raise ReportError(f"{where}.{key} must be null or an SSCC of 18 digits")
-        for key in ("reason_zh", "reason_en"):
-            if not _text(entry.get(key, ""), MAX_REASON):
-                raise ReportError(f"{where}.{key} must be one line of at most {MAX_REASON}")
-        found[entry["id"]] = PrintOutcome(
-            entry["id"], entry["state"], entry.get("jobs", 0), entry.get("printed", 0),
-            entry.get("first_sscc"), entry.get("last_sscc"),
-            entry.get("reason_zh", ""), entry.get("reason_en", ""),
-        )  # fmt: skip
-    return list(found.values())
+    problems = (
+        [f"print_requests: only the first {MAX_OUTCOMES} taken"]
+        if len(value) > MAX_OUTCOMES
+        else []
+    )
+    for n, entry in enumerate(value[:MAX_OUTCOMES]):
+        try:
+            said = _outcome(entry, f"print_requests[{n}]")
+        except ReportError as exc:
+            problems.append(str(exc))
+            continue
+        if said.id in found:
+            problems.append(f"print_requests[{n}]: request {said.id} is named twice")
+            continue
+        found[said.id] = said
+    return list(found.values()), problems
+
+
+def _outcome(entry: Any, where: str) -> PrintOutcome:
+    if not isinstance(entry, dict):
+        raise ReportError(f"{where} must be an object")
+    if not _whole(entry.get("id"), 1, MAX_ID):
+        raise ReportError(f"{where}.id must be a whole number above 0")
+    if entry.get("state") not in REPORTED:
+        raise ReportError(f"{where}.state must be one of {', '.join(REPORTED)}")
+    for key in ("jobs", "printed"):
+        if not _whole(entry.get(key, 0), 0, MAX_JOBS):
+            raise ReportError(f"{where}.{key} must be a whole number, 0 to {MAX_JOBS}")
+    if entry.get("printed", 0) > entry.get("jobs", 0):
+        raise ReportError(f"{where}: more printed than its jobs")
+    for key in ("first_sscc", "last_sscc"):
+        code = entry.get(key)
+        if code is not None and not (isinstance(code, str) and _SSCC.fullmatch(code)):
+            raise ReportError(f"{where}.{key} must be null or an SSCC of 18 digits")
+    for key in ("reason_zh", "reason_en"):
+        if not _text(entry.get(key, ""), MAX_REASON):
+            raise ReportError(f"{where}.{key} must be one line of at most {MAX_REASON}")
+    return PrintOutcome(
+        entry["id"], entry["state"], entry.get("jobs", 0), entry.get("printed", 0),
+        entry.get("first_sscc"), entry.get("last_sscc"),
+        entry.get("reason_zh", ""), entry.get("reason_en", ""),
+    )  # fmt: skip

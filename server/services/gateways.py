@@ -29,6 +29,7 @@ from server.storage.upsert import raise_to
 MAX_DEVICES = 500
 MAX_REJECTED_SHOWN = 20
 MAX_REPORT_BYTES = 1024 * 1024
+MAX_PROBLEMS_SAID = 20  # of the entries a report's answer says were left out
 
 
 def _upsert(conn: Connection, warehouse: str, client_id: str, values: dict[str, Any]) -> None:
@@ -44,9 +45,10 @@ def _upsert(conn: Connection, warehouse: str, client_id: str, values: dict[str, 
     )
 
 
-def check(report: dict[str, Any]) -> tuple[dict[str, Any], list[PrintOutcome]]:
-    """The report as kept with the depot's status (its printers as checked, without the
-    requests' outcomes), and those outcomes; ReportError says what is malformed."""
+def check(report: dict[str, Any]) -> tuple[dict[str, Any], list[PrintOutcome], list[str]]:
+    """The report as kept with the depot's status (its well-formed printers, without the
+    requests' outcomes), those outcomes, and what was left out of both and why; ReportError
+    says what else is malformed (the devices, the outbox: the report is refused)."""
     problem = json_problem(report, "report", 6, 1000, MAX_DEVICES)
     if problem is not None:
         raise ReportError(problem[1])
@@ -86,9 +88,11 @@ def check(report: dict[str, Any]) -> tuple[dict[str, Any], list[PrintOutcome]]:
         if event.get("at") is not None and not _is_time(event["at"]):
             raise ReportError("a rejected event's time must be ISO 8601")
     kept = {k: v for k, v in report.items() if k != "print_requests"}
+    problems: list[str] = []
     if "printers" in report:
-        kept["printers"] = printers_of(report["printers"])
-    return kept, outcomes_of(report.get("print_requests", []))
+        kept["printers"], problems = printers_of(report["printers"])
+    outcomes, refused = outcomes_of(report.get("print_requests", []))
+    return kept, outcomes, problems + refused
 
 
 def _is_time(value: Any) -> bool:
@@ -103,14 +107,18 @@ def _is_time(value: Any) -> bool:
 
 def record_report(
     engine: Engine, warehouse: str, client_id: str, report: dict[str, Any], now: datetime
-) -> None:
-    status, outcomes = check(report)
+) -> list[str]:
+    """Keep the report as the depot's status and take what it says of the print requests;
+    what was left out of its printers and outcomes, and why (the rest is taken: a bad entry
+    never stops a depot's status)."""
+    status, outcomes, problems = check(report)
     payload = json.dumps(status, ensure_ascii=False)
     if len(payload) > MAX_REPORT_BYTES:
         raise ReportError(f"a report may be {MAX_REPORT_BYTES} bytes at most")
     with engine.begin() as conn:
         _upsert(conn, warehouse, client_id, {"reported_at": now, "payload": payload})
         take_outcomes(conn, warehouse, outcomes, now)
+    return problems[:MAX_PROBLEMS_SAID]
 
 
 def record_sync(engine: Engine, warehouse: str, client_id: str, now: datetime) -> None:

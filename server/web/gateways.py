@@ -28,13 +28,15 @@ def report(
     body: dict[str, Any],
     request: Request,
     scope: Annotated[Scope, device(Own())],
-) -> dict[str, str]:
+) -> dict[str, Any]:
     """The gateway's devices (state, door, last seen, reads in the last ten minutes), outbox
-    depth and age, disk; replaces its previous report."""
-    gateways.record_report(
+    depth and age, disk, its printers and what came of the print requests it took; replaces
+    its previous report. A malformed printer or outcome is left out, the rest taken, and
+    `left_out` says why (422 only for a report whose devices or outbox are malformed)."""
+    left_out = gateways.record_report(
         engine_of(request), scope.named, scope.device.client_id, body, now=now_of(request)
     )
-    return {"warehouse": scope.named, "status": "recorded"}
+    return {"warehouse": scope.named, "status": "recorded", "left_out": left_out}
 
 
 class CallerIn(BaseModel):

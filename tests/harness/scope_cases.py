@@ -35,6 +35,7 @@ from server.domain import depot_time
 from server.domain.print_requests import Labels
 from server.services import accounts, depot_orders, print_requests
 from server.services.report_keeper import last_finished_month
+from server.storage.print_requests import recent as listed_requests
 from server.web.gateways import PhoneOrderIn
 
 ALL = frozenset(ROLES)
@@ -287,16 +288,14 @@ def _order(w: World) -> str:
 
 
 LABELS = frozenset({"admin", "supervisor", "keeper"})
-_asked: dict[int, int] = {}
 
 
 def asked_here(w: World) -> None:
     """One request of LC01 for labels, asked by its supervisor, its batch LC01's mark: what the
-    lists of print requests show (made once per world, before the call)."""
-    if id(w) not in _asked:
+    lists of print requests show (made once in the world's database, before the call)."""
+    if not any(row.get("batch") == MARK[HERE] for row in listed_requests(w.engine, HERE)):
         labels = Labels("PR-LC01", w.item.gtin, MARK[HERE], 1, 1)
-        made = print_requests.ask(w.engine, PROPOSER, "supervisor", HERE, labels, system_clock())
-        _asked[id(w)] = made["id"]
+        print_requests.ask(w.engine, PROPOSER, "supervisor", HERE, labels, system_clock())
 
 
 def listing(path: str) -> Build:

@@ -144,13 +144,16 @@ def test_a_printer_out_of_paper_is_reported_and_a_label_in_doubt_needs_attention
     report, _ = prints.report()
     assert report["printers"][0]["trouble"] == "paper_out"
     assert report["printers"][0]["queued"] == 2
-    assert report["print_requests"][0]["state"] == "queued"
+    waiting = report["print_requests"][0]
+    assert (waiting["state"], waiting["reason_zh"]) == ("queued", "打印机缺纸，请装纸")
     zebra.refill()
     with Simulator(rfid=True, print_seconds=5) as slow:  # takes a label, prints it late
         worker = worker_for(store, slow)
         prints = prints_at(store, worker)
         worker.run_once()  # past the settle time: whether it printed is for a supervisor
-    assert outcomes(prints)[11]["state"] == "attention"
+    doubt = outcomes(prints)[11]
+    assert doubt["state"] == "attention"
+    assert doubt["reason_en"] == "the printer did not finish the label in time"
     store.close()
 
 

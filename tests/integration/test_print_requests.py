@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from harness.depot import Depot, ServerProcess
+from harness.forms import signed_in, submit
 from kernel.clock import system_clock
 from kernel.gs1 import check_digit
 from server.services.accounts import create_gateway_client, create_user
@@ -109,6 +110,8 @@ def test_labels_go_to_the_gateway_with_its_sync_and_come_back_printed(site: Site
         assert [r["id"] for r in asked(gateway)] == [cards.json()["id"]]
         now = listed(keeper, request["id"])
         assert (now["state"], now["jobs"], now["printed"]) == ("queued", 3, 1)
+        assert report(gateway, printing).status_code == 200  # the same again: nothing changes
+        assert listed(keeper, request["id"]) == now  # its updated time too
         # printed: the SSCC range; the same report again changes nothing more
         done = outcome(request["id"], "printed", printed=3, first_sscc=FIRST, last_sscc=LAST)
         assert report(gateway, done).status_code == 200
@@ -137,6 +140,10 @@ def test_labels_go_to_the_gateway_with_its_sync_and_come_back_printed(site: Site
         card = listed(keeper, cards.json()["id"])
         assert card["state"] == "attention" and card["reason_zh"] == "打印机缺纸，请装纸"
         assert asked(gateway) == []
+        # refused is final too: a late report of it printing changes nothing
+        assert report(gateway, outcome(cards.json()["id"], "refused", jobs=0)).status_code == 200
+        assert report(gateway, outcome(cards.json()["id"], "queued")).status_code == 200
+        assert listed(keeper, cards.json()["id"])["state"] == "refused"
 
 
 def refusal(answer: httpx.Response) -> tuple[int, str]:
@@ -168,6 +175,8 @@ def test_who_may_ask_for_how_many_and_what_is_refused(site: Site) -> None:
             (labels(site.gtin, qty=0), (422, "qty")),
             (labels(site.gtin, qty=None), (422, "bad_quantity")),  # nor counted by item
             (labels(site.gtin, prod_date="2027-01-01", expiry="2026-01-01"), (422, "bad_dates")),
+            (labels(site.gtin, prod_date="1999-12-31"), (422, "bad_dates")),
+            (labels(site.gtin, expiry="9999-12-31"), (422, "bad_dates")),
             ({"depot": "LC01", "kind": "cards", "printer": "PR-D01", "location": "Z-99-99"},
              (404, "unknown_location")),
             (labels(site.gtin, depot="LC02"), (403, "other_depot")),
@@ -193,43 +202,70 @@ def test_who_may_ask_for_how_many_and_what_is_refused(site: Site) -> None:
         ]
 
 
-def test_a_malformed_report_is_refused_with_its_reason_and_changes_nothing(site: Site) -> None:
+def test_a_malformed_outcome_or_printer_is_left_out_with_why_and_takes_nothing_with_it(
+    site: Site,
+) -> None:
     with site.person("zhang") as keeper, site.gateway() as gateway:
         made = keeper.post("/api/v1/print-requests", json=labels(site.gtin)).json()
+        other = keeper.post("/api/v1/print-requests", json=labels(site.gtin)).json()
         printers = [{"printer": "PR-D01", "kind": "zpl", "rfid": True, "queued": 0, "held": 0,
                      "trouble": None}]  # fmt: skip
-        assert report(gateway, printers=printers).status_code == 200
         good = outcome(made["id"], "queued")
         for bad, says in (
-            ([{**good, "state": "asked"}], "state"),
-            ([{**good, "id": 0}], "id"),
-            ([{**good, "id": "7"}], "id"),
-            ([{**good, "jobs": -1}], "jobs"),
-            ([{**good, "printed": 100_001}], "printed"),
-            ([{**good, "first_sscc": "12345"}], "first_sscc"),
-            ([{**good, "reason_en": "x" * 201}], "reason_en"),
-            ([{**good, "reason_zh": "坏\x1b[31m"}], "reason_zh"),
-            ([good, good], "twice"),
-            ([good] * 201, "at most 200"),
-            ("queued", "print_requests"),
+            ({**good, "state": "asked"}, "state"),
+            ({**good, "id": 0}, "id"),
+            ({**good, "id": "7"}, "id"),
+            ({**good, "jobs": -1}, "jobs"),
+            ({**good, "printed": 100_001}, "printed"),
+            ({**good, "printed": 4}, "more printed than its jobs"),
+            ({**good, "first_sscc": "12345"}, "first_sscc"),
+            ({**good, "reason_en": "x" * 201}, "reason_en"),
+            (good, "named twice"),
         ):
-            answer = gateway.post("/api/v1/gateway/report", json={"print_requests": bad})
-            assert answer.status_code == 422 and says in answer.json()["detail"], (bad, answer.text)
+            answer = report(gateway, good, {**bad, "id": bad["id"]})
+            assert answer.status_code == 200, answer.text
+            assert any(says in why for why in answer.json()["left_out"]), (bad, answer.text)
+        assert listed(keeper, made["id"])["state"] == "queued"  # the good one, taken
+        garbled = report(gateway, {**good, "reason_zh": "坏\x1b[31m"})  # any text of it
+        assert garbled.status_code == 422 and "control character" in garbled.text
+        left = report(gateway, *[outcome(other["id"], "queued")] * 201).json()["left_out"]
+        assert left[0] == "print_requests: only the first 200 taken" and len(left) == 20
+        assert all("is named twice" in why for why in left[1:])  # the first taken, said once each
+        assert listed(keeper, other["id"])["state"] == "queued"
+        assert report(gateway, print_requests="queued").json()["left_out"] == [
+            "print_requests must be a list"
+        ]
         for bad_printer, says in (
             ({**printers[0], "kind": "laser"}, "kind"),
             ({**printers[0], "printer": "PR D01"}, "printer"),
             ({**printers[0], "trouble": "Paper Out!"}, "trouble"),
             ({**printers[0], "queued": True}, "queued"),
             ({**printers[0], "rfid": "yes"}, "rfid"),
+            (printers[0], "named twice"),
         ):
-            answer = report(gateway, printers=[bad_printer])
-            assert answer.status_code == 422 and says in answer.json()["detail"], bad_printer
-        assert report(gateway, printers=printers * 51).status_code == 422
-        # a report refused whole: the request is still asked, the printers as last reported
-        assert [r["id"] for r in asked(gateway)] == [made["id"]]
-        assert listed(keeper, made["id"])["state"] == "asked"
+            answer = report(gateway, printers=[printers[0], bad_printer])
+            assert answer.status_code == 200 and says in answer.json()["left_out"][0], bad_printer
+        # the good printer kept each time; the devices and outbox as reported
+        assert [r["id"] for r in asked(gateway)] == []
     engine = make_engine(site.depot.db_url)
     try:
         assert statuses(engine, "LC01")["LC01"]["report"]["printers"] == printers
     finally:
         engine.dispose()
+
+
+def test_a_form_naming_no_depots_code_is_not_found(site: Site) -> None:
+    """An administrator of no depot names the depot in the form: text no depot's code can be
+    (a NUL, which PostgreSQL refuses) is not found, before any query sees it."""
+    engine = make_engine(site.depot.db_url)
+    create_user(engine, "zhao", PASSWORD, role="admin", warehouse=None, now=system_clock())
+    engine.dispose()
+    admin = signed_in(site.server.url, "zhao", PASSWORD)
+    try:
+        form = {"depot": "LC01\x00", "printer": "PR-D01", "location": "A-01-01"}
+        answer = submit(admin, "/labels?depot=LC01", "/labels/cards", form)
+        assert answer.status_code == 404, answer.text[-500:]
+        assert submit(admin, "/labels?depot=LC01", "/labels/cards",
+                      {**form, "depot": "LC01"}).status_code == 303  # fmt: skip
+    finally:
+        admin.close()

@@ -115,6 +115,9 @@ def test_a_long_batch_gets_a_symbol_of_its_own_under_the_gtin_again() -> None:
         ({"item_zh": "棉被^XZ"}, "text"),
         ({"item_zh": ""}, "item"),
         ({"epc_hex": "xyz"}, "epc"),
+        ({"prod_date": date(1999, 12, 31)}, "date"),  # YYMMDD: would read as 2099
+        ({"expiry": date(2100, 1, 1)}, "date"),
+        ({"serial": "S 1"}, "serial"),
     ],
 )
 def test_a_label_with_a_bad_field_is_refused(changes: dict[str, object], reason: str) -> None:

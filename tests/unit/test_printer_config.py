@@ -68,6 +68,8 @@ PREFIX = '[labels]\ncompany_prefix = "6901234"\n'
         (PREFIX + 'queue_cap = "many"', "queue_cap"),
         (PREFIX + 'gtin_prefixes = ["69123"]', "gtin_prefixes must be at most 200 prefixes"),
         (PREFIX + 'gtin_prefixes = "6912345"', "gtin_prefixes"),
+        (PREFIX + '[printers."Door 1"]\nkind = "zpl"\nhost = "p"\ndoor = ""', "a printer's name"),
+        (PREFIX + f'[printers.{"P" * 41}]\nkind = "zpl"\nhost = "p"\ndoor = ""', "1 to 40"),
         ('[printers.P1]\nkind = "zpl"\nhost = "p"', r"\[labels\]"),
     ],
 )
