@@ -13,9 +13,10 @@ of the requests it took.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from kernel.bounds import MAX_ID
 from kernel.gs1 import is_valid_gtin
@@ -23,6 +24,7 @@ from kernel.print_outcomes import PRINTER_NAME, REPORTED, PrintOutcome
 from server.domain.bounds import shown, unprintable
 from server.domain.errors import Rejection, ReportError
 
+T = TypeVar("T")
 KINDS = ("labels", "cards")
 STATES = ("asked", "queued", "printed", "attention", "refused")
 PRINTER_KINDS = ("zpl", "pdf")
@@ -131,23 +133,30 @@ def _text(value: Any, longest: int) -> bool:
 def printers_of(value: Any) -> tuple[list[dict[str, Any]], list[str]]:
     """The report's `printers` that are well formed, as kept with the depot's status, and what
     is wrong with each of the others (left out: one bad entry takes no other with it)."""
+    return _each(value, "printers", MAX_PRINTERS, _printer, lambda p: p["printer"])
+
+
+def _each(
+    value: Any, name: str, most: int, parse: Callable[[Any, str], T], key: Callable[[T], Any]
+) -> tuple[list[T], list[str]]:
+    """The well-formed entries of a report's list (the first of any named twice, at most
+    `most`), and what is wrong with each entry left out."""
     if not isinstance(value, list):
-        return [], ["printers must be a list"]
-    kept: list[dict[str, Any]] = []
-    problems = (
-        [f"printers: only the first {MAX_PRINTERS} kept"] if len(value) > MAX_PRINTERS else []
-    )
-    for n, entry in enumerate(value[:MAX_PRINTERS]):
+        return [], [f"{name} must be a list"]
+    problems = [f"{name}: only the first {most} taken"] if len(value) > most else []
+    found: dict[Any, T] = {}
+    for n, entry in enumerate(value[:most]):
+        where = f"{name}[{n}]"
         try:
-            printer = _printer(entry, f"printers[{n}]")
+            made = parse(entry, where)
         except ReportError as exc:
             problems.append(str(exc))
             continue
-        if any(p["printer"] == printer["printer"] for p in kept):
-            problems.append(f"printers[{n}]: {printer['printer']} is named twice")
+        if key(made) in found:
+            problems.append(f"{where}: {key(made)} is named twice")
             continue
-        kept.append(printer)
-    return kept, problems
+        found[key(made)] = made
+    return list(found.values()), problems
 
 
 def _printer(entry: Any, where: str) -> dict[str, Any]:
@@ -175,25 +184,7 @@ def _printer(entry: Any, where: str) -> dict[str, Any]:
 def outcomes_of(value: Any) -> tuple[list[PrintOutcome], list[str]]:
     """The report's `print_requests` that are well formed, and what is wrong with each of the
     others (left out; a request named twice: its first outcome is taken)."""
-    if not isinstance(value, list):
-        return [], ["print_requests must be a list"]
-    found: dict[int, PrintOutcome] = {}
-    problems = (
-        [f"print_requests: only the first {MAX_OUTCOMES} taken"]
-        if len(value) > MAX_OUTCOMES
-        else []
-    )
-    for n, entry in enumerate(value[:MAX_OUTCOMES]):
-        try:
-            said = _outcome(entry, f"print_requests[{n}]")
-        except ReportError as exc:
-            problems.append(str(exc))
-            continue
-        if said.id in found:
-            problems.append(f"print_requests[{n}]: request {said.id} is named twice")
-            continue
-        found[said.id] = said
-    return list(found.values()), problems
+    return _each(value, "print_requests", MAX_OUTCOMES, _outcome, lambda o: o.id)
 
 
 def _outcome(entry: Any, where: str) -> PrintOutcome:
