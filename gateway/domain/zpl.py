@@ -147,34 +147,6 @@ class HostStatus:
         return None
 
 
-# What the operator is told for each reason (Chinese first, English beside).
-PROBLEMS: dict[str, tuple[str, str]] = {
-    "paper_out": ("打印机缺纸，请装纸", "printer out of paper: load labels"),
-    "ribbon_out": ("打印机碳带用完，请更换碳带", "printer out of ribbon: load a ribbon"),
-    "head_open": ("打印头未合上", "print head open: close it"),
-    "paused": ("打印机已暂停", "printer paused: press pause to resume"),
-    "buffer_full": ("打印机接收缓冲区满", "printer receive buffer full"),
-    "over_temperature": ("打印头过热", "print head too hot"),
-    "corrupt_ram": ("打印机内存错误", "printer memory corrupt"),
-    "unreachable": ("无法连接打印机", "printer not reachable"),
-    "no_status": ("打印机未回复状态", "printer did not answer its status"),
-    "encode_failed": ("RFID 标签写入失败，已作废并重打", "RFID tag failed to encode: voided"),
-    "not_settled": ("打印机未在时限内打完", "the printer did not finish the label in time"),
-    "no_readback": ("打印机未回报 RFID 写入结果", "the printer did not report the tag it wrote"),
-    "partial_send": (
-        "标签数据未发完，已取消并重发",
-        "the label was cut off in sending: sent again",
-    ),
-    "spool_command_failed": ("打印命令失败", "the print command failed"),
-    "spool_failed": ("无法写入打印文件夹", "the label could not be written to the spool folder"),
-    "print_error": ("打印出错，请查看打印机", "printing failed: look at the printer"),
-    "not_recorded": (
-        "已打印，但未能记录，正在重试记录",
-        "printed, not recorded yet: recording again",
-    ),
-    "interrupted": ("网关重启时正在发送", "being sent when the gateway stopped"),
-}
-
 PRINT_MODES = {"0": "rewind", "1": "peel_off", "2": "tear_off", "3": "cutter", "4": "applicator"}
 
 

@@ -15,13 +15,13 @@ from gateway.domain import tasks
 from gateway.domain.errors import NotAllowed
 from gateway.domain.floor import Task
 from gateway.domain.labels import LogisticLabel
-from gateway.domain.zpl import PROBLEMS
 from gateway.services import label_queue
 from gateway.storage import encode_requests, pages, people, print_queue
 from gateway.storage.book import Book
 from gateway.storage.store import GatewayStore
 from kernel.depot_time import depot_date
 from kernel.passwords import stand_in_hash, verify_password
+from kernel.print_outcomes import PROBLEMS
 
 SESSION_HOURS = 12
 MAY_SETTLE = ("supervisor", "admin")  # who says whether an unconfirmed label printed

@@ -193,8 +193,9 @@ def cards_in(
     if printer not in desk.printers:
         problems.append(Problem("printer", "请选择打印机", "choose a printer"))
     cards = []
-    if Book(db).location(location) is None:
-        problems.append(Problem("location", "没有此货位", "no such location"))
+    place = Book(db).location(location)
+    if place is None or place.kind != "storage":  # annex 3's cards stand by stored stacks
+        problems.append(Problem("location", "没有此储存货位", "no such storage location"))
     elif not (cards := bin_cards.cards_at(db, location, keeper)):
         problems.append(Problem("location", "该货位没有库存", "nothing is stored there"))
     waiting = print_queue.waiting(db, printer) if printer in desk.printers else 0

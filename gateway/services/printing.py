@@ -37,7 +37,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from gateway.domain.zpl import PROBLEMS, HostStatus, heard
+from gateway.domain.zpl import HostStatus, heard
+from kernel.print_outcomes import PROBLEMS
 
 ZPL_PORT = 9100
 STATUS_QUERY = b"~HS"
@@ -46,7 +47,7 @@ CANCEL_ALL = b"~JA"
 
 @dataclass(frozen=True, slots=True)
 class PrintResult:
-    """What came of one job: printed, or why not (a reason code of zpl.PROBLEMS)."""
+    """What came of one job: printed, or why not (a reason code of print_outcomes.PROBLEMS)."""
 
     printed: bool
     reason: str | None = None

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from gateway.domain.zpl import PROBLEMS
-from kernel.print_outcomes import PrintOutcome
+from kernel.print_outcomes import PROBLEMS, PrintOutcome
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS asked_prints (

@@ -34,7 +34,7 @@ from gateway.domain.floor import (
     Task,
 )
 from gateway.domain.labels import sscc
-from gateway.domain.zpl import PROBLEMS
+from kernel.print_outcomes import PROBLEMS
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +75,7 @@ class MemoryFloor:
     listed_done: set[tuple[int, str]] = field(default_factory=set)  # (notice, tag) received
     items_in: set[tuple[str, str]] = field(default_factory=set)  # (GTIN, serial) received
     # The doors with a printer that labels what they receive, each with its trouble now
-    # (a zpl.PROBLEMS code; "" none), and the labels queued there:
+    # (a kernel.print_outcomes.PROBLEMS code; "" none), and the labels queued there:
     printers: dict[str, str] = field(default_factory=dict)
     labels: list[LabelWanted] = field(default_factory=list)
     _mark: dict[str, Any] | None = field(default=None, init=False, repr=False)

@@ -290,8 +290,8 @@ def retry(db: sqlite3.Connection, printer: str) -> int:
 
 
 def trouble(db: sqlite3.Connection, printer: str) -> str | None:
-    """The trouble (a zpl.PROBLEMS code) the printer's oldest job to print is waiting out;
-    None: printing (a voided label printed again is no trouble)."""
+    """The trouble (a kernel.print_outcomes.PROBLEMS code) the printer's oldest job to print is
+    waiting out; None: printing (a voided label printed again is no trouble)."""
     row = db.execute(
         "SELECT reason FROM print_jobs WHERE printer = ? AND state = 'queued' ORDER BY id LIMIT 1",
         (printer,),

@@ -23,8 +23,8 @@ from datetime import date
 from gateway.domain.floor import LabelNote, LabelWanted, TaggedUnit, Tags
 from gateway.domain.labels import LabelRefused, LogisticLabel, UnitsToLabel, epc_uri, sscc
 from gateway.domain.labels import unit_labels as numbered
-from gateway.domain.zpl import PROBLEMS
 from gateway.storage import encode_requests, print_queue
+from kernel.print_outcomes import PROBLEMS
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS label_units (

@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
 from kernel.contract import ContractError, check_name
+from kernel.print_outcomes import PROBLEMS
 from server.dash.common import page, partial
 from server.dash.forms import FieldError, Filled, empty, flash, form_of, message_of, read, spent
 from server.dash.refusals import next_step
@@ -46,24 +47,6 @@ STATES = {
 }
 KINDS = {"labels": ("物流标签", "logistic labels"), "cards": ("标识牌", "bin cards")}
 # The gateways' trouble codes (their printers' own reasons); a code not here shows as it came.
-TROUBLES = {
-    "paper_out": ("缺纸", "paper out"),
-    "ribbon_out": ("碳带用完", "ribbon out"),
-    "head_open": ("打印头未合上", "print head open"),
-    "paused": ("已暂停", "paused"),
-    "buffer_full": ("接收缓冲区满", "receive buffer full"),
-    "over_temperature": ("打印头过热", "print head too hot"),
-    "corrupt_ram": ("内存错误", "memory corrupt"),
-    "unreachable": ("无法连接", "not reachable"),
-    "no_status": ("未回复状态", "no status"),
-    "encode_failed": ("RFID 写入失败", "RFID encoding failed"),
-    "not_settled": ("未在时限内打完", "did not finish in time"),
-    "no_readback": ("未回报 RFID 写入结果", "no RFID read-back"),
-    "partial_send": ("数据未发完", "cut off in sending"),
-    "spool_command_failed": ("打印命令失败", "print command failed"),
-    "spool_failed": ("无法写入打印文件夹", "spool folder not writable"),
-    "print_error": ("打印出错", "printing failed"),
-}
 MESSAGES = {
     "asked": ("已提交，网关下次同步时领取：申请", "Asked; the gateway takes it at its next sync:")
 }
@@ -132,7 +115,7 @@ def _page(
         max_units=MAX_UNITS,
         printers=printers,
         reported_at=reported_at,
-        troubles=TROUBLES,
+        troubles=PROBLEMS,
         choices=offered,
         forms={"labels": empty(), "cards": empty()} | (forms or {}),
         refusal=refusal,

@@ -23,9 +23,9 @@ from server.domain.print_requests import Asked, Cards, checked, kind_of
 from server.services.audit import record
 from server.services.refs import known_warehouse, location_id
 from server.storage.print_requests import as_json
-from server.storage.tables import item_gtins, print_requests
+from server.storage.tables import item_gtins, locations, print_requests
 
-REPORTED = ("state", "jobs", "printed", "first_sscc", "last_sscc", "reason_zh", "reason_en")
+OUTCOME_COLUMNS = ("state", "jobs", "printed", "first_sscc", "last_sscc", "reason_zh", "reason_en")
 
 
 def ask(
@@ -37,6 +37,15 @@ def ask(
         known_warehouse(conn, depot)
         if isinstance(asked, Cards):
             location_id(conn, depot, asked.location)
+            kind = conn.execute(
+                select(locations.c.kind).where(
+                    (locations.c.warehouse == depot) & (locations.c.code == asked.location)
+                )
+            ).scalar_one()
+            if kind != "storage":  # annex 3's cards stand by the stacks in storage
+                raise Rejection(
+                    "unknown_location", f"{asked.location} is a {kind}, not a storage location"
+                )
         else:
             found = conn.execute(
                 select(item_gtins.c.item_code).where(item_gtins.c.gtin == asked.gtin)
@@ -72,7 +81,7 @@ def take_outcomes(
         return 0
     by_id = {o.id: o for o in outcomes}
     rows = conn.execute(
-        select(print_requests.c.id, *(print_requests.c[k] for k in REPORTED)).where(
+        select(print_requests.c.id, *(print_requests.c[k] for k in OUTCOME_COLUMNS)).where(
             (print_requests.c.warehouse == warehouse) & print_requests.c.id.in_(list(by_id))
         )
     ).all()
@@ -81,7 +90,7 @@ def take_outcomes(
         if row.state in FINAL:
             continue
         said = by_id[row.id]
-        values = {k: getattr(said, k) for k in REPORTED}
+        values = {k: getattr(said, k) for k in OUTCOME_COLUMNS}
         if all(getattr(row, k) == v for k, v in values.items()):
             continue
         conn.execute(

@@ -17,6 +17,7 @@ from harness.depot import Depot, GatewayProcess, ServerProcess
 from harness.mosquitto import Mosquitto
 from harness.procs import wait_until
 from harness.zpl_printer import ZplPrinter as Simulator
+from harness.zpl_printer import gateway_toml
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -25,11 +26,7 @@ pytestmark = pytest.mark.timeout(180)
 def printing_gateway(
     tmp_path: Path, broker: Mosquitto, server: ServerProcess, depot: Depot, zebra: Simulator
 ) -> Iterator[GatewayProcess]:
-    settings = (
-        '\n[labels]\ncompany_prefix = "6901234"\nextension = 2\n'
-        f'\n[printers.PR-D01]\nkind = "zpl"\nhost = "{zebra.host}"\nport = {zebra.port}\n'
-        'door = "D01"\nrfid = true\ntimeout = 2\nsettle = 10\n'
-    )
+    settings = gateway_toml(zebra, extension=2)
     process = GatewayProcess(tmp_path / "gateway", broker.port, server.url, depot.gateway_token,
                              settings=settings).start()  # fmt: skip
     yield process

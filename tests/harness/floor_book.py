@@ -1,6 +1,6 @@
 """A gateway book with goods on the floor, for tests of what the floor prints: keeper li
 (PIN 1357-2468) and supervisor wang (2468-1357), quilts (CQ-0001, GTIN below) of two batches
-at A-01-01, one of them partly in quarantine, and an empty A-01-02."""
+at A-01-01, one of them partly in quarantine, an empty A-01-02, and dock D01."""
 
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ def quilt_book(path: Path) -> GatewayStore:
         db.execute("INSERT INTO gtins VALUES (?, 'CQ-0001')", (GTIN,))
         for n, code in enumerate(("A-01-01", "A-01-02")):
             db.execute("INSERT INTO locations VALUES (?, 'A', ?, 'storage', ?)", (code, n, n + 1))
+        db.execute("INSERT INTO locations VALUES ('D01', 'DOCK', 9, 'dock', 9)")
         db.executemany(
             "INSERT INTO batches (item, batch, prod_date, inbound_date, manufacturer) "
             "VALUES ('CQ-0001', ?, ?, ?, ?)",

@@ -257,3 +257,13 @@ class ZplPrinter:
         escape = form.params("FH") or ""
         data = (printed.epc or "")[: int(length or 64)]
         return unescaped(header, escape) + data + unescaped(ending, escape)
+
+
+def gateway_toml(printer: ZplPrinter, extension: int = 3) -> str:
+    """gateway.toml's [labels] and [printers.PR-D01] for this printer at door D01, encoding
+    tags (the depot's prefix 6901234)."""
+    return (
+        f'\n[labels]\ncompany_prefix = "6901234"\nextension = {extension}\n'
+        f'\n[printers.PR-D01]\nkind = "zpl"\nhost = "{printer.host}"\nport = {printer.port}\n'
+        'door = "D01"\nrfid = true\ntimeout = 2\nsettle = 10\n'
+    )

@@ -66,7 +66,8 @@ def test_a_keeper_prints_a_locations_bin_cards_one_per_batch(
     ("form", "says"),
     [
         ({"printer": "D01", "location": "A-01-02"}, "nothing is stored there"),
-        ({"printer": "D01", "location": "Z-99"}, "no such location"),
+        ({"printer": "D01", "location": "Z-99"}, "no such storage location"),
+        ({"printer": "D01", "location": "D01"}, "no such storage location"),  # a dock
         ({"printer": "D09", "location": "A-01-01"}, "choose a printer"),
     ],
 )

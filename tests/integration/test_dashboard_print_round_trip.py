@@ -18,6 +18,7 @@ from harness.forms import signed_in, submit
 from harness.mosquitto import Mosquitto
 from harness.procs import wait_until
 from harness.zpl_printer import ZplPrinter as Simulator
+from harness.zpl_printer import gateway_toml
 from kernel.clock import system_clock
 from server.services.accounts import create_user
 from server.storage.db import make_engine
@@ -39,11 +40,7 @@ def depot(db_url: str) -> Depot:
 def printing_gateway(
     tmp_path: Path, broker: Mosquitto, server: ServerProcess, depot: Depot, zebra: Simulator
 ) -> Iterator[GatewayProcess]:
-    settings = (
-        '\n[labels]\ncompany_prefix = "6901234"\nextension = 3\n'
-        f'\n[printers.PR-D01]\nkind = "zpl"\nhost = "{zebra.host}"\nport = {zebra.port}\n'
-        'door = "D01"\nrfid = true\ntimeout = 2\nsettle = 10\n'
-    )
+    settings = gateway_toml(zebra, extension=3)
     process = GatewayProcess(tmp_path / "gateway", broker.port, server.url, depot.gateway_token,
                              settings=settings).start()  # fmt: skip
     yield process

@@ -179,6 +179,8 @@ def test_who_may_ask_for_how_many_and_what_is_refused(site: Site) -> None:
             (labels(site.gtin, expiry="9999-12-31"), (422, "bad_dates")),
             ({"depot": "LC01", "kind": "cards", "printer": "PR-D01", "location": "Z-99-99"},
              (404, "unknown_location")),
+            ({"depot": "LC01", "kind": "cards", "printer": "PR-D01", "location": "D01"},
+             (404, "unknown_location")),  # a dock: the cards stand by stored stacks
             (labels(site.gtin, depot="LC02"), (403, "other_depot")),
         ):  # fmt: skip
             assert refusal(supervisor.post("/api/v1/print-requests", json=body)) == expected, body
